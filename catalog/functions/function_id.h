@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+
+namespace sluice::functions {
+
+/// Identifies a built-in scalar function or operator in bound expressions and plans.
+/// Semantics are specified in runtime/expr/SEMANTICS.md; the interpreter is the reference.
+enum class FunctionId : uint8_t {
+  // arithmetic (numeric operands already cast to one common type; TIMESTAMP ± INTERVAL too)
+  kAdd,
+  kSubtract,
+  kMultiply,
+  kDivide,
+  kModulo,
+  kNegate,
+  kAbs,
+  // comparison (operands of one common type; strings compare bytewise)
+  kEqual,
+  kNotEqual,
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual,
+  // logic (three-valued)
+  kAnd,
+  kOr,
+  kNot,
+  kIsNull,
+  kIsNotNull,
+  kIsTrue,
+  kIsFalse,
+  // strings
+  kConcat,
+  kUpper,
+  kLower,
+  kCharLength,
+  kSubstring,  // 2 or 3 arguments, 1-based start, in characters
+  kTrim,
+  kLike,
+  // conditional
+  kCoalesce,
+  kNullIf,
+};
+
+/// Returns the SQL spelling used in EXPLAIN and JSON plans ("+", "MOD", "UPPER", ...).
+const char* FunctionName(FunctionId id);
+
+/// Parses a name produced by FunctionName; returns false when it names no function.
+bool FunctionFromName(const char* name, FunctionId* out);
+
+}  // namespace sluice::functions

@@ -1,0 +1,143 @@
+#include "catalog/types/logical_type.h"
+
+#include <fmt/format.h>
+
+namespace sluice::types {
+
+LogicalType LogicalType::Decimal(int32_t precision, int32_t scale) {
+  LogicalType type(TypeId::kDecimal);
+  type.precision_ = precision;
+  type.scale_ = scale;
+  return type;
+}
+
+LogicalType LogicalType::Row(std::vector<RowField> fields) {
+  LogicalType type(TypeId::kRow);
+  type.fields_ = std::make_shared<const std::vector<RowField>>(std::move(fields));
+  return type;
+}
+
+const std::vector<RowField>& LogicalType::fields() const {
+  static const std::vector<RowField> kNone;
+  return fields_ ? *fields_ : kNone;
+}
+
+bool LogicalType::IsNumeric() const {
+  return id_ == TypeId::kInt || id_ == TypeId::kBigint || id_ == TypeId::kDouble ||
+         id_ == TypeId::kDecimal;
+}
+
+int32_t LogicalType::PhysicalWidth() const {
+  switch (id_) {
+    case TypeId::kNull: return 1;
+    case TypeId::kBoolean: return 1;
+    case TypeId::kInt: return 4;
+    case TypeId::kBigint:
+    case TypeId::kDouble:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval: return 8;
+    case TypeId::kVarchar: return 16;
+    case TypeId::kRow: return 0;
+  }
+  return 0;
+}
+
+std::string LogicalType::ToString() const {
+  switch (id_) {
+    case TypeId::kNull: return "NULL";
+    case TypeId::kBoolean: return "BOOLEAN";
+    case TypeId::kInt: return "INT";
+    case TypeId::kBigint: return "BIGINT";
+    case TypeId::kDouble: return "DOUBLE";
+    case TypeId::kDecimal: return fmt::format("DECIMAL({}, {})", precision_, scale_);
+    case TypeId::kVarchar: return "VARCHAR";
+    case TypeId::kTimestamp: return "TIMESTAMP(3)";
+    case TypeId::kInterval: return "INTERVAL";
+    case TypeId::kRow: {
+      std::string out = "ROW<";
+      for (size_t i = 0; i < fields().size(); ++i) {
+        if (i > 0) out += ", ";
+        out += fields()[i].name + " " + fields()[i].type.ToString();
+      }
+      return out + ">";
+    }
+  }
+  return "?";
+}
+
+bool LogicalType::operator==(const LogicalType& other) const {
+  if (id_ != other.id_) return false;
+  if (id_ == TypeId::kDecimal) return precision_ == other.precision_ && scale_ == other.scale_;
+  if (id_ != TypeId::kRow) return true;
+  if (fields().size() != other.fields().size()) return false;
+  for (size_t i = 0; i < fields().size(); ++i) {
+    if (fields()[i].name != other.fields()[i].name || fields()[i].type != other.fields()[i].type) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+int NumericRank(TypeId id) {
+  switch (id) {
+    case TypeId::kInt: return 1;
+    case TypeId::kBigint: return 2;
+    case TypeId::kDecimal: return 3;
+    case TypeId::kDouble: return 4;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalType* out) {
+  if (left.id() == TypeId::kNull) {
+    *out = right;
+    return true;
+  }
+  if (right.id() == TypeId::kNull || left == right) {
+    *out = left;
+    return true;
+  }
+  if (left.IsNumeric() && right.IsNumeric()) {
+    // Arithmetic and comparison over DECIMAL run in DOUBLE (runtime/expr/SEMANTICS.md).
+    if (left.id() == TypeId::kDecimal || right.id() == TypeId::kDecimal) {
+      *out = LogicalType::Double();
+      return true;
+    }
+    *out = NumericRank(left.id()) >= NumericRank(right.id()) ? left : right;
+    return true;
+  }
+  if ((left.id() == TypeId::kTimestamp && right.id() == TypeId::kTimestamp) ||
+      (left.id() == TypeId::kInterval && right.id() == TypeId::kInterval)) {
+    *out = left;
+    return true;
+  }
+  return false;
+}
+
+bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to) {
+  if (from == to || from.id() == TypeId::kNull) return true;
+  if (from.IsNumeric() && to.IsNumeric()) {
+    if (to.id() == TypeId::kDecimal && from.id() == TypeId::kDouble) return false;
+    return NumericRank(from.id()) <= NumericRank(to.id());
+  }
+  return false;
+}
+
+bool IsExplicitlyCastable(const LogicalType& from, const LogicalType& to) {
+  if (IsImplicitlyCastable(from, to)) return true;
+  if (from.id() == TypeId::kRow || to.id() == TypeId::kRow) return false;
+  if (from.IsNumeric() && to.IsNumeric()) return true;
+  if (from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar) return true;
+  if (from.id() == TypeId::kBoolean && to.IsInteger()) return true;
+  if (from.IsInteger() && to.id() == TypeId::kBoolean) return true;
+  if (from.id() == TypeId::kTimestamp && to.id() == TypeId::kBigint) return true;
+  if (from.id() == TypeId::kBigint && to.id() == TypeId::kTimestamp) return true;
+  return false;
+}
+
+}  // namespace sluice::types

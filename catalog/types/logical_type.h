@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sluice::types {
+
+/// Identifies a SQL type. Physical width in a batch: 1 byte (BOOLEAN), 4 (INT), 8 (BIGINT,
+/// DOUBLE, TIMESTAMP, INTERVAL, DECIMAL as a scaled int64), 16 (VARCHAR as a StringRef).
+enum class TypeId : uint8_t {
+  kNull,       // the type of a bare NULL literal before coercion
+  kBoolean,
+  kInt,
+  kBigint,
+  kDouble,
+  kDecimal,    // precision <= 18, stored as int64 scaled by 10^scale
+  kVarchar,
+  kTimestamp,  // TIMESTAMP(3): int64 milliseconds since the epoch, UTC
+  kInterval,   // INTERVAL DAY TO SECOND: int64 milliseconds
+  kRow,
+};
+
+struct RowField;
+
+/// Describes a SQL type; ROW carries named fields. Every type is nullable in Sluice's data model.
+class LogicalType {
+ public:
+  LogicalType() = default;
+  explicit LogicalType(TypeId id) : id_(id) {}
+
+  static LogicalType Null() { return LogicalType(TypeId::kNull); }
+  static LogicalType Boolean() { return LogicalType(TypeId::kBoolean); }
+  static LogicalType Int() { return LogicalType(TypeId::kInt); }
+  static LogicalType Bigint() { return LogicalType(TypeId::kBigint); }
+  static LogicalType Double() { return LogicalType(TypeId::kDouble); }
+  static LogicalType Varchar() { return LogicalType(TypeId::kVarchar); }
+  static LogicalType Timestamp() { return LogicalType(TypeId::kTimestamp); }
+  static LogicalType Interval() { return LogicalType(TypeId::kInterval); }
+  static LogicalType Decimal(int32_t precision, int32_t scale);
+  static LogicalType Row(std::vector<RowField> fields);
+
+  TypeId id() const { return id_; }
+  int32_t precision() const { return precision_; }
+  int32_t scale() const { return scale_; }
+  const std::vector<RowField>& fields() const;
+
+  bool IsNumeric() const;
+  bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
+  /// Returns the byte width of one value in a batch column (0 for ROW, which has no data).
+  int32_t PhysicalWidth() const;
+  /// Renders the type as SQL: `BIGINT`, `DECIMAL(23, 3)`, `ROW<id BIGINT, ...>`.
+  std::string ToString() const;
+
+  bool operator==(const LogicalType& other) const;
+  bool operator!=(const LogicalType& other) const { return !(*this == other); }
+
+ private:
+  TypeId id_ = TypeId::kNull;
+  int32_t precision_ = 0;
+  int32_t scale_ = 0;
+  std::shared_ptr<const std::vector<RowField>> fields_;
+};
+
+/// Names one field of a ROW type or one column of a schema.
+struct RowField {
+  std::string name;
+  LogicalType type;
+};
+
+/// Finds the common type two operands are widened to for arithmetic and comparison, or
+/// returns false when there is none (e.g. VARCHAR and BIGINT).
+bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalType* out);
+
+/// Tells whether `from` converts to `to` implicitly (widening only: INT → BIGINT → DOUBLE).
+bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to);
+
+/// Tells whether an explicit CAST from `from` to `to` is defined.
+bool IsExplicitlyCastable(const LogicalType& from, const LogicalType& to);
+
+}  // namespace sluice::types

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/base/result.h"
+#include "catalog/types/schema.h"
+#include "runtime/batch/batch.h"
+
+namespace sluice::runtime::connectors {
+
+/// Describes a table as a connector sees it: the physical columns (computed columns and
+/// watermarks are the runtime's business) and the `WITH` options, keys lower-cased as written.
+struct TableDescriptor {
+  std::string name;
+  types::Schema schema;
+  std::map<std::string, std::string> options;
+  /// Rows written inline for the `values` connector, already typed by the compiler: one
+  /// vector per row, one value per physical column, as SQL literal text ('abc', 42, NULL,
+  /// TIMESTAMP '2024-01-01 00:00:00').
+  std::vector<std::vector<std::string>> inline_rows;
+};
+
+/// Which slice of a source or sink one subtask owns.
+struct SubtaskInfo {
+  int32_t index = 0;
+  int32_t parallelism = 1;
+  std::string job_name;
+};
+
+/// Reads one subtask's share of a source, a batch at a time.
+class SourceReader {
+ public:
+  virtual ~SourceReader() = default;
+  /// Fills `batch` (built with the flattened slot types of the table's physical schema) with
+  /// up to kBatchCapacity rows. Returns false once the split is exhausted (batch left empty).
+  virtual base::Result<bool> Next(Batch* batch) = 0;
+  /// Tells whether the source ends by itself (a bounded source gets a final watermark).
+  virtual bool IsBounded() const = 0;
+};
+
+/// Writes one subtask's share of a sink. Rows may carry row kinds when the input is updating.
+class SinkWriter {
+ public:
+  virtual ~SinkWriter() = default;
+  virtual base::Status Write(const Batch& batch) = 0;
+  /// Called once when the input has ended: flush, and make output visible.
+  virtual base::Status Finish() = 0;
+};
+
+/// A kind of table (`'connector' = 'nexmark'`). Stateless; one instance per process.
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual std::string name() const = 0;
+  /// Checks options and schema without side effects; errors name the option and the table.
+  virtual base::Status Validate(const TableDescriptor& table, bool as_source) const = 0;
+  /// Whether the connector can be read. Sinks-only connectors return false.
+  virtual bool SupportsSource() const = 0;
+  virtual bool SupportsSink() const = 0;
+  /// Whether the sink accepts updating rows (-U/+U/-D).
+  virtual bool AcceptsUpdates(const TableDescriptor& table) const { return false; }
+  virtual base::Result<std::unique_ptr<SourceReader>> CreateReader(const TableDescriptor& table,
+                                                                   const SubtaskInfo& subtask) const {
+    return base::Status::Error(base::ErrorCode::kPlan, "connector '" + name() + "' cannot be read");
+  }
+  virtual base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
+                                                                 const SubtaskInfo& subtask) const {
+    return base::Status::Error(base::ErrorCode::kPlan, "connector '" + name() + "' cannot be written");
+  }
+};
+
+/// Finds a connector by name; null when unknown.
+const Connector* FindConnector(const std::string& name);
+/// Lists the registered connector names, for "did you mean" and --help.
+std::vector<std::string> ConnectorNames();
+
+}  // namespace sluice::runtime::connectors

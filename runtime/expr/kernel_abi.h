@@ -1,0 +1,84 @@
+#pragma once
+
+// The C ABI between generated chain kernels and the runtime. Generated code (compiler/codegen)
+// and the interpreter (runtime/expr) both follow it; helpers are plain C functions the JIT
+// resolves by name, so both paths share one implementation of every non-trivial operation.
+
+#include <cstdint>
+
+#include "runtime/batch/batch.h"
+
+extern "C" {
+
+/// One column as a kernel sees it: fixed-width values and one validity byte per row.
+struct SluiceKernelColumn {
+  uint8_t* data;
+  uint8_t* validity;
+};
+
+/// What a kernel may call back into: the output batch's arena for new strings.
+struct SluiceKernelContext {
+  sluice::runtime::Arena* arena;
+};
+
+/// A compiled chain: reads `row_count` rows of `inputs`, writes the rows that pass the filter,
+/// compacted, into `outputs` (one per projection) and returns how many it wrote.
+typedef int32_t (*SluiceChainKernel)(const SluiceKernelColumn* inputs,
+                                     SluiceKernelColumn* outputs, int32_t row_count,
+                                     SluiceKernelContext* context);
+
+// ---- helpers (implemented in scalar_helpers.cpp, registered with the JIT by name) ----
+// Strings are passed as pointers to StringRef. Functions returning uint8_t return validity:
+// 1 when the result is a value, 0 when it is NULL.
+
+char* sluice_arena_allocate(SluiceKernelContext* context, int64_t size);
+
+int32_t sluice_string_compare(const sluice::runtime::StringRef* left,
+                              const sluice::runtime::StringRef* right);
+uint8_t sluice_string_equal(const sluice::runtime::StringRef* left,
+                            const sluice::runtime::StringRef* right);
+void sluice_string_concat(SluiceKernelContext* context, const sluice::runtime::StringRef* left,
+                          const sluice::runtime::StringRef* right, sluice::runtime::StringRef* out);
+void sluice_string_upper(SluiceKernelContext* context, const sluice::runtime::StringRef* in,
+                         sluice::runtime::StringRef* out);
+void sluice_string_lower(SluiceKernelContext* context, const sluice::runtime::StringRef* in,
+                         sluice::runtime::StringRef* out);
+int32_t sluice_string_char_length(const sluice::runtime::StringRef* in);
+/// `length` < 0 means "to the end". Start is 1-based in characters (UTF-8 code points).
+void sluice_string_substring(const sluice::runtime::StringRef* in, int64_t start, int64_t length,
+                             sluice::runtime::StringRef* out);
+void sluice_string_trim(const sluice::runtime::StringRef* in, sluice::runtime::StringRef* out);
+uint8_t sluice_string_like(const sluice::runtime::StringRef* text,
+                           const sluice::runtime::StringRef* pattern);
+
+uint8_t sluice_cast_string_to_int(const sluice::runtime::StringRef* in, int32_t* out);
+uint8_t sluice_cast_string_to_bigint(const sluice::runtime::StringRef* in, int64_t* out);
+uint8_t sluice_cast_string_to_double(const sluice::runtime::StringRef* in, double* out);
+uint8_t sluice_cast_string_to_boolean(const sluice::runtime::StringRef* in, uint8_t* out);
+uint8_t sluice_cast_string_to_timestamp(const sluice::runtime::StringRef* in, int64_t* out);
+uint8_t sluice_cast_string_to_decimal(const sluice::runtime::StringRef* in, int32_t precision,
+                                      int32_t scale, int64_t* out);
+void sluice_cast_bigint_to_string(SluiceKernelContext* context, int64_t value,
+                                  sluice::runtime::StringRef* out);
+void sluice_cast_double_to_string(SluiceKernelContext* context, double value,
+                                  sluice::runtime::StringRef* out);
+void sluice_cast_boolean_to_string(SluiceKernelContext* context, uint8_t value,
+                                   sluice::runtime::StringRef* out);
+void sluice_cast_timestamp_to_string(SluiceKernelContext* context, int64_t millis,
+                                     sluice::runtime::StringRef* out);
+void sluice_cast_decimal_to_string(SluiceKernelContext* context, int64_t unscaled, int32_t scale,
+                                   sluice::runtime::StringRef* out);
+void sluice_cast_interval_to_string(SluiceKernelContext* context, int64_t millis,
+                                    sluice::runtime::StringRef* out);
+uint8_t sluice_cast_double_to_int(double value, int32_t* out);
+uint8_t sluice_cast_double_to_bigint(double value, int64_t* out);
+uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale,
+                                      int64_t* out);
+uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t scale,
+                                      int64_t* out);
+uint8_t sluice_cast_decimal_to_decimal(int64_t unscaled, int32_t from_scale, int32_t precision,
+                                       int32_t scale, int64_t* out);
+/// Truncates toward zero; NULL (0) when the integral part does not fit in int64.
+uint8_t sluice_cast_decimal_to_bigint(int64_t unscaled, int32_t scale, int64_t* out);
+
+}  // extern "C"

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/functions/function_id.h"
+#include "catalog/types/logical_type.h"
+
+namespace sluice::runtime::plan {
+
+/// A constant of some type; `is_null` for SQL NULL. Integers, booleans, timestamps, intervals
+/// and decimals (scaled) live in `integer`, doubles in `real`, strings in `text`.
+struct Value {
+  types::LogicalType type;
+  bool is_null = true;
+  int64_t integer = 0;
+  double real = 0;
+  std::string text;
+
+  static Value Null(types::LogicalType type);
+  static Value Boolean(bool value);
+  static Value Int(int32_t value);
+  static Value Bigint(int64_t value);
+  static Value Double(double value);
+  static Value Varchar(std::string value);
+  static Value Timestamp(int64_t millis);
+  static Value Interval(int64_t millis);
+  static Value Decimal(int64_t unscaled, int32_t precision, int32_t scale);
+
+  bool operator==(const Value& other) const;
+  /// Renders the value as SQL text for EXPLAIN: `42`, `'abc'`, `NULL`, `TIMESTAMP '…'`.
+  std::string ToSql() const;
+};
+
+enum class ExprKind : uint8_t {
+  kColumn,    // reads slot `column_index` of the input batch
+  kLiteral,   // `literal`
+  kCall,      // `function` over `arguments`
+  kCast,      // converts arguments[0] to `type`
+  kCase,      // arguments = when1, then1, when2, then2, ..., else (always present, maybe NULL)
+};
+
+struct Expr;
+using ExprPtr = std::shared_ptr<const Expr>;
+
+/// A bound, typed scalar expression over the slots of one input batch; the contract between
+/// the binder, the optimizer, the interpreter and the code generator.
+struct Expr {
+  ExprKind kind = ExprKind::kLiteral;
+  types::LogicalType type;
+  int32_t column_index = -1;
+  Value literal;
+  functions::FunctionId function = functions::FunctionId::kAdd;
+  std::vector<ExprPtr> arguments;
+
+  static ExprPtr Column(int32_t index, types::LogicalType type);
+  static ExprPtr Literal(Value value);
+  static ExprPtr Call(functions::FunctionId function, types::LogicalType type,
+                      std::vector<ExprPtr> arguments);
+  static ExprPtr Cast(ExprPtr operand, types::LogicalType type);
+  static ExprPtr Case(std::vector<ExprPtr> arguments, types::LogicalType type);
+
+  bool Equals(const Expr& other) const;
+  /// Renders the expression for EXPLAIN, naming columns `$index` (or by `column_names`).
+  std::string ToString(const std::vector<std::string>* column_names = nullptr) const;
+};
+
+/// A fused stateless chain: keep the rows where `filter` is TRUE (all rows when null), then
+/// compute one output slot per projection. Input and output are flattened slot lists.
+struct ChainSpec {
+  std::vector<types::LogicalType> input_types;
+  ExprPtr filter;
+  std::vector<ExprPtr> projections;
+};
+
+}  // namespace sluice::runtime::plan
