@@ -57,8 +57,38 @@ Batch::Batch(const std::vector<types::LogicalType>& slot_types) {
 }
 
 void Batch::RetainArenasOf(const Batch& other) {
-  retained_arenas_.push_back(other.arena_);
-  for (const auto& arena : other.retained_arenas_) retained_arenas_.push_back(arena);
+  // Appending many slices of one batch must not retain its arenas once per slice.
+  auto retain = [this](const std::shared_ptr<Arena>& arena) {
+    if (arena == arena_) return;
+    for (const auto& held : retained_arenas_) {
+      if (held == arena) return;
+    }
+    retained_arenas_.push_back(arena);
+  };
+  retain(other.arena_);
+  for (const auto& arena : other.retained_arenas_) retain(arena);
+}
+
+void Batch::AppendRows(const Batch& source, const int32_t* rows, int32_t count) {
+  for (size_t column_index = 0; column_index < columns_.size(); ++column_index) {
+    const Column& from = source.column(column_index);
+    Column& to = *columns_[column_index];
+    int32_t width = from.type().PhysicalWidth();
+    for (int32_t i = 0; i < count; ++i) {
+      int32_t row = rows[i];
+      to.validity()[row_count_ + i] = from.validity()[row];
+      if (width > 0) {
+        std::memcpy(to.data() + static_cast<size_t>(row_count_ + i) * width,
+                    from.data() + static_cast<size_t>(row) * width, width);
+      }
+    }
+  }
+  if (source.has_row_kinds()) {
+    uint8_t* kinds = EnableRowKinds();
+    for (int32_t i = 0; i < count; ++i) kinds[row_count_ + i] = source.row_kinds_[rows[i]];
+  }
+  row_count_ += count;
+  RetainArenasOf(source);
 }
 
 uint8_t* Batch::EnableRowKinds() {

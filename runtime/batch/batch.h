@@ -57,7 +57,7 @@ class Column {
   template <typename T>
   const T* values() const { return reinterpret_cast<const T*>(data_.get()); }
 
-  bool IsNull(int32_t row) const { return validity_[row] == 0; }
+  bool IsNull(int32_t row) const { return validity_.get()[row] == 0; }
 
  private:
   struct FreeDeleter {
@@ -91,6 +91,10 @@ class Batch {
   Arena& arena() { return *arena_; }
   /// Keeps another batch's arena alive, for strings that were passed through unchanged.
   void RetainArenasOf(const Batch& other);
+
+  /// Appends the given rows of `source` (same slot types) after this batch's rows. Strings
+  /// keep pointing into the source's arenas, which this batch then retains.
+  void AppendRows(const Batch& source, const int32_t* rows, int32_t count);
 
   bool has_row_kinds() const { return !row_kinds_.empty(); }
   RowKind row_kind(int32_t row) const {

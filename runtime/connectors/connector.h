@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,11 @@ struct TableDescriptor {
   std::string name;
   types::Schema schema;
   std::map<std::string, std::string> options;
-  /// Rows written inline for the `values` connector, already typed by the compiler: one
-  /// vector per row, one value per physical column, as SQL literal text ('abc', 42, NULL,
-  /// TIMESTAMP '2024-01-01 00:00:00').
-  std::vector<std::vector<std::string>> inline_rows;
+  /// Rows of a `values` table, filled by the compiler from `INSERT INTO t VALUES (…)`
+  /// statements that target it: one vector per row, one field per physical column, each the
+  /// text `CAST(literal AS VARCHAR)` gives (SEMANTICS.md), nullopt for NULL. ROW columns
+  /// are not allowed in values tables.
+  std::vector<std::vector<std::optional<std::string>>> inline_rows;
 };
 
 /// Which slice of a source or sink one subtask owns.

@@ -1,0 +1,43 @@
+#include <string>
+#include <vector>
+
+#include "catalog/types/schema.h"
+#include "runtime/connectors/builtin_connectors.h"
+#include "runtime/connectors/connector.h"
+
+namespace sluice::runtime::connectors {
+
+namespace {
+
+struct Registration {
+  const char* name;
+  const Connector& (*instance)();
+};
+
+// Every connector Sluice knows, one line each; names match Connector::name().
+// Uncomment a line once its XxxConnectorInstance() is implemented, or the link fails.
+constexpr Registration kConnectors[] = {
+    {"nexmark", &NexmarkConnectorInstance},
+    {"datagen", &DatagenConnectorInstance},
+    // {"values", &ValuesConnectorInstance},
+    // {"filesystem", &FilesystemConnectorInstance},
+    // {"print", &PrintConnectorInstance},
+    // {"blackhole", &BlackholeConnectorInstance},
+};
+
+}  // namespace
+
+const Connector* FindConnector(const std::string& name) {
+  for (const Registration& registration : kConnectors) {
+    if (types::IdentifierEquals(registration.name, name)) return &registration.instance();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ConnectorNames() {
+  std::vector<std::string> names;
+  for (const Registration& registration : kConnectors) names.push_back(registration.name);
+  return names;
+}
+
+}  // namespace sluice::runtime::connectors

@@ -1,0 +1,369 @@
+#include "runtime/connectors/datagen_connector.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "runtime/connectors/builtin_connectors.h"
+#include "runtime/connectors/option_reader.h"
+
+namespace sluice::runtime::connectors {
+
+namespace {
+
+// 2024-01-01 00:00:00 UTC: where seeded TIMESTAMP columns start.
+constexpr int64_t kSeededTimestampBase = 1704067200000;
+constexpr const char* kFieldOptions[] = {"kind", "min", "max", "length", "start", "end",
+                                         "null-rate"};
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+uint64_t Mix(uint64_t value) {
+  value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  value = (value ^ (value >> 27)) * 0x94D049BB133111EBULL;
+  return value ^ (value >> 31);
+}
+
+class SplitMix {
+ public:
+  explicit SplitMix(uint64_t state) : state_(state) {}
+  uint64_t Next() {
+    state_ += 0x9E3779B97F4A7C15ULL;
+    return Mix(state_);
+  }
+  double NextDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  // Uniform over the inclusive range [low, high], any width.
+  int64_t Between(int64_t low, int64_t high) {
+    const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low) + 1;
+    const uint64_t draw = span == 0 ? Next()
+                                    : static_cast<uint64_t>(
+                                          (static_cast<unsigned __int128>(Next()) * span) >> 64);
+    return static_cast<int64_t>(static_cast<uint64_t>(low) + draw);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+int64_t PowerOfTen(int32_t exponent) {
+  int64_t value = 1;
+  for (int32_t i = 0; i < exponent; ++i) value *= 10;
+  return value;
+}
+
+bool Generatable(types::TypeId id) {
+  switch (id) {
+    case types::TypeId::kBoolean:
+    case types::TypeId::kInt:
+    case types::TypeId::kBigint:
+    case types::TypeId::kDouble:
+    case types::TypeId::kDecimal:
+    case types::TypeId::kVarchar:
+    case types::TypeId::kTimestamp:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Reads the `fields.<column>.*` options of one column into `field`.
+base::Status ReadField(const OptionReader& options, const types::RowField& column,
+                       DatagenField* field) {
+  const std::string prefix = "fields." + Lower(column.name) + ".";
+  auto key = [&](const char* name) { return prefix + name; };
+  const types::TypeId id = column.type.id();
+  field->type = column.type;
+  if (!Generatable(id)) {
+    return options.TableError("datagen cannot generate column '" + column.name + "' of type " +
+                              column.type.ToString() +
+                              " (supported: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, "
+                              "TIMESTAMP)");
+  }
+  const std::string kind = Lower(options.GetString(key("kind")).value_or("random"));
+  if (kind == "sequence") {
+    field->kind = DatagenField::Kind::kSequence;
+  } else if (kind != "random") {
+    return options.InvalidValue(key("kind"), "expected 'random' or 'sequence'");
+  }
+
+  auto reject = [&](const char* name, const std::string& why) -> base::Status {
+    if (!options.Has(key(name))) return base::Status::Ok();
+    return options.InvalidValue(key(name), why);
+  };
+  const bool is_integer = id == types::TypeId::kInt || id == types::TypeId::kBigint;
+  const int64_t type_min = id == types::TypeId::kInt ? INT32_MIN : INT64_MIN;
+  const int64_t type_max = id == types::TypeId::kInt ? INT32_MAX : INT64_MAX;
+
+  if (field->kind == DatagenField::Kind::kSequence) {
+    for (const char* name : {"min", "max", "length", "null-rate"}) {
+      SLUICE_RETURN_IF_ERROR(reject(name, std::string("'") + name +
+                                              "' applies to kind 'random', not 'sequence'"));
+    }
+    if (!is_integer && id != types::TypeId::kVarchar && id != types::TypeId::kDouble) {
+      return options.InvalidValue(key("kind"), "a sequence needs an INT, BIGINT, DOUBLE or "
+                                               "VARCHAR column, '" + column.name + "' is " +
+                                                   column.type.ToString());
+    }
+    if (!options.Has(key("start")) || !options.Has(key("end"))) {
+      return options.TableError("a sequence needs both '" + key("start") + "' and '" +
+                                key("end") + "'");
+    }
+    const int64_t low = is_integer ? type_min : INT64_MIN;
+    const int64_t high = is_integer ? type_max : INT64_MAX;
+    SLUICE_ASSIGN_OR_RETURN(field->start, options.GetInt(key("start"), 0, low, high));
+    SLUICE_ASSIGN_OR_RETURN(field->end, options.GetInt(key("end"), 0, low, high));
+    if (field->end < field->start) {
+      return options.InvalidValue(key("end"), "must not be less than '" + key("start") + "'");
+    }
+    return base::Status::Ok();
+  }
+
+  for (const char* name : {"start", "end"}) {
+    SLUICE_RETURN_IF_ERROR(
+        reject(name, std::string("'") + name + "' applies to kind 'sequence', not 'random'"));
+  }
+  SLUICE_ASSIGN_OR_RETURN(field->null_rate, options.GetDouble(key("null-rate"), 0, 0));
+  if (field->null_rate > 1) return options.InvalidValue(key("null-rate"), "must be at most 1");
+  if (id != types::TypeId::kVarchar) {
+    SLUICE_RETURN_IF_ERROR(reject("length", "'length' applies to VARCHAR columns"));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(field->length, options.GetInt(key("length"), 100, 0, 1 << 20));
+  }
+  const bool ranged = is_integer || id == types::TypeId::kDouble || id == types::TypeId::kDecimal;
+  if (!ranged) {
+    SLUICE_RETURN_IF_ERROR(reject("min", "'min' applies to numeric columns"));
+    SLUICE_RETURN_IF_ERROR(reject("max", "'max' applies to numeric columns"));
+    return base::Status::Ok();
+  }
+  if (is_integer) {
+    SLUICE_ASSIGN_OR_RETURN(field->min_integer,
+                            options.GetInt(key("min"), type_min, type_min, type_max));
+    SLUICE_ASSIGN_OR_RETURN(field->max_integer,
+                            options.GetInt(key("max"), type_max, type_min, type_max));
+    if (field->max_integer < field->min_integer) {
+      return options.InvalidValue(key("max"), "must not be less than '" + key("min") + "'");
+    }
+    return base::Status::Ok();
+  }
+  // DOUBLE defaults to Flink's [Double.MIN_VALUE, Double.MAX_VALUE]; DECIMAL to its full range.
+  double default_min = DBL_MIN, default_max = DBL_MAX;
+  if (id == types::TypeId::kDecimal) {
+    const double largest = static_cast<double>(PowerOfTen(column.type.precision()) - 1) /
+                           static_cast<double>(PowerOfTen(column.type.scale()));
+    default_min = -largest;
+    default_max = largest;
+  }
+  SLUICE_ASSIGN_OR_RETURN(field->min_double,
+                          options.GetDouble(key("min"), default_min, -DBL_MAX));
+  SLUICE_ASSIGN_OR_RETURN(field->max_double,
+                          options.GetDouble(key("max"), default_max, -DBL_MAX));
+  if (field->max_double < field->min_double) {
+    return options.InvalidValue(key("max"), "must not be less than '" + key("min") + "'");
+  }
+  if (id == types::TypeId::kDecimal) {
+    const double scale = static_cast<double>(PowerOfTen(field->type.scale()));
+    const double limit = static_cast<double>(PowerOfTen(field->type.precision()) - 1);
+    const double low = std::ceil(field->min_double * scale), high = std::floor(field->max_double * scale);
+    if (low < -limit || high > limit) {
+      return options.TableError("'" + key("min") + "'/'" + key("max") + "' exceed " +
+                                column.type.ToString());
+    }
+    if (high < low) return options.InvalidValue(key("max"), "leaves no value at this scale");
+    field->min_integer = static_cast<int64_t>(low);
+    field->max_integer = static_cast<int64_t>(high);
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Result<DatagenConfig> DatagenConfig::FromTable(const TableDescriptor& original) {
+  // Column names in 'fields.<column>.*' match case-insensitively: work on lower-cased keys.
+  TableDescriptor table;
+  table.name = original.name;
+  table.schema = original.schema;
+  for (const auto& [key, value] : original.options) table.options[Lower(key)] = value;
+  OptionReader options(table);
+
+  std::vector<std::string> known = {"rows-per-second", "number-of-rows", "seed"};
+  for (const types::RowField& column : table.schema.columns) {
+    for (const char* name : kFieldOptions) {
+      known.push_back("fields." + Lower(column.name) + "." + name);
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(options.CheckKnown(known));
+
+  DatagenConfig config;
+  SLUICE_ASSIGN_OR_RETURN(config.rows_per_second, options.GetDouble("rows-per-second", 10000, 0));
+  if (options.Has("number-of-rows")) {
+    SLUICE_ASSIGN_OR_RETURN(int64_t rows, options.GetInt("number-of-rows", 0, 0));
+    config.row_count = rows;
+  }
+  if (options.Has("seed")) {
+    SLUICE_ASSIGN_OR_RETURN(int64_t seed, options.GetInt("seed", 0));
+    config.seed = static_cast<uint64_t>(seed);
+  }
+  for (const types::RowField& column : table.schema.columns) {
+    DatagenField field;
+    SLUICE_RETURN_IF_ERROR(ReadField(options, column, &field));
+    if (field.kind == DatagenField::Kind::kSequence) {
+      // end - start + 1 may overflow int64 for a full-range sequence; saturate.
+      const unsigned __int128 length =
+          static_cast<unsigned __int128>(static_cast<__int128>(field.end) - field.start + 1);
+      const int64_t rows =
+          length > static_cast<unsigned __int128>(INT64_MAX) ? INT64_MAX
+                                                             : static_cast<int64_t>(length);
+      config.row_count = std::min(config.row_count.value_or(INT64_MAX), rows);
+    }
+    config.fields.push_back(field);
+  }
+  return config;
+}
+
+base::Status DatagenConnector::Validate(const TableDescriptor& table, bool as_source) const {
+  if (!as_source) {
+    return base::Status::Error(base::ErrorCode::kOption,
+                               "table '" + table.name +
+                                   "': connector 'datagen' is a source and cannot be written");
+  }
+  return DatagenConfig::FromTable(table).status();
+}
+
+base::Result<std::unique_ptr<SourceReader>> DatagenConnector::CreateReader(
+    const TableDescriptor& table, const SubtaskInfo& subtask) const {
+  SLUICE_ASSIGN_OR_RETURN(DatagenConfig config, DatagenConfig::FromTable(table));
+  return std::unique_ptr<SourceReader>(new DatagenReader(std::move(config), subtask));
+}
+
+DatagenReader::DatagenReader(DatagenConfig config, const SubtaskInfo& subtask)
+    : config_(std::move(config)),
+      parallelism_(std::max(subtask.parallelism, 1)),
+      next_block_(subtask.index) {
+  // Without a seed each subtask draws its own random key, as Flink's datagen is unseeded.
+  const uint64_t seed = config_.seed ? *config_.seed : std::random_device{}() * 0x100000001ULL;
+  key_ = Mix(seed ^ 0x6461746167656EULL);
+  block_size_ = kBatchCapacity;
+  if (config_.rows_per_second > 0) {
+    block_size_ = static_cast<int32_t>(std::clamp<double>(
+        std::floor(config_.rows_per_second / parallelism_ / 10), 1, kBatchCapacity));
+  }
+}
+
+base::Result<bool> DatagenReader::Next(Batch* batch) {
+  SLUICE_CHECK(batch->column_count() == config_.fields.size(),
+               "a datagen batch needs {} columns, got {}", config_.fields.size(),
+               batch->column_count());
+  const int64_t first = next_block_ * block_size_;
+  int64_t count = block_size_;
+  if (config_.row_count) count = std::min<int64_t>(count, *config_.row_count - first);
+  if (count <= 0) {
+    batch->set_row_count(0);
+    return false;
+  }
+  if (config_.rows_per_second > 0) {
+    if (rows_emitted_ == 0) started_ = std::chrono::steady_clock::now();
+    const double due_seconds = rows_emitted_ / (config_.rows_per_second / parallelism_);
+    std::this_thread::sleep_until(
+        started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(due_seconds)));
+  }
+  for (int32_t row = 0; row < count; ++row) FillRow(first + row, row, batch);
+  batch->set_row_count(static_cast<int32_t>(count));
+  rows_emitted_ += count;
+  next_block_ += parallelism_;
+  return true;
+}
+
+void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  SplitMix random(Mix(key_ ^ (static_cast<uint64_t>(row_number) * 0xD1B54A32D192ED03ULL)));
+  for (size_t index = 0; index < config_.fields.size(); ++index) {
+    const DatagenField& field = config_.fields[index];
+    Column& column = batch->column(index);
+    uint8_t* data = column.data();
+    const int32_t width = column.type().PhysicalWidth();
+    // Every column takes its draws even when NULL, so one column's options never shift another's.
+    const bool is_null =
+        field.kind == DatagenField::Kind::kRandom && random.NextDouble() < field.null_rate;
+    const uint64_t draw = random.Next();
+    if (is_null) {
+      column.validity()[row] = 0;
+      std::memset(data + static_cast<size_t>(row) * width, 0, width);
+      continue;
+    }
+    column.validity()[row] = 1;
+    const bool sequence = field.kind == DatagenField::Kind::kSequence;
+    const int64_t sequence_value = field.start + row_number;
+    switch (field.type.id()) {
+      case types::TypeId::kBoolean:
+        data[row] = static_cast<uint8_t>(draw >> 63);
+        break;
+      case types::TypeId::kInt:
+        reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(
+            sequence ? sequence_value : SplitMix(draw).Between(field.min_integer, field.max_integer));
+        break;
+      case types::TypeId::kBigint:
+      case types::TypeId::kDecimal:
+        reinterpret_cast<int64_t*>(data)[row] =
+            sequence ? sequence_value : SplitMix(draw).Between(field.min_integer, field.max_integer);
+        break;
+      case types::TypeId::kDouble: {
+        const double unit = static_cast<double>(draw >> 11) * 0x1.0p-53;
+        reinterpret_cast<double*>(data)[row] =
+            sequence ? static_cast<double>(sequence_value)
+                     : field.min_double * (1 - unit) + field.max_double * unit;
+        break;
+      }
+      case types::TypeId::kTimestamp: {
+        int64_t millis;
+        if (config_.seed) {
+          millis = kSeededTimestampBase +
+                   (config_.rows_per_second > 0
+                        ? static_cast<int64_t>(static_cast<double>(row_number) * 1000 /
+                                               config_.rows_per_second)
+                        : row_number);
+        } else {
+          millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+        }
+        reinterpret_cast<int64_t*>(data)[row] = millis;
+        break;
+      }
+      case types::TypeId::kVarchar: {
+        StringRef value;
+        if (sequence) {
+          value = batch->arena().Copy(std::to_string(sequence_value));
+        } else {
+          char* text = batch->arena().Allocate(static_cast<size_t>(field.length));
+          SplitMix characters(draw);
+          uint64_t bits = 0;
+          for (int64_t i = 0; i < field.length; ++i) {
+            if (i % 16 == 0) bits = characters.Next();
+            text[i] = kHex[bits & 15];
+            bits >>= 4;
+          }
+          value = StringRef{text, static_cast<uint32_t>(field.length), 0};
+        }
+        reinterpret_cast<StringRef*>(data)[row] = value;
+        break;
+      }
+      default:
+        SLUICE_CHECK(false, "datagen column of type {}", field.type.ToString());
+    }
+  }
+}
+
+const Connector& DatagenConnectorInstance() {
+  static const DatagenConnector kInstance;
+  return kInstance;
+}
+
+}  // namespace sluice::runtime::connectors

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/connectors/connector.h"
+
+namespace sluice::runtime::connectors {
+
+/// How datagen fills one column (`'fields.<column>.*'` options).
+struct DatagenField {
+  enum class Kind { kRandom, kSequence };
+  Kind kind = Kind::kRandom;
+  types::LogicalType type;
+  /// 'min'/'max' for random numbers: integers and DECIMAL as (unscaled) int64, DOUBLE below.
+  int64_t min_integer = 0;
+  int64_t max_integer = 0;
+  double min_double = 0;
+  double max_double = 0;
+  /// 'length' of random VARCHARs (hex characters). Default 100.
+  int64_t length = 100;
+  /// 'start'/'end' of a sequence, inclusive; the source ends after `end`.
+  int64_t start = 0;
+  int64_t end = 0;
+  /// 'null-rate': probability of NULL for random values. Default 0.
+  double null_rate = 0;
+};
+
+/// Configures a datagen table from its options (Flink's names, plus 'seed').
+struct DatagenConfig {
+  /// 'rows-per-second': wall-clock rate across all subtasks; 0 = unlimited. Default 10000.
+  double rows_per_second = 10000;
+  /// Rows in the whole source: 'number-of-rows', shortened by the shortest sequence; nullopt =
+  /// unbounded.
+  std::optional<int64_t> row_count;
+  /// 'seed': makes every value a pure function of (seed, row number, column) and TIMESTAMPs
+  /// 2024-01-01 00:00:00 + row * 1000 / rows-per-second ms (1 ms per row when unlimited).
+  /// Without it values come from a random seed and TIMESTAMPs are the current time (Flink).
+  std::optional<uint64_t> seed;
+  std::vector<DatagenField> fields;  // one per schema column
+
+  static base::Result<DatagenConfig> FromTable(const TableDescriptor& table);
+};
+
+/// `'connector' = 'datagen'`: random or sequence values for BOOLEAN, INT, BIGINT, DOUBLE,
+/// DECIMAL, VARCHAR and TIMESTAMP columns.
+class DatagenConnector : public Connector {
+ public:
+  std::string name() const override { return "datagen"; }
+  base::Status Validate(const TableDescriptor& table, bool as_source) const override;
+  bool SupportsSource() const override { return true; }
+  bool SupportsSink() const override { return false; }
+  base::Result<std::unique_ptr<SourceReader>> CreateReader(
+      const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+};
+
+/// Reads one subtask's share of a datagen table: blocks of row numbers dealt round-robin.
+class DatagenReader : public SourceReader {
+ public:
+  DatagenReader(DatagenConfig config, const SubtaskInfo& subtask);
+  base::Result<bool> Next(Batch* batch) override;
+  bool IsBounded() const override { return config_.row_count.has_value(); }
+
+ private:
+  void FillRow(int64_t row_number, int32_t row, Batch* batch) const;
+
+  DatagenConfig config_;
+  uint64_t key_;
+  int32_t parallelism_;
+  int32_t block_size_;
+  int64_t next_block_;
+  int64_t rows_emitted_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace sluice::runtime::connectors

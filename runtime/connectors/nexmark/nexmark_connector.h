@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "runtime/connectors/connector.h"
+#include "runtime/connectors/nexmark/nexmark_generator.h"
+
+namespace sluice::runtime::connectors::nexmark {
+
+/// `'connector' = 'nexmark'`: a source of Nexmark events with Flink's DDL.
+class NexmarkConnector : public Connector {
+ public:
+  std::string name() const override { return "nexmark"; }
+  base::Status Validate(const TableDescriptor& table, bool as_source) const override;
+  bool SupportsSource() const override { return true; }
+  bool SupportsSink() const override { return false; }
+  base::Result<std::unique_ptr<SourceReader>> CreateReader(
+      const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+};
+
+/// Checks that a table declares exactly NexmarkSchema() (names case-insensitively).
+base::Status ValidateNexmarkSchema(const TableDescriptor& table);
+
+/// Returns how many consecutive event numbers a subtask takes at a time: a full batch, or
+/// less under a low 'rate-limit' so that a subtask emits about ten batches a second.
+int32_t NexmarkBlockSize(const NexmarkConfig& config, int32_t parallelism);
+
+/// Reads one subtask's share: blocks b = index, index + parallelism, ... of NexmarkBlockSize()
+/// event numbers each, one block per batch, so all subtasks' event time advances together.
+class NexmarkReader : public SourceReader {
+ public:
+  NexmarkReader(std::shared_ptr<const NexmarkGenerator> generator, const SubtaskInfo& subtask);
+  base::Result<bool> Next(Batch* batch) override;
+  bool IsBounded() const override { return generator_->config().events_num > 0; }
+
+ private:
+  std::shared_ptr<const NexmarkGenerator> generator_;
+  int32_t parallelism_;
+  int32_t block_size_;
+  int64_t next_block_;         // index of the next block this subtask emits
+  int64_t events_emitted_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace sluice::runtime::connectors::nexmark

@@ -1,0 +1,132 @@
+#include "runtime/connectors/values_connector.h"
+
+#include "runtime/connectors/builtin_connectors.h"
+#include "runtime/connectors/csv_format.h"
+#include "runtime/connectors/option_reader.h"
+
+namespace sluice::runtime::connectors {
+
+namespace {
+
+constexpr const char* kRowsPerBatch = "rows-per-batch";
+
+std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
+  std::vector<types::LogicalType> types;
+  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
+  return types;
+}
+
+base::Status RowError(const TableDescriptor& table, size_t row_index, const std::string& what) {
+  return base::Status::Error(base::ErrorCode::kData, "table '" + table.name + "': row " +
+                                                         std::to_string(row_index + 1) + ": " +
+                                                         what);
+}
+
+/// Parses `fields`, row `row_index` of `table`, into row `row` of `batch`.
+base::Status ParseInlineRow(const TableDescriptor& table,
+                            const std::vector<std::optional<std::string>>& fields,
+                            size_t row_index, Batch* batch, int32_t row) {
+  if (fields.size() != table.schema.columns.size()) {
+    return RowError(table, row_index,
+                    "has " + std::to_string(fields.size()) + " values, expected " +
+                        std::to_string(table.schema.columns.size()));
+  }
+  for (size_t index = 0; index < fields.size(); ++index) {
+    Column* column = &batch->column(index);
+    if (!fields[index]) {
+      CsvFormat::SetNull(column, row);
+      continue;
+    }
+    if (!CsvFormat::ParseValue(*fields[index], column, row, &batch->arena())) {
+      return RowError(table, row_index,
+                      "column '" + table.schema.columns[index].name + "': cannot read '" +
+                          *fields[index] + "' as " + column->type().ToString());
+    }
+  }
+  return base::Status::Ok();
+}
+
+/// Checks options and schema, not the rows.
+base::Status ValidateOptions(const TableDescriptor& table, bool as_source) {
+  OptionReader options(table);
+  if (!as_source) {
+    return options.TableError("connector 'values' can only be read, not written; "
+                              "use 'print', 'blackhole' or 'filesystem' for a sink");
+  }
+  SLUICE_RETURN_IF_ERROR(options.CheckKnown({kRowsPerBatch}));
+  SLUICE_RETURN_IF_ERROR(options.GetInt(kRowsPerBatch, 1, 1, kBatchCapacity).status());
+  for (const types::RowField& column : table.schema.columns) {
+    if (column.type.id() == types::TypeId::kRow) {
+      return options.TableError("connector 'values' does not support ROW column '" +
+                                column.name + "'");
+    }
+  }
+  return base::Status::Ok();
+}
+
+class ValuesReader final : public SourceReader {
+ public:
+  ValuesReader(const TableDescriptor& table, const SubtaskInfo& subtask, int32_t rows_per_batch)
+      : rows_per_batch_(rows_per_batch) {
+    table_.name = table.name;
+    table_.schema = table.schema;
+    // Keep only this subtask's rows (i, i+p, …) and their numbers in the whole table.
+    for (size_t index = subtask.index; index < table.inline_rows.size();
+         index += subtask.parallelism) {
+      table_.inline_rows.push_back(table.inline_rows[index]);
+      row_indexes_.push_back(index);
+    }
+  }
+
+  base::Result<bool> Next(Batch* batch) override {
+    int32_t count = 0;
+    while (count < rows_per_batch_ && next_ < table_.inline_rows.size()) {
+      base::Status status =
+          ParseInlineRow(table_, table_.inline_rows[next_], row_indexes_[next_], batch, count);
+      if (!status.ok()) {
+        batch->set_row_count(0);
+        return status;
+      }
+      ++count;
+      ++next_;
+    }
+    batch->set_row_count(count);
+    return count > 0;
+  }
+
+  bool IsBounded() const override { return true; }
+
+ private:
+  TableDescriptor table_;  // name, schema and this subtask's rows
+  std::vector<size_t> row_indexes_;
+  int32_t rows_per_batch_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+base::Status ValuesConnector::Validate(const TableDescriptor& table, bool as_source) const {
+  SLUICE_RETURN_IF_ERROR(ValidateOptions(table, as_source));
+  // Parse every row now, so that a bad literal fails before the job starts.
+  Batch scratch(SlotTypes(table.schema));
+  for (size_t index = 0; index < table.inline_rows.size(); ++index) {
+    SLUICE_RETURN_IF_ERROR(ParseInlineRow(table, table.inline_rows[index], index, &scratch, 0));
+  }
+  return base::Status::Ok();
+}
+
+base::Result<std::unique_ptr<SourceReader>> ValuesConnector::CreateReader(
+    const TableDescriptor& table, const SubtaskInfo& subtask) const {
+  SLUICE_RETURN_IF_ERROR(ValidateOptions(table, /*as_source=*/true));
+  SLUICE_ASSIGN_OR_RETURN(int64_t rows_per_batch,
+                          OptionReader(table).GetInt(kRowsPerBatch, 1, 1, kBatchCapacity));
+  return std::unique_ptr<SourceReader>(
+      new ValuesReader(table, subtask, static_cast<int32_t>(rows_per_batch)));
+}
+
+const Connector& ValuesConnectorInstance() {
+  static const ValuesConnector instance;
+  return instance;
+}
+
+}  // namespace sluice::runtime::connectors

@@ -1,0 +1,964 @@
+#include "runtime/expr/interpreter.h"
+
+#include <cmath>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "catalog/base/result.h"
+#include "runtime/expr/kernel_abi.h"
+
+// Defined in scalar_helpers.cpp next to the other casts; the JIT needs it registered too.
+extern "C" uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in,
+                                                  int64_t* out);
+
+namespace sluice::runtime::expr {
+
+namespace {
+
+using base::ErrorCode;
+using base::Result;
+using base::Status;
+using functions::FunctionId;
+using plan::Expr;
+using plan::ExprKind;
+using types::LogicalType;
+using types::TypeId;
+
+/// One expression evaluated over every row of a batch: either a view of an input column or
+/// buffers it owns. Move-only, because the views point into the owned buffers.
+struct Vector {
+  LogicalType type;
+  const uint8_t* data = nullptr;
+  const uint8_t* validity = nullptr;
+  std::vector<uint64_t> owned_data;
+  std::vector<uint8_t> owned_validity;
+
+  Vector() = default;
+  Vector(Vector&&) = default;
+  Vector& operator=(Vector&&) = default;
+  Vector(const Vector&) = delete;
+  Vector& operator=(const Vector&) = delete;
+
+  template <typename T>
+  const T* values() const { return reinterpret_cast<const T*>(data); }
+  template <typename T>
+  T* mutable_values() { return reinterpret_cast<T*>(owned_data.data()); }
+  uint8_t* mutable_validity() { return owned_validity.data(); }
+};
+
+/// Returns zeroed buffers (all rows NULL, zero values) for `rows` values of `type`.
+Vector Allocate(const LogicalType& type, int32_t rows) {
+  Vector vector;
+  vector.type = type;
+  size_t bytes = static_cast<size_t>(type.PhysicalWidth()) * static_cast<size_t>(rows);
+  vector.owned_data.assign(bytes / 8 + 1, 0);
+  vector.owned_validity.assign(static_cast<size_t>(rows) + 1, 0);
+  vector.data = reinterpret_cast<const uint8_t*>(vector.owned_data.data());
+  vector.validity = vector.owned_validity.data();
+  return vector;
+}
+
+struct Context {
+  const Batch& input;
+  int32_t rows;
+  SluiceKernelContext kernel;
+};
+
+Status Malformed(const Expr& expr, std::string_view reason) {
+  return Status::Error(ErrorCode::kInternal,
+                       fmt::format("malformed expression {}: {}", expr.ToString(), reason));
+}
+
+bool IsValidType(const LogicalType& type) {
+  if (type.id() != TypeId::kDecimal) return true;
+  return type.precision() >= 1 && type.precision() <= 38 && type.scale() >= 0 &&
+         type.scale() <= type.precision();
+}
+
+// ---- element-wise loops ---------------------------------------------------------------------
+
+/// Applies `fn(in, &out) -> bool valid` to every non-NULL row; NULL in, NULL out.
+template <typename In, typename Out, typename Fn>
+void MapUnary(const Vector& a, int32_t rows, Vector* out, Fn fn) {
+  const In* in = a.values<In>();
+  Out* values = out->mutable_values<Out>();
+  uint8_t* validity = out->mutable_validity();
+  for (int32_t row = 0; row < rows; ++row) {
+    if (a.validity[row] == 0) continue;
+    Out value{};
+    bool valid = fn(in[row], &value);
+    validity[row] = valid ? 1 : 0;
+    values[row] = valid ? value : Out{};
+  }
+}
+
+/// Applies `fn(left, right, &out) -> bool valid` where both are non-NULL; otherwise NULL.
+template <typename In, typename Out, typename Fn>
+void MapBinary(const Vector& a, const Vector& b, int32_t rows, Vector* out, Fn fn) {
+  const In* left = a.values<In>();
+  const In* right = b.values<In>();
+  Out* values = out->mutable_values<Out>();
+  uint8_t* validity = out->mutable_validity();
+  for (int32_t row = 0; row < rows; ++row) {
+    if ((a.validity[row] & b.validity[row]) == 0) continue;
+    Out value{};
+    bool valid = fn(left[row], right[row], &value);
+    validity[row] = valid ? 1 : 0;
+    values[row] = valid ? value : Out{};
+  }
+}
+
+template <typename T>
+T WrapAdd(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+}
+template <typename T>
+T WrapSubtract(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+}
+template <typename T>
+T WrapMultiply(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+}
+template <typename T>
+T WrapNegate(T a) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(U{0} - static_cast<U>(a));
+}
+
+// ---- arithmetic -----------------------------------------------------------------------------
+
+template <typename T>
+void IntegerArithmetic(FunctionId function, const Vector& a, const Vector& b, int32_t rows,
+                       Vector* out) {
+  switch (function) {
+    case FunctionId::kAdd:
+      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) { *r = WrapAdd(x, y); return true; });
+      break;
+    case FunctionId::kSubtract:
+      MapBinary<T, T>(a, b, rows, out,
+                      [](T x, T y, T* r) { *r = WrapSubtract(x, y); return true; });
+      break;
+    case FunctionId::kMultiply:
+      MapBinary<T, T>(a, b, rows, out,
+                      [](T x, T y, T* r) { *r = WrapMultiply(x, y); return true; });
+      break;
+    case FunctionId::kDivide:
+      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) {
+        if (y == 0) return false;
+        *r = y == -1 ? WrapNegate(x) : static_cast<T>(x / y);
+        return true;
+      });
+      break;
+    default:  // kModulo
+      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) {
+        if (y == 0) return false;
+        *r = y == -1 ? T{0} : static_cast<T>(x % y);
+        return true;
+      });
+      break;
+  }
+}
+
+void DoubleArithmetic(FunctionId function, const Vector& a, const Vector& b, int32_t rows,
+                      Vector* out) {
+  switch (function) {
+    case FunctionId::kAdd:
+      MapBinary<double, double>(a, b, rows, out,
+                                [](double x, double y, double* r) { *r = x + y; return true; });
+      break;
+    case FunctionId::kSubtract:
+      MapBinary<double, double>(a, b, rows, out,
+                                [](double x, double y, double* r) { *r = x - y; return true; });
+      break;
+    case FunctionId::kMultiply:
+      MapBinary<double, double>(a, b, rows, out,
+                                [](double x, double y, double* r) { *r = x * y; return true; });
+      break;
+    case FunctionId::kDivide:
+      MapBinary<double, double>(a, b, rows, out,
+                                [](double x, double y, double* r) { *r = x / y; return true; });
+      break;
+    default:  // kModulo
+      MapBinary<double, double>(a, b, rows, out, [](double x, double y, double* r) {
+        if (y == 0.0) return false;
+        *r = std::fmod(x, y);
+        return true;
+      });
+      break;
+  }
+}
+
+Result<Vector> Arithmetic(const Expr& expr, const Vector& a, const Vector& b, int32_t rows) {
+  FunctionId function = expr.function;
+  TypeId left = a.type.id(), right = b.type.id(), result = expr.type.id();
+  Vector out = Allocate(expr.type, rows);
+  bool additive = function == FunctionId::kAdd || function == FunctionId::kSubtract;
+  if (a.type == b.type && a.type == expr.type &&
+      (left == TypeId::kInt || left == TypeId::kBigint || left == TypeId::kDouble)) {
+    if (left == TypeId::kInt) IntegerArithmetic<int32_t>(function, a, b, rows, &out);
+    if (left == TypeId::kBigint) IntegerArithmetic<int64_t>(function, a, b, rows, &out);
+    if (left == TypeId::kDouble) DoubleArithmetic(function, a, b, rows, &out);
+    return out;
+  }
+  // TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP and INTERVAL ± INTERVAL add milliseconds.
+  bool temporal =
+      additive && ((left == TypeId::kTimestamp && right == TypeId::kInterval &&
+                    result == TypeId::kTimestamp) ||
+                   (function == FunctionId::kAdd && left == TypeId::kInterval &&
+                    right == TypeId::kTimestamp && result == TypeId::kTimestamp) ||
+                   (left == TypeId::kInterval && right == TypeId::kInterval &&
+                    result == TypeId::kInterval));
+  if (!temporal) {
+    return Malformed(expr, fmt::format("no {} over {} and {} giving {}",
+                                       functions::FunctionName(function), a.type.ToString(),
+                                       b.type.ToString(), expr.type.ToString()));
+  }
+  IntegerArithmetic<int64_t>(function, a, b, rows, &out);
+  return out;
+}
+
+Result<Vector> NegateOrAbs(const Expr& expr, const Vector& a, int32_t rows) {
+  if (a.type != expr.type) return Malformed(expr, "result type differs from the operand's");
+  bool negate = expr.function == FunctionId::kNegate;
+  Vector out = Allocate(expr.type, rows);
+  auto integer = [&](auto tag) {
+    using T = decltype(tag);
+    MapUnary<T, T>(a, rows, &out, [negate](T x, T* r) {
+      *r = (negate || x < 0) ? WrapNegate(x) : x;
+      return true;
+    });
+  };
+  switch (a.type.id()) {
+    case TypeId::kInt: integer(int32_t{}); break;
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kInterval: integer(int64_t{}); break;
+    case TypeId::kDouble:
+      MapUnary<double, double>(a, rows, &out, [negate](double x, double* r) {
+        *r = negate ? -x : std::fabs(x);
+        return true;
+      });
+      break;
+    default: return Malformed(expr, "operand is not numeric");
+  }
+  return out;
+}
+
+// ---- comparison -----------------------------------------------------------------------------
+
+/// Orders doubles as SEMANTICS.md says: NaN equals NaN and is above everything; -0.0 == 0.0.
+int CompareDouble(double x, double y) {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x == y) return 0;
+  bool x_nan = std::isnan(x), y_nan = std::isnan(y);
+  if (x_nan == y_nan) return 0;
+  return x_nan ? 1 : -1;
+}
+
+template <typename T>
+int CompareValues(const T& x, const T& y) {
+  if constexpr (std::is_same_v<T, double>) {
+    return CompareDouble(x, y);
+  } else if constexpr (std::is_same_v<T, StringRef>) {
+    return sluice_string_compare(&x, &y);
+  } else {
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+}
+
+bool Holds(FunctionId function, int order) {
+  switch (function) {
+    case FunctionId::kEqual: return order == 0;
+    case FunctionId::kNotEqual: return order != 0;
+    case FunctionId::kLess: return order < 0;
+    case FunctionId::kLessEqual: return order <= 0;
+    case FunctionId::kGreater: return order > 0;
+    default: return order >= 0;  // kGreaterEqual
+  }
+}
+
+template <typename T>
+void CompareTyped(FunctionId function, const Vector& a, const Vector& b, int32_t rows,
+                  Vector* out) {
+  MapBinary<T, uint8_t>(a, b, rows, out, [function](const T& x, const T& y, uint8_t* r) {
+    *r = Holds(function, CompareValues(x, y)) ? 1 : 0;
+    return true;
+  });
+}
+
+bool SameComparableType(const LogicalType& left, const LogicalType& right) {
+  if (left.id() == TypeId::kDecimal && right.id() == TypeId::kDecimal) {
+    return left.scale() == right.scale();
+  }
+  return left == right;
+}
+
+Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32_t rows) {
+  if (expr.type.id() != TypeId::kBoolean) return Malformed(expr, "comparison is not BOOLEAN");
+  if (!SameComparableType(a.type, b.type)) {
+    return Malformed(expr, fmt::format("compares {} with {}", a.type.ToString(),
+                                       b.type.ToString()));
+  }
+  Vector out = Allocate(expr.type, rows);
+  FunctionId function = expr.function;
+  switch (a.type.id()) {
+    case TypeId::kBoolean: CompareTyped<uint8_t>(function, a, b, rows, &out); break;
+    case TypeId::kInt: CompareTyped<int32_t>(function, a, b, rows, &out); break;
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval: CompareTyped<int64_t>(function, a, b, rows, &out); break;
+    case TypeId::kDouble: CompareTyped<double>(function, a, b, rows, &out); break;
+    case TypeId::kVarchar: CompareTyped<StringRef>(function, a, b, rows, &out); break;
+    default: return Malformed(expr, "type is not comparable");
+  }
+  return out;
+}
+
+// ---- logic ----------------------------------------------------------------------------------
+
+bool IsTrue(const Vector& vector, int32_t row) {
+  return vector.validity[row] != 0 && vector.values<uint8_t>()[row] != 0;
+}
+bool IsFalse(const Vector& vector, int32_t row) {
+  return vector.validity[row] != 0 && vector.values<uint8_t>()[row] == 0;
+}
+
+/// AND / OR with Kleene logic: a dominant value (FALSE for AND, TRUE for OR) wins over NULL.
+Vector AndOr(const Expr& expr, const std::vector<Vector>& arguments, int32_t rows) {
+  bool is_and = expr.function == FunctionId::kAnd;
+  Vector out = Allocate(expr.type, rows);
+  uint8_t* values = out.mutable_values<uint8_t>();
+  uint8_t* validity = out.mutable_validity();
+  for (int32_t row = 0; row < rows; ++row) {
+    bool dominant = false, unknown = false;
+    for (const Vector& argument : arguments) {
+      if (argument.validity[row] == 0) {
+        unknown = true;
+      } else if ((argument.values<uint8_t>()[row] != 0) != is_and) {
+        dominant = true;
+      }
+    }
+    if (dominant) {
+      validity[row] = 1;
+      values[row] = is_and ? 0 : 1;
+    } else if (!unknown) {
+      validity[row] = 1;
+      values[row] = is_and ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+Vector NullTest(const Expr& expr, const Vector& a, int32_t rows) {
+  Vector out = Allocate(expr.type, rows);
+  uint8_t* values = out.mutable_values<uint8_t>();
+  uint8_t* validity = out.mutable_validity();
+  for (int32_t row = 0; row < rows; ++row) {
+    bool result = false;
+    switch (expr.function) {
+      case FunctionId::kIsNull: result = a.validity[row] == 0; break;
+      case FunctionId::kIsNotNull: result = a.validity[row] != 0; break;
+      case FunctionId::kIsTrue: result = IsTrue(a, row); break;
+      default: result = IsFalse(a, row); break;  // kIsFalse
+    }
+    validity[row] = 1;
+    values[row] = result ? 1 : 0;
+  }
+  return out;
+}
+
+// ---- strings --------------------------------------------------------------------------------
+
+Result<Vector> StringFunction(const Expr& expr, const std::vector<Vector>& arguments,
+                              Context& context) {
+  int32_t rows = context.rows;
+  SluiceKernelContext* kernel = &context.kernel;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    bool position = expr.function == FunctionId::kSubstring && i > 0;
+    TypeId id = arguments[i].type.id();
+    if (position ? !(id == TypeId::kInt || id == TypeId::kBigint) : id != TypeId::kVarchar) {
+      return Malformed(expr, fmt::format("argument {} has type {}", i + 1,
+                                         arguments[i].type.ToString()));
+    }
+  }
+  auto expect = [&](size_t minimum, size_t maximum, TypeId result) -> Status {
+    if (arguments.size() < minimum || arguments.size() > maximum) {
+      return Malformed(expr, "wrong number of arguments");
+    }
+    if (expr.type.id() != result) return Malformed(expr, "wrong result type");
+    return Status::Ok();
+  };
+  const Vector& a = arguments[0];
+  switch (expr.function) {
+    case FunctionId::kConcat: {
+      SLUICE_RETURN_IF_ERROR(expect(2, SIZE_MAX, TypeId::kVarchar));
+      Vector out = Allocate(expr.type, rows);
+      MapBinary<StringRef, StringRef>(a, arguments[1], rows, &out,
+                                      [kernel](StringRef x, StringRef y, StringRef* r) {
+                                        sluice_string_concat(kernel, &x, &y, r);
+                                        return true;
+                                      });
+      for (size_t i = 2; i < arguments.size(); ++i) {
+        Vector next = Allocate(expr.type, rows);
+        MapBinary<StringRef, StringRef>(out, arguments[i], rows, &next,
+                                        [kernel](StringRef x, StringRef y, StringRef* r) {
+                                          sluice_string_concat(kernel, &x, &y, r);
+                                          return true;
+                                        });
+        out = std::move(next);
+      }
+      return out;
+    }
+    case FunctionId::kUpper:
+    case FunctionId::kLower:
+    case FunctionId::kTrim: {
+      SLUICE_RETURN_IF_ERROR(expect(1, 1, TypeId::kVarchar));
+      Vector out = Allocate(expr.type, rows);
+      FunctionId function = expr.function;
+      MapUnary<StringRef, StringRef>(a, rows, &out, [kernel, function](StringRef x, StringRef* r) {
+        if (function == FunctionId::kUpper) sluice_string_upper(kernel, &x, r);
+        if (function == FunctionId::kLower) sluice_string_lower(kernel, &x, r);
+        if (function == FunctionId::kTrim) sluice_string_trim(&x, r);
+        return true;
+      });
+      return out;
+    }
+    case FunctionId::kCharLength: {
+      if (arguments.size() != 1) return Malformed(expr, "wrong number of arguments");
+      Vector out = Allocate(expr.type, rows);
+      if (expr.type.id() == TypeId::kInt) {
+        MapUnary<StringRef, int32_t>(a, rows, &out, [](StringRef x, int32_t* r) {
+          *r = sluice_string_char_length(&x);
+          return true;
+        });
+      } else if (expr.type.id() == TypeId::kBigint) {
+        MapUnary<StringRef, int64_t>(a, rows, &out, [](StringRef x, int64_t* r) {
+          *r = sluice_string_char_length(&x);
+          return true;
+        });
+      } else {
+        return Malformed(expr, "wrong result type");
+      }
+      return out;
+    }
+    case FunctionId::kSubstring: {
+      SLUICE_RETURN_IF_ERROR(expect(2, 3, TypeId::kVarchar));
+      auto position = [](const Vector& vector, int32_t row) -> int64_t {
+        return vector.type.id() == TypeId::kInt ? vector.values<int32_t>()[row]
+                                                : vector.values<int64_t>()[row];
+      };
+      Vector out = Allocate(expr.type, rows);
+      StringRef* values = out.mutable_values<StringRef>();
+      uint8_t* validity = out.mutable_validity();
+      const StringRef* text = a.values<StringRef>();
+      for (int32_t row = 0; row < rows; ++row) {
+        if (a.validity[row] == 0 || arguments[1].validity[row] == 0) continue;
+        int64_t length = -1;
+        if (arguments.size() == 3) {
+          if (arguments[2].validity[row] == 0) continue;
+          length = position(arguments[2], row);
+          if (length < 0) continue;  // a negative length is NULL, not "to the end"
+        }
+        sluice_string_substring(&text[row], position(arguments[1], row), length, &values[row]);
+        validity[row] = 1;
+      }
+      return out;
+    }
+    default: {  // kLike
+      SLUICE_RETURN_IF_ERROR(expect(2, 2, TypeId::kBoolean));
+      Vector out = Allocate(expr.type, rows);
+      MapBinary<StringRef, uint8_t>(a, arguments[1], rows, &out,
+                                    [](StringRef x, StringRef y, uint8_t* r) {
+                                      *r = sluice_string_like(&x, &y);
+                                      return true;
+                                    });
+      return out;
+    }
+  }
+}
+
+// ---- conditional ----------------------------------------------------------------------------
+
+/// Copies row `row` of `from` into `to` (same physical type), or leaves it NULL.
+void CopyRow(const Vector& from, int32_t row, int32_t width, Vector* to) {
+  if (from.validity[row] == 0) return;
+  to->mutable_validity()[row] = 1;
+  if (width > 0) {
+    std::memcpy(reinterpret_cast<uint8_t*>(to->owned_data.data()) + static_cast<size_t>(row) * width,
+                from.data + static_cast<size_t>(row) * width, static_cast<size_t>(width));
+  }
+}
+
+Result<Vector> Coalesce(const Expr& expr, const std::vector<Vector>& arguments, int32_t rows) {
+  if (arguments.empty()) return Malformed(expr, "COALESCE needs arguments");
+  for (const Vector& argument : arguments) {
+    if (argument.type != expr.type) return Malformed(expr, "argument type differs from result");
+  }
+  Vector out = Allocate(expr.type, rows);
+  int32_t width = expr.type.PhysicalWidth();
+  for (int32_t row = 0; row < rows; ++row) {
+    for (const Vector& argument : arguments) {
+      if (argument.validity[row] != 0) {
+        CopyRow(argument, row, width, &out);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+Result<Vector> NullIf(const Expr& expr, const std::vector<Vector>& arguments, int32_t rows) {
+  if (arguments.size() != 2) return Malformed(expr, "NULLIF needs two arguments");
+  if (arguments[0].type != expr.type) return Malformed(expr, "result type differs from operand");
+  // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END, with `=` as the comparison defines it.
+  Expr equal = *plan::Expr::Call(FunctionId::kEqual, LogicalType::Boolean(), {});
+  SLUICE_ASSIGN_OR_RETURN(Vector equals, Compare(equal, arguments[0], arguments[1], rows));
+  Vector out = Allocate(expr.type, rows);
+  int32_t width = expr.type.PhysicalWidth();
+  for (int32_t row = 0; row < rows; ++row) {
+    if (!IsTrue(equals, row)) CopyRow(arguments[0], row, width, &out);
+  }
+  return out;
+}
+
+// ---- casts ----------------------------------------------------------------------------------
+
+double Pow10Double(int32_t exponent) {
+  static constexpr double kPowers[] = {
+      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12,
+      1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25,
+      1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38};
+  return kPowers[exponent];
+}
+
+/// Widens INT or BIGINT values to int64 for the shared helpers.
+int64_t IntegerAt(const Vector& vector, const void* values, int32_t row) {
+  return vector.type.id() == TypeId::kInt ? static_cast<const int32_t*>(values)[row]
+                                          : static_cast<const int64_t*>(values)[row];
+}
+
+Result<Vector> CastToVarchar(const Expr& expr, const Vector& in, Context& context) {
+  int32_t rows = context.rows;
+  SluiceKernelContext* kernel = &context.kernel;
+  Vector out = Allocate(expr.type, rows);
+  StringRef* values = out.mutable_values<StringRef>();
+  uint8_t* validity = out.mutable_validity();
+  int32_t scale = in.type.scale();
+  for (int32_t row = 0; row < rows; ++row) {
+    if (in.validity[row] == 0) continue;
+    validity[row] = 1;
+    switch (in.type.id()) {
+      case TypeId::kBoolean:
+        sluice_cast_boolean_to_string(kernel, in.values<uint8_t>()[row] != 0, &values[row]);
+        break;
+      case TypeId::kInt:
+        sluice_cast_bigint_to_string(kernel, in.values<int32_t>()[row], &values[row]);
+        break;
+      case TypeId::kBigint:
+        sluice_cast_bigint_to_string(kernel, in.values<int64_t>()[row], &values[row]);
+        break;
+      case TypeId::kDouble:
+        sluice_cast_double_to_string(kernel, in.values<double>()[row], &values[row]);
+        break;
+      case TypeId::kDecimal:
+        sluice_cast_decimal_to_string(kernel, in.values<int64_t>()[row], scale, &values[row]);
+        break;
+      case TypeId::kTimestamp:
+        sluice_cast_timestamp_to_string(kernel, in.values<int64_t>()[row], &values[row]);
+        break;
+      case TypeId::kInterval:
+        sluice_cast_interval_to_string(kernel, in.values<int64_t>()[row], &values[row]);
+        break;
+      default: return Malformed(expr, "no cast to VARCHAR");
+    }
+  }
+  return out;
+}
+
+Result<Vector> CastFromVarchar(const Expr& expr, const Vector& in, int32_t rows) {
+  Vector out = Allocate(expr.type, rows);
+  int32_t precision = expr.type.precision(), scale = expr.type.scale();
+  switch (expr.type.id()) {
+    case TypeId::kBoolean:
+      MapUnary<StringRef, uint8_t>(in, rows, &out, [](StringRef x, uint8_t* r) {
+        return sluice_cast_string_to_boolean(&x, r) != 0;
+      });
+      break;
+    case TypeId::kInt:
+      MapUnary<StringRef, int32_t>(in, rows, &out, [](StringRef x, int32_t* r) {
+        return sluice_cast_string_to_int(&x, r) != 0;
+      });
+      break;
+    case TypeId::kBigint:
+      MapUnary<StringRef, int64_t>(in, rows, &out, [](StringRef x, int64_t* r) {
+        return sluice_cast_string_to_bigint(&x, r) != 0;
+      });
+      break;
+    case TypeId::kDouble:
+      MapUnary<StringRef, double>(in, rows, &out, [](StringRef x, double* r) {
+        return sluice_cast_string_to_double(&x, r) != 0;
+      });
+      break;
+    case TypeId::kDecimal:
+      MapUnary<StringRef, int64_t>(in, rows, &out, [precision, scale](StringRef x, int64_t* r) {
+        return sluice_cast_string_to_decimal(&x, precision, scale, r) != 0;
+      });
+      break;
+    case TypeId::kTimestamp:
+      MapUnary<StringRef, int64_t>(in, rows, &out, [](StringRef x, int64_t* r) {
+        return sluice_cast_string_to_timestamp(&x, r) != 0;
+      });
+      break;
+    case TypeId::kInterval:
+      MapUnary<StringRef, int64_t>(in, rows, &out, [](StringRef x, int64_t* r) {
+        return sluice_cast_string_to_interval(&x, r) != 0;
+      });
+      break;
+    default: return Malformed(expr, "no cast from VARCHAR");
+  }
+  return out;
+}
+
+/// Casts between numbers, BOOLEAN and TIMESTAMP (everything but strings).
+Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
+  TypeId from = in.type.id(), to = expr.type.id();
+  int32_t from_scale = in.type.scale();
+  int32_t precision = expr.type.precision(), scale = expr.type.scale();
+  Vector out = Allocate(expr.type, rows);
+  bool from_integer = from == TypeId::kInt || from == TypeId::kBigint;
+  auto from_integers = [&](auto target_tag, auto fn) {
+    using Out = decltype(target_tag);
+    if (from == TypeId::kInt) {
+      MapUnary<int32_t, Out>(in, rows, &out, [&](int32_t x, Out* r) { return fn(int64_t{x}, r); });
+    } else {
+      MapUnary<int64_t, Out>(in, rows, &out, fn);
+    }
+  };
+  if (from_integer && to == TypeId::kInt) {
+    from_integers(int32_t{}, [](int64_t x, int32_t* r) {
+      *r = static_cast<int32_t>(x);  // BIGINT → INT keeps the low 32 bits
+      return true;
+    });
+  } else if (from_integer && to == TypeId::kBigint) {
+    from_integers(int64_t{}, [](int64_t x, int64_t* r) { *r = x; return true; });
+  } else if (from_integer && to == TypeId::kDouble) {
+    from_integers(double{}, [](int64_t x, double* r) { *r = static_cast<double>(x); return true; });
+  } else if (from_integer && to == TypeId::kDecimal) {
+    from_integers(int64_t{}, [precision, scale](int64_t x, int64_t* r) {
+      return sluice_cast_bigint_to_decimal(x, precision, scale, r) != 0;
+    });
+  } else if (from_integer && to == TypeId::kBoolean) {
+    from_integers(uint8_t{}, [](int64_t x, uint8_t* r) { *r = x != 0; return true; });
+  } else if (from == TypeId::kBigint && to == TypeId::kTimestamp) {
+    MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) { *r = x; return true; });
+  } else if (from == TypeId::kTimestamp && to == TypeId::kBigint) {
+    MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) { *r = x; return true; });
+  } else if (from == TypeId::kBoolean && (to == TypeId::kInt || to == TypeId::kBigint)) {
+    if (to == TypeId::kInt) {
+      MapUnary<uint8_t, int32_t>(in, rows, &out, [](uint8_t x, int32_t* r) {
+        *r = x != 0;
+        return true;
+      });
+    } else {
+      MapUnary<uint8_t, int64_t>(in, rows, &out, [](uint8_t x, int64_t* r) {
+        *r = x != 0;
+        return true;
+      });
+    }
+  } else if (from == TypeId::kDouble && to == TypeId::kInt) {
+    MapUnary<double, int32_t>(in, rows, &out, [](double x, int32_t* r) {
+      return sluice_cast_double_to_int(x, r) != 0;
+    });
+  } else if (from == TypeId::kDouble && to == TypeId::kBigint) {
+    MapUnary<double, int64_t>(in, rows, &out, [](double x, int64_t* r) {
+      return sluice_cast_double_to_bigint(x, r) != 0;
+    });
+  } else if (from == TypeId::kDouble && to == TypeId::kDecimal) {
+    MapUnary<double, int64_t>(in, rows, &out, [precision, scale](double x, int64_t* r) {
+      return sluice_cast_double_to_decimal(x, precision, scale, r) != 0;
+    });
+  } else if (from == TypeId::kDecimal && to == TypeId::kDecimal) {
+    MapUnary<int64_t, int64_t>(in, rows, &out, [=](int64_t x, int64_t* r) {
+      return sluice_cast_decimal_to_decimal(x, from_scale, precision, scale, r) != 0;
+    });
+  } else if (from == TypeId::kDecimal && to == TypeId::kBigint) {
+    MapUnary<int64_t, int64_t>(in, rows, &out, [from_scale](int64_t x, int64_t* r) {
+      return sluice_cast_decimal_to_bigint(x, from_scale, r) != 0;
+    });
+  } else if (from == TypeId::kDecimal && to == TypeId::kInt) {
+    MapUnary<int64_t, int32_t>(in, rows, &out, [from_scale](int64_t x, int32_t* r) {
+      int64_t integral;
+      if (sluice_cast_decimal_to_bigint(x, from_scale, &integral) == 0) return false;
+      *r = static_cast<int32_t>(integral);  // wraps, as BIGINT → INT does
+      return true;
+    });
+  } else if (from == TypeId::kDecimal && to == TypeId::kDouble) {
+    double divisor = Pow10Double(from_scale);
+    MapUnary<int64_t, double>(in, rows, &out, [divisor](int64_t x, double* r) {
+      *r = static_cast<double>(x) / divisor;
+      return true;
+    });
+  } else {
+    return Malformed(expr, fmt::format("no cast from {} to {}", in.type.ToString(),
+                                       expr.type.ToString()));
+  }
+  return out;
+}
+
+Result<Vector> Evaluate(const Expr& expr, Context& context);
+
+Result<Vector> EvaluateCast(const Expr& expr, Context& context) {
+  if (expr.arguments.size() != 1 || !expr.arguments[0]) {
+    return Malformed(expr, "CAST needs one operand");
+  }
+  SLUICE_ASSIGN_OR_RETURN(Vector in, Evaluate(*expr.arguments[0], context));
+  if (!types::IsExplicitlyCastable(in.type, expr.type)) {
+    return Malformed(expr, fmt::format("no cast from {} to {}", in.type.ToString(),
+                                       expr.type.ToString()));
+  }
+  if (in.type == expr.type) return in;
+  if (in.type.id() == TypeId::kNull || expr.type.id() == TypeId::kNull) {
+    return Allocate(expr.type, context.rows);
+  }
+  if (expr.type.id() == TypeId::kVarchar) return CastToVarchar(expr, in, context);
+  if (in.type.id() == TypeId::kVarchar) return CastFromVarchar(expr, in, context.rows);
+  return CastScalar(expr, in, context.rows);
+}
+
+// ---- nodes ----------------------------------------------------------------------------------
+
+Result<Vector> EvaluateLiteral(const Expr& expr, Context& context) {
+  const plan::Value& value = expr.literal;
+  if (value.type != expr.type) return Malformed(expr, "literal type differs from the node's");
+  int32_t rows = context.rows;
+  Vector out = Allocate(expr.type, rows);
+  if (value.is_null) return out;
+  auto fill = [&](auto constant) {
+    using T = decltype(constant);
+    T* values = out.mutable_values<T>();
+    for (int32_t row = 0; row < rows; ++row) values[row] = constant;
+  };
+  switch (expr.type.id()) {
+    case TypeId::kBoolean: fill(static_cast<uint8_t>(value.integer != 0)); break;
+    case TypeId::kInt: fill(static_cast<int32_t>(value.integer)); break;
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval: fill(value.integer); break;
+    case TypeId::kDouble: fill(value.real); break;
+    // One copy per batch in the output arena, so results never point into the plan.
+    case TypeId::kVarchar: fill(context.kernel.arena->Copy(value.text)); break;
+    default: return Malformed(expr, "no literal of this type");
+  }
+  std::memset(out.mutable_validity(), 1, static_cast<size_t>(rows));
+  return out;
+}
+
+Result<Vector> EvaluateColumn(const Expr& expr, Context& context) {
+  if (expr.column_index < 0 ||
+      static_cast<size_t>(expr.column_index) >= context.input.column_count()) {
+    return Malformed(expr, "column index out of range");
+  }
+  const Column& column = context.input.column(static_cast<size_t>(expr.column_index));
+  if (column.type() != expr.type) {
+    return Malformed(expr, fmt::format("column has type {}", column.type().ToString()));
+  }
+  Vector view;
+  view.type = expr.type;
+  view.data = column.data();
+  view.validity = column.validity();
+  return view;
+}
+
+Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
+  size_t count = expr.arguments.size();
+  if (count % 2 == 0) return Malformed(expr, "CASE needs WHEN/THEN pairs and an ELSE");
+  std::vector<Vector> arguments;
+  arguments.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (!expr.arguments[i]) return Malformed(expr, "missing CASE operand");
+    SLUICE_ASSIGN_OR_RETURN(Vector argument, Evaluate(*expr.arguments[i], context));
+    bool is_condition = i % 2 == 0 && i + 1 < count;
+    if (is_condition ? argument.type.id() != TypeId::kBoolean : argument.type != expr.type) {
+      return Malformed(expr, fmt::format("CASE operand {} has type {}", i + 1,
+                                         argument.type.ToString()));
+    }
+    arguments.push_back(std::move(argument));
+  }
+  int32_t rows = context.rows;
+  int32_t width = expr.type.PhysicalWidth();
+  Vector out = Allocate(expr.type, rows);
+  for (int32_t row = 0; row < rows; ++row) {
+    size_t chosen = count - 1;
+    for (size_t i = 0; i + 1 < count; i += 2) {
+      if (IsTrue(arguments[i], row)) {
+        chosen = i + 1;
+        break;
+      }
+    }
+    CopyRow(arguments[chosen], row, width, &out);
+  }
+  return out;
+}
+
+Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
+  std::vector<Vector> arguments;
+  arguments.reserve(expr.arguments.size());
+  for (const plan::ExprPtr& argument : expr.arguments) {
+    if (!argument) return Malformed(expr, "missing argument");
+    SLUICE_ASSIGN_OR_RETURN(Vector value, Evaluate(*argument, context));
+    arguments.push_back(std::move(value));
+  }
+  int32_t rows = context.rows;
+  auto arity = [&](size_t count) { return arguments.size() == count; };
+  auto boolean_result = [&]() { return expr.type.id() == TypeId::kBoolean; };
+  switch (expr.function) {
+    case FunctionId::kAdd:
+    case FunctionId::kSubtract:
+    case FunctionId::kMultiply:
+    case FunctionId::kDivide:
+    case FunctionId::kModulo:
+      if (!arity(2)) return Malformed(expr, "needs two arguments");
+      return Arithmetic(expr, arguments[0], arguments[1], rows);
+    case FunctionId::kNegate:
+    case FunctionId::kAbs:
+      if (!arity(1)) return Malformed(expr, "needs one argument");
+      return NegateOrAbs(expr, arguments[0], rows);
+    case FunctionId::kEqual:
+    case FunctionId::kNotEqual:
+    case FunctionId::kLess:
+    case FunctionId::kLessEqual:
+    case FunctionId::kGreater:
+    case FunctionId::kGreaterEqual:
+      if (!arity(2)) return Malformed(expr, "needs two arguments");
+      return Compare(expr, arguments[0], arguments[1], rows);
+    case FunctionId::kAnd:
+    case FunctionId::kOr:
+    case FunctionId::kNot:
+    case FunctionId::kIsTrue:
+    case FunctionId::kIsFalse: {
+      bool unary = expr.function != FunctionId::kAnd && expr.function != FunctionId::kOr;
+      if (unary ? !arity(1) : arguments.size() < 2) {
+        return Malformed(expr, "wrong number of arguments");
+      }
+      if (!boolean_result()) return Malformed(expr, "result is not BOOLEAN");
+      for (const Vector& argument : arguments) {
+        if (argument.type.id() != TypeId::kBoolean) {
+          return Malformed(expr, "operand is not BOOLEAN");
+        }
+      }
+      if (expr.function == FunctionId::kNot) {
+        Vector out = Allocate(expr.type, rows);
+        MapUnary<uint8_t, uint8_t>(arguments[0], rows, &out, [](uint8_t x, uint8_t* r) {
+          *r = x == 0;
+          return true;
+        });
+        return out;
+      }
+      if (unary) return NullTest(expr, arguments[0], rows);
+      return AndOr(expr, arguments, rows);
+    }
+    case FunctionId::kIsNull:
+    case FunctionId::kIsNotNull:
+      if (!arity(1)) return Malformed(expr, "needs one argument");
+      if (!boolean_result()) return Malformed(expr, "result is not BOOLEAN");
+      return NullTest(expr, arguments[0], rows);
+    case FunctionId::kConcat:
+    case FunctionId::kUpper:
+    case FunctionId::kLower:
+    case FunctionId::kCharLength:
+    case FunctionId::kSubstring:
+    case FunctionId::kTrim:
+    case FunctionId::kLike:
+      if (arguments.empty()) return Malformed(expr, "needs arguments");
+      return StringFunction(expr, arguments, context);
+    case FunctionId::kCoalesce: return Coalesce(expr, arguments, rows);
+    case FunctionId::kNullIf: return NullIf(expr, arguments, rows);
+  }
+  return Malformed(expr, "unknown function");
+}
+
+Result<Vector> Evaluate(const Expr& expr, Context& context) {
+  if (!IsValidType(expr.type)) return Malformed(expr, "invalid DECIMAL precision or scale");
+  switch (expr.kind) {
+    case ExprKind::kColumn: return EvaluateColumn(expr, context);
+    case ExprKind::kLiteral: return EvaluateLiteral(expr, context);
+    case ExprKind::kCall: return EvaluateCall(expr, context);
+    case ExprKind::kCast: return EvaluateCast(expr, context);
+    case ExprKind::kCase: return EvaluateCase(expr, context);
+  }
+  return Malformed(expr, "unknown expression kind");
+}
+
+}  // namespace
+
+Status EvaluateChain(const plan::ChainSpec& spec, const Batch& input, Batch* output) {
+  if (output->column_count() != spec.projections.size()) {
+    return Status::Error(ErrorCode::kInternal,
+                         fmt::format("chain output has {} columns for {} projections",
+                                     output->column_count(), spec.projections.size()));
+  }
+  for (size_t i = 0; i < spec.projections.size(); ++i) {
+    if (!spec.projections[i] || spec.projections[i]->type != output->column(i).type()) {
+      return Status::Error(ErrorCode::kInternal,
+                           fmt::format("chain output column {} does not match its projection", i));
+    }
+  }
+  Context context{input, input.row_count(), SluiceKernelContext{&output->arena()}};
+  int32_t rows = context.rows;
+
+  std::vector<int32_t> selected;
+  selected.reserve(static_cast<size_t>(rows));
+  if (spec.filter) {
+    SLUICE_ASSIGN_OR_RETURN(Vector filter, Evaluate(*spec.filter, context));
+    if (filter.type.id() != TypeId::kBoolean) return Malformed(*spec.filter, "filter is not BOOLEAN");
+    for (int32_t row = 0; row < rows; ++row) {
+      if (IsTrue(filter, row)) selected.push_back(row);
+    }
+  } else {
+    for (int32_t row = 0; row < rows; ++row) selected.push_back(row);
+  }
+
+  std::vector<Vector> results;
+  results.reserve(spec.projections.size());
+  bool has_strings = false;
+  for (const plan::ExprPtr& projection : spec.projections) {
+    SLUICE_ASSIGN_OR_RETURN(Vector result, Evaluate(*projection, context));
+    has_strings |= result.type.id() == TypeId::kVarchar;
+    results.push_back(std::move(result));
+  }
+
+  for (size_t i = 0; i < results.size(); ++i) {
+    Column& column = output->column(i);
+    const Vector& result = results[i];
+    size_t width = static_cast<size_t>(result.type.PhysicalWidth());
+    for (size_t k = 0; k < selected.size(); ++k) {
+      size_t row = static_cast<size_t>(selected[k]);
+      bool valid = result.validity[row] != 0;
+      column.validity()[k] = valid ? 1 : 0;
+      if (width == 0) continue;
+      if (valid) {
+        std::memcpy(column.data() + k * width, result.data + row * width, width);
+      } else {
+        std::memset(column.data() + k * width, 0, width);
+      }
+    }
+  }
+  output->set_row_count(static_cast<int32_t>(selected.size()));
+  // Pass-through, TRIM and SUBSTRING results point into the input's strings.
+  if (has_strings) output->RetainArenasOf(input);
+  return Status::Ok();
+}
+
+}  // namespace sluice::runtime::expr

@@ -1,0 +1,199 @@
+#include "runtime/expr/value_format.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace sluice::runtime::expr {
+
+// Buffer-writing forms shared with scalar_helpers.cpp, so casts to VARCHAR allocate nothing but
+// their arena bytes. Each returns the number of characters written.
+namespace detail {
+
+inline constexpr int64_t kMillisPerDay = 86'400'000;
+
+int WriteTimestamp(int64_t millis, char* buffer);  // buffer >= 48
+int WriteDouble(double value, char* buffer);       // buffer >= 40
+int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer);  // buffer >= 96
+int WriteInterval(int64_t millis, char* buffer);   // buffer >= 48
+bool ParseTimestamp(const char* text, size_t length, int64_t* out);
+
+namespace {
+
+int64_t FloorDivide(int64_t value, int64_t divisor) {
+  int64_t quotient = value / divisor;
+  if ((value % divisor != 0) && ((value < 0) != (divisor < 0))) --quotient;
+  return quotient;
+}
+
+// Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian calendar).
+int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
+  year -= month <= 2;
+  int64_t era = FloorDivide(year, 400);
+  int64_t year_of_era = year - era * 400;
+  int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+void CivilFromDays(int64_t days, int64_t* year, int64_t* month, int64_t* day) {
+  days += 719468;
+  int64_t era = FloorDivide(days, 146097);
+  int64_t day_of_era = days - era * 146097;
+  int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  int64_t shifted_month = (5 * day_of_year + 2) / 153;
+  *day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+  *month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+  *year = year_of_era + era * 400 + (*month <= 2);
+}
+
+bool IsLeapYear(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
+
+int DaysInMonth(int64_t year, int64_t month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+bool ReadDigits(const char* text, size_t count, int64_t* out) {
+  int64_t value = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+int WriteTimestamp(int64_t millis, char* buffer) {
+  // Truncate, then adjust: `days * kMillisPerDay` would overflow near INT64_MIN.
+  int64_t days = millis / kMillisPerDay;
+  int64_t millis_of_day = millis % kMillisPerDay;
+  if (millis_of_day < 0) {
+    millis_of_day += kMillisPerDay;
+    --days;
+  }
+  int64_t year, month, day;
+  CivilFromDays(days, &year, &month, &day);
+  int64_t seconds_of_day = millis_of_day / 1000;
+  char* end = buffer;
+  if (year < 0) {
+    end = fmt::format_to(end, "-{:04d}", -year);
+  } else {
+    end = fmt::format_to(end, "{:04d}", year);
+  }
+  end = fmt::format_to(end, "-{:02d}-{:02d} {:02d}:{:02d}:{:02d}.{:03d}", month, day,
+                       seconds_of_day / 3600, seconds_of_day / 60 % 60, seconds_of_day % 60,
+                       millis_of_day % 1000);
+  return static_cast<int>(end - buffer);
+}
+
+int WriteDouble(double value, char* buffer) {
+  // The sign of a NaN depends on how it was produced (0/0 gives -nan on x86), so every NaN
+  // prints as `nan` to keep the text independent of the code path.
+  if (std::isnan(value)) {
+    buffer[0] = 'n';
+    buffer[1] = 'a';
+    buffer[2] = 'n';
+    return 3;
+  }
+  char* end = fmt::format_to(buffer, "{}", value);
+  return static_cast<int>(end - buffer);
+}
+
+int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer) {
+  if (scale < 0) scale = 0;
+  if (scale > 60) scale = 60;
+  uint64_t magnitude = unscaled < 0 ? 0 - static_cast<uint64_t>(unscaled)
+                                    : static_cast<uint64_t>(unscaled);
+  char digits[24];
+  int digit_count = 0;
+  do {
+    digits[digit_count++] = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  char* out = buffer;
+  if (unscaled < 0) *out++ = '-';
+  // Integral part: the digits above `scale`, or a single 0.
+  int integral_digits = digit_count - scale;
+  if (integral_digits <= 0) {
+    *out++ = '0';
+  } else {
+    for (int i = digit_count - 1; i >= scale; --i) *out++ = digits[i];
+  }
+  if (scale > 0) {
+    *out++ = '.';
+    for (int i = scale - 1; i >= 0; --i) *out++ = i < digit_count ? digits[i] : '0';
+  }
+  return static_cast<int>(out - buffer);
+}
+
+int WriteInterval(int64_t millis, char* buffer) {
+  uint64_t magnitude = millis < 0 ? 0 - static_cast<uint64_t>(millis)
+                                  : static_cast<uint64_t>(millis);
+  uint64_t days = magnitude / kMillisPerDay;
+  uint64_t rest = magnitude % kMillisPerDay;
+  uint64_t seconds = rest / 1000;
+  char* end = fmt::format_to(buffer, "{}{} {:02d}:{:02d}:{:02d}.{:03d}", millis < 0 ? '-' : '+',
+                             days, seconds / 3600, seconds / 60 % 60, seconds % 60, rest % 1000);
+  return static_cast<int>(end - buffer);
+}
+
+bool ParseTimestamp(const char* text, size_t length, int64_t* out) {
+  // YYYY-MM-DD HH:MM:SS is 19 characters; a fraction adds '.' and 1 to 3 digits.
+  if (length < 19 || length == 20 || length > 23) return false;
+  int64_t year, month, day, hour, minute, second, fraction = 0;
+  if (!ReadDigits(text, 4, &year) || text[4] != '-' || !ReadDigits(text + 5, 2, &month) ||
+      text[7] != '-' || !ReadDigits(text + 8, 2, &day) || (text[10] != ' ' && text[10] != 'T') ||
+      !ReadDigits(text + 11, 2, &hour) || text[13] != ':' ||
+      !ReadDigits(text + 14, 2, &minute) || text[16] != ':' ||
+      !ReadDigits(text + 17, 2, &second)) {
+    return false;
+  }
+  if (length > 19) {
+    if (text[19] != '.') return false;
+    size_t fraction_digits = length - 20;
+    if (!ReadDigits(text + 20, fraction_digits, &fraction)) return false;
+    for (size_t i = fraction_digits; i < 3; ++i) fraction *= 10;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 59) {
+    return false;
+  }
+  int64_t days = DaysFromCivil(year, month, day);
+  *out = days * kMillisPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + fraction;
+  return true;
+}
+
+}  // namespace detail
+
+std::string FormatTimestamp(int64_t millis) {
+  char buffer[48];
+  return std::string(buffer, detail::WriteTimestamp(millis, buffer));
+}
+
+std::optional<int64_t> ParseTimestamp(std::string_view text) {
+  int64_t millis;
+  if (!detail::ParseTimestamp(text.data(), text.size(), &millis)) return std::nullopt;
+  return millis;
+}
+
+std::string FormatDouble(double value) {
+  char buffer[40];
+  return std::string(buffer, detail::WriteDouble(value, buffer));
+}
+
+std::string FormatDecimal(int64_t unscaled, int32_t scale) {
+  char buffer[96];
+  return std::string(buffer, detail::WriteDecimal(unscaled, scale, buffer));
+}
+
+std::string FormatInterval(int64_t millis) {
+  char buffer[48];
+  return std::string(buffer, detail::WriteInterval(millis, buffer));
+}
+
+}  // namespace sluice::runtime::expr

@@ -1,0 +1,55 @@
+#include "runtime/operators/chain_evaluator.h"
+
+#include "runtime/expr/interpreter.h"
+
+namespace sluice::runtime::operators {
+
+base::Result<std::unique_ptr<ChainEvaluator>> ChainEvaluator::Create(const plan::ChainSpec& spec,
+                                                                     expr::ChainCompiler* compiler) {
+  auto evaluator = std::unique_ptr<ChainEvaluator>(new ChainEvaluator());
+  evaluator->spec_ = spec;
+  for (const auto& projection : spec.projections) {
+    evaluator->output_types_.push_back(projection->type);
+  }
+  if (compiler != nullptr) {
+    SLUICE_ASSIGN_OR_RETURN(evaluator->compiled_, compiler->Compile(spec));
+  }
+  return evaluator;
+}
+
+base::Result<std::shared_ptr<Batch>> ChainEvaluator::Evaluate(const Batch& input) const {
+  auto output = std::make_shared<Batch>(output_types_);
+  if (compiled_ == nullptr) {
+    SLUICE_RETURN_IF_ERROR(expr::EvaluateChain(spec_, input, output.get()));
+  } else {
+    // Columns are stable for the batch's lifetime; the kernel only reads inputs.
+    SluiceKernelColumn inputs[256];
+    SluiceKernelColumn outputs[256];
+    std::vector<SluiceKernelColumn> large_inputs, large_outputs;
+    SluiceKernelColumn* input_columns = inputs;
+    SluiceKernelColumn* output_columns = outputs;
+    if (input.column_count() > 256) {
+      large_inputs.resize(input.column_count());
+      input_columns = large_inputs.data();
+    }
+    if (output->column_count() > 256) {
+      large_outputs.resize(output->column_count());
+      output_columns = large_outputs.data();
+    }
+    for (size_t i = 0; i < input.column_count(); ++i) {
+      auto& column = const_cast<Column&>(input.column(i));
+      input_columns[i] = {column.data(), column.validity()};
+    }
+    for (size_t i = 0; i < output->column_count(); ++i) {
+      output_columns[i] = {output->column(i).data(), output->column(i).validity()};
+    }
+    SluiceKernelContext context{&output->arena()};
+    int32_t rows =
+        compiled_->kernel()(input_columns, output_columns, input.row_count(), &context);
+    output->set_row_count(rows);
+  }
+  output->RetainArenasOf(input);
+  return output;
+}
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <memory>
+
+#include "catalog/base/status.h"
+#include "runtime/batch/batch.h"
+#include "runtime/connectors/connector.h"
+#include "runtime/expr/chain_compiler.h"
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::runtime::operators {
+
+using BatchPtr = std::shared_ptr<Batch>;
+
+inline constexpr int64_t kMinWatermark = std::numeric_limits<int64_t>::min();
+/// The final watermark of a bounded input: every window fires.
+inline constexpr int64_t kMaxWatermark = std::numeric_limits<int64_t>::max();
+
+/// Receives what an operator emits: the next operator of its chain, or the exchange.
+class Output {
+ public:
+  virtual ~Output() = default;
+  virtual base::Status EmitBatch(BatchPtr batch) = 0;
+  virtual base::Status EmitWatermark(int64_t watermark) = 0;
+};
+
+/// Counters a running job exposes for progress lines and tests; updated with relaxed atomics.
+struct OperatorMetrics {
+  std::atomic<int64_t> rows_in{0};
+  std::atomic<int64_t> rows_out{0};
+  std::atomic<int64_t> watermark{kMinWatermark};
+};
+
+/// What an operator instance knows about where it runs.
+struct OperatorContext {
+  const plan::PlanNode* node = nullptr;
+  connectors::SubtaskInfo subtask;
+  int32_t max_parallelism = 128;
+  /// The JIT, or null to run chains in the interpreter (`--jit=off`).
+  expr::ChainCompiler* chain_compiler = nullptr;
+  OperatorMetrics* metrics = nullptr;
+};
+
+/// One subtask's instance of a non-source physical operator.
+class Operator {
+ public:
+  virtual ~Operator() = default;
+  virtual base::Status Open(const OperatorContext& context) { return base::Status::Ok(); }
+  virtual base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) = 0;
+  /// Receives the combined (minimum) watermark of all inputs whenever it advances.
+  virtual base::Status ProcessWatermark(int64_t watermark, Output* out) {
+    return out->EmitWatermark(watermark);
+  }
+  /// Called once after every input has ended; flush what is buffered.
+  virtual base::Status Finish(Output* out) { return base::Status::Ok(); }
+};
+
+/// One subtask's instance of a source: produces batches until its split is exhausted.
+class SourceOperator {
+ public:
+  virtual ~SourceOperator() = default;
+  virtual base::Status Open(const OperatorContext& context) = 0;
+  /// Emits at most one batch (and the watermark after it). Returns false once exhausted,
+  /// after emitting the final watermark of a bounded source.
+  virtual base::Result<bool> Poll(Output* out) = 0;
+};
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,33 @@
+#include "runtime/operators/operator_factory.h"
+
+#include "runtime/operators/calc_operator.h"
+#include "runtime/operators/sink_operator.h"
+#include "runtime/operators/table_source_operator.h"
+
+namespace sluice::runtime::operators {
+
+base::Result<std::unique_ptr<SourceOperator>> CreateSourceOperator(const plan::PlanNode& node) {
+  if (node.kind != plan::OperatorKind::kSource || !node.table) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "plan node '" + node.uid + "' is not a table source");
+  }
+  return std::unique_ptr<SourceOperator>(new TableSourceOperator());
+}
+
+base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& node) {
+  switch (node.kind) {
+    case plan::OperatorKind::kCalc:
+      if (!node.chain) break;
+      return std::unique_ptr<Operator>(new CalcOperator());
+    case plan::OperatorKind::kSink:
+      if (!node.table) break;
+      return std::unique_ptr<Operator>(new SinkOperator());
+    case plan::OperatorKind::kSource:
+      break;
+  }
+  return base::Status::Error(base::ErrorCode::kData,
+                             "plan node '" + node.uid + "' of kind '" +
+                                 plan::OperatorKindName(node.kind) + "' is malformed");
+}
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,36 @@
+#include "runtime/operators/sink_operator.h"
+
+namespace sluice::runtime::operators {
+
+base::Status SinkOperator::Open(const OperatorContext& context) {
+  metrics_ = context.metrics;
+  const connectors::TableDescriptor& table = *context.node->table;
+  const connectors::Connector* connector = connectors::FindConnector(table.options.at("connector"));
+  if (connector == nullptr) {
+    return base::Status::Error(base::ErrorCode::kOption,
+                               "unknown connector '" + table.options.at("connector") + "'");
+  }
+  SLUICE_ASSIGN_OR_RETURN(writer_, connector->CreateWriter(table, context.subtask));
+  if (context.node->chain) {
+    SLUICE_ASSIGN_OR_RETURN(cast_,
+                            ChainEvaluator::Create(*context.node->chain, context.chain_compiler));
+  }
+  return base::Status::Ok();
+}
+
+base::Status SinkOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
+  if (cast_) {
+    SLUICE_ASSIGN_OR_RETURN(batch, cast_->Evaluate(*batch));
+  }
+  metrics_->rows_out.fetch_add(batch->row_count(), std::memory_order_relaxed);
+  return writer_->Write(*batch);
+}
+
+base::Status SinkOperator::ProcessWatermark(int64_t watermark, Output* out) {
+  metrics_->watermark.store(watermark, std::memory_order_relaxed);
+  return base::Status::Ok();
+}
+
+base::Status SinkOperator::Finish(Output* out) { return writer_->Finish(); }
+
+}  // namespace sluice::runtime::operators

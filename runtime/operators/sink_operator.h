@@ -1,0 +1,25 @@
+#pragma once
+
+#include <memory>
+
+#include "runtime/operators/chain_evaluator.h"
+#include "runtime/operators/operator.h"
+
+namespace sluice::runtime::operators {
+
+/// Writes batches to a table through its connector, first casting them to the declared
+/// column types when the plan asks for it.
+class SinkOperator : public Operator {
+ public:
+  base::Status Open(const OperatorContext& context) override;
+  base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+  base::Status ProcessWatermark(int64_t watermark, Output* out) override;
+  base::Status Finish(Output* out) override;
+
+ private:
+  std::unique_ptr<connectors::SinkWriter> writer_;
+  std::unique_ptr<ChainEvaluator> cast_;
+  OperatorMetrics* metrics_ = nullptr;
+};
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,470 @@
+#include <nlohmann/json.hpp>
+
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::runtime::plan {
+
+using nlohmann::ordered_json;
+using types::LogicalType;
+using types::TypeId;
+
+namespace {
+
+// Thrown only inside this file while reading; converted to a Status by PlanFromJson.
+struct JsonError {
+  std::string message;
+};
+
+const char* TypeIdName(TypeId id) {
+  switch (id) {
+    case TypeId::kNull: return "NULL";
+    case TypeId::kBoolean: return "BOOLEAN";
+    case TypeId::kInt: return "INT";
+    case TypeId::kBigint: return "BIGINT";
+    case TypeId::kDouble: return "DOUBLE";
+    case TypeId::kDecimal: return "DECIMAL";
+    case TypeId::kVarchar: return "VARCHAR";
+    case TypeId::kTimestamp: return "TIMESTAMP";
+    case TypeId::kInterval: return "INTERVAL";
+    case TypeId::kRow: return "ROW";
+  }
+  return "?";
+}
+
+const ordered_json& Field(const ordered_json& object, const char* key, const std::string& path) {
+  if (!object.is_object() || !object.contains(key)) {
+    throw JsonError{"missing field '" + std::string(key) + "' at " + path};
+  }
+  return object.at(key);
+}
+
+template <typename T>
+T Get(const ordered_json& object, const char* key, const std::string& path) {
+  const ordered_json& value = Field(object, key, path);
+  try {
+    return value.get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw JsonError{"field '" + std::string(key) + "' at " + path + " has the wrong type"};
+  }
+}
+
+ordered_json TypeToJson(const LogicalType& type) {
+  ordered_json out;
+  out["type"] = TypeIdName(type.id());
+  if (type.id() == TypeId::kDecimal) {
+    out["precision"] = type.precision();
+    out["scale"] = type.scale();
+  }
+  if (type.id() == TypeId::kRow) {
+    ordered_json fields = ordered_json::array();
+    for (const auto& field : type.fields()) {
+      fields.push_back({{"name", field.name}, {"type", TypeToJson(field.type)}});
+    }
+    out["fields"] = fields;
+  }
+  return out;
+}
+
+LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
+  std::string name = Get<std::string>(json, "type", path);
+  for (TypeId id : {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint,
+                    TypeId::kDouble, TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval}) {
+    if (name == TypeIdName(id)) return LogicalType(id);
+  }
+  if (name == "DECIMAL") {
+    return LogicalType::Decimal(Get<int32_t>(json, "precision", path),
+                                Get<int32_t>(json, "scale", path));
+  }
+  if (name == "ROW") {
+    std::vector<types::RowField> fields;
+    const auto& list = Field(json, "fields", path);
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string field_path = path + ".fields[" + std::to_string(i) + "]";
+      fields.push_back({Get<std::string>(list[i], "name", field_path),
+                        TypeFromJson(Field(list[i], "type", field_path), field_path + ".type")});
+    }
+    return LogicalType::Row(std::move(fields));
+  }
+  throw JsonError{"unknown type '" + name + "' at " + path};
+}
+
+ordered_json SchemaToJson(const types::Schema& schema) {
+  ordered_json out = ordered_json::array();
+  for (const auto& column : schema.columns) {
+    out.push_back({{"name", column.name}, {"type", TypeToJson(column.type)}});
+  }
+  return out;
+}
+
+types::Schema SchemaFromJson(const ordered_json& json, const std::string& path) {
+  types::Schema schema;
+  for (size_t i = 0; i < json.size(); ++i) {
+    std::string column_path = path + "[" + std::to_string(i) + "]";
+    schema.columns.push_back({Get<std::string>(json[i], "name", column_path),
+                              TypeFromJson(Field(json[i], "type", column_path), column_path)});
+  }
+  return schema;
+}
+
+ordered_json ValueToJson(const Value& value) {
+  ordered_json out;
+  out["type"] = TypeToJson(value.type);
+  if (value.is_null) {
+    out["null"] = true;
+  } else if (value.type.id() == TypeId::kDouble) {
+    // JSON has no NaN/Infinity; keep the bit pattern exact through text.
+    out["real"] = fmt::format("{}", value.real);
+  } else if (value.type.id() == TypeId::kVarchar) {
+    out["text"] = value.text;
+  } else {
+    out["integer"] = value.integer;
+  }
+  return out;
+}
+
+Value ValueFromJson(const ordered_json& json, const std::string& path) {
+  Value value;
+  value.type = TypeFromJson(Field(json, "type", path), path + ".type");
+  if (json.contains("null")) return value;
+  value.is_null = false;
+  if (value.type.id() == TypeId::kDouble) {
+    std::string text = Get<std::string>(json, "real", path);
+    char* end = nullptr;
+    value.real = std::strtod(text.c_str(), &end);
+    if (end == text.c_str()) throw JsonError{"bad double '" + text + "' at " + path};
+  } else if (value.type.id() == TypeId::kVarchar) {
+    value.text = Get<std::string>(json, "text", path);
+  } else {
+    value.integer = Get<int64_t>(json, "integer", path);
+  }
+  return value;
+}
+
+const char* ExprKindName(ExprKind kind) {
+  switch (kind) {
+    case ExprKind::kColumn: return "column";
+    case ExprKind::kLiteral: return "literal";
+    case ExprKind::kCall: return "call";
+    case ExprKind::kCast: return "cast";
+    case ExprKind::kCase: return "case";
+  }
+  return "?";
+}
+
+ordered_json ExprToJson(const ExprPtr& expr) {
+  if (!expr) return nullptr;
+  ordered_json out;
+  out["kind"] = ExprKindName(expr->kind);
+  out["type"] = TypeToJson(expr->type);
+  switch (expr->kind) {
+    case ExprKind::kColumn: out["column"] = expr->column_index; break;
+    case ExprKind::kLiteral: out["value"] = ValueToJson(expr->literal); break;
+    case ExprKind::kCall: out["function"] = functions::FunctionName(expr->function); break;
+    case ExprKind::kCast:
+    case ExprKind::kCase: break;
+  }
+  if (!expr->arguments.empty()) {
+    ordered_json arguments = ordered_json::array();
+    for (const auto& argument : expr->arguments) arguments.push_back(ExprToJson(argument));
+    out["arguments"] = arguments;
+  }
+  return out;
+}
+
+ExprPtr ExprFromJson(const ordered_json& json, const std::string& path) {
+  if (json.is_null()) return nullptr;
+  auto expr = std::make_shared<Expr>();
+  std::string kind = Get<std::string>(json, "kind", path);
+  expr->type = TypeFromJson(Field(json, "type", path), path + ".type");
+  if (json.contains("arguments")) {
+    const auto& arguments = json.at("arguments");
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      expr->arguments.push_back(
+          ExprFromJson(arguments[i], path + ".arguments[" + std::to_string(i) + "]"));
+    }
+  }
+  if (kind == "column") {
+    expr->kind = ExprKind::kColumn;
+    expr->column_index = Get<int32_t>(json, "column", path);
+  } else if (kind == "literal") {
+    expr->kind = ExprKind::kLiteral;
+    expr->literal = ValueFromJson(Field(json, "value", path), path + ".value");
+  } else if (kind == "call") {
+    expr->kind = ExprKind::kCall;
+    std::string name = Get<std::string>(json, "function", path);
+    if (!functions::FunctionFromName(name.c_str(), &expr->function)) {
+      throw JsonError{"unknown function '" + name + "' at " + path};
+    }
+  } else if (kind == "cast") {
+    expr->kind = ExprKind::kCast;
+  } else if (kind == "case") {
+    expr->kind = ExprKind::kCase;
+  } else {
+    throw JsonError{"unknown expression kind '" + kind + "' at " + path};
+  }
+  return expr;
+}
+
+ordered_json ChainToJson(const ChainSpec& chain) {
+  ordered_json inputs = ordered_json::array();
+  for (const auto& type : chain.input_types) inputs.push_back(TypeToJson(type));
+  ordered_json projections = ordered_json::array();
+  for (const auto& projection : chain.projections) projections.push_back(ExprToJson(projection));
+  return {{"input_types", inputs}, {"filter", ExprToJson(chain.filter)},
+          {"projections", projections}};
+}
+
+ChainSpec ChainFromJson(const ordered_json& json, const std::string& path) {
+  ChainSpec chain;
+  const auto& inputs = Field(json, "input_types", path);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    chain.input_types.push_back(
+        TypeFromJson(inputs[i], path + ".input_types[" + std::to_string(i) + "]"));
+  }
+  chain.filter = ExprFromJson(Field(json, "filter", path), path + ".filter");
+  const auto& projections = Field(json, "projections", path);
+  for (size_t i = 0; i < projections.size(); ++i) {
+    chain.projections.push_back(
+        ExprFromJson(projections[i], path + ".projections[" + std::to_string(i) + "]"));
+  }
+  return chain;
+}
+
+ordered_json TableToJson(const connectors::TableDescriptor& table) {
+  ordered_json out;
+  out["name"] = table.name;
+  out["schema"] = SchemaToJson(table.schema);
+  ordered_json options = ordered_json::object();
+  for (const auto& [key, value] : table.options) options[key] = value;
+  out["options"] = options;
+  if (!table.inline_rows.empty()) {
+    ordered_json rows = ordered_json::array();
+    for (const auto& row : table.inline_rows) {
+      ordered_json fields = ordered_json::array();
+      for (const auto& field : row) fields.push_back(field ? ordered_json(*field) : nullptr);
+      rows.push_back(fields);
+    }
+    out["rows"] = rows;
+  }
+  return out;
+}
+
+connectors::TableDescriptor TableFromJson(const ordered_json& json, const std::string& path) {
+  connectors::TableDescriptor table;
+  table.name = Get<std::string>(json, "name", path);
+  table.schema = SchemaFromJson(Field(json, "schema", path), path + ".schema");
+  for (const auto& [key, value] : Field(json, "options", path).items()) {
+    if (!value.is_string()) throw JsonError{"option '" + key + "' at " + path + " is not a string"};
+    table.options[key] = value.get<std::string>();
+  }
+  if (json.contains("rows")) {
+    for (const auto& row : json.at("rows")) {
+      std::vector<std::optional<std::string>> fields;
+      for (const auto& field : row) {
+        if (field.is_null()) {
+          fields.push_back(std::nullopt);
+        } else if (field.is_string()) {
+          fields.push_back(field.get<std::string>());
+        } else {
+          throw JsonError{"a row field at " + path + ".rows is neither a string nor null"};
+        }
+      }
+      table.inline_rows.push_back(std::move(fields));
+    }
+  }
+  return table;
+}
+
+template <typename Enum, size_t N>
+Enum EnumFromName(const std::string& name, const std::pair<Enum, const char*> (&names)[N],
+                  const std::string& path) {
+  for (const auto& [value, text] : names) {
+    if (name == text) return value;
+  }
+  throw JsonError{"unknown value '" + name + "' at " + path};
+}
+
+constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
+    {OperatorKind::kSource, "source"}, {OperatorKind::kCalc, "calc"}, {OperatorKind::kSink, "sink"}};
+constexpr std::pair<ExchangeKind, const char*> kExchangeKinds[] = {
+    {ExchangeKind::kForward, "forward"}, {ExchangeKind::kHash, "hash"},
+    {ExchangeKind::kBroadcast, "broadcast"}, {ExchangeKind::kRebalance, "rebalance"}};
+constexpr std::pair<ChangelogMode, const char*> kChangelogModes[] = {
+    {ChangelogMode::kInsertOnly, "insert-only"}, {ChangelogMode::kUpdating, "updating"}};
+constexpr std::pair<StateNamespace, const char*> kNamespaces[] = {
+    {StateNamespace::kNone, "none"}, {StateNamespace::kWindow, "window"}};
+
+template <typename Enum, size_t N>
+const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N]) {
+  for (const auto& [candidate, text] : names) {
+    if (candidate == value) return text;
+  }
+  return "?";
+}
+
+ordered_json NodeToJson(const PlanNode& node) {
+  ordered_json out;
+  out["id"] = node.id;
+  out["uid"] = node.uid;
+  out["kind"] = EnumName(node.kind, kOperatorKinds);
+  out["kind_version"] = node.kind_version;
+  out["parallelism"] = node.parallelism;
+  out["description"] = node.description;
+  out["output_schema"] = SchemaToJson(node.output_schema);
+  out["changelog_mode"] = EnumName(node.changelog_mode, kChangelogModes);
+  ordered_json state = ordered_json::array();
+  for (const auto& spec : node.state) {
+    state.push_back({{"name", spec.name},
+                     {"key_schema", SchemaToJson(spec.key_schema)},
+                     {"namespace", EnumName(spec.state_namespace, kNamespaces)},
+                     {"value_schema", SchemaToJson(spec.value_schema)},
+                     {"ttl_ms", spec.ttl_millis}});
+  }
+  out["state"] = state;
+  if (node.table) out["table"] = TableToJson(*node.table);
+  if (node.computed_columns) out["computed_columns"] = ChainToJson(*node.computed_columns);
+  if (node.watermark) {
+    out["watermark"] = {{"rowtime_slot", node.watermark->rowtime_slot},
+                        {"expression", ExprToJson(node.watermark->expression)}};
+  }
+  if (node.chain) out["chain"] = ChainToJson(*node.chain);
+  return out;
+}
+
+PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
+  PlanNode node;
+  node.id = Get<int32_t>(json, "id", path);
+  node.uid = Get<std::string>(json, "uid", path);
+  node.kind = EnumFromName(Get<std::string>(json, "kind", path), kOperatorKinds, path + ".kind");
+  node.kind_version = Get<int32_t>(json, "kind_version", path);
+  node.parallelism = Get<int32_t>(json, "parallelism", path);
+  node.description = Get<std::string>(json, "description", path);
+  node.output_schema = SchemaFromJson(Field(json, "output_schema", path), path + ".output_schema");
+  node.changelog_mode = EnumFromName(Get<std::string>(json, "changelog_mode", path),
+                                     kChangelogModes, path + ".changelog_mode");
+  const auto& state = Field(json, "state", path);
+  for (size_t i = 0; i < state.size(); ++i) {
+    std::string state_path = path + ".state[" + std::to_string(i) + "]";
+    StateSpec spec;
+    spec.name = Get<std::string>(state[i], "name", state_path);
+    spec.key_schema = SchemaFromJson(Field(state[i], "key_schema", state_path), state_path);
+    spec.state_namespace = EnumFromName(Get<std::string>(state[i], "namespace", state_path),
+                                        kNamespaces, state_path + ".namespace");
+    spec.value_schema = SchemaFromJson(Field(state[i], "value_schema", state_path), state_path);
+    spec.ttl_millis = Get<int64_t>(state[i], "ttl_ms", state_path);
+    node.state.push_back(std::move(spec));
+  }
+  if (json.contains("table")) node.table = TableFromJson(json.at("table"), path + ".table");
+  if (json.contains("computed_columns")) {
+    node.computed_columns = ChainFromJson(json.at("computed_columns"), path + ".computed_columns");
+  }
+  if (json.contains("watermark")) {
+    const auto& watermark = json.at("watermark");
+    node.watermark = WatermarkSpec{
+        Get<int32_t>(watermark, "rowtime_slot", path + ".watermark"),
+        ExprFromJson(Field(watermark, "expression", path + ".watermark"),
+                     path + ".watermark.expression")};
+  }
+  if (json.contains("chain")) node.chain = ChainFromJson(json.at("chain"), path + ".chain");
+  return node;
+}
+
+}  // namespace
+
+const char* OperatorKindName(OperatorKind kind) { return EnumName(kind, kOperatorKinds); }
+const char* ExchangeKindName(ExchangeKind kind) { return EnumName(kind, kExchangeKinds); }
+
+std::vector<const PlanEdge*> PlanGraph::InputsOf(int32_t node) const {
+  std::vector<const PlanEdge*> out;
+  for (const PlanEdge& edge : edges) {
+    if (edge.target_node == node) out.push_back(&edge);
+  }
+  return out;
+}
+
+std::vector<const PlanEdge*> PlanGraph::OutputsOf(int32_t node) const {
+  std::vector<const PlanEdge*> out;
+  for (const PlanEdge& edge : edges) {
+    if (edge.source_node == node) out.push_back(&edge);
+  }
+  return out;
+}
+
+std::string PlanToJson(const PlanGraph& plan) {
+  ordered_json out;
+  out["format_version"] = PlanGraph::kFormatVersion;
+  out["job_name"] = plan.job_name;
+  out["max_parallelism"] = plan.max_parallelism;
+  ordered_json options = ordered_json::object();
+  for (const auto& [key, value] : plan.options) options[key] = value;
+  out["options"] = options;
+  ordered_json nodes = ordered_json::array();
+  for (const PlanNode& node : plan.nodes) nodes.push_back(NodeToJson(node));
+  out["nodes"] = nodes;
+  ordered_json edges = ordered_json::array();
+  for (const PlanEdge& edge : plan.edges) {
+    ordered_json json = {{"source", edge.source_node},
+                         {"target", edge.target_node},
+                         {"input", edge.target_input},
+                         {"exchange", EnumName(edge.exchange, kExchangeKinds)}};
+    if (!edge.hash_slots.empty()) json["hash_slots"] = edge.hash_slots;
+    edges.push_back(json);
+  }
+  out["edges"] = edges;
+  return out.dump(2);
+}
+
+base::Result<PlanGraph> PlanFromJson(const std::string& text) {
+  ordered_json json = ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return base::Status::Error(base::ErrorCode::kData, "the plan is not valid JSON");
+  }
+  try {
+    int32_t version = Get<int32_t>(json, "format_version", "$");
+    if (version != PlanGraph::kFormatVersion) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 fmt::format("plan format version {} is not supported (this engine "
+                                             "reads version {})",
+                                             version, PlanGraph::kFormatVersion));
+    }
+    PlanGraph plan;
+    plan.job_name = Get<std::string>(json, "job_name", "$");
+    plan.max_parallelism = Get<int32_t>(json, "max_parallelism", "$");
+    for (const auto& [key, value] : Field(json, "options", "$").items()) {
+      plan.options[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    }
+    const auto& nodes = Field(json, "nodes", "$");
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      plan.nodes.push_back(NodeFromJson(nodes[i], "$.nodes[" + std::to_string(i) + "]"));
+      if (plan.nodes.back().id != static_cast<int32_t>(i)) {
+        throw JsonError{"node ids must equal their positions at $.nodes[" + std::to_string(i) + "]"};
+      }
+    }
+    const auto& edges = Field(json, "edges", "$");
+    for (size_t i = 0; i < edges.size(); ++i) {
+      std::string path = "$.edges[" + std::to_string(i) + "]";
+      PlanEdge edge;
+      edge.source_node = Get<int32_t>(edges[i], "source", path);
+      edge.target_node = Get<int32_t>(edges[i], "target", path);
+      edge.target_input = Get<int32_t>(edges[i], "input", path);
+      edge.exchange = EnumFromName(Get<std::string>(edges[i], "exchange", path), kExchangeKinds,
+                                   path + ".exchange");
+      if (edges[i].contains("hash_slots")) {
+        edge.hash_slots = Get<std::vector<int32_t>>(edges[i], "hash_slots", path);
+      }
+      int32_t node_count = static_cast<int32_t>(plan.nodes.size());
+      if (edge.source_node < 0 || edge.source_node >= node_count || edge.target_node < 0 ||
+          edge.target_node >= node_count) {
+        throw JsonError{"edge refers to a missing node at " + path};
+      }
+      plan.edges.push_back(std::move(edge));
+    }
+    return plan;
+  } catch (const JsonError& error) {
+    return base::Status::Error(base::ErrorCode::kData, "invalid plan: " + error.message);
+  } catch (const nlohmann::json::exception& error) {
+    return base::Status::Error(base::ErrorCode::kData, std::string("invalid plan: ") + error.what());
+  }
+}
+
+}  // namespace sluice::runtime::plan

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "runtime/operators/operator.h"
+
+namespace sluice::runtime::scheduler {
+
+class SubtaskRunner;
+
+/// What travels between subtasks.
+struct Message {
+  enum class Kind : uint8_t { kBatch, kWatermark, kEnd };
+  Kind kind = Kind::kBatch;
+  int32_t input = 0;    // the receiving operator's input
+  int32_t channel = 0;  // which upstream subtask of that input sent it
+  operators::BatchPtr batch;
+  int64_t watermark = 0;
+};
+
+/// The bounded input queue of one subtask. Producers never block: they ask for room first
+/// and, when there is none, register to be scheduled again once the consumer has drained
+/// some messages. The bound is soft by at most one batch per producer step.
+class Inbox {
+ public:
+  explicit Inbox(size_t capacity) : capacity_(capacity) {}
+
+  void Push(Message message);
+  /// Pops the oldest message; when that frees room, moves the waiting producers to `wake`.
+  bool Pop(Message* out, std::vector<SubtaskRunner*>* wake);
+  /// Returns true when there is room; otherwise registers `waiter` and returns false.
+  bool HasRoomOrWait(SubtaskRunner* waiter);
+  bool Empty();
+
+ private:
+  std::mutex mutex_;
+  std::deque<Message> messages_;
+  size_t capacity_;
+  std::vector<SubtaskRunner*> waiters_;
+};
+
+}  // namespace sluice::runtime::scheduler

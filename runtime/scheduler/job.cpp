@@ -1,0 +1,272 @@
+#include "runtime/scheduler/job.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "runtime/expr/value_format.h"
+#include "runtime/operators/operator_factory.h"
+#include "runtime/scheduler/subtask_runner.h"
+
+namespace sluice::runtime::scheduler {
+
+namespace {
+
+/// Compiles each ChainSpec once per job, however many subtasks run it.
+class CachingChainCompiler : public expr::ChainCompiler {
+ public:
+  explicit CachingChainCompiler(expr::ChainCompiler* inner) : inner_(inner) {}
+
+  base::Result<std::shared_ptr<expr::CompiledChain>> Compile(const plan::ChainSpec& spec) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = cache_.find(&spec);
+    if (found != cache_.end()) return found->second;
+    SLUICE_ASSIGN_OR_RETURN(auto compiled, inner_->Compile(spec));
+    cache_[&spec] = compiled;
+    return compiled;
+  }
+
+ private:
+  expr::ChainCompiler* inner_;
+  std::mutex mutex_;
+  std::map<const plan::ChainSpec*, std::shared_ptr<expr::CompiledChain>> cache_;
+};
+
+}  // namespace
+
+Job::~Job() {
+  if (arena_) arena_->execute([this] { group_.wait(); });
+}
+
+base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
+                                               const JobOptions& options) {
+  auto job = std::unique_ptr<Job>(new Job());
+  SLUICE_RETURN_IF_ERROR(job->Build(plan, options));
+  return job;
+}
+
+base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) {
+  plan_ = plan;
+  options_ = options;
+  if (options.chain_compiler != nullptr) {
+    compiler_cache_ = std::make_unique<CachingChainCompiler>(options.chain_compiler);
+  }
+  const int32_t node_count = static_cast<int32_t>(plan_.nodes.size());
+  for (int32_t i = 0; i < node_count; ++i) {
+    metrics_.push_back(std::make_unique<operators::OperatorMetrics>());
+    if (plan_.nodes[i].parallelism < 1) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 fmt::format("plan node '{}' has parallelism {}",
+                                             plan_.nodes[i].uid, plan_.nodes[i].parallelism));
+    }
+  }
+
+  // A node joins its upstream's vertex when it is that node's only consumer over a forward
+  // edge at equal parallelism and has no other input.
+  std::vector<int32_t> vertex_of(node_count, -1);
+  auto chains_onto_upstream = [&](int32_t node) -> int32_t {
+    auto inputs = plan_.InputsOf(node);
+    if (inputs.size() != 1 || inputs[0]->exchange != plan::ExchangeKind::kForward) return -1;
+    int32_t upstream = inputs[0]->source_node;
+    if (plan_.OutputsOf(upstream).size() != 1) return -1;
+    if (plan_.nodes[upstream].parallelism != plan_.nodes[node].parallelism) return -1;
+    return upstream;
+  };
+  // Nodes are listed sources first and edges point forward, so one pass in order suffices.
+  for (int32_t node = 0; node < node_count; ++node) {
+    for (const plan::PlanEdge* edge : plan_.InputsOf(node)) {
+      if (edge->source_node >= node) {
+        return base::Status::Error(base::ErrorCode::kData,
+                                   "plan edges must point from earlier to later nodes");
+      }
+    }
+    int32_t upstream = chains_onto_upstream(node);
+    if (upstream >= 0) {
+      vertex_of[node] = vertex_of[upstream];
+      vertices_[vertex_of[node]].push_back(node);
+    } else {
+      vertex_of[node] = static_cast<int32_t>(vertices_.size());
+      vertices_.push_back({node});
+    }
+  }
+
+  // Create the runners, then their routes (which need every runner to exist).
+  std::vector<size_t> first_runner(vertices_.size());
+  for (size_t vertex = 0; vertex < vertices_.size(); ++vertex) {
+    const plan::PlanNode& head = plan_.nodes[vertices_[vertex].front()];
+    std::vector<SubtaskRunner::InputShape> inputs;
+    if (head.kind != plan::OperatorKind::kSource) {
+      auto edges = plan_.InputsOf(head.id);
+      int32_t input_count = 0;
+      for (const plan::PlanEdge* edge : edges) input_count = std::max(input_count, edge->target_input + 1);
+      inputs.resize(input_count);
+      for (const plan::PlanEdge* edge : edges) {
+        inputs[edge->target_input].channels = edge->exchange == plan::ExchangeKind::kForward
+                                                  ? 1
+                                                  : plan_.nodes[edge->source_node].parallelism;
+      }
+      if (input_count == 0) {
+        return base::Status::Error(base::ErrorCode::kData,
+                                   "plan node '" + head.uid + "' has no input");
+      }
+    }
+    first_runner[vertex] = runners_.size();
+    for (int32_t subtask = 0; subtask < head.parallelism; ++subtask) {
+      auto runner = std::make_unique<SubtaskRunner>(this, subtask, plan_.max_parallelism, inputs);
+      for (int32_t node_id : vertices_[vertex]) {
+        const plan::PlanNode& node = plan_.nodes[node_id];
+        operators::OperatorContext context;
+        context.node = &node;
+        context.subtask = {subtask, node.parallelism, plan_.job_name};
+        context.max_parallelism = plan_.max_parallelism;
+        context.chain_compiler = compiler_cache_.get();
+        context.metrics = metrics_[node_id].get();
+        if (node.kind == plan::OperatorKind::kSource) {
+          SLUICE_ASSIGN_OR_RETURN(auto source, operators::CreateSourceOperator(node));
+          SLUICE_RETURN_IF_ERROR(source->Open(context));
+          runner->SetSource(std::move(source));
+        } else {
+          SLUICE_ASSIGN_OR_RETURN(auto op, operators::CreateOperator(node));
+          SLUICE_RETURN_IF_ERROR(op->Open(context));
+          runner->AddOperator(std::move(op));
+        }
+      }
+      runners_.push_back(std::move(runner));
+    }
+  }
+  for (size_t vertex = 0; vertex < vertices_.size(); ++vertex) {
+    int32_t tail = vertices_[vertex].back();
+    for (const plan::PlanEdge* edge : plan_.OutputsOf(tail)) {
+      size_t target_vertex = vertex_of[edge->target_node];
+      OutputRouter::Route route;
+      route.exchange = edge->exchange;
+      route.hash_slots = edge->hash_slots;
+      route.target_input = edge->target_input;
+      int32_t target_parallelism = plan_.nodes[edge->target_node].parallelism;
+      for (int32_t subtask = 0; subtask < target_parallelism; ++subtask) {
+        route.targets.push_back(runners_[first_runner[target_vertex] + subtask].get());
+      }
+      if (edge->exchange == plan::ExchangeKind::kForward &&
+          target_parallelism != plan_.nodes[tail].parallelism) {
+        return base::Status::Error(base::ErrorCode::kData,
+                                   "a forward edge connects nodes of different parallelism");
+      }
+      for (int32_t subtask = 0; subtask < plan_.nodes[tail].parallelism; ++subtask) {
+        runners_[first_runner[vertex] + subtask]->router().AddRoute(route);
+      }
+    }
+  }
+  for (auto& runner : runners_) runner->Wire();
+  int32_t threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
+  arena_ = std::make_unique<tbb::task_arena>(threads);
+  return base::Status::Ok();
+}
+
+void Job::Spawn(SubtaskRunner* runner) {
+  group_.run([runner] { runner->Run(); });
+}
+
+void Job::Fail(const base::Status& status) {
+  std::lock_guard<std::mutex> lock(failure_mutex_);
+  if (!failed_.load()) {
+    failure_ = status;
+    failed_.store(true, std::memory_order_release);
+  }
+}
+
+void Job::Cancel() {
+  Fail(base::Status::Error(base::ErrorCode::kRuntime, "the job was cancelled"));
+}
+
+JobProgress Job::progress() const {
+  JobProgress progress;
+  int64_t sink_watermark = operators::kMaxWatermark;
+  bool any_sink = false;
+  for (const plan::PlanNode& node : plan_.nodes) {
+    const operators::OperatorMetrics& metrics = *metrics_[node.id];
+    if (node.kind == plan::OperatorKind::kSource) progress.rows_in += metrics.rows_in.load();
+    if (node.kind == plan::OperatorKind::kSink) {
+      progress.rows_out += metrics.rows_out.load();
+      sink_watermark = std::min(sink_watermark, metrics.watermark.load());
+      any_sink = true;
+    }
+  }
+  progress.watermark = any_sink ? sink_watermark : operators::kMinWatermark;
+  return progress;
+}
+
+std::string Job::DescribeVertices() const {
+  std::string out;
+  for (const auto& vertex : vertices_) {
+    if (!out.empty()) out += "; ";
+    for (size_t i = 0; i < vertex.size(); ++i) {
+      if (i > 0) out += " -> ";
+      out += plan_.nodes[vertex[i]].uid;
+    }
+    out += fmt::format(" (x{})", plan_.nodes[vertex.front()].parallelism);
+  }
+  return out;
+}
+
+void Job::PrintProgressUntilDone() {
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  int64_t last_rows = 0;
+  auto last_time = start;
+  while (!done_.load()) {
+    for (int i = 0; i < 10 && !done_.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (done_.load()) break;
+    JobProgress now = progress();
+    auto time = Clock::now();
+    double seconds = std::chrono::duration<double>(time - last_time).count();
+    double rate = seconds > 0 ? (now.rows_in - last_rows) / seconds : 0;
+    last_rows = now.rows_in;
+    last_time = time;
+    std::string watermark =
+        now.watermark == operators::kMinWatermark ? "-"
+        : now.watermark == operators::kMaxWatermark ? "end"
+                                                    : expr::FormatTimestamp(now.watermark);
+    std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s",
+                 static_cast<long long>(now.rows_in), rate, static_cast<long long>(now.rows_out),
+                 watermark.c_str());
+    std::fflush(stderr);
+  }
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+}
+
+base::Status Job::Run() {
+  std::thread progress_thread;
+  if (options_.show_progress && isatty(STDERR_FILENO)) {
+    progress_thread = std::thread([this] { PrintProgressUntilDone(); });
+  }
+  arena_->execute([this] {
+    for (auto& runner : runners_) {
+      if (runner->is_source()) runner->Schedule();
+    }
+  });
+  arena_->execute([this] { group_.wait(); });
+  done_.store(true);
+  if (progress_thread.joinable()) progress_thread.join();
+  if (failed()) {
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    return failure_;
+  }
+  for (auto& runner : runners_) {
+    if (!runner->finished()) {
+      return base::Status::Error(base::ErrorCode::kInternal,
+                                 "the job stalled: a subtask is neither finished nor runnable");
+    }
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace sluice::runtime::scheduler

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include "catalog/base/result.h"
+#include "runtime/expr/chain_compiler.h"
+#include "runtime/operators/operator.h"
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::runtime::scheduler {
+
+class SubtaskRunner;
+
+/// How to run a job.
+struct JobOptions {
+  /// The JIT; null runs every chain in the interpreter (`--jit=off`).
+  expr::ChainCompiler* chain_compiler = nullptr;
+  /// Worker threads; 0 = one per core.
+  int32_t threads = 0;
+  /// Print a progress line to stderr about once a second (only when stderr is a terminal).
+  bool show_progress = false;
+};
+
+/// A snapshot of a running job's counters.
+struct JobProgress {
+  int64_t rows_in = 0;   // rows read by all sources
+  int64_t rows_out = 0;  // rows written by all sinks
+  int64_t watermark = operators::kMinWatermark;  // the lowest watermark any sink has seen
+};
+
+/// Runs a PlanGraph on a oneTBB task arena: one SubtaskRunner per vertex subtask, where a
+/// vertex is a chain of operators connected by forward edges at equal parallelism.
+class Job {
+ public:
+  /// Builds and opens every operator (connectors are opened and chains compiled here, so
+  /// configuration errors surface before any record flows).
+  static base::Result<std::unique_ptr<Job>> Create(const plan::PlanGraph& plan,
+                                                   const JobOptions& options);
+  ~Job();
+
+  /// Runs until every sink has ended or a subtask fails; returns the first failure.
+  base::Status Run();
+  /// Asks the job to stop as soon as possible; Run then returns a kRuntime "cancelled" error.
+  void Cancel();
+  JobProgress progress() const;
+  /// Describes the vertices for logs: "source/bid -> calc -> sink/out (x2)".
+  std::string DescribeVertices() const;
+
+  // Used by subtask runners.
+  void Spawn(SubtaskRunner* runner);
+  void Fail(const base::Status& status);
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  void SubtaskFinished() { finished_subtasks_.fetch_add(1); }
+
+ private:
+  Job() = default;
+  base::Status Build(const plan::PlanGraph& plan, const JobOptions& options);
+  void PrintProgressUntilDone();
+
+  plan::PlanGraph plan_;
+  JobOptions options_;
+  std::unique_ptr<expr::ChainCompiler> compiler_cache_;
+  std::vector<std::vector<int32_t>> vertices_;  // node ids per vertex, in chain order
+  std::vector<std::unique_ptr<operators::OperatorMetrics>> metrics_;  // per node
+  std::vector<std::unique_ptr<SubtaskRunner>> runners_;
+  std::unique_ptr<tbb::task_arena> arena_;
+  tbb::task_group group_;
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<int32_t> finished_subtasks_{0};
+  std::mutex failure_mutex_;
+  base::Status failure_;
+};
+
+}  // namespace sluice::runtime::scheduler

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/operators/operator.h"
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::runtime::scheduler {
+
+class SubtaskRunner;
+
+/// Sends what the last operator of a subtask's chain emits to the downstream subtasks,
+/// following each out-edge's exchange kind.
+class OutputRouter : public operators::Output {
+ public:
+  /// Routes one out-edge. `targets` are all subtasks of the downstream vertex.
+  struct Route {
+    plan::ExchangeKind exchange = plan::ExchangeKind::kForward;
+    std::vector<int32_t> hash_slots;
+    int32_t target_input = 0;
+    std::vector<SubtaskRunner*> targets;
+  };
+
+  OutputRouter(int32_t subtask_index, int32_t max_parallelism)
+      : subtask_index_(subtask_index), max_parallelism_(max_parallelism) {}
+
+  void AddRoute(Route route) { routes_.push_back(std::move(route)); }
+
+  base::Status EmitBatch(operators::BatchPtr batch) override;
+  base::Status EmitWatermark(int64_t watermark) override;
+  /// Tells every connected subtask that this one has ended.
+  void EmitEnd();
+  /// True when every connected inbox has room; otherwise registers `waiter` with a full one.
+  bool HasRoomOrWait(SubtaskRunner* waiter);
+
+ private:
+  /// The subtasks of `route` this subtask sends control messages to.
+  std::vector<SubtaskRunner*> Connected(const Route& route) const;
+  int32_t ChannelAt(const Route& route) const;
+  void Send(SubtaskRunner* target, const Route& route, operators::BatchPtr batch);
+  void SendHashed(const Route& route, const operators::BatchPtr& batch);
+
+  int32_t subtask_index_;
+  int32_t max_parallelism_;
+  std::vector<Route> routes_;
+  uint32_t round_robin_ = 0;
+};
+
+}  // namespace sluice::runtime::scheduler
