@@ -19,5 +19,7 @@ const Connector& FilesystemConnectorInstance();
 const Connector& PrintConnectorInstance();
 /// `'connector' = 'blackhole'`.
 const Connector& BlackholeConnectorInstance();
+/// `'connector' = 'collect'` (bare SELECTs; runtime/connectors/collect_connector.cpp).
+const Connector& CollectConnectorInstance();
 
 }  // namespace sluice::runtime::connectors

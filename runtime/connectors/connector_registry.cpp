@@ -15,14 +15,13 @@ struct Registration {
 };
 
 // Every connector Sluice knows, one line each; names match Connector::name().
-// Uncomment a line once its XxxConnectorInstance() is implemented, or the link fails.
 constexpr Registration kConnectors[] = {
-    {"nexmark", &NexmarkConnectorInstance},
-    {"datagen", &DatagenConnectorInstance},
-    // {"values", &ValuesConnectorInstance},
-    // {"filesystem", &FilesystemConnectorInstance},
-    // {"print", &PrintConnectorInstance},
-    // {"blackhole", &BlackholeConnectorInstance},
+    {"nexmark", &NexmarkConnectorInstance}, {"datagen", &DatagenConnectorInstance},
+    {"values", &ValuesConnectorInstance},
+    {"filesystem", &FilesystemConnectorInstance},
+    {"print", &PrintConnectorInstance},
+    {"blackhole", &BlackholeConnectorInstance},
+    {"collect", &CollectConnectorInstance},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "runtime/connectors/csv_format.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 
 #include "runtime/expr/kernel_abi.h"
@@ -39,7 +40,7 @@ bool ParseInterval(std::string_view text, int64_t* out) {
   size_t position = 0;
   int64_t days = 0;
   while (position < text.size() && std::isdigit(static_cast<unsigned char>(text[position]))) {
-    if (days > 100'000'000) return false;
+    if (days > INT64_MAX / 86'400'000) return false;
     days = days * 10 + (text[position] - '0');
     ++position;
   }
@@ -59,8 +60,12 @@ bool ParseInterval(std::string_view text, int64_t* out) {
     }
     for (size_t i = digits; i < 3; ++i) fraction *= 10;
   }
-  int64_t millis = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000 + fraction;
-  *out = negative ? -millis : millis;
+  // In 128 bits, so that the extreme values FormatInterval writes read back (and no more).
+  __int128 millis = ((static_cast<__int128>(days) * 24 + hours) * 60 + minutes) * 60000 +
+                    seconds * 1000 + fraction;
+  if (negative) millis = -millis;
+  if (millis > INT64_MAX || millis < INT64_MIN) return false;
+  *out = static_cast<int64_t>(millis);
   return true;
 }
 

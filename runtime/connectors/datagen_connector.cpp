@@ -17,8 +17,8 @@ namespace {
 
 // 2024-01-01 00:00:00 UTC: where seeded TIMESTAMP columns start.
 constexpr int64_t kSeededTimestampBase = 1704067200000;
-constexpr const char* kFieldOptions[] = {"kind", "min", "max", "length", "start", "end",
-                                         "null-rate"};
+constexpr const char* kFieldOptions[] = {"kind",  "min", "max",      "length",
+                                         "start", "end", "null-rate"};
 
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -42,9 +42,9 @@ class SplitMix {
   // Uniform over the inclusive range [low, high], any width.
   int64_t Between(int64_t low, int64_t high) {
     const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low) + 1;
-    const uint64_t draw = span == 0 ? Next()
-                                    : static_cast<uint64_t>(
-                                          (static_cast<unsigned __int128>(Next()) * span) >> 64);
+    const uint64_t draw =
+        span == 0 ? Next()
+                  : static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * span) >> 64);
     return static_cast<int64_t>(static_cast<uint64_t>(low) + draw);
   }
 
@@ -66,10 +66,8 @@ bool Generatable(types::TypeId id) {
     case types::TypeId::kDouble:
     case types::TypeId::kDecimal:
     case types::TypeId::kVarchar:
-    case types::TypeId::kTimestamp:
-      return true;
-    default:
-      return false;
+    case types::TypeId::kTimestamp: return true;
+    default: return false;
   }
 }
 
@@ -103,17 +101,18 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
 
   if (field->kind == DatagenField::Kind::kSequence) {
     for (const char* name : {"min", "max", "length", "null-rate"}) {
-      SLUICE_RETURN_IF_ERROR(reject(name, std::string("'") + name +
-                                              "' applies to kind 'random', not 'sequence'"));
+      SLUICE_RETURN_IF_ERROR(
+          reject(name, std::string("'") + name + "' applies to kind 'random', not 'sequence'"));
     }
     if (!is_integer && id != types::TypeId::kVarchar && id != types::TypeId::kDouble) {
-      return options.InvalidValue(key("kind"), "a sequence needs an INT, BIGINT, DOUBLE or "
-                                               "VARCHAR column, '" + column.name + "' is " +
-                                                   column.type.ToString());
+      return options.InvalidValue(key("kind"),
+                                  "a sequence needs an INT, BIGINT, DOUBLE or "
+                                  "VARCHAR column, '" +
+                                      column.name + "' is " + column.type.ToString());
     }
     if (!options.Has(key("start")) || !options.Has(key("end"))) {
-      return options.TableError("a sequence needs both '" + key("start") + "' and '" +
-                                key("end") + "'");
+      return options.TableError("a sequence needs both '" + key("start") + "' and '" + key("end") +
+                                "'");
     }
     const int64_t low = is_integer ? type_min : INT64_MIN;
     const int64_t high = is_integer ? type_max : INT64_MAX;
@@ -160,17 +159,16 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     default_min = -largest;
     default_max = largest;
   }
-  SLUICE_ASSIGN_OR_RETURN(field->min_double,
-                          options.GetDouble(key("min"), default_min, -DBL_MAX));
-  SLUICE_ASSIGN_OR_RETURN(field->max_double,
-                          options.GetDouble(key("max"), default_max, -DBL_MAX));
+  SLUICE_ASSIGN_OR_RETURN(field->min_double, options.GetDouble(key("min"), default_min, -DBL_MAX));
+  SLUICE_ASSIGN_OR_RETURN(field->max_double, options.GetDouble(key("max"), default_max, -DBL_MAX));
   if (field->max_double < field->min_double) {
     return options.InvalidValue(key("max"), "must not be less than '" + key("min") + "'");
   }
   if (id == types::TypeId::kDecimal) {
     const double scale = static_cast<double>(PowerOfTen(field->type.scale()));
     const double limit = static_cast<double>(PowerOfTen(field->type.precision()) - 1);
-    const double low = std::ceil(field->min_double * scale), high = std::floor(field->max_double * scale);
+    const double low = std::ceil(field->min_double * scale),
+                 high = std::floor(field->max_double * scale);
     if (low < -limit || high > limit) {
       return options.TableError("'" + key("min") + "'/'" + key("max") + "' exceed " +
                                 column.type.ToString());
@@ -217,9 +215,9 @@ base::Result<DatagenConfig> DatagenConfig::FromTable(const TableDescriptor& orig
       // end - start + 1 may overflow int64 for a full-range sequence; saturate.
       const unsigned __int128 length =
           static_cast<unsigned __int128>(static_cast<__int128>(field.end) - field.start + 1);
-      const int64_t rows =
-          length > static_cast<unsigned __int128>(INT64_MAX) ? INT64_MAX
-                                                             : static_cast<int64_t>(length);
+      const int64_t rows = length > static_cast<unsigned __int128>(INT64_MAX)
+                               ? INT64_MAX
+                               : static_cast<int64_t>(length);
       config.row_count = std::min(config.row_count.value_or(INT64_MAX), rows);
     }
     config.fields.push_back(field);
@@ -229,9 +227,9 @@ base::Result<DatagenConfig> DatagenConfig::FromTable(const TableDescriptor& orig
 
 base::Status DatagenConnector::Validate(const TableDescriptor& table, bool as_source) const {
   if (!as_source) {
-    return base::Status::Error(base::ErrorCode::kOption,
-                               "table '" + table.name +
-                                   "': connector 'datagen' is a source and cannot be written");
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        "table '" + table.name + "': connector 'datagen' is a source and cannot be written");
   }
   return DatagenConfig::FromTable(table).status();
 }
@@ -270,9 +268,9 @@ base::Result<bool> DatagenReader::Next(Batch* batch) {
   if (config_.rows_per_second > 0) {
     if (rows_emitted_ == 0) started_ = std::chrono::steady_clock::now();
     const double due_seconds = rows_emitted_ / (config_.rows_per_second / parallelism_);
-    std::this_thread::sleep_until(
-        started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                       std::chrono::duration<double>(due_seconds)));
+    std::this_thread::sleep_until(started_ +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(due_seconds)));
   }
   for (int32_t row = 0; row < count; ++row) FillRow(first + row, row, batch);
   batch->set_row_count(static_cast<int32_t>(count));
@@ -302,17 +300,17 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
     const bool sequence = field.kind == DatagenField::Kind::kSequence;
     const int64_t sequence_value = field.start + row_number;
     switch (field.type.id()) {
-      case types::TypeId::kBoolean:
-        data[row] = static_cast<uint8_t>(draw >> 63);
-        break;
+      case types::TypeId::kBoolean: data[row] = static_cast<uint8_t>(draw >> 63); break;
       case types::TypeId::kInt:
         reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(
-            sequence ? sequence_value : SplitMix(draw).Between(field.min_integer, field.max_integer));
+            sequence ? sequence_value
+                     : SplitMix(draw).Between(field.min_integer, field.max_integer));
         break;
       case types::TypeId::kBigint:
       case types::TypeId::kDecimal:
         reinterpret_cast<int64_t*>(data)[row] =
-            sequence ? sequence_value : SplitMix(draw).Between(field.min_integer, field.max_integer);
+            sequence ? sequence_value
+                     : SplitMix(draw).Between(field.min_integer, field.max_integer);
         break;
       case types::TypeId::kDouble: {
         const double unit = static_cast<double>(draw >> 11) * 0x1.0p-53;
@@ -324,11 +322,11 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
       case types::TypeId::kTimestamp: {
         int64_t millis;
         if (config_.seed) {
-          millis = kSeededTimestampBase +
-                   (config_.rows_per_second > 0
-                        ? static_cast<int64_t>(static_cast<double>(row_number) * 1000 /
-                                               config_.rows_per_second)
-                        : row_number);
+          millis =
+              kSeededTimestampBase + (config_.rows_per_second > 0
+                                          ? static_cast<int64_t>(static_cast<double>(row_number) *
+                                                                 1000 / config_.rows_per_second)
+                                          : row_number);
         } else {
           millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -355,8 +353,7 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
         reinterpret_cast<StringRef*>(data)[row] = value;
         break;
       }
-      default:
-        SLUICE_CHECK(false, "datagen column of type {}", field.type.ToString());
+      default: SLUICE_CHECK(false, "datagen column of type {}", field.type.ToString());
     }
   }
 }

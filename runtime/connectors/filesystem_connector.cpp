@@ -1,5 +1,7 @@
 #include "runtime/connectors/filesystem_connector.h"
 
+#include "catalog/base/suggest.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -82,7 +84,7 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
     settings.format = FileFormat::kChangelogJson;
   } else {
     std::string why = "expected 'json', 'csv' or 'changelog-json'";
-    std::string suggestion = ClosestName(*format, {"json", "csv", "changelog-json"});
+    std::string suggestion = base::ClosestName(*format, {"json", "csv", "changelog-json"});
     if (!suggestion.empty()) why += "; did you mean '" + suggestion + "'?";
     return options.InvalidValue(kFormat, why);
   }
@@ -273,7 +275,8 @@ class FilesystemReaderImpl final : public FilesystemReader {
         schema_(table.schema),
         settings_(std::move(settings)),
         json_(table.schema),
-        files_(std::move(files)) {}
+        files_(std::move(files)),
+        slot_count_(types::FlattenSchema(table.schema).size()) {}
 
   ~FilesystemReaderImpl() override {
     if (file_ != nullptr) std::fclose(file_);
@@ -281,6 +284,9 @@ class FilesystemReaderImpl final : public FilesystemReader {
   }
 
   base::Result<bool> Next(Batch* batch) override {
+    SLUICE_CHECK(batch->column_count() == slot_count_,
+                 "filesystem table '{}' read into a batch of {} columns, expected {}", table_name_,
+                 batch->column_count(), slot_count_);
     int32_t row = 0;
     std::string record;
     while (row < kBatchCapacity) {
@@ -400,6 +406,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
   Settings settings_;
   JsonFormat json_;
   std::vector<std::string> files_;
+  size_t slot_count_;
   size_t next_file_ = 0;
   std::FILE* file_ = nullptr;
   int64_t line_number_ = 0;
@@ -408,8 +415,36 @@ class FilesystemReaderImpl final : public FilesystemReader {
   int64_t skipped_records_ = 0;
 };
 
+/// Orders names with their digit runs compared as numbers, so `part-0-2` comes before
+/// `part-0-10` and rolled part files are read in the order they were written.
+bool NaturalLess(const std::string& left, const std::string& right) {
+  size_t i = 0, j = 0;
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < left.size() && j < right.size()) {
+    if (is_digit(left[i]) && is_digit(right[j])) {
+      size_t i_end = i, j_end = j;
+      while (i_end < left.size() && is_digit(left[i_end])) ++i_end;
+      while (j_end < right.size() && is_digit(right[j_end])) ++j_end;
+      size_t i_start = i, j_start = j;  // compare without leading zeros: length, then digits
+      while (i_start + 1 < i_end && left[i_start] == '0') ++i_start;
+      while (j_start + 1 < j_end && right[j_start] == '0') ++j_start;
+      if (i_end - i_start != j_end - j_start) return i_end - i_start < j_end - j_start;
+      int order = left.compare(i_start, i_end - i_start, right, j_start, j_end - j_start);
+      if (order != 0) return order < 0;
+      i = i_end;
+      j = j_end;
+      continue;
+    }
+    if (left[i] != right[j]) return left[i] < right[j];
+    ++i;
+    ++j;
+  }
+  if (left.size() - i != right.size() - j) return left.size() - i < right.size() - j;
+  return left < right;  // equal but for leading zeros: any fixed order
+}
+
 /// Lists the files a source reads: the path itself, or the visible regular files of a
-/// directory (names not starting with '.' or '_', as Flink skips them) in name order.
+/// directory (names not starting with '.' or '_', as Flink skips them) in natural name order.
 base::Result<std::vector<std::string>> ListInputFiles(const std::string& path) {
   std::error_code error;
   fs::file_status status = fs::status(path, error);
@@ -424,7 +459,7 @@ base::Result<std::vector<std::string>> ListInputFiles(const std::string& path) {
     if (!entry.is_regular_file(error)) continue;
     files.push_back(entry.path().string());
   }
-  std::sort(files.begin(), files.end());
+  std::sort(files.begin(), files.end(), NaturalLess);
   return files;
 }
 
@@ -465,6 +500,9 @@ bool FilesystemConnector::AcceptsUpdates(const TableDescriptor& table) const {
 
 base::Result<std::unique_ptr<SourceReader>> FilesystemConnector::CreateReader(
     const TableDescriptor& table, const SubtaskInfo& subtask) const {
+  SLUICE_CHECK(subtask.parallelism >= 1 && subtask.index >= 0 &&
+                   subtask.index < subtask.parallelism,
+               "bad subtask {} of {}", subtask.index, subtask.parallelism);
   SLUICE_ASSIGN_OR_RETURN(Settings settings, ParseSettings(table, /*as_source=*/true));
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> files, ListInputFiles(settings.path));
   std::vector<std::string> mine;

@@ -19,7 +19,8 @@ namespace sluice::runtime::connectors {
 /// A sink subtask writes `part-<subtask>-<n>.<ext>` files, hidden as
 /// `.part-<subtask>-<n>.<ext>.inprogress` until they roll or the input ends. Numbering starts
 /// after the subtask's highest existing part file, so a second run adds files (as Flink does).
-/// A source subtask i of p reads the visible files i, i+p, … in name order.
+/// A source subtask i of p reads the visible files i, i+p, … in name order (digit runs
+/// compared as numbers, so `part-0-2` precedes `part-0-10`).
 class FilesystemConnector final : public Connector {
  public:
   std::string name() const override { return "filesystem"; }

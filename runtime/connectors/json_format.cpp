@@ -210,6 +210,8 @@ void AppendDouble(double value, std::string* out) {
     out->append("\"NaN\"");
   } else if (std::isinf(value)) {
     out->append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  } else if (value == 0 && std::signbit(value)) {
+    out->append("-0.0");  // "-0" would read back as the integer 0 and lose its sign
   } else {
     out->append(expr::FormatDouble(value));
   }

@@ -41,10 +41,6 @@ class OptionReader {
   const TableDescriptor& table_;
 };
 
-/// Returns the candidate closest to `name` by edit distance (case-insensitive), or "" when
-/// none is close enough to be a plausible typo.
-std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates);
-
 /// Parses `YYYY-MM-DD HH:MM:SS[.mmm]` (or with `T`) as UTC, or a whole number of epoch
 /// milliseconds; nullopt when the text is neither.
 std::optional<int64_t> ParseTimestampOrEpochMillis(const std::string& text);

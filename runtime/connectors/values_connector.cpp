@@ -79,6 +79,9 @@ class ValuesReader final : public SourceReader {
   }
 
   base::Result<bool> Next(Batch* batch) override {
+    SLUICE_CHECK(batch->column_count() == table_.schema.columns.size(),
+                 "values table '{}' read into a batch of {} columns", table_.name,
+                 batch->column_count());
     int32_t count = 0;
     while (count < rows_per_batch_ && next_ < table_.inline_rows.size()) {
       base::Status status =
@@ -117,6 +120,9 @@ base::Status ValuesConnector::Validate(const TableDescriptor& table, bool as_sou
 
 base::Result<std::unique_ptr<SourceReader>> ValuesConnector::CreateReader(
     const TableDescriptor& table, const SubtaskInfo& subtask) const {
+  SLUICE_CHECK(subtask.parallelism >= 1 && subtask.index >= 0 &&
+                   subtask.index < subtask.parallelism,
+               "bad subtask {} of {}", subtask.index, subtask.parallelism);
   SLUICE_RETURN_IF_ERROR(ValidateOptions(table, /*as_source=*/true));
   SLUICE_ASSIGN_OR_RETURN(int64_t rows_per_batch,
                           OptionReader(table).GetInt(kRowsPerBatch, 1, 1, kBatchCapacity));

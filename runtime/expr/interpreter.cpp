@@ -542,12 +542,6 @@ double Pow10Double(int32_t exponent) {
   return kPowers[exponent];
 }
 
-/// Widens INT or BIGINT values to int64 for the shared helpers.
-int64_t IntegerAt(const Vector& vector, const void* values, int32_t row) {
-  return vector.type.id() == TypeId::kInt ? static_cast<const int32_t*>(values)[row]
-                                          : static_cast<const int64_t*>(values)[row];
-}
-
 Result<Vector> CastToVarchar(const Expr& expr, const Vector& in, Context& context) {
   int32_t rows = context.rows;
   SluiceKernelContext* kernel = &context.kernel;
@@ -790,6 +784,9 @@ Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
     if (!expr.arguments[i]) return Malformed(expr, "missing CASE operand");
     SLUICE_ASSIGN_OR_RETURN(Vector argument, Evaluate(*expr.arguments[i], context));
     bool is_condition = i % 2 == 0 && i + 1 < count;
+    if (argument.type.id() == TypeId::kNull) {
+      argument = Allocate(is_condition ? LogicalType::Boolean() : expr.type, context.rows);
+    }
     if (is_condition ? argument.type.id() != TypeId::kBoolean : argument.type != expr.type) {
       return Malformed(expr, fmt::format("CASE operand {} has type {}", i + 1,
                                          argument.type.ToString()));
@@ -812,6 +809,35 @@ Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
   return out;
 }
 
+bool IsStrict(FunctionId function) {
+  switch (function) {
+    case FunctionId::kAnd:
+    case FunctionId::kOr:
+    case FunctionId::kIsNull:
+    case FunctionId::kIsNotNull:
+    case FunctionId::kIsTrue:
+    case FunctionId::kIsFalse:
+    case FunctionId::kCoalesce:
+    case FunctionId::kNullIf: return false;
+    default: return true;
+  }
+}
+
+/// The type a NULL-typed argument of a non-strict function stands for.
+LogicalType PlaceholderType(const Expr& expr, const std::vector<Vector>& arguments) {
+  switch (expr.function) {
+    case FunctionId::kAnd:
+    case FunctionId::kOr:
+    case FunctionId::kIsTrue:
+    case FunctionId::kIsFalse: return LogicalType::Boolean();
+    case FunctionId::kIsNull:
+    case FunctionId::kIsNotNull: return LogicalType::Null();
+    case FunctionId::kNullIf: return arguments[0].type.id() == TypeId::kNull ? expr.type
+                                                                              : arguments[0].type;
+    default: return expr.type;  // kCoalesce
+  }
+}
+
 Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
   std::vector<Vector> arguments;
   arguments.reserve(expr.arguments.size());
@@ -821,6 +847,13 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
     arguments.push_back(std::move(value));
   }
   int32_t rows = context.rows;
+  // A NULL-typed argument (a bare NULL literal the binder left untyped) is a NULL of whatever
+  // type the function expects: strict functions return NULL, the others see an all-NULL column.
+  for (Vector& argument : arguments) {
+    if (argument.type.id() != TypeId::kNull) continue;
+    if (IsStrict(expr.function)) return Allocate(expr.type, rows);
+    argument = Allocate(PlaceholderType(expr, arguments), rows);
+  }
   auto arity = [&](size_t count) { return arguments.size() == count; };
   auto boolean_result = [&]() { return expr.type.id() == TypeId::kBoolean; };
   switch (expr.function) {

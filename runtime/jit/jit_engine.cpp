@@ -16,6 +16,11 @@
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/jit/jit_engine_llvm.h"
 
+// Defined in scalar_helpers.cpp but not (yet) declared in kernel_abi.h; the interpreter
+// declares it the same way.
+extern "C" uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in,
+                                                  int64_t* out);
+
 namespace sluice::runtime::jit {
 
 /// The engine's internals, shared by the JitEngine handle and every JitCode it produced.
@@ -92,6 +97,7 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"sluice_cast_bigint_to_decimal", AddressOf(&sluice_cast_bigint_to_decimal)},
       {"sluice_cast_decimal_to_decimal", AddressOf(&sluice_cast_decimal_to_decimal)},
       {"sluice_cast_decimal_to_bigint", AddressOf(&sluice_cast_decimal_to_bigint)},
+      {"sluice_cast_string_to_interval", AddressOf(&sluice_cast_string_to_interval)},
       // LLVM lowers `frem` to fmod and may turn copy loops into memcpy/memset.
       {"fmod", AddressOf(fmod_double)},
       {"fmodf", AddressOf(fmod_float)},

@@ -82,7 +82,8 @@ std::string Value::ToSql() const {
         if (c == '\'') out += '\'';
         out += c;
       }
-      return out + "'";
+      out += '\'';
+      return out;
     }
     case TypeId::kTimestamp: return "TIMESTAMP '" + expr::FormatTimestamp(integer) + "'";
     case TypeId::kInterval:
@@ -202,16 +203,19 @@ std::string Expr::ToString(const std::vector<std::string>* column_names) const {
       for (size_t i = 0; i < pairs; ++i) {
         out += fmt::format(" WHEN {} THEN {}", argument(2 * i), argument(2 * i + 1));
       }
-      if (!arguments.empty()) out += " ELSE " + argument(arguments.size() - 1);
-      return out + " END";
+      if (!arguments.empty()) out += fmt::format(" ELSE {}", argument(arguments.size() - 1));
+      out += " END";
+      return out;
     }
     case ExprKind::kCall: break;
   }
   const char* name = functions::FunctionName(function);
   if (IsInfix(function) && arguments.size() >= 2) {
-    std::string out = "(" + argument(0);
+    std::string out = "(";
+    out += argument(0);
     for (size_t i = 1; i < arguments.size(); ++i) out += fmt::format(" {} {}", name, argument(i));
-    return out + ")";
+    out += ')';
+    return out;
   }
   if (IsPostfix(function) && arguments.size() == 1) {
     return fmt::format("({} {})", argument(0), name);
@@ -222,12 +226,14 @@ std::string Expr::ToString(const std::vector<std::string>* column_names) const {
   if (function == FunctionId::kNot && arguments.size() == 1) {
     return fmt::format("(NOT {})", argument(0));
   }
-  std::string out = std::string(name) + "(";
+  std::string out = name;
+  out += '(';
   for (size_t i = 0; i < arguments.size(); ++i) {
     if (i > 0) out += ", ";
     out += argument(i);
   }
-  return out + ")";
+  out += ')';
+  return out;
 }
 
 }  // namespace sluice::runtime::plan

@@ -11,12 +11,20 @@ namespace {
 
 const std::vector<std::string>& KnownOptions() {
   static const std::vector<std::string> kKnown = {
-      "events.num",         "first-event.rate", "next-event.rate", "person.proportion",
-      "auction.proportion", "bid.proportion",   "seed",            "base-time",
+      "events.num",
+      "first-event.rate",
+      "next-event.rate",
+      "person.proportion",
+      "auction.proportion",
+      "bid.proportion",
+      "seed",
+      "base-time",
       "rate-limit",
       // Accepted for Flink DDL compatibility and ignored: Sluice never stops early, always
       // emits as fast as 'rate-limit' allows, and has no keep-alive events.
-      "keep-alive",         "stop-at",          "max-emit-speed",
+      "keep-alive",
+      "stop-at",
+      "max-emit-speed",
   };
   return kKnown;
 }
@@ -29,8 +37,7 @@ base::Result<NexmarkConfig> NexmarkConfig::FromOptions(const TableDescriptor& ta
 
   NexmarkConfig config;
   SLUICE_ASSIGN_OR_RETURN(config.events_num, options.GetInt("events.num", 0, 0));
-  SLUICE_ASSIGN_OR_RETURN(config.first_event_rate,
-                          options.GetDouble("first-event.rate", 10000, 0));
+  SLUICE_ASSIGN_OR_RETURN(config.first_event_rate, options.GetDouble("first-event.rate", 10000, 0));
   if (config.first_event_rate <= 0) {
     return options.InvalidValue("first-event.rate", "must be greater than 0");
   }

@@ -49,9 +49,9 @@ int32_t NexmarkBlockSize(const NexmarkConfig& config, int32_t parallelism) {
 
 base::Status NexmarkConnector::Validate(const TableDescriptor& table, bool as_source) const {
   if (!as_source) {
-    return base::Status::Error(base::ErrorCode::kOption,
-                               "table '" + table.name +
-                                   "': connector 'nexmark' is a source and cannot be written");
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        "table '" + table.name + "': connector 'nexmark' is a source and cannot be written");
   }
   SLUICE_RETURN_IF_ERROR(NexmarkConfig::FromOptions(table).status());
   return ValidateNexmarkSchema(table);
@@ -86,9 +86,9 @@ base::Result<bool> NexmarkReader::Next(Batch* batch) {
     // Each subtask keeps its share of the rate; sleeping (not spinning) until the batch is due.
     if (events_emitted_ == 0) started_ = std::chrono::steady_clock::now();
     const double due_seconds = events_emitted_ / (rate_limit / parallelism_);
-    std::this_thread::sleep_until(
-        started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                       std::chrono::duration<double>(due_seconds)));
+    std::this_thread::sleep_until(started_ +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(due_seconds)));
   }
   generator_->FillBatch(first, static_cast<int32_t>(count), batch);
   events_emitted_ += count;

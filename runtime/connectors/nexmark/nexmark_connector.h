@@ -38,7 +38,7 @@ class NexmarkReader : public SourceReader {
   std::shared_ptr<const NexmarkGenerator> generator_;
   int32_t parallelism_;
   int32_t block_size_;
-  int64_t next_block_;         // index of the next block this subtask emits
+  int64_t next_block_;  // index of the next block this subtask emits
   int64_t events_emitted_ = 0;
   std::chrono::steady_clock::time_point started_;
 };

@@ -32,15 +32,35 @@ constexpr std::string_view kStates[] = {"AZ", "CA", "ID", "OR", "WA", "WY"};
 constexpr std::string_view kHotChannels[] = {"Google", "Facebook", "Baidu", "Apple"};
 
 // Slots of NexmarkSchema() flattened: event_type, person ROW + 8, auction ROW + 10, bid ROW + 7.
-enum Slot : size_t {
-  kEventType = 0,
-  kPerson = 1, kPersonId, kPersonName, kPersonEmail, kPersonCreditCard, kPersonCity,
-  kPersonState, kPersonDateTime, kPersonExtra,
-  kAuction = 10, kAuctionId, kAuctionItemName, kAuctionDescription, kAuctionInitialBid,
-  kAuctionReserve, kAuctionDateTime, kAuctionExpires, kAuctionSeller, kAuctionCategory,
-  kAuctionExtra,
-  kBid = 21, kBidAuction, kBidBidder, kBidPrice, kBidChannel, kBidUrl, kBidDateTime, kBidExtra,
-};
+constexpr size_t kEventType = 0;
+constexpr size_t kPerson = 1;
+constexpr size_t kPersonId = 2;
+constexpr size_t kPersonName = 3;
+constexpr size_t kPersonEmail = 4;
+constexpr size_t kPersonCreditCard = 5;
+constexpr size_t kPersonCity = 6;
+constexpr size_t kPersonState = 7;
+constexpr size_t kPersonDateTime = 8;
+constexpr size_t kPersonExtra = 9;
+constexpr size_t kAuction = 10;
+constexpr size_t kAuctionId = 11;
+constexpr size_t kAuctionItemName = 12;
+constexpr size_t kAuctionDescription = 13;
+constexpr size_t kAuctionInitialBid = 14;
+constexpr size_t kAuctionReserve = 15;
+constexpr size_t kAuctionDateTime = 16;
+constexpr size_t kAuctionExpires = 17;
+constexpr size_t kAuctionSeller = 18;
+constexpr size_t kAuctionCategory = 19;
+constexpr size_t kAuctionExtra = 20;
+constexpr size_t kBid = 21;
+constexpr size_t kBidAuction = 22;
+constexpr size_t kBidBidder = 23;
+constexpr size_t kBidPrice = 24;
+constexpr size_t kBidChannel = 25;
+constexpr size_t kBidUrl = 26;
+constexpr size_t kBidDateTime = 27;
+constexpr size_t kBidExtra = 28;
 static_assert(kBidExtra + 1 == kNexmarkSlotCount);
 
 // The 99 "First Last" names, built once; events view them without copying.
@@ -180,26 +200,24 @@ types::Schema NexmarkSchema() {
               timestamp = LogicalType::Timestamp();
   types::Schema schema;
   schema.columns.push_back({"event_type", LogicalType::Int()});
-  schema.columns.push_back(
-      {"person", LogicalType::Row({{"id", bigint},
-                                   {"name", varchar},
-                                   {"emailAddress", varchar},
-                                   {"creditCard", varchar},
-                                   {"city", varchar},
-                                   {"state", varchar},
-                                   {"dateTime", timestamp},
-                                   {"extra", varchar}})});
-  schema.columns.push_back(
-      {"auction", LogicalType::Row({{"id", bigint},
-                                    {"itemName", varchar},
-                                    {"description", varchar},
-                                    {"initialBid", bigint},
-                                    {"reserve", bigint},
-                                    {"dateTime", timestamp},
-                                    {"expires", timestamp},
-                                    {"seller", bigint},
-                                    {"category", bigint},
-                                    {"extra", varchar}})});
+  schema.columns.push_back({"person", LogicalType::Row({{"id", bigint},
+                                                        {"name", varchar},
+                                                        {"emailAddress", varchar},
+                                                        {"creditCard", varchar},
+                                                        {"city", varchar},
+                                                        {"state", varchar},
+                                                        {"dateTime", timestamp},
+                                                        {"extra", varchar}})});
+  schema.columns.push_back({"auction", LogicalType::Row({{"id", bigint},
+                                                         {"itemName", varchar},
+                                                         {"description", varchar},
+                                                         {"initialBid", bigint},
+                                                         {"reserve", bigint},
+                                                         {"dateTime", timestamp},
+                                                         {"expires", timestamp},
+                                                         {"seller", bigint},
+                                                         {"category", bigint},
+                                                         {"extra", varchar}})});
   schema.columns.push_back({"bid", LogicalType::Row({{"auction", bigint},
                                                      {"bidder", bigint},
                                                      {"price", bigint},
@@ -298,8 +316,8 @@ std::string_view NexmarkGenerator::NextExtra(int64_t current_size, int64_t avera
   const int64_t delta = std::llround(static_cast<double>(desired) * 0.2);
   const int64_t size = desired - delta + (delta == 0 ? 0 : random->Uniform(2 * delta));
   const int64_t offset = random->Uniform(static_cast<int64_t>(kExtraPoolSize) - size);
-  return std::string_view(extra_pool_).substr(static_cast<size_t>(offset),
-                                              static_cast<size_t>(size));
+  return std::string_view(extra_pool_)
+      .substr(static_cast<size_t>(offset), static_cast<size_t>(size));
 }
 
 template <typename Output>
@@ -361,8 +379,7 @@ void NexmarkGenerator::Generate(int64_t event_number, RawEvent* event, Output* o
       const int64_t ahead =
           config_.num_in_flight_auctions * config_.total_proportion() / config_.auction_proportion;
       const int64_t horizon_ms = TimestampForEvent(event_number + ahead) - event->date_time;
-      event->expires =
-          event->date_time + 1 + random.Uniform(std::max<int64_t>(2 * horizon_ms, 1));
+      event->expires = event->date_time + 1 + random.Uniform(std::max<int64_t>(2 * horizon_ms, 1));
       event->item_name = WriteNextString(20, ' ', &random, output->Allocate(19));
       event->description = WriteNextString(100, ' ', &random, output->Allocate(99));
       event->reserve = event->initial_bid + NextPrice(&random);
@@ -411,23 +428,26 @@ NexmarkEvent NexmarkGenerator::GenerateEvent(int64_t event_number) const {
   event.type = raw.type;
   switch (raw.type) {
     case NexmarkEventType::kPerson:
-      event.person = NexmarkPerson{raw.person_id,        std::string(raw.name),
+      event.person = NexmarkPerson{raw.person_id,          std::string(raw.name),
                                    std::string(raw.email), std::string(raw.credit_card),
-                                   std::string(raw.city), std::string(raw.state),
-                                   raw.date_time,         std::string(raw.extra)};
+                                   std::string(raw.city),  std::string(raw.state),
+                                   raw.date_time,          std::string(raw.extra)};
       break;
     case NexmarkEventType::kAuction:
-      event.auction = NexmarkAuction{raw.auction_id,  std::string(raw.item_name),
+      event.auction = NexmarkAuction{raw.auction_id,
+                                     std::string(raw.item_name),
                                      std::string(raw.description),
-                                     raw.initial_bid, raw.reserve,
-                                     raw.date_time,   raw.expires,
-                                     raw.seller,      raw.category,
+                                     raw.initial_bid,
+                                     raw.reserve,
+                                     raw.date_time,
+                                     raw.expires,
+                                     raw.seller,
+                                     raw.category,
                                      std::string(raw.extra)};
       break;
     case NexmarkEventType::kBid:
-      event.bid = NexmarkBid{raw.bid_auction,         raw.bidder,
-                             raw.price,               std::string(raw.channel),
-                             std::string(raw.url),    raw.date_time,
+      event.bid = NexmarkBid{raw.bid_auction,          raw.bidder,           raw.price,
+                             std::string(raw.channel), std::string(raw.url), raw.date_time,
                              std::string(raw.extra)};
       break;
   }

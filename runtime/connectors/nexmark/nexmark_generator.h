@@ -108,8 +108,8 @@ class NexmarkGenerator {
 
   NexmarkConfig config_;
   double inter_event_delay_us_;
-  uint64_t event_key_;              // per-event RNG streams derive from this and the number
-  std::string extra_pool_;          // 1 MiB of nextExactString characters (Flink's shortcut)
+  uint64_t event_key_;      // per-event RNG streams derive from this and the number
+  std::string extra_pool_;  // 1 MiB of nextExactString characters (Flink's shortcut)
   std::array<std::string, 4> hot_urls_;
   std::vector<std::string> cached_channels_;  // CHANNEL_URL_CACHE, 10000 entries
   std::vector<std::string> cached_urls_;

@@ -1,0 +1,296 @@
+#include "catalog/functions/function_registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace sluice::functions {
+
+using types::LogicalType;
+using types::TypeId;
+
+namespace {
+
+std::string Upper(const std::string& text) {
+  std::string out = text;
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string DescribeArguments(const std::vector<LogicalType>& arguments) {
+  std::string out;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += arguments[i].ToString();
+  }
+  return out;
+}
+
+// Unknown-typed NULL literals take the type the function wants.
+LogicalType Settle(const LogicalType& type, const LogicalType& wanted) {
+  return type.id() == TypeId::kNull ? wanted : type;
+}
+
+bool IsStringLike(const LogicalType& type) {
+  return type.id() == TypeId::kVarchar || type.id() == TypeId::kNull;
+}
+
+bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  const LogicalType& left = arguments[0];
+  const LogicalType& right = arguments[1];
+  // Date-time arithmetic: TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP, INTERVAL ± INTERVAL.
+  if (id == FunctionId::kAdd || id == FunctionId::kSubtract) {
+    if (left.id() == TypeId::kTimestamp && right.id() == TypeId::kInterval) {
+      *out = {id, LogicalType::Timestamp(), {left, right}};
+      return true;
+    }
+    if (id == FunctionId::kAdd && left.id() == TypeId::kInterval &&
+        right.id() == TypeId::kTimestamp) {
+      // Normalize to TIMESTAMP + INTERVAL by keeping argument order; the runtime adds i64s.
+      *out = {id, LogicalType::Timestamp(), {left, right}};
+      return true;
+    }
+    if (left.id() == TypeId::kInterval && right.id() == TypeId::kInterval) {
+      *out = {id, LogicalType::Interval(), {left, right}};
+      return true;
+    }
+  }
+  bool numeric_left = left.IsNumeric() || left.id() == TypeId::kNull;
+  bool numeric_right = right.IsNumeric() || right.id() == TypeId::kNull;
+  if (!numeric_left || !numeric_right) return false;
+  LogicalType common;
+  if (!types::CommonSupertype(left, right, &common)) return false;
+  if (common.id() == TypeId::kNull) common = LogicalType::Int();
+  *out = {id, common, {common, common}};
+  return true;
+}
+
+bool Comparison(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  LogicalType common;
+  if (!types::CommonSupertype(arguments[0], arguments[1], &common)) return false;
+  if (common.id() == TypeId::kRow) return false;
+  if (common.id() == TypeId::kNull) common = LogicalType::Boolean();
+  *out = {id, LogicalType::Boolean(), {common, common}};
+  return true;
+}
+
+bool AllBoolean(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  std::vector<LogicalType> wanted;
+  for (const LogicalType& argument : arguments) {
+    if (argument.id() != TypeId::kBoolean && argument.id() != TypeId::kNull) return false;
+    wanted.push_back(LogicalType::Boolean());
+  }
+  *out = {id, LogicalType::Boolean(), wanted};
+  return true;
+}
+
+struct Signature {
+  const char* name;
+  FunctionId id;
+  size_t min_arguments;
+  size_t max_arguments;
+  bool (*resolve)(FunctionId, const std::vector<LogicalType>&, ResolvedFunction*);
+  bool callable;  // spelled as a function call (not only an operator)
+};
+
+const Signature kSignatures[] = {
+    {"+", FunctionId::kAdd, 2, 2, Arithmetic, false},
+    {"-", FunctionId::kSubtract, 2, 2, Arithmetic, false},
+    {"*", FunctionId::kMultiply, 2, 2, Arithmetic, false},
+    {"/", FunctionId::kDivide, 2, 2, Arithmetic, false},
+    {"%", FunctionId::kModulo, 2, 2,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       return a[0].id() != TypeId::kInterval && a[0].id() != TypeId::kTimestamp &&
+              Arithmetic(id, a, out);
+     },
+     false},
+    {"MOD", FunctionId::kModulo, 2, 2,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       return a[0].id() != TypeId::kInterval && a[0].id() != TypeId::kTimestamp &&
+              Arithmetic(id, a, out);
+     },
+     true},
+    {"NEGATE", FunctionId::kNegate, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       LogicalType type = Settle(a[0], LogicalType::Int());
+       if (!type.IsNumeric() && type.id() != TypeId::kInterval) return false;
+       if (type.id() == TypeId::kDecimal) type = LogicalType::Double();
+       *out = {id, type, {type}};
+       return true;
+     },
+     false},
+    {"ABS", FunctionId::kAbs, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       LogicalType type = Settle(a[0], LogicalType::Int());
+       if (!type.IsNumeric()) return false;
+       if (type.id() == TypeId::kDecimal) type = LogicalType::Double();
+       *out = {id, type, {type}};
+       return true;
+     },
+     true},
+    {"=", FunctionId::kEqual, 2, 2, Comparison, false},
+    {"<>", FunctionId::kNotEqual, 2, 2, Comparison, false},
+    {"<", FunctionId::kLess, 2, 2, Comparison, false},
+    {"<=", FunctionId::kLessEqual, 2, 2, Comparison, false},
+    {">", FunctionId::kGreater, 2, 2, Comparison, false},
+    {">=", FunctionId::kGreaterEqual, 2, 2, Comparison, false},
+    {"AND", FunctionId::kAnd, 2, 2, AllBoolean, false},
+    {"OR", FunctionId::kOr, 2, 2, AllBoolean, false},
+    {"NOT", FunctionId::kNot, 1, 1, AllBoolean, false},
+    {"IS TRUE", FunctionId::kIsTrue, 1, 1, AllBoolean, false},
+    {"IS FALSE", FunctionId::kIsFalse, 1, 1, AllBoolean, false},
+    {"IS NULL", FunctionId::kIsNull, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       *out = {id, LogicalType::Boolean(), {Settle(a[0], LogicalType::Boolean())}};
+       return true;
+     },
+     false},
+    {"IS NOT NULL", FunctionId::kIsNotNull, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       *out = {id, LogicalType::Boolean(), {Settle(a[0], LogicalType::Boolean())}};
+       return true;
+     },
+     false},
+    {"||", FunctionId::kConcat, 2, 2,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0]) || !IsStringLike(a[1])) return false;
+       *out = {id, LogicalType::Varchar(), {LogicalType::Varchar(), LogicalType::Varchar()}};
+       return true;
+     },
+     false},
+    {"UPPER", FunctionId::kUpper, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0])) return false;
+       *out = {id, LogicalType::Varchar(), {LogicalType::Varchar()}};
+       return true;
+     },
+     true},
+    {"LOWER", FunctionId::kLower, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0])) return false;
+       *out = {id, LogicalType::Varchar(), {LogicalType::Varchar()}};
+       return true;
+     },
+     true},
+    {"TRIM", FunctionId::kTrim, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0])) return false;
+       *out = {id, LogicalType::Varchar(), {LogicalType::Varchar()}};
+       return true;
+     },
+     true},
+    {"CHAR_LENGTH", FunctionId::kCharLength, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0])) return false;
+       *out = {id, LogicalType::Int(), {LogicalType::Varchar()}};
+       return true;
+     },
+     true},
+    {"CHARACTER_LENGTH", FunctionId::kCharLength, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0])) return false;
+       *out = {id, LogicalType::Int(), {LogicalType::Varchar()}};
+       return true;
+     },
+     true},
+    {"SUBSTRING", FunctionId::kSubstring, 2, 3,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0])) return false;
+       std::vector<LogicalType> wanted = {LogicalType::Varchar()};
+       for (size_t i = 1; i < a.size(); ++i) {
+         if (!a[i].IsInteger() && a[i].id() != TypeId::kNull) return false;
+         wanted.push_back(LogicalType::Bigint());
+       }
+       *out = {id, LogicalType::Varchar(), wanted};
+       return true;
+     },
+     true},
+    {"LIKE", FunctionId::kLike, 2, 2,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0]) || !IsStringLike(a[1])) return false;
+       *out = {id, LogicalType::Boolean(), {LogicalType::Varchar(), LogicalType::Varchar()}};
+       return true;
+     },
+     false},
+    {"COALESCE", FunctionId::kCoalesce, 1, 64,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       LogicalType common = a[0];
+       for (size_t i = 1; i < a.size(); ++i) {
+         if (!types::CommonSupertype(common, a[i], &common)) return false;
+       }
+       if (common.id() == TypeId::kRow) return false;
+       if (common.id() == TypeId::kNull) common = LogicalType::Int();
+       *out = {id, common, std::vector<LogicalType>(a.size(), common)};
+       return true;
+     },
+     true},
+    {"NULLIF", FunctionId::kNullIf, 2, 2,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       LogicalType common;
+       if (!types::CommonSupertype(a[0], a[1], &common) || common.id() == TypeId::kRow) {
+         return false;
+       }
+       if (common.id() == TypeId::kNull) common = LogicalType::Int();
+       *out = {id, common, {common, common}};
+       return true;
+     },
+     true},
+};
+
+}  // namespace
+
+bool ResolveScalarFunction(const std::string& name, const std::vector<LogicalType>& arguments,
+                           ResolvedFunction* out, std::string* error) {
+  std::string upper = Upper(name);
+  if (upper == "!=") upper = "<>";
+  if (upper == "CONCAT") {
+    // CONCAT(a, b, ...) folds into nested || by the binder; here it checks one pair.
+    upper = "||";
+  }
+  bool known = false;
+  for (const Signature& signature : kSignatures) {
+    if (upper != signature.name) continue;
+    known = true;
+    if (arguments.size() < signature.min_arguments || arguments.size() > signature.max_arguments) {
+      *error = signature.min_arguments == signature.max_arguments
+                   ? fmt::format("{} takes {} argument{}, got {}", name, signature.min_arguments,
+                                 signature.min_arguments == 1 ? "" : "s", arguments.size())
+                   : fmt::format("{} takes {} to {} arguments, got {}", name,
+                                 signature.min_arguments, signature.max_arguments,
+                                 arguments.size());
+      return false;
+    }
+    if (signature.resolve(signature.id, arguments, out)) return true;
+  }
+  if (!known) {
+    *error = fmt::format("unknown function '{}'", name);
+    return false;
+  }
+  *error = arguments.size() == 2 && !std::isalpha(static_cast<unsigned char>(upper[0]))
+               ? fmt::format("operator {} cannot be applied to {} and {}", upper,
+                             arguments[0].ToString(), arguments[1].ToString())
+               : fmt::format("{} cannot be applied to ({})", upper, DescribeArguments(arguments));
+  return false;
+}
+
+bool IsScalarFunction(const std::string& name) {
+  std::string upper = Upper(name);
+  if (upper == "CONCAT") return true;
+  for (const Signature& signature : kSignatures) {
+    if (signature.callable && upper == signature.name) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> ScalarFunctionNames() {
+  std::vector<std::string> names = {"CONCAT", "CAST"};
+  for (const Signature& signature : kSignatures) {
+    if (signature.callable) names.push_back(signature.name);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace sluice::functions

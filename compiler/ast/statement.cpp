@@ -1,0 +1,111 @@
+#include "compiler/ast/statement.h"
+
+namespace sluice::ast {
+
+std::string QueryStatement::ToString() const { return query->ToString(); }
+
+std::string InsertStatement::ToString() const {
+  std::string out = std::string(overwrite ? "INSERT OVERWRITE " : "INSERT INTO ") +
+                    target.ToString();
+  if (!columns.empty()) out += " (" + JoinIdentifiers(columns, ", ") + ")";
+  return out + " " + query->ToString();
+}
+
+std::string CreateTableStatement::ToString() const {
+  std::string out = "CREATE ";
+  if (temporary) out += "TEMPORARY ";
+  out += "TABLE ";
+  if (if_not_exists) out += "IF NOT EXISTS ";
+  out += name.ToString() + " (";
+  std::vector<std::string> elements;
+  for (const ColumnDefinition& column : columns) {
+    std::string element = column.name.ToString();
+    if (column.computed) {
+      element += " AS " + column.computed->ToString();
+    } else {
+      element += " " + column.type->ToString();
+    }
+    if (column.primary_key) element += " PRIMARY KEY NOT ENFORCED";
+    if (!column.comment.empty()) element += " COMMENT " + QuoteString(column.comment);
+    elements.push_back(element);
+  }
+  for (const WatermarkDefinition& watermark : watermarks) {
+    elements.push_back("WATERMARK FOR " + watermark.column.ToString() + " AS " +
+                       watermark.expression->ToString());
+  }
+  if (!primary_key.empty()) {
+    elements.push_back("PRIMARY KEY (" + JoinIdentifiers(primary_key, ", ") + ") NOT ENFORCED");
+  }
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += elements[i];
+  }
+  out += ")";
+  if (!comment.empty()) out += " COMMENT " + QuoteString(comment);
+  if (!partitioned_by.empty()) {
+    out += " PARTITIONED BY (" + JoinIdentifiers(partitioned_by, ", ") + ")";
+  }
+  if (!options.empty()) {
+    out += " WITH (";
+    for (size_t i = 0; i < options.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += QuoteString(options[i].key) + " = " + QuoteString(options[i].value);
+    }
+    out += ")";
+  }
+  if (as_query) out += " AS " + as_query->ToString();
+  return out;
+}
+
+std::string CreateViewStatement::ToString() const {
+  std::string out = "CREATE ";
+  if (temporary) out += "TEMPORARY ";
+  out += "VIEW ";
+  if (if_not_exists) out += "IF NOT EXISTS ";
+  out += name.ToString();
+  if (!columns.empty()) out += " (" + JoinIdentifiers(columns, ", ") + ")";
+  return out + " AS " + query->ToString();
+}
+
+std::string CreateFunctionStatement::ToString() const {
+  std::string out = "CREATE ";
+  if (temporary) out += "TEMPORARY ";
+  if (system) out += "SYSTEM ";
+  out += "FUNCTION ";
+  if (if_not_exists) out += "IF NOT EXISTS ";
+  out += name.ToString() + " AS " + QuoteString(implementation);
+  if (language.has_value()) out += " LANGUAGE " + language->ToString();
+  return out;
+}
+
+std::string SetStatement::ToString() const {
+  if (!key.has_value()) return "SET";
+  return "SET " + QuoteString(*key) + " = " + QuoteString(value.value_or(""));
+}
+
+std::string ResetStatement::ToString() const {
+  return key.has_value() ? "RESET " + QuoteString(*key) : "RESET";
+}
+
+std::string ExplainStatement::ToString() const { return "EXPLAIN " + statement->ToString(); }
+
+std::string ShowStatement::ToString() const {
+  switch (object) {
+    case ShowObject::kTables: return "SHOW TABLES";
+    case ShowObject::kFunctions: return "SHOW FUNCTIONS";
+    case ShowObject::kViews: return "SHOW VIEWS";
+    case ShowObject::kJobs: return "SHOW JOBS";
+  }
+  return "SHOW ?";
+}
+
+std::string DescribeStatement::ToString() const { return "DESCRIBE " + name.ToString(); }
+
+std::string StopJobStatement::ToString() const {
+  std::string out = "STOP JOB " + QuoteString(job_name);
+  if (with_savepoint) out += " WITH SAVEPOINT";
+  if (drain) out += " WITH DRAIN";
+  return out;
+}
+
+}  // namespace sluice::ast

@@ -1,0 +1,196 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/data_type.h"
+#include "compiler/ast/expression.h"
+#include "compiler/ast/identifier.h"
+#include "compiler/ast/node.h"
+#include "compiler/ast/query.h"
+
+namespace sluice::ast {
+
+enum class StatementKind {
+  kQuery,
+  kInsert,
+  kCreateTable,
+  kCreateView,
+  kCreateFunction,
+  kSet,
+  kReset,
+  kExplain,
+  kShow,
+  kDescribe,
+  kStopJob,
+};
+
+/// One statement of a script. `BEGIN STATEMENT SET; ... END;` is flattened by the parser into
+/// the statements it wraps.
+class Statement : public Node<StatementKind> {
+ protected:
+  using Node::Node;
+};
+using StatementPtr = std::unique_ptr<Statement>;
+
+/// A bare query (for EXPLAIN, the REPL and tests).
+struct QueryStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kQuery;
+  explicit QueryStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  QueryPtr query;
+};
+
+/// `INSERT INTO target [(cols)] query`; `INSERT INTO t VALUES (...)` has a ValuesQuery.
+struct InsertStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kInsert;
+  explicit InsertStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  QualifiedName target;
+  bool overwrite = false;
+  std::vector<Identifier> columns;  // empty: all columns in order
+  QueryPtr query;
+};
+
+/// A physical column (`type` set, `computed` null) or a computed column `name AS expr`
+/// (`computed` set, no type).
+struct ColumnDefinition {
+  Identifier name;
+  std::optional<DataType> type;
+  ExpressionPtr computed;
+  bool primary_key = false;  // `col TYPE PRIMARY KEY NOT ENFORCED`
+  std::string comment;
+  base::SourceSpan span;
+
+  bool IsComputed() const { return computed != nullptr; }
+};
+
+/// `WATERMARK FOR column AS expression`.
+struct WatermarkDefinition {
+  Identifier column;
+  ExpressionPtr expression;
+  base::SourceSpan span;
+};
+
+/// One `'key' = 'value'` of a WITH (...) list; key and value unquoted.
+struct TableOption {
+  std::string key;
+  std::string value;
+  base::SourceSpan key_span;
+  base::SourceSpan value_span;
+};
+
+/// `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] name (columns, WATERMARK ..., PRIMARY KEY ...)
+/// [PARTITIONED BY (...)] WITH (...)`. Columns keep their written order, computed ones included.
+struct CreateTableStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kCreateTable;
+  explicit CreateTableStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  QualifiedName name;
+  bool temporary = false;
+  bool if_not_exists = false;
+  std::vector<ColumnDefinition> columns;
+  std::vector<WatermarkDefinition> watermarks;  // Flink allows one; the binder checks
+  std::vector<Identifier> primary_key;          // PRIMARY KEY (...) NOT ENFORCED
+  base::SourceSpan primary_key_span;
+  std::vector<Identifier> partitioned_by;
+  std::vector<TableOption> options;
+  std::string comment;
+  QueryPtr as_query;  // CREATE TABLE ... AS query; may be null
+};
+
+/// `CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(cols)] AS query`.
+struct CreateViewStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kCreateView;
+  explicit CreateViewStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  QualifiedName name;
+  bool temporary = false;
+  bool if_not_exists = false;
+  std::vector<Identifier> columns;
+  QueryPtr query;
+};
+
+/// `CREATE [TEMPORARY] [SYSTEM] FUNCTION name AS 'path.so:symbol' [LANGUAGE lang]`.
+struct CreateFunctionStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kCreateFunction;
+  explicit CreateFunctionStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  QualifiedName name;
+  bool temporary = false;
+  bool system = false;
+  bool if_not_exists = false;
+  std::string implementation;  // unquoted
+  base::SourceSpan implementation_span;
+  std::optional<Identifier> language;
+};
+
+/// `SET 'key' = 'value'`, or a bare `SET` (list all); key and value unquoted.
+struct SetStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kSet;
+  explicit SetStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  base::SourceSpan key_span;
+  base::SourceSpan value_span;
+};
+
+/// `RESET ['key']`.
+struct ResetStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kReset;
+  explicit ResetStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  std::optional<std::string> key;
+};
+
+/// `EXPLAIN [PLAN FOR] statement`.
+struct ExplainStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kExplain;
+  explicit ExplainStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  StatementPtr statement;
+};
+
+enum class ShowObject { kTables, kFunctions, kViews, kJobs };
+
+/// `SHOW TABLES | FUNCTIONS | VIEWS | JOBS`.
+struct ShowStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kShow;
+  explicit ShowStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  ShowObject object = ShowObject::kTables;
+};
+
+/// `DESCRIBE name` (also `DESC name`).
+struct DescribeStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kDescribe;
+  explicit DescribeStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  QualifiedName name;
+};
+
+/// `STOP JOB 'name' [WITH SAVEPOINT] [WITH DRAIN]`.
+struct StopJobStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kStopJob;
+  explicit StopJobStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  std::string job_name;
+  bool with_savepoint = false;
+  bool drain = false;
+};
+
+}  // namespace sluice::ast

@@ -1,0 +1,140 @@
+#include <fmt/format.h>
+
+#include "catalog/base/suggest.h"
+#include "compiler/binder/binder.h"
+
+namespace sluice::compiler::binder {
+
+using runtime::plan::Expr;
+using runtime::plan::ExprPtr;
+using types::LogicalType;
+using types::TypeId;
+
+std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatement& statement) {
+  const size_t errors_before = diagnostics_.size();
+  auto scan = std::make_shared<logical::ScanTable>();
+  CatalogTable table;
+  table.span = statement.name.span;
+  scan->descriptor.name = statement.name.Last().name;
+
+  if (statement.as_query) {
+    Error(base::ErrorCode::kPlan, "CREATE TABLE ... AS query is not supported",
+          statement.as_query->span);
+    return std::nullopt;
+  }
+  // Physical columns first: computed columns are expressions over them.
+  for (const ast::ColumnDefinition& column : statement.columns) {
+    for (const auto& other : scan->full_schema.columns) {
+      if (types::IdentifierEquals(other.name, column.name.name)) {
+        Error(base::ErrorCode::kBind, "duplicate column '" + column.name.name + "'",
+              column.name.span);
+      }
+    }
+    if (column.IsComputed()) {
+      scan->full_schema.columns.push_back({column.name.name, LogicalType::Null()});
+      continue;
+    }
+    auto type = BindDataType(*column.type);
+    if (!type) continue;
+    scan->descriptor.schema.columns.push_back({column.name.name, *type});
+    scan->full_schema.columns.push_back({column.name.name, *type});
+  }
+  if (diagnostics_.size() > errors_before) return std::nullopt;
+
+  // The computed-column chain maps the physical slots to the full row, in declared order.
+  Scope physical_scope = Scope::FromSchema(scan->descriptor.schema, scan->descriptor.name);
+  bool has_computed = false;
+  runtime::plan::ChainSpec chain;
+  chain.input_types = logical::SlotTypes(scan->descriptor.schema);
+  size_t physical_index = 0;
+  for (size_t i = 0; i < statement.columns.size(); ++i) {
+    const ast::ColumnDefinition& column = statement.columns[i];
+    if (!column.IsComputed()) {
+      const ScopeColumn& source = physical_scope.columns[physical_index++];
+      for (int32_t k = 0; k < SlotCount(source.type); ++k) {
+        chain.projections.push_back(
+            Expr::Column(source.slot + k, chain.input_types[source.slot + k]));
+      }
+      continue;
+    }
+    has_computed = true;
+    ExprPtr bound = BindExpression(*column.computed, physical_scope);
+    if (bound == nullptr) continue;
+    if (bound->type.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kPlan, "a computed column cannot be a ROW", column.computed->span);
+      continue;
+    }
+    if (bound->type.id() == TypeId::kNull) bound = CastTo(bound, LogicalType::Varchar());
+    scan->full_schema.columns[i].type = bound->type;
+    chain.projections.push_back(bound);
+  }
+  if (diagnostics_.size() > errors_before) return std::nullopt;
+  if (has_computed) scan->computed_columns = std::move(chain);
+
+  // WATERMARK FOR column AS expression, over the full row.
+  if (statement.watermarks.size() > 1) {
+    Error(base::ErrorCode::kBind, "a table can declare only one WATERMARK",
+          statement.watermarks[1].span);
+    return std::nullopt;
+  }
+  if (!statement.watermarks.empty()) {
+    const ast::WatermarkDefinition& watermark = statement.watermarks.front();
+    Scope full_scope = Scope::FromSchema(scan->full_schema, scan->descriptor.name);
+    const ScopeColumn* rowtime = nullptr;
+    for (const ScopeColumn& column : full_scope.columns) {
+      if (types::IdentifierEquals(column.name, watermark.column.name)) rowtime = &column;
+    }
+    if (rowtime == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& column : full_scope.columns) names.push_back(column.name);
+      std::string suggestion = base::ClosestName(watermark.column.name, names);
+      Error(base::ErrorCode::kBind,
+            fmt::format("WATERMARK FOR column not found: '{}'{}", watermark.column.name,
+                        suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+            watermark.column.span);
+      return std::nullopt;
+    }
+    if (rowtime->type.id() != TypeId::kTimestamp) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("WATERMARK FOR '{}' needs a TIMESTAMP(3) column, but it is {}",
+                        rowtime->name, rowtime->type.ToString()),
+            watermark.column.span);
+      return std::nullopt;
+    }
+    ExprPtr expression = BindExpression(*watermark.expression, full_scope);
+    if (expression == nullptr) return std::nullopt;
+    if (expression->type.id() != TypeId::kTimestamp) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("a watermark expression must be a TIMESTAMP(3), got {}",
+                        expression->type.ToString()),
+            watermark.expression->span);
+      return std::nullopt;
+    }
+    scan->watermark = runtime::plan::WatermarkSpec{rowtime->slot, expression};
+  }
+
+  for (const ast::TableOption& option : statement.options) {
+    if (scan->descriptor.options.count(option.key)) {
+      Error(base::ErrorCode::kOption, "option '" + option.key + "' is given twice",
+            option.key_span);
+      continue;
+    }
+    scan->descriptor.options[option.key] = option.value;
+    table.option_spans[option.key] = option.value_span;
+  }
+  if (!scan->descriptor.options.count("connector")) {
+    Error(base::ErrorCode::kOption,
+          "table '" + scan->descriptor.name + "' needs a 'connector' option, e.g. WITH "
+          "('connector' = 'nexmark')",
+          statement.name.span);
+  }
+  if (!statement.partitioned_by.empty()) {
+    Error(base::ErrorCode::kPlan, "PARTITIONED BY is not supported yet",
+          statement.partitioned_by.front().span);
+  }
+  if (diagnostics_.size() > errors_before) return std::nullopt;
+  table.scan = std::move(scan);
+  return table;
+}
+
+}  // namespace sluice::compiler::binder

@@ -1,0 +1,94 @@
+#include <fmt/format.h>
+
+#include "compiler/binder/binder.h"
+
+namespace sluice::compiler::binder {
+
+using types::LogicalType;
+
+std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
+  const std::string& name = type.name;
+  auto no_parameters = [&]() {
+    if (!type.parameters.empty()) {
+      Error(base::ErrorCode::kBind, fmt::format("type {} takes no parameters", name), type.span);
+      return false;
+    }
+    return true;
+  };
+  // TINYINT and SMALLINT widen to INT, FLOAT to DOUBLE: Sluice keeps one width per family.
+  if (name == "INT" || name == "INTEGER" || name == "TINYINT" || name == "SMALLINT") {
+    if (!no_parameters()) return std::nullopt;
+    return LogicalType::Int();
+  }
+  if (name == "BIGINT") {
+    if (!no_parameters()) return std::nullopt;
+    return LogicalType::Bigint();
+  }
+  if (name == "BOOLEAN" || name == "BOOL") {
+    if (!no_parameters()) return std::nullopt;
+    return LogicalType::Boolean();
+  }
+  if (name == "DOUBLE" || name == "FLOAT" || name == "REAL") {
+    if (!no_parameters()) return std::nullopt;
+    return LogicalType::Double();
+  }
+  if (name == "VARCHAR" || name == "STRING" || name == "CHAR") {
+    return LogicalType::Varchar();
+  }
+  if (name == "DECIMAL" || name == "NUMERIC" || name == "DEC") {
+    int64_t precision = type.parameters.size() > 0 ? type.parameters[0] : 10;
+    int64_t scale = type.parameters.size() > 1 ? type.parameters[1] : 0;
+    if (precision < 1 || precision > 38 || scale < 0 || scale > precision ||
+        type.parameters.size() > 2) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("invalid {}: precision must be 1..38 and scale 0..precision",
+                        type.ToString()),
+            type.span);
+      return std::nullopt;
+    }
+    if (scale > 18) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{}: Sluice stores decimals as 64-bit integers, so the scale must be "
+                        "at most 18",
+                        type.ToString()),
+            type.span);
+      return std::nullopt;
+    }
+    return LogicalType::Decimal(static_cast<int32_t>(precision), static_cast<int32_t>(scale));
+  }
+  if (name == "TIMESTAMP" || name == "TIMESTAMP_LTZ") {
+    if (type.parameters.size() > 1 || (!type.parameters.empty() && type.parameters[0] > 3)) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{}: Sluice timestamps have millisecond precision; use TIMESTAMP(3)",
+                        type.ToString()),
+            type.span);
+      return std::nullopt;
+    }
+    return LogicalType::Timestamp();
+  }
+  if (name == "INTERVAL") return LogicalType::Interval();
+  if (name == "ROW") {
+    std::vector<types::RowField> fields;
+    for (const ast::DataTypeField& field : type.fields) {
+      auto field_type = BindDataType(field.type);
+      if (!field_type) return std::nullopt;
+      for (const auto& existing : fields) {
+        if (types::IdentifierEquals(existing.name, field.name.name)) {
+          Error(base::ErrorCode::kBind, "duplicate ROW field '" + field.name.name + "'",
+                field.name.span);
+          return std::nullopt;
+        }
+      }
+      fields.push_back({field.name.name, *field_type});
+    }
+    return LogicalType::Row(std::move(fields));
+  }
+  Error(base::ErrorCode::kBind,
+        fmt::format("type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
+                    "DECIMAL(p, s), VARCHAR, TIMESTAMP(3), INTERVAL, ROW<...>)",
+                    type.ToString()),
+        type.span);
+  return std::nullopt;
+}
+
+}  // namespace sluice::compiler::binder

@@ -1,0 +1,544 @@
+#include <cerrno>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "catalog/base/suggest.h"
+#include "catalog/functions/function_registry.h"
+#include "compiler/binder/binder.h"
+#include "runtime/expr/value_format.h"
+
+namespace sluice::compiler::binder {
+
+using runtime::plan::Expr;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+using runtime::plan::Value;
+using types::LogicalType;
+using types::TypeId;
+
+namespace {
+
+const char* kAggregateNames[] = {"COUNT", "SUM", "MIN", "MAX", "AVG", "FIRST_VALUE",
+                                 "LAST_VALUE", "LISTAGG", "COLLECT", "STDDEV_POP",
+                                 "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "ROW_NUMBER", "RANK",
+                                 "DENSE_RANK"};
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool IsAggregateName(const std::string& upper) {
+  for (const char* name : kAggregateNames) {
+    if (upper == name) return true;
+  }
+  return false;
+}
+
+int64_t UnitMillis(ast::TimeUnit unit) {
+  switch (unit) {
+    case ast::TimeUnit::kWeek: return 7LL * 24 * 3600 * 1000;
+    case ast::TimeUnit::kDay: return 24LL * 3600 * 1000;
+    case ast::TimeUnit::kHour: return 3600LL * 1000;
+    case ast::TimeUnit::kMinute: return 60LL * 1000;
+    case ast::TimeUnit::kSecond: return 1000;
+    case ast::TimeUnit::kMillisecond: return 1;
+    default: return 0;  // YEAR, QUARTER, MONTH: not a fixed number of milliseconds
+  }
+}
+
+const char* BinaryFunctionName(ast::BinaryOperator op) {
+  switch (op) {
+    case ast::BinaryOperator::kAdd: return "+";
+    case ast::BinaryOperator::kSubtract: return "-";
+    case ast::BinaryOperator::kMultiply: return "*";
+    case ast::BinaryOperator::kDivide: return "/";
+    case ast::BinaryOperator::kModulo: return "%";
+    case ast::BinaryOperator::kConcat: return "||";
+    case ast::BinaryOperator::kEqual: return "=";
+    case ast::BinaryOperator::kNotEqual: return "<>";
+    case ast::BinaryOperator::kLess: return "<";
+    case ast::BinaryOperator::kLessEqual: return "<=";
+    case ast::BinaryOperator::kGreater: return ">";
+    case ast::BinaryOperator::kGreaterEqual: return ">=";
+    case ast::BinaryOperator::kAnd: return "AND";
+    case ast::BinaryOperator::kOr: return "OR";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+void Binder::Error(base::ErrorCode code, std::string message, base::SourceSpan span) {
+  diagnostics_.push_back(base::Diagnostic{code, std::move(message), span});
+}
+
+ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) {
+  if (expression == nullptr || expression->type == type) return expression;
+  if (expression->kind == ExprKind::kLiteral && expression->literal.is_null) {
+    return Expr::Literal(Value::Null(type));
+  }
+  return Expr::Cast(std::move(expression), type);
+}
+
+ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
+  switch (literal.literal_kind) {
+    case ast::LiteralKind::kNull:
+      return Expr::Literal(Value::Null(LogicalType::Null()));
+    case ast::LiteralKind::kBoolean:
+      return Expr::Literal(Value::Boolean(literal.boolean_value));
+    case ast::LiteralKind::kInteger: {
+      errno = 0;
+      char* end = nullptr;
+      long long value = std::strtoll(literal.value.c_str(), &end, 10);
+      if (errno == ERANGE || end == literal.value.c_str() || *end != '\0') {
+        Error(base::ErrorCode::kBind, "integer literal out of range: " + literal.value,
+              literal.span);
+        return nullptr;
+      }
+      if (value >= INT32_MIN && value <= INT32_MAX) {
+        return Expr::Literal(Value::Int(static_cast<int32_t>(value)));
+      }
+      return Expr::Literal(Value::Bigint(value));
+    }
+    case ast::LiteralKind::kDecimal:
+    case ast::LiteralKind::kApproximate: {
+      // Sluice types exact numeric literals such as 0.908 as DOUBLE (Flink: DECIMAL); see
+      // runtime/expr/SEMANTICS.md.
+      char* end = nullptr;
+      double value = std::strtod(literal.value.c_str(), &end);
+      if (end == literal.value.c_str()) {
+        Error(base::ErrorCode::kBind, "invalid number: " + literal.value, literal.span);
+        return nullptr;
+      }
+      return Expr::Literal(Value::Double(value));
+    }
+    case ast::LiteralKind::kString:
+      return Expr::Literal(Value::Varchar(literal.value));
+    case ast::LiteralKind::kTimestamp:
+    case ast::LiteralKind::kTimestampLtz: {
+      auto millis = runtime::expr::ParseTimestamp(literal.value);
+      if (!millis) {
+        Error(base::ErrorCode::kBind,
+              "invalid timestamp '" + literal.value + "' (expected 'YYYY-MM-DD HH:MM:SS[.fff]')",
+              literal.span);
+        return nullptr;
+      }
+      return Expr::Literal(Value::Timestamp(*millis));
+    }
+    case ast::LiteralKind::kInterval: {
+      if (literal.interval.end.has_value()) {
+        Error(base::ErrorCode::kBind,
+              "interval ranges such as '" + literal.interval.ToString() +
+                  "' are not supported; write a single unit, e.g. INTERVAL '90' SECOND",
+              literal.span);
+        return nullptr;
+      }
+      int64_t unit = UnitMillis(literal.interval.start);
+      if (unit == 0) {
+        Error(base::ErrorCode::kBind,
+              std::string("year-month intervals (") + ast::TimeUnitName(literal.interval.start) +
+                  ") are not supported; use DAY, HOUR, MINUTE, SECOND or MILLISECOND",
+              literal.span);
+        return nullptr;
+      }
+      char* end = nullptr;
+      double amount = std::strtod(literal.value.c_str(), &end);
+      if (end == literal.value.c_str() || *end != '\0') {
+        Error(base::ErrorCode::kBind, "invalid interval value '" + literal.value + "'",
+              literal.span);
+        return nullptr;
+      }
+      int64_t millis = static_cast<int64_t>(amount * static_cast<double>(unit) +
+                                            (amount >= 0 ? 0.5 : -0.5));
+      return Expr::Literal(Value::Interval(literal.negative_interval ? -millis : millis));
+    }
+    case ast::LiteralKind::kDate:
+    case ast::LiteralKind::kTime:
+      Error(base::ErrorCode::kBind, "DATE and TIME values are not supported yet; use TIMESTAMP",
+            literal.span);
+      return nullptr;
+  }
+  return nullptr;
+}
+
+int32_t SlotCount(const LogicalType& type) {
+  int32_t count = 1;
+  for (const auto& field : type.fields()) count += SlotCount(field.type);
+  return count;
+}
+
+ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& scope) {
+  const auto& parts = ref.parts;
+  const ScopeColumn* column = nullptr;
+  size_t next_part = 1;
+  // A qualified name first: `B.price` where B is a table alias.
+  if (parts.size() >= 2) {
+    for (const ScopeColumn& candidate : scope.columns) {
+      if (types::IdentifierEquals(candidate.qualifier, parts[0].name) &&
+          types::IdentifierEquals(candidate.name, parts[1].name)) {
+        column = &candidate;
+        next_part = 2;
+        break;
+      }
+    }
+  }
+  if (column == nullptr) {
+    std::vector<const ScopeColumn*> matches;
+    for (const ScopeColumn& candidate : scope.columns) {
+      if (types::IdentifierEquals(candidate.name, parts[0].name)) matches.push_back(&candidate);
+    }
+    if (matches.size() > 1) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("column reference '{}' is ambiguous (it is in '{}' and '{}')",
+                        parts[0].name, matches[0]->qualifier, matches[1]->qualifier),
+            parts[0].span);
+      return nullptr;
+    }
+    if (matches.empty()) {
+      bool is_qualifier = false;
+      for (const ScopeColumn& candidate : scope.columns) {
+        if (parts.size() >= 2 && types::IdentifierEquals(candidate.qualifier, parts[0].name)) {
+          is_qualifier = true;
+        }
+      }
+      std::vector<std::string> names;
+      for (const ScopeColumn& candidate : scope.columns) names.push_back(candidate.name);
+      const ast::Identifier& missing = is_qualifier ? parts[1] : parts[0];
+      std::string suggestion = base::ClosestName(missing.name, names);
+      Error(base::ErrorCode::kBind,
+            fmt::format("column not found: '{}'{}", missing.name,
+                        suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+            missing.span);
+      return nullptr;
+    }
+    column = matches[0];
+  }
+  LogicalType type = column->type;
+  int32_t slot = column->slot;
+  for (size_t i = next_part; i < parts.size(); ++i) {
+    if (type.id() != TypeId::kRow) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("'{}' has type {}, which has no field '{}'", parts[i - 1].name,
+                        type.ToString(), parts[i].name),
+            parts[i].span);
+      return nullptr;
+    }
+    int32_t field_slot = slot + 1;
+    const types::RowField* found = nullptr;
+    for (const auto& field : type.fields()) {
+      if (types::IdentifierEquals(field.name, parts[i].name)) {
+        found = &field;
+        break;
+      }
+      field_slot += SlotCount(field.type);
+    }
+    if (found == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& field : type.fields()) names.push_back(field.name);
+      std::string suggestion = base::ClosestName(parts[i].name, names);
+      Error(base::ErrorCode::kBind,
+            fmt::format("field not found: '{}' in {}{}", parts[i].name, parts[i - 1].name,
+                        suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+            parts[i].span);
+      return nullptr;
+    }
+    type = found->type;
+    slot = field_slot;
+  }
+  return Expr::Column(slot, type);
+}
+
+ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments,
+                         base::SourceSpan span) {
+  for (const auto& argument : arguments) {
+    if (argument == nullptr) return nullptr;
+  }
+  std::vector<LogicalType> types;
+  for (const auto& argument : arguments) types.push_back(argument->type);
+  functions::ResolvedFunction resolved;
+  std::string error;
+  if (!functions::ResolveScalarFunction(name, types, &resolved, &error)) {
+    if (error.rfind("unknown function", 0) == 0) {
+      std::string suggestion = base::ClosestName(name, functions::ScalarFunctionNames());
+      if (!suggestion.empty()) error += " (did you mean '" + suggestion + "'?)";
+    }
+    Error(base::ErrorCode::kBind, error, span);
+    return nullptr;
+  }
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    arguments[i] = CastTo(std::move(arguments[i]), resolved.argument_types[i]);
+  }
+  return Expr::Call(resolved.id, resolved.return_type, std::move(arguments));
+}
+
+ExprPtr Binder::BindPredicate(const ast::Expression& expression, const Scope& scope,
+                              const char* clause) {
+  ExprPtr bound = BindExpression(expression, scope);
+  if (bound == nullptr) return nullptr;
+  if (bound->type.id() == TypeId::kNull) return CastTo(bound, LogicalType::Boolean());
+  if (bound->type.id() != TypeId::kBoolean) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("{} needs a BOOLEAN condition, got {}", clause, bound->type.ToString()),
+          expression.span);
+    return nullptr;
+  }
+  return bound;
+}
+
+ExprPtr Binder::BindCase(const ast::CaseExpression& expression, const Scope& scope) {
+  ExprPtr operand;
+  if (expression.operand) {
+    operand = BindExpression(*expression.operand, scope);
+    if (operand == nullptr) return nullptr;
+  }
+  std::vector<ExprPtr> conditions, results;
+  bool failed = false;
+  for (const ast::WhenClause& when : expression.whens) {
+    ExprPtr condition;
+    if (operand) {
+      ExprPtr value = BindExpression(*when.condition, scope);
+      condition = value ? BindCall("=", {operand, value}, when.condition->span) : nullptr;
+    } else {
+      condition = BindPredicate(*when.condition, scope, "WHEN");
+    }
+    ExprPtr result = BindExpression(*when.result, scope);
+    failed |= condition == nullptr || result == nullptr;
+    conditions.push_back(condition);
+    results.push_back(result);
+  }
+  ExprPtr else_result;
+  if (expression.else_result) {
+    else_result = BindExpression(*expression.else_result, scope);
+    failed |= else_result == nullptr;
+  }
+  if (failed) return nullptr;
+  LogicalType common = else_result ? else_result->type : LogicalType::Null();
+  for (size_t i = 0; i < results.size(); ++i) {
+    LogicalType next;
+    if (!types::CommonSupertype(common, results[i]->type, &next) || next.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("CASE branches have incompatible types {} and {}", common.ToString(),
+                        results[i]->type.ToString()),
+            expression.whens[i].result->span);
+      return nullptr;
+    }
+    common = next;
+  }
+  if (common.id() == TypeId::kNull) common = LogicalType::Int();
+  std::vector<ExprPtr> arguments;
+  for (size_t i = 0; i < results.size(); ++i) {
+    arguments.push_back(conditions[i]);
+    arguments.push_back(CastTo(results[i], common));
+  }
+  arguments.push_back(else_result ? CastTo(else_result, common)
+                                  : Expr::Literal(Value::Null(common)));
+  return Expr::Case(std::move(arguments), common);
+}
+
+ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& scope) {
+  ExprPtr operand = BindExpression(*expression.operand, scope);
+  auto target = BindDataType(expression.target);
+  if (operand == nullptr || !target) return nullptr;
+  if (operand->type.id() != TypeId::kNull &&
+      !types::IsExplicitlyCastable(operand->type, *target)) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
+          expression.span);
+    return nullptr;
+  }
+  if (operand->type == *target) return operand;
+  if (operand->kind == ExprKind::kLiteral && operand->literal.is_null) {
+    return Expr::Literal(Value::Null(*target));
+  }
+  return Expr::Cast(operand, *target);
+}
+
+ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const Scope& scope) {
+  const ast::Identifier& name = call.name.Last();
+  std::string upper = Upper(name.name);
+  if (call.over || IsAggregateName(upper) || call.distinct || call.filter) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("{} is an aggregate or window function; aggregation is not supported yet "
+                      "(it arrives with stateful operators)",
+                      upper),
+          name.span);
+    return nullptr;
+  }
+  std::vector<ExprPtr> arguments;
+  bool failed = false;
+  for (const auto& argument : call.arguments) {
+    if (argument->Is<ast::StarExpression>() || argument->Is<ast::DescriptorExpression>() ||
+        argument->Is<ast::TableArgumentExpression>() ||
+        argument->Is<ast::NamedArgumentExpression>()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} does not take a {} argument", upper, argument->ToString()),
+            argument->span);
+      return nullptr;
+    }
+    ExprPtr bound = BindExpression(*argument, scope);
+    failed |= bound == nullptr;
+    arguments.push_back(bound);
+  }
+  if (failed) return nullptr;
+  if (upper == "CONCAT" && arguments.size() >= 2) {
+    // CONCAT(a, b, c) = (a || b) || c.
+    ExprPtr folded = arguments[0];
+    for (size_t i = 1; i < arguments.size() && folded; ++i) {
+      folded = BindCall("||", {folded, arguments[i]}, call.span);
+    }
+    return folded;
+  }
+  if (!functions::IsScalarFunction(upper)) {
+    std::string suggestion = base::ClosestName(upper, functions::ScalarFunctionNames());
+    Error(base::ErrorCode::kBind,
+          fmt::format("unknown function '{}'{}", name.name,
+                      suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+          name.span);
+    return nullptr;
+  }
+  return BindCall(upper, std::move(arguments), call.span);
+}
+
+ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& scope) {
+  switch (expression.kind()) {
+    case ast::ExpressionKind::kLiteral:
+      return BindLiteral(expression.Cast<ast::LiteralExpression>());
+    case ast::ExpressionKind::kColumnRef:
+      return BindColumnRef(expression.Cast<ast::ColumnRefExpression>(), scope);
+    case ast::ExpressionKind::kUnary: {
+      const auto& unary = expression.Cast<ast::UnaryExpression>();
+      ExprPtr operand = BindExpression(*unary.operand, scope);
+      if (operand == nullptr) return nullptr;
+      switch (unary.op) {
+        case ast::UnaryOperator::kPlus:
+          if (!operand->type.IsNumeric() && operand->type.id() != TypeId::kInterval) {
+            Error(base::ErrorCode::kBind, "unary + needs a number, got " + operand->type.ToString(),
+                  expression.span);
+            return nullptr;
+          }
+          return operand;
+        case ast::UnaryOperator::kNegate:
+          return BindCall("NEGATE", {operand}, expression.span);
+        case ast::UnaryOperator::kNot:
+          return BindCall("NOT", {operand}, expression.span);
+      }
+      return nullptr;
+    }
+    case ast::ExpressionKind::kBinary: {
+      const auto& binary = expression.Cast<ast::BinaryExpression>();
+      ExprPtr left = BindExpression(*binary.left, scope);
+      ExprPtr right = BindExpression(*binary.right, scope);
+      if (left == nullptr || right == nullptr) return nullptr;
+      if (binary.op == ast::BinaryOperator::kIsDistinctFrom ||
+          binary.op == ast::BinaryOperator::kIsNotDistinctFrom) {
+        // a IS NOT DISTINCT FROM b = CASE WHEN a IS NULL THEN b IS NULL
+        //                                 WHEN b IS NULL THEN FALSE ELSE a = b END
+        ExprPtr equal = BindCall("=", {left, right}, binary.operator_span);
+        if (equal == nullptr) return nullptr;
+        ExprPtr left_null = BindCall("IS NULL", {left}, binary.span);
+        ExprPtr right_null = BindCall("IS NULL", {right}, binary.span);
+        ExprPtr same = Expr::Case({left_null, right_null, right_null,
+                                   Expr::Literal(Value::Boolean(false)), equal},
+                                  LogicalType::Boolean());
+        if (binary.op == ast::BinaryOperator::kIsNotDistinctFrom) return same;
+        return BindCall("NOT", {same}, binary.span);
+      }
+      const char* name = BinaryFunctionName(binary.op);
+      return BindCall(name, {left, right}, binary.operator_span.IsKnown() ? binary.operator_span
+                                                                          : binary.span);
+    }
+    case ast::ExpressionKind::kBetween: {
+      const auto& between = expression.Cast<ast::BetweenExpression>();
+      ExprPtr value = BindExpression(*between.value, scope);
+      ExprPtr lower = BindExpression(*between.lower, scope);
+      ExprPtr upper = BindExpression(*between.upper, scope);
+      if (!value || !lower || !upper) return nullptr;
+      ExprPtr low = BindCall(">=", {value, lower}, between.span);
+      ExprPtr high = BindCall("<=", {value, upper}, between.span);
+      ExprPtr both = low && high ? BindCall("AND", {low, high}, between.span) : nullptr;
+      if (both && between.negated) return BindCall("NOT", {both}, between.span);
+      return both;
+    }
+    case ast::ExpressionKind::kInList: {
+      const auto& in = expression.Cast<ast::InListExpression>();
+      ExprPtr value = BindExpression(*in.value, scope);
+      if (value == nullptr) return nullptr;
+      ExprPtr any;
+      for (const auto& item : in.list) {
+        ExprPtr bound = BindExpression(*item, scope);
+        ExprPtr equal = bound ? BindCall("=", {value, bound}, item->span) : nullptr;
+        if (equal == nullptr) return nullptr;
+        any = any ? BindCall("OR", {any, equal}, in.span) : equal;
+      }
+      if (any && in.negated) return BindCall("NOT", {any}, in.span);
+      return any;
+    }
+    case ast::ExpressionKind::kLike: {
+      const auto& like = expression.Cast<ast::LikeExpression>();
+      if (like.escape) {
+        Error(base::ErrorCode::kBind, "LIKE ... ESCAPE is not supported", like.escape->span);
+        return nullptr;
+      }
+      ExprPtr value = BindExpression(*like.value, scope);
+      ExprPtr pattern = BindExpression(*like.pattern, scope);
+      ExprPtr matched = value && pattern ? BindCall("LIKE", {value, pattern}, like.span) : nullptr;
+      if (matched && like.negated) return BindCall("NOT", {matched}, like.span);
+      return matched;
+    }
+    case ast::ExpressionKind::kIs: {
+      const auto& is = expression.Cast<ast::IsExpression>();
+      ExprPtr value = BindExpression(*is.value, scope);
+      if (value == nullptr) return nullptr;
+      const char* name = "IS NULL";
+      switch (is.test) {
+        case ast::IsTest::kNull: name = is.negated ? "IS NOT NULL" : "IS NULL"; break;
+        case ast::IsTest::kUnknown:
+          if (value->type.id() != TypeId::kBoolean && value->type.id() != TypeId::kNull) {
+            Error(base::ErrorCode::kBind, "IS UNKNOWN needs a BOOLEAN, got " + value->type.ToString(),
+                  is.span);
+            return nullptr;
+          }
+          name = is.negated ? "IS NOT NULL" : "IS NULL";
+          break;
+        case ast::IsTest::kTrue: name = "IS TRUE"; break;
+        case ast::IsTest::kFalse: name = "IS FALSE"; break;
+      }
+      ExprPtr tested = BindCall(name, {value}, is.span);
+      if (tested && is.negated && (is.test == ast::IsTest::kTrue || is.test == ast::IsTest::kFalse)) {
+        return BindCall("NOT", {tested}, is.span);
+      }
+      return tested;
+    }
+    case ast::ExpressionKind::kCase:
+      return BindCase(expression.Cast<ast::CaseExpression>(), scope);
+    case ast::ExpressionKind::kCast:
+      return BindCast(expression.Cast<ast::CastExpression>(), scope);
+    case ast::ExpressionKind::kFunctionCall:
+      return BindFunctionCall(expression.Cast<ast::FunctionCallExpression>(), scope);
+    case ast::ExpressionKind::kStar:
+      Error(base::ErrorCode::kBind, "'*' is only allowed in a select list or COUNT(*)",
+            expression.span);
+      return nullptr;
+    case ast::ExpressionKind::kExtract:
+    case ast::ExpressionKind::kFieldAccess:
+    case ast::ExpressionKind::kSubscript:
+    case ast::ExpressionKind::kInSubquery:
+    case ast::ExpressionKind::kSubquery:
+    case ast::ExpressionKind::kExists:
+      Error(base::ErrorCode::kPlan,
+            fmt::format("'{}' is not supported yet", expression.ToString()), expression.span);
+      return nullptr;
+    case ast::ExpressionKind::kDescriptor:
+    case ast::ExpressionKind::kTableArgument:
+    case ast::ExpressionKind::kNamedArgument:
+      Error(base::ErrorCode::kBind,
+            fmt::format("'{}' is only allowed as a table function argument", expression.ToString()),
+            expression.span);
+      return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace sluice::compiler::binder

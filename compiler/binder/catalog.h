@@ -1,0 +1,51 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/base/source_span.h"
+#include "compiler/ast/query.h"
+#include "compiler/logical/logical_plan.h"
+
+namespace sluice::compiler::binder {
+
+/// A table created by CREATE TABLE. `scan` is filled in place as `INSERT INTO t VALUES`
+/// statements add rows to a `values` table.
+struct CatalogTable {
+  std::shared_ptr<logical::ScanTable> scan;
+  base::SourceSpan span;
+  /// Span of each `WITH` option's value, by key, for errors that point at an option.
+  std::map<std::string, base::SourceSpan> option_spans;
+};
+
+/// A view created by CREATE VIEW; bound again, inline, wherever it is used.
+struct CatalogView {
+  std::string name;
+  const ast::Query* query = nullptr;  // owned by the script's AST
+  std::vector<ast::Identifier> column_names;
+  base::SourceSpan span;
+};
+
+/// The tables and views of one script (or REPL session), looked up case-insensitively.
+class Catalog {
+ public:
+  /// Adds a table; false when a table or view of that name exists.
+  bool AddTable(const std::string& name, CatalogTable table);
+  bool AddView(const std::string& name, CatalogView view);
+  CatalogTable* FindTable(const std::string& name);
+  const CatalogView* FindView(const std::string& name) const;
+  /// Every table and view name, for suggestions and SHOW TABLES.
+  std::vector<std::string> Names() const;
+  std::vector<std::string> TableNames() const;
+  std::vector<std::string> ViewNames() const;
+
+ private:
+  static std::string Key(const std::string& name);
+  std::map<std::string, CatalogTable> tables_;
+  std::map<std::string, CatalogView> views_;
+  std::map<std::string, std::string> spelled_;  // key → name as first written
+};
+
+}  // namespace sluice::compiler::binder

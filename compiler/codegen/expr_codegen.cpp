@@ -1,0 +1,695 @@
+#include "compiler/codegen/expr_codegen.h"
+
+#include <fmt/format.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
+
+namespace sluice::compiler::codegen {
+
+using functions::FunctionId;
+using runtime::plan::Expr;
+using runtime::plan::ExprKind;
+using types::LogicalType;
+using types::TypeId;
+
+namespace {
+
+base::Status Unsupported(std::string message) {
+  return base::Status::Error(base::ErrorCode::kInternal,
+                             fmt::format("JIT code generation: {}", message));
+}
+
+bool IsStringFunction(FunctionId function) {
+  switch (function) {
+    case FunctionId::kConcat:
+    case FunctionId::kUpper:
+    case FunctionId::kLower:
+    case FunctionId::kCharLength:
+    case FunctionId::kSubstring:
+    case FunctionId::kTrim:
+    case FunctionId::kLike: return true;
+    default: return false;
+  }
+}
+
+/// Functions whose result is NULL whenever an argument is NULL.
+bool IsStrict(FunctionId function) {
+  switch (function) {
+    case FunctionId::kAnd:
+    case FunctionId::kOr:
+    case FunctionId::kIsNull:
+    case FunctionId::kIsNotNull:
+    case FunctionId::kIsTrue:
+    case FunctionId::kIsFalse:
+    case FunctionId::kCoalesce:
+    case FunctionId::kNullIf: return false;
+    default: return true;
+  }
+}
+
+bool CastUsesHelper(const LogicalType& from, const LogicalType& to) {
+  if (from.id() == TypeId::kNull || from == to) return false;
+  if (from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar) return true;
+  if (to.id() == TypeId::kDecimal) return true;
+  return from.id() == TypeId::kDecimal && to.id() != TypeId::kDouble;
+}
+
+}  // namespace
+
+ExprCodegen::ExprCodegen(llvm::IRBuilder<>& builder, llvm::Value* context,
+                         std::vector<IrColumn> inputs, std::vector<LogicalType> input_types)
+    : builder_(builder),
+      llvm_context_(builder.getContext()),
+      module_(*builder.GetInsertBlock()->getModule()),
+      context_(context),
+      inputs_(std::move(inputs)),
+      input_types_(std::move(input_types)) {
+  string_type_ = llvm::StructType::getTypeByName(llvm_context_, "sluice.StringRef");
+  if (string_type_ == nullptr) {
+    string_type_ = llvm::StructType::create(
+        llvm_context_, {builder_.getPtrTy(), builder_.getInt32Ty(), builder_.getInt32Ty()},
+        "sluice.StringRef");
+  }
+}
+
+bool ExprCodegen::UsesHelper(const Expr& expr) {
+  switch (expr.kind) {
+    case ExprKind::kColumn:
+    case ExprKind::kLiteral: return false;
+    case ExprKind::kCast:
+      if (!expr.arguments.empty() && CastUsesHelper(expr.arguments[0]->type, expr.type)) {
+        return true;
+      }
+      break;
+    case ExprKind::kCall:
+      if (IsStringFunction(expr.function)) return true;
+      for (const auto& argument : expr.arguments) {
+        if (argument->type.id() == TypeId::kVarchar) return true;  // string comparisons
+      }
+      break;
+    case ExprKind::kCase: break;
+  }
+  for (const auto& argument : expr.arguments) {
+    if (UsesHelper(*argument)) return true;
+  }
+  return false;
+}
+
+llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
+  switch (type.id()) {
+    case TypeId::kInt: return builder_.getInt32Ty();
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval: return builder_.getInt64Ty();
+    case TypeId::kDouble: return builder_.getDoubleTy();
+    case TypeId::kVarchar: return builder_.getPtrTy();
+    case TypeId::kNull:
+    case TypeId::kBoolean:
+    case TypeId::kRow: return builder_.getInt1Ty();
+  }
+  return builder_.getInt1Ty();
+}
+
+IrValue ExprCodegen::Null(const LogicalType& type) {
+  IrValue result;
+  result.value = llvm::Constant::getNullValue(ValueType(type));
+  if (type.id() == TypeId::kVarchar) result.length = builder_.getInt32(0);
+  result.valid = builder_.getFalse();
+  return result;
+}
+
+IrValue ExprCodegen::Select(llvm::Value* condition, const IrValue& if_true,
+                            const IrValue& if_false) {
+  IrValue result;
+  result.value = builder_.CreateSelect(condition, if_true.value, if_false.value);
+  if (if_true.length != nullptr) {
+    result.length = builder_.CreateSelect(condition, if_true.length, if_false.length);
+  }
+  result.valid = builder_.CreateSelect(condition, if_true.valid, if_false.valid);
+  return result;
+}
+
+IrValue ExprCodegen::Merge(const LogicalType& type,
+                           const std::vector<std::pair<llvm::BasicBlock*, IrValue>>& incoming) {
+  auto count = static_cast<unsigned>(incoming.size());
+  llvm::PHINode* value = builder_.CreatePHI(ValueType(type), count);
+  llvm::PHINode* length =
+      type.id() == TypeId::kVarchar ? builder_.CreatePHI(builder_.getInt32Ty(), count) : nullptr;
+  llvm::PHINode* valid = builder_.CreatePHI(builder_.getInt1Ty(), count);
+  for (const auto& [block, item] : incoming) {
+    value->addIncoming(item.value, block);
+    if (length != nullptr) length->addIncoming(item.length, block);
+    valid->addIncoming(item.valid, block);
+  }
+  return IrValue{value, length, valid};
+}
+
+IrValue ExprCodegen::Guarded(llvm::Value* condition, const LogicalType& type,
+                             llvm::function_ref<IrValue()> emit) {
+  if (auto* constant = llvm::dyn_cast<llvm::ConstantInt>(condition)) {
+    return constant->isOne() ? emit() : Null(type);
+  }
+  llvm::Function* function = builder_.GetInsertBlock()->getParent();
+  llvm::BasicBlock* skip_block = builder_.GetInsertBlock();
+  auto* call_block = llvm::BasicBlock::Create(llvm_context_, "helper.call", function);
+  auto* done_block = llvm::BasicBlock::Create(llvm_context_, "helper.done", function);
+  builder_.CreateCondBr(condition, call_block, done_block);
+  builder_.SetInsertPoint(call_block);
+  IrValue result = emit();
+  llvm::BasicBlock* call_end = builder_.GetInsertBlock();
+  builder_.CreateBr(done_block);
+  builder_.SetInsertPoint(done_block);
+  return Merge(type, {{skip_block, Null(type)}, {call_end, result}});
+}
+
+llvm::FunctionCallee ExprCodegen::Helper(const char* name, llvm::Type* result,
+                                         std::vector<llvm::Type*> parameters, bool reads_only) {
+  auto* type = llvm::FunctionType::get(result, parameters, false);
+  llvm::FunctionCallee callee = module_.getOrInsertFunction(name, type);
+  if (auto* function = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+    function->addFnAttr(llvm::Attribute::NoUnwind);
+    function->addFnAttr(llvm::Attribute::WillReturn);
+    if (reads_only) function->setOnlyReadsMemory();
+  }
+  return callee;
+}
+
+llvm::AllocaInst* ExprCodegen::EntryAlloca(llvm::Type* type) {
+  llvm::BasicBlock& entry = builder_.GetInsertBlock()->getParent()->getEntryBlock();
+  llvm::IRBuilder<> entry_builder(&entry, entry.begin());
+  return entry_builder.CreateAlloca(type);
+}
+
+llvm::Value* ExprCodegen::StringArgument(const IrValue& text) {
+  llvm::AllocaInst* slot = EntryAlloca(string_type_);
+  builder_.CreateStore(text.value, builder_.CreateStructGEP(string_type_, slot, 0));
+  builder_.CreateStore(text.length, builder_.CreateStructGEP(string_type_, slot, 1));
+  builder_.CreateStore(builder_.getInt32(0), builder_.CreateStructGEP(string_type_, slot, 2));
+  return slot;
+}
+
+IrValue ExprCodegen::LoadStringResult(llvm::Value* address) {
+  IrValue result;
+  result.value =
+      builder_.CreateLoad(builder_.getPtrTy(), builder_.CreateStructGEP(string_type_, address, 0));
+  result.length = builder_.CreateLoad(builder_.getInt32Ty(),
+                                      builder_.CreateStructGEP(string_type_, address, 1));
+  result.valid = builder_.getTrue();
+  return result;
+}
+
+IrValue ExprCodegen::Load(const LogicalType& type, const IrColumn& column, llvm::Value* row) {
+  IrValue result;
+  llvm::Value* validity = builder_.CreateLoad(
+      builder_.getInt8Ty(), builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.validity, row));
+  result.valid = builder_.CreateICmpNE(validity, builder_.getInt8(0));
+  switch (type.id()) {
+    case TypeId::kNull:
+    case TypeId::kRow:  // validity only
+      result.value = builder_.getFalse();
+      break;
+    case TypeId::kBoolean: {
+      llvm::Value* byte = builder_.CreateLoad(
+          builder_.getInt8Ty(), builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.data, row));
+      result.value = builder_.CreateICmpNE(byte, builder_.getInt8(0));
+      break;
+    }
+    case TypeId::kVarchar: {
+      llvm::Value* address = builder_.CreateInBoundsGEP(string_type_, column.data, row);
+      result = IrValue{nullptr, nullptr, result.valid};
+      IrValue loaded = LoadStringResult(address);
+      result.value = loaded.value;
+      result.length = loaded.length;
+      break;
+    }
+    default: {
+      llvm::Type* value_type = ValueType(type);
+      result.value = builder_.CreateLoad(value_type,
+                                         builder_.CreateInBoundsGEP(value_type, column.data, row));
+      break;
+    }
+  }
+  return result;
+}
+
+void ExprCodegen::Store(const LogicalType& type, const IrValue& value, const IrColumn& column,
+                        llvm::Value* row) {
+  builder_.CreateStore(
+      builder_.CreateZExt(value.valid, builder_.getInt8Ty()),
+      builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.validity, row));
+  switch (type.id()) {
+    case TypeId::kRow: return;  // no data buffer
+    case TypeId::kNull:
+      builder_.CreateStore(builder_.getInt8(0),
+                           builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.data, row));
+      return;
+    case TypeId::kBoolean:
+      builder_.CreateStore(
+          builder_.CreateZExt(builder_.CreateAnd(value.valid, value.value), builder_.getInt8Ty()),
+          builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.data, row));
+      return;
+    case TypeId::kVarchar: {
+      llvm::Value* address = builder_.CreateInBoundsGEP(string_type_, column.data, row);
+      builder_.CreateStore(
+          builder_.CreateSelect(value.valid, value.value,
+                                llvm::ConstantPointerNull::get(builder_.getPtrTy())),
+          builder_.CreateStructGEP(string_type_, address, 0));
+      builder_.CreateStore(builder_.CreateSelect(value.valid, value.length, builder_.getInt32(0)),
+                           builder_.CreateStructGEP(string_type_, address, 1));
+      builder_.CreateStore(builder_.getInt32(0), builder_.CreateStructGEP(string_type_, address, 2));
+      return;
+    }
+    default: {
+      llvm::Type* value_type = ValueType(type);
+      builder_.CreateStore(
+          builder_.CreateSelect(value.valid, value.value, llvm::Constant::getNullValue(value_type)),
+          builder_.CreateInBoundsGEP(value_type, column.data, row));
+      return;
+    }
+  }
+}
+
+base::Result<IrValue> ExprCodegen::Emit(const Expr& expr, llvm::Value* row) {
+  switch (expr.kind) {
+    case ExprKind::kColumn: {
+      auto index = static_cast<size_t>(expr.column_index);
+      if (expr.column_index < 0 || index >= inputs_.size()) {
+        return Unsupported(fmt::format("column ${} is not an input slot", expr.column_index));
+      }
+      if (ValueType(input_types_[index]) != ValueType(expr.type)) {
+        return Unsupported(fmt::format("column ${} is {} but the expression says {}",
+                                       expr.column_index, input_types_[index].ToString(),
+                                       expr.type.ToString()));
+      }
+      return Load(input_types_[index], inputs_[index], row);
+    }
+    case ExprKind::kLiteral: return EmitLiteral(expr.literal, expr.type);
+    case ExprKind::kCall: return EmitCall(expr, row);
+    case ExprKind::kCast: {
+      if (expr.arguments.size() != 1) return Unsupported("CAST needs one operand");
+      SLUICE_ASSIGN_OR_RETURN(IrValue operand, Emit(*expr.arguments[0], row));
+      return EmitCast(operand, expr.arguments[0]->type, expr.type);
+    }
+    case ExprKind::kCase: return EmitCase(expr, row);
+  }
+  return Unsupported("unknown expression kind");
+}
+
+base::Result<IrValue> ExprCodegen::EmitAs(const Expr& expr, const LogicalType& type,
+                                          llvm::Value* row) {
+  if (expr.type.id() == TypeId::kNull) return Null(type);
+  if (ValueType(expr.type) != ValueType(type)) {
+    return Unsupported(
+        fmt::format("{} where {} is expected", expr.type.ToString(), type.ToString()));
+  }
+  return Emit(expr, row);
+}
+
+base::Result<IrValue> ExprCodegen::EmitLiteral(const runtime::plan::Value& literal,
+                                               const LogicalType& type) {
+  if (literal.is_null || type.id() == TypeId::kNull) return Null(type);
+  IrValue result;
+  result.valid = builder_.getTrue();
+  switch (type.id()) {
+    case TypeId::kBoolean: result.value = builder_.getInt1(literal.integer != 0); break;
+    case TypeId::kInt: result.value = builder_.getInt32(static_cast<uint32_t>(literal.integer)); break;
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval:
+      result.value = builder_.getInt64(static_cast<uint64_t>(literal.integer));
+      break;
+    case TypeId::kDouble:
+      result.value = llvm::ConstantFP::get(builder_.getDoubleTy(), literal.real);
+      break;
+    case TypeId::kVarchar:
+      // Lives as long as the compiled chain: a projected literal points into the chain's code.
+      result.value = builder_.CreateGlobalString(literal.text, "literal", 0, &module_);
+      result.length = builder_.getInt32(static_cast<uint32_t>(literal.text.size()));
+      break;
+    default: return Unsupported(fmt::format("a literal of type {}", type.ToString()));
+  }
+  return result;
+}
+
+base::Result<IrValue> ExprCodegen::EmitCase(const Expr& expr, llvm::Value* row) {
+  size_t count = expr.arguments.size();
+  if (count % 2 != 1) return Unsupported("CASE needs WHEN/THEN pairs and an ELSE");
+  const LogicalType& type = expr.type;
+  bool lazy = UsesHelper(expr);
+  if (!lazy) {
+    // Branch-free: every arm is computed and selects pick the first TRUE condition.
+    SLUICE_ASSIGN_OR_RETURN(IrValue result, EmitAs(*expr.arguments[count - 1], type, row));
+    for (size_t pair = count / 2; pair-- > 0;) {
+      SLUICE_ASSIGN_OR_RETURN(IrValue condition, Emit(*expr.arguments[2 * pair], row));
+      SLUICE_ASSIGN_OR_RETURN(IrValue arm, EmitAs(*expr.arguments[2 * pair + 1], type, row));
+      result = Select(builder_.CreateAnd(condition.valid, condition.value), arm, result);
+    }
+    return result;
+  }
+  // Arms that call helpers (which may allocate) run only when chosen.
+  llvm::Function* function = builder_.GetInsertBlock()->getParent();
+  auto* done_block = llvm::BasicBlock::Create(llvm_context_, "case.done", function);
+  std::vector<std::pair<llvm::BasicBlock*, IrValue>> incoming;
+  for (size_t pair = 0; pair < count / 2; ++pair) {
+    SLUICE_ASSIGN_OR_RETURN(IrValue condition, Emit(*expr.arguments[2 * pair], row));
+    auto* then_block = llvm::BasicBlock::Create(llvm_context_, "case.then", function);
+    auto* next_block = llvm::BasicBlock::Create(llvm_context_, "case.next", function);
+    builder_.CreateCondBr(builder_.CreateAnd(condition.valid, condition.value), then_block,
+                          next_block);
+    builder_.SetInsertPoint(then_block);
+    SLUICE_ASSIGN_OR_RETURN(IrValue arm, EmitAs(*expr.arguments[2 * pair + 1], type, row));
+    incoming.emplace_back(builder_.GetInsertBlock(), arm);
+    builder_.CreateBr(done_block);
+    builder_.SetInsertPoint(next_block);
+  }
+  SLUICE_ASSIGN_OR_RETURN(IrValue otherwise, EmitAs(*expr.arguments[count - 1], type, row));
+  incoming.emplace_back(builder_.GetInsertBlock(), otherwise);
+  builder_.CreateBr(done_block);
+  builder_.SetInsertPoint(done_block);
+  return Merge(type, incoming);
+}
+
+base::Result<IrValue> ExprCodegen::EmitCoalesce(const Expr& expr, llvm::Value* row) {
+  const LogicalType& type = expr.type;
+  if (expr.arguments.empty()) return Null(type);
+  if (!UsesHelper(expr)) {
+    size_t last = expr.arguments.size() - 1;
+    SLUICE_ASSIGN_OR_RETURN(IrValue result, EmitAs(*expr.arguments[last], type, row));
+    for (size_t index = last; index-- > 0;) {
+      SLUICE_ASSIGN_OR_RETURN(IrValue argument, EmitAs(*expr.arguments[index], type, row));
+      result = Select(argument.valid, argument, result);
+    }
+    return result;
+  }
+  llvm::Function* function = builder_.GetInsertBlock()->getParent();
+  auto* done_block = llvm::BasicBlock::Create(llvm_context_, "coalesce.done", function);
+  std::vector<std::pair<llvm::BasicBlock*, IrValue>> incoming;
+  for (size_t index = 0; index < expr.arguments.size(); ++index) {
+    SLUICE_ASSIGN_OR_RETURN(IrValue argument, EmitAs(*expr.arguments[index], type, row));
+    incoming.emplace_back(builder_.GetInsertBlock(), argument);
+    if (index + 1 == expr.arguments.size()) {
+      builder_.CreateBr(done_block);
+    } else {
+      auto* next_block = llvm::BasicBlock::Create(llvm_context_, "coalesce.next", function);
+      builder_.CreateCondBr(argument.valid, done_block, next_block);
+      builder_.SetInsertPoint(next_block);
+    }
+  }
+  builder_.SetInsertPoint(done_block);
+  return Merge(type, incoming);
+}
+
+base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) {
+  FunctionId function = expr.function;
+  if (function == FunctionId::kCoalesce) return EmitCoalesce(expr, row);
+
+  std::vector<IrValue> arguments;
+  arguments.reserve(expr.arguments.size());
+  for (const auto& argument : expr.arguments) {
+    if (IsStrict(function) && argument->type.id() == TypeId::kNull) return Null(expr.type);
+    SLUICE_ASSIGN_OR_RETURN(IrValue value, Emit(*argument, row));
+    arguments.push_back(value);
+  }
+  auto expect_arguments = [&](size_t count) -> base::Status {
+    if (arguments.size() == count) return base::Status::Ok();
+    return Unsupported(fmt::format("{} takes {} arguments, got {}",
+                                   functions::FunctionName(function), count, arguments.size()));
+  };
+
+  switch (function) {
+    case FunctionId::kAdd:
+    case FunctionId::kSubtract:
+    case FunctionId::kMultiply:
+    case FunctionId::kDivide:
+    case FunctionId::kModulo:
+    case FunctionId::kNegate:
+    case FunctionId::kAbs: return EmitArithmetic(expr, arguments);
+
+    case FunctionId::kEqual:
+    case FunctionId::kNotEqual:
+    case FunctionId::kLess:
+    case FunctionId::kLessEqual:
+    case FunctionId::kGreater:
+    case FunctionId::kGreaterEqual: {
+      SLUICE_RETURN_IF_ERROR(expect_arguments(2));
+      const LogicalType& left_type = expr.arguments[0]->type;
+      const LogicalType& right_type = expr.arguments[1]->type;
+      // DECIMALs of one scale compare as unscaled integers whatever their precision.
+      bool same_decimal_scale = left_type.id() == TypeId::kDecimal &&
+                                right_type.id() == TypeId::kDecimal &&
+                                left_type.scale() == right_type.scale();
+      if (left_type != right_type && !same_decimal_scale) {
+        return Unsupported(fmt::format("comparison of {} with {}",
+                                       expr.arguments[0]->type.ToString(),
+                                       expr.arguments[1]->type.ToString()));
+      }
+      SLUICE_ASSIGN_OR_RETURN(
+          llvm::Value * compared,
+          EmitComparison(function, expr.arguments[0]->type, arguments[0], arguments[1]));
+      return IrValue{compared, nullptr,
+                     builder_.CreateAnd(arguments[0].valid, arguments[1].valid)};
+    }
+
+    case FunctionId::kAnd:
+    case FunctionId::kOr: {
+      SLUICE_RETURN_IF_ERROR(expect_arguments(2));
+      const IrValue& left = arguments[0];
+      const IrValue& right = arguments[1];
+      bool is_and = function == FunctionId::kAnd;
+      // The dominant value (FALSE for AND, TRUE for OR) decides even against a NULL; the
+      // unspecified value of a NULL operand cannot change `left op right` in that case.
+      llvm::Value* left_decides = builder_.CreateAnd(
+          left.valid, is_and ? builder_.CreateNot(left.value) : left.value);
+      llvm::Value* right_decides = builder_.CreateAnd(
+          right.valid, is_and ? builder_.CreateNot(right.value) : right.value);
+      llvm::Value* valid = builder_.CreateOr(builder_.CreateAnd(left.valid, right.valid),
+                                             builder_.CreateOr(left_decides, right_decides));
+      llvm::Value* value = is_and ? builder_.CreateAnd(left.value, right.value)
+                                  : builder_.CreateOr(left.value, right.value);
+      return IrValue{value, nullptr, valid};
+    }
+    case FunctionId::kNot:
+      SLUICE_RETURN_IF_ERROR(expect_arguments(1));
+      return IrValue{builder_.CreateNot(arguments[0].value), nullptr, arguments[0].valid};
+    case FunctionId::kIsNull:
+      SLUICE_RETURN_IF_ERROR(expect_arguments(1));
+      return IrValue{builder_.CreateNot(arguments[0].valid), nullptr, builder_.getTrue()};
+    case FunctionId::kIsNotNull:
+      SLUICE_RETURN_IF_ERROR(expect_arguments(1));
+      return IrValue{arguments[0].valid, nullptr, builder_.getTrue()};
+    case FunctionId::kIsTrue:
+      SLUICE_RETURN_IF_ERROR(expect_arguments(1));
+      return IrValue{builder_.CreateAnd(arguments[0].valid, arguments[0].value), nullptr,
+                     builder_.getTrue()};
+    case FunctionId::kIsFalse:
+      SLUICE_RETURN_IF_ERROR(expect_arguments(1));
+      return IrValue{
+          builder_.CreateAnd(arguments[0].valid, builder_.CreateNot(arguments[0].value)),
+          nullptr, builder_.getTrue()};
+
+    case FunctionId::kNullIf: {
+      SLUICE_RETURN_IF_ERROR(expect_arguments(2));
+      const LogicalType& left_type = expr.arguments[0]->type;
+      const LogicalType& right_type = expr.arguments[1]->type;
+      if (left_type.id() == TypeId::kNull) return Null(expr.type);
+      if (right_type.id() == TypeId::kNull) return arguments[0];
+      if (left_type != right_type) {
+        return Unsupported(fmt::format("NULLIF of {} and {}", left_type.ToString(),
+                                       right_type.ToString()));
+      }
+      SLUICE_ASSIGN_OR_RETURN(llvm::Value * equal,
+                              EmitComparison(FunctionId::kEqual, left_type, arguments[0],
+                                             arguments[1]));
+      IrValue result = arguments[0];
+      result.valid = builder_.CreateAnd(
+          result.valid, builder_.CreateNot(builder_.CreateAnd(arguments[1].valid, equal)));
+      return result;
+    }
+
+    case FunctionId::kConcat:
+    case FunctionId::kUpper:
+    case FunctionId::kLower:
+    case FunctionId::kCharLength:
+    case FunctionId::kSubstring:
+    case FunctionId::kTrim:
+    case FunctionId::kLike: return EmitStringFunction(expr, arguments);
+
+    case FunctionId::kCoalesce: break;  // handled above
+  }
+  return Unsupported(fmt::format("function {}", functions::FunctionName(function)));
+}
+
+base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
+                                                  const std::vector<IrValue>& arguments) {
+  FunctionId function = expr.function;
+  bool unary = function == FunctionId::kNegate || function == FunctionId::kAbs;
+  if (arguments.size() != (unary ? 1u : 2u)) {
+    return Unsupported(fmt::format("{} with {} arguments", functions::FunctionName(function),
+                                   arguments.size()));
+  }
+  // Like the interpreter: DECIMAL only for NEGATE and ABS; the binder computes +, -, *, /
+  // and MOD over DECIMAL in DOUBLE. TIMESTAMP/INTERVAL operands are int64 milliseconds.
+  for (const auto& argument : expr.arguments) {
+    if (argument->type.id() == TypeId::kDecimal && (!unary || argument->type != expr.type)) {
+      return Unsupported(fmt::format("{} over {} (the binder should compute in DOUBLE)",
+                                     functions::FunctionName(function),
+                                     argument->type.ToString()));
+    }
+  }
+  llvm::Type* type = arguments[0].value->getType();
+  if (!unary && arguments[1].value->getType() != type) {
+    return Unsupported(fmt::format("{} over {} and {}", functions::FunctionName(function),
+                                   expr.arguments[0]->type.ToString(),
+                                   expr.arguments[1]->type.ToString()));
+  }
+  if (type != ValueType(expr.type) || !(type->isDoubleTy() || type->isIntegerTy(32) ||
+                                        type->isIntegerTy(64))) {
+    return Unsupported(fmt::format("{} of type {}", functions::FunctionName(function),
+                                   expr.type.ToString()));
+  }
+  const IrValue& left = arguments[0];
+  llvm::Value* valid = unary ? left.valid : builder_.CreateAnd(left.valid, arguments[1].valid);
+  llvm::Value* a = left.value;
+  llvm::Value* b = unary ? nullptr : arguments[1].value;
+
+  if (type->isDoubleTy()) {
+    switch (function) {
+      case FunctionId::kAdd: return IrValue{builder_.CreateFAdd(a, b), nullptr, valid};
+      case FunctionId::kSubtract: return IrValue{builder_.CreateFSub(a, b), nullptr, valid};
+      case FunctionId::kMultiply: return IrValue{builder_.CreateFMul(a, b), nullptr, valid};
+      case FunctionId::kDivide: return IrValue{builder_.CreateFDiv(a, b), nullptr, valid};
+      case FunctionId::kModulo: {
+        llvm::Value* zero = builder_.CreateFCmpOEQ(b, llvm::ConstantFP::get(type, 0.0));
+        return IrValue{builder_.CreateFRem(a, b), nullptr,
+                       builder_.CreateAnd(valid, builder_.CreateNot(zero))};
+      }
+      case FunctionId::kNegate: return IrValue{builder_.CreateFNeg(a), nullptr, valid};
+      case FunctionId::kAbs:
+        return IrValue{builder_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a), nullptr, valid};
+      default: break;
+    }
+    return Unsupported("unknown DOUBLE arithmetic");
+  }
+
+  // Integers wrap (no nsw/nuw): Java/Flink semantics.
+  llvm::Value* zero = llvm::ConstantInt::get(type, 0);
+  switch (function) {
+    case FunctionId::kAdd: return IrValue{builder_.CreateAdd(a, b), nullptr, valid};
+    case FunctionId::kSubtract: return IrValue{builder_.CreateSub(a, b), nullptr, valid};
+    case FunctionId::kMultiply: return IrValue{builder_.CreateMul(a, b), nullptr, valid};
+    case FunctionId::kNegate: return IrValue{builder_.CreateSub(zero, a), nullptr, valid};
+    case FunctionId::kAbs:
+      return IrValue{builder_.CreateSelect(builder_.CreateICmpSLT(a, zero),
+                                           builder_.CreateSub(zero, a), a),
+                     nullptr, valid};
+    case FunctionId::kDivide:
+    case FunctionId::kModulo: {
+      // Never trap: divide by 1 when the divisor is 0 (result NULL) or -1 (min / -1 would
+      // overflow; x / -1 is -x with wrap-around and x % -1 is 0).
+      llvm::Value* by_zero = builder_.CreateICmpEQ(b, zero);
+      llvm::Value* by_minus_one = builder_.CreateICmpEQ(b, llvm::ConstantInt::getSigned(type, -1));
+      llvm::Value* divisor = builder_.CreateSelect(builder_.CreateOr(by_zero, by_minus_one),
+                                                   llvm::ConstantInt::get(type, 1), b);
+      llvm::Value* result =
+          function == FunctionId::kDivide
+              ? builder_.CreateSelect(by_minus_one, builder_.CreateSub(zero, a),
+                                      builder_.CreateSDiv(a, divisor))
+              : builder_.CreateSelect(by_minus_one, zero, builder_.CreateSRem(a, divisor));
+      return IrValue{result, nullptr, builder_.CreateAnd(valid, builder_.CreateNot(by_zero))};
+    }
+    default: break;
+  }
+  return Unsupported("unknown integer arithmetic");
+}
+
+base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function,
+                                                       const LogicalType& type,
+                                                       const IrValue& left, const IrValue& right) {
+  llvm::Value* a = left.value;
+  llvm::Value* b = right.value;
+  switch (type.id()) {
+    case TypeId::kDouble: {
+      // Java Double.compare order, except -0.0 == 0.0: NaN equals NaN and is above all.
+      auto is_nan = [&](llvm::Value* x) { return builder_.CreateFCmpUNO(x, x); };
+      auto equal = [&](llvm::Value* x, llvm::Value* y) {
+        return builder_.CreateOr(builder_.CreateFCmpOEQ(x, y),
+                                 builder_.CreateAnd(is_nan(x), is_nan(y)));
+      };
+      auto less = [&](llvm::Value* x, llvm::Value* y) {
+        return builder_.CreateOr(builder_.CreateFCmpOLT(x, y),
+                                 builder_.CreateAnd(builder_.CreateFCmpORD(x, x), is_nan(y)));
+      };
+      auto less_equal = [&](llvm::Value* x, llvm::Value* y) {
+        return builder_.CreateOr(builder_.CreateFCmpOLE(x, y), is_nan(y));
+      };
+      switch (function) {
+        case FunctionId::kEqual: return equal(a, b);
+        case FunctionId::kNotEqual: return builder_.CreateNot(equal(a, b));
+        case FunctionId::kLess: return less(a, b);
+        case FunctionId::kLessEqual: return less_equal(a, b);
+        case FunctionId::kGreater: return less(b, a);
+        case FunctionId::kGreaterEqual: return less_equal(b, a);
+        default: break;
+      }
+      break;
+    }
+    case TypeId::kVarchar: {
+      llvm::Value* both_valid = builder_.CreateAnd(left.valid, right.valid);
+      bool equality = function == FunctionId::kEqual || function == FunctionId::kNotEqual;
+      IrValue compared = Guarded(both_valid, LogicalType::Int(), [&] {
+        llvm::Value* left_address = StringArgument(left);
+        llvm::Value* right_address = StringArgument(right);
+        llvm::Value* result;
+        if (equality) {
+          llvm::FunctionCallee helper =
+              Helper("sluice_string_equal", builder_.getInt8Ty(),
+                     {builder_.getPtrTy(), builder_.getPtrTy()}, true);
+          result = builder_.CreateZExt(builder_.CreateCall(helper, {left_address, right_address}),
+                                       builder_.getInt32Ty());
+        } else {
+          llvm::FunctionCallee helper =
+              Helper("sluice_string_compare", builder_.getInt32Ty(),
+                     {builder_.getPtrTy(), builder_.getPtrTy()}, true);
+          result = builder_.CreateCall(helper, {left_address, right_address});
+        }
+        return IrValue{result, nullptr, builder_.getTrue()};
+      });
+      llvm::Value* zero = builder_.getInt32(0);
+      switch (function) {
+        case FunctionId::kEqual: return builder_.CreateICmpNE(compared.value, zero);
+        case FunctionId::kNotEqual: return builder_.CreateICmpEQ(compared.value, zero);
+        case FunctionId::kLess: return builder_.CreateICmpSLT(compared.value, zero);
+        case FunctionId::kLessEqual: return builder_.CreateICmpSLE(compared.value, zero);
+        case FunctionId::kGreater: return builder_.CreateICmpSGT(compared.value, zero);
+        case FunctionId::kGreaterEqual: return builder_.CreateICmpSGE(compared.value, zero);
+        default: break;
+      }
+      break;
+    }
+    case TypeId::kRow: return Unsupported("comparison of ROW values");
+    default: {
+      // BOOLEAN and NULL are i1 and compare unsigned (FALSE < TRUE); the rest are signed.
+      bool is_unsigned = a->getType()->isIntegerTy(1);
+      switch (function) {
+        case FunctionId::kEqual: return builder_.CreateICmpEQ(a, b);
+        case FunctionId::kNotEqual: return builder_.CreateICmpNE(a, b);
+        case FunctionId::kLess:
+          return is_unsigned ? builder_.CreateICmpULT(a, b) : builder_.CreateICmpSLT(a, b);
+        case FunctionId::kLessEqual:
+          return is_unsigned ? builder_.CreateICmpULE(a, b) : builder_.CreateICmpSLE(a, b);
+        case FunctionId::kGreater:
+          return is_unsigned ? builder_.CreateICmpUGT(a, b) : builder_.CreateICmpSGT(a, b);
+        case FunctionId::kGreaterEqual:
+          return is_unsigned ? builder_.CreateICmpUGE(a, b) : builder_.CreateICmpSGE(a, b);
+        default: break;
+      }
+      break;
+    }
+  }
+  return Unsupported(fmt::format("comparison {} over {}", functions::FunctionName(function),
+                                 type.ToString()));
+}
+
+}  // namespace sluice::compiler::codegen

@@ -1,0 +1,321 @@
+// ExprCodegen's string functions and casts: mostly calls to the helpers of
+// runtime/expr/kernel_abi.h, so generated code and the interpreter share one implementation.
+
+#include <fmt/format.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
+
+#include "compiler/codegen/expr_codegen.h"
+
+namespace sluice::compiler::codegen {
+
+using functions::FunctionId;
+using runtime::plan::Expr;
+using types::LogicalType;
+using types::TypeId;
+
+namespace {
+
+base::Status Unsupported(std::string message) {
+  return base::Status::Error(base::ErrorCode::kInternal,
+                             fmt::format("JIT code generation: {}", message));
+}
+
+double PowerOfTen(int32_t exponent) {
+  double result = 1;
+  for (int32_t i = 0; i < exponent; ++i) result *= 10;  // exact up to 10^22
+  return result;
+}
+
+}  // namespace
+
+base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
+                                                      const std::vector<IrValue>& arguments) {
+  FunctionId function = expr.function;
+  size_t minimum = function == FunctionId::kConcat || function == FunctionId::kLike ||
+                           function == FunctionId::kSubstring
+                       ? 2
+                       : 1;
+  size_t maximum = function == FunctionId::kSubstring ? 3 : minimum;
+  if (arguments.size() < minimum || arguments.size() > maximum) {
+    return Unsupported(fmt::format("{} with {} arguments", functions::FunctionName(function),
+                                   arguments.size()));
+  }
+  if (expr.arguments[0]->type.id() != TypeId::kVarchar ||
+      (minimum == 2 && function != FunctionId::kSubstring &&
+       expr.arguments[1]->type.id() != TypeId::kVarchar)) {
+    return Unsupported(fmt::format("{} over non-string arguments",
+                                   functions::FunctionName(function)));
+  }
+  llvm::Type* pointer = builder_.getPtrTy();
+  llvm::Value* all_valid = arguments[0].valid;
+  for (size_t index = 1; index < arguments.size(); ++index) {
+    all_valid = builder_.CreateAnd(all_valid, arguments[index].valid);
+  }
+
+  switch (function) {
+    case FunctionId::kConcat:
+    case FunctionId::kUpper:
+    case FunctionId::kLower:
+    case FunctionId::kTrim:
+      return Guarded(all_valid, LogicalType::Varchar(), [&] {
+        llvm::Value* out = EntryAlloca(string_type_);
+        llvm::Value* input = StringArgument(arguments[0]);
+        if (function == FunctionId::kConcat) {
+          builder_.CreateCall(Helper("sluice_string_concat", builder_.getVoidTy(),
+                                     {pointer, pointer, pointer, pointer}),
+                              {context_, input, StringArgument(arguments[1]), out});
+        } else if (function == FunctionId::kTrim) {
+          builder_.CreateCall(
+              Helper("sluice_string_trim", builder_.getVoidTy(), {pointer, pointer}),
+              {input, out});
+        } else {
+          const char* name = function == FunctionId::kUpper ? "sluice_string_upper"
+                                                            : "sluice_string_lower";
+          builder_.CreateCall(Helper(name, builder_.getVoidTy(), {pointer, pointer, pointer}),
+                              {context_, input, out});
+        }
+        return LoadStringResult(out);
+      });
+
+    case FunctionId::kCharLength: {
+      if (!expr.type.IsInteger()) return Unsupported("CHAR_LENGTH must return INT or BIGINT");
+      IrValue length = Guarded(all_valid, LogicalType::Int(), [&] {
+        llvm::Value* result = builder_.CreateCall(
+            Helper("sluice_string_char_length", builder_.getInt32Ty(), {pointer}, true),
+            {StringArgument(arguments[0])});
+        return IrValue{result, nullptr, builder_.getTrue()};
+      });
+      if (expr.type.id() == TypeId::kBigint) {
+        length.value = builder_.CreateSExt(length.value, builder_.getInt64Ty());
+      }
+      return length;
+    }
+
+    case FunctionId::kSubstring: {
+      auto to_int64 = [&](size_t index) -> base::Result<llvm::Value*> {
+        if (!expr.arguments[index]->type.IsInteger()) {
+          return Unsupported("SUBSTRING positions must be INT or BIGINT");
+        }
+        return builder_.CreateSExtOrTrunc(arguments[index].value, builder_.getInt64Ty());
+      };
+      SLUICE_ASSIGN_OR_RETURN(llvm::Value * start, to_int64(1));
+      llvm::Value* length = builder_.getInt64(-1);  // to the end
+      if (arguments.size() == 3) {
+        SLUICE_ASSIGN_OR_RETURN(length, to_int64(2));
+        // A negative length is NULL; the helper reads negative as "to the end".
+        all_valid = builder_.CreateAnd(
+            all_valid, builder_.CreateICmpSGE(length, builder_.getInt64(0)));
+      }
+      return Guarded(all_valid, LogicalType::Varchar(), [&] {
+        llvm::Value* out = EntryAlloca(string_type_);
+        builder_.CreateCall(Helper("sluice_string_substring", builder_.getVoidTy(),
+                                   {pointer, builder_.getInt64Ty(), builder_.getInt64Ty(),
+                                    pointer}),
+                            {StringArgument(arguments[0]), start, length, out});
+        return LoadStringResult(out);
+      });
+    }
+
+    case FunctionId::kLike:
+      return Guarded(all_valid, LogicalType::Boolean(), [&] {
+        llvm::Value* matched = builder_.CreateCall(
+            Helper("sluice_string_like", builder_.getInt8Ty(), {pointer, pointer}, true),
+            {StringArgument(arguments[0]), StringArgument(arguments[1])});
+        return IrValue{builder_.CreateICmpNE(matched, builder_.getInt8(0)), nullptr,
+                       builder_.getTrue()};
+      });
+
+    default: break;
+  }
+  return Unsupported(fmt::format("string function {}", functions::FunctionName(function)));
+}
+
+base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const LogicalType& from,
+                                            const LogicalType& to) {
+  if (from.id() == TypeId::kNull) return Null(to);
+  if (from == to) return operand;
+  TypeId source = from.id();
+  TypeId target = to.id();
+  llvm::Type* pointer = builder_.getPtrTy();
+  llvm::Type* int8 = builder_.getInt8Ty();
+  llvm::Type* int32 = builder_.getInt32Ty();
+  llvm::Type* int64 = builder_.getInt64Ty();
+  auto unsupported = [&] {
+    return Unsupported(fmt::format("CAST from {} to {}", from.ToString(), to.ToString()));
+  };
+  auto as_int64 = [&](llvm::Value* value) { return builder_.CreateSExtOrTrunc(value, int64); };
+  // Calls a helper `uint8_t name(arguments..., T* out)`: the result is NULL when it returns 0.
+  auto call_with_out = [&](const char* name, std::vector<llvm::Type*> parameters,
+                           std::vector<llvm::Value*> values, llvm::Type* out_type,
+                           const LogicalType* result_type = nullptr) {
+    return Guarded(operand.valid, result_type != nullptr ? *result_type : to, [&] {
+      llvm::AllocaInst* out = EntryAlloca(out_type);
+      parameters.push_back(pointer);
+      values.push_back(out);
+      llvm::Value* ok = builder_.CreateCall(Helper(name, int8, parameters), values);
+      llvm::Value* value = builder_.CreateLoad(out_type, out);
+      if (out_type == int8) value = builder_.CreateICmpNE(value, builder_.getInt8(0));
+      return IrValue{value, nullptr, builder_.CreateICmpNE(ok, builder_.getInt8(0))};
+    });
+  };
+
+  if (target == TypeId::kVarchar) {
+    const char* name = nullptr;
+    llvm::Value* value = operand.value;
+    std::vector<llvm::Value*> extra;
+    switch (source) {
+      case TypeId::kInt:
+      case TypeId::kBigint:
+        name = "sluice_cast_bigint_to_string";
+        value = as_int64(value);
+        break;
+      case TypeId::kDouble: name = "sluice_cast_double_to_string"; break;
+      case TypeId::kBoolean:
+        name = "sluice_cast_boolean_to_string";
+        value = builder_.CreateZExt(value, int8);
+        break;
+      case TypeId::kTimestamp: name = "sluice_cast_timestamp_to_string"; break;
+      case TypeId::kInterval: name = "sluice_cast_interval_to_string"; break;
+      case TypeId::kDecimal:
+        name = "sluice_cast_decimal_to_string";
+        extra.push_back(builder_.getInt32(from.scale()));
+        break;
+      default: return unsupported();
+    }
+    return Guarded(operand.valid, to, [&] {
+      llvm::Value* out = EntryAlloca(string_type_);
+      std::vector<llvm::Value*> values = {context_, value};
+      values.insert(values.end(), extra.begin(), extra.end());
+      values.push_back(out);
+      std::vector<llvm::Type*> parameters;
+      for (llvm::Value* item : values) parameters.push_back(item->getType());
+      builder_.CreateCall(Helper(name, builder_.getVoidTy(), parameters), values);
+      return LoadStringResult(out);
+    });
+  }
+
+  if (source == TypeId::kVarchar) {
+    llvm::Value* input = StringArgument(operand);
+    switch (target) {
+      case TypeId::kInt:
+        return call_with_out("sluice_cast_string_to_int", {pointer}, {input}, int32);
+      case TypeId::kBigint:
+        return call_with_out("sluice_cast_string_to_bigint", {pointer}, {input}, int64);
+      case TypeId::kDouble:
+        return call_with_out("sluice_cast_string_to_double", {pointer}, {input},
+                             builder_.getDoubleTy());
+      case TypeId::kBoolean:
+        return call_with_out("sluice_cast_string_to_boolean", {pointer}, {input}, int8);
+      case TypeId::kTimestamp:
+        return call_with_out("sluice_cast_string_to_timestamp", {pointer}, {input}, int64);
+      case TypeId::kInterval:
+        return call_with_out("sluice_cast_string_to_interval", {pointer}, {input}, int64);
+      case TypeId::kDecimal:
+        return call_with_out("sluice_cast_string_to_decimal", {pointer, int32, int32},
+                             {input, builder_.getInt32(to.precision()),
+                              builder_.getInt32(to.scale())},
+                             int64);
+      default: return unsupported();
+    }
+  }
+
+  if (target == TypeId::kDecimal) {
+    llvm::Value* precision = builder_.getInt32(to.precision());
+    llvm::Value* scale = builder_.getInt32(to.scale());
+    switch (source) {
+      case TypeId::kInt:
+      case TypeId::kBigint:
+        return call_with_out("sluice_cast_bigint_to_decimal", {int64, int32, int32},
+                             {as_int64(operand.value), precision, scale}, int64);
+      case TypeId::kDouble:
+        return call_with_out("sluice_cast_double_to_decimal",
+                             {builder_.getDoubleTy(), int32, int32},
+                             {operand.value, precision, scale}, int64);
+      case TypeId::kDecimal:
+        return call_with_out("sluice_cast_decimal_to_decimal", {int64, int32, int32, int32},
+                             {operand.value, builder_.getInt32(from.scale()), precision, scale},
+                             int64);
+      default: return unsupported();
+    }
+  }
+
+  if (source == TypeId::kDecimal) {
+    switch (target) {
+      case TypeId::kDouble: {
+        llvm::Value* unscaled = builder_.CreateSIToFP(operand.value, builder_.getDoubleTy());
+        llvm::Value* divisor =
+            llvm::ConstantFP::get(builder_.getDoubleTy(), PowerOfTen(from.scale()));
+        return IrValue{builder_.CreateFDiv(unscaled, divisor), nullptr, operand.valid};
+      }
+      case TypeId::kInt:
+      case TypeId::kBigint: {
+        LogicalType bigint = LogicalType::Bigint();
+        IrValue result =
+            call_with_out("sluice_cast_decimal_to_bigint", {int64, int32},
+                          {operand.value, builder_.getInt32(from.scale())}, int64, &bigint);
+        // BIGINT → INT keeps the low 32 bits, as Java does; DECIMAL → INT goes the same way.
+        if (target == TypeId::kInt) result.value = builder_.CreateTrunc(result.value, int32);
+        return result;
+      }
+      default: return unsupported();
+    }
+  }
+
+  IrValue result = operand;
+  switch (target) {
+    case TypeId::kInt:
+    case TypeId::kBigint: {
+      llvm::Type* target_type = target == TypeId::kInt ? int32 : int64;
+      switch (source) {
+        case TypeId::kInt:
+        case TypeId::kBigint:
+          result.value = builder_.CreateSExtOrTrunc(operand.value, target_type);
+          return result;
+        case TypeId::kBoolean:
+          result.value = builder_.CreateZExt(operand.value, target_type);
+          return result;
+        case TypeId::kTimestamp:
+          if (target != TypeId::kBigint) return unsupported();
+          return result;
+        case TypeId::kDouble: {
+          // Inline rather than sluice_cast_double_to_int/bigint (same rule) so it vectorizes:
+          // truncate toward zero, NULL when NaN or the truncated value is out of range.
+          llvm::Type* real = builder_.getDoubleTy();
+          llvm::Value* truncated =
+              builder_.CreateUnaryIntrinsic(llvm::Intrinsic::trunc, operand.value);
+          double low = target == TypeId::kInt ? -2147483648.0 : -9223372036854775808.0;
+          llvm::Value* in_range =
+              target == TypeId::kInt
+                  ? builder_.CreateFCmpOLE(truncated, llvm::ConstantFP::get(real, 2147483647.0))
+                  : builder_.CreateFCmpOLT(truncated,
+                                           llvm::ConstantFP::get(real, 9223372036854775808.0));
+          in_range = builder_.CreateAnd(
+              in_range, builder_.CreateFCmpOGE(truncated, llvm::ConstantFP::get(real, low)));
+          // fptosi of an out-of-range value is poison: convert a safe stand-in instead.
+          llvm::Value* safe =
+              builder_.CreateSelect(in_range, truncated, llvm::ConstantFP::get(real, 0.0));
+          result.value = builder_.CreateFPToSI(safe, target_type);
+          result.valid = builder_.CreateAnd(operand.valid, in_range);
+          return result;
+        }
+        default: return unsupported();
+      }
+    }
+    case TypeId::kDouble:
+      if (!from.IsInteger()) return unsupported();
+      result.value = builder_.CreateSIToFP(operand.value, builder_.getDoubleTy());
+      return result;
+    case TypeId::kBoolean:
+      if (!from.IsInteger()) return unsupported();
+      result.value =
+          builder_.CreateICmpNE(operand.value, llvm::ConstantInt::get(operand.value->getType(), 0));
+      return result;
+    case TypeId::kTimestamp:
+      if (source != TypeId::kBigint) return unsupported();
+      return result;
+    default: return unsupported();
+  }
+}
+
+}  // namespace sluice::compiler::codegen

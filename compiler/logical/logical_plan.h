@@ -1,0 +1,66 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/base/source_span.h"
+#include "catalog/types/schema.h"
+#include "runtime/connectors/connector.h"
+#include "runtime/plan/expr.h"
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::compiler::logical {
+
+enum class LogicalKind {
+  kScan,     // reads a catalog table: physical columns, computed columns, watermark
+  kFilter,   // keeps rows whose predicate is TRUE
+  kProject,  // computes one expression per output slot
+  kSink,     // writes into a catalog table
+};
+
+const char* LogicalKindName(LogicalKind kind);
+
+/// What a scan reads; shared by every scan of the same table.
+struct ScanTable {
+  runtime::connectors::TableDescriptor descriptor;  // physical schema + options
+  types::Schema full_schema;                         // physical and computed columns, as declared
+  std::optional<runtime::plan::ChainSpec> computed_columns;  // physical slots → full slots
+  std::optional<runtime::plan::WatermarkSpec> watermark;     // over full slots
+};
+
+struct LogicalNode;
+using LogicalNodePtr = std::shared_ptr<LogicalNode>;
+
+/// A node of the logical plan. Expressions refer to the flattened slots of the input's
+/// schema; `schema` is this node's output (its flattened slots are the physical layout).
+struct LogicalNode {
+  LogicalKind kind = LogicalKind::kProject;
+  types::Schema schema;
+  std::vector<LogicalNodePtr> inputs;
+  base::SourceSpan span;
+
+  // kScan and kSink
+  std::shared_ptr<const ScanTable> table;
+  // kFilter
+  runtime::plan::ExprPtr predicate;
+  // kProject: one per output slot
+  std::vector<runtime::plan::ExprPtr> projections;
+
+  /// Number of flattened slots of `schema`.
+  size_t SlotCount() const;
+  /// Renders the subtree, one node per line, indented by depth.
+  std::string ToString(int depth = 0) const;
+};
+
+/// One `INSERT INTO` of the job: its target (which names the query for UIDs) and its plan.
+struct InsertPlan {
+  std::string target;  // the sink table's name
+  LogicalNodePtr root;  // a kSink
+};
+
+/// Returns the types of a schema's flattened slots.
+std::vector<types::LogicalType> SlotTypes(const types::Schema& schema);
+
+}  // namespace sluice::compiler::logical

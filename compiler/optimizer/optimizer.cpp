@@ -1,0 +1,284 @@
+#include "compiler/optimizer/optimizer.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "runtime/expr/interpreter.h"
+
+namespace sluice::compiler::optimizer {
+
+using logical::LogicalKind;
+using logical::LogicalNode;
+using logical::LogicalNodePtr;
+using runtime::plan::Expr;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+using runtime::plan::Value;
+
+namespace {
+
+bool IsLiteral(const ExprPtr& expression) { return expression->kind == ExprKind::kLiteral; }
+
+bool IsTrueLiteral(const ExprPtr& expression) {
+  return IsLiteral(expression) && !expression->literal.is_null &&
+         expression->type.id() == types::TypeId::kBoolean && expression->literal.integer != 0;
+}
+
+class ConstantFolding : public Rule {
+ public:
+  const char* name() const override { return "ConstantFolding"; }
+  bool Apply(LogicalNodePtr& node) override {
+    bool changed = false;
+    auto fold = [&](ExprPtr& expression) {
+      ExprPtr folded = FoldConstants(expression);
+      if (!folded->Equals(*expression)) {
+        expression = folded;
+        changed = true;
+      }
+    };
+    if (node->kind == LogicalKind::kFilter) fold(node->predicate);
+    if (node->kind == LogicalKind::kProject) {
+      for (ExprPtr& projection : node->projections) fold(projection);
+    }
+    return changed;
+  }
+};
+
+// Filter(Filter(x, a), b) → Filter(x, a AND b)
+class FilterMerge : public Rule {
+ public:
+  const char* name() const override { return "FilterMerge"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kFilter || node->inputs[0]->kind != LogicalKind::kFilter) {
+      return false;
+    }
+    const LogicalNodePtr& inner = node->inputs[0];
+    auto merged = std::make_shared<LogicalNode>(*inner);
+    merged->predicate = Expr::Call(functions::FunctionId::kAnd, types::LogicalType::Boolean(),
+                                   {inner->predicate, node->predicate});
+    node = merged;
+    return true;
+  }
+};
+
+// Filter(Project(x, p), c) → Project(Filter(x, c[p]), p): filters run before projections,
+// next to the source, so fewer rows are projected.
+class FilterPushdown : public Rule {
+ public:
+  const char* name() const override { return "FilterPushdown"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kFilter || node->inputs[0]->kind != LogicalKind::kProject) {
+      return false;
+    }
+    const LogicalNodePtr& project = node->inputs[0];
+    auto filter = std::make_shared<LogicalNode>();
+    filter->kind = LogicalKind::kFilter;
+    filter->schema = project->inputs[0]->schema;
+    filter->predicate = Substitute(node->predicate, project->projections);
+    filter->span = node->span;
+    filter->inputs.push_back(project->inputs[0]);
+    auto moved = std::make_shared<LogicalNode>(*project);
+    moved->inputs = {filter};
+    node = moved;
+    return true;
+  }
+};
+
+// Project(Project(x, inner), outer) → Project(x, outer[inner])
+class ProjectMerge : public Rule {
+ public:
+  const char* name() const override { return "ProjectMerge"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kProject || node->inputs[0]->kind != LogicalKind::kProject) {
+      return false;
+    }
+    const LogicalNodePtr& inner = node->inputs[0];
+    auto merged = std::make_shared<LogicalNode>(*node);
+    merged->projections.clear();
+    for (const ExprPtr& projection : node->projections) {
+      merged->projections.push_back(Substitute(projection, inner->projections));
+    }
+    merged->inputs = inner->inputs;
+    node = merged;
+    return true;
+  }
+};
+
+// Filter(x, TRUE) → x
+class RemoveTrueFilter : public Rule {
+ public:
+  const char* name() const override { return "RemoveTrueFilter"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kFilter || !IsTrueLiteral(node->predicate)) return false;
+    node = node->inputs[0];
+    return true;
+  }
+};
+
+// Computed columns of a scan that nothing above reads are not computed (they become NULL
+// literals in the source's computed-column chain). The watermark's inputs are always kept.
+class ProjectionPruning : public Rule {
+ public:
+  const char* name() const override { return "ProjectionPruning"; }
+  bool Apply(LogicalNodePtr& node) override {
+    // Runs on the sink: the only node that sees the whole pipeline.
+    if (node->kind != LogicalKind::kSink) return false;
+    bool changed = false;
+    // Walk down the single-input chain collecting the slots each level reads.
+    std::vector<LogicalNode*> chain;
+    for (LogicalNode* current = node->inputs[0].get();; current = current->inputs[0].get()) {
+      chain.push_back(current);
+      if (current->inputs.size() != 1) break;
+    }
+    LogicalNode* scan = chain.back();
+    if (scan->kind != LogicalKind::kScan || !scan->table->computed_columns) return false;
+    std::vector<bool> used(scan->SlotCount(), chain.size() == 1);
+    if (chain.size() > 1) {
+      std::function<void(const ExprPtr&)> mark = [&](const ExprPtr& expression) {
+        if (expression->kind == ExprKind::kColumn && expression->column_index >= 0 &&
+            static_cast<size_t>(expression->column_index) < used.size()) {
+          used[expression->column_index] = true;
+        }
+        for (const auto& argument : expression->arguments) mark(argument);
+      };
+      LogicalNode* above = chain[chain.size() - 2];
+      // Only the node directly above the scan reads scan slots; a projection above it reads
+      // through it, so look at that node's expressions (after merging there is one project).
+      if (above->kind == LogicalKind::kFilter) {
+        mark(above->predicate);
+        if (chain.size() > 2) {
+          LogicalNode* project = chain[chain.size() - 3];
+          if (project->kind != LogicalKind::kProject) return false;
+          for (const auto& projection : project->projections) mark(projection);
+        } else {
+          return false;
+        }
+      } else if (above->kind == LogicalKind::kProject) {
+        for (const auto& projection : above->projections) mark(projection);
+      } else {
+        return false;
+      }
+    }
+    const auto& watermark = scan->table->watermark;
+    if (watermark) {
+      used[watermark->rowtime_slot] = true;
+      std::function<void(const ExprPtr&)> mark = [&](const ExprPtr& expression) {
+        if (expression->kind == ExprKind::kColumn) used[expression->column_index] = true;
+        for (const auto& argument : expression->arguments) mark(argument);
+      };
+      mark(watermark->expression);
+    }
+    auto pruned = std::make_shared<logical::ScanTable>(*scan->table);
+    auto& projections = pruned->computed_columns->projections;
+    for (size_t slot = 0; slot < projections.size(); ++slot) {
+      if (used[slot] || projections[slot]->kind == ExprKind::kColumn ||
+          IsLiteral(projections[slot])) {
+        continue;
+      }
+      projections[slot] = Expr::Literal(Value::Null(projections[slot]->type));
+      changed = true;
+    }
+    if (changed) scan->table = pruned;
+    return changed;
+  }
+};
+
+bool ApplyBottomUp(LogicalNodePtr& node, Rule& rule) {
+  bool changed = false;
+  for (LogicalNodePtr& input : node->inputs) {
+    // Inputs may be shared between plans (a scan); rewrite a private copy.
+    LogicalNodePtr copy = std::make_shared<LogicalNode>(*input);
+    if (ApplyBottomUp(copy, rule)) {
+      input = copy;
+      changed = true;
+    }
+  }
+  LogicalNodePtr copy = std::make_shared<LogicalNode>(*node);
+  if (rule.Apply(copy)) {
+    node = copy;
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Rule>> DefaultRules() {
+  std::vector<std::unique_ptr<Rule>> rules;
+  rules.push_back(std::make_unique<ConstantFolding>());
+  rules.push_back(std::make_unique<FilterMerge>());
+  rules.push_back(std::make_unique<FilterPushdown>());
+  rules.push_back(std::make_unique<ProjectMerge>());
+  rules.push_back(std::make_unique<RemoveTrueFilter>());
+  rules.push_back(std::make_unique<ProjectionPruning>());
+  return rules;
+}
+
+std::vector<std::string> Optimize(LogicalNodePtr& root, const std::vector<std::unique_ptr<Rule>>& rules) {
+  std::vector<std::string> fired;
+  // Sweep the rule list until a whole sweep changes nothing; the bound guards against rules
+  // that undo each other.
+  for (int sweep = 0; sweep < 16; ++sweep) {
+    bool changed = false;
+    for (const auto& rule : rules) {
+      if (!ApplyBottomUp(root, *rule)) continue;
+      changed = true;
+      if (std::find(fired.begin(), fired.end(), rule->name()) == fired.end()) {
+        fired.push_back(rule->name());
+      }
+    }
+    if (!changed) break;
+  }
+  return fired;
+}
+
+ExprPtr Substitute(const ExprPtr& expression, const std::vector<ExprPtr>& projections) {
+  if (expression->kind == ExprKind::kColumn) return projections[expression->column_index];
+  if (expression->arguments.empty()) return expression;
+  auto copy = std::make_shared<Expr>(*expression);
+  for (auto& argument : copy->arguments) argument = Substitute(argument, projections);
+  return copy;
+}
+
+base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
+  runtime::plan::ChainSpec spec;
+  spec.projections.push_back(expression);
+  runtime::Batch input(std::vector<types::LogicalType>{});
+  input.set_row_count(1);
+  runtime::Batch output(std::vector<types::LogicalType>{expression->type});
+  SLUICE_RETURN_IF_ERROR(runtime::expr::EvaluateChain(spec, input, &output));
+  const runtime::Column& column = output.column(0);
+  if (column.IsNull(0)) return Value::Null(expression->type);
+  Value value;
+  value.type = expression->type;
+  value.is_null = false;
+  switch (expression->type.id()) {
+    case types::TypeId::kBoolean: value.integer = column.values<uint8_t>()[0]; break;
+    case types::TypeId::kInt: value.integer = column.values<int32_t>()[0]; break;
+    case types::TypeId::kDouble: value.real = column.values<double>()[0]; break;
+    case types::TypeId::kVarchar: value.text = std::string(column.values<runtime::StringRef>()[0].view()); break;
+    case types::TypeId::kRow:
+    case types::TypeId::kNull:
+      return Value::Null(expression->type);
+    default: value.integer = column.values<int64_t>()[0]; break;
+  }
+  return value;
+}
+
+ExprPtr FoldConstants(const ExprPtr& expression) {
+  if (expression->kind == ExprKind::kColumn || expression->kind == ExprKind::kLiteral) {
+    return expression;
+  }
+  auto copy = std::make_shared<Expr>(*expression);
+  bool all_literal = true;
+  for (auto& argument : copy->arguments) {
+    argument = FoldConstants(argument);
+    all_literal &= IsLiteral(argument);
+  }
+  if (!all_literal || copy->type.id() == types::TypeId::kRow) return copy;
+  auto value = EvaluateConstant(copy);
+  if (!value.ok()) return copy;  // the runtime reports it with context
+  return Expr::Literal(*value);
+}
+
+}  // namespace sluice::compiler::optimizer

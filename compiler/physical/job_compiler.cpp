@@ -1,0 +1,356 @@
+#include "compiler/physical/job_compiler.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "catalog/base/suggest.h"
+#include "compiler/binder/binder.h"
+#include "compiler/optimizer/optimizer.h"
+#include "compiler/parser/parser.h"
+#include "compiler/physical/physical_planner.h"
+
+namespace sluice::compiler {
+
+using runtime::plan::Expr;
+using runtime::plan::ExprPtr;
+
+const std::map<std::string, std::string>& KnownOptions() {
+  static const std::map<std::string, std::string> kOptions = {
+      {"parallelism.default", "subtasks per operator (default 1)"},
+      {"pipeline.name", "the job name (default: the file name without .pipe)"},
+      {"pipeline.max-parallelism", "key groups for keyed state (default 128)"},
+      {"execution.checkpointing.interval", "checkpoint interval (checkpoints: planned)"},
+      {"state.backend.type", "memory | rocksdb (state: planned)"},
+      {"state.checkpoints.dir", "where checkpoints go (checkpoints: planned)"},
+      {"sql-client.execution.result-mode", "table | changelog (REPL: planned)"},
+  };
+  return kOptions;
+}
+
+namespace {
+
+std::string Stem(const std::string& file_name) {
+  std::string base = file_name.substr(file_name.find_last_of('/') + 1);
+  size_t dot = base.rfind('.');
+  return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+}
+
+class ScriptCompiler {
+ public:
+  ScriptCompiler(const std::string& text, const CompileOptions& options)
+      : text_(text), options_(options), binder_(&catalog_) {}
+
+  base::Result<CompiledScript> Run() {
+    parser::ParseResult parsed = parser::ParseScript(text_);
+    if (!parsed.errors.empty()) return base::Status::FromDiagnostics(std::move(parsed.errors));
+    statements_ = std::move(parsed.statements);
+    for (const auto& statement : statements_) CompileStatement(*statement, /*explain=*/false);
+    if (!errors().empty()) return base::Status::FromDiagnostics(errors());
+
+    std::map<std::string, std::string> job_options = set_options_;
+    for (const auto& [key, value] : options_.overrides) job_options[key] = value;
+    physical::PhysicalOptions physical_options;
+    physical_options.options = job_options;
+    physical_options.job_name = job_options.count("pipeline.name") ? job_options["pipeline.name"]
+                                                                    : Stem(options_.file_name);
+    if (physical_options.job_name.empty()) physical_options.job_name = "sluice-job";
+    if (!ReadInt(job_options, "parallelism.default", 1, 1024, &physical_options.parallelism) ||
+        !ReadInt(job_options, "pipeline.max-parallelism", 1, 32768,
+                 &physical_options.max_parallelism)) {
+      return base::Status::FromDiagnostics(errors());
+    }
+    if (physical_options.parallelism > physical_options.max_parallelism) {
+      return base::Status::Error(base::ErrorCode::kOption,
+                                 "parallelism.default exceeds pipeline.max-parallelism");
+    }
+    for (auto& insert : inserts_) OptimizeInsert(&insert);
+    SLUICE_ASSIGN_OR_RETURN(result_.plan, physical::PlanJob(inserts_, physical_options, spans_));
+    for (const auto& explain : explains_) {
+      SLUICE_ASSIGN_OR_RETURN(auto plan, physical::PlanJob({explain}, physical_options, spans_));
+      result_.explains.push_back("== Optimized logical plan ==\n" + explain.root->ToString() +
+                                 "\n" + physical::ExplainText(plan));
+    }
+    return std::move(result_);
+  }
+
+ private:
+  std::vector<base::Diagnostic>& errors() { return binder_.diagnostics(); }
+
+  void Error(base::ErrorCode code, std::string message, base::SourceSpan span) {
+    binder_.Error(code, std::move(message), span);
+  }
+
+  bool ReadInt(const std::map<std::string, std::string>& options, const std::string& key,
+               int32_t minimum, int32_t maximum, int32_t* out) {
+    auto found = options.find(key);
+    if (found == options.end()) return true;
+    char* end = nullptr;
+    long value = std::strtol(found->second.c_str(), &end, 10);
+    if (found->second.empty() || *end != '\0' || value < minimum || value > maximum) {
+      Error(base::ErrorCode::kOption,
+            fmt::format("invalid value '{}' for '{}': expected a whole number from {} to {}",
+                        found->second, key, minimum, maximum),
+            set_spans_.count(key) ? set_spans_[key] : base::SourceSpan{});
+      return false;
+    }
+    *out = static_cast<int32_t>(value);
+    return true;
+  }
+
+  void OptimizeInsert(logical::InsertPlan* insert) {
+    auto rules = optimizer::DefaultRules();
+    for (const std::string& rule : optimizer::Optimize(insert->root, rules)) {
+      if (std::find(result_.rules_fired.begin(), result_.rules_fired.end(), rule) ==
+          result_.rules_fired.end()) {
+        result_.rules_fired.push_back(rule);
+      }
+    }
+    result_.logical_plan += insert->root->ToString();
+  }
+
+  void CompileStatement(const ast::Statement& statement, bool explain) {
+    switch (statement.kind()) {
+      case ast::StatementKind::kCreateTable: {
+        const auto& create = statement.Cast<ast::CreateTableStatement>();
+        auto table = binder_.BindCreateTable(create);
+        if (!table) return;
+        const std::string& name = create.name.Last().name;
+        physical::TableSpans spans{create.name.span, table->option_spans};
+        if (!catalog_.AddTable(name, *table)) {
+          if (!create.if_not_exists) {
+            Error(base::ErrorCode::kBind, "table or view '" + name + "' already exists",
+                  create.name.span);
+          }
+          return;
+        }
+        spans_[name] = spans;
+        return;
+      }
+      case ast::StatementKind::kCreateView: {
+        const auto& create = statement.Cast<ast::CreateViewStatement>();
+        binder::CatalogView view{create.name.Last().name, create.query.get(), create.columns,
+                                 create.name.span};
+        // Bind once now so errors in a view are reported even when no query uses it.
+        size_t before = errors().size();
+        auto bound = binder_.BindQuery(*create.query);
+        if (!bound || errors().size() > before) return;
+        if (!create.columns.empty() && create.columns.size() != bound->scope.columns.size()) {
+          Error(base::ErrorCode::kBind,
+                fmt::format("view '{}' names {} columns but its query has {}", view.name,
+                            create.columns.size(), bound->scope.columns.size()),
+                create.name.span);
+          return;
+        }
+        if (!catalog_.AddView(view.name, view) && !create.if_not_exists) {
+          Error(base::ErrorCode::kBind, "table or view '" + view.name + "' already exists",
+                create.name.span);
+        }
+        return;
+      }
+      case ast::StatementKind::kSet: {
+        const auto& set = statement.Cast<ast::SetStatement>();
+        if (!set.key || !set.value) {
+          Error(base::ErrorCode::kPlan, "SET without a key lists options in the REPL only",
+                statement.span);
+          return;
+        }
+        if (!KnownOptions().count(*set.key)) {
+          std::vector<std::string> known;
+          for (const auto& [key, description] : KnownOptions()) known.push_back(key);
+          std::string suggestion = base::ClosestName(*set.key, known);
+          result_.warnings.push_back(
+              fmt::format("{}:{}:{}: warning: option '{}' is not used by Sluice and is ignored{}",
+                          options_.file_name, set.key_span.line, set.key_span.column, *set.key,
+                          suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"));
+        }
+        set_options_[*set.key] = *set.value;
+        set_spans_[*set.key] = set.value_span;
+        return;
+      }
+      case ast::StatementKind::kReset: {
+        const auto& reset = statement.Cast<ast::ResetStatement>();
+        if (reset.key) {
+          set_options_.erase(*reset.key);
+        } else {
+          set_options_.clear();
+        }
+        return;
+      }
+      case ast::StatementKind::kInsert:
+        CompileInsert(statement.Cast<ast::InsertStatement>(), explain);
+        return;
+      case ast::StatementKind::kExplain: {
+        const auto& inner = *statement.Cast<ast::ExplainStatement>().statement;
+        if (!inner.Is<ast::InsertStatement>() &&
+            !(inner.Is<ast::QueryStatement>() && options_.collect_selects)) {
+          Error(base::ErrorCode::kPlan, "EXPLAIN takes an INSERT INTO statement", inner.span);
+          return;
+        }
+        CompileStatement(inner, /*explain=*/true);
+        return;
+      }
+      case ast::StatementKind::kQuery:
+        if (options_.collect_selects) {
+          CompileSelect(statement.Cast<ast::QueryStatement>(), explain);
+          return;
+        }
+        Error(base::ErrorCode::kPlan,
+              "a SELECT needs a destination in a .pipe file: write INSERT INTO <table> SELECT ...",
+              statement.span);
+        return;
+      case ast::StatementKind::kCreateFunction:
+        Error(base::ErrorCode::kPlan, "CREATE FUNCTION is not supported yet", statement.span);
+        return;
+      case ast::StatementKind::kShow:
+      case ast::StatementKind::kDescribe:
+      case ast::StatementKind::kStopJob:
+        Error(base::ErrorCode::kPlan, "this statement only works in `sluice repl`",
+              statement.span);
+        return;
+    }
+  }
+
+  void CompileInsert(const ast::InsertStatement& insert, bool explain) {
+    const ast::Identifier& name = insert.target.Last();
+    binder::CatalogTable* table = catalog_.FindTable(name.name);
+    if (table == nullptr) {
+      std::string suggestion = base::ClosestName(name.name, catalog_.TableNames());
+      Error(base::ErrorCode::kBind,
+            fmt::format("table not found: '{}'{}", name.name,
+                        suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+            name.span);
+      return;
+    }
+    if (insert.overwrite) {
+      Error(base::ErrorCode::kPlan, "INSERT OVERWRITE is not supported on streams", insert.span);
+      return;
+    }
+    if (!insert.columns.empty()) {
+      Error(base::ErrorCode::kPlan,
+            "INSERT with a column list is not supported yet; select every column in order",
+            insert.columns.front().span);
+      return;
+    }
+    auto& descriptor = table->scan->descriptor;
+    bool values_table = descriptor.options.count("connector") &&
+                        descriptor.options.at("connector") == "values";
+    if (const auto* values = insert.query->As<ast::ValuesQuery>()) {
+      if (!values_table) {
+        Error(base::ErrorCode::kPlan,
+              "INSERT INTO ... VALUES fills tables with 'connector' = 'values'; '" + name.name +
+                  "' uses '" + descriptor.options["connector"] + "'",
+              insert.query->span);
+        return;
+      }
+      AddValuesRows(*values, table);
+      return;
+    }
+    if (values_table) {
+      Error(base::ErrorCode::kPlan,
+            "a 'values' table is filled with INSERT INTO " + name.name + " VALUES (...)",
+            insert.query->span);
+      return;
+    }
+    auto bound = binder_.BindQuery(*insert.query);
+    if (!bound) return;
+    spans_[name.name].use = name.span;
+    auto sink = std::make_shared<logical::LogicalNode>();
+    sink->kind = logical::LogicalKind::kSink;
+    sink->table = table->scan;
+    sink->schema = descriptor.schema;
+    sink->span = insert.span;
+    sink->inputs.push_back(bound->node);
+    (explain ? explains_ : inserts_).push_back(logical::InsertPlan{name.name, sink});
+  }
+
+  void CompileSelect(const ast::QueryStatement& select, bool explain) {
+    auto bound = binder_.BindQuery(*select.query);
+    if (!bound) return;
+    std::string name = fmt::format("select_{}", result_.collect_names.size() + 1);
+    std::string collect_name =
+        options_.collect_prefix + fmt::format("select-{}", result_.collect_names.size() + 1);
+    auto table = std::make_shared<logical::ScanTable>();
+    table->descriptor.name = name;
+    table->descriptor.schema = bound->scope.ToSchema();
+    table->descriptor.options = {{"connector", "collect"}, {"collect.name", collect_name}};
+    table->full_schema = table->descriptor.schema;
+    spans_[name].use = select.span;
+    auto sink = std::make_shared<logical::LogicalNode>();
+    sink->kind = logical::LogicalKind::kSink;
+    sink->table = table;
+    sink->schema = table->descriptor.schema;
+    sink->span = select.span;
+    sink->inputs.push_back(bound->node);
+    if (!explain) result_.collect_names.push_back(collect_name);
+    (explain ? explains_ : inserts_).push_back(logical::InsertPlan{name, sink});
+  }
+
+  void AddValuesRows(const ast::ValuesQuery& values, binder::CatalogTable* table) {
+    auto& descriptor = table->scan->descriptor;
+    const auto& columns = descriptor.schema.columns;
+    for (const auto& row : values.rows) {
+      if (row.size() != columns.size()) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("a row of {} values for table '{}' with {} columns", row.size(),
+                          descriptor.name, columns.size()),
+              row.empty() ? values.span : row.front()->span);
+        continue;
+      }
+      std::vector<std::optional<std::string>> fields;
+      for (size_t i = 0; i < row.size(); ++i) {
+        ExprPtr bound = binder_.BindExpression(*row[i], binder::Scope{});
+        if (bound == nullptr) break;
+        const types::LogicalType& want = columns[i].type;
+        if (want.id() == types::TypeId::kRow) {
+          Error(base::ErrorCode::kPlan, "values tables cannot have ROW columns", row[i]->span);
+          break;
+        }
+        if (bound->type.id() != types::TypeId::kNull && bound->type != want &&
+            !(bound->type.IsNumeric() && want.IsNumeric()) &&
+            !types::IsImplicitlyCastable(bound->type, want)) {
+          Error(base::ErrorCode::kBind,
+                fmt::format("column '{}' is {}, but the value is {}", columns[i].name,
+                            want.ToString(), bound->type.ToString()),
+                row[i]->span);
+          break;
+        }
+        ExprPtr text = binder::Binder::CastTo(binder::Binder::CastTo(bound, want),
+                                              types::LogicalType::Varchar());
+        auto value = optimizer::EvaluateConstant(text);
+        if (!value.ok()) {
+          Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
+                row[i]->span);
+          break;
+        }
+        if (value->is_null) {
+          fields.push_back(std::nullopt);
+        } else {
+          fields.push_back(value->text);
+        }
+      }
+      if (fields.size() == columns.size()) descriptor.inline_rows.push_back(std::move(fields));
+    }
+  }
+
+  const std::string& text_;
+  const CompileOptions& options_;
+  binder::Catalog catalog_;
+  binder::Binder binder_;
+  std::vector<ast::StatementPtr> statements_;
+  std::vector<logical::InsertPlan> inserts_;
+  std::vector<logical::InsertPlan> explains_;
+  std::map<std::string, physical::TableSpans> spans_;
+  std::map<std::string, std::string> set_options_;
+  std::map<std::string, base::SourceSpan> set_spans_;
+  CompiledScript result_;
+};
+
+}  // namespace
+
+base::Result<CompiledScript> CompileScript(const std::string& text, const CompileOptions& options) {
+  ScriptCompiler compiler(text, options);
+  return compiler.Run();
+}
+
+}  // namespace sluice::compiler

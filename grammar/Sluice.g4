@@ -1,0 +1,559 @@
+// Sluice's language: Flink SQL plus GoogleSQL pipe syntax (`FROM t |> WHERE ... |> AGGREGATE ...`).
+// The C++ driver (compiler/parser/parser.cpp) splits a script at ';' and parses each statement
+// with `singleStatement`, so one broken statement never hides the errors of the next.
+// Keywords are case-insensitive; most are also usable as identifiers (see `nonReserved`).
+grammar Sluice;
+
+singleStatement
+    : statement SEMI? EOF
+    ;
+
+statement
+    : query                                                              #queryStatement
+    | INSERT (INTO | OVERWRITE) qualifiedName columnList? query          #insertStatement
+    | CREATE TEMPORARY? TABLE (IF NOT EXISTS)? qualifiedName
+        LPAREN tableElement (COMMA tableElement)* COMMA? RPAREN
+        (COMMENT STRING)?
+        (PARTITIONED BY columnList)?
+        (WITH properties)?
+        (AS query)?                                                      #createTableStatement
+    | CREATE TEMPORARY? VIEW (IF NOT EXISTS)? qualifiedName columnList? AS query
+                                                                         #createViewStatement
+    | CREATE TEMPORARY? SYSTEM? FUNCTION (IF NOT EXISTS)? qualifiedName AS STRING
+        (LANGUAGE identifier)?                                           #createFunctionStatement
+    | SET (STRING EQ STRING)?                                            #setStatement
+    | RESET STRING?                                                      #resetStatement
+    | EXPLAIN (PLAN FOR)? statement                                      #explainStatement
+    | SHOW (TABLES | FUNCTIONS | VIEWS | JOBS)                           #showStatement
+    | (DESCRIBE | DESC) qualifiedName                                    #describeStatement
+    | STOP JOB STRING (WITH SAVEPOINT)? (WITH DRAIN)?                    #stopJobStatement
+    | BEGIN STATEMENT SET                                                #beginStatementSet
+    | END                                                                #endStatementSet
+    ;
+
+tableElement
+    : identifier AS expression (COMMENT STRING)?                         #computedColumn
+    | WATERMARK FOR identifier AS expression                             #watermarkDefinition
+    | (CONSTRAINT identifier)? PRIMARY KEY columnList NOT ENFORCED       #primaryKeyConstraint
+    | identifier dataType (PRIMARY KEY NOT ENFORCED)? (COMMENT STRING)?  #columnDefinition
+    ;
+
+properties
+    : LPAREN (property (COMMA property)* COMMA?)? RPAREN
+    ;
+
+property
+    : key=STRING EQ value=STRING
+    ;
+
+columnList
+    : LPAREN identifier (COMMA identifier)* RPAREN
+    ;
+
+// ---- types ----------------------------------------------------------------------------------
+
+dataType
+    : baseDataType (NOT NULL_)?
+    ;
+
+baseDataType
+    : ROW LT (rowField (COMMA rowField)*)? GT                           #rowAngleType
+    | ROW LPAREN (rowField (COMMA rowField)*)? RPAREN                   #rowParenType
+    | INTERVAL intervalQualifier?                                       #intervalType
+    | identifier PRECISION? LT dataType (COMMA dataType)* GT            #genericType
+    | identifier PRECISION?
+        (LPAREN INTEGER_VALUE (COMMA INTEGER_VALUE)* RPAREN)?           #namedType
+    ;
+
+rowField
+    : identifier dataType (COMMENT STRING)?
+    ;
+
+// ---- queries --------------------------------------------------------------------------------
+
+query
+    : withClause? queryTerm orderByClause? limitClause? pipeOperator*
+    ;
+
+withClause
+    : WITH commonTableExpression (COMMA commonTableExpression)*
+    ;
+
+commonTableExpression
+    : identifier columnList? AS LPAREN query RPAREN
+    ;
+
+queryTerm
+    : queryPrimary                                                       #primaryTerm
+    | left=queryTerm UNION setQuantifier? right=queryTerm                #unionTerm
+    ;
+
+queryPrimary
+    : selectClause                                                       #selectPrimary
+    | FROM fromClause                                                    #fromPrimary
+    | VALUES rowValue (COMMA rowValue)*                                  #valuesPrimary
+    | LPAREN query RPAREN                                                #nestedQueryPrimary
+    ;
+
+selectClause
+    : SELECT HINT? setQuantifier? selectItem (COMMA selectItem)* COMMA?
+        (FROM fromClause)?
+        (WHERE where=expression)?
+        (GROUP BY groupItems)?
+        (HAVING having=expression)?
+    ;
+
+rowValue
+    : LPAREN expression (COMMA expression)* RPAREN
+    ;
+
+setQuantifier
+    : DISTINCT
+    | ALL
+    ;
+
+selectItem
+    : STAR                                                               #starItem
+    | qualifiedName DOT STAR                                             #qualifiedStarItem
+    | expression (AS? identifier)?                                       #expressionItem
+    ;
+
+groupItems
+    : expression (COMMA expression)*
+    ;
+
+orderByClause
+    : ORDER BY orderItem (COMMA orderItem)*
+    ;
+
+orderItem
+    : expression ordering=(ASC | DESC)? (NULLS nulls=(FIRST | LAST))?
+    ;
+
+limitClause
+    : LIMIT limit=expression (OFFSET offset=expression)?
+    ;
+
+fromClause
+    : relation (COMMA relation)*
+    ;
+
+relation
+    : relationPrimary                                                    #primaryRelation
+    | left=relation CROSS JOIN right=relationPrimary                     #crossJoinRelation
+    | left=relation joinType JOIN right=relationPrimary joinCriteria?    #joinRelation
+    ;
+
+joinType
+    : INNER?
+    | LEFT OUTER?
+    | RIGHT OUTER?
+    | FULL OUTER?
+    ;
+
+joinCriteria
+    : ON expression
+    | USING columnList
+    ;
+
+relationPrimary
+    : qualifiedName HINT? (FOR SYSTEM_TIME AS OF valueExpression)? tableAlias?   #tableRelation
+    | LATERAL? LPAREN query RPAREN tableAlias?                                 #subqueryRelation
+    | LATERAL? TABLE LPAREN functionCall RPAREN tableAlias?                    #tableFunctionRelation
+    | LPAREN relation RPAREN                                                   #parenthesizedRelation
+    ;
+
+tableAlias
+    : AS? identifier columnList?
+    ;
+
+// ---- pipe operators -------------------------------------------------------------------------
+
+pipeOperator
+    : PIPE pipeOperation
+    ;
+
+pipeOperation
+    : WHERE HINT? expression                                             #pipeWhere
+    | SELECT HINT? setQuantifier? selectItem (COMMA selectItem)* COMMA?  #pipeSelect
+    | EXTEND HINT? selectItem (COMMA selectItem)* COMMA?                 #pipeExtend
+    | SET HINT? pipeAssignment (COMMA pipeAssignment)* COMMA?            #pipeSet
+    | DROP HINT? identifier (COMMA identifier)* COMMA?                   #pipeDrop
+    | RENAME HINT? pipeRenaming (COMMA pipeRenaming)* COMMA?             #pipeRename
+    | AS identifier                                                      #pipeAs
+    | AGGREGATE HINT? (selectItem (COMMA selectItem)* COMMA?)?
+        (GROUP BY selectItem (COMMA selectItem)* COMMA?)?                #pipeAggregate
+    | joinType JOIN HINT? relationPrimary joinCriteria?                  #pipeJoin
+    | CROSS JOIN HINT? relationPrimary                                   #pipeCrossJoin
+    | CALL HINT? functionCall tableAlias?                                #pipeCall
+    | UNION setQuantifier? HINT? LPAREN query RPAREN (COMMA LPAREN query RPAREN)*   #pipeUnion
+    | ORDER BY HINT? orderItem (COMMA orderItem)* limitClause?           #pipeOrderBy
+    | LIMIT HINT? limit=expression (OFFSET offset=expression)?           #pipeLimit
+    ;
+
+pipeAssignment
+    : identifier EQ expression
+    ;
+
+pipeRenaming
+    : identifier AS? identifier
+    ;
+
+// ---- expressions ----------------------------------------------------------------------------
+
+expression
+    : booleanExpression
+    ;
+
+booleanExpression
+    : NOT booleanExpression                                              #logicalNot
+    | EXISTS LPAREN query RPAREN                                         #exists
+    | valueExpression predicate?                                         #predicated
+    | left=booleanExpression AND right=booleanExpression                 #logicalAnd
+    | left=booleanExpression OR right=booleanExpression                  #logicalOr
+    ;
+
+predicate
+    : NOT? BETWEEN lower=valueExpression AND upper=valueExpression       #betweenPredicate
+    | NOT? IN LPAREN query RPAREN                                        #inSubqueryPredicate
+    | NOT? IN LPAREN expression (COMMA expression)* RPAREN               #inListPredicate
+    | NOT? LIKE pattern=valueExpression (ESCAPE escape=valueExpression)? #likePredicate
+    | IS NOT? (NULL_ | TRUE | FALSE | UNKNOWN)                            #isPredicate
+    | IS NOT? DISTINCT FROM other=valueExpression                        #distinctFromPredicate
+    ;
+
+valueExpression
+    : primaryExpression                                                  #primaryValue
+    | op=(MINUS | PLUS) valueExpression                           #unaryValue
+    | left=valueExpression op=(STAR | SLASH | PERCENT) right=valueExpression #multiplicativeValue
+    | left=valueExpression op=(PLUS | MINUS) right=valueExpression #additiveValue
+    | left=valueExpression CONCAT right=valueExpression                  #concatValue
+    | left=valueExpression comparisonOperator right=valueExpression      #comparisonValue
+    ;
+
+comparisonOperator
+    : EQ | NEQ | LT | LTE | GT | GTE
+    ;
+
+primaryExpression
+    : literal                                                            #literalExpression
+    | CASE operand=expression? whenClause+ (ELSE elseValue=expression)? END #caseExpression
+    | (CAST | TRY_CAST) LPAREN expression AS dataType RPAREN             #castExpression
+    | EXTRACT LPAREN timeUnit FROM expression RPAREN                     #extractExpression
+    | SUBSTRING LPAREN expression
+        (FROM expression (FOR expression)? | COMMA expression (COMMA expression)?) RPAREN
+                                                                         #substringExpression
+    | TRIM LPAREN (trimMode=(BOTH | LEADING | TRAILING)? trimChars=valueExpression? FROM)?
+        expression RPAREN                                                #trimExpression
+    | POSITION LPAREN needle=valueExpression IN haystack=expression RPAREN #positionExpression
+    | ROW LPAREN expression (COMMA expression)* RPAREN                   #rowConstructor
+    | LPAREN query RPAREN                                                #subqueryExpression
+    | LPAREN expression RPAREN                                           #parenthesizedExpression
+    | functionCall                                                       #functionCallExpression
+    | identifier                                                         #columnReference
+    | base=primaryExpression DOT fieldName=identifier                    #dereference
+    | base=primaryExpression LBRACKET index=valueExpression RBRACKET     #subscript
+    ;
+
+whenClause
+    : WHEN condition=expression THEN result=expression
+    ;
+
+functionCall
+    : functionName LPAREN
+        (STAR | setQuantifier? functionArgument (COMMA functionArgument)*)?
+      RPAREN filterClause? overClause?
+    ;
+
+functionName
+    : qualifiedName
+    | LEFT
+    | RIGHT
+    ;
+
+functionArgument
+    : (identifier ARROW)? argumentValue
+    ;
+
+argumentValue
+    : TABLE qualifiedName (PARTITION BY expression (COMMA expression)*)? orderByClause?  #tableArgument
+    | DESCRIPTOR LPAREN identifier (COMMA identifier)* RPAREN            #descriptorArgument
+    | expression                                                         #expressionArgument
+    ;
+
+filterClause
+    : FILTER LPAREN WHERE expression RPAREN
+    ;
+
+overClause
+    : OVER LPAREN windowSpecification RPAREN
+    | OVER identifier
+    ;
+
+windowSpecification
+    : (PARTITION BY expression (COMMA expression)*)? orderByClause? windowFrame?
+    ;
+
+windowFrame
+    : frameUnit=(ROWS | RANGE) BETWEEN start=frameBound AND end=frameBound
+    | frameUnit=(ROWS | RANGE) start=frameBound
+    ;
+
+frameBound
+    : UNBOUNDED boundKind=(PRECEDING | FOLLOWING)
+    | CURRENT ROW
+    | valueExpression boundKind=(PRECEDING | FOLLOWING)
+    ;
+
+literal
+    : INTEGER_VALUE                                                      #integerLiteral
+    | DECIMAL_VALUE                                                      #decimalLiteral
+    | DOUBLE_VALUE                                                       #approximateLiteral
+    | STRING                                                             #stringLiteral
+    | (TRUE | FALSE)                                                     #booleanLiteral
+    | NULL_                                                               #nullLiteral
+    | (TIMESTAMP | DATE | TIME | TIMESTAMP_LTZ) STRING                   #typedLiteral
+    | INTERVAL sign=(MINUS | PLUS)? (STRING | INTEGER_VALUE) intervalQualifier  #intervalLiteral
+    ;
+
+intervalQualifier
+    : from=timeUnit (LPAREN fromPrecision=INTEGER_VALUE RPAREN)?
+        (TO to=timeUnit (LPAREN toPrecision=INTEGER_VALUE RPAREN)?)?
+    ;
+
+timeUnit
+    : YEAR | QUARTER | MONTH | WEEK | DAY | HOUR | MINUTE | SECOND | MILLISECOND
+    | YEARS | MONTHS | DAYS | HOURS | MINUTES | SECONDS
+    ;
+
+qualifiedName
+    : identifier (DOT identifier)*
+    ;
+
+identifier
+    : IDENTIFIER
+    | QUOTED_IDENTIFIER
+    | nonReserved
+    ;
+
+// Keywords that are also plain identifiers wherever the grammar allows a name.
+nonReserved
+    : AGGREGATE | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CURRENT | DATE | DAY | DAYS
+    | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP | ENFORCED | EXPLAIN | EXTEND | FIRST
+    | FOLLOWING | FUNCTION | FUNCTIONS | HOUR | HOURS | IF | JOB | JOBS | KEY | LANGUAGE | LAST
+    | LEADING | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS | NULLS | OF | OFFSET
+    | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
+    | QUARTER | RANGE | RENAME | RESET | ROWS | SAVEPOINT | SECOND | SECONDS | SHOW | STATEMENT
+    | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING
+    | UNBOUNDED | UNKNOWN | VIEW | VIEWS | WATERMARK | WEEK | YEAR | YEARS
+    ;
+
+// ---- lexer ----------------------------------------------------------------------------------
+
+AGGREGATE: A G G R E G A T E;
+ALL: A L L;
+AND: A N D;
+AS: A S;
+ASC: A S C;
+BEGIN: B E G I N;
+BETWEEN: B E T W E E N;
+BOTH: B O T H;
+BY: B Y;
+CALL: C A L L;
+CASE: C A S E;
+CAST: C A S T;
+COMMENT: C O M M E N T;
+CONSTRAINT: C O N S T R A I N T;
+CREATE: C R E A T E;
+CROSS: C R O S S;
+CURRENT: C U R R E N T;
+DATE: D A T E;
+DAY: D A Y;
+DAYS: D A Y S;
+DESC: D E S C;
+DESCRIBE: D E S C R I B E;
+DESCRIPTOR: D E S C R I P T O R;
+DISTINCT: D I S T I N C T;
+DRAIN: D R A I N;
+DROP: D R O P;
+ELSE: E L S E;
+END: E N D;
+ENFORCED: E N F O R C E D;
+ESCAPE: E S C A P E;
+EXISTS: E X I S T S;
+EXPLAIN: E X P L A I N;
+EXTEND: E X T E N D;
+EXTRACT: E X T R A C T;
+FALSE: F A L S E;
+FILTER: F I L T E R;
+FIRST: F I R S T;
+FOLLOWING: F O L L O W I N G;
+FOR: F O R;
+FROM: F R O M;
+FULL: F U L L;
+FUNCTION: F U N C T I O N;
+FUNCTIONS: F U N C T I O N S;
+GROUP: G R O U P;
+HAVING: H A V I N G;
+HOUR: H O U R;
+HOURS: H O U R S;
+IF: I F;
+IN: I N;
+INNER: I N N E R;
+INSERT: I N S E R T;
+INTERVAL: I N T E R V A L;
+INTO: I N T O;
+IS: I S;
+JOB: J O B;
+JOBS: J O B S;
+JOIN: J O I N;
+KEY: K E Y;
+LANGUAGE: L A N G U A G E;
+LAST: L A S T;
+LATERAL: L A T E R A L;
+LEADING: L E A D I N G;
+LEFT: L E F T;
+LIKE: L I K E;
+LIMIT: L I M I T;
+MILLISECOND: M I L L I S E C O N D;
+MINUTE: M I N U T E;
+MINUTES: M I N U T E S;
+MONTH: M O N T H;
+MONTHS: M O N T H S;
+NOT: N O T;
+NULL_: N U L L;
+NULLS: N U L L S;
+OF: O F;
+OFFSET: O F F S E T;
+ON: O N;
+OR: O R;
+ORDER: O R D E R;
+OUTER: O U T E R;
+OVER: O V E R;
+OVERWRITE: O V E R W R I T E;
+PARTITION: P A R T I T I O N;
+PARTITIONED: P A R T I T I O N E D;
+PLAN: P L A N;
+POSITION: P O S I T I O N;
+PRECEDING: P R E C E D I N G;
+PRECISION: P R E C I S I O N;
+PRIMARY: P R I M A R Y;
+QUARTER: Q U A R T E R;
+RANGE: R A N G E;
+RENAME: R E N A M E;
+RESET: R E S E T;
+RIGHT: R I G H T;
+ROW: R O W;
+ROWS: R O W S;
+SAVEPOINT: S A V E P O I N T;
+SECOND: S E C O N D;
+SECONDS: S E C O N D S;
+SELECT: S E L E C T;
+SET: S E T;
+SHOW: S H O W;
+STATEMENT: S T A T E M E N T;
+STOP: S T O P;
+SUBSTRING: S U B S T R I N G;
+SYSTEM: S Y S T E M;
+SYSTEM_TIME: S Y S T E M '_' T I M E;
+TABLE: T A B L E;
+TABLES: T A B L E S;
+TEMPORARY: T E M P O R A R Y;
+THEN: T H E N;
+TIME: T I M E;
+TIMESTAMP: T I M E S T A M P;
+TIMESTAMP_LTZ: T I M E S T A M P '_' L T Z;
+TO: T O;
+TRAILING: T R A I L I N G;
+TRIM: T R I M;
+TRUE: T R U E;
+TRY_CAST: T R Y '_' C A S T;
+UNBOUNDED: U N B O U N D E D;
+UNION: U N I O N;
+UNKNOWN: U N K N O W N;
+USING: U S I N G;
+VALUES: V A L U E S;
+VIEW: V I E W;
+VIEWS: V I E W S;
+WATERMARK: W A T E R M A R K;
+WEEK: W E E K;
+WHEN: W H E N;
+WHERE: W H E R E;
+WITH: W I T H;
+YEAR: Y E A R;
+YEARS: Y E A R S;
+
+PIPE: '|>';
+CONCAT: '||';
+ARROW: '=>';
+EQ: '=';
+NEQ: '<>' | '!=';
+LTE: '<=';
+GTE: '>=';
+LT: '<';
+GT: '>';
+PLUS: '+';
+MINUS: '-';
+STAR: '*';
+SLASH: '/';
+PERCENT: '%';
+DOT: '.';
+COMMA: ',';
+SEMI: ';';
+LPAREN: '(';
+RPAREN: ')';
+LBRACKET: '[';
+RBRACKET: ']';
+
+STRING: '\'' ( ~'\'' | '\'\'' )* '\'';
+// Reaches the end of the text without a closing quote; the driver reports it.
+UNTERMINATED_STRING: '\'' ( ~'\'' | '\'\'' )* EOF;
+
+INTEGER_VALUE: DIGIT+;
+DECIMAL_VALUE: DIGIT+ '.' DIGIT* | '.' DIGIT+;
+DOUBLE_VALUE: (DIGIT+ ('.' DIGIT*)? | '.' DIGIT+) EXPONENT;
+
+IDENTIFIER: (LETTER | '_') (LETTER | DIGIT | '_' | '$')*;
+QUOTED_IDENTIFIER: '`' ( ~'`' | '``' )* '`';
+UNTERMINATED_QUOTED_IDENTIFIER: '`' ( ~'`' | '``' )* EOF;
+
+// A hint is a token of its own so that it is never lost as a comment; it wins the tie with
+// BLOCK_COMMENT because it is defined first.
+HINT: '/*+' ( ~'*' | '*'+ ~[*/] )* '*'+ '/';
+BLOCK_COMMENT: '/*' ( ~'*' | '*'+ ~[*/] )* '*'+ '/' -> channel(HIDDEN);
+UNTERMINATED_COMMENT: '/*' ( ~'*' | '*'+ ~[*/] )* '*'* EOF;
+LINE_COMMENT: '--' ~[\r\n]* -> channel(HIDDEN);
+WHITESPACE: [ \t\r\n\f]+ -> channel(HIDDEN);
+
+// Any other character becomes a token the parser rejects with a precise position.
+UNEXPECTED_CHARACTER: .;
+
+fragment EXPONENT: E [+-]? DIGIT+;
+fragment DIGIT: [0-9];
+fragment LETTER: [a-zA-Z] | [\u0080-\u{10FFFF}];
+fragment A: [aA];
+fragment B: [bB];
+fragment C: [cC];
+fragment D: [dD];
+fragment E: [eE];
+fragment F: [fF];
+fragment G: [gG];
+fragment H: [hH];
+fragment I: [iI];
+fragment J: [jJ];
+fragment K: [kK];
+fragment L: [lL];
+fragment M: [mM];
+fragment N: [nN];
+fragment O: [oO];
+fragment P: [pP];
+fragment Q: [qQ];
+fragment R: [rR];
+fragment S: [sS];
+fragment T: [tT];
+fragment U: [uU];
+fragment V: [vV];
+fragment W: [wW];
+fragment X: [xX];
+fragment Y: [yY];
+fragment Z: [zZ];

@@ -1,0 +1,80 @@
+#include "runtime/connectors/collect_connector.h"
+
+#include <map>
+#include <mutex>
+
+#include "runtime/connectors/builtin_connectors.h"
+#include "runtime/connectors/option_reader.h"
+#include "runtime/connectors/print_connector.h"
+
+namespace sluice::runtime::connectors {
+
+namespace {
+
+std::mutex& RegistryMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::map<std::string, CollectConnector::RowCallback>& Registry() {
+  static std::map<std::string, CollectConnector::RowCallback> callbacks;
+  return callbacks;
+}
+
+class CollectWriter final : public SinkWriter {
+ public:
+  CollectWriter(types::Schema schema, int32_t subtask, CollectConnector::RowCallback callback)
+      : schema_(std::move(schema)), subtask_(subtask), callback_(std::move(callback)) {}
+
+  base::Status Write(const Batch& batch) override {
+    for (int32_t row = 0; row < batch.row_count(); ++row) {
+      callback_(subtask_, PrintConnector::FormatRow(schema_, batch, row));
+    }
+    return base::Status::Ok();
+  }
+  base::Status Finish() override { return base::Status::Ok(); }
+
+ private:
+  types::Schema schema_;
+  int32_t subtask_;
+  CollectConnector::RowCallback callback_;
+};
+
+}  // namespace
+
+base::Status CollectConnector::Validate(const TableDescriptor& table, bool as_source) const {
+  OptionReader options(table);
+  SLUICE_RETURN_IF_ERROR(options.CheckKnown({"collect.name"}));
+  if (!options.Has("collect.name")) return options.TableError("needs a 'collect.name' option");
+  return base::Status::Ok();
+}
+
+base::Result<std::unique_ptr<SinkWriter>> CollectConnector::CreateWriter(
+    const TableDescriptor& table, const SubtaskInfo& subtask) const {
+  SLUICE_RETURN_IF_ERROR(Validate(table, false));
+  const std::string& name = table.options.at("collect.name");
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  auto found = Registry().find(name);
+  if (found == Registry().end()) {
+    return base::Status::Error(base::ErrorCode::kOption,
+                               "no receiver is registered for collect table '" + name + "'");
+  }
+  return std::unique_ptr<SinkWriter>(new CollectWriter(table.schema, subtask.index, found->second));
+}
+
+void CollectConnector::Register(const std::string& name, RowCallback callback) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry()[name] = std::move(callback);
+}
+
+void CollectConnector::Unregister(const std::string& name) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry().erase(name);
+}
+
+const Connector& CollectConnectorInstance() {
+  static const CollectConnector instance;
+  return instance;
+}
+
+}  // namespace sluice::runtime::connectors

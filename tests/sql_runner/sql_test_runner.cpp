@@ -1,0 +1,215 @@
+// Runs the golden SQL tests in tests/sql/**/*.test (format: tests/sql/README.md).
+// Each query runs twice, with the JIT and with the interpreter, and both must match.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "catalog/base/diagnostic.h"
+#include "compiler/codegen/jit_chain_compiler.h"
+#include "compiler/physical/job_compiler.h"
+#include "runtime/connectors/collect_connector.h"
+#include "runtime/scheduler/job.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Block {
+  std::string kind;               // "statement ok", "statement error", "query"
+  std::vector<std::string> flags; // rowsort, parallelism=N
+  std::string sql;
+  std::vector<std::string> expected;
+  int line = 0;
+};
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string Trim(const std::string& text) {
+  size_t begin = text.find_first_not_of(" \t\r");
+  size_t end = text.find_last_not_of(" \t\r");
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+std::vector<Block> ParseTestFile(const std::string& text) {
+  std::vector<Block> blocks;
+  auto lines = SplitLines(text);
+  size_t i = 0;
+  while (i < lines.size()) {
+    std::string line = Trim(lines[i]);
+    if (line.empty() || line[0] == '#') {
+      ++i;
+      continue;
+    }
+    Block block;
+    block.line = static_cast<int>(i + 1);
+    std::stringstream header(line);
+    std::string word;
+    header >> word;
+    if (word == "statement") {
+      header >> word;
+      block.kind = "statement " + word;
+    } else {
+      block.kind = word;
+    }
+    while (header >> word) block.flags.push_back(word);
+    ++i;
+    while (i < lines.size() && !Trim(lines[i]).empty() && Trim(lines[i]) != "----") {
+      block.sql += lines[i] + "\n";
+      ++i;
+    }
+    if (i < lines.size() && Trim(lines[i]) == "----") {
+      ++i;
+      while (i < lines.size() && !Trim(lines[i]).empty()) block.expected.push_back(lines[i++]);
+    }
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+/// Renders errors with positions relative to the statement, not the whole script.
+std::string RenderRelative(const base::Status& status, const std::string& script,
+                           size_t statement_offset, const std::string& statement) {
+  int32_t prefix_lines = static_cast<int32_t>(std::count(
+      script.begin(), script.begin() + static_cast<long>(statement_offset), '\n'));
+  std::vector<base::Diagnostic> shifted;
+  for (base::Diagnostic diagnostic : status.diagnostics()) {
+    if (diagnostic.span.IsKnown() && diagnostic.span.offset >= static_cast<int32_t>(statement_offset)) {
+      diagnostic.span.offset -= static_cast<int32_t>(statement_offset);
+      diagnostic.span.line -= prefix_lines;
+    }
+    shifted.push_back(diagnostic);
+  }
+  return base::RenderDiagnostics(shifted, "", statement);
+}
+
+class SqlTest : public testing::TestWithParam<std::string> {};
+
+std::vector<std::string> RunQuery(const std::string& script, bool jit, int32_t parallelism,
+                                  std::string* error) {
+  compiler::CompileOptions options;
+  options.file_name = "test.pipe";
+  options.collect_selects = true;
+  options.collect_prefix = jit ? "jit-" : "interpreter-";
+  options.overrides["parallelism.default"] = std::to_string(parallelism);
+  auto compiled = compiler::CompileScript(script, options);
+  if (!compiled.ok()) {
+    *error = base::RenderDiagnostics(compiled.status().diagnostics(), "", script);
+    return {};
+  }
+  std::mutex mutex;
+  std::vector<std::string> rows;
+  for (const std::string& name : compiled->collect_names) {
+    runtime::connectors::CollectConnector::Register(name, [&](int32_t, const std::string& row) {
+      std::lock_guard<std::mutex> lock(mutex);
+      rows.push_back(row);
+    });
+  }
+  std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
+  if (jit) {
+    auto created = compiler::codegen::MakeJitChainCompiler();
+    if (!created.ok()) {
+      *error = created.status().ToString();
+      return {};
+    }
+    chain_compiler = std::move(created).value();
+  }
+  runtime::scheduler::JobOptions job_options;
+  job_options.chain_compiler = chain_compiler.get();
+  auto job = runtime::scheduler::Job::Create(compiled->plan, job_options);
+  base::Status status = job.ok() ? (*job)->Run() : job.status();
+  for (const std::string& name : compiled->collect_names) {
+    runtime::connectors::CollectConnector::Unregister(name);
+  }
+  if (!status.ok()) *error = status.ToString();
+  return rows;
+}
+
+TEST_P(SqlTest, MatchesGolden) {
+  const fs::path path = GetParam();
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot read " << path;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string prefix;
+  for (const Block& block : ParseTestFile(buffer.str())) {
+    SCOPED_TRACE(path.filename().string() + ":" + std::to_string(block.line));
+    std::string script = prefix + block.sql;
+    if (block.kind == "statement ok" || block.kind == "statement error") {
+      compiler::CompileOptions options;
+      options.file_name = "test.pipe";
+      options.collect_selects = true;
+      auto compiled = compiler::CompileScript(script, options);
+      if (block.kind == "statement ok") {
+        ASSERT_TRUE(compiled.ok()) << base::RenderDiagnostics(compiled.status().diagnostics(), "",
+                                                              script);
+        prefix = script;
+      } else {
+        ASSERT_FALSE(compiled.ok()) << "expected an error for:\n" << block.sql;
+        std::string rendered = RenderRelative(compiled.status(), script, prefix.size(), block.sql);
+        auto actual = SplitLines(rendered);
+        ASSERT_GE(actual.size(), block.expected.size()) << rendered;
+        for (size_t i = 0; i < block.expected.size(); ++i) {
+          EXPECT_EQ(Trim(actual[i]), Trim(block.expected[i])) << rendered;
+        }
+      }
+      continue;
+    }
+    ASSERT_EQ(block.kind, "query") << "unknown block kind";
+    bool rowsort = std::find(block.flags.begin(), block.flags.end(), "rowsort") != block.flags.end();
+    std::vector<int32_t> parallelisms = {1};
+    for (const std::string& flag : block.flags) {
+      if (flag.rfind("parallelism=", 0) == 0) parallelisms = {std::stoi(flag.substr(12))};
+    }
+    std::vector<std::string> expected;
+    for (const std::string& line : block.expected) expected.push_back(Trim(line));
+    if (rowsort) std::sort(expected.begin(), expected.end());
+    for (int32_t parallelism : parallelisms) {
+      for (bool jit : {true, false}) {
+        SCOPED_TRACE(jit ? "jit" : "interpreter");
+        std::string error;
+        auto rows = RunQuery(script, jit, parallelism, &error);
+        ASSERT_TRUE(error.empty()) << error;
+        if (rowsort) std::sort(rows.begin(), rows.end());
+        EXPECT_EQ(rows, expected);
+      }
+    }
+  }
+}
+
+std::vector<std::string> FindTests() {
+  std::vector<std::string> files;
+  const char* root = std::getenv("SLUICE_SOURCE_DIR");
+  fs::path directory = fs::path(root ? root : ".") / "tests" / "sql";
+  if (!fs::exists(directory)) return files;
+  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
+    if (entry.path().extension() == ".test") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string TestName(const testing::TestParamInfo<std::string>& info) {
+  fs::path path(info.param);
+  std::string name = path.parent_path().filename().string() + "_" + path.stem().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, SqlTest, testing::ValuesIn(FindTests()), TestName);
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,724 @@
+// Differential test: the JIT (compiler/codegen) against the reference interpreter
+// (runtime/expr) on seeded random, well-typed chains over batches full of edge values.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "compiler/codegen/jit_chain_compiler.h"
+#include "runtime/expr/interpreter.h"
+#include "runtime/expr/value_format.h"
+
+namespace sluice::compiler::codegen {
+namespace {
+
+using functions::FunctionId;
+using runtime::Batch;
+using runtime::StringRef;
+using runtime::plan::ChainSpec;
+using runtime::plan::Expr;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+using runtime::plan::Value;
+using types::LogicalType;
+using types::TypeId;
+
+constexpr int kSpecCount = 800;  // each compiled once, run over kBatchesPerSpec inputs
+constexpr int kBatchesPerSpec = 3;
+constexpr int kMaxDepth = 5;
+constexpr uint64_t kSeed = 20240229;
+
+/// Reads a positive integer override (SLUICE_DIFFERENTIAL_SEED, _SPECS) for longer local runs.
+uint64_t FromEnvironment(const char* name, uint64_t fallback) {
+  const char* text = std::getenv(name);
+  return text != nullptr && std::strtoull(text, nullptr, 10) > 0 ? std::strtoull(text, nullptr, 10)
+                                                                 : fallback;
+}
+constexpr int kMaxReportedMismatches = 15;
+
+/// The value types expressions are generated over (every TypeId but NULL and ROW).
+const std::vector<LogicalType>& GeneratedTypes() {
+  static const std::vector<LogicalType> kTypes = {
+      LogicalType::Boolean(),       LogicalType::Int(),     LogicalType::Bigint(),
+      LogicalType::Double(),        LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4),
+      LogicalType::Decimal(5, 0),   LogicalType::Varchar(), LogicalType::Timestamp(),
+      LogicalType::Interval()};
+  return kTypes;
+}
+
+LogicalType RowType() {
+  return LogicalType::Row({types::RowField{"id", LogicalType::Bigint()}});
+}
+
+class Random {
+ public:
+  explicit Random(uint64_t seed) : engine_(seed) {}
+  int64_t Between(int64_t low, int64_t high) {  // inclusive
+    return std::uniform_int_distribution<int64_t>(low, high)(engine_);
+  }
+  bool Chance(double probability) {
+    return std::uniform_real_distribution<double>(0, 1)(engine_) < probability;
+  }
+  template <typename T>
+  const T& Pick(const std::vector<T>& items) {
+    return items[static_cast<size_t>(Between(0, static_cast<int64_t>(items.size()) - 1))];
+  }
+  uint64_t Bits() { return engine_(); }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+// ---- values ---------------------------------------------------------------------------------
+
+const std::vector<std::string>& StringPool() {
+  static const std::vector<std::string> kPool = {
+      "", " ", "a", "abc", "ABC", "AbC xyz", "héllo", "日本語", "😀", "ü", " 42 ", "-17", "+5",
+      "0", "2147483647", "2147483648", "-2147483648", "9223372036854775807",
+      "-9223372036854775809", "1.5", "-2.5", "1e20", "nan", "inf", "-inf", "0x1p3", "1.005",
+      "12.345", "-0.005", "99999999.995", "true", " FALSE ", "yes", "2024-02-29 12:00:00.123",
+      "1969-12-31T23:59:59.999", "2023-02-29 00:00:00", "1970-01-01 00:00:00", "0001-01-01 00:00:00",
+      "+1 01:01:01.001", "-0 00:00:00.5", "%", "_", "a%", "%b%", "_é%", "%%", "h_llo", "%語",
+      "  padded  ", "tab\there", "a_c", "abcabcabc"};
+  return kPool;
+}
+
+std::string RandomString(Random& random) {
+  static const std::vector<std::string> kPieces = {"a", "b", "c", "A", "Z", " ", "%", "_", "1",
+                                                   "é", "日", "😀", "-", ".", "x"};
+  std::string text;
+  int64_t length = random.Between(0, 8);
+  for (int64_t i = 0; i < length; ++i) text += random.Pick(kPieces);
+  return text;
+}
+
+int64_t DecimalLimit(const LogicalType& type) {
+  int64_t limit = 1;
+  for (int i = 0; i < type.precision(); ++i) limit *= 10;
+  return limit - 1;
+}
+
+/// Draws a non-NULL value of `type`, favouring edge cases.
+Value RandomValue(Random& random, const LogicalType& type) {
+  bool special = random.Chance(0.5);
+  switch (type.id()) {
+    case TypeId::kBoolean: return Value::Boolean(random.Chance(0.5));
+    case TypeId::kInt: {
+      static const std::vector<int32_t> kSpecial = {
+          0, 1, -1, 2, -2, 3, 7, 10, 100, std::numeric_limits<int32_t>::min(),
+          std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min() + 1, 65536};
+      if (special) return Value::Int(random.Pick(kSpecial));
+      return Value::Int(random.Chance(0.5) ? static_cast<int32_t>(random.Between(-20, 20))
+                                           : static_cast<int32_t>(random.Bits()));
+    }
+    case TypeId::kBigint: {
+      static const std::vector<int64_t> kSpecial = {
+          0, 1, -1, 2, -2, 7, 1000, 4294967297, std::numeric_limits<int64_t>::min(),
+          std::numeric_limits<int64_t>::max(), std::numeric_limits<int32_t>::min(),
+          std::numeric_limits<int32_t>::max(), int64_t{1} << 53, 1'709'208'000'123};
+      if (special) return Value::Bigint(random.Pick(kSpecial));
+      return Value::Bigint(random.Chance(0.5) ? random.Between(-20, 20)
+                                              : static_cast<int64_t>(random.Bits()));
+    }
+    case TypeId::kDouble: {
+      static const std::vector<double> kSpecial = {
+          0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 2.5, -2.5, 1.005, 1e20, -1e20, 1e300,
+          std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::quiet_NaN(),
+          std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+          std::numeric_limits<double>::max(), std::numeric_limits<double>::min(),
+          std::numeric_limits<double>::denorm_min(), 2147483647.5, 2147483648.0, -2147483649.0,
+          9223372036854775807.0, -9223372036854775808.0, 1e-7};
+      if (special) return Value::Double(random.Pick(kSpecial));
+      if (random.Chance(0.5)) return Value::Double(static_cast<double>(random.Between(-50, 50)) / 4);
+      double value;
+      uint64_t bits = random.Bits();
+      std::memcpy(&value, &bits, sizeof(value));
+      return Value::Double(value);
+    }
+    case TypeId::kDecimal: {
+      int64_t limit = DecimalLimit(type);
+      std::vector<int64_t> special_values = {0, 1, -1, 5, -5, 150, -150, limit, -limit};
+      int64_t unscaled = special ? random.Pick(special_values) : random.Between(-limit, limit);
+      if (unscaled > limit || unscaled < -limit) unscaled = 0;
+      return Value::Decimal(unscaled, type.precision(), type.scale());
+    }
+    case TypeId::kVarchar:
+      return Value::Varchar(special || random.Chance(0.3) ? random.Pick(StringPool())
+                                                          : RandomString(random));
+    case TypeId::kTimestamp: {
+      static const std::vector<int64_t> kSpecial = {
+          0, -1, 1000, 1'709'208'000'123, -62'135'596'800'000, 253'402'300'799'999,
+          std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
+      if (special) return Value::Timestamp(random.Pick(kSpecial));
+      return Value::Timestamp(random.Between(-10'000'000'000'000, 10'000'000'000'000));
+    }
+    case TypeId::kInterval: {
+      static const std::vector<int64_t> kSpecial = {
+          0, 1, -1, 1000, -500, 86'400'000, 90'061'001, std::numeric_limits<int64_t>::min(),
+          std::numeric_limits<int64_t>::max()};
+      if (special) return Value::Interval(random.Pick(kSpecial));
+      return Value::Interval(random.Between(-1'000'000'000'000, 1'000'000'000'000));
+    }
+    default: {  // ROW: validity only
+      Value value = Value::Null(type);
+      value.is_null = false;
+      return value;
+    }
+  }
+}
+
+void SetCell(Batch& batch, size_t column_index, int32_t row, const Value& value) {
+  runtime::Column& column = batch.column(column_index);
+  if (value.is_null) return;
+  column.validity()[row] = 1;
+  switch (column.type().id()) {
+    case TypeId::kRow: break;
+    case TypeId::kBoolean: column.values<uint8_t>()[row] = value.integer != 0; break;
+    case TypeId::kInt: column.values<int32_t>()[row] = static_cast<int32_t>(value.integer); break;
+    case TypeId::kDouble: column.values<double>()[row] = value.real; break;
+    case TypeId::kVarchar: column.values<StringRef>()[row] = batch.arena().Copy(value.text); break;
+    default: column.values<int64_t>()[row] = value.integer; break;
+  }
+}
+
+std::unique_ptr<Batch> RandomBatch(Random& random, const std::vector<LogicalType>& types,
+                                   int32_t rows) {
+  auto batch = std::make_unique<Batch>(types);
+  for (size_t column = 0; column < types.size(); ++column) {
+    double null_share = random.Pick(std::vector<double>{0.0, 0.1, 0.3});
+    for (int32_t row = 0; row < rows; ++row) {
+      if (random.Chance(null_share)) continue;
+      SetCell(*batch, column, row, RandomValue(random, types[column]));
+    }
+  }
+  batch->set_row_count(rows);
+  return batch;
+}
+
+/// Renders one cell for mismatch reports.
+std::string CellText(const runtime::Column& column, int32_t row) {
+  if (column.IsNull(row)) return "NULL";
+  switch (column.type().id()) {
+    case TypeId::kBoolean: return column.values<uint8_t>()[row] ? "TRUE" : "FALSE";
+    case TypeId::kInt: return fmt::format("{}", column.values<int32_t>()[row]);
+    case TypeId::kDouble: {
+      double value = column.values<double>()[row];
+      uint64_t bits;
+      std::memcpy(&bits, &value, sizeof(bits));
+      return fmt::format("{} (0x{:016x})", runtime::expr::FormatDouble(value), bits);
+    }
+    case TypeId::kVarchar: return fmt::format("'{}'", column.values<StringRef>()[row].view());
+    case TypeId::kDecimal:
+      return runtime::expr::FormatDecimal(column.values<int64_t>()[row], column.type().scale());
+    case TypeId::kTimestamp:
+      return fmt::format("{} [{}]", column.values<int64_t>()[row],
+                         runtime::expr::FormatTimestamp(column.values<int64_t>()[row]));
+    default: return fmt::format("{}", column.values<int64_t>()[row]);
+  }
+}
+
+// ---- expressions ----------------------------------------------------------------------------
+
+/// Generates well-typed expressions over a fixed input schema and counts what it produced.
+class ExprGenerator {
+ public:
+  ExprGenerator(Random& random, std::vector<LogicalType> input_types)
+      : random_(random), input_types_(std::move(input_types)) {}
+
+  ExprPtr Generate(const LogicalType& type, int depth) {
+    if (depth <= 0 || random_.Chance(0.25)) return Leaf(type);
+    switch (random_.Between(0, 9)) {
+      case 0: return Case(type, depth);
+      case 1: return Coalesce(type, depth);
+      case 2: return NullIf(type, depth);
+      case 3:
+      case 4: return Cast(type, depth);
+      default: return Specific(type, depth);
+    }
+  }
+
+  const std::set<FunctionId>& functions_seen() const { return functions_seen_; }
+  const std::set<std::pair<std::string, std::string>>& casts_seen() const { return casts_seen_; }
+
+ private:
+  ExprPtr Leaf(const LogicalType& type) {
+    if (random_.Chance(0.6) || type.id() == TypeId::kRow) {
+      std::vector<int32_t> columns;
+      for (size_t i = 0; i < input_types_.size(); ++i) {
+        if (input_types_[i] == type) columns.push_back(static_cast<int32_t>(i));
+      }
+      if (!columns.empty()) return Expr::Column(random_.Pick(columns), type);
+    }
+    if (random_.Chance(0.1)) return Expr::Literal(Value::Null(type));
+    return Expr::Literal(RandomValue(random_, type));
+  }
+
+  /// An argument that is sometimes a bare NULL-typed literal, as an unbound NULL would be.
+  ExprPtr Argument(const LogicalType& type, int depth) {
+    if (random_.Chance(0.02)) return Expr::Literal(Value::Null(LogicalType::Null()));
+    return Generate(type, depth);
+  }
+
+  ExprPtr Call(FunctionId function, const LogicalType& type, std::vector<ExprPtr> arguments) {
+    functions_seen_.insert(function);
+    return Expr::Call(function, type, std::move(arguments));
+  }
+
+  ExprPtr Case(const LogicalType& type, int depth) {
+    std::vector<ExprPtr> arguments;
+    int64_t pairs = random_.Between(1, 3);
+    for (int64_t i = 0; i < pairs; ++i) {
+      arguments.push_back(Argument(LogicalType::Boolean(), depth - 1));
+      arguments.push_back(Argument(type, depth - 1));
+    }
+    arguments.push_back(Argument(type, depth - 1));
+    return Expr::Case(std::move(arguments), type);
+  }
+
+  ExprPtr Coalesce(const LogicalType& type, int depth) {
+    std::vector<ExprPtr> arguments;
+    int64_t count = random_.Between(1, 3);
+    for (int64_t i = 0; i < count; ++i) arguments.push_back(Argument(type, depth - 1));
+    return Call(FunctionId::kCoalesce, type, std::move(arguments));
+  }
+
+  ExprPtr NullIf(const LogicalType& type, int depth) {
+    return Call(FunctionId::kNullIf, type,
+                {Generate(type, depth - 1), Argument(type, depth - 1)});
+  }
+
+  ExprPtr Cast(const LogicalType& type, int depth) {
+    std::vector<LogicalType> sources;
+    for (const LogicalType& from : GeneratedTypes()) {
+      if (from != type && types::IsExplicitlyCastable(from, type)) sources.push_back(from);
+    }
+    if (sources.empty()) return Specific(type, depth);
+    const LogicalType& from = random_.Pick(sources);
+    casts_seen_.insert({from.ToString(), type.ToString()});
+    return Expr::Cast(Generate(from, depth - 1), type);
+  }
+
+  ExprPtr Binary(FunctionId function, const LogicalType& type, const LogicalType& operand,
+                 int depth) {
+    return Call(function, type, {Argument(operand, depth - 1), Argument(operand, depth - 1)});
+  }
+
+  /// The functions specific to a result type.
+  ExprPtr Specific(const LogicalType& type, int depth) {
+    static const std::vector<FunctionId> kArithmetic = {
+        FunctionId::kAdd, FunctionId::kSubtract, FunctionId::kMultiply, FunctionId::kDivide,
+        FunctionId::kModulo, FunctionId::kNegate, FunctionId::kAbs};
+    switch (type.id()) {
+      case TypeId::kBoolean: return Predicate(depth);
+      case TypeId::kInt:
+        if (random_.Chance(0.15)) {
+          return Call(FunctionId::kCharLength, type, {Argument(LogicalType::Varchar(), depth - 1)});
+        }
+        [[fallthrough]];
+      case TypeId::kBigint:
+      case TypeId::kDouble: {
+        FunctionId function = random_.Pick(kArithmetic);
+        if (function == FunctionId::kNegate || function == FunctionId::kAbs) {
+          return Call(function, type, {Argument(type, depth - 1)});
+        }
+        return Binary(function, type, type, depth);
+      }
+      case TypeId::kDecimal:
+      case TypeId::kInterval:
+        if (type.id() == TypeId::kInterval && random_.Chance(0.6)) {
+          return Binary(random_.Chance(0.5) ? FunctionId::kAdd : FunctionId::kSubtract, type, type,
+                        depth);
+        }
+        return Call(random_.Chance(0.5) ? FunctionId::kNegate : FunctionId::kAbs, type,
+                    {Argument(type, depth - 1)});
+      case TypeId::kTimestamp: {
+        LogicalType interval = LogicalType::Interval();
+        if (random_.Chance(0.2)) {
+          return Call(FunctionId::kAdd, type,
+                      {Argument(interval, depth - 1), Argument(type, depth - 1)});
+        }
+        return Call(random_.Chance(0.5) ? FunctionId::kAdd : FunctionId::kSubtract, type,
+                    {Argument(type, depth - 1), Argument(interval, depth - 1)});
+      }
+      case TypeId::kVarchar: return StringFunction(depth);
+      default: return Leaf(type);
+    }
+  }
+
+  ExprPtr Predicate(int depth) {
+    LogicalType boolean = LogicalType::Boolean();
+    switch (random_.Between(0, 7)) {
+      case 0:
+      case 1: {
+        static const std::vector<FunctionId> kComparisons = {
+            FunctionId::kEqual,   FunctionId::kNotEqual, FunctionId::kLess,
+            FunctionId::kLessEqual, FunctionId::kGreater, FunctionId::kGreaterEqual};
+        const LogicalType& operand = random_.Pick(GeneratedTypes());
+        return Binary(random_.Pick(kComparisons), boolean, operand, depth);
+      }
+      case 2: {
+        // Binary only: plans carry two operands (the interpreter also folds more).
+        return Binary(random_.Chance(0.5) ? FunctionId::kAnd : FunctionId::kOr, boolean, boolean,
+                      depth);
+      }
+      case 3: return Call(FunctionId::kNot, boolean, {Argument(boolean, depth - 1)});
+      case 4:
+        return Call(random_.Chance(0.5) ? FunctionId::kIsNull : FunctionId::kIsNotNull, boolean,
+                    {random_.Chance(0.15) ? Leaf(RowType())
+                                          : Argument(random_.Pick(GeneratedTypes()), depth - 1)});
+      case 5:
+        return Call(random_.Chance(0.5) ? FunctionId::kIsTrue : FunctionId::kIsFalse, boolean,
+                    {Argument(boolean, depth - 1)});
+      default: {
+        LogicalType varchar = LogicalType::Varchar();
+        ExprPtr pattern = random_.Chance(0.6) ? Expr::Literal(Value::Varchar(random_.Pick(StringPool())))
+                                              : Argument(varchar, depth - 1);
+        return Call(FunctionId::kLike, boolean, {Argument(varchar, depth - 1), pattern});
+      }
+    }
+  }
+
+  ExprPtr Position(int depth) {
+    LogicalType type = random_.Chance(0.7) ? LogicalType::Int() : LogicalType::Bigint();
+    if (random_.Chance(0.6)) {
+      int64_t value = random_.Chance(0.9) ? random_.Between(-3, 8)
+                                          : random_.Pick(std::vector<int64_t>{
+                                                std::numeric_limits<int32_t>::max(),
+                                                std::numeric_limits<int32_t>::min()});
+      return Expr::Literal(type.id() == TypeId::kInt ? Value::Int(static_cast<int32_t>(value))
+                                                     : Value::Bigint(value));
+    }
+    return Argument(type, depth - 1);
+  }
+
+  ExprPtr StringFunction(int depth) {
+    LogicalType varchar = LogicalType::Varchar();
+    switch (random_.Between(0, 5)) {
+      case 0: return Binary(FunctionId::kConcat, varchar, varchar, depth);
+      case 1: return Call(FunctionId::kUpper, varchar, {Argument(varchar, depth - 1)});
+      case 2: return Call(FunctionId::kLower, varchar, {Argument(varchar, depth - 1)});
+      case 3: return Call(FunctionId::kTrim, varchar, {Argument(varchar, depth - 1)});
+      default: {
+        std::vector<ExprPtr> arguments = {Argument(varchar, depth - 1), Position(depth)};
+        if (random_.Chance(0.6)) arguments.push_back(Position(depth));
+        return Call(FunctionId::kSubstring, varchar, std::move(arguments));
+      }
+    }
+  }
+
+  Random& random_;
+  std::vector<LogicalType> input_types_;
+  std::set<FunctionId> functions_seen_;
+  std::set<std::pair<std::string, std::string>> casts_seen_;
+};
+
+// ---- running and comparing ------------------------------------------------------------------
+
+std::unique_ptr<Batch> RunJit(const runtime::expr::CompiledChain& chain, const ChainSpec& spec,
+                              const Batch& input) {
+  std::vector<LogicalType> output_types;
+  for (const ExprPtr& projection : spec.projections) output_types.push_back(projection->type);
+  auto output = std::make_unique<Batch>(output_types);
+  std::vector<SluiceKernelColumn> inputs, outputs;
+  for (size_t i = 0; i < input.column_count(); ++i) {
+    auto& column = const_cast<runtime::Column&>(input.column(i));
+    inputs.push_back({column.data(), column.validity()});
+  }
+  for (size_t i = 0; i < output->column_count(); ++i) {
+    outputs.push_back({output->column(i).data(), output->column(i).validity()});
+  }
+  SluiceKernelContext context{&output->arena()};
+  int32_t written = chain.kernel()(inputs.data(), outputs.data(), input.row_count(), &context);
+  output->set_row_count(written);
+  output->RetainArenasOf(input);
+  return output;
+}
+
+base::Result<std::unique_ptr<Batch>> RunInterpreter(const ChainSpec& spec, const Batch& input) {
+  std::vector<LogicalType> output_types;
+  for (const ExprPtr& projection : spec.projections) output_types.push_back(projection->type);
+  auto output = std::make_unique<Batch>(output_types);
+  SLUICE_RETURN_IF_ERROR(runtime::expr::EvaluateChain(spec, input, output.get()));
+  return output;
+}
+
+bool SameValue(const runtime::Column& left, const runtime::Column& right, int32_t row) {
+  switch (left.type().id()) {
+    case TypeId::kBoolean: return left.values<uint8_t>()[row] == right.values<uint8_t>()[row];
+    case TypeId::kInt: return left.values<int32_t>()[row] == right.values<int32_t>()[row];
+    case TypeId::kDouble: {
+      double a = left.values<double>()[row], b = right.values<double>()[row];
+      if (std::isnan(a) && std::isnan(b)) return true;
+      return std::memcmp(&a, &b, sizeof(double)) == 0;
+    }
+    case TypeId::kVarchar:
+      return left.values<StringRef>()[row].view() == right.values<StringRef>()[row].view();
+    case TypeId::kRow:
+    case TypeId::kNull: return true;
+    default: return left.values<int64_t>()[row] == right.values<int64_t>()[row];
+  }
+}
+
+bool IsZero(const runtime::Column& column, int32_t row) {
+  size_t width = static_cast<size_t>(column.type().PhysicalWidth());
+  const uint8_t* bytes = column.data() + width * static_cast<size_t>(row);
+  for (size_t i = 0; i < width; ++i) {
+    if (bytes[i] != 0) return false;
+  }
+  return true;
+}
+
+/// Describes the first difference between two chain outputs, or nothing when they agree.
+std::optional<std::string> FirstDifference(const Batch& jit, const Batch& interpreter) {
+  if (jit.row_count() != interpreter.row_count()) {
+    return fmt::format("row count: jit {} interpreter {}", jit.row_count(),
+                       interpreter.row_count());
+  }
+  for (size_t c = 0; c < interpreter.column_count(); ++c) {
+    const runtime::Column& a = jit.column(c);
+    const runtime::Column& b = interpreter.column(c);
+    for (int32_t row = 0; row < interpreter.row_count(); ++row) {
+      bool valid_a = !a.IsNull(row), valid_b = !b.IsNull(row);
+      if (valid_a != valid_b || (valid_a && !SameValue(a, b, row))) {
+        return fmt::format("projection {} output row {}: jit {} interpreter {}", c, row,
+                           CellText(a, row), CellText(b, row));
+      }
+      if (!valid_a && (!IsZero(a, row) || !IsZero(b, row))) {
+        return fmt::format("projection {} output row {}: NULL not zeroed (jit {}, interpreter {})",
+                           c, row, IsZero(a, row) ? "zero" : "non-zero",
+                           IsZero(b, row) ? "zero" : "non-zero");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void CollectSubexpressions(const ExprPtr& expr, std::vector<ExprPtr>* out) {
+  for (const ExprPtr& argument : expr->arguments) CollectSubexpressions(argument, out);
+  out->push_back(expr);
+}
+
+class DifferentialTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto compiler = MakeJitChainCompiler();
+    ASSERT_TRUE(compiler.ok()) << compiler.status().ToString();
+    compiler_ = std::move(compiler).value();
+    for (const LogicalType& type : GeneratedTypes()) {
+      input_types_.push_back(type);
+      input_types_.push_back(type);
+    }
+    input_types_.push_back(RowType());  // validity only: IS NULL and pass-through
+  }
+
+  /// Runs both engines; returns a difference, or an error text when either refused the spec.
+  /// Compiles `spec` unless `spec_id` (>= 0) names the spec compiled last.
+  const runtime::expr::CompiledChain* CompileCached(const ChainSpec& spec, int spec_id,
+                                                    std::string* refused) {
+    if (spec_id < 0 || cached_spec_id_ != spec_id || !cached_chain_) {
+      auto compile_started = std::chrono::steady_clock::now();
+      auto chain = compiler_->Compile(spec);
+      compile_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                        compile_started).count();
+      cached_spec_id_ = spec_id;
+      cached_chain_.reset();
+      if (!chain.ok()) {
+        *refused = "jit: " + chain.status().ToString();
+        return nullptr;
+      }
+      cached_chain_ = std::move(chain).value();
+    }
+    return cached_chain_.get();
+  }
+
+  std::optional<std::string> Check(const ChainSpec& spec, int spec_id, const Batch& input,
+                                   std::string* refused) {
+    auto expected = RunInterpreter(spec, input);
+    if (!expected.ok()) {
+      *refused = "interpreter: " + expected.status().ToString();
+      return std::nullopt;
+    }
+    const runtime::expr::CompiledChain* chain = CompileCached(spec, spec_id, refused);
+    if (chain == nullptr) return std::nullopt;
+    auto actual = RunJit(*chain, spec, input);
+    for (size_t c = 0; c < (*expected)->column_count(); ++c) {
+      for (int32_t row = 0; row < (*expected)->row_count(); ++row) {
+        values_compared_ += !(*expected)->column(c).IsNull(row);
+      }
+    }
+    return FirstDifference(*actual, **expected);
+  }
+
+  /// Finds the smallest subexpression of `expr` on which the engines disagree over `input`.
+  std::string Minimize(const ExprPtr& expr, const Batch& input) {
+    std::vector<ExprPtr> subexpressions;
+    CollectSubexpressions(expr, &subexpressions);
+    for (const ExprPtr& candidate : subexpressions) {
+      ChainSpec spec;
+      spec.input_types = input_types_;
+      spec.projections = {candidate};
+      std::string refused;
+      std::optional<std::string> difference = Check(spec, -1, input, &refused);
+      if (difference) {
+        return fmt::format("smallest failing subexpression: {}\n    {}", candidate->ToString(),
+                           *difference);
+      }
+    }
+    return "no single subexpression fails alone";
+  }
+
+  /// Prints the input row behind output row `output_row` of a spec (via the interpreter).
+  std::string InputRow(const ChainSpec& spec, const Batch& input, int32_t output_row) {
+    int32_t seen = -1;
+    int32_t input_row = output_row;
+    if (spec.filter) {
+      ChainSpec filter_only;
+      filter_only.input_types = spec.input_types;
+      filter_only.projections = {spec.filter};
+      auto selected = RunInterpreter(filter_only, input);
+      if (!selected.ok()) return "?";
+      for (int32_t row = 0; row < input.row_count(); ++row) {
+        const runtime::Column& column = (*selected)->column(0);
+        if (!column.IsNull(row) && column.values<uint8_t>()[row] != 0 && ++seen == output_row) {
+          input_row = row;
+          break;
+        }
+      }
+    }
+    if (input_row >= input.row_count()) return "?";
+    std::string text = fmt::format("input row {}:", input_row);
+    for (size_t c = 0; c < input.column_count(); ++c) {
+      text += fmt::format(" ${}={}", c, CellText(input.column(c), input_row));
+    }
+    return text;
+  }
+
+  std::unique_ptr<runtime::expr::ChainCompiler> compiler_;
+  std::vector<LogicalType> input_types_;
+  double compile_seconds_ = 0;
+  int64_t values_compared_ = 0;
+  int cached_spec_id_ = -1;
+  std::shared_ptr<runtime::expr::CompiledChain> cached_chain_;
+};
+
+TEST(DifferentialComparison, DetectsDifferencesBitForBit) {
+  std::vector<LogicalType> types = {LogicalType::Double(), LogicalType::Varchar()};
+  Batch left(types), right(types);
+  for (Batch* batch : {&left, &right}) {
+    batch->set_row_count(2);
+    SetCell(*batch, 0, 0, Value::Double(std::numeric_limits<double>::quiet_NaN()));
+    SetCell(*batch, 1, 0, Value::Varchar("same"));
+  }
+  SetCell(right, 0, 0, Value::Double(-std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_EQ(FirstDifference(left, right), std::nullopt);  // any NaN equals any NaN
+  SetCell(left, 0, 1, Value::Double(0.0));
+  SetCell(right, 0, 1, Value::Double(-0.0));
+  EXPECT_NE(FirstDifference(left, right), std::nullopt);  // but -0.0 is not 0.0
+  SetCell(right, 0, 1, Value::Double(0.0));
+  EXPECT_EQ(FirstDifference(left, right), std::nullopt);
+  SetCell(right, 1, 1, Value::Varchar(""));  // NULL on the left, '' on the right
+  EXPECT_NE(FirstDifference(left, right), std::nullopt);
+  right.column(1).validity()[1] = 0;
+  EXPECT_NE(FirstDifference(left, right), std::nullopt);  // NULL whose value is not zeroed
+  right.column(1).values<StringRef>()[1] = StringRef{nullptr, 0, 0};
+  EXPECT_EQ(FirstDifference(left, right), std::nullopt);
+  right.set_row_count(1);
+  EXPECT_NE(FirstDifference(left, right), std::nullopt);
+}
+
+TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
+  const uint64_t seed = FromEnvironment("SLUICE_DIFFERENTIAL_SEED", kSeed);
+  const int spec_count = static_cast<int>(FromEnvironment("SLUICE_DIFFERENTIAL_SPECS", kSpecCount));
+  Random random(seed);
+  ExprGenerator generator(random, input_types_);
+  int mismatches = 0, refusals = 0, rows_compared = 0;
+  std::map<std::string, int> refusal_kinds;
+  auto started = std::chrono::steady_clock::now();
+  for (int index = 0; index < spec_count; ++index) {
+    ChainSpec spec;
+    spec.input_types = input_types_;
+    int depth = static_cast<int>(random.Between(1, kMaxDepth));
+    if (random.Chance(0.6)) spec.filter = generator.Generate(LogicalType::Boolean(), depth);
+    int64_t projections = random.Between(1, 5);
+    if (random.Chance(0.05)) spec.projections.push_back(Expr::Column(20, RowType()));
+    for (int64_t p = 0; p < projections; ++p) {
+      const LogicalType& type = random.Pick(GeneratedTypes());
+      spec.projections.push_back(
+          generator.Generate(type, static_cast<int>(random.Between(1, kMaxDepth))));
+    }
+    for (int batch_index = 0; batch_index < kBatchesPerSpec; ++batch_index) {
+    int32_t rows = static_cast<int32_t>(
+        random.Pick(std::vector<int64_t>{0, 1, 7, 64, 64, 200, 200, runtime::kBatchCapacity}));
+    auto input = RandomBatch(random, input_types_, rows);
+
+    std::string refused;
+    std::optional<std::string> difference = Check(spec, index, *input, &refused);
+    if (!refused.empty()) {
+      ++refusals;
+      if (++refusal_kinds[refused] == 1) {
+        ADD_FAILURE() << "spec " << index << " refused by " << refused;
+      }
+      continue;
+    }
+    rows_compared += rows;
+    if (!difference) continue;
+    if (++mismatches > kMaxReportedMismatches) continue;
+    std::string report = fmt::format("spec {} (seed {}): {}\n", index, seed, *difference);
+    if (spec.filter) report += fmt::format("  filter: {}\n", spec.filter->ToString());
+    for (size_t p = 0; p < spec.projections.size(); ++p) {
+      report += fmt::format("  projection {}: {}\n", p, spec.projections[p]->ToString());
+    }
+    int32_t output_row = -1;
+    if (std::sscanf(difference->c_str(), "projection %*d output row %d", &output_row) == 1) {
+      report += "  " + InputRow(spec, *input, output_row) + "\n";
+    }
+    if (spec.filter) report += "  filter alone: " + Minimize(spec.filter, *input) + "\n";
+    for (const ExprPtr& projection : spec.projections) {
+      report += "  projection alone: " + Minimize(projection, *input) + "\n";
+    }
+    ADD_FAILURE() << report;
+    }
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf(
+      "differential: %d specs, %d input rows, %lld non-NULL values compared, %d mismatches, "
+      "%d refused, %.1f s (%.1f s in the JIT compiler)\n",
+      spec_count, rows_compared, static_cast<long long>(values_compared_), mismatches, refusals,
+      seconds, compile_seconds_);
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(refusals, 0);
+  for (const auto& [message, count] : refusal_kinds) {
+    std::printf("  refused %d times: %s\n", count, message.c_str());
+  }
+
+  // The generator must have exercised every function and every cast pair between its types.
+  for (int id = 0; id <= static_cast<int>(FunctionId::kNullIf); ++id) {
+    EXPECT_TRUE(generator.functions_seen().count(static_cast<FunctionId>(id)))
+        << "never generated " << functions::FunctionName(static_cast<FunctionId>(id));
+  }
+  for (const LogicalType& from : GeneratedTypes()) {
+    for (const LogicalType& to : GeneratedTypes()) {
+      if (from == to || !types::IsExplicitlyCastable(from, to)) continue;
+      EXPECT_TRUE(generator.casts_seen().count({from.ToString(), to.ToString()}))
+          << "never generated CAST " << from.ToString() << " AS " << to.ToString();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sluice::compiler::codegen

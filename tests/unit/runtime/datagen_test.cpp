@@ -1,0 +1,255 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/connectors/builtin_connectors.h"
+#include "runtime/connectors/datagen_connector.h"
+
+namespace sluice::runtime::connectors {
+namespace {
+
+using types::LogicalType;
+
+TableDescriptor DatagenTable(std::vector<types::RowField> columns,
+                             std::map<std::string, std::string> options) {
+  TableDescriptor table;
+  table.name = "gen";
+  table.schema.columns = std::move(columns);
+  options["connector"] = "datagen";
+  table.options = std::move(options);
+  return table;
+}
+
+std::vector<LogicalType> SlotTypes(const TableDescriptor& table) {
+  std::vector<LogicalType> types;
+  for (const types::Slot& slot : types::FlattenSchema(table.schema)) types.push_back(slot.type);
+  return types;
+}
+
+// Reads all subtasks to the end, as "value|value|..." rows (NULL as N), in read order.
+std::vector<std::string> ReadAll(const TableDescriptor& table, int32_t parallelism) {
+  std::vector<std::string> rows;
+  for (int32_t index = 0; index < parallelism; ++index) {
+    auto reader =
+        DatagenConnectorInstance().CreateReader(table, SubtaskInfo{index, parallelism, "job"});
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return rows;
+    while (true) {
+      Batch batch(SlotTypes(table));
+      if (!*(*reader)->Next(&batch)) break;
+      for (int32_t row = 0; row < batch.row_count(); ++row) {
+        std::string text;
+        for (size_t slot = 0; slot < batch.column_count(); ++slot) {
+          const Column& column = batch.column(slot);
+          if (column.IsNull(row)) {
+            text += "N";
+          } else {
+            switch (column.type().id()) {
+              case types::TypeId::kBoolean: text += column.data()[row] ? "true" : "false"; break;
+              case types::TypeId::kInt:
+                text += std::to_string(column.values<int32_t>()[row]);
+                break;
+              case types::TypeId::kDouble:
+                text += std::to_string(column.values<double>()[row]);
+                break;
+              case types::TypeId::kVarchar:
+                text += std::string(column.values<StringRef>()[row].view());
+                break;
+              default: text += std::to_string(column.values<int64_t>()[row]); break;
+            }
+          }
+          text += "|";
+        }
+        rows.push_back(text);
+      }
+    }
+  }
+  return rows;
+}
+
+TEST(DatagenTest, SequencesAreSplitDisjointlyAndEndTheSource) {
+  TableDescriptor table =
+      DatagenTable({{"id", LogicalType::Bigint()}, {"name", LogicalType::Varchar()}},
+                   {{"fields.id.kind", "sequence"},
+                    {"fields.id.start", "10"},
+                    {"fields.id.end", "2509"},
+                    {"fields.name.kind", "sequence"},
+                    {"fields.name.start", "1"},
+                    {"fields.name.end", "1000000"},
+                    {"rows-per-second", "0"}});
+  for (int32_t parallelism : {1, 2, 3}) {
+    std::vector<std::string> rows = ReadAll(table, parallelism);
+    ASSERT_EQ(rows.size(), 2500u) << parallelism;
+    std::set<int64_t> ids;
+    for (const std::string& row : rows) {
+      int64_t id = std::stoll(row.substr(0, row.find('|')));
+      EXPECT_EQ(row.substr(row.find('|') + 1), std::to_string(id - 9) + "|");
+      ids.insert(id);
+    }
+    EXPECT_EQ(ids.size(), 2500u);
+    EXPECT_EQ(*ids.begin(), 10);
+    EXPECT_EQ(*ids.rbegin(), 2509);
+  }
+}
+
+TEST(DatagenTest, RandomValuesStayInRangeAndFollowTheSeed) {
+  TableDescriptor table = DatagenTable({{"flag", LogicalType::Boolean()},
+                                        {"small", LogicalType::Int()},
+                                        {"big", LogicalType::Bigint()},
+                                        {"ratio", LogicalType::Double()},
+                                        {"amount", LogicalType::Decimal(10, 2)},
+                                        {"label", LogicalType::Varchar()},
+                                        {"ts", LogicalType::Timestamp()}},
+                                       {{"number-of-rows", "3000"},
+                                        {"rows-per-second", "0"},
+                                        {"seed", "5"},
+                                        {"fields.small.min", "-3"},
+                                        {"fields.small.max", "3"},
+                                        {"fields.big.min", "1000000000000"},
+                                        {"fields.big.max", "1000000000010"},
+                                        {"fields.ratio.min", "0.5"},
+                                        {"fields.ratio.max", "1.5"},
+                                        {"fields.amount.min", "1.25"},
+                                        {"fields.amount.max", "2"},
+                                        {"fields.label.length", "7"},
+                                        {"fields.label.null-rate", "0.25"}});
+  auto reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->IsBounded());
+  std::set<int32_t> smalls;
+  int64_t trues = 0, nulls = 0, rows = 0;
+  while (true) {
+    Batch batch(SlotTypes(table));
+    if (!*(*reader)->Next(&batch)) break;
+    for (int32_t row = 0; row < batch.row_count(); ++row, ++rows) {
+      trues += batch.column(0).data()[row];
+      int32_t small = batch.column(1).values<int32_t>()[row];
+      EXPECT_GE(small, -3);
+      EXPECT_LE(small, 3);
+      smalls.insert(small);
+      int64_t big = batch.column(2).values<int64_t>()[row];
+      EXPECT_GE(big, 1000000000000);
+      EXPECT_LE(big, 1000000000010);
+      double ratio = batch.column(3).values<double>()[row];
+      EXPECT_GE(ratio, 0.5);
+      EXPECT_LE(ratio, 1.5);
+      int64_t amount = batch.column(4).values<int64_t>()[row];  // scaled by 100
+      EXPECT_GE(amount, 125);
+      EXPECT_LE(amount, 200);
+      if (batch.column(5).IsNull(row)) {
+        ++nulls;
+        EXPECT_EQ(batch.column(5).values<StringRef>()[row].length, 0u);
+      } else {
+        std::string label(batch.column(5).values<StringRef>()[row].view());
+        EXPECT_EQ(label.size(), 7u);
+        EXPECT_EQ(label.find_first_not_of("0123456789abcdef"), std::string::npos);
+      }
+      // Seeded: 2024-01-01 plus one row per 1 ms when unlimited.
+      EXPECT_EQ(batch.column(6).values<int64_t>()[row], 1704067200000 + rows);
+    }
+  }
+  EXPECT_EQ(rows, 3000);
+  EXPECT_EQ(smalls.size(), 7u);
+  EXPECT_NEAR(trues / 3000.0, 0.5, 0.05);
+  EXPECT_NEAR(nulls / 3000.0, 0.25, 0.04);
+
+  // Same seed, same rows, whatever the parallelism; another seed, other rows.
+  std::vector<std::string> once = ReadAll(table, 1), again = ReadAll(table, 3);
+  std::vector<std::string> sorted_once = once;
+  std::sort(sorted_once.begin(), sorted_once.end());
+  std::sort(again.begin(), again.end());
+  EXPECT_EQ(sorted_once, again);
+  table.options["seed"] = "6";
+  EXPECT_NE(ReadAll(table, 1), once);
+}
+
+TEST(DatagenTest, UnseededTimestampsAreNowAndRowsAreUnboundedByDefault) {
+  TableDescriptor table =
+      DatagenTable({{"ts", LogicalType::Timestamp()}}, {{"rows-per-second", "0"}});
+  auto reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
+  ASSERT_TRUE(reader.ok());
+  EXPECT_FALSE((*reader)->IsBounded());
+  Batch batch(SlotTypes(table));
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  ASSERT_TRUE(*(*reader)->Next(&batch));
+  EXPECT_EQ(batch.row_count(), kBatchCapacity);
+  EXPECT_NEAR(static_cast<double>(batch.column(0).values<int64_t>()[0]), static_cast<double>(now),
+              5000);
+}
+
+TEST(DatagenTest, RowsPerSecondLimitsTheRate) {
+  TableDescriptor table = DatagenTable({{"id", LogicalType::Int()}},
+                                       {{"rows-per-second", "1000"}, {"number-of-rows", "300"}});
+  auto reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
+  ASSERT_TRUE(reader.ok());
+  auto start = std::chrono::steady_clock::now();
+  int64_t rows = 0;
+  while (true) {
+    Batch batch(SlotTypes(table));
+    if (!*(*reader)->Next(&batch)) break;
+    EXPECT_EQ(batch.row_count(), 100);  // a tenth of a second per batch
+    rows += batch.row_count();
+  }
+  EXPECT_EQ(rows, 300);
+  EXPECT_GE(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.19);
+}
+
+std::string ErrorOf(std::vector<types::RowField> columns,
+                    std::map<std::string, std::string> options) {
+  base::Status status = DatagenConnectorInstance().Validate(
+      DatagenTable(std::move(columns), std::move(options)), true);
+  EXPECT_EQ(status.code(), base::ErrorCode::kOption);
+  return status.message();
+}
+
+TEST(DatagenTest, RejectsBadOptions) {
+  std::vector<types::RowField> id = {{"id", LogicalType::Bigint()}};
+  EXPECT_EQ(ErrorOf(id, {{"rows-per-secnd", "5"}}),
+            "unknown option 'rows-per-secnd' for table 'gen' (connector 'datagen'); did you mean "
+            "'rows-per-second'?");
+  EXPECT_EQ(ErrorOf(id, {{"fields.idd.min", "5"}}),
+            "unknown option 'fields.idd.min' for table 'gen' (connector 'datagen'); did you mean "
+            "'fields.id.min'?");
+  EXPECT_EQ(
+      ErrorOf(id, {{"number-of-rows", "many"}}),
+      "invalid value 'many' for option 'number-of-rows' of table 'gen': expected a whole number");
+  EXPECT_EQ(
+      ErrorOf(id, {{"fields.id.kind", "zigzag"}}),
+      "invalid value 'zigzag' for option 'fields.id.kind' of table 'gen': expected 'random' or "
+      "'sequence'");
+  EXPECT_EQ(ErrorOf(id, {{"fields.id.kind", "sequence"}, {"fields.id.start", "1"}}),
+            "table 'gen': a sequence needs both 'fields.id.start' and 'fields.id.end'");
+  EXPECT_EQ(ErrorOf(id, {{"fields.id.min", "9"}, {"fields.id.max", "2"}}),
+            "invalid value '2' for option 'fields.id.max' of table 'gen': must not be less than "
+            "'fields.id.min'");
+  EXPECT_NE(ErrorOf({{"i", LogicalType::Int()}}, {{"fields.i.max", "3000000000"}})
+                .find("must be at most"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(id, {{"fields.id.length", "3"}}).find("applies to VARCHAR"), std::string::npos);
+  EXPECT_NE(
+      ErrorOf({{"ts", LogicalType::Timestamp()}},
+              {{"fields.ts.kind", "sequence"}, {"fields.ts.start", "1"}, {"fields.ts.end", "2"}})
+          .find("a sequence needs an INT, BIGINT, DOUBLE or VARCHAR column"),
+      std::string::npos);
+  EXPECT_EQ(
+      ErrorOf({{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}, {}),
+      "table 'gen': datagen cannot generate column 'r' of type ROW<x INT> (supported: BOOLEAN, "
+      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP)");
+  EXPECT_EQ(DatagenConnectorInstance().Validate(DatagenTable(id, {}), false).code(),
+            base::ErrorCode::kOption);
+  // Column names in option keys match case-insensitively.
+  EXPECT_TRUE(
+      DatagenConnectorInstance()
+          .Validate(DatagenTable({{"userId", LogicalType::Bigint()}}, {{"fields.userId.min", "1"}}),
+                    true)
+          .ok());
+}
+
+}  // namespace
+}  // namespace sluice::runtime::connectors

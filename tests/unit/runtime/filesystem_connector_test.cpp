@@ -1,0 +1,510 @@
+#include "runtime/connectors/filesystem_connector.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "runtime/connectors/builtin_connectors.h"
+#include "runtime/connectors/print_connector.h"
+
+namespace sluice::runtime::connectors {
+namespace {
+
+namespace fs = std::filesystem;
+using types::LogicalType;
+
+std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
+  std::vector<LogicalType> types;
+  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
+  return types;
+}
+
+types::Schema MixedSchema() {
+  return types::Schema{{{"auction", LogicalType::Bigint()},
+                        {"price", LogicalType::Decimal(10, 3)},
+                        {"dateTime", LogicalType::Timestamp()},
+                        {"extra", LogicalType::Varchar()},
+                        {"ratio", LogicalType::Double()},
+                        {"ok", LogicalType::Boolean()}}};
+}
+
+/// A values table whose rows exercise NULLs, escaping and special doubles.
+TableDescriptor MixedValues() {
+  TableDescriptor table;
+  table.name = "input";
+  table.schema = MixedSchema();
+  table.options = {{"connector", "values"}, {"rows-per-batch", "2"}};
+  table.inline_rows = {
+      {"1000", "5", "2015-07-15 00:00:00.100", std::nullopt, "0.5", "true"},
+      {"1001", "1.5", "2015-07-15 00:00:01", "comma, \"quote\"\nnewline", "nan", "false"},
+      {"1002", std::nullopt, std::nullopt, "", "-inf", std::nullopt},
+      {"1003", "-0.125", "1969-12-31 23:59:59.999", "tab\tctrl\x01 é ✓", "1e+20", "true"},
+      {std::nullopt, "0", "2024-02-29 12:00:00", "  spaces  ", "-0", "false"},
+  };
+  return table;
+}
+
+std::vector<std::string> Printed(const types::Schema& schema, const Batch& batch) {
+  std::vector<std::string> rows;
+  for (int32_t row = 0; row < batch.row_count(); ++row) {
+    rows.push_back(PrintConnector::FormatRow(schema, batch, row));
+  }
+  return rows;
+}
+
+/// Reads every row of one subtask of a source, printed; fails the test on an error.
+std::vector<std::string> ReadAll(const Connector& connector, const TableDescriptor& table,
+                                 SubtaskInfo subtask = {}) {
+  auto reader = connector.CreateReader(table, subtask);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return {};
+  std::vector<std::string> rows;
+  while (true) {
+    Batch batch(SlotTypes(table.schema));
+    auto more = (*reader)->Next(&batch);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    for (const std::string& row : Printed(table.schema, batch)) rows.push_back(row);
+  }
+  return rows;
+}
+
+/// Reads until the reader fails and returns the failure.
+base::Status ReadUntilError(const TableDescriptor& table) {
+  auto reader = FilesystemConnectorInstance().CreateReader(table, {});
+  if (!reader.ok()) return reader.status();
+  while (true) {
+    Batch batch(SlotTypes(table.schema));
+    auto more = (*reader)->Next(&batch);
+    if (!more.ok()) return more.status();
+    if (!*more) return base::Status::Ok();
+  }
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+class FilesystemConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "sluice-fs-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::permissions(root_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    fs::remove_all(root_, ignored);
+  }
+
+  TableDescriptor FileTable(const std::string& format, const fs::path& path,
+                            types::Schema schema = MixedSchema()) {
+    TableDescriptor table;
+    table.name = "output";
+    table.schema = std::move(schema);
+    table.options = {{"connector", "filesystem"}, {"path", path.string()}, {"format", format}};
+    return table;
+  }
+
+  /// Copies the values table into the sink through `parallelism` writers.
+  void WriteThrough(const TableDescriptor& input, const TableDescriptor& sink,
+                    int32_t parallelism = 1) {
+    ASSERT_TRUE(FilesystemConnectorInstance().Validate(sink, false).ok());
+    for (int32_t index = 0; index < parallelism; ++index) {
+      SubtaskInfo subtask{index, parallelism, "job"};
+      auto reader = ValuesConnectorInstance().CreateReader(input, subtask);
+      ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+      auto writer = FilesystemConnectorInstance().CreateWriter(sink, subtask);
+      ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+      while (true) {
+        Batch batch(SlotTypes(input.schema));
+        auto more = (*reader)->Next(&batch);
+        ASSERT_TRUE(more.ok()) << more.status().ToString();
+        if (!*more) break;
+        base::Status written = (*writer)->Write(batch);
+        ASSERT_TRUE(written.ok()) << written.ToString();
+      }
+      base::Status finished = (*writer)->Finish();
+      ASSERT_TRUE(finished.ok()) << finished.ToString();
+    }
+  }
+
+  std::vector<std::string> FileNames(const fs::path& directory) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(directory)) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(FilesystemConnectorTest, JsonRoundTripKeepsEveryValue) {
+  TableDescriptor input = MixedValues();
+  TableDescriptor sink = FileTable("json", root_ / "out" / "nested");  // parents created
+  WriteThrough(input, sink);
+
+  EXPECT_EQ(FileNames(root_ / "out" / "nested"), std::vector<std::string>{"part-0-0.json"});
+  std::string content = ReadFile(root_ / "out" / "nested" / "part-0-0.json");
+  std::string first_line = content.substr(0, content.find('\n'));
+  EXPECT_EQ(first_line,
+            "{\"auction\":1000,\"price\":5.000,\"dateTime\":\"2015-07-15 00:00:00.100\","
+            "\"extra\":null,\"ratio\":0.5,\"ok\":true}");
+  EXPECT_NE(content.find("\"extra\":\"comma, \\\"quote\\\"\\nnewline\",\"ratio\":\"NaN\""),
+            std::string::npos);
+  EXPECT_NE(content.find("\"tab\\tctrl\\u0001 é ✓\""), std::string::npos);
+
+  std::vector<std::string> expected = ReadAll(ValuesConnectorInstance(), input);
+  ASSERT_EQ(expected.size(), 5u);
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), FileTable("json", sink.options["path"])),
+            expected);
+}
+
+TEST_F(FilesystemConnectorTest, CsvRoundTripKeepsEveryValueWithAndWithoutHeader) {
+  TableDescriptor input = MixedValues();
+  for (bool header : {false, true}) {
+    fs::path directory = root_ / (header ? "with-header" : "plain");
+    TableDescriptor sink = FileTable("csv", directory);
+    if (header) sink.options["csv.include-header"] = "true";
+    WriteThrough(input, sink);
+    std::string content = ReadFile(directory / "part-0-0.csv");
+    if (header) {
+      EXPECT_EQ(content.substr(0, content.find('\n')), "auction,price,dateTime,extra,ratio,ok");
+    } else {
+      EXPECT_EQ(content.substr(0, content.find('\n')),
+                "1000,5.000,2015-07-15 00:00:00.100,,0.5,true");
+      EXPECT_NE(content.find("1001,1.500,2015-07-15 00:00:01.000,\"comma, \"\"quote\"\"\nnewline\""),
+                std::string::npos);
+      EXPECT_NE(content.find("1002,,,\"\",-inf,\n"), std::string::npos);  // NULL vs ''
+    }
+    EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink), ReadAll(ValuesConnectorInstance(), input))
+        << "header " << header;
+  }
+}
+
+TEST_F(FilesystemConnectorTest, PartFilesAreHiddenUntilFinish) {
+  TableDescriptor input = MixedValues();
+  TableDescriptor sink = FileTable("json", root_);
+  auto reader = ValuesConnectorInstance().CreateReader(input, {});
+  ASSERT_TRUE(reader.ok());
+  auto writer = FilesystemConnectorInstance().CreateWriter(sink, SubtaskInfo{3, 4, "job"});
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  EXPECT_TRUE(FileNames(root_).empty());  // no empty file for a subtask that writes nothing yet
+
+  Batch batch(SlotTypes(input.schema));
+  ASSERT_TRUE((*reader)->Next(&batch).ok());
+  ASSERT_TRUE((*writer)->Write(batch).ok());
+  EXPECT_EQ(FileNames(root_), std::vector<std::string>{".part-3-0.json.inprogress"});
+  // A source never reads hidden files.
+  EXPECT_TRUE(ReadAll(FilesystemConnectorInstance(), FileTable("json", root_)).empty());
+
+  ASSERT_TRUE((*writer)->Finish().ok());
+  EXPECT_EQ(FileNames(root_), std::vector<std::string>{"part-3-0.json"});
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), FileTable("json", root_)).size(), 2u);
+}
+
+TEST_F(FilesystemConnectorTest, RollsPartFilesAtTheConfiguredSize) {
+  TableDescriptor input;
+  input.name = "numbers";
+  input.schema = types::Schema{{{"n", LogicalType::Bigint()}, {"text", LogicalType::Varchar()}}};
+  input.options = {{"connector", "values"}, {"rows-per-batch", "7"}};
+  for (int i = 0; i < 300; ++i) {
+    input.inline_rows.push_back({std::to_string(i), std::string(20, 'a' + i % 26)});
+  }
+  TableDescriptor sink = FileTable("json", root_, input.schema);
+  sink.options["sink.rolling-policy.file-size"] = "1KB";
+  WriteThrough(input, sink);
+
+  std::vector<std::string> names = FileNames(root_);
+  ASSERT_GT(names.size(), 10u);  // past 10 files, name order must still be numeric
+  for (const std::string& name : names) {
+    EXPECT_EQ(name.rfind("part-0-", 0), 0u) << name;
+    // A file rolls once it reaches 1 KB, so it overshoots by less than one record.
+    EXPECT_LT(fs::file_size(root_ / name), 1024u + 64u) << name;
+  }
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), FileTable("json", root_, input.schema)),
+            ReadAll(ValuesConnectorInstance(), input));
+}
+
+TEST_F(FilesystemConnectorTest, ASecondRunAddsPartFilesInsteadOfOverwriting) {
+  TableDescriptor input = MixedValues();
+  TableDescriptor sink = FileTable("csv", root_);
+  WriteThrough(input, sink, 2);
+  WriteThrough(input, sink, 2);
+  EXPECT_EQ(FileNames(root_), (std::vector<std::string>{"part-0-0.csv", "part-0-1.csv",
+                                                        "part-1-0.csv", "part-1-1.csv"}));
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink).size(), 10u);
+}
+
+TEST_F(FilesystemConnectorTest, SourceSubtasksShareFilesRoundRobinAndSkipHiddenOnes) {
+  types::Schema schema{{{"n", LogicalType::Int()}}};
+  WriteFile(root_ / "a.json", "{\"n\":1}\n");
+  WriteFile(root_ / "b.json", "{\"n\":2}\n");
+  WriteFile(root_ / "c.json", "{\"n\":3}\n");
+  WriteFile(root_ / ".hidden.json", "{\"n\":4}\n");
+  WriteFile(root_ / "_SUCCESS", "not json");
+  fs::create_directory(root_ / "subdirectory");
+  TableDescriptor source = FileTable("json", root_, schema);
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), source, SubtaskInfo{0, 2, "job"}),
+            (std::vector<std::string>{"+I[1]", "+I[3]"}));
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), source, SubtaskInfo{1, 2, "job"}),
+            (std::vector<std::string>{"+I[2]"}));
+  // A path may also name one file.
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), FileTable("json", root_ / "b.json", schema)),
+            (std::vector<std::string>{"+I[2]"}));
+}
+
+TEST_F(FilesystemConnectorTest, AnUnwritablePathIsAnIoErrorWithTheOsReason) {
+  WriteFile(root_ / "plain-file", "x");
+  auto under_file =
+      FilesystemConnectorInstance().CreateWriter(FileTable("json", root_ / "plain-file" / "out"), {});
+  ASSERT_FALSE(under_file.ok());
+  EXPECT_EQ(under_file.status().code(), base::ErrorCode::kIo);
+  EXPECT_EQ(under_file.status().message(), "cannot create directory '" +
+                                               (root_ / "plain-file" / "out").string() +
+                                               "': Not a directory");
+
+  auto in_proc = FilesystemConnectorInstance().CreateWriter(
+      FileTable("json", "/proc/sluice-no-such-dir/out"), {});
+  ASSERT_FALSE(in_proc.ok());
+  EXPECT_EQ(in_proc.status().code(), base::ErrorCode::kIo);
+  EXPECT_NE(in_proc.status().message().find("'/proc/sluice-no-such-dir/out': "), std::string::npos)
+      << in_proc.status().message();
+
+  if (::geteuid() != 0) {  // root may write anywhere
+    fs::create_directory(root_ / "read-only");
+    fs::permissions(root_ / "read-only", fs::perms::owner_read | fs::perms::owner_exec);
+    auto read_only = FilesystemConnectorInstance().CreateWriter(
+        FileTable("json", root_ / "read-only"), {});
+    ASSERT_FALSE(read_only.ok());
+    EXPECT_NE(read_only.status().message().find("Permission denied"), std::string::npos);
+  }
+}
+
+TEST_F(FilesystemConnectorTest, AFailedWriteIsAnIoErrorNotSilence) {
+  // A file size limit makes write() fail with EFBIG, as a full disk fails with ENOSPC.
+  TableDescriptor input = MixedValues();
+  TableDescriptor sink = FileTable("json", root_);
+  auto reader = ValuesConnectorInstance().CreateReader(input, {});
+  auto writer = FilesystemConnectorInstance().CreateWriter(sink, {});
+  ASSERT_TRUE(reader.ok() && writer.ok());
+  Batch batch(SlotTypes(input.schema));
+  ASSERT_TRUE((*reader)->Next(&batch).ok());
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit tiny = saved;
+  tiny.rlim_cur = 16;
+  auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tiny), 0);
+  base::Status status = (*writer)->Write(batch);
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous_handler);
+
+  EXPECT_EQ(status.code(), base::ErrorCode::kIo);
+  EXPECT_EQ(status.message(), "cannot write '" + (root_ / ".part-0-0.json.inprogress").string() +
+                                  "': File too large");
+}
+
+TEST_F(FilesystemConnectorTest, AMissingSourcePathIsAnIoError) {
+  auto reader =
+      FilesystemConnectorInstance().CreateReader(FileTable("csv", root_ / "missing"), {});
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), base::ErrorCode::kIo);
+  EXPECT_EQ(reader.status().message(),
+            "cannot read '" + (root_ / "missing").string() + "': No such file or directory");
+}
+
+TEST_F(FilesystemConnectorTest, MalformedJsonNamesFileAndLine) {
+  types::Schema schema{{{"id", LogicalType::Bigint()}, {"name", LogicalType::Varchar()}}};
+  fs::path file = root_ / "input.json";
+  WriteFile(file,
+            "{\"id\":1,\"name\":\"a\",\"unknown\":true}\n"
+            "\n"
+            "{\"id\":\"two\"}\n"
+            "{\"name\":\"no id\"}\n"
+            "{\"id\":4,\n");
+  TableDescriptor source = FileTable("json", file, schema);
+  base::Status status = ReadUntilError(source);
+  EXPECT_EQ(status.code(), base::ErrorCode::kData);
+  EXPECT_EQ(status.message(), "table 'output': malformed record at " + file.string() +
+                                  ":3: column 'id': cannot read 'two' as BIGINT");
+
+  source.options["json.ignore-parse-errors"] = "true";
+  auto reader = FilesystemConnectorInstance().CreateReader(source, {});
+  ASSERT_TRUE(reader.ok());
+  Batch batch(SlotTypes(schema));
+  auto more = (*reader)->Next(&batch);
+  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  EXPECT_EQ(Printed(schema, batch), (std::vector<std::string>{"+I[1, a]", "+I[<NULL>, no id]"}));
+  EXPECT_EQ(static_cast<FilesystemReader&>(**reader).skipped_records(), 2);
+}
+
+TEST_F(FilesystemConnectorTest, MalformedCsvNamesFileAndLine) {
+  types::Schema schema{{{"id", LogicalType::Bigint()}, {"name", LogicalType::Varchar()}}};
+  fs::path file = root_ / "input.csv";
+  WriteFile(file,
+            "1,\"two\nlines\"\r\n"
+            "2,b\n"
+            "3\n"
+            "x,c\n"
+            "5,\"unterminated\n");
+  TableDescriptor source = FileTable("csv", file, schema);
+  base::Status status = ReadUntilError(source);
+  EXPECT_EQ(status.message(), "table 'output': malformed record at " + file.string() +
+                                  ":4: expected 2 fields, found 1");
+
+  WriteFile(file, "1,a\n\"2\",\"b\"\nx,c\n");
+  EXPECT_EQ(ReadUntilError(source).message(), "table 'output': malformed record at " +
+                                                  file.string() +
+                                                  ":3: column 'id': cannot read 'x' as BIGINT");
+
+  WriteFile(file,
+            "1,\"two\nlines\"\r\n"
+            "2,b\n"
+            "3\n"
+            "x,c\n"
+            "5,\"unterminated\n");
+  source.options["csv.ignore-parse-errors"] = "true";
+  auto reader = FilesystemConnectorInstance().CreateReader(source, {});
+  ASSERT_TRUE(reader.ok());
+  Batch batch(SlotTypes(schema));
+  ASSERT_TRUE((*reader)->Next(&batch).ok());
+  EXPECT_EQ(Printed(schema, batch), (std::vector<std::string>{"+I[1, two\nlines]", "+I[2, b]"}));
+  EXPECT_EQ(static_cast<FilesystemReader&>(**reader).skipped_records(), 3);
+}
+
+TEST_F(FilesystemConnectorTest, JsonAndCsvRejectUpdatingRowsAndChangelogJsonWritesThem) {
+  types::Schema schema{{{"k", LogicalType::Varchar()}, {"total", LogicalType::Bigint()}}};
+  Batch batch(SlotTypes(schema));
+  const char* keys[] = {"a", "a", "a", "b"};
+  const RowKind kinds[] = {RowKind::kInsert, RowKind::kUpdateBefore, RowKind::kUpdateAfter,
+                           RowKind::kDelete};
+  uint8_t* row_kinds = batch.EnableRowKinds();
+  for (int32_t row = 0; row < 4; ++row) {
+    batch.column(0).values<StringRef>()[row] = batch.arena().Copy(keys[row]);
+    batch.column(0).validity()[row] = 1;
+    batch.column(1).values<int64_t>()[row] = row + 1;
+    batch.column(1).validity()[row] = 1;
+    row_kinds[row] = static_cast<uint8_t>(kinds[row]);
+  }
+  batch.set_row_count(4);
+
+  for (const char* format : {"json", "csv"}) {
+    TableDescriptor sink = FileTable(format, root_ / format, schema);
+    EXPECT_FALSE(FilesystemConnectorInstance().AcceptsUpdates(sink));
+    auto writer = FilesystemConnectorInstance().CreateWriter(sink, {});
+    ASSERT_TRUE(writer.ok());
+    base::Status status = (*writer)->Write(batch);
+    EXPECT_EQ(status.code(), base::ErrorCode::kData);
+    EXPECT_EQ(status.message(), std::string("table 'output': filesystem sink with format '") +
+                                    format +
+                                    "' cannot write updating results (-U/+U/-D); use 'format' = "
+                                    "'changelog-json'");
+  }
+
+  TableDescriptor sink = FileTable("changelog-json", root_ / "changelog", schema);
+  EXPECT_TRUE(FilesystemConnectorInstance().AcceptsUpdates(sink));
+  auto writer = FilesystemConnectorInstance().CreateWriter(sink, {});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(batch).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  EXPECT_EQ(ReadFile(root_ / "changelog" / "part-0-0.json"),
+            "{\"op\":\"+I\",\"k\":\"a\",\"total\":1}\n"
+            "{\"op\":\"-U\",\"k\":\"a\",\"total\":2}\n"
+            "{\"op\":\"+U\",\"k\":\"a\",\"total\":3}\n"
+            "{\"op\":\"-D\",\"k\":\"b\",\"total\":4}\n");
+  // Read as plain json, the "op" key is an unknown key and ignored.
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), FileTable("json", root_ / "changelog", schema)),
+            (std::vector<std::string>{"+I[a, 1]", "+I[a, 2]", "+I[a, 3]", "+I[b, 4]"}));
+}
+
+TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
+  auto message_of = [](const TableDescriptor& table, bool as_source = false) {
+    base::Status status = FilesystemConnectorInstance().Validate(table, as_source);
+    EXPECT_EQ(status.code(), base::ErrorCode::kOption);
+    return status.message();
+  };
+  auto contains = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
+
+  TableDescriptor table = FileTable("json", root_);
+  table.options.erase("path");
+  EXPECT_EQ(message_of(table), "table 'output': option 'path' is required for connector 'filesystem'");
+
+  table = FileTable("json", root_);
+  table.options.erase("format");
+  EXPECT_TRUE(contains(message_of(table), "option 'format' is required"));
+
+  std::string bad_format = message_of(FileTable("jsn", root_));
+  EXPECT_TRUE(contains(bad_format, "invalid value 'jsn' for option 'format' of table 'output'"));
+  EXPECT_TRUE(contains(bad_format, "did you mean 'json'?")) << bad_format;
+
+  table = FileTable("json", root_);
+  table.options["sink.rolling-policy.file-sise"] = "1MB";
+  std::string unknown = message_of(table);
+  EXPECT_TRUE(contains(unknown, "unknown option 'sink.rolling-policy.file-sise'")) << unknown;
+  EXPECT_TRUE(contains(unknown, "'output'"));
+  EXPECT_TRUE(contains(unknown, "did you mean 'sink.rolling-policy.file-size'?"));
+
+  table = FileTable("json", root_);
+  table.options["sink.rolling-policy.file-size"] = "lots";
+  EXPECT_TRUE(contains(message_of(table), "'sink.rolling-policy.file-size'"));
+
+  table = FileTable("json", root_);
+  table.options["csv.include-header"] = "true";
+  EXPECT_EQ(message_of(table),
+            "table 'output': option 'csv.include-header' applies to format 'csv', not 'json'");
+
+  table = FileTable("csv", root_);
+  table.options["csv.include-header"] = "maybe";
+  EXPECT_TRUE(contains(message_of(table), "expected 'true' or 'false'"));
+
+  EXPECT_TRUE(contains(message_of(FileTable("changelog-json", root_), /*as_source=*/true),
+                       "can only be written"));
+
+  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}};
+  EXPECT_TRUE(contains(message_of(FileTable("csv", root_, nested)), "ROW column 'r'"));
+  EXPECT_TRUE(FilesystemConnectorInstance().Validate(FileTable("json", root_, nested), false).ok());
+
+  // Validate has no side effects: the directory of a sink is made by CreateWriter.
+  EXPECT_TRUE(FilesystemConnectorInstance().Validate(FileTable("json", root_ / "later"), false).ok());
+  EXPECT_FALSE(fs::exists(root_ / "later"));
+}
+
+TEST(MemorySizeTest, ParsesFlinkStyleSizes) {
+  EXPECT_EQ(ParseMemorySize("128MB"), 128LL << 20);
+  EXPECT_EQ(ParseMemorySize("1KB"), 1024);
+  EXPECT_EQ(ParseMemorySize("64 mb"), 64LL << 20);
+  EXPECT_EQ(ParseMemorySize("2g"), 2LL << 30);
+  EXPECT_EQ(ParseMemorySize("4096"), 4096);
+  EXPECT_EQ(ParseMemorySize("10 bytes"), 10);
+  EXPECT_EQ(ParseMemorySize("1.5MB"), std::nullopt);
+  EXPECT_EQ(ParseMemorySize("MB"), std::nullopt);
+  EXPECT_EQ(ParseMemorySize("12 parsecs"), std::nullopt);
+  EXPECT_EQ(ParseMemorySize("99999999999999TB"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace sluice::runtime::connectors

@@ -1,0 +1,177 @@
+#include "runtime/connectors/json_format.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "runtime/connectors/print_connector.h"
+
+namespace sluice::runtime::connectors {
+namespace {
+
+using types::LogicalType;
+
+std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
+  std::vector<LogicalType> types;
+  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
+  return types;
+}
+
+void SetBigint(Batch* batch, size_t column, int32_t row, int64_t value) {
+  batch->column(column).values<int64_t>()[row] = value;
+  batch->column(column).validity()[row] = 1;
+}
+
+TEST(JsonFormatTest, WritesOneObjectPerLineWithTypedValues) {
+  types::Schema schema{{{"auction", LogicalType::Bigint()},
+                        {"price", LogicalType::Bigint()},
+                        {"dateTime", LogicalType::Timestamp()},
+                        {"extra", LogicalType::Varchar()}}};
+  Batch batch(SlotTypes(schema));
+  SetBigint(&batch, 0, 0, 1000);
+  SetBigint(&batch, 1, 0, 5);
+  SetBigint(&batch, 2, 0, 1436918400100);  // 2015-07-15 00:00:00.100
+  batch.set_row_count(1);
+
+  std::string out;
+  JsonFormat(schema).AppendRecord(batch, 0, /*with_row_kind=*/false, &out);
+  EXPECT_EQ(out,
+            "{\"auction\":1000,\"price\":5,\"dateTime\":\"2015-07-15 00:00:00.100\","
+            "\"extra\":null}\n");
+}
+
+TEST(JsonFormatTest, WritesDoublesDecimalsBooleansAndTheRowKind) {
+  types::Schema schema{{{"d", LogicalType::Double()},
+                        {"m", LogicalType::Decimal(10, 3)},
+                        {"b", LogicalType::Boolean()}}};
+  Batch batch(SlotTypes(schema));
+  const double doubles[] = {0.25, std::numeric_limits<double>::quiet_NaN(),
+                            std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity()};
+  for (int32_t row = 0; row < 4; ++row) {
+    batch.column(0).values<double>()[row] = doubles[row];
+    batch.column(0).validity()[row] = 1;
+    SetBigint(&batch, 1, row, 1500 * (row % 2 == 0 ? 1 : -1));
+    batch.column(2).values<uint8_t>()[row] = row % 2;
+    batch.column(2).validity()[row] = 1;
+  }
+  batch.set_row_count(4);
+  batch.EnableRowKinds()[1] = static_cast<uint8_t>(RowKind::kUpdateBefore);
+
+  JsonFormat format(schema);
+  std::string out;
+  for (int32_t row = 0; row < 4; ++row) format.AppendRecord(batch, row, row < 2, &out);
+  EXPECT_EQ(out,
+            "{\"op\":\"+I\",\"d\":0.25,\"m\":1.500,\"b\":false}\n"
+            "{\"op\":\"-U\",\"d\":\"NaN\",\"m\":-1.500,\"b\":true}\n"
+            "{\"d\":\"Infinity\",\"m\":1.500,\"b\":false}\n"
+            "{\"d\":\"-Infinity\",\"m\":-1.500,\"b\":true}\n");
+}
+
+TEST(JsonFormatTest, EscapesStringsAndPassesValidUtf8Through) {
+  std::string out;
+  JsonFormat::AppendString("q\"b\\n\nt\tc\x01 \x1f é ✓ 😀", &out);
+  EXPECT_EQ(out, "\"q\\\"b\\\\n\\nt\\tc\\u0001 \\u001f é ✓ 😀\"");
+
+  out.clear();
+  JsonFormat::AppendString("bad \xff\xc3 end", &out);  // a stray byte and a cut sequence
+  EXPECT_EQ(out, "\"bad \\ufffd\\ufffd end\"");
+}
+
+TEST(JsonFormatTest, WritesRowsAsNestedObjectsAndNullRowsAsNull) {
+  LogicalType person = LogicalType::Row({{"id", LogicalType::Bigint()},
+                                         {"name", LogicalType::Varchar()}});
+  types::Schema schema{{{"event_type", LogicalType::Int()}, {"person", person}}};
+  Batch batch(SlotTypes(schema));  // slots: event_type, person, person.id, person.name
+  ASSERT_EQ(batch.column_count(), 4u);
+  for (int32_t row = 0; row < 2; ++row) {
+    batch.column(0).values<int32_t>()[row] = row;
+    batch.column(0).validity()[row] = 1;
+  }
+  batch.column(1).validity()[0] = 1;
+  SetBigint(&batch, 2, 0, 7);
+  batch.column(3).values<StringRef>()[0] = batch.arena().Copy("Ann");
+  batch.column(3).validity()[0] = 1;
+  batch.set_row_count(2);
+
+  JsonFormat format(schema);
+  std::string out;
+  format.AppendRecord(batch, 0, false, &out);
+  format.AppendRecord(batch, 1, false, &out);
+  EXPECT_EQ(out,
+            "{\"event_type\":0,\"person\":{\"id\":7,\"name\":\"Ann\"}}\n"
+            "{\"event_type\":1,\"person\":null}\n");
+}
+
+TEST(JsonFormatTest, ReadsBackWhatItWrites) {
+  LogicalType bid = LogicalType::Row({{"price", LogicalType::Decimal(18, 2)},
+                                      {"url", LogicalType::Varchar()}});
+  types::Schema schema{{{"id", LogicalType::Bigint()},
+                        {"bid", bid},
+                        {"ts", LogicalType::Timestamp()},
+                        {"d", LogicalType::Double()},
+                        {"flag", LogicalType::Boolean()},
+                        {"span", LogicalType::Interval()}}};
+  JsonFormat format(schema);
+  Batch batch(SlotTypes(schema));
+  const std::string lines[] = {
+      // a decimal past double precision must be read exactly
+      R"({"id":1,"bid":{"price":9999999999999999.99,"url":"a\"b\u00e9"},)"
+      R"("ts":"2015-07-15 00:00:00.100","d":"NaN","flag":true,"span":"+1 00:00:00.000"})",
+      R"({"span":null,"flag":false,"d":-1e+20,"ts":null,"bid":null,"id":-2})",
+  };
+  for (int32_t row = 0; row < 2; ++row) {
+    base::Status status = format.ParseRecord(lines[row], &batch, row);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+  batch.set_row_count(2);
+  EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0),
+            "+I[1, +I[9999999999999999.99, a\"bé], 2015-07-15 00:00:00.100, nan, true, "
+            "+1 00:00:00.000]");
+  EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 1),
+            "+I[-2, <NULL>, <NULL>, -1e+20, false, <NULL>]");
+
+  std::string out;
+  format.AppendRecord(batch, 0, false, &out);
+  EXPECT_EQ(out,
+            "{\"id\":1,\"bid\":{\"price\":9999999999999999.99,\"url\":\"a\\\"bé\"},"
+            "\"ts\":\"2015-07-15 00:00:00.100\",\"d\":\"NaN\",\"flag\":true,"
+            "\"span\":\"+1 00:00:00.000\"}\n");
+}
+
+TEST(JsonFormatTest, IgnoresUnknownKeysAndReadsMissingKeysAsNull) {
+  types::Schema schema{{{"a", LogicalType::Bigint()}, {"Name", LogicalType::Varchar()}}};
+  JsonFormat format(schema);
+  Batch batch(SlotTypes(schema));
+  // Leftovers of an earlier row must not survive.
+  SetBigint(&batch, 0, 0, 99);
+  ASSERT_TRUE(format.ParseRecord(R"({"zzz":[1,{"x":2}],"name":"lower-case key"})", &batch, 0).ok());
+  batch.set_row_count(1);
+  EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0), "+I[<NULL>, lower-case key]");
+  EXPECT_EQ(batch.column(0).values<int64_t>()[0], 0);  // NULL values are zeroed
+}
+
+TEST(JsonFormatTest, MalformedLinesSayWhatIsWrong) {
+  LogicalType row = LogicalType::Row({{"x", LogicalType::Int()}});
+  types::Schema schema{{{"a", LogicalType::Bigint()}, {"r", row}}};
+  JsonFormat format(schema);
+  Batch batch(SlotTypes(schema));
+  auto error_of = [&](const std::string& line) {
+    base::Status status = format.ParseRecord(line, &batch, 0);
+    EXPECT_EQ(status.code(), base::ErrorCode::kData) << line;
+    return status.message();
+  };
+  EXPECT_EQ(error_of(R"({"a":"12x"})"), "column 'a': cannot read '12x' as BIGINT");
+  EXPECT_EQ(error_of(R"({"a":1.5})"), "column 'a': cannot read 1.5 as BIGINT");
+  EXPECT_EQ(error_of(R"({"a":[1]})"), "column 'a': expected BIGINT, found an array");
+  EXPECT_EQ(error_of(R"({"r":{"x":true}})"), "column 'r.x': expected INT, found a boolean");
+  EXPECT_EQ(error_of(R"({"r":3})"), "column 'r': expected an object, found a number");
+  EXPECT_EQ(error_of("[1,2]"), "expected a JSON object, found an array");
+  std::string syntax = error_of(R"({"a":1)");
+  EXPECT_EQ(syntax.rfind("invalid JSON: parse error at line 1, column 7", 0), 0u) << syntax;
+  EXPECT_EQ(error_of(R"({"a":1} x)").rfind("invalid JSON: ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::runtime::connectors

@@ -1,0 +1,231 @@
+// The `sluice` command line: run and explain .pipe files (DESIGN §10).
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "catalog/base/diagnostic.h"
+#include "compiler/codegen/jit_chain_compiler.h"
+#include "compiler/physical/job_compiler.h"
+#include "compiler/physical/physical_planner.h"
+#include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/job.h"
+
+namespace {
+
+using sluice::base::Status;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+struct CommonOptions {
+  std::string file;
+  std::vector<std::string> settings;  // KEY=VALUE
+};
+
+/// Reads the whole file, or explains why not.
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "sluice: error: cannot read '%s': %s\n", path.c_str(),
+                 std::strerror(errno));
+    return false;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *text = buffer.str();
+  return true;
+}
+
+/// Compiles the file with CLI overrides; prints errors and returns nullopt on failure.
+std::optional<sluice::compiler::CompiledScript> Compile(const CommonOptions& common,
+                                                        std::map<std::string, std::string> overrides) {
+  std::string text;
+  if (!ReadFile(common.file, &text)) return std::nullopt;
+  for (const std::string& setting : common.settings) {
+    size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
+      return std::nullopt;
+    }
+    overrides[setting.substr(0, equals)] = setting.substr(equals + 1);
+  }
+  sluice::compiler::CompileOptions options;
+  options.file_name = common.file;
+  options.overrides = std::move(overrides);
+  auto compiled = sluice::compiler::CompileScript(text, options);
+  if (!compiled.ok()) {
+    std::fputs(sluice::base::RenderDiagnostics(compiled.status().diagnostics(), common.file, text)
+                   .c_str(),
+               stderr);
+    size_t count = compiled.status().diagnostics().size();
+    if (count > 1) std::fprintf(stderr, "%zu errors\n", count);
+    return std::nullopt;
+  }
+  for (const std::string& warning : compiled->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+  return std::move(compiled).value();
+}
+
+/// Cancels the job on SIGINT or SIGTERM; a second signal ends the process at once.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+  }
+  ~SignalWatcher() {
+    if (thread_.joinable()) {
+      stopping_ = true;
+      pthread_kill(thread_.native_handle(), SIGTERM);
+      thread_.join();
+    }
+  }
+  void Watch(sluice::runtime::scheduler::Job* job) {
+    thread_ = std::thread([this, job] {
+      int signal = 0;
+      while (sigwait(&signals_, &signal) == 0) {
+        if (stopping_) return;
+        if (interrupted_.exchange(true)) _exit(kExitInterrupted);
+        std::fprintf(stderr, "\nsluice: stopping the job (press Ctrl-C again to exit at once)\n");
+        job->Cancel();
+      }
+    });
+  }
+  bool interrupted() const { return interrupted_.load(); }
+
+ private:
+  sigset_t signals_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> interrupted_{false};
+};
+
+int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
+  std::map<std::string, std::string> overrides;
+  if (parallelism > 0) overrides["parallelism.default"] = std::to_string(parallelism);
+  auto compiled = Compile(common, overrides);
+  if (!compiled) return kExitUsage;
+  for (const std::string& explain : compiled->explains) std::fputs(explain.c_str(), stdout);
+  std::fflush(stdout);
+  if (compiled->plan.nodes.empty()) {
+    if (compiled->explains.empty()) {
+      std::fprintf(stderr, "sluice: %s has no INSERT INTO statement; nothing to run\n",
+                   common.file.c_str());
+    }
+    return kExitOk;
+  }
+
+  std::unique_ptr<sluice::runtime::expr::ChainCompiler> chain_compiler;
+  if (jit == "on") {
+    auto created = sluice::compiler::codegen::MakeJitChainCompiler();
+    if (!created.ok()) {
+      std::fprintf(stderr, "sluice: error: cannot start the JIT: %s (use --jit=off)\n",
+                   created.status().message().c_str());
+      return kExitFailed;
+    }
+    chain_compiler = std::move(created).value();
+  }
+  SignalWatcher signals;
+  sluice::runtime::scheduler::JobOptions job_options;
+  job_options.chain_compiler = chain_compiler.get();
+  job_options.show_progress = true;
+  auto start = std::chrono::steady_clock::now();
+  auto job = sluice::runtime::scheduler::Job::Create(compiled->plan, job_options);
+  if (!job.ok()) {
+    std::fprintf(stderr, "sluice: error: %s\n", job.status().message().c_str());
+    return job.status().code() == sluice::base::ErrorCode::kOption ? kExitUsage : kExitFailed;
+  }
+  signals.Watch(job->get());
+  Status status = (*job)->Run();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto progress = (*job)->progress();
+  if (!status.ok()) {
+    if (signals.interrupted()) {
+      std::fprintf(stderr, "sluice: job '%s' stopped after %.1f s (%lld rows in, %lld out)\n",
+                   compiled->plan.job_name.c_str(), seconds,
+                   static_cast<long long>(progress.rows_in),
+                   static_cast<long long>(progress.rows_out));
+      return kExitInterrupted;
+    }
+    std::fprintf(stderr, "sluice: error: job '%s' failed: %s\n", compiled->plan.job_name.c_str(),
+                 status.ToString().c_str());
+    return kExitFailed;
+  }
+  if (isatty(STDERR_FILENO)) {
+    std::fprintf(stderr, "sluice: job '%s' finished in %.2f s: %lld rows in, %lld rows out\n",
+                 compiled->plan.job_name.c_str(), seconds,
+                 static_cast<long long>(progress.rows_in),
+                 static_cast<long long>(progress.rows_out));
+  }
+  return kExitOk;
+}
+
+int Explain(const CommonOptions& common, const std::string& format) {
+  auto compiled = Compile(common, {});
+  if (!compiled) return kExitUsage;
+  if (format == "json") {
+    std::printf("%s\n", sluice::runtime::plan::PlanToJson(compiled->plan).c_str());
+  } else if (format == "dot") {
+    std::fputs(sluice::compiler::physical::ExplainDot(compiled->plan).c_str(), stdout);
+  } else {
+    std::string rules;
+    for (const std::string& rule : compiled->rules_fired) rules += (rules.empty() ? "" : ", ") + rule;
+    std::printf("== Optimized logical plan ==\n%s\nRewrite rules applied: %s\n\n%s",
+                compiled->logical_plan.c_str(), rules.empty() ? "none" : rules.c_str(),
+                sluice::compiler::physical::ExplainText(compiled->plan).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sluice: a streaming SQL job compiler and executor.\n"
+               "Write a .pipe file of SQL, run it, change it."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sluice 0.1.0");
+
+  CommonOptions run_options;
+  int parallelism = 0;
+  std::string jit = "on";
+  auto* run = app.add_subcommand("run", "Compile and run a .pipe file until its sources end");
+  run->add_option("FILE", run_options.file, "the .pipe file")->required();
+  run->add_option("--parallelism,-p", parallelism, "subtasks per operator (parallelism.default)")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--jit", jit, "compile expressions with LLVM (on) or interpret them (off)")
+      ->check(CLI::IsMember({"on", "off"}));
+  run->add_option("--set", run_options.settings, "override a SET option: KEY=VALUE (repeatable)");
+
+  CommonOptions explain_options;
+  std::string format = "text";
+  auto* explain = app.add_subcommand("explain", "Print the plan of a .pipe file");
+  explain->add_option("FILE", explain_options.file, "the .pipe file")->required();
+  explain->add_option("--format", format, "text, json (the PlanGraph) or dot")
+      ->check(CLI::IsMember({"text", "json", "dot"}));
+  explain->add_option("--set", explain_options.settings, "override a SET option: KEY=VALUE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (run->parsed()) return Run(run_options, parallelism, jit);
+  if (explain->parsed()) return Explain(explain_options, format);
+  return kExitUsage;
+}
