@@ -24,19 +24,31 @@ class AstBuilder {
   AstBuilder(const SourceText& source, std::vector<base::Diagnostic>* errors)
       : source_(source), errors_(errors) {}
 
+  /// Builds one statement; returns nullptr (after adding an error) for BEGIN/END inside EXPLAIN.
   ast::StatementPtr BuildStatement(P::StatementContext* context);
+  ast::QueryPtr BuildQuery(P::QueryContext* context);
+  ast::ExpressionPtr BuildExpression(P::ExpressionContext* context);
 
  private:
-  // statements (ast_builder.cpp)
+  // Statements, types, hints and shared helpers: ast_builder.cpp.
   ast::StatementPtr BuildCreateTable(P::CreateTableStatementContext* context);
   ast::DataType BuildDataType(P::DataTypeContext* context);
   std::vector<ast::Hint> BuildHints(antlr4::tree::TerminalNode* hint);
+  base::SourceSpan Span(antlr4::ParserRuleContext* context) const;
+  base::SourceSpan Span(antlr4::Token* token) const;
+  base::SourceSpan Span(antlr4::tree::TerminalNode* node) const { return Span(node->getSymbol()); }
+  std::string Text(antlr4::Token* token) const;
+  std::string Text(antlr4::tree::TerminalNode* node) const { return Text(node->getSymbol()); }
+  /// Returns the contents of a quoted token ('it''s' → it's, `a``b` → a`b).
+  std::string Unquote(antlr4::tree::TerminalNode* node) const;
+  ast::Identifier BuildIdentifier(P::IdentifierContext* context) const;
+  ast::QualifiedName BuildQualifiedName(P::QualifiedNameContext* context) const;
+  std::vector<ast::Identifier> BuildColumnList(P::ColumnListContext* context) const;
+  /// Parses an integer token; reports an error and returns 0 when it is above `max_value`.
+  int64_t ParseInteger(antlr4::tree::TerminalNode* node, int64_t max_value);
+  void AddError(const std::string& message, base::SourceSpan span);
 
-  // queries, relations, pipe operators (query_builder.cpp)
- public:
-  ast::QueryPtr BuildQuery(P::QueryContext* context);
-
- private:
+  // Queries, FROM items and pipe operators: query_builder.cpp.
   ast::QueryPtr BuildQueryTerm(P::QueryTermContext* context);
   ast::QueryPtr BuildQueryPrimary(P::QueryPrimaryContext* context);
   ast::QueryPtr BuildSelect(P::SelectClauseContext* context);
@@ -51,11 +63,7 @@ class AstBuilder {
   ast::JoinType BuildJoinType(P::JoinTypeContext* context);
   ast::PipeOperatorPtr BuildPipeOperator(P::PipeOperationContext* context);
 
-  // expressions (expression_builder.cpp)
- public:
-  ast::ExpressionPtr BuildExpression(P::ExpressionContext* context);
-
- private:
+  // Expressions: expression_builder.cpp.
   ast::ExpressionPtr BuildBoolean(P::BooleanExpressionContext* context);
   ast::ExpressionPtr BuildPredicate(ast::ExpressionPtr value, P::PredicateContext* context,
                                     antlr4::ParserRuleContext* whole);
@@ -69,23 +77,6 @@ class AstBuilder {
   ast::IntervalQualifier BuildIntervalQualifier(P::IntervalQualifierContext* context);
   ast::TimeUnit BuildTimeUnit(P::TimeUnitContext* context);
 
- public:
-  // shared helpers (ast_builder.cpp)
-  base::SourceSpan Span(antlr4::ParserRuleContext* context) const;
-  base::SourceSpan Span(antlr4::Token* token) const;
-  base::SourceSpan Span(antlr4::tree::TerminalNode* node) const { return Span(node->getSymbol()); }
-  std::string Text(antlr4::Token* token) const;
-  std::string Text(antlr4::tree::TerminalNode* node) const { return Text(node->getSymbol()); }
-  /// Returns the contents of a quoted literal token ('it''s' → it's).
-  std::string Unquote(antlr4::tree::TerminalNode* node) const;
-  ast::Identifier BuildIdentifier(P::IdentifierContext* context) const;
-  ast::QualifiedName BuildQualifiedName(P::QualifiedNameContext* context) const;
-  std::vector<ast::Identifier> BuildColumnList(P::ColumnListContext* context) const;
-  /// Parses an integer token; reports an error and returns 0 when it is out of range.
-  int64_t ParseInteger(antlr4::tree::TerminalNode* node, int64_t max_value);
-  void AddError(const std::string& message, base::SourceSpan span);
-
- private:
   const SourceText& source_;
   std::vector<base::Diagnostic>* errors_;
 };

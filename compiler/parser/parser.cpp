@@ -20,6 +20,9 @@ using grammar::SluiceParser;
 // Nesting beyond this is reported instead of parsed: ANTLR and the AST builder recurse per
 // level, and no real query comes close.
 constexpr int kMaxNesting = 200;
+// Flat chains (a + b + c ...) are built without recursion, but they still make the AST as deep
+// as they are long, and later passes recurse over it.
+constexpr int kMaxOperators = 5000;
 // Longer scripts are refused up front; spans are 32-bit.
 constexpr size_t kMaxScriptBytes = 64u << 20;
 
@@ -38,11 +41,13 @@ base::Diagnostic SyntaxError(std::string message, base::SourceSpan span) {
 }
 
 // Returns the first token where brackets, CASE/END, EXPLAIN, type angle brackets or a run of
-// prefix operators nest deeper than kMaxNesting, or nullptr.
-antlr4::Token* FindTooDeepNesting(const std::vector<antlr4::Token*>& tokens,
-                                  const SourceText& source) {
+// prefix operators nest deeper than kMaxNesting, or where operators exceed kMaxOperators, with
+// the reason in `message`; nullptr when the statement is fine. Runs before ANTLR, whose
+// recursion would otherwise follow the nesting.
+antlr4::Token* FindTooComplex(const std::vector<antlr4::Token*>& tokens, std::string* message) {
   int depth = 0;
   int prefix_run = 0;
+  int operators = 0;
   size_t previous_type = 0;
   std::vector<size_t> openers;  // the kind of each open bracket, to close angles correctly
   for (antlr4::Token* token : tokens) {
@@ -50,6 +55,17 @@ antlr4::Token* FindTooDeepNesting(const std::vector<antlr4::Token*>& tokens,
     bool prefix = type == SluiceParser::NOT || type == SluiceParser::MINUS || type == SluiceParser::PLUS;
     prefix_run = prefix ? prefix_run + 1 : 0;
     switch (type) {
+      case SluiceParser::AND: case SluiceParser::OR: case SluiceParser::PLUS:
+      case SluiceParser::MINUS: case SluiceParser::STAR: case SluiceParser::SLASH:
+      case SluiceParser::PERCENT: case SluiceParser::CONCAT: case SluiceParser::EQ:
+      case SluiceParser::NEQ: case SluiceParser::LTE: case SluiceParser::GTE:
+      case SluiceParser::UNION: case SluiceParser::JOIN: case SluiceParser::PIPE:
+        if (++operators > kMaxOperators) {
+          *message = "statement too complex (more than " + std::to_string(kMaxOperators) +
+                     " operators)";
+          return token;
+        }
+        break;
       case SluiceParser::LPAREN:
       case SluiceParser::LBRACKET:
       case SluiceParser::CASE:
@@ -77,10 +93,12 @@ antlr4::Token* FindTooDeepNesting(const std::vector<antlr4::Token*>& tokens,
       default:
         break;
     }
-    if (depth + prefix_run > kMaxNesting) return token;
+    if (depth + prefix_run > kMaxNesting) {
+      *message = "expression nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)";
+      return token;
+    }
     previous_type = type;
   }
-  (void)source;
   return nullptr;
 }
 
@@ -179,10 +197,10 @@ class ScriptParser {
 
   void ParseChunk(const std::vector<antlr4::Token*>& chunk, ParseResult* result) {
     if (chunk.empty() || (chunk.size() == 1 && chunk[0]->getType() == SluiceParser::SEMI)) return;
-    if (antlr4::Token* deep = FindTooDeepNesting(chunk, source_)) {
-      result->errors.push_back(SyntaxError("expression nested too deeply (more than " +
-                                               std::to_string(kMaxNesting) + " levels)",
-                                           source_.Span(deep->getStartIndex(), deep->getStopIndex())));
+    std::string complexity;
+    if (antlr4::Token* token = FindTooComplex(chunk, &complexity)) {
+      result->errors.push_back(
+          SyntaxError(complexity, source_.Span(token->getStartIndex(), token->getStopIndex())));
       return;
     }
     std::vector<std::unique_ptr<antlr4::Token>> copies;

@@ -12,10 +12,6 @@
 #include "catalog/base/result.h"
 #include "runtime/expr/kernel_abi.h"
 
-// Defined in scalar_helpers.cpp next to the other casts; the JIT needs it registered too.
-extern "C" uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in,
-                                                  int64_t* out);
-
 namespace sluice::runtime::expr {
 
 namespace {

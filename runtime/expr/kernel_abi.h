@@ -56,6 +56,7 @@ uint8_t sluice_cast_string_to_bigint(const sluice::runtime::StringRef* in, int64
 uint8_t sluice_cast_string_to_double(const sluice::runtime::StringRef* in, double* out);
 uint8_t sluice_cast_string_to_boolean(const sluice::runtime::StringRef* in, uint8_t* out);
 uint8_t sluice_cast_string_to_timestamp(const sluice::runtime::StringRef* in, int64_t* out);
+uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in, int64_t* out);
 uint8_t sluice_cast_string_to_decimal(const sluice::runtime::StringRef* in, int32_t precision,
                                       int32_t scale, int64_t* out);
 void sluice_cast_bigint_to_string(SluiceKernelContext* context, int64_t value,

@@ -99,14 +99,21 @@ TEST(ParserErrorTest, DeepNestingIsRefusedNotCrashed) {
 
 TEST(ParserErrorTest, LongFlatChainsDoNotOverflowTheStack) {
   std::string sum = "SELECT 1";
-  for (int i = 0; i < 20000; ++i) sum += " + 1";
-  std::string ands = " FROM t WHERE a = 1";
-  for (int i = 0; i < 20000; ++i) ands += " AND a = 1";
+  for (int i = 0; i < 2000; ++i) sum += " + 1";
+  std::string ands = " FROM t WHERE a";
+  for (int i = 0; i < 2000; ++i) ands += " AND a";
   std::string unions = "";
-  for (int i = 0; i < 2000; ++i) unions += " UNION ALL SELECT 1";
+  for (int i = 0; i < 500; ++i) unions += " UNION ALL SELECT 1";
   ParseResult result = ParseScript(sum + ands + unions);
   EXPECT_TRUE(result.ok()) << ErrorsToString(result);
-  EXPECT_EQ(result.statements.size(), 1u);
+  ASSERT_EQ(result.statements.size(), 1u);
+  EXPECT_FALSE(result.statements[0]->ToString().empty());
+
+  std::string too_long = "SELECT 1";
+  for (int i = 0; i < 6000; ++i) too_long += " + 1";
+  ParseResult refused = ParseScript(too_long);
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].message, "statement too complex (more than 5000 operators)");
 }
 
 }  // namespace

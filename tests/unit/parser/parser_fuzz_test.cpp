@@ -144,7 +144,7 @@ void CheckInvariants(const std::string& text, const ParseResult& result) {
 TEST(ParserFuzzTest, MutatedAndRandomScriptsNeverCrash) {
   std::vector<std::string> corpus = Corpus();
   std::mt19937 random(20240601);
-  constexpr int kCases = 4000;
+  constexpr int kCases = 3000;
   auto started = std::chrono::steady_clock::now();
   double slowest = 0;
   std::string slowest_text;
