@@ -1,5 +1,10 @@
 #include "compiler/ast/data_type.h"
 
+// GCC 12 reports a false -Wrestrict on `"literal" + std::string` at -O3 (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
+
 namespace sluice::ast {
 
 const char* TimeUnitName(TimeUnit unit) {

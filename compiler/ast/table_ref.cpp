@@ -2,6 +2,11 @@
 
 #include "compiler/ast/query.h"
 
+// GCC 12 reports a false -Wrestrict on `"literal" + std::string` at -O3 (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
+
 namespace sluice::ast {
 
 SubqueryRef::SubqueryRef(base::SourceSpan span) : TableRef(kKind, span) {}

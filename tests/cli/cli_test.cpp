@@ -1,0 +1,217 @@
+// Runs the `sluice` binary as a user would and checks what it prints and how it exits.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string output;  // stdout and stderr together
+};
+
+Outcome RunSluice(const std::string& arguments) {
+  std::string command = std::string(SLUICE_BINARY) + " " + arguments + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = fread(buffer, 1, sizeof buffer, pipe)) > 0) outcome.output.append(buffer, read);
+  int status = pclose(pipe);
+  if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) outcome.exit_code = 128 + WTERMSIG(status);
+  return outcome;
+}
+
+class CliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() /
+                 ("sluice-cli-" + std::to_string(getpid()) + "-" +
+                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    fs::path path = directory_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  fs::path directory_;
+};
+
+const char* kBids = R"(CREATE TABLE bids (auction BIGINT, price BIGINT) WITH ('connector' = 'values');
+INSERT INTO bids VALUES (1, 10), (2, 20);
+)";
+
+TEST_F(CliTest, RunsAFileAndPrintsRows) {
+  std::string file = Write("ok.pipe", std::string(kBids) + R"(
+CREATE TABLE out (auction BIGINT, price BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT auction, price * 2 FROM bids;
+)");
+  Outcome outcome = RunSluice("run " + file);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output, "+I[1, 20]\n+I[2, 40]\n");
+}
+
+TEST_F(CliTest, TypoedColumnGetsFileLineColumnAndCaret) {
+  std::string file = Write("typo.pipe", std::string(kBids) + R"(
+CREATE TABLE out (auction BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT auctoin FROM bids;
+)");
+  Outcome outcome = RunSluice("run " + file);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_EQ(outcome.output, file + ":5:24: error: column not found: 'auctoin' (did you mean "
+                                   "'auction'?)\n"
+                                   "  INSERT INTO out SELECT auctoin FROM bids;\n"
+                                   "                         ^~~~~~~\n");
+}
+
+TEST_F(CliTest, ReportsSeveralErrorsAtOnce) {
+  std::string file = Write("many.pipe", std::string(kBids) + R"(
+CREATE TABLE out (a BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT nope FROM bids;
+INSERT INTO out SELECT auction FROM missing;
+)");
+  Outcome outcome = RunSluice("explain " + file);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.output.find(":5:24: error: column not found: 'nope'"), std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find(":6:37: error: table not found: 'missing'"), std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("2 errors"), std::string::npos);
+}
+
+TEST_F(CliTest, UnknownConnectorOptionIsNamedWithASuggestion) {
+  std::string file = Write("option.pipe", R"(CREATE TABLE s (a BIGINT) WITH (
+  'connector' = 'datagen', 'number-of-rowz' = '10');
+CREATE TABLE out (a BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO out SELECT a FROM s;
+)");
+  Outcome outcome = RunSluice("run " + file);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.output.find("unknown option 'number-of-rowz'"), std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("did you mean 'number-of-rows'?"), std::string::npos)
+      << outcome.output;
+}
+
+TEST_F(CliTest, MissingFileIsAClearError) {
+  Outcome outcome = RunSluice("run " + (directory_ / "absent.pipe").string());
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.output.find("cannot read"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("No such file or directory"), std::string::npos);
+}
+
+TEST_F(CliTest, UnwritableSinkPathIsAClearError) {
+  std::string blocker = Write("blocker", "a file, not a directory");
+  std::string file = Write("sink.pipe", std::string(kBids) + R"(
+CREATE TABLE out (auction BIGINT) WITH ('connector' = 'filesystem', 'format' = 'json',
+  'path' = ')" + blocker + R"(/out');
+INSERT INTO out SELECT auction FROM bids;
+)");
+  Outcome outcome = RunSluice("run " + file);
+  EXPECT_NE(outcome.exit_code, 0);
+  EXPECT_LT(outcome.exit_code, 128);
+  EXPECT_NE(outcome.output.find(blocker), std::string::npos) << outcome.output;
+}
+
+TEST_F(CliTest, BadFlagsAreUsageErrors) {
+  EXPECT_EQ(RunSluice("run").exit_code, 2);
+  EXPECT_EQ(RunSluice("run x.pipe --jit maybe").exit_code, 2);
+  EXPECT_EQ(RunSluice("run x.pipe --parallelism 0").exit_code, 2);
+  EXPECT_EQ(RunSluice("frobnicate").exit_code, 2);
+  Outcome help = RunSluice("run --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--parallelism"), std::string::npos);
+}
+
+TEST_F(CliTest, PipeAndSelectSpellingsGiveTheSamePlanJson) {
+  fs::path examples = fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark";
+  Outcome select = RunSluice("explain --format json " + (examples / "q2.pipe").string());
+  Outcome pipe = RunSluice("explain --format json " + (examples / "q2_pipe.pipe").string());
+  ASSERT_EQ(select.exit_code, 0) << select.output;
+  ASSERT_EQ(pipe.exit_code, 0) << pipe.output;
+  // The job name comes from the file name; everything else must be identical.
+  auto strip_name = [](std::string text) {
+    size_t begin = text.find("\"job_name\"");
+    size_t end = text.find('\n', begin);
+    return text.erase(begin, end - begin);
+  };
+  EXPECT_EQ(strip_name(select.output), strip_name(pipe.output));
+  EXPECT_NE(select.output.find("\"uid\": \"nexmark_q2/calc\""), std::string::npos);
+  EXPECT_NE(select.output.find("\"uid\": \"source/datagen\""), std::string::npos);
+  EXPECT_NE(select.output.find("\"uid\": \"sink/nexmark_q2\""), std::string::npos);
+}
+
+TEST_F(CliTest, JitOnAndOffGiveIdenticalOutput) {
+  std::string file = Write("jit.pipe", R"(CREATE TABLE s (a BIGINT, b DOUBLE, c VARCHAR) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '3000', 'seed' = '7', 'rows-per-second' = '0',
+  'fields.c.length' = '5', 'fields.b.min' = '-100', 'fields.b.max' = '100',
+  'fields.a.min' = '-50', 'fields.a.max' = '50');
+CREATE TABLE out (x BIGINT, y DOUBLE, z VARCHAR, w BOOLEAN) WITH ('connector' = 'print');
+INSERT INTO out SELECT a / 3 + MOD(a, 7), b * a - 1.5, UPPER(c) || CAST(a AS VARCHAR),
+  CASE WHEN b > 0 THEN a > 10 ELSE NULL END FROM s WHERE a <> 0 OR b < 0;
+)");
+  Outcome on = RunSluice("run --jit on " + file);
+  Outcome off = RunSluice("run --jit off " + file);
+  ASSERT_EQ(on.exit_code, 0) << on.output;
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_GT(std::count(on.output.begin(), on.output.end(), '\n'), 1000);
+  EXPECT_EQ(on.output, off.output);
+}
+
+// Feeds random and mutated scripts to `sluice explain` and `sluice run`: every one must end
+// (the test's own timeout catches a hang) with a status below 128, i.e. without a crash.
+TEST_F(CliTest, MutatedScriptsNeverCrashTheProcess) {
+  std::vector<std::string> seeds;
+  for (const char* name : {"q0.pipe", "q1.pipe", "q2.pipe", "q2_pipe.pipe"}) {
+    std::ifstream in(fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark" / name);
+    std::stringstream text;
+    text << in.rdbuf();
+    seeds.push_back(text.str());
+  }
+  seeds.push_back(std::string(kBids) +
+                  "CREATE TABLE out (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');\n"
+                  "INSERT INTO out SELECT auction, price FROM bids WHERE price > 1;\n");
+  std::mt19937 random(42);
+  const std::string alphabet = "abcXYZ019 ,;()'`|>*+-/=<.\n\t\"_%";
+  int rejected = 0;
+  for (int i = 0; i < 150; ++i) {
+    std::string text = seeds[random() % seeds.size()];
+    int mutations = 1 + static_cast<int>(random() % 4);
+    for (int m = 0; m < mutations && !text.empty(); ++m) {
+      size_t position = random() % text.size();
+      switch (random() % 4) {
+        case 0: text[position] = alphabet[random() % alphabet.size()]; break;
+        case 1: text.erase(position, 1 + random() % 20); break;
+        case 2: text.insert(position, text.substr(random() % text.size(), 1 + random() % 30)); break;
+        case 3: text.resize(position); break;
+      }
+    }
+    // Keep the jobs small: no mutation may turn a test into a long run.
+    size_t events = text.find("'events.num' = '1000000'");
+    if (events != std::string::npos) text.replace(events, 24, "'events.num' = '1000'");
+    std::string file = Write("fuzz.pipe", text);
+    Outcome outcome = RunSluice((i % 2 ? "run --jit off " : "explain ") + file);
+    ASSERT_GE(outcome.exit_code, 0) << text;
+    ASSERT_LT(outcome.exit_code, 128) << "crashed on:\n" << text << "\n" << outcome.output;
+    if (outcome.exit_code != 0) ++rejected;
+  }
+  EXPECT_GT(rejected, 50);
+}
+
+}  // namespace
