@@ -1,0 +1,150 @@
+// What the compiler produces for small scripts: UIDs, fused chains, rules, errors.
+
+#include <gtest/gtest.h>
+
+#include "compiler/physical/job_compiler.h"
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::compiler {
+namespace {
+
+using runtime::plan::OperatorKind;
+
+const char* kTables = R"(
+CREATE TABLE bids (auction BIGINT, price BIGINT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '4' SECOND) WITH ('connector' = 'values');
+CREATE TABLE out (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');
+CREATE TABLE out2 (auction BIGINT) WITH ('connector' = 'blackhole');
+)";
+
+base::Result<CompiledScript> Compile(const std::string& body,
+                                     std::map<std::string, std::string> overrides = {}) {
+  CompileOptions options;
+  options.file_name = "job.pipe";
+  options.overrides = std::move(overrides);
+  return CompileScript(std::string(kTables) + body, options);
+}
+
+std::vector<std::string> Uids(const runtime::plan::PlanGraph& plan) {
+  std::vector<std::string> uids;
+  for (const auto& node : plan.nodes) uids.push_back(node.uid);
+  return uids;
+}
+
+TEST(JobCompilerTest, UidsNameSourcesCalcsAndSinks) {
+  auto compiled = Compile("INSERT INTO out SELECT auction, price FROM bids WHERE price > 1;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  EXPECT_EQ(Uids(compiled->plan),
+            (std::vector<std::string>{"source/bids", "out/calc", "sink/out"}));
+  EXPECT_EQ(compiled->plan.job_name, "job");
+}
+
+TEST(JobCompilerTest, UidsDoNotDependOnOtherInserts) {
+  auto one = Compile("INSERT INTO out SELECT auction, price FROM bids WHERE price > 1;");
+  auto two = Compile(
+      "INSERT INTO out2 SELECT auction FROM bids;\n"
+      "INSERT INTO out SELECT auction, price FROM bids WHERE price > 1;");
+  ASSERT_TRUE(one.ok() && two.ok());
+  auto uids = Uids(two->plan);
+  for (const std::string& uid : Uids(one->plan)) {
+    EXPECT_NE(std::find(uids.begin(), uids.end(), uid), uids.end()) << uid;
+  }
+  // Both INSERTs read one shared source.
+  EXPECT_EQ(std::count(uids.begin(), uids.end(), "source/bids"), 1);
+}
+
+TEST(JobCompilerTest, FiltersAndProjectionsFuseIntoOneCalc) {
+  auto compiled = Compile(
+      "CREATE VIEW v AS SELECT auction, price * 2 AS p FROM bids WHERE auction > 0;\n"
+      "INSERT INTO out FROM v |> WHERE p > 10 |> SELECT auction, p + 1 AS price;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  int calcs = 0;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind != OperatorKind::kCalc) continue;
+    ++calcs;
+    ASSERT_TRUE(node.chain->filter);
+    // The view's filter runs first, then the pipe's, rewritten through the view's projection;
+    // integer literals were widened to BIGINT at compile time.
+    EXPECT_EQ(node.chain->filter->ToString(), "(($0 > 0) AND (($1 * 2) > 10))");
+    EXPECT_EQ(node.chain->projections.size(), 2u);
+  }
+  EXPECT_EQ(calcs, 1);
+  EXPECT_NE(std::find(compiled->rules_fired.begin(), compiled->rules_fired.end(), "ProjectMerge"),
+            compiled->rules_fired.end());
+  EXPECT_NE(std::find(compiled->rules_fired.begin(), compiled->rules_fired.end(),
+                      "FilterPushdown"),
+            compiled->rules_fired.end());
+}
+
+TEST(JobCompilerTest, ConstantsAreFolded) {
+  auto compiled = Compile("INSERT INTO out SELECT auction, price FROM bids WHERE 1 + 1 = 2;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  // WHERE 1 + 1 = 2 folds to TRUE and disappears; only the projection (dropping ts) is left.
+  ASSERT_EQ(compiled->plan.nodes.size(), 3u);
+  const auto& calc = compiled->plan.nodes[1];
+  ASSERT_EQ(calc.kind, OperatorKind::kCalc);
+  EXPECT_EQ(calc.chain->filter, nullptr);
+  EXPECT_EQ(calc.chain->projections.size(), 2u);
+}
+
+TEST(JobCompilerTest, ParallelismComesFromSetAndOverrides) {
+  auto from_set = Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_TRUE(from_set.ok());
+  for (const auto& node : from_set->plan.nodes) EXPECT_EQ(node.parallelism, 3);
+  auto overridden = Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;",
+                            {{"parallelism.default", "2"}});
+  ASSERT_TRUE(overridden.ok());
+  for (const auto& node : overridden->plan.nodes) EXPECT_EQ(node.parallelism, 2);
+  auto bad = Compile("SET 'parallelism.default' = 'many';\nINSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("invalid value 'many' for 'parallelism.default'"),
+            std::string::npos);
+}
+
+TEST(JobCompilerTest, PlanSurvivesAJsonRoundTrip) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT auction, CASE WHEN price > 5 THEN price ELSE NULL END FROM bids "
+      "WHERE ts > TIMESTAMP '2015-07-15 00:00:00';");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  auto read = runtime::plan::PlanFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(runtime::plan::PlanToJson(*read), json);
+}
+
+TEST(JobCompilerTest, CorruptPlanJsonIsAClearError) {
+  auto compiled = Compile("INSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_TRUE(compiled.ok());
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  std::string broken = json;
+  broken.replace(broken.find("\"kind\": \"calc\"") == std::string::npos
+                     ? broken.find("\"kind\": \"sink\"")
+                     : broken.find("\"kind\": \"calc\""),
+                 14, "\"kind\": \"zzzz\"");
+  auto read = runtime::plan::PlanFromJson(broken);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.status().message().find("unknown value 'zzzz' at $.nodes["), std::string::npos)
+      << read.status().message();
+  EXPECT_FALSE(runtime::plan::PlanFromJson(json.substr(0, json.size() / 2)).ok());
+}
+
+TEST(JobCompilerTest, InsertTypeMismatchIsReported) {
+  auto compiled = Compile("INSERT INTO out SELECT auction, CAST(price AS VARCHAR) FROM bids;");
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.status().message().find("column 'price' is BIGINT, but the query gives VARCHAR"),
+            std::string::npos)
+      << compiled.status().message();
+  auto arity = Compile("INSERT INTO out SELECT auction FROM bids;");
+  ASSERT_FALSE(arity.ok());
+  EXPECT_NE(arity.status().message().find("expects 2 columns"), std::string::npos);
+}
+
+TEST(JobCompilerTest, UnsupportedConstructsSayWhatIsMissing) {
+  auto compiled = Compile("INSERT INTO out SELECT auction, COUNT(*) FROM bids GROUP BY auction;");
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.status().message().find("not supported yet"), std::string::npos)
+      << compiled.status().message();
+}
+
+}  // namespace
+}  // namespace sluice::compiler
