@@ -31,6 +31,20 @@ constexpr NamedFunction kNames[] = {
 
 }  // namespace
 
+bool IsNullPropagating(FunctionId id) {
+  switch (id) {
+    case FunctionId::kAnd:
+    case FunctionId::kOr:
+    case FunctionId::kIsNull:
+    case FunctionId::kIsNotNull:
+    case FunctionId::kIsTrue:
+    case FunctionId::kIsFalse:
+    case FunctionId::kCoalesce:
+    case FunctionId::kNullIf: return false;
+    default: return true;
+  }
+}
+
 const char* FunctionName(FunctionId id) {
   for (const NamedFunction& entry : kNames) {
     if (entry.id == id) return entry.name;

@@ -43,6 +43,10 @@ enum class FunctionId : uint8_t {
   kNullIf,
 };
 
+/// Tells whether the function returns NULL whenever an argument is NULL (most do; AND, OR,
+/// the IS tests, COALESCE and NULLIF do not).
+bool IsNullPropagating(FunctionId id);
+
 /// Returns the SQL spelling used in EXPLAIN and JSON plans ("+", "MOD", "UPPER", ...).
 const char* FunctionName(FunctionId id);
 

@@ -32,20 +32,6 @@ bool IsStringFunction(FunctionId function) {
   }
 }
 
-/// Functions whose result is NULL whenever an argument is NULL.
-bool IsStrict(FunctionId function) {
-  switch (function) {
-    case FunctionId::kAnd:
-    case FunctionId::kOr:
-    case FunctionId::kIsNull:
-    case FunctionId::kIsNotNull:
-    case FunctionId::kIsTrue:
-    case FunctionId::kIsFalse:
-    case FunctionId::kCoalesce:
-    case FunctionId::kNullIf: return false;
-    default: return true;
-  }
-}
 
 bool CastUsesHelper(const LogicalType& from, const LogicalType& to) {
   if (from.id() == TypeId::kNull || from == to) return false;
@@ -408,7 +394,9 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
   std::vector<IrValue> arguments;
   arguments.reserve(expr.arguments.size());
   for (const auto& argument : expr.arguments) {
-    if (IsStrict(function) && argument->type.id() == TypeId::kNull) return Null(expr.type);
+    if (functions::IsNullPropagating(function) && argument->type.id() == TypeId::kNull) {
+      return Null(expr.type);
+    }
     SLUICE_ASSIGN_OR_RETURN(IrValue value, Emit(*argument, row));
     arguments.push_back(value);
   }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/optimizer/optimizer.h"
 #include "runtime/connectors/connector.h"
 
 namespace sluice::compiler::physical {
@@ -22,14 +23,6 @@ using types::LogicalType;
 using types::TypeId;
 
 namespace {
-
-ExprPtr SubstituteColumns(const ExprPtr& expression, const std::vector<ExprPtr>& projections) {
-  if (expression->kind == ExprKind::kColumn) return projections[expression->column_index];
-  if (expression->arguments.empty()) return expression;
-  auto copy = std::make_shared<Expr>(*expression);
-  for (auto& argument : copy->arguments) argument = SubstituteColumns(argument, projections);
-  return copy;
-}
 
 bool IsIdentity(const ChainSpec& chain) {
   if (chain.filter || chain.projections.size() != chain.input_types.size()) return false;
@@ -102,14 +95,14 @@ class Planner {
     std::vector<std::string> input_names = SlotNames(current->schema);
     for (auto node = chain.rbegin(); node != chain.rend(); ++node) {
       if ((*node)->kind == LogicalKind::kFilter) {
-        ExprPtr predicate = SubstituteColumns((*node)->predicate, projections);
+        ExprPtr predicate = optimizer::Substitute((*node)->predicate, projections);
         fused.filter = fused.filter ? Expr::Call(functions::FunctionId::kAnd, LogicalType::Boolean(),
                                                  {fused.filter, predicate})
                                     : predicate;
       } else if ((*node)->kind == LogicalKind::kProject) {
         std::vector<ExprPtr> next;
         for (const ExprPtr& projection : (*node)->projections) {
-          next.push_back(SubstituteColumns(projection, projections));
+          next.push_back(optimizer::Substitute(projection, projections));
         }
         projections = std::move(next);
       } else {

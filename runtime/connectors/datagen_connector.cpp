@@ -1,3 +1,4 @@
+#include "runtime/connectors/split_mix.h"
 #include "runtime/connectors/datagen_connector.h"
 
 #include <algorithm>
@@ -25,32 +26,6 @@ std::string Lower(std::string text) {
   return text;
 }
 
-uint64_t Mix(uint64_t value) {
-  value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  value = (value ^ (value >> 27)) * 0x94D049BB133111EBULL;
-  return value ^ (value >> 31);
-}
-
-class SplitMix {
- public:
-  explicit SplitMix(uint64_t state) : state_(state) {}
-  uint64_t Next() {
-    state_ += 0x9E3779B97F4A7C15ULL;
-    return Mix(state_);
-  }
-  double NextDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-  // Uniform over the inclusive range [low, high], any width.
-  int64_t Between(int64_t low, int64_t high) {
-    const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low) + 1;
-    const uint64_t draw =
-        span == 0 ? Next()
-                  : static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * span) >> 64);
-    return static_cast<int64_t>(static_cast<uint64_t>(low) + draw);
-  }
-
- private:
-  uint64_t state_;
-};
 
 int64_t PowerOfTen(int32_t exponent) {
   int64_t value = 1;

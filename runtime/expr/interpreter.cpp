@@ -805,19 +805,6 @@ Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
   return out;
 }
 
-bool IsStrict(FunctionId function) {
-  switch (function) {
-    case FunctionId::kAnd:
-    case FunctionId::kOr:
-    case FunctionId::kIsNull:
-    case FunctionId::kIsNotNull:
-    case FunctionId::kIsTrue:
-    case FunctionId::kIsFalse:
-    case FunctionId::kCoalesce:
-    case FunctionId::kNullIf: return false;
-    default: return true;
-  }
-}
 
 /// The type a NULL-typed argument of a non-strict function stands for.
 LogicalType PlaceholderType(const Expr& expr, const std::vector<Vector>& arguments) {
@@ -847,7 +834,7 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
   // type the function expects: strict functions return NULL, the others see an all-NULL column.
   for (Vector& argument : arguments) {
     if (argument.type.id() != TypeId::kNull) continue;
-    if (IsStrict(expr.function)) return Allocate(expr.type, rows);
+    if (functions::IsNullPropagating(expr.function)) return Allocate(expr.type, rows);
     argument = Allocate(PlaceholderType(expr, arguments), rows);
   }
   auto arity = [&](size_t count) { return arguments.size() == count; };

@@ -1,3 +1,4 @@
+#include "runtime/connectors/split_mix.h"
 #include "runtime/connectors/nexmark/nexmark_generator.h"
 
 #include <algorithm>
@@ -75,31 +76,6 @@ const std::vector<std::string>& FullNames() {
   return kNames;
 }
 
-uint64_t Mix(uint64_t value) {
-  value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  value = (value ^ (value >> 27)) * 0x94D049BB133111EBULL;
-  return value ^ (value >> 31);
-}
-
-// A SplitMix64 stream. Each event gets its own stream keyed by (seed, event number), so an
-// event never depends on which events were generated before it or on which subtask.
-class SplitMix {
- public:
-  explicit SplitMix(uint64_t state) : state_(state) {}
-  uint64_t Next() {
-    state_ += 0x9E3779B97F4A7C15ULL;
-    return Mix(state_);
-  }
-  // Uniform in [0, bound) by multiply-shift (Lemire); bias below 2^-32 for our bounds.
-  int64_t Uniform(int64_t bound) {
-    return static_cast<int64_t>(
-        (static_cast<unsigned __int128>(Next()) * static_cast<uint64_t>(bound)) >> 64);
-  }
-  double NextDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
 
 // nextString(maxLength, special): 3 + uniform(max - 3) characters, each `special` with
 // p = 1/13 else a-z, then trimmed of spaces at both ends. Returns the written view.
