@@ -41,12 +41,18 @@ const LogicalType kBigint = LogicalType::Bigint();
 const LogicalType kDouble = LogicalType::Double();
 const LogicalType kBoolean = LogicalType::Boolean();
 
-ExprPtr Col(int32_t index, LogicalType type) { return Expr::Column(index, type); }
+ExprPtr Col(int32_t index, LogicalType type) {
+  return Expr::Column(index, type);
+}
 ExprPtr Fn(FunctionId function, LogicalType type, std::vector<ExprPtr> arguments) {
   return Expr::Call(function, type, std::move(arguments));
 }
-ExprPtr Big(int64_t value) { return Expr::Literal(Value::Bigint(value)); }
-ExprPtr Real(double value) { return Expr::Literal(Value::Double(value)); }
+ExprPtr Big(int64_t value) {
+  return Expr::Literal(Value::Bigint(value));
+}
+ExprPtr Real(double value) {
+  return Expr::Literal(Value::Double(value));
+}
 
 /// A chain to measure: its spec, the input batches and a hand-written loop computing the same.
 struct Workload {
@@ -95,10 +101,10 @@ Workload Query2() {
   Workload workload;
   workload.name = "q2 filter MOD(auction,123)=0";
   ExprPtr auction = Col(0, kBigint), price = Col(1, kBigint);
-  workload.spec = ChainSpec{
-      {kBigint, kBigint},
-      Fn(FunctionId::kEqual, kBoolean, {Fn(FunctionId::kModulo, kBigint, {auction, Big(123)}), Big(0)}),
-      {auction, price}};
+  workload.spec = ChainSpec{{kBigint, kBigint},
+                            Fn(FunctionId::kEqual, kBoolean,
+                               {Fn(FunctionId::kModulo, kBigint, {auction, Big(123)}), Big(0)}),
+                            {auction, price}};
   workload.inputs = MakeBatches(workload.spec.input_types, 0, 2);
   workload.hand_written = [](const Batch& input, Batch& output) {
     const int64_t* auction = input.column(0).values<int64_t>();
@@ -177,19 +183,20 @@ Workload ExpressionHeavy() {
        Fn(FunctionId::kAdd, kBigint, {Fn(FunctionId::kMultiply, kBigint, {a, Big(3)}), b}),
        Fn(FunctionId::kSubtract, kBigint, {b, Fn(FunctionId::kDivide, kBigint, {a, Big(5)})})},
       kBigint);
-  ExprPtr p2 = Fn(FunctionId::kDivide, kDouble,
-                  {Fn(FunctionId::kAdd, kDouble, {Fn(FunctionId::kMultiply, kDouble, {x, Real(1.5)}), y}),
-                   Fn(FunctionId::kSubtract, kDouble, {y, Real(2.0)})});
-  ExprPtr p3 = Fn(FunctionId::kOr, kBoolean,
-                  {Fn(FunctionId::kAnd, kBoolean,
-                      {Fn(FunctionId::kGreater, kBoolean, {a, b}), Fn(FunctionId::kLess, kBoolean, {x, y})}),
-                   Fn(FunctionId::kEqual, kBoolean, {x, y})});
-  ExprPtr p4 = Expr::Case(
-      {Fn(FunctionId::kGreater, kBoolean, {x, Real(500.0)}),
-       Fn(FunctionId::kMultiply, kDouble, {Expr::Cast(a, kDouble), x}),
-       Fn(FunctionId::kSubtract, kDouble,
-          {Fn(FunctionId::kAbs, kDouble, {y}), Expr::Cast(b, kDouble)})},
-      kDouble);
+  ExprPtr p2 =
+      Fn(FunctionId::kDivide, kDouble,
+         {Fn(FunctionId::kAdd, kDouble, {Fn(FunctionId::kMultiply, kDouble, {x, Real(1.5)}), y}),
+          Fn(FunctionId::kSubtract, kDouble, {y, Real(2.0)})});
+  ExprPtr p3 =
+      Fn(FunctionId::kOr, kBoolean,
+         {Fn(FunctionId::kAnd, kBoolean,
+             {Fn(FunctionId::kGreater, kBoolean, {a, b}), Fn(FunctionId::kLess, kBoolean, {x, y})}),
+          Fn(FunctionId::kEqual, kBoolean, {x, y})});
+  ExprPtr p4 = Expr::Case({Fn(FunctionId::kGreater, kBoolean, {x, Real(500.0)}),
+                           Fn(FunctionId::kMultiply, kDouble, {Expr::Cast(a, kDouble), x}),
+                           Fn(FunctionId::kSubtract, kDouble,
+                              {Fn(FunctionId::kAbs, kDouble, {y}), Expr::Cast(b, kDouble)})},
+                          kDouble);
   workload.spec = ChainSpec{{kBigint, kBigint, kDouble, kDouble}, nullptr, {p1, p2, p3, p4}};
   workload.inputs = MakeBatches(workload.spec.input_types, 100, 3);
   workload.hand_written = [](const Batch& input, Batch& output) {
@@ -216,8 +223,10 @@ Workload ExpressionHeavy() {
       // p1: MOD and / by non-zero constants cannot trap; a NULL condition takes the ELSE arm.
       bool ab = av[row] && bv[row];
       bool take_then = av[row] && (ai % 7) > 3;
-      int64_t then_value = static_cast<int64_t>(static_cast<uint64_t>(ai) * 3u + static_cast<uint64_t>(bi));
-      int64_t else_value = static_cast<int64_t>(static_cast<uint64_t>(bi) - static_cast<uint64_t>(ai / 5));
+      int64_t then_value =
+          static_cast<int64_t>(static_cast<uint64_t>(ai) * 3u + static_cast<uint64_t>(bi));
+      int64_t else_value =
+          static_cast<int64_t>(static_cast<uint64_t>(bi) - static_cast<uint64_t>(ai / 5));
       o1[row] = ab ? (take_then ? then_value : else_value) : 0;
       v1[row] = ab;
       bool xy = xv[row] && yv[row];
@@ -318,8 +327,8 @@ void ReportFirstDifference(const Workload& workload, const char* other_name,
       uint64_t left_bits = 0, right_bits = 0;
       std::memcpy(&left_bits, left, std::min<size_t>(width, 8));
       std::memcpy(&right_bits, right, std::min<size_t>(width, 8));
-      std::printf("  output %zu row %d: jit %016llx (valid %d), %s %016llx (valid %d)\n", slot,
-                  row, static_cast<unsigned long long>(left_bits), left_valid, other_name,
+      std::printf("  output %zu row %d: jit %016llx (valid %d), %s %016llx (valid %d)\n", slot, row,
+                  static_cast<unsigned long long>(left_bits), left_valid, other_name,
                   static_cast<unsigned long long>(right_bits), right_valid);
       return;
     }
@@ -348,8 +357,8 @@ int main(int argc, char** argv) {
   }
   runtime::expr::ChainCompiler& jit = **made;
 
-  std::printf("%d batches x %d rows per run, %d distinct batches, best of %d\n\n",
-              batches_per_run, kBatchCapacity, kDistinctBatches, kRepetitions);
+  std::printf("%d batches x %d rows per run, %d distinct batches, best of %d\n\n", batches_per_run,
+              kBatchCapacity, kDistinctBatches, kRepetitions);
   std::printf("%-28s %10s %10s %10s %9s %9s %12s %s\n", "chain", "jit Mr/s", "c++ Mr/s",
               "interp Mr/s", "jit/c++", "jit/int", "compile ms", "results");
   bool all_match = true;
@@ -368,10 +377,10 @@ int main(int argc, char** argv) {
       chain = *compiled;
       if (index == 0) compile_start = std::chrono::steady_clock::now();
     }
-    double compile_ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - compile_start)
-                            .count() /
-                        kCompiles;
+    double compile_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_start)
+            .count() /
+        kCompiles;
 
     SluiceChainKernel kernel = chain->kernel();
     auto run_jit = [kernel](const Batch& input, Batch& output) {
@@ -379,7 +388,8 @@ int main(int argc, char** argv) {
       SluiceKernelColumn outputs[8];
       for (size_t slot = 0; slot < input.column_count(); ++slot) {
         const runtime::Column& column = input.column(slot);
-        inputs[slot] = {const_cast<uint8_t*>(column.data()), const_cast<uint8_t*>(column.validity())};
+        inputs[slot] = {const_cast<uint8_t*>(column.data()),
+                        const_cast<uint8_t*>(column.validity())};
       }
       for (size_t slot = 0; slot < output.column_count(); ++slot) {
         outputs[slot] = {output.column(slot).data(), output.column(slot).validity()};

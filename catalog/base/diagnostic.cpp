@@ -39,7 +39,8 @@ std::string RenderDiagnostics(const std::vector<Diagnostic>& diagnostics,
   for (const Diagnostic& diagnostic : diagnostics) {
     if (!file_name.empty()) out += file_name + ":";
     if (diagnostic.span.IsKnown()) {
-      out += std::to_string(diagnostic.span.line) + ":" + std::to_string(diagnostic.span.column) + ":";
+      out +=
+          std::to_string(diagnostic.span.line) + ":" + std::to_string(diagnostic.span.column) + ":";
     }
     if (!out.empty() && out.back() == ':') out += " ";
     out += "error: " + diagnostic.message + "\n";

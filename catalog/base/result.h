@@ -12,7 +12,7 @@ namespace sluice::base {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     SLUICE_CHECK(!status_.ok(), "a Result built from a Status needs an error");
   }
@@ -46,7 +46,8 @@ class [[nodiscard]] Result {
 #define SLUICE_CONCAT_INNER(a, b) a##b
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
 
-/// Declares `lhs` from a Result expression, returning its Status from the enclosing function on error.
+/// Declares `lhs` from a Result expression, returning its Status from the enclosing function on
+/// error.
 #define SLUICE_ASSIGN_OR_RETURN(lhs, expr) \
   SLUICE_ASSIGN_OR_RETURN_IMPL(SLUICE_CONCAT(sluice_result_, __LINE__), lhs, expr)
 #define SLUICE_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \

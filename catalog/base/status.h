@@ -43,8 +43,8 @@ class [[nodiscard]] Status {
 }  // namespace sluice::base
 
 /// Returns early from the enclosing function when `expr` yields a failed Status.
-#define SLUICE_RETURN_IF_ERROR(expr)                     \
-  do {                                                   \
-    ::sluice::base::Status sluice_status_ = (expr);      \
-    if (!sluice_status_.ok()) return sluice_status_;     \
+#define SLUICE_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::sluice::base::Status sluice_status_ = (expr);  \
+    if (!sluice_status_.ok()) return sluice_status_; \
   } while (false)

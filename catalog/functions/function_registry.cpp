@@ -1,9 +1,9 @@
 #include "catalog/functions/function_registry.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 namespace sluice::functions {
 
@@ -253,12 +253,12 @@ bool ResolveScalarFunction(const std::string& name, const std::vector<LogicalTyp
     if (upper != signature.name) continue;
     known = true;
     if (arguments.size() < signature.min_arguments || arguments.size() > signature.max_arguments) {
-      *error = signature.min_arguments == signature.max_arguments
-                   ? fmt::format("{} takes {} argument{}, got {}", name, signature.min_arguments,
-                                 signature.min_arguments == 1 ? "" : "s", arguments.size())
-                   : fmt::format("{} takes {} to {} arguments, got {}", name,
-                                 signature.min_arguments, signature.max_arguments,
-                                 arguments.size());
+      *error =
+          signature.min_arguments == signature.max_arguments
+              ? fmt::format("{} takes {} argument{}, got {}", name, signature.min_arguments,
+                            signature.min_arguments == 1 ? "" : "s", arguments.size())
+              : fmt::format("{} takes {} to {} arguments, got {}", name, signature.min_arguments,
+                            signature.max_arguments, arguments.size());
       return false;
     }
     if (signature.resolve(signature.id, arguments, out)) return true;

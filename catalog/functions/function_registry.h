@@ -19,8 +19,9 @@ struct ResolvedFunction {
 /// Resolves a scalar function or operator by its SQL name (`+`, `=`, `MOD`, `upper`, `||`,
 /// `CONCAT`, ...; case-insensitive) over argument types. On failure returns false and sets
 /// `error` to a message that names the function and the argument types.
-bool ResolveScalarFunction(const std::string& name, const std::vector<types::LogicalType>& arguments,
-                           ResolvedFunction* out, std::string* error);
+bool ResolveScalarFunction(const std::string& name,
+                           const std::vector<types::LogicalType>& arguments, ResolvedFunction* out,
+                           std::string* error);
 
 /// Tells whether `name` is a known scalar function (for "did you mean" and SHOW FUNCTIONS).
 bool IsScalarFunction(const std::string& name);

@@ -10,12 +10,12 @@ namespace sluice::types {
 /// Identifies a SQL type. Physical width in a batch: 1 byte (BOOLEAN), 4 (INT), 8 (BIGINT,
 /// DOUBLE, TIMESTAMP, INTERVAL, DECIMAL as a scaled int64), 16 (VARCHAR as a StringRef).
 enum class TypeId : uint8_t {
-  kNull,       // the type of a bare NULL literal before coercion
+  kNull,  // the type of a bare NULL literal before coercion
   kBoolean,
   kInt,
   kBigint,
   kDouble,
-  kDecimal,    // precision <= 18, stored as int64 scaled by 10^scale
+  kDecimal,  // precision <= 18, stored as int64 scaled by 10^scale
   kVarchar,
   kTimestamp,  // TIMESTAMP(3): int64 milliseconds since the epoch, UTC
   kInterval,   // INTERVAL DAY TO SECOND: int64 milliseconds

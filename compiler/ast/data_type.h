@@ -35,9 +35,9 @@ struct DataTypeField;
 /// PRECISION), TIMESTAMP, TIMESTAMP_LTZ, ROW, INTERVAL, ARRAY, MAP, ...
 struct DataType {
   std::string name;
-  std::vector<int64_t> parameters;          // VARCHAR(10) → {10}; DECIMAL(23, 3) → {23, 3}
-  std::vector<DataTypeField> fields;        // ROW<a INT, b VARCHAR> and ROW(a INT, ...)
-  std::vector<DataType> type_arguments;     // ARRAY<INT>, MAP<VARCHAR, BIGINT>
+  std::vector<int64_t> parameters;            // VARCHAR(10) → {10}; DECIMAL(23, 3) → {23, 3}
+  std::vector<DataTypeField> fields;          // ROW<a INT, b VARCHAR> and ROW(a INT, ...)
+  std::vector<DataType> type_arguments;       // ARRAY<INT>, MAP<VARCHAR, BIGINT>
   std::optional<IntervalQualifier> interval;  // INTERVAL DAY TO SECOND
   bool not_null = false;
   base::SourceSpan span;

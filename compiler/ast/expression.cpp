@@ -68,7 +68,9 @@ std::string LiteralExpression::ToString() const {
   return "?";
 }
 
-std::string ColumnRefExpression::ToString() const { return JoinIdentifiers(parts, "."); }
+std::string ColumnRefExpression::ToString() const {
+  return JoinIdentifiers(parts, ".");
+}
 
 std::string StarExpression::ToString() const {
   return qualifier.empty() ? "*" : JoinIdentifiers(qualifier, ".") + ".*";
@@ -123,8 +125,7 @@ std::string BetweenExpression::ToString() const {
 }
 
 std::string InListExpression::ToString() const {
-  return "(" + value->ToString() + (negated ? " NOT" : "") + " IN (" + JoinExpressions(list) +
-         "))";
+  return "(" + value->ToString() + (negated ? " NOT" : "") + " IN (" + JoinExpressions(list) + "))";
 }
 
 std::string InSubqueryExpression::ToString() const {
@@ -132,8 +133,8 @@ std::string InSubqueryExpression::ToString() const {
 }
 
 std::string LikeExpression::ToString() const {
-  std::string out = "(" + value->ToString() + (negated ? " NOT" : "") + " LIKE " +
-                    pattern->ToString();
+  std::string out =
+      "(" + value->ToString() + (negated ? " NOT" : "") + " LIKE " + pattern->ToString();
   if (escape) out += " ESCAPE " + escape->ToString();
   return out + ")";
 }
@@ -192,17 +193,21 @@ std::string WindowSpecification::ToString() const {
 }
 
 std::string FunctionCallExpression::ToString() const {
-  std::string out = name.ToString() + "(" + (distinct ? "DISTINCT " : "") +
-                    JoinExpressions(arguments) + ")";
+  std::string out =
+      name.ToString() + "(" + (distinct ? "DISTINCT " : "") + JoinExpressions(arguments) + ")";
   if (filter) out += " FILTER (WHERE " + filter->ToString() + ")";
   if (over) out += " OVER (" + over->ToString() + ")";
   if (over_window_name.has_value()) out += " OVER " + over_window_name->ToString();
   return out;
 }
 
-std::string SubqueryExpression::ToString() const { return "(" + query->ToString() + ")"; }
+std::string SubqueryExpression::ToString() const {
+  return "(" + query->ToString() + ")";
+}
 
-std::string ExistsExpression::ToString() const { return "EXISTS (" + query->ToString() + ")"; }
+std::string ExistsExpression::ToString() const {
+  return "EXISTS (" + query->ToString() + ")";
+}
 
 std::string DescriptorExpression::ToString() const {
   return "DESCRIPTOR(" + JoinIdentifiers(columns, ", ") + ")";

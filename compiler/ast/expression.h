@@ -271,7 +271,13 @@ struct OrderItem {
 };
 
 enum class FrameUnit { kRows, kRange };
-enum class FrameBoundKind { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
+enum class FrameBoundKind {
+  kUnboundedPreceding,
+  kPreceding,
+  kCurrentRow,
+  kFollowing,
+  kUnboundedFollowing
+};
 
 struct FrameBound {
   FrameBoundKind kind = FrameBoundKind::kCurrentRow;
@@ -311,9 +317,9 @@ struct FunctionCallExpression final : Expression {
   QualifiedName name;
   bool distinct = false;
   std::vector<ExpressionPtr> arguments;
-  ExpressionPtr filter;                       // agg(x) FILTER (WHERE filter); may be null
-  std::unique_ptr<WindowSpecification> over;  // OVER (...); may be null
-  std::optional<Identifier> over_window_name; // OVER w
+  ExpressionPtr filter;                        // agg(x) FILTER (WHERE filter); may be null
+  std::unique_ptr<WindowSpecification> over;   // OVER (...); may be null
+  std::optional<Identifier> over_window_name;  // OVER w
 };
 
 /// A scalar subquery `(SELECT ...)`.

@@ -27,7 +27,9 @@ std::string Identifier::ToString() const {
   return out + "`";
 }
 
-std::string QualifiedName::ToString() const { return JoinIdentifiers(parts, "."); }
+std::string QualifiedName::ToString() const {
+  return JoinIdentifiers(parts, ".");
+}
 
 std::string JoinIdentifiers(const std::vector<Identifier>& identifiers, const char* separator) {
   std::string out;

@@ -46,7 +46,9 @@ std::string PipeSelect::ToString() const {
   return Keyword("SELECT", hints) + (distinct ? " DISTINCT " : " ") + JoinItems(items);
 }
 
-std::string PipeExtend::ToString() const { return Keyword("EXTEND", hints) + " " + JoinItems(items); }
+std::string PipeExtend::ToString() const {
+  return Keyword("EXTEND", hints) + " " + JoinItems(items);
+}
 
 std::string PipeSet::ToString() const {
   std::string out = Keyword("SET", hints);
@@ -70,7 +72,9 @@ std::string PipeRename::ToString() const {
   return out;
 }
 
-std::string PipeAs::ToString() const { return Keyword("AS", hints) + " " + alias.ToString(); }
+std::string PipeAs::ToString() const {
+  return Keyword("AS", hints) + " " + alias.ToString();
+}
 
 std::string PipeAggregate::ToString() const {
   std::string out = Keyword("AGGREGATE", hints);

@@ -54,8 +54,8 @@ std::string SelectQuery::ToString() const {
 }
 
 std::string SetOperationQuery::ToString() const {
-  return Wrap("(" + left->ToString() + ") UNION " + (all ? "ALL " : "") + "(" +
-              right->ToString() + ")");
+  return Wrap("(" + left->ToString() + ") UNION " + (all ? "ALL " : "") + "(" + right->ToString() +
+              ")");
 }
 
 std::string ValuesQuery::ToString() const {
@@ -72,7 +72,9 @@ std::string ValuesQuery::ToString() const {
   return Wrap(out);
 }
 
-std::string FromQuery::ToString() const { return Wrap("FROM " + from->ToString()); }
+std::string FromQuery::ToString() const {
+  return Wrap("FROM " + from->ToString());
+}
 
 std::string PipeQuery::ToString() const {
   std::string out = input->ToString();

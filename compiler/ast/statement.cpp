@@ -7,11 +7,13 @@
 
 namespace sluice::ast {
 
-std::string QueryStatement::ToString() const { return query->ToString(); }
+std::string QueryStatement::ToString() const {
+  return query->ToString();
+}
 
 std::string InsertStatement::ToString() const {
-  std::string out = std::string(overwrite ? "INSERT OVERWRITE " : "INSERT INTO ") +
-                    target.ToString();
+  std::string out =
+      std::string(overwrite ? "INSERT OVERWRITE " : "INSERT INTO ") + target.ToString();
   if (!columns.empty()) out += " (" + JoinIdentifiers(columns, ", ") + ")";
   return out + " " + query->ToString();
 }
@@ -92,7 +94,9 @@ std::string ResetStatement::ToString() const {
   return key.has_value() ? "RESET " + QuoteString(*key) : "RESET";
 }
 
-std::string ExplainStatement::ToString() const { return "EXPLAIN " + statement->ToString(); }
+std::string ExplainStatement::ToString() const {
+  return "EXPLAIN " + statement->ToString();
+}
 
 std::string ShowStatement::ToString() const {
   switch (object) {
@@ -104,7 +108,9 @@ std::string ShowStatement::ToString() const {
   return "SHOW ?";
 }
 
-std::string DescribeStatement::ToString() const { return "DESCRIBE " + name.ToString(); }
+std::string DescribeStatement::ToString() const {
+  return "DESCRIBE " + name.ToString();
+}
 
 std::string StopJobStatement::ToString() const {
   std::string out = "STOP JOB " + QuoteString(job_name);

@@ -74,7 +74,7 @@ struct JoinRef final : TableRef {
   bool comma = false;
   TableRefPtr left;
   TableRefPtr right;
-  ExpressionPtr condition;              // ON ...; may be null
+  ExpressionPtr condition;                // ON ...; may be null
   std::vector<Identifier> using_columns;  // USING (...)
 };
 

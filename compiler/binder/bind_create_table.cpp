@@ -124,8 +124,9 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
   }
   if (!scan->descriptor.options.count("connector")) {
     Error(base::ErrorCode::kOption,
-          "table '" + scan->descriptor.name + "' needs a 'connector' option, e.g. WITH "
-          "('connector' = 'nexmark')",
+          "table '" + scan->descriptor.name +
+              "' needs a 'connector' option, e.g. WITH "
+              "('connector' = 'nexmark')",
           statement.name.span);
   }
   if (!statement.partitioned_by.empty()) {

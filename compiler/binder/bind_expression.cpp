@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "catalog/base/suggest.h"
 #include "catalog/functions/function_registry.h"
@@ -19,10 +19,10 @@ using types::TypeId;
 
 namespace {
 
-const char* kAggregateNames[] = {"COUNT", "SUM", "MIN", "MAX", "AVG", "FIRST_VALUE",
-                                 "LAST_VALUE", "LISTAGG", "COLLECT", "STDDEV_POP",
-                                 "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "ROW_NUMBER", "RANK",
-                                 "DENSE_RANK"};
+const char* kAggregateNames[] = {"COUNT",    "SUM",         "MIN",         "MAX",
+                                 "AVG",      "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",
+                                 "COLLECT",  "STDDEV_POP",  "STDDEV_SAMP", "VAR_POP",
+                                 "VAR_SAMP", "ROW_NUMBER",  "RANK",        "DENSE_RANK"};
 
 std::string Upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -84,10 +84,8 @@ ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) {
 
 ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
   switch (literal.literal_kind) {
-    case ast::LiteralKind::kNull:
-      return Expr::Literal(Value::Null(LogicalType::Null()));
-    case ast::LiteralKind::kBoolean:
-      return Expr::Literal(Value::Boolean(literal.boolean_value));
+    case ast::LiteralKind::kNull: return Expr::Literal(Value::Null(LogicalType::Null()));
+    case ast::LiteralKind::kBoolean: return Expr::Literal(Value::Boolean(literal.boolean_value));
     case ast::LiteralKind::kInteger: {
       errno = 0;
       char* end = nullptr;
@@ -114,8 +112,7 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
       }
       return Expr::Literal(Value::Double(value));
     }
-    case ast::LiteralKind::kString:
-      return Expr::Literal(Value::Varchar(literal.value));
+    case ast::LiteralKind::kString: return Expr::Literal(Value::Varchar(literal.value));
     case ast::LiteralKind::kTimestamp:
     case ast::LiteralKind::kTimestampLtz: {
       auto millis = runtime::expr::ParseTimestamp(literal.value);
@@ -150,8 +147,8 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
               literal.span);
         return nullptr;
       }
-      int64_t millis = static_cast<int64_t>(amount * static_cast<double>(unit) +
-                                            (amount >= 0 ? 0.5 : -0.5));
+      int64_t millis =
+          static_cast<int64_t>(amount * static_cast<double>(unit) + (amount >= 0 ? 0.5 : -0.5));
       return Expr::Literal(Value::Interval(literal.negative_interval ? -millis : millis));
     }
     case ast::LiteralKind::kDate:
@@ -341,8 +338,7 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
   ExprPtr operand = BindExpression(*expression.operand, scope);
   auto target = BindDataType(expression.target);
   if (operand == nullptr || !target) return nullptr;
-  if (operand->type.id() != TypeId::kNull &&
-      !types::IsExplicitlyCastable(operand->type, *target)) {
+  if (operand->type.id() != TypeId::kNull && !types::IsExplicitlyCastable(operand->type, *target)) {
     Error(base::ErrorCode::kBind,
           fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
           expression.span);
@@ -419,10 +415,8 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
             return nullptr;
           }
           return operand;
-        case ast::UnaryOperator::kNegate:
-          return BindCall("NEGATE", {operand}, expression.span);
-        case ast::UnaryOperator::kNot:
-          return BindCall("NOT", {operand}, expression.span);
+        case ast::UnaryOperator::kNegate: return BindCall("NEGATE", {operand}, expression.span);
+        case ast::UnaryOperator::kNot: return BindCall("NOT", {operand}, expression.span);
       }
       return nullptr;
     }
@@ -439,15 +433,15 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
         if (equal == nullptr) return nullptr;
         ExprPtr left_null = BindCall("IS NULL", {left}, binary.span);
         ExprPtr right_null = BindCall("IS NULL", {right}, binary.span);
-        ExprPtr same = Expr::Case({left_null, right_null, right_null,
-                                   Expr::Literal(Value::Boolean(false)), equal},
-                                  LogicalType::Boolean());
+        ExprPtr same = Expr::Case(
+            {left_null, right_null, right_null, Expr::Literal(Value::Boolean(false)), equal},
+            LogicalType::Boolean());
         if (binary.op == ast::BinaryOperator::kIsNotDistinctFrom) return same;
         return BindCall("NOT", {same}, binary.span);
       }
       const char* name = BinaryFunctionName(binary.op);
-      return BindCall(name, {left, right}, binary.operator_span.IsKnown() ? binary.operator_span
-                                                                          : binary.span);
+      return BindCall(name, {left, right},
+                      binary.operator_span.IsKnown() ? binary.operator_span : binary.span);
     }
     case ast::ExpressionKind::kBetween: {
       const auto& between = expression.Cast<ast::BetweenExpression>();
@@ -496,8 +490,8 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
         case ast::IsTest::kNull: name = is.negated ? "IS NOT NULL" : "IS NULL"; break;
         case ast::IsTest::kUnknown:
           if (value->type.id() != TypeId::kBoolean && value->type.id() != TypeId::kNull) {
-            Error(base::ErrorCode::kBind, "IS UNKNOWN needs a BOOLEAN, got " + value->type.ToString(),
-                  is.span);
+            Error(base::ErrorCode::kBind,
+                  "IS UNKNOWN needs a BOOLEAN, got " + value->type.ToString(), is.span);
             return nullptr;
           }
           name = is.negated ? "IS NOT NULL" : "IS NULL";
@@ -506,15 +500,14 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
         case ast::IsTest::kFalse: name = "IS FALSE"; break;
       }
       ExprPtr tested = BindCall(name, {value}, is.span);
-      if (tested && is.negated && (is.test == ast::IsTest::kTrue || is.test == ast::IsTest::kFalse)) {
+      if (tested && is.negated &&
+          (is.test == ast::IsTest::kTrue || is.test == ast::IsTest::kFalse)) {
         return BindCall("NOT", {tested}, is.span);
       }
       return tested;
     }
-    case ast::ExpressionKind::kCase:
-      return BindCase(expression.Cast<ast::CaseExpression>(), scope);
-    case ast::ExpressionKind::kCast:
-      return BindCast(expression.Cast<ast::CastExpression>(), scope);
+    case ast::ExpressionKind::kCase: return BindCase(expression.Cast<ast::CaseExpression>(), scope);
+    case ast::ExpressionKind::kCast: return BindCast(expression.Cast<ast::CastExpression>(), scope);
     case ast::ExpressionKind::kFunctionCall:
       return BindFunctionCall(expression.Cast<ast::FunctionCallExpression>(), scope);
     case ast::ExpressionKind::kStar:
@@ -527,8 +520,8 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     case ast::ExpressionKind::kInSubquery:
     case ast::ExpressionKind::kSubquery:
     case ast::ExpressionKind::kExists:
-      Error(base::ErrorCode::kPlan,
-            fmt::format("'{}' is not supported yet", expression.ToString()), expression.span);
+      Error(base::ErrorCode::kPlan, fmt::format("'{}' is not supported yet", expression.ToString()),
+            expression.span);
       return nullptr;
     case ast::ExpressionKind::kDescriptor:
     case ast::ExpressionKind::kTableArgument:

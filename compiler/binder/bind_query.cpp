@@ -61,15 +61,9 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
   std::optional<BoundRelation> result;
   if (!RejectUnsupportedQueryParts(query)) {
     switch (query.kind()) {
-      case ast::QueryKind::kSelect:
-        result = BindSelect(query.Cast<ast::SelectQuery>());
-        break;
-      case ast::QueryKind::kPipe:
-        result = BindPipe(query.Cast<ast::PipeQuery>());
-        break;
-      case ast::QueryKind::kFrom:
-        result = BindTableRef(*query.Cast<ast::FromQuery>().from);
-        break;
+      case ast::QueryKind::kSelect: result = BindSelect(query.Cast<ast::SelectQuery>()); break;
+      case ast::QueryKind::kPipe: result = BindPipe(query.Cast<ast::PipeQuery>()); break;
+      case ast::QueryKind::kFrom: result = BindTableRef(*query.Cast<ast::FromQuery>().from); break;
       case ast::QueryKind::kSetOperation:
         Error(base::ErrorCode::kPlan,
               "UNION is not supported yet (it arrives with stateful operators)", query.span);
@@ -229,7 +223,8 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
   };
   auto find_column = [&](const ast::Identifier& name) -> int {
     for (size_t i = 0; i < input.scope.columns.size(); ++i) {
-      if (types::IdentifierEquals(input.scope.columns[i].name, name.name)) return static_cast<int>(i);
+      if (types::IdentifierEquals(input.scope.columns[i].name, name.name))
+        return static_cast<int>(i);
     }
     std::vector<std::string> names;
     for (const ScopeColumn& column : input.scope.columns) names.push_back(column.name);
@@ -388,13 +383,13 @@ std::optional<BoundRelation> Binder::BindNamedTable(const ast::BaseTableRef& ref
   const ast::Identifier& name = ref.name.Last();
   std::string qualifier = ref.alias ? ref.alias->name : name.name;
   if (ref.system_time) {
-    Error(base::ErrorCode::kPlan,
-          "FOR SYSTEM_TIME AS OF (lookup joins) is not supported yet", ref.system_time->span);
+    Error(base::ErrorCode::kPlan, "FOR SYSTEM_TIME AS OF (lookup joins) is not supported yet",
+          ref.system_time->span);
     return std::nullopt;
   }
   if (ref.name.parts.size() > 1) {
-    Error(base::ErrorCode::kBind, "catalog- or database-qualified names are not supported: '" +
-                                      ref.name.ToString() + "'",
+    Error(base::ErrorCode::kBind,
+          "catalog- or database-qualified names are not supported: '" + ref.name.ToString() + "'",
           ref.name.span);
     return std::nullopt;
   }

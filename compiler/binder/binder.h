@@ -72,8 +72,7 @@ class Binder {
                                                const std::vector<ast::SelectItem>& items);
   /// Makes a Project node from named expressions (ROW-typed column references expand to
   /// every slot of the ROW).
-  std::optional<BoundRelation> MakeProject(BoundRelation input,
-                                           std::vector<std::string> names,
+  std::optional<BoundRelation> MakeProject(BoundRelation input, std::vector<std::string> names,
                                            std::vector<runtime::plan::ExprPtr> expressions,
                                            std::vector<base::SourceSpan> spans);
   bool RejectUnsupportedQueryParts(const ast::Query& query);

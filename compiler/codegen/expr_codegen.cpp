@@ -32,7 +32,6 @@ bool IsStringFunction(FunctionId function) {
   }
 }
 
-
 bool CastUsesHelper(const LogicalType& from, const LogicalType& to) {
   if (from.id() == TypeId::kNull || from == to) return false;
   if (from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar) return true;
@@ -211,8 +210,8 @@ IrValue ExprCodegen::Load(const LogicalType& type, const IrColumn& column, llvm:
     }
     default: {
       llvm::Type* value_type = ValueType(type);
-      result.value = builder_.CreateLoad(value_type,
-                                         builder_.CreateInBoundsGEP(value_type, column.data, row));
+      result.value =
+          builder_.CreateLoad(value_type, builder_.CreateInBoundsGEP(value_type, column.data, row));
       break;
     }
   }
@@ -221,9 +220,8 @@ IrValue ExprCodegen::Load(const LogicalType& type, const IrColumn& column, llvm:
 
 void ExprCodegen::Store(const LogicalType& type, const IrValue& value, const IrColumn& column,
                         llvm::Value* row) {
-  builder_.CreateStore(
-      builder_.CreateZExt(value.valid, builder_.getInt8Ty()),
-      builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.validity, row));
+  builder_.CreateStore(builder_.CreateZExt(value.valid, builder_.getInt8Ty()),
+                       builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.validity, row));
   switch (type.id()) {
     case TypeId::kRow: return;  // no data buffer
     case TypeId::kNull:
@@ -243,7 +241,8 @@ void ExprCodegen::Store(const LogicalType& type, const IrValue& value, const IrC
           builder_.CreateStructGEP(string_type_, address, 0));
       builder_.CreateStore(builder_.CreateSelect(value.valid, value.length, builder_.getInt32(0)),
                            builder_.CreateStructGEP(string_type_, address, 1));
-      builder_.CreateStore(builder_.getInt32(0), builder_.CreateStructGEP(string_type_, address, 2));
+      builder_.CreateStore(builder_.getInt32(0),
+                           builder_.CreateStructGEP(string_type_, address, 2));
       return;
     }
     default: {
@@ -299,7 +298,9 @@ base::Result<IrValue> ExprCodegen::EmitLiteral(const runtime::plan::Value& liter
   result.valid = builder_.getTrue();
   switch (type.id()) {
     case TypeId::kBoolean: result.value = builder_.getInt1(literal.integer != 0); break;
-    case TypeId::kInt: result.value = builder_.getInt32(static_cast<uint32_t>(literal.integer)); break;
+    case TypeId::kInt:
+      result.value = builder_.getInt32(static_cast<uint32_t>(literal.integer));
+      break;
     case TypeId::kBigint:
     case TypeId::kDecimal:
     case TypeId::kTimestamp:
@@ -436,8 +437,7 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
       SLUICE_ASSIGN_OR_RETURN(
           llvm::Value * compared,
           EmitComparison(function, expr.arguments[0]->type, arguments[0], arguments[1]));
-      return IrValue{compared, nullptr,
-                     builder_.CreateAnd(arguments[0].valid, arguments[1].valid)};
+      return IrValue{compared, nullptr, builder_.CreateAnd(arguments[0].valid, arguments[1].valid)};
     }
 
     case FunctionId::kAnd:
@@ -448,10 +448,10 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
       bool is_and = function == FunctionId::kAnd;
       // The dominant value (FALSE for AND, TRUE for OR) decides even against a NULL; the
       // unspecified value of a NULL operand cannot change `left op right` in that case.
-      llvm::Value* left_decides = builder_.CreateAnd(
-          left.valid, is_and ? builder_.CreateNot(left.value) : left.value);
-      llvm::Value* right_decides = builder_.CreateAnd(
-          right.valid, is_and ? builder_.CreateNot(right.value) : right.value);
+      llvm::Value* left_decides =
+          builder_.CreateAnd(left.valid, is_and ? builder_.CreateNot(left.value) : left.value);
+      llvm::Value* right_decides =
+          builder_.CreateAnd(right.valid, is_and ? builder_.CreateNot(right.value) : right.value);
       llvm::Value* valid = builder_.CreateOr(builder_.CreateAnd(left.valid, right.valid),
                                              builder_.CreateOr(left_decides, right_decides));
       llvm::Value* value = is_and ? builder_.CreateAnd(left.value, right.value)
@@ -473,9 +473,8 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
                      builder_.getTrue()};
     case FunctionId::kIsFalse:
       SLUICE_RETURN_IF_ERROR(expect_arguments(1));
-      return IrValue{
-          builder_.CreateAnd(arguments[0].valid, builder_.CreateNot(arguments[0].value)),
-          nullptr, builder_.getTrue()};
+      return IrValue{builder_.CreateAnd(arguments[0].valid, builder_.CreateNot(arguments[0].value)),
+                     nullptr, builder_.getTrue()};
 
     case FunctionId::kNullIf: {
       SLUICE_RETURN_IF_ERROR(expect_arguments(2));
@@ -484,12 +483,11 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
       if (left_type.id() == TypeId::kNull) return Null(expr.type);
       if (right_type.id() == TypeId::kNull) return arguments[0];
       if (left_type != right_type) {
-        return Unsupported(fmt::format("NULLIF of {} and {}", left_type.ToString(),
-                                       right_type.ToString()));
+        return Unsupported(
+            fmt::format("NULLIF of {} and {}", left_type.ToString(), right_type.ToString()));
       }
-      SLUICE_ASSIGN_OR_RETURN(llvm::Value * equal,
-                              EmitComparison(FunctionId::kEqual, left_type, arguments[0],
-                                             arguments[1]));
+      SLUICE_ASSIGN_OR_RETURN(llvm::Value * equal, EmitComparison(FunctionId::kEqual, left_type,
+                                                                  arguments[0], arguments[1]));
       IrValue result = arguments[0];
       result.valid = builder_.CreateAnd(
           result.valid, builder_.CreateNot(builder_.CreateAnd(arguments[1].valid, equal)));
@@ -514,16 +512,15 @@ base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
   FunctionId function = expr.function;
   bool unary = function == FunctionId::kNegate || function == FunctionId::kAbs;
   if (arguments.size() != (unary ? 1u : 2u)) {
-    return Unsupported(fmt::format("{} with {} arguments", functions::FunctionName(function),
-                                   arguments.size()));
+    return Unsupported(
+        fmt::format("{} with {} arguments", functions::FunctionName(function), arguments.size()));
   }
   // Like the interpreter: DECIMAL only for NEGATE and ABS; the binder computes +, -, *, /
   // and MOD over DECIMAL in DOUBLE. TIMESTAMP/INTERVAL operands are int64 milliseconds.
   for (const auto& argument : expr.arguments) {
     if (argument->type.id() == TypeId::kDecimal && (!unary || argument->type != expr.type)) {
       return Unsupported(fmt::format("{} over {} (the binder should compute in DOUBLE)",
-                                     functions::FunctionName(function),
-                                     argument->type.ToString()));
+                                     functions::FunctionName(function), argument->type.ToString()));
     }
   }
   llvm::Type* type = arguments[0].value->getType();
@@ -532,10 +529,10 @@ base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
                                    expr.arguments[0]->type.ToString(),
                                    expr.arguments[1]->type.ToString()));
   }
-  if (type != ValueType(expr.type) || !(type->isDoubleTy() || type->isIntegerTy(32) ||
-                                        type->isIntegerTy(64))) {
-    return Unsupported(fmt::format("{} of type {}", functions::FunctionName(function),
-                                   expr.type.ToString()));
+  if (type != ValueType(expr.type) ||
+      !(type->isDoubleTy() || type->isIntegerTy(32) || type->isIntegerTy(64))) {
+    return Unsupported(
+        fmt::format("{} of type {}", functions::FunctionName(function), expr.type.ToString()));
   }
   const IrValue& left = arguments[0];
   llvm::Value* valid = unary ? left.valid : builder_.CreateAnd(left.valid, arguments[1].valid);
@@ -569,9 +566,9 @@ base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
     case FunctionId::kMultiply: return IrValue{builder_.CreateMul(a, b), nullptr, valid};
     case FunctionId::kNegate: return IrValue{builder_.CreateSub(zero, a), nullptr, valid};
     case FunctionId::kAbs:
-      return IrValue{builder_.CreateSelect(builder_.CreateICmpSLT(a, zero),
-                                           builder_.CreateSub(zero, a), a),
-                     nullptr, valid};
+      return IrValue{
+          builder_.CreateSelect(builder_.CreateICmpSLT(a, zero), builder_.CreateSub(zero, a), a),
+          nullptr, valid};
     case FunctionId::kDivide:
     case FunctionId::kModulo: {
       // Never trap: divide by 1 when the divisor is 0 (result NULL) or -1 (min / -1 would
@@ -592,8 +589,7 @@ base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
   return Unsupported("unknown integer arithmetic");
 }
 
-base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function,
-                                                       const LogicalType& type,
+base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function, const LogicalType& type,
                                                        const IrValue& left, const IrValue& right) {
   llvm::Value* a = left.value;
   llvm::Value* b = right.value;
@@ -631,15 +627,13 @@ base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function,
         llvm::Value* right_address = StringArgument(right);
         llvm::Value* result;
         if (equality) {
-          llvm::FunctionCallee helper =
-              Helper("sluice_string_equal", builder_.getInt8Ty(),
-                     {builder_.getPtrTy(), builder_.getPtrTy()}, true);
+          llvm::FunctionCallee helper = Helper("sluice_string_equal", builder_.getInt8Ty(),
+                                               {builder_.getPtrTy(), builder_.getPtrTy()}, true);
           result = builder_.CreateZExt(builder_.CreateCall(helper, {left_address, right_address}),
                                        builder_.getInt32Ty());
         } else {
-          llvm::FunctionCallee helper =
-              Helper("sluice_string_compare", builder_.getInt32Ty(),
-                     {builder_.getPtrTy(), builder_.getPtrTy()}, true);
+          llvm::FunctionCallee helper = Helper("sluice_string_compare", builder_.getInt32Ty(),
+                                               {builder_.getPtrTy(), builder_.getPtrTy()}, true);
           result = builder_.CreateCall(helper, {left_address, right_address});
         }
         return IrValue{result, nullptr, builder_.getTrue()};
@@ -676,8 +670,8 @@ base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function,
       break;
     }
   }
-  return Unsupported(fmt::format("comparison {} over {}", functions::FunctionName(function),
-                                 type.ToString()));
+  return Unsupported(
+      fmt::format("comparison {} over {}", functions::FunctionName(function), type.ToString()));
 }
 
 }  // namespace sluice::compiler::codegen

@@ -3,11 +3,11 @@
 // Internal to compiler/codegen: names LLVM types. The public entry point is
 // jit_chain_compiler.h.
 
-#include <utility>
-#include <vector>
-
 #include <llvm/ADT/STLFunctionalExtras.h>
 #include <llvm/IR/IRBuilder.h>
+
+#include <utility>
+#include <vector>
 
 #include "catalog/base/result.h"
 #include "catalog/types/logical_type.h"

@@ -1,9 +1,5 @@
 #include "compiler/codegen/jit_chain_compiler.h"
 
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <fmt/format.h>
 #include <llvm/IR/DiagnosticHandler.h>
 #include <llvm/IR/DiagnosticInfo.h>
@@ -14,6 +10,10 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "compiler/codegen/expr_codegen.h"
 #include "runtime/jit/jit_engine_llvm.h"
@@ -144,9 +144,9 @@ base::Status GenerateBody(const ChainSpec& spec, llvm::Function& body) {
     // The loop vectorizer's cost model scalarizes bodies with i64 division by a constant or
     // many selects, yet the vector loop measured 2-3x faster (bench/jit_bench.cpp). The body
     // is branch-free here, so vectorization is always legal.
-    llvm::MDNode* enable = llvm::MDNode::get(
-        context, {llvm::MDString::get(context, "llvm.loop.vectorize.enable"),
-                  llvm::ConstantAsMetadata::get(builder.getTrue())});
+    llvm::MDNode* enable =
+        llvm::MDNode::get(context, {llvm::MDString::get(context, "llvm.loop.vectorize.enable"),
+                                    llvm::ConstantAsMetadata::get(builder.getTrue())});
     llvm::MDNode* loop_id = llvm::MDNode::getDistinct(context, {nullptr, enable});
     loop_id->replaceOperandWith(0, loop_id);
     back_edge->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
@@ -171,9 +171,9 @@ base::Status GenerateKernel(const ChainSpec& spec, llvm::Module& module, const s
 
   std::vector<llvm::Type*> body_parameters = {builder.getInt32Ty(), pointer};
   body_parameters.insert(body_parameters.end(), 2 * column_count, pointer);
-  auto* body = llvm::Function::Create(
-      llvm::FunctionType::get(builder.getInt32Ty(), body_parameters, false),
-      llvm::GlobalValue::InternalLinkage, name + ".body", module);
+  auto* body =
+      llvm::Function::Create(llvm::FunctionType::get(builder.getInt32Ty(), body_parameters, false),
+                             llvm::GlobalValue::InternalLinkage, name + ".body", module);
   SetTargetAttributes(*body, target_machine);
   body->addFnAttr(llvm::Attribute::AlwaysInline);
   for (unsigned index = 2; index < body->arg_size(); ++index) {

@@ -38,14 +38,14 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
                        : 1;
   size_t maximum = function == FunctionId::kSubstring ? 3 : minimum;
   if (arguments.size() < minimum || arguments.size() > maximum) {
-    return Unsupported(fmt::format("{} with {} arguments", functions::FunctionName(function),
-                                   arguments.size()));
+    return Unsupported(
+        fmt::format("{} with {} arguments", functions::FunctionName(function), arguments.size()));
   }
   if (expr.arguments[0]->type.id() != TypeId::kVarchar ||
       (minimum == 2 && function != FunctionId::kSubstring &&
        expr.arguments[1]->type.id() != TypeId::kVarchar)) {
-    return Unsupported(fmt::format("{} over non-string arguments",
-                                   functions::FunctionName(function)));
+    return Unsupported(
+        fmt::format("{} over non-string arguments", functions::FunctionName(function)));
   }
   llvm::Type* pointer = builder_.getPtrTy();
   llvm::Value* all_valid = arguments[0].valid;
@@ -67,11 +67,10 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
                               {context_, input, StringArgument(arguments[1]), out});
         } else if (function == FunctionId::kTrim) {
           builder_.CreateCall(
-              Helper("sluice_string_trim", builder_.getVoidTy(), {pointer, pointer}),
-              {input, out});
+              Helper("sluice_string_trim", builder_.getVoidTy(), {pointer, pointer}), {input, out});
         } else {
-          const char* name = function == FunctionId::kUpper ? "sluice_string_upper"
-                                                            : "sluice_string_lower";
+          const char* name =
+              function == FunctionId::kUpper ? "sluice_string_upper" : "sluice_string_lower";
           builder_.CreateCall(Helper(name, builder_.getVoidTy(), {pointer, pointer, pointer}),
                               {context_, input, out});
         }
@@ -104,15 +103,15 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
       if (arguments.size() == 3) {
         SLUICE_ASSIGN_OR_RETURN(length, to_int64(2));
         // A negative length is NULL; the helper reads negative as "to the end".
-        all_valid = builder_.CreateAnd(
-            all_valid, builder_.CreateICmpSGE(length, builder_.getInt64(0)));
+        all_valid =
+            builder_.CreateAnd(all_valid, builder_.CreateICmpSGE(length, builder_.getInt64(0)));
       }
       return Guarded(all_valid, LogicalType::Varchar(), [&] {
         llvm::Value* out = EntryAlloca(string_type_);
-        builder_.CreateCall(Helper("sluice_string_substring", builder_.getVoidTy(),
-                                   {pointer, builder_.getInt64Ty(), builder_.getInt64Ty(),
-                                    pointer}),
-                            {StringArgument(arguments[0]), start, length, out});
+        builder_.CreateCall(
+            Helper("sluice_string_substring", builder_.getVoidTy(),
+                   {pointer, builder_.getInt64Ty(), builder_.getInt64Ty(), pointer}),
+            {StringArgument(arguments[0]), start, length, out});
         return LoadStringResult(out);
       });
     }
@@ -212,10 +211,9 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
       case TypeId::kInterval:
         return call_with_out("sluice_cast_string_to_interval", {pointer}, {input}, int64);
       case TypeId::kDecimal:
-        return call_with_out("sluice_cast_string_to_decimal", {pointer, int32, int32},
-                             {input, builder_.getInt32(to.precision()),
-                              builder_.getInt32(to.scale())},
-                             int64);
+        return call_with_out(
+            "sluice_cast_string_to_decimal", {pointer, int32, int32},
+            {input, builder_.getInt32(to.precision()), builder_.getInt32(to.scale())}, int64);
       default: return unsupported();
     }
   }

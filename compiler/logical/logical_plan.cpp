@@ -18,7 +18,9 @@ std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
   return out;
 }
 
-size_t LogicalNode::SlotCount() const { return types::FlattenSchema(schema).size(); }
+size_t LogicalNode::SlotCount() const {
+  return types::FlattenSchema(schema).size();
+}
 
 namespace {
 
@@ -37,12 +39,8 @@ std::string LogicalNode::ToString(int depth) const {
       inputs.empty() ? std::vector<std::string>{} : SlotNames(inputs[0]->schema);
   switch (kind) {
     case LogicalKind::kScan:
-    case LogicalKind::kSink:
-      out += "(" + table->descriptor.name + ")";
-      break;
-    case LogicalKind::kFilter:
-      out += "(" + predicate->ToString(&input_names) + ")";
-      break;
+    case LogicalKind::kSink: out += "(" + table->descriptor.name + ")"; break;
+    case LogicalKind::kFilter: out += "(" + predicate->ToString(&input_names) + ")"; break;
     case LogicalKind::kProject: {
       out += "(";
       auto output_names = SlotNames(schema);

@@ -25,7 +25,7 @@ const char* LogicalKindName(LogicalKind kind);
 /// What a scan reads; shared by every scan of the same table.
 struct ScanTable {
   runtime::connectors::TableDescriptor descriptor;  // physical schema + options
-  types::Schema full_schema;                         // physical and computed columns, as declared
+  types::Schema full_schema;                        // physical and computed columns, as declared
   std::optional<runtime::plan::ChainSpec> computed_columns;  // physical slots → full slots
   std::optional<runtime::plan::WatermarkSpec> watermark;     // over full slots
 };
@@ -56,7 +56,7 @@ struct LogicalNode {
 
 /// One `INSERT INTO` of the job: its target (which names the query for UIDs) and its plan.
 struct InsertPlan {
-  std::string target;  // the sink table's name
+  std::string target;   // the sink table's name
   LogicalNodePtr root;  // a kSink
 };
 

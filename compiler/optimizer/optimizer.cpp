@@ -17,7 +17,9 @@ using runtime::plan::Value;
 
 namespace {
 
-bool IsLiteral(const ExprPtr& expression) { return expression->kind == ExprKind::kLiteral; }
+bool IsLiteral(const ExprPtr& expression) {
+  return expression->kind == ExprKind::kLiteral;
+}
 
 bool IsTrueLiteral(const ExprPtr& expression) {
   return IsLiteral(expression) && !expression->literal.is_null &&
@@ -214,7 +216,8 @@ std::vector<std::unique_ptr<Rule>> DefaultRules() {
   return rules;
 }
 
-std::vector<std::string> Optimize(LogicalNodePtr& root, const std::vector<std::unique_ptr<Rule>>& rules) {
+std::vector<std::string> Optimize(LogicalNodePtr& root,
+                                  const std::vector<std::unique_ptr<Rule>>& rules) {
   std::vector<std::string> fired;
   // Sweep the rule list until a whole sweep changes nothing; the bound guards against rules
   // that undo each other.
@@ -256,10 +259,11 @@ base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
     case types::TypeId::kBoolean: value.integer = column.values<uint8_t>()[0]; break;
     case types::TypeId::kInt: value.integer = column.values<int32_t>()[0]; break;
     case types::TypeId::kDouble: value.real = column.values<double>()[0]; break;
-    case types::TypeId::kVarchar: value.text = std::string(column.values<runtime::StringRef>()[0].view()); break;
+    case types::TypeId::kVarchar:
+      value.text = std::string(column.values<runtime::StringRef>()[0].view());
+      break;
     case types::TypeId::kRow:
-    case types::TypeId::kNull:
-      return Value::Null(expression->type);
+    case types::TypeId::kNull: return Value::Null(expression->type);
     default: value.integer = column.values<int64_t>()[0]; break;
   }
   return value;

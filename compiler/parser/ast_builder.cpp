@@ -12,7 +12,8 @@ base::SourceSpan AstBuilder::Span(antlr4::ParserRuleContext* context) const {
   antlr4::Token* stop = context->getStop();
   if (start == nullptr) return {};
   size_t stop_index = stop != nullptr ? stop->getStopIndex() : start->getStartIndex() - 1;
-  if (stop != nullptr && stop->getType() == antlr4::Token::EOF) stop_index = stop->getStartIndex() - 1;
+  if (stop != nullptr && stop->getType() == antlr4::Token::EOF)
+    stop_index = stop->getStartIndex() - 1;
   return source_.Span(start->getStartIndex(), stop_index);
 }
 
@@ -52,14 +53,16 @@ ast::Identifier AstBuilder::BuildIdentifier(P::IdentifierContext* context) const
 ast::QualifiedName AstBuilder::BuildQualifiedName(P::QualifiedNameContext* context) const {
   ast::QualifiedName name;
   name.span = Span(context);
-  for (P::IdentifierContext* part : context->identifier()) name.parts.push_back(BuildIdentifier(part));
+  for (P::IdentifierContext* part : context->identifier())
+    name.parts.push_back(BuildIdentifier(part));
   return name;
 }
 
 std::vector<ast::Identifier> AstBuilder::BuildColumnList(P::ColumnListContext* context) const {
   std::vector<ast::Identifier> columns;
   if (context == nullptr) return columns;
-  for (P::IdentifierContext* column : context->identifier()) columns.push_back(BuildIdentifier(column));
+  for (P::IdentifierContext* column : context->identifier())
+    columns.push_back(BuildIdentifier(column));
   return columns;
 }
 
@@ -113,7 +116,8 @@ ast::StatementPtr AstBuilder::BuildStatement(P::StatementContext* context) {
     statement->if_not_exists = create->EXISTS() != nullptr;
     statement->implementation = Unquote(create->STRING());
     statement->implementation_span = Span(create->STRING());
-    if (create->identifier() != nullptr) statement->language = BuildIdentifier(create->identifier());
+    if (create->identifier() != nullptr)
+      statement->language = BuildIdentifier(create->identifier());
     return statement;
   }
   if (auto* set = dynamic_cast<P::SetStatementContext*>(context)) {

@@ -93,7 +93,8 @@ ast::ExpressionPtr AstBuilder::BuildBoolean(P::BooleanExpressionContext* context
   return result;
 }
 
-ast::ExpressionPtr AstBuilder::BuildPredicate(ast::ExpressionPtr value, P::PredicateContext* context,
+ast::ExpressionPtr AstBuilder::BuildPredicate(ast::ExpressionPtr value,
+                                              P::PredicateContext* context,
                                               antlr4::ParserRuleContext* whole) {
   base::SourceSpan span = Span(whole);
   if (auto* between = dynamic_cast<P::BetweenPredicateContext*>(context)) {
@@ -115,7 +116,8 @@ ast::ExpressionPtr AstBuilder::BuildPredicate(ast::ExpressionPtr value, P::Predi
     auto expression = std::make_unique<ast::InListExpression>(span);
     expression->negated = in_list->NOT() != nullptr;
     expression->value = std::move(value);
-    for (P::ExpressionContext* item : in_list->expression()) expression->list.push_back(BuildExpression(item));
+    for (P::ExpressionContext* item : in_list->expression())
+      expression->list.push_back(BuildExpression(item));
     return expression;
   }
   if (auto* like = dynamic_cast<P::LikePredicateContext*>(context)) {
@@ -173,8 +175,8 @@ ast::ExpressionPtr AstBuilder::BuildValue(P::ValueExpressionContext* context) {
   ast::ExpressionPtr result;
   if (auto* unary = dynamic_cast<P::UnaryValueContext*>(current)) {
     auto expression = std::make_unique<ast::UnaryExpression>(Span(unary));
-    expression->op = unary->op->getType() == P::MINUS ? ast::UnaryOperator::kNegate
-                                                       : ast::UnaryOperator::kPlus;
+    expression->op =
+        unary->op->getType() == P::MINUS ? ast::UnaryOperator::kNegate : ast::UnaryOperator::kPlus;
     expression->operand = BuildValue(unary->valueExpression());
     result = std::move(expression);
   } else {
@@ -212,7 +214,8 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     result = BuildLiteral(literal->literal());
   } else if (auto* case_context = dynamic_cast<P::CaseExpressionContext*>(current)) {
     auto expression = std::make_unique<ast::CaseExpression>(span);
-    if (case_context->operand != nullptr) expression->operand = BuildExpression(case_context->operand);
+    if (case_context->operand != nullptr)
+      expression->operand = BuildExpression(case_context->operand);
     for (P::WhenClauseContext* when : case_context->whenClause()) {
       expression->whens.push_back(ast::WhenClause{BuildExpression(when->condition),
                                                   BuildExpression(when->result), Span(when)});
@@ -258,7 +261,8 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
   } else if (auto* row = dynamic_cast<P::RowConstructorContext*>(current)) {
     auto call = std::make_unique<ast::FunctionCallExpression>(span);
     call->name = SingleName("ROW", Span(row->ROW()));
-    for (P::ExpressionContext* argument : row->expression()) call->arguments.push_back(BuildExpression(argument));
+    for (P::ExpressionContext* argument : row->expression())
+      call->arguments.push_back(BuildExpression(argument));
     result = std::move(call);
   } else if (auto* subquery = dynamic_cast<P::SubqueryExpressionContext*>(current)) {
     auto expression = std::make_unique<ast::SubqueryExpression>(span);
@@ -346,7 +350,8 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
   if (context->STAR() != nullptr) {
     call->arguments.push_back(std::make_unique<ast::StarExpression>(Span(context->STAR())));
   }
-  call->distinct = context->setQuantifier() != nullptr && context->setQuantifier()->DISTINCT() != nullptr;
+  call->distinct =
+      context->setQuantifier() != nullptr && context->setQuantifier()->DISTINCT() != nullptr;
   for (P::FunctionArgumentContext* argument : context->functionArgument()) {
     call->arguments.push_back(BuildFunctionArgument(argument));
   }
@@ -369,7 +374,8 @@ ast::ExpressionPtr AstBuilder::BuildFunctionArgument(P::FunctionArgumentContext*
   if (auto* table = dynamic_cast<P::TableArgumentContext*>(value_context)) {
     auto argument = std::make_unique<ast::TableArgumentExpression>(Span(table));
     argument->table = BuildQualifiedName(table->qualifiedName());
-    for (P::ExpressionContext* key : table->expression()) argument->partition_by.push_back(BuildExpression(key));
+    for (P::ExpressionContext* key : table->expression())
+      argument->partition_by.push_back(BuildExpression(key));
     argument->order_by = BuildOrderBy(table->orderByClause());
     value = std::move(argument);
   } else if (auto* descriptor = dynamic_cast<P::DescriptorArgumentContext*>(value_context)) {
@@ -379,7 +385,8 @@ ast::ExpressionPtr AstBuilder::BuildFunctionArgument(P::FunctionArgumentContext*
     }
     value = std::move(argument);
   } else {
-    value = BuildExpression(dynamic_cast<P::ExpressionArgumentContext*>(value_context)->expression());
+    value =
+        BuildExpression(dynamic_cast<P::ExpressionArgumentContext*>(value_context)->expression());
   }
   if (context->identifier() == nullptr) return value;
   auto named = std::make_unique<ast::NamedArgumentExpression>(Span(context));
@@ -392,12 +399,13 @@ std::unique_ptr<ast::WindowSpecification> AstBuilder::BuildWindow(
     P::WindowSpecificationContext* context) {
   auto window = std::make_unique<ast::WindowSpecification>();
   window->span = Span(context);
-  for (P::ExpressionContext* key : context->expression()) window->partition_by.push_back(BuildExpression(key));
+  for (P::ExpressionContext* key : context->expression())
+    window->partition_by.push_back(BuildExpression(key));
   window->order_by = BuildOrderBy(context->orderByClause());
   if (P::WindowFrameContext* frame = context->windowFrame()) {
     ast::WindowFrame window_frame;
-    window_frame.unit = frame->frameUnit->getType() == P::ROWS ? ast::FrameUnit::kRows
-                                                               : ast::FrameUnit::kRange;
+    window_frame.unit =
+        frame->frameUnit->getType() == P::ROWS ? ast::FrameUnit::kRows : ast::FrameUnit::kRange;
     window_frame.start = BuildFrameBound(frame->start);
     if (frame->end != nullptr) {
       window_frame.end = BuildFrameBound(frame->end);
@@ -431,8 +439,7 @@ ast::IntervalQualifier AstBuilder::BuildIntervalQualifier(P::IntervalQualifierCo
   qualifier.span = Span(context);
   qualifier.start = BuildTimeUnit(context->from);
   if (context->fromPrecision != nullptr) {
-    qualifier.start_precision = static_cast<int32_t>(
-        ParseInteger(context->INTEGER_VALUE(0), 9));
+    qualifier.start_precision = static_cast<int32_t>(ParseInteger(context->INTEGER_VALUE(0), 9));
   }
   if (context->to != nullptr) {
     qualifier.end = BuildTimeUnit(context->to);
@@ -446,13 +453,18 @@ ast::IntervalQualifier AstBuilder::BuildIntervalQualifier(P::IntervalQualifierCo
 
 ast::TimeUnit AstBuilder::BuildTimeUnit(P::TimeUnitContext* context) {
   switch (context->getStart()->getType()) {
-    case P::YEAR: case P::YEARS: return ast::TimeUnit::kYear;
+    case P::YEAR:
+    case P::YEARS: return ast::TimeUnit::kYear;
     case P::QUARTER: return ast::TimeUnit::kQuarter;
-    case P::MONTH: case P::MONTHS: return ast::TimeUnit::kMonth;
+    case P::MONTH:
+    case P::MONTHS: return ast::TimeUnit::kMonth;
     case P::WEEK: return ast::TimeUnit::kWeek;
-    case P::DAY: case P::DAYS: return ast::TimeUnit::kDay;
-    case P::HOUR: case P::HOURS: return ast::TimeUnit::kHour;
-    case P::MINUTE: case P::MINUTES: return ast::TimeUnit::kMinute;
+    case P::DAY:
+    case P::DAYS: return ast::TimeUnit::kDay;
+    case P::HOUR:
+    case P::HOURS: return ast::TimeUnit::kHour;
+    case P::MINUTE:
+    case P::MINUTES: return ast::TimeUnit::kMinute;
     case P::MILLISECOND: return ast::TimeUnit::kMillisecond;
     default: return ast::TimeUnit::kSecond;
   }

@@ -52,31 +52,38 @@ antlr4::Token* FindTooComplex(const std::vector<antlr4::Token*>& tokens, std::st
   std::vector<size_t> openers;  // the kind of each open bracket, to close angles correctly
   for (antlr4::Token* token : tokens) {
     size_t type = token->getType();
-    bool prefix = type == SluiceParser::NOT || type == SluiceParser::MINUS || type == SluiceParser::PLUS;
+    bool prefix =
+        type == SluiceParser::NOT || type == SluiceParser::MINUS || type == SluiceParser::PLUS;
     prefix_run = prefix ? prefix_run + 1 : 0;
     switch (type) {
-      case SluiceParser::AND: case SluiceParser::OR: case SluiceParser::PLUS:
-      case SluiceParser::MINUS: case SluiceParser::STAR: case SluiceParser::SLASH:
-      case SluiceParser::PERCENT: case SluiceParser::CONCAT: case SluiceParser::EQ:
-      case SluiceParser::NEQ: case SluiceParser::LTE: case SluiceParser::GTE:
-      case SluiceParser::UNION: case SluiceParser::JOIN: case SluiceParser::PIPE:
+      case SluiceParser::AND:
+      case SluiceParser::OR:
+      case SluiceParser::PLUS:
+      case SluiceParser::MINUS:
+      case SluiceParser::STAR:
+      case SluiceParser::SLASH:
+      case SluiceParser::PERCENT:
+      case SluiceParser::CONCAT:
+      case SluiceParser::EQ:
+      case SluiceParser::NEQ:
+      case SluiceParser::LTE:
+      case SluiceParser::GTE:
+      case SluiceParser::UNION:
+      case SluiceParser::JOIN:
+      case SluiceParser::PIPE:
         if (++operators > kMaxOperators) {
-          *message = "statement too complex (more than " + std::to_string(kMaxOperators) +
-                     " operators)";
+          *message =
+              "statement too complex (more than " + std::to_string(kMaxOperators) + " operators)";
           return token;
         }
         break;
       case SluiceParser::LPAREN:
       case SluiceParser::LBRACKET:
       case SluiceParser::CASE:
-      case SluiceParser::EXPLAIN:
-        ++depth;
-        break;
+      case SluiceParser::EXPLAIN: ++depth; break;
       case SluiceParser::RPAREN:
       case SluiceParser::RBRACKET:
-      case SluiceParser::END:
-        depth = std::max(depth - 1, 0);
-        break;
+      case SluiceParser::END: depth = std::max(depth - 1, 0); break;
       case SluiceParser::LT:
         // `ROW<`, `ARRAY<`, `MAP<` open a nested type; a comparison does not.
         if (previous_type == SluiceParser::ROW || previous_type == SluiceParser::IDENTIFIER) {
@@ -90,11 +97,11 @@ antlr4::Token* FindTooComplex(const std::vector<antlr4::Token*>& tokens, std::st
           depth = std::max(depth - 1, 0);
         }
         break;
-      default:
-        break;
+      default: break;
     }
     if (depth + prefix_run > kMaxNesting) {
-      *message = "expression nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)";
+      *message =
+          "expression nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)";
       return token;
     }
     previous_type = type;
@@ -104,9 +111,10 @@ antlr4::Token* FindTooComplex(const std::vector<antlr4::Token*>& tokens, std::st
 
 // Parses the default-channel tokens of one statement (ending with its ';' if any). Returns the
 // statement context, or nullptr after adding one error to `errors`.
-SluiceParser::SingleStatementContext* ParseStatementTokens(
-    const std::vector<antlr4::Token*>& chunk, SluiceParser* parser,
-    SyntaxErrorStrategy* strategy, antlr4::CommonTokenStream* stream) {
+SluiceParser::SingleStatementContext* ParseStatementTokens(const std::vector<antlr4::Token*>& chunk,
+                                                           SluiceParser* parser,
+                                                           SyntaxErrorStrategy* strategy,
+                                                           antlr4::CommonTokenStream* stream) {
   (void)chunk;
   parser->setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   parser->getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
@@ -120,8 +128,8 @@ SluiceParser::SingleStatementContext* ParseStatementTokens(
   // reporting strategy.
   stream->seek(0);
   parser->reset();
-  parser->setErrorHandler(std::shared_ptr<antlr4::ANTLRErrorStrategy>(
-      strategy, [](antlr4::ANTLRErrorStrategy*) {}));
+  parser->setErrorHandler(
+      std::shared_ptr<antlr4::ANTLRErrorStrategy>(strategy, [](antlr4::ANTLRErrorStrategy*) {}));
   parser->getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
       antlr4::atn::PredictionMode::LL);
   try {
@@ -205,7 +213,8 @@ class ScriptParser {
     }
     std::vector<std::unique_ptr<antlr4::Token>> copies;
     copies.reserve(chunk.size());
-    for (antlr4::Token* token : chunk) copies.push_back(std::make_unique<antlr4::CommonToken>(token));
+    for (antlr4::Token* token : chunk)
+      copies.push_back(std::make_unique<antlr4::CommonToken>(token));
     antlr4::ListTokenSource token_source(std::move(copies));
     antlr4::CommonTokenStream stream(&token_source);
     SluiceParser parser(&stream);
@@ -235,9 +244,9 @@ class ScriptParser {
     }
     if (dynamic_cast<SluiceParser::EndStatementSetContext*>(statement) != nullptr) {
       if (!in_statement_set_) {
-        result->errors.push_back(SyntaxError(
-            "END without BEGIN STATEMENT SET",
-            source_.Span(statement->getStart()->getStartIndex(), statement->getStart()->getStopIndex())));
+        result->errors.push_back(SyntaxError("END without BEGIN STATEMENT SET",
+                                             source_.Span(statement->getStart()->getStartIndex(),
+                                                          statement->getStart()->getStopIndex())));
       }
       in_statement_set_ = false;
       return;

@@ -66,7 +66,8 @@ ast::QueryPtr AstBuilder::BuildQueryTerm(P::QueryTermContext* context) {
       BuildQueryPrimary(dynamic_cast<P::PrimaryTermContext*>(current)->queryPrimary());
   for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
     auto set_operation = std::make_unique<ast::SetOperationQuery>(Span(*it));
-    set_operation->all = (*it)->setQuantifier() != nullptr && (*it)->setQuantifier()->ALL() != nullptr;
+    set_operation->all =
+        (*it)->setQuantifier() != nullptr && (*it)->setQuantifier()->ALL() != nullptr;
     set_operation->left = std::move(result);
     set_operation->right = BuildQueryTerm((*it)->right);
     result = std::move(set_operation);
@@ -87,7 +88,8 @@ ast::QueryPtr AstBuilder::BuildQueryPrimary(P::QueryPrimaryContext* context) {
     auto query = std::make_unique<ast::ValuesQuery>(Span(values));
     for (P::RowValueContext* row : values->rowValue()) {
       std::vector<ast::ExpressionPtr> expressions;
-      for (P::ExpressionContext* value : row->expression()) expressions.push_back(BuildExpression(value));
+      for (P::ExpressionContext* value : row->expression())
+        expressions.push_back(BuildExpression(value));
       query->rows.push_back(std::move(expressions));
     }
     return query;
@@ -195,7 +197,8 @@ ast::TableRefPtr AstBuilder::BuildRelation(P::RelationContext* context) {
       join->join_type = BuildJoinType(regular->joinType());
       join->right = BuildRelationPrimary(regular->right);
       if (P::JoinCriteriaContext* criteria = regular->joinCriteria()) {
-        if (criteria->expression() != nullptr) join->condition = BuildExpression(criteria->expression());
+        if (criteria->expression() != nullptr)
+          join->condition = BuildExpression(criteria->expression());
         join->using_columns = BuildColumnList(criteria->columnList());
       }
     } else {
@@ -218,7 +221,8 @@ ast::TableRefPtr AstBuilder::BuildRelationPrimary(P::RelationPrimaryContext* con
     auto ref = std::make_unique<ast::BaseTableRef>(Span(table));
     ref->name = BuildQualifiedName(table->qualifiedName());
     ref->hints = BuildHints(table->HINT());
-    if (table->valueExpression() != nullptr) ref->system_time = BuildValue(table->valueExpression());
+    if (table->valueExpression() != nullptr)
+      ref->system_time = BuildValue(table->valueExpression());
     BuildTableAlias(table->tableAlias(), ref.get());
     return ref;
   }
@@ -251,7 +255,8 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
   if (auto* select = dynamic_cast<P::PipeSelectContext*>(context)) {
     auto op = std::make_unique<ast::PipeSelect>(span);
     op->hints = BuildHints(select->HINT());
-    op->distinct = select->setQuantifier() != nullptr && select->setQuantifier()->DISTINCT() != nullptr;
+    op->distinct =
+        select->setQuantifier() != nullptr && select->setQuantifier()->DISTINCT() != nullptr;
     op->items = BuildSelectItems(select->selectItem());
     return op;
   }
@@ -274,7 +279,8 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
   if (auto* drop = dynamic_cast<P::PipeDropContext*>(context)) {
     auto op = std::make_unique<ast::PipeDrop>(span);
     op->hints = BuildHints(drop->HINT());
-    for (P::IdentifierContext* column : drop->identifier()) op->columns.push_back(BuildIdentifier(column));
+    for (P::IdentifierContext* column : drop->identifier())
+      op->columns.push_back(BuildIdentifier(column));
     return op;
   }
   if (auto* rename = dynamic_cast<P::PipeRenameContext*>(context)) {
@@ -296,8 +302,8 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
     auto op = std::make_unique<ast::PipeAggregate>(span);
     op->hints = BuildHints(aggregate->HINT());
     // Items before GROUP BY are aggregates, the ones after it are keys.
-    size_t group_index = aggregate->GROUP() != nullptr ? aggregate->GROUP()->getSymbol()->getTokenIndex()
-                                                       : SIZE_MAX;
+    size_t group_index =
+        aggregate->GROUP() != nullptr ? aggregate->GROUP()->getSymbol()->getTokenIndex() : SIZE_MAX;
     for (P::SelectItemContext* item : aggregate->selectItem()) {
       if (item->getStart()->getTokenIndex() > group_index) {
         op->group_by.push_back(BuildSelectItem(item));
@@ -313,7 +319,8 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
     op->join_type = BuildJoinType(join->joinType());
     op->right = BuildRelationPrimary(join->relationPrimary());
     if (P::JoinCriteriaContext* criteria = join->joinCriteria()) {
-      if (criteria->expression() != nullptr) op->condition = BuildExpression(criteria->expression());
+      if (criteria->expression() != nullptr)
+        op->condition = BuildExpression(criteria->expression());
       op->using_columns = BuildColumnList(criteria->columnList());
     }
     return op;
@@ -332,7 +339,8 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
     if (call->tableAlias() != nullptr) {
       op->alias = BuildIdentifier(call->tableAlias()->identifier());
       if (call->tableAlias()->columnList() != nullptr) {
-        AddError("column aliases are not supported after CALL", Span(call->tableAlias()->columnList()));
+        AddError("column aliases are not supported after CALL",
+                 Span(call->tableAlias()->columnList()));
       }
     }
     return op;
@@ -347,7 +355,8 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
   if (auto* order = dynamic_cast<P::PipeOrderByContext*>(context)) {
     auto op = std::make_unique<ast::PipeOrderBy>(span);
     op->hints = BuildHints(order->HINT());
-    for (P::OrderItemContext* item : order->orderItem()) op->order_by.push_back(BuildOrderItem(item));
+    for (P::OrderItemContext* item : order->orderItem())
+      op->order_by.push_back(BuildOrderItem(item));
     if (P::LimitClauseContext* limit = order->limitClause()) {
       op->limit = BuildExpression(limit->limit);
       if (limit->offset != nullptr) op->offset = BuildExpression(limit->offset);

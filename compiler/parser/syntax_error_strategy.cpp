@@ -42,8 +42,8 @@ int EditDistance(const std::string& a, const std::string& b) {
 // Returns the clause keyword a misspelled identifier most likely meant, or "".
 std::string SuggestKeyword(const std::string& word) {
   static const std::array<const char*, 20> kKeywords = {
-      "SELECT", "FROM",   "WHERE",  "GROUP",     "ORDER",   "HAVING",    "JOIN",
-      "LIMIT",  "UNION",  "INSERT", "INTO",      "CREATE",  "TABLE",     "VIEW",
+      "SELECT", "FROM",    "WHERE",     "GROUP",  "ORDER",     "HAVING",  "JOIN",
+      "LIMIT",  "UNION",   "INSERT",    "INTO",   "CREATE",    "TABLE",   "VIEW",
       "VALUES", "BETWEEN", "AGGREGATE", "EXTEND", "WATERMARK", "DISTINCT"};
   if (word.size() < 4) return "";
   std::string upper = Upper(word);
@@ -93,7 +93,8 @@ void SyntaxErrorStrategy::reportMissingToken(antlr4::Parser* parser) {
 void SyntaxErrorStrategy::Fail(antlr4::Parser* parser, antlr4::Token* offending,
                                std::string message) {
   if (offending->getType() == SluiceParser::HINT) {
-    message = "unexpected hint: hints go right after SELECT, a pipe operator keyword or a table name";
+    message =
+        "unexpected hint: hints go right after SELECT, a pipe operator keyword or a table name";
   }
   if (!diagnostic_.has_value()) {
     base::SourceSpan span;
@@ -134,7 +135,8 @@ std::string SyntaxErrorStrategy::Describe(antlr4::Token* token) const {
   if (truncated) {
     text.resize(kMaxShownText);
     // Do not cut a UTF-8 sequence in half.
-    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80)
+      text.pop_back();
     if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
     text += "...";
   }

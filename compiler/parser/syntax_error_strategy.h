@@ -24,7 +24,8 @@ class SyntaxErrorStrategy : public antlr4::DefaultErrorStrategy {
  protected:
   void reportNoViableAlternative(antlr4::Parser* parser,
                                  const antlr4::NoViableAltException& e) override;
-  void reportInputMismatch(antlr4::Parser* parser, const antlr4::InputMismatchException& e) override;
+  void reportInputMismatch(antlr4::Parser* parser,
+                           const antlr4::InputMismatchException& e) override;
   void reportFailedPredicate(antlr4::Parser* parser,
                              const antlr4::FailedPredicateException& e) override;
   void reportUnwantedToken(antlr4::Parser* parser) override;

@@ -1,8 +1,8 @@
 #include "compiler/physical/job_compiler.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "catalog/base/suggest.h"
 #include "compiler/binder/binder.h"
@@ -53,7 +53,7 @@ class ScriptCompiler {
     physical::PhysicalOptions physical_options;
     physical_options.options = job_options;
     physical_options.job_name = job_options.count("pipeline.name") ? job_options["pipeline.name"]
-                                                                    : Stem(options_.file_name);
+                                                                   : Stem(options_.file_name);
     if (physical_options.job_name.empty()) physical_options.job_name = "sluice-job";
     if (!ReadInt(job_options, "parallelism.default", 1, 1024, &physical_options.parallelism) ||
         !ReadInt(job_options, "pipeline.max-parallelism", 1, 32768,
@@ -205,8 +205,7 @@ class ScriptCompiler {
       case ast::StatementKind::kShow:
       case ast::StatementKind::kDescribe:
       case ast::StatementKind::kStopJob:
-        Error(base::ErrorCode::kPlan, "this statement only works in `sluice repl`",
-              statement.span);
+        Error(base::ErrorCode::kPlan, "this statement only works in `sluice repl`", statement.span);
         return;
     }
   }
@@ -233,8 +232,8 @@ class ScriptCompiler {
       return;
     }
     auto& descriptor = table->scan->descriptor;
-    bool values_table = descriptor.options.count("connector") &&
-                        descriptor.options.at("connector") == "values";
+    bool values_table =
+        descriptor.options.count("connector") && descriptor.options.at("connector") == "values";
     if (const auto* values = insert.query->As<ast::ValuesQuery>()) {
       if (!values_table) {
         Error(base::ErrorCode::kPlan,

@@ -1,9 +1,9 @@
 #include "compiler/physical/physical_planner.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "compiler/optimizer/optimizer.h"
 #include "runtime/connectors/connector.h"
@@ -28,7 +28,8 @@ bool IsIdentity(const ChainSpec& chain) {
   if (chain.filter || chain.projections.size() != chain.input_types.size()) return false;
   for (size_t i = 0; i < chain.projections.size(); ++i) {
     const ExprPtr& projection = chain.projections[i];
-    if (projection->kind != ExprKind::kColumn || projection->column_index != static_cast<int32_t>(i)) {
+    if (projection->kind != ExprKind::kColumn ||
+        projection->column_index != static_cast<int32_t>(i)) {
       return false;
     }
   }
@@ -96,8 +97,8 @@ class Planner {
     for (auto node = chain.rbegin(); node != chain.rend(); ++node) {
       if ((*node)->kind == LogicalKind::kFilter) {
         ExprPtr predicate = optimizer::Substitute((*node)->predicate, projections);
-        fused.filter = fused.filter ? Expr::Call(functions::FunctionId::kAnd, LogicalType::Boolean(),
-                                                 {fused.filter, predicate})
+        fused.filter = fused.filter ? Expr::Call(functions::FunctionId::kAnd,
+                                                 LogicalType::Boolean(), {fused.filter, predicate})
                                     : predicate;
       } else if ((*node)->kind == LogicalKind::kProject) {
         std::vector<ExprPtr> next;
@@ -106,9 +107,9 @@ class Planner {
         }
         projections = std::move(next);
       } else {
-        return base::Status::Error(base::ErrorCode::kPlan,
-                                   std::string("cannot plan a ") +
-                                       logical::LogicalKindName((*node)->kind) + " node yet");
+        return base::Status::Error(
+            base::ErrorCode::kPlan,
+            std::string("cannot plan a ") + logical::LogicalKindName((*node)->kind) + " node yet");
       }
     }
 
@@ -139,7 +140,8 @@ class Planner {
             sink_spans ? sink_spans->use : base::SourceSpan{});
       }
       if (want.id() == TypeId::kRow) {
-        int32_t count = static_cast<int32_t>(types::FlattenSchema(types::Schema{{sink_table.schema.columns[i]}}).size());
+        int32_t count = static_cast<int32_t>(
+            types::FlattenSchema(types::Schema{{sink_table.schema.columns[i]}}).size());
         for (int32_t k = 0; k < count; ++k) cast_projections.push_back(projections[slot + k]);
         slot += count;
         continue;
@@ -165,7 +167,8 @@ class Planner {
       calc.description = DescribeChain(fused, input_names, SlotNames(sink_table.schema));
       calc.chain = fused;
       plan_.nodes.push_back(calc);
-      plan_.edges.push_back(PlanEdge{upstream, calc.id, 0, runtime::plan::ExchangeKind::kForward, {}});
+      plan_.edges.push_back(
+          PlanEdge{upstream, calc.id, 0, runtime::plan::ExchangeKind::kForward, {}});
       upstream = calc.id;
     }
 
@@ -190,10 +193,11 @@ class Planner {
     const runtime::connectors::Connector* connector = FindConnector(sink_descriptor, sink_spans);
     if (connector == nullptr) return last_error_;
     if (!connector->SupportsSink()) {
-      return Locate(base::Status::Error(base::ErrorCode::kOption,
-                                        "connector '" + connector->name() +
-                                            "' cannot be written (table '" + sink_table.name + "')"),
-                    sink_spans);
+      return Locate(
+          base::Status::Error(base::ErrorCode::kOption, "connector '" + connector->name() +
+                                                            "' cannot be written (table '" +
+                                                            sink_table.name + "')"),
+          sink_spans);
     }
     SLUICE_RETURN_IF_ERROR(
         Locate(connector->Validate(sink_descriptor, /*as_source=*/false), sink_spans));
@@ -360,9 +364,9 @@ std::string ExplainText(const PlanGraph& plan) {
   std::string out = fmt::format("== Physical plan: job '{}' ==\n", plan.job_name);
   std::function<void(int32_t, int)> render = [&](int32_t id, int depth) {
     const PlanNode& node = plan.nodes[id];
-    out += fmt::format("{}{} [{}, parallelism {}] {}\n", std::string(depth * 2, ' '), node.uid,
-                       runtime::plan::OperatorKindName(node.kind), node.parallelism,
-                       node.description);
+    out +=
+        fmt::format("{}{} [{}, parallelism {}] {}\n", std::string(depth * 2, ' '), node.uid,
+                    runtime::plan::OperatorKindName(node.kind), node.parallelism, node.description);
     for (const PlanEdge* edge : plan.InputsOf(id)) {
       if (edge->exchange != runtime::plan::ExchangeKind::kForward) {
         out += fmt::format("{}  <- {}\n", std::string(depth * 2, ' '),

@@ -28,9 +28,9 @@ struct TableSpans {
 /// read (shared between INSERTs), one fused Calc per INSERT (filters, projections and the
 /// casts to the sink's column types), one sink per INSERT. UIDs follow DESIGN §4:
 /// `source/<table>`, `<target>/calc`, `sink/<table>`.
-base::Result<runtime::plan::PlanGraph> PlanJob(
-    const std::vector<logical::InsertPlan>& inserts, const PhysicalOptions& options,
-    const std::map<std::string, TableSpans>& spans);
+base::Result<runtime::plan::PlanGraph> PlanJob(const std::vector<logical::InsertPlan>& inserts,
+                                               const PhysicalOptions& options,
+                                               const std::map<std::string, TableSpans>& spans);
 
 /// Renders the plan as an indented tree from each sink down to its sources.
 std::string ExplainText(const runtime::plan::PlanGraph& plan);

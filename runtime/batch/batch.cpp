@@ -23,7 +23,9 @@ StringRef Arena::Copy(std::string_view text) {
   return StringRef{target, static_cast<uint32_t>(text.size()), 0};
 }
 
-void Column::FreeDeleter::operator()(uint8_t* pointer) const { std::free(pointer); }
+void Column::FreeDeleter::operator()(uint8_t* pointer) const {
+  std::free(pointer);
+}
 
 namespace {
 

@@ -53,9 +53,13 @@ class Column {
   const uint8_t* validity() const { return validity_.get(); }
 
   template <typename T>
-  T* values() { return reinterpret_cast<T*>(data_.get()); }
+  T* values() {
+    return reinterpret_cast<T*>(data_.get());
+  }
   template <typename T>
-  const T* values() const { return reinterpret_cast<const T*>(data_.get()); }
+  const T* values() const {
+    return reinterpret_cast<const T*>(data_.get());
+  }
 
   bool IsNull(int32_t row) const { return validity_.get()[row] == 0; }
 

@@ -15,8 +15,8 @@ class BlackholeConnector final : public Connector {
   bool SupportsSource() const override { return false; }
   bool SupportsSink() const override { return true; }
   bool AcceptsUpdates(const TableDescriptor& table) const override { return true; }
-  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(
-      const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
+                                                         const SubtaskInfo& subtask) const override;
 };
 
 }  // namespace sluice::runtime::connectors

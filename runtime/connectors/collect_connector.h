@@ -20,8 +20,8 @@ class CollectConnector final : public Connector {
   bool SupportsSource() const override { return false; }
   bool SupportsSink() const override { return true; }
   bool AcceptsUpdates(const TableDescriptor& table) const override { return true; }
-  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(
-      const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
+                                                         const SubtaskInfo& subtask) const override;
 
   /// Routes the rows of tables whose `collect.name` is `name` to `callback` (called from
   /// worker threads, one call at a time per subtask). Replaces an earlier registration.

@@ -64,13 +64,14 @@ class Connector {
   virtual bool SupportsSink() const = 0;
   /// Whether the sink accepts updating rows (-U/+U/-D).
   virtual bool AcceptsUpdates(const TableDescriptor& table) const { return false; }
-  virtual base::Result<std::unique_ptr<SourceReader>> CreateReader(const TableDescriptor& table,
-                                                                   const SubtaskInfo& subtask) const {
+  virtual base::Result<std::unique_ptr<SourceReader>> CreateReader(
+      const TableDescriptor& table, const SubtaskInfo& subtask) const {
     return base::Status::Error(base::ErrorCode::kPlan, "connector '" + name() + "' cannot be read");
   }
   virtual base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
                                                                  const SubtaskInfo& subtask) const {
-    return base::Status::Error(base::ErrorCode::kPlan, "connector '" + name() + "' cannot be written");
+    return base::Status::Error(base::ErrorCode::kPlan,
+                               "connector '" + name() + "' cannot be written");
   }
 };
 

@@ -17,10 +17,8 @@ struct Registration {
 // Every connector Sluice knows, one line each; names match Connector::name().
 constexpr Registration kConnectors[] = {
     {"nexmark", &NexmarkConnectorInstance}, {"datagen", &DatagenConnectorInstance},
-    {"values", &ValuesConnectorInstance},
-    {"filesystem", &FilesystemConnectorInstance},
-    {"print", &PrintConnectorInstance},
-    {"blackhole", &BlackholeConnectorInstance},
+    {"values", &ValuesConnectorInstance},   {"filesystem", &FilesystemConnectorInstance},
+    {"print", &PrintConnectorInstance},     {"blackhole", &BlackholeConnectorInstance},
     {"collect", &CollectConnectorInstance},
 };
 

@@ -99,21 +99,15 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out)
     case types::TypeId::kBoolean:
       out->append(column.values<uint8_t>()[row] ? "true" : "false");
       return;
-    case types::TypeId::kInt:
-      out->append(std::to_string(column.values<int32_t>()[row]));
-      return;
-    case types::TypeId::kBigint:
-      out->append(std::to_string(column.values<int64_t>()[row]));
-      return;
+    case types::TypeId::kInt: out->append(std::to_string(column.values<int32_t>()[row])); return;
+    case types::TypeId::kBigint: out->append(std::to_string(column.values<int64_t>()[row])); return;
     case types::TypeId::kDouble:
       out->append(expr::FormatDouble(column.values<double>()[row]));
       return;
     case types::TypeId::kDecimal:
       out->append(expr::FormatDecimal(column.values<int64_t>()[row], type.scale()));
       return;
-    case types::TypeId::kVarchar:
-      out->append(column.values<StringRef>()[row].view());
-      return;
+    case types::TypeId::kVarchar: out->append(column.values<StringRef>()[row].view()); return;
     case types::TypeId::kTimestamp:
       out->append(expr::FormatTimestamp(column.values<int64_t>()[row]));
       return;
@@ -121,8 +115,7 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out)
       out->append(expr::FormatInterval(column.values<int64_t>()[row]));
       return;
     case types::TypeId::kNull:
-    case types::TypeId::kRow:
-      break;
+    case types::TypeId::kRow: break;
   }
   SLUICE_CHECK(false, "no text form for a {} slot", type.ToString());
 }
@@ -159,9 +152,7 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
       valid = ParseInterval(text, &column->values<int64_t>()[row]) ? 1 : 0;
       break;
     case types::TypeId::kNull:
-    case types::TypeId::kRow:
-      valid = 0;
-      break;
+    case types::TypeId::kRow: valid = 0; break;
   }
   if (!valid) {
     SetNull(column, row);
@@ -246,11 +237,10 @@ base::Result<std::vector<std::optional<std::string>>> CsvFormat::SplitRecord(
       if (end == std::string_view::npos) end = record.size();
       std::string_view value = record.substr(position, end - position);
       if (value.find('"') != std::string_view::npos) {
-        return base::Status::Error(
-            base::ErrorCode::kData,
-            "a quote inside an unquoted field at column " +
-                std::to_string(position + value.find('"') + 1) +
-                " (quote the whole field and double the quote)");
+        return base::Status::Error(base::ErrorCode::kData,
+                                   "a quote inside an unquoted field at column " +
+                                       std::to_string(position + value.find('"') + 1) +
+                                       " (quote the whole field and double the quote)");
       }
       if (value.empty()) {
         fields.emplace_back(std::nullopt);

@@ -35,8 +35,7 @@ class CsvFormat {
   static bool EndsInsideQuotes(std::string_view record);
   /// Splits one record into fields: nullopt for an empty unquoted field (NULL). A malformed
   /// record is a kData error saying what is wrong (the caller adds where).
-  static base::Result<std::vector<std::optional<std::string>>> SplitRecord(
-      std::string_view record);
+  static base::Result<std::vector<std::optional<std::string>>> SplitRecord(std::string_view record);
 };
 
 }  // namespace sluice::runtime::connectors

@@ -1,4 +1,3 @@
-#include "runtime/connectors/split_mix.h"
 #include "runtime/connectors/datagen_connector.h"
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/option_reader.h"
+#include "runtime/connectors/split_mix.h"
 
 namespace sluice::runtime::connectors {
 
@@ -25,7 +25,6 @@ std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
-
 
 int64_t PowerOfTen(int32_t exponent) {
   int64_t value = 1;

@@ -1,7 +1,5 @@
 #include "runtime/connectors/filesystem_connector.h"
 
-#include "catalog/base/suggest.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "catalog/base/suggest.h"
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/csv_format.h"
 #include "runtime/connectors/json_format.h"
@@ -45,14 +44,18 @@ struct Settings {
   bool ignore_parse_errors = false;
 };
 
-const char* Extension(FileFormat format) { return format == FileFormat::kCsv ? "csv" : "json"; }
+const char* Extension(FileFormat format) {
+  return format == FileFormat::kCsv ? "csv" : "json";
+}
 
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
-std::string OsError(int error_number) { return std::strerror(error_number); }
+std::string OsError(int error_number) {
+  return std::strerror(error_number);
+}
 
 base::Status IoError(const std::string& what, const std::string& path, int error_number) {
   return base::Status::Error(base::ErrorCode::kIo,
@@ -314,8 +317,8 @@ class FilesystemReaderImpl final : public FilesystemReader {
         batch->set_row_count(0);
         return base::Status::Error(base::ErrorCode::kData,
                                    "table '" + table_name_ + "': malformed record at " +
-                                       files_[next_file_ - 1] + ":" +
-                                       std::to_string(record_line) + ": " + status.message());
+                                       files_[next_file_ - 1] + ":" + std::to_string(record_line) +
+                                       ": " + status.message());
       }
     }
     batch->set_row_count(row);
@@ -500,9 +503,9 @@ bool FilesystemConnector::AcceptsUpdates(const TableDescriptor& table) const {
 
 base::Result<std::unique_ptr<SourceReader>> FilesystemConnector::CreateReader(
     const TableDescriptor& table, const SubtaskInfo& subtask) const {
-  SLUICE_CHECK(subtask.parallelism >= 1 && subtask.index >= 0 &&
-                   subtask.index < subtask.parallelism,
-               "bad subtask {} of {}", subtask.index, subtask.parallelism);
+  SLUICE_CHECK(
+      subtask.parallelism >= 1 && subtask.index >= 0 && subtask.index < subtask.parallelism,
+      "bad subtask {} of {}", subtask.index, subtask.parallelism);
   SLUICE_ASSIGN_OR_RETURN(Settings settings, ParseSettings(table, /*as_source=*/true));
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> files, ListInputFiles(settings.path));
   std::vector<std::string> mine;

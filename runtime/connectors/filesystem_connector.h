@@ -31,8 +31,8 @@ class FilesystemConnector final : public Connector {
   bool AcceptsUpdates(const TableDescriptor& table) const override;
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;
-  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(
-      const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
+                                                         const SubtaskInfo& subtask) const override;
 };
 
 /// The reader CreateReader returns; counts the records it skipped with `*.ignore-parse-errors`.

@@ -2,9 +2,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "runtime/connectors/csv_format.h"
 #include "runtime/expr/value_format.h"
@@ -19,7 +18,7 @@ struct JsonNode {
   enum class Kind { kNull, kBoolean, kInteger, kNumber, kString, kObject, kArray };
   Kind kind = Kind::kNull;
   bool boolean = false;
-  std::string text;                                        // a number as written, a string's value
+  std::string text;                                       // a number as written, a string's value
   std::vector<std::pair<std::string, JsonNode>> members;  // an object's members, an array's items
 };
 
@@ -84,7 +83,8 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
     key_ = std::move(value);
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& error) override {
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& error) override {
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix; the rest reads well.
     std::string message = error.what();
     size_t bracket = message.find("] ");
@@ -147,9 +147,7 @@ base::Status AssignLeaf(const JsonNode& node, size_t slot, Batch* batch, int32_t
   Column* column = &batch->column(slot);
   const types::LogicalType& type = column->type();
   switch (node.kind) {
-    case JsonNode::Kind::kNull:
-      CsvFormat::SetNull(column, row);
-      return base::Status::Ok();
+    case JsonNode::Kind::kNull: CsvFormat::SetNull(column, row); return base::Status::Ok();
     case JsonNode::Kind::kBoolean:
       if (type.id() == types::TypeId::kBoolean || type.id() == types::TypeId::kVarchar) {
         CsvFormat::ParseValue(node.boolean ? "true" : "false", column, row, &batch->arena());
@@ -173,16 +171,15 @@ base::Status AssignLeaf(const JsonNode& node, size_t slot, Batch* batch, int32_t
     case JsonNode::Kind::kNumber:
     case JsonNode::Kind::kString:
       if (CsvFormat::ParseValue(node.text, column, row, &batch->arena())) return base::Status::Ok();
-      return DataError(path, "cannot read " +
-                                 (node.kind == JsonNode::Kind::kString ? "'" + node.text + "'"
-                                                                       : node.text) +
-                                 " as " + type.ToString());
+      return DataError(
+          path, "cannot read " +
+                    (node.kind == JsonNode::Kind::kString ? "'" + node.text + "'" : node.text) +
+                    " as " + type.ToString());
     case JsonNode::Kind::kObject:
-    case JsonNode::Kind::kArray:
-      break;
+    case JsonNode::Kind::kArray: break;
   }
-  return DataError(path, std::string("expected ") + type.ToString() + ", found " +
-                             KindName(node.kind));
+  return DataError(path,
+                   std::string("expected ") + type.ToString() + ", found " + KindName(node.kind));
 }
 
 base::Status AssignValue(const JsonNode* node, const types::LogicalType& type, size_t slot,
@@ -198,8 +195,8 @@ base::Status AssignValue(const JsonNode* node, const types::LogicalType& type, s
   batch->column(slot).validity()[row] = 1;
   size_t field_slot = slot + 1;
   for (const types::RowField& field : type.fields()) {
-    SLUICE_RETURN_IF_ERROR(AssignValue(FindMember(*node, field.name), field.type, field_slot,
-                                       batch, row, path + "." + field.name));
+    SLUICE_RETURN_IF_ERROR(AssignValue(FindMember(*node, field.name), field.type, field_slot, batch,
+                                       row, path + "." + field.name));
     field_slot += SlotCount(field.type);
   }
   return base::Status::Ok();
@@ -217,8 +214,8 @@ void AppendDouble(double value, std::string* out) {
   }
 }
 
-void AppendJsonValue(const Batch& batch, int32_t row, const types::LogicalType& type,
-                     size_t* slot, std::string* out) {
+void AppendJsonValue(const Batch& batch, int32_t row, const types::LogicalType& type, size_t* slot,
+                     std::string* out) {
   const Column& column = batch.column(*slot);
   if (column.IsNull(row)) {
     out->append("null");
@@ -240,9 +237,7 @@ void AppendJsonValue(const Batch& batch, int32_t row, const types::LogicalType& 
       out->push_back('}');
       return;
     }
-    case types::TypeId::kDouble:
-      AppendDouble(column.values<double>()[row], out);
-      return;
+    case types::TypeId::kDouble: AppendDouble(column.values<double>()[row], out); return;
     case types::TypeId::kVarchar:
       JsonFormat::AppendString(column.values<StringRef>()[row].view(), out);
       return;
@@ -322,8 +317,8 @@ base::Status JsonFormat::ParseRecord(std::string_view line, Batch* batch, int32_
   }
   const JsonNode& root = builder.root();
   if (root.kind != JsonNode::Kind::kObject) {
-    return base::Status::Error(base::ErrorCode::kData, std::string("expected a JSON object, found ") +
-                                                           KindName(root.kind));
+    return base::Status::Error(base::ErrorCode::kData,
+                               std::string("expected a JSON object, found ") + KindName(root.kind));
   }
   for (size_t index = 0; index < schema_.columns.size(); ++index) {
     const types::RowField& column = schema_.columns[index];

@@ -1,13 +1,13 @@
 #include "runtime/connectors/option_reader.h"
 
-#include "catalog/base/suggest.h"
-#include "runtime/expr/value_format.h"
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+
+#include "catalog/base/suggest.h"
+#include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::connectors {
 

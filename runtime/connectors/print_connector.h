@@ -19,8 +19,8 @@ class PrintConnector final : public Connector {
   bool SupportsSource() const override { return false; }
   bool SupportsSink() const override { return true; }
   bool AcceptsUpdates(const TableDescriptor& table) const override { return true; }
-  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(
-      const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+  base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
+                                                         const SubtaskInfo& subtask) const override;
 
   /// Renders row `row` of `batch` (one column per flattened slot of `schema`) as the print
   /// sink does, without prefix or line break.

@@ -17,15 +17,15 @@ std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
 }
 
 base::Status RowError(const TableDescriptor& table, size_t row_index, const std::string& what) {
-  return base::Status::Error(base::ErrorCode::kData, "table '" + table.name + "': row " +
-                                                         std::to_string(row_index + 1) + ": " +
-                                                         what);
+  return base::Status::Error(
+      base::ErrorCode::kData,
+      "table '" + table.name + "': row " + std::to_string(row_index + 1) + ": " + what);
 }
 
 /// Parses `fields`, row `row_index` of `table`, into row `row` of `batch`.
 base::Status ParseInlineRow(const TableDescriptor& table,
-                            const std::vector<std::optional<std::string>>& fields,
-                            size_t row_index, Batch* batch, int32_t row) {
+                            const std::vector<std::optional<std::string>>& fields, size_t row_index,
+                            Batch* batch, int32_t row) {
   if (fields.size() != table.schema.columns.size()) {
     return RowError(table, row_index,
                     "has " + std::to_string(fields.size()) + " values, expected " +
@@ -50,15 +50,16 @@ base::Status ParseInlineRow(const TableDescriptor& table,
 base::Status ValidateOptions(const TableDescriptor& table, bool as_source) {
   OptionReader options(table);
   if (!as_source) {
-    return options.TableError("connector 'values' can only be read, not written; "
-                              "use 'print', 'blackhole' or 'filesystem' for a sink");
+    return options.TableError(
+        "connector 'values' can only be read, not written; "
+        "use 'print', 'blackhole' or 'filesystem' for a sink");
   }
   SLUICE_RETURN_IF_ERROR(options.CheckKnown({kRowsPerBatch}));
   SLUICE_RETURN_IF_ERROR(options.GetInt(kRowsPerBatch, 1, 1, kBatchCapacity).status());
   for (const types::RowField& column : table.schema.columns) {
     if (column.type.id() == types::TypeId::kRow) {
-      return options.TableError("connector 'values' does not support ROW column '" +
-                                column.name + "'");
+      return options.TableError("connector 'values' does not support ROW column '" + column.name +
+                                "'");
     }
   }
   return base::Status::Ok();
@@ -120,9 +121,9 @@ base::Status ValuesConnector::Validate(const TableDescriptor& table, bool as_sou
 
 base::Result<std::unique_ptr<SourceReader>> ValuesConnector::CreateReader(
     const TableDescriptor& table, const SubtaskInfo& subtask) const {
-  SLUICE_CHECK(subtask.parallelism >= 1 && subtask.index >= 0 &&
-                   subtask.index < subtask.parallelism,
-               "bad subtask {} of {}", subtask.index, subtask.parallelism);
+  SLUICE_CHECK(
+      subtask.parallelism >= 1 && subtask.index >= 0 && subtask.index < subtask.parallelism,
+      "bad subtask {} of {}", subtask.index, subtask.parallelism);
   SLUICE_RETURN_IF_ERROR(ValidateOptions(table, /*as_source=*/true));
   SLUICE_ASSIGN_OR_RETURN(int64_t rows_per_batch,
                           OptionReader(table).GetInt(kRowsPerBatch, 1, 1, kBatchCapacity));

@@ -1,13 +1,13 @@
 #include "runtime/expr/interpreter.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "catalog/base/result.h"
 #include "runtime/expr/kernel_abi.h"
@@ -41,9 +41,13 @@ struct Vector {
   Vector& operator=(const Vector&) = delete;
 
   template <typename T>
-  const T* values() const { return reinterpret_cast<const T*>(data); }
+  const T* values() const {
+    return reinterpret_cast<const T*>(data);
+  }
   template <typename T>
-  T* mutable_values() { return reinterpret_cast<T*>(owned_data.data()); }
+  T* mutable_values() {
+    return reinterpret_cast<T*>(owned_data.data());
+  }
   uint8_t* mutable_validity() { return owned_validity.data(); }
 };
 
@@ -137,15 +141,22 @@ void IntegerArithmetic(FunctionId function, const Vector& a, const Vector& b, in
                        Vector* out) {
   switch (function) {
     case FunctionId::kAdd:
-      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) { *r = WrapAdd(x, y); return true; });
+      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) {
+        *r = WrapAdd(x, y);
+        return true;
+      });
       break;
     case FunctionId::kSubtract:
-      MapBinary<T, T>(a, b, rows, out,
-                      [](T x, T y, T* r) { *r = WrapSubtract(x, y); return true; });
+      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) {
+        *r = WrapSubtract(x, y);
+        return true;
+      });
       break;
     case FunctionId::kMultiply:
-      MapBinary<T, T>(a, b, rows, out,
-                      [](T x, T y, T* r) { *r = WrapMultiply(x, y); return true; });
+      MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) {
+        *r = WrapMultiply(x, y);
+        return true;
+      });
       break;
     case FunctionId::kDivide:
       MapBinary<T, T>(a, b, rows, out, [](T x, T y, T* r) {
@@ -168,20 +179,28 @@ void DoubleArithmetic(FunctionId function, const Vector& a, const Vector& b, int
                       Vector* out) {
   switch (function) {
     case FunctionId::kAdd:
-      MapBinary<double, double>(a, b, rows, out,
-                                [](double x, double y, double* r) { *r = x + y; return true; });
+      MapBinary<double, double>(a, b, rows, out, [](double x, double y, double* r) {
+        *r = x + y;
+        return true;
+      });
       break;
     case FunctionId::kSubtract:
-      MapBinary<double, double>(a, b, rows, out,
-                                [](double x, double y, double* r) { *r = x - y; return true; });
+      MapBinary<double, double>(a, b, rows, out, [](double x, double y, double* r) {
+        *r = x - y;
+        return true;
+      });
       break;
     case FunctionId::kMultiply:
-      MapBinary<double, double>(a, b, rows, out,
-                                [](double x, double y, double* r) { *r = x * y; return true; });
+      MapBinary<double, double>(a, b, rows, out, [](double x, double y, double* r) {
+        *r = x * y;
+        return true;
+      });
       break;
     case FunctionId::kDivide:
-      MapBinary<double, double>(a, b, rows, out,
-                                [](double x, double y, double* r) { *r = x / y; return true; });
+      MapBinary<double, double>(a, b, rows, out, [](double x, double y, double* r) {
+        *r = x / y;
+        return true;
+      });
       break;
     default:  // kModulo
       MapBinary<double, double>(a, b, rows, out, [](double x, double y, double* r) {
@@ -207,16 +226,15 @@ Result<Vector> Arithmetic(const Expr& expr, const Vector& a, const Vector& b, in
   }
   // TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP and INTERVAL ± INTERVAL add milliseconds.
   bool temporal =
-      additive && ((left == TypeId::kTimestamp && right == TypeId::kInterval &&
-                    result == TypeId::kTimestamp) ||
-                   (function == FunctionId::kAdd && left == TypeId::kInterval &&
-                    right == TypeId::kTimestamp && result == TypeId::kTimestamp) ||
-                   (left == TypeId::kInterval && right == TypeId::kInterval &&
-                    result == TypeId::kInterval));
+      additive &&
+      ((left == TypeId::kTimestamp && right == TypeId::kInterval && result == TypeId::kTimestamp) ||
+       (function == FunctionId::kAdd && left == TypeId::kInterval && right == TypeId::kTimestamp &&
+        result == TypeId::kTimestamp) ||
+       (left == TypeId::kInterval && right == TypeId::kInterval && result == TypeId::kInterval));
   if (!temporal) {
-    return Malformed(expr, fmt::format("no {} over {} and {} giving {}",
-                                       functions::FunctionName(function), a.type.ToString(),
-                                       b.type.ToString(), expr.type.ToString()));
+    return Malformed(
+        expr, fmt::format("no {} over {} and {} giving {}", functions::FunctionName(function),
+                          a.type.ToString(), b.type.ToString(), expr.type.ToString()));
   }
   IntegerArithmetic<int64_t>(function, a, b, rows, &out);
   return out;
@@ -302,8 +320,8 @@ bool SameComparableType(const LogicalType& left, const LogicalType& right) {
 Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32_t rows) {
   if (expr.type.id() != TypeId::kBoolean) return Malformed(expr, "comparison is not BOOLEAN");
   if (!SameComparableType(a.type, b.type)) {
-    return Malformed(expr, fmt::format("compares {} with {}", a.type.ToString(),
-                                       b.type.ToString()));
+    return Malformed(expr,
+                     fmt::format("compares {} with {}", a.type.ToString(), b.type.ToString()));
   }
   Vector out = Allocate(expr.type, rows);
   FunctionId function = expr.function;
@@ -384,8 +402,8 @@ Result<Vector> StringFunction(const Expr& expr, const std::vector<Vector>& argum
     bool position = expr.function == FunctionId::kSubstring && i > 0;
     TypeId id = arguments[i].type.id();
     if (position ? !(id == TypeId::kInt || id == TypeId::kBigint) : id != TypeId::kVarchar) {
-      return Malformed(expr, fmt::format("argument {} has type {}", i + 1,
-                                         arguments[i].type.ToString()));
+      return Malformed(expr,
+                       fmt::format("argument {} has type {}", i + 1, arguments[i].type.ToString()));
     }
   }
   auto expect = [&](size_t minimum, size_t maximum, TypeId result) -> Status {
@@ -491,8 +509,9 @@ void CopyRow(const Vector& from, int32_t row, int32_t width, Vector* to) {
   if (from.validity[row] == 0) return;
   to->mutable_validity()[row] = 1;
   if (width > 0) {
-    std::memcpy(reinterpret_cast<uint8_t*>(to->owned_data.data()) + static_cast<size_t>(row) * width,
-                from.data + static_cast<size_t>(row) * width, static_cast<size_t>(width));
+    std::memcpy(
+        reinterpret_cast<uint8_t*>(to->owned_data.data()) + static_cast<size_t>(row) * width,
+        from.data + static_cast<size_t>(row) * width, static_cast<size_t>(width));
   }
 }
 
@@ -531,10 +550,10 @@ Result<Vector> NullIf(const Expr& expr, const std::vector<Vector>& arguments, in
 // ---- casts ----------------------------------------------------------------------------------
 
 double Pow10Double(int32_t exponent) {
-  static constexpr double kPowers[] = {
-      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12,
-      1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25,
-      1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38};
+  static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                                       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+                                       1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29,
+                                       1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38};
   return kPowers[exponent];
 }
 
@@ -641,19 +660,34 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
       return true;
     });
   } else if (from_integer && to == TypeId::kBigint) {
-    from_integers(int64_t{}, [](int64_t x, int64_t* r) { *r = x; return true; });
+    from_integers(int64_t{}, [](int64_t x, int64_t* r) {
+      *r = x;
+      return true;
+    });
   } else if (from_integer && to == TypeId::kDouble) {
-    from_integers(double{}, [](int64_t x, double* r) { *r = static_cast<double>(x); return true; });
+    from_integers(double{}, [](int64_t x, double* r) {
+      *r = static_cast<double>(x);
+      return true;
+    });
   } else if (from_integer && to == TypeId::kDecimal) {
     from_integers(int64_t{}, [precision, scale](int64_t x, int64_t* r) {
       return sluice_cast_bigint_to_decimal(x, precision, scale, r) != 0;
     });
   } else if (from_integer && to == TypeId::kBoolean) {
-    from_integers(uint8_t{}, [](int64_t x, uint8_t* r) { *r = x != 0; return true; });
+    from_integers(uint8_t{}, [](int64_t x, uint8_t* r) {
+      *r = x != 0;
+      return true;
+    });
   } else if (from == TypeId::kBigint && to == TypeId::kTimestamp) {
-    MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) { *r = x; return true; });
+    MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) {
+      *r = x;
+      return true;
+    });
   } else if (from == TypeId::kTimestamp && to == TypeId::kBigint) {
-    MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) { *r = x; return true; });
+    MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) {
+      *r = x;
+      return true;
+    });
   } else if (from == TypeId::kBoolean && (to == TypeId::kInt || to == TypeId::kBigint)) {
     if (to == TypeId::kInt) {
       MapUnary<uint8_t, int32_t>(in, rows, &out, [](uint8_t x, int32_t* r) {
@@ -667,9 +701,8 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
       });
     }
   } else if (from == TypeId::kDouble && to == TypeId::kInt) {
-    MapUnary<double, int32_t>(in, rows, &out, [](double x, int32_t* r) {
-      return sluice_cast_double_to_int(x, r) != 0;
-    });
+    MapUnary<double, int32_t>(
+        in, rows, &out, [](double x, int32_t* r) { return sluice_cast_double_to_int(x, r) != 0; });
   } else if (from == TypeId::kDouble && to == TypeId::kBigint) {
     MapUnary<double, int64_t>(in, rows, &out, [](double x, int64_t* r) {
       return sluice_cast_double_to_bigint(x, r) != 0;
@@ -700,8 +733,8 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
       return true;
     });
   } else {
-    return Malformed(expr, fmt::format("no cast from {} to {}", in.type.ToString(),
-                                       expr.type.ToString()));
+    return Malformed(
+        expr, fmt::format("no cast from {} to {}", in.type.ToString(), expr.type.ToString()));
   }
   return out;
 }
@@ -714,8 +747,8 @@ Result<Vector> EvaluateCast(const Expr& expr, Context& context) {
   }
   SLUICE_ASSIGN_OR_RETURN(Vector in, Evaluate(*expr.arguments[0], context));
   if (!types::IsExplicitlyCastable(in.type, expr.type)) {
-    return Malformed(expr, fmt::format("no cast from {} to {}", in.type.ToString(),
-                                       expr.type.ToString()));
+    return Malformed(
+        expr, fmt::format("no cast from {} to {}", in.type.ToString(), expr.type.ToString()));
   }
   if (in.type == expr.type) return in;
   if (in.type.id() == TypeId::kNull || expr.type.id() == TypeId::kNull) {
@@ -784,8 +817,8 @@ Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
       argument = Allocate(is_condition ? LogicalType::Boolean() : expr.type, context.rows);
     }
     if (is_condition ? argument.type.id() != TypeId::kBoolean : argument.type != expr.type) {
-      return Malformed(expr, fmt::format("CASE operand {} has type {}", i + 1,
-                                         argument.type.ToString()));
+      return Malformed(expr,
+                       fmt::format("CASE operand {} has type {}", i + 1, argument.type.ToString()));
     }
     arguments.push_back(std::move(argument));
   }
@@ -805,7 +838,6 @@ Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
   return out;
 }
 
-
 /// The type a NULL-typed argument of a non-strict function stands for.
 LogicalType PlaceholderType(const Expr& expr, const std::vector<Vector>& arguments) {
   switch (expr.function) {
@@ -815,8 +847,8 @@ LogicalType PlaceholderType(const Expr& expr, const std::vector<Vector>& argumen
     case FunctionId::kIsFalse: return LogicalType::Boolean();
     case FunctionId::kIsNull:
     case FunctionId::kIsNotNull: return LogicalType::Null();
-    case FunctionId::kNullIf: return arguments[0].type.id() == TypeId::kNull ? expr.type
-                                                                              : arguments[0].type;
+    case FunctionId::kNullIf:
+      return arguments[0].type.id() == TypeId::kNull ? expr.type : arguments[0].type;
     default: return expr.type;  // kCoalesce
   }
 }
@@ -938,7 +970,8 @@ Status EvaluateChain(const plan::ChainSpec& spec, const Batch& input, Batch* out
   selected.reserve(static_cast<size_t>(rows));
   if (spec.filter) {
     SLUICE_ASSIGN_OR_RETURN(Vector filter, Evaluate(*spec.filter, context));
-    if (filter.type.id() != TypeId::kBoolean) return Malformed(*spec.filter, "filter is not BOOLEAN");
+    if (filter.type.id() != TypeId::kBoolean)
+      return Malformed(*spec.filter, "filter is not BOOLEAN");
     for (int32_t row = 0; row < rows; ++row) {
       if (IsTrue(filter, row)) selected.push_back(row);
     }

@@ -23,9 +23,8 @@ struct SluiceKernelContext {
 
 /// A compiled chain: reads `row_count` rows of `inputs`, writes the rows that pass the filter,
 /// compacted, into `outputs` (one per projection) and returns how many it wrote.
-typedef int32_t (*SluiceChainKernel)(const SluiceKernelColumn* inputs,
-                                     SluiceKernelColumn* outputs, int32_t row_count,
-                                     SluiceKernelContext* context);
+typedef int32_t (*SluiceChainKernel)(const SluiceKernelColumn* inputs, SluiceKernelColumn* outputs,
+                                     int32_t row_count, SluiceKernelContext* context);
 
 // ---- helpers (implemented in scalar_helpers.cpp, registered with the JIT by name) ----
 // Strings are passed as pointers to StringRef. Functions returning uint8_t return validity:
@@ -73,8 +72,7 @@ void sluice_cast_interval_to_string(SluiceKernelContext* context, int64_t millis
                                     sluice::runtime::StringRef* out);
 uint8_t sluice_cast_double_to_int(double value, int32_t* out);
 uint8_t sluice_cast_double_to_bigint(double value, int64_t* out);
-uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale,
-                                      int64_t* out);
+uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale, int64_t* out);
 uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t scale,
                                       int64_t* out);
 uint8_t sluice_cast_decimal_to_decimal(int64_t unscaled, int32_t from_scale, int32_t precision,

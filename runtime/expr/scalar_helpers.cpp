@@ -23,7 +23,9 @@ namespace {
 
 using Int128 = __int128;
 
-bool IsContinuation(char byte) { return (static_cast<uint8_t>(byte) & 0xC0) == 0x80; }
+bool IsContinuation(char byte) {
+  return (static_cast<uint8_t>(byte) & 0xC0) == 0x80;
+}
 
 /// Returns the offset after the character that starts at `offset` (UTF-8, lenient).
 uint32_t NextCharacter(const char* data, uint32_t length, uint32_t offset) {
@@ -46,7 +48,9 @@ void TrimSpaces(const StringRef* in, const char** begin, const char** end) {
   while (*end > *begin && (*end)[-1] == ' ') --*end;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Parses `[+-]digits` into a value within [minimum, maximum]; false when invalid.
 bool ParseInteger(const StringRef* in, int64_t minimum, int64_t maximum, int64_t* out) {
@@ -420,8 +424,7 @@ void sluice_cast_boolean_to_string(SluiceKernelContext* context, uint8_t value, 
   }
 }
 
-void sluice_cast_timestamp_to_string(SluiceKernelContext* context, int64_t millis,
-                                     StringRef* out) {
+void sluice_cast_timestamp_to_string(SluiceKernelContext* context, int64_t millis, StringRef* out) {
   char buffer[48];
   StoreCopy(context, buffer, detail::WriteTimestamp(millis, buffer), out);
 }
@@ -432,8 +435,7 @@ void sluice_cast_decimal_to_string(SluiceKernelContext* context, int64_t unscale
   StoreCopy(context, buffer, detail::WriteDecimal(unscaled, scale, buffer), out);
 }
 
-void sluice_cast_interval_to_string(SluiceKernelContext* context, int64_t millis,
-                                    StringRef* out) {
+void sluice_cast_interval_to_string(SluiceKernelContext* context, int64_t millis, StringRef* out) {
   char buffer[48];
   StoreCopy(context, buffer, detail::WriteInterval(millis, buffer), out);
 }

@@ -1,8 +1,8 @@
 #include "runtime/expr/value_format.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace sluice::runtime::expr {
 
@@ -12,10 +12,10 @@ namespace detail {
 
 inline constexpr int64_t kMillisPerDay = 86'400'000;
 
-int WriteTimestamp(int64_t millis, char* buffer);  // buffer >= 48
-int WriteDouble(double value, char* buffer);       // buffer >= 40
+int WriteTimestamp(int64_t millis, char* buffer);                 // buffer >= 48
+int WriteDouble(double value, char* buffer);                      // buffer >= 40
 int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer);  // buffer >= 96
-int WriteInterval(int64_t millis, char* buffer);   // buffer >= 48
+int WriteInterval(int64_t millis, char* buffer);                  // buffer >= 48
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
 
 namespace {
@@ -49,7 +49,9 @@ void CivilFromDays(int64_t days, int64_t* year, int64_t* month, int64_t* day) {
   *year = year_of_era + era * 400 + (*month <= 2);
 }
 
-bool IsLeapYear(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
+bool IsLeapYear(int64_t year) {
+  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
 
 int DaysInMonth(int64_t year, int64_t month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -107,8 +109,8 @@ int WriteDouble(double value, char* buffer) {
 int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer) {
   if (scale < 0) scale = 0;
   if (scale > 60) scale = 60;
-  uint64_t magnitude = unscaled < 0 ? 0 - static_cast<uint64_t>(unscaled)
-                                    : static_cast<uint64_t>(unscaled);
+  uint64_t magnitude =
+      unscaled < 0 ? 0 - static_cast<uint64_t>(unscaled) : static_cast<uint64_t>(unscaled);
   char digits[24];
   int digit_count = 0;
   do {
@@ -132,8 +134,8 @@ int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer) {
 }
 
 int WriteInterval(int64_t millis, char* buffer) {
-  uint64_t magnitude = millis < 0 ? 0 - static_cast<uint64_t>(millis)
-                                  : static_cast<uint64_t>(millis);
+  uint64_t magnitude =
+      millis < 0 ? 0 - static_cast<uint64_t>(millis) : static_cast<uint64_t>(millis);
   uint64_t days = magnitude / kMillisPerDay;
   uint64_t rest = magnitude % kMillisPerDay;
   uint64_t seconds = rest / 1000;
@@ -148,9 +150,8 @@ bool ParseTimestamp(const char* text, size_t length, int64_t* out) {
   int64_t year, month, day, hour, minute, second, fraction = 0;
   if (!ReadDigits(text, 4, &year) || text[4] != '-' || !ReadDigits(text + 5, 2, &month) ||
       text[7] != '-' || !ReadDigits(text + 8, 2, &day) || (text[10] != ' ' && text[10] != 'T') ||
-      !ReadDigits(text + 11, 2, &hour) || text[13] != ':' ||
-      !ReadDigits(text + 14, 2, &minute) || text[16] != ':' ||
-      !ReadDigits(text + 17, 2, &second)) {
+      !ReadDigits(text + 11, 2, &hour) || text[13] != ':' || !ReadDigits(text + 14, 2, &minute) ||
+      text[16] != ':' || !ReadDigits(text + 17, 2, &second)) {
     return false;
   }
   if (length > 19) {

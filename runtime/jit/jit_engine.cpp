@@ -1,17 +1,17 @@
 #include "runtime/jit/jit_engine.h"
 
-#include <atomic>
-#include <cmath>
-#include <cstring>
-#include <mutex>
-#include <utility>
-
 #include <fmt/format.h>
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <utility>
 
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/jit/jit_engine_llvm.h"
@@ -109,7 +109,8 @@ std::vector<HelperSymbol> HelperSymbols() {
 
 base::Result<void*> LookupLocked(JitEngineState& state, llvm::orc::ResourceTracker& tracker,
                                  std::string_view name) {
-  auto address = state.lljit->lookup(tracker.getJITDylib(), llvm::StringRef(name.data(), name.size()));
+  auto address =
+      state.lljit->lookup(tracker.getJITDylib(), llvm::StringRef(name.data(), name.size()));
   if (!address) return ToStatus(address.takeError(), fmt::format("JIT lookup of '{}'", name));
   return address->toPtr<void*>();
 }
@@ -131,8 +132,7 @@ JitCode::~JitCode() {
 
 base::Result<void*> JitCode::Lookup(std::string_view name) {
   std::lock_guard<std::mutex> lock(engine_->compile_mutex);
-  return LookupLocked(*engine_, *static_cast<llvm::orc::ResourceTracker*>(resource_tracker_),
-                      name);
+  return LookupLocked(*engine_, *static_cast<llvm::orc::ResourceTracker*>(resource_tracker_), name);
 }
 
 base::Result<std::unique_ptr<JitEngine>> JitEngine::Create() {
@@ -175,9 +175,15 @@ JitEngine::JitEngine(std::shared_ptr<JitEngineState> state) : state_(std::move(s
 
 JitEngine::~JitEngine() = default;
 
-const std::string& JitEngine::target_triple() const { return state_->target_triple; }
-const std::string& JitEngine::cpu_name() const { return state_->cpu_name; }
-const std::string& JitEngine::data_layout() const { return state_->data_layout; }
+const std::string& JitEngine::target_triple() const {
+  return state_->target_triple;
+}
+const std::string& JitEngine::cpu_name() const {
+  return state_->cpu_name;
+}
+const std::string& JitEngine::data_layout() const {
+  return state_->data_layout;
+}
 
 std::string JitEngine::UniqueName(std::string_view prefix) {
   return fmt::format("{}{}", prefix, state_->next_name.fetch_add(1));
@@ -186,7 +192,9 @@ std::string JitEngine::UniqueName(std::string_view prefix) {
 CompileSession::CompileSession(JitEngine& engine)
     : state_(engine.state()), lock_(state_->compile_mutex) {}
 
-llvm::TargetMachine& CompileSession::target_machine() { return *state_->target_machine; }
+llvm::TargetMachine& CompileSession::target_machine() {
+  return *state_->target_machine;
+}
 
 base::Result<std::unique_ptr<JitCode>> CompileSession::AddModule(
     llvm::orc::ThreadSafeModule module) {

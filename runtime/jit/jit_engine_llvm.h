@@ -3,11 +3,11 @@
 // The LLVM-facing half of JitEngine, for code generators only (compiler/codegen). Everything
 // else uses jit_engine.h, which names no LLVM type.
 
-#include <memory>
-#include <mutex>
-
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/Target/TargetMachine.h>
+
+#include <memory>
+#include <mutex>
 
 #include "runtime/jit/jit_engine.h"
 

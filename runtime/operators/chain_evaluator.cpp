@@ -4,8 +4,8 @@
 
 namespace sluice::runtime::operators {
 
-base::Result<std::unique_ptr<ChainEvaluator>> ChainEvaluator::Create(const plan::ChainSpec& spec,
-                                                                     expr::ChainCompiler* compiler) {
+base::Result<std::unique_ptr<ChainEvaluator>> ChainEvaluator::Create(
+    const plan::ChainSpec& spec, expr::ChainCompiler* compiler) {
   auto evaluator = std::unique_ptr<ChainEvaluator>(new ChainEvaluator());
   evaluator->spec_ = spec;
   for (const auto& projection : spec.projections) {
@@ -44,8 +44,7 @@ base::Result<std::shared_ptr<Batch>> ChainEvaluator::Evaluate(const Batch& input
       output_columns[i] = {output->column(i).data(), output->column(i).validity()};
     }
     SluiceKernelContext context{&output->arena()};
-    int32_t rows =
-        compiled_->kernel()(input_columns, output_columns, input.row_count(), &context);
+    int32_t rows = compiled_->kernel()(input_columns, output_columns, input.row_count(), &context);
     output->set_row_count(rows);
   }
   output->RetainArenasOf(input);

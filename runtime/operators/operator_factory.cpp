@@ -22,12 +22,11 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kSink:
       if (!node.table) break;
       return std::unique_ptr<Operator>(new SinkOperator());
-    case plan::OperatorKind::kSource:
-      break;
+    case plan::OperatorKind::kSource: break;
   }
-  return base::Status::Error(base::ErrorCode::kData,
-                             "plan node '" + node.uid + "' of kind '" +
-                                 plan::OperatorKindName(node.kind) + "' is malformed");
+  return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +
+                                                         plan::OperatorKindName(node.kind) +
+                                                         "' is malformed");
 }
 
 }  // namespace sluice::runtime::operators

@@ -31,6 +31,8 @@ base::Status SinkOperator::ProcessWatermark(int64_t watermark, Output* out) {
   return base::Status::Ok();
 }
 
-base::Status SinkOperator::Finish(Output* out) { return writer_->Finish(); }
+base::Status SinkOperator::Finish(Output* out) {
+  return writer_->Finish();
+}
 
 }  // namespace sluice::runtime::operators

@@ -1,8 +1,8 @@
 #include "runtime/plan/expr.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "runtime/expr/value_format.h"
 
@@ -30,11 +30,21 @@ Value MakeInteger(LogicalType type, int64_t integer) {
 
 }  // namespace
 
-Value Value::Boolean(bool value) { return MakeInteger(LogicalType::Boolean(), value ? 1 : 0); }
-Value Value::Int(int32_t value) { return MakeInteger(LogicalType::Int(), value); }
-Value Value::Bigint(int64_t value) { return MakeInteger(LogicalType::Bigint(), value); }
-Value Value::Timestamp(int64_t millis) { return MakeInteger(LogicalType::Timestamp(), millis); }
-Value Value::Interval(int64_t millis) { return MakeInteger(LogicalType::Interval(), millis); }
+Value Value::Boolean(bool value) {
+  return MakeInteger(LogicalType::Boolean(), value ? 1 : 0);
+}
+Value Value::Int(int32_t value) {
+  return MakeInteger(LogicalType::Int(), value);
+}
+Value Value::Bigint(int64_t value) {
+  return MakeInteger(LogicalType::Bigint(), value);
+}
+Value Value::Timestamp(int64_t millis) {
+  return MakeInteger(LogicalType::Timestamp(), millis);
+}
+Value Value::Interval(int64_t millis) {
+  return MakeInteger(LogicalType::Interval(), millis);
+}
 Value Value::Decimal(int64_t unscaled, int32_t precision, int32_t scale) {
   return MakeInteger(LogicalType::Decimal(precision, scale), unscaled);
 }
@@ -86,8 +96,7 @@ std::string Value::ToSql() const {
       return out;
     }
     case TypeId::kTimestamp: return "TIMESTAMP '" + expr::FormatTimestamp(integer) + "'";
-    case TypeId::kInterval:
-      return "INTERVAL '" + expr::FormatInterval(integer) + "' DAY TO SECOND";
+    case TypeId::kInterval: return "INTERVAL '" + expr::FormatInterval(integer) + "' DAY TO SECOND";
     case TypeId::kRow: return "ROW(?)";
   }
   return "?";

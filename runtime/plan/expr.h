@@ -35,11 +35,11 @@ struct Value {
 };
 
 enum class ExprKind : uint8_t {
-  kColumn,    // reads slot `column_index` of the input batch
-  kLiteral,   // `literal`
-  kCall,      // `function` over `arguments`
-  kCast,      // converts arguments[0] to `type`
-  kCase,      // arguments = when1, then1, when2, then2, ..., else (always present, maybe NULL)
+  kColumn,   // reads slot `column_index` of the input batch
+  kLiteral,  // `literal`
+  kCall,     // `function` over `arguments`
+  kCast,     // converts arguments[0] to `type`
+  kCase,     // arguments = when1, then1, when2, then2, ..., else (always present, maybe NULL)
 };
 
 struct Expr;

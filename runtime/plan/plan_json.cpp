@@ -67,8 +67,8 @@ ordered_json TypeToJson(const LogicalType& type) {
 
 LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
   std::string name = Get<std::string>(json, "type", path);
-  for (TypeId id : {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint,
-                    TypeId::kDouble, TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval}) {
+  for (TypeId id : {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint, TypeId::kDouble,
+                    TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval}) {
     if (name == TypeIdName(id)) return LogicalType(id);
   }
   if (name == "DECIMAL") {
@@ -210,8 +210,8 @@ ordered_json ChainToJson(const ChainSpec& chain) {
   for (const auto& type : chain.input_types) inputs.push_back(TypeToJson(type));
   ordered_json projections = ordered_json::array();
   for (const auto& projection : chain.projections) projections.push_back(ExprToJson(projection));
-  return {{"input_types", inputs}, {"filter", ExprToJson(chain.filter)},
-          {"projections", projections}};
+  return {
+      {"input_types", inputs}, {"filter", ExprToJson(chain.filter)}, {"projections", projections}};
 }
 
 ChainSpec ChainFromJson(const ordered_json& json, const std::string& path) {
@@ -285,10 +285,14 @@ Enum EnumFromName(const std::string& name, const std::pair<Enum, const char*> (&
 }
 
 constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
-    {OperatorKind::kSource, "source"}, {OperatorKind::kCalc, "calc"}, {OperatorKind::kSink, "sink"}};
+    {OperatorKind::kSource, "source"},
+    {OperatorKind::kCalc, "calc"},
+    {OperatorKind::kSink, "sink"}};
 constexpr std::pair<ExchangeKind, const char*> kExchangeKinds[] = {
-    {ExchangeKind::kForward, "forward"}, {ExchangeKind::kHash, "hash"},
-    {ExchangeKind::kBroadcast, "broadcast"}, {ExchangeKind::kRebalance, "rebalance"}};
+    {ExchangeKind::kForward, "forward"},
+    {ExchangeKind::kHash, "hash"},
+    {ExchangeKind::kBroadcast, "broadcast"},
+    {ExchangeKind::kRebalance, "rebalance"}};
 constexpr std::pair<ChangelogMode, const char*> kChangelogModes[] = {
     {ChangelogMode::kInsertOnly, "insert-only"}, {ChangelogMode::kUpdating, "updating"}};
 constexpr std::pair<StateNamespace, const char*> kNamespaces[] = {
@@ -360,10 +364,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
   }
   if (json.contains("watermark")) {
     const auto& watermark = json.at("watermark");
-    node.watermark = WatermarkSpec{
-        Get<int32_t>(watermark, "rowtime_slot", path + ".watermark"),
-        ExprFromJson(Field(watermark, "expression", path + ".watermark"),
-                     path + ".watermark.expression")};
+    node.watermark = WatermarkSpec{Get<int32_t>(watermark, "rowtime_slot", path + ".watermark"),
+                                   ExprFromJson(Field(watermark, "expression", path + ".watermark"),
+                                                path + ".watermark.expression")};
   }
   if (json.contains("chain")) node.chain = ChainFromJson(json.at("chain"), path + ".chain");
   return node;
@@ -371,8 +374,12 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
 
 }  // namespace
 
-const char* OperatorKindName(OperatorKind kind) { return EnumName(kind, kOperatorKinds); }
-const char* ExchangeKindName(ExchangeKind kind) { return EnumName(kind, kExchangeKinds); }
+const char* OperatorKindName(OperatorKind kind) {
+  return EnumName(kind, kOperatorKinds);
+}
+const char* ExchangeKindName(ExchangeKind kind) {
+  return EnumName(kind, kExchangeKinds);
+}
 
 std::vector<const PlanEdge*> PlanGraph::InputsOf(int32_t node) const {
   std::vector<const PlanEdge*> out;
@@ -437,7 +444,8 @@ base::Result<PlanGraph> PlanFromJson(const std::string& text) {
     for (size_t i = 0; i < nodes.size(); ++i) {
       plan.nodes.push_back(NodeFromJson(nodes[i], "$.nodes[" + std::to_string(i) + "]"));
       if (plan.nodes.back().id != static_cast<int32_t>(i)) {
-        throw JsonError{"node ids must equal their positions at $.nodes[" + std::to_string(i) + "]"};
+        throw JsonError{"node ids must equal their positions at $.nodes[" + std::to_string(i) +
+                        "]"};
       }
     }
     const auto& edges = Field(json, "edges", "$");
@@ -463,7 +471,8 @@ base::Result<PlanGraph> PlanFromJson(const std::string& text) {
   } catch (const JsonError& error) {
     return base::Status::Error(base::ErrorCode::kData, "invalid plan: " + error.message);
   } catch (const nlohmann::json::exception& error) {
-    return base::Status::Error(base::ErrorCode::kData, std::string("invalid plan: ") + error.what());
+    return base::Status::Error(base::ErrorCode::kData,
+                               std::string("invalid plan: ") + error.what());
   }
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/scheduler/job.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -7,8 +8,6 @@
 #include <cstdio>
 #include <map>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
@@ -104,7 +103,8 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     if (head.kind != plan::OperatorKind::kSource) {
       auto edges = plan_.InputsOf(head.id);
       int32_t input_count = 0;
-      for (const plan::PlanEdge* edge : edges) input_count = std::max(input_count, edge->target_input + 1);
+      for (const plan::PlanEdge* edge : edges)
+        input_count = std::max(input_count, edge->target_input + 1);
       inputs.resize(input_count);
       for (const plan::PlanEdge* edge : edges) {
         inputs[edge->target_input].channels = edge->exchange == plan::ExchangeKind::kForward
@@ -230,10 +230,10 @@ void Job::PrintProgressUntilDone() {
     double rate = seconds > 0 ? (now.rows_in - last_rows) / seconds : 0;
     last_rows = now.rows_in;
     last_time = time;
-    std::string watermark =
-        now.watermark == operators::kMinWatermark ? "-"
-        : now.watermark == operators::kMaxWatermark ? "end"
-                                                    : expr::FormatTimestamp(now.watermark);
+    std::string watermark = now.watermark == operators::kMinWatermark ? "-"
+                            : now.watermark == operators::kMaxWatermark
+                                ? "end"
+                                : expr::FormatTimestamp(now.watermark);
     std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s",
                  static_cast<long long>(now.rows_in), rate, static_cast<long long>(now.rows_out),
                  watermark.c_str());

@@ -1,13 +1,13 @@
 #pragma once
 
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <tbb/task_arena.h>
-#include <tbb/task_group.h>
 
 #include "catalog/base/result.h"
 #include "runtime/expr/chain_compiler.h"
@@ -30,8 +30,8 @@ struct JobOptions {
 
 /// A snapshot of a running job's counters.
 struct JobProgress {
-  int64_t rows_in = 0;   // rows read by all sources
-  int64_t rows_out = 0;  // rows written by all sinks
+  int64_t rows_in = 0;                           // rows read by all sources
+  int64_t rows_out = 0;                          // rows written by all sinks
   int64_t watermark = operators::kMinWatermark;  // the lowest watermark any sink has seen
 };
 

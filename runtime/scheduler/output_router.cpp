@@ -48,18 +48,14 @@ void OutputRouter::SendHashed(const Route& route, const operators::BatchPtr& bat
 base::Status OutputRouter::EmitBatch(operators::BatchPtr batch) {
   for (const Route& route : routes_) {
     switch (route.exchange) {
-      case plan::ExchangeKind::kForward:
-        Send(route.targets[subtask_index_], route, batch);
-        break;
+      case plan::ExchangeKind::kForward: Send(route.targets[subtask_index_], route, batch); break;
       case plan::ExchangeKind::kRebalance:
         Send(route.targets[round_robin_++ % route.targets.size()], route, batch);
         break;
       case plan::ExchangeKind::kBroadcast:
         for (SubtaskRunner* target : route.targets) Send(target, route, batch);
         break;
-      case plan::ExchangeKind::kHash:
-        SendHashed(route, batch);
-        break;
+      case plan::ExchangeKind::kHash: SendHashed(route, batch); break;
     }
   }
   return base::Status::Ok();

@@ -1,5 +1,6 @@
 // Runs the `sluice` binary as a user would and checks what it prints and how it exits.
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace {
 
@@ -36,9 +35,9 @@ Outcome RunSluice(const std::string& arguments) {
 class CliTest : public testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("sluice-cli-" + std::to_string(getpid()) + "-" +
-                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    directory_ =
+        fs::temp_directory_path() / ("sluice-cli-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(directory_);
     fs::create_directories(directory_);
   }
@@ -53,7 +52,8 @@ class CliTest : public testing::Test {
   fs::path directory_;
 };
 
-const char* kBids = R"(CREATE TABLE bids (auction BIGINT, price BIGINT) WITH ('connector' = 'values');
+const char* kBids =
+    R"(CREATE TABLE bids (auction BIGINT, price BIGINT) WITH ('connector' = 'values');
 INSERT INTO bids VALUES (1, 10), (2, 20);
 )";
 
@@ -74,10 +74,11 @@ INSERT INTO out SELECT auctoin FROM bids;
 )");
   Outcome outcome = RunSluice("run " + file);
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(outcome.output, file + ":5:24: error: column not found: 'auctoin' (did you mean "
-                                   "'auction'?)\n"
-                                   "  INSERT INTO out SELECT auctoin FROM bids;\n"
-                                   "                         ^~~~~~~\n");
+  EXPECT_EQ(outcome.output, file +
+                                ":5:24: error: column not found: 'auctoin' (did you mean "
+                                "'auction'?)\n"
+                                "  INSERT INTO out SELECT auctoin FROM bids;\n"
+                                "                         ^~~~~~~\n");
 }
 
 TEST_F(CliTest, ReportsSeveralErrorsAtOnce) {
@@ -198,7 +199,9 @@ TEST_F(CliTest, MutatedScriptsNeverCrashTheProcess) {
       switch (random() % 4) {
         case 0: text[position] = alphabet[random() % alphabet.size()]; break;
         case 1: text.erase(position, 1 + random() % 20); break;
-        case 2: text.insert(position, text.substr(random() % text.size(), 1 + random() % 30)); break;
+        case 2:
+          text.insert(position, text.substr(random() % text.size(), 1 + random() % 30));
+          break;
         case 3: text.resize(position); break;
       }
     }

@@ -2,14 +2,13 @@
 // same queries over the same generated events: an oracle that shares no query code with
 // Sluice. Each query runs with the JIT and the interpreter, at parallelism 1 and 2.
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
@@ -75,8 +74,9 @@ class Oracle {
  public:
   Oracle() {
     EXPECT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
-    Exec("CREATE TABLE bid (auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, "
-         "url TEXT, date_time INTEGER, extra TEXT)");
+    Exec(
+        "CREATE TABLE bid (auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, "
+        "url TEXT, date_time INTEGER, extra TEXT)");
     NexmarkConfig config;
     config.events_num = kEvents;
     config.first_event_rate = 10000000;  // as in examples/nexmark

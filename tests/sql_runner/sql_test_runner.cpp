@@ -1,13 +1,13 @@
 // Runs the golden SQL tests in tests/sql/**/*.test (format: tests/sql/README.md).
 // Each query runs twice, with the JIT and with the interpreter, and both must match.
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "catalog/base/diagnostic.h"
 #include "compiler/codegen/jit_chain_compiler.h"
@@ -21,8 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Block {
-  std::string kind;               // "statement ok", "statement error", "query"
-  std::vector<std::string> flags; // rowsort, parallelism=N
+  std::string kind;                // "statement ok", "statement error", "query"
+  std::vector<std::string> flags;  // rowsort, parallelism=N
   std::string sql;
   std::vector<std::string> expected;
   int line = 0;
@@ -81,11 +81,12 @@ std::vector<Block> ParseTestFile(const std::string& text) {
 /// Renders errors with positions relative to the statement, not the whole script.
 std::string RenderRelative(const base::Status& status, const std::string& script,
                            size_t statement_offset, const std::string& statement) {
-  int32_t prefix_lines = static_cast<int32_t>(std::count(
-      script.begin(), script.begin() + static_cast<long>(statement_offset), '\n'));
+  int32_t prefix_lines = static_cast<int32_t>(
+      std::count(script.begin(), script.begin() + static_cast<long>(statement_offset), '\n'));
   std::vector<base::Diagnostic> shifted;
   for (base::Diagnostic diagnostic : status.diagnostics()) {
-    if (diagnostic.span.IsKnown() && diagnostic.span.offset >= static_cast<int32_t>(statement_offset)) {
+    if (diagnostic.span.IsKnown() &&
+        diagnostic.span.offset >= static_cast<int32_t>(statement_offset)) {
       diagnostic.span.offset -= static_cast<int32_t>(statement_offset);
       diagnostic.span.line -= prefix_lines;
     }
@@ -156,8 +157,8 @@ TEST_P(SqlTest, MatchesGolden) {
       options.collect_selects = true;
       auto compiled = compiler::CompileScript(script, options);
       if (block.kind == "statement ok") {
-        ASSERT_TRUE(compiled.ok()) << base::RenderDiagnostics(compiled.status().diagnostics(), "",
-                                                              script);
+        ASSERT_TRUE(compiled.ok())
+            << base::RenderDiagnostics(compiled.status().diagnostics(), "", script);
         prefix = script;
       } else {
         ASSERT_FALSE(compiled.ok()) << "expected an error for:\n" << block.sql;
@@ -168,15 +169,16 @@ TEST_P(SqlTest, MatchesGolden) {
         size_t position = 0;
         for (const std::string& expected : block.expected) {
           while (position < actual.size() && Trim(actual[position]) != Trim(expected)) ++position;
-          ASSERT_LT(position, actual.size())
-              << "expected line not found: " << expected << "\nin:\n" << rendered;
+          ASSERT_LT(position, actual.size()) << "expected line not found: " << expected << "\nin:\n"
+                                             << rendered;
           ++position;
         }
       }
       continue;
     }
     ASSERT_EQ(block.kind, "query") << "unknown block kind";
-    bool rowsort = std::find(block.flags.begin(), block.flags.end(), "rowsort") != block.flags.end();
+    bool rowsort =
+        std::find(block.flags.begin(), block.flags.end(), "rowsort") != block.flags.end();
     std::vector<int32_t> parallelisms = {1};
     for (const std::string& flag : block.flags) {
       if (flag.rfind("parallelism=", 0) == 0) parallelisms = {std::stoi(flag.substr(12))};

@@ -1,18 +1,17 @@
 // The `sluice` command line: run and explain .pipe files (DESIGN §10).
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "catalog/base/diagnostic.h"
 #include "compiler/codegen/jit_chain_compiler.h"
@@ -50,8 +49,8 @@ bool ReadFile(const std::string& path, std::string* text) {
 }
 
 /// Compiles the file with CLI overrides; prints errors and returns nullopt on failure.
-std::optional<sluice::compiler::CompiledScript> Compile(const CommonOptions& common,
-                                                        std::map<std::string, std::string> overrides) {
+std::optional<sluice::compiler::CompiledScript> Compile(
+    const CommonOptions& common, std::map<std::string, std::string> overrides) {
   std::string text;
   if (!ReadFile(common.file, &text)) return std::nullopt;
   for (const std::string& setting : common.settings) {
@@ -67,14 +66,15 @@ std::optional<sluice::compiler::CompiledScript> Compile(const CommonOptions& com
   options.overrides = std::move(overrides);
   auto compiled = sluice::compiler::CompileScript(text, options);
   if (!compiled.ok()) {
-    std::fputs(sluice::base::RenderDiagnostics(compiled.status().diagnostics(), common.file, text)
-                   .c_str(),
-               stderr);
+    std::fputs(
+        sluice::base::RenderDiagnostics(compiled.status().diagnostics(), common.file, text).c_str(),
+        stderr);
     size_t count = compiled.status().diagnostics().size();
     if (count > 1) std::fprintf(stderr, "%zu errors\n", count);
     return std::nullopt;
   }
-  for (const std::string& warning : compiled->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+  for (const std::string& warning : compiled->warnings)
+    std::fprintf(stderr, "%s\n", warning.c_str());
   return std::move(compiled).value();
 }
 
@@ -151,8 +151,7 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
   }
   signals.Watch(job->get());
   Status status = (*job)->Run();
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto progress = (*job)->progress();
   if (!status.ok()) {
     if (signals.interrupted()) {
@@ -168,8 +167,7 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
   }
   if (isatty(STDERR_FILENO)) {
     std::fprintf(stderr, "sluice: job '%s' finished in %.2f s: %lld rows in, %lld rows out\n",
-                 compiled->plan.job_name.c_str(), seconds,
-                 static_cast<long long>(progress.rows_in),
+                 compiled->plan.job_name.c_str(), seconds, static_cast<long long>(progress.rows_in),
                  static_cast<long long>(progress.rows_out));
   }
   return kExitOk;
@@ -184,7 +182,8 @@ int Explain(const CommonOptions& common, const std::string& format) {
     std::fputs(sluice::compiler::physical::ExplainDot(compiled->plan).c_str(), stdout);
   } else {
     std::string rules;
-    for (const std::string& rule : compiled->rules_fired) rules += (rules.empty() ? "" : ", ") + rule;
+    for (const std::string& rule : compiled->rules_fired)
+      rules += (rules.empty() ? "" : ", ") + rule;
     std::printf("== Optimized logical plan ==\n%s\nRewrite rules applied: %s\n\n%s",
                 compiled->logical_plan.c_str(), rules.empty() ? "none" : rules.c_str(),
                 sluice::compiler::physical::ExplainText(compiled->plan).c_str());
@@ -195,8 +194,9 @@ int Explain(const CommonOptions& common, const std::string& format) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Sluice: a streaming SQL job compiler and executor.\n"
-               "Write a .pipe file of SQL, run it, change it."};
+  CLI::App app{
+      "Sluice: a streaming SQL job compiler and executor.\n"
+      "Write a .pipe file of SQL, run it, change it."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sluice 0.1.0");
 

@@ -1,4 +1,3 @@
-#include "runtime/connectors/split_mix.h"
 #include "runtime/connectors/nexmark/nexmark_generator.h"
 
 #include <algorithm>
@@ -7,6 +6,7 @@
 #include <string_view>
 
 #include "catalog/base/check.h"
+#include "runtime/connectors/split_mix.h"
 
 namespace sluice::runtime::connectors::nexmark {
 
@@ -75,7 +75,6 @@ const std::vector<std::string>& FullNames() {
   }();
   return kNames;
 }
-
 
 // nextString(maxLength, special): 3 + uniform(max - 3) characters, each `special` with
 // p = 1/13 else a-z, then trimmed of spaces at both ends. Returns the written view.

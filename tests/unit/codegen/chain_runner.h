@@ -3,12 +3,12 @@
 // Test support for the JIT chain compiler: builds input batches from Values, runs a compiled
 // kernel and reads its output back as Values, so tests state expectations as plain literals.
 
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <memory>
 #include <ostream>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "runtime/batch/batch.h"
@@ -32,12 +32,18 @@ using runtime::plan::Value;
 using types::LogicalType;
 using types::TypeId;
 
-inline ExprPtr Col(int32_t index, LogicalType type) { return Expr::Column(index, std::move(type)); }
-inline ExprPtr Lit(Value value) { return Expr::Literal(std::move(value)); }
+inline ExprPtr Col(int32_t index, LogicalType type) {
+  return Expr::Column(index, std::move(type));
+}
+inline ExprPtr Lit(Value value) {
+  return Expr::Literal(std::move(value));
+}
 inline ExprPtr Fn(FunctionId function, LogicalType type, std::vector<ExprPtr> arguments) {
   return Expr::Call(function, std::move(type), std::move(arguments));
 }
-inline Value Null(LogicalType type) { return Value::Null(std::move(type)); }
+inline Value Null(LogicalType type) {
+  return Value::Null(std::move(type));
+}
 
 /// Returns the process-wide JIT compiler the tests share (created on first use).
 inline runtime::expr::ChainCompiler& SharedCompiler() {
@@ -82,7 +88,9 @@ inline Value GetCell(const runtime::Column& column, int32_t row) {
     case TypeId::kBoolean: value.integer = column.values<uint8_t>()[row]; break;
     case TypeId::kInt: value.integer = column.values<int32_t>()[row]; break;
     case TypeId::kDouble: value.real = column.values<double>()[row]; break;
-    case TypeId::kVarchar: value.text = std::string(column.values<runtime::StringRef>()[row].view()); break;
+    case TypeId::kVarchar:
+      value.text = std::string(column.values<runtime::StringRef>()[row].view());
+      break;
     default: value.integer = column.values<int64_t>()[row]; break;
   }
   return value;
@@ -152,6 +160,8 @@ inline std::vector<Value> Evaluate(const ExprPtr& expr, std::vector<LogicalType>
 }
 
 /// Evaluates an expression over no input, for constant expressions.
-inline Value EvaluateConstant(const ExprPtr& expr) { return Evaluate(expr, {}, {}, 1).at(0); }
+inline Value EvaluateConstant(const ExprPtr& expr) {
+  return Evaluate(expr, {}, {}, 1).at(0);
+}
 
 }  // namespace sluice::compiler::codegen::testing

@@ -1,6 +1,7 @@
 // Differential test: the JIT (compiler/codegen) against the reference interpreter
 // (runtime/expr) on seeded random, well-typed chains over batches full of edge values.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -16,8 +17,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "runtime/expr/interpreter.h"
@@ -53,9 +52,9 @@ constexpr int kMaxReportedMismatches = 15;
 /// The value types expressions are generated over (every TypeId but NULL and ROW).
 const std::vector<LogicalType>& GeneratedTypes() {
   static const std::vector<LogicalType> kTypes = {
-      LogicalType::Boolean(),       LogicalType::Int(),     LogicalType::Bigint(),
-      LogicalType::Double(),        LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4),
-      LogicalType::Decimal(5, 0),   LogicalType::Varchar(), LogicalType::Timestamp(),
+      LogicalType::Boolean(),     LogicalType::Int(),          LogicalType::Bigint(),
+      LogicalType::Double(),      LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4),
+      LogicalType::Decimal(5, 0), LogicalType::Varchar(),      LogicalType::Timestamp(),
       LogicalType::Interval()};
   return kTypes;
 }
@@ -86,20 +85,64 @@ class Random {
 // ---- values ---------------------------------------------------------------------------------
 
 const std::vector<std::string>& StringPool() {
-  static const std::vector<std::string> kPool = {
-      "", " ", "a", "abc", "ABC", "AbC xyz", "héllo", "日本語", "😀", "ü", " 42 ", "-17", "+5",
-      "0", "2147483647", "2147483648", "-2147483648", "9223372036854775807",
-      "-9223372036854775809", "1.5", "-2.5", "1e20", "nan", "inf", "-inf", "0x1p3", "1.005",
-      "12.345", "-0.005", "99999999.995", "true", " FALSE ", "yes", "2024-02-29 12:00:00.123",
-      "1969-12-31T23:59:59.999", "2023-02-29 00:00:00", "1970-01-01 00:00:00", "0001-01-01 00:00:00",
-      "+1 01:01:01.001", "-0 00:00:00.5", "%", "_", "a%", "%b%", "_é%", "%%", "h_llo", "%語",
-      "  padded  ", "tab\there", "a_c", "abcabcabc"};
+  static const std::vector<std::string> kPool = {"",
+                                                 " ",
+                                                 "a",
+                                                 "abc",
+                                                 "ABC",
+                                                 "AbC xyz",
+                                                 "héllo",
+                                                 "日本語",
+                                                 "😀",
+                                                 "ü",
+                                                 " 42 ",
+                                                 "-17",
+                                                 "+5",
+                                                 "0",
+                                                 "2147483647",
+                                                 "2147483648",
+                                                 "-2147483648",
+                                                 "9223372036854775807",
+                                                 "-9223372036854775809",
+                                                 "1.5",
+                                                 "-2.5",
+                                                 "1e20",
+                                                 "nan",
+                                                 "inf",
+                                                 "-inf",
+                                                 "0x1p3",
+                                                 "1.005",
+                                                 "12.345",
+                                                 "-0.005",
+                                                 "99999999.995",
+                                                 "true",
+                                                 " FALSE ",
+                                                 "yes",
+                                                 "2024-02-29 12:00:00.123",
+                                                 "1969-12-31T23:59:59.999",
+                                                 "2023-02-29 00:00:00",
+                                                 "1970-01-01 00:00:00",
+                                                 "0001-01-01 00:00:00",
+                                                 "+1 01:01:01.001",
+                                                 "-0 00:00:00.5",
+                                                 "%",
+                                                 "_",
+                                                 "a%",
+                                                 "%b%",
+                                                 "_é%",
+                                                 "%%",
+                                                 "h_llo",
+                                                 "%語",
+                                                 "  padded  ",
+                                                 "tab\there",
+                                                 "a_c",
+                                                 "abcabcabc"};
   return kPool;
 }
 
 std::string RandomString(Random& random) {
-  static const std::vector<std::string> kPieces = {"a", "b", "c", "A", "Z", " ", "%", "_", "1",
-                                                   "é", "日", "😀", "-", ".", "x"};
+  static const std::vector<std::string> kPieces = {"a", "b", "c",  "A", "Z", " ", "%", "_",
+                                                   "1", "é", "日", "😀", "-", ".", "x"};
   std::string text;
   int64_t length = random.Between(0, 8);
   for (int64_t i = 0; i < length; ++i) text += random.Pick(kPieces);
@@ -118,32 +161,72 @@ Value RandomValue(Random& random, const LogicalType& type) {
   switch (type.id()) {
     case TypeId::kBoolean: return Value::Boolean(random.Chance(0.5));
     case TypeId::kInt: {
-      static const std::vector<int32_t> kSpecial = {
-          0, 1, -1, 2, -2, 3, 7, 10, 100, std::numeric_limits<int32_t>::min(),
-          std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min() + 1, 65536};
+      static const std::vector<int32_t> kSpecial = {0,
+                                                    1,
+                                                    -1,
+                                                    2,
+                                                    -2,
+                                                    3,
+                                                    7,
+                                                    10,
+                                                    100,
+                                                    std::numeric_limits<int32_t>::min(),
+                                                    std::numeric_limits<int32_t>::max(),
+                                                    std::numeric_limits<int32_t>::min() + 1,
+                                                    65536};
       if (special) return Value::Int(random.Pick(kSpecial));
       return Value::Int(random.Chance(0.5) ? static_cast<int32_t>(random.Between(-20, 20))
                                            : static_cast<int32_t>(random.Bits()));
     }
     case TypeId::kBigint: {
-      static const std::vector<int64_t> kSpecial = {
-          0, 1, -1, 2, -2, 7, 1000, 4294967297, std::numeric_limits<int64_t>::min(),
-          std::numeric_limits<int64_t>::max(), std::numeric_limits<int32_t>::min(),
-          std::numeric_limits<int32_t>::max(), int64_t{1} << 53, 1'709'208'000'123};
+      static const std::vector<int64_t> kSpecial = {0,
+                                                    1,
+                                                    -1,
+                                                    2,
+                                                    -2,
+                                                    7,
+                                                    1000,
+                                                    4294967297,
+                                                    std::numeric_limits<int64_t>::min(),
+                                                    std::numeric_limits<int64_t>::max(),
+                                                    std::numeric_limits<int32_t>::min(),
+                                                    std::numeric_limits<int32_t>::max(),
+                                                    int64_t{1} << 53,
+                                                    1'709'208'000'123};
       if (special) return Value::Bigint(random.Pick(kSpecial));
       return Value::Bigint(random.Chance(0.5) ? random.Between(-20, 20)
                                               : static_cast<int64_t>(random.Bits()));
     }
     case TypeId::kDouble: {
-      static const std::vector<double> kSpecial = {
-          0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 2.5, -2.5, 1.005, 1e20, -1e20, 1e300,
-          std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::quiet_NaN(),
-          std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-          std::numeric_limits<double>::max(), std::numeric_limits<double>::min(),
-          std::numeric_limits<double>::denorm_min(), 2147483647.5, 2147483648.0, -2147483649.0,
-          9223372036854775807.0, -9223372036854775808.0, 1e-7};
+      static const std::vector<double> kSpecial = {0.0,
+                                                   -0.0,
+                                                   1.0,
+                                                   -1.0,
+                                                   0.1,
+                                                   0.5,
+                                                   1.5,
+                                                   2.5,
+                                                   -2.5,
+                                                   1.005,
+                                                   1e20,
+                                                   -1e20,
+                                                   1e300,
+                                                   std::numeric_limits<double>::quiet_NaN(),
+                                                   -std::numeric_limits<double>::quiet_NaN(),
+                                                   std::numeric_limits<double>::infinity(),
+                                                   -std::numeric_limits<double>::infinity(),
+                                                   std::numeric_limits<double>::max(),
+                                                   std::numeric_limits<double>::min(),
+                                                   std::numeric_limits<double>::denorm_min(),
+                                                   2147483647.5,
+                                                   2147483648.0,
+                                                   -2147483649.0,
+                                                   9223372036854775807.0,
+                                                   -9223372036854775808.0,
+                                                   1e-7};
       if (special) return Value::Double(random.Pick(kSpecial));
-      if (random.Chance(0.5)) return Value::Double(static_cast<double>(random.Between(-50, 50)) / 4);
+      if (random.Chance(0.5))
+        return Value::Double(static_cast<double>(random.Between(-50, 50)) / 4);
       double value;
       uint64_t bits = random.Bits();
       std::memcpy(&value, &bits, sizeof(value));
@@ -160,16 +243,27 @@ Value RandomValue(Random& random, const LogicalType& type) {
       return Value::Varchar(special || random.Chance(0.3) ? random.Pick(StringPool())
                                                           : RandomString(random));
     case TypeId::kTimestamp: {
-      static const std::vector<int64_t> kSpecial = {
-          0, -1, 1000, 1'709'208'000'123, -62'135'596'800'000, 253'402'300'799'999,
-          std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
+      static const std::vector<int64_t> kSpecial = {0,
+                                                    -1,
+                                                    1000,
+                                                    1'709'208'000'123,
+                                                    -62'135'596'800'000,
+                                                    253'402'300'799'999,
+                                                    std::numeric_limits<int64_t>::min(),
+                                                    std::numeric_limits<int64_t>::max()};
       if (special) return Value::Timestamp(random.Pick(kSpecial));
       return Value::Timestamp(random.Between(-10'000'000'000'000, 10'000'000'000'000));
     }
     case TypeId::kInterval: {
-      static const std::vector<int64_t> kSpecial = {
-          0, 1, -1, 1000, -500, 86'400'000, 90'061'001, std::numeric_limits<int64_t>::min(),
-          std::numeric_limits<int64_t>::max()};
+      static const std::vector<int64_t> kSpecial = {0,
+                                                    1,
+                                                    -1,
+                                                    1000,
+                                                    -500,
+                                                    86'400'000,
+                                                    90'061'001,
+                                                    std::numeric_limits<int64_t>::min(),
+                                                    std::numeric_limits<int64_t>::max()};
       if (special) return Value::Interval(random.Pick(kSpecial));
       return Value::Interval(random.Between(-1'000'000'000'000, 1'000'000'000'000));
     }
@@ -297,8 +391,7 @@ class ExprGenerator {
   }
 
   ExprPtr NullIf(const LogicalType& type, int depth) {
-    return Call(FunctionId::kNullIf, type,
-                {Generate(type, depth - 1), Argument(type, depth - 1)});
+    return Call(FunctionId::kNullIf, type, {Generate(type, depth - 1), Argument(type, depth - 1)});
   }
 
   ExprPtr Cast(const LogicalType& type, int depth) {
@@ -320,8 +413,8 @@ class ExprGenerator {
   /// The functions specific to a result type.
   ExprPtr Specific(const LogicalType& type, int depth) {
     static const std::vector<FunctionId> kArithmetic = {
-        FunctionId::kAdd, FunctionId::kSubtract, FunctionId::kMultiply, FunctionId::kDivide,
-        FunctionId::kModulo, FunctionId::kNegate, FunctionId::kAbs};
+        FunctionId::kAdd,    FunctionId::kSubtract, FunctionId::kMultiply, FunctionId::kDivide,
+        FunctionId::kModulo, FunctionId::kNegate,   FunctionId::kAbs};
     switch (type.id()) {
       case TypeId::kBoolean: return Predicate(depth);
       case TypeId::kInt:
@@ -365,8 +458,8 @@ class ExprGenerator {
       case 0:
       case 1: {
         static const std::vector<FunctionId> kComparisons = {
-            FunctionId::kEqual,   FunctionId::kNotEqual, FunctionId::kLess,
-            FunctionId::kLessEqual, FunctionId::kGreater, FunctionId::kGreaterEqual};
+            FunctionId::kEqual,     FunctionId::kNotEqual, FunctionId::kLess,
+            FunctionId::kLessEqual, FunctionId::kGreater,  FunctionId::kGreaterEqual};
         const LogicalType& operand = random_.Pick(GeneratedTypes());
         return Binary(random_.Pick(kComparisons), boolean, operand, depth);
       }
@@ -385,8 +478,9 @@ class ExprGenerator {
                     {Argument(boolean, depth - 1)});
       default: {
         LogicalType varchar = LogicalType::Varchar();
-        ExprPtr pattern = random_.Chance(0.6) ? Expr::Literal(Value::Varchar(random_.Pick(StringPool())))
-                                              : Argument(varchar, depth - 1);
+        ExprPtr pattern = random_.Chance(0.6)
+                              ? Expr::Literal(Value::Varchar(random_.Pick(StringPool())))
+                              : Argument(varchar, depth - 1);
         return Call(FunctionId::kLike, boolean, {Argument(varchar, depth - 1), pattern});
       }
     }
@@ -395,10 +489,10 @@ class ExprGenerator {
   ExprPtr Position(int depth) {
     LogicalType type = random_.Chance(0.7) ? LogicalType::Int() : LogicalType::Bigint();
     if (random_.Chance(0.6)) {
-      int64_t value = random_.Chance(0.9) ? random_.Between(-3, 8)
-                                          : random_.Pick(std::vector<int64_t>{
-                                                std::numeric_limits<int32_t>::max(),
-                                                std::numeric_limits<int32_t>::min()});
+      int64_t value = random_.Chance(0.9)
+                          ? random_.Between(-3, 8)
+                          : random_.Pick(std::vector<int64_t>{std::numeric_limits<int32_t>::max(),
+                                                              std::numeric_limits<int32_t>::min()});
       return Expr::Literal(type.id() == TypeId::kInt ? Value::Int(static_cast<int32_t>(value))
                                                      : Value::Bigint(value));
     }
@@ -532,8 +626,8 @@ class DifferentialTest : public ::testing::Test {
     if (spec_id < 0 || cached_spec_id_ != spec_id || !cached_chain_) {
       auto compile_started = std::chrono::steady_clock::now();
       auto chain = compiler_->Compile(spec);
-      compile_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                        compile_started).count();
+      compile_seconds_ +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_started).count();
       cached_spec_id_ = spec_id;
       cached_chain_.reset();
       if (!chain.ok()) {
@@ -661,36 +755,36 @@ TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
           generator.Generate(type, static_cast<int>(random.Between(1, kMaxDepth))));
     }
     for (int batch_index = 0; batch_index < kBatchesPerSpec; ++batch_index) {
-    int32_t rows = static_cast<int32_t>(
-        random.Pick(std::vector<int64_t>{0, 1, 7, 64, 64, 200, 200, runtime::kBatchCapacity}));
-    auto input = RandomBatch(random, input_types_, rows);
+      int32_t rows = static_cast<int32_t>(
+          random.Pick(std::vector<int64_t>{0, 1, 7, 64, 64, 200, 200, runtime::kBatchCapacity}));
+      auto input = RandomBatch(random, input_types_, rows);
 
-    std::string refused;
-    std::optional<std::string> difference = Check(spec, index, *input, &refused);
-    if (!refused.empty()) {
-      ++refusals;
-      if (++refusal_kinds[refused] == 1) {
-        ADD_FAILURE() << "spec " << index << " refused by " << refused;
+      std::string refused;
+      std::optional<std::string> difference = Check(spec, index, *input, &refused);
+      if (!refused.empty()) {
+        ++refusals;
+        if (++refusal_kinds[refused] == 1) {
+          ADD_FAILURE() << "spec " << index << " refused by " << refused;
+        }
+        continue;
       }
-      continue;
-    }
-    rows_compared += rows;
-    if (!difference) continue;
-    if (++mismatches > kMaxReportedMismatches) continue;
-    std::string report = fmt::format("spec {} (seed {}): {}\n", index, seed, *difference);
-    if (spec.filter) report += fmt::format("  filter: {}\n", spec.filter->ToString());
-    for (size_t p = 0; p < spec.projections.size(); ++p) {
-      report += fmt::format("  projection {}: {}\n", p, spec.projections[p]->ToString());
-    }
-    int32_t output_row = -1;
-    if (std::sscanf(difference->c_str(), "projection %*d output row %d", &output_row) == 1) {
-      report += "  " + InputRow(spec, *input, output_row) + "\n";
-    }
-    if (spec.filter) report += "  filter alone: " + Minimize(spec.filter, *input) + "\n";
-    for (const ExprPtr& projection : spec.projections) {
-      report += "  projection alone: " + Minimize(projection, *input) + "\n";
-    }
-    ADD_FAILURE() << report;
+      rows_compared += rows;
+      if (!difference) continue;
+      if (++mismatches > kMaxReportedMismatches) continue;
+      std::string report = fmt::format("spec {} (seed {}): {}\n", index, seed, *difference);
+      if (spec.filter) report += fmt::format("  filter: {}\n", spec.filter->ToString());
+      for (size_t p = 0; p < spec.projections.size(); ++p) {
+        report += fmt::format("  projection {}: {}\n", p, spec.projections[p]->ToString());
+      }
+      int32_t output_row = -1;
+      if (std::sscanf(difference->c_str(), "projection %*d output row %d", &output_row) == 1) {
+        report += "  " + InputRow(spec, *input, output_row) + "\n";
+      }
+      if (spec.filter) report += "  filter alone: " + Minimize(spec.filter, *input) + "\n";
+      for (const ExprPtr& projection : spec.projections) {
+        report += "  projection alone: " + Minimize(projection, *input) + "\n";
+      }
+      ADD_FAILURE() << report;
     }
   }
   double seconds =

@@ -1,11 +1,11 @@
 // Generated code for every FunctionId, casts, CASE and NULL handling, checked against values
 // written from runtime/expr/SEMANTICS.md.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 #include "tests/unit/codegen/chain_runner.h"
 
@@ -74,10 +74,12 @@ const LogicalType kVarchar = LogicalType::Varchar();
 TEST(ExprCodegenTest, IntegerArithmeticWrapsAround) {
   EXPECT_EQ(Binary(FunctionId::kAdd, kInt, kInt, Ints({kIntMax, 2, -5}), Ints({1, 3, 5})),
             Ints({kIntMin, 5, 0}));
-  EXPECT_EQ(Binary(FunctionId::kSubtract, kBigint, kBigint, Bigints({kBigMin, 10}), Bigints({1, 20})),
-            Bigints({kBigMax, -10}));
-  EXPECT_EQ(Binary(FunctionId::kMultiply, kBigint, kBigint, Bigints({kBigMax, -7}), Bigints({2, 6})),
-            Bigints({-2, -42}));
+  EXPECT_EQ(
+      Binary(FunctionId::kSubtract, kBigint, kBigint, Bigints({kBigMin, 10}), Bigints({1, 20})),
+      Bigints({kBigMax, -10}));
+  EXPECT_EQ(
+      Binary(FunctionId::kMultiply, kBigint, kBigint, Bigints({kBigMax, -7}), Bigints({2, 6})),
+      Bigints({-2, -42}));
   EXPECT_EQ(Unary(FunctionId::kNegate, kInt, kInt, Ints({kIntMin, 7})), Ints({kIntMin, -7}));
   EXPECT_EQ(Unary(FunctionId::kAbs, kBigint, kBigint, Bigints({kBigMin, -3, 4})),
             Bigints({kBigMin, 3, 4}));
@@ -96,8 +98,9 @@ TEST(ExprCodegenTest, IntegerDivisionNeverTraps) {
 }
 
 TEST(ExprCodegenTest, DoubleArithmeticFollowsIeee) {
-  EXPECT_EQ(Binary(FunctionId::kAdd, kDouble, kDouble, Doubles({0.1, 1e308}), Doubles({0.2, 1e308})),
-            Doubles({0.1 + 0.2, kInf}));
+  EXPECT_EQ(
+      Binary(FunctionId::kAdd, kDouble, kDouble, Doubles({0.1, 1e308}), Doubles({0.2, 1e308})),
+      Doubles({0.1 + 0.2, kInf}));
   std::vector<Value> quotients =
       Binary(FunctionId::kDivide, kDouble, kDouble, Doubles({1, -1, 0}), Doubles({0, 0, 0}));
   ASSERT_EQ(quotients.size(), 3u);
@@ -121,8 +124,7 @@ TEST(ExprCodegenTest, ArithmeticPropagatesNull) {
   std::vector<Value> right = {Null(kBigint), Value::Bigint(0), Null(kBigint)};
   for (FunctionId function : {FunctionId::kAdd, FunctionId::kSubtract, FunctionId::kMultiply,
                               FunctionId::kDivide, FunctionId::kModulo}) {
-    EXPECT_EQ(Binary(function, kBigint, kBigint, left, right),
-              std::vector<Value>(3, Null(kBigint)))
+    EXPECT_EQ(Binary(function, kBigint, kBigint, left, right), std::vector<Value>(3, Null(kBigint)))
         << functions::FunctionName(function);
   }
   EXPECT_EQ(Unary(FunctionId::kNegate, kInt, kInt, {Null(kInt)}), std::vector<Value>{Null(kInt)});
@@ -134,15 +136,15 @@ TEST(ExprCodegenTest, TimestampPlusIntervalAddsMilliseconds) {
   std::vector<LogicalType> types = {timestamp, interval};
   std::vector<std::vector<Value>> inputs = {{Value::Timestamp(1'000'000)},
                                             {Value::Interval(5'000)}};
-  EXPECT_EQ(Evaluate(Fn(FunctionId::kAdd, timestamp, {Col(0, timestamp), Col(1, interval)}),
-                     types, inputs),
+  EXPECT_EQ(Evaluate(Fn(FunctionId::kAdd, timestamp, {Col(0, timestamp), Col(1, interval)}), types,
+                     inputs),
             std::vector<Value>{Value::Timestamp(1'005'000)});
   EXPECT_EQ(Evaluate(Fn(FunctionId::kSubtract, timestamp, {Col(0, timestamp), Col(1, interval)}),
                      types, inputs),
             std::vector<Value>{Value::Timestamp(995'000)});
-  EXPECT_EQ(Evaluate(Fn(FunctionId::kAdd, interval, {Col(1, interval), Col(1, interval)}), types,
-                     inputs),
-            std::vector<Value>{Value::Interval(10'000)});
+  EXPECT_EQ(
+      Evaluate(Fn(FunctionId::kAdd, interval, {Col(1, interval), Col(1, interval)}), types, inputs),
+      std::vector<Value>{Value::Interval(10'000)});
 }
 
 TEST(ExprCodegenTest, ComparesIntegersBooleansAndTimestamps) {
@@ -153,13 +155,13 @@ TEST(ExprCodegenTest, ComparesIntegersBooleansAndTimestamps) {
   EXPECT_EQ(Binary(FunctionId::kLess, kBigint, kBoolean, left, right), Booleans({1, 0, 0}));
   EXPECT_EQ(Binary(FunctionId::kLessEqual, kBigint, kBoolean, left, right), Booleans({1, 1, 0}));
   EXPECT_EQ(Binary(FunctionId::kGreater, kBigint, kBoolean, left, right), Booleans({0, 0, 1}));
-  EXPECT_EQ(Binary(FunctionId::kGreaterEqual, kBigint, kBoolean, left, right),
-            Booleans({0, 1, 1}));
+  EXPECT_EQ(Binary(FunctionId::kGreaterEqual, kBigint, kBoolean, left, right), Booleans({0, 1, 1}));
   EXPECT_EQ(Binary(FunctionId::kLess, kInt, kBoolean, Ints({-1, kIntMin}), Ints({0, kIntMax})),
             Booleans({1, 1}));
   // FALSE < TRUE
-  EXPECT_EQ(Binary(FunctionId::kLess, kBoolean, kBoolean, Booleans({0, 1, 1}), Booleans({1, 0, -1})),
-            Booleans({1, 0, -1}));
+  EXPECT_EQ(
+      Binary(FunctionId::kLess, kBoolean, kBoolean, Booleans({0, 1, 1}), Booleans({1, 0, -1})),
+      Booleans({1, 0, -1}));
   LogicalType timestamp = LogicalType::Timestamp();
   EXPECT_EQ(Binary(FunctionId::kGreater, timestamp, kBoolean, {Value::Timestamp(-5)},
                    {Value::Timestamp(-6)}),
@@ -170,10 +172,12 @@ TEST(ExprCodegenTest, ComparesDoublesLikeJavaDoubleCompare) {
   // NaN equals NaN and is greater than everything, including +Infinity; -0.0 equals 0.0.
   std::vector<Value> left = Doubles({kNaN, kNaN, 1.0, -0.0, kInf, 1.0});
   std::vector<Value> right = Doubles({kNaN, kInf, kNaN, 0.0, 1.0, 1.0});
-  EXPECT_EQ(Binary(FunctionId::kEqual, kDouble, kBoolean, left, right), Booleans({1, 0, 0, 1, 0, 1}));
+  EXPECT_EQ(Binary(FunctionId::kEqual, kDouble, kBoolean, left, right),
+            Booleans({1, 0, 0, 1, 0, 1}));
   EXPECT_EQ(Binary(FunctionId::kNotEqual, kDouble, kBoolean, left, right),
             Booleans({0, 1, 1, 0, 1, 0}));
-  EXPECT_EQ(Binary(FunctionId::kLess, kDouble, kBoolean, left, right), Booleans({0, 0, 1, 0, 0, 0}));
+  EXPECT_EQ(Binary(FunctionId::kLess, kDouble, kBoolean, left, right),
+            Booleans({0, 0, 1, 0, 0, 0}));
   EXPECT_EQ(Binary(FunctionId::kLessEqual, kDouble, kBoolean, left, right),
             Booleans({1, 0, 1, 1, 0, 1}));
   EXPECT_EQ(Binary(FunctionId::kGreater, kDouble, kBoolean, left, right),
@@ -202,11 +206,11 @@ TEST(ExprCodegenTest, ComparesStringsBytewise) {
 TEST(ExprCodegenTest, ComparesDecimalsOfOneScale) {
   LogicalType narrow = LogicalType::Decimal(5, 2);
   LogicalType wide = LogicalType::Decimal(12, 2);
-  EXPECT_EQ(Evaluate(Fn(FunctionId::kLess, kBoolean, {Col(0, narrow), Col(1, wide)}),
-                     {narrow, wide},
-                     {{Value::Decimal(150, 5, 2), Value::Decimal(300, 5, 2)},
-                      {Value::Decimal(200, 12, 2), Value::Decimal(200, 12, 2)}}),
-            Booleans({1, 0}));
+  EXPECT_EQ(
+      Evaluate(Fn(FunctionId::kLess, kBoolean, {Col(0, narrow), Col(1, wide)}), {narrow, wide},
+               {{Value::Decimal(150, 5, 2), Value::Decimal(300, 5, 2)},
+                {Value::Decimal(200, 12, 2), Value::Decimal(200, 12, 2)}}),
+      Booleans({1, 0}));
 }
 
 TEST(ExprCodegenTest, LogicIsThreeValued) {
@@ -240,9 +244,10 @@ TEST(ExprCodegenTest, StringFunctionsCallTheHelpers) {
   EXPECT_EQ(Binary(FunctionId::kConcat, kVarchar, kVarchar, Strings({"ab", "ab", nullptr}),
                    Strings({"cd", nullptr, "cd"})),
             Strings({"abcd", nullptr, nullptr}));
-  EXPECT_EQ(Binary(FunctionId::kLike, kVarchar, kBoolean, Strings({"hello", "hello", "hé", nullptr}),
-                   Strings({"h%o", "h_llo_", "h_", "%"})),
-            Booleans({1, 0, 1, -1}));
+  EXPECT_EQ(
+      Binary(FunctionId::kLike, kVarchar, kBoolean, Strings({"hello", "hello", "hé", nullptr}),
+             Strings({"h%o", "h_llo_", "h_", "%"})),
+      Booleans({1, 0, 1, -1}));
 }
 
 TEST(ExprCodegenTest, SubstringCountsCodePointsAndRejectsNegativeLength) {
@@ -269,8 +274,8 @@ TEST(ExprCodegenTest, CoalesceTakesTheFirstNonNull) {
                         {Col(0, kBigint), Col(1, kBigint), Lit(Value::Bigint(9))}),
                      types, inputs),
             Bigints({1, 3, 9}));
-  EXPECT_EQ(Evaluate(Fn(FunctionId::kCoalesce, kBigint, {Col(0, kBigint), Col(1, kBigint)}),
-                     types, inputs),
+  EXPECT_EQ(Evaluate(Fn(FunctionId::kCoalesce, kBigint, {Col(0, kBigint), Col(1, kBigint)}), types,
+                     inputs),
             (std::vector<Value>{Value::Bigint(1), Value::Bigint(3), Null(kBigint)}));
   // With helper calls the arms are evaluated lazily.
   EXPECT_EQ(Evaluate(Fn(FunctionId::kCoalesce, kVarchar,
@@ -281,8 +286,8 @@ TEST(ExprCodegenTest, CoalesceTakesTheFirstNonNull) {
 }
 
 TEST(ExprCodegenTest, NullIfComparesWithTheTypesEquality) {
-  EXPECT_EQ(Binary(FunctionId::kNullIf, kBigint, kBigint, Bigints({1, 2}), {Value::Bigint(1),
-                                                                             Null(kBigint)}),
+  EXPECT_EQ(Binary(FunctionId::kNullIf, kBigint, kBigint, Bigints({1, 2}),
+                   {Value::Bigint(1), Null(kBigint)}),
             (std::vector<Value>{Null(kBigint), Value::Bigint(2)}));
   EXPECT_EQ(Binary(FunctionId::kNullIf, kDouble, kDouble, Doubles({kNaN, -0.0, 1}),
                    Doubles({kNaN, 0.0, 2})),
@@ -300,8 +305,8 @@ TEST(ExprCodegenTest, CaseTakesTheFirstTrueBranch) {
        Fn(FunctionId::kMultiply, kBigint, {x, Lit(Value::Bigint(2))}),
        Fn(FunctionId::kGreater, kBoolean, {x, Lit(Value::Bigint(0))}), x, Lit(Value::Bigint(-1))},
       kBigint);
-  EXPECT_EQ(Evaluate(expr, {kBigint}, {{Value::Bigint(20), Value::Bigint(5), Value::Bigint(-3),
-                                        Null(kBigint)}}),
+  EXPECT_EQ(Evaluate(expr, {kBigint},
+                     {{Value::Bigint(20), Value::Bigint(5), Value::Bigint(-3), Null(kBigint)}}),
             Bigints({40, 5, -1, -1}));
   // ELSE NULL (typed NULL literal) and string arms evaluated lazily.
   ExprPtr text = Col(1, kVarchar);

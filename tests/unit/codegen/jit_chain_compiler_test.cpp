@@ -1,12 +1,12 @@
 // Whole chains through the JIT: filtering and compaction, output layout, large batches on the
 // vectorized path, code lifetime, concurrency and errors.
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cmath>
 #include <limits>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/unit/codegen/chain_runner.h"
 
@@ -44,8 +44,8 @@ TEST(JitChainCompilerTest, FilterKeepsTrueRowsCompacted) {
 
 TEST(JitChainCompilerTest, NullFilterRejectsTheRow) {
   ChainSpec spec{{kBoolean}, Col(0, kBoolean), {}};
-  auto output = RunChain(spec, {{Value::Boolean(true), Null(kBoolean), Value::Boolean(false),
-                                 Value::Boolean(true)}});
+  auto output = RunChain(
+      spec, {{Value::Boolean(true), Null(kBoolean), Value::Boolean(false), Value::Boolean(true)}});
   ASSERT_TRUE(output.ok()) << output.status().ToString();
   EXPECT_EQ(output->row_count, 2);  // a filter without projections still counts rows
 }
@@ -85,8 +85,8 @@ TEST(JitChainCompilerTest, PassesStringsAndRowValidityThrough) {
   ASSERT_EQ(output->row_count, 2);
   EXPECT_EQ(output->columns[0], (std::vector<Value>{Value::Varchar("a"), Null(kVarchar)}));
   EXPECT_EQ(output->columns[1], (std::vector<Value>{Value::Null(row), Value::Null(row)}));
-  EXPECT_EQ(output->columns[2], (std::vector<Value>{Value::Varchar("const"),
-                                                    Value::Varchar("const")}));
+  EXPECT_EQ(output->columns[2],
+            (std::vector<Value>{Value::Varchar("const"), Value::Varchar("const")}));
 }
 
 TEST(JitChainCompilerTest, FullBatchWithoutFilterMatchesScalarLoop) {
@@ -94,8 +94,8 @@ TEST(JitChainCompilerTest, FullBatchWithoutFilterMatchesScalarLoop) {
   // path that LLVM vectorizes must still give every row's exact value.
   ExprPtr price = Col(0, kBigint);
   ExprPtr ratio = Col(1, kDouble);
-  ExprPtr dollars = Fn(FunctionId::kMultiply, kDouble,
-                       {Lit(Value::Double(0.908)), Expr::Cast(price, kDouble)});
+  ExprPtr dollars =
+      Fn(FunctionId::kMultiply, kDouble, {Lit(Value::Double(0.908)), Expr::Cast(price, kDouble)});
   ExprPtr quotient = Fn(FunctionId::kDivide, kBigint, {price, Lit(Value::Bigint(7))});
   ExprPtr bucket = Expr::Case({Fn(FunctionId::kGreater, kBoolean, {ratio, Lit(Value::Double(0.5))}),
                                quotient, Fn(FunctionId::kNegate, kBigint, {price})},
@@ -128,12 +128,13 @@ TEST(JitChainCompilerTest, FullBatchEdgeCasesOnTheVectorizedPath) {
   const int64_t kMin = std::numeric_limits<int64_t>::min();
   const double kNaN = std::numeric_limits<double>::quiet_NaN();
   ExprPtr a = Col(0, kBigint), b = Col(1, kBigint), x = Col(2, kDouble);
-  ChainSpec spec{{kBigint, kBigint, kDouble},
-                 nullptr,
-                 {Fn(FunctionId::kDivide, kBigint, {a, b}), Fn(FunctionId::kModulo, kBigint, {a, b}),
-                  Fn(FunctionId::kOr, kBoolean,
-                     {Fn(FunctionId::kGreaterEqual, kBoolean, {x, Lit(Value::Double(1.0))}),
-                      Fn(FunctionId::kEqual, kBoolean, {a, b})})}};
+  ChainSpec spec{
+      {kBigint, kBigint, kDouble},
+      nullptr,
+      {Fn(FunctionId::kDivide, kBigint, {a, b}), Fn(FunctionId::kModulo, kBigint, {a, b}),
+       Fn(FunctionId::kOr, kBoolean,
+          {Fn(FunctionId::kGreaterEqual, kBoolean, {x, Lit(Value::Double(1.0))}),
+           Fn(FunctionId::kEqual, kBoolean, {a, b})})}};
   std::vector<Value> as, bs, xs;
   for (int32_t row = 0; row < runtime::kBatchCapacity; ++row) {
     as.push_back(row % 5 == 0 ? Value::Bigint(kMin) : Value::Bigint(row - 500));
@@ -152,8 +153,8 @@ TEST(JitChainCompilerTest, FullBatchEdgeCasesOnTheVectorizedPath) {
       EXPECT_TRUE(output->columns[1][row].is_null);
     } else {
       int64_t right = bs[row].integer;
-      int64_t quotient = right == -1 ? static_cast<int64_t>(0 - static_cast<uint64_t>(left))
-                                     : left / right;
+      int64_t quotient =
+          right == -1 ? static_cast<int64_t>(0 - static_cast<uint64_t>(left)) : left / right;
       EXPECT_EQ(output->columns[0][row], Value::Bigint(quotient));
       EXPECT_EQ(output->columns[1][row], Value::Bigint(right == -1 ? 0 : left % right));
     }
@@ -162,7 +163,7 @@ TEST(JitChainCompilerTest, FullBatchEdgeCasesOnTheVectorizedPath) {
     bool x_true = !x_null && (std::isnan(xs[row].real) || xs[row].real >= 1.0);
     bool eq_null = bs[row].is_null;
     bool eq_true = !eq_null && left == bs[row].integer;
-    Value expected = (x_true || eq_true) ? Value::Boolean(true)
+    Value expected = (x_true || eq_true)   ? Value::Boolean(true)
                      : (x_null || eq_null) ? Null(kBoolean)
                                            : Value::Boolean(false);
     EXPECT_EQ(output->columns[2][row], expected);

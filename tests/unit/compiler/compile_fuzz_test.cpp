@@ -2,12 +2,12 @@
 // each must compile or fail with diagnostics, never crash, and every diagnostic with a span
 // must point inside the text.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "catalog/base/diagnostic.h"
 #include "compiler/physical/job_compiler.h"
@@ -39,9 +39,10 @@ TEST(CompileFuzzTest, MutatedScriptsCompileOrFailCleanly) {
   std::vector<std::string> seeds = SeedScripts();
   std::mt19937 random(20261122);
   const std::string alphabet = "aZ09 ,;()'`|>*+-/=<.\n_%\"?";
-  const char* fragments[] = {" SELECT ", " FROM ", " WHERE ", " |> ", " CAST(", " AS ",
-                             " ROW<", " NULL ", " CASE WHEN ", " END ", " INTERVAL '1' ",
-                             " 99999999999999999999 ", " 1e400 ", " '' ", " `x` ", " UID"};
+  const char* fragments[] = {" SELECT ",    " FROM ", " WHERE ",        " |> ",
+                             " CAST(",      " AS ",   " ROW<",          " NULL ",
+                             " CASE WHEN ", " END ",  " INTERVAL '1' ", " 99999999999999999999 ",
+                             " 1e400 ",     " '' ",   " `x` ",          " UID"};
   int compiled = 0;
   int rejected = 0;
   for (int i = 0; i < 3000; ++i) {
@@ -52,7 +53,9 @@ TEST(CompileFuzzTest, MutatedScriptsCompileOrFailCleanly) {
       switch (random() % 5) {
         case 0: text[position] = alphabet[random() % alphabet.size()]; break;
         case 1: text.erase(position, 1 + random() % 40); break;
-        case 2: text.insert(position, text.substr(random() % text.size(), 1 + random() % 60)); break;
+        case 2:
+          text.insert(position, text.substr(random() % text.size(), 1 + random() % 60));
+          break;
         case 3: text.insert(position, fragments[random() % std::size(fragments)]); break;
         case 4: text.resize(position); break;
       }

@@ -1,8 +1,9 @@
 // What the compiler produces for small scripts: UIDs, fused chains, rules, errors.
 
+#include "compiler/physical/job_compiler.h"
+
 #include <gtest/gtest.h>
 
-#include "compiler/physical/job_compiler.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::compiler {
@@ -71,8 +72,7 @@ TEST(JobCompilerTest, FiltersAndProjectionsFuseIntoOneCalc) {
   EXPECT_EQ(calcs, 1);
   EXPECT_NE(std::find(compiled->rules_fired.begin(), compiled->rules_fired.end(), "ProjectMerge"),
             compiled->rules_fired.end());
-  EXPECT_NE(std::find(compiled->rules_fired.begin(), compiled->rules_fired.end(),
-                      "FilterPushdown"),
+  EXPECT_NE(std::find(compiled->rules_fired.begin(), compiled->rules_fired.end(), "FilterPushdown"),
             compiled->rules_fired.end());
 }
 
@@ -88,14 +88,17 @@ TEST(JobCompilerTest, ConstantsAreFolded) {
 }
 
 TEST(JobCompilerTest, ParallelismComesFromSetAndOverrides) {
-  auto from_set = Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;");
+  auto from_set =
+      Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;");
   ASSERT_TRUE(from_set.ok());
   for (const auto& node : from_set->plan.nodes) EXPECT_EQ(node.parallelism, 3);
-  auto overridden = Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;",
-                            {{"parallelism.default", "2"}});
+  auto overridden =
+      Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;",
+              {{"parallelism.default", "2"}});
   ASSERT_TRUE(overridden.ok());
   for (const auto& node : overridden->plan.nodes) EXPECT_EQ(node.parallelism, 2);
-  auto bad = Compile("SET 'parallelism.default' = 'many';\nINSERT INTO out2 SELECT auction FROM bids;");
+  auto bad =
+      Compile("SET 'parallelism.default' = 'many';\nINSERT INTO out2 SELECT auction FROM bids;");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("invalid value 'many' for 'parallelism.default'"),
             std::string::npos);
@@ -131,8 +134,9 @@ TEST(JobCompilerTest, CorruptPlanJsonIsAClearError) {
 TEST(JobCompilerTest, InsertTypeMismatchIsReported) {
   auto compiled = Compile("INSERT INTO out SELECT auction, CAST(price AS VARCHAR) FROM bids;");
   ASSERT_FALSE(compiled.ok());
-  EXPECT_NE(compiled.status().message().find("column 'price' is BIGINT, but the query gives VARCHAR"),
-            std::string::npos)
+  EXPECT_NE(
+      compiled.status().message().find("column 'price' is BIGINT, but the query gives VARCHAR"),
+      std::string::npos)
       << compiled.status().message();
   auto arity = Compile("INSERT INTO out SELECT auction FROM bids;");
   ASSERT_FALSE(arity.ok());

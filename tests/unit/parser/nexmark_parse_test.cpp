@@ -18,11 +18,13 @@ TEST_P(NexmarkParseTest, ParsesWithoutErrors) {
   EXPECT_FALSE(result.statements.empty());
   // The rendering parses again to the same rendering.
   std::string rendered;
-  for (const ast::StatementPtr& statement : result.statements) rendered += statement->ToString() + ";\n";
+  for (const ast::StatementPtr& statement : result.statements)
+    rendered += statement->ToString() + ";\n";
   ParseResult again = ParseScript(rendered);
   EXPECT_TRUE(again.ok()) << rendered << "\n" << ErrorsToString(again);
   std::string rendered_again;
-  for (const ast::StatementPtr& statement : again.statements) rendered_again += statement->ToString() + ";\n";
+  for (const ast::StatementPtr& statement : again.statements)
+    rendered_again += statement->ToString() + ";\n";
   EXPECT_EQ(rendered, rendered_again);
 }
 

@@ -28,26 +28,34 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{"SELECT a FORM t", "1:10: unexpected 'FORM' (did you mean FROM?)\n"},
         ErrorCase{"SELECT a FROM t WHRE x > 1", "1:17: unexpected 'WHRE' (did you mean WHERE?)\n"},
-        ErrorCase{"INSERT INTO t SELEC * FROM x", "1:15: unexpected 'SELEC' (did you mean SELECT?)\n"},
+        ErrorCase{"INSERT INTO t SELEC * FROM x",
+                  "1:15: unexpected 'SELEC' (did you mean SELECT?)\n"},
         ErrorCase{"SELECT (a FROM t", "1:11: missing ')' before 'FROM'\n"},
-        ErrorCase{"SELECT a FROM", "1:14: unexpected end of input: expected LATERAL, TABLE, '(' or identifier\n"},
+        ErrorCase{"SELECT a FROM",
+                  "1:14: unexpected end of input: expected LATERAL, TABLE, '(' or identifier\n"},
         ErrorCase{"SELECT a FROM t\n  WHERE x >", "2:12: unexpected end of input\n"},
         ErrorCase{"SELECT a FROM t WHERE;", "1:22: unexpected ';'\n"},
         ErrorCase{"SELECT 'abc", "1:8: unterminated string literal\n"},
         ErrorCase{"SELECT `abc", "1:8: unterminated quoted identifier\n"},
         ErrorCase{"SELECT 1 /* open", "1:10: unterminated comment\n"},
         ErrorCase{"SELECT a # b FROM t", "1:10: unexpected character '#'\n"},
-        ErrorCase{"CREATE TABLE t (a INT WITH ('x' = 'y')", "1:23: unexpected 'WITH': expected ',' or ')'\n"},
-        ErrorCase{"CREATE TABLE t (a VARCHAR(99999999999))", "1:27: number out of range: 99999999999\n"},
+        ErrorCase{"CREATE TABLE t (a INT WITH ('x' = 'y')",
+                  "1:23: unexpected 'WITH': expected ',' or ')'\n"},
+        ErrorCase{"CREATE TABLE t (a VARCHAR(99999999999))",
+                  "1:27: number out of range: 99999999999\n"},
         ErrorCase{"FROM t |> FOO x", "1:11: unexpected 'FOO'\n"},
         ErrorCase{"SELECT a /*+ UID('x') */ FROM t",
-                  "1:10: unexpected hint: hints go right after SELECT, a pipe operator keyword or a table name\n"},
+                  "1:10: unexpected hint: hints go right after SELECT, a pipe operator keyword or "
+                  "a table name\n"},
         ErrorCase{"SELECT /*+ UID('x' */ a FROM t", "1:20: malformed hint: missing ')'\n"},
-        ErrorCase{"SELECT CAST(a AS) FROM t", "1:17: unexpected ')': expected INTERVAL, ROW or identifier\n"},
+        ErrorCase{"SELECT CAST(a AS) FROM t",
+                  "1:17: unexpected ')': expected INTERVAL, ROW or identifier\n"},
         ErrorCase{"SELECT a FROM t GROUP x", "1:23: missing BY before 'x'\n"},
-        ErrorCase{"SELECT CASE WHEN a THEN 1 FROM t", "1:27: unexpected 'FROM': expected ELSE, END or WHEN\n"},
+        ErrorCase{"SELECT CASE WHEN a THEN 1 FROM t",
+                  "1:27: unexpected 'FROM': expected ELSE, END or WHEN\n"},
         ErrorCase{"END;", "1:1: END without BEGIN STATEMENT SET\n"},
-        ErrorCase{"BEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;", "1:1: BEGIN STATEMENT SET has no matching END\n"},
+        ErrorCase{"BEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;",
+                  "1:1: BEGIN STATEMENT SET has no matching END\n"},
         ErrorCase{"SELECT a FROM t WHERE x IN ()", "1:29: unexpected ')'\n"}));
 
 TEST(ParserErrorTest, CollectsOneErrorPerStatementAndKeepsTheGoodOnes) {
@@ -79,7 +87,8 @@ TEST(ParserErrorTest, RendersWithCaret) {
 }
 
 TEST(ParserErrorTest, DeepNestingIsRefusedNotCrashed) {
-  ParseResult parens = ParseScript("SELECT " + std::string(10000, '(') + "1" + std::string(10000, ')'));
+  ParseResult parens =
+      ParseScript("SELECT " + std::string(10000, '(') + "1" + std::string(10000, ')'));
   ASSERT_EQ(parens.errors.size(), 1u);
   EXPECT_EQ(parens.errors[0].message, "expression nested too deeply (more than 200 levels)");
   EXPECT_EQ(parens.errors[0].span.column, 8 + 200);

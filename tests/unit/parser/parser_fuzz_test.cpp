@@ -1,9 +1,9 @@
 // Feeds random and mutated scripts to the parser: it must never crash, hang or throw, every
 // error must point inside the text, and every parsed statement must render and re-parse.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "tests/unit/parser/parser_test_util.h"
 
@@ -14,20 +14,84 @@ using testing::ErrorsToString;
 using testing::ReadTestData;
 
 const char* const kFragments[] = {
-    "SELECT ", "FROM ", "WHERE ", "GROUP BY ", "ORDER BY ", "LIMIT ", "|> ", "AGGREGATE ",
-    "CALL ", "EXTEND ", "JOIN ", "ON ", "AS ", "(", ")", ",", ";", "'", "`", "*", "+", "-",
-    "/*", "*/", "/*+ UID('x') */", "--", "\n", "CASE ", "WHEN ", "THEN ", "END ", "INTERVAL ",
-    "'10' SECOND ", "TABLE(", "TUMBLE(", "DESCRIPTOR(", "ROW<", ">", "<", "=", "AND ", "OR ",
-    "NOT ", "NULL ", "1", "0.5", "1e3", "a", "b.c", "CREATE TABLE ", "INSERT INTO ", "VALUES ",
-    "WITH ", "EXPLAIN ", "BEGIN STATEMENT SET", "OVER (", "PARTITION BY ", "CAST(", "x ",
-    "\xC3\xA9", "\xFF", "\x00", "\t", "=>", "[", "]", ".", "||", "BETWEEN ", "IN ", "IS ",
+    "SELECT ",
+    "FROM ",
+    "WHERE ",
+    "GROUP BY ",
+    "ORDER BY ",
+    "LIMIT ",
+    "|> ",
+    "AGGREGATE ",
+    "CALL ",
+    "EXTEND ",
+    "JOIN ",
+    "ON ",
+    "AS ",
+    "(",
+    ")",
+    ",",
+    ";",
+    "'",
+    "`",
+    "*",
+    "+",
+    "-",
+    "/*",
+    "*/",
+    "/*+ UID('x') */",
+    "--",
+    "\n",
+    "CASE ",
+    "WHEN ",
+    "THEN ",
+    "END ",
+    "INTERVAL ",
+    "'10' SECOND ",
+    "TABLE(",
+    "TUMBLE(",
+    "DESCRIPTOR(",
+    "ROW<",
+    ">",
+    "<",
+    "=",
+    "AND ",
+    "OR ",
+    "NOT ",
+    "NULL ",
+    "1",
+    "0.5",
+    "1e3",
+    "a",
+    "b.c",
+    "CREATE TABLE ",
+    "INSERT INTO ",
+    "VALUES ",
+    "WITH ",
+    "EXPLAIN ",
+    "BEGIN STATEMENT SET",
+    "OVER (",
+    "PARTITION BY ",
+    "CAST(",
+    "x ",
+    "\xC3\xA9",
+    "\xFF",
+    "\x00",
+    "\t",
+    "=>",
+    "[",
+    "]",
+    ".",
+    "||",
+    "BETWEEN ",
+    "IN ",
+    "IS ",
 };
 
 std::vector<std::string> Corpus() {
   std::vector<std::string> corpus;
-  for (const char* name : {"ddl", "views", "q0", "q1", "q3", "q4", "q5", "q6", "q7", "q8",
-                           "q9", "q10", "q11", "q12", "q13", "q14", "q15", "q16", "q18",
-                           "q19", "q21"}) {
+  for (const char* name :
+       {"ddl", "views", "q0",  "q1",  "q3",  "q4",  "q5",  "q6",  "q7",  "q8", "q9",
+        "q10", "q11",   "q12", "q13", "q14", "q15", "q16", "q18", "q19", "q21"}) {
     corpus.push_back(ReadTestData(std::string("nexmark/") + name + ".sql"));
   }
   corpus.push_back(
@@ -60,11 +124,14 @@ std::vector<std::string> RoughTokens(const std::string& text) {
 
 std::string Mutate(const std::string& original, std::mt19937& random) {
   std::string text = original;
-  auto pick = [&](size_t bound) { return bound == 0 ? 0 : std::uniform_int_distribution<size_t>(0, bound - 1)(random); };
+  auto pick = [&](size_t bound) {
+    return bound == 0 ? 0 : std::uniform_int_distribution<size_t>(0, bound - 1)(random);
+  };
   switch (pick(8)) {
     case 0: {  // byte flips
       size_t flips = 1 + pick(6);
-      for (size_t i = 0; i < flips && !text.empty(); ++i) text[pick(text.size())] = static_cast<char>(pick(256));
+      for (size_t i = 0; i < flips && !text.empty(); ++i)
+        text[pick(text.size())] = static_cast<char>(pick(256));
       break;
     }
     case 1:  // truncation
@@ -154,7 +221,8 @@ TEST(ParserFuzzTest, MutatedAndRandomScriptsNeverCrash) {
     if (i % 7 == 0) text = Mutate(text, random);  // stack two mutations now and then
     auto before = std::chrono::steady_clock::now();
     ParseResult result = ParseScript(text);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
     if (seconds > slowest) {
       slowest = seconds;
       slowest_text = text;

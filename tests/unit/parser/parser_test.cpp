@@ -11,7 +11,8 @@ using testing::ParseOne;
 const ast::Query& QueryOf(const ParseResult& result, size_t index = 0) {
   const ast::Statement& statement = *result.statements.at(index);
   if (statement.Is<ast::InsertStatement>()) return *statement.Cast<ast::InsertStatement>().query;
-  if (statement.Is<ast::CreateViewStatement>()) return *statement.Cast<ast::CreateViewStatement>().query;
+  if (statement.Is<ast::CreateViewStatement>())
+    return *statement.Cast<ast::CreateViewStatement>().query;
   return *statement.Cast<ast::QueryStatement>().query;
 }
 
@@ -215,7 +216,8 @@ TEST(ParserTest, OtherStatements) {
       "DESCRIBE t",
       "STOP JOB 'nightly' WITH SAVEPOINT",
       "VALUES (1), (2)",
-      "WITH a AS (SELECT 1 AS x), b AS (SELECT 2 AS x) (SELECT * FROM a) UNION ALL (SELECT * FROM b) "
+      "WITH a AS (SELECT 1 AS x), b AS (SELECT 2 AS x) (SELECT * FROM a) UNION ALL (SELECT * FROM "
+      "b) "
       "ORDER BY x LIMIT 5",
   };
   EXPECT_EQ(rendered, expected);
@@ -320,8 +322,9 @@ TEST(ParserTest, HintsAreKept) {
   const auto& table = select.from->Cast<ast::BaseTableRef>();
   ASSERT_EQ(table.hints.size(), 1u);
   EXPECT_EQ(table.hints[0].name.name, "OPTIONS");
-  EXPECT_EQ(select.ToString(),
-            "SELECT /*+ UID('hot_items'), STATE_TTL('b', '1h') */ a FROM t /*+ OPTIONS('k', 'v') */");
+  EXPECT_EQ(
+      select.ToString(),
+      "SELECT /*+ UID('hot_items'), STATE_TTL('b', '1h') */ a FROM t /*+ OPTIONS('k', 'v') */");
 }
 
 TEST(ParserTest, SelectAndPipeSpellingsDifferOnlyInShape) {

@@ -1,17 +1,15 @@
 #include "runtime/connectors/filesystem_connector.h"
 
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/print_connector.h"
@@ -193,11 +191,13 @@ TEST_F(FilesystemConnectorTest, CsvRoundTripKeepsEveryValueWithAndWithoutHeader)
     } else {
       EXPECT_EQ(content.substr(0, content.find('\n')),
                 "1000,5.000,2015-07-15 00:00:00.100,,0.5,true");
-      EXPECT_NE(content.find("1001,1.500,2015-07-15 00:00:01.000,\"comma, \"\"quote\"\"\nnewline\""),
-                std::string::npos);
+      EXPECT_NE(
+          content.find("1001,1.500,2015-07-15 00:00:01.000,\"comma, \"\"quote\"\"\nnewline\""),
+          std::string::npos);
       EXPECT_NE(content.find("1002,,,\"\",-inf,\n"), std::string::npos);  // NULL vs ''
     }
-    EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink), ReadAll(ValuesConnectorInstance(), input))
+    EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink),
+              ReadAll(ValuesConnectorInstance(), input))
         << "header " << header;
   }
 }
@@ -276,13 +276,13 @@ TEST_F(FilesystemConnectorTest, SourceSubtasksShareFilesRoundRobinAndSkipHiddenO
 
 TEST_F(FilesystemConnectorTest, AnUnwritablePathIsAnIoErrorWithTheOsReason) {
   WriteFile(root_ / "plain-file", "x");
-  auto under_file =
-      FilesystemConnectorInstance().CreateWriter(FileTable("json", root_ / "plain-file" / "out"), {});
+  auto under_file = FilesystemConnectorInstance().CreateWriter(
+      FileTable("json", root_ / "plain-file" / "out"), {});
   ASSERT_FALSE(under_file.ok());
   EXPECT_EQ(under_file.status().code(), base::ErrorCode::kIo);
-  EXPECT_EQ(under_file.status().message(), "cannot create directory '" +
-                                               (root_ / "plain-file" / "out").string() +
-                                               "': Not a directory");
+  EXPECT_EQ(
+      under_file.status().message(),
+      "cannot create directory '" + (root_ / "plain-file" / "out").string() + "': Not a directory");
 
   auto in_proc = FilesystemConnectorInstance().CreateWriter(
       FileTable("json", "/proc/sluice-no-such-dir/out"), {});
@@ -294,8 +294,8 @@ TEST_F(FilesystemConnectorTest, AnUnwritablePathIsAnIoErrorWithTheOsReason) {
   if (::geteuid() != 0) {  // root may write anywhere
     fs::create_directory(root_ / "read-only");
     fs::permissions(root_ / "read-only", fs::perms::owner_read | fs::perms::owner_exec);
-    auto read_only = FilesystemConnectorInstance().CreateWriter(
-        FileTable("json", root_ / "read-only"), {});
+    auto read_only =
+        FilesystemConnectorInstance().CreateWriter(FileTable("json", root_ / "read-only"), {});
     ASSERT_FALSE(read_only.ok());
     EXPECT_NE(read_only.status().message().find("Permission denied"), std::string::npos);
   }
@@ -327,8 +327,7 @@ TEST_F(FilesystemConnectorTest, AFailedWriteIsAnIoErrorNotSilence) {
 }
 
 TEST_F(FilesystemConnectorTest, AMissingSourcePathIsAnIoError) {
-  auto reader =
-      FilesystemConnectorInstance().CreateReader(FileTable("csv", root_ / "missing"), {});
+  auto reader = FilesystemConnectorInstance().CreateReader(FileTable("csv", root_ / "missing"), {});
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), base::ErrorCode::kIo);
   EXPECT_EQ(reader.status().message(),
@@ -451,7 +450,8 @@ TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
 
   TableDescriptor table = FileTable("json", root_);
   table.options.erase("path");
-  EXPECT_EQ(message_of(table), "table 'output': option 'path' is required for connector 'filesystem'");
+  EXPECT_EQ(message_of(table),
+            "table 'output': option 'path' is required for connector 'filesystem'");
 
   table = FileTable("json", root_);
   table.options.erase("format");
@@ -489,7 +489,8 @@ TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
   EXPECT_TRUE(FilesystemConnectorInstance().Validate(FileTable("json", root_, nested), false).ok());
 
   // Validate has no side effects: the directory of a sink is made by CreateWriter.
-  EXPECT_TRUE(FilesystemConnectorInstance().Validate(FileTable("json", root_ / "later"), false).ok());
+  EXPECT_TRUE(
+      FilesystemConnectorInstance().Validate(FileTable("json", root_ / "later"), false).ok());
   EXPECT_FALSE(fs::exists(root_ / "later"));
 }
 

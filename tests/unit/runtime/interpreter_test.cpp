@@ -96,29 +96,35 @@ Value EvaluateConstant(const ExprPtr& expr) {
   return values.empty() ? Value::Null(LogicalType::Null()) : values[0];
 }
 
-ExprPtr Lit(Value value) { return Expr::Literal(std::move(value)); }
+ExprPtr Lit(Value value) {
+  return Expr::Literal(std::move(value));
+}
 ExprPtr Call(FunctionId function, LogicalType type, std::vector<ExprPtr> arguments) {
   return Expr::Call(function, std::move(type), std::move(arguments));
 }
 ExprPtr Binary(FunctionId function, LogicalType type, Value left, Value right) {
   return Call(function, std::move(type), {Lit(std::move(left)), Lit(std::move(right))});
 }
-ExprPtr Cast(Value value, LogicalType type) { return Expr::Cast(Lit(std::move(value)), type); }
+ExprPtr Cast(Value value, LogicalType type) {
+  return Expr::Cast(Lit(std::move(value)), type);
+}
 
-Value NullOf(const LogicalType& type) { return Value::Null(type); }
+Value NullOf(const LogicalType& type) {
+  return Value::Null(type);
+}
 
 TEST(Interpreter, IntegerArithmeticWrapsAround) {
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kAdd, kInt, Value::Int(kIntMax), Value::Int(1))),
             Value::Int(kIntMin));
-  EXPECT_EQ(EvaluateConstant(
-                Binary(FunctionId::kSubtract, kInt, Value::Int(kIntMin), Value::Int(1))),
-            Value::Int(kIntMax));
+  EXPECT_EQ(
+      EvaluateConstant(Binary(FunctionId::kSubtract, kInt, Value::Int(kIntMin), Value::Int(1))),
+      Value::Int(kIntMax));
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kMultiply, kBigint, Value::Bigint(kBigintMin),
                                     Value::Bigint(-1))),
             Value::Bigint(kBigintMin));
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kMultiply, kInt, Value::Int(65536),
-                                    Value::Int(65536))),
-            Value::Int(0));
+  EXPECT_EQ(
+      EvaluateConstant(Binary(FunctionId::kMultiply, kInt, Value::Int(65536), Value::Int(65536))),
+      Value::Int(0));
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kNegate, kInt, {Lit(Value::Int(kIntMin))})),
             Value::Int(kIntMin));
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kAbs, kBigint, {Lit(Value::Bigint(kBigintMin))})),
@@ -142,11 +148,11 @@ TEST(Interpreter, IntegerDivisionTruncatesAndDivisionByZeroIsNull) {
   EXPECT_EQ(modulo(7, -2), Value::Int(1));
   EXPECT_EQ(modulo(7, 0), NullOf(kInt));
   EXPECT_EQ(modulo(kIntMin, -1), Value::Int(0));
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kDivide, kBigint, Value::Bigint(kBigintMin),
-                                    Value::Bigint(-1))),
+  EXPECT_EQ(EvaluateConstant(
+                Binary(FunctionId::kDivide, kBigint, Value::Bigint(kBigintMin), Value::Bigint(-1))),
             Value::Bigint(kBigintMin));
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kModulo, kBigint, Value::Bigint(kBigintMin),
-                                    Value::Bigint(-1))),
+  EXPECT_EQ(EvaluateConstant(
+                Binary(FunctionId::kModulo, kBigint, Value::Bigint(kBigintMin), Value::Bigint(-1))),
             Value::Bigint(0));
 }
 
@@ -178,8 +184,8 @@ TEST(Interpreter, NullPropagatesThroughFunctions) {
             NullOf(kInt));
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kEqual, kBool, NullOf(kInt), NullOf(kInt))),
             NullOf(kBool));
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kConcat, kVarchar, Value::Varchar("a"),
-                                    NullOf(kVarchar))),
+  EXPECT_EQ(EvaluateConstant(
+                Binary(FunctionId::kConcat, kVarchar, Value::Varchar("a"), NullOf(kVarchar))),
             NullOf(kVarchar));
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kUpper, kVarchar, {Lit(NullOf(kVarchar))})),
             NullOf(kVarchar));
@@ -187,8 +193,8 @@ TEST(Interpreter, NullPropagatesThroughFunctions) {
 }
 
 TEST(Interpreter, TimestampPlusIntervalAddsMilliseconds) {
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kAdd, kTimestamp, Value::Timestamp(1000),
-                                    Value::Interval(500))),
+  EXPECT_EQ(EvaluateConstant(
+                Binary(FunctionId::kAdd, kTimestamp, Value::Timestamp(1000), Value::Interval(500))),
             Value::Timestamp(1500));
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kSubtract, kTimestamp, Value::Timestamp(1000),
                                     Value::Interval(5000))),
@@ -219,8 +225,8 @@ TEST(Interpreter, ComparesStringsBooleansAndIntegers) {
   EXPECT_EQ(strings(FunctionId::kLess, "B", "a"), Value::Boolean(true));
   EXPECT_EQ(strings(FunctionId::kEqual, "", ""), Value::Boolean(true));
   EXPECT_EQ(strings(FunctionId::kGreater, "é", "z"), Value::Boolean(true));
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kLess, kBool, Value::Boolean(false),
-                                    Value::Boolean(true))),
+  EXPECT_EQ(EvaluateConstant(
+                Binary(FunctionId::kLess, kBool, Value::Boolean(false), Value::Boolean(true))),
             Value::Boolean(true));
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kLessEqual, kBool, Value::Bigint(kBigintMin),
                                     Value::Bigint(kBigintMax))),
@@ -255,12 +261,11 @@ TEST(Interpreter, AndOrUseKleeneLogic) {
 }
 
 TEST(Interpreter, CoalesceNullIfAndCase) {
-  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kCoalesce, kVarchar,
-                                  {Lit(NullOf(kVarchar)), Lit(Value::Varchar("x")),
-                                   Lit(Value::Varchar("y"))})),
+  EXPECT_EQ(EvaluateConstant(
+                Call(FunctionId::kCoalesce, kVarchar,
+                     {Lit(NullOf(kVarchar)), Lit(Value::Varchar("x")), Lit(Value::Varchar("y"))})),
             Value::Varchar("x"));
-  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kCoalesce, kInt, {Lit(NullOf(kInt))})),
-            NullOf(kInt));
+  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kCoalesce, kInt, {Lit(NullOf(kInt))})), NullOf(kInt));
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kNullIf, kInt, Value::Int(3), Value::Int(3))),
             NullOf(kInt));
   EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kNullIf, kInt, Value::Int(3), NullOf(kInt))),
@@ -269,8 +274,8 @@ TEST(Interpreter, CoalesceNullIfAndCase) {
                 Binary(FunctionId::kNullIf, kDouble, Value::Double(NAN), Value::Double(NAN))),
             NullOf(kDouble));
   // A NULL condition counts as not true.
-  ExprPtr when_null = Expr::Case({Lit(NullOf(kBool)), Lit(Value::Int(1)), Lit(Value::Int(2))},
-                                 kInt);
+  ExprPtr when_null =
+      Expr::Case({Lit(NullOf(kBool)), Lit(Value::Int(1)), Lit(Value::Int(2))}, kInt);
   EXPECT_EQ(EvaluateConstant(when_null), Value::Int(2));
   ExprPtr second = Expr::Case({Lit(Value::Boolean(false)), Lit(Value::Int(1)),
                                Lit(Value::Boolean(true)), Lit(NullOf(kInt)), Lit(Value::Int(3))},
@@ -285,8 +290,7 @@ TEST(Interpreter, CaseDoesNotLetUnchosenBranchesFail) {
       {Call(FunctionId::kNotEqual, kBool, {column, Lit(Value::Int(0))}),
        Call(FunctionId::kDivide, kInt, {Lit(Value::Int(10)), column}), Lit(Value::Int(-1))},
       kInt);
-  std::vector<Value> result =
-      EvaluateOver(expr, {{Value::Int(5), Value::Int(0), NullOf(kInt)}});
+  std::vector<Value> result = EvaluateOver(expr, {{Value::Int(5), Value::Int(0), NullOf(kInt)}});
   ASSERT_EQ(result.size(), 3u);
   EXPECT_EQ(result[0], Value::Int(2));
   EXPECT_EQ(result[1], Value::Int(-1));
@@ -319,9 +323,9 @@ TEST(Interpreter, StringFunctions) {
   EXPECT_EQ(EvaluateConstant(
                 Binary(FunctionId::kLike, kBool, Value::Varchar("héllo"), Value::Varchar("h_l%"))),
             Value::Boolean(true));
-  EXPECT_EQ(EvaluateConstant(Binary(FunctionId::kLike, kBool, Value::Varchar("abc"),
-                                    NullOf(kVarchar))),
-            NullOf(kBool));
+  EXPECT_EQ(
+      EvaluateConstant(Binary(FunctionId::kLike, kBool, Value::Varchar("abc"), NullOf(kVarchar))),
+      NullOf(kBool));
 }
 
 TEST(Interpreter, NumericCasts) {
@@ -375,14 +379,15 @@ TEST(Interpreter, CastsToAndFromStrings) {
 }
 
 TEST(Interpreter, FilterKeepsOnlyTrueRows) {
-  auto input = MakeBatch({{Value::Int(1), Value::Int(-2), NullOf(kInt), Value::Int(4)},
-                          {Value::Varchar("a"), Value::Varchar("b"), Value::Varchar("c"),
-                           NullOf(kVarchar)}});
+  auto input = MakeBatch(
+      {{Value::Int(1), Value::Int(-2), NullOf(kInt), Value::Int(4)},
+       {Value::Varchar("a"), Value::Varchar("b"), Value::Varchar("c"), NullOf(kVarchar)}});
   ChainSpec spec;
   spec.input_types = {kInt, kVarchar};
   spec.filter = Call(FunctionId::kGreater, kBool, {Expr::Column(0, kInt), Lit(Value::Int(0))});
-  spec.projections = {Expr::Column(1, kVarchar),
-                      Call(FunctionId::kMultiply, kInt, {Expr::Column(0, kInt), Lit(Value::Int(10))})};
+  spec.projections = {
+      Expr::Column(1, kVarchar),
+      Call(FunctionId::kMultiply, kInt, {Expr::Column(0, kInt), Lit(Value::Int(10))})};
   Batch output({kVarchar, kInt});
   ASSERT_TRUE(EvaluateChain(spec, *input, &output).ok());
   input.reset();  // pass-through strings must survive their input batch
@@ -420,7 +425,8 @@ TEST(Interpreter, MalformedExpressionsAreErrorsNotCrashes) {
   EXPECT_TRUE(fails(Binary(FunctionId::kAdd, kBigint, Value::Int(1), Value::Bigint(1))));
   EXPECT_TRUE(fails(Expr::Column(3, kInt)));
   EXPECT_TRUE(fails(Expr::Column(0, kBigint)));
-  EXPECT_TRUE(fails(Expr::Case({Lit(Value::Int(1)), Lit(Value::Int(2)), Lit(Value::Int(3))}, kInt)));
+  EXPECT_TRUE(
+      fails(Expr::Case({Lit(Value::Int(1)), Lit(Value::Int(2)), Lit(Value::Int(3))}, kInt)));
   EXPECT_TRUE(fails(Binary(FunctionId::kEqual, kBool, Value::Varchar("1"), Value::Int(1))));
   EXPECT_TRUE(fails(Call(FunctionId::kUpper, kVarchar, {Lit(Value::Int(1))})));
   EXPECT_TRUE(fails(Cast(Value::Timestamp(1), kDouble)));

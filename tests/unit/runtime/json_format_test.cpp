@@ -1,9 +1,9 @@
 #include "runtime/connectors/json_format.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 #include "runtime/connectors/print_connector.h"
 
@@ -80,8 +80,8 @@ TEST(JsonFormatTest, EscapesStringsAndPassesValidUtf8Through) {
 }
 
 TEST(JsonFormatTest, WritesRowsAsNestedObjectsAndNullRowsAsNull) {
-  LogicalType person = LogicalType::Row({{"id", LogicalType::Bigint()},
-                                         {"name", LogicalType::Varchar()}});
+  LogicalType person =
+      LogicalType::Row({{"id", LogicalType::Bigint()}, {"name", LogicalType::Varchar()}});
   types::Schema schema{{{"event_type", LogicalType::Int()}, {"person", person}}};
   Batch batch(SlotTypes(schema));  // slots: event_type, person, person.id, person.name
   ASSERT_EQ(batch.column_count(), 4u);
@@ -105,8 +105,8 @@ TEST(JsonFormatTest, WritesRowsAsNestedObjectsAndNullRowsAsNull) {
 }
 
 TEST(JsonFormatTest, ReadsBackWhatItWrites) {
-  LogicalType bid = LogicalType::Row({{"price", LogicalType::Decimal(18, 2)},
-                                      {"url", LogicalType::Varchar()}});
+  LogicalType bid =
+      LogicalType::Row({{"price", LogicalType::Decimal(18, 2)}, {"url", LogicalType::Varchar()}});
   types::Schema schema{{{"id", LogicalType::Bigint()},
                         {"bid", bid},
                         {"ts", LogicalType::Timestamp()},

@@ -1,9 +1,9 @@
 #include "runtime/connectors/print_connector.h"
 
+#include <gtest/gtest.h>
+
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "runtime/connectors/builtin_connectors.h"
 
@@ -83,15 +83,15 @@ TEST(PrintConnectorTest, PrefixesTheIdentifierAndTheOneBasedSubtask) {
 }
 
 TEST(PrintConnectorTest, ShowsRowKindsOfUpdatingRowsAndNestedRows) {
-  LogicalType bid = LogicalType::Row({{"price", LogicalType::Decimal(5, 2)},
-                                      {"ok", LogicalType::Boolean()}});
+  LogicalType bid =
+      LogicalType::Row({{"price", LogicalType::Decimal(5, 2)}, {"ok", LogicalType::Boolean()}});
   types::Schema schema{{{"id", LogicalType::Int()}, {"bid", bid}}};
   Batch batch(SlotTypes(schema));
   uint8_t* kinds = batch.EnableRowKinds();
   for (int32_t row = 0; row < 3; ++row) {
     batch.column(0).values<int32_t>()[row] = row;
     batch.column(0).validity()[row] = 1;
-    kinds[row] = static_cast<uint8_t>(row == 0 ? RowKind::kUpdateBefore
+    kinds[row] = static_cast<uint8_t>(row == 0   ? RowKind::kUpdateBefore
                                       : row == 1 ? RowKind::kUpdateAfter
                                                  : RowKind::kDelete);
   }
@@ -118,7 +118,8 @@ TEST(PrintConnectorTest, LinesOfConcurrentSubtasksNeverInterleave) {
   constexpr int kBatches = 100;
   std::vector<std::unique_ptr<SinkWriter>> writers;
   for (int index = 0; index < kSubtasks; ++index) {
-    auto writer = PrintConnectorInstance().CreateWriter(table, SubtaskInfo{index, kSubtasks, "job"});
+    auto writer =
+        PrintConnectorInstance().CreateWriter(table, SubtaskInfo{index, kSubtasks, "job"});
     ASSERT_TRUE(writer.ok());
     writers.push_back(std::move(writer).value());
   }

@@ -109,16 +109,16 @@ TEST(ScalarHelpers, CompareIsBytewiseThenShorterFirst) {
 TEST(ScalarHelpers, CharLengthCountsCodePoints) {
   EXPECT_EQ(CharLength(""), 0);
   EXPECT_EQ(CharLength("abc"), 3);
-  EXPECT_EQ(CharLength("héllo"), 5);     // é is 2 bytes
-  EXPECT_EQ(CharLength("日本語"), 3);    // 3 bytes each
-  EXPECT_EQ(CharLength("a😀b"), 3);      // 4-byte code point
+  EXPECT_EQ(CharLength("héllo"), 5);   // é is 2 bytes
+  EXPECT_EQ(CharLength("日本語"), 3);  // 3 bytes each
+  EXPECT_EQ(CharLength("a😀b"), 3);     // 4-byte code point
 }
 
 TEST(ScalarHelpers, SubstringIsOneBasedInCodePoints) {
   EXPECT_EQ(Substring("abcdef", 2, 3), "bcd");
   EXPECT_EQ(Substring("abcdef", 1, -1), "abcdef");
   EXPECT_EQ(Substring("abcdef", 4, -1), "def");
-  EXPECT_EQ(Substring("abc", 0, 2), "a");   // the SQL standard's padded start
+  EXPECT_EQ(Substring("abc", 0, 2), "a");  // the SQL standard's padded start
   EXPECT_EQ(Substring("abc", -1, 3), "a");
   EXPECT_EQ(Substring("abc", -5, 3), "");
   EXPECT_EQ(Substring("abc", -5, -1), "abc");
@@ -160,18 +160,21 @@ TEST(ScalarHelpers, LikeMatchesWholeString) {
   EXPECT_TRUE(Like("aaa", "%%a"));
   EXPECT_TRUE(Like("mississippi", "%iss%ppi"));
   EXPECT_FALSE(Like("mississippi", "%iss%ppj"));
-  EXPECT_TRUE(Like("é", "_"));        // `_` is one code point, not one byte
+  EXPECT_TRUE(Like("é", "_"));  // `_` is one code point, not one byte
   EXPECT_FALSE(Like("é", "__"));
   EXPECT_TRUE(Like("xéy", "x_y"));
   EXPECT_TRUE(Like("日本語", "%語"));
-  EXPECT_TRUE(Like("a%b", "a%b"));    // no escape character: `%` is always a wildcard
-  EXPECT_FALSE(Like("ABC", "abc"));   // case-sensitive
+  EXPECT_TRUE(Like("a%b", "a%b"));   // no escape character: `%` is always a wildcard
+  EXPECT_FALSE(Like("ABC", "abc"));  // case-sensitive
 }
 
 TEST(ScalarHelpers, StringToIntegers) {
   int32_t i = 0;
   int64_t b = 0;
-  auto to_int = [&](const std::string& s) { StringRef r = Ref(s); return sluice_cast_string_to_int(&r, &i); };
+  auto to_int = [&](const std::string& s) {
+    StringRef r = Ref(s);
+    return sluice_cast_string_to_int(&r, &i);
+  };
   auto to_bigint = [&](const std::string& s) {
     StringRef r = Ref(s);
     return sluice_cast_string_to_bigint(&r, &b);
@@ -317,7 +320,7 @@ TEST(ScalarHelpers, NumericToDecimal) {
   EXPECT_EQ(sluice_cast_decimal_to_decimal(12345, 3, 5, 1, &unscaled), 1);
   EXPECT_EQ(unscaled, 123);  // 12.345 → 12.3
   EXPECT_EQ(sluice_cast_decimal_to_decimal(-12350, 3, 5, 1, &unscaled), 1);
-  EXPECT_EQ(unscaled, -124);  // -12.350 → -12.4
+  EXPECT_EQ(unscaled, -124);                                                // -12.350 → -12.4
   EXPECT_EQ(sluice_cast_decimal_to_decimal(12345, 3, 5, 4, &unscaled), 0);  // 12.3450 is 6 digits
   EXPECT_EQ(sluice_cast_decimal_to_bigint(-1999, 3, &unscaled), 1);
   EXPECT_EQ(unscaled, -1);

@@ -1,11 +1,11 @@
 // Runs hand-built PlanGraphs on the scheduler: exchanges, parallelism, failures.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "runtime/scheduler/job.h"
 #include "runtime/scheduler/key_group.h"
@@ -20,7 +20,8 @@ using plan::PlanGraph;
 using plan::PlanNode;
 
 types::Schema KeyValueSchema() {
-  return types::Schema{{{"key", types::LogicalType::Bigint()}, {"value", types::LogicalType::Varchar()}}};
+  return types::Schema{
+      {{"key", types::LogicalType::Bigint()}, {"value", types::LogicalType::Varchar()}}};
 }
 
 PlanGraph ValuesToFiles(int32_t rows, int32_t source_parallelism, int32_t sink_parallelism,
@@ -33,8 +34,8 @@ PlanGraph ValuesToFiles(int32_t rows, int32_t source_parallelism, int32_t sink_p
   source.kind = OperatorKind::kSource;
   source.parallelism = source_parallelism;
   source.output_schema = KeyValueSchema();
-  source.table = connectors::TableDescriptor{"values", KeyValueSchema(),
-                                             {{"connector", "values"}, {"rows-per-batch", "7"}}, {}};
+  source.table = connectors::TableDescriptor{
+      "values", KeyValueSchema(), {{"connector", "values"}, {"rows-per-batch", "7"}}, {}};
   for (int32_t i = 0; i < rows; ++i) {
     source.table->inline_rows.push_back({std::to_string(i % 50), "row-" + std::to_string(i)});
   }
@@ -45,8 +46,10 @@ PlanGraph ValuesToFiles(int32_t rows, int32_t source_parallelism, int32_t sink_p
   sink.parallelism = sink_parallelism;
   sink.output_schema = KeyValueSchema();
   sink.table = connectors::TableDescriptor{
-      "files", KeyValueSchema(),
-      {{"connector", "filesystem"}, {"path", output.string()}, {"format", "csv"}}, {}};
+      "files",
+      KeyValueSchema(),
+      {{"connector", "filesystem"}, {"path", output.string()}, {"format", "csv"}},
+      {}};
   plan.nodes = {source, sink};
   plan::PlanEdge edge{0, 1, 0, exchange, {}};
   if (exchange == ExchangeKind::kHash) edge.hash_slots = {0};
@@ -71,8 +74,9 @@ std::map<int32_t, std::vector<std::string>> ReadParts(const fs::path& directory)
 class SchedulerTest : public testing::Test {
  protected:
   void SetUp() override {
-    output_ = fs::temp_directory_path() / ("sluice-scheduler-" + std::to_string(getpid()) + "-" +
-                                           testing::UnitTest::GetInstance()->current_test_info()->name());
+    output_ =
+        fs::temp_directory_path() / ("sluice-scheduler-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(output_);
   }
   void TearDown() override { fs::remove_all(output_); }

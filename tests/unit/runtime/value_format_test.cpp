@@ -21,10 +21,8 @@ TEST(ValueFormat, FormatsTimestamps) {
 }
 
 TEST(ValueFormat, FormatsTimestampExtremesWithoutOverflow) {
-  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::max()),
-            "292278994-08-17 07:12:55.807");
-  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::min()),
-            "-292275055-05-16 16:47:04.192");
+  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::max()), "292278994-08-17 07:12:55.807");
+  EXPECT_EQ(FormatTimestamp(std::numeric_limits<int64_t>::min()), "-292275055-05-16 16:47:04.192");
 }
 
 TEST(ValueFormat, ParsesTimestamps) {
@@ -51,10 +49,10 @@ TEST(ValueFormat, ParsesTimestamps) {
 }
 
 TEST(ValueFormat, TimestampsRoundTrip) {
-  for (int64_t millis : {int64_t{0}, int64_t{-1}, int64_t{-999}, int64_t{-1000}, int64_t{-1001},
-                         int64_t{1'709'208'000'123}, int64_t{-62'135'596'800'000},
-                         int64_t{253'402'300'799'999}, int64_t{-11'644'473'600'001},
-                         int64_t{4'107'542'400'000}}) {
+  for (int64_t millis :
+       {int64_t{0}, int64_t{-1}, int64_t{-999}, int64_t{-1000}, int64_t{-1001},
+        int64_t{1'709'208'000'123}, int64_t{-62'135'596'800'000}, int64_t{253'402'300'799'999},
+        int64_t{-11'644'473'600'001}, int64_t{4'107'542'400'000}}) {
     std::string text = FormatTimestamp(millis);
     EXPECT_EQ(ParseTimestamp(text), millis) << text;
   }
@@ -96,8 +94,7 @@ TEST(ValueFormat, FormatsIntervals) {
   EXPECT_EQ(FormatInterval(5'000), "+0 00:00:05.000");
   EXPECT_EQ(FormatInterval(90'061'001), "+1 01:01:01.001");
   EXPECT_EQ(FormatInterval(-1), "-0 00:00:00.001");
-  EXPECT_EQ(FormatInterval(std::numeric_limits<int64_t>::min()),
-            "-106751991167 07:12:55.808");
+  EXPECT_EQ(FormatInterval(std::numeric_limits<int64_t>::min()), "-106751991167 07:12:55.808");
 }
 
 }  // namespace
