@@ -10,6 +10,7 @@
 #include "runtime/connectors/connector.h"
 #include "runtime/expr/chain_compiler.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/state/state_backend.h"
 
 namespace sluice::runtime::operators {
 
@@ -32,6 +33,8 @@ struct OperatorMetrics {
   std::atomic<int64_t> rows_in{0};
   std::atomic<int64_t> rows_out{0};
   std::atomic<int64_t> watermark{kMinWatermark};
+  /// Records that arrived behind the watermark, after their window had fired, and were dropped.
+  std::atomic<int64_t> late_records_dropped{0};
 };
 
 /// What an operator instance knows about where it runs.
@@ -42,6 +45,8 @@ struct OperatorContext {
   /// The JIT, or null to run chains in the interpreter (`--jit=off`).
   expr::ChainCompiler* chain_compiler = nullptr;
   OperatorMetrics* metrics = nullptr;
+  /// This subtask's keyed state (never null for operators that declare state).
+  state::StateBackend* state_backend = nullptr;
 };
 
 /// One subtask's instance of a non-source physical operator.

@@ -15,9 +15,12 @@ namespace sluice::runtime::plan {
 
 /// The physical operator kinds a PlanGraph may hold.
 enum class OperatorKind : uint8_t {
-  kSource,  // reads a table, computes its computed columns, assigns watermarks
-  kCalc,    // a fused stateless chain: filter + projections
-  kSink,    // writes a table
+  kSource,           // reads a table, computes its computed columns, assigns watermarks
+  kCalc,             // a fused stateless chain: filter + projections
+  kSink,             // writes a table
+  kUnion,            // UNION ALL: forwards every input unchanged
+  kWindowAggregate,  // GROUP BY keys + a window TVF's window: fires on the watermark
+  kGroupAggregate,   // unbounded GROUP BY: emits a changelog
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -33,6 +36,41 @@ struct StateSpec {
   StateNamespace state_namespace = StateNamespace::kNone;
   types::Schema value_schema;
   int64_t ttl_millis = 0;  // 0 = no TTL
+};
+
+/// An aggregate function (Flink's return types; see runtime/operators/aggregate/).
+enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kMin, kMax, kAvg };
+
+/// One aggregate call of an aggregation node. Slots refer to the node's input.
+struct AggregateCall {
+  AggregateKind kind = AggregateKind::kCountStar;
+  int32_t argument_slot = -1;  // -1 for COUNT(*)
+  types::LogicalType argument_type;
+  types::LogicalType result_type;
+  bool distinct = false;
+  int32_t filter_slot = -1;  // a BOOLEAN input slot: FILTER (WHERE ...); -1 = none
+  /// The input may retract rows (-U/-D): MIN, MAX and DISTINCT keep every value they saw.
+  bool retractable = false;
+};
+
+enum class WindowKind : uint8_t { kTumble, kHop, kCumulate, kSession };
+
+/// A window TVF's windows. Sizes in milliseconds; `time_slot` is the input's rowtime slot.
+struct WindowSpec {
+  WindowKind kind = WindowKind::kTumble;
+  int32_t time_slot = -1;
+  int64_t size = 0;    // TUMBLE size, HOP size, CUMULATE max size
+  int64_t step = 0;    // HOP slide, CUMULATE step
+  int64_t gap = 0;     // SESSION gap
+  int64_t offset = 0;  // window alignment offset
+};
+
+/// A (window) aggregation. Output columns: the keys (in key_slots order), then for a window
+/// aggregate window_start, window_end, window_time (TIMESTAMP(3)), then one per call.
+struct AggregateSpec {
+  std::vector<int32_t> key_slots;  // top-level, non-ROW input slots
+  std::vector<AggregateCall> calls;
+  std::optional<WindowSpec> window;  // set for kWindowAggregate
 };
 
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
@@ -62,6 +100,11 @@ struct PlanNode {
   std::optional<WatermarkSpec> watermark;
   // kCalc, and kSink when the sink needs a final cast to its declared column types
   std::optional<ChainSpec> chain;
+  /// kCalc over an updating stream: the chain's last input slot and last projection are an
+  /// INT row-kind column the operator fills from and writes back to the batch's row kinds.
+  bool chain_carries_row_kind = false;
+  // kWindowAggregate and kGroupAggregate
+  std::optional<AggregateSpec> aggregate;
 };
 
 /// Connects the output of `source_node` to input `target_input` of `target_node`.

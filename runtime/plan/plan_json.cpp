@@ -287,7 +287,19 @@ Enum EnumFromName(const std::string& name, const std::pair<Enum, const char*> (&
 constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kSource, "source"},
     {OperatorKind::kCalc, "calc"},
-    {OperatorKind::kSink, "sink"}};
+    {OperatorKind::kSink, "sink"},
+    {OperatorKind::kUnion, "union"},
+    {OperatorKind::kWindowAggregate, "window-aggregate"},
+    {OperatorKind::kGroupAggregate, "group-aggregate"}};
+constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
+    {AggregateKind::kCountStar, "COUNT(*)"}, {AggregateKind::kCount, "COUNT"},
+    {AggregateKind::kSum, "SUM"},            {AggregateKind::kMin, "MIN"},
+    {AggregateKind::kMax, "MAX"},            {AggregateKind::kAvg, "AVG"}};
+constexpr std::pair<WindowKind, const char*> kWindowKinds[] = {
+    {WindowKind::kTumble, "TUMBLE"},
+    {WindowKind::kHop, "HOP"},
+    {WindowKind::kCumulate, "CUMULATE"},
+    {WindowKind::kSession, "SESSION"}};
 constexpr std::pair<ExchangeKind, const char*> kExchangeKinds[] = {
     {ExchangeKind::kForward, "forward"},
     {ExchangeKind::kHash, "hash"},
@@ -304,6 +316,62 @@ const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N])
     if (candidate == value) return text;
   }
   return "?";
+}
+
+ordered_json AggregateToJson(const AggregateSpec& spec) {
+  ordered_json calls = ordered_json::array();
+  for (const AggregateCall& call : spec.calls) {
+    calls.push_back({{"kind", EnumName(call.kind, kAggregateKinds)},
+                     {"argument_slot", call.argument_slot},
+                     {"argument_type", TypeToJson(call.argument_type)},
+                     {"result_type", TypeToJson(call.result_type)},
+                     {"distinct", call.distinct},
+                     {"filter_slot", call.filter_slot},
+                     {"retractable", call.retractable}});
+  }
+  ordered_json out = {{"key_slots", spec.key_slots}, {"calls", calls}};
+  if (spec.window) {
+    out["window"] = {{"kind", EnumName(spec.window->kind, kWindowKinds)},
+                     {"time_slot", spec.window->time_slot},
+                     {"size", spec.window->size},
+                     {"step", spec.window->step},
+                     {"gap", spec.window->gap},
+                     {"offset", spec.window->offset}};
+  }
+  return out;
+}
+
+AggregateSpec AggregateFromJson(const ordered_json& json, const std::string& path) {
+  AggregateSpec spec;
+  spec.key_slots = Get<std::vector<int32_t>>(json, "key_slots", path);
+  const auto& calls = Field(json, "calls", path);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    std::string call_path = path + ".calls[" + std::to_string(i) + "]";
+    AggregateCall call;
+    call.kind = EnumFromName(Get<std::string>(calls[i], "kind", call_path), kAggregateKinds,
+                             call_path + ".kind");
+    call.argument_slot = Get<int32_t>(calls[i], "argument_slot", call_path);
+    call.argument_type = TypeFromJson(Field(calls[i], "argument_type", call_path), call_path);
+    call.result_type = TypeFromJson(Field(calls[i], "result_type", call_path), call_path);
+    call.distinct = Get<bool>(calls[i], "distinct", call_path);
+    call.filter_slot = Get<int32_t>(calls[i], "filter_slot", call_path);
+    call.retractable = Get<bool>(calls[i], "retractable", call_path);
+    spec.calls.push_back(std::move(call));
+  }
+  if (json.contains("window")) {
+    const auto& window = json.at("window");
+    std::string window_path = path + ".window";
+    WindowSpec parsed;
+    parsed.kind = EnumFromName(Get<std::string>(window, "kind", window_path), kWindowKinds,
+                               window_path + ".kind");
+    parsed.time_slot = Get<int32_t>(window, "time_slot", window_path);
+    parsed.size = Get<int64_t>(window, "size", window_path);
+    parsed.step = Get<int64_t>(window, "step", window_path);
+    parsed.gap = Get<int64_t>(window, "gap", window_path);
+    parsed.offset = Get<int64_t>(window, "offset", window_path);
+    spec.window = parsed;
+  }
+  return spec;
 }
 
 ordered_json NodeToJson(const PlanNode& node) {
@@ -332,6 +400,8 @@ ordered_json NodeToJson(const PlanNode& node) {
                         {"expression", ExprToJson(node.watermark->expression)}};
   }
   if (node.chain) out["chain"] = ChainToJson(*node.chain);
+  if (node.chain_carries_row_kind) out["chain_carries_row_kind"] = true;
+  if (node.aggregate) out["aggregate"] = AggregateToJson(*node.aggregate);
   return out;
 }
 
@@ -369,6 +439,10 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
                                                 path + ".watermark.expression")};
   }
   if (json.contains("chain")) node.chain = ChainFromJson(json.at("chain"), path + ".chain");
+  node.chain_carries_row_kind = json.value("chain_carries_row_kind", false);
+  if (json.contains("aggregate")) {
+    node.aggregate = AggregateFromJson(json.at("aggregate"), path + ".aggregate");
+  }
   return node;
 }
 

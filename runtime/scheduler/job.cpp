@@ -119,6 +119,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     first_runner[vertex] = runners_.size();
     for (int32_t subtask = 0; subtask < head.parallelism; ++subtask) {
       auto runner = std::make_unique<SubtaskRunner>(this, subtask, plan_.max_parallelism, inputs);
+      state_backends_.push_back(state::MakeMemoryStateBackend());
       for (int32_t node_id : vertices_[vertex]) {
         const plan::PlanNode& node = plan_.nodes[node_id];
         operators::OperatorContext context;
@@ -127,6 +128,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.max_parallelism = plan_.max_parallelism;
         context.chain_compiler = compiler_cache_.get();
         context.metrics = metrics_[node_id].get();
+        context.state_backend = state_backends_.back().get();
         if (node.kind == plan::OperatorKind::kSource) {
           SLUICE_ASSIGN_OR_RETURN(auto source, operators::CreateSourceOperator(node));
           SLUICE_RETURN_IF_ERROR(source->Open(context));
@@ -191,6 +193,7 @@ JobProgress Job::progress() const {
   for (const plan::PlanNode& node : plan_.nodes) {
     const operators::OperatorMetrics& metrics = *metrics_[node.id];
     if (node.kind == plan::OperatorKind::kSource) progress.rows_in += metrics.rows_in.load();
+    progress.late_records_dropped += metrics.late_records_dropped.load();
     if (node.kind == plan::OperatorKind::kSink) {
       progress.rows_out += metrics.rows_out.load();
       sink_watermark = std::min(sink_watermark, metrics.watermark.load());

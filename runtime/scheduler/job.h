@@ -33,6 +33,7 @@ struct JobProgress {
   int64_t rows_in = 0;                           // rows read by all sources
   int64_t rows_out = 0;                          // rows written by all sinks
   int64_t watermark = operators::kMinWatermark;  // the lowest watermark any sink has seen
+  int64_t late_records_dropped = 0;              // by all window operators
 };
 
 /// Runs a PlanGraph on a oneTBB task arena: one SubtaskRunner per vertex subtask, where a
@@ -69,6 +70,8 @@ class Job {
   std::unique_ptr<expr::ChainCompiler> compiler_cache_;
   std::vector<std::vector<int32_t>> vertices_;  // node ids per vertex, in chain order
   std::vector<std::unique_ptr<operators::OperatorMetrics>> metrics_;  // per node
+  // Backends outlive the operators (declared first, destroyed last) that hold their tables.
+  std::vector<std::unique_ptr<state::StateBackend>> state_backends_;  // one per runner
   std::vector<std::unique_ptr<SubtaskRunner>> runners_;
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/base/status.h"
+#include "catalog/types/logical_type.h"
+#include "runtime/batch/batch.h"
+
+namespace sluice::runtime::state {
+
+/// Encodes chosen slots of a batch row as bytes and decodes them back: the format of state
+/// keys and values. Equal values give equal bytes (so encoded keys can be compared and hashed
+/// as bytes; DOUBLE -0.0 is normalized to 0.0 and every NaN to one NaN), NULLs included.
+/// Strings are copied in, so encoded rows never point into a batch.
+class RowCodec {
+ public:
+  /// `types` are the types of the slots this codec encodes, in order (no ROW types).
+  explicit RowCodec(std::vector<types::LogicalType> types);
+
+  /// Appends the encoding of `slots` (one per type) of `row` in `batch` to `out`.
+  void Encode(const Batch& batch, const std::vector<int32_t>& slots, int32_t row,
+              std::string* out) const;
+  /// Decodes one encoded row into `out` at `row`, into columns [first_column, ...): strings
+  /// are copied into `out`'s arena. Returns an error (never aborts) on truncated bytes.
+  base::Status Decode(std::string_view bytes, Batch* out, int32_t row,
+                      size_t first_column) const;
+
+  const std::vector<types::LogicalType>& types() const { return types_; }
+
+ private:
+  std::vector<types::LogicalType> types_;
+};
+
+}  // namespace sluice::runtime::state

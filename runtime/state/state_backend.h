@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "catalog/base/result.h"
+
+namespace sluice::runtime::state {
+
+/// One named piece of keyed state of one operator subtask (DESIGN §6): a map from
+/// (key group, key bytes, namespace bytes) to value bytes. Keys and namespaces are opaque
+/// bytes (see RowCodec); the namespace is empty for state that has none, a window's bytes for
+/// window state. Not thread-safe: one subtask owns it.
+class StateTable {
+ public:
+  using EntryVisitor = std::function<void(int32_t key_group, std::string_view key,
+                                          std::string_view ns, std::string_view value)>;
+
+  virtual ~StateTable() = default;
+  /// Copies the value stored under (key_group, key, ns) into `value`; false when absent.
+  virtual bool Get(int32_t key_group, std::string_view key, std::string_view ns,
+                   std::string* value) const = 0;
+  virtual void Put(int32_t key_group, std::string_view key, std::string_view ns,
+                   std::string_view value) = 0;
+  virtual void Delete(int32_t key_group, std::string_view key, std::string_view ns) = 0;
+  /// Visits every entry whose namespace is `ns`, in any order. The visitor must not modify
+  /// the table; collect what to change and change it afterwards.
+  virtual void ForEachInNamespace(std::string_view ns, const EntryVisitor& visitor) const = 0;
+  /// Removes every entry whose namespace is `ns`.
+  virtual void DeleteNamespace(std::string_view ns) = 0;
+  /// Visits every namespace stored for (key_group, key), in any order.
+  virtual void ForEachOfKey(int32_t key_group, std::string_view key,
+                            const EntryVisitor& visitor) const = 0;
+  /// Visits every entry of key groups [first, last], ordered by key group: the unit of
+  /// snapshots and rescaling.
+  virtual void ForEachInKeyGroups(int32_t first, int32_t last, const EntryVisitor& visitor) const = 0;
+  virtual int64_t EntryCount() const = 0;
+  /// Approximate bytes held (keys, namespaces, values and container overhead).
+  virtual int64_t BytesUsed() const = 0;
+};
+
+/// Where one subtask's state lives (`state.backend.type`). Tables are created on first use
+/// and live as long as the backend.
+class StateBackend {
+ public:
+  virtual ~StateBackend() = default;
+  /// Returns the table `state_name` of operator `uid`, creating it empty on first use.
+  virtual base::Result<StateTable*> GetTable(const std::string& uid,
+                                             const std::string& state_name) = 0;
+};
+
+/// The `memory` backend: hash maps on the heap.
+std::unique_ptr<StateBackend> MakeMemoryStateBackend();
+
+}  // namespace sluice::runtime::state
