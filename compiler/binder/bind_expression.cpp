@@ -193,6 +193,18 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
             parts[0].span);
       return nullptr;
     }
+    if (matches.empty() && pre_aggregation_scope_ != nullptr) {
+      for (const ScopeColumn& candidate : pre_aggregation_scope_->columns) {
+        if (types::IdentifierEquals(candidate.name, parts.back().name)) {
+          Error(base::ErrorCode::kBind,
+                fmt::format("column '{}' must appear in GROUP BY or be used in an aggregate "
+                            "function",
+                            ref.ToString()),
+                ref.span);
+          return nullptr;
+        }
+      }
+    }
     if (matches.empty()) {
       bool is_qualifier = false;
       for (const ScopeColumn& candidate : scope.columns) {
@@ -354,10 +366,15 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
 ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const Scope& scope) {
   const ast::Identifier& name = call.name.Last();
   std::string upper = Upper(name.name);
-  if (call.over || IsAggregateName(upper) || call.distinct || call.filter) {
+  if (call.over) {
     Error(base::ErrorCode::kPlan,
-          fmt::format("{} is an aggregate or window function; aggregation is not supported yet "
-                      "(it arrives with stateful operators)",
+          fmt::format("{}(...) OVER (...) is not supported yet", upper), name.span);
+    return nullptr;
+  }
+  if (IsAggregateName(upper) || call.distinct || call.filter) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("aggregate function {} is not allowed here (only in SELECT, HAVING and "
+                      "|> AGGREGATE)",
                       upper),
           name.span);
     return nullptr;
@@ -398,6 +415,10 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
 }
 
 ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& scope) {
+  if (!replacements_.empty()) {
+    auto replaced = replacements_.find(&expression);
+    if (replaced != replacements_.end()) return replaced->second;
+  }
   switch (expression.kind()) {
     case ast::ExpressionKind::kLiteral:
       return BindLiteral(expression.Cast<ast::LiteralExpression>());

@@ -1,3 +1,5 @@
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "catalog/base/suggest.h"
@@ -65,8 +67,7 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
       case ast::QueryKind::kPipe: result = BindPipe(query.Cast<ast::PipeQuery>()); break;
       case ast::QueryKind::kFrom: result = BindTableRef(*query.Cast<ast::FromQuery>().from); break;
       case ast::QueryKind::kSetOperation:
-        Error(base::ErrorCode::kPlan,
-              "UNION is not supported yet (it arrives with stateful operators)", query.span);
+        result = BindUnion(query.Cast<ast::SetOperationQuery>());
         break;
       case ast::QueryKind::kValues:
         Error(base::ErrorCode::kPlan,
@@ -84,18 +85,39 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
           select.span);
     return std::nullopt;
   }
-  if (select.distinct || !select.group_by.empty() || select.having) {
-    Error(base::ErrorCode::kPlan,
-          "SELECT DISTINCT, GROUP BY and HAVING are not supported yet (they arrive with "
-          "stateful operators)",
+  if (select.distinct) {
+    Error(base::ErrorCode::kPlan, "SELECT DISTINCT is not supported yet; use GROUP BY",
           select.span);
     return std::nullopt;
   }
   auto input = BindTableRef(*select.from);
   if (!input) return std::nullopt;
+  // UID('x') pins the block's stateful operator; with a join and an aggregation both, they
+  // become x.join and x.agg.
+  std::string uid = UidHint(select.hints);
+  bool aggregated = !select.group_by.empty() || select.having != nullptr;
+  for (const ast::SelectItem& item : select.items) {
+    aggregated |= ContainsAggregate(*item.expression);
+  }
+  if (!uid.empty() && input->node->kind == LogicalKind::kJoin) {
+    auto join = std::make_shared<LogicalNode>(*input->node);
+    join->uid_hint = aggregated ? uid + ".join" : uid;
+    input->node = join;
+    if (aggregated) uid += ".agg";
+  }
   if (select.where) {
     input = BindFilter(std::move(*input), *select.where, "WHERE");
     if (!input) return std::nullopt;
+  }
+  if (aggregated) {
+    std::vector<const ast::Expression*> keys;
+    for (const auto& key : select.group_by) keys.push_back(key.get());
+    std::vector<OutputItem> outputs;
+    for (const ast::SelectItem& item : select.items) {
+      outputs.push_back({item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
+    }
+    return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid,
+                           select.span);
   }
   return BindSelectItems(std::move(*input), select.items);
 }
@@ -105,13 +127,31 @@ std::optional<BoundRelation> Binder::BindFilter(BoundRelation input,
                                                 const char* clause) {
   ExprPtr predicate = BindPredicate(condition, input.scope, clause);
   if (predicate == nullptr) return std::nullopt;
+  if (input.window) {
+    bool uses_window = false;
+    std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& expression) {
+      if (expression->kind == ExprKind::kColumn &&
+          expression->column_index >= input.window->input_slots) {
+        uses_window = true;
+      }
+      for (const auto& argument : expression->arguments) visit(argument);
+    };
+    visit(predicate);
+    if (uses_window) {
+      Error(base::ErrorCode::kPlan,
+            "a condition on window_start, window_end or window_time before the aggregation is "
+            "not supported; filter after it (HAVING)",
+            condition.span);
+      return std::nullopt;
+    }
+  }
   auto node = std::make_shared<LogicalNode>();
   node->kind = LogicalKind::kFilter;
   node->schema = input.node->schema;
   node->predicate = predicate;
   node->span = condition.span;
   node->inputs.push_back(input.node);
-  return BoundRelation{node, input.scope};
+  return BoundRelation{node, input.scope, input.window};
 }
 
 std::optional<BoundRelation> Binder::MakeProject(BoundRelation input,
@@ -151,10 +191,18 @@ std::optional<BoundRelation> Binder::MakeProject(BoundRelation input,
       node->projections.push_back(expression);
     }
     node->schema.columns.push_back({names[i], expression->type});
-    scope.columns.push_back({"", names[i], expression->type, slot});
+    bool time_attribute = false;
+    if (expression->kind == ExprKind::kColumn) {
+      for (const ScopeColumn& column : input.scope.columns) {
+        if (column.slot == expression->column_index && column.time_attribute) {
+          time_attribute = true;
+        }
+      }
+    }
+    scope.columns.push_back({"", names[i], expression->type, slot, time_attribute});
     slot += SlotCount(expression->type);
   }
-  return BoundRelation{node, scope};
+  return BoundRelation{node, scope, std::nullopt};
 }
 
 std::string Binder::DefaultName(const ast::Expression& expression, size_t position) {
@@ -164,6 +212,13 @@ std::string Binder::DefaultName(const ast::Expression& expression, size_t positi
 
 std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
                                                      const std::vector<ast::SelectItem>& items) {
+  if (input.window) {
+    Error(base::ErrorCode::kPlan,
+          "a window TVF must be aggregated: add GROUP BY window_start, window_end (selecting "
+          "its rows without aggregation is not supported yet)",
+          input.window->span);
+    return std::nullopt;
+  }
   std::vector<std::string> names;
   std::vector<ExprPtr> expressions;
   std::vector<base::SourceSpan> spans;
@@ -318,10 +373,52 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     }
     case ast::PipeOperatorKind::kAs:
       return Requalify(std::move(input), op.Cast<ast::PipeAs>().alias.name);
-    case ast::PipeOperatorKind::kAggregate:
-    case ast::PipeOperatorKind::kJoin:
+    case ast::PipeOperatorKind::kAggregate: {
+      const auto& aggregate = op.Cast<ast::PipeAggregate>();
+      // Output: the GROUP BY keys, then the aggregates, each with its alias.
+      std::vector<const ast::Expression*> keys;
+      std::vector<OutputItem> outputs;
+      for (const ast::SelectItem& key : aggregate.group_by) keys.push_back(key.expression.get());
+      for (const auto* list : {&aggregate.group_by, &aggregate.aggregates}) {
+        for (const ast::SelectItem& item : *list) {
+          outputs.push_back(
+              {item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
+        }
+      }
+      return BindAggregation(std::move(input), keys, outputs, nullptr, UidHint(op.hints),
+                             op.span);
+    }
     case ast::PipeOperatorKind::kCall:
-    case ast::PipeOperatorKind::kUnion:
+      return BindWindowFunction(*op.Cast<ast::PipeCall>().call, std::move(input));
+    case ast::PipeOperatorKind::kUnion: {
+      const auto& pipe_union = op.Cast<ast::PipeUnion>();
+      if (!pipe_union.all) {
+        Error(base::ErrorCode::kPlan, "UNION DISTINCT is not supported; use UNION ALL", op.span);
+        return std::nullopt;
+      }
+      std::vector<BoundRelation> inputs;
+      inputs.push_back(std::move(input));
+      for (const auto& query : pipe_union.queries) {
+        auto bound = BindQuery(*query);
+        if (!bound) return std::nullopt;
+        inputs.push_back(std::move(*bound));
+      }
+      return MakeUnion(std::move(inputs), op.span);
+    }
+    case ast::PipeOperatorKind::kJoin: {
+      const auto& join = op.Cast<ast::PipeJoin>();
+      auto right = BindTableRef(*join.right);
+      if (!right) return std::nullopt;
+      auto joined = BindJoin(std::move(input), std::move(*right), join.join_type,
+                             join.condition.get(), join.using_columns, op.span);
+      std::string uid = UidHint(op.hints);
+      if (joined && !uid.empty()) {
+        auto node = std::make_shared<LogicalNode>(*joined->node);
+        node->uid_hint = uid;
+        joined->node = node;
+      }
+      return joined;
+    }
     case ast::PipeOperatorKind::kOrderBy:
     case ast::PipeOperatorKind::kLimit: {
       std::string text = op.ToString();
@@ -334,6 +431,143 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     }
   }
   return std::nullopt;
+}
+
+std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation right,
+                                              ast::JoinType type,
+                                              const ast::Expression* condition,
+                                              const std::vector<ast::Identifier>& using_columns,
+                                              base::SourceSpan span) {
+  if (type == ast::JoinType::kRight || type == ast::JoinType::kFull) {
+    Error(base::ErrorCode::kPlan,
+          std::string(ast::JoinTypeName(type)) +
+              " JOIN is not supported yet; use INNER or LEFT JOIN (swap the sides for RIGHT)",
+          span);
+    return std::nullopt;
+  }
+  if (!using_columns.empty()) {
+    Error(base::ErrorCode::kPlan, "JOIN ... USING is not supported yet; write ON a.x = b.x",
+          using_columns.front().span);
+    return std::nullopt;
+  }
+  for (const BoundRelation* side : {&left, &right}) {
+    if (side->window) {
+      Error(base::ErrorCode::kPlan,
+            "joining a window TVF before aggregating it (a window join) is not supported yet",
+            side->window->span);
+      return std::nullopt;
+    }
+  }
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kJoin;
+  node->join_type = type == ast::JoinType::kLeft ? runtime::plan::JoinType::kLeft
+                                                 : runtime::plan::JoinType::kInner;
+  node->span = span;
+  node->inputs = {left.node, right.node};
+  node->schema = left.node->schema;
+  for (const auto& column : right.node->schema.columns) node->schema.columns.push_back(column);
+  Scope scope = left.scope;
+  int32_t left_slots = static_cast<int32_t>(left.node->SlotCount());
+  for (ScopeColumn column : right.scope.columns) {
+    column.slot += left_slots;
+    scope.columns.push_back(column);
+  }
+  if (condition) {
+    node->predicate = BindPredicate(*condition, scope, "ON");
+    if (node->predicate == nullptr) return std::nullopt;
+  } else if (type == ast::JoinType::kLeft || type == ast::JoinType::kInner) {
+    Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
+    return std::nullopt;
+  }
+  // A regular join's output is not ordered by time: time attributes become plain timestamps
+  // (Flink does the same), so a window TVF over a join result is rejected.
+  for (ScopeColumn& column : scope.columns) column.time_attribute = false;
+  return BoundRelation{node, scope, std::nullopt};
+}
+
+std::optional<BoundRelation> Binder::BindUnion(const ast::SetOperationQuery& query) {
+  if (!query.all) {
+    Error(base::ErrorCode::kPlan, "UNION DISTINCT is not supported; use UNION ALL", query.span);
+    return std::nullopt;
+  }
+  auto left = BindQuery(*query.left);
+  auto right = BindQuery(*query.right);
+  if (!left || !right) return std::nullopt;
+  std::vector<BoundRelation> inputs;
+  inputs.push_back(std::move(*left));
+  inputs.push_back(std::move(*right));
+  return MakeUnion(std::move(inputs), query.span);
+}
+
+std::optional<BoundRelation> Binder::MakeUnion(std::vector<BoundRelation> inputs,
+                                               base::SourceSpan span) {
+  const Scope& first = inputs.front().scope;
+  std::vector<LogicalType> types;
+  for (const ScopeColumn& column : first.columns) types.push_back(column.type);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const Scope& scope = inputs[i].scope;
+    if (scope.columns.size() != first.columns.size()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("UNION ALL inputs have {} and {} columns", first.columns.size(),
+                        scope.columns.size()),
+            span);
+      return std::nullopt;
+    }
+    for (size_t c = 0; c < types.size(); ++c) {
+      LogicalType common;
+      if (!types::CommonSupertype(types[c], scope.columns[c].type, &common) ||
+          common.id() == TypeId::kRow) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("UNION ALL column {} ('{}') is {} in one input and {} in another",
+                          c + 1, first.columns[c].name, types[c].ToString(),
+                          scope.columns[c].type.ToString()),
+              span);
+        return std::nullopt;
+      }
+      types[c] = common;
+    }
+  }
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kUnion;
+  node->span = span;
+  Scope scope;
+  int32_t slot = 0;
+  for (size_t c = 0; c < types.size(); ++c) {
+    if (types[c].id() == TypeId::kNull) types[c] = LogicalType::Int();
+    node->schema.columns.push_back({first.columns[c].name, types[c]});
+    scope.columns.push_back({"", first.columns[c].name, types[c], slot});
+    slot += SlotCount(types[c]);
+  }
+  for (BoundRelation& input : inputs) {
+    if (input.window) {
+      Error(base::ErrorCode::kPlan, "a window TVF must be aggregated before UNION ALL",
+            input.window->span);
+      return std::nullopt;
+    }
+    // Cast each input to the common column types.
+    std::vector<std::string> names;
+    std::vector<ExprPtr> expressions;
+    std::vector<base::SourceSpan> spans;
+    bool identity = true;
+    for (size_t c = 0; c < types.size(); ++c) {
+      const ScopeColumn& column = input.scope.columns[c];
+      ExprPtr value = Expr::Column(column.slot, column.type);
+      if (column.type != types[c]) {
+        value = CastTo(value, types[c]);
+        identity = false;
+      }
+      names.push_back(first.columns[c].name);
+      expressions.push_back(value);
+      spans.push_back(span);
+    }
+    if (!identity || input.scope.columns.size() != input.node->schema.columns.size()) {
+      auto projected = MakeProject(std::move(input), names, expressions, spans);
+      if (!projected) return std::nullopt;
+      input = std::move(*projected);
+    }
+    node->inputs.push_back(input.node);
+  }
+  return BoundRelation{node, scope, std::nullopt};
 }
 
 std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
@@ -352,16 +586,25 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
       if (bound) bound = Requalify(std::move(*bound), ref.alias ? ref.alias->name : "");
       break;
     }
-    case ast::TableRefKind::kTableFunction:
-      Error(base::ErrorCode::kPlan,
-            "table functions (window TVFs) are not supported yet (they arrive with stateful "
-            "operators)",
-            ref.span);
-      return std::nullopt;
-    case ast::TableRefKind::kJoin:
-      Error(base::ErrorCode::kPlan,
-            "joins are not supported yet (they arrive with stateful operators)", ref.span);
-      return std::nullopt;
+    case ast::TableRefKind::kTableFunction: {
+      const auto& function = ref.Cast<ast::TableFunctionRef>();
+      if (function.lateral) {
+        Error(base::ErrorCode::kPlan, "LATERAL TABLE(...) is not supported yet", ref.span);
+        return std::nullopt;
+      }
+      bound = BindWindowFunction(*function.call, std::nullopt);
+      if (bound && ref.alias) bound = Requalify(std::move(*bound), ref.alias->name);
+      break;
+    }
+    case ast::TableRefKind::kJoin: {
+      const auto& join = ref.Cast<ast::JoinRef>();
+      auto left = BindTableRef(*join.left);
+      auto right = BindTableRef(*join.right);
+      if (!left || !right) return std::nullopt;
+      bound = BindJoin(std::move(*left), std::move(*right), join.join_type,
+                       join.condition.get(), join.using_columns, join.span);
+      break;
+    }
   }
   if (!bound) return std::nullopt;
   if (!ref.column_aliases.empty()) {
@@ -380,17 +623,22 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
 }
 
 std::optional<BoundRelation> Binder::BindNamedTable(const ast::BaseTableRef& ref) {
-  const ast::Identifier& name = ref.name.Last();
-  std::string qualifier = ref.alias ? ref.alias->name : name.name;
   if (ref.system_time) {
     Error(base::ErrorCode::kPlan, "FOR SYSTEM_TIME AS OF (lookup joins) is not supported yet",
           ref.system_time->span);
     return std::nullopt;
   }
-  if (ref.name.parts.size() > 1) {
+  return BindTableName(ref.name, ref.alias ? ref.alias->name : ref.name.Last().name, ref.span);
+}
+
+std::optional<BoundRelation> Binder::BindTableName(const ast::QualifiedName& qualified,
+                                                   const std::string& qualifier,
+                                                   base::SourceSpan span) {
+  const ast::Identifier& name = qualified.Last();
+  if (qualified.parts.size() > 1) {
     Error(base::ErrorCode::kBind,
-          "catalog- or database-qualified names are not supported: '" + ref.name.ToString() + "'",
-          ref.name.span);
+          "catalog- or database-qualified names are not supported: '" + qualified.ToString() + "'",
+          qualified.span);
     return std::nullopt;
   }
   // Innermost CTE first, then views, then tables.
@@ -432,8 +680,14 @@ std::optional<BoundRelation> Binder::BindNamedTable(const ast::BaseTableRef& ref
     node->kind = LogicalKind::kScan;
     node->table = table->scan;
     node->schema = table->scan->full_schema;
-    node->span = ref.span;
-    return BoundRelation{node, Scope::FromSchema(node->schema, qualifier)};
+    node->span = span;
+    Scope scope = Scope::FromSchema(node->schema, qualifier);
+    if (table->scan->watermark) {
+      for (ScopeColumn& column : scope.columns) {
+        if (column.slot == table->scan->watermark->rowtime_slot) column.time_attribute = true;
+      }
+    }
+    return BoundRelation{node, scope, std::nullopt};
   }
   std::string suggestion = base::ClosestName(name.name, catalog_->Names());
   Error(base::ErrorCode::kBind,

@@ -12,6 +12,9 @@
 
 namespace sluice::compiler::binder {
 
+/// Which column of a window TVF's output a scope column is.
+enum class WindowProperty : uint8_t { kNone, kStart, kEnd, kTime };
+
 /// One column visible to expressions: who qualifies it (a table alias), its name, its type
 /// and its first slot in the input batch.
 struct ScopeColumn {
@@ -19,6 +22,9 @@ struct ScopeColumn {
   std::string name;
   types::LogicalType type;
   int32_t slot = 0;
+  /// An event-time attribute: the WATERMARK FOR column of a table, passed through unchanged.
+  bool time_attribute = false;
+  WindowProperty window_property = WindowProperty::kNone;
 };
 
 /// The columns an expression may refer to, in output order.
@@ -30,10 +36,27 @@ struct Scope {
   types::Schema ToSchema() const;
 };
 
+/// A window TVF whose windows are assigned by the aggregation that groups by them: its
+/// window_start/window_end/window_time columns have slots past the input's own.
+struct PendingWindow {
+  runtime::plan::WindowSpec spec;  // time_slot refers to the input
+  int32_t input_slots = 0;
+  base::SourceSpan span;
+};
+
+/// An output of an aggregation: an expression of the select list or a pipe AGGREGATE, and
+/// its alias (null when none). Borrows from the AST.
+struct OutputItem {
+  const ast::Expression* expression = nullptr;
+  const ast::Identifier* alias = nullptr;
+  base::SourceSpan span;
+};
+
 /// A bound query: its logical plan and the scope its output exposes.
 struct BoundRelation {
   logical::LogicalNodePtr node;
   Scope scope;
+  std::optional<PendingWindow> window;
 };
 
 /// Resolves names and types of the AST against a catalog, producing logical plans and bound
@@ -76,6 +99,35 @@ class Binder {
                                            std::vector<runtime::plan::ExprPtr> expressions,
                                            std::vector<base::SourceSpan> spans);
   bool RejectUnsupportedQueryParts(const ast::Query& query);
+  std::optional<BoundRelation> BindUnion(const ast::SetOperationQuery& query);
+  std::optional<BoundRelation> BindJoin(BoundRelation left, BoundRelation right,
+                                        ast::JoinType type, const ast::Expression* condition,
+                                        const std::vector<ast::Identifier>& using_columns,
+                                        base::SourceSpan span);
+  /// UNION ALL of bound inputs, casting columns to common types.
+  std::optional<BoundRelation> MakeUnion(std::vector<BoundRelation> inputs, base::SourceSpan span);
+
+  // Windows and aggregation (bind_aggregate.cpp)
+  /// Binds TUMBLE/HOP/CUMULATE/SESSION over `input` (null: the call names its TABLE argument).
+  std::optional<BoundRelation> BindWindowFunction(const ast::FunctionCallExpression& call,
+                                                  std::optional<BoundRelation> input);
+  /// Binds GROUP BY `keys` with the aggregate calls found in `outputs` and `having`; returns the
+  /// relation after the aggregation, HAVING and the projection of `outputs`.
+  std::optional<BoundRelation> BindAggregation(BoundRelation input,
+                                               const std::vector<const ast::Expression*>& keys,
+                                               const std::vector<OutputItem>& outputs,
+                                               const ast::Expression* having,
+                                               const std::string& uid_hint,
+                                               base::SourceSpan span);
+  /// The name of a UID('name') hint among `hints`, or "" (a malformed one is reported).
+  std::string UidHint(const std::vector<ast::Hint>& hints);
+  std::optional<BoundRelation> BindAggregationOutputs(BoundRelation input,
+                                                      const std::vector<OutputItem>& outputs);
+  /// Binds a table or view by name, its columns qualified by `qualifier`.
+  std::optional<BoundRelation> BindTableName(const ast::QualifiedName& name,
+                                             const std::string& qualifier, base::SourceSpan span);
+  /// Tells whether an expression contains an aggregate function call.
+  static bool ContainsAggregate(const ast::Expression& expression);
 
   // Expressions
   runtime::plan::ExprPtr BindLiteral(const ast::LiteralExpression& literal);
@@ -99,6 +151,11 @@ class Binder {
   std::vector<std::map<std::string, const ast::CommonTableExpression*>> ctes_;
   /// Views being expanded, to report a view that refers to itself.
   std::vector<std::string> expanding_views_;
+  /// While binding after an aggregation: AST nodes (aggregate calls, grouped expressions)
+  /// that stand for a column of the aggregation's output.
+  std::map<const ast::Expression*, runtime::plan::ExprPtr> replacements_;
+  /// While binding after an aggregation: the scope before it, to explain a missing column.
+  const Scope* pre_aggregation_scope_ = nullptr;
 };
 
 /// Counts the slots a value of `type` takes in a batch (1, plus its fields' slots for ROW).

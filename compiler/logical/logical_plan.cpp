@@ -1,5 +1,7 @@
 #include "compiler/logical/logical_plan.h"
 
+#include <fmt/format.h>
+
 namespace sluice::compiler::logical {
 
 const char* LogicalKindName(LogicalKind kind) {
@@ -8,6 +10,9 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kFilter: return "Filter";
     case LogicalKind::kProject: return "Project";
     case LogicalKind::kSink: return "Sink";
+    case LogicalKind::kAggregate: return "Aggregate";
+    case LogicalKind::kUnion: return "Union";
+    case LogicalKind::kJoin: return "Join";
   }
   return "?";
 }
@@ -41,6 +46,46 @@ std::string LogicalNode::ToString(int depth) const {
     case LogicalKind::kScan:
     case LogicalKind::kSink: out += "(" + table->descriptor.name + ")"; break;
     case LogicalKind::kFilter: out += "(" + predicate->ToString(&input_names) + ")"; break;
+    case LogicalKind::kAggregate: {
+      const auto& spec = *aggregate;
+      out += "(";
+      if (spec.window) {
+        static const char* kWindowNames[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+        out += fmt::format("{}({}, size {} ms, step {} ms, gap {} ms), ",
+                           kWindowNames[static_cast<int>(spec.window->kind)],
+                           input_names[spec.window->time_slot], spec.window->size,
+                           spec.window->step, spec.window->gap);
+      }
+      out += "keys [";
+      for (size_t i = 0; i < spec.key_slots.size(); ++i) {
+        out += (i > 0 ? ", " : "") + input_names[spec.key_slots[i]];
+      }
+      out += "], calls [";
+      static const char* kCallNames[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
+      for (size_t i = 0; i < spec.calls.size(); ++i) {
+        const auto& call = spec.calls[i];
+        out += (i > 0 ? ", " : "") + std::string(kCallNames[static_cast<int>(call.kind)]);
+        if (call.argument_slot >= 0) {
+          out += "(" + std::string(call.distinct ? "DISTINCT " : "") +
+                 input_names[call.argument_slot] + ")";
+        }
+        if (call.filter_slot >= 0) out += " FILTER " + input_names[call.filter_slot];
+      }
+      out += "])";
+      if (!uid_hint.empty()) out += " UID '" + uid_hint + "'";
+      break;
+    }
+    case LogicalKind::kUnion:
+      break;
+    case LogicalKind::kJoin: {
+      std::vector<std::string> names = input_names;
+      auto right = SlotNames(inputs[1]->schema);
+      names.insert(names.end(), right.begin(), right.end());
+      out += join_type == runtime::plan::JoinType::kLeft ? "(LEFT" : "(INNER";
+      if (predicate) out += " ON " + predicate->ToString(&names);
+      out += ")";
+      break;
+    }
     case LogicalKind::kProject: {
       out += "(";
       auto output_names = SlotNames(schema);

@@ -18,6 +18,9 @@ enum class LogicalKind {
   kFilter,   // keeps rows whose predicate is TRUE
   kProject,  // computes one expression per output slot
   kSink,     // writes into a catalog table
+  kAggregate,  // GROUP BY (optionally over a window TVF's windows)
+  kUnion,      // UNION ALL of inputs with equal schemas
+  kJoin,       // inputs[0] JOIN inputs[1] ON predicate (over left slots, then right slots)
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -43,10 +46,17 @@ struct LogicalNode {
 
   // kScan and kSink
   std::shared_ptr<const ScanTable> table;
-  // kFilter
+  // kFilter, and kJoin's ON condition (null: a cross join)
   runtime::plan::ExprPtr predicate;
+  // kJoin
+  runtime::plan::JoinType join_type = runtime::plan::JoinType::kInner;
   // kProject: one per output slot
   std::vector<runtime::plan::ExprPtr> projections;
+  // kAggregate: keys, calls and window refer to input slots; output columns are the keys,
+  // then window_start, window_end, window_time for a window, then one per call.
+  std::optional<runtime::plan::AggregateSpec> aggregate;
+  /// A UID('name') hint on the query block, pinning the stateful operator's UID.
+  std::string uid_hint;
 
   /// Number of flattened slots of `schema`.
   size_t SlotCount() const;

@@ -106,6 +106,127 @@ class ProjectMerge : public Rule {
   }
 };
 
+void SplitConjuncts(const ExprPtr& expression, std::vector<ExprPtr>* out) {
+  if (expression->kind == ExprKind::kCall && expression->function == functions::FunctionId::kAnd) {
+    for (const auto& argument : expression->arguments) SplitConjuncts(argument, out);
+    return;
+  }
+  out->push_back(expression);
+}
+
+ExprPtr Conjunction(const std::vector<ExprPtr>& conjuncts) {
+  ExprPtr out;
+  for (const ExprPtr& conjunct : conjuncts) {
+    out = out ? Expr::Call(functions::FunctionId::kAnd, types::LogicalType::Boolean(),
+                           {out, conjunct})
+              : conjunct;
+  }
+  return out;
+}
+
+/// The range of slots an expression reads: [minimum, maximum], or {-1, -1} for none.
+std::pair<int32_t, int32_t> SlotRange(const ExprPtr& expression) {
+  std::pair<int32_t, int32_t> range{-1, -1};
+  std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& node) {
+    if (node->kind == ExprKind::kColumn) {
+      if (range.first < 0 || node->column_index < range.first) range.first = node->column_index;
+      range.second = std::max(range.second, node->column_index);
+    }
+    for (const auto& argument : node->arguments) visit(argument);
+  };
+  visit(expression);
+  return range;
+}
+
+ExprPtr ShiftColumns(const ExprPtr& expression, int32_t delta) {
+  if (expression->kind == ExprKind::kColumn) {
+    return Expr::Column(expression->column_index + delta, expression->type);
+  }
+  if (expression->arguments.empty()) return expression;
+  auto copy = std::make_shared<Expr>(*expression);
+  for (auto& argument : copy->arguments) argument = ShiftColumns(argument, delta);
+  return copy;
+}
+
+LogicalNodePtr FilterOver(const LogicalNodePtr& input, const ExprPtr& predicate) {
+  auto filter = std::make_shared<LogicalNode>();
+  filter->kind = LogicalKind::kFilter;
+  filter->schema = input->schema;
+  filter->predicate = predicate;
+  filter->inputs.push_back(input);
+  return filter;
+}
+
+// Filter(Join(l, r, on), c): for an inner join c joins the ON condition; for a LEFT join the
+// conjuncts of c that read only the left side move below the join.
+class FilterIntoJoin : public Rule {
+ public:
+  const char* name() const override { return "FilterIntoJoin"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kFilter || node->inputs[0]->kind != LogicalKind::kJoin) {
+      return false;
+    }
+    auto join = std::make_shared<LogicalNode>(*node->inputs[0]);
+    if (join->join_type == runtime::plan::JoinType::kInner) {
+      join->predicate = join->predicate ? Conjunction({join->predicate, node->predicate})
+                                        : node->predicate;
+      node = join;
+      return true;
+    }
+    int32_t left_slots = static_cast<int32_t>(join->inputs[0]->SlotCount());
+    std::vector<ExprPtr> conjuncts, kept, pushed;
+    SplitConjuncts(node->predicate, &conjuncts);
+    for (const ExprPtr& conjunct : conjuncts) {
+      auto range = SlotRange(conjunct);
+      (range.second >= 0 && range.second < left_slots ? pushed : kept).push_back(conjunct);
+    }
+    if (pushed.empty()) return false;
+    join->inputs[0] = FilterOver(join->inputs[0], Conjunction(pushed));
+    if (kept.empty()) {
+      node = join;
+    } else {
+      auto filter = std::make_shared<LogicalNode>(*node);
+      filter->predicate = Conjunction(kept);
+      filter->inputs = {join};
+      node = filter;
+    }
+    return true;
+  }
+};
+
+// Join(l, r, on): conjuncts of ON that read one side only filter that side before the join
+// (for a LEFT join only the right side's: an unmatched left row must still be emitted).
+class JoinConditionPushdown : public Rule {
+ public:
+  const char* name() const override { return "JoinConditionPushdown"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kJoin || !node->predicate) return false;
+    int32_t left_slots = static_cast<int32_t>(node->inputs[0]->SlotCount());
+    bool inner = node->join_type == runtime::plan::JoinType::kInner;
+    std::vector<ExprPtr> conjuncts, kept, left, right;
+    SplitConjuncts(node->predicate, &conjuncts);
+    for (const ExprPtr& conjunct : conjuncts) {
+      auto range = SlotRange(conjunct);
+      if (range.first < 0) {
+        kept.push_back(conjunct);  // constants are folded elsewhere
+      } else if (inner && range.second < left_slots) {
+        left.push_back(conjunct);
+      } else if (range.first >= left_slots) {
+        right.push_back(ShiftColumns(conjunct, -left_slots));
+      } else {
+        kept.push_back(conjunct);
+      }
+    }
+    if (left.empty() && right.empty()) return false;
+    auto join = std::make_shared<LogicalNode>(*node);
+    if (!left.empty()) join->inputs[0] = FilterOver(join->inputs[0], Conjunction(left));
+    if (!right.empty()) join->inputs[1] = FilterOver(join->inputs[1], Conjunction(right));
+    join->predicate = kept.empty() ? nullptr : Conjunction(kept);
+    node = join;
+    return true;
+  }
+};
+
 // Filter(x, TRUE) → x
 class RemoveTrueFilter : public Rule {
  public:
@@ -210,6 +331,8 @@ std::vector<std::unique_ptr<Rule>> DefaultRules() {
   rules.push_back(std::make_unique<ConstantFolding>());
   rules.push_back(std::make_unique<FilterMerge>());
   rules.push_back(std::make_unique<FilterPushdown>());
+  rules.push_back(std::make_unique<FilterIntoJoin>());
+  rules.push_back(std::make_unique<JoinConditionPushdown>());
   rules.push_back(std::make_unique<ProjectMerge>());
   rules.push_back(std::make_unique<RemoveTrueFilter>());
   rules.push_back(std::make_unique<ProjectionPruning>());

@@ -20,7 +20,8 @@ class Rule {
 };
 
 /// The rules Sluice applies, in order (shown by `sluice explain`):
-///   ConstantFolding, FilterMerge, FilterPushdown (through projections), ProjectMerge,
+///   ConstantFolding, FilterMerge, FilterPushdown (through projections), FilterIntoJoin,
+///   JoinConditionPushdown (one-sided conditions filter that side first), ProjectMerge,
 ///   RemoveTrueFilter, ProjectionPruning (unused computed columns are not computed).
 std::vector<std::unique_ptr<Rule>> DefaultRules();
 

@@ -20,6 +20,7 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"parallelism.default", "subtasks per operator (default 1)"},
       {"pipeline.name", "the job name (default: the file name without .pipe)"},
       {"pipeline.max-parallelism", "key groups for keyed state (default 128)"},
+      {"table.exec.state.ttl", "how long idle join state is kept, e.g. '1 h' (default: forever)"},
       {"execution.checkpointing.interval", "checkpoint interval (checkpoints: planned)"},
       {"state.backend.type", "memory | rocksdb (state: planned)"},
       {"state.checkpoints.dir", "where checkpoints go (checkpoints: planned)"},

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <functional>
 
@@ -71,52 +72,62 @@ class Planner {
     plan_.options = options.options;
   }
 
+  /// Reads Sluice's job options that change plans ('table.exec.state.ttl').
+  base::Status ReadOptions() {
+    auto ttl = options_.options.find("table.exec.state.ttl");
+    if (ttl == options_.options.end()) return base::Status::Ok();
+    auto millis = ParseDurationMillis(ttl->second);
+    if (!millis) {
+      return base::Status::Error(base::ErrorCode::kOption,
+                                 fmt::format("invalid value '{}' for 'table.exec.state.ttl': "
+                                             "expected a duration such as '1 h', '30 min', "
+                                             "'90 s' or '500 ms'",
+                                             ttl->second));
+    }
+    state_ttl_ = *millis;
+    return base::Status::Ok();
+  }
+
+  /// Parses Flink's duration syntax: a whole number and an optional unit (ms, s, min, h, d;
+  /// default ms).
+  static std::optional<int64_t> ParseDurationMillis(const std::string& text) {
+    size_t position = 0;
+    while (position < text.size() && std::isspace(static_cast<unsigned char>(text[position]))) {
+      ++position;
+    }
+    size_t digits = position;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+      ++digits;
+    }
+    if (digits == position || digits - position > 15) return std::nullopt;
+    int64_t amount = std::stoll(text.substr(position, digits - position));
+    std::string unit;
+    for (size_t i = digits; i < text.size(); ++i) {
+      if (!std::isspace(static_cast<unsigned char>(text[i]))) {
+        unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+      }
+    }
+    static const std::pair<const char*, int64_t> kUnits[] = {
+        {"", 1},          {"ms", 1},         {"milli", 1},     {"millis", 1},
+        {"s", 1000},      {"sec", 1000},     {"second", 1000}, {"seconds", 1000},
+        {"min", 60000},   {"minute", 60000}, {"minutes", 60000}, {"h", 3600000},
+        {"hour", 3600000}, {"hours", 3600000}, {"d", 86400000}, {"day", 86400000},
+        {"days", 86400000}};
+    for (const auto& [name, factor] : kUnits) {
+      if (unit == name) return amount * factor;
+    }
+    return std::nullopt;
+  }
+
   base::Status PlanInsert(const logical::InsertPlan& insert) {
     const LogicalNode& sink = *insert.root;
-    // Walk down to the scan; this issue's plans are single-input chains.
-    std::vector<const LogicalNode*> chain;
-    const LogicalNode* current = sink.inputs[0].get();
-    while (current->kind != LogicalKind::kScan) {
-      chain.push_back(current);
-      if (current->inputs.size() != 1) {
-        return base::Status::Error(base::ErrorCode::kPlan, "multi-input plans are not supported");
-      }
-      current = current->inputs[0].get();
-    }
-    SLUICE_ASSIGN_OR_RETURN(int32_t source, SourceFor(*current));
-
-    // Fuse filters and projections, bottom-up, into one chain over the source's slots.
-    ChainSpec fused;
-    fused.input_types = logical::SlotTypes(current->schema);
-    std::vector<ExprPtr> projections;
-    for (size_t i = 0; i < fused.input_types.size(); ++i) {
-      projections.push_back(Expr::Column(static_cast<int32_t>(i), fused.input_types[i]));
-    }
-    std::vector<std::string> descriptions;
-    std::vector<std::string> input_names = SlotNames(current->schema);
-    for (auto node = chain.rbegin(); node != chain.rend(); ++node) {
-      if ((*node)->kind == LogicalKind::kFilter) {
-        ExprPtr predicate = optimizer::Substitute((*node)->predicate, projections);
-        fused.filter = fused.filter ? Expr::Call(functions::FunctionId::kAnd,
-                                                 LogicalType::Boolean(), {fused.filter, predicate})
-                                    : predicate;
-      } else if ((*node)->kind == LogicalKind::kProject) {
-        std::vector<ExprPtr> next;
-        for (const ExprPtr& projection : (*node)->projections) {
-          next.push_back(optimizer::Substitute(projection, projections));
-        }
-        projections = std::move(next);
-      } else {
-        return base::Status::Error(
-            base::ErrorCode::kPlan,
-            std::string("cannot plan a ") + logical::LogicalKindName((*node)->kind) + " node yet");
-      }
-    }
-
-    // Cast to the sink's declared column types.
+    query_ = insert.target;
     const auto& sink_table = sink.table->descriptor;
     const TableSpans* sink_spans = FindSpans(sink_table.name);
-    types::Schema query_schema = chain.empty() ? current->schema : chain.front()->schema;
+    const LogicalNode& top = *sink.inputs[0];
+
+    // Casts from the query's columns to the sink's declared column types.
+    const types::Schema& query_schema = top.schema;
     if (query_schema.columns.size() != sink_table.schema.columns.size()) {
       return base::Status::Error(
           base::ErrorCode::kBind,
@@ -126,8 +137,9 @@ class Planner {
                       query_schema.ToString()),
           sink_spans ? sink_spans->use : base::SourceSpan{});
     }
-    std::vector<ExprPtr> cast_projections;
-    size_t slot = 0;
+    std::vector<LogicalType> query_types = logical::SlotTypes(query_schema);
+    std::vector<ExprPtr> casts;
+    int32_t slot = 0;
     for (size_t i = 0; i < sink_table.schema.columns.size(); ++i) {
       const LogicalType& want = sink_table.schema.columns[i].type;
       const LogicalType& have = query_schema.columns[i].type;
@@ -139,39 +151,407 @@ class Planner {
                         have.ToString()),
             sink_spans ? sink_spans->use : base::SourceSpan{});
       }
+      int32_t count = static_cast<int32_t>(
+          types::FlattenSchema(types::Schema{{sink_table.schema.columns[i]}}).size());
       if (want.id() == TypeId::kRow) {
-        int32_t count = static_cast<int32_t>(
-            types::FlattenSchema(types::Schema{{sink_table.schema.columns[i]}}).size());
-        for (int32_t k = 0; k < count; ++k) cast_projections.push_back(projections[slot + k]);
+        for (int32_t k = 0; k < count; ++k) {
+          casts.push_back(Expr::Column(slot + k, query_types[slot + k]));
+        }
         slot += count;
         continue;
       }
-      ExprPtr value = projections[slot++];
-      if (value->type != want) {
-        value = value->kind == ExprKind::kLiteral && value->literal.is_null
-                    ? Expr::Literal(runtime::plan::Value::Null(want))
-                    : Expr::Cast(value, want);
+      ExprPtr value = Expr::Column(slot++, have);
+      if (have != want) value = Expr::Cast(value, want);
+      casts.push_back(value);
+    }
+    SLUICE_ASSIGN_OR_RETURN(Planned upstream, PlanChain(top, &casts, sink_table.schema));
+    if (upstream.mode == runtime::plan::ChangelogMode::kUpdating) updating_sink_ = true;
+    return PlanSink(sink, upstream);
+  }
+
+  PlanGraph Finish() { return std::move(plan_); }
+
+ private:
+  struct Planned {
+    int32_t node = -1;
+    types::Schema schema;
+    runtime::plan::ChangelogMode mode = runtime::plan::ChangelogMode::kInsertOnly;
+    /// Where each slot of the logical node's output is in the physical node's output, when
+    /// they differ (a join appends computed key columns); empty means the same.
+    std::vector<int32_t> slot_map;
+  };
+
+  int32_t AddNode(PlanNode node) {
+    node.id = static_cast<int32_t>(plan_.nodes.size());
+    plan_.nodes.push_back(std::move(node));
+    return plan_.nodes.back().id;
+  }
+
+  /// `<query>/<kind><n>`: n counts operators of that kind in this query, from the sources.
+  std::string DerivedUid(const std::string& kind) {
+    int32_t ordinal = ++ordinals_[query_ + "\n" + kind];
+    if (kind == "calc" && ordinal == 1) return query_ + "/calc";
+    return fmt::format("{}/{}{}", query_, kind, ordinal);
+  }
+
+  /// Plans `top` and the filters and projections below it down to the first other node, as
+  /// one fused Calc over that node. `final_projections` (over `top`'s slots) are applied last.
+  base::Result<Planned> PlanChain(const LogicalNode& top, const std::vector<ExprPtr>* final_projections,
+                                  const types::Schema& final_schema) {
+    std::vector<const LogicalNode*> chain;
+    const LogicalNode* current = &top;
+    while (current->kind == LogicalKind::kFilter || current->kind == LogicalKind::kProject) {
+      chain.push_back(current);
+      current = current->inputs[0].get();
+    }
+    Planned below;
+    switch (current->kind) {
+      case LogicalKind::kScan: {
+        SLUICE_ASSIGN_OR_RETURN(int32_t source, SourceFor(*current));
+        below = Planned{source, current->schema, runtime::plan::ChangelogMode::kInsertOnly};
+        break;
       }
-      cast_projections.push_back(value);
-    }
-    fused.projections = std::move(cast_projections);
-
-    int32_t upstream = source;
-    if (!IsIdentity(fused)) {
-      PlanNode calc;
-      calc.id = static_cast<int32_t>(plan_.nodes.size());
-      calc.uid = insert.target + "/calc";
-      calc.kind = runtime::plan::OperatorKind::kCalc;
-      calc.parallelism = options_.parallelism;
-      calc.output_schema = sink_table.schema;
-      calc.description = DescribeChain(fused, input_names, SlotNames(sink_table.schema));
-      calc.chain = fused;
-      plan_.nodes.push_back(calc);
-      plan_.edges.push_back(
-          PlanEdge{upstream, calc.id, 0, runtime::plan::ExchangeKind::kForward, {}});
-      upstream = calc.id;
+      case LogicalKind::kAggregate: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanAggregate(*current));
+        break;
+      }
+      case LogicalKind::kUnion: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanUnion(*current));
+        break;
+      }
+      case LogicalKind::kJoin: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanJoin(*current));
+        break;
+      }
+      default:
+        return base::Status::Error(base::ErrorCode::kPlan,
+                                   std::string("cannot plan a ") +
+                                       logical::LogicalKindName(current->kind) + " node here");
     }
 
+    // Fuse bottom-up into one chain over `below`'s slots.
+    ChainSpec fused;
+    fused.input_types = logical::SlotTypes(below.schema);
+    std::vector<ExprPtr> projections;
+    size_t logical_slots = below.slot_map.empty() ? fused.input_types.size() : below.slot_map.size();
+    for (size_t i = 0; i < logical_slots; ++i) {
+      int32_t slot = below.slot_map.empty() ? static_cast<int32_t>(i) : below.slot_map[i];
+      projections.push_back(Expr::Column(slot, fused.input_types[slot]));
+    }
+    for (auto node = chain.rbegin(); node != chain.rend(); ++node) {
+      if ((*node)->kind == LogicalKind::kFilter) {
+        ExprPtr predicate = optimizer::Substitute((*node)->predicate, projections);
+        fused.filter = fused.filter ? Expr::Call(functions::FunctionId::kAnd,
+                                                 LogicalType::Boolean(), {fused.filter, predicate})
+                                    : predicate;
+      } else {
+        std::vector<ExprPtr> next;
+        for (const ExprPtr& projection : (*node)->projections) {
+          next.push_back(optimizer::Substitute(projection, projections));
+        }
+        projections = std::move(next);
+      }
+    }
+    types::Schema schema = top.schema;
+    if (chain.empty() && !below.slot_map.empty() && final_projections == nullptr) {
+      schema = current->schema;  // a Calc drops the join's extra key columns
+    }
+    if (final_projections != nullptr) {
+      std::vector<ExprPtr> next;
+      for (const ExprPtr& projection : *final_projections) {
+        next.push_back(optimizer::Substitute(projection, projections));
+      }
+      projections = std::move(next);
+      schema = final_schema;
+    }
+    fused.projections = std::move(projections);
+    if (IsIdentity(fused)) return Planned{below.node, schema, below.mode};
+
+    PlanNode calc;
+    calc.uid = DerivedUid("calc");
+    calc.kind = runtime::plan::OperatorKind::kCalc;
+    calc.parallelism = plan_.nodes[below.node].parallelism;
+    calc.output_schema = schema;
+    calc.changelog_mode = below.mode;
+    calc.description = DescribeChain(fused, SlotNames(below.schema), SlotNames(schema));
+    if (below.mode == runtime::plan::ChangelogMode::kUpdating && fused.filter) {
+      // Keep row kinds attached: filter after projecting (CalcOperator).
+      fused.projections.push_back(fused.filter);
+      fused.filter = nullptr;
+      calc.filter_as_last_projection = true;
+    }
+    calc.chain = fused;
+    int32_t id = AddNode(std::move(calc));
+    plan_.edges.push_back(PlanEdge{below.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
+    return Planned{id, schema, below.mode};
+  }
+
+  base::Result<Planned> PlanAggregate(const LogicalNode& aggregate) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*aggregate.inputs[0], nullptr, {}));
+    runtime::plan::AggregateSpec spec = *aggregate.aggregate;
+    bool updating_input = input.mode == runtime::plan::ChangelogMode::kUpdating;
+    if (spec.window && updating_input) {
+      return base::Status::Error(base::ErrorCode::kPlan,
+                                 "a window aggregation needs an insert-only input, but its input "
+                                 "is an updating result (from an unbounded aggregation)",
+                                 aggregate.span);
+    }
+    for (auto& call : spec.calls) call.retractable = updating_input;
+    PlanNode node;
+    std::string kind = spec.window ? "window-aggregate" : "group-aggregate";
+    node.uid = aggregate.uid_hint.empty() ? DerivedUid(kind) : aggregate.uid_hint;
+    for (const PlanNode& existing : plan_.nodes) {
+      if (existing.uid == node.uid) {
+        return base::Status::Error(base::ErrorCode::kPlan,
+                                   "two stateful operators would share the UID '" + node.uid +
+                                       "'; pin different UIDs with /*+ UID('...') */",
+                                   aggregate.span);
+      }
+    }
+    node.kind = spec.window ? runtime::plan::OperatorKind::kWindowAggregate
+                            : runtime::plan::OperatorKind::kGroupAggregate;
+    node.parallelism = options_.parallelism;
+    node.output_schema = aggregate.schema;
+    node.changelog_mode = spec.window ? runtime::plan::ChangelogMode::kInsertOnly
+                                      : runtime::plan::ChangelogMode::kUpdating;
+    runtime::plan::StateSpec state;
+    bool session = spec.window && spec.window->kind == runtime::plan::WindowKind::kSession;
+    state.name = !spec.window ? "groups" : session ? "sessions" : "slices";
+    std::vector<std::string> input_names = SlotNames(input.schema);
+    auto input_types = logical::SlotTypes(input.schema);
+    for (int32_t key : spec.key_slots) {
+      state.key_schema.columns.push_back({input_names[key], input_types[key]});
+    }
+    state.state_namespace = spec.window && !session ? runtime::plan::StateNamespace::kWindow
+                                                    : runtime::plan::StateNamespace::kNone;
+    size_t first_call = aggregate.schema.columns.size() - spec.calls.size();
+    for (size_t i = 0; i < spec.calls.size(); ++i) {
+      state.value_schema.columns.push_back(aggregate.schema.columns[first_call + i]);
+    }
+    node.state.push_back(state);
+    node.aggregate = spec;
+    node.description = DescribeAggregate(spec, input_names);
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(
+        PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, spec.key_slots});
+    return Planned{id, aggregate.schema, plan_.nodes[id].changelog_mode};
+  }
+
+  base::Result<Planned> PlanJoin(const LogicalNode& join) {
+    const LogicalNode& left = *join.inputs[0];
+    const LogicalNode& right = *join.inputs[1];
+    const int32_t left_slots = static_cast<int32_t>(left.SlotCount());
+    const int32_t right_slots = static_cast<int32_t>(right.SlotCount());
+    auto left_types = logical::SlotTypes(left.schema);
+    auto right_types = logical::SlotTypes(right.schema);
+
+    // Equalities between one expression of each side become the join keys.
+    std::vector<ExprPtr> conjuncts;
+    std::function<void(const ExprPtr&)> split = [&](const ExprPtr& expression) {
+      if (expression->kind == ExprKind::kCall &&
+          expression->function == functions::FunctionId::kAnd) {
+        for (const auto& argument : expression->arguments) split(argument);
+      } else {
+        conjuncts.push_back(expression);
+      }
+    };
+    if (join.predicate) split(join.predicate);
+    auto side_of = [&](const ExprPtr& expression) {
+      int32_t minimum = INT32_MAX, maximum = -1;
+      std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& node) {
+        if (node->kind == ExprKind::kColumn) {
+          minimum = std::min(minimum, node->column_index);
+          maximum = std::max(maximum, node->column_index);
+        }
+        for (const auto& argument : node->arguments) visit(argument);
+      };
+      visit(expression);
+      if (maximum < 0) return 0;              // constant
+      if (maximum < left_slots) return 1;     // left only
+      if (minimum >= left_slots) return 2;    // right only
+      return 3;                               // both
+    };
+    std::vector<ExprPtr> left_keys, right_keys, residual;
+    for (const ExprPtr& conjunct : conjuncts) {
+      bool equality = conjunct->kind == ExprKind::kCall &&
+                      conjunct->function == functions::FunctionId::kEqual;
+      if (equality) {
+        int a = side_of(conjunct->arguments[0]);
+        int b = side_of(conjunct->arguments[1]);
+        if ((a == 1 && b == 2) || (a == 2 && b == 1)) {
+          const ExprPtr& l = a == 1 ? conjunct->arguments[0] : conjunct->arguments[1];
+          const ExprPtr& r = a == 1 ? conjunct->arguments[1] : conjunct->arguments[0];
+          left_keys.push_back(l);
+          right_keys.push_back(ShiftColumns(r, -left_slots));
+          continue;
+        }
+      }
+      residual.push_back(conjunct);
+    }
+    if (left_keys.empty()) {
+      return base::Status::Error(
+          base::ErrorCode::kPlan,
+          "this join has no equality condition between its two sides (e.g. ON a.id = b.id); "
+          "on unbounded streams that would keep and compare every pair of rows forever",
+          join.span);
+    }
+    // Keys that are not plain columns are computed into extra columns of each side.
+    auto plan_side = [&](const LogicalNode& side, const std::vector<LogicalType>& types,
+                         const std::vector<ExprPtr>& keys, std::vector<int32_t>* key_slots,
+                         int32_t* extras) -> base::Result<Planned> {
+      std::vector<ExprPtr> projections;
+      for (size_t i = 0; i < types.size(); ++i) {
+        projections.push_back(Expr::Column(static_cast<int32_t>(i), types[i]));
+      }
+      types::Schema schema = side.schema;
+      for (const ExprPtr& key : keys) {
+        if (key->type.id() == TypeId::kRow) {
+          return base::Status::Error(base::ErrorCode::kPlan, "cannot join on a ROW", join.span);
+        }
+        if (key->kind == ExprKind::kColumn) {
+          key_slots->push_back(key->column_index);
+          continue;
+        }
+        key_slots->push_back(static_cast<int32_t>(projections.size()));
+        projections.push_back(key);
+        schema.columns.push_back({fmt::format("$key{}", *extras), key->type});
+        ++*extras;
+      }
+      return PlanChain(side, *extras > 0 ? &projections : nullptr, schema);
+    };
+    std::vector<int32_t> left_key_slots, right_key_slots;
+    int32_t left_extras = 0, right_extras = 0;
+    SLUICE_ASSIGN_OR_RETURN(Planned planned_left,
+                            plan_side(left, left_types, left_keys, &left_key_slots, &left_extras));
+    SLUICE_ASSIGN_OR_RETURN(
+        Planned planned_right,
+        plan_side(right, right_types, right_keys, &right_key_slots, &right_extras));
+
+    // Logical slot → physical slot of the join's output.
+    std::vector<int32_t> slot_map;
+    for (int32_t i = 0; i < left_slots; ++i) slot_map.push_back(i);
+    for (int32_t i = 0; i < right_slots; ++i) slot_map.push_back(left_slots + left_extras + i);
+    bool remapped = left_extras > 0 || right_extras > 0;
+
+    runtime::plan::JoinSpec spec;
+    spec.type = join.join_type;
+    spec.left_key_slots = left_key_slots;
+    spec.right_key_slots = right_key_slots;
+    if (!residual.empty()) {
+      ExprPtr condition = residual.front();
+      for (size_t i = 1; i < residual.size(); ++i) {
+        condition = Expr::Call(functions::FunctionId::kAnd, LogicalType::Boolean(),
+                               {condition, residual[i]});
+      }
+      std::vector<ExprPtr> mapping;
+      auto all_types = left_types;
+      all_types.insert(all_types.end(), right_types.begin(), right_types.end());
+      for (size_t i = 0; i < slot_map.size(); ++i) {
+        mapping.push_back(Expr::Column(slot_map[i], all_types[i]));
+      }
+      spec.residual = optimizer::Substitute(condition, mapping);
+    }
+    spec.state_ttl = state_ttl_;
+
+    PlanNode node;
+    node.uid = join.uid_hint.empty() ? DerivedUid("join") : join.uid_hint;
+    node.kind = runtime::plan::OperatorKind::kJoin;
+    node.parallelism = options_.parallelism;
+    node.output_schema = planned_left.schema;
+    for (const auto& column : planned_right.schema.columns) {
+      node.output_schema.columns.push_back(column);
+    }
+    bool insert_only = join.join_type == runtime::plan::JoinType::kInner &&
+                       planned_left.mode == runtime::plan::ChangelogMode::kInsertOnly &&
+                       planned_right.mode == runtime::plan::ChangelogMode::kInsertOnly;
+    node.changelog_mode = insert_only ? runtime::plan::ChangelogMode::kInsertOnly
+                                      : runtime::plan::ChangelogMode::kUpdating;
+    auto left_names = SlotNames(planned_left.schema);
+    auto right_names = SlotNames(planned_right.schema);
+    for (const auto& [name, side, keys] :
+         {std::tuple{"left", &planned_left, &left_key_slots},
+          std::tuple{"right", &planned_right, &right_key_slots}}) {
+      runtime::plan::StateSpec state;
+      state.name = name;
+      auto names = SlotNames(side->schema);
+      auto types = logical::SlotTypes(side->schema);
+      for (int32_t key : *keys) state.key_schema.columns.push_back({names[key], types[key]});
+      state.value_schema = side->schema;
+      state.ttl_millis = state_ttl_;
+      node.state.push_back(state);
+    }
+    std::string description = join.join_type == runtime::plan::JoinType::kLeft ? "LEFT " : "INNER ";
+    description += "ON ";
+    for (size_t i = 0; i < left_key_slots.size(); ++i) {
+      description += (i ? " AND " : "") + left_names[left_key_slots[i]] + " = " +
+                     right_names[right_key_slots[i]];
+    }
+    if (spec.residual) {
+      auto names = left_names;
+      names.insert(names.end(), right_names.begin(), right_names.end());
+      description += " AND " + spec.residual->ToString(&names);
+    }
+    node.description = description;
+    node.join = spec;
+    for (const PlanNode& existing : plan_.nodes) {
+      if (existing.uid == node.uid) {
+        return base::Status::Error(base::ErrorCode::kPlan,
+                                   "two stateful operators would share the UID '" + node.uid + "'",
+                                   join.span);
+      }
+    }
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{planned_left.node, id, 0, runtime::plan::ExchangeKind::kHash,
+                                   left_key_slots});
+    plan_.edges.push_back(PlanEdge{planned_right.node, id, 1, runtime::plan::ExchangeKind::kHash,
+                                   right_key_slots});
+    Planned result{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
+    if (remapped) result.slot_map = slot_map;
+    return result;
+  }
+
+  static ExprPtr ShiftColumns(const ExprPtr& expression, int32_t delta) {
+    if (expression->kind == ExprKind::kColumn) {
+      return Expr::Column(expression->column_index + delta, expression->type);
+    }
+    if (expression->arguments.empty()) return expression;
+    auto copy = std::make_shared<Expr>(*expression);
+    for (auto& argument : copy->arguments) argument = ShiftColumns(argument, delta);
+    return copy;
+  }
+
+  base::Result<Planned> PlanUnion(const LogicalNode& union_node) {
+    std::vector<Planned> inputs;
+    for (const auto& input : union_node.inputs) {
+      SLUICE_ASSIGN_OR_RETURN(Planned planned, PlanChain(*input, nullptr, {}));
+      inputs.push_back(planned);
+    }
+    PlanNode node;
+    node.uid = DerivedUid("union");
+    node.kind = runtime::plan::OperatorKind::kUnion;
+    node.parallelism = options_.parallelism;
+    node.output_schema = union_node.schema;
+    node.description = fmt::format("UNION ALL of {} inputs", inputs.size());
+    for (const Planned& input : inputs) {
+      if (input.mode == runtime::plan::ChangelogMode::kUpdating) {
+        node.changelog_mode = runtime::plan::ChangelogMode::kUpdating;
+      }
+    }
+    int32_t id = AddNode(std::move(node));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      bool same = plan_.nodes[inputs[i].node].parallelism == options_.parallelism;
+      plan_.edges.push_back(PlanEdge{inputs[i].node, id, static_cast<int32_t>(i),
+                                     same ? runtime::plan::ExchangeKind::kForward
+                                          : runtime::plan::ExchangeKind::kRebalance,
+                                     {}});
+    }
+    return Planned{id, union_node.schema, plan_.nodes[id].changelog_mode};
+  }
+
+  base::Status PlanSink(const LogicalNode& sink, const Planned& upstream_planned) {
+    int32_t upstream = upstream_planned.node;
+    const auto& sink_table = sink.table->descriptor;
+    const TableSpans* sink_spans = FindSpans(sink_table.name);
     // 'sink.parallelism' is Sluice's, not the connector's.
     runtime::connectors::TableDescriptor sink_descriptor = sink_table;
     int32_t sink_parallelism = options_.parallelism;
@@ -201,6 +581,20 @@ class Planner {
     }
     SLUICE_RETURN_IF_ERROR(
         Locate(connector->Validate(sink_descriptor, /*as_source=*/false), sink_spans));
+    if (upstream_planned.mode == runtime::plan::ChangelogMode::kUpdating &&
+        !connector->AcceptsUpdates(sink_descriptor)) {
+      std::string format = sink_descriptor.options.count("format")
+                               ? ", 'format' = '" + sink_descriptor.options.at("format") + "'"
+                               : "";
+      return base::Status::Error(
+          base::ErrorCode::kPlan,
+          fmt::format("table '{}' ('connector' = '{}'{}) only takes inserts, but this query "
+                      "produces an updating result (-U/+U/-D rows, from an unbounded GROUP BY); "
+                      "write it to a sink that takes updates, such as 'format' = "
+                      "'changelog-json', 'print' or 'blackhole'",
+                      sink_table.name, connector->name(), format),
+          sink_spans ? sink_spans->use : base::SourceSpan{});
+    }
     for (const PlanNode& node : plan_.nodes) {
       if (node.uid == "sink/" + sink_table.name) {
         return base::Status::Error(base::ErrorCode::kPlan,
@@ -211,24 +605,21 @@ class Planner {
       }
     }
     PlanNode sink_node;
-    sink_node.id = static_cast<int32_t>(plan_.nodes.size());
     sink_node.uid = "sink/" + sink_table.name;
     sink_node.kind = runtime::plan::OperatorKind::kSink;
     sink_node.parallelism = sink_parallelism;
     sink_node.output_schema = sink_table.schema;
+    sink_node.changelog_mode = upstream_planned.mode;
     sink_node.table = sink_descriptor;
     sink_node.description = sink_table.name + " (" + sink_table.options.at("connector") + ")";
     runtime::plan::ExchangeKind exchange = sink_parallelism == plan_.nodes[upstream].parallelism
                                                ? runtime::plan::ExchangeKind::kForward
                                                : runtime::plan::ExchangeKind::kRebalance;
-    plan_.nodes.push_back(sink_node);
-    plan_.edges.push_back(PlanEdge{upstream, sink_node.id, 0, exchange, {}});
+    int32_t sink_id = AddNode(std::move(sink_node));
+    plan_.edges.push_back(PlanEdge{upstream, sink_id, 0, exchange, {}});
     return base::Status::Ok();
   }
 
-  PlanGraph Finish() { return std::move(plan_); }
-
- private:
   const TableSpans* FindSpans(const std::string& table) const {
     auto found = spans_.find(table);
     return found == spans_.end() ? nullptr : &found->second;
@@ -302,6 +693,41 @@ class Planner {
     return node.id;
   }
 
+  static std::string DescribeAggregate(const runtime::plan::AggregateSpec& spec,
+                                       const std::vector<std::string>& input) {
+    static const char* kCalls[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
+    static const char* kWindows[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+    std::string out;
+    if (spec.window) {
+      const auto& window = *spec.window;
+      out += fmt::format("{}({}", kWindows[static_cast<int>(window.kind)],
+                         input[window.time_slot]);
+      if (window.kind == runtime::plan::WindowKind::kSession) {
+        out += fmt::format(", gap {} ms", window.gap);
+      } else {
+        if (window.step > 0) out += fmt::format(", step {} ms", window.step);
+        out += fmt::format(", size {} ms", window.size);
+      }
+      if (window.offset != 0) out += fmt::format(", offset {} ms", window.offset);
+      out += ") ";
+    }
+    out += "GROUP BY [";
+    for (size_t i = 0; i < spec.key_slots.size(); ++i) {
+      out += (i ? ", " : "") + input[spec.key_slots[i]];
+    }
+    out += "] ";
+    for (size_t i = 0; i < spec.calls.size(); ++i) {
+      const auto& call = spec.calls[i];
+      out += (i ? ", " : "") + std::string(kCalls[static_cast<int>(call.kind)]);
+      if (call.argument_slot >= 0) {
+        out += "(" + std::string(call.distinct ? "DISTINCT " : "") + input[call.argument_slot] +
+               ")";
+      }
+      if (call.filter_slot >= 0) out += " FILTER (WHERE " + input[call.filter_slot] + ")";
+    }
+    return out;
+  }
+
   static std::string DescribeChain(const ChainSpec& chain, const std::vector<std::string>& input,
                                    const std::vector<std::string>& output) {
     std::string out;
@@ -321,6 +747,10 @@ class Planner {
   PlanGraph plan_;
   std::map<std::string, int32_t> sources_;
   base::Status last_error_;
+  std::string query_;
+  std::map<std::string, int32_t> ordinals_;
+  int64_t state_ttl_ = 0;
+  bool updating_sink_ = false;
 };
 
 }  // namespace
@@ -329,6 +759,7 @@ base::Result<PlanGraph> PlanJob(const std::vector<logical::InsertPlan>& inserts,
                                 const PhysicalOptions& options,
                                 const std::map<std::string, TableSpans>& spans) {
   Planner planner(options, spans);
+  SLUICE_RETURN_IF_ERROR(planner.ReadOptions());
   std::vector<base::Diagnostic> errors;
   for (const logical::InsertPlan& insert : inserts) {
     base::Status status = planner.PlanInsert(insert);

@@ -18,6 +18,12 @@ base::Result<std::unique_ptr<ChainEvaluator>> ChainEvaluator::Create(
 }
 
 base::Result<std::shared_ptr<Batch>> ChainEvaluator::Evaluate(const Batch& input) const {
+  if (spec_.filter && input.has_row_kinds()) {
+    // Filtering compacts rows, which would separate them from their row kinds; the planner
+    // turns such filters into a projection (PlanNode::filter_as_last_projection).
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "a filtering chain received an updating batch");
+  }
   auto output = std::make_shared<Batch>(output_types_);
   if (compiled_ == nullptr) {
     SLUICE_RETURN_IF_ERROR(expr::EvaluateChain(spec_, input, output.get()));
@@ -46,6 +52,12 @@ base::Result<std::shared_ptr<Batch>> ChainEvaluator::Evaluate(const Batch& input
     SluiceKernelContext context{&output->arena()};
     int32_t rows = compiled_->kernel()(input_columns, output_columns, input.row_count(), &context);
     output->set_row_count(rows);
+  }
+  if (input.has_row_kinds()) {
+    uint8_t* kinds = output->EnableRowKinds();
+    for (int32_t row = 0; row < output->row_count(); ++row) {
+      kinds[row] = static_cast<uint8_t>(input.row_kind(row));
+    }
   }
   output->RetainArenasOf(input);
   return output;

@@ -1,8 +1,11 @@
 #include "runtime/operators/operator_factory.h"
 
 #include "runtime/operators/calc_operator.h"
+#include "runtime/operators/group_aggregate_operator.h"
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
+#include "runtime/operators/union_operator.h"
+#include "runtime/operators/window_aggregate_operator.h"
 
 namespace sluice::runtime::operators {
 
@@ -22,6 +25,14 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kSink:
       if (!node.table) break;
       return std::unique_ptr<Operator>(new SinkOperator());
+    case plan::OperatorKind::kUnion:
+      return std::unique_ptr<Operator>(new UnionOperator());
+    case plan::OperatorKind::kWindowAggregate:
+      if (!node.aggregate || !node.aggregate->window) break;
+      return std::unique_ptr<Operator>(new WindowAggregateOperator());
+    case plan::OperatorKind::kGroupAggregate:
+      if (!node.aggregate) break;
+      return std::unique_ptr<Operator>(new GroupAggregateOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

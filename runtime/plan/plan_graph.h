@@ -21,6 +21,7 @@ enum class OperatorKind : uint8_t {
   kUnion,            // UNION ALL: forwards every input unchanged
   kWindowAggregate,  // GROUP BY keys + a window TVF's window: fires on the watermark
   kGroupAggregate,   // unbounded GROUP BY: emits a changelog
+  kJoin,             // regular (unbounded) equi-join of two inputs
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -73,6 +74,22 @@ struct AggregateSpec {
   std::optional<WindowSpec> window;  // set for kWindowAggregate
 };
 
+enum class JoinType : uint8_t { kInner, kLeft };
+
+/// A regular join. Input 0 is the left side, input 1 the right side; both are hashed by
+/// their key slots. Output columns: every left column, then every right column (right
+/// columns NULL for an unmatched left row of a LEFT join).
+struct JoinSpec {
+  JoinType type = JoinType::kInner;
+  std::vector<int32_t> left_key_slots;
+  std::vector<int32_t> right_key_slots;
+  /// Non-equi conditions over the output slots (left slots, then right slots); may be null.
+  ExprPtr residual;
+  /// Milliseconds a row stays in state after it was last touched; 0 = forever
+  /// (`table.exec.state.ttl`).
+  int64_t state_ttl = 0;
+};
+
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
 /// table's full slots (physical + computed), e.g. `dateTime - INTERVAL '4' SECOND`.
 struct WatermarkSpec {
@@ -100,11 +117,13 @@ struct PlanNode {
   std::optional<WatermarkSpec> watermark;
   // kCalc, and kSink when the sink needs a final cast to its declared column types
   std::optional<ChainSpec> chain;
-  /// kCalc over an updating stream: the chain's last input slot and last projection are an
-  /// INT row-kind column the operator fills from and writes back to the batch's row kinds.
-  bool chain_carries_row_kind = false;
+  /// kCalc over an updating stream: the chain has no filter of its own; its last projection
+  /// is the BOOLEAN filter, applied after evaluation so every kept row keeps its row kind.
+  bool filter_as_last_projection = false;
   // kWindowAggregate and kGroupAggregate
   std::optional<AggregateSpec> aggregate;
+  // kJoin
+  std::optional<JoinSpec> join;
 };
 
 /// Connects the output of `source_node` to input `target_input` of `target_node`.

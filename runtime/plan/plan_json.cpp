@@ -290,7 +290,10 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kSink, "sink"},
     {OperatorKind::kUnion, "union"},
     {OperatorKind::kWindowAggregate, "window-aggregate"},
-    {OperatorKind::kGroupAggregate, "group-aggregate"}};
+    {OperatorKind::kGroupAggregate, "group-aggregate"},
+    {OperatorKind::kJoin, "join"}};
+constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
+                                                           {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
     {AggregateKind::kCountStar, "COUNT(*)"}, {AggregateKind::kCount, "COUNT"},
     {AggregateKind::kSum, "SUM"},            {AggregateKind::kMin, "MIN"},
@@ -400,8 +403,15 @@ ordered_json NodeToJson(const PlanNode& node) {
                         {"expression", ExprToJson(node.watermark->expression)}};
   }
   if (node.chain) out["chain"] = ChainToJson(*node.chain);
-  if (node.chain_carries_row_kind) out["chain_carries_row_kind"] = true;
+  if (node.filter_as_last_projection) out["filter_as_last_projection"] = true;
   if (node.aggregate) out["aggregate"] = AggregateToJson(*node.aggregate);
+  if (node.join) {
+    out["join"] = {{"type", EnumName(node.join->type, kJoinTypes)},
+                   {"left_key_slots", node.join->left_key_slots},
+                   {"right_key_slots", node.join->right_key_slots},
+                   {"residual", ExprToJson(node.join->residual)},
+                   {"state_ttl_ms", node.join->state_ttl}};
+  }
   return out;
 }
 
@@ -439,9 +449,21 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
                                                 path + ".watermark.expression")};
   }
   if (json.contains("chain")) node.chain = ChainFromJson(json.at("chain"), path + ".chain");
-  node.chain_carries_row_kind = json.value("chain_carries_row_kind", false);
+  node.filter_as_last_projection = json.value("filter_as_last_projection", false);
   if (json.contains("aggregate")) {
     node.aggregate = AggregateFromJson(json.at("aggregate"), path + ".aggregate");
+  }
+  if (json.contains("join")) {
+    const auto& join = json.at("join");
+    std::string join_path = path + ".join";
+    JoinSpec spec;
+    spec.type = EnumFromName(Get<std::string>(join, "type", join_path), kJoinTypes,
+                             join_path + ".type");
+    spec.left_key_slots = Get<std::vector<int32_t>>(join, "left_key_slots", join_path);
+    spec.right_key_slots = Get<std::vector<int32_t>>(join, "right_key_slots", join_path);
+    spec.residual = ExprFromJson(Field(join, "residual", join_path), join_path + ".residual");
+    spec.state_ttl = Get<int64_t>(join, "state_ttl_ms", join_path);
+    node.join = spec;
   }
   return node;
 }

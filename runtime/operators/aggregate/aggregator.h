@@ -7,6 +7,7 @@
 
 #include "catalog/base/status.h"
 #include "runtime/batch/batch.h"
+#include "runtime/operators/aggregate/call_layout.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::operators::aggregate {
@@ -21,6 +22,33 @@ namespace sluice::runtime::operators::aggregate {
 /// NULL when empty; DISTINCT counts/sums each value once; FILTER (WHERE f) skips rows where the
 /// filter slot is not TRUE. With `retractable`, MIN, MAX and DISTINCT keep a count per value so
 /// a retraction (-U/-D) can take a value out again.
+///
+/// Choices the contract left open:
+/// * MIN/MAX ignore DISTINCT. DISTINCT keeps a value → count map whether or not the call is
+///   retractable, so DISTINCT calls always accept retractions.
+/// * A retraction never drives a count below zero: retracting from a call (or a group) whose
+///   count is already 0, or a value that is not in a value → count map, changes nothing for
+///   that call. A retraction reaching a non-retractable MIN/MAX is a planner bug: Accumulate
+///   returns kInternal and leaves the accumulator unchanged.
+/// * SUM/AVG over DECIMAL keep an exact int128 sum; a SUM that does not fit the int64
+///   unscaled result is NULL (SEMANTICS.md: DECIMAL overflows to NULL). The result keeps the
+///   argument's scale. Integer SUM/AVG wrap (int64 sum; SUM(INT) keeps the low 32 bits).
+/// * DOUBLE MIN/MAX/DISTINCT compare as Java's Double.compare and normalize -0.0 to 0.0 and
+///   every NaN to one NaN, so MIN(-0.0) is 0.0.
+/// * SUM/AVG(DISTINCT) sum the distinct values at WriteResults, in ascending value order.
+/// * Merge also works for retractable accumulators (value → count maps add).
+/// * Corrupt accumulator bytes give a kData Status, never an out-of-bounds read.
+/// * Unsupported calls (SUM/AVG over a non-numeric type) make Accumulate, Merge and
+///   WriteResults return kPlan.
+///
+/// Accumulator bytes (little-endian, no padding, updated in place):
+///   [int64 row count][one fixed slot per call][one section per call that needs one]
+/// Fixed slots: COUNT int64 count; SUM/AVG over INT/BIGINT/INTERVAL int64 wrapping sum +
+/// int64 count; over DECIMAL int128 sum + int64 count; over DOUBLE double sum + int64 count;
+/// MIN/MAX u8 has_value + int64 key (VARCHAR: u8 has_value only); value → count calls none.
+/// Sections: u32 payload length + payload: the current VARCHAR extreme's bytes, or a
+/// ValueCounts multiset. Keys of fixed-width types are int64 (BOOLEAN 0/1, INT widened,
+/// DOUBLE bits mapped so that int64 order is Double.compare order).
 class Aggregator {
  public:
   explicit Aggregator(std::vector<plan::AggregateCall> calls);
@@ -30,8 +58,8 @@ class Aggregator {
   /// Folds row `row` of `input` into `accumulator`, or takes it out when `retract` is set.
   base::Status Accumulate(std::string* accumulator, const Batch& input, int32_t row,
                           bool retract) const;
-  /// Merges accumulator `other` into `accumulator` (window slices into windows). Not
-  /// supported for retractable accumulators.
+  /// Merges accumulator `other` into `accumulator` (window slices into windows): counts and
+  /// sums add, extremes combine, value → count maps add (so retractable ones merge too).
   base::Status Merge(std::string* accumulator, std::string_view other) const;
   /// Writes each call's result into `out` at `row`, columns [first_column, first_column + n).
   base::Status WriteResults(std::string_view accumulator, Batch* out, int32_t row,
@@ -42,7 +70,19 @@ class Aggregator {
   const std::vector<plan::AggregateCall>& calls() const { return calls_; }
 
  private:
+  /// Finds the section `index` (its u32 length prefix); false when the bytes are corrupt.
+  bool FindSection(std::string_view accumulator, int32_t index, size_t* position) const;
+  /// Tells whether `accumulator` is well-formed, down to every section's payload.
+  bool Valid(std::string_view accumulator) const;
+  base::Status MergeValid(std::string* accumulator, std::string_view other) const;
+
   std::vector<plan::AggregateCall> calls_;
+  std::vector<CallLayout> layouts_;
+  size_t fixed_size_ = 8;
+  int32_t section_count_ = 0;
+  bool has_non_retractable_extreme_ = false;
+  std::string initial_;
+  base::Status unsupported_;
 };
 
 }  // namespace sluice::runtime::operators::aggregate

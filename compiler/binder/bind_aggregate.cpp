@@ -1,0 +1,609 @@
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "compiler/binder/binder.h"
+
+namespace sluice::compiler::binder {
+
+using logical::LogicalKind;
+using logical::LogicalNode;
+using runtime::plan::AggregateCall;
+using runtime::plan::AggregateKind;
+using runtime::plan::Expr;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+using types::LogicalType;
+using types::TypeId;
+
+namespace {
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Calls `visit` on each direct child expression of `expression`.
+void ForEachChild(const ast::Expression& expression,
+                  const std::function<void(const ast::Expression&)>& visit) {
+  auto maybe = [&](const ast::ExpressionPtr& child) {
+    if (child) visit(*child);
+  };
+  switch (expression.kind()) {
+    case ast::ExpressionKind::kUnary: maybe(expression.Cast<ast::UnaryExpression>().operand); break;
+    case ast::ExpressionKind::kBinary: {
+      const auto& binary = expression.Cast<ast::BinaryExpression>();
+      maybe(binary.left);
+      maybe(binary.right);
+      break;
+    }
+    case ast::ExpressionKind::kBetween: {
+      const auto& between = expression.Cast<ast::BetweenExpression>();
+      maybe(between.value);
+      maybe(between.lower);
+      maybe(between.upper);
+      break;
+    }
+    case ast::ExpressionKind::kInList: {
+      const auto& in = expression.Cast<ast::InListExpression>();
+      maybe(in.value);
+      for (const auto& item : in.list) maybe(item);
+      break;
+    }
+    case ast::ExpressionKind::kLike: {
+      const auto& like = expression.Cast<ast::LikeExpression>();
+      maybe(like.value);
+      maybe(like.pattern);
+      maybe(like.escape);
+      break;
+    }
+    case ast::ExpressionKind::kIs: maybe(expression.Cast<ast::IsExpression>().value); break;
+    case ast::ExpressionKind::kCase: {
+      const auto& case_expression = expression.Cast<ast::CaseExpression>();
+      maybe(case_expression.operand);
+      for (const auto& when : case_expression.whens) {
+        maybe(when.condition);
+        maybe(when.result);
+      }
+      maybe(case_expression.else_result);
+      break;
+    }
+    case ast::ExpressionKind::kCast: maybe(expression.Cast<ast::CastExpression>().operand); break;
+    case ast::ExpressionKind::kExtract:
+      maybe(expression.Cast<ast::ExtractExpression>().operand);
+      break;
+    case ast::ExpressionKind::kFunctionCall: {
+      const auto& call = expression.Cast<ast::FunctionCallExpression>();
+      for (const auto& argument : call.arguments) maybe(argument);
+      maybe(call.filter);
+      break;
+    }
+    case ast::ExpressionKind::kFieldAccess:
+      maybe(expression.Cast<ast::FieldAccessExpression>().base);
+      break;
+    case ast::ExpressionKind::kSubscript: {
+      const auto& subscript = expression.Cast<ast::SubscriptExpression>();
+      maybe(subscript.base);
+      maybe(subscript.index);
+      break;
+    }
+    case ast::ExpressionKind::kNamedArgument:
+      maybe(expression.Cast<ast::NamedArgumentExpression>().value);
+      break;
+    default: break;
+  }
+}
+
+const char* kAggregateFunctions[] = {"COUNT", "SUM", "MIN", "MAX", "AVG"};
+const char* kOtherAggregates[] = {"FIRST_VALUE", "LAST_VALUE", "LISTAGG", "COLLECT",
+                                  "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"};
+
+bool IsAggregateCall(const ast::Expression& expression) {
+  const auto* call = expression.As<ast::FunctionCallExpression>();
+  if (call == nullptr || call->over) return false;
+  std::string name = Upper(call->name.Last().name);
+  for (const char* known : kAggregateFunctions) {
+    if (name == known) return true;
+  }
+  for (const char* known : kOtherAggregates) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
+/// Visits `expression` and all of its descendants, parents first.
+void Walk(const ast::Expression& expression,
+          const std::function<void(const ast::Expression&)>& visit) {
+  visit(expression);
+  ForEachChild(expression, [&](const ast::Expression& child) { Walk(child, visit); });
+}
+
+/// Flink's return type of an aggregate over `argument`, or nullopt when it does not apply.
+std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
+  switch (kind) {
+    case AggregateKind::kCountStar:
+    case AggregateKind::kCount: return LogicalType::Bigint();
+    case AggregateKind::kSum:
+      if (argument.id() == TypeId::kDecimal) return LogicalType::Decimal(38, argument.scale());
+      [[fallthrough]];
+    case AggregateKind::kAvg:
+      if (argument.IsNumeric()) return argument;
+      return std::nullopt;
+    case AggregateKind::kMin:
+    case AggregateKind::kMax:
+      switch (argument.id()) {
+        case TypeId::kBoolean:
+        case TypeId::kInt:
+        case TypeId::kBigint:
+        case TypeId::kDouble:
+        case TypeId::kDecimal:
+        case TypeId::kVarchar:
+        case TypeId::kTimestamp: return argument;
+        default: return std::nullopt;
+      }
+  }
+  return std::nullopt;
+}
+
+/// The interval a window TVF argument gives, in milliseconds; nullopt when it is not one.
+std::optional<int64_t> IntervalMillis(const ExprPtr& expression) {
+  if (expression == nullptr || expression->kind != ExprKind::kLiteral ||
+      expression->type.id() != TypeId::kInterval || expression->literal.is_null) {
+    return std::nullopt;
+  }
+  return expression->literal.integer;
+}
+
+}  // namespace
+
+std::string Binder::UidHint(const std::vector<ast::Hint>& hints) {
+  std::string uid;
+  for (const ast::Hint& hint : hints) {
+    if (Upper(hint.name.name) != "UID") continue;
+    if (hint.arguments.size() != 1 || hint.arguments.front().empty()) {
+      Error(base::ErrorCode::kBind, "UID takes one name: /*+ UID('my_state') */", hint.span);
+      return "";
+    }
+    uid = hint.arguments.front();
+  }
+  return uid;
+}
+
+bool Binder::ContainsAggregate(const ast::Expression& expression) {
+  bool found = false;
+  Walk(expression, [&](const ast::Expression& node) { found |= IsAggregateCall(node); });
+  return found;
+}
+
+std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallExpression& call,
+                                                        std::optional<BoundRelation> input) {
+  std::string name = Upper(call.name.Last().name);
+  runtime::plan::WindowSpec spec;
+  if (name == "TUMBLE") {
+    spec.kind = runtime::plan::WindowKind::kTumble;
+  } else if (name == "HOP") {
+    spec.kind = runtime::plan::WindowKind::kHop;
+  } else if (name == "CUMULATE") {
+    spec.kind = runtime::plan::WindowKind::kCumulate;
+  } else if (name == "SESSION") {
+    spec.kind = runtime::plan::WindowKind::kSession;
+  } else {
+    Error(base::ErrorCode::kBind,
+          fmt::format("unknown table function '{}' (window TVFs: TUMBLE, HOP, CUMULATE, "
+                      "SESSION)",
+                      call.name.Last().name),
+          call.name.span);
+    return std::nullopt;
+  }
+  // Arguments: [TABLE t,] DESCRIPTOR(col), then intervals; `name => value` also works.
+  std::vector<const ast::Expression*> arguments;
+  for (const auto& argument : call.arguments) {
+    const ast::Expression* value = argument.get();
+    if (const auto* named = argument->As<ast::NamedArgumentExpression>()) value = named->value.get();
+    arguments.push_back(value);
+  }
+  size_t next = 0;
+  if (!input) {
+    const auto* table = next < arguments.size() ? arguments[next]->As<ast::TableArgumentExpression>()
+                                                : nullptr;
+    if (table == nullptr) {
+      Error(base::ErrorCode::kBind, name + " needs a TABLE argument first, e.g. " + name +
+                                        "(TABLE bid, DESCRIPTOR(dateTime), ...)",
+            call.span);
+      return std::nullopt;
+    }
+    ++next;
+    // `TABLE t PARTITION BY k, DESCRIPTOR(ts), ...` parses the arguments after k into the
+    // PARTITION BY list; everything from the first non-column there on is an argument.
+    std::vector<const ast::Expression*> spilled;
+    for (const auto& item : table->partition_by) {
+      if (!spilled.empty() || !item->Is<ast::ColumnRefExpression>()) spilled.push_back(item.get());
+    }
+    arguments.insert(arguments.begin() + static_cast<long>(next), spilled.begin(), spilled.end());
+    input = BindTableName(table->table, table->table.Last().name, table->span);
+    if (!input) return std::nullopt;
+  }
+  if (input->window) {
+    Error(base::ErrorCode::kPlan, "a window TVF over another window TVF is not supported",
+          call.span);
+    return std::nullopt;
+  }
+  // DESCRIPTOR(col); inside a spilled PARTITION BY list it parses as a call named DESCRIPTOR.
+  const ast::Identifier* time_identifier = nullptr;
+  if (next < arguments.size()) {
+    if (const auto* descriptor = arguments[next]->As<ast::DescriptorExpression>()) {
+      if (descriptor->columns.size() == 1) time_identifier = &descriptor->columns.front();
+    } else if (const auto* call_form = arguments[next]->As<ast::FunctionCallExpression>()) {
+      if (Upper(call_form->name.Last().name) == "DESCRIPTOR" && call_form->arguments.size() == 1) {
+        if (const auto* ref = call_form->arguments.front()->As<ast::ColumnRefExpression>()) {
+          if (ref->parts.size() == 1) time_identifier = &ref->parts.front();
+        }
+      }
+    }
+  }
+  if (time_identifier == nullptr) {
+    Error(base::ErrorCode::kBind,
+          name + " needs DESCRIPTOR(time_column) naming one time attribute", call.span);
+    return std::nullopt;
+  }
+  ++next;
+  const ast::Identifier& time_name = *time_identifier;
+  const ScopeColumn* time_column = nullptr;
+  for (const ScopeColumn& column : input->scope.columns) {
+    if (types::IdentifierEquals(column.name, time_name.name)) time_column = &column;
+  }
+  if (time_column == nullptr) {
+    Error(base::ErrorCode::kBind, "column not found: '" + time_name.name + "'", time_name.span);
+    return std::nullopt;
+  }
+  if (!time_column->time_attribute) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("'{}' is not a time attribute: declare WATERMARK FOR {} on its table "
+                      "(or pass the watermarked column through unchanged)",
+                      time_name.name, time_name.name),
+          time_name.span);
+    return std::nullopt;
+  }
+  spec.time_slot = time_column->slot;
+
+  std::vector<int64_t> intervals;
+  for (; next < arguments.size(); ++next) {
+    ExprPtr bound = BindExpression(*arguments[next], Scope{});
+    if (bound == nullptr) return std::nullopt;
+    auto millis = IntervalMillis(bound);
+    if (!millis || *millis < 0 || (*millis == 0 && intervals.size() < 2)) {
+      Error(base::ErrorCode::kBind,
+            name + " arguments after the DESCRIPTOR must be positive INTERVAL literals",
+            arguments[next]->span);
+      return std::nullopt;
+    }
+    intervals.push_back(*millis);
+  }
+  size_t needed = spec.kind == runtime::plan::WindowKind::kTumble ||
+                          spec.kind == runtime::plan::WindowKind::kSession
+                      ? 1
+                      : 2;
+  if (intervals.size() < needed || intervals.size() > needed + 1 ||
+      (spec.kind == runtime::plan::WindowKind::kSession && intervals.size() != 1)) {
+    const char* usage = spec.kind == runtime::plan::WindowKind::kTumble ? "size [, offset]"
+                        : spec.kind == runtime::plan::WindowKind::kHop  ? "slide, size [, offset]"
+                        : spec.kind == runtime::plan::WindowKind::kCumulate
+                            ? "step, max size [, offset]"
+                            : "gap";
+    Error(base::ErrorCode::kBind,
+          fmt::format("{}(TABLE t, DESCRIPTOR(ts), {}) got {} interval(s)", name, usage,
+                      intervals.size()),
+          call.span);
+    return std::nullopt;
+  }
+  switch (spec.kind) {
+    case runtime::plan::WindowKind::kTumble: spec.size = intervals[0]; break;
+    case runtime::plan::WindowKind::kSession: spec.gap = intervals[0]; break;
+    case runtime::plan::WindowKind::kHop:
+    case runtime::plan::WindowKind::kCumulate:
+      spec.step = intervals[0];
+      spec.size = intervals[1];
+      if (spec.size % spec.step != 0) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("{}: the size ({} ms) must be a multiple of the {} ({} ms)", name,
+                          spec.size,
+                          spec.kind == runtime::plan::WindowKind::kHop ? "slide" : "step",
+                          spec.step),
+              call.span);
+        return std::nullopt;
+      }
+      break;
+  }
+  if (intervals.size() == needed + 1) spec.offset = intervals.back();
+
+  BoundRelation result = std::move(*input);
+  int32_t input_slots = static_cast<int32_t>(result.node->SlotCount());
+  std::string qualifier =
+      result.scope.columns.empty() ? std::string() : result.scope.columns.front().qualifier;
+  int32_t slot = input_slots;
+  for (auto [column_name, property] :
+       {std::pair{"window_start", WindowProperty::kStart},
+        std::pair{"window_end", WindowProperty::kEnd},
+        std::pair{"window_time", WindowProperty::kTime}}) {
+    ScopeColumn column{qualifier, column_name, LogicalType::Timestamp(), slot++};
+    column.window_property = property;
+    result.scope.columns.push_back(column);
+  }
+  result.window = PendingWindow{spec, input_slots, call.span};
+  return result;
+}
+
+std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
+                                                     const std::vector<const ast::Expression*>& keys,
+                                                     const std::vector<OutputItem>& outputs,
+                                                     const ast::Expression* having,
+                                                     const std::string& uid_hint,
+                                                     base::SourceSpan span) {
+  const size_t errors_before = diagnostics_.size();
+  // The aggregation's input: a projection of keys, arguments, filters and the time column.
+  std::vector<ExprPtr> pre;
+  auto add_pre = [&](const ExprPtr& expression) {
+    for (size_t i = 0; i < pre.size(); ++i) {
+      if (pre[i]->Equals(*expression)) return static_cast<int32_t>(i);
+    }
+    pre.push_back(expression);
+    return static_cast<int32_t>(pre.size() - 1);
+  };
+  auto uses_window_column = [&](const ExprPtr& expression) {
+    if (!input.window) return false;
+    bool uses = false;
+    std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& node) {
+      if (node->kind == ExprKind::kColumn && node->column_index >= input.window->input_slots) {
+        uses = true;
+      }
+      for (const auto& argument : node->arguments) visit(argument);
+    };
+    visit(expression);
+    return uses;
+  };
+
+  struct Key {
+    int32_t pre_index;
+    std::string name;
+    std::string qualifier;
+    LogicalType type;
+    const ast::Expression* expression;
+  };
+  std::vector<Key> grouped;
+  bool window_start = false, window_end = false;
+  for (const ast::Expression* key : keys) {
+    ExprPtr bound = BindExpression(*key, input.scope);
+    if (bound == nullptr) continue;
+    if (input.window && bound->kind == ExprKind::kColumn &&
+        bound->column_index >= input.window->input_slots) {
+      int32_t property = bound->column_index - input.window->input_slots;
+      window_start |= property == 0;
+      window_end |= property == 1;
+      continue;
+    }
+    if (uses_window_column(bound)) {
+      Error(base::ErrorCode::kPlan, "group by window_start and window_end themselves",
+            key->span);
+      continue;
+    }
+    if (bound->type.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kBind, "cannot group by a ROW", key->span);
+      continue;
+    }
+    std::string qualifier;
+    if (bound->kind == ExprKind::kColumn) {
+      for (const ScopeColumn& column : input.scope.columns) {
+        if (column.slot == bound->column_index) qualifier = column.qualifier;
+      }
+    }
+    grouped.push_back(Key{add_pre(bound), DefaultName(*key, grouped.size()), qualifier,
+                          bound->type, key});
+  }
+  if (input.window && !(window_start && window_end)) {
+    Error(base::ErrorCode::kPlan,
+          "an aggregation over a window TVF must GROUP BY window_start, window_end",
+          input.window->span);
+  }
+
+  // Aggregate calls, in order of appearance; equal calls share one output.
+  std::vector<AggregateCall> calls;
+  std::vector<const ast::Expression*> call_sources;
+  std::map<const ast::Expression*, size_t> call_of;
+  auto bind_call = [&](const ast::FunctionCallExpression& call) {
+    std::string name = Upper(call.name.Last().name);
+    AggregateCall bound_call;
+    if (name == "COUNT") {
+      bound_call.kind = AggregateKind::kCount;
+    } else if (name == "SUM") {
+      bound_call.kind = AggregateKind::kSum;
+    } else if (name == "MIN") {
+      bound_call.kind = AggregateKind::kMin;
+    } else if (name == "MAX") {
+      bound_call.kind = AggregateKind::kMax;
+    } else if (name == "AVG") {
+      bound_call.kind = AggregateKind::kAvg;
+    } else {
+      Error(base::ErrorCode::kPlan, "aggregate function " + name + " is not supported yet",
+            call.name.span);
+      return;
+    }
+    if (call.arguments.size() != 1) {
+      Error(base::ErrorCode::kBind, name + " takes one argument", call.span);
+      return;
+    }
+    const ast::Expression& argument = *call.arguments.front();
+    LogicalType argument_type;
+    if (argument.Is<ast::StarExpression>()) {
+      if (bound_call.kind != AggregateKind::kCount || call.distinct) {
+        Error(base::ErrorCode::kBind, "only COUNT(*) takes '*'", argument.span);
+        return;
+      }
+      bound_call.kind = AggregateKind::kCountStar;
+    } else {
+      bool nested = false;
+      Walk(argument, [&](const ast::Expression& node) { nested |= IsAggregateCall(node); });
+      if (nested) {
+        Error(base::ErrorCode::kBind, "aggregate calls cannot be nested", argument.span);
+        return;
+      }
+      ExprPtr bound = BindExpression(argument, input.scope);
+      if (bound == nullptr) return;
+      if (uses_window_column(bound)) {
+        Error(base::ErrorCode::kPlan, "cannot aggregate window_start, window_end or window_time",
+              argument.span);
+        return;
+      }
+      if (bound->type.id() == TypeId::kNull) bound = CastTo(bound, LogicalType::Int());
+      argument_type = bound->type;
+      bound_call.argument_slot = add_pre(bound);
+    }
+    auto result = AggregateResultType(bound_call.kind, argument_type);
+    if (!result) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} cannot be applied to {}", name, argument_type.ToString()), call.span);
+      return;
+    }
+    bound_call.argument_type = argument_type;
+    bound_call.result_type = *result;
+    bound_call.distinct = call.distinct;
+    if (call.filter) {
+      ExprPtr filter = BindPredicate(*call.filter, input.scope, "FILTER (WHERE ...)");
+      if (filter == nullptr) return;
+      bound_call.filter_slot = add_pre(filter);
+    }
+    for (size_t i = 0; i < calls.size(); ++i) {
+      const AggregateCall& other = calls[i];
+      if (other.kind == bound_call.kind && other.argument_slot == bound_call.argument_slot &&
+          other.distinct == bound_call.distinct && other.filter_slot == bound_call.filter_slot) {
+        call_of[&call] = i;
+        return;
+      }
+    }
+    call_of[&call] = calls.size();
+    calls.push_back(bound_call);
+    call_sources.push_back(&call);
+  };
+  std::vector<const ast::Expression*> roots;
+  for (const OutputItem& item : outputs) roots.push_back(item.expression);
+  if (having) roots.push_back(having);
+  for (const ast::Expression* root : roots) {
+    Walk(*root, [&](const ast::Expression& node) {
+      if (IsAggregateCall(node)) bind_call(node.Cast<ast::FunctionCallExpression>());
+    });
+  }
+  if (diagnostics_.size() > errors_before) return std::nullopt;
+
+  int32_t time_pre = input.window ? add_pre(Expr::Column(input.window->spec.time_slot,
+                                                         LogicalType::Timestamp()))
+                                  : -1;
+  if (pre.empty()) pre.push_back(Expr::Literal(runtime::plan::Value::Boolean(true)));
+
+  auto projection = std::make_shared<LogicalNode>();
+  projection->kind = LogicalKind::kProject;
+  projection->inputs.push_back(input.node);
+  projection->span = span;
+  for (size_t i = 0; i < pre.size(); ++i) {
+    projection->schema.columns.push_back({fmt::format("${}", i), pre[i]->type});
+    projection->projections.push_back(pre[i]);
+  }
+
+  runtime::plan::AggregateSpec spec;
+  for (const Key& key : grouped) spec.key_slots.push_back(key.pre_index);
+  spec.calls = calls;
+  if (input.window) {
+    spec.window = input.window->spec;
+    spec.window->time_slot = time_pre;
+  }
+  auto aggregate = std::make_shared<LogicalNode>();
+  aggregate->kind = LogicalKind::kAggregate;
+  aggregate->inputs.push_back(projection);
+  aggregate->span = span;
+  aggregate->aggregate = spec;
+  aggregate->uid_hint = uid_hint;
+
+  // The scope after the aggregation: keys, window columns, then the (unnamed) aggregates.
+  Scope scope;
+  int32_t slot = 0;
+  for (const Key& key : grouped) {
+    aggregate->schema.columns.push_back({key.name, key.type});
+    scope.columns.push_back({key.qualifier, key.name, key.type, slot++});
+  }
+  if (input.window) {
+    for (auto [column_name, property] :
+         {std::pair{"window_start", WindowProperty::kStart},
+          std::pair{"window_end", WindowProperty::kEnd},
+          std::pair{"window_time", WindowProperty::kTime}}) {
+      aggregate->schema.columns.push_back({column_name, LogicalType::Timestamp()});
+      ScopeColumn column{"", column_name, LogicalType::Timestamp(), slot++};
+      column.window_property = property;
+      column.time_attribute = property == WindowProperty::kTime;
+      scope.columns.push_back(column);
+    }
+  }
+  std::map<const ast::Expression*, ExprPtr> replacements;
+  int32_t first_call_slot = slot;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    aggregate->schema.columns.push_back({fmt::format("$agg{}", i), calls[i].result_type});
+  }
+  for (const auto& [call, index] : call_of) {
+    replacements[call] = Expr::Column(first_call_slot + static_cast<int32_t>(index),
+                                      calls[index].result_type);
+  }
+  // Grouped expressions that are not plain columns stand for their key column when repeated.
+  for (size_t k = 0; k < grouped.size(); ++k) {
+    if (grouped[k].expression->Is<ast::ColumnRefExpression>()) continue;
+    std::string text = grouped[k].expression->ToString();
+    for (const ast::Expression* root : roots) {
+      Walk(*root, [&](const ast::Expression& node) {
+        if (!replacements.count(&node) && node.ToString() == text) {
+          replacements[&node] = Expr::Column(static_cast<int32_t>(k), grouped[k].type);
+        }
+      });
+    }
+  }
+  BoundRelation after{aggregate, scope, std::nullopt};
+
+  // HAVING and the outputs see the aggregation's output through the replacements.
+  auto saved_replacements = std::move(replacements_);
+  const Scope* saved_scope = pre_aggregation_scope_;
+  replacements_ = std::move(replacements);
+  pre_aggregation_scope_ = &input.scope;
+  std::optional<BoundRelation> result;
+  if (having) {
+    auto filtered = BindFilter(after, *having, "HAVING");
+    if (filtered) result = BindAggregationOutputs(std::move(*filtered), outputs);
+  } else {
+    result = BindAggregationOutputs(std::move(after), outputs);
+  }
+  replacements_ = std::move(saved_replacements);
+  pre_aggregation_scope_ = saved_scope;
+  return result;
+}
+
+std::optional<BoundRelation> Binder::BindAggregationOutputs(BoundRelation input,
+                                                            const std::vector<OutputItem>& outputs) {
+  std::vector<std::string> names;
+  std::vector<ExprPtr> expressions;
+  std::vector<base::SourceSpan> spans;
+  bool failed = false;
+  for (const OutputItem& item : outputs) {
+    if (item.expression->Is<ast::StarExpression>()) {
+      Error(base::ErrorCode::kBind, "'*' cannot be selected with GROUP BY; name the columns",
+            item.span);
+      failed = true;
+      continue;
+    }
+    ExprPtr bound = BindExpression(*item.expression, input.scope);
+    if (bound == nullptr) {
+      failed = true;
+      continue;
+    }
+    names.push_back(item.alias ? item.alias->name : DefaultName(*item.expression, names.size()));
+    expressions.push_back(bound);
+    spans.push_back(item.span);
+  }
+  if (failed) return std::nullopt;
+  return MakeProject(std::move(input), std::move(names), std::move(expressions), std::move(spans));
+}
+
+}  // namespace sluice::compiler::binder

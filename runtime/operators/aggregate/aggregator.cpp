@@ -1,0 +1,579 @@
+#include "runtime/operators/aggregate/aggregator.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "runtime/operators/aggregate/value_counts.h"
+
+namespace sluice::runtime::operators::aggregate {
+
+namespace {
+
+using plan::AggregateKind;
+using types::TypeId;
+using Int128 = __int128;
+
+constexpr size_t kRowCountSize = 8;
+constexpr size_t kSectionHeaderSize = 4;
+constexpr uint64_t kCanonicalNaNBits = 0x7ff8000000000000ULL;
+
+template <typename T>
+T Load(const char* bytes) {
+  T value;
+  std::memcpy(&value, bytes, sizeof(T));
+  return value;
+}
+
+template <typename T>
+void Store(char* bytes, T value) {
+  std::memcpy(bytes, &value, sizeof(T));
+}
+
+// Maps a DOUBLE to an int64 whose signed order is Double.compare's order: -0.0 and 0.0 map
+// to one key, every NaN to one key above +Infinity.
+int64_t DoubleToKey(double value) {
+  uint64_t bits;
+  if (std::isnan(value)) {
+    bits = kCanonicalNaNBits;
+  } else {
+    if (value == 0.0) value = 0.0;
+    std::memcpy(&bits, &value, sizeof(bits));
+  }
+  auto key = static_cast<int64_t>(bits);
+  return key ^ ((key >> 63) & std::numeric_limits<int64_t>::max());
+}
+
+double KeyToDouble(int64_t key) {
+  auto bits = static_cast<uint64_t>(key ^ ((key >> 63) & std::numeric_limits<int64_t>::max()));
+  double value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+// Reads a non-NULL fixed-width argument as an integer (BOOLEAN 0/1, INT widened).
+int64_t LoadInteger(const Column& column, int32_t row, TypeId type) {
+  switch (type) {
+    case TypeId::kBoolean: return column.values<uint8_t>()[row] != 0 ? 1 : 0;
+    case TypeId::kInt: return column.values<int32_t>()[row];
+    case TypeId::kNull: return 0;
+    default: return column.values<int64_t>()[row];
+  }
+}
+
+ValueKey LoadKey(const Column& column, int32_t row, const CallLayout& layout) {
+  ValueKey key;
+  if (layout.string_values) {
+    key.text = column.values<StringRef>()[row].view();
+  } else if (layout.double_values) {
+    key.fixed = DoubleToKey(column.values<double>()[row]);
+  } else {
+    key.fixed = LoadInteger(column, row, layout.argument_type);
+  }
+  return key;
+}
+
+void WriteNull(Column* column, int32_t row) {
+  column->validity()[row] = 0;
+  int32_t width = column->type().PhysicalWidth();
+  if (width > 0) std::memset(column->data() + static_cast<size_t>(row) * width, 0, width);
+}
+
+void WriteInteger(Column* column, int32_t row, int64_t value) {
+  switch (column->type().id()) {
+    case TypeId::kBoolean: column->values<uint8_t>()[row] = value != 0 ? 1 : 0; break;
+    case TypeId::kInt:
+      column->values<int32_t>()[row] = static_cast<int32_t>(static_cast<uint32_t>(value));
+      break;
+    case TypeId::kDouble: column->values<double>()[row] = static_cast<double>(value); break;
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval: column->values<int64_t>()[row] = value; break;
+    case TypeId::kNull:
+    case TypeId::kVarchar:
+    case TypeId::kRow: WriteNull(column, row); return;
+  }
+  column->validity()[row] = 1;
+}
+
+void WriteDouble(Column* column, int32_t row, double value) {
+  if (column->type().id() == TypeId::kDouble) {
+    column->values<double>()[row] = value;
+    column->validity()[row] = 1;
+    return;
+  }
+  // Only reachable with a result type the planner would not choose; convert as a CAST does.
+  if (std::isnan(value) || value < -9.2233720368547758e18 || value >= 9.2233720368547758e18) {
+    WriteNull(column, row);
+    return;
+  }
+  WriteInteger(column, row, static_cast<int64_t>(value));
+}
+
+void WriteString(Batch* out, Column* column, int32_t row, std::string_view value) {
+  if (column->type().id() != TypeId::kVarchar) {
+    WriteNull(column, row);
+    return;
+  }
+  column->values<StringRef>()[row] = out->arena().Copy(value);
+  column->validity()[row] = 1;
+}
+
+void WriteKey(Batch* out, Column* column, int32_t row, const ValueKey& key,
+              const CallLayout& layout) {
+  if (layout.string_values) {
+    WriteString(out, column, row, key.text);
+  } else if (layout.double_values) {
+    WriteDouble(column, row, KeyToDouble(key.fixed));
+  } else {
+    WriteInteger(column, row, key.fixed);
+  }
+}
+
+void WriteDecimal(Column* column, int32_t row, Int128 value) {
+  if (value < std::numeric_limits<int64_t>::min() || value > std::numeric_limits<int64_t>::max()) {
+    WriteNull(column, row);  // SEMANTICS.md: a DECIMAL past int64 is NULL
+    return;
+  }
+  WriteInteger(column, row, static_cast<int64_t>(value));
+}
+
+int64_t WrappingAdd(int64_t left, int64_t right) {
+  return static_cast<int64_t>(static_cast<uint64_t>(left) + static_cast<uint64_t>(right));
+}
+
+int64_t WrappingSubtract(int64_t left, int64_t right) {
+  return static_cast<int64_t>(static_cast<uint64_t>(left) - static_cast<uint64_t>(right));
+}
+
+size_t FixedSlotSize(AccumulatorKind kind) {
+  switch (kind) {
+    case AccumulatorKind::kCount: return 8;
+    case AccumulatorKind::kSumInteger: return 16;
+    case AccumulatorKind::kSumDecimal: return 24;
+    case AccumulatorKind::kSumDouble: return 16;
+    case AccumulatorKind::kExtremeFixed: return 9;
+    case AccumulatorKind::kExtremeString: return 1;
+    case AccumulatorKind::kValueCounts: return 0;
+  }
+  return 0;
+}
+
+bool IsSummable(TypeId type) {
+  return type == TypeId::kInt || type == TypeId::kBigint || type == TypeId::kInterval ||
+         type == TypeId::kDecimal || type == TypeId::kDouble || type == TypeId::kNull;
+}
+
+base::Status Corrupt() {
+  return base::Status::Error(base::ErrorCode::kData, "aggregate state is truncated or corrupt");
+}
+
+}  // namespace
+
+Aggregator::Aggregator(std::vector<plan::AggregateCall> calls) : calls_(std::move(calls)) {
+  size_t offset = kRowCountSize;
+  for (const auto& call : calls_) {
+    CallLayout layout;
+    TypeId type = call.argument_type.id();
+    bool counts_rows = call.kind == AggregateKind::kCountStar ||
+                       (call.kind == AggregateKind::kCount && call.argument_slot < 0);
+    layout.argument_slot = counts_rows ? -1 : call.argument_slot;
+    layout.filter_slot = call.filter_slot;
+    layout.argument_type = counts_rows ? TypeId::kNull : type;
+    layout.string_values = !counts_rows && type == TypeId::kVarchar;
+    layout.double_values = !counts_rows && type == TypeId::kDouble;
+    layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
+    layout.is_min = call.kind == AggregateKind::kMin;
+    std::string problem;
+    if (!counts_rows && (call.argument_slot < 0 || type == TypeId::kRow)) {
+      problem = "needs a non-ROW argument";
+    }
+    switch (call.kind) {
+      case AggregateKind::kCountStar:
+      case AggregateKind::kCount:
+        layout.kind =
+            call.distinct && !counts_rows ? AccumulatorKind::kValueCounts : AccumulatorKind::kCount;
+        break;
+      case AggregateKind::kSum:
+      case AggregateKind::kAvg:
+        if (!IsSummable(type)) problem = "does not take " + call.argument_type.ToString();
+        if (call.distinct) {
+          layout.kind = AccumulatorKind::kValueCounts;
+        } else if (type == TypeId::kDouble) {
+          layout.kind = AccumulatorKind::kSumDouble;
+        } else if (type == TypeId::kDecimal) {
+          layout.kind = AccumulatorKind::kSumDecimal;
+        } else {
+          layout.kind = AccumulatorKind::kSumInteger;
+        }
+        break;
+      case AggregateKind::kMin:
+      case AggregateKind::kMax:
+        if (call.retractable) {
+          layout.kind = AccumulatorKind::kValueCounts;
+        } else {
+          layout.kind = layout.string_values ? AccumulatorKind::kExtremeString
+                                             : AccumulatorKind::kExtremeFixed;
+          has_non_retractable_extreme_ = true;
+        }
+        break;
+    }
+    if (!problem.empty() && unsupported_.ok()) {
+      unsupported_ = base::Status::Error(base::ErrorCode::kPlan,
+                                         "unsupported aggregate call: argument " +
+                                             std::to_string(call.argument_slot) + " " + problem);
+    }
+    layout.fixed_offset = static_cast<uint32_t>(offset);
+    offset += FixedSlotSize(layout.kind);
+    if (layout.kind == AccumulatorKind::kExtremeString ||
+        layout.kind == AccumulatorKind::kValueCounts) {
+      layout.section_index = section_count_++;
+    }
+    layouts_.push_back(layout);
+  }
+  fixed_size_ = offset;
+  initial_.assign(fixed_size_ + kSectionHeaderSize * section_count_, '\0');
+}
+
+std::string Aggregator::Initial() const {
+  return initial_;
+}
+
+int64_t Aggregator::RowCount(std::string_view accumulator) const {
+  if (accumulator.size() < kRowCountSize) return 0;
+  return Load<int64_t>(accumulator.data());
+}
+
+bool Aggregator::FindSection(std::string_view accumulator, int32_t index, size_t* position) const {
+  size_t at = fixed_size_;
+  for (int32_t current = 0;; ++current) {
+    if (accumulator.size() < at || accumulator.size() - at < kSectionHeaderSize) return false;
+    uint32_t length = Load<uint32_t>(accumulator.data() + at);
+    if (accumulator.size() - at - kSectionHeaderSize < length) return false;
+    if (current == index) {
+      *position = at;
+      return true;
+    }
+    at += kSectionHeaderSize + length;
+  }
+}
+
+bool Aggregator::Valid(std::string_view accumulator) const {
+  if (accumulator.size() < fixed_size_) return false;
+  size_t at = fixed_size_;
+  for (const CallLayout& layout : layouts_) {
+    if (layout.section_index < 0) continue;
+    if (accumulator.size() - at < kSectionHeaderSize) return false;
+    uint32_t length = Load<uint32_t>(accumulator.data() + at);
+    at += kSectionHeaderSize;
+    if (accumulator.size() - at < length) return false;
+    if (layout.kind == AccumulatorKind::kValueCounts &&
+        !ValueCounts(layout.string_values).Valid(accumulator.substr(at, length))) {
+      return false;
+    }
+    at += length;
+  }
+  return at == accumulator.size();
+}
+
+base::Status Aggregator::Accumulate(std::string* accumulator, const Batch& input, int32_t row,
+                                    bool retract) const {
+  if (!unsupported_.ok()) return unsupported_;
+  if (accumulator->size() < fixed_size_) return Corrupt();
+  if (retract && has_non_retractable_extreme_) {
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "a retraction reached a MIN/MAX that was not planned as "
+                               "retractable");
+  }
+  int64_t delta = retract ? -1 : 1;
+  int64_t rows = Load<int64_t>(accumulator->data());
+  if (!retract || rows > 0) Store<int64_t>(accumulator->data(), rows + delta);
+
+  for (const CallLayout& layout : layouts_) {
+    if (layout.filter_slot >= 0) {
+      const Column& filter = input.column(static_cast<size_t>(layout.filter_slot));
+      if (filter.IsNull(row) || filter.values<uint8_t>()[row] == 0) continue;
+    }
+    const Column* argument = nullptr;
+    if (layout.argument_slot >= 0) {
+      argument = &input.column(static_cast<size_t>(layout.argument_slot));
+      if (argument->IsNull(row)) continue;
+    }
+    // Re-read after every call: a section edit may reallocate the string.
+    char* slot = accumulator->data() + layout.fixed_offset;
+    switch (layout.kind) {
+      case AccumulatorKind::kCount: {
+        int64_t count = Load<int64_t>(slot);
+        if (retract && count <= 0) break;
+        Store<int64_t>(slot, count + delta);
+        break;
+      }
+      case AccumulatorKind::kSumInteger: {
+        int64_t count = Load<int64_t>(slot + 8);
+        if (retract && count <= 0) break;
+        int64_t value = LoadInteger(*argument, row, layout.argument_type);
+        int64_t sum = Load<int64_t>(slot);
+        Store<int64_t>(slot, retract ? WrappingSubtract(sum, value) : WrappingAdd(sum, value));
+        Store<int64_t>(slot + 8, count + delta);
+        break;
+      }
+      case AccumulatorKind::kSumDecimal: {
+        int64_t count = Load<int64_t>(slot + 16);
+        if (retract && count <= 0) break;
+        Int128 value = argument->values<int64_t>()[row];
+        Int128 sum = Load<Int128>(slot);
+        Store<Int128>(slot, retract ? sum - value : sum + value);
+        Store<int64_t>(slot + 16, count + delta);
+        break;
+      }
+      case AccumulatorKind::kSumDouble: {
+        int64_t count = Load<int64_t>(slot + 8);
+        if (retract && count <= 0) break;
+        double value = argument->values<double>()[row];
+        double sum = Load<double>(slot);
+        Store<double>(slot, retract ? sum - value : sum + value);
+        Store<int64_t>(slot + 8, count + delta);
+        break;
+      }
+      case AccumulatorKind::kExtremeFixed: {
+        int64_t key = LoadKey(*argument, row, layout).fixed;
+        bool has_value = slot[0] != 0;
+        int64_t current = Load<int64_t>(slot + 1);
+        if (!has_value || (layout.is_min ? key < current : key > current)) {
+          slot[0] = 1;
+          Store<int64_t>(slot + 1, key);
+        }
+        break;
+      }
+      case AccumulatorKind::kExtremeString: {
+        std::string_view value = argument->values<StringRef>()[row].view();
+        size_t section = 0;
+        if (!FindSection(*accumulator, layout.section_index, &section)) return Corrupt();
+        uint32_t length = Load<uint32_t>(accumulator->data() + section);
+        std::string_view current(accumulator->data() + section + kSectionHeaderSize, length);
+        bool has_value = slot[0] != 0;
+        int order = has_value ? value.compare(current) : 0;
+        if (!has_value || (layout.is_min ? order < 0 : order > 0)) {
+          slot[0] = 1;
+          accumulator->replace(section + kSectionHeaderSize, length, value.data(), value.size());
+          Store<uint32_t>(accumulator->data() + section, static_cast<uint32_t>(value.size()));
+        }
+        break;
+      }
+      case AccumulatorKind::kValueCounts: {
+        size_t section = 0;
+        if (!FindSection(*accumulator, layout.section_index, &section)) return Corrupt();
+        if (!ValueCounts(layout.string_values)
+                 .Add(accumulator, section, LoadKey(*argument, row, layout), delta)) {
+          return Corrupt();
+        }
+        break;
+      }
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Status Aggregator::Merge(std::string* accumulator, std::string_view other) const {
+  if (!unsupported_.ok()) return unsupported_;
+  // `other` may view `accumulator` itself; the edits below must not change what it reads.
+  std::string other_copy;
+  if (other.data() >= accumulator->data() &&
+      other.data() < accumulator->data() + accumulator->size()) {
+    other_copy.assign(other);
+    other = other_copy;
+  }
+  if (!Valid(*accumulator) || !Valid(other)) return Corrupt();
+  return MergeValid(accumulator, other);
+}
+
+base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view other) const {
+  // Sections first, while the extreme flags still say what each side holds.
+  std::string sections;
+  if (section_count_ > 0) {
+    size_t left_at = fixed_size_;
+    size_t right_at = fixed_size_;
+    for (const CallLayout& layout : layouts_) {
+      if (layout.section_index < 0) continue;
+      uint32_t left_length = Load<uint32_t>(accumulator->data() + left_at);
+      uint32_t right_length = Load<uint32_t>(other.data() + right_at);
+      std::string_view left(accumulator->data() + left_at + kSectionHeaderSize, left_length);
+      std::string_view right(other.data() + right_at + kSectionHeaderSize, right_length);
+      left_at += kSectionHeaderSize + left_length;
+      right_at += kSectionHeaderSize + right_length;
+      size_t header = sections.size();
+      sections.append(kSectionHeaderSize, '\0');
+      if (layout.kind == AccumulatorKind::kExtremeString) {
+        bool left_has = accumulator->data()[layout.fixed_offset] != 0;
+        bool right_has = other[layout.fixed_offset] != 0;
+        bool take_right =
+            right_has &&
+            (!left_has || (layout.is_min ? right.compare(left) < 0 : right.compare(left) > 0));
+        sections.append(take_right ? right : left);
+      } else {
+        ValueCounts(layout.string_values).Merge(left, right, &sections);
+      }
+      Store<uint32_t>(sections.data() + header,
+                      static_cast<uint32_t>(sections.size() - header - kSectionHeaderSize));
+    }
+  }
+
+  char* base = accumulator->data();
+  Store<int64_t>(base, WrappingAdd(Load<int64_t>(base), Load<int64_t>(other.data())));
+  for (const CallLayout& layout : layouts_) {
+    char* slot = base + layout.fixed_offset;
+    const char* right = other.data() + layout.fixed_offset;
+    switch (layout.kind) {
+      case AccumulatorKind::kCount:
+        Store<int64_t>(slot, WrappingAdd(Load<int64_t>(slot), Load<int64_t>(right)));
+        break;
+      case AccumulatorKind::kSumInteger:
+        Store<int64_t>(slot, WrappingAdd(Load<int64_t>(slot), Load<int64_t>(right)));
+        Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
+        break;
+      case AccumulatorKind::kSumDecimal:
+        Store<Int128>(slot, Load<Int128>(slot) + Load<Int128>(right));
+        Store<int64_t>(slot + 16, WrappingAdd(Load<int64_t>(slot + 16), Load<int64_t>(right + 16)));
+        break;
+      case AccumulatorKind::kSumDouble:
+        Store<double>(slot, Load<double>(slot) + Load<double>(right));
+        Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
+        break;
+      case AccumulatorKind::kExtremeFixed: {
+        if (right[0] == 0) break;
+        int64_t key = Load<int64_t>(right + 1);
+        int64_t current = Load<int64_t>(slot + 1);
+        if (slot[0] == 0 || (layout.is_min ? key < current : key > current)) {
+          slot[0] = 1;
+          Store<int64_t>(slot + 1, key);
+        }
+        break;
+      }
+      case AccumulatorKind::kExtremeString:
+        if (right[0] != 0) slot[0] = 1;
+        break;
+      case AccumulatorKind::kValueCounts: break;
+    }
+  }
+  if (section_count_ > 0) {
+    accumulator->resize(fixed_size_);
+    accumulator->append(sections);
+  }
+  return base::Status::Ok();
+}
+
+base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, int32_t row,
+                                      size_t first_column) const {
+  if (!unsupported_.ok()) return unsupported_;
+  if (!Valid(accumulator)) return Corrupt();
+  size_t section = fixed_size_;
+  for (size_t index = 0; index < layouts_.size(); ++index) {
+    const CallLayout& layout = layouts_[index];
+    AggregateKind kind = calls_[index].kind;
+    Column* column = &out->column(first_column + index);
+    const char* slot = accumulator.data() + layout.fixed_offset;
+    std::string_view payload;
+    if (layout.section_index >= 0) {
+      uint32_t length = Load<uint32_t>(accumulator.data() + section);
+      payload = accumulator.substr(section + kSectionHeaderSize, length);
+      section += kSectionHeaderSize + length;
+    }
+    switch (layout.kind) {
+      case AccumulatorKind::kCount: WriteInteger(column, row, Load<int64_t>(slot)); break;
+      case AccumulatorKind::kSumInteger: {
+        int64_t count = Load<int64_t>(slot + 8);
+        int64_t sum = Load<int64_t>(slot);
+        if (count <= 0) {
+          WriteNull(column, row);
+        } else {
+          WriteInteger(column, row, kind == AggregateKind::kAvg ? sum / count : sum);
+        }
+        break;
+      }
+      case AccumulatorKind::kSumDecimal: {
+        int64_t count = Load<int64_t>(slot + 16);
+        Int128 sum = Load<Int128>(slot);
+        if (count <= 0) {
+          WriteNull(column, row);
+        } else {
+          WriteDecimal(column, row, kind == AggregateKind::kAvg ? sum / count : sum);
+        }
+        break;
+      }
+      case AccumulatorKind::kSumDouble: {
+        int64_t count = Load<int64_t>(slot + 8);
+        double sum = Load<double>(slot);
+        if (count <= 0) {
+          WriteNull(column, row);
+        } else {
+          WriteDouble(column, row,
+                      kind == AggregateKind::kAvg ? sum / static_cast<double>(count) : sum);
+        }
+        break;
+      }
+      case AccumulatorKind::kExtremeFixed: {
+        if (slot[0] == 0) {
+          WriteNull(column, row);
+        } else {
+          ValueKey key;
+          key.fixed = Load<int64_t>(slot + 1);
+          WriteKey(out, column, row, key, layout);
+        }
+        break;
+      }
+      case AccumulatorKind::kExtremeString:
+        if (slot[0] == 0) {
+          WriteNull(column, row);
+        } else {
+          WriteString(out, column, row, payload);
+        }
+        break;
+      case AccumulatorKind::kValueCounts: {
+        ValueCounts counts(layout.string_values);
+        if (kind == AggregateKind::kCount) {
+          WriteInteger(column, row, counts.Size(payload));
+          break;
+        }
+        ValueKey key;
+        if (!counts.Extreme(payload, true, &key)) {
+          WriteNull(column, row);  // no values: MIN, MAX, SUM and AVG are NULL
+          break;
+        }
+        if (kind == AggregateKind::kMin || kind == AggregateKind::kMax) {
+          if (kind == AggregateKind::kMax) counts.Extreme(payload, false, &key);
+          WriteKey(out, column, row, key, layout);
+          break;
+        }
+        int64_t distinct = 0;
+        if (layout.double_values) {
+          double sum = 0.0;
+          counts.ForEach(payload, [&](const ValueKey& value, int64_t) {
+            sum += KeyToDouble(value.fixed);
+            ++distinct;
+          });
+          WriteDouble(column, row,
+                      kind == AggregateKind::kAvg ? sum / static_cast<double>(distinct) : sum);
+        } else if (layout.decimal_values) {
+          Int128 sum = 0;
+          counts.ForEach(payload, [&](const ValueKey& value, int64_t) {
+            sum += value.fixed;
+            ++distinct;
+          });
+          WriteDecimal(column, row, kind == AggregateKind::kAvg ? sum / distinct : sum);
+        } else {
+          int64_t sum = 0;
+          counts.ForEach(payload, [&](const ValueKey& value, int64_t) {
+            sum = WrappingAdd(sum, value.fixed);
+            ++distinct;
+          });
+          WriteInteger(column, row, kind == AggregateKind::kAvg ? sum / distinct : sum);
+        }
+        break;
+      }
+    }
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace sluice::runtime::operators::aggregate

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+
+#include "catalog/types/logical_type.h"
+
+namespace sluice::runtime::operators::aggregate {
+
+/// How one aggregate call keeps its accumulator (see the layout in aggregator.h).
+enum class AccumulatorKind : uint8_t {
+  kCount,          // COUNT(*), COUNT(x): int64 count
+  kSumInteger,     // SUM/AVG over INT, BIGINT, INTERVAL: wrapping int64 sum, int64 count
+  kSumDecimal,     // SUM/AVG over DECIMAL: int128 unscaled sum, int64 count
+  kSumDouble,      // SUM/AVG over DOUBLE: double sum, int64 count
+  kExtremeFixed,   // MIN/MAX keeping only the extreme: u8 has_value, int64 key
+  kExtremeString,  // the same for VARCHAR: u8 has_value; the bytes live in the call's section
+  kValueCounts,    // DISTINCT and retractable MIN/MAX: a value → count multiset in a section
+};
+
+/// Where and how one call's accumulator lives inside an accumulator string.
+struct CallLayout {
+  AccumulatorKind kind = AccumulatorKind::kCount;
+  bool is_min = false;          // kMin (vs kMax) for the extreme kinds and value counts
+  bool string_values = false;   // VARCHAR keys in a value → count section
+  bool double_values = false;   // keys are DOUBLEs mapped to order-preserving int64
+  bool decimal_values = false;  // keys are DECIMAL unscaled values (sum as int128)
+  int32_t argument_slot = -1;   // -1: COUNT(*)
+  int32_t filter_slot = -1;
+  types::TypeId argument_type = types::TypeId::kNull;
+  uint32_t fixed_offset = 0;   // offset of the call's fixed slot in the accumulator
+  int32_t section_index = -1;  // index among the variable sections, -1 when none
+};
+
+}  // namespace sluice::runtime::operators::aggregate

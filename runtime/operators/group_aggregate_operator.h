@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/operators/aggregate/aggregator.h"
+#include "runtime/operators/operator.h"
+#include "runtime/state/row_codec.h"
+
+namespace sluice::runtime::operators {
+
+/// Aggregates an (insert-only or updating) stream per key without windows, and emits the
+/// changelog of the results: +I for a new key, -U old / +U new for a changed result, -D old
+/// when the key's last row is retracted. State table "groups": key = RowCodec-encoded key
+/// slots, empty namespace, value = the Aggregator accumulator.
+///
+/// Like Flink's mini-batch aggregation, a whole input batch is folded in before anything is
+/// emitted: each key touched by the batch emits at most one change, from its result before the
+/// batch to its result after it (nothing when the results are equal, nothing when a key both
+/// appears and disappears inside the batch). Output rows are in order of each key's first row
+/// in the batch. A retraction (-U/-D) for a key that has no rows is ignored, as in Flink.
+/// Watermarks are forwarded unchanged.
+class GroupAggregateOperator : public Operator {
+ public:
+  base::Status Open(const OperatorContext& context) override;
+  base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+
+ private:
+  class RowWriter;
+
+  /// Tells whether `before` and `after` give the same results (compared as encoded rows).
+  base::Result<bool> SameResults(std::string_view before, std::string_view after);
+  base::Status WriteRow(RowWriter* writer, RowKind kind, std::string_view key,
+                        std::string_view accumulator);
+
+  const plan::PlanNode* node_ = nullptr;
+  std::vector<int32_t> key_slots_;
+  std::unique_ptr<state::RowCodec> key_codec_;
+  std::unique_ptr<state::RowCodec> result_codec_;
+  std::unique_ptr<aggregate::Aggregator> aggregator_;
+  std::vector<types::LogicalType> output_types_;
+  std::vector<types::LogicalType> result_types_;
+  std::unique_ptr<Batch> scratch_;  // two rows of results, for SameResults
+  state::StateTable* table_ = nullptr;
+  int32_t max_parallelism_ = 128;
+};
+
+}  // namespace sluice::runtime::operators

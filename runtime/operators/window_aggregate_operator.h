@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "runtime/operators/aggregate/aggregator.h"
+#include "runtime/operators/operator.h"
+#include "runtime/state/row_codec.h"
+
+namespace sluice::runtime::operators {
+
+/// Aggregates an insert-only stream per key and per window of a window TVF (TUMBLE, HOP,
+/// CUMULATE, SESSION) and emits one +I row per key and window once the watermark passes the
+/// window's end. Windows are [start, end), aligned to the epoch plus the window offset.
+///
+/// TUMBLE, HOP and CUMULATE use Flink's slicing: a record is accumulated into exactly one slice
+/// (the window for TUMBLE, `step` wide for HOP and CUMULATE), kept in the state table "slices"
+/// (key: RowCodec-encoded key slots, namespace: slice end as 8 bytes big-endian, value: the
+/// Aggregator accumulator). A window's result merges its slices when it fires; a slice is
+/// deleted after the last window that needs it has fired. SESSION keeps one entry per key in
+/// the state table "sessions" (empty namespace; value: the key's open sessions, each its start,
+/// end and accumulator), so a record reads and writes one entry whatever the backend.
+///
+/// A record whose slice's first window has already fired (or, for SESSION, whose merged session
+/// has already ended) is dropped and counted in `late_records_dropped`: unlike Flink it is not
+/// folded into the still-open later windows of a HOP or CUMULATE. Records whose time is NULL
+/// are dropped without being counted.
+///
+/// The pending slice ends, window ends and session timers are kept in memory only: a restore
+/// must rebuild them by scanning the state (the slices' namespaces; the sessions' values).
+class WindowAggregateOperator : public Operator {
+ public:
+  base::Status Open(const OperatorContext& context) override;
+  base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+  /// Fires every window whose end - 1 <= `watermark`, in end order, then forwards it.
+  base::Status ProcessWatermark(int64_t watermark, Output* out) override;
+
+ private:
+  class RowWriter;
+
+  base::Status AccumulateSlices(const Batch& batch);
+  base::Status AccumulateSessions(const Batch& batch);
+  base::Status FireSlicedWindows(RowWriter* writer);
+  base::Status FireSessions(RowWriter* writer);
+  /// Computes the end of the slice holding `time`; false when the record's windows do not fit
+  /// in the TIMESTAMP range.
+  bool SliceEndOf(int64_t time, int64_t* slice_end) const;
+  int64_t LastWindowEndOf(int64_t slice_end) const;
+  int64_t WindowStartOf(int64_t window_end) const;
+  /// Writes one result row: keys, window_start, window_end, window_time, then the results.
+  base::Status WriteRow(RowWriter* writer, std::string_view key, int64_t window_start,
+                        int64_t window_end, std::string_view accumulator);
+  int32_t KeyGroup(const Batch& batch, int32_t row) const;
+
+  const plan::PlanNode* node_ = nullptr;
+  plan::WindowSpec window_;
+  std::vector<int32_t> key_slots_;
+  std::unique_ptr<state::RowCodec> key_codec_;
+  std::unique_ptr<aggregate::Aggregator> aggregator_;
+  std::vector<types::LogicalType> output_types_;
+  state::StateTable* table_ = nullptr;
+  OperatorMetrics* metrics_ = nullptr;
+  int32_t max_parallelism_ = 128;
+  int64_t slice_size_ = 0;
+  int64_t current_watermark_ = kMinWatermark;
+
+  // TUMBLE, HOP, CUMULATE: slice end → end of the last window that reads the slice.
+  std::map<int64_t, int64_t> slices_;
+  std::set<int64_t> pending_window_ends_;
+
+  // SESSION: (end, key, key group, start) of every open session, fired in end order.
+  std::set<std::tuple<int64_t, std::string, int32_t, int64_t>> session_timers_;
+};
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,640 @@
+#include "runtime/operators/aggregate/aggregator.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <variant>
+
+namespace sluice::runtime::operators::aggregate {
+namespace {
+
+using plan::AggregateCall;
+using plan::AggregateKind;
+using types::LogicalType;
+using types::TypeId;
+
+/// A test value: NULL, an integer (BOOLEAN, INT, BIGINT, DECIMAL unscaled, TIMESTAMP), a
+/// DOUBLE or a string.
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+const Value kNull{};
+
+Value I(int64_t value) {
+  return Value(value);
+}
+Value D(double value) {
+  return Value(value);
+}
+Value S(std::string value) {
+  return Value(std::move(value));
+}
+
+void SetValue(Batch* batch, size_t column_index, int32_t row, const Value& value) {
+  Column& column = batch->column(column_index);
+  int32_t width = column.type().PhysicalWidth();
+  std::memset(column.data() + static_cast<size_t>(row) * width, 0, width);
+  column.validity()[row] = std::holds_alternative<std::monostate>(value) ? 0 : 1;
+  if (column.IsNull(row)) return;
+  switch (column.type().id()) {
+    case TypeId::kBoolean: column.values<uint8_t>()[row] = std::get<int64_t>(value) != 0; break;
+    case TypeId::kInt:
+      column.values<int32_t>()[row] = static_cast<int32_t>(std::get<int64_t>(value));
+      break;
+    case TypeId::kDouble: column.values<double>()[row] = std::get<double>(value); break;
+    case TypeId::kVarchar:
+      column.values<StringRef>()[row] = batch->arena().Copy(std::get<std::string>(value));
+      break;
+    default: column.values<int64_t>()[row] = std::get<int64_t>(value); break;
+  }
+}
+
+Value GetValue(const Batch& batch, size_t column_index, int32_t row) {
+  const Column& column = batch.column(column_index);
+  if (column.IsNull(row)) return kNull;
+  switch (column.type().id()) {
+    case TypeId::kBoolean: return I(column.values<uint8_t>()[row]);
+    case TypeId::kInt: return I(column.values<int32_t>()[row]);
+    case TypeId::kDouble: return D(column.values<double>()[row]);
+    case TypeId::kVarchar: return S(std::string(column.values<StringRef>()[row].view()));
+    default: return I(column.values<int64_t>()[row]);
+  }
+}
+
+std::string Show(const Value& value) {
+  if (std::holds_alternative<std::monostate>(value)) return "NULL";
+  if (const auto* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
+  if (const auto* real = std::get_if<double>(&value)) {
+    if (std::isnan(*real)) return "NaN";
+    return (std::signbit(*real) ? "d-" : "d") + std::to_string(std::fabs(*real));
+  }
+  return "'" + std::get<std::string>(value) + "'";
+}
+
+std::string Show(const std::vector<Value>& values) {
+  std::string text = "[";
+  for (const auto& value : values) text += Show(value) + " ";
+  return text + "]";
+}
+
+AggregateCall Call(AggregateKind kind, int32_t slot, LogicalType argument, LogicalType result,
+                   bool distinct = false, int32_t filter_slot = -1, bool retractable = false) {
+  AggregateCall call;
+  call.kind = kind;
+  call.argument_slot = slot;
+  call.argument_type = std::move(argument);
+  call.result_type = std::move(result);
+  call.distinct = distinct;
+  call.filter_slot = filter_slot;
+  call.retractable = retractable;
+  return call;
+}
+
+AggregateCall CountStar(int32_t filter_slot = -1) {
+  return Call(AggregateKind::kCountStar, -1, LogicalType::Null(), LogicalType::Bigint(), false,
+              filter_slot);
+}
+
+AggregateCall Count(int32_t slot, LogicalType type, bool distinct = false) {
+  return Call(AggregateKind::kCount, slot, std::move(type), LogicalType::Bigint(), distinct);
+}
+
+// MIN/MAX/SUM/AVG whose result type is the argument's (SUM(DECIMAL) aside).
+AggregateCall Same(AggregateKind kind, int32_t slot, const LogicalType& type, bool distinct = false,
+                   bool retractable = false) {
+  LogicalType result = type;
+  if (kind == AggregateKind::kSum && type.id() == TypeId::kDecimal) {
+    result = LogicalType::Decimal(38, type.scale());
+  }
+  return Call(kind, slot, type, result, distinct, -1, retractable);
+}
+
+/// Feeds rows of one input schema into one accumulator and reads results back.
+class Harness {
+ public:
+  Harness(std::vector<LogicalType> input_types, std::vector<AggregateCall> calls)
+      : input_types_(std::move(input_types)),
+        aggregator_(std::move(calls)),
+        accumulator_(aggregator_.Initial()) {}
+
+  base::Status Feed(std::string* accumulator, const std::vector<Value>& row, bool retract) {
+    Batch batch(input_types_);
+    for (size_t column = 0; column < row.size(); ++column) SetValue(&batch, column, 0, row[column]);
+    batch.set_row_count(1);
+    return aggregator_.Accumulate(accumulator, batch, 0, retract);
+  }
+  void Add(const std::vector<Value>& row) { ASSERT_TRUE(Feed(&accumulator_, row, false).ok()); }
+  void Retract(const std::vector<Value>& row) { ASSERT_TRUE(Feed(&accumulator_, row, true).ok()); }
+
+  std::vector<Value> Results(std::string_view accumulator) const {
+    std::vector<LogicalType> result_types = {LogicalType::Int()};  // a column before, unused
+    for (const auto& call : aggregator_.calls()) result_types.push_back(call.result_type);
+    Batch out(result_types);
+    base::Status status = aggregator_.WriteResults(accumulator, &out, 2, 1);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    std::vector<Value> values;
+    for (size_t column = 1; column < result_types.size(); ++column) {
+      values.push_back(GetValue(out, column, 2));
+    }
+    return values;
+  }
+  std::vector<Value> Results() const { return Results(accumulator_); }
+  int64_t RowCount() const { return aggregator_.RowCount(accumulator_); }
+
+  const Aggregator& aggregator() const { return aggregator_; }
+  std::string& accumulator() { return accumulator_; }
+
+ private:
+  std::vector<LogicalType> input_types_;
+  Aggregator aggregator_;
+  std::string accumulator_;
+};
+
+#define EXPECT_RESULTS(harness, ...) \
+  EXPECT_EQ(Show((harness).Results()), Show(std::vector<Value>{__VA_ARGS__}))
+
+TEST(Aggregator, EmptyGroupGivesZeroCountsAndNulls) {
+  LogicalType type = LogicalType::Bigint();
+  Harness harness({type}, {CountStar(), Count(0, type), Same(AggregateKind::kSum, 0, type),
+                           Same(AggregateKind::kAvg, 0, type), Same(AggregateKind::kMin, 0, type),
+                           Same(AggregateKind::kMax, 0, type), Count(0, type, /*distinct=*/true),
+                           Same(AggregateKind::kSum, 0, type, /*distinct=*/true),
+                           Same(AggregateKind::kMin, 0, type, false, /*retractable=*/true)});
+  EXPECT_EQ(harness.RowCount(), 0);
+  EXPECT_RESULTS(harness, I(0), I(0), kNull, kNull, kNull, kNull, I(0), kNull, kNull);
+
+  // Only NULL arguments: rows count, values do not.
+  harness.Add({kNull});
+  harness.Add({kNull});
+  EXPECT_EQ(harness.RowCount(), 2);
+  EXPECT_RESULTS(harness, I(2), I(0), kNull, kNull, kNull, kNull, I(0), kNull, kNull);
+}
+
+TEST(Aggregator, BigintWithNulls) {
+  LogicalType type = LogicalType::Bigint();
+  Harness harness({type}, {CountStar(), Count(0, type), Same(AggregateKind::kSum, 0, type),
+                           Same(AggregateKind::kAvg, 0, type), Same(AggregateKind::kMin, 0, type),
+                           Same(AggregateKind::kMax, 0, type)});
+  harness.Add({I(10)});
+  harness.Add({kNull});
+  harness.Add({I(-4)});
+  harness.Add({I(7)});
+  EXPECT_EQ(harness.RowCount(), 4);
+  // AVG = 13 / 3 = 4 (truncated)
+  EXPECT_RESULTS(harness, I(4), I(3), I(13), I(4), I(-4), I(10));
+}
+
+TEST(Aggregator, IntSumWrapsAndAvgTruncatesTowardZero) {
+  LogicalType type = LogicalType::Int();
+  Harness harness({type}, {Same(AggregateKind::kSum, 0, type), Same(AggregateKind::kAvg, 0, type),
+                           Same(AggregateKind::kMin, 0, type), Same(AggregateKind::kMax, 0, type)});
+  harness.Add({I(1)});
+  harness.Add({I(2)});
+  EXPECT_RESULTS(harness, I(3), I(1), I(1), I(2));  // AVG(1, 2) = 1
+
+  Harness negative({type}, {Same(AggregateKind::kAvg, 0, type)});
+  negative.Add({I(-1)});
+  negative.Add({I(-2)});
+  EXPECT_RESULTS(negative, I(-1));  // -1.5 truncates toward zero
+
+  Harness wrap({type}, {Same(AggregateKind::kSum, 0, type), Count(0, type)});
+  wrap.Add({I(std::numeric_limits<int32_t>::max())});
+  wrap.Add({I(1)});
+  EXPECT_RESULTS(wrap, I(std::numeric_limits<int32_t>::min()), I(2));
+  wrap.Add({I(-1)});  // and back
+  EXPECT_RESULTS(wrap, I(std::numeric_limits<int32_t>::max()), I(3));
+}
+
+TEST(Aggregator, BigintSumWraps) {
+  LogicalType type = LogicalType::Bigint();
+  Harness harness({type}, {Same(AggregateKind::kSum, 0, type), Same(AggregateKind::kAvg, 0, type)});
+  harness.Add({I(std::numeric_limits<int64_t>::max())});
+  harness.Add({I(std::numeric_limits<int64_t>::max())});
+  // The int64 sum wraps to -2; AVG divides the wrapped sum (as Flink's long sum does).
+  EXPECT_RESULTS(harness, I(-2), I(-1));
+  harness.Add({I(3)});
+  EXPECT_RESULTS(harness, I(1), I(0));
+}
+
+TEST(Aggregator, DoubleSumAvgMinMax) {
+  LogicalType type = LogicalType::Double();
+  Harness harness({type}, {Same(AggregateKind::kSum, 0, type), Same(AggregateKind::kAvg, 0, type),
+                           Same(AggregateKind::kMin, 0, type), Same(AggregateKind::kMax, 0, type),
+                           Count(0, type)});
+  harness.Add({D(1.5)});
+  harness.Add({kNull});
+  harness.Add({D(2.25)});
+  harness.Add({D(-0.5)});
+  EXPECT_RESULTS(harness, D(3.25), D(3.25 / 3), D(-0.5), D(2.25), I(3));
+}
+
+TEST(Aggregator, DoubleMinMaxFollowDoubleCompare) {
+  LogicalType type = LogicalType::Double();
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  double infinity = std::numeric_limits<double>::infinity();
+  for (bool retractable : {false, true}) {
+    SCOPED_TRACE(retractable);
+    Harness harness({type}, {Same(AggregateKind::kMin, 0, type, false, retractable),
+                             Same(AggregateKind::kMax, 0, type, false, retractable)});
+    harness.Add({D(1.0)});
+    harness.Add({D(-nan)});  // a NaN with the sign bit set is still the greatest
+    harness.Add({D(-infinity)});
+    EXPECT_RESULTS(harness, D(-infinity), D(nan));
+
+    Harness zeros({type}, {Same(AggregateKind::kMin, 0, type, false, retractable),
+                           Same(AggregateKind::kMax, 0, type, false, retractable),
+                           Count(0, type, /*distinct=*/true)});
+    zeros.Add({D(-0.0)});
+    zeros.Add({D(0.0)});
+    zeros.Add({D(nan)});
+    zeros.Add({D(-nan)});
+    // -0.0 and 0.0 are one value (normalized to 0.0); every NaN is one value.
+    EXPECT_RESULTS(zeros, D(0.0), D(nan), I(2));
+  }
+}
+
+TEST(Aggregator, DecimalSumsAndAverages) {
+  LogicalType type = LogicalType::Decimal(10, 2);
+  Harness harness({type}, {Same(AggregateKind::kSum, 0, type), Same(AggregateKind::kAvg, 0, type),
+                           Same(AggregateKind::kMin, 0, type), Same(AggregateKind::kMax, 0, type)});
+  harness.Add({I(125)});  // 1.25
+  harness.Add({I(250)});  // 2.50
+  harness.Add({I(100)});  // 1.00
+  // SUM 4.75; AVG 475 / 3 = 158.33 → 1.58 (truncated)
+  EXPECT_RESULTS(harness, I(475), I(158), I(100), I(250));
+
+  Harness negative({type}, {Same(AggregateKind::kAvg, 0, type)});
+  negative.Add({I(-125)});
+  negative.Add({I(-250)});
+  EXPECT_RESULTS(negative, I(-187));  // -1.875 → -1.87
+}
+
+TEST(Aggregator, DecimalSumPastInt64IsNullAndRecoversExactly) {
+  LogicalType type = LogicalType::Decimal(18, 0);
+  Harness harness({type}, {Same(AggregateKind::kSum, 0, type), Same(AggregateKind::kAvg, 0, type)});
+  int64_t max = std::numeric_limits<int64_t>::max();
+  harness.Add({I(max)});
+  harness.Add({I(max)});
+  EXPECT_RESULTS(harness, kNull, I(max));  // the sum overflows DECIMAL; the average does not
+  harness.Retract({I(max)});
+  EXPECT_RESULTS(harness, I(max), I(max));
+}
+
+TEST(Aggregator, VarcharMinMaxCount) {
+  LogicalType type = LogicalType::Varchar();
+  for (bool retractable : {false, true}) {
+    SCOPED_TRACE(retractable);
+    Harness harness({type}, {Same(AggregateKind::kMin, 0, type, false, retractable),
+                             Same(AggregateKind::kMax, 0, type, false, retractable), Count(0, type),
+                             Count(0, type, /*distinct=*/true)});
+    EXPECT_RESULTS(harness, kNull, kNull, I(0), I(0));
+    harness.Add({S("b")});
+    harness.Add({S("ab")});
+    harness.Add({kNull});
+    harness.Add({S("b")});
+    harness.Add({S("\xc3\xa9")});  // é: bytes above ASCII sort last
+    harness.Add({S("a")});
+    EXPECT_RESULTS(harness, S("a"), S("\xc3\xa9"), I(5), I(4));
+    harness.Add({S("")});  // the empty string is a value, and the smallest
+    EXPECT_RESULTS(harness, S(""), S("\xc3\xa9"), I(6), I(5));
+  }
+}
+
+TEST(Aggregator, BooleanAndTimestampMinMaxCount) {
+  LogicalType flag = LogicalType::Boolean();
+  LogicalType time = LogicalType::Timestamp();
+  for (bool retractable : {false, true}) {
+    SCOPED_TRACE(retractable);
+    Harness harness({flag, time},
+                    {Same(AggregateKind::kMin, 0, flag, false, retractable),
+                     Same(AggregateKind::kMax, 0, flag, false, retractable), Count(0, flag),
+                     Same(AggregateKind::kMin, 1, time, false, retractable),
+                     Same(AggregateKind::kMax, 1, time, false, retractable),
+                     Count(1, time, /*distinct=*/true)});
+    harness.Add({I(1), I(1'704'067'200'000)});
+    EXPECT_RESULTS(harness, I(1), I(1), I(1), I(1'704'067'200'000), I(1'704'067'200'000), I(1));
+    harness.Add({I(0), I(-5)});
+    harness.Add({kNull, I(-5)});
+    EXPECT_RESULTS(harness, I(0), I(1), I(2), I(-5), I(1'704'067'200'000), I(2));
+  }
+}
+
+TEST(Aggregator, RetractableMinMaxRevealTheNextValue) {
+  LogicalType type = LogicalType::Int();
+  Harness harness({type}, {Same(AggregateKind::kMin, 0, type, false, true),
+                           Same(AggregateKind::kMax, 0, type, false, true), CountStar(),
+                           Same(AggregateKind::kSum, 0, type)});
+  harness.Add({I(5)});
+  harness.Add({I(3)});
+  harness.Add({I(7)});
+  EXPECT_RESULTS(harness, I(3), I(7), I(3), I(15));
+  harness.Retract({I(3)});
+  EXPECT_RESULTS(harness, I(5), I(7), I(2), I(12));
+  harness.Retract({I(5)});
+  EXPECT_RESULTS(harness, I(7), I(7), I(1), I(7));
+  harness.Retract({I(7)});
+  EXPECT_RESULTS(harness, kNull, kNull, I(0), kNull);
+  EXPECT_EQ(harness.RowCount(), 0);
+  EXPECT_EQ(harness.accumulator(), harness.aggregator().Initial());  // nothing left behind
+}
+
+TEST(Aggregator, RetractableMinMaxCountDuplicates) {
+  LogicalType type = LogicalType::Varchar();
+  Harness harness({type}, {Same(AggregateKind::kMin, 0, type, false, true),
+                           Same(AggregateKind::kMax, 0, type, false, true)});
+  harness.Add({S("m")});
+  harness.Add({S("m")});
+  harness.Add({S("z")});
+  harness.Add({S("z")});
+  harness.Retract({S("m")});
+  EXPECT_RESULTS(harness, S("m"), S("z"));
+  harness.Retract({S("m")});
+  EXPECT_RESULTS(harness, S("z"), S("z"));
+  harness.Retract({S("z")});
+  harness.Add({S("a")});
+  EXPECT_RESULTS(harness, S("a"), S("z"));
+  harness.Retract({S("z")});
+  EXPECT_RESULTS(harness, S("a"), S("a"));
+}
+
+TEST(Aggregator, DistinctCountsSumsAndAveragesEachValueOnce) {
+  LogicalType type = LogicalType::Bigint();
+  Harness harness({type}, {Count(0, type, true), Same(AggregateKind::kSum, 0, type, true),
+                           Same(AggregateKind::kAvg, 0, type, true), Count(0, type),
+                           Same(AggregateKind::kSum, 0, type)});
+  for (int64_t value : {1, 2, 2, 3, 3, 3}) harness.Add({I(value)});
+  harness.Add({kNull});
+  EXPECT_RESULTS(harness, I(3), I(6), I(2), I(6), I(14));
+  harness.Retract({I(3)});  // two 3s remain
+  EXPECT_RESULTS(harness, I(3), I(6), I(2), I(5), I(11));
+  harness.Retract({I(2)});
+  harness.Retract({I(2)});  // no 2 remains
+  EXPECT_RESULTS(harness, I(2), I(4), I(2), I(3), I(7));
+  harness.Retract({I(2)});  // never there any more: ignored by the distinct set
+  EXPECT_RESULTS(harness, I(2), I(4), I(2), I(2), I(5));
+}
+
+TEST(Aggregator, DistinctOverDoublesDecimalsAndStrings) {
+  LogicalType real = LogicalType::Double();
+  LogicalType decimal = LogicalType::Decimal(6, 1);
+  LogicalType text = LogicalType::Varchar();
+  Harness harness(
+      {real, decimal, text},
+      {Same(AggregateKind::kSum, 0, real, true), Same(AggregateKind::kAvg, 0, real, true),
+       Same(AggregateKind::kSum, 1, decimal, true), Same(AggregateKind::kAvg, 1, decimal, true),
+       Count(2, text, true)});
+  harness.Add({D(0.5), I(15), S("x")});
+  harness.Add({D(0.5), I(15), S("x")});
+  harness.Add({D(-0.0), I(-20), S("y")});
+  harness.Add({D(0.0), I(10), S("x")});
+  // doubles {0, 0.5}; decimals {-2.0, 1.0, 1.5}: SUM 0.5, AVG 5 / 3 = 0.1; strings {x, y}
+  EXPECT_RESULTS(harness, D(0.5), D(0.25), I(5), I(1), I(2));
+}
+
+TEST(Aggregator, FilterOnlyFeedsRowsWhoseFilterIsTrue) {
+  LogicalType type = LogicalType::Bigint();
+  LogicalType flag = LogicalType::Boolean();
+  AggregateCall filtered_sum = Same(AggregateKind::kSum, 0, type);
+  filtered_sum.filter_slot = 1;
+  AggregateCall filtered_distinct = Count(0, type, true);
+  filtered_distinct.filter_slot = 2;
+  Harness harness({type, flag, flag},
+                  {CountStar(1), filtered_sum, filtered_distinct, CountStar(), Count(0, type)});
+  harness.Add({I(1), I(1), I(0)});
+  harness.Add({I(2), I(0), I(1)});
+  harness.Add({I(4), kNull, I(1)});
+  harness.Add({I(8), I(1), kNull});
+  harness.Add({kNull, I(1), I(1)});
+  EXPECT_EQ(harness.RowCount(), 5);  // every row, whatever the filters
+  EXPECT_RESULTS(harness, I(3), I(9), I(2), I(5), I(4));
+  harness.Retract({I(8), I(1), kNull});
+  EXPECT_RESULTS(harness, I(2), I(1), I(2), I(4), I(3));
+
+  Harness none({type, flag}, {filtered_sum});
+  none.Add({I(5), I(0)});
+  EXPECT_RESULTS(none, kNull);  // SUM saw no row
+}
+
+TEST(Aggregator, RetractionsOfAbsentValuesClampAtZero) {
+  LogicalType type = LogicalType::Int();
+  Harness harness({type}, {CountStar(), Count(0, type), Same(AggregateKind::kSum, 0, type),
+                           Same(AggregateKind::kAvg, 0, type), Count(0, type, true),
+                           Same(AggregateKind::kMax, 0, type, false, true)});
+  harness.Retract({I(4)});
+  EXPECT_EQ(harness.RowCount(), 0);
+  EXPECT_RESULTS(harness, I(0), I(0), kNull, kNull, I(0), kNull);
+  EXPECT_EQ(harness.accumulator(), harness.aggregator().Initial());
+  harness.Add({I(2)});
+  harness.Retract({I(9)});  // counts drop, the value maps ignore 9
+  EXPECT_RESULTS(harness, I(0), I(0), kNull, kNull, I(1), I(2));
+  harness.Retract({I(2)});
+  EXPECT_RESULTS(harness, I(0), I(0), kNull, kNull, I(0), kNull);
+  EXPECT_EQ(harness.RowCount(), 0);
+}
+
+TEST(Aggregator, NonRetractableMinRefusesRetractionsUnchanged) {
+  LogicalType type = LogicalType::Int();
+  Harness harness({type}, {CountStar(), Same(AggregateKind::kMin, 0, type)});
+  harness.Add({I(3)});
+  std::string before = harness.accumulator();
+  base::Status status = harness.Feed(&harness.accumulator(), {I(3)}, /*retract=*/true);
+  EXPECT_EQ(status.code(), base::ErrorCode::kInternal);
+  EXPECT_EQ(harness.accumulator(), before);
+}
+
+TEST(Aggregator, FixedWidthCallsUpdateInPlace) {
+  LogicalType type = LogicalType::Bigint();
+  LogicalType real = LogicalType::Double();
+  Harness harness({type, real},
+                  {CountStar(), Count(0, type), Same(AggregateKind::kSum, 0, type),
+                   Same(AggregateKind::kAvg, 1, real), Same(AggregateKind::kMin, 0, type),
+                   Same(AggregateKind::kMax, 1, real),
+                   Same(AggregateKind::kSum, 0, LogicalType::Decimal(10, 0))});
+  const char* data = harness.accumulator().data();
+  size_t size = harness.accumulator().size();
+  for (int64_t value = 0; value < 100; ++value) harness.Add({I(value), D(value * 0.5)});
+  EXPECT_EQ(harness.accumulator().data(), data);  // no reallocation
+  EXPECT_EQ(harness.accumulator().size(), size);
+  EXPECT_RESULTS(harness, I(100), I(100), I(4950), D(24.75), I(0), D(49.5), I(4950));
+}
+
+TEST(Aggregator, MergesSlices) {
+  LogicalType type = LogicalType::Int();
+  LogicalType text = LogicalType::Varchar();
+  std::vector<AggregateCall> calls = {CountStar(), Same(AggregateKind::kSum, 0, type),
+                                      Same(AggregateKind::kMin, 1, text),
+                                      Same(AggregateKind::kMax, 1, text), Count(0, type, true)};
+  Harness left({type, text}, calls);
+  Harness right({type, text}, calls);
+  left.Add({I(1), S("k")});
+  left.Add({I(2), S("b")});
+  right.Add({I(2), S("z")});
+  right.Add({I(5), S("c")});
+  std::string merged = left.aggregator().Initial();
+  ASSERT_TRUE(left.aggregator().Merge(&merged, left.accumulator()).ok());
+  ASSERT_TRUE(left.aggregator().Merge(&merged, right.accumulator()).ok());
+  EXPECT_EQ(left.aggregator().RowCount(merged), 4);
+  EXPECT_EQ(Show(left.Results(merged)), Show({I(4), I(10), S("b"), S("z"), I(3)}));
+
+  // Merging an accumulator with itself doubles it.
+  ASSERT_TRUE(left.aggregator().Merge(&merged, merged).ok());
+  EXPECT_EQ(Show(left.Results(merged)), Show({I(8), I(20), S("b"), S("z"), I(3)}));
+}
+
+TEST(Aggregator, MergedValueCountsAddUp) {
+  LogicalType type = LogicalType::Int();
+  LogicalType text = LogicalType::Varchar();
+  std::vector<AggregateCall> calls = {Same(AggregateKind::kMin, 0, type, false, true),
+                                      Same(AggregateKind::kMax, 1, text, false, true),
+                                      Count(0, type, true)};
+  Harness left({type, text}, calls);
+  Harness right({type, text}, calls);
+  left.Add({I(3), S("q")});
+  right.Add({I(3), S("q")});
+  right.Add({I(5), S("p")});
+  ASSERT_TRUE(left.aggregator().Merge(&left.accumulator(), right.accumulator()).ok());
+  EXPECT_RESULTS(left, I(3), S("q"), I(2));
+  left.Retract({I(3), S("q")});  // one of two 3s and qs: both stay
+  EXPECT_RESULTS(left, I(3), S("q"), I(2));
+  left.Retract({I(3), S("q")});
+  EXPECT_RESULTS(left, I(5), S("p"), I(1));
+}
+
+// A row of the property test's input: INT, BIGINT, DOUBLE, DECIMAL(8, 2), VARCHAR, BOOLEAN,
+// TIMESTAMP, and a BOOLEAN filter.
+std::vector<Value> RandomRow(std::mt19937_64* random) {
+  auto pick = [&](int64_t bound) {
+    return static_cast<int64_t>((*random)() % static_cast<uint64_t>(bound));
+  };
+  auto maybe_null = [&](Value value) { return pick(6) == 0 ? kNull : value; };
+  static const char* kWords[] = {"", "a", "ab", "b", "zz", "\xc3\xa9t\xc3\xa9"};
+  return {
+      maybe_null(I(pick(2) == 0 ? pick(20) - 10 : std::numeric_limits<int32_t>::max() - pick(3))),
+      maybe_null(I(pick(1000) - 500)),
+      maybe_null(D(static_cast<double>(pick(64) - 32) / 4)),  // exact in any order
+      maybe_null(I(pick(100000) - 50000)),
+      maybe_null(S(kWords[pick(6)])),
+      maybe_null(I(pick(2))),
+      maybe_null(I(1'700'000'000'000 + pick(50))),
+      maybe_null(I(pick(2)))};
+}
+
+TEST(Aggregator, MergingSlicesEqualsAccumulatingEverything) {
+  LogicalType integer = LogicalType::Int();
+  LogicalType big = LogicalType::Bigint();
+  LogicalType real = LogicalType::Double();
+  LogicalType decimal = LogicalType::Decimal(8, 2);
+  LogicalType text = LogicalType::Varchar();
+  LogicalType flag = LogicalType::Boolean();
+  LogicalType time = LogicalType::Timestamp();
+  std::vector<LogicalType> input = {integer, big, real, decimal, text, flag, time, flag};
+  std::vector<AggregateCall> calls;
+  calls.push_back(CountStar());
+  calls.push_back(CountStar(7));
+  for (int32_t slot = 0; slot < 7; ++slot) {
+    const LogicalType& type = input[slot];
+    calls.push_back(Count(slot, type));
+    calls.push_back(Count(slot, type, true));
+    for (bool retractable : {false, true}) {
+      calls.push_back(Same(AggregateKind::kMin, slot, type, false, retractable));
+      calls.push_back(Same(AggregateKind::kMax, slot, type, false, retractable));
+    }
+    if (slot <= 3) {
+      for (bool distinct : {false, true}) {
+        calls.push_back(Same(AggregateKind::kSum, slot, type, distinct));
+        calls.push_back(Same(AggregateKind::kAvg, slot, type, distinct));
+        AggregateCall filtered = Same(AggregateKind::kSum, slot, type, distinct);
+        filtered.filter_slot = 7;
+        calls.push_back(filtered);
+      }
+    }
+  }
+
+  std::mt19937_64 random(20240601);
+  for (int trial = 0; trial < 200; ++trial) {
+    SCOPED_TRACE(trial);
+    Harness whole(input, calls);
+    int slice_count = 1 + static_cast<int>(random() % 5);
+    std::vector<std::string> slices(slice_count, whole.aggregator().Initial());
+    int row_count = static_cast<int>(random() % 40);
+    for (int row = 0; row < row_count; ++row) {
+      std::vector<Value> values = RandomRow(&random);
+      whole.Add(values);
+      ASSERT_TRUE(whole.Feed(&slices[random() % slice_count], values, false).ok());
+    }
+    std::string merged = whole.aggregator().Initial();
+    for (const auto& slice : slices) ASSERT_TRUE(whole.aggregator().Merge(&merged, slice).ok());
+    EXPECT_EQ(whole.aggregator().RowCount(merged), row_count);
+    EXPECT_EQ(Show(whole.Results(merged)), Show(whole.Results()));
+  }
+}
+
+TEST(Aggregator, RetractingEverythingInAnyOrderLeavesTheInitialAccumulator) {
+  LogicalType integer = LogicalType::Int();
+  LogicalType text = LogicalType::Varchar();
+  std::vector<AggregateCall> calls = {CountStar(),
+                                      Count(0, integer),
+                                      Same(AggregateKind::kSum, 0, integer),
+                                      Same(AggregateKind::kMin, 0, integer, false, true),
+                                      Same(AggregateKind::kMax, 1, text, false, true),
+                                      Count(1, text, true),
+                                      Same(AggregateKind::kSum, 0, integer, true)};
+  std::mt19937_64 random(7);
+  for (int trial = 0; trial < 50; ++trial) {
+    Harness harness({integer, text}, calls);
+    std::vector<std::vector<Value>> rows;
+    for (int row = 0; row < 30; ++row) {
+      std::vector<Value> values = RandomRow(&random);
+      rows.push_back({values[0], values[4]});
+      harness.Add(rows.back());
+    }
+    std::shuffle(rows.begin(), rows.end(), random);
+    for (size_t row = 0; row + 1 < rows.size(); ++row) harness.Retract(rows[row]);
+    // One row left: every result is that row's.
+    Harness single({integer, text}, calls);
+    single.Add(rows.back());
+    EXPECT_EQ(Show(harness.Results()), Show(single.Results()));
+    harness.Retract(rows.back());
+    EXPECT_EQ(harness.accumulator(), harness.aggregator().Initial());
+  }
+}
+
+TEST(Aggregator, CorruptAccumulatorsGiveDataErrors) {
+  LogicalType type = LogicalType::Varchar();
+  Harness harness({type}, {CountStar(), Count(0, type, true), Same(AggregateKind::kMin, 0, type)});
+  harness.Add({S("hello")});
+  harness.Add({S("world")});
+  std::string good = harness.accumulator();
+
+  std::string empty;
+  EXPECT_EQ(harness.Feed(&empty, {S("x")}, false).code(), base::ErrorCode::kData);
+  std::vector<LogicalType> result_types = {LogicalType::Bigint(), LogicalType::Bigint(), type};
+  Batch out(result_types);
+  for (size_t size = 0; size < good.size(); ++size) {
+    std::string truncated = good.substr(0, size);
+    EXPECT_EQ(harness.aggregator().WriteResults(truncated, &out, 0, 0).code(),
+              base::ErrorCode::kData);
+    std::string target = harness.aggregator().Initial();
+    EXPECT_EQ(harness.aggregator().Merge(&target, truncated).code(), base::ErrorCode::kData);
+    (void)harness.Feed(&truncated, {S("x")}, false);  // an error or a no-op, never a crash
+  }
+  // Random damage: never a crash, never an out-of-bounds read.
+  std::mt19937_64 random(3);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string damaged = good;
+    damaged[random() % damaged.size()] = static_cast<char>(random());
+    (void)harness.aggregator().WriteResults(damaged, &out, 0, 0);
+    std::string target = good;
+    (void)harness.aggregator().Merge(&target, damaged);
+    (void)harness.Feed(&damaged, {S("x")}, trial % 2 == 0);
+  }
+}
+
+TEST(Aggregator, RejectsSumOverNonNumbers) {
+  LogicalType type = LogicalType::Varchar();
+  Harness harness({type}, {Same(AggregateKind::kSum, 0, type)});
+  EXPECT_EQ(harness.Feed(&harness.accumulator(), {S("x")}, false).code(), base::ErrorCode::kPlan);
+}
+
+}  // namespace
+}  // namespace sluice::runtime::operators::aggregate

@@ -1,0 +1,238 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "runtime/state/state_backend.h"
+
+namespace sluice::runtime::state {
+namespace {
+
+using Entry = std::tuple<int32_t, std::string, std::string, std::string>;
+
+StateTable* NewTable(StateBackend* backend, const std::string& uid = "op",
+                     const std::string& name = "acc") {
+  auto table = backend->GetTable(uid, name);
+  EXPECT_TRUE(table.ok());
+  return *table;
+}
+
+StateTable::EntryVisitor Collect(std::vector<Entry>* entries) {
+  return [entries](int32_t key_group, std::string_view key, std::string_view ns,
+                   std::string_view value) {
+    entries->emplace_back(key_group, std::string(key), std::string(ns), std::string(value));
+  };
+}
+
+TEST(MemoryStateBackend, GetsPutsAndDeletes) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  std::string value;
+  EXPECT_FALSE(table->Get(3, "k", "", &value));
+
+  table->Put(3, "k", "", "v1");
+  ASSERT_TRUE(table->Get(3, "k", "", &value));
+  EXPECT_EQ(value, "v1");
+  EXPECT_FALSE(table->Get(4, "k", "", &value));   // another key group
+  EXPECT_FALSE(table->Get(3, "k", "w", &value));  // another namespace
+  EXPECT_FALSE(table->Get(3, "k2", "", &value));
+
+  table->Put(3, "k", "", "a longer second value");
+  ASSERT_TRUE(table->Get(3, "k", "", &value));
+  EXPECT_EQ(value, "a longer second value");
+  EXPECT_EQ(table->EntryCount(), 1);
+
+  table->Delete(3, "k", "");
+  EXPECT_FALSE(table->Get(3, "k", "", &value));
+  EXPECT_EQ(table->EntryCount(), 0);
+  table->Delete(3, "k", "");  // deleting again is harmless
+  table->Delete(9, "nothing", "nowhere");
+  EXPECT_EQ(table->EntryCount(), 0);
+  EXPECT_EQ(table->BytesUsed(), 0);
+}
+
+TEST(MemoryStateBackend, KeepsBinaryKeysNamespacesAndValues) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  std::string key("a\0b", 3);
+  std::string other_key("a\0c", 3);
+  std::string ns(std::string("\0\0\0\0\0\0\0\x01", 8) + std::string(10, '\xff'));
+  std::string value("\0x\0", 3);
+  table->Put(0, key, ns, value);
+  table->Put(0, other_key, ns, "other");
+  std::string read;
+  ASSERT_TRUE(table->Get(0, key, ns, &read));
+  EXPECT_EQ(read, value);
+  ASSERT_TRUE(table->Get(0, other_key, ns, &read));
+  EXPECT_EQ(read, "other");
+  EXPECT_FALSE(table->Get(0, std::string("a", 1), ns, &read));
+}
+
+TEST(MemoryStateBackend, SeparatesTablesByUidAndName) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* first = NewTable(backend.get(), "op1", "acc");
+  StateTable* second = NewTable(backend.get(), "op1", "other");
+  StateTable* third = NewTable(backend.get(), "op2", "acc");
+  EXPECT_NE(first, second);
+  EXPECT_NE(first, third);
+  EXPECT_EQ(first, NewTable(backend.get(), "op1", "acc"));  // same table on the second call
+  // The separator cannot be faked by moving characters between uid and name.
+  EXPECT_NE(NewTable(backend.get(), "ab", "c"), NewTable(backend.get(), "a", "bc"));
+
+  first->Put(1, "k", "", "one");
+  std::string value;
+  EXPECT_FALSE(second->Get(1, "k", "", &value));
+  EXPECT_FALSE(third->Get(1, "k", "", &value));
+  EXPECT_EQ(second->EntryCount(), 0);
+}
+
+TEST(MemoryStateBackend, VisitsAndDeletesANamespace) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  table->Put(1, "a", "w1", "1");
+  table->Put(2, "b", "w1", "2");
+  table->Put(1, "a", "w2", "3");
+  table->Put(5, "c", "", "4");
+
+  std::vector<Entry> entries;
+  table->ForEachInNamespace("w1", Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<Entry>{{1, "a", "w1", "1"}, {2, "b", "w1", "2"}}));
+
+  entries.clear();
+  table->ForEachInNamespace("missing", Collect(&entries));
+  EXPECT_TRUE(entries.empty());
+
+  table->DeleteNamespace("w1");
+  EXPECT_EQ(table->EntryCount(), 2);
+  std::string value;
+  EXPECT_FALSE(table->Get(1, "a", "w1", &value));
+  ASSERT_TRUE(table->Get(1, "a", "w2", &value));
+  EXPECT_EQ(value, "3");
+  entries.clear();
+  table->ForEachInNamespace("w1", Collect(&entries));
+  EXPECT_TRUE(entries.empty());
+  table->DeleteNamespace("missing");
+  EXPECT_EQ(table->EntryCount(), 2);
+
+  // A namespace emptied entry by entry and then refilled behaves like a new one.
+  table->Delete(1, "a", "w2");
+  table->Put(7, "z", "w2", "5");
+  entries.clear();
+  table->ForEachInNamespace("w2", Collect(&entries));
+  EXPECT_EQ(entries, (std::vector<Entry>{{7, "z", "w2", "5"}}));
+}
+
+TEST(MemoryStateBackend, VisitsEveryNamespaceOfAKey) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  table->Put(1, "a", "w1", "1");
+  table->Put(1, "a", "w2", "2");
+  table->Put(1, "a", "", "3");
+  table->Put(2, "a", "w1", "other key group");
+  table->Put(1, "b", "w1", "other key");
+
+  std::vector<Entry> entries;
+  table->ForEachOfKey(1, "a", Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries,
+            (std::vector<Entry>{{1, "a", "", "3"}, {1, "a", "w1", "1"}, {1, "a", "w2", "2"}}));
+
+  entries.clear();
+  table->ForEachOfKey(3, "a", Collect(&entries));
+  EXPECT_TRUE(entries.empty());
+}
+
+TEST(MemoryStateBackend, VisitsKeyGroupRangesInKeyGroupOrder) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  // Insert in scrambled order across namespaces, including key group 300 (needs both bytes).
+  int32_t groups[] = {7, 3, 127, 0, 3, 64, 300, 5};
+  for (size_t i = 0; i < std::size(groups); ++i) {
+    std::string index = std::to_string(i);
+    table->Put(groups[i], std::string("k").append(index), i % 2 == 0 ? "even" : "odd", index);
+  }
+
+  std::vector<Entry> entries;
+  table->ForEachInKeyGroups(0, 1000, Collect(&entries));
+  ASSERT_EQ(entries.size(), std::size(groups));
+  for (size_t i = 1; i < entries.size(); ++i) {
+    EXPECT_LE(std::get<0>(entries[i - 1]), std::get<0>(entries[i]));
+  }
+  // Every entry comes back whole.
+  std::set<std::string> values;
+  for (const auto& [group, key, ns, value] : entries) {
+    size_t index = std::stoul(value);
+    EXPECT_EQ(group, groups[index]);
+    EXPECT_EQ(key, std::string("k").append(value));
+    EXPECT_EQ(ns, index % 2 == 0 ? "even" : "odd");
+    values.insert(value);
+  }
+  EXPECT_EQ(values.size(), std::size(groups));
+
+  entries.clear();
+  table->ForEachInKeyGroups(3, 7, Collect(&entries));
+  std::vector<int32_t> seen;
+  for (const auto& entry : entries) seen.push_back(std::get<0>(entry));
+  EXPECT_EQ(seen, (std::vector<int32_t>{3, 3, 5, 7}));  // bounds inclusive
+
+  entries.clear();
+  table->ForEachInKeyGroups(8, 63, Collect(&entries));
+  EXPECT_TRUE(entries.empty());
+}
+
+TEST(MemoryStateBackend, AccountingReturnsToZero) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  EXPECT_EQ(table->EntryCount(), 0);
+  EXPECT_EQ(table->BytesUsed(), 0);
+
+  for (int i = 0; i < 100; ++i) {
+    table->Put(i % 16, "key" + std::to_string(i), "ns" + std::to_string(i % 3),
+               std::string(static_cast<size_t>(i), 'v'));
+  }
+  EXPECT_EQ(table->EntryCount(), 100);
+  int64_t full = table->BytesUsed();
+  EXPECT_GT(full, 100 * (4 + 3 + 49));  // at least the bytes stored
+
+  // Overwrites with smaller and larger values keep the accounting exact.
+  for (int i = 0; i < 100; i += 2) {
+    table->Put(i % 16, "key" + std::to_string(i), "ns" + std::to_string(i % 3),
+               std::string(static_cast<size_t>(i % 7), 'w'));
+  }
+  for (int i = 1; i < 100; i += 2) {
+    table->Put(i % 16, "key" + std::to_string(i), "ns" + std::to_string(i % 3),
+               std::string(static_cast<size_t>(i) * 3, 'x'));
+  }
+  EXPECT_EQ(table->EntryCount(), 100);
+  EXPECT_NE(table->BytesUsed(), full);
+
+  table->DeleteNamespace("ns0");
+  for (int i = 0; i < 100; ++i) {
+    if (i % 3 == 1) table->Delete(i % 16, "key" + std::to_string(i), "ns1");
+  }
+  EXPECT_GT(table->EntryCount(), 0);
+  EXPECT_GT(table->BytesUsed(), 0);
+  std::vector<Entry> rest;
+  table->ForEachInKeyGroups(0, 127, Collect(&rest));
+  for (const auto& [group, key, ns, value] : rest) table->Delete(group, key, ns);
+  EXPECT_EQ(table->EntryCount(), 0);
+  EXPECT_EQ(table->BytesUsed(), 0);
+}
+
+TEST(MemoryStateBackend, GrowsBytesWithValueSize) {
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  table->Put(0, "k", "", "small");
+  int64_t small = table->BytesUsed();
+  table->Put(0, "k", "", std::string(1000, 'b'));
+  EXPECT_EQ(table->BytesUsed(), small + 995);
+  table->Put(0, "k", "", "");
+  EXPECT_EQ(table->BytesUsed(), small - 5);
+}
+
+}  // namespace
+}  // namespace sluice::runtime::state

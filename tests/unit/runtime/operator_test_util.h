@@ -1,0 +1,149 @@
+#pragma once
+
+// Builds input batches by hand and collects what an operator emits, for operator unit tests
+// that need no scheduler.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/base/check.h"
+#include "runtime/expr/value_format.h"
+#include "runtime/operators/operator.h"
+#include "runtime/state/state_backend.h"
+
+namespace sluice::runtime::operators::testing {
+
+/// One field of a hand-built row: an integer (INT, BIGINT, TIMESTAMP, INTERVAL, BOOLEAN,
+/// DECIMAL unscaled), a double, a string, or NULL (`nullptr`).
+struct Cell {
+  Cell(std::nullptr_t) : is_null(true) {}
+  Cell(int value) : integer(value) {}
+  Cell(int64_t value) : integer(value) {}
+  Cell(double value) : real(value) {}
+  Cell(const char* value) : text(value) {}
+  Cell(std::string value) : text(std::move(value)) {}
+
+  bool is_null = false;
+  int64_t integer = 0;
+  double real = 0;
+  std::string text;
+};
+
+/// Builds a batch of `types` from `rows`; with `kinds`, the batch carries row kinds.
+inline BatchPtr MakeBatch(const std::vector<types::LogicalType>& types,
+                          const std::vector<std::vector<Cell>>& rows,
+                          const std::vector<RowKind>& kinds = {}) {
+  SLUICE_CHECK(rows.size() <= static_cast<size_t>(kBatchCapacity), "{} rows in one batch",
+               rows.size());
+  auto batch = std::make_shared<Batch>(types);
+  if (!kinds.empty()) batch->EnableRowKinds();
+  for (size_t row = 0; row < rows.size(); ++row) {
+    for (size_t column = 0; column < types.size(); ++column) {
+      const Cell& cell = rows[row][column];
+      Column& target = batch->column(column);
+      if (cell.is_null) continue;  // columns start zeroed: NULL
+      target.validity()[row] = 1;
+      switch (types[column].id()) {
+        case types::TypeId::kBoolean: target.values<uint8_t>()[row] = cell.integer != 0; break;
+        case types::TypeId::kInt:
+          target.values<int32_t>()[row] = static_cast<int32_t>(cell.integer);
+          break;
+        case types::TypeId::kDouble: target.values<double>()[row] = cell.real; break;
+        case types::TypeId::kVarchar:
+          target.values<StringRef>()[row] = batch->arena().Copy(cell.text);
+          break;
+        default: target.values<int64_t>()[row] = cell.integer; break;
+      }
+    }
+    if (!kinds.empty()) batch->row_kinds()[row] = static_cast<uint8_t>(kinds[row]);
+  }
+  batch->set_row_count(static_cast<int32_t>(rows.size()));
+  return batch;
+}
+
+/// Renders one row as `+I[a, 1, NULL]`: integers and timestamps as plain numbers (milliseconds),
+/// so expected rows can be computed by hand.
+inline std::string RenderRow(const Batch& batch, int32_t row) {
+  std::string out = RowKindName(batch.row_kind(row));
+  out.push_back('[');
+  for (size_t column = 0; column < batch.column_count(); ++column) {
+    if (column > 0) out.append(", ");
+    const Column& source = batch.column(column);
+    if (source.IsNull(row)) {
+      out.append("NULL");
+      continue;
+    }
+    switch (source.type().id()) {
+      case types::TypeId::kBoolean:
+        out.append(source.values<uint8_t>()[row] ? "TRUE" : "FALSE");
+        break;
+      case types::TypeId::kInt: out.append(std::to_string(source.values<int32_t>()[row])); break;
+      case types::TypeId::kDouble:
+        out.append(expr::FormatDouble(source.values<double>()[row]));
+        break;
+      case types::TypeId::kDecimal:
+        out.append(expr::FormatDecimal(source.values<int64_t>()[row], source.type().scale()));
+        break;
+      case types::TypeId::kVarchar: out.append(source.values<StringRef>()[row].view()); break;
+      default: out.append(std::to_string(source.values<int64_t>()[row])); break;
+    }
+  }
+  out.push_back(']');
+  return out;
+}
+
+/// An Output that keeps every batch and records rows and watermarks in arrival order.
+class CollectingOutput : public Output {
+ public:
+  base::Status EmitBatch(BatchPtr batch) override {
+    for (int32_t row = 0; row < batch->row_count(); ++row) {
+      rows.push_back(RenderRow(*batch, row));
+      events.push_back(rows.back());
+    }
+    batches.push_back(std::move(batch));
+    return base::Status::Ok();
+  }
+  base::Status EmitWatermark(int64_t watermark) override {
+    watermarks.push_back(watermark);
+    events.push_back("WM " + std::to_string(watermark));
+    return base::Status::Ok();
+  }
+
+  /// Returns the rows collected so far and forgets them.
+  std::vector<std::string> TakeRows() {
+    std::vector<std::string> taken;
+    taken.swap(rows);
+    return taken;
+  }
+
+  std::vector<BatchPtr> batches;
+  std::vector<std::string> rows;
+  std::vector<int64_t> watermarks;
+  std::vector<std::string> events;  // rows and "WM <n>", in order
+};
+
+/// Holds what an operator under test needs around it: its plan node, metrics and state.
+struct OperatorHarness {
+  plan::PlanNode node;
+  OperatorMetrics metrics;
+  std::unique_ptr<state::StateBackend> backend = state::MakeMemoryStateBackend();
+
+  OperatorContext Context(int32_t max_parallelism = 128) {
+    OperatorContext context;
+    context.node = &node;
+    context.max_parallelism = max_parallelism;
+    context.metrics = &metrics;
+    context.state_backend = backend.get();
+    return context;
+  }
+
+  /// Returns the number of entries of state table `name` of this node.
+  int64_t EntryCount(const std::string& name) {
+    auto table = backend->GetTable(node.uid, name);
+    return table.ok() ? (*table)->EntryCount() : -1;
+  }
+};
+
+}  // namespace sluice::runtime::operators::testing
