@@ -165,14 +165,16 @@ std::optional<BoundRelation> Binder::MakeProject(BoundRelation input,
   int32_t slot = 0;
   for (size_t i = 0; i < expressions.size(); ++i) {
     const ExprPtr& expression = expressions[i];
-    for (size_t j = 0; j < i; ++j) {
-      if (types::IdentifierEquals(names[j], names[i])) {
-        Error(base::ErrorCode::kBind,
-              fmt::format("duplicate output column '{}'; give one of them an alias with AS",
-                          names[i]),
-              spans[i]);
-        return std::nullopt;
+    // Like Calcite, a repeated name gets a numeric suffix (dateTime, dateTime0, ...).
+    auto taken = [&](const std::string& name) {
+      for (size_t j = 0; j < i; ++j) {
+        if (types::IdentifierEquals(names[j], name)) return true;
       }
+      return false;
+    };
+    if (taken(names[i])) {
+      std::string base = names[i];
+      for (int suffix = 0; taken(names[i]); ++suffix) names[i] = base + std::to_string(suffix);
     }
     if (expression->type.id() == TypeId::kRow) {
       if (expression->kind != ExprKind::kColumn) {

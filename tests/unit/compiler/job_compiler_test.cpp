@@ -144,10 +144,46 @@ TEST(JobCompilerTest, InsertTypeMismatchIsReported) {
 }
 
 TEST(JobCompilerTest, UnsupportedConstructsSayWhatIsMissing) {
-  auto compiled = Compile("INSERT INTO out SELECT auction, COUNT(*) FROM bids GROUP BY auction;");
+  auto compiled = Compile(
+      "INSERT INTO out SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price) "
+      "FROM bids;");
   ASSERT_FALSE(compiled.ok());
   EXPECT_NE(compiled.status().message().find("not supported yet"), std::string::npos)
       << compiled.status().message();
+}
+
+TEST(JobCompilerTest, AJoinWithoutAnEqualityIsRejected) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT a.auction, b.price FROM bids a JOIN bids b ON a.price < b.price;");
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.status().message().find("no equality condition"), std::string::npos)
+      << compiled.status().message();
+}
+
+TEST(JobCompilerTest, JoinKeysAndOneSidedConditionsArePlanned) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT a.auction, b.price FROM bids a, bids b "
+      "WHERE a.auction = b.auction AND b.price > 5 AND a.price < b.price;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const runtime::plan::PlanNode* join = nullptr;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind == OperatorKind::kJoin) join = &node;
+  }
+  ASSERT_NE(join, nullptr);
+  EXPECT_EQ(join->uid, "out/join1");
+  EXPECT_EQ(join->join->left_key_slots, std::vector<int32_t>{0});
+  EXPECT_EQ(join->join->right_key_slots, std::vector<int32_t>{0});
+  ASSERT_TRUE(join->join->residual);
+  EXPECT_EQ(join->join->residual->ToString(), "($1 < $4)");
+  // b.price > 5 filters the right input before the join.
+  bool right_filtered = false;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind == OperatorKind::kCalc && node.chain->filter &&
+        node.chain->filter->ToString() == "($1 > 5)") {
+      right_filtered = true;
+    }
+  }
+  EXPECT_TRUE(right_filtered);
 }
 
 }  // namespace
