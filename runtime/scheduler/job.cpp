@@ -237,9 +237,12 @@ void Job::PrintProgressUntilDone() {
                             : now.watermark == operators::kMaxWatermark
                                 ? "end"
                                 : expr::FormatTimestamp(now.watermark);
-    std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s",
+    std::string late = now.late_records_dropped > 0
+                           ? fmt::format("  late {}", now.late_records_dropped)
+                           : std::string();
+    std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s%s",
                  static_cast<long long>(now.rows_in), rate, static_cast<long long>(now.rows_out),
-                 watermark.c_str());
+                 watermark.c_str(), late.c_str());
     std::fflush(stderr);
   }
   std::fprintf(stderr, "\r\033[K");

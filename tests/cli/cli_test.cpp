@@ -110,6 +110,23 @@ INSERT INTO out SELECT a FROM s;
       << outcome.output;
 }
 
+TEST_F(CliTest, DroppedLateRecordsAreReported) {
+  std::string file = Write("late.pipe", R"(CREATE TABLE e (id INT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts) WITH ('connector' = 'values');
+INSERT INTO e VALUES (1, TIMESTAMP '2024-01-01 00:00:01'), (2, TIMESTAMP '2024-01-01 00:00:15'),
+  (3, TIMESTAMP '2024-01-01 00:00:02');
+CREATE TABLE out (n BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE e, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+  GROUP BY window_start, window_end;
+)");
+  Outcome outcome = RunSluice("run " + file);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("+I[1]\n+I[1]\n"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("1 late records arrived after their window had fired"),
+            std::string::npos)
+      << outcome.output;
+}
+
 TEST_F(CliTest, MissingFileIsAClearError) {
   Outcome outcome = RunSluice("run " + (directory_ / "absent.pipe").string());
   EXPECT_EQ(outcome.exit_code, 2);

@@ -165,6 +165,13 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
                  status.ToString().c_str());
     return kExitFailed;
   }
+  if (progress.late_records_dropped > 0) {
+    // Said even when stderr is not a terminal: these rows are missing from the results.
+    std::fprintf(stderr,
+                 "sluice: %lld late records arrived after their window had fired and were "
+                 "dropped\n",
+                 static_cast<long long>(progress.late_records_dropped));
+  }
   if (isatty(STDERR_FILENO)) {
     std::fprintf(stderr, "sluice: job '%s' finished in %.2f s: %lld rows in, %lld rows out\n",
                  compiled->plan.job_name.c_str(), seconds, static_cast<long long>(progress.rows_in),
