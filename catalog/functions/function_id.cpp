@@ -41,6 +41,16 @@ constexpr NamedFunction kNames[] = {
     {FunctionId::kLike, "LIKE"},
     {FunctionId::kCoalesce, "COALESCE"},
     {FunctionId::kNullIf, "NULLIF"},
+    {FunctionId::kDateFormat, "DATE_FORMAT"},
+    {FunctionId::kYear, "YEAR"},
+    {FunctionId::kMonth, "MONTH"},
+    {FunctionId::kDayOfMonth, "DAYOFMONTH"},
+    {FunctionId::kHour, "HOUR"},
+    {FunctionId::kMinute, "MINUTE"},
+    {FunctionId::kSecond, "SECOND"},
+    {FunctionId::kMillisecond, "MILLISECOND"},
+    {FunctionId::kRegexpExtract, "REGEXP_EXTRACT"},
+    {FunctionId::kSplitIndex, "SPLIT_INDEX"},
 };
 
 }  // namespace

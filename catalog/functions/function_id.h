@@ -41,7 +41,22 @@ enum class FunctionId : uint8_t {
   // conditional
   kCoalesce,
   kNullIf,
+  // date-time (a TIMESTAMP operand, read in UTC)
+  kDateFormat,   // DATE_FORMAT(ts, pattern) -> VARCHAR
+  kYear,         // the calendar fields, each BIGINT; EXTRACT(unit FROM ts) binds to them
+  kMonth,
+  kDayOfMonth,
+  kHour,
+  kMinute,
+  kSecond,
+  kMillisecond,  // EXTRACT(MILLISECOND ...): seconds * 1000 + milliseconds, as Calcite
+  // strings (added for Nexmark q21, q22)
+  kRegexpExtract,  // 2 or 3 arguments
+  kSplitIndex,
 };
+
+/// The last FunctionId, for loops over every function.
+inline constexpr FunctionId kLastFunctionId = FunctionId::kSplitIndex;
 
 /// Tells whether the function returns NULL whenever an argument is NULL (most do; AND, OR,
 /// the IS tests, COALESCE and NULLIF do not).

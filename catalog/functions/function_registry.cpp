@@ -36,6 +36,22 @@ bool IsStringLike(const LogicalType& type) {
   return type.id() == TypeId::kVarchar || type.id() == TypeId::kNull;
 }
 
+bool IsTimestampLike(const LogicalType& type) {
+  return type.id() == TypeId::kTimestamp || type.id() == TypeId::kNull;
+}
+
+bool IsIntegerLike(const LogicalType& type) {
+  return type.IsInteger() || type.id() == TypeId::kNull;
+}
+
+/// YEAR(ts), HOUR(ts), ...: one TIMESTAMP, a BIGINT result (Flink's types).
+bool TimestampField(FunctionId id, const std::vector<LogicalType>& arguments,
+                    ResolvedFunction* out) {
+  if (!IsTimestampLike(arguments[0])) return false;
+  *out = {id, LogicalType::Bigint(), {LogicalType::Timestamp()}};
+  return true;
+}
+
 bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
   const LogicalType& left = arguments[0];
   const LogicalType& right = arguments[1];
@@ -233,6 +249,45 @@ const Signature kSignatures[] = {
        }
        if (common.id() == TypeId::kNull) common = LogicalType::Int();
        *out = {id, common, {common, common}};
+       return true;
+     },
+     true},
+    {"DATE_FORMAT", FunctionId::kDateFormat, 2, 2,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       // Flink also formats a VARCHAR timestamp; it is cast to TIMESTAMP first.
+       if ((!IsTimestampLike(a[0]) && a[0].id() != TypeId::kVarchar) || !IsStringLike(a[1])) {
+         return false;
+       }
+       *out = {id, LogicalType::Varchar(), {LogicalType::Timestamp(), LogicalType::Varchar()}};
+       return true;
+     },
+     true},
+    {"YEAR", FunctionId::kYear, 1, 1, TimestampField, true},
+    {"MONTH", FunctionId::kMonth, 1, 1, TimestampField, true},
+    {"DAYOFMONTH", FunctionId::kDayOfMonth, 1, 1, TimestampField, true},
+    {"HOUR", FunctionId::kHour, 1, 1, TimestampField, true},
+    {"MINUTE", FunctionId::kMinute, 1, 1, TimestampField, true},
+    {"SECOND", FunctionId::kSecond, 1, 1, TimestampField, true},
+    // Only through EXTRACT(MILLISECOND FROM ts): Flink has no MILLISECOND() function.
+    {"MILLISECOND", FunctionId::kMillisecond, 1, 1, TimestampField, false},
+    {"REGEXP_EXTRACT", FunctionId::kRegexpExtract, 2, 3,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0]) || !IsStringLike(a[1])) return false;
+       std::vector<LogicalType> wanted = {LogicalType::Varchar(), LogicalType::Varchar()};
+       if (a.size() == 3) {
+         if (!IsIntegerLike(a[2])) return false;
+         wanted.push_back(LogicalType::Bigint());
+       }
+       *out = {id, LogicalType::Varchar(), wanted};
+       return true;
+     },
+     true},
+    {"SPLIT_INDEX", FunctionId::kSplitIndex, 3, 3,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!IsStringLike(a[0]) || !IsStringLike(a[1]) || !IsIntegerLike(a[2])) return false;
+       *out = {id,
+               LogicalType::Varchar(),
+               {LogicalType::Varchar(), LogicalType::Varchar(), LogicalType::Bigint()}};
        return true;
      },
      true},

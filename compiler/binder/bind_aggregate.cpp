@@ -169,6 +169,68 @@ std::string Binder::UidHint(const std::vector<ast::Hint>& hints) {
   return uid;
 }
 
+std::optional<runtime::plan::WindowSpec> Binder::BindLegacyWindow(
+    const ast::FunctionCallExpression& call, const Scope& scope) {
+  std::string name = Upper(call.name.Last().name);
+  runtime::plan::WindowSpec spec;
+  size_t intervals_needed = 1;
+  if (name == "TUMBLE") {
+    spec.kind = runtime::plan::WindowKind::kTumble;
+  } else if (name == "HOP") {
+    spec.kind = runtime::plan::WindowKind::kHop;
+    intervals_needed = 2;
+  } else {
+    spec.kind = runtime::plan::WindowKind::kSession;
+  }
+  if (call.arguments.size() != intervals_needed + 1) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("GROUP BY {}(time_column, {}) takes {} arguments", name,
+                      name == "HOP" ? "slide, size" : name == "TUMBLE" ? "size" : "gap",
+                      intervals_needed + 1),
+          call.span);
+    return std::nullopt;
+  }
+  ExprPtr time = BindExpression(*call.arguments[0], scope);
+  if (time == nullptr) return std::nullopt;
+  bool time_attribute = false;
+  if (time->kind == ExprKind::kColumn) {
+    for (const ScopeColumn& column : scope.columns) {
+      if (column.slot == time->column_index && column.time_attribute) time_attribute = true;
+    }
+  }
+  if (!time_attribute) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("{}(...) needs a time attribute (a column with a WATERMARK) as its first "
+                      "argument",
+                      name),
+          call.arguments[0]->span);
+    return std::nullopt;
+  }
+  spec.time_slot = time->column_index;
+  std::vector<int64_t> intervals;
+  for (size_t i = 1; i < call.arguments.size(); ++i) {
+    auto millis = IntervalMillis(BindExpression(*call.arguments[i], Scope{}));
+    if (!millis || *millis <= 0) {
+      Error(base::ErrorCode::kBind, name + " sizes must be positive INTERVAL literals",
+            call.arguments[i]->span);
+      return std::nullopt;
+    }
+    intervals.push_back(*millis);
+  }
+  switch (spec.kind) {
+    case runtime::plan::WindowKind::kTumble: spec.size = intervals[0]; break;
+    case runtime::plan::WindowKind::kSession: spec.gap = intervals[0]; break;
+    default:
+      spec.step = intervals[0];
+      spec.size = intervals[1];
+      if (spec.size % spec.step != 0) {
+        Error(base::ErrorCode::kBind, "HOP: the size must be a multiple of the slide", call.span);
+        return std::nullopt;
+      }
+  }
+  return spec;
+}
+
 bool Binder::ContainsAggregate(const ast::Expression& expression) {
   bool found = false;
   Walk(expression, [&](const ast::Expression& node) { found |= IsAggregateCall(node); });
@@ -371,7 +433,29 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
   };
   std::vector<Key> grouped;
   bool window_start = false, window_end = false;
+  // A legacy group window: GROUP BY TUMBLE(ts, size) | HOP(ts, slide, size) | SESSION(ts, gap).
+  std::optional<runtime::plan::WindowSpec> window;
+  if (input.window) window = input.window->spec;
+  std::string legacy_name;
   for (const ast::Expression* key : keys) {
+    const auto* call = key->As<ast::FunctionCallExpression>();
+    if (call == nullptr) continue;
+    std::string name = Upper(call->name.Last().name);
+    if (name != "TUMBLE" && name != "HOP" && name != "SESSION") continue;
+    if (window) {
+      Error(base::ErrorCode::kPlan, "only one window per GROUP BY", key->span);
+      return std::nullopt;
+    }
+    auto legacy = BindLegacyWindow(*call, input.scope);
+    if (!legacy) return std::nullopt;
+    window = legacy;
+    legacy_name = name;
+  }
+  for (const ast::Expression* key : keys) {
+    if (!legacy_name.empty()) {
+      const auto* call = key->As<ast::FunctionCallExpression>();
+      if (call != nullptr && Upper(call->name.Last().name) == legacy_name) continue;
+    }
     ExprPtr bound = BindExpression(*key, input.scope);
     if (bound == nullptr) continue;
     if (input.window && bound->kind == ExprKind::kColumn &&
@@ -493,9 +577,8 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
   }
   if (diagnostics_.size() > errors_before) return std::nullopt;
 
-  int32_t time_pre = input.window ? add_pre(Expr::Column(input.window->spec.time_slot,
-                                                         LogicalType::Timestamp()))
-                                  : -1;
+  int32_t time_pre =
+      window ? add_pre(Expr::Column(window->time_slot, LogicalType::Timestamp())) : -1;
   if (pre.empty()) pre.push_back(Expr::Literal(runtime::plan::Value::Boolean(true)));
 
   auto projection = std::make_shared<LogicalNode>();
@@ -510,8 +593,8 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
   runtime::plan::AggregateSpec spec;
   for (const Key& key : grouped) spec.key_slots.push_back(key.pre_index);
   spec.calls = calls;
-  if (input.window) {
-    spec.window = input.window->spec;
+  if (window) {
+    spec.window = window;
     spec.window->time_slot = time_pre;
   }
   auto aggregate = std::make_shared<LogicalNode>();
@@ -528,7 +611,7 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
     aggregate->schema.columns.push_back({key.name, key.type});
     scope.columns.push_back({key.qualifier, key.name, key.type, slot++});
   }
-  if (input.window) {
+  if (window) {
     for (auto [column_name, property] :
          {std::pair{"window_start", WindowProperty::kStart},
           std::pair{"window_end", WindowProperty::kEnd},
@@ -557,6 +640,23 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
       Walk(*root, [&](const ast::Expression& node) {
         if (!replacements.count(&node) && node.ToString() == text) {
           replacements[&node] = Expr::Column(static_cast<int32_t>(k), grouped[k].type);
+        }
+      });
+    }
+  }
+  // TUMBLE_START(ts, ...), HOP_END(...), SESSION_ROWTIME(...) name the legacy window's columns.
+  if (!legacy_name.empty()) {
+    int32_t window_slot = static_cast<int32_t>(grouped.size());
+    for (const ast::Expression* root : roots) {
+      Walk(*root, [&](const ast::Expression& node) {
+        const auto* call = node.As<ast::FunctionCallExpression>();
+        if (call == nullptr) return;
+        std::string name = Upper(call->name.Last().name);
+        for (auto [suffix, offset] : {std::pair{"_START", 0}, std::pair{"_END", 1},
+                                      std::pair{"_ROWTIME", 2}}) {
+          if (name == legacy_name + suffix) {
+            replacements[&node] = Expr::Column(window_slot + offset, LogicalType::Timestamp());
+          }
         }
       });
     }

@@ -6,6 +6,7 @@
 #include "catalog/base/suggest.h"
 #include "catalog/functions/function_registry.h"
 #include "compiler/binder/binder.h"
+#include "runtime/expr/literal_arguments.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::compiler::binder {
@@ -411,7 +412,22 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           name.span);
     return nullptr;
   }
-  return BindCall(upper, std::move(arguments), call.span);
+  ExprPtr bound = BindCall(upper, std::move(arguments), call.span);
+  // A literal DATE_FORMAT pattern or regular expression that can only give NULL is an error.
+  for (size_t i = 0; bound != nullptr && i < bound->arguments.size(); ++i) {
+    const ExprPtr& argument = bound->arguments[i];
+    if (argument->kind != ExprKind::kLiteral || argument->literal.is_null ||
+        argument->type.id() != TypeId::kVarchar) {
+      continue;
+    }
+    std::string error = runtime::expr::CheckLiteralArgument(bound->function, i,
+                                                            argument->literal.text);
+    if (!error.empty()) {
+      Error(base::ErrorCode::kBind, error, call.arguments[i]->span);
+      return nullptr;
+    }
+  }
+  return bound;
 }
 
 ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& scope) {
@@ -535,7 +551,39 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
       Error(base::ErrorCode::kBind, "'*' is only allowed in a select list or COUNT(*)",
             expression.span);
       return nullptr;
-    case ast::ExpressionKind::kExtract:
+    case ast::ExpressionKind::kExtract: {
+      // EXTRACT(unit FROM ts) is the calendar-field function of that unit: HOUR(ts), ...
+      const auto& extract = expression.Cast<ast::ExtractExpression>();
+      const char* function = nullptr;
+      switch (extract.unit) {
+        case ast::TimeUnit::kYear: function = "YEAR"; break;
+        case ast::TimeUnit::kMonth: function = "MONTH"; break;
+        case ast::TimeUnit::kDay: function = "DAYOFMONTH"; break;
+        case ast::TimeUnit::kHour: function = "HOUR"; break;
+        case ast::TimeUnit::kMinute: function = "MINUTE"; break;
+        case ast::TimeUnit::kSecond: function = "SECOND"; break;
+        case ast::TimeUnit::kMillisecond: function = "MILLISECOND"; break;
+        default: break;  // QUARTER, WEEK
+      }
+      if (function == nullptr) {
+        Error(base::ErrorCode::kPlan,
+              fmt::format("EXTRACT({} FROM ...) is not supported yet; use YEAR, MONTH, DAY, HOUR, "
+                          "MINUTE, SECOND or MILLISECOND",
+                          ast::TimeUnitName(extract.unit)),
+              extract.unit_span);
+        return nullptr;
+      }
+      ExprPtr operand = BindExpression(*extract.operand, scope);
+      if (operand == nullptr) return nullptr;
+      if (operand->type.id() != TypeId::kTimestamp && operand->type.id() != TypeId::kNull) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("EXTRACT({} FROM ...) needs a TIMESTAMP, got {}",
+                          ast::TimeUnitName(extract.unit), operand->type.ToString()),
+              extract.operand->span);
+        return nullptr;
+      }
+      return BindCall(function, {operand}, expression.span);
+    }
     case ast::ExpressionKind::kFieldAccess:
     case ast::ExpressionKind::kSubscript:
     case ast::ExpressionKind::kInSubquery:

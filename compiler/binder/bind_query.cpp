@@ -1,3 +1,4 @@
+#include <cctype>
 #include <functional>
 
 #include <fmt/format.h>
@@ -43,14 +44,8 @@ types::Schema Scope::ToSchema() const {
 }
 
 bool Binder::RejectUnsupportedQueryParts(const ast::Query& query) {
-  if (!query.order_by.empty()) {
-    Error(base::ErrorCode::kPlan,
-          "ORDER BY on a stream is not supported yet (Top-N arrives with stateful operators)",
-          query.order_by.front().span);
-    return true;
-  }
-  if (query.limit) {
-    Error(base::ErrorCode::kPlan, "LIMIT is not supported yet", query.limit->span);
+  if (query.offset) {
+    Error(base::ErrorCode::kPlan, "OFFSET is not supported on streams", query.offset->span);
     return true;
   }
   return false;
@@ -74,6 +69,9 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
               "VALUES is only supported as `INSERT INTO <values table> VALUES (...)`", query.span);
         break;
     }
+  }
+  if (result && (!query.order_by.empty() || query.limit)) {
+    result = BindOrderByLimit(std::move(*result), query.order_by, query.limit.get(), query.span);
   }
   ctes_.pop_back();
   return result;
@@ -221,6 +219,33 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
           input.window->span);
     return std::nullopt;
   }
+  // ROW_NUMBER() OVER (...) ranks the input first; the item then reads the row number.
+  const ast::FunctionCallExpression* row_number = nullptr;
+  for (const ast::SelectItem& item : items) {
+    const auto* call = item.expression->As<ast::FunctionCallExpression>();
+    if (call == nullptr || !call->over) continue;
+    std::string name = call->name.Last().name;
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name == "RANK" || name == "DENSE_RANK") {
+      Error(base::ErrorCode::kPlan, name + "() is not supported yet; use ROW_NUMBER()",
+            call->name.span);
+      return std::nullopt;
+    }
+    if (name != "ROW_NUMBER") continue;  // OVER aggregations are reported when bound
+    if (row_number != nullptr) {
+      Error(base::ErrorCode::kPlan, "only one ROW_NUMBER() per SELECT is supported", call->span);
+      return std::nullopt;
+    }
+    row_number = call;
+  }
+  if (row_number != nullptr) {
+    int32_t rank_slot = 0;
+    auto ranked = BindRowNumber(std::move(input), *row_number);
+    if (!ranked) return std::nullopt;
+    rank_slot = static_cast<int32_t>(ranked->node->SlotCount()) - 1;
+    input = std::move(*ranked);
+    replacements_[row_number] = Expr::Column(rank_slot, LogicalType::Bigint());
+  }
   std::vector<std::string> names;
   std::vector<ExprPtr> expressions;
   std::vector<base::SourceSpan> spans;
@@ -254,6 +279,7 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
     expressions.push_back(bound);
     spans.push_back(item.span);
   }
+  if (row_number != nullptr) replacements_.erase(row_number);
   if (failed) return std::nullopt;
   return MakeProject(std::move(input), std::move(names), std::move(expressions), std::move(spans));
 }
@@ -421,16 +447,19 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       }
       return joined;
     }
-    case ast::PipeOperatorKind::kOrderBy:
-    case ast::PipeOperatorKind::kLimit: {
-      std::string text = op.ToString();
+    case ast::PipeOperatorKind::kOrderBy: {
+      const auto& order = op.Cast<ast::PipeOrderBy>();
+      if (order.offset) {
+        Error(base::ErrorCode::kPlan, "OFFSET is not supported on streams", order.offset->span);
+        return std::nullopt;
+      }
+      return BindOrderByLimit(std::move(input), order.order_by, order.limit.get(), op.span);
+    }
+    case ast::PipeOperatorKind::kLimit:
       Error(base::ErrorCode::kPlan,
-            fmt::format("pipe operator '{}' is not supported yet (it arrives with stateful "
-                        "operators)",
-                        text.substr(0, text.find(' ', 3))),
+            "LIMIT on a stream needs an ORDER BY: write |> ORDER BY … LIMIT n (a Top-N)",
             op.span);
       return std::nullopt;
-    }
   }
   return std::nullopt;
 }

@@ -126,6 +126,25 @@ class Binder {
   /// Binds a table or view by name, its columns qualified by `qualifier`.
   std::optional<BoundRelation> BindTableName(const ast::QualifiedName& name,
                                              const std::string& qualifier, base::SourceSpan span);
+  /// Ranks `input` by a ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) call: a TopN node whose
+  /// output is the input's columns, then the row number (the limit comes from a later filter).
+  std::optional<BoundRelation> BindRowNumber(BoundRelation input,
+                                             const ast::FunctionCallExpression& call);
+  /// Keeps the first `limit` rows by `order_by` (the pipe's and the query's ORDER BY … LIMIT).
+  std::optional<BoundRelation> BindOrderByLimit(BoundRelation input,
+                                                const std::vector<ast::OrderItem>& order_by,
+                                                const ast::Expression* limit,
+                                                base::SourceSpan span);
+  /// Binds sort keys and partition keys over `input`, adding a projection for keys that are
+  /// not plain columns; fills `spec` and returns the (possibly projected) input.
+  std::optional<BoundRelation> BindRanking(BoundRelation input,
+                                           const std::vector<const ast::Expression*>& partition,
+                                           const std::vector<ast::OrderItem>& order_by,
+                                           runtime::plan::TopNSpec* spec, bool* by_time);
+  /// Binds a legacy group window key, `TUMBLE(ts, size)`, `HOP(ts, slide, size)` or
+  /// `SESSION(ts, gap)`; its time_slot refers to `scope`.
+  std::optional<runtime::plan::WindowSpec> BindLegacyWindow(const ast::FunctionCallExpression& call,
+                                                            const Scope& scope);
   /// Tells whether an expression contains an aggregate function call.
   static bool ContainsAggregate(const ast::Expression& expression);
 

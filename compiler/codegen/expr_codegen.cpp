@@ -27,7 +27,17 @@ bool IsStringFunction(FunctionId function) {
     case FunctionId::kCharLength:
     case FunctionId::kSubstring:
     case FunctionId::kTrim:
-    case FunctionId::kLike: return true;
+    case FunctionId::kLike:
+    case FunctionId::kDateFormat:
+    case FunctionId::kYear:
+    case FunctionId::kMonth:
+    case FunctionId::kDayOfMonth:
+    case FunctionId::kHour:
+    case FunctionId::kMinute:
+    case FunctionId::kSecond:
+    case FunctionId::kMillisecond:
+    case FunctionId::kRegexpExtract:
+    case FunctionId::kSplitIndex: return true;
     default: return false;
   }
 }
@@ -500,7 +510,17 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     case FunctionId::kCharLength:
     case FunctionId::kSubstring:
     case FunctionId::kTrim:
-    case FunctionId::kLike: return EmitStringFunction(expr, arguments);
+    case FunctionId::kLike:
+    case FunctionId::kDateFormat:
+    case FunctionId::kYear:
+    case FunctionId::kMonth:
+    case FunctionId::kDayOfMonth:
+    case FunctionId::kHour:
+    case FunctionId::kMinute:
+    case FunctionId::kSecond:
+    case FunctionId::kMillisecond:
+    case FunctionId::kRegexpExtract:
+    case FunctionId::kSplitIndex: return EmitStringFunction(expr, arguments);
 
     case FunctionId::kCoalesce: break;  // handled above
   }

@@ -5,7 +5,10 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
+#include <optional>
+
 #include "compiler/codegen/expr_codegen.h"
+#include "runtime/expr/kernel_abi.h"
 
 namespace sluice::compiler::codegen {
 
@@ -21,6 +24,20 @@ base::Status Unsupported(std::string message) {
                              fmt::format("JIT code generation: {}", message));
 }
 
+/// The SluiceTimeField a calendar-field function reads, or nullopt for other functions.
+std::optional<SluiceTimeField> TimeFieldOf(FunctionId function) {
+  switch (function) {
+    case FunctionId::kYear: return SluiceTimeField::kYear;
+    case FunctionId::kMonth: return SluiceTimeField::kMonth;
+    case FunctionId::kDayOfMonth: return SluiceTimeField::kDay;
+    case FunctionId::kHour: return SluiceTimeField::kHour;
+    case FunctionId::kMinute: return SluiceTimeField::kMinute;
+    case FunctionId::kSecond: return SluiceTimeField::kSecond;
+    case FunctionId::kMillisecond: return SluiceTimeField::kMillisecond;
+    default: return std::nullopt;
+  }
+}
+
 double PowerOfTen(int32_t exponent) {
   double result = 1;
   for (int32_t i = 0; i < exponent; ++i) result *= 10;  // exact up to 10^22
@@ -29,9 +46,68 @@ double PowerOfTen(int32_t exponent) {
 
 }  // namespace
 
+/// DATE_FORMAT, the calendar fields, REGEXP_EXTRACT and SPLIT_INDEX (helper calls).
 base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
                                                       const std::vector<IrValue>& arguments) {
   FunctionId function = expr.function;
+  if (auto field = TimeFieldOf(function)) {
+    if (arguments.size() != 1 || expr.arguments[0]->type.id() != TypeId::kTimestamp ||
+        expr.type.id() != TypeId::kBigint) {
+      return Unsupported(fmt::format("{} not over one TIMESTAMP giving BIGINT",
+                                     functions::FunctionName(function)));
+    }
+    return Guarded(arguments[0].valid, LogicalType::Bigint(), [&] {
+      llvm::Value* result = builder_.CreateCall(
+          Helper("sluice_timestamp_extract", builder_.getInt64Ty(),
+                 {builder_.getInt64Ty(), builder_.getInt32Ty()}, true),
+          {arguments[0].value, builder_.getInt32(static_cast<uint32_t>(*field))});
+      return IrValue{result, nullptr, builder_.getTrue()};
+    });
+  }
+  if (function == FunctionId::kDateFormat || function == FunctionId::kRegexpExtract ||
+      function == FunctionId::kSplitIndex) {
+    // (TIMESTAMP, VARCHAR), (VARCHAR, VARCHAR[, BIGINT]) or (VARCHAR, VARCHAR, BIGINT).
+    bool date_format = function == FunctionId::kDateFormat;
+    size_t minimum = function == FunctionId::kSplitIndex ? 3 : 2;
+    size_t maximum = date_format ? 2 : 3;
+    bool well_typed = arguments.size() >= minimum && arguments.size() <= maximum &&
+                      expr.type.id() == TypeId::kVarchar &&
+                      expr.arguments[0]->type.id() ==
+                          (date_format ? TypeId::kTimestamp : TypeId::kVarchar) &&
+                      expr.arguments[1]->type.id() == TypeId::kVarchar &&
+                      (arguments.size() < 3 || expr.arguments[2]->type.IsInteger());
+    if (!well_typed) {
+      return Unsupported(
+          fmt::format("{} over these arguments", functions::FunctionName(function)));
+    }
+    llvm::Type* pointer = builder_.getPtrTy();
+    llvm::Type* int64 = builder_.getInt64Ty();
+    llvm::Value* all_valid = arguments[0].valid;
+    for (size_t index = 1; index < arguments.size(); ++index) {
+      all_valid = builder_.CreateAnd(all_valid, arguments[index].valid);
+    }
+    return Guarded(all_valid, LogicalType::Varchar(), [&] {
+      llvm::Value* out = EntryAlloca(string_type_);
+      llvm::Value* ok;
+      if (date_format) {
+        ok = builder_.CreateCall(Helper("sluice_timestamp_format", builder_.getInt8Ty(),
+                                        {pointer, int64, pointer, pointer}),
+                                 {context_, arguments[0].value, StringArgument(arguments[1]), out});
+      } else {
+        llvm::Value* index = arguments.size() == 3
+                                 ? builder_.CreateSExtOrTrunc(arguments[2].value, int64)
+                                 : builder_.getInt64(0);
+        const char* name = function == FunctionId::kRegexpExtract ? "sluice_regexp_extract"
+                                                                  : "sluice_string_split_index";
+        ok = builder_.CreateCall(
+            Helper(name, builder_.getInt8Ty(), {pointer, pointer, int64, pointer}),
+            {StringArgument(arguments[0]), StringArgument(arguments[1]), index, out});
+      }
+      IrValue result = LoadStringResult(out);
+      result.valid = builder_.CreateICmpNE(ok, builder_.getInt8(0));
+      return result;
+    });
+  }
   size_t minimum = function == FunctionId::kConcat || function == FunctionId::kLike ||
                            function == FunctionId::kSubstring
                        ? 2

@@ -13,6 +13,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kAggregate: return "Aggregate";
     case LogicalKind::kUnion: return "Union";
     case LogicalKind::kJoin: return "Join";
+    case LogicalKind::kTopN: return "TopN";
   }
   return "?";
 }
@@ -77,6 +78,19 @@ std::string LogicalNode::ToString(int depth) const {
     }
     case LogicalKind::kUnion:
       break;
+    case LogicalKind::kTopN: {
+      out += "(PARTITION BY [";
+      for (size_t i = 0; i < top_n->partition_slots.size(); ++i) {
+        out += (i ? ", " : "") + input_names[top_n->partition_slots[i]];
+      }
+      out += "] ORDER BY [";
+      for (size_t i = 0; i < top_n->sort.size(); ++i) {
+        out += (i ? ", " : "") + input_names[top_n->sort[i].slot] +
+               (top_n->sort[i].ascending ? " ASC" : " DESC");
+      }
+      out += fmt::format("] LIMIT {})", top_n->limit);
+      break;
+    }
     case LogicalKind::kJoin: {
       std::vector<std::string> names = input_names;
       auto right = SlotNames(inputs[1]->schema);

@@ -21,6 +21,7 @@ enum class LogicalKind {
   kAggregate,  // GROUP BY (optionally over a window TVF's windows)
   kUnion,      // UNION ALL of inputs with equal schemas
   kJoin,       // inputs[0] JOIN inputs[1] ON predicate (over left slots, then right slots)
+  kTopN,       // ROW_NUMBER() OVER (...) ranking; output = input columns + the row number
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -50,6 +51,10 @@ struct LogicalNode {
   runtime::plan::ExprPtr predicate;
   // kJoin
   runtime::plan::JoinType join_type = runtime::plan::JoinType::kInner;
+  // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
+  std::optional<runtime::plan::TopNSpec> top_n;
+  /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup).
+  bool sorted_by_time_attribute = false;
   // kProject: one per output slot
   std::vector<runtime::plan::ExprPtr> projections;
   // kAggregate: keys, calls and window refer to input slots; output columns are the keys,

@@ -227,6 +227,82 @@ class JoinConditionPushdown : public Rule {
   }
 };
 
+// Filter(TopN(x), rn <= N AND c) → Filter(TopN(x) LIMIT N, c): a filter on the row number of
+// a ROW_NUMBER() ranking is what makes it a Top-N.
+class TopNLimit : public Rule {
+ public:
+  const char* name() const override { return "TopNLimit"; }
+  bool Apply(LogicalNodePtr& node) override {
+    if (node->kind != LogicalKind::kFilter || node->inputs[0]->kind != LogicalKind::kTopN) {
+      return false;
+    }
+    const LogicalNode& top_n = *node->inputs[0];
+    if (top_n.top_n->limit != 0 || !top_n.top_n->emit_row_number) return false;
+    const int32_t rank_slot = static_cast<int32_t>(top_n.SlotCount()) - 1;
+    std::vector<ExprPtr> conjuncts, kept;
+    SplitConjuncts(node->predicate, &conjuncts);
+    int64_t limit = 0;
+    for (const ExprPtr& conjunct : conjuncts) {
+      int64_t bound = RankBound(conjunct, rank_slot);
+      if (bound > 0 && (limit == 0 || bound < limit)) {
+        limit = bound;
+        // rn <= N leaves nothing more to check; rn = 1 too (row numbers start at 1).
+        continue;
+      }
+      kept.push_back(conjunct);
+    }
+    if (limit == 0) return false;
+    auto limited = std::make_shared<LogicalNode>(top_n);
+    limited->top_n->limit = limit;
+    if (kept.empty()) {
+      node = limited;
+    } else {
+      auto filter = std::make_shared<LogicalNode>(*node);
+      filter->predicate = Conjunction(kept);
+      filter->inputs = {limited};
+      node = filter;
+    }
+    return true;
+  }
+
+ private:
+  /// N when `conjunct` is `rn <= N`, `rn < N + 1`, `rn = 1` (or mirrored); 0 otherwise.
+  static int64_t RankBound(const ExprPtr& conjunct, int32_t rank_slot) {
+    if (conjunct->kind != ExprKind::kCall || conjunct->arguments.size() != 2) return 0;
+    const ExprPtr& left = conjunct->arguments[0];
+    const ExprPtr& right = conjunct->arguments[1];
+    auto is_rank = [&](const ExprPtr& e) {
+      return e->kind == ExprKind::kColumn && e->column_index == rank_slot;
+    };
+    auto literal = [](const ExprPtr& e, int64_t* out) {
+      if (e->kind != ExprKind::kLiteral || e->literal.is_null || !e->type.IsInteger()) {
+        return false;
+      }
+      *out = e->literal.integer;
+      return true;
+    };
+    int64_t value = 0;
+    functions::FunctionId function = conjunct->function;
+    if (is_rank(right) && literal(left, &value)) {
+      // Mirror `N >= rn` into `rn <= N`.
+      switch (function) {
+        case functions::FunctionId::kGreaterEqual: function = functions::FunctionId::kLessEqual; break;
+        case functions::FunctionId::kGreater: function = functions::FunctionId::kLess; break;
+        case functions::FunctionId::kEqual: break;
+        default: return 0;
+      }
+    } else if (!is_rank(left) || !literal(right, &value)) {
+      return 0;
+    }
+    switch (function) {
+      case functions::FunctionId::kLessEqual: return value >= 1 ? value : 0;
+      case functions::FunctionId::kLess: return value >= 2 ? value - 1 : 0;
+      case functions::FunctionId::kEqual: return value == 1 ? 1 : 0;
+      default: return 0;
+    }
+  }
+};
+
 // Filter(x, TRUE) → x
 class RemoveTrueFilter : public Rule {
  public:
@@ -332,6 +408,7 @@ std::vector<std::unique_ptr<Rule>> DefaultRules() {
   rules.push_back(std::make_unique<FilterMerge>());
   rules.push_back(std::make_unique<FilterPushdown>());
   rules.push_back(std::make_unique<FilterIntoJoin>());
+  rules.push_back(std::make_unique<TopNLimit>());
   rules.push_back(std::make_unique<JoinConditionPushdown>());
   rules.push_back(std::make_unique<ProjectMerge>());
   rules.push_back(std::make_unique<RemoveTrueFilter>());

@@ -21,7 +21,8 @@ class Rule {
 
 /// The rules Sluice applies, in order (shown by `sluice explain`):
 ///   ConstantFolding, FilterMerge, FilterPushdown (through projections), FilterIntoJoin,
-///   JoinConditionPushdown (one-sided conditions filter that side first), ProjectMerge,
+///   JoinConditionPushdown (one-sided conditions filter that side first), TopNLimit
+///   (WHERE rn <= N over ROW_NUMBER() makes a Top-N), ProjectMerge,
 ///   RemoveTrueFilter, ProjectionPruning (unused computed columns are not computed).
 std::vector<std::unique_ptr<Rule>> DefaultRules();
 

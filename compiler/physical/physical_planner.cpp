@@ -223,6 +223,10 @@ class Planner {
         SLUICE_ASSIGN_OR_RETURN(below, PlanJoin(*current));
         break;
       }
+      case LogicalKind::kTopN: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanTopN(*current));
+        break;
+      }
       default:
         return base::Status::Error(base::ErrorCode::kPlan,
                                    std::string("cannot plan a ") +
@@ -265,6 +269,7 @@ class Planner {
       schema = final_schema;
     }
     fused.projections = std::move(projections);
+    DropUnusedRowNumber(below, &fused);
     if (IsIdentity(fused)) return Planned{below.node, schema, below.mode};
 
     PlanNode calc;
@@ -508,6 +513,76 @@ class Planner {
     Planned result{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
     if (remapped) result.slot_map = slot_map;
     return result;
+  }
+
+  base::Result<Planned> PlanTopN(const LogicalNode& top_n) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*top_n.inputs[0], nullptr, {}));
+    runtime::plan::TopNSpec spec = *top_n.top_n;
+    if (spec.limit == 0) {
+      return base::Status::Error(
+          base::ErrorCode::kPlan,
+          "ROW_NUMBER() OVER (...) needs a filter on its result, such as WHERE rn <= 10 "
+          "(Top-N) or WHERE rn = 1 (deduplication); numbering every row of an unbounded stream "
+          "is not supported",
+          top_n.span);
+    }
+    bool insert_only = input.mode == runtime::plan::ChangelogMode::kInsertOnly;
+    spec.keep_first_only = spec.limit == 1 && top_n.sorted_by_time_attribute && insert_only;
+    PlanNode node;
+    node.uid = top_n.uid_hint.empty() ? DerivedUid("top-n") : top_n.uid_hint;
+    node.kind = runtime::plan::OperatorKind::kTopN;
+    node.parallelism = options_.parallelism;
+    node.output_schema = input.schema;
+    if (spec.emit_row_number) node.output_schema.columns.push_back({"row_number", LogicalType::Bigint()});
+    node.changelog_mode = spec.keep_first_only ? runtime::plan::ChangelogMode::kInsertOnly
+                                               : runtime::plan::ChangelogMode::kUpdating;
+    auto names = SlotNames(input.schema);
+    auto types = logical::SlotTypes(input.schema);
+    runtime::plan::StateSpec state;
+    state.name = "ranks";
+    for (int32_t slot : spec.partition_slots) {
+      state.key_schema.columns.push_back({names[slot], types[slot]});
+    }
+    state.value_schema = input.schema;
+    node.state.push_back(state);
+    std::string description = "PARTITION BY [";
+    for (size_t i = 0; i < spec.partition_slots.size(); ++i) {
+      description += (i ? ", " : "") + names[spec.partition_slots[i]];
+    }
+    description += "] ORDER BY [";
+    for (size_t i = 0; i < spec.sort.size(); ++i) {
+      description += (i ? ", " : "") + names[spec.sort[i].slot] +
+                     (spec.sort[i].ascending ? " ASC" : " DESC");
+    }
+    description += fmt::format("] LIMIT {}", spec.limit);
+    if (spec.keep_first_only) description += " (keep first)";
+    node.description = description;
+    node.top_n = spec;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash,
+                                   spec.partition_slots});
+    return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
+  }
+
+  /// A Top-N whose row number nothing reads does not compute it: re-emitting every shifted
+  /// row's number is the expensive part of a ranking.
+  void DropUnusedRowNumber(const Planned& below, ChainSpec* fused) {
+    PlanNode& node = plan_.nodes[below.node];
+    if (node.kind != runtime::plan::OperatorKind::kTopN || !node.top_n->emit_row_number) return;
+    const int32_t rank_slot = static_cast<int32_t>(fused->input_types.size()) - 1;
+    bool used = false;
+    std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& expression) {
+      if (expression->kind == ExprKind::kColumn && expression->column_index == rank_slot) {
+        used = true;
+      }
+      for (const auto& argument : expression->arguments) visit(argument);
+    };
+    if (fused->filter) visit(fused->filter);
+    for (const ExprPtr& projection : fused->projections) visit(projection);
+    if (used) return;
+    node.top_n->emit_row_number = false;
+    node.output_schema.columns.pop_back();
+    fused->input_types.pop_back();
   }
 
   static ExprPtr ShiftColumns(const ExprPtr& expression, int32_t delta) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -102,6 +103,22 @@ template <typename In, typename Out, typename Fn>
 void MapBinary(const Vector& a, const Vector& b, int32_t rows, Vector* out, Fn fn) {
   const In* left = a.values<In>();
   const In* right = b.values<In>();
+  Out* values = out->mutable_values<Out>();
+  uint8_t* validity = out->mutable_validity();
+  for (int32_t row = 0; row < rows; ++row) {
+    if ((a.validity[row] & b.validity[row]) == 0) continue;
+    Out value{};
+    bool valid = fn(left[row], right[row], &value);
+    validity[row] = valid ? 1 : 0;
+    values[row] = valid ? value : Out{};
+  }
+}
+
+/// MapBinary over operands of two physical types.
+template <typename Left, typename Right, typename Out, typename Fn>
+void MapBinaryMixedTyped(const Vector& a, const Vector& b, int32_t rows, Vector* out, Fn fn) {
+  const Left* left = a.values<Left>();
+  const Right* right = b.values<Right>();
   Out* values = out->mutable_values<Out>();
   uint8_t* validity = out->mutable_validity();
   for (int32_t row = 0; row < rows; ++row) {
@@ -497,6 +514,103 @@ Result<Vector> StringFunction(const Expr& expr, const std::vector<Vector>& argum
                                       *r = sluice_string_like(&x, &y);
                                       return true;
                                     });
+      return out;
+    }
+  }
+}
+
+// ---- date-time and the Nexmark string functions ---------------------------------------------
+
+/// Checks argument types and the result type of a function with a fixed signature.
+Status ExpectSignature(const Expr& expr, const std::vector<Vector>& arguments,
+                       std::initializer_list<TypeId> types, size_t optional, TypeId result) {
+  if (arguments.size() > types.size() || arguments.size() + optional < types.size()) {
+    return Malformed(expr, "wrong number of arguments");
+  }
+  size_t i = 0;
+  for (TypeId id : types) {
+    if (i >= arguments.size()) break;
+    TypeId actual = arguments[i].type.id();
+    bool integer = id == TypeId::kBigint && actual == TypeId::kInt;
+    if (actual != id && !integer) {
+      return Malformed(expr,
+                       fmt::format("argument {} has type {}", i + 1, arguments[i].type.ToString()));
+    }
+    ++i;
+  }
+  if (expr.type.id() != result) return Malformed(expr, "wrong result type");
+  return Status::Ok();
+}
+
+/// Reads an INT or BIGINT argument as int64.
+int64_t IntegerAt(const Vector& vector, int32_t row) {
+  return vector.type.id() == TypeId::kInt ? vector.values<int32_t>()[row]
+                                          : vector.values<int64_t>()[row];
+}
+
+bool AllValid(const std::vector<Vector>& arguments, int32_t row) {
+  for (const Vector& argument : arguments) {
+    if (argument.validity[row] == 0) return false;
+  }
+  return true;
+}
+
+SluiceTimeField TimeFieldOf(FunctionId function) {
+  switch (function) {
+    case FunctionId::kYear: return SluiceTimeField::kYear;
+    case FunctionId::kMonth: return SluiceTimeField::kMonth;
+    case FunctionId::kDayOfMonth: return SluiceTimeField::kDay;
+    case FunctionId::kHour: return SluiceTimeField::kHour;
+    case FunctionId::kMinute: return SluiceTimeField::kMinute;
+    case FunctionId::kSecond: return SluiceTimeField::kSecond;
+    default: return SluiceTimeField::kMillisecond;  // kMillisecond
+  }
+}
+
+Result<Vector> DateTimeOrPatternFunction(const Expr& expr, const std::vector<Vector>& arguments,
+                                         Context& context) {
+  int32_t rows = context.rows;
+  SluiceKernelContext* kernel = &context.kernel;
+  Vector out = Allocate(expr.type, rows);
+  switch (expr.function) {
+    case FunctionId::kDateFormat: {
+      SLUICE_RETURN_IF_ERROR(ExpectSignature(expr, arguments, {TypeId::kTimestamp, TypeId::kVarchar},
+                                             0, TypeId::kVarchar));
+      MapBinaryMixedTyped<int64_t, StringRef, StringRef>(arguments[0], arguments[1], rows, &out,
+                     [kernel](int64_t millis, StringRef pattern, StringRef* r) {
+                       return sluice_timestamp_format(kernel, millis, &pattern, r) != 0;
+                     });
+      return out;
+    }
+    case FunctionId::kRegexpExtract:
+    case FunctionId::kSplitIndex: {
+      bool regex = expr.function == FunctionId::kRegexpExtract;
+      SLUICE_RETURN_IF_ERROR(ExpectSignature(expr, arguments,
+                                             {TypeId::kVarchar, TypeId::kVarchar, TypeId::kBigint},
+                                             regex ? 1 : 0, TypeId::kVarchar));
+      const StringRef* text = arguments[0].values<StringRef>();
+      const StringRef* second = arguments[1].values<StringRef>();
+      StringRef* values = out.mutable_values<StringRef>();
+      uint8_t* validity = out.mutable_validity();
+      for (int32_t row = 0; row < rows; ++row) {
+        if (!AllValid(arguments, row)) continue;
+        int64_t index = arguments.size() == 3 ? IntegerAt(arguments[2], row) : 0;
+        uint8_t valid =
+            regex ? sluice_regexp_extract(&text[row], &second[row], index, &values[row])
+                  : sluice_string_split_index(&text[row], &second[row], index, &values[row]);
+        validity[row] = valid;
+        if (valid == 0) values[row] = StringRef{};
+      }
+      return out;
+    }
+    default: {  // the calendar fields
+      SLUICE_RETURN_IF_ERROR(
+          ExpectSignature(expr, arguments, {TypeId::kTimestamp}, 0, TypeId::kBigint));
+      auto field = static_cast<int32_t>(TimeFieldOf(expr.function));
+      MapUnary<int64_t, int64_t>(arguments[0], rows, &out, [field](int64_t millis, int64_t* r) {
+        *r = sluice_timestamp_extract(millis, field);
+        return true;
+      });
       return out;
     }
   }
@@ -933,6 +1047,16 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
       return StringFunction(expr, arguments, context);
     case FunctionId::kCoalesce: return Coalesce(expr, arguments, rows);
     case FunctionId::kNullIf: return NullIf(expr, arguments, rows);
+    case FunctionId::kDateFormat:
+    case FunctionId::kYear:
+    case FunctionId::kMonth:
+    case FunctionId::kDayOfMonth:
+    case FunctionId::kHour:
+    case FunctionId::kMinute:
+    case FunctionId::kSecond:
+    case FunctionId::kMillisecond:
+    case FunctionId::kRegexpExtract:
+    case FunctionId::kSplitIndex: return DateTimeOrPatternFunction(expr, arguments, context);
   }
   return Malformed(expr, "unknown function");
 }
@@ -1005,7 +1129,8 @@ Status EvaluateChain(const plan::ChainSpec& spec, const Batch& input, Batch* out
     }
   }
   output->set_row_count(static_cast<int32_t>(selected.size()));
-  // Pass-through, TRIM and SUBSTRING results point into the input's strings.
+  // Pass-through, TRIM, SUBSTRING, REGEXP_EXTRACT and SPLIT_INDEX results point into the
+  // input's strings.
   if (has_strings) output->RetainArenasOf(input);
   return Status::Ok();
 }

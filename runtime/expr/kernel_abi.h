@@ -50,6 +50,38 @@ void sluice_string_trim(const sluice::runtime::StringRef* in, sluice::runtime::S
 uint8_t sluice_string_like(const sluice::runtime::StringRef* text,
                            const sluice::runtime::StringRef* pattern);
 
+/// Token `index` (0-based) of `text` split on every occurrence of `delimiter`; 0 (NULL) when
+/// `index` is negative or past the last token, or `text` is empty. An empty delimiter leaves
+/// the whole text as the only token. The result points into `text`.
+uint8_t sluice_string_split_index(const sluice::runtime::StringRef* text,
+                                  const sluice::runtime::StringRef* delimiter, int64_t index,
+                                  sluice::runtime::StringRef* out);
+/// Group `group` (0 = the whole match) of the first match of RE2 `pattern` in `text`; 0 (NULL)
+/// when the pattern is invalid, nothing matches, the group does not exist or did not take
+/// part in the match. Patterns are compiled once per process and cached. The result points
+/// into `text`.
+uint8_t sluice_regexp_extract(const sluice::runtime::StringRef* text,
+                              const sluice::runtime::StringRef* pattern, int64_t group,
+                              sluice::runtime::StringRef* out);
+
+/// A calendar field of a TIMESTAMP (UTC, proleptic Gregorian), for sluice_timestamp_extract.
+enum class SluiceTimeField : int32_t {
+  kYear,
+  kMonth,
+  kDay,
+  kHour,
+  kMinute,
+  kSecond,
+  kMillisecond,  // seconds * 1000 + milliseconds (Calcite's EXTRACT(MILLISECOND ...))
+};
+/// Returns field `field` (a SluiceTimeField) of the timestamp `millis`.
+int64_t sluice_timestamp_extract(int64_t millis, int32_t field);
+/// Formats `millis` with a DATE_FORMAT pattern (SEMANTICS.md) into the arena; 0 (NULL) when
+/// the pattern is not supported.
+uint8_t sluice_timestamp_format(SluiceKernelContext* context, int64_t millis,
+                                const sluice::runtime::StringRef* pattern,
+                                sluice::runtime::StringRef* out);
+
 uint8_t sluice_cast_string_to_int(const sluice::runtime::StringRef* in, int32_t* out);
 uint8_t sluice_cast_string_to_bigint(const sluice::runtime::StringRef* in, int64_t* out);
 uint8_t sluice_cast_string_to_double(const sluice::runtime::StringRef* in, double* out);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "runtime/expr/kernel_abi.h"
 
@@ -282,6 +283,30 @@ uint8_t sluice_string_like(const StringRef* text, const StringRef* pattern) {
   }
   while (pi < pattern_length && p[pi] == '%') ++pi;
   return pi == pattern_length;
+}
+
+uint8_t sluice_string_split_index(const StringRef* text, const StringRef* delimiter,
+                                  int64_t index, StringRef* out) {
+  // Flink splits with commons-lang's splitByWholeSeparatorPreserveAllTokens: every occurrence
+  // of the whole delimiter separates tokens (empty ones included), and '' has no tokens.
+  if (index < 0 || text->length == 0) return 0;
+  std::string_view rest(text->data, text->length);
+  std::string_view separator(delimiter->data != nullptr ? delimiter->data : "", delimiter->length);
+  if (separator.empty()) {
+    if (index != 0) return 0;
+    *out = *text;
+    return 1;
+  }
+  for (int64_t token = 0;; ++token) {
+    size_t end = rest.find(separator);
+    if (token == index) {
+      size_t length = end == std::string_view::npos ? rest.size() : end;
+      *out = StringRef{rest.data(), static_cast<uint32_t>(length), 0};
+      return 1;
+    }
+    if (end == std::string_view::npos) return 0;
+    rest.remove_prefix(end + separator.size());
+  }
 }
 
 uint8_t sluice_cast_string_to_int(const StringRef* in, int32_t* out) {

@@ -2,8 +2,10 @@
 
 #include "runtime/operators/calc_operator.h"
 #include "runtime/operators/group_aggregate_operator.h"
+#include "runtime/operators/join_operator.h"
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
+#include "runtime/operators/top_n_operator.h"
 #include "runtime/operators/union_operator.h"
 #include "runtime/operators/window_aggregate_operator.h"
 
@@ -33,6 +35,12 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kGroupAggregate:
       if (!node.aggregate) break;
       return std::unique_ptr<Operator>(new GroupAggregateOperator());
+    case plan::OperatorKind::kJoin:
+      if (!node.join) break;
+      return std::unique_ptr<Operator>(new JoinOperator());
+    case plan::OperatorKind::kTopN:
+      if (!node.top_n) break;
+      return std::unique_ptr<Operator>(new TopNOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

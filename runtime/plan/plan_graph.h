@@ -22,6 +22,7 @@ enum class OperatorKind : uint8_t {
   kWindowAggregate,  // GROUP BY keys + a window TVF's window: fires on the watermark
   kGroupAggregate,   // unbounded GROUP BY: emits a changelog
   kJoin,             // regular (unbounded) equi-join of two inputs
+  kTopN,             // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -90,6 +91,26 @@ struct JoinSpec {
   int64_t state_ttl = 0;
 };
 
+/// One ORDER BY key of a Top-N.
+struct SortKey {
+  int32_t slot = 0;
+  bool ascending = true;
+  bool nulls_first = true;  // SQL default: NULLS FIRST for ASC, NULLS LAST for DESC
+};
+
+/// The N first rows of each partition by the sort keys (ties broken by arrival: an earlier
+/// row ranks first). Output: the input columns, then the row number (BIGINT) when
+/// `emit_row_number` is set.
+struct TopNSpec {
+  std::vector<int32_t> partition_slots;
+  std::vector<SortKey> sort;
+  int64_t limit = 1;
+  bool emit_row_number = false;
+  /// limit 1 ordered by a time attribute ascending over an insert-only input: the first row
+  /// of a partition never changes, so the output is insert-only (Flink's keep-first dedup).
+  bool keep_first_only = false;
+};
+
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
 /// table's full slots (physical + computed), e.g. `dateTime - INTERVAL '4' SECOND`.
 struct WatermarkSpec {
@@ -124,6 +145,8 @@ struct PlanNode {
   std::optional<AggregateSpec> aggregate;
   // kJoin
   std::optional<JoinSpec> join;
+  // kTopN
+  std::optional<TopNSpec> top_n;
 };
 
 /// Connects the output of `source_node` to input `target_input` of `target_node`.

@@ -291,7 +291,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kUnion, "union"},
     {OperatorKind::kWindowAggregate, "window-aggregate"},
     {OperatorKind::kGroupAggregate, "group-aggregate"},
-    {OperatorKind::kJoin, "join"}};
+    {OperatorKind::kJoin, "join"},
+    {OperatorKind::kTopN, "top-n"}};
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
                                                            {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
@@ -405,6 +406,18 @@ ordered_json NodeToJson(const PlanNode& node) {
   if (node.chain) out["chain"] = ChainToJson(*node.chain);
   if (node.filter_as_last_projection) out["filter_as_last_projection"] = true;
   if (node.aggregate) out["aggregate"] = AggregateToJson(*node.aggregate);
+  if (node.top_n) {
+    ordered_json sort = ordered_json::array();
+    for (const SortKey& key : node.top_n->sort) {
+      sort.push_back(
+          {{"slot", key.slot}, {"ascending", key.ascending}, {"nulls_first", key.nulls_first}});
+    }
+    out["top_n"] = {{"partition_slots", node.top_n->partition_slots},
+                    {"sort", sort},
+                    {"limit", node.top_n->limit},
+                    {"emit_row_number", node.top_n->emit_row_number},
+                    {"keep_first_only", node.top_n->keep_first_only}};
+  }
   if (node.join) {
     out["join"] = {{"type", EnumName(node.join->type, kJoinTypes)},
                    {"left_key_slots", node.join->left_key_slots},
@@ -452,6 +465,23 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
   node.filter_as_last_projection = json.value("filter_as_last_projection", false);
   if (json.contains("aggregate")) {
     node.aggregate = AggregateFromJson(json.at("aggregate"), path + ".aggregate");
+  }
+  if (json.contains("top_n")) {
+    const auto& top_n = json.at("top_n");
+    std::string top_path = path + ".top_n";
+    TopNSpec spec;
+    spec.partition_slots = Get<std::vector<int32_t>>(top_n, "partition_slots", top_path);
+    const auto& sort = Field(top_n, "sort", top_path);
+    for (size_t i = 0; i < sort.size(); ++i) {
+      std::string key_path = top_path + ".sort[" + std::to_string(i) + "]";
+      spec.sort.push_back(SortKey{Get<int32_t>(sort[i], "slot", key_path),
+                                  Get<bool>(sort[i], "ascending", key_path),
+                                  Get<bool>(sort[i], "nulls_first", key_path)});
+    }
+    spec.limit = Get<int64_t>(top_n, "limit", top_path);
+    spec.emit_row_number = Get<bool>(top_n, "emit_row_number", top_path);
+    spec.keep_first_only = Get<bool>(top_n, "keep_first_only", top_path);
+    node.top_n = spec;
   }
   if (json.contains("join")) {
     const auto& join = json.at("join");

@@ -1,5 +1,10 @@
+#include <algorithm>
+#include <functional>
 #include <map>
+#include <memory>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "runtime/state/state_backend.h"
 
@@ -7,85 +12,227 @@ namespace sluice::runtime::state {
 
 namespace {
 
-/// Entries grouped by namespace, each namespace a hash map from (key group, key) to value,
-/// so that firing a window (one namespace) touches only that window's entries.
+/// Identifies a stored key: its key group and its bytes.
+struct StoredKey {
+  int32_t key_group;
+  std::string key;
+};
+
+/// Looks a key up without copying its bytes into a std::string.
+struct KeyView {
+  int32_t key_group;
+  std::string_view key;
+};
+
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(const KeyView& view) const {
+    size_t hash = std::hash<std::string_view>()(view.key);
+    return hash ^ (static_cast<size_t>(view.key_group) * 0x9e3779b97f4a7c15ULL);
+  }
+  size_t operator()(const StoredKey& stored) const {
+    return (*this)(KeyView{stored.key_group, stored.key});
+  }
+};
+
+struct KeyEqual {
+  using is_transparent = void;
+  static KeyView View(const StoredKey& stored) { return {stored.key_group, stored.key}; }
+  static KeyView View(const KeyView& view) { return view; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    KeyView left = View(a);
+    KeyView right = View(b);
+    return left.key_group == right.key_group && left.key == right.key;
+  }
+};
+
+struct BytesHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view bytes) const { return std::hash<std::string_view>()(bytes); }
+};
+
+/// One value; its namespace is the name it is stored under in its key's slot.
+struct Entry {
+  std::string value;
+  size_t position = 0;  // in the namespace index's list, while the index exists
+};
+
+/// The namespaces of one key: a few in a vector searched linearly (window slices, a group's
+/// single empty namespace), many in a hash map (a join key's stored rows).
+struct KeySlot {
+  static constexpr size_t kSmallLimit = 8;
+
+  const StoredKey* id = nullptr;  // the key of the node holding this slot
+  std::vector<std::pair<std::string, Entry>> small;
+  std::unique_ptr<std::unordered_map<std::string, Entry, BytesHash, std::equal_to<>>> large;
+
+  bool empty() const { return large ? large->empty() : small.empty(); }
+
+  Entry* Find(std::string_view ns) {
+    if (large) {
+      auto found = large->find(ns);
+      return found == large->end() ? nullptr : &found->second;
+    }
+    for (auto& [name, entry] : small) {
+      if (name == ns) return &entry;
+    }
+    return nullptr;
+  }
+  const Entry* Find(std::string_view ns) const { return const_cast<KeySlot*>(this)->Find(ns); }
+
+  /// Adds an entry for `ns`, which must be absent; returns it and its stored name.
+  std::pair<std::string_view, Entry*> Add(std::string_view ns) {
+    if (!large && small.size() == kSmallLimit) {
+      large = std::make_unique<std::unordered_map<std::string, Entry, BytesHash, std::equal_to<>>>();
+      for (auto& [name, entry] : small) large->emplace(std::move(name), std::move(entry));
+      small.clear();
+      small.shrink_to_fit();
+    }
+    if (large) {
+      auto added = large->try_emplace(std::string(ns)).first;
+      return {added->first, &added->second};
+    }
+    small.emplace_back(std::string(ns), Entry{});
+    return {small.back().first, &small.back().second};
+  }
+
+  void Remove(std::string_view ns) {
+    if (large) {
+      large->erase(large->find(ns));
+      return;
+    }
+    for (size_t i = 0; i < small.size(); ++i) {
+      if (small[i].first != ns) continue;
+      if (i + 1 != small.size()) small[i] = std::move(small.back());
+      small.pop_back();
+      return;
+    }
+  }
+
+  template <typename Visit>
+  void ForEach(Visit&& visit) const {
+    if (large) {
+      for (const auto& [name, entry] : *large) visit(name, entry);
+    } else {
+      for (const auto& [name, entry] : small) visit(name, entry);
+    }
+  }
+};
+
+/// The keys holding one namespace, in no order; each such key's entry knows its position, so
+/// removing one is a swap with the last.
+struct NamespaceSlot {
+  std::vector<KeySlot*> keys;
+};
+
+/// Key-major: (key group, key) → namespace → value, so reading a key's namespaces (a join
+/// keeps one namespace per stored row) touches only that key. The index namespace → keys,
+/// which makes firing a window (one namespace) proportional to that window's entries, is built
+/// on the first ForEachInNamespace or DeleteNamespace and maintained from then on: tables that
+/// are only read by key (joins, group aggregates) never pay for it. KeySlots live in hash-map
+/// nodes, at fixed addresses, so the index points at them.
 class MemoryStateTable final : public StateTable {
  public:
   bool Get(int32_t key_group, std::string_view key, std::string_view ns,
            std::string* value) const override {
-    auto space = namespaces_.find(std::string(ns));
-    if (space == namespaces_.end()) return false;
-    auto found = space->second.find(Compose(key_group, key));
-    if (found == space->second.end()) return false;
-    *value = found->second;
+    auto key_slot = keys_.find(KeyView{key_group, key});
+    if (key_slot == keys_.end()) return false;
+    const Entry* entry = key_slot->second.Find(ns);
+    if (entry == nullptr) return false;
+    value->assign(entry->value);
     return true;
   }
 
   void Put(int32_t key_group, std::string_view key, std::string_view ns,
            std::string_view value) override {
-    auto& space = namespaces_[std::string(ns)];
-    auto [entry, inserted] = space.try_emplace(Compose(key_group, key), value);
-    if (inserted) {
-      ++entries_;
-      bytes_ += kEntryOverhead + entry->first.size() + ns.size() + value.size();
-    } else {
-      bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(entry->second.size());
-      entry->second.assign(value.data(), value.size());
+    auto key_slot = keys_.find(KeyView{key_group, key});
+    if (key_slot == keys_.end()) {
+      key_slot = keys_.emplace(StoredKey{key_group, std::string(key)}, KeySlot{}).first;
+      key_slot->second.id = &key_slot->first;
     }
+    KeySlot& slot = key_slot->second;
+    if (Entry* entry = slot.Find(ns)) {
+      bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(entry->value.size());
+      entry->value.assign(value.data(), value.size());
+      return;
+    }
+    Entry* entry = slot.Add(ns).second;
+    entry->value.assign(value.data(), value.size());
+    if (indexed_) Index(ns, &slot, entry);
+    ++entries_;
+    bytes_ += EntryBytes(key.size(), ns.size(), value.size());
   }
 
   void Delete(int32_t key_group, std::string_view key, std::string_view ns) override {
-    auto space = namespaces_.find(std::string(ns));
-    if (space == namespaces_.end()) return;
-    auto found = space->second.find(Compose(key_group, key));
-    if (found == space->second.end()) return;
+    auto key_slot = keys_.find(KeyView{key_group, key});
+    if (key_slot == keys_.end()) return;
+    KeySlot& slot = key_slot->second;
+    Entry* entry = slot.Find(ns);
+    if (entry == nullptr) return;
     --entries_;
-    bytes_ -= kEntryOverhead + found->first.size() + ns.size() + found->second.size();
-    space->second.erase(found);
-    if (space->second.empty()) namespaces_.erase(space);
+    bytes_ -= EntryBytes(key.size(), ns.size(), entry->value.size());
+    if (indexed_) {
+      auto space = namespaces_.find(ns);
+      std::vector<KeySlot*>& keys = space->second.keys;
+      size_t position = entry->position;
+      if (position + 1 != keys.size()) {
+        keys[position] = keys.back();
+        keys[position]->Find(ns)->position = position;
+      }
+      keys.pop_back();
+      if (keys.empty()) namespaces_.erase(space);
+    }
+    slot.Remove(ns);
+    if (slot.empty()) keys_.erase(key_slot);
   }
 
   void ForEachInNamespace(std::string_view ns, const EntryVisitor& visitor) const override {
-    auto space = namespaces_.find(std::string(ns));
+    BuildIndex();
+    auto space = namespaces_.find(ns);
     if (space == namespaces_.end()) return;
-    for (const auto& [composite, value] : space->second) {
-      visitor(KeyGroupOf(composite), KeyOf(composite), ns, value);
+    for (const KeySlot* slot : space->second.keys) {
+      visitor(slot->id->key_group, slot->id->key, space->first, slot->Find(ns)->value);
     }
   }
 
   void DeleteNamespace(std::string_view ns) override {
-    auto space = namespaces_.find(std::string(ns));
+    BuildIndex();
+    auto space = namespaces_.find(ns);
     if (space == namespaces_.end()) return;
-    for (const auto& [composite, value] : space->second) {
+    for (KeySlot* slot : space->second.keys) {
       --entries_;
-      bytes_ -= kEntryOverhead + composite.size() + ns.size() + value.size();
+      bytes_ -= EntryBytes(slot->id->key.size(), ns.size(), slot->Find(ns)->value.size());
+      slot->Remove(ns);
+      if (slot->empty()) keys_.erase(keys_.find(*slot->id));
     }
     namespaces_.erase(space);
   }
 
   void ForEachOfKey(int32_t key_group, std::string_view key,
                     const EntryVisitor& visitor) const override {
-    std::string composite = Compose(key_group, key);
-    for (const auto& [ns, space] : namespaces_) {
-      auto found = space.find(composite);
-      if (found != space.end()) visitor(key_group, key, ns, found->second);
-    }
+    auto key_slot = keys_.find(KeyView{key_group, key});
+    if (key_slot == keys_.end()) return;
+    std::string_view stored_key = key_slot->first.key;
+    key_slot->second.ForEach([&](std::string_view ns, const Entry& entry) {
+      visitor(key_group, stored_key, ns, entry.value);
+    });
   }
 
   void ForEachInKeyGroups(int32_t first, int32_t last, const EntryVisitor& visitor) const override {
-    // Snapshots are rare; sort by key group here instead of keeping an ordered index.
-    std::multimap<int32_t,
-                  std::pair<const std::string*, const std::pair<const std::string, std::string>*>>
-        ordered;
-    for (const auto& [ns, space] : namespaces_) {
-      for (const auto& entry : space) {
-        int32_t key_group = KeyGroupOf(entry.first);
-        if (key_group >= first && key_group <= last)
-          ordered.emplace(key_group, std::make_pair(&ns, &entry));
-      }
+    // Snapshots are rare; sort the keys by key group here instead of keeping an ordered index.
+    std::vector<const std::pair<const StoredKey, KeySlot>*> ordered;
+    for (const auto& key_slot : keys_) {
+      int32_t key_group = key_slot.first.key_group;
+      if (key_group >= first && key_group <= last) ordered.push_back(&key_slot);
     }
-    for (const auto& [key_group, item] : ordered) {
-      visitor(key_group, KeyOf(item.second->first), *item.first, item.second->second);
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
+      return a->first.key_group < b->first.key_group;
+    });
+    for (const auto* key_slot : ordered) {
+      key_slot->second.ForEach([&](std::string_view ns, const Entry& entry) {
+        visitor(key_slot->first.key_group, key_slot->first.key, ns, entry.value);
+      });
     }
   }
 
@@ -93,26 +240,40 @@ class MemoryStateTable final : public StateTable {
   int64_t BytesUsed() const override { return bytes_; }
 
  private:
-  // Per-entry cost of the hash node and two std::string headers, roughly.
+  // Per-entry cost of the containers and string headers, roughly; keys shared by several
+  // entries are counted once per entry, which keeps the sum exact under any order of puts and
+  // deletes.
   static constexpr int64_t kEntryOverhead = 96;
 
-  // The key group as two big-endian bytes in front of the key, as the RocksDB layout will.
-  static std::string Compose(int32_t key_group, std::string_view key) {
-    std::string composite;
-    composite.reserve(2 + key.size());
-    composite.push_back(static_cast<char>((key_group >> 8) & 0xff));
-    composite.push_back(static_cast<char>(key_group & 0xff));
-    composite.append(key.data(), key.size());
-    return composite;
-  }
-  static int32_t KeyGroupOf(const std::string& composite) {
-    return (static_cast<uint8_t>(composite[0]) << 8) | static_cast<uint8_t>(composite[1]);
-  }
-  static std::string_view KeyOf(const std::string& composite) {
-    return std::string_view(composite).substr(2);
+  static int64_t EntryBytes(size_t key_size, size_t ns_size, size_t value_size) {
+    // Two bytes for the key group, as the RocksDB layout stores it.
+    return kEntryOverhead + 2 + static_cast<int64_t>(key_size + ns_size + value_size);
   }
 
-  std::unordered_map<std::string, std::unordered_map<std::string, std::string>> namespaces_;
+  void Index(std::string_view ns, KeySlot* slot, Entry* entry) const {
+    auto space = namespaces_.find(ns);
+    if (space == namespaces_.end()) {
+      space = namespaces_.emplace(std::string(ns), NamespaceSlot{}).first;
+    }
+    entry->position = space->second.keys.size();
+    space->second.keys.push_back(slot);
+  }
+
+  // Logically const: the index only makes later namespace visits cheap.
+  void BuildIndex() const {
+    if (indexed_) return;
+    indexed_ = true;
+    for (auto& [id, const_slot] : keys_) {
+      auto* slot = const_cast<KeySlot*>(&const_slot);
+      slot->ForEach([&](std::string_view ns, const Entry& entry) {
+        Index(ns, slot, const_cast<Entry*>(&entry));
+      });
+    }
+  }
+
+  std::unordered_map<StoredKey, KeySlot, KeyHash, KeyEqual> keys_;
+  mutable std::unordered_map<std::string, NamespaceSlot, BytesHash, std::equal_to<>> namespaces_;
+  mutable bool indexed_ = false;
   int64_t entries_ = 0;
   int64_t bytes_ = 0;
 };

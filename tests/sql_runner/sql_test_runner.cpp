@@ -198,6 +198,9 @@ TEST_P(SqlTest, MatchesGolden) {
     ASSERT_EQ(block.kind, "query") << "unknown block kind";
     bool rowsort =
         std::find(block.flags.begin(), block.flags.end(), "rowsort") != block.flags.end();
+    bool materialize =
+        std::find(block.flags.begin(), block.flags.end(), "materialize") != block.flags.end();
+    rowsort |= materialize;
     std::vector<int32_t> parallelisms = {1};
     for (const std::string& flag : block.flags) {
       if (flag.rfind("parallelism=", 0) == 0) parallelisms = {std::stoi(flag.substr(12))};

@@ -136,7 +136,12 @@ const std::vector<std::string>& StringPool() {
                                                  "  padded  ",
                                                  "tab\there",
                                                  "a_c",
-                                                 "abcabcabc"};
+                                                 "abcabcabc",
+                                                 "https://www.nexmark.com/a/b/c/item.htm?query=1",
+                                                 "q=1&channel_id=42",
+                                                 "channel_id=",
+                                                 "a::b::",
+                                                 "abc def"};
   return kPool;
 }
 
@@ -424,6 +429,14 @@ class ExprGenerator {
         [[fallthrough]];
       case TypeId::kBigint:
       case TypeId::kDouble: {
+        if (type.id() == TypeId::kBigint && random_.Chance(0.15)) {
+          static const std::vector<FunctionId> kFields = {
+              FunctionId::kYear,   FunctionId::kMonth,  FunctionId::kDayOfMonth,
+              FunctionId::kHour,   FunctionId::kMinute, FunctionId::kSecond,
+              FunctionId::kMillisecond};
+          return Call(random_.Pick(kFields), type,
+                      {Argument(LogicalType::Timestamp(), depth - 1)});
+        }
         FunctionId function = random_.Pick(kArithmetic);
         if (function == FunctionId::kNegate || function == FunctionId::kAbs) {
           return Call(function, type, {Argument(type, depth - 1)});
@@ -499,8 +512,43 @@ class ExprGenerator {
     return Argument(type, depth - 1);
   }
 
+  /// A literal from `pool` most of the time (as queries write patterns), else any string.
+  ExprPtr PatternArgument(const std::vector<std::string>& pool, int depth) {
+    if (random_.Chance(0.75)) return Expr::Literal(Value::Varchar(random_.Pick(pool)));
+    return Argument(LogicalType::Varchar(), depth - 1);
+  }
+
+  ExprPtr PatternFunction(int depth) {
+    // Valid and invalid patterns alike: both paths must give the same NULLs.
+    static const std::vector<std::string> kDateFormats = {
+        "yyyy-MM-dd", "HH:mm", "yyyy-MM-dd HH:mm:ss", "yy/M/d H:m:s.SSS", "'at' HH 'o''clock'",
+        "S SS SSSSSS", "yyyyy", "", "QQ", "HHH", "'open", "dd.MM.yyyy – é"};
+    static const std::vector<std::string> kRegexes = {
+        "(&|^)channel_id=([^&]*)", "[0-9]+", "(a)(b)?c", "é(.)", "^$", "x*", "(b", "(a)\\1",
+        "([a-z]+) ([a-z]+)"};
+    static const std::vector<std::string> kDelimiters = {"/", ",", "::", "", " ", "a", "é"};
+    LogicalType varchar = LogicalType::Varchar();
+    switch (random_.Between(0, 2)) {
+      case 0:
+        return Call(FunctionId::kDateFormat, varchar,
+                    {Argument(LogicalType::Timestamp(), depth - 1),
+                     PatternArgument(kDateFormats, depth)});
+      case 1: {
+        std::vector<ExprPtr> arguments = {Argument(varchar, depth - 1),
+                                          PatternArgument(kRegexes, depth)};
+        if (random_.Chance(0.7)) arguments.push_back(Position(depth));
+        return Call(FunctionId::kRegexpExtract, varchar, std::move(arguments));
+      }
+      default:
+        return Call(FunctionId::kSplitIndex, varchar,
+                    {Argument(varchar, depth - 1), PatternArgument(kDelimiters, depth),
+                     Position(depth)});
+    }
+  }
+
   ExprPtr StringFunction(int depth) {
     LogicalType varchar = LogicalType::Varchar();
+    if (random_.Chance(0.3)) return PatternFunction(depth);
     switch (random_.Between(0, 5)) {
       case 0: return Binary(FunctionId::kConcat, varchar, varchar, depth);
       case 1: return Call(FunctionId::kUpper, varchar, {Argument(varchar, depth - 1)});
@@ -801,7 +849,7 @@ TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
   }
 
   // The generator must have exercised every function and every cast pair between its types.
-  for (int id = 0; id <= static_cast<int>(FunctionId::kNullIf); ++id) {
+  for (int id = 0; id <= static_cast<int>(functions::kLastFunctionId); ++id) {
     EXPECT_TRUE(generator.functions_seen().count(static_cast<FunctionId>(id)))
         << "never generated " << functions::FunctionName(static_cast<FunctionId>(id));
   }

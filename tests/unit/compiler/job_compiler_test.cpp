@@ -145,7 +145,7 @@ TEST(JobCompilerTest, InsertTypeMismatchIsReported) {
 
 TEST(JobCompilerTest, UnsupportedConstructsSayWhatIsMissing) {
   auto compiled = Compile(
-      "INSERT INTO out SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price) "
+      "INSERT INTO out SELECT auction, SUM(price) OVER (PARTITION BY auction ORDER BY ts) "
       "FROM bids;");
   ASSERT_FALSE(compiled.ok());
   EXPECT_NE(compiled.status().message().find("not supported yet"), std::string::npos)

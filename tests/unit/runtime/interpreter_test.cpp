@@ -328,6 +328,85 @@ TEST(Interpreter, StringFunctions) {
       NullOf(kBool));
 }
 
+TEST(Interpreter, DateTimeFunctions) {
+  const int64_t kLeapDay = 1709210096789;  // 2024-02-29 12:34:56.789 UTC
+  std::vector<std::vector<Value>> input = {
+      {Value::Timestamp(kLeapDay), Value::Timestamp(-1), NullOf(kTimestamp)}};
+  ExprPtr ts = Expr::Column(0, kTimestamp);
+  auto format = [&](const char* pattern) {
+    return EvaluateOver(Call(FunctionId::kDateFormat, kVarchar, {ts, Lit(Value::Varchar(pattern))}),
+                        input);
+  };
+  EXPECT_EQ(format("yyyy-MM-dd"), (std::vector<Value>{Value::Varchar("2024-02-29"),
+                                                      Value::Varchar("1969-12-31"),
+                                                      NullOf(kVarchar)}));
+  EXPECT_EQ(format("HH:mm"), (std::vector<Value>{Value::Varchar("12:34"), Value::Varchar("23:59"),
+                                                 NullOf(kVarchar)}));
+  // An unsupported pattern that is not caught at bind time gives NULL.
+  EXPECT_EQ(format("QQ"),
+            (std::vector<Value>{NullOf(kVarchar), NullOf(kVarchar), NullOf(kVarchar)}));
+  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kDateFormat, kVarchar,
+                                  {Lit(Value::Timestamp(0)), Lit(NullOf(kVarchar))})),
+            NullOf(kVarchar));
+  auto field = [&](FunctionId function) {
+    return EvaluateOver(Call(function, kBigint, {ts}), input);
+  };
+  EXPECT_EQ(field(FunctionId::kYear),
+            (std::vector<Value>{Value::Bigint(2024), Value::Bigint(1969), NullOf(kBigint)}));
+  EXPECT_EQ(field(FunctionId::kMonth),
+            (std::vector<Value>{Value::Bigint(2), Value::Bigint(12), NullOf(kBigint)}));
+  EXPECT_EQ(field(FunctionId::kDayOfMonth),
+            (std::vector<Value>{Value::Bigint(29), Value::Bigint(31), NullOf(kBigint)}));
+  EXPECT_EQ(field(FunctionId::kHour),
+            (std::vector<Value>{Value::Bigint(12), Value::Bigint(23), NullOf(kBigint)}));
+  EXPECT_EQ(field(FunctionId::kMinute),
+            (std::vector<Value>{Value::Bigint(34), Value::Bigint(59), NullOf(kBigint)}));
+  EXPECT_EQ(field(FunctionId::kSecond),
+            (std::vector<Value>{Value::Bigint(56), Value::Bigint(59), NullOf(kBigint)}));
+  EXPECT_EQ(field(FunctionId::kMillisecond),
+            (std::vector<Value>{Value::Bigint(56789), Value::Bigint(59999), NullOf(kBigint)}));
+}
+
+TEST(Interpreter, RegexpExtractAndSplitIndex) {
+  std::vector<std::vector<Value>> input = {
+      {Value::Varchar("a=1&channel_id=42"), Value::Varchar("nothing"), NullOf(kVarchar)},
+      {Value::Int(2), Value::Int(2), Value::Int(2)}};
+  ExprPtr text = Expr::Column(0, kVarchar);
+  ExprPtr pattern = Lit(Value::Varchar("(&|^)channel_id=([^&]*)"));
+  EXPECT_EQ(EvaluateOver(Call(FunctionId::kRegexpExtract, kVarchar,
+                              {text, pattern, Expr::Column(1, kInt)}),
+                         input),
+            (std::vector<Value>{Value::Varchar("42"), NullOf(kVarchar), NullOf(kVarchar)}));
+  // Without a group: the whole match.
+  EXPECT_EQ(EvaluateOver(Call(FunctionId::kRegexpExtract, kVarchar, {text, pattern}), input),
+            (std::vector<Value>{Value::Varchar("&channel_id=42"), NullOf(kVarchar),
+                                NullOf(kVarchar)}));
+  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kRegexpExtract, kVarchar,
+                                  {Lit(Value::Varchar("ab")), Lit(Value::Varchar("(b")),
+                                   Lit(Value::Bigint(0))})),
+            NullOf(kVarchar));
+  auto split = [&](int64_t index) {
+    return EvaluateConstant(Call(FunctionId::kSplitIndex, kVarchar,
+                                 {Lit(Value::Varchar("https://www.nexmark.com/a/b/c/item.htm")),
+                                  Lit(Value::Varchar("/")), Lit(Value::Bigint(index))}));
+  };
+  EXPECT_EQ(split(3), Value::Varchar("a"));
+  EXPECT_EQ(split(5), Value::Varchar("c"));
+  EXPECT_EQ(split(7), NullOf(kVarchar));
+  EXPECT_EQ(split(-1), NullOf(kVarchar));
+  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kSplitIndex, kVarchar,
+                                  {Lit(Value::Varchar("a,b")), Lit(NullOf(kVarchar)),
+                                   Lit(Value::Bigint(0))})),
+            NullOf(kVarchar));
+  // A malformed call is an error, not a crash.
+  ChainSpec spec;
+  spec.input_types = {kInt};
+  spec.projections = {Call(FunctionId::kHour, kBigint, {Lit(Value::Varchar("x"))})};
+  auto batch = MakeBatch({{Value::Int(0)}});
+  Batch output({kBigint});
+  EXPECT_FALSE(EvaluateChain(spec, *batch, &output).ok());
+}
+
 TEST(Interpreter, NumericCasts) {
   EXPECT_EQ(EvaluateConstant(Cast(Value::Bigint(4294967297), kInt)), Value::Int(1));  // low bits
   EXPECT_EQ(EvaluateConstant(Cast(Value::Bigint(-1), kInt)), Value::Int(-1));

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -232,6 +234,88 @@ TEST(MemoryStateBackend, GrowsBytesWithValueSize) {
   EXPECT_EQ(table->BytesUsed(), small + 995);
   table->Put(0, "k", "", "");
   EXPECT_EQ(table->BytesUsed(), small - 5);
+}
+
+TEST(MemoryStateBackend, MatchesAMapUnderRandomOperations) {
+  // Keys with many namespaces and namespaces with many keys: every lookup, visit and count
+  // agrees with a plain ordered map after each operation.
+  auto backend = MakeMemoryStateBackend();
+  StateTable* table = NewTable(backend.get());
+  std::map<std::tuple<int32_t, std::string, std::string>, std::string> model;
+  std::mt19937 random(42);
+  auto key_of = [&](int32_t* group) {
+    int32_t index = static_cast<int32_t>(random() % 12);
+    *group = index % 3;
+    return std::string("key").append(std::to_string(index));
+  };
+  auto ns_of = [&]() {
+    if (random() % 4 == 0) return std::string();
+    return std::string("ns").append(std::to_string(random() % 30));
+  };
+  for (int step = 0; step < 20000; ++step) {
+    int32_t group = 0;
+    std::string key = key_of(&group);
+    std::string ns = ns_of();
+    uint32_t operation = random() % 10;
+    // The first half runs without namespace operations, before the table builds its index.
+    if (step < 10000 && (operation == 7 || operation == 9)) operation = 8;
+    switch (operation) {
+      case 0: case 1: case 2: case 3: {
+        std::string value(random() % 20, static_cast<char>('a' + step % 26));
+        table->Put(group, key, ns, value);
+        model[{group, key, ns}] = value;
+        break;
+      }
+      case 4: case 5: case 6:
+        table->Delete(group, key, ns);
+        model.erase({group, key, ns});
+        break;
+      case 7: {
+        if (random() % 8 != 0) break;
+        table->DeleteNamespace(ns);
+        std::erase_if(model, [&](const auto& entry) { return std::get<2>(entry.first) == ns; });
+        break;
+      }
+      case 8: {
+        std::vector<Entry> seen;
+        table->ForEachOfKey(group, key, Collect(&seen));
+        std::sort(seen.begin(), seen.end());
+        std::vector<Entry> expected;
+        for (const auto& [id, value] : model) {
+          if (std::get<0>(id) == group && std::get<1>(id) == key) {
+            expected.emplace_back(group, key, std::get<2>(id), value);
+          }
+        }
+        ASSERT_EQ(seen, expected) << "step " << step;
+        break;
+      }
+      case 9: {
+        std::vector<Entry> seen;
+        table->ForEachInNamespace(ns, Collect(&seen));
+        std::sort(seen.begin(), seen.end());
+        std::vector<Entry> expected;
+        for (const auto& [id, value] : model) {
+          if (std::get<2>(id) != ns) continue;
+          expected.emplace_back(std::get<0>(id), std::get<1>(id), ns, value);
+        }
+        ASSERT_EQ(seen, expected) << "step " << step;
+        break;
+      }
+    }
+    ASSERT_EQ(table->EntryCount(), static_cast<int64_t>(model.size())) << "step " << step;
+    std::string value;
+    auto found = model.find({group, key, ns});
+    ASSERT_EQ(table->Get(group, key, ns, &value), found != model.end());
+    if (found != model.end()) {
+      ASSERT_EQ(value, found->second);
+    }
+  }
+  std::vector<Entry> all;
+  table->ForEachInKeyGroups(0, 127, Collect(&all));
+  EXPECT_EQ(all.size(), model.size());
+  for (const auto& [group, key, ns, value] : all) table->Delete(group, key, ns);
+  EXPECT_EQ(table->EntryCount(), 0);
+  EXPECT_EQ(table->BytesUsed(), 0);
 }
 
 }  // namespace

@@ -3,8 +3,12 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include "runtime/expr/kernel_abi.h"
+#include "runtime/expr/literal_arguments.h"
 
 extern "C" uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in,
                                                   int64_t* out);
@@ -368,6 +372,185 @@ TEST_F(ScalarHelpersTest, ValuesToText) {
   EXPECT_EQ(out.view(), "1970-01-01 00:00:00.000");
   sluice_cast_interval_to_string(&context_, -90'061'001, &out);
   EXPECT_EQ(out.view(), "-1 01:01:01.001");
+}
+
+// ---- date-time ------------------------------------------------------------------------------
+
+constexpr int64_t kLeapDayMillis = 1709210096789;  // 2024-02-29 12:34:56.789 UTC
+
+/// DATE_FORMAT through the helper; "<NULL>" when the helper returns NULL.
+std::string DateFormat(int64_t millis, const std::string& pattern) {
+  Arena arena;
+  SluiceKernelContext context{&arena};
+  StringRef in = Ref(pattern), out;
+  if (sluice_timestamp_format(&context, millis, &in, &out) == 0) return "<NULL>";
+  return std::string(out.view());
+}
+
+int64_t Field(int64_t millis, SluiceTimeField field) {
+  return sluice_timestamp_extract(millis, static_cast<int32_t>(field));
+}
+
+TEST(ScalarHelpers, DateFormatWritesTheNexmarkPatterns) {
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyy-MM-dd"), "2024-02-29");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "HH:mm"), "12:34");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyy-MM-dd HH:mm:ss"), "2024-02-29 12:34:56");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyy-MM-dd HH:mm:ss.SSS"), "2024-02-29 12:34:56.789");
+  EXPECT_EQ(DateFormat(1436918400213, "yyyy-MM-dd HH:mm"), "2015-07-15 00:00");
+}
+
+TEST(ScalarHelpers, DateFormatLettersCountsAndQuotes) {
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yy/M/d H:m:s"), "24/2/29 12:34:56");
+  EXPECT_EQ(DateFormat(5, "y M d H m s S SS SSS SSSSSS"), "1970 1 1 0 0 0 0 00 005 005000");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyyMMdd'T'HHmm"), "20240229T1234");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "'day' dd 'of' MM"), "day 29 of 02");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "HH 'o''clock' ''"), "12 o'clock '");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "dd.MM.yyyy – é"), "29.02.2024 – é");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, ""), "");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyyyy"), "002024");
+}
+
+TEST(ScalarHelpers, DateFormatBeforeTheEpochAndFarYears) {
+  EXPECT_EQ(DateFormat(-1, "yyyy-MM-dd HH:mm:ss.SSS"), "1969-12-31 23:59:59.999");
+  EXPECT_EQ(DateFormat(-62135596800000, "yyyy-MM-dd yy"), "0001-01-01 01");
+  // One day before 0001-01-01 is year 0 (proleptic, as CAST to VARCHAR writes it).
+  EXPECT_EQ(DateFormat(-62135596800000 - 86'400'000, "yyyy-MM-dd yy"), "0000-12-31 00");
+  EXPECT_EQ(DateFormat(-62167219200000 - 86'400'000, "yyyy-MM-dd yy"), "-0001-12-31 99");
+  EXPECT_EQ(DateFormat(INT64_MAX, "yyyy-MM-dd HH:mm:ss.SSS"), "292278994-08-17 07:12:55.807");
+  EXPECT_EQ(DateFormat(INT64_MIN, "yyyy-MM-dd HH:mm:ss.SSS"), "-292275055-05-16 16:47:04.192");
+}
+
+TEST(ScalarHelpers, DateFormatRejectsUnsupportedPatternsWithNull) {
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyy-QQ"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "EEE"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "MMM"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "ddd"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "'open"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "[yyyy]"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "SSSSSSSSSS"), "<NULL>");
+}
+
+TEST(ScalarHelpers, DateFormatLongPatternsAreMeasuredFirst) {
+  std::string pattern, expected;
+  for (int i = 0; i < 40; ++i) {
+    pattern += "yyyy-MM-dd ";
+    expected += "2024-02-29 ";
+  }
+  EXPECT_EQ(DateFormat(kLeapDayMillis, pattern), expected);
+  EXPECT_EQ(DateFormat(kLeapDayMillis, pattern + "Q"), "<NULL>");
+}
+
+TEST(ScalarHelpers, ExtractReadsUtcCalendarFields) {
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kYear), 2024);
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kMonth), 2);
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kDay), 29);
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kHour), 12);
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kMinute), 34);
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kSecond), 56);
+  EXPECT_EQ(Field(kLeapDayMillis, SluiceTimeField::kMillisecond), 56789);
+  // Before the epoch the fields count forward from midnight, not toward zero.
+  EXPECT_EQ(Field(-1, SluiceTimeField::kYear), 1969);
+  EXPECT_EQ(Field(-1, SluiceTimeField::kDay), 31);
+  EXPECT_EQ(Field(-1, SluiceTimeField::kHour), 23);
+  EXPECT_EQ(Field(-1, SluiceTimeField::kSecond), 59);
+  EXPECT_EQ(Field(-1, SluiceTimeField::kMillisecond), 59999);
+  EXPECT_EQ(Field(INT64_MIN, SluiceTimeField::kYear), -292275055);
+}
+
+// ---- REGEXP_EXTRACT, SPLIT_INDEX ------------------------------------------------------------
+
+std::string RegexpExtract(const std::string& text, const std::string& pattern, int64_t group) {
+  StringRef a = Ref(text), b = Ref(pattern), out;
+  if (sluice_regexp_extract(&a, &b, group, &out) == 0) return "<NULL>";
+  return std::string(out.view());
+}
+
+std::string SplitIndex(const std::string& text, const std::string& delimiter, int64_t index) {
+  StringRef a = Ref(text), b = Ref(delimiter), out;
+  if (sluice_string_split_index(&a, &b, index, &out) == 0) return "<NULL>";
+  return std::string(out.view());
+}
+
+TEST(ScalarHelpers, RegexpExtractReturnsAGroupOfTheFirstMatch) {
+  const std::string kChannel = "(&|^)channel_id=([^&]*)";
+  EXPECT_EQ(RegexpExtract("https://x.com/a?q=1&channel_id=42&z=3", kChannel, 2), "42");
+  EXPECT_EQ(RegexpExtract("channel_id=7", kChannel, 2), "7");
+  EXPECT_EQ(RegexpExtract("channel_id=7", kChannel, 1), "");  // ^ matched: an empty group
+  EXPECT_EQ(RegexpExtract("a=1&channel_id=", kChannel, 2), "");
+  EXPECT_EQ(RegexpExtract("https://x.com/a?q=1", kChannel, 2), "<NULL>");  // no match
+  EXPECT_EQ(RegexpExtract("foo123bar456", "[0-9]+", 0), "123");
+  EXPECT_EQ(RegexpExtract("foo123bar", "(o+)(\\d+)", 2), "123");
+  EXPECT_EQ(RegexpExtract("héllo", "h(.)l", 1), "é");  // UTF-8 aware
+  EXPECT_EQ(RegexpExtract("", "^$", 0), "");
+  EXPECT_EQ(RegexpExtract("", "x*", 0), "");
+}
+
+TEST(ScalarHelpers, RegexpExtractIsNullForBadGroupsAndPatterns) {
+  EXPECT_EQ(RegexpExtract("abc", "(b)", 2), "<NULL>");   // no group 2
+  EXPECT_EQ(RegexpExtract("abc", "(b)", -1), "<NULL>");  // negative group
+  EXPECT_EQ(RegexpExtract("ac", "a(b)?c", 1), "<NULL>");  // group did not take part
+  EXPECT_EQ(RegexpExtract("abc", "(b", 0), "<NULL>");    // invalid pattern
+  EXPECT_EQ(RegexpExtract("aa", "(a)\\1", 0), "<NULL>");  // RE2 has no backreferences
+  // Many groups use a heap array for the submatches.
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += "(.)";
+  EXPECT_EQ(RegexpExtract("abcdefghijklmnopqrstuvwxyz", many, 20), "t");
+}
+
+TEST(ScalarHelpers, RegexpExtractCacheIsThreadSafe) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &failures] {
+      for (int i = 0; i < 2000; ++i) {
+        // Distinct patterns per iteration fill the per-thread slots and the shared cache.
+        std::string pattern = "k" + std::to_string((i + t) % 9) + "=(\\d+)";
+        std::string text = "x&k" + std::to_string((i + t) % 9) + "=" + std::to_string(i);
+        if (RegexpExtract(text, pattern, 1) != std::to_string(i)) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(ScalarHelpers, SplitIndexIsZeroBasedOverWholeDelimiters) {
+  const std::string kUrl = "https://www.nexmark.com/abc/def/ghi/item.htm?query=1";
+  EXPECT_EQ(SplitIndex(kUrl, "/", 0), "https:");
+  EXPECT_EQ(SplitIndex(kUrl, "/", 1), "");
+  EXPECT_EQ(SplitIndex(kUrl, "/", 3), "abc");
+  EXPECT_EQ(SplitIndex(kUrl, "/", 4), "def");
+  EXPECT_EQ(SplitIndex(kUrl, "/", 5), "ghi");
+  EXPECT_EQ(SplitIndex(kUrl, "/", 6), "item.htm?query=1");
+  EXPECT_EQ(SplitIndex(kUrl, "/", 7), "<NULL>");
+  EXPECT_EQ(SplitIndex(kUrl, "/", -1), "<NULL>");
+  EXPECT_EQ(SplitIndex("a::b::", "::", 1), "b");
+  EXPECT_EQ(SplitIndex("a::b::", "::", 2), "");  // trailing empty token kept
+  EXPECT_EQ(SplitIndex(",a", ",", 0), "");
+  EXPECT_EQ(SplitIndex("abc", ",", 0), "abc");
+  EXPECT_EQ(SplitIndex("abc", ",", 1), "<NULL>");
+  EXPECT_EQ(SplitIndex("", ",", 0), "<NULL>");  // '' has no tokens (as Flink)
+  EXPECT_EQ(SplitIndex("abc", "", 0), "abc");
+  EXPECT_EQ(SplitIndex("abc", "", 1), "<NULL>");
+  EXPECT_EQ(SplitIndex("日本,語", ",", 1), "語");
+}
+
+TEST(LiteralArguments, ReportsPatternsThatCanOnlyGiveNull) {
+  using functions::FunctionId;
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "yyyy-MM-dd HH:mm:ss.SSS"), "");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "yyyy-QQ"),
+            "invalid DATE_FORMAT pattern 'yyyy-QQ': unsupported pattern letter 'Q' (supported: "
+            "y M d H m s S and 'quoted text')");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "HHH"),
+            "invalid DATE_FORMAT pattern 'HHH': too many pattern letters 'H' (at most 2)");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "'x"),
+            "invalid DATE_FORMAT pattern ''x': unterminated quoted text");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 1, "(&|^)channel_id=([^&]*)"), "");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 1, "(ab"),
+            "invalid regular expression '(ab': missing ): (ab");
+  // Only the pattern arguments are checked.
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 0, "(ab"), "");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kUpper, 0, "(ab"), "");
 }
 
 }  // namespace

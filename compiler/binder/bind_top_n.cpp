@@ -1,0 +1,163 @@
+#include <fmt/format.h>
+
+#include "compiler/binder/binder.h"
+
+namespace sluice::compiler::binder {
+
+using logical::LogicalKind;
+using logical::LogicalNode;
+using runtime::plan::Expr;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+using types::LogicalType;
+using types::TypeId;
+
+std::optional<BoundRelation> Binder::BindRanking(
+    BoundRelation input, const std::vector<const ast::Expression*>& partition,
+    const std::vector<ast::OrderItem>& order_by, runtime::plan::TopNSpec* spec, bool* by_time) {
+  if (input.window) {
+    Error(base::ErrorCode::kPlan, "a window TVF must be aggregated before ranking its rows",
+          input.window->span);
+    return std::nullopt;
+  }
+  // Keys that are plain columns are used in place; others are computed by a projection that
+  // keeps every input column first, so the input's slots stay valid.
+  std::vector<ExprPtr> extras;
+  int32_t input_slots = static_cast<int32_t>(input.node->SlotCount());
+  auto slot_of = [&](const ast::Expression& expression) -> int32_t {
+    ExprPtr bound = BindExpression(expression, input.scope);
+    if (bound == nullptr) return -1;
+    if (bound->type.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kBind, "cannot partition or order by a ROW", expression.span);
+      return -1;
+    }
+    if (bound->kind == ExprKind::kColumn) return bound->column_index;
+    for (size_t i = 0; i < extras.size(); ++i) {
+      if (extras[i]->Equals(*bound)) return input_slots + static_cast<int32_t>(i);
+    }
+    extras.push_back(bound);
+    return input_slots + static_cast<int32_t>(extras.size() - 1);
+  };
+  for (const ast::Expression* key : partition) {
+    int32_t slot = slot_of(*key);
+    if (slot < 0) return std::nullopt;
+    spec->partition_slots.push_back(slot);
+  }
+  *by_time = false;
+  for (const ast::OrderItem& item : order_by) {
+    int32_t slot = slot_of(*item.expression);
+    if (slot < 0) return std::nullopt;
+    runtime::plan::SortKey key;
+    key.slot = slot;
+    key.ascending = !item.descending;
+    key.nulls_first = item.nulls == ast::NullOrder::kDefault ? key.ascending
+                                                             : item.nulls == ast::NullOrder::kFirst;
+    spec->sort.push_back(key);
+    if (order_by.size() == 1 && key.ascending) {
+      for (const ScopeColumn& column : input.scope.columns) {
+        if (column.slot == slot && column.time_attribute) *by_time = true;
+      }
+    }
+  }
+  if (extras.empty()) return input;
+  auto projection = std::make_shared<LogicalNode>();
+  projection->kind = LogicalKind::kProject;
+  projection->inputs.push_back(input.node);
+  projection->schema = input.node->schema;
+  auto types = logical::SlotTypes(input.node->schema);
+  for (int32_t slot = 0; slot < input_slots; ++slot) {
+    projection->projections.push_back(Expr::Column(slot, types[slot]));
+  }
+  for (size_t i = 0; i < extras.size(); ++i) {
+    projection->projections.push_back(extras[i]);
+    projection->schema.columns.push_back({fmt::format("$sort{}", i), extras[i]->type});
+  }
+  input.node = projection;  // the scope is unchanged: the extras are not visible by name
+  return input;
+}
+
+std::optional<BoundRelation> Binder::BindRowNumber(BoundRelation input,
+                                                   const ast::FunctionCallExpression& call) {
+  const ast::WindowSpecification& over = *call.over;
+  if (!call.arguments.empty()) {
+    Error(base::ErrorCode::kBind, "ROW_NUMBER() takes no arguments", call.span);
+    return std::nullopt;
+  }
+  if (over.order_by.empty()) {
+    Error(base::ErrorCode::kBind, "ROW_NUMBER() OVER (...) needs an ORDER BY", over.span);
+    return std::nullopt;
+  }
+  if (over.frame) {
+    Error(base::ErrorCode::kBind, "ROW_NUMBER() takes no window frame", over.frame->span);
+    return std::nullopt;
+  }
+  runtime::plan::TopNSpec spec;
+  spec.limit = 0;  // set by a filter on the row number
+  spec.emit_row_number = true;
+  std::vector<const ast::Expression*> partition;
+  for (const auto& key : over.partition_by) partition.push_back(key.get());
+  bool by_time = false;
+  auto ranked = BindRanking(std::move(input), partition, over.order_by, &spec, &by_time);
+  if (!ranked) return std::nullopt;
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kTopN;
+  node->inputs.push_back(ranked->node);
+  node->schema = ranked->node->schema;
+  node->schema.columns.push_back({"$row_number", LogicalType::Bigint()});
+  node->top_n = spec;
+  node->sorted_by_time_attribute = by_time;
+  node->span = call.span;
+  ranked->node = node;
+  return ranked;
+}
+
+std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
+                                                      const std::vector<ast::OrderItem>& order_by,
+                                                      const ast::Expression* limit,
+                                                      base::SourceSpan span) {
+  if (limit == nullptr) {
+    Error(base::ErrorCode::kPlan,
+          "ORDER BY on a stream needs a LIMIT (a Top-N); a full sort never finishes", span);
+    return std::nullopt;
+  }
+  ExprPtr bound_limit = BindExpression(*limit, Scope{});
+  if (bound_limit == nullptr) return std::nullopt;
+  if (bound_limit->kind != ExprKind::kLiteral || !bound_limit->type.IsInteger() ||
+      bound_limit->literal.is_null || bound_limit->literal.integer < 1) {
+    Error(base::ErrorCode::kBind, "LIMIT needs a positive whole number", limit->span);
+    return std::nullopt;
+  }
+  if (order_by.empty()) {
+    Error(base::ErrorCode::kPlan, "LIMIT on a stream needs an ORDER BY (a Top-N)", limit->span);
+    return std::nullopt;
+  }
+  runtime::plan::TopNSpec spec;
+  spec.limit = bound_limit->literal.integer;
+  bool by_time = false;
+  Scope scope = input.scope;
+  auto ranked = BindRanking(std::move(input), {}, order_by, &spec, &by_time);
+  if (!ranked) return std::nullopt;
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kTopN;
+  node->inputs.push_back(ranked->node);
+  node->schema = ranked->node->schema;
+  node->top_n = spec;
+  node->sorted_by_time_attribute = by_time;
+  node->span = span;
+  ranked->node = node;
+  // Drop the computed sort keys again so the result has the input's columns only.
+  if (node->schema.columns.size() != scope.columns.size()) {
+    std::vector<std::string> names;
+    std::vector<ExprPtr> expressions;
+    std::vector<base::SourceSpan> spans;
+    for (const ScopeColumn& column : scope.columns) {
+      names.push_back(column.name);
+      expressions.push_back(Expr::Column(column.slot, column.type));
+      spans.push_back(span);
+    }
+    return MakeProject(std::move(*ranked), names, expressions, spans);
+  }
+  return ranked;
+}
+
+}  // namespace sluice::compiler::binder

@@ -1,0 +1,527 @@
+#include "runtime/operators/join_operator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "runtime/scheduler/key_group.h"
+
+namespace sluice::runtime::operators {
+
+namespace {
+
+base::Status Malformed(const plan::PlanNode& node, const std::string& problem) {
+  return base::Status::Error(base::ErrorCode::kData,
+                             "join '" + node.uid + "' is malformed: " + problem);
+}
+
+bool IsRetraction(RowKind kind) {
+  return kind == RowKind::kUpdateBefore || kind == RowKind::kDelete;
+}
+
+void AppendInt64(int64_t value, std::string* out) {
+  auto bits = static_cast<uint64_t>(value);
+  for (int shift = 0; shift < 64; shift += 8) out->push_back(static_cast<char>(bits >> shift));
+}
+
+int64_t ReadInt64(std::string_view bytes, size_t position) {
+  uint64_t bits = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    bits |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[position + i])) << (8 * i);
+  }
+  return static_cast<int64_t>(bits);
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void CopyCell(const Column& from, int32_t from_row, Column* to, int32_t to_row) {
+  to->validity()[to_row] = from.validity()[from_row];
+  int32_t width = from.type().PhysicalWidth();
+  if (width > 0) {
+    std::memcpy(to->data() + static_cast<size_t>(to_row) * width,
+                from.data() + static_cast<size_t>(from_row) * width, width);
+  }
+}
+
+}  // namespace
+
+/// The value stored for one distinct row.
+struct JoinOperator::StoredValue {
+  int64_t count = 0;
+  int64_t associations = 0;  // the left side of a LEFT join only
+  int64_t written = 0;       // with a TTL only
+};
+
+/// One side of the join: where its columns go in the output, its key and its state.
+struct JoinOperator::Side {
+  std::vector<int32_t> key_slots;
+  std::vector<types::LogicalType> types;
+  size_t offset = 0;  // of its first column in the output
+  bool outer = false;  // keeps association counts: the left side of a LEFT join
+  std::unique_ptr<state::RowCodec> key_codec;
+  std::unique_ptr<FullRowCodec> row_codec;
+  state::StateTable* table = nullptr;
+};
+
+/// An input row whose matches are being collected; its key and encoded row are in
+/// pending_bytes_, its candidates are candidates_[first_candidate, end_candidate).
+struct JoinOperator::PendingRow {
+  int32_t row = 0;
+  bool retract = false;
+  int32_t key_group = 0;
+  size_t key_offset = 0;
+  size_t key_size = 0;
+  size_t row_offset = 0;
+  size_t row_size = 0;
+  size_t first_candidate = 0;
+  size_t end_candidate = 0;
+  int64_t matches = 0;  // residual-passing matches, with multiplicity
+};
+
+/// A joined row before the residual: row `batch_row` of candidate_batches_[batch].
+struct JoinOperator::Candidate {
+  size_t batch = 0;
+  int32_t batch_row = 0;
+  int64_t other_count = 0;
+  // The other side's encoded row, in pending_bytes_, when that side is outer.
+  size_t other_row_offset = 0;
+  size_t other_row_size = 0;
+};
+
+/// Encodes every slot of one side's row. RowCodec has no ROW slots (they carry only validity),
+/// so their validity bytes follow the other slots' encoding.
+class JoinOperator::FullRowCodec {
+ public:
+  explicit FullRowCodec(const std::vector<types::LogicalType>& types) {
+    for (size_t slot = 0; slot < types.size(); ++slot) {
+      if (types[slot].id() == types::TypeId::kRow) {
+        row_slots_.push_back(static_cast<int32_t>(slot));
+      } else {
+        value_slots_.push_back(static_cast<int32_t>(slot));
+        value_types_.push_back(types[slot]);
+      }
+    }
+    codec_ = std::make_unique<state::RowCodec>(value_types_);
+  }
+
+  void Encode(const Batch& batch, int32_t row, std::string* out) const {
+    codec_->Encode(batch, value_slots_, row, out);
+    for (int32_t slot : row_slots_) out->push_back(batch.column(slot).IsNull(row) ? 0 : 1);
+  }
+
+  /// Decodes one row into columns [first_column, first_column + slots) of `out` at `row`.
+  base::Status Decode(std::string_view bytes, Batch* out, int32_t row, size_t first_column) {
+    if (row_slots_.empty()) return codec_->Decode(bytes, out, row, first_column);
+    if (bytes.size() < row_slots_.size()) {
+      return base::Status::Error(base::ErrorCode::kData, "a stored join row is truncated");
+    }
+    std::string_view values = bytes.substr(0, bytes.size() - row_slots_.size());
+    // Decode the non-ROW slots side by side, then place them; the scratch batch is renewed
+    // before its arena grows large.
+    constexpr size_t kScratchArenaLimit = 1 << 20;
+    if (!scratch_ || scratch_->arena().bytes_allocated() > kScratchArenaLimit) {
+      scratch_ = std::make_unique<Batch>(value_types_);
+    }
+    SLUICE_RETURN_IF_ERROR(codec_->Decode(values, scratch_.get(), 0, 0));
+    for (size_t i = 0; i < value_slots_.size(); ++i) {
+      const Column& from = scratch_->column(i);
+      Column& to = out->column(first_column + value_slots_[i]);
+      CopyCell(from, 0, &to, row);
+      if (from.type().id() == types::TypeId::kVarchar && !from.IsNull(0)) {
+        to.values<StringRef>()[row] = out->arena().Copy(from.values<StringRef>()[0].view());
+      }
+    }
+    for (size_t i = 0; i < row_slots_.size(); ++i) {
+      out->column(first_column + row_slots_[i]).validity()[row] =
+          bytes[values.size() + i] != 0 ? 1 : 0;
+    }
+    return base::Status::Ok();
+  }
+
+ private:
+  std::vector<int32_t> value_slots_;
+  std::vector<int32_t> row_slots_;
+  std::vector<types::LogicalType> value_types_;
+  std::unique_ptr<state::RowCodec> codec_;
+  std::unique_ptr<Batch> scratch_;
+};
+
+/// Fills output batches of up to kBatchCapacity rows, turning the row-kind column on only in
+/// batches that hold a row other than +I.
+class JoinOperator::RowWriter {
+ public:
+  RowWriter(const std::vector<types::LogicalType>* types, Output* out) : types_(types), out_(out) {}
+
+  /// Appends `times` copies of columns [first, first + count) of `source`'s `row`, placed at
+  /// output columns [target_first, ...); the other output columns are NULL.
+  base::Status Append(const Batch& source, int32_t row, size_t first, size_t count,
+                      size_t target_first, RowKind kind, int64_t times) {
+    for (int64_t copy = 0; copy < times; ++copy) {
+      if (batch_ && batch_->row_count() == kBatchCapacity) SLUICE_RETURN_IF_ERROR(Flush());
+      if (!batch_) batch_ = std::make_shared<Batch>(*types_);
+      // Strings keep pointing into the source's arenas.
+      if (std::find(retained_.begin(), retained_.end(), &source) == retained_.end()) {
+        batch_->RetainArenasOf(source);
+        retained_.push_back(&source);
+      }
+      int32_t target = batch_->row_count();
+      for (size_t column = 0; column < count; ++column) {
+        CopyCell(source.column(first + column), row, &batch_->column(target_first + column),
+                 target);
+      }
+      if (kind != RowKind::kInsert) {
+        if (!batch_->has_row_kinds()) batch_->EnableRowKinds();
+        batch_->row_kinds()[target] = static_cast<uint8_t>(kind);
+      }
+      batch_->set_row_count(target + 1);
+    }
+    return base::Status::Ok();
+  }
+
+  /// Forgets which sources the current batch retains, before those sources are freed (a new
+  /// batch may be allocated at the same address).
+  void ForgetSources() { retained_.clear(); }
+
+  base::Status Flush() {
+    retained_.clear();
+    if (!batch_ || batch_->row_count() == 0) return base::Status::Ok();
+    return out_->EmitBatch(std::move(batch_));
+  }
+
+ private:
+  const std::vector<types::LogicalType>* types_;
+  Output* out_;
+  BatchPtr batch_;
+  std::vector<const Batch*> retained_;  // sources whose arenas batch_ already retains
+};
+
+JoinOperator::JoinOperator() = default;
+JoinOperator::~JoinOperator() = default;
+
+base::Status JoinOperator::Open(const OperatorContext& context) {
+  node_ = context.node;
+  if (!node_->join) return Malformed(*node_, "no join specification");
+  spec_ = *node_->join;
+  left_outer_ = spec_.type == plan::JoinType::kLeft;
+  max_parallelism_ = context.max_parallelism;
+  chain_compiler_ = context.chain_compiler;
+  state_backend_ = context.state_backend;
+  if (state_backend_ == nullptr) return Malformed(*node_, "no state backend");
+  if (spec_.left_key_slots.size() != spec_.right_key_slots.size()) {
+    return Malformed(*node_, fmt::format("{} left keys for {} right keys",
+                                         spec_.left_key_slots.size(),
+                                         spec_.right_key_slots.size()));
+  }
+  if (spec_.state_ttl < 0) return Malformed(*node_, "a negative state TTL");
+  for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
+    output_types_.push_back(slot.type);
+  }
+  // The planner records each side's row schema in its state spec; without one, the first
+  // batch tells how many slots the left side has.
+  for (const plan::StateSpec& state : node_->state) {
+    if (state.name == "left") return Configure(types::FlattenSchema(state.value_schema).size());
+  }
+  return base::Status::Ok();
+}
+
+base::Status JoinOperator::Configure(size_t left_width) {
+  if (left_width > output_types_.size()) {
+    return Malformed(*node_, fmt::format("a left side of {} slots in an output of {}", left_width,
+                                         output_types_.size()));
+  }
+  const std::vector<int32_t>* key_slots[] = {&spec_.left_key_slots, &spec_.right_key_slots};
+  const char* names[] = {"left", "right"};
+  for (int side_index = 0; side_index < 2; ++side_index) {
+    auto side = std::make_unique<Side>();
+    side->offset = side_index == 0 ? 0 : left_width;
+    size_t end = side_index == 0 ? left_width : output_types_.size();
+    side->types.assign(output_types_.begin() + side->offset, output_types_.begin() + end);
+    side->key_slots = *key_slots[side_index];
+    side->outer = side_index == 0 && left_outer_;
+    std::vector<types::LogicalType> key_types;
+    for (int32_t slot : side->key_slots) {
+      if (slot < 0 || static_cast<size_t>(slot) >= side->types.size() ||
+          side->types[slot].id() == types::TypeId::kRow) {
+        return Malformed(*node_, fmt::format("{} key slot {} is not a column of {} slots",
+                                             names[side_index], slot, side->types.size()));
+      }
+      key_types.push_back(side->types[slot]);
+    }
+    side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
+    side->row_codec = std::make_unique<FullRowCodec>(side->types);
+    SLUICE_ASSIGN_OR_RETURN(side->table, state_backend_->GetTable(node_->uid, names[side_index]));
+    sides_.push_back(std::move(side));
+  }
+  // Equal values must give equal key bytes and equal key groups on both sides.
+  for (size_t i = 0; i < spec_.left_key_slots.size(); ++i) {
+    const types::LogicalType& left = sides_[0]->key_codec->types()[i];
+    const types::LogicalType& right = sides_[1]->key_codec->types()[i];
+    if (left.id() != right.id() || left.scale() != right.scale()) {
+      return Malformed(*node_, fmt::format("key {} is {} on the left but {} on the right", i,
+                                           left.ToString(), right.ToString()));
+    }
+  }
+  if (spec_.residual) {
+    if (spec_.residual->type.id() != types::TypeId::kBoolean) {
+      return Malformed(*node_, "the residual condition is not BOOLEAN");
+    }
+    plan::ChainSpec chain{output_types_, nullptr, {spec_.residual}};
+    SLUICE_ASSIGN_OR_RETURN(residual_, ChainEvaluator::Create(chain, chain_compiler_));
+  }
+  configured_ = true;
+  return base::Status::Ok();
+}
+
+base::Status JoinOperator::ParseValue(std::string_view bytes, bool with_associations,
+                                      StoredValue* value) const {
+  size_t expected = 8 * (1 + (with_associations ? 1 : 0) + (spec_.state_ttl > 0 ? 1 : 0));
+  if (bytes.size() != expected) {
+    return base::Status::Error(
+        base::ErrorCode::kData,
+        fmt::format("join '{}': a stored row count has {} bytes, not {}", node_->uid,
+                    bytes.size(), expected));
+  }
+  size_t position = 0;
+  value->count = ReadInt64(bytes, position);
+  position += 8;
+  value->associations = 0;
+  if (with_associations) {
+    value->associations = ReadInt64(bytes, position);
+    position += 8;
+  }
+  value->written = spec_.state_ttl > 0 ? ReadInt64(bytes, position) : 0;
+  return base::Status::Ok();
+}
+
+void JoinOperator::EncodeValue(const StoredValue& value, bool with_associations,
+                               std::string* out) const {
+  out->clear();
+  AppendInt64(value.count, out);
+  if (with_associations) AppendInt64(value.associations, out);
+  if (spec_.state_ttl > 0) AppendInt64(value.written, out);
+}
+
+bool JoinOperator::Expired(const StoredValue& value) const {
+  return spec_.state_ttl > 0 && now_ - value.written >= spec_.state_ttl;
+}
+
+base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
+  if (input != 0 && input != 1) return Malformed(*node_, fmt::format("no input {}", input));
+  if (!configured_) {
+    size_t width = batch->column_count();
+    if (width > output_types_.size()) {
+      return Malformed(*node_, fmt::format("input {} has {} columns, the output only {}", input,
+                                           width, output_types_.size()));
+    }
+    SLUICE_RETURN_IF_ERROR(Configure(input == 0 ? width : output_types_.size() - width));
+  }
+  Side& own = *sides_[input];
+  Side& other = *sides_[1 - input];
+  if (batch->column_count() != own.types.size()) {
+    return Malformed(*node_, fmt::format("input {} has {} columns, not {}", input,
+                                         batch->column_count(), own.types.size()));
+  }
+  for (size_t column = 0; column < own.types.size(); ++column) {
+    if (batch->column(column).type().id() != own.types[column].id()) {
+      return Malformed(*node_, fmt::format("input {} column {} is {}, not {}", input, column,
+                                           batch->column(column).type().ToString(),
+                                           own.types[column].ToString()));
+    }
+  }
+  if (batch->row_count() == 0) return base::Status::Ok();
+  if (spec_.state_ttl > 0) now_ = NowMillis();
+
+  RowWriter writer(&output_types_, out);
+  StoredValue stored;
+  for (int32_t row = 0; row < batch->row_count(); ++row) {
+    bool retract = IsRetraction(batch->row_kind(row));
+    bool null_key = false;
+    for (int32_t slot : own.key_slots) null_key = null_key || batch->column(slot).IsNull(row);
+    if (null_key) {
+      // Matches nothing, ever: only an outer row has something to emit.
+      if (own.outer) {
+        SLUICE_RETURN_IF_ERROR(writer.Append(*batch, row, 0, own.types.size(), own.offset,
+                                             retract ? RowKind::kDelete : RowKind::kInsert, 1));
+      }
+      continue;
+    }
+    PendingRow pending;
+    pending.row = row;
+    pending.retract = retract;
+    pending.key_group =
+        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
+    pending.key_offset = pending_bytes_.size();
+    own.key_codec->Encode(*batch, own.key_slots, row, &pending_bytes_);
+    pending.key_size = pending_bytes_.size() - pending.key_offset;
+    pending.row_offset = pending_bytes_.size();
+    own.row_codec->Encode(*batch, row, &pending_bytes_);
+    pending.row_size = pending_bytes_.size() - pending.row_offset;
+    key_.assign(pending_bytes_, pending.key_offset, pending.key_size);
+    row_.assign(pending_bytes_, pending.row_offset, pending.row_size);
+
+    // Count the row in (or out of) its own side first, so later rows of the batch see it.
+    // The association count of a new outer row is set once its matches are known (Resolve).
+    bool present = own.table->Get(pending.key_group, key_, row_, &value_);
+    stored = StoredValue{};
+    if (present) {
+      SLUICE_RETURN_IF_ERROR(ParseValue(value_, own.outer, &stored));
+      if (Expired(stored)) stored = StoredValue{};
+    }
+    if (retract) stored.count = std::max<int64_t>(stored.count - 1, 0);
+    else stored.count += 1;
+    if (stored.count == 0) {
+      if (present) own.table->Delete(pending.key_group, key_, row_);
+    } else {
+      stored.written = now_;
+      EncodeValue(stored, own.outer, &encoded_);
+      own.table->Put(pending.key_group, key_, row_, encoded_);
+    }
+
+    pending.first_candidate = candidates_.size();
+    base::Status status = base::Status::Ok();
+    other.table->ForEachOfKey(
+        pending.key_group, key_,
+        [&](int32_t, std::string_view, std::string_view other_row, std::string_view value) {
+          if (!status.ok()) return;
+          StoredValue other_value;
+          status = ParseValue(value, other.outer, &other_value);
+          if (!status.ok()) return;
+          if (Expired(other_value)) {
+            expired_.emplace_back(other_row);
+            return;
+          }
+          status = AddCandidate(*batch, row, input, other_row, other_value);
+        });
+    SLUICE_RETURN_IF_ERROR(status);
+    for (const std::string& expired : expired_) {
+      other.table->Delete(pending.key_group, key_, expired);
+    }
+    expired_.clear();
+    pending.end_candidate = candidates_.size();
+    pending_.push_back(pending);
+    if (candidates_.size() >= static_cast<size_t>(kBatchCapacity)) {
+      SLUICE_RETURN_IF_ERROR(Resolve(input, *batch, &writer));
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(Resolve(input, *batch, &writer));
+  return writer.Flush();
+}
+
+base::Status JoinOperator::AddCandidate(const Batch& batch, int32_t row, int32_t input,
+                                        std::string_view other_row,
+                                        const StoredValue& other_value) {
+  Side& own = *sides_[input];
+  Side& other = *sides_[1 - input];
+  if (candidate_batches_.empty() || candidate_batches_.back()->row_count() == kBatchCapacity) {
+    auto fresh = std::make_shared<Batch>(output_types_);
+    fresh->RetainArenasOf(batch);  // the input's strings are copied by reference
+    candidate_batches_.push_back(std::move(fresh));
+  }
+  Batch* target = candidate_batches_.back().get();
+  int32_t target_row = target->row_count();
+  for (size_t column = 0; column < own.types.size(); ++column) {
+    CopyCell(batch.column(column), row, &target->column(own.offset + column), target_row);
+  }
+  SLUICE_RETURN_IF_ERROR(other.row_codec->Decode(other_row, target, target_row, other.offset));
+  target->set_row_count(target_row + 1);
+  Candidate candidate;
+  candidate.batch = candidate_batches_.size() - 1;
+  candidate.batch_row = target_row;
+  candidate.other_count = other_value.count;
+  if (other.outer) {
+    candidate.other_row_offset = pending_bytes_.size();
+    candidate.other_row_size = other_row.size();
+    pending_bytes_.append(other_row);
+  }
+  candidates_.push_back(candidate);
+  return base::Status::Ok();
+}
+
+base::Status JoinOperator::Resolve(int32_t input, const Batch& batch, RowWriter* writer) {
+  Side& own = *sides_[input];
+  Side& other = *sides_[1 - input];
+  std::vector<std::shared_ptr<Batch>> verdicts;
+  if (residual_) {
+    for (const auto& candidates : candidate_batches_) {
+      SLUICE_ASSIGN_OR_RETURN(auto verdict, residual_->Evaluate(*candidates));
+      verdicts.push_back(std::move(verdict));
+    }
+  }
+  auto passes = [&](const Candidate& candidate) {
+    if (!residual_) return true;
+    const Column& column = verdicts[candidate.batch]->column(0);
+    return !column.IsNull(candidate.batch_row) &&
+           column.values<uint8_t>()[candidate.batch_row] != 0;
+  };
+  const size_t all_columns = output_types_.size();
+  StoredValue stored;
+  for (PendingRow& pending : pending_) {
+    std::string_view key(pending_bytes_.data() + pending.key_offset, pending.key_size);
+    RowKind kind = pending.retract ? RowKind::kDelete : RowKind::kInsert;
+    for (size_t index = pending.first_candidate; index < pending.end_candidate; ++index) {
+      const Candidate& candidate = candidates_[index];
+      if (!passes(candidate)) continue;
+      const Batch& joined = *candidate_batches_[candidate.batch];
+      if (!other.outer) {
+        pending.matches += candidate.other_count;
+        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
+                                              kind, candidate.other_count));
+        continue;
+      }
+      // A right row changes what each matching left row of a LEFT join produces.
+      std::string_view left_row(pending_bytes_.data() + candidate.other_row_offset,
+                                candidate.other_row_size);
+      if (!other.table->Get(pending.key_group, key, left_row, &value_)) continue;
+      SLUICE_RETURN_IF_ERROR(ParseValue(value_, true, &stored));
+      size_t left_columns = other.types.size();
+      if (!pending.retract) {
+        if (stored.associations == 0) {
+          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, left_columns, 0,
+                                                RowKind::kDelete, stored.count));
+        }
+        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
+                                              RowKind::kInsert, stored.count));
+        stored.associations += 1;
+      } else {
+        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
+                                              RowKind::kDelete, stored.count));
+        if (stored.associations == 1) {
+          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, left_columns, 0,
+                                                RowKind::kInsert, stored.count));
+        }
+        stored.associations = std::max<int64_t>(stored.associations - 1, 0);
+      }
+      stored.written = now_;
+      EncodeValue(stored, true, &encoded_);
+      other.table->Put(pending.key_group, key, left_row, encoded_);
+    }
+    if (!own.outer) continue;
+    if (pending.matches == 0) {
+      SLUICE_RETURN_IF_ERROR(
+          writer->Append(batch, pending.row, 0, own.types.size(), own.offset, kind, 1));
+    }
+    // Record how many right rows the (still stored) left row matches.
+    std::string_view own_row(pending_bytes_.data() + pending.row_offset, pending.row_size);
+    if (!own.table->Get(pending.key_group, key, own_row, &value_)) continue;
+    SLUICE_RETURN_IF_ERROR(ParseValue(value_, true, &stored));
+    if (stored.associations == pending.matches) continue;
+    stored.associations = pending.matches;
+    stored.written = now_;
+    EncodeValue(stored, true, &encoded_);
+    own.table->Put(pending.key_group, key, own_row, encoded_);
+  }
+  pending_.clear();
+  candidates_.clear();
+  candidate_batches_.clear();
+  pending_bytes_.clear();
+  writer->ForgetSources();
+  return base::Status::Ok();
+}
+
+}  // namespace sluice::runtime::operators

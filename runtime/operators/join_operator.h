@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/operators/chain_evaluator.h"
+#include "runtime/operators/operator.h"
+#include "runtime/state/row_codec.h"
+
+namespace sluice::runtime::operators {
+
+/// Joins two (insert-only or updating) streams on equal keys, as Flink's regular streaming
+/// join does: every row is kept in state, and each change on one side is joined with the rows
+/// the other side holds for its key. Input 0 is the left side, input 1 the right; an output
+/// row is the left row's columns, then the right row's.
+///
+/// State tables "left" and "right": key = the RowCodec-encoded key slots of that side,
+/// namespace = the encoded full row, value = little-endian int64s: the number of identical
+/// rows; for the left side of a LEFT join, the number of right rows (with multiplicity) the
+/// row currently matches; with a state TTL, the processing time the entry was last written.
+///
+/// +I/+U add a row, -U/-D retract one. An added row emits +I(joined) once per matching stored
+/// row of the other side (times its count) whose residual is TRUE; a retracted row emits
+/// -D(joined) for the same matches (joins emit +I/-D, never ±U). As in Flink, a retraction
+/// emits for the other side's current matches even when its own row is not (or no longer, after
+/// TTL) in state. A LEFT join also emits +I(left, NULLs) for a left row without a match,
+/// withdraws it (-D) before the first match's +I(left, right), and re-emits it after the last
+/// match's -D(left, right). A NULL in a key never matches: such right rows are dropped, such
+/// left rows of a LEFT join only emit (or retract) their NULL-padded row, and neither is stored.
+///
+/// State TTL (`JoinSpec::state_ttl` > 0) is enforced lazily, as Flink's OnCreateAndWrite /
+/// NeverReturnExpired: an entry not written for `state_ttl` ms of processing time is ignored and
+/// deleted when a lookup meets it. Entries never met again are not reclaimed (no background
+/// cleanup yet). Watermarks are forwarded unchanged.
+class JoinOperator : public Operator {
+ public:
+  JoinOperator();
+  ~JoinOperator() override;
+  base::Status Open(const OperatorContext& context) override;
+  base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+
+ private:
+  class RowWriter;
+  class FullRowCodec;
+  struct Side;
+  struct PendingRow;
+  struct Candidate;
+  struct StoredValue;
+
+  /// Sets up codecs once the number of left slots is known.
+  base::Status Configure(size_t left_width);
+  /// Joins the pending input rows with their collected candidates, in input order.
+  base::Status Resolve(int32_t input, const Batch& batch, RowWriter* writer);
+  base::Status AddCandidate(const Batch& batch, int32_t row, int32_t input,
+                            std::string_view other_row, const StoredValue& other_value);
+  base::Status ParseValue(std::string_view bytes, bool with_associations,
+                          StoredValue* value) const;
+  void EncodeValue(const StoredValue& value, bool with_associations, std::string* out) const;
+  bool Expired(const StoredValue& value) const;
+
+  const plan::PlanNode* node_ = nullptr;
+  plan::JoinSpec spec_;
+  bool left_outer_ = false;
+  int32_t max_parallelism_ = 128;
+  expr::ChainCompiler* chain_compiler_ = nullptr;
+  state::StateBackend* state_backend_ = nullptr;
+  bool configured_ = false;
+  std::vector<types::LogicalType> output_types_;
+  std::vector<std::unique_ptr<Side>> sides_;  // left, right
+  std::unique_ptr<ChainEvaluator> residual_;
+  int64_t now_ = 0;  // processing time of the current batch, when a TTL is set
+
+  // Per batch, reused: the rows waiting for their candidates to be resolved, the candidates
+  // (joined rows before the residual) in batches of up to kBatchCapacity, and bytes they refer to.
+  std::vector<PendingRow> pending_;
+  std::vector<Candidate> candidates_;
+  std::vector<std::shared_ptr<Batch>> candidate_batches_;
+  std::string pending_bytes_;
+  std::string key_;
+  std::string row_;
+  std::string value_;
+  std::string encoded_;
+  std::vector<std::string> expired_;
+};
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,513 @@
+#include "runtime/operators/top_n_operator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "runtime/scheduler/key_group.h"
+
+namespace sluice::runtime::operators {
+
+namespace {
+
+// The first byte of a stored partition, so the layout can change without guessing.
+constexpr char kStateFormat = 1;
+
+base::Status Malformed(const plan::PlanNode& node, const std::string& problem) {
+  return base::Status::Error(base::ErrorCode::kData,
+                             "top-n '" + node.uid + "' is malformed: " + problem);
+}
+
+base::Status CorruptState(const plan::PlanNode& node) {
+  return base::Status::Error(base::ErrorCode::kData,
+                             "top-n '" + node.uid + "' has a truncated or corrupt partition state");
+}
+
+bool IsRetraction(RowKind kind) {
+  return kind == RowKind::kUpdateBefore || kind == RowKind::kDelete;
+}
+
+void AppendVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool ReadVarint(std::string_view bytes, size_t* position, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*position >= bytes.size()) return false;
+    auto byte = static_cast<uint8_t>(bytes[(*position)++]);
+    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ReadBytes(std::string_view bytes, size_t* position, std::string* out) {
+  uint64_t size = 0;
+  if (!ReadVarint(bytes, position, &size) || size > bytes.size() - *position) return false;
+  out->assign(bytes.substr(*position, size));
+  *position += size;
+  return true;
+}
+
+/// Appends `bits` big-endian, every byte inverted for a descending key, so that memcmp order
+/// is the key's order.
+void AppendOrdered(uint64_t bits, int bytes, bool descending, std::string* out) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+    auto byte = static_cast<uint8_t>(bits >> shift);
+    out->push_back(static_cast<char>(descending ? ~byte : byte));
+  }
+}
+
+void CopyCell(const Column& from, int32_t from_row, Column* to, int32_t to_row) {
+  to->validity()[to_row] = from.validity()[from_row];
+  int32_t width = from.type().PhysicalWidth();
+  if (width > 0) {
+    std::memcpy(to->data() + static_cast<size_t>(to_row) * width,
+                from.data() + static_cast<size_t>(from_row) * width, width);
+  }
+}
+
+}  // namespace
+
+/// One run of identical adjacent rows of a partition, in rank order.
+struct TopNOperator::Entry {
+  std::string sort_key;  // memcmp-ordered; equal bytes = a tie
+  std::string row;       // FullRowCodec bytes; equal bytes = equal in every column
+  int64_t count = 1;
+};
+
+/// A partition touched by the current batch: its rows, decoded once.
+struct TopNOperator::Partition {
+  int32_t key_group = 0;
+  std::string key;
+  std::vector<Entry> entries;
+  int64_t total = 0;  // sum of the entries' counts
+  bool changed = false;
+};
+
+/// Encodes every input slot of a row. RowCodec has no ROW slots (they carry only validity),
+/// so their validity bytes follow the other slots' encoding.
+class TopNOperator::FullRowCodec {
+ public:
+  explicit FullRowCodec(const std::vector<types::LogicalType>& types) {
+    for (size_t slot = 0; slot < types.size(); ++slot) {
+      if (types[slot].id() == types::TypeId::kRow) {
+        row_slots_.push_back(static_cast<int32_t>(slot));
+      } else {
+        value_slots_.push_back(static_cast<int32_t>(slot));
+        value_types_.push_back(types[slot]);
+      }
+    }
+    codec_ = std::make_unique<state::RowCodec>(value_types_);
+  }
+
+  void Encode(const Batch& batch, int32_t row, std::string* out) const {
+    codec_->Encode(batch, value_slots_, row, out);
+    for (int32_t slot : row_slots_) out->push_back(batch.column(slot).IsNull(row) ? 0 : 1);
+  }
+
+  /// Decodes one row into the first columns of `out` at `row`.
+  base::Status Decode(std::string_view bytes, Batch* out, int32_t row) {
+    if (row_slots_.empty()) return codec_->Decode(bytes, out, row, 0);
+    if (bytes.size() < row_slots_.size()) {
+      return base::Status::Error(base::ErrorCode::kData, "a stored top-n row is truncated");
+    }
+    std::string_view values = bytes.substr(0, bytes.size() - row_slots_.size());
+    // Decode the non-ROW slots side by side, then place them; the scratch batch is renewed
+    // before its arena grows large.
+    constexpr size_t kScratchArenaLimit = 1 << 20;
+    if (!scratch_ || scratch_->arena().bytes_allocated() > kScratchArenaLimit) {
+      scratch_ = std::make_unique<Batch>(value_types_);
+    }
+    SLUICE_RETURN_IF_ERROR(codec_->Decode(values, scratch_.get(), 0, 0));
+    for (size_t i = 0; i < value_slots_.size(); ++i) {
+      const Column& from = scratch_->column(i);
+      Column& to = out->column(value_slots_[i]);
+      CopyCell(from, 0, &to, row);
+      if (from.type().id() == types::TypeId::kVarchar && !from.IsNull(0)) {
+        to.values<StringRef>()[row] = out->arena().Copy(from.values<StringRef>()[0].view());
+      }
+    }
+    for (size_t i = 0; i < row_slots_.size(); ++i) {
+      out->column(row_slots_[i]).validity()[row] = bytes[values.size() + i] != 0 ? 1 : 0;
+    }
+    return base::Status::Ok();
+  }
+
+ private:
+  std::vector<int32_t> value_slots_;
+  std::vector<int32_t> row_slots_;
+  std::vector<types::LogicalType> value_types_;
+  std::unique_ptr<state::RowCodec> codec_;
+  std::unique_ptr<Batch> scratch_;
+};
+
+/// Fills changelog batches of up to kBatchCapacity rows and emits each one when it is full.
+class TopNOperator::RowWriter {
+ public:
+  RowWriter(const std::vector<types::LogicalType>* types, bool row_kinds, Output* out)
+      : types_(types), row_kinds_(row_kinds), out_(out) {}
+
+  base::Result<std::pair<Batch*, int32_t>> NextRow(RowKind kind) {
+    if (batch_ && batch_->row_count() == kBatchCapacity) SLUICE_RETURN_IF_ERROR(Flush());
+    if (!batch_) {
+      batch_ = std::make_shared<Batch>(*types_);
+      if (row_kinds_) batch_->EnableRowKinds();
+    }
+    int32_t row = batch_->row_count();
+    if (row_kinds_) batch_->row_kinds()[row] = static_cast<uint8_t>(kind);
+    batch_->set_row_count(row + 1);
+    return std::pair<Batch*, int32_t>{batch_.get(), row};
+  }
+
+  base::Status Flush() {
+    if (!batch_ || batch_->row_count() == 0) return base::Status::Ok();
+    return out_->EmitBatch(std::move(batch_));
+  }
+
+ private:
+  const std::vector<types::LogicalType>* types_;
+  bool row_kinds_;
+  Output* out_;
+  BatchPtr batch_;
+};
+
+TopNOperator::TopNOperator() = default;
+TopNOperator::~TopNOperator() = default;
+
+base::Status TopNOperator::Open(const OperatorContext& context) {
+  node_ = context.node;
+  max_parallelism_ = context.max_parallelism;
+  if (!node_->top_n) return Malformed(*node_, "no top-n spec");
+  spec_ = *node_->top_n;
+  if (spec_.limit < 1) return Malformed(*node_, fmt::format("limit {}", spec_.limit));
+  if (spec_.keep_first_only && spec_.limit != 1) {
+    return Malformed(*node_, fmt::format("keep-first with limit {}", spec_.limit));
+  }
+  for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
+    output_types_.push_back(slot.type);
+  }
+  size_t extra = spec_.emit_row_number ? 1 : 0;
+  if (output_types_.size() <= extra) return Malformed(*node_, "no input columns");
+  input_width_ = output_types_.size() - extra;
+  if (spec_.emit_row_number && output_types_.back().id() != types::TypeId::kBigint) {
+    return Malformed(*node_, "the row number column is not BIGINT");
+  }
+  input_types_.assign(output_types_.begin(), output_types_.begin() + input_width_);
+  auto check_slot = [&](int32_t slot, const char* what) -> base::Status {
+    if (slot < 0 || static_cast<size_t>(slot) >= input_width_ ||
+        input_types_[slot].id() == types::TypeId::kRow) {
+      return Malformed(*node_, fmt::format("{} slot {} is not a scalar input slot", what, slot));
+    }
+    return base::Status::Ok();
+  };
+  std::vector<types::LogicalType> partition_types;
+  for (int32_t slot : spec_.partition_slots) {
+    SLUICE_RETURN_IF_ERROR(check_slot(slot, "partition"));
+    partition_types.push_back(input_types_[slot]);
+  }
+  for (const plan::SortKey& key : spec_.sort) SLUICE_RETURN_IF_ERROR(check_slot(key.slot, "sort"));
+  partition_codec_ = std::make_unique<state::RowCodec>(std::move(partition_types));
+  row_codec_ = std::make_unique<FullRowCodec>(input_types_);
+  if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
+  SLUICE_ASSIGN_OR_RETURN(table_, context.state_backend->GetTable(node_->uid, "ranks"));
+  return base::Status::Ok();
+}
+
+base::Status TopNOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
+  if (spec_.keep_first_only) return ProcessKeepFirst(*batch, out);
+  return ProcessRanked(*batch, out);
+}
+
+base::Status TopNOperator::ProcessKeepFirst(const Batch& batch, Output* out) {
+  RowWriter writer(&output_types_, /*row_kinds=*/false, out);
+  std::string key;
+  std::string ignored;
+  for (int32_t row = 0; row < batch.row_count(); ++row) {
+    if (IsRetraction(batch.row_kind(row))) continue;
+    key.clear();
+    partition_codec_->Encode(batch, spec_.partition_slots, row, &key);
+    int32_t key_group = scheduler::KeyGroupOf(scheduler::HashKey(batch, spec_.partition_slots, row),
+                                              max_parallelism_);
+    if (table_->Get(key_group, key, {}, &ignored)) continue;
+    table_->Put(key_group, key, {}, {});
+    SLUICE_ASSIGN_OR_RETURN(auto target, writer.NextRow(RowKind::kInsert));
+    auto [target_batch, target_row] = target;
+    // Strings keep pointing into the input's arenas.
+    if (target_row == 0) target_batch->RetainArenasOf(batch);
+    for (size_t column = 0; column < input_width_; ++column) {
+      CopyCell(batch.column(column), row, &target_batch->column(column), target_row);
+    }
+    if (spec_.emit_row_number) {
+      Column& rank = target_batch->column(input_width_);
+      rank.validity()[target_row] = 1;
+      rank.values<int64_t>()[target_row] = 1;
+    }
+  }
+  return writer.Flush();
+}
+
+base::Status TopNOperator::ProcessRanked(const Batch& batch, Output* out) {
+  if (batch.has_row_kinds()) seen_row_kinds_ = true;
+  bool drop_beyond_limit = !seen_row_kinds_;
+  std::vector<Partition> touched;  // in order of each partition's first row
+  std::unordered_map<std::string, size_t> index;
+  RowWriter writer(&output_types_, /*row_kinds=*/true, out);
+  std::string key;
+  for (int32_t row = 0; row < batch.row_count(); ++row) {
+    key.clear();
+    partition_codec_->Encode(batch, spec_.partition_slots, row, &key);
+    auto [found, inserted] = index.try_emplace(key, touched.size());
+    if (inserted) {
+      Partition partition;
+      partition.key_group = scheduler::KeyGroupOf(
+          scheduler::HashKey(batch, spec_.partition_slots, row), max_parallelism_);
+      partition.key = key;
+      SLUICE_RETURN_IF_ERROR(LoadPartition(&partition));
+      touched.push_back(std::move(partition));
+    }
+    Partition* partition = &touched[found->second];
+    Entry entry;
+    EncodeSortKey(batch, row, &entry.sort_key);
+    row_codec_->Encode(batch, row, &entry.row);
+    if (IsRetraction(batch.row_kind(row))) {
+      SLUICE_RETURN_IF_ERROR(Retract(partition, entry, &writer));
+    } else {
+      SLUICE_RETURN_IF_ERROR(Insert(partition, std::move(entry), drop_beyond_limit, &writer));
+    }
+  }
+  for (const Partition& partition : touched) {
+    if (partition.changed) StorePartition(partition);
+  }
+  return writer.Flush();
+}
+
+void TopNOperator::EncodeSortKey(const Batch& batch, int32_t row, std::string* out) const {
+  // Each key: a marker byte that puts NULL first or last whatever the direction, then the value
+  // in an order-preserving form (inverted when descending). Every form is prefix-free, so
+  // concatenated keys compare key by key.
+  constexpr char kNullFirst = 0;
+  constexpr char kValue = 1;
+  constexpr char kNullLast = 2;
+  for (const plan::SortKey& key : spec_.sort) {
+    const Column& column = batch.column(static_cast<size_t>(key.slot));
+    types::TypeId id = column.type().id();
+    if (column.IsNull(row) || id == types::TypeId::kNull) {
+      out->push_back(key.nulls_first ? kNullFirst : kNullLast);
+      continue;
+    }
+    out->push_back(kValue);
+    bool descending = !key.ascending;
+    switch (id) {
+      case types::TypeId::kBoolean:
+        AppendOrdered(column.values<uint8_t>()[row] != 0 ? 1 : 0, 1, descending, out);
+        break;
+      case types::TypeId::kInt:
+        AppendOrdered(static_cast<uint32_t>(column.values<int32_t>()[row]) ^ 0x80000000u, 4,
+                      descending, out);
+        break;
+      case types::TypeId::kDouble: {
+        // Java's Double.compare, except that -0.0 equals 0.0: NaN above +Infinity.
+        double value = column.values<double>()[row];
+        uint64_t bits;
+        if (std::isnan(value)) {
+          bits = 0x7ff8000000000000ULL;
+        } else {
+          if (value == 0.0) value = 0.0;
+          bits = std::bit_cast<uint64_t>(value);
+        }
+        bits = (bits & 0x8000000000000000ULL) != 0 ? ~bits : bits ^ 0x8000000000000000ULL;
+        AppendOrdered(bits, 8, descending, out);
+        break;
+      }
+      case types::TypeId::kVarchar: {
+        // Bytewise, shorter first: 0x00 is escaped as 00 FF and the string ends with 00 01.
+        std::string_view text = column.values<StringRef>()[row].view();
+        for (char byte : text) {
+          AppendOrdered(static_cast<uint8_t>(byte), 1, descending, out);
+          if (byte == 0) AppendOrdered(0xff, 1, descending, out);
+        }
+        AppendOrdered(0x0001, 2, descending, out);
+        break;
+      }
+      default:  // BIGINT, DECIMAL (one scale per column), TIMESTAMP, INTERVAL
+        AppendOrdered(static_cast<uint64_t>(column.values<int64_t>()[row]) ^ 0x8000000000000000ULL,
+                      8, descending, out);
+        break;
+    }
+  }
+}
+
+namespace {
+
+/// Returns the rank (0-based) of the first row of entry `index`, capped at `limit`.
+template <typename Entries>
+int64_t RankOf(const Entries& entries, size_t index, int64_t limit) {
+  int64_t rank = 0;
+  for (size_t i = 0; i < index && rank < limit; ++i) rank += entries[i].count;
+  return std::min(rank, limit);
+}
+
+/// Collects the rows at ranks [from, to), one pointer per copy.
+template <typename Entries>
+std::vector<const std::string*> RowsAt(const Entries& entries, int64_t from, int64_t to) {
+  std::vector<const std::string*> rows;
+  int64_t rank = 0;
+  for (const auto& entry : entries) {
+    if (rank >= to) break;
+    int64_t first = std::max(rank, from);
+    int64_t end = std::min(rank + entry.count, to);
+    for (int64_t copy = first; copy < end; ++copy) rows.push_back(&entry.row);
+    rank += entry.count;
+  }
+  return rows;
+}
+
+}  // namespace
+
+base::Status TopNOperator::Insert(Partition* partition, Entry entry, bool drop_beyond_limit,
+                                  RowWriter* writer) {
+  std::vector<Entry>& entries = partition->entries;
+  const int64_t limit = spec_.limit;
+  // After every row with a lower or equal key: ties rank by arrival.
+  auto place = std::upper_bound(
+      entries.begin(), entries.end(), entry.sort_key,
+      [](const std::string& sort_key, const Entry& other) { return sort_key < other.sort_key; });
+  auto index = static_cast<size_t>(place - entries.begin());
+  int64_t rank = RankOf(entries, index, limit);
+  if (rank < limit) {
+    // From the old order, bottom-up: the row pushed out, the rows shifted down, the new row.
+    std::vector<const std::string*> shifted =
+        RowsAt(entries, rank, std::min(partition->total, limit));
+    if (partition->total >= limit) {
+      SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kDelete, *shifted.back(), limit));
+      shifted.pop_back();
+    }
+    if (spec_.emit_row_number) {
+      for (size_t i = shifted.size(); i-- > 0;) {
+        int64_t old_number = rank + static_cast<int64_t>(i) + 1;
+        SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kUpdateBefore, *shifted[i], old_number));
+        SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kUpdateAfter, *shifted[i], old_number + 1));
+      }
+    }
+    SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kInsert, entry.row, rank + 1));
+  } else if (drop_beyond_limit) {
+    return base::Status::Ok();  // an insert-only input never brings it back
+  }
+  partition->changed = true;
+  ++partition->total;
+  if (index > 0 && entries[index - 1].sort_key == entry.sort_key &&
+      entries[index - 1].row == entry.row) {
+    ++entries[index - 1].count;
+  } else {
+    entries.insert(entries.begin() + index, std::move(entry));
+  }
+  if (drop_beyond_limit) {
+    int64_t excess = partition->total - limit;
+    while (excess > 0) {
+      Entry& last = entries.back();
+      int64_t removed = std::min(excess, last.count);
+      last.count -= removed;
+      excess -= removed;
+      partition->total -= removed;
+      if (last.count == 0) entries.pop_back();
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Status TopNOperator::Retract(Partition* partition, const Entry& entry, RowWriter* writer) {
+  std::vector<Entry>& entries = partition->entries;
+  const int64_t limit = spec_.limit;
+  auto less = [](const Entry& left, const Entry& right) { return left.sort_key < right.sort_key; };
+  auto [first, last] = std::equal_range(entries.begin(), entries.end(), entry, less);
+  auto match =
+      std::find_if(first, last, [&](const Entry& other) { return other.row == entry.row; });
+  if (match == last) return base::Status::Ok();  // not stored: ignored, as in Flink
+  auto index = static_cast<size_t>(match - entries.begin());
+  // Identical adjacent rows are interchangeable: remove the last copy, which shifts fewest rows.
+  int64_t rank = RankOf(entries, index, limit);
+  if (rank < limit) rank = std::min(rank + match->count - 1, limit);
+  if (rank < limit) {
+    // From the old order, top-down: the removed row, the rows shifted up, the promoted row.
+    std::vector<const std::string*> moved =
+        RowsAt(entries, rank, std::min(partition->total, limit + 1));
+    bool promoted = partition->total > limit;
+    SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kDelete, *moved.front(), rank + 1));
+    if (spec_.emit_row_number) {
+      size_t end = promoted ? moved.size() - 1 : moved.size();
+      for (size_t i = 1; i < end; ++i) {
+        int64_t old_number = rank + static_cast<int64_t>(i) + 1;
+        SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kUpdateBefore, *moved[i], old_number));
+        SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kUpdateAfter, *moved[i], old_number - 1));
+      }
+    }
+    if (promoted) SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kInsert, *moved.back(), limit));
+  }
+  partition->changed = true;
+  --partition->total;
+  if (--match->count == 0) entries.erase(match);
+  return base::Status::Ok();
+}
+
+base::Status TopNOperator::Write(RowWriter* writer, RowKind kind, std::string_view row,
+                                 int64_t row_number) {
+  SLUICE_ASSIGN_OR_RETURN(auto target, writer->NextRow(kind));
+  auto [batch, target_row] = target;
+  SLUICE_RETURN_IF_ERROR(row_codec_->Decode(row, batch, target_row));
+  if (spec_.emit_row_number) {
+    Column& rank = batch->column(input_width_);
+    rank.validity()[target_row] = 1;
+    rank.values<int64_t>()[target_row] = row_number;
+  }
+  return base::Status::Ok();
+}
+
+base::Status TopNOperator::LoadPartition(Partition* partition) const {
+  std::string bytes;
+  if (!table_->Get(partition->key_group, partition->key, {}, &bytes)) return base::Status::Ok();
+  if (bytes.empty() || bytes[0] != kStateFormat) return CorruptState(*node_);
+  size_t position = 1;
+  while (position < bytes.size()) {
+    Entry entry;
+    uint64_t count = 0;
+    if (!ReadBytes(bytes, &position, &entry.sort_key) || !ReadBytes(bytes, &position, &entry.row) ||
+        !ReadVarint(bytes, &position, &count) || count == 0 || count > INT64_MAX / 2) {
+      return CorruptState(*node_);
+    }
+    entry.count = static_cast<int64_t>(count);
+    partition->total += entry.count;
+    partition->entries.push_back(std::move(entry));
+  }
+  return base::Status::Ok();
+}
+
+void TopNOperator::StorePartition(const Partition& partition) {
+  if (partition.entries.empty()) {
+    table_->Delete(partition.key_group, partition.key, {});
+    return;
+  }
+  std::string bytes(1, kStateFormat);
+  for (const Entry& entry : partition.entries) {
+    AppendVarint(entry.sort_key.size(), &bytes);
+    bytes.append(entry.sort_key);
+    AppendVarint(entry.row.size(), &bytes);
+    bytes.append(entry.row);
+    AppendVarint(static_cast<uint64_t>(entry.count), &bytes);
+  }
+  table_->Put(partition.key_group, partition.key, {}, bytes);
+}
+
+}  // namespace sluice::runtime::operators

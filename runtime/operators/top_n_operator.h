@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/operators/operator.h"
+#include "runtime/state/row_codec.h"
+
+namespace sluice::runtime::operators {
+
+/// Keeps the first `limit` rows of each partition by the sort keys, as Flink's Rank operator
+/// with ROW_NUMBER does, and emits them as a changelog. Ties keep arrival order (an earlier
+/// row ranks first). Output: the input columns, then the row number (BIGINT, 1-based) when
+/// `emit_row_number` is set.
+///
+/// Every input row is applied on its own, in input order (no mini-batch folding):
+/// * +I/+U add the row. When it lands within the top N: -D for the row it pushes out (if the
+///   partition was full), with row numbers -U(row, old rn) / +U(row, new rn) for each row it
+///   shifts down (bottom-up), then +I for the new row.
+/// * -U/-D remove one stored row equal in every column (the earliest such row; a retraction of
+///   a row that is not stored is ignored). When it was within the top N: -D for it, with row
+///   numbers -U / +U for each row that moves up (top-down), then +I for the row that moves into
+///   the top N (if any).
+/// These orders keep an upsert consumer keyed by (partition, rn) correct, not only one that
+/// matches whole rows.
+///
+/// State table "ranks": key = RowCodec-encoded partition slots, empty namespace, value = a
+/// format byte, then the partition's rows in rank order, each as (order-preserving sort key,
+/// encoded row, count of identical adjacent rows). The stored order itself is the tie order,
+/// so no sequence numbers are needed. A partition's state is decoded once per input batch
+/// that touches it and written back once at the end of the batch.
+///
+/// Retractions need every row of a partition, so all rows are kept, except while the input is
+/// insert-only: as long as no input batch has carried row kinds, rows beyond `limit` are never
+/// stored (Flink's AppendOnlyTopN). The first batch with row kinds turns this off for good;
+/// rows dropped before it cannot come back, so the planner must not mix insert-only and
+/// updating batches on one Top-N input.
+///
+/// `keep_first_only` (limit 1 over an insert-only input): emits +I for the first row of each
+/// partition and drops every later one; the state is an empty marker per partition and the
+/// output carries no row kinds. Retractions are ignored there. Watermarks are forwarded.
+class TopNOperator : public Operator {
+ public:
+  TopNOperator();
+  ~TopNOperator() override;
+  base::Status Open(const OperatorContext& context) override;
+  base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+
+ private:
+  class RowWriter;
+  class FullRowCodec;
+  struct Entry;
+  struct Partition;
+
+  base::Status ProcessKeepFirst(const Batch& batch, Output* out);
+  base::Status ProcessRanked(const Batch& batch, Output* out);
+  void EncodeSortKey(const Batch& batch, int32_t row, std::string* out) const;
+  base::Status Insert(Partition* partition, Entry entry, bool drop_beyond_limit, RowWriter* writer);
+  base::Status Retract(Partition* partition, const Entry& entry, RowWriter* writer);
+  base::Status Write(RowWriter* writer, RowKind kind, std::string_view row, int64_t row_number);
+  base::Status LoadPartition(Partition* partition) const;
+  void StorePartition(const Partition& partition);
+
+  const plan::PlanNode* node_ = nullptr;
+  plan::TopNSpec spec_;
+  int32_t max_parallelism_ = 128;
+  size_t input_width_ = 0;
+  std::vector<types::LogicalType> input_types_;
+  std::vector<types::LogicalType> output_types_;
+  std::unique_ptr<state::RowCodec> partition_codec_;
+  std::unique_ptr<FullRowCodec> row_codec_;
+  state::StateTable* table_ = nullptr;
+  /// Set by the first input batch with row kinds: from then on every row is kept.
+  bool seen_row_kinds_ = false;
+};
+
+}  // namespace sluice::runtime::operators
