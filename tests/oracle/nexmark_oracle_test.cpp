@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -59,6 +60,7 @@ class Oracle {
          "category INTEGER, extra TEXT)");
     Exec("CREATE TABLE bid (auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, "
          "url TEXT, date_time INTEGER, extra TEXT, event_number INTEGER)");
+    RegisterFunctions();
     NexmarkConfig config;
     config.events_num = kEvents;
     config.first_event_rate = std::stod(kRate);
@@ -114,6 +116,45 @@ class Oracle {
   }
 
  private:
+  // REGEXP_EXTRACT and SPLIT_INDEX for SQLite, written here with std::regex and plain string
+  // search, so they share no code with Sluice's RE2-based functions.
+  void RegisterFunctions() {
+    auto regexp_extract = [](sqlite3_context* context, int count, sqlite3_value** values) {
+      if (sqlite3_value_type(values[0]) == SQLITE_NULL) return sqlite3_result_null(context);
+      std::string text = reinterpret_cast<const char*>(sqlite3_value_text(values[0]));
+      std::regex pattern(reinterpret_cast<const char*>(sqlite3_value_text(values[1])));
+      int group = count > 2 ? sqlite3_value_int(values[2]) : 0;
+      std::smatch match;
+      if (!std::regex_search(text, match, pattern) || group >= static_cast<int>(match.size()) ||
+          !match[group].matched) {
+        return sqlite3_result_null(context);
+      }
+      std::string result = match[group].str();
+      sqlite3_result_text(context, result.c_str(), -1, SQLITE_TRANSIENT);
+    };
+    auto split_index = [](sqlite3_context* context, int, sqlite3_value** values) {
+      if (sqlite3_value_type(values[0]) == SQLITE_NULL) return sqlite3_result_null(context);
+      std::string text = reinterpret_cast<const char*>(sqlite3_value_text(values[0]));
+      std::string delimiter = reinterpret_cast<const char*>(sqlite3_value_text(values[1]));
+      int index = sqlite3_value_int(values[2]);
+      std::vector<std::string> parts;
+      size_t start = 0;
+      for (size_t found; (found = text.find(delimiter, start)) != std::string::npos;
+           start = found + delimiter.size()) {
+        parts.push_back(text.substr(start, found - start));
+      }
+      parts.push_back(text.substr(start));
+      if (index < 0 || index >= static_cast<int>(parts.size())) {
+        return sqlite3_result_null(context);
+      }
+      sqlite3_result_text(context, parts[index].c_str(), -1, SQLITE_TRANSIENT);
+    };
+    sqlite3_create_function(db_, "REGEXP_EXTRACT", 3, SQLITE_UTF8, nullptr, regexp_extract,
+                            nullptr, nullptr);
+    sqlite3_create_function(db_, "SPLIT_INDEX", 3, SQLITE_UTF8, nullptr, split_index, nullptr,
+                            nullptr);
+  }
+
   sqlite3_stmt* Prepare(const std::string& sql) {
     sqlite3_stmt* statement = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
@@ -150,6 +191,24 @@ std::string Ts(const std::string& millis) {
   return "(strftime('%Y-%m-%d %H:%M:%S', (" + millis + ") / 1000, 'unixepoch') || '.' || "
          "printf('%03d', (" + millis + ") % 1000))";
 }
+
+std::string Day(const std::string& millis) {
+  return "strftime('%Y-%m-%d', (" + millis + ") / 1000, 'unixepoch')";
+}
+
+// q15 and q16's counts: all bids and three price ranks, of bids, bidders and auctions.
+const std::string kRankedCounts = [] {
+  std::string out;
+  const char* ranks[] = {"", " FILTER (WHERE price < 10000)",
+                         " FILTER (WHERE price >= 10000 AND price < 1000000)",
+                         " FILTER (WHERE price >= 1000000)"};
+  for (const char* what : {"*", "DISTINCT bidder", "DISTINCT auction"}) {
+    for (const char* rank : ranks) {
+      out += (out.empty() ? "" : ", ") + std::string("COUNT(") + what + ")" + rank;
+    }
+  }
+  return out;
+}();
 
 struct OracleCase {
   std::string name;
@@ -224,6 +283,28 @@ std::vector<OracleCase> Cases() {
        "(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, event_number) "
        "AS rn FROM bid) WHERE rn <= 10",
        /*arrival_order_sensitive=*/true},
+      {"q15", "q15.pipe",
+       "SELECT " + Day("date_time") + ", " + kRankedCounts + " FROM bid GROUP BY " +
+           Day("date_time")},
+      {"q16", "q16.pipe",
+       "SELECT channel, " + Day("date_time") + ", MAX(strftime('%H:%M', date_time / 1000, "
+       "'unixepoch')), " + kRankedCounts + " FROM bid GROUP BY channel, " + Day("date_time")},
+      {"q17", "q17.pipe",
+       "SELECT auction, " + Day("date_time") + ", COUNT(*), "
+       "COUNT(*) FILTER (WHERE price < 10000), "
+       "COUNT(*) FILTER (WHERE price >= 10000 AND price < 1000000), "
+       "COUNT(*) FILTER (WHERE price >= 1000000), MIN(price), MAX(price), "
+       "SUM(price) / COUNT(price), SUM(price) FROM bid GROUP BY auction, " + Day("date_time")},
+      {"q21", "q21.pipe",
+       "SELECT auction, bidder, price, channel, CASE WHEN lower(channel) = 'apple' THEN '0' "
+       "WHEN lower(channel) = 'google' THEN '1' WHEN lower(channel) = 'facebook' THEN '2' "
+       "WHEN lower(channel) = 'baidu' THEN '3' ELSE REGEXP_EXTRACT(url, "
+       "'(&|^)channel_id=([^&]*)', 2) END FROM bid WHERE REGEXP_EXTRACT(url, "
+       "'(&|^)channel_id=([^&]*)', 2) IS NOT NULL OR lower(channel) IN ('apple', 'google', "
+       "'facebook', 'baidu')"},
+      {"q22", "q22.pipe",
+       "SELECT auction, bidder, price, channel, SPLIT_INDEX(url, '/', 3), "
+       "SPLIT_INDEX(url, '/', 4), SPLIT_INDEX(url, '/', 5) FROM bid"},
       {"cumulate", "cumulate.pipe",
        "SELECT auction, " + Ts("ws") + ", " + Ts("we") + ", COUNT(*), MAX(price) FROM "
        "(SELECT b.auction, b.price, (b.date_time / 10000) * 10000 AS ws, "
