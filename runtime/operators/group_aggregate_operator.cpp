@@ -76,91 +76,111 @@ base::Status GroupAggregateOperator::Open(const OperatorContext& context) {
 }
 
 base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
-  struct Touched {
+  // Group the batch's rows by key, keys in order of their first row.
+  struct Group {
     int32_t key_group;
     std::string key;
-    std::optional<std::string> before;  // the stored accumulator; nullopt for a new key
-    std::string accumulator;
+    std::vector<int32_t> rows;
   };
-  std::vector<Touched> touched;  // in order of each key's first row
+  std::vector<Group> groups;
   std::unordered_map<std::string, size_t> index;
   std::string key;
   for (int32_t row = 0; row < batch->row_count(); ++row) {
-    bool retract = IsRetraction(batch->row_kind(row));
     key.clear();
     key_codec_->Encode(*batch, key_slots_, row, &key);
-    auto [found, inserted] = index.try_emplace(key, touched.size());
+    auto [found, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
-      Touched entry;
-      entry.key_group = scheduler::KeyGroupOf(scheduler::HashKey(*batch, key_slots_, row),
-                                              max_parallelism_);
-      entry.key = key;
-      std::string stored;
-      if (table_->Get(entry.key_group, key, {}, &stored)) {
-        entry.accumulator = stored;
-        entry.before = std::move(stored);
-      } else {
-        entry.accumulator = aggregator_->Initial();
-      }
-      touched.push_back(std::move(entry));
+      groups.push_back(Group{scheduler::KeyGroupOf(scheduler::HashKey(*batch, key_slots_, row),
+                                                   max_parallelism_),
+                             key,
+                             {}});
     }
-    std::string* accumulator = &touched[found->second].accumulator;
-    // Flink ignores a retraction for a group that has no rows (e.g. after state expiry).
-    if (retract && aggregator_->RowCount(*accumulator) <= 0) continue;
-    SLUICE_RETURN_IF_ERROR(aggregator_->Accumulate(accumulator, *batch, row, retract));
+    groups[found->second].rows.push_back(row);
   }
 
   RowWriter writer(&output_types_, out);
-  for (const Touched& entry : touched) {
-    bool existed = entry.before.has_value();
-    bool exists = aggregator_->RowCount(entry.accumulator) > 0;
+  for (const Group& group : groups) {
+    // Fold the group's rows into its accumulator in place; only the (small) encoded results
+    // before and after are kept, never a copy of the accumulator.
+    base::Status status;
+    bool existed = false;
+    bool exists = false;
+    std::string before;
+    std::string after;
+    auto fold = [&](std::string* accumulator) {
+      if (existed) {
+        auto encoded = EncodeResults(*accumulator);
+        if (!encoded.ok()) {
+          status = encoded.status();
+          return;
+        }
+        before = std::move(encoded).value();
+      }
+      for (int32_t row : group.rows) {
+        bool retract = IsRetraction(batch->row_kind(row));
+        // Flink ignores a retraction for a group that has no rows (e.g. after state expiry).
+        if (retract && aggregator_->RowCount(*accumulator) <= 0) continue;
+        status = aggregator_->Accumulate(accumulator, *batch, row, retract);
+        if (!status.ok()) return;
+      }
+      exists = aggregator_->RowCount(*accumulator) > 0;
+      if (exists) {
+        auto encoded = EncodeResults(*accumulator);
+        if (!encoded.ok()) {
+          status = encoded.status();
+          return;
+        }
+        after = std::move(encoded).value();
+      }
+    };
+    existed = true;
+    if (!table_->Update(group.key_group, group.key, {}, fold)) {
+      existed = false;
+      std::string fresh = aggregator_->Initial();
+      fold(&fresh);
+      if (status.ok() && exists) table_->Put(group.key_group, group.key, {}, fresh);
+    }
+    SLUICE_RETURN_IF_ERROR(status);
     if (!exists) {
       if (existed) {
-        SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kDelete, entry.key, *entry.before));
-        table_->Delete(entry.key_group, entry.key, {});
+        SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kDelete, group.key, before));
+        table_->Delete(group.key_group, group.key, {});
       }
       continue;
     }
-    table_->Put(entry.key_group, entry.key, {}, entry.accumulator);
     if (!existed) {
-      SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kInsert, entry.key, entry.accumulator));
+      SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kInsert, group.key, after));
       continue;
     }
-    SLUICE_ASSIGN_OR_RETURN(bool same, SameResults(*entry.before, entry.accumulator));
-    if (same) continue;
-    SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kUpdateBefore, entry.key, *entry.before));
-    SLUICE_RETURN_IF_ERROR(
-        WriteRow(&writer, RowKind::kUpdateAfter, entry.key, entry.accumulator));
+    // Encoded rows are equal exactly when the values are (NULLs included).
+    if (before == after) continue;
+    SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kUpdateBefore, group.key, before));
+    SLUICE_RETURN_IF_ERROR(WriteRow(&writer, RowKind::kUpdateAfter, group.key, after));
   }
   return writer.Flush();
 }
 
-base::Result<bool> GroupAggregateOperator::SameResults(std::string_view before,
-                                                       std::string_view after) {
-  // Encoded rows are equal exactly when the values are (NULLs included), so compare bytes.
-  // The two-row scratch batch is reused until its arena (strings of MIN/MAX) grows large.
+base::Result<std::string> GroupAggregateOperator::EncodeResults(std::string_view accumulator) {
+  // The one-row scratch batch is reused until its arena (strings of MIN/MAX) grows large.
   constexpr size_t kScratchArenaLimit = 1 << 20;
   if (!scratch_ || scratch_->arena().bytes_allocated() > kScratchArenaLimit) {
     scratch_ = std::make_unique<Batch>(result_types_);
-    scratch_->set_row_count(2);
+    scratch_->set_row_count(1);
+    result_slots_.resize(result_types_.size());
+    std::iota(result_slots_.begin(), result_slots_.end(), 0);
   }
-  SLUICE_RETURN_IF_ERROR(aggregator_->WriteResults(before, scratch_.get(), 0, 0));
-  SLUICE_RETURN_IF_ERROR(aggregator_->WriteResults(after, scratch_.get(), 1, 0));
-  std::vector<int32_t> slots(result_types_.size());
-  std::iota(slots.begin(), slots.end(), 0);
-  std::string before_bytes;
-  std::string after_bytes;
-  result_codec_->Encode(*scratch_, slots, 0, &before_bytes);
-  result_codec_->Encode(*scratch_, slots, 1, &after_bytes);
-  return before_bytes == after_bytes;
+  SLUICE_RETURN_IF_ERROR(aggregator_->WriteResults(accumulator, scratch_.get(), 0, 0));
+  std::string encoded;
+  result_codec_->Encode(*scratch_, result_slots_, 0, &encoded);
+  return encoded;
 }
 
 base::Status GroupAggregateOperator::WriteRow(RowWriter* writer, RowKind kind,
-                                              std::string_view key, std::string_view accumulator) {
+                                              std::string_view key, std::string_view results) {
   SLUICE_ASSIGN_OR_RETURN(auto target, writer->NextRow(kind));
   auto [batch, row] = target;
   SLUICE_RETURN_IF_ERROR(key_codec_->Decode(key, batch, row, 0));
-  return aggregator_->WriteResults(accumulator, batch, row, key_slots_.size());
+  return result_codec_->Decode(results, batch, row, key_slots_.size());
 }
 
 }  // namespace sluice::runtime::operators

@@ -30,10 +30,11 @@ class GroupAggregateOperator : public Operator {
  private:
   class RowWriter;
 
-  /// Tells whether `before` and `after` give the same results (compared as encoded rows).
-  base::Result<bool> SameResults(std::string_view before, std::string_view after);
+  /// Encodes the results an accumulator gives (RowCodec over the result types).
+  base::Result<std::string> EncodeResults(std::string_view accumulator);
+  /// Emits one output row: the decoded key, then the decoded results.
   base::Status WriteRow(RowWriter* writer, RowKind kind, std::string_view key,
-                        std::string_view accumulator);
+                        std::string_view results);
 
   const plan::PlanNode* node_ = nullptr;
   std::vector<int32_t> key_slots_;
@@ -42,7 +43,8 @@ class GroupAggregateOperator : public Operator {
   std::unique_ptr<aggregate::Aggregator> aggregator_;
   std::vector<types::LogicalType> output_types_;
   std::vector<types::LogicalType> result_types_;
-  std::unique_ptr<Batch> scratch_;  // two rows of results, for SameResults
+  std::unique_ptr<Batch> scratch_;  // one row of results, for EncodeResults
+  std::vector<int32_t> result_slots_;
   state::StateTable* table_ = nullptr;
   int32_t max_parallelism_ = 128;
 };

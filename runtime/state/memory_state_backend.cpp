@@ -144,6 +144,18 @@ class MemoryStateTable final : public StateTable {
     return true;
   }
 
+  bool Update(int32_t key_group, std::string_view key, std::string_view ns,
+              const std::function<void(std::string* value)>& update) override {
+    auto key_slot = keys_.find(KeyView{key_group, key});
+    if (key_slot == keys_.end()) return false;
+    Entry* entry = key_slot->second.Find(ns);
+    if (entry == nullptr) return false;
+    const int64_t size_before = static_cast<int64_t>(entry->value.size());
+    update(&entry->value);
+    bytes_ += static_cast<int64_t>(entry->value.size()) - size_before;
+    return true;
+  }
+
   void Put(int32_t key_group, std::string_view key, std::string_view ns,
            std::string_view value) override {
     auto key_slot = keys_.find(KeyView{key_group, key});

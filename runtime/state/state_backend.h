@@ -26,6 +26,17 @@ class StateTable {
   virtual void Put(int32_t key_group, std::string_view key, std::string_view ns,
                    std::string_view value) = 0;
   virtual void Delete(int32_t key_group, std::string_view key, std::string_view ns) = 0;
+  /// Calls `update` on the value stored under (key_group, key, ns), in place where the
+  /// backend can (no copy of a large accumulator per batch); false, without calling it, when
+  /// there is no such value.
+  virtual bool Update(int32_t key_group, std::string_view key, std::string_view ns,
+                      const std::function<void(std::string* value)>& update) {
+    std::string value;
+    if (!Get(key_group, key, ns, &value)) return false;
+    update(&value);
+    Put(key_group, key, ns, value);
+    return true;
+  }
   /// Visits every entry whose namespace is `ns`, in any order. The visitor must not modify
   /// the table; collect what to change and change it afterwards.
   virtual void ForEachInNamespace(std::string_view ns, const EntryVisitor& visitor) const = 0;
