@@ -51,6 +51,7 @@ constexpr NamedFunction kNames[] = {
     {FunctionId::kMillisecond, "MILLISECOND"},
     {FunctionId::kRegexpExtract, "REGEXP_EXTRACT"},
     {FunctionId::kSplitIndex, "SPLIT_INDEX"},
+    {FunctionId::kUserDefined, "USER_DEFINED"},
 };
 
 }  // namespace
@@ -64,7 +65,8 @@ bool IsNullPropagating(FunctionId id) {
     case FunctionId::kIsTrue:
     case FunctionId::kIsFalse:
     case FunctionId::kCoalesce:
-    case FunctionId::kNullIf: return false;
+    case FunctionId::kNullIf:
+    case FunctionId::kUserDefined: return false;  // see UserFunction::null_on_null_input
     default: return true;
   }
 }

@@ -53,13 +53,16 @@ enum class FunctionId : uint8_t {
   // strings (added for Nexmark q21, q22)
   kRegexpExtract,  // 2 or 3 arguments
   kSplitIndex,
+  // a function of CREATE FUNCTION: Expr::user_function says which (udf/README.md)
+  kUserDefined,
 };
 
-/// The last FunctionId, for loops over every function.
+/// The last built-in FunctionId, for loops over every built-in function (kUserDefined, after
+/// it, needs an Expr::user_function).
 inline constexpr FunctionId kLastFunctionId = FunctionId::kSplitIndex;
 
 /// Tells whether the function returns NULL whenever an argument is NULL (most do; AND, OR,
-/// the IS tests, COALESCE and NULLIF do not).
+/// the IS tests, COALESCE and NULLIF do not; a user-defined function's descriptor says).
 bool IsNullPropagating(FunctionId id);
 
 /// Returns the SQL spelling used in EXPLAIN and JSON plans ("+", "MOD", "UPPER", ...).

@@ -451,6 +451,43 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
     window = legacy;
     legacy_name = name;
   }
+  // Cascading windows: grouping by both the window_start and window_end columns of an earlier
+  // TUMBLE or HOP aggregation re-aggregates each of its windows, fired by the watermark like
+  // any window (so state is freed), instead of an unbounded GROUP BY. A window [s, e) is the
+  // tumbling window of the earlier step (HOP: its slide) that ends at e.
+  const ScopeColumn* cascade_start = nullptr;
+  const ScopeColumn* cascade_end = nullptr;
+  if (!window) {
+    for (const ast::Expression* key : keys) {
+      const auto* ref = key->As<ast::ColumnRefExpression>();
+      if (ref == nullptr) continue;
+      ExprPtr bound = BindExpression(*key, input.scope);
+      if (bound == nullptr || bound->kind != ExprKind::kColumn) continue;
+      for (const ScopeColumn& column : input.scope.columns) {
+        if (column.slot != bound->column_index || !column.window_origin) continue;
+        if (column.window_property == WindowProperty::kStart) cascade_start = &column;
+        if (column.window_property == WindowProperty::kEnd) cascade_end = &column;
+      }
+    }
+    bool cascades = cascade_start && cascade_end &&
+                    cascade_start->window_origin->kind == cascade_end->window_origin->kind &&
+                    cascade_start->window_origin->size == cascade_end->window_origin->size &&
+                    cascade_start->window_origin->step == cascade_end->window_origin->step &&
+                    (cascade_end->window_origin->kind == runtime::plan::WindowKind::kTumble ||
+                     cascade_end->window_origin->kind == runtime::plan::WindowKind::kHop);
+    if (cascades) {
+      const auto& origin = *cascade_end->window_origin;
+      runtime::plan::WindowSpec spec;
+      spec.kind = runtime::plan::WindowKind::kTumble;
+      spec.size = origin.kind == runtime::plan::WindowKind::kHop ? origin.step : origin.size;
+      spec.offset = origin.offset;
+      spec.time_slot = cascade_end->slot;  // rewritten to window_end - 1 ms below
+      window = spec;
+      window_start = window_end = true;
+    } else {
+      cascade_start = cascade_end = nullptr;
+    }
+  }
   for (const ast::Expression* key : keys) {
     if (!legacy_name.empty()) {
       const auto* call = key->As<ast::FunctionCallExpression>();
@@ -458,6 +495,10 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
     }
     ExprPtr bound = BindExpression(*key, input.scope);
     if (bound == nullptr) continue;
+    if (cascade_end != nullptr && bound->kind == ExprKind::kColumn &&
+        (bound->column_index == cascade_start->slot || bound->column_index == cascade_end->slot)) {
+      continue;
+    }
     if (input.window && bound->kind == ExprKind::kColumn &&
         bound->column_index >= input.window->input_slots) {
       int32_t property = bound->column_index - input.window->input_slots;
@@ -577,8 +618,15 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
   }
   if (diagnostics_.size() > errors_before) return std::nullopt;
 
-  int32_t time_pre =
-      window ? add_pre(Expr::Column(window->time_slot, LogicalType::Timestamp())) : -1;
+  int32_t time_pre = -1;
+  if (cascade_end != nullptr) {
+    // The rows of window [s, e) belong to the tumbling window ending at e: time e - 1 ms.
+    time_pre = add_pre(Expr::Call(functions::FunctionId::kSubtract, LogicalType::Timestamp(),
+                                  {Expr::Column(cascade_end->slot, LogicalType::Timestamp()),
+                                   Expr::Literal(runtime::plan::Value::Interval(1))}));
+  } else if (window) {
+    time_pre = add_pre(Expr::Column(window->time_slot, LogicalType::Timestamp()));
+  }
   if (pre.empty()) pre.push_back(Expr::Literal(runtime::plan::Value::Boolean(true)));
 
   auto projection = std::make_shared<LogicalNode>();
@@ -618,8 +666,17 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
           std::pair{"window_time", WindowProperty::kTime}}) {
       aggregate->schema.columns.push_back({column_name, LogicalType::Timestamp()});
       ScopeColumn column{"", column_name, LogicalType::Timestamp(), slot++};
+      // Cascaded windows keep the names (and qualifiers) the query grouped by.
+      const ScopeColumn* named = property == WindowProperty::kStart ? cascade_start
+                                 : property == WindowProperty::kEnd ? cascade_end
+                                                                    : nullptr;
+      if (named != nullptr) {
+        column.name = named->name;
+        column.qualifier = named->qualifier;
+      }
       column.window_property = property;
       column.time_attribute = property == WindowProperty::kTime;
+      column.window_origin = cascade_end != nullptr ? cascade_end->window_origin : window;
       scope.columns.push_back(column);
     }
   }
@@ -662,6 +719,29 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
     }
   }
   BoundRelation after{aggregate, scope, std::nullopt};
+  if (cascade_end != nullptr &&
+      cascade_end->window_origin->kind == runtime::plan::WindowKind::kHop) {
+    // The re-aggregation's windows are the slide-long windows ending at each e; the original
+    // hopping window started a whole size earlier.
+    auto fix = std::make_shared<LogicalNode>();
+    fix->kind = LogicalKind::kProject;
+    fix->inputs.push_back(aggregate);
+    fix->schema = aggregate->schema;
+    fix->span = span;
+    auto types = logical::SlotTypes(aggregate->schema);
+    const int32_t start_slot = static_cast<int32_t>(grouped.size());
+    for (int32_t slot_index = 0; slot_index < static_cast<int32_t>(types.size()); ++slot_index) {
+      ExprPtr value = Expr::Column(slot_index, types[slot_index]);
+      if (slot_index == start_slot) {
+        value = Expr::Call(
+            functions::FunctionId::kSubtract, LogicalType::Timestamp(),
+            {Expr::Column(start_slot + 1, LogicalType::Timestamp()),
+             Expr::Literal(runtime::plan::Value::Interval(cascade_end->window_origin->size))});
+      }
+      fix->projections.push_back(value);
+    }
+    after.node = fix;
+  }
 
   // HAVING and the outputs see the aggregation's output through the replacements.
   auto saved_replacements = std::move(replacements_);

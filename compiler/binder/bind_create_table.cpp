@@ -10,6 +10,72 @@ using runtime::plan::ExprPtr;
 using types::LogicalType;
 using types::TypeId;
 
+namespace {
+
+/// Resolves `PARTITIONED BY (…)` against the physical columns into `descriptor`.
+void BindPartitionKeys(Binder* binder, const ast::CreateTableStatement& statement,
+                       runtime::connectors::TableDescriptor* descriptor) {
+  // Partition values become directory names, so a key must be a stored, scalar column; and a
+  // table of partition columns only would write files without a field.
+  std::vector<std::string> physical_names;
+  for (const types::RowField& column : descriptor->schema.columns) {
+    physical_names.push_back(column.name);
+  }
+  for (const ast::Identifier& key : statement.partitioned_by) {
+    const types::RowField* found = nullptr;
+    for (const types::RowField& column : descriptor->schema.columns) {
+      if (types::IdentifierEquals(column.name, key.name)) found = &column;
+    }
+    if (found == nullptr) {
+      bool computed = false;
+      for (const ast::ColumnDefinition& column : statement.columns) {
+        computed |= column.IsComputed() && types::IdentifierEquals(column.name.name, key.name);
+      }
+      if (computed) {
+        binder->Error(base::ErrorCode::kBind,
+                      "PARTITIONED BY column '" + key.name +
+                          "' is a computed column; partition by a physical column",
+                      key.span);
+        continue;
+      }
+      std::string suggestion = base::ClosestName(key.name, physical_names);
+      binder->Error(base::ErrorCode::kBind,
+                    fmt::format("PARTITIONED BY column not found: '{}'{}", key.name,
+                                suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+                    key.span);
+      continue;
+    }
+    if (found->type.id() == TypeId::kRow) {
+      binder->Error(
+          base::ErrorCode::kBind,
+          "PARTITIONED BY column '" + found->name + "' is a ROW; partition by a scalar column",
+          key.span);
+      continue;
+    }
+    bool duplicate = false;
+    for (const std::string& earlier : descriptor->partition_keys) {
+      duplicate |= earlier == found->name;
+    }
+    if (duplicate) {
+      binder->Error(base::ErrorCode::kBind,
+                    "PARTITIONED BY names column '" + found->name + "' twice", key.span);
+      continue;
+    }
+    descriptor->partition_keys.push_back(found->name);
+  }
+  if (!statement.partitioned_by.empty() &&
+      descriptor->partition_keys.size() == descriptor->schema.columns.size()) {
+    binder->Error(
+        base::ErrorCode::kBind,
+        "table '" + descriptor->name +
+            "' is partitioned by all of its columns; at least one column must be stored in "
+            "the files",
+        statement.partitioned_by.front().span);
+  }
+}
+
+}  // namespace
+
 std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatement& statement) {
   const size_t errors_before = diagnostics_.size();
   auto scan = std::make_shared<logical::ScanTable>();
@@ -129,10 +195,7 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
               "('connector' = 'nexmark')",
           statement.name.span);
   }
-  if (!statement.partitioned_by.empty()) {
-    Error(base::ErrorCode::kPlan, "PARTITIONED BY is not supported yet",
-          statement.partitioned_by.front().span);
-  }
+  BindPartitionKeys(this, statement, &scan->descriptor);
   if (diagnostics_.size() > errors_before) return std::nullopt;
   table.scan = std::move(scan);
   return table;

@@ -69,6 +69,34 @@ const char* BinaryFunctionName(ast::BinaryOperator op) {
   }
 }
 
+/// Binds a call of a CREATE FUNCTION function: the arguments must be implicitly castable to
+/// the declared types (runtime/expr/user_function.h), and are cast to them.
+ExprPtr BindUserFunctionCall(Binder* binder,
+                             std::shared_ptr<const runtime::expr::UserFunction> function,
+                             std::vector<ExprPtr> arguments,
+                             const ast::FunctionCallExpression& call) {
+  const std::vector<LogicalType>& expected = function->argument_types;
+  if (arguments.size() != expected.size()) {
+    binder->Error(base::ErrorCode::kBind,
+                  fmt::format("{} takes {} argument{}, got {}: {}", function->name,
+                              expected.size(), expected.size() == 1 ? "" : "s",
+                              arguments.size(), function->Signature()),
+                  call.span);
+    return nullptr;
+  }
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (!types::IsImplicitlyCastable(arguments[i]->type, expected[i])) {
+      binder->Error(base::ErrorCode::kBind,
+                    fmt::format("argument {} of {} must be {}, got {}", i + 1, function->name,
+                                expected[i].ToString(), arguments[i]->type.ToString()),
+                    call.arguments[i]->span);
+      return nullptr;
+    }
+    arguments[i] = Binder::CastTo(std::move(arguments[i]), expected[i]);
+  }
+  return Expr::UserCall(std::move(function), std::move(arguments));
+}
+
 }  // namespace
 
 void Binder::Error(base::ErrorCode code, std::string message, base::SourceSpan span) {
@@ -396,6 +424,11 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     arguments.push_back(bound);
   }
   if (failed) return nullptr;
+  // CREATE FUNCTION cannot shadow a built-in, so looking user functions up first changes
+  // nothing for built-ins.
+  if (auto function = catalog_->FindFunction(name.name)) {
+    return BindUserFunctionCall(this, std::move(function), std::move(arguments), call);
+  }
   if (upper == "CONCAT" && arguments.size() >= 2) {
     // CONCAT(a, b, c) = (a || b) || c.
     ExprPtr folded = arguments[0];

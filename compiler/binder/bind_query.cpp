@@ -191,15 +191,18 @@ std::optional<BoundRelation> Binder::MakeProject(BoundRelation input,
       node->projections.push_back(expression);
     }
     node->schema.columns.push_back({names[i], expression->type});
-    bool time_attribute = false;
+    // A column passed through unchanged keeps what it is: an event-time attribute, a window
+    // column.
+    ScopeColumn column_out{"", names[i], expression->type, slot};
     if (expression->kind == ExprKind::kColumn) {
       for (const ScopeColumn& column : input.scope.columns) {
-        if (column.slot == expression->column_index && column.time_attribute) {
-          time_attribute = true;
-        }
+        if (column.slot != expression->column_index) continue;
+        column_out.time_attribute = column.time_attribute;
+        column_out.window_property = column.window_property;
+        column_out.window_origin = column.window_origin;
       }
     }
-    scope.columns.push_back({"", names[i], expression->type, slot, time_attribute});
+    scope.columns.push_back(column_out);
     slot += SlotCount(expression->type);
   }
   return BoundRelation{node, scope, std::nullopt};
@@ -506,6 +509,36 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
   if (condition) {
     node->predicate = BindPredicate(*condition, scope, "ON");
     if (node->predicate == nullptr) return std::nullopt;
+    // An equality of the two sides' window_end columns (both from window aggregations) lets
+    // the join drop a window's state once the watermark passes its end.
+    std::function<void(const ExprPtr&)> find = [&](const ExprPtr& expression) {
+      if (expression->kind != ExprKind::kCall) return;
+      if (expression->function == functions::FunctionId::kAnd) {
+        for (const auto& argument : expression->arguments) find(argument);
+        return;
+      }
+      if (expression->function != functions::FunctionId::kEqual) return;
+      const ExprPtr& a = expression->arguments[0];
+      const ExprPtr& b = expression->arguments[1];
+      if (a->kind != ExprKind::kColumn || b->kind != ExprKind::kColumn) return;
+      auto window_end = [&](int32_t slot) {
+        for (const ScopeColumn& column : scope.columns) {
+          if (column.slot == slot && column.window_property == WindowProperty::kEnd &&
+              column.window_origin) {
+            return true;
+          }
+        }
+        return false;
+      };
+      int32_t left_slot = std::min(a->column_index, b->column_index);
+      int32_t right_slot = std::max(a->column_index, b->column_index);
+      if (left_slot < left_slots && right_slot >= left_slots && window_end(left_slot) &&
+          window_end(right_slot)) {
+        node->left_window_end_slot = left_slot;
+        node->right_window_end_slot = right_slot - left_slots;
+      }
+    };
+    if (type == ast::JoinType::kInner) find(node->predicate);
   } else if (type == ast::JoinType::kLeft || type == ast::JoinType::kInner) {
     Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
     return std::nullopt;

@@ -25,6 +25,9 @@ struct ScopeColumn {
   /// An event-time attribute: the WATERMARK FOR column of a table, passed through unchanged.
   bool time_attribute = false;
   WindowProperty window_property = WindowProperty::kNone;
+  /// For a window_start/window_end column of a window aggregation's output: that window, so a
+  /// later GROUP BY on both columns can stay a window aggregation (Flink's cascading windows).
+  std::optional<runtime::plan::WindowSpec> window_origin;
 };
 
 /// The columns an expression may refer to, in output order.

@@ -36,6 +36,17 @@ const CatalogView* Catalog::FindView(const std::string& name) const {
   return found == views_.end() ? nullptr : &found->second;
 }
 
+bool Catalog::AddFunction(const std::string& name,
+                          std::shared_ptr<const runtime::expr::UserFunction> function) {
+  return functions_.emplace(Key(name), std::move(function)).second;
+}
+
+std::shared_ptr<const runtime::expr::UserFunction> Catalog::FindFunction(
+    const std::string& name) const {
+  auto found = functions_.find(Key(name));
+  return found == functions_.end() ? nullptr : found->second;
+}
+
 std::vector<std::string> Catalog::Names() const {
   std::vector<std::string> names;
   for (const auto& [key, name] : spelled_) names.push_back(name);

@@ -8,6 +8,7 @@
 #include "catalog/base/source_span.h"
 #include "compiler/ast/query.h"
 #include "compiler/logical/logical_plan.h"
+#include "runtime/expr/user_function.h"
 
 namespace sluice::compiler::binder {
 
@@ -28,7 +29,8 @@ struct CatalogView {
   base::SourceSpan span;
 };
 
-/// The tables and views of one script (or REPL session), looked up case-insensitively.
+/// The tables, views and user-defined functions (CREATE FUNCTION) of one script (or REPL
+/// session), looked up case-insensitively.
 class Catalog {
  public:
   /// Adds a table; false when a table or view of that name exists.
@@ -36,6 +38,11 @@ class Catalog {
   bool AddView(const std::string& name, CatalogView view);
   CatalogTable* FindTable(const std::string& name);
   const CatalogView* FindView(const std::string& name) const;
+  /// Adds a user-defined function; false when one of that name exists.
+  bool AddFunction(const std::string& name,
+                   std::shared_ptr<const runtime::expr::UserFunction> function);
+  /// The user-defined function called `name`, or null.
+  std::shared_ptr<const runtime::expr::UserFunction> FindFunction(const std::string& name) const;
   /// Every table and view name, for suggestions and SHOW TABLES.
   std::vector<std::string> Names() const;
   std::vector<std::string> TableNames() const;
@@ -45,6 +52,7 @@ class Catalog {
   static std::string Key(const std::string& name);
   std::map<std::string, CatalogTable> tables_;
   std::map<std::string, CatalogView> views_;
+  std::map<std::string, std::shared_ptr<const runtime::expr::UserFunction>> functions_;
   std::map<std::string, std::string> spelled_;  // key → name as first written
 };
 

@@ -4,6 +4,10 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
+
+#include "runtime/expr/user_function.h"
+
 namespace sluice::compiler::codegen {
 
 using functions::FunctionId;
@@ -65,6 +69,15 @@ ExprCodegen::ExprCodegen(llvm::IRBuilder<>& builder, llvm::Value* context,
         llvm_context_, {builder_.getPtrTy(), builder_.getInt32Ty(), builder_.getInt32Ty()},
         "sluice.StringRef");
   }
+  udf_value_type_ = llvm::StructType::getTypeByName(llvm_context_, "sluice.UdfValue");
+  if (udf_value_type_ == nullptr) {
+    // SluiceUdfValue: {int64 integer, double real, const char* data, uint32 length, uint8 is_null}
+    udf_value_type_ = llvm::StructType::create(
+        llvm_context_,
+        {builder_.getInt64Ty(), builder_.getDoubleTy(), builder_.getPtrTy(), builder_.getInt32Ty(),
+         builder_.getInt8Ty()},
+        "sluice.UdfValue");
+  }
 }
 
 bool ExprCodegen::UsesHelper(const Expr& expr) {
@@ -77,7 +90,9 @@ bool ExprCodegen::UsesHelper(const Expr& expr) {
       }
       break;
     case ExprKind::kCall:
-      if (IsStringFunction(expr.function)) return true;
+      if (IsStringFunction(expr.function) || expr.function == FunctionId::kUserDefined) {
+        return true;
+      }
       for (const auto& argument : expr.arguments) {
         if (argument->type.id() == TypeId::kVarchar) return true;  // string comparisons
       }
@@ -398,6 +413,110 @@ base::Result<IrValue> ExprCodegen::EmitCoalesce(const Expr& expr, llvm::Value* r
   return Merge(type, incoming);
 }
 
+base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
+                                                const std::vector<IrValue>& arguments) {
+  // One helper for every UDF rather than a direct call of the library's function: the
+  // helper owns the SluiceUdfContext (arena, error message) and the result normalization, the
+  // interpreter calls the same helper, and the JIT needs no symbol per library.
+  const runtime::expr::UserFunction* function = expr.user_function.get();
+  if (function == nullptr) return Unsupported("a user-defined call without its function");
+  if (arguments.size() != function->argument_types.size()) {
+    return Unsupported(fmt::format("{} takes {} arguments, got {}", function->name,
+                                   function->argument_types.size(), arguments.size()));
+  }
+  if (expr.type != function->return_type) {
+    return Unsupported(fmt::format("{} returns {}, not {}", function->name,
+                                   function->return_type.ToString(), expr.type.ToString()));
+  }
+  std::vector<IrValue> values = arguments;
+  for (size_t index = 0; index < values.size(); ++index) {
+    const LogicalType& expected = function->argument_types[index];
+    const LogicalType& actual = expr.arguments[index]->type;
+    if (actual.id() == TypeId::kNull) {
+      values[index] = Null(expected);
+    } else if (actual != expected) {
+      return Unsupported(fmt::format("argument {} of {} is {}, not {}", index + 1, function->name,
+                                     actual.ToString(), expected.ToString()));
+    }
+  }
+  llvm::Value* call_condition = builder_.getTrue();
+  if (function->null_on_null_input()) {
+    for (const IrValue& value : values) {
+      call_condition = builder_.CreateAnd(call_condition, value.valid);
+    }
+  }
+  auto emit = [&]() -> IrValue {
+    llvm::Type* array_type =
+        llvm::ArrayType::get(udf_value_type_, std::max<size_t>(values.size(), 1));
+    llvm::AllocaInst* argument_array = EntryAlloca(array_type);
+    llvm::AllocaInst* result_slot = EntryAlloca(udf_value_type_);
+    for (size_t index = 0; index < values.size(); ++index) {
+      const IrValue& value = values[index];
+      TypeId id = function->argument_types[index].id();
+      llvm::Value* slot = builder_.CreateConstInBoundsGEP2_64(array_type, argument_array, 0, index);
+      // NULL arguments are all zeros, as the interpreter passes them.
+      llvm::Value* integer = builder_.getInt64(0);
+      llvm::Value* real = llvm::ConstantFP::get(builder_.getDoubleTy(), 0.0);
+      llvm::Value* data = llvm::ConstantPointerNull::get(builder_.getPtrTy());
+      llvm::Value* length = builder_.getInt32(0);
+      switch (id) {
+        case TypeId::kBoolean:
+          integer = builder_.CreateZExt(value.value, builder_.getInt64Ty());
+          break;
+        case TypeId::kInt: integer = builder_.CreateSExt(value.value, builder_.getInt64Ty()); break;
+        case TypeId::kDouble: real = value.value; break;
+        case TypeId::kVarchar:
+          data = value.value;
+          length = value.length;
+          break;
+        default: integer = value.value; break;  // BIGINT, TIMESTAMP
+      }
+      integer = builder_.CreateSelect(value.valid, integer, builder_.getInt64(0));
+      real = builder_.CreateSelect(value.valid, real,
+                                   llvm::ConstantFP::get(builder_.getDoubleTy(), 0.0));
+      data = builder_.CreateSelect(value.valid, data,
+                                   llvm::ConstantPointerNull::get(builder_.getPtrTy()));
+      length = builder_.CreateSelect(value.valid, length, builder_.getInt32(0));
+      builder_.CreateStore(integer, builder_.CreateStructGEP(udf_value_type_, slot, 0));
+      builder_.CreateStore(real, builder_.CreateStructGEP(udf_value_type_, slot, 1));
+      builder_.CreateStore(data, builder_.CreateStructGEP(udf_value_type_, slot, 2));
+      builder_.CreateStore(length, builder_.CreateStructGEP(udf_value_type_, slot, 3));
+      builder_.CreateStore(
+          builder_.CreateZExt(builder_.CreateNot(value.valid), builder_.getInt8Ty()),
+          builder_.CreateStructGEP(udf_value_type_, slot, 4));
+    }
+    llvm::Type* pointer = builder_.getPtrTy();
+    // The function lives as long as the process (its library is never unloaded).
+    llvm::Value* function_address = llvm::ConstantExpr::getIntToPtr(
+        builder_.getInt64(reinterpret_cast<uint64_t>(function)), pointer);
+    llvm::Value* valid = builder_.CreateCall(
+        Helper("sluice_call_udf", builder_.getInt8Ty(), {pointer, pointer, pointer, pointer}),
+        {context_, function_address, argument_array, result_slot});
+    IrValue result;
+    result.valid = builder_.CreateICmpNE(valid, builder_.getInt8(0));
+    auto field = [&](unsigned index, llvm::Type* type) {
+      return builder_.CreateLoad(type,
+                                 builder_.CreateStructGEP(udf_value_type_, result_slot, index));
+    };
+    switch (expr.type.id()) {
+      case TypeId::kBoolean:
+        result.value = builder_.CreateICmpNE(field(0, builder_.getInt64Ty()), builder_.getInt64(0));
+        break;
+      case TypeId::kInt:
+        result.value = builder_.CreateTrunc(field(0, builder_.getInt64Ty()), builder_.getInt32Ty());
+        break;
+      case TypeId::kDouble: result.value = field(1, builder_.getDoubleTy()); break;
+      case TypeId::kVarchar:
+        result.value = field(2, pointer);
+        result.length = field(3, builder_.getInt32Ty());
+        break;
+      default: result.value = field(0, builder_.getInt64Ty()); break;
+    }
+    return result;
+  };
+  return Guarded(call_condition, expr.type, emit);
+}
+
 base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) {
   FunctionId function = expr.function;
   if (function == FunctionId::kCoalesce) return EmitCoalesce(expr, row);
@@ -425,6 +544,8 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     case FunctionId::kModulo:
     case FunctionId::kNegate:
     case FunctionId::kAbs: return EmitArithmetic(expr, arguments);
+
+    case FunctionId::kUserDefined: return EmitUserCall(expr, arguments);
 
     case FunctionId::kEqual:
     case FunctionId::kNotEqual:

@@ -64,6 +64,9 @@ class ExprCodegen {
                                  const types::LogicalType& to);
   base::Result<IrValue> EmitCase(const runtime::plan::Expr& expr, llvm::Value* row);
   base::Result<IrValue> EmitCoalesce(const runtime::plan::Expr& expr, llvm::Value* row);
+  /// Calls a CREATE FUNCTION function through the sluice_call_udf helper.
+  base::Result<IrValue> EmitUserCall(const runtime::plan::Expr& expr,
+                                     const std::vector<IrValue>& arguments);
   base::Result<IrValue> EmitLiteral(const runtime::plan::Value& literal,
                                     const types::LogicalType& type);
   /// Emits `expr` converted to `type` when it is a NULL-typed placeholder.
@@ -96,6 +99,7 @@ class ExprCodegen {
   std::vector<IrColumn> inputs_;
   std::vector<types::LogicalType> input_types_;
   llvm::StructType* string_type_;
+  llvm::StructType* udf_value_type_;  // SluiceUdfValue
 };
 
 }  // namespace sluice::compiler::codegen

@@ -51,6 +51,10 @@ struct LogicalNode {
   runtime::plan::ExprPtr predicate;
   // kJoin
   runtime::plan::JoinType join_type = runtime::plan::JoinType::kInner;
+  /// kJoin equating both sides' window_end (left slot, right slot within the right input), so
+  /// state can be dropped when windows end; -1 when the condition has no such equality.
+  int32_t left_window_end_slot = -1;
+  int32_t right_window_end_slot = -1;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
   /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup).

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "runtime/expr/interpreter.h"
+#include "runtime/expr/user_function.h"
 
 namespace sluice::compiler::optimizer {
 
@@ -480,6 +481,8 @@ ExprPtr FoldConstants(const ExprPtr& expression) {
     all_literal &= IsLiteral(argument);
   }
   if (!all_literal || copy->type.id() == types::TypeId::kRow) return copy;
+  // A user-defined function that is not deterministic runs for every row.
+  if (copy->user_function != nullptr && !copy->user_function->deterministic()) return copy;
   auto value = EvaluateConstant(copy);
   if (!value.ok()) return copy;  // the runtime reports it with context
   return Expr::Literal(*value);

@@ -3,8 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 #include "catalog/base/suggest.h"
+#include "catalog/functions/function_registry.h"
 #include "compiler/binder/binder.h"
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/parser/parser.h"
@@ -201,7 +206,7 @@ class ScriptCompiler {
               statement.span);
         return;
       case ast::StatementKind::kCreateFunction:
-        Error(base::ErrorCode::kPlan, "CREATE FUNCTION is not supported yet", statement.span);
+        CompileCreateFunction(statement.Cast<ast::CreateFunctionStatement>());
         return;
       case ast::StatementKind::kShow:
       case ast::StatementKind::kDescribe:
@@ -209,6 +214,123 @@ class ScriptCompiler {
         Error(base::ErrorCode::kPlan, "this statement only works in `sluice repl`", statement.span);
         return;
     }
+  }
+
+  /// `CREATE FUNCTION name AS 'library.so:symbol' [LANGUAGE C]` (udf/README.md).
+  void CompileCreateFunction(const ast::CreateFunctionStatement& create) {
+    const ast::Identifier& name = create.name.Last();
+    if (create.language && Upper(create.language->name) != "C") {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("LANGUAGE {} is not supported: functions are loaded from shared "
+                        "libraries with the C ABI of udf/sluice_udf.h (LANGUAGE C)",
+                        create.language->name),
+            create.language->span);
+      return;
+    }
+    if (IsBuiltinFunctionName(Upper(name.name))) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("'{}' is a built-in function; a user-defined function cannot replace it",
+                        name.name),
+            name.span);
+      return;
+    }
+    if (catalog_.FindFunction(name.name) != nullptr) {
+      if (!create.if_not_exists) {
+        Error(base::ErrorCode::kBind, fmt::format("function '{}' already exists", name.name),
+              name.span);
+      }
+      return;
+    }
+    size_t colon = create.implementation.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == create.implementation.size()) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("expected 'library.so:symbol' (a shared library and the descriptor "
+                        "function it exports, udf/README.md), got '{}'",
+                        create.implementation),
+            create.implementation_span);
+      return;
+    }
+    std::string library = create.implementation.substr(0, colon);
+    std::string symbol = create.implementation.substr(colon + 1);
+    std::string resolved = ResolveLibrary(library);
+    if (resolved.empty()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("library '{}' not found (looked next to the script, in SLUICE_UDF_PATH "
+                        "and next to the sluice executable)",
+                        library),
+            create.implementation_span);
+      return;
+    }
+    auto function = runtime::expr::LoadUserFunction(name.name, resolved, symbol);
+    if (!function.ok()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("cannot use '{}' as function {}: {}", create.implementation, name.name,
+                        function.status().message()),
+            create.implementation_span);
+      return;
+    }
+    catalog_.AddFunction(name.name, std::move(function).value());
+  }
+
+  /// The absolute path of a UDF library: `library` itself when absolute, else the first that
+  /// exists of: next to the script, under each directory of SLUICE_UDF_PATH (':'-separated),
+  /// next to the running executable, and in its ../lib. "" when none exists.
+  std::string ResolveLibrary(const std::string& library) const {
+    namespace fs = std::filesystem;
+    fs::path path(library);
+    std::vector<fs::path> candidates;
+    if (path.is_absolute()) {
+      candidates.push_back(path);
+    } else {
+      candidates.push_back(fs::path(options_.file_name).parent_path() / path);
+      if (const char* search = std::getenv("SLUICE_UDF_PATH")) {
+        std::string directories = search;
+        size_t start = 0;
+        while (start <= directories.size()) {
+          size_t end = directories.find(':', start);
+          if (end == std::string::npos) end = directories.size();
+          if (end > start) {
+            candidates.push_back(fs::path(directories.substr(start, end - start)) / path);
+          }
+          start = end + 1;
+        }
+      }
+      std::error_code error;
+      fs::path executable = fs::read_symlink("/proc/self/exe", error);
+      if (!error) {
+        candidates.push_back(executable.parent_path() / path);
+        candidates.push_back(executable.parent_path().parent_path() / "lib" / path);
+      }
+    }
+    for (const fs::path& candidate : candidates) {
+      std::error_code error;
+      if (fs::is_regular_file(candidate, error)) {
+        return fs::absolute(candidate, error).lexically_normal().string();
+      }
+    }
+    return "";
+  }
+
+  static std::string Upper(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+  }
+
+  /// Names the binder resolves before user functions or treats specially: scalar built-ins,
+  /// aggregates and window functions.
+  static bool IsBuiltinFunctionName(const std::string& upper) {
+    static const char* kSpecial[] = {
+        "COUNT",       "SUM",           "MIN",           "MAX",        "AVG",
+        "FIRST_VALUE", "LAST_VALUE",    "LISTAGG",       "COLLECT",    "STDDEV_POP",
+        "STDDEV_SAMP", "VAR_POP",       "VAR_SAMP",      "ROW_NUMBER", "RANK",
+        "DENSE_RANK",  "TUMBLE",        "HOP",           "CUMULATE",   "SESSION",
+        "TUMBLE_START", "TUMBLE_END",   "TUMBLE_ROWTIME", "HOP_START", "HOP_END",
+        "HOP_ROWTIME", "SESSION_START", "SESSION_END",   "SESSION_ROWTIME", "PROCTIME",
+        "CONCAT"};
+    for (const char* name : kSpecial) {
+      if (upper == name) return true;
+    }
+    return functions::IsScalarFunction(upper);
   }
 
   void CompileInsert(const ast::InsertStatement& insert, bool explain) {

@@ -63,6 +63,19 @@ base::Status Locate(const base::Status& status, const TableSpans* spans) {
   return base::Status::Error(status.code(), status.message(), span);
 }
 
+/// Rejects PARTITIONED BY on a table whose connector cannot partition (all but filesystem).
+base::Status CheckPartitioning(const runtime::connectors::Connector& connector,
+                               const runtime::connectors::TableDescriptor& table,
+                               const TableSpans* spans) {
+  if (table.partition_keys.empty() || connector.name() == "filesystem") return base::Status::Ok();
+  return Locate(base::Status::Error(base::ErrorCode::kOption,
+                                    fmt::format("table '{}' is PARTITIONED BY, but 'connector' = "
+                                                "'{}' cannot write partitions; only 'filesystem' "
+                                                "can",
+                                                table.name, connector.name())),
+                spans);
+}
+
 class Planner {
  public:
   Planner(const PhysicalOptions& options, const std::map<std::string, TableSpans>& spans)
@@ -457,6 +470,8 @@ class Planner {
       spec.residual = optimizer::Substitute(condition, mapping);
     }
     spec.state_ttl = state_ttl_;
+    spec.left_window_end_slot = join.left_window_end_slot;
+    spec.right_window_end_slot = join.right_window_end_slot;
 
     PlanNode node;
     node.uid = join.uid_hint.empty() ? DerivedUid("join") : join.uid_hint;
@@ -496,6 +511,7 @@ class Planner {
       names.insert(names.end(), right_names.begin(), right_names.end());
       description += " AND " + spec.residual->ToString(&names);
     }
+    if (spec.left_window_end_slot >= 0) description += " (state freed as windows end)";
     node.description = description;
     node.join = spec;
     for (const PlanNode& existing : plan_.nodes) {
@@ -654,6 +670,7 @@ class Planner {
                                                             sink_table.name + "')"),
           sink_spans);
     }
+    SLUICE_RETURN_IF_ERROR(CheckPartitioning(*connector, sink_descriptor, sink_spans));
     SLUICE_RETURN_IF_ERROR(
         Locate(connector->Validate(sink_descriptor, /*as_source=*/false), sink_spans));
     if (upstream_planned.mode == runtime::plan::ChangelogMode::kUpdating &&
@@ -747,6 +764,7 @@ class Planner {
                                             "' cannot be read (table '" + name + "')"),
                     spans);
     }
+    SLUICE_RETURN_IF_ERROR(CheckPartitioning(*connector, descriptor, spans));
     SLUICE_RETURN_IF_ERROR(Locate(connector->Validate(descriptor, /*as_source=*/true), spans));
     PlanNode node;
     node.id = static_cast<int32_t>(plan_.nodes.size());

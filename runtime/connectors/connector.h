@@ -23,6 +23,11 @@ struct TableDescriptor {
   /// text `CAST(literal AS VARCHAR)` gives (SEMANTICS.md), nullopt for NULL. ROW columns
   /// are not allowed in values tables.
   std::vector<std::vector<std::optional<std::string>>> inline_rows;
+  /// `PARTITIONED BY (a, b)`: names of physical, non-ROW columns, in declared order; empty for
+  /// an unpartitioned table. Only the filesystem connector takes them (the planner rejects
+  /// them for every other connector): a sink writes each row under `<path>/a=<v>/b=<w>/`,
+  /// without the partition columns inside the files.
+  std::vector<std::string> partition_keys = {};
 };
 
 /// Which slice of a source or sink one subtask owns.

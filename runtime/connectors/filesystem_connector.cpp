@@ -6,11 +6,20 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string_view>
 #include <system_error>
+#include <unordered_map>
 
 #include "catalog/base/suggest.h"
 #include "runtime/connectors/builtin_connectors.h"
@@ -30,7 +39,18 @@ constexpr const char* kRollingFileSize = "sink.rolling-policy.file-size";
 constexpr const char* kCsvIncludeHeader = "csv.include-header";
 constexpr const char* kCsvIgnoreParseErrors = "csv.ignore-parse-errors";
 constexpr const char* kJsonIgnoreParseErrors = "json.ignore-parse-errors";
+constexpr const char* kRolloverInterval = "sink.rolling-policy.rollover-interval";
+constexpr const char* kCheckInterval = "sink.rolling-policy.check-interval";
+constexpr const char* kCommitTrigger = "sink.partition-commit.trigger";
+constexpr const char* kCommitDelay = "sink.partition-commit.delay";
+constexpr const char* kCommitPolicy = "sink.partition-commit.policy.kind";
+constexpr const char* kSuccessFileName = "sink.partition-commit.success-file.name";
+constexpr const char* kExtractorKind = "partition.time-extractor.kind";
+constexpr const char* kTimestampPattern = "partition.time-extractor.timestamp-pattern";
+constexpr const char* kTimestampFormatter = "partition.time-extractor.timestamp-formatter";
+constexpr const char* kDefaultPartitionName = "partition.default-name";
 constexpr int64_t kDefaultRollingFileSize = 128LL * 1024 * 1024;
+constexpr int64_t kDefaultRolloverIntervalMillis = 30LL * 60 * 1000;
 
 enum class FileFormat { kJson, kCsv, kChangelogJson };
 
@@ -42,6 +62,11 @@ struct Settings {
   int64_t rolling_file_size = kDefaultRollingFileSize;
   bool csv_include_header = false;
   bool ignore_parse_errors = false;
+  int64_t rollover_interval_ms = kDefaultRolloverIntervalMillis;
+  std::vector<std::string> partition_keys;
+  /// Written into each partition directory once every subtask has committed its files.
+  std::optional<std::string> success_file_name;
+  std::string default_partition_name = "__DEFAULT_PARTITION__";
 };
 
 const char* Extension(FileFormat format) {
@@ -62,15 +87,170 @@ base::Status IoError(const std::string& what, const std::string& path, int error
                              what + " '" + path + "': " + OsError(error_number));
 }
 
+/// Parses Flink's duration syntax: a whole number and an optional unit (ms, s, min, h, d and
+/// their long forms; default ms), spaces allowed.
+std::optional<int64_t> ParseDurationMillis(const std::string& text) {
+  size_t position = 0;
+  while (position < text.size() && text[position] == ' ') ++position;
+  size_t digits_start = position;
+  while (position < text.size() && std::isdigit(static_cast<unsigned char>(text[position]))) {
+    ++position;
+  }
+  if (position == digits_start || position - digits_start > 15) return std::nullopt;
+  int64_t amount = std::stoll(text.substr(digits_start, position - digits_start));
+  std::string unit = Lower(text.substr(position));
+  unit.erase(0, unit.find_first_not_of(' '));
+  while (!unit.empty() && unit.back() == ' ') unit.pop_back();
+  static const std::pair<std::vector<std::string>, int64_t> kUnits[] = {
+      {{"", "ms", "milli", "millis", "millisecond", "milliseconds"}, 1},
+      {{"s", "sec", "secs", "second", "seconds"}, 1000},
+      {{"m", "min", "mins", "minute", "minutes"}, 60 * 1000},
+      {{"h", "hour", "hours"}, 60 * 60 * 1000},
+      {{"d", "day", "days"}, 24 * 60 * 60 * 1000},
+  };
+  for (const auto& [names, millis] : kUnits) {
+    if (std::find(names.begin(), names.end(), unit) != names.end()) return amount * millis;
+  }
+  return std::nullopt;
+}
+
+/// Strips a `file://` scheme: Flink DDL names local directories as URIs.
+base::Result<std::string> LocalPath(const OptionReader& options, const std::string& path) {
+  constexpr std::string_view kScheme = "file://";
+  if (path.compare(0, kScheme.size(), kScheme) != 0) return path;
+  std::string local = path.substr(kScheme.size());
+  if (local.compare(0, 10, "localhost/") == 0) local.erase(0, 9);
+  if (local.empty() || local[0] != '/') {
+    return options.InvalidValue(kPath,
+                                "expected an absolute path after 'file://', such as "
+                                "'file:///tmp/out'");
+  }
+  return local;
+}
+
+/// Checks the options that only a partitioned sink reads (PARTITIONED BY … and the
+/// partition-commit and time-extractor options).
+base::Status ParsePartitionSettings(const OptionReader& options, bool as_source,
+                                    Settings* settings) {
+  const TableDescriptor& table = options.table();
+  const bool partitioned = !table.partition_keys.empty();
+  for (const char* key :
+       {kCommitTrigger, kCommitDelay, kCommitPolicy, kSuccessFileName, kExtractorKind,
+        kTimestampPattern, kTimestampFormatter, kDefaultPartitionName}) {
+    if (!partitioned && options.Has(key)) {
+      return options.TableError("option '" + std::string(key) +
+                                "' applies to a partitioned table; add PARTITIONED BY (…)");
+    }
+  }
+  if (!partitioned) return base::Status::Ok();
+  if (as_source) {
+    return options.TableError(
+        "reading a partitioned filesystem table is not supported yet; declare the source "
+        "without PARTITIONED BY and point 'path' at one partition directory");
+  }
+  for (const std::string& key : table.partition_keys) {
+    auto column = std::find_if(table.schema.columns.begin(), table.schema.columns.end(),
+                               [&](const types::RowField& field) { return field.name == key; });
+    if (column == table.schema.columns.end()) {
+      return options.TableError("partition key '" + key + "' is not a column");
+    }
+    if (column->type.id() == types::TypeId::kRow) {
+      return options.TableError("partition key '" + key + "' is a ROW column");
+    }
+  }
+  if (table.partition_keys.size() >= table.schema.columns.size()) {
+    return options.TableError("every column is a partition key; the files would be empty");
+  }
+  settings->partition_keys = table.partition_keys;
+
+  if (auto trigger = options.GetString(kCommitTrigger)) {
+    if (*trigger != "process-time" && *trigger != "partition-time") {
+      return options.InvalidValue(kCommitTrigger, "expected 'process-time' or 'partition-time'");
+    }
+  }
+  if (auto delay = options.GetString(kCommitDelay); delay && !ParseDurationMillis(*delay)) {
+    return options.InvalidValue(kCommitDelay,
+                                "expected a duration such as '1 min', '0 s' or "
+                                "'1 h'");
+  }
+  if (auto policy = options.GetString(kCommitPolicy)) {
+    std::stringstream kinds(*policy);
+    std::string kind;
+    while (std::getline(kinds, kind, ',')) {
+      kind.erase(0, kind.find_first_not_of(' '));
+      while (!kind.empty() && kind.back() == ' ') kind.pop_back();
+      if (kind == "success-file") {
+        settings->success_file_name = options.GetString(kSuccessFileName).value_or("_SUCCESS");
+      } else if (kind == "metastore" || kind == "custom") {
+        return options.InvalidValue(kCommitPolicy, "policy '" + kind +
+                                                       "' is not supported; Sluice has no "
+                                                       "metastore and no custom policies");
+      } else {
+        return options.InvalidValue(kCommitPolicy, "expected 'success-file'");
+      }
+    }
+    if (!settings->success_file_name) {
+      return options.InvalidValue(kCommitPolicy, "expected 'success-file'");
+    }
+  }
+  if (auto name = options.GetString(kSuccessFileName)) {
+    if (!settings->success_file_name) {
+      return options.TableError("option '" + std::string(kSuccessFileName) + "' needs '" +
+                                kCommitPolicy + "' = 'success-file'");
+    }
+    if (name->empty() || name->find('/') != std::string::npos || *name == "." || *name == "..") {
+      return options.InvalidValue(kSuccessFileName, "expected a file name without '/'");
+    }
+  }
+  if (auto kind = options.GetString(kExtractorKind); kind && *kind != "default") {
+    return options.InvalidValue(kExtractorKind,
+                                "expected 'default'; custom extractors are not "
+                                "supported");
+  }
+  if (auto pattern = options.GetString(kTimestampPattern)) {
+    // Every `$name` must be a partition key, as Flink's default extractor substitutes them.
+    for (size_t dollar = pattern->find('$'); dollar != std::string::npos;
+         dollar = pattern->find('$', dollar + 1)) {
+      size_t end = dollar + 1;
+      while (end < pattern->size() && (std::isalnum(static_cast<unsigned char>((*pattern)[end])) ||
+                                       (*pattern)[end] == '_')) {
+        ++end;
+      }
+      std::string name = pattern->substr(dollar + 1, end - dollar - 1);
+      bool known = false;
+      for (const std::string& key : table.partition_keys) {
+        known |= types::IdentifierEquals(key, name);
+      }
+      if (!known) {
+        std::string why = "'$" + name + "' is not a partition key";
+        std::string suggestion = base::ClosestName(name, table.partition_keys);
+        if (!suggestion.empty()) why += "; did you mean '$" + suggestion + "'?";
+        return options.InvalidValue(kTimestampPattern, why);
+      }
+    }
+  }
+  if (auto formatter = options.GetString(kTimestampFormatter); formatter && formatter->empty()) {
+    return options.InvalidValue(kTimestampFormatter, "the pattern is empty");
+  }
+  if (auto name = options.GetString(kDefaultPartitionName)) {
+    if (name->empty()) return options.InvalidValue(kDefaultPartitionName, "the name is empty");
+    settings->default_partition_name = *name;
+  }
+  return base::Status::Ok();
+}
+
 base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_source) {
   OptionReader options(table);
-  SLUICE_RETURN_IF_ERROR(options.CheckKnown({kPath, kFormat, kRollingFileSize, kCsvIncludeHeader,
-                                             kCsvIgnoreParseErrors, kJsonIgnoreParseErrors}));
+  SLUICE_RETURN_IF_ERROR(options.CheckKnown(
+      {kPath, kFormat, kRollingFileSize, kRolloverInterval, kCheckInterval, kCsvIncludeHeader,
+       kCsvIgnoreParseErrors, kJsonIgnoreParseErrors, kCommitTrigger, kCommitDelay, kCommitPolicy,
+       kSuccessFileName, kExtractorKind, kTimestampPattern, kTimestampFormatter,
+       kDefaultPartitionName}));
   Settings settings;
   auto path = options.GetString(kPath);
   if (!path) return options.TableError("option 'path' is required for connector 'filesystem'");
   if (path->empty()) return options.InvalidValue(kPath, "the path is empty");
-  settings.path = *path;
+  SLUICE_ASSIGN_OR_RETURN(settings.path, LocalPath(options, *path));
 
   auto format = options.GetString(kFormat);
   if (!format) {
@@ -123,6 +303,22 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
     }
     settings.rolling_file_size = *size;
   }
+  if (auto interval = options.GetString(kRolloverInterval)) {
+    std::optional<int64_t> millis = ParseDurationMillis(*interval);
+    if (!millis || *millis <= 0) {
+      return options.InvalidValue(kRolloverInterval,
+                                  "expected a positive duration such as '1 min' or '30 s'");
+    }
+    settings.rollover_interval_ms = *millis;
+  }
+  if (auto interval = options.GetString(kCheckInterval)) {
+    std::optional<int64_t> millis = ParseDurationMillis(*interval);
+    if (!millis || *millis <= 0) {
+      return options.InvalidValue(kCheckInterval,
+                                  "expected a positive duration such as '1 min' or '30 s'");
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(ParsePartitionSettings(options, as_source, &settings));
 
   for (const types::RowField& column : table.schema.columns) {
     if (is_csv && column.type.id() == types::TypeId::kRow) {
@@ -139,114 +335,6 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
 }
 
 // ---- writing --------------------------------------------------------------------------------
-
-/// Writes one subtask's part files: appends records to a hidden in-progress file and renames
-/// it visible when it reaches the rolling size or the input ends.
-class FilesystemWriter final : public SinkWriter {
- public:
-  FilesystemWriter(const TableDescriptor& table, Settings settings, int32_t subtask,
-                   int64_t first_part)
-      : table_name_(table.name),
-        schema_(table.schema),
-        settings_(std::move(settings)),
-        json_(table.schema),
-        subtask_(subtask),
-        next_part_(first_part) {}
-
-  ~FilesystemWriter() override {
-    // Without Finish the job failed: keep the in-progress file hidden, as Flink does.
-    if (descriptor_ >= 0) ::close(descriptor_);
-  }
-
-  base::Status Write(const Batch& batch) override {
-    if (settings_.format != FileFormat::kChangelogJson && batch.has_row_kinds()) {
-      for (int32_t row = 0; row < batch.row_count(); ++row) {
-        if (batch.row_kind(row) == RowKind::kInsert) continue;
-        return base::Status::Error(
-            base::ErrorCode::kData,
-            "table '" + table_name_ + "': filesystem sink with format '" + settings_.format_name +
-                "' cannot write updating results (-U/+U/-D); use 'format' = 'changelog-json'");
-      }
-    }
-    for (int32_t row = 0; row < batch.row_count(); ++row) {
-      if (descriptor_ < 0) SLUICE_RETURN_IF_ERROR(OpenPart());
-      if (settings_.format == FileFormat::kCsv) {
-        CsvFormat::AppendRecord(batch, row, &buffer_);
-      } else {
-        json_.AppendRecord(batch, row, settings_.format == FileFormat::kChangelogJson, &buffer_);
-      }
-      if (bytes_in_part_ + static_cast<int64_t>(buffer_.size()) >= settings_.rolling_file_size) {
-        SLUICE_RETURN_IF_ERROR(Flush());
-        SLUICE_RETURN_IF_ERROR(ClosePart());
-      }
-    }
-    return Flush();
-  }
-
-  base::Status Finish() override {
-    SLUICE_RETURN_IF_ERROR(Flush());
-    if (descriptor_ >= 0) SLUICE_RETURN_IF_ERROR(ClosePart());
-    return base::Status::Ok();
-  }
-
- private:
-  base::Status OpenPart() {
-    std::string name = "part-" + std::to_string(subtask_) + "-" + std::to_string(next_part_++) +
-                       "." + Extension(settings_.format);
-    visible_path_ = (fs::path(settings_.path) / name).string();
-    in_progress_path_ = (fs::path(settings_.path) / ("." + name + ".inprogress")).string();
-    descriptor_ = ::open(in_progress_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (descriptor_ < 0) return IoError("cannot create", in_progress_path_, errno);
-    bytes_in_part_ = 0;
-    if (settings_.format == FileFormat::kCsv && settings_.csv_include_header) {
-      CsvFormat::AppendHeader(schema_, &buffer_);
-    }
-    return base::Status::Ok();
-  }
-
-  base::Status Flush() {
-    size_t written = 0;
-    while (written < buffer_.size()) {
-      ssize_t count = ::write(descriptor_, buffer_.data() + written, buffer_.size() - written);
-      if (count < 0) {
-        if (errno == EINTR) continue;
-        return IoError("cannot write", in_progress_path_, errno);
-      }
-      written += static_cast<size_t>(count);
-    }
-    bytes_in_part_ += static_cast<int64_t>(buffer_.size());
-    buffer_.clear();
-    return base::Status::Ok();
-  }
-
-  base::Status ClosePart() {
-    // fsync before the rename, so a visible part file is never shorter than what was written.
-    int descriptor = descriptor_;
-    descriptor_ = -1;
-    if (::fsync(descriptor) != 0) {
-      int error_number = errno;
-      ::close(descriptor);
-      return IoError("cannot write", in_progress_path_, error_number);
-    }
-    if (::close(descriptor) != 0) return IoError("cannot write", in_progress_path_, errno);
-    if (std::rename(in_progress_path_.c_str(), visible_path_.c_str()) != 0) {
-      return IoError("cannot rename '" + in_progress_path_ + "' to", visible_path_, errno);
-    }
-    return base::Status::Ok();
-  }
-
-  std::string table_name_;
-  types::Schema schema_;
-  Settings settings_;
-  JsonFormat json_;
-  int32_t subtask_;
-  int64_t next_part_;
-  int descriptor_ = -1;
-  int64_t bytes_in_part_ = 0;
-  std::string buffer_;
-  std::string visible_path_;
-  std::string in_progress_path_;
-};
 
 /// Returns the number after the highest `part-<subtask>-<n>.*` file in `directory` (0 if none).
 int64_t NextPartNumber(const std::string& directory, int32_t subtask) {
@@ -266,6 +354,359 @@ int64_t NextPartNumber(const std::string& directory, int32_t subtask) {
   }
   return next;
 }
+
+/// Appends `text` with the characters Hive and Flink escape in partition paths written as
+/// `%XX` (control characters, `"#%'*/:=?\{[]^` and DEL); other bytes, UTF-8 included, pass.
+void AppendEscapedPathName(std::string_view text, std::string* out) {
+  static constexpr std::string_view kEscaped = "\"#%'*/:=?\\{[]^\x7f";
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || kEscaped.find(c) != std::string_view::npos) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out->push_back('%');
+      out->push_back(kHex[byte >> 4]);
+      out->push_back(kHex[byte & 0xf]);
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+/// Lets the subtasks of one partitioned sink write `_SUCCESS` once all of them have committed
+/// (as Flink's single committer does): the last to finish writes it into every partition any
+/// of them wrote. A subtask that ends without Finish (a failed job) cancels the files.
+class SuccessFileGroup {
+ public:
+  /// Joins the group of the sink's current run, or starts one.
+  static std::shared_ptr<SuccessFileGroup> Join(const std::string& key, int32_t parallelism) {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    auto& registry = Registry();
+    auto found = registry.find(key);
+    if (found != registry.end()) {
+      SuccessFileGroup& group = *found->second;
+      std::lock_guard<std::mutex> group_lock(group.mutex_);
+      if (!group.failed_ && group.joined_ < group.parallelism_ &&
+          group.parallelism_ == parallelism) {
+        ++group.joined_;
+        return found->second;
+      }
+    }
+    auto group = std::make_shared<SuccessFileGroup>(key, parallelism);
+    registry[key] = group;
+    return group;
+  }
+
+  SuccessFileGroup(std::string key, int32_t parallelism)
+      : key_(std::move(key)), parallelism_(parallelism) {}
+
+  /// Adds a finished subtask's partition directories; returns them all to the last subtask.
+  std::optional<std::set<std::string>> Finish(const std::set<std::string>& directories) {
+    std::set<std::string> all;
+    {
+      std::lock_guard<std::mutex> group_lock(mutex_);
+      directories_.insert(directories.begin(), directories.end());
+      if (failed_ || ++finished_ < parallelism_) return std::nullopt;
+      all = std::move(directories_);
+    }
+    Leave();  // outside mutex_: Join locks the registry first, then a group
+    return all;
+  }
+
+  void Fail() {
+    {
+      std::lock_guard<std::mutex> group_lock(mutex_);
+      failed_ = true;
+    }
+    Leave();
+  }
+
+ private:
+  static std::map<std::string, std::shared_ptr<SuccessFileGroup>>& Registry() {
+    static std::map<std::string, std::shared_ptr<SuccessFileGroup>> registry;
+    return registry;
+  }
+
+  // Removes this group from the registry so the sink's next run starts afresh.
+  void Leave() {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    auto found = Registry().find(key_);
+    if (found != Registry().end() && found->second.get() == this) Registry().erase(found);
+  }
+
+  static inline std::mutex registry_mutex_;
+  std::string key_;
+  int32_t parallelism_;
+  std::mutex mutex_;
+  int32_t joined_ = 1;
+  int32_t finished_ = 0;
+  bool failed_ = false;
+  std::set<std::string> directories_;
+};
+
+/// The part files of one directory (the table's path, or one partition under it): at most one
+/// open in-progress file, and the number the next one gets.
+struct Bucket {
+  std::string directory;
+  int64_t next_part = -1;  // -1 until the directory exists and has been scanned
+  int descriptor = -1;
+  int64_t bytes_in_part = 0;
+  int64_t opened_at_ms = 0;
+  std::string buffer;
+  std::string visible_path;
+  std::string in_progress_path;
+  std::list<Bucket*>::iterator open_position;  // in FilesystemWriter::open_buckets_
+};
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Writes one subtask's part files: appends records to a hidden in-progress file per
+/// directory and renames it visible when it reaches the rolling size or interval, when it is
+/// the least recently used of too many open files, or when the input ends.
+class FilesystemWriter final : public SinkWriter {
+ public:
+  /// Most part files a subtask keeps open at once; a partitioned sink closes (commits) the least
+  /// recently written one to open another.
+  static constexpr size_t kMaxOpenFiles = 256;
+
+  FilesystemWriter(const TableDescriptor& table, Settings settings, int32_t subtask,
+                   int64_t first_part, std::shared_ptr<SuccessFileGroup> success_group)
+      : table_name_(table.name),
+        settings_(std::move(settings)),
+        data_schema_(DataSchema(table.schema, settings_.partition_keys)),
+        json_(data_schema_),
+        subtask_(subtask),
+        success_group_(std::move(success_group)) {
+    // Partition columns are one slot each (never ROW); the data slots are all the others.
+    size_t slot = 0;
+    for (const types::RowField& column : table.schema.columns) {
+      size_t width = types::FlattenSchema(types::Schema{{column}}).size();
+      auto key =
+          std::find(settings_.partition_keys.begin(), settings_.partition_keys.end(), column.name);
+      if (key != settings_.partition_keys.end()) {
+        partition_slots_.push_back(slot);
+        partition_names_.push_back(column.name);
+      } else {
+        for (size_t k = 0; k < width; ++k) data_slots_.push_back(slot + k);
+      }
+      slot += width;
+    }
+    for (const types::Slot& data_slot : types::FlattenSchema(data_schema_)) {
+      data_slot_types_.push_back(data_slot.type);
+    }
+    if (settings_.partition_keys.empty()) {
+      root_.directory = settings_.path;
+      root_.next_part = first_part;
+    }
+  }
+
+  ~FilesystemWriter() override {
+    // Without Finish the job failed: keep the in-progress files hidden, as Flink does.
+    for (Bucket* bucket : open_buckets_) ::close(bucket->descriptor);
+    if (success_group_ != nullptr && !finished_) success_group_->Fail();
+  }
+
+  base::Status Write(const Batch& batch) override {
+    if (settings_.format != FileFormat::kChangelogJson && batch.has_row_kinds()) {
+      for (int32_t row = 0; row < batch.row_count(); ++row) {
+        if (batch.row_kind(row) == RowKind::kInsert) continue;
+        return base::Status::Error(
+            base::ErrorCode::kData,
+            "table '" + table_name_ + "': filesystem sink with format '" + settings_.format_name +
+                "' cannot write updating results (-U/+U/-D); use 'format' = 'changelog-json'");
+      }
+    }
+    const int64_t now_ms = NowMillis();
+    const bool partitioned = !partition_slots_.empty();
+    Batch data;
+    if (partitioned) data = DataColumns(batch);
+    const Batch& records = partitioned ? data : batch;
+    std::string partition;
+    for (int32_t row = 0; row < batch.row_count(); ++row) {
+      Bucket* bucket = &root_;
+      if (partitioned) {
+        PartitionPath(batch, row, &partition);
+        SLUICE_ASSIGN_OR_RETURN(bucket, FindBucket(partition));
+      }
+      if (bucket->descriptor >= 0 &&
+          now_ms - bucket->opened_at_ms >= settings_.rollover_interval_ms) {
+        SLUICE_RETURN_IF_ERROR(ClosePart(bucket));
+      }
+      if (bucket->descriptor < 0) SLUICE_RETURN_IF_ERROR(OpenPart(bucket, now_ms));
+      if (partitioned && bucket->open_position != open_buckets_.begin()) {
+        open_buckets_.splice(open_buckets_.begin(), open_buckets_, bucket->open_position);
+      }
+      if (settings_.format == FileFormat::kCsv) {
+        CsvFormat::AppendRecord(records, row, &bucket->buffer);
+      } else {
+        json_.AppendRecord(records, row, settings_.format == FileFormat::kChangelogJson,
+                           &bucket->buffer);
+      }
+      if (bucket->bytes_in_part + static_cast<int64_t>(bucket->buffer.size()) >=
+          settings_.rolling_file_size) {
+        SLUICE_RETURN_IF_ERROR(ClosePart(bucket));
+      }
+    }
+    for (Bucket* bucket : open_buckets_) SLUICE_RETURN_IF_ERROR(Flush(bucket));
+    return base::Status::Ok();
+  }
+
+  base::Status Finish() override {
+    while (!open_buckets_.empty()) SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.front()));
+    finished_ = true;
+    if (success_group_ == nullptr) return base::Status::Ok();
+    std::set<std::string> mine;
+    for (const auto& [partition, bucket] : partitions_) mine.insert(bucket->directory);
+    std::optional<std::set<std::string>> all = success_group_->Finish(mine);
+    if (!all) return base::Status::Ok();
+    for (const std::string& directory : *all) {
+      std::string path = (fs::path(directory) / *settings_.success_file_name).string();
+      int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (descriptor < 0) return IoError("cannot create", path, errno);
+      if (::close(descriptor) != 0) return IoError("cannot write", path, errno);
+    }
+    return base::Status::Ok();
+  }
+
+ private:
+  static types::Schema DataSchema(const types::Schema& schema,
+                                  const std::vector<std::string>& partition_keys) {
+    types::Schema data;
+    for (const types::RowField& column : schema.columns) {
+      if (std::find(partition_keys.begin(), partition_keys.end(), column.name) ==
+          partition_keys.end()) {
+        data.columns.push_back(column);
+      }
+    }
+    return data;
+  }
+
+  // Copies the non-partition slots of `batch` (strings stay in its arenas).
+  Batch DataColumns(const Batch& batch) const {
+    Batch data(data_slot_types_);
+    const size_t rows = static_cast<size_t>(batch.row_count());
+    for (size_t index = 0; index < data_slots_.size(); ++index) {
+      const Column& from = batch.column(data_slots_[index]);
+      Column& to = data.column(index);
+      std::memcpy(to.validity(), from.validity(), rows);
+      std::memcpy(to.data(), from.data(), rows * static_cast<size_t>(from.type().PhysicalWidth()));
+    }
+    if (batch.has_row_kinds()) {
+      uint8_t* kinds = data.EnableRowKinds();
+      for (size_t row = 0; row < rows; ++row) {
+        kinds[row] = static_cast<uint8_t>(batch.row_kind(static_cast<int32_t>(row)));
+      }
+    }
+    data.set_row_count(batch.row_count());
+    data.RetainArenasOf(batch);
+    return data;
+  }
+
+  // Builds `key1=value1/key2=value2`: NULL and empty values take the default partition name.
+  void PartitionPath(const Batch& batch, int32_t row, std::string* out) const {
+    out->clear();
+    std::string value;
+    for (size_t index = 0; index < partition_slots_.size(); ++index) {
+      if (index > 0) out->push_back('/');
+      AppendEscapedPathName(partition_names_[index], out);
+      out->push_back('=');
+      const Column& column = batch.column(partition_slots_[index]);
+      value.clear();
+      if (!column.IsNull(row)) CsvFormat::AppendValue(column, row, &value);
+      AppendEscapedPathName(value.empty() ? settings_.default_partition_name : value, out);
+    }
+  }
+
+  base::Result<Bucket*> FindBucket(const std::string& partition) {
+    auto found = partitions_.find(partition);
+    if (found != partitions_.end()) return found->second.get();
+    auto bucket = std::make_unique<Bucket>();
+    bucket->directory = (fs::path(settings_.path) / partition).string();
+    std::error_code error;
+    fs::create_directories(bucket->directory, error);
+    if (error) return IoError("cannot create directory", bucket->directory, error.value());
+    bucket->next_part = NextPartNumber(bucket->directory, subtask_);
+    Bucket* pointer = bucket.get();
+    partitions_.emplace(partition, std::move(bucket));
+    return pointer;
+  }
+
+  base::Status OpenPart(Bucket* bucket, int64_t now_ms) {
+    if (open_buckets_.size() >= kMaxOpenFiles) {
+      SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.back()));
+    }
+    std::string name = "part-" + std::to_string(subtask_) + "-" +
+                       std::to_string(bucket->next_part++) + "." + Extension(settings_.format);
+    bucket->visible_path = (fs::path(bucket->directory) / name).string();
+    bucket->in_progress_path =
+        (fs::path(bucket->directory) / ("." + name + ".inprogress")).string();
+    bucket->descriptor =
+        ::open(bucket->in_progress_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (bucket->descriptor < 0) return IoError("cannot create", bucket->in_progress_path, errno);
+    open_buckets_.push_front(bucket);
+    bucket->open_position = open_buckets_.begin();
+    bucket->bytes_in_part = 0;
+    bucket->opened_at_ms = now_ms;
+    if (settings_.format == FileFormat::kCsv && settings_.csv_include_header) {
+      CsvFormat::AppendHeader(data_schema_, &bucket->buffer);
+    }
+    return base::Status::Ok();
+  }
+
+  base::Status Flush(Bucket* bucket) {
+    size_t written = 0;
+    const std::string& buffer = bucket->buffer;
+    while (written < buffer.size()) {
+      ssize_t count = ::write(bucket->descriptor, buffer.data() + written, buffer.size() - written);
+      if (count < 0) {
+        if (errno == EINTR) continue;
+        return IoError("cannot write", bucket->in_progress_path, errno);
+      }
+      written += static_cast<size_t>(count);
+    }
+    bucket->bytes_in_part += static_cast<int64_t>(buffer.size());
+    bucket->buffer.clear();
+    return base::Status::Ok();
+  }
+
+  // Flushes, closes and commits (renames visible) the bucket's open part file.
+  base::Status ClosePart(Bucket* bucket) {
+    SLUICE_RETURN_IF_ERROR(Flush(bucket));
+    // fsync before the rename, so a visible part file is never shorter than what was written.
+    int descriptor = bucket->descriptor;
+    bucket->descriptor = -1;
+    open_buckets_.erase(bucket->open_position);
+    const std::string& in_progress = bucket->in_progress_path;
+    if (::fsync(descriptor) != 0) {
+      int error_number = errno;
+      ::close(descriptor);
+      return IoError("cannot write", in_progress, error_number);
+    }
+    if (::close(descriptor) != 0) return IoError("cannot write", in_progress, errno);
+    if (std::rename(in_progress.c_str(), bucket->visible_path.c_str()) != 0) {
+      return IoError("cannot rename '" + in_progress + "' to", bucket->visible_path, errno);
+    }
+    return base::Status::Ok();
+  }
+
+  std::string table_name_;
+  Settings settings_;
+  types::Schema data_schema_;  // the columns written into the files
+  JsonFormat json_;
+  int32_t subtask_;
+  std::shared_ptr<SuccessFileGroup> success_group_;
+  bool finished_ = false;
+  std::vector<size_t> partition_slots_;
+  std::vector<std::string> partition_names_;
+  std::vector<size_t> data_slots_;
+  std::vector<types::LogicalType> data_slot_types_;
+  Bucket root_;  // the only bucket of an unpartitioned sink
+  std::unordered_map<std::string, std::unique_ptr<Bucket>> partitions_;
+  std::list<Bucket*> open_buckets_;  // most recently written first
+};
 
 // ---- reading --------------------------------------------------------------------------------
 
@@ -529,8 +970,13 @@ base::Result<std::unique_ptr<SinkWriter>> FilesystemConnector::CreateWriter(
     return IoError("cannot write to directory", settings.path, errno);
   }
   int64_t first_part = NextPartNumber(settings.path, subtask.index);
-  return std::unique_ptr<SinkWriter>(
-      new FilesystemWriter(table, std::move(settings), subtask.index, first_part));
+  std::shared_ptr<SuccessFileGroup> success_group;
+  if (settings.success_file_name) {
+    success_group = SuccessFileGroup::Join(
+        subtask.job_name + '\0' + table.name + '\0' + settings.path, subtask.parallelism);
+  }
+  return std::unique_ptr<SinkWriter>(new FilesystemWriter(table, std::move(settings), subtask.index,
+                                                          first_part, std::move(success_group)));
 }
 
 const Connector& FilesystemConnectorInstance() {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -12,6 +13,7 @@
 
 #include "catalog/base/result.h"
 #include "runtime/expr/kernel_abi.h"
+#include "runtime/expr/user_function.h"
 
 namespace sluice::runtime::expr {
 
@@ -68,6 +70,38 @@ struct Context {
   const Batch& input;
   int32_t rows;
   SluiceKernelContext kernel;
+  /// The rows generated code would evaluate the current node on (null: all): those a filter
+  /// kept, and inside CASE and COALESCE the rows that reach the branch. Only user-defined
+  /// functions, which may fail or have effects, look at it; other nodes compute every row.
+  const uint8_t* active = nullptr;
+};
+
+/// Restores Context::active when a scope that narrowed it ends.
+class ActiveRows {
+ public:
+  explicit ActiveRows(Context& context) : context_(context), saved_(context.active) {
+    rows_.assign(static_cast<size_t>(context.rows) + 1, 1);
+    if (saved_ != nullptr) std::memcpy(rows_.data(), saved_, static_cast<size_t>(context.rows));
+  }
+  ~ActiveRows() { context_.active = saved_; }
+  ActiveRows(const ActiveRows&) = delete;
+  ActiveRows& operator=(const ActiveRows&) = delete;
+
+  /// Makes the remaining rows the active ones.
+  void Use() { context_.active = rows_.data(); }
+  /// Removes the rows where `remove(row)` holds.
+  template <typename Fn>
+  void RemoveIf(Fn remove) {
+    for (int32_t row = 0; row < context_.rows; ++row) {
+      if (remove(row)) rows_[static_cast<size_t>(row)] = 0;
+    }
+  }
+  const uint8_t* rows() const { return rows_.data(); }
+
+ private:
+  Context& context_;
+  const uint8_t* saved_;
+  std::vector<uint8_t> rows_;
 };
 
 Status Malformed(const Expr& expr, std::string_view reason) {
@@ -661,6 +695,82 @@ Result<Vector> NullIf(const Expr& expr, const std::vector<Vector>& arguments, in
   return out;
 }
 
+// ---- user-defined functions -----------------------------------------------------------------
+
+/// Reads row `row` of `vector` as a UDF argument.
+SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
+  SluiceUdfValue value{};
+  if (vector.validity[row] == 0) {
+    value.is_null = 1;
+    return value;
+  }
+  switch (vector.type.id()) {
+    case TypeId::kBoolean: value.integer = vector.values<uint8_t>()[row] != 0; break;
+    case TypeId::kInt: value.integer = vector.values<int32_t>()[row]; break;
+    case TypeId::kDouble: value.real = vector.values<double>()[row]; break;
+    case TypeId::kVarchar: {
+      const StringRef& text = vector.values<StringRef>()[row];
+      value.data = text.data;
+      value.length = text.length;
+      break;
+    }
+    default: value.integer = vector.values<int64_t>()[row]; break;  // BIGINT, TIMESTAMP
+  }
+  return value;
+}
+
+/// Calls a CREATE FUNCTION function once per active row through sluice_call_udf, as generated
+/// code does; a failing call fails the chain with the function's message.
+Result<Vector> UserCall(const Expr& expr, std::vector<Vector>& arguments, Context& context) {
+  const UserFunction* function = expr.user_function.get();
+  if (function == nullptr) return Malformed(expr, "a user-defined call without its function");
+  if (arguments.size() != function->argument_types.size()) {
+    return Malformed(expr, "wrong number of arguments");
+  }
+  if (expr.type != function->return_type) return Malformed(expr, "wrong result type");
+  int32_t rows = context.rows;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i].type.id() == TypeId::kNull) {
+      arguments[i] = Allocate(function->argument_types[i], rows);
+    } else if (arguments[i].type != function->argument_types[i]) {
+      return Malformed(expr,
+                       fmt::format("argument {} has type {}", i + 1, arguments[i].type.ToString()));
+    }
+  }
+  Vector out = Allocate(expr.type, rows);
+  uint8_t* validity = out.mutable_validity();
+  std::vector<SluiceUdfValue> values(arguments.size());
+  bool null_on_null_input = function->null_on_null_input();
+  for (int32_t row = 0; row < rows; ++row) {
+    if (context.active != nullptr && context.active[row] == 0) continue;
+    bool any_null = false;
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      values[i] = UdfArgument(arguments[i], row);
+      any_null |= values[i].is_null != 0;
+    }
+    if (any_null && null_on_null_input) continue;
+    SluiceUdfValue result;
+    uint8_t valid = sluice_call_udf(&context.kernel, function, values.data(), &result);
+    if (context.kernel.error != nullptr) {
+      return Status::Error(ErrorCode::kRuntime, context.kernel.error);
+    }
+    if (valid == 0) continue;
+    validity[row] = 1;
+    switch (expr.type.id()) {
+      case TypeId::kBoolean: out.mutable_values<uint8_t>()[row] = result.integer != 0; break;
+      case TypeId::kInt:
+        out.mutable_values<int32_t>()[row] = static_cast<int32_t>(result.integer);
+        break;
+      case TypeId::kDouble: out.mutable_values<double>()[row] = result.real; break;
+      case TypeId::kVarchar:
+        out.mutable_values<StringRef>()[row] = StringRef{result.data, result.length, 0};
+        break;
+      default: out.mutable_values<int64_t>()[row] = result.integer; break;
+    }
+  }
+  return out;
+}
+
 // ---- casts ----------------------------------------------------------------------------------
 
 double Pow10Double(int32_t exponent) {
@@ -923,16 +1033,32 @@ Result<Vector> EvaluateCase(const Expr& expr, Context& context) {
   if (count % 2 == 0) return Malformed(expr, "CASE needs WHEN/THEN pairs and an ELSE");
   std::vector<Vector> arguments;
   arguments.reserve(count);
+  // As generated code: a condition is evaluated on the rows no earlier WHEN took, a result
+  // on the rows that chose it (this matters only to user-defined functions).
+  ActiveRows undecided(context);
+  std::vector<uint8_t> chosen;
   for (size_t i = 0; i < count; ++i) {
     if (!expr.arguments[i]) return Malformed(expr, "missing CASE operand");
-    SLUICE_ASSIGN_OR_RETURN(Vector argument, Evaluate(*expr.arguments[i], context));
     bool is_condition = i % 2 == 0 && i + 1 < count;
+    if (is_condition || i + 1 == count) {
+      undecided.Use();
+    } else {
+      context.active = chosen.data();
+    }
+    SLUICE_ASSIGN_OR_RETURN(Vector argument, Evaluate(*expr.arguments[i], context));
     if (argument.type.id() == TypeId::kNull) {
       argument = Allocate(is_condition ? LogicalType::Boolean() : expr.type, context.rows);
     }
     if (is_condition ? argument.type.id() != TypeId::kBoolean : argument.type != expr.type) {
       return Malformed(expr,
                        fmt::format("CASE operand {} has type {}", i + 1, argument.type.ToString()));
+    }
+    if (is_condition) {
+      chosen.assign(undecided.rows(), undecided.rows() + context.rows + 1);
+      for (int32_t row = 0; row < context.rows; ++row) {
+        if (!IsTrue(argument, row)) chosen[static_cast<size_t>(row)] = 0;
+      }
+      undecided.RemoveIf([&](int32_t row) { return IsTrue(argument, row); });
     }
     arguments.push_back(std::move(argument));
   }
@@ -970,11 +1096,23 @@ LogicalType PlaceholderType(const Expr& expr, const std::vector<Vector>& argumen
 Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
   std::vector<Vector> arguments;
   arguments.reserve(expr.arguments.size());
+  // As generated code, COALESCE evaluates an argument only on rows where all before it are
+  // NULL (this matters only to user-defined functions).
+  std::optional<ActiveRows> pending;
+  if (expr.function == FunctionId::kCoalesce) pending.emplace(context);
   for (const plan::ExprPtr& argument : expr.arguments) {
     if (!argument) return Malformed(expr, "missing argument");
+    if (pending) {
+      if (!arguments.empty()) {
+        const Vector& previous = arguments.back();
+        pending->RemoveIf([&](int32_t row) { return previous.validity[row] != 0; });
+      }
+      pending->Use();
+    }
     SLUICE_ASSIGN_OR_RETURN(Vector value, Evaluate(*argument, context));
     arguments.push_back(std::move(value));
   }
+  if (expr.function == FunctionId::kUserDefined) return UserCall(expr, arguments, context);
   int32_t rows = context.rows;
   // A NULL-typed argument (a bare NULL literal the binder left untyped) is a NULL of whatever
   // type the function expects: strict functions return NULL, the others see an all-NULL column.
@@ -1057,6 +1195,7 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
     case FunctionId::kMillisecond:
     case FunctionId::kRegexpExtract:
     case FunctionId::kSplitIndex: return DateTimeOrPatternFunction(expr, arguments, context);
+    case FunctionId::kUserDefined: break;  // handled above
   }
   return Malformed(expr, "unknown function");
 }
@@ -1103,6 +1242,13 @@ Status EvaluateChain(const plan::ChainSpec& spec, const Batch& input, Batch* out
     for (int32_t row = 0; row < rows; ++row) selected.push_back(row);
   }
 
+  // Generated code computes projections only for the rows the filter kept.
+  std::vector<uint8_t> kept;
+  if (spec.filter) {
+    kept.assign(static_cast<size_t>(rows) + 1, 0);
+    for (int32_t row : selected) kept[static_cast<size_t>(row)] = 1;
+    context.active = kept.data();
+  }
   std::vector<Vector> results;
   results.reserve(spec.projections.size());
   bool has_strings = false;

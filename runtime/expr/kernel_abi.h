@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "runtime/batch/batch.h"
+#include "udf/sluice_udf.h"
 
 extern "C" {
 
@@ -16,13 +17,17 @@ struct SluiceKernelColumn {
   uint8_t* validity;
 };
 
-/// What a kernel may call back into: the output batch's arena for new strings.
+/// What a kernel may call back into: the output batch's arena for new strings. `error` is set
+/// (in the arena) by a helper that fails, a user-defined function returning an error; the
+/// kernel then finishes the batch with NULLs and its caller fails the job with the message.
 struct SluiceKernelContext {
   sluice::runtime::Arena* arena;
+  const char* error = nullptr;
 };
 
 /// A compiled chain: reads `row_count` rows of `inputs`, writes the rows that pass the filter,
-/// compacted, into `outputs` (one per projection) and returns how many it wrote.
+/// compacted, into `outputs` (one per projection) and returns how many it wrote. The caller
+/// checks `context->error` afterwards.
 typedef int32_t (*SluiceChainKernel)(const SluiceKernelColumn* inputs, SluiceKernelColumn* outputs,
                                      int32_t row_count, SluiceKernelContext* context);
 
@@ -111,5 +116,14 @@ uint8_t sluice_cast_decimal_to_decimal(int64_t unscaled, int32_t from_scale, int
                                        int32_t scale, int64_t* out);
 /// Truncates toward zero; NULL (0) when the integral part does not fit in int64.
 uint8_t sluice_cast_decimal_to_bigint(int64_t unscaled, int32_t scale, int64_t* out);
+
+/// Calls the user-defined function `function` (a `const sluice::runtime::expr::UserFunction*`)
+/// on one row of `arguments` and writes `result`, normalized (a BOOLEAN is 0/1, an INT
+/// sign-extended from its low 32 bits, an empty VARCHAR has non-null data). Returns the
+/// result's validity. Does not check null_on_null_input: callers skip NULL rows themselves.
+/// On failure sets `context->error` and returns 0; once it is set, calls return 0 at once.
+/// Implemented in user_function.cpp.
+uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
+                        const SluiceUdfValue* arguments, SluiceUdfValue* result);
 
 }  // extern "C"

@@ -102,6 +102,7 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"sluice_cast_decimal_to_decimal", AddressOf(&sluice_cast_decimal_to_decimal)},
       {"sluice_cast_decimal_to_bigint", AddressOf(&sluice_cast_decimal_to_bigint)},
       {"sluice_cast_string_to_interval", AddressOf(&sluice_cast_string_to_interval)},
+      {"sluice_call_udf", AddressOf(&sluice_call_udf)},
       // LLVM lowers `frem` to fmod and may turn copy loops into memcpy/memset.
       {"fmod", AddressOf(fmod_double)},
       {"fmodf", AddressOf(fmod_float)},

@@ -51,6 +51,10 @@ base::Result<std::shared_ptr<Batch>> ChainEvaluator::Evaluate(const Batch& input
     }
     SluiceKernelContext context{&output->arena()};
     int32_t rows = compiled_->kernel()(input_columns, output_columns, input.row_count(), &context);
+    // Set by a failing user-defined function (kernel_abi.h).
+    if (context.error != nullptr) {
+      return base::Status::Error(base::ErrorCode::kRuntime, context.error);
+    }
     output->set_row_count(rows);
   }
   if (input.has_row_kinds()) {

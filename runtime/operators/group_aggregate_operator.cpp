@@ -107,15 +107,17 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
     bool exists = false;
     std::string before;
     std::string after;
-    auto fold = [&](std::string* accumulator) {
-      if (existed) {
-        auto encoded = EncodeResults(*accumulator);
-        if (!encoded.ok()) {
-          status = encoded.status();
-          return;
-        }
-        before = std::move(encoded).value();
+    auto encode = [&](const std::string& accumulator, std::string* out) {
+      auto encoded = EncodeResults(accumulator);
+      if (!encoded.ok()) {
+        status = encoded.status();
+        return false;
       }
+      *out = std::move(encoded).value();
+      return true;
+    };
+    auto fold = [&](std::string* accumulator) {
+      if (existed && !encode(*accumulator, &before)) return;
       for (int32_t row : group.rows) {
         bool retract = IsRetraction(batch->row_kind(row));
         // Flink ignores a retraction for a group that has no rows (e.g. after state expiry).
@@ -124,14 +126,7 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
         if (!status.ok()) return;
       }
       exists = aggregator_->RowCount(*accumulator) > 0;
-      if (exists) {
-        auto encoded = EncodeResults(*accumulator);
-        if (!encoded.ok()) {
-          status = encoded.status();
-          return;
-        }
-        after = std::move(encoded).value();
-      }
+      if (exists) encode(*accumulator, &after);
     };
     existed = true;
     if (!table_->Update(group.key_group, group.key, {}, fold)) {

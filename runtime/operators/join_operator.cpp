@@ -1,5 +1,8 @@
 #include "runtime/operators/join_operator.h"
 
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -67,6 +70,9 @@ struct JoinOperator::Side {
   std::unique_ptr<state::RowCodec> key_codec;
   std::unique_ptr<FullRowCodec> row_codec;
   state::StateTable* table = nullptr;
+  /// With window cleanup: the slot of window_end, and the stored keys by window end.
+  int32_t window_end_slot = -1;
+  std::map<int64_t, std::set<std::pair<int32_t, std::string>>> keys_by_window_end;
 };
 
 /// An input row whose matches are being collected; its key and encoded row are in
@@ -244,6 +250,14 @@ base::Status JoinOperator::Configure(size_t left_width) {
     side->types.assign(output_types_.begin() + side->offset, output_types_.begin() + end);
     side->key_slots = *key_slots[side_index];
     side->outer = side_index == 0 && left_outer_;
+    side->window_end_slot =
+        side_index == 0 ? spec_.left_window_end_slot : spec_.right_window_end_slot;
+    if (side->window_end_slot >= 0 &&
+        (static_cast<size_t>(side->window_end_slot) >= side->types.size() ||
+         side->types[side->window_end_slot].id() != types::TypeId::kTimestamp)) {
+      return Malformed(*node_, fmt::format("{} window_end slot {} is not a TIMESTAMP column",
+                                           names[side_index], side->window_end_slot));
+    }
     std::vector<types::LogicalType> key_types;
     for (int32_t slot : side->key_slots) {
       if (slot < 0 || static_cast<size_t>(slot) >= side->types.size() ||
@@ -309,6 +323,24 @@ void JoinOperator::EncodeValue(const StoredValue& value, bool with_associations,
 
 bool JoinOperator::Expired(const StoredValue& value) const {
   return spec_.state_ttl > 0 && now_ - value.written >= spec_.state_ttl;
+}
+
+base::Status JoinOperator::ProcessWatermark(int64_t watermark, Output* out) {
+  // Windows that have ended can receive no more rows on either side: drop their state.
+  for (auto& side : sides_) {
+    auto& windows = side->keys_by_window_end;
+    while (!windows.empty() && windows.begin()->first - 1 <= watermark) {
+      for (const auto& [key_group, key] : windows.begin()->second) {
+        std::vector<std::string> rows;
+        side->table->ForEachOfKey(key_group, key,
+                                  [&](int32_t, std::string_view, std::string_view row,
+                                      std::string_view) { rows.emplace_back(row); });
+        for (const std::string& row : rows) side->table->Delete(key_group, key, row);
+      }
+      windows.erase(windows.begin());
+    }
+  }
+  return out->EmitWatermark(watermark);
 }
 
 base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
@@ -381,6 +413,10 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
       stored.written = now_;
       EncodeValue(stored, own.outer, &encoded_);
       own.table->Put(pending.key_group, key_, row_, encoded_);
+      if (own.window_end_slot >= 0 && !batch->column(own.window_end_slot).IsNull(row)) {
+        int64_t end = batch->column(own.window_end_slot).values<int64_t>()[row];
+        own.keys_by_window_end[end].emplace(pending.key_group, key_);
+      }
     }
 
     pending.first_candidate = candidates_.size();

@@ -40,6 +40,9 @@ class JoinOperator : public Operator {
   ~JoinOperator() override;
   base::Status Open(const OperatorContext& context) override;
   base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+  /// Drops the state of windows that have ended (JoinSpec::left/right_window_end_slot), then
+  /// forwards the watermark.
+  base::Status ProcessWatermark(int64_t watermark, Output* out) override;
 
  private:
   class RowWriter;

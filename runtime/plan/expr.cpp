@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::plan {
@@ -127,6 +128,17 @@ ExprPtr Expr::Call(FunctionId function, LogicalType type, std::vector<ExprPtr> a
   return expr;
 }
 
+ExprPtr Expr::UserCall(std::shared_ptr<const expr::UserFunction> function,
+                       std::vector<ExprPtr> arguments) {
+  auto expr = std::make_shared<Expr>();
+  expr->kind = ExprKind::kCall;
+  expr->type = function->return_type;
+  expr->function = FunctionId::kUserDefined;
+  expr->user_function = std::move(function);
+  expr->arguments = std::move(arguments);
+  return expr;
+}
+
 ExprPtr Expr::Cast(ExprPtr operand, LogicalType type) {
   auto expr = std::make_shared<Expr>();
   expr->kind = ExprKind::kCast;
@@ -150,6 +162,7 @@ bool Expr::Equals(const Expr& other) const {
     case ExprKind::kLiteral: return literal == other.literal;
     case ExprKind::kCall:
       if (function != other.function) return false;
+      if (user_function != other.user_function) return false;  // loaded once per function
       break;
     case ExprKind::kCast:
     case ExprKind::kCase: break;
@@ -218,7 +231,8 @@ std::string Expr::ToString(const std::vector<std::string>* column_names) const {
     }
     case ExprKind::kCall: break;
   }
-  const char* name = functions::FunctionName(function);
+  const char* name = user_function != nullptr ? user_function->name.c_str()
+                                               : functions::FunctionName(function);
   if (IsInfix(function) && arguments.size() >= 2) {
     std::string out = "(";
     out += argument(0);

@@ -8,6 +8,10 @@
 #include "catalog/functions/function_id.h"
 #include "catalog/types/logical_type.h"
 
+namespace sluice::runtime::expr {
+struct UserFunction;
+}
+
 namespace sluice::runtime::plan {
 
 /// A constant of some type; `is_null` for SQL NULL. Integers, booleans, timestamps, intervals
@@ -53,12 +57,17 @@ struct Expr {
   int32_t column_index = -1;
   Value literal;
   functions::FunctionId function = functions::FunctionId::kAdd;
+  /// The function of a kUserDefined call (runtime/expr/user_function.h); null otherwise.
+  std::shared_ptr<const expr::UserFunction> user_function;
   std::vector<ExprPtr> arguments;
 
   static ExprPtr Column(int32_t index, types::LogicalType type);
   static ExprPtr Literal(Value value);
   static ExprPtr Call(functions::FunctionId function, types::LogicalType type,
                       std::vector<ExprPtr> arguments);
+  /// A call of a CREATE FUNCTION function; its arguments already have the declared types.
+  static ExprPtr UserCall(std::shared_ptr<const expr::UserFunction> function,
+                          std::vector<ExprPtr> arguments);
   static ExprPtr Cast(ExprPtr operand, types::LogicalType type);
   static ExprPtr Case(std::vector<ExprPtr> arguments, types::LogicalType type);
 

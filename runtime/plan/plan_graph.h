@@ -89,6 +89,11 @@ struct JoinSpec {
   /// Milliseconds a row stays in state after it was last touched; 0 = forever
   /// (`table.exec.state.ttl`).
   int64_t state_ttl = 0;
+  /// When the keys include both sides' window_end (a join of window aggregations' results):
+  /// the slot of each side's window_end. Once the watermark passes window_end - 1 no more
+  /// rows of that window can arrive, so its state is dropped. -1 = no such keys.
+  int32_t left_window_end_slot = -1;
+  int32_t right_window_end_slot = -1;
 };
 
 /// One ORDER BY key of a Top-N.

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "runtime/expr/user_function.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::plan {
@@ -151,6 +152,30 @@ const char* ExprKindName(ExprKind kind) {
   return "?";
 }
 
+std::shared_ptr<const expr::UserFunction> UserFunctionFromJson(const ordered_json& json,
+                                                               const std::string& path,
+                                                               const Expr& call) {
+  std::string name = Get<std::string>(json, "name", path);
+  std::string library = Get<std::string>(json, "library", path);
+  std::string symbol = Get<std::string>(json, "symbol", path);
+  auto loaded = expr::LoadUserFunction(name, library, symbol);
+  if (!loaded.ok()) {
+    throw JsonError{"user-defined function '" + name + "' (" + library + ":" + symbol +
+                    ") at " + path + ": " + loaded.status().message()};
+  }
+  const expr::UserFunction& function = **loaded;
+  bool same = function.return_type == call.type &&
+              function.argument_types.size() == call.arguments.size();
+  for (size_t i = 0; same && i < call.arguments.size(); ++i) {
+    same = call.arguments[i] && call.arguments[i]->type == function.argument_types[i];
+  }
+  if (!same) {
+    throw JsonError{"user-defined function '" + name + "' at " + path + " is now " +
+                    function.Signature() + ", which differs from the plan"};
+  }
+  return *loaded;
+}
+
 ordered_json ExprToJson(const ExprPtr& expr) {
   if (!expr) return nullptr;
   ordered_json out;
@@ -159,7 +184,15 @@ ordered_json ExprToJson(const ExprPtr& expr) {
   switch (expr->kind) {
     case ExprKind::kColumn: out["column"] = expr->column_index; break;
     case ExprKind::kLiteral: out["value"] = ValueToJson(expr->literal); break;
-    case ExprKind::kCall: out["function"] = functions::FunctionName(expr->function); break;
+    case ExprKind::kCall:
+      out["function"] = functions::FunctionName(expr->function);
+      if (expr->user_function != nullptr) {
+        // The library is opened again, by this path, when the plan is read.
+        out["user_function"] = {{"name", expr->user_function->name},
+                                {"library", expr->user_function->library},
+                                {"symbol", expr->user_function->symbol}};
+      }
+      break;
     case ExprKind::kCast:
     case ExprKind::kCase: break;
   }
@@ -194,6 +227,10 @@ ExprPtr ExprFromJson(const ordered_json& json, const std::string& path) {
     std::string name = Get<std::string>(json, "function", path);
     if (!functions::FunctionFromName(name.c_str(), &expr->function)) {
       throw JsonError{"unknown function '" + name + "' at " + path};
+    }
+    if (expr->function == functions::FunctionId::kUserDefined) {
+      expr->user_function = UserFunctionFromJson(Field(json, "user_function", path),
+                                                 path + ".user_function", *expr);
     }
   } else if (kind == "cast") {
     expr->kind = ExprKind::kCast;
@@ -246,6 +283,7 @@ ordered_json TableToJson(const connectors::TableDescriptor& table) {
     }
     out["rows"] = rows;
   }
+  if (!table.partition_keys.empty()) out["partition_keys"] = table.partition_keys;
   return out;
 }
 
@@ -270,6 +308,15 @@ connectors::TableDescriptor TableFromJson(const ordered_json& json, const std::s
         }
       }
       table.inline_rows.push_back(std::move(fields));
+    }
+  }
+  if (json.contains("partition_keys")) {
+    if (!json.at("partition_keys").is_array()) {
+      throw JsonError{"partition_keys at " + path + " is not an array"};
+    }
+    for (const auto& key : json.at("partition_keys")) {
+      if (!key.is_string()) throw JsonError{"a partition key at " + path + " is not a string"};
+      table.partition_keys.push_back(key.get<std::string>());
     }
   }
   return table;
@@ -424,6 +471,10 @@ ordered_json NodeToJson(const PlanNode& node) {
                    {"right_key_slots", node.join->right_key_slots},
                    {"residual", ExprToJson(node.join->residual)},
                    {"state_ttl_ms", node.join->state_ttl}};
+    if (node.join->left_window_end_slot >= 0) {
+      out["join"]["window_end_slots"] = {node.join->left_window_end_slot,
+                                         node.join->right_window_end_slot};
+    }
   }
   return out;
 }
@@ -493,6 +544,12 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.right_key_slots = Get<std::vector<int32_t>>(join, "right_key_slots", join_path);
     spec.residual = ExprFromJson(Field(join, "residual", join_path), join_path + ".residual");
     spec.state_ttl = Get<int64_t>(join, "state_ttl_ms", join_path);
+    if (join.contains("window_end_slots")) {
+      auto slots = Get<std::vector<int32_t>>(join, "window_end_slots", join_path);
+      if (slots.size() != 2) throw JsonError{"window_end_slots needs two slots at " + join_path};
+      spec.left_window_end_slot = slots[0];
+      spec.right_window_end_slot = slots[1];
+    }
     node.join = spec;
   }
   return node;

@@ -127,6 +127,26 @@ INSERT INTO out SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE e, DESCRIPTOR(ts), INTER
       << outcome.output;
 }
 
+TEST_F(CliTest, UserDefinedFunctionsRunAndAFailingOneFailsTheJob) {
+  // q14 loads count_char from libsluice_udf_examples.so, found next to the sluice binary.
+  fs::path q14 = fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark" / "q14.pipe";
+  for (const char* jit : {"on", "off"}) {
+    Outcome outcome = RunSluice(std::string("run --jit ") + jit + " " + q14.string());
+    EXPECT_EQ(outcome.exit_code, 0) << jit << ": " << outcome.output;
+  }
+  std::string file = Write("udf.pipe", std::string(kBids) + R"(
+CREATE FUNCTION checked AS 'libsluice_udf_tests.so:checked';
+CREATE TABLE out (a BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT checked(auction - price) FROM bids;
+)");
+  Outcome outcome = RunSluice("run " + file);
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_NE(outcome.output.find(
+                "user-defined function 'checked' failed: negative input (error code 3)"),
+            std::string::npos)
+      << outcome.output;
+}
+
 TEST_F(CliTest, MissingFileIsAClearError) {
   Outcome outcome = RunSluice("run " + (directory_ / "absent.pipe").string());
   EXPECT_EQ(outcome.exit_code, 2);

@@ -494,6 +494,316 @@ TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
   EXPECT_FALSE(fs::exists(root_ / "later"));
 }
 
+// ---- partitioned sinks ----------------------------------------------------------------------
+
+/// A values table of bids with two partition columns, `dt` and `hm`, last (as q10 has them).
+TableDescriptor PartitionedBids() {
+  TableDescriptor table;
+  table.name = "bids";
+  table.schema = types::Schema{{{"auction", LogicalType::Bigint()},
+                                {"extra", LogicalType::Varchar()},
+                                {"dt", LogicalType::Varchar()},
+                                {"hm", LogicalType::Varchar()}}};
+  table.options = {{"connector", "values"}, {"rows-per-batch", "3"}};
+  table.inline_rows = {
+      {"1", "a", "2015-07-15", "00:00"},          {"2", "b", "2015-07-15", "00:01"},
+      {"3", std::nullopt, "2015-07-15", "00:00"}, {"4", "d, e", "2015-07-16", "23:59"},
+      {"5", "e", "2015-07-15", "00:01"},
+  };
+  return table;
+}
+
+/// Lists every file under `directory`, relative and sorted, hidden ones included.
+std::vector<std::string> FileTree(const fs::path& directory) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
+    if (entry.is_regular_file()) names.push_back(fs::relative(entry.path(), directory).string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(FilesystemConnectorTest, PartitionedCsvSinkWritesHiveStyleDirectories) {
+  TableDescriptor input = PartitionedBids();
+  TableDescriptor sink = FileTable("csv", root_, input.schema);
+  sink.partition_keys = {"dt", "hm"};
+  WriteThrough(input, sink);
+
+  EXPECT_EQ(FileTree(root_), (std::vector<std::string>{"dt=2015-07-15/hm=00%3A00/part-0-0.csv",
+                                                       "dt=2015-07-15/hm=00%3A01/part-0-0.csv",
+                                                       "dt=2015-07-16/hm=23%3A59/part-0-0.csv"}));
+  // The partition columns live in the path only, as in Hive and Flink.
+  EXPECT_EQ(ReadFile(root_ / "dt=2015-07-15" / "hm=00%3A00" / "part-0-0.csv"), "1,a\n3,\n");
+  EXPECT_EQ(ReadFile(root_ / "dt=2015-07-15" / "hm=00%3A01" / "part-0-0.csv"), "2,b\n5,e\n");
+  EXPECT_EQ(ReadFile(root_ / "dt=2015-07-16" / "hm=23%3A59" / "part-0-0.csv"), "4,\"d, e\"\n");
+
+  // One partition directory reads back as an unpartitioned table of the other columns.
+  types::Schema data{{{"auction", LogicalType::Bigint()}, {"extra", LogicalType::Varchar()}}};
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(),
+                    FileTable("csv", root_ / "dt=2015-07-15" / "hm=00%3A01", data)),
+            (std::vector<std::string>{"+I[2, b]", "+I[5, e]"}));
+}
+
+TEST_F(FilesystemConnectorTest, PartitionedJsonSinkWritesTheOtherColumnsAndAHeaderPerFile) {
+  TableDescriptor input = PartitionedBids();
+  TableDescriptor sink = FileTable("json", root_, input.schema);
+  sink.partition_keys = {"hm"};  // one key; 'dt' stays in the records
+  WriteThrough(input, sink, /*parallelism=*/2);
+
+  EXPECT_EQ(FileTree(root_),
+            (std::vector<std::string>{"hm=00%3A00/part-0-0.json", "hm=00%3A01/part-0-0.json",
+                                      "hm=00%3A01/part-1-0.json", "hm=23%3A59/part-1-0.json"}));
+  EXPECT_EQ(ReadFile(root_ / "hm=23%3A59" / "part-1-0.json"),
+            "{\"auction\":4,\"extra\":\"d, e\",\"dt\":\"2015-07-16\"}\n");
+
+  TableDescriptor with_header = FileTable("csv", root_ / "csv", input.schema);
+  with_header.partition_keys = {"dt", "hm"};
+  with_header.options["csv.include-header"] = "true";
+  WriteThrough(input, with_header);
+  EXPECT_EQ(ReadFile(root_ / "csv" / "dt=2015-07-16" / "hm=23%3A59" / "part-0-0.csv"),
+            "auction,extra\n4,\"d, e\"\n");
+}
+
+TEST_F(FilesystemConnectorTest, PartitionValuesAreEscapedAndNullGoesToTheDefaultPartition) {
+  TableDescriptor input;
+  input.name = "odd";
+  input.schema = types::Schema{{{"n", LogicalType::Bigint()}, {"key", LogicalType::Varchar()}}};
+  input.options = {{"connector", "values"}};
+  input.inline_rows = {
+      {"1", "a/b"},        {"2", "c:d=e%"}, {"3", "back\\slash"}, {"4", "tab\tnew\nline"},
+      {"5", std::nullopt}, {"6", ""},       {"7", "été ✓"},       {"8", ".."},
+      {"9", "#?*"}};
+  TableDescriptor sink = FileTable("csv", root_, input.schema);
+  sink.partition_keys = {"key"};
+  WriteThrough(input, sink);
+
+  EXPECT_EQ(FileNames(root_),
+            (std::vector<std::string>{"key=%23%3F%2A", "key=..", "key=__DEFAULT_PARTITION__",
+                                      "key=a%2Fb", "key=back%5Cslash", "key=c%3Ad%3De%25",
+                                      "key=tab%09new%0Aline", "key=été ✓"}));
+  EXPECT_EQ(ReadFile(root_ / "key=__DEFAULT_PARTITION__" / "part-0-0.csv"), "5\n6\n");
+  EXPECT_EQ(ReadFile(root_ / "key=a%2Fb" / "part-0-0.csv"), "1\n");
+
+  // Any scalar type partitions by its text form; the default name is an option.
+  TableDescriptor numbers = input;
+  numbers.schema.columns[1] = {"key", LogicalType::Int()};
+  numbers.inline_rows = {{"1", "-7"}, {"2", std::nullopt}};
+  TableDescriptor by_number = FileTable("csv", root_ / "numbers", numbers.schema);
+  by_number.partition_keys = {"key"};
+  by_number.options["partition.default-name"] = "none";
+  WriteThrough(numbers, by_number);
+  EXPECT_EQ(FileNames(root_ / "numbers"), (std::vector<std::string>{"key=-7", "key=none"}));
+}
+
+TEST_F(FilesystemConnectorTest, ManyPartitionsKeepAtMostTheBoundOfFilesOpen) {
+  // 300 partitions visited twice, round robin: more than the 256 open files a subtask keeps,
+  // so every partition's first file is committed before its second is opened.
+  constexpr int kPartitions = 300;
+  TableDescriptor input;
+  input.name = "spread";
+  input.schema = types::Schema{{{"n", LogicalType::Bigint()}, {"p", LogicalType::Bigint()}}};
+  input.options = {{"connector", "values"}, {"rows-per-batch", "100"}};
+  for (int round = 0; round < 2; ++round) {
+    for (int p = 0; p < kPartitions; ++p) {
+      input.inline_rows.push_back({std::to_string(round * kPartitions + p), std::to_string(p)});
+    }
+  }
+  TableDescriptor sink = FileTable("csv", root_, input.schema);
+  sink.partition_keys = {"p"};
+
+  auto reader = ValuesConnectorInstance().CreateReader(input, {});
+  auto writer = FilesystemConnectorInstance().CreateWriter(sink, {});
+  ASSERT_TRUE(reader.ok() && writer.ok());
+  size_t most_in_progress = 0;
+  while (true) {
+    Batch batch(SlotTypes(input.schema));
+    auto more = (*reader)->Next(&batch);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    base::Status written = (*writer)->Write(batch);
+    ASSERT_TRUE(written.ok()) << written.ToString();
+    std::vector<std::string> files = FileTree(root_);
+    most_in_progress = std::max<size_t>(
+        most_in_progress, std::count_if(files.begin(), files.end(), [](const std::string& name) {
+          return name.find(".inprogress") != std::string::npos;
+        }));
+  }
+  EXPECT_EQ(most_in_progress, 256u);
+  ASSERT_TRUE((*writer)->Finish().ok());
+
+  std::vector<std::string> files = FileTree(root_);
+  EXPECT_EQ(files.size(), 2u * kPartitions);
+  for (int p : {0, 255, 256, 299}) {
+    fs::path directory = root_ / ("p=" + std::to_string(p));
+    EXPECT_EQ(FileNames(directory), (std::vector<std::string>{"part-0-0.csv", "part-0-1.csv"}));
+    EXPECT_EQ(ReadFile(directory / "part-0-0.csv") + ReadFile(directory / "part-0-1.csv"),
+              std::to_string(p) + "\n" + std::to_string(kPartitions + p) + "\n");
+  }
+}
+
+TEST_F(FilesystemConnectorTest, SuccessFilesAppearOnceEverySubtaskCommitted) {
+  TableDescriptor input = PartitionedBids();
+  TableDescriptor sink = FileTable("csv", root_, input.schema);
+  sink.partition_keys = {"dt", "hm"};
+  sink.options["sink.partition-commit.policy.kind"] = "success-file";
+  ASSERT_TRUE(FilesystemConnectorInstance().Validate(sink, false).ok());
+
+  // Two subtasks, open together: rows 1-3 go to the first, rows 4-5 to the second.
+  std::vector<std::unique_ptr<SinkWriter>> writers;
+  for (int32_t index = 0; index < 2; ++index) {
+    auto writer = FilesystemConnectorInstance().CreateWriter(sink, SubtaskInfo{index, 2, "job"});
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    writers.push_back(std::move(*writer));
+  }
+  auto reader = ValuesConnectorInstance().CreateReader(input, {});
+  ASSERT_TRUE(reader.ok());
+  for (int32_t index = 0; index < 2; ++index) {
+    Batch batch(SlotTypes(input.schema));
+    ASSERT_TRUE((*reader)->Next(&batch).ok());
+    ASSERT_TRUE(writers[index]->Write(batch).ok());
+  }
+  ASSERT_TRUE(writers[0]->Finish().ok());
+  std::vector<std::string> files = FileTree(root_);
+  EXPECT_EQ(std::count(files.begin(), files.end(), "dt=2015-07-15/hm=00%3A00/_SUCCESS"), 0);
+  ASSERT_TRUE(writers[1]->Finish().ok());
+
+  EXPECT_EQ(FileTree(root_),
+            (std::vector<std::string>{
+                "dt=2015-07-15/hm=00%3A00/_SUCCESS", "dt=2015-07-15/hm=00%3A00/part-0-0.csv",
+                "dt=2015-07-15/hm=00%3A01/_SUCCESS", "dt=2015-07-15/hm=00%3A01/part-0-0.csv",
+                "dt=2015-07-15/hm=00%3A01/part-1-0.csv", "dt=2015-07-16/hm=23%3A59/_SUCCESS",
+                "dt=2015-07-16/hm=23%3A59/part-1-0.csv"}));
+  EXPECT_EQ(ReadFile(root_ / "dt=2015-07-16" / "hm=23%3A59" / "_SUCCESS"), "");
+}
+
+TEST_F(FilesystemConnectorTest, AFailedRunWritesNoSuccessFileAndTheNextRunDoes) {
+  TableDescriptor input = PartitionedBids();
+  TableDescriptor sink = FileTable("json", root_, input.schema);
+  sink.partition_keys = {"dt"};
+  sink.options["sink.partition-commit.policy.kind"] = "success-file";
+  sink.options["sink.partition-commit.success-file.name"] = "_DONE";
+  {
+    auto failed = FilesystemConnectorInstance().CreateWriter(sink, SubtaskInfo{0, 2, "job"});
+    ASSERT_TRUE(failed.ok());
+    auto reader = ValuesConnectorInstance().CreateReader(input, {});
+    Batch batch(SlotTypes(input.schema));
+    ASSERT_TRUE((*reader)->Next(&batch).ok());
+    ASSERT_TRUE((*failed)->Write(batch).ok());
+  }  // destroyed without Finish, as when the job fails
+  EXPECT_EQ(FileTree(root_), std::vector<std::string>{"dt=2015-07-15/.part-0-0.json.inprogress"});
+
+  // The next run replaces the abandoned in-progress file, as an unpartitioned sink does.
+  WriteThrough(input, sink, /*parallelism=*/2);
+  EXPECT_EQ(FileTree(root_),
+            (std::vector<std::string>{"dt=2015-07-15/_DONE", "dt=2015-07-15/part-0-0.json",
+                                      "dt=2015-07-15/part-1-0.json", "dt=2015-07-16/_DONE",
+                                      "dt=2015-07-16/part-1-0.json"}));
+}
+
+TEST_F(FilesystemConnectorTest, PartFilesRollAfterTheRolloverInterval) {
+  TableDescriptor input = PartitionedBids();
+  TableDescriptor sink = FileTable("csv", root_, input.schema);
+  sink.partition_keys = {"dt", "hm"};
+  sink.options["sink.rolling-policy.rollover-interval"] = "1 ms";
+  sink.options["sink.rolling-policy.check-interval"] = "1 ms";
+  auto writer = FilesystemConnectorInstance().CreateWriter(sink, {});
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  auto reader = ValuesConnectorInstance().CreateReader(input, {});
+  for (int i = 0; i < 2; ++i) {  // rows 1-3, then 4-5: partition 00:01 has a row in each
+    Batch batch(SlotTypes(input.schema));
+    ASSERT_TRUE((*reader)->Next(&batch).ok());
+    ASSERT_TRUE((*writer)->Write(batch).ok());
+    ::usleep(5000);
+  }
+  EXPECT_EQ(FileNames(root_ / "dt=2015-07-15" / "hm=00%3A01"),
+            (std::vector<std::string>{".part-0-1.csv.inprogress", "part-0-0.csv"}));
+  ASSERT_TRUE((*writer)->Finish().ok());
+}
+
+TEST_F(FilesystemConnectorTest, FileUriPathsAndPartitionDirectoryErrors) {
+  TableDescriptor input = PartitionedBids();
+  TableDescriptor sink = FileTable("csv", "file://" + (root_ / "uri").string(), input.schema);
+  sink.partition_keys = {"dt", "hm"};
+  WriteThrough(input, sink);
+  EXPECT_EQ(FileNames(root_ / "uri"), (std::vector<std::string>{"dt=2015-07-15", "dt=2015-07-16"}));
+
+  // A partition directory that cannot be made fails the write, naming it.
+  fs::create_directory(root_ / "blocked");
+  WriteFile(root_ / "blocked" / "dt=2015-07-15", "a file where a directory goes");
+  TableDescriptor blocked = FileTable("csv", root_ / "blocked", input.schema);
+  blocked.partition_keys = {"dt", "hm"};
+  auto writer = FilesystemConnectorInstance().CreateWriter(blocked, {});
+  ASSERT_TRUE(writer.ok());
+  auto reader = ValuesConnectorInstance().CreateReader(input, {});
+  Batch batch(SlotTypes(input.schema));
+  ASSERT_TRUE((*reader)->Next(&batch).ok());
+  base::Status status = (*writer)->Write(batch);
+  EXPECT_EQ(status.code(), base::ErrorCode::kIo);
+  EXPECT_EQ(status.message(), "cannot create directory '" +
+                                  (root_ / "blocked" / "dt=2015-07-15" / "hm=00%3A00").string() +
+                                  "': Not a directory");
+}
+
+TEST_F(FilesystemConnectorTest, PartitionOptionErrorsNameOptionAndTable) {
+  auto message_of = [](const TableDescriptor& table, bool as_source = false) {
+    base::Status status = FilesystemConnectorInstance().Validate(table, as_source);
+    EXPECT_EQ(status.code(), base::ErrorCode::kOption);
+    return status.message();
+  };
+  TableDescriptor bids = PartitionedBids();
+  auto partitioned = [&](const std::string& key, const std::string& value) {
+    TableDescriptor table = FileTable("csv", root_, bids.schema);
+    table.partition_keys = {"dt", "hm"};
+    if (!key.empty()) table.options[key] = value;
+    return table;
+  };
+  // q10's options, as the suite writes them.
+  TableDescriptor q10 = partitioned("sink.partition-commit.trigger", "partition-time");
+  q10.options["sink.partition-commit.delay"] = "1 min";
+  q10.options["sink.partition-commit.policy.kind"] = "success-file";
+  q10.options["partition.time-extractor.timestamp-pattern"] = "$dt $hm:00";
+  q10.options["partition.time-extractor.timestamp-formatter"] = "yyyy-MM-dd HH:mm:ss";
+  q10.options["sink.rolling-policy.rollover-interval"] = "1min";
+  q10.options["sink.rolling-policy.check-interval"] = "1min";
+  base::Status ok = FilesystemConnectorInstance().Validate(q10, false);
+  EXPECT_TRUE(ok.ok()) << ok.ToString();
+
+  EXPECT_EQ(message_of(partitioned("sink.partition-commit.trigger", "partition_time")),
+            "invalid value 'partition_time' for option 'sink.partition-commit.trigger' of table "
+            "'output': expected 'process-time' or 'partition-time'");
+  EXPECT_NE(message_of(partitioned("sink.partition-commit.delay", "one minute"))
+                .find("expected a duration such as '1 min'"),
+            std::string::npos);
+  EXPECT_NE(message_of(partitioned("sink.partition-commit.policy.kind", "success-file,metastore"))
+                .find("policy 'metastore' is not supported"),
+            std::string::npos);
+  EXPECT_EQ(message_of(partitioned("partition.time-extractor.timestamp-pattern", "$day $hm:00")),
+            "invalid value '$day $hm:00' for option 'partition.time-extractor.timestamp-pattern' "
+            "of table 'output': '$day' is not a partition key; did you mean '$dt'?");
+  EXPECT_NE(message_of(partitioned("sink.rolling-policy.rollover-interval", "0 s"))
+                .find("expected a positive duration"),
+            std::string::npos);
+  EXPECT_NE(message_of(partitioned("", ""), /*as_source=*/true)
+                .find("reading a partitioned filesystem table is not supported yet"),
+            std::string::npos);
+  EXPECT_NE(message_of(partitioned("sink.partition-commit.success-file.name", "_OK"))
+                .find("needs 'sink.partition-commit.policy.kind' = 'success-file'"),
+            std::string::npos);
+
+  TableDescriptor unpartitioned = FileTable("csv", root_);
+  unpartitioned.options["sink.partition-commit.policy.kind"] = "success-file";
+  EXPECT_EQ(message_of(unpartitioned),
+            "table 'output': option 'sink.partition-commit.policy.kind' applies to a partitioned "
+            "table; add PARTITIONED BY (…)");
+  EXPECT_NE(message_of(FileTable("csv", "file://relative/dir"))
+                .find("expected an absolute path after 'file://'"),
+            std::string::npos);
+
+  TableDescriptor missing = partitioned("", "");
+  missing.partition_keys = {"day"};
+  EXPECT_EQ(message_of(missing), "table 'output': partition key 'day' is not a column");
+}
+
 TEST(MemorySizeTest, ParsesFlinkStyleSizes) {
   EXPECT_EQ(ParseMemorySize("128MB"), 128LL << 20);
   EXPECT_EQ(ParseMemorySize("1KB"), 1024);

@@ -1,0 +1,203 @@
+#include "runtime/expr/user_function.h"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <link.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "runtime/expr/kernel_abi.h"
+
+namespace sluice::runtime::expr {
+
+namespace {
+
+using types::LogicalType;
+using types::TypeId;
+
+base::Status LoadError(std::string message) {
+  return base::Status::Error(base::ErrorCode::kBind, std::move(message));
+}
+
+/// Library handles by path and loaded functions by (name, path, symbol). Never emptied:
+/// compiled kernels and plans hold raw pointers into the libraries.
+struct Loaded {
+  std::mutex mutex;
+  std::map<std::string, void*> libraries;
+  std::map<std::tuple<std::string, std::string, std::string>, std::shared_ptr<const UserFunction>>
+      functions;
+};
+
+Loaded& Registry() {
+  static Loaded* loaded = new Loaded();  // leaked on purpose: outlives static destructors
+  return *loaded;
+}
+
+/// The state of one call, reached from SluiceUdfContext::engine.
+struct CallState {
+  SluiceKernelContext* kernel;
+  std::string message;
+};
+
+char* AllocateForUdf(SluiceUdfContext* context, int64_t size) {
+  if (size < 0) return nullptr;
+  auto* state = static_cast<CallState*>(context->engine);
+  return state->kernel->arena->Allocate(static_cast<size_t>(size));
+}
+
+void SetUdfError(SluiceUdfContext* context, const char* message) {
+  auto* state = static_cast<CallState*>(context->engine);
+  state->message = message != nullptr ? message : "";
+}
+
+void Fail(SluiceKernelContext* kernel, const UserFunction& function, const std::string& reason) {
+  std::string message = fmt::format("user-defined function '{}' failed: {}", function.name, reason);
+  char* copy = kernel->arena->Allocate(message.size() + 1);
+  std::memcpy(copy, message.c_str(), message.size() + 1);
+  kernel->error = copy;
+}
+
+}  // namespace
+
+bool UserFunctionType(int32_t code, LogicalType* out) {
+  switch (code) {
+    case SLUICE_UDF_BOOLEAN: *out = LogicalType::Boolean(); return true;
+    case SLUICE_UDF_INT: *out = LogicalType::Int(); return true;
+    case SLUICE_UDF_BIGINT: *out = LogicalType::Bigint(); return true;
+    case SLUICE_UDF_DOUBLE: *out = LogicalType::Double(); return true;
+    case SLUICE_UDF_VARCHAR: *out = LogicalType::Varchar(); return true;
+    case SLUICE_UDF_TIMESTAMP: *out = LogicalType::Timestamp(); return true;
+    default: return false;
+  }
+}
+
+std::string UserFunction::Signature() const {
+  std::string out = name + "(";
+  for (size_t i = 0; i < argument_types.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += argument_types[i].ToString();
+  }
+  return out + ") RETURNS " + return_type.ToString();
+}
+
+base::Result<std::shared_ptr<const UserFunction>> LoadUserFunction(const std::string& name,
+                                                                   const std::string& library,
+                                                                   const std::string& symbol) {
+  Loaded& loaded = Registry();
+  std::lock_guard<std::mutex> lock(loaded.mutex);
+  auto key = std::make_tuple(name, library, symbol);
+  if (auto found = loaded.functions.find(key); found != loaded.functions.end()) {
+    return found->second;
+  }
+  void*& handle = loaded.libraries[library];
+  if (handle == nullptr) {
+    dlerror();
+    handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* reason = dlerror();
+      loaded.libraries.erase(library);
+      return LoadError(fmt::format("cannot load the library: {}",
+                                   reason != nullptr ? reason : "unknown dlopen error"));
+    }
+  }
+  dlerror();
+  void* address = dlsym(handle, symbol.c_str());
+  // dlsym also searches the library's dependencies (libc): 'lib.so:abort' must not call abort.
+  Dl_info where{};
+  link_map* self = nullptr;
+  if (address == nullptr || dladdr(address, &where) == 0 ||
+      dlinfo(handle, RTLD_DI_LINKMAP, &self) != 0 || self == nullptr ||
+      where.dli_fbase != reinterpret_cast<void*>(self->l_addr)) {
+    return LoadError(fmt::format("the library exports no symbol '{}'", symbol));
+  }
+  // The descriptor function is the one thing a library must get right before versions can be
+  // compared; a data symbol of that name would be called as code, which dlsym cannot tell.
+  auto describe = reinterpret_cast<SluiceUdfDescriptor>(address);
+  const SluiceUdf* descriptor = describe();
+  if (descriptor == nullptr) {
+    return LoadError(fmt::format("'{}' returned no descriptor", symbol));
+  }
+  if (descriptor->abi_version != SLUICE_UDF_ABI_VERSION) {
+    return LoadError(
+        fmt::format("'{}' is built for UDF ABI version {}; this Sluice reads "
+                    "version {} (udf/sluice_udf.h)",
+                    symbol, descriptor->abi_version, SLUICE_UDF_ABI_VERSION));
+  }
+  auto function = std::make_shared<UserFunction>();
+  function->name = name;
+  function->library = library;
+  function->symbol = symbol;
+  function->descriptor = descriptor;
+  if (!UserFunctionType(descriptor->return_type, &function->return_type)) {
+    return LoadError(fmt::format("'{}' returns type code {}, which is not a SLUICE_UDF_* type",
+                                 symbol, descriptor->return_type));
+  }
+  if (descriptor->argument_count < 0 || descriptor->argument_count > SLUICE_UDF_MAX_ARGUMENTS) {
+    return LoadError(fmt::format("'{}' declares {} arguments; at most {} are allowed", symbol,
+                                 descriptor->argument_count, SLUICE_UDF_MAX_ARGUMENTS));
+  }
+  for (int32_t i = 0; i < descriptor->argument_count; ++i) {
+    LogicalType type;
+    if (!UserFunctionType(descriptor->argument_types[i], &type)) {
+      return LoadError(
+          fmt::format("argument {} of '{}' has type code {}, which is not a "
+                      "SLUICE_UDF_* type",
+                      i + 1, symbol, descriptor->argument_types[i]));
+    }
+    function->argument_types.push_back(type);
+  }
+  if (descriptor->call == nullptr) {
+    return LoadError(fmt::format("'{}' has no call function", symbol));
+  }
+  std::shared_ptr<const UserFunction> shared = std::move(function);
+  loaded.functions.emplace(key, shared);
+  return shared;
+}
+
+}  // namespace sluice::runtime::expr
+
+extern "C" uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
+                                   const SluiceUdfValue* arguments, SluiceUdfValue* result) {
+  using sluice::runtime::expr::UserFunction;
+  *result = SluiceUdfValue{};
+  if (context->error != nullptr) return 0;
+  const auto& udf = *static_cast<const UserFunction*>(function);
+  sluice::runtime::expr::CallState state{context, {}};
+  SluiceUdfContext udf_context{&sluice::runtime::expr::AllocateForUdf,
+                               &sluice::runtime::expr::SetUdfError, &state};
+  int32_t code = udf.descriptor->call(arguments, result, &udf_context);
+  if (code != 0) {
+    sluice::runtime::expr::Fail(context, udf,
+                                state.message.empty()
+                                    ? fmt::format("error code {}", code)
+                                    : fmt::format("{} (error code {})", state.message, code));
+    *result = SluiceUdfValue{};
+    return 0;
+  }
+  if (result->is_null != 0) {
+    *result = SluiceUdfValue{};
+    result->is_null = 1;
+    return 0;
+  }
+  switch (udf.descriptor->return_type) {
+    case SLUICE_UDF_BOOLEAN: result->integer = result->integer != 0 ? 1 : 0; break;
+    case SLUICE_UDF_INT:
+      result->integer = static_cast<int32_t>(static_cast<uint32_t>(result->integer));
+      break;
+    case SLUICE_UDF_VARCHAR:
+      if (result->data == nullptr) {
+        if (result->length != 0) {
+          sluice::runtime::expr::Fail(context, udf, "returned a VARCHAR without data");
+          *result = SluiceUdfValue{};
+          return 0;
+        }
+        result->data = "";
+      }
+      break;
+    default: break;
+  }
+  return 1;
+}
