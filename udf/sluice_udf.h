@@ -94,7 +94,7 @@ typedef struct SluiceUdf {
 typedef const SluiceUdf* (*SluiceUdfDescriptor)(void);
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* SLUICE_UDF_H_ */

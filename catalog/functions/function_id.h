@@ -42,8 +42,8 @@ enum class FunctionId : uint8_t {
   kCoalesce,
   kNullIf,
   // date-time (a TIMESTAMP operand, read in UTC)
-  kDateFormat,   // DATE_FORMAT(ts, pattern) -> VARCHAR
-  kYear,         // the calendar fields, each BIGINT; EXTRACT(unit FROM ts) binds to them
+  kDateFormat,  // DATE_FORMAT(ts, pattern) -> VARCHAR
+  kYear,        // the calendar fields, each BIGINT; EXTRACT(unit FROM ts) binds to them
   kMonth,
   kDayOfMonth,
   kHour,

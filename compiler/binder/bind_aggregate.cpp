@@ -1,6 +1,6 @@
-#include <functional>
-
 #include <fmt/format.h>
+
+#include <functional>
 
 #include "compiler/binder/binder.h"
 
@@ -95,8 +95,8 @@ void ForEachChild(const ast::Expression& expression,
 }
 
 const char* kAggregateFunctions[] = {"COUNT", "SUM", "MIN", "MAX", "AVG"};
-const char* kOtherAggregates[] = {"FIRST_VALUE", "LAST_VALUE", "LISTAGG", "COLLECT",
-                                  "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"};
+const char* kOtherAggregates[] = {"FIRST_VALUE", "LAST_VALUE",  "LISTAGG", "COLLECT",
+                                  "STDDEV_POP",  "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"};
 
 bool IsAggregateCall(const ast::Expression& expression) {
   const auto* call = expression.As<ast::FunctionCallExpression>();
@@ -185,7 +185,9 @@ std::optional<runtime::plan::WindowSpec> Binder::BindLegacyWindow(
   if (call.arguments.size() != intervals_needed + 1) {
     Error(base::ErrorCode::kBind,
           fmt::format("GROUP BY {}(time_column, {}) takes {} arguments", name,
-                      name == "HOP" ? "slide, size" : name == "TUMBLE" ? "size" : "gap",
+                      name == "HOP"      ? "slide, size"
+                      : name == "TUMBLE" ? "size"
+                                         : "gap",
                       intervals_needed + 1),
           call.span);
     return std::nullopt;
@@ -261,16 +263,18 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
   std::vector<const ast::Expression*> arguments;
   for (const auto& argument : call.arguments) {
     const ast::Expression* value = argument.get();
-    if (const auto* named = argument->As<ast::NamedArgumentExpression>()) value = named->value.get();
+    if (const auto* named = argument->As<ast::NamedArgumentExpression>())
+      value = named->value.get();
     arguments.push_back(value);
   }
   size_t next = 0;
   if (!input) {
-    const auto* table = next < arguments.size() ? arguments[next]->As<ast::TableArgumentExpression>()
-                                                : nullptr;
+    const auto* table =
+        next < arguments.size() ? arguments[next]->As<ast::TableArgumentExpression>() : nullptr;
     if (table == nullptr) {
-      Error(base::ErrorCode::kBind, name + " needs a TABLE argument first, e.g. " + name +
-                                        "(TABLE bid, DESCRIPTOR(dateTime), ...)",
+      Error(base::ErrorCode::kBind,
+            name + " needs a TABLE argument first, e.g. " + name +
+                "(TABLE bid, DESCRIPTOR(dateTime), ...)",
             call.span);
       return std::nullopt;
     }
@@ -304,8 +308,8 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
     }
   }
   if (time_identifier == nullptr) {
-    Error(base::ErrorCode::kBind,
-          name + " needs DESCRIPTOR(time_column) naming one time attribute", call.span);
+    Error(base::ErrorCode::kBind, name + " needs DESCRIPTOR(time_column) naming one time attribute",
+          call.span);
     return std::nullopt;
   }
   ++next;
@@ -367,10 +371,9 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
       spec.size = intervals[1];
       if (spec.size % spec.step != 0) {
         Error(base::ErrorCode::kBind,
-              fmt::format("{}: the size ({} ms) must be a multiple of the {} ({} ms)", name,
-                          spec.size,
-                          spec.kind == runtime::plan::WindowKind::kHop ? "slide" : "step",
-                          spec.step),
+              fmt::format(
+                  "{}: the size ({} ms) must be a multiple of the {} ({} ms)", name, spec.size,
+                  spec.kind == runtime::plan::WindowKind::kHop ? "slide" : "step", spec.step),
               call.span);
         return std::nullopt;
       }
@@ -383,10 +386,9 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
   std::string qualifier =
       result.scope.columns.empty() ? std::string() : result.scope.columns.front().qualifier;
   int32_t slot = input_slots;
-  for (auto [column_name, property] :
-       {std::pair{"window_start", WindowProperty::kStart},
-        std::pair{"window_end", WindowProperty::kEnd},
-        std::pair{"window_time", WindowProperty::kTime}}) {
+  for (auto [column_name, property] : {std::pair{"window_start", WindowProperty::kStart},
+                                       std::pair{"window_end", WindowProperty::kEnd},
+                                       std::pair{"window_time", WindowProperty::kTime}}) {
     ScopeColumn column{qualifier, column_name, LogicalType::Timestamp(), slot++};
     column.window_property = property;
     result.scope.columns.push_back(column);
@@ -395,12 +397,10 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
   return result;
 }
 
-std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
-                                                     const std::vector<const ast::Expression*>& keys,
-                                                     const std::vector<OutputItem>& outputs,
-                                                     const ast::Expression* having,
-                                                     const std::string& uid_hint,
-                                                     base::SourceSpan span) {
+std::optional<BoundRelation> Binder::BindAggregation(
+    BoundRelation input, const std::vector<const ast::Expression*>& keys,
+    const std::vector<OutputItem>& outputs, const ast::Expression* having,
+    const std::string& uid_hint, base::SourceSpan span) {
   const size_t errors_before = diagnostics_.size();
   // The aggregation's input: a projection of keys, arguments, filters and the time column.
   std::vector<ExprPtr> pre;
@@ -507,8 +507,7 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
       continue;
     }
     if (uses_window_column(bound)) {
-      Error(base::ErrorCode::kPlan, "group by window_start and window_end themselves",
-            key->span);
+      Error(base::ErrorCode::kPlan, "group by window_start and window_end themselves", key->span);
       continue;
     }
     if (bound->type.id() == TypeId::kRow) {
@@ -521,8 +520,8 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
         if (column.slot == bound->column_index) qualifier = column.qualifier;
       }
     }
-    grouped.push_back(Key{add_pre(bound), DefaultName(*key, grouped.size()), qualifier,
-                          bound->type, key});
+    grouped.push_back(
+        Key{add_pre(bound), DefaultName(*key, grouped.size()), qualifier, bound->type, key});
   }
   if (input.window && !(window_start && window_end)) {
     Error(base::ErrorCode::kPlan,
@@ -660,10 +659,9 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
     scope.columns.push_back({key.qualifier, key.name, key.type, slot++});
   }
   if (window) {
-    for (auto [column_name, property] :
-         {std::pair{"window_start", WindowProperty::kStart},
-          std::pair{"window_end", WindowProperty::kEnd},
-          std::pair{"window_time", WindowProperty::kTime}}) {
+    for (auto [column_name, property] : {std::pair{"window_start", WindowProperty::kStart},
+                                         std::pair{"window_end", WindowProperty::kEnd},
+                                         std::pair{"window_time", WindowProperty::kTime}}) {
       aggregate->schema.columns.push_back({column_name, LogicalType::Timestamp()});
       ScopeColumn column{"", column_name, LogicalType::Timestamp(), slot++};
       // Cascaded windows keep the names (and qualifiers) the query grouped by.
@@ -686,8 +684,8 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
     aggregate->schema.columns.push_back({fmt::format("$agg{}", i), calls[i].result_type});
   }
   for (const auto& [call, index] : call_of) {
-    replacements[call] = Expr::Column(first_call_slot + static_cast<int32_t>(index),
-                                      calls[index].result_type);
+    replacements[call] =
+        Expr::Column(first_call_slot + static_cast<int32_t>(index), calls[index].result_type);
   }
   // Grouped expressions that are not plain columns stand for their key column when repeated.
   for (size_t k = 0; k < grouped.size(); ++k) {
@@ -709,8 +707,8 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
         const auto* call = node.As<ast::FunctionCallExpression>();
         if (call == nullptr) return;
         std::string name = Upper(call->name.Last().name);
-        for (auto [suffix, offset] : {std::pair{"_START", 0}, std::pair{"_END", 1},
-                                      std::pair{"_ROWTIME", 2}}) {
+        for (auto [suffix, offset] :
+             {std::pair{"_START", 0}, std::pair{"_END", 1}, std::pair{"_ROWTIME", 2}}) {
           if (name == legacy_name + suffix) {
             replacements[&node] = Expr::Column(window_slot + offset, LogicalType::Timestamp());
           }
@@ -760,8 +758,8 @@ std::optional<BoundRelation> Binder::BindAggregation(BoundRelation input,
   return result;
 }
 
-std::optional<BoundRelation> Binder::BindAggregationOutputs(BoundRelation input,
-                                                            const std::vector<OutputItem>& outputs) {
+std::optional<BoundRelation> Binder::BindAggregationOutputs(
+    BoundRelation input, const std::vector<OutputItem>& outputs) {
   std::vector<std::string> names;
   std::vector<ExprPtr> expressions;
   std::vector<base::SourceSpan> spans;

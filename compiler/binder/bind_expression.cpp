@@ -77,11 +77,11 @@ ExprPtr BindUserFunctionCall(Binder* binder,
                              const ast::FunctionCallExpression& call) {
   const std::vector<LogicalType>& expected = function->argument_types;
   if (arguments.size() != expected.size()) {
-    binder->Error(base::ErrorCode::kBind,
-                  fmt::format("{} takes {} argument{}, got {}: {}", function->name,
-                              expected.size(), expected.size() == 1 ? "" : "s",
-                              arguments.size(), function->Signature()),
-                  call.span);
+    binder->Error(
+        base::ErrorCode::kBind,
+        fmt::format("{} takes {} argument{}, got {}: {}", function->name, expected.size(),
+                    expected.size() == 1 ? "" : "s", arguments.size(), function->Signature()),
+        call.span);
     return nullptr;
   }
   for (size_t i = 0; i < arguments.size(); ++i) {
@@ -396,8 +396,8 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   const ast::Identifier& name = call.name.Last();
   std::string upper = Upper(name.name);
   if (call.over) {
-    Error(base::ErrorCode::kPlan,
-          fmt::format("{}(...) OVER (...) is not supported yet", upper), name.span);
+    Error(base::ErrorCode::kPlan, fmt::format("{}(...) OVER (...) is not supported yet", upper),
+          name.span);
     return nullptr;
   }
   if (IsAggregateName(upper) || call.distinct || call.filter) {
@@ -453,8 +453,8 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
         argument->type.id() != TypeId::kVarchar) {
       continue;
     }
-    std::string error = runtime::expr::CheckLiteralArgument(bound->function, i,
-                                                            argument->literal.text);
+    std::string error =
+        runtime::expr::CheckLiteralArgument(bound->function, i, argument->literal.text);
     if (!error.empty()) {
       Error(base::ErrorCode::kBind, error, call.arguments[i]->span);
       return nullptr;

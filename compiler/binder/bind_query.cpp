@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <cctype>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "catalog/base/suggest.h"
 #include "compiler/binder/binder.h"
@@ -114,8 +114,7 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     for (const ast::SelectItem& item : select.items) {
       outputs.push_back({item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
     }
-    return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid,
-                           select.span);
+    return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
   }
   return BindSelectItems(std::move(*input), select.items);
 }
@@ -416,8 +415,7 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
               {item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
         }
       }
-      return BindAggregation(std::move(input), keys, outputs, nullptr, UidHint(op.hints),
-                             op.span);
+      return BindAggregation(std::move(input), keys, outputs, nullptr, UidHint(op.hints), op.span);
     }
     case ast::PipeOperatorKind::kCall:
       return BindWindowFunction(*op.Cast<ast::PipeCall>().call, std::move(input));
@@ -460,16 +458,14 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     }
     case ast::PipeOperatorKind::kLimit:
       Error(base::ErrorCode::kPlan,
-            "LIMIT on a stream needs an ORDER BY: write |> ORDER BY … LIMIT n (a Top-N)",
-            op.span);
+            "LIMIT on a stream needs an ORDER BY: write |> ORDER BY … LIMIT n (a Top-N)", op.span);
       return std::nullopt;
   }
   return std::nullopt;
 }
 
 std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation right,
-                                              ast::JoinType type,
-                                              const ast::Expression* condition,
+                                              ast::JoinType type, const ast::Expression* condition,
                                               const std::vector<ast::Identifier>& using_columns,
                                               base::SourceSpan span) {
   if (type == ast::JoinType::kRight || type == ast::JoinType::kFull) {
@@ -582,8 +578,8 @@ std::optional<BoundRelation> Binder::MakeUnion(std::vector<BoundRelation> inputs
       if (!types::CommonSupertype(types[c], scope.columns[c].type, &common) ||
           common.id() == TypeId::kRow) {
         Error(base::ErrorCode::kBind,
-              fmt::format("UNION ALL column {} ('{}') is {} in one input and {} in another",
-                          c + 1, first.columns[c].name, types[c].ToString(),
+              fmt::format("UNION ALL column {} ('{}') is {} in one input and {} in another", c + 1,
+                          first.columns[c].name, types[c].ToString(),
                           scope.columns[c].type.ToString()),
               span);
         return std::nullopt;
@@ -665,8 +661,8 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
       auto left = BindTableRef(*join.left);
       auto right = BindTableRef(*join.right);
       if (!left || !right) return std::nullopt;
-      bound = BindJoin(std::move(*left), std::move(*right), join.join_type,
-                       join.condition.get(), join.using_columns, join.span);
+      bound = BindJoin(std::move(*left), std::move(*right), join.join_type, join.condition.get(),
+                       join.using_columns, join.span);
       break;
     }
   }

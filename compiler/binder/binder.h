@@ -103,8 +103,8 @@ class Binder {
                                            std::vector<base::SourceSpan> spans);
   bool RejectUnsupportedQueryParts(const ast::Query& query);
   std::optional<BoundRelation> BindUnion(const ast::SetOperationQuery& query);
-  std::optional<BoundRelation> BindJoin(BoundRelation left, BoundRelation right,
-                                        ast::JoinType type, const ast::Expression* condition,
+  std::optional<BoundRelation> BindJoin(BoundRelation left, BoundRelation right, ast::JoinType type,
+                                        const ast::Expression* condition,
                                         const std::vector<ast::Identifier>& using_columns,
                                         base::SourceSpan span);
   /// UNION ALL of bound inputs, casting columns to common types.
@@ -120,8 +120,7 @@ class Binder {
                                                const std::vector<const ast::Expression*>& keys,
                                                const std::vector<OutputItem>& outputs,
                                                const ast::Expression* having,
-                                               const std::string& uid_hint,
-                                               base::SourceSpan span);
+                                               const std::string& uid_hint, base::SourceSpan span);
   /// The name of a UID('name') hint among `hints`, or "" (a malformed one is reported).
   std::string UidHint(const std::vector<ast::Hint>& hints);
   std::optional<BoundRelation> BindAggregationOutputs(BoundRelation input,

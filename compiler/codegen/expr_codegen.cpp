@@ -72,11 +72,11 @@ ExprCodegen::ExprCodegen(llvm::IRBuilder<>& builder, llvm::Value* context,
   udf_value_type_ = llvm::StructType::getTypeByName(llvm_context_, "sluice.UdfValue");
   if (udf_value_type_ == nullptr) {
     // SluiceUdfValue: {int64 integer, double real, const char* data, uint32 length, uint8 is_null}
-    udf_value_type_ = llvm::StructType::create(
-        llvm_context_,
-        {builder_.getInt64Ty(), builder_.getDoubleTy(), builder_.getPtrTy(), builder_.getInt32Ty(),
-         builder_.getInt8Ty()},
-        "sluice.UdfValue");
+    udf_value_type_ =
+        llvm::StructType::create(llvm_context_,
+                                 {builder_.getInt64Ty(), builder_.getDoubleTy(),
+                                  builder_.getPtrTy(), builder_.getInt32Ty(), builder_.getInt8Ty()},
+                                 "sluice.UdfValue");
   }
 }
 

@@ -70,15 +70,14 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
     bool date_format = function == FunctionId::kDateFormat;
     size_t minimum = function == FunctionId::kSplitIndex ? 3 : 2;
     size_t maximum = date_format ? 2 : 3;
-    bool well_typed = arguments.size() >= minimum && arguments.size() <= maximum &&
-                      expr.type.id() == TypeId::kVarchar &&
-                      expr.arguments[0]->type.id() ==
-                          (date_format ? TypeId::kTimestamp : TypeId::kVarchar) &&
-                      expr.arguments[1]->type.id() == TypeId::kVarchar &&
-                      (arguments.size() < 3 || expr.arguments[2]->type.IsInteger());
+    bool well_typed =
+        arguments.size() >= minimum && arguments.size() <= maximum &&
+        expr.type.id() == TypeId::kVarchar &&
+        expr.arguments[0]->type.id() == (date_format ? TypeId::kTimestamp : TypeId::kVarchar) &&
+        expr.arguments[1]->type.id() == TypeId::kVarchar &&
+        (arguments.size() < 3 || expr.arguments[2]->type.IsInteger());
     if (!well_typed) {
-      return Unsupported(
-          fmt::format("{} over these arguments", functions::FunctionName(function)));
+      return Unsupported(fmt::format("{} over these arguments", functions::FunctionName(function)));
     }
     llvm::Type* pointer = builder_.getPtrTy();
     llvm::Type* int64 = builder_.getInt64Ty();

@@ -76,8 +76,7 @@ std::string LogicalNode::ToString(int depth) const {
       if (!uid_hint.empty()) out += " UID '" + uid_hint + "'";
       break;
     }
-    case LogicalKind::kUnion:
-      break;
+    case LogicalKind::kUnion: break;
     case LogicalKind::kTopN: {
       out += "(PARTITION BY [";
       for (size_t i = 0; i < top_n->partition_slots.size(); ++i) {

@@ -14,10 +14,10 @@
 namespace sluice::compiler::logical {
 
 enum class LogicalKind {
-  kScan,     // reads a catalog table: physical columns, computed columns, watermark
-  kFilter,   // keeps rows whose predicate is TRUE
-  kProject,  // computes one expression per output slot
-  kSink,     // writes into a catalog table
+  kScan,       // reads a catalog table: physical columns, computed columns, watermark
+  kFilter,     // keeps rows whose predicate is TRUE
+  kProject,    // computes one expression per output slot
+  kSink,       // writes into a catalog table
   kAggregate,  // GROUP BY (optionally over a window TVF's windows)
   kUnion,      // UNION ALL of inputs with equal schemas
   kJoin,       // inputs[0] JOIN inputs[1] ON predicate (over left slots, then right slots)

@@ -169,8 +169,8 @@ class FilterIntoJoin : public Rule {
     }
     auto join = std::make_shared<LogicalNode>(*node->inputs[0]);
     if (join->join_type == runtime::plan::JoinType::kInner) {
-      join->predicate = join->predicate ? Conjunction({join->predicate, node->predicate})
-                                        : node->predicate;
+      join->predicate =
+          join->predicate ? Conjunction({join->predicate, node->predicate}) : node->predicate;
       node = join;
       return true;
     }
@@ -287,7 +287,9 @@ class TopNLimit : public Rule {
     if (is_rank(right) && literal(left, &value)) {
       // Mirror `N >= rn` into `rn <= N`.
       switch (function) {
-        case functions::FunctionId::kGreaterEqual: function = functions::FunctionId::kLessEqual; break;
+        case functions::FunctionId::kGreaterEqual:
+          function = functions::FunctionId::kLessEqual;
+          break;
         case functions::FunctionId::kGreater: function = functions::FunctionId::kLess; break;
         case functions::FunctionId::kEqual: break;
         default: return 0;

@@ -319,14 +319,37 @@ class ScriptCompiler {
   /// Names the binder resolves before user functions or treats specially: scalar built-ins,
   /// aggregates and window functions.
   static bool IsBuiltinFunctionName(const std::string& upper) {
-    static const char* kSpecial[] = {
-        "COUNT",       "SUM",           "MIN",           "MAX",        "AVG",
-        "FIRST_VALUE", "LAST_VALUE",    "LISTAGG",       "COLLECT",    "STDDEV_POP",
-        "STDDEV_SAMP", "VAR_POP",       "VAR_SAMP",      "ROW_NUMBER", "RANK",
-        "DENSE_RANK",  "TUMBLE",        "HOP",           "CUMULATE",   "SESSION",
-        "TUMBLE_START", "TUMBLE_END",   "TUMBLE_ROWTIME", "HOP_START", "HOP_END",
-        "HOP_ROWTIME", "SESSION_START", "SESSION_END",   "SESSION_ROWTIME", "PROCTIME",
-        "CONCAT"};
+    static const char* kSpecial[] = {"COUNT",
+                                     "SUM",
+                                     "MIN",
+                                     "MAX",
+                                     "AVG",
+                                     "FIRST_VALUE",
+                                     "LAST_VALUE",
+                                     "LISTAGG",
+                                     "COLLECT",
+                                     "STDDEV_POP",
+                                     "STDDEV_SAMP",
+                                     "VAR_POP",
+                                     "VAR_SAMP",
+                                     "ROW_NUMBER",
+                                     "RANK",
+                                     "DENSE_RANK",
+                                     "TUMBLE",
+                                     "HOP",
+                                     "CUMULATE",
+                                     "SESSION",
+                                     "TUMBLE_START",
+                                     "TUMBLE_END",
+                                     "TUMBLE_ROWTIME",
+                                     "HOP_START",
+                                     "HOP_END",
+                                     "HOP_ROWTIME",
+                                     "SESSION_START",
+                                     "SESSION_END",
+                                     "SESSION_ROWTIME",
+                                     "PROCTIME",
+                                     "CONCAT"};
     for (const char* name : kSpecial) {
       if (upper == name) return true;
     }

@@ -121,10 +121,10 @@ class Planner {
       }
     }
     static const std::pair<const char*, int64_t> kUnits[] = {
-        {"", 1},          {"ms", 1},         {"milli", 1},     {"millis", 1},
-        {"s", 1000},      {"sec", 1000},     {"second", 1000}, {"seconds", 1000},
-        {"min", 60000},   {"minute", 60000}, {"minutes", 60000}, {"h", 3600000},
-        {"hour", 3600000}, {"hours", 3600000}, {"d", 86400000}, {"day", 86400000},
+        {"", 1},           {"ms", 1},          {"milli", 1},       {"millis", 1},
+        {"s", 1000},       {"sec", 1000},      {"second", 1000},   {"seconds", 1000},
+        {"min", 60000},    {"minute", 60000},  {"minutes", 60000}, {"h", 3600000},
+        {"hour", 3600000}, {"hours", 3600000}, {"d", 86400000},    {"day", 86400000},
         {"days", 86400000}};
     for (const auto& [name, factor] : kUnits) {
       if (unit == name) return amount * factor;
@@ -209,7 +209,8 @@ class Planner {
 
   /// Plans `top` and the filters and projections below it down to the first other node, as
   /// one fused Calc over that node. `final_projections` (over `top`'s slots) are applied last.
-  base::Result<Planned> PlanChain(const LogicalNode& top, const std::vector<ExprPtr>* final_projections,
+  base::Result<Planned> PlanChain(const LogicalNode& top,
+                                  const std::vector<ExprPtr>* final_projections,
                                   const types::Schema& final_schema) {
     std::vector<const LogicalNode*> chain;
     const LogicalNode* current = &top;
@@ -241,16 +242,17 @@ class Planner {
         break;
       }
       default:
-        return base::Status::Error(base::ErrorCode::kPlan,
-                                   std::string("cannot plan a ") +
-                                       logical::LogicalKindName(current->kind) + " node here");
+        return base::Status::Error(
+            base::ErrorCode::kPlan,
+            std::string("cannot plan a ") + logical::LogicalKindName(current->kind) + " node here");
     }
 
     // Fuse bottom-up into one chain over `below`'s slots.
     ChainSpec fused;
     fused.input_types = logical::SlotTypes(below.schema);
     std::vector<ExprPtr> projections;
-    size_t logical_slots = below.slot_map.empty() ? fused.input_types.size() : below.slot_map.size();
+    size_t logical_slots =
+        below.slot_map.empty() ? fused.input_types.size() : below.slot_map.size();
     for (size_t i = 0; i < logical_slots; ++i) {
       int32_t slot = below.slot_map.empty() ? static_cast<int32_t>(i) : below.slot_map[i];
       projections.push_back(Expr::Column(slot, fused.input_types[slot]));
@@ -384,15 +386,15 @@ class Planner {
         for (const auto& argument : node->arguments) visit(argument);
       };
       visit(expression);
-      if (maximum < 0) return 0;              // constant
-      if (maximum < left_slots) return 1;     // left only
-      if (minimum >= left_slots) return 2;    // right only
-      return 3;                               // both
+      if (maximum < 0) return 0;            // constant
+      if (maximum < left_slots) return 1;   // left only
+      if (minimum >= left_slots) return 2;  // right only
+      return 3;                             // both
     };
     std::vector<ExprPtr> left_keys, right_keys, residual;
     for (const ExprPtr& conjunct : conjuncts) {
-      bool equality = conjunct->kind == ExprKind::kCall &&
-                      conjunct->function == functions::FunctionId::kEqual;
+      bool equality =
+          conjunct->kind == ExprKind::kCall && conjunct->function == functions::FunctionId::kEqual;
       if (equality) {
         int a = side_of(conjunct->arguments[0]);
         int b = side_of(conjunct->arguments[1]);
@@ -441,9 +443,8 @@ class Planner {
     int32_t left_extras = 0, right_extras = 0;
     SLUICE_ASSIGN_OR_RETURN(Planned planned_left,
                             plan_side(left, left_types, left_keys, &left_key_slots, &left_extras));
-    SLUICE_ASSIGN_OR_RETURN(
-        Planned planned_right,
-        plan_side(right, right_types, right_keys, &right_key_slots, &right_extras));
+    SLUICE_ASSIGN_OR_RETURN(Planned planned_right, plan_side(right, right_types, right_keys,
+                                                             &right_key_slots, &right_extras));
 
     // Logical slot → physical slot of the join's output.
     std::vector<int32_t> slot_map;
@@ -488,9 +489,8 @@ class Planner {
                                       : runtime::plan::ChangelogMode::kUpdating;
     auto left_names = SlotNames(planned_left.schema);
     auto right_names = SlotNames(planned_right.schema);
-    for (const auto& [name, side, keys] :
-         {std::tuple{"left", &planned_left, &left_key_slots},
-          std::tuple{"right", &planned_right, &right_key_slots}}) {
+    for (const auto& [name, side, keys] : {std::tuple{"left", &planned_left, &left_key_slots},
+                                           std::tuple{"right", &planned_right, &right_key_slots}}) {
       runtime::plan::StateSpec state;
       state.name = name;
       auto names = SlotNames(side->schema);
@@ -522,10 +522,10 @@ class Planner {
       }
     }
     int32_t id = AddNode(std::move(node));
-    plan_.edges.push_back(PlanEdge{planned_left.node, id, 0, runtime::plan::ExchangeKind::kHash,
-                                   left_key_slots});
-    plan_.edges.push_back(PlanEdge{planned_right.node, id, 1, runtime::plan::ExchangeKind::kHash,
-                                   right_key_slots});
+    plan_.edges.push_back(
+        PlanEdge{planned_left.node, id, 0, runtime::plan::ExchangeKind::kHash, left_key_slots});
+    plan_.edges.push_back(
+        PlanEdge{planned_right.node, id, 1, runtime::plan::ExchangeKind::kHash, right_key_slots});
     Planned result{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
     if (remapped) result.slot_map = slot_map;
     return result;
@@ -549,7 +549,8 @@ class Planner {
     node.kind = runtime::plan::OperatorKind::kTopN;
     node.parallelism = options_.parallelism;
     node.output_schema = input.schema;
-    if (spec.emit_row_number) node.output_schema.columns.push_back({"row_number", LogicalType::Bigint()});
+    if (spec.emit_row_number)
+      node.output_schema.columns.push_back({"row_number", LogicalType::Bigint()});
     node.changelog_mode = spec.keep_first_only ? runtime::plan::ChangelogMode::kInsertOnly
                                                : runtime::plan::ChangelogMode::kUpdating;
     auto names = SlotNames(input.schema);
@@ -567,16 +568,16 @@ class Planner {
     }
     description += "] ORDER BY [";
     for (size_t i = 0; i < spec.sort.size(); ++i) {
-      description += (i ? ", " : "") + names[spec.sort[i].slot] +
-                     (spec.sort[i].ascending ? " ASC" : " DESC");
+      description +=
+          (i ? ", " : "") + names[spec.sort[i].slot] + (spec.sort[i].ascending ? " ASC" : " DESC");
     }
     description += fmt::format("] LIMIT {}", spec.limit);
     if (spec.keep_first_only) description += " (keep first)";
     node.description = description;
     node.top_n = spec;
     int32_t id = AddNode(std::move(node));
-    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash,
-                                   spec.partition_slots});
+    plan_.edges.push_back(
+        PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, spec.partition_slots});
     return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
   }
 
@@ -631,10 +632,12 @@ class Planner {
     int32_t id = AddNode(std::move(node));
     for (size_t i = 0; i < inputs.size(); ++i) {
       bool same = plan_.nodes[inputs[i].node].parallelism == options_.parallelism;
-      plan_.edges.push_back(PlanEdge{inputs[i].node, id, static_cast<int32_t>(i),
-                                     same ? runtime::plan::ExchangeKind::kForward
-                                          : runtime::plan::ExchangeKind::kRebalance,
-                                     {}});
+      plan_.edges.push_back(PlanEdge{
+          inputs[i].node,
+          id,
+          static_cast<int32_t>(i),
+          same ? runtime::plan::ExchangeKind::kForward : runtime::plan::ExchangeKind::kRebalance,
+          {}});
     }
     return Planned{id, union_node.schema, plan_.nodes[id].changelog_mode};
   }
@@ -793,8 +796,7 @@ class Planner {
     std::string out;
     if (spec.window) {
       const auto& window = *spec.window;
-      out += fmt::format("{}({}", kWindows[static_cast<int>(window.kind)],
-                         input[window.time_slot]);
+      out += fmt::format("{}({}", kWindows[static_cast<int>(window.kind)], input[window.time_slot]);
       if (window.kind == runtime::plan::WindowKind::kSession) {
         out += fmt::format(", gap {} ms", window.gap);
       } else {
@@ -813,8 +815,8 @@ class Planner {
       const auto& call = spec.calls[i];
       out += (i ? ", " : "") + std::string(kCalls[static_cast<int>(call.kind)]);
       if (call.argument_slot >= 0) {
-        out += "(" + std::string(call.distinct ? "DISTINCT " : "") + input[call.argument_slot] +
-               ")";
+        out +=
+            "(" + std::string(call.distinct ? "DISTINCT " : "") + input[call.argument_slot] + ")";
       }
       if (call.filter_slot >= 0) out += " FILTER (WHERE " + input[call.filter_slot] + ")";
     }

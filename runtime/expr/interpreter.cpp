@@ -608,12 +608,13 @@ Result<Vector> DateTimeOrPatternFunction(const Expr& expr, const std::vector<Vec
   Vector out = Allocate(expr.type, rows);
   switch (expr.function) {
     case FunctionId::kDateFormat: {
-      SLUICE_RETURN_IF_ERROR(ExpectSignature(expr, arguments, {TypeId::kTimestamp, TypeId::kVarchar},
-                                             0, TypeId::kVarchar));
-      MapBinaryMixedTyped<int64_t, StringRef, StringRef>(arguments[0], arguments[1], rows, &out,
-                     [kernel](int64_t millis, StringRef pattern, StringRef* r) {
-                       return sluice_timestamp_format(kernel, millis, &pattern, r) != 0;
-                     });
+      SLUICE_RETURN_IF_ERROR(ExpectSignature(
+          expr, arguments, {TypeId::kTimestamp, TypeId::kVarchar}, 0, TypeId::kVarchar));
+      MapBinaryMixedTyped<int64_t, StringRef, StringRef>(
+          arguments[0], arguments[1], rows, &out,
+          [kernel](int64_t millis, StringRef pattern, StringRef* r) {
+            return sluice_timestamp_format(kernel, millis, &pattern, r) != 0;
+          });
       return out;
     }
     case FunctionId::kRegexpExtract:

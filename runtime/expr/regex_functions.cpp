@@ -44,8 +44,8 @@ class RegexCache {
       if (found != entries_.end()) return found->second.get();
       if (entries_.size() >= kMaxCachedPatterns) return nullptr;
     }
-    auto compiled = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()),
-                                          Options());
+    auto compiled =
+        std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), Options());
     std::unique_lock lock(mutex_);
     auto [entry, inserted] = entries_.try_emplace(std::string(pattern), std::move(compiled));
     return entry->second.get();
@@ -53,8 +53,7 @@ class RegexCache {
 
  private:
   std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::unique_ptr<RE2>, TransparentHash, std::equal_to<>>
-      entries_;
+  std::unordered_map<std::string, std::unique_ptr<RE2>, TransparentHash, std::equal_to<>> entries_;
 };
 
 RegexCache& Cache() {

@@ -285,8 +285,8 @@ uint8_t sluice_string_like(const StringRef* text, const StringRef* pattern) {
   return pi == pattern_length;
 }
 
-uint8_t sluice_string_split_index(const StringRef* text, const StringRef* delimiter,
-                                  int64_t index, StringRef* out) {
+uint8_t sluice_string_split_index(const StringRef* text, const StringRef* delimiter, int64_t index,
+                                  StringRef* out) {
   // Flink splits with commons-lang's splitByWholeSeparatorPreserveAllTokens: every occurrence
   // of the whole delimiter separates tokens (empty ones included), and '' has no tokens.
   if (index < 0 || text->length == 0) return 0;

@@ -10,9 +10,9 @@ base::Status CalcOperator::Open(const OperatorContext& context) {
   if (filter_as_last_projection_) {
     if (output_types_.empty() || output_types_.back().id() != types::TypeId::kBoolean ||
         context.node->chain->filter) {
-      return base::Status::Error(base::ErrorCode::kData,
-                                 "plan node '" + context.node->uid +
-                                     "' declares a filter projection but has none");
+      return base::Status::Error(
+          base::ErrorCode::kData,
+          "plan node '" + context.node->uid + "' declares a filter projection but has none");
     }
     output_types_.pop_back();
   }

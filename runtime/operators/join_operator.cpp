@@ -1,13 +1,12 @@
 #include "runtime/operators/join_operator.h"
 
-#include <map>
-#include <set>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "runtime/scheduler/key_group.h"
 
@@ -65,7 +64,7 @@ struct JoinOperator::StoredValue {
 struct JoinOperator::Side {
   std::vector<int32_t> key_slots;
   std::vector<types::LogicalType> types;
-  size_t offset = 0;  // of its first column in the output
+  size_t offset = 0;   // of its first column in the output
   bool outer = false;  // keeps association counts: the left side of a LEFT join
   std::unique_ptr<state::RowCodec> key_codec;
   std::unique_ptr<FullRowCodec> row_codec;
@@ -220,9 +219,9 @@ base::Status JoinOperator::Open(const OperatorContext& context) {
   state_backend_ = context.state_backend;
   if (state_backend_ == nullptr) return Malformed(*node_, "no state backend");
   if (spec_.left_key_slots.size() != spec_.right_key_slots.size()) {
-    return Malformed(*node_, fmt::format("{} left keys for {} right keys",
-                                         spec_.left_key_slots.size(),
-                                         spec_.right_key_slots.size()));
+    return Malformed(*node_,
+                     fmt::format("{} left keys for {} right keys", spec_.left_key_slots.size(),
+                                 spec_.right_key_slots.size()));
   }
   if (spec_.state_ttl < 0) return Malformed(*node_, "a negative state TTL");
   for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
@@ -296,10 +295,9 @@ base::Status JoinOperator::ParseValue(std::string_view bytes, bool with_associat
                                       StoredValue* value) const {
   size_t expected = 8 * (1 + (with_associations ? 1 : 0) + (spec_.state_ttl > 0 ? 1 : 0));
   if (bytes.size() != expected) {
-    return base::Status::Error(
-        base::ErrorCode::kData,
-        fmt::format("join '{}': a stored row count has {} bytes, not {}", node_->uid,
-                    bytes.size(), expected));
+    return base::Status::Error(base::ErrorCode::kData,
+                               fmt::format("join '{}': a stored row count has {} bytes, not {}",
+                                           node_->uid, bytes.size(), expected));
   }
   size_t position = 0;
   value->count = ReadInt64(bytes, position);
@@ -332,9 +330,10 @@ base::Status JoinOperator::ProcessWatermark(int64_t watermark, Output* out) {
     while (!windows.empty() && windows.begin()->first - 1 <= watermark) {
       for (const auto& [key_group, key] : windows.begin()->second) {
         std::vector<std::string> rows;
-        side->table->ForEachOfKey(key_group, key,
-                                  [&](int32_t, std::string_view, std::string_view row,
-                                      std::string_view) { rows.emplace_back(row); });
+        side->table->ForEachOfKey(
+            key_group, key, [&](int32_t, std::string_view, std::string_view row, std::string_view) {
+              rows.emplace_back(row);
+            });
         for (const std::string& row : rows) side->table->Delete(key_group, key, row);
       }
       windows.erase(windows.begin());
@@ -405,8 +404,10 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
       SLUICE_RETURN_IF_ERROR(ParseValue(value_, own.outer, &stored));
       if (Expired(stored)) stored = StoredValue{};
     }
-    if (retract) stored.count = std::max<int64_t>(stored.count - 1, 0);
-    else stored.count += 1;
+    if (retract)
+      stored.count = std::max<int64_t>(stored.count - 1, 0);
+    else
+      stored.count += 1;
     if (stored.count == 0) {
       if (present) own.table->Delete(pending.key_group, key_, row_);
     } else {
@@ -506,8 +507,8 @@ base::Status JoinOperator::Resolve(int32_t input, const Batch& batch, RowWriter*
       const Batch& joined = *candidate_batches_[candidate.batch];
       if (!other.outer) {
         pending.matches += candidate.other_count;
-        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
-                                              kind, candidate.other_count));
+        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0, kind,
+                                              candidate.other_count));
         continue;
       }
       // A right row changes what each matching left row of a LEFT join produces.

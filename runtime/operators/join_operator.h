@@ -58,8 +58,7 @@ class JoinOperator : public Operator {
   base::Status Resolve(int32_t input, const Batch& batch, RowWriter* writer);
   base::Status AddCandidate(const Batch& batch, int32_t row, int32_t input,
                             std::string_view other_row, const StoredValue& other_value);
-  base::Status ParseValue(std::string_view bytes, bool with_associations,
-                          StoredValue* value) const;
+  base::Status ParseValue(std::string_view bytes, bool with_associations, StoredValue* value) const;
   void EncodeValue(const StoredValue& value, bool with_associations, std::string* out) const;
   bool Expired(const StoredValue& value) const;
 

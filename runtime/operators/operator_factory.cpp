@@ -27,8 +27,7 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kSink:
       if (!node.table) break;
       return std::unique_ptr<Operator>(new SinkOperator());
-    case plan::OperatorKind::kUnion:
-      return std::unique_ptr<Operator>(new UnionOperator());
+    case plan::OperatorKind::kUnion: return std::unique_ptr<Operator>(new UnionOperator());
     case plan::OperatorKind::kWindowAggregate:
       if (!node.aggregate || !node.aggregate->window) break;
       return std::unique_ptr<Operator>(new WindowAggregateOperator());

@@ -144,9 +144,9 @@ base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
     output_types_.push_back(slot.type);
   }
   if (output_types_.size() != key_slots_.size() + 3 + spec.calls.size()) {
-    return Malformed(*node_, fmt::format("{} output slots for {} keys and {} aggregates",
-                                         output_types_.size(), key_slots_.size(),
-                                         spec.calls.size()));
+    return Malformed(
+        *node_, fmt::format("{} output slots for {} keys and {} aggregates", output_types_.size(),
+                            key_slots_.size(), spec.calls.size()));
   }
   std::vector<types::LogicalType> key_types(output_types_.begin(),
                                             output_types_.begin() + key_slots_.size());
@@ -228,14 +228,13 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
     auto [found, inserted] = index.try_emplace(std::move(composite), touched.size());
     if (inserted) {
       Touched entry{KeyGroup(batch, row), key, slice_end, {}};
-      if (!table_->Get(entry.key_group, entry.key, SliceNamespace(slice_end),
-                       &entry.accumulator)) {
+      if (!table_->Get(entry.key_group, entry.key, SliceNamespace(slice_end), &entry.accumulator)) {
         entry.accumulator = aggregator_->Initial();
       }
       touched.push_back(std::move(entry));
     }
-    SLUICE_RETURN_IF_ERROR(aggregator_->Accumulate(&touched[found->second].accumulator, batch,
-                                                   row, /*retract=*/false));
+    SLUICE_RETURN_IF_ERROR(aggregator_->Accumulate(&touched[found->second].accumulator, batch, row,
+                                                   /*retract=*/false));
   }
   for (const Touched& entry : touched) {
     table_->Put(entry.key_group, entry.key, SliceNamespace(entry.slice_end), entry.accumulator);
@@ -336,11 +335,11 @@ base::Status WindowAggregateOperator::FireSlicedWindows(RowWriter* writer) {
     for (auto slice = slices_.upper_bound(window_start);
          slice != slices_.end() && slice->first <= window_end; ++slice) {
       entries.clear();
-      table_->ForEachInNamespace(SliceNamespace(slice->first),
-                                 [&](int32_t key_group, std::string_view key, std::string_view,
-                                     std::string_view value) {
-                                   entries.emplace_back(key_group, key, value);
-                                 });
+      table_->ForEachInNamespace(
+          SliceNamespace(slice->first),
+          [&](int32_t key_group, std::string_view key, std::string_view, std::string_view value) {
+            entries.emplace_back(key_group, key, value);
+          });
       for (auto& [key_group, key, value] : entries) {
         auto [found, inserted] = merged.try_emplace(std::move(key), key_group, std::string());
         if (inserted) {

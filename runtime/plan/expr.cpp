@@ -231,8 +231,8 @@ std::string Expr::ToString(const std::vector<std::string>* column_names) const {
     }
     case ExprKind::kCall: break;
   }
-  const char* name = user_function != nullptr ? user_function->name.c_str()
-                                               : functions::FunctionName(function);
+  const char* name =
+      user_function != nullptr ? user_function->name.c_str() : functions::FunctionName(function);
   if (IsInfix(function) && arguments.size() >= 2) {
     std::string out = "(";
     out += argument(0);

@@ -160,12 +160,12 @@ std::shared_ptr<const expr::UserFunction> UserFunctionFromJson(const ordered_jso
   std::string symbol = Get<std::string>(json, "symbol", path);
   auto loaded = expr::LoadUserFunction(name, library, symbol);
   if (!loaded.ok()) {
-    throw JsonError{"user-defined function '" + name + "' (" + library + ":" + symbol +
-                    ") at " + path + ": " + loaded.status().message()};
+    throw JsonError{"user-defined function '" + name + "' (" + library + ":" + symbol + ") at " +
+                    path + ": " + loaded.status().message()};
   }
   const expr::UserFunction& function = **loaded;
-  bool same = function.return_type == call.type &&
-              function.argument_types.size() == call.arguments.size();
+  bool same =
+      function.return_type == call.type && function.argument_types.size() == call.arguments.size();
   for (size_t i = 0; same && i < call.arguments.size(); ++i) {
     same = call.arguments[i] && call.arguments[i]->type == function.argument_types[i];
   }
@@ -229,8 +229,8 @@ ExprPtr ExprFromJson(const ordered_json& json, const std::string& path) {
       throw JsonError{"unknown function '" + name + "' at " + path};
     }
     if (expr->function == functions::FunctionId::kUserDefined) {
-      expr->user_function = UserFunctionFromJson(Field(json, "user_function", path),
-                                                 path + ".user_function", *expr);
+      expr->user_function =
+          UserFunctionFromJson(Field(json, "user_function", path), path + ".user_function", *expr);
     }
   } else if (kind == "cast") {
     expr->kind = ExprKind::kCast;
@@ -343,14 +343,16 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
                                                            {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
-    {AggregateKind::kCountStar, "COUNT(*)"}, {AggregateKind::kCount, "COUNT"},
-    {AggregateKind::kSum, "SUM"},            {AggregateKind::kMin, "MIN"},
-    {AggregateKind::kMax, "MAX"},            {AggregateKind::kAvg, "AVG"}};
-constexpr std::pair<WindowKind, const char*> kWindowKinds[] = {
-    {WindowKind::kTumble, "TUMBLE"},
-    {WindowKind::kHop, "HOP"},
-    {WindowKind::kCumulate, "CUMULATE"},
-    {WindowKind::kSession, "SESSION"}};
+    {AggregateKind::kCountStar, "COUNT(*)"},
+    {AggregateKind::kCount, "COUNT"},
+    {AggregateKind::kSum, "SUM"},
+    {AggregateKind::kMin, "MIN"},
+    {AggregateKind::kMax, "MAX"},
+    {AggregateKind::kAvg, "AVG"}};
+constexpr std::pair<WindowKind, const char*> kWindowKinds[] = {{WindowKind::kTumble, "TUMBLE"},
+                                                               {WindowKind::kHop, "HOP"},
+                                                               {WindowKind::kCumulate, "CUMULATE"},
+                                                               {WindowKind::kSession, "SESSION"}};
 constexpr std::pair<ExchangeKind, const char*> kExchangeKinds[] = {
     {ExchangeKind::kForward, "forward"},
     {ExchangeKind::kHash, "hash"},
@@ -538,8 +540,8 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     const auto& join = json.at("join");
     std::string join_path = path + ".join";
     JoinSpec spec;
-    spec.type = EnumFromName(Get<std::string>(join, "type", join_path), kJoinTypes,
-                             join_path + ".type");
+    spec.type =
+        EnumFromName(Get<std::string>(join, "type", join_path), kJoinTypes, join_path + ".type");
     spec.left_key_slots = Get<std::vector<int32_t>>(join, "left_key_slots", join_path);
     spec.right_key_slots = Get<std::vector<int32_t>>(join, "right_key_slots", join_path);
     spec.residual = ExprFromJson(Field(join, "residual", join_path), join_path + ".residual");

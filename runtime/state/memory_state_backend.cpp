@@ -84,7 +84,8 @@ struct KeySlot {
   /// Adds an entry for `ns`, which must be absent; returns it and its stored name.
   std::pair<std::string_view, Entry*> Add(std::string_view ns) {
     if (!large && small.size() == kSmallLimit) {
-      large = std::make_unique<std::unordered_map<std::string, Entry, BytesHash, std::equal_to<>>>();
+      large =
+          std::make_unique<std::unordered_map<std::string, Entry, BytesHash, std::equal_to<>>>();
       for (auto& [name, entry] : small) large->emplace(std::move(name), std::move(entry));
       small.clear();
       small.shrink_to_fit();

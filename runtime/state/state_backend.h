@@ -47,7 +47,8 @@ class StateTable {
                             const EntryVisitor& visitor) const = 0;
   /// Visits every entry of key groups [first, last], ordered by key group: the unit of
   /// snapshots and rescaling.
-  virtual void ForEachInKeyGroups(int32_t first, int32_t last, const EntryVisitor& visitor) const = 0;
+  virtual void ForEachInKeyGroups(int32_t first, int32_t last,
+                                  const EntryVisitor& visitor) const = 0;
   virtual int64_t EntryCount() const = 0;
   /// Approximate bytes held (keys, namespaces, values and container overhead).
   virtual int64_t BytesUsed() const = 0;

@@ -141,9 +141,9 @@ INSERT INTO out SELECT checked(auction - price) FROM bids;
 )");
   Outcome outcome = RunSluice("run " + file);
   EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
-  EXPECT_NE(outcome.output.find(
-                "user-defined function 'checked' failed: negative input (error code 3)"),
-            std::string::npos)
+  EXPECT_NE(
+      outcome.output.find("user-defined function 'checked' failed: negative input (error code 3)"),
+      std::string::npos)
       << outcome.output;
 }
 

@@ -16,8 +16,8 @@
 
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
-#include "runtime/connectors/nexmark/nexmark_generator.h"
 #include "runtime/connectors/collect_connector.h"
+#include "runtime/connectors/nexmark/nexmark_generator.h"
 #include "runtime/scheduler/job.h"
 
 namespace sluice {
@@ -53,13 +53,16 @@ class Oracle {
  public:
   Oracle() {
     EXPECT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
-    Exec("CREATE TABLE person (id INTEGER, name TEXT, email_address TEXT, credit_card TEXT, "
-         "city TEXT, state TEXT, date_time INTEGER, extra TEXT)");
-    Exec("CREATE TABLE auction (id INTEGER, item_name TEXT, description TEXT, initial_bid "
-         "INTEGER, reserve INTEGER, date_time INTEGER, expires INTEGER, seller INTEGER, "
-         "category INTEGER, extra TEXT)");
-    Exec("CREATE TABLE bid (auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, "
-         "url TEXT, date_time INTEGER, extra TEXT, event_number INTEGER)");
+    Exec(
+        "CREATE TABLE person (id INTEGER, name TEXT, email_address TEXT, credit_card TEXT, "
+        "city TEXT, state TEXT, date_time INTEGER, extra TEXT)");
+    Exec(
+        "CREATE TABLE auction (id INTEGER, item_name TEXT, description TEXT, initial_bid "
+        "INTEGER, reserve INTEGER, date_time INTEGER, expires INTEGER, seller INTEGER, "
+        "category INTEGER, extra TEXT)");
+    Exec(
+        "CREATE TABLE bid (auction INTEGER, bidder INTEGER, price INTEGER, channel TEXT, "
+        "url TEXT, date_time INTEGER, extra TEXT, event_number INTEGER)");
     RegisterFunctions();
     NexmarkConfig config;
     config.events_num = kEvents;
@@ -81,8 +84,7 @@ class Oracle {
         case NexmarkEventType::kAuction: {
           const auto& a = event.auction;
           Bind(auction, {a.id}, {a.item_name, a.description},
-               {a.initial_bid, a.reserve, a.date_time, a.expires, a.seller, a.category},
-               {a.extra});
+               {a.initial_bid, a.reserve, a.date_time, a.expires, a.seller, a.category}, {a.extra});
           break;
         }
         case NexmarkEventType::kBid: {
@@ -149,8 +151,8 @@ class Oracle {
       }
       sqlite3_result_text(context, parts[index].c_str(), -1, SQLITE_TRANSIENT);
     };
-    sqlite3_create_function(db_, "REGEXP_EXTRACT", 3, SQLITE_UTF8, nullptr, regexp_extract,
-                            nullptr, nullptr);
+    sqlite3_create_function(db_, "REGEXP_EXTRACT", 3, SQLITE_UTF8, nullptr, regexp_extract, nullptr,
+                            nullptr);
     sqlite3_create_function(db_, "SPLIT_INDEX", 3, SQLITE_UTF8, nullptr, split_index, nullptr,
                             nullptr);
   }
@@ -158,7 +160,8 @@ class Oracle {
   sqlite3_stmt* Prepare(const std::string& sql) {
     sqlite3_stmt* statement = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db_) << "\n" << sql;
+        << sqlite3_errmsg(db_) << "\n"
+        << sql;
     return statement;
   }
   // Binds integers and texts in the order the four groups list them, then inserts.
@@ -179,7 +182,8 @@ class Oracle {
   void Exec(const std::string& sql) {
     char* error = nullptr;
     EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error ? error : "") << "\n" << sql;
+        << (error ? error : "") << "\n"
+        << sql;
     sqlite3_free(error);
   }
   sqlite3* db_ = nullptr;
@@ -188,8 +192,10 @@ class Oracle {
 // Exact text forms: timestamps as 'YYYY-MM-DD HH:MM:SS.mmm', q1's price as an exact decimal
 // with three places (price * 0.908 = price * 908 / 1000 exactly, as integers).
 std::string Ts(const std::string& millis) {
-  return "(strftime('%Y-%m-%d %H:%M:%S', (" + millis + ") / 1000, 'unixepoch') || '.' || "
-         "printf('%03d', (" + millis + ") % 1000))";
+  return "(strftime('%Y-%m-%d %H:%M:%S', (" + millis +
+         ") / 1000, 'unixepoch') || '.' || "
+         "printf('%03d', (" +
+         millis + ") % 1000))";
 }
 
 std::string Day(const std::string& millis) {
@@ -219,7 +225,9 @@ struct OracleCase {
   bool arrival_order_sensitive = false;
 };
 
-void PrintTo(const OracleCase& oracle_case, std::ostream* out) { *out << oracle_case.name; }
+void PrintTo(const OracleCase& oracle_case, std::ostream* out) {
+  *out << oracle_case.name;
+}
 
 std::vector<OracleCase> Cases() {
   const std::string hop_windows =
@@ -241,28 +249,32 @@ std::vector<OracleCase> Cases() {
        "A.category FROM auction A, bid B WHERE A.id = B.auction AND B.date_time BETWEEN "
        "A.date_time AND A.expires GROUP BY A.id, A.category) GROUP BY category"},
       {"q5", "q5.pipe",
-       "WITH w AS (" + hop_windows + "), c AS (SELECT auction, ws, COUNT(*) AS num FROM w "
-       "GROUP BY auction, ws), m AS (SELECT ws, MAX(num) AS maxn FROM c GROUP BY ws) "
-       "SELECT c.auction, c.num FROM c JOIN m ON c.ws = m.ws AND c.num >= m.maxn"},
+       "WITH w AS (" + hop_windows +
+           "), c AS (SELECT auction, ws, COUNT(*) AS num FROM w "
+           "GROUP BY auction, ws), m AS (SELECT ws, MAX(num) AS maxn FROM c GROUP BY ws) "
+           "SELECT c.auction, c.num FROM c JOIN m ON c.ws = m.ws AND c.num >= m.maxn"},
       {"q7", "q7.pipe",
-       "SELECT B.auction, B.price, B.bidder, " + Ts("B.date_time") + ", B.extra FROM bid B "
-       "JOIN (SELECT MAX(price) AS maxprice, (date_time / 10000) * 10000 + 10000 AS we FROM bid "
-       "GROUP BY date_time / 10000) B1 ON B.price = B1.maxprice "
-       "WHERE B.date_time BETWEEN B1.we - 10000 AND B1.we"},
+       "SELECT B.auction, B.price, B.bidder, " + Ts("B.date_time") +
+           ", B.extra FROM bid B "
+           "JOIN (SELECT MAX(price) AS maxprice, (date_time / 10000) * 10000 + 10000 AS we FROM "
+           "bid "
+           "GROUP BY date_time / 10000) B1 ON B.price = B1.maxprice "
+           "WHERE B.date_time BETWEEN B1.we - 10000 AND B1.we"},
       {"q8", "q8.pipe",
-       "SELECT P.id, P.name, " + Ts("P.ws") + " FROM (SELECT DISTINCT id, name, "
-       "(date_time / 10000) * 10000 AS ws FROM person) P JOIN (SELECT DISTINCT seller, "
-       "(date_time / 10000) * 10000 AS ws FROM auction) A ON P.id = A.seller AND P.ws = A.ws"},
+       "SELECT P.id, P.name, " + Ts("P.ws") +
+           " FROM (SELECT DISTINCT id, name, "
+           "(date_time / 10000) * 10000 AS ws FROM person) P JOIN (SELECT DISTINCT seller, "
+           "(date_time / 10000) * 10000 AS ws FROM auction) A ON P.id = A.seller AND P.ws = A.ws"},
       {"q20", "q20.pipe",
        "SELECT B.auction, B.bidder, B.price, B.channel, B.url, " + Ts("B.date_time") +
-           ", B.extra, A.item_name, A.description, A.initial_bid, A.reserve, " +
-           Ts("A.date_time") + ", " + Ts("A.expires") +
+           ", B.extra, A.item_name, A.description, A.initial_bid, A.reserve, " + Ts("A.date_time") +
+           ", " + Ts("A.expires") +
            ", A.seller, A.category, A.extra FROM bid B JOIN auction A ON B.auction = A.id "
            "WHERE A.category = 10"},
       {"q9", "q9.pipe",
        "SELECT id, item_name, description, initial_bid, reserve, " + Ts("a_time") + ", " +
-           Ts("expires") + ", seller, category, a_extra, auction, bidder, price, " +
-           Ts("b_time") + ", b_extra FROM (SELECT A.id, A.item_name, A.description, "
+           Ts("expires") + ", seller, category, a_extra, auction, bidder, price, " + Ts("b_time") +
+           ", b_extra FROM (SELECT A.id, A.item_name, A.description, "
            "A.initial_bid, A.reserve, A.date_time AS a_time, A.expires, A.seller, A.category, "
            "A.extra AS a_extra, B.auction, B.bidder, B.price, B.date_time AS b_time, B.extra AS "
            "b_extra, ROW_NUMBER() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.date_time, "
@@ -272,29 +284,35 @@ std::vector<OracleCase> Cases() {
        "WITH o AS (SELECT bidder, date_time AS t, LAG(date_time) OVER (PARTITION BY bidder "
        "ORDER BY date_time) AS prev FROM bid), s AS (SELECT bidder, t, SUM(CASE WHEN prev IS "
        "NULL OR t - prev > 10000 THEN 1 ELSE 0 END) OVER (PARTITION BY bidder ORDER BY t ROWS "
-       "UNBOUNDED PRECEDING) AS sid FROM o) SELECT bidder, COUNT(*), " + Ts("MIN(t)") + ", " +
-           Ts("MAX(t) + 10000") + " FROM s GROUP BY bidder, sid"},
+       "UNBOUNDED PRECEDING) AS sid FROM o) SELECT bidder, COUNT(*), " +
+           Ts("MIN(t)") + ", " + Ts("MAX(t) + 10000") + " FROM s GROUP BY bidder, sid"},
       {"q18", "q18.pipe",
-       "SELECT auction, bidder, price, channel, url, " + Ts("date_time") + ", extra FROM "
-       "(SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY date_time DESC, "
-       "event_number) AS rn FROM bid) WHERE rn <= 1"},
+       "SELECT auction, bidder, price, channel, url, " + Ts("date_time") +
+           ", extra FROM "
+           "(SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY date_time DESC, "
+           "event_number) AS rn FROM bid) WHERE rn <= 1"},
       {"q19", "q19.pipe",
-       "SELECT auction, bidder, price, channel, url, " + Ts("date_time") + ", extra, rn FROM "
-       "(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, event_number) "
-       "AS rn FROM bid) WHERE rn <= 10",
+       "SELECT auction, bidder, price, channel, url, " + Ts("date_time") +
+           ", extra, rn FROM "
+           "(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, event_number) "
+           "AS rn FROM bid) WHERE rn <= 10",
        /*arrival_order_sensitive=*/true},
       {"q15", "q15.pipe",
        "SELECT " + Day("date_time") + ", " + kRankedCounts + " FROM bid GROUP BY " +
            Day("date_time")},
       {"q16", "q16.pipe",
-       "SELECT channel, " + Day("date_time") + ", MAX(strftime('%H:%M', date_time / 1000, "
-       "'unixepoch')), " + kRankedCounts + " FROM bid GROUP BY channel, " + Day("date_time")},
+       "SELECT channel, " + Day("date_time") +
+           ", MAX(strftime('%H:%M', date_time / 1000, "
+           "'unixepoch')), " +
+           kRankedCounts + " FROM bid GROUP BY channel, " + Day("date_time")},
       {"q17", "q17.pipe",
-       "SELECT auction, " + Day("date_time") + ", COUNT(*), "
-       "COUNT(*) FILTER (WHERE price < 10000), "
-       "COUNT(*) FILTER (WHERE price >= 10000 AND price < 1000000), "
-       "COUNT(*) FILTER (WHERE price >= 1000000), MIN(price), MAX(price), "
-       "SUM(price) / COUNT(price), SUM(price) FROM bid GROUP BY auction, " + Day("date_time")},
+       "SELECT auction, " + Day("date_time") +
+           ", COUNT(*), "
+           "COUNT(*) FILTER (WHERE price < 10000), "
+           "COUNT(*) FILTER (WHERE price >= 10000 AND price < 1000000), "
+           "COUNT(*) FILTER (WHERE price >= 1000000), MIN(price), MAX(price), "
+           "SUM(price) / COUNT(price), SUM(price) FROM bid GROUP BY auction, " +
+           Day("date_time")},
       {"q21", "q21.pipe",
        "SELECT auction, bidder, price, channel, CASE WHEN lower(channel) = 'apple' THEN '0' "
        "WHEN lower(channel) = 'google' THEN '1' WHEN lower(channel) = 'facebook' THEN '2' "
@@ -306,17 +324,18 @@ std::vector<OracleCase> Cases() {
        "SELECT auction, bidder, price, channel, SPLIT_INDEX(url, '/', 3), "
        "SPLIT_INDEX(url, '/', 4), SPLIT_INDEX(url, '/', 5) FROM bid"},
       {"cumulate", "cumulate.pipe",
-       "SELECT auction, " + Ts("ws") + ", " + Ts("we") + ", COUNT(*), MAX(price) FROM "
-       "(SELECT b.auction, b.price, (b.date_time / 10000) * 10000 AS ws, "
-       "(b.date_time / 10000) * 10000 + k * 2000 AS we, b.date_time AS t FROM bid b, "
-       "(SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
-       "SELECT 5)) WHERE t < we GROUP BY auction, ws, we"},
+       "SELECT auction, " + Ts("ws") + ", " + Ts("we") +
+           ", COUNT(*), MAX(price) FROM "
+           "(SELECT b.auction, b.price, (b.date_time / 10000) * 10000 AS ws, "
+           "(b.date_time / 10000) * 10000 + k * 2000 AS we, b.date_time AS t FROM bid b, "
+           "(SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
+           "SELECT 5)) WHERE t < we GROUP BY auction, ws, we"},
       {"session", "session.pipe",
        "WITH o AS (SELECT bidder, date_time AS t, LAG(date_time) OVER (PARTITION BY bidder "
        "ORDER BY date_time) AS prev FROM bid), s AS (SELECT bidder, t, SUM(CASE WHEN prev IS "
        "NULL OR t - prev > 1000 THEN 1 ELSE 0 END) OVER (PARTITION BY bidder ORDER BY t ROWS "
-       "UNBOUNDED PRECEDING) AS sid FROM o) SELECT bidder, " + Ts("MIN(t)") + ", " +
-           Ts("MAX(t) + 1000") + ", COUNT(*) FROM s GROUP BY bidder, sid"},
+       "UNBOUNDED PRECEDING) AS sid FROM o) SELECT bidder, " +
+           Ts("MIN(t)") + ", " + Ts("MAX(t) + 1000") + ", COUNT(*) FROM s GROUP BY bidder, sid"},
   };
 }
 
@@ -336,8 +355,10 @@ std::string Script(const OracleCase& oracle_case, const std::string& collect_nam
                     oracle_case.file);
   }
   ReplaceAll(&text, "'events.num' = '1000000'", fmt::format("'events.num' = '{}'", kEvents));
-  ReplaceAll(&text, "'first-event.rate' = '10000000'", fmt::format("'first-event.rate' = '{}'", kRate));
-  ReplaceAll(&text, "'next-event.rate' = '10000000'", fmt::format("'next-event.rate' = '{}'", kRate));
+  ReplaceAll(&text, "'first-event.rate' = '10000000'",
+             fmt::format("'first-event.rate' = '{}'", kRate));
+  ReplaceAll(&text, "'next-event.rate' = '10000000'",
+             fmt::format("'next-event.rate' = '{}'", kRate));
   ReplaceAll(&text, "'connector' = 'blackhole'",
              "'connector' = 'collect', 'collect.name' = '" + collect_name + "'");
   return text;
@@ -355,11 +376,11 @@ std::vector<std::string> RunSluice(const OracleCase& oracle_case, bool jit, int3
   if (!compiled.ok()) return {};
   std::mutex mutex;
   std::vector<std::string> changelog;
-  runtime::connectors::CollectConnector::Register(
-      collect_name, [&](int32_t, const std::string& row) {
-        std::lock_guard<std::mutex> lock(mutex);
-        changelog.push_back(row);
-      });
+  runtime::connectors::CollectConnector::Register(collect_name,
+                                                  [&](int32_t, const std::string& row) {
+                                                    std::lock_guard<std::mutex> lock(mutex);
+                                                    changelog.push_back(row);
+                                                  });
   std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
   if (jit) chain_compiler = std::move(compiler::codegen::MakeJitChainCompiler()).value();
   runtime::scheduler::JobOptions job_options;

@@ -431,11 +431,9 @@ class ExprGenerator {
       case TypeId::kDouble: {
         if (type.id() == TypeId::kBigint && random_.Chance(0.15)) {
           static const std::vector<FunctionId> kFields = {
-              FunctionId::kYear,   FunctionId::kMonth,  FunctionId::kDayOfMonth,
-              FunctionId::kHour,   FunctionId::kMinute, FunctionId::kSecond,
-              FunctionId::kMillisecond};
-          return Call(random_.Pick(kFields), type,
-                      {Argument(LogicalType::Timestamp(), depth - 1)});
+              FunctionId::kYear,   FunctionId::kMonth,  FunctionId::kDayOfMonth, FunctionId::kHour,
+              FunctionId::kMinute, FunctionId::kSecond, FunctionId::kMillisecond};
+          return Call(random_.Pick(kFields), type, {Argument(LogicalType::Timestamp(), depth - 1)});
         }
         FunctionId function = random_.Pick(kArithmetic);
         if (function == FunctionId::kNegate || function == FunctionId::kAbs) {
@@ -520,9 +518,18 @@ class ExprGenerator {
 
   ExprPtr PatternFunction(int depth) {
     // Valid and invalid patterns alike: both paths must give the same NULLs.
-    static const std::vector<std::string> kDateFormats = {
-        "yyyy-MM-dd", "HH:mm", "yyyy-MM-dd HH:mm:ss", "yy/M/d H:m:s.SSS", "'at' HH 'o''clock'",
-        "S SS SSSSSS", "yyyyy", "", "QQ", "HHH", "'open", "dd.MM.yyyy – é"};
+    static const std::vector<std::string> kDateFormats = {"yyyy-MM-dd",
+                                                          "HH:mm",
+                                                          "yyyy-MM-dd HH:mm:ss",
+                                                          "yy/M/d H:m:s.SSS",
+                                                          "'at' HH 'o''clock'",
+                                                          "S SS SSSSSS",
+                                                          "yyyyy",
+                                                          "",
+                                                          "QQ",
+                                                          "HHH",
+                                                          "'open",
+                                                          "dd.MM.yyyy – é"};
     static const std::vector<std::string> kRegexes = {
         "(&|^)channel_id=([^&]*)", "[0-9]+", "(a)(b)?c", "é(.)", "^$", "x*", "(b", "(a)\\1",
         "([a-z]+) ([a-z]+)"};
@@ -530,9 +537,9 @@ class ExprGenerator {
     LogicalType varchar = LogicalType::Varchar();
     switch (random_.Between(0, 2)) {
       case 0:
-        return Call(FunctionId::kDateFormat, varchar,
-                    {Argument(LogicalType::Timestamp(), depth - 1),
-                     PatternArgument(kDateFormats, depth)});
+        return Call(
+            FunctionId::kDateFormat, varchar,
+            {Argument(LogicalType::Timestamp(), depth - 1), PatternArgument(kDateFormats, depth)});
       case 1: {
         std::vector<ExprPtr> arguments = {Argument(varchar, depth - 1),
                                           PatternArgument(kRegexes, depth)};
@@ -540,9 +547,9 @@ class ExprGenerator {
         return Call(FunctionId::kRegexpExtract, varchar, std::move(arguments));
       }
       default:
-        return Call(FunctionId::kSplitIndex, varchar,
-                    {Argument(varchar, depth - 1), PatternArgument(kDelimiters, depth),
-                     Position(depth)});
+        return Call(
+            FunctionId::kSplitIndex, varchar,
+            {Argument(varchar, depth - 1), PatternArgument(kDelimiters, depth), Position(depth)});
     }
   }
 

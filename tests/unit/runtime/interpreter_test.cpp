@@ -337,9 +337,9 @@ TEST(Interpreter, DateTimeFunctions) {
     return EvaluateOver(Call(FunctionId::kDateFormat, kVarchar, {ts, Lit(Value::Varchar(pattern))}),
                         input);
   };
-  EXPECT_EQ(format("yyyy-MM-dd"), (std::vector<Value>{Value::Varchar("2024-02-29"),
-                                                      Value::Varchar("1969-12-31"),
-                                                      NullOf(kVarchar)}));
+  EXPECT_EQ(format("yyyy-MM-dd"),
+            (std::vector<Value>{Value::Varchar("2024-02-29"), Value::Varchar("1969-12-31"),
+                                NullOf(kVarchar)}));
   EXPECT_EQ(format("HH:mm"), (std::vector<Value>{Value::Varchar("12:34"), Value::Varchar("23:59"),
                                                  NullOf(kVarchar)}));
   // An unsupported pattern that is not caught at bind time gives NULL.
@@ -373,17 +373,17 @@ TEST(Interpreter, RegexpExtractAndSplitIndex) {
       {Value::Int(2), Value::Int(2), Value::Int(2)}};
   ExprPtr text = Expr::Column(0, kVarchar);
   ExprPtr pattern = Lit(Value::Varchar("(&|^)channel_id=([^&]*)"));
-  EXPECT_EQ(EvaluateOver(Call(FunctionId::kRegexpExtract, kVarchar,
-                              {text, pattern, Expr::Column(1, kInt)}),
-                         input),
+  EXPECT_EQ(EvaluateOver(
+                Call(FunctionId::kRegexpExtract, kVarchar, {text, pattern, Expr::Column(1, kInt)}),
+                input),
             (std::vector<Value>{Value::Varchar("42"), NullOf(kVarchar), NullOf(kVarchar)}));
   // Without a group: the whole match.
-  EXPECT_EQ(EvaluateOver(Call(FunctionId::kRegexpExtract, kVarchar, {text, pattern}), input),
-            (std::vector<Value>{Value::Varchar("&channel_id=42"), NullOf(kVarchar),
-                                NullOf(kVarchar)}));
-  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kRegexpExtract, kVarchar,
-                                  {Lit(Value::Varchar("ab")), Lit(Value::Varchar("(b")),
-                                   Lit(Value::Bigint(0))})),
+  EXPECT_EQ(
+      EvaluateOver(Call(FunctionId::kRegexpExtract, kVarchar, {text, pattern}), input),
+      (std::vector<Value>{Value::Varchar("&channel_id=42"), NullOf(kVarchar), NullOf(kVarchar)}));
+  EXPECT_EQ(EvaluateConstant(Call(
+                FunctionId::kRegexpExtract, kVarchar,
+                {Lit(Value::Varchar("ab")), Lit(Value::Varchar("(b")), Lit(Value::Bigint(0))})),
             NullOf(kVarchar));
   auto split = [&](int64_t index) {
     return EvaluateConstant(Call(FunctionId::kSplitIndex, kVarchar,
@@ -394,9 +394,9 @@ TEST(Interpreter, RegexpExtractAndSplitIndex) {
   EXPECT_EQ(split(5), Value::Varchar("c"));
   EXPECT_EQ(split(7), NullOf(kVarchar));
   EXPECT_EQ(split(-1), NullOf(kVarchar));
-  EXPECT_EQ(EvaluateConstant(Call(FunctionId::kSplitIndex, kVarchar,
-                                  {Lit(Value::Varchar("a,b")), Lit(NullOf(kVarchar)),
-                                   Lit(Value::Bigint(0))})),
+  EXPECT_EQ(EvaluateConstant(
+                Call(FunctionId::kSplitIndex, kVarchar,
+                     {Lit(Value::Varchar("a,b")), Lit(NullOf(kVarchar)), Lit(Value::Bigint(0))})),
             NullOf(kVarchar));
   // A malformed call is an error, not a crash.
   ChainSpec spec;

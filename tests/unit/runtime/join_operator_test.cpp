@@ -40,7 +40,8 @@ constexpr RowKind kD = RowKind::kDelete;
 const std::vector<LogicalType> kLeftTypes = {LogicalType::Bigint(), LogicalType::Varchar()};
 const std::vector<LogicalType> kRightTypes = {LogicalType::Bigint(), LogicalType::Bigint()};
 const types::Schema kLeftSchema{{{"id", LogicalType::Bigint()}, {"name", LogicalType::Varchar()}}};
-const types::Schema kRightSchema{{{"id", LogicalType::Bigint()}, {"amount", LogicalType::Bigint()}}};
+const types::Schema kRightSchema{
+    {{"id", LogicalType::Bigint()}, {"amount", LogicalType::Bigint()}}};
 
 /// `left JOIN right ON left.id = right.id [AND residual]`; output (id, name, id0, amount).
 plan::PlanNode JoinNode(JoinType type, plan::ExprPtr residual = nullptr, int64_t state_ttl = 0) {
@@ -65,8 +66,9 @@ plan::PlanNode JoinNode(JoinType type, plan::ExprPtr residual = nullptr, int64_t
 
 /// amount > left id, over the output slots.
 plan::ExprPtr AmountAboveId() {
-  return Expr::Call(functions::FunctionId::kGreater, LogicalType::Boolean(),
-                    {Expr::Column(3, LogicalType::Bigint()), Expr::Column(0, LogicalType::Bigint())});
+  return Expr::Call(
+      functions::FunctionId::kGreater, LogicalType::Boolean(),
+      {Expr::Column(3, LogicalType::Bigint()), Expr::Column(0, LogicalType::Bigint())});
 }
 
 Rows Sorted(Rows rows) {
@@ -465,8 +467,8 @@ TEST(JoinJobTest, InnerJoinGivesTheSameRowsAtParallelismOneAndTwo) {
   for (int person = 0; person < 40; ++person) {
     for (int order = 0; order < 40; ++order) {
       if (person % 20 != order % 25) continue;
-      expected.push_back(fmt::format("+I[{}, p{}, {}, {}]", person % 20, person, order % 25,
-                                     100 + order));
+      expected.push_back(
+          fmt::format("+I[{}, p{}, {}, {}]", person % 20, person, order % 25, 100 + order));
     }
   }
   std::sort(expected.begin(), expected.end());

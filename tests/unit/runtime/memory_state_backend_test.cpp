@@ -260,13 +260,18 @@ TEST(MemoryStateBackend, MatchesAMapUnderRandomOperations) {
     // The first half runs without namespace operations, before the table builds its index.
     if (step < 10000 && (operation == 7 || operation == 9)) operation = 8;
     switch (operation) {
-      case 0: case 1: case 2: case 3: {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
         std::string value(random() % 20, static_cast<char>('a' + step % 26));
         table->Put(group, key, ns, value);
         model[{group, key, ns}] = value;
         break;
       }
-      case 4: case 5: case 6:
+      case 4:
+      case 5:
+      case 6:
         table->Delete(group, key, ns);
         model.erase({group, key, ns});
         break;

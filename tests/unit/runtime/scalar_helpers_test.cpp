@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -486,10 +486,10 @@ TEST(ScalarHelpers, RegexpExtractReturnsAGroupOfTheFirstMatch) {
 }
 
 TEST(ScalarHelpers, RegexpExtractIsNullForBadGroupsAndPatterns) {
-  EXPECT_EQ(RegexpExtract("abc", "(b)", 2), "<NULL>");   // no group 2
-  EXPECT_EQ(RegexpExtract("abc", "(b)", -1), "<NULL>");  // negative group
+  EXPECT_EQ(RegexpExtract("abc", "(b)", 2), "<NULL>");    // no group 2
+  EXPECT_EQ(RegexpExtract("abc", "(b)", -1), "<NULL>");   // negative group
   EXPECT_EQ(RegexpExtract("ac", "a(b)?c", 1), "<NULL>");  // group did not take part
-  EXPECT_EQ(RegexpExtract("abc", "(b", 0), "<NULL>");    // invalid pattern
+  EXPECT_EQ(RegexpExtract("abc", "(b", 0), "<NULL>");     // invalid pattern
   EXPECT_EQ(RegexpExtract("aa", "(a)\\1", 0), "<NULL>");  // RE2 has no backreferences
   // Many groups use a heap array for the submatches.
   std::string many;

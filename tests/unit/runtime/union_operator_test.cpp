@@ -24,8 +24,8 @@ TEST(UnionOperatorTest, ForwardsEveryBatchOfEveryInputWithItsRowKinds) {
   CollectingOutput out;
   const std::vector<LogicalType> types = {LogicalType::Varchar(), LogicalType::Bigint()};
   BatchPtr left = MakeBatch(types, {{"a", 1}, {"b", nullptr}});
-  BatchPtr right = MakeBatch(types, {{"c", 3}, {"c", 4}}, {RowKind::kUpdateBefore,
-                                                           RowKind::kUpdateAfter});
+  BatchPtr right =
+      MakeBatch(types, {{"c", 3}, {"c", 4}}, {RowKind::kUpdateBefore, RowKind::kUpdateAfter});
   ASSERT_TRUE(op.ProcessBatch(0, left, &out).ok());
   ASSERT_TRUE(op.ProcessBatch(1, right, &out).ok());
   ASSERT_TRUE(op.ProcessWatermark(7, &out).ok());

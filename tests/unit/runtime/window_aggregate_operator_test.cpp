@@ -140,9 +140,8 @@ TEST_F(WindowAggregateOperatorTest, HopWithSeveralKeysSharesSlicesPerKey) {
   Rows rows = Advance(kMaxWatermark);
   // Within one window rows are ordered by encoded key; compare as sets, window order aside.
   std::sort(rows.begin(), rows.end());
-  Rows expected = {"+I[a, -5, 5, 4, 1, 1]",    "+I[b, -5, 5, 4, 1, 10]",
-                   "+I[NULL, 0, 10, 9, 1, 5]", "+I[a, 0, 10, 9, 2, 3]",
-                   "+I[b, 0, 10, 9, 1, 10]",   "+I[NULL, 5, 15, 14, 1, 5]",
+  Rows expected = {"+I[a, -5, 5, 4, 1, 1]", "+I[b, -5, 5, 4, 1, 10]", "+I[NULL, 0, 10, 9, 1, 5]",
+                   "+I[a, 0, 10, 9, 2, 3]", "+I[b, 0, 10, 9, 1, 10]", "+I[NULL, 5, 15, 14, 1, 5]",
                    "+I[a, 5, 15, 14, 1, 2]"};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rows, expected);
@@ -153,8 +152,8 @@ TEST_F(WindowAggregateOperatorTest, CumulateEmitsEveryPrefixOfEachCycle) {
   Start(Cumulate(/*step=*/5, /*max_size=*/15));
   Add({{"a", 1, 1}, {"a", 2, 7}, {"a", 4, 14}, {"a", 8, 16}});
   EXPECT_EQ(Entries(), 4);
-  EXPECT_EQ(Advance(14), (Rows{"+I[a, 0, 5, 4, 1, 1]", "+I[a, 0, 10, 9, 2, 3]",
-                               "+I[a, 0, 15, 14, 3, 7]"}));
+  EXPECT_EQ(Advance(14),
+            (Rows{"+I[a, 0, 5, 4, 1, 1]", "+I[a, 0, 10, 9, 2, 3]", "+I[a, 0, 15, 14, 3, 7]"}));
   EXPECT_EQ(Entries(), 1) << "the first cycle's slices are freed when it ends";
   EXPECT_EQ(Advance(kMaxWatermark), (Rows{"+I[a, 15, 20, 19, 1, 8]", "+I[a, 15, 25, 24, 1, 8]",
                                           "+I[a, 15, 30, 29, 1, 8]"}));
@@ -169,8 +168,7 @@ TEST_F(WindowAggregateOperatorTest, LateRecordsAreDroppedAndCountedNeverMixedIn)
   // even though window [0, 10) is still open.
   Add({{"a", 100, 3}, {"a", 2, 5}, {"a", 1000, nullptr}});
   EXPECT_EQ(harness_.metrics.late_records_dropped.load(), 1);
-  EXPECT_EQ(Advance(kMaxWatermark),
-            (Rows{"+I[a, 0, 10, 9, 2, 3]", "+I[a, 5, 15, 14, 2, 3]"}));
+  EXPECT_EQ(Advance(kMaxWatermark), (Rows{"+I[a, 0, 10, 9, 2, 3]", "+I[a, 5, 15, 14, 2, 3]"}));
   Add({{"a", 7, 1000000}});
   EXPECT_EQ(harness_.metrics.late_records_dropped.load(), 2);
   EXPECT_EQ(Entries(), 0);
@@ -256,9 +254,11 @@ plan::PlanGraph WindowJob(int32_t parallelism, plan::WindowSpec window,
   sink.kind = plan::OperatorKind::kSink;
   sink.parallelism = parallelism;
   sink.output_schema = aggregate.output_schema;
-  sink.table = connectors::TableDescriptor{
-      "out", aggregate.output_schema, {{"connector", "collect"}, {"collect.name", "window-test"}},
-      {}};
+  sink.table =
+      connectors::TableDescriptor{"out",
+                                  aggregate.output_schema,
+                                  {{"connector", "collect"}, {"collect.name", "window-test"}},
+                                  {}};
   plan.nodes = {source, aggregate, sink};
   plan.edges = {plan::PlanEdge{0, 1, 0, plan::ExchangeKind::kHash, {0}},
                 plan::PlanEdge{1, 2, 0, plan::ExchangeKind::kForward, {}}};
@@ -297,8 +297,8 @@ Rows OracleRows(const plan::WindowSpec& window,
   std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_user;  // for SESSION
   for (const auto& [user, amount, time] : records) {  // times are positive here
     switch (window.kind) {
-      case WindowKind::kTumble: add(user, time - time % window.size, time - time % window.size
-                                                                          + window.size, amount);
+      case WindowKind::kTumble:
+        add(user, time - time % window.size, time - time % window.size + window.size, amount);
         break;
       case WindowKind::kHop:
         for (int64_t start = time - time % window.step; start > time - window.size;
@@ -320,7 +320,8 @@ Rows OracleRows(const plan::WindowSpec& window,
     std::sort(events.begin(), events.end());
     for (size_t first = 0; first < events.size();) {
       size_t last = first;
-      while (last + 1 < events.size() && events[last + 1].first <= events[last].first + window.gap) {
+      while (last + 1 < events.size() &&
+             events[last + 1].first <= events[last].first + window.gap) {
         ++last;
       }
       for (size_t i = first; i <= last; ++i) {
