@@ -43,6 +43,15 @@ Column::Column(types::LogicalType type) : type_(std::move(type)) {
   validity_.reset(AllocateZeroed(kBatchCapacity));
 }
 
+void CopyCell(const Column& from, int32_t from_row, Column* to, int32_t to_row) {
+  to->validity()[to_row] = from.validity()[from_row];
+  int32_t width = from.type().PhysicalWidth();
+  if (width > 0) {
+    std::memcpy(to->data() + static_cast<size_t>(to_row) * width,
+                from.data() + static_cast<size_t>(from_row) * width, width);
+  }
+}
+
 const char* RowKindName(RowKind kind) {
   switch (kind) {
     case RowKind::kInsert: return "+I";

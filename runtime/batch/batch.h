@@ -72,6 +72,10 @@ class Column {
   std::unique_ptr<uint8_t, FreeDeleter> validity_;
 };
 
+/// Copies one value (and its validity) between columns of the same type. Strings keep pointing
+/// where they did: the caller keeps their storage alive or copies them.
+void CopyCell(const Column& from, int32_t from_row, Column* to, int32_t to_row);
+
 /// Marks a change in an updating stream (Flink's RowKind).
 enum class RowKind : uint8_t { kInsert = 0, kUpdateBefore = 1, kUpdateAfter = 2, kDelete = 3 };
 

@@ -42,15 +42,6 @@ int64_t NowMillis() {
       .count();
 }
 
-void CopyCell(const Column& from, int32_t from_row, Column* to, int32_t to_row) {
-  to->validity()[to_row] = from.validity()[from_row];
-  int32_t width = from.type().PhysicalWidth();
-  if (width > 0) {
-    std::memcpy(to->data() + static_cast<size_t>(to_row) * width,
-                from.data() + static_cast<size_t>(from_row) * width, width);
-  }
-}
-
 }  // namespace
 
 /// The value stored for one distinct row.
@@ -67,7 +58,7 @@ struct JoinOperator::Side {
   size_t offset = 0;   // of its first column in the output
   bool outer = false;  // keeps association counts: the left side of a LEFT join
   std::unique_ptr<state::RowCodec> key_codec;
-  std::unique_ptr<FullRowCodec> row_codec;
+  std::unique_ptr<state::FullRowCodec> row_codec;
   state::StateTable* table = nullptr;
   /// With window cleanup: the slot of window_end, and the stored keys by window end.
   int32_t window_end_slot = -1;
@@ -97,64 +88,6 @@ struct JoinOperator::Candidate {
   // The other side's encoded row, in pending_bytes_, when that side is outer.
   size_t other_row_offset = 0;
   size_t other_row_size = 0;
-};
-
-/// Encodes every slot of one side's row. RowCodec has no ROW slots (they carry only validity),
-/// so their validity bytes follow the other slots' encoding.
-class JoinOperator::FullRowCodec {
- public:
-  explicit FullRowCodec(const std::vector<types::LogicalType>& types) {
-    for (size_t slot = 0; slot < types.size(); ++slot) {
-      if (types[slot].id() == types::TypeId::kRow) {
-        row_slots_.push_back(static_cast<int32_t>(slot));
-      } else {
-        value_slots_.push_back(static_cast<int32_t>(slot));
-        value_types_.push_back(types[slot]);
-      }
-    }
-    codec_ = std::make_unique<state::RowCodec>(value_types_);
-  }
-
-  void Encode(const Batch& batch, int32_t row, std::string* out) const {
-    codec_->Encode(batch, value_slots_, row, out);
-    for (int32_t slot : row_slots_) out->push_back(batch.column(slot).IsNull(row) ? 0 : 1);
-  }
-
-  /// Decodes one row into columns [first_column, first_column + slots) of `out` at `row`.
-  base::Status Decode(std::string_view bytes, Batch* out, int32_t row, size_t first_column) {
-    if (row_slots_.empty()) return codec_->Decode(bytes, out, row, first_column);
-    if (bytes.size() < row_slots_.size()) {
-      return base::Status::Error(base::ErrorCode::kData, "a stored join row is truncated");
-    }
-    std::string_view values = bytes.substr(0, bytes.size() - row_slots_.size());
-    // Decode the non-ROW slots side by side, then place them; the scratch batch is renewed
-    // before its arena grows large.
-    constexpr size_t kScratchArenaLimit = 1 << 20;
-    if (!scratch_ || scratch_->arena().bytes_allocated() > kScratchArenaLimit) {
-      scratch_ = std::make_unique<Batch>(value_types_);
-    }
-    SLUICE_RETURN_IF_ERROR(codec_->Decode(values, scratch_.get(), 0, 0));
-    for (size_t i = 0; i < value_slots_.size(); ++i) {
-      const Column& from = scratch_->column(i);
-      Column& to = out->column(first_column + value_slots_[i]);
-      CopyCell(from, 0, &to, row);
-      if (from.type().id() == types::TypeId::kVarchar && !from.IsNull(0)) {
-        to.values<StringRef>()[row] = out->arena().Copy(from.values<StringRef>()[0].view());
-      }
-    }
-    for (size_t i = 0; i < row_slots_.size(); ++i) {
-      out->column(first_column + row_slots_[i]).validity()[row] =
-          bytes[values.size() + i] != 0 ? 1 : 0;
-    }
-    return base::Status::Ok();
-  }
-
- private:
-  std::vector<int32_t> value_slots_;
-  std::vector<int32_t> row_slots_;
-  std::vector<types::LogicalType> value_types_;
-  std::unique_ptr<state::RowCodec> codec_;
-  std::unique_ptr<Batch> scratch_;
 };
 
 /// Fills output batches of up to kBatchCapacity rows, turning the row-kind column on only in
@@ -267,7 +200,7 @@ base::Status JoinOperator::Configure(size_t left_width) {
       key_types.push_back(side->types[slot]);
     }
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
-    side->row_codec = std::make_unique<FullRowCodec>(side->types);
+    side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, state_backend_->GetTable(node_->uid, names[side_index]));
     sides_.push_back(std::move(side));
   }

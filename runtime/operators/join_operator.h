@@ -7,6 +7,7 @@
 
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {
@@ -46,7 +47,6 @@ class JoinOperator : public Operator {
 
  private:
   class RowWriter;
-  class FullRowCodec;
   struct Side;
   struct PendingRow;
   struct Candidate;

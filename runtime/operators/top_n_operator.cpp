@@ -70,15 +70,6 @@ void AppendOrdered(uint64_t bits, int bytes, bool descending, std::string* out) 
   }
 }
 
-void CopyCell(const Column& from, int32_t from_row, Column* to, int32_t to_row) {
-  to->validity()[to_row] = from.validity()[from_row];
-  int32_t width = from.type().PhysicalWidth();
-  if (width > 0) {
-    std::memcpy(to->data() + static_cast<size_t>(to_row) * width,
-                from.data() + static_cast<size_t>(from_row) * width, width);
-  }
-}
-
 }  // namespace
 
 /// One run of identical adjacent rows of a partition, in rank order.
@@ -95,63 +86,6 @@ struct TopNOperator::Partition {
   std::vector<Entry> entries;
   int64_t total = 0;  // sum of the entries' counts
   bool changed = false;
-};
-
-/// Encodes every input slot of a row. RowCodec has no ROW slots (they carry only validity),
-/// so their validity bytes follow the other slots' encoding.
-class TopNOperator::FullRowCodec {
- public:
-  explicit FullRowCodec(const std::vector<types::LogicalType>& types) {
-    for (size_t slot = 0; slot < types.size(); ++slot) {
-      if (types[slot].id() == types::TypeId::kRow) {
-        row_slots_.push_back(static_cast<int32_t>(slot));
-      } else {
-        value_slots_.push_back(static_cast<int32_t>(slot));
-        value_types_.push_back(types[slot]);
-      }
-    }
-    codec_ = std::make_unique<state::RowCodec>(value_types_);
-  }
-
-  void Encode(const Batch& batch, int32_t row, std::string* out) const {
-    codec_->Encode(batch, value_slots_, row, out);
-    for (int32_t slot : row_slots_) out->push_back(batch.column(slot).IsNull(row) ? 0 : 1);
-  }
-
-  /// Decodes one row into the first columns of `out` at `row`.
-  base::Status Decode(std::string_view bytes, Batch* out, int32_t row) {
-    if (row_slots_.empty()) return codec_->Decode(bytes, out, row, 0);
-    if (bytes.size() < row_slots_.size()) {
-      return base::Status::Error(base::ErrorCode::kData, "a stored top-n row is truncated");
-    }
-    std::string_view values = bytes.substr(0, bytes.size() - row_slots_.size());
-    // Decode the non-ROW slots side by side, then place them; the scratch batch is renewed
-    // before its arena grows large.
-    constexpr size_t kScratchArenaLimit = 1 << 20;
-    if (!scratch_ || scratch_->arena().bytes_allocated() > kScratchArenaLimit) {
-      scratch_ = std::make_unique<Batch>(value_types_);
-    }
-    SLUICE_RETURN_IF_ERROR(codec_->Decode(values, scratch_.get(), 0, 0));
-    for (size_t i = 0; i < value_slots_.size(); ++i) {
-      const Column& from = scratch_->column(i);
-      Column& to = out->column(value_slots_[i]);
-      CopyCell(from, 0, &to, row);
-      if (from.type().id() == types::TypeId::kVarchar && !from.IsNull(0)) {
-        to.values<StringRef>()[row] = out->arena().Copy(from.values<StringRef>()[0].view());
-      }
-    }
-    for (size_t i = 0; i < row_slots_.size(); ++i) {
-      out->column(row_slots_[i]).validity()[row] = bytes[values.size() + i] != 0 ? 1 : 0;
-    }
-    return base::Status::Ok();
-  }
-
- private:
-  std::vector<int32_t> value_slots_;
-  std::vector<int32_t> row_slots_;
-  std::vector<types::LogicalType> value_types_;
-  std::unique_ptr<state::RowCodec> codec_;
-  std::unique_ptr<Batch> scratch_;
 };
 
 /// Fills changelog batches of up to kBatchCapacity rows and emits each one when it is full.
@@ -220,7 +154,7 @@ base::Status TopNOperator::Open(const OperatorContext& context) {
   }
   for (const plan::SortKey& key : spec_.sort) SLUICE_RETURN_IF_ERROR(check_slot(key.slot, "sort"));
   partition_codec_ = std::make_unique<state::RowCodec>(std::move(partition_types));
-  row_codec_ = std::make_unique<FullRowCodec>(input_types_);
+  row_codec_ = std::make_unique<state::FullRowCodec>(input_types_);
   if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
   SLUICE_ASSIGN_OR_RETURN(table_, context.state_backend->GetTable(node_->uid, "ranks"));
   return base::Status::Ok();
@@ -466,7 +400,7 @@ base::Status TopNOperator::Write(RowWriter* writer, RowKind kind, std::string_vi
                                  int64_t row_number) {
   SLUICE_ASSIGN_OR_RETURN(auto target, writer->NextRow(kind));
   auto [batch, target_row] = target;
-  SLUICE_RETURN_IF_ERROR(row_codec_->Decode(row, batch, target_row));
+  SLUICE_RETURN_IF_ERROR(row_codec_->Decode(row, batch, target_row, 0));
   if (spec_.emit_row_number) {
     Column& rank = batch->column(input_width_);
     rank.validity()[target_row] = 1;

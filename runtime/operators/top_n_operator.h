@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
+#include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {
@@ -51,7 +52,6 @@ class TopNOperator : public Operator {
 
  private:
   class RowWriter;
-  class FullRowCodec;
   struct Entry;
   struct Partition;
 
@@ -71,7 +71,7 @@ class TopNOperator : public Operator {
   std::vector<types::LogicalType> input_types_;
   std::vector<types::LogicalType> output_types_;
   std::unique_ptr<state::RowCodec> partition_codec_;
-  std::unique_ptr<FullRowCodec> row_codec_;
+  std::unique_ptr<state::FullRowCodec> row_codec_;
   state::StateTable* table_ = nullptr;
   /// Set by the first input batch with row kinds: from then on every row is kept.
   bool seen_row_kinds_ = false;
