@@ -47,7 +47,10 @@ namespace sluice::runtime::operators::aggregate {
 /// int64 count; over DECIMAL int128 sum + int64 count; over DOUBLE double sum + int64 count;
 /// MIN/MAX u8 has_value + int64 key (VARCHAR: u8 has_value only); value → count calls none.
 /// Sections: u32 payload length + payload: the current VARCHAR extreme's bytes, or a
-/// ValueCounts multiset. Keys of fixed-width types are int64 (BOOLEAN 0/1, INT widened,
+/// ValueCounts multiset (value_counts.h: sorted pairs, or for a large fixed-width set a sorted
+/// run, a short sorted tail and free room, so that a new value neither shifts the set nor
+/// moves the sections after it; COUNT(DISTINCT) reads the set's stored size).
+/// Keys of fixed-width types are int64 (BOOLEAN 0/1, INT widened,
 /// DOUBLE bits mapped so that int64 order is Double.compare order).
 class Aggregator {
  public:

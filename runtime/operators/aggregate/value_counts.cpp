@@ -1,10 +1,16 @@
 #include "runtime/operators/aggregate/value_counts.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace sluice::runtime::operators::aggregate {
 
 namespace {
 
 constexpr size_t kFixedEntrySize = 16;
+constexpr size_t kIndexHeaderSize = 24;
+// The tail and the dead entries may grow to max(kMinPending, sqrt(sorted)) before a merge.
+constexpr uint64_t kMinPending = 16;
 
 int64_t LoadInt64(const char* bytes) {
   int64_t value;
@@ -25,6 +31,18 @@ uint32_t LoadLength(const std::string& accumulator, size_t section) {
 void StoreLength(std::string* accumulator, size_t section, size_t length) {
   uint32_t value = static_cast<uint32_t>(length);
   std::memcpy(accumulator->data() + section, &value, sizeof(value));
+}
+
+// Replaces the payload of `length` bytes after the section's prefix, in place when the size
+// does not change (then nothing after the section moves).
+void StorePayload(std::string* accumulator, size_t section, size_t length,
+                  std::string_view payload) {
+  if (payload.size() == length) {
+    if (!payload.empty()) std::memcpy(accumulator->data() + section + 4, payload.data(), length);
+    return;
+  }
+  accumulator->replace(section + 4, length, payload.data(), payload.size());
+  StoreLength(accumulator, section, payload.size());
 }
 
 bool ReadVarint(std::string_view bytes, size_t* position, uint32_t* value) {
@@ -55,18 +73,101 @@ int Compare(const ValueKey& left, const ValueKey& right, bool strings) {
   return left.fixed < right.fixed ? -1 : (left.fixed > right.fixed ? 1 : 0);
 }
 
+bool IsIndexed(size_t payload_size) {
+  return payload_size % kFixedEntrySize == kIndexHeaderSize % kFixedEntrySize;
+}
+
+/// The header of an indexed fixed-width payload.
+struct Index {
+  uint64_t sorted = 0;
+  uint64_t tail = 0;
+  uint64_t dead = 0;
+  uint64_t capacity = 0;  // pairs between the header and the payload's end
+
+  uint64_t Live() const { return sorted - dead + tail; }
+};
+
+bool ReadIndex(std::string_view payload, Index* index) {
+  if (payload.size() < kIndexHeaderSize || !IsIndexed(payload.size())) return false;
+  index->sorted = static_cast<uint64_t>(LoadInt64(payload.data()));
+  index->tail = static_cast<uint64_t>(LoadInt64(payload.data() + 8));
+  index->dead = static_cast<uint64_t>(LoadInt64(payload.data() + 16));
+  index->capacity = (payload.size() - kIndexHeaderSize) / kFixedEntrySize;
+  return index->sorted <= index->capacity && index->tail <= index->capacity - index->sorted &&
+         index->dead <= index->sorted;
+}
+
+void WriteIndex(char* payload, const Index& index) {
+  StoreInt64(payload, static_cast<int64_t>(index.sorted));
+  StoreInt64(payload + 8, static_cast<int64_t>(index.tail));
+  StoreInt64(payload + 16, static_cast<int64_t>(index.dead));
+}
+
+uint64_t PendingLimit(uint64_t sorted) {
+  return std::max(kMinPending, static_cast<uint64_t>(std::sqrt(static_cast<double>(sorted))));
+}
+
+// The first of `count` pairs at `entries` whose key is not below `key`.
+size_t LowerBound(const char* entries, size_t count, int64_t key) {
+  size_t low = 0;
+  size_t high = count;
+  while (low < high) {
+    size_t middle = (low + high) / 2;
+    if (LoadInt64(entries + middle * kFixedEntrySize) < key) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
 }  // namespace
 
-bool ValueCounts::Next(std::string_view payload, size_t* position, ValueKey* key,
-                       int64_t* count) const {
-  if (*position >= payload.size()) return false;
-  if (!strings_) {
-    if (payload.size() - *position < kFixedEntrySize) return false;
-    key->fixed = LoadInt64(payload.data() + *position);
-    *count = LoadInt64(payload.data() + *position + 8);
-    *position += kFixedEntrySize;
+ValueCounts::Cursor::Cursor(const ValueCounts& counts, std::string_view payload)
+    : strings_(counts.strings_), sorted_(payload) {
+  if (strings_ || !IsIndexed(payload.size())) return;
+  Index index;
+  if (!ReadIndex(payload, &index)) {
+    sorted_ = {};
+    return;
+  }
+  sorted_ = payload.substr(kIndexHeaderSize, index.sorted * kFixedEntrySize);
+  tail_ = payload.substr(kIndexHeaderSize + index.sorted * kFixedEntrySize,
+                         index.tail * kFixedEntrySize);
+}
+
+bool ValueCounts::Cursor::Next(ValueKey* key, int64_t* count) {
+  if (strings_) return NextString(sorted_, &sorted_position_, key, count);
+  // Skip removed values (count 0) of the sorted run.
+  while (sorted_.size() - sorted_position_ >= kFixedEntrySize &&
+         LoadInt64(sorted_.data() + sorted_position_ + 8) <= 0) {
+    sorted_position_ += kFixedEntrySize;
+  }
+  bool has_sorted = sorted_.size() - sorted_position_ >= kFixedEntrySize;
+  bool has_tail = tail_.size() - tail_position_ >= kFixedEntrySize;
+  if (!has_sorted && !has_tail) return false;
+  int64_t sorted_key = has_sorted ? LoadInt64(sorted_.data() + sorted_position_) : 0;
+  int64_t tail_key = has_tail ? LoadInt64(tail_.data() + tail_position_) : 0;
+  if (has_sorted && (!has_tail || sorted_key <= tail_key)) {
+    key->fixed = sorted_key;
+    *count = LoadInt64(sorted_.data() + sorted_position_ + 8);
+    sorted_position_ += kFixedEntrySize;
+    if (has_tail && tail_key == sorted_key) {  // never written so; kept as one entry
+      *count += LoadInt64(tail_.data() + tail_position_ + 8);
+      tail_position_ += kFixedEntrySize;
+    }
     return true;
   }
+  key->fixed = tail_key;
+  *count = LoadInt64(tail_.data() + tail_position_ + 8);
+  tail_position_ += kFixedEntrySize;
+  return true;
+}
+
+bool ValueCounts::NextString(std::string_view payload, size_t* position, ValueKey* key,
+                             int64_t* count) {
+  if (*position >= payload.size()) return false;
   uint32_t length = 0;
   if (!ReadVarint(payload, position, &length)) return false;
   if (payload.size() - *position < static_cast<size_t>(length) + 8) return false;
@@ -90,12 +191,166 @@ void ValueCounts::AppendEntry(const ValueKey& key, int64_t count, bool strings, 
 }
 
 bool ValueCounts::Valid(std::string_view payload) const {
-  if (!strings_) return payload.size() % kFixedEntrySize == 0;
+  if (!strings_) {
+    if (payload.size() % kFixedEntrySize == 0) return true;
+    Index index;
+    return ReadIndex(payload, &index);
+  }
   size_t position = 0;
   ValueKey key;
   int64_t count = 0;
   while (position < payload.size()) {
-    if (!Next(payload, &position, &key, &count)) return false;
+    if (!NextString(payload, &position, &key, &count)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Rewrites an indexed payload (whose header `index` is already stored) as one sorted run
+// without removed values, with `key` (absent from it) inserted when not null. Small sets
+// go back to the compact layout; a full one doubles its capacity.
+void Rebuild(const ValueCounts& counts, std::string* accumulator, size_t section,
+             const Index& index, const ValueKey* key, int64_t delta) {
+  size_t length = LoadLength(*accumulator, section);
+  std::string_view payload(accumulator->data() + section + 4, length);
+  std::string rebuilt(kIndexHeaderSize, '\0');
+  rebuilt.reserve(kIndexHeaderSize + (index.Live() + 1) * kFixedEntrySize);
+  char bytes[kFixedEntrySize];
+  auto append = [&](int64_t value, int64_t count) {
+    StoreInt64(bytes, value);
+    StoreInt64(bytes + 8, count);
+    rebuilt.append(bytes, kFixedEntrySize);
+  };
+  ValueCounts::Cursor cursor(counts, payload);
+  ValueKey entry;
+  int64_t count = 0;
+  while (cursor.Next(&entry, &count)) {
+    if (key != nullptr && key->fixed < entry.fixed) {
+      append(key->fixed, delta);
+      key = nullptr;
+    }
+    append(entry.fixed, count);
+  }
+  if (key != nullptr) append(key->fixed, delta);
+
+  uint64_t live = (rebuilt.size() - kIndexHeaderSize) / kFixedEntrySize;
+  if (live < static_cast<uint64_t>(ValueCounts::kIndexThreshold) / 2) {
+    StorePayload(accumulator, section, length,
+                 std::string_view(rebuilt).substr(kIndexHeaderSize));
+    return;
+  }
+  uint64_t capacity = index.capacity;
+  if (live + PendingLimit(live) > capacity) capacity = 2 * live;
+  Index header;
+  header.sorted = live;
+  WriteIndex(rebuilt.data(), header);
+  rebuilt.resize(kIndexHeaderSize + capacity * kFixedEntrySize, '\0');
+  StorePayload(accumulator, section, length, rebuilt);
+}
+
+// Merges the tail and `key` (absent from both runs) into the sorted run of an indexed
+// payload that has room for them, in place: each pair moves at most once, by blocks, and
+// nothing after the section moves. Removed values stay where they are.
+void MergeTailInPlace(char* payload, Index index, const ValueKey& key, int64_t delta) {
+  char* sorted = payload + kIndexHeaderSize;
+  std::string pending(sorted + index.sorted * kFixedEntrySize, index.tail * kFixedEntrySize);
+  size_t at = LowerBound(pending.data(), index.tail, key.fixed) * kFixedEntrySize;
+  char entry[kFixedEntrySize];
+  StoreInt64(entry, key.fixed);
+  StoreInt64(entry + 8, delta);
+  pending.insert(at, entry, kFixedEntrySize);
+  size_t pending_count = pending.size() / kFixedEntrySize;
+  size_t read = index.sorted;               // pairs of the sorted run not yet placed
+  size_t write = read + pending_count;      // where the placed pairs begin
+  for (size_t next = pending_count; next > 0; --next) {
+    const char* pair = pending.data() + (next - 1) * kFixedEntrySize;
+    size_t position = LowerBound(sorted, read, LoadInt64(pair));
+    size_t moving = read - position;  // sorted pairs above this one
+    write -= moving;
+    std::memmove(sorted + write * kFixedEntrySize, sorted + position * kFixedEntrySize,
+                 moving * kFixedEntrySize);
+    --write;
+    std::memcpy(sorted + write * kFixedEntrySize, pair, kFixedEntrySize);
+    read = position;
+  }
+  index.sorted += pending_count;
+  index.tail = 0;
+  WriteIndex(payload, index);
+}
+
+// Finishes a removal from an indexed payload: stores the header, and empties the section
+// when no value is left or merges the runs when enough dead entries piled up.
+bool FinishRemoval(const ValueCounts& counts, std::string* accumulator, size_t section,
+                   const Index& index) {
+  char* payload = accumulator->data() + section + 4;
+  WriteIndex(payload, index);
+  if (index.Live() == 0) {
+    StorePayload(accumulator, section, LoadLength(*accumulator, section), {});
+  } else if (index.dead >= PendingLimit(index.sorted)) {
+    Rebuild(counts, accumulator, section, index, nullptr, 0);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ValueCounts::AddIndexed(std::string* accumulator, size_t section, const ValueKey& key,
+                             int64_t delta) const {
+  size_t length = LoadLength(*accumulator, section);
+  char* payload = accumulator->data() + section + 4;
+  Index index;
+  if (!ReadIndex(std::string_view(payload, length), &index)) return false;
+
+  char* sorted = payload + kIndexHeaderSize;
+  size_t at = LowerBound(sorted, index.sorted, key.fixed);
+  if (at < index.sorted && LoadInt64(sorted + at * kFixedEntrySize) == key.fixed) {
+    char* count_at = sorted + at * kFixedEntrySize + 8;
+    int64_t count = LoadInt64(count_at);
+    if (count <= 0) {  // a removed value: adding revives it in place
+      if (delta <= 0) return true;
+      StoreInt64(count_at, delta);
+      if (index.dead > 0) --index.dead;
+      WriteIndex(payload, index);
+      return true;
+    }
+    count += delta;
+    if (count > 0) {
+      StoreInt64(count_at, count);
+      return true;
+    }
+    StoreInt64(count_at, 0);
+    if (index.dead < index.sorted) ++index.dead;
+    return FinishRemoval(*this, accumulator, section, index);
+  }
+
+  char* tail = sorted + index.sorted * kFixedEntrySize;
+  size_t position = LowerBound(tail, index.tail, key.fixed);
+  char* entry = tail + position * kFixedEntrySize;
+  size_t after = (index.tail - position) * kFixedEntrySize;  // bytes from `entry` to the end
+  if (position < index.tail && LoadInt64(entry) == key.fixed) {
+    int64_t count = LoadInt64(entry + 8) + delta;
+    if (count > 0) {
+      StoreInt64(entry + 8, count);
+      return true;
+    }
+    std::memmove(entry, entry + kFixedEntrySize, after - kFixedEntrySize);
+    --index.tail;
+    return FinishRemoval(*this, accumulator, section, index);
+  }
+  if (delta <= 0) return true;  // retracting a value never added: nothing to take out
+  if (index.tail < PendingLimit(index.sorted) && index.sorted + index.tail < index.capacity) {
+    std::memmove(entry + kFixedEntrySize, entry, after);
+    StoreInt64(entry, key.fixed);
+    StoreInt64(entry + 8, delta);
+    ++index.tail;
+    WriteIndex(payload, index);
+    return true;
+  }
+  if (index.sorted + index.tail < index.capacity) {
+    MergeTailInPlace(payload, index, key, delta);
+  } else {
+    Rebuild(*this, accumulator, section, index, &key, delta);  // full: grow
   }
   return true;
 }
@@ -106,25 +361,17 @@ bool ValueCounts::Add(std::string* accumulator, size_t section, const ValueKey& 
   size_t length = LoadLength(*accumulator, section);
   size_t begin = section + 4;
   if (accumulator->size() - begin < length) return false;
+  if (!strings_ && length % kFixedEntrySize != 0) {
+    return AddIndexed(accumulator, section, key, delta);
+  }
 
   size_t position = 0;  // within the payload: where the key is, or where it belongs
   bool found = false;
   size_t entry_size = 0;
   int64_t count = 0;
   if (!strings_) {
-    if (length % kFixedEntrySize != 0) return false;
-    size_t low = 0;
-    size_t high = length / kFixedEntrySize;
     const char* entries = accumulator->data() + begin;
-    while (low < high) {
-      size_t middle = (low + high) / 2;
-      if (LoadInt64(entries + middle * kFixedEntrySize) < key.fixed) {
-        low = middle + 1;
-      } else {
-        high = middle;
-      }
-    }
-    position = low * kFixedEntrySize;
+    position = LowerBound(entries, length / kFixedEntrySize, key.fixed) * kFixedEntrySize;
     if (position < length && LoadInt64(entries + position) == key.fixed) {
       found = true;
       entry_size = kFixedEntrySize;
@@ -136,7 +383,7 @@ bool ValueCounts::Add(std::string* accumulator, size_t section, const ValueKey& 
       size_t next = position;
       ValueKey entry;
       int64_t entry_count = 0;
-      if (!Next(payload, &next, &entry, &entry_count)) return false;
+      if (!NextString(payload, &next, &entry, &entry_count)) return false;
       int order = entry.text.compare(key.text);
       if (order >= 0) {
         if (order == 0) {
@@ -161,50 +408,85 @@ bool ValueCounts::Add(std::string* accumulator, size_t section, const ValueKey& 
     return true;
   }
   if (delta <= 0) return true;  // retracting a value never added: nothing to take out
-  char entry[16];
-  size_t inserted;
-  if (!strings_) {
-    StoreInt64(entry, key.fixed);
-    StoreInt64(entry + 8, delta);
-    accumulator->insert(begin + position, entry, kFixedEntrySize);
-    inserted = kFixedEntrySize;
-  } else {
+  if (strings_) {
     std::string encoded;
     AppendEntry(key, delta, true, &encoded);
     accumulator->insert(begin + position, encoded);
-    inserted = encoded.size();
+    StoreLength(accumulator, section, length + encoded.size());
+    return true;
   }
-  StoreLength(accumulator, section, length + inserted);
+  uint64_t size = length / kFixedEntrySize;
+  if (size + 1 < static_cast<uint64_t>(kIndexThreshold)) {
+    char entry[kFixedEntrySize];
+    StoreInt64(entry, key.fixed);
+    StoreInt64(entry + 8, delta);
+    accumulator->insert(begin + position, entry, kFixedEntrySize);
+    StoreLength(accumulator, section, length + kFixedEntrySize);
+    return true;
+  }
+  // The set reaches kIndexThreshold values: switch it to the indexed layout, the new value
+  // in the tail, with room for as many values again.
+  Index index;
+  index.sorted = size;
+  index.tail = 1;
+  std::string indexed(kIndexHeaderSize, '\0');
+  WriteIndex(indexed.data(), index);
+  indexed.append(accumulator->data() + begin, length);
+  char entry[kFixedEntrySize];
+  StoreInt64(entry, key.fixed);
+  StoreInt64(entry + 8, delta);
+  indexed.append(entry, kFixedEntrySize);
+  indexed.resize(kIndexHeaderSize + 2 * (size + 1) * kFixedEntrySize, '\0');
+  StorePayload(accumulator, section, length, indexed);
   return true;
 }
 
 void ValueCounts::Merge(std::string_view left, std::string_view right, std::string* out) const {
-  size_t left_position = 0;
-  size_t right_position = 0;
+  Cursor left_cursor(*this, left);
+  Cursor right_cursor(*this, right);
   ValueKey left_key;
   ValueKey right_key;
   int64_t left_count = 0;
   int64_t right_count = 0;
-  bool has_left = Next(left, &left_position, &left_key, &left_count);
-  bool has_right = Next(right, &right_position, &right_key, &right_count);
+  bool has_left = left_cursor.Next(&left_key, &left_count);
+  bool has_right = right_cursor.Next(&right_key, &right_count);
+  // A fixed-width union goes behind an index header when it is large enough.
+  size_t header = out->size();
+  if (!strings_) out->append(kIndexHeaderSize, '\0');
+  size_t first = out->size();
   while (has_left || has_right) {
     int order = !has_left ? 1 : (!has_right ? -1 : Compare(left_key, right_key, strings_));
     if (order < 0) {
       AppendEntry(left_key, left_count, strings_, out);
-      has_left = Next(left, &left_position, &left_key, &left_count);
+      has_left = left_cursor.Next(&left_key, &left_count);
     } else if (order > 0) {
       AppendEntry(right_key, right_count, strings_, out);
-      has_right = Next(right, &right_position, &right_key, &right_count);
+      has_right = right_cursor.Next(&right_key, &right_count);
     } else {
       AppendEntry(left_key, left_count + right_count, strings_, out);
-      has_left = Next(left, &left_position, &left_key, &left_count);
-      has_right = Next(right, &right_position, &right_key, &right_count);
+      has_left = left_cursor.Next(&left_key, &left_count);
+      has_right = right_cursor.Next(&right_key, &right_count);
     }
   }
+  if (strings_) return;
+  uint64_t size = (out->size() - first) / kFixedEntrySize;
+  if (size < static_cast<uint64_t>(kIndexThreshold)) {
+    out->erase(header, kIndexHeaderSize);
+    return;
+  }
+  Index index;
+  index.sorted = size;
+  WriteIndex(out->data() + header, index);
 }
 
 int64_t ValueCounts::Size(std::string_view payload) const {
-  if (!strings_) return static_cast<int64_t>(payload.size() / kFixedEntrySize);
+  if (!strings_) {
+    if (payload.size() % kFixedEntrySize == 0) {
+      return static_cast<int64_t>(payload.size() / kFixedEntrySize);
+    }
+    Index index;
+    return ReadIndex(payload, &index) ? static_cast<int64_t>(index.Live()) : 0;
+  }
   int64_t size = 0;
   ForEach(payload, [&size](const ValueKey&, int64_t) { ++size; });
   return size;
@@ -212,16 +494,40 @@ int64_t ValueCounts::Size(std::string_view payload) const {
 
 bool ValueCounts::Extreme(std::string_view payload, bool smallest, ValueKey* key) const {
   if (payload.empty()) return false;
-  if (!strings_) {
+  if (!strings_ && payload.size() % kFixedEntrySize == 0) {
     size_t position = smallest ? 0 : payload.size() - kFixedEntrySize;
     key->fixed = LoadInt64(payload.data() + position);
     return true;
   }
+  if (!strings_) {
+    Index index;
+    if (!ReadIndex(payload, &index)) return false;
+    const char* sorted = payload.data() + kIndexHeaderSize;
+    const char* tail = sorted + index.sorted * kFixedEntrySize;
+    bool found = false;
+    // Removed values are few (merged away past sqrt(sorted)), so the scan stays short.
+    for (uint64_t step = 0; step < index.sorted; ++step) {
+      uint64_t at = smallest ? step : index.sorted - 1 - step;
+      if (LoadInt64(sorted + at * kFixedEntrySize + 8) > 0) {
+        key->fixed = LoadInt64(sorted + at * kFixedEntrySize);
+        found = true;
+        break;
+      }
+    }
+    if (index.tail > 0) {
+      int64_t candidate = LoadInt64(tail + (smallest ? 0 : index.tail - 1) * kFixedEntrySize);
+      if (!found || (smallest ? candidate < key->fixed : candidate > key->fixed)) {
+        key->fixed = candidate;
+        found = true;
+      }
+    }
+    return found;
+  }
   size_t position = 0;
   int64_t count = 0;
-  if (!Next(payload, &position, key, &count)) return false;
+  if (!NextString(payload, &position, key, &count)) return false;
   if (smallest) return true;
-  while (Next(payload, &position, key, &count)) {
+  while (NextString(payload, &position, key, &count)) {
   }
   return true;
 }

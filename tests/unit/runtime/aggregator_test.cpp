@@ -4,8 +4,12 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 #include <random>
 #include <variant>
+
+#include "runtime/operators/aggregate/value_counts.h"
 
 namespace sluice::runtime::operators::aggregate {
 namespace {
@@ -628,6 +632,316 @@ TEST(Aggregator, CorruptAccumulatorsGiveDataErrors) {
     (void)harness.aggregator().Merge(&target, damaged);
     (void)harness.Feed(&damaged, {S("x")}, trial % 2 == 0);
   }
+}
+
+// Sections of a test accumulator for ValueCounts: u32 length + payload, one after another.
+size_t SectionAt(const std::string& accumulator, int index) {
+  size_t at = 0;
+  for (int current = 0; current < index; ++current) {
+    uint32_t length;
+    std::memcpy(&length, accumulator.data() + at, sizeof(length));
+    at += 4 + length;
+  }
+  return at;
+}
+
+std::string_view PayloadAt(const std::string& accumulator, int index) {
+  size_t at = SectionAt(accumulator, index);
+  uint32_t length;
+  std::memcpy(&length, accumulator.data() + at, sizeof(length));
+  return std::string_view(accumulator).substr(at + 4, length);
+}
+
+using Reference = std::map<int64_t, int64_t>;
+
+void ApplyToReference(Reference* reference, int64_t key, int64_t delta) {
+  auto found = reference->find(key);
+  if (found == reference->end()) {
+    if (delta > 0) reference->emplace(key, delta);
+    return;
+  }
+  found->second += delta;
+  if (found->second <= 0) reference->erase(found);
+}
+
+void ExpectMatches(const ValueCounts& counts, std::string_view payload,
+                   const Reference& reference) {
+  ASSERT_TRUE(counts.Valid(payload));
+  EXPECT_EQ(counts.Size(payload), static_cast<int64_t>(reference.size()));
+  Reference seen;
+  int64_t previous = std::numeric_limits<int64_t>::min();
+  bool first = true;
+  counts.ForEach(payload, [&](const ValueKey& key, int64_t count) {
+    EXPECT_TRUE(first || key.fixed > previous) << "not ascending at " << key.fixed;
+    first = false;
+    previous = key.fixed;
+    seen[key.fixed] = count;
+  });
+  EXPECT_EQ(seen, reference);
+  ValueKey key;
+  EXPECT_EQ(counts.Extreme(payload, true, &key), !reference.empty());
+  if (!reference.empty()) {
+    EXPECT_EQ(key.fixed, reference.begin()->first);
+    ASSERT_TRUE(counts.Extreme(payload, false, &key));
+    EXPECT_EQ(key.fixed, reference.rbegin()->first);
+  }
+}
+
+std::string PayloadOf(const ValueCounts& counts, const Reference& reference) {
+  std::string section(4, '\0');
+  for (const auto& [value, count] : reference) {
+    ValueKey key;
+    key.fixed = value;
+    EXPECT_TRUE(counts.Add(&section, 0, key, count));
+  }
+  return section.substr(4);
+}
+
+TEST(ValueCounts, LargeSetsMatchAMapThroughInsertsDuplicatesAndRetractions) {
+  ValueCounts counts(false);
+  std::mt19937_64 random(99);
+  for (int trial = 0; trial < 12; ++trial) {
+    SCOPED_TRACE(trial);
+    // Three sets side by side, so that edits of one must keep the others intact.
+    std::string accumulator(12, '\0');
+    std::vector<Reference> references(3);
+    int64_t range = trial % 3 == 0 ? 40 : (trial % 3 == 1 ? 600 : 20000);
+    int operations = 6000;
+    for (int operation = 0; operation < operations; ++operation) {
+      int set = static_cast<int>(random() % 3);
+      // Mostly inserts early, mostly retractions late: sets grow, then shrink again.
+      bool retract = random() % 100 < (operation < operations / 2 ? 25u : 70u);
+      int64_t value = static_cast<int64_t>(random() % static_cast<uint64_t>(range)) - range / 2;
+      if (retract && !references[set].empty() && random() % 2 == 0) {
+        auto it = references[set].lower_bound(value);  // mostly retract values that are there
+        value = it == references[set].end() ? references[set].begin()->first : it->first;
+      }
+      ValueKey key;
+      key.fixed = value;
+      ASSERT_TRUE(counts.Add(&accumulator, SectionAt(accumulator, set), key, retract ? -1 : 1));
+      ApplyToReference(&references[set], value, retract ? -1 : 1);
+      if (operation % 500 == 0 || operation + 1 == operations) {
+        for (int check = 0; check < 3; ++check) {
+          ExpectMatches(counts, PayloadAt(accumulator, check), references[check]);
+        }
+      }
+    }
+    // Taking every value out leaves three empty sections.
+    for (int set = 0; set < 3; ++set) {
+      Reference remaining = references[set];
+      for (const auto& [value, count] : remaining) {
+        ValueKey key;
+        key.fixed = value;
+        ASSERT_TRUE(counts.Add(&accumulator, SectionAt(accumulator, set), key, -count));
+      }
+    }
+    EXPECT_EQ(accumulator, std::string(12, '\0'));
+  }
+}
+
+TEST(ValueCounts, SwitchesToTheIndexedLayoutAndBack) {
+  ValueCounts counts(false);
+  std::string section(4, '\0');
+  Reference reference;
+  for (int64_t value = 0; value < 1000; ++value) {
+    ValueKey key;
+    key.fixed = (value * 7919) % 1000;  // not in order
+    ASSERT_TRUE(counts.Add(&section, 0, key, 1));
+    ApplyToReference(&reference, key.fixed, 1);
+    std::string_view payload = std::string_view(section).substr(4);
+    // Compact (a multiple of 16 bytes) below the threshold, indexed from it on.
+    EXPECT_EQ(payload.size() % 16, value + 1 < ValueCounts::kIndexThreshold ? 0u : 8u) << value;
+  }
+  ExpectMatches(counts, std::string_view(section).substr(4), reference);
+  // The set grew by doubling its room, not by one pair per value.
+  EXPECT_LE(section.size(), 4 + 24 + 16 * 4 * 1000u);
+  for (int64_t value = 0; value < 1000; ++value) {
+    ValueKey key;
+    key.fixed = value;
+    ASSERT_TRUE(counts.Add(&section, 0, key, -1));
+    ApplyToReference(&reference, value, -1);
+    if (value % 97 == 0) ExpectMatches(counts, std::string_view(section).substr(4), reference);
+  }
+  EXPECT_EQ(section, std::string(4, '\0'));
+}
+
+TEST(ValueCounts, MergesCompactAndIndexedPayloadsInEitherOrder) {
+  ValueCounts counts(false);
+  std::mt19937_64 random(5);
+  auto random_reference = [&](int size, int64_t range) {
+    Reference reference;
+    for (int index = 0; index < size; ++index) {
+      ApplyToReference(&reference, static_cast<int64_t>(random() % range), 1);
+    }
+    return reference;
+  };
+  // An indexed payload with a tail and removed values: edit one built in order.
+  std::string edited(4, '\0');
+  Reference edited_reference;
+  for (int64_t value = 0; value < 400; value += 2) {
+    ValueKey key;
+    key.fixed = value;
+    ASSERT_TRUE(counts.Add(&edited, 0, key, 2));
+    ApplyToReference(&edited_reference, value, 2);
+  }
+  for (int64_t value : {1, 3, 5, 399, -7, 100, 100, 102, 104, 106}) {
+    ValueKey key;
+    key.fixed = value;
+    int64_t delta = value % 2 == 0 ? -2 : 1;
+    ASSERT_TRUE(counts.Add(&edited, 0, key, delta));
+    ApplyToReference(&edited_reference, value, delta);
+  }
+  std::vector<Reference> references = {{}, random_reference(10, 30),
+                                       random_reference(300, 1000),
+                                       random_reference(2000, 1500), edited_reference};
+  std::vector<std::string> payloads;
+  for (size_t index = 0; index + 1 < references.size(); ++index) {
+    payloads.push_back(PayloadOf(counts, references[index]));
+  }
+  payloads.push_back(edited.substr(4));
+  EXPECT_EQ(payloads[2].size() % 16, 8u);  // indexed
+  EXPECT_EQ(payloads[1].size() % 16, 0u);  // compact
+  for (size_t left = 0; left < payloads.size(); ++left) {
+    for (size_t right = 0; right < payloads.size(); ++right) {
+      SCOPED_TRACE(std::to_string(left) + " + " + std::to_string(right));
+      std::string merged = "x";  // Merge appends
+      counts.Merge(payloads[left], payloads[right], &merged);
+      Reference expected = references[left];
+      for (const auto& [value, count] : references[right]) {
+        ApplyToReference(&expected, value, count);
+      }
+      ASSERT_EQ(merged[0], 'x');
+      ExpectMatches(counts, std::string_view(merged).substr(1), expected);
+      // The merged payload keeps taking edits.
+      std::string section(4, '\0');
+      uint32_t length = static_cast<uint32_t>(merged.size() - 1);
+      std::memcpy(section.data(), &length, sizeof(length));
+      section.append(merged.substr(1));
+      for (int64_t value = -5; value < 3000; value += 37) {
+        ValueKey key;
+        key.fixed = value;
+        ASSERT_TRUE(counts.Add(&section, 0, key, value % 3 == 0 ? -1 : 1));
+        ApplyToReference(&expected, value, value % 3 == 0 ? -1 : 1);
+      }
+      ExpectMatches(counts, std::string_view(section).substr(4), expected);
+    }
+  }
+}
+
+TEST(ValueCounts, DamagedIndexedPayloadsAreRejectedOrHarmless) {
+  ValueCounts counts(false);
+  Reference reference;
+  for (int64_t value = 0; value < 300; ++value) reference[value * 3] = 1 + value % 4;
+  std::string good = "\0\0\0\0" + PayloadOf(counts, reference);
+  uint32_t length = static_cast<uint32_t>(good.size() - 4);
+  std::memcpy(good.data(), &length, sizeof(length));
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string damaged = good;
+    // Mostly damage the header and the counts' neighbourhood, where the offsets live.
+    size_t at = trial % 2 == 0 ? 4 + random() % 24 : random() % damaged.size();
+    damaged[at] = static_cast<char>(random());
+    std::string_view payload = PayloadAt(damaged, 0);
+    if (payload.size() + 4 > damaged.size()) continue;  // the length itself is damaged
+    if (!counts.Valid(payload)) continue;
+    (void)counts.Size(payload);
+    ValueKey key;
+    (void)counts.Extreme(payload, trial % 3 == 0, &key);
+    counts.ForEach(payload, [](const ValueKey&, int64_t) {});
+    std::string merged;
+    counts.Merge(payload, payload, &merged);
+    key.fixed = static_cast<int64_t>(random() % 1000);
+    (void)counts.Add(&damaged, 0, key, trial % 2 == 0 ? 1 : -1);
+  }
+}
+
+TEST(Aggregator, LargeDistinctSetsMatchAReferenceAcrossRetractionsCopiesAndMerges) {
+  LogicalType big = LogicalType::Bigint();
+  LogicalType real = LogicalType::Double();
+  std::vector<AggregateCall> calls = {CountStar(),
+                                      Count(0, big, true),
+                                      Same(AggregateKind::kSum, 0, big, true),
+                                      Same(AggregateKind::kAvg, 1, real, true),
+                                      Same(AggregateKind::kMin, 0, big, false, true),
+                                      Same(AggregateKind::kMax, 1, real, false, true),
+                                      Count(1, real, true)};
+  std::mt19937_64 random(2024);
+  Harness whole({big, real}, calls);
+  Harness left({big, real}, calls);
+  Harness right({big, real}, calls);
+  std::multiset<int64_t> rows;  // the live rows' BIGINT; the DOUBLE is value / 4
+  auto expected = [&]() {
+    if (rows.empty()) return std::vector<Value>{I(0), I(0), kNull, kNull, kNull, kNull, I(0)};
+    std::set<int64_t> distinct(rows.begin(), rows.end());
+    int64_t sum = 0;
+    double real_sum = 0;
+    for (int64_t value : distinct) {
+      sum += value;
+      real_sum += static_cast<double>(value) / 4;  // exact: ascending order, quarters
+    }
+    auto count = static_cast<int64_t>(distinct.size());
+    return std::vector<Value>{I(static_cast<int64_t>(rows.size())), I(count), I(sum),
+                              D(real_sum / static_cast<double>(count)), I(*distinct.begin()),
+                              D(static_cast<double>(*distinct.rbegin()) / 4), I(count)};
+  };
+  for (int step = 0; step < 8000; ++step) {
+    bool retract = !rows.empty() && random() % 100 < (step < 5000 ? 20u : 75u);
+    int64_t value = static_cast<int64_t>(random() % 3000) - 1000;
+    if (retract) {
+      auto it = rows.lower_bound(value);
+      if (it == rows.end()) it = rows.begin();
+      value = *it;
+      rows.erase(it);
+      whole.Retract({I(value), D(static_cast<double>(value) / 4)});
+    } else {
+      rows.insert(value);
+      std::vector<Value> row = {I(value), D(static_cast<double>(value) / 4)};
+      whole.Add(row);
+      (step % 2 == 0 ? left : right).Add(row);
+    }
+    if (step % 400 == 0) {
+      SCOPED_TRACE(step);
+      EXPECT_EQ(Show(whole.Results()), Show(expected()));
+      // A copy of the bytes (what a snapshot stores) reads and edits the same.
+      std::string copy = whole.accumulator();
+      EXPECT_EQ(Show(whole.Results(copy)), Show(whole.Results()));
+      std::vector<Value> row = {I(step), D(static_cast<double>(step) / 4)};
+      ASSERT_TRUE(whole.Feed(&copy, row, false).ok());
+      ASSERT_TRUE(whole.Feed(&copy, row, true).ok());
+      EXPECT_EQ(Show(whole.Results(copy)), Show(whole.Results()));
+    }
+  }
+  // Slices of insert-only rows merge into what accumulating them all gives.
+  Harness both({big, real}, calls);
+  std::string merged = both.aggregator().Initial();
+  ASSERT_TRUE(both.aggregator().Merge(&merged, left.accumulator()).ok());
+  ASSERT_TRUE(both.aggregator().Merge(&merged, right.accumulator()).ok());
+  std::string sequential = left.accumulator();
+  ASSERT_TRUE(both.aggregator().Merge(&sequential, right.accumulator()).ok());
+  Harness all({big, real}, calls);
+  random.seed(2024);
+  rows.clear();
+  for (int step = 0; step < 8000; ++step) {
+    bool retract = !rows.empty() && random() % 100 < (step < 5000 ? 20u : 75u);
+    int64_t value = static_cast<int64_t>(random() % 3000) - 1000;
+    if (retract) {
+      auto it = rows.lower_bound(value);
+      if (it == rows.end()) it = rows.begin();
+      rows.erase(it);
+    } else {
+      rows.insert(value);
+      all.Add({I(value), D(static_cast<double>(value) / 4)});
+    }
+  }
+  EXPECT_EQ(Show(both.Results(merged)), Show(all.Results()));
+  EXPECT_EQ(Show(both.Results(sequential)), Show(all.Results()));
+  // Taking every row out again leaves the initial accumulator.
+  for (int64_t value : std::vector<int64_t>(rows.begin(), rows.end())) {
+    whole.Retract({I(value), D(static_cast<double>(value) / 4)});
+  }
+  rows.clear();
+  EXPECT_EQ(Show(whole.Results()), Show(expected()));
+  EXPECT_EQ(whole.accumulator(), whole.aggregator().Initial());
 }
 
 TEST(Aggregator, RejectsSumOverNonNumbers) {
