@@ -18,6 +18,14 @@ enum class WindowProperty : uint8_t { kNone, kStart, kEnd, kTime };
 /// One column visible to expressions: who qualifies it (a table alias), its name, its type
 /// and its first slot in the input batch.
 struct ScopeColumn {
+  ScopeColumn() = default;
+  ScopeColumn(std::string qualifier_in, std::string name_in, types::LogicalType type_in,
+              int32_t slot_in)
+      : qualifier(std::move(qualifier_in)),
+        name(std::move(name_in)),
+        type(std::move(type_in)),
+        slot(slot_in) {}
+
   std::string qualifier;
   std::string name;
   types::LogicalType type;
