@@ -61,9 +61,9 @@ base::Status GroupAggregateOperator::Open(const OperatorContext& context) {
     output_types_.push_back(slot.type);
   }
   if (output_types_.size() != key_slots_.size() + spec.calls.size()) {
-    return Malformed(*node_, fmt::format("{} output slots for {} keys and {} aggregates",
-                                         output_types_.size(), key_slots_.size(),
-                                         spec.calls.size()));
+    return Malformed(
+        *node_, fmt::format("{} output slots for {} keys and {} aggregates", output_types_.size(),
+                            key_slots_.size(), spec.calls.size()));
   }
   key_codec_ = std::make_unique<state::RowCodec>(std::vector<types::LogicalType>(
       output_types_.begin(), output_types_.begin() + key_slots_.size()));
@@ -90,10 +90,10 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
     key_codec_->Encode(*batch, key_slots_, row, &key);
     auto [found, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
-      groups.push_back(Group{scheduler::KeyGroupOf(scheduler::HashKey(*batch, key_slots_, row),
-                                                   max_parallelism_),
-                             key,
-                             {}});
+      groups.push_back(Group{
+          scheduler::KeyGroupOf(scheduler::HashKey(*batch, key_slots_, row), max_parallelism_),
+          key,
+          {}});
     }
     groups[found->second].rows.push_back(row);
   }
@@ -170,8 +170,8 @@ base::Result<std::string> GroupAggregateOperator::EncodeResults(std::string_view
   return encoded;
 }
 
-base::Status GroupAggregateOperator::WriteRow(RowWriter* writer, RowKind kind,
-                                              std::string_view key, std::string_view results) {
+base::Status GroupAggregateOperator::WriteRow(RowWriter* writer, RowKind kind, std::string_view key,
+                                              std::string_view results) {
   SLUICE_ASSIGN_OR_RETURN(auto target, writer->NextRow(kind));
   auto [batch, row] = target;
   SLUICE_RETURN_IF_ERROR(key_codec_->Decode(key, batch, row, 0));

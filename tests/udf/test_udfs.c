@@ -5,11 +5,10 @@
 
 #include "udf/sluice_udf.h"
 
-#define DESCRIBE(symbol, ...)                                                         \
-  SLUICE_UDF_EXPORT const SluiceUdf* symbol(void) {                                   \
-    static const SluiceUdf descriptor = {.abi_version = SLUICE_UDF_ABI_VERSION,       \
-                                         __VA_ARGS__};                                \
-    return &descriptor;                                                               \
+#define DESCRIBE(symbol, ...)                                                                 \
+  SLUICE_UDF_EXPORT const SluiceUdf* symbol(void) {                                           \
+    static const SluiceUdf descriptor = {.abi_version = SLUICE_UDF_ABI_VERSION, __VA_ARGS__}; \
+    return &descriptor;                                                                       \
   }
 
 /* repeat_text(s VARCHAR, n INT) -> VARCHAR: s written n times (n <= 0: ''). */
@@ -110,13 +109,13 @@ static int32_t NextNumber(const SluiceUdfValue* arguments, SluiceUdfValue* resul
   result->integer = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
   return 0;
 }
-DESCRIBE(next_number, .return_type = SLUICE_UDF_BIGINT, .argument_count = 0,
-         .deterministic = 0, .null_on_null_input = 1, .call = NextNumber)
+DESCRIBE(next_number, .return_type = SLUICE_UDF_BIGINT, .argument_count = 0, .deterministic = 0,
+         .null_on_null_input = 1, .call = NextNumber)
 
 /* Descriptors the engine refuses. */
 SLUICE_UDF_EXPORT const SluiceUdf* future_version(void) {
-  static const SluiceUdf descriptor = {.abi_version = 99, .return_type = SLUICE_UDF_BIGINT,
-                                       .call = NextNumber};
+  static const SluiceUdf descriptor = {
+      .abi_version = 99, .return_type = SLUICE_UDF_BIGINT, .call = NextNumber};
   return &descriptor;
 }
 DESCRIBE(decimal_result, .return_type = 42, .argument_count = 0, .call = NextNumber)

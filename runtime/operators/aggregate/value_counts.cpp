@@ -236,8 +236,7 @@ void Rebuild(const ValueCounts& counts, std::string* accumulator, size_t section
 
   uint64_t live = (rebuilt.size() - kIndexHeaderSize) / kFixedEntrySize;
   if (live < static_cast<uint64_t>(ValueCounts::kIndexThreshold) / 2) {
-    StorePayload(accumulator, section, length,
-                 std::string_view(rebuilt).substr(kIndexHeaderSize));
+    StorePayload(accumulator, section, length, std::string_view(rebuilt).substr(kIndexHeaderSize));
     return;
   }
   uint64_t capacity = index.capacity;
@@ -261,8 +260,8 @@ void MergeTailInPlace(char* payload, Index index, const ValueKey& key, int64_t d
   StoreInt64(entry + 8, delta);
   pending.insert(at, entry, kFixedEntrySize);
   size_t pending_count = pending.size() / kFixedEntrySize;
-  size_t read = index.sorted;               // pairs of the sorted run not yet placed
-  size_t write = read + pending_count;      // where the placed pairs begin
+  size_t read = index.sorted;           // pairs of the sorted run not yet placed
+  size_t write = read + pending_count;  // where the placed pairs begin
   for (size_t next = pending_count; next > 0; --next) {
     const char* pair = pending.data() + (next - 1) * kFixedEntrySize;
     size_t position = LowerBound(sorted, read, LoadInt64(pair));

@@ -80,8 +80,7 @@ class ValueCounts {
  private:
   /// Reads the string entry at `*position` and advances past it; false at the end or when
   /// corrupt.
-  static bool NextString(std::string_view payload, size_t* position, ValueKey* key,
-                         int64_t* count);
+  static bool NextString(std::string_view payload, size_t* position, ValueKey* key, int64_t* count);
   static void AppendEntry(const ValueKey& key, int64_t count, bool strings, std::string* out);
   /// Add for an indexed fixed-width payload of `length` bytes at `begin`.
   bool AddIndexed(std::string* accumulator, size_t section, const ValueKey& key,

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <set>
 #include <random>
+#include <set>
 #include <variant>
 
 #include "runtime/operators/aggregate/value_counts.h"
@@ -791,9 +791,11 @@ TEST(ValueCounts, MergesCompactAndIndexedPayloadsInEitherOrder) {
     ASSERT_TRUE(counts.Add(&edited, 0, key, delta));
     ApplyToReference(&edited_reference, value, delta);
   }
-  std::vector<Reference> references = {{}, random_reference(10, 30),
+  std::vector<Reference> references = {{},
+                                       random_reference(10, 30),
                                        random_reference(300, 1000),
-                                       random_reference(2000, 1500), edited_reference};
+                                       random_reference(2000, 1500),
+                                       edited_reference};
   std::vector<std::string> payloads;
   for (size_t index = 0; index + 1 < references.size(); ++index) {
     payloads.push_back(PayloadOf(counts, references[index]));
@@ -880,9 +882,13 @@ TEST(Aggregator, LargeDistinctSetsMatchAReferenceAcrossRetractionsCopiesAndMerge
       real_sum += static_cast<double>(value) / 4;  // exact: ascending order, quarters
     }
     auto count = static_cast<int64_t>(distinct.size());
-    return std::vector<Value>{I(static_cast<int64_t>(rows.size())), I(count), I(sum),
-                              D(real_sum / static_cast<double>(count)), I(*distinct.begin()),
-                              D(static_cast<double>(*distinct.rbegin()) / 4), I(count)};
+    return std::vector<Value>{I(static_cast<int64_t>(rows.size())),
+                              I(count),
+                              I(sum),
+                              D(real_sum / static_cast<double>(count)),
+                              I(*distinct.begin()),
+                              D(static_cast<double>(*distinct.rbegin()) / 4),
+                              I(count)};
   };
   for (int step = 0; step < 8000; ++step) {
     bool retract = !rows.empty() && random() % 100 < (step < 5000 ? 20u : 75u);

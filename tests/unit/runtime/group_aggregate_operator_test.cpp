@@ -44,9 +44,8 @@ AggregateCall OfBigint(AggregateKind kind, int32_t slot) {
 
 /// `SELECT <keys>, <calls> FROM t GROUP BY <keys>` over input (k VARCHAR, v BIGINT, k2 BIGINT).
 plan::PlanNode GroupNode(std::vector<int32_t> key_slots, std::vector<AggregateCall> calls) {
-  const std::vector<types::RowField> input = {{"k", LogicalType::Varchar()},
-                                              {"v", LogicalType::Bigint()},
-                                              {"k2", LogicalType::Bigint()}};
+  const std::vector<types::RowField> input = {
+      {"k", LogicalType::Varchar()}, {"v", LogicalType::Bigint()}, {"k2", LogicalType::Bigint()}};
   plan::PlanNode node;
   node.uid = "out/group_aggregate0";
   node.kind = plan::OperatorKind::kGroupAggregate;
@@ -84,8 +83,7 @@ class GroupAggregateOperatorTest : public ::testing::Test {
 
 TEST_F(GroupAggregateOperatorTest, EmitsInsertThenUpdatePairsOnePerKeyPerBatch) {
   Start({0}, {CountStar(), OfBigint(AggregateKind::kSum, 1)});
-  EXPECT_EQ(Process({{"a", 1, 0}, {"b", 2, 0}, {"a", 3, 0}}),
-            (Rows{"+I[a, 2, 4]", "+I[b, 1, 2]"}));
+  EXPECT_EQ(Process({{"a", 1, 0}, {"b", 2, 0}, {"a", 3, 0}}), (Rows{"+I[a, 2, 4]", "+I[b, 1, 2]"}));
   EXPECT_EQ(Process({{"a", 5, 0}}), (Rows{"-U[a, 2, 4]", "+U[a, 3, 9]"}));
   EXPECT_EQ(Process({{"b", 1, 0}, {"c", 7, 0}, {"b", 1, 0}}),
             (Rows{"-U[b, 1, 2]", "+U[b, 3, 4]", "+I[c, 1, 7]"}));
