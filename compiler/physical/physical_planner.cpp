@@ -222,7 +222,7 @@ class Planner {
     switch (current->kind) {
       case LogicalKind::kScan: {
         SLUICE_ASSIGN_OR_RETURN(int32_t source, SourceFor(*current));
-        below = Planned{source, current->schema, runtime::plan::ChangelogMode::kInsertOnly};
+        below = Planned{source, current->schema, runtime::plan::ChangelogMode::kInsertOnly, {}};
         break;
       }
       case LogicalKind::kAggregate: {
@@ -285,7 +285,7 @@ class Planner {
     }
     fused.projections = std::move(projections);
     DropUnusedRowNumber(below, &fused);
-    if (IsIdentity(fused)) return Planned{below.node, schema, below.mode};
+    if (IsIdentity(fused)) return Planned{below.node, schema, below.mode, {}};
 
     PlanNode calc;
     calc.uid = DerivedUid("calc");
@@ -303,7 +303,7 @@ class Planner {
     calc.chain = fused;
     int32_t id = AddNode(std::move(calc));
     plan_.edges.push_back(PlanEdge{below.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
-    return Planned{id, schema, below.mode};
+    return Planned{id, schema, below.mode, {}};
   }
 
   base::Result<Planned> PlanAggregate(const LogicalNode& aggregate) {
@@ -354,7 +354,7 @@ class Planner {
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(
         PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, spec.key_slots});
-    return Planned{id, aggregate.schema, plan_.nodes[id].changelog_mode};
+    return Planned{id, aggregate.schema, plan_.nodes[id].changelog_mode, {}};
   }
 
   base::Result<Planned> PlanJoin(const LogicalNode& join) {
@@ -639,7 +639,7 @@ class Planner {
           same ? runtime::plan::ExchangeKind::kForward : runtime::plan::ExchangeKind::kRebalance,
           {}});
     }
-    return Planned{id, union_node.schema, plan_.nodes[id].changelog_mode};
+    return Planned{id, union_node.schema, plan_.nodes[id].changelog_mode, {}};
   }
 
   base::Status PlanSink(const LogicalNode& sink, const Planned& upstream_planned) {
