@@ -28,6 +28,7 @@ using testing::Cell;
 using testing::CollectingOutput;
 using testing::MakeBatch;
 using testing::OperatorHarness;
+using testing::RunCollectingJob;
 using types::LogicalType;
 using Rows = std::vector<std::string>;
 
@@ -445,20 +446,7 @@ plan::PlanGraph JoinJob(int32_t parallelism, JoinType type) {
 }
 
 Rows RunJob(const plan::PlanGraph& plan) {
-  std::mutex mutex;
-  Rows rows;
-  connectors::CollectConnector::Register("join-test", [&](int32_t, const std::string& row) {
-    std::lock_guard<std::mutex> lock(mutex);
-    rows.push_back(row);
-  });
-  auto job = scheduler::Job::Create(plan, scheduler::JobOptions{});
-  EXPECT_TRUE(job.ok()) << job.status().ToString();
-  if (job.ok()) {
-    base::Status status = (*job)->Run();
-    EXPECT_TRUE(status.ok()) << status.ToString();
-  }
-  connectors::CollectConnector::Unregister("join-test");
-  return rows;
+  return RunCollectingJob(plan, "join-test");
 }
 
 TEST(JoinJobTest, InnerJoinGivesTheSameRowsAtParallelismOneAndTwo) {

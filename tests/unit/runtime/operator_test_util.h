@@ -3,14 +3,19 @@
 // Builds input batches by hand and collects what an operator emits, for operator unit tests
 // that need no scheduler.
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "catalog/base/check.h"
+#include "runtime/connectors/collect_connector.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator.h"
+#include "runtime/scheduler/job.h"
 #include "runtime/state/state_backend.h"
 
 namespace sluice::runtime::operators::testing {
@@ -145,5 +150,27 @@ struct OperatorHarness {
     return table.ok() ? (*table)->EntryCount() : -1;
   }
 };
+
+/// Runs a whole job whose sink is a collect table named `collect_name` and returns the rows it
+/// received (in arrival order); `late`, when given, gets the late records the job dropped.
+inline std::vector<std::string> RunCollectingJob(const plan::PlanGraph& plan,
+                                                 const std::string& collect_name,
+                                                 int64_t* late = nullptr) {
+  std::mutex mutex;
+  std::vector<std::string> rows;
+  connectors::CollectConnector::Register(collect_name, [&](int32_t, const std::string& row) {
+    std::lock_guard<std::mutex> lock(mutex);
+    rows.push_back(row);
+  });
+  auto job = scheduler::Job::Create(plan, scheduler::JobOptions{});
+  EXPECT_TRUE(job.ok()) << job.status().ToString();
+  if (job.ok()) {
+    base::Status status = (*job)->Run();
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    if (late != nullptr) *late = (*job)->progress().late_records_dropped;
+  }
+  connectors::CollectConnector::Unregister(collect_name);
+  return rows;
+}
 
 }  // namespace sluice::runtime::operators::testing

@@ -28,6 +28,7 @@ using testing::Cell;
 using testing::CollectingOutput;
 using testing::MakeBatch;
 using testing::OperatorHarness;
+using testing::RunCollectingJob;
 using types::LogicalType;
 using Rows = std::vector<std::string>;
 using Multiset = std::map<std::string, int64_t>;
@@ -591,21 +592,8 @@ plan::PlanGraph TopBidderJob(int32_t parallelism) {
 }
 
 Multiset RunJob(const plan::PlanGraph& plan) {
-  std::mutex mutex;
-  Rows rows;
-  connectors::CollectConnector::Register("top-n-test", [&](int32_t, const std::string& row) {
-    std::lock_guard<std::mutex> lock(mutex);
-    rows.push_back(row);
-  });
-  auto job = scheduler::Job::Create(plan, scheduler::JobOptions{});
-  EXPECT_TRUE(job.ok()) << job.status().ToString();
-  if (job.ok()) {
-    base::Status status = (*job)->Run();
-    EXPECT_TRUE(status.ok()) << status.ToString();
-  }
-  connectors::CollectConnector::Unregister("top-n-test");
   Multiset materialized;
-  Apply(rows, &materialized);
+  Apply(RunCollectingJob(plan, "top-n-test"), &materialized);
   return materialized;
 }
 

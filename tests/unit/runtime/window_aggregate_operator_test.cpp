@@ -27,6 +27,7 @@ using testing::Cell;
 using testing::CollectingOutput;
 using testing::MakeBatch;
 using testing::OperatorHarness;
+using testing::RunCollectingJob;
 using types::LogicalType;
 using Rows = std::vector<std::string>;
 
@@ -266,20 +267,7 @@ plan::PlanGraph WindowJob(int32_t parallelism, plan::WindowSpec window,
 }
 
 Rows RunJob(const plan::PlanGraph& plan, int64_t* late) {
-  std::mutex mutex;
-  Rows rows;
-  connectors::CollectConnector::Register("window-test", [&](int32_t, const std::string& row) {
-    std::lock_guard<std::mutex> lock(mutex);
-    rows.push_back(row);
-  });
-  auto job = scheduler::Job::Create(plan, scheduler::JobOptions{});
-  EXPECT_TRUE(job.ok()) << job.status().ToString();
-  if (job.ok()) {
-    base::Status status = (*job)->Run();
-    EXPECT_TRUE(status.ok()) << status.ToString();
-    *late = (*job)->progress().late_records_dropped;
-  }
-  connectors::CollectConnector::Unregister("window-test");
+  Rows rows = RunCollectingJob(plan, "window-test", late);
   std::sort(rows.begin(), rows.end());
   return rows;
 }
