@@ -51,10 +51,15 @@ constexpr NamedFunction kNames[] = {
     {FunctionId::kMillisecond, "MILLISECOND"},
     {FunctionId::kRegexpExtract, "REGEXP_EXTRACT"},
     {FunctionId::kSplitIndex, "SPLIT_INDEX"},
+    {FunctionId::kProctime, "PROCTIME"},
     {FunctionId::kUserDefined, "USER_DEFINED"},
 };
 
 }  // namespace
+
+bool IsDeterministic(FunctionId id) {
+  return id != FunctionId::kProctime;
+}
 
 bool IsNullPropagating(FunctionId id) {
   switch (id) {

@@ -53,17 +53,23 @@ enum class FunctionId : uint8_t {
   // strings (added for Nexmark q21, q22)
   kRegexpExtract,  // 2 or 3 arguments
   kSplitIndex,
+  // time
+  kProctime,  // PROCTIME(): the wall-clock time (UTC) at evaluation; not deterministic
   // a function of CREATE FUNCTION: Expr::user_function says which (udf/README.md)
   kUserDefined,
 };
 
 /// The last built-in FunctionId, for loops over every built-in function (kUserDefined, after
 /// it, needs an Expr::user_function).
-inline constexpr FunctionId kLastFunctionId = FunctionId::kSplitIndex;
+inline constexpr FunctionId kLastFunctionId = FunctionId::kProctime;
 
 /// Tells whether the function returns NULL whenever an argument is NULL (most do; AND, OR,
 /// the IS tests, COALESCE and NULLIF do not; a user-defined function's descriptor says).
 bool IsNullPropagating(FunctionId id);
+
+/// Tells whether the function returns the same result for the same arguments (PROCTIME does
+/// not: constant folding must leave it alone and tests cannot compare two evaluations).
+bool IsDeterministic(FunctionId id);
 
 /// Returns the SQL spelling used in EXPLAIN and JSON plans ("+", "MOD", "UPPER", ...).
 const char* FunctionName(FunctionId id);

@@ -291,6 +291,14 @@ const Signature kSignatures[] = {
        return true;
      },
      true},
+    // Flink's PROCTIME() is TIMESTAMP_LTZ(3); Sluice has no time zones, so it is the UTC wall
+    // clock as a TIMESTAMP(3).
+    {"PROCTIME", FunctionId::kProctime, 0, 0,
+     [](FunctionId id, const std::vector<LogicalType>&, ResolvedFunction* out) {
+       *out = {id, LogicalType::Timestamp(), {}};
+       return true;
+     },
+     true},
 };
 
 }  // namespace

@@ -27,6 +27,11 @@ BoundRelation Requalify(BoundRelation relation, const std::string& qualifier) {
 
 }  // namespace
 
+bool IsProctimeCall(const runtime::plan::Expr& expression) {
+  return expression.kind == ExprKind::kCall &&
+         expression.function == functions::FunctionId::kProctime;
+}
+
 Scope Scope::FromSchema(const types::Schema& schema, const std::string& qualifier) {
   Scope scope;
   int32_t slot = 0;
@@ -193,10 +198,12 @@ std::optional<BoundRelation> Binder::MakeProject(BoundRelation input,
     // A column passed through unchanged keeps what it is: an event-time attribute, a window
     // column.
     ScopeColumn column_out{"", names[i], expression->type, slot};
+    column_out.processing_time = IsProctimeCall(*expression);
     if (expression->kind == ExprKind::kColumn) {
       for (const ScopeColumn& column : input.scope.columns) {
         if (column.slot != expression->column_index) continue;
         column_out.time_attribute = column.time_attribute;
+        column_out.processing_time = column.processing_time;
         column_out.window_property = column.window_property;
         column_out.window_origin = column.window_origin;
       }
@@ -745,6 +752,16 @@ std::optional<BoundRelation> Binder::BindTableName(const ast::QualifiedName& qua
     if (table->scan->watermark) {
       for (ScopeColumn& column : scope.columns) {
         if (column.slot == table->scan->watermark->rowtime_slot) column.time_attribute = true;
+      }
+    }
+    // A computed column `p AS PROCTIME()` is a processing-time attribute.
+    if (table->scan->computed_columns) {
+      const auto& projections = table->scan->computed_columns->projections;
+      for (ScopeColumn& column : scope.columns) {
+        size_t slot = static_cast<size_t>(column.slot);
+        if (slot < projections.size() && projections[slot] && IsProctimeCall(*projections[slot])) {
+          column.processing_time = true;
+        }
       }
     }
     return BoundRelation{node, scope, std::nullopt};

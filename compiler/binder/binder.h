@@ -32,11 +32,18 @@ struct ScopeColumn {
   int32_t slot = 0;
   /// An event-time attribute: the WATERMARK FOR column of a table, passed through unchanged.
   bool time_attribute = false;
+  /// A processing-time attribute: a PROCTIME() column (a select item or a computed column),
+  /// passed through unchanged.
+  bool processing_time = false;
   WindowProperty window_property = WindowProperty::kNone;
   /// For a window_start/window_end column of a window aggregation's output: that window, so a
   /// later GROUP BY on both columns can stay a window aggregation (Flink's cascading windows).
   std::optional<runtime::plan::WindowSpec> window_origin;
 };
+
+/// Tells whether `expression` is a PROCTIME() call (its column becomes a processing-time
+/// attribute).
+bool IsProctimeCall(const runtime::plan::Expr& expression);
 
 /// The columns an expression may refer to, in output order.
 struct Scope {

@@ -90,7 +90,8 @@ bool ExprCodegen::UsesHelper(const Expr& expr) {
       }
       break;
     case ExprKind::kCall:
-      if (IsStringFunction(expr.function) || expr.function == FunctionId::kUserDefined) {
+      if (IsStringFunction(expr.function) || expr.function == FunctionId::kUserDefined ||
+          expr.function == FunctionId::kProctime) {
         return true;
       }
       for (const auto& argument : expr.arguments) {
@@ -642,6 +643,13 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     case FunctionId::kMillisecond:
     case FunctionId::kRegexpExtract:
     case FunctionId::kSplitIndex: return EmitStringFunction(expr, arguments);
+
+    case FunctionId::kProctime: {
+      SLUICE_RETURN_IF_ERROR(expect_arguments(0));
+      llvm::Value* now =
+          builder_.CreateCall(Helper("sluice_current_millis", builder_.getInt64Ty(), {}, false));
+      return IrValue{now, nullptr, builder_.getTrue()};
+    }
 
     case FunctionId::kCoalesce: break;  // handled above
   }

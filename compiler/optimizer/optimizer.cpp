@@ -485,6 +485,7 @@ ExprPtr FoldConstants(const ExprPtr& expression) {
   if (!all_literal || copy->type.id() == types::TypeId::kRow) return copy;
   // A user-defined function that is not deterministic runs for every row.
   if (copy->user_function != nullptr && !copy->user_function->deterministic()) return copy;
+  if (copy->kind == ExprKind::kCall && !functions::IsDeterministic(copy->function)) return copy;
   auto value = EvaluateConstant(copy);
   if (!value.ok()) return copy;  // the runtime reports it with context
   return Expr::Literal(*value);

@@ -1,6 +1,7 @@
 // DATE_FORMAT and the calendar fields of a TIMESTAMP (SEMANTICS.md, "Date and time"): the
 // helpers both the interpreter and generated code call, and the bind-time pattern check.
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -220,6 +221,12 @@ std::string CheckDateFormatPattern(std::string_view pattern) {
 }  // namespace sluice::runtime::expr::detail
 
 extern "C" {
+
+int64_t sluice_current_millis(void) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 int64_t sluice_timestamp_extract(int64_t millis, int32_t field) {
   CivilTime time = ToCivil(millis);

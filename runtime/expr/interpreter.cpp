@@ -1196,6 +1196,20 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
     case FunctionId::kMillisecond:
     case FunctionId::kRegexpExtract:
     case FunctionId::kSplitIndex: return DateTimeOrPatternFunction(expr, arguments, context);
+    case FunctionId::kProctime: {
+      if (!arguments.empty() || expr.type.id() != TypeId::kTimestamp) {
+        return Malformed(expr, "PROCTIME() takes no arguments and returns TIMESTAMP");
+      }
+      // One reading per batch: the rows of a batch arrive together.
+      Vector out = Allocate(expr.type, rows);
+      int64_t now = sluice_current_millis();
+      auto* values = reinterpret_cast<int64_t*>(out.owned_data.data());
+      for (int32_t row = 0; row < rows; ++row) {
+        values[row] = now;
+        out.owned_validity[row] = 1;
+      }
+      return out;
+    }
     case FunctionId::kUserDefined: break;  // handled above
   }
   return Malformed(expr, "unknown function");

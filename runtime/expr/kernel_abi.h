@@ -81,6 +81,8 @@ enum class SluiceTimeField : int32_t {
 };
 /// Returns field `field` (a SluiceTimeField) of the timestamp `millis`.
 int64_t sluice_timestamp_extract(int64_t millis, int32_t field);
+/// PROCTIME(): the wall clock (system_clock) in milliseconds since the epoch, UTC.
+int64_t sluice_current_millis(void);
 /// Formats `millis` with a DATE_FORMAT pattern (SEMANTICS.md) into the arena; 0 (NULL) when
 /// the pattern is not supported.
 uint8_t sluice_timestamp_format(SluiceKernelContext* context, int64_t millis,

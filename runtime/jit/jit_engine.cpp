@@ -82,6 +82,7 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"sluice_string_split_index", AddressOf(&sluice_string_split_index)},
       {"sluice_regexp_extract", AddressOf(&sluice_regexp_extract)},
       {"sluice_timestamp_extract", AddressOf(&sluice_timestamp_extract)},
+      {"sluice_current_millis", AddressOf(&sluice_current_millis)},
       {"sluice_timestamp_format", AddressOf(&sluice_timestamp_format)},
       {"sluice_cast_string_to_int", AddressOf(&sluice_cast_string_to_int)},
       {"sluice_cast_string_to_bigint", AddressOf(&sluice_cast_string_to_bigint)},

@@ -857,6 +857,8 @@ TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
 
   // The generator must have exercised every function and every cast pair between its types.
   for (int id = 0; id <= static_cast<int>(functions::kLastFunctionId); ++id) {
+    // Two evaluations of a non-deterministic function cannot be compared.
+    if (!functions::IsDeterministic(static_cast<FunctionId>(id))) continue;
     EXPECT_TRUE(generator.functions_seen().count(static_cast<FunctionId>(id)))
         << "never generated " << functions::FunctionName(static_cast<FunctionId>(id));
   }

@@ -87,6 +87,18 @@ TEST(JobCompilerTest, ConstantsAreFolded) {
   EXPECT_EQ(calc.chain->projections.size(), 2u);
 }
 
+TEST(JobCompilerTest, ProctimeIsNeverFolded) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT auction, price FROM bids "
+      "WHERE PROCTIME() > TIMESTAMP '2000-01-01 00:00:00';");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const auto& calc = compiled->plan.nodes[1];
+  ASSERT_EQ(calc.kind, OperatorKind::kCalc);
+  ASSERT_NE(calc.chain->filter, nullptr);
+  EXPECT_NE(calc.chain->filter->ToString().find("PROCTIME"), std::string::npos)
+      << calc.chain->filter->ToString();
+}
+
 TEST(JobCompilerTest, ParallelismComesFromSetAndOverrides) {
   auto from_set =
       Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;");
