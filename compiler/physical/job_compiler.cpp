@@ -27,7 +27,9 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"pipeline.max-parallelism", "key groups for keyed state (default 128)"},
       {"table.exec.state.ttl", "how long idle join state is kept, e.g. '1 h' (default: forever)"},
       {"execution.checkpointing.interval", "checkpoint interval (checkpoints: planned)"},
-      {"state.backend.type", "memory | rocksdb (state: planned)"},
+      {"state.backend.type", "where keyed state lives: memory (default) | rocksdb"},
+      {"state.backend.rocksdb.localdir",
+       "the rocksdb backend's working directory (default: <tmp>/sluice)"},
       {"state.checkpoints.dir", "where checkpoints go (checkpoints: planned)"},
       {"sql-client.execution.result-mode", "table | changelog (REPL: planned)"},
   };
@@ -66,6 +68,9 @@ class ScriptCompiler {
                  &physical_options.max_parallelism)) {
       return base::Status::FromDiagnostics(errors());
     }
+    if (!ReadChoice(job_options, "state.backend.type", {"memory", "hashmap", "rocksdb"})) {
+      return base::Status::FromDiagnostics(errors());
+    }
     if (physical_options.parallelism > physical_options.max_parallelism) {
       return base::Status::Error(base::ErrorCode::kOption,
                                  "parallelism.default exceeds pipeline.max-parallelism");
@@ -102,6 +107,19 @@ class ScriptCompiler {
     }
     *out = static_cast<int32_t>(value);
     return true;
+  }
+
+  bool ReadChoice(const std::map<std::string, std::string>& options, const std::string& key,
+                  const std::vector<std::string>& choices) {
+    auto found = options.find(key);
+    if (found == options.end()) return true;
+    if (std::find(choices.begin(), choices.end(), found->second) != choices.end()) return true;
+    std::string listed;
+    for (const std::string& choice : choices) listed += (listed.empty() ? "" : " | ") + choice;
+    Error(base::ErrorCode::kOption,
+          fmt::format("invalid value '{}' for '{}': expected {}", found->second, key, listed),
+          set_spans_.count(key) ? set_spans_[key] : base::SourceSpan{});
+    return false;
   }
 
   void OptimizeInsert(logical::InsertPlan* insert) {

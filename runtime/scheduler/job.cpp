@@ -6,12 +6,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <thread>
 
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
 #include "runtime/scheduler/subtask_runner.h"
+#include "runtime/state/rocksdb_state_backend.h"
 
 namespace sluice::runtime::scheduler {
 
@@ -41,6 +43,42 @@ class CachingChainCompiler : public expr::ChainCompiler {
 
 Job::~Job() {
   if (arena_) arena_->execute([this] { group_.wait(); });
+  runners_.clear();
+  state_backends_.clear();  // RocksDB instances remove their directories
+  if (!state_directory_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(state_directory_, ignored);
+  }
+}
+
+base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t runner) {
+  auto option = [&](const char* key, const char* fallback) {
+    auto found = plan_.options.find(key);
+    return found == plan_.options.end() ? std::string(fallback) : found->second;
+  };
+  std::string type = option("state.backend.type", "memory");
+  if (type == "memory" || type == "hashmap") return state::MakeMemoryStateBackend();
+  if (type != "rocksdb") {
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        fmt::format("state.backend.type '{}' is not a state backend (memory | rocksdb)", type));
+  }
+  if (state_directory_.empty()) {
+    // One working directory per job run: <localdir>/<job>-<pid>-<counter>.
+    static std::atomic<int> counter{0};
+    std::filesystem::path local = option("state.backend.rocksdb.localdir", "");
+    if (local.empty()) local = std::filesystem::temp_directory_path() / "sluice";
+    std::string job = plan_.job_name.empty() ? "job" : plan_.job_name;
+    for (char& c : job) {
+      if (c == '/' || c == '\\' || c == ' ') c = '_';
+    }
+    state_directory_ =
+        (local / fmt::format("{}-{}-{}", job, ::getpid(), counter.fetch_add(1))).string();
+  }
+  state::RocksDbBackendOptions options;
+  options.directory =
+      (std::filesystem::path(state_directory_) / fmt::format("subtask-{}", runner)).string();
+  return state::MakeRocksDbStateBackend(options);
 }
 
 base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
@@ -119,7 +157,9 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     first_runner[vertex] = runners_.size();
     for (int32_t subtask = 0; subtask < head.parallelism; ++subtask) {
       auto runner = std::make_unique<SubtaskRunner>(this, subtask, plan_.max_parallelism, inputs);
-      state_backends_.push_back(state::MakeMemoryStateBackend());
+      SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size()));
+      state_backends_.push_back(std::move(backend));
+      runner->SetStateBackend(state_backends_.back().get());
       for (int32_t node_id : vertices_[vertex]) {
         const plan::PlanNode& node = plan_.nodes[node_id];
         operators::OperatorContext context;

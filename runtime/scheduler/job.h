@@ -63,6 +63,8 @@ class Job {
  private:
   Job() = default;
   base::Status Build(const plan::PlanGraph& plan, const JobOptions& options);
+  /// The state backend of runner number `runner` (`state.backend.type`: memory | rocksdb).
+  base::Result<std::unique_ptr<state::StateBackend>> MakeStateBackend(size_t runner);
   void PrintProgressUntilDone();
 
   plan::PlanGraph plan_;
@@ -72,6 +74,7 @@ class Job {
   std::vector<std::unique_ptr<operators::OperatorMetrics>> metrics_;  // per node
   // Backends outlive the operators (declared first, destroyed last) that hold their tables.
   std::vector<std::unique_ptr<state::StateBackend>> state_backends_;  // one per runner
+  std::string state_directory_;  // the RocksDB working directory of this run, if any
   std::vector<std::unique_ptr<SubtaskRunner>> runners_;
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;

@@ -69,6 +69,8 @@ void SubtaskRunner::Run() {
   for (int step = 0; step < kStepsPerRun && made_progress && !finished_.load(); ++step) {
     if (job_->failed()) break;
     base::Status status = Step(&made_progress);
+    // A state write that failed (a full disk) must not go unnoticed.
+    if (status.ok() && state_backend_ != nullptr) status = state_backend_->status();
     if (!status.ok()) {
       job_->Fail(status);
       break;

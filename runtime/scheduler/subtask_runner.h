@@ -25,6 +25,8 @@ class SubtaskRunner {
                 std::vector<InputShape> inputs);
 
   void SetSource(std::unique_ptr<operators::SourceOperator> source) { source_ = std::move(source); }
+  /// The keyed state of this subtask's operators: its sticky I/O status fails the job.
+  void SetStateBackend(const state::StateBackend* backend) { state_backend_ = backend; }
   void AddOperator(std::unique_ptr<operators::Operator> op);
   OutputRouter& router() { return router_; }
   Inbox& inbox() { return inbox_; }
@@ -66,6 +68,7 @@ class SubtaskRunner {
   Job* job_;
   int32_t subtask_index_;
   std::unique_ptr<operators::SourceOperator> source_;
+  const state::StateBackend* state_backend_ = nullptr;
   std::vector<std::unique_ptr<operators::Operator>> operators_;
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<Link> source_link_;

@@ -62,6 +62,9 @@ class StateBackend {
   /// Returns the table `state_name` of operator `uid`, creating it empty on first use.
   virtual base::Result<StateTable*> GetTable(const std::string& uid,
                                              const std::string& state_name) = 0;
+  /// The first failure of a table operation (an I/O error of a disk backend), kept until the
+  /// backend is destroyed; StateTable calls cannot return it themselves. Ok for `memory`.
+  virtual base::Status status() const { return base::Status::Ok(); }
 };
 
 /// The `memory` backend: hash maps on the heap.

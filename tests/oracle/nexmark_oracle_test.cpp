@@ -1,7 +1,8 @@
 // Checks Nexmark queries (examples/nexmark/*.pipe, as written) against SQLite computing the
 // same queries over the same generated events: an oracle that shares no query code with
 // Sluice. Each query runs at parallelism 1 and 2 with the JIT, and at parallelism 1 with the
-// interpreter; updating results are compared after applying their changelog.
+// interpreter, and once more with the state in RocksDB; updating results are compared after
+// applying their changelog.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -365,12 +366,14 @@ std::string Script(const OracleCase& oracle_case, const std::string& collect_nam
 }
 
 /// Runs the case and returns the final rows (the changelog applied), sorted.
-std::vector<std::string> RunSluice(const OracleCase& oracle_case, bool jit, int32_t parallelism) {
-  std::string collect_name =
-      fmt::format("oracle-{}-{}-{}", oracle_case.name, jit ? "jit" : "interpreter", parallelism);
+std::vector<std::string> RunSluice(const OracleCase& oracle_case, bool jit, int32_t parallelism,
+                                   const std::string& backend = "memory") {
+  std::string collect_name = fmt::format("oracle-{}-{}-{}-{}", oracle_case.name,
+                                         jit ? "jit" : "interpreter", parallelism, backend);
   compiler::CompileOptions options;
   options.file_name = oracle_case.file;
   options.overrides["parallelism.default"] = std::to_string(parallelism);
+  options.overrides["state.backend.type"] = backend;
   auto compiled = compiler::CompileScript(Script(oracle_case, collect_name), options);
   EXPECT_TRUE(compiled.ok()) << compiled.status().ToString();
   if (!compiled.ok()) return {};
@@ -407,6 +410,13 @@ std::vector<std::string> RunSluice(const OracleCase& oracle_case, bool jit, int3
   return std::vector<std::string>(rows.begin(), rows.end());
 }
 
+void ExpectRows(const std::vector<std::string>& actual, const std::vector<std::string>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) {
+    ASSERT_EQ(actual[i], expected[i]) << "first difference at sorted row " << i;
+  }
+}
+
 class NexmarkOracleTest : public testing::TestWithParam<OracleCase> {
  protected:
   static Oracle& oracle() {
@@ -425,13 +435,13 @@ TEST_P(NexmarkOracleTest, MatchesSqlite) {
       // Stateful queries run once with the interpreter: the JIT is covered by the others.
       if (!jit && parallelism == 2) continue;
       SCOPED_TRACE(fmt::format("{} parallelism {} jit {}", oracle_case.name, parallelism, jit));
-      std::vector<std::string> actual = RunSluice(oracle_case, jit, parallelism);
-      ASSERT_EQ(actual.size(), expected.size());
-      for (size_t i = 0; i < actual.size(); ++i) {
-        ASSERT_EQ(actual[i], expected[i]) << "first difference at sorted row " << i;
-      }
+      ExpectRows(RunSluice(oracle_case, jit, parallelism), expected);
     }
   }
+  // Once more with the state in RocksDB, at the highest parallelism the case allows.
+  int32_t parallelism = oracle_case.arrival_order_sensitive ? 1 : 2;
+  SCOPED_TRACE(fmt::format("{} parallelism {} rocksdb", oracle_case.name, parallelism));
+  ExpectRows(RunSluice(oracle_case, true, parallelism, "rocksdb"), expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Queries, NexmarkOracleTest, testing::ValuesIn(Cases()),

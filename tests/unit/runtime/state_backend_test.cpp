@@ -1,6 +1,11 @@
+#include "runtime/state/state_backend.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -8,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "runtime/state/state_backend.h"
+#include "runtime/state/rocksdb_state_backend.h"
 
 namespace sluice::runtime::state {
 namespace {
@@ -22,6 +27,29 @@ StateTable* NewTable(StateBackend* backend, const std::string& uid = "op",
   return *table;
 }
 
+/// Runs each conformance test on every backend; `rocksdb` works in a fresh temporary directory
+/// that the backend removes when destroyed.
+class StateBackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<StateBackend> NewBackend() {
+    if (GetParam() == "memory") return MakeMemoryStateBackend();
+    RocksDbBackendOptions options;
+    options.directory =
+        (std::filesystem::temp_directory_path() /
+         ("sluice-state-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
+            .string();
+    auto backend = MakeRocksDbStateBackend(options);
+    EXPECT_TRUE(backend.ok()) << backend.status().ToString();
+    return backend.ok() ? std::move(*backend) : MakeMemoryStateBackend();
+  }
+
+ private:
+  static inline int counter_ = 0;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StateBackendTest, ::testing::Values("memory", "rocksdb"),
+                         [](const auto& info) { return info.param; });
+
 StateTable::EntryVisitor Collect(std::vector<Entry>* entries) {
   return [entries](int32_t key_group, std::string_view key, std::string_view ns,
                    std::string_view value) {
@@ -29,8 +57,8 @@ StateTable::EntryVisitor Collect(std::vector<Entry>* entries) {
   };
 }
 
-TEST(MemoryStateBackend, GetsPutsAndDeletes) {
-  auto backend = MakeMemoryStateBackend();
+TEST_P(StateBackendTest, GetsPutsAndDeletes) {
+  auto backend = NewBackend();
   StateTable* table = NewTable(backend.get());
   std::string value;
   EXPECT_FALSE(table->Get(3, "k", "", &value));
@@ -53,11 +81,13 @@ TEST(MemoryStateBackend, GetsPutsAndDeletes) {
   table->Delete(3, "k", "");  // deleting again is harmless
   table->Delete(9, "nothing", "nowhere");
   EXPECT_EQ(table->EntryCount(), 0);
-  EXPECT_EQ(table->BytesUsed(), 0);
+  if (GetParam() == "memory") {
+    EXPECT_EQ(table->BytesUsed(), 0);
+  }
 }
 
-TEST(MemoryStateBackend, KeepsBinaryKeysNamespacesAndValues) {
-  auto backend = MakeMemoryStateBackend();
+TEST_P(StateBackendTest, KeepsBinaryKeysNamespacesAndValues) {
+  auto backend = NewBackend();
   StateTable* table = NewTable(backend.get());
   std::string key("a\0b", 3);
   std::string other_key("a\0c", 3);
@@ -73,8 +103,8 @@ TEST(MemoryStateBackend, KeepsBinaryKeysNamespacesAndValues) {
   EXPECT_FALSE(table->Get(0, std::string("a", 1), ns, &read));
 }
 
-TEST(MemoryStateBackend, SeparatesTablesByUidAndName) {
-  auto backend = MakeMemoryStateBackend();
+TEST_P(StateBackendTest, SeparatesTablesByUidAndName) {
+  auto backend = NewBackend();
   StateTable* first = NewTable(backend.get(), "op1", "acc");
   StateTable* second = NewTable(backend.get(), "op1", "other");
   StateTable* third = NewTable(backend.get(), "op2", "acc");
@@ -91,8 +121,8 @@ TEST(MemoryStateBackend, SeparatesTablesByUidAndName) {
   EXPECT_EQ(second->EntryCount(), 0);
 }
 
-TEST(MemoryStateBackend, VisitsAndDeletesANamespace) {
-  auto backend = MakeMemoryStateBackend();
+TEST_P(StateBackendTest, VisitsAndDeletesANamespace) {
+  auto backend = NewBackend();
   StateTable* table = NewTable(backend.get());
   table->Put(1, "a", "w1", "1");
   table->Put(2, "b", "w1", "2");
@@ -128,8 +158,8 @@ TEST(MemoryStateBackend, VisitsAndDeletesANamespace) {
   EXPECT_EQ(entries, (std::vector<Entry>{{7, "z", "w2", "5"}}));
 }
 
-TEST(MemoryStateBackend, VisitsEveryNamespaceOfAKey) {
-  auto backend = MakeMemoryStateBackend();
+TEST_P(StateBackendTest, VisitsEveryNamespaceOfAKey) {
+  auto backend = NewBackend();
   StateTable* table = NewTable(backend.get());
   table->Put(1, "a", "w1", "1");
   table->Put(1, "a", "w2", "2");
@@ -148,8 +178,8 @@ TEST(MemoryStateBackend, VisitsEveryNamespaceOfAKey) {
   EXPECT_TRUE(entries.empty());
 }
 
-TEST(MemoryStateBackend, VisitsKeyGroupRangesInKeyGroupOrder) {
-  auto backend = MakeMemoryStateBackend();
+TEST_P(StateBackendTest, VisitsKeyGroupRangesInKeyGroupOrder) {
+  auto backend = NewBackend();
   StateTable* table = NewTable(backend.get());
   // Insert in scrambled order across namespaces, including key group 300 (needs both bytes).
   int32_t groups[] = {7, 3, 127, 0, 3, 64, 300, 5};
@@ -236,10 +266,10 @@ TEST(MemoryStateBackend, GrowsBytesWithValueSize) {
   EXPECT_EQ(table->BytesUsed(), small - 5);
 }
 
-TEST(MemoryStateBackend, MatchesAMapUnderRandomOperations) {
+TEST_P(StateBackendTest, MatchesAMapUnderRandomOperations) {
   // Keys with many namespaces and namespaces with many keys: every lookup, visit and count
   // agrees with a plain ordered map after each operation.
-  auto backend = MakeMemoryStateBackend();
+  auto backend = NewBackend();
   StateTable* table = NewTable(backend.get());
   std::map<std::tuple<int32_t, std::string, std::string>, std::string> model;
   std::mt19937 random(42);
@@ -307,7 +337,10 @@ TEST(MemoryStateBackend, MatchesAMapUnderRandomOperations) {
         break;
       }
     }
-    ASSERT_EQ(table->EntryCount(), static_cast<int64_t>(model.size())) << "step " << step;
+    // Counting scans the whole table on RocksDB: check it now and then there.
+    if (GetParam() == "memory" || step % 250 == 0) {
+      ASSERT_EQ(table->EntryCount(), static_cast<int64_t>(model.size())) << "step " << step;
+    }
     std::string value;
     auto found = model.find({group, key, ns});
     ASSERT_EQ(table->Get(group, key, ns, &value), found != model.end());
@@ -320,7 +353,47 @@ TEST(MemoryStateBackend, MatchesAMapUnderRandomOperations) {
   EXPECT_EQ(all.size(), model.size());
   for (const auto& [group, key, ns, value] : all) table->Delete(group, key, ns);
   EXPECT_EQ(table->EntryCount(), 0);
-  EXPECT_EQ(table->BytesUsed(), 0);
+  if (GetParam() == "memory") {
+    EXPECT_EQ(table->BytesUsed(), 0);
+  }
+  EXPECT_TRUE(backend->status().ok()) << backend->status().ToString();
+}
+
+TEST(RocksDbStateBackend, WorksInItsDirectoryAndRemovesIt) {
+  auto directory = std::filesystem::temp_directory_path() /
+                   ("sluice-rocksdb-test-" + std::to_string(::getpid())) / "nested" / "subtask-0";
+  {
+    RocksDbBackendOptions options;
+    options.directory = directory.string();
+    auto backend = MakeRocksDbStateBackend(options);
+    ASSERT_TRUE(backend.ok()) << backend.status().ToString();
+    StateTable* table = NewTable(backend->get());
+    // Enough data to flush memtables into SST files, read back through them.
+    std::string value(1000, 'v');
+    for (int i = 0; i < 50000; ++i) table->Put(i % 128, "key" + std::to_string(i), "", value);
+    EXPECT_TRUE(std::filesystem::exists(directory / "CURRENT"));
+    EXPECT_EQ(table->EntryCount(), 50000);
+    EXPECT_GT(table->BytesUsed(), 0);
+    std::string read;
+    ASSERT_TRUE(table->Get(7, "key7", "", &read));
+    EXPECT_EQ(read, value);
+    EXPECT_TRUE((*backend)->status().ok());
+  }
+  EXPECT_FALSE(std::filesystem::exists(directory));
+  std::filesystem::remove_all(directory.parent_path().parent_path());
+}
+
+TEST(RocksDbStateBackend, NamesTheDirectoryItCannotUse) {
+  auto file = std::filesystem::temp_directory_path() /
+              ("sluice-rocksdb-file-" + std::to_string(::getpid()));
+  std::fclose(std::fopen(file.c_str(), "w"));
+  RocksDbBackendOptions options;
+  options.directory = (file / "state").string();
+  auto backend = MakeRocksDbStateBackend(options);
+  ASSERT_FALSE(backend.ok());
+  EXPECT_NE(backend.status().ToString().find(options.directory), std::string::npos)
+      << backend.status().ToString();
+  std::filesystem::remove(file);
 }
 
 }  // namespace
