@@ -116,6 +116,21 @@ TEST(JobCompilerTest, ParallelismComesFromSetAndOverrides) {
             std::string::npos);
 }
 
+TEST(JobCompilerTest, StateBackendTypeIsChecked) {
+  auto good = Compile(
+      "SET 'state.backend.type' = 'rocksdb';\nINSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->plan.options.at("state.backend.type"), "rocksdb");
+  auto bad =
+      Compile("SET 'state.backend.type' = 'rocks';\nINSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "invalid value 'rocks' for 'state.backend.type': expected memory | hashmap | "
+                "rocksdb"),
+            std::string::npos)
+      << bad.status().ToString();
+}
+
 TEST(JobCompilerTest, PlanSurvivesAJsonRoundTrip) {
   auto compiled = Compile(
       "INSERT INTO out SELECT auction, CASE WHEN price > 5 THEN price ELSE NULL END FROM bids "
