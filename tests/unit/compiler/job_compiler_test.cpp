@@ -117,8 +117,8 @@ TEST(JobCompilerTest, ParallelismComesFromSetAndOverrides) {
 }
 
 TEST(JobCompilerTest, StateBackendTypeIsChecked) {
-  auto good = Compile(
-      "SET 'state.backend.type' = 'rocksdb';\nINSERT INTO out2 SELECT auction FROM bids;");
+  auto good =
+      Compile("SET 'state.backend.type' = 'rocksdb';\nINSERT INTO out2 SELECT auction FROM bids;");
   ASSERT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_EQ(good->plan.options.at("state.backend.type"), "rocksdb");
   auto bad =
