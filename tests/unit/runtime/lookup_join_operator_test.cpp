@@ -80,7 +80,7 @@ plan::ExprPtr WeightAboveTenTimesId() {
                     {Expr::Column(4, LogicalType::Bigint()), ten_times_id});
 }
 
-Rows Run(plan::PlanNode node, const std::vector<BatchPtr>& inputs) {
+Rows RunJoin(plan::PlanNode node, const std::vector<BatchPtr>& inputs) {
   OperatorHarness harness;
   harness.node = std::move(node);
   LookupJoinOperator join;
@@ -96,13 +96,13 @@ Rows Run(plan::PlanNode node, const std::vector<BatchPtr>& inputs) {
 
 TEST(LookupJoinOperatorTest, InnerJoinEmitsEveryMatchAndSkipsNullKeys) {
   auto input = MakeBatch(kInputTypes, {{1, "a"}, {3, "b"}, {nullptr, "c"}, {2, "d"}});
-  EXPECT_EQ(Run(LookupNode(JoinType::kInner, StandardTable()), {input}),
+  EXPECT_EQ(RunJoin(LookupNode(JoinType::kInner, StandardTable()), {input}),
             (Rows{"+I[1, a, 1, one, 10]", "+I[1, a, 1, uno, 30]", "+I[2, d, 2, two, 20]"}));
 }
 
 TEST(LookupJoinOperatorTest, LeftJoinPadsRowsWithoutMatch) {
   auto input = MakeBatch(kInputTypes, {{1, "a"}, {3, "b"}, {nullptr, "c"}});
-  EXPECT_EQ(Run(LookupNode(JoinType::kLeft, StandardTable()), {input}),
+  EXPECT_EQ(RunJoin(LookupNode(JoinType::kLeft, StandardTable()), {input}),
             (Rows{"+I[1, a, 1, one, 10]", "+I[1, a, 1, uno, 30]", "+I[3, b, NULL, NULL, NULL]",
                   "+I[NULL, c, NULL, NULL, NULL]"}));
 }
@@ -111,7 +111,7 @@ TEST(LookupJoinOperatorTest, RowKindsPassThrough) {
   auto input = MakeBatch(
       kInputTypes, {{2, "x"}, {2, "x"}, {5, "y"}, {1, "z"}},
       {RowKind::kInsert, RowKind::kUpdateBefore, RowKind::kUpdateAfter, RowKind::kDelete});
-  EXPECT_EQ(Run(LookupNode(JoinType::kLeft, StandardTable()), {input}),
+  EXPECT_EQ(RunJoin(LookupNode(JoinType::kLeft, StandardTable()), {input}),
             (Rows{"+I[2, x, 2, two, 20]", "-U[2, x, 2, two, 20]", "+U[5, y, NULL, NULL, NULL]",
                   "-D[1, z, 1, one, 10]", "-D[1, z, 1, uno, 30]"}));
 }
@@ -119,10 +119,11 @@ TEST(LookupJoinOperatorTest, RowKindsPassThrough) {
 TEST(LookupJoinOperatorTest, ResidualDecidesMatchesAndPadding) {
   // id 1: weights 10 and 30 against > 10 keep 'uno' only; id 2: 20 > 20 fails, so LEFT pads.
   auto input = MakeBatch(kInputTypes, {{1, "a"}, {2, "b"}});
-  EXPECT_EQ(Run(LookupNode(JoinType::kLeft, StandardTable(), WeightAboveTenTimesId()), {input}),
+  EXPECT_EQ(RunJoin(LookupNode(JoinType::kLeft, StandardTable(), WeightAboveTenTimesId()), {input}),
             (Rows{"+I[1, a, 1, uno, 30]", "+I[2, b, NULL, NULL, NULL]"}));
-  EXPECT_EQ(Run(LookupNode(JoinType::kInner, StandardTable(), WeightAboveTenTimesId()), {input}),
-            (Rows{"+I[1, a, 1, uno, 30]"}));
+  EXPECT_EQ(
+      RunJoin(LookupNode(JoinType::kInner, StandardTable(), WeightAboveTenTimesId()), {input}),
+      (Rows{"+I[1, a, 1, uno, 30]"}));
 }
 
 TEST(LookupJoinOperatorTest, CandidatesOfOneRowMaySpanOutputBatches) {
@@ -134,9 +135,9 @@ TEST(LookupJoinOperatorTest, CandidatesOfOneRowMaySpanOutputBatches) {
   for (int i = 0; i < 1200; ++i) rows.push_back({"8", "w", "0"});
   auto input = MakeBatch(kInputTypes, {{7, "a"}, {8, "b"}, {9, "c"}});
   EXPECT_EQ(
-      Run(LookupNode(JoinType::kLeft, ValuesTable(rows), WeightAboveTenTimesId()), {input}),
+      RunJoin(LookupNode(JoinType::kLeft, ValuesTable(rows), WeightAboveTenTimesId()), {input}),
       (Rows{"+I[7, a, 7, v1499, 99]", "+I[8, b, NULL, NULL, NULL]", "+I[9, c, NULL, NULL, NULL]"}));
-  Rows all = Run(LookupNode(JoinType::kInner, ValuesTable(rows)), {input});
+  Rows all = RunJoin(LookupNode(JoinType::kInner, ValuesTable(rows)), {input});
   EXPECT_EQ(all.size(), 2700u);
   EXPECT_EQ(all.front(), "+I[7, a, 7, v0, 1]");
   EXPECT_EQ(all.back(), "+I[8, b, 8, w, 0]");
@@ -158,7 +159,7 @@ TEST(LookupJoinOperatorTest, TableChainComputesKeysAndFilters) {
   node.lookup_join->table_chain = chain;
   node.lookup_join->table_key_slots = {3};
   auto input = MakeBatch(kInputTypes, {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}});
-  EXPECT_EQ(Run(node, {input}),
+  EXPECT_EQ(RunJoin(node, {input}),
             (Rows{"+I[1, a, 1, one, 10]", "+I[3, c, 1, uno, 30]", "+I[4, d, NULL, nothing, 40]"}));
 }
 
