@@ -102,7 +102,8 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   for (const ast::SelectItem& item : select.items) {
     aggregated |= ContainsAggregate(*item.expression);
   }
-  if (!uid.empty() && input->node->kind == LogicalKind::kJoin) {
+  if (!uid.empty() &&
+      (input->node->kind == LogicalKind::kJoin || input->node->kind == LogicalKind::kLookupJoin)) {
     auto join = std::make_shared<LogicalNode>(*input->node);
     join->uid_hint = aggregated ? uid + ".join" : uid;
     input->node = join;
@@ -443,10 +444,16 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     }
     case ast::PipeOperatorKind::kJoin: {
       const auto& join = op.Cast<ast::PipeJoin>();
-      auto right = BindTableRef(*join.right);
-      if (!right) return std::nullopt;
-      auto joined = BindJoin(std::move(input), std::move(*right), join.join_type,
-                             join.condition.get(), join.using_columns, op.span);
+      std::optional<BoundRelation> joined;
+      if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
+        joined = BindLookupJoin(std::move(input), *lookup, join.join_type, join.condition.get(),
+                                join.using_columns, op.span);
+      } else {
+        auto right = BindTableRef(*join.right);
+        if (!right) return std::nullopt;
+        joined = BindJoin(std::move(input), std::move(*right), join.join_type, join.condition.get(),
+                          join.using_columns, op.span);
+      }
       std::string uid = UidHint(op.hints);
       if (joined && !uid.empty()) {
         auto node = std::make_shared<LogicalNode>(*joined->node);
@@ -665,6 +672,13 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     }
     case ast::TableRefKind::kJoin: {
       const auto& join = ref.Cast<ast::JoinRef>();
+      if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
+        auto left = BindTableRef(*join.left);
+        if (!left) return std::nullopt;
+        bound = BindLookupJoin(std::move(*left), *lookup, join.join_type, join.condition.get(),
+                               join.using_columns, join.span);
+        break;
+      }
       auto left = BindTableRef(*join.left);
       auto right = BindTableRef(*join.right);
       if (!left || !right) return std::nullopt;
@@ -691,7 +705,10 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
 
 std::optional<BoundRelation> Binder::BindNamedTable(const ast::BaseTableRef& ref) {
   if (ref.system_time) {
-    Error(base::ErrorCode::kPlan, "FOR SYSTEM_TIME AS OF (lookup joins) is not supported yet",
+    // Lookup tables are bound by BindLookupJoin; any other place is a mistake.
+    Error(base::ErrorCode::kPlan,
+          "FOR SYSTEM_TIME AS OF marks the lookup table of a join, which must be the right "
+          "side: FROM s [LEFT] JOIN t FOR SYSTEM_TIME AS OF s.p_time AS T ON …",
           ref.system_time->span);
     return std::nullopt;
   }

@@ -122,6 +122,19 @@ class Binder {
                                         const ast::Expression* condition,
                                         const std::vector<ast::Identifier>& using_columns,
                                         base::SourceSpan span);
+  // Lookup joins (bind_lookup_join.cpp)
+  /// `ref` when it is `t FOR SYSTEM_TIME AS OF …` (the lookup table of a join), else null.
+  static const ast::BaseTableRef* LookupTableOf(const ast::TableRef& ref);
+  /// Binds `left JOIN t FOR SYSTEM_TIME AS OF left.p_time AS T ON …`: a processing-time
+  /// lookup join of the stream `left` with the bounded table t.
+  std::optional<BoundRelation> BindLookupJoin(BoundRelation left, const ast::BaseTableRef& ref,
+                                              ast::JoinType type, const ast::Expression* condition,
+                                              const std::vector<ast::Identifier>& using_columns,
+                                              base::SourceSpan span);
+  /// Checks that `as_of` is a processing-time attribute of `left` (reports why not).
+  bool CheckProcessingTime(const ast::Expression& as_of, const Scope& left);
+  /// The catalog table a lookup join reads, checked to be bounded; null after an error.
+  const CatalogTable* FindLookupTable(const ast::BaseTableRef& ref);
   /// UNION ALL of bound inputs, casting columns to common types.
   std::optional<BoundRelation> MakeUnion(std::vector<BoundRelation> inputs, base::SourceSpan span);
 

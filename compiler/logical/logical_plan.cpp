@@ -14,6 +14,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kUnion: return "Union";
     case LogicalKind::kJoin: return "Join";
     case LogicalKind::kTopN: return "TopN";
+    case LogicalKind::kLookupJoin: return "LookupJoin";
   }
   return "?";
 }
@@ -96,6 +97,17 @@ std::string LogicalNode::ToString(int depth) const {
       names.insert(names.end(), right.begin(), right.end());
       out += join_type == runtime::plan::JoinType::kLeft ? "(LEFT" : "(INNER";
       if (predicate) out += " ON " + predicate->ToString(&names);
+      out += ")";
+      break;
+    }
+    case LogicalKind::kLookupJoin: {
+      auto table_names = SlotNames(table->full_schema);
+      out += join_type == runtime::plan::JoinType::kLeft ? "(LEFT " : "(INNER ";
+      out += table->descriptor.name + " ON ";
+      for (size_t i = 0; i < lookup->input_keys.size(); ++i) {
+        out += (i > 0 ? " AND " : "") + lookup->input_keys[i]->ToString(&input_names) + " = " +
+               lookup->table_keys[i]->ToString(&table_names);
+      }
       out += ")";
       break;
     }

@@ -22,6 +22,8 @@ enum class LogicalKind {
   kUnion,      // UNION ALL of inputs with equal schemas
   kJoin,       // inputs[0] JOIN inputs[1] ON predicate (over left slots, then right slots)
   kTopN,       // ROW_NUMBER() OVER (...) ranking; output = input columns + the row number
+  // inputs[0] JOIN `table` FOR SYSTEM_TIME AS OF a proctime; output = input + table columns
+  kLookupJoin,
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -32,6 +34,15 @@ struct ScanTable {
   types::Schema full_schema;                        // physical and computed columns, as declared
   std::optional<runtime::plan::ChainSpec> computed_columns;  // physical slots → full slots
   std::optional<runtime::plan::WatermarkSpec> watermark;     // over full slots
+};
+
+/// A lookup join's ON condition as the binder splits it.
+struct LookupCondition {
+  std::vector<runtime::plan::ExprPtr> input_keys;  // over the input's slots
+  std::vector<runtime::plan::ExprPtr> table_keys;  // over the table's full slots; same types
+  runtime::plan::ExprPtr table_filter;  // conditions on the table alone (full slots); may be null
+  /// The rest, over the input's slots then the table's full slots; may be null.
+  runtime::plan::ExprPtr residual;
 };
 
 struct LogicalNode;
@@ -45,8 +56,10 @@ struct LogicalNode {
   std::vector<LogicalNodePtr> inputs;
   base::SourceSpan span;
 
-  // kScan and kSink
+  // kScan and kSink; kLookupJoin: the lookup table
   std::shared_ptr<const ScanTable> table;
+  // kLookupJoin (and join_type)
+  std::optional<LookupCondition> lookup;
   // kFilter, and kJoin's ON condition (null: a cross join)
   runtime::plan::ExprPtr predicate;
   // kJoin

@@ -139,6 +139,7 @@ class ScriptCompiler {
         const auto& create = statement.Cast<ast::CreateTableStatement>();
         auto table = binder_.BindCreateTable(create);
         if (!table) return;
+        ResolveRelativePath(&*table);
         const std::string& name = create.name.Last().name;
         physical::TableSpans spans{create.name.span, table->option_spans};
         if (!catalog_.AddTable(name, *table)) {
@@ -288,6 +289,21 @@ class ScriptCompiler {
       return;
     }
     catalog_.AddFunction(name.name, std::move(function).value());
+  }
+
+  /// A filesystem table's relative 'path' is relative to the script's directory (as a UDF
+  /// library's), so that a script and its data files can be run from any directory.
+  void ResolveRelativePath(binder::CatalogTable* table) const {
+    auto& options = table->scan->descriptor.options;
+    auto connector = options.find("connector");
+    auto path = options.find("path");
+    if (connector == options.end() || connector->second != "filesystem" || path == options.end() ||
+        path->second.empty() || path->second.front() == '/' ||
+        path->second.rfind("file:", 0) == 0) {
+      return;
+    }
+    std::filesystem::path directory = std::filesystem::path(options_.file_name).parent_path();
+    if (!directory.empty()) path->second = (directory / path->second).lexically_normal().string();
   }
 
   /// The absolute path of a UDF library: `library` itself when absolute, else the first that

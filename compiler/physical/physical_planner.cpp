@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "compiler/optimizer/optimizer.h"
+#include "compiler/physical/plan_lookup_join.h"
 #include "runtime/connectors/connector.h"
 
 namespace sluice::compiler::physical {
@@ -241,6 +242,10 @@ class Planner {
         SLUICE_ASSIGN_OR_RETURN(below, PlanTopN(*current));
         break;
       }
+      case LogicalKind::kLookupJoin: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanLookupJoin(*current));
+        break;
+      }
       default:
         return base::Status::Error(
             base::ErrorCode::kPlan,
@@ -357,6 +362,34 @@ class Planner {
     return Planned{id, aggregate.schema, plan_.nodes[id].changelog_mode, {}};
   }
 
+  /// Plans `side` for a join on `keys` (over its slots): keys that are not plain columns are
+  /// computed into extra columns after its own. Appends the key slots to `key_slots` and counts
+  /// the extra columns in `extras`.
+  base::Result<Planned> PlanWithKeyColumns(const LogicalNode& side,
+                                           const std::vector<ExprPtr>& keys, base::SourceSpan span,
+                                           std::vector<int32_t>* key_slots, int32_t* extras) {
+    auto types = logical::SlotTypes(side.schema);
+    std::vector<ExprPtr> projections;
+    for (size_t i = 0; i < types.size(); ++i) {
+      projections.push_back(Expr::Column(static_cast<int32_t>(i), types[i]));
+    }
+    types::Schema schema = side.schema;
+    for (const ExprPtr& key : keys) {
+      if (key->type.id() == TypeId::kRow) {
+        return base::Status::Error(base::ErrorCode::kPlan, "cannot join on a ROW", span);
+      }
+      if (key->kind == ExprKind::kColumn) {
+        key_slots->push_back(key->column_index);
+        continue;
+      }
+      key_slots->push_back(static_cast<int32_t>(projections.size()));
+      projections.push_back(key);
+      schema.columns.push_back({fmt::format("$key{}", *extras), key->type});
+      ++*extras;
+    }
+    return PlanChain(side, *extras > 0 ? &projections : nullptr, schema);
+  }
+
   base::Result<Planned> PlanJoin(const LogicalNode& join) {
     const LogicalNode& left = *join.inputs[0];
     const LogicalNode& right = *join.inputs[1];
@@ -415,36 +448,14 @@ class Planner {
           "on unbounded streams that would keep and compare every pair of rows forever",
           join.span);
     }
-    // Keys that are not plain columns are computed into extra columns of each side.
-    auto plan_side = [&](const LogicalNode& side, const std::vector<LogicalType>& types,
-                         const std::vector<ExprPtr>& keys, std::vector<int32_t>* key_slots,
-                         int32_t* extras) -> base::Result<Planned> {
-      std::vector<ExprPtr> projections;
-      for (size_t i = 0; i < types.size(); ++i) {
-        projections.push_back(Expr::Column(static_cast<int32_t>(i), types[i]));
-      }
-      types::Schema schema = side.schema;
-      for (const ExprPtr& key : keys) {
-        if (key->type.id() == TypeId::kRow) {
-          return base::Status::Error(base::ErrorCode::kPlan, "cannot join on a ROW", join.span);
-        }
-        if (key->kind == ExprKind::kColumn) {
-          key_slots->push_back(key->column_index);
-          continue;
-        }
-        key_slots->push_back(static_cast<int32_t>(projections.size()));
-        projections.push_back(key);
-        schema.columns.push_back({fmt::format("$key{}", *extras), key->type});
-        ++*extras;
-      }
-      return PlanChain(side, *extras > 0 ? &projections : nullptr, schema);
-    };
     std::vector<int32_t> left_key_slots, right_key_slots;
     int32_t left_extras = 0, right_extras = 0;
-    SLUICE_ASSIGN_OR_RETURN(Planned planned_left,
-                            plan_side(left, left_types, left_keys, &left_key_slots, &left_extras));
-    SLUICE_ASSIGN_OR_RETURN(Planned planned_right, plan_side(right, right_types, right_keys,
-                                                             &right_key_slots, &right_extras));
+    SLUICE_ASSIGN_OR_RETURN(
+        Planned planned_left,
+        PlanWithKeyColumns(left, left_keys, join.span, &left_key_slots, &left_extras));
+    SLUICE_ASSIGN_OR_RETURN(
+        Planned planned_right,
+        PlanWithKeyColumns(right, right_keys, join.span, &right_key_slots, &right_extras));
 
     // Logical slot → physical slot of the join's output.
     std::vector<int32_t> slot_map;
@@ -528,6 +539,32 @@ class Planner {
         PlanEdge{planned_right.node, id, 1, runtime::plan::ExchangeKind::kHash, right_key_slots});
     Planned result{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
     if (remapped) result.slot_map = slot_map;
+    return result;
+  }
+
+  /// A lookup join reads its table in the operator: no source node, no exchange, no state.
+  base::Result<Planned> PlanLookupJoin(const LogicalNode& join) {
+    const auto& table = join.table->descriptor;
+    const TableSpans* spans = FindSpans(table.name);
+    const runtime::connectors::Connector* connector = FindConnector(table, spans);
+    if (connector == nullptr) return last_error_;
+    SLUICE_RETURN_IF_ERROR(CheckPartitioning(*connector, table, spans));
+    SLUICE_RETURN_IF_ERROR(Locate(connector->Validate(table, /*as_source=*/true), spans));
+    std::vector<int32_t> key_slots;
+    int32_t extras = 0;
+    SLUICE_ASSIGN_OR_RETURN(Planned input,
+                            PlanWithKeyColumns(*join.inputs[0], join.lookup->input_keys, join.span,
+                                               &key_slots, &extras));
+    std::vector<int32_t> slot_map;
+    SLUICE_ASSIGN_OR_RETURN(PlanNode node,
+                            MakeLookupJoinNode(join, input.schema, key_slots, extras, &slot_map));
+    node.uid = join.uid_hint.empty() ? DerivedUid("lookup-join") : join.uid_hint;
+    node.parallelism = plan_.nodes[input.node].parallelism;
+    node.changelog_mode = input.mode;  // row kinds pass through
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
+    Planned result{id, plan_.nodes[id].output_schema, input.mode, {}};
+    if (extras > 0) result.slot_map = slot_map;
     return result;
   }
 

@@ -67,6 +67,9 @@ class Connector {
   /// Whether the connector can be read. Sinks-only connectors return false.
   virtual bool SupportsSource() const = 0;
   virtual bool SupportsSink() const = 0;
+  /// Whether a reader of the table ends by itself after reading all of it, so it can be the
+  /// lookup table of a lookup join (`FOR SYSTEM_TIME AS OF`). Default: no.
+  virtual bool CanBeReadCompletely(const TableDescriptor& table) const { return false; }
   /// Whether the sink accepts updating rows (-U/+U/-D).
   virtual bool AcceptsUpdates(const TableDescriptor& table) const { return false; }
   virtual base::Result<std::unique_ptr<SourceReader>> CreateReader(

@@ -208,6 +208,11 @@ base::Status DatagenConnector::Validate(const TableDescriptor& table, bool as_so
   return DatagenConfig::FromTable(table).status();
 }
 
+bool DatagenConnector::CanBeReadCompletely(const TableDescriptor& table) const {
+  auto config = DatagenConfig::FromTable(table);
+  return config.ok() && config.value().row_count.has_value();
+}
+
 base::Result<std::unique_ptr<SourceReader>> DatagenConnector::CreateReader(
     const TableDescriptor& table, const SubtaskInfo& subtask) const {
   SLUICE_ASSIGN_OR_RETURN(DatagenConfig config, DatagenConfig::FromTable(table));

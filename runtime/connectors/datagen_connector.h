@@ -54,6 +54,8 @@ class DatagenConnector : public Connector {
   base::Status Validate(const TableDescriptor& table, bool as_source) const override;
   bool SupportsSource() const override { return true; }
   bool SupportsSink() const override { return false; }
+  /// With 'number-of-rows' or a sequence field: the source ends by itself.
+  bool CanBeReadCompletely(const TableDescriptor& table) const override;
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;
 };

@@ -11,7 +11,8 @@ namespace sluice::runtime::connectors {
 /// `'connector' = 'filesystem'`: reads and writes files of one record per line.
 ///
 /// Options: `path` (required; a directory for a sink, a file or a directory for a source; a
-/// `file://` prefix is stripped), `format` (required: `json`, `csv` or `changelog-json`, the
+/// `file://` prefix is stripped; the compiler makes a relative path relative to the directory
+/// of the `.pipe` file), `format` (required: `json`, `csv` or `changelog-json`, the
 /// last for sinks only), `sink.rolling-policy.file-size` (default `128MB`; `1KB`, `64 MB`,
 /// `1048576` accepted), `sink.rolling-policy.rollover-interval` (default `30 min`: a part file
 /// open that long rolls at its next record), `sink.rolling-policy.check-interval` (accepted;
@@ -24,6 +25,12 @@ namespace sluice::runtime::connectors {
 /// after the subtask's highest existing part file, so a second run adds files (as Flink does).
 /// A source subtask i of p reads the visible files i, i+p, … in name order (digit runs
 /// compared as numbers, so `part-0-2` precedes `part-0-10`).
+///
+/// Flink's legacy keys `connector.type`, `connector.path` and `format.type` are accepted for
+/// `connector`, `path` and `format` (the compiler renames them).
+///
+/// As the lookup table of a lookup join (`FOR SYSTEM_TIME AS OF`), the table is read whole
+/// by every subtask of the join and held in memory (about its size on disk, per subtask).
 ///
 /// A table with `PARTITIONED BY (k1, k2)` (sinks only) writes each row into
 /// `<path>/k1=<v1>/k2=<v2>/`, values in their text form with the characters Hive escapes
@@ -43,6 +50,7 @@ class FilesystemConnector final : public Connector {
   std::string name() const override { return "filesystem"; }
   base::Status Validate(const TableDescriptor& table, bool as_source) const override;
   bool SupportsSource() const override { return true; }
+  bool CanBeReadCompletely(const TableDescriptor&) const override { return true; }
   bool SupportsSink() const override { return true; }
   /// Only `changelog-json` writes -U/+U/-D rows.
   bool AcceptsUpdates(const TableDescriptor& table) const override;

@@ -13,6 +13,7 @@ class ValuesConnector final : public Connector {
   std::string name() const override { return "values"; }
   base::Status Validate(const TableDescriptor& table, bool as_source) const override;
   bool SupportsSource() const override { return true; }
+  bool CanBeReadCompletely(const TableDescriptor&) const override { return true; }
   bool SupportsSink() const override { return false; }
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;

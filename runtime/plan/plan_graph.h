@@ -23,6 +23,7 @@ enum class OperatorKind : uint8_t {
   kGroupAggregate,   // unbounded GROUP BY: emits a changelog
   kJoin,             // regular (unbounded) equi-join of two inputs
   kTopN,             // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
+  kLookupJoin,       // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -96,6 +97,26 @@ struct JoinSpec {
   int32_t right_window_end_slot = -1;
 };
 
+/// A processing-time lookup join (`JOIN t FOR SYSTEM_TIME AS OF s.p_time`): every subtask
+/// reads the bounded table `table` whole when it opens and joins each row of its one input
+/// (forward-connected, any changelog mode) with the table rows of equal keys. Output columns:
+/// every input column, then the first `table_output_slots` slots of the table row (NULL for
+/// an unmatched input row of a LEFT join). No StateSpec: the table is re-read on restore.
+struct LookupJoinSpec {
+  JoinType type = JoinType::kInner;
+  /// The lookup table as its connector reads it (physical columns and options).
+  connectors::TableDescriptor table;
+  /// Over the table's physical slots: a filter (ON conditions on the table alone) and the
+  /// projections: the table's columns as the join outputs them (computed columns included),
+  /// then the join keys that are not plain columns. Absent: the physical row as read.
+  std::optional<ChainSpec> table_chain;
+  int32_t table_output_slots = 0;
+  std::vector<int32_t> left_key_slots;   // slots of the input
+  std::vector<int32_t> table_key_slots;  // slots of the table row (after table_chain)
+  /// Conditions over the output slots (input slots, then table slots); may be null.
+  ExprPtr residual;
+};
+
 /// One ORDER BY key of a Top-N.
 struct SortKey {
   int32_t slot = 0;
@@ -152,6 +173,8 @@ struct PlanNode {
   std::optional<JoinSpec> join;
   // kTopN
   std::optional<TopNSpec> top_n;
+  // kLookupJoin
+  std::optional<LookupJoinSpec> lookup_join;
 };
 
 /// Connects the output of `source_node` to input `target_input` of `target_node`.

@@ -339,7 +339,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kWindowAggregate, "window-aggregate"},
     {OperatorKind::kGroupAggregate, "group-aggregate"},
     {OperatorKind::kJoin, "join"},
-    {OperatorKind::kTopN, "top-n"}};
+    {OperatorKind::kTopN, "top-n"},
+    {OperatorKind::kLookupJoin, "lookup-join"}};
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
                                                            {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
@@ -427,6 +428,29 @@ AggregateSpec AggregateFromJson(const ordered_json& json, const std::string& pat
   return spec;
 }
 
+ordered_json LookupJoinToJson(const LookupJoinSpec& spec) {
+  ordered_json out = {
+      {"type", EnumName(spec.type, kJoinTypes)},       {"table", TableToJson(spec.table)},
+      {"table_output_slots", spec.table_output_slots}, {"left_key_slots", spec.left_key_slots},
+      {"table_key_slots", spec.table_key_slots},       {"residual", ExprToJson(spec.residual)}};
+  if (spec.table_chain) out["table_chain"] = ChainToJson(*spec.table_chain);
+  return out;
+}
+
+LookupJoinSpec LookupJoinFromJson(const ordered_json& json, const std::string& path) {
+  LookupJoinSpec spec;
+  spec.type = EnumFromName(Get<std::string>(json, "type", path), kJoinTypes, path + ".type");
+  spec.table = TableFromJson(Field(json, "table", path), path + ".table");
+  spec.table_output_slots = Get<int32_t>(json, "table_output_slots", path);
+  spec.left_key_slots = Get<std::vector<int32_t>>(json, "left_key_slots", path);
+  spec.table_key_slots = Get<std::vector<int32_t>>(json, "table_key_slots", path);
+  spec.residual = ExprFromJson(Field(json, "residual", path), path + ".residual");
+  if (json.contains("table_chain")) {
+    spec.table_chain = ChainFromJson(json.at("table_chain"), path + ".table_chain");
+  }
+  return spec;
+}
+
 ordered_json NodeToJson(const PlanNode& node) {
   ordered_json out;
   out["id"] = node.id;
@@ -478,6 +502,7 @@ ordered_json NodeToJson(const PlanNode& node) {
                                          node.join->right_window_end_slot};
     }
   }
+  if (node.lookup_join) out["lookup_join"] = LookupJoinToJson(*node.lookup_join);
   return out;
 }
 
@@ -553,6 +578,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
       spec.right_window_end_slot = slots[1];
     }
     node.join = spec;
+  }
+  if (json.contains("lookup_join")) {
+    node.lookup_join = LookupJoinFromJson(json.at("lookup_join"), path + ".lookup_join");
   }
   return node;
 }

@@ -147,6 +147,30 @@ INSERT INTO out SELECT checked(auction - price) FROM bids;
       << outcome.output;
 }
 
+TEST_F(CliTest, LookupJoinReadsItsTableAndAMalformedOneIsAClearError) {
+  // The side input's relative path (in Flink's legacy keys, as q13) is relative to the script.
+  std::string script = std::string(kBids) + R"(
+CREATE TABLE side (k BIGINT, v VARCHAR) WITH ('connector.type' = 'filesystem',
+  'connector.path' = 'side.csv', 'format.type' = 'csv');
+CREATE TABLE out (auction BIGINT, v VARCHAR) WITH ('connector' = 'print');
+INSERT INTO out SELECT b.auction, s.v FROM (SELECT *, PROCTIME() AS pt FROM bids) AS b
+  JOIN side FOR SYSTEM_TIME AS OF b.pt AS s ON b.auction = s.k;
+)";
+  std::string file = Write("lookup.pipe", script);
+  Write("side.csv", "1,one\n3,three\n");
+  Outcome good = RunSluice("run " + file);
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_EQ(good.output, "+I[1, one]\n");
+
+  std::string side = Write("side.csv", "1,one\n2\n");
+  Outcome bad = RunSluice("run " + file);
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("cannot load table 'side'"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("malformed record at " + side + ":2: expected 2 fields, found 1"),
+            std::string::npos)
+      << bad.output;
+}
+
 TEST_F(CliTest, MissingFileIsAClearError) {
   Outcome outcome = RunSluice("run " + (directory_ / "absent.pipe").string());
   EXPECT_EQ(outcome.exit_code, 2);
