@@ -19,6 +19,7 @@
 #include "compiler/physical/physical_planner.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/job.h"
+#include "tools/sluice/repl/repl.h"
 
 namespace {
 
@@ -226,6 +227,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "dot"}));
   explain->add_option("--set", explain_options.settings, "override a SET option: KEY=VALUE");
 
+  int repl_parallelism = 0;
+  std::string repl_jit = "on";
+  std::vector<std::string> repl_settings;
+  auto* repl = app.add_subcommand(
+      "repl", "Try statements interactively: SELECTs stream their rows to the screen");
+  repl->add_option("--parallelism,-p", repl_parallelism,
+                   "subtasks per operator (parallelism.default)")
+      ->check(CLI::Range(1, 1024));
+  repl->add_option("--jit", repl_jit, "compile expressions with LLVM (on) or interpret them (off)")
+      ->check(CLI::IsMember({"on", "off"}));
+  repl->add_option("--set", repl_settings, "override a SET option: KEY=VALUE (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -234,5 +247,20 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return Run(run_options, parallelism, jit);
   if (explain->parsed()) return Explain(explain_options, format);
+  if (repl->parsed()) {
+    sluice::repl::ReplOptions options;
+    options.use_jit = repl_jit == "on";
+    if (repl_parallelism > 0)
+      options.overrides["parallelism.default"] = std::to_string(repl_parallelism);
+    for (const std::string& setting : repl_settings) {
+      size_t equals = setting.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
+        return kExitUsage;
+      }
+      options.overrides[setting.substr(0, equals)] = setting.substr(equals + 1);
+    }
+    return sluice::repl::RunRepl(options);
+  }
   return kExitUsage;
 }
