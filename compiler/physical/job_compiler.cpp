@@ -29,7 +29,8 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"execution.checkpointing.interval", "checkpoint interval (checkpoints: planned)"},
       {"state.backend.type", "memory | rocksdb (state: planned)"},
       {"state.checkpoints.dir", "where checkpoints go (checkpoints: planned)"},
-      {"sql-client.execution.result-mode", "table | changelog (REPL: planned)"},
+      {"sql-client.execution.result-mode",
+       "table | changelog: how `sluice repl` shows an updating SELECT"},
   };
   return kOptions;
 }
