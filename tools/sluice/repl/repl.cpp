@@ -136,8 +136,15 @@ class Repl {
           SourceStatement{body, static_cast<int32_t>(consumed + skip), line, column});
       consumed = text.size();
     }
-    for (const SourceStatement& statement : statements) {
+    for (size_t i = 0; i < statements.size(); ++i) {
+      const SourceStatement& statement = statements[i];
       if (quit_) break;
+      if (g_interrupt.exchange(false) && i > 0) {
+        // Ctrl-C cancelled the statement before: the rest of this input is dropped.
+        std::fprintf(stderr, "%zu statement%s not run\n", statements.size() - i,
+                     statements.size() - i == 1 ? "" : "s");
+        break;
+      }
       if (interactive_ && file.empty()) {
         std::string entry = statement.text + ";";
         std::replace(entry.begin(), entry.end(), '\n', ' ');

@@ -192,6 +192,16 @@ std::string TableLayout::Row(const std::vector<std::string>& fields) const {
   return row + "\n";
 }
 
+void PrintTable(std::vector<ResultColumn> columns,
+                const std::vector<std::vector<std::string>>& rows) {
+  TableLayout layout(std::move(columns));
+  for (const auto& row : rows) layout.Fit(row);
+  std::string text = layout.Header();
+  for (const auto& row : rows) text += layout.Row(row);
+  text += CountLine(static_cast<int64_t>(rows.size()), "row");
+  Write(stdout, text);
+}
+
 std::unique_ptr<ResultView> MakeResultView(ResultMode mode, std::vector<ResultColumn> columns,
                                            std::FILE* out, bool redraw, int screen_rows) {
   switch (mode) {

@@ -30,6 +30,10 @@ class TableLayout {
   std::vector<size_t> widths_;
 };
 
+/// Prints a whole table (SHOW, DESCRIBE) to standard output, with a row count.
+void PrintTable(std::vector<ResultColumn> columns,
+                const std::vector<std::vector<std::string>>& rows);
+
 /// The number of terminal columns `text` takes (UTF-8 code points).
 size_t DisplayWidth(const std::string& text);
 

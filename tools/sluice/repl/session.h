@@ -16,6 +16,8 @@
 #include "compiler/physical/job_compiler.h"
 #include "runtime/expr/chain_compiler.h"
 #include "runtime/scheduler/job.h"
+#include "tools/sluice/repl/job_list.h"
+#include "tools/sluice/repl/query_rewrite.h"
 #include "tools/sluice/repl/result_view.h"
 #include "tools/sluice/repl/statement_splitter.h"
 
@@ -27,7 +29,8 @@ struct SessionOptions {
   bool use_jit = true;       // --jit
   /// --set KEY=VALUE and --parallelism: they win over SET statements, as for `sluice run`.
   std::map<std::string, std::string> overrides;
-  /// Set (from a signal handler) to cancel the running query; the session clears it.
+  /// Set (from a signal handler) to cancel the running query; the caller clears it before
+  /// each statement.
   std::atomic<bool>* interrupt = nullptr;
 };
 
@@ -57,20 +60,17 @@ class Session {
   std::vector<std::string> Completions(const std::string& line, const std::string& word);
 
   /// Prints a line for each background job that ended since the last call.
-  void ReportEndedJobs();
+  void ReportEndedJobs() { jobs_.ReportEnded(); }
   /// Stops the background jobs still running (when the REPL ends).
-  void StopAllJobs();
-  bool HasRunningJobs() const;
+  void StopAllJobs() { jobs_.StopAll(); }
+  bool HasRunningJobs() const { return jobs_.HasRunning(); }
 
  private:
-  struct BackgroundJob;
-  struct Rewrite;
-
-  base::Result<compiler::CompiledScript> Compile(const std::string& text, const Rewrite& rewrite,
+  base::Result<compiler::CompiledScript> Compile(const std::string& text, const Insertion& rewrite,
                                                  const StatementSource& source,
                                                  std::map<std::string, std::string> overrides);
   void ReportDiagnostics(const std::vector<base::Diagnostic>& diagnostics, int32_t prefix_size,
-                         int32_t prefix_lines, const Rewrite& rewrite,
+                         int32_t prefix_lines, const Insertion& rewrite,
                          const StatementSource& source) const;
   void ReportWarnings(const compiler::CompiledScript& compiled) const;
   void Accept(const ast::Statement& statement, const std::string& text,
@@ -79,7 +79,7 @@ class Session {
   bool RunSelect(const ast::QueryStatement& select, const StatementSource& source);
   bool RunJob(const runtime::plan::PlanGraph& plan, const std::string& collect_name,
               int64_t client_limit);
-  bool StartInsertJob(const ast::InsertStatement& insert, compiler::CompiledScript compiled);
+  bool StartInsertJob(const ast::InsertStatement& insert, const compiler::CompiledScript& compiled);
   bool Show(const ast::ShowStatement& show);
   bool Describe(const ast::DescribeStatement& describe, const StatementSource& source);
   bool StopJob(const ast::StopJobStatement& stop, const StatementSource& source);
@@ -103,7 +103,7 @@ class Session {
   int64_t query_count_ = 0;
   std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler_;
   bool jit_tried_ = false;
-  std::vector<std::unique_ptr<BackgroundJob>> jobs_;
+  JobList jobs_;  // declared last: its jobs stop before the rest goes
 };
 
 }  // namespace sluice::repl
