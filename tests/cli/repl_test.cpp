@@ -7,6 +7,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -77,6 +78,25 @@ class PtyRepl {
       if (n <= 0) return false;  // the REPL ended
       output_.append(buffer, static_cast<size_t>(n));
     }
+  }
+
+  /// Waits until the line editor has put the terminal in raw mode. libedit prints the prompt
+  /// before it switches, and a Ctrl-D typed in between is taken by the cooked terminal.
+  bool WaitForLineEditor() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      struct termios mode {};
+      if (tcgetattr(fd_, &mode) == 0 && (mode.c_lflag & ICANON) == 0) return true;
+      struct pollfd poll_fd {
+        fd_, POLLIN, 0
+      };
+      if (poll(&poll_fd, 1, 20) > 0) {
+        char buffer[4096];
+        ssize_t n = read(fd_, buffer, sizeof buffer);
+        if (n > 0) output_.append(buffer, static_cast<size_t>(n));
+      }
+    }
+    return false;
   }
 
   /// Waits for the REPL to end; its exit status, or -1 on timeout.
@@ -224,11 +244,13 @@ TEST_F(ReplTest, HistoryPersistsAcrossSessions) {
     first.Send("SELECT 40 + 2;\r");
     ASSERT_TRUE(first.WaitFor("(1 row)")) << first.output();
     ASSERT_TRUE(first.WaitFor("sluice> ")) << first.output();
+    ASSERT_TRUE(first.WaitForLineEditor());
     first.Send("\x04");  // Ctrl-D quits too
     EXPECT_EQ(first.WaitForExit(), 0) << first.output();
   }
   PtyRepl second(history());
   ASSERT_TRUE(second.WaitFor("sluice> ")) << second.output();
+  ASSERT_TRUE(second.WaitForLineEditor());
   second.Send("\x1b[A\r");  // Up: the last statement of the previous session
   std::string answer;
   ASSERT_TRUE(second.WaitFor("(1 row)", &answer)) << second.output();

@@ -18,7 +18,6 @@ namespace sluice::repl {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using runtime::connectors::CollectConnector;
 using runtime::scheduler::Job;
 
