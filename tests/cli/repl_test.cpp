@@ -370,6 +370,34 @@ SELECT 3;
             "(1 row)\n");
 }
 
+TEST_F(ReplTest, SplitsStatementsOnlyAtSemicolonsOutsideQuotesAndComments) {
+  fs::path script = directory_ / "script.pipe";
+  std::ofstream(script) << R"(CREATE TABLE t (x INT) WITH ('connector' = 'values'); -- a; comment
+INSERT INTO t VALUES (1);
+/* a ; block
+   comment */ SELECT 'a;b' AS `semi;colon`, x FROM t; SELECT x + 1 AS y
+FROM t
+;
+EXPLAIN SELECT x FROM t;
+SELECT x AS last FROM t)";
+  Outcome outcome = RunWithInput(script.string());
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find(" semi;colon | x\n"
+                                "------------+---\n"
+                                " a;b        | 1\n"
+                                "(1 row)\n"
+                                " y\n"
+                                "---\n"
+                                " 2\n"
+                                "(1 row)\n"
+                                "== Optimized logical plan ==\n"),
+            std::string::npos)
+      << outcome.output;
+  // The last statement needs no ';' at the end of the input.
+  EXPECT_NE(outcome.output.find(" last\n------\n    1\n(1 row)\n"), std::string::npos)
+      << outcome.output;
+}
+
 TEST_F(ReplTest, RunsAFileWithBackslashI) {
   fs::path file = directory_ / "tables.pipe";
   std::ofstream(file) << "CREATE TABLE t (x INT) WITH ('connector' = 'values');\n"

@@ -43,6 +43,9 @@ bool IsBlank(const std::string& text) {
     size_t next = SkipQuotedOrComment(text, i);
     if (next != i) {
       if (text[i] != '-' && text[i] != '/') return false;  // a quoted run is not blank
+      // An unfinished block comment still waits for its end.
+      if (text[i] == '/' && text.compare(next - 2, 2, "*/") != 0) return false;
+      if (text[i] == '/' && next - i < 4) return false;  // `/*/` is not closed either
       i = next;
       continue;
     }

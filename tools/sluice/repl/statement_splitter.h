@@ -20,7 +20,7 @@ struct SourceStatement {
 /// an unfinished statement. Statements holding only blanks and comments are dropped.
 std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* consumed);
 
-/// True when `text` holds nothing but blanks and comments.
+/// True when `text` holds nothing but blanks and complete comments.
 bool IsBlank(const std::string& text);
 
 }  // namespace sluice::repl
