@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Records examples/repl_session.txt: drives `sluice repl` in a tmux pane and saves what the
 # screen showed. Usage: examples/record_repl_session.sh [path/to/sluice]
+# Needs tmux (apt-get install tmux); the tests drive the REPL through a pty of their own.
 set -euo pipefail
+command -v tmux >/dev/null || { echo "record_repl_session: needs tmux" >&2; exit 1; }
 sluice=$(realpath "${1:-build/sluice}")
 out=$(dirname "$0")/repl_session.txt
 pane=sluice-repl-recording
@@ -26,6 +28,8 @@ wait_prompt() {
   exit 1
 }
 
+wait_prompt
+type_line '\help'
 wait_prompt
 type_line "CREATE TABLE bids ("
 type_line "  auction BIGINT,"
@@ -62,7 +66,18 @@ type_line "SELECT auction, SUM(price) AS total FROM totals GROUP BY auction;"
 wait_prompt
 type_line "RESET 'sql-client.execution.result-mode';"
 wait_prompt
+type_line '\timing on'
+wait_prompt
 type_line "SELECT 1 + 1;"
+wait_prompt
+type_line "CREATE TABLE expensive (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');"
+wait_prompt
+type_line "INSERT INTO expensive SELECT auction, price FROM bids WHERE price > 90;"
+wait_prompt
+sleep 1
+type_line "SHOW JOBS;"
+wait_prompt
+type_line "STOP JOB 'expensive';"
 wait_prompt
 type_line '\q'
 sleep 0.5
