@@ -114,28 +114,7 @@ class Repl {
   /// `text` they took.
   size_t RunText(const std::string& text, const std::string& file, bool final) {
     size_t consumed = 0;
-    std::vector<SourceStatement> statements = SplitStatements(text, &consumed);
-    if (final && !IsBlank(text.substr(consumed))) {
-      std::string rest = text.substr(consumed);
-      size_t skip = 0;
-      int32_t line =
-          1 + static_cast<int32_t>(std::count(text.begin(), text.begin() + consumed, '\n'));
-      while (skip < rest.size() && std::isspace(static_cast<unsigned char>(rest[skip]))) {
-        if (rest[skip] == '\n') ++line;
-        ++skip;
-      }
-      size_t line_start = text.rfind('\n', consumed + skip == 0 ? 0 : consumed + skip - 1);
-      int32_t column =
-          static_cast<int32_t>(consumed + skip -
-                               (line_start == std::string::npos ? 0 : line_start + 1)) +
-          1;
-      std::string body = rest.substr(skip);
-      while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
-        body.pop_back();
-      statements.push_back(
-          SourceStatement{body, static_cast<int32_t>(consumed + skip), line, column});
-      consumed = text.size();
-    }
+    std::vector<SourceStatement> statements = SplitStatements(text, &consumed, final);
     for (size_t i = 0; i < statements.size(); ++i) {
       const SourceStatement& statement = statements[i];
       if (quit_) break;

@@ -55,7 +55,8 @@ bool IsBlank(const std::string& text) {
   return true;
 }
 
-std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* consumed) {
+std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* consumed,
+                                             bool final) {
   std::vector<SourceStatement> statements;
   size_t start = 0;
   int32_t line = 1;
@@ -72,6 +73,25 @@ std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* 
       }
     }
   };
+  // Adds source[start, end) as a statement that begins at its first non-blank character.
+  auto emit = [&](size_t end) {
+    std::string text = source.substr(start, end - start);
+    if (IsBlank(text)) return;
+    size_t skip = 0;
+    int32_t statement_line = start_line;
+    int32_t statement_column = start_column;
+    while (skip < text.size() && std::isspace(static_cast<unsigned char>(text[skip]))) {
+      if (text[skip] == '\n') {
+        ++statement_line;
+        statement_column = 1;
+      } else {
+        ++statement_column;
+      }
+      ++skip;
+    }
+    statements.push_back(SourceStatement{text.substr(skip), static_cast<int32_t>(start + skip),
+                                         statement_line, statement_column});
+  };
   *consumed = 0;
   size_t i = 0;
   while (i < source.size()) {
@@ -86,30 +106,17 @@ std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* 
       ++i;
       continue;
     }
-    std::string text = source.substr(start, i - start);
-    if (!IsBlank(text)) {
-      // Start the statement at its first non-blank character.
-      size_t skip = 0;
-      int32_t statement_line = start_line;
-      int32_t statement_column = start_column;
-      while (skip < text.size() && std::isspace(static_cast<unsigned char>(text[skip]))) {
-        if (text[skip] == '\n') {
-          ++statement_line;
-          statement_column = 1;
-        } else {
-          ++statement_column;
-        }
-        ++skip;
-      }
-      statements.push_back(SourceStatement{text.substr(skip), static_cast<int32_t>(start + skip),
-                                           statement_line, statement_column});
-    }
+    emit(i);
     advance(i, i + 1);
     ++i;
     start = i;
     start_line = line;
     start_column = column;
     *consumed = i;
+  }
+  if (final && start < source.size()) {
+    emit(source.size());
+    *consumed = source.size();
   }
   return statements;
 }

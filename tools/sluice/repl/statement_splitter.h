@@ -17,8 +17,10 @@ struct SourceStatement {
 
 /// Cuts the complete statements (those ended by a `;` outside quotes and comments) from the
 /// front of `source`. `*consumed` is set to the length of the text they took, so the rest is
-/// an unfinished statement. Statements holding only blanks and comments are dropped.
-std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* consumed);
+/// an unfinished statement. With `final` (the input has ended) that rest is a statement too.
+/// Statements holding only blanks and comments are dropped.
+std::vector<SourceStatement> SplitStatements(const std::string& source, size_t* consumed,
+                                             bool final = false);
 
 /// True when `text` holds nothing but blanks and complete comments.
 bool IsBlank(const std::string& text);
