@@ -79,8 +79,8 @@ class StreamView final : public ResultView {
 /// equal one. On a terminal it is redrawn in place; otherwise printed once at the end.
 class MaterializedView final : public ResultView {
  public:
-  MaterializedView(std::vector<ResultColumn> columns, std::FILE* out, bool redraw, int screen_rows)
-      : columns_(std::move(columns)), out_(out), redraw_(redraw), screen_rows_(screen_rows) {}
+  MaterializedView(std::vector<ResultColumn> columns, std::FILE* out, Screen screen)
+      : columns_(std::move(columns)), out_(out), redraw_(screen.redraw), screen_(screen) {}
 
   void Add(const std::string& kind, std::vector<std::string> fields) override {
     ++changes_;
@@ -102,12 +102,14 @@ class MaterializedView final : public ResultView {
   void Flush(bool final) override {
     if (!final && (!redraw_ || !dirty_ || Clock::now() - last_draw_ < kRedrawInterval)) return;
     TableLayout layout(columns_);
-    // On a terminal show what fits; the row count says how many there are.
+    // While it changes, show what fits the terminal (the row count says how many there are);
+    // the final table is shown whole.
+    bool fit = redraw_ && !final;
     size_t shown = table_.size();
-    if (redraw_ && screen_rows_ > 6) shown = std::min(shown, static_cast<size_t>(screen_rows_ - 6));
+    if (fit && screen_.rows > 6) shown = std::min(shown, static_cast<size_t>(screen_.rows - 6));
     for (size_t i = 0; i < shown; ++i) layout.Fit(table_[i]);
-    std::string body = layout.Header();
-    for (size_t i = 0; i < shown; ++i) body += layout.Row(table_[i]);
+    std::string body = Fit(layout.Header(), fit);
+    for (size_t i = 0; i < shown; ++i) body += Fit(layout.Row(table_[i]), fit);
     if (shown < table_.size()) body += fmt::format("... {} more rows\n", table_.size() - shown);
     body += fmt::format("({} row{}, {} change{}{})\n", table_.size(), table_.size() == 1 ? "" : "s",
                         changes_, changes_ == 1 ? "" : "s", final ? "" : ", updating");
@@ -125,10 +127,27 @@ class MaterializedView final : public ResultView {
   int64_t inserted_rows() const override { return inserted_; }
 
  private:
+  /// Cuts lines to the terminal's width when redrawing: a wrapped line would throw off the
+  /// count of lines to move up.
+  std::string Fit(const std::string& lines, bool fit) const {
+    if (!fit || screen_.columns < 2) return lines;
+    std::string out;
+    size_t start = 0;
+    while (start < lines.size()) {
+      size_t end = lines.find('\n', start);
+      if (end == std::string::npos) end = lines.size();
+      out += TruncateToWidth(lines.substr(start, end - start),
+                             static_cast<size_t>(screen_.columns - 1));
+      out += '\n';
+      start = end + 1;
+    }
+    return out;
+  }
+
   std::vector<ResultColumn> columns_;
   std::FILE* out_;
   bool redraw_;
-  int screen_rows_;
+  Screen screen_;
   std::vector<std::vector<std::string>> table_;
   size_t retracted_at_ = SIZE_MAX;  // where the last -U removed a row
   int64_t changes_ = 0;
@@ -139,6 +158,16 @@ class MaterializedView final : public ResultView {
 };
 
 }  // namespace
+
+std::string TruncateToWidth(const std::string& text, size_t width) {
+  size_t seen = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (seen == width) return text.substr(0, i);
+    ++seen;
+  }
+  return text;
+}
 
 size_t DisplayWidth(const std::string& text) {
   size_t width = 0;
@@ -203,14 +232,14 @@ void PrintTable(std::vector<ResultColumn> columns,
 }
 
 std::unique_ptr<ResultView> MakeResultView(ResultMode mode, std::vector<ResultColumn> columns,
-                                           std::FILE* out, bool redraw, int screen_rows) {
+                                           std::FILE* out, Screen screen) {
   switch (mode) {
     case ResultMode::kStream:
       return std::make_unique<StreamView>(std::move(columns), /*changelog=*/false, out);
     case ResultMode::kChangelog:
       return std::make_unique<StreamView>(std::move(columns), /*changelog=*/true, out);
     case ResultMode::kTable:
-      return std::make_unique<MaterializedView>(std::move(columns), out, redraw, screen_rows);
+      return std::make_unique<MaterializedView>(std::move(columns), out, screen);
   }
   return nullptr;
 }

@@ -36,6 +36,8 @@ void PrintTable(std::vector<ResultColumn> columns,
 
 /// The number of terminal columns `text` takes (UTF-8 code points).
 size_t DisplayWidth(const std::string& text);
+/// The longest prefix of `text` that takes at most `width` columns.
+std::string TruncateToWidth(const std::string& text, size_t width);
 
 /// Shows the rows of a running SELECT as they arrive. Add and Flush are called from the one
 /// thread that owns the terminal.
@@ -60,9 +62,15 @@ enum class ResultMode {
   kChangelog,  // every change printed with its kind in an `op` column
 };
 
-/// Creates the view for `mode`. `out` is the terminal or standard output; `redraw` says
-/// whether ANSI redraws may be used (a terminal), `screen_rows` its height.
+/// The terminal a result is shown on.
+struct Screen {
+  bool redraw = false;  // ANSI redraws may be used (a terminal)
+  int rows = 24;
+  int columns = 80;
+};
+
+/// Creates the view for `mode`, writing to `out` (the terminal or standard output).
 std::unique_ptr<ResultView> MakeResultView(ResultMode mode, std::vector<ResultColumn> columns,
-                                           std::FILE* out, bool redraw, int screen_rows);
+                                           std::FILE* out, Screen screen);
 
 }  // namespace sluice::repl

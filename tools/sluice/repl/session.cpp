@@ -269,10 +269,14 @@ bool Session::RunJob(const runtime::plan::PlanGraph& plan, const std::string& co
                     : sink->changelog_mode == runtime::plan::ChangelogMode::kUpdating
                         ? ResultMode::kTable
                         : ResultMode::kStream;
-  int screen_rows = 24;
+  Screen screen;
+  screen.redraw = options_.interactive;
   struct winsize size {};
-  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 0) screen_rows = size.ws_row;
-  auto view = MakeResultView(mode, std::move(columns), stdout, options_.interactive, screen_rows);
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 0 && size.ws_col > 0) {
+    screen.rows = size.ws_row;
+    screen.columns = size.ws_col;
+  }
+  auto view = MakeResultView(mode, std::move(columns), stdout, screen);
 
   struct Inbox {
     std::mutex mutex;
