@@ -57,6 +57,12 @@ class PtyRepl {
     }
   }
 
+  /// Types `keys` at the prompt once the line editor reads them (see WaitForLineEditor).
+  void Type(const std::string& keys) {
+    EXPECT_TRUE(WaitForLineEditor()) << output_;
+    Send(keys);
+  }
+
   /// Reads until `needle` shows up after the previous match; the text read up to and including
   /// it is returned in `*seen` (when given). False on timeout or when the REPL ended.
   bool WaitFor(const std::string& needle, std::string* seen = nullptr) {
@@ -171,10 +177,10 @@ const char* kClicksLines[] = {
 
 void CreateClicks(PtyRepl* repl) {
   for (size_t i = 0; i + 1 < std::size(kClicksLines); ++i) {
-    repl->Send(kClicksLines[i]);
+    repl->Type(kClicksLines[i]);
     ASSERT_TRUE(repl->WaitFor("     -> ")) << repl->output();  // the continuation prompt
   }
-  repl->Send(kClicksLines[std::size(kClicksLines) - 1]);
+  repl->Type(kClicksLines[std::size(kClicksLines) - 1]);
   ASSERT_TRUE(repl->WaitFor("CREATE TABLE\r\n")) << repl->output();
   ASSERT_TRUE(repl->WaitFor("sluice> ")) << repl->output();
 }
@@ -188,7 +194,7 @@ TEST_F(ReplTest, InteractiveSessionInAPseudoTerminal) {
   CreateClicks(&repl);
 
   // A bounded query: LIMIT 5 shows five rows under a header, then the prompt comes back.
-  repl.Send("SELECT user_id, ts FROM clicks LIMIT 5;\r");
+  repl.Type("SELECT user_id, ts FROM clicks LIMIT 5;\r");
   std::string rows;
   ASSERT_TRUE(repl.WaitFor("(5 rows)", &rows)) << repl.output();
   EXPECT_NE(rows.find(" user_id |           ts"), std::string::npos) << rows;
@@ -198,7 +204,7 @@ TEST_F(ReplTest, InteractiveSessionInAPseudoTerminal) {
   ASSERT_TRUE(repl.WaitFor("sluice> ")) << repl.output();
 
   // An unknown column: an error with a caret under it, and the session goes on.
-  repl.Send("SELECT user_id, nope FROM clicks;\r");
+  repl.Type("SELECT user_id, nope FROM clicks;\r");
   std::string error;
   ASSERT_TRUE(repl.WaitFor("sluice> ", &error)) << repl.output();
   EXPECT_NE(error.find("error: column not found: 'nope'"), std::string::npos) << error;
@@ -208,32 +214,32 @@ TEST_F(ReplTest, InteractiveSessionInAPseudoTerminal) {
       << error;
 
   // A windowed query never ends on an unbounded stream: Ctrl-C cancels it.
-  repl.Send(
+  repl.Type(
       "SELECT window_start, COUNT(*) AS clicks FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), "
       "INTERVAL '1' SECOND)) GROUP BY window_start, window_end;\r");
   ASSERT_TRUE(repl.WaitFor("2024-01-01 00:00:00.000 |   2000")) << repl.output();
-  repl.Send("\x03");
+  repl.Send("\x03");  // the query runs: the terminal is not the line editor's now
   ASSERT_TRUE(repl.WaitFor("query cancelled")) << repl.output();
   ASSERT_TRUE(repl.WaitFor("sluice> ")) << repl.output();
 
   // The session still answers, and still knows the table (tab completes its name).
-  repl.Send("SELECT 1 + 1;\r");
+  repl.Type("SELECT 1 + 1;\r");
   std::string answer;
   ASSERT_TRUE(repl.WaitFor("(1 row)", &answer)) << repl.output();
   EXPECT_NE(answer.find("--------\r\n      2\r\n"), std::string::npos) << answer;
   ASSERT_TRUE(repl.WaitFor("sluice> ")) << repl.output();
-  repl.Send("DESCRIBE cli\t;\r");
+  repl.Type("DESCRIBE cli\t;\r");
   std::string described;
   ASSERT_TRUE(repl.WaitFor("(2 rows)", &described)) << repl.output();
   EXPECT_NE(described.find(" user_id | INT"), std::string::npos) << described;
   ASSERT_TRUE(repl.WaitFor("sluice> ")) << repl.output();
 
   // Ctrl-C at the prompt drops the line and never ends the REPL.
-  repl.Send("SELECT half a statement");
+  repl.Type("SELECT half a statement");
   repl.Send("\x03");
   ASSERT_TRUE(repl.WaitFor("sluice> ")) << repl.output();
 
-  repl.Send("\\q\r");
+  repl.Type("\\q\r");
   EXPECT_EQ(repl.WaitForExit(), 0) << repl.output();
 }
 
@@ -241,33 +247,31 @@ TEST_F(ReplTest, HistoryPersistsAcrossSessions) {
   {
     PtyRepl first(history());
     ASSERT_TRUE(first.WaitFor("sluice> ")) << first.output();
-    first.Send("SELECT 40 + 2;\r");
+    first.Type("SELECT 40 + 2;\r");
     ASSERT_TRUE(first.WaitFor("(1 row)")) << first.output();
     ASSERT_TRUE(first.WaitFor("sluice> ")) << first.output();
-    ASSERT_TRUE(first.WaitForLineEditor());
-    first.Send("\x04");  // Ctrl-D quits too
+    first.Type("\x04");  // Ctrl-D quits too
     EXPECT_EQ(first.WaitForExit(), 0) << first.output();
   }
   PtyRepl second(history());
   ASSERT_TRUE(second.WaitFor("sluice> ")) << second.output();
-  ASSERT_TRUE(second.WaitForLineEditor());
-  second.Send("\x1b[A\r");  // Up: the last statement of the previous session
+  second.Type("\x1b[A\r");  // Up: the last statement of the previous session
   std::string answer;
   ASSERT_TRUE(second.WaitFor("(1 row)", &answer)) << second.output();
   EXPECT_NE(answer.find("     42\r\n"), std::string::npos) << answer;
-  second.Send("\\q\r");
+  second.Type("\\q\r");
   EXPECT_EQ(second.WaitForExit(), 0) << second.output();
 }
 
 TEST_F(ReplTest, UpdatingQueryAndBackgroundJobs) {
   PtyRepl repl(history());
   ASSERT_TRUE(repl.WaitFor("sluice> ")) << repl.output();
-  repl.Send(
+  repl.Type(
       "CREATE TABLE bids (auction BIGINT, price BIGINT) WITH ('connector' = 'values');\r"
       "INSERT INTO bids VALUES (1, 10), (2, 20), (1, 30);\r");
   ASSERT_TRUE(repl.WaitFor("INSERT\r\n")) << repl.output();
   // An updating result ends as its final table ...
-  repl.Send("SELECT auction, SUM(price) AS total FROM bids GROUP BY auction;\r");
+  repl.Type("SELECT auction, SUM(price) AS total FROM bids GROUP BY auction;\r");
   std::string table;
   ASSERT_TRUE(repl.WaitFor("changes)", &table)) << repl.output();
   std::string final_table = table.substr(table.rfind(" auction | total"));
@@ -275,32 +279,32 @@ TEST_F(ReplTest, UpdatingQueryAndBackgroundJobs) {
             std::string::npos)
       << table;
   // ... or as its changelog.
-  repl.Send("SET 'sql-client.execution.result-mode' = 'changelog';\r");
+  repl.Type("SET 'sql-client.execution.result-mode' = 'changelog';\r");
   ASSERT_TRUE(repl.WaitFor("SET\r\n")) << repl.output();
-  repl.Send("SELECT auction, SUM(price) AS total FROM bids GROUP BY auction;\r");
+  repl.Type("SELECT auction, SUM(price) AS total FROM bids GROUP BY auction;\r");
   std::string changelog;
   ASSERT_TRUE(repl.WaitFor("(4 changes)", &changelog)) << repl.output();
   EXPECT_NE(changelog.find(" -U |       1 |    10\r\n +U |       1 |    40\r\n"), std::string::npos)
       << changelog;
 
   // INSERT INTO starts a background job; SHOW JOBS lists it, STOP JOB stops it.
-  repl.Send(
+  repl.Type(
       "CREATE TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = "
       "'100');\r"
       "CREATE TABLE sink (n BIGINT) WITH ('connector' = 'blackhole');\r"
       "INSERT INTO sink SELECT n FROM numbers;\r");
   ASSERT_TRUE(repl.WaitFor("job 'sink' started")) << repl.output();
-  repl.Send("SHOW JOBS;\r");
+  repl.Type("SHOW JOBS;\r");
   std::string jobs;
   ASSERT_TRUE(repl.WaitFor("(1 row)", &jobs)) << repl.output();
   EXPECT_NE(jobs.find(" sink | RUNNING"), std::string::npos) << jobs;
-  repl.Send("STOP JOB 'sink' WITH SAVEPOINT;\r");
+  repl.Type("STOP JOB 'sink' WITH SAVEPOINT;\r");
   ASSERT_TRUE(repl.WaitFor("error: savepoints are not available yet")) << repl.output();
-  repl.Send("STOP JOB 'sink';\r");
+  repl.Type("STOP JOB 'sink';\r");
   ASSERT_TRUE(repl.WaitFor("job 'sink' stopped")) << repl.output();
-  repl.Send("SHOW JOBS;\r");
+  repl.Type("SHOW JOBS;\r");
   ASSERT_TRUE(repl.WaitFor(" sink | STOPPED")) << repl.output();
-  repl.Send("\\q\r");
+  repl.Type("\\q\r");
   EXPECT_EQ(repl.WaitForExit(), 0) << repl.output();
 }
 
