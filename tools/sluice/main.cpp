@@ -1,4 +1,4 @@
-// The `sluice` command line: run and explain .pipe files (DESIGN §10).
+// The `sluice` command line: run and explain .pipe files, and the REPL (DESIGN §10).
 
 #include <fmt/format.h>
 #include <pthread.h>
@@ -49,19 +49,26 @@ bool ReadFile(const std::string& path, std::string* text) {
   return true;
 }
 
+/// Adds `--set KEY=VALUE` flags to `overrides`; false (after saying why) on a malformed one.
+bool AddSettings(const std::vector<std::string>& settings,
+                 std::map<std::string, std::string>* overrides) {
+  for (const std::string& setting : settings) {
+    size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
+      return false;
+    }
+    (*overrides)[setting.substr(0, equals)] = setting.substr(equals + 1);
+  }
+  return true;
+}
+
 /// Compiles the file with CLI overrides; prints errors and returns nullopt on failure.
 std::optional<sluice::compiler::CompiledScript> Compile(
     const CommonOptions& common, std::map<std::string, std::string> overrides) {
   std::string text;
   if (!ReadFile(common.file, &text)) return std::nullopt;
-  for (const std::string& setting : common.settings) {
-    size_t equals = setting.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
-      return std::nullopt;
-    }
-    overrides[setting.substr(0, equals)] = setting.substr(equals + 1);
-  }
+  if (!AddSettings(common.settings, &overrides)) return std::nullopt;
   sluice::compiler::CompileOptions options;
   options.file_name = common.file;
   options.overrides = std::move(overrides);
@@ -252,14 +259,7 @@ int main(int argc, char** argv) {
     options.use_jit = repl_jit == "on";
     if (repl_parallelism > 0)
       options.overrides["parallelism.default"] = std::to_string(repl_parallelism);
-    for (const std::string& setting : repl_settings) {
-      size_t equals = setting.find('=');
-      if (equals == std::string::npos || equals == 0) {
-        std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
-        return kExitUsage;
-      }
-      options.overrides[setting.substr(0, equals)] = setting.substr(equals + 1);
-    }
+    if (!AddSettings(repl_settings, &options.overrides)) return kExitUsage;
     return sluice::repl::RunRepl(options);
   }
   return kExitUsage;
