@@ -31,7 +31,8 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"state.backend.rocksdb.localdir",
        "the rocksdb backend's working directory (default: <tmp>/sluice)"},
       {"state.checkpoints.dir", "where checkpoints go (checkpoints: planned)"},
-      {"sql-client.execution.result-mode", "table | changelog (REPL: planned)"},
+      {"sql-client.execution.result-mode",
+       "table | changelog: how `sluice repl` shows an updating SELECT"},
   };
   return kOptions;
 }

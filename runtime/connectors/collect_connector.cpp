@@ -16,19 +16,30 @@ std::mutex& RegistryMutex() {
   return mutex;
 }
 
-std::map<std::string, CollectConnector::RowCallback>& Registry() {
-  static std::map<std::string, CollectConnector::RowCallback> callbacks;
-  return callbacks;
+/// One receiver: exactly one of the two callbacks is set.
+struct Receiver {
+  CollectConnector::RowCallback row;
+  CollectConnector::FieldsCallback fields;
+};
+
+std::map<std::string, Receiver>& Registry() {
+  static std::map<std::string, Receiver> receivers;
+  return receivers;
 }
 
 class CollectWriter final : public SinkWriter {
  public:
-  CollectWriter(types::Schema schema, int32_t subtask, CollectConnector::RowCallback callback)
-      : schema_(std::move(schema)), subtask_(subtask), callback_(std::move(callback)) {}
+  CollectWriter(types::Schema schema, int32_t subtask, Receiver receiver)
+      : schema_(std::move(schema)), subtask_(subtask), receiver_(std::move(receiver)) {}
 
   base::Status Write(const Batch& batch) override {
     for (int32_t row = 0; row < batch.row_count(); ++row) {
-      callback_(subtask_, PrintConnector::FormatRow(schema_, batch, row));
+      if (receiver_.fields) {
+        receiver_.fields(subtask_, RowKindName(batch.row_kind(row)),
+                         PrintConnector::FormatFields(schema_, batch, row));
+      } else {
+        receiver_.row(subtask_, PrintConnector::FormatRow(schema_, batch, row));
+      }
     }
     return base::Status::Ok();
   }
@@ -37,7 +48,7 @@ class CollectWriter final : public SinkWriter {
  private:
   types::Schema schema_;
   int32_t subtask_;
-  CollectConnector::RowCallback callback_;
+  Receiver receiver_;
 };
 
 }  // namespace
@@ -64,7 +75,12 @@ base::Result<std::unique_ptr<SinkWriter>> CollectConnector::CreateWriter(
 
 void CollectConnector::Register(const std::string& name, RowCallback callback) {
   std::lock_guard<std::mutex> lock(RegistryMutex());
-  Registry()[name] = std::move(callback);
+  Registry()[name] = Receiver{std::move(callback), nullptr};
+}
+
+void CollectConnector::RegisterFields(const std::string& name, FieldsCallback callback) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry()[name] = Receiver{nullptr, std::move(callback)};
 }
 
 void CollectConnector::Unregister(const std::string& name) {

@@ -14,6 +14,9 @@ namespace sluice::runtime::connectors {
 class CollectConnector final : public Connector {
  public:
   using RowCallback = std::function<void(int32_t subtask, const std::string& row)>;
+  /// The row kind (`+I`, `-U`, `+U`, `-D`) and each column as the print sink renders it.
+  using FieldsCallback =
+      std::function<void(int32_t subtask, const char* kind, std::vector<std::string> fields)>;
 
   std::string name() const override { return "collect"; }
   base::Status Validate(const TableDescriptor& table, bool as_source) const override;
@@ -26,6 +29,8 @@ class CollectConnector final : public Connector {
   /// Routes the rows of tables whose `collect.name` is `name` to `callback` (called from
   /// worker threads, one call at a time per subtask). Replaces an earlier registration.
   static void Register(const std::string& name, RowCallback callback);
+  /// Like Register, but hands over the columns one by one (for the REPL's aligned tables).
+  static void RegisterFields(const std::string& name, FieldsCallback callback);
   static void Unregister(const std::string& name);
 };
 

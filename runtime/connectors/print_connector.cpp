@@ -108,6 +108,17 @@ std::string PrintConnector::FormatRow(const types::Schema& schema, const Batch& 
   return out;
 }
 
+std::vector<std::string> PrintConnector::FormatFields(const types::Schema& schema,
+                                                      const Batch& batch, int32_t row) {
+  std::vector<std::string> fields;
+  fields.reserve(schema.columns.size());
+  size_t slot = 0;
+  for (const types::RowField& column : schema.columns) {
+    AppendValue(batch, row, column.type, &slot, &fields.emplace_back());
+  }
+  return fields;
+}
+
 base::Status PrintConnector::Validate(const TableDescriptor& table, bool as_source) const {
   OptionReader options(table);
   if (as_source) {

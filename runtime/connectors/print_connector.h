@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/connectors/connector.h"
 
@@ -25,6 +26,10 @@ class PrintConnector final : public Connector {
   /// Renders row `row` of `batch` (one column per flattened slot of `schema`) as the print
   /// sink does, without prefix or line break.
   static std::string FormatRow(const types::Schema& schema, const Batch& batch, int32_t row);
+  /// Renders each column of row `row` as FormatRow renders it (`<NULL>` for null), one string
+  /// per top-level column: for callers that lay rows out themselves (the REPL's tables).
+  static std::vector<std::string> FormatFields(const types::Schema& schema, const Batch& batch,
+                                               int32_t row);
 };
 
 }  // namespace sluice::runtime::connectors

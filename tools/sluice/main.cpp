@@ -1,4 +1,4 @@
-// The `sluice` command line: run and explain .pipe files (DESIGN §10).
+// The `sluice` command line: run and explain .pipe files, and the REPL (DESIGN §10).
 
 #include <fmt/format.h>
 #include <pthread.h>
@@ -19,6 +19,7 @@
 #include "compiler/physical/physical_planner.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/job.h"
+#include "tools/sluice/repl/repl.h"
 
 namespace {
 
@@ -48,19 +49,26 @@ bool ReadFile(const std::string& path, std::string* text) {
   return true;
 }
 
+/// Adds `--set KEY=VALUE` flags to `overrides`; false (after saying why) on a malformed one.
+bool AddSettings(const std::vector<std::string>& settings,
+                 std::map<std::string, std::string>* overrides) {
+  for (const std::string& setting : settings) {
+    size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
+      return false;
+    }
+    (*overrides)[setting.substr(0, equals)] = setting.substr(equals + 1);
+  }
+  return true;
+}
+
 /// Compiles the file with CLI overrides; prints errors and returns nullopt on failure.
 std::optional<sluice::compiler::CompiledScript> Compile(
     const CommonOptions& common, std::map<std::string, std::string> overrides) {
   std::string text;
   if (!ReadFile(common.file, &text)) return std::nullopt;
-  for (const std::string& setting : common.settings) {
-    size_t equals = setting.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
-      return std::nullopt;
-    }
-    overrides[setting.substr(0, equals)] = setting.substr(equals + 1);
-  }
+  if (!AddSettings(common.settings, &overrides)) return std::nullopt;
   sluice::compiler::CompileOptions options;
   options.file_name = common.file;
   options.overrides = std::move(overrides);
@@ -226,6 +234,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "dot"}));
   explain->add_option("--set", explain_options.settings, "override a SET option: KEY=VALUE");
 
+  int repl_parallelism = 0;
+  std::string repl_jit = "on";
+  std::vector<std::string> repl_settings;
+  auto* repl = app.add_subcommand(
+      "repl", "Try statements interactively: SELECTs stream their rows to the screen");
+  repl->add_option("--parallelism,-p", repl_parallelism,
+                   "subtasks per operator (parallelism.default)")
+      ->check(CLI::Range(1, 1024));
+  repl->add_option("--jit", repl_jit, "compile expressions with LLVM (on) or interpret them (off)")
+      ->check(CLI::IsMember({"on", "off"}));
+  repl->add_option("--set", repl_settings, "override a SET option: KEY=VALUE (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -234,5 +254,13 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return Run(run_options, parallelism, jit);
   if (explain->parsed()) return Explain(explain_options, format);
+  if (repl->parsed()) {
+    sluice::repl::ReplOptions options;
+    options.use_jit = repl_jit == "on";
+    if (repl_parallelism > 0)
+      options.overrides["parallelism.default"] = std::to_string(repl_parallelism);
+    if (!AddSettings(repl_settings, &options.overrides)) return kExitUsage;
+    return sluice::repl::RunRepl(options);
+  }
   return kExitUsage;
 }
