@@ -339,7 +339,9 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kWindowAggregate, "window-aggregate"},
     {OperatorKind::kGroupAggregate, "group-aggregate"},
     {OperatorKind::kJoin, "join"},
-    {OperatorKind::kTopN, "top-n"}};
+    {OperatorKind::kTopN, "top-n"},
+    {OperatorKind::kIntervalJoin, "interval-join"},
+    {OperatorKind::kWindowJoin, "window-join"}};
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
                                                            {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
@@ -371,6 +373,27 @@ const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N])
   return "?";
 }
 
+ordered_json WindowToJson(const WindowSpec& window) {
+  return {{"kind", EnumName(window.kind, kWindowKinds)},
+          {"time_slot", window.time_slot},
+          {"size", window.size},
+          {"step", window.step},
+          {"gap", window.gap},
+          {"offset", window.offset}};
+}
+
+WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_path) {
+  WindowSpec parsed;
+  parsed.kind = EnumFromName(Get<std::string>(window, "kind", window_path), kWindowKinds,
+                             window_path + ".kind");
+  parsed.time_slot = Get<int32_t>(window, "time_slot", window_path);
+  parsed.size = Get<int64_t>(window, "size", window_path);
+  parsed.step = Get<int64_t>(window, "step", window_path);
+  parsed.gap = Get<int64_t>(window, "gap", window_path);
+  parsed.offset = Get<int64_t>(window, "offset", window_path);
+  return parsed;
+}
+
 ordered_json AggregateToJson(const AggregateSpec& spec) {
   ordered_json calls = ordered_json::array();
   for (const AggregateCall& call : spec.calls) {
@@ -383,14 +406,7 @@ ordered_json AggregateToJson(const AggregateSpec& spec) {
                      {"retractable", call.retractable}});
   }
   ordered_json out = {{"key_slots", spec.key_slots}, {"calls", calls}};
-  if (spec.window) {
-    out["window"] = {{"kind", EnumName(spec.window->kind, kWindowKinds)},
-                     {"time_slot", spec.window->time_slot},
-                     {"size", spec.window->size},
-                     {"step", spec.window->step},
-                     {"gap", spec.window->gap},
-                     {"offset", spec.window->offset}};
-  }
+  if (spec.window) out["window"] = WindowToJson(*spec.window);
   return out;
 }
 
@@ -412,17 +428,7 @@ AggregateSpec AggregateFromJson(const ordered_json& json, const std::string& pat
     spec.calls.push_back(std::move(call));
   }
   if (json.contains("window")) {
-    const auto& window = json.at("window");
-    std::string window_path = path + ".window";
-    WindowSpec parsed;
-    parsed.kind = EnumFromName(Get<std::string>(window, "kind", window_path), kWindowKinds,
-                               window_path + ".kind");
-    parsed.time_slot = Get<int32_t>(window, "time_slot", window_path);
-    parsed.size = Get<int64_t>(window, "size", window_path);
-    parsed.step = Get<int64_t>(window, "step", window_path);
-    parsed.gap = Get<int64_t>(window, "gap", window_path);
-    parsed.offset = Get<int64_t>(window, "offset", window_path);
-    spec.window = parsed;
+    spec.window = WindowFromJson(json.at("window"), path + ".window");
   }
   return spec;
 }
@@ -477,6 +483,17 @@ ordered_json NodeToJson(const PlanNode& node) {
       out["join"]["window_end_slots"] = {node.join->left_window_end_slot,
                                          node.join->right_window_end_slot};
     }
+  }
+  if (node.interval_join) {
+    out["interval_join"] = {{"left_time_slot", node.interval_join->left_time_slot},
+                            {"right_time_slot", node.interval_join->right_time_slot},
+                            {"lower_ms", node.interval_join->lower},
+                            {"upper_ms", node.interval_join->upper}};
+  }
+  if (node.window_join) {
+    out["window_join"] = {{"window", WindowToJson(node.window_join->window)},
+                          {"left_time_slot", node.window_join->left_time_slot},
+                          {"right_time_slot", node.window_join->right_time_slot}};
   }
   return out;
 }
@@ -553,6 +570,26 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
       spec.right_window_end_slot = slots[1];
     }
     node.join = spec;
+  }
+  if (json.contains("interval_join")) {
+    const auto& interval = json.at("interval_join");
+    std::string interval_path = path + ".interval_join";
+    IntervalJoinSpec spec;
+    spec.left_time_slot = Get<int32_t>(interval, "left_time_slot", interval_path);
+    spec.right_time_slot = Get<int32_t>(interval, "right_time_slot", interval_path);
+    spec.lower = Get<int64_t>(interval, "lower_ms", interval_path);
+    spec.upper = Get<int64_t>(interval, "upper_ms", interval_path);
+    node.interval_join = spec;
+  }
+  if (json.contains("window_join")) {
+    const auto& window_join = json.at("window_join");
+    std::string window_path = path + ".window_join";
+    WindowJoinSpec spec;
+    spec.window =
+        WindowFromJson(Field(window_join, "window", window_path), window_path + ".window");
+    spec.left_time_slot = Get<int32_t>(window_join, "left_time_slot", window_path);
+    spec.right_time_slot = Get<int32_t>(window_join, "right_time_slot", window_path);
+    node.window_join = spec;
   }
   return node;
 }
