@@ -34,18 +34,6 @@ int64_t ReadBigEndian(std::string_view bytes) {
   return static_cast<int64_t>(bits);
 }
 
-void AppendInt64(int64_t value, std::string* out) {
-  auto bits = static_cast<uint64_t>(value);
-  for (int shift = 0; shift < 64; shift += 8) out->push_back(static_cast<char>(bits >> shift));
-}
-
-int64_t ReadInt64(std::string_view bytes) {
-  uint64_t bits = 0;
-  for (size_t i = 0; i < 8; ++i)
-    bits |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  return static_cast<int64_t>(bits);
-}
-
 }  // namespace
 
 /// One side of the join: its columns in the output, its key, time and state.
@@ -140,14 +128,47 @@ int64_t IntervalJoinOperator::ExpiryOf(int32_t side, int64_t time) const {
                    : Saturate(__int128{time} - bounds_.lower);
 }
 
-base::Status IntervalJoinOperator::EmitUnmatched(std::string_view row_bytes, int64_t count,
-                                                 JoinOutput* output) {
-  for (int64_t copy = 0; copy < count; ++copy) {
-    auto [batch, row] = output->AddRow();
-    SLUICE_RETURN_IF_ERROR(sides_[0]->row_codec->Decode(row_bytes, batch, row, 0));
-  }
-  return base::Status::Ok();
+base::Status IntervalJoinOperator::EmitUnmatched(std::string_view row_bytes, JoinOutput* output) {
+  auto [batch, row] = output->AddRow();
+  return sides_[0]->row_codec->Decode(row_bytes, batch, row, 0);
 }
+
+namespace {
+
+/// One stored row of a value: its matched flag, then the row. A value lists the rows of one
+/// key and one event time: per row a flag byte, a 4-byte little-endian length and the row.
+struct StoredRow {
+  size_t flag_offset;
+  std::string_view row;
+};
+
+bool NextStoredRow(std::string_view value, size_t* position, StoredRow* out) {
+  if (*position + 5 > value.size()) return false;
+  uint32_t length = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    length |= uint32_t{static_cast<uint8_t>(value[*position + 1 + i])} << (8 * i);
+  }
+  if (value.size() - *position - 5 < length) return false;
+  out->flag_offset = *position;
+  out->row = value.substr(*position + 5, length);
+  *position += 5 + length;
+  return true;
+}
+
+void AppendStoredRow(std::string_view row, std::string* value) {
+  value->push_back(0);
+  auto length = static_cast<uint32_t>(row.size());
+  for (int shift = 0; shift < 32; shift += 8) value->push_back(static_cast<char>(length >> shift));
+  value->append(row);
+}
+
+std::string TimeNamespace(int64_t time) {
+  std::string ns;
+  AppendBigEndian(time, &ns);
+  return ns;
+}
+
+}  // namespace
 
 base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
   if (input != 0 && input != 1) return Malformed(*node_, fmt::format("no input {}", input));
@@ -159,29 +180,30 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
   }
   if (batch->row_count() == 0) return base::Status::Ok();
   JoinOutput output(output_types_, residual_.get());
-  // Left rows of a LEFT join that candidates belong to, to mark them matched; tag = index.
-  struct LeftEntry {
+  // Stored left rows of a LEFT join that candidates belong to, to flag them matched; a
+  // candidate's tag is the index here.
+  struct LeftRow {
     int32_t key_group;
     std::string key;
-    std::string ns;
+    int64_t time;
+    size_t flag_offset;
   };
-  std::vector<LeftEntry> left_entries;
+  std::vector<LeftRow> left_rows;
   auto mark_matched = [&](int64_t tag) {
-    if (tag < 0) return;
-    const LeftEntry& entry = left_entries[tag];
-    sides_[0]->table->Update(entry.key_group, entry.key, entry.ns,
-                             [](std::string* value) { (*value)[8] = 1; });
+    const LeftRow& left = left_rows[tag];
+    sides_[0]->table->Update(left.key_group, left.key, TimeNamespace(left.time),
+                             [&](std::string* value) { (*value)[left.flag_offset] = 1; });
   };
   auto flush = [&]() -> base::Status {
     SLUICE_RETURN_IF_ERROR(
         output.Flush(out, left_outer_ ? std::function<void(int64_t)>(mark_matched) : nullptr));
-    left_entries.clear();
+    left_rows.clear();
     return base::Status::Ok();
   };
 
   const Column& times = batch->column(own.time_slot);
   int64_t late = 0;
-  std::string key, row_bytes, ns, value;
+  std::string key, row_bytes, value;
   for (int32_t row = 0; row < batch->row_count(); ++row) {
     bool null_key = false;
     for (int32_t slot : own.key_slots) null_key = null_key || batch->column(slot).IsNull(row);
@@ -189,7 +211,7 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
       if (input == 0 && left_outer_) {
         row_bytes.clear();
         own.row_codec->Encode(*batch, row, &row_bytes);
-        SLUICE_RETURN_IF_ERROR(EmitUnmatched(row_bytes, 1, &output));
+        SLUICE_RETURN_IF_ERROR(EmitUnmatched(row_bytes, &output));
       }
       continue;
     }
@@ -204,54 +226,52 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
         scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
     row_bytes.clear();
     own.row_codec->Encode(*batch, row, &row_bytes);
-    ns.clear();
-    AppendBigEndian(time, &ns);
-    ns += row_bytes;
+    const std::string ns = TimeNamespace(time);
+    // Store the row first: its flag's offset is the tag of its candidates.
+    size_t flag_offset = 0;
+    bool appended = own.table->Update(key_group, key, ns, [&](std::string* stored) {
+      flag_offset = stored->size();
+      AppendStoredRow(row_bytes, stored);
+    });
+    if (!appended) {
+      value.clear();
+      AppendStoredRow(row_bytes, &value);
+      own.table->Put(key_group, key, ns, value);
+      own.expiry[ExpiryOf(input, time)].emplace(key_group, key);
+    }
+    int64_t own_tag = -1;
+    if (input == 0 && left_outer_) {
+      own_tag = static_cast<int64_t>(left_rows.size());
+      left_rows.push_back({key_group, key, time, flag_offset});
+    }
     // The other side's times this row matches.
     int64_t low = input == 0 ? Saturate(__int128{time} + bounds_.lower)
                              : Saturate(__int128{time} - bounds_.upper);
     int64_t high = input == 0 ? Saturate(__int128{time} + bounds_.upper)
                               : Saturate(__int128{time} - bounds_.lower);
-    int64_t own_tag = -1;
-    if (input == 0 && left_outer_) {
-      own_tag = static_cast<int64_t>(left_entries.size());
-      left_entries.push_back({key_group, key, ns});
-    }
     base::Status status = base::Status::Ok();
     other.table->ForEachOfKey(
         key_group, key,
         [&](int32_t, std::string_view, std::string_view other_ns, std::string_view other_value) {
-          if (!status.ok() || other_ns.size() < 8 || other_value.size() < 8) return;
+          if (!status.ok() || other_ns.size() != 8) return;
           int64_t other_time = ReadBigEndian(other_ns);
           if (other_time < low || other_time > high) return;
-          int64_t tag = own_tag;
-          if (input == 1 && left_outer_) {
-            tag = static_cast<int64_t>(left_entries.size());
-            left_entries.push_back({key_group, key, std::string(other_ns)});
-          }
-          std::string_view other_row = other_ns.substr(8);
-          for (int64_t copy = ReadInt64(other_value); copy > 0 && status.ok(); --copy) {
+          size_t position = 0;
+          StoredRow stored;
+          while (status.ok() && NextStoredRow(other_value, &position, &stored)) {
+            int64_t tag = own_tag;
+            if (input == 1 && left_outer_) {
+              tag = static_cast<int64_t>(left_rows.size());
+              left_rows.push_back({key_group, key, other_time, stored.flag_offset});
+            }
             auto [target, target_row] = output.AddCandidate(tag);
             status = own.row_codec->Decode(row_bytes, target, target_row, own.offset);
             if (status.ok()) {
-              status = other.row_codec->Decode(other_row, target, target_row, other.offset);
+              status = other.row_codec->Decode(stored.row, target, target_row, other.offset);
             }
           }
         });
     SLUICE_RETURN_IF_ERROR(status);
-    // Store the row (identical rows share an entry with a count).
-    if (own.table->Get(key_group, key, ns, &value) && value.size() >= 8) {
-      std::string updated;
-      AppendInt64(ReadInt64(value) + 1, &updated);
-      updated.append(value, 8, std::string::npos);
-      own.table->Put(key_group, key, ns, updated);
-    } else {
-      value.clear();
-      AppendInt64(1, &value);
-      if (input == 0) value.push_back(0);
-      own.table->Put(key_group, key, ns, value);
-      own.expiry[ExpiryOf(input, time)].emplace(key_group, key);
-    }
     if (output.pending_rows() >= kBatchCapacity) SLUICE_RETURN_IF_ERROR(flush());
   }
   SLUICE_RETURN_IF_ERROR(flush());
@@ -265,26 +285,25 @@ base::Status IntervalJoinOperator::ProcessWatermark(int64_t watermark, Output* o
   if (watermark <= watermark_) return base::Status::Ok();
   watermark_ = watermark;
   JoinOutput output(output_types_, nullptr);
-  std::vector<std::pair<std::string, std::string>> expired;
+  std::string value;
   for (int32_t index = 0; index < 2; ++index) {
     Side& side = *sides_[index];
     while (!side.expiry.empty() && side.expiry.begin()->first <= watermark) {
+      // The rows expiring at E were stored at E - upper (left) or E + lower (right).
+      int64_t expiry = side.expiry.begin()->first;
+      int64_t time = index == 0 ? expiry - bounds_.upper : expiry + bounds_.lower;
+      const std::string ns = TimeNamespace(time);
       for (const auto& [key_group, key] : side.expiry.begin()->second) {
-        expired.clear();
-        side.table->ForEachOfKey(
-            key_group, key,
-            [&](int32_t, std::string_view, std::string_view ns, std::string_view value) {
-              if (ns.size() >= 8 && ExpiryOf(index, ReadBigEndian(ns)) <= watermark) {
-                expired.emplace_back(ns, value);
-              }
-            });
-        for (const auto& [ns, value] : expired) {
-          if (index == 0 && left_outer_ && value.size() == 9 && value[8] == 0) {
-            SLUICE_RETURN_IF_ERROR(
-                EmitUnmatched(std::string_view(ns).substr(8), ReadInt64(value), &output));
+        if (index == 0 && left_outer_ && side.table->Get(key_group, key, ns, &value)) {
+          size_t position = 0;
+          StoredRow stored;
+          while (NextStoredRow(value, &position, &stored)) {
+            if (value[stored.flag_offset] == 0) {
+              SLUICE_RETURN_IF_ERROR(EmitUnmatched(stored.row, &output));
+            }
           }
-          side.table->Delete(key_group, key, ns);
         }
+        side.table->Delete(key_group, key, ns);
       }
       side.expiry.erase(side.expiry.begin());
       if (output.pending_rows() >= kBatchCapacity) {

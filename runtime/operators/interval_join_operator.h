@@ -21,9 +21,9 @@ namespace sluice::runtime::operators {
 /// then the right row's (NULL for an unmatched row of a LEFT join).
 ///
 /// State tables "left" and "right": key = the RowCodec-encoded key slots of that side,
-/// namespace = the row's event time (8 bytes big-endian) followed by the FullRowCodec-encoded
-/// row, value = the number of identical rows (int64 little-endian) and, for the left side, one
-/// byte: 1 once the row has matched.
+/// namespace = an event time (8 bytes big-endian), value = that key's rows at that time, each a
+/// flag byte (1 once a left row of a LEFT join has matched), a 4-byte little-endian length and
+/// the FullRowCodec-encoded row. Expiring a time is then one point delete per key.
 ///
 /// A row is kept until the watermark shows no row of the other side can still match it: a left
 /// row until the watermark reaches l + upper, a right row until it reaches r - lower. Then it
@@ -51,8 +51,8 @@ class IntervalJoinOperator : public Operator {
 
   /// The watermark at which a row of `side` at `time` can no longer match.
   int64_t ExpiryOf(int32_t side, int64_t time) const;
-  /// Appends a NULL-padded output row of the left row `row_bytes`, `count` times.
-  base::Status EmitUnmatched(std::string_view row_bytes, int64_t count, class JoinOutput* output);
+  /// Appends the NULL-padded output row of the left row `row_bytes`.
+  base::Status EmitUnmatched(std::string_view row_bytes, class JoinOutput* output);
 
   const plan::PlanNode* node_ = nullptr;
   plan::JoinSpec spec_;
