@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "compiler/physical/job_compiler.h"
+#include "compiler/physical/physical_planner.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::compiler {
@@ -54,6 +55,11 @@ TEST(JoinKindsTest, TimeBoundsBetweenTimeAttributesMakeAnIntervalJoin) {
   EXPECT_EQ(join->interval_join->left_time_slot, 2);
   EXPECT_EQ(join->interval_join->right_time_slot, 2);
   EXPECT_FALSE(join->join->residual);  // the bounds are the operator's, not a residual
+  EXPECT_NE(physical::ExplainText(compiled->plan)
+                .find("out/interval-join1 [interval-join, parallelism 1] INNER ON auction = id "
+                      "AND ts BETWEEN ts - 60000 ms AND ts + 999 ms"),
+            std::string::npos)
+      << physical::ExplainText(compiled->plan);
   // The plan's JSON form keeps the bounds.
   auto round_trip = runtime::plan::PlanFromJson(runtime::plan::PlanToJson(compiled->plan));
   ASSERT_TRUE(round_trip.ok()) << round_trip.status().ToString();
@@ -113,6 +119,11 @@ TEST(JoinKindsTest, WindowJoinNodeHasBothWindowsAndAPinnedUid) {
   ASSERT_NE(join, nullptr);
   EXPECT_EQ(join->kind, OperatorKind::kWindowJoin);
   EXPECT_EQ(join->uid, "pairs");
+  EXPECT_NE(physical::ExplainText(compiled->plan)
+                .find("pairs [window-join, parallelism 1] LEFT HOP(5000 ms, 10000 ms) ON "
+                      "auction = id AND (window_time > due)"),
+            std::string::npos)
+      << physical::ExplainText(compiled->plan);
   ASSERT_TRUE(join->window_join);
   EXPECT_EQ(join->window_join->window.kind, runtime::plan::WindowKind::kHop);
   EXPECT_EQ(join->window_join->window.size, 10000);
