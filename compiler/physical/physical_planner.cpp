@@ -534,8 +534,10 @@ class Planner {
       auto types = logical::SlotTypes(side->schema);
       for (int32_t key : *keys) state.key_schema.columns.push_back({names[key], types[key]});
       state.value_schema = side->schema;
-      // Window joins keep rows per window; the others per row (namespace: the row itself).
+      // Window joins keep rows per window, interval joins per event time; regular joins per
+      // row (the namespace is the row itself).
       if (window_join) state.state_namespace = runtime::plan::StateNamespace::kWindow;
+      if (interval) state.state_namespace = runtime::plan::StateNamespace::kTime;
       if (!interval && !window_join) state.ttl_millis = state_ttl_;
       node.state.push_back(state);
     }

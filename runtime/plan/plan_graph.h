@@ -31,7 +31,9 @@ enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
 
 enum class ChangelogMode : uint8_t { kInsertOnly, kUpdating };
 
-enum class StateNamespace : uint8_t { kNone, kWindow };
+/// What a state entry's namespace holds: nothing, a window (its end), or an event time (the
+/// rows of an interval join kept until the watermark passes that time).
+enum class StateNamespace : uint8_t { kNone, kWindow, kTime };
 
 /// Describes one piece of keyed state an operator keeps (DESIGN §3).
 struct StateSpec {

@@ -363,7 +363,9 @@ constexpr std::pair<ExchangeKind, const char*> kExchangeKinds[] = {
 constexpr std::pair<ChangelogMode, const char*> kChangelogModes[] = {
     {ChangelogMode::kInsertOnly, "insert-only"}, {ChangelogMode::kUpdating, "updating"}};
 constexpr std::pair<StateNamespace, const char*> kNamespaces[] = {
-    {StateNamespace::kNone, "none"}, {StateNamespace::kWindow, "window"}};
+    {StateNamespace::kNone, "none"},
+    {StateNamespace::kWindow, "window"},
+    {StateNamespace::kTime, "time"}};
 
 template <typename Enum, size_t N>
 const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N]) {

@@ -54,6 +54,10 @@ TEST(JoinKindsTest, TimeBoundsBetweenTimeAttributesMakeAnIntervalJoin) {
   EXPECT_EQ(join->interval_join->upper, 999);
   EXPECT_EQ(join->interval_join->left_time_slot, 2);
   EXPECT_EQ(join->interval_join->right_time_slot, 2);
+  ASSERT_EQ(join->state.size(), 2u);
+  EXPECT_EQ(join->state[1].name, "right");
+  EXPECT_EQ(join->state[1].state_namespace, runtime::plan::StateNamespace::kTime);
+  EXPECT_EQ(join->state[1].key_schema.columns.size(), 1u);
   EXPECT_FALSE(join->join->residual);  // the bounds are the operator's, not a residual
   EXPECT_NE(physical::ExplainText(compiled->plan)
                 .find("out/interval-join1 [interval-join, parallelism 1] INNER ON auction = id "
