@@ -5,6 +5,7 @@
 
 #include "catalog/base/suggest.h"
 #include "compiler/binder/binder.h"
+#include "compiler/logical/interval_bounds.h"
 
 namespace sluice::compiler::binder {
 
@@ -223,6 +224,9 @@ std::string Binder::DefaultName(const ast::Expression& expression, size_t positi
 std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
                                                      const std::vector<ast::SelectItem>& items) {
   if (input.window) {
+    // SELECT * of a window TVF keeps its rows (and window) as they are: a window join's side.
+    const auto* star = items.size() == 1 ? items[0].expression->As<ast::StarExpression>() : nullptr;
+    if (star != nullptr && star->qualifier.empty()) return input;
     Error(base::ErrorCode::kPlan,
           "a window TVF must be aggregated: add GROUP BY window_start, window_end (selecting "
           "its rows without aggregation is not supported yet)",
@@ -494,13 +498,8 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
           using_columns.front().span);
     return std::nullopt;
   }
-  for (const BoundRelation* side : {&left, &right}) {
-    if (side->window) {
-      Error(base::ErrorCode::kPlan,
-            "joining a window TVF before aggregating it (a window join) is not supported yet",
-            side->window->span);
-      return std::nullopt;
-    }
+  if (left.window || right.window) {
+    return BindWindowJoin(std::move(left), std::move(right), type, condition, span);
   }
   auto node = std::make_shared<LogicalNode>();
   node->kind = LogicalKind::kJoin;
@@ -553,9 +552,25 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
     Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
     return std::nullopt;
   }
+  for (const ScopeColumn& column : left.scope.columns) {
+    if (column.time_attribute) node->left_time_attributes.push_back(column.slot);
+  }
+  for (const ScopeColumn& column : right.scope.columns) {
+    if (column.time_attribute) node->right_time_attributes.push_back(column.slot);
+  }
   // A regular join's output is not ordered by time: time attributes become plain timestamps
-  // (Flink does the same), so a window TVF over a join result is rejected.
-  for (ScopeColumn& column : scope.columns) column.time_attribute = false;
+  // (Flink does the same), so a window TVF over a join result is rejected. An interval join
+  // (time bounds between the sides' time attributes and a key equality in ON) keeps them: it
+  // holds back its watermark so that no output row is late.
+  bool interval = false;
+  if (node->predicate) {
+    auto bounds = logical::FindIntervalBounds(
+        node->predicate, left_slots, node->left_time_attributes, node->right_time_attributes);
+    interval = bounds && bounds->keyed;
+  }
+  if (!interval) {
+    for (ScopeColumn& column : scope.columns) column.time_attribute = false;
+  }
   return BoundRelation{node, scope, std::nullopt};
 }
 

@@ -135,6 +135,11 @@ class Binder {
   bool CheckProcessingTime(const ast::Expression& as_of, const Scope& left);
   /// The catalog table a lookup join reads, checked to be bounded; null after an error.
   const CatalogTable* FindLookupTable(const ast::BaseTableRef& ref);
+  /// Joins two window TVFs per window (bind_window_join.cpp): both must have the same window,
+  /// and the condition must equate their window_start and window_end.
+  std::optional<BoundRelation> BindWindowJoin(BoundRelation left, BoundRelation right,
+                                              ast::JoinType type, const ast::Expression* condition,
+                                              base::SourceSpan span);
   /// UNION ALL of bound inputs, casting columns to common types.
   std::optional<BoundRelation> MakeUnion(std::vector<BoundRelation> inputs, base::SourceSpan span);
 

@@ -68,6 +68,14 @@ struct LogicalNode {
   /// state can be dropped when windows end; -1 when the condition has no such equality.
   int32_t left_window_end_slot = -1;
   int32_t right_window_end_slot = -1;
+  /// kJoin: the event-time attribute slots of each side (within that side's input): bounds
+  /// between them in the condition make an interval join (see FindIntervalBounds).
+  std::vector<int32_t> left_time_attributes;
+  std::vector<int32_t> right_time_attributes;
+  /// kJoin of two window TVFs (a window join): the inputs are the TVFs' inputs, and the
+  /// node's schema (and predicate) have each side's window_start, window_end, window_time
+  /// after that side's columns.
+  std::optional<runtime::plan::WindowJoinSpec> window_join;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
   /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup).

@@ -202,6 +202,8 @@ class JoinConditionPushdown : public Rule {
   const char* name() const override { return "JoinConditionPushdown"; }
   bool Apply(LogicalNodePtr& node) override {
     if (node->kind != LogicalKind::kJoin || !node->predicate) return false;
+    // A window join's condition also reads the window columns it computes: keep it whole.
+    if (node->window_join) return false;
     int32_t left_slots = static_cast<int32_t>(node->inputs[0]->SlotCount());
     bool inner = node->join_type == runtime::plan::JoinType::kInner;
     std::vector<ExprPtr> conjuncts, kept, left, right;

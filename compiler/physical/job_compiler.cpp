@@ -434,6 +434,14 @@ class ScriptCompiler {
     }
     auto bound = binder_.BindQuery(*insert.query);
     if (!bound) return;
+    if (bound->window) {
+      // SELECT * of a window TVF passes its rows on only to a window join.
+      Error(base::ErrorCode::kPlan,
+            "a window TVF must be aggregated (GROUP BY window_start, window_end) or joined "
+            "with another window TVF (a window join)",
+            bound->window->span);
+      return;
+    }
     spans_[name.name].use = name.span;
     auto sink = std::make_shared<logical::LogicalNode>();
     sink->kind = logical::LogicalKind::kSink;
@@ -447,6 +455,14 @@ class ScriptCompiler {
   void CompileSelect(const ast::QueryStatement& select, bool explain) {
     auto bound = binder_.BindQuery(*select.query);
     if (!bound) return;
+    if (bound->window) {
+      // SELECT * of a window TVF passes its rows on only to a window join.
+      Error(base::ErrorCode::kPlan,
+            "a window TVF must be aggregated (GROUP BY window_start, window_end) or joined "
+            "with another window TVF (a window join)",
+            bound->window->span);
+      return;
+    }
     std::string name = fmt::format("select_{}", result_.collect_names.size() + 1);
     std::string collect_name =
         options_.collect_prefix + fmt::format("select-{}", result_.collect_names.size() + 1);

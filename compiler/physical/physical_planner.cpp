@@ -8,6 +8,7 @@
 
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/physical/plan_lookup_join.h"
+#include "compiler/physical/plan_join.h"
 #include "runtime/connectors/connector.h"
 
 namespace sluice::compiler::physical {
@@ -393,32 +394,40 @@ class Planner {
   base::Result<Planned> PlanJoin(const LogicalNode& join) {
     const LogicalNode& left = *join.inputs[0];
     const LogicalNode& right = *join.inputs[1];
-    const int32_t left_slots = static_cast<int32_t>(left.SlotCount());
-    const int32_t right_slots = static_cast<int32_t>(right.SlotCount());
+    // A window join's sides also have their window columns, computed by the join itself.
+    const bool window_join = join.window_join.has_value();
+    const int32_t window_columns = window_join ? 3 : 0;
+    const int32_t left_inputs = static_cast<int32_t>(left.SlotCount());
+    const int32_t right_inputs = static_cast<int32_t>(right.SlotCount());
+    const int32_t left_slots = left_inputs + window_columns;
+    const int32_t right_slots = right_inputs + window_columns;
     auto left_types = logical::SlotTypes(left.schema);
     auto right_types = logical::SlotTypes(right.schema);
+    std::optional<logical::IntervalBounds> interval = IntervalJoinBounds(join);
 
-    // Equalities between one expression of each side become the join keys.
+    // Equalities between one expression of each side become the join keys (never over a
+    // window join's window columns, which do not exist before it).
     std::vector<ExprPtr> conjuncts;
-    std::function<void(const ExprPtr&)> split = [&](const ExprPtr& expression) {
-      if (expression->kind == ExprKind::kCall &&
-          expression->function == functions::FunctionId::kAnd) {
-        for (const auto& argument : expression->arguments) split(argument);
-      } else {
-        conjuncts.push_back(expression);
-      }
-    };
-    if (join.predicate) split(join.predicate);
+    if (interval) {
+      conjuncts = interval->other_conjuncts;
+    } else {
+      logical::ConjunctsOf(join.predicate, &conjuncts);
+    }
     auto side_of = [&](const ExprPtr& expression) {
       int32_t minimum = INT32_MAX, maximum = -1;
+      bool window_column = false;
       std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& node) {
         if (node->kind == ExprKind::kColumn) {
           minimum = std::min(minimum, node->column_index);
           maximum = std::max(maximum, node->column_index);
+          int32_t index = node->column_index;
+          window_column |=
+              (index >= left_inputs && index < left_slots) || index >= left_slots + right_inputs;
         }
         for (const auto& argument : node->arguments) visit(argument);
       };
       visit(expression);
+      if (window_column) return 3;
       if (maximum < 0) return 0;            // constant
       if (maximum < left_slots) return 1;   // left only
       if (minimum >= left_slots) return 2;  // right only
@@ -439,13 +448,19 @@ class Planner {
           continue;
         }
       }
+      // A window join joins per window: equal windows need no residual.
+      if (window_join && equality && IsWindowPairing(*conjunct, left_inputs, right_inputs))
+        continue;
       residual.push_back(conjunct);
     }
     if (left_keys.empty()) {
       return base::Status::Error(
           base::ErrorCode::kPlan,
-          "this join has no equality condition between its two sides (e.g. ON a.id = b.id); "
-          "on unbounded streams that would keep and compare every pair of rows forever",
+          window_join ? "this window join has no equality condition between its two sides "
+                        "besides the windows (e.g. ON a.id = b.id)"
+                      : "this join has no equality condition between its two sides (e.g. ON a.id "
+                        "= b.id); on unbounded streams that would keep and compare every pair of "
+                        "rows forever",
           join.span);
     }
     std::vector<int32_t> left_key_slots, right_key_slots;
@@ -457,16 +472,25 @@ class Planner {
         Planned planned_right,
         PlanWithKeyColumns(right, right_keys, join.span, &right_key_slots, &right_extras));
 
-    // Logical slot → physical slot of the join's output.
+    // Logical slot → physical slot of the join's output (each side's extra key columns come
+    // after its input's columns, before its window columns).
     std::vector<int32_t> slot_map;
-    for (int32_t i = 0; i < left_slots; ++i) slot_map.push_back(i);
-    for (int32_t i = 0; i < right_slots; ++i) slot_map.push_back(left_slots + left_extras + i);
+    for (int32_t i = 0; i < left_slots; ++i)
+      slot_map.push_back(i < left_inputs ? i : i + left_extras);
+    const int32_t right_offset = left_slots + left_extras;
+    for (int32_t i = 0; i < right_slots; ++i) {
+      slot_map.push_back(right_offset + (i < right_inputs ? i : i + right_extras));
+    }
     bool remapped = left_extras > 0 || right_extras > 0;
 
     runtime::plan::JoinSpec spec;
     spec.type = join.join_type;
     spec.left_key_slots = left_key_slots;
     spec.right_key_slots = right_key_slots;
+    std::vector<LogicalType> all_types = left_types;
+    for (int32_t i = 0; i < window_columns; ++i) all_types.push_back(LogicalType::Timestamp());
+    all_types.insert(all_types.end(), right_types.begin(), right_types.end());
+    for (int32_t i = 0; i < window_columns; ++i) all_types.push_back(LogicalType::Timestamp());
     if (!residual.empty()) {
       ExprPtr condition = residual.front();
       for (size_t i = 1; i < residual.size(); ++i) {
@@ -474,28 +498,41 @@ class Planner {
                                {condition, residual[i]});
       }
       std::vector<ExprPtr> mapping;
-      auto all_types = left_types;
-      all_types.insert(all_types.end(), right_types.begin(), right_types.end());
       for (size_t i = 0; i < slot_map.size(); ++i) {
         mapping.push_back(Expr::Column(slot_map[i], all_types[i]));
       }
       spec.residual = optimizer::Substitute(condition, mapping);
     }
-    spec.state_ttl = state_ttl_;
-    spec.left_window_end_slot = join.left_window_end_slot;
-    spec.right_window_end_slot = join.right_window_end_slot;
+    if (!interval && !window_join) {
+      spec.state_ttl = state_ttl_;
+      spec.left_window_end_slot = join.left_window_end_slot;
+      spec.right_window_end_slot = join.right_window_end_slot;
+    }
 
     PlanNode node;
-    node.uid = join.uid_hint.empty() ? DerivedUid("join") : join.uid_hint;
-    node.kind = runtime::plan::OperatorKind::kJoin;
+    const char* kind_name = interval ? "interval-join" : window_join ? "window-join" : "join";
+    node.uid = join.uid_hint.empty() ? DerivedUid(kind_name) : join.uid_hint;
+    node.kind = interval      ? runtime::plan::OperatorKind::kIntervalJoin
+                : window_join ? runtime::plan::OperatorKind::kWindowJoin
+                              : runtime::plan::OperatorKind::kJoin;
     node.parallelism = options_.parallelism;
-    node.output_schema = planned_left.schema;
-    for (const auto& column : planned_right.schema.columns) {
-      node.output_schema.columns.push_back(column);
+    for (const Planned* side : {&planned_left, &planned_right}) {
+      for (const auto& column : side->schema.columns) node.output_schema.columns.push_back(column);
+      if (!window_join) continue;
+      for (const auto& column : WindowJoinColumns()) node.output_schema.columns.push_back(column);
     }
-    bool insert_only = join.join_type == runtime::plan::JoinType::kInner &&
-                       planned_left.mode == runtime::plan::ChangelogMode::kInsertOnly &&
-                       planned_right.mode == runtime::plan::ChangelogMode::kInsertOnly;
+    // Interval and window joins emit each joined (or NULL-padded) row once, never retracting.
+    bool insert_only = interval || window_join ||
+                       (join.join_type == runtime::plan::JoinType::kInner &&
+                        planned_left.mode == runtime::plan::ChangelogMode::kInsertOnly &&
+                        planned_right.mode == runtime::plan::ChangelogMode::kInsertOnly);
+    if (window_join && (planned_left.mode == runtime::plan::ChangelogMode::kUpdating ||
+                        planned_right.mode == runtime::plan::ChangelogMode::kUpdating)) {
+      return base::Status::Error(base::ErrorCode::kPlan,
+                                 "a window join needs insert-only inputs, but an input is an "
+                                 "updating result (from an unbounded aggregation)",
+                                 join.span);
+    }
     node.changelog_mode = insert_only ? runtime::plan::ChangelogMode::kInsertOnly
                                       : runtime::plan::ChangelogMode::kUpdating;
     auto left_names = SlotNames(planned_left.schema);
@@ -508,23 +545,39 @@ class Planner {
       auto types = logical::SlotTypes(side->schema);
       for (int32_t key : *keys) state.key_schema.columns.push_back({names[key], types[key]});
       state.value_schema = side->schema;
-      state.ttl_millis = state_ttl_;
+      // Window joins keep rows per window, interval joins per event time; regular joins per
+      // row (the namespace is the row itself).
+      if (window_join) state.state_namespace = runtime::plan::StateNamespace::kWindow;
+      if (interval) state.state_namespace = runtime::plan::StateNamespace::kTime;
+      if (!interval && !window_join) state.ttl_millis = state_ttl_;
       node.state.push_back(state);
     }
     std::string description = join.join_type == runtime::plan::JoinType::kLeft ? "LEFT " : "INNER ";
+    if (window_join) description += DescribeWindow(join.window_join->window) + " ";
     description += "ON ";
     for (size_t i = 0; i < left_key_slots.size(); ++i) {
       description += (i ? " AND " : "") + left_names[left_key_slots[i]] + " = " +
                      right_names[right_key_slots[i]];
     }
+    if (interval) {
+      description += " AND " + DescribeIntervalBounds(interval->spec, left_names, right_names);
+    }
     if (spec.residual) {
       auto names = left_names;
+      if (window_join) {
+        for (const auto& column : WindowJoinColumns()) names.push_back(column.name);
+      }
       names.insert(names.end(), right_names.begin(), right_names.end());
+      if (window_join) {
+        for (const auto& column : WindowJoinColumns()) names.push_back(column.name);
+      }
       description += " AND " + spec.residual->ToString(&names);
     }
     if (spec.left_window_end_slot >= 0) description += " (state freed as windows end)";
     node.description = description;
     node.join = spec;
+    if (interval) node.interval_join = interval->spec;
+    if (window_join) node.window_join = join.window_join;
     for (const PlanNode& existing : plan_.nodes) {
       if (existing.uid == node.uid) {
         return base::Status::Error(base::ErrorCode::kPlan,
@@ -566,6 +619,18 @@ class Planner {
     Planned result{id, plan_.nodes[id].output_schema, input.mode, {}};
     if (extras > 0) result.slot_map = slot_map;
     return result;
+  }
+
+  /// `L.window_start = R.window_start` (or window_end, window_time) of a window join: the same
+  /// window column of both sides, which follow each side's `left_inputs` / `right_inputs` slots.
+  static bool IsWindowPairing(const runtime::plan::Expr& equality, int32_t left_inputs,
+                              int32_t right_inputs) {
+    const ExprPtr& a = equality.arguments[0];
+    const ExprPtr& b = equality.arguments[1];
+    if (a->kind != ExprKind::kColumn || b->kind != ExprKind::kColumn) return false;
+    int32_t low = std::min(a->column_index, b->column_index) - left_inputs;
+    int32_t high = std::max(a->column_index, b->column_index) - (left_inputs + 3 + right_inputs);
+    return low >= 0 && low < 3 && low == high;
   }
 
   base::Result<Planned> PlanTopN(const LogicalNode& top_n) {

@@ -2,6 +2,7 @@
 
 #include "runtime/operators/calc_operator.h"
 #include "runtime/operators/group_aggregate_operator.h"
+#include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
 #include "runtime/operators/lookup_join_operator.h"
 #include "runtime/operators/sink_operator.h"
@@ -9,6 +10,7 @@
 #include "runtime/operators/top_n_operator.h"
 #include "runtime/operators/union_operator.h"
 #include "runtime/operators/window_aggregate_operator.h"
+#include "runtime/operators/window_join_operator.h"
 
 namespace sluice::runtime::operators {
 
@@ -44,6 +46,12 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kLookupJoin:
       if (!node.lookup_join) break;
       return std::unique_ptr<Operator>(new LookupJoinOperator());
+    case plan::OperatorKind::kIntervalJoin:
+      if (!node.join || !node.interval_join) break;
+      return std::unique_ptr<Operator>(new IntervalJoinOperator());
+    case plan::OperatorKind::kWindowJoin:
+      if (!node.join || !node.window_join) break;
+      return std::unique_ptr<Operator>(new WindowJoinOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

@@ -24,13 +24,17 @@ enum class OperatorKind : uint8_t {
   kJoin,             // regular (unbounded) equi-join of two inputs
   kTopN,             // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
   kLookupJoin,       // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
+  kIntervalJoin,     // equi-join whose rows' event times are bounded relative to each other
+  kWindowJoin,       // equi-join of two window TVFs per window: fires on the watermark
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
 
 enum class ChangelogMode : uint8_t { kInsertOnly, kUpdating };
 
-enum class StateNamespace : uint8_t { kNone, kWindow };
+/// What a state entry's namespace holds: nothing, a window (its end), or an event time (the
+/// rows of an interval join kept until the watermark passes that time).
+enum class StateNamespace : uint8_t { kNone, kWindow, kTime };
 
 /// Describes one piece of keyed state an operator keeps (DESIGN §3).
 struct StateSpec {
@@ -117,6 +121,27 @@ struct LookupJoinSpec {
   ExprPtr residual;
 };
 
+/// An interval join's time bounds (with PlanNode::join for the type, keys and residual): a left
+/// row at time l matches right rows at time r with l + lower <= r <= l + upper (milliseconds,
+/// inclusive: an exclusive bound as written is stored one millisecond tighter). Time slots are
+/// the sides' event-time attributes, within each side's input.
+struct IntervalJoinSpec {
+  int32_t left_time_slot = -1;
+  int32_t right_time_slot = -1;
+  int64_t lower = 0;
+  int64_t upper = 0;
+};
+
+/// A window join (with PlanNode::join for the type, keys and residual): both inputs' rows are
+/// assigned to `window`'s windows by their time slot (`window.time_slot` is unused), joined per
+/// window when it ends. Output columns: the left input's, then its window_start, window_end,
+/// window_time, then the right input's and its three window columns.
+struct WindowJoinSpec {
+  WindowSpec window;
+  int32_t left_time_slot = -1;
+  int32_t right_time_slot = -1;
+};
+
 /// One ORDER BY key of a Top-N.
 struct SortKey {
   int32_t slot = 0;
@@ -169,8 +194,13 @@ struct PlanNode {
   bool filter_as_last_projection = false;
   // kWindowAggregate and kGroupAggregate
   std::optional<AggregateSpec> aggregate;
-  // kJoin
+  // kJoin, kIntervalJoin and kWindowJoin (keys in each side's input slots; residual over the
+  // output slots)
   std::optional<JoinSpec> join;
+  // kIntervalJoin
+  std::optional<IntervalJoinSpec> interval_join;
+  // kWindowJoin
+  std::optional<WindowJoinSpec> window_join;
   // kTopN
   std::optional<TopNSpec> top_n;
   // kLookupJoin

@@ -340,7 +340,9 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kGroupAggregate, "group-aggregate"},
     {OperatorKind::kJoin, "join"},
     {OperatorKind::kTopN, "top-n"},
-    {OperatorKind::kLookupJoin, "lookup-join"}};
+    {OperatorKind::kLookupJoin, "lookup-join"},
+    {OperatorKind::kIntervalJoin, "interval-join"},
+    {OperatorKind::kWindowJoin, "window-join"}};
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
                                                            {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
@@ -362,7 +364,9 @@ constexpr std::pair<ExchangeKind, const char*> kExchangeKinds[] = {
 constexpr std::pair<ChangelogMode, const char*> kChangelogModes[] = {
     {ChangelogMode::kInsertOnly, "insert-only"}, {ChangelogMode::kUpdating, "updating"}};
 constexpr std::pair<StateNamespace, const char*> kNamespaces[] = {
-    {StateNamespace::kNone, "none"}, {StateNamespace::kWindow, "window"}};
+    {StateNamespace::kNone, "none"},
+    {StateNamespace::kWindow, "window"},
+    {StateNamespace::kTime, "time"}};
 
 template <typename Enum, size_t N>
 const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N]) {
@@ -370,6 +374,27 @@ const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N])
     if (candidate == value) return text;
   }
   return "?";
+}
+
+ordered_json WindowToJson(const WindowSpec& window) {
+  return {{"kind", EnumName(window.kind, kWindowKinds)},
+          {"time_slot", window.time_slot},
+          {"size", window.size},
+          {"step", window.step},
+          {"gap", window.gap},
+          {"offset", window.offset}};
+}
+
+WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_path) {
+  WindowSpec parsed;
+  parsed.kind = EnumFromName(Get<std::string>(window, "kind", window_path), kWindowKinds,
+                             window_path + ".kind");
+  parsed.time_slot = Get<int32_t>(window, "time_slot", window_path);
+  parsed.size = Get<int64_t>(window, "size", window_path);
+  parsed.step = Get<int64_t>(window, "step", window_path);
+  parsed.gap = Get<int64_t>(window, "gap", window_path);
+  parsed.offset = Get<int64_t>(window, "offset", window_path);
+  return parsed;
 }
 
 ordered_json AggregateToJson(const AggregateSpec& spec) {
@@ -384,14 +409,7 @@ ordered_json AggregateToJson(const AggregateSpec& spec) {
                      {"retractable", call.retractable}});
   }
   ordered_json out = {{"key_slots", spec.key_slots}, {"calls", calls}};
-  if (spec.window) {
-    out["window"] = {{"kind", EnumName(spec.window->kind, kWindowKinds)},
-                     {"time_slot", spec.window->time_slot},
-                     {"size", spec.window->size},
-                     {"step", spec.window->step},
-                     {"gap", spec.window->gap},
-                     {"offset", spec.window->offset}};
-  }
+  if (spec.window) out["window"] = WindowToJson(*spec.window);
   return out;
 }
 
@@ -413,17 +431,7 @@ AggregateSpec AggregateFromJson(const ordered_json& json, const std::string& pat
     spec.calls.push_back(std::move(call));
   }
   if (json.contains("window")) {
-    const auto& window = json.at("window");
-    std::string window_path = path + ".window";
-    WindowSpec parsed;
-    parsed.kind = EnumFromName(Get<std::string>(window, "kind", window_path), kWindowKinds,
-                               window_path + ".kind");
-    parsed.time_slot = Get<int32_t>(window, "time_slot", window_path);
-    parsed.size = Get<int64_t>(window, "size", window_path);
-    parsed.step = Get<int64_t>(window, "step", window_path);
-    parsed.gap = Get<int64_t>(window, "gap", window_path);
-    parsed.offset = Get<int64_t>(window, "offset", window_path);
-    spec.window = parsed;
+    spec.window = WindowFromJson(json.at("window"), path + ".window");
   }
   return spec;
 }
@@ -503,6 +511,17 @@ ordered_json NodeToJson(const PlanNode& node) {
     }
   }
   if (node.lookup_join) out["lookup_join"] = LookupJoinToJson(*node.lookup_join);
+  if (node.interval_join) {
+    out["interval_join"] = {{"left_time_slot", node.interval_join->left_time_slot},
+                            {"right_time_slot", node.interval_join->right_time_slot},
+                            {"lower_ms", node.interval_join->lower},
+                            {"upper_ms", node.interval_join->upper}};
+  }
+  if (node.window_join) {
+    out["window_join"] = {{"window", WindowToJson(node.window_join->window)},
+                          {"left_time_slot", node.window_join->left_time_slot},
+                          {"right_time_slot", node.window_join->right_time_slot}};
+  }
   return out;
 }
 
@@ -581,6 +600,26 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
   }
   if (json.contains("lookup_join")) {
     node.lookup_join = LookupJoinFromJson(json.at("lookup_join"), path + ".lookup_join");
+  }
+  if (json.contains("interval_join")) {
+    const auto& interval = json.at("interval_join");
+    std::string interval_path = path + ".interval_join";
+    IntervalJoinSpec spec;
+    spec.left_time_slot = Get<int32_t>(interval, "left_time_slot", interval_path);
+    spec.right_time_slot = Get<int32_t>(interval, "right_time_slot", interval_path);
+    spec.lower = Get<int64_t>(interval, "lower_ms", interval_path);
+    spec.upper = Get<int64_t>(interval, "upper_ms", interval_path);
+    node.interval_join = spec;
+  }
+  if (json.contains("window_join")) {
+    const auto& window_join = json.at("window_join");
+    std::string window_path = path + ".window_join";
+    WindowJoinSpec spec;
+    spec.window =
+        WindowFromJson(Field(window_join, "window", window_path), window_path + ".window");
+    spec.left_time_slot = Get<int32_t>(window_join, "left_time_slot", window_path);
+    spec.right_time_slot = Get<int32_t>(window_join, "right_time_slot", window_path);
+    node.window_join = spec;
   }
   return node;
 }

@@ -339,6 +339,16 @@ std::vector<OracleCase> Cases() {
            "(b.date_time / 10000) * 10000 + k * 2000 AS we, b.date_time AS t FROM bid b, "
            "(SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
            "SELECT 5)) WHERE t < we GROUP BY auction, ws, we"},
+      {"interval_join", "interval_join.pipe",
+       "SELECT B.auction, B.bidder, B.price, " + Ts("B.date_time") + ", A.seller, " +
+           Ts("A.date_time") +
+           " FROM bid B JOIN auction A ON B.auction = A.id AND B.date_time BETWEEN A.date_time "
+           "AND A.date_time + 10000"},
+      {"window_join", "window_join.pipe",
+       "SELECT P.id, P.name, A.id, " + Ts("(P.date_time / 10000) * 10000") + ", " +
+           Ts("(P.date_time / 10000) * 10000 + 10000") +
+           " FROM person P JOIN auction A ON P.id = A.seller AND P.date_time / 10000 = "
+           "A.date_time / 10000"},
       {"session", "session.pipe",
        "WITH o AS (SELECT bidder, date_time AS t, LAG(date_time) OVER (PARTITION BY bidder "
        "ORDER BY date_time) AS prev FROM bid), s AS (SELECT bidder, t, SUM(CASE WHEN prev IS "

@@ -1,0 +1,164 @@
+#include <fmt/format.h>
+
+#include "compiler/binder/binder.h"
+#include "compiler/logical/interval_bounds.h"
+
+namespace sluice::compiler::binder {
+
+using logical::LogicalKind;
+using logical::LogicalNode;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+using runtime::plan::WindowKind;
+using runtime::plan::WindowSpec;
+using types::LogicalType;
+
+namespace {
+
+std::string Duration(int64_t millis) {
+  if (millis % 1000 == 0) return fmt::format("{} s", millis / 1000);
+  return fmt::format("{} ms", millis);
+}
+
+std::string WindowText(const WindowSpec& window) {
+  std::string offset = window.offset != 0 ? ", offset " + Duration(window.offset) : "";
+  switch (window.kind) {
+    case WindowKind::kTumble: return fmt::format("TUMBLE({}{})", Duration(window.size), offset);
+    case WindowKind::kHop:
+      return fmt::format("HOP(slide {}, size {}{})", Duration(window.step), Duration(window.size),
+                         offset);
+    case WindowKind::kCumulate:
+      return fmt::format("CUMULATE(step {}, size {}{})", Duration(window.step),
+                         Duration(window.size), offset);
+    case WindowKind::kSession: return fmt::format("SESSION(gap {})", Duration(window.gap));
+  }
+  return "?";
+}
+
+bool SameWindows(const WindowSpec& a, const WindowSpec& b) {
+  return a.kind == b.kind && a.size == b.size && a.step == b.step && a.gap == b.gap &&
+         a.offset == b.offset;
+}
+
+/// `qualifier.name`, or the name alone when there is no qualifier.
+std::string Qualified(const ScopeColumn& column) {
+  return column.qualifier.empty() ? column.name : column.qualifier + "." + column.name;
+}
+
+}  // namespace
+
+std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRelation right,
+                                                    ast::JoinType type,
+                                                    const ast::Expression* condition,
+                                                    base::SourceSpan span) {
+  for (auto [side, other, name] :
+       {std::tuple{&left, &right, "right"}, std::tuple{&right, &left, "left"}}) {
+    if (side->window && !other->window) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("a window join needs a window TVF on both sides, but the {} side is "
+                        "not one; apply the same {} to it, or aggregate this window TVF "
+                        "(GROUP BY window_start, window_end) before joining",
+                        name, WindowText(side->window->spec)),
+            side->window->span);
+      return std::nullopt;
+    }
+  }
+  const WindowSpec& window = left.window->spec;
+  if (window.kind == WindowKind::kSession || right.window->spec.kind == WindowKind::kSession) {
+    Error(base::ErrorCode::kPlan,
+          "a window join over SESSION windows is not supported yet; use TUMBLE, HOP or CUMULATE",
+          (window.kind == WindowKind::kSession ? left : right).window->span);
+    return std::nullopt;
+  }
+  if (!SameWindows(window, right.window->spec)) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("a window join needs the same window on both sides, but the left side is "
+                      "{} and the right side is {}",
+                      WindowText(window), WindowText(right.window->spec)),
+          right.window->span);
+    return std::nullopt;
+  }
+  if (condition == nullptr) {
+    Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
+    return std::nullopt;
+  }
+
+  // Each side: its input's columns, then its window_start, window_end, window_time.
+  const int32_t left_slots = left.window->input_slots + 3;
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kJoin;
+  node->join_type = type == ast::JoinType::kLeft ? runtime::plan::JoinType::kLeft
+                                                 : runtime::plan::JoinType::kInner;
+  node->span = span;
+  node->inputs = {left.node, right.node};
+  for (const BoundRelation* side : {&left, &right}) {
+    for (const auto& column : side->node->schema.columns) node->schema.columns.push_back(column);
+    for (const char* column : {"window_start", "window_end", "window_time"}) {
+      node->schema.columns.push_back({column, LogicalType::Timestamp()});
+    }
+  }
+  Scope scope = left.scope;
+  for (ScopeColumn column : right.scope.columns) {
+    column.slot += left_slots;
+    scope.columns.push_back(column);
+  }
+  node->predicate = BindPredicate(*condition, scope, "ON");
+  if (node->predicate == nullptr) return std::nullopt;
+
+  // The condition must pair the windows: L.window_start = R.window_start AND L.window_end =
+  // R.window_end.
+  auto property_of = [&](const ExprPtr& expression, bool left_side) {
+    if (expression->kind != ExprKind::kColumn) return WindowProperty::kNone;
+    bool on_left = expression->column_index < left_slots;
+    if (on_left != left_side) return WindowProperty::kNone;
+    for (const ScopeColumn& column : scope.columns) {
+      if (column.slot == expression->column_index) return column.window_property;
+    }
+    return WindowProperty::kNone;
+  };
+  bool starts = false, ends = false;
+  std::vector<ExprPtr> conjuncts;
+  logical::ConjunctsOf(node->predicate, &conjuncts);
+  for (const ExprPtr& conjunct : conjuncts) {
+    if (conjunct->kind != ExprKind::kCall || conjunct->function != functions::FunctionId::kEqual) {
+      continue;
+    }
+    for (int flip = 0; flip < 2; ++flip) {
+      WindowProperty a = property_of(conjunct->arguments[flip], true);
+      WindowProperty b = property_of(conjunct->arguments[1 - flip], false);
+      starts |= a == WindowProperty::kStart && b == WindowProperty::kStart;
+      ends |= a == WindowProperty::kEnd && b == WindowProperty::kEnd;
+    }
+  }
+  if (!starts || !ends) {
+    const ScopeColumn* names[2][2] = {};
+    for (const ScopeColumn& column : scope.columns) {
+      int side = column.slot < left_slots ? 0 : 1;
+      if (column.window_property == WindowProperty::kStart) names[side][0] = &column;
+      if (column.window_property == WindowProperty::kEnd) names[side][1] = &column;
+    }
+    Error(base::ErrorCode::kPlan,
+          fmt::format("a window join must join the windows of both sides: add {} = {} AND {} = "
+                      "{} to the ON condition",
+                      Qualified(*names[0][0]), Qualified(*names[1][0]), Qualified(*names[0][1]),
+                      Qualified(*names[1][1])),
+          condition->span);
+    return std::nullopt;
+  }
+
+  runtime::plan::WindowJoinSpec spec;
+  spec.window = window;
+  spec.left_time_slot = window.time_slot;
+  spec.right_time_slot = right.window->spec.time_slot;
+  spec.window.time_slot = -1;
+  node->window_join = spec;
+  // The windows' columns describe the window (a later GROUP BY window_start, window_end stays
+  // a window aggregation); window_time is the only time attribute left.
+  for (ScopeColumn& column : scope.columns) {
+    column.time_attribute = column.window_property == WindowProperty::kTime;
+    if (column.window_property != WindowProperty::kNone) column.window_origin = spec.window;
+  }
+  return BoundRelation{node, scope, std::nullopt};
+}
+
+}  // namespace sluice::compiler::binder

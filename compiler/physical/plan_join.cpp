@@ -1,0 +1,75 @@
+#include "compiler/physical/plan_join.h"
+
+#include <fmt/format.h>
+
+namespace sluice::compiler::physical {
+
+using logical::LogicalKind;
+using logical::LogicalNode;
+using runtime::plan::ExprKind;
+using runtime::plan::ExprPtr;
+
+bool MayUpdate(const LogicalNode& node) {
+  switch (node.kind) {
+    case LogicalKind::kAggregate:
+      if (!node.aggregate || !node.aggregate->window) return true;
+      break;
+    case LogicalKind::kTopN: return true;
+    case LogicalKind::kJoin:
+      if (node.join_type == runtime::plan::JoinType::kLeft && !node.window_join &&
+          !IntervalJoinBounds(node)) {
+        return true;
+      }
+      break;
+    default: break;
+  }
+  for (const auto& input : node.inputs) {
+    if (MayUpdate(*input)) return true;
+  }
+  return false;
+}
+
+std::optional<logical::IntervalBounds> IntervalJoinBounds(const LogicalNode& join) {
+  if (join.kind != LogicalKind::kJoin || join.window_join || !join.predicate) return std::nullopt;
+  const int32_t left_slots = static_cast<int32_t>(join.inputs[0]->SlotCount());
+  auto bounds = logical::FindIntervalBounds(join.predicate, left_slots, join.left_time_attributes,
+                                            join.right_time_attributes);
+  if (!bounds) return std::nullopt;
+  if (!bounds->keyed || MayUpdate(*join.inputs[0]) || MayUpdate(*join.inputs[1]))
+    return std::nullopt;
+  return bounds;
+}
+
+std::vector<types::RowField> WindowJoinColumns() {
+  return {{"window_start", types::LogicalType::Timestamp()},
+          {"window_end", types::LogicalType::Timestamp()},
+          {"window_time", types::LogicalType::Timestamp()}};
+}
+
+std::string DescribeIntervalBounds(const runtime::plan::IntervalJoinSpec& spec,
+                                   const std::vector<std::string>& left_names,
+                                   const std::vector<std::string>& right_names) {
+  const std::string& left = left_names[spec.left_time_slot];
+  auto offset = [&](int64_t millis) {
+    if (millis == 0) return left;
+    return fmt::format("{} {} {} ms", left, millis < 0 ? "-" : "+", millis < 0 ? -millis : millis);
+  };
+  return fmt::format("{} BETWEEN {} AND {}", right_names[spec.right_time_slot], offset(spec.lower),
+                     offset(spec.upper));
+}
+
+std::string DescribeWindow(const runtime::plan::WindowSpec& window) {
+  std::string offset = window.offset != 0 ? fmt::format(", offset {} ms", window.offset) : "";
+  switch (window.kind) {
+    case runtime::plan::WindowKind::kTumble:
+      return fmt::format("TUMBLE({} ms{})", window.size, offset);
+    case runtime::plan::WindowKind::kHop:
+      return fmt::format("HOP({} ms, {} ms{})", window.step, window.size, offset);
+    case runtime::plan::WindowKind::kCumulate:
+      return fmt::format("CUMULATE({} ms, {} ms{})", window.step, window.size, offset);
+    case runtime::plan::WindowKind::kSession: return fmt::format("SESSION({} ms)", window.gap);
+  }
+  return "?";
+}
+
+}  // namespace sluice::compiler::physical

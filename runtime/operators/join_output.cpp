@@ -1,0 +1,62 @@
+#include "runtime/operators/join_output.h"
+
+namespace sluice::runtime::operators {
+
+std::pair<Batch*, int32_t> JoinOutput::NextRow(const std::vector<types::LogicalType>& types,
+                                               std::vector<BatchPtr>* batches) {
+  if (batches->empty() || batches->back()->row_count() == kBatchCapacity) {
+    batches->push_back(std::make_shared<Batch>(types));
+  }
+  Batch* batch = batches->back().get();
+  int32_t row = batch->row_count();
+  batch->set_row_count(row + 1);
+  return {batch, row};
+}
+
+std::pair<Batch*, int32_t> JoinOutput::AddCandidate(int64_t tag) {
+  tags_.push_back(tag);
+  ++pending_rows_;
+  return NextRow(output_types_, &candidates_);
+}
+
+std::pair<Batch*, int32_t> JoinOutput::AddRow() {
+  ++pending_rows_;
+  return NextRow(output_types_, &rows_);
+}
+
+base::Status JoinOutput::Flush(Output* out, const std::function<void(int64_t tag)>& matched) {
+  size_t first_tag = 0;
+  std::vector<int32_t> passing;
+  for (BatchPtr& batch : candidates_) {
+    passing.clear();
+    if (residual_ != nullptr) {
+      SLUICE_ASSIGN_OR_RETURN(auto verdict, residual_->Evaluate(*batch));
+      const Column& column = verdict->column(0);
+      for (int32_t row = 0; row < batch->row_count(); ++row) {
+        if (!column.IsNull(row) && column.values<uint8_t>()[row] != 0) passing.push_back(row);
+      }
+    } else {
+      for (int32_t row = 0; row < batch->row_count(); ++row) passing.push_back(row);
+    }
+    if (matched) {
+      for (int32_t row : passing) matched(tags_[first_tag + row]);
+    }
+    first_tag += batch->row_count();
+    if (passing.empty()) continue;
+    if (static_cast<int32_t>(passing.size()) == batch->row_count()) {
+      SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(batch)));
+      continue;
+    }
+    auto kept = std::make_shared<Batch>(output_types_);
+    kept->AppendRows(*batch, passing.data(), static_cast<int32_t>(passing.size()));
+    SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(kept)));
+  }
+  for (BatchPtr& batch : rows_) SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(batch)));
+  candidates_.clear();
+  tags_.clear();
+  rows_.clear();
+  pending_rows_ = 0;
+  return base::Status::Ok();
+}
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "runtime/operators/chain_evaluator.h"
+#include "runtime/operators/operator.h"
+
+namespace sluice::runtime::operators {
+
+/// Collects the rows a join builds (left columns, then right columns), keeps the candidates
+/// that pass its residual condition and emits them in batches of up to kBatchCapacity rows.
+/// Cells a caller does not write stay NULL (new columns start zeroed).
+class JoinOutput {
+ public:
+  /// `residual` (BOOLEAN over the output slots) may be null: every candidate passes.
+  JoinOutput(std::vector<types::LogicalType> output_types, const ChainEvaluator* residual)
+      : output_types_(std::move(output_types)), residual_(residual) {}
+
+  /// Starts a candidate row, which reports `tag` to Flush's callback when it passes; returns the
+  /// batch and row to write it to.
+  std::pair<Batch*, int32_t> AddCandidate(int64_t tag);
+  /// Starts a row that is emitted as it is (a NULL-padded row of an outer join).
+  std::pair<Batch*, int32_t> AddRow();
+  /// Rows waiting for Flush.
+  int64_t pending_rows() const { return pending_rows_; }
+  /// Evaluates the residual over the candidates, emits the passing ones and the plain rows,
+  /// and calls `matched(tag)` for each passing candidate (may be null).
+  base::Status Flush(Output* out, const std::function<void(int64_t tag)>& matched);
+
+  /// Writes a non-NULL BIGINT/TIMESTAMP cell.
+  static void SetInt64(Batch* batch, size_t column, int32_t row, int64_t value) {
+    batch->column(column).values<int64_t>()[row] = value;
+    batch->column(column).validity()[row] = 1;
+  }
+
+ private:
+  static std::pair<Batch*, int32_t> NextRow(const std::vector<types::LogicalType>& types,
+                                            std::vector<BatchPtr>* batches);
+
+  std::vector<types::LogicalType> output_types_;
+  const ChainEvaluator* residual_;
+  std::vector<BatchPtr> candidates_;
+  std::vector<int64_t> tags_;  // one per candidate row, in order
+  std::vector<BatchPtr> rows_;
+  int64_t pending_rows_ = 0;
+};
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/operators/chain_evaluator.h"
+#include "runtime/operators/operator.h"
+#include "runtime/state/full_row_codec.h"
+#include "runtime/state/row_codec.h"
+
+namespace sluice::runtime::operators {
+
+/// Joins two insert-only streams per window of a window TVF (TUMBLE, HOP, CUMULATE) and key,
+/// as Flink's window join does: both sides' rows are assigned to the windows of their time slot
+/// and buffered; when the watermark passes a window's end - 1 its rows are joined, emitted
+/// (insert-only) and freed. Output row: the left row, its window_start, window_end,
+/// window_time, then the right row and its three window columns (for an unmatched left row of
+/// a LEFT join, all right columns are NULL).
+///
+/// State tables "left" and "right": key = the RowCodec-encoded key slots of that side,
+/// namespace = the window end (8 bytes big-endian), value = the window's rows of that key,
+/// each a 4-byte little-endian length and the FullRowCodec-encoded row.
+///
+/// A row whose window has already fired is dropped for that window and counted in
+/// `late_records_dropped` (a HOP or CUMULATE row still joins its windows that are open). Rows
+/// with a NULL time are dropped uncounted; rows with a NULL key never match (a LEFT join emits
+/// the left ones NULL-padded). Watermarks are forwarded unchanged after the fired windows.
+/// The pending window ends are kept in memory only: a restore must rebuild them from the
+/// state's namespaces.
+class WindowJoinOperator : public Operator {
+ public:
+  WindowJoinOperator();
+  ~WindowJoinOperator() override;
+  base::Status Open(const OperatorContext& context) override;
+  base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
+  /// Joins and frees every window whose end - 1 <= `watermark`, in end order, then forwards it.
+  base::Status ProcessWatermark(int64_t watermark, Output* out) override;
+
+ private:
+  struct Side;
+
+  /// Appends the ends of the windows holding `time` to `ends`; false when out of range.
+  bool WindowEndsOf(int64_t time, std::vector<int64_t>* ends) const;
+  int64_t WindowStartOf(int64_t window_end) const;
+  base::Status FireWindow(int64_t window_end, class JoinOutput* output, Output* out);
+
+  const plan::PlanNode* node_ = nullptr;
+  plan::JoinSpec spec_;
+  plan::WindowSpec window_;
+  bool left_outer_ = false;
+  int32_t max_parallelism_ = 128;
+  OperatorMetrics* metrics_ = nullptr;
+  std::vector<types::LogicalType> output_types_;
+  std::vector<std::unique_ptr<Side>> sides_;  // left, right
+  std::unique_ptr<ChainEvaluator> residual_;
+  int64_t watermark_ = kMinWatermark;
+  std::set<int64_t> pending_window_ends_;
+};
+
+}  // namespace sluice::runtime::operators

@@ -1,0 +1,144 @@
+// Which joins plan as interval joins and window joins, and what their plan nodes hold.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/physical/job_compiler.h"
+#include "compiler/physical/physical_planner.h"
+#include "runtime/plan/plan_graph.h"
+
+namespace sluice::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+using runtime::plan::OperatorKind;
+
+const char* kTables = R"(
+CREATE TABLE bids (auction BIGINT, price BIGINT, ts TIMESTAMP(3), due TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '4' SECOND) WITH ('connector' = 'values');
+CREATE TABLE auctions (id BIGINT, seller BIGINT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '4' SECOND) WITH ('connector' = 'values');
+CREATE TABLE out (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');
+)";
+
+base::Result<CompiledScript> Compile(const std::string& body) {
+  CompileOptions options;
+  options.file_name = "job.pipe";
+  return CompileScript(std::string(kTables) + body, options);
+}
+
+const runtime::plan::PlanNode* FindJoin(const runtime::plan::PlanGraph& plan) {
+  for (const auto& node : plan.nodes) {
+    if (node.join) return &node;
+  }
+  return nullptr;
+}
+
+TEST(JoinKindsTest, TimeBoundsBetweenTimeAttributesMakeAnIntervalJoin) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT b.auction, b.price FROM bids b JOIN auctions a "
+      "ON b.auction = a.id AND b.ts > a.ts - INTERVAL '1' SECOND AND b.ts <= a.ts + INTERVAL "
+      "'1' MINUTE;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const auto* join = FindJoin(compiled->plan);
+  ASSERT_NE(join, nullptr);
+  EXPECT_EQ(join->kind, OperatorKind::kIntervalJoin);
+  EXPECT_EQ(join->uid, "out/interval-join1");
+  EXPECT_EQ(join->changelog_mode, runtime::plan::ChangelogMode::kInsertOnly);
+  ASSERT_TRUE(join->interval_join);
+  // a.ts in [b.ts - 60 s, b.ts + 1 s): the exclusive bound is one millisecond tighter.
+  EXPECT_EQ(join->interval_join->lower, -60000);
+  EXPECT_EQ(join->interval_join->upper, 999);
+  EXPECT_EQ(join->interval_join->left_time_slot, 2);
+  EXPECT_EQ(join->interval_join->right_time_slot, 2);
+  ASSERT_EQ(join->state.size(), 2u);
+  EXPECT_EQ(join->state[1].name, "right");
+  EXPECT_EQ(join->state[1].state_namespace, runtime::plan::StateNamespace::kTime);
+  EXPECT_EQ(join->state[1].key_schema.columns.size(), 1u);
+  EXPECT_FALSE(join->join->residual);  // the bounds are the operator's, not a residual
+  EXPECT_NE(physical::ExplainText(compiled->plan)
+                .find("out/interval-join1 [interval-join, parallelism 1] INNER ON auction = id "
+                      "AND ts BETWEEN ts - 60000 ms AND ts + 999 ms"),
+            std::string::npos)
+      << physical::ExplainText(compiled->plan);
+  // The plan's JSON form keeps the bounds.
+  auto round_trip = runtime::plan::PlanFromJson(runtime::plan::PlanToJson(compiled->plan));
+  ASSERT_TRUE(round_trip.ok()) << round_trip.status().ToString();
+  EXPECT_EQ(runtime::plan::PlanToJson(*round_trip), runtime::plan::PlanToJson(compiled->plan));
+}
+
+TEST(JoinKindsTest, ABoundOnAPlainTimestampOrAMissingBoundStaysARegularJoin) {
+  for (const char* condition :
+       {"b.auction = a.id AND b.ts BETWEEN a.ts AND b.due",  // due is no time attribute
+        "b.auction = a.id AND b.ts >= a.ts"}) {              // no upper bound
+    auto compiled =
+        Compile(std::string("INSERT INTO out SELECT b.auction, b.price FROM bids b JOIN "
+                            "auctions a ON ") +
+                condition + ";");
+    ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+    const auto* join = FindJoin(compiled->plan);
+    ASSERT_NE(join, nullptr);
+    EXPECT_EQ(join->kind, OperatorKind::kJoin) << condition;
+    EXPECT_EQ(join->uid, "out/join1");
+  }
+}
+
+TEST(JoinKindsTest, AnAggregatedTimeIsNoTimeAttributeSoItStaysARegularJoin) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT b.auction, b.price FROM bids b JOIN "
+      "(SELECT id, MAX(ts) AS ts FROM auctions GROUP BY id) a "
+      "ON b.auction = a.id AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' SECOND;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  EXPECT_EQ(FindJoin(compiled->plan)->kind, OperatorKind::kJoin);
+}
+
+TEST(JoinKindsTest, NexmarkJoinsOnExpiresStayRegularJoins) {
+  for (const char* name : {"q4.pipe", "q9.pipe", "q20.pipe"}) {
+    std::ifstream in(fs::path(SLUICE_SOURCE_DIR) / "examples" / "nexmark" / name);
+    std::stringstream text;
+    text << in.rdbuf();
+    CompileOptions options;
+    options.file_name = name;
+    auto compiled = CompileScript(text.str(), options);
+    ASSERT_TRUE(compiled.ok()) << name << ": " << compiled.status().ToString();
+    const auto* join = FindJoin(compiled->plan);
+    ASSERT_NE(join, nullptr) << name;
+    EXPECT_EQ(join->kind, OperatorKind::kJoin) << name;
+  }
+}
+
+TEST(JoinKindsTest, WindowJoinNodeHasBothWindowsAndAPinnedUid) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT /*+ UID('pairs') */ B.auction, A.seller "
+      "FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND)) B "
+      "LEFT JOIN TABLE(HOP(TABLE auctions, DESCRIPTOR(ts), INTERVAL '5' SECOND, "
+      "INTERVAL '10' SECOND)) A "
+      "ON B.auction = A.id AND B.window_start = A.window_start AND B.window_end = A.window_end "
+      "AND A.window_time > B.due;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const auto* join = FindJoin(compiled->plan);
+  ASSERT_NE(join, nullptr);
+  EXPECT_EQ(join->kind, OperatorKind::kWindowJoin);
+  EXPECT_EQ(join->uid, "pairs");
+  EXPECT_NE(physical::ExplainText(compiled->plan)
+                .find("pairs [window-join, parallelism 1] LEFT HOP(5000 ms, 10000 ms) ON "
+                      "auction = id AND (window_time > due)"),
+            std::string::npos)
+      << physical::ExplainText(compiled->plan);
+  ASSERT_TRUE(join->window_join);
+  EXPECT_EQ(join->window_join->window.kind, runtime::plan::WindowKind::kHop);
+  EXPECT_EQ(join->window_join->window.size, 10000);
+  EXPECT_EQ(join->window_join->window.step, 5000);
+  // Output: bids (4), its 3 window columns, auctions (3), its 3 window columns.
+  EXPECT_EQ(join->output_schema.columns.size(), 13u);
+  ASSERT_TRUE(join->join->residual);
+  EXPECT_EQ(join->join->residual->ToString(), "($12 > $3)");  // A.window_time > B.due
+  ASSERT_EQ(join->state.size(), 2u);
+  EXPECT_EQ(join->state[0].state_namespace, runtime::plan::StateNamespace::kWindow);
+}
+
+}  // namespace
+}  // namespace sluice::compiler
