@@ -44,6 +44,16 @@ int64_t DoubleToKey(double value) {
   return key ^ ((key >> 63) & std::numeric_limits<int64_t>::max());
 }
 
+// A NaN's sign and payload depend on the order of an addition's operands, which compilers may
+// swap; a DOUBLE sum is stored with every NaN as the one canonical NaN so that the bytes do not
+// depend on the code path (generated code does the same).
+double CanonicalSum(double sum) {
+  if (!std::isnan(sum)) return sum;
+  double nan;
+  std::memcpy(&nan, &kCanonicalNaNBits, sizeof(nan));
+  return nan;
+}
+
 double KeyToDouble(int64_t key) {
   auto bits = static_cast<uint64_t>(key ^ ((key >> 63) & std::numeric_limits<int64_t>::max()));
   double value;
@@ -147,92 +157,28 @@ int64_t WrappingSubtract(int64_t left, int64_t right) {
   return static_cast<int64_t>(static_cast<uint64_t>(left) - static_cast<uint64_t>(right));
 }
 
-size_t FixedSlotSize(AccumulatorKind kind) {
-  switch (kind) {
-    case AccumulatorKind::kCount: return 8;
-    case AccumulatorKind::kSumInteger: return 16;
-    case AccumulatorKind::kSumDecimal: return 24;
-    case AccumulatorKind::kSumDouble: return 16;
-    case AccumulatorKind::kExtremeFixed: return 9;
-    case AccumulatorKind::kExtremeString: return 1;
-    case AccumulatorKind::kValueCounts: return 0;
-  }
-  return 0;
-}
-
-bool IsSummable(TypeId type) {
-  return type == TypeId::kInt || type == TypeId::kBigint || type == TypeId::kInterval ||
-         type == TypeId::kDecimal || type == TypeId::kDouble || type == TypeId::kNull;
-}
-
 base::Status Corrupt() {
   return base::Status::Error(base::ErrorCode::kData, "aggregate state is truncated or corrupt");
+}
+
+base::Status RetractedExtreme() {
+  return base::Status::Error(base::ErrorCode::kInternal,
+                             "a retraction reached a MIN/MAX that was not planned as retractable");
+}
+
+bool IsRetraction(RowKind kind) {
+  return kind == RowKind::kUpdateBefore || kind == RowKind::kDelete;
 }
 
 }  // namespace
 
 Aggregator::Aggregator(std::vector<plan::AggregateCall> calls) : calls_(std::move(calls)) {
-  size_t offset = kRowCountSize;
-  for (const auto& call : calls_) {
-    CallLayout layout;
-    TypeId type = call.argument_type.id();
-    bool counts_rows = call.kind == AggregateKind::kCountStar ||
-                       (call.kind == AggregateKind::kCount && call.argument_slot < 0);
-    layout.argument_slot = counts_rows ? -1 : call.argument_slot;
-    layout.filter_slot = call.filter_slot;
-    layout.argument_type = counts_rows ? TypeId::kNull : type;
-    layout.string_values = !counts_rows && type == TypeId::kVarchar;
-    layout.double_values = !counts_rows && type == TypeId::kDouble;
-    layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
-    layout.is_min = call.kind == AggregateKind::kMin;
-    std::string problem;
-    if (!counts_rows && (call.argument_slot < 0 || type == TypeId::kRow)) {
-      problem = "needs a non-ROW argument";
-    }
-    switch (call.kind) {
-      case AggregateKind::kCountStar:
-      case AggregateKind::kCount:
-        layout.kind =
-            call.distinct && !counts_rows ? AccumulatorKind::kValueCounts : AccumulatorKind::kCount;
-        break;
-      case AggregateKind::kSum:
-      case AggregateKind::kAvg:
-        if (!IsSummable(type)) problem = "does not take " + call.argument_type.ToString();
-        if (call.distinct) {
-          layout.kind = AccumulatorKind::kValueCounts;
-        } else if (type == TypeId::kDouble) {
-          layout.kind = AccumulatorKind::kSumDouble;
-        } else if (type == TypeId::kDecimal) {
-          layout.kind = AccumulatorKind::kSumDecimal;
-        } else {
-          layout.kind = AccumulatorKind::kSumInteger;
-        }
-        break;
-      case AggregateKind::kMin:
-      case AggregateKind::kMax:
-        if (call.retractable) {
-          layout.kind = AccumulatorKind::kValueCounts;
-        } else {
-          layout.kind = layout.string_values ? AccumulatorKind::kExtremeString
-                                             : AccumulatorKind::kExtremeFixed;
-          has_non_retractable_extreme_ = true;
-        }
-        break;
-    }
-    if (!problem.empty() && unsupported_.ok()) {
-      unsupported_ = base::Status::Error(base::ErrorCode::kPlan,
-                                         "unsupported aggregate call: argument " +
-                                             std::to_string(call.argument_slot) + " " + problem);
-    }
-    layout.fixed_offset = static_cast<uint32_t>(offset);
-    offset += FixedSlotSize(layout.kind);
-    if (layout.kind == AccumulatorKind::kExtremeString ||
-        layout.kind == AccumulatorKind::kValueCounts) {
-      layout.section_index = section_count_++;
-    }
-    layouts_.push_back(layout);
-  }
-  fixed_size_ = offset;
+  AccumulatorLayout layout = LayOutAccumulators(calls_);
+  layouts_ = std::move(layout.calls);
+  fixed_size_ = layout.fixed_size;
+  section_count_ = layout.section_count;
+  has_non_retractable_extreme_ = layout.has_non_retractable_extreme;
+  unsupported_ = std::move(layout.unsupported);
   initial_.assign(fixed_size_ + kSectionHeaderSize * section_count_, '\0');
 }
 
@@ -281,16 +227,21 @@ base::Status Aggregator::Accumulate(std::string* accumulator, const Batch& input
                                     bool retract) const {
   if (!unsupported_.ok()) return unsupported_;
   if (accumulator->size() < fixed_size_) return Corrupt();
-  if (retract && has_non_retractable_extreme_) {
-    return base::Status::Error(base::ErrorCode::kInternal,
-                               "a retraction reached a MIN/MAX that was not planned as "
-                               "retractable");
-  }
-  int64_t delta = retract ? -1 : 1;
-  int64_t rows = Load<int64_t>(accumulator->data());
-  if (!retract || rows > 0) Store<int64_t>(accumulator->data(), rows + delta);
+  if (retract && has_non_retractable_extreme_) return RetractedExtreme();
+  return AccumulateChecked(accumulator, input, row, retract, /*interpreted_only=*/false);
+}
 
-  for (const CallLayout& layout : layouts_) {
+base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch& input,
+                                           int32_t row, bool retract, bool interpreted_only) const {
+  int64_t delta = retract ? -1 : 1;
+  if (!interpreted_only) {
+    int64_t rows = Load<int64_t>(accumulator->data());
+    if (!retract || rows > 0) Store<int64_t>(accumulator->data(), rows + delta);
+  }
+
+  for (size_t call = 0; call < layouts_.size(); ++call) {
+    const CallLayout& layout = layouts_[call];
+    if (interpreted_only && !Interpreted(call)) continue;
     if (layout.filter_slot >= 0) {
       const Column& filter = input.column(static_cast<size_t>(layout.filter_slot));
       if (filter.IsNull(row) || filter.values<uint8_t>()[row] == 0) continue;
@@ -332,7 +283,7 @@ base::Status Aggregator::Accumulate(std::string* accumulator, const Batch& input
         if (retract && count <= 0) break;
         double value = argument->values<double>()[row];
         double sum = Load<double>(slot);
-        Store<double>(slot, retract ? sum - value : sum + value);
+        Store<double>(slot, CanonicalSum(retract ? sum - value : sum + value));
         Store<int64_t>(slot + 8, count + delta);
         break;
       }
@@ -375,6 +326,109 @@ base::Status Aggregator::Accumulate(std::string* accumulator, const Batch& input
   return base::Status::Ok();
 }
 
+base::Status Aggregator::UseCompiler(AccumulatorCompiler* compiler) {
+  if (compiler == nullptr || !unsupported_.ok()) return base::Status::Ok();
+  bool any = false;
+  for (const CallLayout& layout : layouts_) any |= IsFixedSlotCall(layout);
+  if (!any) return base::Status::Ok();
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<CompiledAccumulators> compiled,
+                          compiler->Compile(calls_));
+  if (compiled->fixed_size() != fixed_size_ || compiled->compiled_calls().size() != calls_.size()) {
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "compiled accumulators do not match the aggregator's layout");
+  }
+  compiled_mask_ = compiled->compiled_calls();
+  has_interpreted_calls_ = false;
+  for (bool compiled_call : compiled_mask_) has_interpreted_calls_ |= !compiled_call;
+  compiled_ = std::move(compiled);
+  return base::Status::Ok();
+}
+
+base::Status Aggregator::CheckCompiledColumns(const Batch& input) const {
+  auto check = [&](int32_t slot, bool matches_type, const char* what) {
+    if (slot < 0) return base::Status::Ok();
+    if (static_cast<size_t>(slot) < input.column_count() && matches_type) {
+      return base::Status::Ok();
+    }
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "aggregate input slot " + std::to_string(slot) +
+                                   " is missing or is not the " + what + " the plan says");
+  };
+  for (size_t call = 0; call < layouts_.size(); ++call) {
+    if (Interpreted(call)) continue;
+    const CallLayout& layout = layouts_[call];
+    auto type_of = [&](int32_t slot) {
+      return static_cast<size_t>(slot) < input.column_count()
+                 ? input.column(static_cast<size_t>(slot)).type().id()
+                 : TypeId::kNull;
+    };
+    // COUNT(x) reads only validity bytes, which every column has.
+    bool argument_ok = layout.kind == AccumulatorKind::kCount ||
+                       type_of(layout.argument_slot) == layout.argument_type;
+    SLUICE_RETURN_IF_ERROR(check(layout.argument_slot, argument_ok, "argument type"));
+    TypeId filter = type_of(layout.filter_slot);
+    SLUICE_RETURN_IF_ERROR(check(layout.filter_slot,
+                                 filter == TypeId::kBoolean || filter == TypeId::kNull,
+                                 "BOOLEAN filter"));
+  }
+  return base::Status::Ok();
+}
+
+base::Status Aggregator::AccumulateRows(const Batch& input, const int32_t* rows, int32_t count,
+                                        std::string* const* accumulators, bool follow_row_kinds) {
+  return AccumulateRowsWith(input, rows, count, accumulators, 1, follow_row_kinds);
+}
+
+base::Status Aggregator::AccumulateRows(const Batch& input, const int32_t* rows, int32_t count,
+                                        std::string* accumulator, bool follow_row_kinds) {
+  return AccumulateRowsWith(input, rows, count, &accumulator, 0, follow_row_kinds);
+}
+
+base::Status Aggregator::AccumulateRowsWith(const Batch& input, const int32_t* rows, int32_t count,
+                                            std::string* const* accumulators, size_t step,
+                                            bool follow_row_kinds) {
+  auto retracts = [&](int32_t row) {
+    return follow_row_kinds && IsRetraction(input.row_kind(row));
+  };
+  if (compiled_ == nullptr) {
+    for (int32_t i = 0; i < count; ++i) {
+      SLUICE_RETURN_IF_ERROR(Accumulate(accumulators[i * step], input, rows[i], retracts(rows[i])));
+    }
+    return base::Status::Ok();
+  }
+  if (count <= 0) return base::Status::Ok();
+  // The checks Accumulate makes per row, made up front: the kernel assumes them.
+  if (!unsupported_.ok()) return unsupported_;
+  bool any_retraction = false;
+  for (int32_t i = 0; i < count; ++i) any_retraction |= retracts(rows[i]);
+  if (any_retraction && has_non_retractable_extreme_) return RetractedExtreme();
+  size_t accumulator_count = step == 0 ? 1 : static_cast<size_t>(count);
+  kernel_accumulators_.resize(accumulator_count);
+  for (size_t i = 0; i < accumulator_count; ++i) {
+    if (accumulators[i]->size() < fixed_size_) return Corrupt();
+    kernel_accumulators_[i] = accumulators[i]->data();
+  }
+  SLUICE_RETURN_IF_ERROR(CheckCompiledColumns(input));
+  kernel_columns_.resize(input.column_count());
+  for (size_t slot = 0; slot < input.column_count(); ++slot) {
+    // Kernels only read; SluiceKernelColumn is also the chains' (writable) output type.
+    auto& column = const_cast<Column&>(input.column(slot));
+    kernel_columns_[slot] = SluiceKernelColumn{column.data(), column.validity()};
+  }
+  const uint8_t* row_kinds =
+      follow_row_kinds && input.has_row_kinds() ? const_cast<Batch&>(input).row_kinds() : nullptr;
+  // Fixed slots first (data pointers stay valid: the kernel never resizes), then the
+  // interpreted calls, whose section edits may move the bytes.
+  compiled_->accumulate()(kernel_columns_.data(), row_kinds, rows, kernel_accumulators_.data(),
+                          static_cast<int64_t>(step), count);
+  if (!has_interpreted_calls_) return base::Status::Ok();
+  for (int32_t i = 0; i < count; ++i) {
+    SLUICE_RETURN_IF_ERROR(AccumulateChecked(accumulators[i * step], input, rows[i],
+                                             retracts(rows[i]), /*interpreted_only=*/true));
+  }
+  return base::Status::Ok();
+}
+
 base::Status Aggregator::Merge(std::string* accumulator, std::string_view other) const {
   if (!unsupported_.ok()) return unsupported_;
   // `other` may view `accumulator` itself; the edits below must not change what it reads.
@@ -385,10 +439,14 @@ base::Status Aggregator::Merge(std::string* accumulator, std::string_view other)
     other = other_copy;
   }
   if (!Valid(*accumulator) || !Valid(other)) return Corrupt();
-  return MergeValid(accumulator, other);
+  if (compiled_ == nullptr) return MergeValid(accumulator, other, /*interpreted_only=*/false);
+  compiled_->merge()(accumulator->data(), other.data());
+  if (!has_interpreted_calls_) return base::Status::Ok();
+  return MergeValid(accumulator, other, /*interpreted_only=*/true);
 }
 
-base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view other) const {
+base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view other,
+                                    bool interpreted_only) const {
   // Sections first, while the extreme flags still say what each side holds.
   std::string sections;
   if (section_count_ > 0) {
@@ -420,8 +478,12 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
   }
 
   char* base = accumulator->data();
-  Store<int64_t>(base, WrappingAdd(Load<int64_t>(base), Load<int64_t>(other.data())));
-  for (const CallLayout& layout : layouts_) {
+  if (!interpreted_only) {
+    Store<int64_t>(base, WrappingAdd(Load<int64_t>(base), Load<int64_t>(other.data())));
+  }
+  for (size_t call = 0; call < layouts_.size(); ++call) {
+    const CallLayout& layout = layouts_[call];
+    if (interpreted_only && !Interpreted(call)) continue;
     char* slot = base + layout.fixed_offset;
     const char* right = other.data() + layout.fixed_offset;
     switch (layout.kind) {
@@ -437,7 +499,7 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
         Store<int64_t>(slot + 16, WrappingAdd(Load<int64_t>(slot + 16), Load<int64_t>(right + 16)));
         break;
       case AccumulatorKind::kSumDouble:
-        Store<double>(slot, Load<double>(slot) + Load<double>(right));
+        Store<double>(slot, CanonicalSum(Load<double>(slot) + Load<double>(right)));
         Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
         break;
       case AccumulatorKind::kExtremeFixed: {
