@@ -107,10 +107,21 @@ class AccumulatorCodegen {
   }
   /// Loads a column's data and validity pointers from the kernel's input array.
   std::pair<llvm::Value*, llvm::Value*> LoadColumn(llvm::Value* inputs, int32_t slot);
-  /// Folds one row into one call's slot.
-  void EmitFold(const CallLayout& layout, const CallColumns& columns, llvm::Value* accumulator,
-                llvm::Value* row, llvm::Value* retract);
+  /// What one call reads of one row: whether it applies (filter TRUE, argument not NULL) and
+  /// the argument as its slot adds or compares it (null for COUNT).
+  struct RowInputs {
+    llvm::Value* active;
+    llvm::Value* value;
+  };
+  RowInputs LoadRowInputs(const CallLayout& layout, const CallColumns& columns, llvm::Value* row);
+  /// Folds one row's inputs into one call's slot.
+  void EmitFold(const CallLayout& layout, const RowInputs& inputs, llvm::Value* accumulator,
+                llvm::Value* retract);
   void EmitMergeCall(const CallLayout& layout, llvm::Value* accumulator, llvm::Value* other);
+  /// Emits the loop over the rows from `preheader` to `exit`; with `read_row_kinds`, -U/-D
+  /// rows retract, otherwise every row is an insert.
+  void EmitRowLoop(llvm::Function& function, const std::vector<CallColumns>& columns,
+                   llvm::BasicBlock* preheader, bool read_row_kinds, llvm::BasicBlock* exit);
 
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> builder_;
@@ -151,18 +162,44 @@ std::pair<llvm::Value*, llvm::Value*> AccumulatorCodegen::LoadColumn(llvm::Value
           builder_.CreateLoad(pointer, builder_.CreateStructGEP(column_type, column, 1))};
 }
 
-void AccumulatorCodegen::EmitFold(const CallLayout& layout, const CallColumns& columns,
-                                  llvm::Value* accumulator, llvm::Value* row,
-                                  llvm::Value* retract) {
+AccumulatorCodegen::RowInputs AccumulatorCodegen::LoadRowInputs(const CallLayout& layout,
+                                                                const CallColumns& columns,
+                                                                llvm::Value* row) {
   llvm::Type* i64 = builder_.getInt64Ty();
-  llvm::Value* active = builder_.getTrue();
+  RowInputs inputs{builder_.getTrue(), nullptr};
   if (columns.filter_data != nullptr) {
-    active = builder_.CreateAnd(LoadFlag(columns.filter_validity, row),
-                                LoadFlag(columns.filter_data, row));
+    inputs.active = builder_.CreateAnd(LoadFlag(columns.filter_validity, row),
+                                       LoadFlag(columns.filter_data, row));
   }
   if (columns.argument_validity != nullptr) {
-    active = builder_.CreateAnd(active, LoadFlag(columns.argument_validity, row));
+    inputs.active = builder_.CreateAnd(inputs.active, LoadFlag(columns.argument_validity, row));
   }
+  llvm::Value* data = columns.argument_data;
+  switch (layout.kind) {
+    case AccumulatorKind::kSumInteger:
+      inputs.value = layout.argument_type == TypeId::kInt
+                         ? builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), data, row), i64)
+                         : LoadValue(i64, data, row);
+      break;
+    case AccumulatorKind::kSumDecimal:
+      inputs.value = builder_.CreateSExt(LoadValue(i64, data, row), builder_.getInt128Ty());
+      break;
+    case AccumulatorKind::kSumDouble:
+      inputs.value = LoadValue(builder_.getDoubleTy(), data, row);
+      break;
+    case AccumulatorKind::kExtremeFixed: inputs.value = LoadKey(layout, data, row); break;
+    case AccumulatorKind::kCount:
+    case AccumulatorKind::kExtremeString:
+    case AccumulatorKind::kValueCounts: break;
+  }
+  return inputs;
+}
+
+void AccumulatorCodegen::EmitFold(const CallLayout& layout, const RowInputs& inputs,
+                                  llvm::Value* accumulator, llvm::Value* retract) {
+  llvm::Type* i64 = builder_.getInt64Ty();
+  llvm::Value* active = inputs.active;
+  llvm::Value* value = inputs.value;
   llvm::Value* delta = builder_.CreateSelect(retract, builder_.getInt64(-1), builder_.getInt64(1));
   uint64_t slot = layout.fixed_offset;
   // Count-carrying kinds: a retraction from a count of 0 changes nothing.
@@ -179,11 +216,6 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const CallColumns& c
     case AccumulatorKind::kCount: fold_count(0); break;
     case AccumulatorKind::kSumInteger: {
       llvm::Value* apply = fold_count(8);
-      llvm::Value* value =
-          layout.argument_type == TypeId::kInt
-              ? builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), columns.argument_data, row),
-                                    i64)
-              : LoadValue(i64, columns.argument_data, row);
       llvm::Value* sum = LoadAt(i64, accumulator, slot);
       llvm::Value* next = builder_.CreateSelect(retract, builder_.CreateSub(sum, value),
                                                 builder_.CreateAdd(sum, value));
@@ -192,9 +224,7 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const CallColumns& c
     }
     case AccumulatorKind::kSumDecimal: {
       llvm::Value* apply = fold_count(16);
-      llvm::Type* i128 = builder_.getInt128Ty();
-      llvm::Value* value = builder_.CreateSExt(LoadValue(i64, columns.argument_data, row), i128);
-      llvm::Value* sum = LoadAt(i128, accumulator, slot);
+      llvm::Value* sum = LoadAt(builder_.getInt128Ty(), accumulator, slot);
       llvm::Value* next = builder_.CreateSelect(retract, builder_.CreateSub(sum, value),
                                                 builder_.CreateAdd(sum, value));
       StoreAt(builder_.CreateSelect(apply, next, sum), accumulator, slot);
@@ -202,9 +232,7 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const CallColumns& c
     }
     case AccumulatorKind::kSumDouble: {
       llvm::Value* apply = fold_count(8);
-      llvm::Type* f64 = builder_.getDoubleTy();
-      llvm::Value* value = LoadValue(f64, columns.argument_data, row);
-      llvm::Value* sum = LoadAt(f64, accumulator, slot);
+      llvm::Value* sum = LoadAt(builder_.getDoubleTy(), accumulator, slot);
       llvm::Value* next = CanonicalSum(builder_.CreateSelect(
           retract, builder_.CreateFSub(sum, value), builder_.CreateFAdd(sum, value)));
       StoreAt(builder_.CreateSelect(apply, next, sum), accumulator, slot);
@@ -212,7 +240,7 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const CallColumns& c
     }
     case AccumulatorKind::kExtremeFixed: {
       // Callers never pass a retraction here (Aggregator rejects it first); ignore one anyway.
-      llvm::Value* key = LoadKey(layout, columns.argument_data, row);
+      llvm::Value* key = value;
       llvm::Value* has_value = LoadAt(builder_.getInt8Ty(), accumulator, slot);
       llvm::Value* current = LoadAt(i64, accumulator, slot + 1);
       llvm::Value* empty = builder_.CreateICmpEQ(has_value, builder_.getInt8(0));
@@ -229,19 +257,13 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const CallColumns& c
 }
 
 void AccumulatorCodegen::EmitUpdate(llvm::Function& function) {
-  llvm::Type* i64 = builder_.getInt64Ty();
   llvm::Type* pointer = builder_.getPtrTy();
   llvm::Value* inputs = function.getArg(0);
   llvm::Value* row_kinds = function.getArg(1);
-  llvm::Value* rows = function.getArg(2);
-  llvm::Value* accumulators = function.getArg(3);
-  llvm::Value* step = function.getArg(4);
   llvm::Value* count = function.getArg(5);
 
   auto* entry = llvm::BasicBlock::Create(context_, "entry", &function);
-  auto* loop = llvm::BasicBlock::Create(context_, "row", &function);
-  auto* read_kind = llvm::BasicBlock::Create(context_, "read_kind", &function);
-  auto* body = llvm::BasicBlock::Create(context_, "body", &function);
+  auto* dispatch = llvm::BasicBlock::Create(context_, "dispatch", &function);
   auto* exit = llvm::BasicBlock::Create(context_, "exit", &function);
   builder_.SetInsertPoint(entry);
   std::vector<CallColumns> columns(layout_.calls.size());
@@ -257,29 +279,57 @@ void AccumulatorCodegen::EmitUpdate(llvm::Function& function) {
           LoadColumn(inputs, layout.filter_slot);
     }
   }
-  llvm::Value* has_kinds = builder_.CreateICmpNE(row_kinds, llvm::Constant::getNullValue(pointer));
+  builder_.CreateCondBr(builder_.CreateICmpSGT(count, builder_.getInt32(0)), dispatch, exit);
+
+  // Two loops: one for insert-only input, where every retraction guard folds away, and one
+  // that reads each row's kind.
+  builder_.SetInsertPoint(dispatch);
+  auto* inserts = llvm::BasicBlock::Create(context_, "inserts", &function);
+  auto* changes = llvm::BasicBlock::Create(context_, "changes", &function);
+  builder_.CreateCondBr(builder_.CreateICmpEQ(row_kinds, llvm::Constant::getNullValue(pointer)),
+                        inserts, changes);
+  EmitRowLoop(function, columns, inserts, /*read_row_kinds=*/false, exit);
+  EmitRowLoop(function, columns, changes, /*read_row_kinds=*/true, exit);
+
+  builder_.SetInsertPoint(exit);
+  builder_.CreateRetVoid();
+}
+
+void AccumulatorCodegen::EmitRowLoop(llvm::Function& function,
+                                     const std::vector<CallColumns>& columns,
+                                     llvm::BasicBlock* preheader, bool read_row_kinds,
+                                     llvm::BasicBlock* exit) {
+  llvm::Type* i64 = builder_.getInt64Ty();
+  llvm::Type* pointer = builder_.getPtrTy();
+  llvm::Value* row_kinds = function.getArg(1);
+  llvm::Value* rows = function.getArg(2);
+  llvm::Value* accumulators = function.getArg(3);
+  llvm::Value* step = function.getArg(4);
+  llvm::Value* count = function.getArg(5);
+
+  auto* loop = llvm::BasicBlock::Create(context_, read_row_kinds ? "change" : "insert", &function);
+  builder_.SetInsertPoint(preheader);
   llvm::Value* count_64 = builder_.CreateSExt(count, i64);
-  builder_.CreateCondBr(builder_.CreateICmpSGT(count, builder_.getInt32(0)), loop, exit);
+  builder_.CreateBr(loop);
 
   builder_.SetInsertPoint(loop);
   llvm::PHINode* index = builder_.CreatePHI(i64, 2, "i");
-  index->addIncoming(builder_.getInt64(0), entry);
+  index->addIncoming(builder_.getInt64(0), preheader);
   llvm::Value* row = builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), rows, index), i64, "row");
   llvm::Value* accumulator = LoadValue(pointer, accumulators, builder_.CreateMul(index, step));
-  builder_.CreateCondBr(has_kinds, read_kind, body);
-
-  // Loop-invariant: LLVM unswitches the loop on it.
-  builder_.SetInsertPoint(read_kind);
-  llvm::Value* kind = LoadValue(builder_.getInt8Ty(), row_kinds, row);
-  llvm::Value* is_retraction = builder_.CreateOr(
-      builder_.CreateICmpEQ(kind, builder_.getInt8(static_cast<uint8_t>(RowKind::kUpdateBefore))),
-      builder_.CreateICmpEQ(kind, builder_.getInt8(static_cast<uint8_t>(RowKind::kDelete))));
-  builder_.CreateBr(body);
-
-  builder_.SetInsertPoint(body);
-  llvm::PHINode* retract = builder_.CreatePHI(builder_.getInt1Ty(), 2, "retract");
-  retract->addIncoming(builder_.getFalse(), loop);
-  retract->addIncoming(is_retraction, read_kind);
+  llvm::Value* retract = builder_.getFalse();
+  if (read_row_kinds) {
+    llvm::Value* kind = LoadValue(builder_.getInt8Ty(), row_kinds, row);
+    retract = builder_.CreateOr(
+        builder_.CreateICmpEQ(kind, builder_.getInt8(static_cast<uint8_t>(RowKind::kUpdateBefore))),
+        builder_.CreateICmpEQ(kind, builder_.getInt8(static_cast<uint8_t>(RowKind::kDelete))));
+  }
+  // Every input load before the first store to an accumulator: LLVM cannot tell that the
+  // stores miss the columns, so loads after them would be repeated per call.
+  std::vector<RowInputs> row_inputs(layout_.calls.size());
+  for (size_t call = 0; call < layout_.calls.size(); ++call) {
+    if (compiled_[call]) row_inputs[call] = LoadRowInputs(layout_.calls[call], columns[call], row);
+  }
   // The row count: a retraction never drives it below zero.
   llvm::Value* row_count = LoadAt(i64, accumulator, 0);
   llvm::Value* applies = builder_.CreateOr(builder_.CreateNot(retract),
@@ -288,14 +338,11 @@ void AccumulatorCodegen::EmitUpdate(llvm::Function& function) {
   StoreAt(builder_.CreateSelect(applies, builder_.CreateAdd(row_count, delta), row_count),
           accumulator, 0);
   for (size_t call = 0; call < layout_.calls.size(); ++call) {
-    if (compiled_[call]) EmitFold(layout_.calls[call], columns[call], accumulator, row, retract);
+    if (compiled_[call]) EmitFold(layout_.calls[call], row_inputs[call], accumulator, retract);
   }
   llvm::Value* next = builder_.CreateAdd(index, builder_.getInt64(1), "i.next", true, true);
   index->addIncoming(next, builder_.GetInsertBlock());
   builder_.CreateCondBr(builder_.CreateICmpSLT(next, count_64), loop, exit);
-
-  builder_.SetInsertPoint(exit);
-  builder_.CreateRetVoid();
 }
 
 void AccumulatorCodegen::EmitMergeCall(const CallLayout& layout, llvm::Value* accumulator,
