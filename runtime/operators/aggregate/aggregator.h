@@ -104,6 +104,8 @@ class Aggregator {
   /// compiled calls to the kernels.
   base::Status AccumulateChecked(std::string* accumulator, const Batch& input, int32_t row,
                                  bool retract, bool interpreted_only) const;
+  static base::Status Corrupt();
+  static base::Status RetractedExtreme();
   /// Tells whether the batch's columns have the types the compiled calls were generated for.
   base::Status CheckCompiledColumns(const Batch& input) const;
   /// Finds the section `index` (its u32 length prefix); false when the bytes are corrupt.
