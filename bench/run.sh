@@ -4,6 +4,8 @@
 # 1. the Nexmark generator alone (events/s on one core)
 # 2. fused chains on pre-generated, cache-resident batches: JIT vs interpreter vs hand-written
 #    C++ loop, plus JIT compile latency (bench/jit_bench.cpp)
+# 2b. aggregate accumulation: JIT kernels vs interpreted Aggregator vs hand-written C++ loop
+#    (bench/aggregate_bench.cpp)
 # 3. the Nexmark examples end to end (generator included, in-memory state), JIT on and off,
 #    parallelism 1: events/s per core of CPU time, wall time and peak memory
 set -euo pipefail
@@ -21,6 +23,9 @@ echo "## Nexmark generator"
 echo
 echo "## Fused chains on pre-generated batches"
 "$build/bench/jit_bench"
+echo
+echo "## Aggregate accumulators on pre-generated batches"
+"$build/bench/aggregate_bench"
 echo
 echo "## End to end, $events events, parallelism 1 (CPU time = user + sys)"
 printf '%-6s %-4s %10s %10s %16s %12s\n' query jit wall_s cpu_s events_per_cpu_s peak_rss_mb

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "compiler/codegen/expr_codegen.h"
+#include "compiler/codegen/jit_module.h"
 #include "runtime/jit/jit_engine_llvm.h"
 
 namespace sluice::compiler::codegen {
@@ -41,30 +42,15 @@ class JitCompiledChain final : public runtime::expr::CompiledChain {
   SluiceChainKernel kernel_;
 };
 
-/// Keeps LLVM's error diagnostics for the compile Status and drops remarks and warnings, which
-/// the default handler prints to stderr (and errors would exit the process).
-class ErrorCollector final : public llvm::DiagnosticHandler {
- public:
-  explicit ErrorCollector(std::shared_ptr<std::string> errors) : errors_(std::move(errors)) {}
-  bool handleDiagnostics(const llvm::DiagnosticInfo& info) override {
-    if (info.getSeverity() == llvm::DS_Error) {
-      llvm::raw_string_ostream stream(*errors_);
-      llvm::DiagnosticPrinterRawOStream printer(stream);
-      info.print(printer);
-      stream << "; ";
-    }
-    return true;
-  }
-
- private:
-  std::shared_ptr<std::string> errors_;
-};
+}  // namespace
 
 void SetTargetAttributes(llvm::Function& function, llvm::TargetMachine& target_machine) {
   function.addFnAttr("target-cpu", target_machine.getTargetCPU());
   function.addFnAttr("target-features", target_machine.getTargetFeatureString());
   function.addFnAttr(llvm::Attribute::NoUnwind);
 }
+
+namespace {
 
 /// Emits the per-row loop into `body`: `body(row_count, context, in0.data, in0.validity, ...,
 /// out0.data, out0.validity, ...)`. Column pointers are `noalias` parameters so that, once the
@@ -204,6 +190,8 @@ base::Status GenerateKernel(const ChainSpec& spec, llvm::Module& module, const s
   return base::Status::Ok();
 }
 
+}  // namespace
+
 void Optimize(llvm::Module& module, llvm::TargetMachine& target_machine, int level) {
   llvm::LoopAnalysisManager loop_analyses;
   llvm::FunctionAnalysisManager function_analyses;
@@ -228,6 +216,8 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& target_machine, int lev
   }
   pipeline.run(module, module_analyses);
 }
+
+namespace {
 
 /// Compiles chains with one JitEngine; compilations are serialized by the engine.
 class JitChainCompiler final : public runtime::expr::ChainCompiler {

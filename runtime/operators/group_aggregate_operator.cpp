@@ -70,6 +70,7 @@ base::Status GroupAggregateOperator::Open(const OperatorContext& context) {
   result_types_.assign(output_types_.begin() + key_slots_.size(), output_types_.end());
   result_codec_ = std::make_unique<state::RowCodec>(result_types_);
   aggregator_ = std::make_unique<aggregate::Aggregator>(spec.calls);
+  SLUICE_RETURN_IF_ERROR(aggregator_->UseCompiler(context.accumulator_compiler));
   if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
   SLUICE_ASSIGN_OR_RETURN(table_, context.state_backend->GetTable(node_->uid, "groups"));
   return base::Status::Ok();
@@ -118,13 +119,20 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
     };
     auto fold = [&](std::string* accumulator) {
       if (existed && !encode(*accumulator, &before)) return;
+      // Flink ignores a retraction for a group that has no rows (e.g. after state expiry):
+      // follow the row count through the group's rows to drop those before folding them in.
+      folded_rows_.clear();
+      int64_t row_count = aggregator_->RowCount(*accumulator);
       for (int32_t row : group.rows) {
         bool retract = IsRetraction(batch->row_kind(row));
-        // Flink ignores a retraction for a group that has no rows (e.g. after state expiry).
-        if (retract && aggregator_->RowCount(*accumulator) <= 0) continue;
-        status = aggregator_->Accumulate(accumulator, *batch, row, retract);
-        if (!status.ok()) return;
+        if (retract && row_count <= 0) continue;
+        row_count += retract ? -1 : 1;
+        folded_rows_.push_back(row);
       }
+      status = aggregator_->AccumulateRows(*batch, folded_rows_.data(),
+                                           static_cast<int32_t>(folded_rows_.size()), accumulator,
+                                           /*follow_row_kinds=*/true);
+      if (!status.ok()) return;
       exists = aggregator_->RowCount(*accumulator) > 0;
       if (exists) encode(*accumulator, &after);
     };

@@ -45,6 +45,7 @@ class GroupAggregateOperator : public Operator {
   std::vector<types::LogicalType> result_types_;
   std::unique_ptr<Batch> scratch_;  // one row of results, for EncodeResults
   std::vector<int32_t> result_slots_;
+  std::vector<int32_t> folded_rows_;  // scratch: one group's rows that ProcessBatch folds in
   state::StateTable* table_ = nullptr;
   int32_t max_parallelism_ = 128;
 };

@@ -14,6 +14,10 @@
 
 namespace sluice::runtime::operators {
 
+namespace aggregate {
+class AccumulatorCompiler;
+}  // namespace aggregate
+
 using BatchPtr = std::shared_ptr<Batch>;
 
 inline constexpr int64_t kMinWatermark = std::numeric_limits<int64_t>::min();
@@ -44,6 +48,8 @@ struct OperatorContext {
   int32_t max_parallelism = 128;
   /// The JIT, or null to run chains in the interpreter (`--jit=off`).
   expr::ChainCompiler* chain_compiler = nullptr;
+  /// The JIT's aggregate update/merge kernels, or null to interpret them (`--jit=off`).
+  aggregate::AccumulatorCompiler* accumulator_compiler = nullptr;
   OperatorMetrics* metrics = nullptr;
   /// This subtask's keyed state (never null for operators that declare state).
   state::StateBackend* state_backend = nullptr;

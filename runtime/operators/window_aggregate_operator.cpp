@@ -152,6 +152,7 @@ base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
                                             output_types_.begin() + key_slots_.size());
   key_codec_ = std::make_unique<state::RowCodec>(std::move(key_types));
   aggregator_ = std::make_unique<aggregate::Aggregator>(spec.calls);
+  SLUICE_RETURN_IF_ERROR(aggregator_->UseCompiler(context.accumulator_compiler));
   if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
   const char* table_name = window_.kind == plan::WindowKind::kSession ? "sessions" : "slices";
   SLUICE_ASSIGN_OR_RETURN(table_, context.state_backend->GetTable(node_->uid, table_name));
@@ -206,6 +207,8 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
   };
   std::vector<Touched> touched;
   std::unordered_map<std::string, size_t> index;
+  std::vector<int32_t> rows;        // the rows to fold in, in order
+  std::vector<size_t> destination;  // per row, its entry in `touched`
   const Column& times = batch.column(window_.time_slot);
   int64_t late = 0;
   std::string key;
@@ -233,9 +236,16 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
       }
       touched.push_back(std::move(entry));
     }
-    SLUICE_RETURN_IF_ERROR(aggregator_->Accumulate(&touched[found->second].accumulator, batch, row,
-                                                   /*retract=*/false));
+    rows.push_back(row);
+    destination.push_back(found->second);
   }
+  // Fold the whole batch in at once (one kernel call with the JIT); `touched` no longer moves.
+  std::vector<std::string*> accumulators;
+  accumulators.reserve(rows.size());
+  for (size_t entry : destination) accumulators.push_back(&touched[entry].accumulator);
+  SLUICE_RETURN_IF_ERROR(aggregator_->AccumulateRows(
+      batch, rows.data(), static_cast<int32_t>(rows.size()), accumulators.data(),
+      /*follow_row_kinds=*/false));
   for (const Touched& entry : touched) {
     table_->Put(entry.key_group, entry.key, SliceNamespace(entry.slice_end), entry.accumulator);
     auto [slice, inserted] = slices_.try_emplace(entry.slice_end, 0);
@@ -293,8 +303,8 @@ base::Status WindowAggregateOperator::AccumulateSessions(const Batch& batch) {
     for (size_t i = 1; i < joined.size(); ++i) {
       SLUICE_RETURN_IF_ERROR(aggregator_->Merge(&merged.accumulator, joined[i].accumulator));
     }
-    SLUICE_RETURN_IF_ERROR(
-        aggregator_->Accumulate(&merged.accumulator, batch, row, /*retract=*/false));
+    SLUICE_RETURN_IF_ERROR(aggregator_->AccumulateRows(batch, &row, 1, &merged.accumulator,
+                                                       /*follow_row_kinds=*/false));
     for (const Session& session : joined) {
       session_timers_.erase({session.end, key, key_group, session.start});
     }

@@ -94,6 +94,10 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   if (options.chain_compiler != nullptr) {
     compiler_cache_ = std::make_unique<CachingChainCompiler>(options.chain_compiler);
   }
+  if (options.accumulator_compiler != nullptr) {
+    accumulator_cache_ = std::make_unique<operators::aggregate::CachingAccumulatorCompiler>(
+        options.accumulator_compiler);
+  }
   const int32_t node_count = static_cast<int32_t>(plan_.nodes.size());
   for (int32_t i = 0; i < node_count; ++i) {
     metrics_.push_back(std::make_unique<operators::OperatorMetrics>());
@@ -167,6 +171,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.subtask = {subtask, node.parallelism, plan_.job_name};
         context.max_parallelism = plan_.max_parallelism;
         context.chain_compiler = compiler_cache_.get();
+        context.accumulator_compiler = accumulator_cache_.get();
         context.metrics = metrics_[node_id].get();
         context.state_backend = state_backends_.back().get();
         if (node.kind == plan::OperatorKind::kSource) {

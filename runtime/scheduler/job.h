@@ -11,6 +11,7 @@
 
 #include "catalog/base/result.h"
 #include "runtime/expr/chain_compiler.h"
+#include "runtime/operators/aggregate/accumulator_compiler.h"
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
 
@@ -22,6 +23,8 @@ class SubtaskRunner;
 struct JobOptions {
   /// The JIT; null runs every chain in the interpreter (`--jit=off`).
   expr::ChainCompiler* chain_compiler = nullptr;
+  /// The JIT's aggregate kernels; null interprets aggregations (`--jit=off`).
+  operators::aggregate::AccumulatorCompiler* accumulator_compiler = nullptr;
   /// Worker threads; 0 = one per core.
   int32_t threads = 0;
   /// Print a progress line to stderr about once a second (only when stderr is a terminal).
@@ -70,6 +73,7 @@ class Job {
   plan::PlanGraph plan_;
   JobOptions options_;
   std::unique_ptr<expr::ChainCompiler> compiler_cache_;
+  std::unique_ptr<operators::aggregate::AccumulatorCompiler> accumulator_cache_;
   std::vector<std::vector<int32_t>> vertices_;  // node ids per vertex, in chain order
   std::vector<std::unique_ptr<operators::OperatorMetrics>> metrics_;  // per node
   // Backends outlive the operators (declared first, destroyed last) that hold their tables.

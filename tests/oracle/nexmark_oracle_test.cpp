@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/codegen/jit_accumulator_compiler.h"
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
 #include "runtime/connectors/collect_connector.h"
@@ -405,9 +406,14 @@ std::vector<std::string> RunSluice(const OracleCase& oracle_case, bool jit, int3
                                                     changelog.push_back(row);
                                                   });
   std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
-  if (jit) chain_compiler = std::move(compiler::codegen::MakeJitChainCompiler()).value();
+  std::unique_ptr<runtime::operators::aggregate::AccumulatorCompiler> accumulator_compiler;
+  if (jit) {
+    chain_compiler = std::move(compiler::codegen::MakeJitChainCompiler()).value();
+    accumulator_compiler = std::move(compiler::codegen::MakeJitAccumulatorCompiler()).value();
+  }
   runtime::scheduler::JobOptions job_options;
   job_options.chain_compiler = chain_compiler.get();
+  job_options.accumulator_compiler = accumulator_compiler.get();
   auto job = runtime::scheduler::Job::Create(compiled->plan, job_options);
   EXPECT_TRUE(job.ok()) << job.status().ToString();
   base::Status status = job.ok() ? (*job)->Run() : job.status();

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "catalog/base/diagnostic.h"
+#include "compiler/codegen/jit_accumulator_compiler.h"
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
 #include "runtime/connectors/collect_connector.h"
@@ -137,6 +138,7 @@ std::vector<std::string> RunQuery(const std::string& script, bool jit, int32_t p
     });
   }
   std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
+  std::unique_ptr<runtime::operators::aggregate::AccumulatorCompiler> accumulator_compiler;
   if (jit) {
     auto created = compiler::codegen::MakeJitChainCompiler();
     if (!created.ok()) {
@@ -144,9 +146,16 @@ std::vector<std::string> RunQuery(const std::string& script, bool jit, int32_t p
       return {};
     }
     chain_compiler = std::move(created).value();
+    auto accumulators = compiler::codegen::MakeJitAccumulatorCompiler();
+    if (!accumulators.ok()) {
+      *error = accumulators.status().ToString();
+      return {};
+    }
+    accumulator_compiler = std::move(accumulators).value();
   }
   runtime::scheduler::JobOptions job_options;
   job_options.chain_compiler = chain_compiler.get();
+  job_options.accumulator_compiler = accumulator_compiler.get();
   auto job = runtime::scheduler::Job::Create(compiled->plan, job_options);
   base::Status status = job.ok() ? (*job)->Run() : job.status();
   for (const std::string& name : compiled->collect_names) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "catalog/base/diagnostic.h"
+#include "compiler/codegen/jit_accumulator_compiler.h"
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
 #include "compiler/physical/physical_planner.h"
@@ -138,6 +139,7 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
   }
 
   std::unique_ptr<sluice::runtime::expr::ChainCompiler> chain_compiler;
+  std::unique_ptr<sluice::runtime::operators::aggregate::AccumulatorCompiler> accumulator_compiler;
   if (jit == "on") {
     auto created = sluice::compiler::codegen::MakeJitChainCompiler();
     if (!created.ok()) {
@@ -146,10 +148,18 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
       return kExitFailed;
     }
     chain_compiler = std::move(created).value();
+    auto accumulators = sluice::compiler::codegen::MakeJitAccumulatorCompiler();
+    if (!accumulators.ok()) {
+      std::fprintf(stderr, "sluice: error: cannot start the JIT: %s (use --jit=off)\n",
+                   accumulators.status().message().c_str());
+      return kExitFailed;
+    }
+    accumulator_compiler = std::move(accumulators).value();
   }
   SignalWatcher signals;
   sluice::runtime::scheduler::JobOptions job_options;
   job_options.chain_compiler = chain_compiler.get();
+  job_options.accumulator_compiler = accumulator_compiler.get();
   job_options.show_progress = true;
   auto start = std::chrono::steady_clock::now();
   auto job = sluice::runtime::scheduler::Job::Create(compiled->plan, job_options);

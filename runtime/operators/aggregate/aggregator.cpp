@@ -44,6 +44,16 @@ int64_t DoubleToKey(double value) {
   return key ^ ((key >> 63) & std::numeric_limits<int64_t>::max());
 }
 
+// A NaN's sign and payload depend on the order of an addition's operands, which compilers may
+// swap; a DOUBLE sum is stored with every NaN as the one canonical NaN so that the bytes do not
+// depend on the code path (generated code does the same).
+double CanonicalSum(double sum) {
+  if (!std::isnan(sum)) return sum;
+  double nan;
+  std::memcpy(&nan, &kCanonicalNaNBits, sizeof(nan));
+  return nan;
+}
+
 double KeyToDouble(int64_t key) {
   auto bits = static_cast<uint64_t>(key ^ ((key >> 63) & std::numeric_limits<int64_t>::max()));
   double value;
@@ -147,92 +157,24 @@ int64_t WrappingSubtract(int64_t left, int64_t right) {
   return static_cast<int64_t>(static_cast<uint64_t>(left) - static_cast<uint64_t>(right));
 }
 
-size_t FixedSlotSize(AccumulatorKind kind) {
-  switch (kind) {
-    case AccumulatorKind::kCount: return 8;
-    case AccumulatorKind::kSumInteger: return 16;
-    case AccumulatorKind::kSumDecimal: return 24;
-    case AccumulatorKind::kSumDouble: return 16;
-    case AccumulatorKind::kExtremeFixed: return 9;
-    case AccumulatorKind::kExtremeString: return 1;
-    case AccumulatorKind::kValueCounts: return 0;
-  }
-  return 0;
-}
+}  // namespace
 
-bool IsSummable(TypeId type) {
-  return type == TypeId::kInt || type == TypeId::kBigint || type == TypeId::kInterval ||
-         type == TypeId::kDecimal || type == TypeId::kDouble || type == TypeId::kNull;
-}
-
-base::Status Corrupt() {
+base::Status Aggregator::Corrupt() {
   return base::Status::Error(base::ErrorCode::kData, "aggregate state is truncated or corrupt");
 }
 
-}  // namespace
+base::Status Aggregator::RetractedExtreme() {
+  return base::Status::Error(base::ErrorCode::kInternal,
+                             "a retraction reached a MIN/MAX that was not planned as retractable");
+}
 
 Aggregator::Aggregator(std::vector<plan::AggregateCall> calls) : calls_(std::move(calls)) {
-  size_t offset = kRowCountSize;
-  for (const auto& call : calls_) {
-    CallLayout layout;
-    TypeId type = call.argument_type.id();
-    bool counts_rows = call.kind == AggregateKind::kCountStar ||
-                       (call.kind == AggregateKind::kCount && call.argument_slot < 0);
-    layout.argument_slot = counts_rows ? -1 : call.argument_slot;
-    layout.filter_slot = call.filter_slot;
-    layout.argument_type = counts_rows ? TypeId::kNull : type;
-    layout.string_values = !counts_rows && type == TypeId::kVarchar;
-    layout.double_values = !counts_rows && type == TypeId::kDouble;
-    layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
-    layout.is_min = call.kind == AggregateKind::kMin;
-    std::string problem;
-    if (!counts_rows && (call.argument_slot < 0 || type == TypeId::kRow)) {
-      problem = "needs a non-ROW argument";
-    }
-    switch (call.kind) {
-      case AggregateKind::kCountStar:
-      case AggregateKind::kCount:
-        layout.kind =
-            call.distinct && !counts_rows ? AccumulatorKind::kValueCounts : AccumulatorKind::kCount;
-        break;
-      case AggregateKind::kSum:
-      case AggregateKind::kAvg:
-        if (!IsSummable(type)) problem = "does not take " + call.argument_type.ToString();
-        if (call.distinct) {
-          layout.kind = AccumulatorKind::kValueCounts;
-        } else if (type == TypeId::kDouble) {
-          layout.kind = AccumulatorKind::kSumDouble;
-        } else if (type == TypeId::kDecimal) {
-          layout.kind = AccumulatorKind::kSumDecimal;
-        } else {
-          layout.kind = AccumulatorKind::kSumInteger;
-        }
-        break;
-      case AggregateKind::kMin:
-      case AggregateKind::kMax:
-        if (call.retractable) {
-          layout.kind = AccumulatorKind::kValueCounts;
-        } else {
-          layout.kind = layout.string_values ? AccumulatorKind::kExtremeString
-                                             : AccumulatorKind::kExtremeFixed;
-          has_non_retractable_extreme_ = true;
-        }
-        break;
-    }
-    if (!problem.empty() && unsupported_.ok()) {
-      unsupported_ = base::Status::Error(base::ErrorCode::kPlan,
-                                         "unsupported aggregate call: argument " +
-                                             std::to_string(call.argument_slot) + " " + problem);
-    }
-    layout.fixed_offset = static_cast<uint32_t>(offset);
-    offset += FixedSlotSize(layout.kind);
-    if (layout.kind == AccumulatorKind::kExtremeString ||
-        layout.kind == AccumulatorKind::kValueCounts) {
-      layout.section_index = section_count_++;
-    }
-    layouts_.push_back(layout);
-  }
-  fixed_size_ = offset;
+  AccumulatorLayout layout = LayOutAccumulators(calls_);
+  layouts_ = std::move(layout.calls);
+  fixed_size_ = layout.fixed_size;
+  section_count_ = layout.section_count;
+  has_non_retractable_extreme_ = layout.has_non_retractable_extreme;
+  unsupported_ = std::move(layout.unsupported);
   initial_.assign(fixed_size_ + kSectionHeaderSize * section_count_, '\0');
 }
 
@@ -281,16 +223,21 @@ base::Status Aggregator::Accumulate(std::string* accumulator, const Batch& input
                                     bool retract) const {
   if (!unsupported_.ok()) return unsupported_;
   if (accumulator->size() < fixed_size_) return Corrupt();
-  if (retract && has_non_retractable_extreme_) {
-    return base::Status::Error(base::ErrorCode::kInternal,
-                               "a retraction reached a MIN/MAX that was not planned as "
-                               "retractable");
-  }
-  int64_t delta = retract ? -1 : 1;
-  int64_t rows = Load<int64_t>(accumulator->data());
-  if (!retract || rows > 0) Store<int64_t>(accumulator->data(), rows + delta);
+  if (retract && has_non_retractable_extreme_) return RetractedExtreme();
+  return AccumulateChecked(accumulator, input, row, retract, /*interpreted_only=*/false);
+}
 
-  for (const CallLayout& layout : layouts_) {
+base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch& input,
+                                           int32_t row, bool retract, bool interpreted_only) const {
+  int64_t delta = retract ? -1 : 1;
+  if (!interpreted_only) {
+    int64_t rows = Load<int64_t>(accumulator->data());
+    if (!retract || rows > 0) Store<int64_t>(accumulator->data(), rows + delta);
+  }
+
+  for (size_t call = 0; call < layouts_.size(); ++call) {
+    const CallLayout& layout = layouts_[call];
+    if (interpreted_only && !Interpreted(call)) continue;
     if (layout.filter_slot >= 0) {
       const Column& filter = input.column(static_cast<size_t>(layout.filter_slot));
       if (filter.IsNull(row) || filter.values<uint8_t>()[row] == 0) continue;
@@ -332,7 +279,7 @@ base::Status Aggregator::Accumulate(std::string* accumulator, const Batch& input
         if (retract && count <= 0) break;
         double value = argument->values<double>()[row];
         double sum = Load<double>(slot);
-        Store<double>(slot, retract ? sum - value : sum + value);
+        Store<double>(slot, CanonicalSum(retract ? sum - value : sum + value));
         Store<int64_t>(slot + 8, count + delta);
         break;
       }
@@ -385,10 +332,14 @@ base::Status Aggregator::Merge(std::string* accumulator, std::string_view other)
     other = other_copy;
   }
   if (!Valid(*accumulator) || !Valid(other)) return Corrupt();
-  return MergeValid(accumulator, other);
+  if (compiled_ == nullptr) return MergeValid(accumulator, other, /*interpreted_only=*/false);
+  compiled_->merge()(accumulator->data(), other.data());
+  if (!has_interpreted_calls_) return base::Status::Ok();
+  return MergeValid(accumulator, other, /*interpreted_only=*/true);
 }
 
-base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view other) const {
+base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view other,
+                                    bool interpreted_only) const {
   // Sections first, while the extreme flags still say what each side holds.
   std::string sections;
   if (section_count_ > 0) {
@@ -420,8 +371,12 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
   }
 
   char* base = accumulator->data();
-  Store<int64_t>(base, WrappingAdd(Load<int64_t>(base), Load<int64_t>(other.data())));
-  for (const CallLayout& layout : layouts_) {
+  if (!interpreted_only) {
+    Store<int64_t>(base, WrappingAdd(Load<int64_t>(base), Load<int64_t>(other.data())));
+  }
+  for (size_t call = 0; call < layouts_.size(); ++call) {
+    const CallLayout& layout = layouts_[call];
+    if (interpreted_only && !Interpreted(call)) continue;
     char* slot = base + layout.fixed_offset;
     const char* right = other.data() + layout.fixed_offset;
     switch (layout.kind) {
@@ -437,7 +392,7 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
         Store<int64_t>(slot + 16, WrappingAdd(Load<int64_t>(slot + 16), Load<int64_t>(right + 16)));
         break;
       case AccumulatorKind::kSumDouble:
-        Store<double>(slot, Load<double>(slot) + Load<double>(right));
+        Store<double>(slot, CanonicalSum(Load<double>(slot) + Load<double>(right)));
         Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
         break;
       case AccumulatorKind::kExtremeFixed: {

@@ -7,6 +7,7 @@
 
 #include "catalog/base/status.h"
 #include "runtime/batch/batch.h"
+#include "runtime/operators/aggregate/accumulator_compiler.h"
 #include "runtime/operators/aggregate/call_layout.h"
 #include "runtime/plan/plan_graph.h"
 
@@ -34,7 +35,9 @@ namespace sluice::runtime::operators::aggregate {
 ///   unscaled result is NULL (SEMANTICS.md: DECIMAL overflows to NULL). The result keeps the
 ///   argument's scale. Integer SUM/AVG wrap (int64 sum; SUM(INT) keeps the low 32 bits).
 /// * DOUBLE MIN/MAX/DISTINCT compare as Java's Double.compare and normalize -0.0 to 0.0 and
-///   every NaN to one NaN, so MIN(-0.0) is 0.0.
+///   every NaN to one NaN, so MIN(-0.0) is 0.0. A DOUBLE SUM/AVG that becomes NaN stores the
+///   same canonical NaN: IEEE leaves a NaN's sign and payload to the order of the operands,
+///   which compilers may swap, and the bytes must not depend on the code path.
 /// * SUM/AVG(DISTINCT) sum the distinct values at WriteResults, in ascending value order.
 /// * Merge also works for retractable accumulators (value → count maps add).
 /// * Corrupt accumulator bytes give a kData Status, never an out-of-bounds read.
@@ -52,6 +55,10 @@ namespace sluice::runtime::operators::aggregate {
 /// moves the sections after it; COUNT(DISTINCT) reads the set's stored size).
 /// Keys of fixed-width types are int64 (BOOLEAN 0/1, INT widened,
 /// DOUBLE bits mapped so that int64 order is Double.compare order).
+///
+/// With UseCompiler, AccumulateRows and Merge run generated kernels for the calls whose state
+/// is a fixed slot (IsFixedSlotCall) and the interpreter for the others, on the same bytes:
+/// an accumulator written by either path reads the same in both.
 class Aggregator {
  public:
   explicit Aggregator(std::vector<plan::AggregateCall> calls);
@@ -70,14 +77,46 @@ class Aggregator {
   /// Rows accumulated minus rows retracted: a group whose count drops to 0 is gone.
   int64_t RowCount(std::string_view accumulator) const;
 
+  /// Compiles update and merge kernels with `compiler` (once per Aggregator) and uses them
+  /// in AccumulateRows and Merge from now on. Does nothing when no call can be compiled.
+  base::Status UseCompiler(AccumulatorCompiler* compiler);
+  /// Tells whether UseCompiler attached kernels.
+  bool compiled() const { return compiled_ != nullptr; }
+
+  /// Folds row rows[i] of `input` into *accumulators[i] for each i < count, in order, as
+  /// Accumulate would row by row (with kernels once UseCompiler attached them). Rows of one
+  /// group share an accumulator. When `follow_row_kinds` is set, -U/-D rows retract;
+  /// otherwise every row is accumulated. Not thread-safe: uses scratch space of this object.
+  base::Status AccumulateRows(const Batch& input, const int32_t* rows, int32_t count,
+                              std::string* const* accumulators, bool follow_row_kinds);
+  /// The same, every row folding into `accumulator`.
+  base::Status AccumulateRows(const Batch& input, const int32_t* rows, int32_t count,
+                              std::string* accumulator, bool follow_row_kinds);
+
   const std::vector<plan::AggregateCall>& calls() const { return calls_; }
 
  private:
+  /// AccumulateRows over accumulators[i * step].
+  base::Status AccumulateRowsWith(const Batch& input, const int32_t* rows, int32_t count,
+                                  std::string* const* accumulators, size_t step,
+                                  bool follow_row_kinds);
+  /// Accumulate without the checks; with `interpreted_only`, leaves the row count and the
+  /// compiled calls to the kernels.
+  base::Status AccumulateChecked(std::string* accumulator, const Batch& input, int32_t row,
+                                 bool retract, bool interpreted_only) const;
+  static base::Status Corrupt();
+  static base::Status RetractedExtreme();
+  /// Tells whether the batch's columns have the types the compiled calls were generated for.
+  base::Status CheckCompiledColumns(const Batch& input) const;
   /// Finds the section `index` (its u32 length prefix); false when the bytes are corrupt.
   bool FindSection(std::string_view accumulator, int32_t index, size_t* position) const;
   /// Tells whether `accumulator` is well-formed, down to every section's payload.
   bool Valid(std::string_view accumulator) const;
-  base::Status MergeValid(std::string* accumulator, std::string_view other) const;
+  /// Merges valid accumulators; with `interpreted_only`, leaves the row count and the
+  /// compiled calls to the merge kernel.
+  base::Status MergeValid(std::string* accumulator, std::string_view other,
+                          bool interpreted_only) const;
+  bool Interpreted(size_t call) const { return compiled_ == nullptr || !compiled_mask_[call]; }
 
   std::vector<plan::AggregateCall> calls_;
   std::vector<CallLayout> layouts_;
@@ -86,6 +125,12 @@ class Aggregator {
   bool has_non_retractable_extreme_ = false;
   std::string initial_;
   base::Status unsupported_;
+
+  std::shared_ptr<CompiledAccumulators> compiled_;
+  std::vector<bool> compiled_mask_;  // per call: the kernels handle it
+  bool has_interpreted_calls_ = true;
+  std::vector<SluiceKernelColumn> kernel_columns_;  // scratch for AccumulateRows
+  std::vector<char*> kernel_accumulators_;          // scratch for AccumulateRows
 };
 
 }  // namespace sluice::runtime::operators::aggregate

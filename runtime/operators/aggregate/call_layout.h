@@ -1,8 +1,12 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
+#include "catalog/base/status.h"
 #include "catalog/types/logical_type.h"
+#include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::operators::aggregate {
 
@@ -30,5 +34,27 @@ struct CallLayout {
   uint32_t fixed_offset = 0;   // offset of the call's fixed slot in the accumulator
   int32_t section_index = -1;  // index among the variable sections, -1 when none
 };
+
+/// The layout of the accumulators of a list of calls: the one layout that the interpreter
+/// (Aggregator) and generated code (AccumulatorCompiler) both read and write.
+struct AccumulatorLayout {
+  std::vector<CallLayout> calls;  // one per call, in call order
+  size_t fixed_size = 8;          // the row count and every fixed slot
+  int32_t section_count = 0;
+  bool has_non_retractable_extreme = false;
+  /// kPlan naming the first call the layout cannot hold (SUM over VARCHAR, a ROW argument).
+  base::Status unsupported;
+};
+
+/// Lays out the accumulators of `calls` (aggregator.h describes the bytes).
+AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& calls);
+
+/// The bytes of a call's fixed slot.
+size_t FixedSlotSize(AccumulatorKind kind);
+
+/// Tells whether a call's whole state is its fixed slot and its argument (if it reads one) a
+/// fixed-width value that generated code can fold in: COUNT, SUM/AVG over INT, BIGINT,
+/// INTERVAL, DECIMAL, DOUBLE, and non-retractable MIN/MAX over fixed-width types.
+bool IsFixedSlotCall(const CallLayout& layout);
 
 }  // namespace sluice::runtime::operators::aggregate

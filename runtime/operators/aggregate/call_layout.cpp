@@ -1,0 +1,133 @@
+#include "runtime/operators/aggregate/call_layout.h"
+
+#include <string>
+
+namespace sluice::runtime::operators::aggregate {
+
+namespace {
+
+using plan::AggregateKind;
+using types::TypeId;
+
+constexpr size_t kRowCountSize = 8;
+
+bool IsSummable(TypeId type) {
+  return type == TypeId::kInt || type == TypeId::kBigint || type == TypeId::kInterval ||
+         type == TypeId::kDecimal || type == TypeId::kDouble || type == TypeId::kNull;
+}
+
+bool IsFixedWidthKey(TypeId type) {
+  switch (type) {
+    case TypeId::kBoolean:
+    case TypeId::kInt:
+    case TypeId::kBigint:
+    case TypeId::kDouble:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp:
+    case TypeId::kInterval: return true;
+    case TypeId::kNull:
+    case TypeId::kVarchar:
+    case TypeId::kRow: return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+size_t FixedSlotSize(AccumulatorKind kind) {
+  switch (kind) {
+    case AccumulatorKind::kCount: return 8;
+    case AccumulatorKind::kSumInteger: return 16;
+    case AccumulatorKind::kSumDecimal: return 24;
+    case AccumulatorKind::kSumDouble: return 16;
+    case AccumulatorKind::kExtremeFixed: return 9;
+    case AccumulatorKind::kExtremeString: return 1;
+    case AccumulatorKind::kValueCounts: return 0;
+  }
+  return 0;
+}
+
+bool IsFixedSlotCall(const CallLayout& layout) {
+  switch (layout.kind) {
+    case AccumulatorKind::kCount:
+      // Reads only the argument's validity.
+      return layout.argument_slot < 0 || layout.argument_type != TypeId::kRow;
+    case AccumulatorKind::kSumInteger:
+      return layout.argument_type == TypeId::kInt || layout.argument_type == TypeId::kBigint ||
+             layout.argument_type == TypeId::kInterval;
+    case AccumulatorKind::kSumDecimal: return layout.argument_type == TypeId::kDecimal;
+    case AccumulatorKind::kSumDouble: return layout.argument_type == TypeId::kDouble;
+    case AccumulatorKind::kExtremeFixed: return IsFixedWidthKey(layout.argument_type);
+    case AccumulatorKind::kExtremeString:
+    case AccumulatorKind::kValueCounts: return false;
+  }
+  return false;
+}
+
+AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& calls) {
+  AccumulatorLayout result;
+  size_t offset = kRowCountSize;
+  for (const auto& call : calls) {
+    CallLayout layout;
+    TypeId type = call.argument_type.id();
+    bool counts_rows = call.kind == AggregateKind::kCountStar ||
+                       (call.kind == AggregateKind::kCount && call.argument_slot < 0);
+    layout.argument_slot = counts_rows ? -1 : call.argument_slot;
+    layout.filter_slot = call.filter_slot;
+    layout.argument_type = counts_rows ? TypeId::kNull : type;
+    layout.string_values = !counts_rows && type == TypeId::kVarchar;
+    layout.double_values = !counts_rows && type == TypeId::kDouble;
+    layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
+    layout.is_min = call.kind == AggregateKind::kMin;
+    std::string problem;
+    if (!counts_rows && (call.argument_slot < 0 || type == TypeId::kRow)) {
+      problem = "needs a non-ROW argument";
+    }
+    switch (call.kind) {
+      case AggregateKind::kCountStar:
+      case AggregateKind::kCount:
+        layout.kind =
+            call.distinct && !counts_rows ? AccumulatorKind::kValueCounts : AccumulatorKind::kCount;
+        break;
+      case AggregateKind::kSum:
+      case AggregateKind::kAvg:
+        if (!IsSummable(type)) problem = "does not take " + call.argument_type.ToString();
+        if (call.distinct) {
+          layout.kind = AccumulatorKind::kValueCounts;
+        } else if (type == TypeId::kDouble) {
+          layout.kind = AccumulatorKind::kSumDouble;
+        } else if (type == TypeId::kDecimal) {
+          layout.kind = AccumulatorKind::kSumDecimal;
+        } else {
+          layout.kind = AccumulatorKind::kSumInteger;
+        }
+        break;
+      case AggregateKind::kMin:
+      case AggregateKind::kMax:
+        if (call.retractable) {
+          layout.kind = AccumulatorKind::kValueCounts;
+        } else {
+          layout.kind = layout.string_values ? AccumulatorKind::kExtremeString
+                                             : AccumulatorKind::kExtremeFixed;
+          result.has_non_retractable_extreme = true;
+        }
+        break;
+    }
+    if (!problem.empty() && result.unsupported.ok()) {
+      result.unsupported = base::Status::Error(
+          base::ErrorCode::kPlan, "unsupported aggregate call: argument " +
+                                      std::to_string(call.argument_slot) + " " + problem);
+    }
+    layout.fixed_offset = static_cast<uint32_t>(offset);
+    offset += FixedSlotSize(layout.kind);
+    if (layout.kind == AccumulatorKind::kExtremeString ||
+        layout.kind == AccumulatorKind::kValueCounts) {
+      layout.section_index = result.section_count++;
+    }
+    result.calls.push_back(layout);
+  }
+  result.fixed_size = offset;
+  return result;
+}
+
+}  // namespace sluice::runtime::operators::aggregate
