@@ -390,6 +390,7 @@ ordered_json AggregateToJson(const AggregateSpec& spec) {
                      {"step", spec.window->step},
                      {"gap", spec.window->gap},
                      {"offset", spec.window->offset}};
+    if (spec.window->processing_time) out["window"]["processing_time"] = true;
   }
   return out;
 }
@@ -422,6 +423,9 @@ AggregateSpec AggregateFromJson(const ordered_json& json, const std::string& pat
     parsed.step = Get<int64_t>(window, "step", window_path);
     parsed.gap = Get<int64_t>(window, "gap", window_path);
     parsed.offset = Get<int64_t>(window, "offset", window_path);
+    if (window.contains("processing_time")) {
+      parsed.processing_time = Get<bool>(window, "processing_time", window_path);
+    }
     spec.window = parsed;
   }
   return spec;
@@ -451,6 +455,9 @@ ordered_json NodeToJson(const PlanNode& node) {
   if (node.watermark) {
     out["watermark"] = {{"rowtime_slot", node.watermark->rowtime_slot},
                         {"expression", ExprToJson(node.watermark->expression)}};
+  }
+  if (node.idle_timeout > 0) {
+    out["idle_timeout"] = node.idle_timeout;
   }
   if (node.chain) out["chain"] = ChainToJson(*node.chain);
   if (node.filter_as_last_projection) out["filter_as_last_projection"] = true;
@@ -507,6 +514,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
   if (json.contains("table")) node.table = TableFromJson(json.at("table"), path + ".table");
   if (json.contains("computed_columns")) {
     node.computed_columns = ChainFromJson(json.at("computed_columns"), path + ".computed_columns");
+  }
+  if (json.contains("idle_timeout")) {
+    node.idle_timeout = Get<int64_t>(json, "idle_timeout", path);
   }
   if (json.contains("watermark")) {
     const auto& watermark = json.at("watermark");

@@ -4,6 +4,7 @@
 #include <tbb/task_group.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +14,7 @@
 #include "runtime/expr/chain_compiler.h"
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/timer_service.h"
 
 namespace sluice::runtime::scheduler {
 
@@ -26,6 +28,10 @@ struct JobOptions {
   int32_t threads = 0;
   /// Print a progress line to stderr about once a second (only when stderr is a terminal).
   bool show_progress = false;
+  /// Creates each source subtask's operator; empty = operators::CreateSourceOperator (tests
+  /// inject sources whose timing they control).
+  std::function<base::Result<std::unique_ptr<operators::SourceOperator>>(const plan::PlanNode&)>
+      source_factory;
 };
 
 /// A snapshot of a running job's counters.
@@ -59,11 +65,15 @@ class Job {
   void Fail(const base::Status& status);
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   void SubtaskFinished() { finished_subtasks_.fetch_add(1); }
+  TimerService& timers() { return timers_; }
+  /// Schedules `runner` from the timer thread (outside the task arena).
+  void ScheduleFromTimer(SubtaskRunner* runner);
 
  private:
   Job() = default;
   base::Status Build(const plan::PlanGraph& plan, const JobOptions& options);
   void PrintProgressUntilDone();
+  bool AllFinished() const;
 
   plan::PlanGraph plan_;
   JobOptions options_;
@@ -75,6 +85,8 @@ class Job {
   std::vector<std::unique_ptr<SubtaskRunner>> runners_;
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;
+  // Stopped and joined (in ~Job and at the end of Run) before the task group is waited for.
+  TimerService timers_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> done_{false};
   std::atomic<int32_t> finished_subtasks_{0};
