@@ -130,7 +130,9 @@ class SubtaskRunner {
   int64_t combined_watermark_ = operators::kMinWatermark;
   int64_t idle_timeout_ = 0;
   int64_t last_record_time_ = 0;  // a source's wall clock at its last record (0: not polled)
-  bool poll_paused_ = false;      // a source polled nothing; a timer resumes it
+  // A source polled nothing; a timer resumes it. Atomic: HasWork may read it after the flag
+  // `scheduled_` is cleared, when a timer-woken run may already be writing it.
+  std::atomic<bool> poll_paused_{false};
   std::atomic<bool> timers_due_{false};
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> finished_{false};
