@@ -197,14 +197,23 @@ std::optional<runtime::plan::WindowSpec> Binder::BindLegacyWindow(
   bool time_attribute = false;
   if (time->kind == ExprKind::kColumn) {
     for (const ScopeColumn& column : scope.columns) {
-      if (column.slot == time->column_index && column.time_attribute) time_attribute = true;
+      if (column.slot != time->column_index) continue;
+      time_attribute |= column.time_attribute || column.processing_time;
+      spec.processing_time |= column.processing_time && !column.time_attribute;
     }
   }
   if (!time_attribute) {
     Error(base::ErrorCode::kBind,
-          fmt::format("{}(...) needs a time attribute (a column with a WATERMARK) as its first "
-                      "argument",
+          fmt::format("{}(...) needs a time attribute (a column with a WATERMARK, or a "
+                      "PROCTIME() column) as its first argument",
                       name),
+          call.arguments[0]->span);
+    return std::nullopt;
+  }
+  if (spec.processing_time && spec.kind == runtime::plan::WindowKind::kSession) {
+    Error(base::ErrorCode::kPlan,
+          "SESSION windows on processing time are not supported; use an event-time attribute "
+          "(a column with a WATERMARK)",
           call.arguments[0]->span);
     return std::nullopt;
   }
@@ -322,11 +331,20 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
     Error(base::ErrorCode::kBind, "column not found: '" + time_name.name + "'", time_name.span);
     return std::nullopt;
   }
-  if (!time_column->time_attribute) {
+  if (!time_column->time_attribute && !time_column->processing_time) {
     Error(base::ErrorCode::kBind,
           fmt::format("'{}' is not a time attribute: declare WATERMARK FOR {} on its table "
-                      "(or pass the watermarked column through unchanged)",
+                      "(or pass the watermarked column through unchanged), or use a "
+                      "processing-time column such as `PROCTIME() AS p`",
                       time_name.name, time_name.name),
+          time_name.span);
+    return std::nullopt;
+  }
+  spec.processing_time = !time_column->time_attribute;
+  if (spec.processing_time && spec.kind == runtime::plan::WindowKind::kSession) {
+    Error(base::ErrorCode::kPlan,
+          "SESSION windows on processing time are not supported; use an event-time attribute "
+          "(a column with a WATERMARK)",
           time_name.span);
     return std::nullopt;
   }
@@ -473,6 +491,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
                     cascade_start->window_origin->kind == cascade_end->window_origin->kind &&
                     cascade_start->window_origin->size == cascade_end->window_origin->size &&
                     cascade_start->window_origin->step == cascade_end->window_origin->step &&
+                    !cascade_end->window_origin->processing_time &&
                     (cascade_end->window_origin->kind == runtime::plan::WindowKind::kTumble ||
                      cascade_end->window_origin->kind == runtime::plan::WindowKind::kHop);
     if (cascades) {
@@ -673,7 +692,10 @@ std::optional<BoundRelation> Binder::BindAggregation(
         column.qualifier = named->qualifier;
       }
       column.window_property = property;
-      column.time_attribute = property == WindowProperty::kTime;
+      // window_time is a time attribute of the window's kind (Flink).
+      bool processing_time = window->processing_time;
+      column.time_attribute = property == WindowProperty::kTime && !processing_time;
+      column.processing_time = property == WindowProperty::kTime && processing_time;
       column.window_origin = cascade_end != nullptr ? cascade_end->window_origin : window;
       scope.columns.push_back(column);
     }

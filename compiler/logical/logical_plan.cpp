@@ -53,10 +53,11 @@ std::string LogicalNode::ToString(int depth) const {
       out += "(";
       if (spec.window) {
         static const char* kWindowNames[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
-        out += fmt::format("{}({}, size {} ms, step {} ms, gap {} ms), ",
-                           kWindowNames[static_cast<int>(spec.window->kind)],
-                           input_names[spec.window->time_slot], spec.window->size,
-                           spec.window->step, spec.window->gap);
+        out +=
+            fmt::format("{}({}, size {} ms, step {} ms, gap {} ms{}), ",
+                        kWindowNames[static_cast<int>(spec.window->kind)],
+                        input_names[spec.window->time_slot], spec.window->size, spec.window->step,
+                        spec.window->gap, spec.window->processing_time ? ", processing time" : "");
       }
       out += "keys [";
       for (size_t i = 0; i < spec.key_slots.size(); ++i) {

@@ -26,6 +26,9 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"pipeline.name", "the job name (default: the file name without .pipe)"},
       {"pipeline.max-parallelism", "key groups for keyed state (default 128)"},
       {"table.exec.state.ttl", "how long idle join state is kept, e.g. '1 h' (default: forever)"},
+      {"table.exec.source.idle-timeout",
+       "after how long without records a source split stops holding back watermarks, e.g. "
+       "'5 s' (default 0: never)"},
       {"execution.checkpointing.interval", "checkpoint interval (checkpoints: planned)"},
       {"state.backend.type", "where keyed state lives: memory (default) | rocksdb"},
       {"state.backend.rocksdb.localdir",

@@ -87,19 +87,26 @@ class Planner {
     plan_.options = options.options;
   }
 
-  /// Reads Sluice's job options that change plans ('table.exec.state.ttl').
+  /// Reads Sluice's job options that change plans ('table.exec.state.ttl',
+  /// 'table.exec.source.idle-timeout').
   base::Status ReadOptions() {
-    auto ttl = options_.options.find("table.exec.state.ttl");
-    if (ttl == options_.options.end()) return base::Status::Ok();
-    auto millis = ParseDurationMillis(ttl->second);
-    if (!millis) {
+    SLUICE_RETURN_IF_ERROR(ReadDuration("table.exec.state.ttl", &state_ttl_));
+    return ReadDuration("table.exec.source.idle-timeout", &source_idle_timeout_);
+  }
+
+  /// Sets `*millis` from duration option `name` when it is set.
+  base::Status ReadDuration(const std::string& name, int64_t* millis) {
+    auto option = options_.options.find(name);
+    if (option == options_.options.end()) return base::Status::Ok();
+    auto parsed = ParseDurationMillis(option->second);
+    if (!parsed) {
       return base::Status::Error(base::ErrorCode::kOption,
-                                 fmt::format("invalid value '{}' for 'table.exec.state.ttl': "
+                                 fmt::format("invalid value '{}' for '{}': "
                                              "expected a duration such as '1 h', '30 min', "
                                              "'90 s' or '500 ms'",
-                                             ttl->second));
+                                             option->second, name));
     }
-    state_ttl_ = *millis;
+    *millis = *parsed;
     return base::Status::Ok();
   }
 
@@ -880,6 +887,7 @@ class Planner {
     node.table = descriptor;
     node.computed_columns = scan.table->computed_columns;
     node.watermark = scan.table->watermark;
+    node.idle_timeout = source_idle_timeout_;
     node.description = name + " (" + descriptor.options.at("connector") + ")";
     if (node.watermark) {
       auto names = SlotNames(node.output_schema);
@@ -906,6 +914,7 @@ class Planner {
         out += fmt::format(", size {} ms", window.size);
       }
       if (window.offset != 0) out += fmt::format(", offset {} ms", window.offset);
+      if (window.processing_time) out += ", processing time";
       out += ") ";
     }
     out += "GROUP BY [";
@@ -947,6 +956,7 @@ class Planner {
   std::string query_;
   std::map<std::string, int32_t> ordinals_;
   int64_t state_ttl_ = 0;
+  int64_t source_idle_timeout_ = 0;
   bool updating_sink_ = false;
 };
 

@@ -43,6 +43,9 @@ class SourceReader {
   virtual ~SourceReader() = default;
   /// Fills `batch` (built with the flattened slot types of the table's physical schema) with
   /// up to kBatchCapacity rows. Returns false once the split is exhausted (batch left empty).
+  /// Returning true with an empty batch means "nothing to read right now": the scheduler polls
+  /// again a little later (on a timer, without spinning), and after
+  /// `table.exec.source.idle-timeout` without records the split is marked idle.
   virtual base::Result<bool> Next(Batch* batch) = 0;
   /// Tells whether the source ends by itself (a bounded source gets a final watermark).
   virtual bool IsBounded() const = 0;

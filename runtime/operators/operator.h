@@ -41,6 +41,19 @@ struct OperatorMetrics {
   std::atomic<int64_t> late_records_dropped{0};
 };
 
+/// The wall clock and processing-time timers of one operator instance. The scheduler gives
+/// each operator its own (SubtaskRunner); tests may pass a controllable one.
+class ProcessingTimeService {
+ public:
+  virtual ~ProcessingTimeService() = default;
+  /// Milliseconds since the epoch, UTC (the clock `PROCTIME()` reads).
+  virtual int64_t CurrentTimeMillis() const = 0;
+  /// Asks for `Operator::OnProcessingTime` to be called once the clock has reached `time`, on
+  /// the operator's own task (never concurrently with its other calls). Registering a time
+  /// that is already registered is a no-op; timers pending when the job ends never fire.
+  virtual void RegisterTimer(int64_t time) = 0;
+};
+
 /// What an operator instance knows about where it runs.
 struct OperatorContext {
   const plan::PlanNode* node = nullptr;
@@ -53,6 +66,9 @@ struct OperatorContext {
   OperatorMetrics* metrics = nullptr;
   /// This subtask's keyed state (never null for operators that declare state).
   state::StateBackend* state_backend = nullptr;
+  /// The wall clock and timers of this operator (set by the scheduler; may be null in tests of
+  /// operators that do not use processing time).
+  ProcessingTimeService* processing_time = nullptr;
 };
 
 /// One subtask's instance of a non-source physical operator.
@@ -65,6 +81,9 @@ class Operator {
   virtual base::Status ProcessWatermark(int64_t watermark, Output* out) {
     return out->EmitWatermark(watermark);
   }
+  /// Called on the operator's task once the wall clock has reached a time registered through
+  /// `OperatorContext::processing_time` (`now` >= that time; one call may cover several).
+  virtual base::Status OnProcessingTime(int64_t now, Output* out) { return base::Status::Ok(); }
   /// Called once after every input has ended; flush what is buffered.
   virtual base::Status Finish(Output* out) { return base::Status::Ok(); }
 };

@@ -119,6 +119,13 @@ base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
   window_ = *spec.window;
   key_slots_ = spec.key_slots;
   if (window_.time_slot < 0) return Malformed(*node_, "no time column");
+  if (window_.processing_time) {
+    if (window_.kind == plan::WindowKind::kSession) {
+      return Malformed(*node_, "SESSION windows cannot use processing time");
+    }
+    processing_time_ = context.processing_time;
+    if (processing_time_ == nullptr) return Malformed(*node_, "no processing-time service");
+  }
   switch (window_.kind) {
     case plan::WindowKind::kTumble:
       if (window_.size <= 0) return Malformed(*node_, "the window size must be positive");
@@ -210,11 +217,18 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
   std::vector<int32_t> rows;        // the rows to fold in, in order
   std::vector<size_t> destination;  // per row, its entry in `touched`
   const Column& times = batch.column(window_.time_slot);
+  // Processing time: the whole batch belongs to the clock's current windows, never to one
+  // that has already fired.
+  int64_t now = 0;
+  if (processing_time_ != nullptr) {
+    now = processing_time_->CurrentTimeMillis();
+    if (current_watermark_ < kMaxWatermark) now = std::max(now, current_watermark_ + 1);
+  }
   int64_t late = 0;
   std::string key;
   for (int32_t row = 0; row < batch.row_count(); ++row) {
-    if (times.IsNull(row)) continue;
-    int64_t time = times.values<int64_t>()[row];
+    if (processing_time_ == nullptr && times.IsNull(row)) continue;
+    int64_t time = processing_time_ != nullptr ? now : times.values<int64_t>()[row];
     int64_t slice_end = 0;
     if (!SliceEndOf(time, &slice_end)) {
       return base::Status::Error(
@@ -259,7 +273,16 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
   if (late > 0 && metrics_ != nullptr) {
     metrics_->late_records_dropped.fetch_add(late, std::memory_order_relaxed);
   }
+  if (processing_time_ != nullptr) RegisterWindowTimers();
   return base::Status::Ok();
+}
+
+void WindowAggregateOperator::RegisterWindowTimers() {
+  for (auto end = pending_window_ends_.upper_bound(last_registered_window_end_);
+       end != pending_window_ends_.end(); ++end) {
+    processing_time_->RegisterTimer(*end - 1);
+    last_registered_window_end_ = *end;
+  }
 }
 
 base::Status WindowAggregateOperator::AccumulateSessions(const Batch& batch) {
@@ -322,6 +345,12 @@ base::Status WindowAggregateOperator::AccumulateSessions(const Batch& batch) {
 }
 
 base::Status WindowAggregateOperator::ProcessWatermark(int64_t watermark, Output* out) {
+  if (processing_time_ != nullptr) {
+    // Event time does not fire processing-time windows, except that a bounded input's end
+    // fires them all (Flink may drop them; we do not lose data).
+    if (watermark == kMaxWatermark) SLUICE_RETURN_IF_ERROR(FireProcessingTime(kMaxWatermark, out));
+    return out->EmitWatermark(watermark);
+  }
   if (watermark <= current_watermark_) return base::Status::Ok();
   current_watermark_ = watermark;
   RowWriter writer(&output_types_, out);
@@ -332,6 +361,24 @@ base::Status WindowAggregateOperator::ProcessWatermark(int64_t watermark, Output
   }
   SLUICE_RETURN_IF_ERROR(writer.Flush());
   return out->EmitWatermark(watermark);
+}
+
+base::Status WindowAggregateOperator::OnProcessingTime(int64_t now, Output* out) {
+  if (processing_time_ == nullptr) return base::Status::Ok();
+  return FireProcessingTime(now, out);
+}
+
+base::Status WindowAggregateOperator::Finish(Output* out) {
+  if (processing_time_ == nullptr) return base::Status::Ok();
+  return FireProcessingTime(kMaxWatermark, out);
+}
+
+base::Status WindowAggregateOperator::FireProcessingTime(int64_t time, Output* out) {
+  if (time <= current_watermark_) return base::Status::Ok();
+  current_watermark_ = time;
+  RowWriter writer(&output_types_, out);
+  SLUICE_RETURN_IF_ERROR(FireSlicedWindows(&writer));
+  return writer.Flush();
 }
 
 base::Status WindowAggregateOperator::FireSlicedWindows(RowWriter* writer) {

@@ -31,6 +31,11 @@ namespace sluice::runtime::operators {
 /// folded into the still-open later windows of a HOP or CUMULATE. Records whose time is NULL
 /// are dropped without being counted.
 ///
+/// Processing-time windows (`WindowSpec::processing_time`; not SESSION) assign each batch to
+/// the windows of the wall clock at which it is processed (the time column's value is not
+/// read), register a timer at each new window's end - 1 and fire when it is due. Nothing is
+/// late; at the end of a bounded input (final watermark, or Finish) every open window fires.
+///
 /// The pending slice ends, window ends and session timers are kept in memory only: a restore
 /// must rebuild them by scanning the state (the slices' namespaces; the sessions' values).
 class WindowAggregateOperator : public Operator {
@@ -39,6 +44,9 @@ class WindowAggregateOperator : public Operator {
   base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
   /// Fires every window whose end - 1 <= `watermark`, in end order, then forwards it.
   base::Status ProcessWatermark(int64_t watermark, Output* out) override;
+  /// Processing time: fires every window whose end - 1 <= `now`.
+  base::Status OnProcessingTime(int64_t now, Output* out) override;
+  base::Status Finish(Output* out) override;
 
  private:
   class RowWriter;
@@ -47,6 +55,10 @@ class WindowAggregateOperator : public Operator {
   base::Status AccumulateSessions(const Batch& batch);
   base::Status FireSlicedWindows(RowWriter* writer);
   base::Status FireSessions(RowWriter* writer);
+  /// Processing time: fires the windows up to `time` and emits them.
+  base::Status FireProcessingTime(int64_t time, Output* out);
+  /// Processing time: registers a timer for each window end not registered yet.
+  void RegisterWindowTimers();
   /// Computes the end of the slice holding `time`; false when the record's windows do not fit
   /// in the TIMESTAMP range.
   bool SliceEndOf(int64_t time, int64_t* slice_end) const;
@@ -67,7 +79,10 @@ class WindowAggregateOperator : public Operator {
   OperatorMetrics* metrics_ = nullptr;
   int32_t max_parallelism_ = 128;
   int64_t slice_size_ = 0;
+  // Event time: the watermark. Processing time: the wall-clock time fired through.
   int64_t current_watermark_ = kMinWatermark;
+  ProcessingTimeService* processing_time_ = nullptr;
+  int64_t last_registered_window_end_ = kMinWatermark;
 
   // TUMBLE, HOP, CUMULATE: slice end → end of the last window that reads the slice.
   std::map<int64_t, int64_t> slices_;

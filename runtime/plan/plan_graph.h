@@ -70,6 +70,10 @@ struct WindowSpec {
   int64_t step = 0;    // HOP slide, CUMULATE step
   int64_t gap = 0;     // SESSION gap
   int64_t offset = 0;  // window alignment offset
+  /// Windows of the wall clock at which the operator processes each row (a `PROCTIME()`
+  /// descriptor) instead of the rows' event time; they fire when the clock passes their end,
+  /// and every open one fires at the end of a bounded input. Never SESSION.
+  bool processing_time = false;
 };
 
 /// A (window) aggregation. Output columns: the keys (in key_slots order), then for a window
@@ -187,6 +191,9 @@ struct PlanNode {
   // kSource: computes the full table row (physical + computed columns) from the physical slots
   std::optional<ChainSpec> computed_columns;
   std::optional<WatermarkSpec> watermark;
+  /// kSource: milliseconds without a record after which a subtask declares its split idle, so
+  /// downstream watermarks stop waiting for it (`table.exec.source.idle-timeout`); 0 = never.
+  int64_t idle_timeout = 0;
   // kCalc, and kSink when the sink needs a final cast to its declared column types
   std::optional<ChainSpec> chain;
   /// kCalc over an updating stream: the chain has no filter of its own; its last projection

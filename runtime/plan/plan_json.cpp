@@ -377,12 +377,14 @@ const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N])
 }
 
 ordered_json WindowToJson(const WindowSpec& window) {
-  return {{"kind", EnumName(window.kind, kWindowKinds)},
-          {"time_slot", window.time_slot},
-          {"size", window.size},
-          {"step", window.step},
-          {"gap", window.gap},
-          {"offset", window.offset}};
+  ordered_json out = {{"kind", EnumName(window.kind, kWindowKinds)},
+                      {"time_slot", window.time_slot},
+                      {"size", window.size},
+                      {"step", window.step},
+                      {"gap", window.gap},
+                      {"offset", window.offset}};
+  if (window.processing_time) out["processing_time"] = true;
+  return out;
 }
 
 WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_path) {
@@ -394,6 +396,9 @@ WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_
   parsed.step = Get<int64_t>(window, "step", window_path);
   parsed.gap = Get<int64_t>(window, "gap", window_path);
   parsed.offset = Get<int64_t>(window, "offset", window_path);
+  if (window.contains("processing_time")) {
+    parsed.processing_time = Get<bool>(window, "processing_time", window_path);
+  }
   return parsed;
 }
 
@@ -484,6 +489,9 @@ ordered_json NodeToJson(const PlanNode& node) {
     out["watermark"] = {{"rowtime_slot", node.watermark->rowtime_slot},
                         {"expression", ExprToJson(node.watermark->expression)}};
   }
+  if (node.idle_timeout > 0) {
+    out["idle_timeout"] = node.idle_timeout;
+  }
   if (node.chain) out["chain"] = ChainToJson(*node.chain);
   if (node.filter_as_last_projection) out["filter_as_last_projection"] = true;
   if (node.aggregate) out["aggregate"] = AggregateToJson(*node.aggregate);
@@ -551,6 +559,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
   if (json.contains("table")) node.table = TableFromJson(json.at("table"), path + ".table");
   if (json.contains("computed_columns")) {
     node.computed_columns = ChainFromJson(json.at("computed_columns"), path + ".computed_columns");
+  }
+  if (json.contains("idle_timeout")) {
+    node.idle_timeout = Get<int64_t>(json, "idle_timeout", path);
   }
   if (json.contains("watermark")) {
     const auto& watermark = json.at("watermark");

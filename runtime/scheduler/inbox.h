@@ -11,9 +11,10 @@ namespace sluice::runtime::scheduler {
 
 class SubtaskRunner;
 
-/// What travels between subtasks.
+/// What travels between subtasks. kIdle / kActive are a channel's watermark status: an idle
+/// channel is left out of the minimum over input watermarks until it turns active again.
 struct Message {
-  enum class Kind : uint8_t { kBatch, kWatermark, kEnd };
+  enum class Kind : uint8_t { kBatch, kWatermark, kEnd, kIdle, kActive };
   Kind kind = Kind::kBatch;
   int32_t input = 0;    // the receiving operator's input
   int32_t channel = 0;  // which upstream subtask of that input sent it

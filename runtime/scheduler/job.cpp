@@ -42,6 +42,7 @@ class CachingChainCompiler : public expr::ChainCompiler {
 }  // namespace
 
 Job::~Job() {
+  timers_.Shutdown();
   if (arena_) arena_->execute([this] { group_.wait(); });
   runners_.clear();
   state_backends_.clear();  // RocksDB instances remove their directories
@@ -175,10 +176,14 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.metrics = metrics_[node_id].get();
         context.state_backend = state_backends_.back().get();
         if (node.kind == plan::OperatorKind::kSource) {
-          SLUICE_ASSIGN_OR_RETURN(auto source, operators::CreateSourceOperator(node));
+          SLUICE_ASSIGN_OR_RETURN(auto source, options.source_factory
+                                                   ? options.source_factory(node)
+                                                   : operators::CreateSourceOperator(node));
           SLUICE_RETURN_IF_ERROR(source->Open(context));
           runner->SetSource(std::move(source));
+          runner->SetIdleTimeout(node.idle_timeout);
         } else {
+          context.processing_time = runner->NextOperatorTimers();
           SLUICE_ASSIGN_OR_RETURN(auto op, operators::CreateOperator(node));
           SLUICE_RETURN_IF_ERROR(op->Open(context));
           runner->AddOperator(std::move(op));
@@ -219,12 +224,29 @@ void Job::Spawn(SubtaskRunner* runner) {
   group_.run([runner] { runner->Run(); });
 }
 
+void Job::ScheduleFromTimer(SubtaskRunner* runner) {
+  if (failed()) return;
+  // Spawning joins the arena so the task runs on its workers and the task group tracks it.
+  arena_->execute([runner] { runner->Schedule(); });
+}
+
 void Job::Fail(const base::Status& status) {
-  std::lock_guard<std::mutex> lock(failure_mutex_);
-  if (!failed_.load()) {
-    failure_ = status;
-    failed_.store(true, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    if (!failed_.load()) {
+      failure_ = status;
+      failed_.store(true, std::memory_order_release);
+    }
   }
+  // No more timers; wakes Run if it waits for one.
+  timers_.Stop();
+}
+
+bool Job::AllFinished() const {
+  for (const auto& runner : runners_) {
+    if (!runner->finished()) return false;
+  }
+  return true;
 }
 
 void Job::Cancel() {
@@ -304,6 +326,15 @@ base::Status Job::Run() {
       if (runner->is_source()) runner->Schedule();
     }
   });
+  for (;;) {
+    uint64_t fired = timers_.fired();
+    arena_->execute([this] { group_.wait(); });
+    if (failed() || AllFinished()) break;
+    // No task is running: only a processing-time timer can make progress now. Wait for one to
+    // fire (its task is then in the group); none pending means the job stalled.
+    if (!timers_.WaitForFiring(fired)) break;
+  }
+  timers_.Shutdown();
   arena_->execute([this] { group_.wait(); });
   done_.store(true);
   if (progress_thread.joinable()) progress_thread.join();
@@ -311,11 +342,9 @@ base::Status Job::Run() {
     std::lock_guard<std::mutex> lock(failure_mutex_);
     return failure_;
   }
-  for (auto& runner : runners_) {
-    if (!runner->finished()) {
-      return base::Status::Error(base::ErrorCode::kInternal,
-                                 "the job stalled: a subtask is neither finished nor runnable");
-    }
+  if (!AllFinished()) {
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "the job stalled: a subtask is neither finished nor runnable");
   }
   return base::Status::Ok();
 }

@@ -4,6 +4,7 @@
 #include <tbb/task_group.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +15,7 @@
 #include "runtime/operators/aggregate/accumulator_compiler.h"
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/timer_service.h"
 
 namespace sluice::runtime::scheduler {
 
@@ -29,6 +31,10 @@ struct JobOptions {
   int32_t threads = 0;
   /// Print a progress line to stderr about once a second (only when stderr is a terminal).
   bool show_progress = false;
+  /// Creates each source subtask's operator; empty = operators::CreateSourceOperator (tests
+  /// inject sources whose timing they control).
+  std::function<base::Result<std::unique_ptr<operators::SourceOperator>>(const plan::PlanNode&)>
+      source_factory;
 };
 
 /// A snapshot of a running job's counters.
@@ -62,6 +68,9 @@ class Job {
   void Fail(const base::Status& status);
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   void SubtaskFinished() { finished_subtasks_.fetch_add(1); }
+  TimerService& timers() { return timers_; }
+  /// Schedules `runner` from the timer thread (outside the task arena).
+  void ScheduleFromTimer(SubtaskRunner* runner);
 
  private:
   Job() = default;
@@ -69,6 +78,7 @@ class Job {
   /// The state backend of runner number `runner` (`state.backend.type`: memory | rocksdb).
   base::Result<std::unique_ptr<state::StateBackend>> MakeStateBackend(size_t runner);
   void PrintProgressUntilDone();
+  bool AllFinished() const;
 
   plan::PlanGraph plan_;
   JobOptions options_;
@@ -82,6 +92,8 @@ class Job {
   std::vector<std::unique_ptr<SubtaskRunner>> runners_;
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;
+  // Stopped and joined (in ~Job and at the end of Run) before the task group is waited for.
+  TimerService timers_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> done_{false};
   std::atomic<int32_t> finished_subtasks_{0};

@@ -77,10 +77,18 @@ base::Status OutputRouter::EmitWatermark(int64_t watermark) {
 }
 
 void OutputRouter::EmitEnd() {
+  SendControl(Message::Kind::kEnd);
+}
+
+void OutputRouter::EmitIdleStatus(bool idle) {
+  SendControl(idle ? Message::Kind::kIdle : Message::Kind::kActive);
+}
+
+void OutputRouter::SendControl(Message::Kind kind) {
   for (const Route& route : routes_) {
     for (SubtaskRunner* target : Connected(route)) {
       Message message;
-      message.kind = Message::Kind::kEnd;
+      message.kind = kind;
       message.input = route.target_input;
       message.channel = ChannelAt(route);
       target->inbox().Push(std::move(message));

@@ -5,6 +5,7 @@
 
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/inbox.h"
 
 namespace sluice::runtime::scheduler {
 
@@ -31,6 +32,9 @@ class OutputRouter : public operators::Output {
   base::Status EmitWatermark(int64_t watermark) override;
   /// Tells every connected subtask that this one has ended.
   void EmitEnd();
+  /// Tells every connected subtask that this one is idle (emits nothing for a while, so its
+  /// watermark must not hold theirs back) or active again.
+  void EmitIdleStatus(bool idle);
   /// True when every connected inbox has room; otherwise registers `waiter` with a full one.
   bool HasRoomOrWait(SubtaskRunner* waiter);
 
@@ -38,6 +42,7 @@ class OutputRouter : public operators::Output {
   /// The subtasks of `route` this subtask sends control messages to.
   std::vector<SubtaskRunner*> Connected(const Route& route) const;
   int32_t ChannelAt(const Route& route) const;
+  void SendControl(Message::Kind kind);
   void Send(SubtaskRunner* target, const Route& route, operators::BatchPtr batch);
   void SendHashed(const Route& route, const operators::BatchPtr& batch);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runtime/scheduler/job.h"
+#include "runtime/scheduler/timer_service.h"
 
 namespace sluice::runtime::scheduler {
 
@@ -12,6 +13,8 @@ namespace {
 constexpr int kStepsPerRun = 16;
 // Inbox bound in messages per upstream channel.
 constexpr size_t kMessagesPerChannel = 8;
+// How long a source that polled nothing waits before it is polled again.
+constexpr int64_t kEmptyPollRetryMillis = 10;
 
 size_t CapacityFor(const std::vector<SubtaskRunner::InputShape>& inputs) {
   size_t channels = 0;
@@ -30,12 +33,50 @@ SubtaskRunner::SubtaskRunner(Job* job, int32_t subtask_index, int32_t max_parall
   for (const InputShape& input : inputs) {
     channel_watermarks_.emplace_back(input.channels, operators::kMinWatermark);
     channel_ended_.emplace_back(input.channels, false);
+    channel_idle_.emplace_back(input.channels, false);
     open_channels_ += input.channels;
   }
 }
 
 void SubtaskRunner::AddOperator(std::unique_ptr<operators::Operator> op) {
   operators_.push_back(std::move(op));
+}
+
+operators::ProcessingTimeService* SubtaskRunner::NextOperatorTimers() {
+  operator_timers_.resize(std::max(operator_timers_.size(), operators_.size() + 1));
+  auto& timers = operator_timers_[operators_.size()];
+  if (!timers) timers = std::make_unique<OperatorTimers>(this);
+  return timers.get();
+}
+
+int64_t SubtaskRunner::OperatorTimers::CurrentTimeMillis() const {
+  return TimerService::NowMillis();
+}
+
+void SubtaskRunner::OperatorTimers::RegisterTimer(int64_t time) {
+  if (times.insert(time).second) runner_->AddTimer(time);
+}
+
+void SubtaskRunner::AddTimer(int64_t time) {
+  job_->timers().Add(time, [this] { WakeForTimers(); });
+}
+
+void SubtaskRunner::WakeForTimers() {
+  timers_due_.store(true);
+  job_->ScheduleFromTimer(this);
+}
+
+base::Status SubtaskRunner::FireTimers() {
+  poll_paused_ = false;
+  int64_t now = TimerService::NowMillis();
+  for (size_t i = 0; i < operator_timers_.size() && i < operators_.size(); ++i) {
+    if (!operator_timers_[i]) continue;
+    std::set<int64_t>& times = operator_timers_[i]->times;
+    if (times.empty() || *times.begin() > now) continue;
+    times.erase(times.begin(), times.upper_bound(now));
+    SLUICE_RETURN_IF_ERROR(operators_[i]->OnProcessingTime(now, OutputOf(i)));
+  }
+  return base::Status::Ok();
 }
 
 void SubtaskRunner::Wire() {
@@ -47,6 +88,10 @@ void SubtaskRunner::Wire() {
   }
   if (source_ != nullptr && !operators_.empty()) {
     source_link_ = std::make_unique<Link>(operators_.front().get(), OutputOf(0));
+  }
+  if (source_ != nullptr) {
+    source_output_ = std::make_unique<SourceOutput>(
+        source_link_ ? static_cast<operators::Output*>(source_link_.get()) : &router_);
   }
 }
 
@@ -61,10 +106,15 @@ void SubtaskRunner::Schedule() {
 
 bool SubtaskRunner::HasWork() {
   if (finished_.load()) return false;
-  return source_ != nullptr || !inbox_.Empty();
+  if (timers_due_.load()) return true;
+  return (source_ != nullptr && !poll_paused_) || !inbox_.Empty();
 }
 
 void SubtaskRunner::Run() {
+  if (timers_due_.exchange(false) && !finished_.load() && !job_->failed()) {
+    base::Status status = FireTimers();
+    if (!status.ok()) job_->Fail(status);
+  }
   bool made_progress = true;
   for (int step = 0; step < kStepsPerRun && made_progress && !finished_.load(); ++step) {
     if (job_->failed()) break;
@@ -86,21 +136,42 @@ void SubtaskRunner::Run() {
 base::Status SubtaskRunner::Step(bool* made_progress) {
   *made_progress = false;
   if (!router_.HasRoomOrWait(this)) return base::Status::Ok();
-  if (source_ != nullptr) {
-    // With a source, operator 0 (if any) takes its batches; otherwise the router does.
-    operators::Output* output =
-        source_link_ ? static_cast<operators::Output*>(source_link_.get()) : &router_;
-    SLUICE_ASSIGN_OR_RETURN(bool more, source_->Poll(output));
-    *made_progress = true;
-    if (!more) SLUICE_RETURN_IF_ERROR(FinishChain());
-    return base::Status::Ok();
-  }
+  if (source_ != nullptr) return poll_paused_ ? base::Status::Ok() : PollSource(made_progress);
   Message message;
   std::vector<SubtaskRunner*> wake;
   if (!inbox_.Pop(&message, &wake)) return base::Status::Ok();
   for (SubtaskRunner* runner : wake) runner->Schedule();
   *made_progress = true;
   return Handle(std::move(message));
+}
+
+base::Status SubtaskRunner::PollSource(bool* made_progress) {
+  // With a source, operator 0 (if any) takes its batches; otherwise the router does.
+  source_output_->emitted_records = false;
+  SLUICE_ASSIGN_OR_RETURN(bool more, source_->Poll(source_output_.get()));
+  if (!more) {
+    *made_progress = true;
+    return FinishChain();
+  }
+  int64_t now = TimerService::NowMillis();
+  if (last_record_time_ == 0) last_record_time_ = now;
+  if (source_output_->emitted_records) {
+    *made_progress = true;
+    last_record_time_ = now;
+    if (idle_) {
+      idle_ = false;
+      router_.EmitIdleStatus(false);
+    }
+    return base::Status::Ok();
+  }
+  // Nothing to read right now: poll again after a short timer rather than spinning.
+  if (idle_timeout_ > 0 && !idle_ && now - last_record_time_ >= idle_timeout_) {
+    idle_ = true;
+    router_.EmitIdleStatus(true);
+  }
+  poll_paused_ = true;
+  AddTimer(now + kEmptyPollRetryMillis);
+  return base::Status::Ok();
 }
 
 base::Status SubtaskRunner::Handle(Message message) {
@@ -118,23 +189,41 @@ base::Status SubtaskRunner::Handle(Message message) {
         --open_channels_;
       }
       break;
+    case Message::Kind::kIdle:
+    case Message::Kind::kActive:
+      channel_idle_[message.input][message.channel] = message.kind == Message::Kind::kIdle;
+      break;
   }
-  // The combined watermark is the minimum over the channels that are still open; an ended
-  // channel no longer holds time back.
+  SLUICE_RETURN_IF_ERROR(CombineWatermarks());
+  if (open_channels_ == 0) return FinishChain();
+  return base::Status::Ok();
+}
+
+base::Status SubtaskRunner::CombineWatermarks() {
+  // The combined watermark is the minimum over the channels that are open and active; an
+  // ended or idle channel no longer holds time back. It never goes back: records of a channel
+  // that turns active again behind it are late.
   int64_t combined = operators::kMaxWatermark;
+  bool any_active = false;
   bool any_open = false;
   for (size_t input = 0; input < channel_watermarks_.size(); ++input) {
     for (size_t channel = 0; channel < channel_watermarks_[input].size(); ++channel) {
       if (channel_ended_[input][channel]) continue;
       any_open = true;
+      if (channel_idle_[input][channel]) continue;
+      any_active = true;
       combined = std::min(combined, channel_watermarks_[input][channel]);
     }
   }
-  if (any_open && combined > combined_watermark_) {
+  if (any_active && combined > combined_watermark_) {
     combined_watermark_ = combined;
-    SLUICE_RETURN_IF_ERROR(operators_.front()->ProcessWatermark(combined, output));
+    SLUICE_RETURN_IF_ERROR(operators_.front()->ProcessWatermark(combined, OutputOf(0)));
   }
-  if (open_channels_ == 0) return FinishChain();
+  bool idle = any_open && !any_active;
+  if (idle != idle_) {
+    idle_ = idle;
+    router_.EmitIdleStatus(idle);
+  }
   return base::Status::Ok();
 }
 

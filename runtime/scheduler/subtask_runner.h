@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "runtime/operators/operator.h"
@@ -15,6 +16,14 @@ class Job;
 /// One subtask of a vertex (a chain of forward-connected operators) scheduled as TBB tasks:
 /// each run drains a bounded number of messages (or polls its source), then yields. It is
 /// scheduled again when input arrives or when a full downstream inbox drains; it never waits.
+///
+/// Processing-time timers: each operator gets a ProcessingTimeService (NextOperatorTimers)
+/// whose registrations go to the job's TimerService; when one is due, the timer thread only
+/// sets `timers_due_` and schedules this subtask, whose next run calls OnProcessingTime.
+/// A source that polls nothing is polled again after a short timer instead of spinning, and
+/// after `idle_timeout` ms without a record it tells downstream it is idle (kIdle) until its
+/// next record (kActive). Idle and ended input channels do not hold the watermark back; when
+/// every open input channel is idle, this subtask reports itself idle downstream too.
 class SubtaskRunner {
  public:
   struct InputShape {
@@ -28,6 +37,10 @@ class SubtaskRunner {
   /// The keyed state of this subtask's operators: its sticky I/O status fails the job.
   void SetStateBackend(const state::StateBackend* backend) { state_backend_ = backend; }
   void AddOperator(std::unique_ptr<operators::Operator> op);
+  /// The processing-time service of the operator that AddOperator will add next.
+  operators::ProcessingTimeService* NextOperatorTimers();
+  /// Milliseconds without a record after which this source subtask declares itself idle.
+  void SetIdleTimeout(int64_t millis) { idle_timeout_ = millis; }
   OutputRouter& router() { return router_; }
   Inbox& inbox() { return inbox_; }
   /// Links the chain's operators to each other and to the router; call once before running.
@@ -39,6 +52,8 @@ class SubtaskRunner {
   void Run();
   bool finished() const { return finished_.load(); }
   bool is_source() const { return source_ != nullptr; }
+  /// Called on the timer thread when a registered time is due: schedules a run that fires it.
+  void WakeForTimers();
 
  private:
   /// Forwards the emissions of operator i to operator i + 1.
@@ -58,6 +73,40 @@ class SubtaskRunner {
     operators::Output* next_output_;
   };
 
+  /// One operator's registered times; fired by FireTimers on this subtask's task.
+  class OperatorTimers : public operators::ProcessingTimeService {
+   public:
+    explicit OperatorTimers(SubtaskRunner* runner) : runner_(runner) {}
+    int64_t CurrentTimeMillis() const override;
+    void RegisterTimer(int64_t time) override;
+    std::set<int64_t> times;
+
+   private:
+    SubtaskRunner* runner_;
+  };
+
+  /// Remembers what a source's Poll emitted, to tell an empty poll from a productive one.
+  class SourceOutput : public operators::Output {
+   public:
+    explicit SourceOutput(operators::Output* next) : next_(next) {}
+    base::Status EmitBatch(operators::BatchPtr batch) override {
+      emitted_records |= batch->row_count() > 0;
+      return next_->EmitBatch(std::move(batch));
+    }
+    base::Status EmitWatermark(int64_t watermark) override {
+      return next_->EmitWatermark(watermark);
+    }
+    bool emitted_records = false;
+
+   private:
+    operators::Output* next_;
+  };
+
+  void AddTimer(int64_t time);
+  base::Status FireTimers();
+  base::Status PollSource(bool* made_progress);
+  /// Recomputes the minimum watermark over active channels and this subtask's idle status.
+  base::Status CombineWatermarks();
   base::Status Step(bool* made_progress);
   base::Status Handle(Message message);
   base::Status FinishChain();
@@ -72,12 +121,22 @@ class SubtaskRunner {
   std::vector<std::unique_ptr<operators::Operator>> operators_;
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<Link> source_link_;
+  std::unique_ptr<SourceOutput> source_output_;
+  std::vector<std::unique_ptr<OperatorTimers>> operator_timers_;  // per operator, or null
   OutputRouter router_;
   Inbox inbox_;
   std::vector<std::vector<int64_t>> channel_watermarks_;
   std::vector<std::vector<bool>> channel_ended_;
+  std::vector<std::vector<bool>> channel_idle_;
+  bool idle_ = false;  // what this subtask last told downstream
   int32_t open_channels_ = 0;
   int64_t combined_watermark_ = operators::kMinWatermark;
+  int64_t idle_timeout_ = 0;
+  int64_t last_record_time_ = 0;  // a source's wall clock at its last record (0: not polled)
+  // A source polled nothing; a timer resumes it. Atomic: HasWork may read it after the flag
+  // `scheduled_` is cleared, when a timer-woken run may already be writing it.
+  std::atomic<bool> poll_paused_{false};
+  std::atomic<bool> timers_due_{false};
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> finished_{false};
 };

@@ -127,6 +127,17 @@ INSERT INTO out SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE e, DESCRIPTOR(ts), INTER
       << outcome.output;
 }
 
+TEST_F(CliTest, NexmarkQ12ProcessingTimeWindowsRunToCompletion) {
+  fs::path q12 = fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark" / "q12.pipe";
+  Outcome explain = RunSluice("explain " + q12.string());
+  EXPECT_EQ(explain.exit_code, 0) << explain.output;
+  EXPECT_NE(explain.output.find("size 10000 ms, processing time)"), std::string::npos)
+      << explain.output;
+  // Every window still open when the bounded source ends fires; the job then ends.
+  Outcome run = RunSluice("run " + q12.string());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+}
+
 TEST_F(CliTest, UserDefinedFunctionsRunAndAFailingOneFailsTheJob) {
   // q14 loads count_char from libsluice_udf_examples.so, found next to the sluice binary.
   fs::path q14 = fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark" / "q14.pipe";

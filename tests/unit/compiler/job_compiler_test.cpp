@@ -99,6 +99,58 @@ TEST(JobCompilerTest, ProctimeIsNeverFolded) {
       << calc.chain->filter->ToString();
 }
 
+TEST(JobCompilerTest, AProctimeDescriptorPlansAProcessingTimeWindow) {
+  auto compiled = Compile(
+      "CREATE TABLE counts (auction BIGINT, n BIGINT) WITH ('connector' = 'blackhole');\n"
+      "CREATE TABLE counts2 (auction BIGINT, n BIGINT) WITH ('connector' = 'blackhole');\n"
+      "CREATE VIEW timed AS SELECT *, PROCTIME() AS p FROM bids;\n"
+      "INSERT INTO counts SELECT auction, COUNT(*) FROM TABLE(TUMBLE(TABLE timed, "
+      "DESCRIPTOR(p), INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end;\n"
+      "INSERT INTO counts2 SELECT auction, COUNT(*) FROM TABLE(TUMBLE(TABLE bids, "
+      "DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::vector<bool> processing_time;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind != OperatorKind::kWindowAggregate) continue;
+    processing_time.push_back(node.aggregate->window->processing_time);
+    EXPECT_EQ(node.description.find("processing time") != std::string::npos,
+              node.aggregate->window->processing_time)
+        << node.description;
+  }
+  EXPECT_EQ(processing_time, (std::vector<bool>{true, false}));
+  EXPECT_NE(compiled->logical_plan.find("processing time"), std::string::npos);
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  EXPECT_NE(json.find("\"processing_time\": true"), std::string::npos);
+  auto read = runtime::plan::PlanFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(runtime::plan::PlanToJson(*read), json);
+}
+
+TEST(JobCompilerTest, SourceIdleTimeoutComesFromItsOption) {
+  const char* body = "INSERT INTO out2 SELECT auction FROM bids;";
+  auto unset = Compile(body);
+  ASSERT_TRUE(unset.ok());
+  EXPECT_EQ(unset->plan.nodes[0].idle_timeout, 0);
+  auto set = Compile(std::string("SET 'table.exec.source.idle-timeout' = '5 s';\n") + body);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_TRUE(set->warnings.empty()) << "a known option";
+  ASSERT_EQ(set->plan.nodes[0].kind, OperatorKind::kSource);
+  EXPECT_EQ(set->plan.nodes[0].idle_timeout, 5000);
+  std::string json = runtime::plan::PlanToJson(set->plan);
+  auto read = runtime::plan::PlanFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->nodes[0].idle_timeout, 5000);
+  auto overridden = Compile(body, {{"table.exec.source.idle-timeout", "500 ms"}});
+  ASSERT_TRUE(overridden.ok());
+  EXPECT_EQ(overridden->plan.nodes[0].idle_timeout, 500);
+  auto bad = Compile(body, {{"table.exec.source.idle-timeout", "soon"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(
+      bad.status().message().find("invalid value 'soon' for 'table.exec.source.idle-timeout'"),
+      std::string::npos)
+      << bad.status().message();
+}
+
 TEST(JobCompilerTest, ParallelismComesFromSetAndOverrides) {
   auto from_set =
       Compile("SET 'parallelism.default' = '3';\nINSERT INTO out2 SELECT auction FROM bids;");
