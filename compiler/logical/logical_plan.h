@@ -22,6 +22,7 @@ enum class LogicalKind {
   kUnion,      // UNION ALL of inputs with equal schemas
   kJoin,       // inputs[0] JOIN inputs[1] ON predicate (over left slots, then right slots)
   kTopN,       // ROW_NUMBER() OVER (...) ranking; output = input columns + the row number
+  kOver,       // aggregate calls OVER (...); output = input columns + one per call
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -57,8 +58,11 @@ struct LogicalNode {
   int32_t right_window_end_slot = -1;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
-  /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup).
+  /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);
+  /// kOver ordered by an event-time attribute (event-time OVER).
   bool sorted_by_time_attribute = false;
+  // kOver: partition, order and argument slots refer to the input
+  std::optional<runtime::plan::OverAggregateSpec> over_aggregate;
   // kProject: one per output slot
   std::vector<runtime::plan::ExprPtr> projections;
   // kAggregate: keys, calls and window refer to input slots; output columns are the keys,

@@ -3,6 +3,7 @@
 #include "runtime/operators/calc_operator.h"
 #include "runtime/operators/group_aggregate_operator.h"
 #include "runtime/operators/join_operator.h"
+#include "runtime/operators/over_aggregate_operator.h"
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
 #include "runtime/operators/top_n_operator.h"
@@ -40,6 +41,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kTopN:
       if (!node.top_n) break;
       return std::unique_ptr<Operator>(new TopNOperator());
+    case plan::OperatorKind::kOverAggregate:
+      if (!node.over_aggregate) break;
+      return std::unique_ptr<Operator>(new OverAggregateOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +
