@@ -100,14 +100,36 @@ std::optional<BoundRelation> Binder::BindWindowCalls(
           aggregates.front()->span);
     return std::nullopt;
   }
-  if (!aggregates.empty()) return BindOverAggregates(std::move(input), aggregates, replaced);
+  const ast::FunctionCallExpression* first = ranking != nullptr ? ranking : aggregates.front();
+  const ast::WindowSpecification* over = WindowOf(*first);
+  if (over == nullptr) return std::nullopt;
+  if (!aggregates.empty()) {
+    return BindOverAggregates(std::move(input), aggregates, *over, replaced);
+  }
   auto function = RankFunctionOf(Upper(ranking->name.Last().name));
-  auto ranked = BindRowNumber(std::move(input), *ranking, *function);
+  auto ranked = BindRowNumber(std::move(input), *ranking, *over, *function);
   if (!ranked) return std::nullopt;
   auto rank_slot = static_cast<int32_t>(ranked->node->SlotCount()) - 1;
   replacements_[ranking] = Expr::Column(rank_slot, LogicalType::Bigint());
   replaced->push_back(ranking);
   return ranked;
+}
+
+const ast::WindowSpecification* Binder::WindowOf(const ast::FunctionCallExpression& call) {
+  if (call.over) return call.over.get();
+  if (named_windows_ != nullptr) {
+    for (const ast::NamedWindow& window : *named_windows_) {
+      if (types::IdentifierEquals(window.name.name, call.over_window_name->name)) {
+        return window.specification.get();
+      }
+    }
+  }
+  Error(base::ErrorCode::kBind,
+        fmt::format("window '{}' is not defined (add WINDOW {} AS (...) after the SELECT's "
+                    "FROM, WHERE, GROUP BY and HAVING)",
+                    call.over_window_name->name, call.over_window_name->name),
+        call.over_window_name->span);
+  return nullptr;
 }
 
 bool Binder::BindOverFrame(const ast::WindowSpecification& over,
@@ -165,23 +187,15 @@ bool Binder::BindOverFrame(const ast::WindowSpecification& over,
 
 std::optional<BoundRelation> Binder::BindOverAggregates(
     BoundRelation input, const std::vector<const ast::FunctionCallExpression*>& calls,
-    std::vector<const ast::Expression*>* replaced) {
+    const ast::WindowSpecification& over, std::vector<const ast::Expression*>* replaced) {
   for (const ast::FunctionCallExpression* call : calls) {
-    if (!call->over) {
-      Error(base::ErrorCode::kPlan,
-            fmt::format("named windows (OVER {}) are not supported; write OVER (...)",
-                        call->over_window_name->name),
-            call->over_window_name->span);
-      return std::nullopt;
-    }
-  }
-  const ast::WindowSpecification& over = *calls.front()->over;
-  for (const ast::FunctionCallExpression* call : calls) {
-    if (call->over->ToString() != over.ToString()) {
+    const ast::WindowSpecification* window = WindowOf(*call);
+    if (window == nullptr) return std::nullopt;
+    if (window->ToString() != over.ToString()) {
       Error(base::ErrorCode::kPlan,
             "all OVER aggregations of one SELECT must use the same window (PARTITION BY, "
             "ORDER BY and frame)",
-            call->over->span);
+            call->over ? call->over->span : call->over_window_name->span);
       return std::nullopt;
     }
   }

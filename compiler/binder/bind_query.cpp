@@ -116,7 +116,11 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     }
     return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
   }
-  return BindSelectItems(std::move(*input), select.items);
+  const std::vector<ast::NamedWindow>* outer_windows = named_windows_;
+  named_windows_ = &select.windows;
+  auto bound = BindSelectItems(std::move(*input), select.items);
+  named_windows_ = outer_windows;
+  return bound;
 }
 
 std::optional<BoundRelation> Binder::BindFilter(BoundRelation input,

@@ -78,18 +78,11 @@ std::optional<BoundRelation> Binder::BindRanking(
 
 std::optional<BoundRelation> Binder::BindRowNumber(BoundRelation input,
                                                    const ast::FunctionCallExpression& call,
+                                                   const ast::WindowSpecification& over,
                                                    runtime::plan::RankFunction function) {
   const char* name = function == runtime::plan::RankFunction::kRowNumber ? "ROW_NUMBER"
                      : function == runtime::plan::RankFunction::kRank    ? "RANK"
                                                                          : "DENSE_RANK";
-  if (!call.over) {
-    Error(base::ErrorCode::kPlan,
-          fmt::format("named windows (OVER {}) are not supported; write OVER (...)",
-                      call.over_window_name->name),
-          call.over_window_name->span);
-    return std::nullopt;
-  }
-  const ast::WindowSpecification& over = *call.over;
   if (!call.arguments.empty()) {
     Error(base::ErrorCode::kBind, fmt::format("{}() takes no arguments", name), call.span);
     return std::nullopt;

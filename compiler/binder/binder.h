@@ -141,6 +141,7 @@ class Binder {
   /// from a later filter).
   std::optional<BoundRelation> BindRowNumber(BoundRelation input,
                                              const ast::FunctionCallExpression& call,
+                                             const ast::WindowSpecification& over,
                                              runtime::plan::RankFunction function);
   /// Keeps the first `limit` rows by `order_by` (the pipe's and the query's ORDER BY … LIMIT).
   std::optional<BoundRelation> BindOrderByLimit(BoundRelation input,
@@ -174,7 +175,10 @@ class Binder {
   /// columns, then one per call.
   std::optional<BoundRelation> BindOverAggregates(
       BoundRelation input, const std::vector<const ast::FunctionCallExpression*>& calls,
-      std::vector<const ast::Expression*>* replaced);
+      const ast::WindowSpecification& over, std::vector<const ast::Expression*>* replaced);
+  /// The window a call is OVER: its own, or the named window of the SELECT being bound
+  /// (null, after reporting an error, when there is no such window).
+  const ast::WindowSpecification* WindowOf(const ast::FunctionCallExpression& call);
   /// Binds an OVER frame into `spec` (unit and preceding); false after reporting an error.
   bool BindOverFrame(const ast::WindowSpecification& over, runtime::plan::OverAggregateSpec* spec);
 
@@ -205,6 +209,8 @@ class Binder {
   std::map<const ast::Expression*, runtime::plan::ExprPtr> replacements_;
   /// While binding after an aggregation: the scope before it, to explain a missing column.
   const Scope* pre_aggregation_scope_ = nullptr;
+  /// While binding a SELECT's items: its WINDOW clause (`OVER name`).
+  const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
 };
 
 /// Counts the slots a value of `type` takes in a batch (1, plus its fields' slots for ROW).
