@@ -109,6 +109,7 @@ std::optional<BoundRelation> Binder::BindWindowCalls(
   auto function = RankFunctionOf(Upper(ranking->name.Last().name));
   auto ranked = BindRowNumber(std::move(input), *ranking, *over, *function);
   if (!ranked) return std::nullopt;
+  ranked->node->uid_hint = window_uid_hint_;
   auto rank_slot = static_cast<int32_t>(ranked->node->SlotCount()) - 1;
   replacements_[ranking] = Expr::Column(rank_slot, LogicalType::Bigint());
   replaced->push_back(ranking);
@@ -329,6 +330,7 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
   node->over_aggregate = std::move(spec);
   node->sorted_by_time_attribute = by_time;
   node->span = order.span;
+  node->uid_hint = window_uid_hint_;
   input.node = node;  // the scope is unchanged: the new columns are read through replacements_
   return input;
 }

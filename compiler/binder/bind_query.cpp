@@ -116,10 +116,13 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     }
     return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
   }
+  // Without a join to take it, UID('x') pins the block's OVER or Top-N operator.
   const std::vector<ast::NamedWindow>* outer_windows = named_windows_;
   named_windows_ = &select.windows;
+  window_uid_hint_ = input->node->kind == LogicalKind::kJoin ? "" : uid;
   auto bound = BindSelectItems(std::move(*input), select.items);
   named_windows_ = outer_windows;
+  window_uid_hint_.clear();
   return bound;
 }
 

@@ -211,6 +211,8 @@ class Binder {
   const Scope* pre_aggregation_scope_ = nullptr;
   /// While binding a SELECT's items: its WINDOW clause (`OVER name`).
   const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
+  /// While binding a SELECT's items: its UID('name') hint, for its OVER or Top-N operator.
+  std::string window_uid_hint_;
 };
 
 /// Counts the slots a value of `type` takes in a batch (1, plus its fields' slots for ROW).

@@ -183,6 +183,22 @@ TEST(JobCompilerTest, OverAndRankPlansRoundTripThroughJson) {
   EXPECT_NE(json.find("\"function\": \"DENSE_RANK\""), std::string::npos);
 }
 
+TEST(JobCompilerTest, AUidHintPinsTheOverAndTopNOperators) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT /*+ UID('averages') */ auction, AVG(price) OVER (PARTITION BY "
+      "auction ORDER BY ts) FROM bids;\n"
+      "INSERT INTO out2 SELECT auction FROM (SELECT /*+ UID('ranks') */ *, RANK() OVER ("
+      "PARTITION BY auction ORDER BY price DESC) AS rk FROM bids) WHERE rk <= 3;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::vector<std::string> uids;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind == OperatorKind::kOverAggregate || node.kind == OperatorKind::kTopN) {
+      uids.push_back(node.uid);
+    }
+  }
+  EXPECT_EQ(uids, (std::vector<std::string>{"averages", "ranks"}));
+}
+
 TEST(JobCompilerTest, AJoinWithoutAnEqualityIsRejected) {
   auto compiled = Compile(
       "INSERT INTO out SELECT a.auction, b.price FROM bids a JOIN bids b ON a.price < b.price;");
