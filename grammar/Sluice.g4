@@ -101,6 +101,11 @@ selectClause
         (WHERE where=expression)?
         (GROUP BY groupItems)?
         (HAVING having=expression)?
+        (WINDOW namedWindow (COMMA namedWindow)*)?
+    ;
+
+namedWindow
+    : identifier AS LPAREN windowSpecification RPAREN
     ;
 
 rowValue
@@ -345,7 +350,7 @@ nonReserved
     | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | ROWS | SAVEPOINT | SECOND | SECONDS | SHOW | STATEMENT
     | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING
-    | UNBOUNDED | UNKNOWN | VIEW | VIEWS | WATERMARK | WEEK | YEAR | YEARS
+    | UNBOUNDED | UNKNOWN | VIEW | VIEWS | WATERMARK | WEEK | WINDOW | YEAR | YEARS
     ;
 
 // ---- lexer ----------------------------------------------------------------------------------
@@ -479,6 +484,7 @@ WATERMARK: W A T E R M A R K;
 WEEK: W E E K;
 WHEN: W H E N;
 WHERE: W H E R E;
+WINDOW: W I N D O W;
 WITH: W I T H;
 YEAR: Y E A R;
 YEARS: Y E A R S;

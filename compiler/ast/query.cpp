@@ -50,6 +50,10 @@ std::string SelectQuery::ToString() const {
     }
   }
   if (having) out += " HAVING " + having->ToString();
+  for (size_t i = 0; i < windows.size(); ++i) {
+    out += (i == 0 ? " WINDOW " : ", ") + windows[i].name.ToString() + " AS (" +
+           windows[i].specification->ToString() + ")";
+  }
   return Wrap(out);
 }
 

@@ -43,6 +43,13 @@ class Query : public Node<QueryKind> {
 };
 
 /// `SELECT [hints] [DISTINCT] items [FROM from] [WHERE] [GROUP BY] [HAVING]`.
+/// `WINDOW name AS (PARTITION BY … ORDER BY … frame)` of a SELECT, named by `OVER name`.
+struct NamedWindow {
+  Identifier name;
+  std::unique_ptr<WindowSpecification> specification;
+  base::SourceSpan span;
+};
+
 struct SelectQuery final : Query {
   static constexpr QueryKind kKind = QueryKind::kSelect;
   explicit SelectQuery(base::SourceSpan span) : Query(kKind, span) {}
@@ -55,6 +62,7 @@ struct SelectQuery final : Query {
   ExpressionPtr where;                  // may be null
   std::vector<ExpressionPtr> group_by;  // may hold TUMBLE(ts, INTERVAL ...) calls
   ExpressionPtr having;                 // may be null
+  std::vector<NamedWindow> windows;     // the WINDOW clause
 };
 
 enum class SetOperation { kUnion };

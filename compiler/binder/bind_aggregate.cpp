@@ -100,7 +100,7 @@ const char* kOtherAggregates[] = {"FIRST_VALUE", "LAST_VALUE",  "LISTAGG", "COLL
 
 bool IsAggregateCall(const ast::Expression& expression) {
   const auto* call = expression.As<ast::FunctionCallExpression>();
-  if (call == nullptr || call->over) return false;
+  if (call == nullptr || call->over || call->over_window_name) return false;
   std::string name = Upper(call->name.Last().name);
   for (const char* known : kAggregateFunctions) {
     if (name == known) return true;
@@ -240,6 +240,14 @@ std::optional<runtime::plan::WindowSpec> Binder::BindLegacyWindow(
       }
   }
   return spec;
+}
+
+void Binder::FindOverCalls(const ast::Expression& expression,
+                           std::vector<const ast::FunctionCallExpression*>* calls) {
+  Walk(expression, [&](const ast::Expression& node) {
+    const auto* call = node.As<ast::FunctionCallExpression>();
+    if (call != nullptr && (call->over || call->over_window_name)) calls->push_back(call);
+  });
 }
 
 bool Binder::ContainsAggregate(const ast::Expression& expression) {

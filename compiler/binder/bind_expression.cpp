@@ -395,8 +395,9 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
 ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const Scope& scope) {
   const ast::Identifier& name = call.name.Last();
   std::string upper = Upper(name.name);
-  if (call.over) {
-    Error(base::ErrorCode::kPlan, fmt::format("{}(...) OVER (...) is not supported yet", upper),
+  if (call.over || call.over_window_name) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("{}(...) OVER is only allowed in SELECT items and |> EXTEND", upper),
           name.span);
     return nullptr;
   }

@@ -123,7 +123,14 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     }
     return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
   }
-  return BindSelectItems(std::move(*input), select.items);
+  // Without a join to take it, UID('x') pins the block's OVER or Top-N operator.
+  const std::vector<ast::NamedWindow>* outer_windows = named_windows_;
+  named_windows_ = &select.windows;
+  window_uid_hint_ = input->node->kind == LogicalKind::kJoin ? "" : uid;
+  auto bound = BindSelectItems(std::move(*input), select.items);
+  named_windows_ = outer_windows;
+  window_uid_hint_.clear();
+  return bound;
 }
 
 std::optional<BoundRelation> Binder::BindFilter(BoundRelation input,
@@ -233,33 +240,12 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
           input.window->span);
     return std::nullopt;
   }
-  // ROW_NUMBER() OVER (...) ranks the input first; the item then reads the row number.
-  const ast::FunctionCallExpression* row_number = nullptr;
-  for (const ast::SelectItem& item : items) {
-    const auto* call = item.expression->As<ast::FunctionCallExpression>();
-    if (call == nullptr || !call->over) continue;
-    std::string name = call->name.Last().name;
-    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (name == "RANK" || name == "DENSE_RANK") {
-      Error(base::ErrorCode::kPlan, name + "() is not supported yet; use ROW_NUMBER()",
-            call->name.span);
-      return std::nullopt;
-    }
-    if (name != "ROW_NUMBER") continue;  // OVER aggregations are reported when bound
-    if (row_number != nullptr) {
-      Error(base::ErrorCode::kPlan, "only one ROW_NUMBER() per SELECT is supported", call->span);
-      return std::nullopt;
-    }
-    row_number = call;
-  }
-  if (row_number != nullptr) {
-    int32_t rank_slot = 0;
-    auto ranked = BindRowNumber(std::move(input), *row_number);
-    if (!ranked) return std::nullopt;
-    rank_slot = static_cast<int32_t>(ranked->node->SlotCount()) - 1;
-    input = std::move(*ranked);
-    replacements_[row_number] = Expr::Column(rank_slot, LogicalType::Bigint());
-  }
+  // Window functions (ROW_NUMBER() OVER, AVG(x) OVER) are computed first; the items then
+  // read their columns.
+  std::vector<const ast::Expression*> replaced;
+  auto windowed = BindWindowCalls(std::move(input), items, &replaced);
+  if (!windowed) return std::nullopt;
+  input = std::move(*windowed);
   std::vector<std::string> names;
   std::vector<ExprPtr> expressions;
   std::vector<base::SourceSpan> spans;
@@ -293,7 +279,7 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
     expressions.push_back(bound);
     spans.push_back(item.span);
   }
-  if (row_number != nullptr) replacements_.erase(row_number);
+  for (const ast::Expression* call : replaced) replacements_.erase(call);
   if (failed) return std::nullopt;
   return MakeProject(std::move(input), std::move(names), std::move(expressions), std::move(spans));
 }
@@ -344,6 +330,12 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       return BindSelectItems(std::move(input), select.items);
     }
     case ast::PipeOperatorKind::kExtend: {
+      // Window functions (AVG(x) OVER (...)) are computed below the projection.
+      std::vector<const ast::Expression*> replaced;
+      auto windowed =
+          BindWindowCalls(std::move(input), op.Cast<ast::PipeExtend>().items, &replaced);
+      if (!windowed) return std::nullopt;
+      input = std::move(*windowed);
       std::vector<std::string> names;
       std::vector<ExprPtr> expressions;
       std::vector<base::SourceSpan> spans;
@@ -360,6 +352,7 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
         expressions.push_back(bound);
         spans.push_back(item.span);
       }
+      for (const ast::Expression* call : replaced) replacements_.erase(call);
       if (failed) return std::nullopt;
       return MakeProject(std::move(input), names, expressions, spans);
     }

@@ -77,23 +77,30 @@ std::optional<BoundRelation> Binder::BindRanking(
 }
 
 std::optional<BoundRelation> Binder::BindRowNumber(BoundRelation input,
-                                                   const ast::FunctionCallExpression& call) {
-  const ast::WindowSpecification& over = *call.over;
+                                                   const ast::FunctionCallExpression& call,
+                                                   const ast::WindowSpecification& over,
+                                                   runtime::plan::RankFunction function) {
+  const char* name = function == runtime::plan::RankFunction::kRowNumber ? "ROW_NUMBER"
+                     : function == runtime::plan::RankFunction::kRank    ? "RANK"
+                                                                         : "DENSE_RANK";
   if (!call.arguments.empty()) {
-    Error(base::ErrorCode::kBind, "ROW_NUMBER() takes no arguments", call.span);
+    Error(base::ErrorCode::kBind, fmt::format("{}() takes no arguments", name), call.span);
     return std::nullopt;
   }
   if (over.order_by.empty()) {
-    Error(base::ErrorCode::kBind, "ROW_NUMBER() OVER (...) needs an ORDER BY", over.span);
+    Error(base::ErrorCode::kBind, fmt::format("{}() OVER (...) needs an ORDER BY", name),
+          over.span);
     return std::nullopt;
   }
   if (over.frame) {
-    Error(base::ErrorCode::kBind, "ROW_NUMBER() takes no window frame", over.frame->span);
+    Error(base::ErrorCode::kBind, fmt::format("{}() takes no window frame", name),
+          over.frame->span);
     return std::nullopt;
   }
   runtime::plan::TopNSpec spec;
   spec.limit = 0;  // set by a filter on the row number
   spec.emit_row_number = true;
+  spec.function = function;
   std::vector<const ast::Expression*> partition;
   for (const auto& key : over.partition_by) partition.push_back(key.get());
   bool by_time = false;

@@ -161,10 +161,13 @@ class Binder {
   /// Binds a table or view by name, its columns qualified by `qualifier`.
   std::optional<BoundRelation> BindTableName(const ast::QualifiedName& name,
                                              const std::string& qualifier, base::SourceSpan span);
-  /// Ranks `input` by a ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) call: a TopN node whose
-  /// output is the input's columns, then the row number (the limit comes from a later filter).
+  /// Ranks `input` by a ROW_NUMBER() / RANK() / DENSE_RANK() OVER (PARTITION BY … ORDER BY …)
+  /// call: a TopN node whose output is the input's columns, then the rank (the limit comes
+  /// from a later filter).
   std::optional<BoundRelation> BindRowNumber(BoundRelation input,
-                                             const ast::FunctionCallExpression& call);
+                                             const ast::FunctionCallExpression& call,
+                                             const ast::WindowSpecification& over,
+                                             runtime::plan::RankFunction function);
   /// Keeps the first `limit` rows by `order_by` (the pipe's and the query's ORDER BY … LIMIT).
   std::optional<BoundRelation> BindOrderByLimit(BoundRelation input,
                                                 const std::vector<ast::OrderItem>& order_by,
@@ -182,6 +185,27 @@ class Binder {
                                                             const Scope& scope);
   /// Tells whether an expression contains an aggregate function call.
   static bool ContainsAggregate(const ast::Expression& expression);
+  /// Collects the calls with OVER in `expression` (parents first).
+  static void FindOverCalls(const ast::Expression& expression,
+                            std::vector<const ast::FunctionCallExpression*>* calls);
+
+  // OVER (bind_over.cpp)
+  /// Binds the window function calls (ROW_NUMBER/RANK/DENSE_RANK, or aggregates OVER one
+  /// window) among `items` below them; each call becomes a column through `replacements_`,
+  /// listed in `replaced` so the caller can drop them after binding the items.
+  std::optional<BoundRelation> BindWindowCalls(BoundRelation input,
+                                               const std::vector<ast::SelectItem>& items,
+                                               std::vector<const ast::Expression*>* replaced);
+  /// Binds aggregate calls OVER one window: an OverAggregate node whose output is the input's
+  /// columns, then one per call.
+  std::optional<BoundRelation> BindOverAggregates(
+      BoundRelation input, const std::vector<const ast::FunctionCallExpression*>& calls,
+      const ast::WindowSpecification& over, std::vector<const ast::Expression*>* replaced);
+  /// The window a call is OVER: its own, or the named window of the SELECT being bound
+  /// (null, after reporting an error, when there is no such window).
+  const ast::WindowSpecification* WindowOf(const ast::FunctionCallExpression& call);
+  /// Binds an OVER frame into `spec` (unit and preceding); false after reporting an error.
+  bool BindOverFrame(const ast::WindowSpecification& over, runtime::plan::OverAggregateSpec* spec);
 
   // Expressions
   runtime::plan::ExprPtr BindLiteral(const ast::LiteralExpression& literal);
@@ -210,6 +234,10 @@ class Binder {
   std::map<const ast::Expression*, runtime::plan::ExprPtr> replacements_;
   /// While binding after an aggregation: the scope before it, to explain a missing column.
   const Scope* pre_aggregation_scope_ = nullptr;
+  /// While binding a SELECT's items: its WINDOW clause (`OVER name`).
+  const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
+  /// While binding a SELECT's items: its UID('name') hint, for its OVER or Top-N operator.
+  std::string window_uid_hint_;
 };
 
 /// Counts the slots a value of `type` takes in a batch (1, plus its fields' slots for ROW).

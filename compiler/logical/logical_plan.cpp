@@ -15,6 +15,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kJoin: return "Join";
     case LogicalKind::kTopN: return "TopN";
     case LogicalKind::kLookupJoin: return "LookupJoin";
+    case LogicalKind::kOver: return "OverAggregate";
   }
   return "?";
 }
@@ -90,6 +91,17 @@ std::string LogicalNode::ToString(int depth) const {
                (top_n->sort[i].ascending ? " ASC" : " DESC");
       }
       out += fmt::format("] LIMIT {})", top_n->limit);
+      break;
+    }
+    case LogicalKind::kOver: {
+      const auto& over = *over_aggregate;
+      out += "(PARTITION BY [";
+      for (size_t i = 0; i < over.partition_slots.size(); ++i) {
+        out += (i ? ", " : "") + input_names[over.partition_slots[i]];
+      }
+      out += "] ORDER BY " + input_names[over.order_slot] +
+             (over.unit == runtime::plan::OverFrameUnit::kRows ? " ROWS " : " RANGE ") +
+             std::to_string(over.preceding) + ", " + std::to_string(over.calls.size()) + " calls)";
       break;
     }
     case LogicalKind::kJoin: {

@@ -24,6 +24,7 @@ enum class LogicalKind {
   kTopN,       // ROW_NUMBER() OVER (...) ranking; output = input columns + the row number
   // inputs[0] JOIN `table` FOR SYSTEM_TIME AS OF a proctime; output = input + table columns
   kLookupJoin,
+  kOver,       // aggregate calls OVER (...); output = input columns + one per call
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -78,8 +79,11 @@ struct LogicalNode {
   std::optional<runtime::plan::WindowJoinSpec> window_join;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
-  /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup).
+  /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);
+  /// kOver ordered by an event-time attribute (event-time OVER).
   bool sorted_by_time_attribute = false;
+  // kOver: partition, order and argument slots refer to the input
+  std::optional<runtime::plan::OverAggregateSpec> over_aggregate;
   // kProject: one per output slot
   std::vector<runtime::plan::ExprPtr> projections;
   // kAggregate: keys, calls and window refer to input slots; output columns are the keys,

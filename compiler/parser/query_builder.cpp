@@ -112,6 +112,11 @@ ast::QueryPtr AstBuilder::BuildSelect(P::SelectClauseContext* context) {
     }
   }
   if (context->having != nullptr) select->having = BuildExpression(context->having);
+  for (P::NamedWindowContext* window : context->namedWindow()) {
+    select->windows.push_back(ast::NamedWindow{BuildIdentifier(window->identifier()),
+                                               BuildWindow(window->windowSpecification()),
+                                               Span(window)});
+  }
   return select;
 }
 

@@ -9,6 +9,7 @@
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_join.h"
+#include "compiler/physical/plan_over.h"
 #include "runtime/connectors/connector.h"
 
 namespace sluice::compiler::physical {
@@ -252,6 +253,10 @@ class Planner {
       }
       case LogicalKind::kLookupJoin: {
         SLUICE_ASSIGN_OR_RETURN(below, PlanLookupJoin(*current));
+        break;
+      }
+      case LogicalKind::kOver: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanOverAggregate(*current));
         break;
       }
       default:
@@ -652,7 +657,8 @@ class Planner {
           top_n.span);
     }
     bool insert_only = input.mode == runtime::plan::ChangelogMode::kInsertOnly;
-    spec.keep_first_only = spec.limit == 1 && top_n.sorted_by_time_attribute && insert_only;
+    spec.keep_first_only = spec.limit == 1 && top_n.sorted_by_time_attribute && insert_only &&
+                           spec.function == runtime::plan::RankFunction::kRowNumber;
     PlanNode node;
     node.uid = top_n.uid_hint.empty() ? DerivedUid("top-n") : top_n.uid_hint;
     node.kind = runtime::plan::OperatorKind::kTopN;
@@ -687,6 +693,17 @@ class Planner {
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(
         PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, spec.partition_slots});
+    return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
+  }
+
+  base::Result<Planned> PlanOverAggregate(const LogicalNode& over) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*over.inputs[0], nullptr, {}));
+    SLUICE_ASSIGN_OR_RETURN(PlanNode node, PlanOverAggregateNode(over, input.schema, input.mode));
+    node.uid = over.uid_hint.empty() ? DerivedUid("over") : over.uid_hint;
+    node.parallelism = options_.parallelism;
+    std::vector<int32_t> keys = node.over_aggregate->partition_slots;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, keys});
     return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
   }
 

@@ -5,6 +5,7 @@
 #include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
 #include "runtime/operators/lookup_join_operator.h"
+#include "runtime/operators/over_aggregate_operator.h"
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
 #include "runtime/operators/top_n_operator.h"
@@ -52,6 +53,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kWindowJoin:
       if (!node.join || !node.window_join) break;
       return std::unique_ptr<Operator>(new WindowJoinOperator());
+    case plan::OperatorKind::kOverAggregate:
+      if (!node.over_aggregate) break;
+      return std::unique_ptr<Operator>(new OverAggregateOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

@@ -6,8 +6,10 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <unordered_map>
 
+#include "runtime/operators/sort_key.h"
 #include "runtime/scheduler/key_group.h"
 
 namespace sluice::runtime::operators {
@@ -59,15 +61,6 @@ bool ReadBytes(std::string_view bytes, size_t* position, std::string* out) {
   out->assign(bytes.substr(*position, size));
   *position += size;
   return true;
-}
-
-/// Appends `bits` big-endian, every byte inverted for a descending key, so that memcmp order
-/// is the key's order.
-void AppendOrdered(uint64_t bits, int bytes, bool descending, std::string* out) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    auto byte = static_cast<uint8_t>(bits >> shift);
-    out->push_back(static_cast<char>(descending ? ~byte : byte));
-  }
 }
 
 }  // namespace
@@ -216,7 +209,11 @@ base::Status TopNOperator::ProcessRanked(const Batch& batch, Output* out) {
     Entry entry;
     EncodeSortKey(batch, row, &entry.sort_key);
     row_codec_->Encode(batch, row, &entry.row);
-    if (IsRetraction(batch.row_kind(row))) {
+    if (spec_.function != plan::RankFunction::kRowNumber) {
+      SLUICE_RETURN_IF_ERROR(ApplyRanked(partition, std::move(entry),
+                                         IsRetraction(batch.row_kind(row)), drop_beyond_limit,
+                                         &writer));
+    } else if (IsRetraction(batch.row_kind(row))) {
       SLUICE_RETURN_IF_ERROR(Retract(partition, entry, &writer));
     } else {
       SLUICE_RETURN_IF_ERROR(Insert(partition, std::move(entry), drop_beyond_limit, &writer));
@@ -229,59 +226,7 @@ base::Status TopNOperator::ProcessRanked(const Batch& batch, Output* out) {
 }
 
 void TopNOperator::EncodeSortKey(const Batch& batch, int32_t row, std::string* out) const {
-  // Each key: a marker byte that puts NULL first or last whatever the direction, then the value
-  // in an order-preserving form (inverted when descending). Every form is prefix-free, so
-  // concatenated keys compare key by key.
-  constexpr char kNullFirst = 0;
-  constexpr char kValue = 1;
-  constexpr char kNullLast = 2;
-  for (const plan::SortKey& key : spec_.sort) {
-    const Column& column = batch.column(static_cast<size_t>(key.slot));
-    types::TypeId id = column.type().id();
-    if (column.IsNull(row) || id == types::TypeId::kNull) {
-      out->push_back(key.nulls_first ? kNullFirst : kNullLast);
-      continue;
-    }
-    out->push_back(kValue);
-    bool descending = !key.ascending;
-    switch (id) {
-      case types::TypeId::kBoolean:
-        AppendOrdered(column.values<uint8_t>()[row] != 0 ? 1 : 0, 1, descending, out);
-        break;
-      case types::TypeId::kInt:
-        AppendOrdered(static_cast<uint32_t>(column.values<int32_t>()[row]) ^ 0x80000000u, 4,
-                      descending, out);
-        break;
-      case types::TypeId::kDouble: {
-        // Java's Double.compare, except that -0.0 equals 0.0: NaN above +Infinity.
-        double value = column.values<double>()[row];
-        uint64_t bits;
-        if (std::isnan(value)) {
-          bits = 0x7ff8000000000000ULL;
-        } else {
-          if (value == 0.0) value = 0.0;
-          bits = std::bit_cast<uint64_t>(value);
-        }
-        bits = (bits & 0x8000000000000000ULL) != 0 ? ~bits : bits ^ 0x8000000000000000ULL;
-        AppendOrdered(bits, 8, descending, out);
-        break;
-      }
-      case types::TypeId::kVarchar: {
-        // Bytewise, shorter first: 0x00 is escaped as 00 FF and the string ends with 00 01.
-        std::string_view text = column.values<StringRef>()[row].view();
-        for (char byte : text) {
-          AppendOrdered(static_cast<uint8_t>(byte), 1, descending, out);
-          if (byte == 0) AppendOrdered(0xff, 1, descending, out);
-        }
-        AppendOrdered(0x0001, 2, descending, out);
-        break;
-      }
-      default:  // BIGINT, DECIMAL (one scale per column), TIMESTAMP, INTERVAL
-        AppendOrdered(static_cast<uint64_t>(column.values<int64_t>()[row]) ^ 0x8000000000000000ULL,
-                      8, descending, out);
-        break;
-    }
-  }
+  AppendSortKey(batch, row, spec_.sort, out);
 }
 
 namespace {
@@ -393,6 +338,109 @@ base::Status TopNOperator::Retract(Partition* partition, const Entry& entry, Row
   partition->changed = true;
   --partition->total;
   if (--match->count == 0) entries.erase(match);
+  return base::Status::Ok();
+}
+
+namespace {
+
+/// (row, rank) → copies of the rows ranked within `limit` under RANK or DENSE_RANK; the rank
+/// is 0 for every row when it is not emitted.
+template <typename Entries>
+std::map<std::pair<std::string, int64_t>, int64_t> VisibleRows(const Entries& entries,
+                                                               plan::RankFunction function,
+                                                               int64_t limit, bool with_rank,
+                                                               size_t* visible_entries) {
+  std::map<std::pair<std::string, int64_t>, int64_t> visible;
+  int64_t rank = 0;
+  int64_t rows_before = 0;
+  *visible_entries = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i == 0 || entries[i].sort_key != entries[i - 1].sort_key) {
+      rank = function == plan::RankFunction::kRank ? rows_before + 1 : rank + 1;
+    }
+    if (rank > limit) break;
+    visible[{entries[i].row, with_rank ? rank : 0}] += entries[i].count;
+    rows_before += entries[i].count;
+    *visible_entries = i + 1;
+  }
+  return visible;
+}
+
+}  // namespace
+
+base::Status TopNOperator::ApplyRanked(Partition* partition, Entry entry, bool retract,
+                                       bool drop_beyond_limit, RowWriter* writer) {
+  std::vector<Entry>& entries = partition->entries;
+  size_t visible_entries = 0;
+  auto before =
+      VisibleRows(entries, spec_.function, spec_.limit, spec_.emit_row_number, &visible_entries);
+  auto less = [](const Entry& left, const Entry& right) { return left.sort_key < right.sort_key; };
+  if (retract) {
+    auto [first, last] = std::equal_range(entries.begin(), entries.end(), entry, less);
+    auto match =
+        std::find_if(first, last, [&](const Entry& other) { return other.row == entry.row; });
+    if (match == last) return base::Status::Ok();  // not stored: ignored, as in Flink
+    if (--match->count == 0) entries.erase(match);
+    --partition->total;
+  } else {
+    auto place = std::upper_bound(entries.begin(), entries.end(), entry, less);
+    auto previous = place == entries.begin() ? entries.end() : place - 1;
+    if (previous != entries.end() && previous->sort_key == entry.sort_key &&
+        previous->row == entry.row) {
+      ++previous->count;
+    } else {
+      entries.insert(place, std::move(entry));
+    }
+    ++partition->total;
+  }
+  partition->changed = true;
+  auto after =
+      VisibleRows(entries, spec_.function, spec_.limit, spec_.emit_row_number, &visible_entries);
+  if (drop_beyond_limit) {
+    // On an insert-only input ranks only grow: rows beyond the limit never come back.
+    while (entries.size() > visible_entries) {
+      partition->total -= entries.back().count;
+      entries.pop_back();
+    }
+  }
+  // The difference, as -D, -U/+U pairs (same row, new rank), then +I.
+  std::vector<std::pair<std::string, int64_t>> removed;
+  std::vector<std::pair<std::string, int64_t>> added;
+  for (const auto& [row_rank, count] : before) {
+    auto found = after.find(row_rank);
+    int64_t now = found == after.end() ? 0 : found->second;
+    for (int64_t i = now; i < count; ++i) removed.push_back(row_rank);
+  }
+  for (const auto& [row_rank, count] : after) {
+    auto found = before.find(row_rank);
+    int64_t was = found == before.end() ? 0 : found->second;
+    for (int64_t i = was; i < count; ++i) added.push_back(row_rank);
+  }
+  std::vector<bool> paired(added.size(), false);
+  std::vector<std::pair<size_t, size_t>> updates;
+  for (size_t r = 0; r < removed.size(); ++r) {
+    bool found = false;
+    for (size_t a = 0; a < added.size() && !found; ++a) {
+      if (!paired[a] && added[a].first == removed[r].first) {
+        paired[a] = true;
+        updates.emplace_back(r, a);
+        found = true;
+      }
+    }
+    if (!found) {
+      SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kDelete, removed[r].first, removed[r].second));
+    }
+  }
+  for (const auto& [r, a] : updates) {
+    SLUICE_RETURN_IF_ERROR(
+        Write(writer, RowKind::kUpdateBefore, removed[r].first, removed[r].second));
+    SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kUpdateAfter, added[a].first, added[a].second));
+  }
+  for (size_t a = 0; a < added.size(); ++a) {
+    if (!paired[a]) {
+      SLUICE_RETURN_IF_ERROR(Write(writer, RowKind::kInsert, added[a].first, added[a].second));
+    }
+  }
   return base::Status::Ok();
 }
 

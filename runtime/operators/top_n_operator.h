@@ -40,6 +40,14 @@ namespace sluice::runtime::operators {
 /// rows dropped before it cannot come back, so the planner must not mix insert-only and
 /// updating batches on one Top-N input.
 ///
+/// RANK and DENSE_RANK (`function`): ties share a rank (RANK skips after a tie, DENSE_RANK
+/// counts distinct sort keys), and every row whose rank is <= limit is kept in the output, so
+/// a partition may show more than `limit` rows. Each input row is applied, then the
+/// partition's visible (row, rank) multiset before and after is compared: -D for rows that
+/// left, -U/+U for rows whose rank changed (when the rank is emitted), +I for rows that
+/// entered. While the input is insert-only, rows ranked beyond `limit` are dropped (ranks only
+/// grow on inserts).
+///
 /// `keep_first_only` (limit 1 over an insert-only input): emits +I for the first row of each
 /// partition and drops every later one; the state is an empty marker per partition and the
 /// output carries no row kinds. Retractions are ignored there. Watermarks are forwarded.
@@ -60,6 +68,9 @@ class TopNOperator : public Operator {
   void EncodeSortKey(const Batch& batch, int32_t row, std::string* out) const;
   base::Status Insert(Partition* partition, Entry entry, bool drop_beyond_limit, RowWriter* writer);
   base::Status Retract(Partition* partition, const Entry& entry, RowWriter* writer);
+  /// Applies one row under RANK / DENSE_RANK and emits the change of the visible rows.
+  base::Status ApplyRanked(Partition* partition, Entry entry, bool retract, bool drop_beyond_limit,
+                           RowWriter* writer);
   base::Status Write(RowWriter* writer, RowKind kind, std::string_view row, int64_t row_number);
   base::Status LoadPartition(Partition* partition) const;
   void StorePartition(const Partition& partition);

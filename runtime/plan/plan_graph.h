@@ -26,6 +26,7 @@ enum class OperatorKind : uint8_t {
   kLookupJoin,       // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
   kIntervalJoin,     // equi-join whose rows' event times are bounded relative to each other
   kWindowJoin,       // equi-join of two window TVFs per window: fires on the watermark
+  kOverAggregate,    // aggregate calls OVER (PARTITION BY … ORDER BY … ROWS|RANGE …)
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -153,9 +154,17 @@ struct SortKey {
   bool nulls_first = true;  // SQL default: NULLS FIRST for ASC, NULLS LAST for DESC
 };
 
+/// How a Top-N numbers its rows (Flink's ROW_NUMBER, RANK, DENSE_RANK).
+enum class RankFunction : uint8_t {
+  kRowNumber,  // 1, 2, 3, …: ties ranked by arrival
+  kRank,       // ties share a rank; the next distinct value skips (1, 1, 3)
+  kDenseRank,  // ties share a rank; ranks count distinct sort values (1, 1, 2)
+};
+
 /// The N first rows of each partition by the sort keys (ties broken by arrival: an earlier
 /// row ranks first). Output: the input columns, then the row number (BIGINT) when
-/// `emit_row_number` is set.
+/// `emit_row_number` is set. With RANK / DENSE_RANK, `limit` bounds the rank, so a
+/// partition keeps every row whose rank is <= limit (more than `limit` rows with ties).
 struct TopNSpec {
   std::vector<int32_t> partition_slots;
   std::vector<SortKey> sort;
@@ -164,8 +173,24 @@ struct TopNSpec {
   /// limit 1 ordered by a time attribute ascending over an insert-only input: the first row
   /// of a partition never changes, so the output is insert-only (Flink's keep-first dedup).
   bool keep_first_only = false;
+  RankFunction function = RankFunction::kRowNumber;
 };
 
+enum class OverFrameUnit : uint8_t { kRows, kRange };
+
+/// Aggregate calls OVER (PARTITION BY … ORDER BY o ASC {ROWS|RANGE} BETWEEN … AND CURRENT
+/// ROW). Output: the input columns, then one column per call (see OverAggregateOperator).
+struct OverAggregateSpec {
+  std::vector<int32_t> partition_slots;
+  int32_t order_slot = -1;  // event time: the time attribute; changelog mode: any sort key
+  OverFrameUnit unit = OverFrameUnit::kRange;
+  /// Rows (ROWS) or milliseconds (RANGE) before the current row; -1 = UNBOUNDED PRECEDING.
+  int64_t preceding = -1;
+  std::vector<AggregateCall> calls;  // argument slots refer to the input
+  /// The input is updating (Flink rejects this): a ROWS frame over rows kept sorted by
+  /// `order_slot`, emitting a changelog of every output row whose frame changed.
+  bool changelog = false;
+};
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
 /// table's full slots (physical + computed), e.g. `dateTime - INTERVAL '4' SECOND`.
 struct WatermarkSpec {
@@ -212,6 +237,8 @@ struct PlanNode {
   std::optional<TopNSpec> top_n;
   // kLookupJoin
   std::optional<LookupJoinSpec> lookup_join;
+  // kOverAggregate
+  std::optional<OverAggregateSpec> over_aggregate;
 };
 
 /// Connects the output of `source_node` to input `target_input` of `target_node`.

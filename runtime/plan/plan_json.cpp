@@ -342,7 +342,14 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kTopN, "top-n"},
     {OperatorKind::kLookupJoin, "lookup-join"},
     {OperatorKind::kIntervalJoin, "interval-join"},
-    {OperatorKind::kWindowJoin, "window-join"}};
+    {OperatorKind::kWindowJoin, "window-join"},
+    {OperatorKind::kOverAggregate, "over-aggregate"}};
+constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
+    {RankFunction::kRowNumber, "ROW_NUMBER"},
+    {RankFunction::kRank, "RANK"},
+    {RankFunction::kDenseRank, "DENSE_RANK"}};
+constexpr std::pair<OverFrameUnit, const char*> kFrameUnits[] = {{OverFrameUnit::kRows, "ROWS"},
+                                                                 {OverFrameUnit::kRange, "RANGE"}};
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
                                                            {JoinType::kLeft, "left"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
@@ -506,6 +513,19 @@ ordered_json NodeToJson(const PlanNode& node) {
                     {"limit", node.top_n->limit},
                     {"emit_row_number", node.top_n->emit_row_number},
                     {"keep_first_only", node.top_n->keep_first_only}};
+    if (node.top_n->function != RankFunction::kRowNumber) {
+      out["top_n"]["function"] = EnumName(node.top_n->function, kRankFunctions);
+    }
+  }
+  if (node.over_aggregate) {
+    const OverAggregateSpec& over = *node.over_aggregate;
+    ordered_json calls = AggregateToJson(AggregateSpec{over.partition_slots, over.calls, {}});
+    out["over_aggregate"] = {{"partition_slots", over.partition_slots},
+                             {"order_slot", over.order_slot},
+                             {"unit", EnumName(over.unit, kFrameUnits)},
+                             {"preceding", over.preceding},
+                             {"calls", calls.at("calls")},
+                             {"changelog", over.changelog}};
   }
   if (node.join) {
     out["join"] = {{"type", EnumName(node.join->type, kJoinTypes)},
@@ -589,7 +609,26 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.limit = Get<int64_t>(top_n, "limit", top_path);
     spec.emit_row_number = Get<bool>(top_n, "emit_row_number", top_path);
     spec.keep_first_only = Get<bool>(top_n, "keep_first_only", top_path);
+    if (top_n.contains("function")) {
+      spec.function = EnumFromName(Get<std::string>(top_n, "function", top_path), kRankFunctions,
+                                   top_path + ".function");
+    }
     node.top_n = spec;
+  }
+  if (json.contains("over_aggregate")) {
+    const auto& over = json.at("over_aggregate");
+    std::string over_path = path + ".over_aggregate";
+    OverAggregateSpec spec;
+    spec.partition_slots = Get<std::vector<int32_t>>(over, "partition_slots", over_path);
+    spec.order_slot = Get<int32_t>(over, "order_slot", over_path);
+    spec.unit =
+        EnumFromName(Get<std::string>(over, "unit", over_path), kFrameUnits, over_path + ".unit");
+    spec.preceding = Get<int64_t>(over, "preceding", over_path);
+    ordered_json calls = {{"key_slots", ordered_json::array()},
+                          {"calls", Field(over, "calls", over_path)}};
+    spec.calls = AggregateFromJson(calls, over_path).calls;
+    spec.changelog = Get<bool>(over, "changelog", over_path);
+    node.over_aggregate = spec;
   }
   if (json.contains("join")) {
     const auto& join = json.at("join");

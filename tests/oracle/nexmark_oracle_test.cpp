@@ -307,6 +307,24 @@ std::vector<OracleCase> Cases() {
            "(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, event_number) "
            "AS rn FROM bid) WHERE rn <= 10",
        /*arrival_order_sensitive=*/true},
+      {"q6", "q6.pipe",
+       "WITH w AS (SELECT seller, price, date_time FROM (SELECT A.seller, B.price, B.date_time, "
+       "ROW_NUMBER() OVER (PARTITION BY A.id, A.seller ORDER BY B.price DESC, B.date_time, "
+       "B.event_number) AS rn FROM auction A JOIN bid B ON A.id = B.auction AND B.date_time "
+       "BETWEEN A.date_time AND A.expires) WHERE rn = 1) SELECT seller, SUM(price) OVER x / "
+       "COUNT(price) OVER x FROM w WINDOW x AS (PARTITION BY seller ORDER BY date_time ROWS "
+       "BETWEEN 10 PRECEDING AND CURRENT ROW)"},
+      {"over_rows", "over_rows.pipe",
+       "SELECT bidder, price, " + Ts("date_time") +
+           ", SUM(price) OVER x / COUNT(price) OVER x, MAX(price) OVER x FROM bid WINDOW x AS "
+           "(PARTITION BY bidder ORDER BY date_time ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)"},
+      // A self-join, not a window: SQLite 3.40's min() over a bounded frame that never drops
+      // a row of its partition returns wrong values.
+      {"over_range", "over_range.pipe",
+       "SELECT b.auction, b.price, " + Ts("b.date_time") +
+           ", COUNT(*), SUM(f.price), MIN(f.price) FROM bid b JOIN bid f ON f.auction = "
+           "b.auction AND f.date_time BETWEEN b.date_time - 10000 AND b.date_time GROUP BY "
+           "b.event_number"},
       {"q15", "q15.pipe",
        "SELECT " + Day("date_time") + ", " + kRankedCounts + " FROM bid GROUP BY " +
            Day("date_time")},

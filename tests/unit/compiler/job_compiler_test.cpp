@@ -224,11 +224,58 @@ TEST(JobCompilerTest, InsertTypeMismatchIsReported) {
 
 TEST(JobCompilerTest, UnsupportedConstructsSayWhatIsMissing) {
   auto compiled = Compile(
-      "INSERT INTO out SELECT auction, SUM(price) OVER (PARTITION BY auction ORDER BY ts) "
-      "FROM bids;");
+      "INSERT INTO out SELECT auction, SUM(price) OVER (PARTITION BY auction ORDER BY ts "
+      "ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM bids;");
   ASSERT_FALSE(compiled.ok());
-  EXPECT_NE(compiled.status().message().find("not supported yet"), std::string::npos)
+  EXPECT_NE(compiled.status().message().find("FOLLOWING bounds are not supported"),
+            std::string::npos)
       << compiled.status().message();
+}
+
+TEST(JobCompilerTest, OverAndRankPlansRoundTripThroughJson) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT auction, AVG(price) OVER (PARTITION BY auction ORDER BY ts "
+      "RANGE BETWEEN INTERVAL '10' SECOND PRECEDING AND CURRENT ROW) FROM bids;\n"
+      "INSERT INTO out2 SELECT auction FROM (SELECT *, DENSE_RANK() OVER (PARTITION BY auction "
+      "ORDER BY price DESC) AS rk FROM bids) WHERE rk <= 3;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const runtime::plan::PlanNode* over = nullptr;
+  const runtime::plan::PlanNode* top_n = nullptr;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind == OperatorKind::kOverAggregate) over = &node;
+    if (node.kind == OperatorKind::kTopN) top_n = &node;
+  }
+  ASSERT_NE(over, nullptr);
+  ASSERT_NE(top_n, nullptr);
+  EXPECT_EQ(over->uid, "out/over1");
+  EXPECT_EQ(over->over_aggregate->preceding, 10000);
+  EXPECT_EQ(over->over_aggregate->unit, runtime::plan::OverFrameUnit::kRange);
+  EXPECT_FALSE(over->over_aggregate->changelog);
+  EXPECT_EQ(over->changelog_mode, runtime::plan::ChangelogMode::kInsertOnly);
+  EXPECT_EQ(over->state.size(), 2u);
+  EXPECT_EQ(top_n->top_n->function, runtime::plan::RankFunction::kDenseRank);
+  EXPECT_EQ(top_n->top_n->limit, 3);
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  auto read = runtime::plan::PlanFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(runtime::plan::PlanToJson(*read), json);
+  EXPECT_NE(json.find("\"function\": \"DENSE_RANK\""), std::string::npos);
+}
+
+TEST(JobCompilerTest, AUidHintPinsTheOverAndTopNOperators) {
+  auto compiled = Compile(
+      "INSERT INTO out SELECT /*+ UID('averages') */ auction, AVG(price) OVER (PARTITION BY "
+      "auction ORDER BY ts) FROM bids;\n"
+      "INSERT INTO out2 SELECT auction FROM (SELECT /*+ UID('ranks') */ *, RANK() OVER ("
+      "PARTITION BY auction ORDER BY price DESC) AS rk FROM bids) WHERE rk <= 3;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::vector<std::string> uids;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.kind == OperatorKind::kOverAggregate || node.kind == OperatorKind::kTopN) {
+      uids.push_back(node.uid);
+    }
+  }
+  EXPECT_EQ(uids, (std::vector<std::string>{"averages", "ranks"}));
 }
 
 TEST(JobCompilerTest, AJoinWithoutAnEqualityIsRejected) {

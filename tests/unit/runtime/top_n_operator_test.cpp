@@ -59,6 +59,7 @@ struct TopNOptions {
   int64_t limit = 3;
   bool row_number = false;
   bool keep_first = false;
+  plan::RankFunction function = plan::RankFunction::kRowNumber;
 };
 
 plan::PlanNode TopNNode(const TopNOptions& options, const types::Schema& input = kInputSchema) {
@@ -80,6 +81,7 @@ plan::PlanNode TopNNode(const TopNOptions& options, const types::Schema& input =
   node.state.push_back(state);
   node.top_n = plan::TopNSpec{options.partition_slots, options.sort, options.limit,
                               options.row_number, options.keep_first};
+  node.top_n->function = options.function;
   return node;
 }
 
@@ -481,6 +483,78 @@ TEST_P(RandomTopNTest, MaterializedOutputEqualsBruteForce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutRowNumber, RandomTopNTest, ::testing::Bool());
+
+/// RANK and DENSE_RANK under random inserts and retractions (or inserts only, where rows
+/// ranked beyond the limit are dropped), checked after every batch against a brute force:
+/// every row whose rank is <= 3 is visible, ties sharing a rank.
+class RandomRankTest
+    : public TopNOperatorTest,
+      public ::testing::WithParamInterface<std::tuple<plan::RankFunction, bool, bool>> {};
+
+TEST_P(RandomRankTest, MaterializedOutputEqualsBruteForce) {
+  const auto [function, row_number, insert_only] = GetParam();
+  Start({.limit = 3, .row_number = row_number, .function = function});
+  struct Row {
+    std::string partition;
+    std::optional<int> key;
+    std::string payload;
+    bool operator==(const Row&) const = default;
+  };
+  std::vector<Row> stored;
+  std::mt19937 random(insert_only ? 5 : 9);
+  for (int step = 0; step < 300; ++step) {
+    std::vector<std::vector<Cell>> rows;
+    std::vector<RowKind> kinds;
+    int size = 1 + static_cast<int>(random() % 6);
+    for (int i = 0; i < size; ++i) {
+      Row row;
+      bool retract = !insert_only && !stored.empty() && random() % 3 == 0;
+      if (retract) {
+        row = stored[random() % stored.size()];
+        stored.erase(std::find(stored.begin(), stored.end(), row));
+      } else {
+        row.partition = fmt::format("p{}", random() % 2);
+        int key = static_cast<int>(random() % 7);
+        if (key > 0) row.key = key;
+        row.payload = fmt::format("v{}", random() % 3);
+        stored.push_back(row);
+      }
+      rows.push_back({row.partition, row.key ? Cell(*row.key) : Cell(nullptr), row.payload, 0.0});
+      kinds.push_back(retract ? kD : kI);
+    }
+    Process(rows, insert_only ? std::vector<RowKind>{} : kinds);
+    // NULLS FIRST: a NULL key is the smallest.
+    auto less = [](const std::optional<int>& a, const std::optional<int>& b) {
+      return b.has_value() && (!a.has_value() || *a < *b);
+    };
+    Multiset expected;
+    for (const Row& row : stored) {
+      int64_t smaller = 0;
+      std::vector<std::optional<int>> distinct;
+      for (const Row& other : stored) {
+        if (other.partition != row.partition || !less(other.key, row.key)) continue;
+        ++smaller;
+        if (std::find(distinct.begin(), distinct.end(), other.key) == distinct.end()) {
+          distinct.push_back(other.key);
+        }
+      }
+      int64_t rank = function == plan::RankFunction::kRank
+                         ? smaller + 1
+                         : static_cast<int64_t>(distinct.size()) + 1;
+      if (rank > 3) continue;
+      std::string key = row.key ? std::to_string(*row.key) : "NULL";
+      std::string text = fmt::format("[{}, {}, {}, 0", row.partition, key, row.payload);
+      text += row_number ? fmt::format(", {}]", rank) : "]";
+      ++expected[text];
+    }
+    ASSERT_EQ(view_, expected) << "after batch " << step;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(RankAndDenseRank, RandomRankTest,
+                         ::testing::Combine(::testing::Values(plan::RankFunction::kRank,
+                                                              plan::RankFunction::kDenseRank),
+                                            ::testing::Bool(), ::testing::Bool()));
 
 TEST(TopNOperatorOpenTest, RejectsMalformedSpecs) {
   auto open = [](plan::PlanNode node) {
