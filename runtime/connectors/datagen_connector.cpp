@@ -245,11 +245,15 @@ base::Result<bool> DatagenReader::Next(Batch* batch) {
     return false;
   }
   if (config_.rows_per_second > 0) {
-    if (rows_emitted_ == 0) started_ = std::chrono::steady_clock::now();
+    // Until the batch is due there is nothing to read: an empty batch, polled again later.
+    auto now = std::chrono::steady_clock::now();
+    if (rows_emitted_ == 0 && !started_) started_ = now;
     const double due_seconds = rows_emitted_ / (config_.rows_per_second / parallelism_);
-    std::this_thread::sleep_until(started_ +
-                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                      std::chrono::duration<double>(due_seconds)));
+    if (now < *started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(due_seconds))) {
+      batch->set_row_count(0);
+      return true;
+    }
   }
   for (int32_t row = 0; row < count; ++row) FillRow(first + row, row, batch);
   batch->set_row_count(static_cast<int32_t>(count));

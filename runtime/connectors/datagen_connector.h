@@ -76,7 +76,7 @@ class DatagenReader : public SourceReader {
   int32_t block_size_;
   int64_t next_block_;
   int64_t rows_emitted_ = 0;
-  std::chrono::steady_clock::time_point started_;
+  std::optional<std::chrono::steady_clock::time_point> started_;  // set by the first poll
 };
 
 }  // namespace sluice::runtime::connectors

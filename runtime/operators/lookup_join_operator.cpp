@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 namespace sluice::runtime::operators {
 
 namespace {
@@ -123,6 +126,9 @@ base::Status LookupJoinOperator::LoadTable(const OperatorContext& context) {
       }
     }
     if (!more.value()) break;
+    // A rate-limited table has nothing to read right now: wait a little (this is Open, on
+    // the job's setup thread, not a scheduler task).
+    if (batch.row_count() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return base::Status::Ok();
 }

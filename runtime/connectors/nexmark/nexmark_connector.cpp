@@ -83,12 +83,16 @@ base::Result<bool> NexmarkReader::Next(Batch* batch) {
   }
   const double rate_limit = generator_->config().rate_limit;
   if (rate_limit > 0) {
-    // Each subtask keeps its share of the rate; sleeping (not spinning) until the batch is due.
-    if (events_emitted_ == 0) started_ = std::chrono::steady_clock::now();
+    // Each subtask keeps its share of the rate. Until the batch is due there is nothing to
+    // read: an empty batch, so the scheduler polls again later (no thread sleeps here).
+    auto now = std::chrono::steady_clock::now();
+    if (events_emitted_ == 0 && !started_) started_ = now;
     const double due_seconds = events_emitted_ / (rate_limit / parallelism_);
-    std::this_thread::sleep_until(started_ +
-                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                      std::chrono::duration<double>(due_seconds)));
+    if (now < *started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(due_seconds))) {
+      batch->set_row_count(0);
+      return true;
+    }
   }
   generator_->FillBatch(first, static_cast<int32_t>(count), batch);
   events_emitted_ += count;

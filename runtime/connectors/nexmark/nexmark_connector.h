@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "runtime/connectors/connector.h"
 #include "runtime/connectors/nexmark/nexmark_generator.h"
@@ -40,7 +41,7 @@ class NexmarkReader : public SourceReader {
   int32_t block_size_;
   int64_t next_block_;  // index of the next block this subtask emits
   int64_t events_emitted_ = 0;
-  std::chrono::steady_clock::time_point started_;
+  std::optional<std::chrono::steady_clock::time_point> started_;  // set by the first poll
 };
 
 }  // namespace sluice::runtime::connectors::nexmark

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/connectors/connector.h"
@@ -114,6 +115,23 @@ TEST(NexmarkConnectorTest, UnboundedByDefault) {
   Batch batch(SlotTypes(table));
   EXPECT_TRUE(*(*reader)->Next(&batch));
   EXPECT_EQ(batch.row_count(), kBatchCapacity);
+}
+
+TEST(NexmarkConnectorTest, RateLimitedReaderReturnsEmptyBatchesInsteadOfSleeping) {
+  // 10 events/s: one event per block, the next due 0.1 s after the first.
+  TableDescriptor table = NexmarkTable({{"events.num", "3"}, {"rate-limit", "10"}});
+  auto reader = FindConnector("nexmark")->CreateReader(table, SubtaskInfo{0, 1, "job"});
+  ASSERT_TRUE(reader.ok());
+  int64_t rows = 0, empty_polls = 0;
+  while (true) {
+    Batch batch(SlotTypes(table));
+    if (!*(*reader)->Next(&batch)) break;
+    rows += batch.row_count();
+    if (batch.row_count() == 0) ++empty_polls;
+    if (batch.row_count() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(rows, 3);
+  EXPECT_GT(empty_polls, 0);  // it said "nothing yet" rather than blocking the thread
 }
 
 TEST(NexmarkConnectorTest, ParsesOptions) {
