@@ -143,9 +143,14 @@ class RocksDbTable final : public StateTable {
     return NamespacePrefix(ns) + KeyPrefix(key_group, key);
   }
 
+  /// Builds the namespace index from the entries the first time a namespace is visited;
+  /// until then writes skip it (join and group state is never visited by namespace).
+  void EnsureIndex() const;
+
   RocksDbBackend* backend_;
   rocksdb::ColumnFamilyHandle* entries_;
   rocksdb::ColumnFamilyHandle* namespaces_;
+  mutable bool indexed_ = false;
 };
 
 class RocksDbBackend final : public StateBackend {
@@ -301,14 +306,16 @@ void RocksDbTable::Put(int32_t key_group, std::string_view key, std::string_view
                        std::string_view value) {
   rocksdb::WriteBatch batch;
   batch.Put(entries_, EntryKey(key_group, key, ns), AsSlice(value));
-  if (!ns.empty()) batch.Put(namespaces_, IndexKey(key_group, key, ns), rocksdb::Slice());
+  if (indexed_ && !ns.empty()) {
+    batch.Put(namespaces_, IndexKey(key_group, key, ns), rocksdb::Slice());
+  }
   backend_->Check(backend_->db()->Write(backend_->write_options(), &batch), "Put");
 }
 
 void RocksDbTable::Delete(int32_t key_group, std::string_view key, std::string_view ns) {
   rocksdb::WriteBatch batch;
   batch.Delete(entries_, EntryKey(key_group, key, ns));
-  if (!ns.empty()) batch.Delete(namespaces_, IndexKey(key_group, key, ns));
+  if (indexed_ && !ns.empty()) batch.Delete(namespaces_, IndexKey(key_group, key, ns));
   backend_->Check(backend_->db()->Write(backend_->write_options(), &batch), "Delete");
 }
 
@@ -325,8 +332,24 @@ void RocksDbTable::Scan(
   backend_->Check(it->status(), "a scan");
 }
 
+void RocksDbTable::EnsureIndex() const {
+  if (indexed_) return;
+  rocksdb::WriteBatch batch;
+  Scan({}, {}, [&](std::string_view encoded, std::string_view) {
+    DecodedKey decoded;
+    if (DecodeEntryKey(encoded, &decoded) && !decoded.ns.empty()) {
+      batch.Put(namespaces_, IndexKey(decoded.key_group, decoded.key, decoded.ns),
+                rocksdb::Slice());
+    }
+    return true;
+  });
+  backend_->Check(backend_->db()->Write(backend_->write_options(), &batch), "an index build");
+  indexed_ = true;
+}
+
 void RocksDbTable::ScanNamespace(
     std::string_view ns, const std::function<void(int32_t, std::string_view)>& visit) const {
+  EnsureIndex();
   std::string prefix = NamespacePrefix(ns);
   std::string end = PrefixEnd(prefix);
   rocksdb::ReadOptions options = backend_->read_options();

@@ -32,7 +32,9 @@ struct RocksDbBackendOptions {
 /// seek). The namespace index maps `[namespace length: varint][namespace][key group][key
 /// length][key]` → empty, so a window's entries are found without a scan of the table.
 /// Entries with the empty namespace (group aggregates, Top-N) are not indexed; visiting the
-/// empty namespace scans the table.
+/// empty namespace scans the table. The index is built on a table's first visit by namespace
+/// (window state) and kept from then on, so tables never visited that way (join rows, groups)
+/// pay no index writes.
 ///
 /// Tuning (see docs in the .cpp): no write-ahead log (checkpoints give durability, as in
 /// Flink), LZ4 for upper levels and ZSTD for the bottommost, 10-bit Bloom filters, index and
