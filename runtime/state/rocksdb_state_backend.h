@@ -44,4 +44,9 @@ struct RocksDbBackendOptions {
 base::Result<std::unique_ptr<StateBackend>> MakeRocksDbStateBackend(
     const RocksDbBackendOptions& options);
 
+/// Writes a `rocksdb::Checkpoint` of `backend` (hard links of its SST files where possible)
+/// into `directory`, which must not exist: the files of a native savepoint. An error when
+/// `backend` is not a `rocksdb` backend.
+base::Status CheckpointRocksDbBackend(StateBackend* backend, const std::string& directory);
+
 }  // namespace sluice::runtime::state
