@@ -317,8 +317,8 @@ class BulkLoader {
                    std::string_view value) {
     if (key_group != key_group_) {
       if (key_group < key_group_) {
-        return Error(fmt::format("records out of order: key group {} after {}", key_group,
-                                 key_group_));
+        return Error(
+            fmt::format("records out of order: key group {} after {}", key_group, key_group_));
       }
       SLUICE_RETURN_IF_ERROR(FlushKeyGroup());
       key_group_ = key_group;
@@ -338,8 +338,8 @@ class BulkLoader {
     }
     SLUICE_RETURN_IF_ERROR(CloseFile(&index_writer_));
     std::vector<rocksdb::IngestExternalFileArg> args;
-    for (auto [family, files] : {std::make_pair(entries_, &entry_files_),
-                                 std::make_pair(namespaces_, &index_files_)}) {
+    for (auto [family, files] :
+         {std::make_pair(entries_, &entry_files_), std::make_pair(namespaces_, &index_files_)}) {
       if (files->empty()) continue;
       rocksdb::IngestExternalFileArg arg;
       arg.column_family = family;
@@ -388,8 +388,7 @@ class BulkLoader {
       std::filesystem::create_directories(directory_, error);
       if (error) return Error(fmt::format("cannot create '{}': {}", directory_, error.message()));
     }
-    rocksdb::Options options(backend_->db()->GetDBOptions(),
-                             backend_->db()->GetOptions(family));
+    rocksdb::Options options(backend_->db()->GetDBOptions(), backend_->db()->GetOptions(family));
     // Fast to write; compaction recompresses the bottommost level with ZSTD later.
     options.compression = rocksdb::kLZ4Compression;
     options.bottommost_compression = rocksdb::kLZ4Compression;
@@ -435,10 +434,9 @@ base::Status RocksDbBackend::LoadSorted(const std::string& uid, const std::strin
   SLUICE_ASSIGN_OR_RETURN(StateTable * table, GetTable(uid, state_name));
   auto* rocks_table = static_cast<RocksDbTable*>(table);
   BulkLoader loader(this, rocks_table->entries_, rocks_table->namespaces_);
-  SLUICE_RETURN_IF_ERROR(records([&loader](int32_t key_group, std::string_view key,
-                                           std::string_view ns, std::string_view value) {
-    return loader.Add(key_group, key, ns, value);
-  }));
+  SLUICE_RETURN_IF_ERROR(
+      records([&loader](int32_t key_group, std::string_view key, std::string_view ns,
+                        std::string_view value) { return loader.Add(key_group, key, ns, value); }));
   return loader.Finish();
 }
 

@@ -131,9 +131,8 @@ base::Status PrepareDirectory(const std::string& directory) {
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) {
-    return Error(base::ErrorCode::kIo,
-                 fmt::format("cannot create savepoint directory '{}': {}", directory,
-                             error.message()));
+    return Error(base::ErrorCode::kIo, fmt::format("cannot create savepoint directory '{}': {}",
+                                                   directory, error.message()));
   }
   if (fs::exists(fs::path(directory) / kMetadataName)) {
     return Error(base::ErrorCode::kRuntime,
@@ -164,13 +163,12 @@ base::Result<std::vector<const plan::PlanNode*>> NodesOf(
                               [&](const plan::PlanNode& node) { return node.uid == subtask.uid; });
     if (found == plan.nodes.end()) {
       return Error(base::ErrorCode::kRuntime,
-                   fmt::format("the plan of job '{}' has no operator with UID '{}'",
-                               plan.job_name, subtask.uid));
+                   fmt::format("the plan of job '{}' has no operator with UID '{}'", plan.job_name,
+                               subtask.uid));
     }
     if (subtask.backend == nullptr) {
-      return Error(base::ErrorCode::kRuntime,
-                   fmt::format("no state backend for subtask {} of '{}'", subtask.subtask,
-                               subtask.uid));
+      return Error(base::ErrorCode::kRuntime, fmt::format("no state backend for subtask {} of '{}'",
+                                                          subtask.subtask, subtask.uid));
     }
     nodes.push_back(&*found);
   }
@@ -202,8 +200,8 @@ std::pair<int32_t, int32_t> KeyGroupRangeOf(int32_t subtask, int32_t parallelism
 }
 
 std::string StateSignature(const plan::PlanNode& node, const plan::StateSpec& spec) {
-  std::string text = fmt::format("{}/{}/{}", plan::OperatorKindName(node.kind),
-                                 node.kind_version, SpecText(spec));
+  std::string text =
+      fmt::format("{}/{}/{}", plan::OperatorKindName(node.kind), node.kind_version, SpecText(spec));
   return Hex(XXH3_64bits(text.data(), text.size()));
 }
 
@@ -258,10 +256,10 @@ base::Result<SnapshotMetadata> SnapshotMetadataFromJson(const std::string& text,
     return Corrupt(path, "no format_version");
   }
   if (metadata.format_version > kSnapshotFormatVersion || metadata.format_version < 1) {
-    return Error(base::ErrorCode::kRuntime,
-                 fmt::format("'{}' has format version {}; this Sluice ({}) reads versions up to {}",
-                             path, metadata.format_version, kEngineVersion,
-                             kSnapshotFormatVersion));
+    return Error(
+        base::ErrorCode::kRuntime,
+        fmt::format("'{}' has format version {}; this Sluice ({}) reads versions up to {}", path,
+                    metadata.format_version, kEngineVersion, kSnapshotFormatVersion));
   }
   size_t at = text.rfind(kChecksumKey);
   if (at == std::string::npos || at + kChecksumKey.size() + 16 > text.size()) {
@@ -295,8 +293,7 @@ base::Result<SnapshotMetadata> SnapshotMetadataFromJson(const std::string& text,
     metadata.source_offsets =
         json.at("source_offsets").get<std::map<std::string, std::vector<std::string>>>();
     metadata.pending_sink_transactions =
-        json.at("pending_sink_transactions")
-            .get<std::map<std::string, std::vector<std::string>>>();
+        json.at("pending_sink_transactions").get<std::map<std::string, std::vector<std::string>>>();
     for (const Json& file : json.at("files")) {
       SnapshotFile out;
       out.path = file.at("path").get<std::string>();
@@ -330,8 +327,8 @@ base::Result<SnapshotMetadata> WriteCanonicalSnapshot(const std::string& directo
     std::error_code error;
     fs::create_directories(fs::path(directory) / folder, error);
     if (error) {
-      return Error(base::ErrorCode::kIo, fmt::format("cannot create '{}/{}': {}", directory,
-                                                     folder, error.message()));
+      return Error(base::ErrorCode::kIo,
+                   fmt::format("cannot create '{}/{}': {}", directory, folder, error.message()));
     }
     for (const plan::StateSpec& spec : node.state) {
       SLUICE_ASSIGN_OR_RETURN(StateTable * table, subtask.backend->GetTable(node.uid, spec.name));
@@ -368,9 +365,8 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
   std::map<StateBackend*, std::string> folders;
   for (size_t i = 0; i < subtasks.size(); ++i) {
     const SubtaskState& subtask = subtasks[i];
-    auto [found, inserted] = subtask.backend != nullptr
-                                 ? folders.emplace(subtask.backend, "")
-                                 : std::make_pair(folders.end(), false);
+    auto [found, inserted] = subtask.backend != nullptr ? folders.emplace(subtask.backend, "")
+                                                        : std::make_pair(folders.end(), false);
     if (inserted) {
       found->second = fmt::format("native/{}", folders.size() - 1);
       std::error_code error;
@@ -384,21 +380,26 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
       for (const auto& entry :
            fs::recursive_directory_iterator(fs::path(directory) / found->second)) {
         if (!entry.is_regular_file()) continue;
-        metadata.files.push_back(
-            {fs::relative(entry.path(), directory).string(), 0, 0});
+        metadata.files.push_back({fs::relative(entry.path(), directory).string(), 0, 0});
       }
     }
     for (const plan::StateSpec& spec : nodes[i]->state) {
-      SLUICE_ASSIGN_OR_RETURN(StateTable * table, subtask.backend->GetTable(subtask.uid, spec.name));
-      StateHandle handle{subtask.uid, spec.name, StateSignature(*nodes[i], spec), found->second,
-                         subtask.first_key_group, subtask.last_key_group, 0, 0};
-      table->ForEachInKeyGroups(subtask.first_key_group, subtask.last_key_group,
-                                [&](int32_t, std::string_view key, std::string_view ns,
-                                    std::string_view value) {
-                                  ++handle.entries;
-                                  handle.bytes += static_cast<int64_t>(key.size() + ns.size() +
-                                                                       value.size());
-                                });
+      SLUICE_ASSIGN_OR_RETURN(StateTable * table,
+                              subtask.backend->GetTable(subtask.uid, spec.name));
+      StateHandle handle{subtask.uid,
+                         spec.name,
+                         StateSignature(*nodes[i], spec),
+                         found->second,
+                         subtask.first_key_group,
+                         subtask.last_key_group,
+                         0,
+                         0};
+      table->ForEachInKeyGroups(
+          subtask.first_key_group, subtask.last_key_group,
+          [&](int32_t, std::string_view key, std::string_view ns, std::string_view value) {
+            ++handle.entries;
+            handle.bytes += static_cast<int64_t>(key.size() + ns.size() + value.size());
+          });
       metadata.handles.push_back(handle);
     }
   }
@@ -416,8 +417,8 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error(base::ErrorCode::kIo,
-                 fmt::format("'{}' is missing: '{}' is not a savepoint or was not completed",
-                             path, directory));
+                 fmt::format("'{}' is missing: '{}' is not a savepoint or was not completed", path,
+                             directory));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Snapshot snapshot;
@@ -441,8 +442,8 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
     SnapshotFile actual;
     SLUICE_RETURN_IF_ERROR(HashFile(file_path, &actual));
     if (actual.size != file.size) {
-      return Corrupt(file_path, fmt::format("{} bytes where '{}' says {} (truncated?)",
-                                            actual.size, path, file.size));
+      return Corrupt(file_path, fmt::format("{} bytes where '{}' says {} (truncated?)", actual.size,
+                                            path, file.size));
     }
     if (actual.checksum != file.checksum) {
       return Corrupt(file_path, fmt::format("checksum {} where '{}' says {}", Hex(actual.checksum),
@@ -462,8 +463,8 @@ base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
                          int32_t last) {
   std::vector<const StateHandle*> handles;
   for (const StateHandle& handle : snapshot.metadata.handles) {
-    if (handle.uid == uid && handle.state_name == state_name &&
-        handle.first_key_group <= last && handle.last_key_group >= first) {
+    if (handle.uid == uid && handle.state_name == state_name && handle.first_key_group <= last &&
+        handle.last_key_group >= first) {
       handles.push_back(&handle);
     }
   }
@@ -483,9 +484,9 @@ base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
       std::string path = (fs::path(snapshot.directory) / handle->file).string();
       SLUICE_ASSIGN_OR_RETURN(StateFileReader reader, StateFileReader::Open(path));
       if (reader.header().uid != uid || reader.header().state_name != state_name) {
-        return Corrupt(path, fmt::format("it holds state '{}' of '{}', not '{}' of '{}'",
-                                         reader.header().state_name, reader.header().uid,
-                                         state_name, uid));
+        return Corrupt(
+            path, fmt::format("it holds state '{}' of '{}', not '{}' of '{}'",
+                              reader.header().state_name, reader.header().uid, state_name, uid));
       }
       SLUICE_RETURN_IF_ERROR(reader.Read(std::max(first, handle->first_key_group),
                                          std::min(last, handle->last_key_group), sink));
