@@ -105,6 +105,12 @@ std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
+/// The column family of table `state_name` of `uid`: the UID's length makes the name
+/// unambiguous whatever characters a UID hint holds.
+std::string FamilyName(const std::string& uid, const std::string& state_name) {
+  return fmt::format("{}:{}/{}", uid.size(), uid, state_name);
+}
+
 std::string_view View(const rocksdb::Slice& slice) {
   return {slice.data(), slice.size()};
 }
@@ -273,8 +279,7 @@ base::Result<StateTable*> RocksDbBackend::GetTable(const std::string& uid,
   auto key = std::make_pair(uid, state_name);
   auto found = tables_.find(key);
   if (found != tables_.end()) return found->second.get();
-  // The UID's length makes the name unambiguous whatever characters a UID hint holds.
-  std::string family = fmt::format("{}:{}/{}", uid.size(), uid, state_name);
+  std::string family = FamilyName(uid, state_name);
   rocksdb::ColumnFamilyHandle* entries = nullptr;
   rocksdb::ColumnFamilyHandle* namespaces = nullptr;
   rocksdb::Status status = db_->CreateColumnFamily(TableOptions(), family, &entries);
@@ -600,6 +605,54 @@ base::Result<std::unique_ptr<StateBackend>> MakeRocksDbStateBackend(
 }  // namespace sluice::runtime::state
 
 namespace sluice::runtime::state {
+
+base::Status ReadRocksDbCheckpoint(const std::string& directory, const std::string& uid,
+                                   const std::string& state_name, int32_t first, int32_t last,
+                                   const RecordSink& sink) {
+  auto error = [&](const rocksdb::Status& status) {
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("cannot read the RocksDB checkpoint '{}': {}", directory, status.ToString()));
+  };
+  std::vector<std::string> names;
+  rocksdb::DBOptions db_options;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::Status status = rocksdb::DB::ListColumnFamilies(db_options, directory, &names);
+  if (!status.ok()) return error(status);
+  std::string wanted = FamilyName(uid, state_name);
+  auto found = std::find(names.begin(), names.end(), wanted);
+  if (found == names.end()) return base::Status::Ok();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {wanted, rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  status = rocksdb::DB::OpenForReadOnly(db_options, directory, families, &handles, &db);
+  if (!status.ok()) return error(status);
+  std::string begin, end;
+  AppendKeyGroup(&begin, first);
+  if (last < 0xffff) AppendKeyGroup(&end, last + 1);
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end);
+  if (!end.empty()) options.iterate_upper_bound = &upper;
+  options.fill_cache = false;
+  base::Status result = base::Status::Ok();
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, handles[1]));
+    for (it->Seek(begin); it->Valid() && result.ok(); it->Next()) {
+      DecodedKey decoded;
+      if (!DecodeEntryKey(View(it->key()), &decoded)) {
+        result = error(rocksdb::Status::Corruption("malformed state key"));
+        break;
+      }
+      result = sink(decoded.key_group, decoded.key, decoded.ns, View(it->value()));
+    }
+    if (result.ok() && !it->status().ok()) result = error(it->status());
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  delete db;
+  return result;
+}
 
 base::Status CheckpointRocksDbBackend(StateBackend* backend, const std::string& directory) {
   auto* rocks = dynamic_cast<RocksDbBackend*>(backend);

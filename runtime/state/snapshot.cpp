@@ -469,15 +469,21 @@ base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
     }
   }
   if (handles.empty()) return base::Status::Ok();
-  if (snapshot.metadata.format != "canonical") {
-    return Error(base::ErrorCode::kRuntime,
-                 fmt::format("savepoint '{}' is in the native format, which Sluice cannot "
-                             "restore yet; take a canonical one",
-                             snapshot.directory));
-  }
   std::sort(handles.begin(), handles.end(), [](const StateHandle* a, const StateHandle* b) {
     return a->first_key_group < b->first_key_group;
   });
+  if (snapshot.metadata.format == "native") {
+    // Each subtask's checkpoint, read-only, for the part of its range that is wanted.
+    return backend->LoadSorted(uid, state_name, [&](const RecordSink& sink) -> base::Status {
+      for (const StateHandle* handle : handles) {
+        SLUICE_RETURN_IF_ERROR(
+            ReadRocksDbCheckpoint((fs::path(snapshot.directory) / handle->file).string(), uid,
+                                  state_name, std::max(first, handle->first_key_group),
+                                  std::min(last, handle->last_key_group), sink));
+      }
+      return base::Status::Ok();
+    });
+  }
   return backend->LoadSorted(uid, state_name, [&](const RecordSink& sink) -> base::Status {
     // One file in memory at a time, in key-group order.
     for (const StateHandle* handle : handles) {

@@ -98,7 +98,8 @@ base::Result<SnapshotMetadata> WriteCanonicalSnapshot(const std::string& directo
 
 /// Writes a native savepoint: a `rocksdb::Checkpoint` of each subtask's RocksDB backend under
 /// `native/<n>` (n = index in `subtasks`' distinct backends) and `_metadata` with format
-/// "native". Every backend must be a `rocksdb` one.
+/// "native", naming every file of the checkpoints. Every backend must be a `rocksdb` one.
+/// Same engine version only (the RocksDB key layout is not a stable format).
 base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
                                                    const plan::PlanGraph& plan,
                                                    const std::vector<SubtaskState>& subtasks,
@@ -110,8 +111,9 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
 base::Result<Snapshot> ReadSnapshot(const std::string& directory,
                                     const std::string& expected_job_name = {});
 
-/// Loads table `state_name` of `uid` for key groups [first, last] from every canonical state
-/// file of `snapshot` that overlaps them (any parallelism on either side) into `backend`, by
+/// Loads table `state_name` of `uid` for key groups [first, last] from every state file (or,
+/// for a native snapshot, every subtask's RocksDB checkpoint, opened read-only) of `snapshot`
+/// that overlaps them — any parallelism on either side — into `backend`, by
 /// StateBackend::LoadSorted. Loads nothing, without error, if the snapshot has no such state.
 base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
                          const std::string& state_name, StateBackend* backend, int32_t first,

@@ -57,10 +57,10 @@ class StateTable {
 /// Receives one record of a bulk load; returns an error to stop it.
 using RecordSink = std::function<base::Status(int32_t key_group, std::string_view key,
                                               std::string_view ns, std::string_view value)>;
-/// Produces records in ascending (key group, key, namespace) bytewise order — each
-/// (key group, key, namespace) at most once — by calling the sink on each, e.g. the records
-/// of canonical state files (StateFileReader::Read). Returns the first error of the sink or
-/// of reading.
+/// Produces records by calling the sink on each, key group by key group in ascending order
+/// (within a key group in any order), each (key group, key, namespace) at most once: e.g. the
+/// records of canonical state files (StateFileReader::Read). Returns the first error of the
+/// sink or of reading.
 using SortedRecords = std::function<base::Status(const RecordSink& sink)>;
 
 /// Where one subtask's state lives (`state.backend.type`). Tables are created on first use

@@ -352,6 +352,29 @@ TEST_F(CliTest, SavepointReadPrintsTheSameStateAtAnyParallelism) {
   EXPECT_EQ(three.output, one.output);
 }
 
+TEST_F(CliTest, NativeSavepointReadsLikeACanonicalOne) {
+  std::string file = Write("agg.pipe", kGroupCounts);
+  std::string native = (directory_ / "native").string();
+  Outcome run =
+      RunSluice("run " + file + " -p 2 --set state.backend.type=rocksdb --savepoint-at-end " +
+                native + " --savepoint-format native");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  Outcome inspect = RunSluice("savepoint inspect " + native);
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("  format:          native (format version 1)\n"),
+            std::string::npos)
+      << inspect.output;
+  EXPECT_NE(inspect.output.find("    key groups 64-127: 1 entries, 41 bytes  native/1\n"),
+            std::string::npos)
+      << inspect.output;
+  Outcome read = RunSluice("savepoint read " + native + " --uid out/group-aggregate1");
+  EXPECT_EQ(read.exit_code, 0) << read.output;
+  Outcome canonical = RunSluice("savepoint read " + TakeSavepoint(directory_, file, 2) +
+                                " --uid out/group-aggregate1");
+  EXPECT_EQ(read.output, canonical.output);
+  EXPECT_EQ(Count(read.output, "\n"), 3u) << read.output;
+}
+
 TEST_F(CliTest, SavepointErrorsNameTheFileOrCause) {
   std::string savepoint = TakeSavepoint(directory_, Write("agg.pipe", kGroupCounts), 2);
   Outcome uid = RunSluice("savepoint read " + savepoint + " --uid nope");

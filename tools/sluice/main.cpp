@@ -35,7 +35,8 @@ constexpr int kExitInterrupted = 130;
 struct CommonOptions {
   std::string file;
   std::vector<std::string> settings;  // KEY=VALUE
-  std::string savepoint_at_end;       // run: a canonical savepoint of the final state (debug)
+  std::string savepoint_at_end;       // run: a savepoint of the final state (debugging)
+  std::string savepoint_format = "canonical";
 };
 
 /// Reads the whole file, or explains why not.
@@ -186,7 +187,8 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
     return kExitFailed;
   }
   if (!common.savepoint_at_end.empty()) {
-    int code = sluice::cli::WriteSavepointAtEnd(**job, compiled->plan, common.savepoint_at_end);
+    int code = sluice::cli::WriteSavepointAtEnd(**job, compiled->plan, common.savepoint_at_end,
+                                                common.savepoint_format);
     if (code != kExitOk) return code;
   }
   if (progress.late_records_dropped > 0) {
@@ -244,6 +246,9 @@ int main(int argc, char** argv) {
   run->add_option("--savepoint-at-end", run_options.savepoint_at_end,
                   "debugging: write a canonical savepoint of the final state into DIR")
       ->group("");  // hidden until jobs take savepoints themselves
+  run->add_option("--savepoint-format", run_options.savepoint_format, "canonical or native")
+      ->check(CLI::IsMember({"canonical", "native"}))
+      ->group("");
 
   CommonOptions explain_options;
   std::string format = "text";

@@ -11,6 +11,7 @@
 
 #include "runtime/batch/batch.h"
 #include "runtime/connectors/json_format.h"
+#include "runtime/state/rocksdb_state_backend.h"
 #include "runtime/state/row_codec.h"
 #include "runtime/state/snapshot.h"
 #include "runtime/state/state_file.h"
@@ -204,12 +205,6 @@ int Read(const Snapshot& snapshot, const std::string& uid, const std::string& st
     return Fail(fmt::format("savepoint '{}' has no operator with UID '{}' (stateful UIDs: {})",
                             snapshot.directory, uid, uids.empty() ? "none" : uids));
   }
-  if (snapshot.metadata.format != "canonical") {
-    return Fail(
-        fmt::format("savepoint '{}' is in the {} format; `sluice savepoint read` reads "
-                    "canonical savepoints",
-                    snapshot.directory, snapshot.metadata.format));
-  }
   bool found = state_name.empty();
   for (const auto& spec : node->state) {
     if (!state_name.empty() && spec.name != state_name) continue;
@@ -218,21 +213,26 @@ int Read(const Snapshot& snapshot, const std::string& uid, const std::string& st
     RowDecoder values(spec.value_schema);
     for (const StateHandle* handle : HandlesOf(snapshot, uid, spec.name)) {
       std::string path = snapshot.directory + "/" + handle->file;
-      auto reader = runtime::state::StateFileReader::Open(path);
-      if (!reader.ok()) return Fail(reader.status().message());
       std::string line;
-      base::Status status = reader->Read(
-          handle->first_key_group, handle->last_key_group,
-          [&](int32_t key_group, std::string_view key, std::string_view ns,
-              std::string_view value) {
-            line = "{\"state\":";
-            runtime::connectors::JsonFormat::AppendString(spec.name, &line);
-            line += fmt::format(",\"key_group\":{},\"key\":{},\"namespace\":{},\"value\":{}}}\n",
-                                key_group, keys.Decode(key),
-                                NamespaceJson(spec.state_namespace, ns), values.Decode(value));
-            std::fputs(line.c_str(), stdout);
-            return base::Status::Ok();
-          });
+      auto print = [&](int32_t key_group, std::string_view key, std::string_view ns,
+                       std::string_view value) {
+        line = "{\"state\":";
+        runtime::connectors::JsonFormat::AppendString(spec.name, &line);
+        line += fmt::format(",\"key_group\":{},\"key\":{},\"namespace\":{},\"value\":{}}}\n",
+                            key_group, keys.Decode(key), NamespaceJson(spec.state_namespace, ns),
+                            values.Decode(value));
+        std::fputs(line.c_str(), stdout);
+        return base::Status::Ok();
+      };
+      base::Status status;
+      if (snapshot.metadata.format == "native") {
+        status = runtime::state::ReadRocksDbCheckpoint(
+            path, uid, spec.name, handle->first_key_group, handle->last_key_group, print);
+      } else {
+        auto reader = runtime::state::StateFileReader::Open(path);
+        if (!reader.ok()) return Fail(reader.status().message());
+        status = reader->Read(handle->first_key_group, handle->last_key_group, print);
+      }
       if (!status.ok()) return Fail(status.message());
     }
   }
@@ -283,8 +283,11 @@ int RunSavepointCommand(const SavepointCommand& command) {
 }
 
 int WriteSavepointAtEnd(const runtime::scheduler::Job& job, const runtime::plan::PlanGraph& plan,
-                        const std::string& directory) {
-  auto written = runtime::state::WriteCanonicalSnapshot(directory, plan, job.StateOfSubtasks());
+                        const std::string& directory, const std::string& format) {
+  auto written =
+      format == "native"
+          ? runtime::state::WriteNativeSnapshot(directory, plan, job.StateOfSubtasks())
+          : runtime::state::WriteCanonicalSnapshot(directory, plan, job.StateOfSubtasks());
   if (!written.ok()) return Fail("cannot write the savepoint: " + written.status().message());
   return kExitOk;
 }

@@ -29,9 +29,10 @@ std::unique_ptr<SavepointCommand> AddSavepointCommand(CLI::App* app);
 /// Runs the parsed subcommand; returns the exit code (2 for any error, named on stderr).
 int RunSavepointCommand(const SavepointCommand& command);
 
-/// `sluice run --savepoint-at-end DIR` (a hidden debugging flag until jobs take savepoints):
-/// writes a canonical savepoint of the state `job` holds after Run. Returns the exit code.
+/// `sluice run --savepoint-at-end DIR [--savepoint-format canonical|native]` (hidden debugging
+/// flags until jobs take savepoints): writes a savepoint of the state `job` holds after Run
+/// (native needs `state.backend.type = 'rocksdb'`). Returns the exit code.
 int WriteSavepointAtEnd(const runtime::scheduler::Job& job, const runtime::plan::PlanGraph& plan,
-                        const std::string& directory);
+                        const std::string& directory, const std::string& format);
 
 }  // namespace sluice::cli
