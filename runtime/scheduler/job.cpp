@@ -271,6 +271,24 @@ JobProgress Job::progress() const {
   return progress;
 }
 
+std::vector<state::SubtaskState> Job::StateOfSubtasks() const {
+  // Runners (and their backends) were created vertex by vertex, subtask by subtask.
+  std::vector<state::SubtaskState> states;
+  size_t runner = 0;
+  for (const auto& vertex : vertices_) {
+    int32_t parallelism = plan_.nodes[vertex.front()].parallelism;
+    for (int32_t subtask = 0; subtask < parallelism; ++subtask, ++runner) {
+      for (int32_t node_id : vertex) {
+        const plan::PlanNode& node = plan_.nodes[node_id];
+        if (node.state.empty()) continue;
+        auto [first, last] = state::KeyGroupRangeOf(subtask, parallelism, plan_.max_parallelism);
+        states.push_back({node.uid, subtask, state_backends_[runner].get(), first, last});
+      }
+    }
+  }
+  return states;
+}
+
 std::string Job::DescribeVertices() const {
   std::string out;
   for (const auto& vertex : vertices_) {

@@ -16,6 +16,7 @@
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/timer_service.h"
+#include "runtime/state/snapshot.h"
 
 namespace sluice::runtime::scheduler {
 
@@ -60,6 +61,9 @@ class Job {
   /// Asks the job to stop as soon as possible; Run then returns a kRuntime "cancelled" error.
   void Cancel();
   JobProgress progress() const;
+  /// The state of every stateful operator subtask (its backend and key-group range), to
+  /// snapshot once Run has returned; the backends live as long as the job.
+  std::vector<state::SubtaskState> StateOfSubtasks() const;
   /// Describes the vertices for logs: "source/bid -> calc -> sink/out (x2)".
   std::string DescribeVertices() const;
 

@@ -306,6 +306,17 @@ class MemoryStateBackend final : public StateBackend {
 
 }  // namespace
 
+base::Status StateBackend::LoadSorted(const std::string& uid, const std::string& state_name,
+                                      const SortedRecords& records) {
+  SLUICE_ASSIGN_OR_RETURN(StateTable * table, GetTable(uid, state_name));
+  SLUICE_RETURN_IF_ERROR(records([table](int32_t key_group, std::string_view key,
+                                         std::string_view ns, std::string_view value) {
+    table->Put(key_group, key, ns, value);
+    return base::Status::Ok();
+  }));
+  return status();
+}
+
 std::unique_ptr<StateBackend> MakeMemoryStateBackend() {
   return std::make_unique<MemoryStateBackend>();
 }

@@ -5,8 +5,11 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -102,6 +105,12 @@ std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
+/// The column family of table `state_name` of `uid`: the UID's length makes the name
+/// unambiguous whatever characters a UID hint holds.
+std::string FamilyName(const std::string& uid, const std::string& state_name) {
+  return fmt::format("{}:{}/{}", uid.size(), uid, state_name);
+}
+
 std::string_view View(const rocksdb::Slice& slice) {
   return {slice.data(), slice.size()};
 }
@@ -142,6 +151,7 @@ class RocksDbTable final : public StateTable {
   std::string IndexKey(int32_t key_group, std::string_view key, std::string_view ns) const {
     return NamespacePrefix(ns) + KeyPrefix(key_group, key);
   }
+  friend class RocksDbBackend;
 
   /// Builds the namespace index from the entries the first time a namespace is visited;
   /// until then writes skip it (join and group state is never visited by namespace).
@@ -171,6 +181,9 @@ class RocksDbBackend final : public StateBackend {
   const rocksdb::WriteOptions& write_options() const { return write_options_; }
   /// Keeps the first failure; returns whether `status` was ok.
   bool Check(const rocksdb::Status& status, const char* operation) const;
+  base::Status LoadSorted(const std::string& uid, const std::string& state_name,
+                          const SortedRecords& records) override;
+  const std::string& directory() const { return options_.directory; }
 
  private:
   rocksdb::ColumnFamilyOptions TableOptions() const;
@@ -271,8 +284,7 @@ base::Result<StateTable*> RocksDbBackend::GetTable(const std::string& uid,
   auto key = std::make_pair(uid, state_name);
   auto found = tables_.find(key);
   if (found != tables_.end()) return found->second.get();
-  // The UID's length makes the name unambiguous whatever characters a UID hint holds.
-  std::string family = fmt::format("{}:{}/{}", uid.size(), uid, state_name);
+  std::string family = FamilyName(uid, state_name);
   rocksdb::ColumnFamilyHandle* entries = nullptr;
   rocksdb::ColumnFamilyHandle* namespaces = nullptr;
   rocksdb::Status status = db_->CreateColumnFamily(TableOptions(), family, &entries);
@@ -290,6 +302,152 @@ base::Result<StateTable*> RocksDbBackend::GetTable(const std::string& uid,
   StateTable* result = table.get();
   tables_.emplace(std::move(key), std::move(table));
   return result;
+}
+
+// ---- bulk loading ----------------------------------------------------------------------------
+
+/// Turns sorted records into SST files of one table, written in key order with SstFileWriter
+/// under `<instance>/ingest/`, then ingested (moved) into the table's column families.
+///
+/// The canonical order (key group, key, namespace) is not the order of encoded keys (the key's
+/// varint length comes first), so the records of one key group are buffered and sorted by
+/// encoded key before they are written; key groups arrive in order, so memory is one key
+/// group's records. Namespace index keys (key bytes only) are sorted at the end.
+class BulkLoader {
+ public:
+  BulkLoader(RocksDbBackend* backend, rocksdb::ColumnFamilyHandle* entries,
+             rocksdb::ColumnFamilyHandle* namespaces)
+      : backend_(backend), entries_(entries), namespaces_(namespaces) {}
+  ~BulkLoader() {
+    std::error_code ignored;
+    if (!directory_.empty()) std::filesystem::remove_all(directory_, ignored);
+  }
+
+  base::Status Add(int32_t key_group, std::string_view key, std::string_view ns,
+                   std::string_view value) {
+    if (key_group != key_group_) {
+      if (key_group < key_group_) {
+        return Error(
+            fmt::format("records out of order: key group {} after {}", key_group, key_group_));
+      }
+      SLUICE_RETURN_IF_ERROR(FlushKeyGroup());
+      key_group_ = key_group;
+    }
+    group_.emplace_back(EntryKey(key_group, key, ns), std::string(value));
+    if (!ns.empty()) index_keys_.push_back(NamespacePrefix(ns) + KeyPrefix(key_group, key));
+    return base::Status::Ok();
+  }
+
+  base::Status Finish() {
+    SLUICE_RETURN_IF_ERROR(FlushKeyGroup());
+    SLUICE_RETURN_IF_ERROR(CloseFile(&entries_writer_));
+    std::sort(index_keys_.begin(), index_keys_.end());
+    index_keys_.erase(std::unique(index_keys_.begin(), index_keys_.end()), index_keys_.end());
+    for (const std::string& key : index_keys_) {
+      SLUICE_RETURN_IF_ERROR(Append(namespaces_, &index_writer_, &index_files_, key, {}));
+    }
+    SLUICE_RETURN_IF_ERROR(CloseFile(&index_writer_));
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    for (auto [family, files] :
+         {std::make_pair(entries_, &entry_files_), std::make_pair(namespaces_, &index_files_)}) {
+      if (files->empty()) continue;
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = family;
+      arg.external_files = *files;
+      arg.options.move_files = true;  // hard links: no copy of the data
+      args.push_back(std::move(arg));
+    }
+    if (args.empty()) return base::Status::Ok();
+    return Check(backend_->db()->IngestExternalFiles(args), "IngestExternalFiles");
+  }
+
+ private:
+  static constexpr uint64_t kFileBytes = 256 << 20;  // start a new SST file after this
+
+  base::Status FlushKeyGroup() {
+    std::sort(group_.begin(), group_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < group_.size(); ++i) {
+      if (i > 0 && group_[i].first == group_[i - 1].first) {
+        return Error(fmt::format("a duplicate record in key group {}", key_group_));
+      }
+      SLUICE_RETURN_IF_ERROR(
+          Append(entries_, &entries_writer_, &entry_files_, group_[i].first, group_[i].second));
+    }
+    group_.clear();
+    return base::Status::Ok();
+  }
+
+  base::Status Append(rocksdb::ColumnFamilyHandle* family,
+                      std::unique_ptr<rocksdb::SstFileWriter>* writer,
+                      std::vector<std::string>* files, const std::string& key,
+                      std::string_view value) {
+    if (*writer != nullptr && (*writer)->FileSize() >= kFileBytes) {
+      SLUICE_RETURN_IF_ERROR(CloseFile(writer));
+    }
+    if (*writer == nullptr) SLUICE_RETURN_IF_ERROR(OpenFile(family, writer, files));
+    return Check((*writer)->Put(key, AsSlice(value)), "SstFileWriter::Put");
+  }
+
+  base::Status OpenFile(rocksdb::ColumnFamilyHandle* family,
+                        std::unique_ptr<rocksdb::SstFileWriter>* writer,
+                        std::vector<std::string>* files) {
+    if (directory_.empty()) {
+      directory_ = backend_->directory() + "/ingest";
+      std::error_code error;
+      std::filesystem::create_directories(directory_, error);
+      if (error) return Error(fmt::format("cannot create '{}': {}", directory_, error.message()));
+    }
+    rocksdb::Options options(backend_->db()->GetDBOptions(), backend_->db()->GetOptions(family));
+    // Fast to write; compaction recompresses the bottommost level with ZSTD later.
+    options.compression = rocksdb::kLZ4Compression;
+    options.bottommost_compression = rocksdb::kLZ4Compression;
+    *writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, family);
+    std::string path = fmt::format("{}/{}.sst", directory_, next_file_++);
+    files->push_back(path);
+    return Check((*writer)->Open(path), "SstFileWriter::Open");
+  }
+
+  base::Status CloseFile(std::unique_ptr<rocksdb::SstFileWriter>* writer) {
+    if (*writer == nullptr) return base::Status::Ok();
+    rocksdb::Status status = (*writer)->Finish();
+    writer->reset();
+    return Check(status, "SstFileWriter::Finish");
+  }
+
+  base::Status Check(const rocksdb::Status& status, const char* operation) const {
+    if (status.ok()) return base::Status::Ok();
+    return Error(fmt::format("{} failed: {}", operation, status.ToString()));
+  }
+  base::Status Error(const std::string& what) const {
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("bulk load into RocksDB state in '{}': {}", backend_->directory(), what));
+  }
+
+  RocksDbBackend* backend_;
+  rocksdb::ColumnFamilyHandle* entries_;
+  rocksdb::ColumnFamilyHandle* namespaces_;
+  std::string directory_;
+  int next_file_ = 0;
+  int32_t key_group_ = -1;
+  std::vector<std::pair<std::string, std::string>> group_;
+  std::vector<std::string> index_keys_;
+  std::unique_ptr<rocksdb::SstFileWriter> entries_writer_;
+  std::unique_ptr<rocksdb::SstFileWriter> index_writer_;
+  std::vector<std::string> entry_files_;
+  std::vector<std::string> index_files_;
+};
+
+base::Status RocksDbBackend::LoadSorted(const std::string& uid, const std::string& state_name,
+                                        const SortedRecords& records) {
+  SLUICE_ASSIGN_OR_RETURN(StateTable * table, GetTable(uid, state_name));
+  auto* rocks_table = static_cast<RocksDbTable*>(table);
+  BulkLoader loader(this, rocks_table->entries_, rocks_table->namespaces_);
+  SLUICE_RETURN_IF_ERROR(
+      records([&loader](int32_t key_group, std::string_view key, std::string_view ns,
+                        std::string_view value) { return loader.Add(key_group, key, ns, value); }));
+  return loader.Finish();
 }
 
 // ---- table operations ------------------------------------------------------------------------
@@ -465,6 +623,79 @@ base::Result<std::unique_ptr<StateBackend>> MakeRocksDbStateBackend(
   auto backend = std::make_unique<RocksDbBackend>(options);
   SLUICE_RETURN_IF_ERROR(backend->Open());
   return std::unique_ptr<StateBackend>(std::move(backend));
+}
+
+}  // namespace sluice::runtime::state
+
+namespace sluice::runtime::state {
+
+base::Status ReadRocksDbCheckpoint(const std::string& directory, const std::string& uid,
+                                   const std::string& state_name, int32_t first, int32_t last,
+                                   const RecordSink& sink) {
+  auto error = [&](const rocksdb::Status& status) {
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("cannot read the RocksDB checkpoint '{}': {}", directory, status.ToString()));
+  };
+  std::vector<std::string> names;
+  rocksdb::DBOptions db_options;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::Status status = rocksdb::DB::ListColumnFamilies(db_options, directory, &names);
+  if (!status.ok()) return error(status);
+  std::string wanted = FamilyName(uid, state_name);
+  auto found = std::find(names.begin(), names.end(), wanted);
+  if (found == names.end()) return base::Status::Ok();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {wanted, rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  status = rocksdb::DB::OpenForReadOnly(db_options, directory, families, &handles, &db);
+  if (!status.ok()) return error(status);
+  std::string begin, end;
+  AppendKeyGroup(&begin, first);
+  if (last < 0xffff) AppendKeyGroup(&end, last + 1);
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end);
+  if (!end.empty()) options.iterate_upper_bound = &upper;
+  options.fill_cache = false;
+  base::Status result = base::Status::Ok();
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, handles[1]));
+    for (it->Seek(begin); it->Valid() && result.ok(); it->Next()) {
+      DecodedKey decoded;
+      if (!DecodeEntryKey(View(it->key()), &decoded)) {
+        result = error(rocksdb::Status::Corruption("malformed state key"));
+        break;
+      }
+      result = sink(decoded.key_group, decoded.key, decoded.ns, View(it->value()));
+    }
+    if (result.ok() && !it->status().ok()) result = error(it->status());
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  delete db;
+  return result;
+}
+
+base::Status CheckpointRocksDbBackend(StateBackend* backend, const std::string& directory) {
+  auto* rocks = dynamic_cast<RocksDbBackend*>(backend);
+  if (rocks == nullptr) {
+    return base::Status::Error(base::ErrorCode::kRuntime,
+                               "a native savepoint needs the rocksdb state backend "
+                               "(state.backend.type = 'rocksdb')");
+  }
+  rocksdb::Checkpoint* checkpoint = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(rocks->db(), &checkpoint);
+  if (status.ok()) {
+    status = checkpoint->CreateCheckpoint(directory);
+    delete checkpoint;
+  }
+  if (!status.ok()) {
+    return base::Status::Error(base::ErrorCode::kIo,
+                               fmt::format("cannot checkpoint RocksDB state of '{}' into '{}': {}",
+                                           rocks->directory(), directory, status.ToString()));
+  }
+  return base::Status::Ok();
 }
 
 }  // namespace sluice::runtime::state

@@ -46,4 +46,17 @@ struct RocksDbBackendOptions {
 base::Result<std::unique_ptr<StateBackend>> MakeRocksDbStateBackend(
     const RocksDbBackendOptions& options);
 
+/// Writes a `rocksdb::Checkpoint` of `backend` (hard links of its SST files where possible)
+/// into `directory`, which must not exist: the files of a native savepoint. An error when
+/// `backend` is not a `rocksdb` backend.
+base::Status CheckpointRocksDbBackend(StateBackend* backend, const std::string& directory);
+
+/// Opens such a checkpoint read-only and passes the entries of table `state_name` of `uid` in
+/// key groups [first, last] to `sink`, key group by key group (within one, in the order of
+/// their encoded keys): the restore of a native savepoint through StateBackend::LoadSorted.
+/// A checkpoint without that table passes nothing.
+base::Status ReadRocksDbCheckpoint(const std::string& directory, const std::string& uid,
+                                   const std::string& state_name, int32_t first, int32_t last,
+                                   const RecordSink& sink);
+
 }  // namespace sluice::runtime::state

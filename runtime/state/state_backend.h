@@ -54,6 +54,15 @@ class StateTable {
   virtual int64_t BytesUsed() const = 0;
 };
 
+/// Receives one record of a bulk load; returns an error to stop it.
+using RecordSink = std::function<base::Status(int32_t key_group, std::string_view key,
+                                              std::string_view ns, std::string_view value)>;
+/// Produces records by calling the sink on each, key group by key group in ascending order
+/// (within a key group in any order), each (key group, key, namespace) at most once: e.g. the
+/// records of canonical state files (StateFileReader::Read). Returns the first error of the
+/// sink or of reading.
+using SortedRecords = std::function<base::Status(const RecordSink& sink)>;
+
 /// Where one subtask's state lives (`state.backend.type`). Tables are created on first use
 /// and live as long as the backend.
 class StateBackend {
@@ -65,6 +74,11 @@ class StateBackend {
   /// The first failure of a table operation (an I/O error of a disk backend), kept until the
   /// backend is destroyed; StateTable calls cannot return it themselves. Ok for `memory`.
   virtual base::Status status() const { return base::Status::Ok(); }
+  /// Loads `records` into table `state_name` of `uid` (restore of a savepoint or checkpoint),
+  /// replacing entries with the same (key group, key, namespace). The default puts them one
+  /// by one; `rocksdb` writes SST files in key order and ingests them (no key-by-key writes).
+  virtual base::Status LoadSorted(const std::string& uid, const std::string& state_name,
+                                  const SortedRecords& records);
 };
 
 /// The `memory` backend: hash maps on the heap.

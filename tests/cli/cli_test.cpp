@@ -289,4 +289,127 @@ TEST_F(CliTest, MutatedScriptsNeverCrashTheProcess) {
   EXPECT_GT(rejected, 300);
 }
 
+// ---- sluice savepoint ------------------------------------------------------------------------
+
+const char* kGroupCounts =
+    R"(CREATE TABLE bids (auction BIGINT, bidder VARCHAR, price BIGINT) WITH ('connector' = 'values');
+INSERT INTO bids VALUES (1, 'ann', 10), (2, 'bob', 20), (1, 'cy', 30), (3, 'ann', 5);
+CREATE TABLE out (auction BIGINT, total BIGINT, n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO out SELECT auction, SUM(price), COUNT(*) FROM bids GROUP BY auction;
+)";
+
+/// Runs kGroupCounts at `parallelism` with the hidden --savepoint-at-end flag.
+std::string TakeSavepoint(const fs::path& directory, const std::string& file, int parallelism) {
+  std::string savepoint = (directory / ("sp-p" + std::to_string(parallelism))).string();
+  Outcome outcome = RunSluice("run " + file + " -p " + std::to_string(parallelism) +
+                              " --savepoint-at-end " + savepoint);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  return savepoint;
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t count = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+TEST_F(CliTest, SavepointInspectListsOperatorsStatesAndKeyGroups) {
+  std::string savepoint = TakeSavepoint(directory_, Write("agg.pipe", kGroupCounts), 2);
+  Outcome outcome = RunSluice("savepoint inspect " + savepoint);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  for (const char* expected :
+       {"  job:             agg\n", "  format:          canonical (format version 1)\n",
+        "  engine version:  0.1.0\n", "  max parallelism: 128\n",
+        "operator out/group-aggregate1 (group-aggregate, parallelism 2)\n",
+        "  state groups  signature ", "  3 entries, ",
+        "    key ($0 BIGINT)  namespace none  value ($agg0 BIGINT, $agg1 BIGINT)\n",
+        "    key groups 0-63: 2 entries, ", "    key groups 64-127: 1 entries, ",
+        "state/2_out_group-aggregate1/groups.kg64-127\n"}) {
+    EXPECT_NE(outcome.output.find(expected), std::string::npos) << expected << outcome.output;
+  }
+  Outcome json = RunSluice("savepoint inspect " + savepoint + " --format json");
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_NE(json.output.find("\"uid\": \"out/group-aggregate1\""), std::string::npos)
+      << json.output;
+  EXPECT_NE(json.output.find("\"first_key_group\": 64"), std::string::npos) << json.output;
+  EXPECT_EQ(Count(json.output, "\"entries\": 1,"), 1u) << json.output;
+}
+
+TEST_F(CliTest, SavepointReadPrintsTheSameStateAtAnyParallelism) {
+  std::string file = Write("agg.pipe", kGroupCounts);
+  Outcome one = RunSluice("savepoint read " + TakeSavepoint(directory_, file, 1) +
+                          " --uid out/group-aggregate1");
+  EXPECT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_EQ(Count(one.output, "\n"), 3u) << one.output;
+  for (const char* key : {"\"key\":{\"$0\":1}", "\"key\":{\"$0\":2}", "\"key\":{\"$0\":3}"}) {
+    EXPECT_EQ(Count(one.output, key), 1u) << key << one.output;
+  }
+  EXPECT_EQ(Count(one.output, "{\"state\":\"groups\",\"key_group\":"), 3u) << one.output;
+  EXPECT_EQ(Count(one.output, "\"namespace\":null,\"value\":{\"hex\":\""), 3u) << one.output;
+  Outcome three = RunSluice("savepoint read " + TakeSavepoint(directory_, file, 3) +
+                            " --uid out/group-aggregate1 --state groups");
+  EXPECT_EQ(three.exit_code, 0) << three.output;
+  EXPECT_EQ(three.output, one.output);
+}
+
+TEST_F(CliTest, NativeSavepointReadsLikeACanonicalOne) {
+  std::string file = Write("agg.pipe", kGroupCounts);
+  std::string native = (directory_ / "native").string();
+  Outcome run =
+      RunSluice("run " + file + " -p 2 --set state.backend.type=rocksdb --savepoint-at-end " +
+                native + " --savepoint-format native");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  Outcome inspect = RunSluice("savepoint inspect " + native);
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("  format:          native (format version 1)\n"),
+            std::string::npos)
+      << inspect.output;
+  EXPECT_NE(inspect.output.find("    key groups 64-127: 1 entries, 41 bytes  native/1\n"),
+            std::string::npos)
+      << inspect.output;
+  Outcome read = RunSluice("savepoint read " + native + " --uid out/group-aggregate1");
+  EXPECT_EQ(read.exit_code, 0) << read.output;
+  Outcome canonical = RunSluice("savepoint read " + TakeSavepoint(directory_, file, 2) +
+                                " --uid out/group-aggregate1");
+  EXPECT_EQ(read.output, canonical.output);
+  EXPECT_EQ(Count(read.output, "\n"), 3u) << read.output;
+}
+
+TEST_F(CliTest, SavepointErrorsNameTheFileOrCause) {
+  std::string savepoint = TakeSavepoint(directory_, Write("agg.pipe", kGroupCounts), 2);
+  Outcome uid = RunSluice("savepoint read " + savepoint + " --uid nope");
+  EXPECT_EQ(uid.exit_code, 2);
+  EXPECT_EQ(uid.output, "sluice: error: savepoint '" + savepoint +
+                            "' has no operator with UID 'nope' (stateful UIDs: "
+                            "out/group-aggregate1)\n");
+  Outcome state =
+      RunSluice("savepoint read " + savepoint + " --uid out/group-aggregate1 --state x");
+  EXPECT_EQ(state.exit_code, 2);
+  EXPECT_NE(state.output.find("has no state 'x' (states: groups)"), std::string::npos)
+      << state.output;
+
+  fs::path file = fs::path(savepoint) / "state/2_out_group-aggregate1/groups.kg0-63";
+  {
+    std::fstream stream(file, std::ios::in | std::ios::out | std::ios::binary);
+    stream.seekp(static_cast<std::streamoff>(fs::file_size(file) - 40));
+    stream.put('\x7f');
+  }
+  for (const std::string& arguments :
+       {"savepoint inspect " + savepoint, "savepoint read " + savepoint + " --uid x"}) {
+    Outcome flipped = RunSluice(arguments);
+    EXPECT_EQ(flipped.exit_code, 2);
+    EXPECT_NE(flipped.output.find("sluice: error: '" + file.string() + "' is corrupt: checksum"),
+              std::string::npos)
+        << flipped.output;
+  }
+  fs::remove(fs::path(savepoint) / "_metadata");
+  Outcome missing = RunSluice("savepoint inspect " + savepoint);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.output, "sluice: error: '" + savepoint + "/_metadata' is missing: '" +
+                                savepoint + "' is not a savepoint or was not completed\n");
+  Outcome nowhere = RunSluice("savepoint inspect " + (directory_ / "nowhere").string());
+  EXPECT_EQ(nowhere.exit_code, 2);
+  EXPECT_NE(nowhere.output.find("does not exist"), std::string::npos) << nowhere.output;
+}
+
 }  // namespace

@@ -21,6 +21,7 @@
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/job.h"
 #include "tools/sluice/repl/repl.h"
+#include "tools/sluice/savepoint_command.h"
 
 namespace {
 
@@ -34,6 +35,8 @@ constexpr int kExitInterrupted = 130;
 struct CommonOptions {
   std::string file;
   std::vector<std::string> settings;  // KEY=VALUE
+  std::string savepoint_at_end;       // run: a savepoint of the final state (debugging)
+  std::string savepoint_format = "canonical";
 };
 
 /// Reads the whole file, or explains why not.
@@ -183,6 +186,11 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
                  status.ToString().c_str());
     return kExitFailed;
   }
+  if (!common.savepoint_at_end.empty()) {
+    int code = sluice::cli::WriteSavepointAtEnd(**job, compiled->plan, common.savepoint_at_end,
+                                                common.savepoint_format);
+    if (code != kExitOk) return code;
+  }
   if (progress.late_records_dropped > 0) {
     // Said even when stderr is not a terminal: these rows are missing from the results.
     std::fprintf(stderr,
@@ -235,6 +243,12 @@ int main(int argc, char** argv) {
   run->add_option("--jit", jit, "compile expressions with LLVM (on) or interpret them (off)")
       ->check(CLI::IsMember({"on", "off"}));
   run->add_option("--set", run_options.settings, "override a SET option: KEY=VALUE (repeatable)");
+  run->add_option("--savepoint-at-end", run_options.savepoint_at_end,
+                  "debugging: write a canonical savepoint of the final state into DIR")
+      ->group("");  // hidden until jobs take savepoints themselves
+  run->add_option("--savepoint-format", run_options.savepoint_format, "canonical or native")
+      ->check(CLI::IsMember({"canonical", "native"}))
+      ->group("");
 
   CommonOptions explain_options;
   std::string format = "text";
@@ -256,6 +270,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"on", "off"}));
   repl->add_option("--set", repl_settings, "override a SET option: KEY=VALUE (repeatable)");
 
+  auto savepoint = sluice::cli::AddSavepointCommand(&app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -264,6 +280,7 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return Run(run_options, parallelism, jit);
   if (explain->parsed()) return Explain(explain_options, format);
+  if (savepoint->parsed()) return sluice::cli::RunSavepointCommand(*savepoint);
   if (repl->parsed()) {
     sluice::repl::ReplOptions options;
     options.use_jit = repl_jit == "on";
