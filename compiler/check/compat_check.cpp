@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -306,11 +307,18 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
         auto old_filters = old_lineage.UpstreamFilters(old_node.id);
         auto new_filters = new_lineage.UpstreamFilters(node.id);
         if (old_filters != new_filters) {
-          verdict.warnings.push_back(fmt::format(
-              "a filter upstream changed (was: {}; now: {}): state was built under the old "
-              "predicate",
-              old_filters.empty() ? "none" : JoinText(old_filters, " AND "),
-              new_filters.empty() ? "none" : JoinText(new_filters, " AND ")));
+          std::vector<std::string> added, removed;
+          std::set_difference(new_filters.begin(), new_filters.end(), old_filters.begin(),
+                              old_filters.end(), std::back_inserter(added));
+          std::set_difference(old_filters.begin(), old_filters.end(), new_filters.begin(),
+                              new_filters.end(), std::back_inserter(removed));
+          std::string change;
+          if (!added.empty()) change += "added " + JoinText(added, " AND ");
+          if (!removed.empty()) {
+            change += (change.empty() ? "" : "; ") + ("removed " + JoinText(removed, " AND "));
+          }
+          verdict.warnings.push_back("a filter upstream changed (" + change +
+                                     "): state was built under the old predicate");
         }
       }
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace sluice::compiler::physical {
 
@@ -41,7 +42,7 @@ std::string CallText(const runtime::plan::AggregateCall& call,
   out += ")";
   if (call.filter_slot >= 0) out += " FILTER (WHERE " + At(input, call.filter_slot) + ")";
   // MIN, MAX and DISTINCT over a retracting input keep every value: another state layout.
-  if (call.retractable) out += " retracting";
+  if (call.retractable) out += " (retractable)";
   return out;
 }
 
@@ -130,17 +131,9 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
   auto paths = types::FlattenSchema(node.output_schema);
   switch (node.kind) {
     case OperatorKind::kSource: {
+      // Computed columns by name too: they belong to the table (and unused ones are pruned).
       const std::string table = node.table ? node.table->name : node.uid;
-      std::vector<std::string> physical;
-      size_t count =
-          node.computed_columns ? node.computed_columns->input_types.size() : paths.size();
-      for (size_t i = 0; i < count && i < paths.size(); ++i) {
-        physical.push_back(table + "." + paths[i].path);
-      }
-      if (!node.computed_columns) return physical;
-      for (const auto& projection : node.computed_columns->projections) {
-        out.push_back(projection->ToString(&physical));
-      }
+      for (const auto& slot : paths) out.push_back(table + "." + slot.path);
       return out;
     }
     case OperatorKind::kCalc:
@@ -230,14 +223,24 @@ std::vector<std::string> Lineage::UpstreamFilters(int32_t node) {
     }
     if (current.kind == OperatorKind::kCalc && current.chain) {
       const auto& input = OfInput(current.id, 0);
-      if (current.chain->filter) filters.push_back(current.chain->filter->ToString(&input));
+      std::function<void(const runtime::plan::ExprPtr&)> add =
+          [&](const runtime::plan::ExprPtr& filter) {
+            if (filter->kind == runtime::plan::ExprKind::kCall &&
+                filter->function == functions::FunctionId::kAnd) {
+              for (const auto& argument : filter->arguments) add(argument);
+            } else {
+              filters.push_back(filter->ToString(&input));
+            }
+          };
+      if (current.chain->filter) add(current.chain->filter);
       if (current.filter_as_last_projection && !current.chain->projections.empty()) {
-        filters.push_back(current.chain->projections.back()->ToString(&input));
+        add(current.chain->projections.back());
       }
     }
     for (const auto* edge : plan_.InputsOf(current.id)) pending.push_back(edge->source_node);
   }
   std::sort(filters.begin(), filters.end());
+  filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
   return filters;
 }
 
