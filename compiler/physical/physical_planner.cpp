@@ -225,6 +225,19 @@ class Planner {
     return hint.empty() ? derived : hint;
   }
 
+  /// A pinned UID must name one operator only (two `/*+ UID('x') */` hints in one job).
+  base::Status CheckUniqueUid(const std::string& uid, base::SourceSpan span) const {
+    for (const PlanNode& existing : plan_.nodes) {
+      if (existing.uid == uid) {
+        return base::Status::Error(base::ErrorCode::kPlan,
+                                   "two stateful operators would share the UID '" + uid +
+                                       "'; pin different UIDs with /*+ UID('...') */",
+                                   span);
+      }
+    }
+    return base::Status::Ok();
+  }
+
   /// Plans `top` and the filters and projections below it down to the first other node, as
   /// one fused Calc over that node. `final_projections` (over `top`'s slots) are applied last.
   base::Result<Planned> PlanChain(const LogicalNode& top,
@@ -669,6 +682,7 @@ class Planner {
                            spec.function == runtime::plan::RankFunction::kRowNumber;
     PlanNode node;
     node.uid = UidFor(top_n.uid_hint, "top-n");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, top_n.span));
     node.kind = runtime::plan::OperatorKind::kTopN;
     node.parallelism = options_.parallelism;
     node.output_schema = input.schema;
@@ -708,6 +722,7 @@ class Planner {
     SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*over.inputs[0], nullptr, {}));
     SLUICE_ASSIGN_OR_RETURN(PlanNode node, PlanOverAggregateNode(over, input.schema, input.mode));
     node.uid = UidFor(over.uid_hint, "over");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, over.span));
     node.parallelism = options_.parallelism;
     std::vector<int32_t> keys = node.over_aggregate->partition_slots;
     int32_t id = AddNode(std::move(node));

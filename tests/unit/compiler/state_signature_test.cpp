@@ -360,5 +360,21 @@ TEST(UidTest, StatelessStepsAndOtherStatementsDoNotMoveUids) {
   }
 }
 
+TEST(UidTest, APinnedUidNamesOneOperatorOnly) {
+  CompileOptions options;
+  options.file_name = "job.pipe";
+  auto compiled = CompileScript(
+      std::string(kTables) +
+          "INSERT INTO out SELECT auction, price FROM (SELECT /*+ UID('r') */ *, ROW_NUMBER() "
+          "OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM bids) WHERE rn <= 3;\n"
+          "INSERT INTO out3 SELECT auction, price, bidder FROM (SELECT /*+ UID('r') */ *, "
+          "ROW_NUMBER() OVER (PARTITION BY bidder ORDER BY price DESC) AS rn FROM bids) WHERE rn "
+          "<= 3;",
+      options);
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.status().ToString().find("share the UID 'r'"), std::string::npos)
+      << compiled.status().ToString();
+}
+
 }  // namespace
 }  // namespace sluice::compiler
