@@ -325,6 +325,37 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
     new_index[node.uid] = report.operators.size();
     report.operators.push_back(std::move(verdict));
   }
+  // An incompatible UID whose old state now matches another operator: the ordinals shifted
+  // (a stateful operator was added before it in the same query).
+  for (size_t index = 0; index < report.operators.size(); ++index) {
+    if (report.operators[index].verdict != Verdict::kIncompatible) continue;
+    OperatorVerdict& verdict = report.operators[index];
+    const Signed& old_state = before.at(verdict.uid);
+    for (const PlanNode& candidate : new_plan.nodes) {
+      auto mine = after.find(candidate.uid);
+      if (mine == after.end() || candidate.uid == verdict.uid ||
+          candidate.kind != old_state.node->kind ||
+          mine->second.signature.hash != old_state.signature.hash) {
+        continue;
+      }
+      verdict.warnings.push_back(fmt::format(
+          "the old state of '{}' matches '{}' (same state signature): the operators likely "
+          "shifted",
+          verdict.uid, candidate.uid));
+      verdict.fix = fmt::format(
+          "pin the old UID on the operator now called '{}' with /*+ UID('{}') */ (and give "
+          "this one its own UID)",
+          candidate.uid, verdict.uid);
+      auto& moved = report.operators[new_index[candidate.uid]];
+      if (moved.verdict == Verdict::kNew) {
+        moved.warnings.push_back(fmt::format(
+            "likely the operator that was '{}' (same state signature): pin the old UID with "
+            "/*+ UID('{}') */ to keep its state",
+            verdict.uid, verdict.uid));
+      }
+      break;
+    }
+  }
   for (const PlanNode& node : old_plan.nodes) {
     auto theirs = before.find(node.uid);
     if (theirs == before.end() || after.count(node.uid)) continue;
