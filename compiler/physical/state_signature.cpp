@@ -88,6 +88,8 @@ std::string Hash(const std::vector<SignatureComponent>& components) {
   return fmt::format("{:016x}", hash);
 }
 
+constexpr size_t kMaxLineage = 400;
+
 }  // namespace
 
 std::string WindowSignature(const runtime::plan::WindowSpec& window, const std::string& time) {
@@ -123,6 +125,13 @@ const std::vector<std::string>& Lineage::Of(int32_t node) {
   std::vector<std::string> lineage = Compute(plan_.nodes[node]);
   size_t slots = types::FlattenSchema(plan_.nodes[node].output_schema).size();
   lineage.resize(std::max(slots, lineage.size()), "?");
+  // Expressions over expressions can grow without bound: keep a prefix and a hash of the rest.
+  for (std::string& text : lineage) {
+    if (text.size() <= kMaxLineage) continue;
+    size_t cut = kMaxLineage / 2;  // not inside a UTF-8 sequence: the plan JSON must stay valid
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "…#" + Hash({SignatureComponent{text, false, {}}});
+  }
   return cache_[node] = std::move(lineage);
 }
 

@@ -376,5 +376,19 @@ TEST(UidTest, APinnedUidNamesOneOperatorOnly) {
       << compiled.status().ToString();
 }
 
+TEST(StateSignatureTest, LongKeyExpressionsStayBoundedAndDistinct) {
+  std::string key = "auction";
+  for (int i = 0; i < 60; ++i) key = "(" + key + " + " + std::to_string(i) + ")";
+  std::string other = key;
+  other.replace(other.rfind("59"), 2, "61");
+  auto a = Plan("INSERT INTO out SELECT " + key + ", COUNT(*) FROM bids GROUP BY " + key + ";");
+  auto b = Plan("INSERT INTO out SELECT " + other + ", COUNT(*) FROM bids GROUP BY " + other + ";");
+  const auto* node = Node(a, "out/group-aggregate1");
+  ASSERT_NE(node, nullptr);
+  EXPECT_LE(node->signature->components[0].fields[0].name.size(), 240u);
+  EXPECT_NE(node->signature->hash, Node(b, "out/group-aggregate1")->signature->hash);
+  EXPECT_TRUE(runtime::plan::PlanFromJson(runtime::plan::PlanToJson(a)).ok());
+}
+
 }  // namespace
 }  // namespace sluice::compiler
