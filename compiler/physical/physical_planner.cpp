@@ -721,7 +721,7 @@ class Planner {
   base::Result<Planned> PlanOverAggregate(const LogicalNode& over) {
     SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*over.inputs[0], nullptr, {}));
     SLUICE_ASSIGN_OR_RETURN(PlanNode node, PlanOverAggregateNode(over, input.schema, input.mode));
-    node.uid = UidFor(over.uid_hint, "over");
+    node.uid = UidFor(over.uid_hint, "over-aggregate");
     SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, over.span));
     node.parallelism = options_.parallelism;
     std::vector<int32_t> keys = node.over_aggregate->partition_slots;

@@ -212,7 +212,7 @@ const std::string kOver =
     "BETWEEN INTERVAL '10' SECOND PRECEDING AND CURRENT ROW) FROM bids;";
 
 TEST(StateSignatureTest, OverPartitionFrameAndCalls) {
-  const std::string uid = "out/over1";
+  const std::string uid = "out/over-aggregate1";
   ExpectChange(kOver, Replace(kOver, "PARTITION BY auction", "PARTITION BY bidder"), uid,
                Verdict::kIncompatible, "partition key changed");
   ExpectChange(kOver, Replace(kOver, "'10' SECOND", "'1' MINUTE"), uid, Verdict::kIncompatible,
