@@ -294,12 +294,15 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
     } else {
       Compare(theirs->second, mine->second, &verdict);
       const PlanNode& old_node = *theirs->second.node;
-      if (node.kind == OperatorKind::kSource && old_node.kind == node.kind) {
+      bool connector = node.kind == OperatorKind::kSource || node.kind == OperatorKind::kSink;
+      if (connector && old_node.kind == node.kind) {
         auto changed = OptionChanges(old_node, node);
         if (!changed.empty()) {
-          verdict.warnings.push_back("the source's connector options changed (" +
-                                     JoinText(changed, ", ") +
-                                     "): restored offsets may not fit the new setting");
+          verdict.warnings.push_back(fmt::format(
+              "the {}'s connector options changed ({}): restored {} may not fit the "
+              "new setting",
+              node.kind == OperatorKind::kSource ? "source" : "sink", JoinText(changed, ", "),
+              node.kind == OperatorKind::kSource ? "offsets" : "pending output"));
         }
       }
       bool kept = verdict.verdict == Verdict::kRestored || verdict.verdict == Verdict::kMigrated;

@@ -63,8 +63,10 @@ std::string OverText(const runtime::plan::OverAggregateSpec& spec,
     frame += fmt::format("{}{}", spec.preceding,
                          spec.unit == runtime::plan::OverFrameUnit::kRange ? " ms" : "");
   }
-  return fmt::format("PARTITION BY [{}] ORDER BY {} {} PRECEDING", Join(partition, ", "),
-                     At(input, spec.order_slot), frame);
+  // Over an updating input the operator keeps its rows sorted (another state layout).
+  return fmt::format("PARTITION BY [{}] ORDER BY {} {} PRECEDING{}", Join(partition, ", "),
+                     At(input, spec.order_slot), frame,
+                     spec.changelog ? " (over an updating input)" : "");
 }
 
 std::string Hash(const std::vector<SignatureComponent>& components) {
