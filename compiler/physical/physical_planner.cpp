@@ -7,9 +7,10 @@
 #include <functional>
 
 #include "compiler/optimizer/optimizer.h"
-#include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_join.h"
+#include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_over.h"
+#include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
 
 namespace sluice::compiler::physical {
@@ -217,6 +218,26 @@ class Planner {
     return fmt::format("{}/{}{}", query_, kind, ordinal);
   }
 
+  /// A pinned UID (`/*+ UID('x') */`) or the derived one. A pinned operator still takes its
+  /// ordinal, so pinning one operator never renames another.
+  std::string UidFor(const std::string& hint, const std::string& kind) {
+    std::string derived = DerivedUid(kind);
+    return hint.empty() ? derived : hint;
+  }
+
+  /// A pinned UID must name one operator only (two `/*+ UID('x') */` hints in one job).
+  base::Status CheckUniqueUid(const std::string& uid, base::SourceSpan span) const {
+    for (const PlanNode& existing : plan_.nodes) {
+      if (existing.uid == uid) {
+        return base::Status::Error(base::ErrorCode::kPlan,
+                                   "two stateful operators would share the UID '" + uid +
+                                       "'; pin different UIDs with /*+ UID('...') */",
+                                   span);
+      }
+    }
+    return base::Status::Ok();
+  }
+
   /// Plans `top` and the filters and projections below it down to the first other node, as
   /// one fused Calc over that node. `final_projections` (over `top`'s slots) are applied last.
   base::Result<Planned> PlanChain(const LogicalNode& top,
@@ -337,7 +358,7 @@ class Planner {
     for (auto& call : spec.calls) call.retractable = updating_input;
     PlanNode node;
     std::string kind = spec.window ? "window-aggregate" : "group-aggregate";
-    node.uid = aggregate.uid_hint.empty() ? DerivedUid(kind) : aggregate.uid_hint;
+    node.uid = UidFor(aggregate.uid_hint, kind);
     for (const PlanNode& existing : plan_.nodes) {
       if (existing.uid == node.uid) {
         return base::Status::Error(base::ErrorCode::kPlan,
@@ -523,7 +544,7 @@ class Planner {
 
     PlanNode node;
     const char* kind_name = interval ? "interval-join" : window_join ? "window-join" : "join";
-    node.uid = join.uid_hint.empty() ? DerivedUid(kind_name) : join.uid_hint;
+    node.uid = UidFor(join.uid_hint, kind_name);
     node.kind = interval      ? runtime::plan::OperatorKind::kIntervalJoin
                 : window_join ? runtime::plan::OperatorKind::kWindowJoin
                               : runtime::plan::OperatorKind::kJoin;
@@ -623,7 +644,7 @@ class Planner {
     std::vector<int32_t> slot_map;
     SLUICE_ASSIGN_OR_RETURN(PlanNode node,
                             MakeLookupJoinNode(join, input.schema, key_slots, extras, &slot_map));
-    node.uid = join.uid_hint.empty() ? DerivedUid("lookup-join") : join.uid_hint;
+    node.uid = UidFor(join.uid_hint, "lookup-join");
     node.parallelism = plan_.nodes[input.node].parallelism;
     node.changelog_mode = input.mode;  // row kinds pass through
     int32_t id = AddNode(std::move(node));
@@ -660,7 +681,8 @@ class Planner {
     spec.keep_first_only = spec.limit == 1 && top_n.sorted_by_time_attribute && insert_only &&
                            spec.function == runtime::plan::RankFunction::kRowNumber;
     PlanNode node;
-    node.uid = top_n.uid_hint.empty() ? DerivedUid("top-n") : top_n.uid_hint;
+    node.uid = UidFor(top_n.uid_hint, "top-n");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, top_n.span));
     node.kind = runtime::plan::OperatorKind::kTopN;
     node.parallelism = options_.parallelism;
     node.output_schema = input.schema;
@@ -699,7 +721,8 @@ class Planner {
   base::Result<Planned> PlanOverAggregate(const LogicalNode& over) {
     SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*over.inputs[0], nullptr, {}));
     SLUICE_ASSIGN_OR_RETURN(PlanNode node, PlanOverAggregateNode(over, input.schema, input.mode));
-    node.uid = over.uid_hint.empty() ? DerivedUid("over") : over.uid_hint;
+    node.uid = UidFor(over.uid_hint, "over-aggregate");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, over.span));
     node.parallelism = options_.parallelism;
     std::vector<int32_t> keys = node.over_aggregate->partition_slots;
     int32_t id = AddNode(std::move(node));
@@ -1012,6 +1035,7 @@ base::Result<PlanGraph> PlanJob(const std::vector<logical::InsertPlan>& inserts,
     edge.source_node = new_id[edge.source_node];
     edge.target_node = new_id[edge.target_node];
   }
+  ComputeStateSignatures(&plan);
   return plan;
 }
 

@@ -198,6 +198,33 @@ struct WatermarkSpec {
   ExprPtr expression;
 };
 
+/// One item of a state signature component: what it is, by its lineage to source columns
+/// (`bid.bidder`, `SUM(bid.price)`, `TUMBLE(bid.dateTime, 10000 ms)`), and its type if any.
+struct SignatureField {
+  std::string name;
+  std::string type;  // "" when the item has no type (a window, a rank function, N)
+  bool operator==(const SignatureField& other) const = default;
+};
+
+/// One part of what makes an operator's state reusable (DESIGN §4), e.g. "key", "window",
+/// "accumulators", "left.key", "right.values", "partition", "order", "limit". `evolvable`
+/// components may gain, lose, reorder or widen fields and still migrate (accumulators, the
+/// rows a join or Top-N keeps); any change to another component makes the state unusable.
+struct SignatureComponent {
+  std::string name;
+  bool evolvable = false;
+  std::vector<SignatureField> fields;
+  bool operator==(const SignatureComponent& other) const = default;
+};
+
+/// What shape a stateful operator's state has, component by component, plus a hash of all of
+/// them for a quick equality test. Computed by the compiler (compiler/physical/state_signature.h)
+/// and stored with the plan, so a snapshot's plan can be compared without the old query.
+struct StateSignature {
+  std::vector<SignatureComponent> components;
+  std::string hash;  // 16 hex digits
+};
+
 /// One physical operator. Exactly the fields of its kind are set.
 struct PlanNode {
   int32_t id = 0;  // index in PlanGraph::nodes; edges refer to it
@@ -239,6 +266,8 @@ struct PlanNode {
   std::optional<LookupJoinSpec> lookup_join;
   // kOverAggregate
   std::optional<OverAggregateSpec> over_aggregate;
+  /// Sources, sinks and every operator with state: what its state holds (see StateSignature).
+  std::optional<StateSignature> signature;
 };
 
 /// Connects the output of `source_node` to input `target_input` of `target_node`.

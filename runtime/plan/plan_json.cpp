@@ -471,6 +471,39 @@ LookupJoinSpec LookupJoinFromJson(const ordered_json& json, const std::string& p
   return spec;
 }
 
+ordered_json SignatureToJson(const StateSignature& signature) {
+  ordered_json components = ordered_json::array();
+  for (const SignatureComponent& component : signature.components) {
+    ordered_json fields = ordered_json::array();
+    for (const SignatureField& field : component.fields) {
+      fields.push_back({{"name", field.name}, {"type", field.type}});
+    }
+    components.push_back(
+        {{"name", component.name}, {"evolvable", component.evolvable}, {"fields", fields}});
+  }
+  return {{"hash", signature.hash}, {"components", components}};
+}
+
+StateSignature SignatureFromJson(const ordered_json& json, const std::string& path) {
+  StateSignature signature;
+  signature.hash = Get<std::string>(json, "hash", path);
+  const auto& components = Field(json, "components", path);
+  for (size_t i = 0; i < components.size(); ++i) {
+    std::string component_path = path + ".components[" + std::to_string(i) + "]";
+    SignatureComponent component;
+    component.name = Get<std::string>(components[i], "name", component_path);
+    component.evolvable = Get<bool>(components[i], "evolvable", component_path);
+    const auto& fields = Field(components[i], "fields", component_path);
+    for (size_t j = 0; j < fields.size(); ++j) {
+      std::string field_path = component_path + ".fields[" + std::to_string(j) + "]";
+      component.fields.push_back({Get<std::string>(fields[j], "name", field_path),
+                                  Get<std::string>(fields[j], "type", field_path)});
+    }
+    signature.components.push_back(std::move(component));
+  }
+  return signature;
+}
+
 ordered_json NodeToJson(const PlanNode& node) {
   ordered_json out;
   out["id"] = node.id;
@@ -550,6 +583,7 @@ ordered_json NodeToJson(const PlanNode& node) {
                           {"left_time_slot", node.window_join->left_time_slot},
                           {"right_time_slot", node.window_join->right_time_slot}};
   }
+  if (node.signature) out["signature"] = SignatureToJson(*node.signature);
   return out;
 }
 
@@ -670,6 +704,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.left_time_slot = Get<int32_t>(window_join, "left_time_slot", window_path);
     spec.right_time_slot = Get<int32_t>(window_join, "right_time_slot", window_path);
     node.window_join = spec;
+  }
+  if (json.contains("signature")) {
+    node.signature = SignatureFromJson(json.at("signature"), path + ".signature");
   }
   return node;
 }

@@ -200,6 +200,12 @@ std::pair<int32_t, int32_t> KeyGroupRangeOf(int32_t subtask, int32_t parallelism
 }
 
 std::string StateSignature(const plan::PlanNode& node, const plan::StateSpec& spec) {
+  // The compiler's signature (keys by lineage, windows, accumulators, …) names the state;
+  // the StateSpec tells the tables apart.
+  if (node.signature && !node.signature->hash.empty()) {
+    std::string text = node.signature->hash + "/" + SpecText(spec);
+    return Hex(XXH3_64bits(text.data(), text.size()));
+  }
   std::string text =
       fmt::format("{}/{}/{}", plan::OperatorKindName(node.kind), node.kind_version, SpecText(spec));
   return Hex(XXH3_64bits(text.data(), text.size()));

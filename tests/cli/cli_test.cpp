@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
@@ -410,6 +411,107 @@ TEST_F(CliTest, SavepointErrorsNameTheFileOrCause) {
   Outcome nowhere = RunSluice("savepoint inspect " + (directory_ / "nowhere").string());
   EXPECT_EQ(nowhere.exit_code, 2);
   EXPECT_NE(nowhere.output.find("does not exist"), std::string::npos) << nowhere.output;
+}
+
+// ---- sluice check ----------------------------------------------------------------------------
+
+const char* kTotals =
+    R"(CREATE TABLE out (auction BIGINT, total BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT auction, SUM(price) FROM bids GROUP BY auction;
+)";
+
+TEST_F(CliTest, CheckSaysCompatibleWithExitZero) {
+  std::string old_file = Write("old.pipe", std::string(kBids) + kTotals);
+  std::string new_file = Write("new.pipe", "-- reformatted\n" + std::string(kBids) +
+                                               "SET 'parallelism.default' = '3';\n" + kTotals);
+  Outcome outcome = RunSluice("check " + new_file + " --against " + old_file);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("out/group-aggregate1"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("restored"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("compatible"), std::string::npos) << outcome.output;
+}
+
+TEST_F(CliTest, CheckOfAChangedKeyExitsOneWithAFix) {
+  std::string old_file = Write("old.pipe", std::string(kBids) + kTotals);
+  std::string changed = kTotals;
+  changed.replace(changed.find("SELECT auction"), 14, "SELECT price");
+  changed.replace(changed.find("BY auction"), 10, "BY price");
+  std::string new_file = Write("new.pipe", std::string(kBids) + changed);
+  Outcome outcome = RunSluice("check " + new_file + " --against " + old_file);
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_NE(outcome.output.find("incompatible"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("fix:"), std::string::npos) << outcome.output;
+
+  Outcome json = RunSluice("check " + new_file + " --against " + old_file + " --format json");
+  EXPECT_EQ(json.exit_code, 1) << json.output;
+  nlohmann::json parsed = nlohmann::json::parse(json.output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(parsed.is_discarded()) << json.output;
+  EXPECT_EQ(parsed["compatible"], false);
+  bool found = false;
+  for (const auto& op : parsed["operators"]) {
+    ASSERT_TRUE(op.contains("uid") && op.contains("kind") && op.contains("reason") &&
+                op["warnings"].is_array());
+    if (op["uid"] == "out/group-aggregate1") {
+      found = true;
+      EXPECT_EQ(op["verdict"], "incompatible");
+      EXPECT_EQ(op["kind"], "group-aggregate");
+    }
+  }
+  EXPECT_TRUE(found) << json.output;
+}
+
+TEST_F(CliTest, CheckOfARemovedStatementExitsOne) {
+  std::string old_file = Write("old.pipe", std::string(kBids) + kTotals);
+  std::string new_file = Write("new.pipe", std::string(kBids) + R"(
+CREATE TABLE other (auction BIGINT) WITH ('connector' = 'print');
+INSERT INTO other SELECT auction FROM bids;
+)");
+  Outcome outcome = RunSluice("check " + new_file + " --against " + old_file + " --format json");
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_NE(outcome.output.find("\"dropped\""), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("--allow-dropped-state"), std::string::npos) << outcome.output;
+}
+
+TEST_F(CliTest, CheckNamesTheFileWithTheCompileError) {
+  std::string old_file = Write("old.pipe", std::string(kBids) + kTotals);
+  std::string bad = Write("bad.pipe", std::string(kBids) +
+                                          "CREATE TABLE out (a BIGINT) WITH ('connector' = "
+                                          "'print');\nINSERT INTO out SELECT nosuch FROM bids;\n");
+  Outcome outcome = RunSluice("check " + bad + " --against " + old_file);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find(bad + ":4:"), std::string::npos) << outcome.output;
+  // A broken OLD file names itself too.
+  Outcome old_broken = RunSluice("check " + old_file + " --against " + bad);
+  EXPECT_EQ(old_broken.exit_code, 2) << old_broken.output;
+  EXPECT_NE(old_broken.output.find(bad + ":4:"), std::string::npos) << old_broken.output;
+}
+
+TEST_F(CliTest, CheckUsageErrorsExitTwo) {
+  std::string old_file = Write("old.pipe", std::string(kBids) + kTotals);
+  EXPECT_EQ(RunSluice("check " + old_file).exit_code, 2);  // no --against
+  EXPECT_EQ(RunSluice("check " + old_file + " --against " + old_file + " --format xml").exit_code,
+            2);
+  EXPECT_EQ(RunSluice("check missing.pipe --against " + old_file).exit_code, 2);
+  Outcome snapshot = RunSluice("check " + old_file + " --against " + directory_.string());
+  EXPECT_EQ(snapshot.exit_code, 2) << snapshot.output;
+  EXPECT_NE(snapshot.output.find("_metadata' is missing"), std::string::npos) << snapshot.output;
+}
+
+TEST_F(CliTest, CheckAgainstASavepointGivesTheVerdictsOfItsPlan) {
+  std::string old_file = Write("agg.pipe", kGroupCounts);
+  std::string savepoint = TakeSavepoint(directory_, old_file, 2);
+  Outcome same = RunSluice("check " + old_file + " --against " + savepoint);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("out/group-aggregate1"), std::string::npos) << same.output;
+  // A changed group key: the savepoint's plan says the state is keyed by auction.
+  std::string changed = kGroupCounts;
+  changed.replace(changed.find("GROUP BY auction"), 16, "GROUP BY price");
+  changed.replace(changed.find("SELECT auction"), 14, "SELECT price");
+  std::string new_file = Write("agg2.pipe", changed);
+  Outcome against_savepoint = RunSluice("check " + new_file + " --against " + savepoint);
+  Outcome against_file = RunSluice("check " + new_file + " --against " + old_file);
+  EXPECT_EQ(against_savepoint.exit_code, 1) << against_savepoint.output;
+  EXPECT_EQ(against_savepoint.output, against_file.output);
 }
 
 }  // namespace

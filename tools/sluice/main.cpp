@@ -20,6 +20,7 @@
 #include "compiler/physical/physical_planner.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/job.h"
+#include "tools/sluice/check_command.h"
 #include "tools/sluice/repl/repl.h"
 #include "tools/sluice/savepoint_command.h"
 
@@ -258,6 +259,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "dot"}));
   explain->add_option("--set", explain_options.settings, "override a SET option: KEY=VALUE");
 
+  std::string check_file, check_against, check_format = "text";
+  auto* check =
+      app.add_subcommand("check",
+                         "Tell which state a changed job can restore, operator by operator (exit 0 "
+                         "compatible, 1 not, 2 error)");
+  check->add_option("NEW", check_file, "the new .pipe file")->required();
+  check->add_option("--against", check_against, "the old .pipe file")->required();
+  check->add_option("--format", check_format, "text (a table) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
   int repl_parallelism = 0;
   std::string repl_jit = "on";
   std::vector<std::string> repl_settings;
@@ -281,6 +292,7 @@ int main(int argc, char** argv) {
   if (run->parsed()) return Run(run_options, parallelism, jit);
   if (explain->parsed()) return Explain(explain_options, format);
   if (savepoint->parsed()) return sluice::cli::RunSavepointCommand(*savepoint);
+  if (check->parsed()) return sluice::cli::RunCheck(check_file, check_against, check_format);
   if (repl->parsed()) {
     sluice::repl::ReplOptions options;
     options.use_jit = repl_jit == "on";

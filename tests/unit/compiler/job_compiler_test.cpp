@@ -247,7 +247,7 @@ TEST(JobCompilerTest, OverAndRankPlansRoundTripThroughJson) {
   }
   ASSERT_NE(over, nullptr);
   ASSERT_NE(top_n, nullptr);
-  EXPECT_EQ(over->uid, "out/over1");
+  EXPECT_EQ(over->uid, "out/over-aggregate1");
   EXPECT_EQ(over->over_aggregate->preceding, 10000);
   EXPECT_EQ(over->over_aggregate->unit, runtime::plan::OverFrameUnit::kRange);
   EXPECT_FALSE(over->over_aggregate->changelog);

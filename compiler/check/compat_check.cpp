@@ -1,0 +1,449 @@
+#include "compiler/check/compat_check.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "compiler/physical/state_signature.h"
+
+namespace sluice::compiler::check {
+
+using runtime::plan::OperatorKind;
+using runtime::plan::PlanGraph;
+using runtime::plan::PlanNode;
+using runtime::plan::SignatureComponent;
+using runtime::plan::SignatureField;
+using runtime::plan::StateSignature;
+
+const char* VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kRestored: return "restored";
+    case Verdict::kMigrated: return "migrated";
+    case Verdict::kNew: return "new";
+    case Verdict::kDropped: return "dropped";
+    case Verdict::kIncompatible: return "incompatible";
+  }
+  return "?";
+}
+
+namespace {
+
+/// `DECIMAL(10, 2)` → {10, 2}; `VARCHAR(5)` → {5, 0}; `BIGINT` → nullopt.
+std::optional<std::pair<int, int>> Parameters(const std::string& type) {
+  size_t open = type.find('(');
+  if (open == std::string::npos) return std::nullopt;
+  int first = 0, second = 0;
+  if (std::sscanf(type.c_str() + open, "(%d, %d)", &first, &second) >= 1) {
+    return std::pair{first, second};
+  }
+  return std::nullopt;
+}
+
+std::string BaseType(const std::string& type) {
+  return type.substr(0, type.find('('));
+}
+
+struct Signed {
+  const PlanNode* node = nullptr;
+  StateSignature signature;
+};
+
+/// The stateful nodes of a plan (sources, sinks and operators with a signature), by UID.
+std::map<std::string, Signed> Stateful(const PlanGraph& plan, physical::Lineage* lineage) {
+  std::map<std::string, Signed> out;
+  for (const PlanNode& node : plan.nodes) {
+    std::optional<StateSignature> signature =
+        node.signature ? node.signature : physical::SignatureOf(plan, node.id, lineage);
+    if (signature) out[node.uid] = Signed{&node, *signature};
+  }
+  return out;
+}
+
+std::string FieldsText(const SignatureComponent& component) {
+  std::string out = "[";
+  for (size_t i = 0; i < component.fields.size(); ++i) {
+    out += (i ? ", " : "") + component.fields[i].name;
+    if (!component.fields[i].type.empty() && component.name.find("key") != std::string::npos) {
+      out += " " + component.fields[i].type;
+    }
+  }
+  return out + "]";
+}
+
+/// What a newly added field holds after the restore.
+std::string StartsWith(const SignatureComponent& component, const SignatureField& field) {
+  if (component.name == "accumulators") {
+    bool count = field.name.rfind("COUNT(", 0) == 0;
+    return fmt::format("{} starts from {}", field.name, count ? "0" : "NULL");
+  }
+  return fmt::format("rows kept before the restore have NULL for {}", field.name);
+}
+
+const char* Describe(const std::string& component) {
+  static const std::map<std::string, const char*> kNames = {{"key", "group key"},
+                                                            {"left.key", "left join key"},
+                                                            {"right.key", "right join key"},
+                                                            {"partition", "partition key"},
+                                                            {"connector", "connector"},
+                                                            {"join type", "join type"},
+                                                            {"window", "window"},
+                                                            {"interval", "interval bounds"},
+                                                            {"order", "sort order"},
+                                                            {"limit", "N"},
+                                                            {"rank function", "rank function"},
+                                                            {"order and frame", "order and frame"},
+                                                            {"accumulators", "accumulators"},
+                                                            {"values", "kept row"},
+                                                            {"left.values", "kept left row"},
+                                                            {"right.values", "kept right row"}};
+  auto found = kNames.find(component);
+  return found == kNames.end() ? component.c_str() : found->second;
+}
+
+const SignatureComponent* Find(const StateSignature& signature, const std::string& name) {
+  for (const auto& component : signature.components) {
+    if (component.name == name) return &component;
+  }
+  return nullptr;
+}
+
+/// Compares one evolvable component; appends what changed to `changes`, and returns false
+/// (with `why`) when a field changed type in a way that cannot be carried.
+bool CompareEvolvable(const SignatureComponent& before, const SignatureComponent& after,
+                      std::vector<std::string>* changes, std::string* why) {
+  std::vector<bool> used(before.fields.size(), false);
+  std::vector<int> positions;
+  for (const SignatureField& field : after.fields) {
+    int match = -1;
+    for (size_t i = 0; i < before.fields.size() && match < 0; ++i) {
+      if (!used[i] && before.fields[i].name == field.name) match = static_cast<int>(i);
+    }
+    if (match < 0) {
+      changes->push_back(StartsWith(after, field));
+      continue;
+    }
+    used[match] = true;
+    positions.push_back(match);
+    const std::string& old_type = before.fields[match].type;
+    if (old_type == field.type) continue;
+    if (!Widens(old_type, field.type)) {
+      *why = fmt::format("{} changed type from {} to {}, which cannot hold the old values",
+                         field.name, old_type, field.type);
+      return false;
+    }
+    changes->push_back(fmt::format("{} widened from {} to {}", field.name, old_type, field.type));
+  }
+  for (size_t i = 0; i < before.fields.size(); ++i) {
+    if (used[i]) continue;
+    changes->push_back(fmt::format("{} removed: its state is discarded", before.fields[i].name));
+  }
+  if (!std::is_sorted(positions.begin(), positions.end())) {
+    changes->push_back(std::string(Describe(after.name)) + " columns reordered");
+  }
+  return true;
+}
+
+std::string Afresh(const std::string& uid) {
+  return fmt::format(
+      "start afresh: give the new operator another UID with /*+ UID('…') */ and run with "
+      "--allow-dropped-state to discard '{}'",
+      uid);
+}
+
+std::string FixFor(const std::string& component, const std::string& uid) {
+  return fmt::format("keep the old {}, or {}", Describe(component), Afresh(uid));
+}
+
+void Compare(const Signed& before, const Signed& after, OperatorVerdict* verdict) {
+  if (before.node->kind != after.node->kind) {
+    verdict->verdict = Verdict::kIncompatible;
+    verdict->reason = fmt::format("the UID named a {} and now names a {}",
+                                  runtime::plan::OperatorKindName(before.node->kind),
+                                  runtime::plan::OperatorKindName(after.node->kind));
+    verdict->fix = FixFor("operator", verdict->uid);
+    return;
+  }
+  if (before.signature.hash == after.signature.hash) return;  // restored
+  // Both join keys swapped: the sides changed places.
+  const auto *left_before = Find(before.signature, "left.key"),
+             *right_before = Find(before.signature, "right.key");
+  const auto *left_after = Find(after.signature, "left.key"),
+             *right_after = Find(after.signature, "right.key");
+  if (left_before && right_before && left_after && right_after &&
+      left_before->fields != left_after->fields && left_before->fields == right_after->fields &&
+      right_before->fields == left_after->fields) {
+    verdict->verdict = Verdict::kIncompatible;
+    verdict->reason = "join sides swapped: the left state holds the other input's rows";
+    verdict->fix = "put the inputs back in the old order (" + FieldsText(*left_before) +
+                   " on the left), or " + Afresh(verdict->uid);
+    return;
+  }
+  std::vector<std::string> changes;
+  std::vector<std::string> names;
+  for (const auto& component : before.signature.components) names.push_back(component.name);
+  for (const auto& component : after.signature.components) {
+    if (!Find(before.signature, component.name)) names.push_back(component.name);
+  }
+  for (const std::string& name : names) {
+    const SignatureComponent* old_component = Find(before.signature, name);
+    const SignatureComponent* new_component = Find(after.signature, name);
+    if (old_component == nullptr || new_component == nullptr) {
+      verdict->verdict = Verdict::kIncompatible;
+      verdict->reason = fmt::format("the state {} a {}", old_component ? "no longer has" : "gains",
+                                    Describe(name));
+      verdict->fix = FixFor(name, verdict->uid);
+      return;
+    }
+    if (*old_component == *new_component) continue;
+    if (!old_component->evolvable || !new_component->evolvable) {
+      verdict->verdict = Verdict::kIncompatible;
+      verdict->reason = fmt::format("{} changed: {} -> {}", Describe(name),
+                                    FieldsText(*old_component), FieldsText(*new_component));
+      verdict->fix = FixFor(name, verdict->uid);
+      return;
+    }
+    std::string why;
+    if (!CompareEvolvable(*old_component, *new_component, &changes, &why)) {
+      verdict->verdict = Verdict::kIncompatible;
+      verdict->reason = why;
+      verdict->fix = "keep the old type (CAST to it), or " + Afresh(verdict->uid);
+      return;
+    }
+  }
+  if (changes.empty()) return;
+  verdict->verdict = Verdict::kMigrated;
+  std::string reason;
+  for (size_t i = 0; i < changes.size(); ++i) reason += (i ? "; " : "") + changes[i];
+  verdict->reason = reason;
+}
+
+bool Windowed(OperatorKind kind) {
+  return kind == OperatorKind::kWindowAggregate || kind == OperatorKind::kWindowJoin;
+}
+
+std::string NewReason(const PlanNode& node) {
+  switch (node.kind) {
+    case OperatorKind::kSource: return "no old offsets: reads from the table's configured start";
+    case OperatorKind::kSink: return "no old state: starts empty";
+    default:
+      if (Windowed(node.kind)) {
+        return "no old state: starts empty; windows open at the restore see only rows that "
+               "arrive after it";
+      }
+      return "no old state: starts empty";
+  }
+}
+
+std::vector<std::string> OptionChanges(const PlanNode& before, const PlanNode& after) {
+  std::vector<std::string> keys;
+  if (!before.table || !after.table) return keys;
+  const auto& old_options = before.table->options;
+  const auto& new_options = after.table->options;
+  for (const auto& [key, value] : new_options) {
+    auto found = old_options.find(key);
+    if (found == old_options.end() || found->second != value) keys.push_back("'" + key + "'");
+  }
+  for (const auto& [key, value] : old_options) {
+    if (!new_options.count(key)) keys.push_back("'" + key + "'");
+  }
+  if (before.table->inline_rows != after.table->inline_rows) keys.push_back("its VALUES rows");
+  return keys;
+}
+
+std::string JoinText(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
+}
+
+}  // namespace
+
+bool Widens(const std::string& from, const std::string& to) {
+  if (from == to) return true;
+  std::string a = BaseType(from), b = BaseType(to);
+  if (a == "INT" && (b == "BIGINT" || b == "DOUBLE")) return true;
+  if (a == "BIGINT" && b == "DOUBLE") return true;
+  auto p = Parameters(from), q = Parameters(to);
+  if (a == "VARCHAR" && b == "VARCHAR") return !q || (p && q->first >= p->first);
+  if (a == "DECIMAL" && b == "DECIMAL" && p && q) {
+    return q->second >= p->second && q->first - q->second >= p->first - p->second;
+  }
+  return false;
+}
+
+CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_plan) {
+  physical::Lineage old_lineage(old_plan), new_lineage(new_plan);
+  std::map<std::string, Signed> before = Stateful(old_plan, &old_lineage);
+  std::map<std::string, Signed> after = Stateful(new_plan, &new_lineage);
+  CompatReport report;
+  std::map<std::string, size_t> new_index;  // UID → index in report.operators
+  for (const PlanNode& node : new_plan.nodes) {
+    auto mine = after.find(node.uid);
+    if (mine == after.end()) continue;
+    OperatorVerdict verdict;
+    verdict.uid = node.uid;
+    verdict.kind = runtime::plan::OperatorKindName(node.kind);
+    auto theirs = before.find(node.uid);
+    if (theirs == before.end()) {
+      verdict.verdict = Verdict::kNew;
+      verdict.reason = NewReason(node);
+    } else {
+      Compare(theirs->second, mine->second, &verdict);
+      const PlanNode& old_node = *theirs->second.node;
+      bool connector = node.kind == OperatorKind::kSource || node.kind == OperatorKind::kSink;
+      if (connector && old_node.kind == node.kind) {
+        auto changed = OptionChanges(old_node, node);
+        if (!changed.empty()) {
+          verdict.warnings.push_back(fmt::format(
+              "the {}'s connector options changed ({}): restored {} may not fit the "
+              "new setting",
+              node.kind == OperatorKind::kSource ? "source" : "sink", JoinText(changed, ", "),
+              node.kind == OperatorKind::kSource ? "offsets" : "pending output"));
+        }
+      }
+      bool kept = verdict.verdict == Verdict::kRestored || verdict.verdict == Verdict::kMigrated;
+      if (kept && node.kind != OperatorKind::kSource) {
+        auto old_filters = old_lineage.UpstreamFilters(old_node.id);
+        auto new_filters = new_lineage.UpstreamFilters(node.id);
+        if (old_filters != new_filters) {
+          std::vector<std::string> added, removed;
+          std::set_difference(new_filters.begin(), new_filters.end(), old_filters.begin(),
+                              old_filters.end(), std::back_inserter(added));
+          std::set_difference(old_filters.begin(), old_filters.end(), new_filters.begin(),
+                              new_filters.end(), std::back_inserter(removed));
+          std::string change;
+          if (!added.empty()) change += "added " + JoinText(added, " AND ");
+          if (!removed.empty()) {
+            change += (change.empty() ? "" : "; ") + ("removed " + JoinText(removed, " AND "));
+          }
+          verdict.warnings.push_back("a filter upstream changed (" + change +
+                                     "): state was built under the old predicate");
+        }
+      }
+    }
+    new_index[node.uid] = report.operators.size();
+    report.operators.push_back(std::move(verdict));
+  }
+  // An incompatible UID whose old state now matches another operator: the ordinals shifted
+  // (a stateful operator was added before it in the same query).
+  for (size_t index = 0; index < report.operators.size(); ++index) {
+    if (report.operators[index].verdict != Verdict::kIncompatible) continue;
+    OperatorVerdict& verdict = report.operators[index];
+    const Signed& old_state = before.at(verdict.uid);
+    for (const PlanNode& candidate : new_plan.nodes) {
+      auto mine = after.find(candidate.uid);
+      if (mine == after.end() || candidate.uid == verdict.uid ||
+          candidate.kind != old_state.node->kind ||
+          mine->second.signature.hash != old_state.signature.hash) {
+        continue;
+      }
+      verdict.warnings.push_back(fmt::format(
+          "the old state of '{}' matches '{}' (same state signature): the operators likely "
+          "shifted",
+          verdict.uid, candidate.uid));
+      verdict.fix = fmt::format(
+          "pin the old UID on the operator now called '{}' with /*+ UID('{}') */ (and give "
+          "this one its own UID)",
+          candidate.uid, verdict.uid);
+      auto& moved = report.operators[new_index[candidate.uid]];
+      if (moved.verdict == Verdict::kNew) {
+        moved.warnings.push_back(fmt::format(
+            "likely the operator that was '{}' (same state signature): pin the old UID with "
+            "/*+ UID('{}') */ to keep its state",
+            verdict.uid, verdict.uid));
+      }
+      break;
+    }
+  }
+  for (const PlanNode& node : old_plan.nodes) {
+    auto theirs = before.find(node.uid);
+    if (theirs == before.end() || after.count(node.uid)) continue;
+    OperatorVerdict verdict;
+    verdict.uid = node.uid;
+    verdict.kind = runtime::plan::OperatorKindName(node.kind);
+    verdict.verdict = Verdict::kDropped;
+    verdict.reason = "old state with no operator of this UID in the new job";
+    verdict.fix = fmt::format("run with --allow-dropped-state to discard '{}'", node.uid);
+    // The same state under another UID: most likely the operator moved (a renamed sink, an
+    // operator added before it).
+    if (node.kind != OperatorKind::kSource && node.kind != OperatorKind::kSink) {
+      for (const PlanNode& candidate : new_plan.nodes) {
+        auto mine = after.find(candidate.uid);
+        if (mine == after.end() || before.count(candidate.uid)) continue;
+        if (candidate.kind != node.kind ||
+            mine->second.signature.hash != theirs->second.signature.hash) {
+          continue;
+        }
+        verdict.warnings.push_back(
+            fmt::format("likely moved to '{}' (same state signature)", candidate.uid));
+        verdict.fix = fmt::format(
+            "pin the old UID on the moved operator with /*+ UID('{}') */, or run with "
+            "--allow-dropped-state to discard it",
+            node.uid);
+        auto& moved = report.operators[new_index[candidate.uid]];
+        moved.warnings.push_back(fmt::format(
+            "likely the operator that was '{}' (same state signature): pin the old UID with "
+            "/*+ UID('{}') */ to keep its state",
+            node.uid, node.uid));
+        break;
+      }
+    }
+    report.operators.push_back(std::move(verdict));
+  }
+  for (const auto& verdict : report.operators) {
+    if (verdict.verdict == Verdict::kDropped || verdict.verdict == Verdict::kIncompatible) {
+      report.compatible = false;
+    }
+  }
+  return report;
+}
+
+std::string ReportText(const CompatReport& report) {
+  size_t uid_width = 3, kind_width = 4;
+  for (const auto& op : report.operators) {
+    uid_width = std::max(uid_width, op.uid.size());
+    kind_width = std::max(kind_width, op.kind.size());
+  }
+  std::string out = fmt::format("{:<{}}  {:<{}}  {:<12}  {}\n", "UID", uid_width, "KIND",
+                                kind_width, "VERDICT", "REASON");
+  int dropped = 0, incompatible = 0, warnings = 0;
+  for (const auto& op : report.operators) {
+    out += fmt::format("{:<{}}  {:<{}}  {:<12}  {}", op.uid, uid_width, op.kind, kind_width,
+                       VerdictName(op.verdict), op.reason);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += "\n";
+    std::string indent(uid_width + 2, ' ');
+    for (const auto& warning : op.warnings) out += indent + "warning: " + warning + "\n";
+    if (!op.fix.empty()) out += indent + "fix: " + op.fix + "\n";
+    dropped += op.verdict == Verdict::kDropped;
+    incompatible += op.verdict == Verdict::kIncompatible;
+    warnings += static_cast<int>(op.warnings.size());
+  }
+  if (report.compatible) {
+    out += fmt::format("compatible: the new job can restore the old state ({} warning{})\n",
+                       warnings, warnings == 1 ? "" : "s");
+  } else {
+    out += fmt::format("NOT compatible: {} incompatible, {} dropped\n", incompatible, dropped);
+  }
+  return out;
+}
+
+std::string ReportJson(const CompatReport& report) {
+  nlohmann::ordered_json operators = nlohmann::ordered_json::array();
+  for (const auto& op : report.operators) {
+    operators.push_back({{"uid", op.uid},
+                         {"kind", op.kind},
+                         {"verdict", VerdictName(op.verdict)},
+                         {"reason", op.reason},
+                         {"fix", op.fix},
+                         {"warnings", op.warnings}});
+  }
+  nlohmann::ordered_json out = {{"compatible", report.compatible}, {"operators", operators}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace sluice::compiler::check

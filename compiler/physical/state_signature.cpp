@@ -1,0 +1,412 @@
+#include "compiler/physical/state_signature.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace sluice::compiler::physical {
+
+using runtime::plan::OperatorKind;
+using runtime::plan::PlanGraph;
+using runtime::plan::PlanNode;
+using runtime::plan::SignatureComponent;
+using runtime::plan::SignatureField;
+using runtime::plan::StateSignature;
+
+namespace {
+
+const char* AggregateName(runtime::plan::AggregateKind kind) {
+  switch (kind) {
+    case runtime::plan::AggregateKind::kCountStar: return "COUNT";
+    case runtime::plan::AggregateKind::kCount: return "COUNT";
+    case runtime::plan::AggregateKind::kSum: return "SUM";
+    case runtime::plan::AggregateKind::kMin: return "MIN";
+    case runtime::plan::AggregateKind::kMax: return "MAX";
+    case runtime::plan::AggregateKind::kAvg: return "AVG";
+  }
+  return "?";
+}
+
+std::string At(const std::vector<std::string>& lineage, int32_t slot) {
+  if (slot < 0 || static_cast<size_t>(slot) >= lineage.size()) return "?";
+  return lineage[slot];
+}
+
+std::string CallText(const runtime::plan::AggregateCall& call,
+                     const std::vector<std::string>& input) {
+  std::string out = AggregateName(call.kind);
+  out += "(";
+  if (call.distinct) out += "DISTINCT ";
+  out += call.argument_slot >= 0 ? At(input, call.argument_slot) : "*";
+  out += ")";
+  if (call.filter_slot >= 0) out += " FILTER (WHERE " + At(input, call.filter_slot) + ")";
+  // MIN, MAX and DISTINCT over a retracting input keep every value: another state layout.
+  if (call.retractable) out += " (retractable)";
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
+}
+
+std::string OverText(const runtime::plan::OverAggregateSpec& spec,
+                     const std::vector<std::string>& input) {
+  std::vector<std::string> partition;
+  for (int32_t slot : spec.partition_slots) partition.push_back(At(input, slot));
+  std::string frame = spec.unit == runtime::plan::OverFrameUnit::kRows ? "ROWS " : "RANGE ";
+  if (spec.preceding < 0) {
+    frame += "UNBOUNDED";
+  } else {
+    frame += fmt::format("{}{}", spec.preceding,
+                         spec.unit == runtime::plan::OverFrameUnit::kRange ? " ms" : "");
+  }
+  // Over an updating input the operator keeps its rows sorted (another state layout).
+  return fmt::format("PARTITION BY [{}] ORDER BY {} {} PRECEDING{}", Join(partition, ", "),
+                     At(input, spec.order_slot), frame,
+                     spec.changelog ? " (over an updating input)" : "");
+}
+
+std::string Hash(const std::vector<SignatureComponent>& components) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a 64
+  auto mix = [&](const std::string& text) {
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    }
+    hash ^= 0xff;
+    hash *= 1099511628211ull;
+  };
+  for (const auto& component : components) {
+    mix(component.name);
+    mix(component.evolvable ? "e" : "x");
+    for (const auto& field : component.fields) {
+      mix(field.name);
+      mix(field.type);
+    }
+  }
+  return fmt::format("{:016x}", hash);
+}
+
+constexpr size_t kMaxLineage = 400;
+
+}  // namespace
+
+std::string WindowSignature(const runtime::plan::WindowSpec& window, const std::string& time) {
+  static const char* kKinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+  std::string out = fmt::format("{}({}", kKinds[static_cast<int>(window.kind)],
+                                window.processing_time ? "PROCTIME()" : time);
+  if (window.kind == runtime::plan::WindowKind::kSession) {
+    out += fmt::format(", gap {} ms", window.gap);
+  } else {
+    if (window.step > 0) out += fmt::format(", step {} ms", window.step);
+    out += fmt::format(", size {} ms", window.size);
+  }
+  if (window.offset != 0) out += fmt::format(", offset {} ms", window.offset);
+  return out + ")";
+}
+
+const PlanNode* Lineage::InputNode(int32_t node, int32_t input) const {
+  for (const auto* edge : plan_.InputsOf(node)) {
+    if (edge->target_input == input) return &plan_.nodes[edge->source_node];
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& Lineage::OfInput(int32_t node, int32_t input) {
+  static const std::vector<std::string> kNone;
+  const PlanNode* source = InputNode(node, input);
+  return source == nullptr ? kNone : Of(source->id);
+}
+
+const std::vector<std::string>& Lineage::Of(int32_t node) {
+  auto found = cache_.find(node);
+  if (found != cache_.end()) return found->second;
+  std::vector<std::string> lineage = Compute(plan_.nodes[node]);
+  size_t slots = types::FlattenSchema(plan_.nodes[node].output_schema).size();
+  lineage.resize(std::max(slots, lineage.size()), "?");
+  // Expressions over expressions can grow without bound: keep a prefix and a hash of the rest.
+  for (std::string& text : lineage) {
+    if (text.size() <= kMaxLineage) continue;
+    size_t cut = kMaxLineage / 2;  // not inside a UTF-8 sequence: the plan JSON must stay valid
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "…#" + Hash({SignatureComponent{text, false, {}}});
+  }
+  return cache_[node] = std::move(lineage);
+}
+
+std::vector<std::string> Lineage::Compute(const PlanNode& node) {
+  std::vector<std::string> out;
+  auto paths = types::FlattenSchema(node.output_schema);
+  switch (node.kind) {
+    case OperatorKind::kSource: {
+      // Computed columns by name too: they belong to the table (and unused ones are pruned).
+      const std::string table = node.table ? node.table->name : node.uid;
+      for (const auto& slot : paths) out.push_back(table + "." + slot.path);
+      return out;
+    }
+    case OperatorKind::kCalc:
+    case OperatorKind::kSink: {
+      const auto& input = OfInput(node.id, 0);
+      if (!node.chain) return input;
+      for (const auto& projection : node.chain->projections) {
+        out.push_back(projection->ToString(&input));
+      }
+      return out;
+    }
+    case OperatorKind::kUnion: {
+      auto inputs = plan_.InputsOf(node.id);
+      for (size_t slot = 0; slot < paths.size(); ++slot) {
+        std::vector<std::string> parts;
+        for (const auto* edge : inputs) parts.push_back(At(Of(edge->source_node), slot));
+        out.push_back("UNION(" + Join(parts, " | ") + ")");
+      }
+      return out;
+    }
+    case OperatorKind::kWindowAggregate:
+    case OperatorKind::kGroupAggregate: {
+      const auto& input = OfInput(node.id, 0);
+      const auto& spec = *node.aggregate;
+      for (int32_t key : spec.key_slots) out.push_back(At(input, key));
+      if (spec.window) {
+        std::string window = WindowSignature(*spec.window, At(input, spec.window->time_slot));
+        for (const char* column : {"window_start", "window_end", "window_time"}) {
+          out.push_back(std::string(column) + "(" + window + ")");
+        }
+      }
+      for (const auto& call : spec.calls) out.push_back(CallText(call, input));
+      return out;
+    }
+    case OperatorKind::kJoin:
+    case OperatorKind::kIntervalJoin:
+    case OperatorKind::kWindowJoin: {
+      for (int32_t side = 0; side < 2; ++side) {
+        const auto& input = OfInput(node.id, side);
+        out.insert(out.end(), input.begin(), input.end());
+        if (!node.window_join) continue;
+        int32_t time =
+            side == 0 ? node.window_join->left_time_slot : node.window_join->right_time_slot;
+        std::string window = WindowSignature(node.window_join->window, At(input, time));
+        for (const char* column : {"window_start", "window_end", "window_time"}) {
+          out.push_back(std::string(column) + "(" + window + ")");
+        }
+      }
+      return out;
+    }
+    case OperatorKind::kTopN: {
+      out = OfInput(node.id, 0);
+      if (node.top_n->emit_row_number) out.push_back("ROW_NUMBER()");
+      return out;
+    }
+    case OperatorKind::kOverAggregate: {
+      const auto& input = OfInput(node.id, 0);
+      out = input;
+      std::string over = OverText(*node.over_aggregate, input);
+      for (const auto& call : node.over_aggregate->calls) {
+        out.push_back(CallText(call, input) + " OVER (" + over + ")");
+      }
+      return out;
+    }
+    case OperatorKind::kLookupJoin: {
+      out = OfInput(node.id, 0);
+      const std::string table = node.lookup_join->table.name;
+      for (size_t i = out.size(); i < paths.size(); ++i) {
+        out.push_back(table + "." + paths[i].path);
+      }
+      return out;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Lineage::UpstreamFilters(int32_t node) {
+  std::vector<std::string> filters;
+  std::vector<int32_t> pending;
+  for (const auto* edge : plan_.InputsOf(node)) pending.push_back(edge->source_node);
+  while (!pending.empty()) {
+    const PlanNode& current = plan_.nodes[pending.back()];
+    pending.pop_back();
+    if (current.kind != OperatorKind::kCalc && current.kind != OperatorKind::kUnion &&
+        current.kind != OperatorKind::kLookupJoin) {
+      continue;  // a source or another stateful operator: its own check covers it
+    }
+    if (current.kind == OperatorKind::kCalc && current.chain) {
+      const auto& input = OfInput(current.id, 0);
+      std::function<void(const runtime::plan::ExprPtr&)> add =
+          [&](const runtime::plan::ExprPtr& filter) {
+            if (filter->kind == runtime::plan::ExprKind::kCall &&
+                filter->function == functions::FunctionId::kAnd) {
+              for (const auto& argument : filter->arguments) add(argument);
+            } else {
+              filters.push_back(filter->ToString(&input));
+            }
+          };
+      if (current.chain->filter) add(current.chain->filter);
+      if (current.filter_as_last_projection && !current.chain->projections.empty()) {
+        add(current.chain->projections.back());
+      }
+    }
+    for (const auto* edge : plan_.InputsOf(current.id)) pending.push_back(edge->source_node);
+  }
+  std::sort(filters.begin(), filters.end());
+  filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
+  return filters;
+}
+
+namespace {
+
+SignatureComponent Fields(const std::string& name, bool evolvable,
+                          const std::vector<std::string>& lineage,
+                          const std::vector<types::LogicalType>& types,
+                          const std::vector<int32_t>& slots) {
+  SignatureComponent component{name, evolvable, {}};
+  for (int32_t slot : slots) {
+    std::string type =
+        slot >= 0 && static_cast<size_t>(slot) < types.size() ? types[slot].ToString() : "";
+    component.fields.push_back({At(lineage, slot), type});
+  }
+  return component;
+}
+
+std::vector<int32_t> AllSlots(size_t count) {
+  std::vector<int32_t> slots;
+  for (size_t i = 0; i < count; ++i) slots.push_back(static_cast<int32_t>(i));
+  return slots;
+}
+
+SignatureComponent Single(const std::string& name, const std::string& value) {
+  return SignatureComponent{name, false, {SignatureField{value, ""}}};
+}
+
+std::vector<types::LogicalType> SlotTypes(const PlanGraph& plan, int32_t node, int32_t input) {
+  std::vector<types::LogicalType> types;
+  for (const auto* edge : plan.InputsOf(node)) {
+    if (edge->target_input != input) continue;
+    for (const auto& slot : types::FlattenSchema(plan.nodes[edge->source_node].output_schema)) {
+      types.push_back(slot.type);
+    }
+  }
+  return types;
+}
+
+SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>& calls,
+                                const std::vector<std::string>& input) {
+  SignatureComponent component{"accumulators", true, {}};
+  for (const auto& call : calls) {
+    component.fields.push_back({CallText(call, input), call.result_type.ToString()});
+  }
+  return component;
+}
+
+}  // namespace
+
+std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lineage* lineage) {
+  const PlanNode& node = plan.nodes[id];
+  std::vector<SignatureComponent> components;
+  switch (node.kind) {
+    case OperatorKind::kSource:
+    case OperatorKind::kSink: {
+      std::string connector = "?";
+      if (node.table && node.table->options.count("connector")) {
+        connector = node.table->options.at("connector");
+      }
+      components.push_back(Single("connector", connector));
+      break;
+    }
+    case OperatorKind::kWindowAggregate:
+    case OperatorKind::kGroupAggregate: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      const auto& spec = *node.aggregate;
+      components.push_back(Fields("key", false, input, types, spec.key_slots));
+      if (spec.window) {
+        components.push_back(
+            Single("window", WindowSignature(*spec.window, At(input, spec.window->time_slot))));
+      }
+      components.push_back(Accumulators(spec.calls, input));
+      break;
+    }
+    case OperatorKind::kJoin:
+    case OperatorKind::kIntervalJoin:
+    case OperatorKind::kWindowJoin: {
+      const auto& left = lineage->OfInput(id, 0);
+      const auto& right = lineage->OfInput(id, 1);
+      auto left_types = SlotTypes(plan, id, 0);
+      auto right_types = SlotTypes(plan, id, 1);
+      const auto& spec = *node.join;
+      components.push_back(
+          Single("join type", spec.type == runtime::plan::JoinType::kLeft ? "LEFT" : "INNER"));
+      components.push_back(Fields("left.key", false, left, left_types, spec.left_key_slots));
+      components.push_back(Fields("right.key", false, right, right_types, spec.right_key_slots));
+      if (node.interval_join) {
+        const auto& bounds = *node.interval_join;
+        components.push_back(
+            Single("interval",
+                   fmt::format("{} BETWEEN {} + {} ms AND {} + {} ms",
+                               At(right, bounds.right_time_slot), At(left, bounds.left_time_slot),
+                               bounds.lower, At(left, bounds.left_time_slot), bounds.upper)));
+      }
+      if (node.window_join) {
+        components.push_back(Single(
+            "window",
+            WindowSignature(node.window_join->window, At(left, node.window_join->left_time_slot)) +
+                " = " +
+                WindowSignature(node.window_join->window,
+                                At(right, node.window_join->right_time_slot))));
+      }
+      components.push_back(
+          Fields("left.values", true, left, left_types, AllSlots(left_types.size())));
+      components.push_back(
+          Fields("right.values", true, right, right_types, AllSlots(right_types.size())));
+      break;
+    }
+    case OperatorKind::kTopN: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      const auto& spec = *node.top_n;
+      components.push_back(Fields("partition", false, input, types, spec.partition_slots));
+      SignatureComponent order{"order", false, {}};
+      for (const auto& key : spec.sort) {
+        order.fields.push_back(
+            {At(input, key.slot) + (key.ascending ? " ASC" : " DESC") +
+                 (key.nulls_first ? " NULLS FIRST" : " NULLS LAST"),
+             key.slot < static_cast<int32_t>(types.size()) ? types[key.slot].ToString() : ""});
+      }
+      components.push_back(order);
+      components.push_back(Single("limit", std::to_string(spec.limit)));
+      static const char* kFunctions[] = {"ROW_NUMBER", "RANK", "DENSE_RANK"};
+      components.push_back(
+          Single("rank function", std::string(kFunctions[static_cast<int>(spec.function)]) +
+                                      (spec.keep_first_only ? " (keep first row)" : "")));
+      components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
+      break;
+    }
+    case OperatorKind::kOverAggregate: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      const auto& spec = *node.over_aggregate;
+      components.push_back(Fields("partition", false, input, types, spec.partition_slots));
+      components.push_back(Single(
+          "order and frame", OverText(spec, input).substr(OverText(spec, input).find("ORDER BY"))));
+      components.push_back(Accumulators(spec.calls, input));
+      components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
+      break;
+    }
+    case OperatorKind::kCalc:
+    case OperatorKind::kUnion:
+    case OperatorKind::kLookupJoin: return std::nullopt;
+  }
+  StateSignature signature;
+  signature.components = std::move(components);
+  signature.hash = Hash(signature.components);
+  return signature;
+}
+
+void ComputeStateSignatures(PlanGraph* plan) {
+  Lineage lineage(*plan);
+  for (auto& node : plan->nodes) node.signature = SignatureOf(*plan, node.id, &lineage);
+}
+
+}  // namespace sluice::compiler::physical

@@ -1,0 +1,165 @@
+// Runs every tests/compat/NNN_name/ case: compiles old.pipe and new.pipe, checks the new job
+// against the old one, and compares each operator's verdict with expected.txt.
+//
+// expected.txt (lines starting with '#' are comments):
+//   compatible: true|false
+//   <uid> <verdict>
+//     reason: <text the reason contains>
+//     warning: <text one warning contains>     (one line per warning: their count must match)
+//     fix: <text the fix contains>
+// Every operator of the report must be listed, and nothing else.
+// SLUICE_COMPAT_PRINT=1 prints the actual report of each case (to write a new case).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "compiler/check/compat_check.h"
+#include "compiler/physical/job_compiler.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+struct Expected {
+  std::string verdict;
+  std::vector<std::string> reasons, warnings, fixes;
+};
+
+struct ExpectedReport {
+  std::optional<bool> compatible;
+  std::vector<std::pair<std::string, Expected>> operators;
+};
+
+std::string Trim(const std::string& text) {
+  size_t begin = text.find_first_not_of(" \t\r");
+  size_t end = text.find_last_not_of(" \t\r");
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+ExpectedReport Parse(const std::string& text) {
+  ExpectedReport out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::string trimmed = Trim(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    auto take = [&](const char* prefix, std::vector<std::string> Expected::*field) {
+      size_t length = std::strlen(prefix);
+      if (trimmed.compare(0, length, prefix) != 0) return false;
+      EXPECT_FALSE(out.operators.empty()) << "'" << prefix << "' before any operator";
+      if (!out.operators.empty()) {
+        (out.operators.back().second.*field).push_back(Trim(trimmed.substr(length)));
+      }
+      return true;
+    };
+    if (trimmed.rfind("compatible:", 0) == 0) {
+      out.compatible = Trim(trimmed.substr(11)) == "true";
+    } else if (take("reason:", &Expected::reasons) || take("warning:", &Expected::warnings) ||
+               take("fix:", &Expected::fixes)) {
+    } else {
+      std::istringstream words(trimmed);
+      std::string uid, verdict;
+      words >> uid >> verdict;
+      out.operators.push_back({uid, Expected{verdict, {}, {}, {}}});
+    }
+  }
+  return out;
+}
+
+base::Result<runtime::plan::PlanGraph> Plan(const fs::path& file) {
+  compiler::CompileOptions options;
+  options.file_name = file.string();
+  SLUICE_ASSIGN_OR_RETURN(compiler::CompiledScript compiled,
+                          compiler::CompileScript(Read(file), options));
+  return std::move(compiled.plan);
+}
+
+class CompatTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(CompatTest, VerdictsMatch) {
+  fs::path directory(GetParam());
+  auto old_plan = Plan(directory / "old.pipe");
+  ASSERT_TRUE(old_plan.ok()) << "old.pipe: " << old_plan.status().message();
+  auto new_plan = Plan(directory / "new.pipe");
+  ASSERT_TRUE(new_plan.ok()) << "new.pipe: " << new_plan.status().message();
+  compiler::check::CompatReport report = compiler::check::CheckCompatibility(*old_plan, *new_plan);
+  std::string actual = compiler::check::ReportText(report);
+  if (std::getenv("SLUICE_COMPAT_PRINT")) std::printf("%s", actual.c_str());
+  ExpectedReport expected = Parse(Read(directory / "expected.txt"));
+  ASSERT_FALSE(expected.operators.empty()) << "expected.txt lists no operator";
+  ASSERT_TRUE(expected.compatible.has_value()) << "expected.txt has no 'compatible:' line";
+  EXPECT_EQ(report.compatible, *expected.compatible) << actual;
+  std::map<std::string, const compiler::check::OperatorVerdict*> by_uid;
+  for (const auto& op : report.operators) by_uid[op.uid] = &op;
+  EXPECT_EQ(report.operators.size(), expected.operators.size()) << actual;
+  for (const auto& [uid, want] : expected.operators) {
+    auto found = by_uid.find(uid);
+    if (found == by_uid.end()) {
+      ADD_FAILURE() << "no verdict for " << uid << "\n" << actual;
+      continue;
+    }
+    const auto& op = *found->second;
+    EXPECT_EQ(compiler::check::VerdictName(op.verdict), want.verdict) << uid << "\n" << actual;
+    for (const auto& text : want.reasons) {
+      EXPECT_NE(op.reason.find(text), std::string::npos)
+          << uid << ": reason lacks '" << text << "'\n"
+          << actual;
+    }
+    for (const auto& text : want.fixes) {
+      EXPECT_NE(op.fix.find(text), std::string::npos) << uid << ": fix lacks '" << text << "'\n"
+                                                      << actual;
+    }
+    EXPECT_EQ(op.warnings.size(), want.warnings.size()) << uid << " warnings\n" << actual;
+    for (const auto& text : want.warnings) {
+      bool any = std::any_of(op.warnings.begin(), op.warnings.end(), [&](const std::string& w) {
+        return w.find(text) != std::string::npos;
+      });
+      EXPECT_TRUE(any) << uid << ": no warning contains '" << text << "'\n" << actual;
+    }
+    // A problem always comes with a way out.
+    if (op.verdict == compiler::check::Verdict::kDropped ||
+        op.verdict == compiler::check::Verdict::kIncompatible) {
+      EXPECT_FALSE(op.fix.empty()) << uid;
+    }
+  }
+}
+
+std::vector<std::string> FindCases() {
+  std::vector<std::string> cases;
+  const char* root = std::getenv("SLUICE_SOURCE_DIR");
+  fs::path directory = fs::path(root ? root : SLUICE_SOURCE_DIR_DEFAULT) / "tests" / "compat";
+  if (!fs::exists(directory)) return cases;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    if (entry.is_directory()) cases.push_back(entry.path().string());
+  }
+  std::sort(cases.begin(), cases.end());
+  return cases;
+}
+
+std::string CaseName(const testing::TestParamInfo<std::string>& info) {
+  std::string name = "case_" + fs::path(info.param).filename().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Compat, CompatTest, testing::ValuesIn(FindCases()), CaseName);
+
+}  // namespace
+}  // namespace sluice

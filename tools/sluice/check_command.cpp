@@ -1,0 +1,72 @@
+#include "tools/sluice/check_command.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "catalog/base/diagnostic.h"
+#include "compiler/check/compat_check.h"
+#include "compiler/physical/job_compiler.h"
+#include "runtime/state/snapshot.h"
+
+namespace sluice::cli {
+
+namespace {
+
+constexpr int kCompatible = 0;
+constexpr int kNotCompatible = 1;
+constexpr int kUsage = 2;
+
+/// Compiles one .pipe file to its PlanGraph; prints `file:line:col` diagnostics on failure.
+std::optional<runtime::plan::PlanGraph> PlanOf(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "sluice: error: cannot read '%s': %s\n", file.c_str(),
+                 std::strerror(errno));
+    return std::nullopt;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  compiler::CompileOptions options;
+  options.file_name = file;
+  auto compiled = compiler::CompileScript(text, options);
+  if (!compiled.ok()) {
+    std::fputs(base::RenderDiagnostics(compiled.status().diagnostics(), file, text).c_str(),
+               stderr);
+    return std::nullopt;
+  }
+  return std::move(compiled->plan);
+}
+
+}  // namespace
+
+int RunCheck(const std::string& new_file, const std::string& against, const std::string& format) {
+  std::optional<runtime::plan::PlanGraph> old_plan;
+  struct stat info {};
+  if (stat(against.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    // A savepoint: its verified `_metadata` carries the PlanGraph it was taken from.
+    auto snapshot = runtime::state::ReadSnapshot(against);
+    if (!snapshot.ok()) {
+      std::fprintf(stderr, "sluice: error: %s\n", snapshot.status().message().c_str());
+      return kUsage;
+    }
+    old_plan = std::move(snapshot->metadata.plan);
+  }
+  std::optional<runtime::plan::PlanGraph> new_plan = PlanOf(new_file);
+  if (!new_plan) return kUsage;
+  if (!old_plan) old_plan = PlanOf(against);
+  if (!old_plan) return kUsage;
+  compiler::check::CompatReport report = compiler::check::CheckCompatibility(*old_plan, *new_plan);
+  std::string out =
+      format == "json" ? compiler::check::ReportJson(report) : compiler::check::ReportText(report);
+  std::fputs(out.c_str(), stdout);
+  return report.compatible ? kCompatible : kNotCompatible;
+}
+
+}  // namespace sluice::cli
