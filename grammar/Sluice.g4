@@ -23,6 +23,7 @@ statement
         (LANGUAGE identifier)?                                           #createFunctionStatement
     | SET (STRING EQ STRING)?                                            #setStatement
     | RESET STRING?                                                      #resetStatement
+    | EXPLAIN UPGRADE FROM STRING                                        #explainUpgradeStatement
     | EXPLAIN (PLAN FOR)? statement                                      #explainStatement
     | SHOW (TABLES | FUNCTIONS | VIEWS | JOBS)                           #showStatement
     | (DESCRIBE | DESC) qualifiedName                                    #describeStatement
@@ -350,7 +351,7 @@ nonReserved
     | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | ROWS | SAVEPOINT | SECOND | SECONDS | SHOW | STATEMENT
     | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING
-    | UNBOUNDED | UNKNOWN | VIEW | VIEWS | WATERMARK | WEEK | WINDOW | YEAR | YEARS
+    | UNBOUNDED | UNKNOWN | UPGRADE | VIEW | VIEWS | WATERMARK | WEEK | WINDOW | YEAR | YEARS
     ;
 
 // ---- lexer ----------------------------------------------------------------------------------
@@ -476,6 +477,7 @@ TRY_CAST: T R Y '_' C A S T;
 UNBOUNDED: U N B O U N D E D;
 UNION: U N I O N;
 UNKNOWN: U N K N O W N;
+UPGRADE: U P G R A D E;
 USING: U S I N G;
 VALUES: V A L U E S;
 VIEW: V I E W;

@@ -98,6 +98,10 @@ std::string ExplainStatement::ToString() const {
   return "EXPLAIN " + statement->ToString();
 }
 
+std::string ExplainUpgradeStatement::ToString() const {
+  return "EXPLAIN UPGRADE FROM '" + directory + "'";
+}
+
 std::string ShowStatement::ToString() const {
   switch (object) {
     case ShowObject::kTables: return "SHOW TABLES";

@@ -22,6 +22,7 @@ enum class StatementKind {
   kSet,
   kReset,
   kExplain,
+  kExplainUpgrade,
   kShow,
   kDescribe,
   kStopJob,
@@ -160,6 +161,17 @@ struct ExplainStatement final : Statement {
   std::string ToString() const override;
 
   StatementPtr statement;
+};
+
+/// `EXPLAIN UPGRADE FROM 'snapshot-dir'`: what `sluice check` says of this script's job
+/// against the snapshot's.
+struct ExplainUpgradeStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kExplainUpgrade;
+  explicit ExplainUpgradeStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  std::string directory;
+  base::SourceSpan directory_span;
 };
 
 enum class ShowObject { kTables, kFunctions, kViews, kJobs };

@@ -135,6 +135,12 @@ ast::StatementPtr AstBuilder::BuildStatement(P::StatementContext* context) {
     if (reset->STRING() != nullptr) statement->key = Unquote(reset->STRING());
     return statement;
   }
+  if (auto* upgrade = dynamic_cast<P::ExplainUpgradeStatementContext*>(context)) {
+    auto statement = std::make_unique<ast::ExplainUpgradeStatement>(span);
+    statement->directory = Unquote(upgrade->STRING());
+    statement->directory_span = Span(upgrade->STRING()->getSymbol());
+    return statement;
+  }
   if (auto* explain = dynamic_cast<P::ExplainStatementContext*>(context)) {
     auto statement = std::make_unique<ast::ExplainStatement>(span);
     statement->statement = BuildStatement(explain->statement());

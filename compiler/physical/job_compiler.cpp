@@ -11,9 +11,11 @@
 #include "catalog/base/suggest.h"
 #include "catalog/functions/function_registry.h"
 #include "compiler/binder/binder.h"
+#include "compiler/check/compat_check.h"
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/parser/parser.h"
 #include "compiler/physical/physical_planner.h"
+#include "runtime/state/snapshot.h"
 
 namespace sluice::compiler {
 
@@ -86,6 +88,8 @@ class ScriptCompiler {
       result_.explains.push_back("== Optimized logical plan ==\n" + explain.root->ToString() +
                                  "\n" + physical::ExplainText(plan));
     }
+    for (const ast::ExplainUpgradeStatement* upgrade : upgrades_) ExplainUpgrade(*upgrade);
+    if (!errors().empty()) return base::Status::FromDiagnostics(errors());
     return std::move(result_);
   }
 
@@ -111,6 +115,23 @@ class ScriptCompiler {
     }
     *out = static_cast<int32_t>(value);
     return true;
+  }
+
+  /// EXPLAIN UPGRADE FROM 'dir': the compatibility report of this job against the snapshot's
+  /// plan, which must be of the same job (`pipeline.name`, else the file name).
+  void ExplainUpgrade(const ast::ExplainUpgradeStatement& upgrade) {
+    auto snapshot = runtime::state::ReadSnapshot(upgrade.directory, result_.plan.job_name);
+    if (!snapshot.ok()) {
+      std::string message = snapshot.status().message();
+      if (message.find("is of job") != std::string::npos) {
+        message += " (set 'pipeline.name' to the snapshot's job name to upgrade that job)";
+      }
+      Error(base::ErrorCode::kOption, message, upgrade.directory_span);
+      return;
+    }
+    auto report = check::CheckCompatibility(snapshot->metadata.plan, result_.plan);
+    result_.explains.push_back("== Upgrade from " + upgrade.directory + " ==\n" +
+                               check::ReportText(report));
   }
 
   bool ReadChoice(const std::map<std::string, std::string>& options, const std::string& key,
@@ -208,6 +229,9 @@ class ScriptCompiler {
       }
       case ast::StatementKind::kInsert:
         CompileInsert(statement.Cast<ast::InsertStatement>(), explain);
+        return;
+      case ast::StatementKind::kExplainUpgrade:
+        upgrades_.push_back(&statement.Cast<ast::ExplainUpgradeStatement>());
         return;
       case ast::StatementKind::kExplain: {
         const auto& inner = *statement.Cast<ast::ExplainStatement>().statement;
@@ -539,6 +563,7 @@ class ScriptCompiler {
   std::vector<ast::StatementPtr> statements_;
   std::vector<logical::InsertPlan> inserts_;
   std::vector<logical::InsertPlan> explains_;
+  std::vector<const ast::ExplainUpgradeStatement*> upgrades_;  // borrowed from statements_
   std::map<std::string, physical::TableSpans> spans_;
   std::map<std::string, std::string> set_options_;
   std::map<std::string, base::SourceSpan> set_spans_;

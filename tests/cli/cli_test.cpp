@@ -507,11 +507,41 @@ TEST_F(CliTest, CheckAgainstASavepointGivesTheVerdictsOfItsPlan) {
   std::string changed = kGroupCounts;
   changed.replace(changed.find("GROUP BY auction"), 16, "GROUP BY price");
   changed.replace(changed.find("SELECT auction"), 14, "SELECT price");
-  std::string new_file = Write("agg2.pipe", changed);
+  fs::create_directories(directory_ / "v2");
+  std::string new_file = Write("v2/agg.pipe", changed);  // the same job: its name is "agg"
   Outcome against_savepoint = RunSluice("check " + new_file + " --against " + savepoint);
   Outcome against_file = RunSluice("check " + new_file + " --against " + old_file);
   EXPECT_EQ(against_savepoint.exit_code, 1) << against_savepoint.output;
   EXPECT_EQ(against_savepoint.output, against_file.output);
+  // A savepoint of another job is an error naming both jobs (exit 2).
+  std::string other = Write("other.pipe", changed);
+  Outcome wrong_job = RunSluice("check " + other + " --against " + savepoint);
+  EXPECT_EQ(wrong_job.exit_code, 2) << wrong_job.output;
+  EXPECT_NE(wrong_job.output.find("is of job 'agg', not of job 'other'"), std::string::npos)
+      << wrong_job.output;
+}
+
+TEST_F(CliTest, ExplainUpgradeFromASavepointPrintsTheCheck) {
+  std::string old_file = Write("agg.pipe", kGroupCounts);
+  std::string savepoint = TakeSavepoint(directory_, old_file, 1);
+  std::string added = kGroupCounts;
+  added.replace(added.find("COUNT(*) FROM"), 13, "COUNT(*), MAX(price) FROM");
+  added.replace(added.find("n BIGINT)"), 9, "n BIGINT, top BIGINT)");
+  fs::create_directories(directory_ / "v2");
+  std::string new_file =
+      Write("v2/agg.pipe", added + "EXPLAIN UPGRADE FROM '" + savepoint + "';\n");
+  Outcome outcome = RunSluice("explain " + new_file);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("== Upgrade from " + savepoint + " =="), std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("migrated"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("MAX(bids.price) starts from NULL"), std::string::npos)
+      << outcome.output;
+  std::string broken =
+      Write("v2/broken.pipe", "EXPLAIN UPGRADE FROM '" + directory_.string() + "/nowhere';\n");
+  Outcome error = RunSluice("explain " + broken);
+  EXPECT_EQ(error.exit_code, 2) << error.output;
+  EXPECT_NE(error.output.find("broken.pipe:1:22: error:"), std::string::npos) << error.output;
 }
 
 }  // namespace

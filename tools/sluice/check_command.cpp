@@ -47,21 +47,26 @@ std::optional<runtime::plan::PlanGraph> PlanOf(const std::string& file) {
 }  // namespace
 
 int RunCheck(const std::string& new_file, const std::string& against, const std::string& format) {
+  std::optional<runtime::plan::PlanGraph> new_plan = PlanOf(new_file);
+  if (!new_plan) return kUsage;
   std::optional<runtime::plan::PlanGraph> old_plan;
   struct stat info {};
   if (stat(against.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-    // A savepoint: its verified `_metadata` carries the PlanGraph it was taken from.
-    auto snapshot = runtime::state::ReadSnapshot(against);
+    // A savepoint of this job: its verified `_metadata` carries the PlanGraph it was taken from.
+    auto snapshot = runtime::state::ReadSnapshot(against, new_plan->job_name);
     if (!snapshot.ok()) {
-      std::fprintf(stderr, "sluice: error: %s\n", snapshot.status().message().c_str());
+      std::string message = snapshot.status().message();
+      if (message.find("is of job") != std::string::npos) {
+        message += " (set 'pipeline.name' in " + new_file + " to upgrade that job)";
+      }
+      std::fprintf(stderr, "sluice: error: %s\n", message.c_str());
       return kUsage;
     }
     old_plan = std::move(snapshot->metadata.plan);
+  } else {
+    old_plan = PlanOf(against);
+    if (!old_plan) return kUsage;
   }
-  std::optional<runtime::plan::PlanGraph> new_plan = PlanOf(new_file);
-  if (!new_plan) return kUsage;
-  if (!old_plan) old_plan = PlanOf(against);
-  if (!old_plan) return kUsage;
   compiler::check::CompatReport report = compiler::check::CheckCompatibility(*old_plan, *new_plan);
   std::string out =
       format == "json" ? compiler::check::ReportJson(report) : compiler::check::ReportText(report);

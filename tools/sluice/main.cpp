@@ -221,6 +221,8 @@ int Explain(const CommonOptions& common, const std::string& format) {
     std::printf("== Optimized logical plan ==\n%s\nRewrite rules applied: %s\n\n%s",
                 compiled->logical_plan.c_str(), rules.empty() ? "none" : rules.c_str(),
                 sluice::compiler::physical::ExplainText(compiled->plan).c_str());
+    // The script's own EXPLAIN statements (EXPLAIN UPGRADE FROM reports among them).
+    for (const std::string& explain : compiled->explains) std::printf("\n%s", explain.c_str());
   }
   return kExitOk;
 }

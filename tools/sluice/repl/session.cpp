@@ -208,6 +208,7 @@ bool Session::Execute(const StatementSource& source) {
   ReportWarnings(*compiled);
   switch (statement.kind()) {
     case ast::StatementKind::kExplain:
+    case ast::StatementKind::kExplainUpgrade:
       for (const std::string& explain : compiled->explains) std::fputs(explain.c_str(), stdout);
       std::fflush(stdout);
       return true;
