@@ -7,6 +7,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "runtime/operators/operator_state.h"
 #include "runtime/operators/sort_key.h"
 #include "runtime/scheduler/key_group.h"
 
@@ -188,6 +189,17 @@ base::Status OverAggregateOperator::Open(const OperatorContext& context) {
   } else {
     SLUICE_ASSIGN_OR_RETURN(pending_, context.state_backend->GetTable(node_->uid, "pending"));
     SLUICE_ASSIGN_OR_RETURN(frames_, context.state_backend->GetTable(node_->uid, "frame"));
+    SLUICE_ASSIGN_OR_RETURN(watermark_, watermark_state_.Open(context));
+    // Restore: every pending (partition, timestamp) is a timer.
+    ForEachOwnedEntry(
+        context, *pending_,
+        [&](int32_t key_group, std::string_view key, std::string_view ns, std::string_view) {
+          size_t position = 0;
+          int64_t timestamp = 0;
+          if (ReadTimestamp(ns, &position, &timestamp)) {
+            timers_.emplace(timestamp, key_group, std::string(key));
+          }
+        });
   }
   return base::Status::Ok();
 }
@@ -256,6 +268,7 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
 base::Status OverAggregateOperator::ProcessWatermark(int64_t watermark, Output* out) {
   if (watermark <= watermark_) return out->EmitWatermark(watermark);
   watermark_ = watermark;
+  watermark_state_.Store(watermark);
   // Partitions in key order, each with its due timestamps in ascending order.
   std::map<std::pair<int32_t, std::string>, std::vector<int64_t>> due;
   while (!timers_.empty() && std::get<0>(*timers_.begin()) <= watermark) {
