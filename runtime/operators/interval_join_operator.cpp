@@ -232,14 +232,14 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
       continue;
     }
     int64_t time = times.values<int64_t>()[row];
-    if (time <= watermark_) {
+    int32_t key_group =
+        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
+    if (time <= watermark_state_.KeyGroupWatermark(key_group, watermark_)) {
       ++late;
       continue;
     }
     key.clear();
     own.key_codec->Encode(*batch, own.key_slots, row, &key);
-    int32_t key_group =
-        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
     row_bytes.clear();
     own.row_codec->Encode(*batch, row, &row_bytes);
     const std::string ns = TimeNamespace(time);

@@ -241,7 +241,13 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
                                  "over-aggregate '" + node_->uid + "' got a retraction");
     }
     int64_t timestamp = order.values<int64_t>()[row];
-    if (order.IsNull(row) || timestamp <= watermark_) {
+    if (order.IsNull(row) || timestamp <= watermark_ ||
+        (watermark_state_.AnyAhead(watermark_) &&
+         timestamp <=
+             watermark_state_.KeyGroupWatermark(
+                 scheduler::KeyGroupOf(scheduler::HashKey(batch, spec_.partition_slots, row),
+                                       max_parallelism_),
+                 watermark_))) {
       if (metrics_ != nullptr) {
         metrics_->late_records_dropped.fetch_add(1, std::memory_order_relaxed);
       }

@@ -269,7 +269,10 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
           base::ErrorCode::kData,
           fmt::format("window aggregate '{}': event time {} is out of range", node_->uid, time));
     }
-    if (slice_end - 1 <= current_watermark_) {
+    if (slice_end - 1 <= current_watermark_ ||
+        (watermark_state_.AnyAhead(current_watermark_) &&
+         slice_end - 1 <=
+             watermark_state_.KeyGroupWatermark(KeyGroup(batch, row), current_watermark_))) {
       ++late;
       continue;
     }
@@ -352,7 +355,7 @@ base::Status WindowAggregateOperator::AccumulateSessions(const Batch& batch) {
       }
       (joins ? joined : kept).push_back(std::move(session));
     }
-    if (merged.end - 1 <= current_watermark_) {
+    if (merged.end - 1 <= watermark_state_.KeyGroupWatermark(key_group, current_watermark_)) {
       ++late;
       continue;
     }
@@ -434,6 +437,8 @@ base::Status WindowAggregateOperator::FireSlicedWindows(RowWriter* writer) {
             entries.emplace_back(key_group, key, value);
           });
       for (auto& [key_group, key, value] : entries) {
+        // After a restore that merged key groups: this key group's window fired before.
+        if (window_end - 1 <= watermark_state_.RestoredWatermark(key_group)) continue;
         auto [found, inserted] = merged.try_emplace(std::move(key), key_group, std::string());
         if (inserted) {
           found->second.second = std::move(value);

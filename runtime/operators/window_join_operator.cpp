@@ -229,7 +229,7 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
     row_bytes.clear();
     own.row_codec->Encode(*batch, row, &row_bytes);
     for (int64_t end : ends) {
-      if (end - 1 <= watermark_) {
+      if (end - 1 <= watermark_state_.KeyGroupWatermark(key_group, watermark_)) {
         ++late;
         continue;
       }
