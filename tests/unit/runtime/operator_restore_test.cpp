@@ -48,6 +48,8 @@ struct Step {
   int32_t input = 0;
   std::vector<std::vector<Cell>> rows;
   int64_t time = 0;
+  /// Row kinds of an updating input (empty: insert-only, no row kinds).
+  std::vector<RowKind> kinds = {};
 };
 
 struct Scenario {
@@ -88,6 +90,32 @@ std::vector<Step> MakeSteps(int32_t inputs, int32_t batches, int64_t bucket = 1)
       watermark = max_time - 2;
       steps.push_back(Step{Step::kWatermark, 0, {}, watermark});
     }
+  }
+  return steps;
+}
+
+/// An updating input: MakeSteps' rows as +I, and now and then a -D of an earlier row that is
+/// still there (never a retraction of a row that was not inserted).
+std::vector<Step> MakeUpdatingSteps(int32_t batches) {
+  std::vector<Step> steps = MakeSteps(1, batches);
+  std::vector<std::vector<Cell>> live;
+  uint64_t seed = 99;
+  for (Step& step : steps) {
+    if (step.kind != Step::kBatch) continue;
+    std::vector<std::vector<Cell>> rows;
+    for (const auto& row : step.rows) {
+      rows.push_back(row);
+      step.kinds.push_back(RowKind::kInsert);
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      if ((seed >> 40) % 3 == 0 && !live.empty()) {
+        size_t victim = (seed >> 20) % live.size();
+        rows.push_back(live[victim]);
+        step.kinds.push_back(RowKind::kDelete);
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(victim));
+      }
+      live.push_back(row);
+    }
+    step.rows = std::move(rows);
   }
   return steps;
 }
@@ -160,16 +188,18 @@ class Stage {
       case Step::kBatch: {
         BatchPtr whole = MakeBatch(kTypes, step.rows);
         std::vector<std::vector<std::vector<Cell>>> routed(parallelism_);
+        std::vector<std::vector<RowKind>> kinds(parallelism_);
         for (int32_t row = 0; row < whole->row_count(); ++row) {
           int32_t key_group = scheduler::KeyGroupOf(
               scheduler::HashKey(*whole, scenario_.routing[step.input], row), kMaxParallelism);
-          routed[scheduler::SubtaskOfKeyGroup(key_group, kMaxParallelism, parallelism_)].push_back(
-              step.rows[row]);
+          int32_t subtask = scheduler::SubtaskOfKeyGroup(key_group, kMaxParallelism, parallelism_);
+          routed[subtask].push_back(step.rows[row]);
+          if (!step.kinds.empty()) kinds[subtask].push_back(step.kinds[row]);
         }
         for (int32_t i = 0; i < parallelism_; ++i) {
           if (routed[i].empty()) continue;
           base::Status status =
-              operators_[i]->ProcessBatch(step.input, MakeBatch(kTypes, routed[i]), out);
+              operators_[i]->ProcessBatch(step.input, MakeBatch(kTypes, routed[i], kinds[i]), out);
           ASSERT_TRUE(status.ok()) << status.ToString();
         }
         break;
@@ -452,6 +482,26 @@ TEST(OperatorRestoreTest, GroupAggregate) {
   CheckRestores(scenario);
 }
 
+TEST(OperatorRestoreTest, GroupAggregateOverRetractions) {
+  Scenario scenario;
+  scenario.node.uid = "out/group_aggregate0";
+  scenario.node.kind = plan::OperatorKind::kGroupAggregate;
+  scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
+  scenario.node.output_schema = types::Schema{{{"k", LogicalType::Bigint()},
+                                               {"cnt", LogicalType::Bigint()},
+                                               {"total", LogicalType::Bigint()},
+                                               {"low", LogicalType::Bigint()}}};
+  std::vector<AggregateCall> calls = {Call(AggregateKind::kCountStar), Call(AggregateKind::kSum, 1),
+                                      Call(AggregateKind::kMin, 1)};
+  for (AggregateCall& call : calls) call.retractable = true;
+  scenario.node.aggregate = plan::AggregateSpec{{0}, calls, std::nullopt};
+  scenario.routing = {{0}};
+  Declare(&scenario.node, {"groups"});
+  scenario.steps = MakeUpdatingSteps(20);
+  scenario.cuts = Cuts(scenario.steps);
+  CheckRestores(scenario);
+}
+
 /// Two-input operators: both sides (k, v, ts), output left columns then right columns.
 plan::PlanNode TwoInputNode(const std::string& uid, plan::OperatorKind kind, bool windows) {
   plan::PlanNode node;
@@ -545,6 +595,15 @@ TEST(OperatorRestoreTest, TopNRowNumber) {
   CheckRestores(TopNScenario(plan::RankFunction::kRowNumber, 3));
 }
 
+TEST(OperatorRestoreTest, TopNOverRetractions) {
+  for (auto function : {plan::RankFunction::kRowNumber, plan::RankFunction::kRank}) {
+    Scenario scenario = TopNScenario(function, 2);
+    scenario.steps = MakeUpdatingSteps(20);
+    scenario.cuts = Cuts(scenario.steps);
+    CheckRestores(scenario);
+  }
+}
+
 TEST(OperatorRestoreTest, TopNRankAndDenseRank) {
   CheckRestores(TopNScenario(plan::RankFunction::kRank, 3));
   CheckRestores(TopNScenario(plan::RankFunction::kDenseRank, 3));
@@ -577,6 +636,30 @@ TEST(OperatorRestoreTest, EventTimeOverAggregate) {
     scenario.cuts = Cuts(scenario.steps);
     CheckRestores(scenario);
   }
+}
+
+TEST(OperatorRestoreTest, ChangelogOverAggregate) {
+  Scenario scenario;
+  scenario.node.uid = "out/over1";
+  scenario.node.kind = plan::OperatorKind::kOverAggregate;
+  scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
+  scenario.node.output_schema = kSchema;
+  scenario.node.output_schema.columns.push_back({"sum", LogicalType::Bigint()});
+  plan::OverAggregateSpec spec;
+  spec.partition_slots = {0};
+  spec.order_slot = 2;
+  spec.unit = plan::OverFrameUnit::kRows;
+  spec.preceding = 2;
+  spec.changelog = true;
+  AggregateCall sum = Call(AggregateKind::kSum, 1);
+  sum.retractable = true;
+  spec.calls = {sum};
+  scenario.node.over_aggregate = spec;
+  scenario.routing = {{0}};
+  Declare(&scenario.node, {"sorted"});
+  scenario.steps = MakeUpdatingSteps(20);
+  scenario.cuts = Cuts(scenario.steps);
+  CheckRestores(scenario);
 }
 
 TEST(OperatorRestoreTest, KeyGroupRangesPartitionTheKeyGroups) {
