@@ -270,7 +270,7 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
           fmt::format("window aggregate '{}': event time {} is out of range", node_->uid, time));
     }
     if (slice_end - 1 <= current_watermark_ ||
-        (watermark_state_.AnyAhead(current_watermark_) &&
+        (processing_time_ == nullptr && watermark_state_.AnyAhead(current_watermark_) &&
          slice_end - 1 <=
              watermark_state_.KeyGroupWatermark(KeyGroup(batch, row), current_watermark_))) {
       ++late;
@@ -438,7 +438,10 @@ base::Status WindowAggregateOperator::FireSlicedWindows(RowWriter* writer) {
           });
       for (auto& [key_group, key, value] : entries) {
         // After a restore that merged key groups: this key group's window fired before.
-        if (window_end - 1 <= watermark_state_.RestoredWatermark(key_group)) continue;
+        if (processing_time_ == nullptr &&
+            window_end - 1 <= watermark_state_.RestoredWatermark(key_group)) {
+          continue;
+        }
         auto [found, inserted] = merged.try_emplace(std::move(key), key_group, std::string());
         if (inserted) {
           found->second.second = std::move(value);

@@ -42,7 +42,12 @@ namespace sluice::runtime::operators {
 /// "watermark", see WatermarkState) are state. `Open` rebuilds the rest from the owned key
 /// groups: the open slices and their pending window ends (from the slices' namespaces; windows
 /// at or behind the watermark have fired), the session timers (from the sessions' values) and,
-/// for processing time, registers a timer again at each pending window's end - 1.
+/// for processing time, registers a timer again at each pending window's end - 1. Event time:
+/// key groups merged from a subtask that had reached a later watermark keep it (see
+/// WatermarkState): their late rows stay late, their fired windows do not fire again.
+/// Processing time restores the earliest time fired through and nothing is ever late, so
+/// after such a merge a HOP or CUMULATE window that one old subtask had fired may fire again
+/// for its keys (processing-time results are not reproducible anyway).
 class WindowAggregateOperator : public Operator {
  public:
   base::Status Open(const OperatorContext& context) override;
