@@ -388,6 +388,7 @@ class Planner {
       state.value_schema.columns.push_back(aggregate.schema.columns[first_call + i]);
     }
     node.state.push_back(state);
+    if (spec.window) node.state.push_back(runtime::plan::WatermarkStateSpec());
     node.aggregate = spec;
     node.description = DescribeAggregate(spec, input_names);
     int32_t id = AddNode(std::move(node));
@@ -585,6 +586,7 @@ class Planner {
       if (!interval && !window_join) state.ttl_millis = state_ttl_;
       node.state.push_back(state);
     }
+    if (interval || window_join) node.state.push_back(runtime::plan::WatermarkStateSpec());
     std::string description = join.join_type == runtime::plan::JoinType::kLeft ? "LEFT " : "INNER ";
     if (window_join) description += DescribeWindow(join.window_join->window) + " ";
     description += "ON ";

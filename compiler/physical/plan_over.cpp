@@ -70,6 +70,7 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
     state.value_schema = input_schema;
     node.state.push_back(state);
   }
+  if (!spec.changelog) node.state.push_back(runtime::plan::WatermarkStateSpec());
   static const char* kCallNames[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
   std::string description = "PARTITION BY [";
   for (size_t i = 0; i < spec.partition_slots.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/base/result.h"
@@ -49,7 +50,34 @@ class SourceReader {
   virtual base::Result<bool> Next(Batch* batch) = 0;
   /// Tells whether the source ends by itself (a bounded source gets a final watermark).
   virtual bool IsBounded() const = 0;
+
+  /// Whether `Position` and `Seek` work (the built-in nexmark, datagen, values and filesystem
+  /// readers). A source without them restarts from its beginning after a restore.
+  virtual bool SupportsPosition() const { return false; }
+  /// Where the reader is, between two `Next` calls, as an opaque string to snapshot: a reader
+  /// of the same table for the same subtask and parallelism, created fresh and given it by
+  /// `Seek`, continues with exactly the records this one would have read next. It names the
+  /// split (subtask / parallelism): rescaling a source to another parallelism is not supported.
+  virtual std::string Position() const { return {}; }
+  /// Moves a freshly created reader (before its first `Next`) to `position`, from `Position`
+  /// of a reader of the same subtask. Errors: malformed, another connector, another split.
+  virtual base::Status Seek(const std::string& position) {
+    return base::Status::Error(base::ErrorCode::kPlan, "this source cannot seek to a position");
+  }
 };
+
+/// The text of a source position: `<connector> <subtask>/<parallelism>` then one
+/// `\n<field>=<value>` per field (values must not contain a line break).
+std::string EncodeSourcePosition(const std::string& connector, const SubtaskInfo& subtask,
+                                 const std::vector<std::pair<std::string, std::string>>& fields);
+/// Reads a position written by EncodeSourcePosition for `connector` and checks that it
+/// belongs to `subtask` (same index and parallelism); returns its fields.
+base::Result<std::map<std::string, std::string>> DecodeSourcePosition(const std::string& position,
+                                                                      const std::string& connector,
+                                                                      const SubtaskInfo& subtask);
+/// Reads a non-negative integer field of a decoded position.
+base::Result<int64_t> PositionField(const std::map<std::string, std::string>& fields,
+                                    const std::string& name);
 
 /// Writes one subtask's share of a sink. Rows may carry row kinds when the input is updating.
 class SinkWriter {

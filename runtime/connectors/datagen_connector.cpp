@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cfloat>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -221,6 +222,7 @@ base::Result<std::unique_ptr<SourceReader>> DatagenConnector::CreateReader(
 
 DatagenReader::DatagenReader(DatagenConfig config, const SubtaskInfo& subtask)
     : config_(std::move(config)),
+      subtask_(subtask),
       parallelism_(std::max(subtask.parallelism, 1)),
       next_block_(subtask.index) {
   // Without a seed each subtask draws its own random key, as Flink's datagen is unseeded.
@@ -260,6 +262,33 @@ base::Result<bool> DatagenReader::Next(Batch* batch) {
   rows_emitted_ += count;
   next_block_ += parallelism_;
   return true;
+}
+
+std::string DatagenReader::Position() const {
+  return EncodeSourcePosition(
+      "datagen", subtask_, {{"block", std::to_string(next_block_)}, {"key", std::to_string(key_)}});
+}
+
+base::Status DatagenReader::Seek(const std::string& position) {
+  SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "datagen", subtask_));
+  SLUICE_ASSIGN_OR_RETURN(int64_t block, PositionField(fields, "block"));
+  if (block % parallelism_ != subtask_.index % parallelism_) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a datagen position's block " + std::to_string(block) +
+                                   " is not one of subtask " + std::to_string(subtask_.index));
+  }
+  auto key = fields.find("key");
+  uint64_t parsed = 0;
+  if (key == fields.end() ||
+      std::from_chars(key->second.data(), key->second.data() + key->second.size(), parsed).ec !=
+          std::errc()) {
+    return base::Status::Error(base::ErrorCode::kData, "a datagen position has no valid key");
+  }
+  next_block_ = block;
+  key_ = parsed;
+  rows_emitted_ = 0;  // a rate limit counts again from the first poll after the seek
+  started_.reset();
+  return base::Status::Ok();
 }
 
 void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const {

@@ -66,11 +66,17 @@ class DatagenReader : public SourceReader {
   DatagenReader(DatagenConfig config, const SubtaskInfo& subtask);
   base::Result<bool> Next(Batch* batch) override;
   bool IsBounded() const override { return config_.row_count.has_value(); }
+  /// Position: the next block this subtask generates, and the random key (so an unseeded
+  /// table continues its own sequence after a restore).
+  bool SupportsPosition() const override { return true; }
+  std::string Position() const override;
+  base::Status Seek(const std::string& position) override;
 
  private:
   void FillRow(int64_t row_number, int32_t row, Batch* batch) const;
 
   DatagenConfig config_;
+  SubtaskInfo subtask_;
   uint64_t key_;
   int32_t parallelism_;
   int32_t block_size_;

@@ -714,8 +714,9 @@ class FilesystemWriter final : public SinkWriter {
 class FilesystemReaderImpl final : public FilesystemReader {
  public:
   FilesystemReaderImpl(const TableDescriptor& table, Settings settings,
-                       std::vector<std::string> files)
-      : table_name_(table.name),
+                       std::vector<std::string> files, const SubtaskInfo& subtask)
+      : subtask_(subtask),
+        table_name_(table.name),
         schema_(table.schema),
         settings_(std::move(settings)),
         json_(table.schema),
@@ -769,7 +770,48 @@ class FilesystemReaderImpl final : public FilesystemReader {
   bool IsBounded() const override { return true; }
   int64_t skipped_records() const override { return skipped_records_; }
 
+  /// Position: the file being read (its index among this subtask's files, and its path, which
+  /// a seek checks), the byte offset and line number reached in it, and the records skipped.
+  bool SupportsPosition() const override { return true; }
+  std::string Position() const override {
+    bool open = file_ != nullptr;
+    size_t index = open ? next_file_ - 1 : next_file_;
+    return EncodeSourcePosition("filesystem", subtask_,
+                                {{"file", std::to_string(index)},
+                                 {"path", index < files_.size() ? files_[index] : ""},
+                                 {"offset", std::to_string(open ? std::ftell(file_) : 0)},
+                                 {"line", std::to_string(open ? line_number_ : 0)},
+                                 {"skipped", std::to_string(skipped_records_)}});
+  }
+  base::Status Seek(const std::string& position) override {
+    SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "filesystem", subtask_));
+    SLUICE_ASSIGN_OR_RETURN(int64_t index, PositionField(fields, "file"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t offset, PositionField(fields, "offset"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t line, PositionField(fields, "line"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t skipped, PositionField(fields, "skipped"));
+    if (file_ != nullptr) std::fclose(file_);
+    file_ = nullptr;
+    skipped_records_ = skipped;
+    next_file_ = std::min(static_cast<size_t>(index), files_.size());
+    if (next_file_ == files_.size()) return base::Status::Ok();
+    if (fields["path"] != files_[next_file_]) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "table '" + table_name_ + "': the position's file '" +
+                                     fields["path"] + "' is not the subtask's file " +
+                                     std::to_string(index) + " ('" + files_[next_file_] +
+                                     "'): the files changed since the snapshot");
+    }
+    if (offset == 0 && line == 0) return base::Status::Ok();  // not opened yet
+    SLUICE_RETURN_IF_ERROR(OpenNextFile());
+    if (std::fseek(file_, offset, SEEK_SET) != 0) {
+      return IoError("cannot seek in", files_[next_file_ - 1], errno);
+    }
+    line_number_ = line;
+    return base::Status::Ok();
+  }
+
  private:
+  SubtaskInfo subtask_;
   base::Status OpenNextFile() {
     const std::string& path = files_[next_file_++];
     file_ = std::fopen(path.c_str(), "rb");
@@ -954,7 +996,7 @@ base::Result<std::unique_ptr<SourceReader>> FilesystemConnector::CreateReader(
     mine.push_back(files[index]);
   }
   return std::unique_ptr<SourceReader>(
-      new FilesystemReaderImpl(table, std::move(settings), std::move(mine)));
+      new FilesystemReaderImpl(table, std::move(settings), std::move(mine), subtask));
 }
 
 base::Result<std::unique_ptr<SinkWriter>> FilesystemConnector::CreateWriter(

@@ -68,7 +68,7 @@ base::Status ValidateOptions(const TableDescriptor& table, bool as_source) {
 class ValuesReader final : public SourceReader {
  public:
   ValuesReader(const TableDescriptor& table, const SubtaskInfo& subtask, int32_t rows_per_batch)
-      : rows_per_batch_(rows_per_batch) {
+      : subtask_(subtask), rows_per_batch_(rows_per_batch) {
     table_.name = table.name;
     table_.schema = table.schema;
     // Keep only this subtask's rows (i, i+p, …) and their numbers in the whole table.
@@ -100,7 +100,26 @@ class ValuesReader final : public SourceReader {
 
   bool IsBounded() const override { return true; }
 
+  /// Position: the number of this subtask's rows already read.
+  bool SupportsPosition() const override { return true; }
+  std::string Position() const override {
+    return EncodeSourcePosition("values", subtask_, {{"next", std::to_string(next_)}});
+  }
+  base::Status Seek(const std::string& position) override {
+    SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "values", subtask_));
+    SLUICE_ASSIGN_OR_RETURN(int64_t next, PositionField(fields, "next"));
+    if (static_cast<size_t>(next) > table_.inline_rows.size()) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "values table '" + table_.name + "': position " +
+                                     std::to_string(next) + " is past its " +
+                                     std::to_string(table_.inline_rows.size()) + " rows");
+    }
+    next_ = static_cast<size_t>(next);
+    return base::Status::Ok();
+  }
+
  private:
+  SubtaskInfo subtask_;
   TableDescriptor table_;  // name, schema and this subtask's rows
   std::vector<size_t> row_indexes_;
   int32_t rows_per_batch_;

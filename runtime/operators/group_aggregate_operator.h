@@ -22,6 +22,9 @@ namespace sluice::runtime::operators {
 /// appears and disappears inside the batch). Output rows are in order of each key's first row
 /// in the batch. A retraction (-U/-D) for a key that has no rows is ignored, as in Flink.
 /// Watermarks are forwarded unchanged.
+///
+/// Restore (what is state, what is rebuilt at Open): everything is state ("groups"); nothing
+/// is kept in memory between batches.
 class GroupAggregateOperator : public Operator {
  public:
   base::Status Open(const OperatorContext& context) override;

@@ -103,8 +103,17 @@ base::Status IntervalJoinOperator::Open(const OperatorContext& context) {
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
     side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, context.state_backend->GetTable(node_->uid, names[index]));
+    // Restore: every stored (key, time) expires at the time's expiry.
+    ForEachOwnedEntry(
+        context, *side->table,
+        [&](int32_t key_group, std::string_view key, std::string_view ns, std::string_view) {
+          if (ns.size() != 8) return;
+          side->expiry[ExpiryOf(index, ReadBigEndian(ns))].emplace(key_group, key);
+        });
     sides_.push_back(std::move(side));
   }
+  SLUICE_ASSIGN_OR_RETURN(watermark_, watermark_state_.Open(context));
+  emitted_watermark_ = ForwardedWatermark(watermark_);
   for (size_t i = 0; i < spec_.left_key_slots.size(); ++i) {
     const types::LogicalType& left = sides_[0]->key_codec->types()[i];
     const types::LogicalType& right = sides_[1]->key_codec->types()[i];
@@ -126,6 +135,13 @@ base::Status IntervalJoinOperator::Open(const OperatorContext& context) {
 int64_t IntervalJoinOperator::ExpiryOf(int32_t side, int64_t time) const {
   return side == 0 ? Saturate(__int128{time} + bounds_.upper)
                    : Saturate(__int128{time} - bounds_.lower);
+}
+
+int64_t IntervalJoinOperator::ForwardedWatermark(int64_t watermark) const {
+  if (watermark == kMinWatermark || watermark == kMaxWatermark) return watermark;
+  // Rows still to come may join with rows up to max(upper, -lower) older than the watermark.
+  int64_t hold_back = std::max<int64_t>({0, bounds_.upper, -bounds_.lower});
+  return Saturate(__int128{watermark} - hold_back);
 }
 
 base::Status IntervalJoinOperator::EmitUnmatched(std::string_view row_bytes, JoinOutput* output) {
@@ -216,14 +232,14 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
       continue;
     }
     int64_t time = times.values<int64_t>()[row];
-    if (time <= watermark_) {
+    int32_t key_group =
+        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
+    if (time <= watermark_state_.KeyGroupWatermark(key_group, watermark_)) {
       ++late;
       continue;
     }
     key.clear();
     own.key_codec->Encode(*batch, own.key_slots, row, &key);
-    int32_t key_group =
-        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
     row_bytes.clear();
     own.row_codec->Encode(*batch, row, &row_bytes);
     const std::string ns = TimeNamespace(time);
@@ -284,6 +300,7 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
 base::Status IntervalJoinOperator::ProcessWatermark(int64_t watermark, Output* out) {
   if (watermark <= watermark_) return base::Status::Ok();
   watermark_ = watermark;
+  watermark_state_.Store(watermark);
   JoinOutput output(output_types_, nullptr);
   std::string value;
   for (int32_t index = 0; index < 2; ++index) {
@@ -312,10 +329,7 @@ base::Status IntervalJoinOperator::ProcessWatermark(int64_t watermark, Output* o
     }
   }
   SLUICE_RETURN_IF_ERROR(output.Flush(out, nullptr));
-  // Rows still to come may join with rows up to max(upper, -lower) older than the watermark.
-  int64_t hold_back = std::max<int64_t>({0, bounds_.upper, -bounds_.lower});
-  int64_t forwarded =
-      watermark == kMaxWatermark ? kMaxWatermark : Saturate(__int128{watermark} - hold_back);
+  int64_t forwarded = ForwardedWatermark(watermark);
   if (forwarded <= emitted_watermark_) return base::Status::Ok();
   emitted_watermark_ = forwarded;
   return out->EmitWatermark(forwarded);

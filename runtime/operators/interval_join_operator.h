@@ -10,6 +10,7 @@
 
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/operator_state.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -34,8 +35,10 @@ namespace sluice::runtime::operators {
 /// NULL-padded row at once. The watermark is forwarded held back by max(0, upper, -lower), so
 /// that no output row is behind it and both sides' times stay event-time attributes.
 ///
-/// The expiry timers (keys by expiry time) are kept in memory only: a restore must rebuild
-/// them by scanning the state.
+/// Restore (what is state, what is rebuilt at Open): the rows ("left", "right") and the
+/// watermark (table "watermark", see WatermarkState) are state. `Open` rebuilds the expiry
+/// timers (which keys hold rows expiring at which watermark) from the rows' namespaces in the
+/// owned key groups, and the forwarded watermark from the restored one.
 class IntervalJoinOperator : public Operator {
  public:
   IntervalJoinOperator();
@@ -51,6 +54,8 @@ class IntervalJoinOperator : public Operator {
 
   /// The watermark at which a row of `side` at `time` can no longer match.
   int64_t ExpiryOf(int32_t side, int64_t time) const;
+  /// The watermark forwarded for `watermark`: held back by max(0, upper, -lower).
+  int64_t ForwardedWatermark(int64_t watermark) const;
   /// Appends the NULL-padded output row of the left row `row_bytes`.
   base::Status EmitUnmatched(std::string_view row_bytes, class JoinOutput* output);
 
@@ -65,6 +70,7 @@ class IntervalJoinOperator : public Operator {
   std::unique_ptr<ChainEvaluator> residual_;
   int64_t watermark_ = kMinWatermark;
   int64_t emitted_watermark_ = kMinWatermark;
+  WatermarkState watermark_state_;
 };
 
 }  // namespace sluice::runtime::operators

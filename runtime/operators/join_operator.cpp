@@ -7,7 +7,9 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 
+#include "runtime/operators/operator_state.h"
 #include "runtime/scheduler/key_group.h"
 
 namespace sluice::runtime::operators {
@@ -151,6 +153,7 @@ base::Status JoinOperator::Open(const OperatorContext& context) {
   chain_compiler_ = context.chain_compiler;
   state_backend_ = context.state_backend;
   if (state_backend_ == nullptr) return Malformed(*node_, "no state backend");
+  owned_key_groups_ = OwnedKeyGroups(context);
   if (spec_.left_key_slots.size() != spec_.right_key_slots.size()) {
     return Malformed(*node_,
                      fmt::format("{} left keys for {} right keys", spec_.left_key_slots.size(),
@@ -202,6 +205,7 @@ base::Status JoinOperator::Configure(size_t left_width) {
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
     side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, state_backend_->GetTable(node_->uid, names[side_index]));
+    SLUICE_RETURN_IF_ERROR(RebuildWindowIndex(side.get()));
     sides_.push_back(std::move(side));
   }
   // Equal values must give equal key bytes and equal key groups on both sides.
@@ -221,6 +225,29 @@ base::Status JoinOperator::Configure(size_t left_width) {
     SLUICE_ASSIGN_OR_RETURN(residual_, ChainEvaluator::Create(chain, chain_compiler_));
   }
   configured_ = true;
+  return base::Status::Ok();
+}
+
+base::Status JoinOperator::RebuildWindowIndex(Side* side) {
+  if (side->window_end_slot < 0 || owned_key_groups_.first > owned_key_groups_.last) {
+    return base::Status::Ok();
+  }
+  // Restore: the stored rows of the owned key groups, by their window_end.
+  std::vector<std::tuple<int32_t, std::string, std::string>> entries;
+  side->table->ForEachInKeyGroups(
+      owned_key_groups_.first, owned_key_groups_.last,
+      [&](int32_t key_group, std::string_view key, std::string_view row, std::string_view) {
+        entries.emplace_back(key_group, key, row);
+      });
+  if (entries.empty()) return base::Status::Ok();
+  Batch scratch(side->types);
+  scratch.set_row_count(1);
+  const Column& ends = scratch.column(side->window_end_slot);
+  for (const auto& [key_group, key, row] : entries) {
+    SLUICE_RETURN_IF_ERROR(side->row_codec->Decode(row, &scratch, 0, 0));
+    if (ends.IsNull(0)) continue;
+    side->keys_by_window_end[ends.values<int64_t>()[0]].emplace(key_group, key);
+  }
   return base::Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/operator_state.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -35,6 +36,13 @@ namespace sluice::runtime::operators {
 /// NeverReturnExpired: an entry not written for `state_ttl` ms of processing time is ignored and
 /// deleted when a lookup meets it. Entries never met again are not reclaimed (no background
 /// cleanup yet). Watermarks are forwarded unchanged.
+///
+/// Restore (what is state, what is rebuilt at Open): the rows and their counts, association
+/// counts and write times are state (the TTL clock is the processing time, read per batch).
+/// With window cleanup (`left/right_window_end_slot`), the index of stored keys by window end
+/// is rebuilt from the rows stored in the owned key groups when the sides are configured
+/// (at Open, or at the first batch when the plan carries no state schema). The watermark is
+/// not kept: it only drops ended windows, which the next watermark after a restore does.
 class JoinOperator : public Operator {
  public:
   JoinOperator();
@@ -61,6 +69,8 @@ class JoinOperator : public Operator {
   base::Status ParseValue(std::string_view bytes, bool with_associations, StoredValue* value) const;
   void EncodeValue(const StoredValue& value, bool with_associations, std::string* out) const;
   bool Expired(const StoredValue& value) const;
+  /// Restore: fills `side->keys_by_window_end` from the rows stored in the owned key groups.
+  base::Status RebuildWindowIndex(Side* side);
 
   const plan::PlanNode* node_ = nullptr;
   plan::JoinSpec spec_;
@@ -69,6 +79,7 @@ class JoinOperator : public Operator {
   expr::ChainCompiler* chain_compiler_ = nullptr;
   state::StateBackend* state_backend_ = nullptr;
   bool configured_ = false;
+  scheduler::KeyGroupRange owned_key_groups_;
   std::vector<types::LogicalType> output_types_;
   std::vector<std::unique_ptr<Side>> sides_;  // left, right
   std::unique_ptr<ChainEvaluator> residual_;

@@ -96,6 +96,14 @@ class SourceOperator {
   /// Emits at most one batch (and the watermark after it). Returns false once exhausted,
   /// after emitting the final watermark of a bounded source.
   virtual base::Result<bool> Poll(Output* out) = 0;
+  /// The split's position between two polls, to snapshot (opaque; empty when the source
+  /// cannot tell, see connectors::SourceReader::Position). Sources restore at the same
+  /// parallelism only.
+  virtual std::string Position() const { return {}; }
+  /// Moves a freshly opened source to a `Position` of the same subtask, before its first poll.
+  virtual base::Status Seek(const std::string& position) {
+    return base::Status::Error(base::ErrorCode::kPlan, "this source cannot seek to a position");
+  }
 };
 
 }  // namespace sluice::runtime::operators

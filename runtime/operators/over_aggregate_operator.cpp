@@ -7,6 +7,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "runtime/operators/operator_state.h"
 #include "runtime/operators/sort_key.h"
 #include "runtime/scheduler/key_group.h"
 
@@ -188,6 +189,17 @@ base::Status OverAggregateOperator::Open(const OperatorContext& context) {
   } else {
     SLUICE_ASSIGN_OR_RETURN(pending_, context.state_backend->GetTable(node_->uid, "pending"));
     SLUICE_ASSIGN_OR_RETURN(frames_, context.state_backend->GetTable(node_->uid, "frame"));
+    SLUICE_ASSIGN_OR_RETURN(watermark_, watermark_state_.Open(context));
+    // Restore: every pending (partition, timestamp) is a timer.
+    ForEachOwnedEntry(
+        context, *pending_,
+        [&](int32_t key_group, std::string_view key, std::string_view ns, std::string_view) {
+          size_t position = 0;
+          int64_t timestamp = 0;
+          if (ReadTimestamp(ns, &position, &timestamp)) {
+            timers_.emplace(timestamp, key_group, std::string(key));
+          }
+        });
   }
   return base::Status::Ok();
 }
@@ -229,7 +241,13 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
                                  "over-aggregate '" + node_->uid + "' got a retraction");
     }
     int64_t timestamp = order.values<int64_t>()[row];
-    if (order.IsNull(row) || timestamp <= watermark_) {
+    if (order.IsNull(row) || timestamp <= watermark_ ||
+        (watermark_state_.AnyAhead(watermark_) &&
+         timestamp <=
+             watermark_state_.KeyGroupWatermark(
+                 scheduler::KeyGroupOf(scheduler::HashKey(batch, spec_.partition_slots, row),
+                                       max_parallelism_),
+                 watermark_))) {
       if (metrics_ != nullptr) {
         metrics_->late_records_dropped.fetch_add(1, std::memory_order_relaxed);
       }
@@ -256,6 +274,7 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
 base::Status OverAggregateOperator::ProcessWatermark(int64_t watermark, Output* out) {
   if (watermark <= watermark_) return out->EmitWatermark(watermark);
   watermark_ = watermark;
+  watermark_state_.Store(watermark);
   // Partitions in key order, each with its due timestamps in ascending order.
   std::map<std::pair<int32_t, std::string>, std::vector<int64_t>> due;
   while (!timers_.empty() && std::get<0>(*timers_.begin()) <= watermark) {

@@ -10,6 +10,7 @@
 
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/operator_state.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -44,8 +45,10 @@ namespace sluice::runtime::operators {
 /// * "frame" (event time): format byte, the accumulator (varint length + bytes), then the
 ///   rows still in the frame in order (8-byte timestamp + varint length + row).
 /// * "sorted" (changelog): format byte, then per row varint-length sort key and row.
-/// The timers (which partitions have pending rows of which timestamp) are kept in memory:
-/// they are derived from "pending" and would be rebuilt from it on restore.
+/// * "watermark" (event time): the watermark, see WatermarkState.
+/// Restore (what is state, what is rebuilt at Open): all of the above is state; `Open`
+/// rebuilds the timers (which partitions have pending rows of which timestamp) from the
+/// "pending" entries of the owned key groups. Changelog mode keeps nothing in memory.
 class OverAggregateOperator : public Operator {
  public:
   OverAggregateOperator();
@@ -103,6 +106,7 @@ class OverAggregateOperator : public Operator {
   int64_t watermark_ = kMinWatermark;
   /// (timestamp, key group, partition key) of every pending timestamp of every partition.
   std::set<std::tuple<int64_t, int32_t, std::string>> timers_;
+  WatermarkState watermark_state_;
 };
 
 }  // namespace sluice::runtime::operators

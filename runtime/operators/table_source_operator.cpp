@@ -1,6 +1,9 @@
 #include "runtime/operators/table_source_operator.h"
 
 #include <algorithm>
+#include <charconv>
+#include <string>
+#include <string_view>
 
 namespace sluice::runtime::operators {
 
@@ -42,6 +45,31 @@ base::Status TableSourceOperator::TrackWatermark(const Batch& batch) {
     if (column.validity()[row] != 0) maximum = std::max(maximum, values[row]);
   }
   current_watermark_ = maximum;
+  return base::Status::Ok();
+}
+
+std::string TableSourceOperator::Position() const {
+  if (!reader_->SupportsPosition()) return {};
+  return "watermark=" + std::to_string(current_watermark_) + "\n" + reader_->Position();
+}
+
+base::Status TableSourceOperator::Seek(const std::string& position) {
+  size_t end = position.find('\n');
+  constexpr std::string_view kPrefix = "watermark=";
+  if (end == std::string::npos || position.compare(0, kPrefix.size(), kPrefix) != 0) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "source '" + node_->uid + "': a malformed position");
+  }
+  std::string watermark = position.substr(kPrefix.size(), end - kPrefix.size());
+  int64_t value = 0;
+  auto [last, error] =
+      std::from_chars(watermark.data(), watermark.data() + watermark.size(), value);
+  if (error != std::errc() || last != watermark.data() + watermark.size()) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "source '" + node_->uid + "': a malformed position watermark");
+  }
+  SLUICE_RETURN_IF_ERROR(reader_->Seek(position.substr(end + 1)));
+  current_watermark_ = value;
   return base::Status::Ok();
 }
 

@@ -13,6 +13,10 @@ class TableSourceOperator : public SourceOperator {
  public:
   base::Status Open(const OperatorContext& context) override;
   base::Result<bool> Poll(Output* out) override;
+  /// The watermark reached (so a restored split does not fall back behind it), then the
+  /// reader's position; empty when the reader has none.
+  std::string Position() const override;
+  base::Status Seek(const std::string& position) override;
 
  private:
   /// Advances the watermark over the rows of `batch` (full table slots).

@@ -51,6 +51,11 @@ namespace sluice::runtime::operators {
 /// `keep_first_only` (limit 1 over an insert-only input): emits +I for the first row of each
 /// partition and drops every later one; the state is an empty marker per partition and the
 /// output carries no row kinds. Retractions are ignored there. Watermarks are forwarded.
+///
+/// Restore (what is state, what is rebuilt at Open): everything is state ("ranks"); nothing is
+/// cached across batches. Whether the input has carried row kinds is not stored: it is set
+/// again by the first batch after a restore, since the planner never mixes insert-only and
+/// updating batches on one input.
 class TopNOperator : public Operator {
  public:
   TopNOperator();

@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "runtime/operators/operator_state.h"
 #include "runtime/scheduler/key_group.h"
 
 namespace sluice::runtime::operators {
@@ -163,6 +164,39 @@ base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
   if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
   const char* table_name = window_.kind == plan::WindowKind::kSession ? "sessions" : "slices";
   SLUICE_ASSIGN_OR_RETURN(table_, context.state_backend->GetTable(node_->uid, table_name));
+  SLUICE_ASSIGN_OR_RETURN(current_watermark_, watermark_state_.Open(context));
+  return RebuildFromState(context);
+}
+
+base::Status WindowAggregateOperator::RebuildFromState(const OperatorContext& context) {
+  if (window_.kind == plan::WindowKind::kSession) {
+    std::vector<std::tuple<int32_t, std::string, std::string>> entries;
+    ForEachOwnedEntry(context, *table_,
+                      [&](int32_t key_group, std::string_view key, std::string_view,
+                          std::string_view value) { entries.emplace_back(key_group, key, value); });
+    for (const auto& [key_group, key, value] : entries) {
+      SLUICE_ASSIGN_OR_RETURN(std::vector<Session> sessions, DecodeSessions(value));
+      for (const Session& session : sessions) {
+        session_timers_.insert({session.end, key, key_group, session.start});
+      }
+    }
+    return base::Status::Ok();
+  }
+  std::set<int64_t> slice_ends;
+  ForEachOwnedEntry(context, *table_,
+                    [&](int32_t, std::string_view, std::string_view ns, std::string_view) {
+                      if (ns.size() == 8) slice_ends.insert(ReadBigEndian(ns));
+                    });
+  for (int64_t slice_end : slice_ends) {
+    int64_t last = LastWindowEndOf(slice_end);
+    slices_[slice_end] = last;
+    // Windows at or behind the watermark have fired already (the slice is still needed by a
+    // later one); only the others are pending.
+    for (int64_t window_end = slice_end; window_end <= last; window_end += window_.step) {
+      if (window_end - 1 > current_watermark_) pending_window_ends_.insert(window_end);
+    }
+  }
+  if (processing_time_ != nullptr) RegisterWindowTimers();
   return base::Status::Ok();
 }
 
@@ -235,7 +269,10 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
           base::ErrorCode::kData,
           fmt::format("window aggregate '{}': event time {} is out of range", node_->uid, time));
     }
-    if (slice_end - 1 <= current_watermark_) {
+    if (slice_end - 1 <= current_watermark_ ||
+        (processing_time_ == nullptr && watermark_state_.AnyAhead(current_watermark_) &&
+         slice_end - 1 <=
+             watermark_state_.KeyGroupWatermark(KeyGroup(batch, row), current_watermark_))) {
       ++late;
       continue;
     }
@@ -318,7 +355,7 @@ base::Status WindowAggregateOperator::AccumulateSessions(const Batch& batch) {
       }
       (joins ? joined : kept).push_back(std::move(session));
     }
-    if (merged.end - 1 <= current_watermark_) {
+    if (merged.end - 1 <= watermark_state_.KeyGroupWatermark(key_group, current_watermark_)) {
       ++late;
       continue;
     }
@@ -353,6 +390,7 @@ base::Status WindowAggregateOperator::ProcessWatermark(int64_t watermark, Output
   }
   if (watermark <= current_watermark_) return base::Status::Ok();
   current_watermark_ = watermark;
+  watermark_state_.Store(watermark);
   RowWriter writer(&output_types_, out);
   if (window_.kind == plan::WindowKind::kSession) {
     SLUICE_RETURN_IF_ERROR(FireSessions(&writer));
@@ -376,6 +414,7 @@ base::Status WindowAggregateOperator::Finish(Output* out) {
 base::Status WindowAggregateOperator::FireProcessingTime(int64_t time, Output* out) {
   if (time <= current_watermark_) return base::Status::Ok();
   current_watermark_ = time;
+  watermark_state_.Store(time);
   RowWriter writer(&output_types_, out);
   SLUICE_RETURN_IF_ERROR(FireSlicedWindows(&writer));
   return writer.Flush();
@@ -398,6 +437,11 @@ base::Status WindowAggregateOperator::FireSlicedWindows(RowWriter* writer) {
             entries.emplace_back(key_group, key, value);
           });
       for (auto& [key_group, key, value] : entries) {
+        // After a restore that merged key groups: this key group's window fired before.
+        if (processing_time_ == nullptr &&
+            window_end - 1 <= watermark_state_.RestoredWatermark(key_group)) {
+          continue;
+        }
         auto [found, inserted] = merged.try_emplace(std::move(key), key_group, std::string());
         if (inserted) {
           found->second.second = std::move(value);

@@ -10,6 +10,7 @@
 
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/operator_state.h"
 #include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {
@@ -36,8 +37,17 @@ namespace sluice::runtime::operators {
 /// read), register a timer at each new window's end - 1 and fire when it is due. Nothing is
 /// late; at the end of a bounded input (final watermark, or Finish) every open window fires.
 ///
-/// The pending slice ends, window ends and session timers are kept in memory only: a restore
-/// must rebuild them by scanning the state (the slices' namespaces; the sessions' values).
+/// Restore (what is state, what is rebuilt at Open): the accumulators ("slices" / "sessions")
+/// and the watermark (or, for processing time, the wall-clock time fired through; table
+/// "watermark", see WatermarkState) are state. `Open` rebuilds the rest from the owned key
+/// groups: the open slices and their pending window ends (from the slices' namespaces; windows
+/// at or behind the watermark have fired), the session timers (from the sessions' values) and,
+/// for processing time, registers a timer again at each pending window's end - 1. Event time:
+/// key groups merged from a subtask that had reached a later watermark keep it (see
+/// WatermarkState): their late rows stay late, their fired windows do not fire again.
+/// Processing time restores the earliest time fired through and nothing is ever late, so
+/// after such a merge a HOP or CUMULATE window that one old subtask had fired may fire again
+/// for its keys (processing-time results are not reproducible anyway).
 class WindowAggregateOperator : public Operator {
  public:
   base::Status Open(const OperatorContext& context) override;
@@ -51,6 +61,8 @@ class WindowAggregateOperator : public Operator {
  private:
   class RowWriter;
 
+  /// Rebuilds the in-memory bookkeeping from restored state (nothing on a fresh start).
+  base::Status RebuildFromState(const OperatorContext& context);
   base::Status AccumulateSlices(const Batch& batch);
   base::Status AccumulateSessions(const Batch& batch);
   base::Status FireSlicedWindows(RowWriter* writer);
@@ -83,6 +95,7 @@ class WindowAggregateOperator : public Operator {
   int64_t current_watermark_ = kMinWatermark;
   ProcessingTimeService* processing_time_ = nullptr;
   int64_t last_registered_window_end_ = kMinWatermark;
+  WatermarkState watermark_state_;
 
   // TUMBLE, HOP, CUMULATE: slice end → end of the last window that reads the slice.
   std::map<int64_t, int64_t> slices_;

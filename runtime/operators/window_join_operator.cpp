@@ -140,8 +140,17 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
     side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, context.state_backend->GetTable(node_->uid, names[index]));
+    // Restore: every window still in state is pending (a fired window's rows are deleted).
+    ForEachOwnedEntry(context, *side->table,
+                      [&](int32_t, std::string_view, std::string_view ns, std::string_view) {
+                        if (ns.size() != 8) return;
+                        uint64_t bits = 0;
+                        for (char byte : ns) bits = (bits << 8) | static_cast<uint8_t>(byte);
+                        pending_window_ends_.insert(static_cast<int64_t>(bits));
+                      });
     sides_.push_back(std::move(side));
   }
+  SLUICE_ASSIGN_OR_RETURN(watermark_, watermark_state_.Open(context));
   for (size_t i = 0; i < spec_.left_key_slots.size(); ++i) {
     const types::LogicalType& left = sides_[0]->key_codec->types()[i];
     const types::LogicalType& right = sides_[1]->key_codec->types()[i];
@@ -220,7 +229,7 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
     row_bytes.clear();
     own.row_codec->Encode(*batch, row, &row_bytes);
     for (int64_t end : ends) {
-      if (end - 1 <= watermark_) {
+      if (end - 1 <= watermark_state_.KeyGroupWatermark(key_group, watermark_)) {
         ++late;
         continue;
       }
@@ -244,6 +253,7 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
 base::Status WindowJoinOperator::ProcessWatermark(int64_t watermark, Output* out) {
   if (watermark <= watermark_) return base::Status::Ok();
   watermark_ = watermark;
+  watermark_state_.Store(watermark);
   JoinOutput output(output_types_, residual_.get());
   while (!pending_window_ends_.empty() && *pending_window_ends_.begin() - 1 <= watermark) {
     int64_t window_end = *pending_window_ends_.begin();

@@ -8,6 +8,7 @@
 
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/operator_state.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -28,8 +29,10 @@ namespace sluice::runtime::operators {
 /// `late_records_dropped` (a HOP or CUMULATE row still joins its windows that are open). Rows
 /// with a NULL time are dropped uncounted; rows with a NULL key never match (a LEFT join emits
 /// the left ones NULL-padded). Watermarks are forwarded unchanged after the fired windows.
-/// The pending window ends are kept in memory only: a restore must rebuild them from the
-/// state's namespaces.
+///
+/// Restore (what is state, what is rebuilt at Open): the buffered rows ("left", "right") and
+/// the watermark (table "watermark", see WatermarkState) are state. `Open` rebuilds the pending
+/// window ends from the namespaces stored in the owned key groups.
 class WindowJoinOperator : public Operator {
  public:
   WindowJoinOperator();
@@ -58,6 +61,7 @@ class WindowJoinOperator : public Operator {
   std::unique_ptr<ChainEvaluator> residual_;
   int64_t watermark_ = kMinWatermark;
   std::set<int64_t> pending_window_ends_;
+  WatermarkState watermark_state_;
 };
 
 }  // namespace sluice::runtime::operators

@@ -46,6 +46,18 @@ struct StateSpec {
   int64_t ttl_millis = 0;  // 0 = no TTL
 };
 
+/// The state table in which a time-driven operator (window aggregate, window and interval
+/// join, event-time OVER) keeps its watermark: one entry per key group it owns (empty key and
+/// namespace, the watermark as 8 bytes big-endian), so that a restore at any parallelism
+/// knows which windows have fired (runtime/operators/operator_state.h: WatermarkState).
+inline constexpr const char* kWatermarkStateName = "watermark";
+inline StateSpec WatermarkStateSpec() {
+  StateSpec spec;
+  spec.name = kWatermarkStateName;
+  spec.value_schema.columns.push_back({"watermark", types::LogicalType::Timestamp()});
+  return spec;
+}
+
 /// An aggregate function (Flink's return types; see runtime/operators/aggregate/).
 enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kMin, kMax, kAvg };
 

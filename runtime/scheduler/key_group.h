@@ -23,3 +23,22 @@ inline int32_t SubtaskOfKeyGroup(int32_t key_group, int32_t max_parallelism, int
 }
 
 }  // namespace sluice::runtime::scheduler
+
+namespace sluice::runtime::scheduler {
+
+/// The contiguous key-group range [first, last] that `subtask` of `parallelism` owns: exactly
+/// the key groups `SubtaskOfKeyGroup` maps to it (empty, first > last, when parallelism >
+/// max_parallelism leaves it none).
+struct KeyGroupRange {
+  int32_t first = 0;
+  int32_t last = -1;
+};
+inline KeyGroupRange KeyGroupRangeOf(int32_t subtask, int32_t max_parallelism,
+                                     int32_t parallelism) {
+  auto start = [&](int64_t index) {
+    return static_cast<int32_t>((index * max_parallelism + parallelism - 1) / parallelism);
+  };
+  return {start(subtask), start(int64_t{subtask} + 1) - 1};
+}
+
+}  // namespace sluice::runtime::scheduler

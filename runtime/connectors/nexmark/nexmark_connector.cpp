@@ -68,9 +68,28 @@ base::Result<std::unique_ptr<SourceReader>> NexmarkConnector::CreateReader(
 NexmarkReader::NexmarkReader(std::shared_ptr<const NexmarkGenerator> generator,
                              const SubtaskInfo& subtask)
     : generator_(std::move(generator)),
+      subtask_(subtask),
       parallelism_(std::max(subtask.parallelism, 1)),
       block_size_(NexmarkBlockSize(generator_->config(), parallelism_)),
       next_block_(subtask.index) {}
+
+std::string NexmarkReader::Position() const {
+  return EncodeSourcePosition("nexmark", subtask_, {{"block", std::to_string(next_block_)}});
+}
+
+base::Status NexmarkReader::Seek(const std::string& position) {
+  SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "nexmark", subtask_));
+  SLUICE_ASSIGN_OR_RETURN(int64_t block, PositionField(fields, "block"));
+  if (block % parallelism_ != subtask_.index % parallelism_) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a nexmark position's block " + std::to_string(block) +
+                                   " is not one of subtask " + std::to_string(subtask_.index));
+  }
+  next_block_ = block;
+  events_emitted_ = 0;  // a rate limit counts again from the first poll after the seek
+  started_.reset();
+  return base::Status::Ok();
+}
 
 base::Result<bool> NexmarkReader::Next(Batch* batch) {
   const int64_t first = next_block_ * block_size_;

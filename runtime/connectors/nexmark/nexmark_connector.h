@@ -34,9 +34,15 @@ class NexmarkReader : public SourceReader {
   NexmarkReader(std::shared_ptr<const NexmarkGenerator> generator, const SubtaskInfo& subtask);
   base::Result<bool> Next(Batch* batch) override;
   bool IsBounded() const override { return generator_->config().events_num > 0; }
+  /// Position: the next block of events this subtask generates (events are a function of
+  /// their number, so that is all a restored reader needs).
+  bool SupportsPosition() const override { return true; }
+  std::string Position() const override;
+  base::Status Seek(const std::string& position) override;
 
  private:
   std::shared_ptr<const NexmarkGenerator> generator_;
+  SubtaskInfo subtask_;
   int32_t parallelism_;
   int32_t block_size_;
   int64_t next_block_;  // index of the next block this subtask emits

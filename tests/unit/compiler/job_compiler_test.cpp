@@ -252,7 +252,9 @@ TEST(JobCompilerTest, OverAndRankPlansRoundTripThroughJson) {
   EXPECT_EQ(over->over_aggregate->unit, runtime::plan::OverFrameUnit::kRange);
   EXPECT_FALSE(over->over_aggregate->changelog);
   EXPECT_EQ(over->changelog_mode, runtime::plan::ChangelogMode::kInsertOnly);
-  EXPECT_EQ(over->state.size(), 2u);
+  // "pending", "frame" and the watermark (a restore needs it to know what is late).
+  ASSERT_EQ(over->state.size(), 3u);
+  EXPECT_EQ(over->state[2].name, runtime::plan::kWatermarkStateName);
   EXPECT_EQ(top_n->top_n->function, runtime::plan::RankFunction::kDenseRank);
   EXPECT_EQ(top_n->top_n->limit, 3);
   std::string json = runtime::plan::PlanToJson(compiled->plan);

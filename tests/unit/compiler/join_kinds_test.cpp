@@ -54,7 +54,8 @@ TEST(JoinKindsTest, TimeBoundsBetweenTimeAttributesMakeAnIntervalJoin) {
   EXPECT_EQ(join->interval_join->upper, 999);
   EXPECT_EQ(join->interval_join->left_time_slot, 2);
   EXPECT_EQ(join->interval_join->right_time_slot, 2);
-  ASSERT_EQ(join->state.size(), 2u);
+  ASSERT_EQ(join->state.size(), 3u);  // left, right, watermark
+  EXPECT_EQ(join->state[2].name, runtime::plan::kWatermarkStateName);
   EXPECT_EQ(join->state[1].name, "right");
   EXPECT_EQ(join->state[1].state_namespace, runtime::plan::StateNamespace::kTime);
   EXPECT_EQ(join->state[1].key_schema.columns.size(), 1u);
@@ -136,8 +137,9 @@ TEST(JoinKindsTest, WindowJoinNodeHasBothWindowsAndAPinnedUid) {
   EXPECT_EQ(join->output_schema.columns.size(), 13u);
   ASSERT_TRUE(join->join->residual);
   EXPECT_EQ(join->join->residual->ToString(), "($12 > $3)");  // A.window_time > B.due
-  ASSERT_EQ(join->state.size(), 2u);
+  ASSERT_EQ(join->state.size(), 3u);                          // left, right, watermark
   EXPECT_EQ(join->state[0].state_namespace, runtime::plan::StateNamespace::kWindow);
+  EXPECT_EQ(join->state[2].name, runtime::plan::kWatermarkStateName);
 }
 
 }  // namespace
