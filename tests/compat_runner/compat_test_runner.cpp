@@ -1,5 +1,7 @@
 // Runs every tests/compat/NNN_name/ case: compiles old.pipe and new.pipe, checks the new job
-// against the old one, and compares each operator's verdict with expected.txt.
+// against the old one, and compares each operator's verdict with expected.txt; then checks it
+// again against a savepoint of the old job (a canonical snapshot of its, empty, state, read
+// back and verified), which must give the very same report.
 //
 // expected.txt (lines starting with '#' are comments):
 //   compatible: true|false
@@ -11,6 +13,7 @@
 // SLUICE_COMPAT_PRINT=1 prints the actual report of each case (to write a new case).
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -22,6 +25,7 @@
 
 #include "compiler/check/compat_check.h"
 #include "compiler/physical/job_compiler.h"
+#include "runtime/state/snapshot.h"
 
 namespace sluice {
 namespace {
@@ -89,6 +93,27 @@ base::Result<runtime::plan::PlanGraph> Plan(const fs::path& file) {
   return std::move(compiled.plan);
 }
 
+/// Writes a savepoint of `plan` (every stateful operator's tables, empty) into `directory`
+/// and returns the plan its verified `_metadata` carries.
+base::Result<runtime::plan::PlanGraph> PlanThroughSavepoint(const runtime::plan::PlanGraph& plan,
+                                                            const fs::path& directory) {
+  auto backend = runtime::state::MakeMemoryStateBackend();
+  std::vector<runtime::state::SubtaskState> subtasks;
+  for (const auto& node : plan.nodes) {
+    if (node.state.empty()) continue;
+    runtime::state::SubtaskState subtask;
+    subtask.uid = node.uid;
+    subtask.backend = backend.get();
+    subtask.last_key_group = plan.max_parallelism - 1;
+    subtasks.push_back(subtask);
+  }
+  SLUICE_RETURN_IF_ERROR(
+      runtime::state::WriteCanonicalSnapshot(directory.string(), plan, subtasks).status());
+  SLUICE_ASSIGN_OR_RETURN(runtime::state::Snapshot snapshot,
+                          runtime::state::ReadSnapshot(directory.string()));
+  return std::move(snapshot.metadata.plan);
+}
+
 class CompatTest : public testing::TestWithParam<std::string> {};
 
 TEST_P(CompatTest, VerdictsMatch) {
@@ -137,6 +162,17 @@ TEST_P(CompatTest, VerdictsMatch) {
       EXPECT_FALSE(op.fix.empty()) << uid;
     }
   }
+
+  // Against a real savepoint of the old job: the same report.
+  fs::path savepoint = fs::temp_directory_path() / ("sluice-compat-" + std::to_string(::getpid()) +
+                                                    "-" + directory.filename().string());
+  fs::remove_all(savepoint);
+  auto saved_plan = PlanThroughSavepoint(*old_plan, savepoint);
+  ASSERT_TRUE(saved_plan.ok()) << saved_plan.status().ToString();
+  compiler::check::CompatReport from_savepoint =
+      compiler::check::CheckCompatibility(*saved_plan, *new_plan);
+  EXPECT_EQ(compiler::check::ReportText(from_savepoint), actual);
+  fs::remove_all(savepoint);
 }
 
 std::vector<std::string> FindCases() {
