@@ -118,7 +118,17 @@ void Walk(const ast::Expression& expression,
   ForEachChild(expression, [&](const ast::Expression& child) { Walk(child, visit); });
 }
 
-/// Flink's return type of an aggregate over `argument`, or nullopt when it does not apply.
+/// The interval a window TVF argument gives, in milliseconds; nullopt when it is not one.
+std::optional<int64_t> IntervalMillis(const ExprPtr& expression) {
+  if (expression == nullptr || expression->kind != ExprKind::kLiteral ||
+      expression->type.id() != TypeId::kInterval || expression->literal.is_null) {
+    return std::nullopt;
+  }
+  return expression->literal.integer;
+}
+
+}  // namespace
+
 std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
   switch (kind) {
     case AggregateKind::kCountStar:
@@ -144,17 +154,6 @@ std::optional<LogicalType> AggregateResultType(AggregateKind kind, const Logical
   }
   return std::nullopt;
 }
-
-/// The interval a window TVF argument gives, in milliseconds; nullopt when it is not one.
-std::optional<int64_t> IntervalMillis(const ExprPtr& expression) {
-  if (expression == nullptr || expression->kind != ExprKind::kLiteral ||
-      expression->type.id() != TypeId::kInterval || expression->literal.is_null) {
-    return std::nullopt;
-  }
-  return expression->literal.integer;
-}
-
-}  // namespace
 
 std::string Binder::UidHint(const std::vector<ast::Hint>& hints) {
   std::string uid;

@@ -39,33 +39,6 @@ std::optional<AggregateKind> OverAggregateKind(const std::string& upper) {
   return std::nullopt;
 }
 
-/// Flink's result type of an OVER aggregate (as GROUP BY's), or nullopt when it does not apply.
-std::optional<LogicalType> OverResultType(AggregateKind kind, const LogicalType& argument) {
-  switch (kind) {
-    case AggregateKind::kCountStar:
-    case AggregateKind::kCount: return LogicalType::Bigint();
-    case AggregateKind::kSum:
-      if (argument.id() == TypeId::kDecimal) return LogicalType::Decimal(38, argument.scale());
-      [[fallthrough]];
-    case AggregateKind::kAvg:
-      if (argument.IsNumeric()) return argument;
-      return std::nullopt;
-    case AggregateKind::kMin:
-    case AggregateKind::kMax:
-      switch (argument.id()) {
-        case TypeId::kBoolean:
-        case TypeId::kInt:
-        case TypeId::kBigint:
-        case TypeId::kDouble:
-        case TypeId::kDecimal:
-        case TypeId::kVarchar:
-        case TypeId::kTimestamp: return argument;
-        default: return std::nullopt;
-      }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::optional<BoundRelation> Binder::BindWindowCalls(
@@ -287,7 +260,7 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
     }
     auto result = bound_call.kind == AggregateKind::kCountStar
                       ? std::optional<LogicalType>(LogicalType::Bigint())
-                      : OverResultType(bound_call.kind, bound_call.argument_type);
+                      : AggregateResultType(bound_call.kind, bound_call.argument_type);
     if (!result) {
       Error(base::ErrorCode::kBind,
             fmt::format("{} does not apply to {}", name, bound_call.argument_type.ToString()),

@@ -41,6 +41,11 @@ struct ScopeColumn {
   std::optional<runtime::plan::WindowSpec> window_origin;
 };
 
+/// Flink's return type of aggregate `kind` over `argument` (GROUP BY and OVER alike), or
+/// nullopt when it does not apply.
+std::optional<types::LogicalType> AggregateResultType(runtime::plan::AggregateKind kind,
+                                                      const types::LogicalType& argument);
+
 /// Tells whether `expression` is a PROCTIME() call (its column becomes a processing-time
 /// attribute).
 bool IsProctimeCall(const runtime::plan::Expr& expression);

@@ -24,7 +24,7 @@ enum class LogicalKind {
   kTopN,       // ROW_NUMBER() OVER (...) ranking; output = input columns + the row number
   // inputs[0] JOIN `table` FOR SYSTEM_TIME AS OF a proctime; output = input + table columns
   kLookupJoin,
-  kOver,       // aggregate calls OVER (...); output = input columns + one per call
+  kOver,  // aggregate calls OVER (...); output = input columns + one per call
 };
 
 const char* LogicalKindName(LogicalKind kind);

@@ -23,34 +23,6 @@ bool IsRetraction(RowKind kind) {
 
 }  // namespace
 
-/// Fills changelog batches of up to kBatchCapacity rows and emits each one when it is full.
-class GroupAggregateOperator::RowWriter {
- public:
-  RowWriter(const std::vector<types::LogicalType>* types, Output* out) : types_(types), out_(out) {}
-
-  base::Result<std::pair<Batch*, int32_t>> NextRow(RowKind kind) {
-    if (batch_ && batch_->row_count() == kBatchCapacity) SLUICE_RETURN_IF_ERROR(Flush());
-    if (!batch_) {
-      batch_ = std::make_shared<Batch>(*types_);
-      batch_->EnableRowKinds();
-    }
-    int32_t row = batch_->row_count();
-    batch_->row_kinds()[row] = static_cast<uint8_t>(kind);
-    batch_->set_row_count(row + 1);
-    return std::pair<Batch*, int32_t>{batch_.get(), row};
-  }
-
-  base::Status Flush() {
-    if (!batch_ || batch_->row_count() == 0) return base::Status::Ok();
-    return out_->EmitBatch(std::move(batch_));
-  }
-
- private:
-  const std::vector<types::LogicalType>* types_;
-  Output* out_;
-  BatchPtr batch_;
-};
-
 base::Status GroupAggregateOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   max_parallelism_ = context.max_parallelism;
@@ -99,7 +71,7 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
     groups[found->second].rows.push_back(row);
   }
 
-  RowWriter writer(&output_types_, out);
+  RowWriter writer(&output_types_, /*row_kinds=*/true, out);
   for (const Group& group : groups) {
     // Fold the group's rows into its accumulator in place; only the (small) encoded results
     // before and after are kept, never a copy of the accumulator.

@@ -7,6 +7,7 @@
 
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/row_writer.h"
 #include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {
@@ -31,8 +32,6 @@ class GroupAggregateOperator : public Operator {
   base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
 
  private:
-  class RowWriter;
-
   /// Encodes the results an accumulator gives (RowCodec over the result types).
   base::Result<std::string> EncodeResults(std::string_view accumulator);
   /// Emits one output row: the decoded key, then the decoded results.

@@ -11,6 +11,7 @@
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/row_writer.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -58,7 +59,6 @@ class OverAggregateOperator : public Operator {
   base::Status ProcessWatermark(int64_t watermark, Output* out) override;
 
  private:
-  class RowWriter;
   struct FrameRow;
   struct Frame;
   struct SortedRow;

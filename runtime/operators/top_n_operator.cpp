@@ -81,36 +81,6 @@ struct TopNOperator::Partition {
   bool changed = false;
 };
 
-/// Fills changelog batches of up to kBatchCapacity rows and emits each one when it is full.
-class TopNOperator::RowWriter {
- public:
-  RowWriter(const std::vector<types::LogicalType>* types, bool row_kinds, Output* out)
-      : types_(types), row_kinds_(row_kinds), out_(out) {}
-
-  base::Result<std::pair<Batch*, int32_t>> NextRow(RowKind kind) {
-    if (batch_ && batch_->row_count() == kBatchCapacity) SLUICE_RETURN_IF_ERROR(Flush());
-    if (!batch_) {
-      batch_ = std::make_shared<Batch>(*types_);
-      if (row_kinds_) batch_->EnableRowKinds();
-    }
-    int32_t row = batch_->row_count();
-    if (row_kinds_) batch_->row_kinds()[row] = static_cast<uint8_t>(kind);
-    batch_->set_row_count(row + 1);
-    return std::pair<Batch*, int32_t>{batch_.get(), row};
-  }
-
-  base::Status Flush() {
-    if (!batch_ || batch_->row_count() == 0) return base::Status::Ok();
-    return out_->EmitBatch(std::move(batch_));
-  }
-
- private:
-  const std::vector<types::LogicalType>* types_;
-  bool row_kinds_;
-  Output* out_;
-  BatchPtr batch_;
-};
-
 TopNOperator::TopNOperator() = default;
 TopNOperator::~TopNOperator() = default;
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
+#include "runtime/operators/row_writer.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -64,7 +65,6 @@ class TopNOperator : public Operator {
   base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
 
  private:
-  class RowWriter;
   struct Entry;
   struct Partition;
 

@@ -86,31 +86,6 @@ base::Status Malformed(const plan::PlanNode& node, const std::string& problem) {
 
 }  // namespace
 
-/// Fills output batches of up to kBatchCapacity rows and emits each one when it is full.
-class WindowAggregateOperator::RowWriter {
- public:
-  RowWriter(const std::vector<types::LogicalType>* types, Output* out) : types_(types), out_(out) {}
-
-  /// Returns the batch and row index to fill next.
-  base::Result<std::pair<Batch*, int32_t>> NextRow() {
-    if (batch_ && batch_->row_count() == kBatchCapacity) SLUICE_RETURN_IF_ERROR(Flush());
-    if (!batch_) batch_ = std::make_shared<Batch>(*types_);
-    int32_t row = batch_->row_count();
-    batch_->set_row_count(row + 1);
-    return std::pair<Batch*, int32_t>{batch_.get(), row};
-  }
-
-  base::Status Flush() {
-    if (!batch_ || batch_->row_count() == 0) return base::Status::Ok();
-    return out_->EmitBatch(std::move(batch_));
-  }
-
- private:
-  const std::vector<types::LogicalType>* types_;
-  Output* out_;
-  BatchPtr batch_;
-};
-
 base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   metrics_ = context.metrics;
@@ -391,7 +366,7 @@ base::Status WindowAggregateOperator::ProcessWatermark(int64_t watermark, Output
   if (watermark <= current_watermark_) return base::Status::Ok();
   current_watermark_ = watermark;
   watermark_state_.Store(watermark);
-  RowWriter writer(&output_types_, out);
+  RowWriter writer(&output_types_, /*row_kinds=*/false, out);
   if (window_.kind == plan::WindowKind::kSession) {
     SLUICE_RETURN_IF_ERROR(FireSessions(&writer));
   } else {
@@ -415,7 +390,7 @@ base::Status WindowAggregateOperator::FireProcessingTime(int64_t time, Output* o
   if (time <= current_watermark_) return base::Status::Ok();
   current_watermark_ = time;
   watermark_state_.Store(time);
-  RowWriter writer(&output_types_, out);
+  RowWriter writer(&output_types_, /*row_kinds=*/false, out);
   SLUICE_RETURN_IF_ERROR(FireSlicedWindows(&writer));
   return writer.Flush();
 }

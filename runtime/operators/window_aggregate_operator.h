@@ -11,6 +11,7 @@
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/row_writer.h"
 #include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {
@@ -59,8 +60,6 @@ class WindowAggregateOperator : public Operator {
   base::Status Finish(Output* out) override;
 
  private:
-  class RowWriter;
-
   /// Rebuilds the in-memory bookkeeping from restored state (nothing on a fresh start).
   base::Status RebuildFromState(const OperatorContext& context);
   base::Status AccumulateSlices(const Batch& batch);
