@@ -87,19 +87,9 @@ base::Status IntervalJoinOperator::Open(const OperatorContext& context) {
     side->types.assign(output_types_.begin() + side->offset, output_types_.begin() + end);
     side->key_slots = *key_slots[index];
     side->time_slot = time_slots[index];
-    if (side->time_slot < 0 || static_cast<size_t>(side->time_slot) >= side->types.size() ||
-        side->types[side->time_slot].id() != types::TypeId::kTimestamp) {
-      return Malformed(*node_, fmt::format("{} time slot {} is not a TIMESTAMP column",
-                                           names[index], side->time_slot));
-    }
-    std::vector<types::LogicalType> key_types;
-    for (int32_t slot : side->key_slots) {
-      if (slot < 0 || static_cast<size_t>(slot) >= side->types.size() ||
-          side->types[slot].id() == types::TypeId::kRow) {
-        return Malformed(*node_, fmt::format("{} key slot {} is not a column", names[index], slot));
-      }
-      key_types.push_back(side->types[slot]);
-    }
+    SLUICE_ASSIGN_OR_RETURN(
+        auto key_types,
+        TimedJoinSideKeyTypes(*node_, names[index], side->types, side->key_slots, side->time_slot));
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
     side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, context.state_backend->GetTable(node_->uid, names[index]));

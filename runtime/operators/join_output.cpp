@@ -1,6 +1,31 @@
 #include "runtime/operators/join_output.h"
 
+#include <fmt/format.h>
+
 namespace sluice::runtime::operators {
+
+base::Result<std::vector<types::LogicalType>> TimedJoinSideKeyTypes(
+    const plan::PlanNode& node, const char* side, const std::vector<types::LogicalType>& types,
+    const std::vector<int32_t>& key_slots, int32_t time_slot) {
+  auto malformed = [&](const std::string& problem) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               fmt::format("{} '{}' is malformed: {}",
+                                           plan::OperatorKindName(node.kind), node.uid, problem));
+  };
+  if (time_slot < 0 || static_cast<size_t>(time_slot) >= types.size() ||
+      types[time_slot].id() != types::TypeId::kTimestamp) {
+    return malformed(fmt::format("{} time slot {} is not a TIMESTAMP column", side, time_slot));
+  }
+  std::vector<types::LogicalType> key_types;
+  for (int32_t slot : key_slots) {
+    if (slot < 0 || static_cast<size_t>(slot) >= types.size() ||
+        types[slot].id() == types::TypeId::kRow) {
+      return malformed(fmt::format("{} key slot {} is not a column", side, slot));
+    }
+    key_types.push_back(types[slot]);
+  }
+  return key_types;
+}
 
 std::pair<Batch*, int32_t> JoinOutput::NextRow(const std::vector<types::LogicalType>& types,
                                                std::vector<BatchPtr>* batches) {

@@ -11,6 +11,13 @@
 
 namespace sluice::runtime::operators {
 
+/// Checks one side of a timed join (interval or window join) over that side's column `types`:
+/// its time slot is a TIMESTAMP column and its key slots are non-ROW columns. Returns the key
+/// columns' types, or a kData error naming the node and the side.
+base::Result<std::vector<types::LogicalType>> TimedJoinSideKeyTypes(
+    const plan::PlanNode& node, const char* side, const std::vector<types::LogicalType>& types,
+    const std::vector<int32_t>& key_slots, int32_t time_slot);
+
 /// Collects the rows a join builds (left columns, then right columns), keeps the candidates
 /// that pass its residual condition and emits them in batches of up to kBatchCapacity rows.
 /// Cells a caller does not write stay NULL (new columns start zeroed).
