@@ -104,21 +104,10 @@ base::Status IntervalJoinOperator::Open(const OperatorContext& context) {
   }
   SLUICE_ASSIGN_OR_RETURN(watermark_, watermark_state_.Open(context));
   emitted_watermark_ = ForwardedWatermark(watermark_);
-  for (size_t i = 0; i < spec_.left_key_slots.size(); ++i) {
-    const types::LogicalType& left = sides_[0]->key_codec->types()[i];
-    const types::LogicalType& right = sides_[1]->key_codec->types()[i];
-    if (left.id() != right.id() || left.scale() != right.scale()) {
-      return Malformed(*node_, fmt::format("key {} is {} on the left but {} on the right", i,
-                                           left.ToString(), right.ToString()));
-    }
-  }
-  if (spec_.residual) {
-    if (spec_.residual->type.id() != types::TypeId::kBoolean) {
-      return Malformed(*node_, "the residual condition is not BOOLEAN");
-    }
-    plan::ChainSpec chain{output_types_, nullptr, {spec_.residual}};
-    SLUICE_ASSIGN_OR_RETURN(residual_, ChainEvaluator::Create(chain, context.chain_compiler));
-  }
+  SLUICE_ASSIGN_OR_RETURN(
+      residual_,
+      CompileJoinCondition(*node_, sides_[0]->key_codec->types(), sides_[1]->key_codec->types(),
+                           spec_.residual, output_types_, context.chain_compiler));
   return base::Status::Ok();
 }
 

@@ -4,6 +4,31 @@
 
 namespace sluice::runtime::operators {
 
+base::Result<std::unique_ptr<ChainEvaluator>> CompileJoinCondition(
+    const plan::PlanNode& node, const std::vector<types::LogicalType>& left_keys,
+    const std::vector<types::LogicalType>& right_keys, const plan::ExprPtr& residual,
+    const std::vector<types::LogicalType>& output_types, expr::ChainCompiler* compiler) {
+  auto malformed = [&](const std::string& problem) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               fmt::format("{} '{}' is malformed: {}",
+                                           plan::OperatorKindName(node.kind), node.uid, problem));
+  };
+  for (size_t i = 0; i < left_keys.size() && i < right_keys.size(); ++i) {
+    const types::LogicalType& left = left_keys[i];
+    const types::LogicalType& right = right_keys[i];
+    if (left.id() != right.id() || left.scale() != right.scale()) {
+      return malformed(fmt::format("key {} is {} on the left but {} on the right", i,
+                                   left.ToString(), right.ToString()));
+    }
+  }
+  if (!residual) return std::unique_ptr<ChainEvaluator>();
+  if (residual->type.id() != types::TypeId::kBoolean) {
+    return malformed("the residual condition is not BOOLEAN");
+  }
+  plan::ChainSpec chain{output_types, nullptr, {residual}};
+  return ChainEvaluator::Create(chain, compiler);
+}
+
 base::Result<std::vector<types::LogicalType>> TimedJoinSideKeyTypes(
     const plan::PlanNode& node, const char* side, const std::vector<types::LogicalType>& types,
     const std::vector<int32_t>& key_slots, int32_t time_slot) {

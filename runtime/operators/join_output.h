@@ -11,6 +11,13 @@
 
 namespace sluice::runtime::operators {
 
+/// Checks that both sides' key columns have equal types and compiles the residual condition
+/// (BOOLEAN over `output_types`; null when the join has none, and then so is the result).
+base::Result<std::unique_ptr<ChainEvaluator>> CompileJoinCondition(
+    const plan::PlanNode& node, const std::vector<types::LogicalType>& left_keys,
+    const std::vector<types::LogicalType>& right_keys, const plan::ExprPtr& residual,
+    const std::vector<types::LogicalType>& output_types, expr::ChainCompiler* compiler);
+
 /// Checks one side of a timed join (interval or window join) over that side's column `types`:
 /// its time slot is a TIMESTAMP column and its key slots are non-ROW columns. Returns the key
 /// columns' types, or a kData error naming the node and the side.

@@ -10,8 +10,12 @@
 #include "runtime/operators/operator_state.h"
 #include "runtime/operators/sort_key.h"
 #include "runtime/scheduler/key_group.h"
+#include "runtime/state/varint.h"
 
 namespace sluice::runtime::operators {
+
+using state::AppendVarint;
+using state::ReadVarint;
 
 namespace {
 
@@ -32,28 +36,6 @@ base::Status CorruptState(const plan::PlanNode& node) {
 
 bool IsRetraction(RowKind kind) {
   return kind == RowKind::kUpdateBefore || kind == RowKind::kDelete;
-}
-
-void AppendVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-bool ReadVarint(std::string_view bytes, size_t* position, uint64_t* value) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (*position >= bytes.size()) return false;
-    auto byte = static_cast<uint8_t>(bytes[(*position)++]);
-    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *value = result;
-      return true;
-    }
-  }
-  return false;
 }
 
 void AppendBytes(std::string_view value, std::string* out) {

@@ -17,30 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/state/varint.h"
+
 namespace sluice::runtime::state {
 
 namespace {
 
 // ---- key encoding ----------------------------------------------------------------------------
-
-void AppendVarint(std::string* out, uint64_t value) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-/// Reads a varint at `*position`; false when the bytes end first or it is too long.
-bool ReadVarint(std::string_view bytes, size_t* position, uint64_t* value) {
-  *value = 0;
-  for (int shift = 0; shift < 64 && *position < bytes.size(); shift += 7) {
-    auto byte = static_cast<uint8_t>(bytes[(*position)++]);
-    *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
 
 void AppendKeyGroup(std::string* out, int32_t key_group) {
   out->push_back(static_cast<char>((key_group >> 8) & 0xff));
@@ -56,7 +39,7 @@ std::string KeyPrefix(int32_t key_group, std::string_view key) {
   std::string out;
   out.reserve(2 + 5 + key.size());
   AppendKeyGroup(&out, key_group);
-  AppendVarint(&out, key.size());
+  AppendVarint(key.size(), &out);
   out.append(key);
   return out;
 }
@@ -69,7 +52,7 @@ std::string EntryKey(int32_t key_group, std::string_view key, std::string_view n
 
 std::string NamespacePrefix(std::string_view ns) {
   std::string out;
-  AppendVarint(&out, ns.size());
+  AppendVarint(ns.size(), &out);
   out.append(ns);
   return out;
 }

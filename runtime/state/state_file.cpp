@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "runtime/state/varint.h"
+
 namespace sluice::runtime::state {
 
 namespace {
@@ -35,27 +37,9 @@ uint64_t GetFixed(std::string_view bytes, size_t position, int count) {
   return value;
 }
 
-void PutVarint(std::string* out, uint64_t value) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-bool GetVarint(std::string_view bytes, size_t* position, uint64_t* value) {
-  *value = 0;
-  for (int shift = 0; shift < 64 && *position < bytes.size(); shift += 7) {
-    auto byte = static_cast<uint8_t>(bytes[(*position)++]);
-    *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
-
 bool GetBytes(std::string_view bytes, size_t* position, std::string_view* out) {
   uint64_t length = 0;
-  if (!GetVarint(bytes, position, &length) || length > bytes.size() - *position) return false;
+  if (!ReadVarint(bytes, position, &length) || length > bytes.size() - *position) return false;
   *out = bytes.substr(*position, length);
   *position += length;
   return true;
@@ -143,7 +127,7 @@ base::Result<std::vector<StateFileSection>> StateFileWriter::Write(const std::st
     for (; i < entries.size() && std::get<0>(entries[i]) == section.key_group; ++i) {
       for (const std::string* part :
            {&std::get<1>(entries[i]), &std::get<2>(entries[i]), &std::get<3>(entries[i])}) {
-        PutVarint(&out, part->size());
+        AppendVarint(part->size(), &out);
         out += *part;
       }
       ++section.entries;
