@@ -63,10 +63,8 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
     key_codec_->Encode(*batch, key_slots_, row, &key);
     auto [found, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
-      groups.push_back(Group{
-          scheduler::KeyGroupOf(scheduler::HashKey(*batch, key_slots_, row), max_parallelism_),
-          key,
-          {}});
+      groups.push_back(
+          Group{scheduler::KeyGroupOfRow(*batch, key_slots_, row, max_parallelism_), key, {}});
     }
     groups[found->second].rows.push_back(row);
   }

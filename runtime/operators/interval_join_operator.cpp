@@ -61,22 +61,9 @@ base::Status IntervalJoinOperator::Open(const OperatorContext& context) {
   max_parallelism_ = context.max_parallelism;
   metrics_ = context.metrics;
   if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
-  if (spec_.left_key_slots.size() != spec_.right_key_slots.size() || spec_.left_key_slots.empty()) {
-    return Malformed(*node_, "the sides need the same number of keys, at least one");
-  }
-  for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
-    output_types_.push_back(slot.type);
-  }
-  size_t left_width = 0;
-  bool found = false;
-  for (const plan::StateSpec& state : node_->state) {
-    if (state.name != "left") continue;
-    left_width = types::FlattenSchema(state.value_schema).size();
-    found = true;
-  }
-  if (!found || left_width > output_types_.size()) {
-    return Malformed(*node_, "no \"left\" state with the left side's schema");
-  }
+  SLUICE_ASSIGN_OR_RETURN(JoinLayout layout, ReadJoinLayout(*node_, spec_, 0));
+  output_types_ = std::move(layout.output_types);
+  const size_t left_width = layout.left_width;
   const std::vector<int32_t>* key_slots[] = {&spec_.left_key_slots, &spec_.right_key_slots};
   const int32_t time_slots[] = {bounds_.left_time_slot, bounds_.right_time_slot};
   const char* names[] = {"left", "right"};
@@ -211,8 +198,7 @@ base::Status IntervalJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, O
       continue;
     }
     int64_t time = times.values<int64_t>()[row];
-    int32_t key_group =
-        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
+    int32_t key_group = scheduler::KeyGroupOfRow(*batch, own.key_slots, row, max_parallelism_);
     if (time <= watermark_state_.KeyGroupWatermark(key_group, watermark_)) {
       ++late;
       continue;

@@ -345,8 +345,7 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
     PendingRow pending;
     pending.row = row;
     pending.retract = retract;
-    pending.key_group =
-        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
+    pending.key_group = scheduler::KeyGroupOfRow(*batch, own.key_slots, row, max_parallelism_);
     pending.key_offset = pending_bytes_.size();
     own.key_codec->Encode(*batch, own.key_slots, row, &pending_bytes_);
     pending.key_size = pending_bytes_.size() - pending.key_offset;

@@ -4,6 +4,32 @@
 
 namespace sluice::runtime::operators {
 
+base::Result<JoinLayout> ReadJoinLayout(const plan::PlanNode& node, const plan::JoinSpec& spec,
+                                        size_t extra_columns) {
+  auto malformed = [&](const std::string& problem) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               fmt::format("{} '{}' is malformed: {}",
+                                           plan::OperatorKindName(node.kind), node.uid, problem));
+  };
+  if (spec.left_key_slots.size() != spec.right_key_slots.size() || spec.left_key_slots.empty()) {
+    return malformed("the sides need the same number of keys, at least one");
+  }
+  JoinLayout layout;
+  for (const auto& slot : types::FlattenSchema(node.output_schema)) {
+    layout.output_types.push_back(slot.type);
+  }
+  bool found = false;
+  for (const plan::StateSpec& state : node.state) {
+    if (state.name != "left") continue;
+    layout.left_width = types::FlattenSchema(state.value_schema).size();
+    found = true;
+  }
+  if (!found || layout.left_width + extra_columns > layout.output_types.size()) {
+    return malformed("no \"left\" state with the left side's schema");
+  }
+  return layout;
+}
+
 base::Result<std::unique_ptr<ChainEvaluator>> CompileJoinCondition(
     const plan::PlanNode& node, const std::vector<types::LogicalType>& left_keys,
     const std::vector<types::LogicalType>& right_keys, const plan::ExprPtr& residual,

@@ -11,6 +11,17 @@
 
 namespace sluice::runtime::operators {
 
+/// The slot types of a two-sided join's output and how many of them belong to its left side
+/// (read from its "left" state's value schema); `extra_columns` are output columns besides
+/// both sides' rows (a window join's six window columns). kData when the spec and the
+/// schemas do not fit together.
+struct JoinLayout {
+  std::vector<types::LogicalType> output_types;
+  size_t left_width = 0;
+};
+base::Result<JoinLayout> ReadJoinLayout(const plan::PlanNode& node, const plan::JoinSpec& spec,
+                                        size_t extra_columns);
+
 /// Checks that both sides' key columns have equal types and compiles the residual condition
 /// (BOOLEAN over `output_types`; null when the join has none, and then so is the result).
 base::Result<std::unique_ptr<ChainEvaluator>> CompileJoinCondition(

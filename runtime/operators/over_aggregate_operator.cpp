@@ -197,8 +197,7 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
         (watermark_state_.AnyAhead(watermark_) &&
          timestamp <=
              watermark_state_.KeyGroupWatermark(
-                 scheduler::KeyGroupOf(scheduler::HashKey(batch, spec_.partition_slots, row),
-                                       max_parallelism_),
+                 scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_),
                  watermark_))) {
       if (metrics_ != nullptr) {
         metrics_->late_records_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -207,8 +206,8 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
     }
     key.clear();
     partition_codec_->Encode(batch, spec_.partition_slots, row, &key);
-    int32_t key_group = scheduler::KeyGroupOf(scheduler::HashKey(batch, spec_.partition_slots, row),
-                                              max_parallelism_);
+    int32_t key_group =
+        scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_);
     ns.clear();
     AppendTimestamp(timestamp, &ns);
     row_bytes.clear();
@@ -361,8 +360,8 @@ base::Status OverAggregateOperator::ProcessChangelog(const Batch& batch, Output*
     auto [found, inserted] = index.try_emplace(key, touched.size());
     if (inserted) {
       SortedPartition partition;
-      partition.key_group = scheduler::KeyGroupOf(
-          scheduler::HashKey(batch, spec_.partition_slots, row), max_parallelism_);
+      partition.key_group =
+          scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_);
       partition.key = key;
       SLUICE_RETURN_IF_ERROR(LoadSorted(&partition));
       touched.push_back(std::move(partition));

@@ -118,8 +118,8 @@ base::Status TopNOperator::ProcessKeepFirst(const Batch& batch, Output* out) {
     if (IsRetraction(batch.row_kind(row))) continue;
     key.clear();
     partition_codec_->Encode(batch, spec_.partition_slots, row, &key);
-    int32_t key_group = scheduler::KeyGroupOf(scheduler::HashKey(batch, spec_.partition_slots, row),
-                                              max_parallelism_);
+    int32_t key_group =
+        scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_);
     if (table_->Get(key_group, key, {}, &ignored)) continue;
     table_->Put(key_group, key, {}, {});
     SLUICE_ASSIGN_OR_RETURN(auto target, writer.NextRow(RowKind::kInsert));
@@ -151,8 +151,8 @@ base::Status TopNOperator::ProcessRanked(const Batch& batch, Output* out) {
     auto [found, inserted] = index.try_emplace(key, touched.size());
     if (inserted) {
       Partition partition;
-      partition.key_group = scheduler::KeyGroupOf(
-          scheduler::HashKey(batch, spec_.partition_slots, row), max_parallelism_);
+      partition.key_group =
+          scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_);
       partition.key = key;
       SLUICE_RETURN_IF_ERROR(LoadPartition(&partition));
       touched.push_back(std::move(partition));

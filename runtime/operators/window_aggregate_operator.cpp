@@ -176,7 +176,7 @@ base::Status WindowAggregateOperator::RebuildFromState(const OperatorContext& co
 }
 
 int32_t WindowAggregateOperator::KeyGroup(const Batch& batch, int32_t row) const {
-  return scheduler::KeyGroupOf(scheduler::HashKey(batch, key_slots_, row), max_parallelism_);
+  return scheduler::KeyGroupOfRow(batch, key_slots_, row, max_parallelism_);
 }
 
 bool WindowAggregateOperator::SliceEndOf(int64_t time, int64_t* slice_end) const {

@@ -96,22 +96,9 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
       break;
     case plan::WindowKind::kSession: return Malformed(*node_, "SESSION windows are not supported");
   }
-  if (spec_.left_key_slots.size() != spec_.right_key_slots.size() || spec_.left_key_slots.empty()) {
-    return Malformed(*node_, "the sides need the same number of keys, at least one");
-  }
-  for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
-    output_types_.push_back(slot.type);
-  }
-  size_t left_width = 0;
-  bool found = false;
-  for (const plan::StateSpec& state : node_->state) {
-    if (state.name != "left") continue;
-    left_width = types::FlattenSchema(state.value_schema).size();
-    found = true;
-  }
-  if (!found || left_width + 6 > output_types_.size()) {
-    return Malformed(*node_, "no \"left\" state with the left side's schema");
-  }
+  SLUICE_ASSIGN_OR_RETURN(JoinLayout layout, ReadJoinLayout(*node_, spec_, 6));
+  output_types_ = std::move(layout.output_types);
+  const size_t left_width = layout.left_width;
   const std::vector<int32_t>* key_slots[] = {&spec_.left_key_slots, &spec_.right_key_slots};
   const int32_t time_slots[] = {node_->window_join->left_time_slot,
                                 node_->window_join->right_time_slot};
@@ -203,8 +190,7 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
     if (null_key && (input == 1 || !left_outer_)) continue;
     key.clear();
     own.key_codec->Encode(*batch, own.key_slots, row, &key);
-    int32_t key_group =
-        scheduler::KeyGroupOf(scheduler::HashKey(*batch, own.key_slots, row), max_parallelism_);
+    int32_t key_group = scheduler::KeyGroupOfRow(*batch, own.key_slots, row, max_parallelism_);
     row_bytes.clear();
     own.row_codec->Encode(*batch, row, &row_bytes);
     for (int64_t end : ends) {

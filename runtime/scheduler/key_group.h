@@ -17,6 +17,12 @@ inline int32_t KeyGroupOf(uint64_t hash, int32_t max_parallelism) {
   return static_cast<int32_t>(hash % static_cast<uint64_t>(max_parallelism));
 }
 
+/// The key group of row `row`'s key (`key_slots` of `batch`): where its keyed state lives.
+inline int32_t KeyGroupOfRow(const Batch& batch, const std::vector<int32_t>& key_slots, int32_t row,
+                             int32_t max_parallelism) {
+  return KeyGroupOf(HashKey(batch, key_slots, row), max_parallelism);
+}
+
 /// Maps a key group to the subtask that owns it (contiguous ranges, as Flink does).
 inline int32_t SubtaskOfKeyGroup(int32_t key_group, int32_t max_parallelism, int32_t parallelism) {
   return static_cast<int32_t>(static_cast<int64_t>(key_group) * parallelism / max_parallelism);
