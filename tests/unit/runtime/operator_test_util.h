@@ -151,6 +151,37 @@ struct OperatorHarness {
   }
 };
 
+/// A window aggregate over (user VARCHAR, amount BIGINT, time TIMESTAMP(3)):
+/// `SELECT user, window_start, window_end, window_time, COUNT(*), SUM(amount) ... GROUP BY
+/// user, window_start, window_end` over `window` on slot 2.
+inline plan::PlanNode UserWindowAggregateNode(plan::WindowSpec window) {
+  using types::LogicalType;
+  plan::PlanNode node;
+  node.uid = "out/window_aggregate0";
+  node.kind = plan::OperatorKind::kWindowAggregate;
+  node.output_schema = types::Schema{{{"user", LogicalType::Varchar()},
+                                      {"window_start", LogicalType::Timestamp()},
+                                      {"window_end", LogicalType::Timestamp()},
+                                      {"window_time", LogicalType::Timestamp()},
+                                      {"cnt", LogicalType::Bigint()},
+                                      {"total", LogicalType::Bigint()}}};
+  plan::AggregateSpec spec;
+  spec.key_slots = {0};
+  plan::AggregateCall count;
+  count.kind = plan::AggregateKind::kCountStar;
+  count.result_type = LogicalType::Bigint();
+  plan::AggregateCall sum;
+  sum.kind = plan::AggregateKind::kSum;
+  sum.argument_slot = 1;
+  sum.argument_type = LogicalType::Bigint();
+  sum.result_type = LogicalType::Bigint();
+  spec.calls = {count, sum};
+  window.time_slot = 2;
+  spec.window = window;
+  node.aggregate = spec;
+  return node;
+}
+
 /// Runs a whole job whose sink is a collect table named `collect_name` and returns the rows it
 /// received (in arrival order); `late`, when given, gets the late records the job dropped.
 inline std::vector<std::string> RunCollectingJob(const plan::PlanGraph& plan,

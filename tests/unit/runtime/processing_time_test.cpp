@@ -118,34 +118,10 @@ class ManualClock : public ProcessingTimeService {
 const std::vector<LogicalType> kInputTypes = {LogicalType::Varchar(), LogicalType::Bigint(),
                                               LogicalType::Timestamp()};
 
-/// `SELECT user, window_start, window_end, window_time, COUNT(*), SUM(amount)` over windows
-/// of slot 2 as a processing-time attribute.
+/// The same aggregate with slot 2 as a processing-time attribute.
 plan::PlanNode ProcessingTimeWindowNode(plan::WindowSpec window) {
-  plan::PlanNode node;
-  node.uid = "out/window_aggregate0";
-  node.kind = plan::OperatorKind::kWindowAggregate;
-  node.output_schema = types::Schema{{{"user", LogicalType::Varchar()},
-                                      {"window_start", LogicalType::Timestamp()},
-                                      {"window_end", LogicalType::Timestamp()},
-                                      {"window_time", LogicalType::Timestamp()},
-                                      {"cnt", LogicalType::Bigint()},
-                                      {"total", LogicalType::Bigint()}}};
-  plan::AggregateSpec spec;
-  spec.key_slots = {0};
-  plan::AggregateCall count;
-  count.kind = plan::AggregateKind::kCountStar;
-  count.result_type = LogicalType::Bigint();
-  plan::AggregateCall sum;
-  sum.kind = plan::AggregateKind::kSum;
-  sum.argument_slot = 1;
-  sum.argument_type = LogicalType::Bigint();
-  sum.result_type = LogicalType::Bigint();
-  spec.calls = {count, sum};
-  window.time_slot = 2;
   window.processing_time = true;
-  spec.window = window;
-  node.aggregate = spec;
-  return node;
+  return testing::UserWindowAggregateNode(window);
 }
 
 plan::WindowSpec Tumble(int64_t size) {

@@ -35,33 +35,8 @@ using Rows = std::vector<std::string>;
 const std::vector<LogicalType> kInputTypes = {LogicalType::Varchar(), LogicalType::Bigint(),
                                               LogicalType::Timestamp()};
 
-/// A window aggregate `SELECT user, window_start, window_end, window_time, COUNT(*),
-/// SUM(amount) ... GROUP BY user, window_start, window_end`.
 plan::PlanNode WindowNode(plan::WindowSpec window) {
-  plan::PlanNode node;
-  node.uid = "out/window_aggregate0";
-  node.kind = plan::OperatorKind::kWindowAggregate;
-  node.output_schema = types::Schema{{{"user", LogicalType::Varchar()},
-                                      {"window_start", LogicalType::Timestamp()},
-                                      {"window_end", LogicalType::Timestamp()},
-                                      {"window_time", LogicalType::Timestamp()},
-                                      {"cnt", LogicalType::Bigint()},
-                                      {"total", LogicalType::Bigint()}}};
-  plan::AggregateSpec spec;
-  spec.key_slots = {0};
-  AggregateCall count;
-  count.kind = AggregateKind::kCountStar;
-  count.result_type = LogicalType::Bigint();
-  AggregateCall sum;
-  sum.kind = AggregateKind::kSum;
-  sum.argument_slot = 1;
-  sum.argument_type = LogicalType::Bigint();
-  sum.result_type = LogicalType::Bigint();
-  spec.calls = {count, sum};
-  window.time_slot = 2;
-  spec.window = window;
-  node.aggregate = spec;
-  return node;
+  return testing::UserWindowAggregateNode(window);
 }
 
 plan::WindowSpec Tumble(int64_t size) {
