@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 
+#include "scratch_directory.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -33,24 +35,9 @@ Outcome RunSluice(const std::string& arguments) {
   return outcome;
 }
 
-class CliTest : public testing::Test {
+class CliTest : public sluice::testing_support::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    directory_ =
-        fs::temp_directory_path() / ("sluice-cli-" + std::to_string(getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    fs::path path = directory_ / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
-
-  fs::path directory_;
+  CliTest() : ScratchDirectoryTest("sluice-cli-") {}
 };
 
 const char* kBids =

@@ -17,6 +17,8 @@
 #include <fstream>
 #include <string>
 
+#include "scratch_directory.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -149,20 +151,11 @@ int CountLinesStartingWith(const std::string& text, const std::string& prefix) {
   return count;
 }
 
-class ReplTest : public testing::Test {
+class ReplTest : public sluice::testing_support::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    directory_ =
-        fs::temp_directory_path() / ("sluice-repl-" + std::to_string(getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
+  ReplTest() : ScratchDirectoryTest("sluice-repl-") {}
 
   std::string history() const { return (directory_ / "history").string(); }
-
-  fs::path directory_;
 };
 
 // An unbounded datagen stream with event time: one row per millisecond of event time.
