@@ -445,13 +445,8 @@ class JitAccumulatorCompiler final : public AccumulatorCompiler {
     codegen.EmitUpdate(*update);
     codegen.EmitMerge(*merge);
 
-    std::string problems;
-    llvm::raw_string_ostream problem_stream(problems);
-    if (llvm::verifyModule(*module, &problem_stream)) {
-      return Internal(fmt::format("JIT code generation produced invalid IR: {}", problems));
-    }
-    Optimize(*module, target_machine, options_.optimization_level);
-    if (options_.dump_ir) module->print(llvm::errs(), nullptr);
+    SLUICE_RETURN_IF_ERROR(
+        VerifyAndOptimize(*module, target_machine, options_.optimization_level, options_.dump_ir));
 
     SLUICE_ASSIGN_OR_RETURN(
         std::unique_ptr<runtime::jit::JitCode> code,

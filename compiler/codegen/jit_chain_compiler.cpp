@@ -217,6 +217,18 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& target_machine, int lev
   pipeline.run(module, module_analyses);
 }
 
+base::Status VerifyAndOptimize(llvm::Module& module, llvm::TargetMachine& target_machine, int level,
+                               bool dump_ir) {
+  std::string problems;
+  llvm::raw_string_ostream problem_stream(problems);
+  if (llvm::verifyModule(module, &problem_stream)) {
+    return Internal(fmt::format("JIT code generation produced invalid IR: {}", problems));
+  }
+  Optimize(module, target_machine, level);
+  if (dump_ir) module.print(llvm::errs(), nullptr);
+  return base::Status::Ok();
+}
+
 namespace {
 
 /// Compiles chains with one JitEngine; compilations are serialized by the engine.
@@ -242,13 +254,8 @@ class JitChainCompiler final : public runtime::expr::ChainCompiler {
     module->setTargetTriple(target_machine.getTargetTriple().str());
     SLUICE_RETURN_IF_ERROR(GenerateKernel(spec, *module, name, target_machine));
 
-    std::string problems;
-    llvm::raw_string_ostream problem_stream(problems);
-    if (llvm::verifyModule(*module, &problem_stream)) {
-      return Internal(fmt::format("JIT code generation produced invalid IR: {}", problems));
-    }
-    Optimize(*module, target_machine, options_.optimization_level);
-    if (options_.dump_ir) module->print(llvm::errs(), nullptr);
+    SLUICE_RETURN_IF_ERROR(
+        VerifyAndOptimize(*module, target_machine, options_.optimization_level, options_.dump_ir));
 
     SLUICE_ASSIGN_OR_RETURN(
         std::unique_ptr<runtime::jit::JitCode> code,

@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 
+#include "catalog/base/status.h"
+
 namespace sluice::compiler::codegen {
 
 /// Keeps LLVM's error diagnostics for the compile Status and drops remarks and warnings, which
@@ -41,5 +43,10 @@ void SetTargetAttributes(llvm::Function& function, llvm::TargetMachine& target_m
 
 /// Runs LLVM's default pipeline for optimization `level` (0..3) over `module`.
 void Optimize(llvm::Module& module, llvm::TargetMachine& target_machine, int level);
+
+/// Verifies `module` (kInternal naming the problem when the IR is invalid), optimizes it at
+/// `level` and, with `dump_ir`, prints the optimized IR to stderr.
+base::Status VerifyAndOptimize(llvm::Module& module, llvm::TargetMachine& target_machine, int level,
+                               bool dump_ir);
 
 }  // namespace sluice::compiler::codegen
