@@ -84,8 +84,39 @@ class SinkWriter {
  public:
   virtual ~SinkWriter() = default;
   virtual base::Status Write(const Batch& batch) = 0;
-  /// Called once when the input has ended: flush, and make output visible.
+  /// Called once when the input has ended: flush, and make output visible. In transactional
+  /// mode it only closes what is open: the runtime then takes a final checkpoint whose
+  /// PreCommit and Commit make the rest visible (a crash before that loses nothing).
   virtual base::Status Finish() = 0;
+
+  // Exactly-once delivery (DESIGN §8). A writer that supports it is switched into
+  // transactional mode by EnableTransactions before its first Write when the job takes
+  // checkpoints; from then on nothing it writes is visible until Commit. The runtime calls,
+  // all on the sink's own task except Recover (called during job setup):
+  //   Recover (on restore) → Write… → PreCommit(1) → Write… → Commit(1) … → Finish.
+  // Commit(n) may come after later writes and even after PreCommit(n + 1).
+
+  /// Whether this writer can give exactly-once output (the filesystem sink can).
+  virtual bool SupportsTransactions() const { return false; }
+  /// Switches to transactional mode; only called when SupportsTransactions().
+  virtual base::Status EnableTransactions() { return base::Status::Ok(); }
+  /// At the barrier of checkpoint `checkpoint_id`: closes everything written since the last
+  /// barrier so it can be committed later (in-progress → pending) and returns the transaction
+  /// that names it: an opaque single-line string kept in the checkpoint's `_metadata`; empty
+  /// when nothing was written. Nothing becomes visible here.
+  virtual base::Result<std::string> PreCommit(int64_t checkpoint_id) { return std::string(); }
+  /// Checkpoint `checkpoint_id` is complete: makes visible every transaction pre-committed up
+  /// to and including it. Idempotent.
+  virtual base::Status Commit(int64_t checkpoint_id) { return base::Status::Ok(); }
+  /// On restore, before the first Write: `transactions` are the transactions the restored
+  /// snapshot recorded for this sink (those of every old subtask, whatever the parallelism
+  /// was). Commits them idempotently (a file already committed stays as it is) and discards
+  /// whatever the sink left pending or in progress that they do not name (output of
+  /// checkpoints that never completed). Called on every subtask; only subtask 0 acts, so the
+  /// files of old subtasks beyond the new parallelism are handled too.
+  virtual base::Status Recover(const std::vector<std::string>& transactions) {
+    return base::Status::Ok();
+  }
 };
 
 /// A kind of table (`'connector' = 'nexmark'`). Stateless; one instance per process.

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "catalog/base/status.h"
 #include "runtime/batch/batch.h"
@@ -69,6 +71,14 @@ struct OperatorContext {
   /// The wall clock and timers of this operator (set by the scheduler; may be null in tests of
   /// operators that do not use processing time).
   ProcessingTimeService* processing_time = nullptr;
+  /// The job takes checkpoints (`execution.checkpointing.interval`): sinks that can switch to
+  /// exactly-once delivery (connectors::SinkWriter::EnableTransactions).
+  bool checkpointing = false;
+  /// Restoring from a snapshot: its state is already in `state_backend` when Open is called,
+  /// and these are the sink transactions it recorded for this operator's UID (every old
+  /// subtask's), to pass to connectors::SinkWriter::Recover.
+  bool restoring = false;
+  std::vector<std::string> restored_transactions;
 };
 
 /// One subtask's instance of a non-source physical operator.
@@ -86,6 +96,17 @@ class Operator {
   virtual base::Status OnProcessingTime(int64_t now, Output* out) { return base::Status::Ok(); }
   /// Called once after every input has ended; flush what is buffered.
   virtual base::Status Finish(Output* out) { return base::Status::Ok(); }
+  /// At the barrier of checkpoint `checkpoint_id`, on the operator's task, after every record
+  /// before the barrier and before any after it. Keyed state needs nothing here (the runtime
+  /// captures the backend); a sink pre-commits and returns its transaction (see
+  /// connectors::SinkWriter::PreCommit), to keep in `_metadata`. Empty: nothing to keep.
+  virtual base::Result<std::string> PrepareSnapshot(int64_t checkpoint_id) {
+    return std::string();
+  }
+  /// Checkpoint `checkpoint_id` is complete (its `_metadata` is written): a sink commits.
+  virtual base::Status NotifyCheckpointComplete(int64_t checkpoint_id) {
+    return base::Status::Ok();
+  }
 };
 
 /// One subtask's instance of a source: produces batches until its split is exhausted.

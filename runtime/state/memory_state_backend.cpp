@@ -135,6 +135,15 @@ struct NamespaceSlot {
 /// nodes, at fixed addresses, so the index points at them.
 class MemoryStateTable final : public StateTable {
  public:
+  /// Puts every entry of this table into `copy` (empty): a checkpoint's frozen copy.
+  void CopyInto(MemoryStateTable* copy) const {
+    for (const auto& [key, slot] : keys_) {
+      slot.ForEach([&](std::string_view ns, const Entry& entry) {
+        copy->Put(key.key_group, key.key, ns, entry.value);
+      });
+    }
+  }
+
   bool Get(int32_t key_group, std::string_view key, std::string_view ns,
            std::string* value) const override {
     auto key_slot = keys_.find(KeyView{key_group, key});
@@ -298,6 +307,16 @@ class MemoryStateBackend final : public StateBackend {
     auto& table = tables_[uid + '\0' + state_name];
     if (!table) table = std::make_unique<MemoryStateTable>();
     return static_cast<StateTable*>(table.get());
+  }
+
+  base::Result<std::unique_ptr<StateBackend>> Capture(const std::string&) override {
+    auto copy = std::make_unique<MemoryStateBackend>();
+    for (const auto& [name, table] : tables_) {
+      auto& copied = copy->tables_[name];
+      copied = std::make_unique<MemoryStateTable>();
+      table->CopyInto(copied.get());
+    }
+    return std::unique_ptr<StateBackend>(std::move(copy));
   }
 
  private:

@@ -79,6 +79,13 @@ class StateBackend {
   /// by one; `rocksdb` writes SST files in key order and ingests them (no key-by-key writes).
   virtual base::Status LoadSorted(const std::string& uid, const std::string& state_name,
                                   const SortedRecords& records);
+  /// The synchronous part of a checkpoint, on the owning subtask's task at the barrier: a
+  /// frozen copy of every table that later reads — on another thread, while this backend
+  /// goes on changing — see as it is now. `memory`: a deep copy. `rocksdb`: a
+  /// rocksdb::Checkpoint (memtables flushed, SSTs hard-linked) under `scratch_directory`
+  /// (must not exist), opened as a backend of its own that removes it when destroyed.
+  virtual base::Result<std::unique_ptr<StateBackend>> Capture(
+      const std::string& scratch_directory) = 0;
 };
 
 /// The `memory` backend: hash maps on the heap.
