@@ -31,11 +31,18 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"table.exec.source.idle-timeout",
        "after how long without records a source split stops holding back watermarks, e.g. "
        "'5 s' (default 0: never)"},
-      {"execution.checkpointing.interval", "checkpoint interval (checkpoints: planned)"},
+      {"execution.checkpointing.interval",
+       "take a checkpoint this often, e.g. '10 s' (default 0: no checkpoints); sinks that can "
+       "become exactly-once"},
       {"state.backend.type", "where keyed state lives: memory (default) | rocksdb"},
       {"state.backend.rocksdb.localdir",
        "the rocksdb backend's working directory (default: <tmp>/sluice)"},
-      {"state.checkpoints.dir", "where checkpoints go (checkpoints: planned)"},
+      {"state.checkpoints.dir",
+       "where checkpoints go: <dir>/<job>/chk-<n> (default: <tmp>/sluice/checkpoints)"},
+      {"state.checkpoints.num-retained", "completed checkpoints kept (default 3)"},
+      {"state.savepoints.dir",
+       "where savepoints go (SIGUSR1 takes one; SIGTERM/SIGINT stop the job with one)"},
+      {"state.savepoints.format", "canonical (default, portable) | native (rocksdb files)"},
       {"sql-client.execution.result-mode",
        "table | changelog: how `sluice repl` shows an updating SELECT"},
   };
@@ -74,7 +81,10 @@ class ScriptCompiler {
                  &physical_options.max_parallelism)) {
       return base::Status::FromDiagnostics(errors());
     }
-    if (!ReadChoice(job_options, "state.backend.type", {"memory", "hashmap", "rocksdb"})) {
+    int32_t retained = 0;
+    if (!ReadChoice(job_options, "state.backend.type", {"memory", "hashmap", "rocksdb"}) ||
+        !ReadChoice(job_options, "state.savepoints.format", {"canonical", "native"}) ||
+        !ReadInt(job_options, "state.checkpoints.num-retained", 1, 1000, &retained)) {
       return base::Status::FromDiagnostics(errors());
     }
     if (physical_options.parallelism > physical_options.max_parallelism) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "catalog/base/duration.h"
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/physical/plan_join.h"
 #include "compiler/physical/plan_lookup_join.h"
@@ -93,6 +94,8 @@ class Planner {
   /// 'table.exec.source.idle-timeout').
   base::Status ReadOptions() {
     SLUICE_RETURN_IF_ERROR(ReadDuration("table.exec.state.ttl", &state_ttl_));
+    int64_t checkpoint_interval = 0;  // read by the runtime; checked here
+    SLUICE_RETURN_IF_ERROR(ReadDuration("execution.checkpointing.interval", &checkpoint_interval));
     return ReadDuration("table.exec.source.idle-timeout", &source_idle_timeout_);
   }
 
@@ -100,7 +103,7 @@ class Planner {
   base::Status ReadDuration(const std::string& name, int64_t* millis) {
     auto option = options_.options.find(name);
     if (option == options_.options.end()) return base::Status::Ok();
-    auto parsed = ParseDurationMillis(option->second);
+    auto parsed = base::ParseDurationMillis(option->second);
     if (!parsed) {
       return base::Status::Error(base::ErrorCode::kOption,
                                  fmt::format("invalid value '{}' for '{}': "
@@ -110,37 +113,6 @@ class Planner {
     }
     *millis = *parsed;
     return base::Status::Ok();
-  }
-
-  /// Parses Flink's duration syntax: a whole number and an optional unit (ms, s, min, h, d;
-  /// default ms).
-  static std::optional<int64_t> ParseDurationMillis(const std::string& text) {
-    size_t position = 0;
-    while (position < text.size() && std::isspace(static_cast<unsigned char>(text[position]))) {
-      ++position;
-    }
-    size_t digits = position;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
-      ++digits;
-    }
-    if (digits == position || digits - position > 15) return std::nullopt;
-    int64_t amount = std::stoll(text.substr(position, digits - position));
-    std::string unit;
-    for (size_t i = digits; i < text.size(); ++i) {
-      if (!std::isspace(static_cast<unsigned char>(text[i]))) {
-        unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-      }
-    }
-    static const std::pair<const char*, int64_t> kUnits[] = {
-        {"", 1},           {"ms", 1},          {"milli", 1},       {"millis", 1},
-        {"s", 1000},       {"sec", 1000},      {"second", 1000},   {"seconds", 1000},
-        {"min", 60000},    {"minute", 60000},  {"minutes", 60000}, {"h", 3600000},
-        {"hour", 3600000}, {"hours", 3600000}, {"d", 86400000},    {"day", 86400000},
-        {"days", 86400000}};
-    for (const auto& [name, factor] : kUnits) {
-      if (unit == name) return amount * factor;
-    }
-    return std::nullopt;
   }
 
   base::Status PlanInsert(const logical::InsertPlan& insert) {

@@ -75,6 +75,9 @@ std::string EncodeSourcePosition(const std::string& connector, const SubtaskInfo
 base::Result<std::map<std::string, std::string>> DecodeSourcePosition(const std::string& position,
                                                                       const std::string& connector,
                                                                       const SubtaskInfo& subtask);
+/// The split a position written by EncodeSourcePosition names (its subtask and parallelism),
+/// to create the reader that can Seek to it.
+base::Result<SubtaskInfo> SplitOfPosition(const std::string& position);
 /// Reads a non-negative integer field of a decoded position.
 base::Result<int64_t> PositionField(const std::map<std::string, std::string>& fields,
                                     const std::string& name);

@@ -22,6 +22,27 @@ std::string EncodeSourcePosition(const std::string& connector, const SubtaskInfo
   return out;
 }
 
+base::Result<SubtaskInfo> SplitOfPosition(const std::string& position) {
+  std::string head = position.substr(0, position.find('\n'));
+  size_t space = head.find(' ');
+  size_t slash = head.find('/', space == std::string::npos ? 0 : space);
+  SubtaskInfo split;
+  if (space == std::string::npos || slash == std::string::npos) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a source position is malformed: no split in '" + head + "'");
+  }
+  const char* begin = head.data();
+  auto index = std::from_chars(begin + space + 1, begin + slash, split.index);
+  auto parallelism = std::from_chars(begin + slash + 1, begin + head.size(), split.parallelism);
+  if (index.ec != std::errc() || index.ptr != begin + slash || parallelism.ec != std::errc() ||
+      parallelism.ptr != begin + head.size() || split.index < 0 || split.parallelism < 1 ||
+      split.index >= split.parallelism) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a source position is malformed: no split in '" + head + "'");
+  }
+  return split;
+}
+
 base::Result<std::map<std::string, std::string>> DecodeSourcePosition(const std::string& position,
                                                                       const std::string& connector,
                                                                       const SubtaskInfo& subtask) {

@@ -118,12 +118,29 @@ class SourceOperator {
   /// after emitting the final watermark of a bounded source.
   virtual base::Result<bool> Poll(Output* out) = 0;
   /// The split's position between two polls, to snapshot (opaque; empty when the source
-  /// cannot tell, see connectors::SourceReader::Position). Sources restore at the same
-  /// parallelism only.
+  /// cannot tell, see connectors::SourceReader::Position), when it reads exactly one split.
   virtual std::string Position() const { return {}; }
   /// Moves a freshly opened source to a `Position` of the same subtask, before its first poll.
   virtual base::Status Seek(const std::string& position) {
     return base::Status::Error(base::ErrorCode::kPlan, "this source cannot seek to a position");
+  }
+  /// The positions of every split this subtask reads (one per split, each naming its split),
+  /// between two polls: what a checkpoint keeps. Empty when the source cannot tell (it then
+  /// starts from the beginning after a restore).
+  virtual std::vector<std::string> Positions() const {
+    std::string position = Position();
+    if (position.empty()) return {};
+    return {position};
+  }
+  /// Replaces the splits of a freshly opened source, before its first poll, with the splits at
+  /// `positions` (from Positions of any subtask at any parallelism: the share a restore deals
+  /// this subtask, possibly none). The default takes exactly one position of its own split.
+  virtual base::Status Restore(const std::vector<std::string>& positions) {
+    if (positions.size() != 1) {
+      return base::Status::Error(base::ErrorCode::kPlan,
+                                 "this source restores exactly one split of its own");
+    }
+    return Seek(positions.front());
   }
 };
 

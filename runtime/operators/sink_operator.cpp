@@ -11,6 +11,11 @@ base::Status SinkOperator::Open(const OperatorContext& context) {
                                "unknown connector '" + table.options.at("connector") + "'");
   }
   SLUICE_ASSIGN_OR_RETURN(writer_, connector->CreateWriter(table, context.subtask));
+  if (context.checkpointing && writer_->SupportsTransactions()) {
+    SLUICE_RETURN_IF_ERROR(writer_->EnableTransactions());
+    transactional_ = true;
+  }
+  if (context.restoring) SLUICE_RETURN_IF_ERROR(writer_->Recover(context.restored_transactions));
   if (context.node->chain) {
     SLUICE_ASSIGN_OR_RETURN(cast_,
                             ChainEvaluator::Create(*context.node->chain, context.chain_compiler));
@@ -33,6 +38,16 @@ base::Status SinkOperator::ProcessWatermark(int64_t watermark, Output* out) {
 
 base::Status SinkOperator::Finish(Output* out) {
   return writer_->Finish();
+}
+
+base::Result<std::string> SinkOperator::PrepareSnapshot(int64_t checkpoint_id) {
+  if (!transactional_) return std::string();
+  return writer_->PreCommit(checkpoint_id);
+}
+
+base::Status SinkOperator::NotifyCheckpointComplete(int64_t checkpoint_id) {
+  if (!transactional_) return base::Status::Ok();
+  return writer_->Commit(checkpoint_id);
 }
 
 }  // namespace sluice::runtime::operators

@@ -15,8 +15,13 @@ class SinkOperator : public Operator {
   base::Status ProcessBatch(int32_t input, BatchPtr batch, Output* out) override;
   base::Status ProcessWatermark(int64_t watermark, Output* out) override;
   base::Status Finish(Output* out) override;
+  /// With checkpoints and a transactional writer: pre-commit at the barrier, commit when the
+  /// checkpoint completes (exactly-once output, DESIGN §8).
+  base::Result<std::string> PrepareSnapshot(int64_t checkpoint_id) override;
+  base::Status NotifyCheckpointComplete(int64_t checkpoint_id) override;
 
  private:
+  bool transactional_ = false;
   std::unique_ptr<connectors::SinkWriter> writer_;
   std::unique_ptr<ChainEvaluator> cast_;
   OperatorMetrics* metrics_ = nullptr;

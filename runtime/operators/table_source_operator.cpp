@@ -11,12 +11,16 @@ base::Status TableSourceOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   metrics_ = context.metrics;
   const connectors::TableDescriptor& table = *node_->table;
-  const connectors::Connector* connector = connectors::FindConnector(table.options.at("connector"));
-  if (connector == nullptr) {
+  connector_ = connectors::FindConnector(table.options.at("connector"));
+  if (connector_ == nullptr) {
     return base::Status::Error(base::ErrorCode::kOption,
                                "unknown connector '" + table.options.at("connector") + "'");
   }
-  SLUICE_ASSIGN_OR_RETURN(reader_, connector->CreateReader(table, context.subtask));
+  job_name_ = context.subtask.job_name;
+  Split own;
+  SLUICE_ASSIGN_OR_RETURN(own.reader, connector_->CreateReader(table, context.subtask));
+  bounded_ = own.reader->IsBounded();
+  splits_.push_back(std::move(own));
   for (const auto& slot : types::FlattenSchema(table.schema)) physical_types_.push_back(slot.type);
   if (node_->computed_columns) {
     SLUICE_ASSIGN_OR_RETURN(computed_columns_, ChainEvaluator::Create(*node_->computed_columns,
@@ -36,24 +40,49 @@ base::Status TableSourceOperator::Open(const OperatorContext& context) {
   return base::Status::Ok();
 }
 
-base::Status TableSourceOperator::TrackWatermark(const Batch& batch) {
+base::Status TableSourceOperator::TrackWatermark(const Batch& batch, Split* split) {
   SLUICE_ASSIGN_OR_RETURN(BatchPtr result, watermark_->Evaluate(batch));
   const Column& column = result->column(0);
   const int64_t* values = column.values<int64_t>();
-  int64_t maximum = current_watermark_;
+  int64_t maximum = split->watermark;
   for (int32_t row = 0; row < result->row_count(); ++row) {
     if (column.validity()[row] != 0) maximum = std::max(maximum, values[row]);
   }
-  current_watermark_ = maximum;
+  split->watermark = maximum;
   return base::Status::Ok();
 }
 
-std::string TableSourceOperator::Position() const {
-  if (!reader_->SupportsPosition()) return {};
-  return "watermark=" + std::to_string(current_watermark_) + "\n" + reader_->Position();
+base::Status TableSourceOperator::EmitWatermark(Output* out) {
+  if (splits_.empty()) return base::Status::Ok();
+  int64_t minimum = kMaxWatermark;
+  for (const Split& split : splits_) minimum = std::min(minimum, split.watermark);
+  if (minimum <= emitted_watermark_) return base::Status::Ok();
+  emitted_watermark_ = minimum;
+  metrics_->watermark.store(minimum, std::memory_order_relaxed);
+  return out->EmitWatermark(minimum);
 }
 
-base::Status TableSourceOperator::Seek(const std::string& position) {
+std::string TableSourceOperator::PositionOf(const Split& split) const {
+  if (!split.reader->SupportsPosition()) return {};
+  return "watermark=" + std::to_string(split.watermark) + "\n" + split.reader->Position();
+}
+
+std::string TableSourceOperator::Position() const {
+  return splits_.size() == 1 ? PositionOf(splits_.front()) : std::string();
+}
+
+std::vector<std::string> TableSourceOperator::Positions() const {
+  std::vector<std::string> positions;
+  for (const Split& split : splits_) {
+    std::string position = PositionOf(split);
+    if (position.empty()) return {};
+    positions.push_back(std::move(position));
+  }
+  return positions;
+}
+
+base::Result<TableSourceOperator::Split> TableSourceOperator::OpenSplit(
+    const std::string& position) const {
   size_t end = position.find('\n');
   constexpr std::string_view kPrefix = "watermark=";
   if (end == std::string::npos || position.compare(0, kPrefix.size(), kPrefix) != 0) {
@@ -61,42 +90,75 @@ base::Status TableSourceOperator::Seek(const std::string& position) {
                                "source '" + node_->uid + "': a malformed position");
   }
   std::string watermark = position.substr(kPrefix.size(), end - kPrefix.size());
-  int64_t value = 0;
+  Split split;
   auto [last, error] =
-      std::from_chars(watermark.data(), watermark.data() + watermark.size(), value);
+      std::from_chars(watermark.data(), watermark.data() + watermark.size(), split.watermark);
   if (error != std::errc() || last != watermark.data() + watermark.size()) {
     return base::Status::Error(base::ErrorCode::kData,
                                "source '" + node_->uid + "': a malformed position watermark");
   }
-  SLUICE_RETURN_IF_ERROR(reader_->Seek(position.substr(end + 1)));
-  current_watermark_ = value;
+  std::string reader_position = position.substr(end + 1);
+  SLUICE_ASSIGN_OR_RETURN(connectors::SubtaskInfo info,
+                          connectors::SplitOfPosition(reader_position));
+  info.job_name = job_name_;
+  SLUICE_ASSIGN_OR_RETURN(split.reader, connector_->CreateReader(*node_->table, info));
+  SLUICE_RETURN_IF_ERROR(split.reader->Seek(reader_position));
+  return split;
+}
+
+base::Status TableSourceOperator::Seek(const std::string& position) {
+  return Restore({position});
+}
+
+base::Status TableSourceOperator::Restore(const std::vector<std::string>& positions) {
+  std::vector<Split> splits;
+  for (const std::string& position : positions) {
+    SLUICE_ASSIGN_OR_RETURN(Split split, OpenSplit(position));
+    splits.push_back(std::move(split));
+  }
+  splits_ = std::move(splits);
+  next_split_ = 0;
+  // The restored watermark: no split may fall back behind where it was.
+  emitted_watermark_ = kMinWatermark;
+  if (!splits_.empty()) {
+    int64_t minimum = kMaxWatermark;
+    for (const Split& split : splits_) minimum = std::min(minimum, split.watermark);
+    emitted_watermark_ = minimum;
+  }
   return base::Status::Ok();
 }
 
 base::Result<bool> TableSourceOperator::Poll(Output* out) {
   if (finished_) return false;
-  auto batch = std::make_shared<Batch>(physical_types_);
-  SLUICE_ASSIGN_OR_RETURN(bool more, reader_->Next(batch.get()));
-  if (batch->row_count() > 0) {
-    BatchPtr full = batch;
-    if (computed_columns_) {
-      SLUICE_ASSIGN_OR_RETURN(full, computed_columns_->Evaluate(*batch));
+  // One batch from the next split that has one; a split that is exhausted leaves the set.
+  for (size_t tries = splits_.size(); tries > 0 && !splits_.empty(); --tries) {
+    size_t index = next_split_ % splits_.size();
+    next_split_ = index + 1;
+    Split& split = splits_[index];
+    auto batch = std::make_shared<Batch>(physical_types_);
+    SLUICE_ASSIGN_OR_RETURN(bool more, split.reader->Next(batch.get()));
+    bool emitted = batch->row_count() > 0;
+    if (emitted) {
+      BatchPtr full = batch;
+      if (computed_columns_) {
+        SLUICE_ASSIGN_OR_RETURN(full, computed_columns_->Evaluate(*batch));
+      }
+      metrics_->rows_in.fetch_add(full->row_count(), std::memory_order_relaxed);
+      if (watermark_) SLUICE_RETURN_IF_ERROR(TrackWatermark(*full, &split));
+      SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(full)));
     }
-    metrics_->rows_in.fetch_add(full->row_count(), std::memory_order_relaxed);
-    int64_t before = current_watermark_;
-    if (watermark_) SLUICE_RETURN_IF_ERROR(TrackWatermark(*full));
-    SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(full)));
-    if (current_watermark_ > before) {
-      metrics_->watermark.store(current_watermark_, std::memory_order_relaxed);
-      SLUICE_RETURN_IF_ERROR(out->EmitWatermark(current_watermark_));
+    SLUICE_RETURN_IF_ERROR(EmitWatermark(out));
+    if (!more) {
+      splits_.erase(splits_.begin() + static_cast<std::ptrdiff_t>(index));
+      next_split_ = index;
+      SLUICE_RETURN_IF_ERROR(EmitWatermark(out));  // the others may be ahead
     }
+    if (emitted || !more) break;
   }
-  if (!more) {
-    finished_ = true;
-    if (reader_->IsBounded()) SLUICE_RETURN_IF_ERROR(out->EmitWatermark(kMaxWatermark));
-    return false;
-  }
-  return true;
+  if (!splits_.empty()) return true;
+  finished_ = true;
+  if (bounded_) SLUICE_RETURN_IF_ERROR(out->EmitWatermark(kMaxWatermark));
+  return false;
 }
 
 }  // namespace sluice::runtime::operators

@@ -13,13 +13,15 @@ class SubtaskRunner;
 
 /// What travels between subtasks. kIdle / kActive are a channel's watermark status: an idle
 /// channel is left out of the minimum over input watermarks until it turns active again.
+/// kBarrier separates what belongs before checkpoint `checkpoint` from what comes after.
 struct Message {
-  enum class Kind : uint8_t { kBatch, kWatermark, kEnd, kIdle, kActive };
+  enum class Kind : uint8_t { kBatch, kWatermark, kEnd, kIdle, kActive, kBarrier };
   Kind kind = Kind::kBatch;
   int32_t input = 0;    // the receiving operator's input
   int32_t channel = 0;  // which upstream subtask of that input sent it
   operators::BatchPtr batch;
   int64_t watermark = 0;
+  int64_t checkpoint = 0;  // kBarrier
 };
 
 /// The bounded input queue of one subtask. Producers never block: they ask for room first

@@ -10,8 +10,10 @@
 #include <map>
 #include <thread>
 
+#include "catalog/base/duration.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
+#include "runtime/operators/operator_restore.h"
 #include "runtime/scheduler/subtask_runner.h"
 #include "runtime/state/rocksdb_state_backend.h"
 
@@ -42,6 +44,7 @@ class CachingChainCompiler : public expr::ChainCompiler {
 }  // namespace
 
 Job::~Job() {
+  if (coordinator_) coordinator_->Stop();
   timers_.Shutdown();
   if (arena_) arena_->execute([this] { group_.wait(); });
   runners_.clear();
@@ -92,6 +95,17 @@ base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
 base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) {
   plan_ = plan;
   options_ = options;
+  SLUICE_RETURN_IF_ERROR(ReadCheckpointSettings());
+  if (options.restore_from != nullptr &&
+      options.restore_from->metadata.plan.max_parallelism != plan_.max_parallelism) {
+    return base::Status::Error(
+        base::ErrorCode::kPlan,
+        fmt::format("the snapshot '{}' was taken with pipeline.max-parallelism {}; the job now "
+                    "has {}: key groups cannot be remapped (set it back to {})",
+                    options.restore_from->directory,
+                    options.restore_from->metadata.plan.max_parallelism, plan_.max_parallelism,
+                    options.restore_from->metadata.plan.max_parallelism));
+  }
   if (options.chain_compiler != nullptr) {
     compiler_cache_ = std::make_unique<CachingChainCompiler>(options.chain_compiler);
   }
@@ -161,10 +175,15 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     }
     first_runner[vertex] = runners_.size();
     for (int32_t subtask = 0; subtask < head.parallelism; ++subtask) {
-      auto runner = std::make_unique<SubtaskRunner>(this, subtask, plan_.max_parallelism, inputs);
+      const auto runner_index = static_cast<int32_t>(runners_.size());
+      auto runner = std::make_unique<SubtaskRunner>(this, runner_index, subtask,
+                                                    plan_.max_parallelism, inputs);
       SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size()));
       state_backends_.push_back(std::move(backend));
-      runner->SetStateBackend(state_backends_.back().get());
+      state::StateBackend* state_backend = state_backends_.back().get();
+      bool stateful = false;
+      for (int32_t node_id : vertices_[vertex]) stateful |= !plan_.nodes[node_id].state.empty();
+      runner->SetStateBackend(state_backend, stateful);
       for (int32_t node_id : vertices_[vertex]) {
         const plan::PlanNode& node = plan_.nodes[node_id];
         operators::OperatorContext context;
@@ -174,22 +193,21 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.chain_compiler = compiler_cache_.get();
         context.accumulator_compiler = accumulator_cache_.get();
         context.metrics = metrics_[node_id].get();
-        context.state_backend = state_backends_.back().get();
+        context.state_backend = state_backend;
+        context.checkpointing = checkpoint_settings_.interval_millis > 0;
+        SLUICE_RETURN_IF_ERROR(RestoreState(node, subtask, state_backend, &context));
         if (node.kind == plan::OperatorKind::kSource) {
-          SLUICE_ASSIGN_OR_RETURN(auto source, options.source_factory
-                                                   ? options.source_factory(node)
-                                                   : operators::CreateSourceOperator(node));
-          SLUICE_RETURN_IF_ERROR(source->Open(context));
-          runner->SetSource(std::move(source));
-          runner->SetIdleTimeout(node.idle_timeout);
+          SLUICE_RETURN_IF_ERROR(OpenSource(node, context, runner.get()));
         } else {
           context.processing_time = runner->NextOperatorTimers();
           SLUICE_ASSIGN_OR_RETURN(auto op, operators::CreateOperator(node));
           SLUICE_RETURN_IF_ERROR(op->Open(context));
-          runner->AddOperator(std::move(op));
+          runner->AddOperator(std::move(op), node.uid);
         }
       }
       runners_.push_back(std::move(runner));
+      vertex_of_runner_.push_back(static_cast<int32_t>(vertex));
+      subtask_of_runner_.push_back(subtask);
     }
   }
   for (size_t vertex = 0; vertex < vertices_.size(); ++vertex) {
@@ -217,7 +235,134 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   for (auto& runner : runners_) runner->Wire();
   int32_t threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
   arena_ = std::make_unique<tbb::task_arena>(threads);
+  coordinator_ = std::make_unique<CheckpointCoordinator>(this, checkpoint_settings_,
+                                                         static_cast<int32_t>(runners_.size()));
+  if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(coordinator_->Prepare());
   return base::Status::Ok();
+}
+
+base::Status Job::ReadCheckpointSettings() {
+  auto option = [&](const char* key) {
+    auto found = plan_.options.find(key);
+    return found == plan_.options.end() ? std::string() : found->second;
+  };
+  CheckpointSettings& settings = checkpoint_settings_;
+  if (std::string interval = option("execution.checkpointing.interval"); !interval.empty()) {
+    auto millis = base::ParseDurationMillis(interval);
+    if (!millis) {
+      return base::Status::Error(
+          base::ErrorCode::kOption,
+          fmt::format("invalid value '{}' for 'execution.checkpointing.interval'", interval));
+    }
+    settings.interval_millis = *millis;
+  }
+  settings.job_directory = CheckpointJobDirectory(plan_, options_.checkpoint_directory);
+  if (std::string retained = option("state.checkpoints.num-retained"); !retained.empty()) {
+    settings.retained = std::max(1, std::atoi(retained.c_str()));
+  }
+  settings.savepoint_directory = option("state.savepoints.dir");
+  if (std::string format = option("state.savepoints.format"); !format.empty()) {
+    settings.savepoint_format = format;
+  }
+  return base::Status::Ok();
+}
+
+base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
+                               state::StateBackend* backend,
+                               operators::OperatorContext* context) {
+  const state::Snapshot* snapshot = options_.restore_from;
+  if (snapshot == nullptr) return base::Status::Ok();
+  context->restoring = true;
+  if (!node.state.empty()) {
+    auto [first, last] = state::KeyGroupRangeOf(subtask, node.parallelism, plan_.max_parallelism);
+    SLUICE_RETURN_IF_ERROR(
+        operators::RestoreOperatorState(*snapshot, node, backend, first, last));
+    SLUICE_RETURN_IF_ERROR(backend->status());
+  }
+  auto transactions = snapshot->metadata.pending_sink_transactions.find(node.uid);
+  if (transactions != snapshot->metadata.pending_sink_transactions.end()) {
+    context->restored_transactions = transactions->second;
+  }
+  return base::Status::Ok();
+}
+
+base::Status Job::OpenSource(const plan::PlanNode& node, const operators::OperatorContext& context,
+                             SubtaskRunner* runner) {
+  SLUICE_ASSIGN_OR_RETURN(auto source, options_.source_factory
+                                           ? options_.source_factory(node)
+                                           : operators::CreateSourceOperator(node));
+  SLUICE_RETURN_IF_ERROR(source->Open(context));
+  if (options_.restore_from != nullptr) {
+    // Split k of the snapshot goes to subtask k mod parallelism: at the same parallelism each
+    // subtask gets its own split back; at another, the old splits are dealt out.
+    const auto& offsets = options_.restore_from->metadata.source_offsets;
+    auto found = offsets.find(node.uid);
+    if (found != offsets.end()) {
+      std::vector<std::string> mine;
+      for (size_t split = 0; split < found->second.size(); ++split) {
+        if (static_cast<int32_t>(split % node.parallelism) == context.subtask.index) {
+          mine.push_back(found->second[split]);
+        }
+      }
+      base::Status restored = source->Restore(mine);
+      if (!restored.ok()) {
+        return base::Status::Error(restored.code(),
+                                   fmt::format("source '{}' subtask {}: cannot continue from the "
+                                               "snapshot's offsets: {}",
+                                               node.uid, context.subtask.index,
+                                               restored.message()));
+      }
+    }
+  }
+  runner->SetSource(std::move(source), node.uid);
+  runner->SetIdleTimeout(node.idle_timeout);
+  return base::Status::Ok();
+}
+
+void Job::WakeSoon(SubtaskRunner* runner) {
+  timers_.Add(TimerService::NowMillis(), [this, runner] { ScheduleFromTimer(runner); });
+}
+
+std::string Job::CaptureDirectory(int32_t runner, int64_t checkpoint) const {
+  if (state_directory_.empty()) return {};
+  return (std::filesystem::path(state_directory_) /
+          fmt::format("capture-{}-{}", runner, checkpoint))
+      .string();
+}
+
+void Job::InjectBarrier(int64_t checkpoint) {
+  for (auto& runner : runners_) {
+    if (runner->finished()) {
+      if (runner->ClaimAck(checkpoint)) {
+        coordinator_->Acknowledge(checkpoint, runner->TakeSnapshot(checkpoint));
+      }
+    } else if (runner->is_source()) {
+      runner->RequestBarrier(checkpoint);
+    }
+  }
+}
+
+void Job::NotifyCheckpointComplete(int64_t checkpoint) {
+  for (auto& runner : runners_) runner->NotifyCheckpointComplete(checkpoint);
+}
+
+base::Result<std::string> Job::TakeSavepoint(const std::string& directory) {
+  return coordinator_->TakeSavepoint(directory);
+}
+
+std::vector<state::SubtaskState> Job::StateOf(int32_t runner,
+                                              state::StateBackend* backend) const {
+  std::vector<state::SubtaskState> states;
+  const auto& vertex = vertices_[vertex_of_runner_[runner]];
+  int32_t subtask = subtask_of_runner_[runner];
+  int32_t parallelism = plan_.nodes[vertex.front()].parallelism;
+  for (int32_t node_id : vertex) {
+    const plan::PlanNode& node = plan_.nodes[node_id];
+    if (node.state.empty()) continue;
+    auto [first, last] = state::KeyGroupRangeOf(subtask, parallelism, plan_.max_parallelism);
+    states.push_back({node.uid, subtask, backend, first, last});
+  }
+  return states;
 }
 
 void Job::Spawn(SubtaskRunner* runner) {
@@ -272,18 +417,11 @@ JobProgress Job::progress() const {
 }
 
 std::vector<state::SubtaskState> Job::StateOfSubtasks() const {
-  // Runners (and their backends) were created vertex by vertex, subtask by subtask.
   std::vector<state::SubtaskState> states;
-  size_t runner = 0;
-  for (const auto& vertex : vertices_) {
-    int32_t parallelism = plan_.nodes[vertex.front()].parallelism;
-    for (int32_t subtask = 0; subtask < parallelism; ++subtask, ++runner) {
-      for (int32_t node_id : vertex) {
-        const plan::PlanNode& node = plan_.nodes[node_id];
-        if (node.state.empty()) continue;
-        auto [first, last] = state::KeyGroupRangeOf(subtask, parallelism, plan_.max_parallelism);
-        states.push_back({node.uid, subtask, state_backends_[runner].get(), first, last});
-      }
+  for (size_t runner = 0; runner < runners_.size(); ++runner) {
+    for (state::SubtaskState& subtask :
+         StateOf(static_cast<int32_t>(runner), state_backends_[runner].get())) {
+      states.push_back(std::move(subtask));
     }
   }
   return states;
@@ -339,6 +477,7 @@ base::Status Job::Run() {
   if (options_.show_progress && isatty(STDERR_FILENO)) {
     progress_thread = std::thread([this] { PrintProgressUntilDone(); });
   }
+  coordinator_->Start();
   arena_->execute([this] {
     for (auto& runner : runners_) {
       if (runner->is_source()) runner->Schedule();
@@ -352,6 +491,12 @@ base::Status Job::Run() {
     // fire (its task is then in the group); none pending means the job stalled.
     if (!timers_.WaitForFiring(fired)) break;
   }
+  if (!failed() && AllFinished() && checkpoint_settings_.interval_millis > 0) {
+    // The sinks commit what they wrote since the last checkpoint.
+    base::Status final_checkpoint = coordinator_->FinalCheckpoint();
+    if (!final_checkpoint.ok()) Fail(final_checkpoint);
+  }
+  coordinator_->Stop();
   timers_.Shutdown();
   arena_->execute([this] { group_.wait(); });
   done_.store(true);

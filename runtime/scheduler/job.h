@@ -15,6 +15,7 @@
 #include "runtime/operators/aggregate/accumulator_compiler.h"
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/checkpoint_coordinator.h"
 #include "runtime/scheduler/timer_service.h"
 #include "runtime/state/snapshot.h"
 
@@ -36,6 +37,12 @@ struct JobOptions {
   /// inject sources whose timing they control).
   std::function<base::Result<std::unique_ptr<operators::SourceOperator>>(const plan::PlanNode&)>
       source_factory;
+  /// Restore from this snapshot (verified, of this job; the caller checked compatibility):
+  /// every operator's state is loaded before it opens — so before any source emits — sources
+  /// continue from its offsets and sinks recover its transactions.
+  const state::Snapshot* restore_from = nullptr;
+  /// Where checkpoints go (`--checkpoint-dir`): overrides `state.checkpoints.dir`.
+  std::string checkpoint_directory;
 };
 
 /// A snapshot of a running job's counters.
@@ -66,6 +73,22 @@ class Job {
   std::vector<state::SubtaskState> StateOfSubtasks() const;
   /// Describes the vertices for logs: "source/bid -> calc -> sink/out (x2)".
   std::string DescribeVertices() const;
+  const plan::PlanGraph& plan() const { return plan_; }
+  /// How this job checkpoints (from its options).
+  const CheckpointSettings& checkpoint_settings() const { return checkpoint_settings_; }
+  /// Takes a savepoint of the running job into a new directory under `directory` (empty:
+  /// `state.savepoints.dir`) and returns its path once written; any thread.
+  base::Result<std::string> TakeSavepoint(const std::string& directory = {});
+  /// Checkpoints completed by this run.
+  int64_t completed_checkpoints() const { return coordinator_->completed(); }
+
+  // Used by the checkpoint coordinator.
+  /// Starts checkpoint `checkpoint`: sources are asked to emit its barrier; finished subtasks
+  /// acknowledge it at once.
+  void InjectBarrier(int64_t checkpoint);
+  /// The entries of runner `runner`'s stateful operators in `backend` (its captured state).
+  std::vector<state::SubtaskState> StateOf(int32_t runner, state::StateBackend* backend) const;
+  void NotifyCheckpointComplete(int64_t checkpoint);
 
   // Used by subtask runners.
   void Spawn(SubtaskRunner* runner);
@@ -75,12 +98,28 @@ class Job {
   TimerService& timers() { return timers_; }
   /// Schedules `runner` from the timer thread (outside the task arena).
   void ScheduleFromTimer(SubtaskRunner* runner);
+  /// Schedules `runner` from any thread, through the timer thread so that Run notices.
+  void WakeSoon(SubtaskRunner* runner);
+  int64_t CheckpointInFlight() const { return coordinator_->in_flight(); }
+  void AcknowledgeCheckpoint(int64_t checkpoint, SubtaskSnapshot snapshot) {
+    coordinator_->Acknowledge(checkpoint, std::move(snapshot));
+  }
+  /// Where runner `runner` may capture its state for `checkpoint` (rocksdb's scratch copy).
+  std::string CaptureDirectory(int32_t runner, int64_t checkpoint) const;
 
  private:
   Job() = default;
   base::Status Build(const plan::PlanGraph& plan, const JobOptions& options);
   /// The state backend of runner number `runner` (`state.backend.type`: memory | rocksdb).
   base::Result<std::unique_ptr<state::StateBackend>> MakeStateBackend(size_t runner);
+  /// Reads the checkpoint options into `checkpoint_settings_`.
+  base::Status ReadCheckpointSettings();
+  /// Opens one subtask's source: created, opened and moved to the restored offset.
+  base::Status OpenSource(const plan::PlanNode& node, const operators::OperatorContext& context,
+                          SubtaskRunner* runner);
+  /// The OperatorContext of `node`'s subtask `subtask`, restored from `options_.restore_from`.
+  base::Status RestoreState(const plan::PlanNode& node, int32_t subtask,
+                            state::StateBackend* backend, operators::OperatorContext* context);
   void PrintProgressUntilDone();
   bool AllFinished() const;
 
@@ -94,6 +133,10 @@ class Job {
   std::vector<std::unique_ptr<state::StateBackend>> state_backends_;  // one per runner
   std::string state_directory_;  // the RocksDB working directory of this run, if any
   std::vector<std::unique_ptr<SubtaskRunner>> runners_;
+  std::vector<int32_t> vertex_of_runner_;
+  std::vector<int32_t> subtask_of_runner_;
+  CheckpointSettings checkpoint_settings_;
+  std::unique_ptr<CheckpointCoordinator> coordinator_;
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;
   // Stopped and joined (in ~Job and at the end of Run) before the task group is waited for.

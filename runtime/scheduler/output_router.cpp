@@ -84,13 +84,18 @@ void OutputRouter::EmitIdleStatus(bool idle) {
   SendControl(idle ? Message::Kind::kIdle : Message::Kind::kActive);
 }
 
-void OutputRouter::SendControl(Message::Kind kind) {
+void OutputRouter::EmitBarrier(int64_t checkpoint) {
+  SendControl(Message::Kind::kBarrier, checkpoint);
+}
+
+void OutputRouter::SendControl(Message::Kind kind, int64_t checkpoint) {
   for (const Route& route : routes_) {
     for (SubtaskRunner* target : Connected(route)) {
       Message message;
       message.kind = kind;
       message.input = route.target_input;
       message.channel = ChannelAt(route);
+      message.checkpoint = checkpoint;
       target->inbox().Push(std::move(message));
       target->Schedule();
     }

@@ -35,6 +35,9 @@ class OutputRouter : public operators::Output {
   /// Tells every connected subtask that this one is idle (emits nothing for a while, so its
   /// watermark must not hold theirs back) or active again.
   void EmitIdleStatus(bool idle);
+  /// Sends the barrier of checkpoint `checkpoint` to every connected subtask (control
+  /// messages ignore the inbox bound).
+  void EmitBarrier(int64_t checkpoint);
   /// True when every connected inbox has room; otherwise registers `waiter` with a full one.
   bool HasRoomOrWait(SubtaskRunner* waiter);
 
@@ -42,7 +45,7 @@ class OutputRouter : public operators::Output {
   /// The subtasks of `route` this subtask sends control messages to.
   std::vector<SubtaskRunner*> Connected(const Route& route) const;
   int32_t ChannelAt(const Route& route) const;
-  void SendControl(Message::Kind kind);
+  void SendControl(Message::Kind kind, int64_t checkpoint = 0);
   void Send(SubtaskRunner* target, const Route& route, operators::BatchPtr batch);
   void SendHashed(const Route& route, const operators::BatchPtr& batch);
 

@@ -24,9 +24,10 @@ size_t CapacityFor(const std::vector<SubtaskRunner::InputShape>& inputs) {
 
 }  // namespace
 
-SubtaskRunner::SubtaskRunner(Job* job, int32_t subtask_index, int32_t max_parallelism,
-                             std::vector<InputShape> inputs)
+SubtaskRunner::SubtaskRunner(Job* job, int32_t runner_index, int32_t subtask_index,
+                             int32_t max_parallelism, std::vector<InputShape> inputs)
     : job_(job),
+      runner_index_(runner_index),
       subtask_index_(subtask_index),
       router_(subtask_index, max_parallelism),
       inbox_(CapacityFor(inputs)) {
@@ -34,12 +35,14 @@ SubtaskRunner::SubtaskRunner(Job* job, int32_t subtask_index, int32_t max_parall
     channel_watermarks_.emplace_back(input.channels, operators::kMinWatermark);
     channel_ended_.emplace_back(input.channels, false);
     channel_idle_.emplace_back(input.channels, false);
+    channel_blocked_.emplace_back(input.channels, false);
     open_channels_ += input.channels;
   }
 }
 
-void SubtaskRunner::AddOperator(std::unique_ptr<operators::Operator> op) {
+void SubtaskRunner::AddOperator(std::unique_ptr<operators::Operator> op, const std::string& uid) {
   operators_.push_back(std::move(op));
+  operator_uids_.push_back(uid);
 }
 
 operators::ProcessingTimeService* SubtaskRunner::NextOperatorTimers() {
@@ -106,11 +109,18 @@ void SubtaskRunner::Schedule() {
 
 bool SubtaskRunner::HasWork() {
   if (finished_.load()) return false;
-  if (timers_due_.load()) return true;
+  if (timers_due_.load() || barrier_request_.load() != 0 || notification_request_.load() != 0) {
+    return true;
+  }
+  if (!held_.empty() && aligning_ == 0) return true;
   return (source_ != nullptr && !poll_paused_) || !inbox_.Empty();
 }
 
 void SubtaskRunner::Run() {
+  if (!job_->failed()) {
+    base::Status status = HandleCheckpointRequests();
+    if (!status.ok()) job_->Fail(status);
+  }
   if (timers_due_.exchange(false) && !finished_.load() && !job_->failed()) {
     base::Status status = FireTimers();
     if (!status.ok()) job_->Fail(status);
@@ -138,11 +148,26 @@ base::Status SubtaskRunner::Step(bool* made_progress) {
   if (!router_.HasRoomOrWait(this)) return base::Status::Ok();
   if (source_ != nullptr) return poll_paused_ ? base::Status::Ok() : PollSource(made_progress);
   Message message;
-  std::vector<SubtaskRunner*> wake;
-  if (!inbox_.Pop(&message, &wake)) return base::Status::Ok();
-  for (SubtaskRunner* runner : wake) runner->Schedule();
+  if (!NextMessage(&message)) return base::Status::Ok();
   *made_progress = true;
+  if (aligning_ != 0 && channel_blocked_[message.input][message.channel]) {
+    held_.push_back(std::move(message));  // after this channel's barrier: wait for the others
+    return base::Status::Ok();
+  }
   return Handle(std::move(message));
+}
+
+bool SubtaskRunner::NextMessage(Message* message) {
+  // Held messages came before anything now in the inbox; they go first once aligned.
+  if (!held_.empty() && aligning_ == 0) {
+    *message = std::move(held_.front());
+    held_.pop_front();
+    return true;
+  }
+  std::vector<SubtaskRunner*> wake;
+  if (!inbox_.Pop(message, &wake)) return false;
+  for (SubtaskRunner* runner : wake) runner->Schedule();
+  return true;
 }
 
 base::Status SubtaskRunner::PollSource(bool* made_progress) {
@@ -187,8 +212,11 @@ base::Status SubtaskRunner::Handle(Message message) {
       if (!channel_ended_[message.input][message.channel]) {
         channel_ended_[message.input][message.channel] = true;
         --open_channels_;
+        // An ended channel sends no barrier: it is aligned.
+        if (aligning_ != 0) SLUICE_RETURN_IF_ERROR(ChannelAligned(message.input, message.channel));
       }
       break;
+    case Message::Kind::kBarrier: return HandleBarrier(message);
     case Message::Kind::kIdle:
     case Message::Kind::kActive:
       channel_idle_[message.input][message.channel] = message.kind == Message::Kind::kIdle;
@@ -233,7 +261,113 @@ base::Status SubtaskRunner::FinishChain() {
   }
   router_.EmitEnd();
   finished_.store(true);
+  // A checkpoint in flight that this subtask has not acknowledged: its inputs ended before
+  // their barriers, so its final state belongs to it (the coordinator checks `finished` after
+  // publishing the checkpoint; ClaimAck makes sure only one of the two acknowledges).
+  int64_t in_flight = job_->CheckpointInFlight();
+  if (in_flight != 0) Acknowledge(in_flight);
   job_->SubtaskFinished();
+  return base::Status::Ok();
+}
+
+void SubtaskRunner::RequestBarrier(int64_t checkpoint) {
+  barrier_request_.store(checkpoint);
+  job_->WakeSoon(this);
+}
+
+bool SubtaskRunner::ClaimAck(int64_t checkpoint) {
+  std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+  if (acked_ >= checkpoint) return false;
+  acked_ = checkpoint;
+  return true;
+}
+
+SubtaskSnapshot SubtaskRunner::TakeSnapshot(int64_t checkpoint) {
+  std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+  SubtaskSnapshot snapshot;
+  snapshot.runner = runner_index_;
+  snapshot.subtask = subtask_index_;
+  for (size_t i = 0; i < operators_.size() && snapshot.status.ok(); ++i) {
+    auto transaction = operators_[i]->PrepareSnapshot(checkpoint);
+    if (!transaction.ok()) {
+      snapshot.status = transaction.status();
+    } else if (!transaction->empty()) {
+      snapshot.transactions.emplace_back(operator_uids_[i], std::move(transaction).value());
+    }
+  }
+  if (source_ != nullptr) {
+    for (std::string& position : source_->Positions()) {
+      snapshot.source_positions.emplace_back(source_uid_, std::move(position));
+    }
+  }
+  if (stateful_ && snapshot.status.ok()) {
+    auto captured = state_backend_->Capture(job_->CaptureDirectory(runner_index_, checkpoint));
+    if (captured.ok()) {
+      snapshot.state = std::move(captured).value();
+    } else {
+      snapshot.status = captured.status();
+    }
+  }
+  return snapshot;
+}
+
+void SubtaskRunner::Acknowledge(int64_t checkpoint) {
+  if (!ClaimAck(checkpoint)) return;
+  job_->AcknowledgeCheckpoint(checkpoint, TakeSnapshot(checkpoint));
+}
+
+void SubtaskRunner::NotifyCheckpointComplete(int64_t checkpoint) {
+  if (finished_.load()) {
+    // No task runs the operators any more: deliver here (under the checkpoint mutex).
+    notification_request_.store(checkpoint);
+    base::Status status = DeliverNotifications();
+    if (!status.ok()) job_->Fail(status);
+    return;
+  }
+  notification_request_.store(checkpoint);
+  job_->WakeSoon(this);
+}
+
+base::Status SubtaskRunner::DeliverNotifications() {
+  std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+  int64_t checkpoint = notification_request_.exchange(0);
+  if (checkpoint <= notified_) return base::Status::Ok();
+  notified_ = checkpoint;
+  for (auto& op : operators_) SLUICE_RETURN_IF_ERROR(op->NotifyCheckpointComplete(checkpoint));
+  return base::Status::Ok();
+}
+
+base::Status SubtaskRunner::HandleCheckpointRequests() {
+  if (notification_request_.load() != 0) SLUICE_RETURN_IF_ERROR(DeliverNotifications());
+  int64_t barrier = barrier_request_.exchange(0);
+  if (barrier == 0 || finished_.load()) return base::Status::Ok();
+  // A source: everything it emitted so far is before the barrier.
+  Acknowledge(barrier);
+  router_.EmitBarrier(barrier);
+  return base::Status::Ok();
+}
+
+base::Status SubtaskRunner::HandleBarrier(const Message& message) {
+  if (aligning_ == 0) {
+    aligning_ = message.checkpoint;
+    unaligned_channels_ = open_channels_;
+  } else if (message.checkpoint != aligning_) {
+    return base::Status::Error(
+        base::ErrorCode::kInternal,
+        "the barrier of checkpoint " + std::to_string(message.checkpoint) +
+            " arrived while aligning checkpoint " + std::to_string(aligning_));
+  }
+  channel_blocked_[message.input][message.channel] = true;
+  return ChannelAligned(message.input, message.channel);
+}
+
+base::Status SubtaskRunner::ChannelAligned(int32_t input, int32_t channel) {
+  if (--unaligned_channels_ > 0) return base::Status::Ok();
+  int64_t checkpoint = aligning_;
+  aligning_ = 0;
+  for (auto& blocked : channel_blocked_) std::fill(blocked.begin(), blocked.end(), false);
+  Acknowledge(checkpoint);
+  router_.EmitBarrier(checkpoint);
   return base::Status::Ok();
 }
 

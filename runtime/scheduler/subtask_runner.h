@@ -1,11 +1,15 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "runtime/operators/operator.h"
+#include "runtime/scheduler/checkpoint_coordinator.h"
 #include "runtime/scheduler/inbox.h"
 #include "runtime/scheduler/output_router.h"
 
@@ -24,19 +28,33 @@ class Job;
 /// after `idle_timeout` ms without a record it tells downstream it is idle (kIdle) until its
 /// next record (kActive). Idle and ended input channels do not hold the watermark back; when
 /// every open input channel is idle, this subtask reports itself idle downstream too.
+///
+/// Checkpoints: a source subtask asked for a barrier (RequestBarrier) emits it at the start of
+/// its next run, after taking its snapshot. Any other subtask aligns: once the barrier came on
+/// a channel, that channel's later messages are held back until every open channel has sent
+/// it (an ended channel counts as aligned); then it takes its snapshot, forwards the barrier
+/// and replays what it held, in order. A subtask that finishes while a checkpoint is in flight
+/// acknowledges it with its final state (its inputs ended before their barriers).
 class SubtaskRunner {
  public:
   struct InputShape {
     int32_t channels = 1;  // upstream subtasks feeding this input
   };
 
-  SubtaskRunner(Job* job, int32_t subtask_index, int32_t max_parallelism,
+  SubtaskRunner(Job* job, int32_t runner_index, int32_t subtask_index, int32_t max_parallelism,
                 std::vector<InputShape> inputs);
 
-  void SetSource(std::unique_ptr<operators::SourceOperator> source) { source_ = std::move(source); }
-  /// The keyed state of this subtask's operators: its sticky I/O status fails the job.
-  void SetStateBackend(const state::StateBackend* backend) { state_backend_ = backend; }
-  void AddOperator(std::unique_ptr<operators::Operator> op);
+  void SetSource(std::unique_ptr<operators::SourceOperator> source, const std::string& uid) {
+    source_ = std::move(source);
+    source_uid_ = uid;
+  }
+  /// The keyed state of this subtask's operators: its sticky I/O status fails the job, and
+  /// checkpoints capture it when `stateful`.
+  void SetStateBackend(state::StateBackend* backend, bool stateful) {
+    state_backend_ = backend;
+    stateful_ = stateful;
+  }
+  void AddOperator(std::unique_ptr<operators::Operator> op, const std::string& uid);
   /// The processing-time service of the operator that AddOperator will add next.
   operators::ProcessingTimeService* NextOperatorTimers();
   /// Milliseconds without a record after which this source subtask declares itself idle.
@@ -54,6 +72,19 @@ class SubtaskRunner {
   bool is_source() const { return source_ != nullptr; }
   /// Called on the timer thread when a registered time is due: schedules a run that fires it.
   void WakeForTimers();
+
+  // Checkpoints (see the class comment).
+  /// Asks this source subtask to snapshot and emit the barrier of `checkpoint` at its next run.
+  void RequestBarrier(int64_t checkpoint);
+  /// Claims the acknowledgement of `checkpoint`: true for the first caller only (the subtask
+  /// at its barrier or when it finishes, or the coordinator for a finished subtask).
+  bool ClaimAck(int64_t checkpoint);
+  /// This subtask's part of checkpoint `checkpoint`: the sinks pre-commit, the source tells its
+  /// position, the keyed state is captured. On the subtask's own task, or once it finished.
+  SubtaskSnapshot TakeSnapshot(int64_t checkpoint);
+  /// Tells the operators that checkpoint `checkpoint` is complete: at the next run, or at
+  /// once when the subtask has finished.
+  void NotifyCheckpointComplete(int64_t checkpoint);
 
  private:
   /// Forwards the emissions of operator i to operator i + 1.
@@ -104,6 +135,16 @@ class SubtaskRunner {
 
   void AddTimer(int64_t time);
   base::Status FireTimers();
+  /// Emits a requested barrier (sources) and delivers completion notifications.
+  base::Status HandleCheckpointRequests();
+  base::Status DeliverNotifications();
+  /// Takes the snapshot and acknowledges `checkpoint` unless that was done already.
+  void Acknowledge(int64_t checkpoint);
+  base::Status HandleBarrier(const Message& message);
+  /// Counts channel (input, channel) as aligned; when all are, acknowledges and forwards.
+  base::Status ChannelAligned(int32_t input, int32_t channel);
+  /// The next message: a held one first, then the inbox (false when there is none).
+  bool NextMessage(Message* message);
   base::Status PollSource(bool* made_progress);
   /// Recomputes the minimum watermark over active channels and this subtask's idle status.
   base::Status CombineWatermarks();
@@ -115,10 +156,14 @@ class SubtaskRunner {
   operators::Output* OutputOf(size_t operator_index);
 
   Job* job_;
+  int32_t runner_index_;
   int32_t subtask_index_;
   std::unique_ptr<operators::SourceOperator> source_;
-  const state::StateBackend* state_backend_ = nullptr;
+  std::string source_uid_;
+  state::StateBackend* state_backend_ = nullptr;
+  bool stateful_ = false;
   std::vector<std::unique_ptr<operators::Operator>> operators_;
+  std::vector<std::string> operator_uids_;
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<Link> source_link_;
   std::unique_ptr<SourceOutput> source_output_;
@@ -139,6 +184,17 @@ class SubtaskRunner {
   std::atomic<bool> timers_due_{false};
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> finished_{false};
+
+  // Checkpoints.
+  std::atomic<int64_t> barrier_request_{0};       // a source's barrier to emit
+  std::atomic<int64_t> notification_request_{0};  // the latest completed checkpoint to deliver
+  std::mutex checkpoint_mutex_;  // guards acked_/notified_ and the operators once finished
+  int64_t acked_ = 0;            // the latest checkpoint acknowledged
+  int64_t notified_ = 0;         // the latest completion delivered to the operators
+  int64_t aligning_ = 0;         // the checkpoint whose barriers are being aligned, or 0
+  int32_t unaligned_channels_ = 0;
+  std::vector<std::vector<bool>> channel_blocked_;
+  std::deque<Message> held_;  // messages of blocked channels, replayed after alignment
 };
 
 }  // namespace sluice::runtime::scheduler

@@ -48,8 +48,10 @@ struct SnapshotMetadata {
   int64_t created_millis = 0;  // since the epoch, UTC
   plan::PlanGraph plan;
   std::vector<StateHandle> handles;
-  /// Opaque per-UID, per-subtask strings owned by the connectors (until they define them).
+  /// Per source UID, the positions of its splits (SourceOperator::Positions), in subtask
+  /// order: a restore deals split k to subtask k mod parallelism.
   std::map<std::string, std::vector<std::string>> source_offsets;
+  /// Per sink UID, the transactions its subtasks pre-committed (SinkWriter::PreCommit).
   std::map<std::string, std::vector<std::string>> pending_sink_transactions;
   std::vector<SnapshotFile> files;
 };

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "runtime/scheduler/job.h"
 #include "tools/sluice/check_command.h"
 #include "tools/sluice/repl/repl.h"
+#include "tools/sluice/restore.h"
 #include "tools/sluice/savepoint_command.h"
 
 namespace {
@@ -91,13 +93,16 @@ std::optional<sluice::compiler::CompiledScript> Compile(
   return std::move(compiled).value();
 }
 
-/// Cancels the job on SIGINT or SIGTERM; a second signal ends the process at once.
+/// SIGUSR1 takes a savepoint of the running job (with `state.savepoints.dir`). SIGINT or
+/// SIGTERM stop the job: with a savepoint when `state.savepoints.dir` is set, else at once; a
+/// second one ends the process.
 class SignalWatcher {
  public:
   SignalWatcher() {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
   }
   ~SignalWatcher() {
@@ -106,28 +111,65 @@ class SignalWatcher {
       pthread_kill(thread_.native_handle(), SIGTERM);
       thread_.join();
     }
+    if (savepoint_thread_.joinable()) savepoint_thread_.join();
   }
   void Watch(sluice::runtime::scheduler::Job* job) {
     thread_ = std::thread([this, job] {
       int signal = 0;
       while (sigwait(&signals_, &signal) == 0) {
         if (stopping_) return;
+        if (signal == SIGUSR1) {
+          TakeSavepoint(job, /*then_stop=*/false);
+          continue;
+        }
         if (interrupted_.exchange(true)) _exit(kExitInterrupted);
+        if (!job->checkpoint_settings().savepoint_directory.empty()) {
+          std::fprintf(stderr, "\nsluice: stopping the job with a savepoint (press Ctrl-C again "
+                               "to exit at once)\n");
+          TakeSavepoint(job, /*then_stop=*/true);
+          continue;
+        }
         std::fprintf(stderr, "\nsluice: stopping the job (press Ctrl-C again to exit at once)\n");
         job->Cancel();
       }
     });
   }
   bool interrupted() const { return interrupted_.load(); }
+  /// The job was stopped after a savepoint was written.
+  bool stopped_with_savepoint() const { return stopped_with_savepoint_.load(); }
 
  private:
+  /// On a thread of its own, so that a second Ctrl-C still ends the process at once.
+  void TakeSavepoint(sluice::runtime::scheduler::Job* job, bool then_stop) {
+    if (savepoint_thread_.joinable()) {
+      if (!then_stop) {
+        std::fprintf(stderr, "sluice: a savepoint is already being taken\n");
+        return;
+      }
+      savepoint_thread_.join();
+    }
+    savepoint_thread_ = std::thread([this, job, then_stop] {
+      auto path = job->TakeSavepoint();
+      if (path.ok()) {
+        std::fprintf(stderr, "sluice: savepoint written: %s\n", path->c_str());
+        stopped_with_savepoint_ = then_stop;
+      } else {
+        std::fprintf(stderr, "sluice: error: no savepoint: %s\n", path.status().message().c_str());
+      }
+      if (then_stop) job->Cancel();
+    });
+  }
+
   sigset_t signals_;
   std::thread thread_;
+  std::thread savepoint_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> interrupted_{false};
+  std::atomic<bool> stopped_with_savepoint_{false};
 };
 
-int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
+int Run(const CommonOptions& common, int parallelism, const std::string& jit,
+        const sluice::cli::RestoreFlags& restore) {
   std::map<std::string, std::string> overrides;
   if (parallelism > 0) overrides["parallelism.default"] = std::to_string(parallelism);
   auto compiled = Compile(common, overrides);
@@ -160,8 +202,14 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
     }
     accumulator_compiler = std::move(accumulators).value();
   }
+  int refused = 0;
+  std::optional<sluice::runtime::state::Snapshot> snapshot =
+      sluice::cli::ChooseSnapshot(compiled->plan, restore, &refused);
+  if (refused != 0) return refused;
   SignalWatcher signals;
   sluice::runtime::scheduler::JobOptions job_options;
+  job_options.restore_from = snapshot ? &*snapshot : nullptr;
+  job_options.checkpoint_directory = restore.checkpoint_directory;
   job_options.chain_compiler = chain_compiler.get();
   job_options.accumulator_compiler = accumulator_compiler.get();
   job_options.show_progress = true;
@@ -176,6 +224,11 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto progress = (*job)->progress();
   if (!status.ok()) {
+    if (signals.stopped_with_savepoint()) {
+      std::fprintf(stderr, "sluice: job '%s' stopped with a savepoint after %.1f s\n",
+                   compiled->plan.job_name.c_str(), seconds);
+      return kExitOk;
+    }
     if (signals.interrupted()) {
       std::fprintf(stderr, "sluice: job '%s' stopped after %.1f s (%lld rows in, %lld out)\n",
                    compiled->plan.job_name.c_str(), seconds,
@@ -246,6 +299,16 @@ int main(int argc, char** argv) {
   run->add_option("--jit", jit, "compile expressions with LLVM (on) or interpret them (off)")
       ->check(CLI::IsMember({"on", "off"}));
   run->add_option("--set", run_options.settings, "override a SET option: KEY=VALUE (repeatable)");
+  sluice::cli::RestoreFlags restore;
+  run->add_option("--from", restore.from,
+                  "restore from a savepoint or checkpoint directory (after `sluice check`'s test)");
+  run->add_flag("--resume", restore.resume,
+                  "continue from the latest completed checkpoint of this job");
+  run->add_flag("--allow-dropped-state", restore.allow_dropped_state,
+                "restore even when some old state has no operator in the new job (it is "
+                "discarded)");
+  run->add_option("--checkpoint-dir", restore.checkpoint_directory,
+                  "where checkpoints go (state.checkpoints.dir): DIR/<job>/chk-<n>");
   run->add_option("--savepoint-at-end", run_options.savepoint_at_end,
                   "debugging: write a canonical savepoint of the final state into DIR")
       ->group("");  // hidden until jobs take savepoints themselves
@@ -291,7 +354,7 @@ int main(int argc, char** argv) {
     int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  if (run->parsed()) return Run(run_options, parallelism, jit);
+  if (run->parsed()) return Run(run_options, parallelism, jit, restore);
   if (explain->parsed()) return Explain(explain_options, format);
   if (savepoint->parsed()) return sluice::cli::RunSavepointCommand(*savepoint);
   if (check->parsed()) return sluice::cli::RunCheck(check_file, check_against, check_format);

@@ -1,0 +1,316 @@
+#include "runtime/scheduler/checkpoint_coordinator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+#include "runtime/scheduler/job.h"
+#include "runtime/state/snapshot.h"
+
+namespace sluice::runtime::scheduler {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The number n of a `chk-<n>` directory name, or 0.
+int64_t CheckpointNumber(const std::string& name) {
+  if (name.rfind("chk-", 0) != 0 || name.size() == 4) return 0;
+  int64_t number = 0;
+  for (size_t i = 4; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || number > (int64_t{1} << 50)) return 0;
+    number = number * 10 + (name[i] - '0');
+  }
+  return number;
+}
+
+bool HasMetadata(const fs::path& directory) {
+  std::error_code error;
+  return fs::is_regular_file(directory / "_metadata", error);
+}
+
+}  // namespace
+
+std::string CheckpointJobDirectory(const plan::PlanGraph& plan,
+                                   const std::string& override_directory) {
+  fs::path directory = override_directory;
+  if (directory.empty()) {
+    auto option = plan.options.find("state.checkpoints.dir");
+    if (option != plan.options.end()) directory = option->second;
+  }
+  if (directory.empty()) directory = fs::temp_directory_path() / "sluice" / "checkpoints";
+  std::string job = plan.job_name.empty() ? "job" : plan.job_name;
+  for (char& c : job) {
+    if (c == '/' || c == '\\' || c == ' ') c = '_';
+  }
+  return (directory / job).string();
+}
+
+std::vector<std::string> CompletedCheckpoints(const std::string& job_directory) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(job_directory, error)) {
+    int64_t number = CheckpointNumber(entry.path().filename().string());
+    if (number > 0 && HasMetadata(entry.path())) found.emplace_back(number, entry.path().string());
+  }
+  std::sort(found.rbegin(), found.rend());
+  std::vector<std::string> directories;
+  for (auto& [number, directory] : found) directories.push_back(std::move(directory));
+  return directories;
+}
+
+CheckpointCoordinator::CheckpointCoordinator(Job* job, CheckpointSettings settings,
+                                             int32_t runners)
+    : job_(job), settings_(std::move(settings)), runners_(runners) {}
+
+CheckpointCoordinator::~CheckpointCoordinator() { Stop(); }
+
+base::Status CheckpointCoordinator::Prepare() {
+  if (settings_.job_directory.empty()) return base::Status::Ok();
+  std::error_code error;
+  fs::create_directories(settings_.job_directory, error);
+  if (error) {
+    return base::Status::Error(base::ErrorCode::kIo,
+                               fmt::format("cannot create the checkpoint directory '{}': {}",
+                                           settings_.job_directory, error.message()));
+  }
+  for (const auto& entry : fs::directory_iterator(settings_.job_directory, error)) {
+    int64_t number = CheckpointNumber(entry.path().filename().string());
+    if (number == 0) continue;
+    next_id_ = std::max(next_id_, number + 1);
+    // Without `_metadata` it never completed: a crashed run's leftovers.
+    if (!HasMetadata(entry.path())) fs::remove_all(entry.path(), error);
+  }
+  return base::Status::Ok();
+}
+
+void CheckpointCoordinator::Start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void CheckpointCoordinator::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (pending_) {
+    pending_.reset();
+    in_flight_.store(0);
+  }
+  if (savepoint_request_ != nullptr) {
+    savepoint_request_->result = base::Status::Error(
+        base::ErrorCode::kRuntime, "the job ended before the savepoint was complete");
+    savepoint_request_->done = true;
+    savepoint_request_ = nullptr;
+    changed_.notify_all();
+  }
+}
+
+void CheckpointCoordinator::Acknowledge(int64_t checkpoint, SubtaskSnapshot snapshot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!pending_ || pending_->id != checkpoint) return;  // abandoned
+  pending_->acks.push_back(std::move(snapshot));
+  if (static_cast<int32_t>(pending_->acks.size()) == runners_) {
+    in_flight_.store(0);
+    changed_.notify_all();
+  }
+}
+
+void CheckpointCoordinator::Trigger(std::unique_lock<std::mutex>& lock, Kind kind,
+                                    const std::string& directory) {
+  Pending pending;
+  pending.id = next_id_++;
+  pending.kind = kind;
+  pending.directory = directory.empty() ? (fs::path(settings_.job_directory) /
+                                           fmt::format("chk-{}", pending.id))
+                                              .string()
+                                        : directory;
+  int64_t id = pending.id;
+  pending_ = std::move(pending);
+  in_flight_.store(id);
+  lock.unlock();
+  job_->InjectBarrier(id);
+  lock.lock();
+}
+
+std::string CheckpointCoordinator::SavepointDirectoryUnder(const std::string& parent,
+                                                           int64_t id) const {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  std::string job = job_->plan().job_name;
+  for (char& c : job) {
+    if (c == '/' || c == '\\' || c == ' ') c = '_';
+  }
+  return (fs::path(parent) / fmt::format("savepoint-{}-{}-{}", job, stamp, id)).string();
+}
+
+void CheckpointCoordinator::Loop() {
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::milliseconds(settings_.interval_millis);
+  auto next_periodic = Clock::now() + interval;
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (pending_ && static_cast<int32_t>(pending_->acks.size()) == runners_) {
+      Pending done = std::move(*pending_);
+      pending_.reset();
+      Kind kind = done.kind;
+      lock.unlock();
+      base::Result<std::string> result = Complete(std::move(done));
+      lock.lock();
+      if (kind == Kind::kSavepoint && savepoint_request_ != nullptr) {
+        savepoint_request_->result = std::move(result);
+        savepoint_request_->done = true;
+        savepoint_request_ = nullptr;
+        changed_.notify_all();
+      }
+      next_periodic = std::max(next_periodic, Clock::now() + interval / 2);
+      continue;
+    }
+    if (stopping_) return;
+    if (!pending_ && savepoint_request_ != nullptr && !savepoint_request_->triggered) {
+      savepoint_request_->triggered = true;
+      std::string parent = savepoint_request_->parent;
+      Trigger(lock, Kind::kSavepoint, SavepointDirectoryUnder(parent, next_id_));
+      continue;
+    }
+    if (!pending_ && settings_.interval_millis > 0 && Clock::now() >= next_periodic) {
+      next_periodic = Clock::now() + interval;
+      Trigger(lock, Kind::kCheckpoint, {});
+      continue;
+    }
+    if (settings_.interval_millis > 0 && !pending_) {
+      changed_.wait_until(lock, next_periodic);
+    } else {
+      changed_.wait(lock);
+    }
+  }
+}
+
+base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
+  const plan::PlanGraph& plan = job_->plan();
+  // Source splits by subtask, so that split k of a subtask-ordered list is subtask k's own.
+  std::map<std::string, std::map<int32_t, std::vector<std::string>>> splits;
+  state::SnapshotOptions options;
+  options.id = pending.kind == Kind::kCheckpoint ? fmt::format("chk-{}", pending.id)
+                                                 : fs::path(pending.directory).filename().string();
+  std::vector<state::SubtaskState> subtasks;
+  bool any_state = false;
+  for (SubtaskSnapshot& ack : pending.acks) {
+    if (!ack.status.ok()) return ack.status;
+    if (ack.state) {
+      any_state = true;
+      for (state::SubtaskState& subtask : job_->StateOf(ack.runner, ack.state.get())) {
+        subtasks.push_back(std::move(subtask));
+      }
+    }
+    for (auto& [uid, position] : ack.source_positions) {
+      splits[uid][ack.subtask].push_back(std::move(position));
+    }
+    for (const auto& [uid, transaction] : ack.transactions) {
+      options.pending_sink_transactions[uid].push_back(transaction);
+    }
+  }
+  for (auto& [uid, by_subtask] : splits) {
+    for (auto& [subtask, positions] : by_subtask) {
+      for (std::string& position : positions) options.source_offsets[uid].push_back(position);
+    }
+  }
+  bool native = pending.kind == Kind::kSavepoint && settings_.savepoint_format == "native";
+  auto written =
+      native && any_state
+          ? state::WriteNativeSnapshot(pending.directory, plan, subtasks, options)
+          : state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
+  if (!written.ok()) return written.status();
+  return pending.directory;
+}
+
+base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
+  const int64_t id = pending.id;
+  const bool savepoint = pending.kind == Kind::kSavepoint;
+  const std::string directory = pending.directory;
+  base::Result<std::string> written = Write(pending);
+  pending.acks.clear();  // captured copies go (rocksdb ones remove their scratch directories)
+  if (!written.ok()) {
+    std::error_code error;
+    if (!HasMetadata(directory)) fs::remove_all(directory, error);
+    std::fprintf(stderr, "\nsluice: %s %lld failed: %s%s\n", savepoint ? "savepoint" : "checkpoint",
+                 static_cast<long long>(id), written.status().message().c_str(),
+                 savepoint ? "" : " (the job goes on; the last completed checkpoint stays)");
+    return written.status();
+  }
+  completed_.fetch_add(1);
+  if (!savepoint) RemoveOldCheckpoints();
+  if (settings_.verbose && !savepoint) {
+    std::fprintf(stderr, "sluice: checkpoint %lld complete: %s\n", static_cast<long long>(id),
+                 directory.c_str());
+  }
+  job_->NotifyCheckpointComplete(id);
+  return written;
+}
+
+void CheckpointCoordinator::RemoveOldCheckpoints() {
+  std::vector<std::pair<int64_t, fs::path>> completed;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(settings_.job_directory, error)) {
+    int64_t number = CheckpointNumber(entry.path().filename().string());
+    if (number > 0 && HasMetadata(entry.path())) completed.emplace_back(number, entry.path());
+  }
+  std::sort(completed.begin(), completed.end());
+  size_t keep = static_cast<size_t>(std::max(settings_.retained, 1));
+  for (size_t i = 0; i + keep < completed.size(); ++i) {
+    // `_metadata` goes first, so a half-deleted checkpoint is never taken for a complete one.
+    fs::remove(completed[i].second / "_metadata", error);
+    fs::remove_all(completed[i].second, error);
+  }
+}
+
+base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string& directory) {
+  SavepointRequest request;
+  request.parent = directory.empty() ? settings_.savepoint_directory : directory;
+  if (request.parent.empty()) {
+    return base::Status::Error(base::ErrorCode::kOption,
+                               "no savepoint directory: set 'state.savepoints.dir'");
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return savepoint_request_ == nullptr || stopping_; });
+  if (stopping_ || !thread_.joinable()) {
+    return base::Status::Error(base::ErrorCode::kRuntime,
+                               "the job is not running: no savepoint was taken");
+  }
+  savepoint_request_ = &request;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return request.done; });
+  return std::move(request.result);
+}
+
+base::Status CheckpointCoordinator::FinalCheckpoint() {
+  Stop();
+  std::unique_lock<std::mutex> lock(mutex_);
+  Trigger(lock, Kind::kCheckpoint, {});
+  if (!pending_ || static_cast<int32_t>(pending_->acks.size()) != runners_) {
+    pending_.reset();
+    in_flight_.store(0);
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "the final checkpoint found a subtask still running");
+  }
+  Pending done = std::move(*pending_);
+  pending_.reset();
+  lock.unlock();
+  return Complete(std::move(done)).status();
+}
+
+}  // namespace sluice::runtime::scheduler

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "catalog/base/result.h"
+#include "runtime/plan/plan_graph.h"
+#include "runtime/state/state_backend.h"
+
+namespace sluice::runtime::scheduler {
+
+class Job;
+
+/// What one subtask hands to the coordinator for a checkpoint: its part of the snapshot.
+struct SubtaskSnapshot {
+  int32_t runner = 0;   // index of the subtask's runner in the job
+  int32_t subtask = 0;  // index of the subtask in its vertex
+  /// The chain's keyed state, captured at the barrier (StateBackend::Capture); null when its
+  /// operators have none.
+  std::unique_ptr<state::StateBackend> state;
+  /// (uid, position) of the chain's source, if it has one.
+  std::vector<std::pair<std::string, std::string>> source_positions;
+  /// (uid, transaction) of each sink of the chain that pre-committed something.
+  std::vector<std::pair<std::string, std::string>> transactions;
+  /// A failed capture or pre-commit fails the checkpoint, not the job.
+  base::Status status;
+};
+
+/// How a job takes checkpoints and savepoints (DESIGN §7), from its options.
+struct CheckpointSettings {
+  /// `execution.checkpointing.interval`; 0: no periodic checkpoints (and no exactly-once sinks).
+  int64_t interval_millis = 0;
+  /// `<state.checkpoints.dir>/<job name>`: holds `chk-<n>/` (and `shared/`).
+  std::string job_directory;
+  /// `state.checkpoints.num-retained`: completed checkpoints kept.
+  int32_t retained = 3;
+  /// `state.savepoints.dir`: where savepoints go; empty: only to an explicit directory.
+  std::string savepoint_directory;
+  /// `state.savepoints.format`: canonical (portable) or native (rocksdb files).
+  std::string savepoint_format = "canonical";
+  /// Print a line per completed checkpoint and savepoint to stderr.
+  bool verbose = false;
+};
+
+/// Where the checkpoints of `plan`'s job go: `<dir>/<job name>`, where `dir` is
+/// `override_directory` (`--checkpoint-dir`), else `state.checkpoints.dir`, else
+/// `<tmp>/sluice/checkpoints`.
+std::string CheckpointJobDirectory(const plan::PlanGraph& plan,
+                                   const std::string& override_directory);
+/// The completed checkpoints (`chk-<n>` with a `_metadata`) under `job_directory`, newest
+/// first; not verified (ReadSnapshot does that).
+std::vector<std::string> CompletedCheckpoints(const std::string& job_directory);
+
+/// Drives the checkpoints of one job: every `interval_millis` it starts one by asking each
+/// source subtask to emit a barrier (SubtaskRunner::RequestBarrier); every subtask
+/// acknowledges with its SubtaskSnapshot once the barrier has passed it (after alignment at
+/// multi-input subtasks) or once it has finished. When all have, the coordinator's own thread
+/// writes the state files and then `_metadata` atomically under `chk-<n>` (the asynchronous
+/// part), deletes checkpoints beyond `retained`, and tells every subtask that checkpoint n is
+/// complete (sinks commit). One checkpoint or savepoint is in flight at a time. A failed
+/// checkpoint is removed and reported; the last completed one stays and the job goes on.
+class CheckpointCoordinator {
+ public:
+  CheckpointCoordinator(Job* job, CheckpointSettings settings, int32_t runners);
+  ~CheckpointCoordinator();
+  CheckpointCoordinator(const CheckpointCoordinator&) = delete;
+  CheckpointCoordinator& operator=(const CheckpointCoordinator&) = delete;
+
+  /// Removes incomplete `chk-<n>` directories left by a crashed run and numbers the next
+  /// checkpoint after every existing one. Call before Start.
+  base::Status Prepare();
+  /// Starts the thread that triggers periodic checkpoints and finishes them.
+  void Start();
+  /// Stops the thread; a checkpoint in flight is abandoned (its directory removed).
+  void Stop();
+
+  /// The checkpoint in flight, or 0. A subtask that finishes while one is in flight and has
+  /// not acknowledged it yet does so at once (SubtaskRunner::FinishChain).
+  int64_t in_flight() const { return in_flight_.load(); }
+  /// Called by subtasks, on any thread, once per checkpoint each.
+  void Acknowledge(int64_t checkpoint, SubtaskSnapshot snapshot);
+
+  /// Takes a savepoint into a new directory under `directory` (empty: under
+  /// `state.savepoints.dir`), waiting until it is written; returns its path.
+  base::Result<std::string> TakeSavepoint(const std::string& directory);
+  /// After every subtask has finished: a last checkpoint, so that the sinks commit what they
+  /// wrote since the previous one and a later `--resume` finds the job complete. Stops the
+  /// thread first.
+  base::Status FinalCheckpoint();
+
+  /// The number of checkpoints completed so far (for tests and progress lines).
+  int64_t completed() const { return completed_.load(); }
+
+ private:
+  enum class Kind { kCheckpoint, kSavepoint };
+  struct Pending {
+    int64_t id = 0;
+    Kind kind = Kind::kCheckpoint;
+    std::string directory;  // where it is written
+    std::vector<SubtaskSnapshot> acks;
+  };
+  struct SavepointRequest {
+    std::string parent;  // directory to create it under
+    bool triggered = false;
+    bool done = false;
+    base::Result<std::string> result = std::string();
+  };
+
+  void Loop();
+  /// Starts checkpoint `pending_` (mutex held by the caller is released while subtasks are
+  /// asked to emit barriers).
+  void Trigger(std::unique_lock<std::mutex>& lock, Kind kind, const std::string& directory);
+  /// Writes the acknowledged checkpoint; returns its directory or the error.
+  base::Result<std::string> Write(Pending& pending);
+  /// Writes, retains and notifies; called without the mutex once every subtask acknowledged.
+  base::Result<std::string> Complete(Pending pending);
+  void RemoveOldCheckpoints();
+  std::string SavepointDirectoryUnder(const std::string& parent, int64_t id) const;
+
+  Job* job_;
+  CheckpointSettings settings_;
+  int32_t runners_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> completed_{0};
+  int64_t next_id_ = 1;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<Pending> pending_;
+  SavepointRequest* savepoint_request_ = nullptr;  // waiting to be triggered or in flight
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sluice::runtime::scheduler
