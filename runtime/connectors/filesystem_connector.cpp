@@ -569,6 +569,7 @@ class FilesystemWriter final : public SinkWriter {
     }
     unsynced_directories_.clear();
     if (unnamed_pending_.empty()) return std::string();
+    std::sort(unnamed_pending_.begin(), unnamed_pending_.end());  // same text for the same files
     std::string transaction = EncodeFilesystemTransaction(unnamed_pending_);
     std::vector<std::string>& files = precommitted_[checkpoint_id];
     files.insert(files.end(), unnamed_pending_.begin(), unnamed_pending_.end());
