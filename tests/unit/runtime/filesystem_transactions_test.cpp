@@ -206,6 +206,19 @@ TEST_F(FilesystemTransactionsTest, CommittingAMissingPendingFileNamesIt) {
   EXPECT_EQ(ReadFile(root_ / "part-0-7.csv"), "1,old\n");
 }
 
+TEST_F(FilesystemTransactionsTest, APreCommitThatCannotRenameNamesTheFileAndKeepsItsData) {
+  std::unique_ptr<SinkWriter> writer = TransactionalWriter(Sink(root_));
+  Write(writer.get(), Numbers(0, 2));
+  fs::create_directory(root_ / ".part-0-0.csv.pending");  // the pending name is taken
+  base::Result<std::string> transaction = writer->PreCommit(1);
+  ASSERT_FALSE(transaction.ok());
+  EXPECT_EQ(transaction.status().code(), base::ErrorCode::kIo);
+  EXPECT_EQ(transaction.status().message(),
+            "cannot rename '" + (root_ / ".part-0-0.csv.inprogress").string() + "' to '" +
+                (root_ / ".part-0-0.csv.pending").string() + "': File exists");
+  EXPECT_EQ(ReadFile(root_ / ".part-0-0.csv.inprogress"), "0,row0\n1,row1\n");
+}
+
 TEST_F(FilesystemTransactionsTest, FinishClosesFilesButOnlyTheFinalCheckpointShowsThem) {
   std::unique_ptr<SinkWriter> writer = TransactionalWriter(Sink(root_));
   Write(writer.get(), Numbers(0, 4));
