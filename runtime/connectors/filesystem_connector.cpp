@@ -785,7 +785,7 @@ class FilesystemWriter final : public SinkWriter {
   int32_t subtask_;
   std::shared_ptr<SuccessFileGroup> success_group_;
   bool finished_ = false;          // Finish ran
-  bool success_reported_ = false;  // success_group_ told (or failed) already
+  bool success_reported_ = false;  // success_group_ told this subtask is done
   bool opened_any_part_ = false;
   // Transactional mode: pending files (visible paths relative to the table) no PreCommit named
   // yet; the files of each pre-committed checkpoint not yet committed; directories whose
