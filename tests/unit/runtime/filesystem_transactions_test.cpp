@@ -204,6 +204,14 @@ TEST_F(FilesystemTransactionsTest, CommittingAMissingPendingFileNamesIt) {
   EXPECT_EQ(status.code(), base::ErrorCode::kIo);
   EXPECT_NE(status.message().find("already exists"), std::string::npos) << status.ToString();
   EXPECT_EQ(ReadFile(root_ / "part-0-7.csv"), "1,old\n");
+
+  // Both names of one file (a commit through a hard link that stopped halfway) are fine.
+  WriteFile(root_ / ".part-0-8.csv.pending", "8,eight\n");
+  fs::create_hard_link(root_ / ".part-0-8.csv.pending", root_ / "part-0-8.csv");
+  status = CommitPendingFile(root_.string(), "part-0-8.csv");
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_FALSE(fs::exists(root_ / ".part-0-8.csv.pending"));
+  EXPECT_EQ(ReadFile(root_ / "part-0-8.csv"), "8,eight\n");
 }
 
 TEST_F(FilesystemTransactionsTest, APreCommitThatCannotRenameNamesTheFileAndKeepsItsData) {
