@@ -24,6 +24,7 @@
 #include "catalog/base/suggest.h"
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/csv_format.h"
+#include "runtime/connectors/filesystem_transactions.h"
 #include "runtime/connectors/json_format.h"
 #include "runtime/connectors/option_reader.h"
 
@@ -336,25 +337,6 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
 
 // ---- writing --------------------------------------------------------------------------------
 
-/// Returns the number after the highest `part-<subtask>-<n>.*` file in `directory` (0 if none).
-int64_t NextPartNumber(const std::string& directory, int32_t subtask) {
-  const std::string prefix = "part-" + std::to_string(subtask) + "-";
-  int64_t next = 0;
-  std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(directory, error)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    size_t end = name.find('.', prefix.size());
-    std::string digits = name.substr(prefix.size(), end - prefix.size());
-    if (digits.empty() || digits.size() > 15 ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    next = std::max<int64_t>(next, std::stoll(digits) + 1);
-  }
-  return next;
-}
-
 /// Appends `text` with the characters Hive and Flink escape in partition paths written as
 /// `%XX` (control characters, `"#%'*/:=?\{[]^` and DEL); other bytes, UTF-8 included, pass.
 void AppendEscapedPathName(std::string_view text, std::string* out) {
@@ -447,11 +429,13 @@ class SuccessFileGroup {
 /// open in-progress file, and the number the next one gets.
 struct Bucket {
   std::string directory;
+  std::string partition;   // `k1=v1/k2=v2`, relative to the table's path; empty for the root
   int64_t next_part = -1;  // -1 until the directory exists and has been scanned
   int descriptor = -1;
   int64_t bytes_in_part = 0;
   int64_t opened_at_ms = 0;
   std::string buffer;
+  std::string visible_name;
   std::string visible_path;
   std::string in_progress_path;
   std::list<Bucket*>::iterator open_position;  // in FilesystemWriter::open_buckets_
@@ -464,8 +448,10 @@ int64_t NowMillis() {
 }
 
 /// Writes one subtask's part files: appends records to a hidden in-progress file per
-/// directory and renames it visible when it reaches the rolling size or interval, when it is
-/// the least recently used of too many open files, or when the input ends.
+/// directory and closes it when it reaches the rolling size or interval, when it is the least
+/// recently used of too many open files, or when the input ends. Closing renames the file
+/// visible; in transactional mode it renames it pending instead, and the checkpoint that
+/// names it (PreCommit) makes it visible once complete (Commit).
 class FilesystemWriter final : public SinkWriter {
  public:
   /// Most part files a subtask keeps open at once; a partitioned sink closes (commits) the least
@@ -504,9 +490,10 @@ class FilesystemWriter final : public SinkWriter {
   }
 
   ~FilesystemWriter() override {
-    // Without Finish the job failed: keep the in-progress files hidden, as Flink does.
+    // Without Finish (or, transactional, without the commit of everything written) the job
+    // failed: keep the in-progress and pending files hidden, as Flink does.
     for (Bucket* bucket : open_buckets_) ::close(bucket->descriptor);
-    if (success_group_ != nullptr && !finished_) success_group_->Fail();
+    if (success_group_ != nullptr && !success_reported_) success_group_->Fail();
   }
 
   base::Status Write(const Batch& batch) override {
@@ -557,8 +544,77 @@ class FilesystemWriter final : public SinkWriter {
   base::Status Finish() override {
     while (!open_buckets_.empty()) SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.front()));
     finished_ = true;
-    if (success_group_ == nullptr) return base::Status::Ok();
-    std::set<std::string> mine;
+    return transactional_ ? ReportFinishedOnceCommitted() : ReportFinished();
+  }
+
+  bool SupportsTransactions() const override { return true; }
+
+  base::Status EnableTransactions() override {
+    if (opened_any_part_) {
+      return base::Status::Error(
+          base::ErrorCode::kInternal,
+          "table '" + table_name_ + "': transactions enabled after the sink wrote a part file");
+    }
+    transactional_ = true;
+    root_.next_part = -1;  // scanned at the first part file, after Recover, hidden files too
+    return base::Status::Ok();
+  }
+
+  base::Result<std::string> PreCommit(int64_t checkpoint_id) override {
+    if (!transactional_) return std::string();
+    while (!open_buckets_.empty()) SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.front()));
+    // The pending names must survive a machine crash once the checkpoint records them.
+    for (const std::string& directory : unsynced_directories_) {
+      SLUICE_RETURN_IF_ERROR(SyncDirectory(directory));
+    }
+    unsynced_directories_.clear();
+    if (unnamed_pending_.empty()) return std::string();
+    std::sort(unnamed_pending_.begin(), unnamed_pending_.end());  // same text for the same files
+    std::string transaction = EncodeFilesystemTransaction(unnamed_pending_);
+    std::vector<std::string>& files = precommitted_[checkpoint_id];
+    files.insert(files.end(), unnamed_pending_.begin(), unnamed_pending_.end());
+    unnamed_pending_.clear();
+    return transaction;
+  }
+
+  base::Status Commit(int64_t checkpoint_id) override {
+    if (!transactional_) return base::Status::Ok();
+    std::set<std::string> directories;
+    while (!precommitted_.empty() && precommitted_.begin()->first <= checkpoint_id) {
+      std::vector<std::string>& files = precommitted_.begin()->second;
+      for (size_t index = 0; index < files.size(); ++index) {
+        base::Status committed = CommitPendingFile(settings_.path, files[index]);
+        if (!committed.ok()) {  // a retry starts at the file that failed
+          files.erase(files.begin(), files.begin() + static_cast<std::ptrdiff_t>(index));
+          return committed;
+        }
+        directories.insert((fs::path(settings_.path) / files[index]).parent_path().string());
+      }
+      precommitted_.erase(precommitted_.begin());
+    }
+    // A later checkpoint no longer names these files: their new names must be durable.
+    for (const std::string& directory : directories) {
+      SLUICE_RETURN_IF_ERROR(SyncDirectory(directory));
+    }
+    return ReportFinishedOnceCommitted();
+  }
+
+  base::Status Recover(const std::vector<std::string>& transactions) override {
+    if (subtask_ != 0) return base::Status::Ok();
+    SLUICE_ASSIGN_OR_RETURN(
+        recovered_directories_,
+        RecoverFilesystemTable(settings_.path, !partition_slots_.empty(), transactions));
+    return base::Status::Ok();
+  }
+
+ private:
+  // Tells the success-file group that this subtask's files are all visible; the last subtask
+  // of the group writes the success file into every partition any of them wrote (or, for
+  // subtask 0, committed in Recover).
+  base::Status ReportFinished() {
+    if (success_group_ == nullptr || success_reported_) return base::Status::Ok();
+    success_reported_ = true;
+    std::set<std::string> mine = recovered_directories_;
     for (const auto& [partition, bucket] : partitions_) mine.insert(bucket->directory);
     std::optional<std::set<std::string>> all = success_group_->Finish(mine);
     if (!all) return base::Status::Ok();
@@ -571,7 +627,16 @@ class FilesystemWriter final : public SinkWriter {
     return base::Status::Ok();
   }
 
- private:
+  // In transactional mode the input has ended only once Finish ran and everything written
+  // since is committed (the final checkpoint's Commit, or Finish itself when nothing was).
+  base::Status ReportFinishedOnceCommitted() {
+    if (!finished_ || !open_buckets_.empty() || !unnamed_pending_.empty() ||
+        !precommitted_.empty()) {
+      return base::Status::Ok();
+    }
+    return ReportFinished();
+  }
+
   static types::Schema DataSchema(const types::Schema& schema,
                                   const std::vector<std::string>& partition_keys) {
     types::Schema data;
@@ -625,10 +690,11 @@ class FilesystemWriter final : public SinkWriter {
     if (found != partitions_.end()) return found->second.get();
     auto bucket = std::make_unique<Bucket>();
     bucket->directory = (fs::path(settings_.path) / partition).string();
+    bucket->partition = partition;
     std::error_code error;
     fs::create_directories(bucket->directory, error);
     if (error) return IoError("cannot create directory", bucket->directory, error.value());
-    bucket->next_part = NextPartNumber(bucket->directory, subtask_);
+    bucket->next_part = NextPartNumber(bucket->directory, subtask_, transactional_);
     Bucket* pointer = bucket.get();
     partitions_.emplace(partition, std::move(bucket));
     return pointer;
@@ -638,13 +704,20 @@ class FilesystemWriter final : public SinkWriter {
     if (open_buckets_.size() >= kMaxOpenFiles) {
       SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.back()));
     }
+    if (bucket->next_part < 0) {
+      bucket->next_part = NextPartNumber(bucket->directory, subtask_, /*count_hidden=*/true);
+    }
     std::string name = "part-" + std::to_string(subtask_) + "-" +
                        std::to_string(bucket->next_part++) + "." + Extension(settings_.format);
+    bucket->visible_name = name;
     bucket->visible_path = (fs::path(bucket->directory) / name).string();
-    bucket->in_progress_path =
-        (fs::path(bucket->directory) / ("." + name + ".inprogress")).string();
+    bucket->in_progress_path = (fs::path(bucket->directory) / InProgressName(name)).string();
+    // Without transactions a new run replaces an abandoned in-progress file; with them every
+    // hidden name was counted, so an existing one means another writer: never truncate it.
+    const int replace = transactional_ ? O_EXCL : O_TRUNC;
     bucket->descriptor =
-        ::open(bucket->in_progress_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        ::open(bucket->in_progress_path.c_str(), O_WRONLY | O_CREAT | replace | O_CLOEXEC, 0644);
+    opened_any_part_ = true;
     if (bucket->descriptor < 0) return IoError("cannot create", bucket->in_progress_path, errno);
     open_buckets_.push_front(bucket);
     bucket->open_position = open_buckets_.begin();
@@ -672,7 +745,8 @@ class FilesystemWriter final : public SinkWriter {
     return base::Status::Ok();
   }
 
-  // Flushes, closes and commits (renames visible) the bucket's open part file.
+  // Flushes and closes the bucket's open part file, and commits it (renames it visible) or, in
+  // transactional mode, renames it pending.
   base::Status ClosePart(Bucket* bucket) {
     SLUICE_RETURN_IF_ERROR(Flush(bucket));
     // fsync before the rename, so a visible part file is never shorter than what was written.
@@ -686,9 +760,21 @@ class FilesystemWriter final : public SinkWriter {
       return IoError("cannot write", in_progress, error_number);
     }
     if (::close(descriptor) != 0) return IoError("cannot write", in_progress, errno);
-    if (std::rename(in_progress.c_str(), bucket->visible_path.c_str()) != 0) {
-      return IoError("cannot rename '" + in_progress + "' to", bucket->visible_path, errno);
+    if (!transactional_) {
+      if (std::rename(in_progress.c_str(), bucket->visible_path.c_str()) != 0) {
+        return IoError("cannot rename '" + in_progress + "' to", bucket->visible_path, errno);
+      }
+      return base::Status::Ok();
     }
+    std::string pending =
+        (fs::path(bucket->directory) / PendingName(bucket->visible_name)).string();
+    if (int error = RenameNoReplace(in_progress, pending); error != 0) {
+      return IoError("cannot rename '" + in_progress + "' to", pending, error);
+    }
+    unnamed_pending_.push_back(bucket->partition.empty()
+                                   ? bucket->visible_name
+                                   : bucket->partition + "/" + bucket->visible_name);
+    unsynced_directories_.insert(bucket->directory);
     return base::Status::Ok();
   }
 
@@ -698,7 +784,17 @@ class FilesystemWriter final : public SinkWriter {
   JsonFormat json_;
   int32_t subtask_;
   std::shared_ptr<SuccessFileGroup> success_group_;
-  bool finished_ = false;
+  bool finished_ = false;          // Finish ran
+  bool success_reported_ = false;  // success_group_ told this subtask is done
+  bool opened_any_part_ = false;
+  // Transactional mode: pending files (visible paths relative to the table) no PreCommit named
+  // yet; the files of each pre-committed checkpoint not yet committed; directories whose
+  // renames are not yet synced; directories of the files Recover committed.
+  bool transactional_ = false;
+  std::vector<std::string> unnamed_pending_;
+  std::map<int64_t, std::vector<std::string>> precommitted_;
+  std::set<std::string> unsynced_directories_;
+  std::set<std::string> recovered_directories_;
   std::vector<size_t> partition_slots_;
   std::vector<std::string> partition_names_;
   std::vector<size_t> data_slots_;
@@ -1011,7 +1107,7 @@ base::Result<std::unique_ptr<SinkWriter>> FilesystemConnector::CreateWriter(
   if (::access(settings.path.c_str(), W_OK) != 0) {
     return IoError("cannot write to directory", settings.path, errno);
   }
-  int64_t first_part = NextPartNumber(settings.path, subtask.index);
+  int64_t first_part = NextPartNumber(settings.path, subtask.index, /*count_hidden=*/false);
   std::shared_ptr<SuccessFileGroup> success_group;
   if (settings.success_file_name) {
     success_group = SuccessFileGroup::Join(

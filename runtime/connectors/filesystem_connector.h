@@ -45,6 +45,23 @@ namespace sluice::runtime::connectors {
 /// `partition.time-extractor.*` (`kind` = `default`; every `$name` of `timestamp-pattern` a
 /// partition key; `timestamp-formatter`) are checked but change nothing: without checkpoints,
 /// partitions are committed when the input ends (a bounded job), whatever their time.
+///
+/// Exactly-once with checkpoints (DESIGN §8, after Flink's FileSink; bookkeeping in
+/// filesystem_transactions.h): when the job takes checkpoints the runtime switches each writer
+/// into transactional mode. A part file that rolls (size, interval, too many open files) or is
+/// open at a checkpoint barrier is closed as hidden `.part-<subtask>-<n>.<ext>.pending`; the
+/// barrier's transaction (kept in the checkpoint's `_metadata`) names the pending files, which
+/// are renamed visible once that checkpoint completes, so readers only ever see the output of
+/// completed checkpoints. Finish only closes files: the job's final checkpoint commits them.
+/// On restore, subtask 0 commits the pending files the restored checkpoint names, whatever
+/// parallelism wrote them (a file already visible is fine), and deletes every other pending
+/// and in-progress part file of the table, partition directories included; a job started
+/// afresh over the same path leaves such leftovers hidden. Numbering then counts hidden files
+/// too, so no run reuses a name a checkpoint may still commit, and a commit never renames over
+/// an existing file. With `success-file`, the success files are written once every subtask
+/// has finished and its files are all committed (by the final checkpoint), into every
+/// partition the subtasks wrote or recovered; a job that never ends writes none. Without
+/// checkpoints none of this applies: files become visible as they roll and when input ends.
 class FilesystemConnector final : public Connector {
  public:
   std::string name() const override { return "filesystem"; }
