@@ -21,6 +21,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "catalog/base/duration.h"
 #include "catalog/base/suggest.h"
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/csv_format.h"
@@ -88,33 +89,6 @@ base::Status IoError(const std::string& what, const std::string& path, int error
                              what + " '" + path + "': " + OsError(error_number));
 }
 
-/// Parses Flink's duration syntax: a whole number and an optional unit (ms, s, min, h, d and
-/// their long forms; default ms), spaces allowed.
-std::optional<int64_t> ParseDurationMillis(const std::string& text) {
-  size_t position = 0;
-  while (position < text.size() && text[position] == ' ') ++position;
-  size_t digits_start = position;
-  while (position < text.size() && std::isdigit(static_cast<unsigned char>(text[position]))) {
-    ++position;
-  }
-  if (position == digits_start || position - digits_start > 15) return std::nullopt;
-  int64_t amount = std::stoll(text.substr(digits_start, position - digits_start));
-  std::string unit = Lower(text.substr(position));
-  unit.erase(0, unit.find_first_not_of(' '));
-  while (!unit.empty() && unit.back() == ' ') unit.pop_back();
-  static const std::pair<std::vector<std::string>, int64_t> kUnits[] = {
-      {{"", "ms", "milli", "millis", "millisecond", "milliseconds"}, 1},
-      {{"s", "sec", "secs", "second", "seconds"}, 1000},
-      {{"m", "min", "mins", "minute", "minutes"}, 60 * 1000},
-      {{"h", "hour", "hours"}, 60 * 60 * 1000},
-      {{"d", "day", "days"}, 24 * 60 * 60 * 1000},
-  };
-  for (const auto& [names, millis] : kUnits) {
-    if (std::find(names.begin(), names.end(), unit) != names.end()) return amount * millis;
-  }
-  return std::nullopt;
-}
-
 /// Strips a `file://` scheme: Flink DDL names local directories as URIs.
 base::Result<std::string> LocalPath(const OptionReader& options, const std::string& path) {
   constexpr std::string_view kScheme = "file://";
@@ -169,7 +143,7 @@ base::Status ParsePartitionSettings(const OptionReader& options, bool as_source,
       return options.InvalidValue(kCommitTrigger, "expected 'process-time' or 'partition-time'");
     }
   }
-  if (auto delay = options.GetString(kCommitDelay); delay && !ParseDurationMillis(*delay)) {
+  if (auto delay = options.GetString(kCommitDelay); delay && !base::ParseDurationMillis(*delay)) {
     return options.InvalidValue(kCommitDelay,
                                 "expected a duration such as '1 min', '0 s' or "
                                 "'1 h'");
@@ -305,7 +279,7 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
     settings.rolling_file_size = *size;
   }
   if (auto interval = options.GetString(kRolloverInterval)) {
-    std::optional<int64_t> millis = ParseDurationMillis(*interval);
+    std::optional<int64_t> millis = base::ParseDurationMillis(*interval);
     if (!millis || *millis <= 0) {
       return options.InvalidValue(kRolloverInterval,
                                   "expected a positive duration such as '1 min' or '30 s'");
@@ -313,7 +287,7 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
     settings.rollover_interval_ms = *millis;
   }
   if (auto interval = options.GetString(kCheckInterval)) {
-    std::optional<int64_t> millis = ParseDurationMillis(*interval);
+    std::optional<int64_t> millis = base::ParseDurationMillis(*interval);
     if (!millis || *millis <= 0) {
       return options.InvalidValue(kCheckInterval,
                                   "expected a positive duration such as '1 min' or '30 s'");
