@@ -64,11 +64,12 @@ std::vector<std::string> CompletedCheckpoints(const std::string& job_directory) 
   return directories;
 }
 
-CheckpointCoordinator::CheckpointCoordinator(Job* job, CheckpointSettings settings,
-                                             int32_t runners)
+CheckpointCoordinator::CheckpointCoordinator(Job* job, CheckpointSettings settings, int32_t runners)
     : job_(job), settings_(std::move(settings)), runners_(runners) {}
 
-CheckpointCoordinator::~CheckpointCoordinator() { Stop(); }
+CheckpointCoordinator::~CheckpointCoordinator() {
+  Stop();
+}
 
 base::Status CheckpointCoordinator::Prepare() {
   if (settings_.job_directory.empty()) return base::Status::Ok();
@@ -132,10 +133,10 @@ void CheckpointCoordinator::Trigger(std::unique_lock<std::mutex>& lock, Kind kin
   Pending pending;
   pending.id = next_id_++;
   pending.kind = kind;
-  pending.directory = directory.empty() ? (fs::path(settings_.job_directory) /
-                                           fmt::format("chk-{}", pending.id))
-                                              .string()
-                                        : directory;
+  pending.directory =
+      directory.empty()
+          ? (fs::path(settings_.job_directory) / fmt::format("chk-{}", pending.id)).string()
+          : directory;
   int64_t id = pending.id;
   pending_ = std::move(pending);
   in_flight_.store(id);
@@ -230,10 +231,9 @@ base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
     }
   }
   bool native = pending.kind == Kind::kSavepoint && settings_.savepoint_format == "native";
-  auto written =
-      native && any_state
-          ? state::WriteNativeSnapshot(pending.directory, plan, subtasks, options)
-          : state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
+  auto written = native && any_state
+                     ? state::WriteNativeSnapshot(pending.directory, plan, subtasks, options)
+                     : state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
   if (!written.ok()) return written.status();
   return pending.directory;
 }

@@ -268,15 +268,13 @@ base::Status Job::ReadCheckpointSettings() {
 }
 
 base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
-                               state::StateBackend* backend,
-                               operators::OperatorContext* context) {
+                               state::StateBackend* backend, operators::OperatorContext* context) {
   const state::Snapshot* snapshot = options_.restore_from;
   if (snapshot == nullptr) return base::Status::Ok();
   context->restoring = true;
   if (!node.state.empty()) {
     auto [first, last] = state::KeyGroupRangeOf(subtask, node.parallelism, plan_.max_parallelism);
-    SLUICE_RETURN_IF_ERROR(
-        operators::RestoreOperatorState(*snapshot, node, backend, first, last));
+    SLUICE_RETURN_IF_ERROR(operators::RestoreOperatorState(*snapshot, node, backend, first, last));
     SLUICE_RETURN_IF_ERROR(backend->status());
   }
   auto transactions = snapshot->metadata.pending_sink_transactions.find(node.uid);
@@ -306,11 +304,10 @@ base::Status Job::OpenSource(const plan::PlanNode& node, const operators::Operat
       }
       base::Status restored = source->Restore(mine);
       if (!restored.ok()) {
-        return base::Status::Error(restored.code(),
-                                   fmt::format("source '{}' subtask {}: cannot continue from the "
-                                               "snapshot's offsets: {}",
-                                               node.uid, context.subtask.index,
-                                               restored.message()));
+        return base::Status::Error(
+            restored.code(), fmt::format("source '{}' subtask {}: cannot continue from the "
+                                         "snapshot's offsets: {}",
+                                         node.uid, context.subtask.index, restored.message()));
       }
     }
   }
@@ -350,8 +347,7 @@ base::Result<std::string> Job::TakeSavepoint(const std::string& directory) {
   return coordinator_->TakeSavepoint(directory);
 }
 
-std::vector<state::SubtaskState> Job::StateOf(int32_t runner,
-                                              state::StateBackend* backend) const {
+std::vector<state::SubtaskState> Job::StateOf(int32_t runner, state::StateBackend* backend) const {
   std::vector<state::SubtaskState> states;
   const auto& vertex = vertices_[vertex_of_runner_[runner]];
   int32_t subtask = subtask_of_runner_[runner];
@@ -494,7 +490,14 @@ base::Status Job::Run() {
   if (!failed() && AllFinished() && checkpoint_settings_.interval_millis > 0) {
     // The sinks commit what they wrote since the last checkpoint.
     base::Status final_checkpoint = coordinator_->FinalCheckpoint();
-    if (!final_checkpoint.ok()) Fail(final_checkpoint);
+    if (!final_checkpoint.ok()) {
+      Fail(base::Status::Error(
+          final_checkpoint.code(),
+          fmt::format("the final checkpoint failed: {}; exactly-once output written since the "
+                      "last completed checkpoint is not committed: run again with --resume once "
+                      "the cause is fixed",
+                      final_checkpoint.message())));
+    }
   }
   coordinator_->Stop();
   timers_.Shutdown();

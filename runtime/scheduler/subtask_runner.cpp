@@ -352,10 +352,10 @@ base::Status SubtaskRunner::HandleBarrier(const Message& message) {
     aligning_ = message.checkpoint;
     unaligned_channels_ = open_channels_;
   } else if (message.checkpoint != aligning_) {
-    return base::Status::Error(
-        base::ErrorCode::kInternal,
-        "the barrier of checkpoint " + std::to_string(message.checkpoint) +
-            " arrived while aligning checkpoint " + std::to_string(aligning_));
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "the barrier of checkpoint " + std::to_string(message.checkpoint) +
+                                   " arrived while aligning checkpoint " +
+                                   std::to_string(aligning_));
   }
   channel_blocked_[message.input][message.channel] = true;
   return ChannelAligned(message.input, message.channel);

@@ -124,8 +124,9 @@ class SignalWatcher {
         }
         if (interrupted_.exchange(true)) _exit(kExitInterrupted);
         if (!job->checkpoint_settings().savepoint_directory.empty()) {
-          std::fprintf(stderr, "\nsluice: stopping the job with a savepoint (press Ctrl-C again "
-                               "to exit at once)\n");
+          std::fprintf(stderr,
+                       "\nsluice: stopping the job with a savepoint (press Ctrl-C again "
+                       "to exit at once)\n");
           TakeSavepoint(job, /*then_stop=*/true);
           continue;
         }
@@ -303,7 +304,7 @@ int main(int argc, char** argv) {
   run->add_option("--from", restore.from,
                   "restore from a savepoint or checkpoint directory (after `sluice check`'s test)");
   run->add_flag("--resume", restore.resume,
-                  "continue from the latest completed checkpoint of this job");
+                "continue from the latest completed checkpoint of this job");
   run->add_flag("--allow-dropped-state", restore.allow_dropped_state,
                 "restore even when some old state has no operator in the new job (it is "
                 "discarded)");

@@ -1,0 +1,343 @@
+// Checkpoints, savepoints and recovery as a user meets them: `sluice run` killed with SIGKILL
+// and resumed, stopped with a savepoint and restored at another parallelism and backend, and
+// checkpoints that fail while the job goes on (DESIGN §7, §8).
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scratch_directory.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A `sluice` process with its output in a log file.
+class Process {
+ public:
+  /// Starts `sluice arguments…` with stdout and stderr appended to `log`; `file_size_limit` > 0
+  /// caps the size of every file it writes (RLIMIT_FSIZE: a full disk, as the process sees it).
+  Process(const std::vector<std::string>& arguments, const fs::path& log,
+          rlim_t file_size_limit = 0) {
+    pid_ = fork();
+    if (pid_ != 0) return;
+    FILE* out = std::fopen(log.c_str(), "a");
+    if (out == nullptr) _exit(127);
+    dup2(fileno(out), STDOUT_FILENO);
+    dup2(fileno(out), STDERR_FILENO);
+    if (file_size_limit > 0) {
+      signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
+      rlimit limit{file_size_limit, file_size_limit};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    std::vector<char*> argv;
+    std::string binary = SLUICE_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copies = arguments;
+    for (std::string& argument : copies) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  ~Process() {
+    if (pid_ > 0 && !waited_) {
+      kill(pid_, SIGKILL);
+      Wait();
+    }
+  }
+
+  void Signal(int signal) { kill(pid_, signal); }
+  /// The exit code, or 128 + the signal that ended it.
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    waited_ = true;
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool waited_ = false;
+};
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+/// Every line of the committed (visible) files under `directory`, sorted: hidden in-progress
+/// and pending part files are not output yet.
+std::vector<std::string> CommittedLines(const fs::path& directory) {
+  std::vector<std::string> lines;
+  if (!fs::exists(directory)) return lines;
+  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name.front() == '.' || name == "_SUCCESS") continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+/// Waits until `log` contains `text` (true) or `seconds` have passed.
+bool WaitForLog(const fs::path& log, const std::string& text, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ReadAll(log).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// 20,000 rows at 10,000 rows/s: each uninterrupted run takes about two seconds of wall clock
+// and two seconds of event time (seeded datagen timestamps follow the rate).
+const char* kBids = R"(
+CREATE TABLE bids (
+  auction BIGINT, price BIGINT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND
+) WITH ('connector' = 'datagen', 'number-of-rows' = '20000', 'rows-per-second' = '10000',
+        'seed' = '7', 'fields.auction.min' = '1', 'fields.auction.max' = '50',
+        'fields.price.min' = '1', 'fields.price.max' = '1000');
+)";
+
+struct Job {
+  const char* name;
+  const char* format;
+  const char* ddl;    // besides the bids table
+  const char* query;  // INSERT INTO out …
+};
+
+const Job kWindowed = {
+    "windowed", "json",
+    "CREATE TABLE out (auction BIGINT, window_end TIMESTAMP(3), n BIGINT, "
+    "total BIGINT)",
+    "INSERT INTO out SELECT auction, window_end, COUNT(*), SUM(price) FROM TABLE(TUMBLE(TABLE "
+    "bids, DESCRIPTOR(ts), INTERVAL '0.1' SECOND)) GROUP BY auction, window_start, window_end;"};
+const Job kUnbounded = {
+    "unbounded", "changelog-json", "CREATE TABLE out (auction BIGINT, n BIGINT, total BIGINT)",
+    "INSERT INTO out SELECT auction, COUNT(*), SUM(price) FROM bids GROUP BY auction;"};
+const Job kJoin = {
+    "join", "json",
+    "CREATE TABLE items (item BIGINT, weight BIGINT) WITH ('connector' = 'datagen', "
+    "'number-of-rows' = '50', 'rows-per-second' = '25', 'seed' = '3', "
+    "'fields.item.kind' = 'sequence', 'fields.item.start' = '1', 'fields.item.end' = '50');\n"
+    "CREATE TABLE out (auction BIGINT, price BIGINT, weight BIGINT)",
+    "INSERT INTO out SELECT b.auction, b.price, i.weight FROM bids AS b JOIN items AS i ON "
+    "b.auction = i.item;"};
+
+class RecoveryTest : public sluice::testing_support::ScratchDirectoryTest {
+ protected:
+  RecoveryTest() : ScratchDirectoryTest("sluice-recovery-") {}
+
+  /// The .pipe of `job` writing to `output`.
+  std::string PipeFile(const Job& job, const fs::path& output) {
+    std::string text = std::string(kBids) + job.ddl + " WITH ('connector' = 'filesystem', " +
+                       "'path' = '" + output.string() + "', 'format' = '" + job.format + "');\n" +
+                       job.query + "\n";
+    return Write(std::string(job.name) + ".pipe", text);
+  }
+
+  /// `run FILE` with checkpoints every 150 ms into this test's directory, and `extra`.
+  std::vector<std::string> RunArguments(const std::string& file,
+                                        std::vector<std::string> extra) const {
+    std::vector<std::string> arguments = {"run",
+                                          file,
+                                          "--checkpoint-dir",
+                                          (directory_ / "checkpoints").string(),
+                                          "--set",
+                                          "execution.checkpointing.interval=150 ms"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return arguments;
+  }
+
+  /// The committed output of an uninterrupted run without checkpoints.
+  std::vector<std::string> Reference(const Job& job, const std::string& parallelism) {
+    fs::path output = directory_ / "reference";
+    std::string file = PipeFile(job, output);
+    Process run({"run", file, "-p", parallelism}, directory_ / "reference.log");
+    EXPECT_EQ(run.Wait(), 0) << ReadAll(directory_ / "reference.log");
+    return CommittedLines(output);
+  }
+};
+
+struct CrashCase {
+  const Job* job;
+  const char* backend;
+  const char* parallelism;
+};
+
+class CrashTest : public RecoveryTest, public testing::WithParamInterface<CrashCase> {};
+
+TEST_P(CrashTest, SigkillAtRandomMomentsThenResumeLosesNothingAndDuplicatesNothing) {
+  const CrashCase& param = GetParam();
+  std::vector<std::string> expected = Reference(*param.job, param.parallelism);
+  ASSERT_GT(expected.size(), 50u);
+
+  fs::path output = directory_ / "out";
+  std::string file = PipeFile(*param.job, output);
+  std::vector<std::string> settings = {
+      "-p",    param.parallelism,
+      "--set", std::string("state.backend.type=") + param.backend,
+      "--set", "state.backend.rocksdb.localdir=" + (directory_ / "rocksdb").string()};
+  std::random_device device;
+  unsigned seed = device();
+  SCOPED_TRACE("random seed " + std::to_string(seed));
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> delay_millis(350, 900);
+  fs::path log = directory_ / "crash.log";
+  std::vector<std::string> resume = settings;
+  resume.push_back("--resume");
+  for (int kill_number = 0; kill_number < 3; ++kill_number) {
+    Process run(RunArguments(file, kill_number == 0 ? settings : resume), log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_millis(random)));
+    run.Signal(SIGKILL);
+    EXPECT_EQ(run.Wait(), 128 + SIGKILL) << ReadAll(log);
+  }
+  Process last(RunArguments(file, resume), log);
+  ASSERT_EQ(last.Wait(), 0) << ReadAll(log);
+  // The resumed runs restored state (the kills came after the first checkpoints).
+  EXPECT_NE(ReadAll(log).find("restoring job"), std::string::npos) << ReadAll(log);
+  EXPECT_EQ(CommittedLines(output), expected) << ReadAll(log);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Jobs, CrashTest,
+    testing::Values(CrashCase{&kWindowed, "memory", "2"}, CrashCase{&kWindowed, "rocksdb", "2"},
+                    CrashCase{&kUnbounded, "memory", "1"}, CrashCase{&kUnbounded, "rocksdb", "1"},
+                    CrashCase{&kJoin, "memory", "2"}, CrashCase{&kJoin, "rocksdb", "2"}),
+    [](const testing::TestParamInfo<CrashCase>& info) {
+      return std::string(info.param.job->name) + "_" + info.param.backend + "_p" +
+             info.param.parallelism;
+    });
+
+struct RescaleCase {
+  const char* from_backend;
+  const char* from_parallelism;
+  const char* to_backend;
+  const char* to_parallelism;
+};
+
+class RescaleTest : public RecoveryTest, public testing::WithParamInterface<RescaleCase> {};
+
+TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend) {
+  const RescaleCase& param = GetParam();
+  std::vector<std::string> expected = Reference(kWindowed, "1");
+  fs::path output = directory_ / "out";
+  std::string file = PipeFile(kWindowed, output);
+  fs::path savepoints = directory_ / "savepoints";
+  fs::path log = directory_ / "first.log";
+  Process first(RunArguments(file, {"-p", param.from_parallelism, "--set",
+                                    std::string("state.backend.type=") + param.from_backend,
+                                    "--set", "state.savepoints.dir=" + savepoints.string()}),
+                log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  first.Signal(SIGTERM);
+  ASSERT_EQ(first.Wait(), 0) << ReadAll(log);
+  std::string said = ReadAll(log);
+  size_t at = said.find("savepoint written: ");
+  ASSERT_NE(at, std::string::npos) << said;
+  std::string savepoint = said.substr(at + 19, said.find('\n', at) - at - 19);
+  ASSERT_TRUE(fs::is_regular_file(fs::path(savepoint) / "_metadata")) << savepoint;
+  EXPECT_LT(CommittedLines(output).size(), expected.size()) << "stopped too late to test much";
+
+  fs::path second_log = directory_ / "second.log";
+  Process second(RunArguments(file, {"--from", savepoint, "-p", param.to_parallelism, "--set",
+                                     std::string("state.backend.type=") + param.to_backend}),
+                 second_log);
+  ASSERT_EQ(second.Wait(), 0) << ReadAll(second_log);
+  EXPECT_NE(ReadAll(second_log).find("restoring job"), std::string::npos);
+  EXPECT_EQ(CommittedLines(output), expected) << ReadAll(second_log);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RescaleTest,
+                         testing::Values(RescaleCase{"rocksdb", "1", "memory", "3"},
+                                         RescaleCase{"memory", "3", "rocksdb", "1"}),
+                         [](const testing::TestParamInfo<RescaleCase>& info) {
+                           return std::string(info.param.from_backend) + "_p" +
+                                  info.param.from_parallelism + "_to_" + info.param.to_backend +
+                                  "_p" + info.param.to_parallelism;
+                         });
+
+TEST_F(RecoveryTest, Sigusr1TakesASavepointAndTheJobGoesOn) {
+  fs::path output = directory_ / "out";
+  std::string file = PipeFile(kUnbounded, output);
+  fs::path savepoints = directory_ / "savepoints";
+  fs::path log = directory_ / "run.log";
+  Process run(RunArguments(file, {"--set", "state.savepoints.dir=" + savepoints.string()}), log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  run.Signal(SIGUSR1);
+  ASSERT_TRUE(WaitForLog(log, "savepoint written: ", 10)) << ReadAll(log);
+  EXPECT_EQ(run.Wait(), 0) << ReadAll(log);
+  std::vector<std::string> taken;
+  for (const auto& entry : fs::directory_iterator(savepoints)) taken.push_back(entry.path());
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_TRUE(fs::is_regular_file(fs::path(taken[0]) / "_metadata"));
+  EXPECT_EQ(CommittedLines(output), Reference(kUnbounded, "1"));
+}
+
+TEST_F(RecoveryTest, AFailedCheckpointKeepsTheLastGoodOneAndTheJobGoesOn) {
+  // State grows with every new key; once a state file would pass 256 KiB the disk is "full".
+  const char* many_keys = R"(
+CREATE TABLE bids (auction BIGINT, price BIGINT)
+WITH ('connector' = 'datagen', 'number-of-rows' = '60000', 'rows-per-second' = '20000',
+      'seed' = '1', 'fields.auction.kind' = 'sequence', 'fields.auction.start' = '1',
+      'fields.auction.end' = '60000');
+CREATE TABLE out (auction BIGINT, total BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO out SELECT auction, SUM(price) FROM bids GROUP BY auction;
+)";
+  std::string file = Write("many_keys.pipe", many_keys);
+  fs::path log = directory_ / "run.log";
+  Process run(RunArguments(file, {}), log, /*file_size_limit=*/256 * 1024);
+  int exit_code = run.Wait();
+  std::string said = ReadAll(log);
+  // A checkpoint failed with the cause named, the job went on to the end, and the final
+  // checkpoint (which also could not be written) made the run fail clearly.
+  EXPECT_NE(said.find("failed: "), std::string::npos) << said;
+  EXPECT_NE(said.find("File too large"), std::string::npos) << said;
+  EXPECT_NE(said.find("the job goes on"), std::string::npos) << said;
+  EXPECT_NE(exit_code, 0) << said;
+  // The checkpoints written before the state outgrew the disk are intact and restorable.
+  fs::path job_directory = directory_ / "checkpoints" / "many_keys";
+  int complete = 0;
+  for (const auto& entry : fs::directory_iterator(job_directory)) {
+    if (fs::is_regular_file(entry.path() / "_metadata"))
+      ++complete;
+    else
+      ADD_FAILURE() << "an incomplete checkpoint was left behind: " << entry.path();
+  }
+  EXPECT_GE(complete, 1) << said;
+  Process inspect(
+      {"savepoint", "inspect",
+       (job_directory / fs::directory_iterator(job_directory)->path().filename()).string()},
+      directory_ / "inspect.log");
+  EXPECT_EQ(inspect.Wait(), 0) << ReadAll(directory_ / "inspect.log");
+}
+
+TEST_F(RecoveryTest, RestoreFlagsRefuseBadInput) {
+  std::string file = PipeFile(kUnbounded, directory_ / "out");
+  fs::path log = directory_ / "run.log";
+  Process missing({"run", file, "--from", (directory_ / "absent").string()}, log);
+  EXPECT_EQ(missing.Wait(), 2);
+  EXPECT_NE(ReadAll(log).find("absent"), std::string::npos) << ReadAll(log);
+  Process both({"run", file, "--from", directory_.string(), "--resume"}, log);
+  EXPECT_EQ(both.Wait(), 2);
+  EXPECT_NE(ReadAll(log).find("exclude each other"), std::string::npos) << ReadAll(log);
+}
+
+}  // namespace
