@@ -15,6 +15,7 @@
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/parser/parser.h"
 #include "compiler/physical/physical_planner.h"
+#include "runtime/scheduler/restart_strategy.h"
 #include "runtime/state/snapshot.h"
 
 namespace sluice::compiler {
@@ -43,6 +44,22 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"state.savepoints.dir",
        "where savepoints go (SIGUSR1 takes one; SIGTERM/SIGINT stop the job with one)"},
       {"state.savepoints.format", "canonical (default, portable) | native (rocksdb files)"},
+      {"restart-strategy.type",
+       "what a failed job does: none (default) | fixed-delay | exponential-delay | "
+       "failure-rate; it restarts from its latest completed checkpoint"},
+      {"restart-strategy.fixed-delay.attempts", "restarts before failing for good (default 1)"},
+      {"restart-strategy.fixed-delay.delay", "wait before a restart (default 1 s)"},
+      {"restart-strategy.exponential-delay.initial-backoff", "first wait (default 1 s)"},
+      {"restart-strategy.exponential-delay.max-backoff", "longest wait (default 1 min)"},
+      {"restart-strategy.exponential-delay.backoff-multiplier", "wait growth (default 1.5)"},
+      {"restart-strategy.exponential-delay.reset-backoff-threshold",
+       "a run this long starts the backoff afresh (default 1 h)"},
+      {"restart-strategy.exponential-delay.attempts-before-reset-backoff",
+       "restarts before failing for good (default: unlimited)"},
+      {"restart-strategy.failure-rate.max-failures-per-interval",
+       "failures allowed per interval (default 1)"},
+      {"restart-strategy.failure-rate.failure-rate-interval", "the interval (default 1 min)"},
+      {"restart-strategy.failure-rate.delay", "wait before a restart (default 1 s)"},
       {"sql-client.execution.result-mode",
        "table | changelog: how `sluice repl` shows an updating SELECT"},
   };
@@ -85,6 +102,16 @@ class ScriptCompiler {
     if (!ReadChoice(job_options, "state.backend.type", {"memory", "hashmap", "rocksdb"}) ||
         !ReadChoice(job_options, "state.savepoints.format", {"canonical", "native"}) ||
         !ReadInt(job_options, "state.checkpoints.num-retained", 1, 1000, &retained)) {
+      return base::Status::FromDiagnostics(errors());
+    }
+    if (auto strategy = runtime::scheduler::RestartStrategy::FromOptions(job_options);
+        !strategy.ok()) {
+      std::string key = "restart-strategy.type";
+      for (const auto& [name, span] : set_spans_) {
+        if (strategy.status().message().find("'" + name + "'") != std::string::npos) key = name;
+      }
+      Error(base::ErrorCode::kOption, strategy.status().message(),
+            set_spans_.count(key) ? set_spans_[key] : base::SourceSpan{});
       return base::Status::FromDiagnostics(errors());
     }
     if (physical_options.parallelism > physical_options.max_parallelism) {

@@ -2,6 +2,7 @@
  * ABI, a VARCHAR result, a function that sees NULLs, one that fails, one that is not
  * deterministic, and descriptors the engine must refuse. */
 #include <string.h>
+#include <unistd.h>
 
 #include "udf/sluice_udf.h"
 
@@ -120,3 +121,22 @@ SLUICE_UDF_EXPORT const SluiceUdf* future_version(void) {
 }
 DESCRIBE(decimal_result, .return_type = 42, .argument_count = 0, .call = NextNumber)
 DESCRIBE(no_call, .return_type = SLUICE_UDF_BIGINT, .argument_count = 0)
+
+/* fail_once(flag VARCHAR, n BIGINT) -> BIGINT: n; but when a file exists at path `flag`, it is
+ * removed and the call fails: a transient fault the recovery tests inject while a job runs. */
+static int32_t FailOnce(const SluiceUdfValue* arguments, SluiceUdfValue* result,
+                        SluiceUdfContext* context) {
+  char path[4096];
+  uint32_t length = arguments[0].length < sizeof path - 1 ? arguments[0].length : sizeof path - 1;
+  memcpy(path, arguments[0].data, length);
+  path[length] = '\0';
+  if (unlink(path) == 0) {
+    context->set_error(context, "injected fault");
+    return 5;
+  }
+  result->integer = arguments[1].integer;
+  return 0;
+}
+DESCRIBE(fail_once, .return_type = SLUICE_UDF_BIGINT, .argument_count = 2,
+         .argument_types = {SLUICE_UDF_VARCHAR, SLUICE_UDF_BIGINT}, .deterministic = 0,
+         .null_on_null_input = 1, .call = FailOnce)

@@ -1,18 +1,13 @@
 // The `sluice` command line: run and explain .pipe files, and the REPL (DESIGN §10).
 
 #include <fmt/format.h>
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "catalog/base/diagnostic.h"
 #include "compiler/codegen/jit_accumulator_compiler.h"
@@ -24,6 +19,7 @@
 #include "tools/sluice/check_command.h"
 #include "tools/sluice/repl/repl.h"
 #include "tools/sluice/restore.h"
+#include "tools/sluice/run_command.h"
 #include "tools/sluice/savepoint_command.h"
 
 namespace {
@@ -93,82 +89,6 @@ std::optional<sluice::compiler::CompiledScript> Compile(
   return std::move(compiled).value();
 }
 
-/// SIGUSR1 takes a savepoint of the running job (with `state.savepoints.dir`). SIGINT or
-/// SIGTERM stop the job: with a savepoint when `state.savepoints.dir` is set, else at once; a
-/// second one ends the process.
-class SignalWatcher {
- public:
-  SignalWatcher() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    sigaddset(&signals_, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-  }
-  ~SignalWatcher() {
-    if (thread_.joinable()) {
-      stopping_ = true;
-      pthread_kill(thread_.native_handle(), SIGTERM);
-      thread_.join();
-    }
-    if (savepoint_thread_.joinable()) savepoint_thread_.join();
-  }
-  void Watch(sluice::runtime::scheduler::Job* job) {
-    thread_ = std::thread([this, job] {
-      int signal = 0;
-      while (sigwait(&signals_, &signal) == 0) {
-        if (stopping_) return;
-        if (signal == SIGUSR1) {
-          TakeSavepoint(job, /*then_stop=*/false);
-          continue;
-        }
-        if (interrupted_.exchange(true)) _exit(kExitInterrupted);
-        if (!job->checkpoint_settings().savepoint_directory.empty()) {
-          std::fprintf(stderr,
-                       "\nsluice: stopping the job with a savepoint (press Ctrl-C again "
-                       "to exit at once)\n");
-          TakeSavepoint(job, /*then_stop=*/true);
-          continue;
-        }
-        std::fprintf(stderr, "\nsluice: stopping the job (press Ctrl-C again to exit at once)\n");
-        job->Cancel();
-      }
-    });
-  }
-  bool interrupted() const { return interrupted_.load(); }
-  /// The job was stopped after a savepoint was written.
-  bool stopped_with_savepoint() const { return stopped_with_savepoint_.load(); }
-
- private:
-  /// On a thread of its own, so that a second Ctrl-C still ends the process at once.
-  void TakeSavepoint(sluice::runtime::scheduler::Job* job, bool then_stop) {
-    if (savepoint_thread_.joinable()) {
-      if (!then_stop) {
-        std::fprintf(stderr, "sluice: a savepoint is already being taken\n");
-        return;
-      }
-      savepoint_thread_.join();
-    }
-    savepoint_thread_ = std::thread([this, job, then_stop] {
-      auto path = job->TakeSavepoint();
-      if (path.ok()) {
-        std::fprintf(stderr, "sluice: savepoint written: %s\n", path->c_str());
-        stopped_with_savepoint_ = then_stop;
-      } else {
-        std::fprintf(stderr, "sluice: error: no savepoint: %s\n", path.status().message().c_str());
-      }
-      if (then_stop) job->Cancel();
-    });
-  }
-
-  sigset_t signals_;
-  std::thread thread_;
-  std::thread savepoint_thread_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> interrupted_{false};
-  std::atomic<bool> stopped_with_savepoint_{false};
-};
-
 int Run(const CommonOptions& common, int parallelism, const std::string& jit,
         const sluice::cli::RestoreFlags& restore) {
   std::map<std::string, std::string> overrides;
@@ -203,62 +123,15 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit,
     }
     accumulator_compiler = std::move(accumulators).value();
   }
-  int refused = 0;
-  std::optional<sluice::runtime::state::Snapshot> snapshot =
-      sluice::cli::ChooseSnapshot(compiled->plan, restore, &refused);
-  if (refused != 0) return refused;
-  SignalWatcher signals;
   sluice::runtime::scheduler::JobOptions job_options;
-  job_options.restore_from = snapshot ? &*snapshot : nullptr;
-  job_options.checkpoint_directory = restore.checkpoint_directory;
   job_options.chain_compiler = chain_compiler.get();
   job_options.accumulator_compiler = accumulator_compiler.get();
   job_options.show_progress = true;
-  auto start = std::chrono::steady_clock::now();
-  auto job = sluice::runtime::scheduler::Job::Create(compiled->plan, job_options);
-  if (!job.ok()) {
-    std::fprintf(stderr, "sluice: error: %s\n", job.status().message().c_str());
-    return job.status().code() == sluice::base::ErrorCode::kOption ? kExitUsage : kExitFailed;
-  }
-  signals.Watch(job->get());
-  Status status = (*job)->Run();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto progress = (*job)->progress();
-  if (!status.ok()) {
-    if (signals.stopped_with_savepoint()) {
-      std::fprintf(stderr, "sluice: job '%s' stopped with a savepoint after %.1f s\n",
-                   compiled->plan.job_name.c_str(), seconds);
-      return kExitOk;
-    }
-    if (signals.interrupted()) {
-      std::fprintf(stderr, "sluice: job '%s' stopped after %.1f s (%lld rows in, %lld out)\n",
-                   compiled->plan.job_name.c_str(), seconds,
-                   static_cast<long long>(progress.rows_in),
-                   static_cast<long long>(progress.rows_out));
-      return kExitInterrupted;
-    }
-    std::fprintf(stderr, "sluice: error: job '%s' failed: %s\n", compiled->plan.job_name.c_str(),
-                 status.ToString().c_str());
-    return kExitFailed;
-  }
-  if (!common.savepoint_at_end.empty()) {
-    int code = sluice::cli::WriteSavepointAtEnd(**job, compiled->plan, common.savepoint_at_end,
-                                                common.savepoint_format);
-    if (code != kExitOk) return code;
-  }
-  if (progress.late_records_dropped > 0) {
-    // Said even when stderr is not a terminal: these rows are missing from the results.
-    std::fprintf(stderr,
-                 "sluice: %lld late records arrived after their window had fired and were "
-                 "dropped\n",
-                 static_cast<long long>(progress.late_records_dropped));
-  }
-  if (isatty(STDERR_FILENO)) {
-    std::fprintf(stderr, "sluice: job '%s' finished in %.2f s: %lld rows in, %lld rows out\n",
-                 compiled->plan.job_name.c_str(), seconds, static_cast<long long>(progress.rows_in),
-                 static_cast<long long>(progress.rows_out));
-  }
-  return kExitOk;
+  sluice::cli::RunJobFlags flags;
+  flags.restore = restore;
+  flags.savepoint_at_end = common.savepoint_at_end;
+  flags.savepoint_format = common.savepoint_format;
+  return sluice::cli::RunJob(compiled->plan, job_options, flags);
 }
 
 int Explain(const CommonOptions& common, const std::string& format) {

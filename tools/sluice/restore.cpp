@@ -12,23 +12,20 @@ namespace {
 constexpr int kNotCompatible = 1;
 constexpr int kUsage = 2;
 
-/// The newest completed checkpoint of the job that verifies; nullopt when there is none.
-std::optional<runtime::state::Snapshot> LatestCheckpoint(const runtime::plan::PlanGraph& plan,
-                                                         const std::string& directory) {
-  std::string job_directory = runtime::scheduler::CheckpointJobDirectory(plan, directory);
+}  // namespace
+
+std::optional<runtime::state::Snapshot> LatestVerifiedCheckpoint(
+    const runtime::plan::PlanGraph& plan, const std::string& checkpoint_directory) {
+  std::string job_directory =
+      runtime::scheduler::CheckpointJobDirectory(plan, checkpoint_directory);
   for (const std::string& checkpoint : runtime::scheduler::CompletedCheckpoints(job_directory)) {
     auto snapshot = runtime::state::ReadSnapshot(checkpoint, plan.job_name);
     if (snapshot.ok()) return std::move(snapshot).value();
     std::fprintf(stderr, "sluice: warning: skipping checkpoint %s: %s\n", checkpoint.c_str(),
                  snapshot.status().message().c_str());
   }
-  std::fprintf(stderr,
-               "sluice: no completed checkpoint of job '%s' in %s: starting from the beginning\n",
-               plan.job_name.c_str(), job_directory.c_str());
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<runtime::state::Snapshot> ChooseSnapshot(const runtime::plan::PlanGraph& plan,
                                                        const RestoreFlags& flags, int* exit_code) {
@@ -40,8 +37,16 @@ std::optional<runtime::state::Snapshot> ChooseSnapshot(const runtime::plan::Plan
   }
   std::optional<runtime::state::Snapshot> snapshot;
   if (flags.resume) {
-    snapshot = LatestCheckpoint(plan, flags.checkpoint_directory);
-    if (!snapshot) return std::nullopt;
+    snapshot = LatestVerifiedCheckpoint(plan, flags.checkpoint_directory);
+    if (!snapshot) {
+      std::fprintf(stderr,
+                   "sluice: no completed checkpoint of job '%s' in %s: starting from the "
+                   "beginning\n",
+                   plan.job_name.c_str(),
+                   runtime::scheduler::CheckpointJobDirectory(plan, flags.checkpoint_directory)
+                       .c_str());
+      return std::nullopt;
+    }
   } else if (!flags.from.empty()) {
     auto read = runtime::state::ReadSnapshot(flags.from, plan.job_name);
     if (!read.ok()) {

@@ -16,6 +16,12 @@ struct RestoreFlags {
   std::string checkpoint_directory;  // --checkpoint-dir
 };
 
+/// The newest completed checkpoint of `plan`'s job (under `checkpoint_directory`, see
+/// scheduler::CheckpointJobDirectory) that verifies, skipping corrupt ones with a warning;
+/// nullopt when there is none.
+std::optional<runtime::state::Snapshot> LatestVerifiedCheckpoint(
+    const runtime::plan::PlanGraph& plan, const std::string& checkpoint_directory);
+
 /// What to restore `plan` from. Reads and verifies the snapshot (`--from`, or for `--resume`
 /// the newest completed checkpoint that verifies, skipping corrupt ones with a warning), runs
 /// the compatibility check of `sluice check` against it and prints what it decided to stderr.
