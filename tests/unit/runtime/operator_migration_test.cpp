@@ -630,6 +630,249 @@ TEST(OperatorMigrationTest, UnchangedLayoutRestoresAsItWas) {
   EXPECT_EQ(rows, expected);
 }
 
+/// Rows v2 emits when it runs over every step itself: during steps [0, cut), and after.
+MigrationRun RunUninterrupted(const Version& version, const std::vector<Step>& steps, size_t cut) {
+  MigrationRun result;
+  OperatorMetrics metrics;
+  auto backend = state::MakeMemoryStateBackend();
+  auto instance = OpenOperator(version.node, backend.get(), &metrics);
+  if (instance == nullptr) return result;
+  CollectingOutput before, after;
+  RunSteps(instance.get(), version, steps, 0, cut, &before);
+  RunSteps(instance.get(), version, steps, cut, steps.size(), &after);
+  EXPECT_TRUE(instance->ProcessWatermark(kMaxWatermark, &after).ok());
+  EXPECT_TRUE(instance->Finish(&after).ok());
+  result.before = before.rows;
+  result.after = after.rows;
+  return result;
+}
+
+/// Drops fields [first, first + count) of a v1 row (a column v2 no longer keeps).
+std::function<std::vector<std::string>(std::vector<std::string>)> Drop(size_t first,
+                                                                       size_t count = 1) {
+  return [=](std::vector<std::string> fields) {
+    fields.erase(fields.begin() + first, fields.begin() + first + count);
+    return fields;
+  };
+}
+
+/// (k, v, ts) OVER (PARTITION BY k ORDER BY ts ROWS `preceding` PRECEDING) with `calls`.
+Version Over(std::vector<AggregateCall> calls, std::vector<std::string> names, int64_t preceding) {
+  Version version;
+  plan::PlanNode& node = version.node;
+  node.uid = "running/over-aggregate1";
+  node.kind = plan::OperatorKind::kOverAggregate;
+  types::Schema input{{{"k", LogicalType::Bigint()},
+                       {"v", LogicalType::Bigint()},
+                       {"ts", LogicalType::Timestamp()}}};
+  node.output_schema = input;
+  std::vector<plan::SignatureField> fields;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    calls[i].retractable = true;
+    node.output_schema.columns.push_back({"c" + std::to_string(i), calls[i].result_type});
+    fields.push_back({names[i] + " (retractable)", calls[i].result_type.ToString()});
+  }
+  plan::OverAggregateSpec spec;
+  spec.partition_slots = {0};
+  spec.order_slot = 2;
+  spec.unit = plan::OverFrameUnit::kRows;
+  spec.preceding = preceding;
+  spec.calls = std::move(calls);
+  node.over_aggregate = spec;
+  for (const char* name : {"pending", "frame"}) {
+    plan::StateSpec state;
+    state.name = name;
+    state.key_schema.columns.push_back({"k", LogicalType::Bigint()});
+    state.value_schema = input;
+    node.state.push_back(state);
+  }
+  node.state.push_back(plan::WatermarkStateSpec());
+  node.signature = Signature(
+      {Component("partition", false, {{"t.k", "BIGINT"}}),
+       Component("order and frame", false,
+                 {{"ORDER BY t.ts ROWS " + std::to_string(preceding) + " PRECEDING", ""}}),
+       Component("accumulators", true, std::move(fields)),
+       Component("values", true,
+                 {{"t.k", "BIGINT"}, {"t.v", "BIGINT"}, {"t.ts", "TIMESTAMP(3)"}})});
+  version.input_types = {{LogicalType::Bigint(), LogicalType::Bigint(), LogicalType::Timestamp()}};
+  return version;
+}
+
+TEST(OperatorMigrationTest, OverBoundedFrameCallAddedCoversTheRowsItKeeps) {
+  // A bounded frame keeps its rows: the added COUNT(*) is folded from them at the restore, so
+  // v2's output after the cut is exactly that of v2 run from the start.
+  Version v1 = Over({Call(AggregateKind::kSum, 1)}, {"SUM(t.v)"}, 3);
+  Version v2 = Over({Call(AggregateKind::kCountStar), Call(AggregateKind::kSum, 1)},
+                    {"COUNT(*)", "SUM(t.v)"}, 3);
+  auto steps = MakeSteps(1, 10, [](int64_t v) { return v; });
+  for (size_t cut : {size_t{8}, size_t{9}}) {  // after a watermark, and with rows pending
+    SCOPED_TRACE(::testing::Message() << "cut before step " << cut);
+    MigrationRun run = RunMigration(v1, v2, steps, cut);
+    ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+    MigrationRun reference = RunUninterrupted(v2, steps, cut);
+    ASSERT_FALSE(run.after.empty());
+    EXPECT_EQ(std::multiset<std::string>(run.after.begin(), run.after.end()),
+              std::multiset<std::string>(reference.after.begin(), reference.after.end()));
+  }
+}
+
+TEST(OperatorMigrationTest, OverUnboundedFrameCallAddedStartsAtTheRestore) {
+  // An unbounded frame keeps only its accumulator: SUM continues, the added COUNT(*) counts
+  // the rows from the restore on.
+  Version v1 = Over({Call(AggregateKind::kSum, 1)}, {"SUM(t.v)"}, -1);
+  Version v2 = Over({Call(AggregateKind::kSum, 1), Call(AggregateKind::kCountStar)},
+                    {"SUM(t.v)", "COUNT(*)"}, -1);
+  auto steps = MakeSteps(1, 10, [](int64_t v) { return v; });
+  size_t cut = 8;  // right after a watermark: no row is pending
+  ASSERT_TRUE(steps[cut - 1].watermark.has_value());
+  MigrationRun run = RunMigration(v1, v2, steps, cut);
+  ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+  std::multiset<std::string> expected;
+  std::map<int64_t, int64_t> sums, counts;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (const auto& row : steps[i].rows) {
+      int64_t key = row[0].integer;
+      sums[key] += row[1].integer;
+      if (i < cut) continue;
+      expected.insert("+I" + Render({std::to_string(key), std::to_string(row[1].integer),
+                                     std::to_string(row[2].integer), std::to_string(sums[key]),
+                                     std::to_string(++counts[key])}));
+    }
+  }
+  EXPECT_EQ(std::multiset<std::string>(run.after.begin(), run.after.end()), expected);
+}
+
+TEST(OperatorMigrationTest, JoinColumnsRemovedMergesRowsThatBecameEqual) {
+  // The right side keeps only its key afterwards: stored rows that differed in v or ts become
+  // one row with their counts added; the result is that of v2 run from the start.
+  Version v1 = Join(false);
+  Version v2 = Join(false);
+  v2.node.output_schema.columns.resize(4);
+  v2.node.state[1].value_schema.columns.resize(1);
+  v2.node.signature->components[4].fields.resize(1);
+  v2.input_types[1].resize(1);
+  v2.row = [](int32_t input, const std::vector<Cell>& row) {
+    return input == 1 ? std::vector<Cell>{row[0]} : row;
+  };
+  auto steps = MakeSteps(2, 12, [](int64_t v) { return v; });
+  size_t cut = 12;
+  MigrationRun run = RunMigration(v1, v2, steps, cut);
+  ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+  auto rows = Materialize(run, Drop(4, 2));
+  auto reference = Materialize(RunUninterrupted(v2, steps, cut), Drop(0, 0));
+  ASSERT_FALSE(reference.empty());
+  EXPECT_EQ(rows, reference);
+}
+
+/// An interval or window join of (k, v, ts) with (k, v, ts) on k; v2 keeps no right v.
+std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
+  bool windows = kind == plan::OperatorKind::kWindowJoin;
+  Version v1 = Join(false);
+  v1.node.uid = "joined/timed-join1";
+  v1.node.kind = kind;
+  v1.node.changelog_mode = plan::ChangelogMode::kInsertOnly;
+  v1.node.join->type = plan::JoinType::kInner;
+  v1.node.signature->components[0].fields[0].name = "INNER";
+  v1.node.state.push_back(plan::WatermarkStateSpec());
+  for (auto& spec : v1.node.state) {
+    if (spec.name != plan::kWatermarkStateName) {
+      spec.state_namespace = windows ? plan::StateNamespace::kWindow : plan::StateNamespace::kTime;
+    }
+  }
+  plan::WindowSpec window;
+  window.kind = plan::WindowKind::kTumble;
+  window.size = 10;
+  if (windows) {
+    v1.node.window_join = plan::WindowJoinSpec{window, 2, 2};
+  } else {
+    v1.node.interval_join = plan::IntervalJoinSpec{2, 2, -5, 10};
+  }
+  auto build_output = [&](Version* version, size_t right_slots) {
+    types::Schema output;
+    for (int side = 0; side < 2; ++side) {
+      const auto& columns = version->node.state[side].value_schema.columns;
+      output.columns.insert(output.columns.end(), columns.begin(), columns.end());
+      if (!windows) continue;
+      for (const char* name : {"window_start", "window_end", "window_time"}) {
+        output.columns.push_back({name, LogicalType::Timestamp()});
+      }
+    }
+    (void)right_slots;
+    version->node.output_schema = output;
+  };
+  build_output(&v1, 3);
+  Version v2 = v1;
+  auto& right = v2.node.state[1].value_schema.columns;
+  right.erase(right.begin() + 1);
+  auto& fields = v2.node.signature->components[4].fields;
+  fields.erase(fields.begin() + 1);
+  v2.input_types[1].erase(v2.input_types[1].begin() + 1);
+  v2.node.join->right_key_slots = {0};
+  if (windows) v2.node.window_join->right_time_slot = 1;
+  if (!windows) v2.node.interval_join->right_time_slot = 1;
+  v2.row = [](int32_t input, const std::vector<Cell>& row) {
+    return input == 1 ? std::vector<Cell>{row[0], row[2]} : row;
+  };
+  build_output(&v2, 2);
+  return {v1, v2};
+}
+
+TEST(OperatorMigrationTest, IntervalAndWindowJoinColumnRemoved) {
+  for (auto kind : {plan::OperatorKind::kIntervalJoin, plan::OperatorKind::kWindowJoin}) {
+    SCOPED_TRACE(plan::OperatorKindName(kind));
+    auto [v1, v2] = TimedJoins(kind);
+    auto steps = MakeSteps(2, 12, [](int64_t v) { return v; });
+    size_t cut = 13;  // rows of both sides kept at the restore
+    MigrationRun run = RunMigration(v1, v2, steps, cut);
+    ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+    MigrationRun reference = RunUninterrupted(v2, steps, cut);
+    ASSERT_FALSE(run.after.empty());
+    EXPECT_EQ(std::multiset<std::string>(run.after.begin(), run.after.end()),
+              std::multiset<std::string>(reference.after.begin(), reference.after.end()));
+  }
+}
+
+TEST(OperatorMigrationTest, SessionWindowAccumulatorRemoved) {
+  auto session = [](std::vector<AggregateCall> calls, std::vector<std::string> names) {
+    Version version;
+    plan::WindowSpec window;
+    window.kind = plan::WindowKind::kSession;
+    window.gap = 3;
+    version.node = testing::UserWindowAggregateNode(window);
+    plan::PlanNode& node = version.node;
+    node.uid = "sessions/window-aggregate1";
+    node.output_schema.columns.resize(4);
+    node.output_schema.columns[0].type = LogicalType::Bigint();
+    std::vector<plan::SignatureField> fields;
+    for (size_t i = 0; i < calls.size(); ++i) {
+      node.output_schema.columns.push_back({"c" + std::to_string(i), calls[i].result_type});
+      fields.push_back({names[i], calls[i].result_type.ToString()});
+    }
+    node.aggregate->calls = std::move(calls);
+    plan::StateSpec sessions;
+    sessions.name = "sessions";
+    sessions.key_schema.columns.push_back({"k", LogicalType::Bigint()});
+    node.state = {sessions, plan::WatermarkStateSpec()};
+    node.signature = Signature({Component("key", false, {{"t.k", "BIGINT"}}),
+                                Component("window", false, {{"SESSION(t.ts, gap 3 ms)", ""}}),
+                                Component("accumulators", true, std::move(fields))});
+    version.input_types = {
+        {LogicalType::Bigint(), LogicalType::Bigint(), LogicalType::Timestamp()}};
+    return version;
+  };
+  Version v1 = session({Call(AggregateKind::kCountStar), Call(AggregateKind::kMax, 1)},
+                       {"COUNT(*)", "MAX(t.v)"});
+  Version v2 = session({Call(AggregateKind::kMax, 1)}, {"MAX(t.v)"});
+  auto steps = MakeSteps(1, 10, [](int64_t v) { return v; });
+  size_t cut = 9;  // sessions open at the restore
+  MigrationRun run = RunMigration(v1, v2, steps, cut);
+  ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+  MigrationRun reference = RunUninterrupted(v2, steps, cut);
+  ASSERT_FALSE(run.after.empty());
+  EXPECT_EQ(std::multiset<std::string>(run.after.begin(), run.after.end()),
+            std::multiset<std::string>(reference.after.begin(), reference.after.end()));
+}
+
 /// Restores v1's state (after a few batches) into v2 and returns the error.
 std::string RefusalOf(const Version& v1, const Version& v2) {
   auto steps = MakeSteps(1, 4, [](int64_t v) { return v; });
