@@ -764,7 +764,7 @@ TEST(OperatorMigrationTest, JoinColumnsRemovedMergesRowsThatBecameEqual) {
   EXPECT_EQ(rows, reference);
 }
 
-/// An interval or window join of (k, v, ts) with (k, v, ts) on k; v2 keeps no right v.
+/// An interval or window join of (k, v, ts) with (k, v, ts) on k; v2 keeps no v.
 std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
   bool windows = kind == plan::OperatorKind::kWindowJoin;
   Version v1 = Join(false);
@@ -787,7 +787,7 @@ std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
   } else {
     v1.node.interval_join = plan::IntervalJoinSpec{2, 2, -5, 10};
   }
-  auto build_output = [&](Version* version, size_t right_slots) {
+  auto build_output = [&](Version* version) {
     types::Schema output;
     for (int side = 0; side < 2; ++side) {
       const auto& columns = version->node.state[side].value_schema.columns;
@@ -797,23 +797,22 @@ std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
         output.columns.push_back({name, LogicalType::Timestamp()});
       }
     }
-    (void)right_slots;
     version->node.output_schema = output;
   };
-  build_output(&v1, 3);
+  build_output(&v1);
+  // v2 keeps no v on either side: both sides' stored rows change.
   Version v2 = v1;
-  auto& right = v2.node.state[1].value_schema.columns;
-  right.erase(right.begin() + 1);
-  auto& fields = v2.node.signature->components[4].fields;
-  fields.erase(fields.begin() + 1);
-  v2.input_types[1].erase(v2.input_types[1].begin() + 1);
-  v2.node.join->right_key_slots = {0};
-  if (windows) v2.node.window_join->right_time_slot = 1;
-  if (!windows) v2.node.interval_join->right_time_slot = 1;
-  v2.row = [](int32_t input, const std::vector<Cell>& row) {
-    return input == 1 ? std::vector<Cell>{row[0], row[2]} : row;
-  };
-  build_output(&v2, 2);
+  for (int side = 0; side < 2; ++side) {
+    auto& columns = v2.node.state[side].value_schema.columns;
+    columns.erase(columns.begin() + 1);
+    auto& fields = v2.node.signature->components[3 + side].fields;
+    fields.erase(fields.begin() + 1);
+    v2.input_types[side].erase(v2.input_types[side].begin() + 1);
+  }
+  if (windows) v2.node.window_join->left_time_slot = v2.node.window_join->right_time_slot = 1;
+  if (!windows) v2.node.interval_join->left_time_slot = v2.node.interval_join->right_time_slot = 1;
+  v2.row = [](int32_t, const std::vector<Cell>& row) { return std::vector<Cell>{row[0], row[2]}; };
+  build_output(&v2);
   return {v1, v2};
 }
 
