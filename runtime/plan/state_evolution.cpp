@@ -59,14 +59,6 @@ bool TypeWidens(const std::string& from, const std::string& to) {
   return false;
 }
 
-bool FieldEvolution::Unchanged() const {
-  if (!removed.empty()) return false;
-  for (size_t i = 0; i < origins.size(); ++i) {
-    if (origins[i] != static_cast<int32_t>(i) || widened[i]) return false;
-  }
-  return true;
-}
-
 base::Result<FieldEvolution> MatchFields(const SignatureComponent& before,
                                          const SignatureComponent& after) {
   FieldEvolution evolution;

@@ -28,8 +28,6 @@ struct FieldEvolution {
   std::vector<bool> widened;
   /// Continued fields appear in another order.
   bool reordered = false;
-  /// Nothing changed: every field continues the one at its index, with the same type.
-  bool Unchanged() const;
 };
 
 /// Matches `after`'s fields to `before`'s; an error (kPlan) names a field whose type changed
