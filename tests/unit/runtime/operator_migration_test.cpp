@@ -756,6 +756,42 @@ TEST(OperatorMigrationTest, OverUnboundedFrameCallAddedStartsAtTheRestore) {
   EXPECT_EQ(std::multiset<std::string>(run.after.begin(), run.after.end()), expected);
 }
 
+TEST(OperatorMigrationTest, ChangelogOverCallAddedRecomputesFromTheSortedRows) {
+  // Over an updating input every row is kept and frames are computed from them: an added
+  // call is exact at once, and reordered kept columns are converted, so v2's changes after the
+  // cut are those of v2 run from the start.
+  auto changelog = [](Version version) {
+    version.node.over_aggregate->changelog = true;
+    version.node.changelog_mode = plan::ChangelogMode::kUpdating;
+    version.node.state.resize(1);
+    version.node.state[0].name = "sorted";
+    version.node.signature->components[1].fields[0].name += " (over an updating input)";
+    return version;
+  };
+  Version v1 = changelog(Over({Call(AggregateKind::kSum, 1)}, {"SUM(t.v)"}, 2));
+  Version v2 = changelog(Over({Call(AggregateKind::kMax, 1), Call(AggregateKind::kSum, 1)},
+                              {"MAX(t.v)", "SUM(t.v)"}, 2));
+  // v2 also reads its input as (k, ts, v): the kept rows are reordered.
+  plan::PlanNode& node = v2.node;
+  std::swap(node.output_schema.columns[1], node.output_schema.columns[2]);
+  std::swap(node.state[0].value_schema.columns[1], node.state[0].value_schema.columns[2]);
+  auto& values = node.signature->components[3].fields;
+  std::swap(values[1], values[2]);
+  node.over_aggregate->order_slot = 1;
+  for (auto& call : node.over_aggregate->calls) call.argument_slot = 2;
+  std::swap(v2.input_types[0][1], v2.input_types[0][2]);
+  v2.row = [](int32_t, const std::vector<Cell>& row) {
+    return std::vector<Cell>{row[0], row[2], row[1]};
+  };
+  auto steps = MakeSteps(1, 10, [](int64_t v) { return v; });
+  size_t cut = 10;
+  MigrationRun run = RunMigration(v1, v2, steps, cut);
+  ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+  MigrationRun reference = RunUninterrupted(v2, steps, cut);
+  ASSERT_FALSE(run.after.empty());
+  EXPECT_EQ(run.after, reference.after);
+}
+
 TEST(OperatorMigrationTest, JoinColumnsRemovedMergesRowsThatBecameEqual) {
   // The right side keeps only its key afterwards: stored rows that differed in v or ts become
   // one row with their counts added; the result is that of v2 run from the start.
