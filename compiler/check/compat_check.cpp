@@ -137,12 +137,6 @@ bool CompareEvolvable(const PlanNode& node, const SignatureComponent& before,
   return true;
 }
 
-std::string JoinText(const std::vector<std::string>& parts, const char* separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
-  return out;
-}
-
 std::string Afresh(const std::string& uid) {
   return fmt::format(
       "start afresh: give the new operator another UID with /*+ UID('…') */ and run with "
@@ -248,6 +242,12 @@ std::vector<std::string> OptionChanges(const PlanNode& before, const PlanNode& a
   }
   if (before.table->inline_rows != after.table->inline_rows) keys.push_back("its VALUES rows");
   return keys;
+}
+
+std::string JoinText(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
 }
 
 }  // namespace

@@ -73,9 +73,8 @@ class Planner {
   base::Status Refuse(const std::string& what) const {
     return base::Status::Error(
         base::ErrorCode::kPlan,
-        fmt::format("cannot restore the state of '{}' ({}): {}; `sluice check` calls this "
-                    "incompatible",
-                    new_.uid, plan::OperatorKindName(new_.kind), what));
+        fmt::format("cannot restore the state of '{}' ({}) from the snapshot: {}", new_.uid,
+                    plan::OperatorKindName(new_.kind), what));
   }
 
  private:
