@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "compiler/physical/state_signature.h"
+#include "runtime/plan/state_evolution.h"
 
 namespace sluice::compiler::check {
 
@@ -31,21 +32,6 @@ const char* VerdictName(Verdict verdict) {
 }
 
 namespace {
-
-/// `DECIMAL(10, 2)` → {10, 2}; `VARCHAR(5)` → {5, 0}; `BIGINT` → nullopt.
-std::optional<std::pair<int, int>> Parameters(const std::string& type) {
-  size_t open = type.find('(');
-  if (open == std::string::npos) return std::nullopt;
-  int first = 0, second = 0;
-  if (std::sscanf(type.c_str() + open, "(%d, %d)", &first, &second) >= 1) {
-    return std::pair{first, second};
-  }
-  return std::nullopt;
-}
-
-std::string BaseType(const std::string& type) {
-  return type.substr(0, type.find('('));
-}
 
 struct Signed {
   const PlanNode* node = nullptr;
@@ -74,13 +60,21 @@ std::string FieldsText(const SignatureComponent& component) {
   return out + "]";
 }
 
-/// What a newly added field holds after the restore.
-std::string StartsWith(const SignatureComponent& component, const SignatureField& field) {
-  if (component.name == "accumulators") {
-    bool count = field.name.rfind("COUNT(", 0) == 0;
-    return fmt::format("{} starts from {}", field.name, count ? "0" : "NULL");
+/// What a newly added field of `node`'s state holds after the restore (what the runtime's
+/// migration gives it: runtime/operators/operator_restore.h).
+std::string StartsWith(const PlanNode& node, const SignatureComponent& component,
+                       const SignatureField& field) {
+  if (component.name != "accumulators") {
+    return fmt::format("{} added: rows kept before the restore have NULL for it", field.name);
   }
-  return fmt::format("rows kept before the restore have NULL for {}", field.name);
+  if (node.over_aggregate && node.over_aggregate->preceding >= 0) {
+    // A bounded frame keeps its rows: the new call is folded from them at the restore.
+    return fmt::format("{} added: computed from the rows its frame holds at the restore on",
+                       field.name);
+  }
+  bool count = field.name.rfind("COUNT(", 0) == 0;
+  return fmt::format("{} added: starts {} from the restore point", field.name,
+                     count ? "at 0" : "empty (NULL until a row arrives)");
 }
 
 const char* Describe(const std::string& component) {
@@ -111,37 +105,33 @@ const SignatureComponent* Find(const StateSignature& signature, const std::strin
   return nullptr;
 }
 
-/// Compares one evolvable component; appends what changed to `changes`, and returns false
-/// (with `why`) when a field changed type in a way that cannot be carried.
-bool CompareEvolvable(const SignatureComponent& before, const SignatureComponent& after,
-                      std::vector<std::string>* changes, std::string* why) {
-  std::vector<bool> used(before.fields.size(), false);
-  std::vector<int> positions;
-  for (const SignatureField& field : after.fields) {
-    int match = -1;
-    for (size_t i = 0; i < before.fields.size() && match < 0; ++i) {
-      if (!used[i] && before.fields[i].name == field.name) match = static_cast<int>(i);
-    }
-    if (match < 0) {
-      changes->push_back(StartsWith(after, field));
-      continue;
-    }
-    used[match] = true;
-    positions.push_back(match);
-    const std::string& old_type = before.fields[match].type;
-    if (old_type == field.type) continue;
-    if (!Widens(old_type, field.type)) {
-      *why = fmt::format("{} changed type from {} to {}, which cannot hold the old values",
-                         field.name, old_type, field.type);
-      return false;
-    }
-    changes->push_back(fmt::format("{} widened from {} to {}", field.name, old_type, field.type));
+/// Compares one evolvable component (by runtime::plan::MatchFields, the rule the runtime
+/// migrates state by); appends what changed to `changes`, and returns false (with `why`) when
+/// a field changed type in a way that cannot be carried.
+bool CompareEvolvable(const PlanNode& node, const SignatureComponent& before,
+                      const SignatureComponent& after, std::vector<std::string>* changes,
+                      std::string* why) {
+  auto matched = runtime::plan::MatchFields(before, after);
+  if (!matched.ok()) {
+    *why = matched.status().message();
+    return false;
   }
-  for (size_t i = 0; i < before.fields.size(); ++i) {
-    if (used[i]) continue;
-    changes->push_back(fmt::format("{} removed: its state is discarded", before.fields[i].name));
+  const runtime::plan::FieldEvolution& evolution = *matched;
+  for (size_t i = 0; i < after.fields.size(); ++i) {
+    const SignatureField& field = after.fields[i];
+    if (evolution.origins[i] < 0) {
+      changes->push_back(StartsWith(node, after, field));
+    } else if (evolution.widened[i]) {
+      changes->push_back(fmt::format("{} widened from {} to {}: the old values are converted",
+                                     field.name, before.fields[evolution.origins[i]].type,
+                                     field.type));
+    }
   }
-  if (!std::is_sorted(positions.begin(), positions.end())) {
+  for (int32_t removed : evolution.removed) {
+    changes->push_back(
+        fmt::format("{} removed: its state is discarded", before.fields[removed].name));
+  }
+  if (evolution.reordered) {
     changes->push_back(std::string(Describe(after.name)) + " columns reordered");
   }
   return true;
@@ -207,7 +197,7 @@ void Compare(const Signed& before, const Signed& after, OperatorVerdict* verdict
       return;
     }
     std::string why;
-    if (!CompareEvolvable(*old_component, *new_component, &changes, &why)) {
+    if (!CompareEvolvable(*after.node, *old_component, *new_component, &changes, &why)) {
       verdict->verdict = Verdict::kIncompatible;
       verdict->reason = why;
       verdict->fix = "keep the old type (CAST to it), or " + Afresh(verdict->uid);
@@ -263,16 +253,7 @@ std::string JoinText(const std::vector<std::string>& parts, const char* separato
 }  // namespace
 
 bool Widens(const std::string& from, const std::string& to) {
-  if (from == to) return true;
-  std::string a = BaseType(from), b = BaseType(to);
-  if (a == "INT" && (b == "BIGINT" || b == "DOUBLE")) return true;
-  if (a == "BIGINT" && b == "DOUBLE") return true;
-  auto p = Parameters(from), q = Parameters(to);
-  if (a == "VARCHAR" && b == "VARCHAR") return !q || (p && q->first >= p->first);
-  if (a == "DECIMAL" && b == "DECIMAL" && p && q) {
-    return q->second >= p->second && q->first - q->second >= p->first - p->second;
-  }
-  return false;
+  return runtime::plan::TypeWidens(from, to);
 }
 
 CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_plan) {

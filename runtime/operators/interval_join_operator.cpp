@@ -300,4 +300,39 @@ base::Status IntervalJoinOperator::ProcessWatermark(int64_t watermark, Output* o
   return out->EmitWatermark(forwarded);
 }
 
+namespace {
+
+class IntervalJoinRows : public RecordMigration {
+ public:
+  explicit IntervalJoinRows(std::unique_ptr<RowMigration> rows) : rows_(std::move(rows)) {}
+  base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
+                       std::string* new_value) override {
+    new_ns->assign(ns);
+    new_value->clear();
+    size_t position = 0;
+    StoredRow stored;
+    while (position < value.size()) {
+      if (!NextStoredRow(value, &position, &stored)) {
+        return base::Status::Error(base::ErrorCode::kData,
+                                   "an interval join's row list is truncated");
+      }
+      converted_.clear();
+      SLUICE_RETURN_IF_ERROR(rows_->Convert(stored.row, &converted_));
+      AppendStoredRow(converted_, new_value);
+      new_value->at(new_value->size() - converted_.size() - 5) = value[stored.flag_offset];
+    }
+    return base::Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<RowMigration> rows_;
+  std::string converted_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordMigration> MigrateIntervalJoinRows(std::unique_ptr<RowMigration> rows) {
+  return std::make_unique<IntervalJoinRows>(std::move(rows));
+}
+
 }  // namespace sluice::runtime::operators

@@ -11,6 +11,8 @@
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/record_migration.h"
+#include "runtime/operators/row_migration.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -72,5 +74,10 @@ class IntervalJoinOperator : public Operator {
   int64_t emitted_watermark_ = kMinWatermark;
   WatermarkState watermark_state_;
 };
+
+/// The state migration of an interval join's "left" / "right" table whose kept rows changed
+/// (`rows`): each stored row of a value is converted, its matched flag and the namespace (its
+/// event time) kept.
+std::unique_ptr<RecordMigration> MigrateIntervalJoinRows(std::unique_ptr<RowMigration> rows);
 
 }  // namespace sluice::runtime::operators

@@ -520,4 +520,58 @@ base::Status JoinOperator::Resolve(int32_t input, const Batch& batch, RowWriter*
   return base::Status::Ok();
 }
 
+namespace {
+
+class JoinRows : public RecordMigration {
+ public:
+  JoinRows(std::unique_ptr<RowMigration> rows, bool outer, int64_t old_ttl, int64_t new_ttl)
+      : rows_(std::move(rows)), outer_(outer), old_ttl_(old_ttl), new_ttl_(new_ttl) {}
+
+  base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
+                       std::string* new_value) override {
+    new_ns->clear();
+    SLUICE_RETURN_IF_ERROR(rows_->Convert(ns, new_ns));
+    size_t fields = 1 + (outer_ ? 1 : 0);
+    size_t expected = 8 * (fields + (old_ttl_ > 0 ? 1 : 0));
+    if (value.size() != expected) {
+      return base::Status::Error(
+          base::ErrorCode::kData,
+          fmt::format("a stored join row count has {} bytes, not {}", value.size(), expected));
+    }
+    new_value->assign(value.substr(0, 8 * fields));
+    if (new_ttl_ > 0) {
+      int64_t written = old_ttl_ > 0 ? ReadInt64(value, 8 * fields) : NowMillis();
+      AppendInt64(written, new_value);
+    }
+    return base::Status::Ok();
+  }
+  bool MayCollide() const override { return rows_->may_collide(); }
+  base::Status Merge(std::string* value, std::string_view other) override {
+    if (value->size() != other.size() || value->size() % 8 != 0) {
+      return base::Status::Error(base::ErrorCode::kData, "join row counts of different sizes");
+    }
+    std::string merged;
+    for (size_t field = 0; field * 8 < value->size(); ++field) {
+      int64_t mine = ReadInt64(*value, field * 8);
+      int64_t theirs = ReadInt64(other, field * 8);
+      AppendInt64(field == 0 ? mine + theirs : std::max(mine, theirs), &merged);
+    }
+    *value = std::move(merged);
+    return base::Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<RowMigration> rows_;
+  bool outer_;
+  int64_t old_ttl_;
+  int64_t new_ttl_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordMigration> MigrateJoinRows(std::unique_ptr<RowMigration> rows, bool outer,
+                                                 int64_t old_ttl, int64_t new_ttl) {
+  return std::make_unique<JoinRows>(std::move(rows), outer, old_ttl, new_ttl);
+}
+
 }  // namespace sluice::runtime::operators

@@ -8,6 +8,8 @@
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/record_migration.h"
+#include "runtime/operators/row_migration.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -97,5 +99,14 @@ class JoinOperator : public Operator {
   std::string encoded_;
   std::vector<std::string> expired_;
 };
+
+/// The state migration of a regular join's "left" / "right" table whose kept rows changed
+/// (`rows`: a column added, removed, reordered or widened): the namespace (the row) is
+/// converted, the value keeps its counts. Rows that became equal (a dropped column was all
+/// that told them apart) merge: their counts add, the association count (`outer`: the left
+/// side of a LEFT join) and write time are the larger. A TTL turned on (`new_ttl` > 0 after
+/// `old_ttl` == 0) stamps every row with the restore time; turned off drops the stamp.
+std::unique_ptr<RecordMigration> MigrateJoinRows(std::unique_ptr<RowMigration> rows, bool outer,
+                                                 int64_t old_ttl, int64_t new_ttl);
 
 }  // namespace sluice::runtime::operators

@@ -15,6 +15,18 @@ namespace sluice::runtime::operators {
 /// `sluice check` calls `migrated` (an accumulator added or removed, a widened type, a
 /// nullable value column added), the records are converted while they are loaded; state the
 /// snapshot does not have starts empty.
+///
+/// Matching: the old and new PlanNode::signature (runtime/plan/state_evolution.h, the rule
+/// `sluice check` uses) say which accumulator or kept column continues which; the layouts
+/// come from the operators (aggregate/accumulator_migration.h, row_migration.h and the
+/// Migrate* functions next to each operator). Equal layouts load as they are (one LoadSorted
+/// per table, no per-record work); others stream through a RecordMigration into LoadSorted.
+/// What converts: group and window aggregates (accumulators added, removed, reordered,
+/// widened), OVER aggregations (calls and kept columns), regular, interval and window joins
+/// and Top-N (kept columns added as NULL, removed, reordered, widened). Anything else that
+/// differs is an error (kPlan) naming the UID and what differs, never a load into a layout the
+/// operator does not read: a changed key, namespace, operator kind or non-evolvable signature
+/// component, a narrowed type, or (without signatures in either plan) any layout change.
 base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::PlanNode& node,
                                   state::StateBackend* backend, int32_t first, int32_t last);
 

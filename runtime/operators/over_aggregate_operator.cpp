@@ -479,4 +479,112 @@ void OverAggregateOperator::StoreSorted(const SortedPartition& partition) {
   sorted_->Put(partition.key_group, partition.key, {}, bytes);
 }
 
+namespace {
+
+class OverAggregateRows : public RecordMigration {
+ public:
+  OverAggregateRows(std::string state_name, const plan::OverAggregateSpec& spec,
+                    std::vector<types::LogicalType> row_types, std::unique_ptr<RowMigration> rows,
+                    std::unique_ptr<aggregate::AccumulatorMigration> accumulators)
+      : state_name_(std::move(state_name)),
+        bounded_(spec.preceding >= 0),
+        row_types_(std::move(row_types)),
+        rows_(std::move(rows)),
+        accumulators_(std::move(accumulators)),
+        aggregator_(spec.calls),
+        row_codec_(row_types_) {}
+
+  base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
+                       std::string* new_value) override {
+    new_ns->assign(ns);
+    new_value->clear();
+    auto corrupt = [] {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "a stored OVER aggregation state is truncated or corrupt");
+    };
+    size_t position = 0;
+    std::string bytes;
+    if (state_name_ == "pending") {
+      while (position < value.size()) {
+        if (!ReadBytes(value, &position, &bytes)) return corrupt();
+        SLUICE_RETURN_IF_ERROR(ConvertRow(bytes));
+        AppendBytes(converted_, new_value);
+      }
+      return base::Status::Ok();
+    }
+    if (value.empty() || value[0] != kStateFormat) return corrupt();
+    position = 1;
+    new_value->push_back(kStateFormat);
+    if (state_name_ == "sorted") {
+      while (position < value.size()) {
+        if (!ReadBytes(value, &position, &bytes)) return corrupt();
+        AppendBytes(bytes, new_value);  // the sort key: the order cannot change
+        if (!ReadBytes(value, &position, &bytes)) return corrupt();
+        SLUICE_RETURN_IF_ERROR(ConvertRow(bytes));
+        AppendBytes(converted_, new_value);
+      }
+      return base::Status::Ok();
+    }
+    // "frame": the accumulator, then the rows still in the frame.
+    std::string accumulator;
+    if (!ReadBytes(value, &position, &bytes)) return corrupt();
+    if (!bounded_) SLUICE_RETURN_IF_ERROR(accumulators_->Convert(bytes, &accumulator));
+    if (bounded_) accumulator = aggregator_.Initial();
+    std::string frame_rows;
+    while (position < value.size()) {
+      int64_t timestamp = 0;
+      if (!ReadTimestamp(value, &position, &timestamp) || !ReadBytes(value, &position, &bytes)) {
+        return corrupt();
+      }
+      SLUICE_RETURN_IF_ERROR(ConvertRow(bytes));
+      if (bounded_) SLUICE_RETURN_IF_ERROR(Fold(&accumulator));
+      AppendTimestamp(timestamp, &frame_rows);
+      AppendBytes(converted_, &frame_rows);
+    }
+    AppendBytes(accumulator, new_value);
+    new_value->append(frame_rows);
+    return base::Status::Ok();
+  }
+
+ private:
+  base::Status ConvertRow(std::string_view row) {
+    converted_.clear();
+    return rows_->Convert(row, &converted_);
+  }
+
+  /// Folds the converted row into `accumulator` with the new calls.
+  base::Status Fold(std::string* accumulator) {
+    if (!scratch_ || scratch_->arena().bytes_allocated() > kScratchArenaLimit) {
+      scratch_ = std::make_unique<Batch>(row_types_);
+      scratch_->set_row_count(1);
+    }
+    SLUICE_RETURN_IF_ERROR(row_codec_.Decode(converted_, scratch_.get(), 0, 0));
+    return aggregator_.Accumulate(accumulator, *scratch_, 0, /*retract=*/false);
+  }
+
+  std::string state_name_;
+  bool bounded_;
+  std::vector<types::LogicalType> row_types_;
+  std::unique_ptr<RowMigration> rows_;
+  std::unique_ptr<aggregate::AccumulatorMigration> accumulators_;
+  aggregate::Aggregator aggregator_;
+  state::FullRowCodec row_codec_;
+  std::unique_ptr<Batch> scratch_;
+  std::string converted_;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<RecordMigration>> MigrateOverAggregateState(
+    const std::string& state_name, const plan::OverAggregateSpec& spec,
+    std::vector<types::LogicalType> row_types, std::unique_ptr<RowMigration> rows,
+    std::unique_ptr<aggregate::AccumulatorMigration> accumulators) {
+  if (state_name != "pending" && state_name != "frame" && state_name != "sorted") {
+    return base::Status::Error(base::ErrorCode::kPlan,
+                               "an OVER aggregation has no state '" + state_name + "'");
+  }
+  return std::unique_ptr<RecordMigration>(std::make_unique<OverAggregateRows>(
+      state_name, spec, std::move(row_types), std::move(rows), std::move(accumulators)));
+}
+
 }  // namespace sluice::runtime::operators

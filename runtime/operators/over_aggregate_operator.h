@@ -8,9 +8,12 @@
 #include <tuple>
 #include <vector>
 
+#include "runtime/operators/aggregate/accumulator_migration.h"
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/record_migration.h"
+#include "runtime/operators/row_migration.h"
 #include "runtime/operators/row_writer.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
@@ -108,5 +111,17 @@ class OverAggregateOperator : public Operator {
   std::set<std::tuple<int64_t, int32_t, std::string>> timers_;
   WatermarkState watermark_state_;
 };
+
+/// The state migration of an OVER aggregation's table `state_name` ("pending", "frame",
+/// "sorted") whose calls or kept rows changed: every kept row is converted by `rows` (into
+/// `spec`'s input row). A bounded frame's accumulator is what its kept rows fold to, so it is
+/// folded again from the converted rows with `spec`'s calls: an added call covers the rows
+/// still in the frame at once. An unbounded frame keeps no rows: its accumulator is converted
+/// by `accumulators` (an added call starts at the restore). Changelog mode ("sorted") keeps
+/// no accumulator.
+base::Result<std::unique_ptr<RecordMigration>> MigrateOverAggregateState(
+    const std::string& state_name, const plan::OverAggregateSpec& spec,
+    std::vector<types::LogicalType> row_types, std::unique_ptr<RowMigration> rows,
+    std::unique_ptr<aggregate::AccumulatorMigration> accumulators);
 
 }  // namespace sluice::runtime::operators

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "runtime/operators/sort_key.h"
@@ -442,6 +443,60 @@ void TopNOperator::StorePartition(const Partition& partition) {
     AppendVarint(static_cast<uint64_t>(entry.count), &bytes);
   }
   table_->Put(partition.key_group, partition.key, {}, bytes);
+}
+
+namespace {
+
+class TopNRows : public RecordMigration {
+ public:
+  explicit TopNRows(std::unique_ptr<RowMigration> rows) : rows_(std::move(rows)) {}
+
+  base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
+                       std::string* new_value) override {
+    new_ns->assign(ns);
+    new_value->clear();
+    if (value.empty()) return base::Status::Ok();  // keep-first: a marker
+    auto corrupt = [] {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "a stored top-n partition is truncated or corrupt");
+    };
+    if (value[0] != kStateFormat) return corrupt();
+    std::vector<std::tuple<std::string, std::string, uint64_t>> entries;
+    size_t position = 1;
+    while (position < value.size()) {
+      std::string sort_key, row, converted;
+      uint64_t count = 0;
+      if (!ReadBytes(value, &position, &sort_key) || !ReadBytes(value, &position, &row) ||
+          !ReadVarint(value, &position, &count) || count == 0) {
+        return corrupt();
+      }
+      SLUICE_RETURN_IF_ERROR(rows_->Convert(row, &converted));
+      if (!entries.empty() && std::get<0>(entries.back()) == sort_key &&
+          std::get<1>(entries.back()) == converted) {
+        std::get<2>(entries.back()) += count;
+      } else {
+        entries.emplace_back(std::move(sort_key), std::move(converted), count);
+      }
+    }
+    new_value->push_back(kStateFormat);
+    for (const auto& [sort_key, row, count] : entries) {
+      AppendVarint(sort_key.size(), new_value);
+      new_value->append(sort_key);
+      AppendVarint(row.size(), new_value);
+      new_value->append(row);
+      AppendVarint(count, new_value);
+    }
+    return base::Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<RowMigration> rows_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordMigration> MigrateTopNRows(std::unique_ptr<RowMigration> rows) {
+  return std::make_unique<TopNRows>(std::move(rows));
 }
 
 }  // namespace sluice::runtime::operators

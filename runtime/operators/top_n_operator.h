@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
+#include "runtime/operators/record_migration.h"
+#include "runtime/operators/row_migration.h"
 #include "runtime/operators/row_writer.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
@@ -92,5 +94,11 @@ class TopNOperator : public Operator {
   /// Set by the first input batch with row kinds: from then on every row is kept.
   bool seen_row_kinds_ = false;
 };
+
+/// The state migration of a Top-N's "ranks" whose kept rows changed (`rows`): every entry's
+/// row is converted, its sort key (the order, which cannot change) and count kept; adjacent
+/// entries that became the same row with the same sort key merge. A keep-first marker (empty
+/// value) stays as it is.
+std::unique_ptr<RecordMigration> MigrateTopNRows(std::unique_ptr<RowMigration> rows);
 
 }  // namespace sluice::runtime::operators

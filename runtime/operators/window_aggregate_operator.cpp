@@ -475,4 +475,34 @@ base::Status WindowAggregateOperator::WriteRow(RowWriter* writer, std::string_vi
   return aggregator_->WriteResults(accumulator, batch, row, column);
 }
 
+namespace {
+
+class SessionAccumulators : public RecordMigration {
+ public:
+  explicit SessionAccumulators(std::unique_ptr<aggregate::AccumulatorMigration> accumulators)
+      : accumulators_(std::move(accumulators)) {}
+  base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
+                       std::string* new_value) override {
+    new_ns->assign(ns);
+    SLUICE_ASSIGN_OR_RETURN(std::vector<Session> sessions, DecodeSessions(value));
+    for (Session& session : sessions) {
+      std::string converted;
+      SLUICE_RETURN_IF_ERROR(accumulators_->Convert(session.accumulator, &converted));
+      session.accumulator = std::move(converted);
+    }
+    *new_value = EncodeSessions(sessions);
+    return base::Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<aggregate::AccumulatorMigration> accumulators_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordMigration> MigrateSessionAccumulators(
+    std::unique_ptr<aggregate::AccumulatorMigration> accumulators) {
+  return std::make_unique<SessionAccumulators>(std::move(accumulators));
+}
+
 }  // namespace sluice::runtime::operators

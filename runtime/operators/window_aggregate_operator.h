@@ -8,9 +8,11 @@
 #include <tuple>
 #include <vector>
 
+#include "runtime/operators/aggregate/accumulator_migration.h"
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/record_migration.h"
 #include "runtime/operators/row_writer.h"
 #include "runtime/state/row_codec.h"
 
@@ -103,5 +105,10 @@ class WindowAggregateOperator : public Operator {
   // SESSION: (end, key, key group, start) of every open session, fired in end order.
   std::set<std::tuple<int64_t, std::string, int32_t, int64_t>> session_timers_;
 };
+
+/// The state migration of a SESSION window aggregate's "sessions" values: each open session
+/// keeps its bounds, its accumulator converted by `accumulators`.
+std::unique_ptr<RecordMigration> MigrateSessionAccumulators(
+    std::unique_ptr<aggregate::AccumulatorMigration> accumulators);
 
 }  // namespace sluice::runtime::operators

@@ -289,4 +289,34 @@ base::Status WindowJoinOperator::FireWindow(int64_t window_end, JoinOutput* outp
   return base::Status::Ok();
 }
 
+namespace {
+
+class WindowJoinRows : public RecordMigration {
+ public:
+  explicit WindowJoinRows(std::unique_ptr<RowMigration> rows) : rows_(std::move(rows)) {}
+  base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
+                       std::string* new_value) override {
+    new_ns->assign(ns);
+    new_value->clear();
+    std::vector<std::string_view> rows;
+    SLUICE_RETURN_IF_ERROR(SplitRows(value, &rows));
+    for (std::string_view row : rows) {
+      converted_.clear();
+      SLUICE_RETURN_IF_ERROR(rows_->Convert(row, &converted_));
+      AppendRow(converted_, new_value);
+    }
+    return base::Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<RowMigration> rows_;
+  std::string converted_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordMigration> MigrateWindowJoinRows(std::unique_ptr<RowMigration> rows) {
+  return std::make_unique<WindowJoinRows>(std::move(rows));
+}
+
 }  // namespace sluice::runtime::operators

@@ -9,6 +9,8 @@
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/record_migration.h"
+#include "runtime/operators/row_migration.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -63,5 +65,9 @@ class WindowJoinOperator : public Operator {
   std::set<int64_t> pending_window_ends_;
   WatermarkState watermark_state_;
 };
+
+/// The state migration of a window join's "left" / "right" table whose kept rows changed
+/// (`rows`): each buffered row of a value is converted, the namespace (the window) kept.
+std::unique_ptr<RecordMigration> MigrateWindowJoinRows(std::unique_ptr<RowMigration> rows);
 
 }  // namespace sluice::runtime::operators

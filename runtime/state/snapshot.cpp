@@ -467,6 +467,12 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
 base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
                          const std::string& state_name, StateBackend* backend, int32_t first,
                          int32_t last) {
+  return RestoreInto(snapshot, uid, state_name, backend, first, last, nullptr);
+}
+
+base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
+                         const std::string& state_name, StateBackend* backend, int32_t first,
+                         int32_t last, const RecordRewriter& rewrite) {
   std::vector<const StateHandle*> handles;
   for (const StateHandle& handle : snapshot.metadata.handles) {
     if (handle.uid == uid && handle.state_name == state_name && handle.first_key_group <= last &&
@@ -478,9 +484,15 @@ base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
   std::sort(handles.begin(), handles.end(), [](const StateHandle* a, const StateHandle* b) {
     return a->first_key_group < b->first_key_group;
   });
+  auto load = [&](const SortedRecords& records) {
+    if (!rewrite) return backend->LoadSorted(uid, state_name, records);
+    return backend->LoadSorted(uid, state_name, [&](const RecordSink& sink) -> base::Status {
+      return rewrite(records, sink);
+    });
+  };
   if (snapshot.metadata.format == "native") {
     // Each subtask's checkpoint, read-only, for the part of its range that is wanted.
-    return backend->LoadSorted(uid, state_name, [&](const RecordSink& sink) -> base::Status {
+    return load([&](const RecordSink& sink) -> base::Status {
       for (const StateHandle* handle : handles) {
         SLUICE_RETURN_IF_ERROR(
             ReadRocksDbCheckpoint((fs::path(snapshot.directory) / handle->file).string(), uid,
@@ -490,7 +502,7 @@ base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
       return base::Status::Ok();
     });
   }
-  return backend->LoadSorted(uid, state_name, [&](const RecordSink& sink) -> base::Status {
+  return load([&](const RecordSink& sink) -> base::Status {
     // One file in memory at a time, in key-group order.
     for (const StateHandle* handle : handles) {
       std::string path = (fs::path(snapshot.directory) / handle->file).string();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -120,6 +121,17 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
 base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
                          const std::string& state_name, StateBackend* backend, int32_t first,
                          int32_t last);
+
+/// Passes the records of a restore from `records` to `sink`, rewriting them on the way (a
+/// state migration: runtime/operators/operator_restore.h). It must keep the sink's contract.
+using RecordRewriter =
+    std::function<base::Status(const SortedRecords& records, const RecordSink& sink)>;
+
+/// RestoreInto, with every record passed through `rewrite` (null: unchanged) on its way into
+/// StateBackend::LoadSorted: still one streaming bulk load.
+base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,
+                         const std::string& state_name, StateBackend* backend, int32_t first,
+                         int32_t last, const RecordRewriter& rewrite);
 
 /// Serializes `metadata` as the `_metadata` JSON (with its checksum) and parses it back.
 std::string SnapshotMetadataToJson(const SnapshotMetadata& metadata);

@@ -1,7 +1,10 @@
 // Runs every tests/compat/NNN_name/ case: compiles old.pipe and new.pipe, checks the new job
 // against the old one, and compares each operator's verdict with expected.txt; then checks it
 // again against a savepoint of the old job (a canonical snapshot of its, empty, state, read
-// back and verified), which must give the very same report.
+// back and verified), which must give the very same report; and restores every stateful
+// operator of the new job from that savepoint (operators::RestoreOperatorState), which must
+// succeed exactly where the verdict is restored, migrated or new, and refuse, naming the UID,
+// where it is incompatible: the runtime migrates what check promises, and nothing else.
 //
 // expected.txt (lines starting with '#' are comments):
 //   compatible: true|false
@@ -25,6 +28,7 @@
 
 #include "compiler/check/compat_check.h"
 #include "compiler/physical/job_compiler.h"
+#include "runtime/operators/operator_restore.h"
 #include "runtime/state/snapshot.h"
 
 namespace sluice {
@@ -94,9 +98,9 @@ base::Result<runtime::plan::PlanGraph> Plan(const fs::path& file) {
 }
 
 /// Writes a savepoint of `plan` (every stateful operator's tables, empty) into `directory`
-/// and returns the plan its verified `_metadata` carries.
-base::Result<runtime::plan::PlanGraph> PlanThroughSavepoint(const runtime::plan::PlanGraph& plan,
-                                                            const fs::path& directory) {
+/// and returns it read back and verified.
+base::Result<runtime::state::Snapshot> SnapshotOf(const runtime::plan::PlanGraph& plan,
+                                                  const fs::path& directory) {
   auto backend = runtime::state::MakeMemoryStateBackend();
   std::vector<runtime::state::SubtaskState> subtasks;
   for (const auto& node : plan.nodes) {
@@ -109,9 +113,7 @@ base::Result<runtime::plan::PlanGraph> PlanThroughSavepoint(const runtime::plan:
   }
   SLUICE_RETURN_IF_ERROR(
       runtime::state::WriteCanonicalSnapshot(directory.string(), plan, subtasks).status());
-  SLUICE_ASSIGN_OR_RETURN(runtime::state::Snapshot snapshot,
-                          runtime::state::ReadSnapshot(directory.string()));
-  return std::move(snapshot.metadata.plan);
+  return runtime::state::ReadSnapshot(directory.string());
 }
 
 class CompatTest : public testing::TestWithParam<std::string> {};
@@ -167,11 +169,32 @@ TEST_P(CompatTest, VerdictsMatch) {
   fs::path savepoint = fs::temp_directory_path() / ("sluice-compat-" + std::to_string(::getpid()) +
                                                     "-" + directory.filename().string());
   fs::remove_all(savepoint);
-  auto saved_plan = PlanThroughSavepoint(*old_plan, savepoint);
-  ASSERT_TRUE(saved_plan.ok()) << saved_plan.status().ToString();
+  auto snapshot = SnapshotOf(*old_plan, savepoint);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
   compiler::check::CompatReport from_savepoint =
-      compiler::check::CheckCompatibility(*saved_plan, *new_plan);
+      compiler::check::CheckCompatibility(snapshot->metadata.plan, *new_plan);
   EXPECT_EQ(compiler::check::ReportText(from_savepoint), actual);
+
+  // Restoring from it: what check promises, the runtime does (the tables are empty, but every
+  // layout is planned, and a refusal made, before anything loads).
+  for (const auto& node : new_plan->nodes) {
+    auto found = by_uid.find(node.uid);
+    if (node.state.empty() || found == by_uid.end()) continue;
+    auto backend = runtime::state::MakeMemoryStateBackend();
+    base::Status restored = runtime::operators::RestoreOperatorState(
+        *snapshot, node, backend.get(), 0, new_plan->max_parallelism - 1);
+    if (found->second->verdict == compiler::check::Verdict::kIncompatible) {
+      EXPECT_FALSE(restored.ok()) << node.uid << ": the runtime restores incompatible state";
+      if (!restored.ok()) {
+        EXPECT_NE(restored.message().find("'" + node.uid + "'"), std::string::npos)
+            << restored.message();
+      }
+    } else {
+      EXPECT_TRUE(restored.ok()) << node.uid << " ("
+                                 << compiler::check::VerdictName(found->second->verdict)
+                                 << "): " << restored.message();
+    }
+  }
   fs::remove_all(savepoint);
 }
 

@@ -30,20 +30,6 @@ void Store(char* bytes, T value) {
   std::memcpy(bytes, &value, sizeof(T));
 }
 
-// Maps a DOUBLE to an int64 whose signed order is Double.compare's order: -0.0 and 0.0 map
-// to one key, every NaN to one key above +Infinity.
-int64_t DoubleToKey(double value) {
-  uint64_t bits;
-  if (std::isnan(value)) {
-    bits = kCanonicalNaNBits;
-  } else {
-    if (value == 0.0) value = 0.0;
-    std::memcpy(&bits, &value, sizeof(bits));
-  }
-  auto key = static_cast<int64_t>(bits);
-  return key ^ ((key >> 63) & std::numeric_limits<int64_t>::max());
-}
-
 // A NaN's sign and payload depend on the order of an addition's operands, which compilers may
 // swap; a DOUBLE sum is stored with every NaN as the one canonical NaN so that the bytes do not
 // depend on the code path (generated code does the same).

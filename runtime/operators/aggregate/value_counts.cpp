@@ -2,8 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace sluice::runtime::operators::aggregate {
+
+int64_t DoubleToKey(double value) {
+  constexpr uint64_t kCanonicalNaNBits = 0x7ff8000000000000ULL;
+  uint64_t bits;
+  if (std::isnan(value)) {
+    bits = kCanonicalNaNBits;
+  } else {
+    if (value == 0.0) value = 0.0;
+    std::memcpy(&bits, &value, sizeof(bits));
+  }
+  auto key = static_cast<int64_t>(bits);
+  return key ^ ((key >> 63) & std::numeric_limits<int64_t>::max());
+}
 
 namespace {
 

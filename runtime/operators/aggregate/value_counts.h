@@ -7,6 +7,10 @@
 
 namespace sluice::runtime::operators::aggregate {
 
+/// Maps a DOUBLE to an int64 whose signed order is Double.compare's order: -0.0 and 0.0 map
+/// to one key, every NaN to one key above +Infinity (the keys of DOUBLE MIN/MAX and DISTINCT).
+int64_t DoubleToKey(double value);
+
 /// One value of a value → count multiset: an order-preserving int64 for fixed-width types
 /// (DOUBLEs mapped by DoubleToKey), or the bytes of a string.
 struct ValueKey {

@@ -96,10 +96,13 @@ TEST(StateSignatureTest, KeyThroughAnExpressionIsAnotherKey) {
 }
 
 TEST(StateSignatureTest, AccumulatorsMigrate) {
-  ExpectChange("INSERT INTO out SELECT auction, COUNT(*) FROM bids GROUP BY auction;", kGroup,
-               "out/group-aggregate1", Verdict::kMigrated, "SUM(bids.price) starts from NULL");
+  ExpectChange(
+      "INSERT INTO out SELECT auction, COUNT(*) FROM bids GROUP BY auction;", kGroup,
+      "out/group-aggregate1", Verdict::kMigrated,
+      "SUM(bids.price) added: starts empty (NULL until a row arrives) from the restore point");
   ExpectChange(kGroup, "INSERT INTO out SELECT auction, COUNT(*) FROM bids GROUP BY auction;",
-               "out/group-aggregate1", Verdict::kMigrated, "COUNT(*) starts from 0");
+               "out/group-aggregate1", Verdict::kMigrated,
+               "COUNT(*) added: starts at 0 from the restore point");
   ExpectChange(kGroup, "INSERT INTO out SELECT auction, MAX(price) FROM bids GROUP BY auction;",
                "out/group-aggregate1", Verdict::kMigrated, "SUM(bids.price) removed");
   ExpectChange(kGroup,
@@ -170,7 +173,8 @@ TEST(StateSignatureTest, JoinKeysSidesAndTypes) {
                Verdict::kIncompatible, "join type changed");
   ExpectChange(
       kJoin, Replace(kJoin, "JOIN auctions a", "JOIN (SELECT *, seller * 2 AS s2 FROM auctions) a"),
-      uid, Verdict::kMigrated, "have NULL for (auctions.seller * 2)");
+      uid, Verdict::kMigrated,
+      "(auctions.seller * 2) added: rows kept before the restore have NULL for it");
 }
 
 TEST(StateSignatureTest, IntervalAndWindowJoinBounds) {
