@@ -50,9 +50,9 @@ class OptionValues {
  private:
   static base::Status Invalid(const std::string& key, const std::string& value,
                               const std::string& expected) {
-    return base::Status::Error(base::ErrorCode::kOption,
-                               fmt::format("invalid value '{}' for '{}': expected {}", value, key,
-                                           expected));
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        fmt::format("invalid value '{}' for '{}': expected {}", value, key, expected));
   }
   const std::map<std::string, std::string>& options_;
 };
@@ -137,9 +137,9 @@ std::string RestartStrategy::Describe() const {
     case Type::kFixedDelay:
       return fmt::format("fixed-delay, attempt {} of {}", restarts_, attempts_);
     case Type::kExponentialDelay:
-      return attempts_ < 0 ? fmt::format("exponential-delay, attempt {}", restarts_)
-                           : fmt::format("exponential-delay, attempt {} of {}", restarts_,
-                                         attempts_);
+      return attempts_ < 0
+                 ? fmt::format("exponential-delay, attempt {}", restarts_)
+                 : fmt::format("exponential-delay, attempt {} of {}", restarts_, attempts_);
     case Type::kFailureRate:
       return fmt::format("failure-rate, {} failure(s) in the last {} ms", failures_.size(),
                          interval_);

@@ -38,16 +38,16 @@ class RestartStrategy {
   enum class Type { kNone, kFixedDelay, kExponentialDelay, kFailureRate };
 
   Type type_ = Type::kNone;
-  int64_t attempts_ = 1;         // fixed-delay; exponential-delay (before reset; -1: unlimited)
-  int64_t delay_ = 1000;         // fixed-delay, failure-rate
+  int64_t attempts_ = 1;  // fixed-delay; exponential-delay (before reset; -1: unlimited)
+  int64_t delay_ = 1000;  // fixed-delay, failure-rate
   int64_t initial_backoff_ = 1000;
   int64_t max_backoff_ = 60000;
   double multiplier_ = 1.5;
   int64_t reset_threshold_ = 3600000;
-  int64_t max_failures_ = 1;     // failure-rate
-  int64_t interval_ = 60000;     // failure-rate
-  int64_t restarts_ = 0;         // restarts so far (since the last backoff reset)
-  int64_t backoff_ = 0;          // exponential-delay: the last delay
+  int64_t max_failures_ = 1;      // failure-rate
+  int64_t interval_ = 60000;      // failure-rate
+  int64_t restarts_ = 0;          // restarts so far (since the last backoff reset)
+  int64_t backoff_ = 0;           // exponential-delay: the last delay
   std::deque<int64_t> failures_;  // failure-rate: failure times within the interval
 };
 

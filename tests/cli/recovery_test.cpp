@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -341,3 +342,144 @@ TEST_F(RecoveryTest, RestoreFlagsRefuseBadInput) {
 }
 
 }  // namespace
+
+namespace {
+
+/// The lines of a parallelism-1 sink's committed part files `part-0-<n>.*`, in the order they
+/// were written (by n, then line by line).
+std::vector<std::string> LinesInOrder(const fs::path& directory) {
+  std::map<long, fs::path> parts;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("part-0-", 0) == 0) parts[std::stol(name.substr(7))] = entry.path();
+  }
+  std::vector<std::string> lines;
+  for (const auto& [number, path] : parts) {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  return lines;
+}
+
+/// Reads the last `+I`/`+U` value of column `column` per auction from changelog-json lines.
+std::map<std::string, std::string> FinalValues(const std::vector<std::string>& lines,
+                                               const std::string& column) {
+  std::map<std::string, std::string> values;
+  for (const std::string& line : lines) {
+    if (line.find("\"op\":\"+I\"") == std::string::npos &&
+        line.find("\"op\":\"+U\"") == std::string::npos) {
+      continue;
+    }
+    auto field = [&](const std::string& name) {
+      size_t at = line.find("\"" + name + "\":");
+      if (at == std::string::npos) return std::string();
+      at += name.size() + 3;
+      return line.substr(at, line.find_first_of(",}", at) - at);
+    };
+    values[field("auction")] = field(column);
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST_F(RecoveryTest, AnUpgradedJobRestoresMigratesAndRefusesAsTheCheckSays) {
+  // v1 counts bids per auction; it is stopped with a savepoint midway.
+  fs::path output = directory_ / "out";
+  std::string v1 = PipeFile(kUnbounded, output);
+  fs::path savepoints = directory_ / "savepoints";
+  fs::path log = directory_ / "v1.log";
+  Process first(RunArguments(v1, {"--set", "state.savepoints.dir=" + savepoints.string()}), log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  first.Signal(SIGTERM);
+  ASSERT_EQ(first.Wait(), 0) << ReadAll(log);
+  std::string said = ReadAll(log);
+  size_t at = said.find("savepoint written: ");
+  ASSERT_NE(at, std::string::npos) << said;
+  std::string savepoint = said.substr(at + 19, said.find('\n', at) - at - 19);
+
+  auto version = [&](const std::string& name, const std::string& query) {
+    Job job = kUnbounded;
+    job.ddl = "CREATE TABLE out (auction BIGINT, n BIGINT, total BIGINT, top BIGINT)";
+    job.query = query.c_str();
+    std::string text = std::string(kBids) + job.ddl + " WITH ('connector' = 'filesystem', " +
+                       "'path' = '" + output.string() + "', 'format' = 'changelog-json');\n" +
+                       query + "\n" + "SET 'pipeline.name' = 'unbounded';\n";
+    return Write(name + ".pipe", text);
+  };
+  // A changed key: refused before anything runs, with the table and exit status 1.
+  std::string rekeyed = version("rekeyed",
+                                "INSERT INTO out SELECT price, COUNT(*), SUM(price), MAX(price) "
+                                "FROM bids GROUP BY price;");
+  fs::path refused_log = directory_ / "refused.log";
+  Process refused({"run", rekeyed, "--from", savepoint}, refused_log);
+  EXPECT_EQ(refused.Wait(), 1) << ReadAll(refused_log);
+  EXPECT_NE(ReadAll(refused_log).find("incompatible"), std::string::npos) << ReadAll(refused_log);
+
+  // v2 adds MAX(price): COUNT and SUM continue from the savepoint, MAX starts empty there.
+  std::string v2 = version("v2",
+                           "INSERT INTO out SELECT auction, COUNT(*), SUM(price), MAX(price) "
+                           "FROM bids GROUP BY auction;");
+  fs::path v2_log = directory_ / "v2.log";
+  Process second(RunArguments(v2, {"--from", savepoint}), v2_log);
+  ASSERT_EQ(second.Wait(), 0) << ReadAll(v2_log);
+  EXPECT_NE(ReadAll(v2_log).find("migrated"), std::string::npos) << ReadAll(v2_log);
+  Reference(kUnbounded, "1");
+  std::vector<std::string> reference = LinesInOrder(directory_ / "reference");
+  std::vector<std::string> lines = LinesInOrder(output);
+  // The restored counts and sums continued: the final values equal an uninterrupted run's.
+  EXPECT_EQ(FinalValues(lines, "n"), FinalValues(reference, "n"));
+  EXPECT_EQ(FinalValues(lines, "total"), FinalValues(reference, "total"));
+  // MAX saw only the rows after the restore: never NULL at the end, and no v1 line has it.
+  for (const auto& [auction, top] : FinalValues(lines, "top")) {
+    EXPECT_NE(top, "null") << auction;
+    EXPECT_FALSE(top.empty()) << auction;
+  }
+}
+
+TEST_F(RecoveryTest, AFailedRunRestartsFromItsLatestCheckpoint) {
+  fs::path flag = directory_ / "fail-now";
+  Job job = kUnbounded;
+  std::string query =
+      "CREATE FUNCTION fail_once AS 'libsluice_udf_tests.so:fail_once';\n"
+      "INSERT INTO out SELECT fail_once('" +
+      flag.string() + "', auction), COUNT(*), SUM(price) FROM bids GROUP BY auction;";
+  job.query = query.c_str();
+  fs::path output = directory_ / "out";
+  std::string file = PipeFile(job, output);
+  fs::path log = directory_ / "run.log";
+  Process run(RunArguments(file, {"--set", "restart-strategy.type=fixed-delay", "--set",
+                                  "restart-strategy.fixed-delay.delay=50 ms"}),
+              log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::ofstream(flag) << "fail";
+  ASSERT_EQ(run.Wait(), 0) << ReadAll(log);
+  std::string said = ReadAll(log);
+  EXPECT_NE(said.find("injected fault"), std::string::npos) << said;
+  EXPECT_NE(said.find("restarting in 50 ms (fixed-delay, attempt 1 of 1) from "), std::string::npos)
+      << said;
+  EXPECT_EQ(CommittedLines(output), Reference(kUnbounded, "1")) << said;
+}
+
+TEST_F(RecoveryTest, ARestartStrategyGivesUpAfterItsAttempts) {
+  Job job = kUnbounded;
+  std::string query =
+      "CREATE FUNCTION checked AS 'libsluice_udf_tests.so:checked';\n"
+      "INSERT INTO out SELECT checked(auction - 40), COUNT(*), SUM(price) FROM "
+      "bids GROUP BY auction;";
+  job.query = query.c_str();
+  std::string file = PipeFile(job, directory_ / "out");
+  fs::path log = directory_ / "run.log";
+  Process run(RunArguments(file, {"--set", "restart-strategy.type=fixed-delay", "--set",
+                                  "restart-strategy.fixed-delay.attempts=2", "--set",
+                                  "restart-strategy.fixed-delay.delay=10 ms"}),
+              log);
+  EXPECT_EQ(run.Wait(), 1);
+  std::string said = ReadAll(log);
+  EXPECT_NE(said.find("attempt 2 of 2"), std::string::npos) << said;
+  EXPECT_EQ(said.find("attempt 3"), std::string::npos) << said;
+  EXPECT_NE(said.find("negative input"), std::string::npos) << said;
+  Process bad({"run", file, "--set", "restart-strategy.type=sometimes"}, log);
+  EXPECT_EQ(bad.Wait(), 2);
+  EXPECT_NE(ReadAll(log).find("restart-strategy.type"), std::string::npos);
+}

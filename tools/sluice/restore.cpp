@@ -39,12 +39,12 @@ std::optional<runtime::state::Snapshot> ChooseSnapshot(const runtime::plan::Plan
   if (flags.resume) {
     snapshot = LatestVerifiedCheckpoint(plan, flags.checkpoint_directory);
     if (!snapshot) {
-      std::fprintf(stderr,
-                   "sluice: no completed checkpoint of job '%s' in %s: starting from the "
-                   "beginning\n",
-                   plan.job_name.c_str(),
-                   runtime::scheduler::CheckpointJobDirectory(plan, flags.checkpoint_directory)
-                       .c_str());
+      std::fprintf(
+          stderr,
+          "sluice: no completed checkpoint of job '%s' in %s: starting from the "
+          "beginning\n",
+          plan.job_name.c_str(),
+          runtime::scheduler::CheckpointJobDirectory(plan, flags.checkpoint_directory).c_str());
       return std::nullopt;
     }
   } else if (!flags.from.empty()) {

@@ -117,7 +117,6 @@ class SignalWatcher {
   std::atomic<bool> stopped_with_savepoint_{false};
 };
 
-
 /// Says how the job ended and returns the exit code.
 int Report(const runtime::plan::PlanGraph& plan, runtime::scheduler::Job& job,
            const base::Status& status, double seconds, const SignalWatcher& signals,
@@ -194,7 +193,8 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
     if (delay < 0) return Report(plan, **job, status, seconds, signals, flags);
     job->reset();
     snapshot = LatestVerifiedCheckpoint(plan, flags.restore.checkpoint_directory);
-    std::fprintf(stderr, "sluice: job '%s' failed: %s\nsluice: restarting in %lld ms (%s) from %s\n",
+    std::fprintf(stderr,
+                 "sluice: job '%s' failed: %s\nsluice: restarting in %lld ms (%s) from %s\n",
                  plan.job_name.c_str(), status.message().c_str(), static_cast<long long>(delay),
                  strategy->Describe().c_str(),
                  snapshot ? snapshot->directory.c_str() : "the beginning (no checkpoint yet)");
