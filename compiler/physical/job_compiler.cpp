@@ -44,6 +44,9 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"state.savepoints.dir",
        "where savepoints go (SIGUSR1 takes one; SIGTERM/SIGINT stop the job with one)"},
       {"state.savepoints.format", "canonical (default, portable) | native (rocksdb files)"},
+      {"state.backend.local-recovery",
+       "true: keep a local copy of the latest checkpoint's state, so a restart in the same "
+       "process needs not read the checkpoint (default false)"},
       {"restart-strategy.type",
        "what a failed job does: none (default) | fixed-delay | exponential-delay | "
        "failure-rate; it restarts from its latest completed checkpoint"},
@@ -101,6 +104,7 @@ class ScriptCompiler {
     int32_t retained = 0;
     if (!ReadChoice(job_options, "state.backend.type", {"memory", "hashmap", "rocksdb"}) ||
         !ReadChoice(job_options, "state.savepoints.format", {"canonical", "native"}) ||
+        !ReadChoice(job_options, "state.backend.local-recovery", {"true", "false"}) ||
         !ReadInt(job_options, "state.checkpoints.num-retained", 1, 1000, &retained)) {
       return base::Status::FromDiagnostics(errors());
     }

@@ -243,6 +243,15 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   const bool savepoint = pending.kind == Kind::kSavepoint;
   const std::string directory = pending.directory;
   base::Result<std::string> written = Write(pending);
+  if (written.ok() && !savepoint && settings_.local_recovery) {
+    auto local = std::make_unique<LocalState>();
+    local->checkpoint_id = fmt::format("chk-{}", id);
+    for (SubtaskSnapshot& ack : pending.acks) {
+      if (ack.state) local->backends[ack.runner] = std::move(ack.state);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    local_state_ = std::move(local);  // the previous copies go
+  }
   pending.acks.clear();  // captured copies go (rocksdb ones remove their scratch directories)
   if (!written.ok()) {
     std::error_code error;
@@ -276,6 +285,11 @@ void CheckpointCoordinator::RemoveOldCheckpoints() {
     fs::remove(completed[i].second / "_metadata", error);
     fs::remove_all(completed[i].second, error);
   }
+}
+
+std::unique_ptr<LocalState> CheckpointCoordinator::TakeLocalState() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::move(local_state_);
 }
 
 base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string& directory) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,16 @@ struct CheckpointSettings {
   std::string savepoint_format = "canonical";
   /// Print a line per completed checkpoint and savepoint to stderr.
   bool verbose = false;
+  /// `state.backend.local-recovery`: keep each subtask's captured state of the latest
+  /// completed checkpoint, so that a restart in this process resumes from it without reading
+  /// the checkpoint directory (task-local recovery).
+  bool local_recovery = false;
+};
+
+/// The local copies of one completed checkpoint's state: per runner, the captured backend.
+struct LocalState {
+  std::string checkpoint_id;  // "chk-<n>": the _metadata id it belongs to
+  std::map<int32_t, std::unique_ptr<state::StateBackend>> backends;
 };
 
 /// Where the checkpoints of `plan`'s job go: `<dir>/<job name>`, where `dir` is
@@ -98,6 +109,9 @@ class CheckpointCoordinator {
 
   /// The number of checkpoints completed so far (for tests and progress lines).
   int64_t completed() const { return completed_.load(); }
+  /// The local copies of the latest completed checkpoint (with local recovery), once the
+  /// coordinator has stopped; null when there are none.
+  std::unique_ptr<LocalState> TakeLocalState();
 
  private:
   enum class Kind { kCheckpoint, kSavepoint };
@@ -137,6 +151,7 @@ class CheckpointCoordinator {
   SavepointRequest* savepoint_request_ = nullptr;  // waiting to be triggered or in flight
   bool stopping_ = false;
   std::thread thread_;
+  std::unique_ptr<LocalState> local_state_;  // guarded by mutex_
 };
 
 }  // namespace sluice::runtime::scheduler

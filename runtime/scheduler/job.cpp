@@ -178,11 +178,17 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
       const auto runner_index = static_cast<int32_t>(runners_.size());
       auto runner = std::make_unique<SubtaskRunner>(this, runner_index, subtask,
                                                     plan_.max_parallelism, inputs);
-      SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size()));
-      state_backends_.push_back(std::move(backend));
-      state::StateBackend* state_backend = state_backends_.back().get();
       bool stateful = false;
       for (int32_t node_id : vertices_[vertex]) stateful |= !plan_.nodes[node_id].state.empty();
+      std::unique_ptr<state::StateBackend> local = AdoptLocalCopy(runner_index);
+      const bool local_copy = local != nullptr;
+      if (local_copy) {
+        state_backends_.push_back(std::move(local));
+      } else {
+        SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size()));
+        state_backends_.push_back(std::move(backend));
+      }
+      state::StateBackend* state_backend = state_backends_.back().get();
       runner->SetStateBackend(state_backend, stateful);
       for (int32_t node_id : vertices_[vertex]) {
         const plan::PlanNode& node = plan_.nodes[node_id];
@@ -195,7 +201,8 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.metrics = metrics_[node_id].get();
         context.state_backend = state_backend;
         context.checkpointing = checkpoint_settings_.interval_millis > 0;
-        SLUICE_RETURN_IF_ERROR(RestoreState(node, subtask, state_backend, &context));
+        SLUICE_RETURN_IF_ERROR(
+            RestoreState(node, subtask, local_copy ? nullptr : state_backend, &context));
         if (node.kind == plan::OperatorKind::kSource) {
           SLUICE_RETURN_IF_ERROR(OpenSource(node, context, runner.get()));
         } else {
@@ -261,6 +268,7 @@ base::Status Job::ReadCheckpointSettings() {
     settings.retained = std::max(1, std::atoi(retained.c_str()));
   }
   settings.savepoint_directory = option("state.savepoints.dir");
+  settings.local_recovery = option("state.backend.local-recovery") == "true";
   if (std::string format = option("state.savepoints.format"); !format.empty()) {
     settings.savepoint_format = format;
   }
@@ -272,7 +280,7 @@ base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
   const state::Snapshot* snapshot = options_.restore_from;
   if (snapshot == nullptr) return base::Status::Ok();
   context->restoring = true;
-  if (!node.state.empty()) {
+  if (!node.state.empty() && backend != nullptr) {
     auto [first, last] = state::KeyGroupRangeOf(subtask, node.parallelism, plan_.max_parallelism);
     SLUICE_RETURN_IF_ERROR(operators::RestoreOperatorState(*snapshot, node, backend, first, last));
     SLUICE_RETURN_IF_ERROR(backend->status());
@@ -314,6 +322,19 @@ base::Status Job::OpenSource(const plan::PlanNode& node, const operators::Operat
   runner->SetSource(std::move(source), node.uid);
   runner->SetIdleTimeout(node.idle_timeout);
   return base::Status::Ok();
+}
+
+std::unique_ptr<state::StateBackend> Job::AdoptLocalCopy(int32_t runner) {
+  LocalState* local = options_.local_state.get();
+  if (local == nullptr || options_.restore_from == nullptr ||
+      options_.restore_from->metadata.id != local->checkpoint_id) {
+    return nullptr;
+  }
+  auto found = local->backends.find(runner);
+  // Intact: the copy had no I/O failure (a memory copy always is).
+  if (found == local->backends.end() || !found->second->status().ok()) return nullptr;
+  ++locally_recovered_;
+  return std::move(found->second);
 }
 
 void Job::WakeSoon(SubtaskRunner* runner) {

@@ -43,6 +43,11 @@ struct JobOptions {
   const state::Snapshot* restore_from = nullptr;
   /// Where checkpoints go (`--checkpoint-dir`): overrides `state.checkpoints.dir`.
   std::string checkpoint_directory;
+  /// A restart in the same process: the previous run's local copies of the checkpoint
+  /// `restore_from` names (Job::TakeLocalState). Each subtask whose copy is there and intact
+  /// adopts it as its state instead of reading the checkpoint's files; the others restore
+  /// from `restore_from`.
+  std::shared_ptr<LocalState> local_state;
 };
 
 /// A snapshot of a running job's counters.
@@ -81,6 +86,11 @@ class Job {
   base::Result<std::string> TakeSavepoint(const std::string& directory = {});
   /// Checkpoints completed by this run.
   int64_t completed_checkpoints() const { return coordinator_->completed(); }
+  /// After Run: the local copies of the latest completed checkpoint (with
+  /// `state.backend.local-recovery`), for a restart; null when there are none.
+  std::unique_ptr<LocalState> TakeLocalState() { return coordinator_->TakeLocalState(); }
+  /// Subtasks that adopted a local copy instead of reading the checkpoint directory.
+  int32_t locally_recovered_subtasks() const { return locally_recovered_; }
 
   // Used by the checkpoint coordinator.
   /// Starts checkpoint `checkpoint`: sources are asked to emit its barrier; finished subtasks
@@ -112,6 +122,9 @@ class Job {
   base::Status Build(const plan::PlanGraph& plan, const JobOptions& options);
   /// The state backend of runner number `runner` (`state.backend.type`: memory | rocksdb).
   base::Result<std::unique_ptr<state::StateBackend>> MakeStateBackend(size_t runner);
+  /// Runner `runner`'s local copy of the checkpoint it restores from, when there is an intact
+  /// one (then its state needs no reading); null otherwise.
+  std::unique_ptr<state::StateBackend> AdoptLocalCopy(int32_t runner);
   /// Reads the checkpoint options into `checkpoint_settings_`.
   base::Status ReadCheckpointSettings();
   /// Opens one subtask's source: created, opened and moved to the restored offset.
@@ -137,6 +150,7 @@ class Job {
   std::vector<int32_t> subtask_of_runner_;
   CheckpointSettings checkpoint_settings_;
   std::unique_ptr<CheckpointCoordinator> coordinator_;
+  int32_t locally_recovered_ = 0;
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;
   // Stopped and joined (in ~Job and at the end of Run) before the task group is waited for.

@@ -437,7 +437,10 @@ TEST_F(RecoveryTest, AnUpgradedJobRestoresMigratesAndRefusesAsTheCheckSays) {
   }
 }
 
-TEST_F(RecoveryTest, AFailedRunRestartsFromItsLatestCheckpoint) {
+class RestartTest : public RecoveryTest, public testing::WithParamInterface<bool> {};
+
+TEST_P(RestartTest, AFailedRunRestartsFromItsLatestCheckpoint) {
+  const bool local_recovery = GetParam();
   fs::path flag = directory_ / "fail-now";
   Job job = kUnbounded;
   std::string query =
@@ -449,7 +452,9 @@ TEST_F(RecoveryTest, AFailedRunRestartsFromItsLatestCheckpoint) {
   std::string file = PipeFile(job, output);
   fs::path log = directory_ / "run.log";
   Process run(RunArguments(file, {"--set", "restart-strategy.type=fixed-delay", "--set",
-                                  "restart-strategy.fixed-delay.delay=50 ms"}),
+                                  "restart-strategy.fixed-delay.delay=50 ms", "--set",
+                                  std::string("state.backend.local-recovery=") +
+                                      (local_recovery ? "true" : "false")}),
               log);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   std::ofstream(flag) << "fail";
@@ -458,8 +463,16 @@ TEST_F(RecoveryTest, AFailedRunRestartsFromItsLatestCheckpoint) {
   EXPECT_NE(said.find("injected fault"), std::string::npos) << said;
   EXPECT_NE(said.find("restarting in 50 ms (fixed-delay, attempt 1 of 1) from "), std::string::npos)
       << said;
+  // Task-local recovery: the stateful subtask adopts its copy instead of reading the files.
+  EXPECT_EQ(said.find("resumed from their local copy") != std::string::npos, local_recovery)
+      << said;
   EXPECT_EQ(CommittedLines(output), Reference(kUnbounded, "1")) << said;
 }
+
+INSTANTIATE_TEST_SUITE_P(LocalRecovery, RestartTest, testing::Bool(),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "local_copy" : "checkpoint_directory";
+                         });
 
 TEST_F(RecoveryTest, ARestartStrategyGivesUpAfterItsAttempts) {
   Job job = kUnbounded;

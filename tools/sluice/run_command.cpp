@@ -181,6 +181,10 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
       std::fprintf(stderr, "sluice: error: %s\n", job.status().message().c_str());
       return job.status().code() == base::ErrorCode::kOption ? kExitUsage : kExitFailed;
     }
+    if ((*job)->locally_recovered_subtasks() > 0) {
+      std::fprintf(stderr, "sluice: %d subtask(s) resumed from their local copy of %s\n",
+                   (*job)->locally_recovered_subtasks(), snapshot->metadata.id.c_str());
+    }
     signals.SetJob(job->get());
     base::Status status = (*job)->Run();
     signals.SetJob(nullptr);
@@ -191,8 +195,11 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
     }
     int64_t delay = strategy->OnFailure(started, runtime::scheduler::TimerService::NowMillis());
     if (delay < 0) return Report(plan, **job, status, seconds, signals, flags);
+    std::shared_ptr<runtime::scheduler::LocalState> local = (*job)->TakeLocalState();
     job->reset();
     snapshot = LatestVerifiedCheckpoint(plan, flags.restore.checkpoint_directory);
+    options.local_state =
+        local && snapshot && snapshot->metadata.id == local->checkpoint_id ? local : nullptr;
     std::fprintf(stderr,
                  "sluice: job '%s' failed: %s\nsluice: restarting in %lld ms (%s) from %s\n",
                  plan.job_name.c_str(), status.message().c_str(), static_cast<long long>(delay),
