@@ -3,7 +3,7 @@
 # checkpoints every INTERVAL, on each state backend, in one run (so the ratios compare like
 # with like). Prints events/s per core of CPU time, wall time, checkpoints taken and the size
 # of the last one.
-#   bash bench/checkpoint_overhead.sh [BUILD_DIR] [EVENTS] [INTERVAL]
+#   [BACKENDS="memory rocksdb"] bash bench/checkpoint_overhead.sh [BUILD_DIR] [EVENTS] [INTERVAL]
 set -euo pipefail
 build=${1:-build}
 events=${2:-40000000}
@@ -20,7 +20,7 @@ echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# q5, $events events, parallelism 1, checkpoint interval '$interval'"
 printf '%-8s %-12s %8s %8s %14s %12s %14s\n' backend checkpoints wall_s cpu_s events_per_cpu_s \
   taken last_size_mb
-for backend in memory rocksdb; do
+for backend in ${BACKENDS:-memory rocksdb}; do
   for mode in off on; do
     settings=(--set "state.backend.type=$backend" --set "state.backend.rocksdb.localdir=$work/rocks")
     if [[ $mode == on ]]; then

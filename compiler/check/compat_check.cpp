@@ -78,22 +78,24 @@ std::string StartsWith(const PlanNode& node, const SignatureComponent& component
 }
 
 const char* Describe(const std::string& component) {
-  static const std::map<std::string, const char*> kNames = {{"key", "group key"},
-                                                            {"left.key", "left join key"},
-                                                            {"right.key", "right join key"},
-                                                            {"partition", "partition key"},
-                                                            {"connector", "connector"},
-                                                            {"join type", "join type"},
-                                                            {"window", "window"},
-                                                            {"interval", "interval bounds"},
-                                                            {"order", "sort order"},
-                                                            {"limit", "N"},
-                                                            {"rank function", "rank function"},
-                                                            {"order and frame", "order and frame"},
-                                                            {"accumulators", "accumulators"},
-                                                            {"values", "kept row"},
-                                                            {"left.values", "kept left row"},
-                                                            {"right.values", "kept right row"}};
+  static const std::map<std::string, const char*> kNames = {
+      {"key", "group key"},
+      {"left.key", "left join key"},
+      {"right.key", "right join key"},
+      {"partition", "partition key"},
+      {"connector", "connector"},
+      {"join type", "join type"},
+      {"window", "window"},
+      {"interval", "interval bounds"},
+      {"order", "sort order"},
+      {"limit", "N"},
+      {"rank function", "rank function"},
+      {"order and frame", "order and frame"},
+      {"accumulators", "accumulators"},
+      {"values", "kept row"},
+      {"left.values", "kept left row"},
+      {"right.values", "kept right row"},
+      {"row expiry", "state TTL on or off (table.exec.state.ttl)"}};
   auto found = kNames.find(component);
   return found == kNames.end() ? component.c_str() : found->second;
 }

@@ -292,10 +292,18 @@ std::vector<types::LogicalType> SlotTypes(const PlanGraph& plan, int32_t node, i
 }
 
 SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>& calls,
-                                const std::vector<std::string>& input) {
+                                const std::vector<std::string>& input,
+                                const std::vector<types::LogicalType>& types) {
   SignatureComponent component{"accumulators", true, {}};
   for (const auto& call : calls) {
-    component.fields.push_back({CallText(call, input), call.result_type.ToString()});
+    std::string type = call.result_type.ToString();
+    // DISTINCT and retractable calls keep the argument values themselves: their type is
+    // part of the state even when the result type is not (COUNT(DISTINCT x) is a BIGINT).
+    if ((call.distinct || call.retractable) && call.argument_slot >= 0 &&
+        static_cast<size_t>(call.argument_slot) < types.size()) {
+      type += " keeping " + types[call.argument_slot].ToString() + " values";
+    }
+    component.fields.push_back({CallText(call, input), type});
   }
   return component;
 }
@@ -325,7 +333,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
         components.push_back(
             Single("window", WindowSignature(*spec.window, At(input, spec.window->time_slot))));
       }
-      components.push_back(Accumulators(spec.calls, input));
+      components.push_back(Accumulators(spec.calls, input, types));
       break;
     }
     case OperatorKind::kJoin:
@@ -355,6 +363,11 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
                 " = " +
                 WindowSignature(node.window_join->window,
                                 At(right, node.window_join->right_time_slot))));
+      }
+      if (node.kind == OperatorKind::kJoin) {
+        // With a TTL every kept row carries the time it was last touched: another layout.
+        components.push_back(Single(
+            "row expiry", spec.state_ttl > 0 ? "rows carry their last-touched time" : "none"));
       }
       components.push_back(
           Fields("left.values", true, left, left_types, AllSlots(left_types.size())));
@@ -390,7 +403,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
       components.push_back(Fields("partition", false, input, types, spec.partition_slots));
       components.push_back(Single(
           "order and frame", OverText(spec, input).substr(OverText(spec, input).find("ORDER BY"))));
-      components.push_back(Accumulators(spec.calls, input));
+      components.push_back(Accumulators(spec.calls, input, types));
       components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
       break;
     }
