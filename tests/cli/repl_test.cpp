@@ -294,12 +294,25 @@ TEST_F(ReplTest, UpdatingQueryAndBackgroundJobs) {
   std::string jobs;
   ASSERT_TRUE(repl.WaitFor("(1 row)", &jobs)) << repl.output();
   EXPECT_NE(jobs.find(" sink | RUNNING"), std::string::npos) << jobs;
+  // Without a savepoint directory the job keeps running.
   repl.Type("STOP JOB 'sink' WITH SAVEPOINT;\r");
-  ASSERT_TRUE(repl.WaitFor("error: savepoints are not available yet")) << repl.output();
+  ASSERT_TRUE(repl.WaitFor("it keeps running): no savepoint directory: set "
+                           "'state.savepoints.dir'"))
+      << repl.output();
   repl.Type("STOP JOB 'sink';\r");
   ASSERT_TRUE(repl.WaitFor("job 'sink' stopped")) << repl.output();
   repl.Type("SHOW JOBS;\r");
   ASSERT_TRUE(repl.WaitFor(" sink | STOPPED")) << repl.output();
+  // With one, STOP JOB … WITH SAVEPOINT writes it first and says where.
+  repl.Type("SET 'state.savepoints.dir' = '" + (directory_ / "savepoints").string() + "';\r");
+  ASSERT_TRUE(repl.WaitFor("SET\r\n")) << repl.output();
+  repl.Type("INSERT INTO sink SELECT n FROM numbers;\r");
+  ASSERT_TRUE(repl.WaitFor("job 'sink-2' started")) << repl.output();
+  repl.Type("STOP JOB 'sink-2' WITH SAVEPOINT;\r");
+  ASSERT_TRUE(repl.WaitFor("job 'sink-2' stopped")) << repl.output();
+  EXPECT_NE(repl.output().find("savepoint written: " + (directory_ / "savepoints").string()),
+            std::string::npos)
+      << repl.output();
   repl.Type("\\q\r");
   EXPECT_EQ(repl.WaitForExit(), 0) << repl.output();
 }

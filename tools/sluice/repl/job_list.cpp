@@ -78,7 +78,7 @@ bool JobList::Start(const std::string& base_name, const runtime::plan::PlanGraph
   return true;
 }
 
-std::optional<std::string> JobList::Stop(const std::string& name) {
+std::optional<std::string> JobList::Stop(const std::string& name, bool with_savepoint) {
   Entry* target = nullptr;
   std::vector<std::string> running;
   for (auto& job : jobs_) {
@@ -92,6 +92,14 @@ std::optional<std::string> JobList::Stop(const std::string& name) {
                        !suggestion.empty() ? " (did you mean '" + suggestion + "'?)"
                        : running.empty()   ? " (no job is running)"
                                            : "");
+  }
+  if (with_savepoint) {
+    auto savepoint = target->job->TakeSavepoint();
+    if (!savepoint.ok()) {
+      return fmt::format("no savepoint of job '{}' (it keeps running): {}", name,
+                         savepoint.status().message());
+    }
+    std::printf("savepoint written: %s\n", savepoint->c_str());
   }
   target->stopped.store(true);
   target->job->Cancel();

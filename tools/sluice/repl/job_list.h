@@ -21,8 +21,10 @@ class JobList {
   /// false when the job could not be created.
   bool Start(const std::string& name, const runtime::plan::PlanGraph& plan,
              runtime::expr::ChainCompiler* chain_compiler);
-  /// Stops the running job `name` and waits for it; nullopt when done, else why not.
-  std::optional<std::string> Stop(const std::string& name);
+  /// Stops the running job `name` and waits for it — after a savepoint under
+  /// `state.savepoints.dir` when `with_savepoint` (a failed savepoint leaves the job running);
+  /// nullopt when done, else why not.
+  std::optional<std::string> Stop(const std::string& name, bool with_savepoint = false);
   /// Prints a line for each job that ended by itself since the last call.
   void ReportEnded();
   /// The SHOW JOBS table.

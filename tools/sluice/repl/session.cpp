@@ -359,14 +359,14 @@ bool Session::StartInsertJob(const ast::InsertStatement& insert,
 }
 
 bool Session::StopJob(const ast::StopJobStatement& stop, const StatementSource& source) {
-  if (stop.with_savepoint || stop.drain) {
-    Error(fmt::format("savepoints are not available yet; STOP JOB '{}' (without {}) stops the "
-                      "job without one",
-                      stop.job_name, stop.with_savepoint ? "WITH SAVEPOINT" : "WITH DRAIN"),
+  if (stop.drain) {
+    Error(fmt::format("WITH DRAIN is not supported; STOP JOB '{}' WITH SAVEPOINT keeps the "
+                      "windows open so that a restored job continues them",
+                      stop.job_name),
           stop.span, source);
     return false;
   }
-  std::optional<std::string> error = jobs_.Stop(stop.job_name);
+  std::optional<std::string> error = jobs_.Stop(stop.job_name, stop.with_savepoint);
   if (error) Error(*error, stop.span, source);
   return !error;
 }
