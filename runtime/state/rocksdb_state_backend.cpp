@@ -7,6 +7,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
+#include <rocksdb/unique_id.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/varint.h"
 
 namespace sluice::runtime::state {
@@ -94,6 +96,28 @@ std::string FamilyName(const std::string& uid, const std::string& state_name) {
   return fmt::format("{}:{}/{}", uid.size(), uid, state_name);
 }
 
+constexpr std::string_view kIndexSuffix = "#ns";
+
+/// The inverse of FamilyName; false for a name it cannot have made.
+bool ParseFamilyName(const std::string& name, std::string* uid, std::string* state_name) {
+  size_t colon = name.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 9) return false;
+  size_t length = 0;
+  for (size_t i = 0; i < colon; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    length = length * 10 + static_cast<size_t>(name[i] - '0');
+  }
+  size_t slash = colon + 1 + length;
+  if (slash >= name.size() || name[slash] != '/') return false;
+  *uid = name.substr(colon + 1, length);
+  *state_name = name.substr(slash + 1);
+  return true;
+}
+
+/// The namespace index of a table holds this key once it is complete (EnsureIndex ran): a
+/// reopened table knows whether its index can be trusted. Index keys are never empty.
+constexpr std::string_view kIndexCompleteKey = "";
+
 std::string_view View(const rocksdb::Slice& slice) {
   return {slice.data(), slice.size()};
 }
@@ -146,17 +170,39 @@ class RocksDbTable final : public StateTable {
   mutable bool indexed_ = false;
 };
 
+/// A table a captured (read-only) copy never had: empty, and every write is an error.
+class MissingTable final : public StateTable {
+ public:
+  explicit MissingTable(RocksDbBackend* backend) : backend_(backend) {}
+  bool Get(int32_t, std::string_view, std::string_view, std::string*) const override {
+    return false;
+  }
+  void Put(int32_t, std::string_view, std::string_view, std::string_view) override { Refuse(); }
+  void Delete(int32_t, std::string_view, std::string_view) override { Refuse(); }
+  void ForEachInNamespace(std::string_view, const EntryVisitor&) const override {}
+  void DeleteNamespace(std::string_view) override { Refuse(); }
+  void ForEachOfKey(int32_t, std::string_view, const EntryVisitor&) const override {}
+  void ForEachInKeyGroups(int32_t, int32_t, const EntryVisitor&) const override {}
+  int64_t EntryCount() const override { return 0; }
+  int64_t BytesUsed() const override { return 0; }
+
+ private:
+  void Refuse() const;
+  RocksDbBackend* backend_;
+};
+
 class RocksDbBackend final : public StateBackend {
  public:
-  explicit RocksDbBackend(RocksDbBackendOptions options) : options_(std::move(options)) {}
+  /// `read_only`: a captured copy (StateBackend::Capture), opened read-only.
+  RocksDbBackend(RocksDbBackendOptions options, bool read_only)
+      : options_(std::move(options)), read_only_(read_only) {}
   ~RocksDbBackend() override;
 
+  /// Opens the instance in its directory (after materializing `initial_checkpoint` there):
+  /// an existing one with every column family it has, else a new one.
   base::Status Open();
-  // Interim until the incremental-checkpoint work lands: checkpoints need Capture.
-  base::Result<std::unique_ptr<StateBackend>> Capture(const std::string&) override {
-    return base::Status::Error(base::ErrorCode::kInternal,
-                               "capturing rocksdb state for a checkpoint is not available yet");
-  }
+  base::Result<std::unique_ptr<StateBackend>> Capture(
+      const std::string& scratch_directory) override;
   base::Result<StateTable*> GetTable(const std::string& uid,
                                      const std::string& state_name) override;
   base::Status status() const override {
@@ -172,15 +218,24 @@ class RocksDbBackend final : public StateBackend {
   base::Status LoadSorted(const std::string& uid, const std::string& state_name,
                           const SortedRecords& records) override;
   const std::string& directory() const { return options_.directory; }
+  bool read_only() const { return read_only_; }
+  /// The SST and other files of a captured copy (see ListCapturedRocksDbFiles).
+  base::Result<CapturedRocksDbFiles> CapturedFiles() const;
+  RocksDbTableEstimate Estimate(const std::string& uid, const std::string& state_name) const;
+  base::Status RetainTables(const std::set<std::string>& uids);
 
  private:
   rocksdb::ColumnFamilyOptions TableOptions() const;
+  /// Makes a table of every (entries, namespace index) column family pair the instance has.
+  base::Status AdoptFamilies(const std::vector<std::string>& names);
 
   RocksDbBackendOptions options_;
+  bool read_only_ = false;
   rocksdb::DB* db_ = nullptr;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<RocksDbTable>> tables_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<MissingTable>> missing_tables_;
   rocksdb::ReadOptions read_options_;
   rocksdb::WriteOptions write_options_;
   mutable std::mutex status_mutex_;
@@ -196,6 +251,10 @@ bool RocksDbBackend::Check(const rocksdb::Status& status, const char* operation)
                                               options_.directory, operation, status.ToString()));
   }
   return false;
+}
+
+void MissingTable::Refuse() const {
+  backend_->Check(rocksdb::Status::NotSupported("a captured copy is read-only"), "a write");
 }
 
 // Tuning, per table (column family):
@@ -224,8 +283,20 @@ rocksdb::ColumnFamilyOptions RocksDbBackend::TableOptions() const {
 }
 
 base::Status RocksDbBackend::Open() {
+  namespace fs = std::filesystem;
   std::error_code error;
-  std::filesystem::create_directories(options_.directory, error);
+  if (!options_.initial_checkpoint.empty()) {
+    if (fs::exists(options_.directory, error) && !fs::is_empty(options_.directory, error)) {
+      return base::Status::Error(
+          base::ErrorCode::kRuntime,
+          fmt::format("cannot restore RocksDB state into '{}': the directory is not empty",
+                      options_.directory));
+    }
+    fs::remove(options_.directory, error);
+    SLUICE_RETURN_IF_ERROR(
+        MaterializeRocksDbCheckpoint(options_.initial_checkpoint, options_.directory));
+  }
+  if (!read_only_) fs::create_directories(options_.directory, error);
   if (error) {
     return base::Status::Error(base::ErrorCode::kIo,
                                fmt::format("cannot create the RocksDB state directory '{}': {}",
@@ -240,10 +311,25 @@ base::Status RocksDbBackend::Open() {
   db_options.bytes_per_sync = 1 << 20;
   db_options.avoid_flush_during_shutdown = true;  // working state is dropped on close
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  std::vector<std::string> names;
+  if (fs::exists(fs::path(options_.directory) / "CURRENT", error)) {
+    rocksdb::Status listed =
+        rocksdb::DB::ListColumnFamilies(db_options, options_.directory, &names);
+    if (!listed.ok()) {
+      return base::Status::Error(base::ErrorCode::kIo,
+                                 fmt::format("cannot open RocksDB state in '{}': {}",
+                                             options_.directory, listed.ToString()));
+    }
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, TableOptions()}};
+  for (const std::string& name : names) {
+    if (name != rocksdb::kDefaultColumnFamilyName) families.emplace_back(name, TableOptions());
+  }
   rocksdb::Status status =
-      rocksdb::DB::Open(db_options, options_.directory, families, &handles_, &db_);
+      read_only_
+          ? rocksdb::DB::OpenForReadOnly(db_options, options_.directory, families, &handles_, &db_)
+          : rocksdb::DB::Open(db_options, options_.directory, families, &handles_, &db_);
   if (!status.ok()) {
     return base::Status::Error(base::ErrorCode::kIo,
                                fmt::format("cannot open RocksDB state in '{}': {}",
@@ -251,12 +337,85 @@ base::Status RocksDbBackend::Open() {
   }
   // Durability comes from checkpoints, not from a write-ahead log (as in Flink).
   write_options_.disableWAL = true;
+  std::vector<std::string> opened;
+  for (const auto& family : families) opened.push_back(family.name);
+  return AdoptFamilies(opened);
+}
+
+base::Status RocksDbBackend::AdoptFamilies(const std::vector<std::string>& names) {
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+  for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles_[i];
+  for (const auto& [name, entries] : by_name) {
+    bool is_index =
+        name.size() > kIndexSuffix.size() &&
+        std::string_view(name).substr(name.size() - kIndexSuffix.size()) == kIndexSuffix;
+    if (name == rocksdb::kDefaultColumnFamilyName || is_index) continue;
+    std::string uid, state_name;
+    if (!ParseFamilyName(name, &uid, &state_name)) {
+      return base::Status::Error(
+          base::ErrorCode::kData,
+          fmt::format("RocksDB state in '{}' has a column family '{}' Sluice did not write",
+                      options_.directory, name));
+    }
+    rocksdb::ColumnFamilyHandle* namespaces = nullptr;
+    auto index = by_name.find(name + std::string(kIndexSuffix));
+    if (index != by_name.end()) {
+      namespaces = index->second;
+    } else if (read_only_) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 fmt::format("RocksDB state in '{}' has no namespace index of '{}'",
+                                             options_.directory, name));
+    } else {
+      rocksdb::Status status =
+          db_->CreateColumnFamily(TableOptions(), name + std::string(kIndexSuffix), &namespaces);
+      if (!status.ok()) {
+        return base::Status::Error(base::ErrorCode::kIo,
+                                   fmt::format("cannot open RocksDB state in '{}': {}",
+                                               options_.directory, status.ToString()));
+      }
+      handles_.push_back(namespaces);
+    }
+    auto table = std::make_unique<RocksDbTable>(this, entries, namespaces);
+    std::string marker;
+    table->indexed_ = db_->Get(read_options_, namespaces, AsSlice(kIndexCompleteKey), &marker).ok();
+    tables_.emplace(std::make_pair(uid, state_name), std::move(table));
+  }
   return base::Status::Ok();
+}
+
+base::Result<std::unique_ptr<StateBackend>> RocksDbBackend::Capture(
+    const std::string& scratch_directory) {
+  namespace fs = std::filesystem;
+  SLUICE_RETURN_IF_ERROR(status());
+  std::error_code error;
+  if (fs::exists(scratch_directory, error)) {
+    return base::Status::Error(
+        base::ErrorCode::kRuntime,
+        fmt::format("cannot capture RocksDB state into '{}': it exists", scratch_directory));
+  }
+  fs::path parent = fs::path(scratch_directory).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, error);
+  RocksDbBackendOptions options;
+  options.directory = scratch_directory;
+  options.remove_on_close = true;
+  options.block_cache_bytes = std::min<int64_t>(options_.block_cache_bytes, 16 << 20);
+  if (read_only_) {
+    // A copy of a copy: its directory is a checkpoint already.
+    options.initial_checkpoint = options_.directory;
+  } else {
+    SLUICE_RETURN_IF_ERROR(CheckpointRocksDbBackend(this, scratch_directory));
+  }
+  auto captured = std::make_unique<RocksDbBackend>(std::move(options), true);
+  base::Status opened = captured->Open();
+  if (!opened.ok()) return opened;  // the destructor removes the directory
+  return std::unique_ptr<StateBackend>(std::move(captured));
 }
 
 RocksDbBackend::~RocksDbBackend() {
   tables_.clear();
   if (db_ != nullptr) {
+    // Without a write-ahead log, a directory kept for a later backend needs its memtables.
+    if (!options_.remove_on_close && !read_only_) db_->Flush(rocksdb::FlushOptions(), handles_);
     for (rocksdb::ColumnFamilyHandle* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
     db_->Close();
     delete db_;
@@ -272,6 +431,11 @@ base::Result<StateTable*> RocksDbBackend::GetTable(const std::string& uid,
   auto key = std::make_pair(uid, state_name);
   auto found = tables_.find(key);
   if (found != tables_.end()) return found->second.get();
+  if (read_only_) {
+    auto& missing = missing_tables_[key];
+    if (missing == nullptr) missing = std::make_unique<MissingTable>(this);
+    return static_cast<StateTable*>(missing.get());
+  }
   std::string family = FamilyName(uid, state_name);
   rocksdb::ColumnFamilyHandle* entries = nullptr;
   rocksdb::ColumnFamilyHandle* namespaces = nullptr;
@@ -290,6 +454,98 @@ base::Result<StateTable*> RocksDbBackend::GetTable(const std::string& uid,
   StateTable* result = table.get();
   tables_.emplace(std::move(key), std::move(table));
   return result;
+}
+
+base::Result<CapturedRocksDbFiles> RocksDbBackend::CapturedFiles() const {
+  namespace fs = std::filesystem;
+  // Every SST's unique ID (DB id, session id, file number, kept in its table properties) names
+  // it across instances and runs, however often it is hard-linked or ingested.
+  std::map<std::string, std::string> unique_names;
+  for (rocksdb::ColumnFamilyHandle* family : handles_) {
+    rocksdb::TablePropertiesCollection properties;
+    rocksdb::Status status = db_->GetPropertiesOfAllTables(family, &properties);
+    if (!status.ok()) {
+      return base::Status::Error(base::ErrorCode::kIo,
+                                 fmt::format("cannot list the SST files of '{}': {}",
+                                             options_.directory, status.ToString()));
+    }
+    for (const auto& [path, table] : properties) {
+      std::string id;
+      status = rocksdb::GetUniqueIdFromTableProperties(*table, &id);
+      if (!status.ok()) {
+        return base::Status::Error(
+            base::ErrorCode::kIo,
+            fmt::format("SST file '{}' has no unique ID: {}", path, status.ToString()));
+      }
+      std::string name;
+      for (char c : id) name += fmt::format("{:02x}", static_cast<uint8_t>(c));
+      unique_names[fs::path(path).filename().string()] = name + ".sst";
+    }
+  }
+  CapturedRocksDbFiles files;
+  files.directory = options_.directory;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(options_.directory, error)) {
+    if (!entry.is_regular_file()) continue;
+    std::string name = entry.path().filename().string();
+    if (name == "LOCK" || name.rfind("LOG", 0) == 0) continue;  // not part of the state
+    if (entry.path().extension() != ".sst") {
+      files.other_files.push_back(name);
+      continue;
+    }
+    auto found = unique_names.find(name);
+    if (found == unique_names.end()) {
+      return base::Status::Error(base::ErrorCode::kIo,
+                                 fmt::format("'{}/{}' is not a live SST file of the captured copy",
+                                             options_.directory, name));
+    }
+    files.sst_files.emplace_back(name, found->second);
+  }
+  if (error) {
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("cannot list '{}': {}", options_.directory, error.message()));
+  }
+  std::sort(files.other_files.begin(), files.other_files.end());
+  std::sort(files.sst_files.begin(), files.sst_files.end());
+  return files;
+}
+
+RocksDbTableEstimate RocksDbBackend::Estimate(const std::string& uid,
+                                              const std::string& state_name) const {
+  RocksDbTableEstimate estimate;
+  auto found = tables_.find(std::make_pair(uid, state_name));
+  if (found == tables_.end()) return estimate;
+  uint64_t value = 0;
+  if (db_->GetIntProperty(found->second->entries_, "rocksdb.estimate-num-keys", &value)) {
+    estimate.entries = static_cast<int64_t>(value);
+  }
+  if (db_->GetIntProperty(found->second->entries_, "rocksdb.estimate-live-data-size", &value)) {
+    estimate.bytes = static_cast<int64_t>(value);
+  }
+  return estimate;
+}
+
+base::Status RocksDbBackend::RetainTables(const std::set<std::string>& uids) {
+  for (auto it = tables_.begin(); it != tables_.end();) {
+    if (uids.count(it->first.first) != 0) {
+      ++it;
+      continue;
+    }
+    for (rocksdb::ColumnFamilyHandle* family : {it->second->entries_, it->second->namespaces_}) {
+      rocksdb::Status status = db_->DropColumnFamily(family);
+      if (!status.ok()) {
+        return base::Status::Error(
+            base::ErrorCode::kIo,
+            fmt::format("cannot drop state '{}' of '{}' in '{}': {}", it->first.second,
+                        it->first.first, options_.directory, status.ToString()));
+      }
+      handles_.erase(std::find(handles_.begin(), handles_.end(), family));
+      db_->DestroyColumnFamilyHandle(family);
+    }
+    it = tables_.erase(it);
+  }
+  return base::Status::Ok();
 }
 
 // ---- bulk loading ----------------------------------------------------------------------------
@@ -429,6 +685,11 @@ class BulkLoader {
 
 base::Status RocksDbBackend::LoadSorted(const std::string& uid, const std::string& state_name,
                                         const SortedRecords& records) {
+  if (read_only_) {
+    return base::Status::Error(
+        base::ErrorCode::kInternal,
+        fmt::format("cannot load state into the captured copy '{}'", options_.directory));
+  }
   SLUICE_ASSIGN_OR_RETURN(StateTable * table, GetTable(uid, state_name));
   auto* rocks_table = static_cast<RocksDbTable*>(table);
   BulkLoader loader(this, rocks_table->entries_, rocks_table->namespaces_);
@@ -489,6 +750,7 @@ void RocksDbTable::EnsureIndex() const {
     }
     return true;
   });
+  batch.Put(namespaces_, AsSlice(kIndexCompleteKey), rocksdb::Slice());
   backend_->Check(backend_->db()->Write(backend_->write_options(), &batch), "an index build");
   indexed_ = true;
 }
@@ -515,10 +777,11 @@ void RocksDbTable::ScanNamespace(
 }
 
 void RocksDbTable::ForEachInNamespace(std::string_view ns, const EntryVisitor& visitor) const {
-  if (ns.empty()) {
+  // A read-only copy cannot build its index: it scans instead.
+  if (ns.empty() || (!indexed_ && backend_->read_only())) {
     Scan({}, {}, [&](std::string_view encoded, std::string_view value) {
       DecodedKey decoded;
-      if (DecodeEntryKey(encoded, &decoded) && decoded.ns.empty()) {
+      if (DecodeEntryKey(encoded, &decoded) && decoded.ns == ns) {
         visitor(decoded.key_group, decoded.key, decoded.ns, value);
       }
       return true;
@@ -608,22 +871,57 @@ int64_t RocksDbTable::BytesUsed() const {
 
 base::Result<std::unique_ptr<StateBackend>> MakeRocksDbStateBackend(
     const RocksDbBackendOptions& options) {
-  auto backend = std::make_unique<RocksDbBackend>(options);
+  auto backend = std::make_unique<RocksDbBackend>(options, false);
   SLUICE_RETURN_IF_ERROR(backend->Open());
   return std::unique_ptr<StateBackend>(std::move(backend));
+}
+
+bool IsRocksDbBackend(const StateBackend* backend) {
+  return dynamic_cast<const RocksDbBackend*>(backend) != nullptr;
+}
+
+base::Result<CapturedRocksDbFiles> ListCapturedRocksDbFiles(const StateBackend* backend) {
+  auto* rocks = dynamic_cast<const RocksDbBackend*>(backend);
+  if (rocks == nullptr || !rocks->read_only()) {
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "not a captured copy of a rocksdb state backend");
+  }
+  return rocks->CapturedFiles();
+}
+
+RocksDbTableEstimate EstimateRocksDbTable(const StateBackend* backend, const std::string& uid,
+                                          const std::string& state_name) {
+  auto* rocks = dynamic_cast<const RocksDbBackend*>(backend);
+  return rocks == nullptr ? RocksDbTableEstimate{} : rocks->Estimate(uid, state_name);
+}
+
+base::Status RetainRocksDbTables(StateBackend* backend, const std::set<std::string>& uids) {
+  auto* rocks = dynamic_cast<RocksDbBackend*>(backend);
+  if (rocks == nullptr) {
+    return base::Status::Error(base::ErrorCode::kInternal, "not a rocksdb state backend");
+  }
+  return rocks->RetainTables(uids);
 }
 
 }  // namespace sluice::runtime::state
 
 namespace sluice::runtime::state {
 
-base::Status ReadRocksDbCheckpoint(const std::string& directory, const std::string& uid,
+base::Status ReadRocksDbCheckpoint(const std::string& checkpoint, const std::string& uid,
                                    const std::string& state_name, int32_t first, int32_t last,
                                    const RecordSink& sink) {
+  // An incremental checkpoint's SST files live in the job's shared/ area: RocksDB needs them
+  // in one directory, so they are hard-linked into a scratch copy first.
+  std::unique_ptr<MaterializedCheckpoint> materialized;
+  std::string directory = checkpoint;
+  if (IsIncrementalRocksDbCheckpoint(checkpoint)) {
+    SLUICE_ASSIGN_OR_RETURN(materialized, MaterializedCheckpoint::Make(checkpoint));
+    directory = materialized->directory();
+  }
   auto error = [&](const rocksdb::Status& status) {
     return base::Status::Error(
         base::ErrorCode::kIo,
-        fmt::format("cannot read the RocksDB checkpoint '{}': {}", directory, status.ToString()));
+        fmt::format("cannot read the RocksDB checkpoint '{}': {}", checkpoint, status.ToString()));
   };
   std::vector<std::string> names;
   rocksdb::DBOptions db_options;
@@ -672,6 +970,9 @@ base::Status CheckpointRocksDbBackend(StateBackend* backend, const std::string& 
                                "a native savepoint needs the rocksdb state backend "
                                "(state.backend.type = 'rocksdb')");
   }
+  // A captured copy is a checkpoint already (and read-only: rocksdb::Checkpoint needs a
+  // writable instance).
+  if (rocks->read_only()) return MaterializeRocksDbCheckpoint(rocks->directory(), directory);
   rocksdb::Checkpoint* checkpoint = nullptr;
   rocksdb::Status status = rocksdb::Checkpoint::Create(rocks->db(), &checkpoint);
   if (status.ok()) {
