@@ -66,6 +66,8 @@ base::Status CopyAndHash(const std::string& from, const std::string& to, Snapsho
       if (w <= 0) failure = fmt::format("cannot write '{}': {}", to, std::strerror(errno));
       written += w;
     }
+    // Write-back starts now, overlapping the next read, instead of all at the fsync.
+    ::sync_file_range(out, size - n, n, SYNC_FILE_RANGE_WRITE);
   }
   if (failure.empty() && ::fsync(out) != 0) {
     failure = fmt::format("cannot write '{}': {}", to, std::strerror(errno));

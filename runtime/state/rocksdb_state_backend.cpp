@@ -118,6 +118,11 @@ base::Status RocksDbBackend::Open() {
   }
   // Durability comes from checkpoints, not from a write-ahead log (as in Flink).
   write_options_.disableWAL = true;
+  if (read_only_) {
+    // A captured copy is scanned once, front to back, by a snapshot writer.
+    read_options_.readahead_size = 2 << 20;
+    read_options_.fill_cache = false;
+  }
   std::vector<std::string> opened;
   for (const auto& family : families) opened.push_back(family.name);
   return AdoptFamilies(opened);

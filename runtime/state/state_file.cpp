@@ -127,6 +127,12 @@ class DurableFile {
       if (n <= 0) return IoError(path_, fmt::format("cannot write: {}", std::strerror(errno)));
       written += static_cast<size_t>(n);
     }
+    // Starts writing back what was written so far while the next records are produced, so
+    // that the fsync at the end waits for little (as RocksDB's bytes_per_sync).
+    ::sync_file_range(fd_, static_cast<off_t>(synced_),
+                      static_cast<off_t>(written_ + written - synced_), SYNC_FILE_RANGE_WRITE);
+    written_ += written;
+    synced_ = written_;
     return base::Status::Ok();
   }
 
@@ -135,6 +141,8 @@ class DurableFile {
   int fd_ = -1;
   std::string buffer_;
   uint64_t position_ = 0;
+  uint64_t written_ = 0;  // bytes handed to write(2)
+  uint64_t synced_ = 0;   // bytes whose write-back was started
 };
 
 /// The records of one key group, gathered in one arena and sorted by (key, namespace): the
