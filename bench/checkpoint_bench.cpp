@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
   const auto step_bytes = static_cast<int64_t>(gigabytes * 1e9 / steps);
 
   std::printf(
-      "\n| step | data | live SSTs | grow | capture (sync) | write checkpoint | copied into "
+      "\n| step | data | checkpointed SSTs | grow | capture (sync) | write checkpoint | copied "
+      "into "
       "shared/ | shared/ total | verify (ReadSnapshot) | native restore |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   int64_t data = 0;

@@ -161,10 +161,15 @@ class KeyGroupBuffer {
 
   /// Appends the sorted records, encoded, to `out` and empties the buffer.
   void Encode(std::string* out) {
-    std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
+    auto canonical = [this](const Entry& a, const Entry& b) {
       int order = Key(a).compare(Key(b));
       return order != 0 ? order < 0 : Namespace(a) < Namespace(b);
-    });
+    };
+    // A backend's order within a key group is often the canonical one already (RocksDB's for
+    // keys of one length): then there is nothing to sort.
+    if (!std::is_sorted(entries_.begin(), entries_.end(), canonical)) {
+      std::sort(entries_.begin(), entries_.end(), canonical);
+    }
     for (const Entry& entry : entries_) {
       for (std::string_view part : {Key(entry), Namespace(entry), Value(entry)}) {
         AppendVarint(part.size(), out);
