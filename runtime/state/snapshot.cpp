@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/rocksdb_state_backend.h"
 #include "runtime/state/snapshot_internal.h"
 #include "runtime/state/state_file.h"
@@ -497,6 +498,19 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
   for (const StateHandle& handle : metadata.handles) {
     if (metadata.format == "canonical" && named.count(handle.file) == 0) {
       return Corrupt(path, fmt::format("state file '{}' has no checksum", handle.file));
+    }
+  }
+  // Every shared file an incremental checkpoint's RocksDB directories use must be one that
+  // `_metadata` names (and so verified above, and kept by RemoveUnreferencedSharedFiles).
+  for (const std::string& name : named) {
+    if (fs::path(name).filename() != kSharedFileListName) continue;
+    std::ifstream list(fs::path(directory) / name);
+    std::string local, shared;
+    while (list >> local >> shared) {
+      if (named.count("../shared/" + shared) == 0) {
+        return Corrupt(
+            path, fmt::format("'{}' uses shared file '{}', which it does not name", name, shared));
+      }
     }
   }
   return snapshot;

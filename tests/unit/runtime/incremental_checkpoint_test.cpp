@@ -352,6 +352,25 @@ TEST_F(IncrementalCheckpointTest, DamagedOrMissingSharedFilesAreNamed) {
       << error;
 }
 
+TEST_F(IncrementalCheckpointTest, EveryUsedSharedFileMustBeNamed) {
+  plan::PlanGraph plan = TestPlan(1);
+  Checkpoint(1, plan, Live(plan, 1));
+  std::string path = Chk(1) + "/_metadata";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  SnapshotMetadata metadata = SnapshotMetadataFromJson(text, path).value();
+  auto shared = std::find_if(metadata.files.begin(), metadata.files.end(),
+                             [](const SnapshotFile& f) { return f.path.rfind("../", 0) == 0; });
+  ASSERT_NE(shared, metadata.files.end());
+  std::string name = shared->path.substr(10);
+  metadata.files.erase(shared);
+  std::ofstream(path, std::ios::trunc) << SnapshotMetadataToJson(metadata);
+  std::string error = ReadError(Chk(1));
+  EXPECT_NE(error.find("uses shared file '" + name + "', which it does not name"),
+            std::string::npos)
+      << error;
+}
+
 TEST_F(IncrementalCheckpointTest, AFileGoneAfterVerificationFailsTheRestore) {
   plan::PlanGraph plan = TestPlan(1);
   Checkpoint(1, plan, Live(plan, 1));
