@@ -279,6 +279,20 @@ TEST_F(IncrementalCheckpointTest, ALiveBackendIsCapturedFirst) {
   EXPECT_FALSE(fs::exists(Chk(1) + "/.capture-0"));
 }
 
+TEST_F(IncrementalCheckpointTest, NeedsRocksDbAndTheJobsSharedDirectory) {
+  plan::PlanGraph plan = TestPlan(1);
+  auto memory = MakeBackend("memory");
+  auto written = WriteIncrementalCheckpoint(Chk(1), Root() + "/shared", plan,
+                                            {{"agg", 0, memory.get(), 0, kMaxParallelism - 1}});
+  ASSERT_FALSE(written.ok());
+  EXPECT_NE(written.status().message().find("needs the rocksdb state backend"), std::string::npos)
+      << written.status().message();
+  written = WriteIncrementalCheckpoint(Chk(2), Path("elsewhere"), plan, Live(plan, 1));
+  ASSERT_FALSE(written.ok());
+  EXPECT_NE(written.status().message().find("must be '" + Root() + "/shared'"), std::string::npos)
+      << written.status().message();
+}
+
 TEST_F(IncrementalCheckpointTest, SharedFilesOutliveTheOlderCheckpoint) {
   plan::PlanGraph plan = TestPlan(1);
   std::vector<SubtaskState> live = Live(plan, 1);
