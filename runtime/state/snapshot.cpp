@@ -15,7 +15,9 @@
 #include <random>
 #include <set>
 
+#include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/rocksdb_state_backend.h"
+#include "runtime/state/snapshot_internal.h"
 #include "runtime/state/state_file.h"
 
 namespace sluice::runtime::state {
@@ -24,8 +26,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
-
-constexpr const char* kMetadataName = "_metadata";
+using detail::HashFile;
+using detail::kMetadataName;
+using detail::NewMetadata;
+using detail::NodesOf;
+using detail::PrepareDirectory;
+using detail::WriteAtomically;
 constexpr std::string_view kChecksumKey = "\"checksum\": \"";
 constexpr std::string_view kZeroChecksum = "0000000000000000";
 
@@ -45,63 +51,6 @@ std::string FileNamePart(const std::string& text) {
     out.push_back(keep ? c : '_');
   }
   return out.empty() ? "_" : out;
-}
-
-/// The size and XXH3 of a file, streamed.
-base::Status HashFile(const std::string& path, SnapshotFile* file) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error(base::ErrorCode::kIo,
-                 fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-  }
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  std::vector<char> buffer(1 << 20);
-  int64_t size = 0;
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    XXH3_64bits_update(state, buffer.data(), static_cast<size_t>(n));
-    size += n;
-  }
-  file->size = size;
-  file->checksum = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return base::Status::Ok();
-}
-
-/// Writes `text` to `path` atomically: a temporary file, fsync, rename, fsync of the directory.
-base::Status WriteAtomically(const std::string& path, const std::string& text) {
-  std::string temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return Error(base::ErrorCode::kIo,
-                 fmt::format("cannot create '{}': {}", temporary, std::strerror(errno)));
-  }
-  size_t written = 0;
-  bool ok = true;
-  while (ok && written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    return Error(base::ErrorCode::kIo,
-                 fmt::format("cannot write '{}': {}", path, std::strerror(error)));
-  }
-  int dir = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return base::Status::Ok();
 }
 
 std::string RandomId() {
@@ -125,6 +74,95 @@ std::string SpecText(const plan::StateSpec& spec) {
                {"value_schema", spec.value_schema.ToString()},
                {"ttl_ms", spec.ttl_millis}};
   return json.dump();
+}
+
+base::Status WriteMetadata(const std::string& directory, SnapshotMetadata* metadata) {
+  for (SnapshotFile& file : metadata->files) {
+    SLUICE_RETURN_IF_ERROR(HashFile((fs::path(directory) / file.path).string(), &file));
+  }
+  return WriteAtomically((fs::path(directory) / kMetadataName).string(),
+                         SnapshotMetadataToJson(*metadata));
+}
+
+base::Status Corrupt(const std::string& path, const std::string& what) {
+  return Error(base::ErrorCode::kData, fmt::format("'{}' is corrupt: {}", path, what));
+}
+
+/// Whether `path`, relative to a snapshot directory, stays inside it — or, with
+/// `allow_shared` (native snapshots: incremental checkpoints), names a file of the job's
+/// shared area, `../shared/<name>`.
+bool IsContainedPath(const std::string& path, bool allow_shared) {
+  fs::path relative(path);
+  if (path.empty() || relative.is_absolute()) return false;
+  std::vector<std::string> parts;
+  for (const fs::path& part : relative) parts.push_back(part.string());
+  if (allow_shared && parts.size() == 3 && parts[0] == ".." && parts[1] == "shared") {
+    return parts[2] != "." && parts[2] != ".." && !parts[2].empty();
+  }
+  return std::none_of(parts.begin(), parts.end(), [](const std::string& part) {
+    return part.empty() || part == "." || part == "..";
+  });
+}
+
+}  // namespace
+
+namespace detail {
+
+/// The size and XXH3 of a file, streamed.
+base::Status HashFile(const std::string& path, SnapshotFile* file) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return base::Status::Error(base::ErrorCode::kIo,
+                               fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  }
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  std::vector<char> buffer(1 << 20);
+  int64_t size = 0;
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    std::streamsize n = in.gcount();
+    if (n <= 0) break;
+    XXH3_64bits_update(state, buffer.data(), static_cast<size_t>(n));
+    size += n;
+  }
+  file->size = size;
+  file->checksum = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return base::Status::Ok();
+}
+
+/// Writes `text` to `path` atomically: a temporary file, fsync, rename, fsync of the directory.
+base::Status WriteAtomically(const std::string& path, const std::string& text) {
+  std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return base::Status::Error(base::ErrorCode::kIo, fmt::format("cannot create '{}': {}",
+                                                                 temporary, std::strerror(errno)));
+  }
+  size_t written = 0;
+  bool ok = true;
+  while (ok && written < text.size()) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) written += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    return base::Status::Error(base::ErrorCode::kIo,
+                               fmt::format("cannot write '{}': {}", path, std::strerror(error)));
+  }
+  int dir = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return base::Status::Ok();
 }
 
 base::Status PrepareDirectory(const std::string& directory) {
@@ -175,19 +213,7 @@ base::Result<std::vector<const plan::PlanNode*>> NodesOf(
   return nodes;
 }
 
-base::Status WriteMetadata(const std::string& directory, SnapshotMetadata* metadata) {
-  for (SnapshotFile& file : metadata->files) {
-    SLUICE_RETURN_IF_ERROR(HashFile((fs::path(directory) / file.path).string(), &file));
-  }
-  return WriteAtomically((fs::path(directory) / kMetadataName).string(),
-                         SnapshotMetadataToJson(*metadata));
-}
-
-base::Status Corrupt(const std::string& path, const std::string& what) {
-  return Error(base::ErrorCode::kData, fmt::format("'{}' is corrupt: {}", path, what));
-}
-
-}  // namespace
+}  // namespace detail
 
 std::pair<int32_t, int32_t> KeyGroupRangeOf(int32_t subtask, int32_t parallelism,
                                             int32_t max_parallelism) {
@@ -437,8 +463,21 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
                              metadata.job_name, expected_job_name));
   }
   std::set<std::string> named;
+  bool native = metadata.format == "native";
+  for (const StateHandle& handle : metadata.handles) {
+    if (!IsContainedPath(handle.file, false)) {
+      return Corrupt(path,
+                     fmt::format("state file '{}' lies outside '{}'", handle.file, directory));
+    }
+  }
   for (const SnapshotFile& file : metadata.files) {
-    std::string file_path = (fs::path(directory) / file.path).string();
+    if (!IsContainedPath(file.path, native)) {
+      return Corrupt(path, fmt::format("file '{}' lies outside '{}'", file.path, directory));
+    }
+    fs::path joined = fs::path(directory) / file.path;
+    // A shared file of an incremental checkpoint is named as `<job>/shared/<name>`.
+    std::string file_path =
+        (file.path.rfind("../", 0) == 0 ? joined.lexically_normal() : joined).string();
     named.insert(file.path);
     std::error_code error;
     if (!fs::is_regular_file(file_path, error)) {
@@ -459,6 +498,19 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
   for (const StateHandle& handle : metadata.handles) {
     if (metadata.format == "canonical" && named.count(handle.file) == 0) {
       return Corrupt(path, fmt::format("state file '{}' has no checksum", handle.file));
+    }
+  }
+  // Every shared file an incremental checkpoint's RocksDB directories use must be one that
+  // `_metadata` names (and so verified above, and kept by RemoveUnreferencedSharedFiles).
+  for (const std::string& name : named) {
+    if (fs::path(name).filename() != kSharedFileListName) continue;
+    std::ifstream list(fs::path(directory) / name);
+    std::string local, shared;
+    while (list >> local >> shared) {
+      if (named.count("../shared/" + shared) == 0) {
+        return Corrupt(
+            path, fmt::format("'{}' uses shared file '{}', which it does not name", name, shared));
+      }
     }
   }
   return snapshot;

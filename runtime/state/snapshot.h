@@ -33,6 +33,8 @@ struct StateHandle {
 };
 
 /// A file named by `_metadata`, relative to the snapshot directory, with its size and XXH3.
+/// Inside the directory, except in an incremental checkpoint (format "native"): its shared
+/// SST files are `../shared/<name>` (see incremental_checkpoint.h).
 struct SnapshotFile {
   std::string path;
   int64_t size = 0;
@@ -109,13 +111,15 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
                                                    const SnapshotOptions& options = {});
 
 /// Reads `directory/_metadata` and verifies its own checksum, its format version and the size
-/// and checksum of every file it names. With `expected_job_name` non-empty, a snapshot of
-/// another job is an error. Every error names the file (or the job) at fault.
+/// and checksum of every file it names (a path leaving the directory, other than an
+/// incremental checkpoint's `../shared/<name>`, is an error). With `expected_job_name` non-empty, a
+/// snapshot of another job is an error. Every error names the file (or the job) at fault.
 base::Result<Snapshot> ReadSnapshot(const std::string& directory,
                                     const std::string& expected_job_name = {});
 
 /// Loads table `state_name` of `uid` for key groups [first, last] from every state file (or,
-/// for a native snapshot, every subtask's RocksDB checkpoint, opened read-only) of `snapshot`
+/// for a native snapshot or incremental checkpoint, every subtask's RocksDB checkpoint, opened
+/// read-only) of `snapshot`
 /// that overlaps them — any parallelism on either side — into `backend`, by
 /// StateBackend::LoadSorted. Loads nothing, without error, if the snapshot has no such state.
 base::Status RestoreInto(const Snapshot& snapshot, const std::string& uid,

@@ -49,8 +49,8 @@ struct StateFileSection {
 class StateFileWriter {
  public:
   /// Writes `table`'s entries of key groups [header.first_key_group, header.last_key_group]
-  /// to `path` (through a temporary file renamed into place after fsync). Returns the
-  /// sections written.
+  /// to `path` (through a temporary file renamed into place after fsync), streaming: one key
+  /// group's records are held (and sorted) at a time. Returns the sections written.
   static base::Result<std::vector<StateFileSection>> Write(const std::string& path,
                                                            const StateFileHeader& header,
                                                            const StateTable& table);
@@ -72,8 +72,7 @@ class StateFileReader {
   base::Status Read(int32_t first, int32_t last, const RecordVisitor& visitor) const;
 
  private:
-  std::string path_;
-  std::string bytes_;  // the whole file (state files are read once, at restore)
+  std::string path_;  // records are read from it one section at a time
   StateFileHeader header_;
   std::vector<StateFileSection> sections_;
 };

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -271,6 +272,48 @@ TEST_F(SnapshotTest, RejectsAUidThePlanDoesNotHave) {
   auto written = WriteCanonicalSnapshot(Path("savepoint"), plan, subtasks);
   ASSERT_FALSE(written.ok());
   EXPECT_NE(written.status().message().find("no operator with UID 'ghost'"), std::string::npos);
+}
+
+TEST_F(SnapshotTest, CanonicalSnapshotOfACapturedCopyHoldsItsMoment) {
+  plan::PlanGraph plan = TestPlan(2);
+  std::vector<SubtaskState> live = FillSubtasks(plan, 2, "rocksdb");
+  std::vector<std::unique_ptr<StateBackend>> copies;
+  std::vector<SubtaskState> captured = live;
+  std::map<StateBackend*, StateBackend*> copy_of;
+  for (SubtaskState& subtask : captured) {
+    if (copy_of.count(subtask.backend) == 0) {
+      auto copy = subtask.backend->Capture(Path("capture-" + std::to_string(copies.size())));
+      ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+      copies.push_back(std::move(copy).value());
+      copy_of[subtask.backend] = copies.back().get();
+    }
+    subtask.backend = copy_of[subtask.backend];
+  }
+  // The live state changes after the barrier; the snapshot must not see it.
+  for (const SubtaskState& subtask : live) {
+    for (const plan::StateSpec& spec : plan.nodes[subtask.uid == "join"].state) {
+      StateTable* table = subtask.backend->GetTable(subtask.uid, spec.name).value();
+      table->Put(subtask.first_key_group, "late", "", "late");
+      for (const auto& [key_group, key, ns, value] : TestRecords(spec.name)) {
+        if (key_group >= subtask.first_key_group && key_group <= subtask.last_key_group) {
+          table->Delete(key_group, key, ns);
+        }
+      }
+    }
+  }
+  auto written = WriteCanonicalSnapshot(Path("savepoint"), plan, captured);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto snapshot = ReadSnapshot(Path("savepoint"));
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  for (const plan::PlanNode& node : plan.nodes) {
+    for (const plan::StateSpec& spec : node.state) {
+      auto backend = MakeBackend("rocksdb");
+      ASSERT_TRUE(
+          RestoreInto(*snapshot, node.uid, spec.name, backend.get(), 0, kMaxParallelism - 1).ok());
+      EXPECT_EQ(TableRecords(*backend->GetTable(node.uid, spec.name).value()),
+                TestRecords(spec.name));
+    }
+  }
 }
 
 // ---- bad input and faults --------------------------------------------------------------------

@@ -216,6 +216,127 @@ TEST_P(StateBackendTest, VisitsKeyGroupRangesInKeyGroupOrder) {
   EXPECT_TRUE(entries.empty());
 }
 
+TEST_P(StateBackendTest, CaptureKeepsTheContentsOfItsMoment) {
+  auto backend = NewBackend();
+  StateTable* windows = NewTable(backend.get(), "op", "windows");
+  StateTable* groups = NewTable(backend.get(), "op", "groups");
+  StateTable* untouched = NewTable(backend.get(), "other", "empty");
+  for (int i = 0; i < 2000; ++i) {
+    windows->Put(i % 128, "k" + std::to_string(i), i % 2 == 0 ? "w1" : "w2", std::to_string(i));
+    groups->Put(i % 128, "g" + std::to_string(i), "", std::to_string(i));
+  }
+  std::vector<Entry> w1_before;
+  windows->ForEachInNamespace("w1", Collect(&w1_before));  // builds the rocksdb index
+  std::sort(w1_before.begin(), w1_before.end());
+  std::vector<Entry> windows_before, groups_before;
+  windows->ForEachInKeyGroups(0, 127, Collect(&windows_before));
+  groups->ForEachInKeyGroups(0, 127, Collect(&groups_before));
+  std::sort(windows_before.begin(), windows_before.end());
+  std::sort(groups_before.begin(), groups_before.end());
+
+  std::string scratch = (std::filesystem::temp_directory_path() /
+                         ("sluice-capture-test-" + std::to_string(::getpid()) + GetParam()))
+                            .string();
+  auto captured = backend->Capture(scratch);
+  ASSERT_TRUE(captured.ok()) << captured.status().ToString();
+  // The live backend goes on changing.
+  for (int i = 0; i < 2000; i += 3) {
+    windows->Put(i % 128, "k" + std::to_string(i), "w1", "changed");
+    groups->Delete(i % 128, "g" + std::to_string(i), "");
+  }
+  windows->DeleteNamespace("w2");
+  groups->Put(5, "new", "", "new");
+  untouched->Put(1, "x", "", "y");
+
+  StateTable* captured_windows = (*captured)->GetTable("op", "windows").value();
+  StateTable* captured_groups = (*captured)->GetTable("op", "groups").value();
+  std::vector<Entry> entries;
+  captured_windows->ForEachInKeyGroups(0, 127, Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, windows_before);
+  entries.clear();
+  captured_groups->ForEachInKeyGroups(0, 127, Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, groups_before);
+  entries.clear();
+  captured_windows->ForEachInNamespace("w1", Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, w1_before);
+  entries.clear();
+  captured_groups->ForEachInNamespace("", Collect(&entries));  // never indexed: a scan
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, groups_before);
+  std::string value;
+  ASSERT_TRUE(captured_groups->Get(0, "g0", "", &value));
+  EXPECT_EQ(value, "0");
+  EXPECT_FALSE(captured_groups->Get(5, "new", "", &value));
+  ASSERT_TRUE(captured_windows->Get(0, "k0", "w1", &value));
+  EXPECT_EQ(value, "0");
+  EXPECT_EQ(captured_groups->EntryCount(), 2000);
+  EXPECT_EQ((*captured)->GetTable("other", "empty").value()->EntryCount(), 0);
+  EXPECT_TRUE((*captured)->status().ok()) << (*captured)->status().ToString();
+  EXPECT_TRUE(backend->status().ok()) << backend->status().ToString();
+  ASSERT_TRUE(groups->Get(5, "new", "", &value));
+
+  if (GetParam() == "rocksdb") {
+    EXPECT_TRUE(std::filesystem::exists(scratch + "/CURRENT"));
+    // A copy of a copy, and a copy of a table the live backend never had (read-only: empty).
+    auto again = (*captured)->Capture(scratch + "-again");
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    entries.clear();
+    (*again)->GetTable("op", "groups").value()->ForEachInKeyGroups(0, 127, Collect(&entries));
+    std::sort(entries.begin(), entries.end());
+    EXPECT_EQ(entries, groups_before);
+    StateTable* missing = (*again)->GetTable("nobody", "nothing").value();
+    EXPECT_EQ(missing->EntryCount(), 0);
+    missing->Put(1, "a", "", "b");  // the copy is read-only: the write fails
+    EXPECT_FALSE((*again)->status().ok());
+    again->reset();
+    EXPECT_FALSE(std::filesystem::exists(scratch + "-again"));
+  }
+  captured->reset();
+  EXPECT_FALSE(std::filesystem::exists(scratch));
+}
+
+TEST(RocksDbStateBackend, ReopensItsDirectoryWithEveryTable) {
+  auto directory = std::filesystem::temp_directory_path() /
+                   ("sluice-rocksdb-reopen-" + std::to_string(::getpid()));
+  RocksDbBackendOptions options;
+  options.directory = directory.string();
+  options.remove_on_close = false;
+  {
+    auto backend = MakeRocksDbStateBackend(options).value();
+    StateTable* table = NewTable(backend.get(), "op", "windows");
+    table->Put(1, "a", "w", "1");
+    std::vector<Entry> entries;
+    table->ForEachInNamespace("w", Collect(&entries));  // indexed from now on
+    table->Put(2, "b", "w", "2");
+    NewTable(backend.get(), "op", "groups")->Put(3, "c", "", "3");
+    // A bulk-loaded table's index is not complete: it must be rebuilt once reopened.
+    ASSERT_TRUE(backend
+                    ->LoadSorted("op", "loaded",
+                                 [](const RecordSink& sink) { return sink(4, "d", "w", "4"); })
+                    .ok());
+    NewTable(backend.get(), "op", "loaded")->Put(5, "e", "w", "5");
+  }
+  options.remove_on_close = true;
+  auto backend = MakeRocksDbStateBackend(options);
+  ASSERT_TRUE(backend.ok()) << backend.status().ToString();
+  std::vector<Entry> entries;
+  NewTable(backend->get(), "op", "windows")->ForEachInNamespace("w", Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<Entry>{{1, "a", "w", "1"}, {2, "b", "w", "2"}}));
+  entries.clear();
+  NewTable(backend->get(), "op", "loaded")->ForEachInNamespace("w", Collect(&entries));
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<Entry>{{4, "d", "w", "4"}, {5, "e", "w", "5"}}));
+  std::string value;
+  ASSERT_TRUE(NewTable(backend->get(), "op", "groups")->Get(3, "c", "", &value));
+  EXPECT_EQ(value, "3");
+  backend->reset();
+  EXPECT_FALSE(std::filesystem::exists(directory));
+}
+
 TEST(MemoryStateBackend, AccountingReturnsToZero) {
   auto backend = MakeMemoryStateBackend();
   StateTable* table = NewTable(backend.get());
