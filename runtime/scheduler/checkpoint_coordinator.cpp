@@ -10,6 +10,7 @@
 #include <map>
 
 #include "runtime/scheduler/job.h"
+#include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/snapshot.h"
 
 namespace sluice::runtime::scheduler {
@@ -230,12 +231,26 @@ base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
       for (std::string& position : positions) options.source_offsets[uid].push_back(position);
     }
   }
-  bool native = pending.kind == Kind::kSavepoint && settings_.savepoint_format == "native";
-  auto written = native && any_state
-                     ? state::WriteNativeSnapshot(pending.directory, plan, subtasks, options)
-                     : state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
+  auto write = [&]() -> base::Result<state::SnapshotMetadata> {
+    if (pending.kind == Kind::kCheckpoint && RocksDbState() && any_state) {
+      // Incremental: only SST files new since the retained checkpoints are copied.
+      return state::WriteIncrementalCheckpoint(
+          pending.directory, (fs::path(settings_.job_directory) / "shared").string(), plan,
+          subtasks, options);
+    }
+    if (pending.kind == Kind::kSavepoint && settings_.savepoint_format == "native" && any_state) {
+      return state::WriteNativeSnapshot(pending.directory, plan, subtasks, options);
+    }
+    return state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
+  };
+  auto written = write();
   if (!written.ok()) return written.status();
   return pending.directory;
+}
+
+bool CheckpointCoordinator::RocksDbState() const {
+  auto backend = job_->plan().options.find("state.backend.type");
+  return backend != job_->plan().options.end() && backend->second == "rocksdb";
 }
 
 base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
@@ -243,7 +258,9 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   const bool savepoint = pending.kind == Kind::kSavepoint;
   const std::string directory = pending.directory;
   base::Result<std::string> written = Write(pending);
-  if (written.ok() && !savepoint && settings_.local_recovery) {
+  // Only memory copies can become a live backend again (a rocksdb copy is read-only; a
+  // rocksdb restart starts from the checkpoint's files by hard links instead).
+  if (written.ok() && !savepoint && settings_.local_recovery && !RocksDbState()) {
     auto local = std::make_unique<LocalState>();
     local->checkpoint_id = fmt::format("chk-{}", id);
     for (SubtaskSnapshot& ack : pending.acks) {
@@ -284,6 +301,12 @@ void CheckpointCoordinator::RemoveOldCheckpoints() {
     // `_metadata` goes first, so a half-deleted checkpoint is never taken for a complete one.
     fs::remove(completed[i].second / "_metadata", error);
     fs::remove_all(completed[i].second, error);
+  }
+  // Shared SST files no retained checkpoint names (no checkpoint is being written now).
+  base::Status collected = state::RemoveUnreferencedSharedFiles(settings_.job_directory);
+  if (!collected.ok()) {
+    std::fprintf(stderr, "\nsluice: warning: shared checkpoint files were kept: %s\n",
+                 collected.message().c_str());
   }
 }
 

@@ -137,6 +137,8 @@ class CheckpointCoordinator {
   /// Writes, retains and notifies; called without the mutex once every subtask acknowledged.
   base::Result<std::string> Complete(Pending pending);
   void RemoveOldCheckpoints();
+  /// Whether the job keeps its state in rocksdb (incremental checkpoints).
+  bool RocksDbState() const;
   std::string SavepointDirectoryUnder(const std::string& parent, int64_t id) const;
 
   Job* job_;

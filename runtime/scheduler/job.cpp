@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "catalog/base/duration.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
 #include "runtime/operators/operator_restore.h"
 #include "runtime/scheduler/subtask_runner.h"
+#include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/rocksdb_state_backend.h"
 
 namespace sluice::runtime::scheduler {
@@ -55,7 +57,8 @@ Job::~Job() {
   }
 }
 
-base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t runner) {
+base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t runner,
+                                                                         NativeRestore* restore) {
   auto option = [&](const char* key, const char* fallback) {
     auto found = plan_.options.find(key);
     return found == plan_.options.end() ? std::string(fallback) : found->second;
@@ -82,6 +85,17 @@ base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t 
   state::RocksDbBackendOptions options;
   options.directory =
       (std::filesystem::path(state_directory_) / fmt::format("subtask-{}", runner)).string();
+  if (restore != nullptr && options_.restore_from != nullptr && !restore->nodes.empty() &&
+      options_.restore_from->metadata.format == "native") {
+    // Same key groups, same layout: the checkpoint's files become the working directory.
+    SLUICE_ASSIGN_OR_RETURN(
+        auto native, state::RestoreRocksDbBackendNatively(*options_.restore_from, restore->nodes,
+                                                          restore->first, restore->last, options));
+    if (native != nullptr) {
+      restore->restored = true;
+      return native;
+    }
+  }
   return state::MakeRocksDbStateBackend(options);
 }
 
@@ -181,12 +195,20 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
       bool stateful = false;
       for (int32_t node_id : vertices_[vertex]) stateful |= !plan_.nodes[node_id].state.empty();
       std::unique_ptr<state::StateBackend> local = AdoptLocalCopy(runner_index);
+      bool restored_natively = false;
       const bool local_copy = local != nullptr;
       if (local_copy) {
         state_backends_.push_back(std::move(local));
       } else {
-        SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size()));
+        NativeRestore native;
+        for (int32_t node_id : vertices_[vertex]) {
+          if (!plan_.nodes[node_id].state.empty()) native.nodes.push_back(&plan_.nodes[node_id]);
+        }
+        std::tie(native.first, native.last) =
+            state::KeyGroupRangeOf(subtask, head.parallelism, plan_.max_parallelism);
+        SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size(), &native));
         state_backends_.push_back(std::move(backend));
+        restored_natively = native.restored;
       }
       state::StateBackend* state_backend = state_backends_.back().get();
       runner->SetStateBackend(state_backend, stateful);
@@ -202,7 +224,8 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.state_backend = state_backend;
         context.checkpointing = checkpoint_settings_.interval_millis > 0;
         SLUICE_RETURN_IF_ERROR(
-            RestoreState(node, subtask, local_copy ? nullptr : state_backend, &context));
+            RestoreState(node, subtask, local_copy || restored_natively ? nullptr : state_backend,
+                         &context));  // a local copy or a native checkpoint holds the state
         if (node.kind == plan::OperatorKind::kSource) {
           SLUICE_RETURN_IF_ERROR(OpenSource(node, context, runner.get()));
         } else {

@@ -120,8 +120,18 @@ class Job {
  private:
   Job() = default;
   base::Status Build(const plan::PlanGraph& plan, const JobOptions& options);
+  /// What a runner's backend may restore natively: its stateful nodes and key groups.
+  struct NativeRestore {
+    std::vector<const plan::PlanNode*> nodes;
+    int32_t first = 0;
+    int32_t last = 0;
+    bool restored = false;  // set when the backend was started from the snapshot's files
+  };
   /// The state backend of runner number `runner` (`state.backend.type`: memory | rocksdb).
-  base::Result<std::unique_ptr<state::StateBackend>> MakeStateBackend(size_t runner);
+  /// Restoring a native checkpoint into `rocksdb` at the same key groups starts the backend
+  /// from the checkpoint's files (`restore->restored`); otherwise it starts empty.
+  base::Result<std::unique_ptr<state::StateBackend>> MakeStateBackend(
+      size_t runner, NativeRestore* restore = nullptr);
   /// Runner `runner`'s local copy of the checkpoint it restores from, when there is an intact
   /// one (then its state needs no reading); null otherwise.
   std::unique_ptr<state::StateBackend> AdoptLocalCopy(int32_t runner);
