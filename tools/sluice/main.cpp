@@ -1,6 +1,8 @@
 // The `sluice` command line: run and explain .pipe files, and the REPL (DESIGN §10).
 
 #include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -157,6 +159,12 @@ int Explain(const CommonOptions& common, const std::string& format) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // SIGUSR1 asks a running job for a savepoint; one that comes while the job is still being
+  // compiled waits (blocked) for `run`'s signal thread instead of ending the process.
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
   CLI::App app{
       "Sluice: a streaming SQL job compiler and executor.\n"
       "Write a .pipe file of SQL, run it, change it."};
