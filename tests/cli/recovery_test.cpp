@@ -424,28 +424,46 @@ TEST_F(RecoveryTest, AnUpgradedJobRestoresMigratesAndRefusesAsTheCheckSays) {
   ASSERT_NE(at, std::string::npos) << said;
   std::string savepoint = said.substr(at + 19, said.find('\n', at) - at - 19);
 
-  auto version = [&](const std::string& name, const std::string& query) {
+  auto version = [&](const std::string& name, const std::string& query, const fs::path& path) {
     Job job = kUnbounded;
     job.ddl = "CREATE TABLE out (auction BIGINT, n BIGINT, total BIGINT, top BIGINT)";
     job.query = query.c_str();
     std::string text = std::string(kBids) + job.ddl + " WITH ('connector' = 'filesystem', " +
-                       "'path' = '" + output.string() + "', 'format' = 'changelog-json');\n" +
-                       query + "\n" + "SET 'pipeline.name' = 'unbounded';\n";
+                       "'path' = '" + path.string() + "', 'format' = 'changelog-json');\n" + query +
+                       "\n" + "SET 'pipeline.name' = 'unbounded';\n";
     return Write(name + ".pipe", text);
   };
   // A changed key: refused before anything runs, with the table and exit status 1.
   std::string rekeyed = version("rekeyed",
                                 "INSERT INTO out SELECT price, COUNT(*), SUM(price), MAX(price) "
-                                "FROM bids GROUP BY price;");
+                                "FROM bids GROUP BY price;",
+                                output);
   fs::path refused_log = directory_ / "refused.log";
   Process refused({"run", rekeyed, "--from", savepoint}, refused_log);
   EXPECT_EQ(refused.Wait(), 1) << ReadAll(refused_log);
   EXPECT_NE(ReadAll(refused_log).find("incompatible"), std::string::npos) << ReadAll(refused_log);
 
+  // A job without the aggregate would drop its state: refused unless told to discard it.
+  std::string dropping =
+      version("dropping", "INSERT INTO out SELECT auction, 1, price, price FROM bids;", output);
+  fs::path dropping_log = directory_ / "dropping.log";
+  Process dropped({"run", dropping, "--from", savepoint}, dropping_log);
+  EXPECT_EQ(dropped.Wait(), 1) << ReadAll(dropping_log);
+  EXPECT_NE(ReadAll(dropping_log).find("--allow-dropped-state"), std::string::npos)
+      << ReadAll(dropping_log);
+  Process discarded({"run", dropping, "--from", savepoint, "--allow-dropped-state", "--set",
+                     "execution.checkpointing.interval=0"},
+                    dropping_log);
+  EXPECT_EQ(discarded.Wait(), 0) << ReadAll(dropping_log);
+  EXPECT_NE(ReadAll(dropping_log).find("discarding the state of 'out/group-aggregate1'"),
+            std::string::npos)
+      << ReadAll(dropping_log);
+  // (Its rows went into the same table: the final values below are v2's, written after.)
   // v2 adds MAX(price): COUNT and SUM continue from the savepoint, MAX starts empty there.
   std::string v2 = version("v2",
                            "INSERT INTO out SELECT auction, COUNT(*), SUM(price), MAX(price) "
-                           "FROM bids GROUP BY auction;");
+                           "FROM bids GROUP BY auction;",
+                           output);
   fs::path v2_log = directory_ / "v2.log";
   Process second(RunArguments(v2, {"--from", savepoint}), v2_log);
   ASSERT_EQ(second.Wait(), 0) << ReadAll(v2_log);
