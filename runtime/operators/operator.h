@@ -100,9 +100,7 @@ class Operator {
   /// before the barrier and before any after it. Keyed state needs nothing here (the runtime
   /// captures the backend); a sink pre-commits and returns its transaction (see
   /// connectors::SinkWriter::PreCommit), to keep in `_metadata`. Empty: nothing to keep.
-  virtual base::Result<std::string> PrepareSnapshot(int64_t checkpoint_id) {
-    return std::string();
-  }
+  virtual base::Result<std::string> PrepareSnapshot(int64_t checkpoint_id) { return std::string(); }
   /// Checkpoint `checkpoint_id` is complete (its `_metadata` is written): a sink commits.
   virtual base::Status NotifyCheckpointComplete(int64_t checkpoint_id) {
     return base::Status::Ok();

@@ -296,8 +296,9 @@ TEST_F(ReplTest, UpdatingQueryAndBackgroundJobs) {
   EXPECT_NE(jobs.find(" sink | RUNNING"), std::string::npos) << jobs;
   // Without a savepoint directory the job keeps running.
   repl.Type("STOP JOB 'sink' WITH SAVEPOINT;\r");
-  ASSERT_TRUE(repl.WaitFor("it keeps running): no savepoint directory: set "
-                           "'state.savepoints.dir'"))
+  ASSERT_TRUE(
+      repl.WaitFor("it keeps running): no savepoint directory: set "
+                   "'state.savepoints.dir'"))
       << repl.output();
   repl.Type("STOP JOB 'sink';\r");
   ASSERT_TRUE(repl.WaitFor("job 'sink' stopped")) << repl.output();
