@@ -186,6 +186,8 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
                    (*job)->locally_recovered_subtasks(), snapshot->metadata.id.c_str());
     }
     signals.SetJob(job->get());
+    // A Ctrl-C that came while the job was being built (no job to act on yet) stops it now.
+    if (signals.interrupted()) (*job)->Cancel();
     base::Status status = (*job)->Run();
     signals.SetJob(nullptr);
     double seconds =
