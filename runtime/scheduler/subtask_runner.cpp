@@ -139,8 +139,10 @@ void SubtaskRunner::Run() {
   scheduled_.store(false);
   if (job_->failed() || finished_.load()) return;
   // Re-check after clearing the flag so a push that raced with this run is not lost; when a
-  // downstream inbox is full, HasRoomOrWait registers us to be scheduled once it drains.
-  if (HasWork() && router_.HasRoomOrWait(this)) Schedule();
+  // downstream inbox is full, HasRoomOrWait registers us to be scheduled once it drains. A
+  // requested barrier or notification needs no room (control messages ignore the bound).
+  bool control = barrier_request_.load() != 0 || notification_request_.load() != 0;
+  if (HasWork() && (control || router_.HasRoomOrWait(this))) Schedule();
 }
 
 base::Status SubtaskRunner::Step(bool* made_progress) {
