@@ -279,6 +279,7 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
     return written.status();
   }
   completed_.fetch_add(1);
+  if (!savepoint) last_completed_.store(id);
   if (!savepoint) RemoveOldCheckpoints();
   if (settings_.verbose && !savepoint) {
     std::fprintf(stderr, "sluice: checkpoint %lld complete: %s\n", static_cast<long long>(id),

@@ -109,6 +109,8 @@ class CheckpointCoordinator {
 
   /// The number of checkpoints completed so far (for tests and progress lines).
   int64_t completed() const { return completed_.load(); }
+  /// The number n of the latest completed checkpoint `chk-<n>`, or 0.
+  int64_t last_completed() const { return last_completed_.load(); }
   /// The local copies of the latest completed checkpoint (with local recovery), once the
   /// coordinator has stopped; null when there are none.
   std::unique_ptr<LocalState> TakeLocalState();
@@ -146,6 +148,7 @@ class CheckpointCoordinator {
   int32_t runners_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> completed_{0};
+  std::atomic<int64_t> last_completed_{0};
   int64_t next_id_ = 1;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -453,6 +453,7 @@ JobProgress Job::progress() const {
     }
   }
   progress.watermark = any_sink ? sink_watermark : operators::kMinWatermark;
+  progress.last_checkpoint = coordinator_->last_completed();
   return progress;
 }
 
@@ -503,9 +504,13 @@ void Job::PrintProgressUntilDone() {
     std::string late = now.late_records_dropped > 0
                            ? fmt::format("  late {}", now.late_records_dropped)
                            : std::string();
-    std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s%s",
+    std::string checkpoint = checkpoint_settings_.interval_millis <= 0 ? std::string()
+                             : now.last_checkpoint > 0
+                                 ? fmt::format("  checkpoint {}", now.last_checkpoint)
+                                 : std::string("  checkpoint -");
+    std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s%s%s",
                  static_cast<long long>(now.rows_in), rate, static_cast<long long>(now.rows_out),
-                 watermark.c_str(), late.c_str());
+                 watermark.c_str(), checkpoint.c_str(), late.c_str());
     std::fflush(stderr);
   }
   std::fprintf(stderr, "\r\033[K");

@@ -56,6 +56,7 @@ struct JobProgress {
   int64_t rows_out = 0;                          // rows written by all sinks
   int64_t watermark = operators::kMinWatermark;  // the lowest watermark any sink has seen
   int64_t late_records_dropped = 0;              // by all window operators
+  int64_t last_checkpoint = 0;                   // n of the latest completed chk-<n>, or 0
 };
 
 /// Runs a PlanGraph on a oneTBB task arena: one SubtaskRunner per vertex subtask, where a
