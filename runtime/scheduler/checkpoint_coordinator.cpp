@@ -37,6 +37,14 @@ bool HasMetadata(const fs::path& directory) {
 
 }  // namespace
 
+std::string JobFileName(const std::string& job_name) {
+  std::string name = job_name.empty() ? "job" : job_name;
+  for (char& c : name) {
+    if (c == '/' || c == '\\' || c == ' ') c = '_';
+  }
+  return name;
+}
+
 std::string CheckpointJobDirectory(const plan::PlanGraph& plan,
                                    const std::string& override_directory) {
   fs::path directory = override_directory;
@@ -45,11 +53,7 @@ std::string CheckpointJobDirectory(const plan::PlanGraph& plan,
     if (option != plan.options.end()) directory = option->second;
   }
   if (directory.empty()) directory = fs::temp_directory_path() / "sluice" / "checkpoints";
-  std::string job = plan.job_name.empty() ? "job" : plan.job_name;
-  for (char& c : job) {
-    if (c == '/' || c == '\\' || c == ' ') c = '_';
-  }
-  return (directory / job).string();
+  return (directory / JobFileName(plan.job_name)).string();
 }
 
 std::vector<std::string> CompletedCheckpoints(const std::string& job_directory) {
@@ -153,11 +157,9 @@ std::string CheckpointCoordinator::SavepointDirectoryUnder(const std::string& pa
   gmtime_r(&now, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
-  std::string job = job_->plan().job_name;
-  for (char& c : job) {
-    if (c == '/' || c == '\\' || c == ' ') c = '_';
-  }
-  return (fs::path(parent) / fmt::format("savepoint-{}-{}-{}", job, stamp, id)).string();
+  return (fs::path(parent) /
+          fmt::format("savepoint-{}-{}-{}", JobFileName(job_->plan().job_name), stamp, id))
+      .string();
 }
 
 void CheckpointCoordinator::Loop() {

@@ -61,6 +61,9 @@ struct LocalState {
   std::map<int32_t, std::unique_ptr<state::StateBackend>> backends;
 };
 
+/// `job_name` as one file name: path separators and spaces become '_' ("job" when empty).
+std::string JobFileName(const std::string& job_name);
+
 /// Where the checkpoints of `plan`'s job go: `<dir>/<job name>`, where `dir` is
 /// `override_directory` (`--checkpoint-dir`), else `state.checkpoints.dir`, else
 /// `<tmp>/sluice/checkpoints`.

@@ -75,10 +75,7 @@ base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t 
     static std::atomic<int> counter{0};
     std::filesystem::path local = option("state.backend.rocksdb.localdir", "");
     if (local.empty()) local = std::filesystem::temp_directory_path() / "sluice";
-    std::string job = plan_.job_name.empty() ? "job" : plan_.job_name;
-    for (char& c : job) {
-      if (c == '/' || c == '\\' || c == ' ') c = '_';
-    }
+    std::string job = JobFileName(plan_.job_name);
     state_directory_ =
         (local / fmt::format("{}-{}-{}", job, ::getpid(), counter.fetch_add(1))).string();
   }
