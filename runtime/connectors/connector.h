@@ -36,6 +36,9 @@ struct SubtaskInfo {
   int32_t index = 0;
   int32_t parallelism = 1;
   std::string job_name;
+  /// The job's id (scheduler::JobOptions::job_id): sinks scope what they leave behind (part
+  /// files) to it, so that two jobs writing one table never touch each other's files.
+  std::string job_id;
 };
 
 /// Reads one subtask's share of a source, a batch at a time.
@@ -98,6 +101,10 @@ class SinkWriter {
   // all on the sink's own task except Recover (called during job setup):
   //   Recover (on restore) → Write… → PreCommit(1) → Write… → Commit(1) … → Finish.
   // Commit(n) may come after later writes and even after PreCommit(n + 1).
+
+  /// Outside transactional mode, at a stop-with-savepoint barrier: makes everything written so
+  /// far visible (the job writes nothing after it). Default: nothing to do.
+  virtual base::Status Flush() { return base::Status::Ok(); }
 
   /// Whether this writer can give exactly-once output (the filesystem sink can).
   virtual bool SupportsTransactions() const { return false; }

@@ -432,13 +432,14 @@ class FilesystemWriter final : public SinkWriter {
   /// recently written one to open another.
   static constexpr size_t kMaxOpenFiles = 256;
 
-  FilesystemWriter(const TableDescriptor& table, Settings settings, int32_t subtask,
+  FilesystemWriter(const TableDescriptor& table, Settings settings, const SubtaskInfo& subtask,
                    int64_t first_part, std::shared_ptr<SuccessFileGroup> success_group)
       : table_name_(table.name),
         settings_(std::move(settings)),
         data_schema_(DataSchema(table.schema, settings_.partition_keys)),
         json_(data_schema_),
-        subtask_(subtask),
+        subtask_(subtask.index),
+        job_id_(subtask.job_id),
         success_group_(std::move(success_group)) {
     // Partition columns are one slot each (never ROW); the data slots are all the others.
     size_t slot = 0;
@@ -521,6 +522,11 @@ class FilesystemWriter final : public SinkWriter {
     return transactional_ ? ReportFinishedOnceCommitted() : ReportFinished();
   }
 
+  base::Status Flush() override {
+    while (!open_buckets_.empty()) SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.front()));
+    return base::Status::Ok();
+  }
+
   bool SupportsTransactions() const override { return true; }
 
   base::Status EnableTransactions() override {
@@ -577,7 +583,7 @@ class FilesystemWriter final : public SinkWriter {
     if (subtask_ != 0) return base::Status::Ok();
     SLUICE_ASSIGN_OR_RETURN(
         recovered_directories_,
-        RecoverFilesystemTable(settings_.path, !partition_slots_.empty(), transactions));
+        RecoverFilesystemTable(settings_.path, !partition_slots_.empty(), transactions, job_id_));
     return base::Status::Ok();
   }
 
@@ -668,7 +674,7 @@ class FilesystemWriter final : public SinkWriter {
     std::error_code error;
     fs::create_directories(bucket->directory, error);
     if (error) return IoError("cannot create directory", bucket->directory, error.value());
-    bucket->next_part = NextPartNumber(bucket->directory, subtask_, transactional_);
+    bucket->next_part = NextPartNumber(bucket->directory, job_id_, subtask_, transactional_);
     Bucket* pointer = bucket.get();
     partitions_.emplace(partition, std::move(bucket));
     return pointer;
@@ -679,10 +685,11 @@ class FilesystemWriter final : public SinkWriter {
       SLUICE_RETURN_IF_ERROR(ClosePart(open_buckets_.back()));
     }
     if (bucket->next_part < 0) {
-      bucket->next_part = NextPartNumber(bucket->directory, subtask_, /*count_hidden=*/true);
+      bucket->next_part =
+          NextPartNumber(bucket->directory, job_id_, subtask_, /*count_hidden=*/true);
     }
-    std::string name = "part-" + std::to_string(subtask_) + "-" +
-                       std::to_string(bucket->next_part++) + "." + Extension(settings_.format);
+    std::string name =
+        PartFileStem(job_id_, subtask_, bucket->next_part++) + "." + Extension(settings_.format);
     bucket->visible_name = name;
     bucket->visible_path = (fs::path(bucket->directory) / name).string();
     bucket->in_progress_path = (fs::path(bucket->directory) / InProgressName(name)).string();
@@ -757,6 +764,7 @@ class FilesystemWriter final : public SinkWriter {
   types::Schema data_schema_;  // the columns written into the files
   JsonFormat json_;
   int32_t subtask_;
+  std::string job_id_;  // scopes the part file names (empty: the older names)
   std::shared_ptr<SuccessFileGroup> success_group_;
   bool finished_ = false;          // Finish ran
   bool success_reported_ = false;  // success_group_ told this subtask is done
@@ -1081,13 +1089,20 @@ base::Result<std::unique_ptr<SinkWriter>> FilesystemConnector::CreateWriter(
   if (::access(settings.path.c_str(), W_OK) != 0) {
     return IoError("cannot write to directory", settings.path, errno);
   }
-  int64_t first_part = NextPartNumber(settings.path, subtask.index, /*count_hidden=*/false);
+  if (!subtask.job_id.empty() && !IsPartFileJobId(subtask.job_id)) {
+    return base::Status::Error(base::ErrorCode::kInternal,
+                               "table '" + table.name + "': job id '" + subtask.job_id +
+                                   "' cannot name part files (lower-case hex digits only)");
+  }
+  int64_t first_part =
+      NextPartNumber(settings.path, subtask.job_id, subtask.index, /*count_hidden=*/false);
   std::shared_ptr<SuccessFileGroup> success_group;
   if (settings.success_file_name) {
     success_group = SuccessFileGroup::Join(
-        subtask.job_name + '\0' + table.name + '\0' + settings.path, subtask.parallelism);
+        subtask.job_name + '\0' + subtask.job_id + '\0' + table.name + '\0' + settings.path,
+        subtask.parallelism);
   }
-  return std::unique_ptr<SinkWriter>(new FilesystemWriter(table, std::move(settings), subtask.index,
+  return std::unique_ptr<SinkWriter>(new FilesystemWriter(table, std::move(settings), subtask,
                                                           first_part, std::move(success_group)));
 }
 

@@ -62,6 +62,12 @@ bool IsRelativePartPath(const std::string& path) {
   }
 }
 
+bool IsJobId(std::string_view text) {
+  if (text.empty() || text.size() > 32) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 bool SameFile(const std::string& left, const std::string& right) {
   struct stat left_stat {};
   struct stat right_stat {};
@@ -116,6 +122,14 @@ std::optional<PartFileName> ParsePartFileName(const std::string& name) {
   constexpr std::string_view kPrefix = "part-";
   if (visible.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
   size_t position = kPrefix.size();
+  // `part-<job id>-<subtask>-<n>`, or `part-<subtask>-<n>` as older versions named them.
+  size_t dash = visible.find('-', position);
+  if (dash != std::string_view::npos && visible.find('-', dash + 1) != std::string_view::npos) {
+    std::string_view job_id = visible.substr(position, dash - position);
+    if (!IsJobId(job_id)) return std::nullopt;
+    parsed.job_id = std::string(job_id);
+    position = dash + 1;
+  }
   size_t subtask_start = position;
   std::optional<int64_t> subtask = ReadNumber(visible, &position, 9);
   if (!subtask || position >= visible.size() || visible[position] != '-') return std::nullopt;
@@ -140,12 +154,24 @@ std::string PendingName(const std::string& visible_name) {
   return "." + visible_name + std::string(kPendingSuffix);
 }
 
-int64_t NextPartNumber(const std::string& directory, int32_t subtask, bool count_hidden) {
+bool IsPartFileJobId(std::string_view text) {
+  return IsJobId(text);
+}
+
+std::string PartFileStem(const std::string& job_id, int32_t subtask, int64_t number) {
+  std::string stem = "part-";
+  if (!job_id.empty()) stem += job_id + "-";
+  return stem + std::to_string(subtask) + "-" + std::to_string(number);
+}
+
+int64_t NextPartNumber(const std::string& directory, const std::string& job_id, int32_t subtask,
+                       bool count_hidden) {
   int64_t next = 0;
   std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(directory, error)) {
-    std::optional<PartFileName> name = ParsePartFileName(entry.path().filename().string());
-    if (!name || name->subtask != subtask) continue;
+  fs::directory_iterator end;
+  for (fs::directory_iterator it(directory, error); !error && it != end; it.increment(error)) {
+    std::optional<PartFileName> name = ParsePartFileName(it->path().filename().string());
+    if (!name || name->job_id != job_id || name->subtask != subtask) continue;
     if (!count_hidden && name->state != PartFileState::kVisible) continue;
     next = std::max<int64_t>(next, name->number + 1);
   }
@@ -260,7 +286,8 @@ base::Status SyncDirectory(const std::string& directory) {
 }
 
 base::Result<std::set<std::string>> RecoverFilesystemTable(
-    const std::string& table_path, bool partitioned, const std::vector<std::string>& transactions) {
+    const std::string& table_path, bool partitioned, const std::vector<std::string>& transactions,
+    const std::string& job_id) {
   std::set<std::string> named;
   std::set<std::string> directories;
   for (const std::string& transaction : transactions) {
@@ -275,10 +302,12 @@ base::Result<std::set<std::string>> RecoverFilesystemTable(
   for (const std::string& directory : directories) SLUICE_RETURN_IF_ERROR(SyncDirectory(directory));
 
   // In-progress files never belong to a completed checkpoint; pending files not named belong
-  // to checkpoints that never completed (or to a crashed run).
+  // to checkpoints that never completed (or to a crashed run). Only this job's: another job
+  // writing the same table may be running.
   SLUICE_ASSIGN_OR_RETURN(std::vector<fs::path> hidden, HiddenPartFiles(table_path, partitioned));
   for (const fs::path& file : hidden) {
     std::optional<PartFileName> name = ParsePartFileName(file.filename().string());
+    if (name->job_id != job_id) continue;
     std::string relative =
         (file.lexically_relative(table_path).parent_path() / name->visible_name).generic_string();
     if (name->state == PartFileState::kPending && named.count(relative) > 0) continue;

@@ -96,7 +96,7 @@ base::Status LookupJoinOperator::LoadTable(const OperatorContext& context) {
           : connectors::FindConnector(connector_option->second);
   if (connector == nullptr) return Malformed(*node_, "the table has no known connector");
   // Every subtask reads all of the table: it asks for the share of subtask 0 of 1.
-  connectors::SubtaskInfo whole{0, 1, context.subtask.job_name};
+  connectors::SubtaskInfo whole{0, 1, context.subtask.job_name, context.subtask.job_id};
   auto fail = [&](const base::Status& status) {
     return base::Status::Error(
         status.code(), fmt::format("lookup join '{}' cannot load table '{}': {}", node_->uid,

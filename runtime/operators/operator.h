@@ -81,6 +81,19 @@ struct OperatorContext {
   std::vector<std::string> restored_transactions;
 };
 
+/// What a barrier asks of the job (DESIGN §12). A checkpoint's sinks commit once it is
+/// complete; a savepoint taken while the job goes on commits nothing by itself (what its sinks
+/// pre-committed is committed by the next checkpoint); at a stop-with-savepoint barrier the
+/// sources stop, every operator snapshots, the sinks commit once it is complete and the job
+/// ends without emitting anything after it.
+enum class BarrierKind { kCheckpoint, kSavepoint, kStopWithSavepoint };
+
+/// A barrier as an operator sees it at PrepareSnapshot.
+struct Barrier {
+  int64_t id = 0;
+  BarrierKind kind = BarrierKind::kCheckpoint;
+};
+
 /// One subtask's instance of a non-source physical operator.
 class Operator {
  public:
@@ -96,12 +109,15 @@ class Operator {
   virtual base::Status OnProcessingTime(int64_t now, Output* out) { return base::Status::Ok(); }
   /// Called once after every input has ended; flush what is buffered.
   virtual base::Status Finish(Output* out) { return base::Status::Ok(); }
-  /// At the barrier of checkpoint `checkpoint_id`, on the operator's task, after every record
-  /// before the barrier and before any after it. Keyed state needs nothing here (the runtime
-  /// captures the backend); a sink pre-commits and returns its transaction (see
-  /// connectors::SinkWriter::PreCommit), to keep in `_metadata`. Empty: nothing to keep.
-  virtual base::Result<std::string> PrepareSnapshot(int64_t checkpoint_id) { return std::string(); }
-  /// Checkpoint `checkpoint_id` is complete (its `_metadata` is written): a sink commits.
+  /// At `barrier`, on the operator's task, after every record before the barrier and before
+  /// any after it. Keyed state needs nothing here (the runtime captures the backend); a sink
+  /// pre-commits and returns its transaction (see connectors::SinkWriter::PreCommit), to keep
+  /// in `_metadata`. Empty: nothing to keep.
+  virtual base::Result<std::string> PrepareSnapshot(const Barrier& barrier) {
+    return std::string();
+  }
+  /// Checkpoint (or stop-with-savepoint) `checkpoint_id` is complete (its `_metadata` is
+  /// written): a sink commits. Never called for a savepoint taken while the job goes on.
   virtual base::Status NotifyCheckpointComplete(int64_t checkpoint_id) {
     return base::Status::Ok();
   }

@@ -40,9 +40,12 @@ base::Status SinkOperator::Finish(Output* out) {
   return writer_->Finish();
 }
 
-base::Result<std::string> SinkOperator::PrepareSnapshot(int64_t checkpoint_id) {
-  if (!transactional_) return std::string();
-  return writer_->PreCommit(checkpoint_id);
+base::Result<std::string> SinkOperator::PrepareSnapshot(const Barrier& barrier) {
+  if (transactional_) return writer_->PreCommit(barrier.id);
+  // Without transactions nothing waits for a commit: at a stop, what was written is made
+  // visible now, since the job writes nothing after this barrier.
+  if (barrier.kind == BarrierKind::kStopWithSavepoint) SLUICE_RETURN_IF_ERROR(writer_->Flush());
+  return std::string();
 }
 
 base::Status SinkOperator::NotifyCheckpointComplete(int64_t checkpoint_id) {

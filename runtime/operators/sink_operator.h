@@ -17,7 +17,7 @@ class SinkOperator : public Operator {
   base::Status Finish(Output* out) override;
   /// With checkpoints and a transactional writer: pre-commit at the barrier, commit when the
   /// checkpoint completes (exactly-once output, DESIGN §8).
-  base::Result<std::string> PrepareSnapshot(int64_t checkpoint_id) override;
+  base::Result<std::string> PrepareSnapshot(const Barrier& barrier) override;
   base::Status NotifyCheckpointComplete(int64_t checkpoint_id) override;
 
  private:

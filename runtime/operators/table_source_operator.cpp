@@ -7,6 +7,13 @@
 
 namespace sluice::runtime::operators {
 
+namespace {
+
+/// The head line of the position of an exhausted split.
+constexpr std::string_view kFinishedSplit = "finished\n";
+
+}  // namespace
+
 base::Status TableSourceOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   metrics_ = context.metrics;
@@ -17,6 +24,7 @@ base::Status TableSourceOperator::Open(const OperatorContext& context) {
                                "unknown connector '" + table.options.at("connector") + "'");
   }
   job_name_ = context.subtask.job_name;
+  job_id_ = context.subtask.job_id;
   Split own;
   SLUICE_ASSIGN_OR_RETURN(own.reader, connector_->CreateReader(table, context.subtask));
   bounded_ = own.reader->IsBounded();
@@ -78,6 +86,7 @@ std::vector<std::string> TableSourceOperator::Positions() const {
     if (position.empty()) return {};
     positions.push_back(std::move(position));
   }
+  positions.insert(positions.end(), finished_splits_.begin(), finished_splits_.end());
   return positions;
 }
 
@@ -101,6 +110,7 @@ base::Result<TableSourceOperator::Split> TableSourceOperator::OpenSplit(
   SLUICE_ASSIGN_OR_RETURN(connectors::SubtaskInfo info,
                           connectors::SplitOfPosition(reader_position));
   info.job_name = job_name_;
+  info.job_id = job_id_;
   SLUICE_ASSIGN_OR_RETURN(split.reader, connector_->CreateReader(*node_->table, info));
   SLUICE_RETURN_IF_ERROR(split.reader->Seek(reader_position));
   return split;
@@ -112,11 +122,17 @@ base::Status TableSourceOperator::Seek(const std::string& position) {
 
 base::Status TableSourceOperator::Restore(const std::vector<std::string>& positions) {
   std::vector<Split> splits;
+  std::vector<std::string> finished;
   for (const std::string& position : positions) {
+    if (position.compare(0, kFinishedSplit.size(), kFinishedSplit) == 0) {
+      finished.push_back(position);  // read to its end before the snapshot: never again
+      continue;
+    }
     SLUICE_ASSIGN_OR_RETURN(Split split, OpenSplit(position));
     splits.push_back(std::move(split));
   }
   splits_ = std::move(splits);
+  finished_splits_ = std::move(finished);
   next_split_ = 0;
   // The restored watermark: no split may fall back behind where it was.
   emitted_watermark_ = kMinWatermark;
@@ -149,6 +165,9 @@ base::Result<bool> TableSourceOperator::Poll(Output* out) {
     }
     SLUICE_RETURN_IF_ERROR(EmitWatermark(out));
     if (!more) {
+      if (split.reader->SupportsPosition()) {
+        finished_splits_.push_back(std::string(kFinishedSplit) + split.reader->Position());
+      }
       splits_.erase(splits_.begin() + static_cast<std::ptrdiff_t>(index));
       next_split_ = index;
       SLUICE_RETURN_IF_ERROR(EmitWatermark(out));  // the others may be ahead

@@ -12,7 +12,9 @@ namespace sluice::runtime::operators {
 /// Reads the splits of a table this subtask owns through its connector — its own split, or
 /// after a restore at another parallelism the old splits dealt to it — computes computed
 /// columns and emits a watermark after each batch: per split the maximum of the watermark
-/// expression seen so far, emitted as the minimum over the splits still being read.
+/// expression seen so far, emitted as the minimum over the splits still being read. A split
+/// that is exhausted stays in every later checkpoint as finished (`finished` then the reader's
+/// last position), so that a restore at any parallelism never reads it again.
 class TableSourceOperator : public SourceOperator {
  public:
   base::Status Open(const OperatorContext& context) override;
@@ -42,8 +44,12 @@ class TableSourceOperator : public SourceOperator {
   OperatorMetrics* metrics_ = nullptr;
   const connectors::Connector* connector_ = nullptr;
   std::string job_name_;
+  std::string job_id_;
   std::vector<Split> splits_;  // the splits not yet exhausted
-  size_t next_split_ = 0;      // polled round-robin
+  // Positions of the exhausted splits, each `finished\n<reader position>`; empty when the
+  // reader cannot tell its position (such a source starts over after a restore anyway).
+  std::vector<std::string> finished_splits_;
+  size_t next_split_ = 0;  // polled round-robin
   bool bounded_ = true;
   std::vector<types::LogicalType> physical_types_;
   std::unique_ptr<ChainEvaluator> computed_columns_;

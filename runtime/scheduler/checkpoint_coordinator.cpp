@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "catalog/base/crash_point.h"
 #include "runtime/scheduler/job.h"
 #include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/snapshot.h"
@@ -144,6 +145,7 @@ void CheckpointCoordinator::Trigger(std::unique_lock<std::mutex>& lock, Kind kin
           : directory;
   int64_t id = pending.id;
   pending_ = std::move(pending);
+  in_flight_kind_.store(kind);
   in_flight_.store(id);
   lock.unlock();
   job_->InjectBarrier(id);
@@ -175,7 +177,8 @@ void CheckpointCoordinator::Loop() {
       lock.unlock();
       base::Result<std::string> result = Complete(std::move(done));
       lock.lock();
-      if (kind == Kind::kSavepoint && savepoint_request_ != nullptr) {
+      if (kind == Kind::kStopWithSavepoint && result.ok()) stopped_with_savepoint_ = true;
+      if (kind != Kind::kCheckpoint && savepoint_request_ != nullptr) {
         savepoint_request_->result = std::move(result);
         savepoint_request_->done = true;
         savepoint_request_ = nullptr;
@@ -188,10 +191,11 @@ void CheckpointCoordinator::Loop() {
     if (!pending_ && savepoint_request_ != nullptr && !savepoint_request_->triggered) {
       savepoint_request_->triggered = true;
       std::string parent = savepoint_request_->parent;
-      Trigger(lock, Kind::kSavepoint, SavepointDirectoryUnder(parent, next_id_));
+      Trigger(lock, savepoint_request_->kind, SavepointDirectoryUnder(parent, next_id_));
       continue;
     }
-    if (!pending_ && settings_.interval_millis > 0 && Clock::now() >= next_periodic) {
+    if (!pending_ && settings_.interval_millis > 0 && !stopped_with_savepoint_ &&
+        Clock::now() >= next_periodic) {
       next_periodic = Clock::now() + interval;
       Trigger(lock, Kind::kCheckpoint, {});
       continue;
@@ -209,6 +213,7 @@ base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
   // Source splits by subtask, so that split k of a subtask-ordered list is subtask k's own.
   std::map<std::string, std::map<int32_t, std::vector<std::string>>> splits;
   state::SnapshotOptions options;
+  options.job_id = job_->job_id();
   options.id = pending.kind == Kind::kCheckpoint ? fmt::format("chk-{}", pending.id)
                                                  : fs::path(pending.directory).filename().string();
   std::vector<state::SubtaskState> subtasks;
@@ -240,7 +245,7 @@ base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
           pending.directory, (fs::path(settings_.job_directory) / "shared").string(), plan,
           subtasks, options);
     }
-    if (pending.kind == Kind::kSavepoint && settings_.savepoint_format == "native" && any_state) {
+    if (pending.kind != Kind::kCheckpoint && settings_.savepoint_format == "native" && any_state) {
       return state::WriteNativeSnapshot(pending.directory, plan, subtasks, options);
     }
     return state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
@@ -257,7 +262,7 @@ bool CheckpointCoordinator::RocksDbState() const {
 
 base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   const int64_t id = pending.id;
-  const bool savepoint = pending.kind == Kind::kSavepoint;
+  const bool savepoint = pending.kind != Kind::kCheckpoint;
   const std::string directory = pending.directory;
   base::Result<std::string> written = Write(pending);
   // Only memory copies can become a live backend again (a rocksdb copy is read-only; a
@@ -287,7 +292,10 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
     std::fprintf(stderr, "sluice: checkpoint %lld complete: %s\n", static_cast<long long>(id),
                  directory.c_str());
   }
-  job_->NotifyCheckpointComplete(id);
+  // A savepoint taken while the job goes on commits nothing: what the sinks pre-committed at
+  // its barrier is committed by the next checkpoint (Commit(n) commits everything up to n).
+  base::CrashPoint("after-metadata");
+  if (pending.kind != Kind::kSavepoint) job_->NotifyCheckpointComplete(id, pending.kind);
   return written;
 }
 
@@ -318,8 +326,10 @@ std::unique_ptr<LocalState> CheckpointCoordinator::TakeLocalState() {
   return std::move(local_state_);
 }
 
-base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string& directory) {
+base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string& directory,
+                                                               Kind kind) {
   SavepointRequest request;
+  request.kind = kind;
   request.parent = directory.empty() ? settings_.savepoint_directory : directory;
   if (request.parent.empty()) {
     return base::Status::Error(base::ErrorCode::kOption,
@@ -327,7 +337,7 @@ base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string
   }
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return savepoint_request_ == nullptr || stopping_; });
-  if (stopping_ || !thread_.joinable()) {
+  if (stopping_ || !thread_.joinable() || stopped_with_savepoint_) {
     return base::Status::Error(base::ErrorCode::kRuntime,
                                "the job is not running: no savepoint was taken");
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "catalog/base/result.h"
+#include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/state/state_backend.h"
 
@@ -99,12 +100,21 @@ class CheckpointCoordinator {
   /// The checkpoint in flight, or 0. A subtask that finishes while one is in flight and has
   /// not acknowledged it yet does so at once (SubtaskRunner::FinishChain).
   int64_t in_flight() const { return in_flight_.load(); }
+  /// What the barrier of `checkpoint` asks for (it is the one in flight while subtasks see it).
+  operators::BarrierKind KindOf(int64_t checkpoint) const {
+    return in_flight_.load() == checkpoint ? in_flight_kind_.load()
+                                           : operators::BarrierKind::kCheckpoint;
+  }
   /// Called by subtasks, on any thread, once per checkpoint each.
   void Acknowledge(int64_t checkpoint, SubtaskSnapshot snapshot);
 
   /// Takes a savepoint into a new directory under `directory` (empty: under
-  /// `state.savepoints.dir`), waiting until it is written; returns its path.
-  base::Result<std::string> TakeSavepoint(const std::string& directory);
+  /// `state.savepoints.dir`), waiting until it is written; returns its path. With
+  /// `kStopWithSavepoint` the sources stop at its barrier, the sinks are told to commit once
+  /// it is written, and no checkpoint follows it (Job::StopWithSavepoint).
+  base::Result<std::string> TakeSavepoint(
+      const std::string& directory,
+      operators::BarrierKind kind = operators::BarrierKind::kSavepoint);
   /// After every subtask has finished: a last checkpoint, so that the sinks commit what they
   /// wrote since the previous one and a later `--resume` finds the job complete. Stops the
   /// thread first.
@@ -119,7 +129,7 @@ class CheckpointCoordinator {
   std::unique_ptr<LocalState> TakeLocalState();
 
  private:
-  enum class Kind { kCheckpoint, kSavepoint };
+  using Kind = operators::BarrierKind;
   struct Pending {
     int64_t id = 0;
     Kind kind = Kind::kCheckpoint;
@@ -128,6 +138,7 @@ class CheckpointCoordinator {
   };
   struct SavepointRequest {
     std::string parent;  // directory to create it under
+    Kind kind = Kind::kSavepoint;
     bool triggered = false;
     bool done = false;
     base::Result<std::string> result = std::string();
@@ -150,6 +161,7 @@ class CheckpointCoordinator {
   CheckpointSettings settings_;
   int32_t runners_;
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<Kind> in_flight_kind_{Kind::kCheckpoint};  // set before in_flight_
   std::atomic<int64_t> completed_{0};
   std::atomic<int64_t> last_completed_{0};
   int64_t next_id_ = 1;
@@ -158,6 +170,7 @@ class CheckpointCoordinator {
   std::optional<Pending> pending_;
   SavepointRequest* savepoint_request_ = nullptr;  // waiting to be triggered or in flight
   bool stopping_ = false;
+  bool stopped_with_savepoint_ = false;  // no checkpoint may follow a stop's savepoint
   std::thread thread_;
   std::unique_ptr<LocalState> local_state_;  // guarded by mutex_
 };

@@ -1,13 +1,17 @@
 #include "runtime/scheduler/job.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <thread>
 #include <tuple>
 
@@ -55,6 +59,73 @@ Job::~Job() {
     std::error_code ignored;
     std::filesystem::remove_all(state_directory_, ignored);
   }
+  if (lock_descriptor_ >= 0) ::close(lock_descriptor_);  // releases the flock
+}
+
+namespace {
+
+/// A new job id: 8 random hex digits.
+std::string NewJobId() {
+  std::random_device random;
+  return fmt::format("{:08x}", static_cast<uint32_t>(random()));
+}
+
+/// Whether `text` has the form of a job id: 1 to 32 lower-case hex digits.
+bool IsJobId(const std::string& text) {
+  if (text.empty() || text.size() > 32) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+base::Status Job::LockJobDirectory() {
+  const std::string& directory = checkpoint_settings_.job_directory;
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("cannot create the checkpoint directory '{}': {}", directory, error.message()));
+  }
+  const std::string path = (std::filesystem::path(directory) / ".lock").string();
+  int descriptor = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (descriptor < 0) {
+    return base::Status::Error(base::ErrorCode::kIo,
+                               fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  }
+  if (::flock(descriptor, LOCK_EX | LOCK_NB) != 0) {
+    int error_number = errno;
+    char owner[256] = {};
+    ssize_t read = ::pread(descriptor, owner, sizeof owner - 1, 0);
+    ::close(descriptor);
+    std::string who = read > 0 ? std::string(owner, static_cast<size_t>(read)) : std::string();
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+    if (error_number != EWOULDBLOCK) {
+      return base::Status::Error(base::ErrorCode::kIo, fmt::format("cannot lock '{}': {}", path,
+                                                                   std::strerror(error_number)));
+    }
+    return base::Status::Error(
+        base::ErrorCode::kRuntime,
+        fmt::format("job '{}' is already running: its checkpoint directory '{}' is locked by "
+                    "{}; stop that run first, or give this one another 'pipeline.name' or "
+                    "--checkpoint-dir",
+                    plan_.job_name, directory, who.empty() ? "another process" : who));
+  }
+  std::string owner = fmt::format("pid {} (job id {})\n", ::getpid(), job_id_);
+  if (::ftruncate(descriptor, 0) != 0 ||
+      ::pwrite(descriptor, owner.data(), owner.size(), 0) != static_cast<ssize_t>(owner.size())) {
+    // The lock holds without the note; only the message of a second run is poorer.
+  }
+  lock_descriptor_ = descriptor;
+  return base::Status::Ok();
+}
+
+std::string Job::LatestCheckpointDirectory() const {
+  int64_t latest = coordinator_ ? coordinator_->last_completed() : 0;
+  if (latest == 0) return {};
+  return (std::filesystem::path(checkpoint_settings_.job_directory) / fmt::format("chk-{}", latest))
+      .string();
 }
 
 base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t runner,
@@ -106,7 +177,11 @@ base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
 base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) {
   plan_ = plan;
   options_ = options;
+  // A job id read from a snapshot is kept only when it has the form this version gives them.
+  job_id_ = IsJobId(options.job_id) ? options.job_id : NewJobId();
   SLUICE_RETURN_IF_ERROR(ReadCheckpointSettings());
+  // Before anything touches the job directory or a sink recovers: one run per job at a time.
+  if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(LockJobDirectory());
   if (options.restore_from != nullptr &&
       options.restore_from->metadata.plan.max_parallelism != plan_.max_parallelism) {
     return base::Status::Error(
@@ -213,7 +288,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         const plan::PlanNode& node = plan_.nodes[node_id];
         operators::OperatorContext context;
         context.node = &node;
-        context.subtask = {subtask, node.parallelism, plan_.job_name};
+        context.subtask = {subtask, node.parallelism, plan_.job_name, job_id_};
         context.max_parallelism = plan_.max_parallelism;
         context.chain_compiler = compiler_cache_.get();
         context.accumulator_compiler = accumulator_cache_.get();
@@ -380,12 +455,67 @@ void Job::InjectBarrier(int64_t checkpoint) {
   }
 }
 
-void Job::NotifyCheckpointComplete(int64_t checkpoint) {
+void Job::NotifyCheckpointComplete(int64_t checkpoint, operators::BarrierKind kind) {
+  if (kind == operators::BarrierKind::kStopWithSavepoint) {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stop_checkpoint_ = checkpoint;
+    stop_notifications_ = runners_.size();
+  }
   for (auto& runner : runners_) runner->NotifyCheckpointComplete(checkpoint);
 }
 
+void Job::NotificationDelivered(int64_t checkpoint) {
+  std::lock_guard<std::mutex> lock(stop_mutex_);
+  if (stop_state_ != StopState::kStopping || stop_checkpoint_ == 0 ||
+      checkpoint < stop_checkpoint_ || stop_notifications_ == 0) {
+    return;
+  }
+  if (--stop_notifications_ == 0) {
+    stop_state_ = StopState::kStopped;
+    stop_changed_.notify_all();
+  }
+}
+
 base::Result<std::string> Job::TakeSavepoint(const std::string& directory) {
-  return coordinator_->TakeSavepoint(directory);
+  return coordinator_->TakeSavepoint(directory, operators::BarrierKind::kSavepoint);
+}
+
+base::Result<std::string> Job::StopWithSavepoint(const std::string& directory) {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    if (stop_state_ != StopState::kNone) {
+      return base::Status::Error(base::ErrorCode::kRuntime, "the job is already stopping");
+    }
+    stop_state_ = StopState::kStopping;
+    stop_checkpoint_ = 0;
+  }
+  auto path = coordinator_->TakeSavepoint(directory, operators::BarrierKind::kStopWithSavepoint);
+  if (!path.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(stop_mutex_);
+      stop_state_ = StopState::kNone;
+      stop_changed_.notify_all();
+    }
+    for (auto& runner : runners_) runner->ResumeAfterFailedStop();
+    return path.status();
+  }
+  // The sinks commit on their own tasks; the savepoint is the stop's once all of them have.
+  std::unique_lock<std::mutex> lock(stop_mutex_);
+  stop_changed_.wait(lock, [&] { return stop_state_ == StopState::kStopped || failed(); });
+  if (stop_state_ != StopState::kStopped) {
+    std::lock_guard<std::mutex> failure_lock(failure_mutex_);
+    return base::Status::Error(
+        failure_.code(),
+        fmt::format("the savepoint '{}' was written but the job failed before its sinks "
+                    "committed ({}): restoring from it commits their output",
+                    *path, failure_.message()));
+  }
+  return path;
+}
+
+bool Job::stopped_with_savepoint() const {
+  std::lock_guard<std::mutex> lock(stop_mutex_);
+  return stop_state_ == StopState::kStopped;
 }
 
 std::vector<state::SubtaskState> Job::StateOf(int32_t runner, state::StateBackend* backend) const {
@@ -419,6 +549,10 @@ void Job::Fail(const base::Status& status) {
       failure_ = status;
       failed_.store(true, std::memory_order_release);
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stop_changed_.notify_all();
   }
   // No more timers; wakes Run if it waits for one.
   timers_.Stop();
@@ -528,12 +662,25 @@ base::Status Job::Run() {
   for (;;) {
     uint64_t fired = timers_.fired();
     arena_->execute([this] { group_.wait(); });
-    if (failed() || AllFinished()) break;
+    if (failed() || AllFinished() || stopped_with_savepoint()) break;
+    {
+      // Stopping with a savepoint: the stopped subtasks wait for the coordinator, which
+      // schedules them (through the timer thread) to commit; wake up for that or a failure.
+      std::unique_lock<std::mutex> lock(stop_mutex_);
+      if (stop_state_ == StopState::kStopping) {
+        stop_changed_.wait_for(lock, std::chrono::milliseconds(50));
+        continue;
+      }
+    }
     // No task is running: only a processing-time timer can make progress now. Wait for one to
     // fire (its task is then in the group); none pending means the job stalled.
-    if (!timers_.WaitForFiring(fired)) break;
+    if (!timers_.WaitForFiring(fired)) {
+      std::lock_guard<std::mutex> lock(stop_mutex_);
+      if (stop_state_ == StopState::kNone) break;
+    }
   }
-  if (!failed() && AllFinished() && checkpoint_settings_.interval_millis > 0) {
+  if (!failed() && AllFinished() && !stopped_with_savepoint() &&
+      checkpoint_settings_.interval_millis > 0) {
     // The sinks commit what they wrote since the last checkpoint.
     base::Status final_checkpoint = coordinator_->FinalCheckpoint();
     if (!final_checkpoint.ok()) {
@@ -554,7 +701,7 @@ base::Status Job::Run() {
     std::lock_guard<std::mutex> lock(failure_mutex_);
     return failure_;
   }
-  if (!AllFinished()) {
+  if (!AllFinished() && !stopped_with_savepoint()) {
     return base::Status::Error(base::ErrorCode::kInternal,
                                "the job stalled: a subtask is neither finished nor runnable");
   }

@@ -4,6 +4,7 @@
 #include <tbb/task_group.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,10 @@ struct JobOptions {
   /// adopts it as its state instead of reading the checkpoint's files; the others restore
   /// from `restore_from`.
   std::shared_ptr<LocalState> local_state;
+  /// This run's job id (DESIGN §12): a resumed or restarted run passes the `job_id` of the
+  /// checkpoint it continues, so that its sinks clear what the crashed run left behind; empty:
+  /// a new id. Sinks scope their part files to it.
+  std::string job_id;
 };
 
 /// A snapshot of a running job's counters.
@@ -80,11 +85,24 @@ class Job {
   /// Describes the vertices for logs: "source/bid -> calc -> sink/out (x2)".
   std::string DescribeVertices() const;
   const plan::PlanGraph& plan() const { return plan_; }
+  /// This run's job id (JobOptions::job_id, or the one made up for it).
+  const std::string& job_id() const { return job_id_; }
+  /// The directory of the latest checkpoint this run completed; empty when there is none.
+  std::string LatestCheckpointDirectory() const;
   /// How this job checkpoints (from its options).
   const CheckpointSettings& checkpoint_settings() const { return checkpoint_settings_; }
   /// Takes a savepoint of the running job into a new directory under `directory` (empty:
-  /// `state.savepoints.dir`) and returns its path once written; any thread.
+  /// `state.savepoints.dir`) and returns its path once written; any thread. The job goes on,
+  /// and the savepoint commits nothing by itself (Operator::NotifyCheckpointComplete).
   base::Result<std::string> TakeSavepoint(const std::string& directory = {});
+  /// Stops the job with a savepoint, as Flink's stop-with-savepoint: the sources stop at one
+  /// barrier, every operator snapshots, and once the savepoint is written every sink commits
+  /// everything up to it; then Run returns Ok (stopped_with_savepoint() is true). Returns the
+  /// savepoint's path once the sinks have committed; any thread. When the savepoint fails the
+  /// job goes on as before and the error is returned.
+  base::Result<std::string> StopWithSavepoint(const std::string& directory = {});
+  /// Whether Run ended because StopWithSavepoint succeeded.
+  bool stopped_with_savepoint() const;
   /// Checkpoints completed by this run.
   int64_t completed_checkpoints() const { return coordinator_->completed(); }
   /// After Run: the local copies of the latest completed checkpoint (with
@@ -99,7 +117,13 @@ class Job {
   void InjectBarrier(int64_t checkpoint);
   /// The entries of runner `runner`'s stateful operators in `backend` (its captured state).
   std::vector<state::SubtaskState> StateOf(int32_t runner, state::StateBackend* backend) const;
-  void NotifyCheckpointComplete(int64_t checkpoint);
+  /// Checkpoint (or stop-with-savepoint, `kind`) `checkpoint` is complete: the subtasks'
+  /// operators are told on their tasks (sinks commit).
+  void NotifyCheckpointComplete(int64_t checkpoint, operators::BarrierKind kind);
+  /// What the barrier of the checkpoint in flight asks for.
+  operators::BarrierKind BarrierKindOf(int64_t checkpoint) const {
+    return coordinator_->KindOf(checkpoint);
+  }
 
   // Used by subtask runners.
   void Spawn(SubtaskRunner* runner);
@@ -112,6 +136,8 @@ class Job {
   /// Schedules `runner` from any thread, through the timer thread so that Run notices.
   void WakeSoon(SubtaskRunner* runner);
   int64_t CheckpointInFlight() const { return coordinator_->in_flight(); }
+  /// A subtask's operators were told that `checkpoint` is complete.
+  void NotificationDelivered(int64_t checkpoint);
   void AcknowledgeCheckpoint(int64_t checkpoint, SubtaskSnapshot snapshot) {
     coordinator_->Acknowledge(checkpoint, std::move(snapshot));
   }
@@ -138,6 +164,9 @@ class Job {
   std::unique_ptr<state::StateBackend> AdoptLocalCopy(int32_t runner);
   /// Reads the checkpoint options into `checkpoint_settings_`.
   base::Status ReadCheckpointSettings();
+  /// Locks the checkpoint job directory for this run (`<job directory>/.lock`, flock): a second
+  /// run of the job gets an error naming the owner; the lock goes with the process.
+  base::Status LockJobDirectory();
   /// Opens one subtask's source: created, opened and moved to the restored offset.
   base::Status OpenSource(const plan::PlanNode& node, const operators::OperatorContext& context,
                           SubtaskRunner* runner);
@@ -149,6 +178,8 @@ class Job {
 
   plan::PlanGraph plan_;
   JobOptions options_;
+  std::string job_id_;
+  int lock_descriptor_ = -1;  // the job directory's lock, held while the job lives
   std::unique_ptr<expr::ChainCompiler> compiler_cache_;
   std::unique_ptr<operators::aggregate::AccumulatorCompiler> accumulator_cache_;
   std::vector<std::vector<int32_t>> vertices_;  // node ids per vertex, in chain order
@@ -171,6 +202,14 @@ class Job {
   std::atomic<int32_t> finished_subtasks_{0};
   std::mutex failure_mutex_;
   base::Status failure_;
+  // Stop-with-savepoint: kStopping from the request until every subtask has been told that
+  // its savepoint is complete (then kStopped), back to kNone when it fails.
+  enum class StopState { kNone, kStopping, kStopped };
+  mutable std::mutex stop_mutex_;
+  std::condition_variable stop_changed_;
+  StopState stop_state_ = StopState::kNone;
+  int64_t stop_checkpoint_ = 0;    // the stop's savepoint id, once complete
+  size_t stop_notifications_ = 0;  // subtasks still to be told it is complete
 };
 
 }  // namespace sluice::runtime::scheduler

@@ -109,6 +109,7 @@ void SubtaskRunner::Schedule() {
 
 bool SubtaskRunner::HasWork() {
   if (finished_.load()) return false;
+  if (stopped_.load()) return notification_request_.load() != 0;
   if (timers_due_.load() || barrier_request_.load() != 0 || notification_request_.load() != 0) {
     return true;
   }
@@ -121,12 +122,14 @@ void SubtaskRunner::Run() {
     base::Status status = HandleCheckpointRequests();
     if (!status.ok()) job_->Fail(status);
   }
-  if (timers_due_.exchange(false) && !finished_.load() && !job_->failed()) {
+  // A stopped subtask keeps its due timers for a resume after a failed stop.
+  if (!stopped_.load() && timers_due_.exchange(false) && !finished_.load() && !job_->failed()) {
     base::Status status = FireTimers();
     if (!status.ok()) job_->Fail(status);
   }
   bool made_progress = true;
-  for (int step = 0; step < kStepsPerRun && made_progress && !finished_.load(); ++step) {
+  for (int step = 0; step < kStepsPerRun && made_progress && !finished_.load() && !stopped_.load();
+       ++step) {
     if (job_->failed()) break;
     base::Status status = Step(&made_progress);
     // A state write that failed (a full disk) must not go unnoticed.
@@ -289,8 +292,13 @@ SubtaskSnapshot SubtaskRunner::TakeSnapshot(int64_t checkpoint) {
   SubtaskSnapshot snapshot;
   snapshot.runner = runner_index_;
   snapshot.subtask = subtask_index_;
+  // Asked while this checkpoint is still in flight (the coordinator waits for this ack).
+  const operators::Barrier barrier{checkpoint, job_->BarrierKindOf(checkpoint)};
+  if (barrier.kind == operators::BarrierKind::kStopWithSavepoint && !finished_.load()) {
+    stopped_.store(true);  // the caller still forwards the barrier; nothing after it runs
+  }
   for (size_t i = 0; i < operators_.size() && snapshot.status.ok(); ++i) {
-    auto transaction = operators_[i]->PrepareSnapshot(checkpoint);
+    auto transaction = operators_[i]->PrepareSnapshot(barrier);
     if (!transaction.ok()) {
       snapshot.status = transaction.status();
     } else if (!transaction->empty()) {
@@ -336,7 +344,13 @@ base::Status SubtaskRunner::DeliverNotifications() {
   if (checkpoint <= notified_) return base::Status::Ok();
   notified_ = checkpoint;
   for (auto& op : operators_) SLUICE_RETURN_IF_ERROR(op->NotifyCheckpointComplete(checkpoint));
+  job_->NotificationDelivered(checkpoint);
   return base::Status::Ok();
+}
+
+void SubtaskRunner::ResumeAfterFailedStop() {
+  if (!stopped_.exchange(false)) return;
+  job_->WakeSoon(this);
 }
 
 base::Status SubtaskRunner::HandleCheckpointRequests() {

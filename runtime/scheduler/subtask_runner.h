@@ -34,7 +34,9 @@ class Job;
 /// a channel, that channel's later messages are held back until every open channel has sent
 /// it (an ended channel counts as aligned); then it takes its snapshot, forwards the barrier
 /// and replays what it held, in order. A subtask that finishes while a checkpoint is in flight
-/// acknowledges it with its final state (its inputs ended before their barriers).
+/// acknowledges it with its final state (its inputs ended before their barriers). At a
+/// stop-with-savepoint barrier a subtask stops after forwarding it: sources poll no more and
+/// nothing after the barrier is processed, so the savepoint is the job's last word.
 class SubtaskRunner {
  public:
   struct InputShape {
@@ -85,6 +87,11 @@ class SubtaskRunner {
   /// Tells the operators that checkpoint `checkpoint` is complete: at the next run, or at
   /// once when the subtask has finished.
   void NotifyCheckpointComplete(int64_t checkpoint);
+  /// Whether this subtask passed a stop-with-savepoint barrier: it then handles nothing but
+  /// completion notifications (a source polls no more, timers do not fire).
+  bool stopped() const { return stopped_.load(); }
+  /// The stop-with-savepoint failed: processes again what it held back.
+  void ResumeAfterFailedStop();
 
  private:
   /// Forwards the emissions of operator i to operator i + 1.
@@ -184,6 +191,7 @@ class SubtaskRunner {
   std::atomic<bool> timers_due_{false};
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> finished_{false};
+  std::atomic<bool> stopped_{false};  // see stopped()
 
   // Checkpoints.
   std::atomic<int64_t> barrier_request_{0};       // a source's barrier to emit

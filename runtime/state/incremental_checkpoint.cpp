@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "catalog/base/crash_point.h"
 #include "runtime/state/snapshot_internal.h"
 
 namespace sluice::runtime::state {
@@ -290,6 +291,7 @@ base::Result<SnapshotMetadata> WriteIncrementalCheckpoint(const std::string& dir
   }
   for (const auto& [name, file] : used) metadata.files.push_back(file);
   SyncDirectory(root / "shared");
+  base::CrashPoint("before-metadata");
   SLUICE_RETURN_IF_ERROR(detail::WriteAtomically((checkpoint / detail::kMetadataName).string(),
                                                  SnapshotMetadataToJson(metadata)));
   return metadata;

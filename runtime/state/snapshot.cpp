@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "catalog/base/crash_point.h"
 #include "runtime/state/incremental_checkpoint.h"
 #include "runtime/state/rocksdb_state_backend.h"
 #include "runtime/state/snapshot_internal.h"
@@ -80,6 +81,7 @@ base::Status WriteMetadata(const std::string& directory, SnapshotMetadata* metad
   for (SnapshotFile& file : metadata->files) {
     SLUICE_RETURN_IF_ERROR(HashFile((fs::path(directory) / file.path).string(), &file));
   }
+  base::CrashPoint("before-metadata");
   return WriteAtomically((fs::path(directory) / kMetadataName).string(),
                          SnapshotMetadataToJson(*metadata));
 }
@@ -184,6 +186,7 @@ SnapshotMetadata NewMetadata(const plan::PlanGraph& plan, const SnapshotOptions&
   SnapshotMetadata metadata;
   metadata.format = format;
   metadata.job_name = plan.job_name;
+  metadata.job_id = options.job_id;
   metadata.id = options.id.empty() ? RandomId() : options.id;
   metadata.created_millis = NowMillis();
   metadata.plan = plan;
@@ -243,6 +246,7 @@ std::string SnapshotMetadataToJson(const SnapshotMetadata& metadata) {
   json["format"] = metadata.format;
   json["engine_version"] = metadata.engine_version;
   json["job_name"] = metadata.job_name;
+  if (!metadata.job_id.empty()) json["job_id"] = metadata.job_id;
   json["id"] = metadata.id;
   json["created_millis"] = metadata.created_millis;
   json["plan"] = Json::parse(plan::PlanToJson(metadata.plan));
@@ -308,6 +312,7 @@ base::Result<SnapshotMetadata> SnapshotMetadataFromJson(const std::string& text,
     metadata.format = json.at("format").get<std::string>();
     metadata.engine_version = json.at("engine_version").get<std::string>();
     metadata.job_name = json.at("job_name").get<std::string>();
+    if (json.contains("job_id")) metadata.job_id = json.at("job_id").get<std::string>();
     metadata.id = json.at("id").get<std::string>();
     metadata.created_millis = json.at("created_millis").get<int64_t>();
     for (const Json& handle : json.at("state")) {

@@ -47,6 +47,9 @@ struct SnapshotMetadata {
   std::string format = "canonical";  // or "native"
   std::string engine_version = kEngineVersion;
   std::string job_name;
+  /// The id of the job run that took it (empty in snapshots of older versions): a resumed run
+  /// keeps it, so that its sinks recognize what the crashed run left behind.
+  std::string job_id;
   std::string id;
   int64_t created_millis = 0;  // since the epoch, UTC
   plan::PlanGraph plan;
@@ -78,6 +81,7 @@ struct SubtaskState {
 /// What a snapshot records besides state.
 struct SnapshotOptions {
   std::string id;  // empty: a random one
+  std::string job_id;
   std::map<std::string, std::vector<std::string>> source_offsets;
   std::map<std::string, std::vector<std::string>> pending_sink_transactions;
 };

@@ -82,8 +82,6 @@ class SignalWatcher {
     job_ = job;
   }
   bool interrupted() const { return interrupted_.load(); }
-  /// The job was stopped after a savepoint was written.
-  bool stopped_with_savepoint() const { return stopped_with_savepoint_.load(); }
 
  private:
   /// On a thread of its own, so that a second Ctrl-C still ends the process at once.
@@ -95,15 +93,20 @@ class SignalWatcher {
       }
       savepoint_thread_.join();
     }
-    savepoint_thread_ = std::thread([this, job, then_stop] {
-      auto path = job->TakeSavepoint();
+    savepoint_thread_ = std::thread([job, then_stop] {
+      // A stop: the sources stop at the savepoint's barrier and the sinks commit everything
+      // up to it before the job ends (Job::StopWithSavepoint).
+      auto path = then_stop ? job->StopWithSavepoint() : job->TakeSavepoint();
       if (path.ok()) {
         std::fprintf(stderr, "sluice: savepoint written: %s\n", path->c_str());
-        stopped_with_savepoint_ = then_stop;
+      } else if (then_stop) {
+        std::fprintf(stderr,
+                     "sluice: error: no savepoint: %s\nsluice: the job goes on (press Ctrl-C "
+                     "again to stop it at once)\n",
+                     path.status().message().c_str());
       } else {
         std::fprintf(stderr, "sluice: error: no savepoint: %s\n", path.status().message().c_str());
       }
-      if (then_stop) job->Cancel();
     });
   }
 
@@ -114,7 +117,6 @@ class SignalWatcher {
   std::thread savepoint_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> interrupted_{false};
-  std::atomic<bool> stopped_with_savepoint_{false};
 };
 
 /// Says how the job ended and returns the exit code.
@@ -122,12 +124,15 @@ int Report(const runtime::plan::PlanGraph& plan, runtime::scheduler::Job& job,
            const base::Status& status, double seconds, const SignalWatcher& signals,
            const RunJobFlags& flags) {
   auto progress = job.progress();
+  if (status.ok() && job.stopped_with_savepoint()) {
+    std::fprintf(stderr,
+                 "sluice: job '%s' stopped with a savepoint after %.1f s (%lld rows in, %lld "
+                 "out, all committed)\n",
+                 plan.job_name.c_str(), seconds, static_cast<long long>(progress.rows_in),
+                 static_cast<long long>(progress.rows_out));
+    return kExitOk;
+  }
   if (!status.ok()) {
-    if (signals.stopped_with_savepoint()) {
-      std::fprintf(stderr, "sluice: job '%s' stopped with a savepoint after %.1f s\n",
-                   plan.job_name.c_str(), seconds);
-      return kExitOk;
-    }
     if (signals.interrupted()) {
       std::fprintf(stderr, "sluice: job '%s' stopped after %.1f s (%lld rows in, %lld out)\n",
                    plan.job_name.c_str(), seconds, static_cast<long long>(progress.rows_in),
@@ -172,6 +177,9 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
   SignalWatcher signals;
   signals.Start();
   options.checkpoint_directory = flags.restore.checkpoint_directory;
+  // A resumed run continues the crashed run's job (its sinks clear what that one left behind);
+  // a run from an explicit snapshot is a job of its own.
+  if (snapshot && flags.restore.resume) options.job_id = snapshot->metadata.job_id;
   auto start = std::chrono::steady_clock::now();
   for (;;) {
     options.restore_from = snapshot ? &*snapshot : nullptr;
@@ -192,14 +200,27 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
     signals.SetJob(nullptr);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (status.ok() || signals.interrupted() || signals.stopped_with_savepoint()) {
+    if (status.ok() || signals.interrupted()) {
       return Report(plan, **job, status, seconds, signals, flags);
     }
     int64_t delay = strategy->OnFailure(started, runtime::scheduler::TimerService::NowMillis());
     if (delay < 0) return Report(plan, **job, status, seconds, signals, flags);
     std::shared_ptr<runtime::scheduler::LocalState> local = (*job)->TakeLocalState();
+    options.job_id = (*job)->job_id();
+    // From this run's latest checkpoint; before its first, from where it started (the
+    // snapshot of --from or --resume, already checked, or the beginning).
+    std::string latest = (*job)->LatestCheckpointDirectory();
     job->reset();
-    snapshot = LatestVerifiedCheckpoint(plan, flags.restore.checkpoint_directory);
+    if (!latest.empty()) {
+      auto read = runtime::state::ReadSnapshot(latest, plan.job_name);
+      if (read.ok()) {
+        snapshot = std::move(read).value();
+      } else {
+        std::fprintf(stderr, "sluice: warning: cannot restart from %s: %s\n", latest.c_str(),
+                     read.status().message().c_str());
+        snapshot = LatestVerifiedCheckpoint(plan, flags.restore.checkpoint_directory);
+      }
+    }
     options.local_state =
         local && snapshot && snapshot->metadata.id == local->checkpoint_id ? local : nullptr;
     std::fprintf(stderr,

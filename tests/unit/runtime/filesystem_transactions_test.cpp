@@ -498,5 +498,65 @@ TEST(FilesystemTransactionTextTest, PartFileNamesInEveryState) {
   }
 }
 
+TEST_F(FilesystemTransactionsTest, TwoJobsWritingOneTableNeverTouchEachOthersFiles) {
+  // Job a1 crashed after checkpoint 1 (its pending file of checkpoint 2 and its open file are
+  // left over); job b2 runs meanwhile over the same table.
+  std::string completed;
+  {
+    std::unique_ptr<SinkWriter> crashed = TransactionalWriter(Sink(root_), {0, 1, "job", "a1"});
+    Write(crashed.get(), Numbers(0, 2));
+    completed = PreCommit(crashed.get(), 1);
+    EXPECT_EQ(completed, "filesystem:part-a1-0-0.csv");
+    Write(crashed.get(), Numbers(2, 2));
+    PreCommit(crashed.get(), 2);
+    Write(crashed.get(), Numbers(4, 2));
+  }
+  std::unique_ptr<SinkWriter> other = TransactionalWriter(Sink(root_), {0, 1, "job", "b2"});
+  Write(other.get(), Numbers(100, 2));  // its part-b2-0-0 never races with part-a1-0-0
+  EXPECT_EQ(PreCommit(other.get(), 1), "filesystem:part-b2-0-0.csv");
+  Write(other.get(), Numbers(102, 2));  // in progress
+
+  // The resumed a1 commits its checkpoint's file and clears its own leftovers, not b2's.
+  std::unique_ptr<SinkWriter> resumed = TransactionalWriter(Sink(root_), {0, 1, "job", "a1"});
+  base::Status recovered = resumed->Recover({completed});
+  ASSERT_TRUE(recovered.ok()) << recovered.ToString();
+  EXPECT_EQ(FileTree(root_),
+            (std::vector<std::string>{".part-b2-0-0.csv.pending", ".part-b2-0-1.csv.inprogress",
+                                      "part-a1-0-0.csv"}));
+  ASSERT_TRUE(other->Commit(1).ok());
+  ASSERT_TRUE(other->Finish().ok());
+  PreCommit(other.get(), 2);
+  ASSERT_TRUE(other->Commit(2).ok());
+  Write(resumed.get(), Numbers(2, 4));
+  ASSERT_TRUE(resumed->Finish().ok());
+  PreCommit(resumed.get(), 2);
+  ASSERT_TRUE(resumed->Commit(2).ok());
+  std::vector<std::string> expected = Printed(0, 6);
+  for (const std::string& row : Printed(100, 4)) expected.push_back(row);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(VisibleRows(root_), expected);
+}
+
+TEST_F(FilesystemTransactionsTest, PartFileNamesCarryTheJobIdAndOlderNamesStillParse) {
+  std::optional<PartFileName> scoped = ParsePartFileName(".part-0a1b2c3d-1-7.json.pending");
+  ASSERT_TRUE(scoped);
+  EXPECT_EQ(scoped->job_id, "0a1b2c3d");
+  EXPECT_EQ(scoped->subtask, 1);
+  EXPECT_EQ(scoped->number, 7);
+  EXPECT_EQ(scoped->state, PartFileState::kPending);
+  EXPECT_EQ(scoped->visible_name, "part-0a1b2c3d-1-7.json");
+  std::optional<PartFileName> older = ParsePartFileName("part-3-12.csv");
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->job_id, "");
+  EXPECT_EQ(older->subtask, 3);
+  EXPECT_EQ(older->number, 12);
+  EXPECT_FALSE(ParsePartFileName("part-XYZ-1-2.csv"));  // not a job id
+  EXPECT_FALSE(ParsePartFileName("part-a-b-1-2.csv"));
+  EXPECT_EQ(PartFileStem("0a1b2c3d", 2, 5), "part-0a1b2c3d-2-5");
+  EXPECT_EQ(PartFileStem("", 2, 5), "part-2-5");
+  auto writer = FilesystemConnectorInstance().CreateWriter(Sink(root_), {0, 1, "job", "Not/Hex"});
+  EXPECT_FALSE(writer.ok());
+}
+
 }  // namespace
 }  // namespace sluice::runtime::connectors

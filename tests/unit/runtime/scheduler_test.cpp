@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/connectors/filesystem_transactions.h"
 #include "runtime/scheduler/job.h"
 #include "runtime/scheduler/key_group.h"
 
@@ -62,8 +63,12 @@ std::map<int32_t, std::vector<std::string>> ReadParts(const fs::path& directory)
   std::map<int32_t, std::vector<std::string>> parts;
   for (const auto& entry : fs::directory_iterator(directory)) {
     std::string name = entry.path().filename().string();
-    EXPECT_EQ(name.rfind("part-", 0), 0u) << "unexpected file " << name;
-    int32_t subtask = std::stoi(name.substr(5));
+    std::optional<connectors::PartFileName> part = connectors::ParsePartFileName(name);
+    if (!part || part->state != connectors::PartFileState::kVisible) {
+      ADD_FAILURE() << "unexpected file " << name;
+      continue;
+    }
+    int32_t subtask = part->subtask;
     std::ifstream in(entry.path());
     std::string line;
     while (std::getline(in, line)) parts[subtask].push_back(line);

@@ -94,7 +94,9 @@ std::optional<std::string> JobList::Stop(const std::string& name, bool with_save
                                            : "");
   }
   if (with_savepoint) {
-    auto savepoint = target->job->TakeSavepoint();
+    // The sources stop at the savepoint's barrier and the sinks commit up to it; then the
+    // job ends by itself.
+    auto savepoint = target->job->StopWithSavepoint();
     if (!savepoint.ok()) {
       return fmt::format("no savepoint of job '{}' (it keeps running): {}", name,
                          savepoint.status().message());
@@ -102,7 +104,7 @@ std::optional<std::string> JobList::Stop(const std::string& name, bool with_save
     std::printf("savepoint written: %s\n", savepoint->c_str());
   }
   target->stopped.store(true);
-  target->job->Cancel();
+  if (!with_savepoint) target->job->Cancel();
   target->thread.join();
   auto progress = target->job->progress();
   std::printf("job '%s' stopped after %.1f s: %lld rows in, %lld rows out\n", target->name.c_str(),
