@@ -55,7 +55,11 @@ bool JobList::Start(const std::string& base_name, const runtime::plan::PlanGraph
   }
   runtime::scheduler::JobOptions job_options;
   job_options.chain_compiler = chain_compiler;
-  auto created = runtime::scheduler::Job::Create(plan, job_options);
+  // The job is known by its name in this session, also to its checkpoint directory (whose
+  // lock would otherwise refuse a second background job of the same statement's name).
+  runtime::plan::PlanGraph named = plan;
+  named.job_name = name;
+  auto created = runtime::scheduler::Job::Create(named, job_options);
   if (!created.ok()) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", created.status().message().c_str());
