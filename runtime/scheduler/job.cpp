@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "catalog/base/crash_point.h"
 #include "catalog/base/duration.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
@@ -160,6 +161,7 @@ base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t 
         auto native, state::RestoreRocksDbBackendNatively(*options_.restore_from, restore->nodes,
                                                           restore->first, restore->last, options));
     if (native != nullptr) {
+      base::CrashPoint("during-restore");
       restore->restored = true;
       return native;
     }
@@ -379,6 +381,7 @@ base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
     auto [first, last] = state::KeyGroupRangeOf(subtask, node.parallelism, plan_.max_parallelism);
     SLUICE_RETURN_IF_ERROR(operators::RestoreOperatorState(*snapshot, node, backend, first, last));
     SLUICE_RETURN_IF_ERROR(backend->status());
+    base::CrashPoint("during-restore");
   }
   auto transactions = snapshot->metadata.pending_sink_transactions.find(node.uid);
   if (transactions != snapshot->metadata.pending_sink_transactions.end()) {

@@ -152,6 +152,12 @@ base::Status SubtaskRunner::Step(bool* made_progress) {
   *made_progress = false;
   if (!router_.HasRoomOrWait(this)) return base::Status::Ok();
   if (source_ != nullptr) return poll_paused_ ? base::Status::Ok() : PollSource(made_progress);
+  if (open_channels_ == 0) {
+    // Every input ended while a stop-with-savepoint held this subtask, and the stop failed.
+    *made_progress = true;
+    SLUICE_RETURN_IF_ERROR(CombineWatermarks());
+    return FinishChain();
+  }
   Message message;
   if (!NextMessage(&message)) return base::Status::Ok();
   *made_progress = true;
@@ -219,6 +225,9 @@ base::Status SubtaskRunner::Handle(Message message) {
         --open_channels_;
         // An ended channel sends no barrier: it is aligned.
         if (aligning_ != 0) SLUICE_RETURN_IF_ERROR(ChannelAligned(message.input, message.channel));
+        // Stopped at that barrier: what the end causes (a watermark, Finish) comes after the
+        // savepoint, and a restore, whose finished source ends the channel again, repeats it.
+        if (stopped_.load()) return base::Status::Ok();
       }
       break;
     case Message::Kind::kBarrier: return HandleBarrier(message);
