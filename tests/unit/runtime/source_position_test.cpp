@@ -235,5 +235,73 @@ TEST(SourcePositionTest, TableSourceOperatorResumesRowsAndWatermark) {
   EXPECT_FALSE(open()->Seek("watermark=x\nvalues 0/1\nnext=1").ok());
 }
 
+TEST(SourcePositionTest, AnExhaustedSplitStaysFinishedThroughRestoresAtAnyParallelism) {
+  plan::PlanNode node;
+  node.uid = "source/small";
+  node.kind = plan::OperatorKind::kSource;
+  node.output_schema.columns = {{"a", LogicalType::Bigint()}};
+  node.table = TableDescriptor{"small",
+                               node.output_schema,
+                               {{"connector", "datagen"},
+                                {"number-of-rows", "10"},
+                                {"fields.a.kind", "sequence"},
+                                {"fields.a.start", "1"},
+                                {"fields.a.end", "10"}},
+                               {}};
+  operators::OperatorMetrics metrics;
+  auto open = [&](int32_t index, int32_t parallelism) {
+    operators::OperatorContext context;
+    context.node = &node;
+    context.metrics = &metrics;
+    context.subtask = {index, parallelism, "job", "0a1b2c3d"};
+    auto source = operators::CreateSourceOperator(node);
+    EXPECT_TRUE(source.ok()) << source.status().ToString();
+    EXPECT_TRUE((*source)->Open(context).ok());
+    return std::move(*source);
+  };
+  auto drain = [](operators::SourceOperator* source) {
+    operators::testing::CollectingOutput out;
+    for (;;) {
+      auto more = source->Poll(&out);
+      EXPECT_TRUE(more.ok()) << more.status().ToString();
+      if (!more.ok() || !*more) break;
+    }
+    return out.rows.size();
+  };
+  // Two subtasks read their splits to the end; their positions say so.
+  std::vector<std::string> positions;
+  size_t read = 0;
+  for (int32_t index = 0; index < 2; ++index) {
+    auto source = open(index, 2);
+    read += drain(source.get());
+    std::vector<std::string> own = source->Positions();
+    ASSERT_EQ(own.size(), 1u);
+    EXPECT_EQ(own[0].rfind("finished\n", 0), 0u) << own[0];
+    positions.push_back(own[0]);
+  }
+  EXPECT_EQ(read, 10u);
+  // Restored at parallelism 1 (both splits dealt to one subtask) and then at 3 (dealt out
+  // again, one subtask gets none): nothing is read again, and every checkpoint keeps both.
+  auto merged = open(0, 1);
+  ASSERT_TRUE(merged->Restore(positions).ok());
+  EXPECT_EQ(drain(merged.get()), 0u);
+  std::vector<std::string> kept = merged->Positions();
+  EXPECT_EQ(kept, positions);
+  size_t read_again = 0;
+  std::vector<std::string> after;
+  for (int32_t index = 0; index < 3; ++index) {
+    std::vector<std::string> mine;
+    for (size_t split = 0; split < kept.size(); ++split) {
+      if (static_cast<int32_t>(split % 3) == index) mine.push_back(kept[split]);
+    }
+    auto source = open(index, 3);
+    ASSERT_TRUE(source->Restore(mine).ok());
+    read_again += drain(source.get());
+    for (const std::string& position : source->Positions()) after.push_back(position);
+  }
+  EXPECT_EQ(read_again, 0u);
+  EXPECT_EQ(after, positions);
+}
+
 }  // namespace
 }  // namespace sluice::runtime::connectors
