@@ -159,8 +159,10 @@ std::string CheckpointCoordinator::SavepointDirectoryUnder(const std::string& pa
   gmtime_r(&now, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
-  return (fs::path(parent) /
-          fmt::format("savepoint-{}-{}-{}", JobFileName(job_->plan().job_name), stamp, id))
+  // The job id keeps two runs that stop within one second (numbering from 1 each) apart.
+  return (fs::path(parent) / fmt::format("savepoint-{}-{}-{}-{}",
+                                         JobFileName(job_->plan().job_name), stamp,
+                                         job_->job_id(), id))
       .string();
 }
 

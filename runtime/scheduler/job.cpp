@@ -494,12 +494,14 @@ base::Result<std::string> Job::StopWithSavepoint(const std::string& directory) {
   }
   auto path = coordinator_->TakeSavepoint(directory, operators::BarrierKind::kStopWithSavepoint);
   if (!path.ok()) {
+    // Wake the stopped subtasks first (their wake-ups are timers), so that Run, once it sees
+    // the stop is over, never takes an idle moment between the two for a stall.
+    for (auto& runner : runners_) runner->ResumeAfterFailedStop();
     {
       std::lock_guard<std::mutex> lock(stop_mutex_);
       stop_state_ = StopState::kNone;
       stop_changed_.notify_all();
     }
-    for (auto& runner : runners_) runner->ResumeAfterFailedStop();
     return path.status();
   }
   // The sinks commit on their own tasks; the savepoint is the stop's once all of them have.
