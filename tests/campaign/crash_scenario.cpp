@@ -1,0 +1,584 @@
+#include "tests/campaign/crash_scenario.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <map>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "tests/campaign/sluice_process.h"
+
+namespace sluice::campaign {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A run that has not ended this long after its signal (or its start) hangs.
+constexpr std::chrono::seconds kHangLimit{120};
+constexpr size_t kRowsShown = 5;
+constexpr size_t kLogLinesShown = 12;
+constexpr const char* kSavepointWritten = "sluice: savepoint written: ";
+constexpr const char* kCrashHookFired = "test crash point";
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+/// The last `count` lines of `text`, each indented.
+std::string LastLines(const std::string& text, size_t count, const std::string& indent) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string result;
+  for (size_t index = lines.size() > count ? lines.size() - count : 0; index < lines.size();
+       ++index) {
+    result += indent + lines[index] + "\n";
+  }
+  return result.empty() ? indent + "(empty)\n" : result;
+}
+
+const char* ModeName(ScenarioMode mode) {
+  switch (mode) {
+    case ScenarioMode::kKills: return "kills";
+    case ScenarioMode::kKillsAndHooks: return "kills and crash hooks";
+    case ScenarioMode::kSavepointsAndKills: return "stops with savepoints, kills and hooks";
+    case ScenarioMode::kSavepointsWithoutCheckpoints:
+      return "stops with savepoints and kills, no periodic checkpoints";
+  }
+  return "?";
+}
+
+/// The files under `directory` (paths relative to it) and their sizes.
+std::map<std::string, uintmax_t> ListFiles(const fs::path& directory) {
+  std::map<std::string, uintmax_t> files;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end;
+       it.increment(error)) {
+    std::error_code ignored;
+    if (!it->is_regular_file(ignored)) continue;
+    files[fs::relative(it->path(), directory, ignored).string()] = it->file_size(ignored);
+  }
+  return files;
+}
+
+bool IsHiddenPartFile(const std::string& relative_path) {
+  std::string name = fs::path(relative_path).filename().string();
+  auto ends_with = [&](const std::string& suffix) {
+    return name.size() > suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return name.front() == '.' && (ends_with(".inprogress") || ends_with(".pending"));
+}
+
+std::string Milliseconds(std::chrono::steady_clock::duration duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) +
+         " ms";
+}
+
+}  // namespace
+
+ScenarioPlan ScenarioPlan::Make(const CampaignJob& job, uint64_t seed) {
+  ScenarioPlan plan;
+  plan.job = &job;
+  plan.seed = seed;
+  std::mt19937_64 random(seed);
+  auto uniform = [&](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(random);
+  };
+  auto fraction = [&](double low, double high) {
+    return std::uniform_real_distribution<double>(low, high)(random);
+  };
+  auto chance = [&](double probability) { return fraction(0, 1) < probability; };
+
+  int mode = uniform(0, 99);
+  plan.mode = mode < 35   ? ScenarioMode::kKills
+              : mode < 60 ? ScenarioMode::kKillsAndHooks
+              : mode < 85 ? ScenarioMode::kSavepointsAndKills
+                          : ScenarioMode::kSavepointsWithoutCheckpoints;
+  plan.checkpoint_interval_ms =
+      plan.mode == ScenarioMode::kSavepointsWithoutCheckpoints ? 0 : uniform(100, 400);
+  int parallelism = uniform(1, 2);
+  std::string backend = chance(0.5) ? "memory" : "rocksdb";
+  int interrupted = plan.mode == ScenarioMode::kSavepointsWithoutCheckpoints ? uniform(3, 6)
+                                                                              : uniform(4, 8);
+  for (int index = 0; index < interrupted; ++index) {
+    PlannedRun run;
+    // Resumed runs have less left to do: their signals come earlier.
+    run.delay_fraction = index == 0 ? fraction(0.05, 0.9) : fraction(0.02, 0.7);
+    int action = uniform(0, 99);
+    switch (plan.mode) {
+      case ScenarioMode::kKills: run.action = RunAction::kKill; break;
+      case ScenarioMode::kKillsAndHooks:
+        run.action = action < 50 ? RunAction::kKill : RunAction::kCrashHook;
+        break;
+      case ScenarioMode::kSavepointsAndKills:
+        run.action = action < 40   ? RunAction::kStopWithSavepoint
+                     : action < 75 ? RunAction::kKill
+                                   : RunAction::kCrashHook;
+        break;
+      case ScenarioMode::kSavepointsWithoutCheckpoints:
+        run.action = action < 65 ? RunAction::kStopWithSavepoint : RunAction::kKill;
+        break;
+    }
+    if (run.action == RunAction::kCrashHook) {
+      int point = uniform(0, index == 0 ? 1 : 2);
+      if (point == 2) {
+        run.crash_at = "during-restore:1";
+      } else {
+        run.crash_at = std::string(point == 0 ? "before-metadata" : "after-metadata") + ":" +
+                       std::to_string(uniform(1, 4));
+      }
+      // The fallback kill: late enough that the hook usually comes first.
+      run.delay_fraction = fraction(0.6, 1.2);
+    }
+    if (index > 0 && chance(0.3)) parallelism = 3 - parallelism;
+    if (index > 0 && chance(0.25)) backend = backend == "memory" ? "rocksdb" : "memory";
+    run.parallelism = parallelism;
+    run.backend = backend;
+    run.native_savepoint = run.action == RunAction::kStopWithSavepoint && chance(0.25);
+    if (run.action == RunAction::kStopWithSavepoint && chance(0.85)) {
+      run.after_progress = true;
+      run.delay_fraction = fraction(0, 0.6);
+    }
+    plan.interrupted_runs.push_back(run);
+  }
+  plan.final_parallelism = chance(0.3) ? 3 - parallelism : parallelism;
+  plan.final_backend = chance(0.25) ? (backend == "memory" ? "rocksdb" : "memory") : backend;
+  plan.resume_after_finish = plan.checkpoint_interval_ms > 0 && chance(0.3);
+  return plan;
+}
+
+std::string ScenarioPlan::Describe() const {
+  std::ostringstream text;
+  text << ModeName(mode) << ", ";
+  if (checkpoint_interval_ms > 0) {
+    text << "checkpoints every " << checkpoint_interval_ms << " ms, ";
+  }
+  text << interrupted_runs.size() << " interrupted runs";
+  if (resume_after_finish) text << ", --resume after the end";
+  return text.str();
+}
+
+/// How one run is started.
+struct CrashScenario::RunSettings {
+  int parallelism = 1;
+  std::string backend;
+  bool savepoints = false;
+  bool native_savepoint = false;
+  enum class Restore { kNone, kResume, kFrom } restore = Restore::kNone;
+};
+
+/// How one run ended.
+struct CrashScenario::RunResult {
+  int exit_code = 0;
+  std::string log;
+  std::string savepoint;  // written by this run
+  bool hook_fired = false;
+  bool killed_by_us = false;
+  bool signalled = false;  // the planned signal was sent (the run had not ended before)
+  bool hung = false;
+  std::chrono::steady_clock::duration elapsed{};
+  /// PlannedRun::after_progress: when the first new output file appeared.
+  std::optional<std::chrono::steady_clock::duration> progress_after;
+};
+
+CrashScenario::CrashScenario(ScenarioPlan plan, const ReferenceOutput& reference,
+                             std::string binary, fs::path directory)
+    : plan_(std::move(plan)),
+      reference_(reference),
+      binary_(std::move(binary)),
+      directory_(std::move(directory)),
+      output_directory_(directory_ / "output") {}
+
+std::vector<std::string> CrashScenario::Arguments(const RunSettings& settings) const {
+  std::vector<std::string> arguments = {
+      "run",
+      pipe_file_,
+      "--parallelism",
+      std::to_string(settings.parallelism),
+      "--set",
+      "state.backend.type=" + settings.backend,
+      "--set",
+      "state.backend.rocksdb.localdir=" + (directory_ / "rocksdb").string(),
+      "--checkpoint-dir",
+      (directory_ / ("checkpoints-" + std::to_string(incarnation_))).string()};
+  if (plan_.checkpoint_interval_ms > 0) {
+    arguments.push_back("--set");
+    arguments.push_back("execution.checkpointing.interval=" +
+                        std::to_string(plan_.checkpoint_interval_ms) + " ms");
+  }
+  if (settings.savepoints) {
+    arguments.push_back("--set");
+    arguments.push_back("state.savepoints.dir=" + (directory_ / "savepoints").string());
+    if (settings.native_savepoint) {
+      arguments.push_back("--set");
+      arguments.push_back("state.savepoints.format=native");
+    }
+  }
+  if (settings.restore == RunSettings::Restore::kResume) arguments.push_back("--resume");
+  if (settings.restore == RunSettings::Restore::kFrom) {
+    arguments.push_back("--from");
+    arguments.push_back(last_savepoint_);
+  }
+  return arguments;
+}
+
+bool CrashScenario::IncarnationHasCheckpoint() const {
+  std::error_code error;
+  fs::path root = directory_ / ("checkpoints-" + std::to_string(incarnation_));
+  for (fs::recursive_directory_iterator it(root, error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->path().filename() == "_metadata" &&
+        it->path().parent_path().filename().string().rfind("chk-", 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+CrashScenario::RunResult CrashScenario::Execute(const RunSettings& settings,
+                                                const PlannedRun* planned, int number) {
+  RunResult result;
+  fs::path log = directory_ / ("run-" + std::to_string(number) + ".log");
+  std::string crash_at =
+      planned != nullptr && planned->action == RunAction::kCrashHook ? planned->crash_at : "";
+  auto started = std::chrono::steady_clock::now();
+  SluiceProcess process(binary_, Arguments(settings), log, crash_at);
+  std::optional<int> exit_code;
+  if (planned != nullptr && planned->after_progress) {
+    std::map<std::string, uintmax_t> before = ListFiles(output_directory_);
+    auto deadline = started + kHangLimit;
+    while (!exit_code && std::chrono::steady_clock::now() < deadline) {
+      std::map<std::string, uintmax_t> now = ListFiles(output_directory_);
+      bool progress = false;
+      for (const auto& [file, size] : now) progress = progress || before.count(file) == 0;
+      if (progress) break;
+      exit_code = process.WaitFor(std::chrono::milliseconds(10));
+    }
+    result.progress_after = std::chrono::steady_clock::now() - started;
+  }
+  if (planned != nullptr && !exit_code) {
+    auto delay = std::chrono::milliseconds(
+        static_cast<int64_t>(planned->delay_fraction * reference_.wall_time.count()));
+    exit_code = process.WaitFor(delay);
+    if (!exit_code) {
+      result.signalled = true;
+      if (planned->action == RunAction::kStopWithSavepoint) {
+        process.Signal(SIGTERM);
+      } else {
+        result.killed_by_us = true;
+        process.Signal(SIGKILL);
+      }
+    }
+  }
+  if (!exit_code) exit_code = process.WaitFor(kHangLimit);
+  if (!exit_code) {
+    result.hung = true;
+    process.Signal(SIGKILL);
+    exit_code = process.Wait();
+  }
+  result.elapsed = std::chrono::steady_clock::now() - started;
+  result.exit_code = *exit_code;
+  result.log = ReadAll(log);
+  result.hook_fired = result.log.find(kCrashHookFired) != std::string::npos;
+  if (result.hook_fired) result.killed_by_us = false;
+  size_t at = result.log.find(kSavepointWritten);
+  if (at != std::string::npos) {
+    at += std::string(kSavepointWritten).size();
+    result.savepoint = result.log.substr(at, result.log.find('\n', at) - at);
+  }
+  return result;
+}
+
+void CrashScenario::Fail(const std::string& symptom, const std::string& details) {
+  outcome_.failed = true;
+  outcome_.symptom += (outcome_.symptom.empty() ? "" : "; ") + symptom;
+  outcome_.details += details;
+}
+
+bool CrashScenario::CheckPartialOutput(const std::string& after) {
+  for (size_t index = 0; index < plan_.job->sinks.size(); ++index) {
+    const CampaignSink& sink = plan_.job->sinks[index];
+    CommittedOutput output = CommittedOutput::Read(output_directory_ / sink.table, sink.format);
+    if (output.malformed_line_count() > 0) {
+      std::string lines;
+      for (const std::string& line : output.malformed_lines()) lines += "    " + line + "\n";
+      Fail(sink.table + ": " + std::to_string(output.malformed_line_count()) +
+               " torn or malformed lines committed " + after,
+           lines);
+      return false;
+    }
+    if (sink.format == SinkFormat::kInsertOnly) {
+      OutputDifference difference = Compare(reference_.sinks[index], output);
+      if (difference.extra_rows > 0) {
+        Fail(sink.table + ": " + std::to_string(difference.extra_rows) +
+                 " rows beyond the reference committed " + after + " (duplicates)",
+             "  " + sink.table + " (committed so far vs the whole reference): " +
+                 difference.Summary(kRowsShown, "    ") + "\n");
+        return false;
+      }
+    } else {
+      auto negative = output.NegativeRows();
+      if (!negative.empty()) {
+        std::string rows;
+        for (size_t shown = 0; shown < negative.size() && shown < kRowsShown; ++shown) {
+          rows += "    " + negative[shown].first + "  count " +
+                  std::to_string(negative[shown].second) + "\n";
+        }
+        Fail(sink.table + ": " + std::to_string(negative.size()) +
+                 " rows retracted more often than inserted " + after,
+             rows);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool CrashScenario::CheckFinalOutput(const std::string& after) {
+  std::string symptoms;
+  std::string details;
+  for (size_t index = 0; index < plan_.job->sinks.size(); ++index) {
+    const CampaignSink& sink = plan_.job->sinks[index];
+    CommittedOutput output = CommittedOutput::Read(output_directory_ / sink.table, sink.format);
+    OutputDifference difference = Compare(reference_.sinks[index], output);
+    auto negative = output.NegativeRows();
+    if (difference.empty() && output.malformed_line_count() == 0) continue;
+    if (!symptoms.empty()) symptoms += "; ";
+    symptoms += sink.table + ": " + std::to_string(difference.missing_rows) + " rows missing, " +
+                std::to_string(difference.extra_rows) + " rows extra";
+    if (!negative.empty()) {
+      symptoms += ", " + std::to_string(negative.size()) + " retracted more often than inserted";
+    }
+    if (output.malformed_line_count() > 0) {
+      symptoms += ", " + std::to_string(output.malformed_line_count()) + " malformed lines";
+    }
+    details += "  " + sink.table + " " + after + " (reference " +
+               std::to_string(reference_.sinks[index].total_rows()) + " rows, committed " +
+               std::to_string(output.total_rows()) + " in " +
+               std::to_string(output.visible_files()) + " files, " +
+               std::to_string(output.pending_files()) +
+               " pending files left): " + difference.Summary(kRowsShown, "    ") + "\n";
+    for (const std::string& line : output.malformed_lines()) {
+      details += "    malformed: " + line + "\n";
+    }
+  }
+  if (symptoms.empty()) return true;
+  Fail(symptoms + " " + after, details);
+  return false;
+}
+
+ScenarioOutcome CrashScenario::Run() {
+  fs::create_directories(directory_);
+  pipe_file_ = (directory_ / (plan_.job->name + ".pipe")).string();
+  std::ofstream(pipe_file_) << plan_.job->PipeText(output_directory_.string());
+  const bool checkpoints = plan_.checkpoint_interval_ms > 0;
+  const bool savepoints = plan_.mode == ScenarioMode::kSavepointsAndKills ||
+                          plan_.mode == ScenarioMode::kSavepointsWithoutCheckpoints;
+  const size_t interrupted = plan_.interrupted_runs.size();
+  bool finished = false;
+  RunSettings settings;
+
+  for (size_t index = 0; index <= interrupted && !finished; ++index) {
+    const PlannedRun* planned = index < interrupted ? &plan_.interrupted_runs[index] : nullptr;
+    const int number = static_cast<int>(index) + 1;
+    // Where this run starts from: the latest checkpoint of this incarnation, else the last
+    // savepoint, else the beginning (--resume finds nothing then and says so).
+    bool restoring_native = false;
+    if (index == 0) {
+      settings.restore = RunSettings::Restore::kNone;
+    } else if (checkpoints && IncarnationHasCheckpoint()) {
+      settings.restore = RunSettings::Restore::kResume;
+      restoring_native = incarnation_used_rocksdb_;
+    } else if (!last_savepoint_.empty()) {
+      settings.restore = RunSettings::Restore::kFrom;
+      restoring_native = last_savepoint_native_;
+    } else {
+      settings.restore = checkpoints ? RunSettings::Restore::kResume : RunSettings::Restore::kNone;
+    }
+    settings.parallelism = planned != nullptr ? planned->parallelism : plan_.final_parallelism;
+    std::string wanted_backend = planned != nullptr ? planned->backend : plan_.final_backend;
+    // Native RocksDB state (incremental checkpoints, native savepoints) is restored into
+    // RocksDB only; canonical state restores into either backend.
+    settings.backend = restoring_native ? "rocksdb" : wanted_backend;
+    settings.savepoints = savepoints;
+    settings.native_savepoint =
+        planned != nullptr && planned->native_savepoint && settings.backend == "rocksdb";
+    if (settings.backend == "rocksdb") incarnation_used_rocksdb_ = true;
+
+    std::ostringstream line;
+    line << "#" << number << " p" << settings.parallelism << " " << settings.backend;
+    switch (settings.restore) {
+      case RunSettings::Restore::kNone: line << " from the start"; break;
+      case RunSettings::Restore::kResume:
+        line << " --resume (checkpoints-" << incarnation_ << ")";
+        break;
+      case RunSettings::Restore::kFrom:
+        line << " --from " << fs::path(last_savepoint_).filename().string()
+             << (last_savepoint_native_ ? " (native)" : "");
+        break;
+    }
+    if (settings.backend != wanted_backend) line << " (kept rocksdb: native state)";
+    if (planned != nullptr) {
+      auto delay = static_cast<int64_t>(planned->delay_fraction * reference_.wall_time.count());
+      switch (planned->action) {
+        case RunAction::kKill: line << ": SIGKILL at " << delay << " ms"; break;
+        case RunAction::kCrashHook:
+          ++outcome_.hooks_planned;
+          line << ": crash hook " << planned->crash_at << " (else SIGKILL at " << delay
+               << " ms)";
+          break;
+        case RunAction::kStopWithSavepoint:
+          line << ": SIGTERM at " << (planned->after_progress ? "first output + " : "") << delay
+               << " ms" << (settings.native_savepoint ? " (native savepoint)" : "");
+          break;
+      }
+    } else {
+      line << ": run to the end";
+    }
+
+    std::map<std::string, uintmax_t> files_before = ListFiles(output_directory_);
+    RunResult result = Execute(settings, planned, number);
+    ++outcome_.runs;
+    if (result.progress_after) line << " (first output at " << Milliseconds(*result.progress_after) << ")";
+    line << " -> exit " << result.exit_code << " after " << Milliseconds(result.elapsed);
+    const std::string after = "after run #" + std::to_string(number);
+    const std::string log_excerpt = "  run #" + std::to_string(number) + " log (last lines):\n" +
+                                    LastLines(result.log, kLogLinesShown, "    ");
+    if (result.hung) {
+      line << " (hung: killed after " << kHangLimit.count() << " s)";
+      outcome_.timeline.push_back(line.str());
+      Fail("run #" + std::to_string(number) + " did not end within " +
+               std::to_string(kHangLimit.count()) + " s",
+           log_excerpt);
+      break;
+    }
+    if (result.exit_code == 128 + SIGKILL) {
+      ++outcome_.kills;
+      if (result.hook_fired) {
+        ++outcome_.hook_kills;
+        line << " (killed by the crash hook)";
+      } else if (planned != nullptr && planned->action == RunAction::kCrashHook) {
+        line << " (hook did not fire: killed at the fallback)";
+      } else {
+        line << " (killed)";
+      }
+      outcome_.timeline.push_back(line.str());
+      if (planned == nullptr && !result.killed_by_us) {
+        Fail("run #" + std::to_string(number) + " died by SIGKILL without being killed",
+             log_excerpt);
+        break;
+      }
+      if (!CheckPartialOutput(after)) break;
+      continue;
+    }
+    if (result.exit_code == 0 && !result.savepoint.empty()) {
+      ++outcome_.savepoints;
+      line << " (stopped with savepoint " << fs::path(result.savepoint).filename().string() << ")";
+      outcome_.timeline.push_back(line.str());
+      // DESIGN §8: a stop with a savepoint commits everything before it (the sources stop at
+      // its barrier); its output is visible when the command returns. A part file this run
+      // wrote and left hidden holds rows the savepoint covers but no reader sees.
+      std::vector<std::string> hidden;
+      for (const auto& [file, size] : ListFiles(output_directory_)) {
+        if (size > 0 && IsHiddenPartFile(file) && files_before.count(file) == 0) {
+          hidden.push_back(file);
+        }
+      }
+      if (!hidden.empty()) {
+        // Not fatal: the scenario goes on, and the final output says whether rows were lost.
+        std::string listed;
+        for (size_t shown = 0; shown < hidden.size() && shown < kRowsShown; ++shown) {
+          listed += "    " + hidden[shown] + "\n";
+        }
+        Fail("a stop with a savepoint left " + std::to_string(hidden.size()) +
+                 " part files of its output hidden (uncommitted) " + after,
+             "  hidden part files written by run #" + std::to_string(number) +
+                 " (a stop with a savepoint commits everything before it, DESIGN §8):\n" +
+                 listed + log_excerpt);
+      }
+      if (!CheckPartialOutput(after)) break;
+      last_savepoint_ = result.savepoint;
+      last_savepoint_native_ = settings.native_savepoint;
+      ++incarnation_;
+      incarnation_used_rocksdb_ = false;
+      continue;
+    }
+    if (result.exit_code == 0) {
+      line << (planned != nullptr && result.signalled ? " (finished as the signal came)"
+               : planned != nullptr                   ? " (finished before the signal)"
+                                                      : " (finished)");
+      outcome_.timeline.push_back(line.str());
+      finished = true;
+      if (!CheckFinalOutput(after)) break;
+      if (plan_.resume_after_finish) {
+        // The job's final checkpoint is complete: resuming restores it and adds nothing.
+        settings.restore = RunSettings::Restore::kResume;
+        settings.native_savepoint = false;
+        RunResult again = Execute(settings, nullptr, number + 1);
+        ++outcome_.runs;
+        outcome_.timeline.push_back("#" + std::to_string(number + 1) + " p" +
+                                    std::to_string(settings.parallelism) + " " + settings.backend +
+                                    " --resume of the finished job -> exit " +
+                                    std::to_string(again.exit_code) + " after " +
+                                    Milliseconds(again.elapsed));
+        if (again.exit_code != 0) {
+          Fail("resuming the finished job exited with " + std::to_string(again.exit_code),
+               "  run #" + std::to_string(number + 1) + " log (last lines):\n" +
+                   LastLines(again.log, kLogLinesShown, "    "));
+          break;
+        }
+        CheckFinalOutput("after resuming the finished job (run #" + std::to_string(number + 1) +
+                         ")");
+      }
+      break;
+    }
+    if (result.exit_code == 128 + SIGTERM && result.signalled && planned != nullptr &&
+        planned->action == RunAction::kStopWithSavepoint) {
+      // Before sluice has set up its signal handling, SIGTERM ends the process as it does
+      // any process: a kill, as far as the output is concerned.
+      line << " (terminated before sluice handled signals)";
+      outcome_.timeline.push_back(line.str());
+      outcome_.notes.push_back("a SIGTERM before sluice handled signals terminated it");
+      if (!CheckPartialOutput(after)) break;
+      continue;
+    }
+    if (result.exit_code == 130 && planned != nullptr &&
+        planned->action == RunAction::kStopWithSavepoint) {
+      size_t refused = result.log.find("error: no savepoint");
+      if (refused == std::string::npos) {
+        // The SIGTERM came while the job was being built: it stops without a savepoint (as
+        // sluice run means it to), and the next run starts from where this one did.
+        line << " (stopped before the job existed: no savepoint)";
+        outcome_.notes.push_back("a SIGTERM during job setup stopped without a savepoint");
+      } else {
+        // The job ran, yet the savepoint was refused. Not fatal: the next run starts from
+        // where this one did, and the output is still judged.
+        std::string reason = result.log.substr(refused, result.log.find('\n', refused) - refused);
+        line << " (no savepoint: " << reason << ")";
+        Fail("SIGTERM did not stop the job with a savepoint (" + reason + ") " + after,
+             log_excerpt);
+      }
+      outcome_.timeline.push_back(line.str());
+      if (!CheckPartialOutput(after)) break;
+      continue;
+    }
+    line << " (unexpected)";
+    outcome_.timeline.push_back(line.str());
+    Fail("run #" + std::to_string(number) + " exited with " + std::to_string(result.exit_code),
+         log_excerpt);
+    break;
+  }
+  if (outcome_.hooks_planned > 0 && outcome_.hook_kills == 0) {
+    outcome_.notes.push_back("no crash hook fired");
+  }
+  return outcome_;
+}
+
+}  // namespace sluice::campaign

@@ -1,0 +1,134 @@
+#pragma once
+
+// One scenario of the crash campaign: a job run with checkpoints and/or savepoints, killed,
+// crashed through the engine's test hooks and stopped at random moments, resumed or restored
+// (sometimes at another parallelism or backend) until a last run finishes, then its committed
+// output compared with an uninterrupted run's.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/campaign/campaign_job.h"
+#include "tests/campaign/committed_output.h"
+
+namespace sluice::campaign {
+
+/// What the driver does to one run that it interrupts.
+enum class RunAction {
+  kKill,               // SIGKILL after a delay
+  kCrashHook,          // SLUICE_TEST_CRASH_AT=<point>:<n>; SIGKILL after a longer delay if the
+                       // hook has not fired by then
+  kStopWithSavepoint,  // SIGTERM after a delay: stop with a savepoint
+};
+
+/// How a scenario interrupts its runs.
+enum class ScenarioMode {
+  kKills,                         // periodic checkpoints, SIGKILL, --resume
+  kKillsAndHooks,                 // periodic checkpoints, SIGKILL and crash hooks, --resume
+  kSavepointsAndKills,            // periodic checkpoints, stops with savepoints, kills, hooks
+  kSavepointsWithoutCheckpoints,  // no periodic checkpoints: stops with savepoints and kills,
+                                  // restored from the last savepoint (or from the start)
+};
+
+/// One interrupted run as planned.
+struct PlannedRun {
+  RunAction action = RunAction::kKill;
+  /// When the signal comes, as a fraction of the reference run's wall time.
+  double delay_fraction = 0;
+  /// kCrashHook: `<point>:<n>`.
+  std::string crash_at;
+  int parallelism = 1;
+  /// memory or rocksdb; a run restoring native (RocksDB) state stays on rocksdb.
+  std::string backend = "memory";
+  /// kStopWithSavepoint on rocksdb: `state.savepoints.format=native`.
+  bool native_savepoint = false;
+  /// kStopWithSavepoint: the delay counts from the first new file in the output (the job is
+  /// running), not from the start of the process (a signal during job setup stops the job
+  /// without a savepoint).
+  bool after_progress = false;
+};
+
+/// Everything random about a scenario: a pure function of its job and seed, so that
+/// `SLUICE_CAMPAIGN_SEED=<seed>` replays the plan (the moments the kills land at still vary
+/// with the machine's speed).
+struct ScenarioPlan {
+  const CampaignJob* job = nullptr;
+  uint64_t seed = 0;
+  ScenarioMode mode = ScenarioMode::kKills;
+  /// 0: no periodic checkpoints.
+  int checkpoint_interval_ms = 0;
+  std::vector<PlannedRun> interrupted_runs;
+  /// The run that finishes the job.
+  int final_parallelism = 1;
+  std::string final_backend = "memory";
+  /// After the job finished, `--resume` once more: it must add nothing.
+  bool resume_after_finish = false;
+
+  static ScenarioPlan Make(const CampaignJob& job, uint64_t seed);
+  /// "kills and hooks, checkpoints every 250 ms, 6 interrupted runs".
+  std::string Describe() const;
+};
+
+/// The committed output of an uninterrupted run of a job, one per sink, and its wall time.
+struct ReferenceOutput {
+  std::vector<CommittedOutput> sinks;
+  std::chrono::milliseconds wall_time{0};
+};
+
+/// What a scenario did and found.
+struct ScenarioOutcome {
+  int runs = 0;
+  int kills = 0;       // runs that ended by SIGKILL (timed or hook)
+  int hook_kills = 0;  // of which the engine's crash hook killed
+  int hooks_planned = 0;
+  int savepoints = 0;  // runs stopped with a savepoint
+  std::vector<std::string> timeline;
+  bool failed = false;
+  /// One line: what went wrong (e.g. "union_out: 0 rows missing, 10 rows extra").
+  std::string symptom;
+  /// Row differences, log excerpts.
+  std::string details;
+  /// Notes that are not failures (a SIGTERM before the job existed, a hook that never fired).
+  std::vector<std::string> notes;
+};
+
+/// Runs one planned scenario in `directory` (created, left for the caller to remove).
+class CrashScenario {
+ public:
+  CrashScenario(ScenarioPlan plan, const ReferenceOutput& reference, std::string binary,
+                std::filesystem::path directory);
+  ScenarioOutcome Run();
+
+ private:
+  struct RunSettings;
+  struct RunResult;
+
+  RunResult Execute(const RunSettings& settings, const PlannedRun* planned, int number);
+  std::vector<std::string> Arguments(const RunSettings& settings) const;
+  bool IncarnationHasCheckpoint() const;
+  /// Checks what any moment may show: no torn lines, no row beyond the reference in an
+  /// insert-only sink, no retraction without its row in a changelog. Returns false (and fills
+  /// the outcome) on a violation.
+  bool CheckPartialOutput(const std::string& after);
+  bool CheckFinalOutput(const std::string& after);
+  void Fail(const std::string& symptom, const std::string& details);
+
+  ScenarioPlan plan_;
+  const ReferenceOutput& reference_;
+  std::string binary_;
+  std::filesystem::path directory_;
+  std::filesystem::path output_directory_;
+  std::string pipe_file_;
+  ScenarioOutcome outcome_;
+  // Restore bookkeeping: checkpoints go to checkpoints-<incarnation>; a new incarnation
+  // starts with every restore from a savepoint, so --resume never reaches behind it.
+  int incarnation_ = 0;
+  bool incarnation_used_rocksdb_ = false;
+  std::string last_savepoint_;
+  bool last_savepoint_native_ = false;
+};
+
+}  // namespace sluice::campaign
