@@ -90,6 +90,14 @@ std::string CampaignReport::Summary(const std::string& test_name, uint64_t maste
        << seconds << " s; master seed " << master_seed << "; " << failures.size() << " failed"
        << (stopped_by_time ? " (stopped by the time budget before the kill target)" : "")
        << "\n";
+  if (!hooks_by_point.empty()) {
+    // A point that never fires is one the binary does not honour (yet), or never reaches.
+    text << "[campaign " << test_name << "] crash hooks fired/set:";
+    for (const auto& [point, counts] : hooks_by_point) {
+      text << " " << point << " " << counts.second << "/" << counts.first;
+    }
+    text << "\n";
+  }
   for (const auto& [note, count] : notes) {
     text << "[campaign " << test_name << "] note: " << note << " (" << count << "x)\n";
   }
@@ -322,6 +330,10 @@ void CrashCampaign::Record(const CampaignJob& job, uint64_t seed, const Scenario
   report_.kills += outcome.kills;
   report_.hook_kills += outcome.hook_kills;
   report_.hooks_planned += outcome.hooks_planned;
+  for (const auto& [point, counts] : outcome.hooks_by_point) {
+    report_.hooks_by_point[point].first += counts.first;
+    report_.hooks_by_point[point].second += counts.second;
+  }
   report_.savepoints += outcome.savepoints;
   report_.seeds.push_back(seed);
   for (const std::string& note : outcome.notes) ++report_.notes[note];

@@ -30,7 +30,7 @@ namespace sluice::campaign {
 struct CampaignSettings {
   int kill_target = 55;
   double seconds = 100;
-  int concurrency = 2;
+  int concurrency = 3;
   std::optional<uint64_t> replay_seed;
   uint64_t master_seed = 0;
   std::vector<std::string> jobs;  // empty: all
@@ -59,6 +59,7 @@ struct CampaignReport {
   int kills = 0;
   int hook_kills = 0;
   int hooks_planned = 0;
+  std::map<std::string, std::pair<int, int>> hooks_by_point;  // planned, fired
   int savepoints = 0;
   std::vector<uint64_t> seeds;
   std::vector<CampaignFailure> failures;

@@ -431,6 +431,8 @@ ScenarioOutcome CrashScenario::Run() {
         case RunAction::kKill: line << ": SIGKILL at " << delay << " ms"; break;
         case RunAction::kCrashHook:
           ++outcome_.hooks_planned;
+          ++outcome_.hooks_by_point[planned->crash_at.substr(0, planned->crash_at.find(':'))]
+                .first;
           line << ": crash hook " << planned->crash_at << " (else SIGKILL at " << delay
                << " ms)";
           break;
@@ -463,6 +465,10 @@ ScenarioOutcome CrashScenario::Run() {
       ++outcome_.kills;
       if (result.hook_fired) {
         ++outcome_.hook_kills;
+        if (planned != nullptr) {
+          ++outcome_.hooks_by_point[planned->crash_at.substr(0, planned->crash_at.find(':'))]
+                .second;
+        }
         line << " (killed by the crash hook)";
       } else if (planned != nullptr && planned->action == RunAction::kCrashHook) {
         line << " (hook did not fire: killed at the fallback)";
@@ -557,6 +563,11 @@ ScenarioOutcome CrashScenario::Run() {
         // sluice run means it to), and the next run starts from where this one did.
         line << " (stopped before the job existed: no savepoint)";
         outcome_.notes.push_back("a SIGTERM during job setup stopped without a savepoint");
+      } else if (result.log.find("the job ended before the savepoint", refused) !=
+                 std::string::npos) {
+        // The SIGTERM raced with the end of the job: nothing to stop any more.
+        line << " (the job ended before the savepoint: none taken)";
+        outcome_.notes.push_back("a SIGTERM as the job ended took no savepoint");
       } else {
         // The job ran, yet the savepoint was refused. Not fatal: the next run starts from
         // where this one did, and the output is still judged.
@@ -574,9 +585,6 @@ ScenarioOutcome CrashScenario::Run() {
     Fail("run #" + std::to_string(number) + " exited with " + std::to_string(result.exit_code),
          log_excerpt);
     break;
-  }
-  if (outcome_.hooks_planned > 0 && outcome_.hook_kills == 0) {
-    outcome_.notes.push_back("no crash hook fired");
   }
   return outcome_;
 }

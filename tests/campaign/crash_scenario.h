@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,8 @@ struct ScenarioOutcome {
   int kills = 0;       // runs that ended by SIGKILL (timed or hook)
   int hook_kills = 0;  // of which the engine's crash hook killed
   int hooks_planned = 0;
+  /// Per crash point (`before-metadata`, …): runs that set it, and runs it killed.
+  std::map<std::string, std::pair<int, int>> hooks_by_point;
   int savepoints = 0;  // runs stopped with a savepoint
   std::vector<std::string> timeline;
   bool failed = false;
