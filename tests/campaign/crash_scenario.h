@@ -42,8 +42,11 @@ struct PlannedRun {
   /// kCrashHook: `<point>:<n>`.
   std::string crash_at;
   int parallelism = 1;
-  /// memory or rocksdb; a run restoring native (RocksDB) state stays on rocksdb.
+  /// memory or rocksdb. A run restoring native RocksDB state (an incremental checkpoint, a
+  /// native savepoint) stays on rocksdb unless `native_into_memory`: the README has `--from`
+  /// load any snapshot into either backend, but the native fast path needs RocksDB.
   std::string backend = "memory";
+  bool native_into_memory = false;
   /// kStopWithSavepoint on rocksdb: `state.savepoints.format=native`.
   bool native_savepoint = false;
   /// kStopWithSavepoint: the delay counts from the first new file in the output (the job is
@@ -65,6 +68,7 @@ struct ScenarioPlan {
   /// The run that finishes the job.
   int final_parallelism = 1;
   std::string final_backend = "memory";
+  bool final_native_into_memory = false;
   /// After the job finished, `--resume` once more: it must add nothing.
   bool resume_after_finish = false;
 
