@@ -59,7 +59,8 @@ std::vector<CampaignJob> MakeJobs() {
   std::vector<CampaignJob> jobs;
 
   // ---- windows: window aggregations fired by the watermark
-  jobs.push_back({"tumble", "windows",
+  jobs.push_back({"tumble",
+                  "windows",
                   std::string(kBids) +
                       Sink("tumble_out",
                            "auction BIGINT, window_start TIMESTAMP(3), window_end TIMESTAMP(3), "
@@ -69,19 +70,21 @@ std::vector<CampaignJob> MakeJobs() {
                       "SUM(price), MAX(price) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), "
                       "INTERVAL '0.25' SECOND)) GROUP BY auction, window_start, window_end;\n",
                   {{"tumble_out", SinkFormat::kInsertOnly}}});
-  jobs.push_back({"hop", "windows",
-                  std::string(kBids) +
-                      Sink("hop_out",
-                           "auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, low BIGINT",
-                           "json") +
-                      "INSERT INTO hop_out SELECT auction, window_end, COUNT(*), MIN(price) FROM "
-                      "TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '0.1' SECOND, INTERVAL "
-                      "'0.5' SECOND)) GROUP BY auction, window_start, window_end;\n",
-                  {{"hop_out", SinkFormat::kInsertOnly}}});
+  jobs.push_back(
+      {"hop",
+       "windows",
+       std::string(kBids) +
+           Sink("hop_out", "auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, low BIGINT",
+                "json") +
+           "INSERT INTO hop_out SELECT auction, window_end, COUNT(*), MIN(price) FROM "
+           "TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '0.1' SECOND, INTERVAL "
+           "'0.5' SECOND)) GROUP BY auction, window_start, window_end;\n",
+       {{"hop_out", SinkFormat::kInsertOnly}}});
   // 300 users clicking 3,000 times a second: one click per user every 100 ms on average, so a
   // 150 ms gap ends a session now and then.
   jobs.push_back(
-      {"session", "windows",
+      {"session",
+       "windows",
        "CREATE TABLE clicks (id BIGINT, user_id BIGINT, ts TIMESTAMP(3),\n"
        "  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND)\n"
        "WITH ('connector' = 'datagen', 'number-of-rows' = '9000', 'rows-per-second' = '3000',\n"
@@ -98,7 +101,8 @@ std::vector<CampaignJob> MakeJobs() {
        {{"session_out", SinkFormat::kInsertOnly}}});
 
   // ---- aggregates: updating results and ordered state
-  jobs.push_back({"unbounded", "aggregates",
+  jobs.push_back({"unbounded",
+                  "aggregates",
                   std::string(kBids) +
                       Sink("totals_out", "auction BIGINT, bids BIGINT, total BIGINT, top BIGINT",
                            "changelog-json") +
@@ -108,7 +112,8 @@ std::vector<CampaignJob> MakeJobs() {
   // Prices are distinct (id * 7919 mod a prime larger than every id), so the top 3 per auction
   // and their row numbers are one answer whatever order the rows arrive in.
   jobs.push_back(
-      {"topn", "aggregates",
+      {"topn",
+       "aggregates",
        "CREATE TABLE offers (id BIGINT, ts TIMESTAMP(3),\n"
        "  price AS MOD(id * 7919, 100003), auction AS MOD(id * 31, 37),\n"
        "  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND)\n"
@@ -124,7 +129,8 @@ std::vector<CampaignJob> MakeJobs() {
   // 1,000 rows/s: one row per millisecond, so no two rows share an event time and a ROWS
   // frame has one answer.
   jobs.push_back(
-      {"over", "aggregates",
+      {"over",
+       "aggregates",
        "CREATE TABLE ticks (id BIGINT, account BIGINT, amount BIGINT, ts TIMESTAMP(3),\n"
        "  WATERMARK FOR ts AS ts - INTERVAL '0.05' SECOND)\n"
        "WITH ('connector' = 'datagen', 'number-of-rows' = '3000', 'rows-per-second' = '1000',\n"
@@ -149,7 +155,8 @@ std::vector<CampaignJob> MakeJobs() {
   // ---- joins
   // Items arrive slowly (50 over 2 s) while bids keep coming: both sides keep state.
   jobs.push_back(
-      {"join", "joins",
+      {"join",
+       "joins",
        std::string(kBids) +
            "CREATE TABLE items (item BIGINT, weight BIGINT) WITH ('connector' = 'datagen',\n"
            "  'number-of-rows' = '50', 'rows-per-second' = '25', 'seed' = '3',\n"
@@ -160,7 +167,8 @@ std::vector<CampaignJob> MakeJobs() {
            "items AS i ON b.auction = i.item;\n",
        {{"join_out", SinkFormat::kInsertOnly}}});
   jobs.push_back(
-      {"interval_join", "joins",
+      {"interval_join",
+       "joins",
        std::string(kNexmark) +
            Sink("early_bids",
                 "auction BIGINT, bidder BIGINT, price BIGINT, bid_time TIMESTAMP(3), seller "
@@ -174,7 +182,8 @@ std::vector<CampaignJob> MakeJobs() {
   // ---- several sources and sinks
   // A bounded source of 10 rows that finishes at once, beside a slower one of 9,000 rows.
   jobs.push_back(
-      {"union", "several_sources",
+      {"union",
+       "several_sources",
        "CREATE TABLE small (id BIGINT, tag VARCHAR) WITH ('connector' = 'datagen',\n"
        "  'number-of-rows' = '10', 'rows-per-second' = '1000', 'seed' = '5',\n"
        "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '10',\n"
@@ -191,7 +200,8 @@ std::vector<CampaignJob> MakeJobs() {
   // Four INSERTs in one job (a statement set): a window, an updating aggregate, a filter and
   // an aggregate over an updating aggregate (it takes retractions).
   jobs.push_back(
-      {"statement_set", "several_sources",
+      {"statement_set",
+       "several_sources",
        std::string(kNexmark) +
            Sink("bid_windows", "auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, top BIGINT",
                 "json") +

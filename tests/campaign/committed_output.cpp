@@ -116,8 +116,7 @@ OutputDifference Compare(const CommittedOutput& expected, const CommittedOutput&
   auto want = expected.rows().begin();
   auto got = actual.rows().begin();
   while (want != expected.rows().end() || got != actual.rows().end()) {
-    if (got == actual.rows().end() ||
-        (want != expected.rows().end() && want->first < got->first)) {
+    if (got == actual.rows().end() || (want != expected.rows().end() && want->first < got->first)) {
       record(want->first, want->second, 0);
       ++want;
     } else if (want == expected.rows().end() || got->first < want->first) {

@@ -88,8 +88,7 @@ std::string CampaignReport::Summary(const std::string& test_name, uint64_t maste
        << " by crash hooks of " << hooks_planned << " planned), " << savepoints
        << " stops with a savepoint, " << scenarios << " scenarios, " << runs << " runs in "
        << seconds << " s; master seed " << master_seed << "; " << failures.size() << " failed"
-       << (stopped_by_time ? " (stopped by the time budget before the kill target)" : "")
-       << "\n";
+       << (stopped_by_time ? " (stopped by the time budget before the kill target)" : "") << "\n";
   if (!hooks_by_point.empty()) {
     // A point that never fires is one the binary does not honour (yet), or never reaches.
     text << "[campaign " << test_name << "] crash hooks fired/set:";
@@ -102,9 +101,9 @@ std::string CampaignReport::Summary(const std::string& test_name, uint64_t maste
     text << "[campaign " << test_name << "] note: " << note << " (" << count << "x)\n";
   }
   text << "CAMPAIGN-SUMMARY test=" << test_name << " kills=" << kills
-       << " hook_kills=" << hook_kills << " savepoints=" << savepoints
-       << " scenarios=" << scenarios << " runs=" << runs << " failures=" << failures.size()
-       << " seconds=" << seconds << " master_seed=" << master_seed << " seeds=";
+       << " hook_kills=" << hook_kills << " savepoints=" << savepoints << " scenarios=" << scenarios
+       << " runs=" << runs << " failures=" << failures.size() << " seconds=" << seconds
+       << " master_seed=" << master_seed << " seeds=";
   for (size_t index = 0; index < seeds.size(); ++index) {
     text << (index == 0 ? "" : ",") << seeds[index];
   }
@@ -143,11 +142,11 @@ CampaignReport CrashCampaign::Run() {
   std::error_code error;
   fs::remove_all(directory_, error);
   fs::create_directories(directory_);
-  std::printf("[campaign %s] master seed %llu, %d scenarios side by side, until %d kills or "
-              "%.0f s; sluice: %s\n",
-              test_name_.c_str(), static_cast<unsigned long long>(settings_.master_seed),
-              settings_.concurrency, settings_.kill_target, settings_.seconds,
-              settings_.binary.c_str());
+  std::printf(
+      "[campaign %s] master seed %llu, %d scenarios side by side, until %d kills or "
+      "%.0f s; sluice: %s\n",
+      test_name_.c_str(), static_cast<unsigned long long>(settings_.master_seed),
+      settings_.concurrency, settings_.kill_target, settings_.seconds, settings_.binary.c_str());
   std::fflush(stdout);
   std::vector<std::thread> workers;
   for (int worker = 0; worker < settings_.concurrency; ++worker) {
@@ -185,15 +184,14 @@ void CrashCampaign::Work() {
       index = next_scenario_++;
     }
     const CampaignJob& job = *jobs_[index % jobs_.size()];
-    uint64_t seed = settings_.replay_seed ? *settings_.replay_seed
-                                          : ScenarioSeed(settings_.master_seed, index);
+    uint64_t seed =
+        settings_.replay_seed ? *settings_.replay_seed : ScenarioSeed(settings_.master_seed, index);
     std::string error;
     const ReferenceOutput* reference = Reference(job, &error);
     if (reference == nullptr) continue;
     ScenarioPlan plan = ScenarioPlan::Make(job, seed);
-    fs::path scenario_directory =
-        fs::path(directory_) / (job.name + "-" + std::to_string(seed) + "-" +
-                                std::to_string(index));
+    fs::path scenario_directory = fs::path(directory_) / (job.name + "-" + std::to_string(seed) +
+                                                          "-" + std::to_string(index));
     auto started = std::chrono::steady_clock::now();
     CrashScenario scenario(plan, *reference, settings_.binary, scenario_directory);
     ScenarioOutcome outcome = scenario.Run();
@@ -222,21 +220,24 @@ const ReferenceOutput* CrashCampaign::Reference(const CampaignJob& job, std::str
       failure.job = job.name;
       failure.symptom = "no reference: " + failed->substr(0, failed->find('\n'));
       failure.replay_command = ReplayCommand(job, 0);
-      failure.message = "job '" + job.name + "': no reference output, its scenarios did not run:\n" +
-                        *failed + "\n  replay: " + failure.replay_command;
+      failure.message = "job '" + job.name +
+                        "': no reference output, its scenarios did not run:\n" + *failed +
+                        "\n  replay: " + failure.replay_command;
       report_.failures.push_back(failure);
       std::printf("[campaign %s] %s FAILED: %s\n", test_name_.c_str(), job.name.c_str(),
                   failure.symptom.c_str());
     } else {
-      std::printf("[campaign %s] %s: reference of %lld rows in %lld ms\n", test_name_.c_str(),
-                  job.name.c_str(), [&] {
-                    long long rows = 0;
-                    for (const CommittedOutput& sink : reference->output.sinks) {
-                      rows += sink.total_rows();
-                    }
-                    return rows;
-                  }(),
-                  static_cast<long long>(reference->output.wall_time.count()));
+      std::printf(
+          "[campaign %s] %s: reference of %lld rows in %lld ms\n", test_name_.c_str(),
+          job.name.c_str(),
+          [&] {
+            long long rows = 0;
+            for (const CommittedOutput& sink : reference->output.sinks) {
+              rows += sink.total_rows();
+            }
+            return rows;
+          }(),
+          static_cast<long long>(reference->output.wall_time.count()));
     }
     std::fflush(stdout);
   });
@@ -257,21 +258,21 @@ std::optional<std::string> CrashCampaign::ComputeReference(const CampaignJob& jo
   std::vector<std::vector<CommittedOutput>> outputs;
   fs::path root = fs::path(directory_) / ("reference-" + job.name);
   for (const Configuration& configuration : configurations) {
-    std::string label = "p" + std::to_string(configuration.parallelism) + " " +
-                        configuration.backend;
-    fs::path directory = root / ("p" + std::to_string(configuration.parallelism) + "-" +
-                                 configuration.backend);
+    std::string label =
+        "p" + std::to_string(configuration.parallelism) + " " + configuration.backend;
+    fs::path directory =
+        root / ("p" + std::to_string(configuration.parallelism) + "-" + configuration.backend);
     fs::create_directories(directory);
     std::string pipe_file = (directory / (job.name + ".pipe")).string();
     std::ofstream(pipe_file) << job.PipeText((directory / "output").string());
     fs::path log = directory / "run.log";
     auto started = std::chrono::steady_clock::now();
-    SluiceProcess process(settings_.binary,
-                          {"run", pipe_file, "--parallelism",
-                           std::to_string(configuration.parallelism), "--set",
-                           std::string("state.backend.type=") + configuration.backend, "--set",
-                           "state.backend.rocksdb.localdir=" + (directory / "rocksdb").string()},
-                          log);
+    SluiceProcess process(
+        settings_.binary,
+        {"run", pipe_file, "--parallelism", std::to_string(configuration.parallelism), "--set",
+         std::string("state.backend.type=") + configuration.backend, "--set",
+         "state.backend.rocksdb.localdir=" + (directory / "rocksdb").string()},
+        log);
     std::optional<int> exit_code = process.WaitFor(kReferenceLimit);
     auto elapsed = std::chrono::steady_clock::now() - started;
     std::string said = ReadAll(log);
@@ -317,8 +318,8 @@ std::string CrashCampaign::ReplayCommand(const CampaignJob& job, uint64_t seed) 
   if (!settings_.binary.empty() && settings_.binary != SLUICE_BINARY) {
     command += "SLUICE_CAMPAIGN_BINARY=" + settings_.binary + " ";
   }
-  command += "SLUICE_CAMPAIGN_SEED=" + std::to_string(seed) + " SLUICE_CAMPAIGN_JOBS=" +
-             job.name + " " + ThisExecutable() + " --gtest_filter=" + test_name_;
+  command += "SLUICE_CAMPAIGN_SEED=" + std::to_string(seed) + " SLUICE_CAMPAIGN_JOBS=" + job.name +
+             " " + ThisExecutable() + " --gtest_filter=" + test_name_;
   return command;
 }
 
@@ -337,11 +338,12 @@ void CrashCampaign::Record(const CampaignJob& job, uint64_t seed, const Scenario
   report_.savepoints += outcome.savepoints;
   report_.seeds.push_back(seed);
   for (const std::string& note : outcome.notes) ++report_.notes[note];
-  std::printf("[campaign %s] %s seed %llu: %s, %d kills (%d by hooks), %d savepoints, %d runs, "
-              "%.1f s\n",
-              test_name_.c_str(), job.name.c_str(), static_cast<unsigned long long>(seed),
-              outcome.failed ? ("FAILED: " + outcome.symptom).c_str() : "ok", outcome.kills,
-              outcome.hook_kills, outcome.savepoints, outcome.runs, seconds);
+  std::printf(
+      "[campaign %s] %s seed %llu: %s, %d kills (%d by hooks), %d savepoints, %d runs, "
+      "%.1f s\n",
+      test_name_.c_str(), job.name.c_str(), static_cast<unsigned long long>(seed),
+      outcome.failed ? ("FAILED: " + outcome.symptom).c_str() : "ok", outcome.kills,
+      outcome.hook_kills, outcome.savepoints, outcome.runs, seconds);
   if (settings_.verbose) {
     for (const std::string& line : outcome.timeline) std::printf("    %s\n", line.c_str());
   }

@@ -9,14 +9,14 @@
 // build/test_crash_campaign --gtest_filter=<test> (printed with every failure); the other
 // variables are listed in crash_campaign.h.
 
+#include "tests/campaign/crash_campaign.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include "tests/campaign/crash_campaign.h"
 
 namespace sluice::campaign {
 namespace {
@@ -44,10 +44,18 @@ void RunFamily(const std::string& family) {
   }
 }
 
-TEST(CrashCampaign, Windows) { RunFamily("windows"); }
-TEST(CrashCampaign, Aggregates) { RunFamily("aggregates"); }
-TEST(CrashCampaign, Joins) { RunFamily("joins"); }
-TEST(CrashCampaign, SeveralSources) { RunFamily("several_sources"); }
+TEST(CrashCampaign, Windows) {
+  RunFamily("windows");
+}
+TEST(CrashCampaign, Aggregates) {
+  RunFamily("aggregates");
+}
+TEST(CrashCampaign, Joins) {
+  RunFamily("joins");
+}
+TEST(CrashCampaign, SeveralSources) {
+  RunFamily("several_sources");
+}
 
 }  // namespace
 }  // namespace sluice::campaign

@@ -3,8 +3,8 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <map>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -76,6 +76,17 @@ bool IsHiddenPartFile(const std::string& relative_path) {
   return name.front() == '.' && (ends_with(".inprogress") || ends_with(".pending"));
 }
 
+/// `point` of `<point>:<n>`.
+std::string CrashPointName(const std::string& crash_at) {
+  return crash_at.substr(0, crash_at.find(':'));
+}
+
+/// The last lines of run `number`'s log, for a failure report.
+std::string LogExcerpt(const std::string& log, int number) {
+  return "  run #" + std::to_string(number) + " log (last lines):\n" +
+         LastLines(log, kLogLinesShown, "    ");
+}
+
 std::string Milliseconds(std::chrono::steady_clock::duration duration) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) +
          " ms";
@@ -105,12 +116,12 @@ ScenarioPlan ScenarioPlan::Make(const CampaignJob& job, uint64_t seed) {
       plan.mode == ScenarioMode::kSavepointsWithoutCheckpoints ? 0 : uniform(100, 400);
   int parallelism = uniform(1, 2);
   std::string backend = chance(0.5) ? "memory" : "rocksdb";
-  int interrupted = plan.mode == ScenarioMode::kSavepointsWithoutCheckpoints ? uniform(3, 6)
-                                                                              : uniform(4, 8);
+  int interrupted =
+      plan.mode == ScenarioMode::kSavepointsWithoutCheckpoints ? uniform(3, 6) : uniform(4, 8);
   for (int index = 0; index < interrupted; ++index) {
     PlannedRun run;
     // Resumed runs have less left to do: their signals come earlier.
-    run.delay_fraction = index == 0 ? fraction(0.05, 0.9) : fraction(0.02, 0.7);
+    run.delay_fraction = index == 0 ? fraction(0.05, 0.8) : fraction(0.02, 0.55);
     int action = uniform(0, 99);
     switch (plan.mode) {
       case ScenarioMode::kKills: run.action = RunAction::kKill; break;
@@ -182,7 +193,6 @@ struct CrashScenario::RunResult {
   std::string log;
   std::string savepoint;  // written by this run
   bool hook_fired = false;
-  bool killed_by_us = false;
   bool signalled = false;  // the planned signal was sent (the run had not ended before)
   bool hung = false;
   std::chrono::steady_clock::duration elapsed{};
@@ -212,8 +222,8 @@ std::vector<std::string> CrashScenario::Arguments(const RunSettings& settings) c
       (directory_ / ("checkpoints-" + std::to_string(incarnation_))).string()};
   if (plan_.checkpoint_interval_ms > 0) {
     arguments.push_back("--set");
-    arguments.push_back("execution.checkpointing.interval=" +
-                        std::to_string(plan_.checkpoint_interval_ms) + " ms");
+    arguments.push_back(
+        "execution.checkpointing.interval=" + std::to_string(plan_.checkpoint_interval_ms) + " ms");
   }
   if (settings.savepoints) {
     arguments.push_back("--set");
@@ -274,7 +284,6 @@ CrashScenario::RunResult CrashScenario::Execute(const RunSettings& settings,
       if (planned->action == RunAction::kStopWithSavepoint) {
         process.Signal(SIGTERM);
       } else {
-        result.killed_by_us = true;
         process.Signal(SIGKILL);
       }
     }
@@ -289,7 +298,6 @@ CrashScenario::RunResult CrashScenario::Execute(const RunSettings& settings,
   result.exit_code = *exit_code;
   result.log = ReadAll(log);
   result.hook_fired = result.log.find(kCrashHookFired) != std::string::npos;
-  if (result.hook_fired) result.killed_by_us = false;
   size_t at = result.log.find(kSavepointWritten);
   if (at != std::string::npos) {
     at += std::string(kSavepointWritten).size();
@@ -376,229 +384,229 @@ bool CrashScenario::CheckFinalOutput(const std::string& after) {
   return false;
 }
 
+CrashScenario::RunSettings CrashScenario::SettingsFor(size_t index, const PlannedRun* planned,
+                                                      std::ostringstream* line) {
+  RunSettings settings;
+  // Where this run starts from: the latest checkpoint of this incarnation, else the last
+  // savepoint, else the beginning (--resume finds nothing then and says so).
+  const bool checkpoints = plan_.checkpoint_interval_ms > 0;
+  bool restoring_native = false;
+  if (index == 0) {
+    settings.restore = RunSettings::Restore::kNone;
+  } else if (checkpoints && IncarnationHasCheckpoint()) {
+    settings.restore = RunSettings::Restore::kResume;
+    restoring_native = incarnation_used_rocksdb_;
+  } else if (!last_savepoint_.empty()) {
+    settings.restore = RunSettings::Restore::kFrom;
+    restoring_native = last_savepoint_native_;
+  } else {
+    settings.restore = checkpoints ? RunSettings::Restore::kResume : RunSettings::Restore::kNone;
+  }
+  settings.parallelism = planned != nullptr ? planned->parallelism : plan_.final_parallelism;
+  std::string wanted_backend = planned != nullptr ? planned->backend : plan_.final_backend;
+  bool native_into_memory =
+      planned != nullptr ? planned->native_into_memory : plan_.final_native_into_memory;
+  settings.backend = restoring_native && !native_into_memory ? "rocksdb" : wanted_backend;
+  settings.savepoints = plan_.mode == ScenarioMode::kSavepointsAndKills ||
+                        plan_.mode == ScenarioMode::kSavepointsWithoutCheckpoints;
+  settings.native_savepoint =
+      planned != nullptr && planned->native_savepoint && settings.backend == "rocksdb";
+  if (settings.backend == "rocksdb") incarnation_used_rocksdb_ = true;
+
+  *line << "#" << index + 1 << " p" << settings.parallelism << " " << settings.backend;
+  switch (settings.restore) {
+    case RunSettings::Restore::kNone: *line << " from the start"; break;
+    case RunSettings::Restore::kResume:
+      *line << " --resume (checkpoints-" << incarnation_ << ")";
+      break;
+    case RunSettings::Restore::kFrom:
+      *line << " --from " << fs::path(last_savepoint_).filename().string()
+            << (last_savepoint_native_ ? " (native)" : "");
+      break;
+  }
+  if (settings.backend != wanted_backend) *line << " (kept rocksdb: native state)";
+  if (restoring_native && settings.backend == "memory") *line << " (native state into memory)";
+  if (planned == nullptr) {
+    *line << ": run to the end";
+    return settings;
+  }
+  auto delay = static_cast<int64_t>(planned->delay_fraction * reference_.wall_time.count());
+  switch (planned->action) {
+    case RunAction::kKill: *line << ": SIGKILL at " << delay << " ms"; break;
+    case RunAction::kCrashHook:
+      ++outcome_.hooks_planned;
+      ++outcome_.hooks_by_point[CrashPointName(planned->crash_at)].first;
+      *line << ": crash hook " << planned->crash_at << " (else SIGKILL at " << delay << " ms)";
+      break;
+    case RunAction::kStopWithSavepoint:
+      *line << ": SIGTERM at " << (planned->after_progress ? "first output + " : "") << delay
+            << " ms" << (settings.native_savepoint ? " (native savepoint)" : "");
+      break;
+  }
+  return settings;
+}
+
+void CrashScenario::CheckStopCommitted(const RunResult& result,
+                                       const std::map<std::string, uintmax_t>& files_before,
+                                       int number) {
+  // DESIGN §8: a stop with a savepoint is a synchronous final checkpoint: the sources stop at
+  // its barrier and the sinks commit everything before it; its output is visible when the
+  // command returns. A non-empty part file this run wrote and left hidden breaks that.
+  std::vector<std::string> hidden;
+  for (const auto& [file, size] : ListFiles(output_directory_)) {
+    if (size > 0 && IsHiddenPartFile(file) && files_before.count(file) == 0) {
+      hidden.push_back(file);
+    }
+  }
+  if (hidden.empty()) return;
+  // A hidden file the savepoint's pending sink transactions name (as
+  // "filesystem:<visible name>") holds rows from before its barrier.
+  std::string metadata = ReadAll(fs::path(result.savepoint) / "_metadata");
+  int named = 0;
+  std::string listed;
+  for (size_t index = 0; index < hidden.size(); ++index) {
+    std::string name = fs::path(hidden[index]).filename().string().substr(1);
+    name = name.substr(0, name.rfind('.'));
+    bool in_savepoint = metadata.find("filesystem:" + name + "\"") != std::string::npos;
+    named += in_savepoint ? 1 : 0;
+    if (index < kRowsShown) {
+      listed += "    " + hidden[index] +
+                (in_savepoint ? "  (named by the savepoint's pending transactions)" : "") + "\n";
+    }
+  }
+  // Not fatal: the scenario goes on, and the final output says whether rows were lost.
+  Fail("a stop with a savepoint left " + std::to_string(hidden.size()) +
+           " part files of its output hidden (" + std::to_string(named) +
+           " named by the savepoint) after run #" + std::to_string(number),
+       "  hidden part files written by run #" + std::to_string(number) +
+           " (a stop with a savepoint commits everything before it, DESIGN §8):\n" + listed +
+           LogExcerpt(result.log, number));
+}
+
+CrashScenario::Step CrashScenario::Judge(const RunSettings& settings, const PlannedRun* planned,
+                                         int number, const RunResult& result,
+                                         const std::map<std::string, uintmax_t>& files_before,
+                                         std::ostringstream* line) {
+  const std::string after = "after run #" + std::to_string(number);
+  auto record = [&](const std::string& how) {
+    *line << " (" << how << ")";
+    outcome_.timeline.push_back(line->str());
+  };
+  if (result.hung) {
+    record("hung: killed after " + std::to_string(kHangLimit.count()) + " s");
+    Fail("run #" + std::to_string(number) + " did not end within " +
+             std::to_string(kHangLimit.count()) + " s",
+         LogExcerpt(result.log, number));
+    return Step::kStop;
+  }
+  if (result.exit_code == 128 + SIGKILL) {
+    ++outcome_.kills;
+    if (result.hook_fired) {
+      ++outcome_.hook_kills;
+      ++outcome_.hooks_by_point[CrashPointName(planned->crash_at)].second;
+      record("killed by the crash hook");
+    } else if (planned != nullptr && planned->action == RunAction::kCrashHook) {
+      record("hook did not fire: killed at the fallback");
+    } else {
+      record("killed");
+    }
+    if (planned == nullptr) {
+      Fail("run #" + std::to_string(number) + " died by SIGKILL without being killed",
+           LogExcerpt(result.log, number));
+      return Step::kStop;
+    }
+    return CheckPartialOutput(after) ? Step::kNext : Step::kStop;
+  }
+  if (result.exit_code == 0 && !result.savepoint.empty()) {
+    ++outcome_.savepoints;
+    record("stopped with savepoint " + fs::path(result.savepoint).filename().string());
+    CheckStopCommitted(result, files_before, number);
+    if (!CheckPartialOutput(after)) return Step::kStop;
+    last_savepoint_ = result.savepoint;
+    last_savepoint_native_ = settings.native_savepoint;
+    ++incarnation_;
+    incarnation_used_rocksdb_ = false;
+    return Step::kNext;
+  }
+  if (result.exit_code == 0) {
+    record(planned == nullptr ? "finished"
+           : result.signalled ? "finished as the signal came"
+                              : "finished before the signal");
+    return CheckFinalOutput(after) ? Step::kFinished : Step::kStop;
+  }
+  const bool stopping = planned != nullptr && planned->action == RunAction::kStopWithSavepoint;
+  if (stopping && result.exit_code == 128 + SIGTERM && result.signalled) {
+    // Before sluice has set up its signal handling, SIGTERM ends the process as it does any
+    // process: a kill, as far as the output is concerned.
+    record("terminated before sluice handled signals");
+    outcome_.notes.push_back("a SIGTERM before sluice handled signals terminated it");
+    return CheckPartialOutput(after) ? Step::kNext : Step::kStop;
+  }
+  if (stopping && result.exit_code == 130) {
+    size_t refused = result.log.find("error: no savepoint");
+    if (refused == std::string::npos) {
+      // The SIGTERM came while the job was being built: it stops without a savepoint (as
+      // sluice run means it to), and the next run starts from where this one did.
+      record("stopped before the job existed: no savepoint");
+      outcome_.notes.push_back("a SIGTERM during job setup stopped without a savepoint");
+    } else {
+      // The savepoint was refused: so far only seen when the SIGTERM raced with the end of the
+      // job (its sources done, the coordinator stopped for the final checkpoint). The job is
+      // cancelled; the next run starts from where this one did, and the output is judged as
+      // after any other stop.
+      std::string reason = result.log.substr(refused, result.log.find('\n', refused) - refused);
+      record(reason);
+      outcome_.notes.push_back("a SIGTERM took no savepoint: " +
+                               reason.substr(reason.find(':') + 2));
+    }
+    return CheckPartialOutput(after) ? Step::kNext : Step::kStop;
+  }
+  record("unexpected");
+  Fail("run #" + std::to_string(number) + " exited with " + std::to_string(result.exit_code),
+       LogExcerpt(result.log, number));
+  return Step::kStop;
+}
+
+void CrashScenario::ResumeFinishedJob(RunSettings settings, int number) {
+  // The job's final checkpoint is complete: resuming restores it and adds nothing.
+  settings.restore = RunSettings::Restore::kResume;
+  settings.native_savepoint = false;
+  RunResult again = Execute(settings, nullptr, number);
+  ++outcome_.runs;
+  outcome_.timeline.push_back(
+      "#" + std::to_string(number) + " p" + std::to_string(settings.parallelism) + " " +
+      settings.backend + " --resume of the finished job -> exit " +
+      std::to_string(again.exit_code) + " after " + Milliseconds(again.elapsed));
+  if (again.exit_code != 0) {
+    Fail("resuming the finished job exited with " + std::to_string(again.exit_code),
+         LogExcerpt(again.log, number));
+    return;
+  }
+  CheckFinalOutput("after resuming the finished job (run #" + std::to_string(number) + ")");
+}
+
 ScenarioOutcome CrashScenario::Run() {
   fs::create_directories(directory_);
   pipe_file_ = (directory_ / (plan_.job->name + ".pipe")).string();
   std::ofstream(pipe_file_) << plan_.job->PipeText(output_directory_.string());
-  const bool checkpoints = plan_.checkpoint_interval_ms > 0;
-  const bool savepoints = plan_.mode == ScenarioMode::kSavepointsAndKills ||
-                          plan_.mode == ScenarioMode::kSavepointsWithoutCheckpoints;
   const size_t interrupted = plan_.interrupted_runs.size();
-  bool finished = false;
-  RunSettings settings;
-
-  for (size_t index = 0; index <= interrupted && !finished; ++index) {
+  for (size_t index = 0; index <= interrupted; ++index) {
     const PlannedRun* planned = index < interrupted ? &plan_.interrupted_runs[index] : nullptr;
     const int number = static_cast<int>(index) + 1;
-    // Where this run starts from: the latest checkpoint of this incarnation, else the last
-    // savepoint, else the beginning (--resume finds nothing then and says so).
-    bool restoring_native = false;
-    if (index == 0) {
-      settings.restore = RunSettings::Restore::kNone;
-    } else if (checkpoints && IncarnationHasCheckpoint()) {
-      settings.restore = RunSettings::Restore::kResume;
-      restoring_native = incarnation_used_rocksdb_;
-    } else if (!last_savepoint_.empty()) {
-      settings.restore = RunSettings::Restore::kFrom;
-      restoring_native = last_savepoint_native_;
-    } else {
-      settings.restore = checkpoints ? RunSettings::Restore::kResume : RunSettings::Restore::kNone;
-    }
-    settings.parallelism = planned != nullptr ? planned->parallelism : plan_.final_parallelism;
-    std::string wanted_backend = planned != nullptr ? planned->backend : plan_.final_backend;
-    // Native RocksDB state (incremental checkpoints, native savepoints) is restored into
-    // RocksDB only; canonical state restores into either backend.
-    bool native_into_memory =
-        planned != nullptr ? planned->native_into_memory : plan_.final_native_into_memory;
-    settings.backend = restoring_native && !native_into_memory ? "rocksdb" : wanted_backend;
-    settings.savepoints = savepoints;
-    settings.native_savepoint =
-        planned != nullptr && planned->native_savepoint && settings.backend == "rocksdb";
-    if (settings.backend == "rocksdb") incarnation_used_rocksdb_ = true;
-
     std::ostringstream line;
-    line << "#" << number << " p" << settings.parallelism << " " << settings.backend;
-    switch (settings.restore) {
-      case RunSettings::Restore::kNone: line << " from the start"; break;
-      case RunSettings::Restore::kResume:
-        line << " --resume (checkpoints-" << incarnation_ << ")";
-        break;
-      case RunSettings::Restore::kFrom:
-        line << " --from " << fs::path(last_savepoint_).filename().string()
-             << (last_savepoint_native_ ? " (native)" : "");
-        break;
-    }
-    if (settings.backend != wanted_backend) line << " (kept rocksdb: native state)";
-    if (restoring_native && settings.backend == "memory") line << " (native state into memory)";
-    if (planned != nullptr) {
-      auto delay = static_cast<int64_t>(planned->delay_fraction * reference_.wall_time.count());
-      switch (planned->action) {
-        case RunAction::kKill: line << ": SIGKILL at " << delay << " ms"; break;
-        case RunAction::kCrashHook:
-          ++outcome_.hooks_planned;
-          ++outcome_.hooks_by_point[planned->crash_at.substr(0, planned->crash_at.find(':'))]
-                .first;
-          line << ": crash hook " << planned->crash_at << " (else SIGKILL at " << delay
-               << " ms)";
-          break;
-        case RunAction::kStopWithSavepoint:
-          line << ": SIGTERM at " << (planned->after_progress ? "first output + " : "") << delay
-               << " ms" << (settings.native_savepoint ? " (native savepoint)" : "");
-          break;
-      }
-    } else {
-      line << ": run to the end";
-    }
-
+    RunSettings settings = SettingsFor(index, planned, &line);
     std::map<std::string, uintmax_t> files_before = ListFiles(output_directory_);
     RunResult result = Execute(settings, planned, number);
     ++outcome_.runs;
-    if (result.progress_after) line << " (first output at " << Milliseconds(*result.progress_after) << ")";
+    if (result.progress_after) {
+      line << " (first output at " << Milliseconds(*result.progress_after) << ")";
+    }
     line << " -> exit " << result.exit_code << " after " << Milliseconds(result.elapsed);
-    const std::string after = "after run #" + std::to_string(number);
-    const std::string log_excerpt = "  run #" + std::to_string(number) + " log (last lines):\n" +
-                                    LastLines(result.log, kLogLinesShown, "    ");
-    if (result.hung) {
-      line << " (hung: killed after " << kHangLimit.count() << " s)";
-      outcome_.timeline.push_back(line.str());
-      Fail("run #" + std::to_string(number) + " did not end within " +
-               std::to_string(kHangLimit.count()) + " s",
-           log_excerpt);
-      break;
+    Step step = Judge(settings, planned, number, result, files_before, &line);
+    if (step == Step::kFinished && plan_.resume_after_finish) {
+      ResumeFinishedJob(settings, number + 1);
     }
-    if (result.exit_code == 128 + SIGKILL) {
-      ++outcome_.kills;
-      if (result.hook_fired) {
-        ++outcome_.hook_kills;
-        if (planned != nullptr) {
-          ++outcome_.hooks_by_point[planned->crash_at.substr(0, planned->crash_at.find(':'))]
-                .second;
-        }
-        line << " (killed by the crash hook)";
-      } else if (planned != nullptr && planned->action == RunAction::kCrashHook) {
-        line << " (hook did not fire: killed at the fallback)";
-      } else {
-        line << " (killed)";
-      }
-      outcome_.timeline.push_back(line.str());
-      if (planned == nullptr && !result.killed_by_us) {
-        Fail("run #" + std::to_string(number) + " died by SIGKILL without being killed",
-             log_excerpt);
-        break;
-      }
-      if (!CheckPartialOutput(after)) break;
-      continue;
-    }
-    if (result.exit_code == 0 && !result.savepoint.empty()) {
-      ++outcome_.savepoints;
-      line << " (stopped with savepoint " << fs::path(result.savepoint).filename().string() << ")";
-      outcome_.timeline.push_back(line.str());
-      // DESIGN §8: a stop with a savepoint commits everything before it (the sources stop at
-      // its barrier); its output is visible when the command returns. A part file this run
-      // wrote and left hidden holds rows the savepoint covers but no reader sees.
-      std::vector<std::string> hidden;
-      for (const auto& [file, size] : ListFiles(output_directory_)) {
-        if (size > 0 && IsHiddenPartFile(file) && files_before.count(file) == 0) {
-          hidden.push_back(file);
-        }
-      }
-      if (!hidden.empty()) {
-        // Not fatal: the scenario goes on, and the final output says whether rows were lost.
-        // A hidden file the savepoint's pending sink transactions name (as
-        // "filesystem:<visible name>") holds rows from before its barrier.
-        std::string metadata = ReadAll(fs::path(result.savepoint) / "_metadata");
-        int named = 0;
-        std::string listed;
-        for (size_t index = 0; index < hidden.size(); ++index) {
-          std::string name = fs::path(hidden[index]).filename().string().substr(1);
-          name = name.substr(0, name.rfind('.'));
-          bool in_savepoint = metadata.find("filesystem:" + name + "\"") != std::string::npos;
-          named += in_savepoint ? 1 : 0;
-          if (index < kRowsShown) {
-            listed += "    " + hidden[index] +
-                      (in_savepoint ? "  (named by the savepoint's pending transactions)" : "") +
-                      "\n";
-          }
-        }
-        Fail("a stop with a savepoint left " + std::to_string(hidden.size()) +
-                 " part files of its output hidden (" + std::to_string(named) +
-                 " named by the savepoint) " + after,
-             "  hidden part files written by run #" + std::to_string(number) +
-                 " (a stop with a savepoint commits everything before it, DESIGN §8):\n" +
-                 listed + log_excerpt);
-      }
-      if (!CheckPartialOutput(after)) break;
-      last_savepoint_ = result.savepoint;
-      last_savepoint_native_ = settings.native_savepoint;
-      ++incarnation_;
-      incarnation_used_rocksdb_ = false;
-      continue;
-    }
-    if (result.exit_code == 0) {
-      line << (planned != nullptr && result.signalled ? " (finished as the signal came)"
-               : planned != nullptr                   ? " (finished before the signal)"
-                                                      : " (finished)");
-      outcome_.timeline.push_back(line.str());
-      finished = true;
-      if (!CheckFinalOutput(after)) break;
-      if (plan_.resume_after_finish) {
-        // The job's final checkpoint is complete: resuming restores it and adds nothing.
-        settings.restore = RunSettings::Restore::kResume;
-        settings.native_savepoint = false;
-        RunResult again = Execute(settings, nullptr, number + 1);
-        ++outcome_.runs;
-        outcome_.timeline.push_back("#" + std::to_string(number + 1) + " p" +
-                                    std::to_string(settings.parallelism) + " " + settings.backend +
-                                    " --resume of the finished job -> exit " +
-                                    std::to_string(again.exit_code) + " after " +
-                                    Milliseconds(again.elapsed));
-        if (again.exit_code != 0) {
-          Fail("resuming the finished job exited with " + std::to_string(again.exit_code),
-               "  run #" + std::to_string(number + 1) + " log (last lines):\n" +
-                   LastLines(again.log, kLogLinesShown, "    "));
-          break;
-        }
-        CheckFinalOutput("after resuming the finished job (run #" + std::to_string(number + 1) +
-                         ")");
-      }
-      break;
-    }
-    if (result.exit_code == 128 + SIGTERM && result.signalled && planned != nullptr &&
-        planned->action == RunAction::kStopWithSavepoint) {
-      // Before sluice has set up its signal handling, SIGTERM ends the process as it does
-      // any process: a kill, as far as the output is concerned.
-      line << " (terminated before sluice handled signals)";
-      outcome_.timeline.push_back(line.str());
-      outcome_.notes.push_back("a SIGTERM before sluice handled signals terminated it");
-      if (!CheckPartialOutput(after)) break;
-      continue;
-    }
-    if (result.exit_code == 130 && planned != nullptr &&
-        planned->action == RunAction::kStopWithSavepoint) {
-      size_t refused = result.log.find("error: no savepoint");
-      if (refused == std::string::npos) {
-        // The SIGTERM came while the job was being built: it stops without a savepoint (as
-        // sluice run means it to), and the next run starts from where this one did.
-        line << " (stopped before the job existed: no savepoint)";
-        outcome_.notes.push_back("a SIGTERM during job setup stopped without a savepoint");
-      } else {
-        // The savepoint was refused: so far only seen when the SIGTERM raced with the end of
-        // the job (its sources done, the coordinator stopped for the final checkpoint). The
-        // job is cancelled; the next run starts from where this one did, and the output is
-        // judged as after any other stop.
-        std::string reason = result.log.substr(refused, result.log.find('\n', refused) - refused);
-        line << " (" << reason << ")";
-        outcome_.notes.push_back("a SIGTERM took no savepoint: " + reason.substr(reason.find(':') + 2));
-      }
-      outcome_.timeline.push_back(line.str());
-      if (!CheckPartialOutput(after)) break;
-      continue;
-    }
-    line << " (unexpected)";
-    outcome_.timeline.push_back(line.str());
-    Fail("run #" + std::to_string(number) + " exited with " + std::to_string(result.exit_code),
-         log_excerpt);
-    break;
+    if (step != Step::kNext) break;
   }
   return outcome_;
 }

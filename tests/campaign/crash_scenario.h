@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -112,8 +113,23 @@ class CrashScenario {
  private:
   struct RunSettings;
   struct RunResult;
+  /// What follows a run: the next run, the end of the scenario (after a failure), or the
+  /// end of a job that finished and whose output matched.
+  enum class Step { kNext, kStop, kFinished };
 
+  /// How run `index` starts (restore, parallelism, backend), described on `line`.
+  RunSettings SettingsFor(size_t index, const PlannedRun* planned, std::ostringstream* line);
+  /// Starts a run, signals it as planned (`planned` null: lets it finish) and waits for it.
   RunResult Execute(const RunSettings& settings, const PlannedRun* planned, int number);
+  /// Records how a run ended on `line` and in the outcome, and checks the output.
+  Step Judge(const RunSettings& settings, const PlannedRun* planned, int number,
+             const RunResult& result, const std::map<std::string, uintmax_t>& files_before,
+             std::ostringstream* line);
+  /// After a stop with a savepoint: no part file of its output may stay hidden.
+  void CheckStopCommitted(const RunResult& result,
+                          const std::map<std::string, uintmax_t>& files_before, int number);
+  /// `--resume` of a job that finished: it must exit 0 and add nothing.
+  void ResumeFinishedJob(RunSettings settings, int number);
   std::vector<std::string> Arguments(const RunSettings& settings) const;
   bool IncarnationHasCheckpoint() const;
   /// Checks what any moment may show: no torn lines, no row beyond the reference in an
