@@ -54,17 +54,29 @@ const char* ModeName(ScenarioMode mode) {
   return "?";
 }
 
-/// The files under `directory` (paths relative to it) and their sizes.
-std::map<std::string, uintmax_t> ListFiles(const fs::path& directory) {
-  std::map<std::string, uintmax_t> files;
+}  // namespace
+
+/// Lists the files under `directory` (paths relative to it) with their sizes and times.
+FileListing ListFiles(const fs::path& directory) {
+  FileListing files;
   std::error_code error;
   for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end;
        it.increment(error)) {
     std::error_code ignored;
     if (!it->is_regular_file(ignored)) continue;
-    files[fs::relative(it->path(), directory, ignored).string()] = it->file_size(ignored);
+    files[fs::relative(it->path(), directory, ignored).string()] = {it->file_size(ignored),
+                                                                    it->last_write_time(ignored)};
   }
   return files;
+}
+
+namespace {
+
+/// Whether `file` is new since `before` or was written to after it.
+bool WrittenSince(const FileListing& before, const std::string& file, const FileStamp& stamp) {
+  auto found = before.find(file);
+  return found == before.end() || found->second.size != stamp.size ||
+         found->second.modified != stamp.modified;
 }
 
 bool IsHiddenPartFile(const std::string& relative_path) {
@@ -255,7 +267,8 @@ bool CrashScenario::IncarnationHasCheckpoint() const {
 }
 
 CrashScenario::RunResult CrashScenario::Execute(const RunSettings& settings,
-                                                const PlannedRun* planned, int number) {
+                                                const PlannedRun* planned, int number,
+                                                const FileListing& files_before) {
   RunResult result;
   fs::path log = directory_ / ("run-" + std::to_string(number) + ".log");
   std::string crash_at =
@@ -264,12 +277,12 @@ CrashScenario::RunResult CrashScenario::Execute(const RunSettings& settings,
   SluiceProcess process(binary_, Arguments(settings), log, crash_at);
   std::optional<int> exit_code;
   if (planned != nullptr && planned->after_progress) {
-    std::map<std::string, uintmax_t> before = ListFiles(output_directory_);
     auto deadline = started + kHangLimit;
     while (!exit_code && std::chrono::steady_clock::now() < deadline) {
-      std::map<std::string, uintmax_t> now = ListFiles(output_directory_);
       bool progress = false;
-      for (const auto& [file, size] : now) progress = progress || before.count(file) == 0;
+      for (const auto& [file, stamp] : ListFiles(output_directory_)) {
+        progress = progress || WrittenSince(files_before, file, stamp);
+      }
       if (progress) break;
       exit_code = process.WaitFor(std::chrono::milliseconds(10));
     }
@@ -446,15 +459,14 @@ CrashScenario::RunSettings CrashScenario::SettingsFor(size_t index, const Planne
   return settings;
 }
 
-void CrashScenario::CheckStopCommitted(const RunResult& result,
-                                       const std::map<std::string, uintmax_t>& files_before,
+void CrashScenario::CheckStopCommitted(const RunResult& result, const FileListing& files_before,
                                        int number) {
   // DESIGN §8: a stop with a savepoint is a synchronous final checkpoint: the sources stop at
   // its barrier and the sinks commit everything before it; its output is visible when the
   // command returns. A non-empty part file this run wrote and left hidden breaks that.
   std::vector<std::string> hidden;
-  for (const auto& [file, size] : ListFiles(output_directory_)) {
-    if (size > 0 && IsHiddenPartFile(file) && files_before.count(file) == 0) {
+  for (const auto& [file, stamp] : ListFiles(output_directory_)) {
+    if (stamp.size > 0 && IsHiddenPartFile(file) && WrittenSince(files_before, file, stamp)) {
       hidden.push_back(file);
     }
   }
@@ -485,7 +497,7 @@ void CrashScenario::CheckStopCommitted(const RunResult& result,
 
 CrashScenario::Step CrashScenario::Judge(const RunSettings& settings, const PlannedRun* planned,
                                          int number, const RunResult& result,
-                                         const std::map<std::string, uintmax_t>& files_before,
+                                         const FileListing& files_before,
                                          std::ostringstream* line) {
   const std::string after = "after run #" + std::to_string(number);
   auto record = [&](const std::string& how) {
@@ -556,8 +568,9 @@ CrashScenario::Step CrashScenario::Judge(const RunSettings& settings, const Plan
       // after any other stop.
       std::string reason = result.log.substr(refused, result.log.find('\n', refused) - refused);
       record(reason);
-      outcome_.notes.push_back("a SIGTERM took no savepoint: " +
-                               reason.substr(reason.find(':') + 2));
+      const std::string prefix = "error: no savepoint: ";
+      outcome_.notes.push_back("a SIGTERM took no savepoint (" + reason.substr(prefix.size()) +
+                               ")");
     }
     return CheckPartialOutput(after) ? Step::kNext : Step::kStop;
   }
@@ -571,7 +584,7 @@ void CrashScenario::ResumeFinishedJob(RunSettings settings, int number) {
   // The job's final checkpoint is complete: resuming restores it and adds nothing.
   settings.restore = RunSettings::Restore::kResume;
   settings.native_savepoint = false;
-  RunResult again = Execute(settings, nullptr, number);
+  RunResult again = Execute(settings, nullptr, number, ListFiles(output_directory_));
   ++outcome_.runs;
   outcome_.timeline.push_back(
       "#" + std::to_string(number) + " p" + std::to_string(settings.parallelism) + " " +
@@ -595,8 +608,8 @@ ScenarioOutcome CrashScenario::Run() {
     const int number = static_cast<int>(index) + 1;
     std::ostringstream line;
     RunSettings settings = SettingsFor(index, planned, &line);
-    std::map<std::string, uintmax_t> files_before = ListFiles(output_directory_);
-    RunResult result = Execute(settings, planned, number);
+    FileListing files_before = ListFiles(output_directory_);
+    RunResult result = Execute(settings, planned, number, files_before);
     ++outcome_.runs;
     if (result.progress_after) {
       line << " (first output at " << Milliseconds(*result.progress_after) << ")";

@@ -103,6 +103,15 @@ struct ScenarioOutcome {
   std::vector<std::string> notes;
 };
 
+/// The size and modification time of a file.
+struct FileStamp {
+  uintmax_t size = 0;
+  std::filesystem::file_time_type modified;
+};
+/// Files under a directory by relative path.
+using FileListing = std::map<std::string, FileStamp>;
+FileListing ListFiles(const std::filesystem::path& directory);
+
 /// Runs one planned scenario in `directory` (created, left for the caller to remove).
 class CrashScenario {
  public:
@@ -119,15 +128,15 @@ class CrashScenario {
 
   /// How run `index` starts (restore, parallelism, backend), described on `line`.
   RunSettings SettingsFor(size_t index, const PlannedRun* planned, std::ostringstream* line);
-  /// Starts a run, signals it as planned (`planned` null: lets it finish) and waits for it.
-  RunResult Execute(const RunSettings& settings, const PlannedRun* planned, int number);
+  /// Starts a run, signals it as planned (`planned` null: lets it finish) and waits for it;
+  /// `files_before` is the output before it (a SIGTERM may wait for the first file written).
+  RunResult Execute(const RunSettings& settings, const PlannedRun* planned, int number,
+                    const FileListing& files_before);
   /// Records how a run ended on `line` and in the outcome, and checks the output.
   Step Judge(const RunSettings& settings, const PlannedRun* planned, int number,
-             const RunResult& result, const std::map<std::string, uintmax_t>& files_before,
-             std::ostringstream* line);
+             const RunResult& result, const FileListing& files_before, std::ostringstream* line);
   /// After a stop with a savepoint: no part file of its output may stay hidden.
-  void CheckStopCommitted(const RunResult& result,
-                          const std::map<std::string, uintmax_t>& files_before, int number);
+  void CheckStopCommitted(const RunResult& result, const FileListing& files_before, int number);
   /// `--resume` of a job that finished: it must exit 0 and add nothing.
   void ResumeFinishedJob(RunSettings settings, int number);
   std::vector<std::string> Arguments(const RunSettings& settings) const;
