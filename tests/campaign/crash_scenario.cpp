@@ -49,7 +49,7 @@ const char* ModeName(ScenarioMode mode) {
     case ScenarioMode::kKillsAndHooks: return "kills and crash hooks";
     case ScenarioMode::kSavepointsAndKills: return "stops with savepoints, kills and hooks";
     case ScenarioMode::kSavepointsWithoutCheckpoints:
-      return "stops with savepoints and kills, no periodic checkpoints";
+      return "stops with savepoints, no periodic checkpoints";
   }
   return "?";
 }
@@ -146,7 +146,9 @@ ScenarioPlan ScenarioPlan::Make(const CampaignJob& job, uint64_t seed) {
                                    : RunAction::kCrashHook;
         break;
       case ScenarioMode::kSavepointsWithoutCheckpoints:
-        run.action = action < 65 ? RunAction::kStopWithSavepoint : RunAction::kKill;
+        // Without checkpoints only a stop with a savepoint promises exactly-once output
+        // (README: a killed run's files become visible when its input ends).
+        run.action = RunAction::kStopWithSavepoint;
         break;
     }
     if (run.action == RunAction::kCrashHook) {
@@ -562,15 +564,29 @@ CrashScenario::Step CrashScenario::Judge(const RunSettings& settings, const Plan
       record("stopped before the job existed: no savepoint");
       outcome_.notes.push_back("a SIGTERM during job setup stopped without a savepoint");
     } else {
-      // The savepoint was refused: so far only seen when the SIGTERM raced with the end of the
-      // job (its sources done, the coordinator stopped for the final checkpoint). The job is
-      // cancelled; the next run starts from where this one did, and the output is judged as
-      // after any other stop.
+      // The savepoint was refused. As the job ends (its sources done, the coordinator
+      // stopped for the final checkpoint) that is a race, not a fault; any other reason fails
+      // the scenario, not fatally. The job is cancelled either way; the next run starts from
+      // where this one did, and the output is judged as after any other stop.
+      const std::string prefix = "error: no savepoint: ";
       std::string reason = result.log.substr(refused, result.log.find('\n', refused) - refused);
       record(reason);
-      const std::string prefix = "error: no savepoint: ";
-      outcome_.notes.push_back("a SIGTERM took no savepoint (" + reason.substr(prefix.size()) +
-                               ")");
+      std::string cause = reason.substr(std::min(prefix.size(), reason.size()));
+      bool job_ending = cause.find("the job ended before the savepoint") != std::string::npos ||
+                        cause.find("the job is not running") != std::string::npos;
+      if (job_ending) {
+        outcome_.notes.push_back("a SIGTERM as the job ended took no savepoint (" + cause + ")");
+      } else {
+        Fail("a SIGTERM did not stop the job with a savepoint (" + cause + ") " + after,
+             LogExcerpt(result.log, number));
+      }
+      if (plan_.checkpoint_interval_ms == 0) {
+        // Without checkpoints the files of a job that reached the end of its input are
+        // visible (README), so where the next run should start is unknown: not judged.
+        outcome_.notes.push_back(
+            "a scenario without checkpoints ended unjudged: a SIGTERM took no savepoint");
+        return Step::kStop;
+      }
     }
     return CheckPartialOutput(after) ? Step::kNext : Step::kStop;
   }

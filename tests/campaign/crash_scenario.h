@@ -31,8 +31,8 @@ enum class ScenarioMode {
   kKills,                         // periodic checkpoints, SIGKILL, --resume
   kKillsAndHooks,                 // periodic checkpoints, SIGKILL and crash hooks, --resume
   kSavepointsAndKills,            // periodic checkpoints, stops with savepoints, kills, hooks
-  kSavepointsWithoutCheckpoints,  // no periodic checkpoints: stops with savepoints and kills,
-                                  // restored from the last savepoint (or from the start)
+  kSavepointsWithoutCheckpoints,  // no periodic checkpoints: stops with savepoints only, each
+                                  // run restored from the last savepoint
 };
 
 /// One interrupted run as planned.
