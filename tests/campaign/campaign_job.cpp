@@ -1,0 +1,254 @@
+#include "tests/campaign/campaign_job.h"
+
+namespace sluice::campaign {
+
+namespace {
+
+// Each job lasts about three seconds uninterrupted (its sources are rate-limited) so that a
+// scenario of several kills stays short. Event times come from the row or event number
+// (seeded datagen, nexmark), never from the wall clock, and every row a window, an OVER frame
+// or a Top-N orders by is unique or tie-free, so the output is one multiset whatever the
+// parallelism and the interleaving of subtasks.
+
+// 12,000 bids at 4,000 rows/s: 3 s of wall clock and of event time.
+constexpr const char* kBids = R"(
+CREATE TABLE bids (
+  id BIGINT, auction BIGINT, price BIGINT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND
+) WITH ('connector' = 'datagen', 'number-of-rows' = '12000', 'rows-per-second' = '4000',
+        'seed' = '7', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
+        'fields.id.end' = '12000', 'fields.auction.min' = '1', 'fields.auction.max' = '40',
+        'fields.price.min' = '1', 'fields.price.max' = '1000');
+)";
+
+// The Nexmark generator (DESIGN §11), 60,000 events over 3 s of event time, emitted at
+// 20,000 events/s; the person, auction and bid views of the Flink suite.
+constexpr const char* kNexmark = R"(
+CREATE TABLE events (
+  event_type INT,
+  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR,
+    state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,
+  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,
+    reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,
+    category BIGINT, extra VARCHAR>,
+  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+    `dateTime` TIMESTAMP(3), extra VARCHAR>,
+  `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`
+                     WHEN event_type = 1 THEN auction.`dateTime`
+                     ELSE bid.`dateTime` END,
+  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '0.1' SECOND
+) WITH ('connector' = 'nexmark', 'events.num' = '60000', 'first-event.rate' = '20000',
+        'next-event.rate' = '20000', 'rate-limit' = '20000', 'seed' = '3');
+CREATE VIEW person AS
+  SELECT person.id, person.name, person.city, person.state, `dateTime` FROM events
+  WHERE event_type = 0;
+CREATE VIEW auction AS
+  SELECT auction.id, auction.seller, auction.category, `dateTime` FROM events
+  WHERE event_type = 1;
+CREATE VIEW bid AS
+  SELECT bid.auction, bid.bidder, bid.price, `dateTime` FROM events WHERE event_type = 2;
+)";
+
+std::string Sink(const std::string& table, const std::string& columns, const std::string& format) {
+  return "CREATE TABLE " + table + " (" + columns +
+         ") WITH ('connector' = 'filesystem', 'path' = '@OUTPUT@/" + table + "', 'format' = '" +
+         format + "');\n";
+}
+
+std::vector<CampaignJob> MakeJobs() {
+  std::vector<CampaignJob> jobs;
+
+  // ---- windows: window aggregations fired by the watermark
+  jobs.push_back({"tumble",
+                  "windows",
+                  std::string(kBids) +
+                      Sink("tumble_out",
+                           "auction BIGINT, window_start TIMESTAMP(3), window_end TIMESTAMP(3), "
+                           "bids BIGINT, total BIGINT, top BIGINT",
+                           "json") +
+                      "INSERT INTO tumble_out SELECT auction, window_start, window_end, COUNT(*), "
+                      "SUM(price), MAX(price) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), "
+                      "INTERVAL '0.25' SECOND)) GROUP BY auction, window_start, window_end;\n",
+                  {{"tumble_out", SinkFormat::kInsertOnly}}});
+  jobs.push_back(
+      {"hop",
+       "windows",
+       std::string(kBids) +
+           Sink("hop_out", "auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, low BIGINT",
+                "json") +
+           "INSERT INTO hop_out SELECT auction, window_end, COUNT(*), MIN(price) FROM "
+           "TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '0.1' SECOND, INTERVAL "
+           "'0.5' SECOND)) GROUP BY auction, window_start, window_end;\n",
+       {{"hop_out", SinkFormat::kInsertOnly}}});
+  // 300 users clicking 3,000 times a second: one click per user every 100 ms on average, so a
+  // 150 ms gap ends a session now and then.
+  jobs.push_back(
+      {"session",
+       "windows",
+       "CREATE TABLE clicks (id BIGINT, user_id BIGINT, ts TIMESTAMP(3),\n"
+       "  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '9000', 'rows-per-second' = '3000',\n"
+       "      'seed' = '11', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '9000', 'fields.user_id.min' = '1', "
+       "'fields.user_id.max' = '300');\n" +
+           Sink("session_out",
+                "user_id BIGINT, window_start TIMESTAMP(3), window_end TIMESTAMP(3), "
+                "clicks BIGINT, first_id BIGINT, last_id BIGINT",
+                "json") +
+           "INSERT INTO session_out SELECT user_id, window_start, window_end, COUNT(*), MIN(id), "
+           "MAX(id) FROM TABLE(SESSION(TABLE clicks PARTITION BY user_id, DESCRIPTOR(ts), "
+           "INTERVAL '0.15' SECOND)) GROUP BY user_id, window_start, window_end;\n",
+       {{"session_out", SinkFormat::kInsertOnly}}});
+
+  // ---- aggregates: updating results and ordered state
+  jobs.push_back({"unbounded",
+                  "aggregates",
+                  std::string(kBids) +
+                      Sink("totals_out", "auction BIGINT, bids BIGINT, total BIGINT, top BIGINT",
+                           "changelog-json") +
+                      "INSERT INTO totals_out SELECT auction, COUNT(*), SUM(price), MAX(price) "
+                      "FROM bids GROUP BY auction;\n",
+                  {{"totals_out", SinkFormat::kChangelog}}});
+  // Prices are distinct (id * 7919 mod a prime larger than every id), so the top 3 per auction
+  // and their row numbers are one answer whatever order the rows arrive in.
+  jobs.push_back(
+      {"topn",
+       "aggregates",
+       "CREATE TABLE offers (id BIGINT, ts TIMESTAMP(3),\n"
+       "  price AS MOD(id * 7919, 100003), auction AS MOD(id * 31, 37),\n"
+       "  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '12000', 'rows-per-second' = '4000',\n"
+       "      'seed' = '5', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '12000');\n" +
+           Sink("topn_out", "auction BIGINT, id BIGINT, price BIGINT, rn BIGINT",
+                "changelog-json") +
+           "INSERT INTO topn_out SELECT auction, id, price, rn FROM (SELECT auction, id, price, "
+           "ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM offers) "
+           "WHERE rn <= 3;\n",
+       {{"topn_out", SinkFormat::kChangelog}}});
+  // 1,000 rows/s: one row per millisecond, so no two rows share an event time and a ROWS
+  // frame has one answer.
+  jobs.push_back(
+      {"over",
+       "aggregates",
+       "CREATE TABLE ticks (id BIGINT, account BIGINT, amount BIGINT, ts TIMESTAMP(3),\n"
+       "  WATERMARK FOR ts AS ts - INTERVAL '0.05' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '3000', 'rows-per-second' = '1000',\n"
+       "      'seed' = '13', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '3000', 'fields.account.min' = '1', 'fields.account.max' = "
+       "'20',\n"
+       "      'fields.amount.min' = '1', 'fields.amount.max' = '100');\n" +
+           Sink("over_out",
+                "id BIGINT, account BIGINT, amount BIGINT, last5_sum BIGINT, last5_max BIGINT, "
+                "last5_count BIGINT",
+                "json") +
+           "INSERT INTO over_out SELECT id, account, amount,\n"
+           "  SUM(amount) OVER (PARTITION BY account ORDER BY ts ROWS BETWEEN 4 PRECEDING AND "
+           "CURRENT ROW),\n"
+           "  MAX(amount) OVER (PARTITION BY account ORDER BY ts ROWS BETWEEN 4 PRECEDING AND "
+           "CURRENT ROW),\n"
+           "  COUNT(*) OVER (PARTITION BY account ORDER BY ts ROWS BETWEEN 4 PRECEDING AND "
+           "CURRENT ROW)\n"
+           "FROM ticks;\n",
+       {{"over_out", SinkFormat::kInsertOnly}}});
+
+  // ---- joins
+  // Items arrive slowly (50 over 2 s) while bids keep coming: both sides keep state.
+  jobs.push_back(
+      {"join",
+       "joins",
+       std::string(kBids) +
+           "CREATE TABLE items (item BIGINT, weight BIGINT) WITH ('connector' = 'datagen',\n"
+           "  'number-of-rows' = '50', 'rows-per-second' = '25', 'seed' = '3',\n"
+           "  'fields.item.kind' = 'sequence', 'fields.item.start' = '1', "
+           "'fields.item.end' = '50');\n" +
+           Sink("join_out", "id BIGINT, auction BIGINT, price BIGINT, weight BIGINT", "json") +
+           "INSERT INTO join_out SELECT b.id, b.auction, b.price, i.weight FROM bids AS b JOIN "
+           "items AS i ON b.auction = i.item;\n",
+       {{"join_out", SinkFormat::kInsertOnly}}});
+  jobs.push_back(
+      {"interval_join",
+       "joins",
+       std::string(kNexmark) +
+           Sink("early_bids",
+                "auction BIGINT, bidder BIGINT, price BIGINT, bid_time TIMESTAMP(3), seller "
+                "BIGINT, auction_time TIMESTAMP(3)",
+                "json") +
+           "INSERT INTO early_bids SELECT B.auction, B.bidder, B.price, B.`dateTime`, A.seller, "
+           "A.`dateTime` FROM bid B JOIN auction A ON B.auction = A.id AND B.`dateTime` BETWEEN "
+           "A.`dateTime` AND A.`dateTime` + INTERVAL '0.5' SECOND;\n",
+       {{"early_bids", SinkFormat::kInsertOnly}}});
+
+  // ---- several sources and sinks
+  // A bounded source of 10 rows that finishes at once, beside a slower one of 9,000 rows.
+  jobs.push_back(
+      {"union",
+       "several_sources",
+       "CREATE TABLE small (id BIGINT, tag VARCHAR) WITH ('connector' = 'datagen',\n"
+       "  'number-of-rows' = '10', 'rows-per-second' = '1000', 'seed' = '5',\n"
+       "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '10',\n"
+       "  'fields.tag.length' = '6');\n"
+       "CREATE TABLE big (id BIGINT, tag VARCHAR) WITH ('connector' = 'datagen',\n"
+       "  'number-of-rows' = '9000', 'rows-per-second' = '3000', 'seed' = '6',\n"
+       "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1001', 'fields.id.end' = "
+       "'10000',\n"
+       "  'fields.tag.length' = '6');\n" +
+           Sink("union_out", "id BIGINT, tag VARCHAR, origin VARCHAR", "json") +
+           "INSERT INTO union_out SELECT id, tag, 'small' FROM small UNION ALL SELECT id, tag, "
+           "'big' FROM big;\n",
+       {{"union_out", SinkFormat::kInsertOnly}}});
+  // Four INSERTs in one job (a statement set): a window, an updating aggregate, a filter and
+  // an aggregate over an updating aggregate (it takes retractions).
+  jobs.push_back(
+      {"statement_set",
+       "several_sources",
+       std::string(kNexmark) +
+           Sink("bid_windows", "auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, top BIGINT",
+                "json") +
+           Sink("persons_by_state", "state VARCHAR, persons BIGINT", "changelog-json") +
+           Sink("round_bids", "auction BIGINT, bidder BIGINT, price BIGINT, bid_time TIMESTAMP(3)",
+                "json") +
+           Sink("bidder_histogram", "bucket BIGINT, bidders BIGINT", "changelog-json") +
+           "BEGIN STATEMENT SET;\n"
+           "INSERT INTO bid_windows SELECT auction, window_end, COUNT(*), MAX(price) FROM "
+           "TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '0.5' SECOND)) GROUP BY "
+           "auction, window_start, window_end;\n"
+           "INSERT INTO persons_by_state SELECT state, COUNT(*) FROM person GROUP BY state;\n"
+           "INSERT INTO round_bids SELECT auction, bidder, price, `dateTime` FROM bid WHERE "
+           "MOD(price, 10) = 0;\n"
+           "INSERT INTO bidder_histogram SELECT bids / 10, COUNT(*) FROM (SELECT bidder, "
+           "COUNT(*) AS bids FROM bid GROUP BY bidder) GROUP BY bids / 10;\n"
+           "END;\n",
+       {{"bid_windows", SinkFormat::kInsertOnly},
+        {"persons_by_state", SinkFormat::kChangelog},
+        {"round_bids", SinkFormat::kInsertOnly},
+        {"bidder_histogram", SinkFormat::kChangelog}}});
+  return jobs;
+}
+
+}  // namespace
+
+std::string CampaignJob::PipeText(const std::string& output_directory) const {
+  std::string result = text;
+  const std::string placeholder = "@OUTPUT@";
+  for (size_t at = result.find(placeholder); at != std::string::npos;
+       at = result.find(placeholder, at + output_directory.size())) {
+    result.replace(at, placeholder.size(), output_directory);
+  }
+  return result;
+}
+
+const std::vector<CampaignJob>& CampaignJobs() {
+  static const std::vector<CampaignJob> kJobs = MakeJobs();
+  return kJobs;
+}
+
+std::vector<const CampaignJob*> JobsOfFamily(const std::string& family) {
+  std::vector<const CampaignJob*> jobs;
+  for (const CampaignJob& job : CampaignJobs()) {
+    if (job.family == family) jobs.push_back(&job);
+  }
+  return jobs;
+}
+
+}  // namespace sluice::campaign
