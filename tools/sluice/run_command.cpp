@@ -101,8 +101,8 @@ class SignalWatcher {
         std::fprintf(stderr, "sluice: savepoint written: %s\n", path->c_str());
       } else if (then_stop) {
         std::fprintf(stderr,
-                     "sluice: error: no savepoint: %s\nsluice: the job goes on (press Ctrl-C "
-                     "again to stop it at once)\n",
+                     "sluice: error: no savepoint: %s\nsluice: the job was not stopped by it "
+                     "(press Ctrl-C again to stop it at once)\n",
                      path.status().message().c_str());
       } else {
         std::fprintf(stderr, "sluice: error: no savepoint: %s\n", path.status().message().c_str());
