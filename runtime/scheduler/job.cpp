@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "catalog/base/duration.h"
+#include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
 #include "runtime/operators/operator_restore.h"
@@ -106,6 +107,9 @@ base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
 base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) {
   plan_ = plan;
   options_ = options;
+  // A plan read from JSON names its user functions; they load now, when the job is built, so
+  // every chain compiled is the plan's own (CachingChainCompiler keys on its address).
+  SLUICE_RETURN_IF_ERROR(expr::LinkUserFunctions(&plan_));
   SLUICE_RETURN_IF_ERROR(ReadCheckpointSettings());
   if (options.restore_from != nullptr &&
       options.restore_from->metadata.plan.max_parallelism != plan_.max_parallelism) {
