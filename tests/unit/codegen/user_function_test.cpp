@@ -38,11 +38,8 @@ std::string Errors(const base::Status& status, const std::string& text) {
   return base::RenderDiagnostics(status.diagnostics(), "test.pipe", text);
 }
 
-/// Runs an INSERT over `numbers` into `sink`; returns the job's status.
-base::Status RunInsert(const std::string& select, bool jit) {
-  std::string text = std::string(kTable) + "INSERT INTO sink " + select + ";";
-  auto compiled = Compile(text);
-  if (!compiled.ok()) return compiled.status();
+/// Creates and runs a job of `plan`; returns the first error.
+base::Status RunPlan(const runtime::plan::PlanGraph& plan, bool jit) {
   std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
   if (jit) {
     auto created = compiler::codegen::MakeJitChainCompiler();
@@ -51,9 +48,17 @@ base::Status RunInsert(const std::string& select, bool jit) {
   }
   runtime::scheduler::JobOptions options;
   options.chain_compiler = chain_compiler.get();
-  auto job = runtime::scheduler::Job::Create(compiled->plan, options);
+  auto job = runtime::scheduler::Job::Create(plan, options);
   if (!job.ok()) return job.status();
   return (*job)->Run();
+}
+
+/// Runs an INSERT over `numbers` into `sink`; returns the job's status.
+base::Status RunInsert(const std::string& select, bool jit) {
+  std::string text = std::string(kTable) + "INSERT INTO sink " + select + ";";
+  auto compiled = Compile(text);
+  if (!compiled.ok()) return compiled.status();
+  return RunPlan(compiled->plan, jit);
 }
 
 TEST(UserFunctionTest, FailingCallFailsTheJobNamingTheFunction) {
@@ -127,21 +132,6 @@ const runtime::expr::UserFunction* FirstUserFunction(const runtime::plan::PlanGr
     }
   }
   return nullptr;
-}
-
-/// Creates and runs a job of `plan`; returns the first error.
-base::Status RunPlan(const runtime::plan::PlanGraph& plan, bool jit) {
-  std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
-  if (jit) {
-    auto created = compiler::codegen::MakeJitChainCompiler();
-    if (!created.ok()) return created.status();
-    chain_compiler = std::move(created).value();
-  }
-  runtime::scheduler::JobOptions options;
-  options.chain_compiler = chain_compiler.get();
-  auto job = runtime::scheduler::Job::Create(plan, options);
-  if (!job.ok()) return job.status();
-  return (*job)->Run();
 }
 
 TEST(UserFunctionTest, PlanJsonNamesTheLibraryAndLinksItWhenTheJobIsBuilt) {
