@@ -15,6 +15,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kData: return "data";
     case ErrorCode::kRuntime: return "runtime";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kWrongJob: return "wrong job";
   }
   return "unknown";
 }

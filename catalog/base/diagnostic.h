@@ -18,16 +18,21 @@ enum class ErrorCode {
   kData,      // a malformed record
   kRuntime,   // a job failed while running
   kInternal,  // an environment failure (LLVM, RocksDB) surfaced at a module boundary
+  kWrongJob,  // a snapshot of another job than the one asked for (Diagnostic::subject: its job)
 };
 
 /// Names an error code for messages ("syntax", "bind", ...).
 const char* ErrorCodeName(ErrorCode code);
 
-/// Carries one user-facing error: a code, a message, and where in the query text it applies.
+/// Carries one user-facing error: a code, a message, where in the query text it applies, and
+/// what it is about, for callers that act on it (never parse the message).
 struct Diagnostic {
   ErrorCode code = ErrorCode::kOk;
   std::string message;
   SourceSpan span;
+  /// The thing at fault, when the code leaves it open: an option key for kOption, the
+  /// snapshot's job name for kWrongJob; empty when the error names no such thing.
+  std::string subject;
 };
 
 /// Renders diagnostics as `file:line:col: error: message`, the source line and a caret.

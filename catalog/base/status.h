@@ -18,7 +18,7 @@ class [[nodiscard]] Status {
   static Status Error(ErrorCode code, std::string message, SourceSpan span = {}) {
     Status status;
     status.diagnostics_ = std::make_shared<std::vector<Diagnostic>>();
-    status.diagnostics_->push_back(Diagnostic{code, std::move(message), span});
+    status.diagnostics_->push_back(Diagnostic{code, std::move(message), span, {}});
     return status;
   }
   static Status FromDiagnostics(std::vector<Diagnostic> diagnostics) {
@@ -29,9 +29,14 @@ class [[nodiscard]] Status {
     return status;
   }
 
+  /// This error with `subject` (Diagnostic::subject) set on its first diagnostic.
+  Status WithSubject(std::string subject) const;
+
   bool ok() const { return diagnostics_ == nullptr; }
   ErrorCode code() const { return ok() ? ErrorCode::kOk : diagnostics_->front().code; }
   const std::string& message() const;
+  /// The first diagnostic's subject (an option key, a job name); empty when OK or unset.
+  const std::string& subject() const;
   const std::vector<Diagnostic>& diagnostics() const;
   /// Joins every message into one line; for logs and tests.
   std::string ToString() const;

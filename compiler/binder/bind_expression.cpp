@@ -100,7 +100,7 @@ ExprPtr BindUserFunctionCall(Binder* binder,
 }  // namespace
 
 void Binder::Error(base::ErrorCode code, std::string message, base::SourceSpan span) {
-  diagnostics_.push_back(base::Diagnostic{code, std::move(message), span});
+  diagnostics_.push_back(base::Diagnostic{code, std::move(message), span, {}});
 }
 
 ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) {

@@ -258,7 +258,21 @@ bool Widens(const std::string& from, const std::string& to) {
   return runtime::plan::TypeWidens(from, to);
 }
 
-CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_plan) {
+SnapshotContents ContentsOf(const runtime::state::SnapshotMetadata& metadata) {
+  SnapshotContents contents;
+  for (const auto& [uid, transactions] : metadata.pending_sink_transactions) {
+    if (!transactions.empty()) contents.sinks_with_pending_output.insert(uid);
+  }
+  return contents;
+}
+
+CompatReport CheckCompatibility(const runtime::state::Snapshot& snapshot,
+                                const PlanGraph& new_plan) {
+  return CheckCompatibility(snapshot.metadata.plan, new_plan, ContentsOf(snapshot.metadata));
+}
+
+CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_plan,
+                                const std::optional<SnapshotContents>& contents) {
   physical::Lineage old_lineage(old_plan), new_lineage(new_plan);
   std::map<std::string, Signed> before = Stateful(old_plan, &old_lineage);
   std::map<std::string, Signed> after = Stateful(new_plan, &new_lineage);
@@ -351,6 +365,27 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
     verdict.verdict = Verdict::kDropped;
     verdict.reason = "old state with no operator of this UID in the new job";
     verdict.fix = fmt::format("run with --allow-dropped-state to discard '{}'", node.uid);
+    if (node.kind == OperatorKind::kSink) {
+      // A sink's state is its pending output: pre-committed, committed by the next checkpoint.
+      if (!contents) {
+        verdict.reason +=
+            "; its pending output is lost unless the old job was stopped with a savepoint";
+        verdict.fix = fmt::format(
+            "check against the old job's savepoint (`--against DIR`): a sink without pending "
+            "output drops nothing; or run with --allow-dropped-state to discard '{}'",
+            node.uid);
+      } else if (contents->sinks_with_pending_output.count(node.uid) == 0) {
+        verdict.holds_nothing = true;
+        verdict.reason += "; the snapshot holds no pending output for it: nothing is lost";
+        verdict.fix.clear();
+      } else {
+        verdict.reason += "; the snapshot holds pending output for it, which is lost";
+        verdict.fix = fmt::format(
+            "restore from a snapshot taken after its output was committed (stop the old job "
+            "with a savepoint), or run with --allow-dropped-state to discard '{}'",
+            node.uid);
+      }
+    }
     // The same state under another UID: most likely the operator moved (a renamed sink, an
     // operator added before it).
     if (node.kind != OperatorKind::kSource && node.kind != OperatorKind::kSink) {
@@ -378,7 +413,8 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
     report.operators.push_back(std::move(verdict));
   }
   for (const auto& verdict : report.operators) {
-    if (verdict.verdict == Verdict::kDropped || verdict.verdict == Verdict::kIncompatible) {
+    if ((verdict.verdict == Verdict::kDropped && !verdict.holds_nothing) ||
+        verdict.verdict == Verdict::kIncompatible) {
       report.compatible = false;
     }
   }
@@ -402,7 +438,7 @@ std::string ReportText(const CompatReport& report) {
     std::string indent(uid_width + 2, ' ');
     for (const auto& warning : op.warnings) out += indent + "warning: " + warning + "\n";
     if (!op.fix.empty()) out += indent + "fix: " + op.fix + "\n";
-    dropped += op.verdict == Verdict::kDropped;
+    dropped += op.verdict == Verdict::kDropped && !op.holds_nothing;
     incompatible += op.verdict == Verdict::kIncompatible;
     warnings += static_cast<int>(op.warnings.size());
   }

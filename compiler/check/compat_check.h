@@ -1,9 +1,12 @@
 #pragma once
 
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "runtime/plan/plan_graph.h"
+#include "runtime/state/snapshot.h"
 
 namespace sluice::compiler::check {
 
@@ -20,18 +23,39 @@ struct OperatorVerdict {
   std::string reason;  // what changed and what starts empty ("" when restored unchanged)
   std::string fix;     // one line telling how to fix a problem ("" when there is none)
   std::vector<std::string> warnings;
+  /// For kDropped: the old state is known to hold nothing (a sink without pending output in
+  /// the snapshot), so dropping it loses nothing and does not make the report incompatible.
+  bool holds_nothing = false;
 };
 
 struct CompatReport {
-  bool compatible = true;  // no dropped and no incompatible state
+  bool compatible = true;  // no incompatible state, and no dropped state that holds something
   std::vector<OperatorVerdict> operators;
 };
 
+/// What a snapshot of the old job holds besides its plan (none when checking against a .pipe:
+/// then what a dropped operator holds is unknown).
+struct SnapshotContents {
+  /// The sinks with pre-committed transactions in the snapshot: output written before it
+  /// that a later checkpoint had yet to commit. A sink of a job stopped with a savepoint has
+  /// none.
+  std::set<std::string> sinks_with_pending_output;
+};
+
+/// The SnapshotContents of a verified snapshot's `_metadata`.
+SnapshotContents ContentsOf(const runtime::state::SnapshotMetadata& metadata);
+
 /// Compares the state of `new_plan` with the state `old_plan` left behind (the plan of the old
-/// .pipe, or later the one a snapshot's `_metadata` carries): operators are matched by UID,
-/// their state signatures compared component by component. Signatures missing from a plan
-/// (older JSON) are computed from the plan itself.
+/// .pipe, or the one a snapshot's `_metadata` carries, with `contents`): operators are matched
+/// by UID, their state signatures compared component by component. Signatures missing from a
+/// plan (older JSON) are computed from the plan itself. A dropped sink holds nothing when
+/// `contents` lists no pending output for it; without `contents` it may hold some.
 CompatReport CheckCompatibility(const runtime::plan::PlanGraph& old_plan,
+                                const runtime::plan::PlanGraph& new_plan,
+                                const std::optional<SnapshotContents>& contents = std::nullopt);
+
+/// CheckCompatibility against a verified snapshot: its plan and its contents.
+CompatReport CheckCompatibility(const runtime::state::Snapshot& snapshot,
                                 const runtime::plan::PlanGraph& new_plan);
 
 /// A table for people: UID, kind, verdict, reason; warnings and fixes under their operator;

@@ -421,6 +421,10 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
   // interpreter calls the same helper, and the JIT needs no symbol per library.
   const runtime::expr::UserFunction* function = expr.user_function.get();
   if (function == nullptr) return Unsupported("a user-defined call without its function");
+  if (!function->linked()) {
+    return Unsupported(
+        fmt::format("{} is not linked (runtime/expr/user_function.h)", function->name));
+  }
   if (arguments.size() != function->argument_types.size()) {
     return Unsupported(fmt::format("{} takes {} arguments, got {}", function->name,
                                    function->argument_types.size(), arguments.size()));

@@ -78,7 +78,7 @@ int64_t AstBuilder::ParseInteger(antlr4::tree::TerminalNode* node, int64_t max_v
 }
 
 void AstBuilder::AddError(const std::string& message, base::SourceSpan span) {
-  errors_->push_back(base::Diagnostic{base::ErrorCode::kSyntax, message, span});
+  errors_->push_back(base::Diagnostic{base::ErrorCode::kSyntax, message, span, {}});
 }
 
 ast::StatementPtr AstBuilder::BuildStatement(P::StatementContext* context) {

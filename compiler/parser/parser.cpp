@@ -37,7 +37,7 @@ class CodePointStream : public antlr4::ANTLRInputStream {
 };
 
 base::Diagnostic SyntaxError(std::string message, base::SourceSpan span) {
-  return base::Diagnostic{base::ErrorCode::kSyntax, std::move(message), span};
+  return base::Diagnostic{base::ErrorCode::kSyntax, std::move(message), span, {}};
 }
 
 // Returns the first token where brackets, CASE/END, EXPLAIN, type angle brackets or a run of

@@ -119,7 +119,7 @@ void SyntaxErrorStrategy::Fail(antlr4::Parser* parser, antlr4::Token* offending,
       span = source_.Span(candidate->getStartIndex(), candidate->getStopIndex());
       break;
     }
-    diagnostic_ = base::Diagnostic{base::ErrorCode::kSyntax, std::move(message), span};
+    diagnostic_ = base::Diagnostic{base::ErrorCode::kSyntax, std::move(message), span, {}};
   }
   throw antlr4::ParseCancellationException();
 }

@@ -110,10 +110,9 @@ class ScriptCompiler {
     }
     if (auto strategy = runtime::scheduler::RestartStrategy::FromOptions(job_options);
         !strategy.ok()) {
-      std::string key = "restart-strategy.type";
-      for (const auto& [name, span] : set_spans_) {
-        if (strategy.status().message().find("'" + name + "'") != std::string::npos) key = name;
-      }
+      // The option at fault is the error's subject; the strategy's type when it names none.
+      std::string key = strategy.status().subject().empty() ? "restart-strategy.type"
+                                                            : strategy.status().subject();
       Error(base::ErrorCode::kOption, strategy.status().message(),
             set_spans_.count(key) ? set_spans_[key] : base::SourceSpan{});
       return base::Status::FromDiagnostics(errors());
@@ -158,20 +157,23 @@ class ScriptCompiler {
     return true;
   }
 
-  /// EXPLAIN UPGRADE FROM 'dir': the compatibility report of this job against the snapshot's
-  /// plan, which must be of the same job (`pipeline.name`, else the file name).
+  /// EXPLAIN UPGRADE FROM 'dir': the compatibility report of this job against the snapshot,
+  /// of this job or another (operators are matched by UID; a note says so).
   void ExplainUpgrade(const ast::ExplainUpgradeStatement& upgrade) {
-    auto snapshot = runtime::state::ReadSnapshot(upgrade.directory, result_.plan.job_name);
+    auto snapshot = runtime::state::ReadSnapshot(upgrade.directory);
     if (!snapshot.ok()) {
-      std::string message = snapshot.status().message();
-      if (message.find("is of job") != std::string::npos) {
-        message += " (set 'pipeline.name' to the snapshot's job name to upgrade that job)";
-      }
-      Error(base::ErrorCode::kOption, message, upgrade.directory_span);
+      Error(base::ErrorCode::kOption, snapshot.status().message(), upgrade.directory_span);
       return;
     }
-    auto report = check::CheckCompatibility(snapshot->metadata.plan, result_.plan);
-    result_.explains.push_back("== Upgrade from " + upgrade.directory + " ==\n" +
+    std::string note;
+    if (snapshot->metadata.job_name != result_.plan.job_name) {
+      note = fmt::format(
+          "note: the snapshot '{}' is of job '{}'; restoring into '{}' by "
+          "operator UID\n",
+          upgrade.directory, snapshot->metadata.job_name, result_.plan.job_name);
+    }
+    auto report = check::CheckCompatibility(*snapshot, result_.plan);
+    result_.explains.push_back("== Upgrade from " + upgrade.directory + " ==\n" + note +
                                check::ReportText(report));
   }
 

@@ -55,17 +55,15 @@ std::vector<std::string> SlotNames(const types::Schema& schema) {
   return names;
 }
 
-/// Points a connector's error at the option it names, or at the table's use.
+/// Points a connector's error at the option it is about (Status::subject), or at the table's
+/// use.
 base::Status Locate(const base::Status& status, const TableSpans* spans) {
   if (status.ok() || spans == nullptr) return status;
   base::SourceSpan span = spans->use;
-  for (const auto& [key, option_span] : spans->options) {
-    if (status.message().find("'" + key + "'") != std::string::npos) {
-      span = option_span;
-      break;
-    }
+  if (auto option = spans->options.find(status.subject()); option != spans->options.end()) {
+    span = option->second;
   }
-  return base::Status::Error(status.code(), status.message(), span);
+  return base::Status::Error(status.code(), status.message(), span).WithSubject(status.subject());
 }
 
 /// Rejects PARTITIONED BY on a table whose connector cannot partition (all but filesystem).
@@ -77,7 +75,8 @@ base::Status CheckPartitioning(const runtime::connectors::Connector& connector,
                                     fmt::format("table '{}' is PARTITIONED BY, but 'connector' = "
                                                 "'{}' cannot write partitions; only 'filesystem' "
                                                 "can",
-                                                table.name, connector.name())),
+                                                table.name, connector.name()))
+                    .WithSubject("connector"),
                 spans);
 }
 
@@ -781,7 +780,8 @@ class Planner {
                                           fmt::format("invalid value '{}' for option "
                                                       "'sink.parallelism' of table '{}': expected "
                                                       "a whole number from 1 to 1024",
-                                                      found->second, sink_table.name)),
+                                                      found->second, sink_table.name))
+                          .WithSubject("sink.parallelism"),
                       sink_spans);
       }
       sink_parallelism = static_cast<int32_t>(value);
@@ -855,12 +855,9 @@ class Planner {
       last_error_ = Locate(base::Status::Error(base::ErrorCode::kOption,
                                                fmt::format("unknown connector '{}' (table '{}'); "
                                                            "known connectors: {}",
-                                                           name, table.name, known)),
+                                                           name, table.name, known))
+                               .WithSubject("connector"),
                            spans);
-      if (spans != nullptr && spans->options.count("connector")) {
-        last_error_ = base::Status::Error(base::ErrorCode::kOption, last_error_.message(),
-                                          spans->options.at("connector"));
-      }
     }
     return connector;
   }

@@ -86,8 +86,10 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
                                       column.name + "' is " + column.type.ToString());
     }
     if (!options.Has(key("start")) || !options.Has(key("end"))) {
-      return options.TableError("a sequence needs both '" + key("start") + "' and '" + key("end") +
-                                "'");
+      // About whichever of the two is there (the other cannot be pointed at).
+      return options.OptionError(
+          options.Has(key("start")) ? key("start") : key("end"),
+          "a sequence needs both '" + key("start") + "' and '" + key("end") + "'");
     }
     const int64_t low = is_integer ? type_min : INT64_MIN;
     const int64_t high = is_integer ? type_max : INT64_MAX;
@@ -145,8 +147,9 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     const double low = std::ceil(field->min_double * scale),
                  high = std::floor(field->max_double * scale);
     if (low < -limit || high > limit) {
-      return options.TableError("'" + key("min") + "'/'" + key("max") + "' exceed " +
-                                column.type.ToString());
+      return options.OptionError(
+          options.Has(key("max")) ? key("max") : key("min"),
+          "'" + key("min") + "'/'" + key("max") + "' exceed " + column.type.ToString());
     }
     if (high < low) return options.InvalidValue(key("max"), "leaves no value at this scale");
     field->min_integer = static_cast<int64_t>(low);

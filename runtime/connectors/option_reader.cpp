@@ -86,7 +86,7 @@ base::Status OptionReader::CheckKnown(const std::vector<std::string>& known) con
     if (connector != table_.options.end()) message += " (connector '" + connector->second + "')";
     std::string suggestion = base::ClosestName(key, known);
     if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    return base::Status::Error(base::ErrorCode::kOption, message);
+    return base::Status::Error(base::ErrorCode::kOption, message).WithSubject(key);
   }
   return base::Status::Ok();
 }
@@ -94,7 +94,12 @@ base::Status OptionReader::CheckKnown(const std::vector<std::string>& known) con
 base::Status OptionReader::InvalidValue(const std::string& key, const std::string& why) const {
   return base::Status::Error(base::ErrorCode::kOption,
                              "invalid value '" + GetString(key).value_or("") + "' for option '" +
-                                 key + "' of table '" + table_.name + "': " + why);
+                                 key + "' of table '" + table_.name + "': " + why)
+      .WithSubject(key);
+}
+
+base::Status OptionReader::OptionError(const std::string& key, const std::string& why) const {
+  return TableError(why).WithSubject(key);
 }
 
 base::Status OptionReader::TableError(const std::string& why) const {

@@ -31,8 +31,12 @@ class OptionReader {
   base::Status CheckKnown(const std::vector<std::string>& known) const;
 
   /// Builds the error for a bad value: "invalid value 'x' for option 'k' of table 't': why".
+  /// Errors about one option carry its key as their subject (Status::subject), which the
+  /// compiler uses to point at the option in the script.
   base::Status InvalidValue(const std::string& key, const std::string& why) const;
-  /// Builds an error about the table as a whole ("... of table 't': why").
+  /// Builds an error about option `key` that is not about its value ("table 't': why").
+  base::Status OptionError(const std::string& key, const std::string& why) const;
+  /// Builds an error about the table as a whole ("table 't': why").
   base::Status TableError(const std::string& why) const;
 
   const TableDescriptor& table() const { return table_; }

@@ -725,6 +725,7 @@ SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
 Result<Vector> UserCall(const Expr& expr, std::vector<Vector>& arguments, Context& context) {
   const UserFunction* function = expr.user_function.get();
   if (function == nullptr) return Malformed(expr, "a user-defined call without its function");
+  if (!function->linked()) return Malformed(expr, "a user-defined function that is not linked");
   if (arguments.size() != function->argument_types.size()) {
     return Malformed(expr, "wrong number of arguments");
   }

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "runtime/expr/kernel_abi.h"
+#include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::expr {
 
@@ -157,6 +158,95 @@ base::Result<std::shared_ptr<const UserFunction>> LoadUserFunction(const std::st
   return shared;
 }
 
+bool UserFunction::SameReference(const UserFunction& other) const {
+  return name == other.name && library == other.library && symbol == other.symbol &&
+         argument_types == other.argument_types && return_type == other.return_type;
+}
+
+std::shared_ptr<const UserFunction> UserFunctionReference(std::string name, std::string library,
+                                                          std::string symbol,
+                                                          std::vector<LogicalType> argument_types,
+                                                          LogicalType return_type) {
+  auto function = std::make_shared<UserFunction>();
+  function->name = std::move(name);
+  function->library = std::move(library);
+  function->symbol = std::move(symbol);
+  function->argument_types = std::move(argument_types);
+  function->return_type = std::move(return_type);
+  return function;
+}
+
+base::Result<std::shared_ptr<const UserFunction>> LinkUserFunction(
+    const std::shared_ptr<const UserFunction>& reference) {
+  if (reference->linked()) return reference;
+  auto loaded = LoadUserFunction(reference->name, reference->library, reference->symbol);
+  if (!loaded.ok()) {
+    return LoadError(fmt::format("user-defined function '{}' ({}:{}): {}", reference->name,
+                                 reference->library, reference->symbol, loaded.status().message()));
+  }
+  const UserFunction& function = **loaded;
+  if (function.argument_types != reference->argument_types ||
+      function.return_type != reference->return_type) {
+    return LoadError(fmt::format(
+        "user-defined function '{}' ({}:{}) is now {}, which differs from the plan's {}",
+        reference->name, reference->library, reference->symbol, function.Signature(),
+        reference->Signature()));
+  }
+  return loaded;
+}
+
+namespace {
+
+/// `expression` with every user function in it linked; the same pointer when none needed it.
+base::Result<plan::ExprPtr> Linked(const plan::ExprPtr& expression) {
+  if (expression == nullptr) return expression;
+  std::shared_ptr<plan::Expr> copy;
+  auto writable = [&]() -> plan::Expr& {
+    if (copy == nullptr) copy = std::make_shared<plan::Expr>(*expression);
+    return *copy;
+  };
+  for (size_t i = 0; i < expression->arguments.size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(plan::ExprPtr argument, Linked(expression->arguments[i]));
+    if (argument != expression->arguments[i]) writable().arguments[i] = std::move(argument);
+  }
+  if (expression->user_function != nullptr && !expression->user_function->linked()) {
+    SLUICE_ASSIGN_OR_RETURN(writable().user_function, LinkUserFunction(expression->user_function));
+  }
+  if (copy == nullptr) return expression;
+  return plan::ExprPtr(std::move(copy));
+}
+
+base::Status LinkInPlace(plan::ExprPtr* expression) {
+  SLUICE_ASSIGN_OR_RETURN(*expression, Linked(*expression));
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Status LinkUserFunctions(plan::ChainSpec* chain) {
+  SLUICE_RETURN_IF_ERROR(LinkInPlace(&chain->filter));
+  for (plan::ExprPtr& projection : chain->projections) {
+    SLUICE_RETURN_IF_ERROR(LinkInPlace(&projection));
+  }
+  return base::Status::Ok();
+}
+
+base::Status LinkUserFunctions(plan::PlanGraph* plan) {
+  for (plan::PlanNode& node : plan->nodes) {
+    if (node.computed_columns) SLUICE_RETURN_IF_ERROR(LinkUserFunctions(&*node.computed_columns));
+    if (node.watermark) SLUICE_RETURN_IF_ERROR(LinkInPlace(&node.watermark->expression));
+    if (node.chain) SLUICE_RETURN_IF_ERROR(LinkUserFunctions(&*node.chain));
+    if (node.join) SLUICE_RETURN_IF_ERROR(LinkInPlace(&node.join->residual));
+    if (node.lookup_join) {
+      if (node.lookup_join->table_chain) {
+        SLUICE_RETURN_IF_ERROR(LinkUserFunctions(&*node.lookup_join->table_chain));
+      }
+      SLUICE_RETURN_IF_ERROR(LinkInPlace(&node.lookup_join->residual));
+    }
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace sluice::runtime::expr
 
 extern "C" uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
@@ -165,6 +255,11 @@ extern "C" uint8_t sluice_call_udf(SluiceKernelContext* context, const void* fun
   *result = SluiceUdfValue{};
   if (context->error != nullptr) return 0;
   const auto& udf = *static_cast<const UserFunction*>(function);
+  if (!udf.linked()) {
+    // Chains are linked when they are built (LinkUserFunctions); a reference is never called.
+    sluice::runtime::expr::Fail(context, udf, "its library was not loaded");
+    return 0;
+  }
   sluice::runtime::expr::CallState state{context, {}};
   SluiceUdfContext udf_context{&sluice::runtime::expr::AllocateForUdf,
                                &sluice::runtime::expr::SetUdfError, &state};

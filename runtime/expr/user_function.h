@@ -8,24 +8,54 @@
 #include "catalog/types/logical_type.h"
 #include "udf/sluice_udf.h"
 
+namespace sluice::runtime::plan {
+struct ChainSpec;
+struct PlanGraph;
+}  // namespace sluice::runtime::plan
+
 namespace sluice::runtime::expr {
 
-/// A scalar function of CREATE FUNCTION, loaded from a shared library through the C ABI of
-/// udf/sluice_udf.h (udf/README.md). Shared by every expression that calls it; its library
-/// stays loaded for the life of the process.
+/// A scalar function of CREATE FUNCTION, from a shared library with the C ABI of
+/// udf/sluice_udf.h (udf/README.md). Either linked (loaded: `descriptor` set; shared by every
+/// expression that calls it, its library loaded for the life of the process) or a reference
+/// (what a plan read from JSON names: `descriptor` null, nothing loaded). Reading a plan never
+/// runs code; a reference is linked when its chain is built (LinkUserFunctions).
 struct UserFunction {
   std::string name;     // as CREATE FUNCTION spelled it
-  std::string library;  // the path the library was opened from
+  std::string library;  // the path the library was (or will be) opened from
   std::string symbol;   // the exported descriptor function
   const SluiceUdf* descriptor = nullptr;
   std::vector<types::LogicalType> argument_types;
   types::LogicalType return_type;
 
-  bool deterministic() const { return descriptor->deterministic != 0; }
-  bool null_on_null_input() const { return descriptor->null_on_null_input != 0; }
+  bool linked() const { return descriptor != nullptr; }
+  /// A reference is treated as not deterministic and as seeing NULLs: nothing is assumed of a
+  /// library that was not loaded.
+  bool deterministic() const { return linked() && descriptor->deterministic != 0; }
+  bool null_on_null_input() const { return linked() && descriptor->null_on_null_input != 0; }
+  /// Whether `other` names the same function: name, library, symbol and signature.
+  bool SameReference(const UserFunction& other) const;
   /// `name(TYPE, ...) RETURNS TYPE`, for messages.
   std::string Signature() const;
 };
+
+/// The unlinked reference a plan names: nothing is opened.
+std::shared_ptr<const UserFunction> UserFunctionReference(
+    std::string name, std::string library, std::string symbol,
+    std::vector<types::LogicalType> argument_types, types::LogicalType return_type);
+
+/// Loads the function `reference` names (LoadUserFunction) and checks that it still has the
+/// reference's signature; a linked function is returned as it is. Errors (kBind) name the
+/// function, its library and symbol.
+base::Result<std::shared_ptr<const UserFunction>> LinkUserFunction(
+    const std::shared_ptr<const UserFunction>& reference);
+
+/// Replaces every unlinked user function in `chain`'s filter and projections by the linked
+/// one (expressions that hold none are kept, not copied).
+base::Status LinkUserFunctions(plan::ChainSpec* chain);
+/// The same for every expression of `plan` (chains, computed columns, watermarks, residuals):
+/// for a runtime that wants every library loaded, and every error known, before a job starts.
+base::Status LinkUserFunctions(plan::PlanGraph* plan);
 
 /// Opens `library` (an existing file; RTLD_NOW | RTLD_LOCAL), calls its descriptor function
 /// `symbol` and checks the ABI version and the types. Loading the same library, symbol and

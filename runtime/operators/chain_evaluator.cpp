@@ -1,18 +1,34 @@
 #include "runtime/operators/chain_evaluator.h"
 
 #include "runtime/expr/interpreter.h"
+#include "runtime/expr/user_function.h"
 
 namespace sluice::runtime::operators {
+
+namespace {
+
+/// Whether two chains hold the very same expression objects (linking replaced none).
+bool SameExpressions(const plan::ChainSpec& a, const plan::ChainSpec& b) {
+  return a.filter == b.filter && a.projections == b.projections;
+}
+
+}  // namespace
 
 base::Result<std::unique_ptr<ChainEvaluator>> ChainEvaluator::Create(
     const plan::ChainSpec& spec, expr::ChainCompiler* compiler) {
   auto evaluator = std::unique_ptr<ChainEvaluator>(new ChainEvaluator());
   evaluator->spec_ = spec;
+  // A plan read from JSON only names its user functions: their libraries load when the chain
+  // is built (Job::Create links the whole plan first), never when a plan is read.
+  SLUICE_RETURN_IF_ERROR(expr::LinkUserFunctions(&evaluator->spec_));
   for (const auto& projection : spec.projections) {
     evaluator->output_types_.push_back(projection->type);
   }
   if (compiler != nullptr) {
-    SLUICE_ASSIGN_OR_RETURN(evaluator->compiled_, compiler->Compile(spec));
+    // The plan's own spec when it needed no linking: a job's compiler caches by its address.
+    bool linked_here = !SameExpressions(evaluator->spec_, spec);
+    SLUICE_ASSIGN_OR_RETURN(evaluator->compiled_,
+                            compiler->Compile(linked_here ? evaluator->spec_ : spec));
   }
   return evaluator;
 }

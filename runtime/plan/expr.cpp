@@ -162,7 +162,13 @@ bool Expr::Equals(const Expr& other) const {
     case ExprKind::kLiteral: return literal == other.literal;
     case ExprKind::kCall:
       if (function != other.function) return false;
-      if (user_function != other.user_function) return false;  // loaded once per function
+      if ((user_function == nullptr) != (other.user_function == nullptr)) return false;
+      // A plan read from JSON holds references, a compiled one linked functions: the same
+      // function either way when they name the same library, symbol and signature.
+      if (user_function != nullptr && user_function != other.user_function &&
+          !user_function->SameReference(*other.user_function)) {
+        return false;
+      }
       break;
     case ExprKind::kCast:
     case ExprKind::kCase: break;

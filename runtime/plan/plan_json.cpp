@@ -152,28 +152,24 @@ const char* ExprKindName(ExprKind kind) {
   return "?";
 }
 
+/// The reference a plan names (name, library, symbol; the signature is the call's): reading a
+/// plan opens no library and runs no code. expr::LinkUserFunctions loads it when a chain is
+/// built.
 std::shared_ptr<const expr::UserFunction> UserFunctionFromJson(const ordered_json& json,
                                                                const std::string& path,
                                                                const Expr& call) {
   std::string name = Get<std::string>(json, "name", path);
   std::string library = Get<std::string>(json, "library", path);
   std::string symbol = Get<std::string>(json, "symbol", path);
-  auto loaded = expr::LoadUserFunction(name, library, symbol);
-  if (!loaded.ok()) {
-    throw JsonError{"user-defined function '" + name + "' (" + library + ":" + symbol + ") at " +
-                    path + ": " + loaded.status().message()};
+  std::vector<types::LogicalType> argument_types;
+  for (size_t i = 0; i < call.arguments.size(); ++i) {
+    if (!call.arguments[i]) {
+      throw JsonError{"user-defined function '" + name + "' at " + path + " has a null argument"};
+    }
+    argument_types.push_back(call.arguments[i]->type);
   }
-  const expr::UserFunction& function = **loaded;
-  bool same =
-      function.return_type == call.type && function.argument_types.size() == call.arguments.size();
-  for (size_t i = 0; same && i < call.arguments.size(); ++i) {
-    same = call.arguments[i] && call.arguments[i]->type == function.argument_types[i];
-  }
-  if (!same) {
-    throw JsonError{"user-defined function '" + name + "' at " + path + " is now " +
-                    function.Signature() + ", which differs from the plan"};
-  }
-  return *loaded;
+  return expr::UserFunctionReference(std::move(name), std::move(library), std::move(symbol),
+                                     std::move(argument_types), call.type);
 }
 
 ordered_json ExprToJson(const ExprPtr& expr) {
@@ -187,7 +183,7 @@ ordered_json ExprToJson(const ExprPtr& expr) {
     case ExprKind::kCall:
       out["function"] = functions::FunctionName(expr->function);
       if (expr->user_function != nullptr) {
-        // The library is opened again, by this path, when the plan is read.
+        // Read back as a reference; the library is opened by this path when a chain is built.
         out["user_function"] = {{"name", expr->user_function->name},
                                 {"library", expr->user_function->library},
                                 {"symbol", expr->user_function->symbol}};
@@ -285,6 +281,14 @@ ordered_json TableToJson(const connectors::TableDescriptor& table) {
   }
   if (!table.partition_keys.empty()) out["partition_keys"] = table.partition_keys;
   return out;
+}
+
+/// Throws unless `table` names its connector (the runtime opens tables by it).
+void RequireConnector(const connectors::TableDescriptor& table, const std::string& path) {
+  auto connector = table.options.find("connector");
+  if (connector == table.options.end() || connector->second.empty()) {
+    throw JsonError{"table '" + table.name + "' has no 'connector' option at " + path};
+  }
 }
 
 connectors::TableDescriptor TableFromJson(const ordered_json& json, const std::string& path) {
@@ -461,6 +465,7 @@ LookupJoinSpec LookupJoinFromJson(const ordered_json& json, const std::string& p
   LookupJoinSpec spec;
   spec.type = EnumFromName(Get<std::string>(json, "type", path), kJoinTypes, path + ".type");
   spec.table = TableFromJson(Field(json, "table", path), path + ".table");
+  RequireConnector(spec.table, path + ".table");
   spec.table_output_slots = Get<int32_t>(json, "table_output_slots", path);
   spec.left_key_slots = Get<std::vector<int32_t>>(json, "left_key_slots", path);
   spec.table_key_slots = Get<std::vector<int32_t>>(json, "table_key_slots", path);
@@ -611,6 +616,15 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     node.state.push_back(std::move(spec));
   }
   if (json.contains("table")) node.table = TableFromJson(json.at("table"), path + ".table");
+  // The runtime opens a source or sink by its table's connector: a plan without one is
+  // refused here, not when an operator looks the option up.
+  if (node.kind == OperatorKind::kSource || node.kind == OperatorKind::kSink) {
+    if (!node.table) {
+      throw JsonError{"a " + std::string(OperatorKindName(node.kind)) + " without a table at " +
+                      path};
+    }
+    RequireConnector(*node.table, path + ".table");
+  }
   if (json.contains("computed_columns")) {
     node.computed_columns = ChainFromJson(json.at("computed_columns"), path + ".computed_columns");
   }

@@ -17,6 +17,7 @@
 
 #include "catalog/base/crash_point.h"
 #include "catalog/base/duration.h"
+#include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
 #include "runtime/operators/operator_restore.h"
@@ -181,6 +182,9 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   options_ = options;
   // A job id read from a snapshot is kept only when it has the form this version gives them.
   job_id_ = IsJobId(options.job_id) ? options.job_id : NewJobId();
+  // A plan read from JSON names its user functions; they load now, when the job is built, so
+  // every chain compiled is the plan's own (CachingChainCompiler keys on its address).
+  SLUICE_RETURN_IF_ERROR(expr::LinkUserFunctions(&plan_));
   SLUICE_RETURN_IF_ERROR(ReadCheckpointSettings());
   // Before anything touches the job directory or a sink recovers: one run per job at a time.
   if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(LockJobDirectory());

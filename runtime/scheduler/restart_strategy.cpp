@@ -51,8 +51,9 @@ class OptionValues {
   static base::Status Invalid(const std::string& key, const std::string& value,
                               const std::string& expected) {
     return base::Status::Error(
-        base::ErrorCode::kOption,
-        fmt::format("invalid value '{}' for '{}': expected {}", value, key, expected));
+               base::ErrorCode::kOption,
+               fmt::format("invalid value '{}' for '{}': expected {}", value, key, expected))
+        .WithSubject(key);
   }
   const std::map<std::string, std::string>& options_;
 };
@@ -93,10 +94,12 @@ base::Result<RestartStrategy> RestartStrategy::FromOptions(
     SLUICE_RETURN_IF_ERROR(values.Duration(prefix + "delay", &strategy.delay_));
   } else {
     return base::Status::Error(
-        base::ErrorCode::kOption,
-        fmt::format("invalid value '{}' for 'restart-strategy.type': expected none, fixed-delay, "
-                    "exponential-delay or failure-rate",
-                    type->second));
+               base::ErrorCode::kOption,
+               fmt::format(
+                   "invalid value '{}' for 'restart-strategy.type': expected none, fixed-delay, "
+                   "exponential-delay or failure-rate",
+                   type->second))
+        .WithSubject("restart-strategy.type");
   }
   return strategy;
 }

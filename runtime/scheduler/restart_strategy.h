@@ -24,7 +24,8 @@ namespace sluice::runtime::scheduler {
 /// has none). Not thread-safe: one per `sluice run`.
 class RestartStrategy {
  public:
-  /// Reads the options; an unknown type or a malformed value is an error naming the option.
+  /// Reads the options; an unknown type or a malformed value is an error naming the option
+  /// (its key is the Status::subject).
   static base::Result<RestartStrategy> FromOptions(
       const std::map<std::string, std::string>& options);
 

@@ -110,7 +110,10 @@ base::Status LinkOrCopy(const fs::path& from, const fs::path& to) {
 
 /// The absolute, normalized form of `path` without a trailing separator.
 fs::path Normal(const std::string& path) {
-  fs::path normal = fs::absolute(path).lexically_normal();
+  std::error_code error;
+  fs::path normal = fs::absolute(path, error);
+  if (error) normal = path;  // no working directory: the relative path still names the file
+  normal = normal.lexically_normal();
   if (normal.filename().empty()) normal = normal.parent_path();
   return normal;
 }
@@ -120,9 +123,10 @@ fs::path Normal(const std::string& path) {
 std::map<std::string, SnapshotFile> KnownSharedFiles(const fs::path& root) {
   std::map<std::string, SnapshotFile> known;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(root, error)) {
-    if (entry.path().filename().string().rfind("chk-", 0) != 0) continue;
-    fs::path path = entry.path() / detail::kMetadataName;
+  for (fs::directory_iterator entry(root, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (entry->path().filename().string().rfind("chk-", 0) != 0) continue;
+    fs::path path = entry->path() / detail::kMetadataName;
     std::ifstream in(path, std::ios::binary);
     if (!in) continue;
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -303,10 +307,12 @@ base::Status RemoveUnreferencedSharedFiles(const std::string& job_root) {
   std::error_code error;
   if (!fs::is_directory(shared, error)) return base::Status::Ok();
   std::set<std::string> referenced;
-  for (const auto& entry : fs::directory_iterator(root, error)) {
-    if (entry.path().filename().string().rfind("chk-", 0) != 0) continue;
-    fs::path path = entry.path() / detail::kMetadataName;
-    if (!fs::exists(path, error)) continue;  // incomplete: protects nothing
+  for (fs::directory_iterator entry(root, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (entry->path().filename().string().rfind("chk-", 0) != 0) continue;
+    fs::path path = entry->path() / detail::kMetadataName;
+    std::error_code missing;
+    if (!fs::exists(path, missing)) continue;  // incomplete: protects nothing
     std::ifstream in(path, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto metadata = SnapshotMetadataFromJson(text, path.string());
@@ -323,13 +329,14 @@ base::Status RemoveUnreferencedSharedFiles(const std::string& job_root) {
   }
   if (error) return IoError(fmt::format("cannot list '{}': {}", job_root, error.message()));
   base::Status result = base::Status::Ok();
-  for (const auto& entry : fs::directory_iterator(shared, error)) {
-    if (referenced.count(entry.path().filename().string()) != 0) continue;
+  for (fs::directory_iterator entry(shared, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (referenced.count(entry->path().filename().string()) != 0) continue;
     std::error_code removed;
-    fs::remove(entry.path(), removed);
+    fs::remove(entry->path(), removed);
     if (removed && result.ok()) {
       result =
-          IoError(fmt::format("cannot delete '{}': {}", entry.path().string(), removed.message()));
+          IoError(fmt::format("cannot delete '{}': {}", entry->path().string(), removed.message()));
     }
   }
   if (error) return IoError(fmt::format("cannot list '{}': {}", shared.string(), error.message()));
@@ -388,19 +395,23 @@ base::Status MaterializeRocksDbCheckpoint(const std::string& source, const std::
     fs::remove_all(target, ignored);
     return status;
   };
-  for (const auto& entry : fs::directory_iterator(source, error)) {
-    if (!entry.is_regular_file()) continue;
-    std::string name = entry.path().filename().string();
+  for (fs::directory_iterator entry(source, error), end; !error && entry != end;
+       entry.increment(error)) {
+    std::error_code type_error;
+    if (!entry->is_regular_file(type_error)) continue;
+    std::string name = entry->path().filename().string();
     if (name == kSharedFileListName || name == "LOCK" || name.rfind("LOG", 0) == 0) continue;
     fs::path to = fs::path(target) / name;
     base::Status status = base::Status::Ok();
-    if (entry.path().extension() == ".sst") {
-      status = LinkOrCopy(entry.path(), to);
+    if (entry->path().extension() == ".sst") {
+      status = LinkOrCopy(entry->path(), to);
     } else {
-      fs::copy_file(entry.path(), to, error);
-      if (error)
-        status =
-            IoError(fmt::format("cannot copy '{}': {}", entry.path().string(), error.message()));
+      std::error_code copy_error;
+      fs::copy_file(entry->path(), to, copy_error);
+      if (copy_error) {
+        status = IoError(
+            fmt::format("cannot copy '{}': {}", entry->path().string(), copy_error.message()));
+      }
     }
     if (!status.ok()) return fail(status);
   }
@@ -439,7 +450,10 @@ base::Result<std::unique_ptr<MaterializedCheckpoint>> MaterializedCheckpoint::Ma
   if (fs::create_directory(target, error) && !error) {
     fs::remove(target, error);
   } else {
-    target = fs::temp_directory_path() / ("sluice-read-" + RandomSuffix());
+    std::error_code no_temporary;
+    fs::path temporary = fs::temp_directory_path(no_temporary);
+    if (no_temporary) temporary = "/tmp";  // $TMPDIR names no directory
+    target = temporary / ("sluice-read-" + RandomSuffix());
   }
   SLUICE_RETURN_IF_ERROR(MaterializeRocksDbCheckpoint(source, target.string()));
   return std::unique_ptr<MaterializedCheckpoint>(new MaterializedCheckpoint(target.string()));

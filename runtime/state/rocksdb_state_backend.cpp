@@ -271,11 +271,13 @@ base::Result<CapturedRocksDbFiles> RocksDbBackend::CapturedFiles() const {
   CapturedRocksDbFiles files;
   files.directory = options_.directory;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(options_.directory, error)) {
-    if (!entry.is_regular_file()) continue;
-    std::string name = entry.path().filename().string();
+  for (fs::directory_iterator entry(options_.directory, error), end; !error && entry != end;
+       entry.increment(error)) {
+    std::error_code type_error;
+    if (!entry->is_regular_file(type_error)) continue;
+    std::string name = entry->path().filename().string();
     if (name == "LOCK" || name.rfind("LOG", 0) == 0) continue;  // not part of the state
-    if (entry.path().extension() != ".sst") {
+    if (entry->path().extension() != ".sst") {
       files.other_files.push_back(name);
       continue;
     }

@@ -174,9 +174,13 @@ base::Status PrepareDirectory(const std::string& directory) {
     return Error(base::ErrorCode::kIo, fmt::format("cannot create savepoint directory '{}': {}",
                                                    directory, error.message()));
   }
-  if (fs::exists(fs::path(directory) / kMetadataName)) {
+  if (fs::exists(fs::path(directory) / kMetadataName, error)) {
     return Error(base::ErrorCode::kRuntime,
                  fmt::format("'{}' already holds a savepoint", directory));
+  }
+  if (error) {
+    return Error(base::ErrorCode::kIo, fmt::format("cannot use savepoint directory '{}': {}",
+                                                   directory, error.message()));
   }
   return base::Status::Ok();
 }
@@ -344,7 +348,9 @@ base::Result<SnapshotMetadata> SnapshotMetadataFromJson(const std::string& text,
   if (metadata.format != "canonical" && metadata.format != "native") {
     return Corrupt(path, fmt::format("unknown format '{}'", metadata.format));
   }
-  auto plan = plan::PlanFromJson(json.at("plan").dump());
+  auto found = json.find("plan");
+  if (found == json.end()) return Corrupt(path, "no plan");
+  auto plan = plan::PlanFromJson(found->dump());
   if (!plan.ok()) return Corrupt(path, "its plan: " + plan.status().message());
   metadata.plan = std::move(plan).value();
   return metadata;
@@ -408,16 +414,30 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
       found->second = fmt::format("native/{}", folders.size() - 1);
       std::error_code error;
       fs::create_directories(fs::path(directory) / "native", error);
+      if (error) {
+        return Error(base::ErrorCode::kIo,
+                     fmt::format("cannot create '{}/native': {}", directory, error.message()));
+      }
       // Opens every table first, so the checkpoint holds each column family.
       for (const plan::StateSpec& spec : nodes[i]->state) {
         SLUICE_RETURN_IF_ERROR(subtask.backend->GetTable(subtask.uid, spec.name).status());
       }
       SLUICE_RETURN_IF_ERROR(CheckpointRocksDbBackend(
           subtask.backend, (fs::path(directory) / found->second).string()));
-      for (const auto& entry :
-           fs::recursive_directory_iterator(fs::path(directory) / found->second)) {
-        if (!entry.is_regular_file()) continue;
-        metadata.files.push_back({fs::relative(entry.path(), directory).string(), 0, 0});
+      // Runs on the checkpoint coordinator's thread: nothing here may throw.
+      fs::path checkpoint = fs::path(directory) / found->second;
+      for (fs::recursive_directory_iterator entry(checkpoint, error), end; !error && entry != end;
+           entry.increment(error)) {
+        bool regular = entry->is_regular_file(error);
+        if (error) break;
+        if (!regular) continue;
+        fs::path relative = fs::relative(entry->path(), directory, error);
+        if (error) break;
+        metadata.files.push_back({relative.string(), 0, 0});
+      }
+      if (error) {
+        return Error(base::ErrorCode::kIo,
+                     fmt::format("cannot list '{}': {}", checkpoint.string(), error.message()));
       }
     }
     for (const plan::StateSpec& spec : nodes[i]->state) {
@@ -447,9 +467,19 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
 base::Result<Snapshot> ReadSnapshot(const std::string& directory,
                                     const std::string& expected_job_name) {
   std::string path = (fs::path(directory) / kMetadataName).string();
-  if (!fs::is_directory(directory)) {
+  std::error_code error;
+  fs::file_status status = fs::status(directory, error);
+  if (status.type() == fs::file_type::not_found) {
     return Error(base::ErrorCode::kIo,
                  fmt::format("savepoint directory '{}' does not exist", directory));
+  }
+  if (error) {
+    return Error(base::ErrorCode::kIo, fmt::format("cannot read savepoint directory '{}': {}",
+                                                   directory, error.message()));
+  }
+  if (status.type() != fs::file_type::directory) {
+    return Error(base::ErrorCode::kIo,
+                 fmt::format("'{}' is not a directory, so not a savepoint", directory));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -463,9 +493,10 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
   SLUICE_ASSIGN_OR_RETURN(snapshot.metadata, SnapshotMetadataFromJson(text, path));
   const SnapshotMetadata& metadata = snapshot.metadata;
   if (!expected_job_name.empty() && metadata.job_name != expected_job_name) {
-    return Error(base::ErrorCode::kRuntime,
+    return Error(base::ErrorCode::kWrongJob,
                  fmt::format("savepoint '{}' is of job '{}', not of job '{}'", directory,
-                             metadata.job_name, expected_job_name));
+                             metadata.job_name, expected_job_name))
+        .WithSubject(metadata.job_name);
   }
   std::set<std::string> named;
   bool native = metadata.format == "native";
@@ -484,7 +515,6 @@ base::Result<Snapshot> ReadSnapshot(const std::string& directory,
     std::string file_path =
         (file.path.rfind("../", 0) == 0 ? joined.lexically_normal() : joined).string();
     named.insert(file.path);
-    std::error_code error;
     if (!fs::is_regular_file(file_path, error)) {
       return Error(base::ErrorCode::kIo,
                    fmt::format("'{}' named by '{}' is missing", file_path, path));

@@ -117,7 +117,9 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
 /// Reads `directory/_metadata` and verifies its own checksum, its format version and the size
 /// and checksum of every file it names (a path leaving the directory, other than an
 /// incremental checkpoint's `../shared/<name>`, is an error). With `expected_job_name` non-empty, a
-/// snapshot of another job is an error. Every error names the file (or the job) at fault.
+/// snapshot of another job is an error with code kWrongJob and the snapshot's job name as its
+/// subject (`--resume` looks for its own job; a snapshot named explicitly may be of any job).
+/// Every error names the file (or the job) at fault; none throws, whatever the path.
 base::Result<Snapshot> ReadSnapshot(const std::string& directory,
                                     const std::string& expected_job_name = {});
 

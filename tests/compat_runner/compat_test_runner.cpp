@@ -1,7 +1,9 @@
 // Runs every tests/compat/NNN_name/ case: compiles old.pipe and new.pipe, checks the new job
 // against the old one, and compares each operator's verdict with expected.txt; then checks it
 // again against a savepoint of the old job (a canonical snapshot of its, empty, state, read
-// back and verified), which must give the very same report; and restores every stateful
+// back and verified), which must give the same verdicts, reasons and fixes except where
+// expected.txt says otherwise (a sink without pending output in the savepoint is dropped
+// without loss, where against old.pipe it may hold some); and restores every stateful
 // operator of the new job from that savepoint (operators::RestoreOperatorState), which must
 // succeed exactly where the verdict is restored, migrated or new, and refuse, naming the UID,
 // where it is incompatible: the runtime migrates what check promises, and nothing else.
@@ -12,6 +14,10 @@
 //     reason: <text the reason contains>
 //     warning: <text one warning contains>     (one line per warning: their count must match)
 //     fix: <text the fix contains>
+//     savepoint-reason: <text the reason contains against the savepoint> (default: the same
+//                       reason as against old.pipe)
+//   savepoint-compatible: true|false   (against the savepoint; default: as `compatible`)
+//   pending: <sink uid>                (the savepoint records pending output for this sink)
 // Every operator of the report must be listed, and nothing else.
 // SLUICE_COMPAT_PRINT=1 prints the actual report of each case (to write a new case).
 
@@ -45,11 +51,13 @@ std::string Read(const fs::path& path) {
 
 struct Expected {
   std::string verdict;
-  std::vector<std::string> reasons, warnings, fixes;
+  std::vector<std::string> reasons, warnings, fixes, savepoint_reasons;
 };
 
 struct ExpectedReport {
   std::optional<bool> compatible;
+  std::optional<bool> savepoint_compatible;
+  std::vector<std::string> pending_sinks;
   std::vector<std::pair<std::string, Expected>> operators;
 };
 
@@ -77,13 +85,18 @@ ExpectedReport Parse(const std::string& text) {
     };
     if (trimmed.rfind("compatible:", 0) == 0) {
       out.compatible = Trim(trimmed.substr(11)) == "true";
+    } else if (trimmed.rfind("savepoint-compatible:", 0) == 0) {
+      out.savepoint_compatible = Trim(trimmed.substr(21)) == "true";
+    } else if (trimmed.rfind("pending:", 0) == 0) {
+      out.pending_sinks.push_back(Trim(trimmed.substr(8)));
     } else if (take("reason:", &Expected::reasons) || take("warning:", &Expected::warnings) ||
-               take("fix:", &Expected::fixes)) {
+               take("fix:", &Expected::fixes) ||
+               take("savepoint-reason:", &Expected::savepoint_reasons)) {
     } else {
       std::istringstream words(trimmed);
       std::string uid, verdict;
       words >> uid >> verdict;
-      out.operators.push_back({uid, Expected{verdict, {}, {}, {}}});
+      out.operators.push_back({uid, Expected{verdict, {}, {}, {}, {}}});
     }
   }
   return out;
@@ -97,10 +110,12 @@ base::Result<runtime::plan::PlanGraph> Plan(const fs::path& file) {
   return std::move(compiled.plan);
 }
 
-/// Writes a savepoint of `plan` (every stateful operator's tables, empty) into `directory`
-/// and returns it read back and verified.
+/// Writes a savepoint of `plan` (every stateful operator's tables, empty; a pending
+/// transaction for each of `pending_sinks`) into `directory` and returns it read back and
+/// verified.
 base::Result<runtime::state::Snapshot> SnapshotOf(const runtime::plan::PlanGraph& plan,
-                                                  const fs::path& directory) {
+                                                  const fs::path& directory,
+                                                  const std::vector<std::string>& pending_sinks) {
   auto backend = runtime::state::MakeMemoryStateBackend();
   std::vector<runtime::state::SubtaskState> subtasks;
   for (const auto& node : plan.nodes) {
@@ -111,8 +126,12 @@ base::Result<runtime::state::Snapshot> SnapshotOf(const runtime::plan::PlanGraph
     subtask.last_key_group = plan.max_parallelism - 1;
     subtasks.push_back(subtask);
   }
+  runtime::state::SnapshotOptions options;
+  for (const std::string& uid : pending_sinks) {
+    options.pending_sink_transactions[uid] = {"a transaction of " + uid};
+  }
   SLUICE_RETURN_IF_ERROR(
-      runtime::state::WriteCanonicalSnapshot(directory.string(), plan, subtasks).status());
+      runtime::state::WriteCanonicalSnapshot(directory.string(), plan, subtasks, options).status());
   return runtime::state::ReadSnapshot(directory.string());
 }
 
@@ -169,11 +188,40 @@ TEST_P(CompatTest, VerdictsMatch) {
   fs::path savepoint = fs::temp_directory_path() / ("sluice-compat-" + std::to_string(::getpid()) +
                                                     "-" + directory.filename().string());
   fs::remove_all(savepoint);
-  auto snapshot = SnapshotOf(*old_plan, savepoint);
+  auto snapshot = SnapshotOf(*old_plan, savepoint, expected.pending_sinks);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
   compiler::check::CompatReport from_savepoint =
-      compiler::check::CheckCompatibility(snapshot->metadata.plan, *new_plan);
-  EXPECT_EQ(compiler::check::ReportText(from_savepoint), actual);
+      compiler::check::CheckCompatibility(*snapshot, *new_plan);
+  std::string against_savepoint = compiler::check::ReportText(from_savepoint);
+  EXPECT_EQ(from_savepoint.compatible, expected.savepoint_compatible.value_or(*expected.compatible))
+      << "against the savepoint\n"
+      << against_savepoint;
+  ASSERT_EQ(from_savepoint.operators.size(), report.operators.size()) << against_savepoint;
+  for (size_t i = 0; i < report.operators.size(); ++i) {
+    const auto& file_verdict = report.operators[i];
+    const auto& savepoint_verdict = from_savepoint.operators[i];
+    const std::string& uid = file_verdict.uid;
+    ASSERT_EQ(savepoint_verdict.uid, uid) << against_savepoint;
+    EXPECT_EQ(savepoint_verdict.verdict, file_verdict.verdict) << uid << "\n" << against_savepoint;
+    EXPECT_EQ(savepoint_verdict.warnings, file_verdict.warnings) << uid;
+    auto want = std::find_if(expected.operators.begin(), expected.operators.end(),
+                             [&](const auto& entry) { return entry.first == uid; });
+    if (want == expected.operators.end() || want->second.savepoint_reasons.empty()) {
+      EXPECT_EQ(savepoint_verdict.reason, file_verdict.reason) << uid << "\n" << against_savepoint;
+      EXPECT_EQ(savepoint_verdict.fix, file_verdict.fix) << uid << "\n" << against_savepoint;
+    } else {
+      for (const auto& text : want->second.savepoint_reasons) {
+        EXPECT_NE(savepoint_verdict.reason.find(text), std::string::npos)
+            << uid << ": reason against the savepoint lacks '" << text << "'\n"
+            << against_savepoint;
+      }
+    }
+    // Dropping what holds nothing is no problem and needs no fix; any other problem has one.
+    bool problem = savepoint_verdict.verdict == compiler::check::Verdict::kIncompatible ||
+                   (savepoint_verdict.verdict == compiler::check::Verdict::kDropped &&
+                    !savepoint_verdict.holds_nothing);
+    EXPECT_EQ(savepoint_verdict.fix.empty(), !problem) << uid << "\n" << against_savepoint;
+  }
 
   // Restoring from it: what check promises, the runtime does (the tables are empty, but every
   // layout is planned, and a refusal made, before anything loads).

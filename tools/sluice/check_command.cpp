@@ -50,24 +50,31 @@ int RunCheck(const std::string& new_file, const std::string& against, const std:
   std::optional<runtime::plan::PlanGraph> new_plan = PlanOf(new_file);
   if (!new_plan) return kUsage;
   std::optional<runtime::plan::PlanGraph> old_plan;
+  std::optional<compiler::check::SnapshotContents> contents;  // against a snapshot only
   struct stat info {};
   if (stat(against.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-    // A savepoint of this job: its verified `_metadata` carries the PlanGraph it was taken from.
-    auto snapshot = runtime::state::ReadSnapshot(against, new_plan->job_name);
+    // A snapshot: its verified `_metadata` carries the PlanGraph it was taken from and what
+    // its sinks had pending. Of any job: operators are matched by UID.
+    auto snapshot = runtime::state::ReadSnapshot(against);
     if (!snapshot.ok()) {
-      std::string message = snapshot.status().message();
-      if (message.find("is of job") != std::string::npos) {
-        message += " (set 'pipeline.name' in " + new_file + " to upgrade that job)";
-      }
-      std::fprintf(stderr, "sluice: error: %s\n", message.c_str());
+      std::fprintf(stderr, "sluice: error: %s\n", snapshot.status().message().c_str());
       return kUsage;
     }
+    if (snapshot->metadata.job_name != new_plan->job_name) {
+      std::fprintf(stderr,
+                   "sluice: note: the snapshot '%s' is of job '%s'; checking '%s' against it by "
+                   "operator UID\n",
+                   against.c_str(), snapshot->metadata.job_name.c_str(),
+                   new_plan->job_name.c_str());
+    }
+    contents = compiler::check::ContentsOf(snapshot->metadata);
     old_plan = std::move(snapshot->metadata.plan);
   } else {
     old_plan = PlanOf(against);
     if (!old_plan) return kUsage;
   }
-  compiler::check::CompatReport report = compiler::check::CheckCompatibility(*old_plan, *new_plan);
+  compiler::check::CompatReport report =
+      compiler::check::CheckCompatibility(*old_plan, *new_plan, contents);
   std::string out =
       format == "json" ? compiler::check::ReportJson(report) : compiler::check::ReportText(report);
   std::fputs(out.c_str(), stdout);

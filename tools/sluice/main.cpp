@@ -7,6 +7,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -156,9 +159,22 @@ int Explain(const CommonOptions& common, const std::string& format) {
   return kExitOk;
 }
 
-}  // namespace
+/// The last resort for an exception that escapes a runtime thread (std::terminate): says
+/// what it was before the process aborts, instead of a bare "terminate called".
+[[noreturn]] void OnTerminate() {
+  std::exception_ptr current = std::current_exception();
+  try {
+    if (current) std::rethrow_exception(current);
+    std::fputs("sluice: internal error: the process terminated\n", stderr);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "sluice: internal error: uncaught exception: %s\n", error.what());
+  } catch (...) {
+    std::fputs("sluice: internal error: uncaught exception of an unknown type\n", stderr);
+  }
+  std::abort();
+}
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   // SIGUSR1 asks a running job for a savepoint; one that comes while the job is still being
   // compiled waits (blocked) for `run`'s signal thread instead of ending the process.
   sigset_t usr1;
@@ -249,4 +265,25 @@ int main(int argc, char** argv) {
     return sluice::repl::RunRepl(options);
   }
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::set_terminate(OnTerminate);
+  // No exception is meant to get here: user input gives error values (STYLE.md). One that does
+  // is reported with its cause and a non-zero status, never as an abort.
+  try {
+    return Main(argc, argv);
+  } catch (const std::filesystem::filesystem_error& error) {
+    // Names the path at fault: almost always one the user gave.
+    std::fprintf(stderr, "sluice: error: %s\n", error.what());
+    return kExitUsage;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "sluice: internal error: %s\n", error.what());
+    return kExitFailed;
+  } catch (...) {
+    std::fputs("sluice: internal error: an exception of an unknown type\n", stderr);
+    return kExitFailed;
+  }
 }

@@ -1,5 +1,6 @@
 #include "tools/sluice/restore.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "compiler/check/compat_check.h"
@@ -21,6 +22,14 @@ std::optional<runtime::state::Snapshot> LatestVerifiedCheckpoint(
   for (const std::string& checkpoint : runtime::scheduler::CompletedCheckpoints(job_directory)) {
     auto snapshot = runtime::state::ReadSnapshot(checkpoint, plan.job_name);
     if (snapshot.ok()) return std::move(snapshot).value();
+    if (snapshot.status().code() == base::ErrorCode::kWrongJob) {
+      // Two job names that map to one directory name (JobFileName): not this job's state.
+      std::fprintf(stderr,
+                   "sluice: warning: skipping checkpoint %s: it is of job '%s', not '%s', which "
+                   "share this checkpoint directory\n",
+                   checkpoint.c_str(), snapshot.status().subject().c_str(), plan.job_name.c_str());
+      continue;
+    }
     std::fprintf(stderr, "sluice: warning: skipping checkpoint %s: %s\n", checkpoint.c_str(),
                  snapshot.status().message().c_str());
   }
@@ -48,35 +57,43 @@ std::optional<runtime::state::Snapshot> ChooseSnapshot(const runtime::plan::Plan
       return std::nullopt;
     }
   } else if (!flags.from.empty()) {
-    auto read = runtime::state::ReadSnapshot(flags.from, plan.job_name);
+    // Named explicitly, a snapshot of any job restores: operators are matched by UID (jobs are
+    // renamed between versions: orders_v1.pipe, orders_v2.pipe). --resume finds checkpoints
+    // by job name instead.
+    auto read = runtime::state::ReadSnapshot(flags.from);
     if (!read.ok()) {
-      std::string message = read.status().message();
-      if (message.find("is of job") != std::string::npos) {
-        message += " (set 'pipeline.name' to restore that job's state)";
-      }
-      std::fprintf(stderr, "sluice: error: %s\n", message.c_str());
+      std::fprintf(stderr, "sluice: error: %s\n", read.status().message().c_str());
       *exit_code = kUsage;
       return std::nullopt;
     }
     snapshot = std::move(read).value();
+    if (snapshot->metadata.job_name != plan.job_name) {
+      std::fprintf(stderr,
+                   "sluice: note: the snapshot '%s' is of job '%s'; restoring into '%s' by "
+                   "operator UID\n",
+                   flags.from.c_str(), snapshot->metadata.job_name.c_str(), plan.job_name.c_str());
+    }
   } else {
     return std::nullopt;
   }
 
-  compiler::check::CompatReport report =
-      compiler::check::CheckCompatibility(snapshot->metadata.plan, plan);
+  compiler::check::CompatReport report = compiler::check::CheckCompatibility(*snapshot, plan);
   int restored = 0, migrated = 0, fresh = 0, dropped = 0, incompatible = 0;
   for (const auto& verdict : report.operators) {
     switch (verdict.verdict) {
       case compiler::check::Verdict::kRestored: ++restored; break;
       case compiler::check::Verdict::kMigrated: ++migrated; break;
       case compiler::check::Verdict::kNew: ++fresh; break;
-      case compiler::check::Verdict::kDropped: ++dropped; break;
+      case compiler::check::Verdict::kDropped: dropped += verdict.holds_nothing ? 0 : 1; break;
       case compiler::check::Verdict::kIncompatible: ++incompatible; break;
     }
   }
   bool refuse = incompatible > 0 || (dropped > 0 && !flags.allow_dropped_state);
-  if (migrated > 0 || fresh > 0 || dropped > 0 || incompatible > 0) {
+  bool any_dropped = std::any_of(report.operators.begin(), report.operators.end(),
+                                 [](const compiler::check::OperatorVerdict& verdict) {
+                                   return verdict.verdict == compiler::check::Verdict::kDropped;
+                                 });
+  if (migrated > 0 || fresh > 0 || any_dropped || incompatible > 0) {
     std::fputs(compiler::check::ReportText(report).c_str(), stderr);
   }
   if (refuse) {
@@ -91,7 +108,7 @@ std::optional<runtime::state::Snapshot> ChooseSnapshot(const runtime::plan::Plan
     return std::nullopt;
   }
   for (const auto& verdict : report.operators) {
-    if (verdict.verdict == compiler::check::Verdict::kDropped) {
+    if (verdict.verdict == compiler::check::Verdict::kDropped && !verdict.holds_nothing) {
       std::fprintf(stderr, "sluice: discarding the state of '%s' (%s): no operator owns it now\n",
                    verdict.uid.c_str(), verdict.kind.c_str());
     }

@@ -22,12 +22,14 @@ struct RestoreFlags {
 std::optional<runtime::state::Snapshot> LatestVerifiedCheckpoint(
     const runtime::plan::PlanGraph& plan, const std::string& checkpoint_directory);
 
-/// What to restore `plan` from. Reads and verifies the snapshot (`--from`, or for `--resume`
-/// the newest completed checkpoint that verifies, skipping corrupt ones with a warning), runs
+/// What to restore `plan` from. Reads and verifies the snapshot (`--from`, of any job: a note
+/// says when it is of another, and operators are matched by UID; or for `--resume` the newest
+/// completed checkpoint of this job that verifies, skipping corrupt ones with a warning), runs
 /// the compatibility check of `sluice check` against it and prints what it decided to stderr.
 /// Returns nullopt with `*exit_code` 0 to start afresh (nothing asked, or `--resume` found no
 /// checkpoint), or with the exit code when it refuses: 2 for a bad or unreadable snapshot, 1
-/// when state would be dropped (without --allow-dropped-state) or is incompatible.
+/// when state that holds something would be dropped (without --allow-dropped-state) or is
+/// incompatible.
 std::optional<runtime::state::Snapshot> ChooseSnapshot(const runtime::plan::PlanGraph& plan,
                                                        const RestoreFlags& flags, int* exit_code);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "catalog/base/diagnostic.h"
@@ -37,11 +38,8 @@ std::string Errors(const base::Status& status, const std::string& text) {
   return base::RenderDiagnostics(status.diagnostics(), "test.pipe", text);
 }
 
-/// Runs an INSERT over `numbers` into `sink`; returns the job's status.
-base::Status RunInsert(const std::string& select, bool jit) {
-  std::string text = std::string(kTable) + "INSERT INTO sink " + select + ";";
-  auto compiled = Compile(text);
-  if (!compiled.ok()) return compiled.status();
+/// Creates and runs a job of `plan`; returns the first error.
+base::Status RunPlan(const runtime::plan::PlanGraph& plan, bool jit) {
   std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler;
   if (jit) {
     auto created = compiler::codegen::MakeJitChainCompiler();
@@ -50,9 +48,17 @@ base::Status RunInsert(const std::string& select, bool jit) {
   }
   runtime::scheduler::JobOptions options;
   options.chain_compiler = chain_compiler.get();
-  auto job = runtime::scheduler::Job::Create(compiled->plan, options);
+  auto job = runtime::scheduler::Job::Create(plan, options);
   if (!job.ok()) return job.status();
   return (*job)->Run();
+}
+
+/// Runs an INSERT over `numbers` into `sink`; returns the job's status.
+base::Status RunInsert(const std::string& select, bool jit) {
+  std::string text = std::string(kTable) + "INSERT INTO sink " + select + ";";
+  auto compiled = Compile(text);
+  if (!compiled.ok()) return compiled.status();
+  return RunPlan(compiled->plan, jit);
 }
 
 TEST(UserFunctionTest, FailingCallFailsTheJobNamingTheFunction) {
@@ -108,8 +114,29 @@ TEST(UserFunctionTest, LibrarySearchOrder) {
   fs::remove_all(directory);
 }
 
-TEST(UserFunctionTest, PlanJsonNamesTheLibraryAndReloadsIt) {
-  std::string text = std::string(kTable) + "INSERT INTO sink SELECT checked(n) FROM numbers;";
+/// The first UDF reference found in `plan`'s chains; null when there is none.
+const runtime::expr::UserFunction* FirstUserFunction(const runtime::plan::PlanGraph& plan) {
+  std::function<const runtime::expr::UserFunction*(const runtime::plan::ExprPtr&)> find =
+      [&](const runtime::plan::ExprPtr& expression) -> const runtime::expr::UserFunction* {
+    if (expression == nullptr) return nullptr;
+    if (expression->user_function != nullptr) return expression->user_function.get();
+    for (const auto& argument : expression->arguments) {
+      if (const auto* found = find(argument)) return found;
+    }
+    return nullptr;
+  };
+  for (const auto& node : plan.nodes) {
+    if (!node.chain) continue;
+    for (const auto& projection : node.chain->projections) {
+      if (const auto* found = find(projection)) return found;
+    }
+  }
+  return nullptr;
+}
+
+TEST(UserFunctionTest, PlanJsonNamesTheLibraryAndLinksItWhenTheJobIsBuilt) {
+  std::string text =
+      std::string(kTable) + "INSERT INTO sink SELECT checked(n) FROM numbers WHERE n >= 0;";
   auto compiled = Compile(text);
   ASSERT_TRUE(compiled.ok()) << Errors(compiled.status(), text);
   std::string json = runtime::plan::PlanToJson(compiled->plan);
@@ -117,6 +144,22 @@ TEST(UserFunctionTest, PlanJsonNamesTheLibraryAndReloadsIt) {
   auto restored = runtime::plan::PlanFromJson(json);
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_EQ(runtime::plan::PlanToJson(*restored), json);
+  // Read back, the plan names the function and loads nothing...
+  const runtime::expr::UserFunction* reference = FirstUserFunction(*restored);
+  ASSERT_NE(reference, nullptr);
+  EXPECT_FALSE(reference->linked());
+  EXPECT_EQ(reference->Signature(), "checked(BIGINT) RETURNS BIGINT");
+  // ...and it runs: the chain links the library when it is built, on both paths.
+  for (bool jit : {true, false}) {
+    base::Status status = RunPlan(*restored, jit);
+    EXPECT_TRUE(status.ok()) << (jit ? "jit: " : "interpreter: ") << status.ToString();
+  }
+  // A runtime may link the whole plan up front instead.
+  runtime::plan::PlanGraph linked = *restored;
+  ASSERT_TRUE(runtime::expr::LinkUserFunctions(&linked).ok());
+  ASSERT_NE(FirstUserFunction(linked), nullptr);
+  EXPECT_TRUE(FirstUserFunction(linked)->linked());
+  EXPECT_FALSE(FirstUserFunction(*restored)->linked()) << "linking copies, never mutates";
 
   std::string library =
       (fs::read_symlink("/proc/self/exe").parent_path() / "libsluice_udf_tests.so")
@@ -124,12 +167,42 @@ TEST(UserFunctionTest, PlanJsonNamesTheLibraryAndReloadsIt) {
           .string();
   std::string moved = json;
   moved.replace(moved.find(library), library.size(), "/nonexistent/libsluice_udf_tests.so");
+  // A plan whose library is gone still reads (a savepoint of it can be inspected and checked)...
   auto missing = runtime::plan::PlanFromJson(moved);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().ToString().find("user-defined function 'checked' "
-                                             "(/nonexistent/libsluice_udf_tests.so:checked)"),
+  ASSERT_TRUE(missing.ok()) << missing.status().ToString();
+  // ...and fails when a job of it is built, naming the function and the library.
+  runtime::plan::PlanGraph unlinkable = *missing;
+  EXPECT_FALSE(runtime::expr::LinkUserFunctions(&unlinkable).ok());
+  for (bool jit : {true, false}) {
+    base::Status status = RunPlan(*missing, jit);
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.ToString().find("user-defined function 'checked' "
+                                     "(/nonexistent/libsluice_udf_tests.so:checked)"),
+              std::string::npos)
+        << status.ToString();
+  }
+}
+
+TEST(UserFunctionTest, LinkingChecksTheSignatureThePlanNames) {
+  std::string library =
+      (fs::read_symlink("/proc/self/exe").parent_path() / "libsluice_udf_tests.so")
+          .lexically_normal()
+          .string();
+  // The plan says checked(VARCHAR) RETURNS BIGINT; the library's checked takes a BIGINT.
+  auto reference = runtime::expr::UserFunctionReference(
+      "checked", library, "checked", {types::LogicalType::Varchar()}, types::LogicalType::Bigint());
+  auto linked = runtime::expr::LinkUserFunction(reference);
+  ASSERT_FALSE(linked.ok());
+  EXPECT_NE(linked.status().message().find("is now checked(BIGINT) RETURNS BIGINT, which differs "
+                                           "from the plan's checked(VARCHAR) RETURNS BIGINT"),
             std::string::npos)
-      << missing.status().ToString();
+      << linked.status().message();
+  auto right = runtime::expr::UserFunctionReference(
+      "checked", library, "checked", {types::LogicalType::Bigint()}, types::LogicalType::Bigint());
+  auto ok = runtime::expr::LinkUserFunction(right);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_TRUE((*ok)->linked());
+  EXPECT_TRUE((*ok)->SameReference(*right));
 }
 
 TEST(UserFunctionTest, LoadingTwiceGivesTheSameFunction) {

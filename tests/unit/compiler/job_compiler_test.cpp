@@ -210,6 +210,48 @@ TEST(JobCompilerTest, CorruptPlanJsonIsAClearError) {
   EXPECT_FALSE(runtime::plan::PlanFromJson(json.substr(0, json.size() / 2)).ok());
 }
 
+TEST(JobCompilerTest, APlanWhoseSourceOrSinkNamesNoConnectorIsRefusedWhenRead) {
+  auto compiled = Compile("INSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_TRUE(compiled.ok());
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  for (const char* connector : {"\"connector\": \"values\"", "\"connector\": \"blackhole\""}) {
+    std::string broken = json;
+    size_t at = broken.find(connector);
+    ASSERT_NE(at, std::string::npos) << json;
+    broken.replace(at, 11, "\"connectr\"");
+    auto read = runtime::plan::PlanFromJson(broken);
+    ASSERT_FALSE(read.ok()) << connector;
+    EXPECT_NE(read.status().message().find("has no 'connector' option at $.nodes["),
+              std::string::npos)
+        << read.status().message();
+  }
+}
+
+TEST(JobCompilerTest, OptionErrorsPointAtTheOptionTheyAreAbout) {
+  // The option at fault is the error's subject, never found in its text.
+  auto restart = Compile(
+      "SET 'restart-strategy.type' = 'fixed-delay';\n"
+      "SET 'restart-strategy.fixed-delay.attempts' = 'many';\n");
+  ASSERT_FALSE(restart.ok());
+  EXPECT_EQ(restart.status().diagnostics().front().span.line, 7) << restart.status().message();
+  auto datagen = Compile(
+      "CREATE TABLE g (a BIGINT) WITH ('connector' = 'datagen',\n"
+      "  'number-of-rows' = '3',\n"
+      "  'fields.a.kind' = 'sequence',\n"
+      "  'fields.a.start' = '1');\n"
+      "INSERT INTO out2 SELECT a FROM g;\n");
+  ASSERT_FALSE(datagen.ok());
+  EXPECT_EQ(datagen.status().subject(), "fields.a.start") << datagen.status().message();
+  EXPECT_EQ(datagen.status().diagnostics().front().span.line, 9) << datagen.status().message();
+  auto value = Compile(
+      "CREATE TABLE g (a BIGINT) WITH ('connector' = 'datagen',\n"
+      "  'number-of-rows' = 'lots');\n"
+      "INSERT INTO out2 SELECT a FROM g;\n");
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().subject(), "number-of-rows") << value.status().message();
+  EXPECT_EQ(value.status().diagnostics().front().span.line, 7) << value.status().message();
+}
+
 TEST(JobCompilerTest, InsertTypeMismatchIsReported) {
   auto compiled = Compile("INSERT INTO out SELECT auction, CAST(price AS VARCHAR) FROM bids;");
   ASSERT_FALSE(compiled.ok());

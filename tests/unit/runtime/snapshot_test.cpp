@@ -388,13 +388,59 @@ TEST_F(SnapshotTest, NewerFormatVersionIsRefused) {
   EXPECT_NE(error.find("reads versions up to 1"), std::string::npos) << error;
 }
 
-TEST_F(SnapshotTest, SavepointOfAnotherJobIsRefused) {
+TEST_F(SnapshotTest, SavepointOfAnotherJobIsRefusedWithACodeAndTheJobAsSubject) {
   std::string directory = WriteTestSnapshot();
   EXPECT_TRUE(ReadSnapshot(directory, "orders").ok());
-  std::string error = ReadError(directory, "payments");
-  EXPECT_NE(error.find("savepoint '" + directory + "' is of job 'orders', not of job 'payments'"),
+  EXPECT_TRUE(ReadSnapshot(directory).ok());  // asked for no job: any job's snapshot reads
+  auto other = ReadSnapshot(directory, "payments");
+  ASSERT_FALSE(other.ok());
+  // Callers act on the code and the subject, never on the text.
+  EXPECT_EQ(other.status().code(), base::ErrorCode::kWrongJob);
+  EXPECT_EQ(other.status().subject(), "orders");
+  EXPECT_NE(other.status().message().find("savepoint '" + directory +
+                                          "' is of job 'orders', not of job 'payments'"),
             std::string::npos)
-      << error;
+      << other.status().message();
+}
+
+// ---- paths the file system refuses: errors, never exceptions ---------------------------------
+
+TEST_F(SnapshotTest, OverlongOrLoopingPathsAreErrorsNamingThePath) {
+  // ENAMETOOLONG and ELOOP (a link to itself) fail for root too; the throwing std::filesystem
+  // overloads would throw here.
+  std::string overlong = Path(std::string(5000, 'x'));
+  fs::create_symlink(Path("loop"), Path("loop"));
+  for (const std::string& directory : {overlong, Path("loop"), Path("loop") + "/savepoint"}) {
+    std::string error = ReadError(directory);
+    EXPECT_NE(error.find("cannot read savepoint directory '" + directory + "': "),
+              std::string::npos)
+        << error.substr(0, 200);
+    auto written = WriteCanonicalSnapshot(directory, TestPlan(1), {});
+    ASSERT_FALSE(written.ok());
+    EXPECT_EQ(written.status().code(), base::ErrorCode::kIo);
+    EXPECT_NE(written.status().message().find(directory), std::string::npos)
+        << written.status().message().substr(0, 200);
+  }
+  std::ofstream(Path("file")) << "not a directory";
+  EXPECT_EQ(ReadError(Path("file")),
+            "'" + Path("file") + "' is not a directory, so not a savepoint");
+  EXPECT_NE(ReadError(Path("file") + "/savepoint").find("does not exist"), std::string::npos);
+}
+
+TEST_F(SnapshotTest, AStateFileThatVanishesAfterVerificationFailsTheRestoreNamingIt) {
+  std::string directory = WriteTestSnapshot();
+  auto snapshot = ReadSnapshot(directory).value();
+  const StateHandle& handle = snapshot.metadata.handles[0];
+  fs::path file = fs::path(directory) / handle.file;
+  fs::remove(file);
+  auto backend = MakeBackend("memory");
+  base::Status status =
+      RestoreInto(snapshot, handle.uid, handle.state_name, backend.get(), 0, kMaxParallelism - 1);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find(file.string()), std::string::npos) << status.message();
+  // And the whole directory gone: a clear error again.
+  fs::remove_all(directory);
+  EXPECT_NE(ReadError(directory).find("'" + directory + "' does not exist"), std::string::npos);
 }
 
 TEST_F(SnapshotTest, BitFlippedMetadataIsNamed) {

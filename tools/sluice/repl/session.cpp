@@ -58,7 +58,7 @@ runtime::expr::ChainCompiler* Session::ChainCompiler() {
 
 void Session::Error(const std::string& message, base::SourceSpan span,
                     const StatementSource& source) const {
-  base::Diagnostic diagnostic{base::ErrorCode::kPlan, message, span};
+  base::Diagnostic diagnostic{base::ErrorCode::kPlan, message, span, {}};
   ReportDiagnostics({diagnostic}, 0, 0, Insertion{}, source);
 }
 
