@@ -475,16 +475,21 @@ void ValueCounts::Merge(std::string_view left, std::string_view right, std::stri
   size_t header = out->size();
   if (!strings_) out->append(kIndexHeaderSize, '\0');
   size_t first = out->size();
+  // Entries whose count is not positive (only a damaged payload has them) are dropped: the
+  // union's header counts no removed values.
+  auto append = [&](const ValueKey& key, int64_t count) {
+    if (count > 0) AppendEntry(key, count, strings_, out);
+  };
   while (has_left || has_right) {
     int order = !has_left ? 1 : (!has_right ? -1 : Compare(left_key, right_key, strings_));
     if (order < 0) {
-      AppendEntry(left_key, left_count, strings_, out);
+      append(left_key, left_count);
       has_left = left_cursor.Next(&left_key, &left_count);
     } else if (order > 0) {
-      AppendEntry(right_key, right_count, strings_, out);
+      append(right_key, right_count);
       has_right = right_cursor.Next(&right_key, &right_count);
     } else {
-      AppendEntry(left_key, AddCounts(left_count, right_count), strings_, out);
+      append(left_key, AddCounts(left_count, right_count));
       has_left = left_cursor.Next(&left_key, &left_count);
       has_right = right_cursor.Next(&right_key, &right_count);
     }
