@@ -153,9 +153,10 @@ uint8_t ParseDecimal(const char* begin, const char* end, int32_t precision, int3
   for (const char* p = begin; p < mantissa_end; ++p) {
     if (!IsDigit(*p)) continue;
     if (index < kept_digits) {
+      // Beyond 10^38 nothing can fit; stop before the 128-bit value overflows (10^37 * 10
+      // reaches 10^38, and 10^39 would not fit in 127 bits).
+      if (value >= Pow10(kMaxPow10 - 1)) return 0;
       value = value * 10 + (*p - '0');
-      // Beyond 10^38 nothing can fit; stop before the 128-bit value overflows.
-      if (value >= Pow10(kMaxPow10)) return 0;
     } else if (index == kept_digits) {
       round_up = *p >= '5';
     }
@@ -166,8 +167,8 @@ uint8_t ParseDecimal(const char* begin, const char* end, int32_t precision, int3
     if (value != 0) {
       if (shift > kMaxPow10) return 0;
       for (int64_t i = 0; i < shift; ++i) {
+        if (value >= Pow10(kMaxPow10 - 1)) return 0;  // checked before it can overflow
         value *= 10;
-        if (value >= Pow10(kMaxPow10)) return 0;
       }
     }
   }

@@ -36,6 +36,14 @@ void StoreInt64(char* bytes, int64_t value) {
   std::memcpy(bytes, &value, sizeof(value));
 }
 
+// Adds two counts. Real counts stay far below 2^63; the counts of a damaged payload (read from
+// a corrupt checkpoint) may be anything, and their sum saturates instead of overflowing.
+int64_t AddCounts(int64_t left, int64_t right) {
+  int64_t sum;
+  if (!__builtin_add_overflow(left, right, &sum)) return sum;
+  return left < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
+
 uint32_t LoadLength(const std::string& accumulator, size_t section) {
   uint32_t length;
   std::memcpy(&length, accumulator.data() + section, sizeof(length));
@@ -168,7 +176,7 @@ bool ValueCounts::Cursor::Next(ValueKey* key, int64_t* count) {
     *count = LoadInt64(sorted_.data() + sorted_position_ + 8);
     sorted_position_ += kFixedEntrySize;
     if (has_tail && tail_key == sorted_key) {  // never written so; kept as one entry
-      *count += LoadInt64(tail_.data() + tail_position_ + 8);
+      *count = AddCounts(*count, LoadInt64(tail_.data() + tail_position_ + 8));
       tail_position_ += kFixedEntrySize;
     }
     return true;
@@ -327,7 +335,7 @@ bool ValueCounts::AddIndexed(std::string* accumulator, size_t section, const Val
       WriteIndex(payload, index);
       return true;
     }
-    count += delta;
+    count = AddCounts(count, delta);
     if (count > 0) {
       StoreInt64(count_at, count);
       return true;
@@ -342,7 +350,7 @@ bool ValueCounts::AddIndexed(std::string* accumulator, size_t section, const Val
   char* entry = tail + position * kFixedEntrySize;
   size_t after = (index.tail - position) * kFixedEntrySize;  // bytes from `entry` to the end
   if (position < index.tail && LoadInt64(entry) == key.fixed) {
-    int64_t count = LoadInt64(entry + 8) + delta;
+    int64_t count = AddCounts(LoadInt64(entry + 8), delta);
     if (count > 0) {
       StoreInt64(entry + 8, count);
       return true;
@@ -411,7 +419,7 @@ bool ValueCounts::Add(std::string* accumulator, size_t section, const ValueKey& 
   }
 
   if (found) {
-    count += delta;
+    count = AddCounts(count, delta);
     if (count > 0) {
       StoreInt64(accumulator->data() + begin + position + entry_size - 8, count);
     } else {
@@ -467,16 +475,21 @@ void ValueCounts::Merge(std::string_view left, std::string_view right, std::stri
   size_t header = out->size();
   if (!strings_) out->append(kIndexHeaderSize, '\0');
   size_t first = out->size();
+  // Entries whose count is not positive (only a damaged payload has them) are dropped: the
+  // union's header counts no removed values.
+  auto append = [&](const ValueKey& key, int64_t count) {
+    if (count > 0) AppendEntry(key, count, strings_, out);
+  };
   while (has_left || has_right) {
     int order = !has_left ? 1 : (!has_right ? -1 : Compare(left_key, right_key, strings_));
     if (order < 0) {
-      AppendEntry(left_key, left_count, strings_, out);
+      append(left_key, left_count);
       has_left = left_cursor.Next(&left_key, &left_count);
     } else if (order > 0) {
-      AppendEntry(right_key, right_count, strings_, out);
+      append(right_key, right_count);
       has_right = right_cursor.Next(&right_key, &right_count);
     } else {
-      AppendEntry(left_key, left_count + right_count, strings_, out);
+      append(left_key, AddCounts(left_count, right_count));
       has_left = left_cursor.Next(&left_key, &left_count);
       has_right = right_cursor.Next(&right_key, &right_count);
     }

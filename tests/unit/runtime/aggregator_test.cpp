@@ -605,7 +605,8 @@ TEST(Aggregator, RetractingEverythingInAnyOrderLeavesTheInitialAccumulator) {
 
 TEST(Aggregator, CorruptAccumulatorsGiveDataErrors) {
   LogicalType type = LogicalType::Varchar();
-  Harness harness({type}, {CountStar(), Count(0, type, true), Same(AggregateKind::kMin, 0, type)});
+  Harness harness({type}, {CountStar(), Count(0, type, true),
+                           Same(AggregateKind::kMin, 0, type, false, /*retractable=*/true)});
   harness.Add({S("hello")});
   harness.Add({S("world")});
   std::string good = harness.accumulator();
@@ -622,16 +623,34 @@ TEST(Aggregator, CorruptAccumulatorsGiveDataErrors) {
     EXPECT_EQ(harness.aggregator().Merge(&target, truncated).code(), base::ErrorCode::kData);
     (void)harness.Feed(&truncated, {S("x")}, false);  // an error or a no-op, never a crash
   }
-  // Random damage: never a crash, never an out-of-bounds read.
+  // Random damage: a kData error, or an accumulator that stays well formed (its results can
+  // be written) after a merge or an update.
   std::mt19937_64 random(3);
+  auto ok_or_data_error = [](const base::Status& status) {
+    return status.ok() || status.code() == base::ErrorCode::kData;
+  };
+  int rejected = 0;
   for (int trial = 0; trial < 2000; ++trial) {
+    SCOPED_TRACE(trial);
     std::string damaged = good;
     damaged[random() % damaged.size()] = static_cast<char>(random());
-    (void)harness.aggregator().WriteResults(damaged, &out, 0, 0);
+    base::Status written = harness.aggregator().WriteResults(damaged, &out, 0, 0);
+    EXPECT_TRUE(ok_or_data_error(written)) << written.message();
+    bool well_formed = written.ok();
+    if (!well_formed) ++rejected;
     std::string target = good;
-    (void)harness.aggregator().Merge(&target, damaged);
-    (void)harness.Feed(&damaged, {S("x")}, trial % 2 == 0);
+    base::Status merged = harness.aggregator().Merge(&target, damaged);
+    EXPECT_TRUE(ok_or_data_error(merged)) << merged.message();
+    if (merged.ok()) {
+      EXPECT_TRUE(harness.aggregator().WriteResults(target, &out, 0, 0).ok());
+    }
+    base::Status fed = harness.Feed(&damaged, {S("x")}, trial % 2 == 0);
+    EXPECT_TRUE(ok_or_data_error(fed)) << fed.message();
+    if (fed.ok() && well_formed) {
+      EXPECT_TRUE(harness.aggregator().WriteResults(damaged, &out, 0, 0).ok());
+    }
   }
+  EXPECT_GT(rejected, 100);
 }
 
 // Sections of a test accumulator for ValueCounts: u32 length + payload, one after another.
@@ -830,31 +849,93 @@ TEST(ValueCounts, MergesCompactAndIndexedPayloadsInEitherOrder) {
   }
 }
 
+// The (key, count) entries a cursor reads from `payload`, in its order.
+std::vector<std::pair<int64_t, int64_t>> EntriesOf(const ValueCounts& counts,
+                                                   std::string_view payload) {
+  std::vector<std::pair<int64_t, int64_t>> entries;
+  counts.ForEach(
+      payload, [&](const ValueKey& key, int64_t count) { entries.emplace_back(key.fixed, count); });
+  return entries;
+}
+
+// A damaged section is either rejected (Valid false, Add refuses it and changes nothing) or
+// harmless: what a cursor reads from it is rewritten by Merge into a well-formed payload that
+// reads back the same and is rewritten to the same bytes, and Add keeps the section well formed
+// without touching the bytes after it.
 TEST(ValueCounts, DamagedIndexedPayloadsAreRejectedOrHarmless) {
   ValueCounts counts(false);
   Reference reference;
   for (int64_t value = 0; value < 300; ++value) reference[value * 3] = 1 + value % 4;
-  std::string good = "\0\0\0\0" + PayloadOf(counts, reference);
+  std::string good = std::string(4, '\0') + PayloadOf(counts, reference);
   uint32_t length = static_cast<uint32_t>(good.size() - 4);
   std::memcpy(good.data(), &length, sizeof(length));
+  ASSERT_TRUE(counts.Valid(PayloadAt(good, 0)));
+  ASSERT_EQ(PayloadAt(good, 0).size() % 16, 8u);  // indexed
   std::mt19937_64 random(11);
+  int rejected = 0;
+  int accepted = 0;
   for (int trial = 0; trial < 3000; ++trial) {
+    SCOPED_TRACE(trial);
     std::string damaged = good;
     // Mostly damage the header and the counts' neighbourhood, where the offsets live.
     size_t at = trial % 2 == 0 ? 4 + random() % 24 : random() % damaged.size();
     damaged[at] = static_cast<char>(random());
-    std::string_view payload = PayloadAt(damaged, 0);
-    if (payload.size() + 4 > damaged.size()) continue;  // the length itself is damaged
-    if (!counts.Valid(payload)) continue;
-    (void)counts.Size(payload);
+    // The bytes after the section (when the length prefix is damaged to a shorter one).
+    uint32_t damaged_length;
+    std::memcpy(&damaged_length, damaged.data(), sizeof(damaged_length));
     ValueKey key;
-    (void)counts.Extreme(payload, trial % 3 == 0, &key);
-    counts.ForEach(payload, [](const ValueKey&, int64_t) {});
-    std::string merged;
-    counts.Merge(payload, payload, &merged);
     key.fixed = static_cast<int64_t>(random() % 1000);
-    (void)counts.Add(&damaged, 0, key, trial % 2 == 0 ? 1 : -1);
+    int64_t delta = trial % 2 == 0 ? 1 : -1;
+    if (damaged_length > damaged.size() - 4 || !counts.Valid(PayloadAt(damaged, 0))) {
+      ++rejected;
+      std::string before = damaged;
+      EXPECT_FALSE(counts.Add(&damaged, 0, key, delta));
+      EXPECT_EQ(damaged, before);
+      continue;
+    }
+    ++accepted;
+    std::string_view payload = PayloadAt(damaged, 0);
+    std::string after_section = damaged.substr(4 + payload.size());
+    auto entries = EntriesOf(counts, payload);
+    std::vector<std::pair<int64_t, int64_t>> live;
+    for (const auto& entry : entries) {
+      if (entry.second > 0) live.push_back(entry);
+    }
+    std::string copy;
+    counts.Merge(payload, {}, &copy);
+    ASSERT_TRUE(counts.Valid(copy));
+    EXPECT_EQ(EntriesOf(counts, copy), live);
+    EXPECT_EQ(counts.Size(copy), static_cast<int64_t>(live.size()));
+    std::string copy_again;
+    counts.Merge(copy, {}, &copy_again);
+    EXPECT_EQ(copy_again, copy);
+    ValueKey extreme;
+    EXPECT_EQ(counts.Extreme(copy, true, &extreme), !live.empty());
+    if (!live.empty()) {
+      EXPECT_EQ(extreme.fixed, live.front().first);
+    }
+    // Merged with itself, every live count doubles; a damaged count near the int64 limits
+    // saturates instead of overflowing.
+    std::string doubled;
+    counts.Merge(payload, payload, &doubled);
+    ASSERT_TRUE(counts.Valid(doubled));
+    auto expected_doubled = live;
+    for (auto& [value, count] : expected_doubled) {
+      count = count > std::numeric_limits<int64_t>::max() / 2 ? std::numeric_limits<int64_t>::max()
+                                                              : 2 * count;
+    }
+    EXPECT_EQ(EntriesOf(counts, doubled), expected_doubled);
+
+    ASSERT_TRUE(counts.Add(&damaged, 0, key, delta));
+    ASSERT_GE(damaged.size(), 4u);
+    std::memcpy(&damaged_length, damaged.data(), sizeof(damaged_length));
+    ASSERT_LE(damaged_length, damaged.size() - 4);
+    EXPECT_TRUE(counts.Valid(PayloadAt(damaged, 0)));
+    EXPECT_EQ(damaged.substr(4 + damaged_length), after_section);
   }
+  // Both outcomes are exercised, so neither branch's assertions are vacuous.
+  EXPECT_GT(rejected, 300);
+  EXPECT_GT(accepted, 300);
 }
 
 TEST(Aggregator, LargeDistinctSetsMatchAReferenceAcrossRetractionsCopiesAndMerges) {

@@ -317,6 +317,11 @@ TEST(ScalarHelpers, NumericToDecimal) {
   EXPECT_EQ(sluice_cast_double_to_decimal(-2.5, 5, 0, &unscaled), 1);
   EXPECT_EQ(unscaled, -3);
   EXPECT_EQ(sluice_cast_double_to_decimal(1e20, 38, 0, &unscaled), 0);
+  // Past 10^38 unscaled, in digits or in the shift, without overflowing 128 bits on the way.
+  EXPECT_EQ(sluice_cast_double_to_decimal(5e37, 38, 1, &unscaled), 0);
+  EXPECT_EQ(sluice_cast_double_to_decimal(1.2345678901234567e37, 38, 2, &unscaled), 0);
+  EXPECT_EQ(sluice_cast_double_to_decimal(9e17, 18, 0, &unscaled), 1);
+  EXPECT_EQ(unscaled, 900'000'000'000'000'000);
   EXPECT_EQ(sluice_cast_double_to_decimal(1.5e-7, 10, 7, &unscaled), 1);
   EXPECT_EQ(unscaled, 2);
   EXPECT_EQ(sluice_cast_double_to_decimal(NAN, 10, 2, &unscaled), 0);
