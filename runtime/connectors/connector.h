@@ -38,7 +38,7 @@ struct SubtaskInfo {
   std::string job_name;
   /// The job's id (scheduler::JobOptions::job_id): sinks scope what they leave behind (part
   /// files) to it, so that two jobs writing one table never touch each other's files.
-  std::string job_id;
+  std::string job_id = {};
 };
 
 /// Reads one subtask's share of a source, a batch at a time.

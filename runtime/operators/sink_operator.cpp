@@ -5,10 +5,15 @@ namespace sluice::runtime::operators {
 base::Status SinkOperator::Open(const OperatorContext& context) {
   metrics_ = context.metrics;
   const connectors::TableDescriptor& table = *context.node->table;
-  const connectors::Connector* connector = connectors::FindConnector(table.options.at("connector"));
+  auto name = table.options.find("connector");
+  const connectors::Connector* connector =
+      name == table.options.end() ? nullptr : connectors::FindConnector(name->second);
   if (connector == nullptr) {
-    return base::Status::Error(base::ErrorCode::kOption,
-                               "unknown connector '" + table.options.at("connector") + "'");
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        name == table.options.end()
+            ? "table '" + table.name + "' names no 'connector'"
+            : "table '" + table.name + "': unknown connector '" + name->second + "'");
   }
   SLUICE_ASSIGN_OR_RETURN(writer_, connector->CreateWriter(table, context.subtask));
   if (context.checkpointing && writer_->SupportsTransactions()) {

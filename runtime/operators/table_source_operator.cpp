@@ -18,10 +18,14 @@ base::Status TableSourceOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   metrics_ = context.metrics;
   const connectors::TableDescriptor& table = *node_->table;
-  connector_ = connectors::FindConnector(table.options.at("connector"));
+  auto name = table.options.find("connector");
+  connector_ = name == table.options.end() ? nullptr : connectors::FindConnector(name->second);
   if (connector_ == nullptr) {
-    return base::Status::Error(base::ErrorCode::kOption,
-                               "unknown connector '" + table.options.at("connector") + "'");
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        name == table.options.end()
+            ? "table '" + table.name + "' names no 'connector'"
+            : "table '" + table.name + "': unknown connector '" + name->second + "'");
   }
   job_name_ = context.subtask.job_name;
   job_id_ = context.subtask.job_id;

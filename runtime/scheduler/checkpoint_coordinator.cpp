@@ -36,6 +36,13 @@ bool HasMetadata(const fs::path& directory) {
   return fs::is_regular_file(directory / "_metadata", error);
 }
 
+/// The system's temporary directory, or /tmp when $TMPDIR names none.
+fs::path TemporaryDirectory() {
+  std::error_code error;
+  fs::path directory = fs::temp_directory_path(error);
+  return error ? fs::path("/tmp") : directory;  // $TMPDIR names no directory
+}
+
 }  // namespace
 
 std::string JobFileName(const std::string& job_name) {
@@ -53,16 +60,17 @@ std::string CheckpointJobDirectory(const plan::PlanGraph& plan,
     auto option = plan.options.find("state.checkpoints.dir");
     if (option != plan.options.end()) directory = option->second;
   }
-  if (directory.empty()) directory = fs::temp_directory_path() / "sluice" / "checkpoints";
+  if (directory.empty()) directory = TemporaryDirectory() / "sluice" / "checkpoints";
   return (directory / JobFileName(plan.job_name)).string();
 }
 
 std::vector<std::string> CompletedCheckpoints(const std::string& job_directory) {
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(job_directory, error)) {
-    int64_t number = CheckpointNumber(entry.path().filename().string());
-    if (number > 0 && HasMetadata(entry.path())) found.emplace_back(number, entry.path().string());
+  fs::directory_iterator end;
+  for (fs::directory_iterator it(job_directory, error); !error && it != end; it.increment(error)) {
+    int64_t number = CheckpointNumber(it->path().filename().string());
+    if (number > 0 && HasMetadata(it->path())) found.emplace_back(number, it->path().string());
   }
   std::sort(found.rbegin(), found.rend());
   std::vector<std::string> directories;
@@ -86,13 +94,22 @@ base::Status CheckpointCoordinator::Prepare() {
                                fmt::format("cannot create the checkpoint directory '{}': {}",
                                            settings_.job_directory, error.message()));
   }
-  for (const auto& entry : fs::directory_iterator(settings_.job_directory, error)) {
-    int64_t number = CheckpointNumber(entry.path().filename().string());
+  std::vector<fs::path> incomplete;
+  fs::directory_iterator end;
+  for (fs::directory_iterator it(settings_.job_directory, error); !error && it != end;
+       it.increment(error)) {
+    int64_t number = CheckpointNumber(it->path().filename().string());
     if (number == 0) continue;
     next_id_ = std::max(next_id_, number + 1);
     // Without `_metadata` it never completed: a crashed run's leftovers.
-    if (!HasMetadata(entry.path())) fs::remove_all(entry.path(), error);
+    if (!HasMetadata(it->path())) incomplete.push_back(it->path());
   }
+  if (error) {
+    return base::Status::Error(base::ErrorCode::kIo,
+                               fmt::format("cannot list the checkpoint directory '{}': {}",
+                                           settings_.job_directory, error.message()));
+  }
+  for (const fs::path& directory : incomplete) fs::remove_all(directory, error);
   return base::Status::Ok();
 }
 
@@ -161,8 +178,8 @@ std::string CheckpointCoordinator::SavepointDirectoryUnder(const std::string& pa
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
   // The job id keeps two runs that stop within one second (numbering from 1 each) apart.
   return (fs::path(parent) / fmt::format("savepoint-{}-{}-{}-{}",
-                                         JobFileName(job_->plan().job_name), stamp,
-                                         job_->job_id(), id))
+                                         JobFileName(job_->plan().job_name), stamp, job_->job_id(),
+                                         id))
       .string();
 }
 
@@ -304,9 +321,11 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
 void CheckpointCoordinator::RemoveOldCheckpoints() {
   std::vector<std::pair<int64_t, fs::path>> completed;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(settings_.job_directory, error)) {
-    int64_t number = CheckpointNumber(entry.path().filename().string());
-    if (number > 0 && HasMetadata(entry.path())) completed.emplace_back(number, entry.path());
+  fs::directory_iterator end;
+  for (fs::directory_iterator it(settings_.job_directory, error); !error && it != end;
+       it.increment(error)) {
+    int64_t number = CheckpointNumber(it->path().filename().string());
+    if (number > 0 && HasMetadata(it->path())) completed.emplace_back(number, it->path());
   }
   std::sort(completed.begin(), completed.end());
   size_t keep = static_cast<size_t>(std::max(settings_.retained, 1));

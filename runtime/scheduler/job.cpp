@@ -147,7 +147,12 @@ base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t 
     // One working directory per job run: <localdir>/<job>-<pid>-<counter>.
     static std::atomic<int> counter{0};
     std::filesystem::path local = option("state.backend.rocksdb.localdir", "");
-    if (local.empty()) local = std::filesystem::temp_directory_path() / "sluice";
+    if (local.empty()) {
+      std::error_code error;
+      local = std::filesystem::temp_directory_path(error);
+      if (error) local = "/tmp";  // $TMPDIR names no directory
+      local /= "sluice";
+    }
     std::string job = JobFileName(plan_.job_name);
     state_directory_ =
         (local / fmt::format("{}-{}-{}", job, ::getpid(), counter.fetch_add(1))).string();
@@ -511,7 +516,13 @@ base::Result<std::string> Job::StopWithSavepoint(const std::string& directory) {
   // The sinks commit on their own tasks; the savepoint is the stop's once all of them have.
   std::unique_lock<std::mutex> lock(stop_mutex_);
   stop_changed_.wait(lock, [&] { return stop_state_ == StopState::kStopped || failed(); });
-  if (stop_state_ != StopState::kStopped) {
+  if (stop_state_ == StopState::kStopped) {
+    // Committed: the savepoint no longer holds output waiting for a commit. Should this fail,
+    // the savepoint still restores exactly-once (its restore commits them again, idempotently).
+    (void)state::ForgetCommittedTransactions(*path);
+    return path;
+  }
+  {
     std::lock_guard<std::mutex> failure_lock(failure_mutex_);
     return base::Status::Error(
         failure_.code(),

@@ -464,6 +464,17 @@ base::Result<SnapshotMetadata> WriteNativeSnapshot(const std::string& directory,
   return metadata;
 }
 
+base::Status ForgetCommittedTransactions(const std::string& directory) {
+  std::string path = (fs::path(directory) / kMetadataName).string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(base::ErrorCode::kIo, fmt::format("cannot read '{}'", path));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  SLUICE_ASSIGN_OR_RETURN(SnapshotMetadata metadata, SnapshotMetadataFromJson(text, path));
+  if (metadata.pending_sink_transactions.empty()) return base::Status::Ok();
+  metadata.pending_sink_transactions.clear();
+  return WriteAtomically(path, SnapshotMetadataToJson(metadata));
+}
+
 base::Result<Snapshot> ReadSnapshot(const std::string& directory,
                                     const std::string& expected_job_name) {
   std::string path = (fs::path(directory) / kMetadataName).string();

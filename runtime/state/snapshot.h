@@ -86,6 +86,12 @@ struct SnapshotOptions {
   std::map<std::string, std::vector<std::string>> pending_sink_transactions;
 };
 
+/// After a stop-with-savepoint's sinks committed everything its `_metadata` names: rewrites
+/// that `_metadata` (atomically) without the pending sink transactions, so that `sluice check`
+/// knows a sink dropped by an upgrade loses nothing. A crash before it leaves them named, and a
+/// restore commits them (idempotently).
+base::Status ForgetCommittedTransactions(const std::string& directory);
+
 /// The key groups [first, last] subtask `subtask` of `parallelism` owns (the inverse of
 /// scheduler::SubtaskOfKeyGroup).
 std::pair<int32_t, int32_t> KeyGroupRangeOf(int32_t subtask, int32_t parallelism,

@@ -249,7 +249,9 @@ TEST(RowCodec, RandomAndMutatedBytesAreRejectedOrRoundTrip) {
       double value = decoded.column(3).values<double>()[0];
       double_normalized = std::isnan(value) || (value == 0.0 && std::signbit(value));
     }
-    if (!double_normalized) EXPECT_EQ(encoded, bytes);
+    if (!double_normalized) {
+      EXPECT_EQ(encoded, bytes);
+    }
     // The re-encoded bytes decode to a row that encodes to them again.
     ASSERT_TRUE(codec.Decode(encoded, &decoded_again, 0, 0).ok());
     EXPECT_EQ(EncodeRow(codec, decoded_again, 0), encoded);

@@ -52,9 +52,9 @@ class CountingSource : public operators::SourceOperator {
 class StopWithSavepointTest : public testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("sluice-stop-" + std::to_string(getpid()) + "-" +
-                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    directory_ =
+        fs::temp_directory_path() / ("sluice-stop-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(directory_);
     fs::create_directories(directory_);
   }
@@ -155,9 +155,9 @@ TEST_F(StopWithSavepointTest, SourcesStopAtTheBarrierAndEverythingBeforeItIsComm
   auto snapshot = state::ReadSnapshot(*savepoint);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
   ASSERT_EQ(snapshot->metadata.source_offsets.at("source/counting").size(), 1u);
-  EXPECT_EQ(snapshot->metadata.source_offsets.at("source/counting")[0],
-            std::to_string(stopped_at));
+  EXPECT_EQ(snapshot->metadata.source_offsets.at("source/counting")[0], std::to_string(stopped_at));
   EXPECT_EQ(snapshot->metadata.job_id, (*job)->job_id());
+  EXPECT_TRUE(snapshot->metadata.pending_sink_transactions.empty());
 }
 
 TEST_F(StopWithSavepointTest, AStopWhoseSavepointFailsLeavesTheJobRunning) {
