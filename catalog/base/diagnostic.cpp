@@ -16,6 +16,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kRuntime: return "runtime";
     case ErrorCode::kInternal: return "internal";
     case ErrorCode::kWrongJob: return "wrong job";
+    case ErrorCode::kIncompatible: return "incompatible";
   }
   return "unknown";
 }

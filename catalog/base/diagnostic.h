@@ -19,6 +19,7 @@ enum class ErrorCode {
   kRuntime,   // a job failed while running
   kInternal,  // an environment failure (LLVM, RocksDB) surfaced at a module boundary
   kWrongJob,  // a snapshot of another job than the one asked for (Diagnostic::subject: its job)
+  kIncompatible,  // a restore refused: state the new job cannot take (see `sluice check`)
 };
 
 /// Names an error code for messages ("syntax", "bind", ...).

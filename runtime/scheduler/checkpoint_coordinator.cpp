@@ -160,6 +160,7 @@ void CheckpointCoordinator::Trigger(std::unique_lock<std::mutex>& lock, Kind kin
       directory.empty()
           ? (fs::path(settings_.job_directory) / fmt::format("chk-{}", pending.id)).string()
           : directory;
+  pending.triggered_millis = TimerService::NowMillis();
   int64_t id = pending.id;
   pending_ = std::move(pending);
   in_flight_kind_.store(kind);
@@ -283,6 +284,13 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   const int64_t id = pending.id;
   const bool savepoint = pending.kind != Kind::kCheckpoint;
   const std::string directory = pending.directory;
+  CheckpointStats stats;
+  stats.id = id;
+  stats.kind = pending.kind;
+  stats.triggered_millis = pending.triggered_millis;
+  for (const SubtaskSnapshot& ack : pending.acks) {
+    stats.alignment_millis = std::max(stats.alignment_millis, ack.alignment_millis);
+  }
   base::Result<std::string> written = Write(pending);
   // Only memory copies can become a live backend again (a rocksdb copy is read-only; a
   // rocksdb restart starts from the checkpoint's files by hard links instead).
@@ -296,26 +304,65 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
     local_state_ = std::move(local);  // the previous copies go
   }
   pending.acks.clear();  // captured copies go (rocksdb ones remove their scratch directories)
+  stats.duration_millis = TimerService::NowMillis() - stats.triggered_millis;
   if (!written.ok()) {
     std::error_code error;
     if (!HasMetadata(directory)) fs::remove_all(directory, error);
-    std::fprintf(stderr, "\nsluice: %s %lld failed: %s%s\n", savepoint ? "savepoint" : "checkpoint",
-                 static_cast<long long>(id), written.status().message().c_str(),
-                 savepoint ? "" : " (the job goes on; the last completed checkpoint stays)");
+    stats.failure = written.status().message();
+    failed_.fetch_add(1);
+    Record(stats,
+           fmt::format("{} {} failed: {}{}", savepoint ? "savepoint" : "checkpoint", id,
+                       stats.failure,
+                       savepoint ? "" : " (the job goes on; the last completed checkpoint stays)"));
     return written.status();
   }
+  stats.completed = true;
+  stats.path = directory;
+  stats.size_bytes = DirectorySize(directory);
   completed_.fetch_add(1);
   if (!savepoint) last_completed_.store(id);
   if (!savepoint) RemoveOldCheckpoints();
-  if (settings_.verbose && !savepoint) {
-    std::fprintf(stderr, "sluice: checkpoint %lld complete: %s\n", static_cast<long long>(id),
-                 directory.c_str());
-  }
+  Record(stats, fmt::format("{} {} complete: {}", savepoint ? "savepoint" : "checkpoint", id,
+                            directory));
   // A savepoint taken while the job goes on commits nothing: what the sinks pre-committed at
   // its barrier is committed by the next checkpoint (Commit(n) commits everything up to n).
   base::CrashPoint("after-metadata");
   if (pending.kind != Kind::kSavepoint) job_->NotifyCheckpointComplete(id, pending.kind);
   return written;
+}
+
+void CheckpointCoordinator::Record(const CheckpointStats& stats, std::string text) {
+  {
+    std::lock_guard<std::mutex> lock(history_mutex_);
+    history_.push_back(stats);
+    if (history_.size() > kHistoryLength) history_.pop_front();
+  }
+  if (!listener_) return;
+  JobEvent event;
+  event.kind = JobEvent::Kind::kCheckpoint;
+  event.text = std::move(text);
+  event.checkpoint = stats;
+  listener_(event);
+}
+
+std::vector<CheckpointStats> CheckpointCoordinator::History() const {
+  std::lock_guard<std::mutex> lock(history_mutex_);
+  return {history_.begin(), history_.end()};
+}
+
+int64_t CheckpointCoordinator::DirectorySize(const std::string& directory) {
+  int64_t size = 0;
+  std::error_code error;
+  fs::recursive_directory_iterator end;
+  for (fs::recursive_directory_iterator it(directory, error); !error && it != end;
+       it.increment(error)) {
+    std::error_code file_error;
+    if (it->is_regular_file(file_error)) {
+      auto bytes = it->file_size(file_error);
+      if (!file_error) size += static_cast<int64_t>(bytes);
+    }
+  }
+  return size;
 }
 
 void CheckpointCoordinator::RemoveOldCheckpoints() {
@@ -336,9 +383,11 @@ void CheckpointCoordinator::RemoveOldCheckpoints() {
   }
   // Shared SST files no retained checkpoint names (no checkpoint is being written now).
   base::Status collected = state::RemoveUnreferencedSharedFiles(settings_.job_directory);
-  if (!collected.ok()) {
-    std::fprintf(stderr, "\nsluice: warning: shared checkpoint files were kept: %s\n",
-                 collected.message().c_str());
+  if (!collected.ok() && listener_) {
+    JobEvent event;
+    event.kind = JobEvent::Kind::kWarning;
+    event.text = "shared checkpoint files were kept: " + collected.message();
+    listener_(event);
   }
 }
 

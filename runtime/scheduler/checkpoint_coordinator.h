@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "catalog/base/result.h"
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/job_events.h"
 #include "runtime/state/state_backend.h"
 
 namespace sluice::runtime::scheduler {
@@ -34,6 +36,8 @@ struct SubtaskSnapshot {
   std::vector<std::pair<std::string, std::string>> transactions;
   /// A failed capture or pre-commit fails the checkpoint, not the job.
   base::Status status;
+  /// How long the subtask held channels back to align the barriers (0 with one input).
+  int64_t alignment_millis = 0;
 };
 
 /// How a job takes checkpoints and savepoints (DESIGN §7), from its options.
@@ -48,8 +52,6 @@ struct CheckpointSettings {
   std::string savepoint_directory;
   /// `state.savepoints.format`: canonical (portable) or native (rocksdb files).
   std::string savepoint_format = "canonical";
-  /// Print a line per completed checkpoint and savepoint to stderr.
-  bool verbose = false;
   /// `state.backend.local-recovery`: keep each subtask's captured state of the latest
   /// completed checkpoint, so that a restart in this process resumes from it without reading
   /// the checkpoint directory (task-local recovery).
@@ -120,8 +122,16 @@ class CheckpointCoordinator {
   /// thread first.
   base::Status FinalCheckpoint();
 
+  /// Receives a kCheckpoint event per completed or failed checkpoint and savepoint, and
+  /// warnings. Set before Start.
+  void set_listener(JobListener listener) { listener_ = std::move(listener); }
+  /// The latest checkpoints and savepoints (completed or failed), oldest first.
+  std::vector<CheckpointStats> History() const;
+
   /// The number of checkpoints completed so far (for tests and progress lines).
   int64_t completed() const { return completed_.load(); }
+  /// The number of checkpoints and savepoints that failed so far.
+  int64_t failed() const { return failed_.load(); }
   /// The number n of the latest completed checkpoint `chk-<n>`, or 0.
   int64_t last_completed() const { return last_completed_.load(); }
   /// The local copies of the latest completed checkpoint (with local recovery), once the
@@ -134,8 +144,10 @@ class CheckpointCoordinator {
     int64_t id = 0;
     Kind kind = Kind::kCheckpoint;
     std::string directory;  // where it is written
+    int64_t triggered_millis = 0;
     std::vector<SubtaskSnapshot> acks;
   };
+  static constexpr size_t kHistoryLength = 50;
   struct SavepointRequest {
     std::string parent;  // directory to create it under
     Kind kind = Kind::kSavepoint;
@@ -153,6 +165,10 @@ class CheckpointCoordinator {
   /// Writes, retains and notifies; called without the mutex once every subtask acknowledged.
   base::Result<std::string> Complete(Pending pending);
   void RemoveOldCheckpoints();
+  /// Keeps `stats` in the history and tells the listener.
+  void Record(const CheckpointStats& stats, std::string text);
+  /// The bytes of the regular files under `directory`.
+  static int64_t DirectorySize(const std::string& directory);
   /// Whether the job keeps its state in rocksdb (incremental checkpoints).
   bool RocksDbState() const;
   std::string SavepointDirectoryUnder(const std::string& parent, int64_t id) const;
@@ -163,6 +179,10 @@ class CheckpointCoordinator {
   std::atomic<int64_t> in_flight_{0};
   std::atomic<Kind> in_flight_kind_{Kind::kCheckpoint};  // set before in_flight_
   std::atomic<int64_t> completed_{0};
+  std::atomic<int64_t> failed_{0};
+  JobListener listener_;
+  mutable std::mutex history_mutex_;
+  std::deque<CheckpointStats> history_;
   std::atomic<int64_t> last_completed_{0};
   int64_t next_id_ = 1;
   std::mutex mutex_;

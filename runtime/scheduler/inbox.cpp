@@ -30,6 +30,11 @@ bool Inbox::HasRoomOrWait(SubtaskRunner* waiter) {
   return false;
 }
 
+size_t Inbox::Size() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return messages_.size();
+}
+
 bool Inbox::Empty() {
   std::lock_guard<std::mutex> lock(mutex_);
   return messages_.empty();

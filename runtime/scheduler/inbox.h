@@ -37,6 +37,9 @@ class Inbox {
   /// Returns true when there is room; otherwise registers `waiter` and returns false.
   bool HasRoomOrWait(SubtaskRunner* waiter);
   bool Empty();
+  /// Messages queued now, and the bound (for backpressure metrics).
+  size_t Size();
+  size_t capacity() const { return capacity_; }
 
  private:
   std::mutex mutex_;

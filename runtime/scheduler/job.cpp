@@ -53,7 +53,7 @@ class CachingChainCompiler : public expr::ChainCompiler {
 
 Job::~Job() {
   if (coordinator_) coordinator_->Stop();
-  timers_.Shutdown();
+  if (timers_) timers_->Shutdown();
   if (arena_) arena_->execute([this] { group_.wait(); });
   runners_.clear();
   state_backends_.clear();  // RocksDB instances remove their directories
@@ -178,6 +178,8 @@ base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t 
 base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
                                                const JobOptions& options) {
   auto job = std::unique_ptr<Job>(new Job());
+  job->timers_ = std::make_unique<TimerService>(
+      options.services != nullptr ? &options.services->timers() : nullptr);
   SLUICE_RETURN_IF_ERROR(job->Build(plan, options));
   return job;
 }
@@ -203,12 +205,18 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
                     options.restore_from->metadata.plan.max_parallelism, plan_.max_parallelism,
                     options.restore_from->metadata.plan.max_parallelism));
   }
-  if (options.chain_compiler != nullptr) {
-    compiler_cache_ = std::make_unique<CachingChainCompiler>(options.chain_compiler);
+  expr::ChainCompiler* chain_compiler = options.chain_compiler;
+  operators::aggregate::AccumulatorCompiler* accumulator_compiler = options.accumulator_compiler;
+  if (options.services != nullptr && chain_compiler == nullptr && accumulator_compiler == nullptr) {
+    chain_compiler = options.services->chain_compiler();
+    accumulator_compiler = options.services->accumulator_compiler();
   }
-  if (options.accumulator_compiler != nullptr) {
-    accumulator_cache_ = std::make_unique<operators::aggregate::CachingAccumulatorCompiler>(
-        options.accumulator_compiler);
+  if (chain_compiler != nullptr) {
+    compiler_cache_ = std::make_unique<CachingChainCompiler>(chain_compiler);
+  }
+  if (accumulator_compiler != nullptr) {
+    accumulator_cache_ =
+        std::make_unique<operators::aggregate::CachingAccumulatorCompiler>(accumulator_compiler);
   }
   const int32_t node_count = static_cast<int32_t>(plan_.nodes.size());
   for (int32_t i = 0; i < node_count; ++i) {
@@ -346,10 +354,13 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     }
   }
   for (auto& runner : runners_) runner->Wire();
-  int32_t threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
+  int32_t threads = options.threads > 0       ? options.threads
+                    : options.services != nullptr ? options.services->threads()
+                                                  : tbb::this_task_arena::max_concurrency();
   arena_ = std::make_unique<tbb::task_arena>(threads);
   coordinator_ = std::make_unique<CheckpointCoordinator>(this, checkpoint_settings_,
                                                          static_cast<int32_t>(runners_.size()));
+  coordinator_->set_listener(options.listener);
   if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(coordinator_->Prepare());
   return base::Status::Ok();
 }
@@ -445,7 +456,7 @@ std::unique_ptr<state::StateBackend> Job::AdoptLocalCopy(int32_t runner) {
 }
 
 void Job::WakeSoon(SubtaskRunner* runner) {
-  timers_.Add(TimerService::NowMillis(), [this, runner] { ScheduleFromTimer(runner); });
+  timers_->Add(TimerService::NowMillis(), [this, runner] { ScheduleFromTimer(runner); });
 }
 
 std::string Job::CaptureDirectory(int32_t runner, int64_t checkpoint) const {
@@ -575,7 +586,7 @@ void Job::Fail(const base::Status& status) {
     stop_changed_.notify_all();
   }
   // No more timers; wakes Run if it waits for one.
-  timers_.Stop();
+  timers_->Stop();
 }
 
 bool Job::AllFinished() const {
@@ -632,47 +643,38 @@ std::string Job::DescribeVertices() const {
   return out;
 }
 
-void Job::PrintProgressUntilDone() {
-  using Clock = std::chrono::steady_clock;
-  auto start = Clock::now();
-  int64_t last_rows = 0;
-  auto last_time = start;
-  while (!done_.load()) {
-    for (int i = 0; i < 10 && !done_.load(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (done_.load()) break;
-    JobProgress now = progress();
-    auto time = Clock::now();
-    double seconds = std::chrono::duration<double>(time - last_time).count();
-    double rate = seconds > 0 ? (now.rows_in - last_rows) / seconds : 0;
-    last_rows = now.rows_in;
-    last_time = time;
-    std::string watermark = now.watermark == operators::kMinWatermark ? "-"
-                            : now.watermark == operators::kMaxWatermark
-                                ? "end"
-                                : expr::FormatTimestamp(now.watermark);
-    std::string late = now.late_records_dropped > 0
-                           ? fmt::format("  late {}", now.late_records_dropped)
-                           : std::string();
-    std::string checkpoint = checkpoint_settings_.interval_millis <= 0 ? std::string()
-                             : now.last_checkpoint > 0
-                                 ? fmt::format("  checkpoint {}", now.last_checkpoint)
-                                 : std::string("  checkpoint -");
-    std::fprintf(stderr, "\r\033[K[sluice] in %lld (%.0f/s)  out %lld  watermark %s%s%s",
-                 static_cast<long long>(now.rows_in), rate, static_cast<long long>(now.rows_out),
-                 watermark.c_str(), checkpoint.c_str(), late.c_str());
-    std::fflush(stderr);
+JobMetrics Job::Metrics() const {
+  JobMetrics metrics;
+  for (const plan::PlanNode& node : plan_.nodes) {
+    const operators::OperatorMetrics& counters = *metrics_[node.id];
+    OperatorMetricsValues values;
+    values.uid = node.uid;
+    values.kind = node.kind;
+    values.parallelism = node.parallelism;
+    values.rows_in = counters.rows_in.load();
+    values.rows_out = counters.rows_out.load();
+    values.watermark = counters.watermark.load();
+    values.late_records_dropped = counters.late_records_dropped.load();
+    metrics.operators.push_back(std::move(values));
   }
-  std::fprintf(stderr, "\r\033[K");
-  std::fflush(stderr);
+  size_t runner = 0;
+  for (const auto& vertex : vertices_) {
+    VertexMetrics values;
+    for (int32_t node : vertex) values.uids.push_back(plan_.nodes[node].uid);
+    values.parallelism = plan_.nodes[vertex.front()].parallelism;
+    for (int32_t subtask = 0; subtask < values.parallelism && runner < runners_.size();
+         ++subtask, ++runner) {
+      values.subtasks.push_back(runners_[runner]->Metrics());
+    }
+    metrics.vertices.push_back(std::move(values));
+  }
+  metrics.checkpoints = coordinator_->History();
+  metrics.completed_checkpoints = coordinator_->completed();
+  metrics.failed_checkpoints = coordinator_->failed();
+  return metrics;
 }
 
 base::Status Job::Run() {
-  std::thread progress_thread;
-  if (options_.show_progress && isatty(STDERR_FILENO)) {
-    progress_thread = std::thread([this] { PrintProgressUntilDone(); });
-  }
   coordinator_->Start();
   arena_->execute([this] {
     for (auto& runner : runners_) {
@@ -680,7 +682,7 @@ base::Status Job::Run() {
     }
   });
   for (;;) {
-    uint64_t fired = timers_.fired();
+    uint64_t fired = timers_->fired();
     arena_->execute([this] { group_.wait(); });
     if (failed() || AllFinished() || stopped_with_savepoint()) break;
     {
@@ -694,7 +696,7 @@ base::Status Job::Run() {
     }
     // No task is running: only a processing-time timer can make progress now. Wait for one to
     // fire (its task is then in the group); none pending means the job stalled.
-    if (!timers_.WaitForFiring(fired)) {
+    if (!timers_->WaitForFiring(fired)) {
       std::lock_guard<std::mutex> lock(stop_mutex_);
       if (stop_state_ == StopState::kNone) break;
     }
@@ -713,10 +715,9 @@ base::Status Job::Run() {
     }
   }
   coordinator_->Stop();
-  timers_.Shutdown();
+  timers_->Shutdown();
   arena_->execute([this] { group_.wait(); });
   done_.store(true);
-  if (progress_thread.joinable()) progress_thread.join();
   if (failed()) {
     std::lock_guard<std::mutex> lock(failure_mutex_);
     return failure_;

@@ -17,6 +17,8 @@
 #include "runtime/operators/operator.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/checkpoint_coordinator.h"
+#include "runtime/scheduler/engine_services.h"
+#include "runtime/scheduler/job_events.h"
 #include "runtime/scheduler/timer_service.h"
 #include "runtime/state/snapshot.h"
 
@@ -26,14 +28,18 @@ class SubtaskRunner;
 
 /// How to run a job.
 struct JobOptions {
-  /// The JIT; null runs every chain in the interpreter (`--jit=off`).
+  /// What the jobs of the process share (threads, timers, JIT); null: this job makes its own
+  /// timer thread and sizes its arena by `threads`. Must outlive the job.
+  EngineServices* services = nullptr;
+  /// The JIT; null runs every chain in the interpreter (`--jit=off`), unless `services` has
+  /// one (used when both compilers here are null).
   expr::ChainCompiler* chain_compiler = nullptr;
   /// The JIT's aggregate kernels; null interprets aggregations (`--jit=off`).
   operators::aggregate::AccumulatorCompiler* accumulator_compiler = nullptr;
-  /// Worker threads; 0 = one per core.
+  /// Worker threads of this job's arena; 0 = the services' budget, else one per core.
   int32_t threads = 0;
-  /// Print a progress line to stderr about once a second (only when stderr is a terminal).
-  bool show_progress = false;
+  /// Receives the job's checkpoint events and warnings (the runtime prints nothing).
+  JobListener listener;
   /// Creates each source subtask's operator; empty = operators::CreateSourceOperator (tests
   /// inject sources whose timing they control).
   std::function<base::Result<std::unique_ptr<operators::SourceOperator>>(const plan::PlanNode&)>
@@ -64,6 +70,34 @@ struct JobProgress {
   int64_t last_checkpoint = 0;                   // n of the latest completed chk-<n>, or 0
 };
 
+/// One operator's counters (OperatorMetrics: sources count rows in, sinks rows out, windows
+/// late rows).
+struct OperatorMetricsValues {
+  std::string uid;
+  plan::OperatorKind kind = plan::OperatorKind::kSource;
+  int32_t parallelism = 1;
+  int64_t rows_in = 0;
+  int64_t rows_out = 0;
+  int64_t watermark = operators::kMinWatermark;
+  int64_t late_records_dropped = 0;
+};
+
+/// One vertex (a chain of operators) and its subtasks' counters.
+struct VertexMetrics {
+  std::vector<std::string> uids;  // the chain's operators, in order
+  int32_t parallelism = 1;
+  std::vector<SubtaskMetrics> subtasks;
+};
+
+/// Everything a running job counts, for the server's API, its page and `/metrics`.
+struct JobMetrics {
+  std::vector<OperatorMetricsValues> operators;
+  std::vector<VertexMetrics> vertices;
+  std::vector<CheckpointStats> checkpoints;  // the latest ones, oldest first
+  int64_t completed_checkpoints = 0;
+  int64_t failed_checkpoints = 0;
+};
+
 /// Runs a PlanGraph on a oneTBB task arena: one SubtaskRunner per vertex subtask, where a
 /// vertex is a chain of operators connected by forward edges at equal parallelism.
 class Job {
@@ -79,6 +113,9 @@ class Job {
   /// Asks the job to stop as soon as possible; Run then returns a kRuntime "cancelled" error.
   void Cancel();
   JobProgress progress() const;
+  /// Every counter of the job, per operator, vertex and subtask, and its checkpoint history;
+  /// any thread.
+  JobMetrics Metrics() const;
   /// The state of every stateful operator subtask (its backend and key-group range), to
   /// snapshot once Run has returned; the backends live as long as the job.
   std::vector<state::SubtaskState> StateOfSubtasks() const;
@@ -130,7 +167,7 @@ class Job {
   void Fail(const base::Status& status);
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   void SubtaskFinished() { finished_subtasks_.fetch_add(1); }
-  TimerService& timers() { return timers_; }
+  TimerService& timers() { return *timers_; }
   /// Schedules `runner` from the timer thread (outside the task arena).
   void ScheduleFromTimer(SubtaskRunner* runner);
   /// Schedules `runner` from any thread, through the timer thread so that Run notices.
@@ -173,7 +210,6 @@ class Job {
   /// The OperatorContext of `node`'s subtask `subtask`, restored from `options_.restore_from`.
   base::Status RestoreState(const plan::PlanNode& node, int32_t subtask,
                             state::StateBackend* backend, operators::OperatorContext* context);
-  void PrintProgressUntilDone();
   bool AllFinished() const;
 
   plan::PlanGraph plan_;
@@ -196,7 +232,7 @@ class Job {
   std::unique_ptr<tbb::task_arena> arena_;
   tbb::task_group group_;
   // Stopped and joined (in ~Job and at the end of Run) before the task group is waited for.
-  TimerService timers_;
+  std::unique_ptr<TimerService> timers_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> done_{false};
   std::atomic<int32_t> finished_subtasks_{0};

@@ -46,6 +46,7 @@ void OutputRouter::SendHashed(const Route& route, const operators::BatchPtr& bat
 }
 
 base::Status OutputRouter::EmitBatch(operators::BatchPtr batch) {
+  rows_out_.fetch_add(batch->row_count(), std::memory_order_relaxed);
   for (const Route& route : routes_) {
     switch (route.exchange) {
       case plan::ExchangeKind::kForward: Send(route.targets[subtask_index_], route, batch); break;
@@ -62,6 +63,7 @@ base::Status OutputRouter::EmitBatch(operators::BatchPtr batch) {
 }
 
 base::Status OutputRouter::EmitWatermark(int64_t watermark) {
+  watermark_.store(watermark, std::memory_order_relaxed);
   for (const Route& route : routes_) {
     for (SubtaskRunner* target : Connected(route)) {
       Message message;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +41,9 @@ class OutputRouter : public operators::Output {
   void EmitBarrier(int64_t checkpoint);
   /// True when every connected inbox has room; otherwise registers `waiter` with a full one.
   bool HasRoomOrWait(SubtaskRunner* waiter);
+  /// Rows sent downstream so far, and the last watermark sent (any thread reads them).
+  int64_t rows_out() const { return rows_out_.load(std::memory_order_relaxed); }
+  int64_t watermark() const { return watermark_.load(std::memory_order_relaxed); }
 
  private:
   /// The subtasks of `route` this subtask sends control messages to.
@@ -53,6 +57,8 @@ class OutputRouter : public operators::Output {
   int32_t max_parallelism_;
   std::vector<Route> routes_;
   uint32_t round_robin_ = 0;
+  std::atomic<int64_t> rows_out_{0};
+  std::atomic<int64_t> watermark_{operators::kMinWatermark};
 };
 
 }  // namespace sluice::runtime::scheduler

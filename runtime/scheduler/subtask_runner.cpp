@@ -1,6 +1,7 @@
 #include "runtime/scheduler/subtask_runner.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "runtime/scheduler/job.h"
 #include "runtime/scheduler/timer_service.h"
@@ -94,13 +95,29 @@ void SubtaskRunner::Wire() {
   }
   if (source_ != nullptr) {
     source_output_ = std::make_unique<SourceOutput>(
-        source_link_ ? static_cast<operators::Output*>(source_link_.get()) : &router_);
+        source_link_ ? static_cast<operators::Output*>(source_link_.get()) : &router_, &rows_in_);
   }
 }
 
 operators::Output* SubtaskRunner::OutputOf(size_t operator_index) {
   if (operator_index < links_.size()) return links_[operator_index].get();
   return &router_;
+}
+
+SubtaskMetrics SubtaskRunner::Metrics() {
+  SubtaskMetrics metrics;
+  metrics.subtask = subtask_index_;
+  metrics.rows_in = rows_in_.load(std::memory_order_relaxed);
+  metrics.rows_out = router_.rows_out();
+  metrics.watermark = router_.watermark();
+  metrics.inbox_size = static_cast<int64_t>(inbox_.Size());
+  metrics.inbox_capacity = static_cast<int64_t>(inbox_.capacity());
+  metrics.backpressured_millis = backpressured_millis_.load(std::memory_order_relaxed);
+  if (int64_t since = backpressure_since_.load(std::memory_order_relaxed); since != 0) {
+    metrics.backpressured_millis += std::max<int64_t>(0, TimerService::NowMillis() - since);
+  }
+  metrics.finished = finished_.load();
+  return metrics;
 }
 
 void SubtaskRunner::Schedule() {
@@ -150,7 +167,15 @@ void SubtaskRunner::Run() {
 
 base::Status SubtaskRunner::Step(bool* made_progress) {
   *made_progress = false;
-  if (!router_.HasRoomOrWait(this)) return base::Status::Ok();
+  if (!router_.HasRoomOrWait(this)) {
+    if (backpressure_since_.load(std::memory_order_relaxed) == 0) {
+      backpressure_since_.store(TimerService::NowMillis(), std::memory_order_relaxed);
+    }
+    return base::Status::Ok();
+  }
+  if (int64_t since = backpressure_since_.exchange(0, std::memory_order_relaxed); since != 0) {
+    backpressured_millis_.fetch_add(TimerService::NowMillis() - since, std::memory_order_relaxed);
+  }
   if (source_ != nullptr) return poll_paused_ ? base::Status::Ok() : PollSource(made_progress);
   if (open_channels_ == 0) {
     // Every input ended while a stop-with-savepoint held this subtask, and the stop failed.
@@ -214,6 +239,7 @@ base::Status SubtaskRunner::Handle(Message message) {
   operators::Output* output = OutputOf(0);
   switch (message.kind) {
     case Message::Kind::kBatch:
+      rows_in_.fetch_add(message.batch->row_count(), std::memory_order_relaxed);
       return operators_.front()->ProcessBatch(message.input, std::move(message.batch), output);
     case Message::Kind::kWatermark:
       channel_watermarks_[message.input][message.channel] =
@@ -301,6 +327,7 @@ SubtaskSnapshot SubtaskRunner::TakeSnapshot(int64_t checkpoint) {
   SubtaskSnapshot snapshot;
   snapshot.runner = runner_index_;
   snapshot.subtask = subtask_index_;
+  snapshot.alignment_millis = std::exchange(alignment_millis_, 0);
   // Asked while this checkpoint is still in flight (the coordinator waits for this ack).
   const operators::Barrier barrier{checkpoint, job_->BarrierKindOf(checkpoint)};
   if (barrier.kind == operators::BarrierKind::kStopWithSavepoint && !finished_.load()) {
@@ -376,6 +403,7 @@ base::Status SubtaskRunner::HandleBarrier(const Message& message) {
   if (aligning_ == 0) {
     aligning_ = message.checkpoint;
     unaligned_channels_ = open_channels_;
+    alignment_started_ = TimerService::NowMillis();
   } else if (message.checkpoint != aligning_) {
     return base::Status::Error(base::ErrorCode::kInternal,
                                "the barrier of checkpoint " + std::to_string(message.checkpoint) +
@@ -391,6 +419,7 @@ base::Status SubtaskRunner::ChannelAligned(int32_t input, int32_t channel) {
   int64_t checkpoint = aligning_;
   aligning_ = 0;
   for (auto& blocked : channel_blocked_) std::fill(blocked.begin(), blocked.end(), false);
+  alignment_millis_ = TimerService::NowMillis() - alignment_started_;
   Acknowledge(checkpoint);
   router_.EmitBarrier(checkpoint);
   return base::Status::Ok();

@@ -72,6 +72,8 @@ class SubtaskRunner {
   void Run();
   bool finished() const { return finished_.load(); }
   bool is_source() const { return source_ != nullptr; }
+  /// This subtask's counters so far; any thread.
+  SubtaskMetrics Metrics();
   /// Called on the timer thread when a registered time is due: schedules a run that fires it.
   void WakeForTimers();
 
@@ -126,9 +128,10 @@ class SubtaskRunner {
   /// Remembers what a source's Poll emitted, to tell an empty poll from a productive one.
   class SourceOutput : public operators::Output {
    public:
-    explicit SourceOutput(operators::Output* next) : next_(next) {}
+    SourceOutput(operators::Output* next, std::atomic<int64_t>* rows) : next_(next), rows_(rows) {}
     base::Status EmitBatch(operators::BatchPtr batch) override {
       emitted_records |= batch->row_count() > 0;
+      rows_->fetch_add(batch->row_count(), std::memory_order_relaxed);
       return next_->EmitBatch(std::move(batch));
     }
     base::Status EmitWatermark(int64_t watermark) override {
@@ -138,6 +141,7 @@ class SubtaskRunner {
 
    private:
     operators::Output* next_;
+    std::atomic<int64_t>* rows_;
   };
 
   void AddTimer(int64_t time);
@@ -192,6 +196,9 @@ class SubtaskRunner {
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> finished_{false};
   std::atomic<bool> stopped_{false};  // see stopped()
+  std::atomic<int64_t> rows_in_{0};
+  std::atomic<int64_t> backpressure_since_{0};  // wall clock when it found no room, or 0
+  std::atomic<int64_t> backpressured_millis_{0};
 
   // Checkpoints.
   std::atomic<int64_t> barrier_request_{0};       // a source's barrier to emit
@@ -201,6 +208,8 @@ class SubtaskRunner {
   int64_t notified_ = 0;         // the latest completion delivered to the operators
   int64_t aligning_ = 0;         // the checkpoint whose barriers are being aligned, or 0
   int32_t unaligned_channels_ = 0;
+  int64_t alignment_started_ = 0;  // when the first barrier of `aligning_` arrived
+  int64_t alignment_millis_ = 0;   // how long the last alignment took (for its snapshot)
   std::vector<std::vector<bool>> channel_blocked_;
   std::deque<Message> held_;  // messages of blocked channels, replayed after alignment
 };

@@ -15,15 +15,13 @@
 #include <sstream>
 
 #include "catalog/base/diagnostic.h"
-#include "compiler/codegen/jit_accumulator_compiler.h"
-#include "compiler/codegen/jit_chain_compiler.h"
+#include "compiler/codegen/engine_services.h"
 #include "compiler/physical/job_compiler.h"
 #include "compiler/physical/physical_planner.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/job.h"
 #include "tools/sluice/check_command.h"
 #include "tools/sluice/repl/repl.h"
-#include "tools/sluice/restore.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/savepoint_command.h"
 
@@ -95,7 +93,7 @@ std::optional<sluice::compiler::CompiledScript> Compile(
 }
 
 int Run(const CommonOptions& common, int parallelism, const std::string& jit,
-        const sluice::cli::RestoreFlags& restore) {
+        const sluice::cli::RunJobFlags& run_flags) {
   std::map<std::string, std::string> overrides;
   if (parallelism > 0) overrides["parallelism.default"] = std::to_string(parallelism);
   auto compiled = Compile(common, overrides);
@@ -110,30 +108,14 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit,
     return kExitOk;
   }
 
-  std::unique_ptr<sluice::runtime::expr::ChainCompiler> chain_compiler;
-  std::unique_ptr<sluice::runtime::operators::aggregate::AccumulatorCompiler> accumulator_compiler;
-  if (jit == "on") {
-    auto created = sluice::compiler::codegen::MakeJitChainCompiler();
-    if (!created.ok()) {
-      std::fprintf(stderr, "sluice: error: cannot start the JIT: %s (use --jit=off)\n",
-                   created.status().message().c_str());
-      return kExitFailed;
-    }
-    chain_compiler = std::move(created).value();
-    auto accumulators = sluice::compiler::codegen::MakeJitAccumulatorCompiler();
-    if (!accumulators.ok()) {
-      std::fprintf(stderr, "sluice: error: cannot start the JIT: %s (use --jit=off)\n",
-                   accumulators.status().message().c_str());
-      return kExitFailed;
-    }
-    accumulator_compiler = std::move(accumulators).value();
+  auto services = sluice::compiler::codegen::MakeEngineServices(jit == "on");
+  if (!services.ok()) {
+    std::fprintf(stderr, "sluice: error: %s\n", services.status().message().c_str());
+    return kExitFailed;
   }
   sluice::runtime::scheduler::JobOptions job_options;
-  job_options.chain_compiler = chain_compiler.get();
-  job_options.accumulator_compiler = accumulator_compiler.get();
-  job_options.show_progress = true;
-  sluice::cli::RunJobFlags flags;
-  flags.restore = restore;
+  job_options.services = services->get();
+  sluice::cli::RunJobFlags flags = run_flags;
   flags.savepoint_at_end = common.savepoint_at_end;
   flags.savepoint_format = common.savepoint_format;
   return sluice::cli::RunJob(compiled->plan, job_options, flags);
@@ -197,12 +179,12 @@ int Main(int argc, char** argv) {
   run->add_option("--jit", jit, "compile expressions with LLVM (on) or interpret them (off)")
       ->check(CLI::IsMember({"on", "off"}));
   run->add_option("--set", run_options.settings, "override a SET option: KEY=VALUE (repeatable)");
-  sluice::cli::RestoreFlags restore;
-  run->add_option("--from", restore.from,
+  sluice::cli::RunJobFlags restore;
+  run->add_option("--from", restore.restore.from,
                   "restore from a savepoint or checkpoint directory (after `sluice check`'s test)");
-  run->add_flag("--resume", restore.resume,
+  run->add_flag("--resume", restore.restore.resume,
                 "continue from the latest completed checkpoint of this job");
-  run->add_flag("--allow-dropped-state", restore.allow_dropped_state,
+  run->add_flag("--allow-dropped-state", restore.restore.allow_dropped_state,
                 "restore even when some old state has no operator in the new job (it is "
                 "discarded)");
   run->add_option("--checkpoint-dir", restore.checkpoint_directory,

@@ -282,14 +282,18 @@ int RunSavepointCommand(const SavepointCommand& command) {
   return code;
 }
 
-int WriteSavepointAtEnd(const runtime::scheduler::Job& job, const runtime::plan::PlanGraph& plan,
-                        const std::string& directory, const std::string& format) {
+base::Status WriteSavepointAtEnd(const runtime::scheduler::Job& job,
+                                 const runtime::plan::PlanGraph& plan,
+                                 const std::string& directory, const std::string& format) {
   auto written =
       format == "native"
           ? runtime::state::WriteNativeSnapshot(directory, plan, job.StateOfSubtasks())
           : runtime::state::WriteCanonicalSnapshot(directory, plan, job.StateOfSubtasks());
-  if (!written.ok()) return Fail("cannot write the savepoint: " + written.status().message());
-  return kExitOk;
+  if (!written.ok()) {
+    return base::Status::Error(written.status().code(),
+                               "cannot write the savepoint: " + written.status().message());
+  }
+  return base::Status::Ok();
 }
 
 }  // namespace sluice::cli

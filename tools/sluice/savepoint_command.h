@@ -32,7 +32,8 @@ int RunSavepointCommand(const SavepointCommand& command);
 /// `sluice run --savepoint-at-end DIR [--savepoint-format canonical|native]` (hidden debugging
 /// flags until jobs take savepoints): writes a savepoint of the state `job` holds after Run
 /// (native needs `state.backend.type = 'rocksdb'`). Returns the exit code.
-int WriteSavepointAtEnd(const runtime::scheduler::Job& job, const runtime::plan::PlanGraph& plan,
-                        const std::string& directory, const std::string& format);
+base::Status WriteSavepointAtEnd(const runtime::scheduler::Job& job,
+                                 const runtime::plan::PlanGraph& plan,
+                                 const std::string& directory, const std::string& format);
 
 }  // namespace sluice::cli

@@ -5,13 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "runtime/expr/chain_compiler.h"
+#include "runtime/scheduler/engine_services.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::repl {
 
-/// The jobs a REPL session started with INSERT INTO, each running on its own thread until it
-/// ends or is stopped. Used from the REPL's thread only.
+/// The jobs a REPL session started with INSERT INTO, each a runtime::scheduler::JobSupervisor
+/// on its own thread (restarted as `restart-strategy.*` allows) until it ends or is stopped.
+/// Used from the REPL's thread only.
 class JobList {
  public:
   JobList();
@@ -20,7 +21,7 @@ class JobList {
   /// Starts `plan` as a job named `name` (or `name-2`, … when taken). Prints what happened;
   /// false when the job could not be created.
   bool Start(const std::string& name, const runtime::plan::PlanGraph& plan,
-             runtime::expr::ChainCompiler* chain_compiler);
+             runtime::scheduler::EngineServices* services);
   /// Stops the running job `name` and waits for it — after a savepoint under
   /// `state.savepoints.dir` when `with_savepoint` (a failed savepoint leaves the job running);
   /// nullopt when done, else why not.

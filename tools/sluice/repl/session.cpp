@@ -9,7 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "compiler/codegen/jit_chain_compiler.h"
+#include "compiler/codegen/engine_services.h"
 #include "compiler/parser/parser.h"
 #include "runtime/connectors/collect_connector.h"
 #include "tools/sluice/repl/query_rewrite.h"
@@ -43,17 +43,16 @@ std::string Session::Option(const std::string& key) const {
   return found == set_options_.end() ? "" : found->second;
 }
 
-runtime::expr::ChainCompiler* Session::ChainCompiler() {
-  if (!options_.use_jit || jit_tried_) return chain_compiler_.get();
-  jit_tried_ = true;
-  auto created = compiler::codegen::MakeJitChainCompiler();
+runtime::scheduler::EngineServices* Session::Services() {
+  if (services_) return services_.get();
+  auto created = compiler::codegen::MakeEngineServices(options_.use_jit);
   if (!created.ok()) {
-    std::fprintf(stderr, "warning: cannot start the JIT (%s); expressions are interpreted\n",
+    std::fprintf(stderr, "warning: %s; expressions are interpreted\n",
                  created.status().message().c_str());
-    return nullptr;
+    created = compiler::codegen::MakeEngineServices(/*jit=*/false);
   }
-  chain_compiler_ = std::move(created).value();
-  return chain_compiler_.get();
+  if (created.ok()) services_ = std::move(created).value();
+  return services_.get();
 }
 
 void Session::Error(const std::string& message, base::SourceSpan span,
@@ -294,7 +293,7 @@ bool Session::RunJob(const runtime::plan::PlanGraph& plan, const std::string& co
         inbox->ready.notify_one();
       });
   runtime::scheduler::JobOptions job_options;
-  job_options.chain_compiler = ChainCompiler();
+  job_options.services = Services();
   auto job = Job::Create(plan, job_options);
   CollectConnector::Unregister(collect_name);  // the writers hold their callback
   if (!job.ok()) {
@@ -355,7 +354,7 @@ bool Session::StartInsertJob(const ast::InsertStatement& insert,
                              const compiler::CompiledScript& compiled) {
   std::string name = Option("pipeline.name");
   if (name.empty()) name = insert.target.Last().name;
-  return jobs_.Start(name, compiled.plan, ChainCompiler());
+  return jobs_.Start(name, compiled.plan, Services());
 }
 
 bool Session::StopJob(const ast::StopJobStatement& stop, const StatementSource& source) {

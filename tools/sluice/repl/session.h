@@ -86,7 +86,9 @@ class Session {
   bool ListOptions() const;
   /// The columns of a table or view (by compiling `SELECT * FROM name`), or nullopt.
   std::optional<types::Schema> SchemaOf(const std::string& name);
-  runtime::expr::ChainCompiler* ChainCompiler();
+  /// The session's engine services (the JIT with --jit=on; made on first use, interpreted
+  /// with a warning when the JIT cannot start).
+  runtime::scheduler::EngineServices* Services();
   void Error(const std::string& message, base::SourceSpan span,
              const StatementSource& source) const;
   std::string Option(const std::string& key) const;
@@ -101,8 +103,7 @@ class Session {
   int64_t columns_version_ = -1;
   std::vector<std::string> column_names_;  // of every relation, for completion
   int64_t query_count_ = 0;
-  std::unique_ptr<runtime::expr::ChainCompiler> chain_compiler_;
-  bool jit_tried_ = false;
+  std::unique_ptr<runtime::scheduler::EngineServices> services_;  // outlives the jobs
   JobList jobs_;  // declared last: its jobs stop before the rest goes
 };
 
