@@ -340,6 +340,17 @@ class ScriptCompiler {
             create.implementation_span);
       return;
     }
+    if (!options_.allow_user_functions) {
+      // Loading a library runs its code in this process (a server's): refused before any
+      // file is looked at.
+      Error(base::ErrorCode::kPlan,
+            fmt::format("CREATE FUNCTION {} would load the shared library '{}' into this "
+                        "process, and user functions are not allowed here (sluice serve: "
+                        "start it with --allow-udf)",
+                        name.name, create.implementation.substr(0, colon)),
+            create.implementation_span);
+      return;
+    }
     std::string library = create.implementation.substr(0, colon);
     std::string symbol = create.implementation.substr(colon + 1);
     std::string resolved = ResolveLibrary(library);

@@ -20,6 +20,9 @@ struct CompileOptions {
   /// where a SELECT without INSERT INTO is an error.
   bool collect_selects = false;
   std::string collect_prefix;
+  /// Whether CREATE FUNCTION may load a shared library into this process (off in `sluice
+  /// serve` unless --allow-udf: a submitted job must not run code of its choosing there).
+  bool allow_user_functions = true;
 };
 
 /// The result of compiling a `.pipe` file: the job (every INSERT of the file) and what the

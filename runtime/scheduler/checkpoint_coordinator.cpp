@@ -228,7 +228,8 @@ void CheckpointCoordinator::Loop() {
   }
 }
 
-base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
+base::Result<std::string> CheckpointCoordinator::Write(Pending& pending,
+                                                       std::map<std::string, int64_t>* state_bytes) {
   const plan::PlanGraph& plan = job_->plan();
   // Source splits by subtask, so that split k of a subtask-ordered list is subtask k's own.
   std::map<std::string, std::map<int32_t, std::vector<std::string>>> splits;
@@ -272,6 +273,9 @@ base::Result<std::string> CheckpointCoordinator::Write(Pending& pending) {
   };
   auto written = write();
   if (!written.ok()) return written.status();
+  for (const state::StateHandle& handle : written->handles) {
+    (*state_bytes)[handle.uid] += handle.bytes;
+  }
   return pending.directory;
 }
 
@@ -291,7 +295,7 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   for (const SubtaskSnapshot& ack : pending.acks) {
     stats.alignment_millis = std::max(stats.alignment_millis, ack.alignment_millis);
   }
-  base::Result<std::string> written = Write(pending);
+  base::Result<std::string> written = Write(pending, &stats.state_bytes);
   // Only memory copies can become a live backend again (a rocksdb copy is read-only; a
   // rocksdb restart starts from the checkpoint's files by hard links instead).
   if (written.ok() && !savepoint && settings_.local_recovery && !RocksDbState()) {

@@ -161,7 +161,8 @@ class CheckpointCoordinator {
   /// asked to emit barriers).
   void Trigger(std::unique_lock<std::mutex>& lock, Kind kind, const std::string& directory);
   /// Writes the acknowledged checkpoint; returns its directory or the error.
-  base::Result<std::string> Write(Pending& pending);
+  /// `state_bytes` gets the bytes of state per operator UID.
+  base::Result<std::string> Write(Pending& pending, std::map<std::string, int64_t>* state_bytes);
   /// Writes, retains and notifies; called without the mutex once every subtask acknowledged.
   base::Result<std::string> Complete(Pending pending);
   void RemoveOldCheckpoints();

@@ -64,8 +64,6 @@ Job::~Job() {
   if (lock_descriptor_ >= 0) ::close(lock_descriptor_);  // releases the flock
 }
 
-namespace {
-
 /// A new job id: 8 random hex digits.
 std::string NewJobId() {
   std::random_device random;
@@ -78,8 +76,6 @@ bool IsJobId(const std::string& text) {
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
-
-}  // namespace
 
 base::Status Job::LockJobDirectory() {
   const std::string& directory = checkpoint_settings_.job_directory;

@@ -61,6 +61,11 @@ struct JobOptions {
   std::string job_id;
 };
 
+/// A new job id: 8 random hex digits.
+std::string NewJobId();
+/// Whether `text` has the form of a job id: 1 to 32 lower-case hex digits.
+bool IsJobId(const std::string& text);
+
 /// A snapshot of a running job's counters.
 struct JobProgress {
   int64_t rows_in = 0;                           // rows read by all sources

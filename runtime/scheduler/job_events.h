@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,8 @@ struct CheckpointStats {
   int64_t duration_millis = 0;   // from the trigger to `_metadata` written
   int64_t size_bytes = 0;        // the files it wrote (an incremental checkpoint: the new ones)
   int64_t alignment_millis = 0;  // the longest barrier alignment of any subtask
+  /// Per operator UID, the bytes of its state in this snapshot (operators without state: none).
+  std::map<std::string, int64_t> state_bytes;
 };
 
 /// What one subtask did so far, read from any thread (relaxed counters).

@@ -24,6 +24,7 @@
 #include "tools/sluice/repl/repl.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/savepoint_command.h"
+#include "tools/sluice/server/server_commands.h"
 
 namespace {
 
@@ -227,6 +228,7 @@ int Main(int argc, char** argv) {
   repl->add_option("--set", repl_settings, "override a SET option: KEY=VALUE (repeatable)");
 
   auto savepoint = sluice::cli::AddSavepointCommand(&app);
+  auto server_commands = sluice::cli::AddServerCommands(&app);
 
   try {
     app.parse(argc, argv);
@@ -237,6 +239,8 @@ int Main(int argc, char** argv) {
   if (run->parsed()) return Run(run_options, parallelism, jit, restore);
   if (explain->parsed()) return Explain(explain_options, format);
   if (savepoint->parsed()) return sluice::cli::RunSavepointCommand(*savepoint);
+  int exit_code = kExitUsage;
+  if (sluice::cli::RunServerCommands(*server_commands, &exit_code)) return exit_code;
   if (check->parsed()) return sluice::cli::RunCheck(check_file, check_against, check_format);
   if (repl->parsed()) {
     sluice::repl::ReplOptions options;

@@ -249,7 +249,8 @@ int Read(const Snapshot& snapshot, const std::string& uid, const std::string& st
 
 std::unique_ptr<SavepointCommand> AddSavepointCommand(CLI::App* app) {
   auto command = std::make_unique<SavepointCommand>();
-  command->command = app->add_subcommand("savepoint", "Inspect and read savepoints");
+  command->command =
+      app->add_subcommand("savepoint", "Inspect and read savepoints; trigger one on a server");
   command->command->require_subcommand(1);
   command->inspect = command->command->add_subcommand(
       "inspect", "List a savepoint's operators, UIDs, state signatures, key groups and sizes");
@@ -261,10 +262,19 @@ std::unique_ptr<SavepointCommand> AddSavepointCommand(CLI::App* app) {
   command->read->add_option("DIR", command->directory, "the savepoint directory")->required();
   command->read->add_option("--uid", command->uid, "the operator's UID")->required();
   command->read->add_option("--state", command->state, "only this state of the operator");
+  command->trigger = command->command->add_subcommand(
+      "trigger", "Take a savepoint of a job running on a server (it goes on); prints its path");
+  command->trigger->add_option("ID", command->job_id, "the job id")->required();
+  command->trigger->add_option("--directory", command->directory,
+                               "where it goes (default: the job's state.savepoints.dir)");
+  AddClientOptions(command->trigger, &command->client);
   return command;
 }
 
 int RunSavepointCommand(const SavepointCommand& command) {
+  if (command.trigger->parsed()) {
+    return RunTriggerSavepoint(command.client, command.job_id, command.directory);
+  }
   auto snapshot = runtime::state::ReadSnapshot(command.directory);
   if (!snapshot.ok()) return Fail(snapshot.status().message());
   if (command.inspect->parsed()) {

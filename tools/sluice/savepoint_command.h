@@ -6,15 +6,20 @@
 
 #include "runtime/plan/plan_graph.h"
 #include "runtime/scheduler/job.h"
+#include "tools/sluice/server/server_commands.h"
 
 namespace sluice::cli {
 
 /// `sluice savepoint inspect DIR [--format text|json]` and
-/// `sluice savepoint read DIR --uid UID [--state NAME]` (README, "Savepoints").
+/// `sluice savepoint read DIR --uid UID [--state NAME]` (README, "Savepoints") and
+/// `sluice savepoint trigger ID` (a job on a server).
 struct SavepointCommand {
   CLI::App* command = nullptr;
   CLI::App* inspect = nullptr;
   CLI::App* read = nullptr;
+  CLI::App* trigger = nullptr;
+  std::string job_id;
+  ClientOptions client;
   std::string directory;
   std::string format = "text";
   std::string uid;
