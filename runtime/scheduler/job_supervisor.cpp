@@ -63,6 +63,7 @@ void JobSupervisor::SetState(JobState state) {
     std::lock_guard<std::mutex> lock(mutex_);
     // A stop asked for while restoring or running is not undone by the next step.
     if (state_ == JobState::kStopping && !IsTerminal(state)) return;
+    if (state_ == state) return;  // e.g. RESTORING: deciding, then building the attempt
     state_ = state;
   }
   changed_.notify_all();
