@@ -215,6 +215,26 @@ TEST_F(ServerTest, SigtermStopsJobsWithSavepointsAndTheNextStartResumesFromThem)
       << server_.Log();
 }
 
+TEST_F(ServerTest, OnShutdownCheckpointLeavesJobsToResumeFromTheirCheckpoints) {
+  StartServer({"--on-shutdown", "checkpoint"});
+  const std::string id = Submit(SequenceJob(directory_ / "a", 50000, 8000), "seq.pipe");
+  ASSERT_TRUE(server_.WaitForJob(id, [](const json& job) {
+    return job.value("state", "") == "RUNNING" && job["checkpoints"].value("completed", 0) >= 2;
+  })) << server_.Log();
+  ASSERT_EQ(server_.Terminate(), 0) << server_.Log();
+  json record = json::parse(ReadFile(directory_ / "state/jobs" / id / "job.json"));
+  EXPECT_EQ(record.value("state", ""), "RUNNING");
+  EXPECT_EQ(record.value("resume_from", "x"), "") << record.dump(2);
+
+  StartServer();
+  ASSERT_TRUE(server_.WaitForJob(id, [](const json& job) {
+    return job.value("state", "") == "FINISHED";
+  })) << server_.Log();
+  size_t hidden = 0;
+  EXPECT_EQ(Committed(directory_ / "a", &hidden), SequenceExpected(50000));
+  EXPECT_EQ(hidden, 0u);
+}
+
 TEST_F(ServerTest, ClientCommandsStopWithASavepointAndSubmitFromIt) {
   StartServer();
   std::string out, err;
