@@ -351,6 +351,13 @@ TEST_F(ServerTest, BadRequestsGetClearErrorsAndNothingRuns) {
   EXPECT_EQ(reply.status, 400) << reply.body;
   EXPECT_NE(reply.body.find("--allow-udf"), std::string::npos) << reply.body;
 
+  // A second server on the same state directory would resume the same jobs: refused.
+  EXPECT_EQ(RunProcess({SLUICE_BINARY, "serve", "--listen", "127.0.0.1:0", "--state-dir",
+                        (directory_ / "state").string()},
+                       &out, &err),
+            2);
+  EXPECT_NE(err.find("another sluice serve uses the state directory"), std::string::npos) << err;
+
   // Nothing of it became a job, and the server still answers.
   reply = Curl("GET", server_.Url() + "/v1/jobs");
   ASSERT_EQ(reply.status, 200);

@@ -1,6 +1,7 @@
 #include "tools/sluice/server/job_server.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -186,6 +187,11 @@ bool BoolMember(const json& body, const char* key, bool* out, ApiResponse* error
 }
 
 /// Whether `name` is a plain file name a submission may use ("orders.pipe").
+std::string Trimmed(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
 bool IsPlainFileName(const std::string& name) {
   if (name.empty() || name.size() > 200 || name == "." || name == "..") return false;
   for (char c : name) {
@@ -275,6 +281,29 @@ base::Result<std::unique_ptr<JobServer>> JobServer::Open(ServerOptions options) 
                                              directory, error.message()));
     }
   }
+  // One server per state directory: a second would resume the same jobs.
+  const std::string lock_path = (state / "server.lock").string();
+  server->lock_descriptor_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (server->lock_descriptor_ < 0) {
+    return base::Status::Error(base::ErrorCode::kIo, fmt::format("cannot open '{}': {}",
+                                                                 lock_path, std::strerror(errno)));
+  }
+  if (::flock(server->lock_descriptor_, LOCK_EX | LOCK_NB) != 0) {
+    char owner[64] = {0};
+    ssize_t n = ::pread(server->lock_descriptor_, owner, sizeof owner - 1, 0);
+    (void)n;
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("another sluice serve uses the state directory '{}' ({})", state.string(),
+                    std::string(owner).empty() ? "its lock is held" : Trimmed(owner)));
+  }
+  {
+    std::string owner = fmt::format("pid {}\n", ::getpid());
+    if (::ftruncate(server->lock_descriptor_, 0) == 0) {
+      ssize_t n = ::pwrite(server->lock_descriptor_, owner.data(), owner.size(), 0);
+      (void)n;
+    }
+  }
   server->roots_.push_back(fs::weakly_canonical(state, error).string());
   for (const std::string& allowed : server->options_.allowed_paths) {
     fs::path canonical = fs::weakly_canonical(fs::absolute(allowed, error), error);
@@ -306,6 +335,7 @@ JobServer::~JobServer() {
   for (const auto& job : jobs) {
     if (job->thread.joinable()) job->thread.join();
   }
+  if (lock_descriptor_ >= 0) ::close(lock_descriptor_);  // releases the flock
 }
 
 void JobServer::Log(const std::string& line) const {

@@ -113,6 +113,7 @@ class JobServer {
   std::string data_directory_;
   std::vector<std::string> roots_;  // canonical: the state directory and the allowed paths
   int64_t started_millis_ = 0;
+  int lock_descriptor_ = -1;  // flock on <state>/server.lock
 
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<ServedJob>> jobs_;  // in submission order
