@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -185,6 +186,43 @@ TEST_F(ServerTest, SubmittedJobsResumeExactlyOnceAfterTheServerIsKilled) {
   EXPECT_NE(server_.Log().find("resuming it from its latest checkpoint"), std::string::npos)
       << server_.Log();
   EXPECT_EQ(server_.Terminate(), 0);
+}
+
+TEST_F(ServerTest, KillsAtRandomMomentsLoseAndDuplicateNothing) {
+  const unsigned seed = static_cast<unsigned>(
+      std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+  std::mt19937 random(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::string expected_run;
+  ASSERT_EQ(RunProcess({SLUICE_BINARY, "run", "-p", "2",
+                        Write("expected.pipe", WindowJob(directory_ / "expected", 30000, 0))},
+                       nullptr, &expected_run),
+            0)
+      << expected_run;
+  StartServer();
+  // Killed the first time before any checkpoint can have completed.
+  const std::string sequence = Submit(SequenceJob(directory_ / "a", 40000, 6000), "seq.pipe");
+  const std::string windows =
+      Submit(WindowJob(directory_ / "b", 30000, 5000), "windows.pipe", /*parallelism=*/2);
+  ASSERT_FALSE(sequence.empty());
+  ASSERT_FALSE(windows.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(random() % 250));
+  server_.Kill();
+  for (int kill = 1; kill < 6; ++kill) {
+    StartServer();
+    // Anywhere: while restoring, between checkpoints, during one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 1400));
+    server_.Kill();
+  }
+  StartServer();
+  auto finished = [](const json& job) { return job.value("state", "") == "FINISHED"; };
+  ASSERT_TRUE(server_.WaitForJob(sequence, finished)) << server_.Log();
+  ASSERT_TRUE(server_.WaitForJob(windows, finished)) << server_.Log();
+  size_t hidden = 0;
+  EXPECT_EQ(Committed(directory_ / "a", &hidden), SequenceExpected(40000)) << server_.Log();
+  EXPECT_EQ(hidden, 0u);
+  EXPECT_EQ(Committed(directory_ / "b", &hidden), Committed(directory_ / "expected"));
+  EXPECT_EQ(hidden, 0u);
 }
 
 TEST_F(ServerTest, SigtermStopsJobsWithSavepointsAndTheNextStartResumesFromThem) {

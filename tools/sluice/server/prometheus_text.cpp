@@ -21,23 +21,11 @@ class Exposition {
  public:
   void Add(const std::string& name, const std::string& type, const std::string& help,
            const std::string& labels, double value) {
-    Family& family = families_[name];
-    if (family.help.empty()) {
-      family.help = help;
-      family.type = type;
-      order_.push_back(name);
-    }
-    family.samples.push_back(Sample(name, labels, fmt::format("{}", value)));
+    AddSample(name, type, help, labels, fmt::format("{}", value));
   }
   void Add(const std::string& name, const std::string& type, const std::string& help,
            const std::string& labels, int64_t value) {
-    Family& family = families_[name];
-    if (family.help.empty()) {
-      family.help = help;
-      family.type = type;
-      order_.push_back(name);
-    }
-    family.samples.push_back(Sample(name, labels, std::to_string(value)));
+    AddSample(name, type, help, labels, std::to_string(value));
   }
   std::string Text() const {
     std::string text;
@@ -50,6 +38,16 @@ class Exposition {
   }
 
  private:
+  void AddSample(const std::string& name, const std::string& type, const std::string& help,
+                 const std::string& labels, const std::string& value) {
+    Family& family = families_[name];
+    if (family.help.empty()) {
+      family.help = help;
+      family.type = type;
+      order_.push_back(name);
+    }
+    family.samples.push_back(Sample(name, labels, value));
+  }
   static std::string Sample(const std::string& name, const std::string& labels,
                             const std::string& value) {
     if (labels.empty()) return name + " " + value;
