@@ -878,12 +878,10 @@ ApiResponse JobServer::Stop(const std::string& id, const json& request) {
     job->supervisor->Cancel();
   }
   // Answers once the job has stopped (its sinks committed what the savepoint covers).
-  if (job->thread.joinable()) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-    while (!runtime::scheduler::IsTerminal(job->supervisor->state()) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!runtime::scheduler::IsTerminal(job->supervisor->state()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   response.body["id"] = id;
   response.body["state"] = runtime::scheduler::JobStateName(job->supervisor->state());
