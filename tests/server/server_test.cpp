@@ -110,6 +110,11 @@ std::string WindowJob(const fs::path& out, int64_t events, int64_t rate_limit) {
 class ServerTest : public testing_support::ScratchDirectoryTest {
  protected:
   ServerTest() : ScratchDirectoryTest("sluice-server-") {}
+  // The server goes before its directory does (it may be writing a record).
+  void TearDown() override {
+    server_.Kill();
+    ScratchDirectoryTest::TearDown();
+  }
 
   /// Starts (or restarts) the server on the scratch directory's state.
   void StartServer(const std::vector<std::string>& extra = {}) {
@@ -341,6 +346,12 @@ TEST_F(ServerTest, CheckAgainstARunningJobsLatestCheckpoint) {
   EXPECT_TRUE(report.value("compatible", false)) << reply.body;
   EXPECT_TRUE(report["against"].contains("checkpoint")) << reply.body;
   EXPECT_NE(report.value("text", "").find("source/src"), std::string::npos) << reply.body;
+  // The same from the command line: `sluice check NEW --job ID`.
+  std::string out, err;
+  EXPECT_EQ(Client({"check", Write("new.pipe", pipe), "--job", id}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("source/src"), std::string::npos) << out;
+  EXPECT_NE(err.find("checking against job " + id), std::string::npos) << err;
+  EXPECT_EQ(Client({"check", Write("new.pipe", pipe), "--job", "0badc0de"}, &out, &err), 2);
   Curl("POST", server_.Url() + "/v1/jobs/" + id + "/cancel");
 }
 

@@ -211,7 +211,15 @@ int Main(int argc, char** argv) {
                          "Tell which state a changed job can restore, operator by operator (exit 0 "
                          "compatible, 1 not, 2 error)");
   check->add_option("NEW", check_file, "the new .pipe file")->required();
-  check->add_option("--against", check_against, "the old .pipe file")->required();
+  std::string check_job;
+  sluice::cli::ClientOptions check_client;
+  auto* against = check->add_option("--against", check_against,
+                                    "the old .pipe file, or a savepoint or checkpoint directory");
+  auto* against_job = check->add_option(
+      "--job", check_job, "a job on a server (--server): against its latest checkpoint");
+  against->excludes(against_job);
+  against_job->excludes(against);
+  sluice::cli::AddClientOptions(check, &check_client);
   check->add_option("--format", check_format, "text (a table) or json")
       ->check(CLI::IsMember({"text", "json"}));
 
@@ -241,7 +249,16 @@ int Main(int argc, char** argv) {
   if (savepoint->parsed()) return sluice::cli::RunSavepointCommand(*savepoint);
   int exit_code = kExitUsage;
   if (sluice::cli::RunServerCommands(*server_commands, &exit_code)) return exit_code;
-  if (check->parsed()) return sluice::cli::RunCheck(check_file, check_against, check_format);
+  if (check->parsed()) {
+    if (!check_job.empty()) {
+      return sluice::cli::RunRemoteCheck(check_client, check_file, check_job, check_format);
+    }
+    if (check_against.empty()) {
+      std::fprintf(stderr, "sluice: error: check needs --against OLD or --job ID\n");
+      return kExitUsage;
+    }
+    return sluice::cli::RunCheck(check_file, check_against, check_format);
+  }
   if (repl->parsed()) {
     sluice::repl::ReplOptions options;
     options.use_jit = repl_jit == "on";

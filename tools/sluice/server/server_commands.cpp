@@ -412,6 +412,39 @@ int RunTriggerSavepoint(const ClientOptions& options, const std::string& job_id,
   return kExitOk;
 }
 
+int RunRemoteCheck(const ClientOptions& options, const std::string& new_file,
+                   const std::string& job_id, const std::string& format) {
+  auto text = ReadFile(new_file);
+  if (!text) {
+    std::fprintf(stderr, "sluice: error: cannot read '%s': %s\n", new_file.c_str(),
+                 std::strerror(errno));
+    return kExitUsage;
+  }
+  json body = {{"pipe", *text},
+               {"name", fs::path(new_file).filename().string()},
+               {"against", {{"job", job_id}}}};
+  Call call = Request(options, "POST", "/v1/check", body);
+  if (call.exit_code != kExitOk) return call.exit_code == kExitFailed ? kExitUsage : call.exit_code;
+  const json& against = call.body.value("against", json::object());
+  if (against.contains("checkpoint")) {
+    std::fprintf(stderr, "sluice: checking against job %s's checkpoint %s\n", job_id.c_str(),
+                 against["checkpoint"].get<std::string>().c_str());
+  } else {
+    std::fprintf(stderr,
+                 "sluice: job %s has no completed checkpoint yet; checking against its plan\n",
+                 job_id.c_str());
+  }
+  if (format == "json") {
+    json report = call.body;
+    report.erase("text");
+    report.erase("against");
+    std::printf("%s\n", report.dump(2).c_str());
+  } else {
+    std::fputs(call.body.value("text", "").c_str(), stdout);
+  }
+  return call.body.value("compatible", false) ? kExitOk : kExitFailed;
+}
+
 std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
   auto commands = std::make_unique<ServerCommands>();
   ServerCommands* c = commands.get();

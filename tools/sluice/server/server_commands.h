@@ -60,4 +60,9 @@ void AddClientOptions(CLI::App* command, ClientOptions* options);
 int RunTriggerSavepoint(const ClientOptions& options, const std::string& job_id,
                         const std::string& directory);
 
+/// `sluice check NEW.pipe --job ID`: the verdicts of restoring a server's running job's latest
+/// checkpoint into NEW (exit 0 compatible, 1 not, 2 error), as `sluice check` prints them.
+int RunRemoteCheck(const ClientOptions& options, const std::string& new_file,
+                   const std::string& job_id, const std::string& format);
+
 }  // namespace sluice::cli
