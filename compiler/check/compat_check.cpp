@@ -291,6 +291,21 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
     } else {
       Compare(theirs->second, mine->second, &verdict);
       const PlanNode& old_node = *theirs->second.node;
+      bool kept_state =
+          verdict.verdict == Verdict::kRestored || verdict.verdict == Verdict::kMigrated;
+      if (kept_state && !node.state.empty() &&
+          old_plan.max_parallelism != new_plan.max_parallelism) {
+        // The restore deals every key into its key group under the new max parallelism
+        // (operators::RestoreOperatorState); Flink cannot change it at all.
+        std::string rebucketed = fmt::format(
+            "pipeline.max-parallelism {} -> {}: its keys are dealt into the new key groups "
+            "while restoring (each subtask reads all of this state once)",
+            old_plan.max_parallelism, new_plan.max_parallelism);
+        verdict.reason = verdict.verdict == Verdict::kRestored
+                             ? rebucketed
+                             : verdict.reason + "; " + rebucketed;
+        verdict.verdict = Verdict::kMigrated;
+      }
       bool connector = node.kind == OperatorKind::kSource || node.kind == OperatorKind::kSink;
       if (connector && old_node.kind == node.kind) {
         auto changed = OptionChanges(old_node, node);

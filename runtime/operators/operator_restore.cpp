@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,8 @@
 #include "runtime/operators/window_aggregate_operator.h"
 #include "runtime/operators/window_join_operator.h"
 #include "runtime/plan/state_evolution.h"
+#include "runtime/scheduler/key_group.h"
+#include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {
 
@@ -218,10 +221,84 @@ bool HasState(const state::Snapshot& snapshot, const std::string& uid) {
   return false;
 }
 
+/// One record of a table being dealt into other key groups.
+struct Rebucketed {
+  int32_t key_group;
+  std::string key;
+  std::string ns;
+  std::string value;
+};
+
+/// Reads every record `records` gives (of every old key group), puts each into its key group
+/// under `max_parallelism` — computed from the key itself, as the exchange computes it from
+/// the row (scheduler::HashKey over the decoded key columns) — and passes those in
+/// [first, last] on to `sink` in key-group order. Holds the subtask's share in memory. The
+/// watermark table (one entry per key group, empty key) gets, in each key group, the lowest
+/// watermark any old key group had: no window that is still open anywhere is taken for fired.
+base::Status Rebucket(const state::SortedRecords& records, const state::RecordSink& sink,
+                      const plan::StateSpec& spec, int32_t old_max_parallelism,
+                      int32_t max_parallelism, int32_t first, int32_t last) {
+  std::vector<Rebucketed> kept;
+  if (spec.name == plan::kWatermarkStateName) {
+    // Values: the watermark as 8 bytes big-endian (WatermarkState). An old key group without
+    // an entry never saw one: then no new key group has one either.
+    std::optional<int64_t> lowest;
+    std::string lowest_value;
+    int32_t entries = 0;
+    SLUICE_RETURN_IF_ERROR(records([&](int32_t, std::string_view, std::string_view,
+                                       std::string_view value) -> base::Status {
+      if (value.size() != 8) return base::Status::Ok();
+      uint64_t bits = 0;
+      for (char byte : value) bits = (bits << 8) | static_cast<uint8_t>(byte);
+      auto watermark = static_cast<int64_t>(bits);
+      ++entries;
+      if (!lowest || watermark < *lowest) {
+        lowest = watermark;
+        lowest_value = std::string(value);
+      }
+      return base::Status::Ok();
+    }));
+    if (!lowest || entries < old_max_parallelism) return base::Status::Ok();
+    for (int32_t group = first; group <= last; ++group) {
+      SLUICE_RETURN_IF_ERROR(sink(group, "", "", lowest_value));
+    }
+    return base::Status::Ok();
+  }
+  std::vector<types::LogicalType> key_types = SlotTypes(spec.key_schema);
+  state::RowCodec codec(key_types);
+  std::vector<int32_t> slots;
+  for (size_t i = 0; i < key_types.size(); ++i) slots.push_back(static_cast<int32_t>(i));
+  std::unique_ptr<Batch> scratch;
+  int32_t decoded = 0;
+  SLUICE_RETURN_IF_ERROR(records([&](int32_t, std::string_view key, std::string_view ns,
+                                     std::string_view value) -> base::Status {
+    if (!scratch || ++decoded % 4096 == 0) {  // a fresh arena now and then
+      scratch = std::make_unique<Batch>(key_types);
+      scratch->set_row_count(1);
+    }
+    SLUICE_RETURN_IF_ERROR(codec.Decode(key, scratch.get(), 0, 0));
+    int32_t group = scheduler::KeyGroupOf(scheduler::HashKey(*scratch, slots, 0), max_parallelism);
+    if (group >= first && group <= last) {
+      kept.push_back({group, std::string(key), std::string(ns), std::string(value)});
+    }
+    return base::Status::Ok();
+  }));
+  std::stable_sort(kept.begin(), kept.end(), [](const Rebucketed& a, const Rebucketed& b) {
+    return a.key_group < b.key_group;
+  });
+  for (const Rebucketed& record : kept) {
+    SLUICE_RETURN_IF_ERROR(sink(record.key_group, record.key, record.ns, record.value));
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::PlanNode& node,
-                                  state::StateBackend* backend, int32_t first, int32_t last) {
+                                  state::StateBackend* backend, int32_t first, int32_t last,
+                                  int32_t max_parallelism) {
+  const int32_t old_max_parallelism = snapshot.metadata.plan.max_parallelism;
+  const bool rebucket = max_parallelism > 0 && max_parallelism != old_max_parallelism;
   const plan::PlanNode* old_node = FindNode(snapshot.metadata.plan, node.uid);
   if (old_node == nullptr) {
     if (!HasState(snapshot, node.uid)) return base::Status::Ok();  // new: starts empty
@@ -264,8 +341,23 @@ base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::P
         return MigrateRecords(records, sink, migration);
       };
     }
-    base::Status status =
-        state::RestoreInto(snapshot, node.uid, spec.name, backend, first, last, rewrite);
+    base::Status status;
+    if (rebucket) {
+      // Another pipeline.max-parallelism: every old key group may hold keys of this range.
+      auto rebucketed = [&](const state::SortedRecords& records,
+                            const state::RecordSink& sink) -> base::Status {
+        state::SortedRecords migrated = records;
+        if (rewrite) {
+          migrated = [&](const state::RecordSink& inner) { return rewrite(records, inner); };
+        }
+        return Rebucket(migrated, sink, spec, old_max_parallelism, max_parallelism, first,
+                        last);
+      };
+      status = state::RestoreInto(snapshot, node.uid, spec.name, backend, 0,
+                                  old_max_parallelism - 1, rebucketed);
+    } else {
+      status = state::RestoreInto(snapshot, node.uid, spec.name, backend, first, last, rewrite);
+    }
     if (!status.ok()) {
       return base::Status::Error(status.code(), fmt::format("restoring state '{}' of '{}': {}",
                                                             spec.name, node.uid, status.message()));

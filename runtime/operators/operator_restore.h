@@ -27,7 +27,13 @@ namespace sluice::runtime::operators {
 /// differs is an error (kPlan) naming the UID and what differs, never a load into a layout the
 /// operator does not read: a changed key, namespace, operator kind or non-evolvable signature
 /// component, a narrowed type, or (without signatures in either plan) any layout change.
+///
+/// `max_parallelism` is the new job's `pipeline.max-parallelism` (0: the snapshot's). When it
+/// differs from the snapshot's, [first, last] are key groups under the new one, and every
+/// record is dealt into its new key group from its key (each subtask reads the whole table
+/// and keeps its share, in memory while it loads): `sluice check` calls that `migrated`.
 base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::PlanNode& node,
-                                  state::StateBackend* backend, int32_t first, int32_t last);
+                                  state::StateBackend* backend, int32_t first, int32_t last,
+                                  int32_t max_parallelism = 0);
 
 }  // namespace sluice::runtime::operators

@@ -157,7 +157,8 @@ base::Result<std::unique_ptr<state::StateBackend>> Job::MakeStateBackend(size_t 
   options.directory =
       (std::filesystem::path(state_directory_) / fmt::format("subtask-{}", runner)).string();
   if (restore != nullptr && options_.restore_from != nullptr && !restore->nodes.empty() &&
-      options_.restore_from->metadata.format == "native") {
+      options_.restore_from->metadata.format == "native" &&
+      options_.restore_from->metadata.plan.max_parallelism == plan_.max_parallelism) {
     // Same key groups, same layout: the checkpoint's files become the working directory.
     SLUICE_ASSIGN_OR_RETURN(
         auto native, state::RestoreRocksDbBackendNatively(*options_.restore_from, restore->nodes,
@@ -191,16 +192,6 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   SLUICE_RETURN_IF_ERROR(ReadCheckpointSettings());
   // Before anything touches the job directory or a sink recovers: one run per job at a time.
   if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(LockJobDirectory());
-  if (options.restore_from != nullptr &&
-      options.restore_from->metadata.plan.max_parallelism != plan_.max_parallelism) {
-    return base::Status::Error(
-        base::ErrorCode::kPlan,
-        fmt::format("the snapshot '{}' was taken with pipeline.max-parallelism {}; the job now "
-                    "has {}: key groups cannot be remapped (set it back to {})",
-                    options.restore_from->directory,
-                    options.restore_from->metadata.plan.max_parallelism, plan_.max_parallelism,
-                    options.restore_from->metadata.plan.max_parallelism));
-  }
   expr::ChainCompiler* chain_compiler = options.chain_compiler;
   operators::aggregate::AccumulatorCompiler* accumulator_compiler = options.accumulator_compiler;
   if (options.services != nullptr && chain_compiler == nullptr && accumulator_compiler == nullptr) {
@@ -395,7 +386,9 @@ base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
   context->restoring = true;
   if (!node.state.empty() && backend != nullptr) {
     auto [first, last] = state::KeyGroupRangeOf(subtask, node.parallelism, plan_.max_parallelism);
-    SLUICE_RETURN_IF_ERROR(operators::RestoreOperatorState(*snapshot, node, backend, first, last));
+    // Under another pipeline.max-parallelism the keys are dealt into the new key groups.
+    SLUICE_RETURN_IF_ERROR(operators::RestoreOperatorState(*snapshot, node, backend, first, last,
+                                                           plan_.max_parallelism));
     SLUICE_RETURN_IF_ERROR(backend->status());
     base::CrashPoint("during-restore");
   }

@@ -256,22 +256,29 @@ struct RescaleCase {
   const char* from_parallelism;
   const char* to_backend;
   const char* to_parallelism;
+  const char* to_max_parallelism = "";  // another pipeline.max-parallelism (keys re-dealt)
+  const char* savepoint_format = "canonical";
+  const Job* job = &kWindowed;
 };
 
 class RescaleTest : public RecoveryTest, public testing::WithParamInterface<RescaleCase> {};
 
 TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend) {
   const RescaleCase& param = GetParam();
-  std::vector<std::string> expected = Reference(kWindowed, "1");
+  const Job& job = *param.job;
+  std::vector<std::string> expected = Reference(job, "1");
   fs::path output = directory_ / "out";
-  std::string file = PipeFile(kWindowed, output);
+  std::string file = PipeFile(job, output);
   fs::path savepoints = directory_ / "savepoints";
   fs::path log = directory_ / "first.log";
   Process first(RunArguments(file, {"-p", param.from_parallelism, "--set",
                                     std::string("state.backend.type=") + param.from_backend,
-                                    "--set", "state.savepoints.dir=" + savepoints.string()}),
+                                    "--set", "state.savepoints.dir=" + savepoints.string(),
+                                    "--set",
+                                    std::string("state.savepoints.format=") +
+                                        param.savepoint_format}),
                 log);
-  ASSERT_TRUE(WaitForCheckpoint(directory_ / "checkpoints" / kWindowed.name, 30)) << ReadAll(log);
+  ASSERT_TRUE(WaitForCheckpoint(directory_ / "checkpoints" / job.name, 30)) << ReadAll(log);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   first.Signal(SIGTERM);
   ASSERT_EQ(first.Wait(), 0) << ReadAll(log);
@@ -283,9 +290,13 @@ TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend)
   EXPECT_LT(CommittedLines(output).size(), expected.size()) << "stopped too late to test much";
 
   fs::path second_log = directory_ / "second.log";
-  Process second(RunArguments(file, {"--from", savepoint, "-p", param.to_parallelism, "--set",
-                                     std::string("state.backend.type=") + param.to_backend}),
-                 second_log);
+  std::vector<std::string> restore = {"--from", savepoint, "-p", param.to_parallelism, "--set",
+                                      std::string("state.backend.type=") + param.to_backend};
+  if (*param.to_max_parallelism != '\0') {
+    restore.insert(restore.end(), {"--set", std::string("pipeline.max-parallelism=") +
+                                                param.to_max_parallelism});
+  }
+  Process second(RunArguments(file, restore), second_log);
   ASSERT_EQ(second.Wait(), 0) << ReadAll(second_log);
   EXPECT_NE(ReadAll(second_log).find("restoring job"), std::string::npos);
   EXPECT_EQ(CommittedLines(output), expected) << ReadAll(second_log);
@@ -293,11 +304,22 @@ TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend)
 
 INSTANTIATE_TEST_SUITE_P(Backends, RescaleTest,
                          testing::Values(RescaleCase{"rocksdb", "1", "memory", "3"},
-                                         RescaleCase{"memory", "3", "rocksdb", "1"}),
+                                         RescaleCase{"memory", "3", "rocksdb", "1"},
+                                         RescaleCase{"memory", "2", "rocksdb", "4", "256",
+                                                     "canonical", &kJoin},
+                                         RescaleCase{"rocksdb", "3", "memory", "2", "64",
+                                                     "native", &kJoin},
+                                         RescaleCase{"memory", "2", "memory", "3", "200"}),
                          [](const testing::TestParamInfo<RescaleCase>& info) {
-                           return std::string(info.param.from_backend) + "_p" +
+                           std::string max = info.param.to_max_parallelism;
+                           return std::string(info.param.job->name) + "_" +
+                                  info.param.from_backend + "_p" +
                                   info.param.from_parallelism + "_to_" + info.param.to_backend +
-                                  "_p" + info.param.to_parallelism;
+                                  "_p" + info.param.to_parallelism +
+                                  (max.empty() ? "" : "_max" + max) +
+                                  (std::string(info.param.savepoint_format) == "native"
+                                       ? "_native"
+                                       : "");
                          });
 
 TEST_F(RecoveryTest, Sigusr1TakesASavepointAndTheJobGoesOn) {

@@ -230,7 +230,8 @@ TEST_P(CompatTest, VerdictsMatch) {
     if (node.state.empty() || found == by_uid.end()) continue;
     auto backend = runtime::state::MakeMemoryStateBackend();
     base::Status restored = runtime::operators::RestoreOperatorState(
-        *snapshot, node, backend.get(), 0, new_plan->max_parallelism - 1);
+        *snapshot, node, backend.get(), 0, new_plan->max_parallelism - 1,
+        new_plan->max_parallelism);
     if (found->second->verdict == compiler::check::Verdict::kIncompatible) {
       EXPECT_FALSE(restored.ok()) << node.uid << ": the runtime restores incompatible state";
       if (!restored.ok()) {
