@@ -310,7 +310,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
           context.processing_time = runner->NextOperatorTimers();
           SLUICE_ASSIGN_OR_RETURN(auto op, operators::CreateOperator(node));
           SLUICE_RETURN_IF_ERROR(op->Open(context));
-          runner->AddOperator(std::move(op), node.uid);
+          runner->AddOperator(std::move(op), node.uid, context.metrics);
         }
       }
       runners_.push_back(std::move(runner));
@@ -426,7 +426,7 @@ base::Status Job::OpenSource(const plan::PlanNode& node, const operators::Operat
       }
     }
   }
-  runner->SetSource(std::move(source), node.uid);
+  runner->SetSource(std::move(source), node.uid, context.metrics);
   runner->SetIdleTimeout(node.idle_timeout);
   return base::Status::Ok();
 }

@@ -41,9 +41,11 @@ SubtaskRunner::SubtaskRunner(Job* job, int32_t runner_index, int32_t subtask_ind
   }
 }
 
-void SubtaskRunner::AddOperator(std::unique_ptr<operators::Operator> op, const std::string& uid) {
+void SubtaskRunner::AddOperator(std::unique_ptr<operators::Operator> op, const std::string& uid,
+                                operators::OperatorMetrics* metrics) {
   operators_.push_back(std::move(op));
   operator_uids_.push_back(uid);
+  operator_metrics_.push_back(metrics);
 }
 
 operators::ProcessingTimeService* SubtaskRunner::NextOperatorTimers() {
@@ -87,20 +89,27 @@ void SubtaskRunner::Wire() {
   // Link i - 1 feeds operator i; built back to front so each knows where its operator emits.
   links_.clear();
   links_.resize(operators_.empty() ? 0 : operators_.size() - 1);
+  tail_output_ = operators_.empty()
+                     ? nullptr
+                     : std::make_unique<TailOutput>(&router_, operator_metrics_.back());
   for (size_t i = operators_.size(); i-- > 1;) {
-    links_[i - 1] = std::make_unique<Link>(operators_[i].get(), OutputOf(i));
+    links_[i - 1] = std::make_unique<Link>(operators_[i].get(), OutputOf(i),
+                                           operator_metrics_[i - 1], operator_metrics_[i]);
   }
   if (source_ != nullptr && !operators_.empty()) {
-    source_link_ = std::make_unique<Link>(operators_.front().get(), OutputOf(0));
+    source_link_ = std::make_unique<Link>(operators_.front().get(), OutputOf(0), nullptr,
+                                          operator_metrics_.front());
   }
   if (source_ != nullptr) {
     source_output_ = std::make_unique<SourceOutput>(
-        source_link_ ? static_cast<operators::Output*>(source_link_.get()) : &router_, &rows_in_);
+        source_link_ ? static_cast<operators::Output*>(source_link_.get()) : &router_, &rows_in_,
+        source_metrics_);
   }
 }
 
 operators::Output* SubtaskRunner::OutputOf(size_t operator_index) {
   if (operator_index < links_.size()) return links_[operator_index].get();
+  if (tail_output_ && operator_index + 1 == operators_.size()) return tail_output_.get();
   return &router_;
 }
 
@@ -240,6 +249,7 @@ base::Status SubtaskRunner::Handle(Message message) {
   switch (message.kind) {
     case Message::Kind::kBatch:
       rows_in_.fetch_add(message.batch->row_count(), std::memory_order_relaxed);
+      Link::Count(nullptr, operator_metrics_.front(), message.batch->row_count());
       return operators_.front()->ProcessBatch(message.input, std::move(message.batch), output);
     case Message::Kind::kWatermark:
       channel_watermarks_[message.input][message.channel] =

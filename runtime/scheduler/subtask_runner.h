@@ -46,9 +46,12 @@ class SubtaskRunner {
   SubtaskRunner(Job* job, int32_t runner_index, int32_t subtask_index, int32_t max_parallelism,
                 std::vector<InputShape> inputs);
 
-  void SetSource(std::unique_ptr<operators::SourceOperator> source, const std::string& uid) {
+  /// `metrics` (the source node's, shared by its subtasks) counts the rows it emits.
+  void SetSource(std::unique_ptr<operators::SourceOperator> source, const std::string& uid,
+                 operators::OperatorMetrics* metrics = nullptr) {
     source_ = std::move(source);
     source_uid_ = uid;
+    source_metrics_ = metrics;
   }
   /// The keyed state of this subtask's operators: its sticky I/O status fails the job, and
   /// checkpoints capture it when `stateful`.
@@ -56,7 +59,10 @@ class SubtaskRunner {
     state_backend_ = backend;
     stateful_ = stateful;
   }
-  void AddOperator(std::unique_ptr<operators::Operator> op, const std::string& uid);
+  /// Appends an operator to the chain; `metrics` (its node's) counts the rows it receives and
+  /// emits (sources count what they read, sinks what they write, themselves).
+  void AddOperator(std::unique_ptr<operators::Operator> op, const std::string& uid,
+                   operators::OperatorMetrics* metrics = nullptr);
   /// The processing-time service of the operator that AddOperator will add next.
   operators::ProcessingTimeService* NextOperatorTimers();
   /// Milliseconds without a record after which this source subtask declares itself idle.
@@ -97,20 +103,50 @@ class SubtaskRunner {
 
  private:
   /// Forwards the emissions of operator i to operator i + 1.
+  /// Forwards the emissions of operator i to operator i + 1, counting them as rows out of
+  /// i and rows in of i + 1 (either counter may be absent).
   class Link : public operators::Output {
    public:
-    Link(operators::Operator* next, operators::Output* next_output)
-        : next_(next), next_output_(next_output) {}
+    Link(operators::Operator* next, operators::Output* next_output,
+         operators::OperatorMetrics* from, operators::OperatorMetrics* to)
+        : next_(next), next_output_(next_output), from_(from), to_(to) {}
     base::Status EmitBatch(operators::BatchPtr batch) override {
+      Count(from_, to_, batch->row_count());
       return next_->ProcessBatch(0, std::move(batch), next_output_);
     }
     base::Status EmitWatermark(int64_t watermark) override {
       return next_->ProcessWatermark(watermark, next_output_);
     }
 
+    static void Count(operators::OperatorMetrics* from, operators::OperatorMetrics* to,
+                      int64_t rows) {
+      if (from != nullptr) from->rows_out.fetch_add(rows, std::memory_order_relaxed);
+      if (to != nullptr) to->rows_in.fetch_add(rows, std::memory_order_relaxed);
+    }
+
    private:
     operators::Operator* next_;
     operators::Output* next_output_;
+    operators::OperatorMetrics* from_;
+    operators::OperatorMetrics* to_;
+  };
+
+  /// The last operator's emissions on their way to the router, counted as its rows out.
+  class TailOutput : public operators::Output {
+   public:
+    TailOutput(operators::Output* router, operators::OperatorMetrics* metrics)
+        : router_(router), metrics_(metrics) {}
+    base::Status EmitBatch(operators::BatchPtr batch) override {
+      Link::Count(metrics_, nullptr, batch->row_count());
+      return router_->EmitBatch(std::move(batch));
+    }
+    base::Status EmitWatermark(int64_t watermark) override {
+      return router_->EmitWatermark(watermark);
+    }
+
+   private:
+    operators::Output* router_;
+    operators::OperatorMetrics* metrics_;
   };
 
   /// One operator's registered times; fired by FireTimers on this subtask's task.
@@ -128,10 +164,13 @@ class SubtaskRunner {
   /// Remembers what a source's Poll emitted, to tell an empty poll from a productive one.
   class SourceOutput : public operators::Output {
    public:
-    SourceOutput(operators::Output* next, std::atomic<int64_t>* rows) : next_(next), rows_(rows) {}
+    SourceOutput(operators::Output* next, std::atomic<int64_t>* rows,
+                 operators::OperatorMetrics* metrics)
+        : next_(next), rows_(rows), metrics_(metrics) {}
     base::Status EmitBatch(operators::BatchPtr batch) override {
       emitted_records |= batch->row_count() > 0;
       rows_->fetch_add(batch->row_count(), std::memory_order_relaxed);
+      Link::Count(metrics_, nullptr, batch->row_count());
       return next_->EmitBatch(std::move(batch));
     }
     base::Status EmitWatermark(int64_t watermark) override {
@@ -142,6 +181,7 @@ class SubtaskRunner {
    private:
     operators::Output* next_;
     std::atomic<int64_t>* rows_;
+    operators::OperatorMetrics* metrics_;
   };
 
   void AddTimer(int64_t time);
@@ -197,6 +237,9 @@ class SubtaskRunner {
   std::atomic<bool> finished_{false};
   std::atomic<bool> stopped_{false};  // see stopped()
   std::atomic<int64_t> rows_in_{0};
+  operators::OperatorMetrics* source_metrics_ = nullptr;
+  std::vector<operators::OperatorMetrics*> operator_metrics_;  // one per operators_ entry
+  std::unique_ptr<TailOutput> tail_output_;
   std::atomic<int64_t> backpressure_since_{0};  // wall clock when it found no room, or 0
   std::atomic<int64_t> backpressured_millis_{0};
 

@@ -197,6 +197,14 @@ TEST_F(JobSupervisorTest, ABoundedJobGoesFromRestoringThroughRunningToFinished) 
   // Counters stay readable after the end.
   ASSERT_TRUE((*supervisor)->metrics().has_value());
   EXPECT_EQ(outcome.progress.rows_out, 300);
+  // Every operator counts what it received and emitted.
+  for (const auto& op : (*supervisor)->metrics()->operators) {
+    if (op.uid == "source/controlled") EXPECT_EQ(op.rows_out, 300);
+    if (op.uid == "sink/out") {
+      EXPECT_EQ(op.rows_in, 300);
+      EXPECT_EQ(op.rows_out, 300);
+    }
+  }
 }
 
 TEST_F(JobSupervisorTest, AFailedAttemptRestartsFromTheLatestCheckpointExactlyOnce) {

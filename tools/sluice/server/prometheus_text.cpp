@@ -129,14 +129,11 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
       const std::string op_labels =
           fmt::format("{},operator=\"{}\",kind=\"{}\"", labels, EscapeLabelValue(op.uid),
                       runtime::plan::OperatorKindName(op.kind));
-      if (op.kind == runtime::plan::OperatorKind::kSource) {
-        out.Add("sluice_operator_rows_in_total", "counter", "Rows a source operator read.",
-                op_labels, op.rows_in);
-      }
-      if (op.kind == runtime::plan::OperatorKind::kSink) {
-        out.Add("sluice_operator_rows_out_total", "counter", "Rows a sink operator wrote.",
-                op_labels, op.rows_out);
-      }
+      out.Add("sluice_operator_rows_in_total", "counter",
+              "Rows an operator received (a source: read from its splits).", op_labels,
+              op.rows_in);
+      out.Add("sluice_operator_rows_out_total", "counter",
+              "Rows an operator emitted (a sink: wrote).", op_labels, op.rows_out);
       if (op.late_records_dropped > 0 ||
           op.kind == runtime::plan::OperatorKind::kWindowAggregate) {
         out.Add("sluice_operator_late_rows_dropped_total", "counter",
