@@ -198,8 +198,11 @@ TEST_F(JobSupervisorTest, ABoundedJobGoesFromRestoringThroughRunningToFinished) 
   ASSERT_TRUE((*supervisor)->metrics().has_value());
   EXPECT_EQ(outcome.progress.rows_out, 300);
   // Every operator counts what it received and emitted.
-  for (const auto& op : (*supervisor)->metrics()->operators) {
-    if (op.uid == "source/controlled") EXPECT_EQ(op.rows_out, 300);
+  const JobMetrics metrics = *(*supervisor)->metrics();
+  for (const auto& op : metrics.operators) {
+    if (op.uid == "source/controlled") {
+      EXPECT_EQ(op.rows_out, 300);
+    }
     if (op.uid == "sink/out") {
       EXPECT_EQ(op.rows_in, 300);
       EXPECT_EQ(op.rows_out, 300);
