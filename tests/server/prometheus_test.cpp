@@ -1,14 +1,14 @@
 // The real Prometheus scraping `sluice serve`'s /metrics: a rate-limited job's rows-in rate, as
-// Prometheus' own query API computes it from its scrapes, matches the job's configured rate.
-// Needs the `prometheus` binary (Debian: apt-get install prometheus); without it the test fails.
+// Prometheus' own query API computes it from its scrapes, matches the job's configured rate,
+// and promtool accepts the exposition.
+// Needs `prometheus` and `promtool` (Debian: apt-get install prometheus); without them it fails.
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cctype>
 #include <chrono>
@@ -103,11 +103,9 @@ class PrometheusProcess {
     // Another process may take the port between our probe and Prometheus' bind: try again.
     for (int attempt = 0; attempt < 3; ++attempt) {
       port_ = FreeLoopbackPort();
-      std::vector<std::string> argv = {binary,
-                                       "--config.file=" + config.string(),
+      std::vector<std::string> argv = {binary, "--config.file=" + config.string(),
                                        "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                       "--storage.tsdb.path=" + tsdb.string(),
-                                       "--log.level=warn"};
+                                       "--storage.tsdb.path=" + tsdb.string(), "--log.level=warn"};
       pid_ = fork();
       if (pid_ == 0) {
         FILE* log = std::fopen(log_file.c_str(), "a");
@@ -176,6 +174,20 @@ std::optional<double> SingleValue(const std::optional<json>& result) {
   return std::stod((*result)[0]["value"][1].get<std::string>());
 }
 
+/// Prometheus' configuration: scrape `target` (HOST:PORT) every second.
+std::string ScrapeConfig(const std::string& target) {
+  return "global:\n"
+         "  scrape_interval: 1s\n"
+         "  evaluation_interval: 1s\n"
+         "scrape_configs:\n"
+         "  - job_name: sluice\n"
+         "    scrape_interval: 1s\n"
+         "    scrape_timeout: 1s\n"
+         "    static_configs:\n"
+         "      - targets: ['" +
+         target + "']\n";
+}
+
 class PrometheusTest : public testing_support::ScratchDirectoryTest {
  protected:
   PrometheusTest() : ScratchDirectoryTest("sluice-prometheus-") {}
@@ -210,30 +222,23 @@ TEST_F(PrometheusTest, ScrapesRowRatesOfARateLimitedJob) {
       << "prometheus is not on PATH: apt-get install prometheus (this test needs the real one)";
 
   ASSERT_TRUE(server_.Start(SLUICE_BINARY, (directory_ / "state").string(),
-                            (directory_ / "server.log").string(),
-                            {"--checkpoint-interval", "1s"}))
+                            (directory_ / "server.log").string(), {"--checkpoint-interval", "1s"}))
       << server_.Log();
 
   const std::string target = "127.0.0.1:" + std::to_string(server_.port());
-  const std::string config = Write("prometheus.yml",
-                                   "global:\n"
-                                   "  scrape_interval: 1s\n"
-                                   "  evaluation_interval: 1s\n"
-                                   "scrape_configs:\n"
-                                   "  - job_name: sluice\n"
-                                   "    scrape_interval: 1s\n"
-                                   "    scrape_timeout: 1s\n"
-                                   "    static_configs:\n"
-                                   "      - targets: ['" + target + "']\n");
+  const std::string config = Write("prometheus.yml", ScrapeConfig(target));
   const fs::path tsdb = directory_ / "tsdb";
   ASSERT_TRUE(prometheus_.Start(prometheus, config, tsdb, directory_ / "prometheus.log"))
       << Tail(directory_ / "prometheus.log");
 
   // Two subtasks share the rate; bounded to 120 s of rows so that nothing runs on forever.
+  const std::string rate = std::to_string(kRowsPerSecond);
+  const std::string rows = std::to_string(kRowsPerSecond * 120);
   const std::string pipe =
-      "CREATE TABLE src (a BIGINT, b VARCHAR) WITH ('connector' = 'datagen', "
-      "'rows-per-second' = '" + std::to_string(kRowsPerSecond) + "', 'number-of-rows' = '" +
-      std::to_string(kRowsPerSecond * 120) + "');\n"
+      "CREATE TABLE src (a BIGINT, b VARCHAR) WITH ('connector' = 'datagen',\n"
+      "  'rows-per-second' = '" +
+      rate + "', 'number-of-rows' = '" + rows +
+      "');\n"
       "CREATE TABLE out (a BIGINT, b VARCHAR) WITH ('connector' = 'blackhole');\n"
       "INSERT INTO out SELECT a, b FROM src;\n";
   json request = {{"pipe", pipe}, {"name", "metered.pipe"}, {"parallelism", 2}};
@@ -243,20 +248,20 @@ TEST_F(PrometheusTest, ScrapesRowRatesOfARateLimitedJob) {
   ASSERT_FALSE(id.empty()) << submitted.body;
 
   // Prometheus needs two scrapes inside the window for a rate; the source starts at its rate.
-  auto sane = [](double rate) { return rate > kRowsPerSecond / 2.0 && rate < kRowsPerSecond * 1.5; };
+  auto sane = [](double rate) {
+    return rate > kRowsPerSecond / 2.0 && rate < kRowsPerSecond * 1.5;
+  };
   const std::string selector = "{job_id=\"" + id + "\"}";
-  std::optional<double> rows_in =
-      WaitForValue("rate(sluice_operator_rows_in_total{job_id=\"" + id + "\",kind=\"source\"}[5s])",
-                   sane);
+  std::optional<double> rows_in = WaitForValue(
+      "rate(sluice_operator_rows_in_total{job_id=\"" + id + "\",kind=\"source\"}[5s])", sane);
   ASSERT_TRUE(rows_in && sane(*rows_in))
-      << "rate of rows in: " << (rows_in ? std::to_string(*rows_in) : "no sample") << " (expected about "
-      << kRowsPerSecond << "/s)\n"
+      << "rate of rows in: " << (rows_in ? std::to_string(*rows_in) : "no sample")
+      << " (expected about " << kRowsPerSecond << "/s)\n"
       << Tail(directory_ / "prometheus.log") << Tail(directory_ / "server.log");
 
   // The same rate from the sink and from the sum of the two source subtasks.
-  std::optional<double> rows_out =
-      WaitForValue("rate(sluice_operator_rows_out_total{job_id=\"" + id + "\",kind=\"sink\"}[5s])",
-                   sane);
+  std::optional<double> rows_out = WaitForValue(
+      "rate(sluice_operator_rows_out_total{job_id=\"" + id + "\",kind=\"sink\"}[5s])", sane);
   EXPECT_TRUE(rows_out && sane(*rows_out)) << (rows_out ? *rows_out : -1.0);
   std::optional<json> per_subtask = prometheus_.Query(
       "rate(sluice_subtask_rows_in_total{job_id=\"" + id + "\",vertex=\"source/src\"}[5s])");
@@ -268,13 +273,13 @@ TEST_F(PrometheusTest, ScrapesRowRatesOfARateLimitedJob) {
   EXPECT_TRUE(subtask_sum && sane(*subtask_sum)) << (subtask_sum ? *subtask_sum : -1.0);
 
   // Labels that a dashboard selects on, and checkpoints counted as they complete.
-  std::optional<double> running = WaitForValue(
-      "sluice_job_info{job_id=\"" + id + "\",job_name=\"metered\",state=\"RUNNING\"}",
-      [](double value) { return value == 1; });
+  std::optional<double> running =
+      WaitForValue("sluice_job_info{job_id=\"" + id + "\",job_name=\"metered\",state=\"RUNNING\"}",
+                   [](double value) { return value == 1; });
   EXPECT_EQ(running, 1.0);
-  std::optional<double> checkpoints = WaitForValue(
-      "increase(sluice_job_checkpoints_completed_total" + selector + "[10s])",
-      [](double value) { return value > 0; });
+  std::optional<double> checkpoints =
+      WaitForValue("increase(sluice_job_checkpoints_completed_total" + selector + "[10s])",
+                   [](double value) { return value > 0; });
   EXPECT_TRUE(checkpoints && *checkpoints > 0) << (checkpoints ? *checkpoints : -1.0);
 
   // Prometheus' view of the target: up, scraped without error.
@@ -286,6 +291,17 @@ TEST_F(PrometheusTest, ScrapesRowRatesOfARateLimitedJob) {
   EXPECT_EQ(active[0]["lastError"], "") << targets.body;
   EXPECT_EQ(active[0]["labels"]["instance"], target) << targets.body;
   EXPECT_EQ(SingleValue(prometheus_.Query("up{job=\"sluice\"}")), 1.0);
+
+  // Prometheus' own linter on the exposition: names, units, counter suffixes, HELP and TYPE.
+  CurlReply metrics = Curl("GET", server_.Url() + "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string metrics_file = Write("metrics.txt", metrics.body);
+  std::string lint_out;
+  std::string lint_err;
+  EXPECT_EQ(RunProcess({"sh", "-c", "exec promtool check metrics < '" + metrics_file + "'"},
+                       &lint_out, &lint_err),
+            0)
+      << lint_out << lint_err;
 
   // Nothing of this test's Prometheus outlives it.
   prometheus_.Stop();

@@ -131,8 +131,12 @@ std::optional<std::string> ReadText(const fs::path& path) {
   return buffer.str();
 }
 
+/// A watermark in milliseconds, or null: none yet, or the end of the input (the job ended).
 json Watermark(int64_t watermark) {
-  if (watermark == runtime::operators::kMinWatermark) return nullptr;
+  if (watermark == runtime::operators::kMinWatermark ||
+      watermark == runtime::operators::kMaxWatermark) {
+    return nullptr;
+  }
   return watermark;
 }
 
@@ -557,6 +561,8 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
       if (event.state == JobState::kRunning && job->started_millis == 0) {
         job->started_millis = NowMillis();
       }
+      // Set with the state, so that no reader sees a terminal state without it.
+      if (runtime::scheduler::IsTerminal(event.state)) job->ended_millis = NowMillis();
       if (!job->detached) {
         job->state = runtime::scheduler::JobStateName(event.state);
         Persist(job.get());
@@ -580,7 +586,7 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
   job->thread = std::thread([this, raw, served] {
     runtime::scheduler::JobOutcome outcome = raw->Run();
     std::lock_guard<std::mutex> lock(served->mutex);
-    served->ended_millis = NowMillis();
+    if (served->ended_millis == 0) served->ended_millis = NowMillis();
     if (outcome.state == JobState::kFailed) {
       served->failure = outcome.status.message();
       if (outcome.restore_refused) {
@@ -592,8 +598,10 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
     if (served->detached) return;
     served->state = runtime::scheduler::JobStateName(outcome.state);
     Persist(served);
-    Log(fmt::format("job {} ({}) {}{}", served->id, served->plan.job_name, served->state,
-                    served->failure.empty() ? "" : ": " + served->failure));
+    if (!served->failure.empty()) {  // the state itself was logged as an event
+      Log(fmt::format("job {} ({}) failed: {}", served->id, served->plan.job_name,
+                      served->failure));
+    }
   });
   return std::nullopt;
 }
@@ -715,10 +723,10 @@ json JobServer::Summary(const ServedJob& job) const {
     }
   }
   if (job.started_millis) summary["started_millis"] = job.started_millis;
-  if (job.ended_millis && runtime::scheduler::IsTerminal(
-                              job.supervisor ? job.supervisor->state() : JobState::kFailed)) {
-    summary["ended_millis"] = job.ended_millis;
-  }
+  const bool ended =
+      job.supervisor ? runtime::scheduler::IsTerminal(job.supervisor->state()) : job.ended_millis;
+  // A terminal state always comes with its end (the listener may be a moment behind).
+  if (ended) summary["ended_millis"] = job.ended_millis ? job.ended_millis : NowMillis();
   if (!job.failure.empty()) summary["failure"] = job.failure;
   if (!job.savepoint.empty()) summary["savepoint"] = job.savepoint;
   return summary;

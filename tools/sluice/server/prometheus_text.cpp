@@ -57,6 +57,12 @@ class Exposition {
   std::vector<std::string> order_;
 };
 
+/// A watermark worth showing: neither "none yet" nor "end of input".
+bool HasWatermark(int64_t watermark) {
+  return watermark != runtime::operators::kMinWatermark &&
+         watermark != runtime::operators::kMaxWatermark;
+}
+
 }  // namespace
 
 std::string EscapeLabelValue(const std::string& value) {
@@ -110,8 +116,6 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
     std::map<std::string, int64_t> state_bytes;
     for (auto it = metrics.checkpoints.rbegin(); it != metrics.checkpoints.rend(); ++it) {
       if (!it->completed) continue;
-      const std::string kind =
-          it->kind == runtime::operators::BarrierKind::kCheckpoint ? "checkpoint" : "savepoint";
       out.Add("sluice_job_last_checkpoint_duration_seconds", "gauge",
               "Duration of the latest completed checkpoint, from trigger to metadata written.",
               labels, it->duration_millis / 1000.0);
@@ -120,8 +124,8 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
       out.Add("sluice_job_last_checkpoint_alignment_seconds", "gauge",
               "The longest barrier alignment of the latest completed checkpoint.", labels,
               it->alignment_millis / 1000.0);
-      out.Add("sluice_job_last_checkpoint_id", "gauge", "The id of the latest completed " + kind + ".",
-              labels, it->id);
+      out.Add("sluice_job_last_checkpoint_id", "gauge",
+              "The id of the latest completed checkpoint or savepoint.", labels, it->id);
       state_bytes = it->state_bytes;
       break;
     }
@@ -140,10 +144,10 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
                 "Rows dropped because they came after the watermark had passed their window.",
                 op_labels, op.late_records_dropped);
       }
-      if (op.watermark != runtime::operators::kMinWatermark) {
-        out.Add("sluice_operator_watermark_milliseconds", "gauge",
-                "The operator's current watermark, in milliseconds since the epoch.", op_labels,
-                op.watermark);
+      if (HasWatermark(op.watermark)) {
+        out.Add("sluice_operator_watermark_seconds", "gauge",
+                "The operator's current watermark, in seconds since the epoch.", op_labels,
+                op.watermark / 1000.0);
       }
       auto bytes = state_bytes.find(op.uid);
       if (bytes != state_bytes.end()) {
@@ -171,10 +175,10 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
         out.Add("sluice_subtask_inbox_capacity_batches", "gauge",
                 "How many batches a subtask's inbox holds before upstream waits.", subtask_labels,
                 subtask.inbox_capacity);
-        if (subtask.watermark != runtime::operators::kMinWatermark) {
-          out.Add("sluice_subtask_watermark_milliseconds", "gauge",
-                  "The last watermark a subtask sent downstream, in milliseconds since the epoch.",
-                  subtask_labels, subtask.watermark);
+        if (HasWatermark(subtask.watermark)) {
+          out.Add("sluice_subtask_watermark_seconds", "gauge",
+                  "The last watermark a subtask sent downstream, in seconds since the epoch.",
+                  subtask_labels, subtask.watermark / 1000.0);
         }
       }
     }
