@@ -32,6 +32,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing_support::Curl;
+using testing_support::FindOnPath;
+using testing_support::Tail;
 using testing_support::CurlReply;
 using testing_support::RunProcess;
 using testing_support::ServerProcess;
@@ -39,24 +41,6 @@ using testing_support::ServerProcess;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kRowsPerSecond = 2000;
-
-/// The path of `name` on PATH, or empty.
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream directories(path ? path : "");
-  for (std::string directory; std::getline(directories, directory, ':');) {
-    fs::path candidate = fs::path(directory) / name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return "";
-}
-
-/// The last `characters` of a file (a log, for a failure message).
-std::string Tail(const fs::path& path, size_t characters = 3000) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > characters ? text.substr(text.size() - characters) : text;
-}
 
 /// A loopback port nobody listens on right now (the kernel's pick for port 0).
 int FreeLoopbackPort() {

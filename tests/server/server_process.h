@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,24 @@
 #include <vector>
 
 namespace sluice::testing_support {
+
+/// The path of `name` on PATH, or empty.
+inline std::string FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream directories(path ? path : "");
+  for (std::string directory; std::getline(directories, directory, ':');) {
+    std::filesystem::path candidate = std::filesystem::path(directory) / name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+/// The last `characters` of a file (a log, for a failure message).
+inline std::string Tail(const std::filesystem::path& path, size_t characters = 3000) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.size() > characters ? text.substr(text.size() - characters) : text;
+}
 
 /// Runs `argv` (argv[0] a path), waits for it and returns its exit code; its standard output
 /// goes to `*out` and its standard error to `*err` when given.
