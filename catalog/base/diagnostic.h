@@ -10,15 +10,15 @@ namespace sluice::base {
 /// Classifies a user-facing error so callers can pick an exit status or a test can match it.
 enum class ErrorCode {
   kOk,
-  kSyntax,    // the text does not parse
-  kBind,      // names, types, functions
-  kPlan,      // a valid query the planner cannot run (e.g. unsupported construct)
-  kOption,    // a bad connector or job option
-  kIo,        // a file or directory problem
-  kData,      // a malformed record
-  kRuntime,   // a job failed while running
-  kInternal,  // an environment failure (LLVM, RocksDB) surfaced at a module boundary
-  kWrongJob,  // a snapshot of another job than the one asked for (Diagnostic::subject: its job)
+  kSyntax,        // the text does not parse
+  kBind,          // names, types, functions
+  kPlan,          // a valid query the planner cannot run (e.g. unsupported construct)
+  kOption,        // a bad connector or job option
+  kIo,            // a file or directory problem
+  kData,          // a malformed record
+  kRuntime,       // a job failed while running
+  kInternal,      // an environment failure (LLVM, RocksDB) surfaced at a module boundary
+  kWrongJob,      // a snapshot of another job than the one asked for (Diagnostic::subject: its job)
   kIncompatible,  // a restore refused: state the new job cannot take (see `sluice check`)
 };
 

@@ -301,9 +301,8 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
             "pipeline.max-parallelism {} -> {}: its keys are dealt into the new key groups "
             "while restoring (each subtask reads all of this state once)",
             old_plan.max_parallelism, new_plan.max_parallelism);
-        verdict.reason = verdict.verdict == Verdict::kRestored
-                             ? rebucketed
-                             : verdict.reason + "; " + rebucketed;
+        verdict.reason =
+            verdict.verdict == Verdict::kRestored ? rebucketed : verdict.reason + "; " + rebucketed;
         verdict.verdict = Verdict::kMigrated;
       }
       bool connector = node.kind == OperatorKind::kSource || node.kind == OperatorKind::kSink;

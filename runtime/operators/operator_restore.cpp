@@ -41,6 +41,14 @@ std::string TypesText(const std::vector<types::LogicalType>& types) {
   return out + "]";
 }
 
+/// The error of a restore that `node` cannot take, saying `what` differs.
+base::Status RefuseRestore(const plan::PlanNode& node, const std::string& what) {
+  return base::Status::Error(
+      base::ErrorCode::kPlan,
+      fmt::format("cannot restore the state of '{}' ({}) from the snapshot: {}", node.uid,
+                  plan::OperatorKindName(node.kind), what));
+}
+
 /// What restoring one table of `node` takes, given the old node that wrote it.
 class Planner {
  public:
@@ -73,12 +81,7 @@ class Planner {
     }
   }
 
-  base::Status Refuse(const std::string& what) const {
-    return base::Status::Error(
-        base::ErrorCode::kPlan,
-        fmt::format("cannot restore the state of '{}' ({}) from the snapshot: {}", new_.uid,
-                    plan::OperatorKindName(new_.kind), what));
-  }
+  base::Status Refuse(const std::string& what) const { return RefuseRestore(new_, what); }
 
  private:
   /// A table whose layout is all in its StateSpec: equal value types or nothing.
@@ -245,19 +248,19 @@ base::Status Rebucket(const state::SortedRecords& records, const state::RecordSi
     std::optional<int64_t> lowest;
     std::string lowest_value;
     int32_t entries = 0;
-    SLUICE_RETURN_IF_ERROR(records([&](int32_t, std::string_view, std::string_view,
-                                       std::string_view value) -> base::Status {
-      if (value.size() != 8) return base::Status::Ok();
-      uint64_t bits = 0;
-      for (char byte : value) bits = (bits << 8) | static_cast<uint8_t>(byte);
-      auto watermark = static_cast<int64_t>(bits);
-      ++entries;
-      if (!lowest || watermark < *lowest) {
-        lowest = watermark;
-        lowest_value = std::string(value);
-      }
-      return base::Status::Ok();
-    }));
+    SLUICE_RETURN_IF_ERROR(records(
+        [&](int32_t, std::string_view, std::string_view, std::string_view value) -> base::Status {
+          if (value.size() != 8) return base::Status::Ok();
+          uint64_t bits = 0;
+          for (char byte : value) bits = (bits << 8) | static_cast<uint8_t>(byte);
+          auto watermark = static_cast<int64_t>(bits);
+          ++entries;
+          if (!lowest || watermark < *lowest) {
+            lowest = watermark;
+            lowest_value = std::string(value);
+          }
+          return base::Status::Ok();
+        }));
     if (!lowest || entries < old_max_parallelism) return base::Status::Ok();
     for (int32_t group = first; group <= last; ++group) {
       SLUICE_RETURN_IF_ERROR(sink(group, "", "", lowest_value));
@@ -308,15 +311,14 @@ base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::P
                     "tell its layout",
                     node.uid));
   }
-  Planner no_plan(*old_node, node, std::nullopt);
   if (old_node->kind != node.kind) {
-    return no_plan.Refuse(fmt::format("the UID named a {} that wrote the state",
-                                      plan::OperatorKindName(old_node->kind)));
+    return RefuseRestore(node, fmt::format("the UID named a {} that wrote the state",
+                                           plan::OperatorKindName(old_node->kind)));
   }
   Evolutions evolutions;
   if (old_node->signature && node.signature) {
     auto evolved = plan::EvolveSignature(*old_node->signature, *node.signature);
-    if (!evolved.ok()) return no_plan.Refuse(evolved.status().message());
+    if (!evolved.ok()) return RefuseRestore(node, evolved.status().message());
     evolutions = std::move(*evolved);
   }
   Planner planner(*old_node, node, std::move(evolutions));
@@ -350,8 +352,7 @@ base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::P
         if (rewrite) {
           migrated = [&](const state::RecordSink& inner) { return rewrite(records, inner); };
         }
-        return Rebucket(migrated, sink, spec, old_max_parallelism, max_parallelism, first,
-                        last);
+        return Rebucket(migrated, sink, spec, old_max_parallelism, max_parallelism, first, last);
       };
       status = state::RestoreInto(snapshot, node.uid, spec.name, backend, 0,
                                   old_max_parallelism - 1, rebucketed);

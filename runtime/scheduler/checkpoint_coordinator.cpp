@@ -228,8 +228,8 @@ void CheckpointCoordinator::Loop() {
   }
 }
 
-base::Result<std::string> CheckpointCoordinator::Write(Pending& pending,
-                                                       std::map<std::string, int64_t>* state_bytes) {
+base::Result<std::string> CheckpointCoordinator::Write(
+    Pending& pending, std::map<std::string, int64_t>* state_bytes) {
   const plan::PlanGraph& plan = job_->plan();
   // Source splits by subtask, so that split k of a subtask-ordered list is subtask k's own.
   std::map<std::string, std::map<int32_t, std::vector<std::string>>> splits;
@@ -314,10 +314,10 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
     if (!HasMetadata(directory)) fs::remove_all(directory, error);
     stats.failure = written.status().message();
     failed_.fetch_add(1);
-    Record(stats,
-           fmt::format("{} {} failed: {}{}", savepoint ? "savepoint" : "checkpoint", id,
-                       stats.failure,
-                       savepoint ? "" : " (the job goes on; the last completed checkpoint stays)"));
+    Record(
+        stats,
+        fmt::format("{} {} failed: {}{}", savepoint ? "savepoint" : "checkpoint", id, stats.failure,
+                    savepoint ? "" : " (the job goes on; the last completed checkpoint stays)"));
     return written.status();
   }
   stats.completed = true;
@@ -326,8 +326,8 @@ base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   completed_.fetch_add(1);
   if (!savepoint) last_completed_.store(id);
   if (!savepoint) RemoveOldCheckpoints();
-  Record(stats, fmt::format("{} {} complete: {}", savepoint ? "savepoint" : "checkpoint", id,
-                            directory));
+  Record(stats,
+         fmt::format("{} {} complete: {}", savepoint ? "savepoint" : "checkpoint", id, directory));
   // A savepoint taken while the job goes on commits nothing: what the sinks pre-committed at
   // its barrier is committed by the next checkpoint (Commit(n) commits everything up to n).
   base::CrashPoint("after-metadata");

@@ -341,7 +341,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     }
   }
   for (auto& runner : runners_) runner->Wire();
-  int32_t threads = options.threads > 0       ? options.threads
+  int32_t threads = options.threads > 0           ? options.threads
                     : options.services != nullptr ? options.services->threads()
                                                   : tbb::this_task_arena::max_concurrency();
   arena_ = std::make_unique<tbb::task_arena>(threads);

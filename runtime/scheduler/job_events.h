@@ -34,8 +34,8 @@ struct CheckpointStats {
   int64_t id = 0;
   operators::BarrierKind kind = operators::BarrierKind::kCheckpoint;
   bool completed = false;
-  std::string path;     // its directory (when completed)
-  std::string failure;  // why it failed (when not)
+  std::string path;              // its directory (when completed)
+  std::string failure;           // why it failed (when not)
   int64_t triggered_millis = 0;  // wall clock, when the barriers were asked for
   int64_t duration_millis = 0;   // from the trigger to `_metadata` written
   int64_t size_bytes = 0;        // the files it wrote (an incremental checkpoint: the new ones)
@@ -47,8 +47,8 @@ struct CheckpointStats {
 /// What one subtask did so far, read from any thread (relaxed counters).
 struct SubtaskMetrics {
   int32_t subtask = 0;
-  int64_t rows_in = 0;    // rows read (a source) or received from upstream
-  int64_t rows_out = 0;   // rows sent downstream (a sink's rows are in OperatorMetrics)
+  int64_t rows_in = 0;   // rows read (a source) or received from upstream
+  int64_t rows_out = 0;  // rows sent downstream (a sink's rows are in OperatorMetrics)
   int64_t watermark = operators::kMinWatermark;  // the last one sent downstream
   int64_t inbox_size = 0;
   int64_t inbox_capacity = 0;

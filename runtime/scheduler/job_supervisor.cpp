@@ -25,8 +25,7 @@ const char* JobStateName(JobState state) {
 }
 
 bool IsTerminal(JobState state) {
-  return state == JobState::kFinished || state == JobState::kFailed ||
-         state == JobState::kStopped;
+  return state == JobState::kFinished || state == JobState::kFailed || state == JobState::kStopped;
 }
 
 base::Result<std::unique_ptr<JobSupervisor>> JobSupervisor::Create(const plan::PlanGraph& plan,
@@ -232,8 +231,8 @@ JobOutcome JobSupervisor::Run() {
   };
 
   SetState(JobState::kRestoring);
-  RestoreDecision decision = DecideRestore(plan_, options_.restore,
-                                           options_.job.checkpoint_directory, options_.gate);
+  RestoreDecision decision =
+      DecideRestore(plan_, options_.restore, options_.job.checkpoint_directory, options_.gate);
   for (JobEvent& event : decision.events) {
     if (options_.listener) options_.listener(event);
   }
@@ -344,8 +343,8 @@ JobOutcome JobSupervisor::Run() {
       if (read.ok()) {
         snapshot = std::move(read).value();
       } else {
-        Emit(JobEvent::Kind::kWarning, fmt::format("cannot restart from {}: {}", latest,
-                                                   read.status().message()));
+        Emit(JobEvent::Kind::kWarning,
+             fmt::format("cannot restart from {}: {}", latest, read.status().message()));
         std::vector<JobEvent> warnings;
         snapshot = LatestVerifiedCheckpoint(plan_, options_.job.checkpoint_directory, &warnings);
         for (JobEvent& warning : warnings) {

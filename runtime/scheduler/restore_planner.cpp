@@ -27,16 +27,16 @@ std::optional<state::Snapshot> LatestVerifiedCheckpoint(const plan::PlanGraph& p
     if (snapshot.ok()) return std::move(snapshot).value();
     if (snapshot.status().code() == base::ErrorCode::kWrongJob) {
       // Two job names that map to one directory name (JobFileName): not this job's state.
-      warnings->push_back(Event(
-          JobEvent::Kind::kWarning,
-          fmt::format("skipping checkpoint {}: it is of job '{}', not '{}', which share this "
-                      "checkpoint directory",
-                      checkpoint, snapshot.status().subject(), plan.job_name)));
+      warnings->push_back(
+          Event(JobEvent::Kind::kWarning,
+                fmt::format("skipping checkpoint {}: it is of job '{}', not '{}', which share this "
+                            "checkpoint directory",
+                            checkpoint, snapshot.status().subject(), plan.job_name)));
       continue;
     }
-    warnings->push_back(Event(JobEvent::Kind::kWarning,
-                              fmt::format("skipping checkpoint {}: {}", checkpoint,
-                                          snapshot.status().message())));
+    warnings->push_back(
+        Event(JobEvent::Kind::kWarning,
+              fmt::format("skipping checkpoint {}: {}", checkpoint, snapshot.status().message())));
   }
   return std::nullopt;
 }
@@ -45,8 +45,8 @@ RestoreDecision DecideRestore(const plan::PlanGraph& plan, const RestoreRequest&
                               const std::string& checkpoint_directory, const RestoreGate& gate) {
   RestoreDecision decision;
   if (!request.from.empty() && request.resume) {
-    decision.refusal = base::Status::Error(base::ErrorCode::kOption,
-                                           "--from and --resume exclude each other");
+    decision.refusal =
+        base::Status::Error(base::ErrorCode::kOption, "--from and --resume exclude each other");
     return decision;
   }
   if (request.resume) {

@@ -271,13 +271,12 @@ TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend)
   std::string file = PipeFile(job, output);
   fs::path savepoints = directory_ / "savepoints";
   fs::path log = directory_ / "first.log";
-  Process first(RunArguments(file, {"-p", param.from_parallelism, "--set",
-                                    std::string("state.backend.type=") + param.from_backend,
-                                    "--set", "state.savepoints.dir=" + savepoints.string(),
-                                    "--set",
-                                    std::string("state.savepoints.format=") +
-                                        param.savepoint_format}),
-                log);
+  Process first(
+      RunArguments(file, {"-p", param.from_parallelism, "--set",
+                          std::string("state.backend.type=") + param.from_backend, "--set",
+                          "state.savepoints.dir=" + savepoints.string(), "--set",
+                          std::string("state.savepoints.format=") + param.savepoint_format}),
+      log);
   ASSERT_TRUE(WaitForCheckpoint(directory_ / "checkpoints" / job.name, 30)) << ReadAll(log);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   first.Signal(SIGTERM);
@@ -290,11 +289,13 @@ TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend)
   EXPECT_LT(CommittedLines(output).size(), expected.size()) << "stopped too late to test much";
 
   fs::path second_log = directory_ / "second.log";
-  std::vector<std::string> restore = {"--from", savepoint, "-p", param.to_parallelism, "--set",
-                                      std::string("state.backend.type=") + param.to_backend};
+  std::vector<std::string> restore = {
+      "--from", savepoint,
+      "-p",     param.to_parallelism,
+      "--set",  std::string("state.backend.type=") + param.to_backend};
   if (*param.to_max_parallelism != '\0') {
-    restore.insert(restore.end(), {"--set", std::string("pipeline.max-parallelism=") +
-                                                param.to_max_parallelism});
+    restore.insert(restore.end(),
+                   {"--set", std::string("pipeline.max-parallelism=") + param.to_max_parallelism});
   }
   Process second(RunArguments(file, restore), second_log);
   ASSERT_EQ(second.Wait(), 0) << ReadAll(second_log);
@@ -302,25 +303,20 @@ TEST_P(RescaleTest, StopWithASavepointThenRestoreAtAnotherParallelismAndBackend)
   EXPECT_EQ(CommittedLines(output), expected) << ReadAll(second_log);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RescaleTest,
-                         testing::Values(RescaleCase{"rocksdb", "1", "memory", "3"},
-                                         RescaleCase{"memory", "3", "rocksdb", "1"},
-                                         RescaleCase{"memory", "2", "rocksdb", "4", "256",
-                                                     "canonical", &kJoin},
-                                         RescaleCase{"rocksdb", "3", "memory", "2", "64",
-                                                     "native", &kJoin},
-                                         RescaleCase{"memory", "2", "memory", "3", "200"}),
-                         [](const testing::TestParamInfo<RescaleCase>& info) {
-                           std::string max = info.param.to_max_parallelism;
-                           return std::string(info.param.job->name) + "_" +
-                                  info.param.from_backend + "_p" +
-                                  info.param.from_parallelism + "_to_" + info.param.to_backend +
-                                  "_p" + info.param.to_parallelism +
-                                  (max.empty() ? "" : "_max" + max) +
-                                  (std::string(info.param.savepoint_format) == "native"
-                                       ? "_native"
-                                       : "");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Backends, RescaleTest,
+    testing::Values(RescaleCase{"rocksdb", "1", "memory", "3"},
+                    RescaleCase{"memory", "3", "rocksdb", "1"},
+                    RescaleCase{"memory", "2", "rocksdb", "4", "256", "canonical", &kJoin},
+                    RescaleCase{"rocksdb", "3", "memory", "2", "64", "native", &kJoin},
+                    RescaleCase{"memory", "2", "memory", "3", "200"}),
+    [](const testing::TestParamInfo<RescaleCase>& info) {
+      std::string max = info.param.to_max_parallelism;
+      return std::string(info.param.job->name) + "_" + info.param.from_backend + "_p" +
+             info.param.from_parallelism + "_to_" + info.param.to_backend + "_p" +
+             info.param.to_parallelism + (max.empty() ? "" : "_max" + max) +
+             (std::string(info.param.savepoint_format) == "native" ? "_native" : "");
+    });
 
 TEST_F(RecoveryTest, Sigusr1TakesASavepointAndTheJobGoesOn) {
   fs::path output = directory_ / "out";

@@ -44,7 +44,8 @@ inline std::string Tail(const std::filesystem::path& path, size_t characters = 3
 /// Runs `argv` (argv[0] a path), waits for it and returns its exit code; its standard output
 /// goes to `*out` and its standard error to `*err` when given.
 inline int RunProcess(const std::vector<std::string>& argv, std::string* out = nullptr,
-                      std::string* err = nullptr, const std::vector<std::string>& environment = {}) {
+                      std::string* err = nullptr,
+                      const std::vector<std::string>& environment = {}) {
   char out_name[] = "/tmp/sluice-test-out-XXXXXX";
   char err_name[] = "/tmp/sluice-test-err-XXXXXX";
   int out_fd = mkstemp(out_name);
@@ -87,8 +88,8 @@ struct CurlReply {
 /// `method` `url` with an optional JSON body (a file, so any size goes) and extra headers.
 inline CurlReply Curl(const std::string& method, const std::string& url,
                       const std::string& body = "", const std::vector<std::string>& headers = {}) {
-  std::vector<std::string> argv = {"curl", "-s", "-S", "-o", "-", "-w", "\n%{http_code}",
-                                   "-X", method, "--max-time", "120"};
+  std::vector<std::string> argv = {"curl",           "-s", "-S",   "-o",         "-",  "-w",
+                                   "\n%{http_code}", "-X", method, "--max-time", "120"};
   std::string body_file;
   if (!body.empty() || method == "POST") {
     char name[] = "/tmp/sluice-test-body-XXXXXX";
@@ -128,8 +129,8 @@ class ServerProcess {
              const std::string& log_file, const std::vector<std::string>& extra = {}) {
     log_file_ = log_file;
     const size_t log_offset = Log().size();
-    std::vector<std::string> argv = {binary, "serve", "--listen", "127.0.0.1:0", "--state-dir",
-                                     state_directory};
+    std::vector<std::string> argv = {binary,        "serve",       "--listen",
+                                     "127.0.0.1:0", "--state-dir", state_directory};
     argv.insert(argv.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {

@@ -77,7 +77,8 @@ std::string SequenceJob(const fs::path& out, int64_t rows, int64_t rate) {
 std::vector<std::string> SequenceExpected(int64_t rows) {
   std::vector<std::string> lines;
   for (int64_t a = 1; a <= rows; ++a) {
-    if (a % 7 != 0) lines.push_back("{\"a\":" + std::to_string(a) + ",\"b\":" + std::to_string(2 * a) + "}");
+    if (a % 7 != 0)
+      lines.push_back("{\"a\":" + std::to_string(a) + ",\"b\":" + std::to_string(2 * a) + "}");
   }
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -94,9 +95,8 @@ std::string WindowJob(const fs::path& out, int64_t events, int64_t rate_limit) {
   };
   replace("'first-event.rate' = '10000000'", "'first-event.rate' = '1000'");
   replace("'next-event.rate' = '10000000'", "'next-event.rate' = '1000'");
-  replace("'events.num' = '1000000'",
-          "'events.num' = '" + std::to_string(events) + "', 'rate-limit' = '" +
-              std::to_string(rate_limit) + "'");
+  replace("'events.num' = '1000000'", "'events.num' = '" + std::to_string(events) +
+                                          "', 'rate-limit' = '" + std::to_string(rate_limit) + "'");
   return ddl +
          "CREATE TABLE out (auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, top BIGINT) "
          "WITH ('connector' = 'filesystem', 'path' = '" +
@@ -166,8 +166,8 @@ TEST_F(ServerTest, SubmittedJobsResumeExactlyOnceAfterTheServerIsKilled) {
   ASSERT_FALSE(sequence.empty());
   ASSERT_FALSE(windows.empty());
   auto checkpointed = [](const json& job) {
-    return job.value("state", "") == "RUNNING" &&
-           job["checkpoints"].value("completed", 0) >= 2 && job.value("rows_in", 0) > 0;
+    return job.value("state", "") == "RUNNING" && job["checkpoints"].value("completed", 0) >= 2 &&
+           job.value("rows_in", 0) > 0;
   };
   ASSERT_TRUE(server_.WaitForJob(sequence, checkpointed)) << server_.Log();
   ASSERT_TRUE(server_.WaitForJob(windows, checkpointed)) << server_.Log();
@@ -194,8 +194,8 @@ TEST_F(ServerTest, SubmittedJobsResumeExactlyOnceAfterTheServerIsKilled) {
 }
 
 TEST_F(ServerTest, KillsAtRandomMomentsLoseAndDuplicateNothing) {
-  const unsigned seed = static_cast<unsigned>(
-      std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+  const unsigned seed =
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
   std::mt19937 random(seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::string expected_run;
@@ -323,22 +323,19 @@ TEST_F(ServerTest, ClientCommandsStopWithASavepointAndSubmitFromIt) {
             0)
       << err;
   const std::string third = out.substr(0, out.find('\n'));
-  ASSERT_TRUE(server_.WaitForJob(third, [](const json& job) {
-    return job.value("state", "") == "RUNNING";
-  }));
+  ASSERT_TRUE(server_.WaitForJob(
+      third, [](const json& job) { return job.value("state", "") == "RUNNING"; }));
   EXPECT_EQ(Client({"cancel", third}, &out, &err), 0) << err;
-  EXPECT_TRUE(server_.WaitForJob(third, [](const json& job) {
-    return job.value("state", "") == "STOPPED";
-  }));
+  EXPECT_TRUE(server_.WaitForJob(
+      third, [](const json& job) { return job.value("state", "") == "STOPPED"; }));
 }
 
 TEST_F(ServerTest, CheckAgainstARunningJobsLatestCheckpoint) {
   StartServer();
   const std::string pipe = SequenceJob(directory_ / "a", 1000000, 2000);
   const std::string id = Submit(pipe, "seq.pipe");
-  ASSERT_TRUE(server_.WaitForJob(id, [](const json& job) {
-    return job["checkpoints"].value("completed", 0) >= 1;
-  }));
+  ASSERT_TRUE(server_.WaitForJob(
+      id, [](const json& job) { return job["checkpoints"].value("completed", 0) >= 1; }));
   json request = {{"pipe", pipe}, {"name", "seq.pipe"}, {"against", {{"job", id}}}};
   CurlReply reply = Curl("POST", server_.Url() + "/v1/check", request.dump());
   ASSERT_EQ(reply.status, 200) << reply.body;
@@ -358,8 +355,9 @@ TEST_F(ServerTest, CheckAgainstARunningJobsLatestCheckpoint) {
 TEST_F(ServerTest, BadRequestsGetClearErrorsAndNothingRuns) {
   StartServer();
   // A typo: 400 with the diagnostic positioned as `sluice run` prints it.
-  json request = {{"pipe", "CREATE TABLE t (a BIGINT) WITH ('connector' = 'datagen');\n"
-                           "INSERT INTO t SELEC a FROM t;\n"},
+  json request = {{"pipe",
+                   "CREATE TABLE t (a BIGINT) WITH ('connector' = 'datagen');\n"
+                   "INSERT INTO t SELEC a FROM t;\n"},
                   {"name", "typo.pipe"}};
   CurlReply reply = Curl("POST", server_.Url() + "/v1/jobs", request.dump());
   EXPECT_EQ(reply.status, 400) << reply.body;

@@ -35,10 +35,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing_support::Curl;
-using testing_support::FindOnPath;
-using testing_support::Tail;
 using testing_support::CurlReply;
+using testing_support::FindOnPath;
 using testing_support::ServerProcess;
+using testing_support::Tail;
 
 using Clock = std::chrono::steady_clock;
 

@@ -225,8 +225,7 @@ int Report(const runtime::plan::PlanGraph& plan, const JobOutcome& outcome) {
         return kExitOk;
       }
       std::fprintf(stderr, "sluice: job '%s' stopped after %.1f s (%lld rows in, %lld out)\n",
-                   plan.job_name.c_str(), outcome.seconds,
-                   static_cast<long long>(progress.rows_in),
+                   plan.job_name.c_str(), outcome.seconds, static_cast<long long>(progress.rows_in),
                    static_cast<long long>(progress.rows_out));
       return kExitInterrupted;
     case JobState::kFailed: {

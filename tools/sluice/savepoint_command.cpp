@@ -293,8 +293,8 @@ int RunSavepointCommand(const SavepointCommand& command) {
 }
 
 base::Status WriteSavepointAtEnd(const runtime::scheduler::Job& job,
-                                 const runtime::plan::PlanGraph& plan,
-                                 const std::string& directory, const std::string& format) {
+                                 const runtime::plan::PlanGraph& plan, const std::string& directory,
+                                 const std::string& format) {
   auto written =
       format == "native"
           ? runtime::state::WriteNativeSnapshot(directory, plan, job.StateOfSubtasks())

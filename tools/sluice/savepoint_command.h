@@ -38,7 +38,7 @@ int RunSavepointCommand(const SavepointCommand& command);
 /// flags until jobs take savepoints): writes a savepoint of the state `job` holds after Run
 /// (native needs `state.backend.type = 'rocksdb'`). Returns the exit code.
 base::Status WriteSavepointAtEnd(const runtime::scheduler::Job& job,
-                                 const runtime::plan::PlanGraph& plan,
-                                 const std::string& directory, const std::string& format);
+                                 const runtime::plan::PlanGraph& plan, const std::string& directory,
+                                 const std::string& format);
 
 }  // namespace sluice::cli

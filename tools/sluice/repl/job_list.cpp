@@ -56,8 +56,8 @@ bool JobList::Start(const std::string& base_name, const runtime::plan::PlanGraph
   options.gate = compiler::check::MakeRestoreGate();
   // What the job survives (failed checkpoints, restarts) shows on the console as it happens.
   options.listener = [name](const JobEvent& event) {
-    bool failed_checkpoint =
-        event.kind == JobEvent::Kind::kCheckpoint && event.checkpoint && !event.checkpoint->completed;
+    bool failed_checkpoint = event.kind == JobEvent::Kind::kCheckpoint && event.checkpoint &&
+                             !event.checkpoint->completed;
     if (event.kind != JobEvent::Kind::kWarning && event.kind != JobEvent::Kind::kRestart &&
         !failed_checkpoint) {
       return;

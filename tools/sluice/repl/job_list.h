@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/scheduler/engine_services.h"
 #include "runtime/plan/plan_graph.h"
+#include "runtime/scheduler/engine_services.h"
 
 namespace sluice::repl {
 

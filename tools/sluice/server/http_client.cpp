@@ -5,9 +5,8 @@
 
 namespace sluice::server {
 
-HttpReply HttpRequest(const std::string& server, const std::string& method,
-                      const std::string& path, const std::string& body, const std::string& token,
-                      int timeout_seconds) {
+HttpReply HttpRequest(const std::string& server, const std::string& method, const std::string& path,
+                      const std::string& body, const std::string& token, int timeout_seconds) {
   HttpReply reply;
   httplib::Client client(server);
   if (!client.is_valid()) {

@@ -71,23 +71,23 @@ struct HttpFront::Impl {
 
   void Routes() {
     http.set_payload_max_length(options.max_body_bytes);
-    http.set_pre_routing_handler([this](const httplib::Request& request,
-                                        httplib::Response& response) {
-      if (Authorized(request)) return httplib::Server::HandlerResponse::Unhandled;
-      Log(fmt::format("401 {} {} from {}: no valid bearer token", request.method, request.path,
-                      request.remote_addr));
-      response.set_header("WWW-Authenticate", "Bearer");
-      SendError(response, 401, "unauthorized",
-                "this server needs a bearer token (Authorization: Bearer TOKEN)");
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    http.set_pre_routing_handler(
+        [this](const httplib::Request& request, httplib::Response& response) {
+          if (Authorized(request)) return httplib::Server::HandlerResponse::Unhandled;
+          Log(fmt::format("401 {} {} from {}: no valid bearer token", request.method, request.path,
+                          request.remote_addr));
+          response.set_header("WWW-Authenticate", "Bearer");
+          SendError(response, 401, "unauthorized",
+                    "this server needs a bearer token (Authorization: Bearer TOKEN)");
+          return httplib::Server::HandlerResponse::Handled;
+        });
     http.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
       if (!response.body.empty()) return;
       if (response.status == 413) {
         SendError(response, 413, "too_large", "the request body is larger than the server takes");
       } else if (response.status == 404) {
-        SendError(response, 404, "not_found", fmt::format("no route {} {}", request.method,
-                                                          request.path));
+        SendError(response, 404, "not_found",
+                  fmt::format("no route {} {}", request.method, request.path));
       } else {
         SendError(response, response.status, "http", "the request was not understood");
       }
@@ -128,30 +128,30 @@ struct HttpFront::Impl {
       }
       Send(response, api);
     });
-    http.Get(R"(/v1/jobs/([^/]+))", [this](const httplib::Request& request,
-                                           httplib::Response& response) {
-      Send(response, server->DescribeJob(request.matches[1]));
-    });
-    http.Get(R"(/v1/jobs/([^/]+)/pipe)", [this](const httplib::Request& request,
-                                                httplib::Response& response) {
-      Send(response, server->JobPipe(request.matches[1]));
-    });
-    http.Post(R"(/v1/jobs/([^/]+)/savepoints)", [this](const httplib::Request& request,
-                                                       httplib::Response& response) {
-      json body;
-      if (!Body(request, response, &body)) return;
-      Send(response, server->TriggerSavepoint(request.matches[1], body));
-    });
-    http.Post(R"(/v1/jobs/([^/]+)/stop)", [this](const httplib::Request& request,
-                                                 httplib::Response& response) {
-      json body;
-      if (!Body(request, response, &body)) return;
-      Send(response, server->Stop(request.matches[1], body));
-    });
-    http.Post(R"(/v1/jobs/([^/]+)/cancel)", [this](const httplib::Request& request,
-                                                   httplib::Response& response) {
-      Send(response, server->Cancel(request.matches[1]));
-    });
+    http.Get(R"(/v1/jobs/([^/]+))",
+             [this](const httplib::Request& request, httplib::Response& response) {
+               Send(response, server->DescribeJob(request.matches[1]));
+             });
+    http.Get(R"(/v1/jobs/([^/]+)/pipe)",
+             [this](const httplib::Request& request, httplib::Response& response) {
+               Send(response, server->JobPipe(request.matches[1]));
+             });
+    http.Post(R"(/v1/jobs/([^/]+)/savepoints)",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                json body;
+                if (!Body(request, response, &body)) return;
+                Send(response, server->TriggerSavepoint(request.matches[1], body));
+              });
+    http.Post(R"(/v1/jobs/([^/]+)/stop)",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                json body;
+                if (!Body(request, response, &body)) return;
+                Send(response, server->Stop(request.matches[1], body));
+              });
+    http.Post(R"(/v1/jobs/([^/]+)/cancel)",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                Send(response, server->Cancel(request.matches[1]));
+              });
     http.Post("/v1/check", [this](const httplib::Request& request, httplib::Response& response) {
       json body;
       if (!Body(request, response, &body)) return;
@@ -190,10 +190,9 @@ base::Result<std::unique_ptr<HttpFront>> HttpFront::Start(JobServer* server, Htt
     }
   } else {
     if (!impl->http.bind_to_port(host, impl->options.port)) {
-      return base::Status::Error(
-          base::ErrorCode::kIo,
-          fmt::format("cannot listen on {}:{} (is another server there?)", host,
-                      impl->options.port));
+      return base::Status::Error(base::ErrorCode::kIo,
+                                 fmt::format("cannot listen on {}:{} (is another server there?)",
+                                             host, impl->options.port));
     }
     impl->port = impl->options.port;
   }

@@ -1,8 +1,8 @@
 #include "tools/sluice/server/job_server.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -64,12 +64,11 @@ int StatusOf(base::ErrorCode code) {
 /// the whole rendered as the CLI renders it (`file:line:col: error: …`, the line, a caret).
 ApiResponse DiagnosticsError(const base::Status& status, const std::string& file_name,
                              const std::string& text) {
-  ApiResponse response = Error(StatusOf(status.code()), base::ErrorCodeName(status.code()),
-                               status.message());
+  ApiResponse response =
+      Error(StatusOf(status.code()), base::ErrorCodeName(status.code()), status.message());
   json diagnostics = json::array();
   for (const base::Diagnostic& diagnostic : status.diagnostics()) {
-    json item = {{"code", base::ErrorCodeName(diagnostic.code)},
-                 {"message", diagnostic.message}};
+    json item = {{"code", base::ErrorCodeName(diagnostic.code)}, {"message", diagnostic.message}};
     if (diagnostic.span.IsKnown()) {
       item["line"] = diagnostic.span.line;
       item["column"] = diagnostic.span.column;
@@ -90,9 +89,9 @@ base::Status WriteAtomically(const fs::path& path, const std::string& text) {
   const fs::path temporary = path.string() + ".tmp";
   int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (descriptor < 0) {
-    return base::Status::Error(base::ErrorCode::kIo, fmt::format("cannot write '{}': {}",
-                                                                 temporary.string(),
-                                                                 std::strerror(errno)));
+    return base::Status::Error(
+        base::ErrorCode::kIo,
+        fmt::format("cannot write '{}': {}", temporary.string(), std::strerror(errno)));
   }
   size_t written = 0;
   while (written < text.size()) {
@@ -101,9 +100,9 @@ base::Status WriteAtomically(const fs::path& path, const std::string& text) {
     if (n <= 0) {
       int error = errno;
       ::close(descriptor);
-      return base::Status::Error(base::ErrorCode::kIo, fmt::format("cannot write '{}': {}",
-                                                                   temporary.string(),
-                                                                   std::strerror(error)));
+      return base::Status::Error(
+          base::ErrorCode::kIo,
+          fmt::format("cannot write '{}': {}", temporary.string(), std::strerror(error)));
     }
     written += static_cast<size_t>(n);
   }
@@ -112,8 +111,8 @@ base::Status WriteAtomically(const fs::path& path, const std::string& text) {
   std::error_code error;
   fs::rename(temporary, path, error);
   if (error) {
-    return base::Status::Error(base::ErrorCode::kIo,
-                               fmt::format("cannot write '{}': {}", path.string(), error.message()));
+    return base::Status::Error(
+        base::ErrorCode::kIo, fmt::format("cannot write '{}': {}", path.string(), error.message()));
   }
   int directory = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (directory >= 0) {
@@ -220,7 +219,7 @@ struct JobServer::ServedJob {
   int64_t submitted_millis = 0;
   fs::path directory;  // <state>/jobs/<id>
 
-  runtime::plan::PlanGraph plan;  // compiled (when it compiled)
+  runtime::plan::PlanGraph plan;     // compiled (when it compiled)
   std::string checkpoint_directory;  // the --checkpoint-dir its supervisor gets
   std::unique_ptr<JobSupervisor> supervisor;
   std::thread thread;
@@ -280,17 +279,17 @@ base::Result<std::unique_ptr<JobServer>> JobServer::Open(ServerOptions options) 
   for (const std::string& directory : {server->jobs_directory_, server->data_directory_}) {
     fs::create_directories(directory, error);
     if (error) {
-      return base::Status::Error(base::ErrorCode::kIo,
-                                 fmt::format("cannot create the state directory '{}': {}",
-                                             directory, error.message()));
+      return base::Status::Error(
+          base::ErrorCode::kIo,
+          fmt::format("cannot create the state directory '{}': {}", directory, error.message()));
     }
   }
   // One server per state directory: a second would resume the same jobs.
   const std::string lock_path = (state / "server.lock").string();
   server->lock_descriptor_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (server->lock_descriptor_ < 0) {
-    return base::Status::Error(base::ErrorCode::kIo, fmt::format("cannot open '{}': {}",
-                                                                 lock_path, std::strerror(errno)));
+    return base::Status::Error(
+        base::ErrorCode::kIo, fmt::format("cannot open '{}': {}", lock_path, std::strerror(errno)));
   }
   if (::flock(server->lock_descriptor_, LOCK_EX | LOCK_NB) != 0) {
     char owner[64] = {0};
@@ -441,13 +440,14 @@ ApiResponse JobServer::Submit(const json& request) {
   }
   if (!request.contains("pipe")) return Error(400, "request", "'pipe' (the .pipe text) is missing");
   if (job->pipe.size() > options_.max_pipe_bytes) {
-    return Error(413, "request", fmt::format("the .pipe text has {} bytes; the limit is {}",
-                                             job->pipe.size(), options_.max_pipe_bytes));
+    return Error(413, "request",
+                 fmt::format("the .pipe text has {} bytes; the limit is {}", job->pipe.size(),
+                             options_.max_pipe_bytes));
   }
   if (!IsPlainFileName(job->file_name)) {
-    return Error(400, "request",
-                 fmt::format("'name' must be a file name without directories, got '{}'",
-                             job->file_name));
+    return Error(
+        400, "request",
+        fmt::format("'name' must be a file name without directories, got '{}'", job->file_name));
   }
   if (auto settings = request.find("settings"); settings != request.end() && !settings->is_null()) {
     if (!settings->is_object()) {
@@ -491,8 +491,9 @@ ApiResponse JobServer::Submit(const json& request) {
   std::error_code fs_error;
   fs::create_directories(job->directory, fs_error);
   if (fs_error) {
-    return Error(500, "io", fmt::format("cannot create '{}': {}", job->directory.string(),
-                                        fs_error.message()));
+    return Error(
+        500, "io",
+        fmt::format("cannot create '{}': {}", job->directory.string(), fs_error.message()));
   }
   base::Status written = WriteAtomically(job->directory / "job.pipe", job->pipe);
   if (!written.ok()) return Error(500, "io", written.message());
@@ -512,8 +513,7 @@ ApiResponse JobServer::Submit(const json& request) {
   return response;
 }
 
-std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>& job,
-                                               bool resume) {
+std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>& job, bool resume) {
   runtime::scheduler::SupervisorOptions options;
   options.job.services = options_.services;
   options.job.checkpoint_directory = job->checkpoint_directory;
@@ -552,9 +552,8 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
       }
       Persist(job.get());
     }
-    json item = {{"time_millis", NowMillis()},
-                 {"kind", EventKindName(event.kind)},
-                 {"text", event.text}};
+    json item = {
+        {"time_millis", NowMillis()}, {"kind", EventKindName(event.kind)}, {"text", event.text}};
     job->events.push_back(item);
     if (job->events.size() > kEventsKept) job->events.pop_front();
     if (event.kind == JobEvent::Kind::kState) {
@@ -661,9 +660,9 @@ base::Status JobServer::LoadRecords() {
     // A job a user was stopping when the server went down stays stopped.
     if (job->state == "STOPPING") job->state = "STOPPED";
     bool active = !runtime::scheduler::IsTerminal([&] {
-      for (JobState state : {JobState::kCreated, JobState::kRestoring, JobState::kRunning,
-                             JobState::kRestarting, JobState::kStopping, JobState::kFinished,
-                             JobState::kFailed, JobState::kStopped}) {
+      for (JobState state :
+           {JobState::kCreated, JobState::kRestoring, JobState::kRunning, JobState::kRestarting,
+            JobState::kStopping, JobState::kFinished, JobState::kFailed, JobState::kStopped}) {
         if (job->state == runtime::scheduler::JobStateName(state)) return state;
       }
       return JobState::kFailed;
@@ -905,7 +904,8 @@ ApiResponse JobServer::Cancel(const std::string& id) {
   job->supervisor->Cancel();
   ApiResponse response;
   response.status = 202;
-  response.body = {{"id", id}, {"state", runtime::scheduler::JobStateName(job->supervisor->state())}};
+  response.body = {{"id", id},
+                   {"state", runtime::scheduler::JobStateName(job->supervisor->state())}};
   return response;
 }
 
@@ -924,7 +924,8 @@ ApiResponse JobServer::Check(const json& request) const {
   if (candidate.pipe.size() > options_.max_pipe_bytes) {
     return Error(413, "request", "the .pipe text is too large");
   }
-  if (auto settings = request.find("settings"); settings != request.end() && settings->is_object()) {
+  if (auto settings = request.find("settings");
+      settings != request.end() && settings->is_object()) {
     for (auto& [key, value] : settings->items()) {
       if (value.is_string()) candidate.settings[key] = value.get<std::string>();
     }
@@ -1019,12 +1020,14 @@ void JobServer::Shutdown(bool with_savepoints) {
           job->resume_from = *path;
           job->savepoint = *path;
           Persist(job.get());
-          Log(fmt::format("job {} ({}) stopped with savepoint {}; it resumes from there when "
+          Log(
+              fmt::format("job {} ({}) stopped with savepoint {}; it resumes from there when "
                           "the server starts again",
                           job->id, job->plan.job_name, *path));
           return;
         }
-        Log(fmt::format("job {} ({}): no savepoint ({}); it resumes from its latest checkpoint "
+        Log(
+            fmt::format("job {} ({}): no savepoint ({}); it resumes from its latest checkpoint "
                         "when the server starts again",
                         job->id, job->plan.job_name, path.status().message()));
       }

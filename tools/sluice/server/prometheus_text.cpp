@@ -13,7 +13,7 @@ namespace {
 /// One metric family: its samples are written together under one HELP and TYPE.
 struct Family {
   std::string help;
-  std::string type;  // counter or gauge
+  std::string type;                  // counter or gauge
   std::vector<std::string> samples;  // `name{labels} value`
 };
 
@@ -87,9 +87,9 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
   out.Add("sluice_server_uptime_seconds", "gauge", "Seconds since the server started.", "",
           uptime_seconds);
   std::map<std::string, int64_t> by_state;
-  for (JobState state : {JobState::kCreated, JobState::kRestoring, JobState::kRunning,
-                         JobState::kRestarting, JobState::kStopping, JobState::kFinished,
-                         JobState::kFailed, JobState::kStopped}) {
+  for (JobState state :
+       {JobState::kCreated, JobState::kRestoring, JobState::kRunning, JobState::kRestarting,
+        JobState::kStopping, JobState::kFinished, JobState::kFailed, JobState::kStopped}) {
     by_state[runtime::scheduler::JobStateName(state)] = 0;
   }
   for (const JobSample& job : jobs) ++by_state[job.state];
@@ -134,12 +134,10 @@ std::string RenderPrometheus(const std::vector<JobSample>& jobs, double uptime_s
           fmt::format("{},operator=\"{}\",kind=\"{}\"", labels, EscapeLabelValue(op.uid),
                       runtime::plan::OperatorKindName(op.kind));
       out.Add("sluice_operator_rows_in_total", "counter",
-              "Rows an operator received (a source: read from its splits).", op_labels,
-              op.rows_in);
+              "Rows an operator received (a source: read from its splits).", op_labels, op.rows_in);
       out.Add("sluice_operator_rows_out_total", "counter",
               "Rows an operator emitted (a sink: wrote).", op_labels, op.rows_out);
-      if (op.late_records_dropped > 0 ||
-          op.kind == runtime::plan::OperatorKind::kWindowAggregate) {
+      if (op.late_records_dropped > 0 || op.kind == runtime::plan::OperatorKind::kWindowAggregate) {
         out.Add("sluice_operator_late_rows_dropped_total", "counter",
                 "Rows dropped because they came after the watermark had passed their window.",
                 op_labels, op.late_records_dropped);

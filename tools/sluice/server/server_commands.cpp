@@ -177,8 +177,8 @@ int RunServe(const ServerCommands& commands) {
   std::string host = http.host.find(':') != std::string::npos && http.host.front() != '['
                          ? "[" + http.host + "]"
                          : http.host;
-  log(fmt::format("sluice serve: listening on http://{}:{} (state in {}; {} job(s) running)",
-                  host, (*front)->port(), fs::absolute(options.state_directory).string(),
+  log(fmt::format("sluice serve: listening on http://{}:{} (state in {}; {} job(s) running)", host,
+                  (*front)->port(), fs::absolute(options.state_directory).string(),
                   (*server)->ActiveJobs()));
 
   for (;;) {
@@ -232,8 +232,10 @@ Call Request(const ClientOptions& options, const std::string& method, const std:
   }
   call.body = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
   if (call.body.is_discarded()) {
-    std::fprintf(stderr, "sluice: error: the server at %s answered %d with something else than "
-                 "JSON\n", server.c_str(), reply.status);
+    std::fprintf(stderr,
+                 "sluice: error: the server at %s answered %d with something else than "
+                 "JSON\n",
+                 server.c_str(), reply.status);
     call.exit_code = kExitFailed;
     return call;
   }
@@ -245,9 +247,9 @@ Call Request(const ClientOptions& options, const std::string& method, const std:
       size_t count = error.contains("diagnostics") ? error["diagnostics"].size() : 0;
       if (count > 1) std::fprintf(stderr, "%zu errors\n", count);
     } else {
-      std::fprintf(stderr, "sluice: error: %s\n",
-                   error.value("message", "the server answered " + std::to_string(reply.status))
-                       .c_str());
+      std::fprintf(
+          stderr, "sluice: error: %s\n",
+          error.value("message", "the server answered " + std::to_string(reply.status)).c_str());
     }
     // A request the server refused as wrong is a usage error; one it could not carry out
     // (a conflict with the job's state, a failure of its own) a failure.
@@ -300,8 +302,8 @@ int RunJobs(const ServerCommands& commands) {
     std::printf("%s\n", call.body.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("%-10s %-24s %-11s %8s %12s %12s  %s\n", "ID", "NAME", "STATE", "RESTARTS",
-              "ROWS IN", "ROWS OUT", "SUBMITTED");
+  std::printf("%-10s %-24s %-11s %8s %12s %12s  %s\n", "ID", "NAME", "STATE", "RESTARTS", "ROWS IN",
+              "ROWS OUT", "SUBMITTED");
   for (const json& job : call.body.value("jobs", json::array())) {
     std::printf("%-10s %-24s %-11s %8s %12s %12s  %s\n", job.value("id", "").c_str(),
                 job.value("name", "").c_str(), job.value("state", "").c_str(),
@@ -321,9 +323,8 @@ int RunJob(const ServerCommands& commands) {
     std::printf("%s\n", job.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("job %s (%s, %s): %s\n", job.value("id", "").c_str(),
-              job.value("name", "").c_str(), job.value("file_name", "").c_str(),
-              job.value("state", "").c_str());
+  std::printf("job %s (%s, %s): %s\n", job.value("id", "").c_str(), job.value("name", "").c_str(),
+              job.value("file_name", "").c_str(), job.value("state", "").c_str());
   std::printf("submitted %s, restarts %s\n",
               FormatMillis(job.value("submitted_millis", int64_t{0})).c_str(),
               Cell(job.value("restarts", json())).c_str());
@@ -336,13 +337,12 @@ int RunJob(const ServerCommands& commands) {
   std::printf("\n%-40s %-16s %4s %12s %12s %8s  %s\n", "OPERATOR", "KIND", "PAR", "ROWS IN",
               "ROWS OUT", "LATE", "STATE");
   for (const json& op : job.value("operators", json::array())) {
-    std::printf("%-40s %-16s %4s %12s %12s %8s  %s\n", op.value("uid", "").c_str(),
-                op.value("kind", "").c_str(), Cell(op.value("parallelism", json())).c_str(),
-                Cell(op.value("rows_in", json())).c_str(),
-                Cell(op.value("rows_out", json())).c_str(),
-                Cell(op.value("late_records_dropped", json())).c_str(),
-                op.contains("state_bytes") ? FormatBytes(op["state_bytes"].get<int64_t>()).c_str()
-                                           : "-");
+    std::printf(
+        "%-40s %-16s %4s %12s %12s %8s  %s\n", op.value("uid", "").c_str(),
+        op.value("kind", "").c_str(), Cell(op.value("parallelism", json())).c_str(),
+        Cell(op.value("rows_in", json())).c_str(), Cell(op.value("rows_out", json())).c_str(),
+        Cell(op.value("late_records_dropped", json())).c_str(),
+        op.contains("state_bytes") ? FormatBytes(op["state_bytes"].get<int64_t>()).c_str() : "-");
   }
   const json checkpoints = job.value("checkpoints", json::object());
   std::printf("\ncheckpoints: %s completed, %s failed; latest %s\n",
@@ -353,15 +353,14 @@ int RunJob(const ServerCommands& commands) {
   size_t first = history.size() > 5 ? history.size() - 5 : 0;
   for (size_t i = first; i < history.size(); ++i) {
     const json& stats = history[i];
-    std::printf("  %-10s %4s  %s  %6s ms  %10s  alignment %s ms%s\n",
-                stats.value("kind", "").c_str(), Cell(stats.value("id", json())).c_str(),
-                stats.value("completed", false) ? "completed" : "FAILED   ",
-                Cell(stats.value("duration_millis", json())).c_str(),
-                FormatBytes(stats.value("size_bytes", int64_t{0})).c_str(),
-                Cell(stats.value("alignment_millis", json())).c_str(),
-                stats.contains("failure")
-                    ? (": " + stats["failure"].get<std::string>()).c_str()
-                    : "");
+    std::printf(
+        "  %-10s %4s  %s  %6s ms  %10s  alignment %s ms%s\n", stats.value("kind", "").c_str(),
+        Cell(stats.value("id", json())).c_str(),
+        stats.value("completed", false) ? "completed" : "FAILED   ",
+        Cell(stats.value("duration_millis", json())).c_str(),
+        FormatBytes(stats.value("size_bytes", int64_t{0})).c_str(),
+        Cell(stats.value("alignment_millis", json())).c_str(),
+        stats.contains("failure") ? (": " + stats["failure"].get<std::string>()).c_str() : "");
   }
   return kExitOk;
 }
@@ -463,13 +462,15 @@ std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
                      "let submitted jobs load shared libraries with CREATE FUNCTION");
   c->serve->add_option("--checkpoint-interval", c->checkpoint_interval,
                        "execution.checkpointing.interval of jobs that set none (default 10 s)");
-  c->serve->add_option("--on-shutdown", c->on_shutdown,
-                       "on SIGTERM: stop jobs with savepoints, or leave them to resume from "
-                       "their checkpoints")
+  c->serve
+      ->add_option("--on-shutdown", c->on_shutdown,
+                   "on SIGTERM: stop jobs with savepoints, or leave them to resume from "
+                   "their checkpoints")
       ->check(CLI::IsMember({"savepoint", "checkpoint"}));
   c->serve->add_option("--jit", c->jit, "compile expressions with LLVM (on) or interpret (off)")
       ->check(CLI::IsMember({"on", "off"}));
-  c->serve->add_option("--threads", c->threads, "worker threads shared by all jobs (default: cores)")
+  c->serve
+      ->add_option("--threads", c->threads, "worker threads shared by all jobs (default: cores)")
       ->check(CLI::Range(1, 1024));
 
   c->submit = app->add_subcommand("submit", "Submit a .pipe file to a server; prints the job id");
@@ -499,7 +500,8 @@ std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
                       "where the savepoint goes (default: the job's state.savepoints.dir)");
   AddClientOptions(c->stop, &c->client);
 
-  c->cancel = app->add_subcommand("cancel", "Cancel a job of a server at once, without a savepoint");
+  c->cancel =
+      app->add_subcommand("cancel", "Cancel a job of a server at once, without a savepoint");
   c->cancel->add_option("ID", c->job_id, "the job id")->required();
   AddClientOptions(c->cancel, &c->client);
   return commands;
