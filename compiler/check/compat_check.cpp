@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "compiler/check/backfill.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/plan/state_evolution.h"
 
@@ -107,29 +108,91 @@ const SignatureComponent* Find(const StateSignature& signature, const std::strin
   return nullptr;
 }
 
+/// `window_end(TUMBLE(…, size 10000 ms))` and `window_end(TUMBLE(…, size 20000 ms))`: the same
+/// column of two different windows.
+bool SameWindowColumn(const std::string& before, const std::string& after) {
+  for (const char* column : {"window_start(", "window_end(", "window_time("}) {
+    if (before.rfind(column, 0) == 0 && after.rfind(column, 0) == 0) return before != after;
+  }
+  return false;
+}
+
 /// Compares one evolvable component (by runtime::plan::MatchFields, the rule the runtime
 /// migrates state by); appends what changed to `changes`, and returns false (with `why`) when
 /// a field changed type in a way that cannot be carried.
 bool CompareEvolvable(const PlanNode& node, const SignatureComponent& before,
                       const SignatureComponent& after, std::vector<std::string>* changes,
-                      std::string* why) {
+                      std::vector<std::string>* warnings, std::string* why) {
   auto matched = runtime::plan::MatchFields(before, after);
   if (!matched.ok()) {
     *why = matched.status().message();
     return false;
   }
   const runtime::plan::FieldEvolution& evolution = *matched;
+  std::set<int32_t> explained;  // removed old fields said together with their new one
   for (size_t i = 0; i < after.fields.size(); ++i) {
     const SignatureField& field = after.fields[i];
-    if (evolution.origins[i] < 0) {
-      changes->push_back(StartsWith(node, after, field));
-    } else if (evolution.widened[i]) {
-      changes->push_back(fmt::format("{} widened from {} to {}: the old values are converted",
-                                     field.name, before.fields[evolution.origins[i]].type,
-                                     field.type));
+    int32_t origin = evolution.origins[i];
+    if (origin < 0) {
+      // An old field of the same value that it could not continue: say why, once.
+      std::string base = runtime::plan::BaseFieldName(field.name);
+      auto same = std::find_if(evolution.removed.begin(), evolution.removed.end(), [&](int32_t r) {
+        return runtime::plan::BaseFieldName(before.fields[r].name) == base ||
+               SameWindowColumn(before.fields[r].name, field.name);
+      });
+      if (same == evolution.removed.end()) {
+        changes->push_back(StartsWith(node, after, field));
+        continue;
+      }
+      const SignatureField& old_field = before.fields[*same];
+      explained.insert(*same);
+      if (SameWindowColumn(old_field.name, field.name)) {
+        changes->push_back(fmt::format(
+            "{} replaces {}: the rows kept before the restore come from the old windows; any "
+            "output row made from one of them has NULL for this column, and a condition on it "
+            "does not hold for them",
+            field.name, old_field.name));
+      } else {
+        std::string starts = StartsWith(node, after, field);
+        starts = starts.substr(starts.find(": ") + 2);  // "X added: starts …" → "starts …"
+        changes->push_back(fmt::format("{} cannot continue {} ({} does not fit in {}): it {}",
+                                       field.name, old_field.name, old_field.type, field.type,
+                                       starts));
+      }
+      continue;
+    }
+    const SignatureField& old_field = before.fields[origin];
+    std::string widened = evolution.widened[i]
+                              ? fmt::format(" widened from {} to {}: the old values are converted",
+                                            old_field.type, field.type)
+                              : "";
+    if (!evolution.renamed[i]) {
+      if (!widened.empty()) changes->push_back(field.name + widened);
+      continue;
+    }
+    std::string old_filter = runtime::plan::FilterClause(old_field.name);
+    std::string new_filter = runtime::plan::FilterClause(field.name);
+    if (old_filter != new_filter) {
+      // One policy for "the rows it counts changed", as for a WHERE changed upstream: the
+      // value so far is carried, with a warning.
+      changes->push_back(fmt::format("{} continues {}{}", field.name, old_field.name,
+                                     widened.empty() ? ": its value so far is carried" : widened));
+      warnings->push_back(fmt::format(
+          "the rows {} counts changed ({}): its value carries what it counted before the "
+          "restore under the old {}",
+          runtime::plan::BaseFieldName(field.name),
+          old_filter.empty()   ? new_filter + " added"
+          : new_filter.empty() ? old_filter + " removed"
+                               : old_filter + " -> " + new_filter,
+          old_filter.empty() ? "rule (every row)" : "predicate"));
+    } else {
+      changes->push_back(fmt::format("{} continues {} (a lossless CAST){}", field.name,
+                                     old_field.name,
+                                     widened.empty() ? ": the old values are kept" : widened));
     }
   }
   for (int32_t removed : evolution.removed) {
+    if (explained.count(removed)) continue;
     changes->push_back(
         fmt::format("{} removed: its state is discarded", before.fields[removed].name));
   }
@@ -175,6 +238,8 @@ void Compare(const Signed& before, const Signed& after, OperatorVerdict* verdict
     return;
   }
   std::vector<std::string> changes;
+  std::vector<std::string> restored_notes;  // changes that leave the state as it is
+  std::vector<std::string> warnings;
   std::vector<std::string> names;
   for (const auto& component : before.signature.components) names.push_back(component.name);
   for (const auto& component : after.signature.components) {
@@ -192,6 +257,14 @@ void Compare(const Signed& before, const Signed& after, OperatorVerdict* verdict
     }
     if (*old_component == *new_component) continue;
     if (!old_component->evolvable || !new_component->evolvable) {
+      // The rule the restore follows (runtime::plan::EvolveState).
+      auto carried =
+          runtime::plan::CarryChange(*old_component, *new_component, *before.node, *after.node);
+      if (carried) {
+        (carried->migrated ? changes : restored_notes).push_back(carried->reason);
+        if (!carried->warning.empty()) warnings.push_back(carried->warning);
+        continue;
+      }
       verdict->verdict = Verdict::kIncompatible;
       verdict->reason = fmt::format("{} changed: {} -> {}", Describe(name),
                                     FieldsText(*old_component), FieldsText(*new_component));
@@ -199,15 +272,16 @@ void Compare(const Signed& before, const Signed& after, OperatorVerdict* verdict
       return;
     }
     std::string why;
-    if (!CompareEvolvable(*after.node, *old_component, *new_component, &changes, &why)) {
+    if (!CompareEvolvable(*after.node, *old_component, *new_component, &changes, &warnings, &why)) {
       verdict->verdict = Verdict::kIncompatible;
       verdict->reason = why;
       verdict->fix = "keep the old type (CAST to it), or " + Afresh(verdict->uid);
       return;
     }
   }
-  if (changes.empty()) return;
-  verdict->verdict = Verdict::kMigrated;
+  verdict->warnings.insert(verdict->warnings.end(), warnings.begin(), warnings.end());
+  if (!changes.empty()) verdict->verdict = Verdict::kMigrated;
+  changes.insert(changes.end(), restored_notes.begin(), restored_notes.end());
   std::string reason;
   for (size_t i = 0; i < changes.size(); ++i) reason += (i ? "; " : "") + changes[i];
   verdict->reason = reason;
@@ -266,13 +340,15 @@ SnapshotContents ContentsOf(const runtime::state::SnapshotMetadata& metadata) {
   return contents;
 }
 
-CompatReport CheckCompatibility(const runtime::state::Snapshot& snapshot,
-                                const PlanGraph& new_plan) {
-  return CheckCompatibility(snapshot.metadata.plan, new_plan, ContentsOf(snapshot.metadata));
+CompatReport CheckCompatibility(const runtime::state::Snapshot& snapshot, const PlanGraph& new_plan,
+                                const std::set<std::string>& backfilled) {
+  return CheckCompatibility(snapshot.metadata.plan, new_plan, ContentsOf(snapshot.metadata),
+                            backfilled);
 }
 
 CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_plan,
-                                const std::optional<SnapshotContents>& contents) {
+                                const std::optional<SnapshotContents>& contents,
+                                const std::set<std::string>& backfilled) {
   physical::Lineage old_lineage(old_plan), new_lineage(new_plan);
   std::map<std::string, Signed> before = Stateful(old_plan, &old_lineage);
   std::map<std::string, Signed> after = Stateful(new_plan, &new_lineage);
@@ -317,7 +393,9 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
         }
       }
       bool kept = verdict.verdict == Verdict::kRestored || verdict.verdict == Verdict::kMigrated;
-      if (kept && node.kind != OperatorKind::kSource) {
+      // A sink's state is its pending output, which no predicate built: a filter changed
+      // before it (a WHERE of a stateless query, a HAVING) changes only what it writes next.
+      if (kept && node.kind != OperatorKind::kSource && node.kind != OperatorKind::kSink) {
         auto old_filters = old_lineage.UpstreamFilters(old_node.id);
         auto new_filters = new_lineage.UpstreamFilters(node.id);
         if (old_filters != new_filters) {
@@ -426,6 +504,37 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
     }
     report.operators.push_back(std::move(verdict));
   }
+  // Backfill: computed from the sources' history instead of the old state (or nothing).
+  for (OperatorVerdict& verdict : report.operators) {
+    auto node = std::find_if(new_plan.nodes.begin(), new_plan.nodes.end(),
+                             [&](const PlanNode& n) { return n.uid == verdict.uid; });
+    if (verdict.verdict == Verdict::kDropped || node == new_plan.nodes.end() ||
+        node->kind == OperatorKind::kSource || node->kind == OperatorKind::kSink) {
+      continue;
+    }
+    bool starts_empty = verdict.verdict == Verdict::kNew ||
+                        verdict.verdict == Verdict::kIncompatible ||
+                        (verdict.verdict == Verdict::kMigrated &&
+                         (verdict.reason.find(" added: ") != std::string::npos ||
+                          verdict.reason.find("it starts") != std::string::npos));
+    if (backfilled.count(verdict.uid)) {
+      std::optional<std::string> from = BackfillFrom(new_plan, verdict.uid);
+      std::string was = verdict.verdict == Verdict::kRestored ? "" : verdict.reason;
+      verdict.reason = fmt::format(
+          "backfilled: computed {} up to the snapshot's positions, not taken from the old "
+          "state{}",
+          from ? from->substr(from->find("from ")) : "from the sources' history",
+          was.empty() ? "" : " (which says: " + was + ")");
+      if (verdict.verdict != Verdict::kNew) verdict.verdict = Verdict::kMigrated;
+      verdict.fix.clear();
+      verdict.warnings.clear();
+      continue;
+    }
+    if (!starts_empty) continue;
+    if (std::optional<std::string> from = BackfillFrom(new_plan, verdict.uid)) {
+      verdict.backfill = fmt::format("{}: run with --backfill {}", *from, verdict.uid);
+    }
+  }
   for (const auto& verdict : report.operators) {
     if ((verdict.verdict == Verdict::kDropped && !verdict.holds_nothing) ||
         verdict.verdict == Verdict::kIncompatible) {
@@ -452,6 +561,7 @@ std::string ReportText(const CompatReport& report) {
     std::string indent(uid_width + 2, ' ');
     for (const auto& warning : op.warnings) out += indent + "warning: " + warning + "\n";
     if (!op.fix.empty()) out += indent + "fix: " + op.fix + "\n";
+    if (!op.backfill.empty()) out += indent + "backfill: " + op.backfill + "\n";
     dropped += op.verdict == Verdict::kDropped && !op.holds_nothing;
     incompatible += op.verdict == Verdict::kIncompatible;
     warnings += static_cast<int>(op.warnings.size());
@@ -473,7 +583,8 @@ std::string ReportJson(const CompatReport& report) {
                          {"verdict", VerdictName(op.verdict)},
                          {"reason", op.reason},
                          {"fix", op.fix},
-                         {"warnings", op.warnings}});
+                         {"warnings", op.warnings},
+                         {"backfill", op.backfill}});
   }
   nlohmann::ordered_json out = {{"compatible", report.compatible}, {"operators", operators}};
   return out.dump(2) + "\n";

@@ -23,6 +23,10 @@ struct OperatorVerdict {
   std::string reason;  // what changed and what starts empty ("" when restored unchanged)
   std::string fix;     // one line telling how to fix a problem ("" when there is none)
   std::vector<std::string> warnings;
+  /// Where its state could be computed from instead (`run --from … --backfill UID`, from the
+  /// sources' history), for an operator that starts empty, loses state or is incompatible;
+  /// "" when it cannot be backfilled or has no need.
+  std::string backfill;
   /// For kDropped: the old state is known to hold nothing (a sink without pending output in
   /// the snapshot), so dropping it loses nothing and does not make the report incompatible.
   bool holds_nothing = false;
@@ -50,19 +54,24 @@ SnapshotContents ContentsOf(const runtime::state::SnapshotMetadata& metadata);
 /// by UID, their state signatures compared component by component. Signatures missing from a
 /// plan (older JSON) are computed from the plan itself. A dropped sink holds nothing when
 /// `contents` lists no pending output for it; without `contents` it may hold some.
+/// `backfilled` names operators whose state the run computes from the sources' history
+/// (`--backfill`): they take nothing from the old state, so their verdict is `migrated` (or
+/// `new`) whatever their old state was.
 CompatReport CheckCompatibility(const runtime::plan::PlanGraph& old_plan,
                                 const runtime::plan::PlanGraph& new_plan,
-                                const std::optional<SnapshotContents>& contents = std::nullopt);
+                                const std::optional<SnapshotContents>& contents = std::nullopt,
+                                const std::set<std::string>& backfilled = {});
 
 /// CheckCompatibility against a verified snapshot: its plan and its contents.
 CompatReport CheckCompatibility(const runtime::state::Snapshot& snapshot,
-                                const runtime::plan::PlanGraph& new_plan);
+                                const runtime::plan::PlanGraph& new_plan,
+                                const std::set<std::string>& backfilled = {});
 
 /// A table for people: UID, kind, verdict, reason; warnings and fixes under their operator;
 /// a summary line last.
 std::string ReportText(const CompatReport& report);
 /// `{"compatible": bool, "operators": [{"uid", "kind", "verdict", "reason", "fix",
-/// "warnings": []}]}`.
+/// "warnings": [], "backfill"}]}`.
 std::string ReportJson(const CompatReport& report);
 
 /// Whether a value of type `from` can be carried into state of type `to` (INT → BIGINT,

@@ -6,10 +6,10 @@
 
 namespace sluice::compiler::check {
 
-runtime::scheduler::RestoreGate MakeRestoreGate() {
-  return [](const runtime::state::Snapshot& snapshot, const runtime::plan::PlanGraph& plan,
-            bool allow_dropped_state) {
-    CompatReport report = CheckCompatibility(snapshot, plan);
+runtime::scheduler::RestoreGate MakeRestoreGate(std::set<std::string> backfilled) {
+  return [backfilled](const runtime::state::Snapshot& snapshot,
+                      const runtime::plan::PlanGraph& plan, bool allow_dropped_state) {
+    CompatReport report = CheckCompatibility(snapshot, plan, backfilled);
     runtime::scheduler::RestoreVerdict verdict;
     int32_t dropped = 0, any_dropped = 0, incompatible = 0;
     for (const OperatorVerdict& op : report.operators) {

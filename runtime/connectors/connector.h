@@ -67,6 +67,14 @@ class SourceReader {
   virtual base::Status Seek(const std::string& position) {
     return base::Status::Error(base::ErrorCode::kPlan, "this source cannot seek to a position");
   }
+  /// Makes the reader read nothing at or past `position`, a Position of its own split at or
+  /// ahead of where it is: once there, Next returns true with an empty batch for ever (nothing
+  /// to read yet), and no rate limit holds the reader back on its way there. The replay of a
+  /// backfill (scheduler/backfill.h) reads a split's history up to a snapshot's position so.
+  /// Errors: malformed, another split, or a reader that cannot (Connector::CanReplay false).
+  virtual base::Status StopAt(const std::string& position) {
+    return base::Status::Error(base::ErrorCode::kPlan, "this source cannot stop at a position");
+  }
 };
 
 /// The text of a source position: `<connector> <subtask>/<parallelism>` then one
@@ -142,6 +150,10 @@ class Connector {
   /// Whether a reader of the table ends by itself after reading all of it, so it can be the
   /// lookup table of a lookup join (`FOR SYSTEM_TIME AS OF`). Default: no.
   virtual bool CanBeReadCompletely(const TableDescriptor& table) const { return false; }
+  /// Whether a reader of `table` created afresh reads the same records in the same order as
+  /// the first time and can stop at a position (SourceReader::StopAt): its history can be
+  /// replayed to backfill new state (values, filesystem, nexmark, datagen). Default: no.
+  virtual bool CanReplay(const TableDescriptor& table) const { return false; }
   /// Whether the sink accepts updating rows (-U/+U/-D).
   virtual bool AcceptsUpdates(const TableDescriptor& table) const { return false; }
   virtual base::Result<std::unique_ptr<SourceReader>> CreateReader(

@@ -4,6 +4,7 @@
 #include "catalog/types/schema.h"
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/replay_connector.h"
 
 namespace sluice::runtime::connectors {
 
@@ -25,6 +26,8 @@ constexpr Registration kConnectors[] = {
 }  // namespace
 
 const Connector* FindConnector(const std::string& name) {
+  // Internal: the sources of a backfill's replay; not offered to DDL (ConnectorNames).
+  if (name == kReplayConnectorName) return &ReplayConnectorInstance();
   for (const Registration& registration : kConnectors) {
     if (types::IdentifierEquals(registration.name, name)) return &registration.instance();
   }

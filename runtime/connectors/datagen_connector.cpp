@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -242,6 +243,10 @@ base::Result<bool> DatagenReader::Next(Batch* batch) {
   SLUICE_CHECK(batch->column_count() == config_.fields.size(),
                "a datagen batch needs {} columns, got {}", config_.fields.size(),
                batch->column_count());
+  if (stop_block_ && next_block_ >= *stop_block_) {
+    batch->set_row_count(0);
+    return true;  // held at the stop: nothing more to read
+  }
   const int64_t first = next_block_ * block_size_;
   int64_t count = block_size_;
   if (config_.row_count) count = std::min<int64_t>(count, *config_.row_count - first);
@@ -249,7 +254,7 @@ base::Result<bool> DatagenReader::Next(Batch* batch) {
     batch->set_row_count(0);
     return false;
   }
-  if (config_.rows_per_second > 0) {
+  if (config_.rows_per_second > 0 && !stop_block_) {
     // Until the batch is due there is nothing to read: an empty batch, polled again later.
     auto now = std::chrono::steady_clock::now();
     if (rows_emitted_ == 0 && !started_) started_ = now;
@@ -272,6 +277,22 @@ std::string DatagenReader::Position() const {
       "datagen", subtask_, {{"block", std::to_string(next_block_)}, {"key", std::to_string(key_)}});
 }
 
+namespace {
+
+/// The random key a datagen position carries.
+base::Result<uint64_t> PositionKey(const std::map<std::string, std::string>& fields) {
+  auto key = fields.find("key");
+  uint64_t parsed = 0;
+  if (key == fields.end() ||
+      std::from_chars(key->second.data(), key->second.data() + key->second.size(), parsed).ec !=
+          std::errc()) {
+    return base::Status::Error(base::ErrorCode::kData, "a datagen position has no valid key");
+  }
+  return parsed;
+}
+
+}  // namespace
+
 base::Status DatagenReader::Seek(const std::string& position) {
   SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "datagen", subtask_));
   SLUICE_ASSIGN_OR_RETURN(int64_t block, PositionField(fields, "block"));
@@ -280,17 +301,29 @@ base::Status DatagenReader::Seek(const std::string& position) {
                                "a datagen position's block " + std::to_string(block) +
                                    " is not one of subtask " + std::to_string(subtask_.index));
   }
-  auto key = fields.find("key");
-  uint64_t parsed = 0;
-  if (key == fields.end() ||
-      std::from_chars(key->second.data(), key->second.data() + key->second.size(), parsed).ec !=
-          std::errc()) {
-    return base::Status::Error(base::ErrorCode::kData, "a datagen position has no valid key");
-  }
+  SLUICE_ASSIGN_OR_RETURN(uint64_t parsed, PositionKey(fields));
   next_block_ = block;
   key_ = parsed;
   rows_emitted_ = 0;  // a rate limit counts again from the first poll after the seek
   started_.reset();
+  return base::Status::Ok();
+}
+
+base::Status DatagenReader::StopAt(const std::string& position) {
+  SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "datagen", subtask_));
+  SLUICE_ASSIGN_OR_RETURN(int64_t block, PositionField(fields, "block"));
+  SLUICE_ASSIGN_OR_RETURN(uint64_t parsed, PositionKey(fields));
+  if (block % parallelism_ != subtask_.index % parallelism_ || block < next_block_) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a datagen position's block " + std::to_string(block) +
+                                   " is not ahead of subtask " + std::to_string(subtask_.index));
+  }
+  if (rows_emitted_ > 0 && parsed != key_) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a datagen position of another random key than the rows read");
+  }
+  key_ = parsed;
+  stop_block_ = block;
   return base::Status::Ok();
 }
 

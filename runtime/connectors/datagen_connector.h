@@ -58,6 +58,8 @@ class DatagenConnector : public Connector {
   bool CanBeReadCompletely(const TableDescriptor& table) const override;
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+  /// Rows are a pure function of (key, row number), and positions carry the key.
+  bool CanReplay(const TableDescriptor&) const override { return true; }
 };
 
 /// Reads one subtask's share of a datagen table: blocks of row numbers dealt round-robin.
@@ -71,6 +73,8 @@ class DatagenReader : public SourceReader {
   bool SupportsPosition() const override { return true; }
   std::string Position() const override;
   base::Status Seek(const std::string& position) override;
+  /// Also takes the position's random key: an unseeded table replays the sequence it drew.
+  base::Status StopAt(const std::string& position) override;
 
  private:
   void FillRow(int64_t row_number, int32_t row, Batch* batch) const;
@@ -81,6 +85,7 @@ class DatagenReader : public SourceReader {
   int32_t parallelism_;
   int32_t block_size_;
   int64_t next_block_;
+  std::optional<int64_t> stop_block_;  // StopAt: the first block not to emit
   int64_t rows_emitted_ = 0;
   std::optional<std::chrono::steady_clock::time_point> started_;  // set by the first poll
 };

@@ -813,6 +813,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
     int32_t row = 0;
     std::string record;
     while (row < kBatchCapacity) {
+      if (AtStop()) break;
       if (file_ == nullptr) {
         if (next_file_ >= files_.size()) break;
         SLUICE_RETURN_IF_ERROR(OpenNextFile());
@@ -842,7 +843,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
       }
     }
     batch->set_row_count(row);
-    return row > 0;
+    return row > 0 || stop_.has_value();  // held at a stop: nothing more to read
   }
 
   bool IsBounded() const override { return true; }
@@ -887,9 +888,42 @@ class FilesystemReaderImpl final : public FilesystemReader {
     line_number_ = line;
     return base::Status::Ok();
   }
+  base::Status StopAt(const std::string& position) override {
+    SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "filesystem", subtask_));
+    SLUICE_ASSIGN_OR_RETURN(int64_t index, PositionField(fields, "file"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t offset, PositionField(fields, "offset"));
+    if (static_cast<size_t>(index) > files_.size() ||
+        (static_cast<size_t>(index) < files_.size() && fields["path"] != files_[index]) ||
+        (static_cast<size_t>(index) == files_.size() && offset != 0)) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "table '" + table_name_ + "': the position's file '" +
+                                     fields["path"] + "' is not the subtask's file " +
+                                     std::to_string(index) +
+                                     ": the files changed since the snapshot");
+    }
+    stop_ = Stop{static_cast<size_t>(index), offset};
+    return base::Status::Ok();
+  }
 
  private:
+  /// StopAt: the file (index among this subtask's files) and the byte offset in it where
+  /// reading stops (offset 0: before the file is opened).
+  struct Stop {
+    size_t file = 0;
+    int64_t offset = 0;
+  };
+  /// Whether the reader is at its stop (reads nothing more).
+  bool AtStop() const {
+    if (!stop_) return false;
+    if (file_ == nullptr) {
+      return next_file_ > stop_->file || (next_file_ == stop_->file && stop_->offset == 0);
+    }
+    if (next_file_ - 1 != stop_->file) return next_file_ - 1 > stop_->file;
+    return std::ftell(file_) >= stop_->offset;
+  }
+
   SubtaskInfo subtask_;
+  std::optional<Stop> stop_;
   base::Status OpenNextFile() {
     const std::string& path = files_[next_file_++];
     file_ = std::fopen(path.c_str(), "rb");

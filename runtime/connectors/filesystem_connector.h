@@ -68,6 +68,8 @@ class FilesystemConnector final : public Connector {
   base::Status Validate(const TableDescriptor& table, bool as_source) const override;
   bool SupportsSource() const override { return true; }
   bool CanBeReadCompletely(const TableDescriptor&) const override { return true; }
+  /// As long as the files do not change (a position names its file, and a stop checks it).
+  bool CanReplay(const TableDescriptor&) const override { return true; }
   bool SupportsSink() const override { return true; }
   /// Only `changelog-json` writes -U/+U/-D rows.
   bool AcceptsUpdates(const TableDescriptor& table) const override;

@@ -1,5 +1,7 @@
 #include "runtime/connectors/values_connector.h"
 
+#include <algorithm>
+
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/csv_format.h"
 #include "runtime/connectors/option_reader.h"
@@ -84,7 +86,8 @@ class ValuesReader final : public SourceReader {
                  "values table '{}' read into a batch of {} columns", table_.name,
                  batch->column_count());
     int32_t count = 0;
-    while (count < rows_per_batch_ && next_ < table_.inline_rows.size()) {
+    const size_t end = std::min(stop_, table_.inline_rows.size());
+    while (count < rows_per_batch_ && next_ < end) {
       base::Status status =
           ParseInlineRow(table_, table_.inline_rows[next_], row_indexes_[next_], batch, count);
       if (!status.ok()) {
@@ -95,7 +98,7 @@ class ValuesReader final : public SourceReader {
       ++next_;
     }
     batch->set_row_count(count);
-    return count > 0;
+    return count > 0 || stop_ != kNoStop;  // held at a stop: nothing more to read
   }
 
   bool IsBounded() const override { return true; }
@@ -117,13 +120,28 @@ class ValuesReader final : public SourceReader {
     next_ = static_cast<size_t>(next);
     return base::Status::Ok();
   }
+  base::Status StopAt(const std::string& position) override {
+    SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "values", subtask_));
+    SLUICE_ASSIGN_OR_RETURN(int64_t next, PositionField(fields, "next"));
+    if (static_cast<size_t>(next) > table_.inline_rows.size() ||
+        static_cast<size_t>(next) < next_) {
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "values table '" + table_.name + "': cannot stop at row " +
+                                     std::to_string(next) + " of its " +
+                                     std::to_string(table_.inline_rows.size()));
+    }
+    stop_ = static_cast<size_t>(next);
+    return base::Status::Ok();
+  }
 
  private:
+  static constexpr size_t kNoStop = static_cast<size_t>(-1);
   SubtaskInfo subtask_;
   TableDescriptor table_;  // name, schema and this subtask's rows
   std::vector<size_t> row_indexes_;
   int32_t rows_per_batch_;
   size_t next_ = 0;
+  size_t stop_ = kNoStop;  // StopAt: the first row not to read
 };
 
 }  // namespace

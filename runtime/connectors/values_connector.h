@@ -14,6 +14,7 @@ class ValuesConnector final : public Connector {
   base::Status Validate(const TableDescriptor& table, bool as_source) const override;
   bool SupportsSource() const override { return true; }
   bool CanBeReadCompletely(const TableDescriptor&) const override { return true; }
+  bool CanReplay(const TableDescriptor&) const override { return true; }
   bool SupportsSink() const override { return false; }
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;

@@ -27,7 +27,7 @@ namespace sluice::runtime::operators {
 namespace {
 
 using plan::OperatorKind;
-using Evolutions = std::optional<std::map<std::string, plan::FieldEvolution>>;
+using Evolutions = std::optional<plan::StateEvolution>;
 
 std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
   std::vector<types::LogicalType> types;
@@ -102,8 +102,8 @@ class Planner {
                                              size_t new_count) const {
     std::vector<int32_t> origins;
     if (evolutions_) {
-      auto found = evolutions_->find(name);
-      if (found != evolutions_->end()) return found->second.origins;
+      auto found = evolutions_->fields.find(name);
+      if (found != evolutions_->fields.end()) return found->second.origins;
     }
     if (old_count != new_count) {
       return Refuse(
@@ -123,8 +123,17 @@ class Planner {
                             Origins("accumulators", old_calls.size(), new_calls.size()));
     auto accumulators = aggregate::AccumulatorMigration::Create(old_calls, new_calls, origins);
     if (!accumulators.ok()) return Refuse(accumulators.status().message());
+    if (spec.name == "sessions") {
+      // Another SESSION gap (plan::CarryChange allowed it): every session ends at its last
+      // row + the new gap, and sessions that now overlap merge.
+      int64_t old_gap = old_.aggregate->window ? old_.aggregate->window->gap : 0;
+      int64_t new_gap = new_.aggregate->window ? new_.aggregate->window->gap : 0;
+      if ((*accumulators)->identity() && old_gap == new_gap) {
+        return std::unique_ptr<RecordMigration>();
+      }
+      return MigrateSessions(std::move(*accumulators), new_calls, new_gap - old_gap);
+    }
     if ((*accumulators)->identity()) return std::unique_ptr<RecordMigration>();
-    if (spec.name == "sessions") return MigrateSessionAccumulators(std::move(*accumulators));
     return aggregate::MigrateAccumulatorValues(std::move(*accumulators));
   }
 
@@ -317,7 +326,7 @@ base::Status RestoreOperatorState(const state::Snapshot& snapshot, const plan::P
   }
   Evolutions evolutions;
   if (old_node->signature && node.signature) {
-    auto evolved = plan::EvolveSignature(*old_node->signature, *node.signature);
+    auto evolved = plan::EvolveState(*old_node, *old_node->signature, node, *node.signature);
     if (!evolved.ok()) return RefuseRestore(node, evolved.status().message());
     evolutions = std::move(*evolved);
   }

@@ -477,32 +477,56 @@ base::Status WindowAggregateOperator::WriteRow(RowWriter* writer, std::string_vi
 
 namespace {
 
-class SessionAccumulators : public RecordMigration {
+class SessionMigration : public RecordMigration {
  public:
-  explicit SessionAccumulators(std::unique_ptr<aggregate::AccumulatorMigration> accumulators)
-      : accumulators_(std::move(accumulators)) {}
+  SessionMigration(std::unique_ptr<aggregate::AccumulatorMigration> accumulators,
+                   std::vector<plan::AggregateCall> new_calls, int64_t gap_change)
+      : accumulators_(std::move(accumulators)),
+        aggregator_(std::move(new_calls)),
+        gap_change_(gap_change) {}
   base::Status Convert(std::string_view ns, std::string_view value, std::string* new_ns,
                        std::string* new_value) override {
     new_ns->assign(ns);
     SLUICE_ASSIGN_OR_RETURN(std::vector<Session> sessions, DecodeSessions(value));
+    std::vector<Session> merged;
     for (Session& session : sessions) {
-      std::string converted;
-      SLUICE_RETURN_IF_ERROR(accumulators_->Convert(session.accumulator, &converted));
-      session.accumulator = std::move(converted);
+      if (!accumulators_->identity()) {
+        std::string converted;
+        SLUICE_RETURN_IF_ERROR(accumulators_->Convert(session.accumulator, &converted));
+        session.accumulator = std::move(converted);
+      }
+      // end = last row + gap; the new end stays past the start (the gap is positive).
+      session.end = std::max(session.end + gap_change_, session.start + 1);
     }
-    *new_value = EncodeSessions(sessions);
+    std::sort(sessions.begin(), sessions.end(),
+              [](const Session& a, const Session& b) { return a.start < b.start; });
+    for (Session& session : sessions) {
+      // Overlapping or touching sessions are one, as AccumulateSessions joins them.
+      if (!merged.empty() && session.start <= merged.back().end) {
+        Session& into = merged.back();
+        into.end = std::max(into.end, session.end);
+        SLUICE_RETURN_IF_ERROR(aggregator_.Merge(&into.accumulator, session.accumulator));
+        continue;
+      }
+      merged.push_back(std::move(session));
+    }
+    *new_value = EncodeSessions(merged);
     return base::Status::Ok();
   }
 
  private:
   std::unique_ptr<aggregate::AccumulatorMigration> accumulators_;
+  aggregate::Aggregator aggregator_;
+  int64_t gap_change_;
 };
 
 }  // namespace
 
-std::unique_ptr<RecordMigration> MigrateSessionAccumulators(
-    std::unique_ptr<aggregate::AccumulatorMigration> accumulators) {
-  return std::make_unique<SessionAccumulators>(std::move(accumulators));
+std::unique_ptr<RecordMigration> MigrateSessions(
+    std::unique_ptr<aggregate::AccumulatorMigration> accumulators,
+    std::vector<plan::AggregateCall> new_calls, int64_t gap_change) {
+  return std::make_unique<SessionMigration>(std::move(accumulators), std::move(new_calls),
+                                            gap_change);
 }
 
 }  // namespace sluice::runtime::operators

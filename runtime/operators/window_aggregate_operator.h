@@ -106,9 +106,13 @@ class WindowAggregateOperator : public Operator {
   std::set<std::tuple<int64_t, std::string, int32_t, int64_t>> session_timers_;
 };
 
-/// The state migration of a SESSION window aggregate's "sessions" values: each open session
-/// keeps its bounds, its accumulator converted by `accumulators`.
-std::unique_ptr<RecordMigration> MigrateSessionAccumulators(
-    std::unique_ptr<aggregate::AccumulatorMigration> accumulators);
+/// The state migration of a SESSION window aggregate's "sessions" values: each open session's
+/// accumulator is converted by `accumulators` (into the layout of `new_calls`); with another
+/// gap (`gap_change` = new gap - old gap, ms) each session's end (its last row + the gap) moves
+/// by it, and a key's sessions that then overlap or touch are merged into one (the
+/// accumulators merged, as when a row joins them). A session is never split.
+std::unique_ptr<RecordMigration> MigrateSessions(
+    std::unique_ptr<aggregate::AccumulatorMigration> accumulators,
+    std::vector<plan::AggregateCall> new_calls, int64_t gap_change);
 
 }  // namespace sluice::runtime::operators

@@ -279,9 +279,14 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         state_backends_.push_back(std::move(local));
       } else {
         NativeRestore native;
+        bool backfilled = false;
         for (int32_t node_id : vertices_[vertex]) {
           if (!plan_.nodes[node_id].state.empty()) native.nodes.push_back(&plan_.nodes[node_id]);
+          backfilled |= IsBackfilled(plan_.nodes[node_id]);
         }
+        // A backfilled operator's state comes from another snapshot: load every table of the
+        // runner one by one (RestoreState) rather than start it from the native files.
+        if (backfilled) native.nodes.clear();
         std::tie(native.first, native.last) =
             state::KeyGroupRangeOf(subtask, head.parallelism, plan_.max_parallelism);
         SLUICE_ASSIGN_OR_RETURN(auto backend, MakeStateBackend(runners_.size(), &native));
@@ -386,9 +391,11 @@ base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
   context->restoring = true;
   if (!node.state.empty() && backend != nullptr) {
     auto [first, last] = state::KeyGroupRangeOf(subtask, node.parallelism, plan_.max_parallelism);
+    // A backfilled operator's state is the replay's (written by this very plan's operators).
+    const state::Snapshot* own = IsBackfilled(node) ? options_.backfill_from : snapshot;
     // Under another pipeline.max-parallelism the keys are dealt into the new key groups.
-    SLUICE_RETURN_IF_ERROR(operators::RestoreOperatorState(*snapshot, node, backend, first, last,
-                                                           plan_.max_parallelism));
+    SLUICE_RETURN_IF_ERROR(
+        operators::RestoreOperatorState(*own, node, backend, first, last, plan_.max_parallelism));
     SLUICE_RETURN_IF_ERROR(backend->status());
     base::CrashPoint("during-restore");
   }
@@ -397,6 +404,11 @@ base::Status Job::RestoreState(const plan::PlanNode& node, int32_t subtask,
     context->restored_transactions = transactions->second;
   }
   return base::Status::Ok();
+}
+
+bool Job::IsBackfilled(const plan::PlanNode& node) const {
+  return options_.restore_from != nullptr && options_.backfill_from != nullptr &&
+         options_.backfill_uids.count(node.uid) > 0;
 }
 
 base::Status Job::OpenSource(const plan::PlanNode& node, const operators::OperatorContext& context,

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct JobOptions {
   /// every operator's state is loaded before it opens — so before any source emits — sources
   /// continue from its offsets and sinks recover its transactions.
   const state::Snapshot* restore_from = nullptr;
+  /// Backfill (scheduler/backfill.h): the operators `backfill_uids` load their state from
+  /// `backfill_from` (what a replay of the sources' history computed, written by this plan's
+  /// replay) instead of `restore_from`; sources, sinks and every other operator restore from
+  /// `restore_from`. Ignored without `restore_from`.
+  const state::Snapshot* backfill_from = nullptr;
+  std::set<std::string> backfill_uids;
   /// Where checkpoints go (`--checkpoint-dir`): overrides `state.checkpoints.dir`.
   std::string checkpoint_directory;
   /// A restart in the same process: the previous run's local copies of the checkpoint
@@ -216,6 +223,8 @@ class Job {
   base::Status RestoreState(const plan::PlanNode& node, int32_t subtask,
                             state::StateBackend* backend, operators::OperatorContext* context);
   bool AllFinished() const;
+  /// Whether `node` restores from JobOptions::backfill_from.
+  bool IsBackfilled(const plan::PlanNode& node) const;
 
   plan::PlanGraph plan_;
   JobOptions options_;

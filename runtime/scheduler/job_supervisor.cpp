@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "catalog/base/duration.h"
+#include "runtime/scheduler/backfill.h"
 #include "runtime/scheduler/timer_service.h"
 
 namespace sluice::runtime::scheduler {
@@ -210,6 +212,32 @@ void JobSupervisor::ReleaseJob() {
   while (job && job.use_count() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
+base::Result<state::Snapshot> JobSupervisor::Backfill(const state::Snapshot& snapshot,
+                                                      std::string* directory) {
+  SLUICE_ASSIGN_OR_RETURN(plan::PlanGraph replay, ReplayPlan(plan_, snapshot, options_.backfill));
+  std::string names;
+  for (const std::string& uid : options_.backfill)
+    names += (names.empty() ? "'" : ", '") + uid + "'";
+  Emit(JobEvent::Kind::kNote,
+       fmt::format("backfilling {} from the sources' history, up to the positions of {}", names,
+                   snapshot.directory));
+  *directory =
+      (std::filesystem::path(CheckpointJobDirectory(plan_, options_.job.checkpoint_directory)) /
+       fmt::format("backfill-{}", NewJobId()))
+          .string();
+  auto cancelled = [this] {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cancelled_;
+  };
+  SLUICE_ASSIGN_OR_RETURN(ReplayResult result, RunReplay(replay, snapshot, options_.backfill,
+                                                         options_.job, *directory, cancelled));
+  for (const auto& [uid, rows] : result.rows) {
+    Emit(JobEvent::Kind::kNote,
+         fmt::format("backfilling '{}' from the sources' history: {} rows replayed", uid, rows));
+  }
+  return std::move(result.snapshot);
+}
+
 bool JobSupervisor::WaitToRestart(int64_t millis) {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait_for(lock, std::chrono::milliseconds(millis), [&] { return cancelled_; });
@@ -245,6 +273,34 @@ JobOutcome JobSupervisor::Run() {
     return finish(std::move(outcome));
   }
   std::optional<state::Snapshot> snapshot = std::move(decision.snapshot);
+  // The replay of a backfill lives in a directory of its own until the run ends.
+  std::optional<state::Snapshot> backfill;
+  std::string backfill_directory;
+  struct RemoveWhenDone {
+    const std::string& directory;
+    ~RemoveWhenDone() {
+      std::error_code ignored;
+      if (!directory.empty()) std::filesystem::remove_all(directory, ignored);
+    }
+  } remove_backfill{backfill_directory};
+  if (!options_.backfill.empty()) {
+    base::Result<state::Snapshot> replayed =
+        snapshot ? Backfill(*snapshot, &backfill_directory)
+                 : base::Result<state::Snapshot>(base::Status::Error(
+                       base::ErrorCode::kOption,
+                       "--backfill needs a snapshot to restore from (--from, or --resume with "
+                       "a completed checkpoint): the rest of the job continues from it"));
+    if (!replayed.ok()) {
+      JobOutcome outcome;
+      outcome.state = JobState::kFailed;
+      outcome.status = replayed.status();
+      outcome.never_ran = true;
+      outcome.restore_refused = replayed.status().code() == base::ErrorCode::kOption;
+      return finish(std::move(outcome));
+    }
+    backfill = std::move(replayed).value();
+  }
+  bool from_requested_snapshot = true;  // the backfill's state belongs to that snapshot's cut
   JobOptions job_options = options_.job;
   // A resumed run continues the crashed run's job (its sinks clear what that one left behind);
   // a run from an explicit snapshot is a job of its own.
@@ -263,6 +319,11 @@ JobOutcome JobSupervisor::Run() {
     }
     SetState(JobState::kRestoring);
     job_options.restore_from = snapshot ? &*snapshot : nullptr;
+    job_options.backfill_from = backfill && from_requested_snapshot ? &*backfill : nullptr;
+    job_options.backfill_uids.clear();
+    if (job_options.backfill_from != nullptr) {
+      job_options.backfill_uids.insert(options_.backfill.begin(), options_.backfill.end());
+    }
     started_millis_ = TimerService::NowMillis();
     auto created = Job::Create(plan_, job_options);
     if (!created.ok()) {
@@ -339,6 +400,7 @@ JobOutcome JobSupervisor::Run() {
     // From this run's latest checkpoint; before its first, from where it started (the
     // snapshot of the request, already checked, or the beginning).
     if (!latest.empty()) {
+      from_requested_snapshot = false;  // this run's checkpoints hold the backfilled state
       auto read = state::ReadSnapshot(latest, plan_.job_name);
       if (read.ok()) {
         snapshot = std::move(read).value();

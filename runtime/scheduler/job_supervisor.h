@@ -30,6 +30,11 @@ struct SupervisorOptions {
   RestoreGate gate;
   /// Receives every event, on any thread.
   JobListener listener;
+  /// Operators whose state is computed from the sources' history rather than restored
+  /// (`--backfill`, scheduler/backfill.h): before the first attempt a replay runs up to the
+  /// restored snapshot's source positions; every attempt that starts from that snapshot
+  /// restores these operators from the replay's state. Needs a snapshot to restore from.
+  std::vector<std::string> backfill;
   /// Called on the supervisor's thread when an attempt finished (not stopped or failed),
   /// before the job is released; an error fails the job (e.g. `--savepoint-at-end`).
   std::function<base::Status(Job& job)> on_finished;
@@ -109,6 +114,11 @@ class JobSupervisor {
   std::shared_ptr<Job> CurrentJob() const;
   /// Releases the attempt once no other thread uses it (its directory lock goes with it).
   void ReleaseJob();
+  /// Runs the replay of a backfill (SupervisorOptions::backfill) up to `snapshot` into a new
+  /// directory under the job's checkpoint directory (`*directory`, to remove when the run
+  /// ends) and returns its savepoint; reports what it replayed. Errors: a bad request
+  /// (kOption: an operator that cannot be backfilled) or a failed replay.
+  base::Result<state::Snapshot> Backfill(const state::Snapshot& snapshot, std::string* directory);
   /// Waits `millis` or until Cancel; false when cancelled.
   bool WaitToRestart(int64_t millis);
 

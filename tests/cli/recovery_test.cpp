@@ -20,66 +20,13 @@
 #include <vector>
 
 #include "scratch_directory.h"
+#include "sluice_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A `sluice` process with its output in a log file.
-class Process {
- public:
-  /// Starts `sluice arguments…` with stdout and stderr appended to `log`; `file_size_limit` > 0
-  /// caps the size of every file it writes (RLIMIT_FSIZE: a full disk, as the process sees it).
-  Process(const std::vector<std::string>& arguments, const fs::path& log,
-          rlim_t file_size_limit = 0) {
-    pid_ = fork();
-    if (pid_ != 0) return;
-    FILE* out = std::fopen(log.c_str(), "a");
-    if (out == nullptr) _exit(127);
-    dup2(fileno(out), STDOUT_FILENO);
-    dup2(fileno(out), STDERR_FILENO);
-    if (file_size_limit > 0) {
-      signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
-      rlimit limit{file_size_limit, file_size_limit};
-      setrlimit(RLIMIT_FSIZE, &limit);
-    }
-    std::vector<char*> argv;
-    std::string binary = SLUICE_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copies = arguments;
-    for (std::string& argument : copies) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  ~Process() {
-    if (pid_ > 0 && !waited_) {
-      kill(pid_, SIGKILL);
-      Wait();
-    }
-  }
-
-  void Signal(int signal) { kill(pid_, signal); }
-  /// The exit code, or 128 + the signal that ended it.
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    waited_ = true;
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return WEXITSTATUS(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool waited_ = false;
-};
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using sluice::testing_support::Process;
+using sluice::testing_support::ReadAll;
 
 /// Every line of the committed (visible) files under `directory`, sorted: hidden in-progress
 /// and pending part files are not output yet.

@@ -7,11 +7,13 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "catalog/base/diagnostic.h"
 #include "compiler/check/compat_check.h"
 #include "compiler/physical/job_compiler.h"
+#include "runtime/scheduler/backfill.h"
 #include "runtime/state/snapshot.h"
 
 namespace sluice::cli {
@@ -46,7 +48,8 @@ std::optional<runtime::plan::PlanGraph> PlanOf(const std::string& file) {
 
 }  // namespace
 
-int RunCheck(const std::string& new_file, const std::string& against, const std::string& format) {
+int RunCheck(const std::string& new_file, const std::string& against, const std::string& format,
+             const std::string& backfill) {
   std::optional<runtime::plan::PlanGraph> new_plan = PlanOf(new_file);
   if (!new_plan) return kUsage;
   std::optional<runtime::plan::PlanGraph> old_plan;
@@ -74,7 +77,10 @@ int RunCheck(const std::string& new_file, const std::string& against, const std:
     if (!old_plan) return kUsage;
   }
   compiler::check::CompatReport report =
-      compiler::check::CheckCompatibility(*old_plan, *new_plan, contents);
+      compiler::check::CheckCompatibility(*old_plan, *new_plan, contents, [&] {
+        auto uids = runtime::scheduler::SplitBackfillUids(backfill);
+        return std::set<std::string>(uids.begin(), uids.end());
+      }());
   std::string out =
       format == "json" ? compiler::check::ReportJson(report) : compiler::check::ReportText(report);
   std::fputs(out.c_str(), stdout);

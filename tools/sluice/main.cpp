@@ -188,6 +188,9 @@ int Main(int argc, char** argv) {
   run->add_flag("--allow-dropped-state", restore.restore.allow_dropped_state,
                 "restore even when some old state has no operator in the new job (it is "
                 "discarded)");
+  run->add_option("--backfill", restore.backfill,
+                  "with --from: compute the state of these stateful operators (UID,UID...) "
+                  "from the sources' history up to the snapshot instead of starting it empty");
   run->add_option("--checkpoint-dir", restore.checkpoint_directory,
                   "where checkpoints go (state.checkpoints.dir): DIR/<job>/chk-<n>");
   run->add_option("--savepoint-at-end", run_options.savepoint_at_end,
@@ -222,6 +225,10 @@ int Main(int argc, char** argv) {
   sluice::cli::AddClientOptions(check, &check_client);
   check->add_option("--format", check_format, "text (a table) or json")
       ->check(CLI::IsMember({"text", "json"}));
+  std::string check_backfill;
+  check->add_option("--backfill", check_backfill,
+                    "the verdicts of `run --from … --backfill UID,UID...`: these operators "
+                    "computed from the sources' history");
 
   int repl_parallelism = 0;
   std::string repl_jit = "on";
@@ -257,7 +264,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "sluice: error: check needs --against OLD or --job ID\n");
       return kExitUsage;
     }
-    return sluice::cli::RunCheck(check_file, check_against, check_format);
+    return sluice::cli::RunCheck(check_file, check_against, check_format, check_backfill);
   }
   if (repl->parsed()) {
     sluice::repl::ReplOptions options;

@@ -14,6 +14,7 @@
 
 #include "compiler/check/restore_gate.h"
 #include "runtime/expr/value_format.h"
+#include "runtime/scheduler/backfill.h"
 #include "runtime/scheduler/job_supervisor.h"
 #include "tools/sluice/savepoint_command.h"
 
@@ -268,7 +269,9 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
   options.checkpoint_directory = flags.checkpoint_directory;
   supervised.job = std::move(options);
   supervised.restore = flags.restore;
-  supervised.gate = compiler::check::MakeRestoreGate();
+  supervised.backfill = runtime::scheduler::SplitBackfillUids(flags.backfill);
+  supervised.gate = compiler::check::MakeRestoreGate(
+      std::set<std::string>(supervised.backfill.begin(), supervised.backfill.end()));
   supervised.listener = [&renderer](const JobEvent& event) { renderer.Render(event); };
   if (!flags.savepoint_at_end.empty()) {
     supervised.on_finished = [&plan, &flags](const runtime::scheduler::Job& job) {

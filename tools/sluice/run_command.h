@@ -12,6 +12,7 @@ namespace sluice::cli {
 struct RunJobFlags {
   runtime::scheduler::RestoreRequest restore;  // --from, --resume, --allow-dropped-state
   std::string checkpoint_directory;            // --checkpoint-dir
+  std::string backfill;          // --backfill UID,UID...: state computed from the sources' history
   std::string savepoint_at_end;  // hidden debugging flag: a savepoint of the final state
   std::string savepoint_format = "canonical";
 };

@@ -91,7 +91,23 @@ base::Status NexmarkReader::Seek(const std::string& position) {
   return base::Status::Ok();
 }
 
+base::Status NexmarkReader::StopAt(const std::string& position) {
+  SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "nexmark", subtask_));
+  SLUICE_ASSIGN_OR_RETURN(int64_t block, PositionField(fields, "block"));
+  if (block % parallelism_ != subtask_.index % parallelism_ || block < next_block_) {
+    return base::Status::Error(base::ErrorCode::kData,
+                               "a nexmark position's block " + std::to_string(block) +
+                                   " is not ahead of subtask " + std::to_string(subtask_.index));
+  }
+  stop_block_ = block;
+  return base::Status::Ok();
+}
+
 base::Result<bool> NexmarkReader::Next(Batch* batch) {
+  if (stop_block_ && next_block_ >= *stop_block_) {
+    batch->set_row_count(0);
+    return true;  // held at the stop: nothing more to read
+  }
   const int64_t first = next_block_ * block_size_;
   const int64_t limit = generator_->config().events_num;
   int64_t count = block_size_;
@@ -101,7 +117,7 @@ base::Result<bool> NexmarkReader::Next(Batch* batch) {
     return false;
   }
   const double rate_limit = generator_->config().rate_limit;
-  if (rate_limit > 0) {
+  if (rate_limit > 0 && !stop_block_) {
     // Each subtask keeps its share of the rate. Until the batch is due there is nothing to
     // read: an empty batch, so the scheduler polls again later (no thread sleeps here).
     auto now = std::chrono::steady_clock::now();

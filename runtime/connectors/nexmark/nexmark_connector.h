@@ -18,6 +18,8 @@ class NexmarkConnector : public Connector {
   bool SupportsSink() const override { return false; }
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;
+  /// Events are a pure function of (seed, event number).
+  bool CanReplay(const TableDescriptor&) const override { return true; }
 };
 
 /// Checks that a table declares exactly NexmarkSchema() (names case-insensitively).
@@ -39,13 +41,15 @@ class NexmarkReader : public SourceReader {
   bool SupportsPosition() const override { return true; }
   std::string Position() const override;
   base::Status Seek(const std::string& position) override;
+  base::Status StopAt(const std::string& position) override;
 
  private:
   std::shared_ptr<const NexmarkGenerator> generator_;
   SubtaskInfo subtask_;
   int32_t parallelism_;
   int32_t block_size_;
-  int64_t next_block_;  // index of the next block this subtask emits
+  int64_t next_block_;                 // index of the next block this subtask emits
+  std::optional<int64_t> stop_block_;  // StopAt: the first block not to emit
   int64_t events_emitted_ = 0;
   std::optional<std::chrono::steady_clock::time_point> started_;  // set by the first poll
 };

@@ -37,8 +37,11 @@ bool SameFunction(const plan::AggregateCall& a, const plan::AggregateCall& b) {
   auto family = [](AggregateKind kind) {
     return kind == AggregateKind::kCountStar ? AggregateKind::kCount : kind;
   };
+  // A FILTER (WHERE …) only decides which rows reach the accumulator, not how it is stored:
+  // a call whose filter was added, removed or changed continues its old state
+  // (plan::MatchFields, the policy `sluice check` states).
   return family(a.kind) == family(b.kind) && a.distinct == b.distinct &&
-         a.retractable == b.retractable && (a.filter_slot >= 0) == (b.filter_slot >= 0);
+         a.retractable == b.retractable;
 }
 
 const char* FunctionName(AggregateKind kind) {

@@ -181,8 +181,11 @@ TEST(StateSignatureTest, IntervalAndWindowJoinBounds) {
   const std::string interval =
       "INSERT INTO out SELECT b.price, a.seller FROM bids b JOIN auctions a ON b.auction = a.id "
       "AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' HOUR;";
+  // Other bounds on the same time attributes are carried (runtime::plan::CarryChange).
   ExpectChange(interval, Replace(interval, "'1' HOUR", "'2' HOUR"), "out/interval-join1",
-               Verdict::kIncompatible, "interval bounds changed");
+               Verdict::kMigrated, "interval bounds widened");
+  ExpectChange(Replace(interval, "'1' HOUR", "'2' HOUR"), interval, "out/interval-join1",
+               Verdict::kRestored, "interval bounds narrowed");
   const std::string window =
       "INSERT INTO out SELECT L.price, R.seller FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), "
       "INTERVAL '10' SECOND)) L JOIN TABLE(TUMBLE(TABLE auctions, DESCRIPTOR(ts), INTERVAL '10' "
@@ -205,8 +208,8 @@ TEST(StateSignatureTest, TopNPartitionOrderLimitAndFunction) {
                "sort order changed");
   ExpectChange(kTopN, Replace(kTopN, "price DESC", "bidder DESC"), uid, Verdict::kIncompatible,
                "sort order changed");
-  ExpectChange(kTopN, Replace(kTopN, "rn <= 3", "rn <= 4"), uid, Verdict::kIncompatible,
-               "N changed");
+  ExpectChange(kTopN, Replace(kTopN, "rn <= 3", "rn <= 4"), uid, Verdict::kMigrated, "N 3 -> 4");
+  ExpectChange(kTopN, Replace(kTopN, "rn <= 3", "rn <= 2"), uid, Verdict::kMigrated, "N 3 -> 2");
   ExpectChange(kTopN, Replace(kTopN, "ROW_NUMBER()", "DENSE_RANK()"), uid, Verdict::kIncompatible,
                "rank function changed");
 }
