@@ -337,6 +337,9 @@ SnapshotContents ContentsOf(const runtime::state::SnapshotMetadata& metadata) {
   for (const auto& [uid, transactions] : metadata.pending_sink_transactions) {
     if (!transactions.empty()) contents.sinks_with_pending_output.insert(uid);
   }
+  for (const auto& [uid, positions] : metadata.source_offsets) {
+    if (!positions.empty()) contents.sources_with_positions.insert(uid);
+  }
   return contents;
 }
 
@@ -517,21 +520,27 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
                         (verdict.verdict == Verdict::kMigrated &&
                          (verdict.reason.find(" added: ") != std::string::npos ||
                           verdict.reason.find("it starts") != std::string::npos));
+    const std::set<std::string>* positions = contents ? &contents->sources_with_positions : nullptr;
+    std::optional<std::string> from = BackfillFrom(new_plan, verdict.uid, positions);
+    if (backfilled.count(verdict.uid) && !from) {
+      // The run refuses it (runtime::scheduler::ReplayPlan): say so where the verdict is.
+      verdict.warnings.push_back(
+          "--backfill cannot rebuild it: a source upstream cannot replay its history up to "
+          "the snapshot (another connector, or no positions in the snapshot)");
+      continue;
+    }
     if (backfilled.count(verdict.uid)) {
-      std::optional<std::string> from = BackfillFrom(new_plan, verdict.uid);
       std::string was = verdict.verdict == Verdict::kRestored ? "" : verdict.reason;
       verdict.reason = fmt::format(
           "backfilled: computed {} up to the snapshot's positions, not taken from the old "
           "state{}",
-          from ? from->substr(from->find("from ")) : "from the sources' history",
-          was.empty() ? "" : " (which says: " + was + ")");
+          from->substr(from->find("from ")), was.empty() ? "" : " (which says: " + was + ")");
       if (verdict.verdict != Verdict::kNew) verdict.verdict = Verdict::kMigrated;
       verdict.fix.clear();
       verdict.warnings.clear();
       continue;
     }
-    if (!starts_empty) continue;
-    if (std::optional<std::string> from = BackfillFrom(new_plan, verdict.uid)) {
+    if (starts_empty && from) {
       verdict.backfill = fmt::format("{}: run with --backfill {}", *from, verdict.uid);
     }
   }

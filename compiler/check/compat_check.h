@@ -44,6 +44,9 @@ struct SnapshotContents {
   /// that a later checkpoint had yet to commit. A sink of a job stopped with a savepoint has
   /// none.
   std::set<std::string> sinks_with_pending_output;
+  /// The sources it records split positions for: only operators fed by these alone can be
+  /// backfilled from it (a replay runs up to those positions).
+  std::set<std::string> sources_with_positions;
 };
 
 /// The SnapshotContents of a verified snapshot's `_metadata`.

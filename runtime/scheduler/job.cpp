@@ -631,6 +631,23 @@ std::vector<state::SubtaskState> Job::StateOfSubtasks() const {
   return states;
 }
 
+std::map<std::string, std::vector<std::string>> Job::SourcePositions() const {
+  std::map<std::string, std::map<int32_t, std::vector<std::string>>> by_subtask;
+  for (size_t runner = 0; runner < runners_.size(); ++runner) {
+    auto [uid, positions] = runners_[runner]->SourcePositions();
+    if (uid.empty()) continue;
+    auto& mine = by_subtask[uid][subtask_of_runner_[runner]];
+    mine.insert(mine.end(), positions.begin(), positions.end());
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (auto& [uid, subtasks] : by_subtask) {
+    for (auto& [subtask, positions] : subtasks) {
+      out[uid].insert(out[uid].end(), positions.begin(), positions.end());
+    }
+  }
+  return out;
+}
+
 std::string Job::DescribeVertices() const {
   std::string out;
   for (const auto& vertex : vertices_) {

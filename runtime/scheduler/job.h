@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -131,6 +132,9 @@ class Job {
   /// The state of every stateful operator subtask (its backend and key-group range), to
   /// snapshot once Run has returned; the backends live as long as the job.
   std::vector<state::SubtaskState> StateOfSubtasks() const;
+  /// Per source UID, its splits' positions in subtask order (as a checkpoint records them in
+  /// SnapshotMetadata::source_offsets), once Run has returned.
+  std::map<std::string, std::vector<std::string>> SourcePositions() const;
   /// Describes the vertices for logs: "source/bid -> calc -> sink/out (x2)".
   std::string DescribeVertices() const;
   const plan::PlanGraph& plan() const { return plan_; }

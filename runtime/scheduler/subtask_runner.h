@@ -78,6 +78,12 @@ class SubtaskRunner {
   void Run();
   bool finished() const { return finished_.load(); }
   bool is_source() const { return source_ != nullptr; }
+  /// The source's UID and its splits' positions (SourceOperator::Positions); none when this
+  /// runner holds no source. Only once Run has returned (nothing reads the source then).
+  std::pair<std::string, std::vector<std::string>> SourcePositions() const {
+    if (source_ == nullptr) return {};
+    return {source_uid_, source_->Positions()};
+  }
   /// This subtask's counters so far; any thread.
   SubtaskMetrics Metrics();
   /// Called on the timer thread when a registered time is due: schedules a run that fires it.

@@ -37,6 +37,7 @@ constexpr int kCompatible = 0;
 constexpr int kNotCompatible = 1;
 constexpr int kRunDone = 0;
 constexpr int kRunRefused = 1;  // the job failed or its state cannot be restored
+constexpr int kUsageError = 2;  // a request refused before anything ran
 constexpr int kTimedOut = -1;
 
 // A hung process fails its case instead of the whole binary (the largest pairs, Nexmark over
@@ -209,10 +210,15 @@ TEST_P(CheckRunAgreementTest, RunFromHonoursCheck) {
       << check.Describe();
   CheckVerdict verdict;
   verdict.compatible = report["compatible"].get<bool>();
+  std::string backfill;  // every incompatible operator, when each could be backfilled
+  bool all_backfillable = true;
   for (const auto& op : report["operators"]) {
     std::string name = op.value("verdict", "");
     verdict.incompatible += name == "incompatible";
     verdict.dropped += name == "dropped";
+    if (name != "incompatible") continue;
+    if (op.value("backfill", "").empty()) all_backfillable = false;
+    backfill += (backfill.empty() ? "" : ",") + op.value("uid", "");
   }
   EXPECT_EQ(verdict.compatible, check.exit_code == kCompatible)
       << "check's exit status and its JSON disagree:\n"
@@ -232,6 +238,27 @@ TEST_P(CheckRunAgreementTest, RunFromHonoursCheck) {
       << "check says NOT compatible ("
       << (only_dropped ? "dropped state" : std::to_string(verdict.incompatible) + " incompatible")
       << "), but run --from does not refuse" << both;
+  if (!only_dropped && all_backfillable && verdict.dropped == 0) {
+    // Each incompatible operator could be rebuilt from the sources' history: check with
+    // --backfill and run --from --backfill must agree on that too.
+    Output backfill_check = Sluice(
+        {"check", new_file.string(), "--against", savepoint.string(), "--backfill", backfill},
+        directory_, "check-backfill");
+    Output backfilled =
+        Sluice(RunArguments(new_file, {"--from", savepoint.string(), "--backfill", backfill}),
+               directory_, "restore-backfill");
+    EXPECT_NE(backfill_check.exit_code, kNotCompatible)
+        << "every incompatible operator could be backfilled, but check --backfill " << backfill
+        << " does not accept it\n"
+        << backfill_check.Describe();
+    // 0: both restore; 1: both refuse the state; 2: both refuse the --backfill request.
+    int expected = backfill_check.exit_code == kCompatible   ? kRunDone
+                   : backfill_check.exit_code == kUsageError ? kUsageError
+                                                             : kRunRefused;
+    EXPECT_EQ(backfilled.exit_code, expected)
+        << "check --backfill and run --from --backfill disagree\n"
+        << backfill_check.Describe() << backfilled.Describe();
+  }
   if (!only_dropped) return;
 
   // Dropped state only: --allow-dropped-state discards it, and the rest restores.

@@ -52,6 +52,7 @@ int RunCheck(const std::string& new_file, const std::string& against, const std:
              const std::string& backfill) {
   std::optional<runtime::plan::PlanGraph> new_plan = PlanOf(new_file);
   if (!new_plan) return kUsage;
+  const std::vector<std::string> backfill_uids = runtime::scheduler::SplitBackfillUids(backfill);
   std::optional<runtime::plan::PlanGraph> old_plan;
   std::optional<compiler::check::SnapshotContents> contents;  // against a snapshot only
   struct stat info {};
@@ -71,16 +72,29 @@ int RunCheck(const std::string& new_file, const std::string& against, const std:
                    new_plan->job_name.c_str());
     }
     contents = compiler::check::ContentsOf(snapshot->metadata);
+    if (!backfill_uids.empty()) {
+      // What `run --from … --backfill` refuses before it runs (exit 2), refused here alike.
+      auto replay = runtime::scheduler::ReplayPlan(*new_plan, *snapshot, backfill_uids);
+      if (!replay.ok()) {
+        std::fprintf(stderr, "sluice: error: %s\n", replay.status().message().c_str());
+        return kUsage;
+      }
+    }
     old_plan = std::move(snapshot->metadata.plan);
   } else {
     old_plan = PlanOf(against);
     if (!old_plan) return kUsage;
+    for (const std::string& uid : backfill_uids) {
+      auto sources = runtime::scheduler::BackfillSources(*new_plan, uid);
+      if (!sources.ok()) {
+        std::fprintf(stderr, "sluice: error: %s\n", sources.status().message().c_str());
+        return kUsage;
+      }
+    }
   }
-  compiler::check::CompatReport report =
-      compiler::check::CheckCompatibility(*old_plan, *new_plan, contents, [&] {
-        auto uids = runtime::scheduler::SplitBackfillUids(backfill);
-        return std::set<std::string>(uids.begin(), uids.end());
-      }());
+  compiler::check::CompatReport report = compiler::check::CheckCompatibility(
+      *old_plan, *new_plan, contents,
+      std::set<std::string>(backfill_uids.begin(), backfill_uids.end()));
   std::string out =
       format == "json" ? compiler::check::ReportJson(report) : compiler::check::ReportText(report);
   std::fputs(out.c_str(), stdout);

@@ -295,10 +295,14 @@ int RunSavepointCommand(const SavepointCommand& command) {
 base::Status WriteSavepointAtEnd(const runtime::scheduler::Job& job,
                                  const runtime::plan::PlanGraph& plan, const std::string& directory,
                                  const std::string& format) {
+  // With the sources' final positions, as a savepoint taken there would have them: a run
+  // restored from it does not read the sources again, and a backfill replays up to them.
+  runtime::state::SnapshotOptions options;
+  options.source_offsets = job.SourcePositions();
   auto written =
       format == "native"
-          ? runtime::state::WriteNativeSnapshot(directory, plan, job.StateOfSubtasks())
-          : runtime::state::WriteCanonicalSnapshot(directory, plan, job.StateOfSubtasks());
+          ? runtime::state::WriteNativeSnapshot(directory, plan, job.StateOfSubtasks(), options)
+          : runtime::state::WriteCanonicalSnapshot(directory, plan, job.StateOfSubtasks(), options);
   if (!written.ok()) {
     return base::Status::Error(written.status().code(),
                                "cannot write the savepoint: " + written.status().message());
