@@ -309,13 +309,17 @@ JobOutcome JobSupervisor::Run() {
   bool first_attempt = true;
 
   for (;;) {
+    bool cancelled_before_attempt;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (cancelled_) {
-        JobOutcome outcome;
-        outcome.state = JobState::kStopped;
-        return finish(std::move(outcome));
-      }
+      cancelled_before_attempt = cancelled_;
+    }
+    // Outside the lock: finish reads the progress, which takes it (a Cancel before the first
+    // attempt — SIGTERM while the restore was being decided — hung the process here).
+    if (cancelled_before_attempt) {
+      JobOutcome outcome;
+      outcome.state = JobState::kStopped;
+      return finish(std::move(outcome));
     }
     SetState(JobState::kRestoring);
     job_options.restore_from = snapshot ? &*snapshot : nullptr;

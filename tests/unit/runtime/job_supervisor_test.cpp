@@ -273,6 +273,19 @@ TEST_F(JobSupervisorTest, CancelWhileRunningStopsTheJob) {
   EXPECT_EQ(states.back(), "STOPPED");
 }
 
+TEST_F(JobSupervisorTest, CancelBeforeTheFirstAttemptStopsWithoutRunning) {
+  // A SIGTERM while the restore is being decided: the supervisor stops before building the
+  // attempt (it once deadlocked there, reading the progress under its own lock).
+  SourceControl control;
+  auto supervisor = JobSupervisor::Create(Plan("out"), Options(&control));
+  ASSERT_TRUE(supervisor.ok());
+  (*supervisor)->Cancel();
+  auto run = std::async(std::launch::async, [&] { return (*supervisor)->Run(); });
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(run.get().state, JobState::kStopped);
+  EXPECT_EQ(control.emitted.load(), 0);
+}
+
 TEST_F(JobSupervisorTest, CancelWhileWaitingToRestartEndsTheWaitAtOnce) {
   SourceControl control;
   control.failures_left = 1;
