@@ -163,7 +163,9 @@ struct BackfillCase {
   const char* v2_backend;
 };
 
-void PrintTo(const BackfillCase& param, std::ostream* out) { *out << param.name; }
+void PrintTo(const BackfillCase& param, std::ostream* out) {
+  *out << param.name;
+}
 
 class BackfillOutputTest : public BackfillTest, public testing::WithParamInterface<BackfillCase> {};
 

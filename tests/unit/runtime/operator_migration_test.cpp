@@ -1188,6 +1188,25 @@ std::map<int64_t, std::vector<std::vector<Cell>>> Ranked(
   return rows;
 }
 
+/// Per key, the rows before the cut (all rows but those after it).
+std::map<int64_t, std::vector<std::vector<Cell>>> RowsBefore(Split& split) {
+  std::map<int64_t, std::vector<std::vector<Cell>>> before;
+  for (const auto& [key, all] : split.all) {
+    size_t after = split.after[key].size();
+    before[key].assign(all.begin(), all.end() - static_cast<std::ptrdiff_t>(after));
+  }
+  return before;
+}
+
+/// `top` (ranked rows of `key`) as the Top-N's output rows: k, v, ts, row number.
+void InsertRanked(int64_t key, const std::vector<std::vector<Cell>>& top,
+                  std::multiset<std::string>* expected) {
+  for (size_t rank = 0; rank < top.size(); ++rank) {
+    expected->insert(Render({std::to_string(key), std::to_string(top[rank][1].integer),
+                             std::to_string(top[rank][2].integer), std::to_string(rank + 1)}));
+  }
+}
+
 TEST(OperatorMigrationTest, TopNLimitGrownShowsTheKeptPrefixThenFillsWithNewRows) {
   auto steps = MakeSteps(1, 12, [](int64_t v) { return v; });
   size_t cut = 13;
@@ -1196,20 +1215,13 @@ TEST(OperatorMigrationTest, TopNLimitGrownShowsTheKeptPrefixThenFillsWithNewRows
   auto rows = Materialize(run, [](std::vector<std::string> fields) { return fields; });
   // The old top 2 at the cut (rows past it were not kept), then every row after the cut.
   Split split = SplitRows(steps, cut);
-  std::map<int64_t, std::vector<std::vector<Cell>>> before;
-  for (const auto& [key, all] : split.all) {
-    size_t after = split.after[key].size();
-    before[key].assign(all.begin(), all.end() - static_cast<std::ptrdiff_t>(after));
-  }
+  std::map<int64_t, std::vector<std::vector<Cell>>> before = RowsBefore(split);
   std::multiset<std::string> expected;
   for (auto& [key, kept] : Ranked(before, 2)) {
     std::vector<std::vector<Cell>> candidates = kept;
     for (const auto& row : split.after[key]) candidates.push_back(row);
     auto top = Ranked({{key, candidates}}, 3)[key];
-    for (size_t rank = 0; rank < top.size(); ++rank) {
-      expected.insert(Render({std::to_string(key), std::to_string(top[rank][1].integer),
-                              std::to_string(top[rank][2].integer), std::to_string(rank + 1)}));
-    }
+    InsertRanked(key, top, &expected);
   }
   EXPECT_EQ(rows, expected);
 }
@@ -1223,19 +1235,12 @@ TEST(OperatorMigrationTest, TopNLimitShrunkDropsTheTailAndLeavesRowsWrittenPastI
   // Every key's top 2 over all rows, plus (as the check warns) the row written at rank 3
   // before the restore, never retracted.
   Split split = SplitRows(steps, cut);
-  std::map<int64_t, std::vector<std::vector<Cell>>> before;
-  for (const auto& [key, all] : split.all) {
-    size_t after = split.after[key].size();
-    before[key].assign(all.begin(), all.end() - static_cast<std::ptrdiff_t>(after));
-  }
+  std::map<int64_t, std::vector<std::vector<Cell>>> before = RowsBefore(split);
   auto old_top = Ranked(before, 3);
   std::multiset<std::string> expected;
   for (const auto& [key, all] : split.all) {
     auto top = Ranked({{key, all}}, 2)[key];
-    for (size_t rank = 0; rank < top.size(); ++rank) {
-      expected.insert(Render({std::to_string(key), std::to_string(top[rank][1].integer),
-                              std::to_string(top[rank][2].integer), std::to_string(rank + 1)}));
-    }
+    InsertRanked(key, top, &expected);
     if (old_top[key].size() == 3) {
       const auto& third = old_top[key][2];
       expected.insert(Render({std::to_string(key), std::to_string(third[1].integer),
@@ -1307,10 +1312,9 @@ Version JoinWithTtl(int64_t ttl) {
   version.node.join->state_ttl = ttl;
   for (auto& spec : version.node.state) spec.ttl_millis = ttl;
   auto& components = version.node.signature->components;
-  components.insert(
-      components.begin() + 3,
-      Component("row expiry", false,
-                {{ttl > 0 ? "rows carry their last-touched time" : "none", ""}}));
+  components.insert(components.begin() + 3,
+                    Component("row expiry", false,
+                              {{ttl > 0 ? "rows carry their last-touched time" : "none", ""}}));
   return version;
 }
 
