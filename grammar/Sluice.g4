@@ -36,6 +36,8 @@ tableElement
     : identifier AS expression (COMMENT STRING)?                         #computedColumn
     | WATERMARK FOR identifier AS expression                             #watermarkDefinition
     | (CONSTRAINT identifier)? PRIMARY KEY columnList NOT ENFORCED       #primaryKeyConstraint
+    | identifier dataType METADATA (FROM key=STRING)? VIRTUAL? (COMMENT comment=STRING)?
+                                                                         #metadataColumn
     | identifier dataType (PRIMARY KEY NOT ENFORCED)? (COMMENT STRING)?  #columnDefinition
     ;
 
@@ -347,11 +349,12 @@ nonReserved
     : AGGREGATE | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CURRENT | DATE | DAY | DAYS
     | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP | ENFORCED | EXPLAIN | EXTEND | FIRST
     | FOLLOWING | FUNCTION | FUNCTIONS | HOUR | HOURS | IF | JOB | JOBS | KEY | LANGUAGE | LAST
-    | LEADING | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS | NULLS | OF | OFFSET
+    | LEADING | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS | NULLS | OF | OFFSET
     | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | ROWS | SAVEPOINT | SECOND | SECONDS | SHOW | STATEMENT
     | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING
-    | UNBOUNDED | UNKNOWN | UPGRADE | VIEW | VIEWS | WATERMARK | WEEK | WINDOW | YEAR | YEARS
+    | UNBOUNDED | UNKNOWN | UPGRADE | VIEW | VIEWS | VIRTUAL | WATERMARK | WEEK | WINDOW | YEAR
+    | YEARS
     ;
 
 // ---- lexer ----------------------------------------------------------------------------------
@@ -421,6 +424,7 @@ LEADING: L E A D I N G;
 LEFT: L E F T;
 LIKE: L I K E;
 LIMIT: L I M I T;
+METADATA: M E T A D A T A;
 MILLISECOND: M I L L I S E C O N D;
 MINUTE: M I N U T E;
 MINUTES: M I N U T E S;
@@ -482,6 +486,7 @@ USING: U S I N G;
 VALUES: V A L U E S;
 VIEW: V I E W;
 VIEWS: V I E W S;
+VIRTUAL: V I R T U A L;
 WATERMARK: W A T E R M A R K;
 WEEK: W E E K;
 WHEN: W H E N;

@@ -32,6 +32,11 @@ std::string CreateTableStatement::ToString() const {
     } else {
       element += " " + column.type->ToString();
     }
+    if (column.metadata) {
+      element += " METADATA";
+      if (column.metadata->key) element += " FROM " + QuoteString(*column.metadata->key);
+      if (column.metadata->is_virtual) element += " VIRTUAL";
+    }
     if (column.primary_key) element += " PRIMARY KEY NOT ENFORCED";
     if (!column.comment.empty()) element += " COMMENT " + QuoteString(column.comment);
     elements.push_back(element);

@@ -57,17 +57,28 @@ struct InsertStatement final : Statement {
   QueryPtr query;
 };
 
-/// A physical column (`type` set, `computed` null) or a computed column `name AS expr`
-/// (`computed` set, no type).
+/// `METADATA [FROM 'key'] [VIRTUAL]` after a column's type: the connector's metadata `key`
+/// (Kafka's `offset`, `timestamp`, …), read-only when VIRTUAL.
+struct MetadataClause {
+  std::optional<std::string> key;  // FROM 'key', unquoted; none: the column's name
+  base::SourceSpan key_span;       // of the FROM string, when there is one
+  bool is_virtual = false;
+  base::SourceSpan span;  // from METADATA to VIRTUAL (or to the key, or METADATA alone)
+};
+
+/// A physical column (`type` set, `computed` null), a metadata column (`type` and `metadata`
+/// set) or a computed column `name AS expr` (`computed` set, no type).
 struct ColumnDefinition {
   Identifier name;
   std::optional<DataType> type;
   ExpressionPtr computed;
+  std::optional<MetadataClause> metadata;
   bool primary_key = false;  // `col TYPE PRIMARY KEY NOT ENFORCED`
   std::string comment;
   base::SourceSpan span;
 
   bool IsComputed() const { return computed != nullptr; }
+  bool IsMetadata() const { return metadata.has_value(); }
 };
 
 /// `WATERMARK FOR column AS expression`.
@@ -86,7 +97,8 @@ struct TableOption {
 };
 
 /// `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] name (columns, WATERMARK ..., PRIMARY KEY ...)
-/// [PARTITIONED BY (...)] WITH (...)`. Columns keep their written order, computed ones included.
+/// [PARTITIONED BY (...)] WITH (...)`. Columns keep their written order, computed and metadata
+/// ones included.
 struct CreateTableStatement final : Statement {
   static constexpr StatementKind kKind = StatementKind::kCreateTable;
   explicit CreateTableStatement(base::SourceSpan span) : Statement(kKind, span) {}

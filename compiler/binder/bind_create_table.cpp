@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "catalog/base/suggest.h"
 #include "compiler/binder/binder.h"
 
@@ -68,6 +70,17 @@ void BindPartitionKeys(Binder* binder, const ast::CreateTableStatement& statemen
                     key.span);
       continue;
     }
+    bool metadata = false;
+    for (const runtime::connectors::MetadataColumn& column : descriptor->metadata_columns) {
+      metadata |= column.column == found->name;
+    }
+    if (metadata) {
+      binder->Error(base::ErrorCode::kBind,
+                    "PARTITIONED BY column '" + found->name +
+                        "' is a metadata column; partition by a physical column",
+                    key.span);
+      continue;
+    }
     if (found->type.id() == TypeId::kRow) {
       binder->Error(
           base::ErrorCode::kBind,
@@ -125,10 +138,51 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
     }
     auto type = BindDataType(*column.type);
     if (!type) continue;
+    // A metadata column takes a slot among the physical ones: the connector fills it.
     scan->descriptor.schema.columns.push_back({column.name.name, *type});
     scan->full_schema.columns.push_back({column.name.name, *type});
+    if (column.metadata) {
+      scan->descriptor.metadata_columns.push_back({column.name.name,
+                                                   column.metadata->key.value_or(column.name.name),
+                                                   column.metadata->is_virtual});
+      table.metadata_spans[column.name.name] = column.metadata->span;
+    }
   }
   if (diagnostics_.size() > errors_before) return std::nullopt;
+
+  // PRIMARY KEY (…) NOT ENFORCED, or a column's own PRIMARY KEY: physical columns (upsert-kafka
+  // writes them as the record key).
+  std::vector<ast::Identifier> key_columns = statement.primary_key;
+  for (const ast::ColumnDefinition& column : statement.columns) {
+    if (column.primary_key) {
+      if (!key_columns.empty()) {
+        Error(base::ErrorCode::kBind, "duplicate PRIMARY KEY", column.name.span);
+        return std::nullopt;
+      }
+      key_columns.push_back(column.name);
+    }
+  }
+  for (const ast::Identifier& key : key_columns) {
+    auto found = scan->descriptor.schema.Find(key.name);
+    bool metadata = false;
+    for (const auto& meta : scan->descriptor.metadata_columns) {
+      metadata |= found && types::IdentifierEquals(meta.column, key.name);
+    }
+    if (!found || metadata) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("PRIMARY KEY column '{}' is not a physical column of table '{}'", key.name,
+                        scan->descriptor.name),
+            key.span);
+      return std::nullopt;
+    }
+    const std::string& name = scan->descriptor.schema.columns[*found].name;
+    if (std::find(scan->descriptor.primary_key.begin(), scan->descriptor.primary_key.end(), name) !=
+        scan->descriptor.primary_key.end()) {
+      Error(base::ErrorCode::kBind, "PRIMARY KEY names column '" + name + "' twice", key.span);
+      return std::nullopt;
+    }
+    scan->descriptor.primary_key.push_back(name);
+  }
 
   // The computed-column chain maps the physical slots to the full row, in declared order.
   Scope physical_scope = Scope::FromSchema(scan->descriptor.schema, scan->descriptor.name);
@@ -220,6 +274,7 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
           statement.name.span);
   }
   BindPartitionKeys(this, statement, &scan->descriptor);
+  CheckMetadataColumns(statement, scan->descriptor);
   if (diagnostics_.size() > errors_before) return std::nullopt;
   table.scan = std::move(scan);
   return table;

@@ -97,6 +97,11 @@ class Binder {
   /// when the table is used as a source or a sink).
   std::optional<CatalogTable> BindCreateTable(const ast::CreateTableStatement& statement);
 
+  /// Checks that an INSERT may write `table`: every non-VIRTUAL metadata column takes a key
+  /// its connector writes, and the INSERT's column list (`columns`, maybe empty) names no
+  /// VIRTUAL one. False after reporting why not.
+  bool CheckInsertTarget(const CatalogTable& table, const std::vector<ast::Identifier>& columns);
+
   /// Adds `expression` cast to `type` (a no-op when it has that type already).
   static runtime::plan::ExprPtr CastTo(runtime::plan::ExprPtr expression,
                                        const types::LogicalType& type);
@@ -105,6 +110,11 @@ class Binder {
   void Error(base::ErrorCode code, std::string message, base::SourceSpan span);
 
  private:
+  /// Checks the metadata columns of a table being created against what its connector offers
+  /// (the key, and its type); an unknown connector is left to the planner.
+  void CheckMetadataColumns(const ast::CreateTableStatement& statement,
+                            const runtime::connectors::TableDescriptor& descriptor);
+
   // Queries
   std::optional<BoundRelation> BindSelect(const ast::SelectQuery& select);
   std::optional<BoundRelation> BindPipe(const ast::PipeQuery& pipe);

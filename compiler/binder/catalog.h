@@ -19,6 +19,9 @@ struct CatalogTable {
   base::SourceSpan span;
   /// Span of each `WITH` option's value, by key, for errors that point at an option.
   std::map<std::string, base::SourceSpan> option_spans;
+  /// Span of each metadata column's `METADATA [FROM 'key'] [VIRTUAL]`, by column name, for
+  /// errors found when an INSERT writes the table.
+  std::map<std::string, base::SourceSpan> metadata_spans;
 };
 
 /// A view created by CREATE VIEW; bound again, inline, wherever it is used.

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "compiler/check/backfill.h"
 #include "compiler/physical/state_signature.h"
@@ -326,6 +327,82 @@ std::string JoinText(const std::vector<std::string>& parts, const char* separato
   return out;
 }
 
+/// What a Kafka source's restored offsets mean under its new options: offsets are kept per
+/// topic-partition, so another topic list drops or adds partitions, and the startup mode only
+/// decides where a fresh start begins.
+std::vector<std::string> KafkaSourceChanges(const PlanNode& before, const PlanNode& after) {
+  std::vector<std::string> notes;
+  if (!before.table || !after.table) return notes;
+  auto option = [](const PlanNode& node, const std::string& key) {
+    auto found = node.table->options.find(key);
+    return found == node.table->options.end() ? std::string() : found->second;
+  };
+  auto connector = option(after, "connector");
+  if (connector != "kafka" && connector != "upsert-kafka") return notes;
+  if (option(before, "connector") != connector) return notes;
+  auto topics = [&](const PlanNode& node) {
+    std::set<std::string> names;
+    std::string list = option(node, "topic");
+    size_t start = 0;
+    while (start <= list.size() && !list.empty()) {
+      size_t end = list.find(';', start);
+      if (end == std::string::npos) end = list.size();
+      std::string name = list.substr(start, end - start);
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      if (!name.empty()) names.insert(name);
+      start = end + 1;
+    }
+    return names;
+  };
+  std::set<std::string> old_topics = topics(before);
+  std::set<std::string> new_topics = topics(after);
+  std::vector<std::string> dropped, added;
+  std::set_difference(old_topics.begin(), old_topics.end(), new_topics.begin(), new_topics.end(),
+                      std::back_inserter(dropped));
+  std::set_difference(new_topics.begin(), new_topics.end(), old_topics.begin(), old_topics.end(),
+                      std::back_inserter(added));
+  auto quoted = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) out += (i ? ", '" : "'") + names[i] + "'";
+    return out;
+  };
+  if (!dropped.empty()) {
+    notes.push_back(
+        fmt::format("restored offsets belong to other topics: the offsets of {} "
+                    "(no longer read) are dropped",
+                    quoted(dropped)));
+  }
+  if (!added.empty()) {
+    notes.push_back(
+        fmt::format("{} {} new: its partitions start from their earliest offset "
+                    "('scan.startup.mode' applies only to a fresh start)",
+                    quoted(added), added.size() == 1 ? "is" : "are"));
+  }
+  if (option(before, "topic-pattern") != option(after, "topic-pattern")) {
+    notes.push_back(
+        "'topic-pattern' changed: restored offsets of topics it no longer matches "
+        "are dropped; partitions of newly matched topics start from their earliest "
+        "offset");
+  }
+  if (option(before, "scan.startup.mode") != option(after, "scan.startup.mode") ||
+      option(before, "scan.startup.specific-offsets") !=
+          option(after, "scan.startup.specific-offsets") ||
+      option(before, "scan.startup.timestamp-millis") !=
+          option(after, "scan.startup.timestamp-millis")) {
+    notes.push_back(
+        "the startup mode changed: it applies only to a fresh start; the restored "
+        "partitions continue from their offsets");
+  }
+  if (option(before, "properties.bootstrap.servers") !=
+      option(after, "properties.bootstrap.servers")) {
+    notes.push_back(
+        "'properties.bootstrap.servers' changed: the restored offsets are positions "
+        "in the old cluster's partitions, continued in the new cluster's");
+  }
+  return notes;
+}
+
 }  // namespace
 
 bool Widens(const std::string& from, const std::string& to) {
@@ -387,6 +464,11 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
       bool connector = node.kind == OperatorKind::kSource || node.kind == OperatorKind::kSink;
       if (connector && old_node.kind == node.kind) {
         auto changed = OptionChanges(old_node, node);
+        if (node.kind == OperatorKind::kSource) {
+          for (std::string& note : KafkaSourceChanges(old_node, node)) {
+            verdict.warnings.push_back(std::move(note));
+          }
+        }
         if (!changed.empty()) {
           verdict.warnings.push_back(fmt::format(
               "the {}'s connector options changed ({}): restored {} may not fit the "

@@ -26,6 +26,21 @@ std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
   return out;
 }
 
+bool IsVirtualColumn(const runtime::connectors::TableDescriptor& table, const std::string& column) {
+  for (const runtime::connectors::MetadataColumn& metadata : table.metadata_columns) {
+    if (metadata.is_virtual && metadata.column == column) return true;
+  }
+  return false;
+}
+
+types::Schema WrittenSchema(const runtime::connectors::TableDescriptor& table) {
+  types::Schema written;
+  for (const types::RowField& column : table.schema.columns) {
+    if (!IsVirtualColumn(table, column.name)) written.columns.push_back(column);
+  }
+  return written;
+}
+
 size_t LogicalNode::SlotCount() const {
   return types::FlattenSchema(schema).size();
 }

@@ -107,4 +107,10 @@ struct InsertPlan {
 /// Returns the types of a schema's flattened slots.
 std::vector<types::LogicalType> SlotTypes(const types::Schema& schema);
 
+/// Tells whether `column` of `table` is a VIRTUAL (read-only) metadata column.
+bool IsVirtualColumn(const runtime::connectors::TableDescriptor& table, const std::string& column);
+/// The columns an INSERT gives `table`, in declared order: all but its VIRTUAL metadata
+/// columns, whose slots the sink's batches have NULL in.
+types::Schema WrittenSchema(const runtime::connectors::TableDescriptor& table);
+
 }  // namespace sluice::compiler::logical

@@ -185,6 +185,25 @@ ast::StatementPtr AstBuilder::BuildCreateTable(P::CreateTableStatementContext* c
       if (column->STRING() != nullptr) definition.comment = Unquote(column->STRING());
       definition.span = Span(column);
       statement->columns.push_back(std::move(definition));
+    } else if (auto* column = dynamic_cast<P::MetadataColumnContext*>(element)) {
+      ast::ColumnDefinition definition;
+      definition.name = BuildIdentifier(column->identifier());
+      definition.type = BuildDataType(column->dataType());
+      ast::MetadataClause metadata;
+      if (column->key != nullptr) {
+        metadata.key = Unquote(column->STRING(0));
+        metadata.key_span = Span(column->key);
+      }
+      metadata.is_virtual = column->VIRTUAL() != nullptr;
+      antlr4::Token* last = column->METADATA()->getSymbol();
+      if (column->key != nullptr) last = column->key;
+      if (column->VIRTUAL() != nullptr) last = column->VIRTUAL()->getSymbol();
+      metadata.span =
+          source_.Span(column->METADATA()->getSymbol()->getStartIndex(), last->getStopIndex());
+      definition.metadata = std::move(metadata);
+      if (column->comment != nullptr) definition.comment = Unquote(column->STRING().back());
+      definition.span = Span(column);
+      statement->columns.push_back(std::move(definition));
     } else if (auto* computed = dynamic_cast<P::ComputedColumnContext*>(element)) {
       ast::ColumnDefinition definition;
       definition.name = BuildIdentifier(computed->identifier());

@@ -487,6 +487,7 @@ class ScriptCompiler {
       Error(base::ErrorCode::kPlan, "INSERT OVERWRITE is not supported on streams", insert.span);
       return;
     }
+    if (!binder_.CheckInsertTarget(*table, insert.columns)) return;
     if (!insert.columns.empty()) {
       Error(base::ErrorCode::kPlan,
             "INSERT with a column list is not supported yet; select every column in order",

@@ -121,23 +121,43 @@ class Planner {
     const TableSpans* sink_spans = FindSpans(sink_table.name);
     const LogicalNode& top = *sink.inputs[0];
 
-    // Casts from the query's columns to the sink's declared column types.
+    // Casts from the query's columns to the sink's declared column types. The query gives
+    // every column but the VIRTUAL metadata ones, which are NULL in the sink's batches.
     const types::Schema& query_schema = top.schema;
-    if (query_schema.columns.size() != sink_table.schema.columns.size()) {
+    const types::Schema written = logical::WrittenSchema(sink_table);
+    if (query_schema.columns.size() != written.columns.size()) {
+      std::string read_only;
+      for (const auto& column : sink_table.schema.columns) {
+        if (!logical::IsVirtualColumn(sink_table, column.name)) continue;
+        read_only += (read_only.empty() ? "" : ", ") + column.name;
+      }
       return base::Status::Error(
           base::ErrorCode::kBind,
-          fmt::format("INSERT INTO {} expects {} columns {} but the query produces {} {}",
-                      sink_table.name, sink_table.schema.columns.size(),
-                      sink_table.schema.ToString(), query_schema.columns.size(),
-                      query_schema.ToString()),
+          fmt::format("INSERT INTO {} expects {} columns {} but the query produces {} {}{}",
+                      sink_table.name, written.columns.size(), written.ToString(),
+                      query_schema.columns.size(), query_schema.ToString(),
+                      read_only.empty() ? ""
+                                        : " (VIRTUAL metadata columns are read-only and not "
+                                          "written: " +
+                                              read_only + ")"),
           sink_spans ? sink_spans->use : base::SourceSpan{});
     }
     std::vector<LogicalType> query_types = logical::SlotTypes(query_schema);
     std::vector<ExprPtr> casts;
     int32_t slot = 0;
+    size_t query_column = 0;
     for (size_t i = 0; i < sink_table.schema.columns.size(); ++i) {
       const LogicalType& want = sink_table.schema.columns[i].type;
-      const LogicalType& have = query_schema.columns[i].type;
+      const std::vector<types::Slot> column_slots =
+          types::FlattenSchema(types::Schema{{sink_table.schema.columns[i]}});
+      if (logical::IsVirtualColumn(sink_table, sink_table.schema.columns[i].name)) {
+        for (const types::Slot& null_slot : column_slots) {
+          casts.push_back(Expr::Literal(runtime::plan::Value::Null(null_slot.type)));
+        }
+        continue;
+      }
+      const int32_t count = static_cast<int32_t>(column_slots.size());
+      const LogicalType& have = query_schema.columns[query_column++].type;
       if (!IsAssignable(have, want)) {
         return base::Status::Error(
             base::ErrorCode::kBind,
@@ -146,8 +166,6 @@ class Planner {
                         have.ToString()),
             sink_spans ? sink_spans->use : base::SourceSpan{});
       }
-      int32_t count = static_cast<int32_t>(
-          types::FlattenSchema(types::Schema{{sink_table.schema.columns[i]}}).size());
       if (want.id() == TypeId::kRow) {
         for (int32_t k = 0; k < count; ++k) {
           casts.push_back(Expr::Column(slot + k, query_types[slot + k]));
@@ -224,7 +242,8 @@ class Planner {
     switch (current->kind) {
       case LogicalKind::kScan: {
         SLUICE_ASSIGN_OR_RETURN(int32_t source, SourceFor(*current));
-        below = Planned{source, current->schema, runtime::plan::ChangelogMode::kInsertOnly, {}};
+        // A changelog source (a CDC format such as 'debezium-json') is an updating stream.
+        below = Planned{source, current->schema, plan_.nodes[source].changelog_mode, {}};
         break;
       }
       case LogicalKind::kAggregate: {
@@ -896,9 +915,18 @@ class Planner {
     node.parallelism = options_.parallelism;
     node.output_schema = scan.table->full_schema;
     node.table = descriptor;
+    if (connector->ProducesUpdates(descriptor)) {
+      node.changelog_mode = runtime::plan::ChangelogMode::kUpdating;
+    }
     node.computed_columns = scan.table->computed_columns;
     node.watermark = scan.table->watermark;
     node.idle_timeout = source_idle_timeout_;
+    // FLIP-296: a table's own `scan.watermark.idle-timeout` overrides the job's (the connector
+    // checked its value).
+    if (auto idle = descriptor.options.find("scan.watermark.idle-timeout");
+        idle != descriptor.options.end()) {
+      node.idle_timeout = base::ParseDurationMillis(idle->second).value_or(node.idle_timeout);
+    }
     node.description = name + " (" + descriptor.options.at("connector") + ")";
     if (node.watermark) {
       auto names = SlotNames(node.output_schema);

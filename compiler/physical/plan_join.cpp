@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/connectors/connector.h"
+
 namespace sluice::compiler::physical {
 
 using logical::LogicalKind;
@@ -15,6 +17,15 @@ bool MayUpdate(const LogicalNode& node) {
       if (!node.aggregate || !node.aggregate->window) return true;
       break;
     case LogicalKind::kTopN: return true;
+    case LogicalKind::kScan: {
+      // A changelog source (a CDC format such as 'debezium-json') is an updating stream.
+      if (!node.table) return false;
+      auto name = node.table->descriptor.options.find("connector");
+      if (name == node.table->descriptor.options.end()) return false;
+      const runtime::connectors::Connector* connector =
+          runtime::connectors::FindConnector(name->second);
+      return connector != nullptr && connector->ProducesUpdates(node.table->descriptor);
+    }
     case LogicalKind::kJoin:
       if (node.join_type == runtime::plan::JoinType::kLeft && !node.window_join &&
           !IntervalJoinBounds(node)) {

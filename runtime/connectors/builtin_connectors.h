@@ -19,6 +19,10 @@ const Connector& FilesystemConnectorInstance();
 const Connector& PrintConnectorInstance();
 /// `'connector' = 'blackhole'`.
 const Connector& BlackholeConnectorInstance();
+/// `'connector' = 'kafka'` (runtime/connectors/kafka/kafka_connector.cpp).
+const Connector& KafkaConnectorInstance();
+/// `'connector' = 'upsert-kafka'`.
+const Connector& UpsertKafkaConnectorInstance();
 /// `'connector' = 'collect'` (bare SELECTs; runtime/connectors/collect_connector.cpp).
 const Connector& CollectConnectorInstance();
 

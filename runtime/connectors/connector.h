@@ -13,6 +13,20 @@
 
 namespace sluice::runtime::connectors {
 
+/// A column whose value the connector reads or writes beside the record's fields.
+struct MetadataColumn {
+  std::string column;  // the column's name in TableDescriptor::schema
+  std::string key;     // `FROM 'key'`, or the column's name when there is no FROM
+  bool is_virtual = false;
+};
+
+/// A metadata key a connector offers (Connector::SupportedMetadata).
+struct MetadataKey {
+  std::string key;          // `offset`, `timestamp`, `headers`, …
+  types::LogicalType type;  // the column's declared type must be this one
+  bool writable = false;    // a sink takes it (else a column of it must be VIRTUAL to be written)
+};
+
 /// Describes a table as a connector sees it: the physical columns (computed columns and
 /// watermarks are the runtime's business) and the `WITH` options, keys lower-cased as written.
 struct TableDescriptor {
@@ -29,6 +43,17 @@ struct TableDescriptor {
   /// them for every other connector): a sink writes each row under `<path>/a=<v>/b=<w>/`,
   /// without the partition columns inside the files.
   std::vector<std::string> partition_keys = {};
+  /// The columns declared `name TYPE METADATA [FROM 'key'] [VIRTUAL]`, in declared order.
+  /// They are part of `schema` like the other physical columns (same slots in every batch),
+  /// but the connector, not the format, fills them when reading (Kafka: `offset`,
+  /// `timestamp`, …) and takes them when writing; a VIRTUAL one is read-only: rows written to
+  /// the table have NULL there and the connector ignores it. The compiler checks every one
+  /// against Connector::SupportedMetadata (compiler/binder/bind_metadata.cpp), so a connector
+  /// only ever sees keys it offers.
+  std::vector<MetadataColumn> metadata_columns = {};
+  /// `PRIMARY KEY (…) NOT ENFORCED`: column names in key order; empty when none is declared.
+  /// `upsert-kafka` writes them as the record key.
+  std::vector<std::string> primary_key = {};
 };
 
 /// Which slice of a source or sink one subtask owns.
@@ -39,6 +64,10 @@ struct SubtaskInfo {
   /// The job's id (scheduler::JobOptions::job_id): sinks scope what they leave behind (part
   /// files) to it, so that two jobs writing one table never touch each other's files.
   std::string job_id = {};
+  /// A directory of this operator's own under the job's checkpoint directory, for what a sink
+  /// must keep across a crash beside the checkpoint (the Kafka sink's epoch spool); empty when
+  /// the job takes no checkpoints.
+  std::string spool_directory = {};
 };
 
 /// Reads one subtask's share of a source, a batch at a time.
@@ -75,6 +104,38 @@ class SourceReader {
   virtual base::Status StopAt(const std::string& position) {
     return base::Status::Error(base::ErrorCode::kPlan, "this source cannot stop at a position");
   }
+
+  // Readers of several splits at once (Kafka: one consumer reads the topic-partitions dealt to
+  // a subtask). Such a reader fills each batch from one split and says which; the source
+  // operator keeps a watermark and an idleness clock per split and checkpoints one position
+  // per split, which a restore deals to subtasks by Connector::SplitOwner, so that splits move
+  // between subtasks when the parallelism changes. The first line of a split's position names
+  // the split.
+
+  /// Whether this reader reads several splits (the calls below then work).
+  virtual bool ReadsSeveralSplits() const { return false; }
+  /// The split the rows of the last Next came from (the first line of its position).
+  virtual std::string LastSplit() const { return {}; }
+  /// The splits still being read (not finished), by name; it changes only when
+  /// `splits_version` does.
+  virtual std::vector<std::string> LiveSplits() const { return {}; }
+  /// Increases whenever a split is added (discovered) or finishes.
+  virtual int64_t splits_version() const { return 0; }
+  /// One position per split the reader has, finished ones included (a bounded split read to
+  /// its end stays finished after a restore), between two Next calls.
+  virtual std::vector<std::string> SplitPositions() const { return {}; }
+  /// On a fresh reader, before its first Next: continues the splits at `positions` (from
+  /// SplitPositions of any subtask at any parallelism, those SplitOwner deals to this one;
+  /// possibly none) instead of starting afresh. Splits the reader finds later that no position
+  /// names are new ones (they start where newly discovered splits do).
+  virtual base::Status RestoreSplits(const std::vector<std::string>& positions) {
+    return base::Status::Error(base::ErrorCode::kPlan, "this source reads one split");
+  }
+  /// A checkpoint that recorded `positions` (this reader's SplitPositions then) is complete:
+  /// Kafka commits the offsets to the consumer group for monitoring. Default: nothing.
+  virtual base::Status OnCheckpointComplete(const std::vector<std::string>& positions) {
+    return base::Status::Ok();
+  }
 };
 
 /// The text of a source position: `<connector> <subtask>/<parallelism>` then one
@@ -110,8 +171,9 @@ class SinkWriter {
   //   Recover (on restore) → Write… → PreCommit(1) → Write… → Commit(1) … → Finish.
   // Commit(n) may come after later writes and even after PreCommit(n + 1).
 
-  /// Outside transactional mode, at a stop-with-savepoint barrier: makes everything written so
-  /// far visible (the job writes nothing after it). Default: nothing to do.
+  /// Outside transactional mode, at every checkpoint barrier: makes everything written so far
+  /// visible (at a stop-with-savepoint barrier the job writes nothing after it); an error fails
+  /// the checkpoint (the Kafka sink's at-least-once). Default: nothing to do.
   virtual base::Status Flush() { return base::Status::Ok(); }
 
   /// Whether this writer can give exactly-once output (the filesystem sink can).
@@ -154,8 +216,26 @@ class Connector {
   /// the first time and can stop at a position (SourceReader::StopAt): its history can be
   /// replayed to backfill new state (values, filesystem, nexmark, datagen). Default: no.
   virtual bool CanReplay(const TableDescriptor& table) const { return false; }
+  /// For a source whose readers read several splits: the subtask (of `parallelism`) that owns
+  /// the split `split` names (the first line of its position) — the rule the readers use to
+  /// claim the splits they discover, so that a restore at any parallelism deals each split to
+  /// the subtask that would have claimed it. Default: nullopt (positions are dealt by index).
+  virtual std::optional<int32_t> SplitOwner(const TableDescriptor& table, const std::string& split,
+                                            int32_t parallelism) const {
+    return std::nullopt;
+  }
   /// Whether the sink accepts updating rows (-U/+U/-D).
   virtual bool AcceptsUpdates(const TableDescriptor& table) const { return false; }
+  /// Whether the source's rows carry row kinds (an updating table: `upsert-kafka`, a
+  /// `debezium-json` topic). Default: insert-only.
+  virtual bool ProducesUpdates(const TableDescriptor& table) const { return false; }
+  /// The metadata keys a table of this connector can declare (`… METADATA FROM 'key'`), with
+  /// their types and whether a sink writes them; the compiler checks every metadata column
+  /// against it (unknown key, wrong type, read-only key in a non-VIRTUAL column of a sink).
+  /// Default: none.
+  virtual std::vector<MetadataKey> SupportedMetadata(const TableDescriptor& table) const {
+    return {};
+  }
   virtual base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const {
     return base::Status::Error(base::ErrorCode::kPlan, "connector '" + name() + "' cannot be read");
@@ -171,5 +251,8 @@ class Connector {
 const Connector* FindConnector(const std::string& name);
 /// Lists the registered connector names, for "did you mean" and --help.
 std::vector<std::string> ConnectorNames();
+/// Makes FindConnector find `connector` (by its name, before the built-in ones) for the rest
+/// of the process; not listed by ConnectorNames. Tests only.
+void RegisterConnectorForTesting(const Connector& connector);
 
 }  // namespace sluice::runtime::connectors

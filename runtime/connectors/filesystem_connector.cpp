@@ -24,9 +24,10 @@
 #include "catalog/base/duration.h"
 #include "catalog/base/suggest.h"
 #include "runtime/connectors/builtin_connectors.h"
-#include "runtime/connectors/csv_format.h"
 #include "runtime/connectors/filesystem_transactions.h"
-#include "runtime/connectors/json_format.h"
+#include "runtime/connectors/formats/csv_format.h"
+#include "runtime/connectors/formats/field_slots.h"
+#include "runtime/connectors/formats/format.h"
 #include "runtime/connectors/option_reader.h"
 
 namespace sluice::runtime::connectors {
@@ -38,9 +39,7 @@ namespace fs = std::filesystem;
 constexpr const char* kPath = "path";
 constexpr const char* kFormat = "format";
 constexpr const char* kRollingFileSize = "sink.rolling-policy.file-size";
-constexpr const char* kCsvIncludeHeader = "csv.include-header";
-constexpr const char* kCsvIgnoreParseErrors = "csv.ignore-parse-errors";
-constexpr const char* kJsonIgnoreParseErrors = "json.ignore-parse-errors";
+constexpr const char* kCsvIncludeHeaderKey = "include-header";  // `csv.include-header`
 constexpr const char* kRolloverInterval = "sink.rolling-policy.rollover-interval";
 constexpr const char* kCheckInterval = "sink.rolling-policy.check-interval";
 constexpr const char* kCommitTrigger = "sink.partition-commit.trigger";
@@ -54,16 +53,15 @@ constexpr const char* kDefaultPartitionName = "partition.default-name";
 constexpr int64_t kDefaultRollingFileSize = 128LL * 1024 * 1024;
 constexpr int64_t kDefaultRolloverIntervalMillis = 30LL * 60 * 1000;
 
-enum class FileFormat { kJson, kCsv, kChangelogJson };
-
 /// The options of a filesystem table, checked.
 struct Settings {
   std::string path;
-  FileFormat format = FileFormat::kJson;
   std::string format_name;
+  /// The `<format>.<key>` options, prefix stripped (`csv.include-header` is ours, not csv's).
+  formats::FormatOptions format_options;
+  bool is_changelog = false;  // the format carries row kinds (changelog-json, debezium-json, …)
   int64_t rolling_file_size = kDefaultRollingFileSize;
   bool csv_include_header = false;
-  bool ignore_parse_errors = false;
   int64_t rollover_interval_ms = kDefaultRolloverIntervalMillis;
   std::vector<std::string> partition_keys;
   /// Written into each partition directory once every subtask has committed its files.
@@ -71,8 +69,18 @@ struct Settings {
   std::string default_partition_name = "__DEFAULT_PARTITION__";
 };
 
-const char* Extension(FileFormat format) {
-  return format == FileFormat::kCsv ? "csv" : "json";
+const char* Extension(const std::string& format) {
+  if (format == "csv") return "csv";
+  if (format == "raw") return "txt";
+  return "json";
+}
+
+std::string QuotedFormatNames() {
+  std::string names;
+  for (const std::string& name : formats::FormatNames()) {
+    names += (names.empty() ? "'" : ", '") + name + "'";
+  }
+  return names;
 }
 
 std::string Lower(std::string text) {
@@ -214,61 +222,130 @@ base::Status ParsePartitionSettings(const OptionReader& options, bool as_source,
   return base::Status::Ok();
 }
 
+/// Checks the format options: `<format>.<key>` for a key FormatOptionKeys knows (and
+/// `csv.include-header`, the filesystem's own), with a clear error for another format's.
+base::Status ParseFormatOptions(const OptionReader& options, Settings* settings) {
+  const std::string& format = settings->format_name;
+  auto keys_of = [](const std::string& name) {
+    std::vector<std::string> keys = formats::FormatOptionKeys(name);
+    if (name == "csv") keys.push_back(kCsvIncludeHeaderKey);
+    return keys;
+  };
+  const std::vector<std::string> own_keys = keys_of(format);
+  for (const auto& [key, value] : options.table().options) {
+    for (const std::string& other : formats::FormatNames()) {
+      const std::string prefix = other + ".";
+      if (other == format || key.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string rest = key.substr(prefix.size());
+      std::vector<std::string> other_keys = keys_of(other);
+      if (std::find(other_keys.begin(), other_keys.end(), rest) == other_keys.end()) continue;
+      std::string why =
+          "option '" + key + "' applies to format '" + other + "', not '" + format + "'";
+      if (std::find(own_keys.begin(), own_keys.end(), rest) != own_keys.end()) {
+        why += "; did you mean '" + format + "." + rest + "'?";
+      }
+      return options.OptionError(key, why);
+    }
+  }
+  std::vector<std::string> known = {kPath,
+                                    kFormat,
+                                    kRollingFileSize,
+                                    kRolloverInterval,
+                                    kCheckInterval,
+                                    kCommitTrigger,
+                                    kCommitDelay,
+                                    kCommitPolicy,
+                                    kSuccessFileName,
+                                    kExtractorKind,
+                                    kTimestampPattern,
+                                    kTimestampFormatter,
+                                    kDefaultPartitionName};
+  for (const std::string& key : own_keys) known.push_back(format + "." + key);
+  SLUICE_RETURN_IF_ERROR(options.CheckKnown(known));
+
+  const std::string prefix = format + ".";
+  for (const auto& [key, value] : options.table().options) {
+    if (key.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string rest = key.substr(prefix.size());
+    if (format == "csv" && rest == kCsvIncludeHeaderKey) continue;
+    settings->format_options[rest] = value;
+  }
+  if (format == "csv") {
+    SLUICE_ASSIGN_OR_RETURN(settings->csv_include_header,
+                            options.GetBool(std::string("csv.") + kCsvIncludeHeaderKey, false));
+  }
+  return base::Status::Ok();
+}
+
+/// Adds the table's name to an error of a format, keeping its code and subject.
+base::Status InTable(const std::string& table_name, const base::Status& status) {
+  if (status.ok()) return status;
+  base::Status located =
+      base::Status::Error(status.code(), "table '" + table_name + "': " + status.message());
+  return status.subject().empty() ? located : located.WithSubject(status.subject());
+}
+
+/// The columns a sink writes into its files: all but the partition keys.
+types::Schema DataSchema(const types::Schema& schema,
+                         const std::vector<std::string>& partition_keys) {
+  types::Schema data;
+  for (const types::RowField& column : schema.columns) {
+    if (std::find(partition_keys.begin(), partition_keys.end(), column.name) ==
+        partition_keys.end()) {
+      data.columns.push_back(column);
+    }
+  }
+  return data;
+}
+
+/// A table's format, over the columns its files hold.
+struct FileFormat {
+  std::unique_ptr<formats::Format> format;
+  /// The same format when it is csv: its header and records that span lines.
+  const formats::CsvFormat* csv = nullptr;
+};
+
+base::Result<FileFormat> CreateFileFormat(const std::string& table_name, const Settings& settings,
+                                          const types::Schema& file_schema) {
+  formats::FormatFields fields = formats::AllColumns(file_schema);
+  const std::string prefix = settings.format_name + ".";
+  FileFormat file_format;
+  if (settings.format_name == "csv") {
+    auto csv = formats::CsvFormat::Create(fields, settings.format_options, prefix);
+    if (!csv.ok()) return InTable(table_name, csv.status());
+    file_format.csv = csv->get();
+    file_format.format = std::move(*csv);
+    return file_format;
+  }
+  auto format =
+      formats::CreateFormat(settings.format_name, fields, settings.format_options, prefix);
+  if (!format.ok()) return InTable(table_name, format.status());
+  file_format.format = std::move(*format);
+  return file_format;
+}
+
 base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_source) {
   OptionReader options(table);
-  SLUICE_RETURN_IF_ERROR(options.CheckKnown(
-      {kPath, kFormat, kRollingFileSize, kRolloverInterval, kCheckInterval, kCsvIncludeHeader,
-       kCsvIgnoreParseErrors, kJsonIgnoreParseErrors, kCommitTrigger, kCommitDelay, kCommitPolicy,
-       kSuccessFileName, kExtractorKind, kTimestampPattern, kTimestampFormatter,
-       kDefaultPartitionName}));
   Settings settings;
+  auto format = options.GetString(kFormat);
+  if (!format) {
+    return options.TableError("option 'format' is required for connector 'filesystem' (" +
+                              QuotedFormatNames() + ")");
+  }
+  settings.format_name = *format;
+  const std::vector<std::string> names = formats::FormatNames();
+  if (std::find(names.begin(), names.end(), *format) == names.end()) {
+    std::string why = "expected one of " + QuotedFormatNames();
+    std::string suggestion = base::ClosestName(*format, names);
+    if (!suggestion.empty()) why += "; did you mean '" + suggestion + "'?";
+    return options.InvalidValue(kFormat, why);
+  }
+  SLUICE_RETURN_IF_ERROR(ParseFormatOptions(options, &settings));
+
   auto path = options.GetString(kPath);
   if (!path) return options.TableError("option 'path' is required for connector 'filesystem'");
   if (path->empty()) return options.InvalidValue(kPath, "the path is empty");
   SLUICE_ASSIGN_OR_RETURN(settings.path, LocalPath(options, *path));
-
-  auto format = options.GetString(kFormat);
-  if (!format) {
-    return options.TableError(
-        "option 'format' is required for connector 'filesystem' ('json', 'csv' or "
-        "'changelog-json')");
-  }
-  settings.format_name = *format;
-  if (*format == "json") {
-    settings.format = FileFormat::kJson;
-  } else if (*format == "csv") {
-    settings.format = FileFormat::kCsv;
-  } else if (*format == "changelog-json") {
-    settings.format = FileFormat::kChangelogJson;
-  } else {
-    std::string why = "expected 'json', 'csv' or 'changelog-json'";
-    std::string suggestion = base::ClosestName(*format, {"json", "csv", "changelog-json"});
-    if (!suggestion.empty()) why += "; did you mean '" + suggestion + "'?";
-    return options.InvalidValue(kFormat, why);
-  }
-  if (as_source && settings.format == FileFormat::kChangelogJson) {
-    return options.InvalidValue(kFormat,
-                                "format 'changelog-json' can only be written; read the files "
-                                "with 'format' = 'json' (the \"op\" key is then ignored)");
-  }
-
-  // A format's own options make no sense with another format; say so rather than ignore them.
-  const bool is_csv = settings.format == FileFormat::kCsv;
-  for (const char* key : {kCsvIncludeHeader, kCsvIgnoreParseErrors}) {
-    if (!is_csv && options.Has(key)) {
-      return options.TableError("option '" + std::string(key) + "' applies to format 'csv', not '" +
-                                settings.format_name + "'");
-    }
-  }
-  if (is_csv && options.Has(kJsonIgnoreParseErrors)) {
-    return options.TableError("option '" + std::string(kJsonIgnoreParseErrors) +
-                              "' applies to format 'json', not 'csv'; did you mean '" +
-                              kCsvIgnoreParseErrors + "'?");
-  }
-  SLUICE_ASSIGN_OR_RETURN(settings.csv_include_header, options.GetBool(kCsvIncludeHeader, false));
-  SLUICE_ASSIGN_OR_RETURN(
-      settings.ignore_parse_errors,
-      options.GetBool(is_csv ? kCsvIgnoreParseErrors : kJsonIgnoreParseErrors, false));
 
   if (auto size_text = options.GetString(kRollingFileSize)) {
     std::optional<int64_t> size = ParseMemorySize(*size_text);
@@ -295,17 +372,12 @@ base::Result<Settings> ParseSettings(const TableDescriptor& table, bool as_sourc
   }
   SLUICE_RETURN_IF_ERROR(ParsePartitionSettings(options, as_source, &settings));
 
-  for (const types::RowField& column : table.schema.columns) {
-    if (is_csv && column.type.id() == types::TypeId::kRow) {
-      return options.TableError("format 'csv' cannot hold ROW column '" + column.name +
-                                "'; use 'format' = 'json'");
-    }
-    if (settings.format == FileFormat::kChangelogJson && column.name == "op") {
-      return options.TableError(
-          "format 'changelog-json' uses the key \"op\" for the row kind, so a column cannot be "
-          "named 'op'");
-    }
-  }
+  // The format checks its options and the columns it holds.
+  SLUICE_ASSIGN_OR_RETURN(
+      FileFormat file_format,
+      CreateFileFormat(table.name, settings, DataSchema(table.schema, settings.partition_keys)));
+  settings.is_changelog = file_format.format->IsChangelog();
+  if (!as_source) SLUICE_RETURN_IF_ERROR(InTable(table.name, file_format.format->CheckEncodable()));
   return settings;
 }
 
@@ -432,12 +504,13 @@ class FilesystemWriter final : public SinkWriter {
   /// recently written one to open another.
   static constexpr size_t kMaxOpenFiles = 256;
 
-  FilesystemWriter(const TableDescriptor& table, Settings settings, const SubtaskInfo& subtask,
-                   int64_t first_part, std::shared_ptr<SuccessFileGroup> success_group)
+  FilesystemWriter(const TableDescriptor& table, Settings settings, FileFormat format,
+                   const SubtaskInfo& subtask, int64_t first_part,
+                   std::shared_ptr<SuccessFileGroup> success_group)
       : table_name_(table.name),
         settings_(std::move(settings)),
         data_schema_(DataSchema(table.schema, settings_.partition_keys)),
-        json_(data_schema_),
+        format_(std::move(format)),
         subtask_(subtask.index),
         job_id_(subtask.job_id),
         success_group_(std::move(success_group)) {
@@ -472,7 +545,7 @@ class FilesystemWriter final : public SinkWriter {
   }
 
   base::Status Write(const Batch& batch) override {
-    if (settings_.format != FileFormat::kChangelogJson && batch.has_row_kinds()) {
+    if (!settings_.is_changelog && batch.has_row_kinds()) {
       for (int32_t row = 0; row < batch.row_count(); ++row) {
         if (batch.row_kind(row) == RowKind::kInsert) continue;
         return base::Status::Error(
@@ -501,12 +574,9 @@ class FilesystemWriter final : public SinkWriter {
       if (partitioned && bucket->open_position != open_buckets_.begin()) {
         open_buckets_.splice(open_buckets_.begin(), open_buckets_, bucket->open_position);
       }
-      if (settings_.format == FileFormat::kCsv) {
-        CsvFormat::AppendRecord(records, row, &bucket->buffer);
-      } else {
-        json_.AppendRecord(records, row, settings_.format == FileFormat::kChangelogJson,
-                           &bucket->buffer);
-      }
+      SLUICE_RETURN_IF_ERROR(
+          InTable(table_name_, format_.format->Encode(records, row, &bucket->buffer)));
+      bucket->buffer.push_back('\n');
       if (bucket->bytes_in_part + static_cast<int64_t>(bucket->buffer.size()) >=
           settings_.rolling_file_size) {
         SLUICE_RETURN_IF_ERROR(ClosePart(bucket));
@@ -617,18 +687,6 @@ class FilesystemWriter final : public SinkWriter {
     return ReportFinished();
   }
 
-  static types::Schema DataSchema(const types::Schema& schema,
-                                  const std::vector<std::string>& partition_keys) {
-    types::Schema data;
-    for (const types::RowField& column : schema.columns) {
-      if (std::find(partition_keys.begin(), partition_keys.end(), column.name) ==
-          partition_keys.end()) {
-        data.columns.push_back(column);
-      }
-    }
-    return data;
-  }
-
   // Copies the non-partition slots of `batch` (strings stay in its arenas).
   Batch DataColumns(const Batch& batch) const {
     Batch data(data_slot_types_);
@@ -660,7 +718,7 @@ class FilesystemWriter final : public SinkWriter {
       out->push_back('=');
       const Column& column = batch.column(partition_slots_[index]);
       value.clear();
-      if (!column.IsNull(row)) CsvFormat::AppendValue(column, row, &value);
+      if (!column.IsNull(row)) formats::CsvFormat::AppendValue(column, row, &value);
       AppendEscapedPathName(value.empty() ? settings_.default_partition_name : value, out);
     }
   }
@@ -688,8 +746,8 @@ class FilesystemWriter final : public SinkWriter {
       bucket->next_part =
           NextPartNumber(bucket->directory, job_id_, subtask_, /*count_hidden=*/true);
     }
-    std::string name =
-        PartFileStem(job_id_, subtask_, bucket->next_part++) + "." + Extension(settings_.format);
+    std::string name = PartFileStem(job_id_, subtask_, bucket->next_part++) + "." +
+                       Extension(settings_.format_name);
     bucket->visible_name = name;
     bucket->visible_path = (fs::path(bucket->directory) / name).string();
     bucket->in_progress_path = (fs::path(bucket->directory) / InProgressName(name)).string();
@@ -704,8 +762,9 @@ class FilesystemWriter final : public SinkWriter {
     bucket->open_position = open_buckets_.begin();
     bucket->bytes_in_part = 0;
     bucket->opened_at_ms = now_ms;
-    if (settings_.format == FileFormat::kCsv && settings_.csv_include_header) {
-      CsvFormat::AppendHeader(data_schema_, &bucket->buffer);
+    if (format_.csv != nullptr && settings_.csv_include_header) {
+      format_.csv->AppendHeader(&bucket->buffer);
+      bucket->buffer.push_back('\n');
     }
     return base::Status::Ok();
   }
@@ -762,7 +821,7 @@ class FilesystemWriter final : public SinkWriter {
   std::string table_name_;
   Settings settings_;
   types::Schema data_schema_;  // the columns written into the files
-  JsonFormat json_;
+  FileFormat format_;          // over data_schema_
   int32_t subtask_;
   std::string job_id_;  // scopes the part file names (empty: the older names)
   std::shared_ptr<SuccessFileGroup> success_group_;
@@ -788,16 +847,20 @@ class FilesystemWriter final : public SinkWriter {
 
 // ---- reading --------------------------------------------------------------------------------
 
-/// Reads one subtask's files line by line (a CSV record may span lines inside quotes).
+/// Reads one subtask's files line by line (a CSV record may span lines inside quotes), each
+/// record decoded by the table's format.
 class FilesystemReaderImpl final : public FilesystemReader {
  public:
-  FilesystemReaderImpl(const TableDescriptor& table, Settings settings,
+  FilesystemReaderImpl(const TableDescriptor& table, Settings settings, FileFormat format,
                        std::vector<std::string> files, const SubtaskInfo& subtask)
       : subtask_(subtask),
         table_name_(table.name),
-        schema_(table.schema),
         settings_(std::move(settings)),
-        json_(table.schema),
+        format_(std::move(format)),
+        // A blank line is a record where it can mean one: an empty raw value, or a NULL in
+        // a one-column CSV table.
+        keep_blank_lines_(settings_.format_name == "raw" ||
+                          (format_.csv != nullptr && table.schema.columns.size() == 1)),
         files_(std::move(files)),
         slot_count_(types::FlattenSchema(table.schema).size()) {}
 
@@ -810,14 +873,17 @@ class FilesystemReaderImpl final : public FilesystemReader {
     SLUICE_CHECK(batch->column_count() == slot_count_,
                  "filesystem table '{}' read into a batch of {} columns, expected {}", table_name_,
                  batch->column_count(), slot_count_);
-    int32_t row = 0;
+    batch->set_row_count(0);
+    if (format_.format->IsChangelog()) batch->EnableRowKinds();
     std::string record;
-    while (row < kBatchCapacity) {
+    while (batch->row_count() < kBatchCapacity) {
       if (AtStop()) break;
       if (file_ == nullptr) {
         if (next_file_ >= files_.size()) break;
         SLUICE_RETURN_IF_ERROR(OpenNextFile());
       }
+      const int64_t record_offset = offset_;
+      const int64_t lines_before = line_number_;
       int64_t record_line = 0;
       SLUICE_ASSIGN_OR_RETURN(bool has_record, ReadRecord(&record, &record_line));
       if (!has_record) {
@@ -825,29 +891,31 @@ class FilesystemReaderImpl final : public FilesystemReader {
         file_ = nullptr;
         continue;
       }
-      if (settings_.format == FileFormat::kCsv && settings_.csv_include_header &&
-          record_line == 1) {
-        continue;
+      if (format_.csv != nullptr && settings_.csv_include_header && record_line == 1) continue;
+      base::Status status = format_.format->Decode(record, batch);
+      if (status.ok()) continue;
+      if (formats::NeedsEmptyBatch(status) && batch->row_count() > 0) {
+        // The record's rows do not fit: the next batch starts with it.
+        if (std::fseek(file_, record_offset, SEEK_SET) != 0) {
+          return IoError("cannot seek in", files_[next_file_ - 1], errno);
+        }
+        offset_ = record_offset;
+        line_number_ = lines_before;
+        break;
       }
-      base::Status status = ParseRecord(record, batch, row);
-      if (status.ok()) {
-        ++row;
-      } else if (settings_.ignore_parse_errors) {
-        ++skipped_records_;
-      } else {
-        batch->set_row_count(0);
-        return base::Status::Error(base::ErrorCode::kData,
-                                   "table '" + table_name_ + "': malformed record at " +
-                                       files_[next_file_ - 1] + ":" + std::to_string(record_line) +
-                                       ": " + status.message());
-      }
+      batch->set_row_count(0);
+      return base::Status::Error(base::ErrorCode::kData,
+                                 "table '" + table_name_ + "': malformed record at " +
+                                     files_[next_file_ - 1] + ":" + std::to_string(record_line) +
+                                     ": " + status.message());
     }
-    batch->set_row_count(row);
-    return row > 0 || stop_.has_value();  // held at a stop: nothing more to read
+    return batch->row_count() > 0 || stop_.has_value();  // held at a stop: nothing more to read
   }
 
   bool IsBounded() const override { return true; }
-  int64_t skipped_records() const override { return skipped_records_; }
+  int64_t skipped_records() const override {
+    return restored_skipped_ + format_.format->skipped_records();
+  }
 
   /// Position: the file being read (its index among this subtask's files, and its path, which
   /// a seek checks), the byte offset and line number reached in it, and the records skipped.
@@ -858,9 +926,9 @@ class FilesystemReaderImpl final : public FilesystemReader {
     return EncodeSourcePosition("filesystem", subtask_,
                                 {{"file", std::to_string(index)},
                                  {"path", index < files_.size() ? files_[index] : ""},
-                                 {"offset", std::to_string(open ? std::ftell(file_) : 0)},
+                                 {"offset", std::to_string(open ? offset_ : 0)},
                                  {"line", std::to_string(open ? line_number_ : 0)},
-                                 {"skipped", std::to_string(skipped_records_)}});
+                                 {"skipped", std::to_string(skipped_records())}});
   }
   base::Status Seek(const std::string& position) override {
     SLUICE_ASSIGN_OR_RETURN(auto fields, DecodeSourcePosition(position, "filesystem", subtask_));
@@ -870,7 +938,8 @@ class FilesystemReaderImpl final : public FilesystemReader {
     SLUICE_ASSIGN_OR_RETURN(int64_t skipped, PositionField(fields, "skipped"));
     if (file_ != nullptr) std::fclose(file_);
     file_ = nullptr;
-    skipped_records_ = skipped;
+    // A fresh reader's format has skipped nothing yet.
+    restored_skipped_ = skipped - format_.format->skipped_records();
     next_file_ = std::min(static_cast<size_t>(index), files_.size());
     if (next_file_ == files_.size()) return base::Status::Ok();
     if (fields["path"] != files_[next_file_]) {
@@ -885,6 +954,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
     if (std::fseek(file_, offset, SEEK_SET) != 0) {
       return IoError("cannot seek in", files_[next_file_ - 1], errno);
     }
+    offset_ = offset;
     line_number_ = line;
     return base::Status::Ok();
   }
@@ -919,16 +989,15 @@ class FilesystemReaderImpl final : public FilesystemReader {
       return next_file_ > stop_->file || (next_file_ == stop_->file && stop_->offset == 0);
     }
     if (next_file_ - 1 != stop_->file) return next_file_ - 1 > stop_->file;
-    return std::ftell(file_) >= stop_->offset;
+    return offset_ >= stop_->offset;
   }
 
-  SubtaskInfo subtask_;
-  std::optional<Stop> stop_;
   base::Status OpenNextFile() {
     const std::string& path = files_[next_file_++];
     file_ = std::fopen(path.c_str(), "rb");
     if (file_ == nullptr) return IoError("cannot open", path, errno);
     line_number_ = 0;
+    offset_ = 0;
     return base::Status::Ok();
   }
 
@@ -941,6 +1010,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
       return false;
     }
     ++line_number_;
+    offset_ += length;
     while (length > 0 && (line_buffer_[length - 1] == '\n' || line_buffer_[length - 1] == '\r')) {
       --length;
     }
@@ -949,68 +1019,45 @@ class FilesystemReaderImpl final : public FilesystemReader {
   }
 
   // Reads the next record and the number of the line it starts on; blank lines are skipped
-  // (for a one-column CSV table an empty line is a NULL row, so it is kept).
+  // unless keep_blank_lines_.
   base::Result<bool> ReadRecord(std::string* record, int64_t* record_line) {
     while (true) {
       SLUICE_ASSIGN_OR_RETURN(bool has_line, ReadLine(record));
       if (!has_line) return false;
       *record_line = line_number_;
-      if (settings_.format == FileFormat::kCsv) {
-        if (record->empty() && schema_.columns.size() > 1) continue;
+      if (!keep_blank_lines_ && std::all_of(record->begin(), record->end(),
+                                            [](char c) { return c == ' ' || c == '\t'; })) {
+        // A CSV line of spaces is a record (its fields hold spaces); only an empty one is blank.
+        if (format_.csv == nullptr || record->empty()) continue;
+      }
+      if (format_.csv != nullptr) {
         std::string continuation;
-        while (CsvFormat::EndsInsideQuotes(*record)) {
+        while (format_.csv->dialect().EndsInsideQuotes(*record)) {
           SLUICE_ASSIGN_OR_RETURN(bool has_more, ReadLine(&continuation));
-          if (!has_more) break;  // SplitRecord reports the unterminated quote
+          if (!has_more) break;  // the format reports the unterminated quote
           record->push_back('\n');
           record->append(continuation);
         }
-        return true;
-      }
-      if (std::all_of(record->begin(), record->end(),
-                      [](char c) { return c == ' ' || c == '\t'; })) {
-        continue;
       }
       return true;
     }
   }
 
-  base::Status ParseRecord(const std::string& record, Batch* batch, int32_t row) {
-    if (settings_.format != FileFormat::kCsv) return json_.ParseRecord(record, batch, row);
-    SLUICE_ASSIGN_OR_RETURN(auto fields, CsvFormat::SplitRecord(record));
-    if (fields.size() != schema_.columns.size()) {
-      return base::Status::Error(base::ErrorCode::kData,
-                                 "expected " + std::to_string(schema_.columns.size()) +
-                                     " fields, found " + std::to_string(fields.size()));
-    }
-    for (size_t index = 0; index < fields.size(); ++index) {
-      Column* column = &batch->column(index);
-      // An empty field is NULL; quoted ("") it is an empty string, where the type has one.
-      if (!fields[index] ||
-          (fields[index]->empty() && column->type().id() != types::TypeId::kVarchar)) {
-        CsvFormat::SetNull(column, row);
-        continue;
-      }
-      if (!CsvFormat::ParseValue(*fields[index], column, row, &batch->arena())) {
-        return base::Status::Error(base::ErrorCode::kData,
-                                   "column '" + schema_.columns[index].name + "': cannot read '" +
-                                       *fields[index] + "' as " + column->type().ToString());
-      }
-    }
-    return base::Status::Ok();
-  }
-
+  SubtaskInfo subtask_;
+  std::optional<Stop> stop_;
   std::string table_name_;
-  types::Schema schema_;
   Settings settings_;
-  JsonFormat json_;
+  FileFormat format_;
+  bool keep_blank_lines_;
   std::vector<std::string> files_;
   size_t slot_count_;
   size_t next_file_ = 0;
   std::FILE* file_ = nullptr;
+  int64_t offset_ = 0;  // of the next byte to read in file_
   int64_t line_number_ = 0;
   char* line_buffer_ = nullptr;
   size_t line_capacity_ = 0;
-  int64_t skipped_records_ = 0;
+  int64_t restored_skipped_ = 0;  // skipped before the position Seek restored
 };
 
 /// Orders names with their digit runs compared as numbers, so `part-0-2` comes before
@@ -1092,8 +1139,13 @@ base::Status FilesystemConnector::Validate(const TableDescriptor& table, bool as
 }
 
 bool FilesystemConnector::AcceptsUpdates(const TableDescriptor& table) const {
-  auto format = table.options.find(kFormat);
-  return format != table.options.end() && format->second == "changelog-json";
+  auto settings = ParseSettings(table, /*as_source=*/false);
+  return settings.ok() && settings->is_changelog;
+}
+
+bool FilesystemConnector::ProducesUpdates(const TableDescriptor& table) const {
+  auto settings = ParseSettings(table, /*as_source=*/true);
+  return settings.ok() && settings->is_changelog;
 }
 
 base::Result<std::unique_ptr<SourceReader>> FilesystemConnector::CreateReader(
@@ -1107,13 +1159,17 @@ base::Result<std::unique_ptr<SourceReader>> FilesystemConnector::CreateReader(
   for (size_t index = subtask.index; index < files.size(); index += subtask.parallelism) {
     mine.push_back(files[index]);
   }
-  return std::unique_ptr<SourceReader>(
-      new FilesystemReaderImpl(table, std::move(settings), std::move(mine), subtask));
+  SLUICE_ASSIGN_OR_RETURN(FileFormat format, CreateFileFormat(table.name, settings, table.schema));
+  return std::unique_ptr<SourceReader>(new FilesystemReaderImpl(
+      table, std::move(settings), std::move(format), std::move(mine), subtask));
 }
 
 base::Result<std::unique_ptr<SinkWriter>> FilesystemConnector::CreateWriter(
     const TableDescriptor& table, const SubtaskInfo& subtask) const {
   SLUICE_ASSIGN_OR_RETURN(Settings settings, ParseSettings(table, /*as_source=*/false));
+  SLUICE_ASSIGN_OR_RETURN(
+      FileFormat format,
+      CreateFileFormat(table.name, settings, DataSchema(table.schema, settings.partition_keys)));
   std::error_code error;
   fs::create_directories(settings.path, error);
   if (error) return IoError("cannot create directory", settings.path, error.value());
@@ -1136,8 +1192,9 @@ base::Result<std::unique_ptr<SinkWriter>> FilesystemConnector::CreateWriter(
         subtask.job_name + '\0' + subtask.job_id + '\0' + table.name + '\0' + settings.path,
         subtask.parallelism);
   }
-  return std::unique_ptr<SinkWriter>(new FilesystemWriter(table, std::move(settings), subtask,
-                                                          first_part, std::move(success_group)));
+  return std::unique_ptr<SinkWriter>(new FilesystemWriter(table, std::move(settings),
+                                                          std::move(format), subtask, first_part,
+                                                          std::move(success_group)));
 }
 
 const Connector& FilesystemConnectorInstance() {

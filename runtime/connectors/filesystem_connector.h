@@ -12,13 +12,20 @@ namespace sluice::runtime::connectors {
 ///
 /// Options: `path` (required; a directory for a sink, a file or a directory for a source; a
 /// `file://` prefix is stripped; the compiler makes a relative path relative to the directory
-/// of the `.pipe` file), `format` (required: `json`, `csv` or `changelog-json`, the
-/// last for sinks only), `sink.rolling-policy.file-size` (default `128MB`; `1KB`, `64 MB`,
-/// `1048576` accepted), `sink.rolling-policy.rollover-interval` (default `30 min`: a part file
-/// open that long rolls at its next record), `sink.rolling-policy.check-interval` (accepted;
-/// the interval is checked on every write), `csv.include-header` (default false),
-/// `json.ignore-parse-errors` and `csv.ignore-parse-errors` (default false: a malformed record
-/// fails the job).
+/// of the `.pipe` file), `format` (required: `json`, `csv`, `raw`, `changelog-json`,
+/// `debezium-json` or `canal-json`, one record per line; see runtime/connectors/formats/),
+/// `sink.rolling-policy.file-size` (default `128MB`; `1KB`, `64 MB`, `1048576` accepted),
+/// `sink.rolling-policy.rollover-interval` (default `30 min`: a part file open that long rolls
+/// at its next record), `sink.rolling-policy.check-interval` (accepted; the interval is
+/// checked on every write), `csv.include-header` (default false: a header line of column
+/// names is written first and skipped when reading). The format's own options are spelled
+/// `<format>.<key>`: `json.ignore-parse-errors`, `csv.field-delimiter`,
+/// `debezium-json.schema-include`, … (an error names the file and line of a malformed
+/// record; with `*.ignore-parse-errors` such records are skipped and counted).
+///
+/// With a changelog format (`changelog-json`, `debezium-json`, `canal-json`) the sink takes
+/// updating rows and the source is an updating table: its rows carry row kinds. Blank lines
+/// are skipped, except where they are a record (`raw`, a one-column `csv` table).
 ///
 /// A sink subtask writes `part-<subtask>-<n>.<ext>` files, hidden as
 /// `.part-<subtask>-<n>.<ext>.inprogress` until they roll or the input ends. Numbering starts
@@ -71,15 +78,18 @@ class FilesystemConnector final : public Connector {
   /// As long as the files do not change (a position names its file, and a stop checks it).
   bool CanReplay(const TableDescriptor&) const override { return true; }
   bool SupportsSink() const override { return true; }
-  /// Only `changelog-json` writes -U/+U/-D rows.
+  /// Only the changelog formats write -U/+U/-D rows.
   bool AcceptsUpdates(const TableDescriptor& table) const override;
+  /// With a changelog format, the files are an updating table.
+  bool ProducesUpdates(const TableDescriptor& table) const override;
   base::Result<std::unique_ptr<SourceReader>> CreateReader(
       const TableDescriptor& table, const SubtaskInfo& subtask) const override;
   base::Result<std::unique_ptr<SinkWriter>> CreateWriter(const TableDescriptor& table,
                                                          const SubtaskInfo& subtask) const override;
 };
 
-/// The reader CreateReader returns; counts the records it skipped with `*.ignore-parse-errors`.
+/// The reader CreateReader returns; counts the records its format skipped with
+/// `<format>.ignore-parse-errors`.
 class FilesystemReader : public SourceReader {
  public:
   virtual int64_t skipped_records() const = 0;

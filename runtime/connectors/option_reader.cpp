@@ -78,9 +78,20 @@ base::Result<bool> OptionReader::GetBool(const std::string& key, bool fallback) 
 }
 
 base::Status OptionReader::CheckKnown(const std::vector<std::string>& known) const {
+  return CheckKnown(known, {});
+}
+
+base::Status OptionReader::CheckKnown(const std::vector<std::string>& known,
+                                      const std::vector<std::string>& prefixes) const {
   for (const auto& [key, value] : table_.options) {
     if (key == "connector") continue;
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    bool prefixed = false;
+    for (const std::string& prefix : prefixes) {
+      prefixed =
+          prefixed || (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0);
+    }
+    if (prefixed) continue;
     std::string message = "unknown option '" + key + "' for table '" + table_.name + "'";
     auto connector = table_.options.find("connector");
     if (connector != table_.options.end()) message += " (connector '" + connector->second + "')";

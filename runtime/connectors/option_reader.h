@@ -29,6 +29,10 @@ class OptionReader {
 
   /// Fails on the first option not in `known` (`connector` is always known).
   base::Status CheckKnown(const std::vector<std::string>& known) const;
+  /// The same, where also every key that starts with one of `prefixes` is known (Kafka's
+  /// `properties.*`, a format's `json.*`).
+  base::Status CheckKnown(const std::vector<std::string>& known,
+                          const std::vector<std::string>& prefixes) const;
 
   /// Builds the error for a bad value: "invalid value 'x' for option 'k' of table 't': why".
   /// Errors about one option carry its key as their subject (Status::subject), which the

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "runtime/connectors/builtin_connectors.h"
-#include "runtime/connectors/csv_format.h"
+#include "runtime/connectors/formats/csv_format.h"
 #include "runtime/connectors/option_reader.h"
 
 namespace sluice::runtime::connectors {
@@ -39,7 +39,7 @@ void AppendValue(const Batch& batch, int32_t row, const types::LogicalType& type
     if (column.IsNull(row)) {
       out->append("<NULL>");
     } else {
-      CsvFormat::AppendValue(column, row, out);
+      formats::CsvFormat::AppendValue(column, row, out);
     }
     return;
   }

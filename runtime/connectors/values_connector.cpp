@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "runtime/connectors/builtin_connectors.h"
-#include "runtime/connectors/csv_format.h"
+#include "runtime/connectors/formats/csv_format.h"
 #include "runtime/connectors/option_reader.h"
 
 namespace sluice::runtime::connectors {
@@ -36,10 +36,10 @@ base::Status ParseInlineRow(const TableDescriptor& table,
   for (size_t index = 0; index < fields.size(); ++index) {
     Column* column = &batch->column(index);
     if (!fields[index]) {
-      CsvFormat::SetNull(column, row);
+      formats::CsvFormat::SetNull(column, row);
       continue;
     }
-    if (!CsvFormat::ParseValue(*fields[index], column, row, &batch->arena())) {
+    if (!formats::CsvFormat::ParseValue(*fields[index], column, row, &batch->arena())) {
       return RowError(table, row_index,
                       "column '" + table.schema.columns[index].name + "': cannot read '" +
                           *fields[index] + "' as " + column->type().ToString());

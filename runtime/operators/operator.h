@@ -149,6 +149,14 @@ class SourceOperator {
   /// Replaces the splits of a freshly opened source, before its first poll, with the splits at
   /// `positions` (from Positions of any subtask at any parallelism: the share a restore deals
   /// this subtask, possibly none). The default takes exactly one position of its own split.
+  /// The positions a checkpoint `checkpoint` records (Positions, remembered for
+  /// NotifyCheckpointComplete).
+  virtual std::vector<std::string> SnapshotPositions(int64_t checkpoint) { return Positions(); }
+  /// Checkpoint `checkpoint` is complete (see connectors::SourceReader::OnCheckpointComplete).
+  virtual base::Status NotifyCheckpointComplete(int64_t checkpoint) { return base::Status::Ok(); }
+  /// Whether the source reads no split that could hold time back (a subtask that was dealt no
+  /// partition): its subtask declares itself idle at once rather than after the idle timeout.
+  virtual bool ReadsNothing() const { return false; }
   virtual base::Status Restore(const std::vector<std::string>& positions) {
     if (positions.size() != 1) {
       return base::Status::Error(base::ErrorCode::kPlan,

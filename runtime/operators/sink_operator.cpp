@@ -47,9 +47,9 @@ base::Status SinkOperator::Finish(Output* out) {
 
 base::Result<std::string> SinkOperator::PrepareSnapshot(const Barrier& barrier) {
   if (transactional_) return writer_->PreCommit(barrier.id);
-  // Without transactions nothing waits for a commit: at a stop, what was written is made
-  // visible now, since the job writes nothing after this barrier.
-  if (barrier.kind == BarrierKind::kStopWithSavepoint) SLUICE_RETURN_IF_ERROR(writer_->Flush());
+  // Without transactions nothing waits for a commit: what was written is made visible at the
+  // barrier (at a stop, the job writes nothing after it; at-least-once sinks flush here).
+  SLUICE_RETURN_IF_ERROR(writer_->Flush());
   return std::string();
 }
 

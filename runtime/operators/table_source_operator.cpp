@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,12 @@ namespace {
 
 /// The head line of the position of an exhausted split.
 constexpr std::string_view kFinishedSplit = "finished\n";
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -27,6 +34,7 @@ base::Status TableSourceOperator::Open(const OperatorContext& context) {
             ? "table '" + table.name + "' names no 'connector'"
             : "table '" + table.name + "': unknown connector '" + name->second + "'");
   }
+  idle_timeout_ = node_->idle_timeout;
   job_name_ = context.subtask.job_name;
   job_id_ = context.subtask.job_id;
   Split own;
@@ -52,30 +60,96 @@ base::Status TableSourceOperator::Open(const OperatorContext& context) {
   return base::Status::Ok();
 }
 
-base::Status TableSourceOperator::TrackWatermark(const Batch& batch, Split* split) {
+base::Result<int64_t> TableSourceOperator::MaxWatermark(const Batch& batch, int64_t floor) {
   SLUICE_ASSIGN_OR_RETURN(BatchPtr result, watermark_->Evaluate(batch));
   const Column& column = result->column(0);
   const int64_t* values = column.values<int64_t>();
-  int64_t maximum = split->watermark;
+  int64_t maximum = floor;
   for (int32_t row = 0; row < result->row_count(); ++row) {
     if (column.validity()[row] != 0) maximum = std::max(maximum, values[row]);
   }
-  split->watermark = maximum;
-  return base::Status::Ok();
+  return maximum;
+}
+
+void TableSourceOperator::SyncClocks(Split* split) {
+  const int64_t version = split->reader->splits_version();
+  if (version == split->clocks_version) return;
+  split->clocks_version = version;
+  std::map<std::string, SplitClock> clocks;
+  for (const std::string& name : split->reader->LiveSplits()) {
+    auto kept = split->clocks.find(name);
+    if (kept != split->clocks.end()) {
+      clocks.emplace(name, kept->second);
+      continue;
+    }
+    SplitClock clock;
+    auto restored = restored_watermarks_.find(name);
+    if (restored != restored_watermarks_.end()) clock.watermark = restored->second;
+    clocks.emplace(name, clock);
+  }
+  split->clocks = std::move(clocks);
+}
+
+std::optional<int64_t> TableSourceOperator::ClockWatermark(const Split& split, int64_t now) const {
+  std::optional<int64_t> minimum;
+  for (const auto& [name, clock] : split.clocks) {
+    // A split idle for the timeout does not hold time back (a split that never had a record
+    // counts from the first poll, see Poll).
+    if (idle_timeout_ > 0 && clock.last_record_millis != 0 &&
+        now - clock.last_record_millis >= idle_timeout_) {
+      continue;
+    }
+    minimum = std::min(minimum.value_or(kMaxWatermark), clock.watermark);
+  }
+  return minimum;
 }
 
 base::Status TableSourceOperator::EmitWatermark(Output* out) {
   if (splits_.empty()) return base::Status::Ok();
-  int64_t minimum = kMaxWatermark;
-  for (const Split& split : splits_) minimum = std::min(minimum, split.watermark);
-  if (minimum <= emitted_watermark_) return base::Status::Ok();
-  emitted_watermark_ = minimum;
-  metrics_->watermark.store(minimum, std::memory_order_relaxed);
-  return out->EmitWatermark(minimum);
+  const int64_t now = NowMillis();
+  std::optional<int64_t> minimum;
+  for (const Split& split : splits_) {
+    if (split.reader->ReadsSeveralSplits()) {
+      if (auto held = ClockWatermark(split, now)) {
+        minimum = std::min(minimum.value_or(kMaxWatermark), *held);
+      }
+    } else {
+      minimum = std::min(minimum.value_or(kMaxWatermark), split.watermark);
+    }
+  }
+  if (!minimum || *minimum <= emitted_watermark_) return base::Status::Ok();
+  emitted_watermark_ = *minimum;
+  metrics_->watermark.store(*minimum, std::memory_order_relaxed);
+  return out->EmitWatermark(*minimum);
+}
+
+bool TableSourceOperator::ReadsNothing() const {
+  if (splits_.empty()) return false;
+  for (const Split& split : splits_) {
+    if (!split.reader->ReadsSeveralSplits() || !split.clocks.empty()) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> TableSourceOperator::ClockPositions(const Split& split) const {
+  std::vector<std::string> positions;
+  for (std::string& position : split.reader->SplitPositions()) {
+    std::string name = position.substr(0, position.find('\n'));
+    int64_t watermark = kMinWatermark;
+    if (auto clock = split.clocks.find(name); clock != split.clocks.end()) {
+      watermark = clock->second.watermark;
+    } else if (auto restored = restored_watermarks_.find(name);
+               restored != restored_watermarks_.end()) {
+      watermark = restored->second;
+    }
+    positions.push_back("watermark=" + std::to_string(watermark) + "\n" + position);
+  }
+  return positions;
 }
 
 std::string TableSourceOperator::PositionOf(const Split& split) const {
-  if (!split.reader->SupportsPosition()) return {};
+  // A reader of several splits has a position per split (ClockPositions), not one.
+  if (!split.reader->SupportsPosition() || split.reader->ReadsSeveralSplits()) return {};
   return "watermark=" + std::to_string(split.watermark) + "\n" + split.reader->Position();
 }
 
@@ -86,12 +160,41 @@ std::string TableSourceOperator::Position() const {
 std::vector<std::string> TableSourceOperator::Positions() const {
   std::vector<std::string> positions;
   for (const Split& split : splits_) {
+    if (split.reader->ReadsSeveralSplits()) {
+      for (std::string& position : ClockPositions(split)) positions.push_back(std::move(position));
+      continue;
+    }
     std::string position = PositionOf(split);
     if (position.empty()) return {};
     positions.push_back(std::move(position));
   }
   positions.insert(positions.end(), finished_splits_.begin(), finished_splits_.end());
   return positions;
+}
+
+std::vector<std::string> TableSourceOperator::SnapshotPositions(int64_t checkpoint) {
+  std::vector<std::string> positions = Positions();
+  bool several = false;
+  for (const Split& split : splits_) several = several || split.reader->ReadsSeveralSplits();
+  if (several) pending_positions_[checkpoint] = positions;
+  return positions;
+}
+
+base::Status TableSourceOperator::NotifyCheckpointComplete(int64_t checkpoint) {
+  auto found = pending_positions_.find(checkpoint);
+  if (found == pending_positions_.end()) return base::Status::Ok();
+  std::vector<std::string> reader_positions;
+  for (const std::string& position : found->second) {
+    if (position.compare(0, kFinishedSplit.size(), kFinishedSplit) == 0) continue;
+    reader_positions.push_back(position.substr(position.find('\n') + 1));
+  }
+  pending_positions_.erase(pending_positions_.begin(), std::next(found));
+  for (Split& split : splits_) {
+    if (split.reader->ReadsSeveralSplits()) {
+      SLUICE_RETURN_IF_ERROR(split.reader->OnCheckpointComplete(reader_positions));
+    }
+  }
+  return base::Status::Ok();
 }
 
 base::Result<TableSourceOperator::Split> TableSourceOperator::OpenSplit(
@@ -125,6 +228,34 @@ base::Status TableSourceOperator::Seek(const std::string& position) {
 }
 
 base::Status TableSourceOperator::Restore(const std::vector<std::string>& positions) {
+  if (splits_.size() == 1 && splits_.front().reader->ReadsSeveralSplits()) {
+    // Every position is a split of this connector, dealt here by Connector::SplitOwner: the
+    // reader opened for this subtask continues them all.
+    std::vector<std::string> reader_positions;
+    restored_watermarks_.clear();
+    std::optional<int64_t> minimum;
+    for (const std::string& position : positions) {
+      size_t end = position.find('\n');
+      constexpr std::string_view kPrefix = "watermark=";
+      int64_t watermark = 0;
+      const char* first = position.data() + kPrefix.size();
+      const char* last = position.data() + (end == std::string::npos ? 0 : end);
+      if (end == std::string::npos || position.compare(0, kPrefix.size(), kPrefix) != 0 ||
+          std::from_chars(first, last, watermark).ptr != last) {
+        return base::Status::Error(base::ErrorCode::kData,
+                                   "source '" + node_->uid + "': a malformed position");
+      }
+      std::string reader_position = position.substr(end + 1);
+      restored_watermarks_[reader_position.substr(0, reader_position.find('\n'))] = watermark;
+      minimum = std::min(minimum.value_or(kMaxWatermark), watermark);
+      reader_positions.push_back(std::move(reader_position));
+    }
+    SLUICE_RETURN_IF_ERROR(splits_.front().reader->RestoreSplits(reader_positions));
+    splits_.front().clocks.clear();
+    splits_.front().clocks_version = -1;
+    emitted_watermark_ = minimum.value_or(kMinWatermark);
+    return base::Status::Ok();
+  }
   std::vector<Split> splits;
   std::vector<std::string> finished;
   for (const std::string& position : positions) {
@@ -157,6 +288,14 @@ base::Result<bool> TableSourceOperator::Poll(Output* out) {
     Split& split = splits_[index];
     auto batch = std::make_shared<Batch>(physical_types_);
     SLUICE_ASSIGN_OR_RETURN(bool more, split.reader->Next(batch.get()));
+    if (split.reader->ReadsSeveralSplits()) {
+      SyncClocks(&split);
+      // A split that has not had a record yet starts its idleness clock at its first poll.
+      const int64_t now = NowMillis();
+      for (auto& [name, clock] : split.clocks) {
+        if (clock.last_record_millis == 0) clock.last_record_millis = now;
+      }
+    }
     bool emitted = batch->row_count() > 0;
     if (emitted) {
       BatchPtr full = batch;
@@ -164,12 +303,28 @@ base::Result<bool> TableSourceOperator::Poll(Output* out) {
         SLUICE_ASSIGN_OR_RETURN(full, computed_columns_->Evaluate(*batch));
       }
       metrics_->rows_in.fetch_add(full->row_count(), std::memory_order_relaxed);
-      if (watermark_) SLUICE_RETURN_IF_ERROR(TrackWatermark(*full, &split));
+      if (split.reader->ReadsSeveralSplits()) {
+        SyncClocks(&split);
+        auto clock = split.clocks.find(split.reader->LastSplit());
+        if (clock != split.clocks.end()) {
+          clock->second.last_record_millis = NowMillis();
+          if (watermark_) {
+            SLUICE_ASSIGN_OR_RETURN(clock->second.watermark,
+                                    MaxWatermark(*full, clock->second.watermark));
+          }
+        }
+      } else if (watermark_) {
+        SLUICE_ASSIGN_OR_RETURN(split.watermark, MaxWatermark(*full, split.watermark));
+      }
       SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(full)));
     }
     SLUICE_RETURN_IF_ERROR(EmitWatermark(out));
     if (!more) {
-      if (split.reader->SupportsPosition()) {
+      if (split.reader->ReadsSeveralSplits()) {
+        for (std::string& position : ClockPositions(split)) {
+          finished_splits_.push_back(std::move(position));  // each knows it is finished
+        }
+      } else if (split.reader->SupportsPosition()) {
         finished_splits_.push_back(std::string(kFinishedSplit) + split.reader->Position());
       }
       splits_.erase(splits_.begin() + static_cast<std::ptrdiff_t>(index));

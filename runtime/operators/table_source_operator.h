@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,16 +26,36 @@ class TableSourceOperator : public SourceOperator {
   std::string Position() const override;
   base::Status Seek(const std::string& position) override;
   std::vector<std::string> Positions() const override;
+  std::vector<std::string> SnapshotPositions(int64_t checkpoint) override;
+  base::Status NotifyCheckpointComplete(int64_t checkpoint) override;
+  bool ReadsNothing() const override;
   base::Status Restore(const std::vector<std::string>& positions) override;
 
  private:
+  /// The watermark and idleness clock of one split of a reader of several splits.
+  struct SplitClock {
+    int64_t watermark = kMinWatermark;
+    int64_t last_record_millis = 0;  // wall time of its last rows; 0: none yet
+  };
   struct Split {
     std::unique_ptr<connectors::SourceReader> reader;
     int64_t watermark = kMinWatermark;
+    // A reader of several splits (SourceReader::ReadsSeveralSplits): a clock per live split,
+    // by name, synchronised with LiveSplits whenever splits_version changes.
+    std::map<std::string, SplitClock> clocks;
+    int64_t clocks_version = -1;
   };
 
-  /// Advances `split`'s watermark over the rows of `batch` (full table slots).
-  base::Status TrackWatermark(const Batch& batch, Split* split);
+  /// The maximum watermark expression over the rows of `batch` (full table slots), at least
+  /// `floor`.
+  base::Result<int64_t> MaxWatermark(const Batch& batch, int64_t floor);
+  /// Brings a reader of several splits' clocks in line with its live splits.
+  void SyncClocks(Split* split);
+  /// The watermark a reader of several splits holds time at: the minimum over its live splits
+  /// that are not idle; nullopt when there is none.
+  std::optional<int64_t> ClockWatermark(const Split& split, int64_t now) const;
+  /// The positions of a reader of several splits, each after its split's watermark line.
+  std::vector<std::string> ClockPositions(const Split& split) const;
   /// Emits the minimum watermark of the live splits when it advanced.
   base::Status EmitWatermark(Output* out);
   std::string PositionOf(const Split& split) const;
@@ -49,7 +71,12 @@ class TableSourceOperator : public SourceOperator {
   // Positions of the exhausted splits, each `finished\n<reader position>`; empty when the
   // reader cannot tell its position (such a source starts over after a restore anyway).
   std::vector<std::string> finished_splits_;
-  size_t next_split_ = 0;  // polled round-robin
+  // Readers of several splits: the watermarks of restored splits until their reader reports
+  // them live, and the positions of checkpoints not yet complete.
+  std::map<std::string, int64_t> restored_watermarks_;
+  std::map<int64_t, std::vector<std::string>> pending_positions_;
+  int64_t idle_timeout_ = 0;  // table.exec.source.idle-timeout, per split
+  size_t next_split_ = 0;     // polled round-robin
   bool bounded_ = true;
   std::vector<types::LogicalType> physical_types_;
   std::unique_ptr<ChainEvaluator> computed_columns_;

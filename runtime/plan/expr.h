@@ -84,4 +84,9 @@ struct ChainSpec {
   std::vector<ExprPtr> projections;
 };
 
+/// A text that is equal for two chains exactly when they compute the same thing (their JSON:
+/// input types, filter, projections, literals included): what a cache of compiled chains is
+/// keyed by (plan_json.cpp).
+std::string ChainFingerprint(const ChainSpec& chain);
+
 }  // namespace sluice::runtime::plan

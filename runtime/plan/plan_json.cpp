@@ -280,6 +280,15 @@ ordered_json TableToJson(const connectors::TableDescriptor& table) {
     out["rows"] = rows;
   }
   if (!table.partition_keys.empty()) out["partition_keys"] = table.partition_keys;
+  if (!table.metadata_columns.empty()) {
+    ordered_json columns = ordered_json::array();
+    for (const connectors::MetadataColumn& column : table.metadata_columns) {
+      columns.push_back(ordered_json{
+          {"column", column.column}, {"key", column.key}, {"virtual", column.is_virtual}});
+    }
+    out["metadata_columns"] = columns;
+  }
+  if (!table.primary_key.empty()) out["primary_key"] = table.primary_key;
   return out;
 }
 
@@ -321,6 +330,31 @@ connectors::TableDescriptor TableFromJson(const ordered_json& json, const std::s
     for (const auto& key : json.at("partition_keys")) {
       if (!key.is_string()) throw JsonError{"a partition key at " + path + " is not a string"};
       table.partition_keys.push_back(key.get<std::string>());
+    }
+  }
+  if (json.contains("metadata_columns")) {
+    const ordered_json& columns = json.at("metadata_columns");
+    if (!columns.is_array()) throw JsonError{"metadata_columns at " + path + " is not an array"};
+    for (const auto& column : columns) {
+      const std::string at = path + ".metadata_columns";
+      connectors::MetadataColumn metadata;
+      metadata.column = Get<std::string>(column, "column", at);
+      metadata.key = Get<std::string>(column, "key", at);
+      metadata.is_virtual = Get<bool>(column, "virtual", at);
+      if (!table.schema.Find(metadata.column)) {
+        throw JsonError{"metadata column '" + metadata.column + "' at " + at +
+                        " is not a column of table '" + table.name + "'"};
+      }
+      table.metadata_columns.push_back(std::move(metadata));
+    }
+  }
+  if (json.contains("primary_key")) {
+    if (!json.at("primary_key").is_array()) {
+      throw JsonError{"primary_key at " + path + " is not an array"};
+    }
+    for (const auto& key : json.at("primary_key")) {
+      if (!key.is_string()) throw JsonError{"a primary key column at " + path + " is not a string"};
+      table.primary_key.push_back(key.get<std::string>());
     }
   }
   return table;
@@ -726,6 +760,10 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
 }
 
 }  // namespace
+
+std::string ChainFingerprint(const ChainSpec& chain) {
+  return ChainToJson(chain).dump();
+}
 
 const char* OperatorKindName(OperatorKind kind) {
   return EnumName(kind, kOperatorKinds);

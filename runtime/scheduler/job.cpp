@@ -17,6 +17,7 @@
 
 #include "catalog/base/crash_point.h"
 #include "catalog/base/duration.h"
+#include "runtime/connectors/connector.h"
 #include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator_factory.h"
@@ -29,24 +30,27 @@ namespace sluice::runtime::scheduler {
 
 namespace {
 
-/// Compiles each ChainSpec once per job, however many subtasks run it.
+/// Compiles each distinct chain once per job, however many subtasks run it. Keyed by what the
+/// chain computes, not by where its spec lives: operators build some specs on the stack
+/// (a source's watermark chain), and another spec at a reused address is another chain.
 class CachingChainCompiler : public expr::ChainCompiler {
  public:
   explicit CachingChainCompiler(expr::ChainCompiler* inner) : inner_(inner) {}
 
   base::Result<std::shared_ptr<expr::CompiledChain>> Compile(const plan::ChainSpec& spec) override {
+    std::string key = plan::ChainFingerprint(spec);
     std::lock_guard<std::mutex> lock(mutex_);
-    auto found = cache_.find(&spec);
+    auto found = cache_.find(key);
     if (found != cache_.end()) return found->second;
     SLUICE_ASSIGN_OR_RETURN(auto compiled, inner_->Compile(spec));
-    cache_[&spec] = compiled;
+    cache_[std::move(key)] = compiled;
     return compiled;
   }
 
  private:
   expr::ChainCompiler* inner_;
   std::mutex mutex_;
-  std::map<const plan::ChainSpec*, std::shared_ptr<expr::CompiledChain>> cache_;
+  std::map<std::string, std::shared_ptr<expr::CompiledChain>> cache_;
 };
 
 }  // namespace
@@ -300,6 +304,11 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         operators::OperatorContext context;
         context.node = &node;
         context.subtask = {subtask, node.parallelism, plan_.job_name, job_id_};
+        if (checkpoint_settings_.interval_millis > 0) {
+          context.subtask.spool_directory =
+              (std::filesystem::path(checkpoint_settings_.job_directory) / "spool" / node.uid)
+                  .string();
+        }
         context.max_parallelism = plan_.max_parallelism;
         context.chain_compiler = compiler_cache_.get();
         context.accumulator_compiler = accumulator_cache_.get();
@@ -423,10 +432,24 @@ base::Status Job::OpenSource(const plan::PlanNode& node, const operators::Operat
     const auto& offsets = options_.restore_from->metadata.source_offsets;
     auto found = offsets.find(node.uid);
     if (found != offsets.end()) {
+      // A connector whose readers read several splits deals each split to the subtask that
+      // would claim it (Connector::SplitOwner; the position is `watermark=…` then the split's).
+      const connectors::Connector* connector = nullptr;
+      if (auto name = node.table->options.find("connector"); name != node.table->options.end()) {
+        connector = connectors::FindConnector(name->second);
+      }
       std::vector<std::string> mine;
       for (size_t split = 0; split < found->second.size(); ++split) {
-        if (static_cast<int32_t>(split % node.parallelism) == context.subtask.index) {
-          mine.push_back(found->second[split]);
+        const std::string& position = found->second[split];
+        std::optional<int32_t> owner;
+        if (connector != nullptr) {
+          std::string reader_position = position.substr(position.find('\n') + 1);
+          owner = connector->SplitOwner(
+              *node.table, reader_position.substr(0, reader_position.find('\n')), node.parallelism);
+        }
+        if (owner.value_or(static_cast<int32_t>(split % node.parallelism)) ==
+            context.subtask.index) {
+          mine.push_back(position);
         }
       }
       base::Status restored = source->Restore(mine);

@@ -235,7 +235,8 @@ base::Status SubtaskRunner::PollSource(bool* made_progress) {
     return base::Status::Ok();
   }
   // Nothing to read right now: poll again after a short timer rather than spinning.
-  if (idle_timeout_ > 0 && !idle_ && now - last_record_time_ >= idle_timeout_) {
+  if (!idle_ && (source_->ReadsNothing() ||
+                 (idle_timeout_ > 0 && now - last_record_time_ >= idle_timeout_))) {
     idle_ = true;
     router_.EmitIdleStatus(true);
   }
@@ -352,7 +353,7 @@ SubtaskSnapshot SubtaskRunner::TakeSnapshot(int64_t checkpoint) {
     }
   }
   if (source_ != nullptr) {
-    for (std::string& position : source_->Positions()) {
+    for (std::string& position : source_->SnapshotPositions(checkpoint)) {
       snapshot.source_positions.emplace_back(source_uid_, std::move(position));
     }
   }
@@ -389,6 +390,7 @@ base::Status SubtaskRunner::DeliverNotifications() {
   int64_t checkpoint = notification_request_.exchange(0);
   if (checkpoint <= notified_) return base::Status::Ok();
   notified_ = checkpoint;
+  if (source_ != nullptr) SLUICE_RETURN_IF_ERROR(source_->NotifyCheckpointComplete(checkpoint));
   for (auto& op : operators_) SLUICE_RETURN_IF_ERROR(op->NotifyCheckpointComplete(checkpoint));
   job_->NotificationDelivered(checkpoint);
   return base::Status::Ok();

@@ -25,23 +25,9 @@
 namespace {
 
 namespace fs = std::filesystem;
+using sluice::testing_support::CommittedLines;
 using sluice::testing_support::Process;
 using sluice::testing_support::ReadAll;
-
-/// Every line of the committed files under `directory` (hidden part files are not output).
-std::vector<std::string> CommittedLines(const fs::path& directory) {
-  std::vector<std::string> lines;
-  if (!fs::exists(directory)) return lines;
-  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || name.front() == '.' || name == "_SUCCESS") continue;
-    std::ifstream in(entry.path());
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) lines.push_back(line);
-    }
-  }
-  return lines;
-}
 
 /// The integer after `"field":` in a JSON line of numbers.
 int64_t Field(const std::string& line, const std::string& field) {

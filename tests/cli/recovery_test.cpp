@@ -25,23 +25,9 @@
 namespace {
 
 namespace fs = std::filesystem;
+using sluice::testing_support::CommittedLines;
 using sluice::testing_support::Process;
 using sluice::testing_support::ReadAll;
-
-/// Every line of the committed (visible) files under `directory`, sorted: hidden in-progress
-/// and pending part files are not output yet.
-std::vector<std::string> CommittedLines(const fs::path& directory) {
-  std::vector<std::string> lines;
-  if (!fs::exists(directory)) return lines;
-  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || name.front() == '.' || name == "_SUCCESS") continue;
-    std::ifstream in(entry.path());
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
 
 /// Waits until `log` contains `text` (true) or `seconds` have passed.
 bool WaitForLog(const fs::path& log, const std::string& text, int seconds) {

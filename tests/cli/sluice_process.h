@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -66,11 +67,28 @@ class Process {
   bool waited_ = false;
 };
 
-std::string ReadAll(const std::filesystem::path& path) {
+inline std::string ReadAll(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+/// The non-empty lines of the committed (visible) files of a filesystem sink's directory,
+/// sorted: hidden files (`.…inprogress`, `.…pending`) and `_SUCCESS` are not output.
+inline std::vector<std::string> CommittedLines(const std::filesystem::path& directory) {
+  std::vector<std::string> lines;
+  if (!std::filesystem::exists(directory)) return lines;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name.front() == '.' || name == "_SUCCESS") continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(line);
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 }  // namespace sluice::testing_support

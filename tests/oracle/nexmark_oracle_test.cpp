@@ -19,8 +19,10 @@
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
 #include "runtime/connectors/collect_connector.h"
+#include "runtime/connectors/kafka/kafka_client.h"
 #include "runtime/connectors/nexmark/nexmark_generator.h"
 #include "runtime/scheduler/job.h"
+#include "tests/kafka/mock_cluster.h"
 
 namespace sluice {
 namespace {
@@ -402,18 +404,45 @@ std::string Script(const OracleCase& oracle_case, const std::string& collect_nam
   return text;
 }
 
-/// Runs the case and returns the final rows (the changelog applied), sorted.
+/// The case's script reading the generator's events from Kafka topic `topic` (bounded at the
+/// end the fill left) instead of the nexmark connector: the same DDL, computed `dateTime` and
+/// watermark, only the connector swapped.
+std::string KafkaScript(const OracleCase& oracle_case, const std::string& collect_name,
+                        const std::string& bootstrap, const std::string& topic) {
+  std::string text = Script(oracle_case, collect_name);
+  const std::string from = "'connector' = 'nexmark',";
+  size_t start = text.find(from);
+  size_t end = text.find("'bid.proportion' = '46'", start);
+  EXPECT_NE(start, std::string::npos);
+  EXPECT_NE(end, std::string::npos);
+  if (start == std::string::npos || end == std::string::npos) return text;
+  text.replace(start, end + std::string("'bid.proportion' = '46'").size() - start,
+               "'connector' = 'kafka', 'topic' = '" + topic +
+                   "', 'properties.bootstrap.servers' = '" + bootstrap +
+                   "', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset', "
+                   "'scan.bounded.mode' = 'latest-offset'");
+  return text;
+}
+
+/// Runs the case and returns the final rows (the changelog applied), sorted; `script` replaces
+/// the case's own (Script) when not empty.
 std::vector<std::string> RunSluice(const OracleCase& oracle_case, bool jit, int32_t parallelism,
-                                   const std::string& backend = "memory") {
-  std::string collect_name = fmt::format("oracle-{}-{}-{}-{}", oracle_case.name,
-                                         jit ? "jit" : "interpreter", parallelism, backend);
+                                   const std::string& backend = "memory",
+                                   const std::string& kafka_bootstrap = "",
+                                   const std::string& kafka_topic = "") {
+  std::string collect_name =
+      fmt::format("oracle-{}-{}-{}-{}{}", oracle_case.name, jit ? "jit" : "interpreter",
+                  parallelism, backend, kafka_topic.empty() ? "" : "-" + kafka_topic);
   compiler::CompileOptions options;
   // The script's own path: q13 reads its side input relative to it.
   options.file_name =
       (fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark" / oracle_case.file).string();
   options.overrides["parallelism.default"] = std::to_string(parallelism);
   options.overrides["state.backend.type"] = backend;
-  auto compiled = compiler::CompileScript(Script(oracle_case, collect_name), options);
+  auto compiled = compiler::CompileScript(
+      kafka_topic.empty() ? Script(oracle_case, collect_name)
+                          : KafkaScript(oracle_case, collect_name, kafka_bootstrap, kafka_topic),
+      options);
   EXPECT_TRUE(compiled.ok()) << compiled.status().ToString();
   if (!compiled.ok()) return {};
   std::mutex mutex;
@@ -489,6 +518,114 @@ TEST_P(NexmarkOracleTest, MatchesSqlite) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Queries, NexmarkOracleTest, testing::ValuesIn(Cases()),
+                         [](const testing::TestParamInfo<OracleCase>& info) {
+                           return info.param.name;
+                         });
+
+/// A librdkafka mock cluster (a child process) whose topics hold the generator's kEvents
+/// events as JSON, written by a Sluice job from the nexmark connector: `nexmark4` over four
+/// partitions, `nexmark1` in one (for the queries whose result depends on arrival order).
+class KafkaTopics {
+ public:
+  KafkaTopics() : cluster_({1, {{"nexmark4", 4}, {"nexmark1", 1}}}) {
+    if (!cluster_.ok()) return;
+    for (const std::string topic : {"nexmark4", "nexmark1"}) {
+      std::string q0 =
+          ReadFile(fs::path(SLUICE_SOURCE_DIR_DEFAULT) / "examples" / "nexmark" / "q0.pipe");
+      std::string ddl = q0.substr(0, q0.find("\n-- ----"));
+      ReplaceAll(&ddl, "'events.num' = '1000000'", fmt::format("'events.num' = '{}'", kEvents));
+      ReplaceAll(&ddl, "'first-event.rate' = '10000000'",
+                 fmt::format("'first-event.rate' = '{}'", kRate));
+      ReplaceAll(&ddl, "'next-event.rate' = '10000000'",
+                 fmt::format("'next-event.rate' = '{}'", kRate));
+      // The topic's table: the generator's physical columns, in JSON.
+      std::string table = ddl.substr(ddl.find("CREATE TABLE datagen"));
+      table = table.substr(0, table.find("`dateTime` AS"));
+      ReplaceAll(&table, "CREATE TABLE datagen", "CREATE TABLE topic");
+      table = table.substr(0, table.find_last_of(',')) +
+              ") WITH ('connector' = 'kafka', 'topic' = '" + topic +
+              "', 'properties.bootstrap.servers' = '" + cluster_.bootstrap_servers() +
+              // Compressed: the mock keeps only about 5 MB of each partition's log.
+              "', 'format' = 'json', 'properties.compression.type' = 'zstd');\n";
+      std::string script = ddl + "\n" + table +
+                           "INSERT INTO topic SELECT event_type, person, auction, bid FROM "
+                           "datagen;\n";
+      compiler::CompileOptions options;
+      auto compiled = compiler::CompileScript(script, options);
+      EXPECT_TRUE(compiled.ok()) << compiled.status().ToString() << "\n" << script;
+      if (!compiled.ok()) return;
+      auto job = runtime::scheduler::Job::Create(compiled->plan, {});
+      base::Status status = job.ok() ? (*job)->Run() : job.status();
+      EXPECT_TRUE(status.ok()) << status.ToString();
+      if (!status.ok()) return;
+      // Every event is there, none dropped by the mock's retention.
+      runtime::connectors::kafka::ClientConfig config;
+      config.properties["bootstrap.servers"] = cluster_.bootstrap_servers();
+      auto consumer = runtime::connectors::kafka::RdKafkaClients().NewConsumer(config);
+      EXPECT_TRUE(consumer.ok());
+      if (!consumer.ok()) return;
+      auto partitions = (*consumer)->Partitions(topic);
+      EXPECT_TRUE(partitions.ok());
+      if (!partitions.ok()) return;
+      int64_t stored = 0;
+      for (int32_t partition : *partitions) {
+        auto offsets = (*consumer)->WatermarkOffsets({topic, partition});
+        EXPECT_TRUE(offsets.ok());
+        if (!offsets.ok()) return;
+        EXPECT_EQ(offsets->first, 0) << topic << " partition " << partition;
+        stored += offsets->second - offsets->first;
+      }
+      EXPECT_EQ(stored, kEvents) << topic;
+      if (stored != kEvents) return;
+    }
+    filled_ = true;
+  }
+  bool filled() const { return filled_; }
+  const std::string& bootstrap_servers() const { return cluster_.bootstrap_servers(); }
+
+ private:
+  testing_support::MockCluster cluster_;
+  bool filled_ = false;
+};
+
+/// Nexmark q0–q9 read from Kafka give the oracle's rows: at parallelism 1 and 2 over four
+/// partitions (each its own split and watermark), and over one partition where arrival order
+/// matters.
+class NexmarkOverKafkaTest : public NexmarkOracleTest {
+ protected:
+  static KafkaTopics& topics() {
+    static KafkaTopics instance;
+    return instance;
+  }
+};
+
+TEST_P(NexmarkOverKafkaTest, MatchesSqlite) {
+  const OracleCase& oracle_case = GetParam();
+  ASSERT_TRUE(topics().filled());
+  std::vector<std::string> expected = oracle().Rows(oracle_case.sql);
+  ASSERT_FALSE(expected.empty());
+  const std::string topic = oracle_case.arrival_order_sensitive ? "nexmark1" : "nexmark4";
+  for (int32_t parallelism : {1, 2}) {
+    if (parallelism > 1 && oracle_case.arrival_order_sensitive) continue;
+    SCOPED_TRACE(fmt::format("{} over {} at parallelism {}", oracle_case.name, topic, parallelism));
+    ExpectRows(
+        RunSluice(oracle_case, true, parallelism, "memory", topics().bootstrap_servers(), topic),
+        expected);
+  }
+}
+
+std::vector<OracleCase> KafkaCases() {
+  std::vector<OracleCase> cases;
+  for (const OracleCase& oracle_case : Cases()) {
+    const std::string& name = oracle_case.name;
+    if (name.size() == 2 && name[0] == 'q' && name[1] >= '0' && name[1] <= '9') {
+      cases.push_back(oracle_case);  // q0–q9
+    }
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Queries, NexmarkOverKafkaTest, testing::ValuesIn(KafkaCases()),
                          [](const testing::TestParamInfo<OracleCase>& info) {
                            return info.param.name;
                          });

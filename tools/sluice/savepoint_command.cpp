@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/batch/batch.h"
-#include "runtime/connectors/json_format.h"
+#include "runtime/connectors/formats/json_format.h"
 #include "runtime/state/rocksdb_state_backend.h"
 #include "runtime/state/row_codec.h"
 #include "runtime/state/snapshot.h"
@@ -169,16 +169,14 @@ class RowDecoder {
       if (codec.Decode(bytes, &batch, 0, 0).ok()) {
         batch.set_row_count(1);
         std::string out;
-        format_.AppendRecord(batch, 0, false, &out);
-        if (!out.empty() && out.back() == '\n') out.pop_back();
-        return out;
+        if (format_.Encode(batch, 0, &out).ok()) return out;
       }
     }
     return fmt::format("{{\"hex\":\"{}\"}}", Hex(bytes));
   }
 
  private:
-  runtime::connectors::JsonFormat format_;
+  runtime::connectors::formats::JsonFormat format_;
   std::vector<types::LogicalType> types_;
   bool decodable_ = true;
 };
@@ -217,7 +215,7 @@ int Read(const Snapshot& snapshot, const std::string& uid, const std::string& st
       auto print = [&](int32_t key_group, std::string_view key, std::string_view ns,
                        std::string_view value) {
         line = "{\"state\":";
-        runtime::connectors::JsonFormat::AppendString(spec.name, &line);
+        runtime::connectors::formats::JsonFormat::AppendString(spec.name, &line);
         line += fmt::format(",\"key_group\":{},\"key\":{},\"namespace\":{},\"value\":{}}}\n",
                             key_group, keys.Decode(key), NamespaceJson(spec.state_namespace, ns),
                             values.Decode(value));

@@ -56,7 +56,12 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"END;", "1:1: END without BEGIN STATEMENT SET\n"},
         ErrorCase{"BEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;",
                   "1:1: BEGIN STATEMENT SET has no matching END\n"},
-        ErrorCase{"SELECT a FROM t WHERE x IN ()", "1:29: unexpected ')'\n"}));
+        ErrorCase{"SELECT a FROM t WHERE x IN ()", "1:29: unexpected ')'\n"},
+        ErrorCase{"CREATE TABLE t (a INT METADATA FROM)", "1:36: missing string before ')'\n"},
+        ErrorCase{"CREATE TABLE t (a INT METADATA VIRTUAL FROM 'k')",
+                  "1:40: unexpected 'FROM': expected ',' or ')'\n"},
+        ErrorCase{"CREATE TABLE t (a METADATA FROM 'k')",
+                  "1:28: unexpected 'FROM': expected ',' or ')'\n"}));
 
 TEST(ParserErrorTest, CollectsOneErrorPerStatementAndKeepsTheGoodOnes) {
   ParseResult result = ParseScript(

@@ -181,6 +181,62 @@ TEST(ParserTest, CreateTableKeepsColumnsWatermarkAndOptions) {
   EXPECT_EQ(table.options[0].value, "values");
 }
 
+TEST(ParserTest, MetadataColumnsKeepTheirKeyAndVirtual) {
+  ParseResult result = ParseScript(R"sql(
+    CREATE TABLE orders (
+      id BIGINT,
+      `offset` BIGINT METADATA VIRTUAL,
+      ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+      part INT METADATA FROM 'partition' VIRTUAL COMMENT 'read-only',
+      WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+    ) WITH ('connector' = 'kafka'))sql");
+  ASSERT_TRUE(result.ok()) << ErrorsToString(result);
+  const auto& table = result.statements[0]->Cast<ast::CreateTableStatement>();
+  ASSERT_EQ(table.columns.size(), 4u);
+  EXPECT_FALSE(table.columns[0].IsMetadata());
+  ASSERT_TRUE(table.columns[1].IsMetadata());
+  EXPECT_EQ(table.columns[1].type->name, "BIGINT");
+  EXPECT_FALSE(table.columns[1].metadata->key.has_value());
+  EXPECT_TRUE(table.columns[1].metadata->is_virtual);
+  ASSERT_TRUE(table.columns[2].IsMetadata());
+  EXPECT_EQ(table.columns[2].metadata->key, std::optional<std::string>("timestamp"));
+  EXPECT_FALSE(table.columns[2].metadata->is_virtual);
+  // The key's span is the string; the clause's runs from METADATA to the last word of it.
+  EXPECT_EQ(table.columns[2].metadata->key_span.line, 5);
+  EXPECT_EQ(table.columns[2].metadata->key_span.column, 41);
+  EXPECT_EQ(table.columns[2].metadata->key_span.length, 11);
+  EXPECT_EQ(table.columns[2].metadata->span.column, 27);
+  EXPECT_EQ(table.columns[2].metadata->span.length, 25);
+  EXPECT_EQ(table.columns[3].metadata->key, std::optional<std::string>("partition"));
+  EXPECT_TRUE(table.columns[3].metadata->is_virtual);
+  EXPECT_EQ(table.columns[3].metadata->span.length, 33);
+  EXPECT_EQ(table.columns[3].comment, "read-only");
+  EXPECT_EQ(table.ToString(),
+            "CREATE TABLE orders (id BIGINT, `offset` BIGINT METADATA VIRTUAL, ts TIMESTAMP_LTZ(3) "
+            "METADATA FROM 'timestamp', part INT METADATA FROM 'partition' VIRTUAL COMMENT "
+            "'read-only', WATERMARK FOR ts AS (ts - INTERVAL '5' SECOND)) WITH ('connector' = "
+            "'kafka')");
+}
+
+TEST(ParserTest, MetadataAndVirtualAreStillIdentifiers) {
+  EXPECT_EQ(
+      ParseOne("SELECT metadata, virtual FROM metadata AS virtual WHERE virtual.metadata > 1"),
+      "SELECT metadata, virtual FROM metadata AS virtual WHERE (virtual.metadata > 1)");
+  EXPECT_EQ(ParseOne("SELECT a AS metadata, b virtual FROM t"),
+            "SELECT a AS metadata, b AS virtual FROM t");
+  // As column names, and a metadata column called `virtual` that is VIRTUAL.
+  EXPECT_EQ(ParseOne("CREATE TABLE t (metadata BIGINT, virtual INT METADATA VIRTUAL, "
+                     "v AS metadata + virtual) WITH ('connector' = 'kafka')"),
+            "CREATE TABLE t (metadata BIGINT, virtual INT METADATA VIRTUAL, v AS (metadata + "
+            "virtual)) WITH ('connector' = 'kafka')");
+  EXPECT_EQ(ParseOne("CREATE TABLE t (metadata TIMESTAMP(3) METADATA FROM 'timestamp', "
+                     "WATERMARK FOR metadata AS metadata) WITH ('connector' = 'kafka')"),
+            "CREATE TABLE t (metadata TIMESTAMP(3) METADATA FROM 'timestamp', WATERMARK FOR "
+            "metadata AS metadata) WITH ('connector' = 'kafka')");
+  EXPECT_EQ(ParseOne("INSERT INTO t (metadata, virtual) SELECT 1, 2"),
+            "INSERT INTO t (metadata, virtual) SELECT 1, 2");
+}
+
 TEST(ParserTest, OtherStatements) {
   ParseResult result = ParseScript(R"sql(
     SET 'parallelism.default' = '4';

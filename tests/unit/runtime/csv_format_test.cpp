@@ -1,13 +1,27 @@
-#include "runtime/connectors/csv_format.h"
+#include "runtime/connectors/formats/csv_format.h"
 
 #include <gtest/gtest.h>
 
-namespace sluice::runtime::connectors {
+#include "runtime/connectors/formats/field_slots.h"
+
+namespace sluice::runtime::connectors::formats {
 namespace {
 
 using types::LogicalType;
 
+/// The csv format over every column of `schema`, with the default options.
+std::unique_ptr<CsvFormat> DefaultCsv(const types::Schema& schema) {
+  auto format = CsvFormat::Create(AllColumns(schema), {}, "csv.");
+  EXPECT_TRUE(format.ok()) << format.status().ToString();
+  return std::move(*format);
+}
+
 TEST(CsvFormatTest, QuotesOnlyWhatNeedsQuotingAndWritesNullAsEmpty) {
+  types::Schema schema{{{"a", LogicalType::Bigint()},
+                        {"b", LogicalType::Varchar()},
+                        {"c", LogicalType::Varchar()},
+                        {"d", LogicalType::Varchar()},
+                        {"e", LogicalType::Boolean()}}};
   Batch batch({LogicalType::Bigint(), LogicalType::Varchar(), LogicalType::Varchar(),
                LogicalType::Varchar(), LogicalType::Boolean()});
   batch.column(0).values<int64_t>()[0] = -7;
@@ -22,12 +36,12 @@ TEST(CsvFormatTest, QuotesOnlyWhatNeedsQuotingAndWritesNullAsEmpty) {
   batch.set_row_count(1);
 
   std::string out;
-  CsvFormat::AppendRecord(batch, 0, &out);
-  EXPECT_EQ(out, "-7,\"a,b \"\"q\"\"\nnext\",\"\",,true\n");
+  ASSERT_TRUE(DefaultCsv(schema)->Encode(batch, 0, &out).ok());
+  EXPECT_EQ(out, "-7,\"a,b \"\"q\"\"\nnext\",\"\",,true");
 }
 
 TEST(CsvFormatTest, SplitsQuotedFieldsAndTellsNullFromEmpty) {
-  auto fields = CsvFormat::SplitRecord("-7,\"a,b \"\"q\"\"\nnext\",\"\",,true");
+  auto fields = CsvDialect{}.SplitRecord("-7,\"a,b \"\"q\"\"\nnext\",\"\",,true");
   ASSERT_TRUE(fields.ok()) << fields.status().ToString();
   ASSERT_EQ(fields->size(), 5u);
   EXPECT_EQ((*fields)[0], "-7");
@@ -36,33 +50,33 @@ TEST(CsvFormatTest, SplitsQuotedFieldsAndTellsNullFromEmpty) {
   EXPECT_EQ((*fields)[3], std::nullopt);
   EXPECT_EQ((*fields)[4], "true");
 
-  auto trailing = CsvFormat::SplitRecord("1,");
+  auto trailing = CsvDialect{}.SplitRecord("1,");
   ASSERT_TRUE(trailing.ok());
   EXPECT_EQ(trailing->size(), 2u);
   EXPECT_EQ((*trailing)[1], std::nullopt);
 }
 
 TEST(CsvFormatTest, MalformedRecordsSayWhatIsWrong) {
-  auto unterminated = CsvFormat::SplitRecord("1,\"abc");
+  auto unterminated = CsvDialect{}.SplitRecord("1,\"abc");
   ASSERT_FALSE(unterminated.ok());
   EXPECT_EQ(unterminated.status().code(), base::ErrorCode::kData);
   EXPECT_EQ(unterminated.status().message(), "unterminated quoted field starting at column 3");
 
-  auto after_quote = CsvFormat::SplitRecord("\"ab\"c,1");
+  auto after_quote = CsvDialect{}.SplitRecord("\"ab\"c,1");
   ASSERT_FALSE(after_quote.ok());
   EXPECT_EQ(after_quote.status().message(),
             "unexpected character 'c' after a closing quote at column 5");
 
-  auto stray_quote = CsvFormat::SplitRecord("ab\"c,1");
+  auto stray_quote = CsvDialect{}.SplitRecord("ab\"c,1");
   ASSERT_FALSE(stray_quote.ok());
   EXPECT_NE(stray_quote.status().message().find("a quote inside an unquoted field at column 3"),
             std::string::npos);
 }
 
 TEST(CsvFormatTest, TellsWhenARecordContinuesOnTheNextLine) {
-  EXPECT_FALSE(CsvFormat::EndsInsideQuotes("1,\"a\"\"b\",c"));
-  EXPECT_TRUE(CsvFormat::EndsInsideQuotes("1,\"a\"\"b"));
-  EXPECT_FALSE(CsvFormat::EndsInsideQuotes(""));
+  EXPECT_FALSE(CsvDialect{}.EndsInsideQuotes("1,\"a\"\"b\",c"));
+  EXPECT_TRUE(CsvDialect{}.EndsInsideQuotes("1,\"a\"\"b"));
+  EXPECT_FALSE(CsvDialect{}.EndsInsideQuotes(""));
 }
 
 TEST(CsvFormatTest, ParsesAndFormatsEveryTypeThroughItsTextForm) {
@@ -127,9 +141,9 @@ TEST(CsvFormatTest, IntervalsRoundTripAtTheExtremes) {
 TEST(CsvFormatTest, WritesAHeaderOfColumnNames) {
   types::Schema schema{{{"id", LogicalType::Bigint()}, {"a,b", LogicalType::Varchar()}}};
   std::string out;
-  CsvFormat::AppendHeader(schema, &out);
-  EXPECT_EQ(out, "id,\"a,b\"\n");
+  DefaultCsv(schema)->AppendHeader(&out);
+  EXPECT_EQ(out, "id,\"a,b\"");
 }
 
 }  // namespace
-}  // namespace sluice::runtime::connectors
+}  // namespace sluice::runtime::connectors::formats

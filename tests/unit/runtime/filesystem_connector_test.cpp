@@ -349,14 +349,16 @@ TEST_F(FilesystemConnectorTest, MalformedJsonNamesFileAndLine) {
   EXPECT_EQ(status.message(), "table 'output': malformed record at " + file.string() +
                                   ":3: column 'id': cannot read 'two' as BIGINT");
 
+  // As Flink: a value that does not convert is NULL, a line that is not JSON is skipped.
   source.options["json.ignore-parse-errors"] = "true";
   auto reader = FilesystemConnectorInstance().CreateReader(source, {});
   ASSERT_TRUE(reader.ok());
   Batch batch(SlotTypes(schema));
   auto more = (*reader)->Next(&batch);
   ASSERT_TRUE(more.ok()) << more.status().ToString();
-  EXPECT_EQ(Printed(schema, batch), (std::vector<std::string>{"+I[1, a]", "+I[<NULL>, no id]"}));
-  EXPECT_EQ(static_cast<FilesystemReader&>(**reader).skipped_records(), 2);
+  EXPECT_EQ(Printed(schema, batch),
+            (std::vector<std::string>{"+I[1, a]", "+I[<NULL>, <NULL>]", "+I[<NULL>, no id]"}));
+  EXPECT_EQ(static_cast<FilesystemReader&>(**reader).skipped_records(), 1);
 }
 
 TEST_F(FilesystemConnectorTest, MalformedCsvNamesFileAndLine) {
@@ -438,6 +440,105 @@ TEST_F(FilesystemConnectorTest, JsonAndCsvRejectUpdatingRowsAndChangelogJsonWrit
             (std::vector<std::string>{"+I[a, 1]", "+I[a, 2]", "+I[a, 3]", "+I[b, 4]"}));
 }
 
+TEST_F(FilesystemConnectorTest, ChangelogFormatsAreUpdatingSourcesAndSinks) {
+  types::Schema schema{{{"k", LogicalType::Varchar()}, {"total", LogicalType::Bigint()}}};
+  WriteFile(root_ / "changes.json",
+            "{\"op\":\"+I\",\"k\":\"a\",\"total\":1}\n"
+            "{\"op\":\"-U\",\"k\":\"a\",\"total\":1}\n"
+            "{\"op\":\"+U\",\"k\":\"a\",\"total\":2}\n"
+            "{\"op\":\"-D\",\"k\":\"a\",\"total\":2}\n");
+  TableDescriptor changelog = FileTable("changelog-json", root_ / "changes.json", schema);
+  EXPECT_TRUE(FilesystemConnectorInstance().ProducesUpdates(changelog));
+  EXPECT_FALSE(FilesystemConnectorInstance().ProducesUpdates(FileTable("json", root_, schema)));
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), changelog),
+            (std::vector<std::string>{"+I[a, 1]", "-U[a, 1]", "+U[a, 2]", "-D[a, 2]"}));
+
+  WriteFile(root_ / "debezium.json",
+            R"({"before":null,"after":{"k":"a","total":1},"op":"c","ts_ms":1})"
+            "\n"
+            R"({"before":{"k":"a","total":1},"after":{"k":"a","total":2},"op":"u"})"
+            "\n"
+            R"({"before":{"k":"a","total":2},"after":null,"op":"d"})"
+            "\n");
+  TableDescriptor debezium = FileTable("debezium-json", root_ / "debezium.json", schema);
+  EXPECT_TRUE(FilesystemConnectorInstance().ProducesUpdates(debezium));
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), debezium),
+            (std::vector<std::string>{"+I[a, 1]", "-U[a, 1]", "+U[a, 2]", "-D[a, 2]"}));
+
+  // A debezium-json sink writes each row as Flink does: c for +I/+U, d for -U/-D.
+  TableDescriptor sink = FileTable("debezium-json", root_ / "out", schema);
+  EXPECT_TRUE(FilesystemConnectorInstance().AcceptsUpdates(sink));
+  auto reader = FilesystemConnectorInstance().CreateReader(changelog, {});
+  auto writer = FilesystemConnectorInstance().CreateWriter(sink, {});
+  ASSERT_TRUE(reader.ok() && writer.ok());
+  Batch batch(SlotTypes(schema));
+  ASSERT_TRUE((*reader)->Next(&batch).ok());
+  ASSERT_TRUE((*writer)->Write(batch).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  EXPECT_EQ(ReadFile(root_ / "out" / "part-0-0.json"),
+            "{\"before\":null,\"after\":{\"k\":\"a\",\"total\":1},\"op\":\"c\"}\n"
+            "{\"before\":{\"k\":\"a\",\"total\":1},\"after\":null,\"op\":\"d\"}\n"
+            "{\"before\":null,\"after\":{\"k\":\"a\",\"total\":2},\"op\":\"c\"}\n"
+            "{\"before\":{\"k\":\"a\",\"total\":2},\"after\":null,\"op\":\"d\"}\n");
+}
+
+TEST_F(FilesystemConnectorTest, ARecordOfSeveralRowsThatDoesNotFitStartsTheNextBatch) {
+  types::Schema schema{{{"id", LogicalType::Bigint()}}};
+  std::string content;
+  for (int i = 0; i < kBatchCapacity - 1; ++i) {
+    content += R"({"data":[{"id":")" + std::to_string(i) +
+               R"("}],"type":"INSERT"})"
+               "\n";
+  }
+  std::string three_rows = R"({"data":[{"id":"7"},{"id":"8"},{"id":"9"}],"type":"DELETE"})";
+  content += three_rows + "\n";
+  WriteFile(root_ / "canal.json", content);
+  TableDescriptor source = FileTable("canal-json", root_ / "canal.json", schema);
+
+  auto reader = FilesystemConnectorInstance().CreateReader(source, {});
+  ASSERT_TRUE(reader.ok());
+  Batch first(SlotTypes(schema));
+  ASSERT_TRUE((*reader)->Next(&first).ok());
+  EXPECT_EQ(first.row_count(), kBatchCapacity - 1);
+  // The position between the batches is before the record that did not fit.
+  std::string position = (*reader)->Position();
+  EXPECT_NE(position.find("line=" + std::to_string(kBatchCapacity - 1)), std::string::npos)
+      << position;
+  Batch second(SlotTypes(schema));
+  ASSERT_TRUE((*reader)->Next(&second).ok());
+  EXPECT_EQ(Printed(schema, second), (std::vector<std::string>{"-D[7]", "-D[8]", "-D[9]"}));
+
+  auto restored = FilesystemConnectorInstance().CreateReader(source, {});
+  ASSERT_TRUE(restored.ok());
+  ASSERT_TRUE((*restored)->Seek(position).ok());
+  Batch again(SlotTypes(schema));
+  ASSERT_TRUE((*restored)->Next(&again).ok());
+  EXPECT_EQ(Printed(schema, again), (std::vector<std::string>{"-D[7]", "-D[8]", "-D[9]"}));
+}
+
+TEST_F(FilesystemConnectorTest, CsvOptionsApplyToWritingAndReading) {
+  types::Schema schema{{{"id", LogicalType::Bigint()}, {"name", LogicalType::Varchar()}}};
+  TableDescriptor input;
+  input.name = "input";
+  input.schema = schema;
+  input.options = {{"connector", "values"}};
+  input.inline_rows = {{"1", "a|b"}, {"2", std::nullopt}, {std::nullopt, ""}};
+  TableDescriptor sink = FileTable("csv", root_ / "out", schema);
+  sink.options["csv.field-delimiter"] = "|";
+  sink.options["csv.null-literal"] = "n/a";
+  WriteThrough(input, sink);
+  EXPECT_EQ(ReadFile(root_ / "out" / "part-0-0.csv"), "1|\"a|b\"\n2|n/a\nn/a|\"\"\n");
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink),
+            (std::vector<std::string>{"+I[1, a|b]", "+I[2, <NULL>]", "+I[<NULL>, ]"}));
+}
+
+TEST_F(FilesystemConnectorTest, RawLinesAreOneStringEach) {
+  types::Schema schema{{{"line", LogicalType::Varchar()}}};
+  WriteFile(root_ / "log.txt", "first {not json}\n\n  spaced\n");
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), FileTable("raw", root_ / "log.txt", schema)),
+            (std::vector<std::string>{"+I[first {not json}]", "+I[]", "+I[  spaced]"}));
+}
+
 TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
   auto message_of = [](const TableDescriptor& table, bool as_source = false) {
     base::Status status = FilesystemConnectorInstance().Validate(table, as_source);
@@ -481,8 +582,34 @@ TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
   table.options["csv.include-header"] = "maybe";
   EXPECT_TRUE(contains(message_of(table), "expected 'true' or 'false'"));
 
-  EXPECT_TRUE(contains(message_of(FileTable("changelog-json", root_), /*as_source=*/true),
-                       "can only be written"));
+  table = FileTable("csv", root_);
+  table.options["json.ignore-parse-errors"] = "true";
+  EXPECT_EQ(message_of(table),
+            "table 'output': option 'json.ignore-parse-errors' applies to format 'json', not "
+            "'csv'; did you mean 'csv.ignore-parse-errors'?");
+
+  table = FileTable("json", root_);
+  table.options["json.ignore-parse-error"] = "true";
+  std::string misspelt = message_of(table);
+  EXPECT_TRUE(contains(misspelt, "unknown option 'json.ignore-parse-error'")) << misspelt;
+  EXPECT_TRUE(contains(misspelt, "did you mean 'json.ignore-parse-errors'?")) << misspelt;
+
+  table = FileTable("json", root_);
+  table.options["json.timestamp-format.standard"] = "RFC";
+  EXPECT_EQ(message_of(table),
+            "table 'output': invalid value 'RFC' for option 'json.timestamp-format.standard': "
+            "expected 'SQL' or 'ISO-8601'");
+
+  table = FileTable("debezium-json", root_);
+  table.options["debezium-json.schema-include"] = "true";
+  EXPECT_TRUE(FilesystemConnectorInstance().Validate(table, /*as_source=*/true).ok());
+  EXPECT_TRUE(contains(message_of(table, /*as_source=*/false), "cannot write records"));
+
+  types::Schema two_columns{{{"a", LogicalType::Varchar()}, {"b", LogicalType::Varchar()}}};
+  EXPECT_TRUE(contains(message_of(FileTable("raw", root_, two_columns)), "exactly one column"));
+
+  EXPECT_TRUE(
+      FilesystemConnectorInstance().Validate(FileTable("changelog-json", root_), true).ok());
 
   types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}};
   EXPECT_TRUE(contains(message_of(FileTable("csv", root_, nested)), "ROW column 'r'"));

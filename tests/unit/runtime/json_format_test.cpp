@@ -1,4 +1,4 @@
-#include "runtime/connectors/json_format.h"
+#include "runtime/connectors/formats/json_format.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "runtime/connectors/print_connector.h"
 
-namespace sluice::runtime::connectors {
+namespace sluice::runtime::connectors::formats {
 namespace {
 
 using types::LogicalType;
@@ -23,6 +23,23 @@ void SetBigint(Batch* batch, size_t column, int32_t row, int64_t value) {
   batch->column(column).validity()[row] = 1;
 }
 
+/// Encodes rows [0, count) of `batch`, one line each.
+std::string EncodeLines(const Format& format, const Batch& batch, int32_t count) {
+  std::string out;
+  for (int32_t row = 0; row < count; ++row) {
+    base::Status status = format.Encode(batch, row, &out);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    out.push_back('\n');
+  }
+  return out;
+}
+
+/// Decodes `record` into row `row` of `batch` (which must have `row` rows).
+base::Status DecodeAt(const Format& format, std::string_view record, Batch* batch, int32_t row) {
+  batch->set_row_count(row);
+  return format.Decode(record, batch);
+}
+
 TEST(JsonFormatTest, WritesOneObjectPerLineWithTypedValues) {
   types::Schema schema{{{"auction", LogicalType::Bigint()},
                         {"price", LogicalType::Bigint()},
@@ -34,14 +51,12 @@ TEST(JsonFormatTest, WritesOneObjectPerLineWithTypedValues) {
   SetBigint(&batch, 2, 0, 1436918400100);  // 2015-07-15 00:00:00.100
   batch.set_row_count(1);
 
-  std::string out;
-  JsonFormat(schema).AppendRecord(batch, 0, /*with_row_kind=*/false, &out);
-  EXPECT_EQ(out,
+  EXPECT_EQ(EncodeLines(JsonFormat(schema), batch, 1),
             "{\"auction\":1000,\"price\":5,\"dateTime\":\"2015-07-15 00:00:00.100\","
             "\"extra\":null}\n");
 }
 
-TEST(JsonFormatTest, WritesDoublesDecimalsBooleansAndTheRowKind) {
+TEST(JsonFormatTest, WritesDoublesDecimalsAndBooleans) {
   types::Schema schema{{{"d", LogicalType::Double()},
                         {"m", LogicalType::Decimal(10, 3)},
                         {"b", LogicalType::Boolean()}}};
@@ -57,14 +72,10 @@ TEST(JsonFormatTest, WritesDoublesDecimalsBooleansAndTheRowKind) {
     batch.column(2).validity()[row] = 1;
   }
   batch.set_row_count(4);
-  batch.EnableRowKinds()[1] = static_cast<uint8_t>(RowKind::kUpdateBefore);
 
-  JsonFormat format(schema);
-  std::string out;
-  for (int32_t row = 0; row < 4; ++row) format.AppendRecord(batch, row, row < 2, &out);
-  EXPECT_EQ(out,
-            "{\"op\":\"+I\",\"d\":0.25,\"m\":1.500,\"b\":false}\n"
-            "{\"op\":\"-U\",\"d\":\"NaN\",\"m\":-1.500,\"b\":true}\n"
+  EXPECT_EQ(EncodeLines(JsonFormat(schema), batch, 4),
+            "{\"d\":0.25,\"m\":1.500,\"b\":false}\n"
+            "{\"d\":\"NaN\",\"m\":-1.500,\"b\":true}\n"
             "{\"d\":\"Infinity\",\"m\":1.500,\"b\":false}\n"
             "{\"d\":\"-Infinity\",\"m\":-1.500,\"b\":true}\n");
 }
@@ -95,11 +106,7 @@ TEST(JsonFormatTest, WritesRowsAsNestedObjectsAndNullRowsAsNull) {
   batch.column(3).validity()[0] = 1;
   batch.set_row_count(2);
 
-  JsonFormat format(schema);
-  std::string out;
-  format.AppendRecord(batch, 0, false, &out);
-  format.AppendRecord(batch, 1, false, &out);
-  EXPECT_EQ(out,
+  EXPECT_EQ(EncodeLines(JsonFormat(schema), batch, 2),
             "{\"event_type\":0,\"person\":{\"id\":7,\"name\":\"Ann\"}}\n"
             "{\"event_type\":1,\"person\":null}\n");
 }
@@ -122,19 +129,17 @@ TEST(JsonFormatTest, ReadsBackWhatItWrites) {
       R"({"span":null,"flag":false,"d":-1e+20,"ts":null,"bid":null,"id":-2})",
   };
   for (int32_t row = 0; row < 2; ++row) {
-    base::Status status = format.ParseRecord(lines[row], &batch, row);
+    base::Status status = DecodeAt(format, lines[row], &batch, row);
     ASSERT_TRUE(status.ok()) << status.ToString();
   }
-  batch.set_row_count(2);
+  ASSERT_EQ(batch.row_count(), 2);
   EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0),
             "+I[1, +I[9999999999999999.99, a\"bé], 2015-07-15 00:00:00.100, nan, true, "
             "+1 00:00:00.000]");
   EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 1),
             "+I[-2, <NULL>, <NULL>, -1e+20, false, <NULL>]");
 
-  std::string out;
-  format.AppendRecord(batch, 0, false, &out);
-  EXPECT_EQ(out,
+  EXPECT_EQ(EncodeLines(format, batch, 1),
             "{\"id\":1,\"bid\":{\"price\":9999999999999999.99,\"url\":\"a\\\"bé\"},"
             "\"ts\":\"2015-07-15 00:00:00.100\",\"d\":\"NaN\",\"flag\":true,"
             "\"span\":\"+1 00:00:00.000\"}\n");
@@ -146,8 +151,8 @@ TEST(JsonFormatTest, IgnoresUnknownKeysAndReadsMissingKeysAsNull) {
   Batch batch(SlotTypes(schema));
   // Leftovers of an earlier row must not survive.
   SetBigint(&batch, 0, 0, 99);
-  ASSERT_TRUE(format.ParseRecord(R"({"zzz":[1,{"x":2}],"name":"lower-case key"})", &batch, 0).ok());
-  batch.set_row_count(1);
+  ASSERT_TRUE(DecodeAt(format, R"({"zzz":[1,{"x":2}],"name":"lower-case key"})", &batch, 0).ok());
+  ASSERT_EQ(batch.row_count(), 1);
   EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0), "+I[<NULL>, lower-case key]");
   EXPECT_EQ(batch.column(0).values<int64_t>()[0], 0);  // NULL values are zeroed
 }
@@ -158,7 +163,8 @@ TEST(JsonFormatTest, MalformedLinesSayWhatIsWrong) {
   JsonFormat format(schema);
   Batch batch(SlotTypes(schema));
   auto error_of = [&](const std::string& line) {
-    base::Status status = format.ParseRecord(line, &batch, 0);
+    base::Status status = DecodeAt(format, line, &batch, 0);
+    EXPECT_EQ(batch.row_count(), 0) << line;  // nothing appended
     EXPECT_EQ(status.code(), base::ErrorCode::kData) << line;
     return status.message();
   };
@@ -174,4 +180,4 @@ TEST(JsonFormatTest, MalformedLinesSayWhatIsWrong) {
 }
 
 }  // namespace
-}  // namespace sluice::runtime::connectors
+}  // namespace sluice::runtime::connectors::formats

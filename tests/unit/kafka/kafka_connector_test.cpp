@@ -1,0 +1,484 @@
+// The kafka connector's source and sink over the in-memory fake (fake_kafka.h): splits,
+// positions and restores at another parallelism, bounded reads past transaction markers, and
+// the exactly-once sink's state machine crash point by crash point.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/connectors/connector.h"
+#include "runtime/connectors/kafka/fake_kafka.h"
+#include "runtime/connectors/kafka/kafka_options.h"
+#include "runtime/connectors/kafka/kafka_sink.h"
+#include "runtime/connectors/kafka/kafka_source.h"
+
+namespace sluice::runtime::connectors::kafka {
+namespace {
+
+namespace fs = std::filesystem;
+
+class KafkaConnectorTest : public ::testing::Test {
+ protected:
+  KafkaConnectorTest() : installed_(&clients_) {
+    cluster_ = &clients_.AddCluster("fake-1");
+    spool_ = (fs::temp_directory_path() /
+              ("sluice-kafka-test-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                 .string();
+    fs::remove_all(spool_);
+  }
+  ~KafkaConnectorTest() override { fs::remove_all(spool_); }
+
+  static TableDescriptor Table(std::map<std::string, std::string> options) {
+    TableDescriptor table;
+    table.name = "orders";
+    table.schema.columns = {{"id", types::LogicalType::Bigint()},
+                            {"name", types::LogicalType::Varchar()}};
+    options.emplace("connector", "kafka");
+    options.emplace("properties.bootstrap.servers", "fake-1");
+    options.emplace("format", "json");
+    table.options = std::move(options);
+    return table;
+  }
+
+  static std::vector<types::LogicalType> SlotTypes(const TableDescriptor& table) {
+    std::vector<types::LogicalType> types;
+    for (const types::Slot& slot : types::FlattenSchema(table.schema)) types.push_back(slot.type);
+    return types;
+  }
+
+  /// Writes `count` JSON records {"id": first + i, "name": "n<i>"} to a partition.
+  void Fill(const std::string& topic, int32_t partition, int64_t first, int64_t count) {
+    ClientConfig config;
+    config.properties["bootstrap.servers"] = "fake-1";
+    auto producer = clients_.NewProducer(config, "");
+    ASSERT_TRUE(producer.ok());
+    for (int64_t i = 0; i < count; ++i) {
+      ProducedRecord record;
+      record.topic = topic;
+      record.partition = partition;
+      record.value = "{\"id\": " + std::to_string(first + i) + ", \"name\": \"n" +
+                     std::to_string(first + i) + "\"}";
+      ASSERT_TRUE((*producer)->Produce(record).ok());
+    }
+    ASSERT_TRUE((*producer)->Flush().ok());
+  }
+
+  static std::unique_ptr<KafkaSourceReader> Reader(const TableDescriptor& table, int32_t index,
+                                                   int32_t parallelism) {
+    auto settings = ParseKafkaSettings(table, false, true);
+    EXPECT_TRUE(settings.ok()) << settings.status().message();
+    SubtaskInfo subtask{index, parallelism, "job", "0123abcd"};
+    auto reader = KafkaSourceReader::Create(table, subtask, std::move(settings).value());
+    EXPECT_TRUE(reader.ok()) << reader.status().message();
+    return reader.ok() ? std::move(reader).value() : nullptr;
+  }
+
+  /// Reads up to `limit` rows (all, for a bounded table) and returns the ids.
+  static std::vector<int64_t> ReadIds(KafkaSourceReader* reader, const TableDescriptor& table,
+                                      size_t limit = SIZE_MAX, bool* ended = nullptr) {
+    std::vector<int64_t> ids;
+    for (int polls = 0; polls < 200 && ids.size() < limit; ++polls) {
+      Batch batch(SlotTypes(table));
+      auto more = reader->Next(&batch);
+      EXPECT_TRUE(more.ok()) << more.status().message();
+      if (!more.ok()) break;
+      for (int32_t row = 0; row < batch.row_count(); ++row) {
+        ids.push_back(batch.column(0).values<int64_t>()[row]);
+      }
+      if (!*more) {
+        if (ended) *ended = true;
+        break;
+      }
+    }
+    return ids;
+  }
+
+  KafkaSinkWriter* NewWriter(const TableDescriptor& table, int32_t index = 0,
+                             int32_t parallelism = 1) {
+    auto settings = ParseKafkaSettings(table, false, false);
+    EXPECT_TRUE(settings.ok()) << settings.status().message();
+    SubtaskInfo subtask{index, parallelism, "job", "0123abcd", spool_};
+    auto writer = KafkaSinkWriter::Create(table, subtask, std::move(settings).value());
+    EXPECT_TRUE(writer.ok()) << writer.status().message();
+    writers_.push_back(std::move(writer).value());
+    return writers_.back().get();
+  }
+
+  static Batch Rows(const TableDescriptor& table, int64_t first, int64_t count) {
+    Batch batch(SlotTypes(table));
+    for (int64_t i = 0; i < count; ++i) {
+      batch.column(0).values<int64_t>()[i] = first + i;
+      batch.column(0).validity()[i] = 1;
+      batch.column(1).values<StringRef>()[i] = batch.arena().Copy("n" + std::to_string(first + i));
+      batch.column(1).validity()[i] = 1;
+    }
+    batch.set_row_count(static_cast<int32_t>(count));
+    return batch;
+  }
+
+  /// The values read_committed consumers see in `topic` (every partition), sorted.
+  std::vector<std::string> Committed(const std::string& topic, int32_t partitions = 1) {
+    std::vector<std::string> values;
+    for (int32_t partition = 0; partition < partitions; ++partition) {
+      for (const ConsumedRecord& record : cluster_->ReadCommitted({topic, partition})) {
+        values.push_back(record.value.value_or("<null>"));
+      }
+    }
+    std::sort(values.begin(), values.end());
+    return values;
+  }
+
+  static std::vector<std::string> Expected(int64_t first, int64_t count) {
+    std::vector<std::string> values;
+    for (int64_t i = first; i < first + count; ++i) {
+      values.push_back("{\"id\":" + std::to_string(i) + ",\"name\":\"n" + std::to_string(i) +
+                       "\"}");
+    }
+    std::sort(values.begin(), values.end());
+    return values;
+  }
+
+  static TableDescriptor ExactlyOnce() {
+    return Table({{"topic", "out"},
+                  {"sink.delivery-guarantee", "exactly-once"},
+                  {"sink.transactional-id-prefix", "tx"}});
+  }
+
+  FakeKafkaClients clients_;
+  ScopedKafkaClients installed_;
+  FakeKafka* cluster_ = nullptr;
+  std::string spool_;
+  std::vector<std::unique_ptr<KafkaSinkWriter>> writers_;
+};
+
+TEST_F(KafkaConnectorTest, BoundedSourceReadsEveryPartitionOnceAcrossSubtasks) {
+  cluster_->CreateTopic("in", 4);
+  for (int32_t partition = 0; partition < 4; ++partition)
+    Fill("in", partition, partition * 100, 30);
+  TableDescriptor table = Table({{"topic", "in"},
+                                 {"scan.startup.mode", "earliest-offset"},
+                                 {"scan.bounded.mode", "latest-offset"}});
+  std::multiset<int64_t> all;
+  for (int32_t subtask = 0; subtask < 3; ++subtask) {
+    auto reader = Reader(table, subtask, 3);
+    ASSERT_NE(reader, nullptr);
+    bool ended = false;
+    for (int64_t id : ReadIds(reader.get(), table, SIZE_MAX, &ended)) all.insert(id);
+    EXPECT_TRUE(ended) << "subtask " << subtask;
+  }
+  std::multiset<int64_t> expected;
+  for (int32_t partition = 0; partition < 4; ++partition) {
+    for (int64_t i = 0; i < 30; ++i) expected.insert(partition * 100 + i);
+  }
+  EXPECT_EQ(all, expected);
+}
+
+TEST_F(KafkaConnectorTest, PositionsRestoreAtAnotherParallelismExactlyOnce) {
+  cluster_->CreateTopic("in", 5);
+  for (int32_t partition = 0; partition < 5; ++partition)
+    Fill("in", partition, partition * 1000, 40);
+  TableDescriptor table = Table({{"topic", "in"},
+                                 {"scan.startup.mode", "earliest-offset"},
+                                 {"scan.bounded.mode", "latest-offset"}});
+  // Two subtasks read some, then their positions go to three subtasks by the owner rule.
+  std::multiset<int64_t> all;
+  std::vector<std::string> positions;
+  for (int32_t subtask = 0; subtask < 2; ++subtask) {
+    auto reader = Reader(table, subtask, 2);
+    for (int64_t id : ReadIds(reader.get(), table, 25)) all.insert(id);
+    for (const std::string& position : reader->SplitPositions()) positions.push_back(position);
+  }
+  EXPECT_EQ(positions.size(), 5u);
+  const Connector* connector = FindConnector("kafka");
+  ASSERT_NE(connector, nullptr);
+  for (int32_t subtask = 0; subtask < 3; ++subtask) {
+    std::vector<std::string> mine;
+    for (const std::string& position : positions) {
+      auto owner = connector->SplitOwner(table, position.substr(0, position.find('\n')), 3);
+      ASSERT_TRUE(owner.has_value());
+      if (*owner == subtask) mine.push_back(position);
+    }
+    auto reader = Reader(table, subtask, 3);
+    ASSERT_TRUE(reader->RestoreSplits(mine).ok());
+    bool ended = false;
+    for (int64_t id : ReadIds(reader.get(), table, SIZE_MAX, &ended)) all.insert(id);
+    EXPECT_TRUE(ended);
+  }
+  std::multiset<int64_t> expected;
+  for (int32_t partition = 0; partition < 5; ++partition) {
+    for (int64_t i = 0; i < 40; ++i) expected.insert(partition * 1000 + i);
+  }
+  EXPECT_EQ(all, expected);
+}
+
+TEST_F(KafkaConnectorTest, BoundedReadEndsPastTransactionMarkers) {
+  cluster_->CreateTopic("in", 1);
+  ClientConfig config;
+  config.properties["bootstrap.servers"] = "fake-1";
+  auto producer = clients_.NewProducer(config, "writer");
+  ASSERT_TRUE(producer.ok());
+  ASSERT_TRUE((*producer)->InitTransactions().ok());
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE((*producer)->BeginTransaction().ok());
+    ProducedRecord record;
+    record.topic = "in";
+    record.partition = 0;
+    record.value = "{\"id\": " + std::to_string(round) + ", \"name\": \"x\"}";
+    ASSERT_TRUE((*producer)->Produce(record).ok());
+    ASSERT_TRUE((*producer)->CommitTransaction().ok());  // a marker after each record
+  }
+  TableDescriptor table = Table({{"topic", "in"},
+                                 {"scan.startup.mode", "earliest-offset"},
+                                 {"scan.bounded.mode", "latest-offset"}});
+  auto reader = Reader(table, 0, 1);
+  bool ended = false;
+  EXPECT_EQ(ReadIds(reader.get(), table, SIZE_MAX, &ended), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_TRUE(ended) << "the last offset is a marker: the read must still end";
+  // The position is past the last marker, and a restore there reads nothing more.
+  std::vector<std::string> positions = reader->SplitPositions();
+  ASSERT_EQ(positions.size(), 1u);
+  EXPECT_NE(positions[0].find("offset=6"), std::string::npos) << positions[0];
+}
+
+TEST_F(KafkaConnectorTest, MetadataColumnsAndMalformedRecords) {
+  cluster_->CreateTopic("in", 1);
+  Fill("in", 0, 7, 1);
+  TableDescriptor table = Table({{"topic", "in"},
+                                 {"scan.startup.mode", "earliest-offset"},
+                                 {"scan.bounded.mode", "latest-offset"}});
+  table.schema.columns.push_back({"part", types::LogicalType::Int()});
+  table.schema.columns.push_back({"off", types::LogicalType::Bigint()});
+  table.schema.columns.push_back({"src", types::LogicalType::Varchar()});
+  table.metadata_columns = {
+      {"part", "partition", true}, {"off", "offset", true}, {"src", "topic", true}};
+  auto reader = Reader(table, 0, 1);
+  Batch batch(SlotTypes(table));
+  ASSERT_TRUE(reader->Next(&batch).ok());
+  ASSERT_EQ(batch.row_count(), 1);
+  EXPECT_EQ(batch.column(2).values<int32_t>()[0], 0);
+  EXPECT_EQ(batch.column(3).values<int64_t>()[0], 0);
+  EXPECT_EQ(batch.column(4).values<StringRef>()[0].view(), "in");
+
+  // A malformed record names its topic, partition and offset.
+  ClientConfig config;
+  config.properties["bootstrap.servers"] = "fake-1";
+  auto producer = clients_.NewProducer(config, "");
+  ProducedRecord bad;
+  bad.topic = "bad";
+  bad.partition = 0;
+  bad.value = "{not json";
+  cluster_->CreateTopic("bad", 1);
+  ASSERT_TRUE((*producer)->Produce(bad).ok());
+  TableDescriptor bad_table = Table({{"topic", "bad"},
+                                     {"scan.startup.mode", "earliest-offset"},
+                                     {"scan.bounded.mode", "latest-offset"}});
+  auto bad_reader = Reader(bad_table, 0, 1);
+  Batch bad_batch(SlotTypes(bad_table));
+  auto result = bad_reader->Next(&bad_batch);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("topic 'bad' partition 0 offset 0"), std::string::npos)
+      << result.status().message();
+}
+
+TEST_F(KafkaConnectorTest, MissingTopicAndUnreachableClusterFailTheSetup) {
+  TableDescriptor missing = Table({{"topic", "nope"}, {"scan.startup.mode", "earliest-offset"}});
+  auto settings = ParseKafkaSettings(missing, false, true);
+  ASSERT_TRUE(settings.ok());
+  auto reader = KafkaSourceReader::Create(missing, SubtaskInfo{}, *settings);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_NE(reader.status().message().find("nope"), std::string::npos);
+  cluster_->SetDown(true);
+  cluster_->CreateTopic("in", 1);
+  TableDescriptor down = Table({{"topic", "in"}, {"scan.startup.mode", "earliest-offset"}});
+  auto down_reader = KafkaSourceReader::Create(down, SubtaskInfo{}, *settings);
+  EXPECT_FALSE(down_reader.ok());
+}
+
+TEST_F(KafkaConnectorTest, ExactlyOnceNeedsItsMarkerTopic) {
+  cluster_->CreateTopic("out", 1);
+  KafkaSinkWriter* writer = NewWriter(ExactlyOnce());
+  base::Status enabled = writer->EnableTransactions();
+  ASSERT_FALSE(enabled.ok());
+  EXPECT_NE(enabled.message().find("'out.sluice-epochs'"), std::string::npos) << enabled.message();
+}
+
+TEST_F(KafkaConnectorTest, ExactlyOnceCommitsAtTheCheckpointNotBefore) {
+  cluster_->CreateTopic("out", 2);
+  cluster_->CreateTopic("out.sluice-epochs", 1);
+  KafkaSinkWriter* writer = NewWriter(ExactlyOnce());
+  ASSERT_TRUE(writer->EnableTransactions().ok());
+  ASSERT_TRUE(writer->Write(Rows(ExactlyOnce(), 0, 5)).ok());
+  auto transaction = writer->PreCommit(1);
+  ASSERT_TRUE(transaction.ok());
+  EXPECT_NE(transaction->find("kafka-epoch checkpoint=1"), std::string::npos);
+  EXPECT_TRUE(Committed("out", 2).empty());  // nothing visible before the checkpoint completes
+  ASSERT_TRUE(writer->Write(Rows(ExactlyOnce(), 5, 3)).ok());  // the next epoch meanwhile
+  base::Status committed = writer->Commit(1);
+  ASSERT_TRUE(committed.ok()) << committed.message();
+  EXPECT_EQ(Committed("out", 2), Expected(0, 5));
+  ASSERT_TRUE(writer->PreCommit(2).ok());
+  ASSERT_TRUE(writer->Commit(2).ok());
+  EXPECT_EQ(Committed("out", 2), Expected(0, 8));
+  EXPECT_TRUE(fs::is_empty(spool_)) << "committed spools are deleted";
+}
+
+/// A crash somewhere between the checkpoint and Kafka's commit; the restored sink sees the
+/// checkpoint's transaction and must leave exactly the epoch's rows committed.
+FakeFault Fault(FakeOperation operation, FaultTiming timing = FaultTiming::kBefore) {
+  FakeFault fault;
+  fault.operation = operation;
+  fault.message = "crash";
+  fault.timing = timing;
+  return fault;
+}
+
+struct CrashCase {
+  const char* name;
+  std::vector<FakeFault> faults;  // make Commit fail there (the process "dies" after)
+  bool commit_runs = true;        // false: the process dies before Commit is even called
+};
+
+TEST_F(KafkaConnectorTest, ExactlyOnceRecoversFromACrashAtEveryPoint) {
+  const std::vector<CrashCase> cases = {
+      {"before Commit", {}, false},
+      {"InitTransactions fails", {Fault(FakeOperation::kInitTransactions)}},
+      {"BeginTransaction fails", {Fault(FakeOperation::kBeginTransaction)}},
+      {"a Produce fails", {Fault(FakeOperation::kProduce)}},
+      {"CommitTransaction never reaches Kafka", {Fault(FakeOperation::kCommitTransaction)}},
+      {"CommitTransaction's answer is lost",
+       {Fault(FakeOperation::kCommitTransaction, FaultTiming::kAfter)}},
+  };
+  int round = 0;
+  for (const CrashCase& crash : cases) {
+    SCOPED_TRACE(crash.name);
+    const std::string topic = "out" + std::to_string(round++);
+    cluster_->CreateTopic(topic, 2);
+    cluster_->CreateTopic(topic + ".sluice-epochs", 1);
+    TableDescriptor table = ExactlyOnce();
+    table.options["topic"] = topic;
+    fs::remove_all(spool_);
+    std::string transaction;
+    {
+      KafkaSinkWriter* writer = NewWriter(table);
+      ASSERT_TRUE(writer->EnableTransactions().ok());
+      ASSERT_TRUE(writer->Write(Rows(table, 0, 6)).ok());
+      auto precommitted = writer->PreCommit(1);
+      ASSERT_TRUE(precommitted.ok());
+      transaction = *precommitted;
+      for (const FakeFault& fault : crash.faults) cluster_->InjectFault(fault);
+      if (crash.commit_runs) {
+        EXPECT_FALSE(writer->Commit(1).ok());
+      }
+      cluster_->ClearFaults();
+      writers_.clear();  // the process dies: an open transaction stays open
+    }
+    // The restored job: its sink recovers the checkpoint's transaction.
+    KafkaSinkWriter* restored = NewWriter(table);
+    ASSERT_TRUE(restored->EnableTransactions().ok());
+    base::Status recovered = restored->Recover({transaction});
+    ASSERT_TRUE(recovered.ok()) << recovered.message();
+    EXPECT_EQ(Committed(topic, 2), Expected(0, 6));
+    for (int32_t partition = 0; partition < 2; ++partition) {
+      // Nothing left open blocks read_committed readers.
+      EXPECT_EQ(cluster_->LastStableOffset({topic, partition}),
+                cluster_->Log({topic, partition}).size());
+    }
+    // A second recovery (a crash during the first) adds nothing.
+    KafkaSinkWriter* again = NewWriter(table);
+    ASSERT_TRUE(again->EnableTransactions().ok());
+    ASSERT_TRUE(again->Recover({transaction}).ok());
+    EXPECT_EQ(Committed(topic, 2), Expected(0, 6));
+    writers_.clear();
+  }
+}
+
+TEST_F(KafkaConnectorTest, ExactlyOnceNeverLosesSilently) {
+  cluster_->CreateTopic("out", 1);
+  cluster_->CreateTopic("out.sluice-epochs", 1);
+  std::string transaction;
+  {
+    KafkaSinkWriter* writer = NewWriter(ExactlyOnce());
+    ASSERT_TRUE(writer->EnableTransactions().ok());
+    ASSERT_TRUE(writer->Write(Rows(ExactlyOnce(), 0, 2)).ok());
+    transaction = writer->PreCommit(4).value();
+    writers_.clear();
+  }
+  fs::remove_all(spool_);  // the spool is gone and nothing was committed
+  KafkaSinkWriter* restored = NewWriter(ExactlyOnce());
+  ASSERT_TRUE(restored->EnableTransactions().ok());
+  base::Status recovered = restored->Recover({transaction});
+  ASSERT_FALSE(recovered.ok());
+  EXPECT_NE(recovered.message().find("2 rows of checkpoint 4"), std::string::npos)
+      << recovered.message();
+  EXPECT_NE(recovered.message().find("cannot be recovered"), std::string::npos);
+}
+
+TEST_F(KafkaConnectorTest, RecoveryFencesAZombieAndDropsUnnamedSpools) {
+  cluster_->CreateTopic("out", 1);
+  cluster_->CreateTopic("out.sluice-epochs", 1);
+  KafkaSinkWriter* zombie = NewWriter(ExactlyOnce());
+  ASSERT_TRUE(zombie->EnableTransactions().ok());
+  ASSERT_TRUE(zombie->Write(Rows(ExactlyOnce(), 0, 3)).ok());
+  std::string named = zombie->PreCommit(1).value();
+  base::Status committed = zombie->Commit(1);
+  ASSERT_TRUE(committed.ok()) << committed.message();
+  ASSERT_TRUE(zombie->Write(Rows(ExactlyOnce(), 3, 3)).ok());
+  ASSERT_TRUE(zombie->PreCommit(2).ok());  // checkpoint 2 never completes
+  // A new incarnation restores checkpoint 1 while the old one still lives.
+  KafkaSinkWriter* restored = NewWriter(ExactlyOnce());
+  ASSERT_TRUE(restored->EnableTransactions().ok());
+  ASSERT_TRUE(restored->Recover({named}).ok());
+  EXPECT_TRUE(fs::is_empty(spool_)) << "checkpoint 2's spool is not named: its rows come again";
+  base::Status late = zombie->Commit(2);
+  EXPECT_FALSE(late.ok()) << "the zombie must be fenced";
+  EXPECT_EQ(Committed("out"), Expected(0, 3));
+}
+
+TEST_F(KafkaConnectorTest, AtLeastOnceFailsTheCheckpointOnAFailedDelivery) {
+  cluster_->CreateTopic("out", 1);
+  TableDescriptor table = Table({{"topic", "out"}});
+  KafkaSinkWriter* writer = NewWriter(table);
+  EXPECT_FALSE(writer->SupportsTransactions());
+  cluster_->InjectFault(Fault(FakeOperation::kDelivery));
+  ASSERT_TRUE(writer->Write(Rows(table, 0, 2)).ok());
+  base::Status flushed = writer->Flush();
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_NE(flushed.message().find("not delivered"), std::string::npos) << flushed.message();
+  EXPECT_NE(flushed.message().find("crash"), std::string::npos) << flushed.message();
+}
+
+TEST_F(KafkaConnectorTest, UpsertSinkWritesTombstonesKeyedByThePrimaryKey) {
+  cluster_->CreateTopic("out", 1);
+  TableDescriptor table =
+      Table({{"topic", "out"}, {"key.format", "json"}, {"value.format", "json"}});
+  table.options.erase("format");
+  table.options["connector"] = "upsert-kafka";
+  table.primary_key = {"id"};
+  auto settings = ParseKafkaSettings(table, true, false);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  auto writer = KafkaSinkWriter::Create(table, SubtaskInfo{0, 1, "job", "j"}, *settings);
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  Batch batch = Rows(table, 1, 3);
+  uint8_t* kinds = batch.EnableRowKinds();
+  kinds[0] = static_cast<uint8_t>(RowKind::kInsert);
+  kinds[1] = static_cast<uint8_t>(RowKind::kUpdateBefore);
+  kinds[2] = static_cast<uint8_t>(RowKind::kDelete);
+  base::Status written = (*writer)->Write(batch);
+  ASSERT_TRUE(written.ok()) << written.message();
+  ASSERT_TRUE((*writer)->Finish().ok());
+  std::vector<ConsumedRecord> records = cluster_->ReadCommitted({"out", 0});
+  ASSERT_EQ(records.size(), 2u);  // the -U writes nothing
+  EXPECT_EQ(records[0].key, std::optional<std::string>("{\"id\":1}"));
+  EXPECT_EQ(records[1].key, std::optional<std::string>("{\"id\":3}"));
+  EXPECT_EQ(records[1].value, std::nullopt);  // a delete is a tombstone
+}
+
+}  // namespace
+}  // namespace sluice::runtime::connectors::kafka
