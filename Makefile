@@ -10,7 +10,7 @@
 BUILD_DIR ?= build
 SANITIZE_DIR ?= build-asan
 JOBS ?= $(shell nproc)
-SANITIZE_TARGETS = test_runtime test_parser test_compiler test_codegen
+SANITIZE_TARGETS = test_runtime test_parser test_compiler test_codegen test_kafka sluice-kafka-mock
 SANITIZE_FLAGS = -O1 -g1
 # LeakSanitizer stays on: the JIT tests (ORC) and the rest exit without leaks.
 SANITIZE_ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
