@@ -49,4 +49,20 @@ std::vector<Slot> FlattenSchema(const Schema& schema) {
   return slots;
 }
 
+std::vector<LogicalType> SlotTypes(const Schema& schema) {
+  std::vector<LogicalType> types;
+  for (const Slot& slot : FlattenSchema(schema)) types.push_back(slot.type);
+  return types;
+}
+
+std::vector<size_t> FirstSlots(const Schema& schema) {
+  std::vector<size_t> firsts;
+  size_t slot = 0;
+  for (const RowField& column : schema.columns) {
+    firsts.push_back(slot);
+    slot += FlattenSchema(Schema{{column}}).size();
+  }
+  return firsts;
+}
+
 }  // namespace sluice::types

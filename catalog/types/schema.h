@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct Slot {
 /// Flattens a schema depth-first: a ROW column becomes its own validity slot followed by the
 /// slots of its fields. A batch has one column per slot, so `bid.price` is a plain column.
 std::vector<Slot> FlattenSchema(const Schema& schema);
+/// The types of FlattenSchema's slots: what a batch of the schema is built with.
+std::vector<LogicalType> SlotTypes(const Schema& schema);
+/// For each top-level column, the index of its first flattened slot.
+std::vector<size_t> FirstSlots(const Schema& schema);
 
 /// Compares identifiers the way SQL does (ASCII case-insensitive).
 bool IdentifierEquals(const std::string& left, const std::string& right);

@@ -21,9 +21,7 @@ const char* LogicalKindName(LogicalKind kind) {
 }
 
 std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<types::LogicalType> out;
-  for (const auto& slot : types::FlattenSchema(schema)) out.push_back(slot.type);
-  return out;
+  return types::SlotTypes(schema);
 }
 
 bool IsVirtualColumn(const runtime::connectors::TableDescriptor& table, const std::string& column) {

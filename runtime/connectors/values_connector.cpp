@@ -12,11 +12,7 @@ namespace {
 
 constexpr const char* kRowsPerBatch = "rows-per-batch";
 
-std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<types::LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 base::Status RowError(const TableDescriptor& table, size_t row_index, const std::string& what) {
   return base::Status::Error(

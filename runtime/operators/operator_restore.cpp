@@ -29,11 +29,7 @@ namespace {
 using plan::OperatorKind;
 using Evolutions = std::optional<plan::StateEvolution>;
 
-std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<types::LogicalType> types;
-  for (const auto& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 std::string TypesText(const std::vector<types::LogicalType>& types) {
   std::string out = "[";

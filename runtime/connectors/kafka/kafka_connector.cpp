@@ -51,16 +51,14 @@ class KafkaConnector final : public Connector {
     if (upsert_) return true;
     auto settings = kafka::ParseKafkaSettings(table, false, false);
     if (!settings.ok()) return false;
-    return settings->value.format == "debezium-json" || settings->value.format == "canal-json" ||
-           settings->value.format == "changelog-json";
+    return kafka::IsChangelogFormat(settings->value.format);
   }
 
   bool ProducesUpdates(const TableDescriptor& table) const override {
     if (upsert_) return true;
     auto settings = kafka::ParseKafkaSettings(table, false, true);
     if (!settings.ok()) return false;
-    return settings->value.format == "debezium-json" || settings->value.format == "canal-json" ||
-           settings->value.format == "changelog-json";
+    return kafka::IsChangelogFormat(settings->value.format);
   }
 
   std::vector<MetadataKey> SupportedMetadata(const TableDescriptor& table) const override {

@@ -558,6 +558,10 @@ base::Result<std::unique_ptr<formats::Format>> CreateSideFormat(const TableDescr
   return formats::CreateFormat(side.format, fields, side.options, side.option_prefix);
 }
 
+bool IsChangelogFormat(const std::string& format) {
+  return format == "debezium-json" || format == "canal-json" || format == "changelog-json";
+}
+
 ClientConfig ConsumerConfig(const KafkaSettings& settings) {
   ClientConfig config;
   config.properties = settings.client_properties;

@@ -73,6 +73,9 @@ base::Result<KafkaSettings> ParseKafkaSettings(const TableDescriptor& table, boo
 base::Result<std::unique_ptr<formats::Format>> CreateSideFormat(const TableDescriptor& table,
                                                                 const RecordSide& side);
 
+/// Whether `format` writes and reads row kinds (a table in it is an updating one).
+bool IsChangelogFormat(const std::string& format);
+
 /// The client configuration the settings give (librdkafka names).
 ClientConfig ConsumerConfig(const KafkaSettings& settings);
 ClientConfig ProducerConfig(const KafkaSettings& settings);

@@ -266,12 +266,8 @@ base::Status KafkaSinkWriter::TableError(const std::string& why) const {
 }
 
 base::Status KafkaSinkWriter::Open() {
-  for (const types::RowField& column : table_.schema.columns) {
-    first_slots_.push_back(slot_types_.size());
-    for (const types::Slot& slot : types::FlattenSchema(types::Schema{{column}})) {
-      slot_types_.push_back(slot.type);
-    }
-  }
+  first_slots_ = types::FirstSlots(table_.schema);
+  slot_types_ = types::SlotTypes(table_.schema);
   for (const MetadataColumn& meta : table_.metadata_columns) {
     if (meta.key != "timestamp" || meta.is_virtual) continue;
     if (auto column = table_.schema.Find(meta.column)) timestamp_slot_ = first_slots_[*column];

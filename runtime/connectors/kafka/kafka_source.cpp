@@ -68,12 +68,8 @@ base::Result<std::unique_ptr<KafkaSourceReader>> KafkaSourceReader::Create(
 }
 
 base::Status KafkaSourceReader::Open() {
-  for (const types::RowField& column : table_.schema.columns) {
-    first_slots_.push_back(slot_types_.size());
-    for (const types::Slot& slot : types::FlattenSchema(types::Schema{{column}})) {
-      slot_types_.push_back(slot.type);
-    }
-  }
+  first_slots_ = types::FirstSlots(table_.schema);
+  slot_types_ = types::SlotTypes(table_.schema);
   SLUICE_ASSIGN_OR_RETURN(value_format_, CreateSideFormat(table_, settings_.value));
   if (!settings_.key.format.empty()) {
     SLUICE_ASSIGN_OR_RETURN(key_format_, CreateSideFormat(table_, settings_.key));

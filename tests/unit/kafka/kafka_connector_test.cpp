@@ -48,9 +48,7 @@ class KafkaConnectorTest : public ::testing::Test {
   }
 
   static std::vector<types::LogicalType> SlotTypes(const TableDescriptor& table) {
-    std::vector<types::LogicalType> types;
-    for (const types::Slot& slot : types::FlattenSchema(table.schema)) types.push_back(slot.type);
-    return types;
+    return types::SlotTypes(table.schema);
   }
 
   /// Writes `count` JSON records {"id": first + i, "name": "n<i>"} to a partition.

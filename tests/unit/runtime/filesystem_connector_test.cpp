@@ -20,11 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using types::LogicalType;
 
-std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 types::Schema MixedSchema() {
   return types::Schema{{{"auction", LogicalType::Bigint()},

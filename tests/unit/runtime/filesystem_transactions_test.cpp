@@ -18,11 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using types::LogicalType;
 
-std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 types::Schema NumberSchema() {
   return types::Schema{{{"n", LogicalType::Bigint()}, {"text", LogicalType::Varchar()}}};

@@ -13,11 +13,7 @@ namespace {
 
 using types::LogicalType;
 
-std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 /// The format over every column of `schema`, spelled `<format>.<key>` in errors.
 std::unique_ptr<Format> Make(const std::string& format, const types::Schema& schema,

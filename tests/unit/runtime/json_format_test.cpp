@@ -12,11 +12,7 @@ namespace {
 
 using types::LogicalType;
 
-std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 void SetBigint(Batch* batch, size_t column, int32_t row, int64_t value) {
   batch->column(column).values<int64_t>()[row] = value;

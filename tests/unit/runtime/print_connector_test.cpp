@@ -19,11 +19,7 @@ types::Schema BidSchema() {
                         {"extra", LogicalType::Varchar()}}};
 }
 
-std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 Batch TwoBids() {
   Batch batch(SlotTypes(BidSchema()));

@@ -26,11 +26,7 @@ TableDescriptor ClicksTable() {
   return table;
 }
 
-std::vector<LogicalType> SlotTypes(const types::Schema& schema) {
-  std::vector<LogicalType> types;
-  for (const types::Slot& slot : types::FlattenSchema(schema)) types.push_back(slot.type);
-  return types;
-}
+using types::SlotTypes;
 
 /// Reads a whole split; returns the printed rows and the size of each batch.
 std::vector<std::string> ReadAll(const TableDescriptor& table, SubtaskInfo subtask,
