@@ -852,9 +852,36 @@ class Planner {
     runtime::plan::ExchangeKind exchange = sink_parallelism == plan_.nodes[upstream].parallelism
                                                ? runtime::plan::ExchangeKind::kForward
                                                : runtime::plan::ExchangeKind::kRebalance;
+    std::vector<int32_t> key_slots;
+    if (exchange == runtime::plan::ExchangeKind::kRebalance &&
+        upstream_planned.mode == runtime::plan::ChangelogMode::kUpdating) {
+      // A key's changes must reach one sink subtask in order (an upsert sink writes the
+      // last one as the key's row): hash by the PRIMARY KEY, as Flink's keyed sink shuffle.
+      key_slots = SinkKeySlots(sink_table.schema, sink_descriptor.primary_key,
+                               plan_.nodes[upstream].output_schema);
+      if (!key_slots.empty()) exchange = runtime::plan::ExchangeKind::kHash;
+    }
     int32_t sink_id = AddNode(std::move(sink_node));
-    plan_.edges.push_back(PlanEdge{upstream, sink_id, 0, exchange, {}});
+    plan_.edges.push_back(PlanEdge{upstream, sink_id, 0, exchange, key_slots});
     return base::Status::Ok();
+  }
+
+  /// The upstream slots of a sink's PRIMARY KEY columns (the upstream writes the sink's
+  /// columns in order); empty without a key or when a key column is not a scalar one.
+  static std::vector<int32_t> SinkKeySlots(const types::Schema& sink,
+                                           const std::vector<std::string>& primary_key,
+                                           const types::Schema& upstream) {
+    std::vector<int32_t> slots;
+    auto first_slots = types::FirstSlots(upstream);
+    for (const std::string& column : primary_key) {
+      auto index = sink.Find(column);
+      if (!index || *index >= upstream.columns.size() ||
+          upstream.columns[*index].type.id() == types::TypeId::kRow) {
+        return {};
+      }
+      slots.push_back(static_cast<int32_t>(first_slots[*index]));
+    }
+    return slots;
   }
 
   const TableSpans* FindSpans(const std::string& table) const {
@@ -881,7 +908,15 @@ class Planner {
     return connector;
   }
 
+  /// The node a scan of `scan`'s table reads: its source, or the source's normalization when
+  /// the connector produces upserts (one per table, shared by every query that reads it).
   base::Result<int32_t> SourceFor(const LogicalNode& scan) {
+    SLUICE_ASSIGN_OR_RETURN(int32_t source, TableSourceFor(scan));
+    auto normalized = normalized_.find(scan.table->descriptor.name);
+    return normalized == normalized_.end() ? source : normalized->second;
+  }
+
+  base::Result<int32_t> TableSourceFor(const LogicalNode& scan) {
     const std::string& name = scan.table->descriptor.name;
     auto found = sources_.find(name);
     if (found != sources_.end()) {
@@ -935,7 +970,58 @@ class Planner {
     }
     plan_.nodes.push_back(node);
     sources_[name] = node.id;
+    if (connector->ProducesUpserts(descriptor)) {
+      SLUICE_ASSIGN_OR_RETURN(normalized_[name], AddNormalize(node.id, spans));
+    }
     return node.id;
+  }
+
+  /// An upsert source's ChangelogNormalize (Flink's name): keyed by the PRIMARY KEY, it keeps
+  /// each key's last row so that updates retract the previous row and deletes carry it.
+  base::Result<int32_t> AddNormalize(int32_t source, const TableSpans* spans) {
+    const runtime::connectors::TableDescriptor descriptor = *plan_.nodes[source].table;
+    const types::Schema schema = plan_.nodes[source].output_schema;
+    auto first_slots = types::FirstSlots(schema);
+    auto types = logical::SlotTypes(schema);
+    runtime::plan::ChangelogNormalizeSpec spec;
+    runtime::plan::StateSpec state;
+    state.name = "rows";
+    for (const std::string& column : descriptor.primary_key) {
+      auto index = schema.Find(column);
+      if (!index || schema.columns[*index].type.id() == types::TypeId::kRow) {
+        return Locate(base::Status::Error(base::ErrorCode::kPlan,
+                                          "table '" + descriptor.name + "': PRIMARY KEY column '" +
+                                              column + "' must be a scalar column of the table"),
+                      spans);
+      }
+      int32_t slot = static_cast<int32_t>(first_slots[*index]);
+      spec.key_slots.push_back(slot);
+      state.key_schema.columns.push_back({column, types[slot]});
+    }
+    if (spec.key_slots.empty()) {
+      return Locate(base::Status::Error(
+                        base::ErrorCode::kPlan,
+                        "table '" + descriptor.name + "' produces upserts and needs a PRIMARY KEY"),
+                    spans);
+    }
+    state.value_schema = schema;
+    PlanNode node;
+    node.uid = plan_.nodes[source].uid + "/normalize";
+    node.kind = runtime::plan::OperatorKind::kChangelogNormalize;
+    node.parallelism = options_.parallelism;
+    node.output_schema = schema;
+    node.changelog_mode = runtime::plan::ChangelogMode::kUpdating;
+    node.state.push_back(state);
+    std::string keys;
+    for (const std::string& column : descriptor.primary_key) {
+      keys += (keys.empty() ? "" : ", ") + column;
+    }
+    node.description = "upsert key [" + keys + "] (changelog normalize)";
+    node.normalize = spec;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(
+        PlanEdge{source, id, 0, runtime::plan::ExchangeKind::kHash, spec.key_slots});
+    return id;
   }
 
   static std::string DescribeAggregate(const runtime::plan::AggregateSpec& spec,
@@ -991,6 +1077,7 @@ class Planner {
   const std::map<std::string, TableSpans>& spans_;
   PlanGraph plan_;
   std::map<std::string, int32_t> sources_;
+  std::map<std::string, int32_t> normalized_;  // table -> its upsert normalization
   base::Status last_error_;
   std::string query_;
   std::map<std::string, int32_t> ordinals_;

@@ -200,6 +200,7 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       if (node.top_n->emit_row_number) out.push_back("ROW_NUMBER()");
       return out;
     }
+    case OperatorKind::kChangelogNormalize: return OfInput(node.id, 0);
     case OperatorKind::kOverAggregate: {
       const auto& input = OfInput(node.id, 0);
       out = input;
@@ -393,6 +394,13 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
       components.push_back(
           Single("rank function", std::string(kFunctions[static_cast<int>(spec.function)]) +
                                       (spec.keep_first_only ? " (keep first row)" : "")));
+      components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
+      break;
+    }
+    case OperatorKind::kChangelogNormalize: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      components.push_back(Fields("key", false, input, types, node.normalize->key_slots));
       components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
       break;
     }

@@ -229,6 +229,10 @@ class Connector {
   /// Whether the source's rows carry row kinds (an updating table: `upsert-kafka`, a
   /// `debezium-json` topic). Default: insert-only.
   virtual bool ProducesUpdates(const TableDescriptor& table) const { return false; }
+  /// Whether those rows are upserts keyed by the table's PRIMARY KEY (`upsert-kafka`): +I/+U
+  /// carry a key's latest row, -D only its key, and no -U precedes an update. The planner
+  /// then normalizes them into a full changelog (plan::ChangelogNormalizeSpec). Default: no.
+  virtual bool ProducesUpserts(const TableDescriptor& table) const { return false; }
   /// The metadata keys a table of this connector can declare (`… METADATA FROM 'key'`), with
   /// their types and whether a sink writes them; the compiler checks every metadata column
   /// against it (unknown key, wrong type, read-only key in a non-VIRTUAL column of a sink).

@@ -1,6 +1,7 @@
 #include "runtime/operators/operator_factory.h"
 
 #include "runtime/operators/calc_operator.h"
+#include "runtime/operators/changelog_normalize_operator.h"
 #include "runtime/operators/group_aggregate_operator.h"
 #include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
@@ -56,6 +57,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kOverAggregate:
       if (!node.over_aggregate) break;
       return std::unique_ptr<Operator>(new OverAggregateOperator());
+    case plan::OperatorKind::kChangelogNormalize:
+      if (!node.normalize) break;
+      return std::unique_ptr<Operator>(new ChangelogNormalizeOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/operators/aggregate/accumulator_migration.h"
+#include "runtime/operators/changelog_normalize_operator.h"
 #include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
 #include "runtime/operators/over_aggregate_operator.h"
@@ -73,6 +74,7 @@ class Planner {
       case OperatorKind::kWindowJoin: return PlanJoin(old_spec, spec);
       case OperatorKind::kTopN: return PlanTopN();
       case OperatorKind::kOverAggregate: return PlanOver(spec);
+      case OperatorKind::kChangelogNormalize: return PlanNormalize();
       default: return Unchanged(old_spec, spec);
     }
   }
@@ -176,6 +178,14 @@ class Planner {
     SLUICE_ASSIGN_OR_RETURN(auto rows, Rows("values", TopNRowTypes(old_), TopNRowTypes(new_)));
     if (rows->identity()) return std::unique_ptr<RecordMigration>();
     return MigrateTopNRows(std::move(rows));
+  }
+
+  /// A changelog normalization keeps each key's last input row: its output as it is.
+  base::Result<std::unique_ptr<RecordMigration>> PlanNormalize() {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto rows, Rows("values", SlotTypes(old_.output_schema), SlotTypes(new_.output_schema)));
+    if (rows->identity()) return std::unique_ptr<RecordMigration>();
+    return MigrateNormalizedRows(std::move(rows));
   }
 
   base::Result<std::unique_ptr<RecordMigration>> PlanOver(const plan::StateSpec& spec) {

@@ -15,18 +15,19 @@ namespace sluice::runtime::plan {
 
 /// The physical operator kinds a PlanGraph may hold.
 enum class OperatorKind : uint8_t {
-  kSource,           // reads a table, computes its computed columns, assigns watermarks
-  kCalc,             // a fused stateless chain: filter + projections
-  kSink,             // writes a table
-  kUnion,            // UNION ALL: forwards every input unchanged
-  kWindowAggregate,  // GROUP BY keys + a window TVF's window: fires on the watermark
-  kGroupAggregate,   // unbounded GROUP BY: emits a changelog
-  kJoin,             // regular (unbounded) equi-join of two inputs
-  kTopN,             // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
-  kLookupJoin,       // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
-  kIntervalJoin,     // equi-join whose rows' event times are bounded relative to each other
-  kWindowJoin,       // equi-join of two window TVFs per window: fires on the watermark
-  kOverAggregate,    // aggregate calls OVER (PARTITION BY … ORDER BY … ROWS|RANGE …)
+  kSource,              // reads a table, computes its computed columns, assigns watermarks
+  kCalc,                // a fused stateless chain: filter + projections
+  kSink,                // writes a table
+  kUnion,               // UNION ALL: forwards every input unchanged
+  kWindowAggregate,     // GROUP BY keys + a window TVF's window: fires on the watermark
+  kGroupAggregate,      // unbounded GROUP BY: emits a changelog
+  kJoin,                // regular (unbounded) equi-join of two inputs
+  kTopN,                // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
+  kLookupJoin,          // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
+  kIntervalJoin,        // equi-join whose rows' event times are bounded relative to each other
+  kWindowJoin,          // equi-join of two window TVFs per window: fires on the watermark
+  kOverAggregate,       // aggregate calls OVER (PARTITION BY … ORDER BY … ROWS|RANGE …)
+  kChangelogNormalize,  // an upsert stream (no -U, deletes by key) made a full changelog
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -203,6 +204,14 @@ struct OverAggregateSpec {
   /// `order_slot`, emitting a changelog of every output row whose frame changed.
   bool changelog = false;
 };
+/// Turns an upsert stream (an `upsert-kafka` source: +I/+U carry a key's latest row, -D only
+/// its key, no -U) into a full changelog keyed by the table's PRIMARY KEY, as Flink's
+/// ChangelogNormalize: the first row of a key is +I, a later one -U(previous) +U(row), a delete
+/// -D(previous), a delete of an absent key nothing. Output columns = input columns.
+struct ChangelogNormalizeSpec {
+  std::vector<int32_t> key_slots;  // the PRIMARY KEY's slots, top-level and scalar
+};
+
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
 /// table's full slots (physical + computed), e.g. `dateTime - INTERVAL '4' SECOND`.
 struct WatermarkSpec {
@@ -278,6 +287,8 @@ struct PlanNode {
   std::optional<LookupJoinSpec> lookup_join;
   // kOverAggregate
   std::optional<OverAggregateSpec> over_aggregate;
+  // kChangelogNormalize
+  std::optional<ChangelogNormalizeSpec> normalize;
   /// Sources, sinks and every operator with state: what its state holds (see StateSignature).
   std::optional<StateSignature> signature;
 };

@@ -381,7 +381,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kLookupJoin, "lookup-join"},
     {OperatorKind::kIntervalJoin, "interval-join"},
     {OperatorKind::kWindowJoin, "window-join"},
-    {OperatorKind::kOverAggregate, "over-aggregate"}};
+    {OperatorKind::kOverAggregate, "over-aggregate"},
+    {OperatorKind::kChangelogNormalize, "changelog-normalize"}};
 constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
     {RankFunction::kRowNumber, "ROW_NUMBER"},
     {RankFunction::kRank, "RANK"},
@@ -589,6 +590,7 @@ ordered_json NodeToJson(const PlanNode& node) {
       out["top_n"]["function"] = EnumName(node.top_n->function, kRankFunctions);
     }
   }
+  if (node.normalize) out["normalize"] = {{"key_slots", node.normalize->key_slots}};
   if (node.over_aggregate) {
     const OverAggregateSpec& over = *node.over_aggregate;
     ordered_json calls = AggregateToJson(AggregateSpec{over.partition_slots, over.calls, {}});
@@ -696,6 +698,12 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
                                    top_path + ".function");
     }
     node.top_n = spec;
+  }
+  if (json.contains("normalize")) {
+    ChangelogNormalizeSpec spec;
+    spec.key_slots =
+        Get<std::vector<int32_t>>(json.at("normalize"), "key_slots", path + ".normalize");
+    node.normalize = spec;
   }
   if (json.contains("over_aggregate")) {
     const auto& over = json.at("over_aggregate");

@@ -15,6 +15,7 @@
 #include "compiler/codegen/jit_chain_compiler.h"
 #include "compiler/physical/job_compiler.h"
 #include "runtime/connectors/collect_connector.h"
+#include "runtime/connectors/kafka/fake_kafka.h"
 #include "runtime/scheduler/job.h"
 
 namespace sluice {
@@ -23,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Block {
-  std::string kind;                // "statement ok", "statement error", "query"
+  std::string kind;                // "statement ok", "statement error", "query", "kafka"
   std::vector<std::string> flags;  // rowsort, parallelism=N
   std::string sql;
   std::vector<std::string> expected;
@@ -165,8 +166,57 @@ std::vector<std::string> RunQuery(const std::string& script, bool jit, int32_t p
   return rows;
 }
 
+/// The cluster `kafka` blocks fill, reachable as 'properties.bootstrap.servers' = 'golden'.
+constexpr const char* kKafkaCluster = "golden";
+
+/// A `kafka TOPIC [partitions=N] [partition=P]` block: each line `KEY | VALUE` is a record
+/// appended to partition P (default 0) of TOPIC (made with N partitions, default 1, when it
+/// does not exist); `NULL` is a null key or value (a tombstone).
+void ProduceKafkaRecords(const Block& block, runtime::connectors::kafka::FakeKafka* cluster) {
+  namespace kafka = runtime::connectors::kafka;
+  std::string topic;
+  int32_t partitions = 1;
+  int32_t partition = 0;
+  for (const std::string& flag : block.flags) {
+    if (flag.rfind("partitions=", 0) == 0) {
+      partitions = std::stoi(flag.substr(11));
+    } else if (flag.rfind("partition=", 0) == 0) {
+      partition = std::stoi(flag.substr(10));
+    } else if (topic.empty()) {
+      topic = flag;
+    } else {
+      FAIL() << "unknown kafka block flag: " << flag;
+    }
+  }
+  ASSERT_FALSE(topic.empty()) << "a kafka block names its topic";
+  cluster->CreateTopic(topic, partitions);
+  kafka::ClientConfig config;
+  config.properties["bootstrap.servers"] = kKafkaCluster;
+  auto producer = kafka::KafkaClients().NewProducer(config, "");
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  for (const std::string& line : SplitLines(block.sql)) {
+    if (Trim(line).empty()) continue;
+    size_t bar = line.find(" | ");
+    ASSERT_NE(bar, std::string::npos) << "a kafka record is `KEY | VALUE`: " << line;
+    kafka::ProducedRecord record;
+    record.topic = topic;
+    record.partition = partition;
+    std::string key = Trim(line.substr(0, bar));
+    std::string value = Trim(line.substr(bar + 3));
+    if (key != "NULL") record.key = key;
+    if (value != "NULL") record.value = value;
+    base::Status produced = (*producer)->Produce(record);
+    ASSERT_TRUE(produced.ok()) << produced.ToString();
+  }
+  base::Status flushed = (*producer)->Flush();
+  ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+}
+
 TEST_P(SqlTest, MatchesGolden) {
   const fs::path path = GetParam();
+  runtime::connectors::kafka::FakeKafkaClients kafka_clients;
+  runtime::connectors::kafka::FakeKafka& kafka = kafka_clients.AddCluster(kKafkaCluster);
+  runtime::connectors::kafka::ScopedKafkaClients installed(&kafka_clients);
   std::ifstream in(path);
   ASSERT_TRUE(in) << "cannot read " << path;
   std::stringstream buffer;
@@ -202,6 +252,10 @@ TEST_P(SqlTest, MatchesGolden) {
           ++position;
         }
       }
+      continue;
+    }
+    if (block.kind == "kafka") {
+      ProduceKafkaRecords(block, &kafka);
       continue;
     }
     ASSERT_EQ(block.kind, "query") << "unknown block kind";

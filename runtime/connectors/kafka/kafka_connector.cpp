@@ -31,14 +31,6 @@ class KafkaConnector final : public Connector {
       if (side == &settings.key && format->IsChangelog()) {
         return options.InvalidValue("key.format", "a key format must be insert-only");
       }
-      if (as_source && upsert_) {
-        // An upsert stream has no -U rows: it needs a keyed normalization the planner does not
-        // build yet (a CDC format with before images, such as 'debezium-json', does not).
-        return options.TableError(
-            "reading 'upsert-kafka' is not supported yet (it needs the upserts normalized into "
-            "a changelog); it can be written, and a 'kafka' table with 'debezium-json' can be "
-            "read");
-      }
       if (upsert_ && format->IsChangelog()) {
         return options.InvalidValue("value.format",
                                     "'upsert-kafka' needs an insert-only value format");
@@ -60,6 +52,9 @@ class KafkaConnector final : public Connector {
     if (!settings.ok()) return false;
     return kafka::IsChangelogFormat(settings->value.format);
   }
+
+  /// An upsert-kafka topic is a table's history by key: the planner normalizes it.
+  bool ProducesUpserts(const TableDescriptor& table) const override { return upsert_; }
 
   std::vector<MetadataKey> SupportedMetadata(const TableDescriptor& table) const override {
     return kafka::KafkaMetadataKeys();

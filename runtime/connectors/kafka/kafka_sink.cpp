@@ -307,15 +307,41 @@ base::Status KafkaSinkWriter::EnableTransactions() {
   return base::Status::Ok();
 }
 
+base::Status KafkaSinkWriter::EncodeKey(const Batch& batch, int32_t row, std::string* key) {
+  const RowKind kind = batch.row_kind(row);
+  if (kind == RowKind::kInsert || kind == RowKind::kUpdateAfter) {
+    return key_format_->Encode(batch, row, key);
+  }
+  // A retraction: the key format holds inserts only, so it encodes a copy of the row without
+  // its row kind (a key is the same whatever happens to its row).
+  Batch copy(slot_types_);
+  for (size_t slot = 0; slot < slot_types_.size(); ++slot) {
+    CopyCell(batch.column(slot), row, &copy.column(slot), 0);
+  }
+  copy.set_row_count(1);
+  return key_format_->Encode(copy, 0, key);
+}
+
 base::Result<bool> KafkaSinkWriter::EncodeRow(const Batch& batch, int32_t row,
                                               ProducedRecord* record) {
-  const RowKind kind = batch.row_kind(row);
+  RowKind kind = batch.row_kind(row);
   record->topic = settings_.topics.front();
   record->key.reset();
   record->value.reset();
   record->timestamp = 0;
   if (settings_.upsert) {
-    if (kind == RowKind::kUpdateBefore) return false;  // the +U that follows replaces it
+    if (kind == RowKind::kUpdateBefore) {
+      // The +U of the same key that follows replaces it. Without one (a filter after an
+      // aggregate dropped the new row) the key's row is gone: a tombstone, as Flink's upsert
+      // sink writes every -U.
+      if (row + 1 < batch.row_count() && batch.row_kind(row + 1) == RowKind::kUpdateAfter) {
+        std::string key, next_key;
+        SLUICE_RETURN_IF_ERROR(EncodeKey(batch, row, &key));
+        SLUICE_RETURN_IF_ERROR(EncodeKey(batch, row + 1, &next_key));
+        if (key == next_key) return false;
+      }
+      kind = RowKind::kDelete;
+    }
   } else if (!value_format_->IsChangelog() &&
              (kind == RowKind::kUpdateBefore || kind == RowKind::kDelete)) {
     return TableError(std::string("format '") + value_format_->name() +
@@ -324,18 +350,7 @@ base::Result<bool> KafkaSinkWriter::EncodeRow(const Batch& batch, int32_t row,
   }
   if (key_format_) {
     std::string key;
-    if (kind == RowKind::kInsert || kind == RowKind::kUpdateAfter) {
-      SLUICE_RETURN_IF_ERROR(key_format_->Encode(batch, row, &key));
-    } else {
-      // An upsert's delete: the key format holds inserts only, so it encodes a copy of the
-      // row without its row kind (a key is the same whatever happens to its row).
-      Batch copy(slot_types_);
-      for (size_t slot = 0; slot < slot_types_.size(); ++slot) {
-        CopyCell(batch.column(slot), row, &copy.column(slot), 0);
-      }
-      copy.set_row_count(1);
-      SLUICE_RETURN_IF_ERROR(key_format_->Encode(copy, 0, &key));
-    }
+    SLUICE_RETURN_IF_ERROR(EncodeKey(batch, row, &key));
     record->key = std::move(key);
   }
   if (!(settings_.upsert && kind == RowKind::kDelete)) {  // an upsert delete is a tombstone

@@ -61,8 +61,11 @@ class KafkaSinkWriter : public SinkWriter {
 
   KafkaSinkWriter(const TableDescriptor& table, const SubtaskInfo& subtask, KafkaSettings settings);
   base::Status Open();
-  /// Encodes row `row` into `record`; false when the row writes nothing (an upsert's -U).
+  /// Encodes row `row` into `record`; false when the row writes nothing (an upsert's -U
+  /// followed by the +U of its key).
   base::Result<bool> EncodeRow(const Batch& batch, int32_t row, ProducedRecord* record);
+  /// The record key of row `row` (any row kind) in the key format.
+  base::Status EncodeKey(const Batch& batch, int32_t row, std::string* key);
   std::string TransactionalId(int32_t subtask) const;
   /// Publishes `records` and the marker of (`transactional_id`, `checkpoint`) in one
   /// transaction of `producer`.

@@ -327,21 +327,33 @@ base::Status KafkaSourceReader::RecordError(const ConsumedRecord& record,
 
 base::Status KafkaSourceReader::AppendRecord(const ConsumedRecord& record, Batch* batch) {
   const int32_t first_row = batch->row_count();
-  std::optional<std::string_view> value;
-  if (record.value) value = *record.value;
-  base::Status decoded = value_format_->Decode(value, batch);
-  if (!decoded.ok()) return RecordError(record, decoded);
+  // upsert-kafka: a tombstone (no value) deletes its key; the row has the key's columns and
+  // NULL elsewhere, and the planner's normalization emits the row it deletes.
+  const bool tombstone = settings_.upsert && !record.value;
+  if (tombstone) {
+    for (size_t slot = 0; slot < slot_types_.size(); ++slot) {
+      batch->column(slot).validity()[first_row] = 0;
+    }
+    batch->EnableRowKinds()[first_row] = static_cast<uint8_t>(RowKind::kDelete);
+    batch->set_row_count(first_row + 1);
+  } else {
+    std::optional<std::string_view> value;
+    if (record.value) value = *record.value;
+    base::Status decoded = value_format_->Decode(value, batch);
+    if (!decoded.ok()) return RecordError(record, decoded);
+  }
   const int32_t end_row = batch->row_count();
   if (end_row == first_row) return base::Status::Ok();
 
-  if (key_format_ && !key_only_columns_.empty()) {
+  const std::vector<size_t>& from_key = tombstone ? settings_.key.columns : key_only_columns_;
+  if (key_format_ && !from_key.empty()) {
     Batch key_batch(slot_types_);
     std::optional<std::string_view> key;
     if (record.key) key = *record.key;
     base::Status key_decoded = key_format_->Decode(key, &key_batch);
     if (!key_decoded.ok()) return RecordError(record, key_decoded);
     batch->RetainArenasOf(key_batch);
-    for (size_t column : key_only_columns_) {
+    for (size_t column : from_key) {
       const size_t first = first_slots_[column];
       const size_t end =
           column + 1 < first_slots_.size() ? first_slots_[column + 1] : slot_types_.size();

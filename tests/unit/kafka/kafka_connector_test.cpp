@@ -466,16 +466,50 @@ TEST_F(KafkaConnectorTest, UpsertSinkWritesTombstonesKeyedByThePrimaryKey) {
   Batch batch = Rows(table, 1, 3);
   uint8_t* kinds = batch.EnableRowKinds();
   kinds[0] = static_cast<uint8_t>(RowKind::kInsert);
-  kinds[1] = static_cast<uint8_t>(RowKind::kUpdateBefore);
+  kinds[1] = static_cast<uint8_t>(RowKind::kUpdateAfter);
   kinds[2] = static_cast<uint8_t>(RowKind::kDelete);
   base::Status written = (*writer)->Write(batch);
   ASSERT_TRUE(written.ok()) << written.message();
   ASSERT_TRUE((*writer)->Finish().ok());
   std::vector<ConsumedRecord> records = cluster_->ReadCommitted({"out", 0});
-  ASSERT_EQ(records.size(), 2u);  // the -U writes nothing
+  ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].key, std::optional<std::string>("{\"id\":1}"));
-  EXPECT_EQ(records[1].key, std::optional<std::string>("{\"id\":3}"));
-  EXPECT_EQ(records[1].value, std::nullopt);  // a delete is a tombstone
+  EXPECT_EQ(records[1].key, std::optional<std::string>("{\"id\":2}"));
+  EXPECT_EQ(records[1].value, std::optional<std::string>("{\"id\":2,\"name\":\"n2\"}"));
+  EXPECT_EQ(records[2].key, std::optional<std::string>("{\"id\":3}"));
+  EXPECT_EQ(records[2].value, std::nullopt);  // a delete is a tombstone
+}
+
+TEST_F(KafkaConnectorTest, UpsertSinkWritesAnUnpairedUpdateBeforeAsATombstone) {
+  // A filter after an aggregate keeps a -U whose +U it dropped: the key's row is gone.
+  cluster_->CreateTopic("out", 1);
+  TableDescriptor table =
+      Table({{"topic", "out"}, {"key.format", "json"}, {"value.format", "json"}});
+  table.options.erase("format");
+  table.options["connector"] = "upsert-kafka";
+  table.primary_key = {"id"};
+  auto settings = ParseKafkaSettings(table, true, false);
+  ASSERT_TRUE(settings.ok()) << settings.status().message();
+  auto writer = KafkaSinkWriter::Create(table, SubtaskInfo{0, 1, "job", "j"}, *settings);
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  Batch batch = Rows(table, 1, 4);
+  batch.column(0).values<int64_t>()[2] = 2;  // rows: -U(1) -U(2) +U(2) -U(4)
+  uint8_t* kinds = batch.EnableRowKinds();
+  kinds[0] = static_cast<uint8_t>(RowKind::kUpdateBefore);
+  kinds[1] = static_cast<uint8_t>(RowKind::kUpdateBefore);
+  kinds[2] = static_cast<uint8_t>(RowKind::kUpdateAfter);
+  kinds[3] = static_cast<uint8_t>(RowKind::kUpdateBefore);
+  base::Status written = (*writer)->Write(batch);
+  ASSERT_TRUE(written.ok()) << written.message();
+  ASSERT_TRUE((*writer)->Finish().ok());
+  std::vector<ConsumedRecord> records = cluster_->ReadCommitted({"out", 0});
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].key, std::optional<std::string>("{\"id\":1}"));
+  EXPECT_EQ(records[0].value, std::nullopt);
+  EXPECT_EQ(records[1].key, std::optional<std::string>("{\"id\":2}"));
+  EXPECT_EQ(records[1].value, std::optional<std::string>("{\"id\":2,\"name\":\"n3\"}"));
+  EXPECT_EQ(records[2].key, std::optional<std::string>("{\"id\":4}"));
+  EXPECT_EQ(records[2].value, std::nullopt);
 }
 
 }  // namespace

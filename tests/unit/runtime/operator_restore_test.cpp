@@ -609,6 +609,48 @@ TEST(OperatorRestoreTest, TopNRankAndDenseRank) {
   CheckRestores(TopNScenario(plan::RankFunction::kDenseRank, 3));
 }
 
+/// An upsert stream keyed by k: MakeSteps' rows as +I/+U (a key's latest row), and now and
+/// then a delete that carries only its key (the other columns NULL, as a Kafka tombstone).
+std::vector<Step> MakeUpsertSteps(int32_t batches) {
+  std::vector<Step> steps = MakeSteps(1, batches);
+  uint64_t seed = 7;
+  for (Step& step : steps) {
+    if (step.kind != Step::kBatch) continue;
+    std::vector<std::vector<Cell>> rows;
+    for (const auto& row : step.rows) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      if ((seed >> 40) % 4 == 0) {
+        rows.push_back({row[0], nullptr, nullptr});
+        step.kinds.push_back(RowKind::kDelete);
+      } else {
+        rows.push_back(row);
+        step.kinds.push_back((seed >> 20) % 2 ? RowKind::kInsert : RowKind::kUpdateAfter);
+      }
+    }
+    step.rows = std::move(rows);
+  }
+  return steps;
+}
+
+TEST(OperatorRestoreTest, ChangelogNormalize) {
+  Scenario scenario;
+  plan::PlanNode& node = scenario.node;
+  node.uid = "source/t/normalize";
+  node.kind = plan::OperatorKind::kChangelogNormalize;
+  node.changelog_mode = plan::ChangelogMode::kUpdating;
+  node.output_schema = kSchema;
+  plan::StateSpec state;
+  state.name = "rows";
+  state.key_schema.columns.push_back({"k", LogicalType::Bigint()});
+  state.value_schema = kSchema;
+  node.state.push_back(state);
+  node.normalize = plan::ChangelogNormalizeSpec{{0}};
+  scenario.routing = {{0}};
+  scenario.steps = MakeUpsertSteps(30);
+  scenario.cuts = Cuts(scenario.steps);
+  CheckRestores(scenario);
+}
+
 TEST(OperatorRestoreTest, EventTimeOverAggregate) {
   for (auto [unit, preceding] : {std::pair{plan::OverFrameUnit::kRows, int64_t{2}},
                                  {plan::OverFrameUnit::kRange, int64_t{10}}}) {
