@@ -340,7 +340,9 @@ base::Status KafkaSourceReader::AppendRecord(const ConsumedRecord& record, Batch
     std::optional<std::string_view> value;
     if (record.value) value = *record.value;
     base::Status decoded = value_format_->Decode(value, batch);
-    if (!decoded.ok()) return RecordError(record, decoded);
+    // "Decode it again into an empty batch" goes back to Next as it is.
+    if (!decoded.ok())
+      return formats::NeedsEmptyBatch(decoded) ? decoded : RecordError(record, decoded);
   }
   const int32_t end_row = batch->row_count();
   if (end_row == first_row) return base::Status::Ok();
@@ -431,7 +433,11 @@ base::Result<bool> KafkaSourceReader::Next(Batch* batch) {
   ApplyEnds();
 
   // Fill the batch from the partition of the first pending record only (one split per batch).
-  const int32_t room = kBatchCapacity - std::max<int32_t>(value_format_->MaxRowsPerRecord(), 1);
+  // A format whose records may hold a whole batch of rows (canal-json) packs records while
+  // any room is left and says when one does not fit (formats::NeedsEmptyBatch).
+  const int32_t max_rows = std::max<int32_t>(value_format_->MaxRowsPerRecord(), 1);
+  const bool packs = max_rows >= kBatchCapacity;
+  const int32_t room = packs ? kBatchCapacity - 1 : kBatchCapacity - max_rows;
   last_split_.clear();
   TopicPartition current;
   while (!pending_.empty() && batch->row_count() <= room) {
@@ -454,7 +460,13 @@ base::Result<bool> KafkaSourceReader::Next(Batch* batch) {
       pending_.pop_front();
       continue;
     }
-    SLUICE_RETURN_IF_ERROR(AppendRecord(record, batch));
+    base::Status appended = AppendRecord(record, batch);
+    if (packs && formats::NeedsEmptyBatch(appended) && batch->row_count() > 0) {
+      break;  // the record starts the next batch
+    }
+    if (!appended.ok()) {
+      return formats::NeedsEmptyBatch(appended) ? RecordError(record, appended) : appended;
+    }
     state.next_offset = record.offset + 1;
     if (state.stop_offset >= 0 && state.next_offset >= state.stop_offset) MarkFinished(&state);
     pending_.pop_front();

@@ -178,6 +178,50 @@ TEST_F(KafkaConnectorTest, BoundedSourceReadsEveryPartitionOnceAcrossSubtasks) {
   EXPECT_EQ(all, expected);
 }
 
+TEST_F(KafkaConnectorTest, CanalRecordsArePackedIntoFullBatches) {
+  // A canal-json record holds any number of rows: records are packed while they fit, and
+  // one that does not starts the next batch (read again, nothing lost or doubled).
+  cluster_->CreateTopic("cdc", 1);
+  ClientConfig config;
+  config.properties["bootstrap.servers"] = "fake-1";
+  auto producer = clients_.NewProducer(config, "");
+  ASSERT_TRUE(producer.ok());
+  for (int64_t i = 0; i < 500; ++i) {
+    ProducedRecord record;
+    record.topic = "cdc";
+    record.partition = 0;
+    std::string rows;
+    for (int64_t j = 0; j < 3; ++j) {
+      rows +=
+          (j ? "," : "") + std::string("{\"id\":") + std::to_string(i * 3 + j) + ",\"name\":\"n\"}";
+    }
+    record.value = "{\"data\":[" + rows + "],\"type\":\"INSERT\"}";
+    ASSERT_TRUE((*producer)->Produce(record).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush().ok());
+  TableDescriptor table = Table({{"topic", "cdc"},
+                                 {"format", "canal-json"},
+                                 {"scan.startup.mode", "earliest-offset"},
+                                 {"scan.bounded.mode", "latest-offset"}});
+  auto reader = Reader(table, 0, 1);
+  ASSERT_NE(reader, nullptr);
+  std::vector<int64_t> ids;
+  int batches = 0;
+  for (int polls = 0; polls < 2000; ++polls) {
+    Batch batch(SlotTypes(table));
+    auto more = reader->Next(&batch);
+    ASSERT_TRUE(more.ok()) << more.status().message();
+    if (batch.row_count() > 0) ++batches;
+    for (int32_t row = 0; row < batch.row_count(); ++row) {
+      ids.push_back(batch.column(0).values<int64_t>()[row]);
+    }
+    if (!*more) break;
+  }
+  ASSERT_EQ(ids.size(), 1500u);
+  for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], static_cast<int64_t>(i));
+  EXPECT_LE(batches, 1500 / (kBatchCapacity - 3) + 2) << "records packed, not one per batch";
+}
+
 TEST_F(KafkaConnectorTest, PositionsRestoreAtAnotherParallelismExactlyOnce) {
   cluster_->CreateTopic("in", 5);
   for (int32_t partition = 0; partition < 5; ++partition)
