@@ -148,6 +148,12 @@ struct HttpFront::Impl {
                 if (!Body(request, response, &body)) return;
                 Send(response, server->Stop(request.matches[1], body));
               });
+    http.Post(R"(/v1/jobs/([^/]+)/upgrade)",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                json body;
+                if (!Body(request, response, &body)) return;
+                Send(response, server->Upgrade(request.matches[1], body));
+              });
     http.Post(R"(/v1/jobs/([^/]+)/cancel)",
               [this](const httplib::Request& request, httplib::Response& response) {
                 Send(response, server->Cancel(request.matches[1]));

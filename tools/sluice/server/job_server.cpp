@@ -23,6 +23,8 @@
 #include "runtime/scheduler/job_supervisor.h"
 #include "runtime/state/snapshot.h"
 #include "tools/sluice/server/prometheus_text.h"
+#include "tools/sluice/server/served_job.h"
+#include "tools/sluice/server/server_support.h"
 
 namespace sluice::server {
 
@@ -31,104 +33,11 @@ using nlohmann::json;
 using runtime::scheduler::JobEvent;
 using runtime::scheduler::JobState;
 using runtime::scheduler::JobSupervisor;
+using namespace support;  // NOLINT: the server's small helpers
 
 namespace {
 
 constexpr size_t kEventsKept = 100;
-
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-/// An error body: `{"error": {"code", "message"}}`.
-ApiResponse Error(int status, const std::string& code, const std::string& message) {
-  ApiResponse response;
-  response.status = status;
-  response.body = {{"error", {{"code", code}, {"message", message}}}};
-  return response;
-}
-
-/// The HTTP status of an error the compiler or runtime returned: the request's fault (400)
-/// unless the environment failed.
-int StatusOf(base::ErrorCode code) {
-  switch (code) {
-    case base::ErrorCode::kInternal: return 500;
-    case base::ErrorCode::kIncompatible: return 409;
-    default: return 400;
-  }
-}
-
-/// An error body with the diagnostics `sluice run` prints: each with its line and column, and
-/// the whole rendered as the CLI renders it (`file:line:col: error: …`, the line, a caret).
-ApiResponse DiagnosticsError(const base::Status& status, const std::string& file_name,
-                             const std::string& text) {
-  ApiResponse response =
-      Error(StatusOf(status.code()), base::ErrorCodeName(status.code()), status.message());
-  json diagnostics = json::array();
-  for (const base::Diagnostic& diagnostic : status.diagnostics()) {
-    json item = {{"code", base::ErrorCodeName(diagnostic.code)}, {"message", diagnostic.message}};
-    if (diagnostic.span.IsKnown()) {
-      item["line"] = diagnostic.span.line;
-      item["column"] = diagnostic.span.column;
-      item["length"] = diagnostic.span.length;
-    }
-    if (!diagnostic.subject.empty()) item["subject"] = diagnostic.subject;
-    diagnostics.push_back(std::move(item));
-  }
-  response.body["error"]["diagnostics"] = std::move(diagnostics);
-  response.body["error"]["rendered"] =
-      base::RenderDiagnostics(status.diagnostics(), file_name, text);
-  return response;
-}
-
-/// Writes `text` to `path` through a temporary file and a rename, synced: a crash leaves the
-/// old file or the new one.
-base::Status WriteAtomically(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp";
-  int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (descriptor < 0) {
-    return base::Status::Error(
-        base::ErrorCode::kIo,
-        fmt::format("cannot write '{}': {}", temporary.string(), std::strerror(errno)));
-  }
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(descriptor, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int error = errno;
-      ::close(descriptor);
-      return base::Status::Error(
-          base::ErrorCode::kIo,
-          fmt::format("cannot write '{}': {}", temporary.string(), std::strerror(error)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  ::fsync(descriptor);
-  ::close(descriptor);
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) {
-    return base::Status::Error(
-        base::ErrorCode::kIo, fmt::format("cannot write '{}': {}", path.string(), error.message()));
-  }
-  int directory = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (directory >= 0) {
-    ::fsync(directory);
-    ::close(directory);
-  }
-  return base::Status::Ok();
-}
-
-std::optional<std::string> ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 /// A watermark in milliseconds, or null: none yet, or the end of the input (the job ended).
 json Watermark(int64_t watermark) {
@@ -165,99 +74,7 @@ json CheckpointJson(const runtime::scheduler::CheckpointStats& stats) {
   return item;
 }
 
-/// Reads a string member of a request body; false (with `error`) when present and not a
-/// string.
-bool StringMember(const json& body, const char* key, std::string* out, ApiResponse* error) {
-  auto found = body.find(key);
-  if (found == body.end() || found->is_null()) return true;
-  if (!found->is_string()) {
-    *error = Error(400, "request", fmt::format("'{}' must be a string", key));
-    return false;
-  }
-  *out = found->get<std::string>();
-  return true;
-}
-
-bool BoolMember(const json& body, const char* key, bool* out, ApiResponse* error) {
-  auto found = body.find(key);
-  if (found == body.end() || found->is_null()) return true;
-  if (!found->is_boolean()) {
-    *error = Error(400, "request", fmt::format("'{}' must be true or false", key));
-    return false;
-  }
-  *out = found->get<bool>();
-  return true;
-}
-
-/// Whether `name` is a plain file name a submission may use ("orders.pipe").
-std::string Trimmed(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  return text;
-}
-
-bool IsPlainFileName(const std::string& name) {
-  if (name.empty() || name.size() > 200 || name == "." || name == "..") return false;
-  for (char c : name) {
-    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
-  }
-  return true;
-}
-
 }  // namespace
-
-/// One job the server holds: its request (kept in `job.json` and `job.pipe`), its compiled
-/// plan, its supervisor and what happened to it.
-struct JobServer::ServedJob {
-  // The submission, as persisted.
-  std::string id;
-  std::string file_name;
-  std::string pipe;
-  std::map<std::string, std::string> settings;
-  int32_t parallelism = 0;
-  std::string from;
-  bool allow_dropped_state = false;
-  int64_t submitted_millis = 0;
-  fs::path directory;  // <state>/jobs/<id>
-
-  runtime::plan::PlanGraph plan;     // compiled (when it compiled)
-  std::string checkpoint_directory;  // the --checkpoint-dir its supervisor gets
-  std::unique_ptr<JobSupervisor> supervisor;
-  std::thread thread;
-
-  mutable std::mutex mutex;
-  std::string state = "CREATED";  // the last state recorded
-  /// A savepoint to start from on the next start instead of a checkpoint: the submission's
-  /// `from` until the job completed a checkpoint of its own, or the savepoint the server took
-  /// when it went down.
-  std::string resume_from;
-  std::string savepoint;  // the latest savepoint taken of it
-  std::string failure;    // why it failed
-  int32_t restarts = 0;   // restarts of earlier server runs, plus the supervisor's
-  int32_t resumes = 0;    // times a server start resumed it
-  int64_t started_millis = 0;
-  int64_t ended_millis = 0;
-  /// The server is going down without savepoints: the record keeps the job running, so that
-  /// the next start resumes it.
-  bool detached = false;
-  std::deque<json> events;
-
-  json Record() const {
-    return {{"id", id},
-            {"file_name", file_name},
-            {"settings", settings},
-            {"parallelism", parallelism},
-            {"from", from},
-            {"allow_dropped_state", allow_dropped_state},
-            {"submitted_millis", submitted_millis},
-            {"state", state},
-            {"resume_from", resume_from},
-            {"savepoint", savepoint},
-            {"failure", failure},
-            {"restarts", restarts},
-            {"resumes", resumes},
-            {"ended_millis", ended_millis}};
-  }
-};
 
 JobServer::JobServer(ServerOptions options) : options_(std::move(options)) {}
 
@@ -415,8 +232,9 @@ std::optional<ApiResponse> JobServer::CompileJob(ServedJob* job) const {
   if (!plan.options.count("state.savepoints.dir")) {
     plan.options["state.savepoints.dir"] = (job->directory / "savepoints").string();
   }
-  job->checkpoint_directory =
-      plan.options.count("state.checkpoints.dir") ? "" : (job->directory / "checkpoints").string();
+  job->checkpoint_directory = plan.options.count("state.checkpoints.dir")
+                                  ? ""
+                                  : (job->directory / job->CheckpointDirectoryName()).string();
   job->plan = std::move(plan);
   return std::nullopt;
 }
@@ -517,7 +335,7 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
   runtime::scheduler::SupervisorOptions options;
   options.job.services = options_.services;
   options.job.checkpoint_directory = job->checkpoint_directory;
-  options.job.job_id = job->id;
+  options.job.job_id = job->RunId();
   options.gate = compiler::check::MakeRestoreGate();
   options.restore.allow_dropped_state = job->allow_dropped_state;
   {
@@ -537,6 +355,7 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
     if (event.kind == JobEvent::Kind::kCheckpoint && event.checkpoint &&
         event.checkpoint->completed) {
       if (event.checkpoint->kind == runtime::operators::BarrierKind::kCheckpoint) {
+        NoteUpgradeCheckpoint(job.get());
         // From now on the job resumes from its own checkpoints.
         if (!job->resume_from.empty() && !job->detached) {
           job->resume_from.clear();
@@ -559,6 +378,7 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
     if (event.kind == JobEvent::Kind::kState) {
       if (event.state == JobState::kRunning && job->started_millis == 0) {
         job->started_millis = NowMillis();
+        NoteUpgradeRunning(job.get());
       }
       // Set with the state, so that no reader sees a terminal state without it.
       if (runtime::scheduler::IsTerminal(event.state)) job->ended_millis = NowMillis();
@@ -617,12 +437,16 @@ base::Status JobServer::LoadRecords() {
   std::vector<std::pair<std::shared_ptr<ServedJob>, json>> loaded;
   for (const fs::path& directory : directories) {
     auto text = ReadText(directory / "job.json");
-    auto pipe = ReadText(directory / "job.pipe");
+    json record = text ? json::parse(*text, nullptr, /*allow_exceptions=*/false)
+                       : json(json::value_t::discarded);
+    std::string pipe_file = record.is_object() ? record.value("pipe_file", std::string("job.pipe"))
+                                               : std::string("job.pipe");
+    if (!IsPlainFileName(pipe_file)) pipe_file = "job.pipe";
+    auto pipe = ReadText(directory / pipe_file);
     if (!text || !pipe) {
-      Log(fmt::format("skipping '{}': it has no job.json or job.pipe", directory.string()));
+      Log(fmt::format("skipping '{}': it has no job.json or {}", directory.string(), pipe_file));
       continue;
     }
-    json record = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!record.is_object() || !record.contains("id") || !record["id"].is_string() ||
         record["id"].get<std::string>() != directory.filename().string()) {
       Log(fmt::format("skipping '{}': its job.json is not a job record",
@@ -645,6 +469,15 @@ base::Status JobServer::LoadRecords() {
     job->restarts = record.value("restarts", 0);
     job->resumes = record.value("resumes", 0);
     job->ended_millis = record.value("ended_millis", int64_t{0});
+    job->version = record.value("version", 1);
+    job->runtime_id = record.value("runtime_id", std::string());
+    if (job->runtime_id == job->id || !runtime::scheduler::IsJobId(job->runtime_id)) {
+      job->runtime_id.clear();
+    }
+    job->pipe_file = pipe_file;
+    if (record.contains("upgrades") && record["upgrades"].is_array()) {
+      job->upgrades = record["upgrades"];
+    }
     if (record.contains("settings") && record["settings"].is_object()) {
       for (auto& [key, value] : record["settings"].items()) {
         if (value.is_string()) job->settings[key] = value.get<std::string>();
@@ -657,6 +490,8 @@ base::Status JobServer::LoadRecords() {
     return a.first->submitted_millis < b.first->submitted_millis;
   });
   for (auto& [job, record] : loaded) {
+    // An upgrade the server went down in: finish its handover or undo it (job_upgrade.cpp).
+    RecoverUpgrade(job.get());
     // A job a user was stopping when the server went down stays stopped.
     if (job->state == "STOPPING") job->state = "STOPPED";
     bool active = !runtime::scheduler::IsTerminal([&] {
@@ -728,6 +563,9 @@ json JobServer::Summary(const ServedJob& job) const {
   if (ended) summary["ended_millis"] = job.ended_millis ? job.ended_millis : NowMillis();
   if (!job.failure.empty()) summary["failure"] = job.failure;
   if (!job.savepoint.empty()) summary["savepoint"] = job.savepoint;
+  summary["version"] = job.version;
+  summary["run_id"] = job.RunId();
+  if (!job.upgrades.empty()) summary["upgrades"] = job.upgrades;
   return summary;
 }
 

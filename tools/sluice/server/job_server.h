@@ -75,6 +75,15 @@ class JobServer {
   ApiResponse Stop(const std::string& id, const nlohmann::json& request);
   /// POST /v1/jobs/{id}/cancel: stops the job at once, without a savepoint; answers at once.
   ApiResponse Cancel(const std::string& id);
+  /// POST /v1/jobs/{id}/upgrade `{"pipe": TEXT, "name", "settings", "parallelism",
+  /// "dry_run": BOOL, "allow_dropped_state": BOOL}`: replaces the text the job runs with an
+  /// exactly-once handover (job_upgrade.cpp): checks the new text against the job's latest
+  /// checkpoint (refusing an incompatible change before anything is touched; `dry_run` stops
+  /// there), stops the running version with a savepoint (everything before it committed,
+  /// nothing after it emitted) and starts the new one from it; a new version that cannot
+  /// start gives way to the old one again, restored from the same savepoint. Answers once the
+  /// new version runs, with the upgrade's record (also in GET /v1/jobs/{id}).
+  ApiResponse Upgrade(const std::string& id, const nlohmann::json& request);
   /// POST /v1/check `{"pipe": TEXT, "name", "settings", "against": {"job": ID} | {"savepoint":
   /// DIR} | {"pipe": TEXT}}`: `sluice check`'s verdicts.
   ApiResponse Check(const nlohmann::json& request) const;
@@ -89,8 +98,10 @@ class JobServer {
   /// How many jobs are not in a terminal state.
   int32_t ActiveJobs() const;
 
- private:
+  /// One job as the server holds it (served_job.h: for the server's own files).
   struct ServedJob;
+
+ private:
   explicit JobServer(ServerOptions options);
   void Log(const std::string& line) const;
   base::Status LoadRecords();
@@ -101,6 +112,16 @@ class JobServer {
   /// savepoint its record names) or the submission's `from`.
   std::optional<ApiResponse> StartJob(const std::shared_ptr<ServedJob>& job, bool resume);
   void Persist(ServedJob* job) const;
+  /// Upgrade bookkeeping called by a job's listener (job->mutex held): the new version runs;
+  /// it completed a checkpoint (the first one ends the upgrade's output gap).
+  void NoteUpgradeRunning(ServedJob* job) const;
+  void NoteUpgradeCheckpoint(ServedJob* job) const;
+  /// At load: an upgrade left in its handover by a crash either continues (the old version's
+  /// stop completed: its savepoint is the new version's start) or is undone (the old version
+  /// resumes).
+  void RecoverUpgrade(ServedJob* job) const;
+  /// Waits until the job's current run is RUNNING or has ended; its state name.
+  std::string AwaitStarted(ServedJob* job) const;
   std::shared_ptr<ServedJob> Find(const std::string& id) const;
   /// Whether `path` lies inside the state directory or an allowed path; the error response
   /// naming `what` otherwise.

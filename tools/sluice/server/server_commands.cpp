@@ -383,6 +383,55 @@ int RunStop(const ServerCommands& commands) {
   return kExitOk;
 }
 
+/// `sluice upgrade ID NEW.pipe`: the check's table, then what became of the upgrade.
+int RunUpgrade(const ServerCommands& commands) {
+  auto text = ReadFile(commands.file);
+  if (!text) {
+    std::fprintf(stderr, "sluice: error: cannot read '%s': %s\n", commands.file.c_str(),
+                 std::strerror(errno));
+    return kExitUsage;
+  }
+  json body = {{"pipe", *text}, {"name", fs::path(commands.file).filename().string()}};
+  if (!commands.settings.empty()) {
+    json settings = json::object();
+    for (const std::string& setting : commands.settings) {
+      size_t equals = setting.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
+        return kExitUsage;
+      }
+      settings[setting.substr(0, equals)] = setting.substr(equals + 1);
+    }
+    body["settings"] = settings;
+  }
+  if (commands.parallelism > 0) body["parallelism"] = commands.parallelism;
+  if (commands.dry_run) body["dry_run"] = true;
+  if (commands.allow_dropped_state) body["allow_dropped_state"] = true;
+  Call call = Request(commands.client, "POST", "/v1/jobs/" + commands.job_id + "/upgrade", body,
+                      /*timeout_seconds=*/1800);
+  // A refusal carries the check's table too.
+  const json& check =
+      call.body.is_object() && call.body.contains("check") ? call.body["check"] : json();
+  if (check.is_object() && check.contains("text")) {
+    std::fputs(check["text"].get<std::string>().c_str(), stdout);
+  }
+  if (call.exit_code != kExitOk) return call.exit_code;
+  if (commands.dry_run) {
+    std::fprintf(stderr, "dry run: job %s would %s to version %s\n", commands.job_id.c_str(),
+                 call.body.value("would", "").c_str(),
+                 Cell(call.body.value("to_version", json())).c_str());
+    return call.body.value("would", "") == "upgrade" ? kExitOk : kExitFailed;
+  }
+  const json upgrade = call.body.value("upgrade", json::object());
+  std::fprintf(stderr,
+               "job %s upgraded from version %s to %s: the old version stopped at savepoint "
+               "%s; the new one runs\n",
+               commands.job_id.c_str(), Cell(upgrade.value("from_version", json())).c_str(),
+               Cell(upgrade.value("to_version", json())).c_str(),
+               upgrade.value("savepoint", "").c_str());
+  return kExitOk;
+}
+
 int RunCancel(const ServerCommands& commands) {
   Call call = Request(commands.client, "POST", "/v1/jobs/" + commands.job_id + "/cancel");
   if (call.exit_code != kExitOk) return call.exit_code;
@@ -500,6 +549,23 @@ std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
                       "where the savepoint goes (default: the job's state.savepoints.dir)");
   AddClientOptions(c->stop, &c->client);
 
+  c->upgrade = app->add_subcommand(
+      "upgrade",
+      "Replace the text a server's job runs: check, stop it with a savepoint, start the new "
+      "version from it (exactly once; the old version runs again if the new one cannot start)");
+  c->upgrade->add_option("ID", c->job_id, "the job id")->required();
+  c->upgrade->add_option("NEW", c->file, "the new .pipe file")->required();
+  c->upgrade->add_flag("--dry-run", c->dry_run,
+                       "only print the check's verdicts (exit 0 when the upgrade would go ahead)");
+  c->upgrade->add_flag("--allow-dropped-state", c->allow_dropped_state,
+                       "upgrade even when some old state has no operator in the new version");
+  c->upgrade->add_option("--set", c->settings,
+                         "the new version's SET overrides: KEY=VALUE (repeatable; default: the "
+                         "running version's)");
+  c->upgrade->add_option("--parallelism,-p", c->parallelism, "the new version's parallelism")
+      ->check(CLI::Range(1, 1024));
+  AddClientOptions(c->upgrade, &c->client);
+
   c->cancel =
       app->add_subcommand("cancel", "Cancel a job of a server at once, without a savepoint");
   c->cancel->add_option("ID", c->job_id, "the job id")->required();
@@ -520,6 +586,8 @@ bool RunServerCommands(const ServerCommands& commands, int* exit_code) {
     *exit_code = RunStop(commands);
   } else if (commands.cancel->parsed()) {
     *exit_code = RunCancel(commands);
+  } else if (commands.upgrade->parsed()) {
+    *exit_code = RunUpgrade(commands);
   } else {
     return false;
   }

@@ -15,8 +15,8 @@ struct ClientOptions {
   std::string token_file;
 };
 
-/// `sluice serve` and the client commands `submit`, `jobs`, `job`, `stop`, `cancel` (README
-/// "sluice serve"); `sluice savepoint trigger` is added by savepoint_command.cpp.
+/// `sluice serve` and the client commands `submit`, `jobs`, `job`, `stop`, `cancel`, `upgrade`
+/// (README "sluice serve"); `sluice savepoint trigger` is added by savepoint_command.cpp.
 struct ServerCommands {
   CLI::App* serve = nullptr;
   CLI::App* submit = nullptr;
@@ -24,6 +24,7 @@ struct ServerCommands {
   CLI::App* job = nullptr;
   CLI::App* stop = nullptr;
   CLI::App* cancel = nullptr;
+  CLI::App* upgrade = nullptr;
 
   // serve
   std::string listen = "127.0.0.1:8081";
@@ -47,6 +48,7 @@ struct ServerCommands {
   bool json = false;
   bool savepoint = false;
   std::string directory;
+  bool dry_run = false;
 };
 
 /// Adds the commands to `app`.

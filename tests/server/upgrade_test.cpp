@@ -1,0 +1,276 @@
+// `sluice upgrade` on a running server: the committed output is the old version's up to one
+// cut and the new version's after it (nothing lost, nothing twice), also at parallelism 2
+// through a windowed aggregate, also when the server is killed at random moments during the
+// upgrade; a refused upgrade and a dry run touch nothing; a new version that cannot start
+// gives way to the old one.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/server/server_fixture.h"
+
+namespace sluice {
+namespace {
+
+using namespace server_test;  // NOLINT: the fixture and jobs shared by the server's tests
+
+/// Version 2 of SequenceJob: another projection and one more filter.
+std::string SequenceJobV2(const fs::path& out, int64_t rows, int64_t rate) {
+  std::string pipe = SequenceJob(out, rows, rate);
+  const std::string from = "a * 2 AS b FROM src WHERE MOD(a, 7) <> 0";
+  pipe.replace(pipe.find(from), from.size(),
+               "a * 3 AS b FROM src WHERE MOD(a, 7) <> 0 AND MOD(a, 5) <> 0");
+  return pipe;
+}
+
+/// Checks that `out` holds version 1's rows (b = 2a) for a <= some cut and version 2's
+/// (b = 3a, multiples of 5 filtered out) after it, each exactly once; returns the cut (`rows`
+/// when no row of version 2 is there: the upgrade did not happen).
+int64_t CheckSequenceCut(const fs::path& out, int64_t rows) {
+  std::map<int64_t, int64_t> written;
+  for (const std::string& line : Committed(out)) {
+    json row = json::parse(line, nullptr, false);
+    EXPECT_FALSE(row.is_discarded()) << line;
+    if (row.is_discarded()) continue;
+    int64_t a = row["a"].get<int64_t>();
+    EXPECT_EQ(written.count(a), 0u) << "row a=" << a << " written twice";
+    written[a] = row["b"].get<int64_t>();
+  }
+  int64_t cut = 0;
+  for (const auto& [a, b] : written) {
+    if (b == 2 * a) cut = std::max(cut, a);
+  }
+  bool upgraded = false;
+  for (const auto& [a, b] : written) upgraded = upgraded || b == 3 * a;
+  if (!upgraded) cut = rows;
+  int64_t wrong = 0;
+  for (int64_t a = 1; a <= rows; ++a) {
+    std::optional<int64_t> expected;
+    if (a % 7 != 0) {
+      if (a <= cut) {
+        expected = 2 * a;
+      } else if (a % 5 != 0) {
+        expected = 3 * a;
+      }
+    }
+    auto found = written.find(a);
+    std::optional<int64_t> actual;
+    if (found != written.end()) actual = found->second;
+    if (actual != expected && ++wrong <= 5) {
+      ADD_FAILURE() << "a=" << a << " (cut " << cut << "): written "
+                    << (actual ? std::to_string(*actual) : "nothing") << ", expected "
+                    << (expected ? std::to_string(*expected) : "nothing");
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+  return cut;
+}
+
+class UpgradeTest : public ServerTest {
+ protected:
+  /// Waits until the job runs and has completed `checkpoints` checkpoints.
+  bool AwaitCheckpoints(const std::string& id, int checkpoints = 2) {
+    return server_.WaitForJob(id, [checkpoints](const json& job) {
+      return job.value("state", "") == "RUNNING" &&
+             job["checkpoints"].value("completed", 0) >= checkpoints;
+    });
+  }
+  bool AwaitFinished(const std::string& id) {
+    return server_.WaitForJob(id,
+                              [](const json& job) { return job.value("state", "") == "FINISHED"; });
+  }
+};
+
+TEST_F(UpgradeTest, TheOutputIsTheOldVersionsUpToTheCutAndTheNewOnesAfter) {
+  StartServer();
+  const int64_t rows = 40000;
+  const std::string id = Submit(SequenceJob(directory_ / "a", rows, 8000), "seq.pipe");
+  ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+  std::string out, err;
+  const std::string v2 = Write("seq-v2.pipe", SequenceJobV2(directory_ / "a", rows, 8000));
+  // --dry-run: the verdicts, nothing else.
+  ASSERT_EQ(Client({"upgrade", id, v2, "--dry-run"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("source/src"), std::string::npos) << out;
+  EXPECT_NE(err.find("would upgrade to version 2"), std::string::npos) << err;
+  EXPECT_EQ(Job(id).value("version", 0), 1);
+
+  ASSERT_EQ(Client({"upgrade", id, v2}, &out, &err), 0) << err << server_.Log();
+  EXPECT_NE(err.find("upgraded from version 1 to 2"), std::string::npos) << err;
+  ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+  const int64_t cut = CheckSequenceCut(directory_ / "a", rows);
+  EXPECT_GT(cut, 0);
+  EXPECT_LT(cut, rows) << "the job ended before the upgrade: nothing was tested";
+  json job = Job(id);
+  EXPECT_EQ(job.value("version", 0), 2);
+  ASSERT_EQ(job["upgrades"].size(), 1u) << job.dump(2);
+  const json& upgrade = job["upgrades"][0];
+  EXPECT_EQ(upgrade.value("phase", ""), "done") << upgrade.dump(2);
+  EXPECT_TRUE(upgrade.contains("savepoint")) << upgrade.dump(2);
+  EXPECT_TRUE(upgrade.contains("gap_millis")) << upgrade.dump(2);
+  EXPECT_NE(job.value("run_id", ""), id) << "the new version runs under a run id of its own";
+}
+
+TEST_F(UpgradeTest, AWindowedAggregateAtParallelismTwoKeepsItsWindowsAcrossTheCut) {
+  // Version 1 tags its rows 'v1', version 2 'v2' and drops windows with a single bid (an
+  // added filter); the window state (keys, accumulators) carries over.
+  auto job = [&](const std::string& tag, const std::string& having) {
+    std::string pipe = WindowJob(directory_ / "w", 30000, 5000);
+    pipe.replace(pipe.find("top BIGINT)"), 11, "top BIGINT, ver STRING)");
+    pipe.replace(pipe.find("MAX(price) AS top"), 17, "MAX(price) AS top, '" + tag + "' AS ver");
+    pipe.replace(pipe.rfind(';'), 1, having + ";");
+    return pipe;
+  };
+  std::string expected_log;
+  std::string reference = WindowJob(directory_ / "expected", 30000, 0);
+  ASSERT_EQ(RunProcess({SLUICE_BINARY, "run", "-p", "2", Write("expected.pipe", reference)},
+                       nullptr, &expected_log),
+            0)
+      << expected_log;
+  std::map<std::string, int64_t> expected;  // "auction window_end" -> bids
+  for (const std::string& line : Committed(directory_ / "expected")) {
+    json row = json::parse(line);
+    expected[row["auction"].dump() + " " + row["window_end"].dump()] = row["bids"].get<int64_t>();
+  }
+  StartServer();
+  const std::string id = Submit(job("v1", ""), "windows.pipe", /*parallelism=*/2);
+  ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+  // Some windows fired (and committed) by version 1 first.
+  ASSERT_TRUE(server_.WaitForJob(id, [](const json& job) {
+    return job["checkpoints"].value("completed", 0) >= 4 && job.value("rows_out", 0) > 100;
+  })) << server_.Log();
+  json request = {{"pipe", job("v2", " HAVING COUNT(*) > 1")}, {"name", "windows.pipe"}};
+  CurlReply reply = Curl("POST", server_.Url() + "/v1/jobs/" + id + "/upgrade", request.dump());
+  ASSERT_EQ(reply.status, 200) << reply.body << server_.Log();
+  ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+
+  std::map<std::string, int64_t> seen;
+  std::string last_v1, first_v2;
+  int v1 = 0, v2 = 0;
+  for (const std::string& line : Committed(directory_ / "w")) {
+    json row = json::parse(line);
+    std::string key = row["auction"].dump() + " " + row["window_end"].dump();
+    EXPECT_EQ(seen.count(key), 0u) << "window written twice: " << line;
+    seen[key] = row["bids"].get<int64_t>();
+    ASSERT_TRUE(expected.count(key)) << "a window the reference run has not: " << line;
+    EXPECT_EQ(seen[key], expected[key]) << line;
+    std::string end = row["window_end"].get<std::string>();
+    if (row["ver"] == "v1") {
+      ++v1;
+      last_v1 = std::max(last_v1, end);
+    } else {
+      ++v2;
+      EXPECT_GT(row["bids"].get<int64_t>(), 1) << "version 2 drops single-bid windows: " << line;
+      first_v2 = first_v2.empty() ? end : std::min(first_v2, end);
+    }
+  }
+  EXPECT_GT(v1, 0);
+  EXPECT_GT(v2, 0) << "the job ended before the upgrade: nothing was tested";
+  EXPECT_LT(last_v1, first_v2) << "every window fired by one version: the old before the cut";
+  for (const auto& [key, bids] : expected) {
+    if (!seen.count(key)) EXPECT_EQ(bids, 1) << "window lost: " << key;
+  }
+}
+
+TEST_F(UpgradeTest, ARefusedUpgradeAndADryRunChangeNothing) {
+  StartServer();
+  const std::string pipe = WindowJob(directory_ / "w", 1000000, 2000);
+  const std::string id = Submit(pipe, "windows.pipe");
+  ASSERT_TRUE(AwaitCheckpoints(id, 1)) << server_.Log();
+  std::string incompatible = pipe;
+  incompatible.replace(incompatible.find("GROUP BY auction,"), 17, "GROUP BY bidder,");
+  incompatible.replace(incompatible.find("SELECT auction,"), 15, "SELECT bidder,");
+  const std::string file = Write("incompatible.pipe", incompatible);
+  std::string out, err;
+  EXPECT_EQ(Client({"upgrade", id, file, "--dry-run"}, &out, &err), 1) << err;
+  EXPECT_NE(out.find("incompatible"), std::string::npos) << out;
+  EXPECT_EQ(Client({"upgrade", id, file}, &out, &err), 1) << err;
+  EXPECT_NE(err.find("upgrade refused"), std::string::npos) << err;
+  EXPECT_NE(out.find("incompatible"), std::string::npos) << "the check's table: " << out;
+  json job = Job(id);
+  EXPECT_EQ(job.value("state", ""), "RUNNING");
+  EXPECT_EQ(job.value("version", 0), 1);
+  EXPECT_EQ(job.value("run_id", ""), id);
+  ASSERT_EQ(job["upgrades"].size(), 1u);
+  EXPECT_EQ(job["upgrades"][0].value("phase", ""), "refused");
+  // Bad requests: an unknown job, a text that does not compile.
+  EXPECT_EQ(Client({"upgrade", "0badc0de", file}, &out, &err), 2) << err;
+  EXPECT_EQ(
+      Client({"upgrade", id, Write("broken.pipe", "INSERT INTO nowhere SELECT 1")}, &out, &err), 2)
+      << err;
+  EXPECT_EQ(Job(id).value("state", ""), "RUNNING");
+  Curl("POST", server_.Url() + "/v1/jobs/" + id + "/cancel");
+}
+
+TEST_F(UpgradeTest, ANewVersionThatCannotStartGivesWayToTheOldOne) {
+  StartServer();
+  const int64_t rows = 30000;
+  const std::string pipe = SequenceJob(directory_ / "a", rows, 6000);
+  const std::string id = Submit(pipe, "seq.pipe");
+  ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+  // It compiles, and its check passes, but its new source's directory does not exist.
+  std::string failing = pipe;
+  failing.replace(failing.find("INSERT INTO"), 0,
+                  "CREATE TABLE side (a BIGINT) WITH ('connector' = 'filesystem', 'path' = '" +
+                      (directory_ / "missing").string() + "', 'format' = 'json');\n");
+  failing.replace(failing.rfind(';'), 1, " UNION ALL SELECT a, a FROM side;");
+  std::string out, err;
+  EXPECT_EQ(Client({"upgrade", id, Write("failing.pipe", failing)}, &out, &err), 1) << err;
+  EXPECT_NE(err.find("runs again from the handover savepoint"), std::string::npos) << err;
+  ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+  EXPECT_EQ(Committed(directory_ / "a"), SequenceExpected(rows));
+  json job = Job(id);
+  EXPECT_EQ(job.value("version", 0), 1);
+  EXPECT_EQ(job["upgrades"][0].value("phase", ""), "rolled back") << job.dump(2);
+}
+
+TEST_F(UpgradeTest, KillsOfTheServerDuringAnUpgradeLoseAndDuplicateNothing) {
+  const unsigned seed =
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+  std::mt19937 random(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const int64_t rows = 30000;
+  StartServer();
+  int upgraded = 0;
+  for (int scenario = 0; scenario < 4; ++scenario) {
+    SCOPED_TRACE("scenario " + std::to_string(scenario));
+    const fs::path out_dir = directory_ / ("out" + std::to_string(scenario));
+    const std::string id = Submit(SequenceJob(out_dir, rows, 6000), "seq.pipe");
+    ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+    const std::string v2 =
+        Write("v2-" + std::to_string(scenario) + ".pipe", SequenceJobV2(out_dir, rows, 6000));
+    // The upgrade from another process; the server dies during it (the first scenario
+    // before it can have started, later ones anywhere in the handover or after it).
+    std::thread client([&] {
+      std::string out, err;
+      Client({"upgrade", id, v2}, &out, &err);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(scenario == 0 ? 0 : random() % 60));
+    server_.Kill();
+    client.join();
+    StartServer();
+    ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+    const int64_t cut = CheckSequenceCut(out_dir, rows);
+    json job = Job(id);
+    const std::string phase = job.contains("upgrades") && !job["upgrades"].empty()
+                                  ? job["upgrades"].back().value("phase", "")
+                                  : "";
+    if (cut < rows) {
+      ++upgraded;
+      EXPECT_EQ(job.value("version", 0), 2) << job.dump(2);
+      EXPECT_EQ(phase, "done") << job.dump(2);
+    } else {
+      EXPECT_EQ(job.value("version", 0), 1) << job.dump(2);
+      EXPECT_TRUE(phase.empty() || phase == "aborted") << job.dump(2);
+    }
+  }
+  RecordProperty("upgraded", upgraded);
+}
+
+}  // namespace
+}  // namespace sluice
