@@ -423,6 +423,19 @@ TEST_F(WebPageTest, ShowsTheLiveRatesAndPlanOfARunningJob) {
   EXPECT_EQ(chromium_.Evaluate(session, "document.getElementById('error').textContent"), "")
       << PageStatus(session);
 
+  // An upgrade (the same text: every operator restored) shows in the job's Upgrades table.
+  CurlReply upgraded =
+      Api("POST", "/v1/jobs/" + id + "/upgrade",
+          {{"pipe", BidsJob(directory_ / "bids", 30 * rate, rate)}, {"name", "bids.pipe"}});
+  ASSERT_EQ(upgraded.status, 200) << upgraded.body << server_.Log();
+  json upgrade_row =
+      WaitInPage(session,
+                 "(() => { const row = document.querySelector('#upgrades tr[data-upgrade=\"1\"]');"
+                 " return row ? row.textContent : null; })()",
+                 10);
+  ASSERT_TRUE(upgrade_row.is_string()) << "no upgrade on the page: " << PageStatus(session);
+  EXPECT_NE(upgrade_row.get<std::string>().find("v1 → v2"), std::string::npos) << upgrade_row;
+
   json screenshot = chromium_.Call("Page.captureScreenshot", {{"format", "png"}}, session);
   const std::string png = DecodeBase64(screenshot.value("data", ""));
   ASSERT_GT(png.size(), 10000u) << screenshot.dump().substr(0, 500);
