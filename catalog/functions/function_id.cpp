@@ -6,91 +6,85 @@ namespace sluice::functions {
 
 namespace {
 
-struct NamedFunction {
+struct FunctionProperties {
   FunctionId id;
   const char* name;
+  bool null_propagating;
+  bool deterministic;
+  HelperShape shape;
+  const char* helper;
+  int min_arguments;
 };
 
-constexpr NamedFunction kNames[] = {
-    {FunctionId::kAdd, "+"},
-    {FunctionId::kSubtract, "-"},
-    {FunctionId::kMultiply, "*"},
-    {FunctionId::kDivide, "/"},
-    {FunctionId::kModulo, "MOD"},
-    {FunctionId::kNegate, "NEGATE"},
-    {FunctionId::kAbs, "ABS"},
-    {FunctionId::kEqual, "="},
-    {FunctionId::kNotEqual, "<>"},
-    {FunctionId::kLess, "<"},
-    {FunctionId::kLessEqual, "<="},
-    {FunctionId::kGreater, ">"},
-    {FunctionId::kGreaterEqual, ">="},
-    {FunctionId::kAnd, "AND"},
-    {FunctionId::kOr, "OR"},
-    {FunctionId::kNot, "NOT"},
-    {FunctionId::kIsNull, "IS NULL"},
-    {FunctionId::kIsNotNull, "IS NOT NULL"},
-    {FunctionId::kIsTrue, "IS TRUE"},
-    {FunctionId::kIsFalse, "IS FALSE"},
-    {FunctionId::kConcat, "||"},
-    {FunctionId::kUpper, "UPPER"},
-    {FunctionId::kLower, "LOWER"},
-    {FunctionId::kCharLength, "CHAR_LENGTH"},
-    {FunctionId::kSubstring, "SUBSTRING"},
-    {FunctionId::kTrim, "TRIM"},
-    {FunctionId::kLike, "LIKE"},
-    {FunctionId::kCoalesce, "COALESCE"},
-    {FunctionId::kNullIf, "NULLIF"},
-    {FunctionId::kDateFormat, "DATE_FORMAT"},
-    {FunctionId::kYear, "YEAR"},
-    {FunctionId::kMonth, "MONTH"},
-    {FunctionId::kDayOfMonth, "DAYOFMONTH"},
-    {FunctionId::kHour, "HOUR"},
-    {FunctionId::kMinute, "MINUTE"},
-    {FunctionId::kSecond, "SECOND"},
-    {FunctionId::kMillisecond, "MILLISECOND"},
-    {FunctionId::kRegexpExtract, "REGEXP_EXTRACT"},
-    {FunctionId::kSplitIndex, "SPLIT_INDEX"},
-    {FunctionId::kProctime, "PROCTIME"},
-    {FunctionId::kUserDefined, "USER_DEFINED"},
+constexpr FunctionProperties kFunctions[] = {
+#define SLUICE_FUNCTION(id, name, null_propagating, deterministic) \
+  {FunctionId::k##id, name, null_propagating, deterministic, HelperShape::kNone, nullptr, 0},
+#define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
+  {FunctionId::k##id, name, true, true, HelperShape::shape, #helper, min_arguments},
+#include "catalog/functions/functions.def"
+#undef SLUICE_FUNCTION
+#undef SLUICE_HELPER_FUNCTION
+    // See UserFunction::null_on_null_input.
+    {FunctionId::kUserDefined, "USER_DEFINED", false, true, HelperShape::kNone, nullptr, 0},
 };
+
+static_assert(sizeof(kFunctions) / sizeof(kFunctions[0]) ==
+                  static_cast<size_t>(FunctionId::kUserDefined) + 1,
+              "one kFunctions entry per FunctionId");
+
+constexpr bool InEnumOrder() {
+  for (size_t index = 0; index < sizeof(kFunctions) / sizeof(kFunctions[0]); ++index) {
+    if (kFunctions[index].id != static_cast<FunctionId>(index)) return false;
+  }
+  return true;
+}
+static_assert(InEnumOrder(), "kFunctions is indexed by FunctionId");
+
+const FunctionProperties* Find(FunctionId id) {
+  auto index = static_cast<size_t>(id);
+  return index < sizeof(kFunctions) / sizeof(kFunctions[0]) ? &kFunctions[index] : nullptr;
+}
 
 }  // namespace
 
 bool IsDeterministic(FunctionId id) {
-  return id != FunctionId::kProctime;
+  const FunctionProperties* function = Find(id);
+  return function == nullptr || function->deterministic;
 }
 
 bool IsNullPropagating(FunctionId id) {
-  switch (id) {
-    case FunctionId::kAnd:
-    case FunctionId::kOr:
-    case FunctionId::kIsNull:
-    case FunctionId::kIsNotNull:
-    case FunctionId::kIsTrue:
-    case FunctionId::kIsFalse:
-    case FunctionId::kCoalesce:
-    case FunctionId::kNullIf:
-    case FunctionId::kUserDefined: return false;  // see UserFunction::null_on_null_input
-    default: return true;
-  }
+  const FunctionProperties* function = Find(id);
+  return function == nullptr || function->null_propagating;
 }
 
 const char* FunctionName(FunctionId id) {
-  for (const NamedFunction& entry : kNames) {
-    if (entry.id == id) return entry.name;
-  }
-  return "?";
+  const FunctionProperties* function = Find(id);
+  return function == nullptr ? "?" : function->name;
 }
 
 bool FunctionFromName(const char* name, FunctionId* out) {
-  for (const NamedFunction& entry : kNames) {
-    if (std::strcmp(entry.name, name) == 0) {
-      *out = entry.id;
+  for (const FunctionProperties& function : kFunctions) {
+    if (std::strcmp(function.name, name) == 0) {
+      *out = function.id;
       return true;
     }
   }
   return false;
+}
+
+HelperShape HelperShapeOf(FunctionId id) {
+  const FunctionProperties* function = Find(id);
+  return function == nullptr ? HelperShape::kNone : function->shape;
+}
+
+const char* HelperSymbolOf(FunctionId id) {
+  const FunctionProperties* function = Find(id);
+  return function == nullptr ? nullptr : function->helper;
+}
+
+int HelperMinArgumentsOf(FunctionId id) {
+  const FunctionProperties* function = Find(id);
+  return function == nullptr ? 0 : function->min_arguments;
 }
 
 }  // namespace sluice::functions

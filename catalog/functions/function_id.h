@@ -4,64 +4,35 @@
 
 namespace sluice::functions {
 
-/// Identifies a built-in scalar function or operator in bound expressions and plans.
-/// Semantics are specified in runtime/expr/SEMANTICS.md; the interpreter is the reference.
+/// Identifies a built-in scalar function or operator in bound expressions and plans; one
+/// enumerator per entry of functions.def, in its order. Semantics are specified in
+/// runtime/expr/SEMANTICS.md; the interpreter is the reference.
 enum class FunctionId : uint8_t {
-  // arithmetic (numeric operands already cast to one common type; TIMESTAMP ± INTERVAL too)
-  kAdd,
-  kSubtract,
-  kMultiply,
-  kDivide,
-  kModulo,
-  kNegate,
-  kAbs,
-  // comparison (operands of one common type; strings compare bytewise)
-  kEqual,
-  kNotEqual,
-  kLess,
-  kLessEqual,
-  kGreater,
-  kGreaterEqual,
-  // logic (three-valued)
-  kAnd,
-  kOr,
-  kNot,
-  kIsNull,
-  kIsNotNull,
-  kIsTrue,
-  kIsFalse,
-  // strings
-  kConcat,
-  kUpper,
-  kLower,
-  kCharLength,
-  kSubstring,  // 2 or 3 arguments, 1-based start, in characters
-  kTrim,
-  kLike,
-  // conditional
-  kCoalesce,
-  kNullIf,
-  // date-time (a TIMESTAMP operand, read in UTC)
-  kDateFormat,  // DATE_FORMAT(ts, pattern) -> VARCHAR
-  kYear,        // the calendar fields, each BIGINT; EXTRACT(unit FROM ts) binds to them
-  kMonth,
-  kDayOfMonth,
-  kHour,
-  kMinute,
-  kSecond,
-  kMillisecond,  // EXTRACT(MILLISECOND ...): seconds * 1000 + milliseconds, as Calcite
-  // strings (added for Nexmark q21, q22)
-  kRegexpExtract,  // 2 or 3 arguments
-  kSplitIndex,
-  // time
-  kProctime,  // PROCTIME(): the wall-clock time (UTC) at evaluation; not deterministic
+#define SLUICE_FUNCTION(id, name, null_propagating, deterministic) k##id,
+#define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) k##id,
+#include "catalog/functions/functions.def"
+#undef SLUICE_FUNCTION
+#undef SLUICE_HELPER_FUNCTION
   // a function of CREATE FUNCTION: Expr::user_function says which (udf/README.md)
   kUserDefined,
 };
 
 /// The last built-in FunctionId, for loops over every built-in function (kUserDefined, after
 /// it, needs an Expr::user_function).
-inline constexpr FunctionId kLastFunctionId = FunctionId::kProctime;
+inline constexpr FunctionId kLastFunctionId =
+    static_cast<FunctionId>(static_cast<int>(FunctionId::kUserDefined) - 1);
+
+/// How a helper function's arguments, result and C helper look (functions.def). Each shape is
+/// implemented once in the registry, the interpreter and the code generator.
+enum class HelperShape : uint8_t {
+  kNone,  // not a helper function: hand-written everywhere
+  /// f(VARCHAR) -> VARCHAR; never NULL for a non-NULL argument. C:
+  /// `void helper(SluiceKernelContext*, const StringRef* in, StringRef* out)`.
+  kStringToString,
+  /// f(VARCHAR, VARCHAR [, BIGINT index = 0]) -> VARCHAR, NULL when the helper says so. C:
+  /// `uint8_t helper(const StringRef*, const StringRef*, int64_t, StringRef* out)`.
+  kStringStringIndexToString,
+};
 
 /// Tells whether the function returns NULL whenever an argument is NULL (most do; AND, OR,
 /// the IS tests, COALESCE and NULLIF do not; a user-defined function's descriptor says).
@@ -76,5 +47,14 @@ const char* FunctionName(FunctionId id);
 
 /// Parses a name produced by FunctionName; returns false when it names no function.
 bool FunctionFromName(const char* name, FunctionId* out);
+
+/// Returns the shape of a helper function, kNone for the others.
+HelperShape HelperShapeOf(FunctionId id);
+
+/// Returns the C symbol of a helper function's helper (what generated code calls), or nullptr.
+const char* HelperSymbolOf(FunctionId id);
+
+/// Returns how many arguments a helper function needs at least (its shape says the most).
+int HelperMinArgumentsOf(FunctionId id);
 
 }  // namespace sluice::functions

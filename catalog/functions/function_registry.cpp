@@ -101,6 +101,42 @@ bool AllBoolean(FunctionId id, const std::vector<LogicalType>& arguments, Resolv
   return true;
 }
 
+/// HelperShape::kStringToString: f(VARCHAR) -> VARCHAR.
+bool StringToString(FunctionId id, const std::vector<LogicalType>& arguments,
+                    ResolvedFunction* out) {
+  if (!IsStringLike(arguments[0])) return false;
+  *out = {id, LogicalType::Varchar(), {LogicalType::Varchar()}};
+  return true;
+}
+
+/// HelperShape::kStringStringIndexToString: f(VARCHAR, VARCHAR [, BIGINT]) -> VARCHAR.
+bool StringStringIndexToString(FunctionId id, const std::vector<LogicalType>& arguments,
+                               ResolvedFunction* out) {
+  if (!IsStringLike(arguments[0]) || !IsStringLike(arguments[1])) return false;
+  std::vector<LogicalType> wanted = {LogicalType::Varchar(), LogicalType::Varchar()};
+  if (arguments.size() == 3) {
+    if (!IsIntegerLike(arguments[2])) return false;
+    wanted.push_back(LogicalType::Bigint());
+  }
+  *out = {id, LogicalType::Varchar(), wanted};
+  return true;
+}
+
+struct HelperSignature {
+  size_t max_arguments;
+  bool (*resolve)(FunctionId, const std::vector<LogicalType>&, ResolvedFunction*);
+};
+
+/// The SQL signature every function of a helper shape has (function_id.h).
+constexpr HelperSignature SignatureOf(HelperShape shape) {
+  switch (shape) {
+    case HelperShape::kStringToString: return {1, StringToString};
+    case HelperShape::kStringStringIndexToString: return {3, StringStringIndexToString};
+    case HelperShape::kNone: break;
+  }
+  return {0, nullptr};
+}
+
 struct Signature {
   const char* name;
   FunctionId id;
@@ -175,20 +211,6 @@ const Signature kSignatures[] = {
        return true;
      },
      false},
-    {"UPPER", FunctionId::kUpper, 1, 1,
-     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
-       if (!IsStringLike(a[0])) return false;
-       *out = {id, LogicalType::Varchar(), {LogicalType::Varchar()}};
-       return true;
-     },
-     true},
-    {"LOWER", FunctionId::kLower, 1, 1,
-     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
-       if (!IsStringLike(a[0])) return false;
-       *out = {id, LogicalType::Varchar(), {LogicalType::Varchar()}};
-       return true;
-     },
-     true},
     {"TRIM", FunctionId::kTrim, 1, 1,
      [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
        if (!IsStringLike(a[0])) return false;
@@ -270,27 +292,6 @@ const Signature kSignatures[] = {
     {"SECOND", FunctionId::kSecond, 1, 1, TimestampField, true},
     // Only through EXTRACT(MILLISECOND FROM ts): Flink has no MILLISECOND() function.
     {"MILLISECOND", FunctionId::kMillisecond, 1, 1, TimestampField, false},
-    {"REGEXP_EXTRACT", FunctionId::kRegexpExtract, 2, 3,
-     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
-       if (!IsStringLike(a[0]) || !IsStringLike(a[1])) return false;
-       std::vector<LogicalType> wanted = {LogicalType::Varchar(), LogicalType::Varchar()};
-       if (a.size() == 3) {
-         if (!IsIntegerLike(a[2])) return false;
-         wanted.push_back(LogicalType::Bigint());
-       }
-       *out = {id, LogicalType::Varchar(), wanted};
-       return true;
-     },
-     true},
-    {"SPLIT_INDEX", FunctionId::kSplitIndex, 3, 3,
-     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
-       if (!IsStringLike(a[0]) || !IsStringLike(a[1]) || !IsIntegerLike(a[2])) return false;
-       *out = {id,
-               LogicalType::Varchar(),
-               {LogicalType::Varchar(), LogicalType::Varchar(), LogicalType::Bigint()}};
-       return true;
-     },
-     true},
     // Flink's PROCTIME() is TIMESTAMP_LTZ(3); Sluice has no time zones, so it is the UTC wall
     // clock as a TIMESTAMP(3).
     {"PROCTIME", FunctionId::kProctime, 0, 0,
@@ -299,6 +300,18 @@ const Signature kSignatures[] = {
        return true;
      },
      true},
+// The helper functions of functions.def, their signatures given by their shapes.
+#define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
+#define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
+  {name,                                                               \
+   FunctionId::k##id,                                                  \
+   min_arguments,                                                      \
+   SignatureOf(HelperShape::shape).max_arguments,                      \
+   SignatureOf(HelperShape::shape).resolve,                            \
+   true},
+#include "catalog/functions/functions.def"
+#undef SLUICE_FUNCTION
+#undef SLUICE_HELPER_FUNCTION
 };
 
 }  // namespace

@@ -26,8 +26,6 @@ base::Status Unsupported(std::string message) {
 bool IsStringFunction(FunctionId function) {
   switch (function) {
     case FunctionId::kConcat:
-    case FunctionId::kUpper:
-    case FunctionId::kLower:
     case FunctionId::kCharLength:
     case FunctionId::kSubstring:
     case FunctionId::kTrim:
@@ -39,10 +37,8 @@ bool IsStringFunction(FunctionId function) {
     case FunctionId::kHour:
     case FunctionId::kMinute:
     case FunctionId::kSecond:
-    case FunctionId::kMillisecond:
-    case FunctionId::kRegexpExtract:
-    case FunctionId::kSplitIndex: return true;
-    default: return false;
+    case FunctionId::kMillisecond: return true;
+    default: return functions::HelperShapeOf(function) != functions::HelperShape::kNone;
   }
 }
 
@@ -541,6 +537,9 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
                                    functions::FunctionName(function), count, arguments.size()));
   };
 
+  if (functions::HelperShapeOf(function) != functions::HelperShape::kNone) {
+    return EmitHelperFunction(expr, arguments);
+  }
   switch (function) {
     case FunctionId::kAdd:
     case FunctionId::kSubtract:
@@ -631,8 +630,6 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     }
 
     case FunctionId::kConcat:
-    case FunctionId::kUpper:
-    case FunctionId::kLower:
     case FunctionId::kCharLength:
     case FunctionId::kSubstring:
     case FunctionId::kTrim:
@@ -644,9 +641,7 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     case FunctionId::kHour:
     case FunctionId::kMinute:
     case FunctionId::kSecond:
-    case FunctionId::kMillisecond:
-    case FunctionId::kRegexpExtract:
-    case FunctionId::kSplitIndex: return EmitStringFunction(expr, arguments);
+    case FunctionId::kMillisecond: return EmitStringFunction(expr, arguments);
 
     case FunctionId::kProctime: {
       SLUICE_RETURN_IF_ERROR(expect_arguments(0));
@@ -656,6 +651,7 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     }
 
     case FunctionId::kCoalesce: break;  // handled above
+    default: break;                     // the helper functions, handled above by their shape
   }
   return Unsupported(fmt::format("function {}", functions::FunctionName(function)));
 }

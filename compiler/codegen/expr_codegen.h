@@ -60,6 +60,9 @@ class ExprCodegen {
                                             const IrValue& right);
   base::Result<IrValue> EmitStringFunction(const runtime::plan::Expr& expr,
                                            const std::vector<IrValue>& arguments);
+  /// Calls the helper of a helper function (functions.def), by the helper's shape.
+  base::Result<IrValue> EmitHelperFunction(const runtime::plan::Expr& expr,
+                                           const std::vector<IrValue>& arguments);
   base::Result<IrValue> EmitCast(const IrValue& operand, const types::LogicalType& from,
                                  const types::LogicalType& to);
   base::Result<IrValue> EmitCase(const runtime::plan::Expr& expr, llvm::Value* row);

@@ -46,7 +46,7 @@ double PowerOfTen(int32_t exponent) {
 
 }  // namespace
 
-/// DATE_FORMAT, the calendar fields, REGEXP_EXTRACT and SPLIT_INDEX (helper calls).
+/// DATE_FORMAT, the calendar fields and the string functions of hand-written shape.
 base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
                                                       const std::vector<IrValue>& arguments) {
   FunctionId function = expr.function;
@@ -64,44 +64,22 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
       return IrValue{result, nullptr, builder_.getTrue()};
     });
   }
-  if (function == FunctionId::kDateFormat || function == FunctionId::kRegexpExtract ||
-      function == FunctionId::kSplitIndex) {
-    // (TIMESTAMP, VARCHAR), (VARCHAR, VARCHAR[, BIGINT]) or (VARCHAR, VARCHAR, BIGINT).
-    bool date_format = function == FunctionId::kDateFormat;
-    size_t minimum = function == FunctionId::kSplitIndex ? 3 : 2;
-    size_t maximum = date_format ? 2 : 3;
-    bool well_typed =
-        arguments.size() >= minimum && arguments.size() <= maximum &&
-        expr.type.id() == TypeId::kVarchar &&
-        expr.arguments[0]->type.id() == (date_format ? TypeId::kTimestamp : TypeId::kVarchar) &&
-        expr.arguments[1]->type.id() == TypeId::kVarchar &&
-        (arguments.size() < 3 || expr.arguments[2]->type.IsInteger());
+  if (function == FunctionId::kDateFormat) {
+    bool well_typed = arguments.size() == 2 && expr.type.id() == TypeId::kVarchar &&
+                      expr.arguments[0]->type.id() == TypeId::kTimestamp &&
+                      expr.arguments[1]->type.id() == TypeId::kVarchar;
     if (!well_typed) {
       return Unsupported(fmt::format("{} over these arguments", functions::FunctionName(function)));
     }
     llvm::Type* pointer = builder_.getPtrTy();
     llvm::Type* int64 = builder_.getInt64Ty();
-    llvm::Value* all_valid = arguments[0].valid;
-    for (size_t index = 1; index < arguments.size(); ++index) {
-      all_valid = builder_.CreateAnd(all_valid, arguments[index].valid);
-    }
+    llvm::Value* all_valid = builder_.CreateAnd(arguments[0].valid, arguments[1].valid);
     return Guarded(all_valid, LogicalType::Varchar(), [&] {
       llvm::Value* out = EntryAlloca(string_type_);
-      llvm::Value* ok;
-      if (date_format) {
-        ok = builder_.CreateCall(Helper("sluice_timestamp_format", builder_.getInt8Ty(),
-                                        {pointer, int64, pointer, pointer}),
-                                 {context_, arguments[0].value, StringArgument(arguments[1]), out});
-      } else {
-        llvm::Value* index = arguments.size() == 3
-                                 ? builder_.CreateSExtOrTrunc(arguments[2].value, int64)
-                                 : builder_.getInt64(0);
-        const char* name = function == FunctionId::kRegexpExtract ? "sluice_regexp_extract"
-                                                                  : "sluice_string_split_index";
-        ok = builder_.CreateCall(
-            Helper(name, builder_.getInt8Ty(), {pointer, pointer, int64, pointer}),
-            {StringArgument(arguments[0]), StringArgument(arguments[1]), index, out});
-      }
+      llvm::Value* ok =
+          builder_.CreateCall(Helper("sluice_timestamp_format", builder_.getInt8Ty(),
+                                     {pointer, int64, pointer, pointer}),
+                              {context_, arguments[0].value, StringArgument(arguments[1]), out});
       IrValue result = LoadStringResult(out);
       result.valid = builder_.CreateICmpNE(ok, builder_.getInt8(0));
       return result;
@@ -130,8 +108,6 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
 
   switch (function) {
     case FunctionId::kConcat:
-    case FunctionId::kUpper:
-    case FunctionId::kLower:
     case FunctionId::kTrim:
       return Guarded(all_valid, LogicalType::Varchar(), [&] {
         llvm::Value* out = EntryAlloca(string_type_);
@@ -140,14 +116,9 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
           builder_.CreateCall(Helper("sluice_string_concat", builder_.getVoidTy(),
                                      {pointer, pointer, pointer, pointer}),
                               {context_, input, StringArgument(arguments[1]), out});
-        } else if (function == FunctionId::kTrim) {
+        } else {
           builder_.CreateCall(
               Helper("sluice_string_trim", builder_.getVoidTy(), {pointer, pointer}), {input, out});
-        } else {
-          const char* name =
-              function == FunctionId::kUpper ? "sluice_string_upper" : "sluice_string_lower";
-          builder_.CreateCall(Helper(name, builder_.getVoidTy(), {pointer, pointer, pointer}),
-                              {context_, input, out});
         }
         return LoadStringResult(out);
       });
@@ -389,6 +360,59 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
       return result;
     default: return unsupported();
   }
+}
+
+base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
+                                                      const std::vector<IrValue>& arguments) {
+  FunctionId function = expr.function;
+  const char* symbol = functions::HelperSymbolOf(function);
+  llvm::Type* pointer = builder_.getPtrTy();
+  llvm::Type* int64 = builder_.getInt64Ty();
+  llvm::Value* all_valid = builder_.getTrue();
+  for (const IrValue& argument : arguments) {
+    all_valid = builder_.CreateAnd(all_valid, argument.valid);
+  }
+  auto is = [&](size_t index, TypeId id) { return expr.arguments[index]->type.id() == id; };
+  switch (functions::HelperShapeOf(function)) {
+    case functions::HelperShape::kStringToString:
+      if (arguments.size() != 1 || !is(0, TypeId::kVarchar) || expr.type.id() != TypeId::kVarchar) {
+        return Unsupported(
+            fmt::format("{} over these arguments", functions::FunctionName(function)));
+      }
+      return Guarded(all_valid, LogicalType::Varchar(), [&] {
+        llvm::Value* out = EntryAlloca(string_type_);
+        builder_.CreateCall(Helper(symbol, builder_.getVoidTy(), {pointer, pointer, pointer}),
+                            {context_, StringArgument(arguments[0]), out});
+        return LoadStringResult(out);
+      });
+
+    case functions::HelperShape::kStringStringIndexToString: {
+      auto minimum = static_cast<size_t>(functions::HelperMinArgumentsOf(function));
+      bool well_typed = arguments.size() >= minimum && arguments.size() <= 3 &&
+                        expr.type.id() == TypeId::kVarchar && is(0, TypeId::kVarchar) &&
+                        is(1, TypeId::kVarchar) &&
+                        (arguments.size() < 3 || expr.arguments[2]->type.IsInteger());
+      if (!well_typed) {
+        return Unsupported(
+            fmt::format("{} over these arguments", functions::FunctionName(function)));
+      }
+      return Guarded(all_valid, LogicalType::Varchar(), [&] {
+        llvm::Value* out = EntryAlloca(string_type_);
+        llvm::Value* index = arguments.size() == 3
+                                 ? builder_.CreateSExtOrTrunc(arguments[2].value, int64)
+                                 : builder_.getInt64(0);
+        llvm::Value* ok = builder_.CreateCall(
+            Helper(symbol, builder_.getInt8Ty(), {pointer, pointer, int64, pointer}),
+            {StringArgument(arguments[0]), StringArgument(arguments[1]), index, out});
+        IrValue result = LoadStringResult(out);
+        result.valid = builder_.CreateICmpNE(ok, builder_.getInt8(0));
+        return result;
+      });
+    }
+
+    case functions::HelperShape::kNone: break;
+  }
+  return Unsupported(fmt::format("{} is not a helper function", functions::FunctionName(function)));
 }
 
 }  // namespace sluice::compiler::codegen

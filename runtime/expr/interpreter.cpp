@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "catalog/base/result.h"
+#include "runtime/expr/helper_table.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/user_function.h"
 
@@ -485,16 +486,11 @@ Result<Vector> StringFunction(const Expr& expr, const std::vector<Vector>& argum
       }
       return out;
     }
-    case FunctionId::kUpper:
-    case FunctionId::kLower:
     case FunctionId::kTrim: {
       SLUICE_RETURN_IF_ERROR(expect(1, 1, TypeId::kVarchar));
       Vector out = Allocate(expr.type, rows);
-      FunctionId function = expr.function;
-      MapUnary<StringRef, StringRef>(a, rows, &out, [kernel, function](StringRef x, StringRef* r) {
-        if (function == FunctionId::kUpper) sluice_string_upper(kernel, &x, r);
-        if (function == FunctionId::kLower) sluice_string_lower(kernel, &x, r);
-        if (function == FunctionId::kTrim) sluice_string_trim(&x, r);
+      MapUnary<StringRef, StringRef>(a, rows, &out, [](StringRef x, StringRef* r) {
+        sluice_string_trim(&x, r);
         return true;
       });
       return out;
@@ -553,7 +549,7 @@ Result<Vector> StringFunction(const Expr& expr, const std::vector<Vector>& argum
   }
 }
 
-// ---- date-time and the Nexmark string functions ---------------------------------------------
+// ---- date-time ------------------------------------------------------------------------------
 
 /// Checks argument types and the result type of a function with a fixed signature.
 Status ExpectSignature(const Expr& expr, const std::vector<Vector>& arguments,
@@ -601,8 +597,8 @@ SluiceTimeField TimeFieldOf(FunctionId function) {
   }
 }
 
-Result<Vector> DateTimeOrPatternFunction(const Expr& expr, const std::vector<Vector>& arguments,
-                                         Context& context) {
+Result<Vector> DateTimeFunction(const Expr& expr, const std::vector<Vector>& arguments,
+                                Context& context) {
   int32_t rows = context.rows;
   SluiceKernelContext* kernel = &context.kernel;
   Vector out = Allocate(expr.type, rows);
@@ -617,27 +613,6 @@ Result<Vector> DateTimeOrPatternFunction(const Expr& expr, const std::vector<Vec
           });
       return out;
     }
-    case FunctionId::kRegexpExtract:
-    case FunctionId::kSplitIndex: {
-      bool regex = expr.function == FunctionId::kRegexpExtract;
-      SLUICE_RETURN_IF_ERROR(ExpectSignature(expr, arguments,
-                                             {TypeId::kVarchar, TypeId::kVarchar, TypeId::kBigint},
-                                             regex ? 1 : 0, TypeId::kVarchar));
-      const StringRef* text = arguments[0].values<StringRef>();
-      const StringRef* second = arguments[1].values<StringRef>();
-      StringRef* values = out.mutable_values<StringRef>();
-      uint8_t* validity = out.mutable_validity();
-      for (int32_t row = 0; row < rows; ++row) {
-        if (!AllValid(arguments, row)) continue;
-        int64_t index = arguments.size() == 3 ? IntegerAt(arguments[2], row) : 0;
-        uint8_t valid =
-            regex ? sluice_regexp_extract(&text[row], &second[row], index, &values[row])
-                  : sluice_string_split_index(&text[row], &second[row], index, &values[row]);
-        validity[row] = valid;
-        if (valid == 0) values[row] = StringRef{};
-      }
-      return out;
-    }
     default: {  // the calendar fields
       SLUICE_RETURN_IF_ERROR(
           ExpectSignature(expr, arguments, {TypeId::kTimestamp}, 0, TypeId::kBigint));
@@ -649,6 +624,52 @@ Result<Vector> DateTimeOrPatternFunction(const Expr& expr, const std::vector<Vec
       return out;
     }
   }
+}
+
+// ---- helper functions (functions.def) -------------------------------------------------------
+
+/// Evaluates a function that is one helper call per row, by the helper's shape.
+Result<Vector> HelperFunction(const Expr& expr, const std::vector<Vector>& arguments,
+                              Context& context) {
+  int32_t rows = context.rows;
+  SluiceKernelContext* kernel = &context.kernel;
+  void* helper = HelperAddressOf(expr.function);
+  if (helper == nullptr) return Malformed(expr, "no helper");
+  Vector out = Allocate(expr.type, rows);
+  switch (functions::HelperShapeOf(expr.function)) {
+    case functions::HelperShape::kStringToString: {
+      SLUICE_RETURN_IF_ERROR(
+          ExpectSignature(expr, arguments, {TypeId::kVarchar}, 0, TypeId::kVarchar));
+      auto function = reinterpret_cast<StringToStringHelper>(helper);
+      MapUnary<StringRef, StringRef>(arguments[0], rows, &out,
+                                     [kernel, function](StringRef x, StringRef* r) {
+                                       function(kernel, &x, r);
+                                       return true;
+                                     });
+      return out;
+    }
+    case functions::HelperShape::kStringStringIndexToString: {
+      size_t optional = 3 - static_cast<size_t>(functions::HelperMinArgumentsOf(expr.function));
+      SLUICE_RETURN_IF_ERROR(ExpectSignature(expr, arguments,
+                                             {TypeId::kVarchar, TypeId::kVarchar, TypeId::kBigint},
+                                             optional, TypeId::kVarchar));
+      auto function = reinterpret_cast<StringStringIndexToStringHelper>(helper);
+      const StringRef* text = arguments[0].values<StringRef>();
+      const StringRef* second = arguments[1].values<StringRef>();
+      StringRef* values = out.mutable_values<StringRef>();
+      uint8_t* validity = out.mutable_validity();
+      for (int32_t row = 0; row < rows; ++row) {
+        if (!AllValid(arguments, row)) continue;
+        int64_t index = arguments.size() == 3 ? IntegerAt(arguments[2], row) : 0;
+        uint8_t valid = function(&text[row], &second[row], index, &values[row]);
+        validity[row] = valid;
+        if (valid == 0) values[row] = StringRef{};
+      }
+      return out;
+    }
+    case functions::HelperShape::kNone: break;
+  }
+  return Malformed(expr, "not a helper function");
 }
 
 // ---- conditional ----------------------------------------------------------------------------
@@ -1123,6 +1144,9 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
     if (functions::IsNullPropagating(expr.function)) return Allocate(expr.type, rows);
     argument = Allocate(PlaceholderType(expr, arguments), rows);
   }
+  if (functions::HelperShapeOf(expr.function) != functions::HelperShape::kNone) {
+    return HelperFunction(expr, arguments, context);
+  }
   auto arity = [&](size_t count) { return arguments.size() == count; };
   auto boolean_result = [&]() { return expr.type.id() == TypeId::kBoolean; };
   switch (expr.function) {
@@ -1177,8 +1201,6 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
       if (!boolean_result()) return Malformed(expr, "result is not BOOLEAN");
       return NullTest(expr, arguments[0], rows);
     case FunctionId::kConcat:
-    case FunctionId::kUpper:
-    case FunctionId::kLower:
     case FunctionId::kCharLength:
     case FunctionId::kSubstring:
     case FunctionId::kTrim:
@@ -1194,9 +1216,7 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
     case FunctionId::kHour:
     case FunctionId::kMinute:
     case FunctionId::kSecond:
-    case FunctionId::kMillisecond:
-    case FunctionId::kRegexpExtract:
-    case FunctionId::kSplitIndex: return DateTimeOrPatternFunction(expr, arguments, context);
+    case FunctionId::kMillisecond: return DateTimeFunction(expr, arguments, context);
     case FunctionId::kProctime: {
       if (!arguments.empty() || expr.type.id() != TypeId::kTimestamp) {
         return Malformed(expr, "PROCTIME() takes no arguments and returns TIMESTAMP");
@@ -1212,6 +1232,7 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
       return out;
     }
     case FunctionId::kUserDefined: break;  // handled above
+    default: break;                        // the helper functions, handled above by their shape
   }
   return Malformed(expr, "unknown function");
 }
@@ -1291,8 +1312,8 @@ Status EvaluateChain(const plan::ChainSpec& spec, const Batch& input, Batch* out
     }
   }
   output->set_row_count(static_cast<int32_t>(selected.size()));
-  // Pass-through, TRIM, SUBSTRING, REGEXP_EXTRACT and SPLIT_INDEX results point into the
-  // input's strings.
+  // Pass-through, TRIM, SUBSTRING and some helper results (REGEXP_EXTRACT, SPLIT_INDEX) point
+  // into the input's strings.
   if (has_strings) output->RetainArenasOf(input);
   return Status::Ok();
 }

@@ -128,4 +128,21 @@ uint8_t sluice_cast_decimal_to_bigint(int64_t unscaled, int32_t scale, int64_t* 
 uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
                         const SluiceUdfValue* arguments, SluiceUdfValue* result);
 
+// The helpers of the helper functions of catalog/functions/functions.def, declared from their
+// shapes (functions::HelperShape), so a helper that does not match its shape fails to compile.
+#define SLUICE_HELPER_DECLARATION_kStringToString(helper)                         \
+  void helper(SluiceKernelContext* context, const sluice::runtime::StringRef* in, \
+              sluice::runtime::StringRef* out);
+#define SLUICE_HELPER_DECLARATION_kStringStringIndexToString(helper)                               \
+  uint8_t helper(const sluice::runtime::StringRef* text, const sluice::runtime::StringRef* second, \
+                 int64_t index, sluice::runtime::StringRef* out);
+#define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
+#define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
+  SLUICE_HELPER_DECLARATION_##shape(helper)
+#include "catalog/functions/functions.def"
+#undef SLUICE_FUNCTION
+#undef SLUICE_HELPER_FUNCTION
+#undef SLUICE_HELPER_DECLARATION_kStringToString
+#undef SLUICE_HELPER_DECLARATION_kStringStringIndexToString
+
 }  // extern "C"

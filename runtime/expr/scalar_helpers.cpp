@@ -249,6 +249,19 @@ void sluice_string_substring(const StringRef* in, int64_t start, int64_t length,
   *out = StringRef{in->data + offset, stop - offset, 0};
 }
 
+// REVERSE (Flink: "the reversed string"): Java reverses UTF-16 code units but keeps surrogate
+// pairs together, which is reversing code points; a UTF-8 character's bytes stay in order.
+void sluice_string_reverse(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
+  char* target = context->arena->Allocate(in->length);
+  uint32_t offset = 0;
+  while (offset < in->length) {
+    uint32_t next = NextCharacter(in->data, in->length, offset);
+    std::memcpy(target + (in->length - next), in->data + offset, next - offset);
+    offset = next;
+  }
+  *out = StringRef{target, in->length, 0};
+}
+
 void sluice_string_trim(const StringRef* in, StringRef* out) {
   const char* begin;
   const char* end;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <utility>
 
+#include "runtime/expr/helper_table.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/jit/jit_engine_llvm.h"
 
@@ -68,19 +69,15 @@ void* AddressOf(F* function) {
 std::vector<HelperSymbol> HelperSymbols() {
   double (*fmod_double)(double, double) = &std::fmod;
   float (*fmod_float)(float, float) = &std::fmod;
-  return {
+  std::vector<HelperSymbol> symbols = {
       {"sluice_arena_allocate", AddressOf(&sluice_arena_allocate)},
       {"sluice_string_compare", AddressOf(&sluice_string_compare)},
       {"sluice_string_equal", AddressOf(&sluice_string_equal)},
       {"sluice_string_concat", AddressOf(&sluice_string_concat)},
-      {"sluice_string_upper", AddressOf(&sluice_string_upper)},
-      {"sluice_string_lower", AddressOf(&sluice_string_lower)},
       {"sluice_string_char_length", AddressOf(&sluice_string_char_length)},
       {"sluice_string_substring", AddressOf(&sluice_string_substring)},
       {"sluice_string_trim", AddressOf(&sluice_string_trim)},
       {"sluice_string_like", AddressOf(&sluice_string_like)},
-      {"sluice_string_split_index", AddressOf(&sluice_string_split_index)},
-      {"sluice_regexp_extract", AddressOf(&sluice_regexp_extract)},
       {"sluice_timestamp_extract", AddressOf(&sluice_timestamp_extract)},
       {"sluice_current_millis", AddressOf(&sluice_current_millis)},
       {"sluice_timestamp_format", AddressOf(&sluice_timestamp_format)},
@@ -111,6 +108,11 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"memmove", AddressOf(&std::memmove)},
       {"memset", AddressOf(&std::memset)},
   };
+  // The helpers of the helper functions (catalog/functions/functions.def).
+  for (const expr::HelperEntry& entry : expr::HelperEntries()) {
+    symbols.push_back({entry.symbol, entry.address});
+  }
+  return symbols;
 }
 
 base::Result<void*> LookupLocked(JitEngineState& state, llvm::orc::ResourceTracker& tracker,

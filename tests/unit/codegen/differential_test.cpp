@@ -556,11 +556,12 @@ class ExprGenerator {
   ExprPtr StringFunction(int depth) {
     LogicalType varchar = LogicalType::Varchar();
     if (random_.Chance(0.3)) return PatternFunction(depth);
-    switch (random_.Between(0, 5)) {
+    switch (random_.Between(0, 6)) {
       case 0: return Binary(FunctionId::kConcat, varchar, varchar, depth);
       case 1: return Call(FunctionId::kUpper, varchar, {Argument(varchar, depth - 1)});
       case 2: return Call(FunctionId::kLower, varchar, {Argument(varchar, depth - 1)});
       case 3: return Call(FunctionId::kTrim, varchar, {Argument(varchar, depth - 1)});
+      case 4: return Call(FunctionId::kReverse, varchar, {Argument(varchar, depth - 1)});
       default: {
         std::vector<ExprPtr> arguments = {Argument(varchar, depth - 1), Position(depth)};
         if (random_.Chance(0.6)) arguments.push_back(Position(depth));

@@ -32,6 +32,11 @@ class ScalarHelpersTest : public ::testing::Test {
     sluice_string_lower(&context_, &in, &out);
     return std::string(out.view());
   }
+  std::string Reverse(const std::string& text) {
+    StringRef in = Ref(text), out;
+    sluice_string_reverse(&context_, &in, &out);
+    return std::string(out.view());
+  }
   std::string Concat(const std::string& left, const std::string& right) {
     StringRef a = Ref(left), b = Ref(right), out;
     sluice_string_concat(&context_, &a, &b, &out);
@@ -87,6 +92,15 @@ TEST_F(ScalarHelpersTest, CaseMappingTouchesAsciiOnly) {
   EXPECT_EQ(Upper("abc Éé xyz1"), "ABC Éé XYZ1");
   EXPECT_EQ(Lower("ABC Éé XYZ1"), "abc Éé xyz1");
   EXPECT_EQ(Upper(""), "");
+}
+
+TEST_F(ScalarHelpersTest, ReverseKeepsEachUtf8CharacterWhole) {
+  EXPECT_EQ(Reverse("hello world"), "dlrow olleh");
+  EXPECT_EQ(Reverse(""), "");
+  EXPECT_EQ(Reverse("Straße日本"), "本日eßartS");
+  EXPECT_EQ(Reverse("ab😀c"), "c😀ba");
+  // A stray continuation byte joins the character before it, as in CHAR_LENGTH.
+  EXPECT_EQ(Reverse(std::string("a\x80") + "b"), "ba\x80");
 }
 
 TEST_F(ScalarHelpersTest, ConcatJoinsBytes) {
