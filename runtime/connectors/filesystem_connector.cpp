@@ -618,13 +618,23 @@ class FilesystemWriter final : public SinkWriter {
       SLUICE_RETURN_IF_ERROR(SyncDirectory(directory));
     }
     unsynced_directories_.clear();
-    if (unnamed_pending_.empty()) return std::string();
-    std::sort(unnamed_pending_.begin(), unnamed_pending_.end());  // same text for the same files
-    std::string transaction = EncodeFilesystemTransaction(unnamed_pending_);
-    std::vector<std::string>& files = precommitted_[checkpoint_id];
-    files.insert(files.end(), unnamed_pending_.begin(), unnamed_pending_.end());
-    unnamed_pending_.clear();
-    return transaction;
+    if (!unnamed_pending_.empty()) {
+      std::vector<std::string>& files = precommitted_[checkpoint_id];
+      files.insert(files.end(), unnamed_pending_.begin(), unnamed_pending_.end());
+      unnamed_pending_.clear();
+    }
+    // The transaction names every file still waiting for its commit, not only those closed at
+    // this barrier: an earlier checkpoint's Commit may not have run yet (its notification comes
+    // after this barrier, or it never completed, or it was a savepoint, which commits nothing).
+    // Those rows are before this barrier too, and a restore from this checkpoint commits only
+    // the files it names and deletes the other pending files of the job.
+    std::vector<std::string> waiting;
+    for (const auto& [checkpoint, files] : precommitted_) {
+      waiting.insert(waiting.end(), files.begin(), files.end());
+    }
+    if (waiting.empty()) return std::string();
+    std::sort(waiting.begin(), waiting.end());  // same text for the same files
+    return EncodeFilesystemTransaction(waiting);
   }
 
   base::Status Commit(int64_t checkpoint_id) override {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -401,7 +402,22 @@ base::Status KafkaSinkWriter::Finish() {
 }
 
 base::Result<std::string> KafkaSinkWriter::PreCommit(int64_t checkpoint_id) {
-  if (open_epoch_.empty()) return std::string();
+  if (!open_epoch_.empty()) SLUICE_RETURN_IF_ERROR(SpoolOpenEpoch(checkpoint_id));
+  // The transaction names every epoch still waiting for its commit, not only this barrier's:
+  // an earlier checkpoint's Commit may not have run yet (its completion comes after this
+  // barrier, it never completed, or it was a savepoint, which commits nothing). Those rows
+  // are before this barrier too, and a restore from this checkpoint publishes only the epochs
+  // it names (and drops every other spool). One line per epoch, oldest first.
+  std::string transactions;
+  for (const Epoch& epoch : pending_) {
+    EpochTransaction transaction{epoch.checkpoint, TransactionalId(subtask_.index),
+                                 static_cast<int64_t>(epoch.records.size()), epoch.spool_path};
+    transactions += (transactions.empty() ? "" : "\n") + FormatTransaction(transaction);
+  }
+  return transactions;
+}
+
+base::Status KafkaSinkWriter::SpoolOpenEpoch(int64_t checkpoint_id) {
   Epoch epoch;
   epoch.checkpoint = checkpoint_id;
   epoch.spool_path = (fs::path(subtask_.spool_directory) /
@@ -411,10 +427,8 @@ base::Result<std::string> KafkaSinkWriter::PreCommit(int64_t checkpoint_id) {
   epoch.records = std::move(open_epoch_);
   open_epoch_.clear();
   SLUICE_RETURN_IF_ERROR(WriteSpool(epoch.spool_path, epoch.records));
-  EpochTransaction transaction{checkpoint_id, TransactionalId(subtask_.index),
-                               static_cast<int64_t>(epoch.records.size()), epoch.spool_path};
   pending_.push_back(std::move(epoch));
-  return FormatTransaction(transaction);
+  return base::Status::Ok();
 }
 
 base::Status KafkaSinkWriter::Publish(Producer* producer, const std::string& transactional_id,
@@ -537,12 +551,25 @@ base::Result<bool> KafkaSinkWriter::MarkerCommitted(const std::string& transacti
 base::Status KafkaSinkWriter::Recover(const std::vector<std::string>& transactions) {
   if (subtask_.index != 0) return base::Status::Ok();  // subtask 0 recovers every subtask's
   std::set<std::string> named;
+  // Every epoch the checkpoint names (a subtask's transaction has one line per epoch that was
+  // waiting for its commit), oldest first, each once.
+  std::vector<EpochTransaction> epochs;
   for (const std::string& text : transactions) {
-    std::optional<EpochTransaction> transaction = ParseTransaction(text);
-    if (!transaction) {
-      return TableError("the checkpoint holds a transaction this sink did not write: '" +
-                        text.substr(0, 120) + "'");
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      std::optional<EpochTransaction> transaction = ParseTransaction(line);
+      if (!transaction) {
+        return TableError("the checkpoint holds a transaction this sink did not write: '" +
+                          line.substr(0, 120) + "'");
+      }
+      epochs.push_back(std::move(*transaction));
     }
+  }
+  std::stable_sort(epochs.begin(), epochs.end(),
+                   [](const auto& a, const auto& b) { return a.checkpoint < b.checkpoint; });
+  for (const EpochTransaction& epoch : epochs) {
+    const EpochTransaction* transaction = &epoch;
+    if (named.count(fs::path(transaction->spool_path).filename().string()) > 0) continue;
     named.insert(fs::path(transaction->spool_path).filename().string());
     std::error_code error;
     const bool spooled = fs::exists(transaction->spool_path, error);

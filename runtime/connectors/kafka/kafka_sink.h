@@ -64,6 +64,8 @@ class KafkaSinkWriter : public SinkWriter {
   /// Encodes row `row` into `record`; false when the row writes nothing (an upsert's -U
   /// followed by the +U of its key).
   base::Result<bool> EncodeRow(const Batch& batch, int32_t row, ProducedRecord* record);
+  /// Writes the open epoch's rows to their fsynced spool file and queues them for Commit.
+  base::Status SpoolOpenEpoch(int64_t checkpoint_id);
   /// The record key of row `row` (any row kind) in the key format.
   base::Status EncodeKey(const Batch& batch, int32_t row, std::string* key);
   std::string TransactionalId(int32_t subtask) const;

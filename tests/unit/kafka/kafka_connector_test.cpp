@@ -371,6 +371,34 @@ TEST_F(KafkaConnectorTest, ExactlyOnceCommitsAtTheCheckpointNotBefore) {
   EXPECT_TRUE(fs::is_empty(spool_)) << "committed spools are deleted";
 }
 
+TEST_F(KafkaConnectorTest, ACheckpointNamesTheEpochsOfEarlierBarriersNotYetCommitted) {
+  // A savepoint while the job goes on (its epoch is committed by a later checkpoint), then a
+  // checkpoint that completes, then a crash before its Commit: the restore from that
+  // checkpoint must publish the savepoint's rows too, not drop their spool as unnamed.
+  cluster_->CreateTopic("out", 2);
+  cluster_->CreateTopic("out.sluice-epochs", 1);
+  KafkaSinkWriter* writer = NewWriter(ExactlyOnce());
+  ASSERT_TRUE(writer->EnableTransactions().ok());
+  ASSERT_TRUE(writer->Write(Rows(ExactlyOnce(), 0, 5)).ok());
+  ASSERT_TRUE(writer->PreCommit(1).ok());  // the savepoint: no Commit follows
+  ASSERT_TRUE(writer->Write(Rows(ExactlyOnce(), 5, 3)).ok());
+  auto transaction = writer->PreCommit(2);
+  ASSERT_TRUE(transaction.ok());
+  EXPECT_NE(transaction->find("checkpoint=1"), std::string::npos) << *transaction;
+  EXPECT_NE(transaction->find("checkpoint=2"), std::string::npos) << *transaction;
+  EXPECT_TRUE(Committed("out", 2).empty());
+  writers_.clear();  // the process dies before checkpoint 2's Commit
+
+  KafkaSinkWriter* restored = NewWriter(ExactlyOnce());
+  base::Status recovered = restored->Recover({*transaction});
+  ASSERT_TRUE(recovered.ok()) << recovered.message();
+  EXPECT_EQ(Committed("out", 2), Expected(0, 8));
+  // A second recovery (another crash) publishes nothing twice.
+  KafkaSinkWriter* again = NewWriter(ExactlyOnce());
+  ASSERT_TRUE(again->Recover({*transaction}).ok());
+  EXPECT_EQ(Committed("out", 2), Expected(0, 8));
+}
+
 /// A crash somewhere between the checkpoint and Kafka's commit; the restored sink sees the
 /// checkpoint's transaction and must leave exactly the epoch's rows committed.
 FakeFault Fault(FakeOperation operation, FaultTiming timing = FaultTiming::kBefore) {

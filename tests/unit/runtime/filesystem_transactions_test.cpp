@@ -163,9 +163,10 @@ TEST_F(FilesystemTransactionsTest, NothingIsVisibleUntilTheCheckpointThatNamedIt
             (std::vector<std::string>{".part-0-0.csv.pending", ".part-0-1.csv.inprogress"}));
   EXPECT_TRUE(VisibleRows(root_).empty());
 
-  // Commit(1) may come after the next barrier: it shows the first checkpoint's part only.
+  // Commit(1) may come after the next barrier: it shows the first checkpoint's part only. The
+  // second checkpoint names the first's part too, as it is not committed yet.
   std::string second = PreCommit(writer.get(), 2);
-  EXPECT_EQ(second, "filesystem:part-0-1.csv");
+  EXPECT_EQ(second, "filesystem:part-0-0.csv;part-0-1.csv");
   ASSERT_TRUE(writer->Commit(1).ok());
   EXPECT_EQ(FileTree(root_), (std::vector<std::string>{".part-0-1.csv.pending", "part-0-0.csv"}));
   EXPECT_EQ(VisibleRows(root_), Printed(0, 3));
@@ -264,7 +265,8 @@ TEST_F(FilesystemTransactionsTest, RecoverCommitsNamedFilesAndDeletesOrphans) {
     Write(crashed.get(), Numbers(0, 2));
     completed = PreCommit(crashed.get(), 1);  // checkpoint 1 completes; Commit never runs
     Write(crashed.get(), Numbers(2, 2));
-    ASSERT_EQ(PreCommit(crashed.get(), 2), "filesystem:part-0-1.csv");  // never completes
+    // Never completes; it names checkpoint 1's part too, which is not committed yet.
+    ASSERT_EQ(PreCommit(crashed.get(), 2), "filesystem:part-0-0.csv;part-0-1.csv");
     Write(crashed.get(), Numbers(4, 2));
   }  // the process dies
   WriteFile(root_ / ".part-1-4.csv.pending", "9,orphan of another subtask\n");
@@ -291,6 +293,38 @@ TEST_F(FilesystemTransactionsTest, RecoverCommitsNamedFilesAndDeletesOrphans) {
   PreCommit(restored.get(), 2);
   ASSERT_TRUE(restored->Commit(2).ok());
   EXPECT_EQ(VisibleRows(root_), Printed(0, 6));
+}
+
+// The notification of checkpoint 1 can reach the sink after the barrier of checkpoint 2 (the
+// sink's task was still running when checkpoint 1 completed, and took the next barrier in the
+// same run). A crash once checkpoint 2 is complete but before any Commit restores from
+// checkpoint 2: the rows of checkpoint 1 are before its barrier, so its part file must be
+// committed, not deleted as a leftover (the crash campaign lost a checkpoint's rows that way).
+TEST_F(FilesystemTransactionsTest, ACheckpointNamesTheFilesOfEarlierCheckpointsNotYetCommitted) {
+  std::string latest;
+  {
+    std::unique_ptr<SinkWriter> crashed = TransactionalWriter(Sink(root_));
+    Write(crashed.get(), Numbers(0, 3));
+    ASSERT_EQ(PreCommit(crashed.get(), 1), "filesystem:part-0-0.csv");  // completes; no Commit
+    Write(crashed.get(), Numbers(3, 2));
+    latest = PreCommit(crashed.get(), 2);  // completes too; the process dies before Commit(1)
+    // Every later barrier (a savepoint's, which commits nothing, say) names them all.
+    Write(crashed.get(), Numbers(5, 2));
+    EXPECT_EQ(PreCommit(crashed.get(), 3), "filesystem:part-0-0.csv;part-0-1.csv;part-0-2.csv");
+  }
+  EXPECT_EQ(latest, "filesystem:part-0-0.csv;part-0-1.csv");
+  std::unique_ptr<SinkWriter> restored = TransactionalWriter(Sink(root_));
+  base::Status recovered = restored->Recover({latest});
+  ASSERT_TRUE(recovered.ok()) << recovered.ToString();
+  EXPECT_EQ(FileTree(root_), (std::vector<std::string>{"part-0-0.csv", "part-0-1.csv"}));
+  EXPECT_EQ(VisibleRows(root_), Printed(0, 5));
+
+  // The restored run replays rows 5 and 6 and ends with the output of an uninterrupted run.
+  Write(restored.get(), Numbers(5, 2));
+  ASSERT_TRUE(restored->Finish().ok());
+  EXPECT_EQ(PreCommit(restored.get(), 3), "filesystem:part-0-2.csv");
+  ASSERT_TRUE(restored->Commit(3).ok());
+  EXPECT_EQ(VisibleRows(root_), Printed(0, 7));
 }
 
 TEST_F(FilesystemTransactionsTest, RecoverNamesAFileThatIsNeitherPendingNorVisible) {
