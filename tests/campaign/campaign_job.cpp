@@ -1,5 +1,7 @@
 #include "tests/campaign/campaign_job.h"
 
+#include "tests/campaign/kafka_campaign.h"
+
 namespace sluice::campaign {
 
 namespace {
@@ -48,6 +50,28 @@ CREATE VIEW auction AS
 CREATE VIEW bid AS
   SELECT bid.auction, bid.bidder, bid.price, `dateTime` FROM events WHERE event_type = 2;
 )";
+
+// The campaign's Kafka source (kafka_campaign.h): records `{"id":…,"k":…,"amount":…}` filled
+// before the scenarios, in several partitions, each partition's record timestamps rising with
+// the id; read from the start to the end it had when the job started, so a job ends. With
+// librdkafka's default queued.min.messages (100,000) a consumer that has fetched the mock's
+// large batches pauses its partitions for half a second at a time, and a run at parallelism
+// 1 idles most of its nine seconds: a larger queue keeps the reading busy (about 2.5 s).
+std::string KafkaEvents() {
+  return std::string(R"(
+CREATE TABLE events (
+  id BIGINT, k INT, amount BIGINT,
+  part INT METADATA FROM 'partition' VIRTUAL,
+  off BIGINT METADATA FROM 'offset' VIRTUAL,
+  ts TIMESTAMP(3) METADATA FROM 'timestamp',
+  WATERMARK FOR ts AS ts - INTERVAL '0.5' SECOND
+) WITH ('connector' = 'kafka', 'topic' = ')") +
+         kKafkaSourceTopic + R"(',
+        'properties.bootstrap.servers' = '@BOOTSTRAP@', 'format' = 'json',
+        'properties.queued.min.messages' = '1000000',
+        'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset');
+)";
+}
 
 std::string Sink(const std::string& table, const std::string& columns, const std::string& format) {
   return "CREATE TABLE " + table + " (" + columns +
@@ -223,19 +247,63 @@ std::vector<CampaignJob> MakeJobs() {
         {"persons_by_state", SinkFormat::kChangelog},
         {"round_bids", SinkFormat::kInsertOnly},
         {"bidder_histogram", SinkFormat::kChangelog}}});
+
+  // ---- kafka: the campaign's Kafka source (a librdkafka mock cluster the test starts)
+  // Per key, 5-second windows of event time (the record timestamps): insert-only rows that
+  // fire with the watermark, written exactly-once to a topic of the scenario's own. The mock
+  // shows aborted records, so the sink tags each record with its transaction and the epoch
+  // markers say which committed (tests/kafka/committed_topic.h); zstd keeps the topic small.
+  jobs.push_back(
+      {"kafka_to_kafka",
+       "kafka",
+       KafkaEvents() +
+           "CREATE TABLE kafka_totals (k INT, window_start TIMESTAMP(3), window_end "
+           "TIMESTAMP(3), records BIGINT, total BIGINT, top BIGINT, first_id BIGINT) WITH (\n"
+           "  'connector' = 'kafka', 'topic' = 'k2k-@RUN@',\n"
+           "  'properties.bootstrap.servers' = '@BOOTSTRAP@', 'format' = 'json',\n"
+           "  'properties.compression.type' = 'zstd',\n"
+           "  'sink.delivery-guarantee' = 'exactly-once',\n"
+           "  'sink.transactional-id-prefix' = 'k2k-@RUN@',\n"
+           "  'sink.exactly-once.tag-records' = 'true');\n"
+           "INSERT INTO kafka_totals SELECT k, window_start, window_end, COUNT(*), SUM(amount), "
+           "MAX(amount), MIN(id) FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '5' "
+           "SECOND)) GROUP BY k, window_start, window_end;\n",
+       {{"kafka_totals", SinkFormat::kInsertOnly, "k2k-@RUN@"}},
+       /*kafka=*/true,
+       {"kafka-sink-before-marker", "kafka-sink-before-commit", "kafka-sink-after-commit"}});
+  // Every 20th record with where it was read (partition, offset) into the exactly-once
+  // filesystem sink: each record of the topic once, whatever the kills and rescales.
+  jobs.push_back(
+      {"kafka_to_files",
+       "kafka",
+       KafkaEvents() +
+           Sink("kafka_picked",
+                "id BIGINT, k INT, amount BIGINT, part INT, off BIGINT, ts TIMESTAMP(3)", "json") +
+           "INSERT INTO kafka_picked SELECT id, k, amount, part, off, ts FROM events "
+           "WHERE MOD(id, 20) = 0;\n",
+       {{"kafka_picked", SinkFormat::kInsertOnly}},
+       /*kafka=*/true});
   return jobs;
 }
 
 }  // namespace
 
-std::string CampaignJob::PipeText(const std::string& output_directory) const {
+std::string JobPlaces::Substitute(const std::string& text) const {
   std::string result = text;
-  const std::string placeholder = "@OUTPUT@";
-  for (size_t at = result.find(placeholder); at != std::string::npos;
-       at = result.find(placeholder, at + output_directory.size())) {
-    result.replace(at, placeholder.size(), output_directory);
+  const std::pair<const char*, const std::string*> placeholders[] = {
+      {"@OUTPUT@", &output_directory}, {"@BOOTSTRAP@", &bootstrap_servers}, {"@RUN@", &run_name}};
+  for (const auto& [placeholder, value] : placeholders) {
+    const size_t length = std::string(placeholder).size();
+    for (size_t at = result.find(placeholder); at != std::string::npos;
+         at = result.find(placeholder, at + value->size())) {
+      result.replace(at, length, *value);
+    }
   }
   return result;
+}
+
+std::string CampaignJob::PipeText(const JobPlaces& places) const {
+  return places.Substitute(text);
 }
 
 const std::vector<CampaignJob>& CampaignJobs() {

@@ -62,30 +62,47 @@ CommittedOutput CommittedOutput::Read(const fs::path& directory, SinkFormat form
     }
     std::istringstream lines(content);
     for (std::string line; std::getline(lines, line);) {
-      if (line.empty()) continue;
-      bool malformed = !LooksLikeOneObject(line);
-      if (!malformed && format == SinkFormat::kChangelog) {
-        auto [row, sign] = ChangelogRow(line);
-        if (sign == 0) {
-          malformed = true;
-        } else {
-          output.rows_[row] += sign;
-        }
-      } else if (!malformed) {
-        ++output.rows_[line];
-      }
-      if (malformed) {
-        ++output.malformed_line_count_;
-        if (output.malformed_lines_.size() < kMalformedLinesKept) {
-          output.malformed_lines_.push_back(name + ": " + line);
-        }
-      }
+      if (!line.empty()) output.AddLine(name, line, format);
     }
   }
-  for (auto it = output.rows_.begin(); it != output.rows_.end();) {
-    it = it->second == 0 ? output.rows_.erase(it) : std::next(it);
-  }
+  output.DropZeroCounts();
   return output;
+}
+
+CommittedOutput CommittedOutput::FromRecords(const std::vector<std::string>& records,
+                                             SinkFormat format, int64_t uncommitted_records) {
+  CommittedOutput output;
+  for (const std::string& record : records) output.AddLine("record", record, format);
+  output.uncommitted_records_ = uncommitted_records;
+  output.DropZeroCounts();
+  return output;
+}
+
+void CommittedOutput::AddLine(const std::string& where, const std::string& line,
+                              SinkFormat format) {
+  bool malformed = !LooksLikeOneObject(line);
+  if (!malformed && format == SinkFormat::kChangelog) {
+    auto [row, sign] = ChangelogRow(line);
+    if (sign == 0) {
+      malformed = true;
+    } else {
+      rows_[row] += sign;
+    }
+  } else if (!malformed) {
+    ++rows_[line];
+  }
+  if (malformed) {
+    ++malformed_line_count_;
+    if (malformed_lines_.size() < kMalformedLinesKept) {
+      malformed_lines_.push_back(where + ": " + line);
+    }
+  }
+}
+
+void CommittedOutput::DropZeroCounts() {
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    it = it->second == 0 ? rows_.erase(it) : std::next(it);
+  }
 }
 
 int64_t CommittedOutput::total_rows() const {

@@ -15,20 +15,26 @@ namespace sluice::campaign {
 /// `{"op":"+I|-U|+U|-D",<columns>}` that adds (+I, +U) or removes (-U, -D) its row.
 enum class SinkFormat { kInsertOnly, kChangelog };
 
-/// The rows of a sink's visible part files as a multiset: a count per row (the JSON line
-/// without its `op` field). A changelog is materialized in any file order by summing +1 for
-/// +I/+U and -1 for -U/-D, so a count below zero means a row was retracted more often than it
-/// was inserted (a duplicate retraction or a lost insertion).
+/// The rows a sink committed as a multiset: a count per row (the JSON line without its `op`
+/// field), from a filesystem sink's visible part files or a Kafka sink's committed records. A
+/// changelog is materialized in any file order by summing +1 for +I/+U and -1 for -U/-D, so a
+/// count below zero means a row was retracted more often than it was inserted (a duplicate
+/// retraction or a lost insertion).
 class CommittedOutput {
  public:
   /// Reads every visible file under `directory` (names not starting with `.` or `_`), and
   /// counts the hidden `.…pending` files (written but not committed).
   static CommittedOutput Read(const std::filesystem::path& directory, SinkFormat format);
+  /// The records a Kafka sink committed (one line each), and how many it wrote that did not
+  /// commit (records of aborted or unfinished transactions).
+  static CommittedOutput FromRecords(const std::vector<std::string>& records, SinkFormat format,
+                                     int64_t uncommitted_records);
 
   const std::map<std::string, int64_t>& rows() const { return rows_; }
   int64_t total_rows() const;
   int64_t visible_files() const { return visible_files_; }
   int64_t pending_files() const { return pending_files_; }
+  int64_t uncommitted_records() const { return uncommitted_records_; }
   /// Lines that are not one JSON object (a torn write) or carry an unknown row kind, kept
   /// verbatim (the first few).
   const std::vector<std::string>& malformed_lines() const { return malformed_lines_; }
@@ -37,9 +43,14 @@ class CommittedOutput {
   std::vector<std::pair<std::string, int64_t>> NegativeRows() const;
 
  private:
+  /// Counts one line of `where` (a file name, a topic).
+  void AddLine(const std::string& where, const std::string& line, SinkFormat format);
+  void DropZeroCounts();
+
   std::map<std::string, int64_t> rows_;
   int64_t visible_files_ = 0;
   int64_t pending_files_ = 0;
+  int64_t uncommitted_records_ = 0;
   std::vector<std::string> malformed_lines_;
   int64_t malformed_line_count_ = 0;
 };

@@ -123,8 +123,11 @@ struct CrashCampaign::JobReference {
 };
 
 CrashCampaign::CrashCampaign(std::string test_name, std::vector<const CampaignJob*> jobs,
-                             CampaignSettings settings)
-    : test_name_(std::move(test_name)), jobs_(std::move(jobs)), settings_(std::move(settings)) {
+                             CampaignSettings settings, std::string kafka_bootstrap_servers)
+    : test_name_(std::move(test_name)),
+      jobs_(std::move(jobs)),
+      settings_(std::move(settings)),
+      kafka_bootstrap_servers_(std::move(kafka_bootstrap_servers)) {
   std::string safe_name = test_name_;
   for (char& character : safe_name) {
     if (character == '.' || character == '/') character = '-';
@@ -190,10 +193,14 @@ void CrashCampaign::Work() {
     const ReferenceOutput* reference = Reference(job, &error);
     if (reference == nullptr) continue;
     ScenarioPlan plan = ScenarioPlan::Make(job, seed);
-    fs::path scenario_directory = fs::path(directory_) / (job.name + "-" + std::to_string(seed) +
-                                                          "-" + std::to_string(index));
+    const std::string run_name =
+        job.name + "-" + std::to_string(seed) + "-" + std::to_string(index);
+    fs::path scenario_directory = fs::path(directory_) / run_name;
+    JobPlaces places;
+    places.bootstrap_servers = kafka_bootstrap_servers_;
+    places.run_name = run_name;  // its own sink topics and transactional ids
     auto started = std::chrono::steady_clock::now();
-    CrashScenario scenario(plan, *reference, settings_.binary, scenario_directory);
+    CrashScenario scenario(plan, *reference, settings_.binary, scenario_directory, places);
     ScenarioOutcome outcome = scenario.Run();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -255,6 +262,9 @@ std::optional<std::string> CrashCampaign::ComputeReference(const CampaignJob& jo
     const char* backend;
   };
   const Configuration configurations[] = {{1, "memory"}, {2, "rocksdb"}};
+  if (job.kafka && kafka_bootstrap_servers_.empty()) {
+    return "the job needs the campaign's Kafka cluster, and the test started none";
+  }
   std::vector<std::vector<CommittedOutput>> outputs;
   fs::path root = fs::path(directory_) / ("reference-" + job.name);
   for (const Configuration& configuration : configurations) {
@@ -263,8 +273,13 @@ std::optional<std::string> CrashCampaign::ComputeReference(const CampaignJob& jo
     fs::path directory =
         root / ("p" + std::to_string(configuration.parallelism) + "-" + configuration.backend);
     fs::create_directories(directory);
+    JobPlaces places;
+    places.output_directory = (directory / "output").string();
+    places.bootstrap_servers = kafka_bootstrap_servers_;
+    places.run_name = "reference-" + job.name + "-p" + std::to_string(configuration.parallelism) +
+                      "-" + configuration.backend;
     std::string pipe_file = (directory / (job.name + ".pipe")).string();
-    std::ofstream(pipe_file) << job.PipeText((directory / "output").string());
+    std::ofstream(pipe_file) << job.PipeText(places);
     fs::path log = directory / "run.log";
     auto started = std::chrono::steady_clock::now();
     SluiceProcess process(
@@ -290,7 +305,14 @@ std::optional<std::string> CrashCampaign::ComputeReference(const CampaignJob& jo
     }
     std::vector<CommittedOutput> sinks;
     for (const CampaignSink& sink : job.sinks) {
-      sinks.push_back(CommittedOutput::Read(directory / "output" / sink.table, sink.format));
+      sinks.emplace_back();
+      if (auto error = ReadSinkOutput(sink, places, &sinks.back())) {
+        return "the output of the uninterrupted run (" + label + ") could not be read: " + *error;
+      }
+      if (sinks.back().malformed_line_count() > 0) {
+        return "the uninterrupted run (" + label + ") wrote malformed lines to " + sink.table +
+               ": " + sinks.back().malformed_lines().front();
+      }
       if (sinks.back().total_rows() == 0) {
         return "the uninterrupted run (" + label + ") wrote nothing to " + sink.table;
       }

@@ -78,9 +78,10 @@ struct CampaignReport {
 /// against a second one at parallelism 2 on RocksDB.
 class CrashCampaign {
  public:
-  /// `test_name` names the gtest case in replay commands.
+  /// `test_name` names the gtest case in replay commands. `kafka_bootstrap_servers`: the
+  /// cluster the `kafka` jobs use (its source topic filled: kafka_campaign.h).
   CrashCampaign(std::string test_name, std::vector<const CampaignJob*> jobs,
-                CampaignSettings settings);
+                CampaignSettings settings, std::string kafka_bootstrap_servers = "");
   CampaignReport Run();
 
  private:
@@ -98,6 +99,7 @@ class CrashCampaign {
   std::string test_name_;
   std::vector<const CampaignJob*> jobs_;
   CampaignSettings settings_;
+  std::string kafka_bootstrap_servers_;
   std::string directory_;
   std::chrono::steady_clock::time_point started_;
 

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
+#include "tests/campaign/kafka_campaign.h"
 #include "tests/campaign/sluice_process.h"
 
 namespace sluice::campaign {
@@ -44,6 +46,13 @@ std::string LastLines(const std::string& text, size_t count, const std::string& 
 
 }  // namespace
 
+std::optional<std::string> ReadSinkOutput(const CampaignSink& sink, const JobPlaces& places,
+                                          CommittedOutput* output) {
+  if (sink.kafka()) return ReadKafkaSink(sink, places, output);
+  *output = CommittedOutput::Read(fs::path(places.output_directory) / sink.table, sink.format);
+  return std::nullopt;
+}
+
 /// Lists the files under `directory` (paths relative to it) with their sizes and times.
 FileListing ListFiles(const fs::path& directory) {
   FileListing files;
@@ -65,6 +74,11 @@ bool WrittenSince(const FileListing& before, const std::string& file, const File
   auto found = before.find(file);
   return found == before.end() || found->second.size != stamp.size ||
          found->second.modified != stamp.modified;
+}
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool IsHiddenPartFile(const std::string& relative_path) {
@@ -117,12 +131,34 @@ struct CrashScenario::RunResult {
 };
 
 CrashScenario::CrashScenario(ScenarioPlan plan, const ReferenceOutput& reference,
-                             std::string binary, fs::path directory)
+                             std::string binary, fs::path directory, JobPlaces places)
     : plan_(std::move(plan)),
       reference_(reference),
       binary_(std::move(binary)),
       directory_(std::move(directory)),
-      output_directory_(directory_ / "output") {}
+      output_directory_(directory_ / "output"),
+      places_(std::move(places)) {
+  places_.output_directory = output_directory_.string();
+}
+
+fs::path CrashScenario::CheckpointDirectory() const {
+  return directory_ / ("checkpoints-" + std::to_string(incarnation_));
+}
+
+std::vector<std::string> CrashScenario::KafkaTopics() const {
+  std::vector<std::string> topics;
+  for (const CampaignSink& sink : plan_.job->sinks) {
+    if (sink.kafka()) topics.push_back(places_.TopicOf(sink));
+  }
+  return topics;
+}
+
+bool CrashScenario::FilesWrittenSince(const FileListing& files_before) const {
+  for (const auto& [file, stamp] : ListFiles(output_directory_)) {
+    if (WrittenSince(files_before, file, stamp)) return true;
+  }
+  return false;
+}
 
 std::vector<std::string> CrashScenario::Arguments(const RunSettings& settings) const {
   std::vector<std::string> arguments = {
@@ -135,7 +171,7 @@ std::vector<std::string> CrashScenario::Arguments(const RunSettings& settings) c
       "--set",
       "state.backend.rocksdb.localdir=" + (directory_ / "rocksdb").string(),
       "--checkpoint-dir",
-      (directory_ / ("checkpoints-" + std::to_string(incarnation_))).string()};
+      CheckpointDirectory().string()};
   if (plan_.checkpoint_interval_ms > 0) {
     arguments.push_back("--set");
     arguments.push_back(
@@ -159,7 +195,7 @@ std::vector<std::string> CrashScenario::Arguments(const RunSettings& settings) c
 
 bool CrashScenario::IncarnationHasCheckpoint() const {
   std::error_code error;
-  fs::path root = directory_ / ("checkpoints-" + std::to_string(incarnation_));
+  fs::path root = CheckpointDirectory();
   for (fs::recursive_directory_iterator it(root, error), end; !error && it != end;
        it.increment(error)) {
     if (it->path().filename() == "_metadata" &&
@@ -177,18 +213,25 @@ CrashScenario::RunResult CrashScenario::Execute(const RunSettings& settings,
   fs::path log = directory_ / ("run-" + std::to_string(number) + ".log");
   std::string crash_at =
       planned != nullptr && planned->action == RunAction::kCrashHook ? planned->crash_at : "";
+  // The first output of a Kafka sink is a record in its topic, committed or not.
+  std::unique_ptr<KafkaOutputProbe> kafka_probe;
+  int64_t kafka_records_before = 0;
+  if (planned != nullptr && planned->after_progress && !KafkaTopics().empty()) {
+    kafka_probe = std::make_unique<KafkaOutputProbe>(places_.bootstrap_servers, KafkaTopics());
+    kafka_records_before = kafka_probe->Records();
+  }
   auto started = std::chrono::steady_clock::now();
   SluiceProcess process(binary_, Arguments(settings), log, crash_at);
   std::optional<int> exit_code;
   if (planned != nullptr && planned->after_progress) {
     auto deadline = started + kHangLimit;
     while (!exit_code && std::chrono::steady_clock::now() < deadline) {
-      bool progress = false;
-      for (const auto& [file, stamp] : ListFiles(output_directory_)) {
-        progress = progress || WrittenSince(files_before, file, stamp);
+      if (FilesWrittenSince(files_before)) break;
+      if (kafka_probe != nullptr && kafka_records_before >= 0 &&
+          kafka_probe->Records() > kafka_records_before) {
+        break;
       }
-      if (progress) break;
-      exit_code = process.WaitFor(std::chrono::milliseconds(10));
+      exit_code = process.WaitFor(std::chrono::milliseconds(kafka_probe ? 20 : 10));
     }
     result.progress_after = std::chrono::steady_clock::now() - started;
   }
@@ -232,7 +275,11 @@ void CrashScenario::Fail(const std::string& symptom, const std::string& details)
 bool CrashScenario::CheckPartialOutput(const std::string& after) {
   for (size_t index = 0; index < plan_.job->sinks.size(); ++index) {
     const CampaignSink& sink = plan_.job->sinks[index];
-    CommittedOutput output = CommittedOutput::Read(output_directory_ / sink.table, sink.format);
+    CommittedOutput output;
+    if (auto error = ReadSinkOutput(sink, places_, &output)) {
+      Fail(sink.table + ": its output could not be read " + after, "  " + *error + "\n");
+      return false;
+    }
     if (output.malformed_line_count() > 0) {
       std::string lines;
       for (const std::string& line : output.malformed_lines()) lines += "    " + line + "\n";
@@ -273,7 +320,13 @@ bool CrashScenario::CheckFinalOutput(const std::string& after) {
   std::string details;
   for (size_t index = 0; index < plan_.job->sinks.size(); ++index) {
     const CampaignSink& sink = plan_.job->sinks[index];
-    CommittedOutput output = CommittedOutput::Read(output_directory_ / sink.table, sink.format);
+    CommittedOutput output;
+    if (auto error = ReadSinkOutput(sink, places_, &output)) {
+      if (!symptoms.empty()) symptoms += "; ";
+      symptoms += sink.table + ": its output could not be read";
+      details += "  " + *error + "\n";
+      continue;
+    }
     OutputDifference difference = Compare(reference_.sinks[index], output);
     auto negative = output.NegativeRows();
     if (difference.empty() && output.malformed_line_count() == 0) continue;
@@ -286,12 +339,16 @@ bool CrashScenario::CheckFinalOutput(const std::string& after) {
     if (output.malformed_line_count() > 0) {
       symptoms += ", " + std::to_string(output.malformed_line_count()) + " malformed lines";
     }
+    const std::string where =
+        sink.kafka() ? " in topic " + places_.TopicOf(sink) + ", " +
+                           std::to_string(output.uncommitted_records()) +
+                           " records of transactions without their epoch marker"
+                     : " in " + std::to_string(output.visible_files()) + " files, " +
+                           std::to_string(output.pending_files()) + " pending files left";
     details += "  " + sink.table + " " + after + " (reference " +
                std::to_string(reference_.sinks[index].total_rows()) + " rows, committed " +
-               std::to_string(output.total_rows()) + " in " +
-               std::to_string(output.visible_files()) + " files, " +
-               std::to_string(output.pending_files()) +
-               " pending files left): " + difference.Summary(kRowsShown, "    ") + "\n";
+               std::to_string(output.total_rows()) + where +
+               "): " + difference.Summary(kRowsShown, "    ") + "\n";
     for (const std::string& line : output.malformed_lines()) {
       details += "    malformed: " + line + "\n";
     }
@@ -367,7 +424,26 @@ void CrashScenario::CheckStopCommitted(const RunResult& result, const FileListin
                                        int number) {
   // DESIGN §8: a stop with a savepoint is a synchronous final checkpoint: the sources stop at
   // its barrier and the sinks commit everything before it; its output is visible when the
-  // command returns. A non-empty part file this run wrote and left hidden breaks that.
+  // command returns. A Kafka sink deletes an epoch's spool file once Kafka committed it: one
+  // this run wrote and left breaks that.
+  std::vector<std::string> spools;
+  for (const auto& [file, stamp] : ListFiles(CheckpointDirectory())) {
+    if (EndsWith(file, ".spool") && WrittenSince(checkpoints_before_, file, stamp)) {
+      spools.push_back(file);
+    }
+  }
+  if (!spools.empty()) {
+    std::string listed;
+    for (size_t index = 0; index < spools.size() && index < kRowsShown; ++index) {
+      listed += "    " + spools[index] + "\n";
+    }
+    Fail("a stop with a savepoint left " + std::to_string(spools.size()) +
+             " Kafka epochs unpublished (their spool files) after run #" + std::to_string(number),
+         "  spool files written by run #" + std::to_string(number) +
+             " and still there after it stopped with a savepoint (DESIGN §8):\n" + listed +
+             LogExcerpt(result.log, number));
+  }
+  // A non-empty part file this run wrote and left hidden breaks it too.
   std::vector<std::string> hidden;
   for (const auto& [file, stamp] : ListFiles(output_directory_)) {
     if (stamp.size > 0 && IsHiddenPartFile(file) && WrittenSince(files_before, file, stamp)) {
@@ -519,7 +595,7 @@ void CrashScenario::ResumeFinishedJob(RunSettings settings, int number) {
 ScenarioOutcome CrashScenario::Run() {
   fs::create_directories(directory_);
   pipe_file_ = (directory_ / (plan_.job->name + ".pipe")).string();
-  std::ofstream(pipe_file_) << plan_.job->PipeText(output_directory_.string());
+  std::ofstream(pipe_file_) << plan_.job->PipeText(places_);
   const size_t interrupted = plan_.interrupted_runs.size();
   for (size_t index = 0; index <= interrupted; ++index) {
     const PlannedRun* planned = index < interrupted ? &plan_.interrupted_runs[index] : nullptr;
@@ -527,6 +603,7 @@ ScenarioOutcome CrashScenario::Run() {
     std::ostringstream line;
     RunSettings settings = SettingsFor(index, planned, &line);
     FileListing files_before = ListFiles(output_directory_);
+    checkpoints_before_ = ListFiles(CheckpointDirectory());
     RunResult result = Execute(settings, planned, number, files_before);
     ++outcome_.runs;
     if (result.progress_after) {

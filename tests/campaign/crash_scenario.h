@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -53,11 +54,19 @@ struct FileStamp {
 using FileListing = std::map<std::string, FileStamp>;
 FileListing ListFiles(const std::filesystem::path& directory);
 
+/// Reads what `sink` of a run writing to `places` committed into `output`: a filesystem
+/// sink's visible files, a Kafka sink's committed records. Returns what went wrong (a topic
+/// that cannot be read), nullopt when nothing did.
+std::optional<std::string> ReadSinkOutput(const CampaignSink& sink, const JobPlaces& places,
+                                          CommittedOutput* output);
+
 /// Runs one planned scenario in `directory` (created, left for the caller to remove).
 class CrashScenario {
  public:
+  /// `places` gives the Kafka cluster and the scenario's run name (its sink topics); the
+  /// output directory is `directory`/output.
   CrashScenario(ScenarioPlan plan, const ReferenceOutput& reference, std::string binary,
-                std::filesystem::path directory);
+                std::filesystem::path directory, JobPlaces places);
   ScenarioOutcome Run();
 
  private:
@@ -76,8 +85,14 @@ class CrashScenario {
   /// Records how a run ended on `line` and in the outcome, and checks the output.
   Step Judge(const RunSettings& settings, const PlannedRun* planned, int number,
              const RunResult& result, const FileListing& files_before, std::ostringstream* line);
-  /// After a stop with a savepoint: no part file of its output may stay hidden.
+  /// After a stop with a savepoint: no part file of its output may stay hidden, and no Kafka
+  /// sink may have left an epoch unpublished (its spool file still there).
   void CheckStopCommitted(const RunResult& result, const FileListing& files_before, int number);
+  /// Whether a file of the output is new or was written to since `files_before`.
+  bool FilesWrittenSince(const FileListing& files_before) const;
+  /// The Kafka sinks' topics of this scenario.
+  std::vector<std::string> KafkaTopics() const;
+  std::filesystem::path CheckpointDirectory() const;
   /// `--resume` of a job that finished: it must exit 0 and add nothing.
   void ResumeFinishedJob(RunSettings settings, int number);
   std::vector<std::string> Arguments(const RunSettings& settings) const;
@@ -94,6 +109,9 @@ class CrashScenario {
   std::string binary_;
   std::filesystem::path directory_;
   std::filesystem::path output_directory_;
+  JobPlaces places_;
+  /// The checkpoint directory before the current run (its spool files, for a stop).
+  FileListing checkpoints_before_;
   std::string pipe_file_;
   ScenarioOutcome outcome_;
   // Restore bookkeeping: checkpoints go to checkpoints-<incarnation>; a new incarnation

@@ -67,7 +67,13 @@ ScenarioPlan ScenarioPlan::Make(const CampaignJob& job, uint64_t seed) {
     }
     if (run.action == RunAction::kCrashHook) {
       int point = uniform(0, index == 0 ? 1 : 2);
-      if (point == 2) {
+      // Half the hooks of a job with crash points of its own (a Kafka sink's, between the
+      // records, the epoch marker and the commit of a transaction) are those.
+      if (!job.crash_points.empty() && chance(0.5)) {
+        const int count = static_cast<int>(job.crash_points.size());
+        run.crash_at =
+            job.crash_points[uniform(0, count - 1)] + ":" + std::to_string(uniform(1, 4));
+      } else if (point == 2) {
         run.crash_at = "during-restore:1";
       } else {
         run.crash_at = std::string(point == 0 ? "before-metadata" : "after-metadata") + ":" +

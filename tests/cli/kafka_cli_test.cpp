@@ -16,15 +16,14 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/connectors/kafka/kafka_client.h"
 #include "scratch_directory.h"
 #include "sluice_process.h"
+#include "tests/kafka/committed_topic.h"
 #include "tests/kafka/mock_cluster.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-namespace kafka = sluice::runtime::connectors::kafka;
 using sluice::testing_support::CommittedLines;
 using sluice::testing_support::MockCluster;
 using sluice::testing_support::Process;
@@ -34,78 +33,22 @@ class KafkaCliTest : public sluice::testing_support::ScratchDirectoryTest {
  protected:
   KafkaCliTest() : ScratchDirectoryTest("sluice-kafka-") {}
 
-  /// Every record of `topic` as a read_uncommitted consumer sees it on the mock.
-  std::vector<kafka::ConsumedRecord> ReadTopic(const std::string& bootstrap,
-                                               const std::string& topic) {
-    kafka::ClientConfig config;
-    config.properties["bootstrap.servers"] = bootstrap;
-    config.properties["isolation.level"] = "read_uncommitted";
-    config.timeout_ms = 10000;
-    auto consumer = kafka::RdKafkaClients().NewConsumer(config);
-    EXPECT_TRUE(consumer.ok()) << consumer.status().message();
-    if (!consumer.ok()) return {};
-    auto partitions = (*consumer)->Partitions(topic);
-    EXPECT_TRUE(partitions.ok()) << partitions.status().message();
-    if (!partitions.ok()) return {};
-    std::vector<std::pair<kafka::TopicPartition, int64_t>> assignment;
-    std::map<kafka::TopicPartition, int64_t> remaining;
-    for (int32_t id : *partitions) {
-      kafka::TopicPartition partition{topic, id};
-      auto watermarks = (*consumer)->WatermarkOffsets(partition);
-      EXPECT_TRUE(watermarks.ok());
-      if (!watermarks.ok() || watermarks->second <= watermarks->first) continue;
-      assignment.emplace_back(partition, watermarks->first);
-      remaining[partition] = watermarks->second;
-    }
-    EXPECT_TRUE((*consumer)->Assign(assignment).ok());
-    std::vector<kafka::ConsumedRecord> records;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!remaining.empty() && std::chrono::steady_clock::now() < deadline) {
-      std::vector<kafka::ConsumedRecord> polled;
-      std::vector<std::pair<kafka::TopicPartition, int64_t>> ends;
-      EXPECT_TRUE((*consumer)->Poll(4096, 200, &polled, &ends).ok());
-      for (auto& record : polled) {
-        auto left = remaining.find(record.partition);
-        if (left != remaining.end() && record.offset + 1 >= left->second) remaining.erase(left);
-        records.push_back(std::move(record));
-      }
-      for (const auto& [partition, end] : ends) {
-        auto left = remaining.find(partition);
-        if (left != remaining.end() && end >= left->second) remaining.erase(left);
-      }
-    }
-    EXPECT_TRUE(remaining.empty()) << "the topic was not read to its end";
-    return records;
-  }
-
   /// The values an exactly-once sink committed: records whose publishing attempt
   /// (`sluice-epoch` header: `<transactional id>/<checkpoint>/<attempt>`) has its marker.
   std::vector<std::string> CommittedValues(const std::string& bootstrap, const std::string& topic) {
-    std::set<std::string> committed;  // `<id>/<checkpoint>/<attempt>`
-    for (const auto& marker : ReadTopic(bootstrap, topic + ".sluice-epochs")) {
-      std::string value = marker.value.value_or("");
-      size_t space = value.find(' ');
-      if (!marker.key || space == std::string::npos) continue;
-      committed.insert(*marker.key + "/" + value.substr(0, space) + "/" + value.substr(space + 1));
-    }
-    std::vector<std::string> values;
-    for (const auto& record : ReadTopic(bootstrap, topic)) {
-      std::string tag;
-      for (const auto& header : record.headers) {
-        if (header.key == "sluice-epoch") tag = header.value.value_or("");
-      }
-      EXPECT_FALSE(tag.empty()) << "a record without its attempt";
-      if (committed.count(tag) > 0) values.push_back(record.value.value_or("<null>"));
-    }
-    std::sort(values.begin(), values.end());
-    return values;
+    auto committed = sluice::testing_support::ReadCommittedTopic(bootstrap, topic);
+    EXPECT_TRUE(committed.ok()) << committed.status().message();
+    if (!committed.ok()) return {};
+    EXPECT_TRUE(committed->untagged.empty()) << "a record without its attempt";
+    return committed->values;
   }
 
   std::vector<std::string> AllValues(const std::string& bootstrap, const std::string& topic) {
+    auto records = sluice::testing_support::ReadWholeTopic(bootstrap, topic);
+    EXPECT_TRUE(records.ok()) << records.status().message();
+    if (!records.ok()) return {};
     std::vector<std::string> values;
-    for (const auto& record : ReadTopic(bootstrap, topic)) {
-      values.push_back(record.value.value_or("<null>"));
-    }
+    for (const auto& record : *records) values.push_back(record.value.value_or("<null>"));
     std::sort(values.begin(), values.end());
     return values;
   }
