@@ -23,12 +23,6 @@
 namespace sluice {
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-using testing_support::Curl;
-using testing_support::CurlReply;
-using testing_support::RunProcess;
-using testing_support::ServerProcess;
 using namespace server_test;  // NOLINT: the fixture and jobs shared by the server's tests
 
 TEST_F(ServerTest, SubmittedJobsResumeExactlyOnceAfterTheServerIsKilled) {

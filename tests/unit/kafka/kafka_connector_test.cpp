@@ -98,6 +98,25 @@ class KafkaConnectorTest : public ::testing::Test {
     return ids;
   }
 
+  /// An upsert-kafka table keyed by `id` over `topic`, JSON key and value.
+  static TableDescriptor UpsertTable(const std::string& topic) {
+    TableDescriptor table =
+        Table({{"topic", topic}, {"key.format", "json"}, {"value.format", "json"}});
+    table.options.erase("format");
+    table.options["connector"] = "upsert-kafka";
+    table.primary_key = {"id"};
+    return table;
+  }
+
+  static std::unique_ptr<KafkaSinkWriter> UpsertWriter(const TableDescriptor& table) {
+    auto settings = ParseKafkaSettings(table, true, false);
+    EXPECT_TRUE(settings.ok()) << settings.status().message();
+    if (!settings.ok()) return nullptr;
+    auto writer = KafkaSinkWriter::Create(table, SubtaskInfo{0, 1, "job", "j"}, *settings);
+    EXPECT_TRUE(writer.ok()) << writer.status().message();
+    return writer.ok() ? std::move(writer).value() : nullptr;
+  }
+
   KafkaSinkWriter* NewWriter(const TableDescriptor& table, int32_t index = 0,
                              int32_t parallelism = 1) {
     auto settings = ParseKafkaSettings(table, false, false);
@@ -526,23 +545,17 @@ TEST_F(KafkaConnectorTest, AtLeastOnceFailsTheCheckpointOnAFailedDelivery) {
 
 TEST_F(KafkaConnectorTest, UpsertSinkWritesTombstonesKeyedByThePrimaryKey) {
   cluster_->CreateTopic("out", 1);
-  TableDescriptor table =
-      Table({{"topic", "out"}, {"key.format", "json"}, {"value.format", "json"}});
-  table.options.erase("format");
-  table.options["connector"] = "upsert-kafka";
-  table.primary_key = {"id"};
-  auto settings = ParseKafkaSettings(table, true, false);
-  ASSERT_TRUE(settings.ok()) << settings.status().message();
-  auto writer = KafkaSinkWriter::Create(table, SubtaskInfo{0, 1, "job", "j"}, *settings);
-  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  TableDescriptor table = UpsertTable("out");
+  auto writer = UpsertWriter(table);
+  ASSERT_NE(writer, nullptr);
   Batch batch = Rows(table, 1, 3);
   uint8_t* kinds = batch.EnableRowKinds();
   kinds[0] = static_cast<uint8_t>(RowKind::kInsert);
   kinds[1] = static_cast<uint8_t>(RowKind::kUpdateAfter);
   kinds[2] = static_cast<uint8_t>(RowKind::kDelete);
-  base::Status written = (*writer)->Write(batch);
+  base::Status written = writer->Write(batch);
   ASSERT_TRUE(written.ok()) << written.message();
-  ASSERT_TRUE((*writer)->Finish().ok());
+  ASSERT_TRUE(writer->Finish().ok());
   std::vector<ConsumedRecord> records = cluster_->ReadCommitted({"out", 0});
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].key, std::optional<std::string>("{\"id\":1}"));
@@ -555,15 +568,9 @@ TEST_F(KafkaConnectorTest, UpsertSinkWritesTombstonesKeyedByThePrimaryKey) {
 TEST_F(KafkaConnectorTest, UpsertSinkWritesAnUnpairedUpdateBeforeAsATombstone) {
   // A filter after an aggregate keeps a -U whose +U it dropped: the key's row is gone.
   cluster_->CreateTopic("out", 1);
-  TableDescriptor table =
-      Table({{"topic", "out"}, {"key.format", "json"}, {"value.format", "json"}});
-  table.options.erase("format");
-  table.options["connector"] = "upsert-kafka";
-  table.primary_key = {"id"};
-  auto settings = ParseKafkaSettings(table, true, false);
-  ASSERT_TRUE(settings.ok()) << settings.status().message();
-  auto writer = KafkaSinkWriter::Create(table, SubtaskInfo{0, 1, "job", "j"}, *settings);
-  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  TableDescriptor table = UpsertTable("out");
+  auto writer = UpsertWriter(table);
+  ASSERT_NE(writer, nullptr);
   Batch batch = Rows(table, 1, 4);
   batch.column(0).values<int64_t>()[2] = 2;  // rows: -U(1) -U(2) +U(2) -U(4)
   uint8_t* kinds = batch.EnableRowKinds();
@@ -571,9 +578,9 @@ TEST_F(KafkaConnectorTest, UpsertSinkWritesAnUnpairedUpdateBeforeAsATombstone) {
   kinds[1] = static_cast<uint8_t>(RowKind::kUpdateBefore);
   kinds[2] = static_cast<uint8_t>(RowKind::kUpdateAfter);
   kinds[3] = static_cast<uint8_t>(RowKind::kUpdateBefore);
-  base::Status written = (*writer)->Write(batch);
+  base::Status written = writer->Write(batch);
   ASSERT_TRUE(written.ok()) << written.message();
-  ASSERT_TRUE((*writer)->Finish().ok());
+  ASSERT_TRUE(writer->Finish().ok());
   std::vector<ConsumedRecord> records = cluster_->ReadCommitted({"out", 0});
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].key, std::optional<std::string>("{\"id\":1}"));

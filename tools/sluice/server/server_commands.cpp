@@ -258,6 +258,20 @@ Call Request(const ClientOptions& options, const std::string& method, const std:
   return call;
 }
 
+/// The `--set KEY=VALUE` options as a JSON object; false (after saying why) on a malformed one.
+bool SettingsOf(const ServerCommands& commands, json* settings) {
+  *settings = json::object();
+  for (const std::string& setting : commands.settings) {
+    size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
+      return false;
+    }
+    (*settings)[setting.substr(0, equals)] = setting.substr(equals + 1);
+  }
+  return true;
+}
+
 int RunSubmit(const ServerCommands& commands) {
   auto text = ReadFile(commands.file);
   if (!text) {
@@ -266,15 +280,8 @@ int RunSubmit(const ServerCommands& commands) {
     return kExitUsage;
   }
   json body = {{"pipe", *text}, {"name", fs::path(commands.file).filename().string()}};
-  json settings = json::object();
-  for (const std::string& setting : commands.settings) {
-    size_t equals = setting.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
-      return kExitUsage;
-    }
-    settings[setting.substr(0, equals)] = setting.substr(equals + 1);
-  }
+  json settings;
+  if (!SettingsOf(commands, &settings)) return kExitUsage;
   body["settings"] = settings;
   if (commands.parallelism > 0) body["parallelism"] = commands.parallelism;
   if (!commands.from.empty()) {
@@ -393,15 +400,8 @@ int RunUpgrade(const ServerCommands& commands) {
   }
   json body = {{"pipe", *text}, {"name", fs::path(commands.file).filename().string()}};
   if (!commands.settings.empty()) {
-    json settings = json::object();
-    for (const std::string& setting : commands.settings) {
-      size_t equals = setting.find('=');
-      if (equals == std::string::npos || equals == 0) {
-        std::fprintf(stderr, "sluice: error: --set expects KEY=VALUE, got '%s'\n", setting.c_str());
-        return kExitUsage;
-      }
-      settings[setting.substr(0, equals)] = setting.substr(equals + 1);
-    }
+    json settings;
+    if (!SettingsOf(commands, &settings)) return kExitUsage;
     body["settings"] = settings;
   }
   if (commands.parallelism > 0) body["parallelism"] = commands.parallelism;
