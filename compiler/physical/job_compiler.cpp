@@ -86,6 +86,9 @@ class ScriptCompiler {
     parser::ParseResult parsed = parser::ParseScript(text_);
     if (!parsed.errors.empty()) return base::Status::FromDiagnostics(std::move(parsed.errors));
     statements_ = std::move(parsed.statements);
+    for (const auto& statement : statements_) {
+      if (statement->Is<ast::QueryStatement>()) ++bare_selects_;
+    }
     for (const auto& statement : statements_) CompileStatement(*statement, /*explain=*/false);
     if (!errors().empty()) return base::Status::FromDiagnostics(errors());
 
@@ -279,7 +282,8 @@ class ScriptCompiler {
       case ast::StatementKind::kExplain: {
         const auto& inner = *statement.Cast<ast::ExplainStatement>().statement;
         if (!inner.Is<ast::InsertStatement>() &&
-            !(inner.Is<ast::QueryStatement>() && options_.collect_selects)) {
+            !(inner.Is<ast::QueryStatement>() &&
+              (options_.collect_selects || options_.print_selects))) {
           Error(base::ErrorCode::kPlan, "EXPLAIN takes an INSERT INTO statement", inner.span);
           return;
         }
@@ -287,12 +291,12 @@ class ScriptCompiler {
         return;
       }
       case ast::StatementKind::kQuery:
-        if (options_.collect_selects) {
+        if (options_.collect_selects || options_.print_selects) {
           CompileSelect(statement.Cast<ast::QueryStatement>(), explain);
           return;
         }
         Error(base::ErrorCode::kPlan,
-              "a SELECT needs a destination in a .pipe file: write INSERT INTO <table> SELECT ...",
+              "a SELECT needs a destination in a job: write INSERT INTO <table> SELECT ...",
               statement.span);
         return;
       case ast::StatementKind::kCreateFunction:
@@ -545,13 +549,21 @@ class ScriptCompiler {
             bound->window->span);
       return;
     }
-    std::string name = fmt::format("select_{}", result_.collect_names.size() + 1);
-    std::string collect_name =
-        options_.collect_prefix + fmt::format("select-{}", result_.collect_names.size() + 1);
+    size_t number = options_.collect_selects ? result_.collect_names.size() + 1 : ++selects_;
+    std::string name = fmt::format("select_{}", number);
+    std::string collect_name = options_.collect_prefix + fmt::format("select-{}", number);
     auto table = std::make_shared<logical::ScanTable>();
     table->descriptor.name = name;
     table->descriptor.schema = bound->scope.ToSchema();
-    table->descriptor.options = {{"connector", "collect"}, {"collect.name", collect_name}};
+    if (options_.collect_selects) {
+      table->descriptor.options = {{"connector", "collect"}, {"collect.name", collect_name}};
+    } else {
+      // `sluice run`: the result on stdout, one print sink per SELECT.
+      table->descriptor.options = {{"connector", "print"}};
+      if (bare_selects_ > 1) {
+        table->descriptor.options["print-identifier"] = fmt::format("select-{}", number);
+      }
+    }
     table->full_schema = table->descriptor.schema;
     spans_[name].use = select.span;
     auto sink = std::make_shared<logical::LogicalNode>();
@@ -560,7 +572,7 @@ class ScriptCompiler {
     sink->schema = table->descriptor.schema;
     sink->span = select.span;
     sink->inputs.push_back(bound->node);
-    if (!explain) result_.collect_names.push_back(collect_name);
+    if (!explain && options_.collect_selects) result_.collect_names.push_back(collect_name);
     (explain ? explains_ : inserts_).push_back(logical::InsertPlan{name, sink});
   }
 
@@ -623,6 +635,8 @@ class ScriptCompiler {
   std::map<std::string, std::string> set_options_;
   std::map<std::string, base::SourceSpan> set_spans_;
   CompiledScript result_;
+  size_t bare_selects_ = 0;  // the script's bare SELECT statements (print_selects)
+  size_t selects_ = 0;       // those compiled so far
 };
 
 }  // namespace

@@ -20,6 +20,11 @@ struct CompileOptions {
   /// where a SELECT without INSERT INTO is an error.
   bool collect_selects = false;
   std::string collect_prefix;
+  /// Run bare SELECT statements into a `print` sink (their changelog on stdout, as Flink's SQL
+  /// client shows a query's result), for `sluice run`; with several SELECTs each line carries
+  /// the print identifier `select-<n>`. Ignored with collect_selects. Off in `sluice serve`,
+  /// where a SELECT without INSERT INTO is an error.
+  bool print_selects = false;
   /// Whether CREATE FUNCTION may load a shared library into this process (off in `sluice
   /// serve` unless --allow-udf: a submitted job must not run code of its choosing there).
   bool allow_user_functions = true;

@@ -56,6 +56,23 @@ INSERT INTO out SELECT auction, price * 2 FROM bids;
   EXPECT_EQ(outcome.output, "+I[1, 20]\n+I[2, 40]\n");
 }
 
+// A bare SELECT prints its changelog, as Flink's SQL client shows a query's result; with several,
+// each line carries its SELECT's number.
+TEST_F(CliTest, BareSelectsPrintTheirRows) {
+  std::string one = Write("one.pipe", std::string(kBids) + "SELECT auction, price * 2 FROM bids;\n");
+  Outcome outcome = RunSluice("run " + one);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output, "+I[1, 20]\n+I[2, 40]\n");
+
+  std::string two = Write("two.pipe", std::string(kBids) +
+                                          "SELECT auction FROM bids WHERE price > 15;\n"
+                                          "SELECT SUM(price) FROM bids;\n");
+  outcome = RunSluice("run " + two);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("select-1> +I[2]\n"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("select-2> +U[30]\n"), std::string::npos) << outcome.output;
+}
+
 TEST_F(CliTest, TypoedColumnGetsFileLineColumnAndCaret) {
   std::string file = Write("typo.pipe", std::string(kBids) + R"(
 CREATE TABLE out (auction BIGINT) WITH ('connector' = 'print');

@@ -79,6 +79,7 @@ std::optional<sluice::compiler::CompiledScript> Compile(
   sluice::compiler::CompileOptions options;
   options.file_name = common.file;
   options.overrides = std::move(overrides);
+  options.print_selects = true;
   auto compiled = sluice::compiler::CompileScript(text, options);
   if (!compiled.ok()) {
     std::fputs(
