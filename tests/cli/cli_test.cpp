@@ -59,7 +59,8 @@ INSERT INTO out SELECT auction, price * 2 FROM bids;
 // A bare SELECT prints its changelog, as Flink's SQL client shows a query's result; with several,
 // each line carries its SELECT's number.
 TEST_F(CliTest, BareSelectsPrintTheirRows) {
-  std::string one = Write("one.pipe", std::string(kBids) + "SELECT auction, price * 2 FROM bids;\n");
+  std::string one =
+      Write("one.pipe", std::string(kBids) + "SELECT auction, price * 2 FROM bids;\n");
   Outcome outcome = RunSluice("run " + one);
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
   EXPECT_EQ(outcome.output, "+I[1, 20]\n+I[2, 40]\n");

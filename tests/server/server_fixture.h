@@ -114,12 +114,13 @@ class ServerTest : public testing_support::ScratchDirectoryTest {
   }
 
   /// Starts (or restarts) the server on the scratch directory's state.
-  void StartServer(const std::vector<std::string>& extra = {}) {
+  void StartServer(const std::vector<std::string>& extra = {},
+                   const std::vector<std::string>& environment = {}) {
     std::vector<std::string> arguments = {"--allow-path", directory_.string(),
                                           "--checkpoint-interval", "300ms"};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     ASSERT_TRUE(server_.Start(SLUICE_BINARY, (directory_ / "state").string(),
-                              (directory_ / "server.log").string(), arguments))
+                              (directory_ / "server.log").string(), arguments, environment))
         << server_.Log();
   }
 

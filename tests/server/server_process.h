@@ -125,8 +125,10 @@ class ServerProcess {
  public:
   /// Starts `sluice serve --listen 127.0.0.1:0 --state-dir STATE` plus `extra` arguments and
   /// waits for its "listening on" line; its log goes to `log_file`.
+  /// `environment` adds NAME=VALUE variables to the server's environment.
   bool Start(const std::string& binary, const std::string& state_directory,
-             const std::string& log_file, const std::vector<std::string>& extra = {}) {
+             const std::string& log_file, const std::vector<std::string>& extra = {},
+             const std::vector<std::string>& environment = {}) {
     log_file_ = log_file;
     const size_t log_offset = Log().size();
     std::vector<std::string> argv = {binary,        "serve",       "--listen",
@@ -137,6 +139,7 @@ class ServerProcess {
       int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
+      for (const std::string& variable : environment) putenv(const_cast<char*>(variable.c_str()));
       std::vector<char*> args;
       for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
       args.push_back(nullptr);
@@ -171,6 +174,22 @@ class ServerProcess {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
+  }
+
+  /// Waits (up to `seconds`) for the server to exit by itself (a test crash point); true if
+  /// it did.
+  bool AwaitExit(int seconds = 120) {
+    if (pid_ <= 0) return true;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
   }
 
   /// SIGTERM and wait (up to `seconds`); the exit code, or -1 when it had to be killed.

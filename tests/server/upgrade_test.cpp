@@ -72,6 +72,16 @@ int64_t CheckSequenceCut(const fs::path& out, int64_t rows) {
   return cut;
 }
 
+/// A version of `pipe` that compiles and passes the check but cannot start: its new source's
+/// directory `missing` does not exist.
+std::string FailingVersion(std::string pipe, const fs::path& missing) {
+  pipe.replace(pipe.find("INSERT INTO"), 0,
+               "CREATE TABLE side (a BIGINT) WITH ('connector' = 'filesystem', 'path' = '" +
+                   missing.string() + "', 'format' = 'json');\n");
+  pipe.replace(pipe.rfind(';'), 1, " UNION ALL SELECT a, a FROM side;");
+  return pipe;
+}
+
 class UpgradeTest : public ServerTest {
  protected:
   /// Waits until the job runs and has completed `checkpoints` checkpoints.
@@ -213,12 +223,7 @@ TEST_F(UpgradeTest, ANewVersionThatCannotStartGivesWayToTheOldOne) {
   const std::string pipe = SequenceJob(directory_ / "a", rows, 6000);
   const std::string id = Submit(pipe, "seq.pipe");
   ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
-  // It compiles, and its check passes, but its new source's directory does not exist.
-  std::string failing = pipe;
-  failing.replace(failing.find("INSERT INTO"), 0,
-                  "CREATE TABLE side (a BIGINT) WITH ('connector' = 'filesystem', 'path' = '" +
-                      (directory_ / "missing").string() + "', 'format' = 'json');\n");
-  failing.replace(failing.rfind(';'), 1, " UNION ALL SELECT a, a FROM side;");
+  const std::string failing = FailingVersion(pipe, directory_ / "missing");
   std::string out, err;
   EXPECT_EQ(Client({"upgrade", id, Write("failing.pipe", failing)}, &out, &err), 1) << err;
   EXPECT_NE(err.find("runs again from the handover savepoint"), std::string::npos) << err;
@@ -270,6 +275,55 @@ TEST_F(UpgradeTest, KillsOfTheServerDuringAnUpgradeLoseAndDuplicateNothing) {
     }
   }
   RecordProperty("upgraded", upgraded);
+}
+
+// A kill -9 of the server in each phase of the upgrade protocol (crash points placed between
+// its steps, catalog/base/crash_point.h): after a restart the upgrade completes (the kill came
+// after the old version's savepoint) or is undone (before it, or while a failed new version
+// rolls back), and the output is exactly the old version's up to the cut and the new one's
+// after it.
+TEST_F(UpgradeTest, AKillInEachPhaseOfAnUpgradeLosesAndDuplicatesNothing) {
+  struct Phase {
+    const char* crash_point;
+    bool new_version_fails;
+    const char* phase_after;  // the upgrade record's phase once the job has finished
+  };
+  const Phase phases[] = {{"upgrade-stopping", false, "aborted"},
+                          {"upgrade-stopped", false, "done"},
+                          {"upgrade-starting", false, "done"},
+                          {"upgrade-running", false, "done"},
+                          {"upgrade-rolling-back", true, "rolled back"}};
+  const int64_t rows = 30000;
+  for (const Phase& phase : phases) {
+    SCOPED_TRACE(phase.crash_point);
+    const fs::path out_dir = directory_ / phase.crash_point;
+    StartServer({}, {std::string("SLUICE_TEST_CRASH_AT=") + phase.crash_point});
+    const std::string pipe = SequenceJob(out_dir, rows, 6000);
+    const std::string id = Submit(pipe, "seq.pipe");
+    ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+    const std::string next = phase.new_version_fails ? FailingVersion(pipe, directory_ / "missing")
+                                                     : SequenceJobV2(out_dir, rows, 6000);
+    std::string out, err;
+    EXPECT_NE(
+        Client({"upgrade", id, Write(std::string(phase.crash_point) + ".pipe", next)}, &out, &err),
+        0)
+        << "the server should have died during the upgrade: " << err;
+    ASSERT_TRUE(server_.AwaitExit(60)) << "crash point not reached\n" << server_.Log();
+    StartServer();
+    ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+    const int64_t cut = CheckSequenceCut(out_dir, rows);
+    json job = Job(id);
+    ASSERT_FALSE(job["upgrades"].empty()) << job.dump(2);
+    EXPECT_EQ(job["upgrades"].back().value("phase", ""), phase.phase_after) << job.dump(2);
+    if (std::string(phase.phase_after) == "done") {
+      EXPECT_LT(cut, rows) << "the job ended before the upgrade: nothing was tested";
+      EXPECT_EQ(job.value("version", 0), 2) << job.dump(2);
+    } else {
+      EXPECT_EQ(cut, rows);
+      EXPECT_EQ(job.value("version", 0), 1) << job.dump(2);
+    }
+    server_.Kill();
+  }
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "catalog/base/crash_point.h"
 #include "compiler/check/compat_check.h"
 #include "runtime/scheduler/job.h"
 #include "runtime/state/snapshot.h"
@@ -377,6 +378,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   }();
   Log(fmt::format("job {}: upgrade {} to version {}: stopping version {} with a savepoint", id,
                   upgrade["number"].get<int64_t>(), candidate->version, old.number));
+  base::CrashPoint("upgrade-stopping");
   auto finish = [&](const std::string& phase, const std::string& failure) {
     std::lock_guard<std::mutex> lock(job->mutex);
     json& record = job->upgrades.back();
@@ -412,6 +414,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   }
 
   // 3. The new version, from the savepoint.
+  base::CrashPoint("upgrade-stopped");
   Version next = VersionOf(*candidate);
   {
     std::lock_guard<std::mutex> lock(job->mutex);
@@ -427,6 +430,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
                      record["number"].get<int64_t>(), old.number, *savepoint, next.number));
     Persist(job.get());
   }
+  base::CrashPoint("upgrade-starting");
   std::string failure;
   if (auto refused = StartJob(job, /*resume=*/true)) {
     failure = refused->body["error"].value("message", std::string("it did not start"));
@@ -441,6 +445,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
     }
   }
   if (failure.empty()) {
+    base::CrashPoint("upgrade-running");
     json record;
     {
       std::lock_guard<std::mutex> lock(job->mutex);
@@ -479,6 +484,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   }
   Log(fmt::format("job {}: version {} did not start ({}); rolling back to version {}", id,
                   next.number, failure, back.number));
+  base::CrashPoint("upgrade-rolling-back");
   std::string rollback_failure;
   if (auto refused = StartJob(job, /*resume=*/true)) {
     rollback_failure = refused->body["error"].value("message", std::string("it did not start"));
