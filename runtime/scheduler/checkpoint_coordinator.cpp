@@ -152,10 +152,11 @@ void CheckpointCoordinator::Acknowledge(int64_t checkpoint, SubtaskSnapshot snap
 }
 
 void CheckpointCoordinator::Trigger(std::unique_lock<std::mutex>& lock, Kind kind,
-                                    const std::string& directory) {
+                                    const std::string& directory, bool native_if_rocksdb) {
   Pending pending;
   pending.id = next_id_++;
   pending.kind = kind;
+  pending.native_if_rocksdb = native_if_rocksdb;
   pending.directory =
       directory.empty()
           ? (fs::path(settings_.job_directory) / fmt::format("chk-{}", pending.id)).string()
@@ -211,7 +212,8 @@ void CheckpointCoordinator::Loop() {
     if (!pending_ && savepoint_request_ != nullptr && !savepoint_request_->triggered) {
       savepoint_request_->triggered = true;
       std::string parent = savepoint_request_->parent;
-      Trigger(lock, savepoint_request_->kind, SavepointDirectoryUnder(parent, next_id_));
+      Trigger(lock, savepoint_request_->kind, SavepointDirectoryUnder(parent, next_id_),
+              savepoint_request_->native_if_rocksdb);
       continue;
     }
     if (!pending_ && settings_.interval_millis > 0 && !stopped_with_savepoint_ &&
@@ -266,7 +268,9 @@ base::Result<std::string> CheckpointCoordinator::Write(
           pending.directory, (fs::path(settings_.job_directory) / "shared").string(), plan,
           subtasks, options);
     }
-    if (pending.kind != Kind::kCheckpoint && settings_.savepoint_format == "native" && any_state) {
+    const bool native =
+        settings_.savepoint_format == "native" || (pending.native_if_rocksdb && RocksDbState());
+    if (pending.kind != Kind::kCheckpoint && native && any_state) {
       return state::WriteNativeSnapshot(pending.directory, plan, subtasks, options);
     }
     return state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
@@ -401,9 +405,10 @@ std::unique_ptr<LocalState> CheckpointCoordinator::TakeLocalState() {
 }
 
 base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string& directory,
-                                                               Kind kind) {
+                                                               Kind kind, bool native_if_rocksdb) {
   SavepointRequest request;
   request.kind = kind;
+  request.native_if_rocksdb = native_if_rocksdb;
   request.parent = directory.empty() ? settings_.savepoint_directory : directory;
   if (request.parent.empty()) {
     return base::Status::Error(base::ErrorCode::kOption,

@@ -114,9 +114,14 @@ class CheckpointCoordinator {
   /// `state.savepoints.dir`), waiting until it is written; returns its path. With
   /// `kStopWithSavepoint` the sources stop at its barrier, the sinks are told to commit once
   /// it is written, and no checkpoint follows it (Job::StopWithSavepoint).
+  /// `native_if_rocksdb` writes it in the native format (RocksDB checkpoints by hard links:
+  /// flat in the state's size) when the state lives in RocksDB, whatever
+  /// `state.savepoints.format` says: for a handover to the next version of the job on this
+  /// machine, which restores from it at once.
   base::Result<std::string> TakeSavepoint(
       const std::string& directory,
-      operators::BarrierKind kind = operators::BarrierKind::kSavepoint);
+      operators::BarrierKind kind = operators::BarrierKind::kSavepoint,
+      bool native_if_rocksdb = false);
   /// After every subtask has finished: a last checkpoint, so that the sinks commit what they
   /// wrote since the previous one and a later `--resume` finds the job complete. Stops the
   /// thread first.
@@ -143,7 +148,8 @@ class CheckpointCoordinator {
   struct Pending {
     int64_t id = 0;
     Kind kind = Kind::kCheckpoint;
-    std::string directory;  // where it is written
+    std::string directory;           // where it is written
+    bool native_if_rocksdb = false;  // a savepoint in the native format if it can be
     int64_t triggered_millis = 0;
     std::vector<SubtaskSnapshot> acks;
   };
@@ -151,6 +157,7 @@ class CheckpointCoordinator {
   struct SavepointRequest {
     std::string parent;  // directory to create it under
     Kind kind = Kind::kSavepoint;
+    bool native_if_rocksdb = false;
     bool triggered = false;
     bool done = false;
     base::Result<std::string> result = std::string();
@@ -159,7 +166,8 @@ class CheckpointCoordinator {
   void Loop();
   /// Starts checkpoint `pending_` (mutex held by the caller is released while subtasks are
   /// asked to emit barriers).
-  void Trigger(std::unique_lock<std::mutex>& lock, Kind kind, const std::string& directory);
+  void Trigger(std::unique_lock<std::mutex>& lock, Kind kind, const std::string& directory,
+               bool native_if_rocksdb = false);
   /// Writes the acknowledged checkpoint; returns its directory or the error.
   /// `state_bytes` gets the bytes of state per operator UID.
   base::Result<std::string> Write(Pending& pending, std::map<std::string, int64_t>* state_bytes);

@@ -527,7 +527,8 @@ base::Result<std::string> Job::TakeSavepoint(const std::string& directory) {
   return coordinator_->TakeSavepoint(directory, operators::BarrierKind::kSavepoint);
 }
 
-base::Result<std::string> Job::StopWithSavepoint(const std::string& directory) {
+base::Result<std::string> Job::StopWithSavepoint(const std::string& directory,
+                                                 bool native_if_rocksdb) {
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     if (stop_state_ != StopState::kNone) {
@@ -536,7 +537,8 @@ base::Result<std::string> Job::StopWithSavepoint(const std::string& directory) {
     stop_state_ = StopState::kStopping;
     stop_checkpoint_ = 0;
   }
-  auto path = coordinator_->TakeSavepoint(directory, operators::BarrierKind::kStopWithSavepoint);
+  auto path = coordinator_->TakeSavepoint(directory, operators::BarrierKind::kStopWithSavepoint,
+                                          native_if_rocksdb);
   if (!path.ok()) {
     // Wake the stopped subtasks first (their wake-ups are timers), so that Run, once it sees
     // the stop is over, never takes an idle moment between the two for a stall.

@@ -153,7 +153,9 @@ class Job {
   /// everything up to it; then Run returns Ok (stopped_with_savepoint() is true). Returns the
   /// savepoint's path once the sinks have committed; any thread. When the savepoint fails the
   /// job goes on as before and the error is returned.
-  base::Result<std::string> StopWithSavepoint(const std::string& directory = {});
+  /// `native_if_rocksdb`: see CheckpointCoordinator::TakeSavepoint.
+  base::Result<std::string> StopWithSavepoint(const std::string& directory = {},
+                                              bool native_if_rocksdb = false);
   /// Whether Run ended because StopWithSavepoint succeeded.
   bool stopped_with_savepoint() const;
   /// Checkpoints completed by this run.

@@ -145,7 +145,8 @@ void JobSupervisor::Cancel() {
   changed_.notify_all();
 }
 
-base::Result<std::string> JobSupervisor::StopWithSavepoint(const std::string& directory) {
+base::Result<std::string> JobSupervisor::StopWithSavepoint(const std::string& directory,
+                                                           bool native_if_rocksdb) {
   std::shared_ptr<Job> job;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -161,7 +162,7 @@ base::Result<std::string> JobSupervisor::StopWithSavepoint(const std::string& di
   Emit(JobEvent::Kind::kState, JobStateName(JobState::kStopping));
   // The sources stop at the savepoint's barrier and the sinks commit everything up to it
   // before the attempt ends.
-  auto path = job->StopWithSavepoint(directory);
+  auto path = job->StopWithSavepoint(directory, native_if_rocksdb);
   if (path.ok()) Emit(JobEvent::Kind::kNote, "savepoint written: " + *path);
   if (!path.ok()) {
     bool resumed = false;

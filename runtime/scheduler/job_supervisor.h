@@ -84,7 +84,8 @@ class JobSupervisor {
   /// Stops the job with a savepoint (Job::StopWithSavepoint): returns its path once the sinks
   /// have committed everything up to it; Run then returns STOPPED. When the savepoint fails
   /// the job goes on and the error is returned. Any thread.
-  base::Result<std::string> StopWithSavepoint(const std::string& directory = {});
+  base::Result<std::string> StopWithSavepoint(const std::string& directory = {},
+                                              bool native_if_rocksdb = false);
   /// Takes a savepoint while the job goes on; returns its path. Any thread.
   base::Result<std::string> TriggerSavepoint(const std::string& directory = {});
 

@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -79,6 +81,62 @@ inline std::vector<std::string> SequenceExpected(int64_t rows) {
   }
   std::sort(lines.begin(), lines.end());
   return lines;
+}
+
+/// Version 2 of SequenceJob: another projection and one more filter.
+inline std::string SequenceJobV2(const fs::path& out, int64_t rows, int64_t rate) {
+  std::string pipe = SequenceJob(out, rows, rate);
+  const std::string from = "a * 2 AS b FROM src WHERE MOD(a, 7) <> 0";
+  pipe.replace(pipe.find(from), from.size(),
+               "a * 3 AS b FROM src WHERE MOD(a, 7) <> 0 AND MOD(a, 5) <> 0");
+  return pipe;
+}
+
+/// Checks that `committed` (the lines of a sink) holds version 1's rows (b = 2a) for a <= some cut
+/// and version 2's (b = 3a, multiples of 5 filtered out) after it, each exactly once; returns the
+/// cut (`rows` when no row of version 2 is there: the upgrade did not happen).
+inline int64_t CheckSequenceCut(const std::vector<std::string>& committed, int64_t rows) {
+  std::map<int64_t, int64_t> written;
+  for (const std::string& line : committed) {
+    json row = json::parse(line, nullptr, false);
+    EXPECT_FALSE(row.is_discarded()) << line;
+    if (row.is_discarded()) continue;
+    int64_t a = row["a"].get<int64_t>();
+    EXPECT_EQ(written.count(a), 0u) << "row a=" << a << " written twice";
+    written[a] = row["b"].get<int64_t>();
+  }
+  int64_t cut = 0;
+  for (const auto& [a, b] : written) {
+    if (b == 2 * a) cut = std::max(cut, a);
+  }
+  bool upgraded = false;
+  for (const auto& [a, b] : written) upgraded = upgraded || b == 3 * a;
+  if (!upgraded) cut = rows;
+  int64_t wrong = 0;
+  for (int64_t a = 1; a <= rows; ++a) {
+    std::optional<int64_t> expected;
+    if (a % 7 != 0) {
+      if (a <= cut) {
+        expected = 2 * a;
+      } else if (a % 5 != 0) {
+        expected = 3 * a;
+      }
+    }
+    auto found = written.find(a);
+    std::optional<int64_t> actual;
+    if (found != written.end()) actual = found->second;
+    if (actual != expected && ++wrong <= 5) {
+      ADD_FAILURE() << "a=" << a << " (cut " << cut << "): written "
+                    << (actual ? std::to_string(*actual) : "nothing") << ", expected "
+                    << (expected ? std::to_string(*expected) : "nothing");
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+  return cut;
+}
+
+inline int64_t CheckSequenceCut(const fs::path& out, int64_t rows) {
+  return CheckSequenceCut(Committed(out), rows);
 }
 
 /// Nexmark bids (`events` of them, `rate_limit` events/s of wall clock; 0 = as fast as

@@ -388,7 +388,10 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
     Persist(job.get());
     return record;
   };
-  auto savepoint = job->supervisor->StopWithSavepoint((job->directory / "savepoints").string());
+  // Native when the state is in RocksDB: the new version starts from the old one's files by
+  // hard links (flat in the state's size) wherever an operator's state layout is unchanged.
+  auto savepoint = job->supervisor->StopWithSavepoint((job->directory / "savepoints").string(),
+                                                      /*native_if_rocksdb=*/true);
   if (!savepoint.ok()) {
     // The job goes on as it was (a stop whose savepoint fails does not stop it).
     json record =
