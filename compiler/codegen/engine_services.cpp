@@ -6,9 +6,10 @@
 namespace sluice::compiler::codegen {
 
 base::Result<std::unique_ptr<runtime::scheduler::EngineServices>> MakeEngineServices(
-    bool jit, int32_t threads) {
+    bool jit, int32_t threads, bool background) {
   runtime::scheduler::EngineServices::Options options;
   options.threads = threads;
+  options.compile_in_background = jit && background;
   if (jit) {
     auto chains = MakeJitChainCompiler();
     if (!chains.ok()) {

@@ -27,8 +27,12 @@ base::Result<std::unique_ptr<ChainEvaluator>> ChainEvaluator::Create(
   if (compiler != nullptr) {
     // The plan's own spec when it needed no linking: a job's compiler caches by its address.
     bool linked_here = !SameExpressions(evaluator->spec_, spec);
-    SLUICE_ASSIGN_OR_RETURN(evaluator->compiled_,
-                            compiler->Compile(linked_here ? evaluator->spec_ : spec));
+    const plan::ChainSpec& compiled = linked_here ? evaluator->spec_ : spec;
+    if (auto* background = dynamic_cast<BackgroundChainCompiler*>(compiler)) {
+      evaluator->pending_ = background->CompileInBackground(compiled);
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(evaluator->compiled_, compiler->Compile(compiled));
+    }
   }
   return evaluator;
 }
@@ -39,6 +43,12 @@ base::Result<std::shared_ptr<Batch>> ChainEvaluator::Evaluate(const Batch& input
     // turns such filters into a projection (PlanNode::filter_as_last_projection).
     return base::Status::Error(base::ErrorCode::kInternal,
                                "a filtering chain received an updating batch");
+  }
+  if (pending_ && pending_->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    const auto& result = pending_->get();
+    if (!result.ok()) return result.status();
+    compiled_ = result.value();
+    pending_.reset();
   }
   auto output = std::make_shared<Batch>(output_types_);
   if (compiled_ == nullptr) {

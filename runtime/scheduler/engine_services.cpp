@@ -9,7 +9,8 @@ namespace sluice::runtime::scheduler {
 EngineServices::EngineServices(Options options)
     : threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
       chain_compiler_(std::move(options.chain_compiler)),
-      accumulator_compiler_(std::move(options.accumulator_compiler)) {
+      accumulator_compiler_(std::move(options.accumulator_compiler)),
+      compile_in_background_(options.compile_in_background) {
   threads_ = std::max(threads_, 1);
   // The process's workers (oneTBB counts the thread that waits in an arena as one of them).
   thread_budget_ = std::make_unique<tbb::global_control>(

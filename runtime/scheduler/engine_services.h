@@ -29,6 +29,8 @@ class EngineServices {
     int32_t threads = 0;  // 0: one per core
     std::unique_ptr<expr::ChainCompiler> chain_compiler;
     std::unique_ptr<operators::aggregate::AccumulatorCompiler> accumulator_compiler;
+    /// Jobs compile their chains in the background (JobOptions::compile_in_background).
+    bool compile_in_background = false;
   };
   explicit EngineServices(Options options);
   EngineServices(const EngineServices&) = delete;
@@ -40,12 +42,14 @@ class EngineServices {
   operators::aggregate::AccumulatorCompiler* accumulator_compiler() const {
     return accumulator_compiler_.get();
   }
+  bool compile_in_background() const { return compile_in_background_; }
 
  private:
   int32_t threads_;
   std::unique_ptr<tbb::global_control> thread_budget_;
   std::unique_ptr<expr::ChainCompiler> chain_compiler_;
   std::unique_ptr<operators::aggregate::AccumulatorCompiler> accumulator_compiler_;
+  bool compile_in_background_ = false;
   TimerThread timers_;  // destroyed first: no timer fires into a job after this
 };
 

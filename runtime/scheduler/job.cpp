@@ -9,7 +9,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <random>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "runtime/connectors/connector.h"
 #include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
+#include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator_factory.h"
 #include "runtime/operators/operator_restore.h"
 #include "runtime/scheduler/subtask_runner.h"
@@ -33,24 +36,78 @@ namespace {
 /// Compiles each distinct chain once per job, however many subtasks run it. Keyed by what the
 /// chain computes, not by where its spec lives: operators build some specs on the stack
 /// (a source's watermark chain), and another spec at a reused address is another chain.
-class CachingChainCompiler : public expr::ChainCompiler {
+/// With `background` (JobOptions::compile_in_background) chains compile on one thread of
+/// the job, in the order operators ask for them, while their evaluators interpret.
+class CachingChainCompiler : public operators::BackgroundChainCompiler {
  public:
-  explicit CachingChainCompiler(expr::ChainCompiler* inner) : inner_(inner) {}
+  CachingChainCompiler(expr::ChainCompiler* inner, bool background)
+      : inner_(inner), background_(background) {}
+  ~CachingChainCompiler() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    for (Queued& queued : queue_) {
+      queued.promise.set_value(base::Status::Error(base::ErrorCode::kRuntime,
+                                                   "the job ended before its chain was compiled"));
+    }
+  }
 
   base::Result<std::shared_ptr<expr::CompiledChain>> Compile(const plan::ChainSpec& spec) override {
+    if (background_) return CompileInBackground(spec).get();
     std::string key = plan::ChainFingerprint(spec);
     std::lock_guard<std::mutex> lock(mutex_);
-    auto found = cache_.find(key);
-    if (found != cache_.end()) return found->second;
+    auto found = compiled_.find(key);
+    if (found != compiled_.end()) return found->second;
     SLUICE_ASSIGN_OR_RETURN(auto compiled, inner_->Compile(spec));
-    cache_[std::move(key)] = compiled;
+    compiled_[std::move(key)] = compiled;
     return compiled;
   }
 
+  Future CompileInBackground(const plan::ChainSpec& spec) override {
+    std::string key = plan::ChainFingerprint(spec);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = pending_.find(key);
+    if (found != pending_.end()) return found->second;
+    Queued queued{spec, {}};
+    Future future = queued.promise.get_future().share();
+    pending_.emplace(std::move(key), future);
+    queue_.push_back(std::move(queued));
+    if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
+    changed_.notify_all();
+    return future;
+  }
+
  private:
+  struct Queued {
+    plan::ChainSpec spec;  // a copy: the operator's may live on its stack
+    std::promise<base::Result<std::shared_ptr<expr::CompiledChain>>> promise;
+  };
+
+  void Work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      Queued queued = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      queued.promise.set_value(inner_->Compile(queued.spec));
+      lock.lock();
+    }
+  }
+
   expr::ChainCompiler* inner_;
+  const bool background_;
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<expr::CompiledChain>> cache_;
+  std::condition_variable changed_;
+  std::map<std::string, std::shared_ptr<expr::CompiledChain>> compiled_;
+  std::map<std::string, Future> pending_;
+  std::deque<Queued> queue_;
+  bool stopping_ = false;
+  std::thread worker_;
 };
 
 }  // namespace
@@ -202,8 +259,11 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
     chain_compiler = options.services->chain_compiler();
     accumulator_compiler = options.services->accumulator_compiler();
   }
+  const bool background = options.compile_in_background ||
+                          (options.services != nullptr && options.chain_compiler == nullptr &&
+                           options.services->compile_in_background());
   if (chain_compiler != nullptr) {
-    compiler_cache_ = std::make_unique<CachingChainCompiler>(chain_compiler);
+    compiler_cache_ = std::make_unique<CachingChainCompiler>(chain_compiler, background);
   }
   if (accumulator_compiler != nullptr) {
     accumulator_cache_ =

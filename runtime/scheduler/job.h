@@ -38,6 +38,11 @@ struct JobOptions {
   expr::ChainCompiler* chain_compiler = nullptr;
   /// The JIT's aggregate kernels; null interprets aggregations (`--jit=off`).
   operators::aggregate::AccumulatorCompiler* accumulator_compiler = nullptr;
+  /// Adaptive execution (`--jit=adaptive`): chains start on the interpreter and switch to
+  /// their compiled kernels once a background thread has compiled them, so the first rows
+  /// never wait for LLVM. False: every chain is compiled before the job runs (`--jit=on`),
+  /// unless the services' compiler is used and they say to (EngineServices::Options).
+  bool compile_in_background = false;
   /// Worker threads of this job's arena; 0 = the services' budget, else one per core.
   int32_t threads = 0;
   /// Receives the job's checkpoint events and warnings (the runtime prints nothing).

@@ -110,7 +110,7 @@ int Run(const CommonOptions& common, int parallelism, const std::string& jit,
     return kExitOk;
   }
 
-  auto services = sluice::compiler::codegen::MakeEngineServices(jit == "on");
+  auto services = sluice::compiler::codegen::MakeEngineServices(jit != "off", 0, jit == "adaptive");
   if (!services.ok()) {
     std::fprintf(stderr, "sluice: error: %s\n", services.status().message().c_str());
     return kExitFailed;
@@ -173,13 +173,15 @@ int Main(int argc, char** argv) {
 
   CommonOptions run_options;
   int parallelism = 0;
-  std::string jit = "on";
+  std::string jit = "adaptive";
   auto* run = app.add_subcommand("run", "Compile and run a .pipe file until its sources end");
   run->add_option("FILE", run_options.file, "the .pipe file")->required();
   run->add_option("--parallelism,-p", parallelism, "subtasks per operator (parallelism.default)")
       ->check(CLI::Range(1, 1024));
-  run->add_option("--jit", jit, "compile expressions with LLVM (on) or interpret them (off)")
-      ->check(CLI::IsMember({"on", "off"}));
+  run->add_option("--jit", jit,
+                  "compile expressions with LLVM: adaptive (default: start interpreted, switch to "
+                  "compiled code when LLVM has it), on (wait for it) or off")
+      ->check(CLI::IsMember({"adaptive", "on", "off"}));
   run->add_option("--set", run_options.settings, "override a SET option: KEY=VALUE (repeatable)");
   sluice::cli::RunJobFlags restore;
   run->add_option("--from", restore.restore.from,
@@ -232,15 +234,17 @@ int Main(int argc, char** argv) {
                     "computed from the sources' history");
 
   int repl_parallelism = 0;
-  std::string repl_jit = "on";
+  std::string repl_jit = "adaptive";
   std::vector<std::string> repl_settings;
   auto* repl = app.add_subcommand(
       "repl", "Try statements interactively: SELECTs stream their rows to the screen");
   repl->add_option("--parallelism,-p", repl_parallelism,
                    "subtasks per operator (parallelism.default)")
       ->check(CLI::Range(1, 1024));
-  repl->add_option("--jit", repl_jit, "compile expressions with LLVM (on) or interpret them (off)")
-      ->check(CLI::IsMember({"on", "off"}));
+  repl->add_option("--jit", repl_jit,
+                   "compile expressions with LLVM: adaptive (default: start interpreted, switch to "
+                   "compiled code when LLVM has it), on (wait for it) or off")
+      ->check(CLI::IsMember({"adaptive", "on", "off"}));
   repl->add_option("--set", repl_settings, "override a SET option: KEY=VALUE (repeatable)");
 
   auto savepoint = sluice::cli::AddSavepointCommand(&app);
@@ -269,7 +273,8 @@ int Main(int argc, char** argv) {
   }
   if (repl->parsed()) {
     sluice::repl::ReplOptions options;
-    options.use_jit = repl_jit == "on";
+    options.use_jit = repl_jit != "off";
+    options.jit_in_background = repl_jit == "adaptive";
     if (repl_parallelism > 0)
       options.overrides["parallelism.default"] = std::to_string(repl_parallelism);
     if (!AddSettings(repl_settings, &options.overrides)) return kExitUsage;

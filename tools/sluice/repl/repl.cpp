@@ -105,6 +105,7 @@ class Repl {
     SessionOptions session;
     session.interactive = interactive && isatty(STDOUT_FILENO);
     session.use_jit = options.use_jit;
+    session.jit_in_background = options.jit_in_background;
     session.overrides = options.overrides;
     session.interrupt = &g_interrupt;
     return session;

@@ -8,6 +8,7 @@ namespace sluice::repl {
 /// `sluice repl` flags.
 struct ReplOptions {
   bool use_jit = true;
+  bool jit_in_background = true;                 // --jit=adaptive
   std::map<std::string, std::string> overrides;  // --set and --parallelism
 };
 

@@ -45,7 +45,8 @@ std::string Session::Option(const std::string& key) const {
 
 runtime::scheduler::EngineServices* Session::Services() {
   if (services_) return services_.get();
-  auto created = compiler::codegen::MakeEngineServices(options_.use_jit);
+  auto created =
+      compiler::codegen::MakeEngineServices(options_.use_jit, 0, options_.jit_in_background);
   if (!created.ok()) {
     std::fprintf(stderr, "warning: %s; expressions are interpreted\n",
                  created.status().message().c_str());

@@ -25,8 +25,9 @@ namespace sluice::repl {
 
 /// How the REPL was started.
 struct SessionOptions {
-  bool interactive = false;  // a terminal: redraw updating tables in place
-  bool use_jit = true;       // --jit
+  bool interactive = false;       // a terminal: redraw updating tables in place
+  bool use_jit = true;            // --jit
+  bool jit_in_background = true;  // --jit=adaptive
   /// --set KEY=VALUE and --parallelism: they win over SET statements, as for `sluice run`.
   std::map<std::string, std::string> overrides;
   /// Set (from a signal handler) to cancel the running query; the caller clears it before

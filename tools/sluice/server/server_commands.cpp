@@ -150,7 +150,8 @@ int RunServe(const ServerCommands& commands) {
   };
   http.log = log;
 
-  auto services = compiler::codegen::MakeEngineServices(commands.jit == "on", commands.threads);
+  auto services = compiler::codegen::MakeEngineServices(commands.jit != "off", commands.threads,
+                                                        commands.jit == "adaptive");
   if (!services.ok()) {
     std::fprintf(stderr, "sluice: error: %s\n", services.status().message().c_str());
     return kExitFailed;
@@ -516,8 +517,11 @@ std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
                    "on SIGTERM: stop jobs with savepoints, or leave them to resume from "
                    "their checkpoints")
       ->check(CLI::IsMember({"savepoint", "checkpoint"}));
-  c->serve->add_option("--jit", c->jit, "compile expressions with LLVM (on) or interpret (off)")
-      ->check(CLI::IsMember({"on", "off"}));
+  c->serve
+      ->add_option("--jit", c->jit,
+                   "compile expressions with LLVM: adaptive (default: start interpreted, switch to "
+                   "compiled code when LLVM has it), on (wait for it) or off")
+      ->check(CLI::IsMember({"adaptive", "on", "off"}));
   c->serve
       ->add_option("--threads", c->threads, "worker threads shared by all jobs (default: cores)")
       ->check(CLI::Range(1, 1024));

@@ -34,7 +34,7 @@ struct ServerCommands {
   bool allow_udf = false;
   std::string checkpoint_interval = "10 s";
   std::string on_shutdown = "savepoint";
-  std::string jit = "on";
+  std::string jit = "adaptive";
   int threads = 0;
 
   // client
