@@ -254,6 +254,7 @@ primaryExpression
     | TRIM LPAREN (trimMode=(BOTH | LEADING | TRAILING)? trimChars=valueExpression? FROM)?
         expression RPAREN                                                #trimExpression
     | POSITION LPAREN needle=valueExpression IN haystack=expression RPAREN #positionExpression
+    | roundingName=identifier LPAREN expression TO timeUnit RPAREN       #floorCeilExpression
     | ROW LPAREN expression (COMMA expression)* RPAREN                   #rowConstructor
     | LPAREN query RPAREN                                                #subqueryExpression
     | LPAREN expression RPAREN                                           #parenthesizedExpression

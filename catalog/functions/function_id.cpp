@@ -21,9 +21,12 @@ constexpr FunctionProperties kFunctions[] = {
   {FunctionId::k##id, name, null_propagating, deterministic, HelperShape::kNone, nullptr, 0},
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
   {FunctionId::k##id, name, true, true, HelperShape::shape, #helper, min_arguments},
+#define SLUICE_NONDETERMINISTIC_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
+  {FunctionId::k##id, name, true, false, HelperShape::shape, #helper, min_arguments},
 #include "catalog/functions/functions.def"
 #undef SLUICE_FUNCTION
 #undef SLUICE_HELPER_FUNCTION
+#undef SLUICE_NONDETERMINISTIC_HELPER_FUNCTION
     // See UserFunction::null_on_null_input.
     {FunctionId::kUserDefined, "USER_DEFINED", false, true, HelperShape::kNone, nullptr, 0},
 };

@@ -10,9 +10,11 @@ namespace sluice::functions {
 enum class FunctionId : uint8_t {
 #define SLUICE_FUNCTION(id, name, null_propagating, deterministic) k##id,
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) k##id,
+#define SLUICE_NONDETERMINISTIC_HELPER_FUNCTION(id, name, shape, helper, min_arguments) k##id,
 #include "catalog/functions/functions.def"
 #undef SLUICE_FUNCTION
 #undef SLUICE_HELPER_FUNCTION
+#undef SLUICE_NONDETERMINISTIC_HELPER_FUNCTION
   // a function of CREATE FUNCTION: Expr::user_function says which (udf/README.md)
   kUserDefined,
 };
@@ -32,7 +34,43 @@ enum class HelperShape : uint8_t {
   /// f(VARCHAR, VARCHAR [, BIGINT index = 0]) -> VARCHAR, NULL when the helper says so. C:
   /// `uint8_t helper(const StringRef*, const StringRef*, int64_t, StringRef* out)`.
   kStringStringIndexToString,
+  // The value shapes: every one has the same C helper, which reads its arguments from an
+  // array of values (the binder has cast them to the shape's types) and returns the result's
+  // validity, so it may also return NULL; trailing arguments past `min_arguments` may be
+  // missing (`count` says how many there are). C:
+  // `uint8_t helper(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t count,
+  //                 SluiceUdfValue* out)`; BOOLEAN, INT, BIGINT and TIMESTAMP values live in
+  // `integer`, DOUBLE in `real`, VARCHAR in `data`/`length`. An INT argument accepts INT or
+  // BIGINT (cast to the named type); a DOUBLE argument any number.
+  kValueToTimestamp,                       // f() -> TIMESTAMP
+  kValueToDouble,                          // f() -> DOUBLE
+  kValueToString,                          // f() -> VARCHAR
+  kValueTimestampToBigint,                 // f(TIMESTAMP) -> BIGINT
+  kValueTimestampStringToTimestamp,        // f(TIMESTAMP, VARCHAR) -> TIMESTAMP
+  kValueStringStringToBigint,              // f([VARCHAR [, VARCHAR]]) -> BIGINT
+  kValueBigintStringToString,              // f(BIGINT [, VARCHAR]) -> VARCHAR
+  kValueStringStringToTimestamp,           // f(VARCHAR [, VARCHAR]) -> TIMESTAMP
+  kValueStringBigintTimestampToTimestamp,  // f(VARCHAR, BIGINT, TIMESTAMP) -> TIMESTAMP
+  kValueStringTimestampTimestampToInt,     // f(VARCHAR, TIMESTAMP, TIMESTAMP) -> INT
+  kValueDoubleToDouble,                    // f(DOUBLE) -> DOUBLE
+  kValueDoubleDoubleToDouble,              // f(DOUBLE [, DOUBLE]) -> DOUBLE
+  kValueIntToInt,                          // f(INT) -> INT
+  kValueIntToString,                       // f(INT) -> VARCHAR
+  kValueBigintToString,                    // f(BIGINT) -> VARCHAR
+  kValueStringToBoolean,                   // f(VARCHAR) -> BOOLEAN
+  kValueStringToInt,                       // f(VARCHAR) -> INT
+  kValueStringToString,                    // f(VARCHAR) -> VARCHAR, may be NULL
+  kValueStringIntToString,                 // f(VARCHAR, INT) -> VARCHAR
+  kValueStringStringToBoolean,             // f(VARCHAR, VARCHAR) -> BOOLEAN
+  kValueStringStringStringToString,        // f(VARCHAR, VARCHAR, VARCHAR) -> VARCHAR
+  kValueStringIntStringToString,           // f(VARCHAR, INT, VARCHAR) -> VARCHAR
+  kValueStringStringIntToInt,              // f(VARCHAR, VARCHAR [, INT]) -> INT
 };
+
+/// Tells whether `shape` is one of the value shapes (the shared C signature above).
+constexpr bool IsValueShape(HelperShape shape) {
+  return shape >= HelperShape::kValueToTimestamp;
+}
 
 /// Tells whether the function returns NULL whenever an argument is NULL (most do; AND, OR,
 /// the IS tests, COALESCE and NULLIF do not; a user-defined function's descriptor says).

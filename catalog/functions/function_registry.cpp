@@ -52,6 +52,40 @@ bool TimestampField(FunctionId id, const std::vector<LogicalType>& arguments,
   return true;
 }
 
+/// GREATEST, LEAST: every argument cast to the common type, which is the result.
+bool CommonTyped(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  LogicalType common = arguments[0];
+  for (size_t i = 1; i < arguments.size(); ++i) {
+    if (!types::CommonSupertype(common, arguments[i], &common)) return false;
+  }
+  if (common.id() == TypeId::kRow || common.id() == TypeId::kInterval) return false;
+  if (common.id() == TypeId::kNull) common = LogicalType::Int();
+  *out = {id, common, std::vector<LogicalType>(arguments.size(), common)};
+  return true;
+}
+
+/// ROUND, TRUNCATE, FLOOR, CEIL, SIGN: the operand's type (Flink). A DECIMAL(p, s) rounded to
+/// d digits is DECIMAL(1 + p - s + d, d) for 0 <= d < s, DECIMAL(1 + p - s, 0) for d < 0 (Flink's
+/// LogicalTypeMerging.findRoundDecimalType, precision at most 18); the binder reads d from the
+/// literal, here d = 0. FLOOR and CEIL of a DECIMAL(p, s) are DECIMAL(p, 0).
+bool Rounding(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  LogicalType type = Settle(arguments[0], LogicalType::Int());
+  if (!type.IsNumeric()) return false;
+  std::vector<LogicalType> wanted = {type};
+  if (arguments.size() == 2) {
+    if (!IsIntegerLike(arguments[1])) return false;
+    wanted.push_back(LogicalType::Int());
+  }
+  LogicalType result = type;
+  if (type.id() == TypeId::kDecimal && id != FunctionId::kSign) {
+    result = id == FunctionId::kFloor || id == FunctionId::kCeil
+                 ? LogicalType::Decimal(type.precision(), 0)
+                 : RoundedDecimal(type, 0);
+  }
+  *out = {id, result, wanted};
+  return true;
+}
+
 bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
   const LogicalType& left = arguments[0];
   const LogicalType& right = arguments[1];
@@ -122,17 +156,101 @@ bool StringStringIndexToString(FunctionId id, const std::vector<LogicalType>& ar
   return true;
 }
 
+LogicalType TypeOf(TypeId id) {
+  switch (id) {
+    case TypeId::kBoolean: return LogicalType::Boolean();
+    case TypeId::kInt: return LogicalType::Int();
+    case TypeId::kBigint: return LogicalType::Bigint();
+    case TypeId::kDouble: return LogicalType::Double();
+    case TypeId::kTimestamp: return LogicalType::Timestamp();
+    default: return LogicalType::Varchar();
+  }
+}
+
+/// The parameter and result types of a value shape (function_id.h).
+struct ValueShapeTypes {
+  std::vector<TypeId> parameters;
+  TypeId result;
+};
+
+ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
+  constexpr TypeId kString = TypeId::kVarchar;
+  constexpr TypeId kTime = TypeId::kTimestamp;
+  switch (shape) {
+    case HelperShape::kValueToTimestamp: return {{}, kTime};
+    case HelperShape::kValueToDouble: return {{}, TypeId::kDouble};
+    case HelperShape::kValueToString: return {{}, kString};
+    case HelperShape::kValueTimestampToBigint: return {{kTime}, TypeId::kBigint};
+    case HelperShape::kValueTimestampStringToTimestamp: return {{kTime, kString}, kTime};
+    case HelperShape::kValueStringStringToBigint: return {{kString, kString}, TypeId::kBigint};
+    case HelperShape::kValueBigintStringToString: return {{TypeId::kBigint, kString}, kString};
+    case HelperShape::kValueStringStringToTimestamp: return {{kString, kString}, kTime};
+    case HelperShape::kValueStringBigintTimestampToTimestamp:
+      return {{kString, TypeId::kBigint, kTime}, kTime};
+    case HelperShape::kValueStringTimestampTimestampToInt:
+      return {{kString, kTime, kTime}, TypeId::kInt};
+    case HelperShape::kValueDoubleToDouble: return {{TypeId::kDouble}, TypeId::kDouble};
+    case HelperShape::kValueDoubleDoubleToDouble:
+      return {{TypeId::kDouble, TypeId::kDouble}, TypeId::kDouble};
+    case HelperShape::kValueIntToInt: return {{TypeId::kInt}, TypeId::kInt};
+    case HelperShape::kValueIntToString: return {{TypeId::kInt}, kString};
+    case HelperShape::kValueBigintToString: return {{TypeId::kBigint}, kString};
+    case HelperShape::kValueStringToBoolean: return {{kString}, TypeId::kBoolean};
+    case HelperShape::kValueStringToInt: return {{kString}, TypeId::kInt};
+    case HelperShape::kValueStringToString: return {{kString}, kString};
+    case HelperShape::kValueStringIntToString: return {{kString, TypeId::kInt}, kString};
+    case HelperShape::kValueStringStringToBoolean: return {{kString, kString}, TypeId::kBoolean};
+    case HelperShape::kValueStringStringStringToString:
+      return {{kString, kString, kString}, kString};
+    case HelperShape::kValueStringIntStringToString:
+      return {{kString, TypeId::kInt, kString}, kString};
+    case HelperShape::kValueStringStringIntToInt:
+      return {{kString, kString, TypeId::kInt}, TypeId::kInt};
+    case HelperShape::kNone:
+    case HelperShape::kStringToString:
+    case HelperShape::kStringStringIndexToString: break;  // not value shapes
+  }
+  return {{}, kString};
+}
+
+/// The value shapes: each argument must fit its parameter (an INT or BIGINT parameter takes
+/// any integer, a DOUBLE parameter any number) and is cast to it.
+bool ValueShaped(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  ValueShapeTypes types = ValueShapeTypesOf(HelperShapeOf(id));
+  if (arguments.size() > types.parameters.size()) return false;
+  std::vector<LogicalType> wanted;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    TypeId parameter = types.parameters[i];
+    const LogicalType& argument = arguments[i];
+    bool fits = false;
+    switch (parameter) {
+      case TypeId::kInt:
+      case TypeId::kBigint: fits = IsIntegerLike(argument); break;
+      case TypeId::kDouble: fits = argument.IsNumeric() || argument.id() == TypeId::kNull; break;
+      case TypeId::kTimestamp: fits = IsTimestampLike(argument); break;
+      default: fits = IsStringLike(argument); break;
+    }
+    if (!fits) return false;
+    wanted.push_back(TypeOf(parameter));
+  }
+  *out = {id, TypeOf(types.result), wanted};
+  return true;
+}
+
 struct HelperSignature {
   size_t max_arguments;
   bool (*resolve)(FunctionId, const std::vector<LogicalType>&, ResolvedFunction*);
 };
 
 /// The SQL signature every function of a helper shape has (function_id.h).
-constexpr HelperSignature SignatureOf(HelperShape shape) {
+HelperSignature SignatureOf(HelperShape shape) {
   switch (shape) {
     case HelperShape::kStringToString: return {1, StringToString};
     case HelperShape::kStringStringIndexToString: return {3, StringStringIndexToString};
     case HelperShape::kNone: break;
+    default:
+      if (IsValueShape(shape)) return {ValueShapeTypesOf(shape).parameters.size(), ValueShaped};
+      break;
   }
   return {0, nullptr};
 }
@@ -146,7 +264,7 @@ struct Signature {
   bool callable;  // spelled as a function call (not only an operator)
 };
 
-const Signature kSignatures[] = {
+const std::vector<Signature> kSignatures = {
     {"+", FunctionId::kAdd, 2, 2, Arithmetic, false},
     {"-", FunctionId::kSubtract, 2, 2, Arithmetic, false},
     {"*", FunctionId::kMultiply, 2, 2, Arithmetic, false},
@@ -284,6 +402,32 @@ const Signature kSignatures[] = {
        return true;
      },
      true},
+    {"CONCAT_WS", FunctionId::kConcatWs, 2, 64,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       for (const LogicalType& argument : a) {
+         if (!IsStringLike(argument)) return false;
+       }
+       *out = {id, LogicalType::Varchar(),
+               std::vector<LogicalType>(a.size(), LogicalType::Varchar())};
+       return true;
+     },
+     true},
+    // HEX of an integer (Flink: Long.toHexString); HEX of a string is the helper function HEX.
+    {"HEX", FunctionId::kHexNumber, 1, 1,
+     [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
+       if (!a[0].IsInteger()) return false;
+       *out = {id, LogicalType::Varchar(), {LogicalType::Bigint()}};
+       return true;
+     },
+     true},
+    {"GREATEST", FunctionId::kGreatest, 1, 64, CommonTyped, true},
+    {"LEAST", FunctionId::kLeast, 1, 64, CommonTyped, true},
+    {"ROUND", FunctionId::kRound, 1, 2, Rounding, true},
+    {"TRUNCATE", FunctionId::kTruncate, 1, 2, Rounding, true},
+    {"FLOOR", FunctionId::kFloor, 1, 1, Rounding, true},
+    {"CEIL", FunctionId::kCeil, 1, 1, Rounding, true},
+    {"CEILING", FunctionId::kCeil, 1, 1, Rounding, true},
+    {"SIGN", FunctionId::kSign, 1, 1, Rounding, true},
     {"YEAR", FunctionId::kYear, 1, 1, TimestampField, true},
     {"MONTH", FunctionId::kMonth, 1, 1, TimestampField, true},
     {"DAYOFMONTH", FunctionId::kDayOfMonth, 1, 1, TimestampField, true},
@@ -316,6 +460,13 @@ const Signature kSignatures[] = {
 
 }  // namespace
 
+LogicalType RoundedDecimal(const LogicalType& type, int32_t digits) {
+  int32_t precision = type.precision(), scale = type.scale();
+  if (digits >= scale) return type;
+  if (digits < 0) return LogicalType::Decimal(std::min(18, 1 + precision - scale), 0);
+  return LogicalType::Decimal(std::min(18, 1 + precision - scale + digits), digits);
+}
+
 bool ResolveScalarFunction(const std::string& name, const std::vector<LogicalType>& arguments,
                            ResolvedFunction* out, std::string* error) {
   std::string upper = Upper(name);
@@ -324,23 +475,33 @@ bool ResolveScalarFunction(const std::string& name, const std::vector<LogicalTyp
     // CONCAT(a, b, ...) folds into nested || by the binder; here it checks one pair.
     upper = "||";
   }
+  if (upper == "SUBSTR") upper = "SUBSTRING";  // Flink's alias
   bool known = false;
+  bool arity_matched = false;
+  std::string arity_error;
   for (const Signature& signature : kSignatures) {
     if (upper != signature.name) continue;
     known = true;
     if (arguments.size() < signature.min_arguments || arguments.size() > signature.max_arguments) {
-      *error =
+      // Another overload of the name may take this many arguments.
+      if (!arity_error.empty()) continue;
+      arity_error =
           signature.min_arguments == signature.max_arguments
               ? fmt::format("{} takes {} argument{}, got {}", name, signature.min_arguments,
                             signature.min_arguments == 1 ? "" : "s", arguments.size())
               : fmt::format("{} takes {} to {} arguments, got {}", name, signature.min_arguments,
                             signature.max_arguments, arguments.size());
-      return false;
+      continue;
     }
+    arity_matched = true;
     if (signature.resolve(signature.id, arguments, out)) return true;
   }
   if (!known) {
     *error = fmt::format("unknown function '{}'", name);
+    return false;
+  }
+  if (!arity_matched) {
+    *error = arity_error;
     return false;
   }
   *error = arguments.size() == 2 && !std::isalpha(static_cast<unsigned char>(upper[0]))
@@ -352,7 +513,8 @@ bool ResolveScalarFunction(const std::string& name, const std::vector<LogicalTyp
 
 bool IsScalarFunction(const std::string& name) {
   std::string upper = Upper(name);
-  if (upper == "CONCAT") return true;
+  // Rewritten by the binder: CONCAT into ||, IF into CASE, IFNULL into COALESCE.
+  if (upper == "CONCAT" || upper == "SUBSTR" || upper == "IF" || upper == "IFNULL") return true;
   for (const Signature& signature : kSignatures) {
     if (signature.callable && upper == signature.name) return true;
   }
@@ -360,7 +522,7 @@ bool IsScalarFunction(const std::string& name) {
 }
 
 std::vector<std::string> ScalarFunctionNames() {
-  std::vector<std::string> names = {"CONCAT", "CAST"};
+  std::vector<std::string> names = {"CONCAT", "CAST", "SUBSTR", "IF", "IFNULL"};
   for (const Signature& signature : kSignatures) {
     if (signature.callable) names.push_back(signature.name);
   }

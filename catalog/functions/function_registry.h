@@ -23,6 +23,10 @@ bool ResolveScalarFunction(const std::string& name,
                            const std::vector<types::LogicalType>& arguments, ResolvedFunction* out,
                            std::string* error);
 
+/// The type of a DECIMAL `type` rounded to `digits` decimal places by ROUND or TRUNCATE (Flink's
+/// LogicalTypeMerging.findRoundDecimalType, the precision at most 18).
+types::LogicalType RoundedDecimal(const types::LogicalType& type, int32_t digits);
+
 /// Tells whether `name` is a known scalar function (for "did you mean" and SHOW FUNCTIONS).
 bool IsScalarFunction(const std::string& name);
 

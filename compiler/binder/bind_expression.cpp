@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "catalog/base/suggest.h"
 #include "catalog/functions/function_registry.h"
@@ -47,6 +49,37 @@ int64_t UnitMillis(ast::TimeUnit unit) {
     case ast::TimeUnit::kMillisecond: return 1;
     default: return 0;  // YEAR, QUARTER, MONTH: not a fixed number of milliseconds
   }
+}
+
+/// The unit keyword of TIMESTAMPADD and TIMESTAMPDIFF (parsed as a column name), upper case;
+/// nullopt when `argument` is not one.
+std::optional<std::string> TimeUnitArgument(const ast::Expression& argument) {
+  if (!argument.Is<ast::ColumnRefExpression>()) return std::nullopt;
+  const auto& parts = argument.Cast<ast::ColumnRefExpression>().parts;
+  if (parts.size() != 1 || parts[0].quoted) return std::nullopt;
+  std::string unit = Upper(parts[0].name);
+  for (const char* known :
+       {"SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}) {
+    if (unit == known) return unit;
+  }
+  return std::nullopt;
+}
+
+/// The value of an integer literal, possibly negated or cast (ROUND(x, -1)); nullopt when
+/// `expr` is not one.
+std::optional<int64_t> IntegerConstant(const Expr& expr) {
+  if (expr.kind == ExprKind::kLiteral && !expr.literal.is_null && expr.type.IsInteger()) {
+    return expr.literal.integer;
+  }
+  if (expr.arguments.size() == 1 && expr.arguments[0] != nullptr) {
+    bool negate = expr.kind == ExprKind::kCall && expr.function == functions::FunctionId::kNegate;
+    if (negate || expr.kind == ExprKind::kCast) {
+      std::optional<int64_t> value = IntegerConstant(*expr.arguments[0]);
+      if (value && negate) return -*value;
+      return value;
+    }
+  }
+  return std::nullopt;
 }
 
 const char* BinaryFunctionName(ast::BinaryOperator op) {
@@ -234,6 +267,13 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
         }
       }
     }
+    if (matches.empty() && parts.size() == 1 && !parts[0].quoted) {
+      // Flink's niladic functions, written without parentheses.
+      std::string upper = Upper(parts[0].name);
+      if (upper == "CURRENT_TIMESTAMP" || upper == "LOCALTIMESTAMP") {
+        return BindCall(upper, {}, ref.span);
+      }
+    }
     if (matches.empty()) {
       bool is_qualifier = false;
       for (const ScopeColumn& candidate : scope.columns) {
@@ -411,7 +451,24 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   }
   std::vector<ExprPtr> arguments;
   bool failed = false;
+  // TIMESTAMPADD(unit, n, ts) and TIMESTAMPDIFF(unit, a, b) take a time unit keyword first; it
+  // becomes a VARCHAR literal argument ('DAY').
+  bool takes_unit =
+      (upper == "TIMESTAMPADD" || upper == "TIMESTAMPDIFF") && !catalog_->FindFunction(name.name);
+  if (takes_unit && !call.arguments.empty()) {
+    std::optional<std::string> unit = TimeUnitArgument(*call.arguments[0]);
+    if (!unit) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} takes a time unit (SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER or "
+                        "YEAR) as argument 1, got {}",
+                        upper, call.arguments[0]->ToString()),
+            call.arguments[0]->span);
+      return nullptr;
+    }
+    arguments.push_back(Expr::Literal(Value::Varchar(*unit)));
+  }
   for (const auto& argument : call.arguments) {
+    if (takes_unit && &argument == &call.arguments[0]) continue;
     if (argument->Is<ast::StarExpression>() || argument->Is<ast::DescriptorExpression>() ||
         argument->Is<ast::TableArgumentExpression>() ||
         argument->Is<ast::NamedArgumentExpression>()) {
@@ -430,6 +487,51 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   if (auto function = catalog_->FindFunction(name.name)) {
     return BindUserFunctionCall(this, std::move(function), std::move(arguments), call);
   }
+  if ((upper == "IF" && arguments.size() != 3) || (upper == "IFNULL" && arguments.size() != 2)) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("{} takes {} arguments, got {}", upper, upper == "IF" ? 3 : 2,
+                      arguments.size()),
+          call.span);
+    return nullptr;
+  }
+  if (upper == "IF") {
+    // IF(c, a, b) = CASE WHEN c THEN a ELSE b END: only the chosen branch is evaluated.
+    ExprPtr condition = arguments[0];
+    if (condition->type.id() == TypeId::kNull)
+      condition = CastTo(condition, LogicalType::Boolean());
+    if (condition->type.id() != TypeId::kBoolean) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("IF needs a BOOLEAN condition as argument 1, got {}",
+                        condition->type.ToString()),
+            call.arguments[0]->span);
+      return nullptr;
+    }
+    LogicalType common;
+    if (!types::CommonSupertype(arguments[1]->type, arguments[2]->type, &common) ||
+        common.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("IF branches have incompatible types {} and {}",
+                        arguments[1]->type.ToString(), arguments[2]->type.ToString()),
+            call.span);
+      return nullptr;
+    }
+    if (common.id() == TypeId::kNull) common = LogicalType::Int();
+    return Expr::Case({condition, CastTo(arguments[1], common), CastTo(arguments[2], common)},
+                      common);
+  }
+  if (upper == "IFNULL") {
+    // IFNULL(a, b) = COALESCE(a, b), the result of their common type.
+    LogicalType common;
+    if (!types::CommonSupertype(arguments[0]->type, arguments[1]->type, &common) ||
+        common.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("IFNULL cannot be applied to ({}, {})", arguments[0]->type.ToString(),
+                        arguments[1]->type.ToString()),
+            call.span);
+      return nullptr;
+    }
+    return BindCall("COALESCE", std::move(arguments), call.span);
+  }
   if (upper == "CONCAT" && arguments.size() >= 2) {
     // CONCAT(a, b, c) = (a || b) || c.
     ExprPtr folded = arguments[0];
@@ -447,6 +549,24 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     return nullptr;
   }
   ExprPtr bound = BindCall(upper, std::move(arguments), call.span);
+  bool rounds_decimal = bound != nullptr &&
+                        (bound->function == functions::FunctionId::kRound ||
+                         bound->function == functions::FunctionId::kTruncate) &&
+                        bound->arguments.size() == 2 && bound->type.id() == TypeId::kDecimal;
+  if (rounds_decimal &&
+      !(bound->arguments[1]->kind == ExprKind::kLiteral && bound->arguments[1]->literal.is_null)) {
+    // The result's scale is the number of digits (Flink): it must be known here.
+    std::optional<int64_t> digits = IntegerConstant(*bound->arguments[1]);
+    if (!digits) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} of a DECIMAL needs a constant number of digits", upper),
+            call.arguments[1]->span);
+      return nullptr;
+    }
+    LogicalType type =
+        functions::RoundedDecimal(bound->arguments[0]->type, static_cast<int32_t>(*digits));
+    bound = Expr::Call(bound->function, type, bound->arguments);
+  }
   // A literal DATE_FORMAT pattern or regular expression that can only give NULL is an error.
   for (size_t i = 0; bound != nullptr && i < bound->arguments.size(); ++i) {
     const ExprPtr& argument = bound->arguments[i];
@@ -597,7 +717,9 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
         case ast::TimeUnit::kMinute: function = "MINUTE"; break;
         case ast::TimeUnit::kSecond: function = "SECOND"; break;
         case ast::TimeUnit::kMillisecond: function = "MILLISECOND"; break;
-        default: break;  // QUARTER, WEEK
+        case ast::TimeUnit::kQuarter: function = "QUARTER"; break;
+        case ast::TimeUnit::kWeek: function = "WEEK"; break;
+        default: break;
       }
       if (function == nullptr) {
         Error(base::ErrorCode::kPlan,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/user_function.h"
 
 namespace sluice::compiler::codegen {
@@ -87,7 +88,9 @@ bool ExprCodegen::UsesHelper(const Expr& expr) {
       break;
     case ExprKind::kCall:
       if (IsStringFunction(expr.function) || expr.function == FunctionId::kUserDefined ||
-          expr.function == FunctionId::kProctime) {
+          expr.function == FunctionId::kProctime || expr.function == FunctionId::kRound ||
+          expr.function == FunctionId::kTruncate || expr.function == FunctionId::kFloor ||
+          expr.function == FunctionId::kCeil) {
         return true;
       }
       for (const auto& argument : expr.arguments) {
@@ -648,6 +651,176 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
       llvm::Value* now =
           builder_.CreateCall(Helper("sluice_current_millis", builder_.getInt64Ty(), {}, false));
       return IrValue{now, nullptr, builder_.getTrue()};
+    }
+
+    case FunctionId::kConcatWs: {
+      // Not strict: NULL strings are skipped (is_null in the array), only a NULL separator
+      // makes the result NULL.
+      if (arguments.size() < 2 || expr.type.id() != TypeId::kVarchar) {
+        return Unsupported("CONCAT_WS needs a separator and strings, giving VARCHAR");
+      }
+      for (const auto& argument : expr.arguments) {
+        TypeId id = argument->type.id();
+        if (id != TypeId::kVarchar && id != TypeId::kNull) {
+          return Unsupported("CONCAT_WS over a non-string argument");
+        }
+      }
+      if (expr.arguments[0]->type.id() == TypeId::kNull) return Null(expr.type);
+      llvm::Type* pointer = builder_.getPtrTy();
+      llvm::Type* array_type = llvm::ArrayType::get(udf_value_type_, arguments.size());
+      llvm::AllocaInst* argument_array = EntryAlloca(array_type);
+      for (size_t index = 0; index < arguments.size(); ++index) {
+        llvm::Value* slot =
+            builder_.CreateConstInBoundsGEP2_64(array_type, argument_array, 0, index);
+        bool is_string = expr.arguments[index]->type.id() == TypeId::kVarchar;
+        llvm::Value* valid = is_string ? arguments[index].valid : builder_.getFalse();
+        llvm::Value* null_pointer = llvm::ConstantPointerNull::get(builder_.getPtrTy());
+        llvm::Value* data = is_string
+                                ? builder_.CreateSelect(valid, arguments[index].value, null_pointer)
+                                : null_pointer;
+        llvm::Value* length =
+            is_string ? builder_.CreateSelect(valid, arguments[index].length, builder_.getInt32(0))
+                      : builder_.getInt32(0);
+        builder_.CreateStore(data, builder_.CreateStructGEP(udf_value_type_, slot, 2));
+        builder_.CreateStore(length, builder_.CreateStructGEP(udf_value_type_, slot, 3));
+        builder_.CreateStore(builder_.CreateZExt(builder_.CreateNot(valid), builder_.getInt8Ty()),
+                             builder_.CreateStructGEP(udf_value_type_, slot, 4));
+      }
+      return Guarded(arguments[0].valid, expr.type, [&] {
+        llvm::Value* out = EntryAlloca(string_type_);
+        builder_.CreateCall(Helper("sluice_concat_ws", builder_.getVoidTy(),
+                                   {pointer, pointer, builder_.getInt32Ty(), pointer}),
+                            {context_, argument_array,
+                             builder_.getInt32(static_cast<uint32_t>(arguments.size())), out});
+        return LoadStringResult(out);
+      });
+    }
+
+    case FunctionId::kGreatest:
+    case FunctionId::kLeast: {
+      if (arguments.empty()) return Unsupported("GREATEST/LEAST without arguments");
+      for (const auto& argument : expr.arguments) {
+        const LogicalType& type = argument->type;
+        bool same = type == expr.type ||
+                    (type.id() == TypeId::kDecimal && expr.type.id() == TypeId::kDecimal &&
+                     type.scale() == expr.type.scale());
+        if (!same) {
+          return Unsupported(fmt::format("{} of {} giving {}", functions::FunctionName(function),
+                                         type.ToString(), expr.type.ToString()));
+        }
+      }
+      FunctionId better_order =
+          function == FunctionId::kGreatest ? FunctionId::kGreater : FunctionId::kLess;
+      IrValue best = arguments[0];
+      llvm::Value* valid = arguments[0].valid;
+      for (size_t index = 1; index < arguments.size(); ++index) {
+        SLUICE_ASSIGN_OR_RETURN(llvm::Value * better,
+                                EmitComparison(better_order, expr.type, arguments[index], best));
+        best = Select(better, arguments[index], best);
+        valid = builder_.CreateAnd(valid, arguments[index].valid);
+      }
+      best.valid = valid;
+      return best;
+    }
+
+    case FunctionId::kRound:
+    case FunctionId::kTruncate:
+    case FunctionId::kFloor:
+    case FunctionId::kCeil:
+    case FunctionId::kSign: {
+      // As the interpreter: the helpers of kernel_abi.h round; SIGN is inline.
+      if (arguments.empty() || arguments.size() > 2) {
+        return Unsupported(fmt::format("{} with {} arguments", functions::FunctionName(function),
+                                       arguments.size()));
+      }
+      const LogicalType& type = expr.arguments[0]->type;
+      bool has_digits = arguments.size() == 2;
+      if ((has_digits && expr.arguments[1]->type.id() != TypeId::kInt) ||
+          type.id() != expr.type.id() || (type.id() != TypeId::kDecimal && type != expr.type)) {
+        return Unsupported(
+            fmt::format("{} over these arguments", functions::FunctionName(function)));
+      }
+      llvm::Type* int32 = builder_.getInt32Ty();
+      llvm::Type* int64 = builder_.getInt64Ty();
+      llvm::Type* real = builder_.getDoubleTy();
+      llvm::Value* valid = arguments[0].valid;
+      llvm::Value* digits = builder_.getInt32(0);
+      if (has_digits) {
+        valid = builder_.CreateAnd(valid, arguments[1].valid);
+        digits = arguments[1].value;
+      }
+      SluiceRounding rounding = function == FunctionId::kTruncate ? SluiceRounding::kDown
+                                : function == FunctionId::kFloor  ? SluiceRounding::kFloor
+                                : function == FunctionId::kCeil   ? SluiceRounding::kCeiling
+                                                                  : SluiceRounding::kHalfUp;
+      llvm::Value* mode = builder_.getInt32(static_cast<uint32_t>(rounding));
+      llvm::Value* x = arguments[0].value;
+      bool sign = function == FunctionId::kSign;
+      switch (type.id()) {
+        case TypeId::kInt:
+        case TypeId::kBigint: {
+          llvm::Type* value_type = x->getType();
+          if (sign) {
+            llvm::Value* zero = llvm::ConstantInt::get(value_type, 0);
+            llvm::Value* positive =
+                builder_.CreateZExt(builder_.CreateICmpSGT(x, zero), value_type);
+            llvm::Value* negative =
+                builder_.CreateZExt(builder_.CreateICmpSLT(x, zero), value_type);
+            return IrValue{builder_.CreateSub(positive, negative), nullptr, valid};
+          }
+          return Guarded(valid, expr.type, [&] {
+            llvm::Value* rounded = builder_.CreateCall(
+                Helper("sluice_round_integer", int64, {int64, int32, int32}, true),
+                {builder_.CreateSExt(x, int64), digits, mode});
+            return IrValue{builder_.CreateTrunc(rounded, value_type), nullptr, builder_.getTrue()};
+          });
+        }
+        case TypeId::kDouble:
+          return Guarded(valid, expr.type, [&] {
+            llvm::Value* result =
+                sign ? builder_.CreateCall(Helper("sluice_sign_double", real, {real}, true), {x})
+                     : builder_.CreateCall(
+                           Helper("sluice_round_double", real, {real, int32, int32}, true),
+                           {x, digits, mode});
+            return IrValue{result, nullptr, builder_.getTrue()};
+          });
+        case TypeId::kDecimal: {
+          int32_t scale = type.scale();
+          if (sign) {
+            if (expr.type.scale() != scale) return Unsupported("SIGN changing the scale");
+            int64_t one = 1;
+            for (int32_t i = 0; i < scale; ++i) one *= 10;
+            llvm::Value* zero = builder_.getInt64(0);
+            llvm::Value* result =
+                builder_.CreateSelect(builder_.CreateICmpSGT(x, zero), builder_.getInt64(one),
+                                      builder_.CreateSelect(builder_.CreateICmpSLT(x, zero),
+                                                            builder_.getInt64(-one), zero));
+            return IrValue{result, nullptr, valid};
+          }
+          // The result's scale is fixed by the plan: a row whose digits give another is NULL
+          // (the binder only allows literal digits for DECIMAL, so this never happens).
+          llvm::Value* result_scale = builder_.CreateSelect(
+              builder_.CreateICmpSLT(digits, builder_.getInt32(scale)),
+              builder_.CreateSelect(builder_.CreateICmpSLT(digits, builder_.getInt32(0)),
+                                    builder_.getInt32(0), digits),
+              builder_.getInt32(scale));
+          valid = builder_.CreateAnd(
+              valid, builder_.CreateICmpEQ(result_scale, builder_.getInt32(expr.type.scale())));
+          return Guarded(valid, expr.type, [&] {
+            llvm::AllocaInst* out = EntryAlloca(int64);
+            llvm::Value* ok = builder_.CreateCall(
+                Helper("sluice_round_decimal", builder_.getInt8Ty(),
+                       {int64, int32, int32, int32, int32, builder_.getPtrTy()}),
+                {x, builder_.getInt32(scale), digits, mode,
+                 builder_.getInt32(expr.type.precision()), out});
+            return IrValue{builder_.CreateLoad(int64, out), nullptr,
+                           builder_.CreateICmpNE(ok, builder_.getInt8(0))};
+          });
+        }
+        default: break;
+      }
+      return Unsupported(
+          fmt::format("{} over {}", functions::FunctionName(function), type.ToString()));
     }
 
     case FunctionId::kCoalesce: break;  // handled above

@@ -5,6 +5,7 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "compiler/codegen/expr_codegen.h"
@@ -373,6 +374,75 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
     all_valid = builder_.CreateAnd(all_valid, argument.valid);
   }
   auto is = [&](size_t index, TypeId id) { return expr.arguments[index]->type.id() == id; };
+  if (functions::IsValueShape(functions::HelperShapeOf(function))) {
+    // The value shapes: the arguments go into an array of SluiceUdfValue, as the interpreter
+    // passes them (runtime/expr/kernel_abi.h); the call is skipped when one is NULL.
+    auto is_value_type = [](TypeId id) {
+      return id == TypeId::kBoolean || id == TypeId::kInt || id == TypeId::kBigint ||
+             id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp;
+    };
+    bool well_typed = is_value_type(expr.type.id());
+    for (const auto& argument : expr.arguments) well_typed &= is_value_type(argument->type.id());
+    if (!well_typed) {
+      return Unsupported(fmt::format("{} over these arguments", functions::FunctionName(function)));
+    }
+    llvm::Type* int32 = builder_.getInt32Ty();
+    return Guarded(all_valid, expr.type, [&] {
+      llvm::Type* array_type =
+          llvm::ArrayType::get(udf_value_type_, std::max<size_t>(arguments.size(), 1));
+      llvm::AllocaInst* argument_array = EntryAlloca(array_type);
+      llvm::AllocaInst* result_slot = EntryAlloca(udf_value_type_);
+      for (size_t index = 0; index < arguments.size(); ++index) {
+        const IrValue& value = arguments[index];
+        llvm::Value* slot =
+            builder_.CreateConstInBoundsGEP2_64(array_type, argument_array, 0, index);
+        auto field = [&](unsigned position) {
+          return builder_.CreateStructGEP(udf_value_type_, slot, position);
+        };
+        switch (expr.arguments[index]->type.id()) {
+          case TypeId::kBoolean:
+            builder_.CreateStore(builder_.CreateZExt(value.value, int64), field(0));
+            break;
+          case TypeId::kInt:
+            builder_.CreateStore(builder_.CreateSExt(value.value, int64), field(0));
+            break;
+          case TypeId::kDouble: builder_.CreateStore(value.value, field(1)); break;
+          case TypeId::kVarchar:
+            builder_.CreateStore(value.value, field(2));
+            builder_.CreateStore(value.length, field(3));
+            break;
+          default: builder_.CreateStore(value.value, field(0)); break;  // BIGINT, TIMESTAMP
+        }
+        builder_.CreateStore(builder_.getInt8(0), field(4));
+      }
+      builder_.CreateStore(llvm::Constant::getNullValue(udf_value_type_), result_slot);
+      llvm::Value* ok = builder_.CreateCall(
+          Helper(symbol, builder_.getInt8Ty(), {pointer, pointer, int32, pointer}),
+          {context_, argument_array, builder_.getInt32(static_cast<uint32_t>(arguments.size())),
+           result_slot});
+      auto result_field = [&](unsigned position, llvm::Type* type) {
+        return builder_.CreateLoad(
+            type, builder_.CreateStructGEP(udf_value_type_, result_slot, position));
+      };
+      IrValue result;
+      result.valid = builder_.CreateICmpNE(ok, builder_.getInt8(0));
+      switch (expr.type.id()) {
+        case TypeId::kBoolean:
+          result.value = builder_.CreateICmpNE(result_field(0, int64), builder_.getInt64(0));
+          break;
+        case TypeId::kInt:
+          result.value = builder_.CreateTrunc(result_field(0, int64), int32);
+          break;
+        case TypeId::kDouble: result.value = result_field(1, builder_.getDoubleTy()); break;
+        case TypeId::kVarchar:
+          result.value = result_field(2, pointer);
+          result.length = result_field(3, int32);
+          break;
+        default: result.value = result_field(0, int64); break;
+      }
+      return result;
+    });
+  }
   switch (functions::HelperShapeOf(function)) {
     case functions::HelperShape::kStringToString:
       if (arguments.size() != 1 || !is(0, TypeId::kVarchar) || expr.type.id() != TypeId::kVarchar) {
@@ -410,7 +480,7 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
       });
     }
 
-    case functions::HelperShape::kNone: break;
+    default: break;  // kNone; the value shapes, handled above
   }
   return Unsupported(fmt::format("{} is not a helper function", functions::FunctionName(function)));
 }

@@ -258,6 +258,22 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     call->arguments.push_back(BuildValue(position->needle));
     call->arguments.push_back(BuildExpression(position->haystack));
     result = std::move(call);
+  } else if (auto* rounding = dynamic_cast<P::FloorCeilExpressionContext*>(current)) {
+    // FLOOR(ts TO unit) → FLOOR_TIMESTAMP(ts, 'UNIT'); CEIL and CEILING → CEIL_TIMESTAMP.
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    ast::Identifier function = BuildIdentifier(rounding->roundingName);
+    std::string upper = function.name;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const char* name = upper == "FLOOR"                        ? "FLOOR_TIMESTAMP"
+                       : upper == "CEIL" || upper == "CEILING" ? "CEIL_TIMESTAMP"
+                                                               : nullptr;
+    call->name = SingleName(name != nullptr ? name : function.name, function.span);
+    call->arguments.push_back(BuildExpression(rounding->expression()));
+    auto unit = std::make_unique<ast::LiteralExpression>(Span(rounding->timeUnit()));
+    unit->literal_kind = ast::LiteralKind::kString;
+    unit->value = ast::TimeUnitName(BuildTimeUnit(rounding->timeUnit()));
+    call->arguments.push_back(std::move(unit));
+    result = std::move(call);
   } else if (auto* row = dynamic_cast<P::RowConstructorContext*>(current)) {
     auto call = std::make_unique<ast::FunctionCallExpression>(span);
     call->name = SingleName("ROW", Span(row->ROW()));

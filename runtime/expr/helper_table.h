@@ -16,6 +16,10 @@ using StringToStringHelper = void (*)(SluiceKernelContext*, const StringRef*, St
 using StringStringIndexToStringHelper = uint8_t (*)(const StringRef*, const StringRef*, int64_t,
                                                     StringRef*);
 
+/// The C type of the helper of every value shape (functions::IsValueShape).
+using ValueHelper = uint8_t (*)(SluiceKernelContext*, const SluiceUdfValue*, int32_t,
+                                SluiceUdfValue*);
+
 /// One helper function's helper: its symbol (functions::HelperSymbolOf) and address.
 struct HelperEntry {
   functions::FunctionId id;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
@@ -628,6 +629,9 @@ Result<Vector> DateTimeFunction(const Expr& expr, const std::vector<Vector>& arg
 
 // ---- helper functions (functions.def) -------------------------------------------------------
 
+Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& arguments,
+                                   Context& context, ValueHelper function);
+
 /// Evaluates a function that is one helper call per row, by the helper's shape.
 Result<Vector> HelperFunction(const Expr& expr, const std::vector<Vector>& arguments,
                               Context& context) {
@@ -635,6 +639,9 @@ Result<Vector> HelperFunction(const Expr& expr, const std::vector<Vector>& argum
   SluiceKernelContext* kernel = &context.kernel;
   void* helper = HelperAddressOf(expr.function);
   if (helper == nullptr) return Malformed(expr, "no helper");
+  if (functions::IsValueShape(functions::HelperShapeOf(expr.function))) {
+    return ValueHelperFunction(expr, arguments, context, reinterpret_cast<ValueHelper>(helper));
+  }
   Vector out = Allocate(expr.type, rows);
   switch (functions::HelperShapeOf(expr.function)) {
     case functions::HelperShape::kStringToString: {
@@ -667,7 +674,7 @@ Result<Vector> HelperFunction(const Expr& expr, const std::vector<Vector>& argum
       }
       return out;
     }
-    case functions::HelperShape::kNone: break;
+    default: break;  // kNone; the value shapes, handled above
   }
   return Malformed(expr, "not a helper function");
 }
@@ -717,7 +724,134 @@ Result<Vector> NullIf(const Expr& expr, const std::vector<Vector>& arguments, in
   return out;
 }
 
+/// GREATEST / LEAST: NULL when any operand is NULL, else the largest (smallest) by the order of
+/// the comparison operators.
+Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& arguments, int32_t rows) {
+  if (arguments.empty()) return Malformed(expr, "needs arguments");
+  for (const Vector& argument : arguments) {
+    if (!SameComparableType(argument.type, expr.type)) {
+      return Malformed(expr, "argument type differs from result");
+    }
+  }
+  bool greatest = expr.function == FunctionId::kGreatest;
+  Vector out = Allocate(expr.type, rows);
+  int32_t width = expr.type.PhysicalWidth();
+  auto pick = [&](auto tag) {
+    using T = decltype(tag);
+    for (int32_t row = 0; row < rows; ++row) {
+      if (!AllValid(arguments, row)) continue;
+      size_t best = 0;
+      for (size_t i = 1; i < arguments.size(); ++i) {
+        int order = CompareValues(arguments[i].values<T>()[row], arguments[best].values<T>()[row]);
+        if (greatest ? order > 0 : order < 0) best = i;
+      }
+      CopyRow(arguments[best], row, width, &out);
+    }
+  };
+  switch (expr.type.id()) {
+    case TypeId::kBoolean: pick(uint8_t{}); break;
+    case TypeId::kInt: pick(int32_t{}); break;
+    case TypeId::kBigint:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp: pick(int64_t{}); break;
+    case TypeId::kDouble: pick(double{}); break;
+    case TypeId::kVarchar: pick(StringRef{}); break;
+    default: return Malformed(expr, "type is not comparable");
+  }
+  return out;
+}
+
+SluiceRounding RoundingOf(FunctionId function) {
+  switch (function) {
+    case FunctionId::kTruncate: return SluiceRounding::kDown;
+    case FunctionId::kFloor: return SluiceRounding::kFloor;
+    case FunctionId::kCeil: return SluiceRounding::kCeiling;
+    default: return SluiceRounding::kHalfUp;  // kRound
+  }
+}
+
+/// ROUND, TRUNCATE, FLOOR, CEIL and SIGN, over INT, BIGINT, DOUBLE or DECIMAL.
+Result<Vector> Rounding(const Expr& expr, const std::vector<Vector>& arguments, int32_t rows) {
+  if (arguments.empty() || arguments.size() > 2)
+    return Malformed(expr, "needs one or two arguments");
+  const Vector& a = arguments[0];
+  bool has_digits = arguments.size() == 2;
+  if (has_digits && arguments[1].type.id() != TypeId::kInt) {
+    return Malformed(expr, "digits are not INT");
+  }
+  TypeId type = a.type.id();
+  if (type != expr.type.id() || (type != TypeId::kDecimal && a.type != expr.type)) {
+    return Malformed(expr, "result type differs from the operand's");
+  }
+  bool sign = expr.function == FunctionId::kSign;
+  auto mode = static_cast<int32_t>(RoundingOf(expr.function));
+  Vector out = Allocate(expr.type, rows);
+  uint8_t* validity = out.mutable_validity();
+  for (int32_t row = 0; row < rows; ++row) {
+    if (a.validity[row] == 0 || (has_digits && arguments[1].validity[row] == 0)) continue;
+    int32_t digits = has_digits ? arguments[1].values<int32_t>()[row] : 0;
+    validity[row] = 1;
+    switch (type) {
+      case TypeId::kInt: {
+        int32_t x = a.values<int32_t>()[row];
+        out.mutable_values<int32_t>()[row] =
+            sign ? (x > 0) - (x < 0) : static_cast<int32_t>(sluice_round_integer(x, digits, mode));
+        break;
+      }
+      case TypeId::kBigint: {
+        int64_t x = a.values<int64_t>()[row];
+        out.mutable_values<int64_t>()[row] =
+            sign ? (x > 0) - (x < 0) : sluice_round_integer(x, digits, mode);
+        break;
+      }
+      case TypeId::kDouble: {
+        double x = a.values<double>()[row];
+        out.mutable_values<double>()[row] =
+            sign ? sluice_sign_double(x) : sluice_round_double(x, digits, mode);
+        break;
+      }
+      case TypeId::kDecimal: {
+        int64_t x = a.values<int64_t>()[row];
+        int32_t scale = a.type.scale();
+        if (sign) {
+          if (expr.type.scale() != scale) return Malformed(expr, "SIGN changes the scale");
+          int64_t one = 1;
+          for (int32_t i = 0; i < scale; ++i) one *= 10;
+          out.mutable_values<int64_t>()[row] = x > 0 ? one : (x < 0 ? -one : 0);
+          break;
+        }
+        if (std::max(std::min(digits, scale), 0) != expr.type.scale()) {
+          return Malformed(expr, "the digits do not give the result's scale");
+        }
+        int64_t result = 0;
+        validity[row] =
+            sluice_round_decimal(x, scale, digits, mode, expr.type.precision(), &result);
+        out.mutable_values<int64_t>()[row] = result;
+        break;
+      }
+      default: return Malformed(expr, "operand is not numeric");
+    }
+  }
+  return out;
+}
+
 // ---- user-defined functions -----------------------------------------------------------------
+
+/// Writes `value` (normalized as sluice_call_udf does) into row `row` of `out`, of out's type.
+void StoreValue(const SluiceUdfValue& value, int32_t row, Vector* out) {
+  out->mutable_validity()[row] = 1;
+  switch (out->type.id()) {
+    case TypeId::kBoolean: out->mutable_values<uint8_t>()[row] = value.integer != 0; break;
+    case TypeId::kInt:
+      out->mutable_values<int32_t>()[row] = static_cast<int32_t>(value.integer);
+      break;
+    case TypeId::kDouble: out->mutable_values<double>()[row] = value.real; break;
+    case TypeId::kVarchar:
+      out->mutable_values<StringRef>()[row] = StringRef{value.data, value.length, 0};
+      break;
+    default: out->mutable_values<int64_t>()[row] = value.integer; break;
+  }
+}
 
 /// Reads row `row` of `vector` as a UDF argument.
 SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
@@ -761,7 +895,6 @@ Result<Vector> UserCall(const Expr& expr, std::vector<Vector>& arguments, Contex
     }
   }
   Vector out = Allocate(expr.type, rows);
-  uint8_t* validity = out.mutable_validity();
   std::vector<SluiceUdfValue> values(arguments.size());
   bool null_on_null_input = function->null_on_null_input();
   for (int32_t row = 0; row < rows; ++row) {
@@ -778,18 +911,36 @@ Result<Vector> UserCall(const Expr& expr, std::vector<Vector>& arguments, Contex
       return Status::Error(ErrorCode::kRuntime, context.kernel.error);
     }
     if (valid == 0) continue;
-    validity[row] = 1;
-    switch (expr.type.id()) {
-      case TypeId::kBoolean: out.mutable_values<uint8_t>()[row] = result.integer != 0; break;
-      case TypeId::kInt:
-        out.mutable_values<int32_t>()[row] = static_cast<int32_t>(result.integer);
-        break;
-      case TypeId::kDouble: out.mutable_values<double>()[row] = result.real; break;
-      case TypeId::kVarchar:
-        out.mutable_values<StringRef>()[row] = StringRef{result.data, result.length, 0};
-        break;
-      default: out.mutable_values<int64_t>()[row] = result.integer; break;
+    StoreValue(result, row, &out);
+  }
+  return out;
+}
+
+/// Evaluates a value-shaped helper function (functions::IsValueShape): one call per row whose
+/// arguments are all non-NULL, as generated code makes it.
+Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& arguments,
+                                   Context& context, ValueHelper function) {
+  auto is_value_type = [](TypeId id) {
+    return id == TypeId::kBoolean || id == TypeId::kInt || id == TypeId::kBigint ||
+           id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp;
+  };
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (!is_value_type(arguments[i].type.id())) {
+      return Malformed(expr,
+                       fmt::format("argument {} has type {}", i + 1, arguments[i].type.ToString()));
     }
+  }
+  if (!is_value_type(expr.type.id())) return Malformed(expr, "wrong result type");
+  int32_t rows = context.rows;
+  Vector out = Allocate(expr.type, rows);
+  std::vector<SluiceUdfValue> values(arguments.size() + 1);
+  auto count = static_cast<int32_t>(arguments.size());
+  for (int32_t row = 0; row < rows; ++row) {
+    if (!AllValid(arguments, row)) continue;
+    for (size_t i = 0; i < arguments.size(); ++i) values[i] = UdfArgument(arguments[i], row);
+    SluiceUdfValue result{};
+    if (function(&context.kernel, values.data(), count, &result) == 0) continue;
+    StoreValue(result, row, &out);
   }
   return out;
 }
@@ -1208,6 +1359,32 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
       if (arguments.empty()) return Malformed(expr, "needs arguments");
       return StringFunction(expr, arguments, context);
     case FunctionId::kCoalesce: return Coalesce(expr, arguments, rows);
+    case FunctionId::kGreatest:
+    case FunctionId::kLeast: return GreatestLeast(expr, arguments, rows);
+    case FunctionId::kConcatWs: {
+      if (arguments.size() < 2 || expr.type.id() != TypeId::kVarchar) {
+        return Malformed(expr, "CONCAT_WS needs a separator and strings, giving VARCHAR");
+      }
+      for (const Vector& argument : arguments) {
+        if (argument.type.id() != TypeId::kVarchar)
+          return Malformed(expr, "operand is not VARCHAR");
+      }
+      Vector out = Allocate(expr.type, rows);
+      std::vector<SluiceUdfValue> values(arguments.size());
+      for (int32_t row = 0; row < rows; ++row) {
+        if (arguments[0].validity[row] == 0) continue;
+        for (size_t i = 0; i < arguments.size(); ++i) values[i] = UdfArgument(arguments[i], row);
+        sluice_concat_ws(&context.kernel, values.data(), static_cast<int32_t>(values.size()),
+                         &out.mutable_values<StringRef>()[row]);
+        out.mutable_validity()[row] = 1;
+      }
+      return out;
+    }
+    case FunctionId::kRound:
+    case FunctionId::kTruncate:
+    case FunctionId::kFloor:
+    case FunctionId::kCeil:
+    case FunctionId::kSign: return Rounding(expr, arguments, rows);
     case FunctionId::kNullIf: return NullIf(expr, arguments, rows);
     case FunctionId::kDateFormat:
     case FunctionId::kYear:

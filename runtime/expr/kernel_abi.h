@@ -89,6 +89,25 @@ uint8_t sluice_timestamp_format(SluiceKernelContext* context, int64_t millis,
                                 const sluice::runtime::StringRef* pattern,
                                 sluice::runtime::StringRef* out);
 
+/// CONCAT_WS: joins the non-NULL strings of `arguments[1..count)` (`is_null` set for NULL)
+/// with the separator `arguments[0]`, which must not be NULL.
+void sluice_concat_ws(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t count,
+                      sluice::runtime::StringRef* out);
+/// How ROUND (kHalfUp: half away from zero), TRUNCATE (kDown), FLOOR and CEIL round.
+enum class SluiceRounding : int32_t { kHalfUp, kDown, kFloor, kCeiling };
+/// Rounds an integer to `digits` decimal places (a negative `digits` rounds to tens, hundreds,
+/// ...) by `mode` (a SluiceRounding); wraps past int64 as Java's longValue().
+int64_t sluice_round_integer(int64_t value, int32_t digits, int32_t mode);
+/// Rounds a DOUBLE as Flink: BigDecimal.valueOf(value).setScale(digits, mode).doubleValue();
+/// FLOOR and CEIL (digits 0) are floor() and ceil(). NaN and infinities are kept.
+double sluice_round_double(double value, int32_t digits, int32_t mode);
+/// Rounds a DECIMAL of scale `scale` to `digits` places by `mode`; writes the unscaled result at
+/// scale max(min(digits, scale), 0). 0 (NULL) when it needs more than `precision` digits.
+uint8_t sluice_round_decimal(int64_t unscaled, int32_t scale, int32_t digits, int32_t mode,
+                             int32_t precision, int64_t* out);
+/// SIGN of a DOUBLE: Math.signum (-1.0, 1.0, or the zero or NaN itself).
+double sluice_sign_double(double value);
+
 uint8_t sluice_cast_string_to_int(const sluice::runtime::StringRef* in, int32_t* out);
 uint8_t sluice_cast_string_to_bigint(const sluice::runtime::StringRef* in, int64_t* out);
 uint8_t sluice_cast_string_to_double(const sluice::runtime::StringRef* in, double* out);
@@ -136,6 +155,35 @@ uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
 #define SLUICE_HELPER_DECLARATION_kStringStringIndexToString(helper)                               \
   uint8_t helper(const sluice::runtime::StringRef* text, const sluice::runtime::StringRef* second, \
                  int64_t index, sluice::runtime::StringRef* out);
+// Every value shape (functions::IsValueShape) has this one C signature.
+#define SLUICE_VALUE_HELPER_DECLARATION(helper)                                                \
+  uint8_t helper(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t count, \
+                 SluiceUdfValue* out);
+#define SLUICE_HELPER_DECLARATION_kValueToTimestamp SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueToDouble SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueTimestampToBigint SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueTimestampStringToTimestamp SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringToBigint SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueBigintStringToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringToTimestamp SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringBigintTimestampToTimestamp \
+  SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringTimestampTimestampToInt \
+  SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueDoubleToDouble SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueDoubleDoubleToDouble SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueIntToInt SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueIntToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueBigintToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringToBoolean SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringToInt SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringIntToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringToBoolean SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringStringToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringIntStringToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringIntToInt SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
   SLUICE_HELPER_DECLARATION_##shape(helper)

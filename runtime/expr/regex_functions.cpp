@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -125,6 +126,93 @@ uint8_t sluice_regexp_extract(const StringRef* text, const StringRef* pattern, i
   if (regex != nullptr) return Extract(*regex, text, group, out);
   RE2 uncached(re2::StringPiece(pattern_text.data(), pattern_text.size()), Options());
   return Extract(uncached, text, group, out);
+}
+
+}  // extern "C"
+
+namespace {
+
+/// Calls `use(const RE2&)` with the compiled `pattern` (cached when the cache has room).
+template <typename Fn>
+uint8_t WithRegex(const char* data, uint32_t length, Fn use) {
+  std::string_view pattern_text(data != nullptr ? data : "", length);
+  const RE2* regex = Lookup(pattern_text);
+  if (regex != nullptr) return use(*regex);
+  RE2 uncached(re2::StringPiece(pattern_text.data(), pattern_text.size()), Options());
+  return use(uncached);
+}
+
+/// Turns a java.util.regex replacement ($n groups, \x a literal x) into RE2's (\n groups, \\ a
+/// backslash); false when it names a group the pattern lacks or ends in a lone '\' or '$'.
+bool RewriteReplacement(std::string_view java, int groups, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < java.size(); ++i) {
+    char c = java[i];
+    if (c == '\\') {
+      if (i + 1 >= java.size()) return false;
+      char next = java[++i];
+      if (next == '\\') {
+        *out += "\\\\";
+      } else {
+        *out += next;
+      }
+    } else if (c == '$') {
+      if (i + 1 >= java.size() || java[i + 1] < '0' || java[i + 1] > '9') return false;
+      int group = java[++i] - '0';
+      // Java takes more digits while the group number stays valid.
+      while (i + 1 < java.size() && java[i + 1] >= '0' && java[i + 1] <= '9' &&
+             group * 10 + (java[i + 1] - '0') <= groups) {
+        group = group * 10 + (java[++i] - '0');
+      }
+      if (group > groups) return false;
+      // RE2 knows \0..\9 only.
+      if (group > 9) return false;
+      *out += '\\';
+      *out += static_cast<char>('0' + group);
+    } else {
+      *out += c;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+uint8_t sluice_regexp(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                      SluiceUdfValue* out) {
+  // Flink's SqlFunctionUtils.regExp: FALSE for an empty or invalid pattern.
+  const SluiceUdfValue& text = arguments[0];
+  out->integer = 0;
+  if (arguments[1].length == 0) return 1;
+  return WithRegex(arguments[1].data, arguments[1].length, [&](const RE2& regex) -> uint8_t {
+    re2::StringPiece input(text.data != nullptr ? text.data : "", text.length);
+    out->integer = regex.ok() && RE2::PartialMatch(input, regex) ? 1 : 0;
+    return 1;
+  });
+}
+
+uint8_t sluice_regexp_replace(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                              int32_t, SluiceUdfValue* out) {
+  const SluiceUdfValue& text = arguments[0];
+  const SluiceUdfValue& replacement = arguments[2];
+  return WithRegex(arguments[1].data, arguments[1].length, [&](const RE2& regex) -> uint8_t {
+    if (!regex.ok()) return 0;
+    std::string rewrite;
+    if (!RewriteReplacement(std::string_view(replacement.data != nullptr ? replacement.data : "",
+                                             replacement.length),
+                            regex.NumberOfCapturingGroups(), &rewrite)) {
+      return 0;
+    }
+    std::string result(text.data != nullptr ? text.data : "", text.length);
+    RE2::GlobalReplace(&result, regex, rewrite);
+    char* target = context->arena->Allocate(result.size());
+    if (!result.empty()) std::memcpy(target, result.data(), result.size());
+    out->data = target;
+    out->length = static_cast<uint32_t>(result.size());
+    return 1;
+  });
 }
 
 }  // extern "C"

@@ -101,6 +101,11 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"sluice_cast_decimal_to_bigint", AddressOf(&sluice_cast_decimal_to_bigint)},
       {"sluice_cast_string_to_interval", AddressOf(&sluice_cast_string_to_interval)},
       {"sluice_call_udf", AddressOf(&sluice_call_udf)},
+      {"sluice_concat_ws", AddressOf(&sluice_concat_ws)},
+      {"sluice_round_integer", AddressOf(&sluice_round_integer)},
+      {"sluice_round_double", AddressOf(&sluice_round_double)},
+      {"sluice_round_decimal", AddressOf(&sluice_round_decimal)},
+      {"sluice_sign_double", AddressOf(&sluice_sign_double)},
       // LLVM lowers `frem` to fmod and may turn copy loops into memcpy/memset.
       {"fmod", AddressOf(fmod_double)},
       {"fmodf", AddressOf(fmod_float)},

@@ -415,8 +415,204 @@ class ExprGenerator {
     return Call(function, type, {Argument(operand, depth - 1), Argument(operand, depth - 1)});
   }
 
+  /// Which values an argument of a built-in function takes (most: any of its type).
+  enum class Values { kAny, kUnit, kRegex, kDateFormat, kCount, kBits };
+
+  /// A built-in function of fixed signature (functions.def) and what its arguments take.
+  struct Builtin {
+    FunctionId id;
+    TypeId result;
+    std::vector<std::pair<TypeId, Values>> parameters;
+    size_t min_arguments;
+  };
+
+  static const std::vector<Builtin>& Builtins() {
+    constexpr TypeId kVarchar = TypeId::kVarchar, kTime = TypeId::kTimestamp, kInt = TypeId::kInt,
+                     kBigint = TypeId::kBigint, kDouble = TypeId::kDouble,
+                     kBoolean = TypeId::kBoolean;
+    constexpr Values kAny = Values::kAny;
+    static const std::vector<Builtin> kBuiltins = [&] {
+      std::vector<Builtin> builtins = {
+          {FunctionId::kFromUnixtime,
+           kVarchar,
+           {{kBigint, kAny}, {kVarchar, Values::kDateFormat}},
+           1},
+          {FunctionId::kToTimestamp, kTime, {{kVarchar, kAny}, {kVarchar, Values::kDateFormat}}, 1},
+          {FunctionId::kTimestampAdd,
+           kTime,
+           {{kVarchar, Values::kUnit}, {kBigint, Values::kCount}, {kTime, kAny}},
+           3},
+          {FunctionId::kTimestampDiff,
+           kInt,
+           {{kVarchar, Values::kUnit}, {kTime, kAny}, {kTime, kAny}},
+           3},
+          {FunctionId::kFloorTimestamp, kTime, {{kTime, kAny}, {kVarchar, Values::kUnit}}, 2},
+          {FunctionId::kCeilTimestamp, kTime, {{kTime, kAny}, {kVarchar, Values::kUnit}}, 2},
+          {FunctionId::kLog, kDouble, {{kDouble, kAny}, {kDouble, kAny}}, 1},
+          {FunctionId::kPower, kDouble, {{kDouble, kAny}, {kDouble, kAny}}, 2},
+          {FunctionId::kPow, kDouble, {{kDouble, kAny}, {kDouble, kAny}}, 2},
+          {FunctionId::kAtan2, kDouble, {{kDouble, kAny}, {kDouble, kAny}}, 2},
+          {FunctionId::kPi, kDouble, {}, 0},
+          {FunctionId::kE, kDouble, {}, 0},
+          {FunctionId::kReplace,
+           kVarchar,
+           {{kVarchar, kAny}, {kVarchar, kAny}, {kVarchar, kAny}},
+           3},
+          {FunctionId::kRegexpReplace,
+           kVarchar,
+           {{kVarchar, kAny}, {kVarchar, Values::kRegex}, {kVarchar, kAny}},
+           3},
+          {FunctionId::kRegexp, kBoolean, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kLpad,
+           kVarchar,
+           {{kVarchar, kAny}, {kInt, Values::kCount}, {kVarchar, kAny}},
+           3},
+          {FunctionId::kRpad,
+           kVarchar,
+           {{kVarchar, kAny}, {kInt, Values::kCount}, {kVarchar, kAny}},
+           3},
+          {FunctionId::kLocate,
+           kInt,
+           {{kVarchar, kAny}, {kVarchar, kAny}, {kInt, Values::kCount}},
+           2},
+          {FunctionId::kPosition, kInt, {{kVarchar, kAny}, {kVarchar, kAny}}, 2},
+          {FunctionId::kLeft, kVarchar, {{kVarchar, kAny}, {kInt, Values::kCount}}, 2},
+          {FunctionId::kRight, kVarchar, {{kVarchar, kAny}, {kInt, Values::kCount}}, 2},
+          {FunctionId::kRepeat, kVarchar, {{kVarchar, kAny}, {kInt, Values::kCount}}, 2},
+          {FunctionId::kSha2, kVarchar, {{kVarchar, kAny}, {kInt, Values::kBits}}, 2},
+          {FunctionId::kAscii, kInt, {{kVarchar, kAny}}, 1},
+          {FunctionId::kChr, kVarchar, {{kInt, kAny}}, 1},
+          {FunctionId::kHexNumber, kVarchar, {{kBigint, kAny}}, 1},
+          {FunctionId::kBin, kVarchar, {{kBigint, kAny}}, 1},
+      };
+      for (FunctionId id : {FunctionId::kDayOfWeek, FunctionId::kDayOfYear, FunctionId::kWeek,
+                            FunctionId::kQuarter}) {
+        builtins.push_back({id, kBigint, {{kTime, kAny}}, 1});
+      }
+      for (FunctionId id : {FunctionId::kIsDigit, FunctionId::kIsAlpha, FunctionId::kIsDecimal}) {
+        builtins.push_back({id, kBoolean, {{kVarchar, kAny}}, 1});
+      }
+      for (FunctionId id :
+           {FunctionId::kSqrt, FunctionId::kExp, FunctionId::kLn, FunctionId::kLog10,
+            FunctionId::kLog2, FunctionId::kSin, FunctionId::kCos, FunctionId::kTan,
+            FunctionId::kCot, FunctionId::kAsin, FunctionId::kAcos, FunctionId::kAtan,
+            FunctionId::kSinh, FunctionId::kCosh, FunctionId::kTanh, FunctionId::kDegrees,
+            FunctionId::kRadians}) {
+        builtins.push_back({id, kDouble, {{kDouble, kAny}}, 1});
+      }
+      for (FunctionId id : {FunctionId::kInitcap, FunctionId::kLtrim, FunctionId::kRtrim,
+                            FunctionId::kMd5, FunctionId::kSha1, FunctionId::kSha256,
+                            FunctionId::kToBase64, FunctionId::kFromBase64, FunctionId::kHex}) {
+        builtins.push_back({id, kVarchar, {{kVarchar, kAny}}, 1});
+      }
+      return builtins;
+    }();
+    return kBuiltins;
+  }
+
+  ExprPtr BuiltinArgument(TypeId type, Values values, int depth) {
+    static const std::vector<std::string> kUnits = {"SECOND", "MINUTE",  "HOUR", "DAY",  "WEEK",
+                                                    "MONTH",  "QUARTER", "YEAR", "year", "EON"};
+    static const std::vector<std::string> kRegexes = {"[0-9]+", "(a)(b)?c", "é(.)", "^$",
+                                                      "x*",     "(b",       "",     "\\s"};
+    static const std::vector<std::string> kDateFormats = {
+        "yyyy-MM-dd", "yyyy/MM/dd HH:mm", "EEE, d MMM yyyy h:mm a", "Y-w e Q z", "x", "WW"};
+    switch (values) {
+      case Values::kUnit: return PatternArgument(kUnits, depth);
+      case Values::kRegex: return PatternArgument(kRegexes, depth);
+      case Values::kDateFormat: return PatternArgument(kDateFormats, depth);
+      case Values::kCount:
+      case Values::kBits: {
+        // Small literals: a count near INT_MAX would make REPEAT or LPAD allocate gigabytes.
+        int64_t value = values == Values::kBits
+                            ? random_.Pick(std::vector<int64_t>{224, 256, 384, 512, 0})
+                            : random_.Between(-3, 12);
+        return Expr::Literal(type == TypeId::kInt ? Value::Int(static_cast<int32_t>(value))
+                                                  : Value::Bigint(value));
+      }
+      case Values::kAny: break;
+    }
+    LogicalType argument_type = type == TypeId::kInt         ? LogicalType::Int()
+                                : type == TypeId::kBigint    ? LogicalType::Bigint()
+                                : type == TypeId::kDouble    ? LogicalType::Double()
+                                : type == TypeId::kTimestamp ? LogicalType::Timestamp()
+                                                             : LogicalType::Varchar();
+    return Argument(argument_type, depth - 1);
+  }
+
+  /// A built-in function returning `type`, or nullptr when none does.
+  ExprPtr BuiltinFunction(const LogicalType& type, int depth) {
+    TypeId id = type.id();
+    // GREATEST / LEAST over any comparable type; the rounding family keeps numeric types.
+    if (random_.Chance(0.2) && id != TypeId::kInterval && id != TypeId::kRow) {
+      std::vector<ExprPtr> arguments;
+      int64_t count = random_.Between(1, 3);
+      for (int64_t i = 0; i < count; ++i) arguments.push_back(Argument(type, depth - 1));
+      return Call(random_.Chance(0.5) ? FunctionId::kGreatest : FunctionId::kLeast, type,
+                  std::move(arguments));
+    }
+    if (random_.Chance(0.3) &&
+        (type.IsInteger() || id == TypeId::kDouble || id == TypeId::kDecimal)) {
+      static const std::vector<FunctionId> kRounding = {FunctionId::kRound, FunctionId::kTruncate,
+                                                        FunctionId::kFloor, FunctionId::kCeil,
+                                                        FunctionId::kSign};
+      FunctionId function = random_.Pick(kRounding);
+      std::vector<ExprPtr> arguments = {Argument(type, depth - 1)};
+      if (id == TypeId::kDecimal) {
+        // The result type must stay `type`: digits at least the scale, FLOOR/CEIL at scale 0.
+        bool keeps = function == FunctionId::kSign ||
+                     ((function == FunctionId::kFloor || function == FunctionId::kCeil) &&
+                      type.scale() == 0);
+        if (function == FunctionId::kRound || function == FunctionId::kTruncate) {
+          arguments.push_back(Expr::Literal(
+              Value::Int(static_cast<int32_t>(type.scale() + random_.Between(0, 3)))));
+          keeps = true;
+        }
+        if (!keeps) function = FunctionId::kSign;
+        if (function == FunctionId::kSign) arguments.resize(1);
+      } else if ((function == FunctionId::kRound || function == FunctionId::kTruncate) &&
+                 random_.Chance(0.7)) {
+        arguments.push_back(random_.Chance(0.7) ? Expr::Literal(Value::Int(
+                                                      static_cast<int32_t>(random_.Between(-4, 4))))
+                                                : Argument(LogicalType::Int(), depth - 1));
+      }
+      return Call(function, type, std::move(arguments));
+    }
+    if (id == TypeId::kVarchar && random_.Chance(0.1)) {
+      // CONCAT_WS skips NULL strings: both paths must skip the same ones.
+      std::vector<ExprPtr> arguments;
+      int64_t count = random_.Between(2, 4);
+      for (int64_t i = 0; i < count; ++i) arguments.push_back(Argument(type, depth - 1));
+      return Call(FunctionId::kConcatWs, type, std::move(arguments));
+    }
+    std::vector<const Builtin*> candidates;
+    for (const Builtin& builtin : Builtins()) {
+      if (builtin.result == id) candidates.push_back(&builtin);
+    }
+    if (candidates.empty()) return nullptr;
+    // Half the time one not generated yet, so that every one is (the test checks it).
+    std::vector<const Builtin*> unseen;
+    for (const Builtin* candidate : candidates) {
+      if (functions_seen_.count(candidate->id) == 0) unseen.push_back(candidate);
+    }
+    const Builtin& builtin =
+        *(unseen.empty() || random_.Chance(0.5) ? random_.Pick(candidates) : random_.Pick(unseen));
+    size_t count =
+        static_cast<size_t>(random_.Between(static_cast<int64_t>(builtin.min_arguments),
+                                            static_cast<int64_t>(builtin.parameters.size())));
+    std::vector<ExprPtr> arguments;
+    for (size_t i = 0; i < count; ++i) {
+      arguments.push_back(
+          BuiltinArgument(builtin.parameters[i].first, builtin.parameters[i].second, depth));
+    }
+    return Call(builtin.id, type, std::move(arguments));
+  }
+
   /// The functions specific to a result type.
   ExprPtr Specific(const LogicalType& type, int depth) {
+    if (random_.Chance(0.3)) {
+      if (ExprPtr builtin = BuiltinFunction(type, depth)) return builtin;
+    }
     static const std::vector<FunctionId> kArithmetic = {
         FunctionId::kAdd,    FunctionId::kSubtract, FunctionId::kMultiply, FunctionId::kDivide,
         FunctionId::kModulo, FunctionId::kNegate,   FunctionId::kAbs};

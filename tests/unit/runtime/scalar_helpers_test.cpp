@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -427,6 +428,12 @@ TEST(ScalarHelpers, DateFormatLettersCountsAndQuotes) {
   EXPECT_EQ(DateFormat(kLeapDayMillis, "dd.MM.yyyy – é"), "29.02.2024 – é");
   EXPECT_EQ(DateFormat(kLeapDayMillis, ""), "");
   EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyyyy"), "002024");
+  // Java's text, 12-hour, week, quarter and zone letters (the zone is UTC).
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "EEE EEEE MMM MMMM"), "Thu Thursday Feb February");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "h:mm a K k D"), "12:34 PM 0 12 60");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "Y w e Q QQQ QQQQ G"), "2024 9 5 1 Q1 1st quarter AD");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "z zzzz Z X xxx VV"),
+            "UTC Coordinated Universal Time +0000 Z +00:00 UTC");
 }
 
 TEST(ScalarHelpers, DateFormatBeforeTheEpochAndFarYears) {
@@ -440,9 +447,10 @@ TEST(ScalarHelpers, DateFormatBeforeTheEpochAndFarYears) {
 }
 
 TEST(ScalarHelpers, DateFormatRejectsUnsupportedPatternsWithNull) {
-  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyy-QQ"), "<NULL>");
-  EXPECT_EQ(DateFormat(kLeapDayMillis, "EEE"), "<NULL>");
-  EXPECT_EQ(DateFormat(kLeapDayMillis, "MMM"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "yyyy-WW"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "EEEEEE"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "MMMMMM"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, "aa"), "<NULL>");
   EXPECT_EQ(DateFormat(kLeapDayMillis, "ddd"), "<NULL>");
   EXPECT_EQ(DateFormat(kLeapDayMillis, "'open"), "<NULL>");
   EXPECT_EQ(DateFormat(kLeapDayMillis, "[yyyy]"), "<NULL>");
@@ -456,7 +464,7 @@ TEST(ScalarHelpers, DateFormatLongPatternsAreMeasuredFirst) {
     expected += "2024-02-29 ";
   }
   EXPECT_EQ(DateFormat(kLeapDayMillis, pattern), expected);
-  EXPECT_EQ(DateFormat(kLeapDayMillis, pattern + "Q"), "<NULL>");
+  EXPECT_EQ(DateFormat(kLeapDayMillis, pattern + "W"), "<NULL>");
 }
 
 TEST(ScalarHelpers, ExtractReadsUtcCalendarFields) {
@@ -557,9 +565,14 @@ TEST(ScalarHelpers, SplitIndexIsZeroBasedOverWholeDelimiters) {
 TEST(LiteralArguments, ReportsPatternsThatCanOnlyGiveNull) {
   using functions::FunctionId;
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "yyyy-MM-dd HH:mm:ss.SSS"), "");
-  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "yyyy-QQ"),
-            "invalid DATE_FORMAT pattern 'yyyy-QQ': unsupported pattern letter 'Q' (supported: "
-            "y M d H m s S and 'quoted text')");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "yyyy-QQ"), "");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "yyyy-WW"),
+            "invalid DATE_FORMAT pattern 'yyyy-WW': unsupported pattern letter 'W' (supported: "
+            "G u y Y Q q M L w D d E e c a h K k H m s S A n z V Z X x and 'quoted text')");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kFromUnixtime, 1, "aa"),
+            "invalid FROM_UNIXTIME pattern 'aa': too many pattern letters 'a' (at most 1)");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpReplace, 1, "(ab"),
+            "invalid regular expression '(ab': missing ): (ab");
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "HHH"),
             "invalid DATE_FORMAT pattern 'HHH': too many pattern letters 'H' (at most 2)");
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kDateFormat, 1, "'x"),
@@ -570,6 +583,162 @@ TEST(LiteralArguments, ReportsPatternsThatCanOnlyGiveNull) {
   // Only the pattern arguments are checked.
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 0, "(ab"), "");
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kUpper, 0, "(ab"), "");
+}
+
+// ---- the value-shaped helpers (functions.def) -------------------------------------------
+
+/// Calls a value-shaped helper on `arguments`; nullopt when it returns NULL.
+class ValueHelperTest : public ::testing::Test {
+ protected:
+  static SluiceUdfValue Text(const std::string& text) {
+    SluiceUdfValue value{};
+    value.data = text.data();
+    value.length = static_cast<uint32_t>(text.size());
+    return value;
+  }
+  static SluiceUdfValue Integer(int64_t integer) {
+    SluiceUdfValue value{};
+    value.integer = integer;
+    return value;
+  }
+  static SluiceUdfValue Real(double real) {
+    SluiceUdfValue value{};
+    value.real = real;
+    return value;
+  }
+  using Helper = uint8_t (*)(SluiceKernelContext*, const SluiceUdfValue*, int32_t, SluiceUdfValue*);
+  std::optional<SluiceUdfValue> Call(Helper helper, std::vector<SluiceUdfValue> arguments) {
+    SluiceUdfValue out{};
+    if (helper(&context_, arguments.data(), static_cast<int32_t>(arguments.size()), &out) == 0) {
+      return std::nullopt;
+    }
+    return out;
+  }
+  std::optional<std::string> CallText(Helper helper, std::vector<SluiceUdfValue> arguments) {
+    auto out = Call(helper, std::move(arguments));
+    if (!out) return std::nullopt;
+    return std::string(out->data, out->length);
+  }
+
+  Arena arena_;
+  SluiceKernelContext context_{&arena_};
+};
+
+constexpr int64_t kLeapDay = 1709210730250;  // 2024-02-29 12:45:30.250 UTC, a Thursday
+
+TEST_F(ValueHelperTest, TimestampAddClampsTheDayOfTheMonth) {
+  std::string month = "MONTH", year = "year", fortnight = "FORTNIGHT";
+  // 2024-02-29 + 1 year = 2025-02-28; + 12 months too; an unknown unit is NULL.
+  EXPECT_EQ(Call(sluice_timestamp_add, {Text(year), Integer(1), Integer(kLeapDay)})->integer,
+            Call(sluice_timestamp_add, {Text(month), Integer(12), Integer(kLeapDay)})->integer);
+  EXPECT_EQ(Call(sluice_timestamp_add, {Text(month), Integer(12), Integer(kLeapDay)})->integer,
+            kLeapDay + 365LL * 86'400'000);
+  EXPECT_FALSE(Call(sluice_timestamp_add, {Text(fortnight), Integer(1), Integer(kLeapDay)}));
+  // Overflow is NULL, not a wrapped timestamp.
+  std::string day = "DAY";
+  EXPECT_FALSE(Call(sluice_timestamp_add, {Text(day), Integer(INT64_MAX / 1000), Integer(0)}));
+}
+
+TEST_F(ValueHelperTest, TimestampDiffTruncatesTowardZero) {
+  std::string day = "DAY", month = "MONTH";
+  EXPECT_EQ(Call(sluice_timestamp_diff, {Text(day), Integer(0), Integer(-86'399'999)})->integer, 0);
+  EXPECT_EQ(Call(sluice_timestamp_diff, {Text(day), Integer(0), Integer(-86'400'000)})->integer,
+            -1);
+  // 2024-01-31 to 2024-02-29 is a whole month (the day is clamped, as Calcite), less a
+  // millisecond is not; to 2024-03-31 two months.
+  int64_t january_31 = 1706659200000, february_29 = 1709164800000, march_31 = 1711843200000;
+  EXPECT_EQ(Call(sluice_timestamp_diff, {Text(month), Integer(january_31), Integer(february_29)})
+                ->integer,
+            1);
+  EXPECT_EQ(
+      Call(sluice_timestamp_diff, {Text(month), Integer(january_31 + 1), Integer(february_29)})
+          ->integer,
+      0);
+  EXPECT_EQ(
+      Call(sluice_timestamp_diff, {Text(month), Integer(january_31), Integer(march_31)})->integer,
+      2);
+  EXPECT_EQ(
+      Call(sluice_timestamp_diff, {Text(month), Integer(march_31), Integer(january_31)})->integer,
+      -2);
+}
+
+TEST_F(ValueHelperTest, CalendarFields) {
+  EXPECT_EQ(Call(sluice_day_of_week, {Integer(kLeapDay)})->integer, 5);  // Thursday, Sunday = 1
+  EXPECT_EQ(Call(sluice_day_of_year, {Integer(kLeapDay)})->integer, 60);
+  EXPECT_EQ(Call(sluice_week_of_year, {Integer(kLeapDay)})->integer, 9);
+  EXPECT_EQ(Call(sluice_quarter, {Integer(kLeapDay)})->integer, 1);
+  EXPECT_EQ(Call(sluice_week_of_year, {Integer(-1)})->integer, 1);  // 1969-12-31: 1970's week 1
+}
+
+TEST_F(ValueHelperTest, ParsesAndFormatsUnixTimes) {
+  std::string text = "2024-02-29 12:45:30", pattern = "dd/MM/yyyy HH:mm",
+              custom = "29/02/2024 12:45";
+  EXPECT_EQ(Call(sluice_unix_timestamp, {Text(text)})->integer, kLeapDay / 1000);
+  EXPECT_EQ(Call(sluice_unix_timestamp, {Text(custom), Text(pattern)})->integer,
+            (kLeapDay - 30'250) / 1000);
+  std::string bad = "2024-02-30 00:00:00";
+  EXPECT_EQ(Call(sluice_unix_timestamp, {Text(bad)})->integer, INT64_MIN);
+  EXPECT_FALSE(Call(sluice_to_timestamp, {Text(bad)}));
+  EXPECT_EQ(CallText(sluice_from_unixtime, {Integer(kLeapDay / 1000)}), "2024-02-29 12:45:30");
+  std::string offset = "2024-02-29 20:45 +0800", with_zone = "yyyy-MM-dd HH:mm X";
+  EXPECT_EQ(Call(sluice_to_timestamp, {Text(offset), Text(with_zone)})->integer, kLeapDay - 30'250);
+}
+
+TEST_F(ValueHelperTest, StringFunctionsCountCodePoints) {
+  std::string text = "Straße日本", pad = "日", empty;
+  EXPECT_EQ(CallText(sluice_string_lpad, {Text(text), Integer(10), Text(pad)}), "日日Straße日本");
+  EXPECT_EQ(CallText(sluice_string_rpad, {Text(text), Integer(5), Text(pad)}), "Straß");
+  EXPECT_FALSE(CallText(sluice_string_lpad, {Text(text), Integer(3), Text(empty)}));
+  EXPECT_EQ(CallText(sluice_string_left, {Text(text), Integer(5)}), "Straß");
+  EXPECT_EQ(CallText(sluice_string_right, {Text(text), Integer(3)}), "e日本");
+  std::string needle = "本";
+  EXPECT_EQ(Call(sluice_string_locate, {Text(needle), Text(text)})->integer, 8);
+  EXPECT_EQ(Call(sluice_string_ascii, {Text(pad)})->integer, 0x65E5);
+  EXPECT_EQ(CallText(sluice_string_chr, {Integer(0x41 + 255)}), "A");
+}
+
+TEST_F(ValueHelperTest, RegexpReplaceUsesJavaReplacements) {
+  std::string text = "a-b c-d", pattern = "(\\w)-(\\w)", swap = "$2-$1", dollar = "\\$",
+              missing = "$3";
+  EXPECT_EQ(CallText(sluice_regexp_replace, {Text(text), Text(pattern), Text(swap)}), "b-a d-c");
+  EXPECT_EQ(CallText(sluice_regexp_replace, {Text(text), Text(pattern), Text(dollar)}), "$ $");
+  EXPECT_FALSE(CallText(sluice_regexp_replace, {Text(text), Text(pattern), Text(missing)}));
+}
+
+TEST_F(ValueHelperTest, HashesAndBase64) {
+  std::string abc = "abc", bad = "a$==";
+  StringRef in = Ref(abc), out;
+  sluice_hash_md5(&context_, &in, &out);
+  EXPECT_EQ(out.view(), "900150983cd24fb0d6963f7d28e17f72");
+  sluice_to_base64(&context_, &in, &out);
+  EXPECT_EQ(out.view(), "YWJj");
+  std::string encoded(out.view());
+  EXPECT_EQ(CallText(sluice_from_base64, {Text(encoded)}), "abc");
+  EXPECT_FALSE(CallText(sluice_from_base64, {Text(bad)}));
+  EXPECT_FALSE(CallText(sluice_hash_sha2, {Text(abc), Integer(100)}));
+}
+
+TEST(Rounding, DoublesRoundTheirShortestDecimal) {
+  auto half_up = static_cast<int32_t>(SluiceRounding::kHalfUp);
+  auto down = static_cast<int32_t>(SluiceRounding::kDown);
+  EXPECT_EQ(sluice_round_double(2.675, 2, half_up), 2.68);  // BigDecimal.valueOf(2.675)
+  EXPECT_EQ(sluice_round_double(-2.5, 0, half_up), -3.0);
+  EXPECT_EQ(sluice_round_double(9.995, 2, half_up), 10.0);
+  EXPECT_EQ(sluice_round_double(1234.5, -2, half_up), 1200.0);
+  EXPECT_EQ(sluice_round_double(-0.4, 0, half_up), 0.0);
+  EXPECT_FALSE(std::signbit(sluice_round_double(-0.4, 0, half_up)));
+  EXPECT_EQ(sluice_round_double(2.679, 2, down), 2.67);
+  EXPECT_TRUE(std::isnan(sluice_round_double(std::nan(""), 2, half_up)));
+  EXPECT_EQ(sluice_round_integer(15, -1, half_up), 20);
+  EXPECT_EQ(sluice_round_integer(-15, -1, half_up), -20);
+  EXPECT_EQ(sluice_round_integer(-19, -1, down), -10);
+  int64_t out = 0;
+  // 123.455 (scale 3) to 2 digits: 123.46 at scale 2; 999.999 needs a fourth integer digit.
+  EXPECT_EQ(sluice_round_decimal(123455, 3, 2, half_up, 5, &out), 1);
+  EXPECT_EQ(out, 12346);
+  EXPECT_EQ(sluice_round_decimal(999999, 3, 2, half_up, 5, &out), 0);
+  EXPECT_EQ(sluice_round_decimal(-1250, 2, -1, half_up, 18, &out), 1);
+  EXPECT_EQ(out, -10);
 }
 
 }  // namespace
