@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "runtime/expr/kernel_abi.h"
 
@@ -88,6 +89,11 @@ std::string EncodeCodePoint(uint32_t code) {
   return out;
 }
 
+/// The longest string one call of LPAD, RPAD or REPEAT builds: past it the result is NULL
+/// (Flink fails past Java's 2^31 - 1 characters; a batch of 1,024 such values would exhaust
+/// memory first).
+constexpr uint64_t kMaxBuiltBytes = 64u << 20;
+
 /// LPAD and RPAD as Flink's SqlFunctionUtils.lpad/rpad, in code points: the text cut to
 /// `length`, or padded with repetitions of `pad` (the last one cut) on the left or right.
 uint8_t Pad(SluiceKernelContext* context, const SluiceUdfValue* arguments, bool left,
@@ -99,11 +105,15 @@ uint8_t Pad(SluiceKernelContext* context, const SluiceUdfValue* arguments, bool 
   int64_t text_characters = CharacterCount(text, arguments[0].length);
   int64_t pad_characters = CharacterCount(pad, arguments[2].length);
   int64_t padding = std::max<int64_t>(length - text_characters, 0);
+  if (static_cast<uint64_t>(padding) > kMaxBuiltBytes / 4) return 0;  // <= 4 bytes a character
+  std::vector<uint32_t> offsets(static_cast<size_t>(pad_characters) + 1);
+  for (int64_t c = 0; c <= pad_characters; ++c) {
+    offsets[c] = OffsetOfCharacter(pad, arguments[2].length, c);
+  }
   std::string padded;
   for (int64_t i = 0; i < padding; ++i) {
-    uint32_t start = OffsetOfCharacter(pad, arguments[2].length, i % pad_characters);
-    uint32_t end = OffsetOfCharacter(pad, arguments[2].length, i % pad_characters + 1);
-    padded.append(pad + start, end - start);
+    int64_t c = i % pad_characters;
+    padded.append(pad + offsets[c], offsets[c + 1] - offsets[c]);
   }
   uint32_t kept = OffsetOfCharacter(text, arguments[0].length, std::min(length, text_characters));
   std::string result = left ? padded + std::string(text, kept) : std::string(text, kept) + padded;
@@ -320,8 +330,8 @@ uint8_t sluice_string_repeat(SluiceKernelContext* context, const SluiceUdfValue*
     SetString(out, DataOf(arguments[0]), 0);
     return 1;
   }
-  // Java strings hold at most 2^31 - 1 characters; past that Flink fails, Sluice is NULL.
-  if (static_cast<uint64_t>(length) * static_cast<uint64_t>(times) > 0x7FFFFFFFu) return 0;
+  // Flink fails past Java's 2^31 - 1 characters; Sluice is NULL past kMaxBuiltBytes.
+  if (static_cast<uint64_t>(length) * static_cast<uint64_t>(times) > kMaxBuiltBytes) return 0;
   size_t size = static_cast<size_t>(length) * static_cast<size_t>(times);
   char* target = Allocate(context, size);
   for (int64_t i = 0; i < times; ++i) std::memcpy(target + i * length, arguments[0].data, length);
