@@ -342,8 +342,10 @@ TEST(Interpreter, DateTimeFunctions) {
                                 NullOf(kVarchar)}));
   EXPECT_EQ(format("HH:mm"), (std::vector<Value>{Value::Varchar("12:34"), Value::Varchar("23:59"),
                                                  NullOf(kVarchar)}));
-  // An unsupported pattern that is not caught at bind time gives NULL.
   EXPECT_EQ(format("QQ"),
+            (std::vector<Value>{Value::Varchar("01"), Value::Varchar("04"), NullOf(kVarchar)}));
+  // An unsupported pattern letter that is not caught at bind time gives NULL.
+  EXPECT_EQ(format("F"),
             (std::vector<Value>{NullOf(kVarchar), NullOf(kVarchar), NullOf(kVarchar)}));
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kDateFormat, kVarchar,
                                   {Lit(Value::Timestamp(0)), Lit(NullOf(kVarchar))})),
