@@ -39,14 +39,8 @@ int64_t FloorDivide(int64_t value, int64_t divisor) {
 }
 
 // Howard Hinnant's civil_from_days, as value_format.cpp's WriteTimestamp uses.
-CivilTime ToCivil(int64_t millis) {
-  // Truncate, then adjust: `days * kMillisPerDay` would overflow near INT64_MIN.
-  int64_t days = millis / kMillisPerDay;
-  int64_t millis_of_day = millis % kMillisPerDay;
-  if (millis_of_day < 0) {
-    millis_of_day += kMillisPerDay;
-    --days;
-  }
+/// The calendar date of `days` since 1970-01-01 at `millis_of_day` (0 .. one day).
+CivilTime CivilOfDay(int64_t days, int64_t millis_of_day) {
   CivilTime time;
   days += 719468;
   int64_t era = FloorDivide(days, 146097);
@@ -64,6 +58,17 @@ CivilTime ToCivil(int64_t millis) {
   time.second = seconds_of_day % 60;
   time.millisecond = millis_of_day % 1000;
   return time;
+}
+
+CivilTime ToCivil(int64_t millis) {
+  // Truncate, then adjust: `days * kMillisPerDay` would overflow near INT64_MIN.
+  int64_t days = millis / kMillisPerDay;
+  int64_t millis_of_day = millis % kMillisPerDay;
+  if (millis_of_day < 0) {
+    millis_of_day += kMillisPerDay;
+    --days;
+  }
+  return CivilOfDay(days, millis_of_day);
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
@@ -95,10 +100,15 @@ int64_t DaysOf(int64_t millis) {
 }
 
 /// 1 (Sunday) to 7 (Saturday), as Flink's DAYOFWEEK; 1970-01-01 was a Thursday.
-int64_t DayOfWeek(int64_t millis) {
-  int64_t index = (DaysOf(millis) + 4) % 7;  // 0 = Sunday
+/// 1 = Sunday .. 7 = Saturday, of `days` since 1970-01-01 (a Thursday).
+int64_t DayOfWeekOfDays(int64_t days) {
+  int64_t index = (days + 4) % 7;  // 0 = Sunday
   if (index < 0) index += 7;
   return index + 1;
+}
+
+int64_t DayOfWeek(int64_t millis) {
+  return DayOfWeekOfDays(DaysOf(millis));
 }
 
 int64_t DayOfYear(const CivilTime& time) {
@@ -111,7 +121,7 @@ void IsoWeek(int64_t millis, int64_t* week, int64_t* week_year) {
   int64_t days = DaysOf(millis);
   int64_t iso_day = (DayOfWeek(millis) + 5) % 7 + 1;  // 1 = Monday .. 7 = Sunday
   int64_t thursday = days - iso_day + 4;
-  CivilTime civil = ToCivil(thursday * kMillisPerDay);
+  CivilTime civil = CivilOfDay(thursday, 0);  // days: `thursday * kMillisPerDay` may overflow
   *week_year = civil.year;
   *week = (thursday - DaysFromCivil(civil.year, 1, 1)) / 7 + 1;
 }
@@ -121,7 +131,7 @@ void IsoWeek(int64_t millis, int64_t* week, int64_t* week_year) {
 void UsWeek(int64_t millis, int64_t* week, int64_t* week_year) {
   int64_t days = DaysOf(millis);
   int64_t sunday = days - (DayOfWeek(millis) - 1);  // the week's first day
-  CivilTime last = ToCivil((sunday + 6) * kMillisPerDay);
+  CivilTime last = CivilOfDay(sunday + 6, 0);
   if (DaysFromCivil(last.year, 1, 1) > sunday) {  // the week holds a January 1st
     *week = 1;
     *week_year = last.year;
@@ -129,7 +139,7 @@ void UsWeek(int64_t millis, int64_t* week, int64_t* week_year) {
   }
   CivilTime civil = ToCivil(millis);
   int64_t first = DaysFromCivil(civil.year, 1, 1);
-  int64_t first_sunday = first - (DayOfWeek(first * kMillisPerDay) - 1);
+  int64_t first_sunday = first - (DayOfWeekOfDays(first) - 1);
   *week = (sunday - first_sunday) / 7 + 1;
   *week_year = civil.year;
 }

@@ -668,6 +668,16 @@ TEST_F(ValueHelperTest, CalendarFields) {
   EXPECT_EQ(Call(sluice_week_of_year, {Integer(kLeapDay)})->integer, 9);
   EXPECT_EQ(Call(sluice_quarter, {Integer(kLeapDay)})->integer, 1);
   EXPECT_EQ(Call(sluice_week_of_year, {Integer(-1)})->integer, 1);  // 1969-12-31: 1970's week 1
+  // The extremes of TIMESTAMP: no intermediate overflows (the sanitizer build checks).
+  for (int64_t extreme : {INT64_MIN, INT64_MIN + 1, INT64_MAX}) {
+    for (auto* field :
+         {sluice_day_of_week, sluice_day_of_year, sluice_week_of_year, sluice_quarter}) {
+      auto value = Call(field, {Integer(extreme)});
+      ASSERT_TRUE(value);
+      EXPECT_GE(value->integer, 1);
+      EXPECT_LE(value->integer, 366);
+    }
+  }
 }
 
 TEST_F(ValueHelperTest, ParsesAndFormatsUnixTimes) {
