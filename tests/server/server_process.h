@@ -178,33 +178,13 @@ class ServerProcess {
 
   /// Waits (up to `seconds`) for the server to exit by itself (a test crash point); true if
   /// it did.
-  bool AwaitExit(int seconds = 120) {
-    if (pid_ <= 0) return true;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
+  bool AwaitExit(int seconds = 120) { return pid_ <= 0 || WaitForExit(seconds).has_value(); }
 
   /// SIGTERM and wait (up to `seconds`); the exit code, or -1 when it had to be killed.
   int Terminate(int seconds = 120) {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (std::optional<int> code = WaitForExit(seconds)) return *code;
     Kill();
     return -1;
   }
@@ -235,6 +215,20 @@ class ServerProcess {
   }
 
  private:
+  /// Waits up to `seconds` for the process to end; its exit code (128 + signal when killed).
+  std::optional<int> WaitForExit(int seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::nullopt;
+  }
+
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_file_;
