@@ -8,13 +8,16 @@
 // A sink run with 'sink.exactly-once.tag-records' = 'true' therefore tags every record with
 // the attempt that published it (header `sluice-epoch`: `<transactional id>/<checkpoint>/
 // <attempt>`), and that attempt's epoch marker in `<topic>.sluice-epochs` (key: the
-// transactional id, value: `<checkpoint> <attempt>`) says it committed: a record counts only
-// when its attempt's marker is there.
+// transactional id, value: `<checkpoint> <attempt> <records>`) says it committed: a record
+// counts only when its attempt's marker is there together with all of the attempt's records
+// (kafka::AttemptComplete: a process killed between producing the marker and committing can
+// leave the marker without some of its records, which a real broker would have aborted).
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -22,6 +25,7 @@
 
 #include "catalog/base/result.h"
 #include "runtime/connectors/kafka/kafka_client.h"
+#include "runtime/connectors/kafka/kafka_sink.h"
 
 namespace sluice::testing_support {
 
@@ -94,32 +98,37 @@ struct CommittedTopic {
   int64_t uncommitted = 0;
 };
 
-/// The committed view of `topic`: its records read against the markers in
-/// `<topic>.sluice-epochs`. A topic that does not exist is an error, or reads as empty when
-/// `missing_is_empty`.
-inline base::Result<CommittedTopic> ReadCommittedTopic(const std::string& bootstrap_servers,
-                                                       const std::string& topic,
-                                                       bool missing_is_empty = false) {
-  std::set<std::string> committed;  // `<transactional id>/<checkpoint>/<attempt>`
-  SLUICE_ASSIGN_OR_RETURN(auto markers, ReadWholeTopic(bootstrap_servers, topic + ".sluice-epochs",
-                                                       /*missing_is_empty=*/true));
-  for (const auto& marker : markers) {
-    std::string value = marker.value.value_or("");
-    size_t space = value.find(' ');
-    if (!marker.key || space == std::string::npos) continue;
-    committed.insert(*marker.key + "/" + value.substr(0, space) + "/" + value.substr(space + 1));
+/// What a sink committed, from every record of its topic and of its marker topic as a
+/// read_uncommitted consumer sees them.
+inline CommittedTopic CommittedView(
+    const std::vector<runtime::connectors::kafka::ConsumedRecord>& marker_records,
+    const std::vector<runtime::connectors::kafka::ConsumedRecord>& records) {
+  namespace kafka = runtime::connectors::kafka;
+  std::map<std::string, kafka::EpochMarker> markers;  // `<transactional id>/<checkpoint>/<attempt>`
+  for (const auto& record : marker_records) {
+    if (!record.key || !record.value) continue;
+    std::optional<kafka::EpochMarker> marker = kafka::ParseEpochMarker(*record.value);
+    if (marker) markers.emplace(marker->Tag(*record.key), *marker);
   }
-  SLUICE_ASSIGN_OR_RETURN(auto records, ReadWholeTopic(bootstrap_servers, topic, missing_is_empty));
-  CommittedTopic result;
-  for (const auto& record : records) {
+  auto tag_of = [](const kafka::ConsumedRecord& record) -> const std::string* {
     const std::string* tag = nullptr;
     for (const auto& header : record.headers) {
       if (header.key == "sluice-epoch" && header.value) tag = &*header.value;
     }
+    return tag;
+  };
+  std::map<std::string, int64_t> tagged;  // records per attempt
+  for (const auto& record : records) {
+    if (const std::string* tag = tag_of(record)) ++tagged[*tag];
+  }
+  CommittedTopic result;
+  for (const auto& record : records) {
+    const std::string* tag = tag_of(record);
     std::string value = record.value.value_or("<null>");
+    auto marker = tag ? markers.find(*tag) : markers.end();
     if (tag == nullptr) {
       result.untagged.push_back(std::move(value));
-    } else if (committed.count(*tag) > 0) {
+    } else if (marker != markers.end() && kafka::AttemptComplete(marker->second, tagged[*tag])) {
       result.values.push_back(std::move(value));
     } else {
       ++result.uncommitted;
@@ -128,6 +137,18 @@ inline base::Result<CommittedTopic> ReadCommittedTopic(const std::string& bootst
   std::sort(result.values.begin(), result.values.end());
   std::sort(result.untagged.begin(), result.untagged.end());
   return result;
+}
+
+/// The committed view of `topic`: its records read against the markers in
+/// `<topic>.sluice-epochs`. A topic that does not exist is an error, or reads as empty when
+/// `missing_is_empty`.
+inline base::Result<CommittedTopic> ReadCommittedTopic(const std::string& bootstrap_servers,
+                                                       const std::string& topic,
+                                                       bool missing_is_empty = false) {
+  SLUICE_ASSIGN_OR_RETURN(auto markers, ReadWholeTopic(bootstrap_servers, topic + ".sluice-epochs",
+                                                       /*missing_is_empty=*/true));
+  SLUICE_ASSIGN_OR_RETURN(auto records, ReadWholeTopic(bootstrap_servers, topic, missing_is_empty));
+  return CommittedView(markers, records);
 }
 
 }  // namespace sluice::testing_support

@@ -763,9 +763,11 @@ Result<std::unique_ptr<Consumer>> FakeKafkaClients::NewConsumer(const ClientConf
   SLUICE_RETURN_IF_ERROR(
       CheckOneOf(config, "auto.offset.reset",
                  {"smallest", "earliest", "beginning", "largest", "latest", "end", "error"}));
+  std::shared_ptr<FakeKafkaState> cluster = Find(config);
   bool read_committed = Property(config, "isolation.level", "read_committed") == "read_committed";
+  if (cluster != nullptr && !cluster->options.read_committed) read_committed = false;
   return std::unique_ptr<Consumer>(std::make_unique<FakeConsumer>(
-      Find(config), servers, Property(config, "group.id"), read_committed,
+      std::move(cluster), servers, Property(config, "group.id"), read_committed,
       Property(config, "auto.offset.reset", "largest")));
 }
 

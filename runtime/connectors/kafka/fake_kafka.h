@@ -97,6 +97,10 @@ struct FakeKafkaOptions {
   /// The brokers' `transaction.max.timeout.ms` (Kafka's default: 15 min): InitTransactions of
   /// a producer whose `transaction.timeout.ms` is larger fails (INVALID_TRANSACTION_TIMEOUT).
   int64_t max_transaction_timeout_ms = 900000;
+  /// false: consumers read every record whatever their `isolation.level` — the records of
+  /// aborted and of still-open transactions too — as on librdkafka's mock cluster, which has
+  /// no read_committed visibility (what the tests over the mock must live with).
+  bool read_committed = true;
 };
 
 struct FakeKafkaState;

@@ -443,8 +443,9 @@ base::Status KafkaSinkWriter::Publish(Producer* producer, const std::string& tra
   // Each attempt at publishing an epoch is told apart by a random number in its marker (and,
   // for tests over the mock cluster, which shows aborted records, in a header of every record).
   static thread_local std::mt19937_64 random(std::random_device{}());
-  const std::string attempt = fmt::format("{:016x}", random());
-  const std::string tag = transactional_id + "/" + std::to_string(checkpoint) + "/" + attempt;
+  const EpochMarker epoch{checkpoint, fmt::format("{:016x}", random()),
+                          static_cast<int64_t>(records.size())};
+  const std::string tag = epoch.Tag(transactional_id);
   base::Status status = producer->BeginTransaction();
   if (!status.ok()) return failed(status);
   for (const ProducedRecord& record : records) {
@@ -461,7 +462,7 @@ base::Status KafkaSinkWriter::Publish(Producer* producer, const std::string& tra
   ProducedRecord marker;
   marker.topic = MarkerTopic(settings_.topics.front());
   marker.key = transactional_id;
-  marker.value = std::to_string(checkpoint) + " " + attempt;
+  marker.value = epoch.Value();
   status = producer->Produce(marker);
   if (!status.ok()) return failed(status);
   base::CrashPoint("kafka-sink-before-commit");
@@ -502,15 +503,14 @@ base::Status KafkaSinkWriter::Commit(int64_t checkpoint_id) {
   return base::Status::Ok();
 }
 
-base::Result<bool> KafkaSinkWriter::MarkerCommitted(const std::string& transactional_id,
-                                                    int64_t checkpoint) const {
+base::Status KafkaSinkWriter::ReadToEnd(
+    const std::string& topic, const std::function<bool(const ConsumedRecord&)>& visit) const {
   ClientConfig config = ConsumerConfig(settings_);
   config.properties["isolation.level"] = "read_committed";
   config.properties.erase("group.id");
   SLUICE_ASSIGN_OR_RETURN(auto consumer, KafkaClients().NewConsumer(config));
-  const std::string topic = MarkerTopic(settings_.topics.front());
   auto partitions = consumer->Partitions(topic);
-  if (!partitions.ok()) return false;  // no marker was ever written
+  if (!partitions.ok()) return base::Status::Ok();  // nothing was ever written to it
   std::vector<std::pair<TopicPartition, int64_t>> assignment;
   std::map<TopicPartition, int64_t> ends;
   for (int32_t id : *partitions) {
@@ -520,30 +520,61 @@ base::Result<bool> KafkaSinkWriter::MarkerCommitted(const std::string& transacti
     assignment.emplace_back(partition, watermarks.first);
     ends[partition] = watermarks.second;
   }
-  if (assignment.empty()) return false;
+  if (assignment.empty()) return base::Status::Ok();
   SLUICE_RETURN_IF_ERROR(consumer->Assign(assignment));
-  const std::string wanted = std::to_string(checkpoint);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(config.timeout_ms);
   while (!ends.empty()) {
     if (std::chrono::steady_clock::now() > deadline) {
-      return TableError("reading the epoch markers of topic '" + topic + "' timed out");
+      return TableError("reading topic '" + topic + "' to its end timed out");
     }
     std::vector<ConsumedRecord> records;
     std::vector<std::pair<TopicPartition, int64_t>> reached;
     SLUICE_RETURN_IF_ERROR(consumer->Poll(1024, 100, &records, &reached));
     for (const ConsumedRecord& record : records) {
-      if (record.key == transactional_id && record.value &&
-          record.value->substr(0, record.value->find(' ')) == wanted) {
-        return true;
-      }
       auto end = ends.find(record.partition);
-      if (end != ends.end() && record.offset + 1 >= end->second) ends.erase(end);
+      if (end == ends.end() || record.offset >= end->second) continue;  // past the end read
+      if (!visit(record)) return base::Status::Ok();
+      if (record.offset + 1 >= end->second) ends.erase(end);
     }
     for (const auto& [partition, offset] : reached) {
       auto end = ends.find(partition);
       if (end != ends.end() && offset >= end->second) ends.erase(end);
     }
+  }
+  return base::Status::Ok();
+}
+
+base::Result<bool> KafkaSinkWriter::MarkerCommitted(const std::string& transactional_id,
+                                                    int64_t checkpoint) const {
+  // The attempts at publishing `checkpoint` whose marker is visible (more than one when a
+  // process died between producing a marker and committing, on a cluster that shows aborted
+  // records).
+  std::map<std::string, EpochMarker> attempts;  // tag → marker
+  SLUICE_RETURN_IF_ERROR(
+      ReadToEnd(MarkerTopic(settings_.topics.front()), [&](const ConsumedRecord& record) {
+        if (record.key != transactional_id || !record.value) return true;
+        std::optional<EpochMarker> marker = ParseEpochMarker(*record.value);
+        if (marker && marker->checkpoint == checkpoint) {
+          attempts.emplace(marker->Tag(transactional_id), *marker);
+        }
+        return true;
+      }));
+  if (attempts.empty()) return false;
+  if (!settings_.tag_records) return true;  // read_committed: a visible marker committed
+  // Tagged records (tests over librdkafka's mock cluster, which has no read_committed): an
+  // attempt committed when all of its records are there.
+  std::map<std::string, int64_t> tagged;
+  SLUICE_RETURN_IF_ERROR(ReadToEnd(settings_.topics.front(), [&](const ConsumedRecord& record) {
+    for (const Header& header : record.headers) {
+      if (header.key == "sluice-epoch" && header.value && attempts.count(*header.value) > 0) {
+        ++tagged[*header.value];
+      }
+    }
+    return true;
+  }));
+  for (const auto& [tag, marker] : attempts) {
+    if (AttemptComplete(marker, tagged[tag])) return true;
   }
   return false;
 }
@@ -608,6 +639,25 @@ base::Status KafkaSinkWriter::Recover(const std::vector<std::string>& transactio
     }
   }
   return base::Status::Ok();
+}
+
+std::string EpochMarker::Value() const {
+  std::string value = std::to_string(checkpoint) + " " + attempt;
+  if (records) value += " " + std::to_string(*records);
+  return value;
+}
+
+std::string EpochMarker::Tag(const std::string& transactional_id) const {
+  return transactional_id + "/" + std::to_string(checkpoint) + "/" + attempt;
+}
+
+std::optional<EpochMarker> ParseEpochMarker(const std::string& value) {
+  std::istringstream words(value);
+  EpochMarker marker;
+  if (!(words >> marker.checkpoint >> marker.attempt)) return std::nullopt;
+  int64_t records = 0;
+  if (words >> records) marker.records = records;
+  return marker;
 }
 
 }  // namespace sluice::runtime::connectors::kafka

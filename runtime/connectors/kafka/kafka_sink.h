@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,7 +75,12 @@ class KafkaSinkWriter : public SinkWriter {
   /// transaction of `producer`.
   base::Status Publish(Producer* producer, const std::string& transactional_id, int64_t checkpoint,
                        const std::vector<ProducedRecord>& records) const;
-  /// Whether the marker of (`transactional_id`, `checkpoint`) is committed in the marker topic.
+  /// Calls `visit` on every record of `topic` (read_committed, each partition from its first
+  /// offset to its end when the read starts) until it returns false.
+  base::Status ReadToEnd(const std::string& topic,
+                         const std::function<bool(const ConsumedRecord&)>& visit) const;
+  /// Whether the marker of (`transactional_id`, `checkpoint`) is committed in the marker topic
+  /// (with tagged records: with all of its attempt's records, AttemptComplete).
   base::Result<bool> MarkerCommitted(const std::string& transactional_id, int64_t checkpoint) const;
   base::Status TableError(const std::string& why) const;
 
@@ -93,6 +100,34 @@ class KafkaSinkWriter : public SinkWriter {
   std::vector<ProducedRecord> open_epoch_;  // rows since the last barrier
   std::vector<Epoch> pending_;              // pre-committed epochs, oldest first
 };
+
+/// An epoch marker: the record of `<topic>.sluice-epochs` keyed by the transactional id that
+/// one attempt at publishing a checkpoint's epoch writes in the same transaction as the
+/// epoch's records. Its value is `<checkpoint> <attempt> <records>` (`records` is the number
+/// of records the attempt wrote to the data topic; markers of older versions lack it).
+struct EpochMarker {
+  int64_t checkpoint = 0;
+  std::string attempt;
+  std::optional<int64_t> records;
+
+  std::string Value() const;
+  /// The tag `sink.exactly-once.tag-records` puts on each record of the attempt (header
+  /// `sluice-epoch`): `<transactional id>/<checkpoint>/<attempt>`.
+  std::string Tag(const std::string& transactional_id) const;
+};
+/// The marker a value holds; nullopt for a value no sink wrote.
+std::optional<EpochMarker> ParseEpochMarker(const std::string& value);
+
+/// Whether an attempt whose marker is visible committed, on a cluster whose consumers may
+/// see the records of aborted transactions (librdkafka's mock cluster has no read_committed):
+/// with tagged records, an attempt counts only when every record it wrote is there (a process
+/// killed after the marker reached the broker but before one of its records did left a
+/// marker without its rows). `tagged` is the number of records in the data topic carrying
+/// the attempt's tag. On a real cluster read with read_committed a visible marker's records
+/// are all there, so the rule holds for both.
+inline bool AttemptComplete(const EpochMarker& marker, int64_t tagged) {
+  return !marker.records || *marker.records == tagged;
+}
 
 /// Writes `records` to the spool file `path` (atomically: a temporary file, fsync, rename).
 base::Status WriteSpool(const std::string& path, const std::vector<ProducedRecord>& records);
