@@ -39,7 +39,7 @@ enum class HelperShape : uint8_t {
   // validity, so it may also return NULL; trailing arguments past `min_arguments` may be
   // missing (`count` says how many there are). C:
   // `uint8_t helper(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t count,
-  //                 SluiceUdfValue* out)`; BOOLEAN, INT, BIGINT and TIMESTAMP values live in
+  //                 SluiceUdfValue* out)`; BOOLEAN, INT, BIGINT, TIMESTAMP, DATE, TIME live in
   // `integer`, DOUBLE in `real`, VARCHAR in `data`/`length`. An INT argument accepts INT or
   // BIGINT (cast to the named type); a DOUBLE argument any number.
   kValueToTimestamp,                       // f() -> TIMESTAMP
@@ -65,6 +65,9 @@ enum class HelperShape : uint8_t {
   kValueStringStringStringToString,        // f(VARCHAR, VARCHAR, VARCHAR) -> VARCHAR
   kValueStringIntStringToString,           // f(VARCHAR, INT, VARCHAR) -> VARCHAR
   kValueStringStringIntToInt,              // f(VARCHAR, VARCHAR [, INT]) -> INT
+  kValueToDate,                            // f() -> DATE
+  kValueToTime,                            // f() -> TIME
+  kValueStringStringToDate,                // f(VARCHAR [, VARCHAR]) -> DATE
 };
 
 /// Tells whether `shape` is one of the value shapes (the shared C signature above).

@@ -36,8 +36,10 @@ bool IsStringLike(const LogicalType& type) {
   return type.id() == TypeId::kVarchar || type.id() == TypeId::kNull;
 }
 
+// A DATE is the TIMESTAMP of its midnight for the time functions (YEAR, DATE_FORMAT, ...).
 bool IsTimestampLike(const LogicalType& type) {
-  return type.id() == TypeId::kTimestamp || type.id() == TypeId::kNull;
+  return type.id() == TypeId::kTimestamp || type.id() == TypeId::kDate ||
+         type.id() == TypeId::kNull;
 }
 
 bool IsIntegerLike(const LogicalType& type) {
@@ -163,6 +165,8 @@ LogicalType TypeOf(TypeId id) {
     case TypeId::kBigint: return LogicalType::Bigint();
     case TypeId::kDouble: return LogicalType::Double();
     case TypeId::kTimestamp: return LogicalType::Timestamp();
+    case TypeId::kDate: return LogicalType::Date();
+    case TypeId::kTime: return LogicalType::Time();
     default: return LogicalType::Varchar();
   }
 }
@@ -206,6 +210,9 @@ ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
       return {{kString, TypeId::kInt, kString}, kString};
     case HelperShape::kValueStringStringIntToInt:
       return {{kString, kString, TypeId::kInt}, TypeId::kInt};
+    case HelperShape::kValueToDate: return {{}, TypeId::kDate};
+    case HelperShape::kValueToTime: return {{}, TypeId::kTime};
+    case HelperShape::kValueStringStringToDate: return {{kString, kString}, TypeId::kDate};
     case HelperShape::kNone:
     case HelperShape::kStringToString:
     case HelperShape::kStringStringIndexToString: break;  // not value shapes

@@ -31,7 +31,9 @@ int32_t LogicalType::PhysicalWidth() const {
   switch (id_) {
     case TypeId::kNull: return 1;
     case TypeId::kBoolean: return 1;
-    case TypeId::kInt: return 4;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: return 4;
     case TypeId::kBigint:
     case TypeId::kDouble:
     case TypeId::kDecimal:
@@ -53,6 +55,8 @@ std::string LogicalType::ToString() const {
     case TypeId::kDecimal: return fmt::format("DECIMAL({}, {})", precision_, scale_);
     case TypeId::kVarchar: return "VARCHAR";
     case TypeId::kTimestamp: return "TIMESTAMP(3)";
+    case TypeId::kDate: return "DATE";
+    case TypeId::kTime: return "TIME";
     case TypeId::kInterval: return "INTERVAL";
     case TypeId::kRow: {
       std::string out = "ROW<";
@@ -116,6 +120,12 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
     *out = left;
     return true;
   }
+  // A DATE meets a TIMESTAMP as the TIMESTAMP of its midnight (Flink's implicit widening).
+  if ((left.id() == TypeId::kDate && right.id() == TypeId::kTimestamp) ||
+      (left.id() == TypeId::kTimestamp && right.id() == TypeId::kDate)) {
+    *out = LogicalType::Timestamp();
+    return true;
+  }
   return false;
 }
 
@@ -125,6 +135,7 @@ bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to) {
     if (to.id() == TypeId::kDecimal && from.id() == TypeId::kDouble) return false;
     return NumericRank(from.id()) <= NumericRank(to.id());
   }
+  if (from.id() == TypeId::kDate && to.id() == TypeId::kTimestamp) return true;
   return false;
 }
 
@@ -137,6 +148,10 @@ bool IsExplicitlyCastable(const LogicalType& from, const LogicalType& to) {
   if (from.IsInteger() && to.id() == TypeId::kBoolean) return true;
   if (from.id() == TypeId::kTimestamp && to.id() == TypeId::kBigint) return true;
   if (from.id() == TypeId::kBigint && to.id() == TypeId::kTimestamp) return true;
+  // DATE ↔ TIMESTAMP, TIMESTAMP → TIME (Flink's casts between date-time types).
+  if (from.id() == TypeId::kTimestamp && to.id() == TypeId::kDate) return true;
+  if (from.id() == TypeId::kTimestamp && to.id() == TypeId::kTime) return true;
+  if (from.id() == TypeId::kTime && to.id() == TypeId::kTimestamp) return true;  // 1970-01-01
   return false;
 }
 

@@ -20,6 +20,8 @@ enum class TypeId : uint8_t {
   kTimestamp,  // TIMESTAMP(3): int64 milliseconds since the epoch, UTC
   kInterval,   // INTERVAL DAY TO SECOND: int64 milliseconds
   kRow,
+  kDate,  // DATE: int32 days since 1970-01-01 (proleptic Gregorian), as Flink's internal form
+  kTime,  // TIME(0..3): int32 milliseconds of the day, as Flink's internal form
 };
 
 struct RowField;
@@ -38,6 +40,8 @@ class LogicalType {
   static LogicalType Varchar() { return LogicalType(TypeId::kVarchar); }
   static LogicalType Timestamp() { return LogicalType(TypeId::kTimestamp); }
   static LogicalType Interval() { return LogicalType(TypeId::kInterval); }
+  static LogicalType Date() { return LogicalType(TypeId::kDate); }
+  static LogicalType Time() { return LogicalType(TypeId::kTime); }
   static LogicalType Decimal(int32_t precision, int32_t scale);
   static LogicalType Row(std::vector<RowField> fields);
 
@@ -48,6 +52,10 @@ class LogicalType {
 
   bool IsNumeric() const;
   bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
+  /// Whether a value is stored as an int32 in a batch column (INT, DATE, TIME).
+  bool IsInt32Stored() const {
+    return id_ == TypeId::kInt || id_ == TypeId::kDate || id_ == TypeId::kTime;
+  }
   /// Returns the byte width of one value in a batch column (0 for ROW, which has no data).
   int32_t PhysicalWidth() const;
   /// Renders the type as SQL: `BIGINT`, `DECIMAL(23, 3)`, `ROW<id BIGINT, ...>`.

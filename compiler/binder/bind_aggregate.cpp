@@ -148,7 +148,9 @@ std::optional<LogicalType> AggregateResultType(AggregateKind kind, const Logical
         case TypeId::kDouble:
         case TypeId::kDecimal:
         case TypeId::kVarchar:
-        case TypeId::kTimestamp: return argument;
+        case TypeId::kTimestamp:
+        case TypeId::kDate:
+        case TypeId::kTime: return argument;
         default: return std::nullopt;
       }
   }

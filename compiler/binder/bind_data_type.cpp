@@ -66,6 +66,20 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
     }
     return LogicalType::Timestamp();
   }
+  if (name == "DATE") {
+    if (!no_parameters()) return std::nullopt;
+    return LogicalType::Date();
+  }
+  if (name == "TIME") {
+    if (type.parameters.size() > 1 || (!type.parameters.empty() && type.parameters[0] > 3)) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{}: Sluice times have millisecond precision; use TIME or TIME(3)",
+                        type.ToString()),
+            type.span);
+      return std::nullopt;
+    }
+    return LogicalType::Time();
+  }
   if (name == "INTERVAL") return LogicalType::Interval();
   if (name == "ROW") {
     std::vector<types::RowField> fields;
@@ -85,7 +99,7 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
   }
   Error(base::ErrorCode::kBind,
         fmt::format("type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
-                    "DECIMAL(p, s), VARCHAR, TIMESTAMP(3), INTERVAL, ROW<...>)",
+                    "DECIMAL(p, s), VARCHAR, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>)",
                     type.ToString()),
         type.span);
   return std::nullopt;

@@ -213,11 +213,24 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
           static_cast<int64_t>(amount * static_cast<double>(unit) + (amount >= 0 ? 0.5 : -0.5));
       return Expr::Literal(Value::Interval(literal.negative_interval ? -millis : millis));
     }
-    case ast::LiteralKind::kDate:
-    case ast::LiteralKind::kTime:
-      Error(base::ErrorCode::kBind, "DATE and TIME values are not supported yet; use TIMESTAMP",
-            literal.span);
-      return nullptr;
+    case ast::LiteralKind::kDate: {
+      auto days = runtime::expr::ParseDate(literal.value);
+      if (!days) {
+        Error(base::ErrorCode::kBind,
+              "invalid date '" + literal.value + "' (expected 'YYYY-MM-DD')", literal.span);
+        return nullptr;
+      }
+      return Expr::Literal(Value::Date(*days));
+    }
+    case ast::LiteralKind::kTime: {
+      auto millis = runtime::expr::ParseTime(literal.value);
+      if (!millis) {
+        Error(base::ErrorCode::kBind,
+              "invalid time '" + literal.value + "' (expected 'HH:MM:SS[.fff]')", literal.span);
+        return nullptr;
+      }
+      return Expr::Literal(Value::Time(*millis));
+    }
   }
   return nullptr;
 }
@@ -270,7 +283,8 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
     if (matches.empty() && parts.size() == 1 && !parts[0].quoted) {
       // Flink's niladic functions, written without parentheses.
       std::string upper = Upper(parts[0].name);
-      if (upper == "CURRENT_TIMESTAMP" || upper == "LOCALTIMESTAMP") {
+      if (upper == "CURRENT_TIMESTAMP" || upper == "LOCALTIMESTAMP" || upper == "CURRENT_DATE" ||
+          upper == "CURRENT_TIME" || upper == "LOCALTIME") {
         return BindCall(upper, {}, ref.span);
       }
     }
@@ -332,6 +346,28 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
                          base::SourceSpan span) {
   for (const auto& argument : arguments) {
     if (argument == nullptr) return nullptr;
+  }
+  if ((name == "+" || name == "-") && arguments.size() == 2) {
+    // DATE ± INTERVAL (and INTERVAL + DATE) is a DATE moved by the interval's whole days
+    // (Flink's: INTERVAL '36' HOUR moves it by one day). A literal interval is truncated here;
+    // the day of a computed one is the day of midnight moved by it (SEMANTICS.md).
+    TypeId left = arguments[0]->type.id(), right = arguments[1]->type.id();
+    bool date_first = left == TypeId::kDate && right == TypeId::kInterval;
+    bool date_second = name == "+" && left == TypeId::kInterval && right == TypeId::kDate;
+    if (date_first || date_second) {
+      constexpr int64_t kMillisPerDay = 86'400'000;
+      for (auto& argument : arguments) {
+        if (argument->type.id() == TypeId::kDate) {
+          argument = CastTo(std::move(argument), LogicalType::Timestamp());
+        } else if (argument->kind == ExprKind::kLiteral && !argument->literal.is_null) {
+          argument = Expr::Literal(
+              Value::Interval(argument->literal.integer / kMillisPerDay * kMillisPerDay));
+        }
+      }
+      ExprPtr moved = BindCall(name, std::move(arguments), span);
+      if (moved == nullptr) return nullptr;
+      return Expr::Cast(std::move(moved), LogicalType::Date());
+    }
   }
   std::vector<LogicalType> types;
   for (const auto& argument : arguments) types.push_back(argument->type);
@@ -731,9 +767,13 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
       }
       ExprPtr operand = BindExpression(*extract.operand, scope);
       if (operand == nullptr) return nullptr;
+      if (operand->type.id() == TypeId::kDate || operand->type.id() == TypeId::kTime) {
+        // A DATE's midnight; a TIME on 1970-01-01 (its hour, minute and second).
+        operand = CastTo(std::move(operand), LogicalType::Timestamp());
+      }
       if (operand->type.id() != TypeId::kTimestamp && operand->type.id() != TypeId::kNull) {
         Error(base::ErrorCode::kBind,
-              fmt::format("EXTRACT({} FROM ...) needs a TIMESTAMP, got {}",
+              fmt::format("EXTRACT({} FROM ...) needs a TIMESTAMP, DATE or TIME, got {}",
                           ast::TimeUnitName(extract.unit), operand->type.ToString()),
               extract.operand->span);
         return nullptr;

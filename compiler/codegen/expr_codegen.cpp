@@ -107,7 +107,9 @@ bool ExprCodegen::UsesHelper(const Expr& expr) {
 
 llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
   switch (type.id()) {
-    case TypeId::kInt: return builder_.getInt32Ty();
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: return builder_.getInt32Ty();
     case TypeId::kBigint:
     case TypeId::kDecimal:
     case TypeId::kTimestamp:
@@ -324,6 +326,8 @@ base::Result<IrValue> ExprCodegen::EmitLiteral(const runtime::plan::Value& liter
   switch (type.id()) {
     case TypeId::kBoolean: result.value = builder_.getInt1(literal.integer != 0); break;
     case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime:
       result.value = builder_.getInt32(static_cast<uint32_t>(literal.integer));
       break;
     case TypeId::kBigint:
@@ -467,7 +471,11 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
         case TypeId::kBoolean:
           integer = builder_.CreateZExt(value.value, builder_.getInt64Ty());
           break;
-        case TypeId::kInt: integer = builder_.CreateSExt(value.value, builder_.getInt64Ty()); break;
+        case TypeId::kInt:
+        case TypeId::kDate:
+        case TypeId::kTime:
+          integer = builder_.CreateSExt(value.value, builder_.getInt64Ty());
+          break;
         case TypeId::kDouble: real = value.value; break;
         case TypeId::kVarchar:
           data = value.value;
@@ -507,6 +515,8 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
         result.value = builder_.CreateICmpNE(field(0, builder_.getInt64Ty()), builder_.getInt64(0));
         break;
       case TypeId::kInt:
+      case TypeId::kDate:
+      case TypeId::kTime:
         result.value = builder_.CreateTrunc(field(0, builder_.getInt64Ty()), builder_.getInt32Ty());
         break;
       case TypeId::kDouble: result.value = field(1, builder_.getDoubleTy()); break;

@@ -134,7 +134,10 @@ llvm::Value* AccumulatorCodegen::LoadKey(const CallLayout& layout, llvm::Value* 
   llvm::Type* i64 = builder_.getInt64Ty();
   switch (layout.argument_type) {
     case TypeId::kBoolean: return builder_.CreateZExt(LoadFlag(data, row), i64);
-    case TypeId::kInt: return builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), data, row), i64);
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime:
+      return builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), data, row), i64);
     case TypeId::kDouble: {
       // Double.compare order: -0.0 is 0.0, every NaN one NaN above +Infinity.
       llvm::Value* value = LoadValue(builder_.getDoubleTy(), data, row);

@@ -222,6 +222,8 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
         value = builder_.CreateZExt(value, int8);
         break;
       case TypeId::kTimestamp: name = "sluice_cast_timestamp_to_string"; break;
+      case TypeId::kDate: name = "sluice_cast_date_to_string"; break;
+      case TypeId::kTime: name = "sluice_cast_time_to_string"; break;
       case TypeId::kInterval: name = "sluice_cast_interval_to_string"; break;
       case TypeId::kDecimal:
         name = "sluice_cast_decimal_to_string";
@@ -255,6 +257,10 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
         return call_with_out("sluice_cast_string_to_boolean", {pointer}, {input}, int8);
       case TypeId::kTimestamp:
         return call_with_out("sluice_cast_string_to_timestamp", {pointer}, {input}, int64);
+      case TypeId::kDate:
+        return call_with_out("sluice_cast_string_to_date", {pointer}, {input}, int32);
+      case TypeId::kTime:
+        return call_with_out("sluice_cast_string_to_time", {pointer}, {input}, int32);
       case TypeId::kInterval:
         return call_with_out("sluice_cast_string_to_interval", {pointer}, {input}, int64);
       case TypeId::kDecimal:
@@ -357,8 +363,36 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
           builder_.CreateICmpNE(operand.value, llvm::ConstantInt::get(operand.value->getType(), 0));
       return result;
     case TypeId::kTimestamp:
+      if (source == TypeId::kDate) {
+        // sluice_date_to_timestamp: the day's midnight.
+        result.value = builder_.CreateMul(builder_.CreateSExt(operand.value, int64),
+                                          builder_.getInt64(86'400'000));
+        return result;
+      }
+      if (source == TypeId::kTime) {
+        result.value = builder_.CreateSExt(operand.value, int64);  // on 1970-01-01
+        return result;
+      }
       if (source != TypeId::kBigint) return unsupported();
       return result;
+    case TypeId::kDate:
+    case TypeId::kTime: {
+      if (source != TypeId::kTimestamp) return unsupported();
+      // sluice_timestamp_to_date / _to_time: floor division and its non-negative remainder.
+      llvm::Value* day = builder_.getInt64(86'400'000);
+      llvm::Value* quotient = builder_.CreateSDiv(operand.value, day);
+      llvm::Value* rest = builder_.CreateSRem(operand.value, day);
+      llvm::Value* negative = builder_.CreateICmpSLT(rest, builder_.getInt64(0));
+      if (target == TypeId::kDate) {
+        quotient = builder_.CreateSelect(
+            negative, builder_.CreateSub(quotient, builder_.getInt64(1)), quotient);
+        result.value = builder_.CreateTrunc(quotient, int32);
+      } else {
+        rest = builder_.CreateSelect(negative, builder_.CreateAdd(rest, day), rest);
+        result.value = builder_.CreateTrunc(rest, int32);
+      }
+      return result;
+    }
     default: return unsupported();
   }
 }
@@ -379,7 +413,8 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
     // passes them (runtime/expr/kernel_abi.h); the call is skipped when one is NULL.
     auto is_value_type = [](TypeId id) {
       return id == TypeId::kBoolean || id == TypeId::kInt || id == TypeId::kBigint ||
-             id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp;
+             id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp ||
+             id == TypeId::kDate || id == TypeId::kTime;
     };
     bool well_typed = is_value_type(expr.type.id());
     for (const auto& argument : expr.arguments) well_typed &= is_value_type(argument->type.id());
@@ -404,6 +439,8 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
             builder_.CreateStore(builder_.CreateZExt(value.value, int64), field(0));
             break;
           case TypeId::kInt:
+          case TypeId::kDate:
+          case TypeId::kTime:
             builder_.CreateStore(builder_.CreateSExt(value.value, int64), field(0));
             break;
           case TypeId::kDouble: builder_.CreateStore(value.value, field(1)); break;
@@ -431,6 +468,8 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
           result.value = builder_.CreateICmpNE(result_field(0, int64), builder_.getInt64(0));
           break;
         case TypeId::kInt:
+        case TypeId::kDate:
+        case TypeId::kTime:
           result.value = builder_.CreateTrunc(result_field(0, int64), int32);
           break;
         case TypeId::kDouble: result.value = result_field(1, builder_.getDoubleTy()); break;

@@ -462,7 +462,9 @@ base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
   value.is_null = false;
   switch (expression->type.id()) {
     case types::TypeId::kBoolean: value.integer = column.values<uint8_t>()[0]; break;
-    case types::TypeId::kInt: value.integer = column.values<int32_t>()[0]; break;
+    case types::TypeId::kInt:
+    case types::TypeId::kDate:
+    case types::TypeId::kTime: value.integer = column.values<int32_t>()[0]; break;
     case types::TypeId::kDouble: value.real = column.values<double>()[0]; break;
     case types::TypeId::kVarchar:
       value.text = std::string(column.values<runtime::StringRef>()[0].view());

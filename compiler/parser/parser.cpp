@@ -1,6 +1,7 @@
 #include "compiler/parser/parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 
 #include "SluiceLexer.h"
@@ -205,6 +206,28 @@ class ScriptParser {
 
   void ParseChunk(const std::vector<antlr4::Token*>& chunk, ParseResult* result) {
     if (chunk.empty() || (chunk.size() == 1 && chunk[0]->getType() == SluiceParser::SEMI)) return;
+    // Flink's `EXECUTE STATEMENT SET BEGIN INSERT …; INSERT …; END;`: the script splits at ';',
+    // so the opening words come with the first INSERT. They open a statement set as
+    // `BEGIN STATEMENT SET;` does, and the rest of the chunk is that INSERT.
+    static const char* const kExecuteStatementSet[] = {"EXECUTE", "STATEMENT", "SET", "BEGIN"};
+    if (chunk.size() > 4) {
+      bool opens = true;
+      for (size_t i = 0; i < 4 && opens; ++i) {
+        std::string word = chunk[i]->getText();
+        for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        opens = word == kExecuteStatementSet[i];
+      }
+      if (opens) {
+        base::SourceSpan span = source_.Span(chunk[0]->getStartIndex(), chunk[3]->getStopIndex());
+        if (in_statement_set_) {
+          result->errors.push_back(SyntaxError("statement sets cannot be nested", span));
+        }
+        in_statement_set_ = true;
+        statement_set_span_ = span;
+        ParseChunk(std::vector<antlr4::Token*>(chunk.begin() + 4, chunk.end()), result);
+        return;
+      }
+    }
     std::string complexity;
     if (antlr4::Token* token = FindTooComplex(chunk, &complexity)) {
       result->errors.push_back(

@@ -834,11 +834,7 @@ class Planner {
     }
     for (const PlanNode& node : plan_.nodes) {
       if (node.uid == "sink/" + sink_table.name) {
-        return base::Status::Error(base::ErrorCode::kPlan,
-                                   "table '" + sink_table.name +
-                                       "' is the target of two INSERT statements; write each "
-                                       "result to its own table",
-                                   sink_spans ? sink_spans->use : base::SourceSpan{});
+        return AddSinkInput(node.id, upstream_planned);
       }
     }
     PlanNode sink_node;
@@ -864,6 +860,86 @@ class Planner {
     int32_t sink_id = AddNode(std::move(sink_node));
     plan_.edges.push_back(PlanEdge{upstream, sink_id, 0, exchange, key_slots});
     return base::Status::Ok();
+  }
+
+  /// How rows of `upstream` reach a sink: forward at its parallelism, else rebalanced — or, for
+  /// an updating input, hashed by the sink's PRIMARY KEY so that a key's changes stay in order.
+  std::pair<runtime::plan::ExchangeKind, std::vector<int32_t>> SinkExchange(
+      const PlanNode& sink, int32_t upstream, runtime::plan::ChangelogMode mode) const {
+    if (sink.parallelism == plan_.nodes[upstream].parallelism) {
+      return {runtime::plan::ExchangeKind::kForward, {}};
+    }
+    if (mode == runtime::plan::ChangelogMode::kUpdating) {
+      std::vector<int32_t> key_slots = SinkKeySlots(sink.output_schema, sink.table->primary_key,
+                                                    plan_.nodes[upstream].output_schema);
+      if (!key_slots.empty()) return {runtime::plan::ExchangeKind::kHash, key_slots};
+    }
+    return {runtime::plan::ExchangeKind::kRebalance, {}};
+  }
+
+  /// A second (third, …) INSERT into a table already written by this job: Flink writes the
+  /// results of both into it. The sink gets a UNION ALL of its inputs (a stateless
+  /// `union/<table>` at the sink's parallelism, each input reaching it as it would reach the
+  /// sink), so its UID, state and transactions stay those of one sink.
+  base::Status AddSinkInput(int32_t sink, const Planned& upstream_planned) {
+    int32_t upstream = upstream_planned.node;
+    const std::string union_uid = "union/" + plan_.nodes[sink].table->name;
+    int32_t union_id = -1;
+    for (const PlanNode& node : plan_.nodes) {
+      if (node.uid == union_uid) union_id = node.id;
+    }
+    if (union_id < 0) {
+      PlanNode node;
+      node.uid = union_uid;
+      node.kind = runtime::plan::OperatorKind::kUnion;
+      node.parallelism = plan_.nodes[sink].parallelism;
+      node.output_schema = plan_.nodes[sink].output_schema;
+      node.changelog_mode = plan_.nodes[sink].changelog_mode;
+      union_id = AddNode(std::move(node));
+      for (PlanEdge& edge : plan_.edges) {
+        // The first INSERT's input now reaches the union as it reached the sink.
+        if (edge.target_node == sink) edge.target_node = union_id;
+      }
+      plan_.edges.push_back(PlanEdge{union_id, sink, 0, runtime::plan::ExchangeKind::kForward, {}});
+    }
+    // Edges point from earlier to later nodes: the union, then the sink, go after the new
+    // input's nodes.
+    MoveToEnd(union_id, {&union_id, &sink, &upstream});
+    MoveToEnd(sink, {&union_id, &sink, &upstream});
+    int32_t inputs = 0;
+    for (const PlanEdge& edge : plan_.edges) inputs += edge.target_node == union_id ? 1 : 0;
+    if (upstream_planned.mode == runtime::plan::ChangelogMode::kUpdating) {
+      plan_.nodes[union_id].changelog_mode = runtime::plan::ChangelogMode::kUpdating;
+      plan_.nodes[sink].changelog_mode = runtime::plan::ChangelogMode::kUpdating;
+    }
+    auto [exchange, key_slots] = SinkExchange(plan_.nodes[sink], upstream, upstream_planned.mode);
+    plan_.edges.push_back(PlanEdge{upstream, union_id, inputs, exchange, std::move(key_slots)});
+    plan_.nodes[union_id].description = fmt::format("UNION ALL of the {} INSERTs into {}",
+                                                    inputs + 1, plan_.nodes[sink].table->name);
+    return base::Status::Ok();
+  }
+
+  /// Moves node `id` to the end of the plan, renumbering the nodes after it, the edges, the
+  /// planner's maps and the ids `tracked` points to.
+  void MoveToEnd(int32_t id, std::vector<int32_t*> tracked) {
+    const int32_t last = static_cast<int32_t>(plan_.nodes.size()) - 1;
+    if (id == last) return;
+    auto renumber = [&](int32_t value) {
+      if (value == id) return last;
+      return value > id ? value - 1 : value;
+    };
+    PlanNode moved = std::move(plan_.nodes[id]);
+    plan_.nodes.erase(plan_.nodes.begin() + id);
+    plan_.nodes.push_back(std::move(moved));
+    for (size_t i = 0; i < plan_.nodes.size(); ++i) plan_.nodes[i].id = static_cast<int32_t>(i);
+    for (PlanEdge& edge : plan_.edges) {
+      edge.source_node = renumber(edge.source_node);
+      edge.target_node = renumber(edge.target_node);
+    }
+    for (auto* map : {&sources_, &normalized_}) {
+      for (auto& [name, node] : *map) node = renumber(node);
+    }
+    for (int32_t* value : tracked) *value = renumber(*value);
   }
 
   /// The upstream slots of a sink's PRIMARY KEY columns (the upstream writes the sink's

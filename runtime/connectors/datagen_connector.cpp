@@ -13,6 +13,7 @@
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/option_reader.h"
 #include "runtime/connectors/split_mix.h"
+#include "runtime/expr/kernel_abi.h"
 
 namespace sluice::runtime::connectors {
 
@@ -42,7 +43,9 @@ bool Generatable(types::TypeId id) {
     case types::TypeId::kDouble:
     case types::TypeId::kDecimal:
     case types::TypeId::kVarchar:
-    case types::TypeId::kTimestamp: return true;
+    case types::TypeId::kTimestamp:
+    case types::TypeId::kDate:
+    case types::TypeId::kTime: return true;
     default: return false;
   }
 }
@@ -58,7 +61,7 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     return options.TableError("datagen cannot generate column '" + column.name + "' of type " +
                               column.type.ToString() +
                               " (supported: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, "
-                              "TIMESTAMP)");
+                              "TIMESTAMP, DATE, TIME)");
   }
   const std::string kind = Lower(options.GetString(key("kind")).value_or("random"));
   if (kind == "sequence") {
@@ -367,7 +370,11 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
                      : field.min_double * (1 - unit) + field.max_double * unit;
         break;
       }
-      case types::TypeId::kTimestamp: {
+      case types::TypeId::kTimestamp:
+      case types::TypeId::kDate:
+      case types::TypeId::kTime: {
+        // Flink's: a TIMESTAMP is now (here: a fixed instant plus the row's place when seeded),
+        // a DATE today, a TIME the time of day.
         int64_t millis;
         if (config_.seed) {
           millis =
@@ -380,7 +387,13 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
         }
-        reinterpret_cast<int64_t*>(data)[row] = millis;
+        if (field.type.id() == types::TypeId::kDate) {
+          reinterpret_cast<int32_t*>(data)[row] = sluice_timestamp_to_date(millis);
+        } else if (field.type.id() == types::TypeId::kTime) {
+          reinterpret_cast<int32_t*>(data)[row] = sluice_timestamp_to_time(millis);
+        } else {
+          reinterpret_cast<int64_t*>(data)[row] = millis;
+        }
         break;
       }
       case types::TypeId::kVarchar: {

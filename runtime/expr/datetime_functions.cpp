@@ -13,6 +13,7 @@
 
 namespace sluice::runtime::expr::detail {
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
+bool ParseDate(const char* text, size_t length, int32_t* out);
 }  // namespace sluice::runtime::expr::detail
 
 using sluice::runtime::StringRef;
@@ -770,6 +771,36 @@ uint8_t sluice_from_unixtime(SluiceKernelContext* context, const SluiceUdfValue*
 uint8_t sluice_to_timestamp(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t count,
                             SluiceUdfValue* out) {
   return ParseTimestampArgument(arguments, count, &out->integer) ? 1 : 0;
+}
+
+uint8_t sluice_current_date(SluiceKernelContext*, const SluiceUdfValue*, int32_t,
+                            SluiceUdfValue* out) {
+  out->integer = sluice_timestamp_to_date(sluice_current_millis());
+  return 1;
+}
+
+uint8_t sluice_current_time(SluiceKernelContext*, const SluiceUdfValue*, int32_t,
+                            SluiceUdfValue* out) {
+  out->integer = sluice_timestamp_to_time(sluice_current_millis());
+  return 1;
+}
+
+uint8_t sluice_to_date(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t count,
+                       SluiceUdfValue* out) {
+  const SluiceUdfValue& text = arguments[0];
+  int64_t millis = 0;
+  if (count >= 2) {
+    if (!ParseWithPattern(text.data, text.length, arguments[1].data, arguments[1].length,
+                          &millis)) {
+      return 0;
+    }
+    out->integer = sluice_timestamp_to_date(millis);
+    return 1;
+  }
+  int32_t days;
+  if (!sluice::runtime::expr::detail::ParseDate(text.data, text.length, &days)) return 0;
+  out->integer = days;
+  return 1;
 }
 
 uint8_t sluice_timestamp_add(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,

@@ -380,7 +380,9 @@ Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32
   FunctionId function = expr.function;
   switch (a.type.id()) {
     case TypeId::kBoolean: CompareTyped<uint8_t>(function, a, b, rows, &out); break;
-    case TypeId::kInt: CompareTyped<int32_t>(function, a, b, rows, &out); break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: CompareTyped<int32_t>(function, a, b, rows, &out); break;
     case TypeId::kBigint:
     case TypeId::kDecimal:
     case TypeId::kTimestamp:
@@ -750,7 +752,9 @@ Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& argume
   };
   switch (expr.type.id()) {
     case TypeId::kBoolean: pick(uint8_t{}); break;
-    case TypeId::kInt: pick(int32_t{}); break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: pick(int32_t{}); break;
     case TypeId::kBigint:
     case TypeId::kDecimal:
     case TypeId::kTimestamp: pick(int64_t{}); break;
@@ -843,6 +847,8 @@ void StoreValue(const SluiceUdfValue& value, int32_t row, Vector* out) {
   switch (out->type.id()) {
     case TypeId::kBoolean: out->mutable_values<uint8_t>()[row] = value.integer != 0; break;
     case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime:
       out->mutable_values<int32_t>()[row] = static_cast<int32_t>(value.integer);
       break;
     case TypeId::kDouble: out->mutable_values<double>()[row] = value.real; break;
@@ -862,7 +868,9 @@ SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
   }
   switch (vector.type.id()) {
     case TypeId::kBoolean: value.integer = vector.values<uint8_t>()[row] != 0; break;
-    case TypeId::kInt: value.integer = vector.values<int32_t>()[row]; break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: value.integer = vector.values<int32_t>()[row]; break;
     case TypeId::kDouble: value.real = vector.values<double>()[row]; break;
     case TypeId::kVarchar: {
       const StringRef& text = vector.values<StringRef>()[row];
@@ -922,7 +930,8 @@ Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& 
                                    Context& context, ValueHelper function) {
   auto is_value_type = [](TypeId id) {
     return id == TypeId::kBoolean || id == TypeId::kInt || id == TypeId::kBigint ||
-           id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp;
+           id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp ||
+           id == TypeId::kDate || id == TypeId::kTime;
   };
   for (size_t i = 0; i < arguments.size(); ++i) {
     if (!is_value_type(arguments[i].type.id())) {
@@ -987,6 +996,12 @@ Result<Vector> CastToVarchar(const Expr& expr, const Vector& in, Context& contex
       case TypeId::kInterval:
         sluice_cast_interval_to_string(kernel, in.values<int64_t>()[row], &values[row]);
         break;
+      case TypeId::kDate:
+        sluice_cast_date_to_string(kernel, in.values<int32_t>()[row], &values[row]);
+        break;
+      case TypeId::kTime:
+        sluice_cast_time_to_string(kernel, in.values<int32_t>()[row], &values[row]);
+        break;
       default: return Malformed(expr, "no cast to VARCHAR");
     }
   }
@@ -1030,6 +1045,16 @@ Result<Vector> CastFromVarchar(const Expr& expr, const Vector& in, int32_t rows)
     case TypeId::kInterval:
       MapUnary<StringRef, int64_t>(in, rows, &out, [](StringRef x, int64_t* r) {
         return sluice_cast_string_to_interval(&x, r) != 0;
+      });
+      break;
+    case TypeId::kDate:
+      MapUnary<StringRef, int32_t>(in, rows, &out, [](StringRef x, int32_t* r) {
+        return sluice_cast_string_to_date(&x, r) != 0;
+      });
+      break;
+    case TypeId::kTime:
+      MapUnary<StringRef, int32_t>(in, rows, &out, [](StringRef x, int32_t* r) {
+        return sluice_cast_string_to_time(&x, r) != 0;
       });
       break;
     default: return Malformed(expr, "no cast from VARCHAR");
@@ -1084,6 +1109,26 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
   } else if (from == TypeId::kTimestamp && to == TypeId::kBigint) {
     MapUnary<int64_t, int64_t>(in, rows, &out, [](int64_t x, int64_t* r) {
       *r = x;
+      return true;
+    });
+  } else if (from == TypeId::kDate && to == TypeId::kTimestamp) {
+    MapUnary<int32_t, int64_t>(in, rows, &out, [](int32_t x, int64_t* r) {
+      *r = sluice_date_to_timestamp(x);
+      return true;
+    });
+  } else if (from == TypeId::kTime && to == TypeId::kTimestamp) {
+    MapUnary<int32_t, int64_t>(in, rows, &out, [](int32_t x, int64_t* r) {
+      *r = x;  // on 1970-01-01
+      return true;
+    });
+  } else if (from == TypeId::kTimestamp && to == TypeId::kDate) {
+    MapUnary<int64_t, int32_t>(in, rows, &out, [](int64_t x, int32_t* r) {
+      *r = sluice_timestamp_to_date(x);
+      return true;
+    });
+  } else if (from == TypeId::kTimestamp && to == TypeId::kTime) {
+    MapUnary<int64_t, int32_t>(in, rows, &out, [](int64_t x, int32_t* r) {
+      *r = sluice_timestamp_to_time(x);
       return true;
     });
   } else if (from == TypeId::kBoolean && (to == TypeId::kInt || to == TypeId::kBigint)) {
@@ -1172,7 +1217,9 @@ Result<Vector> EvaluateLiteral(const Expr& expr, Context& context) {
   };
   switch (expr.type.id()) {
     case TypeId::kBoolean: fill(static_cast<uint8_t>(value.integer != 0)); break;
-    case TypeId::kInt: fill(static_cast<int32_t>(value.integer)); break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: fill(static_cast<int32_t>(value.integer)); break;
     case TypeId::kBigint:
     case TypeId::kDecimal:
     case TypeId::kTimestamp:

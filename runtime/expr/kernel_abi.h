@@ -114,6 +114,27 @@ uint8_t sluice_cast_string_to_double(const sluice::runtime::StringRef* in, doubl
 uint8_t sluice_cast_string_to_boolean(const sluice::runtime::StringRef* in, uint8_t* out);
 uint8_t sluice_cast_string_to_timestamp(const sluice::runtime::StringRef* in, int64_t* out);
 uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in, int64_t* out);
+// DATE ↔ TIMESTAMP ↔ TIME: the midnight of a day, the day and the time of day of an instant
+// (floor division, so instants before 1970 land on the right day). Inline: the code generator
+// emits the same arithmetic.
+inline int64_t sluice_date_to_timestamp(int32_t days) {
+  return int64_t{days} * 86'400'000;
+}
+inline int32_t sluice_timestamp_to_date(int64_t millis) {
+  int64_t days = millis / 86'400'000;
+  if (millis % 86'400'000 < 0) --days;
+  return static_cast<int32_t>(days);
+}
+inline int32_t sluice_timestamp_to_time(int64_t millis) {
+  int64_t rest = millis % 86'400'000;
+  return static_cast<int32_t>(rest < 0 ? rest + 86'400'000 : rest);
+}
+uint8_t sluice_cast_string_to_date(const sluice::runtime::StringRef* in, int32_t* out);
+uint8_t sluice_cast_string_to_time(const sluice::runtime::StringRef* in, int32_t* out);
+void sluice_cast_date_to_string(SluiceKernelContext* context, int32_t days,
+                                sluice::runtime::StringRef* out);
+void sluice_cast_time_to_string(SluiceKernelContext* context, int32_t millis,
+                                sluice::runtime::StringRef* out);
 uint8_t sluice_cast_string_to_decimal(const sluice::runtime::StringRef* in, int32_t precision,
                                       int32_t scale, int64_t* out);
 void sluice_cast_bigint_to_string(SluiceKernelContext* context, int64_t value,
@@ -184,6 +205,9 @@ uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
 #define SLUICE_HELPER_DECLARATION_kValueStringStringStringToString SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueStringIntStringToString SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueStringStringIntToInt SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueToDate SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueToTime SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringToDate SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
   SLUICE_HELPER_DECLARATION_##shape(helper)

@@ -15,6 +15,10 @@ int WriteDouble(double value, char* buffer);
 int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer);
 int WriteInterval(int64_t millis, char* buffer);
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
+int WriteDate(int32_t days, char* buffer);
+int WriteTime(int32_t millis, char* buffer);
+bool ParseDate(const char* text, size_t length, int32_t* out);
+bool ParseTime(const char* text, size_t length, int32_t* out);
 }  // namespace sluice::runtime::expr::detail
 
 using sluice::runtime::StringRef;
@@ -466,6 +470,24 @@ void sluice_cast_boolean_to_string(SluiceKernelContext* context, uint8_t value, 
 void sluice_cast_timestamp_to_string(SluiceKernelContext* context, int64_t millis, StringRef* out) {
   char buffer[48];
   StoreCopy(context, buffer, detail::WriteTimestamp(millis, buffer), out);
+}
+
+void sluice_cast_date_to_string(SluiceKernelContext* context, int32_t days, StringRef* out) {
+  char buffer[16];
+  StoreCopy(context, buffer, detail::WriteDate(days, buffer), out);
+}
+
+void sluice_cast_time_to_string(SluiceKernelContext* context, int32_t millis, StringRef* out) {
+  char buffer[16];
+  StoreCopy(context, buffer, detail::WriteTime(millis, buffer), out);
+}
+
+uint8_t sluice_cast_string_to_date(const StringRef* in, int32_t* out) {
+  return detail::ParseDate(in->data, in->length, out) ? 1 : 0;
+}
+
+uint8_t sluice_cast_string_to_time(const StringRef* in, int32_t* out) {
+  return detail::ParseTime(in->data, in->length, out) ? 1 : 0;
 }
 
 void sluice_cast_decimal_to_string(SluiceKernelContext* context, int64_t unscaled, int32_t scale,

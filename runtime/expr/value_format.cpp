@@ -17,6 +17,10 @@ int WriteDouble(double value, char* buffer);                      // buffer >= 4
 int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer);  // buffer >= 96
 int WriteInterval(int64_t millis, char* buffer);                  // buffer >= 48
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
+int WriteDate(int32_t days, char* buffer);    // buffer >= 16
+int WriteTime(int32_t millis, char* buffer);  // buffer >= 16
+bool ParseDate(const char* text, size_t length, int32_t* out);
+bool ParseTime(const char* text, size_t length, int32_t* out);
 
 namespace {
 
@@ -68,7 +72,89 @@ bool ReadDigits(const char* text, size_t count, int64_t* out) {
   return true;
 }
 
+// Reads 1..`most` digits at `*text` (advancing it); false when there is none.
+bool ReadNumber(const char** text, const char* end, int most, int64_t* out) {
+  int64_t value = 0;
+  int count = 0;
+  while (*text < end && count < most && **text >= '0' && **text <= '9') {
+    value = value * 10 + (**text - '0');
+    ++*text;
+    ++count;
+  }
+  *out = value;
+  return count > 0;
+}
+
+void TrimBlanks(const char** begin, const char** end) {
+  while (*begin < *end && (**begin == ' ' || **begin == '\t')) ++*begin;
+  while (*end > *begin && ((*end)[-1] == ' ' || (*end)[-1] == '\t')) --*end;
+}
+
 }  // namespace
+
+int WriteDate(int32_t days, char* buffer) {
+  int64_t year, month, day;
+  CivilFromDays(days, &year, &month, &day);
+  char* end = buffer;
+  if (year < 0) {
+    end = fmt::format_to(end, "-{:04d}", -year);
+  } else {
+    end = fmt::format_to(end, "{:04d}", year);
+  }
+  end = fmt::format_to(end, "-{:02d}-{:02d}", month, day);
+  return static_cast<int>(end - buffer);
+}
+
+int WriteTime(int32_t millis, char* buffer) {
+  int64_t value = millis;
+  if (value < 0 || value >= kMillisPerDay)
+    value = ((value % kMillisPerDay) + kMillisPerDay) % kMillisPerDay;
+  int64_t seconds = value / 1000;
+  char* end = fmt::format_to(buffer, "{:02d}:{:02d}:{:02d}", seconds / 3600, seconds / 60 % 60,
+                             seconds % 60);
+  if (value % 1000 != 0) end = fmt::format_to(end, ".{:03d}", value % 1000);
+  return static_cast<int>(end - buffer);
+}
+
+bool ParseDate(const char* text, size_t length, int32_t* out) {
+  const char* begin = text;
+  const char* end = text + length;
+  TrimBlanks(&begin, &end);
+  int64_t year, month, day;
+  if (!ReadNumber(&begin, end, 4, &year) || begin == end || *begin++ != '-' ||
+      !ReadNumber(&begin, end, 2, &month) || begin == end || *begin++ != '-' ||
+      !ReadNumber(&begin, end, 2, &day) || begin != end) {
+    return false;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return false;
+  *out = static_cast<int32_t>(DaysFromCivil(year, month, day));
+  return true;
+}
+
+bool ParseTime(const char* text, size_t length, int32_t* out) {
+  const char* begin = text;
+  const char* end = text + length;
+  TrimBlanks(&begin, &end);
+  int64_t hour, minute, second = 0, fraction = 0;
+  if (!ReadNumber(&begin, end, 2, &hour) || begin == end || *begin++ != ':' ||
+      !ReadNumber(&begin, end, 2, &minute)) {
+    return false;
+  }
+  if (begin != end) {
+    if (*begin++ != ':' || !ReadNumber(&begin, end, 2, &second)) return false;
+    if (begin != end) {
+      if (*begin++ != '.') return false;
+      const char* digits = begin;
+      if (!ReadNumber(&begin, end, 9, &fraction) || begin != end) return false;
+      int64_t count = begin - digits;
+      for (; count > 3; --count) fraction /= 10;
+      for (; count < 3; ++count) fraction *= 10;
+    }
+  }
+  if (hour > 23 || minute > 59 || second > 59) return false;
+  *out = static_cast<int32_t>(((hour * 60 + minute) * 60 + second) * 1000 + fraction);
+  return true;
+}
 
 int WriteTimestamp(int64_t millis, char* buffer) {
   // Truncate, then adjust: `days * kMillisPerDay` would overflow near INT64_MIN.
@@ -179,6 +265,28 @@ std::string FormatTimestamp(int64_t millis) {
 std::optional<int64_t> ParseTimestamp(std::string_view text) {
   int64_t millis;
   if (!detail::ParseTimestamp(text.data(), text.size(), &millis)) return std::nullopt;
+  return millis;
+}
+
+std::string FormatDate(int32_t days) {
+  char buffer[16];
+  return std::string(buffer, detail::WriteDate(days, buffer));
+}
+
+std::optional<int32_t> ParseDate(std::string_view text) {
+  int32_t days;
+  if (!detail::ParseDate(text.data(), text.size(), &days)) return std::nullopt;
+  return days;
+}
+
+std::string FormatTime(int32_t millis) {
+  char buffer[16];
+  return std::string(buffer, detail::WriteTime(millis, buffer));
+}
+
+std::optional<int32_t> ParseTime(std::string_view text) {
+  int32_t millis;
+  if (!detail::ParseTime(text.data(), text.size(), &millis)) return std::nullopt;
   return millis;
 }
 

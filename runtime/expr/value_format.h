@@ -13,6 +13,17 @@ namespace sluice::runtime::expr {
 std::string FormatTimestamp(int64_t millis);
 /// Parses `YYYY-MM-DD HH:MM:SS[.f{1,3}]` or with a `T` separator; nullopt when invalid.
 std::optional<int64_t> ParseTimestamp(std::string_view text);
+/// `YYYY-MM-DD` for a DATE (days since 1970-01-01).
+std::string FormatDate(int32_t days);
+/// Parses `YYYY-M-D` (one or two digits for month and day), surrounding blanks ignored;
+/// nullopt when invalid.
+std::optional<int32_t> ParseDate(std::string_view text);
+/// `HH:MM:SS`, or `HH:MM:SS.mmm` when the milliseconds are not zero, for a TIME (milliseconds
+/// of the day).
+std::string FormatTime(int32_t millis);
+/// Parses `H:MM[:SS[.f{1,9}]]` (digits past the milliseconds are dropped), surrounding blanks
+/// ignored; nullopt when invalid.
+std::optional<int32_t> ParseTime(std::string_view text);
 /// Shortest text that reads back to the same double (`0.1`, `1e+20`, `inf`, `nan`).
 std::string FormatDouble(double value);
 /// A DECIMAL's unscaled value with exactly `scale` decimals (`-1.50`).

@@ -40,6 +40,8 @@ void AppendSortKey(const Batch& batch, int32_t row, const std::vector<plan::Sort
         AppendOrdered(column.values<uint8_t>()[row] != 0 ? 1 : 0, 1, descending, out);
         break;
       case types::TypeId::kInt:
+      case types::TypeId::kDate:
+      case types::TypeId::kTime:
         AppendOrdered(static_cast<uint32_t>(column.values<int32_t>()[row]) ^ 0x80000000u, 4,
                       descending, out);
         break;

@@ -46,6 +46,12 @@ Value Value::Timestamp(int64_t millis) {
 Value Value::Interval(int64_t millis) {
   return MakeInteger(LogicalType::Interval(), millis);
 }
+Value Value::Date(int32_t days) {
+  return MakeInteger(LogicalType::Date(), days);
+}
+Value Value::Time(int32_t millis) {
+  return MakeInteger(LogicalType::Time(), millis);
+}
 Value Value::Decimal(int64_t unscaled, int32_t precision, int32_t scale) {
   return MakeInteger(LogicalType::Decimal(precision, scale), unscaled);
 }
@@ -98,6 +104,8 @@ std::string Value::ToSql() const {
     }
     case TypeId::kTimestamp: return "TIMESTAMP '" + expr::FormatTimestamp(integer) + "'";
     case TypeId::kInterval: return "INTERVAL '" + expr::FormatInterval(integer) + "' DAY TO SECOND";
+    case TypeId::kDate: return "DATE '" + expr::FormatDate(static_cast<int32_t>(integer)) + "'";
+    case TypeId::kTime: return "TIME '" + expr::FormatTime(static_cast<int32_t>(integer)) + "'";
     case TypeId::kRow: return "ROW(?)";
   }
   return "?";

@@ -31,6 +31,8 @@ struct Value {
   static Value Varchar(std::string value);
   static Value Timestamp(int64_t millis);
   static Value Interval(int64_t millis);
+  static Value Date(int32_t days);
+  static Value Time(int32_t millis);
   static Value Decimal(int64_t unscaled, int32_t precision, int32_t scale);
 
   bool operator==(const Value& other) const;

@@ -28,6 +28,8 @@ const char* TypeIdName(TypeId id) {
     case TypeId::kTimestamp: return "TIMESTAMP";
     case TypeId::kInterval: return "INTERVAL";
     case TypeId::kRow: return "ROW";
+    case TypeId::kDate: return "DATE";
+    case TypeId::kTime: return "TIME";
   }
   return "?";
 }
@@ -68,8 +70,9 @@ ordered_json TypeToJson(const LogicalType& type) {
 
 LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
   std::string name = Get<std::string>(json, "type", path);
-  for (TypeId id : {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint, TypeId::kDouble,
-                    TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval}) {
+  for (TypeId id :
+       {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint, TypeId::kDouble,
+        TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval, TypeId::kDate, TypeId::kTime}) {
     if (name == TypeIdName(id)) return LogicalType(id);
   }
   if (name == "DECIMAL") {

@@ -80,7 +80,9 @@ void RowCodec::Encode(const Batch& batch, const std::vector<int32_t>& slots, int
     out->push_back(static_cast<char>(kValueMarker));
     switch (id) {
       case TypeId::kBoolean: out->push_back(column.values<uint8_t>()[row] != 0 ? 1 : 0); break;
-      case TypeId::kInt: AppendLittleEndian(column.values<int32_t>()[row], out); break;
+      case TypeId::kInt:
+      case TypeId::kDate:
+      case TypeId::kTime: AppendLittleEndian(column.values<int32_t>()[row], out); break;
       case TypeId::kBigint:
       case TypeId::kDecimal:
       case TypeId::kTimestamp:
@@ -133,7 +135,9 @@ base::Status RowCodec::Decode(std::string_view bytes, Batch* out, int32_t row,
     size_t width = 0;
     switch (id) {
       case TypeId::kBoolean: width = 1; break;
-      case TypeId::kInt: width = 4; break;
+      case TypeId::kInt:
+      case TypeId::kDate:
+      case TypeId::kTime: width = 4; break;
       case TypeId::kBigint:
       case TypeId::kDecimal:
       case TypeId::kTimestamp:

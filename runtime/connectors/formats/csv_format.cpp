@@ -406,6 +406,8 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out)
     case types::TypeId::kInterval:
       out->append(expr::FormatInterval(column.values<int64_t>()[row]));
       return;
+    case types::TypeId::kDate: out->append(expr::FormatDate(column.values<int32_t>()[row])); return;
+    case types::TypeId::kTime: out->append(expr::FormatTime(column.values<int32_t>()[row])); return;
     case types::TypeId::kNull:
     case types::TypeId::kRow: break;
   }
@@ -442,6 +444,12 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
       break;
     case types::TypeId::kInterval:
       valid = ParseInterval(text, &column->values<int64_t>()[row]) ? 1 : 0;
+      break;
+    case types::TypeId::kDate:
+      valid = sluice_cast_string_to_date(&input, &column->values<int32_t>()[row]);
+      break;
+    case types::TypeId::kTime:
+      valid = sluice_cast_string_to_time(&input, &column->values<int32_t>()[row]);
       break;
     case types::TypeId::kNull:
     case types::TypeId::kRow: valid = 0; break;

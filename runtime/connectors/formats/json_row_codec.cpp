@@ -230,7 +230,9 @@ void JsonRowCodec::AppendValue(const Batch& batch, int32_t row, const types::Log
       JsonFormat::AppendString(text, out);
       return;
     }
-    case types::TypeId::kInterval: {
+    case types::TypeId::kInterval:
+    case types::TypeId::kDate:
+    case types::TypeId::kTime: {
       std::string text;
       CsvFormat::AppendValue(column, row, &text);
       JsonFormat::AppendString(text, out);

@@ -51,7 +51,9 @@ double KeyToDouble(int64_t key) {
 int64_t LoadInteger(const Column& column, int32_t row, TypeId type) {
   switch (type) {
     case TypeId::kBoolean: return column.values<uint8_t>()[row] != 0 ? 1 : 0;
-    case TypeId::kInt: return column.values<int32_t>()[row];
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: return column.values<int32_t>()[row];
     case TypeId::kNull: return 0;
     default: return column.values<int64_t>()[row];
   }
@@ -79,6 +81,8 @@ void WriteInteger(Column* column, int32_t row, int64_t value) {
   switch (column->type().id()) {
     case TypeId::kBoolean: column->values<uint8_t>()[row] = value != 0 ? 1 : 0; break;
     case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime:
       column->values<int32_t>()[row] = static_cast<int32_t>(static_cast<uint32_t>(value));
       break;
     case TypeId::kDouble: column->values<double>()[row] = static_cast<double>(value); break;

@@ -24,7 +24,9 @@ bool IsFixedWidthKey(TypeId type) {
     case TypeId::kDouble:
     case TypeId::kDecimal:
     case TypeId::kTimestamp:
-    case TypeId::kInterval: return true;
+    case TypeId::kInterval:
+    case TypeId::kDate:
+    case TypeId::kTime: return true;
     case TypeId::kNull:
     case TypeId::kVarchar:
     case TypeId::kRow: return false;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::compiler {
@@ -52,6 +54,49 @@ TEST(JobCompilerTest, UidsDoNotDependOnOtherInserts) {
   }
   // Both INSERTs read one shared source.
   EXPECT_EQ(std::count(uids.begin(), uids.end(), "source/bids"), 1);
+}
+
+// Flink writes the results of every INSERT into a table to it: the sink reads a UNION ALL of
+// them, and keeps its one UID. Written as Flink's EXECUTE STATEMENT SET BEGIN … END.
+TEST(JobCompilerTest, SeveralInsertsIntoOneTableAreUnitedBeforeItsSink) {
+  auto compiled = Compile(
+      "EXECUTE STATEMENT SET BEGIN\n"
+      "INSERT INTO out SELECT auction, price FROM bids WHERE price > 1;\n"
+      "INSERT INTO out2 SELECT auction FROM bids;\n"
+      "INSERT INTO out SELECT auction, price * 2 FROM bids;\n"
+      "INSERT INTO out SELECT auction + 1, price FROM bids WHERE price < 0;\n"
+      "END;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const auto& plan = compiled->plan;
+  std::vector<std::string> uids = Uids(plan);
+  EXPECT_EQ(std::count(uids.begin(), uids.end(), "sink/out"), 1);
+  EXPECT_EQ(std::set<std::string>(uids.begin(), uids.end()).size(), uids.size());
+  int32_t sink = -1, union_node = -1;
+  for (const auto& node : plan.nodes) {
+    if (node.uid == "sink/out") sink = node.id;
+    if (node.uid == "union/out") union_node = node.id;
+  }
+  ASSERT_GE(union_node, 0);
+  EXPECT_EQ(plan.nodes[union_node].kind, OperatorKind::kUnion);
+  int32_t union_inputs = 0, sink_inputs = 0;
+  for (const auto& edge : plan.edges) {
+    EXPECT_LT(edge.source_node, edge.target_node);  // the runtime's order
+    if (edge.target_node == union_node) ++union_inputs;
+    if (edge.target_node == sink) {
+      ++sink_inputs;
+      EXPECT_EQ(edge.source_node, union_node);
+    }
+  }
+  EXPECT_EQ(union_inputs, 3);
+  EXPECT_EQ(sink_inputs, 1);
+  // The same job without the statement set's words compiles to the same plan.
+  auto plain = Compile(
+      "INSERT INTO out SELECT auction, price FROM bids WHERE price > 1;\n"
+      "INSERT INTO out2 SELECT auction FROM bids;\n"
+      "INSERT INTO out SELECT auction, price * 2 FROM bids;\n"
+      "INSERT INTO out SELECT auction + 1, price FROM bids WHERE price < 0;");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Uids(plain->plan), uids);
 }
 
 TEST(JobCompilerTest, FiltersAndProjectionsFuseIntoOneCalc) {

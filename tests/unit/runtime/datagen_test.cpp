@@ -245,7 +245,7 @@ TEST(DatagenTest, RejectsBadOptions) {
   EXPECT_EQ(
       ErrorOf({{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}, {}),
       "table 'gen': datagen cannot generate column 'r' of type ROW<x INT> (supported: BOOLEAN, "
-      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP)");
+      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP, DATE, TIME)");
   EXPECT_EQ(DatagenConnectorInstance().Validate(DatagenTable(id, {}), false).code(),
             base::ErrorCode::kOption);
   // Column names in option keys match case-insensitively.

@@ -10,6 +10,7 @@
 
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
+#include "runtime/expr/value_format.h"
 
 extern "C" uint8_t sluice_cast_string_to_interval(const sluice::runtime::StringRef* in,
                                                   int64_t* out);
@@ -288,6 +289,58 @@ TEST(ScalarHelpers, StringToTimestampAndInterval) {
   EXPECT_EQ(to_interval("+106751991167 07:12:55.807"), 1);
   EXPECT_EQ(millis, INT64_MAX);
   EXPECT_EQ(to_interval("+106751991167 07:12:55.808"), 0);
+}
+
+TEST(ScalarHelpers, StringToDateAndTime) {
+  int32_t value = 0;
+  auto to_date = [&](const std::string& s) {
+    StringRef r = Ref(s);
+    return sluice_cast_string_to_date(&r, &value);
+  };
+  EXPECT_EQ(to_date("1970-01-01"), 1);
+  EXPECT_EQ(value, 0);
+  EXPECT_EQ(to_date(" 1969-12-31 "), 1);
+  EXPECT_EQ(value, -1);
+  EXPECT_EQ(to_date("2024-3-1"), 1);  // one-digit month and day, as Flink's parser
+  EXPECT_EQ(value, 19783);
+  EXPECT_EQ(to_date("0001-01-01"), 1);
+  EXPECT_EQ(value, -719162);
+  EXPECT_EQ(to_date("2024-02-29"), 1);
+  EXPECT_EQ(to_date("2023-02-29"), 0);
+  EXPECT_EQ(to_date("2024-13-01"), 0);
+  EXPECT_EQ(to_date("2024-01-01 00:00:00"), 0);
+  EXPECT_EQ(to_date("2024/01/01"), 0);
+  EXPECT_EQ(to_date(""), 0);
+  EXPECT_EQ(to_date("-"), 0);
+  auto to_time = [&](const std::string& s) {
+    StringRef r = Ref(s);
+    return sluice_cast_string_to_time(&r, &value);
+  };
+  EXPECT_EQ(to_time("00:00"), 1);
+  EXPECT_EQ(value, 0);
+  EXPECT_EQ(to_time("23:59:59.999"), 1);
+  EXPECT_EQ(value, 86'399'999);
+  EXPECT_EQ(to_time(" 1:02:03.4 "), 1);
+  EXPECT_EQ(value, 3'723'400);
+  EXPECT_EQ(to_time("12:00:00.123456789"), 1);  // past the milliseconds: dropped
+  EXPECT_EQ(value, 43'200'123);
+  EXPECT_EQ(to_time("24:00:00"), 0);
+  EXPECT_EQ(to_time("12:60"), 0);
+  EXPECT_EQ(to_time("12"), 0);
+  EXPECT_EQ(to_time("12:00:00."), 0);
+  EXPECT_EQ(to_time("12:00:00.1234567890"), 0);
+}
+
+TEST(ScalarHelpers, DateAndTimeOfATimestampSplitAtMidnight) {
+  EXPECT_EQ(sluice_timestamp_to_date(0), 0);
+  EXPECT_EQ(sluice_timestamp_to_date(-1), -1);
+  EXPECT_EQ(sluice_timestamp_to_time(-1), 86'399'999);
+  EXPECT_EQ(sluice_timestamp_to_date(86'400'000), 1);
+  EXPECT_EQ(sluice_timestamp_to_time(86'400'001), 1);
+  EXPECT_EQ(sluice_date_to_timestamp(-1), -86'400'000);
+  EXPECT_EQ(sluice::runtime::expr::FormatDate(-719162), "0001-01-01");
+  EXPECT_EQ(sluice::runtime::expr::FormatTime(3'723'400), "01:02:03.400");
+  EXPECT_EQ(sluice::runtime::expr::FormatTime(3'723'000), "01:02:03");
 }
 
 TEST(ScalarHelpers, StringToDecimalRoundsHalfAwayFromZero) {
