@@ -12,6 +12,7 @@
 #include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_over.h"
 #include "compiler/physical/plan_set_operation.h"
+#include "compiler/physical/plan_window_rows.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
 
@@ -370,7 +371,10 @@ class Planner {
                             : runtime::plan::OperatorKind::kGroupAggregate;
     node.parallelism = options_.parallelism;
     node.output_schema = aggregate.schema;
-    node.changelog_mode = spec.window ? runtime::plan::ChangelogMode::kInsertOnly
+    // Without aggregate calls (SELECT DISTINCT, UNION, GROUP BY keys only) a group's row never
+    // changes once emitted: over an insert-only input only its first row emits (+I).
+    const bool insert_only = spec.window || (spec.calls.empty() && !updating_input);
+    node.changelog_mode = insert_only ? runtime::plan::ChangelogMode::kInsertOnly
                                       : runtime::plan::ChangelogMode::kUpdating;
     runtime::plan::StateSpec state;
     bool session = spec.window && spec.window->kind == runtime::plan::WindowKind::kSession;
@@ -776,42 +780,12 @@ class Planner {
   /// A window TVF's rows: a stateless operator chained to its input.
   base::Result<Planned> PlanWindowTableFunction(const LogicalNode& function) {
     SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*function.inputs[0], nullptr, {}));
-    PlanNode node;
+    PlanNode node = PlanWindowTableFunctionNode(function, input.schema, input.mode);
     node.uid = DerivedUid("window-table-function");
-    node.kind = runtime::plan::OperatorKind::kWindowTableFunction;
     node.parallelism = plan_.nodes[input.node].parallelism;
-    node.output_schema = input.schema;
-    for (const auto& column : WindowJoinColumns()) node.output_schema.columns.push_back(column);
-    node.changelog_mode = input.mode;
-    node.window_table_function = function.window;
-    auto names = SlotNames(input.schema);
-    node.description =
-        DescribeWindow(*function.window) + " ON " + names[function.window->time_slot];
-    if (function.window->processing_time) node.description += " (processing time)";
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
     return Planned{id, plan_.nodes[id].output_schema, input.mode, {}};
-  }
-
-  /// The input slot of the window_end in a Top-N's partition, when the partition holds both
-  /// window_start and window_end of one event-time window; -1 otherwise.
-  static int32_t WindowEndPartitionSlot(const LogicalNode& top_n) {
-    const LogicalNode& input = *top_n.inputs[0];
-    int32_t start = -1, end = -1;
-    std::optional<runtime::plan::WindowSpec> window;
-    auto same = [](const runtime::plan::WindowSpec& a, const runtime::plan::WindowSpec& b) {
-      return a.kind == b.kind && a.size == b.size && a.step == b.step && a.gap == b.gap &&
-             a.offset == b.offset;
-    };
-    for (int32_t slot : top_n.top_n->partition_slots) {
-      auto column = logical::TraceWindowColumn(input, slot);
-      if (!column || column->window.processing_time) continue;
-      if (window && !same(*window, column->window)) return -1;
-      window = column->window;
-      if (column->property == logical::WindowColumn::Property::kStart) start = slot;
-      if (column->property == logical::WindowColumn::Property::kEnd) end = slot;
-    }
-    return start >= 0 ? end : -1;
   }
 
   /// A Top-N whose row number nothing reads does not compute it: re-emitting every shifted

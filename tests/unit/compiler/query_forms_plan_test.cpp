@@ -91,8 +91,20 @@ TEST(QueryFormsPlanTest, DistinctIsAGroupAggregateWithoutCalls) {
     EXPECT_EQ(node->uid, "out/group-aggregate1");
     EXPECT_TRUE(node->aggregate->calls.empty());
     EXPECT_EQ(node->aggregate->key_slots, (std::vector<int32_t>{0, 1}));
-    EXPECT_EQ(node->changelog_mode, ChangelogMode::kUpdating);
+    EXPECT_EQ(node->changelog_mode, ChangelogMode::kInsertOnly)
+        << "a distinct of an insert-only input only inserts";
   }
+  auto updating = Compile(
+      "CREATE TABLE totals (n BIGINT) WITH ('connector' = 'blackhole');"
+      "INSERT INTO totals SELECT DISTINCT n FROM (SELECT id, COUNT(*) AS n FROM a GROUP BY id);");
+  ASSERT_TRUE(updating.ok()) << updating.status().ToString();
+  int distinct_nodes = 0;
+  for (const auto& node : updating->plan.nodes) {
+    if (node.kind != OperatorKind::kGroupAggregate || !node.aggregate->calls.empty()) continue;
+    ++distinct_nodes;
+    EXPECT_EQ(node.changelog_mode, ChangelogMode::kUpdating) << "over an updating input";
+  }
+  EXPECT_EQ(distinct_nodes, 1);
   auto pinned = Compile("INSERT INTO out SELECT /*+ UID('uniq') */ DISTINCT id, name FROM a;");
   ASSERT_TRUE(pinned.ok()) << pinned.status().ToString();
   EXPECT_EQ(Find(pinned->plan, OperatorKind::kGroupAggregate)->uid, "uniq");
