@@ -115,7 +115,7 @@ TEST(QueryFormsPlanTest, ValuesReadsABoundedSourceNamedByItsRows) {
   auto second = Compile(
       "INSERT INTO out SELECT id, name FROM a;"
       "CREATE TABLE out2 (id BIGINT, name VARCHAR) WITH ('connector' = 'blackhole');"
-      "INSERT INTO out2 VALUES (1, 'x'), (2, 'y');");
+      "INSERT INTO out2 SELECT * FROM (VALUES (1, 'x'), (2, 'y'));");
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   std::string uid;
@@ -126,6 +126,11 @@ TEST(QueryFormsPlanTest, ValuesReadsABoundedSourceNamedByItsRows) {
   bool found = false;
   for (const auto& node : second->plan.nodes) found |= node.uid == uid;
   EXPECT_TRUE(found) << "the same rows give the same source UID in another script";
+  auto other = Compile("INSERT INTO out SELECT * FROM (VALUES (1, 'x'), (3, 'y'));");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  for (const auto& node : other->plan.nodes) {
+    EXPECT_NE(node.uid, uid) << "other rows, another source";
+  }
 }
 
 TEST(QueryFormsPlanTest, SubqueriesBecomeSemiAndAntiJoins) {
