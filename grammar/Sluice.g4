@@ -55,8 +55,9 @@ columnList
 
 // ---- types ----------------------------------------------------------------------------------
 
+// `INT NULL` says what every type already is (nullable); `INT NOT NULL` is recorded.
 dataType
-    : baseDataType (NOT NULL_)?
+    : baseDataType (NOT? NULL_)?
     ;
 
 baseDataType
@@ -86,9 +87,11 @@ commonTableExpression
     : identifier columnList? AS LPAREN query RPAREN
     ;
 
+// INTERSECT binds tighter than UNION and EXCEPT (SQL), which associate to the left.
 queryTerm
     : queryPrimary                                                       #primaryTerm
-    | left=queryTerm UNION setQuantifier? right=queryTerm                #unionTerm
+    | left=queryTerm op=INTERSECT setQuantifier? right=queryTerm         #setOperationTerm
+    | left=queryTerm op=(UNION | EXCEPT) setQuantifier? right=queryTerm  #setOperationTerm
     ;
 
 queryPrimary
@@ -390,6 +393,7 @@ ELSE: E L S E;
 END: E N D;
 ENFORCED: E N F O R C E D;
 ESCAPE: E S C A P E;
+EXCEPT: E X C E P T;
 EXISTS: E X I S T S;
 EXPLAIN: E X P L A I N;
 EXTEND: E X T E N D;
@@ -411,6 +415,7 @@ IF: I F;
 IN: I N;
 INNER: I N N E R;
 INSERT: I N S E R T;
+INTERSECT: I N T E R S E C T;
 INTERVAL: I N T E R V A L;
 INTO: I N T O;
 IS: I S;

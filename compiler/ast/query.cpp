@@ -57,9 +57,18 @@ std::string SelectQuery::ToString() const {
   return Wrap(out);
 }
 
+const char* SetOperationName(SetOperation operation) {
+  switch (operation) {
+    case SetOperation::kUnion: return "UNION";
+    case SetOperation::kIntersect: return "INTERSECT";
+    case SetOperation::kExcept: return "EXCEPT";
+  }
+  return "?";
+}
+
 std::string SetOperationQuery::ToString() const {
-  return Wrap("(" + left->ToString() + ") UNION " + (all ? "ALL " : "") + "(" + right->ToString() +
-              ")");
+  return Wrap("(" + left->ToString() + ") " + SetOperationName(operation) + " " +
+              (all ? "ALL " : "") + "(" + right->ToString() + ")");
 }
 
 std::string ValuesQuery::ToString() const {

@@ -65,9 +65,11 @@ struct SelectQuery final : Query {
   std::vector<NamedWindow> windows;     // the WINDOW clause
 };
 
-enum class SetOperation { kUnion };
+enum class SetOperation { kUnion, kIntersect, kExcept };
 
-/// `left UNION [ALL|DISTINCT] right`.
+const char* SetOperationName(SetOperation operation);
+
+/// `left {UNION | INTERSECT | EXCEPT} [ALL|DISTINCT] right`.
 struct SetOperationQuery final : Query {
   static constexpr QueryKind kKind = QueryKind::kSetOperation;
   explicit SetOperationQuery(base::SourceSpan span) : Query(kKind, span) {}

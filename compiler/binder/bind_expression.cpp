@@ -780,11 +780,18 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
       }
       return BindCall(function, {operand}, expression.span);
     }
+    case ast::ExpressionKind::kInSubquery:
+    case ast::ExpressionKind::kExists:
+      // BindWhere turns these into semi / anti joins; anywhere else they are not supported.
+      Error(base::ErrorCode::kPlan,
+            fmt::format("'{}' is not supported here yet: [NOT] IN (SELECT ...) and [NOT] EXISTS "
+                        "are supported as conditions of a WHERE, alone or ANDed with others",
+                        expression.ToString()),
+            expression.span);
+      return nullptr;
     case ast::ExpressionKind::kFieldAccess:
     case ast::ExpressionKind::kSubscript:
-    case ast::ExpressionKind::kInSubquery:
     case ast::ExpressionKind::kSubquery:
-    case ast::ExpressionKind::kExists:
       Error(base::ErrorCode::kPlan, fmt::format("'{}' is not supported yet", expression.ToString()),
             expression.span);
       return nullptr;

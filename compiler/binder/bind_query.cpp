@@ -5,7 +5,6 @@
 
 #include "catalog/base/suggest.h"
 #include "compiler/binder/binder.h"
-#include "compiler/logical/interval_bounds.h"
 
 namespace sluice::compiler::binder {
 
@@ -68,16 +67,16 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
       case ast::QueryKind::kPipe: result = BindPipe(query.Cast<ast::PipeQuery>()); break;
       case ast::QueryKind::kFrom: result = BindTableRef(*query.Cast<ast::FromQuery>().from); break;
       case ast::QueryKind::kSetOperation:
-        result = BindUnion(query.Cast<ast::SetOperationQuery>());
+        result = BindSetOperation(query.Cast<ast::SetOperationQuery>());
         break;
-      case ast::QueryKind::kValues:
-        Error(base::ErrorCode::kPlan,
-              "VALUES is only supported as `INSERT INTO <values table> VALUES (...)`", query.span);
-        break;
+      case ast::QueryKind::kValues: result = BindValues(query.Cast<ast::ValuesQuery>()); break;
     }
   }
   if (result && (!query.order_by.empty() || query.limit)) {
-    result = BindOrderByLimit(std::move(*result), query.order_by, query.limit.get(), query.span);
+    if (result->window) result = MaterializeWindow(std::move(*result));
+    if (result) {
+      result = BindOrderByLimit(std::move(*result), query.order_by, query.limit.get(), query.span);
+    }
   }
   ctes_.pop_back();
   return result;
@@ -86,11 +85,6 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
 std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) {
   if (select.from == nullptr) {
     Error(base::ErrorCode::kPlan, "a SELECT without FROM is not a stream; add FROM <table>",
-          select.span);
-    return std::nullopt;
-  }
-  if (select.distinct) {
-    Error(base::ErrorCode::kPlan, "SELECT DISTINCT is not supported yet; use GROUP BY",
           select.span);
     return std::nullopt;
   }
@@ -103,16 +97,48 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   for (const ast::SelectItem& item : select.items) {
     aggregated |= ContainsAggregate(*item.expression);
   }
-  if (!uid.empty() &&
-      (input->node->kind == LogicalKind::kJoin || input->node->kind == LogicalKind::kLookupJoin)) {
-    auto join = std::make_shared<LogicalNode>(*input->node);
-    join->uid_hint = aggregated ? uid + ".join" : uid;
-    input->node = join;
-    if (aggregated) uid += ".agg";
+  // SELECT DISTINCT of plain expressions is GROUP BY them; over an aggregation, stars or
+  // window functions, a distinct of the projected rows.
+  bool has_star = false, has_over = false;
+  for (const ast::SelectItem& item : select.items) {
+    std::vector<const ast::FunctionCallExpression*> over_calls;
+    FindOverCalls(*item.expression, &over_calls);
+    has_over |= !over_calls.empty();
+    has_star |= item.expression->As<ast::StarExpression>() != nullptr;
+  }
+  const bool distinct_items = select.distinct && !aggregated && !has_star && !has_over;
+  const bool grouped = aggregated || select.distinct;
+  // A RIGHT join is a projection over the swapped LEFT join.
+  const bool right_join = select.from->kind() == ast::TableRefKind::kJoin &&
+                          select.from->Cast<ast::JoinRef>().join_type == ast::JoinType::kRight &&
+                          input->node->kind == LogicalKind::kProject;
+  if (!uid.empty() && (input->node->kind == LogicalKind::kJoin ||
+                       input->node->kind == LogicalKind::kLookupJoin || right_join)) {
+    auto join = std::make_shared<LogicalNode>(right_join ? *input->node->inputs[0] : *input->node);
+    join->uid_hint = grouped ? uid + ".join" : uid;
+    if (right_join) {
+      auto project = std::make_shared<LogicalNode>(*input->node);
+      project->inputs[0] = join;
+      input->node = project;
+    } else {
+      input->node = join;
+    }
+    if (grouped) uid += ".agg";
   }
   if (select.where) {
-    input = BindFilter(std::move(*input), *select.where, "WHERE");
+    filtering_before_aggregation_ = aggregated || distinct_items;
+    input = BindWhere(std::move(*input), *select.where);
+    filtering_before_aggregation_ = false;
     if (!input) return std::nullopt;
+  }
+  if (distinct_items) {
+    std::vector<const ast::Expression*> keys;
+    std::vector<OutputItem> outputs;
+    for (const ast::SelectItem& item : select.items) {
+      keys.push_back(item.expression.get());
+      outputs.push_back({item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
+    }
+    return BindAggregation(std::move(*input), keys, outputs, nullptr, uid, select.span);
   }
   if (aggregated) {
     std::vector<const ast::Expression*> keys;
@@ -121,7 +147,10 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     for (const ast::SelectItem& item : select.items) {
       outputs.push_back({item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
     }
-    return BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
+    auto bound =
+        BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
+    if (!bound || !select.distinct) return bound;
+    return MakeDistinct(std::move(*bound), "", select.span);
   }
   // Without a join to take it, UID('x') pins the block's OVER or Top-N operator.
   const std::vector<ast::NamedWindow>* outer_windows = named_windows_;
@@ -130,7 +159,8 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   auto bound = BindSelectItems(std::move(*input), select.items);
   named_windows_ = outer_windows;
   window_uid_hint_.clear();
-  return bound;
+  if (!bound || !select.distinct) return bound;
+  return MakeDistinct(std::move(*bound), has_over ? "" : uid, select.span);
 }
 
 std::optional<BoundRelation> Binder::BindFilter(BoundRelation input,
@@ -148,12 +178,18 @@ std::optional<BoundRelation> Binder::BindFilter(BoundRelation input,
       for (const auto& argument : expression->arguments) visit(argument);
     };
     visit(predicate);
-    if (uses_window) {
+    if (uses_window && filtering_before_aggregation_) {
       Error(base::ErrorCode::kPlan,
             "a condition on window_start, window_end or window_time before the aggregation is "
             "not supported; filter after it (HAVING)",
             condition.span);
       return std::nullopt;
+    }
+    if (uses_window) {
+      // Without an aggregation, filter the window TVF's rows (the slots stay the same).
+      auto rows = MaterializeWindow(std::move(input));
+      if (!rows) return std::nullopt;
+      input = std::move(*rows);
     }
   }
   auto node = std::make_shared<LogicalNode>();
@@ -231,14 +267,13 @@ std::string Binder::DefaultName(const ast::Expression& expression, size_t positi
 std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
                                                      const std::vector<ast::SelectItem>& items) {
   if (input.window) {
-    // SELECT * of a window TVF keeps its rows (and window) as they are: a window join's side.
+    // SELECT * of a window TVF keeps its window pending: a window join's side, or its rows
+    // (MaterializeWindow) where nothing consumes the window.
     const auto* star = items.size() == 1 ? items[0].expression->As<ast::StarExpression>() : nullptr;
     if (star != nullptr && star->qualifier.empty()) return input;
-    Error(base::ErrorCode::kPlan,
-          "a window TVF must be aggregated: add GROUP BY window_start, window_end (selecting "
-          "its rows without aggregation is not supported yet)",
-          input.window->span);
-    return std::nullopt;
+    auto rows = MaterializeWindow(std::move(input));
+    if (!rows) return std::nullopt;
+    input = std::move(*rows);
   }
   // Window functions (ROW_NUMBER() OVER, AVG(x) OVER) are computed first; the items then
   // read their columns.
@@ -320,14 +355,12 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
   };
   switch (op.kind()) {
     case ast::PipeOperatorKind::kWhere:
-      return BindFilter(std::move(input), *op.Cast<ast::PipeWhere>().condition, "WHERE");
+      return BindWhere(std::move(input), *op.Cast<ast::PipeWhere>().condition);
     case ast::PipeOperatorKind::kSelect: {
       const auto& select = op.Cast<ast::PipeSelect>();
-      if (select.distinct) {
-        Error(base::ErrorCode::kPlan, "SELECT DISTINCT is not supported yet", op.span);
-        return std::nullopt;
-      }
-      return BindSelectItems(std::move(input), select.items);
+      auto selected = BindSelectItems(std::move(input), select.items);
+      if (!selected || !select.distinct) return selected;
+      return MakeDistinct(std::move(*selected), UidHint(select.hints), op.span);
     }
     case ast::PipeOperatorKind::kExtend: {
       // Window functions (AVG(x) OVER (...)) are computed below the projection.
@@ -426,10 +459,6 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       return BindWindowFunction(*op.Cast<ast::PipeCall>().call, std::move(input));
     case ast::PipeOperatorKind::kUnion: {
       const auto& pipe_union = op.Cast<ast::PipeUnion>();
-      if (!pipe_union.all) {
-        Error(base::ErrorCode::kPlan, "UNION DISTINCT is not supported; use UNION ALL", op.span);
-        return std::nullopt;
-      }
       std::vector<BoundRelation> inputs;
       inputs.push_back(std::move(input));
       for (const auto& query : pipe_union.queries) {
@@ -437,7 +466,9 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
         if (!bound) return std::nullopt;
         inputs.push_back(std::move(*bound));
       }
-      return MakeUnion(std::move(inputs), op.span);
+      auto united = MakeUnion(std::move(inputs), op.span);
+      if (!united || pipe_union.all) return united;
+      return MakeDistinct(std::move(*united), UidHint(op.hints), op.span);
     }
     case ast::PipeOperatorKind::kJoin: {
       const auto& join = op.Cast<ast::PipeJoin>();
@@ -473,183 +504,6 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       return std::nullopt;
   }
   return std::nullopt;
-}
-
-std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation right,
-                                              ast::JoinType type, const ast::Expression* condition,
-                                              const std::vector<ast::Identifier>& using_columns,
-                                              base::SourceSpan span) {
-  if (type == ast::JoinType::kRight || type == ast::JoinType::kFull) {
-    Error(base::ErrorCode::kPlan,
-          std::string(ast::JoinTypeName(type)) +
-              " JOIN is not supported yet; use INNER or LEFT JOIN (swap the sides for RIGHT)",
-          span);
-    return std::nullopt;
-  }
-  if (!using_columns.empty()) {
-    Error(base::ErrorCode::kPlan, "JOIN ... USING is not supported yet; write ON a.x = b.x",
-          using_columns.front().span);
-    return std::nullopt;
-  }
-  if (left.window || right.window) {
-    return BindWindowJoin(std::move(left), std::move(right), type, condition, span);
-  }
-  auto node = std::make_shared<LogicalNode>();
-  node->kind = LogicalKind::kJoin;
-  node->join_type = type == ast::JoinType::kLeft ? runtime::plan::JoinType::kLeft
-                                                 : runtime::plan::JoinType::kInner;
-  node->span = span;
-  node->inputs = {left.node, right.node};
-  node->schema = left.node->schema;
-  for (const auto& column : right.node->schema.columns) node->schema.columns.push_back(column);
-  Scope scope = left.scope;
-  int32_t left_slots = static_cast<int32_t>(left.node->SlotCount());
-  for (ScopeColumn column : right.scope.columns) {
-    column.slot += left_slots;
-    scope.columns.push_back(column);
-  }
-  if (condition) {
-    node->predicate = BindPredicate(*condition, scope, "ON");
-    if (node->predicate == nullptr) return std::nullopt;
-    // An equality of the two sides' window_end columns (both from window aggregations) lets
-    // the join drop a window's state once the watermark passes its end.
-    std::function<void(const ExprPtr&)> find = [&](const ExprPtr& expression) {
-      if (expression->kind != ExprKind::kCall) return;
-      if (expression->function == functions::FunctionId::kAnd) {
-        for (const auto& argument : expression->arguments) find(argument);
-        return;
-      }
-      if (expression->function != functions::FunctionId::kEqual) return;
-      const ExprPtr& a = expression->arguments[0];
-      const ExprPtr& b = expression->arguments[1];
-      if (a->kind != ExprKind::kColumn || b->kind != ExprKind::kColumn) return;
-      auto window_end = [&](int32_t slot) {
-        for (const ScopeColumn& column : scope.columns) {
-          if (column.slot == slot && column.window_property == WindowProperty::kEnd &&
-              column.window_origin) {
-            return true;
-          }
-        }
-        return false;
-      };
-      int32_t left_slot = std::min(a->column_index, b->column_index);
-      int32_t right_slot = std::max(a->column_index, b->column_index);
-      if (left_slot < left_slots && right_slot >= left_slots && window_end(left_slot) &&
-          window_end(right_slot)) {
-        node->left_window_end_slot = left_slot;
-        node->right_window_end_slot = right_slot - left_slots;
-      }
-    };
-    if (type == ast::JoinType::kInner) find(node->predicate);
-  } else if (type == ast::JoinType::kLeft || type == ast::JoinType::kInner) {
-    Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
-    return std::nullopt;
-  }
-  for (const ScopeColumn& column : left.scope.columns) {
-    if (column.time_attribute) node->left_time_attributes.push_back(column.slot);
-  }
-  for (const ScopeColumn& column : right.scope.columns) {
-    if (column.time_attribute) node->right_time_attributes.push_back(column.slot);
-  }
-  // A regular join's output is not ordered by time: time attributes become plain timestamps
-  // (Flink does the same), so a window TVF over a join result is rejected. An interval join
-  // (time bounds between the sides' time attributes and a key equality in ON) keeps them: it
-  // holds back its watermark so that no output row is late.
-  bool interval = false;
-  if (node->predicate) {
-    auto bounds = logical::FindIntervalBounds(
-        node->predicate, left_slots, node->left_time_attributes, node->right_time_attributes);
-    interval = bounds && bounds->keyed;
-  }
-  if (!interval) {
-    for (ScopeColumn& column : scope.columns) column.time_attribute = false;
-  }
-  return BoundRelation{node, scope, std::nullopt};
-}
-
-std::optional<BoundRelation> Binder::BindUnion(const ast::SetOperationQuery& query) {
-  if (!query.all) {
-    Error(base::ErrorCode::kPlan, "UNION DISTINCT is not supported; use UNION ALL", query.span);
-    return std::nullopt;
-  }
-  auto left = BindQuery(*query.left);
-  auto right = BindQuery(*query.right);
-  if (!left || !right) return std::nullopt;
-  std::vector<BoundRelation> inputs;
-  inputs.push_back(std::move(*left));
-  inputs.push_back(std::move(*right));
-  return MakeUnion(std::move(inputs), query.span);
-}
-
-std::optional<BoundRelation> Binder::MakeUnion(std::vector<BoundRelation> inputs,
-                                               base::SourceSpan span) {
-  const Scope& first = inputs.front().scope;
-  std::vector<LogicalType> types;
-  for (const ScopeColumn& column : first.columns) types.push_back(column.type);
-  for (size_t i = 1; i < inputs.size(); ++i) {
-    const Scope& scope = inputs[i].scope;
-    if (scope.columns.size() != first.columns.size()) {
-      Error(base::ErrorCode::kBind,
-            fmt::format("UNION ALL inputs have {} and {} columns", first.columns.size(),
-                        scope.columns.size()),
-            span);
-      return std::nullopt;
-    }
-    for (size_t c = 0; c < types.size(); ++c) {
-      LogicalType common;
-      if (!types::CommonSupertype(types[c], scope.columns[c].type, &common) ||
-          common.id() == TypeId::kRow) {
-        Error(base::ErrorCode::kBind,
-              fmt::format("UNION ALL column {} ('{}') is {} in one input and {} in another", c + 1,
-                          first.columns[c].name, types[c].ToString(),
-                          scope.columns[c].type.ToString()),
-              span);
-        return std::nullopt;
-      }
-      types[c] = common;
-    }
-  }
-  auto node = std::make_shared<LogicalNode>();
-  node->kind = LogicalKind::kUnion;
-  node->span = span;
-  Scope scope;
-  int32_t slot = 0;
-  for (size_t c = 0; c < types.size(); ++c) {
-    if (types[c].id() == TypeId::kNull) types[c] = LogicalType::Int();
-    node->schema.columns.push_back({first.columns[c].name, types[c]});
-    scope.columns.push_back({"", first.columns[c].name, types[c], slot});
-    slot += SlotCount(types[c]);
-  }
-  for (BoundRelation& input : inputs) {
-    if (input.window) {
-      Error(base::ErrorCode::kPlan, "a window TVF must be aggregated before UNION ALL",
-            input.window->span);
-      return std::nullopt;
-    }
-    // Cast each input to the common column types.
-    std::vector<std::string> names;
-    std::vector<ExprPtr> expressions;
-    std::vector<base::SourceSpan> spans;
-    bool identity = true;
-    for (size_t c = 0; c < types.size(); ++c) {
-      const ScopeColumn& column = input.scope.columns[c];
-      ExprPtr value = Expr::Column(column.slot, column.type);
-      if (column.type != types[c]) {
-        value = CastTo(value, types[c]);
-        identity = false;
-      }
-      names.push_back(first.columns[c].name);
-      expressions.push_back(value);
-      spans.push_back(span);
-    }
-    if (!identity || input.scope.columns.size() != input.node->schema.columns.size()) {
-      auto projected = MakeProject(std::move(input), names, expressions, spans);
-      if (!projected) return std::nullopt;
-      input = std::move(*projected);
-    }
-    node->inputs.push_back(input.node);
-  }
-  return BoundRelation{node, scope, std::nullopt};
 }
 
 std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {

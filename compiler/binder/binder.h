@@ -102,6 +102,18 @@ class Binder {
   /// VIRTUAL one. False after reporting why not.
   bool CheckInsertTarget(const CatalogTable& table, const std::vector<ast::Identifier>& columns);
 
+  /// Turns a window TVF whose rows are selected (not aggregated, not window-joined) into a
+  /// WindowTableFunction node: its rows, once per window, with window_start, window_end and
+  /// window_time (a time attribute, as the TVF's time column stays). Returns `relation`
+  /// unchanged when it has no pending window; nullopt after an error (SESSION windows).
+  std::optional<BoundRelation> MaterializeWindow(BoundRelation relation);
+
+  /// Binds `VALUES (…), (…)` as a bounded table of literal rows (bind_values.cpp); each column
+  /// has the common type of its values, or with `column_types` (INSERT INTO t VALUES: t's
+  /// written columns) the type of that column when the values are assignable to it.
+  std::optional<BoundRelation> BindValues(const ast::ValuesQuery& values,
+                                          const types::Schema* column_types = nullptr);
+
   /// Adds `expression` cast to `type` (a no-op when it has that type already).
   static runtime::plan::ExprPtr CastTo(runtime::plan::ExprPtr expression,
                                        const types::LogicalType& type);
@@ -132,7 +144,35 @@ class Binder {
                                            std::vector<runtime::plan::ExprPtr> expressions,
                                            std::vector<base::SourceSpan> spans);
   bool RejectUnsupportedQueryParts(const ast::Query& query);
-  std::optional<BoundRelation> BindUnion(const ast::SetOperationQuery& query);
+  // Set operations (bind_set_operation.cpp)
+  /// Binds `left UNION|INTERSECT|EXCEPT [ALL|DISTINCT] right`.
+  std::optional<BoundRelation> BindSetOperation(const ast::SetOperationQuery& query);
+  /// Keeps one row of each set of equal rows of `input` (SELECT DISTINCT, UNION): an unbounded
+  /// GROUP BY every column without aggregate calls, which retracts a row when its last copy
+  /// is retracted.
+  std::optional<BoundRelation> MakeDistinct(BoundRelation input, const std::string& uid_hint,
+                                            base::SourceSpan span);
+  /// `left INTERSECT|EXCEPT [ALL] right`, casting columns to common types.
+  std::optional<BoundRelation> MakeSetOperation(BoundRelation left, BoundRelation right,
+                                                ast::SetOperation operation, bool all,
+                                                base::SourceSpan span);
+  /// Casts every input to the columns' common types (named after the first input's), checking
+  /// that they have as many columns; `operation` names the query in errors ("UNION ALL").
+  /// Returns the common scope, or nullopt after reporting why not.
+  std::optional<Scope> CastToCommonTypes(std::vector<BoundRelation>* inputs,
+                                         const std::string& operation, base::SourceSpan span);
+  // Subqueries in WHERE (bind_subquery.cpp)
+  /// Binds a WHERE condition over `input`: its top-level conjuncts `x [NOT] IN (SELECT …)` and
+  /// `[NOT] EXISTS (SELECT …)` become semi / anti joins with their subqueries, the others a
+  /// filter.
+  std::optional<BoundRelation> BindWhere(BoundRelation input, const ast::Expression& condition);
+  /// Joins `input` with `query` as a semi join (`IN`, `EXISTS`) or an anti join (`NOT IN`,
+  /// `NOT EXISTS`); `in_value` is the IN's left operand (null for EXISTS). A subquery
+  /// `SELECT … FROM … WHERE …` may refer to `input`'s columns in its WHERE (correlation).
+  std::optional<BoundRelation> BindSubqueryJoin(BoundRelation input, const ast::Query& query,
+                                                const ast::Expression* in_value, bool negated,
+                                                base::SourceSpan span);
+
   std::optional<BoundRelation> BindJoin(BoundRelation left, BoundRelation right, ast::JoinType type,
                                         const ast::Expression* condition,
                                         const std::vector<ast::Identifier>& using_columns,
@@ -253,6 +293,9 @@ class Binder {
   const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
   /// While binding a SELECT's items: its UID('name') hint, for its OVER or Top-N operator.
   std::string window_uid_hint_;
+  /// While binding the WHERE of an aggregating SELECT: a pending window TVF stays pending (its
+  /// window columns cannot be filtered on).
+  bool filtering_before_aggregation_ = false;
 };
 
 /// Counts the slots a value of `type` takes in a batch (1, plus its fields' slots for ROW).

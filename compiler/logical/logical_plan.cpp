@@ -16,8 +16,56 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kTopN: return "TopN";
     case LogicalKind::kLookupJoin: return "LookupJoin";
     case LogicalKind::kOver: return "OverAggregate";
+    case LogicalKind::kSetOperation: return "SetOperation";
+    case LogicalKind::kWindowTableFunction: return "WindowTableFunction";
   }
   return "?";
+}
+
+runtime::plan::ExprPtr ShiftColumns(const runtime::plan::ExprPtr& expression, int32_t delta) {
+  if (expression->kind == runtime::plan::ExprKind::kColumn) {
+    return runtime::plan::Expr::Column(expression->column_index + delta, expression->type);
+  }
+  if (expression->arguments.empty()) return expression;
+  auto copy = std::make_shared<runtime::plan::Expr>(*expression);
+  for (auto& argument : copy->arguments) argument = ShiftColumns(argument, delta);
+  return copy;
+}
+
+std::optional<WindowColumn> TraceWindowColumn(const LogicalNode& node, int32_t slot) {
+  auto window_column = [](int32_t offset,
+                          const runtime::plan::WindowSpec& window) -> std::optional<WindowColumn> {
+    if (offset < 0 || offset > 2) return std::nullopt;
+    return WindowColumn{static_cast<WindowColumn::Property>(offset), window};
+  };
+  switch (node.kind) {
+    case LogicalKind::kProject: {
+      if (slot < 0 || static_cast<size_t>(slot) >= node.projections.size()) return std::nullopt;
+      const auto& projection = node.projections[slot];
+      if (projection->kind != runtime::plan::ExprKind::kColumn) return std::nullopt;
+      return TraceWindowColumn(*node.inputs[0], projection->column_index);
+    }
+    case LogicalKind::kFilter: return TraceWindowColumn(*node.inputs[0], slot);
+    case LogicalKind::kTopN:
+    case LogicalKind::kOver:
+      if (static_cast<size_t>(slot) >= node.inputs[0]->SlotCount()) return std::nullopt;
+      return TraceWindowColumn(*node.inputs[0], slot);
+    case LogicalKind::kWindowTableFunction:
+      return window_column(slot - static_cast<int32_t>(node.inputs[0]->SlotCount()), *node.window);
+    case LogicalKind::kAggregate:
+      if (!node.aggregate->window) return std::nullopt;
+      return window_column(slot - static_cast<int32_t>(node.aggregate->key_slots.size()),
+                           *node.aggregate->window);
+    case LogicalKind::kJoin: {
+      if (!node.window_join) return std::nullopt;
+      const auto left = static_cast<int32_t>(node.inputs[0]->SlotCount());
+      const auto right = static_cast<int32_t>(node.inputs[1]->SlotCount());
+      if (slot >= left && slot < left + 3)
+        return window_column(slot - left, node.window_join->window);
+      return window_column(slot - (left + 3 + right), node.window_join->window);
+    }
+    default: return std::nullopt;
+  }
 }
 
 std::vector<types::LogicalType> SlotTypes(const types::Schema& schema) {
@@ -93,6 +141,20 @@ std::string LogicalNode::ToString(int depth) const {
       break;
     }
     case LogicalKind::kUnion: break;
+    case LogicalKind::kWindowTableFunction: {
+      static const char* kWindowNames[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+      out += fmt::format("({}({}, size {} ms, step {} ms{}))",
+                         kWindowNames[static_cast<int>(window->kind)],
+                         input_names[window->time_slot], window->size, window->step,
+                         window->processing_time ? ", processing time" : "");
+      break;
+    }
+    case LogicalKind::kSetOperation:
+      out += std::string("(") +
+             (set_operation->kind == runtime::plan::SetOperationKind::kIntersect ? "INTERSECT"
+                                                                                 : "EXCEPT") +
+             (set_operation->all ? " ALL" : "") + ")";
+      break;
     case LogicalKind::kTopN: {
       out += "(PARTITION BY [";
       for (size_t i = 0; i < top_n->partition_slots.size(); ++i) {
@@ -121,7 +183,7 @@ std::string LogicalNode::ToString(int depth) const {
       std::vector<std::string> names = input_names;
       auto right = SlotNames(inputs[1]->schema);
       names.insert(names.end(), right.begin(), right.end());
-      out += join_type == runtime::plan::JoinType::kLeft ? "(LEFT" : "(INNER";
+      out += std::string("(") + runtime::plan::JoinTypeName(join_type);
       if (predicate) out += " ON " + predicate->ToString(&names);
       out += ")";
       break;

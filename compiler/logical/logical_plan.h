@@ -24,7 +24,10 @@ enum class LogicalKind {
   kTopN,       // ROW_NUMBER() OVER (...) ranking; output = input columns + the row number
   // inputs[0] JOIN `table` FOR SYSTEM_TIME AS OF a proctime; output = input + table columns
   kLookupJoin,
-  kOver,  // aggregate calls OVER (...); output = input columns + one per call
+  kOver,          // aggregate calls OVER (...); output = input columns + one per call
+  kSetOperation,  // inputs[0] INTERSECT / EXCEPT [ALL] inputs[1], of equal schemas
+  // a window TVF's rows: input columns + window_start, window_end, window_time, per window
+  kWindowTableFunction,
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -63,8 +66,13 @@ struct LogicalNode {
   std::optional<LookupCondition> lookup;
   // kFilter, and kJoin's ON condition (null: a cross join)
   runtime::plan::ExprPtr predicate;
-  // kJoin
+  // kJoin (kSemi / kAnti: the output is the left input's columns; the predicate reads the left
+  // slots, then the right ones)
   runtime::plan::JoinType join_type = runtime::plan::JoinType::kInner;
+  // kSetOperation
+  std::optional<runtime::plan::SetOperationSpec> set_operation;
+  // kWindowTableFunction: time_slot refers to the input
+  std::optional<runtime::plan::WindowSpec> window;
   /// kJoin equating both sides' window_end (left slot, right slot within the right input), so
   /// state can be dropped when windows end; -1 when the condition has no such equality.
   int32_t left_window_end_slot = -1;
@@ -103,6 +111,22 @@ struct InsertPlan {
   std::string target;   // the sink table's name
   LogicalNodePtr root;  // a kSink
 };
+
+/// Returns `expression` with every column reference moved by `delta` slots (from one side of
+/// a join to the joined row, or back).
+runtime::plan::ExprPtr ShiftColumns(const runtime::plan::ExprPtr& expression, int32_t delta);
+
+/// A window_start, window_end or window_time column and the windows it belongs to.
+struct WindowColumn {
+  enum class Property { kStart, kEnd, kTime };
+  Property property = Property::kStart;
+  runtime::plan::WindowSpec window;
+};
+
+/// Which window column slot `slot` of `node`'s output is, when it is one that a window TVF's
+/// rows, a window aggregation or a window join computed, passed on unchanged by projections,
+/// filters, rankings and OVER aggregations; nullopt otherwise.
+std::optional<WindowColumn> TraceWindowColumn(const LogicalNode& node, int32_t slot);
 
 /// Returns the types of a schema's flattened slots.
 std::vector<types::LogicalType> SlotTypes(const types::Schema& schema);

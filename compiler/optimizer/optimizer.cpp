@@ -139,16 +139,6 @@ std::pair<int32_t, int32_t> SlotRange(const ExprPtr& expression) {
   return range;
 }
 
-ExprPtr ShiftColumns(const ExprPtr& expression, int32_t delta) {
-  if (expression->kind == ExprKind::kColumn) {
-    return Expr::Column(expression->column_index + delta, expression->type);
-  }
-  if (expression->arguments.empty()) return expression;
-  auto copy = std::make_shared<Expr>(*expression);
-  for (auto& argument : copy->arguments) argument = ShiftColumns(argument, delta);
-  return copy;
-}
-
 LogicalNodePtr FilterOver(const LogicalNodePtr& input, const ExprPtr& predicate) {
   auto filter = std::make_shared<LogicalNode>();
   filter->kind = LogicalKind::kFilter;
@@ -158,8 +148,9 @@ LogicalNodePtr FilterOver(const LogicalNodePtr& input, const ExprPtr& predicate)
   return filter;
 }
 
-// Filter(Join(l, r, on), c): for an inner join c joins the ON condition; for a LEFT join the
-// conjuncts of c that read only the left side move below the join.
+// Filter(Join(l, r, on), c): for an inner join c joins the ON condition; for a LEFT, semi or
+// anti join (whose output is the left rows) the conjuncts of c that read only the left side
+// move below the join. A FULL join keeps the filter above it.
 class FilterIntoJoin : public Rule {
  public:
   const char* name() const override { return "FilterIntoJoin"; }
@@ -167,6 +158,7 @@ class FilterIntoJoin : public Rule {
     if (node->kind != LogicalKind::kFilter || node->inputs[0]->kind != LogicalKind::kJoin) {
       return false;
     }
+    if (node->inputs[0]->join_type == runtime::plan::JoinType::kFull) return false;
     auto join = std::make_shared<LogicalNode>(*node->inputs[0]);
     if (join->join_type == runtime::plan::JoinType::kInner) {
       join->predicate =
@@ -195,8 +187,9 @@ class FilterIntoJoin : public Rule {
   }
 };
 
-// Join(l, r, on): conjuncts of ON that read one side only filter that side before the join
-// (for a LEFT join only the right side's: an unmatched left row must still be emitted).
+// Join(l, r, on): conjuncts of ON that read one side only filter that side before the join,
+// where a row failing them could only be unmatched: the left side of an inner or semi join, the
+// right side of any join but FULL (whose unmatched rows of either side are still emitted).
 class JoinConditionPushdown : public Rule {
  public:
   const char* name() const override { return "JoinConditionPushdown"; }
@@ -204,8 +197,10 @@ class JoinConditionPushdown : public Rule {
     if (node->kind != LogicalKind::kJoin || !node->predicate) return false;
     // A window join's condition also reads the window columns it computes: keep it whole.
     if (node->window_join) return false;
+    if (node->join_type == runtime::plan::JoinType::kFull) return false;
     int32_t left_slots = static_cast<int32_t>(node->inputs[0]->SlotCount());
-    bool inner = node->join_type == runtime::plan::JoinType::kInner;
+    bool inner = node->join_type == runtime::plan::JoinType::kInner ||
+                 node->join_type == runtime::plan::JoinType::kSemi;
     std::vector<ExprPtr> conjuncts, kept, left, right;
     SplitConjuncts(node->predicate, &conjuncts);
     for (const ExprPtr& conjunct : conjuncts) {
@@ -215,7 +210,7 @@ class JoinConditionPushdown : public Rule {
       } else if (inner && range.second < left_slots) {
         left.push_back(conjunct);
       } else if (range.first >= left_slots) {
-        right.push_back(ShiftColumns(conjunct, -left_slots));
+        right.push_back(logical::ShiftColumns(conjunct, -left_slots));
       } else {
         kept.push_back(conjunct);
       }

@@ -56,16 +56,21 @@ ast::QueryPtr AstBuilder::BuildQuery(P::QueryContext* context) {
 }
 
 ast::QueryPtr AstBuilder::BuildQueryTerm(P::QueryTermContext* context) {
-  std::vector<P::UnionTermContext*> spine;
+  std::vector<P::SetOperationTermContext*> spine;
   P::QueryTermContext* current = context;
-  while (auto* union_term = dynamic_cast<P::UnionTermContext*>(current)) {
-    spine.push_back(union_term);
-    current = union_term->left;
+  while (auto* set_term = dynamic_cast<P::SetOperationTermContext*>(current)) {
+    spine.push_back(set_term);
+    current = set_term->left;
   }
   ast::QueryPtr result =
       BuildQueryPrimary(dynamic_cast<P::PrimaryTermContext*>(current)->queryPrimary());
   for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
     auto set_operation = std::make_unique<ast::SetOperationQuery>(Span(*it));
+    switch ((*it)->op->getType()) {
+      case P::INTERSECT: set_operation->operation = ast::SetOperation::kIntersect; break;
+      case P::EXCEPT: set_operation->operation = ast::SetOperation::kExcept; break;
+      default: set_operation->operation = ast::SetOperation::kUnion; break;
+    }
     set_operation->all =
         (*it)->setQuantifier() != nullptr && (*it)->setQuantifier()->ALL() != nullptr;
     set_operation->left = std::move(result);

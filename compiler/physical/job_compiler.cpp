@@ -126,7 +126,10 @@ class ScriptCompiler {
     }
     for (auto& insert : inserts_) OptimizeInsert(&insert);
     SLUICE_ASSIGN_OR_RETURN(result_.plan, physical::PlanJob(inserts_, physical_options, spans_));
-    for (const auto& explain : explains_) {
+    for (auto& explain : explains_) {
+      // EXPLAIN shows the plan the statement would run: optimized like an INSERT.
+      auto rules = optimizer::DefaultRules();
+      optimizer::Optimize(explain.root, rules);
       SLUICE_ASSIGN_OR_RETURN(auto plan, physical::PlanJob({explain}, physical_options, spans_));
       result_.explains.push_back("== Optimized logical plan ==\n" + explain.root->ToString() +
                                  "\n" + physical::ExplainText(plan));
@@ -501,14 +504,9 @@ class ScriptCompiler {
     auto& descriptor = table->scan->descriptor;
     bool values_table =
         descriptor.options.count("connector") && descriptor.options.at("connector") == "values";
-    if (const auto* values = insert.query->As<ast::ValuesQuery>()) {
-      if (!values_table) {
-        Error(base::ErrorCode::kPlan,
-              "INSERT INTO ... VALUES fills tables with 'connector' = 'values'; '" + name.name +
-                  "' uses '" + descriptor.options["connector"] + "'",
-              insert.query->span);
-        return;
-      }
+    // INSERT INTO t VALUES fills a values table; into any other table the rows are a query
+    // (a bounded source of them).
+    if (const auto* values = insert.query->As<ast::ValuesQuery>(); values && values_table) {
       AddValuesRows(*values, table);
       return;
     }
@@ -518,16 +516,17 @@ class ScriptCompiler {
             insert.query->span);
       return;
     }
-    auto bound = binder_.BindQuery(*insert.query);
-    if (!bound) return;
-    if (bound->window) {
-      // SELECT * of a window TVF passes its rows on only to a window join.
-      Error(base::ErrorCode::kPlan,
-            "a window TVF must be aggregated (GROUP BY window_start, window_end) or joined "
-            "with another window TVF (a window join)",
-            bound->window->span);
-      return;
+    std::optional<binder::BoundRelation> bound;
+    if (const auto* values = insert.query->As<ast::ValuesQuery>();
+        values != nullptr && values->with.empty() && values->order_by.empty() && !values->limit) {
+      const types::Schema written = logical::WrittenSchema(descriptor);
+      bound = binder_.BindValues(*values, &written);
+    } else {
+      bound = binder_.BindQuery(*insert.query);
     }
+    // SELECT * of a window TVF: its rows, with their windows.
+    if (bound) bound = binder_.MaterializeWindow(std::move(*bound));
+    if (!bound) return;
     spans_[name.name].use = name.span;
     auto sink = std::make_shared<logical::LogicalNode>();
     sink->kind = logical::LogicalKind::kSink;
@@ -540,15 +539,9 @@ class ScriptCompiler {
 
   void CompileSelect(const ast::QueryStatement& select, bool explain) {
     auto bound = binder_.BindQuery(*select.query);
+    // SELECT * of a window TVF: its rows, with their windows.
+    if (bound) bound = binder_.MaterializeWindow(std::move(*bound));
     if (!bound) return;
-    if (bound->window) {
-      // SELECT * of a window TVF passes its rows on only to a window join.
-      Error(base::ErrorCode::kPlan,
-            "a window TVF must be aggregated (GROUP BY window_start, window_end) or joined "
-            "with another window TVF (a window join)",
-            bound->window->span);
-      return;
-    }
     size_t number = options_.collect_selects ? result_.collect_names.size() + 1 : ++selects_;
     std::string name = fmt::format("select_{}", number);
     std::string collect_name = options_.collect_prefix + fmt::format("select-{}", number);

@@ -11,6 +11,8 @@
 #include "compiler/physical/plan_join.h"
 #include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_over.h"
+#include "compiler/physical/plan_set_operation.h"
+#include "compiler/physical/plan_window_rows.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
 
@@ -270,6 +272,14 @@ class Planner {
         SLUICE_ASSIGN_OR_RETURN(below, PlanOverAggregate(*current));
         break;
       }
+      case LogicalKind::kSetOperation: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanSetOperation(*current));
+        break;
+      }
+      case LogicalKind::kWindowTableFunction: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanWindowTableFunction(*current));
+        break;
+      }
       default:
         return base::Status::Error(
             base::ErrorCode::kPlan,
@@ -361,7 +371,10 @@ class Planner {
                             : runtime::plan::OperatorKind::kGroupAggregate;
     node.parallelism = options_.parallelism;
     node.output_schema = aggregate.schema;
-    node.changelog_mode = spec.window ? runtime::plan::ChangelogMode::kInsertOnly
+    // Without aggregate calls (SELECT DISTINCT, UNION, GROUP BY keys only) a group's row never
+    // changes once emitted: over an insert-only input only its first row emits (+I).
+    const bool insert_only = spec.window || (spec.calls.empty() && !updating_input);
+    node.changelog_mode = insert_only ? runtime::plan::ChangelogMode::kInsertOnly
                                       : runtime::plan::ChangelogMode::kUpdating;
     runtime::plan::StateSpec state;
     bool session = spec.window && spec.window->kind == runtime::plan::WindowKind::kSession;
@@ -468,7 +481,7 @@ class Planner {
           const ExprPtr& l = a == 1 ? conjunct->arguments[0] : conjunct->arguments[1];
           const ExprPtr& r = a == 1 ? conjunct->arguments[1] : conjunct->arguments[0];
           left_keys.push_back(l);
-          right_keys.push_back(ShiftColumns(r, -left_slots));
+          right_keys.push_back(logical::ShiftColumns(r, -left_slots));
           continue;
         }
       }
@@ -477,7 +490,11 @@ class Planner {
         continue;
       residual.push_back(conjunct);
     }
-    if (left_keys.empty()) {
+    // A semi or anti join without keys (NOT IN's null-aware condition, an uncorrelated
+    // EXISTS) runs in one key group, as Flink's does.
+    const bool semi_anti = join.join_type == runtime::plan::JoinType::kSemi ||
+                           join.join_type == runtime::plan::JoinType::kAnti;
+    if (left_keys.empty() && !semi_anti) {
       return base::Status::Error(
           base::ErrorCode::kPlan,
           window_join ? "this window join has no equality condition between its two sides "
@@ -506,6 +523,12 @@ class Planner {
       slot_map.push_back(right_offset + (i < right_inputs ? i : i + right_extras));
     }
     bool remapped = left_extras > 0 || right_extras > 0;
+    // The residual reads joined rows; a semi or anti join outputs the left rows only.
+    std::vector<int32_t> output_slot_map = slot_map;
+    if (semi_anti) {
+      output_slot_map.resize(left_slots);
+      remapped = left_extras > 0;
+    }
 
     runtime::plan::JoinSpec spec;
     spec.type = join.join_type;
@@ -541,13 +564,16 @@ class Planner {
                               : runtime::plan::OperatorKind::kJoin;
     node.parallelism = options_.parallelism;
     for (const Planned* side : {&planned_left, &planned_right}) {
+      if (semi_anti && side == &planned_right) break;
       for (const auto& column : side->schema.columns) node.output_schema.columns.push_back(column);
       if (!window_join) continue;
       for (const auto& column : WindowJoinColumns()) node.output_schema.columns.push_back(column);
     }
-    // Interval and window joins emit each joined (or NULL-padded) row once, never retracting.
+    // Interval and window joins emit each joined (or NULL-padded) row once, never retracting;
+    // inner and semi joins of insert-only inputs only ever add rows.
     bool insert_only = interval || window_join ||
-                       (join.join_type == runtime::plan::JoinType::kInner &&
+                       ((join.join_type == runtime::plan::JoinType::kInner ||
+                         join.join_type == runtime::plan::JoinType::kSemi) &&
                         planned_left.mode == runtime::plan::ChangelogMode::kInsertOnly &&
                         planned_right.mode == runtime::plan::ChangelogMode::kInsertOnly);
     if (window_join && (planned_left.mode == runtime::plan::ChangelogMode::kUpdating ||
@@ -577,13 +603,14 @@ class Planner {
       node.state.push_back(state);
     }
     if (interval || window_join) node.state.push_back(runtime::plan::WatermarkStateSpec());
-    std::string description = join.join_type == runtime::plan::JoinType::kLeft ? "LEFT " : "INNER ";
+    std::string description = std::string(runtime::plan::JoinTypeName(join.join_type)) + " ";
     if (window_join) description += DescribeWindow(join.window_join->window) + " ";
     description += "ON ";
     for (size_t i = 0; i < left_key_slots.size(); ++i) {
       description += (i ? " AND " : "") + left_names[left_key_slots[i]] + " = " +
                      right_names[right_key_slots[i]];
     }
+    if (left_key_slots.empty()) description += spec.residual ? "" : "TRUE";
     if (interval) {
       description += " AND " + DescribeIntervalBounds(interval->spec, left_names, right_names);
     }
@@ -596,8 +623,9 @@ class Planner {
       if (window_join) {
         for (const auto& column : WindowJoinColumns()) names.push_back(column.name);
       }
-      description += " AND " + spec.residual->ToString(&names);
+      description += (left_key_slots.empty() ? "" : " AND ") + spec.residual->ToString(&names);
     }
+    if (left_key_slots.empty()) description += " (no keys: one key group)";
     if (spec.left_window_end_slot >= 0) description += " (state freed as windows end)";
     node.description = description;
     node.join = spec;
@@ -616,7 +644,7 @@ class Planner {
     plan_.edges.push_back(
         PlanEdge{planned_right.node, id, 1, runtime::plan::ExchangeKind::kHash, right_key_slots});
     Planned result{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
-    if (remapped) result.slot_map = slot_map;
+    if (remapped) result.slot_map = output_slot_map;
     return result;
   }
 
@@ -670,22 +698,29 @@ class Planner {
           top_n.span);
     }
     bool insert_only = input.mode == runtime::plan::ChangelogMode::kInsertOnly;
-    spec.keep_first_only = spec.limit == 1 && top_n.sorted_by_time_attribute && insert_only &&
-                           spec.function == runtime::plan::RankFunction::kRowNumber;
+    // Window Top-N: partitioned by an event-time window's start and end, over an insert-only
+    // input, each window is ranked once when it ends.
+    spec.window_end_slot = insert_only ? WindowEndPartitionSlot(top_n) : -1;
+    const bool window_rank = spec.window_end_slot >= 0;
+    spec.keep_first_only = !window_rank && spec.limit == 1 && top_n.sorted_by_time_attribute &&
+                           insert_only && spec.function == runtime::plan::RankFunction::kRowNumber;
     PlanNode node;
-    node.uid = UidFor(top_n.uid_hint, "top-n");
+    node.uid = UidFor(top_n.uid_hint, window_rank ? "window-rank" : "top-n");
     SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, top_n.span));
-    node.kind = runtime::plan::OperatorKind::kTopN;
+    node.kind =
+        window_rank ? runtime::plan::OperatorKind::kWindowRank : runtime::plan::OperatorKind::kTopN;
     node.parallelism = options_.parallelism;
     node.output_schema = input.schema;
     if (spec.emit_row_number)
       node.output_schema.columns.push_back({"row_number", LogicalType::Bigint()});
-    node.changelog_mode = spec.keep_first_only ? runtime::plan::ChangelogMode::kInsertOnly
-                                               : runtime::plan::ChangelogMode::kUpdating;
+    node.changelog_mode = spec.keep_first_only || window_rank
+                              ? runtime::plan::ChangelogMode::kInsertOnly
+                              : runtime::plan::ChangelogMode::kUpdating;
     auto names = SlotNames(input.schema);
     auto types = logical::SlotTypes(input.schema);
     runtime::plan::StateSpec state;
-    state.name = "ranks";
+    state.name = window_rank ? "rows" : "ranks";
+    if (window_rank) state.state_namespace = runtime::plan::StateNamespace::kWindow;
     for (int32_t slot : spec.partition_slots) {
       state.key_schema.columns.push_back({names[slot], types[slot]});
     }
@@ -702,6 +737,10 @@ class Planner {
     }
     description += fmt::format("] LIMIT {}", spec.limit);
     if (spec.keep_first_only) description += " (keep first)";
+    if (window_rank) {
+      description += " per window ending at " + names[spec.window_end_slot];
+      node.state.push_back(runtime::plan::WatermarkStateSpec());
+    }
     node.description = description;
     node.top_n = spec;
     int32_t id = AddNode(std::move(node));
@@ -722,11 +761,42 @@ class Planner {
     return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
   }
 
+  base::Result<Planned> PlanSetOperation(const LogicalNode& set_operation) {
+    SLUICE_ASSIGN_OR_RETURN(Planned left, PlanChain(*set_operation.inputs[0], nullptr, {}));
+    SLUICE_ASSIGN_OR_RETURN(Planned right, PlanChain(*set_operation.inputs[1], nullptr, {}));
+    SLUICE_ASSIGN_OR_RETURN(
+        PlanNode node, PlanSetOperationNode(set_operation, left.schema, left.mode, right.mode));
+    node.uid = UidFor(set_operation.uid_hint, "set-operation");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, set_operation.span));
+    node.parallelism = options_.parallelism;
+    std::vector<int32_t> slots;
+    for (size_t i = 0; i < set_operation.SlotCount(); ++i) slots.push_back(static_cast<int32_t>(i));
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{left.node, id, 0, runtime::plan::ExchangeKind::kHash, slots});
+    plan_.edges.push_back(PlanEdge{right.node, id, 1, runtime::plan::ExchangeKind::kHash, slots});
+    return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
+  }
+
+  /// A window TVF's rows: a stateless operator chained to its input.
+  base::Result<Planned> PlanWindowTableFunction(const LogicalNode& function) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*function.inputs[0], nullptr, {}));
+    PlanNode node = PlanWindowTableFunctionNode(function, input.schema, input.mode);
+    node.uid = DerivedUid("window-table-function");
+    node.parallelism = plan_.nodes[input.node].parallelism;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
+    return Planned{id, plan_.nodes[id].output_schema, input.mode, {}};
+  }
+
   /// A Top-N whose row number nothing reads does not compute it: re-emitting every shifted
   /// row's number is the expensive part of a ranking.
   void DropUnusedRowNumber(const Planned& below, ChainSpec* fused) {
     PlanNode& node = plan_.nodes[below.node];
-    if (node.kind != runtime::plan::OperatorKind::kTopN || !node.top_n->emit_row_number) return;
+    if ((node.kind != runtime::plan::OperatorKind::kTopN &&
+         node.kind != runtime::plan::OperatorKind::kWindowRank) ||
+        !node.top_n->emit_row_number) {
+      return;
+    }
     const int32_t rank_slot = static_cast<int32_t>(fused->input_types.size()) - 1;
     bool used = false;
     std::function<void(const ExprPtr&)> visit = [&](const ExprPtr& expression) {
@@ -741,16 +811,6 @@ class Planner {
     node.top_n->emit_row_number = false;
     node.output_schema.columns.pop_back();
     fused->input_types.pop_back();
-  }
-
-  static ExprPtr ShiftColumns(const ExprPtr& expression, int32_t delta) {
-    if (expression->kind == ExprKind::kColumn) {
-      return Expr::Column(expression->column_index + delta, expression->type);
-    }
-    if (expression->arguments.empty()) return expression;
-    auto copy = std::make_shared<Expr>(*expression);
-    for (auto& argument : copy->arguments) argument = ShiftColumns(argument, delta);
-    return copy;
   }
 
   base::Result<Planned> PlanUnion(const LogicalNode& union_node) {

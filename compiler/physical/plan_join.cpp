@@ -31,6 +31,14 @@ bool MayUpdate(const LogicalNode& node) {
           !IntervalJoinBounds(node)) {
         return true;
       }
+      // FULL joins withdraw NULL-padded rows, anti joins the rows a new match excludes.
+      if (node.join_type == runtime::plan::JoinType::kFull ||
+          node.join_type == runtime::plan::JoinType::kAnti) {
+        return true;
+      }
+      break;
+    case LogicalKind::kSetOperation:
+      if (node.set_operation->kind == runtime::plan::SetOperationKind::kExcept) return true;
       break;
     default: break;
   }
@@ -42,6 +50,10 @@ bool MayUpdate(const LogicalNode& node) {
 
 std::optional<logical::IntervalBounds> IntervalJoinBounds(const LogicalNode& join) {
   if (join.kind != LogicalKind::kJoin || join.window_join || !join.predicate) return std::nullopt;
+  if (join.join_type != runtime::plan::JoinType::kInner &&
+      join.join_type != runtime::plan::JoinType::kLeft) {
+    return std::nullopt;  // interval joins are INNER or LEFT
+  }
   const int32_t left_slots = static_cast<int32_t>(join.inputs[0]->SlotCount());
   auto bounds = logical::FindIntervalBounds(join.predicate, left_slots, join.left_time_attributes,
                                             join.right_time_attributes);

@@ -165,6 +165,18 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       }
       return out;
     }
+    case OperatorKind::kSetOperation: {
+      const char* name = node.set_operation->kind == runtime::plan::SetOperationKind::kIntersect
+                             ? "INTERSECT"
+                             : "EXCEPT";
+      const auto& left = OfInput(node.id, 0);
+      const auto& right = OfInput(node.id, 1);
+      for (size_t slot = 0; slot < paths.size(); ++slot) {
+        out.push_back(fmt::format("{}({} | {})", name, At(left, static_cast<int32_t>(slot)),
+                                  At(right, static_cast<int32_t>(slot))));
+      }
+      return out;
+    }
     case OperatorKind::kWindowAggregate:
     case OperatorKind::kGroupAggregate: {
       const auto& input = OfInput(node.id, 0);
@@ -182,7 +194,10 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
     case OperatorKind::kJoin:
     case OperatorKind::kIntervalJoin:
     case OperatorKind::kWindowJoin: {
-      for (int32_t side = 0; side < 2; ++side) {
+      // A semi or anti join outputs its left rows only.
+      bool left_only = node.join && (node.join->type == runtime::plan::JoinType::kSemi ||
+                                     node.join->type == runtime::plan::JoinType::kAnti);
+      for (int32_t side = 0; side < (left_only ? 1 : 2); ++side) {
         const auto& input = OfInput(node.id, side);
         out.insert(out.end(), input.begin(), input.end());
         if (!node.window_join) continue;
@@ -195,12 +210,22 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       }
       return out;
     }
+    case OperatorKind::kWindowRank:
     case OperatorKind::kTopN: {
       out = OfInput(node.id, 0);
       if (node.top_n->emit_row_number) out.push_back("ROW_NUMBER()");
       return out;
     }
     case OperatorKind::kChangelogNormalize: return OfInput(node.id, 0);
+    case OperatorKind::kWindowTableFunction: {
+      out = OfInput(node.id, 0);
+      const auto& window = *node.window_table_function;
+      std::string text = WindowSignature(window, At(out, window.time_slot));
+      for (const char* column : {"window_start", "window_end", "window_time"}) {
+        out.push_back(std::string(column) + "(" + text + ")");
+      }
+      return out;
+    }
     case OperatorKind::kOverAggregate: {
       const auto& input = OfInput(node.id, 0);
       out = input;
@@ -345,8 +370,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
       auto left_types = SlotTypes(plan, id, 0);
       auto right_types = SlotTypes(plan, id, 1);
       const auto& spec = *node.join;
-      components.push_back(
-          Single("join type", spec.type == runtime::plan::JoinType::kLeft ? "LEFT" : "INNER"));
+      components.push_back(Single("join type", runtime::plan::JoinTypeName(spec.type)));
       components.push_back(Fields("left.key", false, left, left_types, spec.left_key_slots));
       components.push_back(Fields("right.key", false, right, right_types, spec.right_key_slots));
       if (node.interval_join) {
@@ -376,6 +400,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
           Fields("right.values", true, right, right_types, AllSlots(right_types.size())));
       break;
     }
+    case OperatorKind::kWindowRank:
     case OperatorKind::kTopN: {
       const auto& input = lineage->OfInput(id, 0);
       auto types = SlotTypes(plan, id, 0);
@@ -394,6 +419,12 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
       components.push_back(
           Single("rank function", std::string(kFunctions[static_cast<int>(spec.function)]) +
                                       (spec.keep_first_only ? " (keep first row)" : "")));
+      if (node.kind == OperatorKind::kWindowRank) {
+        // Rows buffered per window: no migration converts them (yet).
+        components.push_back(Single("window end", At(input, spec.window_end_slot)));
+        components.push_back(Fields("values", false, input, types, AllSlots(types.size())));
+        break;
+      }
       components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
       break;
     }
@@ -415,8 +446,22 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
       components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
       break;
     }
+    case OperatorKind::kSetOperation: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      const auto& spec = *node.set_operation;
+      components.push_back(
+          Single("operation",
+                 std::string(spec.kind == runtime::plan::SetOperationKind::kIntersect ? "INTERSECT"
+                                                                                      : "EXCEPT") +
+                     (spec.all ? " ALL" : "")));
+      // The row is the key: any change to its columns is another state.
+      components.push_back(Fields("row key", false, input, types, AllSlots(types.size())));
+      break;
+    }
     case OperatorKind::kCalc:
     case OperatorKind::kUnion:
+    case OperatorKind::kWindowTableFunction:
     case OperatorKind::kLookupJoin: return std::nullopt;
   }
   StateSignature signature;

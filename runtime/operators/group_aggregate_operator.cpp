@@ -69,7 +69,8 @@ base::Status GroupAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch,
     groups[found->second].rows.push_back(row);
   }
 
-  RowWriter writer(&output_types_, /*row_kinds=*/true, out);
+  // An insert-only node (no aggregate calls over an insert-only input) only ever inserts.
+  RowWriter writer(&output_types_, node_->changelog_mode != plan::ChangelogMode::kInsertOnly, out);
   for (const Group& group : groups) {
     // Fold the group's rows into its accumulator in place; only the (small) encoded results
     // before and after are kept, never a copy of the accumulator.

@@ -148,7 +148,11 @@ base::Status JoinOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   if (!node_->join) return Malformed(*node_, "no join specification");
   spec_ = *node_->join;
-  left_outer_ = spec_.type == plan::JoinType::kLeft;
+  semi_ = spec_.type == plan::JoinType::kSemi;
+  anti_ = spec_.type == plan::JoinType::kAnti;
+  // A semi or anti join counts each left row's matches as a LEFT join does.
+  left_outer_ = spec_.type != plan::JoinType::kInner;
+  right_outer_ = spec_.type == plan::JoinType::kFull;
   max_parallelism_ = context.max_parallelism;
   chain_compiler_ = context.chain_compiler;
   state_backend_ = context.state_backend;
@@ -163,6 +167,20 @@ base::Status JoinOperator::Open(const OperatorContext& context) {
   for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
     output_types_.push_back(slot.type);
   }
+  joined_types_ = output_types_;
+  if (semi_ || anti_) {
+    // The output is the left rows; candidates (and the residual) also hold the right row,
+    // whose slots only the "right" state spec tells.
+    const plan::StateSpec* right = nullptr;
+    for (const plan::StateSpec& state : node_->state) {
+      if (state.name == "right") right = &state;
+    }
+    if (right == nullptr) return Malformed(*node_, "a semi or anti join without a right state");
+    for (const auto& slot : types::FlattenSchema(right->value_schema)) {
+      joined_types_.push_back(slot.type);
+    }
+    return Configure(output_types_.size());
+  }
   // The planner records each side's row schema in its state spec; without one, the first
   // batch tells how many slots the left side has.
   for (const plan::StateSpec& state : node_->state) {
@@ -172,19 +190,19 @@ base::Status JoinOperator::Open(const OperatorContext& context) {
 }
 
 base::Status JoinOperator::Configure(size_t left_width) {
-  if (left_width > output_types_.size()) {
+  if (left_width > joined_types_.size()) {
     return Malformed(*node_, fmt::format("a left side of {} slots in an output of {}", left_width,
-                                         output_types_.size()));
+                                         joined_types_.size()));
   }
   const std::vector<int32_t>* key_slots[] = {&spec_.left_key_slots, &spec_.right_key_slots};
   const char* names[] = {"left", "right"};
   for (int side_index = 0; side_index < 2; ++side_index) {
     auto side = std::make_unique<Side>();
     side->offset = side_index == 0 ? 0 : left_width;
-    size_t end = side_index == 0 ? left_width : output_types_.size();
-    side->types.assign(output_types_.begin() + side->offset, output_types_.begin() + end);
+    size_t end = side_index == 0 ? left_width : joined_types_.size();
+    side->types.assign(joined_types_.begin() + side->offset, joined_types_.begin() + end);
     side->key_slots = *key_slots[side_index];
-    side->outer = side_index == 0 && left_outer_;
+    side->outer = side_index == 0 ? left_outer_ : right_outer_;
     side->window_end_slot =
         side_index == 0 ? spec_.left_window_end_slot : spec_.right_window_end_slot;
     if (side->window_end_slot >= 0 &&
@@ -221,7 +239,7 @@ base::Status JoinOperator::Configure(size_t left_width) {
     if (spec_.residual->type.id() != types::TypeId::kBoolean) {
       return Malformed(*node_, "the residual condition is not BOOLEAN");
     }
-    plan::ChainSpec chain{output_types_, nullptr, {spec_.residual}};
+    plan::ChainSpec chain{joined_types_, nullptr, {spec_.residual}};
     SLUICE_ASSIGN_OR_RETURN(residual_, ChainEvaluator::Create(chain, chain_compiler_));
   }
   configured_ = true;
@@ -335,8 +353,9 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
     bool null_key = false;
     for (int32_t slot : own.key_slots) null_key = null_key || batch->column(slot).IsNull(row);
     if (null_key) {
-      // Matches nothing, ever: only an outer row has something to emit.
-      if (own.outer) {
+      // Matches nothing, ever: only an outer row (of an anti join: its left row) has something
+      // to emit.
+      if (own.outer && !semi_) {
         SLUICE_RETURN_IF_ERROR(writer.Append(*batch, row, 0, own.types.size(), own.offset,
                                              retract ? RowKind::kDelete : RowKind::kInsert, 1));
       }
@@ -415,7 +434,7 @@ base::Status JoinOperator::AddCandidate(const Batch& batch, int32_t row, int32_t
   Side& own = *sides_[input];
   Side& other = *sides_[1 - input];
   if (candidate_batches_.empty() || candidate_batches_.back()->row_count() == kBatchCapacity) {
-    auto fresh = std::make_shared<Batch>(output_types_);
+    auto fresh = std::make_shared<Batch>(joined_types_);
     fresh->RetainArenasOf(batch);  // the input's strings are copied by reference
     candidate_batches_.push_back(std::move(fresh));
   }
@@ -455,7 +474,11 @@ base::Status JoinOperator::Resolve(int32_t input, const Batch& batch, RowWriter*
     return !column.IsNull(candidate.batch_row) &&
            column.values<uint8_t>()[candidate.batch_row] != 0;
   };
-  const size_t all_columns = output_types_.size();
+  const size_t all_columns = joined_types_.size();
+  const bool emit_joined = !semi_ && !anti_;
+  // What a semi / anti join emits for a left row that gains its first match, and the reverse.
+  const RowKind first_match = semi_ ? RowKind::kInsert : RowKind::kDelete;
+  const RowKind last_match = semi_ ? RowKind::kDelete : RowKind::kInsert;
   StoredValue stored;
   for (PendingRow& pending : pending_) {
     std::string_view key(pending_bytes_.data() + pending.key_offset, pending.key_size);
@@ -466,39 +489,60 @@ base::Status JoinOperator::Resolve(int32_t input, const Batch& batch, RowWriter*
       const Batch& joined = *candidate_batches_[candidate.batch];
       if (!other.outer) {
         pending.matches += candidate.other_count;
-        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0, kind,
-                                              candidate.other_count));
+        if (emit_joined) {
+          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
+                                                kind, candidate.other_count));
+        }
         continue;
       }
-      // A right row changes what each matching left row of a LEFT join produces.
-      std::string_view left_row(pending_bytes_.data() + candidate.other_row_offset,
-                                candidate.other_row_size);
-      if (!other.table->Get(pending.key_group, key, left_row, &value_)) continue;
+      // A row changes what each matching row of an outer side produces: a LEFT or FULL join's
+      // NULL-padded row, a semi or anti join's left row.
+      std::string_view other_row(pending_bytes_.data() + candidate.other_row_offset,
+                                 candidate.other_row_size);
+      if (!other.table->Get(pending.key_group, key, other_row, &value_)) continue;
       SLUICE_RETURN_IF_ERROR(ParseValue(value_, true, &stored));
-      size_t left_columns = other.types.size();
+      pending.matches += stored.count;
+      const size_t other_columns = other.types.size();
       if (!pending.retract) {
-        if (stored.associations == 0) {
-          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, left_columns, 0,
-                                                RowKind::kDelete, stored.count));
+        if (!emit_joined) {
+          if (stored.associations == 0) {
+            SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, other_columns, 0,
+                                                  first_match, stored.count));
+          }
+        } else {
+          if (stored.associations == 0) {
+            SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, other.offset,
+                                                  other_columns, other.offset, RowKind::kDelete,
+                                                  stored.count));
+          }
+          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
+                                                RowKind::kInsert, stored.count));
         }
-        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
-                                              RowKind::kInsert, stored.count));
         stored.associations += 1;
       } else {
-        SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
-                                              RowKind::kDelete, stored.count));
-        if (stored.associations == 1) {
-          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, left_columns, 0,
-                                                RowKind::kInsert, stored.count));
+        if (!emit_joined) {
+          if (stored.associations == 1) {
+            SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, other_columns, 0,
+                                                  last_match, stored.count));
+          }
+        } else {
+          SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, 0, all_columns, 0,
+                                                RowKind::kDelete, stored.count));
+          if (stored.associations == 1) {
+            SLUICE_RETURN_IF_ERROR(writer->Append(joined, candidate.batch_row, other.offset,
+                                                  other_columns, other.offset, RowKind::kInsert,
+                                                  stored.count));
+          }
         }
         stored.associations = std::max<int64_t>(stored.associations - 1, 0);
       }
       stored.written = now_;
       EncodeValue(stored, true, &encoded_);
-      other.table->Put(pending.key_group, key, left_row, encoded_);
+      other.table->Put(pending.key_group, key, other_row, encoded_);
     }
     if (!own.outer) continue;
-    if (pending.matches == 0) {
+    bool emit_own = emit_joined ? pending.matches == 0 : semi_ == (pending.matches > 0);
+    if (emit_own) {
       SLUICE_RETURN_IF_ERROR(
           writer->Append(batch, pending.row, 0, own.types.size(), own.offset, kind, 1));
     }

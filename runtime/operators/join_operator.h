@@ -18,7 +18,8 @@ namespace sluice::runtime::operators {
 /// Joins two (insert-only or updating) streams on equal keys, as Flink's regular streaming
 /// join does: every row is kept in state, and each change on one side is joined with the rows
 /// the other side holds for its key. Input 0 is the left side, input 1 the right; an output
-/// row is the left row's columns, then the right row's.
+/// row is the left row's columns, then the right row's (a semi or anti join: the left row's
+/// only). Without key slots every row is in one key group (NOT IN's null-aware anti join).
 ///
 /// State tables "left" and "right": key = the RowCodec-encoded key slots of that side,
 /// namespace = the encoded full row, value = little-endian int64s: the number of identical
@@ -31,8 +32,15 @@ namespace sluice::runtime::operators {
 /// emits for the other side's current matches even when its own row is not (or no longer, after
 /// TTL) in state. A LEFT join also emits +I(left, NULLs) for a left row without a match,
 /// withdraws it (-D) before the first match's +I(left, right), and re-emits it after the last
-/// match's -D(left, right). A NULL in a key never matches: such right rows are dropped, such
-/// left rows of a LEFT join only emit (or retract) their NULL-padded row, and neither is stored.
+/// match's -D(left, right). A FULL join does the same for right rows (NULLs, right). A NULL in a
+/// key never matches: such rows of an inner side are dropped, such rows of an outer side only
+/// emit (or retract) their NULL-padded row, and neither is stored.
+///
+/// Semi and anti joins (Flink's StreamingSemiAntiJoinOperator) keep association counts for the
+/// left rows like a LEFT join but emit left rows only: a semi join emits a left row while it
+/// has a match (+I when it gains its first, -D when it loses its last), an anti join while it
+/// has none (the reverse); a left row's own +I/-D emits it when it (semi) has or (anti) has no
+/// matches. A left row with a NULL key is emitted by an anti join, never by a semi join.
 ///
 /// State TTL (`JoinSpec::state_ttl` > 0) is enforced lazily, as Flink's OnCreateAndWrite /
 /// NeverReturnExpired: an entry not written for `state_ttl` ms of processing time is ignored and
@@ -76,13 +84,21 @@ class JoinOperator : public Operator {
 
   const plan::PlanNode* node_ = nullptr;
   plan::JoinSpec spec_;
+  /// Which sides keep association counts (an unmatched row emits something): the left side of
+  /// a LEFT, FULL, semi or anti join, the right side of a FULL join.
   bool left_outer_ = false;
+  bool right_outer_ = false;
+  bool semi_ = false;
+  bool anti_ = false;
   int32_t max_parallelism_ = 128;
   expr::ChainCompiler* chain_compiler_ = nullptr;
   state::StateBackend* state_backend_ = nullptr;
   bool configured_ = false;
   scheduler::KeyGroupRange owned_key_groups_;
   std::vector<types::LogicalType> output_types_;
+  /// A joined row: the left slots, then the right ones (the output, but for a semi or anti
+  /// join, whose output is the left slots only).
+  std::vector<types::LogicalType> joined_types_;
   std::vector<std::unique_ptr<Side>> sides_;  // left, right
   std::unique_ptr<ChainEvaluator> residual_;
   int64_t now_ = 0;  // processing time of the current batch, when a TTL is set

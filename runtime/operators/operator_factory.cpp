@@ -7,12 +7,15 @@
 #include "runtime/operators/join_operator.h"
 #include "runtime/operators/lookup_join_operator.h"
 #include "runtime/operators/over_aggregate_operator.h"
+#include "runtime/operators/set_operation_operator.h"
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
 #include "runtime/operators/top_n_operator.h"
 #include "runtime/operators/union_operator.h"
 #include "runtime/operators/window_aggregate_operator.h"
 #include "runtime/operators/window_join_operator.h"
+#include "runtime/operators/window_rank_operator.h"
+#include "runtime/operators/window_table_function_operator.h"
 
 namespace sluice::runtime::operators {
 
@@ -60,6 +63,15 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kChangelogNormalize:
       if (!node.normalize) break;
       return std::unique_ptr<Operator>(new ChangelogNormalizeOperator());
+    case plan::OperatorKind::kSetOperation:
+      if (!node.set_operation) break;
+      return std::unique_ptr<Operator>(new SetOperationOperator());
+    case plan::OperatorKind::kWindowTableFunction:
+      if (!node.window_table_function) break;
+      return std::unique_ptr<Operator>(new WindowTableFunctionOperator());
+    case plan::OperatorKind::kWindowRank:
+      if (!node.top_n || node.top_n->window_end_slot < 0) break;
+      return std::unique_ptr<Operator>(new WindowRankOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

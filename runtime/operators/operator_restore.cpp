@@ -162,7 +162,11 @@ class Planner {
     if (rows->identity() && (old_ttl > 0) == (new_ttl > 0)) {
       return std::unique_ptr<RecordMigration>();
     }
-    bool outer = spec.name == "left" && new_.join->type == plan::JoinType::kLeft;
+    // Outer sides keep association counts (JoinOperator): the left side of all but an inner
+    // join, the right side of a FULL join.
+    const plan::JoinType type = new_.join->type;
+    bool outer = (spec.name == "left" && type != plan::JoinType::kInner) ||
+                 (spec.name == "right" && type == plan::JoinType::kFull);
     return MigrateJoinRows(std::move(rows), outer, old_ttl, new_ttl);
   }
 

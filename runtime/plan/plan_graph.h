@@ -15,19 +15,22 @@ namespace sluice::runtime::plan {
 
 /// The physical operator kinds a PlanGraph may hold.
 enum class OperatorKind : uint8_t {
-  kSource,              // reads a table, computes its computed columns, assigns watermarks
-  kCalc,                // a fused stateless chain: filter + projections
-  kSink,                // writes a table
-  kUnion,               // UNION ALL: forwards every input unchanged
-  kWindowAggregate,     // GROUP BY keys + a window TVF's window: fires on the watermark
-  kGroupAggregate,      // unbounded GROUP BY: emits a changelog
-  kJoin,                // regular (unbounded) equi-join of two inputs
-  kTopN,                // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
-  kLookupJoin,          // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
-  kIntervalJoin,        // equi-join whose rows' event times are bounded relative to each other
-  kWindowJoin,          // equi-join of two window TVFs per window: fires on the watermark
-  kOverAggregate,       // aggregate calls OVER (PARTITION BY … ORDER BY … ROWS|RANGE …)
-  kChangelogNormalize,  // an upsert stream (no -U, deletes by key) made a full changelog
+  kSource,               // reads a table, computes its computed columns, assigns watermarks
+  kCalc,                 // a fused stateless chain: filter + projections
+  kSink,                 // writes a table
+  kUnion,                // UNION ALL: forwards every input unchanged
+  kWindowAggregate,      // GROUP BY keys + a window TVF's window: fires on the watermark
+  kGroupAggregate,       // unbounded GROUP BY: emits a changelog
+  kJoin,                 // regular (unbounded) equi-join of two inputs
+  kTopN,                 // ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) … WHERE rn <= N
+  kLookupJoin,           // JOIN t FOR SYSTEM_TIME AS OF proctime: probes a bounded table per row
+  kIntervalJoin,         // equi-join whose rows' event times are bounded relative to each other
+  kWindowJoin,           // equi-join of two window TVFs per window: fires on the watermark
+  kOverAggregate,        // aggregate calls OVER (PARTITION BY … ORDER BY … ROWS|RANGE …)
+  kChangelogNormalize,   // an upsert stream (no -U, deletes by key) made a full changelog
+  kSetOperation,         // INTERSECT / EXCEPT [ALL] of two inputs, keyed by the whole row
+  kWindowTableFunction,  // a window TVF's rows: each input row once per window, no state
+  kWindowRank,           // Top-N / deduplication per window: fires on the watermark
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -98,11 +101,15 @@ struct AggregateSpec {
   std::optional<WindowSpec> window;  // set for kWindowAggregate
 };
 
-enum class JoinType : uint8_t { kInner, kLeft };
+/// kSemi and kAnti (regular joins only) keep the left rows that have a match (semi: `IN`,
+/// `EXISTS`) or none (anti: `NOT IN`, `NOT EXISTS`); their output is the left columns only.
+enum class JoinType : uint8_t { kInner, kLeft, kFull, kSemi, kAnti };
 
 /// A regular join. Input 0 is the left side, input 1 the right side; both are hashed by
-/// their key slots. Output columns: every left column, then every right column (right
-/// columns NULL for an unmatched left row of a LEFT join).
+/// their key slots (no key slots: every row goes to one key group). Output columns: every left
+/// column, then every right column (right columns NULL for an unmatched left row of a LEFT or
+/// FULL join, left columns NULL for an unmatched right row of a FULL join); a semi or anti
+/// join outputs the left columns only.
 struct JoinSpec {
   JoinType type = JoinType::kInner;
   std::vector<int32_t> left_key_slots;
@@ -187,6 +194,9 @@ struct TopNSpec {
   /// of a partition never changes, so the output is insert-only (Flink's keep-first dedup).
   bool keep_first_only = false;
   RankFunction function = RankFunction::kRowNumber;
+  /// kWindowRank: the input slot of the window_end the partition includes. Each window's rows
+  /// are ranked once, when the watermark passes window_end - 1 (Flink's window Top-N).
+  int32_t window_end_slot = -1;
 };
 
 enum class OverFrameUnit : uint8_t { kRows, kRange };
@@ -210,6 +220,18 @@ struct OverAggregateSpec {
 /// -D(previous), a delete of an absent key nothing. Output columns = input columns.
 struct ChangelogNormalizeSpec {
   std::vector<int32_t> key_slots;  // the PRIMARY KEY's slots, top-level and scalar
+};
+
+enum class SetOperationKind : uint8_t { kIntersect, kExcept };
+
+/// `left INTERSECT [ALL] right` or `left EXCEPT [ALL] right` over inputs of equal slot types,
+/// both hashed by every slot (rows are equal when every column is, NULLs included). For each
+/// distinct row the operator counts its copies on each side, l and r, and keeps emitting the
+/// row as many times as the result holds it: INTERSECT min(1, l, r) (ALL: min(l, r)), EXCEPT
+/// l > 0 && r == 0 ? 1 : 0 (ALL: max(l - r, 0)). Output columns = input columns.
+struct SetOperationSpec {
+  SetOperationKind kind = SetOperationKind::kIntersect;
+  bool all = false;
 };
 
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
@@ -281,7 +303,7 @@ struct PlanNode {
   std::optional<IntervalJoinSpec> interval_join;
   // kWindowJoin
   std::optional<WindowJoinSpec> window_join;
-  // kTopN
+  // kTopN and kWindowRank
   std::optional<TopNSpec> top_n;
   // kLookupJoin
   std::optional<LookupJoinSpec> lookup_join;
@@ -289,6 +311,14 @@ struct PlanNode {
   std::optional<OverAggregateSpec> over_aggregate;
   // kChangelogNormalize
   std::optional<ChangelogNormalizeSpec> normalize;
+  // kSetOperation
+  std::optional<SetOperationSpec> set_operation;
+  /// kWindowTableFunction: the windows (time_slot refers to the input). Output: the input
+  /// columns, then window_start, window_end, window_time (= window_end - 1 ms); one row per
+  /// window of the row's time (event time, or the wall clock for a processing-time window).
+  /// Rows are not held back and late rows are not dropped (Flink's WindowTableFunction); rows
+  /// with a NULL event time are dropped. SESSION windows are not supported here.
+  std::optional<WindowSpec> window_table_function;
   /// Sources, sinks and every operator with state: what its state holds (see StateSignature).
   std::optional<StateSignature> signature;
 };
@@ -317,6 +347,8 @@ struct PlanGraph {
 };
 
 const char* OperatorKindName(OperatorKind kind);
+/// The SQL name of a join type: INNER, LEFT, FULL, SEMI, ANTI.
+const char* JoinTypeName(JoinType type);
 const char* ExchangeKindName(ExchangeKind kind);
 
 /// Serializes the plan as pretty JSON (stable key order, so diffs and tests are meaningful).

@@ -385,7 +385,12 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kIntervalJoin, "interval-join"},
     {OperatorKind::kWindowJoin, "window-join"},
     {OperatorKind::kOverAggregate, "over-aggregate"},
-    {OperatorKind::kChangelogNormalize, "changelog-normalize"}};
+    {OperatorKind::kChangelogNormalize, "changelog-normalize"},
+    {OperatorKind::kSetOperation, "set-operation"},
+    {OperatorKind::kWindowTableFunction, "window-table-function"},
+    {OperatorKind::kWindowRank, "window-rank"}};
+constexpr std::pair<SetOperationKind, const char*> kSetOperationKinds[] = {
+    {SetOperationKind::kIntersect, "INTERSECT"}, {SetOperationKind::kExcept, "EXCEPT"}};
 constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
     {RankFunction::kRowNumber, "ROW_NUMBER"},
     {RankFunction::kRank, "RANK"},
@@ -393,7 +398,10 @@ constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
 constexpr std::pair<OverFrameUnit, const char*> kFrameUnits[] = {{OverFrameUnit::kRows, "ROWS"},
                                                                  {OverFrameUnit::kRange, "RANGE"}};
 constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
-                                                           {JoinType::kLeft, "left"}};
+                                                           {JoinType::kLeft, "left"},
+                                                           {JoinType::kFull, "full"},
+                                                           {JoinType::kSemi, "semi"},
+                                                           {JoinType::kAnti, "anti"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
     {AggregateKind::kCountStar, "COUNT(*)"},
     {AggregateKind::kCount, "COUNT"},
@@ -502,6 +510,9 @@ ordered_json LookupJoinToJson(const LookupJoinSpec& spec) {
 LookupJoinSpec LookupJoinFromJson(const ordered_json& json, const std::string& path) {
   LookupJoinSpec spec;
   spec.type = EnumFromName(Get<std::string>(json, "type", path), kJoinTypes, path + ".type");
+  if (spec.type != JoinType::kInner && spec.type != JoinType::kLeft) {
+    throw JsonError{"a lookup join is inner or left at " + path + ".type"};
+  }
   spec.table = TableFromJson(Field(json, "table", path), path + ".table");
   RequireConnector(spec.table, path + ".table");
   spec.table_output_slots = Get<int32_t>(json, "table_output_slots", path);
@@ -589,11 +600,21 @@ ordered_json NodeToJson(const PlanNode& node) {
                     {"limit", node.top_n->limit},
                     {"emit_row_number", node.top_n->emit_row_number},
                     {"keep_first_only", node.top_n->keep_first_only}};
+    if (node.top_n->window_end_slot >= 0) {
+      out["top_n"]["window_end_slot"] = node.top_n->window_end_slot;
+    }
     if (node.top_n->function != RankFunction::kRowNumber) {
       out["top_n"]["function"] = EnumName(node.top_n->function, kRankFunctions);
     }
   }
   if (node.normalize) out["normalize"] = {{"key_slots", node.normalize->key_slots}};
+  if (node.window_table_function) {
+    out["window_table_function"] = WindowToJson(*node.window_table_function);
+  }
+  if (node.set_operation) {
+    out["set_operation"] = {{"kind", EnumName(node.set_operation->kind, kSetOperationKinds)},
+                            {"all", node.set_operation->all}};
+  }
   if (node.over_aggregate) {
     const OverAggregateSpec& over = *node.over_aggregate;
     ordered_json calls = AggregateToJson(AggregateSpec{over.partition_slots, over.calls, {}});
@@ -696,6 +717,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.limit = Get<int64_t>(top_n, "limit", top_path);
     spec.emit_row_number = Get<bool>(top_n, "emit_row_number", top_path);
     spec.keep_first_only = Get<bool>(top_n, "keep_first_only", top_path);
+    if (top_n.contains("window_end_slot")) {
+      spec.window_end_slot = Get<int32_t>(top_n, "window_end_slot", top_path);
+    }
     if (top_n.contains("function")) {
       spec.function = EnumFromName(Get<std::string>(top_n, "function", top_path), kRankFunctions,
                                    top_path + ".function");
@@ -707,6 +731,19 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.key_slots =
         Get<std::vector<int32_t>>(json.at("normalize"), "key_slots", path + ".normalize");
     node.normalize = spec;
+  }
+  if (json.contains("window_table_function")) {
+    node.window_table_function =
+        WindowFromJson(json.at("window_table_function"), path + ".window_table_function");
+  }
+  if (json.contains("set_operation")) {
+    const auto& set_operation = json.at("set_operation");
+    std::string set_path = path + ".set_operation";
+    SetOperationSpec spec;
+    spec.kind = EnumFromName(Get<std::string>(set_operation, "kind", set_path), kSetOperationKinds,
+                             set_path + ".kind");
+    spec.all = Get<bool>(set_operation, "all", set_path);
+    node.set_operation = spec;
   }
   if (json.contains("over_aggregate")) {
     const auto& over = json.at("over_aggregate");
@@ -778,6 +815,16 @@ std::string ChainFingerprint(const ChainSpec& chain) {
 
 const char* OperatorKindName(OperatorKind kind) {
   return EnumName(kind, kOperatorKinds);
+}
+const char* JoinTypeName(JoinType type) {
+  switch (type) {
+    case JoinType::kInner: return "INNER";
+    case JoinType::kLeft: return "LEFT";
+    case JoinType::kFull: return "FULL";
+    case JoinType::kSemi: return "SEMI";
+    case JoinType::kAnti: return "ANTI";
+  }
+  return "?";
 }
 const char* ExchangeKindName(ExchangeKind kind) {
   return EnumName(kind, kExchangeKinds);

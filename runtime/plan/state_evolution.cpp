@@ -289,6 +289,16 @@ std::optional<CarriedChange> CarryChange(const SignatureComponent& before_compon
     }
     return change;
   }
+  if ((name == "limit" || name == "rank function") && before.kind == OperatorKind::kWindowRank &&
+      before.top_n && after.top_n) {
+    // A window Top-N keeps every row of its open windows and ranks them when they end.
+    change.migrated = false;
+    change.reason = fmt::format(
+        "{} {} -> {}: the open windows' rows are kept whole and ranked "
+        "the new way when they end",
+        name == "limit" ? "N" : "rank function", old_text, new_text);
+    return change;
+  }
   if (name == "limit" && before.kind == OperatorKind::kTopN && before.top_n && after.top_n) {
     int64_t from = before.top_n->limit, to = after.top_n->limit;
     if (from == to || before.top_n->keep_first_only || after.top_n->keep_first_only) {

@@ -44,15 +44,18 @@ const types::Schema kLeftSchema{{{"id", LogicalType::Bigint()}, {"name", Logical
 const types::Schema kRightSchema{
     {{"id", LogicalType::Bigint()}, {"amount", LogicalType::Bigint()}}};
 
-/// `left JOIN right ON left.id = right.id [AND residual]`; output (id, name, id0, amount).
+/// `left JOIN right ON left.id = right.id [AND residual]`; output (id, name, id0, amount), or
+/// (id, name) for a semi or anti join.
 plan::PlanNode JoinNode(JoinType type, plan::ExprPtr residual = nullptr, int64_t state_ttl = 0) {
   plan::PlanNode node;
   node.uid = "out/join1";
   node.kind = plan::OperatorKind::kJoin;
   node.changelog_mode = plan::ChangelogMode::kUpdating;
   node.output_schema = kLeftSchema;
-  node.output_schema.columns.push_back({"id0", LogicalType::Bigint()});
-  node.output_schema.columns.push_back({"amount", LogicalType::Bigint()});
+  if (type != JoinType::kSemi && type != JoinType::kAnti) {
+    node.output_schema.columns.push_back({"id0", LogicalType::Bigint()});
+    node.output_schema.columns.push_back({"amount", LogicalType::Bigint()});
+  }
   for (const auto& [name, schema] : {std::pair{"left", kLeftSchema}, {"right", kRightSchema}}) {
     plan::StateSpec state;
     state.name = name;
@@ -286,6 +289,71 @@ TEST_F(JoinOperatorTest, RejectsKeysOfDifferentTypes) {
   EXPECT_FALSE(status.ok());
 }
 
+TEST_F(JoinOperatorTest, FullJoinPadsAndWithdrawsUnmatchedRowsOfBothSides) {
+  Start(JoinType::kFull);
+  EXPECT_EQ(Right({{1, 10}}), (Rows{"+I[NULL, NULL, 1, 10]"}));
+  EXPECT_EQ(Left({{1, "a"}}), (Rows{"-D[NULL, NULL, 1, 10]", "+I[1, a, 1, 10]"}));
+  EXPECT_EQ(Left({{1, "b"}}), (Rows{"+I[1, b, 1, 10]"}));
+  EXPECT_EQ(Right({{2, 20}}), (Rows{"+I[NULL, NULL, 2, 20]"}));
+  EXPECT_EQ(Sorted(Right({{1, 10}}, {kD})), (Rows{"+I[1, a, NULL, NULL]", "+I[1, b, NULL, NULL]",
+                                                  "-D[1, a, 1, 10]", "-D[1, b, 1, 10]"}));
+  EXPECT_EQ(Right({{1, 11}}), (Rows{"-D[1, a, NULL, NULL]", "+I[1, a, 1, 11]",
+                                    "-D[1, b, NULL, NULL]", "+I[1, b, 1, 11]"}));
+  EXPECT_EQ(Sorted(Left({{1, "a"}, {1, "b"}}, {kD, kD})),
+            (Rows{"+I[NULL, NULL, 1, 11]", "-D[1, a, 1, 11]", "-D[1, b, 1, 11]"}));
+  // A NULL key matches nothing: its row is padded, on either side.
+  EXPECT_EQ(Right({{nullptr, 30}}), (Rows{"+I[NULL, NULL, NULL, 30]"}));
+  EXPECT_EQ(Left({{nullptr, "n"}}), (Rows{"+I[NULL, n, NULL, NULL]"}));
+  EXPECT_EQ(Right({{1, 11}, {2, 20}}, {kD, kD}),
+            (Rows{"-D[NULL, NULL, 1, 11]", "-D[NULL, NULL, 2, 20]"}));
+  EXPECT_EQ(Entries("left"), 0);
+  EXPECT_EQ(Entries("right"), 0);
+}
+
+TEST_F(JoinOperatorTest, SemiJoinEmitsALeftRowWhileItHasAMatch) {
+  Start(JoinType::kSemi);
+  EXPECT_EQ(Left({{1, "a"}, {1, "a"}}), Rows{});
+  EXPECT_EQ(Right({{1, 10}}), (Rows{"+I[1, a]", "+I[1, a]"}));
+  EXPECT_EQ(Right({{1, 11}}), Rows{}) << "a second match changes nothing";
+  EXPECT_EQ(Left({{1, "b"}}), (Rows{"+I[1, b]"}));
+  EXPECT_EQ(Right({{1, 10}}, {kD}), Rows{});
+  EXPECT_EQ(Right({{1, 11}}, {kUB}), (Rows{"-D[1, a]", "-D[1, a]", "-D[1, b]"}));
+  EXPECT_EQ(Left({{1, "b"}}, {kD}), Rows{}) << "an unmatched row was never emitted";
+  EXPECT_EQ(Left({{nullptr, "n"}}), Rows{});
+  EXPECT_EQ(Right({{nullptr, 5}}), Rows{});
+  EXPECT_EQ(Left({{1, "a"}, {1, "a"}}, {kD, kD}), Rows{});
+  EXPECT_EQ(Entries("left"), 0);
+  EXPECT_EQ(Entries("right"), 0);
+  ASSERT_FALSE(out_.batches.empty());
+  EXPECT_EQ(out_.batches.front()->column_count(), 2u) << "the left columns only";
+}
+
+TEST_F(JoinOperatorTest, AntiJoinEmitsALeftRowWhileItHasNoMatch) {
+  Start(JoinType::kAnti, AmountAboveId());
+  EXPECT_EQ(Left({{1, "a"}}), (Rows{"+I[1, a]"}));
+  EXPECT_EQ(Right({{1, 1}}), Rows{}) << "1 > 1 fails the residual: no match";
+  EXPECT_EQ(Right({{1, 10}}), (Rows{"-D[1, a]"}));
+  EXPECT_EQ(Left({{1, "b"}}), Rows{});
+  EXPECT_EQ(Right({{1, 10}}, {kD}), (Rows{"+I[1, a]", "+I[1, b]"}));
+  EXPECT_EQ(Left({{1, "a"}}, {kD}), (Rows{"-D[1, a]"}));
+  // A NULL key never matches: the anti join keeps the row.
+  EXPECT_EQ(Left({{nullptr, "n"}}), (Rows{"+I[NULL, n]"}));
+  EXPECT_EQ(Left({{nullptr, "n"}}, {kD}), (Rows{"-D[NULL, n]"}));
+}
+
+TEST_F(JoinOperatorTest, AJoinWithoutKeysComparesEveryPair) {
+  // NOT IN's anti join: no keys, the condition in the residual; one key group holds all rows.
+  harness_.node = JoinNode(JoinType::kAnti, AmountAboveId());
+  harness_.node.join->left_key_slots.clear();
+  harness_.node.join->right_key_slots.clear();
+  for (auto& state : harness_.node.state) state.key_schema.columns.clear();
+  ASSERT_TRUE(operator_.Open(harness_.Context()).ok());
+  EXPECT_EQ(Left({{1, "a"}, {5, "e"}}), (Rows{"+I[1, a]", "+I[5, e]"}));
+  EXPECT_EQ(Right({{7, 3}}), (Rows{"-D[1, a]"})) << "3 > 1 but not 3 > 5";
+  EXPECT_EQ(Right({{8, 9}}), (Rows{"-D[5, e]"}));
+  EXPECT_EQ(Right({{7, 3}, {8, 9}}, {kD, kD}), (Rows{"+I[1, a]", "+I[5, e]"}));
+}
+
 TEST_F(JoinOperatorTest, TheFactoryBuildsAJoin) {
   auto created = CreateOperator(JoinNode(JoinType::kLeft));
   EXPECT_TRUE(created.ok());
@@ -320,8 +388,26 @@ Multiset Oracle(JoinType type, const std::map<std::pair<int64_t, std::string>, i
       rows[fmt::format("[{}, {}, {}, {}]", l.first, l.second, r.first, r.second)] +=
           left_count * right_count;
     }
-    if (type == JoinType::kLeft && matches == 0) {
+    if ((type == JoinType::kLeft || type == JoinType::kFull) && matches == 0) {
       rows[fmt::format("[{}, {}, NULL, NULL]", l.first, l.second)] += left_count;
+    }
+    if ((type == JoinType::kSemi && matches > 0) || (type == JoinType::kAnti && matches == 0)) {
+      rows[fmt::format("[{}, {}]", l.first, l.second)] += left_count;
+    }
+  }
+  if (type == JoinType::kSemi || type == JoinType::kAnti) {
+    // Only the left rows: drop the joined ones counted above.
+    for (auto it = rows.begin(); it != rows.end();) {
+      it = std::count(it->first.begin(), it->first.end(), ',') == 3 ? rows.erase(it) : ++it;
+    }
+  }
+  if (type == JoinType::kFull) {
+    for (const auto& [r, right_count] : right) {
+      int64_t matches = 0;
+      for (const auto& [l, left_count] : left) {
+        if (l.first == r.first && r.second > l.first) matches += left_count;
+      }
+      if (matches == 0) rows[fmt::format("[NULL, NULL, {}, {}]", r.first, r.second)] += right_count;
     }
   }
   return rows;
@@ -397,8 +483,9 @@ TEST_P(RandomJoinTest, MaterializedOutputEqualsBruteForce) {
   EXPECT_EQ(Bytes("right"), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(InnerAndLeft, RandomJoinTest,
-                         ::testing::Values(JoinType::kInner, JoinType::kLeft));
+INSTANTIATE_TEST_SUITE_P(AllTypes, RandomJoinTest,
+                         ::testing::Values(JoinType::kInner, JoinType::kLeft, JoinType::kFull,
+                                           JoinType::kSemi, JoinType::kAnti));
 
 // ---- through the scheduler ----------------------------------------------------------------
 
