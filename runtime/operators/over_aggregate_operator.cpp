@@ -332,8 +332,11 @@ base::Status OverAggregateOperator::LoadFrame(int32_t key_group, const std::stri
 
 void OverAggregateOperator::StoreFrame(int32_t key_group, const std::string& key,
                                        const Frame& frame) {
-  // A bounded frame that holds no row has nothing a later row needs.
-  if (spec_.preceding >= 0 && frame.rows.empty()) {
+  // A bounded frame that holds no row has nothing a later row needs (but LAG's history).
+  bool keeps_history = std::any_of(spec_.calls.begin(), spec_.calls.end(), [](const auto& call) {
+    return call.kind == plan::AggregateKind::kLag;
+  });
+  if (spec_.preceding >= 0 && frame.rows.empty() && !keeps_history) {
     frames_->Delete(key_group, key, {});
     return;
   }
