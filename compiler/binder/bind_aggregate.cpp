@@ -94,10 +94,10 @@ void ForEachChild(const ast::Expression& expression,
   }
 }
 
-const char* kAggregateFunctions[] = {
-    "COUNT",  "SUM",     "MIN",      "MAX",      "AVG",         "STDDEV_POP", "STDDEV_SAMP",
-    "STDDEV", "VAR_POP", "VAR_SAMP", "VARIANCE", "BOOL_AND",    "BOOL_OR",    "FIRST_VALUE",
-    "LAST_VALUE", "LISTAGG"};
+const char* kAggregateFunctions[] = {"COUNT",   "SUM",         "MIN",         "MAX",
+                                     "AVG",     "STDDEV_POP",  "STDDEV_SAMP", "STDDEV",
+                                     "VAR_POP", "VAR_SAMP",    "VARIANCE",    "BOOL_AND",
+                                     "BOOL_OR", "FIRST_VALUE", "LAST_VALUE",  "LISTAGG"};
 // Aggregate-like names that are refused with a reason when used without OVER.
 const char* kOtherAggregates[] = {"COLLECT", "LAG", "LEAD"};
 
@@ -637,10 +637,12 @@ std::optional<BoundRelation> Binder::BindAggregation(
         return;
       }
       if (call.arguments.size() == 2) {
-        ExprPtr separator = BindExpression(*call.arguments[1], Scope{});
-        if (separator == nullptr) return;
-        if (separator->kind != ExprKind::kLiteral || separator->type.id() != TypeId::kVarchar ||
-            separator->literal.is_null) {
+        // Checked as written first: a column is not "not found" but not a literal.
+        const ast::Expression& written = *call.arguments[1];
+        ExprPtr separator =
+            written.Is<ast::LiteralExpression>() ? BindExpression(written, Scope{}) : nullptr;
+        if (separator == nullptr || separator->kind != ExprKind::kLiteral ||
+            separator->type.id() != TypeId::kVarchar || separator->literal.is_null) {
           Error(base::ErrorCode::kBind,
                 "the LISTAGG separator must be a string literal, e.g. LISTAGG(name, '; ')",
                 call.arguments[1]->span);
@@ -701,7 +703,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
     for (size_t i = 0; i < calls.size(); ++i) {
       const AggregateCall& other = calls[i];
       if (other.kind == bound_call.kind && other.argument_slot == bound_call.argument_slot &&
-              other.distinct == bound_call.distinct && other.filter_slot == bound_call.filter_slot &&
+          other.distinct == bound_call.distinct && other.filter_slot == bound_call.filter_slot &&
           other.separator == bound_call.separator) {
         call_of[&call] = i;
         return;

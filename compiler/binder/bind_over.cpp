@@ -238,7 +238,7 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
       // for rows that have not arrived yet).
       Error(base::ErrorCode::kPlan,
             "LEAD(...) OVER is not supported on a stream (as in Flink): a row's result would "
-            "wait for later rows; use LAG with the order reversed in a batch job",
+            "wait for rows that have not arrived yet",
             call->name.span);
       return std::nullopt;
     }
@@ -281,10 +281,12 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
       bound_call.argument_type = argument->type;
     }
     if (*kind == AggregateKind::kListAgg && call->arguments.size() == 2) {
-      ExprPtr separator = BindExpression(*call->arguments[1], Scope{});
-      if (separator == nullptr) return std::nullopt;
-      if (separator->kind != ExprKind::kLiteral || separator->type.id() != TypeId::kVarchar ||
-          separator->literal.is_null) {
+      // Checked as written first: a column is not "not found" but not a literal.
+      const ast::Expression& written = *call->arguments[1];
+      ExprPtr separator =
+          written.Is<ast::LiteralExpression>() ? BindExpression(written, Scope{}) : nullptr;
+      if (separator == nullptr || separator->kind != ExprKind::kLiteral ||
+          separator->type.id() != TypeId::kVarchar || separator->literal.is_null) {
         Error(base::ErrorCode::kBind,
               "the LISTAGG separator must be a string literal, e.g. LISTAGG(name, '; ')",
               call->arguments[1]->span);
@@ -293,9 +295,10 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
       bound_call.separator = separator->literal.text;
     }
     if (*kind == AggregateKind::kLag && call->arguments.size() >= 2) {
-      ExprPtr offset = BindExpression(*call->arguments[1], Scope{});
-      if (offset == nullptr) return std::nullopt;
-      if (offset->kind != ExprKind::kLiteral || !offset->type.IsInteger() ||
+      const ast::Expression& written = *call->arguments[1];
+      ExprPtr offset =
+          written.Is<ast::LiteralExpression>() ? BindExpression(written, Scope{}) : nullptr;
+      if (offset == nullptr || offset->kind != ExprKind::kLiteral || !offset->type.IsInteger() ||
           offset->literal.is_null || offset->literal.integer < 0 ||
           offset->literal.integer > 1000000) {
         Error(base::ErrorCode::kBind,

@@ -193,9 +193,10 @@ AccumulatorCodegen::RowInputs AccumulatorCodegen::LoadRowInputs(const CallLayout
       break;
     case AccumulatorKind::kExtremeFixed: inputs.value = LoadKey(layout, data, row); break;
     case AccumulatorKind::kMomentsExact: {
-      llvm::Value* value = layout.argument_type == TypeId::kInt
-                               ? builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), data, row), i64)
-                               : LoadValue(i64, data, row);
+      llvm::Value* value =
+          layout.argument_type == TypeId::kInt
+              ? builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), data, row), i64)
+              : LoadValue(i64, data, row);
       inputs.value = builder_.CreateSExt(value, builder_.getInt128Ty());
       break;
     }
@@ -281,15 +282,17 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const RowInputs& inp
       }
       break;
     }
-    case AccumulatorKind::kMomentsDouble: EmitMomentsDoubleFold(slot, active, value, accumulator, retract); break;
+    case AccumulatorKind::kMomentsDouble:
+      EmitMomentsDoubleFold(slot, active, value, accumulator, retract);
+      break;
     case AccumulatorKind::kBoolCounts: {
       for (auto [offset, counted] :
            {std::pair<uint64_t, llvm::Value*>{0, value}, {8, builder_.CreateNot(value)}}) {
         llvm::Value* count = LoadAt(i64, accumulator, slot + offset);
         llvm::Value* nonempty = builder_.CreateICmpSGT(count, builder_.getInt64(0));
-        llvm::Value* apply = builder_.CreateAnd(
-            builder_.CreateAnd(active, counted),
-            builder_.CreateOr(builder_.CreateNot(retract), nonempty));
+        llvm::Value* apply =
+            builder_.CreateAnd(builder_.CreateAnd(active, counted),
+                               builder_.CreateOr(builder_.CreateNot(retract), nonempty));
         StoreAt(builder_.CreateSelect(apply, builder_.CreateAdd(count, delta), count), accumulator,
                 slot + offset);
       }
@@ -322,7 +325,8 @@ void AccumulatorCodegen::EmitMomentsDoubleFold(uint64_t slot, llvm::Value* activ
   llvm::Value* off = builder_.CreateFSub(value, mean);
   llvm::Value* sub_mean = builder_.CreateFSub(mean, builder_.CreateFDiv(off, shrunk));
   llvm::Value* sub_m2 = builder_.CreateFSub(
-      m2, builder_.CreateFMul(builder_.CreateFSub(value, sub_mean), builder_.CreateFSub(value, mean)));
+      m2,
+      builder_.CreateFMul(builder_.CreateFSub(value, sub_mean), builder_.CreateFSub(value, mean)));
   llvm::Value* last = builder_.CreateICmpEQ(count, builder_.getInt64(1));
   llvm::Value* zero = llvm::ConstantFP::get(f64, 0.0);
   sub_mean = builder_.CreateSelect(last, zero, CanonicalSum(sub_mean));
@@ -330,8 +334,9 @@ void AccumulatorCodegen::EmitMomentsDoubleFold(uint64_t slot, llvm::Value* activ
   llvm::Value* apply = builder_.CreateAnd(
       active, builder_.CreateOr(builder_.CreateNot(retract),
                                 builder_.CreateICmpSGT(count, builder_.getInt64(0))));
-  llvm::Value* next_count = builder_.CreateSelect(retract, builder_.CreateSub(count, builder_.getInt64(1)),
-                                                  builder_.CreateAdd(count, builder_.getInt64(1)));
+  llvm::Value* next_count =
+      builder_.CreateSelect(retract, builder_.CreateSub(count, builder_.getInt64(1)),
+                            builder_.CreateAdd(count, builder_.getInt64(1)));
   llvm::Value* next_mean = builder_.CreateSelect(retract, sub_mean, CanonicalSum(add_mean));
   llvm::Value* next_m2 = builder_.CreateSelect(retract, sub_m2, CanonicalSum(add_m2));
   StoreAt(builder_.CreateSelect(apply, next_count, count), accumulator, slot);
@@ -354,8 +359,8 @@ void AccumulatorCodegen::EmitMomentsDoubleMerge(uint64_t slot, llvm::Value* accu
   llvm::Value* count = builder_.CreateSIToFP(total, f64);
   llvm::Value* delta = builder_.CreateFSub(right_mean, left_mean);
   llvm::Value* mean = builder_.CreateFAdd(
-      left_mean,
-      builder_.CreateFDiv(builder_.CreateFMul(delta, builder_.CreateSIToFP(right_count, f64)), count));
+      left_mean, builder_.CreateFDiv(
+                     builder_.CreateFMul(delta, builder_.CreateSIToFP(right_count, f64)), count));
   llvm::Value* cross = builder_.CreateFDiv(
       builder_.CreateFMul(builder_.CreateFMul(builder_.CreateFMul(delta, delta),
                                               builder_.CreateSIToFP(left_count, f64)),

@@ -82,7 +82,8 @@ std::string LogicalNode::ToString(int depth) const {
       out += "], calls [";
       for (size_t i = 0; i < spec.calls.size(); ++i) {
         const auto& call = spec.calls[i];
-        out += (i > 0 ? ", " : "") + std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
+        out += (i > 0 ? ", " : "") +
+               std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
         if (call.argument_slot >= 0) {
           out += "(" + std::string(call.distinct ? "DISTINCT " : "") +
                  input_names[call.argument_slot] + ")";

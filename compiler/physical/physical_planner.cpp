@@ -13,6 +13,7 @@
 #include "compiler/physical/plan_over.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/operators/aggregate/call_layout.h"
 
 namespace sluice::compiler::physical {
 
@@ -1026,7 +1027,6 @@ class Planner {
 
   static std::string DescribeAggregate(const runtime::plan::AggregateSpec& spec,
                                        const std::vector<std::string>& input) {
-    static const char* kCalls[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
     static const char* kWindows[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
     std::string out;
     if (spec.window) {
@@ -1049,7 +1049,8 @@ class Planner {
     out += "] ";
     for (size_t i = 0; i < spec.calls.size(); ++i) {
       const auto& call = spec.calls[i];
-      out += (i ? ", " : "") + std::string(kCalls[static_cast<int>(call.kind)]);
+      out += (i ? ", " : "") +
+             std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
       if (call.argument_slot >= 0) {
         out +=
             "(" + std::string(call.distinct ? "DISTINCT " : "") + input[call.argument_slot] + ")";

@@ -89,7 +89,8 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
   description += "] ORDER BY " + names[spec.order_slot] + " " + DescribeFrame(spec) + ": ";
   for (size_t i = 0; i < spec.calls.size(); ++i) {
     const auto& call = spec.calls[i];
-    description += (i ? ", " : "") + std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
+    description += (i ? ", " : "") +
+                   std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
     if (call.argument_slot >= 0) description += "(" + names[call.argument_slot] + ")";
   }
   if (spec.changelog) description += " (changelog input)";

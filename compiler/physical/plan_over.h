@@ -2,7 +2,6 @@
 
 #include "catalog/base/result.h"
 #include "compiler/logical/logical_plan.h"
-#include "runtime/operators/aggregate/call_layout.h"  // AggregateFunctionName
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::compiler::physical {

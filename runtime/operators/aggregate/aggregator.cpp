@@ -138,8 +138,7 @@ void WriteDecimal(Column* column, int32_t row, Int128 value) {
 }
 
 // Writes a ValueList value (see value_list.h) of the column's type; NULL when absent.
-void WriteListValue(Batch* out, Column* column, int32_t row, bool present,
-                    std::string_view value) {
+void WriteListValue(Batch* out, Column* column, int32_t row, bool present, std::string_view value) {
   if (!present) {
     WriteNull(column, row);
   } else if (column->type().id() == TypeId::kVarchar) {
@@ -394,8 +393,7 @@ base::Status Aggregator::AccumulateList(std::string* accumulator, size_t call,
     if (!ValueList::Next(payload, &position, &current, &value, &present)) return Corrupt();
     if (current == entry) {
       accumulator->erase(section + kSectionHeaderSize + start, current.size());
-      Store<uint32_t>(accumulator->data() + section,
-                      static_cast<uint32_t>(length - entry.size()));
+      Store<uint32_t>(accumulator->data() + section, static_cast<uint32_t>(length - entry.size()));
       break;
     }
   }

@@ -187,7 +187,8 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
         }
         break;
       case AggregateKind::kLag:
-        if (call.distinct || call.offset < 0) problem = "does not take DISTINCT";
+        if (call.distinct) problem = "does not take DISTINCT";
+        if (call.offset < 0) problem = "has a negative LAG offset " + std::to_string(call.offset);
         layout.kind = AccumulatorKind::kLag;
         layout.default_slot = call.default_slot;
         break;
@@ -200,8 +201,8 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.fixed_offset = static_cast<uint32_t>(offset);
     offset += FixedSlotSize(layout.kind);
     if (layout.kind == AccumulatorKind::kExtremeString ||
-        layout.kind == AccumulatorKind::kValueCounts || layout.kind == AccumulatorKind::kValueList ||
-        layout.kind == AccumulatorKind::kLag) {
+        layout.kind == AccumulatorKind::kValueCounts ||
+        layout.kind == AccumulatorKind::kValueList || layout.kind == AccumulatorKind::kLag) {
       layout.section_index = result.section_count++;
     }
     result.calls.push_back(layout);

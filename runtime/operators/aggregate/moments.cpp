@@ -114,9 +114,9 @@ void MergeDouble(char* slot, const char* other) {
   double count = static_cast<double>(left_count + right_count);
   double delta = right_mean - left_mean;
   double mean = left_mean + delta * static_cast<double>(right_count) / count;
-  double m2 = Load<double>(slot + 16) + Load<double>(other + 16) +
-              delta * delta * static_cast<double>(left_count) * static_cast<double>(right_count) /
-                  count;
+  double m2 =
+      Load<double>(slot + 16) + Load<double>(other + 16) +
+      delta * delta * static_cast<double>(left_count) * static_cast<double>(right_count) / count;
   Store<int64_t>(slot, left_count + right_count);
   Store<double>(slot + 8, Canonical(mean));
   Store<double>(slot + 16, Canonical(m2));
