@@ -30,13 +30,6 @@ std::optional<RankFunction> RankFunctionOf(const std::string& upper) {
   return std::nullopt;
 }
 
-}  // namespace
-
-// bind_aggregate.cpp: the aggregate function a name calls (STDDEV is STDDEV_SAMP, …).
-std::optional<AggregateKind> AggregateKindOf(const std::string& upper);
-
-namespace {
-
 std::optional<AggregateKind> OverAggregateKind(const std::string& upper) {
   if (upper == "LAG") return AggregateKind::kLag;
   return AggregateKindOf(upper);
