@@ -94,9 +94,12 @@ void ForEachChild(const ast::Expression& expression,
   }
 }
 
-const char* kAggregateFunctions[] = {"COUNT", "SUM", "MIN", "MAX", "AVG"};
-const char* kOtherAggregates[] = {"FIRST_VALUE", "LAST_VALUE",  "LISTAGG", "COLLECT",
-                                  "STDDEV_POP",  "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"};
+const char* kAggregateFunctions[] = {"COUNT",   "SUM",         "MIN",         "MAX",
+                                     "AVG",     "STDDEV_POP",  "STDDEV_SAMP", "STDDEV",
+                                     "VAR_POP", "VAR_SAMP",    "VARIANCE",    "BOOL_AND",
+                                     "BOOL_OR", "FIRST_VALUE", "LAST_VALUE",  "LISTAGG"};
+// Aggregate-like names that are refused with a reason when used without OVER.
+const char* kOtherAggregates[] = {"COLLECT", "LAG", "LEAD"};
 
 bool IsAggregateCall(const ast::Expression& expression) {
   const auto* call = expression.As<ast::FunctionCallExpression>();
@@ -129,8 +132,54 @@ std::optional<int64_t> IntervalMillis(const ExprPtr& expression) {
 
 }  // namespace
 
+std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
+  static const std::pair<const char*, AggregateKind> kNames[] = {
+      {"COUNT", AggregateKind::kCount},
+      {"SUM", AggregateKind::kSum},
+      {"MIN", AggregateKind::kMin},
+      {"MAX", AggregateKind::kMax},
+      {"AVG", AggregateKind::kAvg},
+      {"STDDEV_POP", AggregateKind::kStddevPop},
+      {"STDDEV_SAMP", AggregateKind::kStddevSamp},
+      {"STDDEV", AggregateKind::kStddevSamp},
+      {"VAR_POP", AggregateKind::kVarPop},
+      {"VAR_SAMP", AggregateKind::kVarSamp},
+      {"VARIANCE", AggregateKind::kVarSamp},
+      {"BOOL_AND", AggregateKind::kBoolAnd},
+      {"BOOL_OR", AggregateKind::kBoolOr},
+      {"FIRST_VALUE", AggregateKind::kFirstValue},
+      {"LAST_VALUE", AggregateKind::kLastValue},
+      {"LISTAGG", AggregateKind::kListAgg}};
+  for (const auto& [name, kind] : kNames) {
+    if (upper == name) return kind;
+  }
+  return std::nullopt;
+}
+
 std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
   switch (kind) {
+    case AggregateKind::kStddevPop:
+    case AggregateKind::kStddevSamp:
+    case AggregateKind::kVarPop:
+    case AggregateKind::kVarSamp:
+      // Flink's AVG-like type: the argument's, DECIMAL(p, s) → DECIMAL(38, max(6, s)).
+      if (argument.id() == TypeId::kDecimal) {
+        return LogicalType::Decimal(38, std::max<int32_t>(6, argument.scale()));
+      }
+      if (argument.IsInteger() || argument.id() == TypeId::kDouble) return argument;
+      return std::nullopt;
+    case AggregateKind::kBoolAnd:
+    case AggregateKind::kBoolOr:
+      if (argument.id() == TypeId::kBoolean) return argument;
+      return std::nullopt;
+    case AggregateKind::kListAgg:
+      if (argument.id() == TypeId::kVarchar) return argument;
+      return std::nullopt;
+    case AggregateKind::kFirstValue:
+    case AggregateKind::kLastValue:
+    case AggregateKind::kLag:
+      if (argument.id() == TypeId::kRow || argument.id() == TypeId::kNull) return std::nullopt;
+      return argument;
     case AggregateKind::kCountStar:
     case AggregateKind::kCount: return LogicalType::Bigint();
     case AggregateKind::kSum:
@@ -564,23 +613,53 @@ std::optional<BoundRelation> Binder::BindAggregation(
   auto bind_call = [&](const ast::FunctionCallExpression& call) {
     std::string name = Upper(call.name.Last().name);
     AggregateCall bound_call;
-    if (name == "COUNT") {
-      bound_call.kind = AggregateKind::kCount;
-    } else if (name == "SUM") {
-      bound_call.kind = AggregateKind::kSum;
-    } else if (name == "MIN") {
-      bound_call.kind = AggregateKind::kMin;
-    } else if (name == "MAX") {
-      bound_call.kind = AggregateKind::kMax;
-    } else if (name == "AVG") {
-      bound_call.kind = AggregateKind::kAvg;
+    if (auto kind = AggregateKindOf(name)) {
+      bound_call.kind = *kind;
+    } else if (name == "COLLECT") {
+      Error(base::ErrorCode::kPlan,
+            "aggregate function COLLECT is not supported: it returns a MULTISET, a type Sluice "
+            "does not have",
+            call.name.span);
+      return;
+    } else if (name == "LAG" || name == "LEAD") {
+      Error(base::ErrorCode::kBind,
+            name + "(...) needs an OVER window: " + name +
+                "(x) OVER (PARTITION BY … ORDER BY time_attribute)",
+            call.span);
+      return;
     } else {
       Error(base::ErrorCode::kPlan, "aggregate function " + name + " is not supported yet",
             call.name.span);
       return;
     }
-    if (call.arguments.size() != 1) {
+    if (bound_call.kind == AggregateKind::kListAgg) {
+      if (call.arguments.empty() || call.arguments.size() > 2) {
+        Error(base::ErrorCode::kBind, "LISTAGG takes an expression and an optional separator",
+              call.span);
+        return;
+      }
+      if (call.arguments.size() == 2) {
+        // Checked as written first: a column is not "not found" but not a literal.
+        const ast::Expression& written = *call.arguments[1];
+        ExprPtr separator =
+            written.Is<ast::LiteralExpression>() ? BindExpression(written, Scope{}) : nullptr;
+        if (separator == nullptr || separator->kind != ExprKind::kLiteral ||
+            separator->type.id() != TypeId::kVarchar || separator->literal.is_null) {
+          Error(base::ErrorCode::kBind,
+                "the LISTAGG separator must be a string literal, e.g. LISTAGG(name, '; ')",
+                call.arguments[1]->span);
+          return;
+        }
+        bound_call.separator = separator->literal.text;
+      }
+    } else if (call.arguments.size() != 1) {
       Error(base::ErrorCode::kBind, name + " takes one argument", call.span);
+      return;
+    }
+    if (call.distinct && bound_call.kind != AggregateKind::kCount &&
+        bound_call.kind != AggregateKind::kSum && bound_call.kind != AggregateKind::kMin &&
+        bound_call.kind != AggregateKind::kMax && bound_call.kind != AggregateKind::kAvg) {
+      Error(base::ErrorCode::kPlan, name + "(DISTINCT …) is not supported", call.span);
       return;
     }
     const ast::Expression& argument = *call.arguments.front();
@@ -626,7 +705,8 @@ std::optional<BoundRelation> Binder::BindAggregation(
     for (size_t i = 0; i < calls.size(); ++i) {
       const AggregateCall& other = calls[i];
       if (other.kind == bound_call.kind && other.argument_slot == bound_call.argument_slot &&
-          other.distinct == bound_call.distinct && other.filter_slot == bound_call.filter_slot) {
+          other.distinct == bound_call.distinct && other.filter_slot == bound_call.filter_slot &&
+          other.separator == bound_call.separator) {
         call_of[&call] = i;
         return;
       }

@@ -22,10 +22,11 @@ using types::TypeId;
 
 namespace {
 
-const char* kAggregateNames[] = {"COUNT",    "SUM",         "MIN",         "MAX",
-                                 "AVG",      "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",
-                                 "COLLECT",  "STDDEV_POP",  "STDDEV_SAMP", "VAR_POP",
-                                 "VAR_SAMP", "ROW_NUMBER",  "RANK",        "DENSE_RANK"};
+const char* kAggregateNames[] = {"COUNT",       "SUM",         "MIN",      "MAX",     "AVG",
+                                 "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",  "COLLECT", "STDDEV",
+                                 "STDDEV_POP",  "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP",
+                                 "BOOL_AND",    "BOOL_OR",     "LAG",      "LEAD",    "ROW_NUMBER",
+                                 "RANK",        "DENSE_RANK"};
 
 std::string Upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

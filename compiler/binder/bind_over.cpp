@@ -31,12 +31,8 @@ std::optional<RankFunction> RankFunctionOf(const std::string& upper) {
 }
 
 std::optional<AggregateKind> OverAggregateKind(const std::string& upper) {
-  if (upper == "COUNT") return AggregateKind::kCount;
-  if (upper == "SUM") return AggregateKind::kSum;
-  if (upper == "MIN") return AggregateKind::kMin;
-  if (upper == "MAX") return AggregateKind::kMax;
-  if (upper == "AVG") return AggregateKind::kAvg;
-  return std::nullopt;
+  if (upper == "LAG") return AggregateKind::kLag;
+  return AggregateKindOf(upper);
 }
 
 }  // namespace
@@ -230,11 +226,22 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
   }
   for (const ast::FunctionCallExpression* call : calls) {
     std::string name = Upper(call->name.Last().name);
+    if (name == "LEAD") {
+      // Flink: "LEAD Function is not supported in stream mode." (a row's result would wait
+      // for rows that have not arrived yet).
+      Error(base::ErrorCode::kPlan,
+            "LEAD(...) OVER is not supported on a stream (as in Flink): a row's result would "
+            "wait for rows that have not arrived yet",
+            call->name.span);
+      return std::nullopt;
+    }
     auto kind = OverAggregateKind(name);
     if (!kind) {
       Error(base::ErrorCode::kPlan,
             fmt::format("{}(...) OVER is not supported (OVER aggregations: COUNT, SUM, MIN, MAX, "
-                        "AVG; ranking: ROW_NUMBER, RANK, DENSE_RANK)",
+                        "AVG, STDDEV_POP, STDDEV_SAMP, STDDEV, VAR_POP, VAR_SAMP, VARIANCE, "
+                        "BOOL_AND, BOOL_OR, FIRST_VALUE, LAST_VALUE, LISTAGG, LAG; ranking: "
+                        "ROW_NUMBER, RANK, DENSE_RANK)",
                         name),
             call->name.span);
       return std::nullopt;
@@ -246,17 +253,72 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
     }
     runtime::plan::AggregateCall bound_call;
     bound_call.kind = *kind;
-    bool star = call->arguments.size() == 1 && call->arguments[0]->Is<ast::StarExpression>();
-    if (star && *kind == AggregateKind::kCount) {
+    bool star = !call->arguments.empty() && call->arguments[0]->Is<ast::StarExpression>();
+    size_t most_arguments = *kind == AggregateKind::kLag       ? 3
+                            : *kind == AggregateKind::kListAgg ? 2
+                                                               : 1;
+    if (star && *kind == AggregateKind::kCount && call->arguments.size() == 1) {
       bound_call.kind = AggregateKind::kCountStar;
-    } else if (call->arguments.size() != 1 || star) {
-      Error(base::ErrorCode::kBind, fmt::format("{} takes one argument", name), call->span);
+    } else if (call->arguments.empty() || call->arguments.size() > most_arguments || star) {
+      Error(base::ErrorCode::kBind,
+            *kind == AggregateKind::kLag ? "LAG takes (expression [, offset [, default]])"
+            : *kind == AggregateKind::kListAgg
+                ? "LISTAGG takes an expression and an optional separator"
+                : fmt::format("{} takes one argument", name),
+            call->span);
       return std::nullopt;
     } else {
       ExprPtr argument = BindExpression(*call->arguments[0], input.scope);
       if (argument == nullptr) return std::nullopt;
       bound_call.argument_slot = slot_of(argument);
       bound_call.argument_type = argument->type;
+    }
+    if (*kind == AggregateKind::kListAgg && call->arguments.size() == 2) {
+      // Checked as written first: a column is not "not found" but not a literal.
+      const ast::Expression& written = *call->arguments[1];
+      ExprPtr separator =
+          written.Is<ast::LiteralExpression>() ? BindExpression(written, Scope{}) : nullptr;
+      if (separator == nullptr || separator->kind != ExprKind::kLiteral ||
+          separator->type.id() != TypeId::kVarchar || separator->literal.is_null) {
+        Error(base::ErrorCode::kBind,
+              "the LISTAGG separator must be a string literal, e.g. LISTAGG(name, '; ')",
+              call->arguments[1]->span);
+        return std::nullopt;
+      }
+      bound_call.separator = separator->literal.text;
+    }
+    if (*kind == AggregateKind::kLag && call->arguments.size() >= 2) {
+      const ast::Expression& written = *call->arguments[1];
+      ExprPtr offset =
+          written.Is<ast::LiteralExpression>() ? BindExpression(written, Scope{}) : nullptr;
+      if (offset == nullptr || offset->kind != ExprKind::kLiteral || !offset->type.IsInteger() ||
+          offset->literal.is_null || offset->literal.integer < 0 ||
+          offset->literal.integer > 1000000) {
+        Error(base::ErrorCode::kBind,
+              "the LAG offset must be a whole number literal between 0 and 1000000, e.g. "
+              "LAG(x, 2)",
+              call->arguments[1]->span);
+        return std::nullopt;
+      }
+      bound_call.offset = offset->literal.integer;
+    }
+    if (*kind == AggregateKind::kLag && call->arguments.size() == 3) {
+      ExprPtr fallback = BindExpression(*call->arguments[2], input.scope);
+      if (fallback == nullptr) return std::nullopt;
+      bool null_literal = fallback->kind == ExprKind::kLiteral && fallback->literal.is_null;
+      if (!null_literal) {
+        if (fallback->type != bound_call.argument_type) {
+          if (!types::IsImplicitlyCastable(fallback->type, bound_call.argument_type)) {
+            Error(base::ErrorCode::kBind,
+                  fmt::format("the LAG default ({}) must have the type of its expression ({})",
+                              fallback->type.ToString(), bound_call.argument_type.ToString()),
+                  call->arguments[2]->span);
+            return std::nullopt;
+          }
+          fallback = CastTo(fallback, bound_call.argument_type);
+        }
+        bound_call.default_slot = slot_of(fallback);
+      }
     }
     auto result = bound_call.kind == AggregateKind::kCountStar
                       ? std::optional<LogicalType>(LogicalType::Bigint())

@@ -41,6 +41,10 @@ struct ScopeColumn {
   std::optional<runtime::plan::WindowSpec> window_origin;
 };
 
+/// The aggregate function an upper-case name calls (STDDEV is STDDEV_SAMP, VARIANCE is
+/// VAR_SAMP), or nullopt; LAG, an OVER-only function, is not one.
+std::optional<runtime::plan::AggregateKind> AggregateKindOf(const std::string& upper);
+
 /// Flink's return type of aggregate `kind` over `argument` (GROUP BY and OVER alike), or
 /// nullopt when it does not apply.
 std::optional<types::LogicalType> AggregateResultType(runtime::plan::AggregateKind kind,

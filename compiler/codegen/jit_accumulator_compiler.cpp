@@ -118,6 +118,10 @@ class AccumulatorCodegen {
   void EmitFold(const CallLayout& layout, const RowInputs& inputs, llvm::Value* accumulator,
                 llvm::Value* retract);
   void EmitMergeCall(const CallLayout& layout, llvm::Value* accumulator, llvm::Value* other);
+  /// STDDEV/VAR over DOUBLE: Welford's update (or its reverse) of the slot at `slot`.
+  void EmitMomentsDoubleFold(uint64_t slot, llvm::Value* active, llvm::Value* value,
+                             llvm::Value* accumulator, llvm::Value* retract);
+  void EmitMomentsDoubleMerge(uint64_t slot, llvm::Value* accumulator, llvm::Value* other);
   /// Emits the loop over the rows from `preheader` to `exit`; with `read_row_kinds`, -U/-D
   /// rows retract, otherwise every row is an insert.
   void EmitRowLoop(llvm::Function& function, const std::vector<CallColumns>& columns,
@@ -191,9 +195,23 @@ AccumulatorCodegen::RowInputs AccumulatorCodegen::LoadRowInputs(const CallLayout
       inputs.value = LoadValue(builder_.getDoubleTy(), data, row);
       break;
     case AccumulatorKind::kExtremeFixed: inputs.value = LoadKey(layout, data, row); break;
+    case AccumulatorKind::kMomentsExact: {
+      llvm::Value* value =
+          layout.argument_type == TypeId::kInt
+              ? builder_.CreateSExt(LoadValue(builder_.getInt32Ty(), data, row), i64)
+              : LoadValue(i64, data, row);
+      inputs.value = builder_.CreateSExt(value, builder_.getInt128Ty());
+      break;
+    }
+    case AccumulatorKind::kMomentsDouble:
+      inputs.value = LoadValue(builder_.getDoubleTy(), data, row);
+      break;
+    case AccumulatorKind::kBoolCounts: inputs.value = LoadFlag(data, row); break;
     case AccumulatorKind::kCount:
     case AccumulatorKind::kExtremeString:
-    case AccumulatorKind::kValueCounts: break;
+    case AccumulatorKind::kValueCounts:
+    case AccumulatorKind::kValueList:
+    case AccumulatorKind::kLag: break;
   }
   return inputs;
 }
@@ -254,9 +272,113 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const RowInputs& inp
       StoreAt(builder_.CreateSelect(take, key, current), accumulator, slot + 1);
       break;
     }
+    case AccumulatorKind::kMomentsExact: {
+      // moments.cpp's AddExact: wrapping int128 sum and sum of squares.
+      llvm::Type* i128 = builder_.getInt128Ty();
+      llvm::Value* apply = fold_count(0);
+      llvm::Value* square = builder_.CreateMul(value, value);
+      for (auto [offset, term] : {std::pair<uint64_t, llvm::Value*>{8, value}, {24, square}}) {
+        llvm::Value* sum = LoadAt(i128, accumulator, slot + offset);
+        llvm::Value* next = builder_.CreateSelect(retract, builder_.CreateSub(sum, term),
+                                                  builder_.CreateAdd(sum, term));
+        StoreAt(builder_.CreateSelect(apply, next, sum), accumulator, slot + offset);
+      }
+      break;
+    }
+    case AccumulatorKind::kMomentsDouble:
+      EmitMomentsDoubleFold(slot, active, value, accumulator, retract);
+      break;
+    case AccumulatorKind::kBoolCounts: {
+      for (auto [offset, counted] :
+           {std::pair<uint64_t, llvm::Value*>{0, value}, {8, builder_.CreateNot(value)}}) {
+        llvm::Value* count = LoadAt(i64, accumulator, slot + offset);
+        llvm::Value* nonempty = builder_.CreateICmpSGT(count, builder_.getInt64(0));
+        llvm::Value* apply =
+            builder_.CreateAnd(builder_.CreateAnd(active, counted),
+                               builder_.CreateOr(builder_.CreateNot(retract), nonempty));
+        StoreAt(builder_.CreateSelect(apply, builder_.CreateAdd(count, delta), count), accumulator,
+                slot + offset);
+      }
+      break;
+    }
     case AccumulatorKind::kExtremeString:
-    case AccumulatorKind::kValueCounts: break;  // never compiled
+    case AccumulatorKind::kValueCounts:
+    case AccumulatorKind::kValueList:
+    case AccumulatorKind::kLag: break;  // never compiled
   }
+}
+
+void AccumulatorCodegen::EmitMomentsDoubleFold(uint64_t slot, llvm::Value* active,
+                                               llvm::Value* value, llvm::Value* accumulator,
+                                               llvm::Value* retract) {
+  // moments.cpp's AddDouble, both directions computed and one selected, op for op.
+  llvm::Type* i64 = builder_.getInt64Ty();
+  llvm::Type* f64 = builder_.getDoubleTy();
+  llvm::Value* count = LoadAt(i64, accumulator, slot);
+  llvm::Value* mean = LoadAt(f64, accumulator, slot + 8);
+  llvm::Value* m2 = LoadAt(f64, accumulator, slot + 16);
+  // Insert.
+  llvm::Value* delta = builder_.CreateFSub(value, mean);
+  llvm::Value* grown = builder_.CreateSIToFP(builder_.CreateAdd(count, builder_.getInt64(1)), f64);
+  llvm::Value* add_mean = builder_.CreateFAdd(mean, builder_.CreateFDiv(delta, grown));
+  llvm::Value* add_m2 =
+      builder_.CreateFAdd(m2, builder_.CreateFMul(delta, builder_.CreateFSub(value, add_mean)));
+  // Retract (count > 1; count == 1 empties the slot).
+  llvm::Value* shrunk = builder_.CreateSIToFP(builder_.CreateSub(count, builder_.getInt64(1)), f64);
+  llvm::Value* off = builder_.CreateFSub(value, mean);
+  llvm::Value* sub_mean = builder_.CreateFSub(mean, builder_.CreateFDiv(off, shrunk));
+  llvm::Value* sub_m2 = builder_.CreateFSub(
+      m2,
+      builder_.CreateFMul(builder_.CreateFSub(value, sub_mean), builder_.CreateFSub(value, mean)));
+  llvm::Value* last = builder_.CreateICmpEQ(count, builder_.getInt64(1));
+  llvm::Value* zero = llvm::ConstantFP::get(f64, 0.0);
+  sub_mean = builder_.CreateSelect(last, zero, CanonicalSum(sub_mean));
+  sub_m2 = builder_.CreateSelect(last, zero, CanonicalSum(sub_m2));
+  llvm::Value* apply = builder_.CreateAnd(
+      active, builder_.CreateOr(builder_.CreateNot(retract),
+                                builder_.CreateICmpSGT(count, builder_.getInt64(0))));
+  llvm::Value* next_count =
+      builder_.CreateSelect(retract, builder_.CreateSub(count, builder_.getInt64(1)),
+                            builder_.CreateAdd(count, builder_.getInt64(1)));
+  llvm::Value* next_mean = builder_.CreateSelect(retract, sub_mean, CanonicalSum(add_mean));
+  llvm::Value* next_m2 = builder_.CreateSelect(retract, sub_m2, CanonicalSum(add_m2));
+  StoreAt(builder_.CreateSelect(apply, next_count, count), accumulator, slot);
+  StoreAt(builder_.CreateSelect(apply, next_mean, mean), accumulator, slot + 8);
+  StoreAt(builder_.CreateSelect(apply, next_m2, m2), accumulator, slot + 16);
+}
+
+void AccumulatorCodegen::EmitMomentsDoubleMerge(uint64_t slot, llvm::Value* accumulator,
+                                                llvm::Value* other) {
+  // moments.cpp's MergeDouble (Chan): loads first, so `other` may be `accumulator`.
+  llvm::Type* i64 = builder_.getInt64Ty();
+  llvm::Type* f64 = builder_.getDoubleTy();
+  llvm::Value* left_count = LoadAt(i64, accumulator, slot);
+  llvm::Value* left_mean = LoadAt(f64, accumulator, slot + 8);
+  llvm::Value* left_m2 = LoadAt(f64, accumulator, slot + 16);
+  llvm::Value* right_count = LoadAt(i64, other, slot);
+  llvm::Value* right_mean = LoadAt(f64, other, slot + 8);
+  llvm::Value* right_m2 = LoadAt(f64, other, slot + 16);
+  llvm::Value* total = builder_.CreateAdd(left_count, right_count);
+  llvm::Value* count = builder_.CreateSIToFP(total, f64);
+  llvm::Value* delta = builder_.CreateFSub(right_mean, left_mean);
+  llvm::Value* mean = builder_.CreateFAdd(
+      left_mean, builder_.CreateFDiv(
+                     builder_.CreateFMul(delta, builder_.CreateSIToFP(right_count, f64)), count));
+  llvm::Value* cross = builder_.CreateFDiv(
+      builder_.CreateFMul(builder_.CreateFMul(builder_.CreateFMul(delta, delta),
+                                              builder_.CreateSIToFP(left_count, f64)),
+                          builder_.CreateSIToFP(right_count, f64)),
+      count);
+  llvm::Value* m2 = builder_.CreateFAdd(builder_.CreateFAdd(left_m2, right_m2), cross);
+  llvm::Value* right_empty = builder_.CreateICmpSLE(right_count, builder_.getInt64(0));
+  llvm::Value* left_empty = builder_.CreateICmpSLE(left_count, builder_.getInt64(0));
+  auto pick = [&](llvm::Value* left, llvm::Value* right, llvm::Value* merged) {
+    return builder_.CreateSelect(right_empty, left,
+                                 builder_.CreateSelect(left_empty, right, merged));
+  };
+  StoreAt(pick(left_count, right_count, total), accumulator, slot);
+  StoreAt(pick(left_mean, right_mean, CanonicalSum(mean)), accumulator, slot + 8);
+  StoreAt(pick(left_m2, right_m2, CanonicalSum(m2)), accumulator, slot + 16);
 }
 
 void AccumulatorCodegen::EmitUpdate(llvm::Function& function) {
@@ -388,8 +510,20 @@ void AccumulatorCodegen::EmitMergeCall(const CallLayout& layout, llvm::Value* ac
       StoreAt(builder_.CreateSelect(take, right_key, left_key), accumulator, slot + 1);
       break;
     }
+    case AccumulatorKind::kMomentsExact:
+      add(i64, 0);
+      add(builder_.getInt128Ty(), 8);
+      add(builder_.getInt128Ty(), 24);
+      break;
+    case AccumulatorKind::kMomentsDouble: EmitMomentsDoubleMerge(slot, accumulator, other); break;
+    case AccumulatorKind::kBoolCounts:
+      add(i64, 0);
+      add(i64, 8);
+      break;
     case AccumulatorKind::kExtremeString:
-    case AccumulatorKind::kValueCounts: break;  // never compiled
+    case AccumulatorKind::kValueCounts:
+    case AccumulatorKind::kValueList:
+    case AccumulatorKind::kLag: break;  // never compiled
   }
 }
 

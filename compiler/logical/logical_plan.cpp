@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/operators/aggregate/call_layout.h"
+
 namespace sluice::compiler::logical {
 
 const char* LogicalKindName(LogicalKind kind) {
@@ -126,10 +128,10 @@ std::string LogicalNode::ToString(int depth) const {
         out += (i > 0 ? ", " : "") + input_names[spec.key_slots[i]];
       }
       out += "], calls [";
-      static const char* kCallNames[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
       for (size_t i = 0; i < spec.calls.size(); ++i) {
         const auto& call = spec.calls[i];
-        out += (i > 0 ? ", " : "") + std::string(kCallNames[static_cast<int>(call.kind)]);
+        out += (i > 0 ? ", " : "") +
+               std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
         if (call.argument_slot >= 0) {
           out += "(" + std::string(call.distinct ? "DISTINCT " : "") +
                  input_names[call.argument_slot] + ")";

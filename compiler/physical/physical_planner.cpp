@@ -15,6 +15,7 @@
 #include "compiler/physical/plan_window_rows.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/operators/aggregate/call_layout.h"
 
 namespace sluice::compiler::physical {
 
@@ -1162,7 +1163,6 @@ class Planner {
 
   static std::string DescribeAggregate(const runtime::plan::AggregateSpec& spec,
                                        const std::vector<std::string>& input) {
-    static const char* kCalls[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
     static const char* kWindows[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
     std::string out;
     if (spec.window) {
@@ -1185,7 +1185,8 @@ class Planner {
     out += "] ";
     for (size_t i = 0; i < spec.calls.size(); ++i) {
       const auto& call = spec.calls[i];
-      out += (i ? ", " : "") + std::string(kCalls[static_cast<int>(call.kind)]);
+      out += (i ? ", " : "") +
+             std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
       if (call.argument_slot >= 0) {
         out +=
             "(" + std::string(call.distinct ? "DISTINCT " : "") + input[call.argument_slot] + ")";

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/operators/aggregate/call_layout.h"
+
 namespace sluice::compiler::physical {
 
 using runtime::plan::ChangelogMode;
@@ -37,6 +39,15 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
           "ROWS BETWEEN n PRECEDING AND CURRENT ROW frame",
           over.span);
     }
+    for (const auto& call : spec.calls) {
+      if (call.kind == runtime::plan::AggregateKind::kLag) {
+        return base::Status::Error(
+            base::ErrorCode::kPlan,
+            "LAG over an updating input (a GROUP BY, join or Top-N result) is not supported: "
+            "an OVER aggregation over an updating input sees only the rows of its frame",
+            over.span);
+      }
+    }
     spec.changelog = true;
   } else if (!over.sorted_by_time_attribute) {
     return base::Status::Error(base::ErrorCode::kPlan,
@@ -71,7 +82,6 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
     node.state.push_back(state);
   }
   if (!spec.changelog) node.state.push_back(runtime::plan::WatermarkStateSpec());
-  static const char* kCallNames[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
   std::string description = "PARTITION BY [";
   for (size_t i = 0; i < spec.partition_slots.size(); ++i) {
     description += (i ? ", " : "") + names[spec.partition_slots[i]];
@@ -79,7 +89,8 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
   description += "] ORDER BY " + names[spec.order_slot] + " " + DescribeFrame(spec) + ": ";
   for (size_t i = 0; i < spec.calls.size(); ++i) {
     const auto& call = spec.calls[i];
-    description += (i ? ", " : "") + std::string(kCallNames[static_cast<int>(call.kind)]);
+    description += (i ? ", " : "") +
+                   std::string(runtime::operators::aggregate::AggregateFunctionName(call.kind));
     if (call.argument_slot >= 0) description += "(" + names[call.argument_slot] + ")";
   }
   if (spec.changelog) description += " (changelog input)";

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "runtime/operators/aggregate/call_layout.h"
+
 namespace sluice::compiler::physical {
 
 using runtime::plan::OperatorKind;
@@ -17,15 +19,8 @@ using runtime::plan::StateSignature;
 namespace {
 
 const char* AggregateName(runtime::plan::AggregateKind kind) {
-  switch (kind) {
-    case runtime::plan::AggregateKind::kCountStar: return "COUNT";
-    case runtime::plan::AggregateKind::kCount: return "COUNT";
-    case runtime::plan::AggregateKind::kSum: return "SUM";
-    case runtime::plan::AggregateKind::kMin: return "MIN";
-    case runtime::plan::AggregateKind::kMax: return "MAX";
-    case runtime::plan::AggregateKind::kAvg: return "AVG";
-  }
-  return "?";
+  if (kind == runtime::plan::AggregateKind::kCountStar) return "COUNT";
+  return runtime::operators::aggregate::AggregateFunctionName(kind);
 }
 
 std::string At(const std::vector<std::string>& lineage, int32_t slot) {
@@ -39,6 +34,11 @@ std::string CallText(const runtime::plan::AggregateCall& call,
   out += "(";
   if (call.distinct) out += "DISTINCT ";
   out += call.argument_slot >= 0 ? At(input, call.argument_slot) : "*";
+  if (call.kind == runtime::plan::AggregateKind::kListAgg) out += ", '" + call.separator + "'";
+  if (call.kind == runtime::plan::AggregateKind::kLag) {
+    out += fmt::format(", {}, {}", call.offset,
+                       call.default_slot >= 0 ? At(input, call.default_slot) : "NULL");
+  }
   out += ")";
   if (call.filter_slot >= 0) out += " FILTER (WHERE " + At(input, call.filter_slot) + ")";
   // MIN, MAX and DISTINCT over a retracting input keep every value: another state layout.
@@ -325,7 +325,12 @@ SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>&
     std::string type = call.result_type.ToString();
     // DISTINCT and retractable calls keep the argument values themselves: their type is
     // part of the state even when the result type is not (COUNT(DISTINCT x) is a BIGINT).
-    if ((call.distinct || call.retractable) && call.argument_slot >= 0 &&
+    bool keeps_values = call.distinct || call.retractable ||
+                        call.kind == runtime::plan::AggregateKind::kFirstValue ||
+                        call.kind == runtime::plan::AggregateKind::kLastValue ||
+                        call.kind == runtime::plan::AggregateKind::kListAgg ||
+                        call.kind == runtime::plan::AggregateKind::kLag;
+    if (keeps_values && call.argument_slot >= 0 &&
         static_cast<size_t>(call.argument_slot) < types.size()) {
       type += " keeping " + types[call.argument_slot].ToString() + " values";
     }

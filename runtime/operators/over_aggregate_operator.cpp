@@ -129,6 +129,16 @@ base::Status OverAggregateOperator::Open(const OperatorContext& context) {
   }
   for (const plan::AggregateCall& call : spec_.calls) {
     if (call.argument_slot >= 0) SLUICE_RETURN_IF_ERROR(check_slot(call.argument_slot, "argument"));
+    if (call.kind == plan::AggregateKind::kLag && call.default_slot >= 0) {
+      // The default is written as a value of the argument's type.
+      SLUICE_RETURN_IF_ERROR(check_slot(call.default_slot, "LAG default"));
+      if (call.argument_slot < 0 ||
+          input_types_[call.default_slot].id() != input_types_[call.argument_slot].id()) {
+        return Malformed(*node_,
+                         fmt::format("LAG default slot {} does not have the argument's type",
+                                     call.default_slot));
+      }
+    }
   }
   aggregator_ = std::make_unique<aggregate::Aggregator>(spec_.calls);
   partition_codec_ = std::make_unique<state::RowCodec>(std::move(partition_types));
@@ -332,8 +342,11 @@ base::Status OverAggregateOperator::LoadFrame(int32_t key_group, const std::stri
 
 void OverAggregateOperator::StoreFrame(int32_t key_group, const std::string& key,
                                        const Frame& frame) {
-  // A bounded frame that holds no row has nothing a later row needs.
-  if (spec_.preceding >= 0 && frame.rows.empty()) {
+  // A bounded frame that holds no row has nothing a later row needs (but LAG's history).
+  bool keeps_history = std::any_of(spec_.calls.begin(), spec_.calls.end(), [](const auto& call) {
+    return call.kind == plan::AggregateKind::kLag;
+  });
+  if (spec_.preceding >= 0 && frame.rows.empty() && !keeps_history) {
     frames_->Delete(key_group, key, {});
     return;
   }

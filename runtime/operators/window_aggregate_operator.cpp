@@ -131,6 +131,10 @@ base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
         *node_, fmt::format("{} output slots for {} keys and {} aggregates", output_types_.size(),
                             key_slots_.size(), spec.calls.size()));
   }
+  for (const plan::AggregateCall& call : spec.calls) {
+    // LAG reads its default's slot and is planned only OVER a window.
+    if (call.kind == plan::AggregateKind::kLag) return Malformed(*node_, "LAG outside OVER");
+  }
   std::vector<types::LogicalType> key_types(output_types_.begin(),
                                             output_types_.begin() + key_slots_.size());
   key_codec_ = std::make_unique<state::RowCodec>(std::move(key_types));

@@ -63,7 +63,24 @@ inline StateSpec WatermarkStateSpec() {
 }
 
 /// An aggregate function (Flink's return types; see runtime/operators/aggregate/).
-enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kMin, kMax, kAvg };
+enum class AggregateKind : uint8_t {
+  kCountStar,
+  kCount,
+  kSum,
+  kMin,
+  kMax,
+  kAvg,
+  kStddevPop,
+  kStddevSamp,  // also STDDEV
+  kVarPop,
+  kVarSamp,  // also VARIANCE
+  kBoolAnd,
+  kBoolOr,
+  kFirstValue,
+  kLastValue,
+  kListAgg,
+  kLag,  // OVER only
+};
 
 /// One aggregate call of an aggregation node. Slots refer to the node's input.
 struct AggregateCall {
@@ -75,6 +92,12 @@ struct AggregateCall {
   int32_t filter_slot = -1;  // a BOOLEAN input slot: FILTER (WHERE ...); -1 = none
   /// The input may retract rows (-U/-D): MIN, MAX and DISTINCT keep every value they saw.
   bool retractable = false;
+  /// LISTAGG: the separator (a string literal; "," when not given).
+  std::string separator = ",";
+  /// LAG: how many rows back (a literal >= 0), and the input slot of the value to return
+  /// when there is no such row (-1: NULL).
+  int64_t offset = 1;
+  int32_t default_slot = -1;
 };
 
 enum class WindowKind : uint8_t { kTumble, kHop, kCumulate, kSession };

@@ -408,7 +408,17 @@ constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
     {AggregateKind::kSum, "SUM"},
     {AggregateKind::kMin, "MIN"},
     {AggregateKind::kMax, "MAX"},
-    {AggregateKind::kAvg, "AVG"}};
+    {AggregateKind::kAvg, "AVG"},
+    {AggregateKind::kStddevPop, "STDDEV_POP"},
+    {AggregateKind::kStddevSamp, "STDDEV_SAMP"},
+    {AggregateKind::kVarPop, "VAR_POP"},
+    {AggregateKind::kVarSamp, "VAR_SAMP"},
+    {AggregateKind::kBoolAnd, "BOOL_AND"},
+    {AggregateKind::kBoolOr, "BOOL_OR"},
+    {AggregateKind::kFirstValue, "FIRST_VALUE"},
+    {AggregateKind::kLastValue, "LAST_VALUE"},
+    {AggregateKind::kListAgg, "LISTAGG"},
+    {AggregateKind::kLag, "LAG"}};
 constexpr std::pair<WindowKind, const char*> kWindowKinds[] = {{WindowKind::kTumble, "TUMBLE"},
                                                                {WindowKind::kHop, "HOP"},
                                                                {WindowKind::kCumulate, "CUMULATE"},
@@ -469,6 +479,12 @@ ordered_json AggregateToJson(const AggregateSpec& spec) {
                      {"distinct", call.distinct},
                      {"filter_slot", call.filter_slot},
                      {"retractable", call.retractable}});
+    // Only the calls that have them carry these, so older plans read and write unchanged.
+    if (call.kind == AggregateKind::kListAgg) calls.back()["separator"] = call.separator;
+    if (call.kind == AggregateKind::kLag) {
+      calls.back()["offset"] = call.offset;
+      calls.back()["default_slot"] = call.default_slot;
+    }
   }
   ordered_json out = {{"key_slots", spec.key_slots}, {"calls", calls}};
   if (spec.window) out["window"] = WindowToJson(*spec.window);
@@ -490,6 +506,13 @@ AggregateSpec AggregateFromJson(const ordered_json& json, const std::string& pat
     call.distinct = Get<bool>(calls[i], "distinct", call_path);
     call.filter_slot = Get<int32_t>(calls[i], "filter_slot", call_path);
     call.retractable = Get<bool>(calls[i], "retractable", call_path);
+    if (calls[i].contains("separator")) {
+      call.separator = Get<std::string>(calls[i], "separator", call_path);
+    }
+    if (calls[i].contains("offset")) call.offset = Get<int64_t>(calls[i], "offset", call_path);
+    if (calls[i].contains("default_slot")) {
+      call.default_slot = Get<int32_t>(calls[i], "default_slot", call_path);
+    }
     spec.calls.push_back(std::move(call));
   }
   if (json.contains("window")) {

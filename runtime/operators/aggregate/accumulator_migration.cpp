@@ -41,12 +41,11 @@ bool SameFunction(const plan::AggregateCall& a, const plan::AggregateCall& b) {
   // a call whose filter was added, removed or changed continues its old state
   // (plan::MatchFields, the policy `sluice check` states).
   return family(a.kind) == family(b.kind) && a.distinct == b.distinct &&
-         a.retractable == b.retractable;
+         a.retractable == b.retractable && a.separator == b.separator && a.offset == b.offset;
 }
 
 const char* FunctionName(AggregateKind kind) {
-  static const char* kNames[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
-  return kNames[static_cast<int>(kind)];
+  return AggregateFunctionName(kind);
 }
 
 /// Whether a value → count set's keys read the same under both layouts.
@@ -131,6 +130,24 @@ base::Result<std::unique_ptr<AccumulatorMigration>> AccumulatorMigration::Create
       case AccumulatorKind::kValueCounts:
         if (from.kind != to.kind) return refuse("another accumulator layout");
         if (!SameKeys(from, to, old_call, new_call)) step = Step::kRebuild;
+        break;
+      case AccumulatorKind::kMomentsExact:
+      case AccumulatorKind::kMomentsDouble:
+      case AccumulatorKind::kBoolCounts:
+        if (from.kind != to.kind) return refuse("another accumulator layout");
+        // An exact moment's unscaled values change with a DECIMAL's scale.
+        if (from.decimal_values &&
+            old_call.argument_type.scale() != new_call.argument_type.scale()) {
+          return refuse("the DECIMAL scale changed");
+        }
+        break;
+      case AccumulatorKind::kValueList:
+      case AccumulatorKind::kLag:
+        // The values are stored in their own type's encoding.
+        if (from.kind != to.kind || old_call.argument_type.id() != new_call.argument_type.id() ||
+            old_call.argument_type.scale() != new_call.argument_type.scale()) {
+          return refuse("the values are kept in another type");
+        }
         break;
     }
     if (step != Step::kCopy || origin != static_cast<int32_t>(call)) identity = false;

@@ -4,7 +4,9 @@
 #include <cstring>
 #include <limits>
 
+#include "runtime/operators/aggregate/moments.h"
 #include "runtime/operators/aggregate/value_counts.h"
+#include "runtime/operators/aggregate/value_list.h"
 
 namespace sluice::runtime::operators::aggregate {
 
@@ -139,6 +141,29 @@ void WriteDecimal(Column* column, int32_t row, Int128 value) {
   WriteInteger(column, row, static_cast<int64_t>(value));
 }
 
+// Writes a ValueList value (see value_list.h) of the column's type; NULL when absent.
+void WriteListValue(Batch* out, Column* column, int32_t row, bool present, std::string_view value) {
+  if (!present) {
+    WriteNull(column, row);
+  } else if (column->type().id() == TypeId::kVarchar) {
+    WriteString(out, column, row, value);
+  } else if (column->type().id() == TypeId::kDouble) {
+    int64_t bits = ValueList::FixedValue(value);
+    double number;
+    std::memcpy(&number, &bits, sizeof(number));
+    WriteDouble(column, row, number);
+  } else {
+    WriteInteger(column, row, ValueList::FixedValue(value));
+  }
+}
+
+// Replaces the payload of the section whose length prefix is at `section`.
+void ReplacePayload(std::string* accumulator, size_t section, std::string_view payload) {
+  uint32_t length = Load<uint32_t>(accumulator->data() + section);
+  accumulator->replace(section + kSectionHeaderSize, length, payload.data(), payload.size());
+  Store<uint32_t>(accumulator->data() + section, static_cast<uint32_t>(payload.size()));
+}
+
 int64_t WrappingAdd(int64_t left, int64_t right) {
   return static_cast<int64_t>(static_cast<uint64_t>(left) + static_cast<uint64_t>(right));
 }
@@ -204,6 +229,10 @@ bool Aggregator::Valid(std::string_view accumulator) const {
         !ValueCounts(layout.string_values).Valid(accumulator.substr(at, length))) {
       return false;
     }
+    if ((layout.kind == AccumulatorKind::kValueList || layout.kind == AccumulatorKind::kLag) &&
+        !ValueList::Valid(accumulator.substr(at, length))) {
+      return false;
+    }
     at += length;
   }
   return at == accumulator.size();
@@ -228,6 +257,12 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
   for (size_t call = 0; call < layouts_.size(); ++call) {
     const CallLayout& layout = layouts_[call];
     if (interpreted_only && !Interpreted(call)) continue;
+    if (layout.kind == AccumulatorKind::kLag) {
+      // LAG sees every row, NULLs too, and ignores the rows that leave a bounded frame.
+      if (retract) continue;
+      SLUICE_RETURN_IF_ERROR(AccumulateLag(accumulator, call, input, row));
+      continue;
+    }
     if (layout.filter_slot >= 0) {
       const Column& filter = input.column(static_cast<size_t>(layout.filter_slot));
       if (filter.IsNull(row) || filter.values<uint8_t>()[row] == 0) continue;
@@ -307,8 +342,97 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
         }
         break;
       }
+      case AccumulatorKind::kMomentsExact:
+        moments::AddExact(slot, LoadInteger(*argument, row, layout.argument_type), retract);
+        break;
+      case AccumulatorKind::kMomentsDouble:
+        moments::AddDouble(slot, argument->values<double>()[row], retract);
+        break;
+      case AccumulatorKind::kBoolCounts: {
+        char* count_slot = slot + (argument->values<uint8_t>()[row] != 0 ? 0 : 8);
+        int64_t count = Load<int64_t>(count_slot);
+        if (retract && count <= 0) break;
+        Store<int64_t>(count_slot, count + delta);
+        break;
+      }
+      case AccumulatorKind::kValueList:
+        SLUICE_RETURN_IF_ERROR(AccumulateList(accumulator, call, *argument, row, retract));
+        break;
+      case AccumulatorKind::kLag: break;  // above
     }
   }
+  return base::Status::Ok();
+}
+
+base::Status Aggregator::AccumulateList(std::string* accumulator, size_t call,
+                                        const Column& argument, int32_t row, bool retract) const {
+  const CallLayout& layout = layouts_[call];
+  size_t section = 0;
+  if (!FindSection(*accumulator, layout.section_index, &section)) return Corrupt();
+  uint32_t length = Load<uint32_t>(accumulator->data() + section);
+  std::string_view payload(accumulator->data() + section + kSectionHeaderSize, length);
+  std::string entry;
+  ValueList::AppendEntry(argument, row, &entry);
+  AggregateKind kind = calls_[call].kind;
+  if (!layout.retractable && kind != AggregateKind::kListAgg) {
+    // Insert-only FIRST_VALUE keeps its first value, LAST_VALUE its latest.
+    if (retract) return RetractedExtreme();
+    if (kind == AggregateKind::kLastValue || payload.empty()) {
+      ReplacePayload(accumulator, section, entry);
+    }
+    return base::Status::Ok();
+  }
+  if (!retract) {
+    accumulator->insert(section + kSectionHeaderSize + length, entry);
+    Store<uint32_t>(accumulator->data() + section, static_cast<uint32_t>(length + entry.size()));
+    return base::Status::Ok();
+  }
+  // A retraction takes out the oldest equal value (as Java's List.remove); an absent one
+  // changes nothing.
+  size_t position = 0;
+  std::string_view current, value;
+  bool present = false;
+  while (position < payload.size()) {
+    size_t start = position;
+    if (!ValueList::Next(payload, &position, &current, &value, &present)) return Corrupt();
+    if (current == entry) {
+      accumulator->erase(section + kSectionHeaderSize + start, current.size());
+      Store<uint32_t>(accumulator->data() + section, static_cast<uint32_t>(length - entry.size()));
+      break;
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Status Aggregator::AccumulateLag(std::string* accumulator, size_t call, const Batch& input,
+                                       int32_t row) const {
+  const CallLayout& layout = layouts_[call];
+  size_t section = 0;
+  if (!FindSection(*accumulator, layout.section_index, &section)) return Corrupt();
+  uint32_t length = Load<uint32_t>(accumulator->data() + section);
+  std::string_view payload(accumulator->data() + section + kSectionHeaderSize, length);
+  // Payload: the latest row's default, then the last offset + 1 values, oldest first.
+  std::string rebuilt;
+  if (layout.default_slot >= 0) {
+    ValueList::AppendEntry(input.column(static_cast<size_t>(layout.default_slot)), row, &rebuilt);
+  } else {
+    ValueList::AppendNull(&rebuilt);
+  }
+  size_t position = 0;
+  std::string_view entry, value;
+  bool present = false;
+  if (!payload.empty() && !ValueList::Next(payload, &position, &entry, &value, &present)) {
+    return Corrupt();
+  }
+  std::string_view values = payload.substr(position);
+  if (ValueList::Size(values) > calls_[call].offset) {
+    size_t first = 0;
+    if (!ValueList::Next(values, &first, &entry, &value, &present)) return Corrupt();
+    values.remove_prefix(first);
+  }
+  rebuilt.append(values);
+  ValueList::AppendEntry(input.column(static_cast<size_t>(layout.argument_slot)), row, &rebuilt);
+  ReplacePayload(accumulator, section, rebuilt);
   return base::Status::Ok();
 }
 
@@ -352,6 +476,16 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
             right_has &&
             (!left_has || (layout.is_min ? right.compare(left) < 0 : right.compare(left) > 0));
         sections.append(take_right ? right : left);
+      } else if (layout.kind == AccumulatorKind::kValueList && !layout.retractable &&
+                 calls_[&layout - layouts_.data()].kind != AggregateKind::kListAgg) {
+        // Slices merge in time order: FIRST_VALUE keeps the earlier one, LAST_VALUE the later.
+        bool first = calls_[&layout - layouts_.data()].kind == AggregateKind::kFirstValue;
+        sections.append(first ? (left.empty() ? right : left) : (right.empty() ? left : right));
+      } else if (layout.kind == AccumulatorKind::kValueList) {
+        sections.append(left);
+        sections.append(right);
+      } else if (layout.kind == AccumulatorKind::kLag) {
+        sections.append(right.empty() ? left : right);
       } else {
         ValueCounts(layout.string_values).Merge(left, right, &sections);
       }
@@ -398,7 +532,15 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
       case AccumulatorKind::kExtremeString:
         if (right[0] != 0) slot[0] = 1;
         break;
-      case AccumulatorKind::kValueCounts: break;
+      case AccumulatorKind::kMomentsExact: moments::MergeExact(slot, right); break;
+      case AccumulatorKind::kMomentsDouble: moments::MergeDouble(slot, right); break;
+      case AccumulatorKind::kBoolCounts:
+        Store<int64_t>(slot, WrappingAdd(Load<int64_t>(slot), Load<int64_t>(right)));
+        Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
+        break;
+      case AccumulatorKind::kValueCounts:
+      case AccumulatorKind::kValueList:
+      case AccumulatorKind::kLag: break;
     }
   }
   if (section_count_ > 0) {
@@ -474,6 +616,63 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
           WriteString(out, column, row, payload);
         }
         break;
+      case AccumulatorKind::kMomentsDouble: {
+        auto result = moments::DoubleResult(slot, kind);
+        if (result) {
+          WriteDouble(column, row, *result);
+        } else {
+          WriteNull(column, row);
+        }
+        break;
+      }
+      case AccumulatorKind::kMomentsExact: {
+        std::optional<int64_t> result;
+        if (layout.decimal_values) {
+          result = moments::DecimalResult(slot, kind, calls_[index].argument_type.scale(),
+                                          column->type().scale());
+        } else {
+          result = moments::IntegerResult(slot, kind);
+        }
+        if (result) {
+          WriteInteger(column, row, *result);
+        } else {
+          WriteNull(column, row);
+        }
+        break;
+      }
+      case AccumulatorKind::kBoolCounts: {
+        int64_t trues = Load<int64_t>(slot);
+        int64_t falses = Load<int64_t>(slot + 8);
+        if (trues <= 0 && falses <= 0) {
+          WriteNull(column, row);
+        } else if (kind == AggregateKind::kBoolAnd) {
+          WriteInteger(column, row, falses > 0 ? 0 : 1);
+        } else {
+          WriteInteger(column, row, trues > 0 ? 1 : 0);
+        }
+        break;
+      }
+      case AccumulatorKind::kValueList:
+        WriteList(payload, kind, calls_[index].separator, out, column, row);
+        break;
+      case AccumulatorKind::kLag: {
+        size_t position = 0;
+        std::string_view entry, value, fallback;
+        bool present = false, fallback_present = false;
+        if (!ValueList::Next(payload, &position, &entry, &fallback, &fallback_present)) {
+          WriteNull(column, row);
+          break;
+        }
+        std::string_view values = payload.substr(position);
+        position = 0;
+        if (ValueList::Size(values) > calls_[index].offset &&
+            ValueList::Next(values, &position, &entry, &value, &present)) {
+          WriteListValue(out, column, row, present, value);
+        } else {
+          WriteListValue(out, column, row, fallback_present, fallback);
+        }
+        break;
+      }
       case AccumulatorKind::kValueCounts: {
         ValueCounts counts(layout.string_values);
         if (kind == AggregateKind::kCount) {
@@ -519,6 +718,38 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
     }
   }
   return base::Status::Ok();
+}
+
+void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
+                           const std::string& separator, Batch* out, Column* column,
+                           int32_t row) const {
+  size_t position = 0;
+  std::string_view entry, value;
+  bool present = false;
+  if (kind == AggregateKind::kListAgg) {
+    std::string joined;
+    bool any = false;
+    while (ValueList::Next(payload, &position, &entry, &value, &present)) {
+      if (!present) continue;
+      if (any) joined += separator;
+      joined.append(value);
+      any = true;
+    }
+    if (any) {
+      WriteString(out, column, row, joined);
+    } else {
+      WriteNull(column, row);
+    }
+    return;
+  }
+  std::string_view chosen;
+  bool found = false;
+  while (ValueList::Next(payload, &position, &entry, &value, &present)) {
+    chosen = value;
+    found = true;
+    if (kind == AggregateKind::kFirstValue) break;
+  }
+  WriteListValue(out, column, row, found, chosen);
 }
 
 }  // namespace sluice::runtime::operators::aggregate

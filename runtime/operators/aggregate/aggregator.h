@@ -104,6 +104,15 @@ class Aggregator {
   /// compiled calls to the kernels.
   base::Status AccumulateChecked(std::string* accumulator, const Batch& input, int32_t row,
                                  bool retract, bool interpreted_only) const;
+  /// FIRST_VALUE, LAST_VALUE, LISTAGG: adds a value to (or takes it out of) the call's list.
+  base::Status AccumulateList(std::string* accumulator, size_t call, const Column& argument,
+                              int32_t row, bool retract) const;
+  /// LAG: keeps the row's value (NULL too) and default.
+  base::Status AccumulateLag(std::string* accumulator, size_t call, const Batch& input,
+                             int32_t row) const;
+  /// Writes a FIRST_VALUE, LAST_VALUE or LISTAGG result from the call's list.
+  void WriteList(std::string_view payload, plan::AggregateKind kind, const std::string& separator,
+                 Batch* out, Column* column, int32_t row) const;
   static base::Status Corrupt();
   static base::Status RetractedExtreme();
   /// Tells whether the batch's columns have the types the compiled calls were generated for.

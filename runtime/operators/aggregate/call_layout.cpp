@@ -34,7 +34,34 @@ bool IsFixedWidthKey(TypeId type) {
   return false;
 }
 
+bool IsExactNumber(TypeId type) {
+  return type == TypeId::kInt || type == TypeId::kBigint || type == TypeId::kDecimal ||
+         type == TypeId::kNull;
+}
+
 }  // namespace
+
+const char* AggregateFunctionName(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::kCountStar: return "COUNT(*)";
+    case AggregateKind::kCount: return "COUNT";
+    case AggregateKind::kSum: return "SUM";
+    case AggregateKind::kMin: return "MIN";
+    case AggregateKind::kMax: return "MAX";
+    case AggregateKind::kAvg: return "AVG";
+    case AggregateKind::kStddevPop: return "STDDEV_POP";
+    case AggregateKind::kStddevSamp: return "STDDEV_SAMP";
+    case AggregateKind::kVarPop: return "VAR_POP";
+    case AggregateKind::kVarSamp: return "VAR_SAMP";
+    case AggregateKind::kBoolAnd: return "BOOL_AND";
+    case AggregateKind::kBoolOr: return "BOOL_OR";
+    case AggregateKind::kFirstValue: return "FIRST_VALUE";
+    case AggregateKind::kLastValue: return "LAST_VALUE";
+    case AggregateKind::kListAgg: return "LISTAGG";
+    case AggregateKind::kLag: return "LAG";
+  }
+  return "?";
+}
 
 size_t FixedSlotSize(AccumulatorKind kind) {
   switch (kind) {
@@ -45,6 +72,11 @@ size_t FixedSlotSize(AccumulatorKind kind) {
     case AccumulatorKind::kExtremeFixed: return 9;
     case AccumulatorKind::kExtremeString: return 1;
     case AccumulatorKind::kValueCounts: return 0;
+    case AccumulatorKind::kMomentsExact: return 40;
+    case AccumulatorKind::kMomentsDouble: return 24;
+    case AccumulatorKind::kBoolCounts: return 16;
+    case AccumulatorKind::kValueList:
+    case AccumulatorKind::kLag: return 0;
   }
   return 0;
 }
@@ -60,8 +92,15 @@ bool IsFixedSlotCall(const CallLayout& layout) {
     case AccumulatorKind::kSumDecimal: return layout.argument_type == TypeId::kDecimal;
     case AccumulatorKind::kSumDouble: return layout.argument_type == TypeId::kDouble;
     case AccumulatorKind::kExtremeFixed: return IsFixedWidthKey(layout.argument_type);
+    case AccumulatorKind::kMomentsExact:
+      return layout.argument_type == TypeId::kInt || layout.argument_type == TypeId::kBigint ||
+             layout.argument_type == TypeId::kDecimal;
+    case AccumulatorKind::kMomentsDouble: return layout.argument_type == TypeId::kDouble;
+    case AccumulatorKind::kBoolCounts: return layout.argument_type == TypeId::kBoolean;
     case AccumulatorKind::kExtremeString:
-    case AccumulatorKind::kValueCounts: return false;
+    case AccumulatorKind::kValueCounts:
+    case AccumulatorKind::kValueList:
+    case AccumulatorKind::kLag: return false;
   }
   return false;
 }
@@ -81,6 +120,7 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.double_values = !counts_rows && type == TypeId::kDouble;
     layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
     layout.is_min = call.kind == AggregateKind::kMin;
+    layout.retractable = call.retractable;
     std::string problem;
     if (!counts_rows && (call.argument_slot < 0 || type == TypeId::kRow)) {
       problem = "needs a non-ROW argument";
@@ -114,6 +154,46 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
           result.has_non_retractable_extreme = true;
         }
         break;
+      case AggregateKind::kStddevPop:
+      case AggregateKind::kStddevSamp:
+      case AggregateKind::kVarPop:
+      case AggregateKind::kVarSamp:
+        if (type == TypeId::kDouble) {
+          layout.kind = AccumulatorKind::kMomentsDouble;
+        } else {
+          if (!IsExactNumber(type)) problem = "does not take " + call.argument_type.ToString();
+          layout.kind = AccumulatorKind::kMomentsExact;
+        }
+        if (call.distinct) problem = "does not take DISTINCT";
+        break;
+      case AggregateKind::kBoolAnd:
+      case AggregateKind::kBoolOr:
+        if (type != TypeId::kBoolean && type != TypeId::kNull) {
+          problem = "does not take " + call.argument_type.ToString();
+        }
+        if (call.distinct) problem = "does not take DISTINCT";
+        layout.kind = AccumulatorKind::kBoolCounts;
+        break;
+      case AggregateKind::kFirstValue:
+      case AggregateKind::kLastValue:
+      case AggregateKind::kListAgg:
+        if (call.kind == AggregateKind::kListAgg && type != TypeId::kVarchar &&
+            type != TypeId::kNull) {
+          problem = "does not take " + call.argument_type.ToString();
+        }
+        if (call.distinct) problem = "does not take DISTINCT";
+        layout.kind = AccumulatorKind::kValueList;
+        // Insert-only FIRST_VALUE/LAST_VALUE keep one value and cannot take a retraction.
+        if (!call.retractable && call.kind != AggregateKind::kListAgg) {
+          result.has_non_retractable_extreme = true;
+        }
+        break;
+      case AggregateKind::kLag:
+        if (call.distinct) problem = "does not take DISTINCT";
+        if (call.offset < 0) problem = "has a negative LAG offset " + std::to_string(call.offset);
+        layout.kind = AccumulatorKind::kLag;
+        layout.default_slot = call.default_slot;
+        break;
     }
     if (!problem.empty() && result.unsupported.ok()) {
       result.unsupported = base::Status::Error(
@@ -123,7 +203,8 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.fixed_offset = static_cast<uint32_t>(offset);
     offset += FixedSlotSize(layout.kind);
     if (layout.kind == AccumulatorKind::kExtremeString ||
-        layout.kind == AccumulatorKind::kValueCounts) {
+        layout.kind == AccumulatorKind::kValueCounts ||
+        layout.kind == AccumulatorKind::kValueList || layout.kind == AccumulatorKind::kLag) {
       layout.section_index = result.section_count++;
     }
     result.calls.push_back(layout);

@@ -19,6 +19,12 @@ enum class AccumulatorKind : uint8_t {
   kExtremeFixed,   // MIN/MAX keeping only the extreme: u8 has_value, int64 key
   kExtremeString,  // the same for VARCHAR: u8 has_value; the bytes live in the call's section
   kValueCounts,    // DISTINCT and retractable MIN/MAX: a value → count multiset in a section
+  kMomentsExact,   // STDDEV/VAR over INT, BIGINT, DECIMAL: int64 count, int128 sum, int128
+                   // sum of squares (of the unscaled values)
+  kMomentsDouble,  // STDDEV/VAR over DOUBLE: int64 count, double mean, double M2 (Welford)
+  kBoolCounts,     // BOOL_AND/BOOL_OR: int64 count of TRUE, int64 count of FALSE
+  kValueList,      // FIRST_VALUE, LAST_VALUE, LISTAGG: values in arrival order in a section
+  kLag,            // LAG: the last offset + 1 values (NULLs too) and the default, in a section
 };
 
 /// Where and how one call's accumulator lives inside an accumulator string.
@@ -28,7 +34,9 @@ struct CallLayout {
   bool string_values = false;   // VARCHAR keys in a value → count section
   bool double_values = false;   // keys are DOUBLEs mapped to order-preserving int64
   bool decimal_values = false;  // keys are DECIMAL unscaled values (sum as int128)
+  bool retractable = false;     // kValueList: keeps every value (else FIRST/LAST keep one)
   int32_t argument_slot = -1;   // -1: COUNT(*)
+  int32_t default_slot = -1;    // kLag: the default's slot, -1: NULL
   int32_t filter_slot = -1;
   types::TypeId argument_type = types::TypeId::kNull;
   uint32_t fixed_offset = 0;   // offset of the call's fixed slot in the accumulator
@@ -45,6 +53,9 @@ struct AccumulatorLayout {
   /// kPlan naming the first call the layout cannot hold (SUM over VARCHAR, a ROW argument).
   base::Status unsupported;
 };
+
+/// The SQL name of an aggregate function ("COUNT(*)" for COUNT(*)).
+const char* AggregateFunctionName(plan::AggregateKind kind);
 
 /// Lays out the accumulators of `calls` (aggregator.h describes the bytes).
 AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& calls);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -15,6 +16,7 @@
 
 #include "compiler/codegen/jit_accumulator_compiler.h"
 #include "runtime/operators/aggregate/aggregator.h"
+#include "runtime/operators/aggregate/call_layout.h"
 
 namespace sluice::runtime::operators::aggregate {
 namespace {
@@ -71,9 +73,14 @@ class RandomCases {
   }
 
   AggregateCall Call(bool retracting) {
-    static const AggregateKind kKinds[] = {AggregateKind::kCountStar, AggregateKind::kCount,
-                                           AggregateKind::kSum,       AggregateKind::kAvg,
-                                           AggregateKind::kMin,       AggregateKind::kMax};
+    // The kinds with compiled kernels (FIRST_VALUE, LAST_VALUE, LISTAGG and LAG are always
+    // interpreted).
+    static const AggregateKind kKinds[] = {
+        AggregateKind::kCountStar, AggregateKind::kCount,      AggregateKind::kSum,
+        AggregateKind::kAvg,       AggregateKind::kMin,        AggregateKind::kMax,
+        AggregateKind::kStddevPop, AggregateKind::kStddevSamp, AggregateKind::kVarPop,
+        AggregateKind::kVarSamp,   AggregateKind::kBoolAnd,    AggregateKind::kBoolOr};
+    static const int32_t kNumbers[] = {kIntSlot, kBigintSlot, kDoubleSlot, kDecimalSlot};
     static const int32_t kSummable[] = {kIntSlot, kBigintSlot, kDoubleSlot, kDecimalSlot,
                                         kIntervalSlot};
     static const int32_t kComparable[] = {kIntSlot,      kBigintSlot,    kDoubleSlot,
@@ -81,7 +88,8 @@ class RandomCases {
                                           kIntervalSlot, kBooleanSlot};
     std::vector<LogicalType> types = InputTypes();
     AggregateCall call;
-    call.kind = kKinds[Below(6)];
+    call.kind = kKinds[Below(12)];
+    bool moments = false;
     switch (call.kind) {
       case AggregateKind::kCountStar: break;
       case AggregateKind::kCount: call.argument_slot = Below(kNullFilterSlot + 1); break;
@@ -89,6 +97,16 @@ class RandomCases {
       case AggregateKind::kAvg: call.argument_slot = kSummable[Below(5)]; break;
       case AggregateKind::kMin:
       case AggregateKind::kMax: call.argument_slot = kComparable[Below(8)]; break;
+      case AggregateKind::kStddevPop:
+      case AggregateKind::kStddevSamp:
+      case AggregateKind::kVarPop:
+      case AggregateKind::kVarSamp:
+        call.argument_slot = kNumbers[Below(4)];
+        moments = true;
+        break;
+      case AggregateKind::kBoolAnd:
+      case AggregateKind::kBoolOr: call.argument_slot = kBooleanSlot; break;
+      default: break;
     }
     if (call.argument_slot >= 0) call.argument_type = types[call.argument_slot];
     call.result_type = call.kind == AggregateKind::kCountStar || call.kind == AggregateKind::kCount
@@ -97,7 +115,11 @@ class RandomCases {
     if (call.kind == AggregateKind::kSum && call.argument_type.id() == TypeId::kDecimal) {
       call.result_type = LogicalType::Decimal(38, call.argument_type.scale());
     }
-    call.distinct = call.argument_slot >= 0 && Chance(0.15);
+    if (moments && call.argument_type.id() == TypeId::kDecimal) {
+      call.result_type = LogicalType::Decimal(38, std::max(6, call.argument_type.scale()));
+    }
+    // DISTINCT is planned for the first six kinds only.
+    call.distinct = call.argument_slot >= 0 && call.kind <= AggregateKind::kAvg && Chance(0.15);
     if (Chance(0.4)) {
       static const int32_t kFilters[] = {kFilterA, kFilterB, kNullFilterSlot};
       call.filter_slot = kFilters[Below(3)];
@@ -227,10 +249,9 @@ struct Pair {
 };
 
 std::string Describe(const std::vector<AggregateCall>& calls) {
-  static const char* kNames[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
   std::string out;
   for (const AggregateCall& call : calls) {
-    out += std::string(kNames[static_cast<int>(call.kind)]) + "(" +
+    out += std::string(AggregateFunctionName(call.kind)) + "(" +
            (call.distinct ? "DISTINCT " : "") + "#" + std::to_string(call.argument_slot) + " " +
            call.argument_type.ToString() + ")" +
            (call.filter_slot >= 0 ? " FILTER #" + std::to_string(call.filter_slot) : "") +

@@ -351,6 +351,34 @@ TEST(JobCompilerTest, OverAndRankPlansRoundTripThroughJson) {
   EXPECT_NE(json.find("\"function\": \"DENSE_RANK\""), std::string::npos);
 }
 
+TEST(JobCompilerTest, LagAndListAggArgumentsRoundTripThroughJson) {
+  auto compiled = Compile(
+      "CREATE TABLE lists (auction BIGINT, prices VARCHAR) WITH ('connector' = 'blackhole');\n"
+      "INSERT INTO out SELECT auction, LAG(price, 3, auction + 1) OVER (PARTITION BY auction "
+      "ORDER BY ts) FROM bids;\n"
+      "INSERT INTO lists SELECT auction, LISTAGG(CAST(price AS VARCHAR), ' | ') FROM bids "
+      "GROUP BY auction;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  auto read = runtime::plan::PlanFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(runtime::plan::PlanToJson(*read), json);
+  const runtime::plan::AggregateCall* lag = nullptr;
+  const runtime::plan::AggregateCall* listagg = nullptr;
+  for (const auto& node : read->nodes) {
+    if (node.over_aggregate) lag = &node.over_aggregate->calls.at(0);
+    if (node.aggregate) listagg = &node.aggregate->calls.at(0);
+  }
+  ASSERT_NE(lag, nullptr);
+  ASSERT_NE(listagg, nullptr);
+  EXPECT_EQ(lag->kind, runtime::plan::AggregateKind::kLag);
+  EXPECT_EQ(lag->offset, 3);
+  EXPECT_GE(lag->default_slot, 0);
+  EXPECT_NE(lag->default_slot, lag->argument_slot);
+  EXPECT_EQ(listagg->kind, runtime::plan::AggregateKind::kListAgg);
+  EXPECT_EQ(listagg->separator, " | ");
+}
+
 TEST(JobCompilerTest, AUidHintPinsTheOverAndTopNOperators) {
   auto compiled = Compile(
       "INSERT INTO out SELECT /*+ UID('averages') */ auction, AVG(price) OVER (PARTITION BY "

@@ -603,6 +603,79 @@ TEST(Aggregator, RetractingEverythingInAnyOrderLeavesTheInitialAccumulator) {
   }
 }
 
+TEST(Aggregator, MomentsOfIntegersAreExactPastInt64Squares) {
+  // Squares of 4e9 and 6e9 pass INT64; the 128-bit sums keep VAR_POP exact: 1e18.
+  LogicalType type = LogicalType::Bigint();
+  Harness harness(
+      {type},
+      {Same(AggregateKind::kVarPop, 0, type), Same(AggregateKind::kVarSamp, 0, type),
+       Same(AggregateKind::kStddevPop, 0, type), Same(AggregateKind::kStddevSamp, 0, type)});
+  harness.Add({I(4'000'000'000)});
+  EXPECT_RESULTS(harness, I(0), kNull, I(0), kNull);
+  harness.Add({I(6'000'000'000)});
+  EXPECT_RESULTS(harness, I(1'000'000'000'000'000'000), I(2'000'000'000'000'000'000),
+                 I(1'000'000'000), I(1'414'213'562));
+  // Flink's integer divisions: [1, 2]: (5 - 9 / 2) / 2 = 0, SAMP (5 - 4) / 1 = 1.
+  Harness small({LogicalType::Int()}, {Same(AggregateKind::kVarPop, 0, LogicalType::Int()),
+                                       Same(AggregateKind::kVarSamp, 0, LogicalType::Int())});
+  small.Add({I(1)});
+  small.Add({I(2)});
+  EXPECT_RESULTS(small, I(0), I(1));
+}
+
+TEST(Aggregator, RetractingEverythingFromTheNewAccumulatorsLeavesTheInitialOne) {
+  LogicalType integer = LogicalType::Int();
+  LogicalType real = LogicalType::Double();
+  LogicalType text = LogicalType::Varchar();
+  LogicalType flag = LogicalType::Boolean();
+  std::vector<AggregateCall> calls = {
+      Same(AggregateKind::kStddevSamp, 0, integer),
+      Same(AggregateKind::kVarSamp, 1, real),  // one value left: NULL, whatever the drift
+      Call(AggregateKind::kBoolAnd, 3, flag, flag),
+      Call(AggregateKind::kBoolOr, 3, flag, flag),
+      Call(AggregateKind::kFirstValue, 2, text, text, false, -1, /*retractable=*/true),
+      Call(AggregateKind::kLastValue, 0, integer, integer, false, -1, /*retractable=*/true),
+      Call(AggregateKind::kListAgg, 2, text, text, false, -1, /*retractable=*/true)};
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 30; ++trial) {
+    Harness harness({integer, real, text, flag}, calls);
+    std::vector<std::vector<Value>> rows;
+    for (int row = 0; row < 20; ++row) {
+      auto pick = [&](Value value) { return random() % 5 == 0 ? kNull : value; };
+      rows.push_back({pick(I(static_cast<int64_t>(random() % 21) - 10)),
+                      pick(D(static_cast<double>(random() % 16) / 4)),
+                      pick(S(std::string(1, static_cast<char>('a' + random() % 4)))),
+                      pick(I(static_cast<int64_t>(random() % 2)))});
+      harness.Add(rows.back());
+    }
+    std::shuffle(rows.begin(), rows.end(), random);
+    for (size_t row = 0; row + 1 < rows.size(); ++row) harness.Retract(rows[row]);
+    Harness single({integer, real, text, flag}, calls);
+    single.Add(rows.back());
+    EXPECT_EQ(Show(harness.Results()), Show(single.Results()));
+    harness.Retract(rows.back());
+    EXPECT_EQ(harness.accumulator(), harness.aggregator().Initial());
+  }
+}
+
+TEST(Aggregator, ListAggJoinsInArrivalOrderAndRetractsTheOldestEqualValue) {
+  LogicalType text = LogicalType::Varchar();
+  AggregateCall listagg = Call(AggregateKind::kListAgg, 0, text, text, false, -1, true);
+  listagg.separator = "; ";
+  Harness harness({text},
+                  {listagg, Call(AggregateKind::kFirstValue, 0, text, text, false, -1, true),
+                   Call(AggregateKind::kLastValue, 0, text, text, false, -1, true)});
+  harness.Add({S("a")});
+  harness.Add({kNull});
+  harness.Add({S("b")});
+  harness.Add({S("a")});
+  EXPECT_RESULTS(harness, S("a; b; a"), S("a"), S("a"));
+  harness.Retract({S("a")});
+  EXPECT_RESULTS(harness, S("b; a"), S("b"), S("a"));
+  harness.Retract({S("z")});  // absent: nothing changes
+  EXPECT_RESULTS(harness, S("b; a"), S("b"), S("a"));
+}
+
 TEST(Aggregator, CorruptAccumulatorsGiveDataErrors) {
   LogicalType type = LogicalType::Varchar();
   Harness harness({type}, {CountStar(), Count(0, type, true),

@@ -502,6 +502,49 @@ TEST(OperatorRestoreTest, GroupAggregateOverRetractions) {
   CheckRestores(scenario);
 }
 
+/// STDDEV/VAR (exact moments), FIRST_VALUE and LAST_VALUE over v, as BIGINT results.
+std::vector<AggregateCall> StatisticCalls(bool retractable) {
+  std::vector<AggregateCall> calls = {
+      Call(AggregateKind::kStddevPop, 1), Call(AggregateKind::kVarSamp, 1),
+      Call(AggregateKind::kFirstValue, 1), Call(AggregateKind::kLastValue, 1)};
+  for (AggregateCall& call : calls) call.retractable = retractable;
+  return calls;
+}
+
+types::Schema StatisticSchema(std::vector<types::RowField> columns) {
+  for (const char* name : {"spread", "variance", "first", "last"}) {
+    columns.push_back({name, LogicalType::Bigint()});
+  }
+  return types::Schema{columns};
+}
+
+TEST(OperatorRestoreTest, GroupAggregateStatisticsAndValues) {
+  for (bool updating : {false, true}) {
+    SCOPED_TRACE(updating ? "updating input" : "insert-only input");
+    Scenario scenario;
+    scenario.node.uid = "out/group_aggregate0";
+    scenario.node.kind = plan::OperatorKind::kGroupAggregate;
+    scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
+    scenario.node.output_schema = StatisticSchema({{"k", LogicalType::Bigint()}});
+    scenario.node.aggregate = plan::AggregateSpec{{0}, StatisticCalls(updating), std::nullopt};
+    scenario.routing = {{0}};
+    Declare(&scenario.node, {"groups"});
+    scenario.steps = updating ? MakeUpdatingSteps(20) : MakeSteps(1, 20);
+    scenario.cuts = Cuts(scenario.steps);
+    CheckRestores(scenario);
+  }
+}
+
+TEST(OperatorRestoreTest, HopWindowAggregateStatisticsAndValues) {
+  Scenario scenario = WindowScenario({WindowKind::kHop, 2, 20, 5, 0, 0});
+  scenario.node.aggregate->calls = StatisticCalls(false);
+  scenario.node.output_schema = StatisticSchema({{"k", LogicalType::Bigint()},
+                                                 {"window_start", LogicalType::Timestamp()},
+                                                 {"window_end", LogicalType::Timestamp()},
+                                                 {"window_time", LogicalType::Timestamp()}});
+  CheckRestores(scenario);
+}
+
 /// Two-input operators: both sides (k, v, ts), output left columns then right columns.
 plan::PlanNode TwoInputNode(const std::string& uid, plan::OperatorKind kind, bool windows) {
   plan::PlanNode node;
@@ -767,6 +810,37 @@ TEST(OperatorRestoreTest, EventTimeOverAggregate) {
     AggregateCall count = Call(AggregateKind::kCountStar);
     count.retractable = true;
     spec.calls = {sum, count};
+    scenario.node.over_aggregate = spec;
+    scenario.routing = {{0}};
+    Declare(&scenario.node, {"pending", "frame"});
+    scenario.node.state.push_back(plan::WatermarkStateSpec());
+    scenario.steps = MakeSteps(1, 40);
+    scenario.cuts = Cuts(scenario.steps);
+    CheckRestores(scenario);
+  }
+}
+
+TEST(OperatorRestoreTest, EventTimeOverAggregateLagAndStatistics) {
+  // LAG keeps the rows before the frame too: its history must come back with the frame.
+  for (auto [unit, preceding] : {std::pair{plan::OverFrameUnit::kRows, int64_t{2}},
+                                 {plan::OverFrameUnit::kRange, int64_t{10}},
+                                 {plan::OverFrameUnit::kRows, int64_t{-1}}}) {
+    Scenario scenario;
+    scenario.node.uid = "out/over1";
+    scenario.node.kind = plan::OperatorKind::kOverAggregate;
+    scenario.node.output_schema = StatisticSchema(kSchema.columns);
+    scenario.node.output_schema.columns.push_back({"lag", LogicalType::Bigint()});
+    plan::OverAggregateSpec spec;
+    spec.partition_slots = {0};
+    spec.order_slot = 2;
+    spec.unit = unit;
+    spec.preceding = preceding;
+    spec.calls = StatisticCalls(preceding >= 0);
+    AggregateCall lag = Call(AggregateKind::kLag, 1);
+    lag.offset = 3;
+    lag.default_slot = 0;
+    lag.retractable = preceding >= 0;
+    spec.calls.push_back(lag);
     scenario.node.over_aggregate = spec;
     scenario.routing = {{0}};
     Declare(&scenario.node, {"pending", "frame"});

@@ -235,6 +235,39 @@ TEST_F(OverAggregateOperatorTest, RangeFrameFreesRowsOutsideEveryLaterFrame) {
 
 // Changelog mode: random inserts and retractions; the materialized output equals the batch
 // answer over the rows still present, ordered by ts (distinct per key) then arrival.
+// A hand-written plan whose LAG default is not an input slot of the argument's type, or whose
+// offset is negative, is refused (at Open, or at the first row for the offset), naming it.
+TEST_F(OverAggregateOperatorTest, MalformedLagIsRefusedNamingTheProblem) {
+  struct Case {
+    int32_t default_slot;
+    int64_t offset;
+    const char* expected;
+  };
+  for (const Case& bad : {Case{7, 1, "LAG default slot 7 is not a scalar input slot"},
+                          Case{0, 1, "LAG default slot 0 does not have the argument's type"},
+                          Case{-1, -2, "negative LAG offset -2"}}) {
+    plan::PlanNode node = OverNode(OverFrameUnit::kRows, -1);
+    AggregateCall& lag = node.over_aggregate->calls.at(0);
+    lag.kind = AggregateKind::kLag;
+    lag.retractable = false;
+    lag.default_slot = bad.default_slot;
+    lag.offset = bad.offset;
+    OverAggregateOperator over;
+    OperatorHarness harness;
+    harness.node = node;
+    base::Status status = over.Open(harness.Context());
+    if (status.ok()) {
+      // The offset is checked by the accumulator layout, when a row is first folded.
+      BatchPtr batch = MakeBatch(kInputTypes, {{Cell("a"), Cell(int64_t{1}), Cell(int64_t{5})}});
+      CollectingOutput out;
+      status = over.ProcessBatch(0, batch, &out);
+      if (status.ok()) status = over.ProcessWatermark(10, &out);
+    }
+    ASSERT_FALSE(status.ok()) << bad.expected;
+    EXPECT_NE(status.ToString().find(bad.expected), std::string::npos) << status.ToString();
+  }
+}
+
 TEST_F(OverAggregateOperatorTest, ChangelogModeMaterializesToTheBatchAnswer) {
   const int64_t preceding = 3;
   Start(OverNode(OverFrameUnit::kRows, preceding, /*changelog=*/true));

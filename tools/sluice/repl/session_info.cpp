@@ -59,8 +59,9 @@ bool Session::Show(const ast::ShowStatement& show) {
       return true;
     case ast::ShowObject::kFunctions: {
       for (const std::string& name : functions_) rows.push_back({name, "user-defined"});
-      for (const char* name : {"AVG", "COUNT", "FIRST_VALUE", "LAST_VALUE", "LISTAGG", "MAX", "MIN",
-                               "STDDEV_POP", "STDDEV_SAMP", "SUM", "VAR_POP", "VAR_SAMP"}) {
+      for (const char* name : {"AVG", "BOOL_AND", "BOOL_OR", "COUNT", "FIRST_VALUE", "LAST_VALUE",
+                               "LISTAGG", "MAX", "MIN", "STDDEV", "STDDEV_POP", "STDDEV_SAMP",
+                               "SUM", "VARIANCE", "VAR_POP", "VAR_SAMP"}) {
         rows.push_back({name, "aggregate"});
       }
       for (const char* name : {"ROW_NUMBER", "RANK", "DENSE_RANK"})
