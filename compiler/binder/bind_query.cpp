@@ -574,12 +574,50 @@ std::optional<BoundRelation> Binder::BindNamedTable(const ast::BaseTableRef& ref
           ref.system_time->span);
     return std::nullopt;
   }
-  return BindTableName(ref.name, ref.alias ? ref.alias->name : ref.name.Last().name, ref.span);
+  return BindTableName(ref.name, ref.alias ? ref.alias->name : ref.name.Last().name, ref.span,
+                       &ref.hints);
+}
+
+std::shared_ptr<logical::ScanTable> Binder::HintedTable(
+    const std::shared_ptr<logical::ScanTable>& table, const std::vector<ast::Hint>& hints) {
+  auto hinted = std::make_shared<logical::ScanTable>(*table);
+  std::map<std::string, std::string> overridden;
+  for (const ast::Hint& hint : hints) {
+    if (!types::IdentifierEquals(hint.name.name, "OPTIONS")) {
+      Error(base::ErrorCode::kBind,
+            "table hint '" + hint.name.name +
+                "' is not supported; a table takes /*+ OPTIONS('key' = 'value', ...) */",
+            hint.span);
+      return nullptr;
+    }
+    if (hint.arguments.empty() || hint.arguments.size() % 2 != 0) {
+      Error(base::ErrorCode::kBind,
+            "OPTIONS takes 'key' = 'value' pairs: /*+ OPTIONS('scan.startup.mode' = "
+            "'earliest-offset') */",
+            hint.span);
+      return nullptr;
+    }
+    for (size_t i = 0; i + 1 < hint.arguments.size(); i += 2) {
+      if (hint.arguments[i] == "connector") {
+        Error(base::ErrorCode::kBind, "an OPTIONS hint cannot change the table's 'connector'",
+              hint.span);
+        return nullptr;
+      }
+      overridden[hint.arguments[i]] = hint.arguments[i + 1];
+    }
+  }
+  for (const auto& [key, value] : overridden) {
+    hinted->descriptor.options[key] = value;
+    hinted->hinted_options += (hinted->hinted_options.empty() ? "" : ",") + key + "=" + value;
+  }
+  return hinted;
 }
 
 std::optional<BoundRelation> Binder::BindTableName(const ast::QualifiedName& qualified,
                                                    const std::string& qualifier,
-                                                   base::SourceSpan span) {
+                                                   base::SourceSpan span,
+                                                   const std::vector<ast::Hint>* hints) {
+  const bool hinted = hints != nullptr && !hints->empty();
   const ast::Identifier& name = qualified.Last();
   if (qualified.parts.size() > 1) {
     Error(base::ErrorCode::kBind,
@@ -591,6 +629,11 @@ std::optional<BoundRelation> Binder::BindTableName(const ast::QualifiedName& qua
   for (auto scope = ctes_.rbegin(); scope != ctes_.rend(); ++scope) {
     for (const auto& [cte_name, cte] : *scope) {
       if (!types::IdentifierEquals(cte_name, name.name)) continue;
+      if (hinted) {
+        Error(base::ErrorCode::kBind, "table hints apply to tables; '" + name.name + "' is a query",
+              hints->front().span);
+        return std::nullopt;
+      }
       if (expanding_views_.size() >= kMaxViewDepth) {
         Error(base::ErrorCode::kBind, "'" + name.name + "' refers to itself", name.span);
         return std::nullopt;
@@ -606,6 +649,11 @@ std::optional<BoundRelation> Binder::BindTableName(const ast::QualifiedName& qua
     }
   }
   if (const CatalogView* view = catalog_->FindView(name.name)) {
+    if (hinted) {
+      Error(base::ErrorCode::kBind, "table hints apply to tables; '" + name.name + "' is a view",
+            hints->front().span);
+      return std::nullopt;
+    }
     for (const std::string& expanding : expanding_views_) {
       if (types::IdentifierEquals(expanding, view->name)) {
         Error(base::ErrorCode::kBind, "view '" + view->name + "' refers to itself", name.span);
@@ -625,6 +673,10 @@ std::optional<BoundRelation> Binder::BindTableName(const ast::QualifiedName& qua
     auto node = std::make_shared<LogicalNode>();
     node->kind = LogicalKind::kScan;
     node->table = table->scan;
+    if (hinted) {
+      node->table = HintedTable(table->scan, *hints);
+      if (node->table == nullptr) return std::nullopt;
+    }
     node->schema = table->scan->full_schema;
     node->span = span;
     Scope scope = Scope::FromSchema(node->schema, qualifier);

@@ -219,7 +219,12 @@ class Binder {
                                                       const std::vector<OutputItem>& outputs);
   /// Binds a table or view by name, its columns qualified by `qualifier`.
   std::optional<BoundRelation> BindTableName(const ast::QualifiedName& name,
-                                             const std::string& qualifier, base::SourceSpan span);
+                                             const std::string& qualifier, base::SourceSpan span,
+                                             const std::vector<ast::Hint>* hints = nullptr);
+  /// The table a scan with table hints reads: `table` with the options of its OPTIONS hints;
+  /// null (reported) for a hint that is not OPTIONS or is malformed, or a view or CTE hinted.
+  std::shared_ptr<logical::ScanTable> HintedTable(const std::shared_ptr<logical::ScanTable>& table,
+                                                  const std::vector<ast::Hint>& hints);
   /// Ranks `input` by a ROW_NUMBER() / RANK() / DENSE_RANK() OVER (PARTITION BY … ORDER BY …)
   /// call: a TopN node whose output is the input's columns, then the rank (the limit comes
   /// from a later filter).

@@ -38,6 +38,10 @@ struct ScanTable {
   types::Schema full_schema;                        // physical and computed columns, as declared
   std::optional<runtime::plan::ChainSpec> computed_columns;  // physical slots → full slots
   std::optional<runtime::plan::WatermarkSpec> watermark;     // over full slots
+  /// A scan with a `/*+ OPTIONS('k' = 'v', …) */` table hint reads a copy of its table whose
+  /// options the hint overrides (Flink's dynamic table options): the overridden options as
+  /// `k=v` sorted and comma-separated, which makes it a source of its own. Empty otherwise.
+  std::string hinted_options;
 };
 
 /// A lookup join's ON condition as the binder splits it.

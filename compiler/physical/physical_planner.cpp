@@ -1,6 +1,7 @@
 #include "compiler/physical/physical_planner.h"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -1049,13 +1050,23 @@ class Planner {
   /// the connector produces upserts (one per table, shared by every query that reads it).
   base::Result<int32_t> SourceFor(const LogicalNode& scan) {
     SLUICE_ASSIGN_OR_RETURN(int32_t source, TableSourceFor(scan));
-    auto normalized = normalized_.find(scan.table->descriptor.name);
+    auto normalized = normalized_.find(SourceKey(scan));
     return normalized == normalized_.end() ? source : normalized->second;
+  }
+
+  /// The table a scan reads as the planner names its source: the table's name, or for a scan
+  /// with an OPTIONS hint (a source of its own) the name and a hash of the hinted options.
+  static std::string SourceKey(const LogicalNode& scan) {
+    const std::string& name = scan.table->descriptor.name;
+    const std::string& options = scan.table->hinted_options;
+    if (options.empty()) return name;
+    return fmt::format("{}+options-{:016x}", name, XXH3_64bits(options.data(), options.size()));
   }
 
   base::Result<int32_t> TableSourceFor(const LogicalNode& scan) {
     const std::string& name = scan.table->descriptor.name;
-    auto found = sources_.find(name);
+    const std::string key = SourceKey(scan);
+    auto found = sources_.find(key);
     if (found != sources_.end()) {
       PlanNode& node = plan_.nodes[found->second];
       // Two INSERTs pruned different computed columns: compute the union of what they need.
@@ -1082,7 +1093,7 @@ class Planner {
     SLUICE_RETURN_IF_ERROR(Locate(connector->Validate(descriptor, /*as_source=*/true), spans));
     PlanNode node;
     node.id = static_cast<int32_t>(plan_.nodes.size());
-    node.uid = "source/" + name;
+    node.uid = "source/" + key;
     node.kind = runtime::plan::OperatorKind::kSource;
     node.parallelism = options_.parallelism;
     node.output_schema = scan.table->full_schema;
@@ -1100,15 +1111,18 @@ class Planner {
       node.idle_timeout = base::ParseDurationMillis(idle->second).value_or(node.idle_timeout);
     }
     node.description = name + " (" + descriptor.options.at("connector") + ")";
+    if (!scan.table->hinted_options.empty()) {
+      node.description += " /*+ OPTIONS(" + scan.table->hinted_options + ") */";
+    }
     if (node.watermark) {
       auto names = SlotNames(node.output_schema);
       node.description += ", watermark " + names[node.watermark->rowtime_slot] + " AS " +
                           node.watermark->expression->ToString(&names);
     }
     plan_.nodes.push_back(node);
-    sources_[name] = node.id;
+    sources_[key] = node.id;
     if (connector->ProducesUpserts(descriptor)) {
-      SLUICE_ASSIGN_OR_RETURN(normalized_[name], AddNormalize(node.id, spans));
+      SLUICE_ASSIGN_OR_RETURN(normalized_[key], AddNormalize(node.id, spans));
     }
     return node.id;
   }

@@ -66,6 +66,8 @@ inline void SetCell(runtime::Column& column, int32_t row, const Value& value,
       column.values<uint8_t>()[row] = value.is_null ? 0 : static_cast<uint8_t>(value.integer);
       return;
     case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime:
       column.values<int32_t>()[row] = value.is_null ? 0 : static_cast<int32_t>(value.integer);
       return;
     case TypeId::kDouble: column.values<double>()[row] = value.is_null ? 0 : value.real; return;
@@ -86,7 +88,9 @@ inline Value GetCell(const runtime::Column& column, int32_t row) {
     case TypeId::kRow: break;
     case TypeId::kNull:
     case TypeId::kBoolean: value.integer = column.values<uint8_t>()[row]; break;
-    case TypeId::kInt: value.integer = column.values<int32_t>()[row]; break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: value.integer = column.values<int32_t>()[row]; break;
     case TypeId::kDouble: value.real = column.values<double>()[row]; break;
     case TypeId::kVarchar:
       value.text = std::string(column.values<runtime::StringRef>()[row].view());
