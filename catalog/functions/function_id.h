@@ -68,6 +68,7 @@ enum class HelperShape : uint8_t {
   kValueToDate,                            // f() -> DATE
   kValueToTime,                            // f() -> TIME
   kValueStringStringToDate,                // f(VARCHAR [, VARCHAR]) -> DATE
+  kValueStringStringToString,              // f(VARCHAR, VARCHAR) -> VARCHAR, may be NULL
 };
 
 /// Tells whether `shape` is one of the value shapes (the shared C signature above).

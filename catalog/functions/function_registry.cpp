@@ -213,6 +213,7 @@ ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
     case HelperShape::kValueToDate: return {{}, TypeId::kDate};
     case HelperShape::kValueToTime: return {{}, TypeId::kTime};
     case HelperShape::kValueStringStringToDate: return {{kString, kString}, TypeId::kDate};
+    case HelperShape::kValueStringStringToString: return {{kString, kString}, kString};
     case HelperShape::kNone:
     case HelperShape::kStringToString:
     case HelperShape::kStringStringIndexToString: break;  // not value shapes

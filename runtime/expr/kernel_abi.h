@@ -208,6 +208,7 @@ uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
 #define SLUICE_HELPER_DECLARATION_kValueToDate SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueToTime SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueStringStringToDate SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringToString SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
   SLUICE_HELPER_DECLARATION_##shape(helper)

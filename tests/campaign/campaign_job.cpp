@@ -150,6 +150,27 @@ std::vector<CampaignJob> MakeJobs() {
            "ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM offers) "
            "WHERE rn <= 3;\n",
        {{"topn_out", SinkFormat::kChangelog}}});
+  // SELECT DISTINCT (an insert-only aggregate without calls) and a window Top-N (fired and
+  // freed by the watermark): prices are distinct, so the top 2 per window have one answer.
+  jobs.push_back(
+      {"distinct_window_topn",
+       "aggregates",
+       "CREATE TABLE offers (id BIGINT, ts TIMESTAMP(3),\n"
+       "  price AS MOD(id * 7919, 100003), auction AS MOD(id * 31, 37),\n"
+       "  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '12000', 'rows-per-second' = '4000',\n"
+       "      'seed' = '5', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '12000');\n" +
+           Sink("distinct_out", "auction BIGINT, band BIGINT", "json") +
+           Sink("window_top_out",
+                "window_end TIMESTAMP(3), auction BIGINT, id BIGINT, price BIGINT, rn BIGINT",
+                "json") +
+           "INSERT INTO distinct_out SELECT DISTINCT auction, price / 10000 FROM offers;\n"
+           "INSERT INTO window_top_out SELECT window_end, auction, id, price, rn FROM (SELECT "
+           "window_end, auction, id, price, ROW_NUMBER() OVER (PARTITION BY window_start, "
+           "window_end, auction ORDER BY price DESC) AS rn FROM TABLE(TUMBLE(TABLE offers, "
+           "DESCRIPTOR(ts), INTERVAL '0.5' SECOND))) WHERE rn <= 2;\n",
+       {{"distinct_out", SinkFormat::kInsertOnly}, {"window_top_out", SinkFormat::kInsertOnly}}});
   // 1,000 rows/s: one row per millisecond, so no two rows share an event time and a ROWS
   // frame has one answer.
   jobs.push_back(
@@ -190,6 +211,23 @@ std::vector<CampaignJob> MakeJobs() {
            "INSERT INTO join_out SELECT b.id, b.auction, b.price, i.weight FROM bids AS b JOIN "
            "items AS i ON b.auction = i.item;\n",
        {{"join_out", SinkFormat::kInsertOnly}}});
+  // IN and NOT EXISTS subqueries as semi and anti joins: the slow items side retracts anti-join
+  // rows as its matches arrive.
+  jobs.push_back(
+      {"semi_anti_join",
+       "joins",
+       std::string(kBids) +
+           "CREATE TABLE items (item BIGINT, weight BIGINT) WITH ('connector' = 'datagen',\n"
+           "  'number-of-rows' = '50', 'rows-per-second' = '25', 'seed' = '3',\n"
+           "  'fields.item.kind' = 'sequence', 'fields.item.start' = '1', "
+           "'fields.item.end' = '50');\n" +
+           Sink("semi_out", "id BIGINT, auction BIGINT, price BIGINT", "changelog-json") +
+           Sink("anti_out", "id BIGINT, auction BIGINT", "changelog-json") +
+           "INSERT INTO semi_out SELECT id, auction, price FROM bids WHERE auction IN (SELECT "
+           "item FROM items WHERE MOD(weight, 2) = 0);\n"
+           "INSERT INTO anti_out SELECT id, auction FROM bids AS b WHERE NOT EXISTS (SELECT "
+           "i.item FROM items AS i WHERE i.item = b.auction AND i.item > 20);\n",
+       {{"semi_out", SinkFormat::kChangelog}, {"anti_out", SinkFormat::kChangelog}}});
   jobs.push_back(
       {"interval_join",
        "joins",
@@ -221,6 +259,19 @@ std::vector<CampaignJob> MakeJobs() {
            "INSERT INTO union_out SELECT id, tag, 'small' FROM small UNION ALL SELECT id, tag, "
            "'big' FROM big;\n",
        {{"union_out", SinkFormat::kInsertOnly}}});
+  // Two INSERTs into one table (Flink writes both; one sink reads their UNION ALL).
+  jobs.push_back(
+      {"two_inserts_one_sink",
+       "several_sources",
+       std::string(kBids) +
+           Sink("merged_out", "id BIGINT, auction BIGINT, price BIGINT, origin VARCHAR", "json") +
+           "EXECUTE STATEMENT SET BEGIN\n"
+           "INSERT INTO merged_out SELECT id, auction, price, 'cheap' FROM bids WHERE "
+           "price < 300;\n"
+           "INSERT INTO merged_out SELECT id, auction, price * 2, 'dear' FROM bids "
+           "WHERE price >= 700;\n"
+           "END;\n",
+       {{"merged_out", SinkFormat::kInsertOnly}}});
   // Four INSERTs in one job (a statement set): a window, an updating aggregate, a filter and
   // an aggregate over an updating aggregate (it takes retractions).
   jobs.push_back(

@@ -441,7 +441,7 @@ class ExprGenerator {
   }
 
   /// Which values an argument of a built-in function takes (most: any of its type).
-  enum class Values { kAny, kUnit, kRegex, kDateFormat, kCount, kBits };
+  enum class Values { kAny, kUnit, kRegex, kDateFormat, kCount, kBits, kJson, kJsonPath };
 
   /// A built-in function of fixed signature (functions.def) and what its arguments take.
   struct Builtin {
@@ -463,6 +463,18 @@ class ExprGenerator {
            {{kBigint, kAny}, {kVarchar, Values::kDateFormat}},
            1},
           {FunctionId::kToTimestamp, kTime, {{kVarchar, kAny}, {kVarchar, Values::kDateFormat}}, 1},
+          {FunctionId::kJsonValue,
+           kVarchar,
+           {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
+           2},
+          {FunctionId::kJsonQuery,
+           kVarchar,
+           {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
+           2},
+          {FunctionId::kJsonExists,
+           kBoolean,
+           {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
+           2},
           {FunctionId::kToDate,
            TypeId::kDate,
            {{kVarchar, kAny}, {kVarchar, Values::kDateFormat}},
@@ -546,7 +558,21 @@ class ExprGenerator {
                                                       "x*",     "(b",       "",     "\\s"};
     static const std::vector<std::string> kDateFormats = {
         "yyyy-MM-dd", "yyyy/MM/dd HH:mm", "EEE, d MMM yyyy h:mm a", "Y-w e Q z", "x", "WW"};
+    static const std::vector<std::string> kJson = {
+        R"({"a": 1, "b": [1, "x", {"c": true}], "d": {"e": null, "f": 2.5}})",
+        R"([10, 20, {"a": "s"}])",
+        R"("text")",
+        "12",
+        "null",
+        R"({"a": )",
+        "not json",
+        ""};
+    static const std::vector<std::string> kJsonPaths = {
+        "$",           "$.a",      "$.b[1]",      "$.b[2].c", "$.d", "$.d.*", "$.b[*]",
+        "strict $.zz", "lax $.zz", "$['d']['f']", "$[2].a",   "$.",  "a"};
     switch (values) {
+      case Values::kJson: return PatternArgument(kJson, depth);
+      case Values::kJsonPath: return PatternArgument(kJsonPaths, depth);
       case Values::kUnit: return PatternArgument(kUnits, depth);
       case Values::kRegex: return PatternArgument(kRegexes, depth);
       case Values::kDateFormat: return PatternArgument(kDateFormats, depth);

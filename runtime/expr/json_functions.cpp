@@ -1,0 +1,238 @@
+// JSON_VALUE, JSON_QUERY and JSON_EXISTS (runtime/expr/SEMANTICS.md, "JSON"): a SQL/JSON path
+// over a VARCHAR holding JSON, with Flink's default behaviours (NULL ON EMPTY, NULL ON ERROR,
+// FALSE ON ERROR, WITHOUT ARRAY WRAPPER). Value-shaped helpers (kernel_abi.h).
+
+#include <cctype>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/expr/kernel_abi.h"
+
+namespace {
+
+// Members keep their order (as Jackson, which Flink uses, writes them back).
+using Json = nlohmann::ordered_json;
+
+struct PathStep {
+  enum class Kind { kMember, kIndex, kAnyMember, kAnyIndex };
+  Kind kind = Kind::kMember;
+  std::string member;
+  int64_t index = 0;
+};
+
+struct JsonPath {
+  bool strict = false;
+  bool wildcard = false;  // a step may give several items
+  std::vector<PathStep> steps;
+};
+
+bool StartsWithWord(std::string_view text, std::string_view word) {
+  if (text.size() <= word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+  }
+  return std::isspace(static_cast<unsigned char>(text[word.size()])) != 0;
+}
+
+/// Parses `[lax|strict] $(.name|.*|['name']|[n]|[*])*`; false for anything else.
+bool ParsePath(std::string_view text, JsonPath* path) {
+  auto skip_space = [&] {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+      text.remove_prefix(1);
+    }
+  };
+  skip_space();
+  if (StartsWithWord(text, "strict")) {
+    path->strict = true;
+    text.remove_prefix(6);
+  } else if (StartsWithWord(text, "lax")) {
+    text.remove_prefix(3);
+  }
+  skip_space();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  if (text.empty() || text.front() != '$') return false;
+  text.remove_prefix(1);
+  while (!text.empty()) {
+    PathStep step;
+    if (text.front() == '.') {
+      text.remove_prefix(1);
+      if (!text.empty() && text.front() == '*') {
+        text.remove_prefix(1);
+        step.kind = PathStep::Kind::kAnyMember;
+        path->wildcard = true;
+      } else {
+        size_t length = 0;
+        while (length < text.size() && text[length] != '.' && text[length] != '[' &&
+               !std::isspace(static_cast<unsigned char>(text[length]))) {
+          ++length;
+        }
+        if (length == 0) return false;
+        step.member = std::string(text.substr(0, length));
+        text.remove_prefix(length);
+      }
+    } else if (text.front() == '[') {
+      text.remove_prefix(1);
+      if (text.empty()) return false;
+      if (text.front() == '*') {
+        text.remove_prefix(1);
+        step.kind = PathStep::Kind::kAnyIndex;
+        path->wildcard = true;
+      } else if (text.front() == '\'' || text.front() == '"') {
+        const char quote = text.front();
+        text.remove_prefix(1);
+        size_t end = text.find(quote);
+        if (end == std::string_view::npos) return false;
+        step.member = std::string(text.substr(0, end));
+        text.remove_prefix(end + 1);
+      } else {
+        size_t length = 0;
+        int64_t index = 0;
+        while (length < text.size() && std::isdigit(static_cast<unsigned char>(text[length]))) {
+          if (index > (INT64_MAX - 9) / 10) return false;
+          index = index * 10 + (text[length] - '0');
+          ++length;
+        }
+        if (length == 0) return false;
+        text.remove_prefix(length);
+        step.kind = PathStep::Kind::kIndex;
+        step.index = index;
+      }
+      if (text.empty() || text.front() != ']') return false;
+      text.remove_prefix(1);
+    } else {
+      return false;
+    }
+    path->steps.push_back(std::move(step));
+  }
+  return true;
+}
+
+enum class Outcome { kItems, kEmpty, kError };
+
+/// The items `path` selects in `document`: none (empty: lax mode, a missing member or index),
+/// or an error (strict mode, the same).
+Outcome Evaluate(const Json& document, const JsonPath& path, std::vector<const Json*>* items) {
+  std::vector<const Json*> current = {&document};
+  for (const PathStep& step : path.steps) {
+    std::vector<const Json*> next;
+    for (const Json* item : current) {
+      switch (step.kind) {
+        case PathStep::Kind::kMember: {
+          if (item->is_object()) {
+            auto found = item->find(step.member);
+            if (found != item->end()) {
+              next.push_back(&*found);
+              continue;
+            }
+          }
+          if (path.strict) return Outcome::kError;
+          break;
+        }
+        case PathStep::Kind::kIndex:
+          if (item->is_array() && step.index < static_cast<int64_t>(item->size())) {
+            next.push_back(&(*item)[static_cast<size_t>(step.index)]);
+            continue;
+          }
+          if (path.strict) return Outcome::kError;
+          break;
+        case PathStep::Kind::kAnyMember:
+          if (item->is_object()) {
+            for (const auto& member : item->items()) next.push_back(&member.value());
+            continue;
+          }
+          if (path.strict) return Outcome::kError;
+          break;
+        case PathStep::Kind::kAnyIndex:
+          if (item->is_array()) {
+            for (const Json& element : *item) next.push_back(&element);
+            continue;
+          }
+          if (path.strict) return Outcome::kError;
+          break;
+      }
+    }
+    current = std::move(next);
+  }
+  *items = std::move(current);
+  return items->empty() ? Outcome::kEmpty : Outcome::kItems;
+}
+
+std::string_view TextOf(const SluiceUdfValue& value) {
+  return std::string_view(value.data != nullptr ? value.data : "", value.length);
+}
+
+/// Parses the document and the path of a call; false (the call's error result) when either is
+/// not valid.
+bool Prepare(const SluiceUdfValue* arguments, Json* document, JsonPath* path) {
+  std::string_view text = TextOf(arguments[0]);
+  *document = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (document->is_discarded()) return false;
+  return ParsePath(TextOf(arguments[1]), path);
+}
+
+void StoreText(SluiceKernelContext* context, const std::string& text, SluiceUdfValue* out) {
+  char* target = context->arena->Allocate(text.size());
+  if (!text.empty()) std::memcpy(target, text.data(), text.size());
+  out->data = target;
+  out->length = static_cast<uint32_t>(text.size());
+}
+
+}  // namespace
+
+extern "C" {
+
+uint8_t sluice_json_value(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                          SluiceUdfValue* out) {
+  Json document;
+  JsonPath path;
+  if (!Prepare(arguments, &document, &path)) return 0;  // NULL ON ERROR
+  std::vector<const Json*> items;
+  if (Evaluate(document, path, &items) != Outcome::kItems) return 0;  // NULL ON EMPTY / ERROR
+  // A scalar: several items (a wildcard), an object or an array are errors, JSON null is NULL.
+  if (path.wildcard || items.size() != 1) return 0;
+  const Json& item = *items.front();
+  if (item.is_null() || item.is_object() || item.is_array()) return 0;
+  StoreText(context, item.is_string() ? item.get_ref<const std::string&>() : item.dump(), out);
+  return 1;
+}
+
+uint8_t sluice_json_query(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                          SluiceUdfValue* out) {
+  Json document;
+  JsonPath path;
+  if (!Prepare(arguments, &document, &path)) return 0;  // NULL ON ERROR
+  std::vector<const Json*> items;
+  if (Evaluate(document, path, &items) != Outcome::kItems) return 0;  // NULL ON EMPTY / ERROR
+  if (path.wildcard) {
+    // The items of a wildcard path as one array (what the SQL/JSON sequence serializes to).
+    Json array = Json::array();
+    for (const Json* item : items) array.push_back(*item);
+    StoreText(context, array.dump(), out);
+    return 1;
+  }
+  const Json& item = *items.front();
+  // WITHOUT ARRAY WRAPPER: a scalar is an error, so NULL.
+  if (!item.is_object() && !item.is_array()) return 0;
+  StoreText(context, item.dump(), out);
+  return 1;
+}
+
+uint8_t sluice_json_exists(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                           SluiceUdfValue* out) {
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  // FALSE ON ERROR: a document or path that is not valid, a strict path that misses.
+  out->integer =
+      Prepare(arguments, &document, &path) && Evaluate(document, path, &items) == Outcome::kItems
+          ? 1
+          : 0;
+  return 1;
+}
+
+}  // extern "C"
