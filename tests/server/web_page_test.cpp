@@ -356,10 +356,9 @@ TEST_F(WebPageTest, ShowsTheLiveRatesAndPlanOfARunningJob) {
 
   // 5,000 events/s for 30 s: running for the whole test.
   const int64_t rate = 5000;
-  CurlReply submitted = Api("POST", "/v1/jobs",
-                            {{"pipe", BidsJob(directory_ / "bids", 30 * rate, rate)},
-                             {"name", "bids.pipe"},
-                             {"parallelism", 2}});
+  const std::string running = BidsJob(directory_ / "bids", 30 * rate, rate);
+  CurlReply submitted =
+      Api("POST", "/v1/jobs", {{"pipe", running}, {"name", "bids.pipe"}, {"parallelism", 2}});
   ASSERT_EQ(submitted.status, 201) << submitted.body;
   const std::string id = submitted.Json().value("id", "");
   json job;
@@ -423,11 +422,62 @@ TEST_F(WebPageTest, ShowsTheLiveRatesAndPlanOfARunningJob) {
   EXPECT_EQ(chromium_.Evaluate(session, "document.getElementById('error').textContent"), "")
       << PageStatus(session);
 
-  // An upgrade (the same text: every operator restored) shows in the job's Upgrades table.
-  CurlReply upgraded =
-      Api("POST", "/v1/jobs/" + id + "/upgrade",
-          {{"pipe", BidsJob(directory_ / "bids", 30 * rate, rate)}, {"name", "bids.pipe"}});
-  ASSERT_EQ(upgraded.status, 200) << upgraded.body << server_.Log();
+  // An upgrade from the page: the panel loads the running text; a change that breaks the
+  // window's key is refused by Check with the check's table; the text with an added
+  // accumulator checks and upgrades (its window state migrated), and shows in the job's
+  // Upgrades table. The page's confirm() is answered yes.
+  auto click = [&](const std::string& button) {
+    return chromium_.Evaluate(session, "document.getElementById('" + button + "').click(), true");
+  };
+  auto upgrade_status = [&](const std::string& outcome) {
+    return "(() => { const s = document.getElementById('upgrade-status');"
+           " return s.dataset.outcome === '" +
+           outcome + "' ? s.textContent : null; })()";
+  };
+  auto set_text = [&](const std::string& text) {
+    return chromium_.Evaluate(
+        session, "document.getElementById('upgrade-pipe').value = " + json(text).dump() + ", true");
+  };
+  auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return text;
+  };
+  ASSERT_EQ(click("upgrade-open"), true);
+  json loaded = WaitInPage(session,
+                           "(() => { const t = document.getElementById('upgrade-pipe').value;"
+                           " return t.length > 0 ? t : null; })()",
+                           10);
+  ASSERT_EQ(loaded, running) << PageStatus(session);
+  const std::string rekeyed = replaced(replaced(running, "GROUP BY auction,", "GROUP BY price,"),
+                                       "SELECT auction,", "SELECT price,");
+  set_text(rekeyed);
+  ASSERT_EQ(click("upgrade-check"), true);
+  json refused = WaitInPage(session, upgrade_status("error"), 20);
+  ASSERT_TRUE(refused.is_string()) << PageStatus(session);
+  EXPECT_NE(refused.get<std::string>().find("Would refuse"), std::string::npos) << refused;
+  const std::string added =
+      replaced(replaced(running, "MAX(price) AS top", "MAX(price) AS top, MIN(price) AS low"),
+               "top BIGINT)", "top BIGINT, low BIGINT)");
+  set_text(added);
+  ASSERT_EQ(click("upgrade-check"), true);
+  json would = WaitInPage(session, upgrade_status("ok"), 20);
+  ASSERT_TRUE(would.is_string()) << PageStatus(session);
+  EXPECT_NE(would.get<std::string>().find("Would upgrade"), std::string::npos) << would;
+  EXPECT_NE(would.get<std::string>().find("migrated"), std::string::npos) << would;
+  chromium_.Evaluate(session, "window.confirm = () => true, true");
+  ASSERT_EQ(click("upgrade-run"), true);
+  json upgraded = WaitInPage(
+      session,
+      "(() => { const s = document.getElementById('upgrade-status');"
+      " return s.dataset.outcome === 'ok' && s.textContent.startsWith('Upgraded') ? s.textContent"
+      " : s.dataset.outcome === 'error' ? 'error: ' + s.textContent : null; })()",
+      60);
+  ASSERT_TRUE(upgraded.is_string()) << PageStatus(session) << server_.Log();
+  EXPECT_NE(upgraded.get<std::string>().find("Upgraded to version 2"), std::string::npos)
+      << upgraded;
+  EXPECT_EQ(Api("GET", "/v1/jobs/" + id + "/pipe").Json().value("pipe", ""), added);
   json upgrade_row =
       WaitInPage(session,
                  "(() => { const row = document.querySelector('#upgrades tr[data-upgrade=\"1\"]');"
