@@ -96,6 +96,13 @@ bool Binder::CheckProcessingTime(const ast::Expression& as_of, const Scope& left
 }
 
 const CatalogTable* Binder::FindLookupTable(const ast::BaseTableRef& ref) {
+  if (!ref.hints.empty()) {
+    Error(base::ErrorCode::kPlan,
+          "table hints on the lookup table of FOR SYSTEM_TIME AS OF are not supported yet; set "
+          "the options in its CREATE TABLE",
+          ref.hints.front().span);
+    return nullptr;
+  }
   const ast::Identifier& name = ref.name.Last();
   CatalogTable* table = ref.name.parts.size() == 1 ? catalog_->FindTable(name.name) : nullptr;
   if (table == nullptr) {

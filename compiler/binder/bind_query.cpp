@@ -608,7 +608,13 @@ std::shared_ptr<logical::ScanTable> Binder::HintedTable(
   }
   for (const auto& [key, value] : overridden) {
     hinted->descriptor.options[key] = value;
-    hinted->hinted_options += (hinted->hinted_options.empty() ? "" : ",") + key + "=" + value;
+    auto quoted = [](const std::string& text) {
+      std::string out = "'";
+      for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+      return out + "'";
+    };
+    hinted->hinted_options +=
+        (hinted->hinted_options.empty() ? "" : ", ") + quoted(key) + " = " + quoted(value);
   }
   return hinted;
 }

@@ -40,7 +40,8 @@ struct ScanTable {
   std::optional<runtime::plan::WatermarkSpec> watermark;     // over full slots
   /// A scan with a `/*+ OPTIONS('k' = 'v', …) */` table hint reads a copy of its table whose
   /// options the hint overrides (Flink's dynamic table options): the overridden options as
-  /// `k=v` sorted and comma-separated, which makes it a source of its own. Empty otherwise.
+  /// `'k' = 'v', …` sorted by key (quotes doubled), which makes it a source of its own. Empty
+  /// otherwise.
   std::string hinted_options;
 };
 

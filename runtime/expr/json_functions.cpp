@@ -166,10 +166,38 @@ std::string_view TextOf(const SluiceUdfValue& value) {
   return std::string_view(value.data != nullptr ? value.data : "", value.length);
 }
 
+/// Deeper documents are errors: nlohmann's copy and dump recurse once per level, so a hostile
+/// `[[[[…` record must not reach them (the JSON format's reader has the same bound).
+constexpr int kMaxNesting = 512;
+
+/// Whether the arrays and objects of `text` nest at most kMaxNesting deep (strings skipped).
+bool NestingWithinLimit(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 /// Parses the document and the path of a call; false (the call's error result) when either is
 /// not valid.
 bool Prepare(const SluiceUdfValue* arguments, Json* document, JsonPath* path) {
   std::string_view text = TextOf(arguments[0]);
+  if (!NestingWithinLimit(text)) return false;
   *document = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (document->is_discarded()) return false;
   return ParsePath(TextOf(arguments[1]), path);
@@ -227,11 +255,12 @@ uint8_t sluice_json_exists(SluiceKernelContext*, const SluiceUdfValue* arguments
   Json document;
   JsonPath path;
   std::vector<const Json*> items;
-  // FALSE ON ERROR: a document or path that is not valid, a strict path that misses.
-  out->integer =
-      Prepare(arguments, &document, &path) && Evaluate(document, path, &items) == Outcome::kItems
-          ? 1
-          : 0;
+  // FALSE ON ERROR: a document or path that is not valid, a strict path that misses. A member
+  // whose value is JSON null does not exist (Calcite's jsonExists: the value is not null).
+  bool exists = Prepare(arguments, &document, &path) &&
+                Evaluate(document, path, &items) == Outcome::kItems &&
+                (path.wildcard || !items.front()->is_null());
+  out->integer = exists ? 1 : 0;
   return 1;
 }
 

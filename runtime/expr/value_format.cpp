@@ -120,6 +120,13 @@ bool ParseDate(const char* text, size_t length, int32_t* out) {
   const char* begin = text;
   const char* end = text + length;
   TrimBlanks(&begin, &end);
+  // A timestamp's text reads as its date, as Flink's DateTimeUtils.parseDate.
+  for (const char* space = begin; space < end; ++space) {
+    if (*space == ' ') {
+      end = space;
+      break;
+    }
+  }
   int64_t year, month, day;
   if (!ReadNumber(&begin, end, 4, &year) || begin == end || *begin++ != '-' ||
       !ReadNumber(&begin, end, 2, &month) || begin == end || *begin++ != '-' ||

@@ -557,6 +557,8 @@ base::Result<bool> KafkaSinkWriter::MarkerCommitted(const std::string& transacti
         std::optional<EpochMarker> marker = ParseEpochMarker(*record.value);
         if (marker && marker->checkpoint == checkpoint) {
           attempts.emplace(marker->Tag(transactional_id), *marker);
+          // read_committed: one visible marker is the commit; tagged attempts are all wanted.
+          return settings_.tag_records;
         }
         return true;
       }));

@@ -23,7 +23,9 @@ void ValueList::AppendEntry(const Column& column, int32_t row, std::string* out)
   int64_t value = 0;
   switch (column.type().id()) {
     case TypeId::kBoolean: value = column.values<uint8_t>()[row] != 0 ? 1 : 0; break;
-    case TypeId::kInt: value = column.values<int32_t>()[row]; break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+    case TypeId::kTime: value = column.values<int32_t>()[row]; break;
     case TypeId::kDouble: std::memcpy(&value, &column.values<double>()[row], 8); break;
     case TypeId::kNull:
     case TypeId::kVarchar:

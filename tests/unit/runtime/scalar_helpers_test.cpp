@@ -308,7 +308,9 @@ TEST(ScalarHelpers, StringToDateAndTime) {
   EXPECT_EQ(to_date("2024-02-29"), 1);
   EXPECT_EQ(to_date("2023-02-29"), 0);
   EXPECT_EQ(to_date("2024-13-01"), 0);
-  EXPECT_EQ(to_date("2024-01-01 00:00:00"), 0);
+  EXPECT_EQ(to_date("2024-01-01 23:59:59.999"), 1);  // a timestamp's text: its date (Flink's)
+  EXPECT_EQ(value, 19723);
+  EXPECT_EQ(to_date("2024-01-01T00:00:00"), 0);
   EXPECT_EQ(to_date("2024/01/01"), 0);
   EXPECT_EQ(to_date(""), 0);
   EXPECT_EQ(to_date("-"), 0);
