@@ -976,6 +976,18 @@ class Planner {
     }
     auto [exchange, key_slots] = SinkExchange(plan_.nodes[sink], upstream, upstream_planned.mode);
     plan_.edges.push_back(PlanEdge{upstream, union_id, inputs, exchange, std::move(key_slots)});
+    if (plan_.nodes[sink].changelog_mode == runtime::plan::ChangelogMode::kUpdating) {
+      // An updating sink (an upsert table) takes every key's rows in order at one subtask:
+      // each input, insert-only ones too, reaches the union hashed by the PRIMARY KEY when the
+      // parallelism changes.
+      for (PlanEdge& edge : plan_.edges) {
+        if (edge.target_node != union_id) continue;
+        auto [keyed, slots] = SinkExchange(plan_.nodes[sink], edge.source_node,
+                                           runtime::plan::ChangelogMode::kUpdating);
+        edge.exchange = keyed;
+        edge.hash_slots = std::move(slots);
+      }
+    }
     plan_.nodes[union_id].description = fmt::format("UNION ALL of the {} INSERTs into {}",
                                                     inputs + 1, plan_.nodes[sink].table->name);
     return base::Status::Ok();

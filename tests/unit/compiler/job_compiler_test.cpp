@@ -99,6 +99,33 @@ TEST(JobCompilerTest, SeveralInsertsIntoOneTableAreUnitedBeforeItsSink) {
   EXPECT_EQ(Uids(plain->plan), uids);
 }
 
+// An updating result and an insert-only one into one upsert table at another parallelism:
+// both reach the sink hashed by its PRIMARY KEY, so a key's rows stay in order at one subtask.
+TEST(JobCompilerTest, InsertsIntoOneUpsertTableAreHashedByItsKey) {
+  auto compiled = Compile(
+      "CREATE TABLE totals (auction BIGINT, total BIGINT, PRIMARY KEY (auction) NOT ENFORCED)\n"
+      "  WITH ('connector' = 'blackhole', 'sink.parallelism' = '1');\n"
+      "INSERT INTO totals SELECT auction, price FROM bids WHERE price > 100;\n"
+      "INSERT INTO totals SELECT auction, SUM(price) FROM bids GROUP BY auction;\n",
+      {{"parallelism.default", "2"}});
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const auto& plan = compiled->plan;
+  int32_t union_node = -1;
+  for (const auto& node : plan.nodes) {
+    if (node.uid == "union/totals") union_node = node.id;
+  }
+  ASSERT_GE(union_node, 0);
+  int32_t inputs = 0;
+  for (const auto& edge : plan.edges) {
+    if (edge.target_node != union_node) continue;
+    ++inputs;
+    EXPECT_EQ(edge.exchange, runtime::plan::ExchangeKind::kHash)
+        << plan.nodes[edge.source_node].uid;
+    EXPECT_EQ(edge.hash_slots, std::vector<int32_t>{0}) << plan.nodes[edge.source_node].uid;
+  }
+  EXPECT_EQ(inputs, 2);
+}
+
 TEST(JobCompilerTest, FiltersAndProjectionsFuseIntoOneCalc) {
   auto compiled = Compile(
       "CREATE VIEW v AS SELECT auction, price * 2 AS p FROM bids WHERE auction > 0;\n"
