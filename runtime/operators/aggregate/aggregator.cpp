@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "runtime/operators/aggregate/moments.h"
+#include "runtime/operators/aggregate/slot_bytes.h"
 #include "runtime/operators/aggregate/value_counts.h"
 #include "runtime/operators/aggregate/value_list.h"
 
@@ -18,29 +19,6 @@ using Int128 = __int128;
 
 constexpr size_t kRowCountSize = 8;
 constexpr size_t kSectionHeaderSize = 4;
-constexpr uint64_t kCanonicalNaNBits = 0x7ff8000000000000ULL;
-
-template <typename T>
-T Load(const char* bytes) {
-  T value;
-  std::memcpy(&value, bytes, sizeof(T));
-  return value;
-}
-
-template <typename T>
-void Store(char* bytes, T value) {
-  std::memcpy(bytes, &value, sizeof(T));
-}
-
-// A NaN's sign and payload depend on the order of an addition's operands, which compilers may
-// swap; a DOUBLE sum is stored with every NaN as the one canonical NaN so that the bytes do not
-// depend on the code path (generated code does the same).
-double CanonicalSum(double sum) {
-  if (!std::isnan(sum)) return sum;
-  double nan;
-  std::memcpy(&nan, &kCanonicalNaNBits, sizeof(nan));
-  return nan;
-}
 
 double KeyToDouble(int64_t key) {
   auto bits = static_cast<uint64_t>(key ^ ((key >> 63) & std::numeric_limits<int64_t>::max()));
@@ -304,7 +282,7 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
         if (retract && count <= 0) break;
         double value = argument->values<double>()[row];
         double sum = Load<double>(slot);
-        Store<double>(slot, CanonicalSum(retract ? sum - value : sum + value));
+        Store<double>(slot, CanonicalNaN(retract ? sum - value : sum + value));
         Store<int64_t>(slot + 8, count + delta);
         break;
       }
@@ -516,7 +494,7 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
         Store<int64_t>(slot + 16, WrappingAdd(Load<int64_t>(slot + 16), Load<int64_t>(right + 16)));
         break;
       case AccumulatorKind::kSumDouble:
-        Store<double>(slot, CanonicalSum(Load<double>(slot) + Load<double>(right)));
+        Store<double>(slot, CanonicalNaN(Load<double>(slot) + Load<double>(right)));
         Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
         break;
       case AccumulatorKind::kExtremeFixed: {

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "runtime/operators/aggregate/slot_bytes.h"
+
 namespace sluice::runtime::operators::aggregate::moments {
 
 namespace {
@@ -11,27 +13,6 @@ namespace {
 using plan::AggregateKind;
 using Int128 = __int128;
 using UInt128 = unsigned __int128;
-
-constexpr uint64_t kCanonicalNaNBits = 0x7ff8000000000000ULL;
-
-template <typename T>
-T Load(const char* bytes) {
-  T value;
-  std::memcpy(&value, bytes, sizeof(T));
-  return value;
-}
-
-template <typename T>
-void Store(char* bytes, T value) {
-  std::memcpy(bytes, &value, sizeof(T));
-}
-
-double Canonical(double value) {
-  if (!std::isnan(value)) return value;
-  double nan;
-  std::memcpy(&nan, &kCanonicalNaNBits, sizeof(nan));
-  return nan;
-}
 
 Int128 Add(Int128 left, Int128 right) {
   return static_cast<Int128>(static_cast<UInt128>(left) + static_cast<UInt128>(right));
@@ -89,16 +70,16 @@ void AddDouble(char* slot, double value, bool retract) {
     double new_mean = mean - (value - mean) / static_cast<double>(count - 1);
     m2 = m2 - (value - new_mean) * (value - mean);
     Store<int64_t>(slot, count - 1);
-    Store<double>(slot + 8, Canonical(new_mean));
-    Store<double>(slot + 16, Canonical(m2));
+    Store<double>(slot + 8, CanonicalNaN(new_mean));
+    Store<double>(slot + 16, CanonicalNaN(m2));
     return;
   }
   double delta = value - mean;
   double new_mean = mean + delta / static_cast<double>(count + 1);
   m2 = m2 + delta * (value - new_mean);
   Store<int64_t>(slot, count + 1);
-  Store<double>(slot + 8, Canonical(new_mean));
-  Store<double>(slot + 16, Canonical(m2));
+  Store<double>(slot + 8, CanonicalNaN(new_mean));
+  Store<double>(slot + 16, CanonicalNaN(m2));
 }
 
 void MergeDouble(char* slot, const char* other) {
@@ -118,8 +99,8 @@ void MergeDouble(char* slot, const char* other) {
       Load<double>(slot + 16) + Load<double>(other + 16) +
       delta * delta * static_cast<double>(left_count) * static_cast<double>(right_count) / count;
   Store<int64_t>(slot, left_count + right_count);
-  Store<double>(slot + 8, Canonical(mean));
-  Store<double>(slot + 16, Canonical(m2));
+  Store<double>(slot + 8, CanonicalNaN(mean));
+  Store<double>(slot + 16, CanonicalNaN(m2));
 }
 
 std::optional<double> DoubleResult(const char* slot, AggregateKind kind) {
