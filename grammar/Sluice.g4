@@ -130,7 +130,27 @@ selectItem
     ;
 
 groupItems
-    : expression (COMMA expression)*
+    : groupItem (COMMA groupItem)*
+    ;
+
+// GROUPING SETS, ROLLUP and CUBE come first: `rollup(a, b)` is one, not a function call.
+groupItem
+    : GROUPING SETS LPAREN groupingSet (COMMA groupingSet)* RPAREN       #groupingSetsItem
+    | kind=(ROLLUP | CUBE) LPAREN groupingElement (COMMA groupingElement)* RPAREN #rollupCubeItem
+    | LPAREN RPAREN                                                      #emptyGroupItem
+    | expression                                                         #expressionGroupItem
+    ;
+
+// One set of a GROUPING SETS list: `()`, `(a, b)`, `a`, or a nested ROLLUP / CUBE / GROUPING SETS.
+groupingSet
+    : groupItem                                                          #nestedGroupingSet
+    | LPAREN expression (COMMA expression)+ RPAREN                       #listGroupingSet
+    ;
+
+// One element of ROLLUP / CUBE: a column (or expression), or a parenthesized composite.
+groupingElement
+    : LPAREN expression (COMMA expression)+ RPAREN                       #compositeGroupingElement
+    | expression                                                         #singleGroupingElement
     ;
 
 orderByClause
@@ -350,15 +370,15 @@ identifier
 
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
-    : AGGREGATE | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CURRENT | DATE | DAY | DAYS
-    | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP | ENFORCED | EXPLAIN | EXTEND | FIRST
-    | FOLLOWING | FUNCTION | FUNCTIONS | HOUR | HOURS | IF | JOB | JOBS | KEY | LANGUAGE | LAST
-    | LEADING | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS | NULLS | OF | OFFSET
-    | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
-    | QUARTER | RANGE | RENAME | RESET | ROWS | SAVEPOINT | SECOND | SECONDS | SHOW | STATEMENT
-    | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING
-    | UNBOUNDED | UNKNOWN | UPGRADE | VIEW | VIEWS | VIRTUAL | WATERMARK | WEEK | WINDOW | YEAR
-    | YEARS
+    : AGGREGATE | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CUBE | CURRENT | DATE | DAY
+    | DAYS | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP | ENFORCED | EXPLAIN | EXTEND | FIRST
+    | FOLLOWING | FUNCTION | FUNCTIONS | GROUPING | HOUR | HOURS | IF | JOB | JOBS | KEY | LANGUAGE
+    | LAST | LEADING | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS | NULLS | OF
+    | OFFSET | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION
+    | PRIMARY | QUARTER | RANGE | RENAME | RESET | ROLLUP | ROWS | SAVEPOINT | SECOND | SECONDS
+    | SETS | SHOW | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP
+    | TIMESTAMP_LTZ | TRAILING | UNBOUNDED | UNKNOWN | UPGRADE | VIEW | VIEWS | VIRTUAL | WATERMARK
+    | WEEK | WINDOW | YEAR | YEARS
     ;
 
 // ---- lexer ----------------------------------------------------------------------------------
@@ -379,6 +399,7 @@ COMMENT: C O M M E N T;
 CONSTRAINT: C O N S T R A I N T;
 CREATE: C R E A T E;
 CROSS: C R O S S;
+CUBE: C U B E;
 CURRENT: C U R R E N T;
 DATE: D A T E;
 DAY: D A Y;
@@ -408,6 +429,7 @@ FULL: F U L L;
 FUNCTION: F U N C T I O N;
 FUNCTIONS: F U N C T I O N S;
 GROUP: G R O U P;
+GROUPING: G R O U P I N G;
 HAVING: H A V I N G;
 HOUR: H O U R;
 HOURS: H O U R S;
@@ -459,6 +481,7 @@ RANGE: R A N G E;
 RENAME: R E N A M E;
 RESET: R E S E T;
 RIGHT: R I G H T;
+ROLLUP: R O L L U P;
 ROW: R O W;
 ROWS: R O W S;
 SAVEPOINT: S A V E P O I N T;
@@ -466,6 +489,7 @@ SECOND: S E C O N D;
 SECONDS: S E C O N D S;
 SELECT: S E L E C T;
 SET: S E T;
+SETS: S E T S;
 SHOW: S H O W;
 STATEMENT: S T A T E M E N T;
 STOP: S T O P;

@@ -36,9 +36,11 @@ enum class ExpressionKind {
   kDescriptor,
   kTableArgument,
   kNamedArgument,
+  kGroupingSets,
 };
 
-/// A scalar expression, or an argument of a table function (DESCRIPTOR, TABLE t, name => x).
+/// A scalar expression, an argument of a table function (DESCRIPTOR, TABLE t, name => x), or
+/// a GROUP BY item (GROUPING SETS, ROLLUP, CUBE).
 class Expression : public Node<ExpressionKind> {
  protected:
   using Node::Node;
@@ -370,6 +372,22 @@ struct NamedArgumentExpression final : Expression {
 
   Identifier name;
   ExpressionPtr value;
+};
+
+enum class GroupingKind { kGroupingSets, kRollup, kCube };
+
+/// A GROUP BY item that lists grouping sets: `GROUPING SETS (…)`, `ROLLUP (…)`, `CUBE (…)`;
+/// `GROUP BY ()` is `GROUPING SETS (())`. Never a scalar: the binder expands it into sets.
+struct GroupingSetsExpression final : Expression {
+  static constexpr ExpressionKind kKind = ExpressionKind::kGroupingSets;
+  explicit GroupingSetsExpression(base::SourceSpan span) : Expression(kKind, span) {}
+  std::string ToString() const override;
+
+  GroupingKind grouping_kind = GroupingKind::kGroupingSets;
+  /// GROUPING SETS: one list per set (`()` is empty; a nested GROUPING SETS, ROLLUP or CUBE is
+  /// alone in its list). ROLLUP and CUBE: one list per element, a column or a composite
+  /// `(a, b)` that is rolled up as one.
+  std::vector<std::vector<ExpressionPtr>> elements;
 };
 
 }  // namespace sluice::ast

@@ -132,6 +132,11 @@ std::optional<int64_t> IntervalMillis(const ExprPtr& expression) {
 
 }  // namespace
 
+void VisitExpressionTree(const ast::Expression& expression,
+                         const std::function<void(const ast::Expression&)>& visit) {
+  Walk(expression, visit);
+}
+
 std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
   static const std::pair<const char*, AggregateKind> kNames[] = {
       {"COUNT", AggregateKind::kCount},
@@ -478,6 +483,11 @@ std::optional<BoundRelation> Binder::BindAggregation(
     const std::vector<OutputItem>& outputs, const ast::Expression* having,
     const std::string& uid_hint, base::SourceSpan span) {
   const size_t errors_before = diagnostics_.size();
+  // GROUPING SETS, ROLLUP and CUBE: their expressions are bound as keys like the plain items.
+  std::optional<GroupingSets> grouping_sets = ExpandGroupingSets(keys);
+  if (!grouping_sets) return std::nullopt;
+  const std::vector<const ast::Expression*>& key_items = grouping_sets->keys;
+  const bool has_sets = !grouping_sets->sets.empty();
   // The aggregation's input: a projection of keys, arguments, filters and the time column.
   std::vector<ExprPtr> pre;
   auto add_pre = [&](const ExprPtr& expression) {
@@ -513,7 +523,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
   std::optional<runtime::plan::WindowSpec> window;
   if (input.window) window = input.window->spec;
   std::string legacy_name;
-  for (const ast::Expression* key : keys) {
+  for (const ast::Expression* key : key_items) {
     const auto* call = key->As<ast::FunctionCallExpression>();
     if (call == nullptr) continue;
     std::string name = Upper(call->name.Last().name);
@@ -527,6 +537,13 @@ std::optional<BoundRelation> Binder::BindAggregation(
     window = legacy;
     legacy_name = name;
   }
+  if (has_sets && !legacy_name.empty()) {
+    Error(base::ErrorCode::kPlan,
+          "GROUPING SETS, ROLLUP and CUBE are not supported with GROUP BY " + legacy_name +
+              "(...); use a window TVF: GROUP BY window_start, window_end, ROLLUP(...)",
+          grouping_sets->span);
+    return std::nullopt;
+  }
   // Cascading windows: grouping by both the window_start and window_end columns of an earlier
   // TUMBLE or HOP aggregation re-aggregates each of its windows, fired by the watermark like
   // any window (so state is freed), instead of an unbounded GROUP BY. A window [s, e) is the
@@ -534,7 +551,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
   const ScopeColumn* cascade_start = nullptr;
   const ScopeColumn* cascade_end = nullptr;
   if (!window) {
-    for (const ast::Expression* key : keys) {
+    for (const ast::Expression* key : key_items) {
       const auto* ref = key->As<ast::ColumnRefExpression>();
       if (ref == nullptr) continue;
       ExprPtr bound = BindExpression(*key, input.scope);
@@ -565,7 +582,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
       cascade_start = cascade_end = nullptr;
     }
   }
-  for (const ast::Expression* key : keys) {
+  for (const ast::Expression* key : key_items) {
     if (!legacy_name.empty()) {
       const auto* call = key->As<ast::FunctionCallExpression>();
       if (call != nullptr && Upper(call->name.Last().name) == legacy_name) continue;
@@ -604,6 +621,21 @@ std::optional<BoundRelation> Binder::BindAggregation(
     Error(base::ErrorCode::kPlan,
           "an aggregation over a window TVF must GROUP BY window_start, window_end",
           input.window->span);
+  }
+  // Over grouping sets the aggregation's input is their Expand, and each key is grouped once.
+  std::optional<GroupingLayout> layout;
+  if (has_sets && diagnostics_.size() == errors_before) {
+    std::vector<BoundGroupingKey> bound_keys;
+    for (const Key& key : grouped) bound_keys.push_back({key.expression, key.pre_index});
+    layout = LayOutGroupingSets(*grouping_sets, bound_keys);
+    if (!layout) return std::nullopt;
+    std::vector<Key> distinct;
+    for (const Key& key : grouped) {
+      bool seen = false;
+      for (const Key& other : distinct) seen |= other.pre_index == key.pre_index;
+      if (!seen) distinct.push_back(key);
+    }
+    grouped = std::move(distinct);
   }
 
   // Aggregate calls, in order of appearance; equal calls share one output.
@@ -746,7 +778,21 @@ std::optional<BoundRelation> Binder::BindAggregation(
   }
 
   runtime::plan::AggregateSpec spec;
-  for (const Key& key : grouped) spec.key_slots.push_back(key.pre_index);
+  logical::LogicalNodePtr aggregate_input = projection;
+  if (layout) {
+    // Rolled-up keys are read from the Expand's copies (NULL where a set lacks them), and the
+    // set's id is the last key.
+    const auto expanded = static_cast<int32_t>(pre.size());
+    for (size_t k = 0; k < grouped.size(); ++k) {
+      int32_t rolled = layout->rolled_index[k];
+      spec.key_slots.push_back(rolled < 0 ? grouped[k].pre_index : expanded + rolled);
+    }
+    spec.key_slots.push_back(expanded +
+                             static_cast<int32_t>(layout->expand.grouping_slots.size()));
+    aggregate_input = MakeExpand(projection, *layout, span);
+  } else {
+    for (const Key& key : grouped) spec.key_slots.push_back(key.pre_index);
+  }
   spec.calls = calls;
   if (window) {
     spec.window = window;
@@ -754,7 +800,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
   }
   auto aggregate = std::make_shared<LogicalNode>();
   aggregate->kind = LogicalKind::kAggregate;
-  aggregate->inputs.push_back(projection);
+  aggregate->inputs.push_back(aggregate_input);
   aggregate->span = span;
   aggregate->aggregate = spec;
   aggregate->uid_hint = uid_hint;
@@ -766,6 +812,10 @@ std::optional<BoundRelation> Binder::BindAggregation(
     aggregate->schema.columns.push_back({key.name, key.type});
     scope.columns.push_back({key.qualifier, key.name, key.type, slot++});
   }
+  // The grouping set's id: read by GROUPING(...) only, so not in the scope.
+  const int32_t id_slot = layout ? slot++ : -1;
+  if (layout) aggregate->schema.columns.push_back({"$e", LogicalType::Bigint()});
+  const auto key_columns = static_cast<int32_t>(slot);
   if (window) {
     for (auto [column_name, property] : {std::pair{"window_start", WindowProperty::kStart},
                                          std::pair{"window_end", WindowProperty::kEnd},
@@ -810,9 +860,15 @@ std::optional<BoundRelation> Binder::BindAggregation(
       });
     }
   }
+  std::vector<int32_t> key_pre_slots;
+  for (const Key& key : grouped) key_pre_slots.push_back(key.pre_index);
+  if (!BindGroupingCalls(roots, input.scope, pre, key_pre_slots, layout ? &*layout : nullptr,
+                         id_slot, &replacements)) {
+    return std::nullopt;
+  }
   // TUMBLE_START(ts, ...), HOP_END(...), SESSION_ROWTIME(...) name the legacy window's columns.
   if (!legacy_name.empty()) {
-    int32_t window_slot = static_cast<int32_t>(grouped.size());
+    int32_t window_slot = key_columns;
     for (const ast::Expression* root : roots) {
       Walk(*root, [&](const ast::Expression& node) {
         const auto* call = node.As<ast::FunctionCallExpression>();
@@ -838,7 +894,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
     fix->schema = aggregate->schema;
     fix->span = span;
     auto types = logical::SlotTypes(aggregate->schema);
-    const int32_t start_slot = static_cast<int32_t>(grouped.size());
+    const int32_t start_slot = key_columns;
     for (int32_t slot_index = 0; slot_index < static_cast<int32_t>(types.size()); ++slot_index) {
       ExprPtr value = Expr::Column(slot_index, types[slot_index]);
       if (slot_index == start_slot) {

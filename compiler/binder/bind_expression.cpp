@@ -486,6 +486,23 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           name.span);
     return nullptr;
   }
+  if ((upper == "ROLLUP" || upper == "CUBE") && !catalog_->FindFunction(name.name)) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("{}(...) is only supported as an item of a SELECT's GROUP BY or in its "
+                      "GROUPING SETS (...), not nested in ROLLUP or CUBE or in |> AGGREGATE",
+                      upper),
+          call.span);
+    return nullptr;
+  }
+  if (upper == "GROUPING" || upper == "GROUPING_ID") {
+    // An aggregation replaces the calls of its SELECT list and HAVING (bind_grouping_sets.cpp).
+    Error(base::ErrorCode::kBind,
+          fmt::format("{}(...) is only allowed in the SELECT list or HAVING of a query with GROUP "
+                      "BY, its arguments grouping columns",
+                      upper),
+          name.span);
+    return nullptr;
+  }
   std::vector<ExprPtr> arguments;
   bool failed = false;
   // TIMESTAMPADD(unit, n, ts) and TIMESTAMPDIFF(unit, a, b) take a time unit keyword first; it
@@ -801,6 +818,11 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     case ast::ExpressionKind::kNamedArgument:
       Error(base::ErrorCode::kBind,
             fmt::format("'{}' is only allowed as a table function argument", expression.ToString()),
+            expression.span);
+      return nullptr;
+    case ast::ExpressionKind::kGroupingSets:
+      Error(base::ErrorCode::kBind,
+            fmt::format("'{}' is only allowed in GROUP BY", expression.ToString()),
             expression.span);
       return nullptr;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,6 +79,37 @@ struct OutputItem {
   const ast::Identifier* alias = nullptr;
   base::SourceSpan span;
 };
+
+/// The grouping sets of a GROUP BY (bind_grouping_sets.cpp). Borrows from the AST.
+struct GroupingSets {
+  /// What to bind as keys: the plain GROUP BY items, then each expression the sets name.
+  std::vector<const ast::Expression*> keys;
+  /// Per set, the expressions it groups by besides the plain items (which every set has).
+  /// Empty unless the GROUP BY lists two or more sets: one set is a plain GROUP BY.
+  std::vector<std::vector<const ast::Expression*>> sets;
+  base::SourceSpan span;  // the first GROUPING SETS, ROLLUP or CUBE item
+};
+
+/// One bound GROUP BY key: its expression and its slot in the aggregation's pre-projection.
+struct BoundGroupingKey {
+  const ast::Expression* expression = nullptr;
+  int32_t pre_slot = 0;
+};
+
+/// How the keys of an aggregation over grouping sets are laid out.
+struct GroupingLayout {
+  /// The Expand: its grouping slots are the pre-projection slots of the keys that some set
+  /// lacks (the rolled-up keys), in key order.
+  runtime::plan::ExpandSpec expand;
+  /// Per distinct key (in `BoundGroupingKey` order, duplicates of a slot dropped): its index in
+  /// expand.grouping_slots, or -1 when every set has it.
+  std::vector<int32_t> rolled_index;
+  std::vector<int32_t> key_pre_slots;  // per distinct key
+};
+
+/// Visits `expression` and all of its descendants, parents first (bind_aggregate.cpp).
+void VisitExpressionTree(const ast::Expression& expression,
+                         const std::function<void(const ast::Expression&)>& visit);
 
 /// A bound query: its logical plan and the scope its output exposes.
 struct BoundRelation {
@@ -213,6 +245,26 @@ class Binder {
                                                const std::vector<OutputItem>& outputs,
                                                const ast::Expression* having,
                                                const std::string& uid_hint, base::SourceSpan span);
+  // Grouping sets (bind_grouping_sets.cpp)
+  /// Expands the GROUPING SETS, ROLLUP and CUBE items of a GROUP BY into its sets (their cross
+  /// product); nullopt after reporting too many sets or a misplaced ROLLUP/CUBE.
+  std::optional<GroupingSets> ExpandGroupingSets(const std::vector<const ast::Expression*>& items);
+  /// Lays out the keys of an aggregation over `sets` (at least two), given every bound key;
+  /// nullopt after reporting a set expression that is not a key (window_start, window_end).
+  std::optional<GroupingLayout> LayOutGroupingSets(const GroupingSets& sets,
+                                                   const std::vector<BoundGroupingKey>& keys);
+  /// Makes the Expand node of `layout` over the pre-projection `input`.
+  static logical::LogicalNodePtr MakeExpand(logical::LogicalNodePtr input,
+                                            const GroupingLayout& layout, base::SourceSpan span);
+  /// Adds to `replacements` each GROUPING(…) / GROUPING_ID(…) call among `roots`, over the
+  /// aggregation's output: 0s without grouping sets (`layout` null), else read from the set's
+  /// id in output slot `id_slot`. Arguments must be keys (`key_pre_slots` of `pre`, bound over
+  /// `scope`). False after reporting an error.
+  bool BindGroupingCalls(const std::vector<const ast::Expression*>& roots, const Scope& scope,
+                         const std::vector<runtime::plan::ExprPtr>& pre,
+                         const std::vector<int32_t>& key_pre_slots, const GroupingLayout* layout,
+                         int32_t id_slot,
+                         std::map<const ast::Expression*, runtime::plan::ExprPtr>* replacements);
   /// The name of a UID('name') hint among `hints`, or "" (a malformed one is reported).
   std::string UidHint(const std::vector<ast::Hint>& hints);
   std::optional<BoundRelation> BindAggregationOutputs(BoundRelation input,

@@ -502,6 +502,17 @@ CompatReport CheckCompatibility(const PlanGraph& old_plan, const PlanGraph& new_
           verdict.warnings.push_back("a filter upstream changed (" + change +
                                      "): state was built under the old predicate");
         }
+        // Grouping ids encode the absent columns, not a set's position: the groups of the sets
+        // both queries list keep their state, whatever sets come and go.
+        auto old_sets = old_lineage.UpstreamGroupingSets(old_node.id);
+        auto new_sets = new_lineage.UpstreamGroupingSets(node.id);
+        if (old_sets != new_sets) {
+          verdict.warnings.push_back(
+              fmt::format("the grouping sets changed ({} -> {}): the groups of the sets both "
+                          "list keep their state, an added set's groups start empty (they "
+                          "count rows from now on)",
+                          JoinText(old_sets, "; "), JoinText(new_sets, "; ")));
+        }
       }
     }
     new_index[node.uid] = report.operators.size();

@@ -20,6 +20,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kOver: return "OverAggregate";
     case LogicalKind::kSetOperation: return "SetOperation";
     case LogicalKind::kWindowTableFunction: return "WindowTableFunction";
+    case LogicalKind::kExpand: return "Expand";
   }
   return "?";
 }
@@ -143,6 +144,9 @@ std::string LogicalNode::ToString(int depth) const {
       break;
     }
     case LogicalKind::kUnion: break;
+    case LogicalKind::kExpand:
+      out += "(" + runtime::plan::GroupingSetsText(*expand, input_names) + ")";
+      break;
     case LogicalKind::kWindowTableFunction: {
       static const char* kWindowNames[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
       out += fmt::format("({}({}, size {} ms, step {} ms{}))",

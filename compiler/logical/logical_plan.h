@@ -28,6 +28,8 @@ enum class LogicalKind {
   kSetOperation,  // inputs[0] INTERSECT / EXCEPT [ALL] inputs[1], of equal schemas
   // a window TVF's rows: input columns + window_start, window_end, window_time, per window
   kWindowTableFunction,
+  // GROUPING SETS: input columns + a copy of each grouping column + the set's id, per set
+  kExpand,
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -90,6 +92,8 @@ struct LogicalNode {
   /// node's schema (and predicate) have each side's window_start, window_end, window_time
   /// after that side's columns.
   std::optional<runtime::plan::WindowJoinSpec> window_join;
+  // kExpand: grouping slots refer to the input
+  std::optional<runtime::plan::ExpandSpec> expand;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
   /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);

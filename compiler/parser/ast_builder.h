@@ -61,6 +61,8 @@ class AstBuilder {
   ast::TableRefPtr BuildRelationPrimary(P::RelationPrimaryContext* context);
   void BuildTableAlias(P::TableAliasContext* context, ast::TableRef* table);
   ast::JoinType BuildJoinType(P::JoinTypeContext* context);
+  /// Builds a GROUP BY item: an expression, or a GroupingSetsExpression.
+  ast::ExpressionPtr BuildGroupItem(P::GroupItemContext* context);
   ast::PipeOperatorPtr BuildPipeOperator(P::PipeOperationContext* context);
 
   // Expressions: expression_builder.cpp.

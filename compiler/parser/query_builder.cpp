@@ -112,8 +112,8 @@ ast::QueryPtr AstBuilder::BuildSelect(P::SelectClauseContext* context) {
   if (context->fromClause() != nullptr) select->from = BuildFrom(context->fromClause());
   if (context->where != nullptr) select->where = BuildExpression(context->where);
   if (context->groupItems() != nullptr) {
-    for (P::ExpressionContext* key : context->groupItems()->expression()) {
-      select->group_by.push_back(BuildExpression(key));
+    for (P::GroupItemContext* key : context->groupItems()->groupItem()) {
+      select->group_by.push_back(BuildGroupItem(key));
     }
   }
   if (context->having != nullptr) select->having = BuildExpression(context->having);
@@ -123,6 +123,49 @@ ast::QueryPtr AstBuilder::BuildSelect(P::SelectClauseContext* context) {
                                                Span(window)});
   }
   return select;
+}
+
+ast::ExpressionPtr AstBuilder::BuildGroupItem(P::GroupItemContext* context) {
+  if (auto* item = dynamic_cast<P::ExpressionGroupItemContext*>(context)) {
+    return BuildExpression(item->expression());
+  }
+  auto grouping = std::make_unique<ast::GroupingSetsExpression>(Span(context));
+  auto build_list = [&](const std::vector<P::ExpressionContext*>& expressions) {
+    std::vector<ast::ExpressionPtr> list;
+    for (P::ExpressionContext* expression : expressions) list.push_back(BuildExpression(expression));
+    return list;
+  };
+  if (auto* sets = dynamic_cast<P::GroupingSetsItemContext*>(context)) {
+    for (P::GroupingSetContext* set : sets->groupingSet()) {
+      if (auto* list = dynamic_cast<P::ListGroupingSetContext*>(set)) {
+        grouping->elements.push_back(build_list(list->expression()));
+        continue;
+      }
+      P::GroupItemContext* item = dynamic_cast<P::NestedGroupingSetContext*>(set)->groupItem();
+      grouping->elements.emplace_back();
+      // `()` inside GROUPING SETS is the empty set, not a set holding the empty set.
+      if (dynamic_cast<P::EmptyGroupItemContext*>(item) != nullptr) continue;
+      grouping->elements.back().push_back(BuildGroupItem(item));
+    }
+    return grouping;
+  }
+  if (auto* rollup = dynamic_cast<P::RollupCubeItemContext*>(context)) {
+    grouping->grouping_kind = rollup->kind->getType() == P::ROLLUP ? ast::GroupingKind::kRollup
+                                                                   : ast::GroupingKind::kCube;
+    for (P::GroupingElementContext* element : rollup->groupingElement()) {
+      if (auto* composite = dynamic_cast<P::CompositeGroupingElementContext*>(element)) {
+        grouping->elements.push_back(build_list(composite->expression()));
+      } else {
+        std::vector<ast::ExpressionPtr> single;
+        single.push_back(BuildExpression(
+            dynamic_cast<P::SingleGroupingElementContext*>(element)->expression()));
+        grouping->elements.push_back(std::move(single));
+      }
+    }
+    return grouping;
+  }
+  grouping->elements.emplace_back();  // GROUP BY (): one empty set
+  return grouping;
 }
 
 ast::SelectItem AstBuilder::BuildSelectItem(P::SelectItemContext* context) {

@@ -9,6 +9,7 @@
 
 #include "catalog/base/duration.h"
 #include "compiler/optimizer/optimizer.h"
+#include "compiler/physical/plan_expand.h"
 #include "compiler/physical/plan_join.h"
 #include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_over.h"
@@ -280,6 +281,10 @@ class Planner {
       }
       case LogicalKind::kWindowTableFunction: {
         SLUICE_ASSIGN_OR_RETURN(below, PlanWindowTableFunction(*current));
+        break;
+      }
+      case LogicalKind::kExpand: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanExpand(*current));
         break;
       }
       default:
@@ -784,6 +789,17 @@ class Planner {
     SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*function.inputs[0], nullptr, {}));
     PlanNode node = PlanWindowTableFunctionNode(function, input.schema, input.mode);
     node.uid = DerivedUid("window-table-function");
+    node.parallelism = plan_.nodes[input.node].parallelism;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
+    return Planned{id, plan_.nodes[id].output_schema, input.mode, {}};
+  }
+
+  /// The Expand of GROUPING SETS: a stateless operator chained to its input.
+  base::Result<Planned> PlanExpand(const LogicalNode& expand) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*expand.inputs[0], nullptr, {}));
+    PlanNode node = PlanExpandNode(expand, input.schema, input.mode);
+    node.uid = DerivedUid("expand");
     node.parallelism = plan_.nodes[input.node].parallelism;
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});

@@ -235,6 +235,18 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       }
       return out;
     }
+    case OperatorKind::kExpand: {
+      // The copies of the grouping columns keep their lineage; the id names the columns whose
+      // absence it encodes (not the sets: adding a set leaves the other sets' groups as they
+      // are, which UpstreamGroupingSets reports).
+      out = OfInput(node.id, 0);
+      if (!node.expand) return out;
+      std::vector<std::string> columns;
+      for (int32_t slot : node.expand->grouping_slots) columns.push_back(At(out, slot));
+      out.insert(out.end(), columns.begin(), columns.end());
+      out.push_back("GROUPING_ID(" + Join(columns, ", ") + ")");
+      return out;
+    }
     case OperatorKind::kLookupJoin: {
       out = OfInput(node.id, 0);
       const std::string table = node.lookup_join->table.name;
@@ -247,38 +259,54 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
   return out;
 }
 
-std::vector<std::string> Lineage::UpstreamFilters(int32_t node) {
-  std::vector<std::string> filters;
+void Lineage::ForEachUpstreamStep(int32_t node,
+                                  const std::function<void(const PlanNode&)>& visit) {
   std::vector<int32_t> pending;
   for (const auto* edge : plan_.InputsOf(node)) pending.push_back(edge->source_node);
   while (!pending.empty()) {
     const PlanNode& current = plan_.nodes[pending.back()];
     pending.pop_back();
     if (current.kind != OperatorKind::kCalc && current.kind != OperatorKind::kUnion &&
-        current.kind != OperatorKind::kLookupJoin) {
+        current.kind != OperatorKind::kLookupJoin && current.kind != OperatorKind::kExpand) {
       continue;  // a source or another stateful operator: its own check covers it
     }
-    if (current.kind == OperatorKind::kCalc && current.chain) {
-      const auto& input = OfInput(current.id, 0);
-      std::function<void(const runtime::plan::ExprPtr&)> add =
-          [&](const runtime::plan::ExprPtr& filter) {
-            if (filter->kind == runtime::plan::ExprKind::kCall &&
-                filter->function == functions::FunctionId::kAnd) {
-              for (const auto& argument : filter->arguments) add(argument);
-            } else {
-              filters.push_back(filter->ToString(&input));
-            }
-          };
-      if (current.chain->filter) add(current.chain->filter);
-      if (current.filter_as_last_projection && !current.chain->projections.empty()) {
-        add(current.chain->projections.back());
-      }
-    }
+    visit(current);
     for (const auto* edge : plan_.InputsOf(current.id)) pending.push_back(edge->source_node);
   }
+}
+
+std::vector<std::string> Lineage::UpstreamFilters(int32_t node) {
+  std::vector<std::string> filters;
+  ForEachUpstreamStep(node, [&](const PlanNode& current) {
+    if (current.kind != OperatorKind::kCalc || !current.chain) return;
+    const auto& input = OfInput(current.id, 0);
+    std::function<void(const runtime::plan::ExprPtr&)> add =
+        [&](const runtime::plan::ExprPtr& filter) {
+          if (filter->kind == runtime::plan::ExprKind::kCall &&
+              filter->function == functions::FunctionId::kAnd) {
+            for (const auto& argument : filter->arguments) add(argument);
+          } else {
+            filters.push_back(filter->ToString(&input));
+          }
+        };
+    if (current.chain->filter) add(current.chain->filter);
+    if (current.filter_as_last_projection && !current.chain->projections.empty()) {
+      add(current.chain->projections.back());
+    }
+  });
   std::sort(filters.begin(), filters.end());
   filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
   return filters;
+}
+
+std::vector<std::string> Lineage::UpstreamGroupingSets(int32_t node) {
+  std::vector<std::string> sets;
+  ForEachUpstreamStep(node, [&](const PlanNode& current) {
+    if (current.kind != OperatorKind::kExpand || !current.expand) return;
+    sets.push_back(runtime::plan::GroupingSetsText(*current.expand, OfInput(current.id, 0)));
+  });
+  std::sort(sets.begin(), sets.end());
+  return sets;
 }
 
 namespace {
@@ -467,6 +495,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
     case OperatorKind::kCalc:
     case OperatorKind::kUnion:
     case OperatorKind::kWindowTableFunction:
+    case OperatorKind::kExpand:
     case OperatorKind::kLookupJoin: return std::nullopt;
   }
   StateSignature signature;

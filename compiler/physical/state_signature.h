@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,8 +26,16 @@ class Lineage {
   /// stateful operators or sources upstream, sorted; a changed one means state was built
   /// under another predicate.
   std::vector<std::string> UpstreamFilters(int32_t node);
+  /// The grouping sets (by lineage: `GROUPING SETS ((bid.a), ())`) of the Expands among those
+  /// same stateless steps, sorted; a changed one means the aggregation's groups are made of
+  /// other sets than the state's.
+  std::vector<std::string> UpstreamGroupingSets(int32_t node);
 
  private:
+  /// Calls `visit` on each stateless step (calc, union, lookup join, expand) between `node`'s
+  /// inputs and the nearest stateful operators or sources upstream.
+  void ForEachUpstreamStep(int32_t node,
+                           const std::function<void(const runtime::plan::PlanNode&)>& visit);
   const runtime::plan::PlanNode* InputNode(int32_t node, int32_t input) const;
   std::vector<std::string> Compute(const runtime::plan::PlanNode& node);
 

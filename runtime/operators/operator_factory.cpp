@@ -2,6 +2,7 @@
 
 #include "runtime/operators/calc_operator.h"
 #include "runtime/operators/changelog_normalize_operator.h"
+#include "runtime/operators/expand_operator.h"
 #include "runtime/operators/group_aggregate_operator.h"
 #include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
@@ -72,6 +73,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kWindowRank:
       if (!node.top_n || node.top_n->window_end_slot < 0) break;
       return std::unique_ptr<Operator>(new WindowRankOperator());
+    case plan::OperatorKind::kExpand:
+      if (!node.expand) break;
+      return std::unique_ptr<Operator>(new ExpandOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

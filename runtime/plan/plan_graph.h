@@ -31,6 +31,7 @@ enum class OperatorKind : uint8_t {
   kSetOperation,         // INTERSECT / EXCEPT [ALL] of two inputs, keyed by the whole row
   kWindowTableFunction,  // a window TVF's rows: each input row once per window, no state
   kWindowRank,           // Top-N / deduplication per window: fires on the watermark
+  kExpand,               // GROUPING SETS: each input row once per grouping set, no state
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -257,6 +258,23 @@ struct SetOperationSpec {
   bool all = false;
 };
 
+/// One grouping set of an Expand: which grouping columns it aggregates away, and its id.
+struct ExpandSet {
+  /// Bit n - 1 - i is set when grouping column i (of n) is absent, Flink's GROUPING_ID order;
+  /// a set equal to k earlier ones adds k * 2^n, so every set keeps its own groups.
+  int64_t id = 0;
+  std::vector<int32_t> absent;  // indexes into ExpandSpec::grouping_slots, ascending
+};
+
+/// GROUPING SETS, ROLLUP and CUBE (Flink's Expand): each input row once per set, with its row
+/// kind. Output columns: the input columns unchanged (aggregate arguments read them), then one
+/// per grouping column (a copy of `grouping_slots[i]`, NULL in the sets without it), then the
+/// set's id (BIGINT). An aggregation keyed by those copies and the id follows it.
+struct ExpandSpec {
+  std::vector<int32_t> grouping_slots;  // top-level, non-ROW input slots
+  std::vector<ExpandSet> sets;
+};
+
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
 /// table's full slots (physical + computed), e.g. `dateTime - INTERVAL '4' SECOND`.
 struct WatermarkSpec {
@@ -342,6 +360,8 @@ struct PlanNode {
   /// Rows are not held back and late rows are not dropped (Flink's WindowTableFunction); rows
   /// with a NULL event time are dropped. SESSION windows are not supported here.
   std::optional<WindowSpec> window_table_function;
+  // kExpand
+  std::optional<ExpandSpec> expand;
   /// Sources, sinks and every operator with state: what its state holds (see StateSignature).
   std::optional<StateSignature> signature;
 };
@@ -373,6 +393,9 @@ const char* OperatorKindName(OperatorKind kind);
 /// The SQL name of a join type: INNER, LEFT, FULL, SEMI, ANTI.
 const char* JoinTypeName(JoinType type);
 const char* ExchangeKindName(ExchangeKind kind);
+/// Renders an Expand's sets as `GROUPING SETS ((a, b), (a), ())`, naming each input slot by
+/// `input_names` (its name, or its lineage).
+std::string GroupingSetsText(const ExpandSpec& spec, const std::vector<std::string>& input_names);
 
 /// Serializes the plan as pretty JSON (stable key order, so diffs and tests are meaningful).
 std::string PlanToJson(const PlanGraph& plan);

@@ -388,7 +388,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kChangelogNormalize, "changelog-normalize"},
     {OperatorKind::kSetOperation, "set-operation"},
     {OperatorKind::kWindowTableFunction, "window-table-function"},
-    {OperatorKind::kWindowRank, "window-rank"}};
+    {OperatorKind::kWindowRank, "window-rank"},
+    {OperatorKind::kExpand, "expand"}};
 constexpr std::pair<SetOperationKind, const char*> kSetOperationKinds[] = {
     {SetOperationKind::kIntersect, "INTERSECT"}, {SetOperationKind::kExcept, "EXCEPT"}};
 constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
@@ -634,6 +635,13 @@ ordered_json NodeToJson(const PlanNode& node) {
   if (node.window_table_function) {
     out["window_table_function"] = WindowToJson(*node.window_table_function);
   }
+  if (node.expand) {
+    ordered_json sets = ordered_json::array();
+    for (const ExpandSet& set : node.expand->sets) {
+      sets.push_back({{"id", set.id}, {"absent", set.absent}});
+    }
+    out["expand"] = {{"grouping_slots", node.expand->grouping_slots}, {"sets", sets}};
+  }
   if (node.set_operation) {
     out["set_operation"] = {{"kind", EnumName(node.set_operation->kind, kSetOperationKinds)},
                             {"all", node.set_operation->all}};
@@ -759,6 +767,22 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     node.window_table_function =
         WindowFromJson(json.at("window_table_function"), path + ".window_table_function");
   }
+  if (json.contains("expand")) {
+    const auto& expand = json.at("expand");
+    std::string expand_path = path + ".expand";
+    ExpandSpec spec;
+    spec.grouping_slots = Get<std::vector<int32_t>>(expand, "grouping_slots", expand_path);
+    const auto& sets = Field(expand, "sets", expand_path);
+    if (!sets.is_array()) throw JsonError{"sets at " + expand_path + " is not an array"};
+    for (size_t i = 0; i < sets.size(); ++i) {
+      std::string set_path = fmt::format("{}.sets[{}]", expand_path, i);
+      ExpandSet set;
+      set.id = Get<int64_t>(sets[i], "id", set_path);
+      set.absent = Get<std::vector<int32_t>>(sets[i], "absent", set_path);
+      spec.sets.push_back(std::move(set));
+    }
+    node.expand = std::move(spec);
+  }
   if (json.contains("set_operation")) {
     const auto& set_operation = json.at("set_operation");
     std::string set_path = path + ".set_operation";
@@ -834,6 +858,27 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
 
 std::string ChainFingerprint(const ChainSpec& chain) {
   return ChainToJson(chain).dump();
+}
+
+std::string GroupingSetsText(const ExpandSpec& spec, const std::vector<std::string>& input_names) {
+  std::string out = "GROUPING SETS (";
+  for (size_t set = 0; set < spec.sets.size(); ++set) {
+    std::vector<bool> present(spec.grouping_slots.size(), true);
+    for (int32_t absent : spec.sets[set].absent) {
+      if (absent >= 0 && static_cast<size_t>(absent) < present.size()) present[absent] = false;
+    }
+    out += set > 0 ? ", (" : "(";
+    bool first = true;
+    for (size_t i = 0; i < present.size(); ++i) {
+      if (!present[i]) continue;
+      int32_t slot = spec.grouping_slots[i];
+      out += first ? "" : ", ";
+      out += slot >= 0 && static_cast<size_t>(slot) < input_names.size() ? input_names[slot] : "?";
+      first = false;
+    }
+    out += ")";
+  }
+  return out + ")";
 }
 
 const char* OperatorKindName(OperatorKind kind) {
