@@ -243,7 +243,39 @@ std::vector<OracleCase> Cases() {
       "SELECT b.auction, (b.date_time / 2000) * 2000 - k * 2000 AS ws FROM bid b, "
       "(SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL "
       "SELECT 4)";
+  // SQLite has no GROUPING SETS: each is the UNION ALL of one GROUP BY per set, with the
+  // columns a set lacks NULL and GROUPING_ID written out.
+  const std::string kinds =
+      "WITH k AS (SELECT CASE WHEN channel LIKE 'channel-%' THEN 'other' ELSE channel END AS "
+      "kind, NULLIF(bidder % 5, 0) AS bucket, auction, price, date_time, "
+      "(date_time / 10000) * 10000 AS ws FROM bid) ";
+  const std::string best =
+      "a AS (SELECT kind, auction % 3 AS bucket, auction % 2 AS parity, MAX(price) AS best "
+      "FROM k GROUP BY kind, auction) ";
+  const std::string window = Ts("ws") + ", " + Ts("ws + 10000");
   return {
+      {"grouping_sets_cube", "grouping_sets_cube.pipe",
+       kinds +
+           "SELECT kind, bucket, COUNT(*), SUM(price), 0, 0 FROM k GROUP BY kind, bucket "
+           "UNION ALL SELECT kind, NULL, COUNT(*), SUM(price), 1, 1 FROM k GROUP BY kind "
+           "UNION ALL SELECT NULL, bucket, COUNT(*), SUM(price), 0, 2 FROM k GROUP BY bucket "
+           "UNION ALL SELECT NULL, NULL, COUNT(*), SUM(price), 1, 3 FROM k"},
+      {"grouping_sets_mixed", "grouping_sets_mixed.pipe",
+       kinds + ", " + best +
+           "SELECT kind, bucket, parity, COUNT(*), MAX(best) FROM a GROUP BY kind, bucket, "
+           "parity HAVING COUNT(*) > 20 "
+           "UNION ALL SELECT kind, bucket, NULL, COUNT(*), MAX(best) FROM a GROUP BY kind, "
+           "bucket HAVING COUNT(*) > 20 "
+           "UNION ALL SELECT kind, NULL, NULL, COUNT(*), MAX(best) FROM a GROUP BY kind "
+           "HAVING COUNT(*) > 20"},
+      {"grouping_sets_window", "grouping_sets_window.pipe",
+       kinds + "SELECT " + window +
+           ", kind, bucket, COUNT(*), MAX(price), 0 FROM k GROUP BY ws, kind, bucket "
+           "UNION ALL SELECT " +
+           window +
+           ", kind, NULL, COUNT(*), MAX(price), 1 FROM k GROUP BY ws, kind "
+           "UNION ALL SELECT " +
+           window + ", NULL, NULL, COUNT(*), MAX(price), 3 FROM k GROUP BY ws"},
       {"q0", "q0.pipe", "SELECT auction, bidder, price, " + Ts("date_time") + ", extra FROM bid"},
       {"q1", "q1.pipe",
        "SELECT auction, bidder, printf('%d.%03d', price * 908 / 1000, price * 908 % 1000), " +
