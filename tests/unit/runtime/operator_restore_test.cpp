@@ -60,6 +60,8 @@ struct Scenario {
   std::vector<Step> steps;
   /// Snapshot points: indexes into `steps` (restore happens before that step).
   std::vector<size_t> cuts;
+  /// The slot types of the input rows.
+  std::vector<LogicalType> types = kTypes;
 };
 
 /// Deterministic input: batches alternating over `inputs`, keys 0..6, times that mostly grow
@@ -186,7 +188,7 @@ class Stage {
         }
         break;
       case Step::kBatch: {
-        BatchPtr whole = MakeBatch(kTypes, step.rows);
+        BatchPtr whole = MakeBatch(scenario_.types, step.rows);
         std::vector<std::vector<std::vector<Cell>>> routed(parallelism_);
         std::vector<std::vector<RowKind>> kinds(parallelism_);
         for (int32_t row = 0; row < whole->row_count(); ++row) {
@@ -199,7 +201,8 @@ class Stage {
         for (int32_t i = 0; i < parallelism_; ++i) {
           if (routed[i].empty()) continue;
           base::Status status =
-              operators_[i]->ProcessBatch(step.input, MakeBatch(kTypes, routed[i], kinds[i]), out);
+              operators_[i]->ProcessBatch(step.input,
+                                          MakeBatch(scenario_.types, routed[i], kinds[i]), out);
           ASSERT_TRUE(status.ok()) << status.ToString();
         }
         break;
@@ -500,6 +503,94 @@ TEST(OperatorRestoreTest, GroupAggregateOverRetractions) {
   scenario.steps = MakeUpdatingSteps(20);
   scenario.cuts = Cuts(scenario.steps);
   CheckRestores(scenario);
+}
+
+/// `steps` through the Expand of GROUPING SETS ((k), (), ()) over (k, v, ts): the rows the
+/// aggregation after it gets, (k, v, ts, k or NULL, the set's id), row kinds kept.
+std::vector<Step> Expanded(const std::vector<Step>& steps) {
+  plan::PlanNode node;
+  node.uid = "out/expand1";
+  node.kind = plan::OperatorKind::kExpand;
+  node.output_schema = kSchema;
+  node.output_schema.columns.push_back({"$g0", LogicalType::Bigint()});
+  node.output_schema.columns.push_back({"$e", LogicalType::Bigint()});
+  node.expand = plan::ExpandSpec{{0}, {{0, {}}, {1, {0}}, {3, {0}}}};
+  auto expand = CreateOperator(node);
+  EXPECT_TRUE(expand.ok());
+  OperatorMetrics metrics;
+  OperatorContext context;
+  context.node = &node;
+  context.metrics = &metrics;
+  EXPECT_TRUE((*expand)->Open(context).ok());
+  std::vector<Step> expanded;
+  for (const Step& step : steps) {
+    if (step.kind != Step::kBatch) {
+      expanded.push_back(step);
+      continue;
+    }
+    CollectingOutput out;
+    EXPECT_TRUE((*expand)->ProcessBatch(0, MakeBatch(kTypes, step.rows, step.kinds), &out).ok());
+    Step next{Step::kBatch, step.input, {}, 0, {}};
+    for (const BatchPtr& batch : out.batches) {
+      for (int32_t row = 0; row < batch->row_count(); ++row) {
+        std::vector<Cell> cells;
+        for (size_t column = 0; column < batch->column_count(); ++column) {
+          const Column& values = batch->column(column);
+          cells.push_back(values.IsNull(row) ? Cell(nullptr)
+                                             : Cell(values.values<int64_t>()[row]));
+        }
+        next.rows.push_back(std::move(cells));
+        if (!step.kinds.empty()) next.kinds.push_back(batch->row_kind(row));
+      }
+    }
+    expanded.push_back(std::move(next));
+  }
+  return expanded;
+}
+
+/// An aggregation keyed by an Expand's grouping column copy and set id (slots 3 and 4).
+Scenario OverExpand(std::vector<Step> steps, std::optional<plan::WindowSpec> window) {
+  Scenario scenario;
+  plan::PlanNode& node = scenario.node;
+  node.uid = window ? "out/window-aggregate1" : "out/group-aggregate1";
+  node.kind = window ? plan::OperatorKind::kWindowAggregate : plan::OperatorKind::kGroupAggregate;
+  node.changelog_mode = window ? plan::ChangelogMode::kInsertOnly : plan::ChangelogMode::kUpdating;
+  node.output_schema = types::Schema{{{"k", LogicalType::Bigint()}, {"$e", LogicalType::Bigint()}}};
+  if (window) {
+    for (const char* name : {"window_start", "window_end", "window_time"}) {
+      node.output_schema.columns.push_back({name, LogicalType::Timestamp()});
+    }
+    window->time_slot = 2;
+  }
+  node.output_schema.columns.push_back({"cnt", LogicalType::Bigint()});
+  node.output_schema.columns.push_back({"total", LogicalType::Bigint()});
+  std::vector<AggregateCall> calls = {Call(AggregateKind::kCountStar), Call(AggregateKind::kSum, 1)};
+  bool retracting = !steps.empty() && std::any_of(steps.begin(), steps.end(), [](const Step& s) {
+    return !s.kinds.empty();
+  });
+  for (AggregateCall& call : calls) call.retractable = retracting;
+  node.aggregate = plan::AggregateSpec{{3, 4}, calls, window};
+  Declare(&node, {window ? "slices" : "groups"});
+  if (window) node.state.push_back(plan::WatermarkStateSpec());
+  scenario.routing = {{3, 4}};
+  scenario.types = kTypes;
+  scenario.types.push_back(LogicalType::Bigint());
+  scenario.types.push_back(LogicalType::Bigint());
+  scenario.steps = Expanded(steps);
+  scenario.cuts = Cuts(scenario.steps);
+  return scenario;
+}
+
+TEST(OperatorRestoreTest, GroupAggregateOverExpand) {
+  CheckRestores(OverExpand(MakeSteps(1, 20), std::nullopt));
+}
+
+TEST(OperatorRestoreTest, GroupAggregateOverExpandOfRetractions) {
+  CheckRestores(OverExpand(MakeUpdatingSteps(20), std::nullopt));
+}
+
+TEST(OperatorRestoreTest, WindowAggregateOverExpand) {
+  CheckRestores(OverExpand(MakeSteps(1, 40), plan::WindowSpec{WindowKind::kTumble, 2, 10, 0, 0, 0}));
 }
 
 /// STDDEV/VAR (exact moments), FIRST_VALUE and LAST_VALUE over v, as BIGINT results.
