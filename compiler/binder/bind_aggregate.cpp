@@ -780,12 +780,10 @@ std::optional<BoundRelation> Binder::BindAggregation(
   runtime::plan::AggregateSpec spec;
   logical::LogicalNodePtr aggregate_input = projection;
   if (layout) {
-    // Rolled-up keys are read from the Expand's copies (NULL where a set lacks them), and the
-    // set's id is the last key.
+    // The keys are the Expand's copies (NULL where a set lacks them), then the set's id.
     const auto expanded = static_cast<int32_t>(pre.size());
     for (size_t k = 0; k < grouped.size(); ++k) {
-      int32_t rolled = layout->rolled_index[k];
-      spec.key_slots.push_back(rolled < 0 ? grouped[k].pre_index : expanded + rolled);
+      spec.key_slots.push_back(expanded + static_cast<int32_t>(k));
     }
     spec.key_slots.push_back(expanded +
                              static_cast<int32_t>(layout->expand.grouping_slots.size()));

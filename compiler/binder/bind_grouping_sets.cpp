@@ -22,7 +22,7 @@ namespace {
 constexpr size_t kMaxGroupingSets = 4096;
 /// A set's id is its absent columns' bits plus 2^n times the number of equal sets before it
 /// (fewer than kMaxGroupingSets): n + 12 bits must fit a positive BIGINT.
-constexpr size_t kMaxRolledUpColumns = 50;
+constexpr size_t kMaxGroupingColumns = 50;
 
 using Set = std::vector<const ast::Expression*>;
 
@@ -219,20 +219,21 @@ std::optional<GroupingLayout> Binder::LayOutGroupingSets(
     }
     present.push_back(std::move(slots));
   }
-  // The keys some set lacks get a column of their own in the Expand (NULL where absent).
+  // Every key gets a column of its own in the Expand (NULL where a set lacks it), and a bit in
+  // the ids even when every set has it: then adding a set leaves the others' ids, and so their
+  // groups' state, as they were.
   for (int32_t slot : layout.key_pre_slots) {
     bool everywhere = true;
     for (const auto& slots : present) everywhere &= slots.count(slot) > 0;
-    layout.rolled_index.push_back(everywhere ? -1 : static_cast<int32_t>(
-                                                        layout.expand.grouping_slots.size()));
-    if (!everywhere) layout.expand.grouping_slots.push_back(slot);
+    layout.in_every_set.push_back(everywhere);
+    layout.expand.grouping_slots.push_back(slot);
   }
-  const size_t rolled = layout.expand.grouping_slots.size();
-  if (rolled > kMaxRolledUpColumns) {
+  const size_t columns = layout.expand.grouping_slots.size();
+  if (columns > kMaxGroupingColumns) {
     Error(base::ErrorCode::kPlan,
-          fmt::format("GROUPING SETS, ROLLUP and CUBE over {} columns that some set lacks are not "
-                      "supported (at most {})",
-                      rolled, kMaxRolledUpColumns),
+          fmt::format("GROUPING SETS, ROLLUP and CUBE over {} grouping columns are not supported "
+                      "(at most {})",
+                      columns, kMaxGroupingColumns),
           sets.span);
     return std::nullopt;
   }
@@ -240,12 +241,12 @@ std::optional<GroupingLayout> Binder::LayOutGroupingSets(
   for (const auto& slots : present) {
     runtime::plan::ExpandSet set;
     int64_t bits = 0;
-    for (size_t i = 0; i < rolled; ++i) {
+    for (size_t i = 0; i < columns; ++i) {
       if (slots.count(layout.expand.grouping_slots[i]) > 0) continue;
       set.absent.push_back(static_cast<int32_t>(i));
-      bits |= int64_t{1} << (rolled - 1 - i);
+      bits |= int64_t{1} << (columns - 1 - i);
     }
-    set.id = bits + (equal_sets_before[bits]++ << rolled);
+    set.id = bits + (equal_sets_before[bits]++ << columns);
     layout.expand.sets.push_back(std::move(set));
   }
   return layout;
@@ -280,10 +281,10 @@ bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots,
   };
   // GROUPING(key): 1 when the row's set lacks the key.
   auto grouping_of = [&](size_t key) -> ExprPtr {
-    if (layout == nullptr || layout->rolled_index[key] < 0) return nullptr;  // always 0
-    const int64_t rolled = static_cast<int64_t>(layout->expand.grouping_slots.size());
+    if (layout == nullptr || layout->in_every_set[key]) return nullptr;  // always 0
+    const int64_t columns = static_cast<int64_t>(layout->expand.grouping_slots.size());
     ExprPtr id = Expr::Column(id_slot, LogicalType::Bigint());
-    int64_t shift = rolled - 1 - layout->rolled_index[key];
+    int64_t shift = columns - 1 - static_cast<int64_t>(key);
     ExprPtr shifted = shift == 0 ? id : call(functions::FunctionId::kDivide, id,
                                              bigint(int64_t{1} << shift));
     return call(functions::FunctionId::kModulo, shifted, bigint(2));

@@ -98,13 +98,11 @@ struct BoundGroupingKey {
 
 /// How the keys of an aggregation over grouping sets are laid out.
 struct GroupingLayout {
-  /// The Expand: its grouping slots are the pre-projection slots of the keys that some set
-  /// lacks (the rolled-up keys), in key order.
+  /// The Expand: its grouping slots are the pre-projection slots of the distinct keys (in
+  /// `BoundGroupingKey` order, duplicates of a slot dropped).
   runtime::plan::ExpandSpec expand;
-  /// Per distinct key (in `BoundGroupingKey` order, duplicates of a slot dropped): its index in
-  /// expand.grouping_slots, or -1 when every set has it.
-  std::vector<int32_t> rolled_index;
   std::vector<int32_t> key_pre_slots;  // per distinct key
+  std::vector<bool> in_every_set;      // per distinct key: GROUPING() of it is always 0
 };
 
 /// Visits `expression` and all of its descendants, parents first (bind_aggregate.cpp).
