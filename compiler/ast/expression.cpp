@@ -226,13 +226,14 @@ std::string NamedArgumentExpression::ToString() const {
 
 std::string GroupingSetsExpression::ToString() const {
   std::string out = grouping_kind == GroupingKind::kRollup ? "ROLLUP("
-                     : grouping_kind == GroupingKind::kCube ? "CUBE("
-                                                            : "GROUPING SETS (";
+                    : grouping_kind == GroupingKind::kCube ? "CUBE("
+                                                           : "GROUPING SETS (";
   for (size_t i = 0; i < elements.size(); ++i) {
     if (i > 0) out += ", ";
     const auto& element = elements[i];
     bool nested = element.size() == 1 && element.front()->Is<GroupingSetsExpression>();
-    bool parenthesize = !nested && (element.size() != 1 || grouping_kind == GroupingKind::kGroupingSets);
+    bool parenthesize =
+        !nested && (element.size() != 1 || grouping_kind == GroupingKind::kGroupingSets);
     out += parenthesize ? "(" + JoinExpressions(element) + ")" : JoinExpressions(element);
   }
   return out + ")";

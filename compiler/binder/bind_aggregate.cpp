@@ -785,8 +785,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
     for (size_t k = 0; k < grouped.size(); ++k) {
       spec.key_slots.push_back(expanded + static_cast<int32_t>(k));
     }
-    spec.key_slots.push_back(expanded +
-                             static_cast<int32_t>(layout->expand.grouping_slots.size()));
+    spec.key_slots.push_back(expanded + static_cast<int32_t>(layout->expand.grouping_slots.size()));
     aggregate_input = MakeExpand(projection, *layout, span);
   } else {
     for (const Key& key : grouped) spec.key_slots.push_back(key.pre_index);

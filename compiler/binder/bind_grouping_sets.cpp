@@ -82,9 +82,8 @@ std::optional<GroupingSets> Binder::ExpandGroupingSets(
     switch (grouping.grouping_kind) {
       case ast::GroupingKind::kGroupingSets:
         for (const auto& element : elements) {
-          const auto* nested = element.size() == 1
-                                   ? element.front()->As<ast::GroupingSetsExpression>()
-                                   : nullptr;
+          const auto* nested =
+              element.size() == 1 ? element.front()->As<ast::GroupingSetsExpression>() : nullptr;
           if (nested != nullptr) {
             std::vector<Set> inner = sets_of(*nested);
             if (failed) return {};
@@ -269,8 +268,8 @@ logical::LogicalNodePtr Binder::MakeExpand(logical::LogicalNodePtr input,
   return expand;
 }
 
-bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots,
-                               const Scope& scope, const std::vector<ExprPtr>& pre,
+bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots, const Scope& scope,
+                               const std::vector<ExprPtr>& pre,
                                const std::vector<int32_t>& key_pre_slots,
                                const GroupingLayout* layout, int32_t id_slot,
                                std::map<const ast::Expression*, ExprPtr>* replacements) {
@@ -285,8 +284,8 @@ bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots,
     const int64_t columns = static_cast<int64_t>(layout->expand.grouping_slots.size());
     ExprPtr id = Expr::Column(id_slot, LogicalType::Bigint());
     int64_t shift = columns - 1 - static_cast<int64_t>(key);
-    ExprPtr shifted = shift == 0 ? id : call(functions::FunctionId::kDivide, id,
-                                             bigint(int64_t{1} << shift));
+    ExprPtr shifted =
+        shift == 0 ? id : call(functions::FunctionId::kDivide, id, bigint(int64_t{1} << shift));
     return call(functions::FunctionId::kModulo, shifted, bigint(2));
   };
   for (const ast::Expression* root : roots) {
@@ -307,8 +306,8 @@ bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots,
       const size_t count = grouping->arguments.size();
       for (size_t position = 0; position < count; ++position) {
         const ast::Expression& argument = *grouping->arguments[position];
-        ExprPtr bound = argument.Is<ast::StarExpression>() ? nullptr
-                                                           : BindExpression(argument, scope);
+        ExprPtr bound =
+            argument.Is<ast::StarExpression>() ? nullptr : BindExpression(argument, scope);
         std::optional<size_t> key;
         for (size_t k = 0; bound != nullptr && k < key_pre_slots.size(); ++k) {
           if (pre[key_pre_slots[k]]->Equals(*bound)) key = k;
@@ -326,8 +325,8 @@ bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots,
         ExprPtr term = grouping_of(*key);
         if (term == nullptr) continue;
         const size_t weight = count - 1 - position;
-        if (weight > 0) term = call(functions::FunctionId::kMultiply, term,
-                                    bigint(int64_t{1} << weight));
+        if (weight > 0)
+          term = call(functions::FunctionId::kMultiply, term, bigint(int64_t{1} << weight));
         sum = sum == nullptr ? term : call(functions::FunctionId::kAdd, sum, term);
       }
       (*replacements)[&node] = sum != nullptr ? sum : bigint(0);

@@ -132,7 +132,8 @@ ast::ExpressionPtr AstBuilder::BuildGroupItem(P::GroupItemContext* context) {
   auto grouping = std::make_unique<ast::GroupingSetsExpression>(Span(context));
   auto build_list = [&](const std::vector<P::ExpressionContext*>& expressions) {
     std::vector<ast::ExpressionPtr> list;
-    for (P::ExpressionContext* expression : expressions) list.push_back(BuildExpression(expression));
+    for (P::ExpressionContext* expression : expressions)
+      list.push_back(BuildExpression(expression));
     return list;
   };
   if (auto* sets = dynamic_cast<P::GroupingSetsItemContext*>(context)) {
@@ -157,8 +158,8 @@ ast::ExpressionPtr AstBuilder::BuildGroupItem(P::GroupItemContext* context) {
         grouping->elements.push_back(build_list(composite->expression()));
       } else {
         std::vector<ast::ExpressionPtr> single;
-        single.push_back(BuildExpression(
-            dynamic_cast<P::SingleGroupingElementContext*>(element)->expression()));
+        single.push_back(
+            BuildExpression(dynamic_cast<P::SingleGroupingElementContext*>(element)->expression()));
         grouping->elements.push_back(std::move(single));
       }
     }

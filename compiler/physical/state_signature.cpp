@@ -259,8 +259,7 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
   return out;
 }
 
-void Lineage::ForEachUpstreamStep(int32_t node,
-                                  const std::function<void(const PlanNode&)>& visit) {
+void Lineage::ForEachUpstreamStep(int32_t node, const std::function<void(const PlanNode&)>& visit) {
   std::vector<int32_t> pending;
   for (const auto* edge : plan_.InputsOf(node)) pending.push_back(edge->source_node);
   while (!pending.empty()) {

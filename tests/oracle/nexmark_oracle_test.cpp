@@ -255,11 +255,10 @@ std::vector<OracleCase> Cases() {
   const std::string window = Ts("ws") + ", " + Ts("ws + 10000");
   return {
       {"grouping_sets_cube", "grouping_sets_cube.pipe",
-       kinds +
-           "SELECT kind, bucket, COUNT(*), SUM(price), 0, 0 FROM k GROUP BY kind, bucket "
-           "UNION ALL SELECT kind, NULL, COUNT(*), SUM(price), 1, 1 FROM k GROUP BY kind "
-           "UNION ALL SELECT NULL, bucket, COUNT(*), SUM(price), 0, 2 FROM k GROUP BY bucket "
-           "UNION ALL SELECT NULL, NULL, COUNT(*), SUM(price), 1, 3 FROM k"},
+       kinds + "SELECT kind, bucket, COUNT(*), SUM(price), 0, 0 FROM k GROUP BY kind, bucket "
+               "UNION ALL SELECT kind, NULL, COUNT(*), SUM(price), 1, 1 FROM k GROUP BY kind "
+               "UNION ALL SELECT NULL, bucket, COUNT(*), SUM(price), 0, 2 FROM k GROUP BY bucket "
+               "UNION ALL SELECT NULL, NULL, COUNT(*), SUM(price), 1, 3 FROM k"},
       {"grouping_sets_mixed", "grouping_sets_mixed.pipe",
        kinds + ", " + best +
            "SELECT kind, bucket, parity, COUNT(*), MAX(best) FROM a GROUP BY kind, bucket, "

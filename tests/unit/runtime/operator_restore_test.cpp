@@ -200,9 +200,8 @@ class Stage {
         }
         for (int32_t i = 0; i < parallelism_; ++i) {
           if (routed[i].empty()) continue;
-          base::Status status =
-              operators_[i]->ProcessBatch(step.input,
-                                          MakeBatch(scenario_.types, routed[i], kinds[i]), out);
+          base::Status status = operators_[i]->ProcessBatch(
+              step.input, MakeBatch(scenario_.types, routed[i], kinds[i]), out);
           ASSERT_TRUE(status.ok()) << status.ToString();
         }
         break;
@@ -536,8 +535,7 @@ std::vector<Step> Expanded(const std::vector<Step>& steps) {
         std::vector<Cell> cells;
         for (size_t column = 0; column < batch->column_count(); ++column) {
           const Column& values = batch->column(column);
-          cells.push_back(values.IsNull(row) ? Cell(nullptr)
-                                             : Cell(values.values<int64_t>()[row]));
+          cells.push_back(values.IsNull(row) ? Cell(nullptr) : Cell(values.values<int64_t>()[row]));
         }
         next.rows.push_back(std::move(cells));
         if (!step.kinds.empty()) next.kinds.push_back(batch->row_kind(row));
@@ -564,10 +562,10 @@ Scenario OverExpand(std::vector<Step> steps, std::optional<plan::WindowSpec> win
   }
   node.output_schema.columns.push_back({"cnt", LogicalType::Bigint()});
   node.output_schema.columns.push_back({"total", LogicalType::Bigint()});
-  std::vector<AggregateCall> calls = {Call(AggregateKind::kCountStar), Call(AggregateKind::kSum, 1)};
-  bool retracting = !steps.empty() && std::any_of(steps.begin(), steps.end(), [](const Step& s) {
-    return !s.kinds.empty();
-  });
+  std::vector<AggregateCall> calls = {Call(AggregateKind::kCountStar),
+                                      Call(AggregateKind::kSum, 1)};
+  bool retracting = !steps.empty() && std::any_of(steps.begin(), steps.end(),
+                                                  [](const Step& s) { return !s.kinds.empty(); });
   for (AggregateCall& call : calls) call.retractable = retracting;
   node.aggregate = plan::AggregateSpec{{3, 4}, calls, window};
   Declare(&node, {window ? "slices" : "groups"});
@@ -590,7 +588,8 @@ TEST(OperatorRestoreTest, GroupAggregateOverExpandOfRetractions) {
 }
 
 TEST(OperatorRestoreTest, WindowAggregateOverExpand) {
-  CheckRestores(OverExpand(MakeSteps(1, 40), plan::WindowSpec{WindowKind::kTumble, 2, 10, 0, 0, 0}));
+  CheckRestores(
+      OverExpand(MakeSteps(1, 40), plan::WindowSpec{WindowKind::kTumble, 2, 10, 0, 0, 0}));
 }
 
 /// STDDEV/VAR (exact moments), FIRST_VALUE and LAST_VALUE over v, as BIGINT results.
