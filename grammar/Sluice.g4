@@ -10,12 +10,13 @@ singleStatement
 
 statement
     : query                                                              #queryStatement
-    | INSERT (INTO | OVERWRITE) qualifiedName columnList? query          #insertStatement
+    | INSERT (INTO | OVERWRITE) qualifiedName HINT? columnList? query    #insertStatement
     | CREATE TEMPORARY? TABLE (IF NOT EXISTS)? qualifiedName
-        LPAREN tableElement (COMMA tableElement)* COMMA? RPAREN
+        (LPAREN tableElement (COMMA tableElement)* COMMA? RPAREN)?
         (COMMENT STRING)?
         (PARTITIONED BY columnList)?
         (WITH properties)?
+        likeClause?
         (AS query)?                                                      #createTableStatement
     | CREATE TEMPORARY? VIEW (IF NOT EXISTS)? qualifiedName columnList? AS query
                                                                          #createViewStatement
@@ -39,6 +40,17 @@ tableElement
     | identifier dataType METADATA (FROM key=STRING)? VIRTUAL? (COMMENT comment=STRING)?
                                                                          #metadataColumn
     | identifier dataType (PRIMARY KEY NOT ENFORCED)? (COMMENT STRING)?  #columnDefinition
+    ;
+
+// CREATE TABLE ... LIKE source [(options)]: Flink's merging strategies per feature.
+likeClause
+    : LIKE qualifiedName (LPAREN (likeOption (COMMA? likeOption)*)? RPAREN)?
+    ;
+
+likeOption
+    : strategy=(INCLUDING | EXCLUDING) feature=(ALL | CONSTRAINTS | PARTITIONS)
+    | strategy=(INCLUDING | EXCLUDING | OVERWRITING)
+        feature=(GENERATED | OPTIONS | WATERMARKS | METADATA)
     ;
 
 properties
@@ -249,7 +261,10 @@ predicate
     | NOT? IN LPAREN query RPAREN                                        #inSubqueryPredicate
     | NOT? IN LPAREN expression (COMMA expression)* RPAREN               #inListPredicate
     | NOT? LIKE pattern=valueExpression (ESCAPE escape=valueExpression)? #likePredicate
+    | NOT? SIMILAR TO pattern=valueExpression (ESCAPE escape=valueExpression)?
+                                                                         #similarPredicate
     | IS NOT? (NULL_ | TRUE | FALSE | UNKNOWN)                            #isPredicate
+    | IS NOT? JSON jsonKind=(VALUE | SCALAR | ARRAY | OBJECT)?            #isJsonPredicate
     | IS NOT? DISTINCT FROM other=valueExpression                        #distinctFromPredicate
     ;
 
@@ -277,14 +292,34 @@ primaryExpression
     | TRIM LPAREN (trimMode=(BOTH | LEADING | TRAILING)? trimChars=valueExpression? FROM)?
         expression RPAREN                                                #trimExpression
     | POSITION LPAREN needle=valueExpression IN haystack=expression RPAREN #positionExpression
+    | OVERLAY LPAREN target=expression PLACING replacement=expression
+        FROM start=expression (FOR length=expression)? RPAREN            #overlayExpression
     | roundingName=identifier LPAREN expression TO timeUnit RPAREN       #floorCeilExpression
     | ROW LPAREN expression (COMMA expression)* RPAREN                   #rowConstructor
+    | JSON_OBJECT LPAREN (jsonObjectEntry (COMMA jsonObjectEntry)*)? jsonNullClause? RPAREN
+                                                                         #jsonObjectConstructor
+    | JSON_ARRAY LPAREN (expression (COMMA expression)*)? jsonNullClause? RPAREN
+                                                                         #jsonArrayConstructor
     | LPAREN query RPAREN                                                #subqueryExpression
     | LPAREN expression RPAREN                                           #parenthesizedExpression
     | functionCall                                                       #functionCallExpression
     | identifier                                                         #columnReference
     | base=primaryExpression DOT fieldName=identifier                    #dereference
     | base=primaryExpression LBRACKET index=valueExpression RBRACKET     #subscript
+    ;
+
+// JSON_OBJECT([KEY] 'k' VALUE v, ... [NULL | ABSENT ON NULL])
+jsonObjectEntry
+    : KEY? key=valueExpression VALUE value=expression
+    ;
+
+jsonNullClause
+    : (NULL_ | ABSENT) ON NULL_
+    ;
+
+// JSON_VALUE(s, path [RETURNING type] [(NULL | ERROR | DEFAULT x) ON EMPTY] [... ON ERROR])
+jsonBehavior
+    : (NULL_ | ERROR | DEFAULT expression) ON (EMPTY | ERROR)
     ;
 
 whenClause
@@ -294,6 +329,7 @@ whenClause
 functionCall
     : functionName LPAREN
         (STAR | setQuantifier? functionArgument (COMMA functionArgument)*)?
+        (RETURNING returning=dataType)? jsonBehavior*
       RPAREN filterClause? overClause?
     ;
 
@@ -370,22 +406,26 @@ identifier
 
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
-    : AGGREGATE | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CUBE | CURRENT | DATE | DAY
-    | DAYS | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP | ENFORCED | EXPLAIN | EXTEND | FIRST
-    | FOLLOWING | FUNCTION | FUNCTIONS | GROUPING | HOUR | HOURS | IF | JOB | JOBS | KEY | LANGUAGE
-    | LAST | LEADING | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS | NULLS | OF
-    | OFFSET | OVERWRITE | PARTITION | PARTITIONED | PLAN | POSITION | PRECEDING | PRECISION
-    | PRIMARY | QUARTER | RANGE | RENAME | RESET | ROLLUP | ROWS | SAVEPOINT | SECOND | SECONDS
-    | SETS | SHOW | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES | TEMPORARY | TIME | TIMESTAMP
-    | TIMESTAMP_LTZ | TRAILING | UNBOUNDED | UNKNOWN | UPGRADE | VIEW | VIEWS | VIRTUAL | WATERMARK
-    | WEEK | WINDOW | YEAR | YEARS
+    : ABSENT | AGGREGATE | ARRAY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
+    | CUBE | CURRENT | DATE | DAY | DAYS | DEFAULT | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP
+    | EMPTY | ENFORCED | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
+    | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | JOB | JOBS | JSON | KEY
+    | LANGUAGE | LAST | LEADING | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS
+    | NULLS | OBJECT | OF | OFFSET | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
+    | PARTITIONED | PARTITIONS | PLACING | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
+    | QUARTER | RANGE | RENAME | RESET | RETURNING | ROLLUP | ROWS | SAVEPOINT | SCALAR | SECOND
+    | SECONDS | SETS | SHOW | SIMILAR | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES
+    | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING | UNBOUNDED | UNKNOWN | UPGRADE
+    | VALUE | VIEW | VIEWS | VIRTUAL | WATERMARK | WATERMARKS | WEEK | WINDOW | YEAR | YEARS
     ;
 
 // ---- lexer ----------------------------------------------------------------------------------
 
+ABSENT: A B S E N T;
 AGGREGATE: A G G R E G A T E;
 ALL: A L L;
 AND: A N D;
+ARRAY: A R R A Y;
 AS: A S;
 ASC: A S C;
 BEGIN: B E G I N;
@@ -397,6 +437,7 @@ CASE: C A S E;
 CAST: C A S T;
 COMMENT: C O M M E N T;
 CONSTRAINT: C O N S T R A I N T;
+CONSTRAINTS: C O N S T R A I N T S;
 CREATE: C R E A T E;
 CROSS: C R O S S;
 CUBE: C U B E;
@@ -404,6 +445,7 @@ CURRENT: C U R R E N T;
 DATE: D A T E;
 DAY: D A Y;
 DAYS: D A Y S;
+DEFAULT: D E F A U L T;
 DESC: D E S C;
 DESCRIBE: D E S C R I B E;
 DESCRIPTOR: D E S C R I P T O R;
@@ -411,10 +453,13 @@ DISTINCT: D I S T I N C T;
 DRAIN: D R A I N;
 DROP: D R O P;
 ELSE: E L S E;
+EMPTY: E M P T Y;
 END: E N D;
 ENFORCED: E N F O R C E D;
+ERROR: E R R O R;
 ESCAPE: E S C A P E;
 EXCEPT: E X C E P T;
+EXCLUDING: E X C L U D I N G;
 EXISTS: E X I S T S;
 EXPLAIN: E X P L A I N;
 EXTEND: E X T E N D;
@@ -428,6 +473,7 @@ FROM: F R O M;
 FULL: F U L L;
 FUNCTION: F U N C T I O N;
 FUNCTIONS: F U N C T I O N S;
+GENERATED: G E N E R A T E D;
 GROUP: G R O U P;
 GROUPING: G R O U P I N G;
 HAVING: H A V I N G;
@@ -435,6 +481,7 @@ HOUR: H O U R;
 HOURS: H O U R S;
 IF: I F;
 IN: I N;
+INCLUDING: I N C L U D I N G;
 INNER: I N N E R;
 INSERT: I N S E R T;
 INTERSECT: I N T E R S E C T;
@@ -444,6 +491,9 @@ IS: I S;
 JOB: J O B;
 JOBS: J O B S;
 JOIN: J O I N;
+JSON: J S O N;
+JSON_ARRAY: J S O N '_' A R R A Y;
+JSON_OBJECT: J S O N '_' O B J E C T;
 KEY: K E Y;
 LANGUAGE: L A N G U A G E;
 LAST: L A S T;
@@ -461,16 +511,22 @@ MONTHS: M O N T H S;
 NOT: N O T;
 NULL_: N U L L;
 NULLS: N U L L S;
+OBJECT: O B J E C T;
 OF: O F;
 OFFSET: O F F S E T;
 ON: O N;
+OPTIONS: O P T I O N S;
 OR: O R;
 ORDER: O R D E R;
 OUTER: O U T E R;
 OVER: O V E R;
+OVERLAY: O V E R L A Y;
 OVERWRITE: O V E R W R I T E;
+OVERWRITING: O V E R W R I T I N G;
 PARTITION: P A R T I T I O N;
 PARTITIONED: P A R T I T I O N E D;
+PARTITIONS: P A R T I T I O N S;
+PLACING: P L A C I N G;
 PLAN: P L A N;
 POSITION: P O S I T I O N;
 PRECEDING: P R E C E D I N G;
@@ -480,17 +536,20 @@ QUARTER: Q U A R T E R;
 RANGE: R A N G E;
 RENAME: R E N A M E;
 RESET: R E S E T;
+RETURNING: R E T U R N I N G;
 RIGHT: R I G H T;
 ROLLUP: R O L L U P;
 ROW: R O W;
 ROWS: R O W S;
 SAVEPOINT: S A V E P O I N T;
+SCALAR: S C A L A R;
 SECOND: S E C O N D;
 SECONDS: S E C O N D S;
 SELECT: S E L E C T;
 SET: S E T;
 SETS: S E T S;
 SHOW: S H O W;
+SIMILAR: S I M I L A R;
 STATEMENT: S T A T E M E N T;
 STOP: S T O P;
 SUBSTRING: S U B S T R I N G;
@@ -513,11 +572,13 @@ UNION: U N I O N;
 UNKNOWN: U N K N O W N;
 UPGRADE: U P G R A D E;
 USING: U S I N G;
+VALUE: V A L U E;
 VALUES: V A L U E S;
 VIEW: V I E W;
 VIEWS: V I E W S;
 VIRTUAL: V I R T U A L;
 WATERMARK: W A T E R M A R K;
+WATERMARKS: W A T E R M A R K S;
 WEEK: W E E K;
 WHEN: W H E N;
 WHERE: W H E R E;

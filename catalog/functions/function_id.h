@@ -69,6 +69,9 @@ enum class HelperShape : uint8_t {
   kValueToTime,                            // f() -> TIME
   kValueStringStringToDate,                // f(VARCHAR [, VARCHAR]) -> DATE
   kValueStringStringToString,              // f(VARCHAR, VARCHAR) -> VARCHAR, may be NULL
+  kValueDoubleIntToTimestamp,              // f(DOUBLE [, INT]) -> TIMESTAMP
+  kValueTimestampToTimestamp,              // f(TIMESTAMP) -> TIMESTAMP
+  kValueStringStringStringToBoolean,       // f(VARCHAR, VARCHAR [, VARCHAR]) -> BOOLEAN
 };
 
 /// Tells whether `shape` is one of the value shapes (the shared C signature above).

@@ -213,6 +213,10 @@ ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
     case HelperShape::kValueToDate: return {{}, TypeId::kDate};
     case HelperShape::kValueToTime: return {{}, TypeId::kTime};
     case HelperShape::kValueStringStringToDate: return {{kString, kString}, TypeId::kDate};
+    case HelperShape::kValueDoubleIntToTimestamp: return {{TypeId::kDouble, TypeId::kInt}, kTime};
+    case HelperShape::kValueTimestampToTimestamp: return {{kTime}, kTime};
+    case HelperShape::kValueStringStringStringToBoolean:
+      return {{kString, kString, kString}, TypeId::kBoolean};
     case HelperShape::kValueStringStringToString: return {{kString, kString}, kString};
     case HelperShape::kNone:
     case HelperShape::kStringToString:

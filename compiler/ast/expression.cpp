@@ -193,8 +193,36 @@ std::string WindowSpecification::ToString() const {
 }
 
 std::string FunctionCallExpression::ToString() const {
-  std::string out =
-      name.ToString() + "(" + (distinct ? "DISTINCT " : "") + JoinExpressions(arguments) + ")";
+  const std::string function = name.ToString();
+  if (function == "$IS_JSON" && arguments.size() == 2) {
+    const Expression& kind = *arguments[1];
+    return arguments[0]->ToString() + " IS JSON " +
+           (kind.Is<LiteralExpression>() ? kind.Cast<LiteralExpression>().value : kind.ToString());
+  }
+  if (function == "$SIMILAR" && arguments.size() >= 2) {
+    return arguments[0]->ToString() + " SIMILAR TO " + arguments[1]->ToString() +
+           (arguments.size() > 2 ? " ESCAPE " + arguments[2]->ToString() : "");
+  }
+  std::string inner = (distinct ? "DISTINCT " : "") + JoinExpressions(arguments);
+  if (function == "JSON_OBJECT") {
+    inner.clear();
+    for (size_t i = 0; i + 1 < arguments.size(); i += 2) {
+      if (i > 0) inner += ", ";
+      inner += "KEY " + arguments[i]->ToString() + " VALUE " + arguments[i + 1]->ToString();
+    }
+  }
+  if (json_on_null != JsonOnNull::kDefault) {
+    inner += json_on_null == JsonOnNull::kNull ? " NULL ON NULL" : " ABSENT ON NULL";
+  }
+  if (returning) inner += " RETURNING " + returning->ToString();
+  for (const JsonBehavior& behavior : json_behaviors) {
+    inner += behavior.kind == JsonBehavior::Kind::kNull ? " NULL"
+             : behavior.kind == JsonBehavior::Kind::kError
+                 ? " ERROR"
+                 : " DEFAULT " + behavior.default_value->ToString();
+    inner += behavior.on_empty ? " ON EMPTY" : " ON ERROR";
+  }
+  std::string out = function + "(" + inner + ")";
   if (filter) out += " FILTER (WHERE " + filter->ToString() + ")";
   if (over) out += " OVER (" + over->ToString() + ")";
   if (over_window_name.has_value()) out += " OVER " + over_window_name->ToString();

@@ -311,6 +311,22 @@ struct WindowSpecification {
 /// TRIM([BOTH|LEADING|TRAILING] [c] FROM s) → TRIM|LTRIM|RTRIM(s[, c]); ROW(a, b) → ROW(a, b).
 /// COUNT(*) has one StarExpression argument. Table-function arguments may be
 /// TableArgumentExpression, DescriptorExpression and NamedArgumentExpression.
+/// `NULL | ERROR | DEFAULT x` `ON EMPTY | ON ERROR` of a JSON_VALUE call.
+struct JsonBehavior {
+  enum class Kind { kNull, kError, kDefault };
+  Kind kind = Kind::kNull;
+  bool on_empty = false;  // ON EMPTY, else ON ERROR
+  std::shared_ptr<Expression> default_value;
+  base::SourceSpan span;
+};
+
+/// `NULL ON NULL` / `ABSENT ON NULL` of JSON_OBJECT and JSON_ARRAY (unset: the function's
+/// default).
+enum class JsonOnNull { kDefault, kNull, kAbsent };
+
+/// A function call. The parser also gives constructs with their own syntax this form:
+/// `JSON_OBJECT(KEY k VALUE v, ...)` (arguments k1, v1, k2, v2, ...), `JSON_ARRAY(...)` and
+/// `x IS JSON [kind]` (`$IS_JSON(x, 'KIND')`).
 struct FunctionCallExpression final : Expression {
   static constexpr ExpressionKind kKind = ExpressionKind::kFunctionCall;
   explicit FunctionCallExpression(base::SourceSpan span) : Expression(kKind, span) {}
@@ -322,6 +338,9 @@ struct FunctionCallExpression final : Expression {
   ExpressionPtr filter;                        // agg(x) FILTER (WHERE filter); may be null
   std::unique_ptr<WindowSpecification> over;   // OVER (...); may be null
   std::optional<Identifier> over_window_name;  // OVER w
+  std::optional<DataType> returning;           // JSON_VALUE(... RETURNING type)
+  std::vector<JsonBehavior> json_behaviors;    // JSON_VALUE(... NULL ON EMPTY ...)
+  JsonOnNull json_on_null = JsonOnNull::kDefault;
 };
 
 /// A scalar subquery `(SELECT ...)`.

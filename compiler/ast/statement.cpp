@@ -23,7 +23,7 @@ std::string CreateTableStatement::ToString() const {
   if (temporary) out += "TEMPORARY ";
   out += "TABLE ";
   if (if_not_exists) out += "IF NOT EXISTS ";
-  out += name.ToString() + " (";
+  out += name.ToString();
   std::vector<std::string> elements;
   for (const ColumnDefinition& column : columns) {
     std::string element = column.name.ToString();
@@ -49,10 +49,10 @@ std::string CreateTableStatement::ToString() const {
     elements.push_back("PRIMARY KEY (" + JoinIdentifiers(primary_key, ", ") + ") NOT ENFORCED");
   }
   for (size_t i = 0; i < elements.size(); ++i) {
-    if (i > 0) out += ", ";
+    out += i == 0 ? " (" : ", ";
     out += elements[i];
   }
-  out += ")";
+  if (!elements.empty()) out += ")";
   if (!comment.empty()) out += " COMMENT " + QuoteString(comment);
   if (!partitioned_by.empty()) {
     out += " PARTITIONED BY (" + JoinIdentifiers(partitioned_by, ", ") + ")";
@@ -65,8 +65,42 @@ std::string CreateTableStatement::ToString() const {
     }
     out += ")";
   }
+  if (like) {
+    out += " LIKE " + like->source.ToString();
+    if (!like->options.empty()) {
+      out += " (";
+      for (size_t i = 0; i < like->options.size(); ++i) {
+        if (i > 0) out += " ";
+        out += std::string(LikeStrategyName(like->options[i].strategy)) + " " +
+               LikeFeatureName(like->options[i].feature);
+      }
+      out += ")";
+    }
+  }
   if (as_query) out += " AS " + as_query->ToString();
   return out;
+}
+
+const char* LikeStrategyName(LikeOption::Strategy strategy) {
+  switch (strategy) {
+    case LikeOption::Strategy::kIncluding: return "INCLUDING";
+    case LikeOption::Strategy::kExcluding: return "EXCLUDING";
+    case LikeOption::Strategy::kOverwriting: return "OVERWRITING";
+  }
+  return "?";
+}
+
+const char* LikeFeatureName(LikeOption::Feature feature) {
+  switch (feature) {
+    case LikeOption::Feature::kAll: return "ALL";
+    case LikeOption::Feature::kConstraints: return "CONSTRAINTS";
+    case LikeOption::Feature::kPartitions: return "PARTITIONS";
+    case LikeOption::Feature::kGenerated: return "GENERATED";
+    case LikeOption::Feature::kOptions: return "OPTIONS";
+    case LikeOption::Feature::kWatermarks: return "WATERMARKS";
+    case LikeOption::Feature::kMetadata: return "METADATA";
+  }
+  return "?";
 }
 
 std::string CreateViewStatement::ToString() const {

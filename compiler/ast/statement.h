@@ -52,6 +52,7 @@ struct InsertStatement final : Statement {
   std::string ToString() const override;
 
   QualifiedName target;
+  std::vector<Hint> hints;  // INSERT INTO t /*+ OPTIONS(...) */
   bool overwrite = false;
   std::vector<Identifier> columns;  // empty: all columns in order
   QueryPtr query;
@@ -96,6 +97,34 @@ struct TableOption {
   base::SourceSpan value_span;
 };
 
+/// One option of `LIKE source (...)`: how a feature of the source table is merged.
+struct LikeOption {
+  enum class Strategy { kIncluding, kExcluding, kOverwriting };
+  enum class Feature {
+    kAll,
+    kConstraints,
+    kPartitions,
+    kGenerated,
+    kOptions,
+    kWatermarks,
+    kMetadata
+  };
+  Strategy strategy = Strategy::kIncluding;
+  Feature feature = Feature::kAll;
+  base::SourceSpan span;
+};
+
+/// `LIKE source [(options)]` of a CREATE TABLE (Flink's CREATE TABLE ... LIKE).
+struct LikeClause {
+  QualifiedName source;
+  std::vector<LikeOption> options;
+  base::SourceSpan span;
+};
+
+/// The SQL spelling of a LIKE option's strategy and feature: `INCLUDING`, `ALL`.
+const char* LikeStrategyName(LikeOption::Strategy strategy);
+const char* LikeFeatureName(LikeOption::Feature feature);
+
 /// `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] name (columns, WATERMARK ..., PRIMARY KEY ...)
 /// [PARTITIONED BY (...)] WITH (...)`. Columns keep their written order, computed and metadata
 /// ones included.
@@ -114,7 +143,8 @@ struct CreateTableStatement final : Statement {
   std::vector<Identifier> partitioned_by;
   std::vector<TableOption> options;
   std::string comment;
-  QueryPtr as_query;  // CREATE TABLE ... AS query; may be null
+  std::optional<LikeClause> like;  // CREATE TABLE ... LIKE source
+  QueryPtr as_query;               // CREATE TABLE ... AS query; may be null
 };
 
 /// `CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(cols)] AS query`.

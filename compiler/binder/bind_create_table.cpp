@@ -38,7 +38,7 @@ void AcceptLegacyOptionKeys(Binder* binder, std::map<std::string, std::string>* 
 }
 
 /// Resolves `PARTITIONED BY (…)` against the physical columns into `descriptor`.
-void BindPartitionKeys(Binder* binder, const ast::CreateTableStatement& statement,
+void BindPartitionKeys(Binder* binder, const TableDefinition& definition,
                        runtime::connectors::TableDescriptor* descriptor) {
   // Partition values become directory names, so a key must be a stored, scalar column; and a
   // table of partition columns only would write files without a field.
@@ -46,15 +46,15 @@ void BindPartitionKeys(Binder* binder, const ast::CreateTableStatement& statemen
   for (const types::RowField& column : descriptor->schema.columns) {
     physical_names.push_back(column.name);
   }
-  for (const ast::Identifier& key : statement.partitioned_by) {
+  for (const ast::Identifier& key : definition.partitioned_by) {
     const types::RowField* found = nullptr;
     for (const types::RowField& column : descriptor->schema.columns) {
       if (types::IdentifierEquals(column.name, key.name)) found = &column;
     }
     if (found == nullptr) {
       bool computed = false;
-      for (const ast::ColumnDefinition& column : statement.columns) {
-        computed |= column.IsComputed() && types::IdentifierEquals(column.name.name, key.name);
+      for (const ast::ColumnDefinition* column : definition.columns) {
+        computed |= column->IsComputed() && types::IdentifierEquals(column->name.name, key.name);
       }
       if (computed) {
         binder->Error(base::ErrorCode::kBind,
@@ -99,14 +99,14 @@ void BindPartitionKeys(Binder* binder, const ast::CreateTableStatement& statemen
     }
     descriptor->partition_keys.push_back(found->name);
   }
-  if (!statement.partitioned_by.empty() &&
+  if (!definition.partitioned_by.empty() &&
       descriptor->partition_keys.size() == descriptor->schema.columns.size()) {
     binder->Error(
         base::ErrorCode::kBind,
         "table '" + descriptor->name +
             "' is partitioned by all of its columns; at least one column must be stored in "
             "the files",
-        statement.partitioned_by.front().span);
+        definition.partitioned_by.front().span);
   }
 }
 
@@ -124,8 +124,41 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
           statement.as_query->span);
     return std::nullopt;
   }
-  // Physical columns first: computed columns are expressions over them.
+  // The definition: the statement's own elements, merged with a LIKE source's.
+  auto merged = std::make_shared<TableDefinition>();
+  TableDefinition& definition = *merged;
+  for (const ast::ColumnDefinition& column : statement.columns)
+    definition.columns.push_back(&column);
+  for (const ast::WatermarkDefinition& watermark : statement.watermarks) {
+    definition.watermarks.push_back(&watermark);
+  }
+  // PRIMARY KEY (…) NOT ENFORCED, or a column's own PRIMARY KEY.
+  definition.primary_key = statement.primary_key;
+  definition.primary_key_span = statement.primary_key_span;
   for (const ast::ColumnDefinition& column : statement.columns) {
+    if (!column.primary_key) continue;
+    if (!definition.primary_key.empty()) {
+      Error(base::ErrorCode::kBind, "duplicate PRIMARY KEY", column.name.span);
+      return std::nullopt;
+    }
+    definition.primary_key.push_back(column.name);
+    definition.primary_key_span = column.span;
+  }
+  definition.partitioned_by = statement.partitioned_by;
+  definition.options = statement.options;
+  if (statement.like && !MergeLikeSource(*statement.like, &definition)) return std::nullopt;
+  if (definition.columns.empty()) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("table '{}' has no columns: list them, or copy another table's with "
+                      "CREATE TABLE {} ... LIKE other",
+                      scan->descriptor.name, scan->descriptor.name),
+          statement.name.span);
+    return std::nullopt;
+  }
+
+  // Physical columns first: computed columns are expressions over them.
+  for (const ast::ColumnDefinition* definition_column : definition.columns) {
+    const ast::ColumnDefinition& column = *definition_column;
     for (const auto& other : scan->full_schema.columns) {
       if (types::IdentifierEquals(other.name, column.name.name)) {
         Error(base::ErrorCode::kBind, "duplicate column '" + column.name.name + "'",
@@ -152,17 +185,7 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
 
   // PRIMARY KEY (…) NOT ENFORCED, or a column's own PRIMARY KEY: physical columns (upsert-kafka
   // writes them as the record key).
-  std::vector<ast::Identifier> key_columns = statement.primary_key;
-  for (const ast::ColumnDefinition& column : statement.columns) {
-    if (column.primary_key) {
-      if (!key_columns.empty()) {
-        Error(base::ErrorCode::kBind, "duplicate PRIMARY KEY", column.name.span);
-        return std::nullopt;
-      }
-      key_columns.push_back(column.name);
-    }
-  }
-  for (const ast::Identifier& key : key_columns) {
+  for (const ast::Identifier& key : definition.primary_key) {
     auto found = scan->descriptor.schema.Find(key.name);
     bool metadata = false;
     for (const auto& meta : scan->descriptor.metadata_columns) {
@@ -190,8 +213,8 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
   runtime::plan::ChainSpec chain;
   chain.input_types = logical::SlotTypes(scan->descriptor.schema);
   size_t physical_index = 0;
-  for (size_t i = 0; i < statement.columns.size(); ++i) {
-    const ast::ColumnDefinition& column = statement.columns[i];
+  for (size_t i = 0; i < definition.columns.size(); ++i) {
+    const ast::ColumnDefinition& column = *definition.columns[i];
     if (!column.IsComputed()) {
       const ScopeColumn& source = physical_scope.columns[physical_index++];
       for (int32_t k = 0; k < SlotCount(source.type); ++k) {
@@ -215,13 +238,13 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
   if (has_computed) scan->computed_columns = std::move(chain);
 
   // WATERMARK FOR column AS expression, over the full row.
-  if (statement.watermarks.size() > 1) {
+  if (definition.watermarks.size() > 1) {
     Error(base::ErrorCode::kBind, "a table can declare only one WATERMARK",
-          statement.watermarks[1].span);
+          definition.watermarks[1]->span);
     return std::nullopt;
   }
-  if (!statement.watermarks.empty()) {
-    const ast::WatermarkDefinition& watermark = statement.watermarks.front();
+  if (!definition.watermarks.empty()) {
+    const ast::WatermarkDefinition& watermark = *definition.watermarks.front();
     Scope full_scope = Scope::FromSchema(scan->full_schema, scan->descriptor.name);
     const ScopeColumn* rowtime = nullptr;
     for (const ScopeColumn& column : full_scope.columns) {
@@ -256,7 +279,7 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
     scan->watermark = runtime::plan::WatermarkSpec{rowtime->slot, expression};
   }
 
-  for (const ast::TableOption& option : statement.options) {
+  for (const ast::TableOption& option : definition.options) {
     if (scan->descriptor.options.count(option.key)) {
       Error(base::ErrorCode::kOption, "option '" + option.key + "' is given twice",
             option.key_span);
@@ -273,10 +296,11 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
               "('connector' = 'nexmark')",
           statement.name.span);
   }
-  BindPartitionKeys(this, statement, &scan->descriptor);
-  CheckMetadataColumns(statement, scan->descriptor);
+  BindPartitionKeys(this, definition, &scan->descriptor);
+  CheckMetadataColumns(definition, scan->descriptor);
   if (diagnostics_.size() > errors_before) return std::nullopt;
   table.scan = std::move(scan);
+  table.definition = std::move(merged);
   return table;
 }
 

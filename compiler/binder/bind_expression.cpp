@@ -586,6 +586,25 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     }
     return BindCall("COALESCE", std::move(arguments), call.span);
   }
+  if (upper == "CURRENT_WATERMARK") {
+    // Flink: the argument must be a rowtime attribute; the value is the watermark, not the
+    // argument's (runtime/expr/current_watermark.h).
+    const ScopeColumn* column = nullptr;
+    if (arguments.size() == 1 && arguments[0]->kind == ExprKind::kColumn) {
+      for (const ScopeColumn& candidate : scope.columns) {
+        if (candidate.slot == arguments[0]->column_index) column = &candidate;
+      }
+    }
+    if (column == nullptr || !column->time_attribute) {
+      Error(
+          base::ErrorCode::kBind,
+          fmt::format("CURRENT_WATERMARK takes one event-time attribute (a column with a "
+                      "WATERMARK FOR on its table, passed through unchanged), got {}",
+                      call.arguments.empty() ? std::string("none") : call.arguments[0]->ToString()),
+          call.arguments.empty() ? call.span : call.arguments[0]->span);
+      return nullptr;
+    }
+  }
   if (upper == "CONCAT" && arguments.size() >= 2) {
     // CONCAT(a, b, c) = (a || b) || c.
     ExprPtr folded = arguments[0];
@@ -594,6 +613,15 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     }
     return folded;
   }
+  if ((call.returning || !call.json_behaviors.empty()) && upper != "JSON_VALUE") {
+    Error(
+        base::ErrorCode::kBind,
+        fmt::format("{} takes no RETURNING or ON EMPTY / ON ERROR clause (JSON_VALUE does)", upper),
+        call.span);
+    return nullptr;
+  }
+  if (IsJsonFunctionName(upper)) return BindJsonFunction(call, std::move(arguments), upper);
+  if (upper == "OVERLAY") return BindOverlay(call, std::move(arguments));
   if (!functions::IsScalarFunction(upper)) {
     std::string suggestion = base::ClosestName(upper, functions::ScalarFunctionNames());
     Error(base::ErrorCode::kBind,
@@ -621,6 +649,38 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
         functions::RoundedDecimal(bound->arguments[0]->type, static_cast<int32_t>(*digits));
     bound = Expr::Call(bound->function, type, bound->arguments);
   }
+  if (bound != nullptr && bound->function == functions::FunctionId::kToTimestampLtz &&
+      bound->arguments.size() == 2) {
+    std::optional<int64_t> precision = IntegerConstant(*bound->arguments[1]);
+    if (!precision || (*precision != 0 && *precision != 3)) {
+      Error(base::ErrorCode::kBind,
+            "the precision of TO_TIMESTAMP_LTZ(numeric, precision) must be 0 (epoch seconds) or "
+            "3 (epoch milliseconds)",
+            call.arguments[1]->span);
+      return nullptr;
+    }
+  }
+  if (bound != nullptr && bound->function == functions::FunctionId::kSimilar &&
+      bound->arguments[1]->kind == ExprKind::kLiteral && !bound->arguments[1]->literal.is_null) {
+    // A literal pattern (and escape) that is not valid is an error here, not NULL per row.
+    std::string escape;
+    bool known = bound->arguments.size() < 3;
+    if (!known && bound->arguments[2]->kind == ExprKind::kLiteral &&
+        !bound->arguments[2]->literal.is_null) {
+      escape = bound->arguments[2]->literal.text;
+      known = escape.size() == 1;
+    }
+    const std::string& pattern = bound->arguments[1]->literal.text;
+    std::optional<std::string> regex = runtime::expr::detail::SimilarToRegex(pattern, escape);
+    std::string problem = !regex ? "an unclosed bracket or an escape at its end"
+                                 : runtime::expr::detail::CheckRegex(*regex);
+    if (known && !problem.empty()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("invalid SIMILAR TO pattern '{}': {}", pattern, problem),
+            call.arguments[1]->span);
+      return nullptr;
+    }
+  }
   // A literal DATE_FORMAT pattern or regular expression that can only give NULL is an error.
   for (size_t i = 0; bound != nullptr && i < bound->arguments.size(); ++i) {
     const ExprPtr& argument = bound->arguments[i];
@@ -635,6 +695,7 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
       return nullptr;
     }
   }
+  if (bound != nullptr && upper == "JSON_VALUE") return BindJsonValueClauses(call, bound);
   return bound;
 }
 

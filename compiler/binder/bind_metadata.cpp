@@ -39,7 +39,7 @@ std::string KeyList(const std::vector<MetadataKey>& offered, bool writable_only)
 
 }  // namespace
 
-void Binder::CheckMetadataColumns(const ast::CreateTableStatement& statement,
+void Binder::CheckMetadataColumns(const TableDefinition& definition,
                                   const TableDescriptor& descriptor) {
   if (descriptor.metadata_columns.empty()) return;
   const Connector* connector = ConnectorOf(descriptor);
@@ -47,7 +47,8 @@ void Binder::CheckMetadataColumns(const ast::CreateTableStatement& statement,
   const std::vector<MetadataKey> offered = connector->SupportedMetadata(descriptor);
   std::vector<std::string> offered_keys;
   for (const MetadataKey& key : offered) offered_keys.push_back(key.key);
-  for (const ast::ColumnDefinition& column : statement.columns) {
+  for (const ast::ColumnDefinition* definition_column : definition.columns) {
+    const ast::ColumnDefinition& column = *definition_column;
     if (!column.metadata) continue;
     if (offered.empty()) {
       // Once per table: every other metadata column has the same problem.

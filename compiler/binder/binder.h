@@ -51,6 +51,10 @@ std::optional<runtime::plan::AggregateKind> AggregateKindOf(const std::string& u
 std::optional<types::LogicalType> AggregateResultType(runtime::plan::AggregateKind kind,
                                                       const types::LogicalType& argument);
 
+/// Tells whether `upper` names a JSON function the binder composes (JSON_OBJECT, JSON_ARRAY,
+/// JSON_STRING, and IS JSON's `$IS_JSON`).
+bool IsJsonFunctionName(const std::string& upper);
+
 /// Tells whether `expression` is a PROCTIME() call (its column becomes a processing-time
 /// attribute).
 bool IsProctimeCall(const runtime::plan::Expr& expression);
@@ -148,6 +152,11 @@ class Binder {
   std::optional<BoundRelation> BindValues(const ast::ValuesQuery& values,
                                           const types::Schema* column_types = nullptr);
 
+  /// The table a scan (or an INSERT) with table hints reads (writes): `table` with the options
+  /// of its OPTIONS hints; null (reported) for a hint that is not OPTIONS or is malformed.
+  std::shared_ptr<logical::ScanTable> HintedTable(const std::shared_ptr<logical::ScanTable>& table,
+                                                  const std::vector<ast::Hint>& hints);
+
   /// Adds `expression` cast to `type` (a no-op when it has that type already).
   static runtime::plan::ExprPtr CastTo(runtime::plan::ExprPtr expression,
                                        const types::LogicalType& type);
@@ -158,8 +167,12 @@ class Binder {
  private:
   /// Checks the metadata columns of a table being created against what its connector offers
   /// (the key, and its type); an unknown connector is left to the planner.
-  void CheckMetadataColumns(const ast::CreateTableStatement& statement,
+  void CheckMetadataColumns(const TableDefinition& definition,
                             const runtime::connectors::TableDescriptor& descriptor);
+  /// Adds to `definition` (the CREATE TABLE's own elements) those of the table it is LIKE,
+  /// with Flink's merging strategies (bind_create_table_like.cpp). False after reporting why
+  /// not.
+  bool MergeLikeSource(const ast::LikeClause& like, TableDefinition* definition);
 
   // Queries
   std::optional<BoundRelation> BindSelect(const ast::SelectQuery& select);
@@ -271,10 +284,6 @@ class Binder {
   std::optional<BoundRelation> BindTableName(const ast::QualifiedName& name,
                                              const std::string& qualifier, base::SourceSpan span,
                                              const std::vector<ast::Hint>* hints = nullptr);
-  /// The table a scan with table hints reads: `table` with the options of its OPTIONS hints;
-  /// null (reported) for a hint that is not OPTIONS or is malformed, or a view or CTE hinted.
-  std::shared_ptr<logical::ScanTable> HintedTable(const std::shared_ptr<logical::ScanTable>& table,
-                                                  const std::vector<ast::Hint>& hints);
   /// Ranks `input` by a ROW_NUMBER() / RANK() / DENSE_RANK() OVER (PARTITION BY … ORDER BY …)
   /// call: a TopN node whose output is the input's columns, then the rank (the limit comes
   /// from a later filter).
@@ -327,6 +336,20 @@ class Binder {
   runtime::plan::ExprPtr BindCall(const std::string& name,
                                   std::vector<runtime::plan::ExprPtr> arguments,
                                   base::SourceSpan span);
+  /// JSON_OBJECT, JSON_ARRAY, JSON_STRING and IS JSON over bound arguments
+  /// (bind_composed_functions.cpp).
+  runtime::plan::ExprPtr BindJsonFunction(const ast::FunctionCallExpression& call,
+                                          std::vector<runtime::plan::ExprPtr> arguments,
+                                          const std::string& upper);
+  /// A value as JSON text (NULL stays NULL); `written` is its expression as written (a JSON
+  /// constructor's value is JSON already).
+  runtime::plan::ExprPtr JsonText(runtime::plan::ExprPtr value, const ast::Expression& written);
+  /// OVERLAY(s PLACING r FROM start [FOR length]) as SUBSTRINGs around r.
+  runtime::plan::ExprPtr BindOverlay(const ast::FunctionCallExpression& call,
+                                     std::vector<runtime::plan::ExprPtr> arguments);
+  /// JSON_VALUE's RETURNING type and ON EMPTY / ON ERROR clauses applied to its value.
+  runtime::plan::ExprPtr BindJsonValueClauses(const ast::FunctionCallExpression& call,
+                                              runtime::plan::ExprPtr value);
   runtime::plan::ExprPtr BindFunctionCall(const ast::FunctionCallExpression& call,
                                           const Scope& scope);
   runtime::plan::ExprPtr BindCase(const ast::CaseExpression& expression, const Scope& scope);

@@ -7,10 +7,24 @@
 
 #include "catalog/base/source_span.h"
 #include "compiler/ast/query.h"
+#include "compiler/ast/statement.h"
 #include "compiler/logical/logical_plan.h"
 #include "runtime/expr/user_function.h"
 
 namespace sluice::compiler::binder {
+
+/// A table's definition as written, merged with the table it is LIKE (if any): the columns in
+/// order (physical, computed and metadata ones), watermarks, primary key, partition keys and
+/// options. Columns and watermarks point into the scripts' ASTs, which outlive the catalog (as
+/// views' queries do).
+struct TableDefinition {
+  std::vector<const ast::ColumnDefinition*> columns;
+  std::vector<const ast::WatermarkDefinition*> watermarks;
+  std::vector<ast::Identifier> primary_key;
+  base::SourceSpan primary_key_span;
+  std::vector<ast::Identifier> partitioned_by;
+  std::vector<ast::TableOption> options;
+};
 
 /// A table created by CREATE TABLE. `scan` is filled in place as `INSERT INTO t VALUES`
 /// statements add rows to a `values` table.
@@ -22,6 +36,8 @@ struct CatalogTable {
   /// Span of each metadata column's `METADATA [FROM 'key'] [VIRTUAL]`, by column name, for
   /// errors found when an INSERT writes the table.
   std::map<std::string, base::SourceSpan> metadata_spans;
+  /// What CREATE TABLE wrote, for a later CREATE TABLE ... LIKE this table.
+  std::shared_ptr<const TableDefinition> definition;
 };
 
 /// A view created by CREATE VIEW; bound again, inline, wherever it is used.

@@ -92,6 +92,7 @@ ast::StatementPtr AstBuilder::BuildStatement(P::StatementContext* context) {
     auto statement = std::make_unique<ast::InsertStatement>(span);
     statement->target = BuildQualifiedName(insert->qualifiedName());
     statement->overwrite = insert->OVERWRITE() != nullptr;
+    statement->hints = BuildHints(insert->HINT());
     statement->columns = BuildColumnList(insert->columnList());
     statement->query = BuildQuery(insert->query());
     return statement;
@@ -234,6 +235,31 @@ ast::StatementPtr AstBuilder::BuildCreateTable(P::CreateTableStatementContext* c
       option.value_span = Span(property->STRING(1));
       statement->options.push_back(std::move(option));
     }
+  }
+  if (P::LikeClauseContext* like = context->likeClause()) {
+    ast::LikeClause clause;
+    clause.source = BuildQualifiedName(like->qualifiedName());
+    clause.span = Span(like);
+    for (P::LikeOptionContext* option : like->likeOption()) {
+      ast::LikeOption built;
+      built.span = Span(option);
+      switch (option->strategy->getType()) {
+        case P::INCLUDING: built.strategy = ast::LikeOption::Strategy::kIncluding; break;
+        case P::EXCLUDING: built.strategy = ast::LikeOption::Strategy::kExcluding; break;
+        default: built.strategy = ast::LikeOption::Strategy::kOverwriting; break;
+      }
+      switch (option->feature->getType()) {
+        case P::ALL: built.feature = ast::LikeOption::Feature::kAll; break;
+        case P::CONSTRAINTS: built.feature = ast::LikeOption::Feature::kConstraints; break;
+        case P::PARTITIONS: built.feature = ast::LikeOption::Feature::kPartitions; break;
+        case P::GENERATED: built.feature = ast::LikeOption::Feature::kGenerated; break;
+        case P::OPTIONS: built.feature = ast::LikeOption::Feature::kOptions; break;
+        case P::WATERMARKS: built.feature = ast::LikeOption::Feature::kWatermarks; break;
+        default: built.feature = ast::LikeOption::Feature::kMetadata; break;
+      }
+      clause.options.push_back(built);
+    }
+    statement->like = std::move(clause);
   }
   if (context->query() != nullptr) statement->as_query = BuildQuery(context->query());
   return statement;

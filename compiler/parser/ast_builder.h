@@ -74,6 +74,7 @@ class AstBuilder {
   ast::ExpressionPtr BuildLiteral(P::LiteralContext* context);
   std::unique_ptr<ast::FunctionCallExpression> BuildFunctionCall(P::FunctionCallContext* context);
   ast::ExpressionPtr BuildFunctionArgument(P::FunctionArgumentContext* context);
+  static ast::JsonOnNull BuildJsonOnNull(P::JsonNullClauseContext* context);
   std::unique_ptr<ast::WindowSpecification> BuildWindow(P::WindowSpecificationContext* context);
   ast::FrameBound BuildFrameBound(P::FrameBoundContext* context);
   ast::IntervalQualifier BuildIntervalQualifier(P::IntervalQualifierContext* context);

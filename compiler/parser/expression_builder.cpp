@@ -1,4 +1,6 @@
 // Builds expressions, function calls, window specifications and literals.
+#include <cctype>
+
 #include "compiler/parser/ast_builder.h"
 
 namespace sluice::parser {
@@ -127,6 +129,36 @@ ast::ExpressionPtr AstBuilder::BuildPredicate(ast::ExpressionPtr value,
     expression->pattern = BuildValue(like->pattern);
     if (like->escape != nullptr) expression->escape = BuildValue(like->escape);
     return expression;
+  }
+  if (auto* similar = dynamic_cast<P::SimilarPredicateContext*>(context)) {
+    // x [NOT] SIMILAR TO p [ESCAPE e] → [NOT] $SIMILAR(x, p [, e])
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("$SIMILAR", span);
+    call->arguments.push_back(std::move(value));
+    call->arguments.push_back(BuildValue(similar->pattern));
+    if (similar->escape != nullptr) call->arguments.push_back(BuildValue(similar->escape));
+    if (similar->NOT() == nullptr) return call;
+    auto negated = std::make_unique<ast::UnaryExpression>(span);
+    negated->op = ast::UnaryOperator::kNot;
+    negated->operand = std::move(call);
+    return negated;
+  }
+  if (auto* is_json = dynamic_cast<P::IsJsonPredicateContext*>(context)) {
+    // x IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT] → [NOT] $IS_JSON(x, 'KIND')
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("$IS_JSON", span);
+    call->arguments.push_back(std::move(value));
+    auto kind = std::make_unique<ast::LiteralExpression>(span);
+    kind->literal_kind = ast::LiteralKind::kString;
+    std::string json_kind = is_json->jsonKind == nullptr ? "VALUE" : Text(is_json->jsonKind);
+    for (char& c : json_kind) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    kind->value = json_kind;
+    call->arguments.push_back(std::move(kind));
+    if (is_json->NOT() == nullptr) return call;
+    auto negated = std::make_unique<ast::UnaryExpression>(span);
+    negated->op = ast::UnaryOperator::kNot;
+    negated->operand = std::move(call);
+    return negated;
   }
   if (auto* is = dynamic_cast<P::IsPredicateContext*>(context)) {
     auto expression = std::make_unique<ast::IsExpression>(span);
@@ -274,6 +306,32 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     unit->value = ast::TimeUnitName(BuildTimeUnit(rounding->timeUnit()));
     call->arguments.push_back(std::move(unit));
     result = std::move(call);
+  } else if (auto* overlay = dynamic_cast<P::OverlayExpressionContext*>(current)) {
+    // OVERLAY(s PLACING r FROM start [FOR length]) → OVERLAY(s, r, start [, length])
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("OVERLAY", Span(overlay->OVERLAY()));
+    call->arguments.push_back(BuildExpression(overlay->target));
+    call->arguments.push_back(BuildExpression(overlay->replacement));
+    call->arguments.push_back(BuildExpression(overlay->start));
+    if (overlay->length != nullptr) call->arguments.push_back(BuildExpression(overlay->length));
+    result = std::move(call);
+  } else if (auto* object = dynamic_cast<P::JsonObjectConstructorContext*>(current)) {
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("JSON_OBJECT", Span(object->JSON_OBJECT()));
+    for (P::JsonObjectEntryContext* entry : object->jsonObjectEntry()) {
+      call->arguments.push_back(BuildValue(entry->key));
+      call->arguments.push_back(BuildExpression(entry->value));
+    }
+    call->json_on_null = BuildJsonOnNull(object->jsonNullClause());
+    result = std::move(call);
+  } else if (auto* array = dynamic_cast<P::JsonArrayConstructorContext*>(current)) {
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("JSON_ARRAY", Span(array->JSON_ARRAY()));
+    for (P::ExpressionContext* item : array->expression()) {
+      call->arguments.push_back(BuildExpression(item));
+    }
+    call->json_on_null = BuildJsonOnNull(array->jsonNullClause());
+    result = std::move(call);
   } else if (auto* row = dynamic_cast<P::RowConstructorContext*>(current)) {
     auto call = std::make_unique<ast::FunctionCallExpression>(span);
     call->name = SingleName("ROW", Span(row->ROW()));
@@ -371,6 +429,21 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
   for (P::FunctionArgumentContext* argument : context->functionArgument()) {
     call->arguments.push_back(BuildFunctionArgument(argument));
   }
+  if (context->returning != nullptr) call->returning = BuildDataType(context->returning);
+  for (P::JsonBehaviorContext* behavior : context->jsonBehavior()) {
+    ast::JsonBehavior built;
+    built.span = Span(behavior);
+    if (behavior->DEFAULT() != nullptr) {
+      built.kind = ast::JsonBehavior::Kind::kDefault;
+      built.default_value = BuildExpression(behavior->expression());
+    } else if (behavior->NULL_() != nullptr) {
+      built.kind = ast::JsonBehavior::Kind::kNull;
+    } else {
+      built.kind = ast::JsonBehavior::Kind::kError;  // the first ERROR is the behaviour
+    }
+    built.on_empty = behavior->EMPTY() != nullptr;
+    call->json_behaviors.push_back(std::move(built));
+  }
   if (context->filterClause() != nullptr) {
     call->filter = BuildExpression(context->filterClause()->expression());
   }
@@ -382,6 +455,11 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
     }
   }
   return call;
+}
+
+ast::JsonOnNull AstBuilder::BuildJsonOnNull(P::JsonNullClauseContext* context) {
+  if (context == nullptr) return ast::JsonOnNull::kDefault;
+  return context->ABSENT() != nullptr ? ast::JsonOnNull::kAbsent : ast::JsonOnNull::kNull;
 }
 
 ast::ExpressionPtr AstBuilder::BuildFunctionArgument(P::FunctionArgumentContext* context) {

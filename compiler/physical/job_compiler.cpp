@@ -537,6 +537,11 @@ class ScriptCompiler {
     auto sink = std::make_shared<logical::LogicalNode>();
     sink->kind = logical::LogicalKind::kSink;
     sink->table = table->scan;
+    if (!insert.hints.empty()) {
+      // INSERT INTO t /*+ OPTIONS(...) */: this INSERT writes t with those options.
+      sink->table = binder_.HintedTable(table->scan, insert.hints);
+      if (sink->table == nullptr) return;
+    }
     sink->schema = descriptor.schema;
     sink->span = insert.span;
     sink->inputs.push_back(bound->node);

@@ -912,6 +912,15 @@ class Planner {
     }
     for (const PlanNode& node : plan_.nodes) {
       if (node.uid == "sink/" + sink_table.name) {
+        if (node.table->options != sink_descriptor.options ||
+            node.parallelism != sink_parallelism) {
+          return base::Status::Error(
+              base::ErrorCode::kPlan,
+              fmt::format("the INSERTs into table '{}' write it with different options (an "
+                          "OPTIONS hint on one of them): one sink takes one set of options",
+                          sink_table.name),
+              sink_spans ? sink_spans->use : base::SourceSpan{});
+        }
         return AddSinkInput(node.id, upstream_planned);
       }
     }

@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "runtime/expr/current_watermark.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
+#include "runtime/expr/time_zone.h"
 
 namespace sluice::runtime::expr::detail {
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
@@ -771,6 +774,57 @@ uint8_t sluice_from_unixtime(SluiceKernelContext* context, const SluiceUdfValue*
 uint8_t sluice_to_timestamp(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t count,
                             SluiceUdfValue* out) {
   return ParseTimestampArgument(arguments, count, &out->integer) ? 1 : 0;
+}
+
+uint8_t sluice_convert_tz(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                          SluiceUdfValue* out) {
+  // Flink's DateTimeUtils.convertTz: the text read as 'yyyy-MM-dd HH:mm:ss' on the first
+  // zone's clock, written in that format on the second's.
+  using sluice::runtime::expr::TimeZone;
+  auto from = TimeZone::Find(std::string_view(arguments[1].data, arguments[1].length));
+  auto to = TimeZone::Find(std::string_view(arguments[2].data, arguments[2].length));
+  if (from == nullptr || to == nullptr) return 0;  // a literal unknown zone: a compile error
+  int64_t local = 0;
+  if (!ParseTimestampArgument(arguments, 1, &local)) return 0;
+  constexpr int64_t kLimit = int64_t{1} << 50;  // far past year 9999, away from overflow
+  if (local < -kLimit || local > kLimit) return 0;
+  const int64_t utc = from->ToUtc(local);
+  return StoreFormatted(context, utc + to->OffsetAt(utc), kDefaultPattern,
+                        sizeof(kDefaultPattern) - 1, out)
+             ? 1
+             : 0;
+}
+
+uint8_t sluice_current_watermark(SluiceKernelContext*, const SluiceUdfValue*, int32_t,
+                                 SluiceUdfValue* out) {
+  // No watermark yet, or the end-of-input watermark (past any TIMESTAMP): NULL.
+  constexpr int64_t kMaxMillis = 253402300799999;  // 9999-12-31 23:59:59.999
+  int64_t watermark = sluice::runtime::expr::CurrentWatermark();
+  if (watermark == std::numeric_limits<int64_t>::min() || watermark > kMaxMillis) return 0;
+  out->integer = watermark;
+  return 1;
+}
+
+uint8_t sluice_to_timestamp_ltz(SluiceKernelContext*, const SluiceUdfValue* arguments,
+                                int32_t count, SluiceUdfValue* out) {
+  // Flink's DateTimeUtils.toTimestampData: seconds or milliseconds since the epoch, truncated
+  // toward zero to milliseconds; NULL outside 0001-01-01 .. 9999-12-31 (and for NaN).
+  constexpr double kMinMillis = -62135596800000.0;
+  constexpr double kMaxMillis = 253402300799999.0;
+  const double epoch = arguments[0].real;
+  const int64_t precision = count >= 2 ? arguments[1].integer : 3;
+  double millis;
+  if (precision == 0) {
+    if (!(epoch >= kMinMillis / 1000 && epoch <= (kMaxMillis - 999) / 1000)) return 0;
+    millis = epoch * 1000;
+  } else if (precision == 3) {
+    millis = epoch;
+  } else {
+    return 0;  // the binder refuses a constant precision other than 0 or 3
+  }
+  if (!(millis >= kMinMillis && millis <= kMaxMillis)) return 0;
+  out->integer = static_cast<int64_t>(millis);
+  return 1;
 }
 
 uint8_t sluice_current_date(SluiceKernelContext*, const SluiceUdfValue*, int32_t,

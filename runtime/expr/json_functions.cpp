@@ -203,6 +203,11 @@ bool Prepare(const SluiceUdfValue* arguments, Json* document, JsonPath* path) {
   return ParsePath(TextOf(arguments[1]), path);
 }
 
+/// `text` as a JSON string literal, as Jackson writes one (invalid UTF-8 replaced by U+FFFD).
+std::string QuoteJson(std::string_view text) {
+  return Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 void StoreText(SluiceKernelContext* context, const std::string& text, SluiceUdfValue* out) {
   char* target = context->arena->Allocate(text.size());
   if (!text.empty()) std::memcpy(target, text.data(), text.size());
@@ -261,6 +266,80 @@ uint8_t sluice_json_exists(SluiceKernelContext*, const SluiceUdfValue* arguments
                 Evaluate(document, path, &items) == Outcome::kItems &&
                 (path.wildcard || !items.front()->is_null());
   out->integer = exists ? 1 : 0;
+  return 1;
+}
+
+uint8_t sluice_json_quote(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                          SluiceUdfValue* out) {
+  StoreText(context, QuoteJson(TextOf(arguments[0])), out);
+  return 1;
+}
+
+uint8_t sluice_json_unquote(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                            SluiceUdfValue* out) {
+  std::string_view text = TextOf(arguments[0]);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    Json literal = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (!literal.is_discarded() && literal.is_string()) {
+      StoreText(context, literal.get_ref<const std::string&>(), out);
+      return 1;
+    }
+  }
+  *out = arguments[0];  // not a JSON string literal: unchanged
+  return 1;
+}
+
+uint8_t sluice_json_object_put(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                               int32_t, SluiceUdfValue* out) {
+  std::string_view object = TextOf(arguments[0]);
+  std::string_view value = TextOf(arguments[2]);
+  if (object.size() < 2 || object.front() != '{' || object.back() != '}') return 0;
+  if (value.empty()) {  // an absent NULL
+    *out = arguments[0];
+    return 1;
+  }
+  std::string text(object.substr(0, object.size() - 1));
+  if (object.size() > 2) text += ',';
+  text += QuoteJson(TextOf(arguments[1]));
+  text += ':';
+  text += value;
+  text += '}';
+  StoreText(context, text, out);
+  return 1;
+}
+
+uint8_t sluice_json_array_append(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                 int32_t, SluiceUdfValue* out) {
+  std::string_view array = TextOf(arguments[0]);
+  std::string_view value = TextOf(arguments[1]);
+  if (array.size() < 2 || array.front() != '[' || array.back() != ']') return 0;
+  if (value.empty()) {  // an absent NULL
+    *out = arguments[0];
+    return 1;
+  }
+  std::string text(array.substr(0, array.size() - 1));
+  if (array.size() > 2) text += ',';
+  text += value;
+  text += ']';
+  StoreText(context, text, out);
+  return 1;
+}
+
+uint8_t sluice_is_json(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                       SluiceUdfValue* out) {
+  std::string_view text = TextOf(arguments[0]);
+  std::string_view kind = TextOf(arguments[1]);
+  bool valid = false;
+  if (NestingWithinLimit(text)) {
+    Json document = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (!document.is_discarded()) {
+      valid = kind == "OBJECT"   ? document.is_object()
+              : kind == "ARRAY"  ? document.is_array()
+              : kind == "SCALAR" ? !document.is_object() && !document.is_array()
+                                 : kind == "VALUE";
+    }
+  }
+  out->integer = valid ? 1 : 0;
   return 1;
 }
 

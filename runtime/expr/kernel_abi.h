@@ -209,6 +209,9 @@ uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
 #define SLUICE_HELPER_DECLARATION_kValueToTime SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueStringStringToDate SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueStringStringToString SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueDoubleIntToTimestamp SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueTimestampToTimestamp SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringStringToBoolean SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
   SLUICE_HELPER_DECLARATION_##shape(helper)

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/expr/time_zone.h"
+
 namespace sluice::runtime::expr {
 
 std::string CheckLiteralArgument(functions::FunctionId function, size_t index,
@@ -24,6 +26,17 @@ std::string CheckLiteralArgument(functions::FunctionId function, size_t index,
     if (!problem.empty()) {
       return fmt::format("invalid regular expression '{}': {}", text, problem);
     }
+  }
+  if (function == functions::FunctionId::kConvertTz && (index == 1 || index == 2) &&
+      TimeZone::Find(text) == nullptr) {
+    return fmt::format(
+        "unknown time zone '{}' (a region such as 'America/Los_Angeles', 'UTC', "
+        "an offset such as '+08:00' or 'GMT-8', or one of Java's three-letter "
+        "IDs such as 'PST')",
+        text);
+  }
+  if (function == functions::FunctionId::kSimilar && index == 2 && text.size() != 1) {
+    return fmt::format("the ESCAPE of SIMILAR TO must be one character, got '{}'", text);
   }
   return "";
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ namespace detail {
 std::string CheckDateFormatPattern(std::string_view pattern);
 /// Returns "" when `pattern` compiles with RE2, else RE2's error.
 std::string CheckRegex(std::string_view pattern);
+/// The RE2 pattern of a SIMILAR TO pattern (with an escape character, or none when
+/// `escape` is empty); nullopt when it is not valid (an escape at the end, an escape of more
+/// than one character, an unclosed bracket).
+std::optional<std::string> SimilarToRegex(std::string_view pattern, std::string_view escape);
 }  // namespace detail
 
 }  // namespace sluice::runtime::expr

@@ -4,8 +4,10 @@
 #include <re2/re2.h>
 
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -115,6 +117,61 @@ std::string CheckRegex(std::string_view pattern) {
   return regex.ok() ? "" : regex.error();
 }
 
+std::optional<std::string> SimilarToRegex(std::string_view pattern, std::string_view escape) {
+  // Calcite's Like.sqlToRegexSimilar: % and _ are .* and ., the regular-expression operators
+  // | * + ? {m,n} ( ) and bracket expressions keep their meaning, everything else (. $ \ ^
+  // outside brackets) is literal; the escape character makes the next character literal.
+  if (escape.size() > 1) return std::nullopt;
+  std::string out = "(?s)";
+  int bracket_depth = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (!escape.empty() && c == escape.front()) {
+      if (i + 1 >= pattern.size()) return std::nullopt;  // an escape at the end
+      out += RE2::QuoteMeta(re2::StringPiece(&pattern[++i], 1));
+      continue;
+    }
+    if (bracket_depth > 0) {
+      if (c == '[' && i + 1 < pattern.size() && pattern[i + 1] == ':') {
+        // [:ALPHA:] and the other character classes: RE2 spells them in lower case.
+        size_t end = pattern.find(":]", i + 2);
+        if (end == std::string_view::npos) return std::nullopt;
+        std::string name(pattern.substr(i + 2, end - i - 2));
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        out += "[:" + name + ":]";
+        i = end + 1;
+        continue;
+      }
+      if (c == ']') --bracket_depth;
+      if (c == '\\') {
+        out += "\\\\";
+      } else {
+        out += c;
+      }
+      continue;
+    }
+    switch (c) {
+      case '%': out += ".*"; break;
+      case '_': out += "."; break;
+      case '[':
+        ++bracket_depth;
+        out += c;
+        break;
+      case '|':
+      case '*':
+      case '+':
+      case '?':
+      case '{':
+      case '}':
+      case '(':
+      case ')': out += c; break;
+      default: out += RE2::QuoteMeta(re2::StringPiece(&pattern[i], 1)); break;
+    }
+  }
+  if (bracket_depth != 0) return std::nullopt;
+  return out;
+}
+
 }  // namespace sluice::runtime::expr::detail
 
 extern "C" {
@@ -179,6 +236,24 @@ bool RewriteReplacement(std::string_view java, int groups, std::string* out) {
 }  // namespace
 
 extern "C" {
+
+uint8_t sluice_similar(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t count,
+                       SluiceUdfValue* out) {
+  const SluiceUdfValue& text = arguments[0];
+  std::string_view escape;
+  if (count >= 3) escape = std::string_view(arguments[2].data, arguments[2].length);
+  std::optional<std::string> regex_text = sluice::runtime::expr::detail::SimilarToRegex(
+      std::string_view(arguments[1].data != nullptr ? arguments[1].data : "", arguments[1].length),
+      escape);
+  if (!regex_text) return 0;  // the binder refuses a literal pattern that is not valid
+  return WithRegex(regex_text->data(), static_cast<uint32_t>(regex_text->size()),
+                   [&](const RE2& regex) -> uint8_t {
+                     if (!regex.ok()) return 0;
+                     re2::StringPiece input(text.data != nullptr ? text.data : "", text.length);
+                     out->integer = RE2::FullMatch(input, regex) ? 1 : 0;
+                     return 1;
+                   });
+}
 
 uint8_t sluice_regexp(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
                       SluiceUdfValue* out) {

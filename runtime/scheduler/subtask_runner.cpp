@@ -251,7 +251,10 @@ base::Status SubtaskRunner::Handle(Message message) {
     case Message::Kind::kBatch:
       rows_in_.fetch_add(message.batch->row_count(), std::memory_order_relaxed);
       Link::Count(nullptr, operator_metrics_.front(), message.batch->row_count());
-      return operators_.front()->ProcessBatch(message.input, std::move(message.batch), output);
+      {
+        expr::WatermarkScope scope(combined_watermark_);
+        return operators_.front()->ProcessBatch(message.input, std::move(message.batch), output);
+      }
     case Message::Kind::kWatermark:
       channel_watermarks_[message.input][message.channel] =
           std::max(channel_watermarks_[message.input][message.channel], message.watermark);
@@ -296,6 +299,7 @@ base::Status SubtaskRunner::CombineWatermarks() {
   }
   if (any_active && combined > combined_watermark_) {
     combined_watermark_ = combined;
+    expr::WatermarkScope scope(combined);
     SLUICE_RETURN_IF_ERROR(operators_.front()->ProcessWatermark(combined, OutputOf(0)));
   }
   bool idle = any_open && !any_active;

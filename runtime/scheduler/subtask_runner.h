@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/expr/current_watermark.h"
 #include "runtime/operators/operator.h"
 #include "runtime/scheduler/checkpoint_coordinator.h"
 #include "runtime/scheduler/inbox.h"
@@ -118,9 +119,12 @@ class SubtaskRunner {
         : next_(next), next_output_(next_output), from_(from), to_(to) {}
     base::Status EmitBatch(operators::BatchPtr batch) override {
       Count(from_, to_, batch->row_count());
+      expr::WatermarkScope scope(watermark_);
       return next_->ProcessBatch(0, std::move(batch), next_output_);
     }
     base::Status EmitWatermark(int64_t watermark) override {
+      watermark_ = watermark;
+      expr::WatermarkScope scope(watermark);
       return next_->ProcessWatermark(watermark, next_output_);
     }
 
@@ -135,6 +139,8 @@ class SubtaskRunner {
     operators::Output* next_output_;
     operators::OperatorMetrics* from_;
     operators::OperatorMetrics* to_;
+    /// The last watermark forwarded to `next_` (its CURRENT_WATERMARK).
+    int64_t watermark_ = operators::kMinWatermark;
   };
 
   /// The last operator's emissions on their way to the router, counted as its rows out.

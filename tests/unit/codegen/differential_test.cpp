@@ -441,7 +441,21 @@ class ExprGenerator {
   }
 
   /// Which values an argument of a built-in function takes (most: any of its type).
-  enum class Values { kAny, kUnit, kRegex, kDateFormat, kCount, kBits, kJson, kJsonPath };
+  enum class Values {
+    kAny,
+    kUnit,
+    kRegex,
+    kDateFormat,
+    kCount,
+    kBits,
+    kJson,
+    kJsonPath,
+    kEpochPrecision,
+    kJsonKind,
+    kTimeZone,
+    kTimestampText,
+    kEscape
+  };
 
   /// A built-in function of fixed signature (functions.def) and what its arguments take.
   struct Builtin {
@@ -463,6 +477,10 @@ class ExprGenerator {
            {{kBigint, kAny}, {kVarchar, Values::kDateFormat}},
            1},
           {FunctionId::kToTimestamp, kTime, {{kVarchar, kAny}, {kVarchar, Values::kDateFormat}}, 1},
+          {FunctionId::kToTimestampLtz,
+           kTime,
+           {{kDouble, kAny}, {kInt, Values::kEpochPrecision}},
+           1},
           {FunctionId::kJsonValue,
            kVarchar,
            {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
@@ -474,6 +492,28 @@ class ExprGenerator {
           {FunctionId::kJsonExists,
            kBoolean,
            {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
+           2},
+          {FunctionId::kJsonObjectPut,
+           kVarchar,
+           {{kVarchar, Values::kJson}, {kVarchar, kAny}, {kVarchar, Values::kJson}},
+           3},
+          {FunctionId::kJsonArrayAppend,
+           kVarchar,
+           {{kVarchar, Values::kJson}, {kVarchar, Values::kJson}},
+           2},
+          {FunctionId::kSimilar,
+           kBoolean,
+           {{kVarchar, kAny}, {kVarchar, Values::kRegex}, {kVarchar, Values::kEscape}},
+           2},
+          {FunctionId::kConvertTz,
+           kVarchar,
+           {{kVarchar, Values::kTimestampText},
+            {kVarchar, Values::kTimeZone},
+            {kVarchar, Values::kTimeZone}},
+           3},
+          {FunctionId::kIsJson,
+           kBoolean,
+           {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonKind}},
            2},
           {FunctionId::kToDate,
            TypeId::kDate,
@@ -541,9 +581,10 @@ class ExprGenerator {
             FunctionId::kRadians}) {
         builtins.push_back({id, kDouble, {{kDouble, kAny}}, 1});
       }
-      for (FunctionId id : {FunctionId::kInitcap, FunctionId::kLtrim, FunctionId::kRtrim,
-                            FunctionId::kMd5, FunctionId::kSha1, FunctionId::kSha256,
-                            FunctionId::kToBase64, FunctionId::kFromBase64, FunctionId::kHex}) {
+      for (FunctionId id :
+           {FunctionId::kInitcap, FunctionId::kLtrim, FunctionId::kRtrim, FunctionId::kMd5,
+            FunctionId::kSha1, FunctionId::kSha256, FunctionId::kToBase64, FunctionId::kFromBase64,
+            FunctionId::kHex, FunctionId::kJsonQuote, FunctionId::kJsonUnquote}) {
         builtins.push_back({id, kVarchar, {{kVarchar, kAny}}, 1});
       }
       return builtins;
@@ -561,6 +602,9 @@ class ExprGenerator {
     static const std::vector<std::string> kJson = {
         R"({"a": 1, "b": [1, "x", {"c": true}], "d": {"e": null, "f": 2.5}})",
         R"([10, 20, {"a": "s"}])",
+        "{}",
+        "[]",
+        R"("a\"b")",
         R"("text")",
         "12",
         "null",
@@ -573,15 +617,28 @@ class ExprGenerator {
     switch (values) {
       case Values::kJson: return PatternArgument(kJson, depth);
       case Values::kJsonPath: return PatternArgument(kJsonPaths, depth);
+      case Values::kTimeZone:
+        return PatternArgument(
+            {"UTC", "America/Los_Angeles", "Australia/Sydney", "GMT+8", "PST", "-05:30", "X/Y"},
+            depth);
+      case Values::kTimestampText:
+        return PatternArgument({"1970-01-01 00:00:00", "2024-03-10 02:30:00", "2024-11-03 01:30:00",
+                                "2050-07-01 12:00:00", "nope"},
+                               depth);
+      case Values::kEscape: return PatternArgument({"!", "\\", "%", "ab"}, depth);
+      case Values::kJsonKind:
+        return PatternArgument({"VALUE", "SCALAR", "ARRAY", "OBJECT", "value", "X"}, depth);
       case Values::kUnit: return PatternArgument(kUnits, depth);
       case Values::kRegex: return PatternArgument(kRegexes, depth);
       case Values::kDateFormat: return PatternArgument(kDateFormats, depth);
       case Values::kCount:
-      case Values::kBits: {
+      case Values::kBits:
+      case Values::kEpochPrecision: {
         // Small literals: a count near INT_MAX would make REPEAT or LPAD allocate gigabytes.
-        int64_t value = values == Values::kBits
-                            ? random_.Pick(std::vector<int64_t>{224, 256, 384, 512, 0})
-                            : random_.Between(-3, 12);
+        int64_t value =
+            values == Values::kBits ? random_.Pick(std::vector<int64_t>{224, 256, 384, 512, 0})
+            : values == Values::kEpochPrecision ? random_.Pick(std::vector<int64_t>{0, 3, 6})
+                                                : random_.Between(-3, 12);
         return Expr::Literal(type == TypeId::kInt ? Value::Int(static_cast<int32_t>(value))
                                                   : Value::Bigint(value));
       }

@@ -126,6 +126,36 @@ TEST(JobCompilerTest, InsertsIntoOneUpsertTableAreHashedByItsKey) {
   EXPECT_EQ(inputs, 2);
 }
 
+TEST(JobCompilerTest, AnInsertsOptionsHintConfiguresItsSink) {
+  auto compiled = Compile(
+      "CREATE TABLE totals (auction BIGINT, price BIGINT)\n"
+      "  WITH ('connector' = 'blackhole');\n"
+      "INSERT INTO totals /*+ OPTIONS('sink.parallelism' = '1') */\n"
+      "  SELECT auction, price FROM bids;\n",
+      {{"parallelism.default", "2"}});
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  bool found = false;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.uid != "sink/totals") continue;
+    found = true;
+    EXPECT_EQ(node.parallelism, 1);
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(JobCompilerTest, InsertsIntoOneTableWithDifferentOptionsAreRefused) {
+  auto compiled = Compile(
+      "CREATE TABLE totals (auction BIGINT, price BIGINT)\n"
+      "  WITH ('connector' = 'blackhole');\n"
+      "INSERT INTO totals SELECT auction, price FROM bids;\n"
+      "INSERT INTO totals /*+ OPTIONS('sink.parallelism' = '1') */ SELECT auction, price FROM "
+      "bids;\n",
+      {{"parallelism.default", "2"}});
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.status().ToString().find("write it with different options"), std::string::npos)
+      << compiled.status().ToString();
+}
+
 TEST(JobCompilerTest, FiltersAndProjectionsFuseIntoOneCalc) {
   auto compiled = Compile(
       "CREATE VIEW v AS SELECT auction, price * 2 AS p FROM bids WHERE auction > 0;\n"
