@@ -863,7 +863,9 @@ std::optional<BoundRelation> Binder::BindAggregation(
                          id_slot, &replacements)) {
     return std::nullopt;
   }
-  // TUMBLE_START(ts, ...), HOP_END(...), SESSION_ROWTIME(...) name the legacy window's columns.
+  // TUMBLE_START(ts, ...), HOP_END(...), SESSION_ROWTIME(...) name the legacy window's columns;
+  // TUMBLE_PROCTIME(...) is a processing-time attribute: the window's time column when the
+  // window is itself over processing time, else the wall clock when the row is emitted.
   if (!legacy_name.empty()) {
     int32_t window_slot = key_columns;
     for (const ast::Expression* root : roots) {
@@ -876,6 +878,12 @@ std::optional<BoundRelation> Binder::BindAggregation(
           if (name == legacy_name + suffix) {
             replacements[&node] = Expr::Column(window_slot + offset, LogicalType::Timestamp());
           }
+        }
+        if (name == legacy_name + "_PROCTIME") {
+          replacements[&node] =
+              window && window->processing_time
+                  ? Expr::Column(window_slot + 2, LogicalType::Timestamp())
+                  : Expr::Call(functions::FunctionId::kProctime, LogicalType::Timestamp(), {});
         }
       });
     }

@@ -123,8 +123,28 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
                                                       const ast::Expression* limit,
                                                       base::SourceSpan span) {
   if (limit == nullptr) {
-    Error(base::ErrorCode::kPlan,
-          "ORDER BY on a stream needs a LIMIT (a Top-N); a full sort never finishes", span);
+    // Flink sorts a stream by an ascending time attribute (then other keys); Sluice not yet.
+    const ScopeColumn* time = nullptr;
+    if (!order_by.empty() && order_by.front().expression->Is<ast::ColumnRefExpression>()) {
+      ExprPtr first = BindExpression(*order_by.front().expression, input.scope);
+      for (const ScopeColumn& column : input.scope.columns) {
+        if (first != nullptr && first->kind == ExprKind::kColumn &&
+            column.slot == first->column_index &&
+            (column.time_attribute || column.processing_time)) {
+          time = &column;
+        }
+      }
+    }
+    if (time != nullptr) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("ORDER BY the time attribute '{}' without a LIMIT (a streaming sort) is "
+                        "not supported yet; add a LIMIT for a Top-N",
+                        time->name),
+            span);
+    } else {
+      Error(base::ErrorCode::kPlan,
+            "ORDER BY on a stream needs a LIMIT (a Top-N); a full sort never finishes", span);
+    }
     return std::nullopt;
   }
   ExprPtr bound_limit = BindExpression(*limit, Scope{});
