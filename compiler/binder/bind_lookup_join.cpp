@@ -130,7 +130,8 @@ std::optional<BoundRelation> Binder::BindLookupJoin(
     base::SourceSpan span) {
   if (type != ast::JoinType::kInner && type != ast::JoinType::kLeft) {
     Error(base::ErrorCode::kPlan,
-          fmt::format("a lookup join (FOR SYSTEM_TIME AS OF) is an INNER or LEFT JOIN, not a {}",
+          fmt::format("a join FOR SYSTEM_TIME AS OF (a lookup join or an event-time temporal "
+                      "join) is an INNER or LEFT JOIN, not a {}",
                       ast::JoinTypeName(type)),
           span);
     return std::nullopt;
