@@ -76,21 +76,11 @@ bool Binder::CheckProcessingTime(const ast::Expression& as_of, const Scope& left
     }
   }
   if (column != nullptr && column->processing_time) return true;
-  if (column != nullptr && column->time_attribute) {
-    Error(base::ErrorCode::kPlan,
-          fmt::format("FOR SYSTEM_TIME AS OF the event-time attribute '{}' is an event-time "
-                      "temporal join, which is not supported; a lookup join needs a "
-                      "processing-time attribute: add PROCTIME() AS p_time to the left side "
-                      "and write FOR SYSTEM_TIME AS OF p_time",
-                      column->name),
-          as_of.span);
-    return false;
-  }
   Error(base::ErrorCode::kPlan,
-        "FOR SYSTEM_TIME AS OF needs a processing-time attribute of the left side (a PROCTIME() "
-        "column), e.g. FROM (SELECT *, PROCTIME() AS p_time FROM s) AS s JOIN t FOR SYSTEM_TIME "
-        "AS OF s.p_time; AS OF another column or expression (an event-time temporal join) is "
-        "not supported",
+        "FOR SYSTEM_TIME AS OF needs a time attribute of the left side: a processing-time "
+        "attribute (a PROCTIME() column) for a lookup join, e.g. FROM (SELECT *, PROCTIME() AS "
+        "p_time FROM s) AS s JOIN t FOR SYSTEM_TIME AS OF s.p_time, or an event-time attribute "
+        "(a WATERMARK FOR column) for an event-time temporal join with a versioned table",
         as_of.span);
   return false;
 }
@@ -140,7 +130,8 @@ std::optional<BoundRelation> Binder::BindLookupJoin(
     base::SourceSpan span) {
   if (type != ast::JoinType::kInner && type != ast::JoinType::kLeft) {
     Error(base::ErrorCode::kPlan,
-          fmt::format("a lookup join (FOR SYSTEM_TIME AS OF) is an INNER or LEFT JOIN, not a {}",
+          fmt::format("a join FOR SYSTEM_TIME AS OF (a lookup join or an event-time temporal "
+                      "join) is an INNER or LEFT JOIN, not a {}",
                       ast::JoinTypeName(type)),
           span);
     return std::nullopt;
@@ -155,6 +146,18 @@ std::optional<BoundRelation> Binder::BindLookupJoin(
           "joining a window TVF before aggregating it (a window join) is not supported yet",
           left.window->span);
     return std::nullopt;
+  }
+  ExprPtr as_of = BindExpression(*ref.system_time, left.scope);
+  if (as_of == nullptr) return std::nullopt;
+  // AS OF an event-time attribute: an event-time temporal join with a versioned table.
+  bool event_time = false;
+  for (const ScopeColumn& column : left.scope.columns) {
+    event_time |= as_of->kind == ExprKind::kColumn && column.slot == as_of->column_index &&
+                  column.time_attribute && !column.processing_time;
+  }
+  if (event_time) {
+    const int32_t time_slot = as_of->column_index;
+    return BindTemporalJoin(std::move(left), ref, time_slot, type, condition, span);
   }
   bool time_ok = CheckProcessingTime(*ref.system_time, left.scope);
   const CatalogTable* table = FindLookupTable(ref);

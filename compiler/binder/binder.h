@@ -228,7 +228,8 @@ class Binder {
   /// `ref` when it is `t FOR SYSTEM_TIME AS OF …` (the lookup table of a join), else null.
   static const ast::BaseTableRef* LookupTableOf(const ast::TableRef& ref);
   /// Binds `left JOIN t FOR SYSTEM_TIME AS OF left.p_time AS T ON …`: a processing-time
-  /// lookup join of the stream `left` with the bounded table t.
+  /// lookup join of the stream `left` with the bounded table t; AS OF an event-time attribute,
+  /// an event-time temporal join (BindTemporalJoin).
   std::optional<BoundRelation> BindLookupJoin(BoundRelation left, const ast::BaseTableRef& ref,
                                               ast::JoinType type, const ast::Expression* condition,
                                               const std::vector<ast::Identifier>& using_columns,
@@ -237,6 +238,26 @@ class Binder {
   bool CheckProcessingTime(const ast::Expression& as_of, const Scope& left);
   /// The catalog table a lookup join reads, checked to be bounded; null after an error.
   const CatalogTable* FindLookupTable(const ast::BaseTableRef& ref);
+  // Event-time temporal joins (bind_temporal_join.cpp)
+  /// Where a versioned table keeps its key and its versions' time: slots of its output.
+  struct VersionedTable {
+    std::vector<int32_t> key_slots;
+    std::vector<std::string> key_names;
+    int32_t time_slot = -1;
+    /// For a deduplicating view: the view over its Top-N's input, every row a version.
+    logical::LogicalNodePtr versions;
+  };
+  /// The key and time of `right` (named `name`) as a versioned table: a table with a PRIMARY
+  /// KEY and a WATERMARK, or a view keeping each key's latest row by an event-time attribute;
+  /// nullopt after reporting why it is not one.
+  std::optional<VersionedTable> FindVersionedTable(const BoundRelation& right,
+                                                   const std::string& name, base::SourceSpan span);
+  /// Binds `left JOIN v FOR SYSTEM_TIME AS OF left.rowtime AS V ON …` (the event-time attribute
+  /// at `left_time_slot`): each left row joins the version of v valid at its time.
+  std::optional<BoundRelation> BindTemporalJoin(BoundRelation left, const ast::BaseTableRef& ref,
+                                                int32_t left_time_slot, ast::JoinType type,
+                                                const ast::Expression* condition,
+                                                base::SourceSpan span);
   /// Joins two window TVFs per window (bind_window_join.cpp): both must have the same window,
   /// and the condition must equate their window_start and window_end.
   std::optional<BoundRelation> BindWindowJoin(BoundRelation left, BoundRelation right,

@@ -89,6 +89,7 @@ const char* Describe(const std::string& component) {
       {"join type", "join type"},
       {"window", "window"},
       {"interval", "interval bounds"},
+      {"temporal", "temporal join times (versions AS OF)"},
       {"order", "sort order"},
       {"limit", "N"},
       {"rank function", "rank function"},

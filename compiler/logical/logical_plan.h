@@ -94,6 +94,9 @@ struct LogicalNode {
   std::optional<runtime::plan::WindowJoinSpec> window_join;
   // kExpand: grouping slots refer to the input
   std::optional<runtime::plan::ExpandSpec> expand;
+  /// kJoin of a stream with a versioned table FOR SYSTEM_TIME AS OF an event-time attribute
+  /// (an event-time temporal join, INNER or LEFT): each side's time slot within its input.
+  std::optional<runtime::plan::TemporalJoinSpec> temporal_join;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
   /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);

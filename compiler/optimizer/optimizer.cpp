@@ -209,7 +209,9 @@ class JoinConditionPushdown : public Rule {
         kept.push_back(conjunct);  // constants are folded elsewhere
       } else if (inner && range.second < left_slots) {
         left.push_back(conjunct);
-      } else if (range.first >= left_slots) {
+      } else if (range.first >= left_slots && !node->temporal_join) {
+        // (A temporal join checks its condition on the version valid at the left row's time:
+        // filtering versions first would make an older one valid instead.)
         right.push_back(logical::ShiftColumns(conjunct, -left_slots));
       } else {
         kept.push_back(conjunct);

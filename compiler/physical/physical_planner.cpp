@@ -14,6 +14,7 @@
 #include "compiler/physical/plan_lookup_join.h"
 #include "compiler/physical/plan_over.h"
 #include "compiler/physical/plan_set_operation.h"
+#include "compiler/physical/plan_temporal_join.h"
 #include "compiler/physical/plan_window_rows.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
@@ -565,7 +566,7 @@ class Planner {
 
     PlanNode node;
     const char* kind_name = interval ? "interval-join" : window_join ? "window-join" : "join";
-    node.uid = UidFor(join.uid_hint, kind_name);
+    if (!join.temporal_join) node.uid = UidFor(join.uid_hint, kind_name);
     node.kind = interval      ? runtime::plan::OperatorKind::kIntervalJoin
                 : window_join ? runtime::plan::OperatorKind::kWindowJoin
                               : runtime::plan::OperatorKind::kJoin;
@@ -638,6 +639,11 @@ class Planner {
     node.join = spec;
     if (interval) node.interval_join = interval->spec;
     if (window_join) node.window_join = join.window_join;
+    if (join.temporal_join) {
+      SLUICE_RETURN_IF_ERROR(
+          MakeTemporalJoin(join, planned_left.mode, left_names, right_names, &node));
+      node.uid = UidFor(join.uid_hint, "temporal-join");
+    }
     for (const PlanNode& existing : plan_.nodes) {
       if (existing.uid == node.uid) {
         return base::Status::Error(base::ErrorCode::kPlan,

@@ -27,6 +27,8 @@ bool MayUpdate(const LogicalNode& node) {
       return connector != nullptr && connector->ProducesUpdates(node.table->descriptor);
     }
     case LogicalKind::kJoin:
+      // A temporal join's output is insert-only, whatever the versioned table's changes.
+      if (node.temporal_join) return MayUpdate(*node.inputs[0]);
       if (node.join_type == runtime::plan::JoinType::kLeft && !node.window_join &&
           !IntervalJoinBounds(node)) {
         return true;
@@ -49,7 +51,10 @@ bool MayUpdate(const LogicalNode& node) {
 }
 
 std::optional<logical::IntervalBounds> IntervalJoinBounds(const LogicalNode& join) {
-  if (join.kind != LogicalKind::kJoin || join.window_join || !join.predicate) return std::nullopt;
+  if (join.kind != LogicalKind::kJoin || join.window_join || join.temporal_join ||
+      !join.predicate) {
+    return std::nullopt;
+  }
   if (join.join_type != runtime::plan::JoinType::kInner &&
       join.join_type != runtime::plan::JoinType::kLeft) {
     return std::nullopt;  // interval joins are INNER or LEFT

@@ -193,7 +193,8 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
     }
     case OperatorKind::kJoin:
     case OperatorKind::kIntervalJoin:
-    case OperatorKind::kWindowJoin: {
+    case OperatorKind::kWindowJoin:
+    case OperatorKind::kTemporalJoin: {
       // A semi or anti join outputs its left rows only.
       bool left_only = node.join && (node.join->type == runtime::plan::JoinType::kSemi ||
                                      node.join->type == runtime::plan::JoinType::kAnti);
@@ -396,7 +397,8 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
     }
     case OperatorKind::kJoin:
     case OperatorKind::kIntervalJoin:
-    case OperatorKind::kWindowJoin: {
+    case OperatorKind::kWindowJoin:
+    case OperatorKind::kTemporalJoin: {
       const auto& left = lineage->OfInput(id, 0);
       const auto& right = lineage->OfInput(id, 1);
       auto left_types = SlotTypes(plan, id, 0);
@@ -412,6 +414,12 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
                    fmt::format("{} BETWEEN {} + {} ms AND {} + {} ms",
                                At(right, bounds.right_time_slot), At(left, bounds.left_time_slot),
                                bounds.lower, At(left, bounds.left_time_slot), bounds.upper)));
+      }
+      if (node.temporal_join) {
+        // Versions are kept by the right time, left rows by the left time.
+        components.push_back(Single(
+            "temporal", fmt::format("{} AS OF {}", At(right, node.temporal_join->right_time_slot),
+                                    At(left, node.temporal_join->left_time_slot))));
       }
       if (node.window_join) {
         components.push_back(Single(

@@ -11,6 +11,7 @@
 #include "runtime/operators/set_operation_operator.h"
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
+#include "runtime/operators/temporal_join_operator.h"
 #include "runtime/operators/top_n_operator.h"
 #include "runtime/operators/union_operator.h"
 #include "runtime/operators/window_aggregate_operator.h"
@@ -55,6 +56,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kIntervalJoin:
       if (!node.join || !node.interval_join) break;
       return std::unique_ptr<Operator>(new IntervalJoinOperator());
+    case plan::OperatorKind::kTemporalJoin:
+      if (!node.join || !node.temporal_join) break;
+      return std::unique_ptr<Operator>(new TemporalJoinOperator());
     case plan::OperatorKind::kWindowJoin:
       if (!node.join || !node.window_join) break;
       return std::unique_ptr<Operator>(new WindowJoinOperator());

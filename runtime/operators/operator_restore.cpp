@@ -71,7 +71,8 @@ class Planner {
       case OperatorKind::kWindowAggregate: return PlanAggregate(spec);
       case OperatorKind::kJoin:
       case OperatorKind::kIntervalJoin:
-      case OperatorKind::kWindowJoin: return PlanJoin(old_spec, spec);
+      case OperatorKind::kWindowJoin:
+      case OperatorKind::kTemporalJoin: return PlanJoin(old_spec, spec);
       case OperatorKind::kTopN: return PlanTopN();
       case OperatorKind::kOverAggregate: return PlanOver(spec);
       case OperatorKind::kChangelogNormalize: return PlanNormalize();
@@ -151,6 +152,7 @@ class Planner {
                                             SlotTypes(spec.value_schema)));
     switch (new_.kind) {
       case OperatorKind::kIntervalJoin:
+      case OperatorKind::kTemporalJoin:  // the same value layout (temporal_join_operator.h)
         if (rows->identity()) return std::unique_ptr<RecordMigration>();
         return MigrateIntervalJoinRows(std::move(rows));
       case OperatorKind::kWindowJoin:

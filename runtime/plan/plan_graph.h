@@ -32,6 +32,7 @@ enum class OperatorKind : uint8_t {
   kWindowTableFunction,  // a window TVF's rows: each input row once per window, no state
   kWindowRank,           // Top-N / deduplication per window: fires on the watermark
   kExpand,               // GROUPING SETS: each input row once per grouping set, no state
+  kTemporalJoin,         // JOIN v FOR SYSTEM_TIME AS OF rowtime: a versioned table's versions
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -191,6 +192,16 @@ struct WindowJoinSpec {
   int32_t right_time_slot = -1;
 };
 
+/// An event-time temporal join (with PlanNode::join for the type, INNER or LEFT, the keys and
+/// the residual): each row of the insert-only left input joins the version of the right
+/// input's key (a versioned table: its PRIMARY KEY is among the keys) valid at the left row's
+/// event time, emitted once the watermark reaches that time. Time slots are the sides' event-time
+/// attributes, within each side's input. Output columns: the left input's, then the right's.
+struct TemporalJoinSpec {
+  int32_t left_time_slot = -1;
+  int32_t right_time_slot = -1;
+};
+
 /// One ORDER BY key of a Top-N.
 struct SortKey {
   int32_t slot = 0;
@@ -337,13 +348,15 @@ struct PlanNode {
   bool filter_as_last_projection = false;
   // kWindowAggregate and kGroupAggregate
   std::optional<AggregateSpec> aggregate;
-  // kJoin, kIntervalJoin and kWindowJoin (keys in each side's input slots; residual over the
-  // output slots)
+  // kJoin, kIntervalJoin, kWindowJoin and kTemporalJoin (keys in each side's input slots; residual
+  // over the output slots)
   std::optional<JoinSpec> join;
   // kIntervalJoin
   std::optional<IntervalJoinSpec> interval_join;
   // kWindowJoin
   std::optional<WindowJoinSpec> window_join;
+  // kTemporalJoin
+  std::optional<TemporalJoinSpec> temporal_join;
   // kTopN and kWindowRank
   std::optional<TopNSpec> top_n;
   // kLookupJoin

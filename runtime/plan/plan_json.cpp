@@ -389,7 +389,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kSetOperation, "set-operation"},
     {OperatorKind::kWindowTableFunction, "window-table-function"},
     {OperatorKind::kWindowRank, "window-rank"},
-    {OperatorKind::kExpand, "expand"}};
+    {OperatorKind::kExpand, "expand"},
+    {OperatorKind::kTemporalJoin, "temporal-join"}};
 constexpr std::pair<SetOperationKind, const char*> kSetOperationKinds[] = {
     {SetOperationKind::kIntersect, "INTERSECT"}, {SetOperationKind::kExcept, "EXCEPT"}};
 constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
@@ -674,6 +675,10 @@ ordered_json NodeToJson(const PlanNode& node) {
                             {"lower_ms", node.interval_join->lower},
                             {"upper_ms", node.interval_join->upper}};
   }
+  if (node.temporal_join) {
+    out["temporal_join"] = {{"left_time_slot", node.temporal_join->left_time_slot},
+                            {"right_time_slot", node.temporal_join->right_time_slot}};
+  }
   if (node.window_join) {
     out["window_join"] = {{"window", WindowToJson(node.window_join->window)},
                           {"left_time_slot", node.window_join->left_time_slot},
@@ -837,6 +842,14 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.lower = Get<int64_t>(interval, "lower_ms", interval_path);
     spec.upper = Get<int64_t>(interval, "upper_ms", interval_path);
     node.interval_join = spec;
+  }
+  if (json.contains("temporal_join")) {
+    const auto& temporal = json.at("temporal_join");
+    std::string temporal_path = path + ".temporal_join";
+    TemporalJoinSpec spec;
+    spec.left_time_slot = Get<int32_t>(temporal, "left_time_slot", temporal_path);
+    spec.right_time_slot = Get<int32_t>(temporal, "right_time_slot", temporal_path);
+    node.temporal_join = spec;
   }
   if (json.contains("window_join")) {
     const auto& window_join = json.at("window_join");

@@ -228,6 +228,25 @@ std::vector<CampaignJob> MakeJobs() {
            "INSERT INTO anti_out SELECT id, auction FROM bids AS b WHERE NOT EXISTS (SELECT "
            "i.item FROM items AS i WHERE i.item = b.auction AND i.item > 20);\n",
        {{"semi_out", SinkFormat::kChangelog}, {"anti_out", SinkFormat::kChangelog}}});
+  // An event-time temporal join: each bid joins the rate of its auction's currency valid at
+  // the bid's time. Rates change slowly (600 over 3 s, 40 currencies), one per 5 ms of event
+  // time, so no two versions of a currency share a time and the valid one is one answer.
+  jobs.push_back(
+      {"temporal_join",
+       "joins",
+       std::string(kBids) +
+           "CREATE TABLE rates (currency BIGINT, rate BIGINT, ts TIMESTAMP(3),\n"
+           "  PRIMARY KEY (currency) NOT ENFORCED,\n"
+           "  WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND)\n"
+           "WITH ('connector' = 'datagen', 'number-of-rows' = '600', 'rows-per-second' = '200',\n"
+           "      'seed' = '11', 'fields.currency.min' = '1', 'fields.currency.max' = '40',\n"
+           "      'fields.rate.min' = '1', 'fields.rate.max' = '1000');\n" +
+           Sink("temporal_out",
+                "id BIGINT, auction BIGINT, price BIGINT, rate BIGINT, rate_time TIMESTAMP(3)",
+                "json") +
+           "INSERT INTO temporal_out SELECT b.id, b.auction, b.price, r.rate, r.ts FROM bids AS b "
+           "LEFT JOIN rates FOR SYSTEM_TIME AS OF b.ts AS r ON b.auction = r.currency;\n",
+       {{"temporal_out", SinkFormat::kInsertOnly}}});
   jobs.push_back(
       {"interval_join",
        "joins",

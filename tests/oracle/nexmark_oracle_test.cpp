@@ -396,6 +396,14 @@ std::vector<OracleCase> Cases() {
            Ts("A.date_time") +
            " FROM bid B JOIN auction A ON B.auction = A.id AND B.date_time BETWEEN A.date_time "
            "AND A.date_time + 10000"},
+      // The version valid at a bid's time: the latest auction of its slot at or before it,
+      // looked up independently. Every auction is a version of the deduplicated view from its
+      // own time, whatever order the auctions arrive in.
+      {"temporal_join", "temporal_join.pipe",
+       "SELECT B.auction, B.bidder, B.price, " + Ts("B.date_time") +
+           ", A.id, A.seller FROM bid B LEFT JOIN auction A ON A.id = (SELECT A2.id FROM "
+           "auction A2 WHERE A2.id % 50 = B.auction % 50 AND A2.date_time <= B.date_time ORDER "
+           "BY A2.date_time DESC LIMIT 1)"},
       {"window_join", "window_join.pipe",
        "SELECT P.id, P.name, A.id, " + Ts("(P.date_time / 10000) * 10000") + ", " +
            Ts("(P.date_time / 10000) * 10000 + 10000") +

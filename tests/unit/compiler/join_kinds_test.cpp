@@ -142,5 +142,44 @@ TEST(JoinKindsTest, WindowJoinNodeHasBothWindowsAndAPinnedUid) {
   EXPECT_EQ(join->state[2].name, runtime::plan::kWatermarkStateName);
 }
 
+TEST(JoinKindsTest, ForSystemTimeAsOfAnEventTimeAttributeMakesATemporalJoin) {
+  // A versioned table (PRIMARY KEY and WATERMARK); a condition on it alone stays in the join.
+  auto compiled = Compile(
+      "CREATE TABLE sellers (id BIGINT, rating BIGINT, ts TIMESTAMP(3), PRIMARY KEY (id) NOT "
+      "ENFORCED, WATERMARK FOR ts AS ts) WITH ('connector' = 'values');\n"
+      "INSERT INTO out SELECT b.auction, s.rating FROM bids b LEFT JOIN sellers FOR SYSTEM_TIME "
+      "AS OF b.ts AS s ON b.auction = s.id AND s.rating > 3;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  const auto* join = FindJoin(compiled->plan);
+  ASSERT_NE(join, nullptr);
+  EXPECT_EQ(join->kind, OperatorKind::kTemporalJoin);
+  EXPECT_EQ(join->uid, "out/temporal-join1");
+  EXPECT_EQ(join->changelog_mode, runtime::plan::ChangelogMode::kInsertOnly);
+  ASSERT_TRUE(join->temporal_join);
+  EXPECT_EQ(join->temporal_join->left_time_slot, 2);
+  EXPECT_EQ(join->temporal_join->right_time_slot, 2);
+  ASSERT_TRUE(join->join->residual);
+  EXPECT_EQ(join->join->residual->ToString(), "($5 > CAST(3 AS BIGINT))");  // s.rating, kept
+  ASSERT_EQ(join->state.size(), 3u);  // left, right, watermark
+  EXPECT_EQ(join->state[1].state_namespace, runtime::plan::StateNamespace::kTime);
+  EXPECT_EQ(join->state[1].ttl_millis, 0);
+  EXPECT_EQ(join->state[2].name, runtime::plan::kWatermarkStateName);
+  // Both sides hashed by the key, so versions are keyed state.
+  for (const auto* edge : compiled->plan.InputsOf(join->id)) {
+    EXPECT_EQ(edge->exchange, runtime::plan::ExchangeKind::kHash);
+  }
+  EXPECT_NE(physical::ExplainText(compiled->plan)
+                .find("LEFT FOR SYSTEM_TIME AS OF ts (versions by ts) ON auction = id"),
+            std::string::npos)
+      << physical::ExplainText(compiled->plan);
+  // The plan's JSON form keeps the times.
+  auto parsed = runtime::plan::PlanFromJson(runtime::plan::PlanToJson(compiled->plan));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const auto* reparsed = FindJoin(*parsed);
+  ASSERT_NE(reparsed, nullptr);
+  ASSERT_TRUE(reparsed->temporal_join);
+  EXPECT_EQ(reparsed->temporal_join->right_time_slot, 2);
+}
+
 }  // namespace
 }  // namespace sluice::compiler

@@ -822,7 +822,7 @@ TEST(OperatorMigrationTest, JoinColumnsRemovedMergesRowsThatBecameEqual) {
   }
 }
 
-/// An interval or window join of (k, v, ts) with (k, v, ts) on k; v2 keeps no v.
+/// An interval, window or temporal join of (k, v, ts) with (k, v, ts) on k; v2 keeps no v.
 std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
   bool windows = kind == plan::OperatorKind::kWindowJoin;
   Version v1 = Join(false);
@@ -842,6 +842,8 @@ std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
   window.size = 10;
   if (windows) {
     v1.node.window_join = plan::WindowJoinSpec{window, 2, 2};
+  } else if (kind == plan::OperatorKind::kTemporalJoin) {
+    v1.node.temporal_join = plan::TemporalJoinSpec{2, 2};
   } else {
     v1.node.interval_join = plan::IntervalJoinSpec{2, 2, -5, 10};
   }
@@ -868,14 +870,20 @@ std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
     v2.input_types[side].erase(v2.input_types[side].begin() + 1);
   }
   if (windows) v2.node.window_join->left_time_slot = v2.node.window_join->right_time_slot = 1;
-  if (!windows) v2.node.interval_join->left_time_slot = v2.node.interval_join->right_time_slot = 1;
+  if (v2.node.interval_join) {
+    v2.node.interval_join->left_time_slot = v2.node.interval_join->right_time_slot = 1;
+  }
+  if (v2.node.temporal_join) {
+    v2.node.temporal_join->left_time_slot = v2.node.temporal_join->right_time_slot = 1;
+  }
   v2.row = [](int32_t, const std::vector<Cell>& row) { return std::vector<Cell>{row[0], row[2]}; };
   build_output(&v2);
   return {v1, v2};
 }
 
-TEST(OperatorMigrationTest, IntervalAndWindowJoinColumnRemoved) {
-  for (auto kind : {plan::OperatorKind::kIntervalJoin, plan::OperatorKind::kWindowJoin}) {
+TEST(OperatorMigrationTest, IntervalWindowAndTemporalJoinColumnRemoved) {
+  for (auto kind : {plan::OperatorKind::kIntervalJoin, plan::OperatorKind::kWindowJoin,
+                    plan::OperatorKind::kTemporalJoin}) {
     SCOPED_TRACE(plan::OperatorKindName(kind));
     auto [v1, v2] = TimedJoins(kind);
     auto steps = MakeSteps(2, 12, [](int64_t v) { return v; });

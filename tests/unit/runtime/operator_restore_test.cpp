@@ -685,6 +685,33 @@ TEST(OperatorRestoreTest, IntervalJoin) {
   }
 }
 
+TEST(OperatorRestoreTest, TemporalJoin) {
+  // The right side is a versioned table's changelog: mostly versions (+I, +U), now and then a
+  // deletion (-D) or an ignored -U; left rows wait for the watermark, old versions are freed.
+  for (JoinType type : {JoinType::kInner, JoinType::kLeft}) {
+    Scenario scenario;
+    scenario.node = TwoInputNode("out/temporal-join1", plan::OperatorKind::kTemporalJoin, false);
+    scenario.node.join = plan::JoinSpec{type, {0}, {0}, nullptr, 0};
+    scenario.node.temporal_join = plan::TemporalJoinSpec{2, 2};
+    scenario.routing = {{0}, {0}};
+    scenario.node.state.push_back(plan::WatermarkStateSpec());
+    scenario.steps = MakeSteps(2, 40);
+    int32_t counter = 0;
+    for (Step& step : scenario.steps) {
+      if (step.kind != Step::kBatch || step.input != 1) continue;
+      for (size_t row = 0; row < step.rows.size(); ++row) {
+        ++counter;
+        step.kinds.push_back(counter % 7 == 0   ? RowKind::kDelete
+                             : counter % 5 == 0 ? RowKind::kUpdateBefore
+                             : counter % 2 == 0 ? RowKind::kUpdateAfter
+                                                : RowKind::kInsert);
+      }
+    }
+    scenario.cuts = Cuts(scenario.steps);
+    CheckRestores(scenario);
+  }
+}
+
 TEST(OperatorRestoreTest, WindowJoin) {
   for (JoinType type : {JoinType::kInner, JoinType::kLeft}) {
     Scenario scenario;
