@@ -126,10 +126,10 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
     // Flink sorts a stream by an ascending time attribute (then other keys); Sluice not yet.
     const ScopeColumn* time = nullptr;
     if (!order_by.empty() && order_by.front().expression->Is<ast::ColumnRefExpression>()) {
-      ExprPtr first = BindExpression(*order_by.front().expression, input.scope);
+      // By name, without binding (which would report a column the selection dropped).
+      const auto& ref = order_by.front().expression->Cast<ast::ColumnRefExpression>();
       for (const ScopeColumn& column : input.scope.columns) {
-        if (first != nullptr && first->kind == ExprKind::kColumn &&
-            column.slot == first->column_index &&
+        if (!ref.parts.empty() && types::IdentifierEquals(column.name, ref.parts.back().name) &&
             (column.time_attribute || column.processing_time)) {
           time = &column;
         }
