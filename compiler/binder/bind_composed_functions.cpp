@@ -55,8 +55,15 @@ ExprPtr Binder::JsonText(ExprPtr value, const ast::Expression& written) {
     }
     case TypeId::kInt:
     case TypeId::kBigint:
-    case TypeId::kDouble:
     case TypeId::kDecimal: return CastTo(std::move(value), LogicalType::Varchar());
+    case TypeId::kDouble: {
+      // Jackson quotes the non-numbers ("NaN", "Infinity"), which are not JSON numbers.
+      ExprPtr text = CastTo(std::move(value), LogicalType::Varchar());
+      auto is = [&](const char* spelled) { return BindCall("=", {text, Text(spelled)}, span); };
+      return Expr::Case({is("nan"), Text("\"NaN\""), is("inf"), Text("\"Infinity\""), is("-inf"),
+                         Text("\"-Infinity\""), text},
+                        LogicalType::Varchar());
+    }
     case TypeId::kTimestamp:
     case TypeId::kDate:
     case TypeId::kTime:

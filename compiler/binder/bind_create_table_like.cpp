@@ -22,9 +22,12 @@ constexpr std::array<Feature, 6> kFeatures = {Feature::kConstraints, Feature::kP
                                               Feature::kGenerated,   Feature::kOptions,
                                               Feature::kWatermarks,  Feature::kMetadata};
 
+/// Every Feature, ALL included (the arrays below are indexed by it).
+constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kMetadata) + 1;
+
 /// The strategy of each feature (indexed by Feature), after the written options.
 struct Strategies {
-  std::array<Strategy, 7> of{};
+  std::array<Strategy, kFeatureCount> of{};
   Strategy operator[](Feature feature) const { return of[static_cast<size_t>(feature)]; }
 };
 
@@ -58,7 +61,7 @@ bool Binder::MergeLikeSource(const ast::LikeClause& like, TableDefinition* defin
     strategies.of[static_cast<size_t>(feature)] =
         feature == Feature::kOptions ? Strategy::kOverwriting : Strategy::kIncluding;
   }
-  std::array<bool, 7> named{};
+  std::array<bool, kFeatureCount> named{};
   for (const ast::LikeOption& option : like.options) {
     size_t index = static_cast<size_t>(option.feature);
     if (named[index]) {
@@ -76,6 +79,34 @@ bool Binder::MergeLikeSource(const ast::LikeClause& like, TableDefinition* defin
     }
   }
 
+  // The new table's own duplicates, reported as without LIKE (a merge would hide them).
+  for (size_t i = 0; i < definition->columns.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (types::IdentifierEquals(definition->columns[j]->name.name,
+                                  definition->columns[i]->name.name)) {
+        Error(base::ErrorCode::kBind,
+              "duplicate column '" + definition->columns[i]->name.name + "'",
+              definition->columns[i]->name.span);
+        return false;
+      }
+    }
+  }
+  if (definition->watermarks.size() > 1) {
+    Error(base::ErrorCode::kBind, "a table can declare only one WATERMARK",
+          definition->watermarks[1]->span);
+    return false;
+  }
+  for (size_t i = 0; i < definition->options.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (definition->options[j].key == definition->options[i].key) {
+        Error(base::ErrorCode::kOption,
+              "option '" + definition->options[i].key + "' is given twice",
+              definition->options[i].key_span);
+        return false;
+      }
+    }
+  }
+
   // Columns: the source's (its computed and metadata ones unless excluded), then the new
   // table's; a new computed or metadata column replaces the source's of that name only when
   // OVERWRITING.
@@ -85,11 +116,15 @@ bool Binder::MergeLikeSource(const ast::LikeClause& like, TableDefinition* defin
     if (column->IsMetadata() && strategies[Feature::kMetadata] == Strategy::kExcluding) continue;
     columns.push_back(column);
   }
+  // A clash is with the source's elements only: the new table's own duplicates are appended,
+  // so that BindCreateTable reports them as it does without LIKE.
+  const size_t base_columns = columns.size();
   for (const ast::ColumnDefinition* column : definition->columns) {
-    auto same = std::find_if(columns.begin(), columns.end(), [&](const ast::ColumnDefinition* c) {
+    auto base_end = columns.begin() + static_cast<std::ptrdiff_t>(base_columns);
+    auto same = std::find_if(columns.begin(), base_end, [&](const ast::ColumnDefinition* c) {
       return types::IdentifierEquals(c->name.name, column->name.name);
     });
-    if (same == columns.end()) {
+    if (same == base_end) {
       columns.push_back(column);
       continue;
     }
@@ -122,12 +157,13 @@ bool Binder::MergeLikeSource(const ast::LikeClause& like, TableDefinition* defin
   // OVERWRITING.
   std::vector<const ast::WatermarkDefinition*> watermarks;
   if (strategies[Feature::kWatermarks] != Strategy::kExcluding) watermarks = base.watermarks;
+  const size_t base_watermarks = watermarks.size();
   for (const ast::WatermarkDefinition* watermark : definition->watermarks) {
-    auto same =
-        std::find_if(watermarks.begin(), watermarks.end(), [&](const ast::WatermarkDefinition* w) {
-          return types::IdentifierEquals(w->column.name, watermark->column.name);
-        });
-    if (same == watermarks.end()) {
+    auto base_end = watermarks.begin() + static_cast<std::ptrdiff_t>(base_watermarks);
+    auto same = std::find_if(watermarks.begin(), base_end, [&](const ast::WatermarkDefinition* w) {
+      return types::IdentifierEquals(w->column.name, watermark->column.name);
+    });
+    if (same == base_end) {
       watermarks.push_back(watermark);
     } else if (strategies[Feature::kWatermarks] == Strategy::kOverwriting) {
       *same = watermark;
@@ -170,10 +206,12 @@ bool Binder::MergeLikeSource(const ast::LikeClause& like, TableDefinition* defin
   // Options: the source's first; a key given again replaces it only when OVERWRITING.
   if (strategies[Feature::kOptions] != Strategy::kExcluding) {
     std::vector<ast::TableOption> options = base.options;
+    const size_t base_options = options.size();
     for (const ast::TableOption& option : definition->options) {
-      auto same = std::find_if(options.begin(), options.end(),
+      auto base_end = options.begin() + static_cast<std::ptrdiff_t>(base_options);
+      auto same = std::find_if(options.begin(), base_end,
                                [&](const ast::TableOption& o) { return o.key == option.key; });
-      if (same == options.end()) {
+      if (same == base_end) {
         options.push_back(option);
       } else if (strategies[Feature::kOptions] == Strategy::kOverwriting) {
         *same = option;

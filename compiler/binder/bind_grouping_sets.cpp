@@ -23,6 +23,9 @@ constexpr size_t kMaxGroupingSets = 4096;
 /// A set's id is its absent columns' bits plus 2^n times the number of equal sets before it
 /// (fewer than kMaxGroupingSets): n + 12 bits must fit a positive BIGINT.
 constexpr size_t kMaxGroupingColumns = 50;
+/// At most this many expressions in one set (repeats counted): a hostile ROLLUP(a, a, …) or a
+/// product of long sets is refused before its sets are built, not after they fill memory.
+constexpr size_t kMaxSetMembers = 4 * kMaxGroupingColumns;
 
 using Set = std::vector<const ast::Expression*>;
 
@@ -66,6 +69,14 @@ std::optional<GroupingSets> Binder::ExpandGroupingSets(
       failed = true;
     }
   };
+  auto too_long = [&](base::SourceSpan span) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("a grouping set of GROUP BY lists more than {} expressions; at most {} are "
+                      "supported",
+                      kMaxSetMembers, kMaxSetMembers),
+          span);
+    failed = true;
+  };
   auto too_many = [&](size_t count, base::SourceSpan span) {
     Error(base::ErrorCode::kPlan,
           fmt::format("GROUP BY makes {} grouping sets (GROUPING SETS, ROLLUP and CUBE multiply); "
@@ -79,6 +90,12 @@ std::optional<GroupingSets> Binder::ExpandGroupingSets(
       [&](const ast::GroupingSetsExpression& grouping) -> std::vector<Set> {
     std::vector<Set> sets;
     const auto& elements = grouping.elements;
+    size_t members = 0;
+    for (const auto& element : elements) members += element.size();
+    if (grouping.grouping_kind != ast::GroupingKind::kGroupingSets && members > kMaxSetMembers) {
+      too_long(grouping.span);
+      return {};
+    }
     switch (grouping.grouping_kind) {
       case ast::GroupingKind::kGroupingSets:
         for (const auto& element : elements) {
@@ -89,6 +106,10 @@ std::optional<GroupingSets> Binder::ExpandGroupingSets(
             if (failed) return {};
             sets.insert(sets.end(), inner.begin(), inner.end());
           } else {
+            if (element.size() > kMaxSetMembers) {
+              too_long(grouping.span);
+              return {};
+            }
             Set set;
             for (const auto& expression : element) {
               check_plain(*expression);
@@ -160,6 +181,10 @@ std::optional<GroupingSets> Binder::ExpandGroupingSets(
     std::vector<Set> next;
     for (const Set& left : product) {
       for (const Set& right : sets) {
+        if (left.size() + right.size() > kMaxSetMembers) {
+          too_long(grouping->span);
+          return std::nullopt;
+        }
         Set both = left;
         both.insert(both.end(), right.begin(), right.end());
         next.push_back(std::move(both));

@@ -218,10 +218,10 @@ std::optional<TimeZone::Rule> TimeZone::ParseRule(std::string_view text) {
     for (int i = 0; i < 3; ++i) {
       size_t length = 0;
       while (length < text.size() && text[length] >= '0' && text[length] <= '9') {
-        values[i] = values[i] * 10 + (text[length] - '0');
-        ++length;
+        if (++length > 2) return false;  // before it can overflow
+        values[i] = values[i] * 10 + (text[length - 1] - '0');
       }
-      if (length == 0 || length > 2) return false;
+      if (length == 0) return false;
       text.remove_prefix(length);
       if (i < 2) {
         if (text.empty() || text.front() != '.') return false;

@@ -16,7 +16,8 @@ class TimeZone {
  public:
   /// The zone `id` names: a region ("America/Los_Angeles"), "UTC"/"GMT"/"Z", a fixed offset
   /// ("+08:00", "GMT-8", "UTC+05:30"), or one of Java's three-letter IDs ("PST", "CTT", "EST");
-  /// null when there is no such zone. Never reads outside the zone directory.
+  /// null when there is no such zone. Never reads outside the zone directory
+  /// (/usr/share/zoneinfo, or $TZDIR as the C library takes it).
   static std::shared_ptr<const TimeZone> Find(std::string_view id);
 
   /// The offset from UTC, in milliseconds, at the instant `utc_millis`.
