@@ -200,7 +200,8 @@ joinCriteria
     ;
 
 relationPrimary
-    : qualifiedName HINT? (FOR SYSTEM_TIME AS OF valueExpression)? tableAlias?   #tableRelation
+    : UNNEST LPAREN expression RPAREN (WITH ORDINALITY)? tableAlias?          #unnestRelation
+    | qualifiedName HINT? (FOR SYSTEM_TIME AS OF valueExpression)? tableAlias?   #tableRelation
     | LATERAL? LPAREN query RPAREN tableAlias?                                 #subqueryRelation
     | LATERAL? TABLE LPAREN functionCall RPAREN tableAlias?                    #tableFunctionRelation
     | LPAREN relation RPAREN                                                   #parenthesizedRelation
@@ -296,6 +297,8 @@ primaryExpression
         FROM start=expression (FOR length=expression)? RPAREN            #overlayExpression
     | roundingName=identifier LPAREN expression TO timeUnit RPAREN       #floorCeilExpression
     | ROW LPAREN expression (COMMA expression)* RPAREN                   #rowConstructor
+    | ARRAY LBRACKET (expression (COMMA expression)*)? RBRACKET          #arrayConstructor
+    | MAP LBRACKET (expression (COMMA expression)*)? RBRACKET            #mapConstructor
     | JSON_OBJECT LPAREN (jsonObjectEntry (COMMA jsonObjectEntry)*)? jsonNullClause? RPAREN
                                                                          #jsonObjectConstructor
     | JSON_ARRAY LPAREN (expression (COMMA expression)*)? jsonNullClause? RPAREN
@@ -406,7 +409,7 @@ identifier
 
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
-    : ABSENT | AGGREGATE | ARRAY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
+    : ABSENT | AGGREGATE | ARRAY | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
     | CUBE | CURRENT | DATE | DAY | DAYS | DEFAULT | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP
     | EMPTY | ENFORCED | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
     | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | JOB | JOBS | JSON | KEY
@@ -426,6 +429,7 @@ AGGREGATE: A G G R E G A T E;
 ALL: A L L;
 AND: A N D;
 ARRAY: A R R A Y;
+MAP: M A P;
 AS: A S;
 ASC: A S C;
 BEGIN: B E G I N;
@@ -584,6 +588,8 @@ WHEN: W H E N;
 WHERE: W H E R E;
 WINDOW: W I N D O W;
 WITH: W I T H;
+UNNEST: U N N E S T;
+ORDINALITY: O R D I N A L I T Y;
 YEAR: Y E A R;
 YEARS: Y E A R S;
 

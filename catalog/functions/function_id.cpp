@@ -57,7 +57,8 @@ bool IsDeterministic(FunctionId id) {
 
 bool IsNullPropagating(FunctionId id) {
   const FunctionProperties* function = Find(id);
-  return function == nullptr || function->null_propagating;
+  return function == nullptr ||
+         (function->null_propagating && function->shape != HelperShape::kValueTypedNullable);
 }
 
 const char* FunctionName(FunctionId id) {

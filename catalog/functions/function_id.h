@@ -72,6 +72,11 @@ enum class HelperShape : uint8_t {
   kValueDoubleIntToTimestamp,              // f(DOUBLE [, INT]) -> TIMESTAMP
   kValueTimestampToTimestamp,              // f(TIMESTAMP) -> TIMESTAMP
   kValueStringStringStringToBoolean,       // f(VARCHAR, VARCHAR [, VARCHAR]) -> BOOLEAN
+  // Types chosen by the binder (the collection functions, compiler/binder/bind_collections.cpp):
+  // no SQL signature of their own, never called by name. Collections live in `data`/`length`,
+  // DECIMAL (unscaled) and INTERVAL in `integer`.
+  kValueTyped,          // NULL when an argument is NULL
+  kValueTypedNullable,  // called with NULL arguments too (`is_null` set): not null-propagating
 };
 
 /// Tells whether `shape` is one of the value shapes (the shared C signature above).

@@ -220,7 +220,9 @@ ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
     case HelperShape::kValueStringStringToString: return {{kString, kString}, kString};
     case HelperShape::kNone:
     case HelperShape::kStringToString:
-    case HelperShape::kStringStringIndexToString: break;  // not value shapes
+    case HelperShape::kStringStringIndexToString:
+    case HelperShape::kValueTyped:
+    case HelperShape::kValueTypedNullable: break;  // no shape types
   }
   return {{}, kString};
 }
@@ -260,6 +262,12 @@ HelperSignature SignatureOf(HelperShape shape) {
     case HelperShape::kStringToString: return {1, StringToString};
     case HelperShape::kStringStringIndexToString: return {3, StringStringIndexToString};
     case HelperShape::kNone: break;
+    case HelperShape::kValueTyped:
+    case HelperShape::kValueTypedNullable:
+      // Bound by the binder only: no call by name resolves.
+      return {0, [](FunctionId, const std::vector<LogicalType>&, ResolvedFunction*) {
+                return false;
+              }};
     default:
       if (IsValueShape(shape)) return {ValueShapeTypesOf(shape).parameters.size(), ValueShaped};
       break;

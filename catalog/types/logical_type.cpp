@@ -17,9 +17,40 @@ LogicalType LogicalType::Row(std::vector<RowField> fields) {
   return type;
 }
 
+LogicalType LogicalType::Array(LogicalType element) {
+  LogicalType type(TypeId::kArray);
+  type.elements_ =
+      std::make_shared<const std::vector<LogicalType>>(std::vector<LogicalType>{element});
+  return type;
+}
+
+LogicalType LogicalType::Map(LogicalType key, LogicalType value) {
+  LogicalType type(TypeId::kMap);
+  type.elements_ =
+      std::make_shared<const std::vector<LogicalType>>(std::vector<LogicalType>{key, value});
+  return type;
+}
+
+LogicalType LogicalType::Multiset(LogicalType element) {
+  LogicalType type(TypeId::kMultiset);
+  type.elements_ =
+      std::make_shared<const std::vector<LogicalType>>(std::vector<LogicalType>{element});
+  return type;
+}
+
 const std::vector<RowField>& LogicalType::fields() const {
   static const std::vector<RowField> kNone;
   return fields_ ? *fields_ : kNone;
+}
+
+const LogicalType& LogicalType::element_type() const {
+  static const LogicalType kNone;
+  return elements_ && !elements_->empty() ? (*elements_)[0] : kNone;
+}
+
+const LogicalType& LogicalType::value_type() const {
+  static const LogicalType kNone;
+  return elements_ && elements_->size() > 1 ? (*elements_)[1] : kNone;
 }
 
 bool LogicalType::IsNumeric() const {
@@ -39,7 +70,10 @@ int32_t LogicalType::PhysicalWidth() const {
     case TypeId::kDecimal:
     case TypeId::kTimestamp:
     case TypeId::kInterval: return 8;
-    case TypeId::kVarchar: return 16;
+    case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset: return 16;
     case TypeId::kRow: return 0;
   }
   return 0;
@@ -66,6 +100,10 @@ std::string LogicalType::ToString() const {
       }
       return out + ">";
     }
+    case TypeId::kArray: return "ARRAY<" + element_type().ToString() + ">";
+    case TypeId::kMap:
+      return "MAP<" + element_type().ToString() + ", " + value_type().ToString() + ">";
+    case TypeId::kMultiset: return "MULTISET<" + element_type().ToString() + ">";
   }
   return "?";
 }
@@ -73,6 +111,9 @@ std::string LogicalType::ToString() const {
 bool LogicalType::operator==(const LogicalType& other) const {
   if (id_ != other.id_) return false;
   if (id_ == TypeId::kDecimal) return precision_ == other.precision_ && scale_ == other.scale_;
+  if (IsCollection()) {
+    return element_type() == other.element_type() && value_type() == other.value_type();
+  }
   if (id_ != TypeId::kRow) return true;
   if (fields().size() != other.fields().size()) return false;
   for (size_t i = 0; i < fields().size(); ++i) {
@@ -142,6 +183,10 @@ bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to) {
 bool IsExplicitlyCastable(const LogicalType& from, const LogicalType& to) {
   if (IsImplicitlyCastable(from, to)) return true;
   if (from.id() == TypeId::kRow || to.id() == TypeId::kRow) return false;
+  // A collection casts to VARCHAR (its text form, Flink's since 1.15) and to nothing else.
+  if (from.IsCollection() || to.IsCollection()) {
+    return from.IsCollection() && to.id() == TypeId::kVarchar;
+  }
   if (from.IsNumeric() && to.IsNumeric()) return true;
   if (from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar) return true;
   if (from.id() == TypeId::kBoolean && to.IsInteger()) return true;

@@ -22,6 +22,11 @@ enum class TypeId : uint8_t {
   kRow,
   kDate,  // DATE: int32 days since 1970-01-01 (proleptic Gregorian), as Flink's internal form
   kTime,  // TIME(0..3): int32 milliseconds of the day, as Flink's internal form
+  // The collections: one value is an encoded byte string (runtime/expr/collection_value.h),
+  // stored like a VARCHAR (16 bytes, a StringRef into the batch's arena).
+  kArray,     // ARRAY<T>
+  kMap,       // MAP<K, V>
+  kMultiset,  // MULTISET<T>: each distinct element with its count, as Flink's MAP<T, INT>
 };
 
 struct RowField;
@@ -44,11 +49,24 @@ class LogicalType {
   static LogicalType Time() { return LogicalType(TypeId::kTime); }
   static LogicalType Decimal(int32_t precision, int32_t scale);
   static LogicalType Row(std::vector<RowField> fields);
+  static LogicalType Array(LogicalType element);
+  static LogicalType Map(LogicalType key, LogicalType value);
+  static LogicalType Multiset(LogicalType element);
 
   TypeId id() const { return id_; }
   int32_t precision() const { return precision_; }
   int32_t scale() const { return scale_; }
   const std::vector<RowField>& fields() const;
+  /// The element type of an ARRAY or MULTISET, the key type of a MAP.
+  const LogicalType& element_type() const;
+  /// The value type of a MAP.
+  const LogicalType& value_type() const;
+
+  bool IsCollection() const {
+    return id_ == TypeId::kArray || id_ == TypeId::kMap || id_ == TypeId::kMultiset;
+  }
+  /// Whether a value is stored as a StringRef in a batch column (VARCHAR and the collections).
+  bool IsStringStored() const { return id_ == TypeId::kVarchar || IsCollection(); }
 
   bool IsNumeric() const;
   bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
@@ -69,6 +87,7 @@ class LogicalType {
   int32_t precision_ = 0;
   int32_t scale_ = 0;
   std::shared_ptr<const std::vector<RowField>> fields_;
+  std::shared_ptr<const std::vector<LogicalType>> elements_;  // a collection's element types
 };
 
 /// Names one field of a ROW type or one column of a schema.

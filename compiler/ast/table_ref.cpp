@@ -31,6 +31,9 @@ std::string SubqueryRef::ToString() const {
 }
 
 std::string TableFunctionRef::ToString() const {
+  if (unnest) {
+    return call->ToString() + (with_ordinality ? " WITH ORDINALITY" : "") + AliasToString();
+  }
   return std::string(lateral ? "LATERAL " : "") + "TABLE(" + call->ToString() + ")" +
          AliasToString();
 }

@@ -49,13 +49,16 @@ struct SubqueryRef final : TableRef {
   QueryPtr query;
 };
 
-/// `TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND))`, `LATERAL TABLE(f(x))`.
+/// `TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND))`, `LATERAL TABLE(f(x))`,
+/// `UNNEST(t.tags) [WITH ORDINALITY]` (`unnest` set, the call named UNNEST).
 struct TableFunctionRef final : TableRef {
   static constexpr TableRefKind kKind = TableRefKind::kTableFunction;
   explicit TableFunctionRef(base::SourceSpan span) : TableRef(kKind, span) {}
   std::string ToString() const override;
 
   bool lateral = false;
+  bool unnest = false;
+  bool with_ordinality = false;
   std::unique_ptr<FunctionCallExpression> call;
 };
 

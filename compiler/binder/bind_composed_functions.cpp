@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "compiler/binder/binder.h"
+#include "runtime/expr/collection_value.h"
 
 namespace sluice::compiler::binder {
 
@@ -69,6 +70,11 @@ ExprPtr Binder::JsonText(ExprPtr value, const ast::Expression& written) {
     case TypeId::kTime:
     case TypeId::kInterval:
       return BindCall("JSON_QUOTE", {CastTo(std::move(value), LogicalType::Varchar())}, span);
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
+      return Expr::Call(functions::FunctionId::kCollectionToJson, LogicalType::Varchar(),
+                        {Text(runtime::expr::TypeDescriptor(value->type)), std::move(value)});
     case TypeId::kRow: break;
   }
   Error(base::ErrorCode::kBind,

@@ -81,6 +81,33 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
     return LogicalType::Time();
   }
   if (name == "INTERVAL") return LogicalType::Interval();
+  if (name == "ARRAY" || name == "MULTISET" || name == "MAP") {
+    size_t wanted = name == "MAP" ? 2 : 1;
+    if (type.type_arguments.size() != wanted || !type.parameters.empty()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} takes {} inside <...>: {}", name,
+                        wanted == 2 ? "a key type and a value type" : "an element type",
+                        name == "MAP" ? "MAP<STRING, INT>" : name + "<INT>"),
+            type.span);
+      return std::nullopt;
+    }
+    std::vector<LogicalType> arguments;
+    for (const ast::DataType& argument : type.type_arguments) {
+      auto bound = BindDataType(argument);
+      if (!bound) return std::nullopt;
+      if (bound->id() == types::TypeId::kRow || bound->id() == types::TypeId::kInterval) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("{} of {} is not supported yet (elements may be scalars or collections)",
+                          name, bound->ToString()),
+              argument.span);
+        return std::nullopt;
+      }
+      arguments.push_back(*bound);
+    }
+    if (name == "ARRAY") return LogicalType::Array(arguments[0]);
+    if (name == "MULTISET") return LogicalType::Multiset(arguments[0]);
+    return LogicalType::Map(arguments[0], arguments[1]);
+  }
   if (name == "ROW") {
     std::vector<types::RowField> fields;
     for (const ast::DataTypeField& field : type.fields) {
@@ -99,7 +126,8 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
   }
   Error(base::ErrorCode::kBind,
         fmt::format("type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
-                    "DECIMAL(p, s), VARCHAR, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>)",
+                    "DECIMAL(p, s), VARCHAR, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>, ARRAY<T>, "
+                    "MAP<K, V>, MULTISET<T>)",
                     type.ToString()),
         type.span);
   return std::nullopt;

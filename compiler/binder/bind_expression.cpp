@@ -8,6 +8,7 @@
 #include "catalog/base/suggest.h"
 #include "catalog/functions/function_registry.h"
 #include "compiler/binder/binder.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/literal_arguments.h"
 #include "runtime/expr/value_format.h"
 
@@ -141,6 +142,12 @@ ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) {
   if (expression == nullptr || expression->type == type) return expression;
   if (expression->kind == ExprKind::kLiteral && expression->literal.is_null) {
     return Expr::Literal(Value::Null(type));
+  }
+  if (expression->type.IsCollection() && type.id() == TypeId::kVarchar) {
+    // A collection's text form, as Flink casts it: `[1, 2]`, `{a=1}`.
+    std::string descriptor = runtime::expr::TypeDescriptor(expression->type);
+    return Expr::Call(functions::FunctionId::kCollectionToString, LogicalType::Varchar(),
+                      {Expr::Literal(Value::Varchar(std::move(descriptor))), std::move(expression)});
   }
   return Expr::Cast(std::move(expression), type);
 }
@@ -370,6 +377,17 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
       return Expr::Cast(std::move(moved), LogicalType::Date());
     }
   }
+  if (name == "<" || name == "<=" || name == ">" || name == ">=") {
+    for (const auto& argument : arguments) {
+      if (argument->type.IsCollection()) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("{} values have no order: compare them with = or <> only",
+                          argument->type.ToString()),
+              span);
+        return nullptr;
+      }
+    }
+  }
   std::vector<LogicalType> types;
   for (const auto& argument : arguments) types.push_back(argument->type);
   functions::ResolvedFunction resolved;
@@ -466,7 +484,7 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
   if (operand->kind == ExprKind::kLiteral && operand->literal.is_null) {
     return Expr::Literal(Value::Null(*target));
   }
-  return Expr::Cast(operand, *target);
+  return CastTo(operand, *target);
 }
 
 ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const Scope& scope) {
@@ -621,6 +639,9 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     return nullptr;
   }
   if (IsJsonFunctionName(upper)) return BindJsonFunction(call, std::move(arguments), upper);
+  if (IsCollectionFunctionName(upper)) {
+    return BindCollectionFunction(call, std::move(arguments), upper);
+  }
   if (upper == "OVERLAY") return BindOverlay(call, std::move(arguments));
   if (!functions::IsScalarFunction(upper)) {
     std::string suggestion = base::ClosestName(upper, functions::ScalarFunctionNames());
@@ -868,8 +889,9 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
                         expression.ToString()),
             expression.span);
       return nullptr;
-    case ast::ExpressionKind::kFieldAccess:
     case ast::ExpressionKind::kSubscript:
+      return BindSubscript(expression.Cast<ast::SubscriptExpression>(), scope);
+    case ast::ExpressionKind::kFieldAccess:
     case ast::ExpressionKind::kSubquery:
       Error(base::ErrorCode::kPlan, fmt::format("'{}' is not supported yet", expression.ToString()),
             expression.span);

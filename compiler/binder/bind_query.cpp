@@ -524,6 +524,13 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     }
     case ast::TableRefKind::kTableFunction: {
       const auto& function = ref.Cast<ast::TableFunctionRef>();
+      if (function.unnest) {
+        Error(base::ErrorCode::kPlan,
+              "UNNEST(...) unnests a collection of the table before it: FROM t CROSS JOIN "
+              "UNNEST(t.tags) AS u (tag), or FROM t LEFT JOIN UNNEST(t.tags) AS u (tag) ON TRUE",
+              ref.span);
+        return std::nullopt;
+      }
       if (function.lateral) {
         Error(base::ErrorCode::kPlan, "LATERAL TABLE(...) is not supported yet", ref.span);
         return std::nullopt;
@@ -534,6 +541,14 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     }
     case ast::TableRefKind::kJoin: {
       const auto& join = ref.Cast<ast::JoinRef>();
+      if (join.right->kind() == ast::TableRefKind::kTableFunction &&
+          join.right->Cast<ast::TableFunctionRef>().unnest) {
+        auto left = BindTableRef(*join.left);
+        if (!left) return std::nullopt;
+        bound = BindUnnest(std::move(*left), join.right->Cast<ast::TableFunctionRef>(),
+                           join.join_type, join.condition.get(), join.span);
+        break;
+      }
       if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
         auto left = BindTableRef(*join.left);
         if (!left) return std::nullopt;

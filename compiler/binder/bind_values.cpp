@@ -92,7 +92,10 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
   for (size_t r = 0; r < bound_rows.size(); ++r) {
     std::vector<std::optional<std::string>> fields;
     for (size_t c = 0; c < width; ++c) {
-      ExprPtr text = CastTo(CastTo(bound_rows[r][c], types[c]), LogicalType::Varchar());
+      // A collection has no text form to read back: its encoding, in hexadecimal.
+      ExprPtr text = types[c].IsCollection()
+                         ? CastTo(bound_rows[r][c], types[c])
+                         : CastTo(CastTo(bound_rows[r][c], types[c]), LogicalType::Varchar());
       auto value = optimizer::EvaluateConstant(text);
       if (!value.ok()) {
         Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
@@ -101,6 +104,14 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
       }
       if (value->is_null) {
         fields.push_back(std::nullopt);
+      } else if (types[c].IsCollection()) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (unsigned char byte : value->text) {
+          hex.push_back(kHex[byte >> 4]);
+          hex.push_back(kHex[byte & 0xF]);
+        }
+        fields.push_back(std::move(hex));
       } else {
         fields.push_back(value->text);
       }

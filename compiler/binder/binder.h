@@ -54,6 +54,8 @@ std::optional<types::LogicalType> AggregateResultType(runtime::plan::AggregateKi
 /// Tells whether `upper` names a JSON function the binder composes (JSON_OBJECT, JSON_ARRAY,
 /// JSON_STRING, and IS JSON's `$IS_JSON`).
 bool IsJsonFunctionName(const std::string& upper);
+/// Whether `upper` names a function over ARRAY, MAP or MULTISET values (bind_collections.cpp).
+bool IsCollectionFunctionName(const std::string& upper);
 
 /// Tells whether `expression` is a PROCTIME() call (its column becomes a processing-time
 /// attribute).
@@ -230,6 +232,11 @@ class Binder {
   /// Binds `left JOIN t FOR SYSTEM_TIME AS OF left.p_time AS T ON …`: a processing-time
   /// lookup join of the stream `left` with the bounded table t; AS OF an event-time attribute,
   /// an event-time temporal join (BindTemporalJoin).
+  /// `left CROSS JOIN UNNEST(c) AS t(x)`, `left, UNNEST(c)`, `left LEFT JOIN UNNEST(c) ON TRUE`
+  /// (bind_unnest.cpp).
+  std::optional<BoundRelation> BindUnnest(BoundRelation left, const ast::TableFunctionRef& ref,
+                                          ast::JoinType type, const ast::Expression* condition,
+                                          base::SourceSpan span);
   std::optional<BoundRelation> BindLookupJoin(BoundRelation left, const ast::BaseTableRef& ref,
                                               ast::JoinType type, const ast::Expression* condition,
                                               const std::vector<ast::Identifier>& using_columns,
@@ -365,6 +372,14 @@ class Binder {
   /// A value as JSON text (NULL stays NULL); `written` is its expression as written (a JSON
   /// constructor's value is JSON already).
   runtime::plan::ExprPtr JsonText(runtime::plan::ExprPtr value, const ast::Expression& written);
+  /// The constructors ARRAY[...] and MAP[...] and the functions over collections (CARDINALITY,
+  /// ARRAY_CONTAINS, MAP_KEYS, STR_TO_MAP, ...), typed here (bind_collections.cpp).
+  runtime::plan::ExprPtr BindCollectionFunction(const ast::FunctionCallExpression& call,
+                                                std::vector<runtime::plan::ExprPtr> arguments,
+                                                const std::string& upper);
+  /// `array[index]` and `map[key]`.
+  runtime::plan::ExprPtr BindSubscript(const ast::SubscriptExpression& subscript,
+                                       const Scope& scope);
   /// OVERLAY(s PLACING r FROM start [FOR length]) as SUBSTRINGs around r.
   runtime::plan::ExprPtr BindOverlay(const ast::FunctionCallExpression& call,
                                      std::vector<runtime::plan::ExprPtr> arguments);

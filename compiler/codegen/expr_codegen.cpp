@@ -94,7 +94,7 @@ bool ExprCodegen::UsesHelper(const Expr& expr) {
         return true;
       }
       for (const auto& argument : expr.arguments) {
-        if (argument->type.id() == TypeId::kVarchar) return true;  // string comparisons
+        if (argument->type.IsStringStored()) return true;  // string comparisons
       }
       break;
     case ExprKind::kCase: break;
@@ -115,6 +115,9 @@ llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
     case TypeId::kTimestamp:
     case TypeId::kInterval: return builder_.getInt64Ty();
     case TypeId::kDouble: return builder_.getDoubleTy();
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar: return builder_.getPtrTy();
     case TypeId::kNull:
     case TypeId::kBoolean:
@@ -126,7 +129,7 @@ llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
 IrValue ExprCodegen::Null(const LogicalType& type) {
   IrValue result;
   result.value = llvm::Constant::getNullValue(ValueType(type));
-  if (type.id() == TypeId::kVarchar) result.length = builder_.getInt32(0);
+  if (type.IsStringStored()) result.length = builder_.getInt32(0);
   result.valid = builder_.getFalse();
   return result;
 }
@@ -147,7 +150,7 @@ IrValue ExprCodegen::Merge(const LogicalType& type,
   auto count = static_cast<unsigned>(incoming.size());
   llvm::PHINode* value = builder_.CreatePHI(ValueType(type), count);
   llvm::PHINode* length =
-      type.id() == TypeId::kVarchar ? builder_.CreatePHI(builder_.getInt32Ty(), count) : nullptr;
+      type.IsStringStored() ? builder_.CreatePHI(builder_.getInt32Ty(), count) : nullptr;
   llvm::PHINode* valid = builder_.CreatePHI(builder_.getInt1Ty(), count);
   for (const auto& [block, item] : incoming) {
     value->addIncoming(item.value, block);
@@ -227,6 +230,9 @@ IrValue ExprCodegen::Load(const LogicalType& type, const IrColumn& column, llvm:
       result.value = builder_.CreateICmpNE(byte, builder_.getInt8(0));
       break;
     }
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar: {
       llvm::Value* address = builder_.CreateInBoundsGEP(string_type_, column.data, row);
       result = IrValue{nullptr, nullptr, result.valid};
@@ -260,6 +266,9 @@ void ExprCodegen::Store(const LogicalType& type, const IrValue& value, const IrC
           builder_.CreateZExt(builder_.CreateAnd(value.valid, value.value), builder_.getInt8Ty()),
           builder_.CreateInBoundsGEP(builder_.getInt8Ty(), column.data, row));
       return;
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar: {
       llvm::Value* address = builder_.CreateInBoundsGEP(string_type_, column.data, row);
       builder_.CreateStore(
@@ -339,6 +348,9 @@ base::Result<IrValue> ExprCodegen::EmitLiteral(const runtime::plan::Value& liter
     case TypeId::kDouble:
       result.value = llvm::ConstantFP::get(builder_.getDoubleTy(), literal.real);
       break;
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar:
       // Lives as long as the compiled chain: a projected literal points into the chain's code.
       result.value = builder_.CreateGlobalString(literal.text, "literal", 0, &module_);
@@ -477,6 +489,9 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
           integer = builder_.CreateSExt(value.value, builder_.getInt64Ty());
           break;
         case TypeId::kDouble: real = value.value; break;
+        case TypeId::kArray:
+        case TypeId::kMap:
+        case TypeId::kMultiset:
         case TypeId::kVarchar:
           data = value.value;
           length = value.length;
@@ -520,6 +535,9 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
         result.value = builder_.CreateTrunc(field(0, builder_.getInt64Ty()), builder_.getInt32Ty());
         break;
       case TypeId::kDouble: result.value = field(1, builder_.getDoubleTy()); break;
+      case TypeId::kArray:
+      case TypeId::kMap:
+      case TypeId::kMultiset:
       case TypeId::kVarchar:
         result.value = field(2, pointer);
         result.length = field(3, builder_.getInt32Ty());
@@ -951,6 +969,9 @@ base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function, cons
       }
       break;
     }
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar: {
       llvm::Value* both_valid = builder_.CreateAnd(left.valid, right.valid);
       bool equality = function == FunctionId::kEqual || function == FunctionId::kNotEqual;

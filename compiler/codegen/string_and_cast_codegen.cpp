@@ -414,7 +414,9 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
     auto is_value_type = [](TypeId id) {
       return id == TypeId::kBoolean || id == TypeId::kInt || id == TypeId::kBigint ||
              id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp ||
-             id == TypeId::kDate || id == TypeId::kTime;
+             id == TypeId::kDate || id == TypeId::kTime || id == TypeId::kArray ||
+             id == TypeId::kMap || id == TypeId::kMultiset || id == TypeId::kDecimal ||
+             id == TypeId::kInterval;
     };
     bool well_typed = is_value_type(expr.type.id());
     for (const auto& argument : expr.arguments) well_typed &= is_value_type(argument->type.id());
@@ -422,7 +424,10 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
       return Unsupported(fmt::format("{} over these arguments", functions::FunctionName(function)));
     }
     llvm::Type* int32 = builder_.getInt32Ty();
-    return Guarded(all_valid, expr.type, [&] {
+    // A nullable shape is called for NULL arguments too, which it tells by `is_null`.
+    bool nullable =
+        functions::HelperShapeOf(function) == functions::HelperShape::kValueTypedNullable;
+    return Guarded(nullable ? builder_.getTrue() : all_valid, expr.type, [&] {
       llvm::Type* array_type =
           llvm::ArrayType::get(udf_value_type_, std::max<size_t>(arguments.size(), 1));
       llvm::AllocaInst* argument_array = EntryAlloca(array_type);
@@ -444,13 +449,17 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
             builder_.CreateStore(builder_.CreateSExt(value.value, int64), field(0));
             break;
           case TypeId::kDouble: builder_.CreateStore(value.value, field(1)); break;
+          case TypeId::kArray:
+          case TypeId::kMap:
+          case TypeId::kMultiset:
           case TypeId::kVarchar:
             builder_.CreateStore(value.value, field(2));
             builder_.CreateStore(value.length, field(3));
             break;
           default: builder_.CreateStore(value.value, field(0)); break;  // BIGINT, TIMESTAMP
         }
-        builder_.CreateStore(builder_.getInt8(0), field(4));
+        builder_.CreateStore(
+            builder_.CreateZExt(builder_.CreateNot(value.valid), builder_.getInt8Ty()), field(4));
       }
       builder_.CreateStore(llvm::Constant::getNullValue(udf_value_type_), result_slot);
       llvm::Value* ok = builder_.CreateCall(
@@ -473,6 +482,9 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
           result.value = builder_.CreateTrunc(result_field(0, int64), int32);
           break;
         case TypeId::kDouble: result.value = result_field(1, builder_.getDoubleTy()); break;
+        case TypeId::kArray:
+        case TypeId::kMap:
+        case TypeId::kMultiset:
         case TypeId::kVarchar:
           result.value = result_field(2, pointer);
           result.length = result_field(3, int32);

@@ -21,6 +21,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kSetOperation: return "SetOperation";
     case LogicalKind::kWindowTableFunction: return "WindowTableFunction";
     case LogicalKind::kExpand: return "Expand";
+    case LogicalKind::kUnnest: return "Unnest";
   }
   return "?";
 }
@@ -144,6 +145,11 @@ std::string LogicalNode::ToString(int depth) const {
       break;
     }
     case LogicalKind::kUnion: break;
+    case LogicalKind::kUnnest:
+      out += fmt::format("({}{}{})", unnest->outer ? "LEFT, " : "",
+                         input_names[unnest->collection_slot],
+                         unnest->ordinality ? " WITH ORDINALITY" : "");
+      break;
     case LogicalKind::kExpand:
       out += "(" + runtime::plan::GroupingSetsText(*expand, input_names) + ")";
       break;

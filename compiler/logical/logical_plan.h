@@ -30,6 +30,8 @@ enum class LogicalKind {
   kWindowTableFunction,
   // GROUPING SETS: input columns + a copy of each grouping column + the set's id, per set
   kExpand,
+  // CROSS / LEFT JOIN UNNEST(collection): input columns + the element columns, per element
+  kUnnest,
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -94,6 +96,8 @@ struct LogicalNode {
   std::optional<runtime::plan::WindowJoinSpec> window_join;
   // kExpand: grouping slots refer to the input
   std::optional<runtime::plan::ExpandSpec> expand;
+  // kUnnest: the collection slot refers to the input
+  std::optional<runtime::plan::UnnestSpec> unnest;
   /// kJoin of a stream with a versioned table FOR SYSTEM_TIME AS OF an event-time attribute
   /// (an event-time temporal join, INNER or LEFT): each side's time slot within its input.
   std::optional<runtime::plan::TemporalJoinSpec> temporal_join;

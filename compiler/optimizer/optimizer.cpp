@@ -464,6 +464,9 @@ base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
     case types::TypeId::kTime: value.integer = column.values<int32_t>()[0]; break;
     case types::TypeId::kDouble: value.real = column.values<double>()[0]; break;
     case types::TypeId::kVarchar:
+    case types::TypeId::kArray:
+    case types::TypeId::kMap:
+    case types::TypeId::kMultiset:
       value.text = std::string(column.values<runtime::StringRef>()[0].view());
       break;
     case types::TypeId::kRow:

@@ -338,6 +338,20 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     for (P::ExpressionContext* argument : row->expression())
       call->arguments.push_back(BuildExpression(argument));
     result = std::move(call);
+  } else if (auto* array = dynamic_cast<P::ArrayConstructorContext*>(current)) {
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("ARRAY", Span(array->ARRAY()));
+    for (P::ExpressionContext* item : array->expression()) {
+      call->arguments.push_back(BuildExpression(item));
+    }
+    result = std::move(call);
+  } else if (auto* map = dynamic_cast<P::MapConstructorContext*>(current)) {
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("MAP", Span(map->MAP()));
+    for (P::ExpressionContext* item : map->expression()) {
+      call->arguments.push_back(BuildExpression(item));
+    }
+    result = std::move(call);
   } else if (auto* subquery = dynamic_cast<P::SubqueryExpressionContext*>(current)) {
     auto expression = std::make_unique<ast::SubqueryExpression>(span);
     expression->query = BuildQuery(subquery->query());

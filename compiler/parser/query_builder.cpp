@@ -287,6 +287,17 @@ ast::TableRefPtr AstBuilder::BuildRelationPrimary(P::RelationPrimaryContext* con
     BuildTableAlias(subquery->tableAlias(), ref.get());
     return ref;
   }
+  if (auto* unnest = dynamic_cast<P::UnnestRelationContext*>(context)) {
+    auto ref = std::make_unique<ast::TableFunctionRef>(Span(unnest));
+    ref->unnest = true;
+    ref->with_ordinality = unnest->ORDINALITY() != nullptr;
+    ref->call = std::make_unique<ast::FunctionCallExpression>(Span(unnest));
+    ref->call->name.parts.push_back(ast::Identifier{"UNNEST", false, Span(unnest->UNNEST())});
+    ref->call->name.span = Span(unnest->UNNEST());
+    ref->call->arguments.push_back(BuildExpression(unnest->expression()));
+    BuildTableAlias(unnest->tableAlias(), ref.get());
+    return ref;
+  }
   if (auto* function = dynamic_cast<P::TableFunctionRelationContext*>(context)) {
     auto ref = std::make_unique<ast::TableFunctionRef>(Span(function));
     ref->lateral = function->LATERAL() != nullptr;

@@ -288,6 +288,10 @@ class Planner {
         SLUICE_ASSIGN_OR_RETURN(below, PlanExpand(*current));
         break;
       }
+      case LogicalKind::kUnnest: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanUnnest(*current));
+        break;
+      }
       default:
         return base::Status::Error(
             base::ErrorCode::kPlan,
@@ -806,6 +810,25 @@ class Planner {
     SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*expand.inputs[0], nullptr, {}));
     PlanNode node = PlanExpandNode(expand, input.schema, input.mode);
     node.uid = DerivedUid("expand");
+    node.parallelism = plan_.nodes[input.node].parallelism;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});
+    return Planned{id, plan_.nodes[id].output_schema, input.mode, {}};
+  }
+
+  base::Result<Planned> PlanUnnest(const LogicalNode& unnest) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*unnest.inputs[0], nullptr, {}));
+    PlanNode node;
+    node.kind = runtime::plan::OperatorKind::kUnnest;
+    node.output_schema = unnest.schema;
+    node.changelog_mode = input.mode;
+    node.unnest = unnest.unnest;
+    std::vector<std::string> names;
+    for (const auto& slot : types::FlattenSchema(input.schema)) names.push_back(slot.path);
+    node.description = fmt::format("UNNEST({}){}{}", names[unnest.unnest->collection_slot],
+                                   unnest.unnest->ordinality ? " WITH ORDINALITY" : "",
+                                   unnest.unnest->outer ? ", outer" : "");
+    node.uid = DerivedUid("unnest");
     node.parallelism = plan_.nodes[input.node].parallelism;
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kForward, {}});

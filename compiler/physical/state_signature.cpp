@@ -236,6 +236,19 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       }
       return out;
     }
+    case OperatorKind::kUnnest: {
+      // The elements' lineage is the collection's, unnested.
+      out = OfInput(node.id, 0);
+      if (!node.unnest) return out;
+      std::string collection = At(out, node.unnest->collection_slot);
+      out.push_back("UNNEST(" + collection + ")");
+      if (node.unnest->collection_type.id() == types::TypeId::kMap) {
+        out.back() = "UNNEST(" + collection + ").key";
+        out.push_back("UNNEST(" + collection + ").value");
+      }
+      if (node.unnest->ordinality) out.push_back("ORDINALITY(" + collection + ")");
+      return out;
+    }
     case OperatorKind::kExpand: {
       // The copies of the grouping columns keep their lineage; the id names the columns whose
       // absence it encodes (not the sets: adding a set leaves the other sets' groups as they
@@ -267,7 +280,8 @@ void Lineage::ForEachUpstreamStep(int32_t node, const std::function<void(const P
     const PlanNode& current = plan_.nodes[pending.back()];
     pending.pop_back();
     if (current.kind != OperatorKind::kCalc && current.kind != OperatorKind::kUnion &&
-        current.kind != OperatorKind::kLookupJoin && current.kind != OperatorKind::kExpand) {
+        current.kind != OperatorKind::kLookupJoin && current.kind != OperatorKind::kExpand &&
+        current.kind != OperatorKind::kUnnest) {
       continue;  // a source or another stateful operator: its own check covers it
     }
     visit(current);
@@ -503,6 +517,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
     case OperatorKind::kUnion:
     case OperatorKind::kWindowTableFunction:
     case OperatorKind::kExpand:
+    case OperatorKind::kUnnest:
     case OperatorKind::kLookupJoin: return std::nullopt;
   }
   StateSignature signature;

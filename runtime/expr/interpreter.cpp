@@ -388,7 +388,12 @@ Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32
     case TypeId::kTimestamp:
     case TypeId::kInterval: CompareTyped<int64_t>(function, a, b, rows, &out); break;
     case TypeId::kDouble: CompareTyped<double>(function, a, b, rows, &out); break;
-    case TypeId::kVarchar: CompareTyped<StringRef>(function, a, b, rows, &out); break;
+    case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
+      CompareTyped<StringRef>(function, a, b, rows, &out);
+      break;
     default: return Malformed(expr, "type is not comparable");
   }
   return out;
@@ -759,7 +764,12 @@ Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& argume
     case TypeId::kDecimal:
     case TypeId::kTimestamp: pick(int64_t{}); break;
     case TypeId::kDouble: pick(double{}); break;
-    case TypeId::kVarchar: pick(StringRef{}); break;
+    case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
+      pick(StringRef{});
+      break;
     default: return Malformed(expr, "type is not comparable");
   }
   return out;
@@ -853,6 +863,9 @@ void StoreValue(const SluiceUdfValue& value, int32_t row, Vector* out) {
       break;
     case TypeId::kDouble: out->mutable_values<double>()[row] = value.real; break;
     case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
       out->mutable_values<StringRef>()[row] = StringRef{value.data, value.length, 0};
       break;
     default: out->mutable_values<int64_t>()[row] = value.integer; break;
@@ -872,7 +885,11 @@ SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
     case TypeId::kDate:
     case TypeId::kTime: value.integer = vector.values<int32_t>()[row]; break;
     case TypeId::kDouble: value.real = vector.values<double>()[row]; break;
-    case TypeId::kVarchar: {
+    case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
+    {
       const StringRef& text = vector.values<StringRef>()[row];
       value.data = text.data;
       value.length = text.length;
@@ -931,7 +948,9 @@ Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& 
   auto is_value_type = [](TypeId id) {
     return id == TypeId::kBoolean || id == TypeId::kInt || id == TypeId::kBigint ||
            id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp ||
-           id == TypeId::kDate || id == TypeId::kTime;
+           id == TypeId::kDate || id == TypeId::kTime || id == TypeId::kArray ||
+           id == TypeId::kMap || id == TypeId::kMultiset || id == TypeId::kDecimal ||
+           id == TypeId::kInterval;
   };
   for (size_t i = 0; i < arguments.size(); ++i) {
     if (!is_value_type(arguments[i].type.id())) {
@@ -944,11 +963,20 @@ Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& 
   Vector out = Allocate(expr.type, rows);
   std::vector<SluiceUdfValue> values(arguments.size() + 1);
   auto count = static_cast<int32_t>(arguments.size());
+  // A nullable shape sees NULL arguments (is_null set); the others are skipped for them.
+  bool nullable = functions::HelperShapeOf(expr.function) ==
+                  functions::HelperShape::kValueTypedNullable;
   for (int32_t row = 0; row < rows; ++row) {
-    if (!AllValid(arguments, row)) continue;
+    if (context.active != nullptr && context.active[row] == 0) continue;
+    if (!nullable && !AllValid(arguments, row)) continue;
     for (size_t i = 0; i < arguments.size(); ++i) values[i] = UdfArgument(arguments[i], row);
     SluiceUdfValue result{};
-    if (function(&context.kernel, values.data(), count, &result) == 0) continue;
+    if (function(&context.kernel, values.data(), count, &result) == 0) {
+      if (context.kernel.error != nullptr) {
+        return Status::Error(ErrorCode::kRuntime, context.kernel.error);
+      }
+      continue;
+    }
     StoreValue(result, row, &out);
   }
   return out;
@@ -1226,7 +1254,12 @@ Result<Vector> EvaluateLiteral(const Expr& expr, Context& context) {
     case TypeId::kInterval: fill(value.integer); break;
     case TypeId::kDouble: fill(value.real); break;
     // One copy per batch in the output arena, so results never point into the plan.
-    case TypeId::kVarchar: fill(context.kernel.arena->Copy(value.text)); break;
+    case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
+      fill(context.kernel.arena->Copy(value.text));
+      break;
     default: return Malformed(expr, "no literal of this type");
   }
   std::memset(out.mutable_validity(), 1, static_cast<size_t>(rows));
@@ -1515,7 +1548,7 @@ Status EvaluateChain(const plan::ChainSpec& spec, const Batch& input, Batch* out
   bool has_strings = false;
   for (const plan::ExprPtr& projection : spec.projections) {
     SLUICE_ASSIGN_OR_RETURN(Vector result, Evaluate(*projection, context));
-    has_strings |= result.type.id() == TypeId::kVarchar;
+    has_strings |= result.type.IsStringStored();
     results.push_back(std::move(result));
   }
 

@@ -181,6 +181,8 @@ uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
   uint8_t helper(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t count, \
                  SluiceUdfValue* out);
 #define SLUICE_HELPER_DECLARATION_kValueToTimestamp SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueTyped SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueTypedNullable SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueToDouble SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueToString SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueTimestampToBigint SLUICE_VALUE_HELPER_DECLARATION

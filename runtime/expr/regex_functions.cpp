@@ -16,6 +16,7 @@
 
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
+#include "runtime/expr/regex_split.h"
 
 using sluice::runtime::StringRef;
 
@@ -109,6 +110,47 @@ uint8_t Extract(const RE2& regex, const StringRef* text, int64_t group, StringRe
 }
 
 }  // namespace
+
+namespace sluice::runtime::expr {
+
+bool RegexSplit(std::string_view text, std::string_view pattern, size_t limit,
+                std::vector<std::string_view>* pieces) {
+  pieces->clear();
+  const RE2* regex = Lookup(pattern);
+  std::unique_ptr<RE2> uncached;
+  if (regex == nullptr) {  // the cache is full
+    uncached = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), Options());
+    regex = uncached.get();
+  }
+  if (!regex->ok()) return false;
+  const char* base = text.data() != nullptr ? text.data() : "";
+  re2::StringPiece input(base, text.size());
+  size_t piece_start = 0, search = 0;
+  while (search <= text.size() && (limit == 0 || pieces->size() + 1 < limit)) {
+    re2::StringPiece match;
+    if (!regex->Match(input, search, input.size(), RE2::UNANCHORED, &match, 1)) break;
+    auto match_start = static_cast<size_t>(match.data() - base);
+    size_t match_end = match_start + match.size();
+    if (match.empty()) {
+      if (match_start >= text.size()) break;
+      if (match_start == 0) {  // no leading empty piece for a zero-width match at the start
+        search = 1;
+        continue;
+      }
+    }
+    pieces->push_back(text.substr(piece_start, match_start - piece_start));
+    piece_start = match_end;
+    search = match.empty() ? match_end + 1 : match_end;
+  }
+  pieces->push_back(text.substr(piece_start));
+  if (limit == 0) {
+    while (pieces->size() > 1 && pieces->back().empty()) pieces->pop_back();
+    if (pieces->size() == 1 && pieces->back().empty() && !text.empty()) pieces->clear();
+  }
+  return true;
+}
+
+}  // namespace sluice::runtime::expr
 
 namespace sluice::runtime::expr::detail {
 

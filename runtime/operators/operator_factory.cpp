@@ -3,6 +3,7 @@
 #include "runtime/operators/calc_operator.h"
 #include "runtime/operators/changelog_normalize_operator.h"
 #include "runtime/operators/expand_operator.h"
+#include "runtime/operators/unnest_operator.h"
 #include "runtime/operators/group_aggregate_operator.h"
 #include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
@@ -80,6 +81,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kExpand:
       if (!node.expand) break;
       return std::unique_ptr<Operator>(new ExpandOperator());
+    case plan::OperatorKind::kUnnest:
+      if (!node.unnest) break;
+      return std::unique_ptr<Operator>(new UnnestOperator());
     case plan::OperatorKind::kSource: break;
   }
   return base::Status::Error(base::ErrorCode::kData, "plan node '" + node.uid + "' of kind '" +

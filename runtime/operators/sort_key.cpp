@@ -59,6 +59,9 @@ void AppendSortKey(const Batch& batch, int32_t row, const std::vector<plan::Sort
         AppendOrdered(bits, 8, descending, out);
         break;
       }
+      case types::TypeId::kArray:
+      case types::TypeId::kMap:
+      case types::TypeId::kMultiset:
       case types::TypeId::kVarchar: {
         // Bytewise, shorter first: 0x00 is escaped as 00 FF and the string ends with 00 01.
         std::string_view text = column.values<StringRef>()[row].view();

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "runtime/expr/user_function.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::plan {
@@ -79,7 +80,10 @@ bool Value::operator==(const Value& other) const {
     case TypeId::kDouble:
       // Bitwise, so that a NaN literal equals itself and -0.0 stays distinct from 0.0.
       return std::memcmp(&real, &other.real, sizeof(double)) == 0;
-    case TypeId::kVarchar: return text == other.text;
+    case TypeId::kVarchar:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset: return text == other.text;
     default: return integer == other.integer;
   }
 }
@@ -107,6 +111,13 @@ std::string Value::ToSql() const {
     case TypeId::kDate: return "DATE '" + expr::FormatDate(static_cast<int32_t>(integer)) + "'";
     case TypeId::kTime: return "TIME '" + expr::FormatTime(static_cast<int32_t>(integer)) + "'";
     case TypeId::kRow: return "ROW(?)";
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset: {
+      std::string rendered;
+      if (!expr::AppendCollectionText(text, expr::TypeDescriptor(type), &rendered)) return "?";
+      return "CAST('" + rendered + "' AS " + type.ToString() + ")";
+    }
   }
   return "?";
 }

@@ -32,6 +32,7 @@ enum class OperatorKind : uint8_t {
   kWindowTableFunction,  // a window TVF's rows: each input row once per window, no state
   kWindowRank,           // Top-N / deduplication per window: fires on the watermark
   kExpand,               // GROUPING SETS: each input row once per grouping set, no state
+  kUnnest,               // CROSS / LEFT JOIN UNNEST(collection): a row per element, no state
   kTemporalJoin,         // JOIN v FOR SYSTEM_TIME AS OF rowtime: a versioned table's versions
 };
 
@@ -286,6 +287,19 @@ struct ExpandSpec {
   std::vector<ExpandSet> sets;
 };
 
+/// CROSS JOIN UNNEST(c) / LEFT JOIN UNNEST(c) ON TRUE (Flink's correlate over UNNEST): each
+/// input row once per element of its collection `c` (an input slot), with its row kind. Output
+/// columns: the input columns unchanged, then the element (ARRAY, MULTISET: a MULTISET's
+/// element as many times as it counts) or the key and value (MAP), then with ORDINALITY the
+/// element's 1-based position (INT). An outer unnest keeps a row whose collection is NULL or
+/// empty, with NULL elements.
+struct UnnestSpec {
+  int32_t collection_slot = -1;
+  types::LogicalType collection_type;
+  bool outer = false;
+  bool ordinality = false;
+};
+
 /// A source's event-time settings: the rowtime slot and the watermark expression over the
 /// table's full slots (physical + computed), e.g. `dateTime - INTERVAL '4' SECOND`.
 struct WatermarkSpec {
@@ -375,6 +389,8 @@ struct PlanNode {
   std::optional<WindowSpec> window_table_function;
   // kExpand
   std::optional<ExpandSpec> expand;
+  // kUnnest
+  std::optional<UnnestSpec> unnest;
   /// Sources, sinks and every operator with state: what its state holds (see StateSignature).
   std::optional<StateSignature> signature;
 };

@@ -30,6 +30,9 @@ const char* TypeIdName(TypeId id) {
     case TypeId::kRow: return "ROW";
     case TypeId::kDate: return "DATE";
     case TypeId::kTime: return "TIME";
+    case TypeId::kArray: return "ARRAY";
+    case TypeId::kMap: return "MAP";
+    case TypeId::kMultiset: return "MULTISET";
   }
   return "?";
 }
@@ -58,6 +61,10 @@ ordered_json TypeToJson(const LogicalType& type) {
     out["precision"] = type.precision();
     out["scale"] = type.scale();
   }
+  if (type.IsCollection()) {
+    out["element"] = TypeToJson(type.element_type());
+    if (type.id() == TypeId::kMap) out["value"] = TypeToJson(type.value_type());
+  }
   if (type.id() == TypeId::kRow) {
     ordered_json fields = ordered_json::array();
     for (const auto& field : type.fields()) {
@@ -78,6 +85,14 @@ LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
   if (name == "DECIMAL") {
     return LogicalType::Decimal(Get<int32_t>(json, "precision", path),
                                 Get<int32_t>(json, "scale", path));
+  }
+  if (name == "ARRAY" || name == "MULTISET" || name == "MAP") {
+    if (path.size() > 4096) throw JsonError{"types nested too deeply at " + path.substr(0, 200)};
+    LogicalType element = TypeFromJson(Field(json, "element", path), path + ".element");
+    if (name == "ARRAY") return LogicalType::Array(std::move(element));
+    if (name == "MULTISET") return LogicalType::Multiset(std::move(element));
+    return LogicalType::Map(std::move(element),
+                            TypeFromJson(Field(json, "value", path), path + ".value"));
   }
   if (name == "ROW") {
     std::vector<types::RowField> fields;
@@ -120,6 +135,15 @@ ordered_json ValueToJson(const Value& value) {
     out["real"] = fmt::format("{}", value.real);
   } else if (value.type.id() == TypeId::kVarchar) {
     out["text"] = value.text;
+  } else if (value.type.IsCollection()) {
+    // An encoded collection is bytes, not text: hexadecimal.
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char byte : value.text) {
+      hex.push_back(kHex[byte >> 4]);
+      hex.push_back(kHex[byte & 0xF]);
+    }
+    out["bytes"] = hex;
   } else {
     out["integer"] = value.integer;
   }
@@ -138,6 +162,17 @@ Value ValueFromJson(const ordered_json& json, const std::string& path) {
     if (end == text.c_str()) throw JsonError{"bad double '" + text + "' at " + path};
   } else if (value.type.id() == TypeId::kVarchar) {
     value.text = Get<std::string>(json, "text", path);
+  } else if (value.type.IsCollection()) {
+    std::string hex = Get<std::string>(json, "bytes", path);
+    auto digit = [&](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      throw JsonError{"bad hexadecimal bytes at " + path};
+    };
+    if (hex.size() % 2 != 0) throw JsonError{"bad hexadecimal bytes at " + path};
+    for (size_t i = 0; i < hex.size(); i += 2) {
+      value.text.push_back(static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1])));
+    }
   } else {
     value.integer = Get<int64_t>(json, "integer", path);
   }
@@ -390,6 +425,7 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kWindowTableFunction, "window-table-function"},
     {OperatorKind::kWindowRank, "window-rank"},
     {OperatorKind::kExpand, "expand"},
+    {OperatorKind::kUnnest, "unnest"},
     {OperatorKind::kTemporalJoin, "temporal-join"}};
 constexpr std::pair<SetOperationKind, const char*> kSetOperationKinds[] = {
     {SetOperationKind::kIntersect, "INTERSECT"}, {SetOperationKind::kExcept, "EXCEPT"}};
@@ -643,6 +679,12 @@ ordered_json NodeToJson(const PlanNode& node) {
     }
     out["expand"] = {{"grouping_slots", node.expand->grouping_slots}, {"sets", sets}};
   }
+  if (node.unnest) {
+    out["unnest"] = {{"collection_slot", node.unnest->collection_slot},
+                     {"collection_type", TypeToJson(node.unnest->collection_type)},
+                     {"outer", node.unnest->outer},
+                     {"ordinality", node.unnest->ordinality}};
+  }
   if (node.set_operation) {
     out["set_operation"] = {{"kind", EnumName(node.set_operation->kind, kSetOperationKinds)},
                             {"all", node.set_operation->all}};
@@ -787,6 +829,17 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
       spec.sets.push_back(std::move(set));
     }
     node.expand = std::move(spec);
+  }
+  if (json.contains("unnest")) {
+    const auto& unnest = json.at("unnest");
+    std::string unnest_path = path + ".unnest";
+    UnnestSpec spec;
+    spec.collection_slot = Get<int32_t>(unnest, "collection_slot", unnest_path);
+    spec.collection_type = TypeFromJson(Field(unnest, "collection_type", unnest_path),
+                                        unnest_path + ".collection_type");
+    spec.outer = Get<bool>(unnest, "outer", unnest_path);
+    spec.ordinality = Get<bool>(unnest, "ordinality", unnest_path);
+    node.unnest = spec;
   }
   if (json.contains("set_operation")) {
     const auto& set_operation = json.at("set_operation");

@@ -12,7 +12,7 @@ uint64_t HashKey(const Batch& batch, const std::vector<int32_t>& key_slots, int3
       hash = XXH3_64bits_withSeed("\0null", 5, hash);
       continue;
     }
-    if (column.type().id() == types::TypeId::kVarchar) {
+    if (column.type().IsStringStored()) {
       const StringRef& text = column.values<StringRef>()[row];
       hash = XXH3_64bits_withSeed(text.data, text.length, hash);
     } else {

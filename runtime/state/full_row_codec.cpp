@@ -37,7 +37,7 @@ base::Status FullRowCodec::Decode(std::string_view bytes, Batch* out, int32_t ro
     const Column& from = scratch_->column(i);
     Column& to = out->column(first_column + value_slots_[i]);
     CopyCell(from, 0, &to, row);
-    if (from.type().id() == types::TypeId::kVarchar && !from.IsNull(0)) {
+    if (from.type().IsStringStored() && !from.IsNull(0)) {
       to.values<StringRef>()[row] = out->arena().Copy(from.values<StringRef>()[0].view());
     }
   }

@@ -99,6 +99,9 @@ void RowCodec::Encode(const Batch& batch, const std::vector<int32_t>& slots, int
         AppendLittleEndian(bits, out);
         break;
       }
+      case TypeId::kArray:
+      case TypeId::kMap:
+      case TypeId::kMultiset:
       case TypeId::kVarchar: {
         std::string_view text = column.values<StringRef>()[row].view();
         AppendVarint(static_cast<uint32_t>(text.size()), out);
@@ -143,6 +146,9 @@ base::Status RowCodec::Decode(std::string_view bytes, Batch* out, int32_t row,
       case TypeId::kTimestamp:
       case TypeId::kInterval:
       case TypeId::kDouble: width = 8; break;
+      case TypeId::kArray:
+      case TypeId::kMap:
+      case TypeId::kMultiset:
       case TypeId::kVarchar: {
         uint32_t length = 0;
         if (!ReadVarint(bytes, &position, &length) || length > bytes.size() - position) {

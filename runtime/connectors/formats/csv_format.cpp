@@ -8,6 +8,7 @@
 #include "runtime/connectors/formats/field_slots.h"
 #include "runtime/connectors/formats/format_option_reader.h"
 #include "runtime/expr/kernel_abi.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::connectors::formats {
@@ -408,6 +409,14 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out)
       return;
     case types::TypeId::kDate: out->append(expr::FormatDate(column.values<int32_t>()[row])); return;
     case types::TypeId::kTime: out->append(expr::FormatTime(column.values<int32_t>()[row])); return;
+    case types::TypeId::kArray:
+    case types::TypeId::kMap:
+    case types::TypeId::kMultiset:
+      if (!expr::AppendCollectionText(column.values<StringRef>()[row].view(),
+                                      expr::TypeDescriptor(type), out)) {
+        out->append("<malformed ").append(type.ToString()).append(">");
+      }
+      return;
     case types::TypeId::kNull:
     case types::TypeId::kRow: break;
   }
@@ -451,6 +460,9 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
     case types::TypeId::kTime:
       valid = sluice_cast_string_to_time(&input, &column->values<int32_t>()[row]);
       break;
+    case types::TypeId::kArray:
+    case types::TypeId::kMap:
+    case types::TypeId::kMultiset:  // no text form to read (CsvFormat refuses such columns)
     case types::TypeId::kNull:
     case types::TypeId::kRow: valid = 0; break;
   }

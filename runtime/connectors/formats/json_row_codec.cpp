@@ -8,6 +8,7 @@
 #include "runtime/connectors/formats/csv_format.h"
 #include "runtime/connectors/formats/field_slots.h"
 #include "runtime/connectors/formats/json_format.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::connectors::formats {
@@ -61,6 +62,115 @@ base::Status AssignLeaf(const JsonNode& node, size_t slot, Batch* batch, int32_t
   }
   return DataError(
       path, std::string("expected ") + type.ToString() + ", found " + JsonKindName(node.kind));
+}
+
+/// Encodes a JSON array (ARRAY, MULTISET) or object (MAP) as a collection of `type`
+/// (runtime/expr/collection_value.h); a kData error naming the path when an item does not fit.
+base::Status EncodeCollection(const JsonNode& node, const types::LogicalType& type,
+                              const std::string& path, std::string* out);
+
+base::Status EncodeItem(const JsonNode& node, const types::LogicalType& type,
+                        const std::string& path, expr::CollectionWriter* writer) {
+  expr::Item item;
+  if (node.kind == JsonNode::Kind::kNull) {
+    writer->Add(item);
+    return base::Status::Ok();
+  }
+  if (type.IsCollection()) {
+    std::string nested;
+    SLUICE_RETURN_IF_ERROR(EncodeCollection(node, type, path, &nested));
+    item.tag = expr::ItemTag::kBytes;
+    item.bytes = nested;
+    writer->Add(item);
+    return base::Status::Ok();
+  }
+  bool scalar = node.kind != JsonNode::Kind::kObject && node.kind != JsonNode::Kind::kArray;
+  std::string text = node.kind == JsonNode::Kind::kBoolean ? (node.boolean ? "true" : "false")
+                                                            : node.text;
+  if (scalar && node.kind == JsonNode::Kind::kInteger && type.id() == types::TypeId::kTimestamp) {
+    int64_t millis = 0;  // milliseconds since the epoch
+    const char* end = node.text.data() + node.text.size();
+    auto [pointer, error] = std::from_chars(node.text.data(), end, millis);
+    if (error != std::errc() || pointer != end) {
+      return DataError(path, node.text + " is out of range for " + type.ToString());
+    }
+    text = expr::FormatTimestamp(millis);
+  }
+  if (!scalar || type.id() == types::TypeId::kRow || !expr::ParseItem(text, type, &item)) {
+    return DataError(path, std::string("cannot read ") +
+                               (scalar ? "'" + text + "'" : JsonKindName(node.kind)) + " as " +
+                               type.ToString());
+  }
+  writer->Add(item);
+  return base::Status::Ok();
+}
+
+base::Status EncodeCollection(const JsonNode& node, const types::LogicalType& type,
+                              const std::string& path, std::string* out) {
+  expr::CollectionWriter writer;
+  if (type.id() == types::TypeId::kMap) {
+    if (node.kind != JsonNode::Kind::kObject) {
+      return DataError(path, std::string("expected an object for ") + type.ToString() +
+                                 ", found " + JsonKindName(node.kind));
+    }
+    // One entry per key, the last value winning (as a Java map would keep it).
+    std::vector<std::pair<std::string, const JsonNode*>> entries;
+    for (const auto& [key, value] : node.members) {
+      bool replaced = false;
+      for (auto& entry : entries) {
+        if (entry.first == key) entry.second = &value, replaced = true;
+      }
+      if (!replaced) entries.emplace_back(key, &value);
+    }
+    for (const auto& [key, value] : entries) {
+      JsonNode key_node;
+      key_node.kind = JsonNode::Kind::kString;
+      key_node.text = key;
+      SLUICE_RETURN_IF_ERROR(EncodeItem(key_node, type.element_type(), path + "." + key, &writer));
+      SLUICE_RETURN_IF_ERROR(EncodeItem(*value, type.value_type(), path + "." + key, &writer));
+    }
+    *out = writer.Finish(static_cast<uint32_t>(entries.size()));
+    return base::Status::Ok();
+  }
+  if (node.kind != JsonNode::Kind::kArray) {
+    return DataError(path, std::string("expected an array for ") + type.ToString() + ", found " +
+                               JsonKindName(node.kind));
+  }
+  if (type.id() == types::TypeId::kArray) {
+    for (size_t i = 0; i < node.members.size(); ++i) {
+      SLUICE_RETURN_IF_ERROR(EncodeItem(node.members[i].second, type.element_type(),
+                                        path + "[" + std::to_string(i + 1) + "]", &writer));
+    }
+    *out = writer.Finish(static_cast<uint32_t>(node.members.size()));
+    return base::Status::Ok();
+  }
+  // MULTISET: each distinct element with its count, in the order first seen.
+  std::vector<std::pair<std::string, int64_t>> counted;
+  for (size_t i = 0; i < node.members.size(); ++i) {
+    expr::CollectionWriter one;
+    SLUICE_RETURN_IF_ERROR(EncodeItem(node.members[i].second, type.element_type(),
+                                      path + "[" + std::to_string(i + 1) + "]", &one));
+    std::string encoded = one.Finish(1);
+    bool found = false;
+    for (auto& [element, count] : counted) {
+      if (element == encoded) ++count, found = true;
+    }
+    if (!found) counted.emplace_back(std::move(encoded), 1);
+  }
+  std::string items;
+  for (const auto& [element, count] : counted) {
+    items.append(element.substr(4));  // the item after the one-element count
+    expr::CollectionWriter count_item;
+    expr::Item value;
+    value.tag = expr::ItemTag::kInteger;
+    value.integer = count;
+    count_item.Add(value);
+    items.append(count_item.Finish(1).substr(4));
+  }
+  expr::CollectionWriter header;
+  std::string encoded = header.Finish(static_cast<uint32_t>(counted.size()));
+  *out = encoded + items;
+  return base::Status::Ok();
 }
 
 void AppendDouble(double value, std::string* out) {
@@ -142,7 +252,15 @@ base::Status JsonRowCodec::AssignValue(const JsonNode* node, const types::Logica
     return base::Status::Ok();
   }
   base::Status status;
-  if (type.id() != types::TypeId::kRow) {
+  if (type.IsCollection()) {
+    std::string encoded;
+    status = EncodeCollection(*node, type, path, &encoded);
+    if (status.ok()) {
+      Column& column = batch->column(slot);
+      column.values<StringRef>()[row] = batch->arena().Copy(encoded);
+      column.validity()[row] = 1;
+    }
+  } else if (type.id() != types::TypeId::kRow) {
     status = AssignLeaf(*node, slot, batch, row, path);
   } else if (node->kind != JsonNode::Kind::kObject) {
     status = DataError(path, std::string("expected an object, found ") + JsonKindName(node->kind));
@@ -218,6 +336,14 @@ void JsonRowCodec::AppendValue(const Batch& batch, int32_t row, const types::Log
       return;
     }
     case types::TypeId::kDouble: AppendDouble(column.values<double>()[row], out); return;
+    case types::TypeId::kArray:
+    case types::TypeId::kMap:
+    case types::TypeId::kMultiset:
+      if (!expr::AppendCollectionJson(column.values<StringRef>()[row].view(),
+                                      expr::TypeDescriptor(type), out)) {
+        out->append("null");
+      }
+      return;
     case types::TypeId::kVarchar:
       JsonFormat::AppendString(column.values<StringRef>()[row].view(), out);
       return;

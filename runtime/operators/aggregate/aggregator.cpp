@@ -71,6 +71,9 @@ void WriteInteger(Column* column, int32_t row, int64_t value) {
     case TypeId::kTimestamp:
     case TypeId::kInterval: column->values<int64_t>()[row] = value; break;
     case TypeId::kNull:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar:
     case TypeId::kRow: WriteNull(column, row); return;
   }
@@ -92,7 +95,7 @@ void WriteDouble(Column* column, int32_t row, double value) {
 }
 
 void WriteString(Batch* out, Column* column, int32_t row, std::string_view value) {
-  if (column->type().id() != TypeId::kVarchar) {
+  if (!column->type().IsStringStored()) {
     WriteNull(column, row);
     return;
   }
@@ -123,7 +126,7 @@ void WriteDecimal(Column* column, int32_t row, Int128 value) {
 void WriteListValue(Batch* out, Column* column, int32_t row, bool present, std::string_view value) {
   if (!present) {
     WriteNull(column, row);
-  } else if (column->type().id() == TypeId::kVarchar) {
+  } else if (column->type().IsStringStored()) {
     WriteString(out, column, row, value);
   } else if (column->type().id() == TypeId::kDouble) {
     int64_t bits = ValueList::FixedValue(value);

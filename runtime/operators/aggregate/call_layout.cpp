@@ -28,6 +28,9 @@ bool IsFixedWidthKey(TypeId type) {
     case TypeId::kDate:
     case TypeId::kTime: return true;
     case TypeId::kNull:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar:
     case TypeId::kRow: return false;
   }
@@ -116,7 +119,8 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.argument_slot = counts_rows ? -1 : call.argument_slot;
     layout.filter_slot = call.filter_slot;
     layout.argument_type = counts_rows ? TypeId::kNull : type;
-    layout.string_values = !counts_rows && type == TypeId::kVarchar;
+    layout.string_values = !counts_rows && (type == TypeId::kVarchar || type == TypeId::kArray ||
+                                                   type == TypeId::kMap || type == TypeId::kMultiset);
     layout.double_values = !counts_rows && type == TypeId::kDouble;
     layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
     layout.is_min = call.kind == AggregateKind::kMin;

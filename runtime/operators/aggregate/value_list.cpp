@@ -14,7 +14,7 @@ void ValueList::AppendEntry(const Column& column, int32_t row, std::string* out)
     return;
   }
   out->push_back(1);
-  if (column.type().id() == TypeId::kVarchar) {
+  if (column.type().IsStringStored()) {
     std::string_view text = column.values<StringRef>()[row].view();
     state::AppendVarint(text.size(), out);
     out->append(text);
@@ -28,6 +28,9 @@ void ValueList::AppendEntry(const Column& column, int32_t row, std::string* out)
     case TypeId::kTime: value = column.values<int32_t>()[row]; break;
     case TypeId::kDouble: std::memcpy(&value, &column.values<double>()[row], 8); break;
     case TypeId::kNull:
+    case TypeId::kArray:
+    case TypeId::kMap:
+    case TypeId::kMultiset:
     case TypeId::kVarchar:
     case TypeId::kRow: break;
     default: value = column.values<int64_t>()[row]; break;
