@@ -525,11 +525,18 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     case ast::TableRefKind::kTableFunction: {
       const auto& function = ref.Cast<ast::TableFunctionRef>();
       if (function.unnest) {
-        Error(base::ErrorCode::kPlan,
-              "UNNEST(...) unnests a collection of the table before it: FROM t CROSS JOIN "
-              "UNNEST(t.tags) AS u (tag), or FROM t LEFT JOIN UNNEST(t.tags) AS u (tag) ON TRUE",
-              ref.span);
-        return std::nullopt;
+        // FROM UNNEST(ARRAY[...]): the unnest of a single row, whose column it then hides.
+        ast::ValuesQuery single(ref.span);
+        single.rows.emplace_back();
+        auto literal = std::make_unique<ast::LiteralExpression>(ref.span);
+        literal->literal_kind = ast::LiteralKind::kBoolean;
+        literal->boolean_value = true;
+        single.rows.back().push_back(std::move(literal));
+        auto row = BindValues(single);
+        if (!row) return std::nullopt;
+        row->scope.columns.clear();
+        bound = BindUnnest(std::move(*row), function, ast::JoinType::kCross, nullptr, ref.span);
+        break;
       }
       if (function.lateral) {
         Error(base::ErrorCode::kPlan, "LATERAL TABLE(...) is not supported yet", ref.span);
