@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "compiler/codegen/jit_chain_compiler.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/interpreter.h"
 #include "runtime/expr/value_format.h"
 
@@ -721,7 +722,167 @@ class ExprGenerator {
   }
 
   /// The functions specific to a result type.
+  // ---- collections: scalar results of functions over generated arrays and maps ----
+
+  static ExprPtr Descriptor(const LogicalType& type) {
+    return Expr::Literal(Value::Varchar(runtime::expr::TypeDescriptor(type)));
+  }
+
+  /// An element type of generated collections.
+  LogicalType ElementType() {
+    static const std::vector<LogicalType> kElements = {
+        LogicalType::Bigint(), LogicalType::Varchar(), LogicalType::Double(),
+        LogicalType::Date(), LogicalType::Boolean()};
+    return random_.Pick(kElements);
+  }
+
+  /// An ARRAY<element> expression: a constructor, or a function returning an array.
+  ExprPtr ArrayExpression(const LogicalType& element, int depth) {
+    LogicalType type = LogicalType::Array(element);
+    if (depth > 1 && random_.Chance(0.5)) {
+      switch (random_.Between(0, 5)) {
+        case 0:
+          return Call(random_.Chance(0.5) ? FunctionId::kArrayDistinct : FunctionId::kArrayReverse,
+                      type, {ArrayExpression(element, depth - 1)});
+        case 1:
+          return Call(random_.Pick(std::vector<FunctionId>{FunctionId::kArrayRemove,
+                                                           FunctionId::kArrayAppend,
+                                                           FunctionId::kArrayPrepend}),
+                      type,
+                      {Descriptor(element), ArrayExpression(element, depth - 1),
+                       Generate(element, depth - 1)});
+        case 2:
+          return Call(FunctionId::kArrayConcat, type,
+                      {ArrayExpression(element, depth - 1), ArrayExpression(element, depth - 1)});
+        case 3:
+          if (element.id() == TypeId::kVarchar || element.id() == TypeId::kBigint) {
+            LogicalType map = MapType(element);
+            return Call(random_.Chance(0.5) ? FunctionId::kMapKeys : FunctionId::kMapValues,
+                        type, {MapExpression(map, depth - 1)});
+          }
+          break;
+        default: break;
+      }
+    }
+    std::vector<ExprPtr> arguments{Descriptor(element)};
+    int64_t count = random_.Between(0, 3);
+    for (int64_t i = 0; i < count; ++i) arguments.push_back(Generate(element, depth - 1));
+    if (count == 0) arguments.push_back(Generate(element, depth - 1));
+    return Call(FunctionId::kCollectionArray, type, std::move(arguments));
+  }
+
+  static LogicalType MapType(const LogicalType& value) {
+    return LogicalType::Map(LogicalType::Varchar(), value);
+  }
+
+  /// A MAP<VARCHAR, value> expression.
+  ExprPtr MapExpression(const LogicalType& type, int depth) {
+    const LogicalType& value = type.value_type();
+    if (value.id() == TypeId::kVarchar && random_.Chance(0.3)) {
+      static const std::vector<std::string> kLists = {",", ";", "\\s*,\\s*"};
+      static const std::vector<std::string> kPairs = {"=", ":"};
+      return Call(FunctionId::kStrToMap, type,
+                  {Generate(LogicalType::Varchar(), depth - 1),
+                   Expr::Literal(Value::Varchar(random_.Pick(kLists))),
+                   Expr::Literal(Value::Varchar(random_.Pick(kPairs)))});
+    }
+    if (random_.Chance(0.3)) {
+      // Equal lengths: the keys and their reverse as values when both are VARCHAR.
+      ExprPtr keys = ArrayExpression(LogicalType::Varchar(), depth - 1);
+      if (value.id() == TypeId::kVarchar) {
+        return Call(FunctionId::kMapFromArrays, type,
+                    {keys, Call(FunctionId::kArrayReverse, LogicalType::Array(value), {keys})});
+      }
+    }
+    std::vector<ExprPtr> arguments{Descriptor(LogicalType::Varchar()), Descriptor(value)};
+    int64_t count = random_.Between(1, 3);
+    for (int64_t i = 0; i < count; ++i) {
+      arguments.push_back(Generate(LogicalType::Varchar(), depth - 1));
+      arguments.push_back(Generate(value, depth - 1));
+    }
+    return Call(FunctionId::kCollectionMap, type, std::move(arguments));
+  }
+
+  /// An expression of `type` computed by a collection function; null when none gives it.
+  ExprPtr CollectionFunction(const LogicalType& type, int depth) {
+    LogicalType element = ElementType();
+    switch (type.id()) {
+      case TypeId::kVarchar:
+        switch (random_.Between(0, 4)) {
+          case 0: {
+            LogicalType array = LogicalType::Array(element);
+            return Call(FunctionId::kCollectionToString, type,
+                        {Descriptor(array), ArrayExpression(element, depth)});
+          }
+          case 1: {
+            LogicalType map = MapType(element);
+            return Call(random_.Chance(0.5) ? FunctionId::kCollectionToJson
+                                            : FunctionId::kCollectionToString,
+                        type, {Descriptor(map), MapExpression(map, depth)});
+          }
+          case 2: {
+            std::vector<ExprPtr> arguments{ArrayExpression(type, depth),
+                                           Generate(type, depth - 1)};
+            if (random_.Chance(0.5)) arguments.push_back(Generate(type, depth - 1));
+            return Call(FunctionId::kArrayJoin, type, std::move(arguments));
+          }
+          case 3: {
+            LogicalType map = MapType(type);
+            return Call(FunctionId::kCollectionMapGet, type,
+                        {Descriptor(LogicalType::Varchar()), MapExpression(map, depth),
+                         Generate(LogicalType::Varchar(), depth - 1)});
+          }
+          default: break;
+        }
+        break;
+      case TypeId::kInt:
+        if (random_.Chance(0.5)) {
+          return Call(FunctionId::kCardinality, type,
+                      {random_.Chance(0.5) ? ArrayExpression(element, depth)
+                                           : MapExpression(MapType(element), depth)});
+        }
+        return Call(FunctionId::kArrayPosition, type,
+                    {Descriptor(element), ArrayExpression(element, depth),
+                     Generate(element, depth - 1)});
+      case TypeId::kBoolean:
+        if (random_.Chance(0.3)) {
+          return Call(random_.Chance(0.5) ? FunctionId::kEqual : FunctionId::kNotEqual, type,
+                      {ArrayExpression(element, depth), ArrayExpression(element, depth)});
+        }
+        return Call(FunctionId::kArrayContains, type,
+                    {Descriptor(element), ArrayExpression(element, depth),
+                     Generate(element, depth - 1)});
+      default: break;
+    }
+    bool elements = type.id() == TypeId::kBigint || type.id() == TypeId::kDouble ||
+                    type.id() == TypeId::kDate || type.id() == TypeId::kBoolean ||
+                    type.id() == TypeId::kVarchar;
+    if (!elements) return nullptr;
+    switch (random_.Between(0, 2)) {
+      case 0:
+        if (type.id() != TypeId::kBoolean) {
+          return Call(random_.Chance(0.5) ? FunctionId::kArrayMax : FunctionId::kArrayMin, type,
+                      {ArrayExpression(type, depth)});
+        }
+        break;
+      case 1: {
+        // ELEMENT of a one-element array (more than one is an error).
+        std::vector<ExprPtr> arguments{Descriptor(type), Generate(type, depth - 1)};
+        return Call(FunctionId::kElement, type,
+                    {Call(FunctionId::kCollectionArray, LogicalType::Array(type),
+                          std::move(arguments))});
+      }
+      default: break;
+    }
+    return Call(FunctionId::kCollectionElementAt, type,
+                {Descriptor(type), ArrayExpression(type, depth),
+                 Generate(LogicalType::Bigint(), depth - 1)});
+  }
+
   ExprPtr Specific(const LogicalType& type, int depth) {
+    if (random_.Chance(0.08)) {
+      if (ExprPtr collection = CollectionFunction(type, depth)) return collection;
+    }
     if (random_.Chance(0.3)) {
       if (ExprPtr builtin = BuiltinFunction(type, depth)) return builtin;
     }

@@ -1,0 +1,186 @@
+// The encoding of ARRAY, MAP and MULTISET values (runtime/expr/collection_value.h), the
+// collection helpers (runtime/expr/collection_functions.cpp) and Java's String.split as
+// RegexSplit reproduces it (STR_TO_MAP).
+
+#include "runtime/expr/collection_value.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/batch/batch.h"
+#include "runtime/expr/kernel_abi.h"
+#include "runtime/expr/regex_split.h"
+
+namespace sluice::runtime::expr {
+namespace {
+
+using types::LogicalType;
+
+Item Integer(int64_t value) {
+  Item item;
+  item.tag = ItemTag::kInteger;
+  item.integer = value;
+  return item;
+}
+
+Item Bytes(std::string_view bytes) {
+  Item item;
+  item.tag = ItemTag::kBytes;
+  item.bytes = bytes;
+  return item;
+}
+
+std::string Encode(const std::vector<Item>& items, uint32_t count) {
+  CollectionWriter writer;
+  for (const Item& item : items) writer.Add(item);
+  return writer.Finish(count);
+}
+
+TEST(CollectionValue, RoundTripsEveryItemKind) {
+  Item real;
+  real.tag = ItemTag::kReal;
+  real.real = -2.5;
+  std::string encoded = Encode({Integer(-7), real, Item{}, Bytes("héllo")}, 4);
+  std::vector<Item> items;
+  ASSERT_TRUE(DecodeCollection(encoded, 1, &items));
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0].integer, -7);
+  EXPECT_EQ(items[1].real, -2.5);
+  EXPECT_EQ(items[2].tag, ItemTag::kNull);
+  EXPECT_EQ(items[3].bytes, "héllo");
+  // A MAP's entries are two items each: four items are two entries, not four.
+  EXPECT_TRUE(DecodeCollection(Encode({Bytes("k"), Integer(1)}, 1), 2, &items));
+  EXPECT_FALSE(DecodeCollection(encoded, 2, &items));
+}
+
+TEST(CollectionValue, MalformedBytesAreRefusedNotRead) {
+  std::string good = Encode({Bytes("abc"), Integer(1)}, 2);
+  std::vector<Item> items;
+  // Every truncation is malformed.
+  for (size_t length = 0; length < good.size(); ++length) {
+    EXPECT_FALSE(DecodeCollection(good.substr(0, length), 1, &items)) << length;
+  }
+  // An unknown tag, a string length past the end, a count the bytes cannot hold.
+  std::string bad_tag = good;
+  bad_tag[4] = 9;
+  EXPECT_FALSE(DecodeCollection(bad_tag, 1, &items));
+  std::string long_string = good;
+  long_string[5] = static_cast<char>(0xff);
+  EXPECT_FALSE(DecodeCollection(long_string, 1, &items));
+  std::string huge_count = good;
+  huge_count[3] = static_cast<char>(0x7f);
+  EXPECT_FALSE(DecodeCollection(huge_count, 1, &items));
+  std::string text;
+  EXPECT_FALSE(AppendCollectionText(bad_tag, "As", &text));
+  EXPECT_FALSE(AppendCollectionText(good, "", &text));
+}
+
+TEST(CollectionValue, EqualValuesHaveEqualBytes) {
+  Item zero, negative_zero;
+  zero.tag = negative_zero.tag = ItemTag::kReal;
+  zero.real = 0.0;
+  negative_zero.real = -0.0;
+  EXPECT_EQ(Encode({zero}, 1), Encode({negative_zero}, 1));
+}
+
+TEST(CollectionValue, TextAndJsonForms) {
+  LogicalType array = LogicalType::Array(LogicalType::Date());
+  std::string dates = Encode({Integer(19724), Item{}}, 2);  // 2024-01-02
+  std::string text, json;
+  ASSERT_TRUE(AppendCollectionText(dates, TypeDescriptor(array), &text));
+  EXPECT_EQ(text, "[2024-01-02, NULL]");
+  ASSERT_TRUE(AppendCollectionJson(dates, TypeDescriptor(array), &json));
+  EXPECT_EQ(json, "[\"2024-01-02\",null]");
+  LogicalType map = LogicalType::Map(LogicalType::Varchar(), LogicalType::Decimal(5, 2));
+  std::string entries = Encode({Bytes("a\"b"), Integer(150)}, 1);
+  text.clear();
+  json.clear();
+  ASSERT_TRUE(AppendCollectionText(entries, TypeDescriptor(map), &text));
+  EXPECT_EQ(text, "{a\"b=1.50}");
+  ASSERT_TRUE(AppendCollectionJson(entries, TypeDescriptor(map), &json));
+  EXPECT_EQ(json, "{\"a\\\"b\":1.50}");
+  // Nested: an array of arrays.
+  LogicalType nested = LogicalType::Array(LogicalType::Array(LogicalType::Bigint()));
+  std::string inner = Encode({Integer(1), Integer(2)}, 2);
+  std::string outer = Encode({Bytes(inner), Item{}}, 2);
+  text.clear();
+  ASSERT_TRUE(AppendCollectionText(outer, TypeDescriptor(nested), &text));
+  EXPECT_EQ(text, "[[1, 2], NULL]");
+}
+
+TEST(CollectionValue, ParseItemReadsScalarText) {
+  Item item;
+  ASSERT_TRUE(ParseItem("2024-01-02 03:04:05", LogicalType::Timestamp(), &item));
+  EXPECT_EQ(item.integer, 1704164645000);
+  ASSERT_TRUE(ParseItem("12.345", LogicalType::Decimal(10, 2), &item));
+  EXPECT_EQ(item.integer, 1235);
+  EXPECT_FALSE(ParseItem("x", LogicalType::Int(), &item));
+  EXPECT_FALSE(ParseItem("99999999999", LogicalType::Int(), &item));
+}
+
+std::vector<std::string> Split(std::string_view text, std::string_view pattern, size_t limit) {
+  std::vector<std::string_view> pieces;
+  EXPECT_TRUE(RegexSplit(text, pattern, limit, &pieces));
+  return {pieces.begin(), pieces.end()};
+}
+
+TEST(RegexSplit, FollowsJavaStringSplit) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Split("a,b,,c,,", ",", 0), (V{"a", "b", "", "c"}));  // trailing empties dropped
+  EXPECT_EQ(Split("a=b=c", "=", 2), (V{"a", "b=c"}));
+  EXPECT_EQ(Split("a=", "=", 2), (V{"a", ""}));  // kept with a limit
+  EXPECT_EQ(Split("abc", ",", 0), (V{"abc"}));
+  EXPECT_EQ(Split(",a", ",", 0), (V{"", "a"}));
+  EXPECT_EQ(Split("a1b22c", "[0-9]+", 0), (V{"a", "b", "c"}));
+  EXPECT_EQ(Split("abc", "", 0), (V{"a", "b", "c"}));  // zero-width: no leading empty piece
+  std::vector<std::string_view> pieces;
+  EXPECT_FALSE(RegexSplit("a", "(", 0, &pieces));
+}
+
+class CollectionHelperTest : public ::testing::Test {
+ protected:
+  static SluiceUdfValue Value(const std::string& bytes) {
+    SluiceUdfValue value{};
+    value.data = bytes.data();
+    value.length = static_cast<uint32_t>(bytes.size());
+    return value;
+  }
+  static SluiceUdfValue IntegerValue(int64_t integer) {
+    SluiceUdfValue value{};
+    value.integer = integer;
+    return value;
+  }
+  Arena arena_;
+  SluiceKernelContext context_{&arena_};
+};
+
+TEST_F(CollectionHelperTest, ElementOfMoreThanOneIsAnError) {
+  std::string two = Encode({Integer(1), Integer(2)}, 2);
+  std::vector<SluiceUdfValue> arguments{Value(two)};
+  SluiceUdfValue out{};
+  EXPECT_EQ(sluice_array_element(&context_, arguments.data(), 1, &out), 0);
+  ASSERT_NE(context_.error, nullptr);
+  EXPECT_STREQ(context_.error, "ELEMENT: the array has more than one element");
+}
+
+TEST_F(CollectionHelperTest, MalformedValuesFailWithAnError) {
+  std::string garbage = "\x05\x00\x00\x00\x09";
+  std::string descriptor = "l";
+  std::vector<SluiceUdfValue> arguments{Value(descriptor), Value(garbage), IntegerValue(1)};
+  SluiceUdfValue out{};
+  EXPECT_EQ(sluice_collection_element_at(&context_, arguments.data(), 3, &out), 0);
+  ASSERT_NE(context_.error, nullptr);
+}
+
+TEST_F(CollectionHelperTest, MapFromArraysOfDifferentLengthsIsAnError) {
+  std::string one = Encode({Integer(1)}, 1), two = Encode({Integer(1), Integer(2)}, 2);
+  std::vector<SluiceUdfValue> arguments{Value(one), Value(two)};
+  SluiceUdfValue out{};
+  EXPECT_EQ(sluice_map_from_arrays(&context_, arguments.data(), 2, &out), 0);
+  ASSERT_NE(context_.error, nullptr);
+}
+
+}  // namespace
+}  // namespace sluice::runtime::expr
