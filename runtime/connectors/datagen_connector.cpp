@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <random>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/option_reader.h"
 #include "runtime/connectors/split_mix.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
 
 namespace sluice::runtime::connectors {
@@ -45,7 +47,10 @@ bool Generatable(types::TypeId id) {
     case types::TypeId::kVarchar:
     case types::TypeId::kTimestamp:
     case types::TypeId::kDate:
-    case types::TypeId::kTime: return true;
+    case types::TypeId::kTime:
+    case types::TypeId::kArray:
+    case types::TypeId::kMap:
+    case types::TypeId::kMultiset: return true;
     default: return false;
   }
 }
@@ -61,7 +66,39 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     return options.TableError("datagen cannot generate column '" + column.name + "' of type " +
                               column.type.ToString() +
                               " (supported: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, "
-                              "TIMESTAMP, DATE, TIME)");
+                              "TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET of them)");
+  }
+  if (column.type.IsCollection()) {
+    // Flink's: 'length' elements (default 3), each from 'fields.<c>.element.*' (a MAP's from
+    // 'fields.<c>.key.*' and 'fields.<c>.value.*').
+    if (Lower(options.GetString(key("kind")).value_or("random")) != "random") {
+      return options.InvalidValue(key("kind"), "a collection is generated at random");
+    }
+    for (const char* name : {"min", "max", "start", "end"}) {
+      if (options.Has(key(name))) {
+        return options.InvalidValue(key(name),
+                                    std::string("'") + name + "' does not apply to " +
+                                        column.type.ToString() + "; set it on '" + prefix +
+                                        (id == types::TypeId::kMap ? "key." : "element.") + name +
+                                        "'");
+      }
+    }
+    SLUICE_ASSIGN_OR_RETURN(field->null_rate, options.GetDouble(key("null-rate"), 0, 0));
+    if (field->null_rate > 1) return options.InvalidValue(key("null-rate"), "must be at most 1");
+    SLUICE_ASSIGN_OR_RETURN(field->length, options.GetInt(key("length"), 3, 0, 10000));
+    std::vector<std::pair<const char*, types::LogicalType>> parts;
+    if (id == types::TypeId::kMap) {
+      parts = {{"key", column.type.element_type()}, {"value", column.type.value_type()}};
+    } else {
+      parts = {{"element", column.type.element_type()}};
+    }
+    for (const auto& [part, type] : parts) {
+      DatagenField element;
+      SLUICE_RETURN_IF_ERROR(
+          ReadField(options, types::RowField{column.name + "." + part, type}, &element));
+      field->elements.push_back(std::move(element));
+    }
+    return base::Status::Ok();
   }
   const std::string kind = Lower(options.GetString(key("kind")).value_or("random"));
   if (kind == "sequence") {
@@ -173,11 +210,20 @@ base::Result<DatagenConfig> DatagenConfig::FromTable(const TableDescriptor& orig
   OptionReader options(table);
 
   std::vector<std::string> known = {"rows-per-second", "number-of-rows", "seed"};
-  for (const types::RowField& column : table.schema.columns) {
-    for (const char* name : kFieldOptions) {
-      known.push_back("fields." + Lower(column.name) + "." + name);
-    }
-  }
+  // A collection's parts have options of their own: fields.<c>.element.*, .key.*, .value.*.
+  std::function<void(const std::string&, const types::LogicalType&)> add_known =
+      [&](const std::string& name, const types::LogicalType& type) {
+        for (const char* option : kFieldOptions) {
+          known.push_back("fields." + Lower(name) + "." + option);
+        }
+        if (type.id() == types::TypeId::kMap) {
+          add_known(name + ".key", type.element_type());
+          add_known(name + ".value", type.value_type());
+        } else if (type.IsCollection()) {
+          add_known(name + ".element", type.element_type());
+        }
+      };
+  for (const types::RowField& column : table.schema.columns) add_known(column.name, column.type);
   SLUICE_RETURN_IF_ERROR(options.CheckKnown(known));
 
   DatagenConfig config;
@@ -330,8 +376,122 @@ base::Status DatagenReader::StopAt(const std::string& position) {
   return base::Status::Ok();
 }
 
-void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const {
+void DatagenReader::RandomScalar(const DatagenField& field, int64_t row_number, uint64_t draw,
+                                 int64_t* integer, double* real, std::string* text) const {
   static constexpr char kHex[] = "0123456789abcdef";
+  switch (field.type.id()) {
+    case types::TypeId::kBoolean: *integer = static_cast<int64_t>(draw >> 63); return;
+    case types::TypeId::kInt:
+    case types::TypeId::kBigint:
+    case types::TypeId::kDecimal:
+      *integer = SplitMix(draw).Between(field.min_integer, field.max_integer);
+      return;
+    case types::TypeId::kDouble: {
+      const double unit = static_cast<double>(draw >> 11) * 0x1.0p-53;
+      *real = field.min_double * (1 - unit) + field.max_double * unit;
+      return;
+    }
+    case types::TypeId::kTimestamp:
+    case types::TypeId::kDate:
+    case types::TypeId::kTime: {
+      // Flink's: a TIMESTAMP is now (here: a fixed instant plus the row's place when seeded),
+      // a DATE today, a TIME the time of day.
+      int64_t millis;
+      if (config_.seed) {
+        millis = kSeededTimestampBase +
+                 (config_.rows_per_second > 0
+                      ? static_cast<int64_t>(static_cast<double>(row_number) * 1000 /
+                                             config_.rows_per_second)
+                      : row_number);
+      } else {
+        millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      }
+      if (field.type.id() == types::TypeId::kDate) {
+        *integer = sluice_timestamp_to_date(millis);
+      } else if (field.type.id() == types::TypeId::kTime) {
+        *integer = sluice_timestamp_to_time(millis);
+      } else {
+        *integer = millis;
+      }
+      return;
+    }
+    case types::TypeId::kVarchar: {
+      text->resize(static_cast<size_t>(field.length));
+      SplitMix characters(draw);
+      uint64_t bits = 0;
+      for (int64_t i = 0; i < field.length; ++i) {
+        if (i % 16 == 0) bits = characters.Next();
+        (*text)[i] = kHex[bits & 15];
+        bits >>= 4;
+      }
+      return;
+    }
+    default: SLUICE_CHECK(false, "datagen value of type {}", field.type.ToString());
+  }
+}
+
+std::string DatagenReader::RandomCollection(const DatagenField& field, int64_t row_number,
+                                            SplitMix* random) const {
+  // Each item encoded alone (a one-item collection without its count), so that a MAP keeps one
+  // entry per key (the last drawn, as a Java map would) and a MULTISET counts equal elements.
+  auto random_item = [&](const DatagenField& part) {
+    const bool is_null = random->NextDouble() < part.null_rate;
+    const uint64_t draw = random->Next();
+    expr::Item item;
+    std::string bytes;
+    if (!is_null) {
+      item.tag = expr::TagOf(part.type);
+      if (part.type.IsCollection()) {
+        SplitMix nested(draw);
+        bytes = RandomCollection(part, row_number, &nested);
+      } else {
+        RandomScalar(part, row_number, draw, &item.integer, &item.real, &bytes);
+      }
+      item.bytes = bytes;
+    }
+    expr::CollectionWriter one;
+    one.Add(item);
+    return one.Finish(1).substr(4);
+  };
+  auto count_item = [](int64_t count) {
+    expr::CollectionWriter one;
+    one.Add(expr::Item{expr::ItemTag::kInteger, count, 0, {}});
+    return one.Finish(1).substr(4);
+  };
+  struct Entry {
+    std::string first;   // the element, or a MAP's key
+    std::string second;  // a MAP's value
+    int64_t count = 1;   // a MULTISET element's count
+  };
+  std::vector<Entry> entries;
+  for (int64_t i = 0; i < field.length; ++i) {
+    std::string first = random_item(field.elements[0]);
+    std::string second = field.type.id() == types::TypeId::kMap ? random_item(field.elements[1]) : "";
+    if (field.type.id() == types::TypeId::kArray) {
+      entries.push_back({std::move(first), "", 1});
+      continue;
+    }
+    auto found = std::find_if(entries.begin(), entries.end(),
+                              [&](const Entry& entry) { return entry.first == first; });
+    if (found == entries.end()) {
+      entries.push_back({std::move(first), std::move(second), 1});
+    } else if (field.type.id() == types::TypeId::kMap) {
+      found->second = std::move(second);
+    } else {
+      ++found->count;
+    }
+  }
+  std::string out = expr::CollectionWriter().Finish(static_cast<uint32_t>(entries.size()));
+  for (const Entry& entry : entries) {
+    out.append(entry.first).append(entry.second);
+    if (field.type.id() == types::TypeId::kMultiset) out.append(count_item(entry.count));
+  }
+  return out;
+}
+
+void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const {
   SplitMix random(Mix(key_ ^ (static_cast<uint64_t>(row_number) * 0xD1B54A32D192ED03ULL)));
   for (size_t index = 0; index < config_.fields.size(); ++index) {
     const DatagenField& field = config_.fields[index];
@@ -348,73 +508,35 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
       continue;
     }
     column.validity()[row] = 1;
-    const bool sequence = field.kind == DatagenField::Kind::kSequence;
-    const int64_t sequence_value = field.start + row_number;
+    if (field.type.IsCollection()) {
+      SplitMix elements(draw);
+      reinterpret_cast<StringRef*>(data)[row] =
+          batch->arena().Copy(RandomCollection(field, row_number, &elements));
+      continue;
+    }
+    int64_t integer = 0;
+    double real = 0;
+    std::string text;
+    if (field.kind == DatagenField::Kind::kSequence) {
+      const int64_t sequence_value = field.start + row_number;
+      integer = sequence_value;
+      real = static_cast<double>(sequence_value);
+      text = std::to_string(sequence_value);
+    } else {
+      RandomScalar(field, row_number, draw, &integer, &real, &text);
+    }
     switch (field.type.id()) {
-      case types::TypeId::kBoolean: data[row] = static_cast<uint8_t>(draw >> 63); break;
+      case types::TypeId::kBoolean: data[row] = static_cast<uint8_t>(integer); break;
       case types::TypeId::kInt:
-        reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(
-            sequence ? sequence_value
-                     : SplitMix(draw).Between(field.min_integer, field.max_integer));
-        break;
-      case types::TypeId::kBigint:
-      case types::TypeId::kDecimal:
-        reinterpret_cast<int64_t*>(data)[row] =
-            sequence ? sequence_value
-                     : SplitMix(draw).Between(field.min_integer, field.max_integer);
-        break;
-      case types::TypeId::kDouble: {
-        const double unit = static_cast<double>(draw >> 11) * 0x1.0p-53;
-        reinterpret_cast<double*>(data)[row] =
-            sequence ? static_cast<double>(sequence_value)
-                     : field.min_double * (1 - unit) + field.max_double * unit;
-        break;
-      }
-      case types::TypeId::kTimestamp:
       case types::TypeId::kDate:
-      case types::TypeId::kTime: {
-        // Flink's: a TIMESTAMP is now (here: a fixed instant plus the row's place when seeded),
-        // a DATE today, a TIME the time of day.
-        int64_t millis;
-        if (config_.seed) {
-          millis =
-              kSeededTimestampBase + (config_.rows_per_second > 0
-                                          ? static_cast<int64_t>(static_cast<double>(row_number) *
-                                                                 1000 / config_.rows_per_second)
-                                          : row_number);
-        } else {
-          millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-        }
-        if (field.type.id() == types::TypeId::kDate) {
-          reinterpret_cast<int32_t*>(data)[row] = sluice_timestamp_to_date(millis);
-        } else if (field.type.id() == types::TypeId::kTime) {
-          reinterpret_cast<int32_t*>(data)[row] = sluice_timestamp_to_time(millis);
-        } else {
-          reinterpret_cast<int64_t*>(data)[row] = millis;
-        }
+      case types::TypeId::kTime:
+        reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(integer);
         break;
-      }
-      case types::TypeId::kVarchar: {
-        StringRef value;
-        if (sequence) {
-          value = batch->arena().Copy(std::to_string(sequence_value));
-        } else {
-          char* text = batch->arena().Allocate(static_cast<size_t>(field.length));
-          SplitMix characters(draw);
-          uint64_t bits = 0;
-          for (int64_t i = 0; i < field.length; ++i) {
-            if (i % 16 == 0) bits = characters.Next();
-            text[i] = kHex[bits & 15];
-            bits >>= 4;
-          }
-          value = StringRef{text, static_cast<uint32_t>(field.length), 0};
-        }
-        reinterpret_cast<StringRef*>(data)[row] = value;
+      case types::TypeId::kDouble: reinterpret_cast<double*>(data)[row] = real; break;
+      case types::TypeId::kVarchar:
+        reinterpret_cast<StringRef*>(data)[row] = batch->arena().Copy(text);
         break;
-      }
-      default: SLUICE_CHECK(false, "datagen column of type {}", field.type.ToString());
+      default: reinterpret_cast<int64_t*>(data)[row] = integer; break;
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/split_mix.h"
 
 namespace sluice::runtime::connectors {
 
@@ -28,6 +29,10 @@ struct DatagenField {
   int64_t end = 0;
   /// 'null-rate': probability of NULL for random values. Default 0.
   double null_rate = 0;
+  /// ARRAY, MULTISET: the element ('fields.<c>.element.*'); MAP: the key and the value
+  /// ('fields.<c>.key.*', 'fields.<c>.value.*'). 'length' is then the number of elements
+  /// (Flink's default 3).
+  std::vector<DatagenField> elements;
 };
 
 /// Configures a datagen table from its options (Flink's names, plus 'seed').
@@ -78,6 +83,13 @@ class DatagenReader : public SourceReader {
 
  private:
   void FillRow(int64_t row_number, int32_t row, Batch* batch) const;
+  /// The encoding of a random collection of `field`'s type (runtime/expr/collection_value.h).
+  std::string RandomCollection(const DatagenField& field, int64_t row_number,
+                               SplitMix* random) const;
+  /// One random scalar of `field`'s type as an integer (BOOLEAN, INT, BIGINT, DECIMAL, DATE,
+  /// TIME, TIMESTAMP), a double or text.
+  void RandomScalar(const DatagenField& field, int64_t row_number, uint64_t draw,
+                    int64_t* integer, double* real, std::string* text) const;
 
   DatagenConfig config_;
   SubtaskInfo subtask_;

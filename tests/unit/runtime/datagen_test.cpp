@@ -9,6 +9,7 @@
 
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/datagen_connector.h"
+#include "runtime/expr/collection_value.h"
 
 namespace sluice::runtime::connectors {
 namespace {
@@ -60,6 +61,13 @@ std::vector<std::string> ReadAll(const TableDescriptor& table, int32_t paralleli
               case types::TypeId::kVarchar:
                 text += std::string(column.values<StringRef>()[row].view());
                 break;
+              case types::TypeId::kArray:
+              case types::TypeId::kMap:
+              case types::TypeId::kMultiset:
+                EXPECT_TRUE(expr::AppendCollectionText(column.values<StringRef>()[row].view(),
+                                                       expr::TypeDescriptor(column.type()),
+                                                       &text));
+                break;
               default: text += std::to_string(column.values<int64_t>()[row]); break;
             }
           }
@@ -70,6 +78,39 @@ std::vector<std::string> ReadAll(const TableDescriptor& table, int32_t paralleli
     }
   }
   return rows;
+}
+
+TEST(DatagenTest, CollectionsHaveLengthElementsFromTheirPartsOptions) {
+  TableDescriptor table = DatagenTable(
+      {{"a", LogicalType::Array(LogicalType::Int())},
+       {"m", LogicalType::Map(LogicalType::Varchar(), LogicalType::Bigint())},
+       {"s", LogicalType::Multiset(LogicalType::Boolean())}},
+      {{"number-of-rows", "50"},
+       {"seed", "7"},
+       {"fields.a.length", "2"},
+       {"fields.a.element.min", "5"},
+       {"fields.a.element.max", "6"},
+       {"fields.m.length", "1"},
+       {"fields.m.key.length", "2"},
+       {"fields.m.value.min", "-1"},
+       {"fields.m.value.max", "-1"}});
+  std::vector<std::string> rows = ReadAll(table, 1);
+  ASSERT_EQ(rows.size(), 50u);
+  std::set<std::string> arrays;
+  for (const std::string& row : rows) {
+    // [x, y]|{kk=-1}|{true=n, false=m}| with x, y in 5..6 and a MULTISET of 3 booleans.
+    size_t bar = row.find('|');
+    std::string array = row.substr(0, bar);
+    EXPECT_TRUE(array == "[5, 5]" || array == "[5, 6]" || array == "[6, 5]" || array == "[6, 6]")
+        << row;
+    arrays.insert(array);
+    std::string map = row.substr(bar + 1, row.find('|', bar + 1) - bar - 1);
+    EXPECT_EQ(map.size(), std::string("{kk=-1}").size()) << row;
+    EXPECT_EQ(map.substr(map.size() - 4), "=-1}") << row;
+    EXPECT_NE(row.find("|{"), std::string::npos);
+  }
+  EXPECT_EQ(arrays.size(), 4u);  // every combination shows up in 50 rows
+  EXPECT_EQ(ReadAll(table, 1), rows);  // seeded: the same rows again
 }
 
 TEST(DatagenTest, SequencesAreSplitDisjointlyAndEndTheSource) {
@@ -245,7 +286,16 @@ TEST(DatagenTest, RejectsBadOptions) {
   EXPECT_EQ(
       ErrorOf({{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}, {}),
       "table 'gen': datagen cannot generate column 'r' of type ROW<x INT> (supported: BOOLEAN, "
-      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP, DATE, TIME)");
+      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET of "
+      "them)");
+  // A collection's own min/max are refused, naming where they belong.
+  EXPECT_NE(ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}}, {{"fields.a.max", "3"}})
+                .find("set it on 'fields.a.element.max'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}},
+                    {{"fields.a.element.bogus", "3"}})
+                .find("fields.a.element.bogus"),
+            std::string::npos);
   EXPECT_EQ(DatagenConnectorInstance().Validate(DatagenTable(id, {}), false).code(),
             base::ErrorCode::kOption);
   // Column names in option keys match case-insensitively.
