@@ -154,7 +154,8 @@ std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
       {"BOOL_OR", AggregateKind::kBoolOr},
       {"FIRST_VALUE", AggregateKind::kFirstValue},
       {"LAST_VALUE", AggregateKind::kLastValue},
-      {"LISTAGG", AggregateKind::kListAgg}};
+      {"LISTAGG", AggregateKind::kListAgg},
+      {"COLLECT", AggregateKind::kCollect}};
   for (const auto& [name, kind] : kNames) {
     if (upper == name) return kind;
   }
@@ -180,6 +181,12 @@ std::optional<LogicalType> AggregateResultType(AggregateKind kind, const Logical
     case AggregateKind::kListAgg:
       if (argument.id() == TypeId::kVarchar) return argument;
       return std::nullopt;
+    case AggregateKind::kCollect:
+      if (argument.id() == TypeId::kRow || argument.id() == TypeId::kNull ||
+          argument.id() == TypeId::kInterval) {
+        return std::nullopt;
+      }
+      return LogicalType::Multiset(argument);
     case AggregateKind::kFirstValue:
     case AggregateKind::kLastValue:
     case AggregateKind::kLag:

@@ -371,6 +371,7 @@ SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>&
                         call.kind == runtime::plan::AggregateKind::kFirstValue ||
                         call.kind == runtime::plan::AggregateKind::kLastValue ||
                         call.kind == runtime::plan::AggregateKind::kListAgg ||
+                        call.kind == runtime::plan::AggregateKind::kCollect ||
                         call.kind == runtime::plan::AggregateKind::kLag;
     if (keeps_values && call.argument_slot >= 0 &&
         static_cast<size_t>(call.argument_slot) < types.size()) {

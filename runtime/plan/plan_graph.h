@@ -82,7 +82,8 @@ enum class AggregateKind : uint8_t {
   kFirstValue,
   kLastValue,
   kListAgg,
-  kLag,  // OVER only
+  kLag,      // OVER only
+  kCollect,  // a MULTISET of the non-NULL values
 };
 
 /// One aggregate call of an aggregation node. Slots refer to the node's input.

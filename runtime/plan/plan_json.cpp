@@ -456,6 +456,7 @@ constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
     {AggregateKind::kFirstValue, "FIRST_VALUE"},
     {AggregateKind::kLastValue, "LAST_VALUE"},
     {AggregateKind::kListAgg, "LISTAGG"},
+    {AggregateKind::kCollect, "COLLECT"},
     {AggregateKind::kLag, "LAG"}};
 constexpr std::pair<WindowKind, const char*> kWindowKinds[] = {{WindowKind::kTumble, "TUMBLE"},
                                                                {WindowKind::kHop, "HOP"},

@@ -1,9 +1,11 @@
 #include "runtime/operators/aggregate/aggregator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "runtime/expr/collection_value.h"
 #include "runtime/operators/aggregate/moments.h"
 #include "runtime/operators/aggregate/slot_bytes.h"
 #include "runtime/operators/aggregate/value_counts.h"
@@ -355,7 +357,7 @@ base::Status Aggregator::AccumulateList(std::string* accumulator, size_t call,
   std::string entry;
   ValueList::AppendEntry(argument, row, &entry);
   AggregateKind kind = calls_[call].kind;
-  if (!layout.retractable && kind != AggregateKind::kListAgg) {
+  if (!layout.retractable && kind != AggregateKind::kListAgg && kind != AggregateKind::kCollect) {
     // Insert-only FIRST_VALUE keeps its first value, LAST_VALUE its latest.
     if (retract) return RetractedExtreme();
     if (kind == AggregateKind::kLastValue || payload.empty()) {
@@ -707,6 +709,41 @@ void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
   size_t position = 0;
   std::string_view entry, value;
   bool present = false;
+  if (kind == AggregateKind::kCollect) {
+    // A MULTISET of the non-NULL values: each distinct value with its count, in the order
+    // first seen (runtime/expr/collection_value.h); empty when every value was NULL.
+    const types::LogicalType& element = column->type().element_type();
+    std::vector<std::pair<expr::Item, int64_t>> counted;  // items view `payload`
+    while (ValueList::Next(payload, &position, &entry, &value, &present)) {
+      if (!present) continue;
+      expr::Item item;
+      item.tag = expr::TagOf(element);
+      if (item.tag == expr::ItemTag::kBytes) {
+        item.bytes = value;
+      } else {
+        int64_t fixed = ValueList::FixedValue(value);
+        if (item.tag == expr::ItemTag::kReal) {
+          std::memcpy(&item.real, &fixed, sizeof fixed);
+        } else {
+          item.integer = fixed;
+        }
+      }
+      auto found = std::find_if(counted.begin(), counted.end(),
+                                [&](const auto& known) { return known.first == item; });
+      if (found == counted.end()) {
+        counted.emplace_back(item, 1);
+      } else {
+        ++found->second;
+      }
+    }
+    expr::CollectionWriter entries;
+    for (const auto& [item, count] : counted) {
+      entries.Add(item);
+      entries.Add(expr::Item{expr::ItemTag::kInteger, count, 0, {}});
+    }
+    WriteString(out, column, row, entries.Finish(static_cast<uint32_t>(counted.size())));
+    return;
+  }
   if (kind == AggregateKind::kListAgg) {
     std::string joined;
     bool any = false;

@@ -60,6 +60,7 @@ const char* AggregateFunctionName(AggregateKind kind) {
     case AggregateKind::kBoolOr: return "BOOL_OR";
     case AggregateKind::kFirstValue: return "FIRST_VALUE";
     case AggregateKind::kLastValue: return "LAST_VALUE";
+    case AggregateKind::kCollect: return "COLLECT";
     case AggregateKind::kListAgg: return "LISTAGG";
     case AggregateKind::kLag: return "LAG";
   }
@@ -181,6 +182,7 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
       case AggregateKind::kFirstValue:
       case AggregateKind::kLastValue:
       case AggregateKind::kListAgg:
+      case AggregateKind::kCollect:
         if (call.kind == AggregateKind::kListAgg && type != TypeId::kVarchar &&
             type != TypeId::kNull) {
           problem = "does not take " + call.argument_type.ToString();
@@ -188,7 +190,8 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
         if (call.distinct) problem = "does not take DISTINCT";
         layout.kind = AccumulatorKind::kValueList;
         // Insert-only FIRST_VALUE/LAST_VALUE keep one value and cannot take a retraction.
-        if (!call.retractable && call.kind != AggregateKind::kListAgg) {
+        if (!call.retractable && call.kind != AggregateKind::kListAgg &&
+            call.kind != AggregateKind::kCollect) {
           result.has_non_retractable_extreme = true;
         }
         break;
