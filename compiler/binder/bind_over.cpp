@@ -240,7 +240,7 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
       Error(base::ErrorCode::kPlan,
             fmt::format("{}(...) OVER is not supported (OVER aggregations: COUNT, SUM, MIN, MAX, "
                         "AVG, STDDEV_POP, STDDEV_SAMP, STDDEV, VAR_POP, VAR_SAMP, VARIANCE, "
-                        "BOOL_AND, BOOL_OR, FIRST_VALUE, LAST_VALUE, LISTAGG, LAG; ranking: "
+                        "BOOL_AND, BOOL_OR, FIRST_VALUE, LAST_VALUE, LISTAGG, COLLECT, LAG; ranking: "
                         "ROW_NUMBER, RANK, DENSE_RANK)",
                         name),
             call->name.span);
