@@ -143,7 +143,7 @@ void LookupJoinOperator::Store(const Batch& rows) {
     for (size_t column = 0; column < table_types_.size(); ++column) {
       Column& to = target.column(column);
       CopyCell(rows.column(column), row, &to, target_row);
-      if (table_types_[column].id() == types::TypeId::kVarchar && !to.IsNull(target_row)) {
+      if (table_types_[column].IsStringStored() && !to.IsNull(target_row)) {
         StringRef& value = to.values<StringRef>()[target_row];
         value = strings_->arena().Copy(value.view());
       }
