@@ -5,6 +5,7 @@
 // literal.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "compiler/binder/binder.h"
 #include "runtime/expr/collection_value.h"
@@ -184,6 +185,15 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
   }
   if (!collection(0, TypeId::kArray, "an ARRAY")) return nullptr;
   const LogicalType element = type.element_type();
+  bool takes_element = upper == "ELEMENT" || upper == "ARRAY_MAX" || upper == "ARRAY_MIN" ||
+                       upper == "ARRAY_CONTAINS" || upper == "ARRAY_POSITION" ||
+                       upper == "ARRAY_REMOVE" || upper == "ARRAY_APPEND" ||
+                       upper == "ARRAY_PREPEND";
+  if (takes_element && element.id() == TypeId::kRow) {
+    return fail(fmt::format("{} over an array of ROWs is not supported yet; read a field with "
+                            "a[i].field or UNNEST the array",
+                            upper));
+  }
   if (upper == "ELEMENT" || upper == "ARRAY_DISTINCT" || upper == "ARRAY_REVERSE" ||
       upper == "ARRAY_MAX" || upper == "ARRAY_MIN") {
     if (!arity(1, 1, "one ARRAY")) return nullptr;
@@ -224,11 +234,30 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
   return call_of(FunctionId::kArrayPrepend, type, std::move(args));
 }
 
-ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const Scope& scope) {
+ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const Scope& scope,
+                              LogicalType* row_out) {
   ExprPtr base = BindExpression(*subscript.base, scope);
   ExprPtr index = BindExpression(*subscript.index, scope);
   if (base == nullptr || index == nullptr) return nullptr;
   const LogicalType& type = base->type;
+  if (type.IsCollection()) {
+    const LogicalType& element =
+        type.id() == TypeId::kMap ? type.value_type() : type.element_type();
+    if (element.id() == TypeId::kRow) {
+      if (row_out == nullptr) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("'{}' is a ROW: select its fields ({}.field)", subscript.ToString(),
+                          subscript.ToString()),
+              subscript.span);
+        return nullptr;
+      }
+      *row_out = element;
+    }
+  }
+  // A ROW element travels as its encoding (a VARCHAR-typed value) to $ROW_FIELD.
+  auto result_type = [&](const LogicalType& element) {
+    return element.id() == TypeId::kRow ? LogicalType::Varchar() : element;
+  };
   if (type.id() == TypeId::kArray) {
     if (!(index->type.IsInteger() || index->type.id() == TypeId::kNull)) {
       Error(base::ErrorCode::kBind,
@@ -237,7 +266,7 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
             subscript.index->span);
       return nullptr;
     }
-    return Expr::Call(FunctionId::kCollectionElementAt, type.element_type(),
+    return Expr::Call(FunctionId::kCollectionElementAt, result_type(type.element_type()),
                       {Descriptor(type.element_type()), base,
                        CastTo(index, LogicalType::Bigint())});
   }
@@ -250,13 +279,56 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
             subscript.index->span);
       return nullptr;
     }
-    return Expr::Call(FunctionId::kCollectionMapGet, type.value_type(),
+    return Expr::Call(FunctionId::kCollectionMapGet, result_type(type.value_type()),
                       {Descriptor(key), base, CastTo(index, key)});
   }
   Error(base::ErrorCode::kBind,
         fmt::format("'{}' is not an ARRAY or a MAP (it is {}): only they take [...]",
                     subscript.base->ToString(), type.ToString()),
         subscript.base->span);
+  return nullptr;
+}
+
+ExprPtr Binder::BindFieldAccess(const ast::FieldAccessExpression& access, const Scope& scope) {
+  if (!access.base->Is<ast::SubscriptExpression>()) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("'{}' is not supported: fields are read from a ROW column (t.r.field) or "
+                      "a ROW element of an array or map (a[i].field)",
+                      access.ToString()),
+          access.span);
+    return nullptr;
+  }
+  LogicalType row;
+  ExprPtr element = BindSubscript(access.base->Cast<ast::SubscriptExpression>(), scope, &row);
+  if (element == nullptr) return nullptr;
+  if (row.id() != TypeId::kRow) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("'{}' is a {}, not a ROW: it has no field '{}'", access.base->ToString(),
+                      element->type.ToString(), access.field.name),
+          access.span);
+    return nullptr;
+  }
+  const auto& fields = row.fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!types::IdentifierEquals(fields[i].name, access.field.name)) continue;
+    if (fields[i].type.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("'{}' is a nested ROW; reading it from an array element is not supported "
+                        "yet",
+                        access.ToString()),
+            access.span);
+      return nullptr;
+    }
+    return Expr::Call(FunctionId::kRowField, fields[i].type,
+                      {Descriptor(fields[i].type), element,
+                       Expr::Literal(Value::Bigint(static_cast<int64_t>(i)))});
+  }
+  std::vector<std::string> names;
+  for (const auto& field : fields) names.push_back(field.name);
+  Error(base::ErrorCode::kBind,
+        fmt::format("the ROW {} has no field '{}' (it has: {})", row.ToString(), access.field.name,
+                    fmt::join(names, ", ")),
+        access.field.span);
   return nullptr;
 }
 

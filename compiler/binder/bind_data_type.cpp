@@ -95,9 +95,9 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
     for (const ast::DataType& argument : type.type_arguments) {
       auto bound = BindDataType(argument);
       if (!bound) return std::nullopt;
-      if (bound->id() == types::TypeId::kRow || bound->id() == types::TypeId::kInterval) {
+      if (bound->id() == types::TypeId::kInterval) {
         Error(base::ErrorCode::kBind,
-              fmt::format("{} of {} is not supported yet (elements may be scalars or collections)",
+              fmt::format("{} of {} is not supported yet (elements may be scalars, ROWs or collections)",
                           name, bound->ToString()),
               argument.span);
         return std::nullopt;

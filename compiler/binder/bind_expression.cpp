@@ -892,6 +892,7 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     case ast::ExpressionKind::kSubscript:
       return BindSubscript(expression.Cast<ast::SubscriptExpression>(), scope);
     case ast::ExpressionKind::kFieldAccess:
+      return BindFieldAccess(expression.Cast<ast::FieldAccessExpression>(), scope);
     case ast::ExpressionKind::kSubquery:
       Error(base::ErrorCode::kPlan, fmt::format("'{}' is not supported yet", expression.ToString()),
             expression.span);

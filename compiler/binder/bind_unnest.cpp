@@ -87,9 +87,24 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
   if (collection_type.id() == TypeId::kMap) {
     added = {collection_type.element_type(), collection_type.value_type()};
     names = {"KEY", "VALUE"};
+  } else if (collection_type.element_type().id() == TypeId::kRow) {
+    // An array of ROWs: each field a column (Flink's).
+    for (const types::RowField& field : collection_type.element_type().fields()) {
+      added.push_back(field.type);
+      names.push_back(field.name);
+    }
   } else {
     added = {collection_type.element_type()};
     names = {"EXPR$0"};
+  }
+  for (const LogicalType& type : added) {
+    if (type.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("UNNEST of a {} is not supported yet (a ROW inside the element)",
+                        collection_type.ToString()),
+            argument.span);
+      return std::nullopt;
+    }
   }
   if (ref.with_ordinality) {
     added.push_back(LogicalType::Int());

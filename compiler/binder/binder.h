@@ -377,9 +377,13 @@ class Binder {
   runtime::plan::ExprPtr BindCollectionFunction(const ast::FunctionCallExpression& call,
                                                 std::vector<runtime::plan::ExprPtr> arguments,
                                                 const std::string& upper);
-  /// `array[index]` and `map[key]`.
+  /// `array[index]` and `map[key]`. With `row_out`, an element that is a ROW is allowed: its
+  /// encoding comes back as a VARCHAR-typed call and its type in `*row_out`.
   runtime::plan::ExprPtr BindSubscript(const ast::SubscriptExpression& subscript,
-                                       const Scope& scope);
+                                       const Scope& scope, types::LogicalType* row_out = nullptr);
+  /// `array[i].field`, `map[k].field`: a field of a ROW element.
+  runtime::plan::ExprPtr BindFieldAccess(const ast::FieldAccessExpression& access,
+                                         const Scope& scope);
   /// OVERLAY(s PLACING r FROM start [FOR length]) as SUBSTRINGs around r.
   runtime::plan::ExprPtr BindOverlay(const ast::FunctionCallExpression& call,
                                      std::vector<runtime::plan::ExprPtr> arguments);

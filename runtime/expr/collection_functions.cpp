@@ -32,7 +32,8 @@ ItemTag TagOfDescriptor(std::string_view descriptor) {
     case 's':
     case 'A':
     case 'M':
-    case 'S': return ItemTag::kBytes;
+    case 'S':
+    case 'R': return ItemTag::kBytes;
     default: return ItemTag::kInteger;
   }
 }
@@ -164,6 +165,18 @@ uint8_t sluice_collection_map_get(SluiceKernelContext* context, const SluiceUdfV
     if (entries[i] == key) return StoreItem(entries[i + 1], out);
   }
   return 0;
+}
+
+// Field `arguments[2]` (0-based) of the encoded ROW element `arguments[1]`; arguments[0] the
+// field's descriptor.
+uint8_t sluice_collection_row_field(SluiceKernelContext* context,
+                                    const SluiceUdfValue* arguments, int32_t,
+                                    SluiceUdfValue* out) {
+  std::vector<Item> fields;
+  if (!ReadArray(context, arguments[1], &fields)) return 0;
+  int64_t index = arguments[2].integer;
+  if (index < 0 || index >= static_cast<int64_t>(fields.size())) return Malformed(context);
+  return StoreItem(fields[static_cast<size_t>(index)], out);
 }
 
 // CARDINALITY(collection): the elements of an ARRAY, the entries of a MAP or MULTISET.

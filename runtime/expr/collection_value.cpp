@@ -87,7 +87,22 @@ struct DescribedType {
   int32_t scale = 0;
   std::string_view element;  // ARRAY, MULTISET; a MAP's key
   std::string_view value;    // a MAP's value
+  std::vector<std::pair<std::string_view, std::string_view>> fields;  // a ROW's: name, type
 };
+
+/// Reads decimal digits at `*position` up to `end_char`; false when there are none or no end.
+bool ReadNumber(std::string_view text, size_t* position, char end_char, size_t* out) {
+  size_t value = 0, digits = 0;
+  while (*position < text.size() && text[*position] >= '0' && text[*position] <= '9') {
+    value = value * 10 + static_cast<size_t>(text[*position] - '0');
+    if (++digits > 6) return false;
+    ++*position;
+  }
+  if (digits == 0 || *position >= text.size() || text[*position] != end_char) return false;
+  ++*position;
+  *out = value;
+  return true;
+}
 
 /// The length of the descriptor of one type starting at `position`, 0 when malformed.
 size_t DescriptorLength(std::string_view descriptor, size_t position, int depth = 0) {
@@ -109,6 +124,20 @@ size_t DescriptorLength(std::string_view descriptor, size_t position, int depth 
       size_t end = descriptor.find(';', position);
       return end == std::string_view::npos ? 0 : end - position + 1;
     }
+    case 'R': {
+      // R<fields>; then per field <name length>:<name><type>
+      size_t at = position + 1, count = 0;
+      if (!ReadNumber(descriptor, &at, ';', &count)) return 0;
+      for (size_t i = 0; i < count; ++i) {
+        size_t name = 0;
+        if (!ReadNumber(descriptor, &at, ':', &name) || descriptor.size() - at < name) return 0;
+        at += name;
+        size_t field = DescriptorLength(descriptor, at, depth + 1);
+        if (field == 0) return 0;
+        at += field;
+      }
+      return at - position;
+    }
     default: return 1;
   }
 }
@@ -123,6 +152,18 @@ bool Describe(std::string_view descriptor, DescribedType* out) {
     size_t key = DescriptorLength(descriptor, 1);
     out->element = descriptor.substr(1, key);
     out->value = descriptor.substr(1 + key, length - 1 - key);
+  } else if (out->letter == 'R') {
+    size_t at = 1, count = 0;
+    ReadNumber(descriptor, &at, ';', &count);
+    for (size_t i = 0; i < count; ++i) {
+      size_t name = 0;
+      ReadNumber(descriptor, &at, ':', &name);
+      std::string_view field_name = descriptor.substr(at, name);
+      at += name;
+      size_t field = DescriptorLength(descriptor, at);
+      out->fields.emplace_back(field_name, descriptor.substr(at, field));
+      at += field;
+    }
   } else if (out->letter == 'n') {
     out->scale = 0;
     for (size_t i = 1; i + 1 < length; ++i) out->scale = out->scale * 10 + (descriptor[i] - '0');
@@ -172,6 +213,25 @@ bool AppendItem(const Item& item, std::string_view descriptor, bool json, std::s
       if (item.tag != ItemTag::kBytes) return false;
       return json ? AppendCollectionJson(item.bytes, descriptor, out)
                   : AppendCollectionText(item.bytes, descriptor, out);
+    case 'R': {
+      // A ROW element: its fields' items; `(1, a)` as text (Flink's cast), an object in JSON.
+      if (item.tag != ItemTag::kBytes) return false;
+      std::vector<Item> fields;
+      if (!DecodeCollection(item.bytes, 1, &fields) || fields.size() != type.fields.size()) {
+        return false;
+      }
+      out->push_back(json ? '{' : '(');
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0) out->append(json ? "," : ", ");
+        if (json) {
+          AppendJsonString(type.fields[i].first, out);
+          out->push_back(':');
+        }
+        if (!AppendItem(fields[i], type.fields[i].second, json, out)) return false;
+      }
+      out->push_back(json ? '}' : ')');
+      return true;
+    }
     case 's':
       if (item.tag != ItemTag::kBytes) return false;
       text = std::string(item.bytes);
@@ -309,7 +369,7 @@ std::string CollectionWriter::Finish(uint32_t count) const {
 
 ItemTag TagOf(const LogicalType& type) {
   if (type.id() == TypeId::kDouble) return ItemTag::kReal;
-  if (type.IsStringStored()) return ItemTag::kBytes;
+  if (type.IsStringStored() || type.id() == TypeId::kRow) return ItemTag::kBytes;
   return ItemTag::kInteger;
 }
 
@@ -373,9 +433,15 @@ std::string TypeDescriptor(const LogicalType& type) {
     case TypeId::kInterval: return "v";
     case TypeId::kDate: return "D";
     case TypeId::kTime: return "t";
+    case TypeId::kRow: {
+      std::string out = "R" + std::to_string(type.fields().size()) + ";";
+      for (const types::RowField& field : type.fields()) {
+        out += std::to_string(field.name.size()) + ":" + field.name + TypeDescriptor(field.type);
+      }
+      return out;
+    }
     case TypeId::kVarchar:
-    case TypeId::kNull:
-    case TypeId::kRow: return "s";
+    case TypeId::kNull: return "s";
   }
   return "s";
 }

@@ -17,7 +17,8 @@ namespace sluice::runtime::expr {
 //   and its count (BIGINT) per entry
 //   item = u8 tag, then by tag: 0 NULL (nothing), 1 an int64 (BOOLEAN, INT, BIGINT, DECIMAL's
 //   unscaled value, TIMESTAMP, INTERVAL, DATE, TIME), 2 a double, 3 u32 length + bytes
-//   (VARCHAR, or a nested collection's encoding)
+//   (VARCHAR, a nested collection's encoding, or a ROW element: its fields as the items of
+//   a collection, the count being the number of fields)
 //
 // Equal values have equal bytes (a MAP keeps one entry per key, in the order first put), so
 // grouping, joining and comparing with `=` work on the bytes. Every reader checks the bounds:
@@ -59,7 +60,8 @@ bool ParseItem(std::string_view text, const types::LogicalType& type, Item* out)
 
 /// A compact text naming a type, for helpers that need the element types at run time
 /// (rendering text and JSON): `A` + element for ARRAY, `M` + key + value, `S` + element for
-/// MULTISET, and one letter per scalar type (`n<scale>;` for DECIMAL).
+/// MULTISET, `R<n>;` and per field `<length>:<name><type>` for a ROW, and one letter per
+/// scalar type (`n<scale>;` for DECIMAL).
 std::string TypeDescriptor(const types::LogicalType& type);
 
 /// Appends the text form of an encoded collection of the type `descriptor` names, as Flink

@@ -51,7 +51,19 @@ base::Status UnnestOperator::Open(const OperatorContext& context) {
   }
   kind_ = spec.collection_type.id();
   if (!spec.collection_type.IsCollection()) return Malformed(*node_, "not a collection");
-  size_t added = (kind_ == types::TypeId::kMap ? 2 : 1) + (spec.ordinality ? 1 : 0);
+  std::vector<types::LogicalType> element_types;
+  if (kind_ == types::TypeId::kMap) {
+    element_types = {spec.collection_type.element_type(), spec.collection_type.value_type()};
+  } else if (spec.collection_type.element_type().id() == types::TypeId::kRow) {
+    row_elements_ = true;
+    for (const auto& field : spec.collection_type.element_type().fields()) {
+      element_types.push_back(field.type);
+    }
+  } else {
+    element_types = {spec.collection_type.element_type()};
+  }
+  element_columns_ = element_types.size();
+  size_t added = element_columns_ + (spec.ordinality ? 1 : 0);
   if (output_types_.size() < added) return Malformed(*node_, "too few output columns");
   input_columns_ = output_types_.size() - added;
   collection_slot_ = spec.collection_slot;
@@ -59,10 +71,10 @@ base::Status UnnestOperator::Open(const OperatorContext& context) {
       output_types_[collection_slot_] != spec.collection_type) {
     return Malformed(*node_, fmt::format("slot {} is not the collection", collection_slot_));
   }
-  if (output_types_[input_columns_] != spec.collection_type.element_type() ||
-      (kind_ == types::TypeId::kMap &&
-       output_types_[input_columns_ + 1] != spec.collection_type.value_type())) {
-    return Malformed(*node_, "the element columns do not have the collection's element types");
+  for (size_t i = 0; i < element_columns_; ++i) {
+    if (output_types_[input_columns_ + i] != element_types[i]) {
+      return Malformed(*node_, "the element columns do not have the collection's element types");
+    }
   }
   outer_ = spec.outer;
   ordinality_ = spec.ordinality;
@@ -90,11 +102,22 @@ base::Status UnnestOperator::ProcessBatch(int32_t, BatchPtr batch, Output* out) 
       CopyCell(batch->column(column), row, &target->column(column), at);
     }
     size_t next = input_columns_;
-    if (element != nullptr) {
+    if (element != nullptr && row_elements_) {
+      if (element[0].tag != expr::ItemTag::kNull) {  // a NULL row: NULL fields
+        std::vector<expr::Item> fields;
+        if (!expr::DecodeCollection(element[0].bytes, 1, &fields) ||
+            fields.size() != element_columns_) {
+          return Malformed(*node_, fmt::format("row {} holds a malformed ROW element", row));
+        }
+        for (size_t i = 0; i < element_columns_; ++i) {
+          WriteItem(fields[i], &target->column(next + i), at);
+        }
+      }
+    } else if (element != nullptr) {
       WriteItem(element[0], &target->column(next), at);
       if (kind_ == types::TypeId::kMap) WriteItem(element[1], &target->column(next + 1), at);
     }
-    next += kind_ == types::TypeId::kMap ? 2 : 1;
+    next += element_columns_;
     if (ordinality_ && element != nullptr) {
       Column& ordinal = target->column(next);
       ordinal.values<int32_t>()[at] = static_cast<int32_t>(position);

@@ -9,7 +9,8 @@ namespace sluice::runtime::operators {
 
 /// CROSS JOIN UNNEST(c) and LEFT JOIN UNNEST(c) ON TRUE (PlanNode::unnest): emits each input
 /// row once per element of its collection, with its row kind: the input columns unchanged,
-/// then the element (ARRAY, MULTISET) or key and value (MAP), then the 1-based ordinality when
+/// then the element (ARRAY, MULTISET; a ROW element's fields) or key and value (MAP), then the
+/// 1-based ordinality when
 /// asked. A row whose collection is NULL or empty emits nothing, or (outer) itself with NULL
 /// elements. Rows come out in input order, a row's elements in the collection's order, so a
 /// key's changes keep their order. Watermarks are forwarded unchanged.
@@ -28,6 +29,9 @@ class UnnestOperator : public Operator {
   types::TypeId kind_ = types::TypeId::kArray;
   bool outer_ = false;
   bool ordinality_ = false;
+  /// The element's columns: 1, a MAP's 2, or a ROW element's fields (`row_elements_`).
+  size_t element_columns_ = 1;
+  bool row_elements_ = false;
 };
 
 }  // namespace sluice::runtime::operators

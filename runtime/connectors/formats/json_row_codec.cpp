@@ -76,6 +76,25 @@ base::Status EncodeItem(const JsonNode& node, const types::LogicalType& type,
     writer->Add(item);
     return base::Status::Ok();
   }
+  if (type.id() == types::TypeId::kRow) {
+    // A ROW element: its fields by name (runtime/expr/collection_value.h).
+    if (node.kind != JsonNode::Kind::kObject) {
+      return DataError(path, std::string("expected an object for ") + type.ToString() +
+                                 ", found " + JsonKindName(node.kind));
+    }
+    expr::CollectionWriter fields;
+    for (const types::RowField& field : type.fields()) {
+      const JsonNode* member = FindColumnMember(node, field.name);
+      JsonNode null_node;
+      SLUICE_RETURN_IF_ERROR(EncodeItem(member != nullptr ? *member : null_node, field.type,
+                                        path + "." + field.name, &fields));
+    }
+    std::string nested = fields.Finish(static_cast<uint32_t>(type.fields().size()));
+    item.tag = expr::ItemTag::kBytes;
+    item.bytes = nested;
+    writer->Add(item);
+    return base::Status::Ok();
+  }
   if (type.IsCollection()) {
     std::string nested;
     SLUICE_RETURN_IF_ERROR(EncodeCollection(node, type, path, &nested));

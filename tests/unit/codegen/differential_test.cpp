@@ -858,6 +858,19 @@ class ExprGenerator {
                     type.id() == TypeId::kDate || type.id() == TypeId::kBoolean ||
                     type.id() == TypeId::kVarchar;
     if (!elements) return nullptr;
+    if ((type.id() == TypeId::kBigint || type.id() == TypeId::kVarchar) && random_.Chance(0.2)) {
+      // A field of an encoded ROW<BIGINT, VARCHAR> element (as a[i].field reads one).
+      runtime::expr::CollectionWriter row;
+      runtime::expr::Item number{runtime::expr::ItemTag::kInteger, random_.Between(-9, 9), 0, {}};
+      std::string text = random_.Chance(0.5) ? "ab" : "";
+      runtime::expr::Item string{runtime::expr::ItemTag::kBytes, 0, 0, text};
+      row.Add(random_.Chance(0.2) ? runtime::expr::Item{} : number);
+      row.Add(string);
+      bool first = type.id() == TypeId::kBigint;
+      return Call(FunctionId::kRowField, type,
+                  {Descriptor(type), Expr::Literal(Value::Varchar(row.Finish(2))),
+                   Expr::Literal(Value::Bigint(first ? 0 : 1))});
+    }
     switch (random_.Between(0, 2)) {
       case 0:
         if (type.id() != TypeId::kBoolean) {
