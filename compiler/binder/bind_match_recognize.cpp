@@ -475,14 +475,34 @@ std::optional<BoundRelation> Binder::BindMatchRecognize(const ast::MatchRecogniz
           order.span);
     return std::nullopt;
   }
-  if (ref.order_by.size() > 1) {
-    Error(base::ErrorCode::kPlan,
-          "MATCH_RECOGNIZE ordered by more than the time attribute is not supported yet",
-          ref.order_by[1].span);
-    return std::nullopt;
-  }
   spec.order_slot = order_key->column_index;
   spec.event_time = time_column->time_attribute;
+  // Further keys order the rows of one time (event time only: processing time takes rows as
+  // they arrive).
+  for (size_t i = 1; i < ref.order_by.size(); ++i) {
+    const ast::OrderItem& item = ref.order_by[i];
+    if (!spec.event_time) {
+      Error(base::ErrorCode::kPlan,
+            "a MATCH_RECOGNIZE in processing time matches rows as they arrive: ORDER BY only "
+            "its PROCTIME() attribute",
+            item.span);
+      return std::nullopt;
+    }
+    ExprPtr key = BindExpression(*item.expression, input.scope);
+    if (key == nullptr) return std::nullopt;
+    if (key->kind != ExprKind::kColumn || key->type.id() == TypeId::kRow) {
+      Error(base::ErrorCode::kPlan,
+            "MATCH_RECOGNIZE orders by columns (not expressions or ROW columns)", item.span);
+      return std::nullopt;
+    }
+    runtime::plan::SortKey sort_key;
+    sort_key.slot = key->column_index;
+    sort_key.ascending = !item.descending;
+    sort_key.nulls_first = item.nulls == ast::NullOrder::kDefault
+                               ? sort_key.ascending
+                               : item.nulls == ast::NullOrder::kFirst;
+    spec.order_keys.push_back(sort_key);
+  }
   // PATTERN.
   std::vector<ast::Identifier> variables;
   CollectVariables(ref.pattern, &variables);

@@ -48,7 +48,11 @@ base::Result<runtime::plan::PlanNode> PlanMatchRecognizeNode(
   for (size_t i = 0; i < spec.partition_slots.size(); ++i) {
     description += (i ? ", " : "") + names.at(spec.partition_slots[i]);
   }
-  description += "] ORDER BY " + names.at(spec.order_slot) + " PATTERN " + spec.pattern;
+  description += "] ORDER BY " + names.at(spec.order_slot);
+  for (const runtime::plan::SortKey& key : spec.order_keys) {
+    description += ", " + names.at(key.slot) + (key.ascending ? "" : " DESC");
+  }
+  description += " PATTERN " + spec.pattern;
   if (spec.within_millis >= 0) description += fmt::format(" WITHIN {} ms", spec.within_millis);
   switch (spec.skip) {
     case runtime::plan::MatchSkip::kPastLastRow: description += " SKIP PAST LAST ROW"; break;

@@ -521,9 +521,14 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
       auto types = SlotTypes(plan, id, 0);
       const auto& spec = *node.match_recognize;
       components.push_back(Fields("partition", false, input, types, spec.partition_slots));
-      components.push_back(
-          Single("order", fmt::format("{} ({})", At(input, spec.order_slot),
-                                      spec.event_time ? "event time" : "processing time")));
+      std::string order = fmt::format("{} ({})", At(input, spec.order_slot),
+                                      spec.event_time ? "event time" : "processing time");
+      for (const auto& key : spec.order_keys) {
+        order += fmt::format(", {} {}{}", At(input, key.slot), key.ascending ? "ASC" : "DESC",
+                             key.nulls_first ? " NULLS FIRST" : " NULLS LAST");
+      }
+      // Rows waiting for the watermark carry their sort key: another order is another layout.
+      components.push_back(Single("order", order));
       // Partial matches hold states of the pattern's program and rows its DEFINEs accepted:
       // another pattern or condition cannot continue them.
       std::string pattern = "PATTERN " + spec.pattern + " DEFINE ";

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "runtime/operators/sort_key.h"
 #include "runtime/scheduler/key_group.h"
 
 namespace sluice::runtime::operators {
@@ -173,6 +174,11 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
   for (int32_t slot : spec_.partition_slots) {
     if (bad_slot(slot)) return Malformed(*node_, "a partition slot is out of range");
   }
+  for (const plan::SortKey& key : spec_.order_keys) {
+    if (bad_slot(key.slot) || input_types_[key.slot].id() == TypeId::kRow) {
+      return Malformed(*node_, "an ORDER BY slot is out of range");
+    }
+  }
   if (bad_slot(spec_.order_slot) || input_types_[spec_.order_slot].id() != TypeId::kTimestamp) {
     return Malformed(*node_, "the order slot is not a TIMESTAMP slot");
   }
@@ -250,6 +256,7 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
     }
     if (define.expression == nullptr) {
       defines_.push_back(nullptr);
+      define_batches_.push_back(nullptr);
       continue;
     }
     plan::ChainSpec chain;
@@ -258,6 +265,7 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
     }
     chain.projections.push_back(define.expression);
     SLUICE_ASSIGN_OR_RETURN(auto evaluator, ChainEvaluator::Create(chain, context.chain_compiler));
+    define_batches_.push_back(std::make_unique<Batch>(chain.input_types));
     if (evaluator->output_types().size() != 1 ||
         evaluator->output_types()[0].id() != TypeId::kBoolean) {
       return Malformed(*node_, "a DEFINE is not BOOLEAN");
@@ -339,7 +347,7 @@ base::Status MatchRecognizeOperator::ProcessBatch(int32_t input, BatchPtr batch,
     row_bytes.clear();
     row_codec_->Encode(*batch, row, &row_bytes);
     if (!spec_.event_time) {
-      arrived[{key_group, key}].push_back(NewRow{time, row_bytes});
+      arrived[{key_group, key}].push_back(NewRow{time, row_bytes, {}});
       continue;
     }
     if (time <= watermark_state_.KeyGroupWatermark(key_group, watermark_)) {
@@ -347,7 +355,10 @@ base::Status MatchRecognizeOperator::ProcessBatch(int32_t input, BatchPtr batch,
       continue;
     }
     const std::string ns = TimeNamespace(time);
-    std::string entry;
+    std::string entry, sort_key;
+    if (!spec_.order_keys.empty()) AppendSortKey(*batch, row, spec_.order_keys, &sort_key);
+    PutFixed(sort_key.size(), 4, &entry);
+    entry += sort_key;
     PutFixed(row_bytes.size(), 4, &entry);
     entry += row_bytes;
     bool appended =
@@ -386,14 +397,19 @@ base::Status MatchRecognizeOperator::ProcessWatermark(int64_t watermark, Output*
       if (!rows_table_->Get(key.first, key.second, ns, &value)) continue;
       rows_table_->Delete(key.first, key.second, ns);
       Reader reader(value);
+      const size_t first = rows.size();
       while (!reader.done()) {
-        uint64_t length = 0;
-        std::string_view bytes;
-        if (!reader.Fixed(4, &length) || !reader.Bytes(length, &bytes)) {
+        uint64_t key_length = 0, length = 0;
+        std::string_view sort_key, bytes;
+        if (!reader.Fixed(4, &key_length) || !reader.Bytes(key_length, &sort_key) ||
+            !reader.Fixed(4, &length) || !reader.Bytes(length, &bytes)) {
           return Malformed(*node_, "a \"rows\" value is damaged");
         }
-        rows.push_back(NewRow{time, std::string(bytes)});
+        rows.push_back(NewRow{time, std::string(bytes), std::string(sort_key)});
       }
+      std::stable_sort(
+          rows.begin() + static_cast<std::ptrdiff_t>(first), rows.end(),
+          [](const NewRow& left, const NewRow& right) { return left.sort_key < right.sort_key; });
     }
     SLUICE_RETURN_IF_ERROR(ProcessKey(key, std::move(rows), out));
   }
@@ -669,23 +685,23 @@ base::Status MatchRecognizeOperator::Classify(const Partition& partition,
   for (size_t variable = 0; variable < spec_.variables.size(); ++variable) {
     if (defines_[variable] == nullptr) continue;
     const plan::MatchExpression& define = spec_.defines[variable];
-    std::vector<types::LogicalType> types;
-    for (const plan::MatchAccessor& accessor : define.accessors) types.push_back(accessor.type);
     std::vector<size_t> asking;
     for (size_t index = 0; index < threads.size(); ++index) {
       if (results[index][variable] == 0) asking.push_back(index);
     }
     for (size_t start = 0; start < asking.size(); start += kBatchCapacity) {
       const size_t end = std::min(asking.size(), start + kBatchCapacity);
-      Batch batch(types);
-      for (const auto& chunk : partition.chunks) batch.RetainArenasOf(*chunk);
+      // Reused for every row: its strings point into the partition's rows (or the spec's
+      // variable names), which outlive the evaluation; only the booleans are read back.
+      Batch& batch = *define_batches_[variable];
+      batch.set_row_count(0);
       std::vector<int32_t> variables;
       for (size_t i = start; i < end; ++i) {
         const Thread& thread = threads[asking[i]];
         variables = thread.variables;
         variables.push_back(static_cast<int32_t>(variable));
         FillAccessors(define.accessors, partition, thread.first_row, variables, &batch,
-                      static_cast<int32_t>(i - start));
+                      static_cast<int32_t>(i - start), /*copy_strings=*/false);
       }
       batch.set_row_count(static_cast<int32_t>(end - start));
       SLUICE_ASSIGN_OR_RETURN(auto result, defines_[variable]->Evaluate(batch));
@@ -714,7 +730,7 @@ base::Status MatchRecognizeOperator::Classify(const Partition& partition,
 void MatchRecognizeOperator::FillAccessors(const std::vector<plan::MatchAccessor>& accessors,
                                            const Partition& partition, uint64_t first_row,
                                            const std::vector<int32_t>& variables, Batch* batch,
-                                           int32_t row) const {
+                                           int32_t row, bool copy_strings) const {
   const size_t count = variables.size();
   for (size_t index = 0; index < accessors.size(); ++index) {
     const plan::MatchAccessor& accessor = accessors[index];
@@ -824,11 +840,16 @@ void MatchRecognizeOperator::FillAccessors(const std::vector<plan::MatchAccessor
         target->validity()[row] = 1;
         target->values<int64_t>()[row] = partition.TimeOf(first_row + count - 1);
         break;
-      case MatchAccessorKind::kClassifier:
+      case MatchAccessorKind::kClassifier: {
+        // An emitted row owns its copy; a DEFINE's reused batch points at the spec's name
+        // (its arena would grow with every row).
+        const std::string& name = spec_.variables[variables[count - 1]];
         target->validity()[row] = 1;
         target->values<StringRef>()[row] =
-            batch->arena().Copy(spec_.variables[variables[count - 1]]);
+            copy_strings ? batch->arena().Copy(name)
+                         : StringRef{name.data(), static_cast<uint32_t>(name.size()), 0};
         break;
+      }
       case MatchAccessorKind::kMatchProctime: SetNull(target, row); break;
     }
   }
@@ -842,7 +863,7 @@ base::Status MatchRecognizeOperator::EmitMatch(const Partition& partition, const
   Batch& batch = *pending_matches_;
   for (const auto& chunk : partition.chunks) batch.RetainArenasOf(*chunk);
   FillAccessors(spec_.measure_accessors, partition, match.first_row, match.variables, &batch,
-                batch.row_count());
+                batch.row_count(), /*copy_strings=*/true);
   batch.set_row_count(batch.row_count() + 1);
   if (batch.row_count() == kBatchCapacity) return FlushMatches(out);
   return base::Status::Ok();

@@ -31,7 +31,9 @@ namespace sluice::runtime::operators {
 /// State tables (keys: the RowCodec-encoded partition columns):
 /// * "rows" (event time only): namespace = an event time (8 bytes big-endian), value = the
 ///   rows of that key and time waiting for the watermark, in arrival order, each a 4-byte
-///   little-endian length and the FullRowCodec-encoded row.
+///   little-endian length and its sort key by the ORDER BY keys after the time (AppendSortKey;
+///   empty without them), then a 4-byte little-endian length and the FullRowCodec-encoded row.
+///   Rows of one time are matched in sort key order, ties in arrival order.
 /// * "matches": empty namespace, value = the key's partial matches and the rows they hold,
 ///   all little-endian: u64 next row number, i64 earliest partial-match start time, u32 row
 ///   count, per row {u64 number, i64 time, u32 length, FullRowCodec bytes}; then the partial
@@ -73,6 +75,7 @@ class MatchRecognizeOperator : public Operator {
   struct NewRow {
     int64_t time = 0;
     std::string bytes;
+    std::string sort_key;
   };
 
   void BuildClosure(int32_t pc, std::vector<size_t> blockers, std::set<int32_t>* visited,
@@ -88,10 +91,10 @@ class MatchRecognizeOperator : public Operator {
   base::Status Classify(const Partition& partition,
                         std::vector<std::vector<bool>>* accepted_by_thread);
   /// Writes accessor values for a match (its rows' variables `variables`, from row
-  /// `first_row`) into `batch` at `row`.
+  /// `first_row`) into `batch` at `row`; `copy_strings`: CLASSIFIER()'s text into its arena.
   void FillAccessors(const std::vector<plan::MatchAccessor>& accessors, const Partition& partition,
                      uint64_t first_row, const std::vector<int32_t>& variables, Batch* batch,
-                     int32_t row) const;
+                     int32_t row, bool copy_strings) const;
   base::Status EmitMatch(const Partition& partition, const Thread& match, Output* out);
   base::Status FlushMatches(Output* out);
   /// Discards partial matches that cannot complete within WITHIN once rows are after `time`.
@@ -108,6 +111,7 @@ class MatchRecognizeOperator : public Operator {
   state::StateTable* matches_table_ = nullptr;
   std::vector<Closure> closures_;                         // per instruction
   std::vector<std::unique_ptr<ChainEvaluator>> defines_;  // per variable; null: always true
+  std::vector<std::unique_ptr<Batch>> define_batches_;    // per variable: its accessor rows
   std::unique_ptr<ChainEvaluator> measures_;
   std::vector<types::LogicalType> measure_input_types_;
   std::unique_ptr<Batch> pending_matches_;

@@ -317,6 +317,8 @@ struct MatchRecognizeSpec {
   std::vector<int32_t> partition_slots;
   int32_t order_slot = -1;  // the time attribute the rows are ordered by
   bool event_time = true;   // false: processing time, rows in arrival order
+  /// Event time: ORDER BY keys after the time, ordering rows of equal time (ties: arrival).
+  std::vector<SortKey> order_keys;
   std::vector<std::string> variables;
   std::vector<MatchInstruction> program;
   /// Per variable: its DEFINE condition (null expression: every row).

@@ -540,9 +540,15 @@ ordered_json MatchRecognizeToJson(const MatchRecognizeSpec& spec) {
   }
   ordered_json measures = ordered_json::array();
   for (const ExprPtr& measure : spec.measures) measures.push_back(ExprToJson(measure));
+  ordered_json order_keys = ordered_json::array();
+  for (const SortKey& key : spec.order_keys) {
+    order_keys.push_back(
+        {{"slot", key.slot}, {"ascending", key.ascending}, {"nulls_first", key.nulls_first}});
+  }
   return {{"partition_slots", spec.partition_slots},
           {"order_slot", spec.order_slot},
           {"event_time", spec.event_time},
+          {"order_keys", order_keys},
           {"variables", spec.variables},
           {"pattern", spec.pattern},
           {"program", program},
@@ -559,6 +565,13 @@ MatchRecognizeSpec MatchRecognizeFromJson(const ordered_json& json, const std::s
   spec.partition_slots = Get<std::vector<int32_t>>(json, "partition_slots", path);
   spec.order_slot = Get<int32_t>(json, "order_slot", path);
   spec.event_time = Get<bool>(json, "event_time", path);
+  const ordered_json& order_keys = Field(json, "order_keys", path);
+  for (size_t i = 0; i < order_keys.size(); ++i) {
+    std::string key_path = path + ".order_keys[" + std::to_string(i) + "]";
+    spec.order_keys.push_back(SortKey{Get<int32_t>(order_keys[i], "slot", key_path),
+                                      Get<bool>(order_keys[i], "ascending", key_path),
+                                      Get<bool>(order_keys[i], "nulls_first", key_path)});
+  }
   spec.variables = Get<std::vector<std::string>>(json, "variables", path);
   spec.pattern = Get<std::string>(json, "pattern", path);
   const ordered_json& program = Field(json, "program", path);

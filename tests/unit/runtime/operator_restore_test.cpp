@@ -808,6 +808,8 @@ TEST(OperatorRestoreTest, MatchRecognize) {
     Scenario scenario;
     scenario.node =
         testing::MatchRecognizeNode(event_time, plan::MatchSkip::kToNextRow, event_time ? 40 : -1);
+    // Rows of equal time ordered by v DESC (their sort keys wait in state with them).
+    if (event_time) scenario.node.match_recognize->order_keys = {plan::SortKey{1, false, false}};
     scenario.routing = {{0}};
     scenario.steps = MakeSteps(1, 40);
     scenario.cuts = Cuts(scenario.steps);
