@@ -4,6 +4,7 @@
 #include <cctype>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "compiler/binder/binder.h"
@@ -184,6 +185,8 @@ struct MatchScope {
   std::vector<ast::Identifier> variables;
   bool in_define = false;
   std::vector<MatchAccessor>* accessors = nullptr;
+  std::vector<ExprPtr>* row_expressions = nullptr;
+  int32_t input_width = 0;
 };
 
 std::optional<int32_t> Binder::MatchVariable(const MatchScope& scope, const std::string& name) {
@@ -242,6 +245,75 @@ bool Binder::ResolveMatchColumn(const MatchScope& scope, const ast::Expression& 
   }
   accessor->slot = found->slot;
   accessor->type = found->type;
+  return true;
+}
+
+bool Binder::ResolveMatchArgument(const MatchScope& scope, const ast::Expression& expression,
+                                  MatchAccessor* accessor) {
+  if (expression.kind() == ast::ExpressionKind::kColumnRef) {
+    return ResolveMatchColumn(scope, expression, accessor);
+  }
+  // An expression over one row: its columns must all be of one variable (Flink's rule: the
+  // value is computed in a single row).
+  static const std::set<std::string> kNested = {
+      "PREV", "NEXT", "FIRST",         "LAST",           "SUM",        "COUNT",       "AVG",
+      "MIN",  "MAX",  "MATCH_ROWTIME", "MATCH_PROCTIME", "CLASSIFIER", "MATCH_NUMBER"};
+  std::map<const ast::Expression*, ExprPtr> columns;
+  std::optional<int32_t> variable;
+  bool ok = true;
+  VisitExpressionTree(expression, [&](const ast::Expression& node) {
+    if (!ok) return;
+    if (node.kind() == ast::ExpressionKind::kFunctionCall) {
+      const auto& call = node.Cast<ast::FunctionCallExpression>();
+      if (kNested.count(Upper(call.name.Last().name)) > 0) {
+        Error(base::ErrorCode::kPlan,
+              "navigation and aggregate functions cannot be nested in MATCH_RECOGNIZE",
+              call.name.span);
+        ok = false;
+      }
+      return;
+    }
+    if (node.kind() != ast::ExpressionKind::kColumnRef) return;
+    MatchAccessor column;
+    if (!ResolveMatchColumn(scope, node, &column)) {
+      ok = false;
+      return;
+    }
+    if (variable && *variable != column.variable) {
+      Error(base::ErrorCode::kPlan,
+            "an expression inside FIRST, LAST, PREV or an aggregate must read the columns of "
+            "one pattern variable (as in Flink): " +
+                expression.ToString(),
+            expression.span);
+      ok = false;
+      return;
+    }
+    variable = column.variable;
+    columns[&node] = Expr::Column(column.slot, column.type);
+  });
+  if (!ok) return false;
+  if (!variable) {
+    Error(base::ErrorCode::kBind,
+          "expected a column or an expression over columns, got " + expression.ToString(),
+          expression.span);
+    return false;
+  }
+  for (auto& [node, replacement] : columns) replacements_[node] = replacement;
+  ExprPtr bound = BindExpression(expression, Scope{});
+  for (auto& [node, replacement] : columns) replacements_.erase(node);
+  if (bound == nullptr) return false;
+  if (bound->type.id() == TypeId::kRow || bound->type.id() == TypeId::kNull) {
+    Error(base::ErrorCode::kPlan,
+          "the expression has no scalar type here: " + expression.ToString(), expression.span);
+    return false;
+  }
+  auto& expressions = *scope.row_expressions;
+  size_t index = 0;
+  while (index < expressions.size() && !expressions[index]->Equals(*bound)) ++index;
+  if (index == expressions.size()) expressions.push_back(bound);
+  accessor->variable = *variable;
+  accessor->slot = scope.input_width + static_cast<int32_t>(index);
+  accessor->type = bound->type;
   return true;
 }
 
@@ -331,7 +403,7 @@ ExprPtr Binder::BindMatchCall(const MatchScope& scope, const ast::FunctionCallEx
       }
       accessor.offset = value;
     }
-    if (!ResolveMatchColumn(scope, *call.arguments[0], &accessor)) return nullptr;
+    if (!ResolveMatchArgument(scope, *call.arguments[0], &accessor)) return nullptr;
     return AddMatchAccessor(scope, accessor);
   }
   // Aggregates over a variable's rows.
@@ -350,7 +422,7 @@ ExprPtr Binder::BindMatchCall(const MatchScope& scope, const ast::FunctionCallEx
     Error(base::ErrorCode::kBind, name + "(...) takes one argument", span);
     return nullptr;
   }
-  if (!ResolveMatchColumn(scope, *call.arguments[0], &accessor)) return nullptr;
+  if (!ResolveMatchArgument(scope, *call.arguments[0], &accessor)) return nullptr;
   const TypeId type = accessor.type.id();
   bool supported = false;
   switch (accessor.kind) {
@@ -596,6 +668,8 @@ std::optional<BoundRelation> Binder::BindMatchRecognize(const ast::MatchRecogniz
     scope.input = &input.scope;
     scope.variables = variables;
     scope.in_define = true;
+    scope.row_expressions = &spec.row_expressions;
+    scope.input_width = static_cast<int32_t>(input.node->SlotCount());
     auto variable = MatchVariable(scope, define.variable.name);
     if (!variable) {
       Error(base::ErrorCode::kBind,
@@ -634,6 +708,8 @@ std::optional<BoundRelation> Binder::BindMatchRecognize(const ast::MatchRecogniz
   measure_scope.input = &input.scope;
   measure_scope.variables = variables;
   measure_scope.accessors = &spec.measure_accessors;
+  measure_scope.row_expressions = &spec.row_expressions;
+  measure_scope.input_width = static_cast<int32_t>(input.node->SlotCount());
   for (int32_t slot : spec.partition_slots) {
     MatchAccessor accessor;
     accessor.kind = MatchAccessorKind::kLast;

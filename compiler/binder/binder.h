@@ -253,6 +253,10 @@ class Binder {
   /// Resolves `col` or `v.col` into `accessor` (variable, slot, type); false after an error.
   bool ResolveMatchColumn(const MatchScope& scope, const ast::Expression& expression,
                           runtime::plan::MatchAccessor* accessor);
+  /// Resolves the argument of FIRST/LAST/PREV or an aggregate: a column, or an expression
+  /// over the columns of one variable (a row expression of the spec); false after an error.
+  bool ResolveMatchArgument(const MatchScope& scope, const ast::Expression& expression,
+                            runtime::plan::MatchAccessor* accessor);
   static std::optional<int32_t> MatchVariable(const MatchScope& scope, const std::string& name);
   /// The slot of `accessor` in the scope's accessor row (added when new).
   static runtime::plan::ExprPtr AddMatchAccessor(const MatchScope& scope,

@@ -83,9 +83,14 @@ std::string MatchExpressionText(const runtime::plan::MatchRecognizeSpec& spec,
         accessor.variable >= 0 && static_cast<size_t>(accessor.variable) < spec.variables.size()
             ? spec.variables[accessor.variable] + "."
             : "";
+    std::string column = accessor.slot < 0 ? "*" : At(input, accessor.slot);
+    const auto derived = static_cast<size_t>(accessor.slot) - input.size();
+    if (accessor.slot >= 0 && static_cast<size_t>(accessor.slot) >= input.size() &&
+        derived < spec.row_expressions.size() && spec.row_expressions[derived] != nullptr) {
+      column = spec.row_expressions[derived]->ToString(&input);
+    }
     names.push_back(fmt::format("{}({}{}, {})", kNames[static_cast<int>(accessor.kind)], variable,
-                                accessor.slot >= 0 ? At(input, accessor.slot) : "*",
-                                accessor.offset));
+                                column, accessor.offset));
   }
   return expression.expression->ToString(&names);
 }

@@ -205,6 +205,14 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
       (spec_.skip_variable < 0 || spec_.skip_variable >= variables)) {
     return Malformed(*node_, "the AFTER MATCH SKIP variable is out of range");
   }
+  // Accessors read the input's slots and the row expressions' (after them).
+  row_types_ = input_types_;
+  for (const plan::ExprPtr& expression : spec_.row_expressions) {
+    if (expression == nullptr) return Malformed(*node_, "a row expression is missing");
+    row_types_.push_back(expression->type);
+  }
+  const auto row_slots = static_cast<int32_t>(row_types_.size());
+  auto bad_row_slot = [&](int32_t slot) { return slot < 0 || slot >= row_slots; };
   auto check_accessors = [&](const std::vector<plan::MatchAccessor>& accessors) {
     for (const plan::MatchAccessor& accessor : accessors) {
       if (accessor.variable < -1 || accessor.variable >= variables || accessor.offset < 0) {
@@ -220,12 +228,12 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
           break;
         case MatchAccessorKind::kCount:
           if (accessor.type.id() != TypeId::kBigint) return false;
-          if (accessor.slot != -1 && bad_slot(accessor.slot)) return false;
+          if (accessor.slot != -1 && bad_row_slot(accessor.slot)) return false;
           break;
         case MatchAccessorKind::kSum:
         case MatchAccessorKind::kAverage: {
-          if (bad_slot(accessor.slot)) return false;
-          TypeId id = input_types_[accessor.slot].id();
+          if (bad_row_slot(accessor.slot)) return false;
+          TypeId id = row_types_[accessor.slot].id();
           if ((id != TypeId::kInt && id != TypeId::kBigint && id != TypeId::kDouble) ||
               accessor.type.id() != id) {
             return false;
@@ -233,7 +241,7 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
           break;
         }
         default: {
-          if (bad_slot(accessor.slot) || !(input_types_[accessor.slot] == accessor.type)) {
+          if (bad_row_slot(accessor.slot) || !(row_types_[accessor.slot] == accessor.type)) {
             return false;
           }
           TypeId id = accessor.type.id();
@@ -284,6 +292,13 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
   SLUICE_ASSIGN_OR_RETURN(measures_, ChainEvaluator::Create(measures, context.chain_compiler));
   if (!(measures_->output_types() == types::SlotTypes(node_->output_schema))) {
     return Malformed(*node_, "the measures do not have the output's types");
+  }
+  if (!spec_.row_expressions.empty()) {
+    plan::ChainSpec derived;
+    derived.input_types = row_types_;
+    derived.projections = spec_.row_expressions;
+    SLUICE_ASSIGN_OR_RETURN(row_expressions_,
+                            ChainEvaluator::Create(derived, context.chain_compiler));
   }
   for (size_t pc = 0; pc < spec_.program.size(); ++pc) {
     Closure closure;
@@ -456,7 +471,7 @@ base::Status MatchRecognizeOperator::LoadPartition(const KeyRef& key, Partition*
     }
     const size_t index = i;
     if (index % kBatchCapacity == 0)
-      partition->chunks.push_back(std::make_unique<Batch>(input_types_));
+      partition->chunks.push_back(std::make_unique<Batch>(row_types_));
     Batch& chunk = *partition->chunks.back();
     SLUICE_RETURN_IF_ERROR(
         row_codec_->Decode(bytes, &chunk, static_cast<int32_t>(index % kBatchCapacity), 0));
@@ -465,6 +480,7 @@ base::Status MatchRecognizeOperator::LoadPartition(const KeyRef& key, Partition*
     partition->encoded.emplace_back(bytes);
   }
   if (row_count == 0) partition->first_row = next_row;
+  SLUICE_RETURN_IF_ERROR(ComputeRowExpressions(partition));
   for (std::vector<Thread>* list : {&partition->threads, &partition->completed}) {
     if (!reader.Fixed(4, &thread_count)) {
       return Malformed(*node_, "a \"matches\" value is damaged");
@@ -550,10 +566,12 @@ base::Status MatchRecognizeOperator::ProcessKey(const KeyRef& key, std::vector<N
                                                 Output* out) {
   Partition partition;
   SLUICE_RETURN_IF_ERROR(LoadPartition(key, &partition));
+  // Decode the rows (and compute the row expressions) first, then classify them in order:
+  // a row is visible to accessors only once it is part of a match.
   for (NewRow& row : rows) {
-    const size_t index = partition.next_row - partition.first_row;
+    const size_t index = partition.times.size();
     if (index % kBatchCapacity == 0) {
-      partition.chunks.push_back(std::make_unique<Batch>(input_types_));
+      partition.chunks.push_back(std::make_unique<Batch>(row_types_));
     }
     Batch& chunk = *partition.chunks.back();
     SLUICE_RETURN_IF_ERROR(
@@ -561,10 +579,32 @@ base::Status MatchRecognizeOperator::ProcessKey(const KeyRef& key, std::vector<N
     chunk.set_row_count(static_cast<int32_t>(index % kBatchCapacity) + 1);
     partition.times.push_back(row.time);
     partition.encoded.push_back(std::move(row.bytes));
+  }
+  SLUICE_RETURN_IF_ERROR(ComputeRowExpressions(&partition));
+  for (const NewRow& row : rows) {
     ++partition.next_row;
     SLUICE_RETURN_IF_ERROR(Step(&partition, row.time, out));
   }
   SavePartition(key, partition);
+  return base::Status::Ok();
+}
+
+base::Status MatchRecognizeOperator::ComputeRowExpressions(Partition* partition) {
+  if (row_expressions_ == nullptr) return base::Status::Ok();
+  const size_t first_column = input_types_.size();
+  for (auto& chunk : partition->chunks) {
+    SLUICE_ASSIGN_OR_RETURN(auto values, row_expressions_->Evaluate(*chunk));
+    if (values->row_count() != chunk->row_count() ||
+        values->column_count() != spec_.row_expressions.size()) {
+      return Malformed(*node_, "a row expression did not give one value per row");
+    }
+    for (size_t column = 0; column < values->column_count(); ++column) {
+      for (int32_t row = 0; row < chunk->row_count(); ++row) {
+        CopyCell(values->column(column), row, &chunk->column(first_column + column), row);
+      }
+    }
+    chunk->RetainArenasOf(*values);
+  }
   return base::Status::Ok();
 }
 

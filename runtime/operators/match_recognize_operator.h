@@ -81,6 +81,8 @@ class MatchRecognizeOperator : public Operator {
   void BuildClosure(int32_t pc, std::vector<size_t> blockers, std::set<int32_t>* visited,
                     Closure* closure) const;
   base::Status LoadPartition(const KeyRef& key, Partition* partition);
+  /// Fills the row expressions' slots of every decoded row of `partition`.
+  base::Status ComputeRowExpressions(Partition* partition);
   void SavePartition(const KeyRef& key, const Partition& partition);
   /// Runs the rows of one key through its partial matches, emitting complete matches.
   base::Status ProcessKey(const KeyRef& key, std::vector<NewRow> rows, Output* out);
@@ -105,6 +107,8 @@ class MatchRecognizeOperator : public Operator {
   int32_t max_parallelism_ = 128;
   OperatorMetrics* metrics_ = nullptr;
   std::vector<types::LogicalType> input_types_;
+  std::vector<types::LogicalType> row_types_;        // the input's, then the row expressions'
+  std::unique_ptr<ChainEvaluator> row_expressions_;  // null without row expressions
   std::unique_ptr<state::RowCodec> key_codec_;
   std::unique_ptr<state::FullRowCodec> row_codec_;
   state::StateTable* rows_table_ = nullptr;

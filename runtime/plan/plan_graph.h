@@ -323,6 +323,9 @@ struct MatchRecognizeSpec {
   std::vector<MatchInstruction> program;
   /// Per variable: its DEFINE condition (null expression: every row).
   std::vector<MatchExpression> defines;
+  /// Expressions over one input row (`SUM(A.price * A.tax)`, `LAST(A.price * A.tax)`) that
+  /// accessors read as extra slots: slot (input width + i) is expression i.
+  std::vector<ExprPtr> row_expressions;
   /// The output row: the partition columns, then the measures.
   std::vector<ExprPtr> measures;
   std::vector<MatchAccessor> measure_accessors;

@@ -540,6 +540,10 @@ ordered_json MatchRecognizeToJson(const MatchRecognizeSpec& spec) {
   }
   ordered_json measures = ordered_json::array();
   for (const ExprPtr& measure : spec.measures) measures.push_back(ExprToJson(measure));
+  ordered_json row_expressions = ordered_json::array();
+  for (const ExprPtr& expression : spec.row_expressions) {
+    row_expressions.push_back(ExprToJson(expression));
+  }
   ordered_json order_keys = ordered_json::array();
   for (const SortKey& key : spec.order_keys) {
     order_keys.push_back(
@@ -553,6 +557,7 @@ ordered_json MatchRecognizeToJson(const MatchRecognizeSpec& spec) {
           {"pattern", spec.pattern},
           {"program", program},
           {"defines", defines},
+          {"row_expressions", row_expressions},
           {"measure_accessors", MatchAccessorsToJson(spec.measure_accessors)},
           {"measures", measures},
           {"skip", EnumName(spec.skip, kMatchSkips)},
@@ -595,6 +600,11 @@ MatchRecognizeSpec MatchRecognizeFromJson(const ordered_json& json, const std::s
     define.expression =
         ExprFromJson(Field(defines[i], "expression", item_path), item_path + ".expression");
     spec.defines.push_back(std::move(define));
+  }
+  const ordered_json& row_expressions = Field(json, "row_expressions", path);
+  for (size_t i = 0; i < row_expressions.size(); ++i) {
+    spec.row_expressions.push_back(
+        ExprFromJson(row_expressions[i], path + ".row_expressions[" + std::to_string(i) + "]"));
   }
   spec.measure_accessors =
       MatchAccessorsFromJson(Field(json, "measure_accessors", path), path + ".measure_accessors");
