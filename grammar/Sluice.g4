@@ -201,14 +201,72 @@ joinCriteria
 
 relationPrimary
     : UNNEST LPAREN expression RPAREN (WITH ORDINALITY)? tableAlias?          #unnestRelation
-    | qualifiedName HINT? (FOR SYSTEM_TIME AS OF valueExpression)? tableAlias?   #tableRelation
-    | LATERAL? LPAREN query RPAREN tableAlias?                                 #subqueryRelation
+    | qualifiedName HINT? (FOR SYSTEM_TIME AS OF valueExpression)? matchRecognize? tableAlias?
+                                                                               #tableRelation
+    | LATERAL? LPAREN query RPAREN matchRecognize? tableAlias?                 #subqueryRelation
     | LATERAL? TABLE LPAREN functionCall RPAREN tableAlias?                    #tableFunctionRelation
     | LPAREN relation RPAREN                                                   #parenthesizedRelation
     ;
 
 tableAlias
     : AS? identifier columnList?
+    ;
+
+// Row pattern recognition (Flink's MATCH_RECOGNIZE): the binder refuses what Flink does not run.
+matchRecognize
+    : MATCH_RECOGNIZE LPAREN
+        (PARTITION BY expression (COMMA expression)*)?
+        (ORDER BY orderItem (COMMA orderItem)*)?
+        (MEASURES measureItem (COMMA measureItem)*)?
+        rowsPerMatch?
+        (AFTER MATCH skipTo)?
+        PATTERN LPAREN patternAlternation RPAREN
+        (WITHIN within=literal)?
+        DEFINE defineItem (COMMA defineItem)*
+      RPAREN
+    ;
+
+measureItem
+    : expression AS identifier
+    ;
+
+rowsPerMatch
+    : ONE ROW PER MATCH
+    | ALL ROWS PER MATCH
+    ;
+
+skipTo
+    : SKIP_ PAST LAST ROW                                                #skipPastLastRow
+    | SKIP_ TO NEXT ROW                                                  #skipToNextRow
+    | SKIP_ TO position=(FIRST | LAST) identifier                        #skipToVariable
+    | SKIP_ TO identifier                                                #skipToVariable
+    ;
+
+defineItem
+    : identifier AS expression
+    ;
+
+patternAlternation
+    : patternConcatenation (BAR patternConcatenation)*
+    ;
+
+patternConcatenation
+    : patternQuantified+
+    ;
+
+patternQuantified
+    : patternPrimary patternQuantifier?
+    ;
+
+patternPrimary
+    : identifier                                                         #patternVariable
+    | LPAREN patternAlternation RPAREN                                   #patternGroup
+    ;
+
+patternQuantifier
+    : kind=(STAR | PLUS | QUESTION) reluctant=QUESTION?
+    | LBRACE exact=INTEGER_VALUE RBRACE reluctant=QUESTION?
+    | LBRACE lower=INTEGER_VALUE? COMMA upper=INTEGER_VALUE? RBRACE reluctant=QUESTION?
     ;
 
 // ---- pipe operators -------------------------------------------------------------------------
@@ -409,22 +467,24 @@ identifier
 
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
-    : ABSENT | AGGREGATE | ARRAY | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
-    | CUBE | CURRENT | DATE | DAY | DAYS | DEFAULT | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP
+    : ABSENT | AFTER | AGGREGATE | ARRAY | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
+    | CUBE | CURRENT | DATE | DAY | DAYS | DEFAULT | DEFINE | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP
     | EMPTY | ENFORCED | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
     | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | JOB | JOBS | JSON | KEY
-    | LANGUAGE | LAST | LEADING | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS
-    | NULLS | OBJECT | OF | OFFSET | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
-    | PARTITIONED | PARTITIONS | PLACING | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
+    | LANGUAGE | LAST | LEADING | MATCH | MEASURES | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS
+    | NEXT | NULLS | OBJECT | OF | OFFSET | ONE | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
+    | PARTITIONED | PARTITIONS | PAST | PATTERN | PER | PLACING | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | RETURNING | ROLLUP | ROWS | SAVEPOINT | SCALAR | SECOND
-    | SECONDS | SETS | SHOW | SIMILAR | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES
+    | SECONDS | SETS | SHOW | SIMILAR | SKIP_ | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES
     | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING | UNBOUNDED | UNKNOWN | UPGRADE
-    | VALUE | VIEW | VIEWS | VIRTUAL | WATERMARK | WATERMARKS | WEEK | WINDOW | YEAR | YEARS
+    | VALUE | VIEW | VIEWS | VIRTUAL | WATERMARK | WATERMARKS | WEEK | WINDOW | WITHIN | YEAR
+    | YEARS
     ;
 
 // ---- lexer ----------------------------------------------------------------------------------
 
 ABSENT: A B S E N T;
+AFTER: A F T E R;
 AGGREGATE: A G G R E G A T E;
 ALL: A L L;
 AND: A N D;
@@ -450,6 +510,7 @@ DATE: D A T E;
 DAY: D A Y;
 DAYS: D A Y S;
 DEFAULT: D E F A U L T;
+DEFINE: D E F I N E;
 DESC: D E S C;
 DESCRIBE: D E S C R I B E;
 DESCRIPTOR: D E S C R I P T O R;
@@ -506,12 +567,16 @@ LEADING: L E A D I N G;
 LEFT: L E F T;
 LIKE: L I K E;
 LIMIT: L I M I T;
+MATCH: M A T C H;
+MATCH_RECOGNIZE: M A T C H '_' R E C O G N I Z E;
+MEASURES: M E A S U R E S;
 METADATA: M E T A D A T A;
 MILLISECOND: M I L L I S E C O N D;
 MINUTE: M I N U T E;
 MINUTES: M I N U T E S;
 MONTH: M O N T H;
 MONTHS: M O N T H S;
+NEXT: N E X T;
 NOT: N O T;
 NULL_: N U L L;
 NULLS: N U L L S;
@@ -519,6 +584,7 @@ OBJECT: O B J E C T;
 OF: O F;
 OFFSET: O F F S E T;
 ON: O N;
+ONE: O N E;
 OPTIONS: O P T I O N S;
 OR: O R;
 ORDER: O R D E R;
@@ -530,6 +596,9 @@ OVERWRITING: O V E R W R I T I N G;
 PARTITION: P A R T I T I O N;
 PARTITIONED: P A R T I T I O N E D;
 PARTITIONS: P A R T I T I O N S;
+PAST: P A S T;
+PATTERN: P A T T E R N;
+PER: P E R;
 PLACING: P L A C I N G;
 PLAN: P L A N;
 POSITION: P O S I T I O N;
@@ -554,6 +623,7 @@ SET: S E T;
 SETS: S E T S;
 SHOW: S H O W;
 SIMILAR: S I M I L A R;
+SKIP_: S K I P;
 STATEMENT: S T A T E M E N T;
 STOP: S T O P;
 SUBSTRING: S U B S T R I N G;
@@ -590,6 +660,7 @@ WINDOW: W I N D O W;
 WITH: W I T H;
 UNNEST: U N N E S T;
 ORDINALITY: O R D I N A L I T Y;
+WITHIN: W I T H I N;
 YEAR: Y E A R;
 YEARS: Y E A R S;
 
@@ -614,6 +685,10 @@ LPAREN: '(';
 RPAREN: ')';
 LBRACKET: '[';
 RBRACKET: ']';
+LBRACE: '{';
+RBRACE: '}';
+QUESTION: '?';
+BAR: '|';
 
 STRING: '\'' ( ~'\'' | '\'\'' )* '\'';
 // Reaches the end of the text without a closing quote; the driver reports it.

@@ -60,4 +60,77 @@ std::string JoinRef::ToString() const {
   return out + ")" + AliasToString();
 }
 
+std::string PatternTerm::ToString() const {
+  std::string out;
+  switch (kind) {
+    case Kind::kVariable: out = variable.ToString(); break;
+    case Kind::kConcatenation:
+    case Kind::kAlternation: {
+      out = "(";
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out += kind == Kind::kAlternation ? " | " : " ";
+        out += children[i].ToString();
+      }
+      out += ")";
+      break;
+    }
+  }
+  if (!quantified) return out;
+  if (min == 0 && max == -1) {
+    out += "*";
+  } else if (min == 1 && max == -1) {
+    out += "+";
+  } else if (min == 0 && max == 1) {
+    out += "?";
+  } else if (min == max) {
+    out += "{" + std::to_string(min) + "}";
+  } else {
+    out += "{" + std::to_string(min) + "," + (max < 0 ? "" : std::to_string(max)) + "}";
+  }
+  return reluctant ? out + "?" : out;
+}
+
+std::string MatchRecognizeRef::ToString() const {
+  std::string out = input->ToString() + " MATCH_RECOGNIZE (";
+  if (!partition_by.empty()) {
+    out += "PARTITION BY ";
+    for (size_t i = 0; i < partition_by.size(); ++i) {
+      out += (i ? ", " : "") + partition_by[i]->ToString();
+    }
+    out += " ";
+  }
+  if (!order_by.empty()) {
+    out += "ORDER BY ";
+    for (size_t i = 0; i < order_by.size(); ++i) out += (i ? ", " : "") + order_by[i].ToString();
+    out += " ";
+  }
+  if (!measures.empty()) {
+    out += "MEASURES ";
+    for (size_t i = 0; i < measures.size(); ++i) {
+      out += (i ? ", " : "") + measures[i].expression->ToString() + " AS " +
+             measures[i].name.ToString();
+    }
+    out += " ";
+  }
+  out += all_rows ? "ALL ROWS PER MATCH " : "ONE ROW PER MATCH ";
+  switch (skip) {
+    case SkipKind::kPastLastRow: out += "AFTER MATCH SKIP PAST LAST ROW "; break;
+    case SkipKind::kToNextRow: out += "AFTER MATCH SKIP TO NEXT ROW "; break;
+    case SkipKind::kToFirst:
+      out += "AFTER MATCH SKIP TO FIRST " + skip_variable.ToString() + " ";
+      break;
+    case SkipKind::kToLast:
+      out += "AFTER MATCH SKIP TO LAST " + skip_variable.ToString() + " ";
+      break;
+  }
+  out += "PATTERN " + pattern.ToString();
+  if (within) out += " WITHIN " + within->ToString();
+  out += " DEFINE ";
+  for (size_t i = 0; i < defines.size(); ++i) {
+    out += (i ? ", " : "") + defines[i].variable.ToString() + " AS " +
+           defines[i].condition->ToString();
+  }
+  return out + ")" + AliasToString();
+}
+
 }  // namespace sluice::ast

@@ -11,7 +11,7 @@
 
 namespace sluice::ast {
 
-enum class TableRefKind { kBaseTable, kSubquery, kTableFunction, kJoin };
+enum class TableRefKind { kBaseTable, kSubquery, kTableFunction, kJoin, kMatchRecognize };
 
 /// An item of a FROM clause (or the right side of a pipe JOIN), with an optional alias
 /// `AS a (c1, c2)`.
@@ -79,6 +79,54 @@ struct JoinRef final : TableRef {
   TableRefPtr right;
   ExpressionPtr condition;                // ON ...; may be null
   std::vector<Identifier> using_columns;  // USING (...)
+};
+
+/// A node of a MATCH_RECOGNIZE pattern: a variable, a concatenation or an alternation of
+/// terms, each with a quantifier ({1,1} when none is written).
+struct PatternTerm {
+  enum class Kind { kVariable, kConcatenation, kAlternation };
+  Kind kind = Kind::kVariable;
+  Identifier variable;                // kVariable
+  std::vector<PatternTerm> children;  // kConcatenation, kAlternation
+  int64_t min = 1;
+  int64_t max = 1;  // -1: unbounded
+  bool reluctant = false;
+  bool quantified = false;  // a quantifier was written
+  base::SourceSpan span;
+  base::SourceSpan quantifier_span;
+
+  std::string ToString() const;
+};
+
+/// `input MATCH_RECOGNIZE (PARTITION BY … ORDER BY … MEASURES … PATTERN (…) DEFINE …) [AS a]`.
+struct MatchRecognizeRef final : TableRef {
+  static constexpr TableRefKind kKind = TableRefKind::kMatchRecognize;
+  explicit MatchRecognizeRef(base::SourceSpan span) : TableRef(kKind, span) {}
+  std::string ToString() const override;
+
+  enum class SkipKind { kPastLastRow, kToNextRow, kToFirst, kToLast };
+  struct Measure {
+    ExpressionPtr expression;
+    Identifier name;
+  };
+  struct Define {
+    Identifier variable;
+    ExpressionPtr condition;
+  };
+
+  TableRefPtr input;
+  std::vector<ExpressionPtr> partition_by;
+  std::vector<OrderItem> order_by;
+  base::SourceSpan order_span;  // the MATCH_RECOGNIZE clause when there is no ORDER BY
+  std::vector<Measure> measures;
+  bool all_rows = false;  // ALL ROWS PER MATCH (refused by the binder)
+  base::SourceSpan rows_span;
+  SkipKind skip = SkipKind::kPastLastRow;
+  Identifier skip_variable;  // kToFirst, kToLast
+  base::SourceSpan skip_span;
+  PatternTerm pattern;
+  ExpressionPtr within;  // an INTERVAL literal; may be null
+  std::vector<Define> defines;
 };
 
 }  // namespace sluice::ast

@@ -125,6 +125,12 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     }
     if (grouped) uid += ".agg";
   }
+  if (!uid.empty() && input->node->kind == LogicalKind::kMatchRecognize) {
+    auto match = std::make_shared<LogicalNode>(*input->node);
+    match->uid_hint = grouped ? uid + ".match" : uid;
+    input->node = match;
+    if (grouped) uid += ".agg";
+  }
   if (select.where) {
     filtering_before_aggregation_ = aggregated || distinct_items;
     input = BindWhere(std::move(*input), *select.where);
@@ -546,6 +552,9 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
       if (bound && ref.alias) bound = Requalify(std::move(*bound), ref.alias->name);
       break;
     }
+    case ast::TableRefKind::kMatchRecognize:
+      bound = BindMatchRecognize(ref.Cast<ast::MatchRecognizeRef>());
+      break;
     case ast::TableRefKind::kJoin: {
       const auto& join = ref.Cast<ast::JoinRef>();
       if (join.right->kind() == ast::TableRefKind::kTableFunction &&

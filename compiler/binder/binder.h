@@ -115,6 +115,8 @@ struct GroupingLayout {
 void VisitExpressionTree(const ast::Expression& expression,
                          const std::function<void(const ast::Expression&)>& visit);
 
+struct MatchScope;
+
 /// A bound query: its logical plan and the scope its output exposes.
 struct BoundRelation {
   logical::LogicalNodePtr node;
@@ -245,6 +247,27 @@ class Binder {
   bool CheckProcessingTime(const ast::Expression& as_of, const Scope& left);
   /// The catalog table a lookup join reads, checked to be bounded; null after an error.
   const CatalogTable* FindLookupTable(const ast::BaseTableRef& ref);
+  // MATCH_RECOGNIZE (bind_match_recognize.cpp)
+  /// Binds `input MATCH_RECOGNIZE (…)`: output = the partition columns, then the measures.
+  std::optional<BoundRelation> BindMatchRecognize(const ast::MatchRecognizeRef& ref);
+  /// Binds a DEFINE condition or a measure over the accessors it adds to `scope`.
+  runtime::plan::ExprPtr BindMatchExpression(const MatchScope& scope,
+                                             const ast::Expression& expression);
+  /// Binds PREV/FIRST/LAST, an aggregate, MATCH_ROWTIME, MATCH_PROCTIME or CLASSIFIER.
+  runtime::plan::ExprPtr BindMatchCall(const MatchScope& scope,
+                                       const ast::FunctionCallExpression& call,
+                                       const std::string& name);
+  /// Resolves `col` or `v.col` into `accessor` (variable, slot, type); false after an error.
+  bool ResolveMatchColumn(const MatchScope& scope, const ast::Expression& expression,
+                          runtime::plan::MatchAccessor* accessor);
+  /// Resolves the argument of FIRST/LAST/PREV or an aggregate: a column, or an expression
+  /// over the columns of one variable (a row expression of the spec); false after an error.
+  bool ResolveMatchArgument(const MatchScope& scope, const ast::Expression& expression,
+                            runtime::plan::MatchAccessor* accessor);
+  static std::optional<int32_t> MatchVariable(const MatchScope& scope, const std::string& name);
+  /// The slot of `accessor` in the scope's accessor row (added when new).
+  static runtime::plan::ExprPtr AddMatchAccessor(const MatchScope& scope,
+                                                 runtime::plan::MatchAccessor accessor);
   // Event-time temporal joins (bind_temporal_join.cpp)
   /// Where a versioned table keeps its key and its versions' time: slots of its output.
   struct VersionedTable {

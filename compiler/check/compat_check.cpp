@@ -90,6 +90,8 @@ const char* Describe(const std::string& component) {
       {"window", "window"},
       {"interval", "interval bounds"},
       {"temporal", "temporal join times (versions AS OF)"},
+      {"pattern", "pattern and DEFINE conditions"},
+      {"rows", "kept rows"},
       {"order", "sort order"},
       {"limit", "N"},
       {"rank function", "rank function"},

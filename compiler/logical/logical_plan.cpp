@@ -22,6 +22,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kWindowTableFunction: return "WindowTableFunction";
     case LogicalKind::kExpand: return "Expand";
     case LogicalKind::kUnnest: return "Unnest";
+    case LogicalKind::kMatchRecognize: return "MatchRecognize";
   }
   return "?";
 }
@@ -150,6 +151,15 @@ std::string LogicalNode::ToString(int depth) const {
                          input_names[unnest->collection_slot],
                          unnest->ordinality ? " WITH ORDINALITY" : "");
       break;
+    case LogicalKind::kMatchRecognize: {
+      out += "(PARTITION BY [";
+      for (size_t i = 0; i < match_recognize->partition_slots.size(); ++i) {
+        out += (i > 0 ? ", " : "") + input_names[match_recognize->partition_slots[i]];
+      }
+      out += "] ORDER BY " + input_names[match_recognize->order_slot] + " PATTERN " +
+             match_recognize->pattern + ")";
+      break;
+    }
     case LogicalKind::kExpand:
       out += "(" + runtime::plan::GroupingSetsText(*expand, input_names) + ")";
       break;

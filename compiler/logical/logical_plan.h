@@ -32,6 +32,8 @@ enum class LogicalKind {
   kExpand,
   // CROSS / LEFT JOIN UNNEST(collection): input columns + the element columns, per element
   kUnnest,
+  // MATCH_RECOGNIZE: the partition columns + the measures, one row per match
+  kMatchRecognize,
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -101,6 +103,8 @@ struct LogicalNode {
   /// kJoin of a stream with a versioned table FOR SYSTEM_TIME AS OF an event-time attribute
   /// (an event-time temporal join, INNER or LEFT): each side's time slot within its input.
   std::optional<runtime::plan::TemporalJoinSpec> temporal_join;
+  /// kMatchRecognize: slots refer to the input.
+  std::optional<runtime::plan::MatchRecognizeSpec> match_recognize;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
   /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);

@@ -60,6 +60,10 @@ class AstBuilder {
   ast::TableRefPtr BuildRelation(P::RelationContext* context);
   ast::TableRefPtr BuildRelationPrimary(P::RelationPrimaryContext* context);
   void BuildTableAlias(P::TableAliasContext* context, ast::TableRef* table);
+  /// Wraps `input` (alias-less) in its MATCH_RECOGNIZE clause (match_recognize_builder.cpp).
+  ast::TableRefPtr BuildMatchRecognize(P::MatchRecognizeContext* context, ast::TableRefPtr input);
+  ast::PatternTerm BuildPattern(P::PatternAlternationContext* context);
+  ast::PatternTerm BuildPatternConcatenation(P::PatternConcatenationContext* context);
   ast::JoinType BuildJoinType(P::JoinTypeContext* context);
   /// Builds a GROUP BY item: an expression, or a GroupingSetsExpression.
   ast::ExpressionPtr BuildGroupItem(P::GroupItemContext* context);

@@ -277,6 +277,11 @@ ast::TableRefPtr AstBuilder::BuildRelationPrimary(P::RelationPrimaryContext* con
     ref->hints = BuildHints(table->HINT());
     if (table->valueExpression() != nullptr)
       ref->system_time = BuildValue(table->valueExpression());
+    if (table->matchRecognize() != nullptr) {
+      ast::TableRefPtr match = BuildMatchRecognize(table->matchRecognize(), std::move(ref));
+      BuildTableAlias(table->tableAlias(), match.get());
+      return match;
+    }
     BuildTableAlias(table->tableAlias(), ref.get());
     return ref;
   }
@@ -284,6 +289,11 @@ ast::TableRefPtr AstBuilder::BuildRelationPrimary(P::RelationPrimaryContext* con
     auto ref = std::make_unique<ast::SubqueryRef>(Span(subquery));
     ref->lateral = subquery->LATERAL() != nullptr;
     ref->query = BuildQuery(subquery->query());
+    if (subquery->matchRecognize() != nullptr) {
+      ast::TableRefPtr match = BuildMatchRecognize(subquery->matchRecognize(), std::move(ref));
+      BuildTableAlias(subquery->tableAlias(), match.get());
+      return match;
+    }
     BuildTableAlias(subquery->tableAlias(), ref.get());
     return ref;
   }

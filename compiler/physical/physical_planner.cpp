@@ -12,6 +12,7 @@
 #include "compiler/physical/plan_expand.h"
 #include "compiler/physical/plan_join.h"
 #include "compiler/physical/plan_lookup_join.h"
+#include "compiler/physical/plan_match_recognize.h"
 #include "compiler/physical/plan_over.h"
 #include "compiler/physical/plan_set_operation.h"
 #include "compiler/physical/plan_temporal_join.h"
@@ -290,6 +291,10 @@ class Planner {
       }
       case LogicalKind::kUnnest: {
         SLUICE_ASSIGN_OR_RETURN(below, PlanUnnest(*current));
+        break;
+      }
+      case LogicalKind::kMatchRecognize: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanMatchRecognize(*current));
         break;
       }
       default:
@@ -773,6 +778,18 @@ class Planner {
     SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, over.span));
     node.parallelism = options_.parallelism;
     std::vector<int32_t> keys = node.over_aggregate->partition_slots;
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, keys});
+    return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
+  }
+
+  base::Result<Planned> PlanMatchRecognize(const LogicalNode& match) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*match.inputs[0], nullptr, {}));
+    SLUICE_ASSIGN_OR_RETURN(PlanNode node, PlanMatchRecognizeNode(match, input.schema, input.mode));
+    node.uid = UidFor(match.uid_hint, "match-recognize");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, match.span));
+    node.parallelism = options_.parallelism;
+    std::vector<int32_t> keys = node.match_recognize->partition_slots;
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, keys});
     return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};

@@ -69,6 +69,32 @@ std::string OverText(const runtime::plan::OverAggregateSpec& spec,
                      spec.changelog ? " (over an updating input)" : "");
 }
 
+// A MATCH_RECOGNIZE expression with its accessors named by the input's lineage.
+std::string MatchExpressionText(const runtime::plan::MatchRecognizeSpec& spec,
+                                const runtime::plan::MatchExpression& expression,
+                                const std::vector<std::string>& input) {
+  if (expression.expression == nullptr) return "TRUE";
+  static const char* kNames[] = {"LAST",      "FIRST", "PREV", "SUM",           "COUNT",
+                                 "AVG",       "MIN",   "MAX",  "MATCH_ROWTIME", "MATCH_PROCTIME",
+                                 "CLASSIFIER"};
+  std::vector<std::string> names;
+  for (const auto& accessor : expression.accessors) {
+    std::string variable =
+        accessor.variable >= 0 && static_cast<size_t>(accessor.variable) < spec.variables.size()
+            ? spec.variables[accessor.variable] + "."
+            : "";
+    std::string column = accessor.slot < 0 ? "*" : At(input, accessor.slot);
+    const auto derived = static_cast<size_t>(accessor.slot) - input.size();
+    if (accessor.slot >= 0 && static_cast<size_t>(accessor.slot) >= input.size() &&
+        derived < spec.row_expressions.size() && spec.row_expressions[derived] != nullptr) {
+      column = spec.row_expressions[derived]->ToString(&input);
+    }
+    names.push_back(fmt::format("{}({}{}, {})", kNames[static_cast<int>(accessor.kind)], variable,
+                                column, accessor.offset));
+  }
+  return expression.expression->ToString(&names);
+}
+
 std::string Hash(const std::vector<SignatureComponent>& components) {
   uint64_t hash = 1469598103934665603ull;  // FNV-1a 64
   auto mix = [&](const std::string& text) {
@@ -224,6 +250,15 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       std::string text = WindowSignature(window, At(out, window.time_slot));
       for (const char* column : {"window_start", "window_end", "window_time"}) {
         out.push_back(std::string(column) + "(" + text + ")");
+      }
+      return out;
+    }
+    case OperatorKind::kMatchRecognize: {
+      const auto& input = OfInput(node.id, 0);
+      const auto& spec = *node.match_recognize;
+      for (int32_t slot : spec.partition_slots) out.push_back(At(input, slot));
+      for (size_t i = out.size(); i < paths.size(); ++i) {
+        out.push_back("MATCH_RECOGNIZE " + spec.pattern + " MEASURE " + paths[i].path);
       }
       return out;
     }
@@ -499,6 +534,30 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
           "order and frame", OverText(spec, input).substr(OverText(spec, input).find("ORDER BY"))));
       components.push_back(Accumulators(spec.calls, input, types));
       components.push_back(Fields("values", true, input, types, AllSlots(types.size())));
+      break;
+    }
+    case OperatorKind::kMatchRecognize: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      const auto& spec = *node.match_recognize;
+      components.push_back(Fields("partition", false, input, types, spec.partition_slots));
+      std::string order = fmt::format("{} ({})", At(input, spec.order_slot),
+                                      spec.event_time ? "event time" : "processing time");
+      for (const auto& key : spec.order_keys) {
+        order += fmt::format(", {} {}{}", At(input, key.slot), key.ascending ? "ASC" : "DESC",
+                             key.nulls_first ? " NULLS FIRST" : " NULLS LAST");
+      }
+      // Rows waiting for the watermark carry their sort key: another order is another layout.
+      components.push_back(Single("order", order));
+      // Partial matches hold states of the pattern's program and rows its DEFINEs accepted:
+      // another pattern or condition cannot continue them.
+      std::string pattern = "PATTERN " + spec.pattern + " DEFINE ";
+      for (size_t i = 0; i < spec.variables.size(); ++i) {
+        pattern += (i ? ", " : "") + spec.variables[i] + " AS " +
+                   MatchExpressionText(spec, spec.defines.at(i), input);
+      }
+      components.push_back(Single("pattern", pattern));
+      components.push_back(Fields("rows", false, input, types, AllSlots(types.size())));
       break;
     }
     case OperatorKind::kSetOperation: {

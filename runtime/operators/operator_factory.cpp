@@ -8,6 +8,7 @@
 #include "runtime/operators/interval_join_operator.h"
 #include "runtime/operators/join_operator.h"
 #include "runtime/operators/lookup_join_operator.h"
+#include "runtime/operators/match_recognize_operator.h"
 #include "runtime/operators/over_aggregate_operator.h"
 #include "runtime/operators/set_operation_operator.h"
 #include "runtime/operators/sink_operator.h"
@@ -57,6 +58,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kIntervalJoin:
       if (!node.join || !node.interval_join) break;
       return std::unique_ptr<Operator>(new IntervalJoinOperator());
+    case plan::OperatorKind::kMatchRecognize:
+      if (!node.match_recognize) break;
+      return std::unique_ptr<Operator>(new MatchRecognizeOperator());
     case plan::OperatorKind::kTemporalJoin:
       if (!node.join || !node.temporal_join) break;
       return std::unique_ptr<Operator>(new TemporalJoinOperator());

@@ -34,6 +34,7 @@ enum class OperatorKind : uint8_t {
   kExpand,               // GROUPING SETS: each input row once per grouping set, no state
   kUnnest,               // CROSS / LEFT JOIN UNNEST(collection): a row per element, no state
   kTemporalJoin,         // JOIN v FOR SYSTEM_TIME AS OF rowtime: a versioned table's versions
+  kMatchRecognize,       // MATCH_RECOGNIZE: row pattern matching per partition key
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -259,6 +260,83 @@ struct ChangelogNormalizeSpec {
   std::vector<int32_t> key_slots;  // the PRIMARY KEY's slots, top-level and scalar
 };
 
+/// What one slot of a MATCH_RECOGNIZE expression's row reads from a (partial) match.
+/// "The rows of v" are the rows mapped to variable v so far (every row of the match when v is
+/// -1, Flink's default variable `*`), plus the row being classified when a DEFINE of v (or of
+/// any variable, for -1) is evaluated.
+enum class MatchAccessorKind : uint8_t {
+  kLast,           // `slot` of the `offset`-th row from the end of v's rows (v.col: offset 0)
+  kFirst,          // `slot` of the `offset`-th row from the start of v's rows
+  kPrevious,       // `slot` of the row `offset` rows before v's last row, within the match
+  kSum,            // SUM(v.col) over v's rows (NULLs skipped; NULL when none)
+  kCount,          // COUNT(v.col), or COUNT(*) of v's rows when `slot` is -1
+  kAverage,        // AVG(v.col), of the column's type (integers divide as integers, Flink's)
+  kMin,            // MIN(v.col)
+  kMax,            // MAX(v.col)
+  kMatchRowtime,   // MATCH_ROWTIME(): the event time of the last row of the match
+  kMatchProctime,  // MATCH_PROCTIME(): the wall clock when the match is emitted
+  kClassifier,     // CLASSIFIER(): the variable of the last row (the one being classified)
+};
+
+struct MatchAccessor {
+  MatchAccessorKind kind = MatchAccessorKind::kLast;
+  int32_t variable = -1;
+  int32_t slot = -1;  // an input slot
+  int64_t offset = 0;
+  types::LogicalType type;  // the slot's type in the expression's row
+};
+
+/// An expression of a MATCH_RECOGNIZE clause: `expression` reads slot i of a row whose value i
+/// is `accessors[i]`.
+struct MatchExpression {
+  std::vector<MatchAccessor> accessors;
+  ExprPtr expression;
+};
+
+/// One instruction of a pattern's NFA program (a Pike VM; execution starts at 0).
+enum class MatchInstructionKind : uint8_t {
+  kVariable,  // consumes a row that `variable`'s DEFINE accepts, then goes to `next`
+  kSplit,     // goes to `next` and to `alternative`, in that order of preference
+  kJump,      // goes to `next`
+  kMatch,     // a complete match
+};
+
+struct MatchInstruction {
+  MatchInstructionKind kind = MatchInstructionKind::kMatch;
+  int32_t variable = -1;
+  int32_t next = -1;
+  int32_t alternative = -1;
+  /// kSplit of a greedy quantifier (Flink's): `alternative` may consume a row only when no
+  /// path through `next` consumes it.
+  bool exclusive = false;
+};
+
+enum class MatchSkip : uint8_t { kPastLastRow, kToNextRow, kToFirst, kToLast };
+
+/// MATCH_RECOGNIZE … ONE ROW PER MATCH over an insert-only input, keyed by the partition slots
+/// (see MatchRecognizeOperator). Output: the partition columns, then the measures.
+struct MatchRecognizeSpec {
+  std::vector<int32_t> partition_slots;
+  int32_t order_slot = -1;  // the time attribute the rows are ordered by
+  bool event_time = true;   // false: processing time, rows in arrival order
+  /// Event time: ORDER BY keys after the time, ordering rows of equal time (ties: arrival).
+  std::vector<SortKey> order_keys;
+  std::vector<std::string> variables;
+  std::vector<MatchInstruction> program;
+  /// Per variable: its DEFINE condition (null expression: every row).
+  std::vector<MatchExpression> defines;
+  /// Expressions over one input row (`SUM(A.price * A.tax)`, `LAST(A.price * A.tax)`) that
+  /// accessors read as extra slots: slot (input width + i) is expression i.
+  std::vector<ExprPtr> row_expressions;
+  /// The output row: the partition columns, then the measures.
+  std::vector<ExprPtr> measures;
+  std::vector<MatchAccessor> measure_accessors;
+  MatchSkip skip = MatchSkip::kPastLastRow;
+  int32_t skip_variable = -1;
+  int64_t within_millis = -1;  // -1: no WITHIN
+  std::string pattern;         // as written, normalized (EXPLAIN, state signature)
+};
+
 enum class SetOperationKind : uint8_t { kIntersect, kExcept };
 
 /// `left INTERSECT [ALL] right` or `left EXCEPT [ALL] right` over inputs of equal slot types,
@@ -372,6 +450,8 @@ struct PlanNode {
   std::optional<WindowJoinSpec> window_join;
   // kTemporalJoin
   std::optional<TemporalJoinSpec> temporal_join;
+  // kMatchRecognize
+  std::optional<MatchRecognizeSpec> match_recognize;
   // kTopN and kWindowRank
   std::optional<TopNSpec> top_n;
   // kLookupJoin

@@ -426,7 +426,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kWindowRank, "window-rank"},
     {OperatorKind::kExpand, "expand"},
     {OperatorKind::kUnnest, "unnest"},
-    {OperatorKind::kTemporalJoin, "temporal-join"}};
+    {OperatorKind::kTemporalJoin, "temporal-join"},
+    {OperatorKind::kMatchRecognize, "match-recognize"}};
 constexpr std::pair<SetOperationKind, const char*> kSetOperationKinds[] = {
     {SetOperationKind::kIntersect, "INTERSECT"}, {SetOperationKind::kExcept, "EXCEPT"}};
 constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
@@ -473,6 +474,28 @@ constexpr std::pair<StateNamespace, const char*> kNamespaces[] = {
     {StateNamespace::kNone, "none"},
     {StateNamespace::kWindow, "window"},
     {StateNamespace::kTime, "time"}};
+constexpr std::pair<MatchAccessorKind, const char*> kMatchAccessorKinds[] = {
+    {MatchAccessorKind::kLast, "last"},
+    {MatchAccessorKind::kFirst, "first"},
+    {MatchAccessorKind::kPrevious, "prev"},
+    {MatchAccessorKind::kSum, "sum"},
+    {MatchAccessorKind::kCount, "count"},
+    {MatchAccessorKind::kAverage, "avg"},
+    {MatchAccessorKind::kMin, "min"},
+    {MatchAccessorKind::kMax, "max"},
+    {MatchAccessorKind::kMatchRowtime, "match_rowtime"},
+    {MatchAccessorKind::kMatchProctime, "match_proctime"},
+    {MatchAccessorKind::kClassifier, "classifier"}};
+constexpr std::pair<MatchInstructionKind, const char*> kMatchInstructionKinds[] = {
+    {MatchInstructionKind::kVariable, "variable"},
+    {MatchInstructionKind::kSplit, "split"},
+    {MatchInstructionKind::kJump, "jump"},
+    {MatchInstructionKind::kMatch, "match"}};
+constexpr std::pair<MatchSkip, const char*> kMatchSkips[] = {
+    {MatchSkip::kPastLastRow, "past-last-row"},
+    {MatchSkip::kToNextRow, "to-next-row"},
+    {MatchSkip::kToFirst, "to-first"},
+    {MatchSkip::kToLast, "to-last"}};
 
 template <typename Enum, size_t N>
 const char* EnumName(Enum value, const std::pair<Enum, const char*> (&names)[N]) {
@@ -506,6 +529,131 @@ WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_
     parsed.processing_time = Get<bool>(window, "processing_time", window_path);
   }
   return parsed;
+}
+
+ordered_json MatchAccessorsToJson(const std::vector<MatchAccessor>& accessors) {
+  ordered_json out = ordered_json::array();
+  for (const MatchAccessor& accessor : accessors) {
+    out.push_back({{"kind", EnumName(accessor.kind, kMatchAccessorKinds)},
+                   {"variable", accessor.variable},
+                   {"slot", accessor.slot},
+                   {"offset", accessor.offset},
+                   {"type", TypeToJson(accessor.type)}});
+  }
+  return out;
+}
+
+std::vector<MatchAccessor> MatchAccessorsFromJson(const ordered_json& json,
+                                                  const std::string& path) {
+  std::vector<MatchAccessor> accessors;
+  if (!json.is_array()) throw JsonError{"accessors are not a list at " + path};
+  for (size_t i = 0; i < json.size(); ++i) {
+    std::string item_path = path + "[" + std::to_string(i) + "]";
+    MatchAccessor accessor;
+    accessor.kind = EnumFromName(Get<std::string>(json[i], "kind", item_path), kMatchAccessorKinds,
+                                 item_path + ".kind");
+    accessor.variable = Get<int32_t>(json[i], "variable", item_path);
+    accessor.slot = Get<int32_t>(json[i], "slot", item_path);
+    accessor.offset = Get<int64_t>(json[i], "offset", item_path);
+    accessor.type = TypeFromJson(Field(json[i], "type", item_path), item_path + ".type");
+    accessors.push_back(accessor);
+  }
+  return accessors;
+}
+
+ordered_json MatchRecognizeToJson(const MatchRecognizeSpec& spec) {
+  ordered_json program = ordered_json::array();
+  for (const MatchInstruction& instruction : spec.program) {
+    program.push_back({{"kind", EnumName(instruction.kind, kMatchInstructionKinds)},
+                       {"variable", instruction.variable},
+                       {"next", instruction.next},
+                       {"alternative", instruction.alternative},
+                       {"exclusive", instruction.exclusive}});
+  }
+  ordered_json defines = ordered_json::array();
+  for (const MatchExpression& define : spec.defines) {
+    defines.push_back({{"accessors", MatchAccessorsToJson(define.accessors)},
+                       {"expression", ExprToJson(define.expression)}});
+  }
+  ordered_json measures = ordered_json::array();
+  for (const ExprPtr& measure : spec.measures) measures.push_back(ExprToJson(measure));
+  ordered_json row_expressions = ordered_json::array();
+  for (const ExprPtr& expression : spec.row_expressions) {
+    row_expressions.push_back(ExprToJson(expression));
+  }
+  ordered_json order_keys = ordered_json::array();
+  for (const SortKey& key : spec.order_keys) {
+    order_keys.push_back(
+        {{"slot", key.slot}, {"ascending", key.ascending}, {"nulls_first", key.nulls_first}});
+  }
+  return {{"partition_slots", spec.partition_slots},
+          {"order_slot", spec.order_slot},
+          {"event_time", spec.event_time},
+          {"order_keys", order_keys},
+          {"variables", spec.variables},
+          {"pattern", spec.pattern},
+          {"program", program},
+          {"defines", defines},
+          {"row_expressions", row_expressions},
+          {"measure_accessors", MatchAccessorsToJson(spec.measure_accessors)},
+          {"measures", measures},
+          {"skip", EnumName(spec.skip, kMatchSkips)},
+          {"skip_variable", spec.skip_variable},
+          {"within_ms", spec.within_millis}};
+}
+
+MatchRecognizeSpec MatchRecognizeFromJson(const ordered_json& json, const std::string& path) {
+  MatchRecognizeSpec spec;
+  spec.partition_slots = Get<std::vector<int32_t>>(json, "partition_slots", path);
+  spec.order_slot = Get<int32_t>(json, "order_slot", path);
+  spec.event_time = Get<bool>(json, "event_time", path);
+  const ordered_json& order_keys = Field(json, "order_keys", path);
+  for (size_t i = 0; i < order_keys.size(); ++i) {
+    std::string key_path = path + ".order_keys[" + std::to_string(i) + "]";
+    spec.order_keys.push_back(SortKey{Get<int32_t>(order_keys[i], "slot", key_path),
+                                      Get<bool>(order_keys[i], "ascending", key_path),
+                                      Get<bool>(order_keys[i], "nulls_first", key_path)});
+  }
+  spec.variables = Get<std::vector<std::string>>(json, "variables", path);
+  spec.pattern = Get<std::string>(json, "pattern", path);
+  const ordered_json& program = Field(json, "program", path);
+  for (size_t i = 0; i < program.size(); ++i) {
+    std::string item_path = path + ".program[" + std::to_string(i) + "]";
+    MatchInstruction instruction;
+    instruction.kind = EnumFromName(Get<std::string>(program[i], "kind", item_path),
+                                    kMatchInstructionKinds, item_path + ".kind");
+    instruction.variable = Get<int32_t>(program[i], "variable", item_path);
+    instruction.next = Get<int32_t>(program[i], "next", item_path);
+    instruction.alternative = Get<int32_t>(program[i], "alternative", item_path);
+    instruction.exclusive = Get<bool>(program[i], "exclusive", item_path);
+    spec.program.push_back(instruction);
+  }
+  const ordered_json& defines = Field(json, "defines", path);
+  for (size_t i = 0; i < defines.size(); ++i) {
+    std::string item_path = path + ".defines[" + std::to_string(i) + "]";
+    MatchExpression define;
+    define.accessors =
+        MatchAccessorsFromJson(Field(defines[i], "accessors", item_path), item_path + ".accessors");
+    define.expression =
+        ExprFromJson(Field(defines[i], "expression", item_path), item_path + ".expression");
+    spec.defines.push_back(std::move(define));
+  }
+  const ordered_json& row_expressions = Field(json, "row_expressions", path);
+  for (size_t i = 0; i < row_expressions.size(); ++i) {
+    spec.row_expressions.push_back(
+        ExprFromJson(row_expressions[i], path + ".row_expressions[" + std::to_string(i) + "]"));
+  }
+  spec.measure_accessors =
+      MatchAccessorsFromJson(Field(json, "measure_accessors", path), path + ".measure_accessors");
+  const ordered_json& measures = Field(json, "measures", path);
+  for (size_t i = 0; i < measures.size(); ++i) {
+    spec.measures.push_back(
+        ExprFromJson(measures[i], path + ".measures[" + std::to_string(i) + "]"));
+  }
+  spec.skip = EnumFromName(Get<std::string>(json, "skip", path), kMatchSkips, path + ".skip");
+  spec.skip_variable = Get<int32_t>(json, "skip_variable", path);
+  spec.within_millis = Get<int64_t>(json, "within_ms", path);
+  return spec;
 }
 
 ordered_json AggregateToJson(const AggregateSpec& spec) {
@@ -718,6 +866,7 @@ ordered_json NodeToJson(const PlanNode& node) {
                             {"lower_ms", node.interval_join->lower},
                             {"upper_ms", node.interval_join->upper}};
   }
+  if (node.match_recognize) out["match_recognize"] = MatchRecognizeToJson(*node.match_recognize);
   if (node.temporal_join) {
     out["temporal_join"] = {{"left_time_slot", node.temporal_join->left_time_slot},
                             {"right_time_slot", node.temporal_join->right_time_slot}};
@@ -896,6 +1045,10 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.lower = Get<int64_t>(interval, "lower_ms", interval_path);
     spec.upper = Get<int64_t>(interval, "upper_ms", interval_path);
     node.interval_join = spec;
+  }
+  if (json.contains("match_recognize")) {
+    node.match_recognize =
+        MatchRecognizeFromJson(json.at("match_recognize"), path + ".match_recognize");
   }
   if (json.contains("temporal_join")) {
     const auto& temporal = json.at("temporal_join");

@@ -196,6 +196,32 @@ std::vector<CampaignJob> MakeJobs() {
            "CURRENT ROW)\n"
            "FROM ticks;\n",
        {{"over_out", SinkFormat::kInsertOnly}}});
+  // MATCH_RECOGNIZE per account: a high amount, one or more not above it, then one above it,
+  // within half a second; SKIP TO NEXT ROW lets matches overlap, so partial matches of
+  // several starts live in state across the restores. B and C exclude each other: one
+  // answer whatever the order of equal times.
+  jobs.push_back(
+      {"match_recognize",
+       "aggregates",
+       "CREATE TABLE ticks (id BIGINT, account BIGINT, amount BIGINT, ts TIMESTAMP(3),\n"
+       "  WATERMARK FOR ts AS ts - INTERVAL '0.05' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '3000', 'rows-per-second' = '1000',\n"
+       "      'seed' = '17', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '3000', 'fields.account.min' = '1', 'fields.account.max' = "
+       "'20',\n"
+       "      'fields.amount.min' = '1', 'fields.amount.max' = '100');\n" +
+           Sink("match_out",
+                "account BIGINT, first_id BIGINT, last_id BIGINT, dips BIGINT, total BIGINT, "
+                "match_time TIMESTAMP(3)",
+                "json") +
+           "INSERT INTO match_out SELECT * FROM ticks MATCH_RECOGNIZE (\n"
+           "  PARTITION BY account ORDER BY ts\n"
+           "  MEASURES A.id AS first_id, C.id AS last_id, COUNT(B.id) AS dips,\n"
+           "    SUM(amount) AS total, MATCH_ROWTIME() AS match_time\n"
+           "  AFTER MATCH SKIP TO NEXT ROW\n"
+           "  PATTERN (A B+ C) WITHIN INTERVAL '0.5' SECOND\n"
+           "  DEFINE A AS A.amount > 50, B AS B.amount <= A.amount, C AS C.amount > A.amount);\n",
+       {{"match_out", SinkFormat::kInsertOnly}}});
 
   // ---- joins
   // Items arrive slowly (50 over 2 s) while bids keep coming: both sides keep state.

@@ -800,6 +800,24 @@ TEST(OperatorRestoreTest, SetOperations) {
   }
 }
 
+TEST(OperatorRestoreTest, MatchRecognize) {
+  // Partial matches (A B* C, B greedy) span the cuts; WITHIN expires some of them on the
+  // watermark, SKIP TO NEXT ROW keeps overlapping matches. In processing time the rows are
+  // matched in arrival order and no watermark is kept.
+  for (bool event_time : {true, false}) {
+    Scenario scenario;
+    scenario.node =
+        testing::MatchRecognizeNode(event_time, plan::MatchSkip::kToNextRow, event_time ? 40 : -1);
+    // Rows of equal time ordered by v DESC (their sort keys wait in state with them).
+    if (event_time) scenario.node.match_recognize->order_keys = {plan::SortKey{1, false, false}};
+    scenario.routing = {{0}};
+    scenario.steps = MakeSteps(1, 40);
+    scenario.cuts = Cuts(scenario.steps);
+    SCOPED_TRACE(event_time ? "event time" : "processing time");
+    CheckRestores(scenario);
+  }
+}
+
 TEST(OperatorRestoreTest, WindowRank) {
   // Rows keyed by (k, window end = ts rounded up to 10 ms), the top 2 by v per window.
   for (auto function : {plan::RankFunction::kRowNumber, plan::RankFunction::kDenseRank}) {

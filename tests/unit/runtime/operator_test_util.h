@@ -151,6 +151,86 @@ struct OperatorHarness {
   }
 };
 
+inline plan::MatchAccessor MatchAccessorOf(plan::MatchAccessorKind kind, int32_t variable,
+                                           int32_t slot,
+                                           types::LogicalType type = types::LogicalType::Bigint()) {
+  plan::MatchAccessor accessor;
+  accessor.kind = kind;
+  accessor.variable = variable;
+  accessor.slot = slot;
+  accessor.type = type;
+  return accessor;
+}
+
+inline plan::ExprPtr CompareCall(functions::FunctionId function, plan::ExprPtr left,
+                                 plan::ExprPtr right) {
+  return plan::Expr::Call(function, types::LogicalType::Boolean(),
+                          {std::move(left), std::move(right)});
+}
+
+/// Over (k BIGINT, v BIGINT, ts TIMESTAMP): `PARTITION BY k ORDER BY ts MEASURES k, FIRST(A.v),
+/// COUNT(*), MATCH_ROWTIME() PATTERN (A B* C) DEFINE A AS v < 60, B AS B.v >= A.v, C AS C.v <
+/// 30` (B greedy), with `skip` and WITHIN `within` ms (-1: none).
+inline plan::PlanNode MatchRecognizeNode(bool event_time, plan::MatchSkip skip, int64_t within) {
+  using functions::FunctionId;
+  using plan::Expr;
+  using plan::MatchAccessorKind;
+  using plan::MatchInstructionKind;
+  using types::LogicalType;
+  const types::Schema kSchema{{{"k", LogicalType::Bigint()},
+                               {"v", LogicalType::Bigint()},
+                               {"ts", LogicalType::Timestamp()}}};
+  plan::PlanNode node;
+  node.uid = "out/match-recognize1";
+  node.kind = plan::OperatorKind::kMatchRecognize;
+  node.output_schema = types::Schema{{{"k", LogicalType::Bigint()},
+                                      {"first_v", LogicalType::Bigint()},
+                                      {"row_count", LogicalType::Bigint()},
+                                      {"match_time", LogicalType::Timestamp()}}};
+  types::Schema key{{{"k", LogicalType::Bigint()}}};
+  if (event_time) {
+    node.state.push_back({"rows", key, plan::StateNamespace::kTime, kSchema, 0});
+  }
+  node.state.push_back({"matches", key, plan::StateNamespace::kNone, kSchema, 0});
+  if (event_time) node.state.push_back(plan::WatermarkStateSpec());
+  plan::MatchRecognizeSpec spec;
+  spec.partition_slots = {0};
+  spec.order_slot = 2;
+  spec.event_time = event_time;
+  spec.variables = {"A", "B", "C"};
+  spec.pattern = "(A B* C)";
+  spec.program = {
+      {MatchInstructionKind::kVariable, 0, 1, -1, false},
+      {MatchInstructionKind::kSplit, -1, 2, 4, true},
+      {MatchInstructionKind::kVariable, 1, 3, -1, false},
+      {MatchInstructionKind::kJump, -1, 1, -1, false},
+      {MatchInstructionKind::kVariable, 2, 5, -1, false},
+      {MatchInstructionKind::kMatch, -1, -1, -1, false},
+  };
+  auto bigint = LogicalType::Bigint();
+  auto literal = [](int64_t value) { return Expr::Literal(plan::Value::Bigint(value)); };
+  spec.defines.resize(3);
+  spec.defines[0].accessors = {MatchAccessorOf(MatchAccessorKind::kLast, 0, 1)};
+  spec.defines[0].expression = CompareCall(FunctionId::kLess, Expr::Column(0, bigint), literal(60));
+  spec.defines[1].accessors = {MatchAccessorOf(MatchAccessorKind::kLast, 1, 1),
+                               MatchAccessorOf(MatchAccessorKind::kLast, 0, 1)};
+  spec.defines[1].expression =
+      CompareCall(FunctionId::kGreaterEqual, Expr::Column(0, bigint), Expr::Column(1, bigint));
+  spec.defines[2].accessors = {MatchAccessorOf(MatchAccessorKind::kLast, 2, 1)};
+  spec.defines[2].expression = CompareCall(FunctionId::kLess, Expr::Column(0, bigint), literal(30));
+  spec.measure_accessors = {
+      MatchAccessorOf(MatchAccessorKind::kLast, -1, 0),
+      MatchAccessorOf(MatchAccessorKind::kFirst, 0, 1),
+      MatchAccessorOf(MatchAccessorKind::kCount, -1, -1),
+      MatchAccessorOf(MatchAccessorKind::kMatchRowtime, -1, -1, LogicalType::Timestamp())};
+  spec.measures = {Expr::Column(0, bigint), Expr::Column(1, bigint), Expr::Column(2, bigint),
+                   Expr::Column(3, LogicalType::Timestamp())};
+  spec.skip = skip;
+  spec.within_millis = within;
+  node.match_recognize = spec;
+  return node;
+}
+
 /// A window aggregate over (user VARCHAR, amount BIGINT, time TIMESTAMP(3)):
 /// `SELECT user, window_start, window_end, window_time, COUNT(*), SUM(amount) ... GROUP BY
 /// user, window_start, window_end` over `window` on slot 2.
