@@ -265,9 +265,8 @@ HelperSignature SignatureOf(HelperShape shape) {
     case HelperShape::kValueTyped:
     case HelperShape::kValueTypedNullable:
       // Bound by the binder only: no call by name resolves.
-      return {0, [](FunctionId, const std::vector<LogicalType>&, ResolvedFunction*) {
-                return false;
-              }};
+      return {0,
+              [](FunctionId, const std::vector<LogicalType>&, ResolvedFunction*) { return false; }};
     default:
       if (IsValueShape(shape)) return {ValueShapeTypesOf(shape).parameters.size(), ValueShaped};
       break;

@@ -29,11 +29,16 @@ ExprPtr Descriptor(const LogicalType& type) {
 }  // namespace
 
 bool IsCollectionFunctionName(const std::string& upper) {
-  static const char* const kNames[] = {
-      "ARRAY",          "MAP",           "CARDINALITY",   "ELEMENT",        "ARRAY_CONTAINS",
-      "ARRAY_POSITION", "ARRAY_DISTINCT", "ARRAY_REVERSE", "ARRAY_REMOVE",   "ARRAY_APPEND",
-      "ARRAY_PREPEND",  "ARRAY_CONCAT",  "ARRAY_JOIN",    "ARRAY_MAX",      "ARRAY_MIN",
-      "MAP_KEYS",       "MAP_VALUES",    "MAP_FROM_ARRAYS", "STR_TO_MAP"};
+  static const char* const kNames[] = {"ARRAY",          "MAP",
+                                       "CARDINALITY",    "ELEMENT",
+                                       "ARRAY_CONTAINS", "ARRAY_POSITION",
+                                       "ARRAY_DISTINCT", "ARRAY_REVERSE",
+                                       "ARRAY_REMOVE",   "ARRAY_APPEND",
+                                       "ARRAY_PREPEND",  "ARRAY_CONCAT",
+                                       "ARRAY_JOIN",     "ARRAY_MAX",
+                                       "ARRAY_MIN",      "MAP_KEYS",
+                                       "MAP_VALUES",     "MAP_FROM_ARRAYS",
+                                       "STR_TO_MAP"};
   for (const char* name : kNames) {
     if (upper == name) return true;
   }
@@ -83,8 +88,7 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     LogicalType common = LogicalType::Null();
     for (size_t i = first; i < last; i += step) {
       LogicalType next;
-      if (!types::CommonSupertype(common, arguments[i]->type, &next) ||
-          next.id() == TypeId::kRow) {
+      if (!types::CommonSupertype(common, arguments[i]->type, &next) || next.id() == TypeId::kRow) {
         Error(base::ErrorCode::kBind,
               fmt::format("{}[...]: the element {} of type {} has no common type with {}", upper,
                           call.arguments[i]->ToString(), arguments[i]->type.ToString(),
@@ -164,9 +168,10 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
   // The rest take a collection first.
   if (arguments.empty()) return fail(upper + " takes a collection as argument 1");
   if (arguments[0]->type.id() == TypeId::kNull) {
-    return fail(fmt::format("{}(NULL, ...): the collection's type is unknown; CAST the NULL to "
-                            "an ARRAY or MAP type",
-                            upper));
+    return fail(
+        fmt::format("{}(NULL, ...): the collection's type is unknown; CAST the NULL to "
+                    "an ARRAY or MAP type",
+                    upper));
   }
   const LogicalType type = arguments[0]->type;
   if (upper == "CARDINALITY") {
@@ -190,9 +195,10 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
                        upper == "ARRAY_REMOVE" || upper == "ARRAY_APPEND" ||
                        upper == "ARRAY_PREPEND";
   if (takes_element && element.id() == TypeId::kRow) {
-    return fail(fmt::format("{} over an array of ROWs is not supported yet; read a field with "
-                            "a[i].field or UNNEST the array",
-                            upper));
+    return fail(
+        fmt::format("{} over an array of ROWs is not supported yet; read a field with "
+                    "a[i].field or UNNEST the array",
+                    upper));
   }
   if (upper == "ELEMENT" || upper == "ARRAY_DISTINCT" || upper == "ARRAY_REVERSE" ||
       upper == "ARRAY_MAX" || upper == "ARRAY_MIN") {
@@ -266,9 +272,9 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
             subscript.index->span);
       return nullptr;
     }
-    return Expr::Call(FunctionId::kCollectionElementAt, result_type(type.element_type()),
-                      {Descriptor(type.element_type()), base,
-                       CastTo(index, LogicalType::Bigint())});
+    return Expr::Call(
+        FunctionId::kCollectionElementAt, result_type(type.element_type()),
+        {Descriptor(type.element_type()), base, CastTo(index, LogicalType::Bigint())});
   }
   if (type.id() == TypeId::kMap) {
     const LogicalType& key = type.element_type();

@@ -97,8 +97,9 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
       if (!bound) return std::nullopt;
       if (bound->id() == types::TypeId::kInterval) {
         Error(base::ErrorCode::kBind,
-              fmt::format("{} of {} is not supported yet (elements may be scalars, ROWs or collections)",
-                          name, bound->ToString()),
+              fmt::format(
+                  "{} of {} is not supported yet (elements may be scalars, ROWs or collections)",
+                  name, bound->ToString()),
               argument.span);
         return std::nullopt;
       }
@@ -124,12 +125,13 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
     }
     return LogicalType::Row(std::move(fields));
   }
-  Error(base::ErrorCode::kBind,
-        fmt::format("type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
-                    "DECIMAL(p, s), VARCHAR, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>, ARRAY<T>, "
-                    "MAP<K, V>, MULTISET<T>)",
-                    type.ToString()),
-        type.span);
+  Error(
+      base::ErrorCode::kBind,
+      fmt::format("type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
+                  "DECIMAL(p, s), VARCHAR, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>, ARRAY<T>, "
+                  "MAP<K, V>, MULTISET<T>)",
+                  type.ToString()),
+      type.span);
   return std::nullopt;
 }
 

@@ -146,8 +146,9 @@ ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) {
   if (expression->type.IsCollection() && type.id() == TypeId::kVarchar) {
     // A collection's text form, as Flink casts it: `[1, 2]`, `{a=1}`.
     std::string descriptor = runtime::expr::TypeDescriptor(expression->type);
-    return Expr::Call(functions::FunctionId::kCollectionToString, LogicalType::Varchar(),
-                      {Expr::Literal(Value::Varchar(std::move(descriptor))), std::move(expression)});
+    return Expr::Call(
+        functions::FunctionId::kCollectionToString, LogicalType::Varchar(),
+        {Expr::Literal(Value::Varchar(std::move(descriptor))), std::move(expression)});
   }
   return Expr::Cast(std::move(expression), type);
 }

@@ -237,13 +237,14 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
     }
     auto kind = OverAggregateKind(name);
     if (!kind) {
-      Error(base::ErrorCode::kPlan,
-            fmt::format("{}(...) OVER is not supported (OVER aggregations: COUNT, SUM, MIN, MAX, "
-                        "AVG, STDDEV_POP, STDDEV_SAMP, STDDEV, VAR_POP, VAR_SAMP, VARIANCE, "
-                        "BOOL_AND, BOOL_OR, FIRST_VALUE, LAST_VALUE, LISTAGG, COLLECT, LAG; ranking: "
-                        "ROW_NUMBER, RANK, DENSE_RANK)",
-                        name),
-            call->name.span);
+      Error(
+          base::ErrorCode::kPlan,
+          fmt::format("{}(...) OVER is not supported (OVER aggregations: COUNT, SUM, MIN, MAX, "
+                      "AVG, STDDEV_POP, STDDEV_SAMP, STDDEV, VAR_POP, VAR_SAMP, VARIANCE, "
+                      "BOOL_AND, BOOL_OR, FIRST_VALUE, LAST_VALUE, LISTAGG, COLLECT, LAG; ranking: "
+                      "ROW_NUMBER, RANK, DENSE_RANK)",
+                      name),
+          call->name.span);
       return std::nullopt;
     }
     if (call->distinct || call->filter) {

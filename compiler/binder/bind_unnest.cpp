@@ -29,21 +29,20 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
           fmt::format("{} UNNEST is not supported: {}", ast::JoinTypeName(type), kForms), span);
     return std::nullopt;
   }
-  bool on_true = condition != nullptr && condition->Is<ast::LiteralExpression>() &&
-                 condition->Cast<ast::LiteralExpression>().literal_kind ==
-                     ast::LiteralKind::kBoolean &&
-                 condition->Cast<ast::LiteralExpression>().boolean_value;
+  bool on_true =
+      condition != nullptr && condition->Is<ast::LiteralExpression>() &&
+      condition->Cast<ast::LiteralExpression>().literal_kind == ast::LiteralKind::kBoolean &&
+      condition->Cast<ast::LiteralExpression>().boolean_value;
   if (type != ast::JoinType::kCross && !on_true) {
-    Error(base::ErrorCode::kPlan,
-          fmt::format("a JOIN with UNNEST takes ON TRUE (filter the elements in WHERE): {}",
-                      kForms),
-          condition != nullptr ? condition->span : span);
+    Error(
+        base::ErrorCode::kPlan,
+        fmt::format("a JOIN with UNNEST takes ON TRUE (filter the elements in WHERE): {}", kForms),
+        condition != nullptr ? condition->span : span);
     return std::nullopt;
   }
   if (left.window) {
     Error(base::ErrorCode::kPlan,
-          "UNNEST after a window table function is not supported: unnest before the window",
-          span);
+          "UNNEST after a window table function is not supported: unnest before the window", span);
     return std::nullopt;
   }
   if (ref.call->arguments.size() != 1) {

@@ -76,11 +76,10 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     }
     for (const char* name : {"min", "max", "start", "end"}) {
       if (options.Has(key(name))) {
-        return options.InvalidValue(key(name),
-                                    std::string("'") + name + "' does not apply to " +
-                                        column.type.ToString() + "; set it on '" + prefix +
-                                        (id == types::TypeId::kMap ? "key." : "element.") + name +
-                                        "'");
+        return options.InvalidValue(
+            key(name), std::string("'") + name + "' does not apply to " + column.type.ToString() +
+                           "; set it on '" + prefix +
+                           (id == types::TypeId::kMap ? "key." : "element.") + name + "'");
       }
     }
     SLUICE_ASSIGN_OR_RETURN(field->null_rate, options.GetDouble(key("null-rate"), 0, 0));
@@ -398,11 +397,11 @@ void DatagenReader::RandomScalar(const DatagenField& field, int64_t row_number, 
       // a DATE today, a TIME the time of day.
       int64_t millis;
       if (config_.seed) {
-        millis = kSeededTimestampBase +
-                 (config_.rows_per_second > 0
-                      ? static_cast<int64_t>(static_cast<double>(row_number) * 1000 /
-                                             config_.rows_per_second)
-                      : row_number);
+        millis =
+            kSeededTimestampBase + (config_.rows_per_second > 0
+                                        ? static_cast<int64_t>(static_cast<double>(row_number) *
+                                                               1000 / config_.rows_per_second)
+                                        : row_number);
       } else {
         millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::system_clock::now().time_since_epoch())
@@ -468,7 +467,8 @@ std::string DatagenReader::RandomCollection(const DatagenField& field, int64_t r
   std::vector<Entry> entries;
   for (int64_t i = 0; i < field.length; ++i) {
     std::string first = random_item(field.elements[0]);
-    std::string second = field.type.id() == types::TypeId::kMap ? random_item(field.elements[1]) : "";
+    std::string second =
+        field.type.id() == types::TypeId::kMap ? random_item(field.elements[1]) : "";
     if (field.type.id() == types::TypeId::kArray) {
       entries.push_back({std::move(first), "", 1});
       continue;

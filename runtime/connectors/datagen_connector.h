@@ -88,8 +88,8 @@ class DatagenReader : public SourceReader {
                                SplitMix* random) const;
   /// One random scalar of `field`'s type as an integer (BOOLEAN, INT, BIGINT, DECIMAL, DATE,
   /// TIME, TIMESTAMP), a double or text.
-  void RandomScalar(const DatagenField& field, int64_t row_number, uint64_t draw,
-                    int64_t* integer, double* real, std::string* text) const;
+  void RandomScalar(const DatagenField& field, int64_t row_number, uint64_t draw, int64_t* integer,
+                    double* real, std::string* text) const;
 
   DatagenConfig config_;
   SubtaskInfo subtask_;

@@ -145,9 +145,8 @@ uint8_t sluice_collection_map(SluiceKernelContext* context, const SluiceUdfValue
 }
 
 // array[index] (1-based): NULL past either end.
-uint8_t sluice_collection_element_at(SluiceKernelContext* context,
-                                     const SluiceUdfValue* arguments, int32_t,
-                                     SluiceUdfValue* out) {
+uint8_t sluice_collection_element_at(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                     int32_t, SluiceUdfValue* out) {
   std::vector<Item> items;
   if (!ReadArray(context, arguments[1], &items)) return 0;
   int64_t index = arguments[2].integer;
@@ -169,9 +168,8 @@ uint8_t sluice_collection_map_get(SluiceKernelContext* context, const SluiceUdfV
 
 // Field `arguments[2]` (0-based) of the encoded ROW element `arguments[1]`; arguments[0] the
 // field's descriptor.
-uint8_t sluice_collection_row_field(SluiceKernelContext* context,
-                                    const SluiceUdfValue* arguments, int32_t,
-                                    SluiceUdfValue* out) {
+uint8_t sluice_collection_row_field(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                    int32_t, SluiceUdfValue* out) {
   std::vector<Item> fields;
   if (!ReadArray(context, arguments[1], &fields)) return 0;
   int64_t index = arguments[2].integer;
@@ -180,9 +178,8 @@ uint8_t sluice_collection_row_field(SluiceKernelContext* context,
 }
 
 // CARDINALITY(collection): the elements of an ARRAY, the entries of a MAP or MULTISET.
-uint8_t sluice_collection_cardinality(SluiceKernelContext* context,
-                                      const SluiceUdfValue* arguments, int32_t,
-                                      SluiceUdfValue* out) {
+uint8_t sluice_collection_cardinality(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                      int32_t, SluiceUdfValue* out) {
   std::string_view encoded = TextOf(arguments[0]);
   if (encoded.size() < 4) return Malformed(context);
   uint32_t count = 0;
@@ -194,9 +191,8 @@ uint8_t sluice_collection_cardinality(SluiceKernelContext* context,
 }
 
 // CAST(collection AS VARCHAR): arguments[0] the collection's type descriptor.
-uint8_t sluice_collection_to_string(SluiceKernelContext* context,
-                                    const SluiceUdfValue* arguments, int32_t,
-                                    SluiceUdfValue* out) {
+uint8_t sluice_collection_to_string(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                    int32_t, SluiceUdfValue* out) {
   std::string text;
   if (!sluice::runtime::expr::AppendCollectionText(TextOf(arguments[1]), TextOf(arguments[0]),
                                                    &text)) {
@@ -217,8 +213,8 @@ uint8_t sluice_collection_to_json(SluiceKernelContext* context, const SluiceUdfV
 }
 
 // ELEMENT(array): its one element, NULL when empty; an error for more than one.
-uint8_t sluice_array_element(SluiceKernelContext* context, const SluiceUdfValue* arguments,
-                             int32_t, SluiceUdfValue* out) {
+uint8_t sluice_array_element(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                             SluiceUdfValue* out) {
   std::vector<Item> items;
   if (!ReadArray(context, arguments[0], &items)) return 0;
   if (items.empty()) return 0;
@@ -262,8 +258,8 @@ uint8_t sluice_array_distinct(SluiceKernelContext* context, const SluiceUdfValue
   return StoreItems(context, kept, static_cast<uint32_t>(kept.size()), out);
 }
 
-uint8_t sluice_array_reverse(SluiceKernelContext* context, const SluiceUdfValue* arguments,
-                             int32_t, SluiceUdfValue* out) {
+uint8_t sluice_array_reverse(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                             SluiceUdfValue* out) {
   std::vector<Item> items;
   if (!ReadArray(context, arguments[0], &items)) return 0;
   std::reverse(items.begin(), items.end());
@@ -271,8 +267,8 @@ uint8_t sluice_array_reverse(SluiceKernelContext* context, const SluiceUdfValue*
 }
 
 // ARRAY_REMOVE(array, needle): without every element equal to the needle (NULL removes NULLs).
-uint8_t sluice_array_remove(SluiceKernelContext* context, const SluiceUdfValue* arguments,
-                            int32_t, SluiceUdfValue* out) {
+uint8_t sluice_array_remove(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                            SluiceUdfValue* out) {
   if (arguments[1].is_null != 0) return 0;
   std::vector<Item> items, kept;
   if (!ReadArray(context, arguments[1], &items)) return 0;
@@ -284,8 +280,8 @@ uint8_t sluice_array_remove(SluiceKernelContext* context, const SluiceUdfValue* 
 }
 
 // ARRAY_APPEND(array, element) / ARRAY_PREPEND(array, element); a NULL element is added.
-uint8_t sluice_array_append(SluiceKernelContext* context, const SluiceUdfValue* arguments,
-                            int32_t, SluiceUdfValue* out) {
+uint8_t sluice_array_append(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                            SluiceUdfValue* out) {
   if (arguments[1].is_null != 0) return 0;
   std::vector<Item> items;
   if (!ReadArray(context, arguments[1], &items)) return 0;
@@ -293,8 +289,8 @@ uint8_t sluice_array_append(SluiceKernelContext* context, const SluiceUdfValue* 
   return StoreItems(context, items, static_cast<uint32_t>(items.size()), out);
 }
 
-uint8_t sluice_array_prepend(SluiceKernelContext* context, const SluiceUdfValue* arguments,
-                             int32_t, SluiceUdfValue* out) {
+uint8_t sluice_array_prepend(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                             SluiceUdfValue* out) {
   if (arguments[1].is_null != 0) return 0;
   std::vector<Item> items;
   if (!ReadArray(context, arguments[1], &items)) return 0;

@@ -379,9 +379,7 @@ bool ParseItem(std::string_view text, const LogicalType& type, Item* out) {
   out->tag = TagOf(type);
   uint8_t valid = 0;
   switch (type.id()) {
-    case TypeId::kVarchar:
-      out->bytes = text;
-      return true;
+    case TypeId::kVarchar: out->bytes = text; return true;
     case TypeId::kBoolean: {
       uint8_t value = 0;
       valid = sluice_cast_string_to_boolean(&in, &value);
@@ -446,13 +444,11 @@ std::string TypeDescriptor(const LogicalType& type) {
   return "s";
 }
 
-bool AppendCollectionText(std::string_view encoded, std::string_view descriptor,
-                          std::string* out) {
+bool AppendCollectionText(std::string_view encoded, std::string_view descriptor, std::string* out) {
   return AppendCollection(encoded, descriptor, false, out);
 }
 
-bool AppendCollectionJson(std::string_view encoded, std::string_view descriptor,
-                          std::string* out) {
+bool AppendCollectionJson(std::string_view encoded, std::string_view descriptor, std::string* out) {
   return AppendCollection(encoded, descriptor, true, out);
 }
 

@@ -70,7 +70,6 @@ bool AppendCollectionText(std::string_view encoded, std::string_view descriptor,
 
 /// Appends the JSON form: an array for ARRAY, an object for MAP and MULTISET (keys as text);
 /// false when malformed.
-bool AppendCollectionJson(std::string_view encoded, std::string_view descriptor,
-                          std::string* out);
+bool AppendCollectionJson(std::string_view encoded, std::string_view descriptor, std::string* out);
 
 }  // namespace sluice::runtime::expr

@@ -391,9 +391,7 @@ Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
-    case TypeId::kMultiset:
-      CompareTyped<StringRef>(function, a, b, rows, &out);
-      break;
+    case TypeId::kMultiset: CompareTyped<StringRef>(function, a, b, rows, &out); break;
     default: return Malformed(expr, "type is not comparable");
   }
   return out;
@@ -767,9 +765,7 @@ Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& argume
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
-    case TypeId::kMultiset:
-      pick(StringRef{});
-      break;
+    case TypeId::kMultiset: pick(StringRef{}); break;
     default: return Malformed(expr, "type is not comparable");
   }
   return out;
@@ -888,8 +884,7 @@ SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
-    case TypeId::kMultiset:
-    {
+    case TypeId::kMultiset: {
       const StringRef& text = vector.values<StringRef>()[row];
       value.data = text.data;
       value.length = text.length;
@@ -964,8 +959,8 @@ Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& 
   std::vector<SluiceUdfValue> values(arguments.size() + 1);
   auto count = static_cast<int32_t>(arguments.size());
   // A nullable shape sees NULL arguments (is_null set); the others are skipped for them.
-  bool nullable = functions::HelperShapeOf(expr.function) ==
-                  functions::HelperShape::kValueTypedNullable;
+  bool nullable =
+      functions::HelperShapeOf(expr.function) == functions::HelperShape::kValueTypedNullable;
   for (int32_t row = 0; row < rows; ++row) {
     if (context.active != nullptr && context.active[row] == 0) continue;
     if (!nullable && !AllValid(arguments, row)) continue;
@@ -1257,9 +1252,7 @@ Result<Vector> EvaluateLiteral(const Expr& expr, Context& context) {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
-    case TypeId::kMultiset:
-      fill(context.kernel.arena->Copy(value.text));
-      break;
+    case TypeId::kMultiset: fill(context.kernel.arena->Copy(value.text)); break;
     default: return Malformed(expr, "no literal of this type");
   }
   std::memset(out.mutable_validity(), 1, static_cast<size_t>(rows));

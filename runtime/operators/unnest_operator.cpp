@@ -136,8 +136,8 @@ base::Status UnnestOperator::ProcessBatch(int32_t, BatchPtr batch, Output* out) 
     if (!collections.IsNull(row) &&
         !expr::DecodeCollection(collections.values<StringRef>()[row].view(), items_per_entry,
                                 &items)) {
-      return Malformed(*node_, fmt::format("row {} holds a malformed {}", row,
-                                           collections.type().ToString()));
+      return Malformed(
+          *node_, fmt::format("row {} holds a malformed {}", row, collections.type().ToString()));
     }
     if (items.empty()) {
       if (outer_) SLUICE_RETURN_IF_ERROR(emit(row, nullptr, 0));

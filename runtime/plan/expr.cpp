@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "runtime/expr/user_function.h"
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::plan {

@@ -7,8 +7,8 @@
 #include "runtime/connectors/formats/decoded_rows.h"
 #include "runtime/connectors/formats/field_slots.h"
 #include "runtime/connectors/formats/format_option_reader.h"
-#include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::connectors::formats {

@@ -79,8 +79,8 @@ base::Status EncodeItem(const JsonNode& node, const types::LogicalType& type,
   if (type.id() == types::TypeId::kRow) {
     // A ROW element: its fields by name (runtime/expr/collection_value.h).
     if (node.kind != JsonNode::Kind::kObject) {
-      return DataError(path, std::string("expected an object for ") + type.ToString() +
-                                 ", found " + JsonKindName(node.kind));
+      return DataError(path, std::string("expected an object for ") + type.ToString() + ", found " +
+                                 JsonKindName(node.kind));
     }
     expr::CollectionWriter fields;
     for (const types::RowField& field : type.fields()) {
@@ -104,8 +104,8 @@ base::Status EncodeItem(const JsonNode& node, const types::LogicalType& type,
     return base::Status::Ok();
   }
   bool scalar = node.kind != JsonNode::Kind::kObject && node.kind != JsonNode::Kind::kArray;
-  std::string text = node.kind == JsonNode::Kind::kBoolean ? (node.boolean ? "true" : "false")
-                                                            : node.text;
+  std::string text =
+      node.kind == JsonNode::Kind::kBoolean ? (node.boolean ? "true" : "false") : node.text;
   if (scalar && node.kind == JsonNode::Kind::kInteger && type.id() == types::TypeId::kTimestamp) {
     int64_t millis = 0;  // milliseconds since the epoch
     const char* end = node.text.data() + node.text.size();
@@ -129,8 +129,8 @@ base::Status EncodeCollection(const JsonNode& node, const types::LogicalType& ty
   expr::CollectionWriter writer;
   if (type.id() == types::TypeId::kMap) {
     if (node.kind != JsonNode::Kind::kObject) {
-      return DataError(path, std::string("expected an object for ") + type.ToString() +
-                                 ", found " + JsonKindName(node.kind));
+      return DataError(path, std::string("expected an object for ") + type.ToString() + ", found " +
+                                 JsonKindName(node.kind));
     }
     // One entry per key, the last value winning (as a Java map would keep it).
     std::vector<std::pair<std::string, const JsonNode*>> entries;

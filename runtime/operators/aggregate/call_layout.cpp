@@ -121,7 +121,7 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.filter_slot = call.filter_slot;
     layout.argument_type = counts_rows ? TypeId::kNull : type;
     layout.string_values = !counts_rows && (type == TypeId::kVarchar || type == TypeId::kArray ||
-                                                   type == TypeId::kMap || type == TypeId::kMultiset);
+                                            type == TypeId::kMap || type == TypeId::kMultiset);
     layout.double_values = !counts_rows && type == TypeId::kDouble;
     layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
     layout.is_min = call.kind == AggregateKind::kMin;

@@ -731,8 +731,8 @@ class ExprGenerator {
   /// An element type of generated collections.
   LogicalType ElementType() {
     static const std::vector<LogicalType> kElements = {
-        LogicalType::Bigint(), LogicalType::Varchar(), LogicalType::Double(),
-        LogicalType::Date(), LogicalType::Boolean()};
+        LogicalType::Bigint(), LogicalType::Varchar(), LogicalType::Double(), LogicalType::Date(),
+        LogicalType::Boolean()};
     return random_.Pick(kElements);
   }
 
@@ -745,20 +745,20 @@ class ExprGenerator {
           return Call(random_.Chance(0.5) ? FunctionId::kArrayDistinct : FunctionId::kArrayReverse,
                       type, {ArrayExpression(element, depth - 1)});
         case 1:
-          return Call(random_.Pick(std::vector<FunctionId>{FunctionId::kArrayRemove,
-                                                           FunctionId::kArrayAppend,
-                                                           FunctionId::kArrayPrepend}),
-                      type,
-                      {Descriptor(element), ArrayExpression(element, depth - 1),
-                       Generate(element, depth - 1)});
+          return Call(
+              random_.Pick(std::vector<FunctionId>{
+                  FunctionId::kArrayRemove, FunctionId::kArrayAppend, FunctionId::kArrayPrepend}),
+              type,
+              {Descriptor(element), ArrayExpression(element, depth - 1),
+               Generate(element, depth - 1)});
         case 2:
           return Call(FunctionId::kArrayConcat, type,
                       {ArrayExpression(element, depth - 1), ArrayExpression(element, depth - 1)});
         case 3:
           if (element.id() == TypeId::kVarchar || element.id() == TypeId::kBigint) {
             LogicalType map = MapType(element);
-            return Call(random_.Chance(0.5) ? FunctionId::kMapKeys : FunctionId::kMapValues,
-                        type, {MapExpression(map, depth - 1)});
+            return Call(random_.Chance(0.5) ? FunctionId::kMapKeys : FunctionId::kMapValues, type,
+                        {MapExpression(map, depth - 1)});
           }
           break;
         default: break;
@@ -821,8 +821,7 @@ class ExprGenerator {
                         type, {Descriptor(map), MapExpression(map, depth)});
           }
           case 2: {
-            std::vector<ExprPtr> arguments{ArrayExpression(type, depth),
-                                           Generate(type, depth - 1)};
+            std::vector<ExprPtr> arguments{ArrayExpression(type, depth), Generate(type, depth - 1)};
             if (random_.Chance(0.5)) arguments.push_back(Generate(type, depth - 1));
             return Call(FunctionId::kArrayJoin, type, std::move(arguments));
           }
@@ -841,17 +840,17 @@ class ExprGenerator {
                       {random_.Chance(0.5) ? ArrayExpression(element, depth)
                                            : MapExpression(MapType(element), depth)});
         }
-        return Call(FunctionId::kArrayPosition, type,
-                    {Descriptor(element), ArrayExpression(element, depth),
-                     Generate(element, depth - 1)});
+        return Call(
+            FunctionId::kArrayPosition, type,
+            {Descriptor(element), ArrayExpression(element, depth), Generate(element, depth - 1)});
       case TypeId::kBoolean:
         if (random_.Chance(0.3)) {
           return Call(random_.Chance(0.5) ? FunctionId::kEqual : FunctionId::kNotEqual, type,
                       {ArrayExpression(element, depth), ArrayExpression(element, depth)});
         }
-        return Call(FunctionId::kArrayContains, type,
-                    {Descriptor(element), ArrayExpression(element, depth),
-                     Generate(element, depth - 1)});
+        return Call(
+            FunctionId::kArrayContains, type,
+            {Descriptor(element), ArrayExpression(element, depth), Generate(element, depth - 1)});
       default: break;
     }
     bool elements = type.id() == TypeId::kBigint || type.id() == TypeId::kDouble ||
@@ -881,9 +880,9 @@ class ExprGenerator {
       case 1: {
         // ELEMENT of a one-element array (more than one is an error).
         std::vector<ExprPtr> arguments{Descriptor(type), Generate(type, depth - 1)};
-        return Call(FunctionId::kElement, type,
-                    {Call(FunctionId::kCollectionArray, LogicalType::Array(type),
-                          std::move(arguments))});
+        return Call(
+            FunctionId::kElement, type,
+            {Call(FunctionId::kCollectionArray, LogicalType::Array(type), std::move(arguments))});
       }
       default: break;
     }

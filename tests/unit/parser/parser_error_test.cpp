@@ -31,8 +31,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"INSERT INTO t SELEC * FROM x",
                   "1:15: unexpected 'SELEC' (did you mean SELECT?)\n"},
         ErrorCase{"SELECT (a FROM t", "1:11: missing ')' before 'FROM'\n"},
-        ErrorCase{"SELECT a FROM",
-                  "1:14: unexpected end of input: expected LATERAL, TABLE, UNNEST, '(' or identifier\n"},
+        ErrorCase{
+            "SELECT a FROM",
+            "1:14: unexpected end of input: expected LATERAL, TABLE, UNNEST, '(' or identifier\n"},
         ErrorCase{"SELECT a FROM t\n  WHERE x >", "2:12: unexpected end of input\n"},
         ErrorCase{"SELECT a FROM t WHERE;", "1:22: unexpected ';'\n"},
         ErrorCase{"SELECT 'abc", "1:8: unterminated string literal\n"},

@@ -65,8 +65,7 @@ std::vector<std::string> ReadAll(const TableDescriptor& table, int32_t paralleli
               case types::TypeId::kMap:
               case types::TypeId::kMultiset:
                 EXPECT_TRUE(expr::AppendCollectionText(column.values<StringRef>()[row].view(),
-                                                       expr::TypeDescriptor(column.type()),
-                                                       &text));
+                                                       expr::TypeDescriptor(column.type()), &text));
                 break;
               default: text += std::to_string(column.values<int64_t>()[row]); break;
             }
@@ -81,19 +80,19 @@ std::vector<std::string> ReadAll(const TableDescriptor& table, int32_t paralleli
 }
 
 TEST(DatagenTest, CollectionsHaveLengthElementsFromTheirPartsOptions) {
-  TableDescriptor table = DatagenTable(
-      {{"a", LogicalType::Array(LogicalType::Int())},
-       {"m", LogicalType::Map(LogicalType::Varchar(), LogicalType::Bigint())},
-       {"s", LogicalType::Multiset(LogicalType::Boolean())}},
-      {{"number-of-rows", "50"},
-       {"seed", "7"},
-       {"fields.a.length", "2"},
-       {"fields.a.element.min", "5"},
-       {"fields.a.element.max", "6"},
-       {"fields.m.length", "1"},
-       {"fields.m.key.length", "2"},
-       {"fields.m.value.min", "-1"},
-       {"fields.m.value.max", "-1"}});
+  TableDescriptor table =
+      DatagenTable({{"a", LogicalType::Array(LogicalType::Int())},
+                    {"m", LogicalType::Map(LogicalType::Varchar(), LogicalType::Bigint())},
+                    {"s", LogicalType::Multiset(LogicalType::Boolean())}},
+                   {{"number-of-rows", "50"},
+                    {"seed", "7"},
+                    {"fields.a.length", "2"},
+                    {"fields.a.element.min", "5"},
+                    {"fields.a.element.max", "6"},
+                    {"fields.m.length", "1"},
+                    {"fields.m.key.length", "2"},
+                    {"fields.m.value.min", "-1"},
+                    {"fields.m.value.max", "-1"}});
   std::vector<std::string> rows = ReadAll(table, 1);
   ASSERT_EQ(rows.size(), 50u);
   std::set<std::string> arrays;
@@ -109,7 +108,7 @@ TEST(DatagenTest, CollectionsHaveLengthElementsFromTheirPartsOptions) {
     EXPECT_EQ(map.substr(map.size() - 4), "=-1}") << row;
     EXPECT_NE(row.find("|{"), std::string::npos);
   }
-  EXPECT_EQ(arrays.size(), 4u);  // every combination shows up in 50 rows
+  EXPECT_EQ(arrays.size(), 4u);        // every combination shows up in 50 rows
   EXPECT_EQ(ReadAll(table, 1), rows);  // seeded: the same rows again
 }
 
@@ -292,10 +291,10 @@ TEST(DatagenTest, RejectsBadOptions) {
   EXPECT_NE(ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}}, {{"fields.a.max", "3"}})
                 .find("set it on 'fields.a.element.max'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}},
-                    {{"fields.a.element.bogus", "3"}})
-                .find("fields.a.element.bogus"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}}, {{"fields.a.element.bogus", "3"}})
+          .find("fields.a.element.bogus"),
+      std::string::npos);
   EXPECT_EQ(DatagenConnectorInstance().Validate(DatagenTable(id, {}), false).code(),
             base::ErrorCode::kOption);
   // Column names in option keys match case-insensitively.
