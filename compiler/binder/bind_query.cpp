@@ -82,13 +82,21 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
   return result;
 }
 
+std::optional<BoundRelation> Binder::BindSingleRow(base::SourceSpan span) {
+  ast::ValuesQuery single(span);
+  single.rows.emplace_back();
+  auto literal = std::make_unique<ast::LiteralExpression>(span);
+  literal->literal_kind = ast::LiteralKind::kBoolean;
+  literal->boolean_value = true;
+  single.rows.back().push_back(std::move(literal));
+  auto row = BindValues(single);
+  if (row) row->scope.columns.clear();  // its one column is not visible
+  return row;
+}
+
 std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) {
-  if (select.from == nullptr) {
-    Error(base::ErrorCode::kPlan, "a SELECT without FROM is not a stream; add FROM <table>",
-          select.span);
-    return std::nullopt;
-  }
-  auto input = BindTableRef(*select.from);
+  // Without FROM (SELECT UPPER('a')), a SELECT reads one row without columns (Flink's).
+  auto input = select.from != nullptr ? BindTableRef(*select.from) : BindSingleRow(select.span);
   if (!input) return std::nullopt;
   // UID('x') pins the block's stateful operator; with a join and an aggregation both, they
   // become x.join and x.agg.
@@ -109,7 +117,8 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   const bool distinct_items = select.distinct && !aggregated && !has_star && !has_over;
   const bool grouped = aggregated || select.distinct;
   // A RIGHT join is a projection over the swapped LEFT join.
-  const bool right_join = select.from->kind() == ast::TableRefKind::kJoin &&
+  const bool right_join = select.from != nullptr &&
+                          select.from->kind() == ast::TableRefKind::kJoin &&
                           select.from->Cast<ast::JoinRef>().join_type == ast::JoinType::kRight &&
                           input->node->kind == LogicalKind::kProject;
   if (!uid.empty() && (input->node->kind == LogicalKind::kJoin ||
@@ -531,16 +540,9 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     case ast::TableRefKind::kTableFunction: {
       const auto& function = ref.Cast<ast::TableFunctionRef>();
       if (function.unnest) {
-        // FROM UNNEST(ARRAY[...]): the unnest of a single row, whose column it then hides.
-        ast::ValuesQuery single(ref.span);
-        single.rows.emplace_back();
-        auto literal = std::make_unique<ast::LiteralExpression>(ref.span);
-        literal->literal_kind = ast::LiteralKind::kBoolean;
-        literal->boolean_value = true;
-        single.rows.back().push_back(std::move(literal));
-        auto row = BindValues(single);
+        // FROM UNNEST(ARRAY[...]): the unnest of a single row.
+        auto row = BindSingleRow(ref.span);
         if (!row) return std::nullopt;
-        row->scope.columns.clear();
         bound = BindUnnest(std::move(*row), function, ast::JoinType::kCross, nullptr, ref.span);
         break;
       }

@@ -234,6 +234,9 @@ class Binder {
   /// Binds `left JOIN t FOR SYSTEM_TIME AS OF left.p_time AS T ON …`: a processing-time
   /// lookup join of the stream `left` with the bounded table t; AS OF an event-time attribute,
   /// an event-time temporal join (BindTemporalJoin).
+  /// A bounded relation of one row without visible columns: what a SELECT without FROM and
+  /// FROM UNNEST(...) read.
+  std::optional<BoundRelation> BindSingleRow(base::SourceSpan span);
   /// `left CROSS JOIN UNNEST(c) AS t(x)`, `left, UNNEST(c)`, `left LEFT JOIN UNNEST(c) ON TRUE`
   /// (bind_unnest.cpp).
   std::optional<BoundRelation> BindUnnest(BoundRelation left, const ast::TableFunctionRef& ref,
