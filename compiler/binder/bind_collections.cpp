@@ -38,7 +38,8 @@ bool IsCollectionFunctionName(const std::string& upper) {
                                        "ARRAY_JOIN",     "ARRAY_MAX",
                                        "ARRAY_MIN",      "MAP_KEYS",
                                        "MAP_VALUES",     "MAP_FROM_ARRAYS",
-                                       "STR_TO_MAP"};
+                                       "STR_TO_MAP",     "ARRAY_SLICE",
+                                       "MAP_ENTRIES",    "SPLIT"};
   for (const char* name : kNames) {
     if (upper == name) return true;
   }
@@ -140,6 +141,14 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
                    LogicalType::Map(LogicalType::Varchar(), LogicalType::Varchar()),
                    std::move(arguments));
   }
+  if (upper == "SPLIT") {
+    if (!arity(2, 2, "(text, delimiter)")) return nullptr;
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      if (!assignable(i, LogicalType::Varchar())) return nullptr;
+    }
+    return call_of(FunctionId::kSplit, LogicalType::Array(LogicalType::Varchar()),
+                   std::move(arguments));
+  }
   if (upper == "ARRAY_CONCAT") {
     if (arguments.empty()) return fail("ARRAY_CONCAT takes one or more arrays");
     LogicalType type = LogicalType::Null();
@@ -181,6 +190,12 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     }
     return call_of(FunctionId::kCardinality, LogicalType::Int(), std::move(arguments));
   }
+  if (upper == "MAP_ENTRIES") {
+    if (!arity(1, 1, "one MAP") || !collection(0, TypeId::kMap, "a MAP")) return nullptr;
+    LogicalType entry = LogicalType::Row(
+        {types::RowField{"key", type.element_type()}, types::RowField{"value", type.value_type()}});
+    return call_of(FunctionId::kMapEntries, LogicalType::Array(entry), std::move(arguments));
+  }
   if (upper == "MAP_KEYS" || upper == "MAP_VALUES") {
     if (!arity(1, 1, "one MAP") || !collection(0, TypeId::kMap, "a MAP")) return nullptr;
     bool keys = upper == "MAP_KEYS";
@@ -214,6 +229,20 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
       return fail(upper + " needs an array of comparable elements, got " + type.ToString());
     }
     return call_of(id, to_element ? element : type, std::move(arguments));
+  }
+  if (upper == "ARRAY_SLICE") {
+    if (!arity(2, 3, "(array, start [, end])")) return nullptr;
+    for (size_t i = 1; i < arguments.size(); ++i) {
+      if (!(arguments[i]->type.IsInteger() || arguments[i]->type.id() == TypeId::kNull)) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("ARRAY_SLICE takes integer offsets, got {}",
+                          arguments[i]->type.ToString()),
+              call.arguments[i]->span);
+        return nullptr;
+      }
+      arguments[i] = CastTo(arguments[i], LogicalType::Bigint());
+    }
+    return call_of(FunctionId::kArraySlice, type, std::move(arguments));
   }
   if (upper == "ARRAY_JOIN") {
     if (!arity(2, 3, "(array ARRAY<STRING>, delimiter [, null_replacement])")) return nullptr;

@@ -415,3 +415,86 @@ uint8_t sluice_str_to_map(SluiceKernelContext* context, const SluiceUdfValue* ar
   }
   return StoreItems(context, entries, static_cast<uint32_t>(entries.size() / 2), out);
 }
+
+// ARRAY_SLICE(array, start [, end]): elements start..end inclusive, 1-based; 0 is the first,
+// a negative offset counts from the end; offsets past either end are clamped; empty when start
+// is after end.
+uint8_t sluice_array_slice(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                           int32_t count, SluiceUdfValue* out) {
+  std::vector<Item> items;
+  if (!ReadArray(context, arguments[0], &items)) return 0;
+  const auto length = static_cast<int64_t>(items.size());
+  auto position = [&](int64_t offset) {
+    if (offset == 0) return int64_t{1};
+    return offset < 0 ? length + offset + 1 : offset;
+  };
+  int64_t start = std::max<int64_t>(position(arguments[1].integer), 1);
+  int64_t end = count > 2 ? std::min(position(arguments[2].integer), length) : length;
+  std::vector<Item> slice;
+  for (int64_t i = start; i <= end; ++i) slice.push_back(items[static_cast<size_t>(i - 1)]);
+  return StoreItems(context, slice, static_cast<uint32_t>(slice.size()), out);
+}
+
+// MAP_ENTRIES(map): an array of ROW<key, value> elements, in the map's order.
+uint8_t sluice_map_entries(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                           int32_t, SluiceUdfValue* out) {
+  std::vector<Item> entries;
+  if (!ReadEntries(context, arguments[0], &entries)) return 0;
+  std::vector<std::string> rows;  // each entry's ROW encoding, kept until written
+  rows.reserve(entries.size() / 2);
+  for (size_t i = 0; i + 1 < entries.size(); i += 2) {
+    CollectionWriter row;
+    row.Add(entries[i]);
+    row.Add(entries[i + 1]);
+    rows.push_back(row.Finish(2));
+  }
+  CollectionWriter array;
+  for (const std::string& row : rows) {
+    Item item;
+    item.tag = ItemTag::kBytes;
+    item.bytes = row;
+    array.Add(item);
+  }
+  return StoreBytes(context, array.Finish(static_cast<uint32_t>(rows.size())), out);
+}
+
+// SPLIT(s, delimiter): the pieces of `s` around each occurrence of the delimiter (a literal),
+// empty pieces kept; an empty delimiter splits every character.
+uint8_t sluice_split(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                     SluiceUdfValue* out) {
+  std::string_view text = TextOf(arguments[0]);
+  std::string_view delimiter = TextOf(arguments[1]);
+  std::vector<Item> pieces;
+  auto piece = [&](std::string_view bytes) {
+    Item item;
+    item.tag = ItemTag::kBytes;
+    item.bytes = bytes;
+    pieces.push_back(item);
+  };
+  if (delimiter.empty()) {
+    for (size_t i = 0; i < text.size();) {
+      size_t width = 1;  // one UTF-8 character
+      auto lead = static_cast<unsigned char>(text[i]);
+      if (lead >= 0xF0) {
+        width = 4;
+      } else if (lead >= 0xE0) {
+        width = 3;
+      } else if (lead >= 0xC0) {
+        width = 2;
+      }
+      width = std::min(width, text.size() - i);
+      piece(text.substr(i, width));
+      i += width;
+    }
+  } else {
+    size_t start = 0;
+    while (true) {
+      size_t found = text.find(delimiter, start);
+      if (found == std::string_view::npos) break;
+      piece(text.substr(start, found - start));
+      start = found + delimiter.size();
+    }
+    piece(text.substr(start));
+  }
+  return StoreItems(context, pieces, static_cast<uint32_t>(pieces.size()), out);
+}

@@ -754,6 +754,18 @@ class ExprGenerator {
         case 2:
           return Call(FunctionId::kArrayConcat, type,
                       {ArrayExpression(element, depth - 1), ArrayExpression(element, depth - 1)});
+        case 4: {
+          std::vector<ExprPtr> arguments{ArrayExpression(element, depth - 1),
+                                         Generate(LogicalType::Bigint(), depth - 1)};
+          if (random_.Chance(0.5)) arguments.push_back(Generate(LogicalType::Bigint(), depth - 1));
+          return Call(FunctionId::kArraySlice, type, std::move(arguments));
+        }
+        case 5:
+          if (element.id() == TypeId::kVarchar) {
+            return Call(FunctionId::kSplit, type,
+                        {Generate(element, depth - 1), Generate(element, depth - 1)});
+          }
+          break;
         case 3:
           if (element.id() == TypeId::kVarchar || element.id() == TypeId::kBigint) {
             LogicalType map = MapType(element);
@@ -816,6 +828,14 @@ class ExprGenerator {
           }
           case 1: {
             LogicalType map = MapType(element);
+            if (random_.Chance(0.3)) {
+              // MAP_ENTRIES: an ARRAY<ROW<key, value>>, as text.
+              LogicalType entries = LogicalType::Array(LogicalType::Row(
+                  {types::RowField{"key", LogicalType::Varchar()}, types::RowField{"value", element}}));
+              return Call(FunctionId::kCollectionToString, type,
+                          {Descriptor(entries),
+                           Call(FunctionId::kMapEntries, entries, {MapExpression(map, depth)})});
+            }
             return Call(random_.Chance(0.5) ? FunctionId::kCollectionToJson
                                             : FunctionId::kCollectionToString,
                         type, {Descriptor(map), MapExpression(map, depth)});
