@@ -234,10 +234,10 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     if (!arity(2, 3, "(array, start [, end])")) return nullptr;
     for (size_t i = 1; i < arguments.size(); ++i) {
       if (!(arguments[i]->type.IsInteger() || arguments[i]->type.id() == TypeId::kNull)) {
-        Error(base::ErrorCode::kBind,
-              fmt::format("ARRAY_SLICE takes integer offsets, got {}",
-                          arguments[i]->type.ToString()),
-              call.arguments[i]->span);
+        Error(
+            base::ErrorCode::kBind,
+            fmt::format("ARRAY_SLICE takes integer offsets, got {}", arguments[i]->type.ToString()),
+            call.arguments[i]->span);
         return nullptr;
       }
       arguments[i] = CastTo(arguments[i], LogicalType::Bigint());

@@ -3,6 +3,7 @@
 
 #include "compiler/binder/binder.h"
 #include "compiler/optimizer/optimizer.h"
+#include "runtime/expr/collection_value.h"
 
 namespace sluice::compiler::binder {
 
@@ -105,13 +106,7 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
       if (value->is_null) {
         fields.push_back(std::nullopt);
       } else if (types[c].IsCollection()) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        std::string hex;
-        for (unsigned char byte : value->text) {
-          hex.push_back(kHex[byte >> 4]);
-          hex.push_back(kHex[byte & 0xF]);
-        }
-        fields.push_back(std::move(hex));
+        fields.push_back(runtime::expr::EncodeHex(value->text));
       } else {
         fields.push_back(value->text);
       }

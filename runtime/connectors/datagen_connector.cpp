@@ -433,61 +433,55 @@ void DatagenReader::RandomScalar(const DatagenField& field, int64_t row_number, 
 
 std::string DatagenReader::RandomCollection(const DatagenField& field, int64_t row_number,
                                             SplitMix* random) const {
-  // Each item encoded alone (a one-item collection without its count), so that a MAP keeps one
-  // entry per key (the last drawn, as a Java map would) and a MULTISET counts equal elements.
-  auto random_item = [&](const DatagenField& part) {
+  // Draws one item of `part`; a VARCHAR or nested collection lives in `storage`.
+  auto random_item = [&](const DatagenField& part, std::string* storage) {
     const bool is_null = random->NextDouble() < part.null_rate;
     const uint64_t draw = random->Next();
     expr::Item item;
-    std::string bytes;
-    if (!is_null) {
-      item.tag = expr::TagOf(part.type);
-      if (part.type.IsCollection()) {
-        SplitMix nested(draw);
-        bytes = RandomCollection(part, row_number, &nested);
-      } else {
-        RandomScalar(part, row_number, draw, &item.integer, &item.real, &bytes);
-      }
-      item.bytes = bytes;
-    }
-    expr::CollectionWriter one;
-    one.Add(item);
-    return one.Finish(1).substr(4);
-  };
-  auto count_item = [](int64_t count) {
-    expr::CollectionWriter one;
-    one.Add(expr::Item{expr::ItemTag::kInteger, count, 0, {}});
-    return one.Finish(1).substr(4);
-  };
-  struct Entry {
-    std::string first;   // the element, or a MAP's key
-    std::string second;  // a MAP's value
-    int64_t count = 1;   // a MULTISET element's count
-  };
-  std::vector<Entry> entries;
-  for (int64_t i = 0; i < field.length; ++i) {
-    std::string first = random_item(field.elements[0]);
-    std::string second =
-        field.type.id() == types::TypeId::kMap ? random_item(field.elements[1]) : "";
-    if (field.type.id() == types::TypeId::kArray) {
-      entries.push_back({std::move(first), "", 1});
-      continue;
-    }
-    auto found = std::find_if(entries.begin(), entries.end(),
-                              [&](const Entry& entry) { return entry.first == first; });
-    if (found == entries.end()) {
-      entries.push_back({std::move(first), std::move(second), 1});
-    } else if (field.type.id() == types::TypeId::kMap) {
-      found->second = std::move(second);
+    if (is_null) return item;
+    item.tag = expr::TagOf(part.type);
+    if (part.type.IsCollection()) {
+      SplitMix nested(draw);
+      *storage = RandomCollection(part, row_number, &nested);
     } else {
-      ++found->count;
+      RandomScalar(part, row_number, draw, &item.integer, &item.real, storage);
+    }
+    item.bytes = *storage;
+    return item;
+  };
+  if (field.type.id() == types::TypeId::kArray) {
+    expr::CollectionWriter array;
+    for (int64_t i = 0; i < field.length; ++i) {
+      std::string storage;
+      array.Add(random_item(field.elements[0], &storage));
+    }
+    return array.Finish(static_cast<uint32_t>(field.length));
+  }
+  if (field.type.id() == types::TypeId::kMultiset) {
+    expr::MultisetBuilder multiset;
+    for (int64_t i = 0; i < field.length; ++i) {
+      std::string storage;
+      multiset.Add(random_item(field.elements[0], &storage));
+    }
+    return multiset.Finish();
+  }
+  // A MAP keeps one entry per key: the last drawn, as a Java map would.
+  std::vector<std::pair<std::string, std::string>> entries;  // each item's encoding
+  for (int64_t i = 0; i < field.length; ++i) {
+    std::string key_storage, value_storage;
+    expr::CollectionWriter key, value;
+    key.Add(random_item(field.elements[0], &key_storage));
+    value.Add(random_item(field.elements[1], &value_storage));
+    auto found = std::find_if(entries.begin(), entries.end(),
+                              [&](const auto& entry) { return entry.first == key.items(); });
+    if (found == entries.end()) {
+      entries.emplace_back(key.items(), value.items());
+    } else {
+      found->second = value.items();
     }
   }
   std::string out = expr::CollectionWriter().Finish(static_cast<uint32_t>(entries.size()));
-  for (const Entry& entry : entries) {
-    out.append(entry.first).append(entry.second);
-    if (field.type.id() == types::TypeId::kMultiset) out.append(count_item(entry.count));
-  }
+  for (const auto& [key, value] : entries) out.append(key).append(value);
   return out;
 }
 

@@ -38,20 +38,11 @@ base::Status ParseInlineRow(const TableDescriptor& table,
     }
     if (column->type().IsCollection()) {
       // The binder writes a collection as its encoding in hexadecimal (bind_values.cpp).
-      const std::string& hex = *fields[index];
       std::string bytes;
-      auto digit = [](char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      };
-      bool valid = hex.size() % 2 == 0;
-      for (size_t i = 0; valid && i < hex.size(); i += 2) {
-        int high = digit(hex[i]), low = digit(hex[i + 1]);
-        valid = high >= 0 && low >= 0;
-        bytes.push_back(static_cast<char>(high * 16 + low));
-      }
       std::vector<expr::Item> items;
-      if (!valid || !expr::DecodeCollection(
-                        bytes, column->type().id() == types::TypeId::kArray ? 1 : 2, &items)) {
+      if (!expr::DecodeHex(*fields[index], &bytes) ||
+          !expr::DecodeCollection(bytes, column->type().id() == types::TypeId::kArray ? 1 : 2,
+                                  &items)) {
         return RowError(table, row_index,
                         "column '" + table.schema.columns[index].name + "': not an encoded " +
                             column->type().ToString());

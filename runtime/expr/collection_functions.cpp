@@ -436,8 +436,8 @@ uint8_t sluice_array_slice(SluiceKernelContext* context, const SluiceUdfValue* a
 }
 
 // MAP_ENTRIES(map): an array of ROW<key, value> elements, in the map's order.
-uint8_t sluice_map_entries(SluiceKernelContext* context, const SluiceUdfValue* arguments,
-                           int32_t, SluiceUdfValue* out) {
+uint8_t sluice_map_entries(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                           SluiceUdfValue* out) {
   std::vector<Item> entries;
   if (!ReadEntries(context, arguments[0], &entries)) return 0;
   std::vector<std::string> rows;  // each entry's ROW encoding, kept until written

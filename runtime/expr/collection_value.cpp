@@ -367,6 +367,55 @@ std::string CollectionWriter::Finish(uint32_t count) const {
   return out;
 }
 
+void MultisetBuilder::Add(const Item& item) {
+  CollectionWriter one;
+  one.Add(item);
+  const std::string& encoded = one.items();
+  for (auto& [known, count] : entries_) {
+    if (known == encoded) {
+      ++count;
+      return;
+    }
+  }
+  entries_.emplace_back(encoded, 1);
+}
+
+std::string MultisetBuilder::Finish() const {
+  std::string out;
+  WriteU32(static_cast<uint32_t>(entries_.size()), &out);
+  for (const auto& [encoded, count] : entries_) {
+    out.append(encoded);
+    out.push_back(static_cast<char>(ItemTag::kInteger));
+    WriteU64(static_cast<uint64_t>(count), &out);
+  }
+  return out;
+}
+
+std::string EncodeHex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 0xF]);
+  }
+  return hex;
+}
+
+bool DecodeHex(std::string_view hex, std::string* bytes) {
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  bytes->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int high = digit(hex[i]), low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return false;
+    bytes->push_back(static_cast<char>(high * 16 + low));
+  }
+  return true;
+}
+
 ItemTag TagOf(const LogicalType& type) {
   if (type.id() == TypeId::kDouble) return ItemTag::kReal;
   if (type.IsStringStored() || type.id() == TypeId::kRow) return ItemTag::kBytes;

@@ -46,10 +46,29 @@ class CollectionWriter {
   void Add(const Item& item);
   /// The encoding of the items added, `count` being the number of elements or entries.
   std::string Finish(uint32_t count) const;
+  /// The items added, without the count in front.
+  const std::string& items() const { return items_; }
 
  private:
   std::string items_;
 };
+
+/// Builds a MULTISET: each distinct item with its count, in the order first added.
+class MultisetBuilder {
+ public:
+  /// Counts `item` (copied).
+  void Add(const Item& item);
+  /// The MULTISET's encoding.
+  std::string Finish() const;
+
+ private:
+  std::vector<std::pair<std::string, int64_t>> entries_;  // an item's encoding, its count
+};
+
+/// A collection's encoding as lower-case hexadecimal (for text that must stay valid UTF-8:
+/// JSON plans, inline VALUES rows), and back; DecodeHex is false for malformed text.
+std::string EncodeHex(std::string_view bytes);
+bool DecodeHex(std::string_view hex, std::string* bytes);
 
 /// The item kind a value of `type` is written as.
 ItemTag TagOf(const types::LogicalType& type);

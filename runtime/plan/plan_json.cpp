@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/user_function.h"
 #include "runtime/plan/plan_graph.h"
 
@@ -137,13 +138,7 @@ ordered_json ValueToJson(const Value& value) {
     out["text"] = value.text;
   } else if (value.type.IsCollection()) {
     // An encoded collection is bytes, not text: hexadecimal.
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char byte : value.text) {
-      hex.push_back(kHex[byte >> 4]);
-      hex.push_back(kHex[byte & 0xF]);
-    }
-    out["bytes"] = hex;
+    out["bytes"] = expr::EncodeHex(value.text);
   } else {
     out["integer"] = value.integer;
   }
@@ -163,15 +158,8 @@ Value ValueFromJson(const ordered_json& json, const std::string& path) {
   } else if (value.type.id() == TypeId::kVarchar) {
     value.text = Get<std::string>(json, "text", path);
   } else if (value.type.IsCollection()) {
-    std::string hex = Get<std::string>(json, "bytes", path);
-    auto digit = [&](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (!expr::DecodeHex(Get<std::string>(json, "bytes", path), &value.text)) {
       throw JsonError{"bad hexadecimal bytes at " + path};
-    };
-    if (hex.size() % 2 != 0) throw JsonError{"bad hexadecimal bytes at " + path};
-    for (size_t i = 0; i < hex.size(); i += 2) {
-      value.text.push_back(static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1])));
     }
   } else {
     value.integer = Get<int64_t>(json, "integer", path);

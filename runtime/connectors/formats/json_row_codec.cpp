@@ -164,31 +164,17 @@ base::Status EncodeCollection(const JsonNode& node, const types::LogicalType& ty
     return base::Status::Ok();
   }
   // MULTISET: each distinct element with its count, in the order first seen.
-  std::vector<std::pair<std::string, int64_t>> counted;
+  expr::MultisetBuilder multiset;
   for (size_t i = 0; i < node.members.size(); ++i) {
     expr::CollectionWriter one;
     SLUICE_RETURN_IF_ERROR(EncodeItem(node.members[i].second, type.element_type(),
                                       path + "[" + std::to_string(i + 1) + "]", &one));
     std::string encoded = one.Finish(1);
-    bool found = false;
-    for (auto& [element, count] : counted) {
-      if (element == encoded) ++count, found = true;
-    }
-    if (!found) counted.emplace_back(std::move(encoded), 1);
+    std::vector<expr::Item> element;
+    expr::DecodeCollection(encoded, 1, &element);  // the one item just written
+    multiset.Add(element.at(0));
   }
-  std::string items;
-  for (const auto& [element, count] : counted) {
-    items.append(element.substr(4));  // the item after the one-element count
-    expr::CollectionWriter count_item;
-    expr::Item value;
-    value.tag = expr::ItemTag::kInteger;
-    value.integer = count;
-    count_item.Add(value);
-    items.append(count_item.Finish(1).substr(4));
-  }
-  expr::CollectionWriter header;
-  std::string encoded = header.Finish(static_cast<uint32_t>(counted.size()));
-  *out = encoded + items;
+  *out = multiset.Finish();
   return base::Status::Ok();
 }
 

@@ -713,7 +713,7 @@ void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
     // A MULTISET of the non-NULL values: each distinct value with its count, in the order
     // first seen (runtime/expr/collection_value.h); empty when every value was NULL.
     const types::LogicalType& element = column->type().element_type();
-    std::vector<std::pair<expr::Item, int64_t>> counted;  // items view `payload`
+    expr::MultisetBuilder multiset;
     while (ValueList::Next(payload, &position, &entry, &value, &present)) {
       if (!present) continue;
       expr::Item item;
@@ -728,20 +728,9 @@ void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
           item.integer = fixed;
         }
       }
-      auto found = std::find_if(counted.begin(), counted.end(),
-                                [&](const auto& known) { return known.first == item; });
-      if (found == counted.end()) {
-        counted.emplace_back(item, 1);
-      } else {
-        ++found->second;
-      }
+      multiset.Add(item);
     }
-    expr::CollectionWriter entries;
-    for (const auto& [item, count] : counted) {
-      entries.Add(item);
-      entries.Add(expr::Item{expr::ItemTag::kInteger, count, 0, {}});
-    }
-    WriteString(out, column, row, entries.Finish(static_cast<uint32_t>(counted.size())));
+    WriteString(out, column, row, multiset.Finish());
     return;
   }
   if (kind == AggregateKind::kListAgg) {

@@ -830,8 +830,9 @@ class ExprGenerator {
             LogicalType map = MapType(element);
             if (random_.Chance(0.3)) {
               // MAP_ENTRIES: an ARRAY<ROW<key, value>>, as text.
-              LogicalType entries = LogicalType::Array(LogicalType::Row(
-                  {types::RowField{"key", LogicalType::Varchar()}, types::RowField{"value", element}}));
+              LogicalType entries = LogicalType::Array(
+                  LogicalType::Row({types::RowField{"key", LogicalType::Varchar()},
+                                    types::RowField{"value", element}}));
               return Call(FunctionId::kCollectionToString, type,
                           {Descriptor(entries),
                            Call(FunctionId::kMapEntries, entries, {MapExpression(map, depth)})});
