@@ -78,7 +78,15 @@ baseDataType
     | INTERVAL intervalQualifier?                                       #intervalType
     | identifier PRECISION? LT dataType (COMMA dataType)* GT            #genericType
     | identifier PRECISION?
-        (LPAREN INTEGER_VALUE (COMMA INTEGER_VALUE)* RPAREN)?           #namedType
+        (LPAREN INTEGER_VALUE (COMMA INTEGER_VALUE)* RPAREN)?
+        timeZoneSuffix?                                                 #namedType
+    ;
+
+// `TIMESTAMP(3) WITH LOCAL TIME ZONE` is TIMESTAMP_LTZ(3); `WITHOUT TIME ZONE` changes nothing.
+// Each is one token, so that a stray WITH after a type keeps its own error message.
+timeZoneSuffix
+    : WITH_LOCAL_TIME_ZONE
+    | WITHOUT_TIME_ZONE
     ;
 
 rowField
@@ -663,6 +671,8 @@ ORDINALITY: O R D I N A L I T Y;
 WITHIN: W I T H I N;
 YEAR: Y E A R;
 YEARS: Y E A R S;
+WITH_LOCAL_TIME_ZONE: W I T H [ \t\r\n]+ L O C A L [ \t\r\n]+ T I M E [ \t\r\n]+ Z O N E;
+WITHOUT_TIME_ZONE: W I T H O U T [ \t\r\n]+ T I M E [ \t\r\n]+ Z O N E;
 
 PIPE: '|>';
 CONCAT: '||';

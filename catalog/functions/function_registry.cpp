@@ -94,13 +94,13 @@ bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, Resolv
   // Date-time arithmetic: TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP, INTERVAL ± INTERVAL.
   if (id == FunctionId::kAdd || id == FunctionId::kSubtract) {
     if (left.id() == TypeId::kTimestamp && right.id() == TypeId::kInterval) {
-      *out = {id, LogicalType::Timestamp(), {left, right}};
+      *out = {id, left, {left, right}};  // a TIMESTAMP_LTZ moves as an instant
       return true;
     }
     if (id == FunctionId::kAdd && left.id() == TypeId::kInterval &&
         right.id() == TypeId::kTimestamp) {
       // Normalize to TIMESTAMP + INTERVAL by keeping argument order; the runtime adds i64s.
-      *out = {id, LogicalType::Timestamp(), {left, right}};
+      *out = {id, right, {left, right}};
       return true;
     }
     if (left.id() == TypeId::kInterval && right.id() == TypeId::kInterval) {
@@ -455,11 +455,10 @@ const std::vector<Signature> kSignatures = {
     {"SECOND", FunctionId::kSecond, 1, 1, TimestampField, true},
     // Only through EXTRACT(MILLISECOND FROM ts): Flink has no MILLISECOND() function.
     {"MILLISECOND", FunctionId::kMillisecond, 1, 1, TimestampField, false},
-    // Flink's PROCTIME() is TIMESTAMP_LTZ(3); Sluice has no time zones, so it is the UTC wall
-    // clock as a TIMESTAMP(3).
+    // The wall clock as an instant: Flink's TIMESTAMP_LTZ(3).
     {"PROCTIME", FunctionId::kProctime, 0, 0,
      [](FunctionId id, const std::vector<LogicalType>&, ResolvedFunction* out) {
-       *out = {id, LogicalType::Timestamp(), {}};
+       *out = {id, LogicalType::TimestampLtz(), {}};
        return true;
      },
      true},

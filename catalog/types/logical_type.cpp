@@ -88,7 +88,7 @@ std::string LogicalType::ToString() const {
     case TypeId::kDouble: return "DOUBLE";
     case TypeId::kDecimal: return fmt::format("DECIMAL({}, {})", precision_, scale_);
     case TypeId::kVarchar: return "VARCHAR";
-    case TypeId::kTimestamp: return "TIMESTAMP(3)";
+    case TypeId::kTimestamp: return local_time_zone_ ? "TIMESTAMP_LTZ(3)" : "TIMESTAMP(3)";
     case TypeId::kDate: return "DATE";
     case TypeId::kTime: return "TIME";
     case TypeId::kInterval: return "INTERVAL";
@@ -110,6 +110,7 @@ std::string LogicalType::ToString() const {
 
 bool LogicalType::operator==(const LogicalType& other) const {
   if (id_ != other.id_) return false;
+  if (id_ == TypeId::kTimestamp) return local_time_zone_ == other.local_time_zone_;
   if (id_ == TypeId::kDecimal) return precision_ == other.precision_ && scale_ == other.scale_;
   if (IsCollection()) {
     return element_type() == other.element_type() && value_type() == other.value_type();
@@ -156,15 +157,19 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
     *out = NumericRank(left.id()) >= NumericRank(right.id()) ? left : right;
     return true;
   }
-  if ((left.id() == TypeId::kTimestamp && right.id() == TypeId::kTimestamp) ||
-      (left.id() == TypeId::kInterval && right.id() == TypeId::kInterval)) {
+  if (left.id() == TypeId::kTimestamp && right.id() == TypeId::kTimestamp) {
+    // A TIMESTAMP meets a TIMESTAMP_LTZ as the instant of its wall time in the session zone.
+    *out = left.IsTimestampLtz() ? left : right;
+    return true;
+  }
+  if (left.id() == TypeId::kInterval && right.id() == TypeId::kInterval) {
     *out = left;
     return true;
   }
   // A DATE meets a TIMESTAMP as the TIMESTAMP of its midnight (Flink's implicit widening).
   if ((left.id() == TypeId::kDate && right.id() == TypeId::kTimestamp) ||
       (left.id() == TypeId::kTimestamp && right.id() == TypeId::kDate)) {
-    *out = LogicalType::Timestamp();
+    *out = left.id() == TypeId::kTimestamp ? left : right;
     return true;
   }
   return false;
@@ -177,6 +182,8 @@ bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to) {
     return NumericRank(from.id()) <= NumericRank(to.id());
   }
   if (from.id() == TypeId::kDate && to.id() == TypeId::kTimestamp) return true;
+  // TIMESTAMP ↔ TIMESTAMP_LTZ through the session time zone (Flink's implicit conversion).
+  if (from.id() == TypeId::kTimestamp && to.id() == TypeId::kTimestamp) return true;
   return false;
 }
 

@@ -17,7 +17,7 @@ enum class TypeId : uint8_t {
   kDouble,
   kDecimal,  // precision <= 18, stored as int64 scaled by 10^scale
   kVarchar,
-  kTimestamp,  // TIMESTAMP(3): int64 milliseconds since the epoch, UTC
+  kTimestamp,  // TIMESTAMP(3): int64 milliseconds since the epoch, UTC; also TIMESTAMP_LTZ(3)
   kInterval,   // INTERVAL DAY TO SECOND: int64 milliseconds
   kRow,
   kDate,  // DATE: int32 days since 1970-01-01 (proleptic Gregorian), as Flink's internal form
@@ -44,6 +44,15 @@ class LogicalType {
   static LogicalType Double() { return LogicalType(TypeId::kDouble); }
   static LogicalType Varchar() { return LogicalType(TypeId::kVarchar); }
   static LogicalType Timestamp() { return LogicalType(TypeId::kTimestamp); }
+  /// TIMESTAMP_LTZ(3): an instant, stored as a TIMESTAMP (milliseconds since the epoch, UTC)
+  /// is, so that every physical path treats the two alike; it differs where a wall time is
+  /// read or written (casts, text, EXTRACT, windows), which use the session time zone
+  /// (`table.local-time-zone`; runtime/expr/SEMANTICS.md "Time zones").
+  static LogicalType TimestampLtz() {
+    LogicalType type(TypeId::kTimestamp);
+    type.local_time_zone_ = true;
+    return type;
+  }
   static LogicalType Interval() { return LogicalType(TypeId::kInterval); }
   static LogicalType Date() { return LogicalType(TypeId::kDate); }
   static LogicalType Time() { return LogicalType(TypeId::kTime); }
@@ -69,6 +78,8 @@ class LogicalType {
   bool IsStringStored() const { return id_ == TypeId::kVarchar || IsCollection(); }
 
   bool IsNumeric() const;
+  /// Whether this is a TIMESTAMP_LTZ (an instant shown in the session time zone).
+  bool IsTimestampLtz() const { return local_time_zone_; }
   bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
   /// Whether a value is stored as an int32 in a batch column (INT, DATE, TIME).
   bool IsInt32Stored() const {
@@ -86,6 +97,7 @@ class LogicalType {
   TypeId id_ = TypeId::kNull;
   int32_t precision_ = 0;
   int32_t scale_ = 0;
+  bool local_time_zone_ = false;  // a TIMESTAMP_LTZ
   std::shared_ptr<const std::vector<RowField>> fields_;
   std::shared_ptr<const std::vector<LogicalType>> elements_;  // a collection's element types
 };

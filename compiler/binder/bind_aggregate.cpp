@@ -280,6 +280,7 @@ std::optional<runtime::plan::WindowSpec> Binder::BindLegacyWindow(
     return std::nullopt;
   }
   spec.time_slot = time->column_index;
+  if (time->type.IsTimestampLtz()) spec.time_zone = local_time_zone();
   std::vector<int64_t> intervals;
   for (size_t i = 1; i < call.arguments.size(); ++i) {
     auto millis = IntervalMillis(BindExpression(*call.arguments[i], Scope{}));
@@ -419,6 +420,7 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
     return std::nullopt;
   }
   spec.time_slot = time_column->slot;
+  if (time_column->type.IsTimestampLtz()) spec.time_zone = local_time_zone();
 
   std::vector<int64_t> intervals;
   for (; next < arguments.size(); ++next) {
@@ -477,7 +479,10 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
   for (auto [column_name, property] : {std::pair{"window_start", WindowProperty::kStart},
                                        std::pair{"window_end", WindowProperty::kEnd},
                                        std::pair{"window_time", WindowProperty::kTime}}) {
-    ScopeColumn column{qualifier, column_name, LogicalType::Timestamp(), slot++};
+    ScopeColumn column{qualifier, column_name,
+                       property == WindowProperty::kTime ? WindowTimeType(spec)
+                                                         : LogicalType::Timestamp(),
+                       slot++};
     column.window_property = property;
     result.scope.columns.push_back(column);
   }
@@ -583,6 +588,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
       spec.size = origin.kind == runtime::plan::WindowKind::kHop ? origin.step : origin.size;
       spec.offset = origin.offset;
       spec.time_slot = cascade_end->slot;  // rewritten to window_end - 1 ms below
+      spec.time_zone = origin.time_zone;
       window = spec;
       window_start = window_end = true;
     } else {
@@ -767,9 +773,11 @@ std::optional<BoundRelation> Binder::BindAggregation(
   int32_t time_pre = -1;
   if (cascade_end != nullptr) {
     // The rows of window [s, e) belong to the tumbling window ending at e: time e - 1 ms.
-    time_pre = add_pre(Expr::Call(functions::FunctionId::kSubtract, LogicalType::Timestamp(),
-                                  {Expr::Column(cascade_end->slot, LogicalType::Timestamp()),
-                                   Expr::Literal(runtime::plan::Value::Interval(1))}));
+    // Over a TIMESTAMP_LTZ that wall time is an instant again, as the window's rows were.
+    ExprPtr last = Expr::Call(functions::FunctionId::kSubtract, LogicalType::Timestamp(),
+                              {Expr::Column(cascade_end->slot, LogicalType::Timestamp()),
+                               Expr::Literal(runtime::plan::Value::Interval(1))});
+    time_pre = add_pre(window->time_zone.empty() ? last : WallTimeToLtz(last));
   } else if (window) {
     time_pre = add_pre(Expr::Column(window->time_slot, LogicalType::Timestamp()));
   }
@@ -824,8 +832,10 @@ std::optional<BoundRelation> Binder::BindAggregation(
     for (auto [column_name, property] : {std::pair{"window_start", WindowProperty::kStart},
                                          std::pair{"window_end", WindowProperty::kEnd},
                                          std::pair{"window_time", WindowProperty::kTime}}) {
-      aggregate->schema.columns.push_back({column_name, LogicalType::Timestamp()});
-      ScopeColumn column{"", column_name, LogicalType::Timestamp(), slot++};
+      const LogicalType type =
+          property == WindowProperty::kTime ? WindowTimeType(*window) : LogicalType::Timestamp();
+      aggregate->schema.columns.push_back({column_name, type});
+      ScopeColumn column{"", column_name, type, slot++};
       // Cascaded windows keep the names (and qualifiers) the query grouped by.
       const ScopeColumn* named = property == WindowProperty::kStart ? cascade_start
                                  : property == WindowProperty::kEnd ? cascade_end
@@ -883,14 +893,16 @@ std::optional<BoundRelation> Binder::BindAggregation(
         for (auto [suffix, offset] :
              {std::pair{"_START", 0}, std::pair{"_END", 1}, std::pair{"_ROWTIME", 2}}) {
           if (name == legacy_name + suffix) {
-            replacements[&node] = Expr::Column(window_slot + offset, LogicalType::Timestamp());
+            replacements[&node] = Expr::Column(
+                window_slot + offset,
+                offset == 2 && window ? WindowTimeType(*window) : LogicalType::Timestamp());
           }
         }
         if (name == legacy_name + "_PROCTIME") {
           replacements[&node] =
               window && window->processing_time
-                  ? Expr::Column(window_slot + 2, LogicalType::Timestamp())
-                  : Expr::Call(functions::FunctionId::kProctime, LogicalType::Timestamp(), {});
+                  ? Expr::Column(window_slot + 2, WindowTimeType(*window))
+                  : Expr::Call(functions::FunctionId::kProctime, LogicalType::TimestampLtz(), {});
         }
       });
     }

@@ -59,12 +59,12 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
   if (name == "TIMESTAMP" || name == "TIMESTAMP_LTZ") {
     if (type.parameters.size() > 1 || (!type.parameters.empty() && type.parameters[0] > 3)) {
       Error(base::ErrorCode::kBind,
-            fmt::format("{}: Sluice timestamps have millisecond precision; use TIMESTAMP(3)",
-                        type.ToString()),
+            fmt::format("{}: Sluice timestamps have millisecond precision; use {}(3)",
+                        type.ToString(), name),
             type.span);
       return std::nullopt;
     }
-    return LogicalType::Timestamp();
+    return name == "TIMESTAMP" ? LogicalType::Timestamp() : LogicalType::TimestampLtz();
   }
   if (name == "DATE") {
     if (!no_parameters()) return std::nullopt;

@@ -10,6 +10,7 @@
 #include "compiler/binder/binder.h"
 #include "runtime/expr/collection_value.h"
 #include "runtime/expr/literal_arguments.h"
+#include "runtime/expr/time_zone.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::compiler::binder {
@@ -127,7 +128,7 @@ ExprPtr BindUserFunctionCall(Binder* binder,
                     call.arguments[i]->span);
       return nullptr;
     }
-    arguments[i] = Binder::CastTo(std::move(arguments[i]), expected[i]);
+    arguments[i] = binder->CastTo(std::move(arguments[i]), expected[i]);
   }
   return Expr::UserCall(std::move(function), std::move(arguments));
 }
@@ -138,10 +139,48 @@ void Binder::Error(base::ErrorCode code, std::string message, base::SourceSpan s
   diagnostics_.push_back(base::Diagnostic{code, std::move(message), span, {}});
 }
 
-ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) {
+namespace {
+
+bool IsUtc(const std::string& zone) {
+  auto found = runtime::expr::TimeZone::Find(zone);
+  return found == nullptr || found->IsUtc();
+}
+
+/// `expression` typed `type` (TIMESTAMP ↔ TIMESTAMP_LTZ in UTC, where the value stays): a copy
+/// of its node, so that patterns over columns (interval bounds, keys) still see a column.
+ExprPtr Relabeled(ExprPtr expression, const LogicalType& type) {
+  auto copy = std::make_shared<Expr>(*expression);
+  copy->type = type;
+  return copy;
+}
+
+}  // namespace
+
+ExprPtr Binder::LtzToWallTime(ExprPtr instant) const {
+  if (IsUtc(local_time_zone_)) return Relabeled(std::move(instant), LogicalType::Timestamp());
+  return Expr::Call(functions::FunctionId::kLtzToTimestamp, LogicalType::Timestamp(),
+                    {std::move(instant), Expr::Literal(Value::Varchar(local_time_zone_))});
+}
+
+ExprPtr Binder::WallTimeToLtz(ExprPtr wall_time) const {
+  if (IsUtc(local_time_zone_)) return Relabeled(std::move(wall_time), LogicalType::TimestampLtz());
+  return Expr::Call(functions::FunctionId::kTimestampToLtz, LogicalType::TimestampLtz(),
+                    {std::move(wall_time), Expr::Literal(Value::Varchar(local_time_zone_))});
+}
+
+ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) const {
   if (expression == nullptr || expression->type == type) return expression;
   if (expression->kind == ExprKind::kLiteral && expression->literal.is_null) {
     return Expr::Literal(Value::Null(type));
+  }
+  // A TIMESTAMP_LTZ meets a wall time through the session zone; with a number (epoch
+  // seconds) it is an instant as a TIMESTAMP is.
+  const bool from_ltz = expression->type.IsTimestampLtz(), to_ltz = type.IsTimestampLtz();
+  if (from_ltz && !to_ltz && !type.IsNumeric()) {
+    return CastTo(LtzToWallTime(std::move(expression)), type);
+  }
+  if (to_ltz && !from_ltz && !expression->type.IsNumeric()) {
+    return WallTimeToLtz(CastTo(std::move(expression), LogicalType::Timestamp()));
   }
   if (expression->type.IsCollection() && type.id() == TypeId::kVarchar) {
     // A collection's text form, as Flink casts it: `[1, 2]`, `{a=1}`.
@@ -193,7 +232,10 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
               literal.span);
         return nullptr;
       }
-      return Expr::Literal(Value::Timestamp(*millis));
+      ExprPtr wall = Expr::Literal(Value::Timestamp(*millis));
+      // TIMESTAMP_LTZ '…' is that wall time in the session zone (Flink's).
+      if (literal.literal_kind == ast::LiteralKind::kTimestampLtz) return WallTimeToLtz(wall);
+      return wall;
     }
     case ast::LiteralKind::kInterval: {
       if (literal.interval.end.has_value()) {
@@ -404,7 +446,61 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
   for (size_t i = 0; i < arguments.size(); ++i) {
     arguments[i] = CastTo(std::move(arguments[i]), resolved.argument_types[i]);
   }
-  return Expr::Call(resolved.id, resolved.return_type, std::move(arguments));
+  return WithSessionTimeZone(resolved, types, std::move(arguments));
+}
+
+ExprPtr Binder::WithSessionTimeZone(const functions::ResolvedFunction& resolved,
+                                    const std::vector<LogicalType>& types,
+                                    std::vector<ExprPtr> arguments) const {
+  using functions::FunctionId;
+  const bool utc = IsUtc(local_time_zone_);
+  auto call = [&](LogicalType type) {
+    return Expr::Call(resolved.id, std::move(type), std::move(arguments));
+  };
+  switch (resolved.id) {
+    // The clock read as an instant (Flink: TIMESTAMP_LTZ(3)).
+    case FunctionId::kCurrentTimestamp:
+    case FunctionId::kNow:
+    case FunctionId::kToTimestampLtz: return call(LogicalType::TimestampLtz());
+    // The watermark has its attribute's type.
+    case FunctionId::kCurrentWatermark:
+      return call(!types.empty() && types[0].IsTimestampLtz() ? LogicalType::TimestampLtz()
+                                                              : resolved.return_type);
+    // The clock read as the session zone's wall time.
+    case FunctionId::kLocalTimestamp: return LtzToWallTime(call(LogicalType::TimestampLtz()));
+    case FunctionId::kCurrentDate:
+    case FunctionId::kCurrentTime:
+    case FunctionId::kLocalTime:
+      if (utc) break;
+      return CastTo(LtzToWallTime(Expr::Call(FunctionId::kCurrentTimestamp,
+                                             LogicalType::TimestampLtz(), {})),
+                    resolved.return_type);
+    // A TIMESTAMP_LTZ moved or rounded on the session zone's clock stays one (Flink's types).
+    case FunctionId::kFloorTimestamp:
+    case FunctionId::kCeilTimestamp:
+      if (!types.empty() && types[0].IsTimestampLtz()) {
+        return WallTimeToLtz(call(resolved.return_type));
+      }
+      break;
+    case FunctionId::kTimestampAdd:
+      if (types.size() == 3 && types[2].IsTimestampLtz()) {
+        return WallTimeToLtz(call(resolved.return_type));
+      }
+      break;
+    // Epoch seconds written as the session zone's wall time.
+    case FunctionId::kFromUnixtime: {
+      if (utc || arguments.empty()) break;
+      ExprPtr millis =
+          Expr::Call(FunctionId::kMultiply, LogicalType::Bigint(),
+                     {arguments[0], Expr::Literal(Value::Bigint(1000))});
+      ExprPtr pattern = arguments.size() > 1 ? arguments[1]
+                                             : Expr::Literal(Value::Varchar("yyyy-MM-dd HH:mm:ss"));
+      return Expr::Call(FunctionId::kDateFormat, LogicalType::Varchar(),
+                        {LtzToWallTime(Expr::Cast(millis, LogicalType::TimestampLtz())), pattern});
+    }
+    default: break;
+  }
+  return call(resolved.return_type);
 }
 
 ExprPtr Binder::BindPredicate(const ast::Expression& expression, const Scope& scope,

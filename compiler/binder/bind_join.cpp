@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "compiler/binder/binder.h"
+#include "runtime/operators/window_clock.h"
 #include "compiler/logical/interval_bounds.h"
 
 namespace sluice::compiler::binder {
@@ -97,8 +98,10 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
       if (a->kind != ExprKind::kColumn || b->kind != ExprKind::kColumn) return;
       auto window_end = [&](int32_t slot) {
         for (const ScopeColumn& column : scope.columns) {
+          // A window_end on another zone's clock is no instant to free state by.
           if (column.slot == slot && column.window_property == WindowProperty::kEnd &&
-              column.window_origin) {
+              column.window_origin &&
+              runtime::operators::WindowClock(column.window_origin->time_zone).identity()) {
             return true;
           }
         }

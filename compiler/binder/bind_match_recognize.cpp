@@ -41,6 +41,7 @@ struct MatchScope {
   std::vector<MatchAccessor>* accessors = nullptr;
   std::vector<ExprPtr>* row_expressions = nullptr;
   int32_t input_width = 0;
+  LogicalType rowtime_type = LogicalType::Timestamp();  // MATCH_ROWTIME()'s: the ORDER BY's
 };
 
 std::optional<int32_t> Binder::MatchVariable(const MatchScope& scope, const std::string& name) {
@@ -216,10 +217,10 @@ ExprPtr Binder::BindMatchCall(const MatchScope& scope, const ast::FunctionCallEx
       return nullptr;
     }
     if (name == "MATCH_PROCTIME") {
-      return Expr::Call(functions::FunctionId::kProctime, LogicalType::Timestamp(), {});
+      return Expr::Call(functions::FunctionId::kProctime, LogicalType::TimestampLtz(), {});
     }
     accessor.kind = MatchAccessorKind::kMatchRowtime;
-    accessor.type = LogicalType::Timestamp();
+    accessor.type = scope.rowtime_type;
     return AddMatchAccessor(scope, accessor);
   }
   if (name == "CLASSIFIER") {
@@ -403,6 +404,7 @@ std::optional<BoundRelation> Binder::BindMatchRecognize(const ast::MatchRecogniz
   }
   spec.order_slot = order_key->column_index;
   spec.event_time = time_column->time_attribute;
+  const LogicalType time_type = time_column->type;
   // Further keys order the rows of one time (event time only: processing time takes rows as
   // they arrive).
   for (size_t i = 1; i < ref.order_by.size(); ++i) {
@@ -564,6 +566,7 @@ std::optional<BoundRelation> Binder::BindMatchRecognize(const ast::MatchRecogniz
   measure_scope.accessors = &spec.measure_accessors;
   measure_scope.row_expressions = &spec.row_expressions;
   measure_scope.input_width = static_cast<int32_t>(input.node->SlotCount());
+  measure_scope.rowtime_type = time_type;
   for (int32_t slot : spec.partition_slots) {
     MatchAccessor accessor;
     accessor.kind = MatchAccessorKind::kLast;

@@ -72,14 +72,19 @@ void Binder::CheckMetadataColumns(const TableDefinition& definition,
             column.metadata->key ? column.metadata->key_span : column.name.span);
       continue;
     }
-    // Sluice's types have no NOT NULL and one precision per family (TIMESTAMP_LTZ(3) is
-    // TIMESTAMP(3), STRING is VARCHAR, SMALLINT is INT), so equal types are Flink's "the same
+    // Sluice's types have no NOT NULL and one precision per family (STRING is VARCHAR,
+    // SMALLINT is INT), so equal types are Flink's "the same
     // type up to nullability and precision"; any other conversion is a computed column's CAST.
     const types::LogicalType* declared = nullptr;
     for (const types::RowField& field : descriptor.schema.columns) {
       if (field.name == column.name.name) declared = &field.type;
     }
-    if (declared != nullptr && *declared != found->type) {
+    // A TIMESTAMP(3) for a TIMESTAMP_LTZ(3) key holds the same instant (as Sluice read it
+    // before it had TIMESTAMP_LTZ), so either is accepted.
+    const bool both_timestamps = declared != nullptr &&
+                                 declared->id() == types::TypeId::kTimestamp &&
+                                 found->type.id() == types::TypeId::kTimestamp;
+    if (declared != nullptr && *declared != found->type && !both_timestamps) {
       Error(base::ErrorCode::kBind,
             fmt::format("metadata column '{}' of table '{}' is declared {}, but connector '{}' "
                         "gives key '{}' as {}; declare it {} (and CAST it in a computed column "

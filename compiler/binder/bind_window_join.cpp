@@ -93,9 +93,9 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
   node->inputs = {left.node, right.node};
   for (const BoundRelation* side : {&left, &right}) {
     for (const auto& column : side->node->schema.columns) node->schema.columns.push_back(column);
-    for (const char* column : {"window_start", "window_end", "window_time"}) {
-      node->schema.columns.push_back({column, LogicalType::Timestamp()});
-    }
+    node->schema.columns.push_back({"window_start", LogicalType::Timestamp()});
+    node->schema.columns.push_back({"window_end", LogicalType::Timestamp()});
+    node->schema.columns.push_back({"window_time", WindowTimeType(side->window->spec)});
   }
   Scope scope = left.scope;
   for (ScopeColumn column : right.scope.columns) {

@@ -3,6 +3,11 @@
 
 namespace sluice::compiler::binder {
 
+types::LogicalType WindowTimeType(const runtime::plan::WindowSpec& spec) {
+  return spec.time_zone.empty() ? types::LogicalType::Timestamp()
+                                : types::LogicalType::TimestampLtz();
+}
+
 std::optional<BoundRelation> Binder::MaterializeWindow(BoundRelation relation) {
   if (!relation.window) return relation;
   const PendingWindow& window = *relation.window;
@@ -18,9 +23,9 @@ std::optional<BoundRelation> Binder::MaterializeWindow(BoundRelation relation) {
   node->span = window.span;
   node->window = window.spec;
   node->schema = relation.node->schema;
-  for (const char* name : {"window_start", "window_end", "window_time"}) {
-    node->schema.columns.push_back({name, types::LogicalType::Timestamp()});
-  }
+  node->schema.columns.push_back({"window_start", types::LogicalType::Timestamp()});
+  node->schema.columns.push_back({"window_end", types::LogicalType::Timestamp()});
+  node->schema.columns.push_back({"window_time", WindowTimeType(window.spec)});
   node->inputs.push_back(relation.node);
   // The scope already has the window columns at these slots.
   Scope scope = relation.scope;

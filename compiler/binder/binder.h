@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "catalog/base/diagnostic.h"
+#include "catalog/functions/function_registry.h"
 #include "compiler/ast/statement.h"
 #include "compiler/binder/catalog.h"
 #include "compiler/logical/logical_plan.h"
@@ -124,6 +125,11 @@ struct BoundRelation {
   std::optional<PendingWindow> window;
 };
 
+/// The type of a window's window_time column: a TIMESTAMP_LTZ when the window is over one
+/// (its spec names a time zone), else a TIMESTAMP. window_start and window_end are TIMESTAMPs,
+/// wall times of the window's clock (Flink's types).
+types::LogicalType WindowTimeType(const runtime::plan::WindowSpec& spec);
+
 /// Resolves names and types of the AST against a catalog, producing logical plans and bound
 /// expressions. Errors are collected (several per statement where independent) rather than
 /// returned one at a time; a failed bind returns nullopt / nullptr.
@@ -161,9 +167,27 @@ class Binder {
   std::shared_ptr<logical::ScanTable> HintedTable(const std::shared_ptr<logical::ScanTable>& table,
                                                   const std::vector<ast::Hint>& hints);
 
-  /// Adds `expression` cast to `type` (a no-op when it has that type already).
-  static runtime::plan::ExprPtr CastTo(runtime::plan::ExprPtr expression,
-                                       const types::LogicalType& type);
+  /// Adds `expression` cast to `type` (a no-op when it has that type already). Between a
+  /// TIMESTAMP_LTZ and a wall-time type (TIMESTAMP, DATE, TIME, VARCHAR) the value goes
+  /// through the session time zone.
+  runtime::plan::ExprPtr CastTo(runtime::plan::ExprPtr expression,
+                                const types::LogicalType& type) const;
+
+  /// The session time zone (`table.local-time-zone`, a zone TimeZone::Find knows; "UTC"
+  /// until set): how a TIMESTAMP_LTZ reads as a wall time.
+  void SetLocalTimeZone(std::string zone) { local_time_zone_ = std::move(zone); }
+  const std::string& local_time_zone() const { return local_time_zone_; }
+  /// `instant` (a TIMESTAMP_LTZ) as a wall time in the session zone, and back.
+  runtime::plan::ExprPtr LtzToWallTime(runtime::plan::ExprPtr instant) const;
+  runtime::plan::ExprPtr WallTimeToLtz(runtime::plan::ExprPtr wall_time) const;
+  /// The call of a resolved function, with Flink's session-time-zone rules: the clock
+  /// functions give instants (CURRENT_TIMESTAMP, NOW) or the zone's wall time (LOCALTIMESTAMP,
+  /// CURRENT_DATE, …); a TIMESTAMP_LTZ argument, converted to a wall time for the function, is
+  /// converted back where Flink's result is a TIMESTAMP_LTZ (FLOOR, CEIL, TIMESTAMPADD).
+  /// `types`: the arguments' types before their casts.
+  runtime::plan::ExprPtr WithSessionTimeZone(const functions::ResolvedFunction& resolved,
+                                             const std::vector<types::LogicalType>& types,
+                                             std::vector<runtime::plan::ExprPtr> arguments) const;
 
   std::vector<base::Diagnostic>& diagnostics() { return diagnostics_; }
   void Error(base::ErrorCode code, std::string message, base::SourceSpan span);
@@ -427,6 +451,7 @@ class Binder {
   static std::string DefaultName(const ast::Expression& expression, size_t position);
 
   Catalog* catalog_;
+  std::string local_time_zone_ = "UTC";
   std::vector<base::Diagnostic> diagnostics_;
   /// CTEs of the queries being bound, innermost last.
   std::vector<std::map<std::string, const ast::CommonTableExpression*>> ctes_;

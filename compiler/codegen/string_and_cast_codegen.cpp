@@ -180,7 +180,10 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
 base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const LogicalType& from,
                                             const LogicalType& to) {
   if (from.id() == TypeId::kNull) return Null(to);
-  if (from == to) return operand;
+  // TIMESTAMP ↔ TIMESTAMP_LTZ keeps the stored value (the binder converts wall times).
+  if (from == to || (from.id() == TypeId::kTimestamp && to.id() == TypeId::kTimestamp)) {
+    return operand;
+  }
   TypeId source = from.id();
   TypeId target = to.id();
   llvm::Type* pointer = builder_.getPtrTy();

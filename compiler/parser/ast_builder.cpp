@@ -309,6 +309,14 @@ ast::DataType AstBuilder::BuildDataType(P::DataTypeContext* context) {
     for (antlr4::tree::TerminalNode* parameter : named->INTEGER_VALUE()) {
       type.parameters.push_back(ParseInteger(parameter, INT32_MAX));
     }
+    P::TimeZoneSuffixContext* zone = named->timeZoneSuffix();
+    if (zone != nullptr && zone->WITH_LOCAL_TIME_ZONE() != nullptr) {
+      if (type.name == "TIMESTAMP") {
+        type.name = "TIMESTAMP_LTZ";
+      } else {
+        type.name += " WITH LOCAL TIME ZONE";  // refused by the binder as an unknown type
+      }
+    }
   }
   return type;
 }

@@ -15,6 +15,7 @@
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/parser/parser.h"
 #include "compiler/physical/physical_planner.h"
+#include "runtime/expr/time_zone.h"
 #include "runtime/scheduler/restart_strategy.h"
 #include "runtime/state/snapshot.h"
 
@@ -63,6 +64,10 @@ const std::map<std::string, std::string>& KnownOptions() {
        "failures allowed per interval (default 1)"},
       {"restart-strategy.failure-rate.failure-rate-interval", "the interval (default 1 min)"},
       {"restart-strategy.failure-rate.delay", "wait before a restart (default 1 s)"},
+      {"table.local-time-zone",
+       "the session time zone: how TIMESTAMP_LTZ values read as wall times (casts, text, "
+       "EXTRACT, windows), e.g. 'Asia/Shanghai', '+08:00' (default UTC; 'default': the "
+       "machine's zone)"},
       {"sql-client.execution.result-mode",
        "table | changelog: how `sluice repl` shows an updating SELECT"},
   };
@@ -70,6 +75,8 @@ const std::map<std::string, std::string>& KnownOptions() {
 }
 
 namespace {
+
+constexpr const char* kLocalTimeZone = "table.local-time-zone";
 
 std::string Stem(const std::string& file_name) {
   std::string base = file_name.substr(file_name.find_last_of('/') + 1);
@@ -83,6 +90,10 @@ class ScriptCompiler {
       : text_(text), options_(options), binder_(&catalog_) {}
 
   base::Result<CompiledScript> Run() {
+    if (auto zone = options_.overrides.find(kLocalTimeZone); zone != options_.overrides.end()) {
+      if (!ApplyLocalTimeZone(zone->second, {})) return base::Status::FromDiagnostics(errors());
+      zone_overridden_ = true;
+    }
     parser::ParseResult parsed = parser::ParseScript(text_);
     if (!parsed.errors.empty()) return base::Status::FromDiagnostics(std::move(parsed.errors));
     statements_ = std::move(parsed.statements);
@@ -144,6 +155,24 @@ class ScriptCompiler {
 
   void Error(base::ErrorCode code, std::string message, base::SourceSpan span) {
     binder_.Error(code, std::move(message), span);
+  }
+
+  /// Sets the binder's session time zone from a `table.local-time-zone` value (an override
+  /// given on the command line wins over the script's SET); false after reporting a zone that
+  /// does not exist.
+  bool ApplyLocalTimeZone(const std::string& value, base::SourceSpan span) {
+    auto zone = runtime::expr::SessionTimeZoneId(value);
+    if (!zone) {
+      Error(base::ErrorCode::kOption,
+            fmt::format("invalid value '{}' for '{}': no such time zone (expected a region "
+                        "such as 'America/Los_Angeles', 'UTC', an offset such as '+08:00' or "
+                        "'GMT-8', or 'default')",
+                        value, kLocalTimeZone),
+            span);
+      return false;
+    }
+    if (!zone_overridden_) binder_.SetLocalTimeZone(*zone);
+    return true;
   }
 
   bool ReadInt(const std::map<std::string, std::string>& options, const std::string& key,
@@ -263,6 +292,7 @@ class ScriptCompiler {
                           options_.file_name, set.key_span.line, set.key_span.column, *set.key,
                           suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"));
         }
+        if (*set.key == kLocalTimeZone && !ApplyLocalTimeZone(*set.value, set.value_span)) return;
         set_options_[*set.key] = *set.value;
         set_spans_[*set.key] = set.value_span;
         return;
@@ -273,6 +303,9 @@ class ScriptCompiler {
           set_options_.erase(*reset.key);
         } else {
           set_options_.clear();
+        }
+        if (!zone_overridden_ && !set_options_.count(kLocalTimeZone)) {
+          binder_.SetLocalTimeZone("UTC");
         }
         return;
       }
@@ -609,8 +642,12 @@ class ScriptCompiler {
                 row[i]->span);
           break;
         }
-        ExprPtr text = binder::Binder::CastTo(binder::Binder::CastTo(bound, want),
-                                              types::LogicalType::Varchar());
+        // A TIMESTAMP_LTZ column takes its instant's UTC text, as the values connector reads it.
+        ExprPtr text = want.IsTimestampLtz()
+                           ? runtime::plan::Expr::Cast(binder_.CastTo(bound, want),
+                                                       types::LogicalType::Varchar())
+                           : binder_.CastTo(binder_.CastTo(bound, want),
+                                            types::LogicalType::Varchar());
         auto value = optimizer::EvaluateConstant(text);
         if (!value.ok()) {
           Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
@@ -631,6 +668,7 @@ class ScriptCompiler {
   const CompileOptions& options_;
   binder::Catalog catalog_;
   binder::Binder binder_;
+  bool zone_overridden_ = false;  // table.local-time-zone given as an override
   std::vector<ast::StatementPtr> statements_;
   std::vector<logical::InsertPlan> inserts_;
   std::vector<logical::InsertPlan> explains_;

@@ -24,13 +24,13 @@ runtime::plan::PlanNode PlanWindowTableFunctionNode(const logical::LogicalNode& 
   return node;
 }
 
-int32_t WindowEndPartitionSlot(const logical::LogicalNode& top_n) {
+int32_t WindowEndPartitionSlot(const logical::LogicalNode& top_n, std::string* time_zone) {
   const logical::LogicalNode& input = *top_n.inputs[0];
   int32_t start = -1, end = -1;
   std::optional<runtime::plan::WindowSpec> window;
   auto same = [](const runtime::plan::WindowSpec& a, const runtime::plan::WindowSpec& b) {
     return a.kind == b.kind && a.size == b.size && a.step == b.step && a.gap == b.gap &&
-           a.offset == b.offset;
+           a.offset == b.offset && a.time_zone == b.time_zone;
   };
   for (int32_t slot : top_n.top_n->partition_slots) {
     auto column = logical::TraceWindowColumn(input, slot);
@@ -40,7 +40,9 @@ int32_t WindowEndPartitionSlot(const logical::LogicalNode& top_n) {
     if (column->property == logical::WindowColumn::Property::kStart) start = slot;
     if (column->property == logical::WindowColumn::Property::kEnd) end = slot;
   }
-  return start >= 0 ? end : -1;
+  if (start < 0 || end < 0) return -1;
+  *time_zone = window->time_zone;
+  return end;
 }
 
 }  // namespace sluice::compiler::physical

@@ -15,7 +15,8 @@ runtime::plan::PlanNode PlanWindowTableFunctionNode(const logical::LogicalNode& 
                                                     runtime::plan::ChangelogMode mode);
 
 /// The input slot of the window_end in a Top-N's partition, when the partition holds both
-/// window_start and window_end of one event-time window (a window Top-N); -1 otherwise.
-int32_t WindowEndPartitionSlot(const logical::LogicalNode& top_n);
+/// window_start and window_end of one event-time window (a window Top-N); -1 otherwise. Sets
+/// `time_zone` to the window's (WindowSpec::time_zone) when there is one.
+int32_t WindowEndPartitionSlot(const logical::LogicalNode& top_n, std::string* time_zone);
 
 }  // namespace sluice::compiler::physical

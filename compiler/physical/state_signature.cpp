@@ -131,6 +131,8 @@ std::string WindowSignature(const runtime::plan::WindowSpec& window, const std::
     out += fmt::format(", size {} ms", window.size);
   }
   if (window.offset != 0) out += fmt::format(", offset {} ms", window.offset);
+  // Windows laid out on another zone's clock hold other rows: a changed zone changes state.
+  if (!window.time_zone.empty()) out += fmt::format(", time zone {}", window.time_zone);
   return out + ")";
 }
 

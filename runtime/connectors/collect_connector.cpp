@@ -29,16 +29,20 @@ std::map<std::string, Receiver>& Registry() {
 
 class CollectWriter final : public SinkWriter {
  public:
-  CollectWriter(types::Schema schema, int32_t subtask, Receiver receiver)
-      : schema_(std::move(schema)), subtask_(subtask), receiver_(std::move(receiver)) {}
+  CollectWriter(types::Schema schema, int32_t subtask, Receiver receiver,
+                std::shared_ptr<const expr::TimeZone> zone)
+      : schema_(std::move(schema)),
+        subtask_(subtask),
+        receiver_(std::move(receiver)),
+        zone_(std::move(zone)) {}
 
   base::Status Write(const Batch& batch) override {
     for (int32_t row = 0; row < batch.row_count(); ++row) {
       if (receiver_.fields) {
         receiver_.fields(subtask_, RowKindName(batch.row_kind(row)),
-                         PrintConnector::FormatFields(schema_, batch, row));
+                         PrintConnector::FormatFields(schema_, batch, row, zone_.get()));
       } else {
-        receiver_.row(subtask_, PrintConnector::FormatRow(schema_, batch, row));
+        receiver_.row(subtask_, PrintConnector::FormatRow(schema_, batch, row, zone_.get()));
       }
     }
     return base::Status::Ok();
@@ -49,6 +53,7 @@ class CollectWriter final : public SinkWriter {
   types::Schema schema_;
   int32_t subtask_;
   Receiver receiver_;
+  std::shared_ptr<const expr::TimeZone> zone_;
 };
 
 }  // namespace
@@ -70,7 +75,8 @@ base::Result<std::unique_ptr<SinkWriter>> CollectConnector::CreateWriter(
     return base::Status::Error(base::ErrorCode::kOption,
                                "no receiver is registered for collect table '" + name + "'");
   }
-  return std::unique_ptr<SinkWriter>(new CollectWriter(table.schema, subtask.index, found->second));
+  return std::unique_ptr<SinkWriter>(new CollectWriter(table.schema, subtask.index, found->second,
+                                                      expr::TimeZone::Find(subtask.local_time_zone)));
 }
 
 void CollectConnector::Register(const std::string& name, RowCallback callback) {

@@ -68,6 +68,9 @@ struct SubtaskInfo {
   /// must keep across a crash beside the checkpoint (the Kafka sink's epoch spool); empty when
   /// the job takes no checkpoints.
   std::string spool_directory = {};
+  /// The session time zone (`table.local-time-zone`, resolved): sinks that show values to
+  /// people (print, collect) show a TIMESTAMP_LTZ as a wall time in it.
+  std::string local_time_zone = "UTC";
 };
 
 /// Reads one subtask's share of a source, a batch at a time.

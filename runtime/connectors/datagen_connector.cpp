@@ -55,6 +55,8 @@ bool Generatable(types::TypeId id) {
   }
 }
 
+constexpr int32_t kMaxDecimalDigits = 18;  // an unscaled DECIMAL is an int64
+
 // Reads the `fields.<column>.*` options of one column into `field`.
 base::Status ReadField(const OptionReader& options, const types::RowField& column,
                        DatagenField* field) {
@@ -171,8 +173,10 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
   // DOUBLE defaults to Flink's [Double.MIN_VALUE, Double.MAX_VALUE]; DECIMAL to its full range.
   double default_min = DBL_MIN, default_max = DBL_MAX;
   if (id == types::TypeId::kDecimal) {
-    const double largest = static_cast<double>(PowerOfTen(column.type.precision()) - 1) /
-                           static_cast<double>(PowerOfTen(column.type.scale()));
+    // Values are kept as 64-bit unscaled integers: past 18 digits the range is what they hold.
+    const double largest =
+        static_cast<double>(PowerOfTen(std::min(column.type.precision(), kMaxDecimalDigits)) - 1) /
+        static_cast<double>(PowerOfTen(column.type.scale()));
     default_min = -largest;
     default_max = largest;
   }
@@ -183,7 +187,8 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
   }
   if (id == types::TypeId::kDecimal) {
     const double scale = static_cast<double>(PowerOfTen(field->type.scale()));
-    const double limit = static_cast<double>(PowerOfTen(field->type.precision()) - 1);
+    const double limit =
+        static_cast<double>(PowerOfTen(std::min(field->type.precision(), kMaxDecimalDigits)) - 1);
     const double low = std::ceil(field->min_double * scale),
                  high = std::floor(field->max_double * scale);
     if (low < -limit || high > limit) {
@@ -192,8 +197,10 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
           "'" + key("min") + "'/'" + key("max") + "' exceed " + column.type.ToString());
     }
     if (high < low) return options.InvalidValue(key("max"), "leaves no value at this scale");
-    field->min_integer = static_cast<int64_t>(low);
-    field->max_integer = static_cast<int64_t>(high);
+    // A double near 10^18 may round past the last 18-digit value: clamp to it.
+    const int64_t largest = PowerOfTen(std::min(field->type.precision(), kMaxDecimalDigits)) - 1;
+    field->min_integer = std::max(static_cast<int64_t>(low), -largest);
+    field->max_integer = std::min(static_cast<int64_t>(high), largest);
   }
   return base::Status::Ok();
 }

@@ -8,6 +8,7 @@
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/formats/csv_format.h"
 #include "runtime/connectors/option_reader.h"
+#include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::connectors {
 
@@ -32,12 +33,22 @@ size_t FieldSlotCount(const types::LogicalType& type) {
 }
 
 void AppendValue(const Batch& batch, int32_t row, const types::LogicalType& type, size_t* slot,
-                 std::string* out) {
+                 const expr::TimeZone* zone, std::string* out) {
   const Column& column = batch.column(*slot);
   ++*slot;
   if (type.id() != types::TypeId::kRow) {
     if (column.IsNull(row)) {
       out->append("<NULL>");
+    } else if (type.id() == types::TypeId::kTimestamp) {
+      // A TIMESTAMP_LTZ (an instant) shows as the session zone's wall time, as Flink's SQL
+      // client shows it; a TIMESTAMP is a wall time already.
+      int64_t value = column.values<int64_t>()[row];
+      int64_t wall = value;
+      if (type.IsTimestampLtz() && zone != nullptr &&
+          __builtin_add_overflow(value, zone->OffsetAt(value), &wall)) {
+        wall = value;
+      }
+      out->append(expr::FormatTimestamp(wall));
     } else {
       formats::CsvFormat::AppendValue(column, row, out);
     }
@@ -53,21 +64,25 @@ void AppendValue(const Batch& batch, int32_t row, const types::LogicalType& type
   for (const types::RowField& field : type.fields()) {
     if (!first) out->append(", ");
     first = false;
-    AppendValue(batch, row, field.type, slot, out);
+    AppendValue(batch, row, field.type, slot, zone, out);
   }
   out->push_back(']');
 }
 
 class PrintWriter final : public SinkWriter {
  public:
-  PrintWriter(const TableDescriptor& table, std::string prefix, bool standard_error)
-      : schema_(table.schema), prefix_(std::move(prefix)), standard_error_(standard_error) {}
+  PrintWriter(const TableDescriptor& table, std::string prefix, bool standard_error,
+              std::shared_ptr<const expr::TimeZone> zone)
+      : schema_(table.schema),
+        prefix_(std::move(prefix)),
+        standard_error_(standard_error),
+        zone_(std::move(zone)) {}
 
   base::Status Write(const Batch& batch) override {
     std::string text;
     for (int32_t row = 0; row < batch.row_count(); ++row) {
       text.append(prefix_);
-      text.append(PrintConnector::FormatRow(schema_, batch, row));
+      text.append(PrintConnector::FormatRow(schema_, batch, row, zone_.get()));
       text.push_back('\n');
     }
     if (text.empty()) return base::Status::Ok();
@@ -89,12 +104,13 @@ class PrintWriter final : public SinkWriter {
   types::Schema schema_;
   std::string prefix_;
   bool standard_error_;
+  std::shared_ptr<const expr::TimeZone> zone_;
 };
 
 }  // namespace
 
 std::string PrintConnector::FormatRow(const types::Schema& schema, const Batch& batch,
-                                      int32_t row) {
+                                      int32_t row, const expr::TimeZone* zone) {
   std::string out = RowKindName(batch.row_kind(row));
   out.push_back('[');
   size_t slot = 0;
@@ -102,19 +118,20 @@ std::string PrintConnector::FormatRow(const types::Schema& schema, const Batch& 
   for (const types::RowField& column : schema.columns) {
     if (!first) out.append(", ");
     first = false;
-    AppendValue(batch, row, column.type, &slot, &out);
+    AppendValue(batch, row, column.type, &slot, zone, &out);
   }
   out.push_back(']');
   return out;
 }
 
 std::vector<std::string> PrintConnector::FormatFields(const types::Schema& schema,
-                                                      const Batch& batch, int32_t row) {
+                                                      const Batch& batch, int32_t row,
+                                                      const expr::TimeZone* zone) {
   std::vector<std::string> fields;
   fields.reserve(schema.columns.size());
   size_t slot = 0;
   for (const types::RowField& column : schema.columns) {
-    AppendValue(batch, row, column.type, &slot, &fields.emplace_back());
+    AppendValue(batch, row, column.type, &slot, zone, &fields.emplace_back());
   }
   return fields;
 }
@@ -141,7 +158,8 @@ base::Result<std::unique_ptr<SinkWriter>> PrintConnector::CreateWriter(
     prefix += std::to_string(subtask.index + 1);
   }
   if (!prefix.empty()) prefix += "> ";
-  return std::unique_ptr<SinkWriter>(new PrintWriter(table, std::move(prefix), standard_error));
+  return std::unique_ptr<SinkWriter>(new PrintWriter(
+      table, std::move(prefix), standard_error, expr::TimeZone::Find(subtask.local_time_zone)));
 }
 
 const Connector& PrintConnectorInstance() {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "runtime/connectors/connector.h"
+#include "runtime/expr/time_zone.h"
 
 namespace sluice::runtime::connectors {
 
@@ -24,12 +25,14 @@ class PrintConnector final : public Connector {
                                                          const SubtaskInfo& subtask) const override;
 
   /// Renders row `row` of `batch` (one column per flattened slot of `schema`) as the print
-  /// sink does, without prefix or line break.
-  static std::string FormatRow(const types::Schema& schema, const Batch& batch, int32_t row);
+  /// sink does, without prefix or line break; a TIMESTAMP_LTZ as a wall time in `zone` (UTC
+  /// when null).
+  static std::string FormatRow(const types::Schema& schema, const Batch& batch, int32_t row,
+                               const expr::TimeZone* zone = nullptr);
   /// Renders each column of row `row` as FormatRow renders it (`<NULL>` for null), one string
   /// per top-level column: for callers that lay rows out themselves (the REPL's tables).
   static std::vector<std::string> FormatFields(const types::Schema& schema, const Batch& batch,
-                                               int32_t row);
+                                               int32_t row, const expr::TimeZone* zone = nullptr);
 };
 
 }  // namespace sluice::runtime::connectors

@@ -795,6 +795,27 @@ uint8_t sluice_convert_tz(SluiceKernelContext* context, const SluiceUdfValue* ar
              : 0;
 }
 
+uint8_t sluice_ltz_to_timestamp(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                                SluiceUdfValue* out) {
+  using sluice::runtime::expr::TimeZone;
+  auto zone = TimeZone::Find(std::string_view(arguments[1].data, arguments[1].length));
+  if (zone == nullptr) return 0;  // the binder passes the checked session zone
+  const int64_t offset = zone->OffsetAt(arguments[0].integer);
+  if (__builtin_add_overflow(arguments[0].integer, offset, &out->integer)) return 0;
+  return 1;
+}
+
+uint8_t sluice_timestamp_to_ltz(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                                SluiceUdfValue* out) {
+  using sluice::runtime::expr::TimeZone;
+  auto zone = TimeZone::Find(std::string_view(arguments[1].data, arguments[1].length));
+  if (zone == nullptr) return 0;
+  constexpr int64_t kLimit = int64_t{1} << 60;  // far past any date, away from overflow
+  if (arguments[0].integer < -kLimit || arguments[0].integer > kLimit) return 0;
+  out->integer = zone->ToUtc(arguments[0].integer);
+  return 1;
+}
+
 uint8_t sluice_current_watermark(SluiceKernelContext*, const SluiceUdfValue*, int32_t,
                                  SluiceUdfValue* out) {
   // No watermark yet, or the end-of-input watermark (past any TIMESTAMP): NULL.

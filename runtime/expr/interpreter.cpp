@@ -1217,6 +1217,10 @@ Result<Vector> EvaluateCast(const Expr& expr, Context& context) {
         expr, fmt::format("no cast from {} to {}", in.type.ToString(), expr.type.ToString()));
   }
   if (in.type == expr.type) return in;
+  if (in.type.id() == TypeId::kTimestamp && expr.type.id() == TypeId::kTimestamp) {
+    in.type = expr.type;  // TIMESTAMP ↔ TIMESTAMP_LTZ keeps the stored value
+    return in;
+  }
   if (in.type.id() == TypeId::kNull || expr.type.id() == TypeId::kNull) {
     return Allocate(expr.type, context.rows);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -292,6 +293,36 @@ bool TimeZone::ParseTzif(std::string_view data) {
     if (close != std::string_view::npos) rule_ = ParseRule(footer.substr(1, close - 1));
   }
   return true;
+}
+
+bool TimeZone::IsUtc() const {
+  return transitions_.empty() && !rule_.has_value() && offsets_.size() == 1 && offsets_[0] == 0;
+}
+
+std::optional<std::string> SessionTimeZoneId(std::string_view option) {
+  if (option != "default") {
+    if (TimeZone::Find(option) == nullptr) return std::nullopt;
+    return std::string(option);
+  }
+  std::vector<std::string> candidates;
+  if (const char* tz = std::getenv("TZ"); tz != nullptr && *tz != '\0') {
+    candidates.emplace_back(tz[0] == ':' ? tz + 1 : tz);
+  }
+  if (std::ifstream file("/etc/timezone"); file) {
+    std::string line;
+    std::getline(file, line);
+    candidates.push_back(line);
+  }
+  std::error_code error;
+  std::string target = std::filesystem::read_symlink("/etc/localtime", error).string();
+  if (!error) {
+    size_t at = target.find("zoneinfo/");
+    if (at != std::string::npos) candidates.push_back(target.substr(at + 9));
+  }
+  for (const std::string& candidate : candidates) {
+    if (!candidate.empty() && TimeZone::Find(candidate) != nullptr) return candidate;
+  }
+  return std::string("UTC");
 }
 
 std::shared_ptr<const TimeZone> TimeZone::Find(std::string_view requested) {

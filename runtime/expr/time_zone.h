@@ -29,6 +29,8 @@ class TimeZone {
   int64_t ToUtc(int64_t local_millis) const;
 
   const std::string& id() const { return id_; }
+  /// Whether the offset is zero at every instant (UTC, GMT, Z, +00:00, Etc/UTC).
+  bool IsUtc() const;
 
   /// A POSIX TZ rule (a TZif file's footer: "PST8PDT,M3.2.0,M11.1.0"), for instants past the
   /// file's last transition.
@@ -55,5 +57,10 @@ class TimeZone {
   /// Reads a TZif file's version 2+ data; false when it is not one.
   bool ParseTzif(std::string_view data);
 };
+
+/// The zone a `table.local-time-zone` value names, as an id Find knows: the value itself, or
+/// for Flink's `default` the machine's zone (the TZ variable, else /etc/timezone, else the
+/// target of /etc/localtime, else UTC); nullopt for a zone that does not exist.
+std::optional<std::string> SessionTimeZoneId(std::string_view option);
 
 }  // namespace sluice::runtime::expr

@@ -93,6 +93,7 @@ base::Status WindowAggregateOperator::Open(const OperatorContext& context) {
   if (!node_->aggregate || !node_->aggregate->window) return Malformed(*node_, "no window");
   const plan::AggregateSpec& spec = *node_->aggregate;
   window_ = *spec.window;
+  clock_ = WindowClock(window_.time_zone);
   key_slots_ = spec.key_slots;
   if (window_.time_slot < 0) return Malformed(*node_, "no time column");
   if (window_.processing_time) {
@@ -234,14 +235,14 @@ base::Status WindowAggregateOperator::AccumulateSlices(const Batch& batch) {
   // that has already fired.
   int64_t now = 0;
   if (processing_time_ != nullptr) {
-    now = processing_time_->CurrentTimeMillis();
+    now = clock_.ToWall(processing_time_->CurrentTimeMillis());
     if (current_watermark_ < kMaxWatermark) now = std::max(now, current_watermark_ + 1);
   }
   int64_t late = 0;
   std::string key;
   for (int32_t row = 0; row < batch.row_count(); ++row) {
     if (processing_time_ == nullptr && times.IsNull(row)) continue;
-    int64_t time = processing_time_ != nullptr ? now : times.values<int64_t>()[row];
+    int64_t time = processing_time_ != nullptr ? now : clock_.ToWall(times.values<int64_t>()[row]);
     int64_t slice_end = 0;
     if (!SliceEndOf(time, &slice_end)) {
       return base::Status::Error(
@@ -308,7 +309,7 @@ base::Status WindowAggregateOperator::AccumulateSessions(const Batch& batch) {
   std::string stored;
   for (int32_t row = 0; row < batch.row_count(); ++row) {
     if (times.IsNull(row)) continue;
-    int64_t time = times.values<int64_t>()[row];
+    int64_t time = clock_.ToWall(times.values<int64_t>()[row]);
     if (Wide{time} + window_.gap > kMaxTime) {
       return base::Status::Error(
           base::ErrorCode::kData,
@@ -367,9 +368,13 @@ base::Status WindowAggregateOperator::ProcessWatermark(int64_t watermark, Output
     if (watermark == kMaxWatermark) SLUICE_RETURN_IF_ERROR(FireProcessingTime(kMaxWatermark, out));
     return out->EmitWatermark(watermark);
   }
-  if (watermark <= current_watermark_) return base::Status::Ok();
-  current_watermark_ = watermark;
-  watermark_state_.Store(watermark);
+  // Windows work on their clock's wall times; the watermark passed on stays an instant.
+  const int64_t wall = clock_.WatermarkToWall(watermark);
+  if (wall <= current_watermark_) {
+    return clock_.identity() ? base::Status::Ok() : out->EmitWatermark(watermark);
+  }
+  current_watermark_ = wall;
+  watermark_state_.Store(wall);
   RowWriter writer(&output_types_, /*row_kinds=*/false, out);
   if (window_.kind == plan::WindowKind::kSession) {
     SLUICE_RETURN_IF_ERROR(FireSessions(&writer));
@@ -382,7 +387,7 @@ base::Status WindowAggregateOperator::ProcessWatermark(int64_t watermark, Output
 
 base::Status WindowAggregateOperator::OnProcessingTime(int64_t now, Output* out) {
   if (processing_time_ == nullptr) return base::Status::Ok();
-  return FireProcessingTime(now, out);
+  return FireProcessingTime(clock_.WatermarkToWall(now), out);
 }
 
 base::Status WindowAggregateOperator::Finish(Output* out) {
@@ -471,7 +476,7 @@ base::Status WindowAggregateOperator::WriteRow(RowWriter* writer, std::string_vi
   auto [batch, row] = target;
   SLUICE_RETURN_IF_ERROR(key_codec_->Decode(key, batch, row, 0));
   size_t column = key_slots_.size();
-  for (int64_t value : {window_start, window_end, window_end - 1}) {
+  for (int64_t value : {window_start, window_end, clock_.ToInstant(window_end) - 1}) {
     batch->column(column).values<int64_t>()[row] = value;
     batch->column(column).validity()[row] = 1;
     ++column;

@@ -11,6 +11,7 @@
 #include "runtime/operators/aggregate/accumulator_migration.h"
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/operators/operator_state.h"
 #include "runtime/operators/record_migration.h"
 #include "runtime/operators/row_writer.h"
@@ -84,6 +85,7 @@ class WindowAggregateOperator : public Operator {
 
   const plan::PlanNode* node_ = nullptr;
   plan::WindowSpec window_;
+  WindowClock clock_;  // the windows' wall clock
   std::vector<int32_t> key_slots_;
   std::unique_ptr<state::RowCodec> key_codec_;
   std::unique_ptr<aggregate::Aggregator> aggregator_;

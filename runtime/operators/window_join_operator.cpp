@@ -79,6 +79,7 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
   if (!node_->join || !node_->window_join) return Malformed(*node_, "no window join spec");
   spec_ = *node_->join;
   window_ = node_->window_join->window;
+  clock_ = WindowClock(window_.time_zone);
   left_outer_ = spec_.type == plan::JoinType::kLeft;
   max_parallelism_ = context.max_parallelism;
   metrics_ = context.metrics;
@@ -178,7 +179,7 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
   std::vector<int64_t> ends;
   for (int32_t row = 0; row < batch->row_count(); ++row) {
     if (times.IsNull(row)) continue;
-    int64_t time = times.values<int64_t>()[row];
+    int64_t time = clock_.ToWall(times.values<int64_t>()[row]);
     if (!WindowEndsOf(time, &ends)) {
       return base::Status::Error(
           base::ErrorCode::kData,
@@ -216,11 +217,15 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
 }
 
 base::Status WindowJoinOperator::ProcessWatermark(int64_t watermark, Output* out) {
-  if (watermark <= watermark_) return base::Status::Ok();
-  watermark_ = watermark;
-  watermark_state_.Store(watermark);
+  // Windows work on their clock's wall times; the watermark passed on stays an instant.
+  const int64_t wall = clock_.WatermarkToWall(watermark);
+  if (wall <= watermark_) {
+    return clock_.identity() ? base::Status::Ok() : out->EmitWatermark(watermark);
+  }
+  watermark_ = wall;
+  watermark_state_.Store(wall);
   JoinOutput output(output_types_, residual_.get());
-  while (!pending_window_ends_.empty() && *pending_window_ends_.begin() - 1 <= watermark) {
+  while (!pending_window_ends_.empty() && *pending_window_ends_.begin() - 1 <= wall) {
     int64_t window_end = *pending_window_ends_.begin();
     pending_window_ends_.erase(pending_window_ends_.begin());
     SLUICE_RETURN_IF_ERROR(FireWindow(window_end, &output, out));
@@ -246,7 +251,7 @@ base::Status WindowJoinOperator::FireWindow(int64_t window_end, JoinOutput* outp
   auto write_window = [&](Batch* batch, int32_t row, size_t column) {
     JoinOutput::SetInt64(batch, column, row, window_start);
     JoinOutput::SetInt64(batch, column + 1, row, window_end);
-    JoinOutput::SetInt64(batch, column + 2, row, window_end - 1);
+    JoinOutput::SetInt64(batch, column + 2, row, clock_.ToInstant(window_end) - 1);
   };
   // Tags are indexes into all_lefts (views into left_rows, stable for the window).
   std::vector<std::string_view> all_lefts, lefts, rights;

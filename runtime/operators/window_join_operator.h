@@ -8,6 +8,7 @@
 
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/operators/operator_state.h"
 #include "runtime/operators/record_migration.h"
 #include "runtime/operators/row_migration.h"
@@ -55,6 +56,7 @@ class WindowJoinOperator : public Operator {
   const plan::PlanNode* node_ = nullptr;
   plan::JoinSpec spec_;
   plan::WindowSpec window_;
+  WindowClock clock_;  // the windows' wall clock
   bool left_outer_ = false;
   int32_t max_parallelism_ = 128;
   OperatorMetrics* metrics_ = nullptr;

@@ -58,6 +58,7 @@ base::Status WindowRankOperator::Open(const OperatorContext& context) {
     return Malformed(*node_, "no window Top-N specification");
   }
   spec_ = *node_->top_n;
+  clock_ = WindowClock(spec_.window_time_zone);
   max_parallelism_ = context.max_parallelism;
   metrics_ = context.metrics;
   if (spec_.limit < 1) return Malformed(*node_, "a limit below 1");
@@ -141,11 +142,15 @@ base::Status WindowRankOperator::ProcessBatch(int32_t, BatchPtr batch, Output*) 
 }
 
 base::Status WindowRankOperator::ProcessWatermark(int64_t watermark, Output* out) {
-  if (watermark <= watermark_) return base::Status::Ok();
-  watermark_ = watermark;
-  watermark_state_.Store(watermark);
+  // window_end is a wall time of the window's clock; the watermark passed on stays an instant.
+  const int64_t wall = clock_.WatermarkToWall(watermark);
+  if (wall <= watermark_) {
+    return clock_.identity() ? base::Status::Ok() : out->EmitWatermark(watermark);
+  }
+  watermark_ = wall;
+  watermark_state_.Store(wall);
   RowWriter writer(&output_types_, /*row_kinds=*/false, out);
-  while (!pending_window_ends_.empty() && *pending_window_ends_.begin() - 1 <= watermark) {
+  while (!pending_window_ends_.empty() && *pending_window_ends_.begin() - 1 <= wall) {
     int64_t window_end = *pending_window_ends_.begin();
     pending_window_ends_.erase(pending_window_ends_.begin());
     SLUICE_RETURN_IF_ERROR(FireWindow(window_end, &writer));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/operators/operator_state.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
@@ -41,6 +42,7 @@ class WindowRankOperator : public Operator {
 
   const plan::PlanNode* node_ = nullptr;
   plan::TopNSpec spec_;
+  WindowClock clock_;  // the clock of the windows ranked
   int32_t max_parallelism_ = 128;
   OperatorMetrics* metrics_ = nullptr;
   std::vector<types::LogicalType> input_types_;

@@ -25,6 +25,7 @@ base::Status WindowTableFunctionOperator::Open(const OperatorContext& context) {
     return Malformed(*node_, "not a TUMBLE, HOP or CUMULATE window");
   }
   assigner_ = std::make_unique<WindowAssigner>(window_);
+  clock_ = WindowClock(window_.time_zone);
   for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
     output_types_.push_back(slot.type);
   }
@@ -47,13 +48,14 @@ base::Status WindowTableFunctionOperator::ProcessBatch(int32_t, BatchPtr batch, 
     return Malformed(*node_, fmt::format("an input of {} columns, not {}", batch->column_count(),
                                          input_columns_));
   }
-  const int64_t now = processing_time_ != nullptr ? processing_time_->CurrentTimeMillis() : 0;
+  const int64_t now =
+      processing_time_ != nullptr ? clock_.ToWall(processing_time_->CurrentTimeMillis()) : 0;
   const Column& times = batch->column(window_.time_slot);
   BatchPtr target;
   std::vector<int64_t> ends;
   for (int32_t row = 0; row < batch->row_count(); ++row) {
     if (processing_time_ == nullptr && times.IsNull(row)) continue;
-    int64_t time = processing_time_ != nullptr ? now : times.values<int64_t>()[row];
+    int64_t time = processing_time_ != nullptr ? now : clock_.ToWall(times.values<int64_t>()[row]);
     if (!assigner_->EndsOf(time, &ends)) {
       return base::Status::Error(
           base::ErrorCode::kData,
@@ -74,7 +76,8 @@ base::Status WindowTableFunctionOperator::ProcessBatch(int32_t, BatchPtr batch, 
       }
       JoinOutput::SetInt64(target.get(), input_columns_, target_row, assigner_->StartOf(end));
       JoinOutput::SetInt64(target.get(), input_columns_ + 1, target_row, end);
-      JoinOutput::SetInt64(target.get(), input_columns_ + 2, target_row, end - 1);
+      JoinOutput::SetInt64(target.get(), input_columns_ + 2, target_row,
+                           clock_.ToInstant(end) - 1);
       if (batch->has_row_kinds()) target->row_kinds()[target_row] = batch->row_kinds()[row];
       target->set_row_count(target_row + 1);
     }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/operators/window_assigner.h"
 
 namespace sluice::runtime::operators {
@@ -25,6 +26,7 @@ class WindowTableFunctionOperator : public Operator {
  private:
   const plan::PlanNode* node_ = nullptr;
   plan::WindowSpec window_;
+  WindowClock clock_;  // the windows' wall clock
   std::unique_ptr<WindowAssigner> assigner_;
   ProcessingTimeService* processing_time_ = nullptr;
   std::vector<types::LogicalType> output_types_;

@@ -119,6 +119,10 @@ struct WindowSpec {
   /// descriptor) instead of the rows' event time; they fire when the clock passes their end,
   /// and every open one fires at the end of a bounded input. Never SESSION.
   bool processing_time = false;
+  /// Empty when the time attribute is a TIMESTAMP (its values are wall times); the session
+  /// time zone when it is a TIMESTAMP_LTZ, whose windows follow that zone's wall clock
+  /// (operators/window_clock.h); window_time is then a TIMESTAMP_LTZ.
+  std::string time_zone = {};
 };
 
 /// A (window) aggregation. Output columns: the keys (in key_slots order), then for a window
@@ -235,6 +239,9 @@ struct TopNSpec {
   /// kWindowRank: the input slot of the window_end the partition includes. Each window's rows
   /// are ranked once, when the watermark passes window_end - 1 (Flink's window Top-N).
   int32_t window_end_slot = -1;
+  /// kWindowRank: the window's time zone (WindowSpec::time_zone): its window_end is a wall time
+  /// of that zone's clock, to which the operator converts each watermark.
+  std::string window_time_zone = {};
 };
 
 enum class OverFrameUnit : uint8_t { kRows, kRange };

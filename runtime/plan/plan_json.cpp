@@ -2,6 +2,7 @@
 
 #include "runtime/expr/collection_value.h"
 #include "runtime/expr/user_function.h"
+#include "runtime/expr/time_zone.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::plan {
@@ -57,7 +58,7 @@ T Get(const ordered_json& object, const char* key, const std::string& path) {
 
 ordered_json TypeToJson(const LogicalType& type) {
   ordered_json out;
-  out["type"] = TypeIdName(type.id());
+  out["type"] = type.IsTimestampLtz() ? "TIMESTAMP_LTZ" : TypeIdName(type.id());
   if (type.id() == TypeId::kDecimal) {
     out["precision"] = type.precision();
     out["scale"] = type.scale();
@@ -83,6 +84,7 @@ LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
         TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval, TypeId::kDate, TypeId::kTime}) {
     if (name == TypeIdName(id)) return LogicalType(id);
   }
+  if (name == "TIMESTAMP_LTZ") return LogicalType::TimestampLtz();
   if (name == "DECIMAL") {
     return LogicalType::Decimal(Get<int32_t>(json, "precision", path),
                                 Get<int32_t>(json, "scale", path));
@@ -501,6 +503,7 @@ ordered_json WindowToJson(const WindowSpec& window) {
                       {"gap", window.gap},
                       {"offset", window.offset}};
   if (window.processing_time) out["processing_time"] = true;
+  if (!window.time_zone.empty()) out["time_zone"] = window.time_zone;
   return out;
 }
 
@@ -515,6 +518,13 @@ WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_
   parsed.offset = Get<int64_t>(window, "offset", window_path);
   if (window.contains("processing_time")) {
     parsed.processing_time = Get<bool>(window, "processing_time", window_path);
+  }
+  if (window.contains("time_zone")) {
+    parsed.time_zone = Get<std::string>(window, "time_zone", window_path);
+    if (expr::TimeZone::Find(parsed.time_zone) == nullptr) {
+      throw JsonError{"unknown time zone '" + parsed.time_zone.substr(0, 100) + "' at " +
+                      window_path + ".time_zone"};
+    }
   }
   return parsed;
 }
@@ -800,6 +810,9 @@ ordered_json NodeToJson(const PlanNode& node) {
                     {"keep_first_only", node.top_n->keep_first_only}};
     if (node.top_n->window_end_slot >= 0) {
       out["top_n"]["window_end_slot"] = node.top_n->window_end_slot;
+      if (!node.top_n->window_time_zone.empty()) {
+        out["top_n"]["window_time_zone"] = node.top_n->window_time_zone;
+      }
     }
     if (node.top_n->function != RankFunction::kRowNumber) {
       out["top_n"]["function"] = EnumName(node.top_n->function, kRankFunctions);
@@ -935,6 +948,12 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.keep_first_only = Get<bool>(top_n, "keep_first_only", top_path);
     if (top_n.contains("window_end_slot")) {
       spec.window_end_slot = Get<int32_t>(top_n, "window_end_slot", top_path);
+      if (top_n.contains("window_time_zone")) {
+        spec.window_time_zone = Get<std::string>(top_n, "window_time_zone", top_path);
+        if (expr::TimeZone::Find(spec.window_time_zone) == nullptr) {
+          throw JsonError{"unknown time zone at " + top_path + ".window_time_zone"};
+        }
+      }
     }
     if (top_n.contains("function")) {
       spec.function = EnumFromName(Get<std::string>(top_n, "function", top_path), kRankFunctions,

@@ -21,6 +21,7 @@
 #include "catalog/base/duration.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/expr/user_function.h"
+#include "runtime/expr/time_zone.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator_factory.h"
@@ -251,6 +252,16 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   // every chain compiled is the plan's own (CachingChainCompiler keys on its address).
   SLUICE_RETURN_IF_ERROR(expr::LinkUserFunctions(&plan_));
   SLUICE_RETURN_IF_ERROR(ReadCheckpointSettings());
+  std::string local_time_zone = "UTC";
+  if (auto zone = plan_.options.find("table.local-time-zone"); zone != plan_.options.end()) {
+    auto resolved = expr::SessionTimeZoneId(zone->second);
+    if (!resolved) {
+      return base::Status::Error(base::ErrorCode::kOption,
+                                 "no such time zone '" + zone->second +
+                                     "' for 'table.local-time-zone'");
+    }
+    local_time_zone = *resolved;
+  }
   // Before anything touches the job directory or a sink recovers: one run per job at a time.
   if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(LockJobDirectory());
   expr::ChainCompiler* chain_compiler = options.chain_compiler;
@@ -364,6 +375,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         operators::OperatorContext context;
         context.node = &node;
         context.subtask = {subtask, node.parallelism, plan_.job_name, job_id_};
+        context.subtask.local_time_zone = local_time_zone;
         if (checkpoint_settings_.interval_millis > 0) {
           context.subtask.spool_directory =
               (std::filesystem::path(checkpoint_settings_.job_directory) / "spool" / node.uid)

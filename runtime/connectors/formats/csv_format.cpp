@@ -305,7 +305,10 @@ CsvFormat::CsvFormat(const FormatFields& fields, CsvDialect dialect, bool ignore
     : slots_(FieldSlots(fields)),
       dialect_(std::move(dialect)),
       ignore_parse_errors_(ignore_parse_errors) {
-  for (const types::RowField& field : fields.fields.columns) names_.push_back(field.name);
+  for (const types::RowField& field : fields.fields.columns) {
+    names_.push_back(field.name);
+    instants_.push_back(field.type.IsTimestampLtz());
+  }
 }
 
 base::Status CsvFormat::Decode(std::optional<std::string_view> record, Batch* batch) const {
@@ -366,7 +369,7 @@ base::Status CsvFormat::Encode(const Batch& batch, int32_t row, std::string* out
       continue;
     }
     text.clear();
-    AppendValue(column, row, &text);
+    AppendValue(column, row, &text, index < instants_.size() && instants_[index]);
     if (index == 0 && dialect_.allow_comments && dialect_.quote && !text.empty() &&
         text.front() == '#') {
       AppendQuoted(text, *dialect_.quote, dialect_.escape, out);  // not a comment
@@ -386,7 +389,7 @@ void CsvFormat::AppendHeader(std::string* out) const {
 
 // ---- text forms -----------------------------------------------------------------------------
 
-void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out) {
+void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out, bool instant) {
   const types::LogicalType& type = column.type();
   switch (type.id()) {
     case types::TypeId::kBoolean:
@@ -403,6 +406,7 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out)
     case types::TypeId::kVarchar: out->append(column.values<StringRef>()[row].view()); return;
     case types::TypeId::kTimestamp:
       out->append(expr::FormatTimestamp(column.values<int64_t>()[row]));
+      if (instant) out->push_back('Z');  // an instant, in UTC (Flink's form)
       return;
     case types::TypeId::kInterval:
       out->append(expr::FormatInterval(column.values<int64_t>()[row]));
@@ -449,6 +453,10 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
       valid = 1;
       break;
     case types::TypeId::kTimestamp:
+      // A TIMESTAMP_LTZ is written in UTC with a `Z` (Flink's form); read it with or without.
+      if (type.IsTimestampLtz() && !text.empty() && (text.back() == 'Z' || text.back() == 'z')) {
+        input = RefOf(text.substr(0, text.size() - 1));
+      }
       valid = sluice_cast_string_to_timestamp(&input, &column->values<int64_t>()[row]);
       break;
     case types::TypeId::kInterval:

@@ -66,8 +66,10 @@ class CsvFormat final : public Format {
   void AppendHeader(std::string* out) const;
 
   /// Appends the text form of a non-NULL value of a non-ROW slot: CAST(x AS VARCHAR), except
-  /// BOOLEAN as `true`/`false` (as Flink writes it).
-  static void AppendValue(const Column& column, int32_t row, std::string* out);
+  /// BOOLEAN as `true`/`false` (as Flink writes it). `instant`: the slot is a TIMESTAMP_LTZ,
+  /// written in UTC with a `Z` (Flink's form).
+  static void AppendValue(const Column& column, int32_t row, std::string* out,
+                          bool instant = false);
   /// Parses `text` as a value of the column's type into `row` (CAST from VARCHAR; INTERVAL in
   /// its `+D HH:MM:SS.mmm` form); returns false and leaves the row NULL when it does not parse.
   static bool ParseValue(std::string_view text, Column* column, int32_t row, Arena* arena);
@@ -79,6 +81,7 @@ class CsvFormat final : public Format {
 
   std::vector<std::string> names_;
   std::vector<size_t> slots_;
+  std::vector<bool> instants_;  // per field: a TIMESTAMP_LTZ
   CsvDialect dialect_;
   bool ignore_parse_errors_;
   mutable std::atomic<int64_t> skipped_records_{0};

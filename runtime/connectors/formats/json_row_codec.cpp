@@ -358,6 +358,7 @@ void JsonRowCodec::AppendValue(const Batch& batch, int32_t row, const types::Log
         size_t space = text.find(' ');
         if (space != std::string::npos) text[space] = 'T';
       }
+      if (type.IsTimestampLtz()) text.push_back('Z');  // an instant, in UTC (Flink's form)
       JsonFormat::AppendString(text, out);
       return;
     }

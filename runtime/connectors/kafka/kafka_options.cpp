@@ -591,7 +591,7 @@ std::vector<MetadataKey> KafkaMetadataKeys() {
   return {{"topic", types::LogicalType::Varchar(), false},
           {"partition", types::LogicalType::Int(), false},
           {"offset", types::LogicalType::Bigint(), false},
-          {"timestamp", types::LogicalType::Timestamp(), true},
+          {"timestamp", types::LogicalType::TimestampLtz(), true},
           {"timestamp-type", types::LogicalType::Varchar(), false}};
 }
 

@@ -529,6 +529,8 @@ class ExprGenerator {
            {{kVarchar, Values::kUnit}, {kTime, kAny}, {kTime, kAny}},
            3},
           {FunctionId::kFloorTimestamp, kTime, {{kTime, kAny}, {kVarchar, Values::kUnit}}, 2},
+          {FunctionId::kLtzToTimestamp, kTime, {{kTime, kAny}, {kVarchar, Values::kTimeZone}}, 2},
+          {FunctionId::kTimestampToLtz, kTime, {{kTime, kAny}, {kVarchar, Values::kTimeZone}}, 2},
           {FunctionId::kCeilTimestamp, kTime, {{kTime, kAny}, {kVarchar, Values::kUnit}}, 2},
           {FunctionId::kLog, kDouble, {{kDouble, kAny}, {kDouble, kAny}}, 1},
           {FunctionId::kPower, kDouble, {{kDouble, kAny}, {kDouble, kAny}}, 2},

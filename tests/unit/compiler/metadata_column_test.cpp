@@ -181,7 +181,7 @@ TEST_F(MetadataColumnTest, MetadataColumnsTakeTheirDeclaredSlotsInTheSourceSchem
   ASSERT_NE(source, nullptr);
   ASSERT_TRUE(source->table);
   EXPECT_EQ(source->table->schema.ToString(),
-            "(id BIGINT, offset BIGINT, ts TIMESTAMP(3), part INT)");
+            "(id BIGINT, offset BIGINT, ts TIMESTAMP_LTZ(3), part INT)");
   const auto& metadata = source->table->metadata_columns;
   ASSERT_EQ(metadata.size(), 3u);
   EXPECT_EQ(metadata[0].column, "offset");
@@ -308,7 +308,7 @@ TEST_F(MetadataColumnTest, AnInsertGivesTheNonVirtualColumnsAndTheSinkGetsNullFo
   const PlanNode* sink = FindNode(compiled->plan, OperatorKind::kSink);
   ASSERT_NE(sink, nullptr);
   EXPECT_EQ(sink->output_schema.ToString(),
-            "(id BIGINT, offset BIGINT, ts TIMESTAMP(3), part INT)");
+            "(id BIGINT, offset BIGINT, ts TIMESTAMP_LTZ(3), part INT)");
   // The Calc before the sink fills every slot: NULL in the VIRTUAL ones.
   const PlanNode* calc = nullptr;
   for (const auto& edge : compiled->plan.edges) {
@@ -328,8 +328,8 @@ TEST_F(MetadataColumnTest, AnInsertGivesTheNonVirtualColumnsAndTheSinkGetsNullFo
                           "INSERT INTO orders SELECT id, `offset`, ts, part FROM orders;\n");
   ASSERT_FALSE(too_many.ok());
   EXPECT_EQ(too_many.status().message(),
-            "INSERT INTO orders expects 2 columns (id BIGINT, ts TIMESTAMP(3)) but the query "
-            "produces 4 (id BIGINT, offset BIGINT, ts TIMESTAMP(3), part INT) (VIRTUAL metadata "
+            "INSERT INTO orders expects 2 columns (id BIGINT, ts TIMESTAMP_LTZ(3)) but the query "
+            "produces 4 (id BIGINT, offset BIGINT, ts TIMESTAMP_LTZ(3), part INT) (VIRTUAL metadata "
             "columns are read-only and not written: offset, part)");
 }
 

@@ -208,6 +208,31 @@ TEST(DatagenTest, RandomValuesStayInRangeAndFollowTheSeed) {
   EXPECT_NE(ReadAll(table, 1), once);
 }
 
+// A DECIMAL wider than the 18 digits an unscaled int64 holds gets the range it can hold by
+// default (Flink's DECIMAL(32, 2) columns run as declared), not an error about unset options.
+TEST(DatagenTest, WideDecimalsDefaultToTheRangeTheyHold) {
+  TableDescriptor table = DatagenTable(
+      {{"price", LogicalType::Decimal(32, 2)}, {"ratio", LogicalType::Decimal(38, 10)}},
+      {{"number-of-rows", "500"}, {"seed", "3"}});
+  auto reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  constexpr int64_t kLargest = 999'999'999'999'999'999;
+  int64_t rows = 0;
+  while (true) {
+    Batch batch(SlotTypes(table));
+    if (!*(*reader)->Next(&batch)) break;
+    for (int32_t row = 0; row < batch.row_count(); ++row, ++rows) {
+      for (size_t column = 0; column < 2; ++column) {
+        ASSERT_FALSE(batch.column(column).IsNull(row));
+        int64_t unscaled = batch.column(column).values<int64_t>()[row];
+        EXPECT_LE(unscaled, kLargest);
+        EXPECT_GE(unscaled, -kLargest);
+      }
+    }
+  }
+  EXPECT_EQ(rows, 500);
+}
+
 TEST(DatagenTest, UnseededTimestampsAreNowAndRowsAreUnboundedByDefault) {
   TableDescriptor table =
       DatagenTable({{"ts", LogicalType::Timestamp()}}, {{"rows-per-second", "0"}});

@@ -52,6 +52,33 @@ TEST(JsonFormatTest, WritesOneObjectPerLineWithTypedValues) {
             "\"extra\":null}\n");
 }
 
+// A TIMESTAMP_LTZ is an instant: written in UTC with a `Z` (Flink's SQL form), read with or
+// without it; the print sink shows it as the session zone's wall time.
+TEST(JsonFormatTest, WritesTimestampLtzInUtcWithAZAndReadsItBack) {
+  types::Schema schema{{{"ltz", LogicalType::TimestampLtz()}, {"ts", LogicalType::Timestamp()}}};
+  Batch batch(SlotTypes(schema));
+  SetBigint(&batch, 0, 0, 4001);
+  SetBigint(&batch, 1, 0, 4001);
+  batch.set_row_count(1);
+  JsonFormat format(schema);
+  EXPECT_EQ(EncodeLines(format, batch, 1),
+            "{\"ltz\":\"1970-01-01 00:00:04.001Z\",\"ts\":\"1970-01-01 00:00:04.001\"}\n");
+
+  Batch read(SlotTypes(schema));
+  ASSERT_TRUE(DecodeAt(format, R"({"ltz":"1970-01-01 00:00:04.001Z","ts":null})", &read, 0).ok());
+  ASSERT_TRUE(DecodeAt(format, R"({"ltz":"1970-01-01 00:00:05","ts":null})", &read, 1).ok());
+  ASSERT_EQ(read.row_count(), 2);
+  EXPECT_EQ(read.column(0).values<int64_t>()[0], 4001);
+  EXPECT_EQ(read.column(0).values<int64_t>()[1], 5000);
+
+  auto shanghai = expr::TimeZone::Find("Asia/Shanghai");
+  ASSERT_NE(shanghai, nullptr);
+  EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0, shanghai.get()),
+            "+I[1970-01-01 08:00:04.001, 1970-01-01 00:00:04.001]");
+  EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0),
+            "+I[1970-01-01 00:00:04.001, 1970-01-01 00:00:04.001]");
+}
+
 TEST(JsonFormatTest, WritesDoublesDecimalsAndBooleans) {
   types::Schema schema{{{"d", LogicalType::Double()},
                         {"m", LogicalType::Decimal(10, 3)},

@@ -435,6 +435,16 @@ TEST(OperatorRestoreTest, TumbleWindowAggregate) {
   CheckRestores(WindowScenario({WindowKind::kTumble, 2, 10, 0, 0, 0}));
 }
 
+// Windows over a TIMESTAMP_LTZ attribute lay out on the session zone's clock: their state
+// (slices by wall-time end) and watermark (a wall time) restore alike.
+TEST(OperatorRestoreTest, TumbleWindowAggregateOnAZoneClock) {
+  plan::WindowSpec window{WindowKind::kTumble, 2, 10, 0, 0, 0};
+  window.time_zone = "America/Los_Angeles";
+  Scenario scenario = WindowScenario(window);
+  scenario.node.output_schema.columns[3].type = LogicalType::TimestampLtz();
+  CheckRestores(scenario);
+}
+
 TEST(OperatorRestoreTest, HopWindowAggregate) {
   CheckRestores(WindowScenario({WindowKind::kHop, 2, 20, 5, 0, 0}));
 }
