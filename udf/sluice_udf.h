@@ -1,4 +1,4 @@
-/* The C ABI of Sluice user-defined scalar functions (udf/README.md).
+/* The C ABI of Sluice user-defined scalar and table functions (udf/README.md).
  *
  * A UDF library is a shared library that exports, for each function, a descriptor function
  *
@@ -23,8 +23,10 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change; the engine refuses descriptors of another version. */
-#define SLUICE_UDF_ABI_VERSION 1
+/* Bumped when the descriptor grows or changes. The engine reads descriptors of version 1
+ * (scalar functions: the fields up to `call`) and 2 (table functions too: every field), and
+ * refuses any other. */
+#define SLUICE_UDF_ABI_VERSION 2
 
 /* The most arguments a UDF may take. */
 #define SLUICE_UDF_MAX_ARGUMENTS 16
@@ -66,6 +68,11 @@ struct SluiceUdfContext {
   void (*set_error)(SluiceUdfContext* context, const char* message);
   /* Owned by the engine. */
   void* engine;
+  /* A table function's way out (NULL in a scalar call): emits one row of `column_count`
+   * values (`is_null` = 1 for NULL; VARCHAR bytes are copied, so they may live in the call's
+   * own storage). Returns 0, or non-zero for a row it refuses (a VARCHAR without data), which
+   * the call should return. */
+  int32_t (*emit)(SluiceUdfContext* context, const SluiceUdfValue* columns);
 };
 
 /* Computes one row: reads `arguments` (as many as the descriptor declares), writes `result`.
@@ -88,6 +95,13 @@ typedef struct SluiceUdf {
    * sees NULL arguments (is_null = 1, other fields zero) and decides. */
   uint8_t null_on_null_input;
   SluiceUdfCall call;
+  /* Version 2. 1: a table function (`LATERAL TABLE(f(...))`): `call` emits any number of rows
+   * through context->emit and leaves `result` alone; `return_type` is not read. 0: scalar. */
+  uint8_t table_function;
+  int32_t column_count;                           /* a table function's: 1 .. 16 */
+  int32_t column_types[SLUICE_UDF_MAX_ARGUMENTS]; /* SLUICE_UDF_* types, in order */
+  /* The columns' names (NULL for Flink's default, f0, f1, ...); `AS t(a, b)` renames them. */
+  const char* column_names[SLUICE_UDF_MAX_ARGUMENTS];
 } SluiceUdf;
 
 /* The type of the exported descriptor function. */

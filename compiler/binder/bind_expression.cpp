@@ -654,6 +654,14 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   // CREATE FUNCTION cannot shadow a built-in, so looking user functions up first changes
   // nothing for built-ins.
   if (auto function = catalog_->FindFunction(name.name)) {
+    if (function->table_function() && !lateral_table_call_) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} is a table function: call it in FROM, as in FROM t, LATERAL "
+                        "TABLE({}(...)) AS u (x)",
+                        function->name, function->name),
+            call.span);
+      return nullptr;
+    }
     return BindUserFunctionCall(this, std::move(function), std::move(arguments), call);
   }
   if ((upper == "IF" && arguments.size() != 3) || (upper == "IFNULL" && arguments.size() != 2)) {

@@ -521,6 +521,12 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
   return std::nullopt;
 }
 
+bool Binder::IsTableFunctionCall(const ast::TableFunctionRef& ref) const {
+  if (ref.unnest || ref.call == nullptr) return false;
+  auto function = catalog_->FindFunction(ref.call->name.Last().name);
+  return function != nullptr && function->table_function();
+}
+
 std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
   std::optional<BoundRelation> bound;
   switch (ref.kind()) {
@@ -546,9 +552,13 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
         bound = BindUnnest(std::move(*row), function, ast::JoinType::kCross, nullptr, ref.span);
         break;
       }
-      if (function.lateral) {
-        Error(base::ErrorCode::kPlan, "LATERAL TABLE(...) is not supported yet", ref.span);
-        return std::nullopt;
+      if (function.lateral || IsTableFunctionCall(function)) {
+        // FROM LATERAL TABLE(f('constant')): the rows of one call.
+        auto row = BindSingleRow(ref.span);
+        if (!row) return std::nullopt;
+        bound = BindLateralTable(std::move(*row), function, ast::JoinType::kCross, nullptr,
+                                 ref.span);
+        break;
       }
       bound = BindWindowFunction(*function.call, std::nullopt);
       if (bound && ref.alias) bound = Requalify(std::move(*bound), ref.alias->name);
@@ -565,6 +575,15 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
         if (!left) return std::nullopt;
         bound = BindUnnest(std::move(*left), join.right->Cast<ast::TableFunctionRef>(),
                            join.join_type, join.condition.get(), join.span);
+        break;
+      }
+      if (join.right->kind() == ast::TableRefKind::kTableFunction &&
+          (join.right->Cast<ast::TableFunctionRef>().lateral ||
+           IsTableFunctionCall(join.right->Cast<ast::TableFunctionRef>()))) {
+        auto left = BindTableRef(*join.left);
+        if (!left) return std::nullopt;
+        bound = BindLateralTable(std::move(*left), join.right->Cast<ast::TableFunctionRef>(),
+                                 join.join_type, join.condition.get(), join.span);
         break;
       }
       if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {

@@ -1,6 +1,8 @@
 // CROSS JOIN UNNEST(collection) and LEFT JOIN UNNEST(collection) ON TRUE: a row per element of
 // a collection of the row before it (Flink's correlate over UNNEST), planned as a stateless
-// Unnest node over the left input (runtime/operators/unnest_operator.h).
+// Unnest node over the left input (runtime/operators/unnest_operator.h). LATERAL TABLE(f(...))
+// of a user-defined table function is the same: a call of it gives its rows as an ARRAY of
+// ROWs (runtime/expr/user_function.h), which is unnested.
 
 #include <fmt/format.h>
 
@@ -52,14 +54,25 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
   const ast::Expression& argument = *ref.call->arguments[0];
   ExprPtr collection = BindExpression(argument, left.scope);
   if (collection == nullptr) return std::nullopt;
-  const LogicalType collection_type = collection->type;
-  if (!collection_type.IsCollection()) {
+  if (!collection->type.IsCollection()) {
     Error(base::ErrorCode::kBind,
           fmt::format("UNNEST needs an ARRAY, MAP or MULTISET, got {} ({})",
-                      collection_type.ToString(), argument.ToString()),
+                      collection->type.ToString(), argument.ToString()),
           argument.span);
     return std::nullopt;
   }
+  return UnnestCollection(std::move(left), std::move(collection), ref, type == ast::JoinType::kLeft,
+                          argument.span, span);
+}
+
+std::optional<BoundRelation> Binder::UnnestCollection(BoundRelation left, ExprPtr collection,
+                                                      const ast::TableFunctionRef& ref,
+                                                      bool outer, base::SourceSpan argument_span,
+                                                      base::SourceSpan span) {
+  const LogicalType collection_type = collection->type;
+  const std::string construct =
+      ref.unnest ? "UNNEST of a " + collection_type.ToString() : "table function " +
+                                                                     ref.call->name.Last().name;
   // The collection as an input slot: a column, or one appended by a projection.
   logical::LogicalNodePtr input = left.node;
   int32_t slot = -1;
@@ -68,7 +81,7 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
   } else {
     auto project = std::make_shared<LogicalNode>();
     project->kind = LogicalKind::kProject;
-    project->span = argument.span;
+    project->span = argument_span;
     project->inputs = {left.node};
     std::vector<LogicalType> types = logical::SlotTypes(left.node->schema);
     for (size_t i = 0; i < types.size(); ++i) {
@@ -99,9 +112,8 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
   for (const LogicalType& type : added) {
     if (type.id() == TypeId::kRow) {
       Error(base::ErrorCode::kPlan,
-            fmt::format("UNNEST of a {} is not supported yet (a ROW inside the element)",
-                        collection_type.ToString()),
-            argument.span);
+            fmt::format("{} is not supported yet (a ROW inside the element)", construct),
+            argument_span);
       return std::nullopt;
     }
   }
@@ -112,8 +124,8 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
   if (!ref.column_aliases.empty()) {
     if (ref.column_aliases.size() != added.size()) {
       Error(base::ErrorCode::kBind,
-            fmt::format("UNNEST of a {} gives {} column{}{}, but {} names are given",
-                        collection_type.ToString(), added.size(), added.size() == 1 ? "" : "s",
+            fmt::format("{} gives {} column{}{}, but {} names are given", construct,
+                        added.size(), added.size() == 1 ? "" : "s",
                         ref.with_ordinality ? " (with the ordinality)" : "",
                         ref.column_aliases.size()),
             ref.span);
@@ -129,7 +141,7 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
   runtime::plan::UnnestSpec spec;
   spec.collection_slot = slot;
   spec.collection_type = collection_type;
-  spec.outer = type == ast::JoinType::kLeft;
+  spec.outer = outer;
   spec.ordinality = ref.with_ordinality;
   node->unnest = spec;
   node->schema = input->schema;
@@ -142,6 +154,61 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
         ScopeColumn{qualifier, names[i], added[i], base_slots + static_cast<int32_t>(i)});
   }
   return BoundRelation{node, std::move(scope), std::nullopt};
+}
+
+std::optional<BoundRelation> Binder::BindLateralTable(BoundRelation left,
+                                                      const ast::TableFunctionRef& ref,
+                                                      ast::JoinType type,
+                                                      const ast::Expression* condition,
+                                                      base::SourceSpan span) {
+  const char* kForms =
+      "a table function joins as FROM t, LATERAL TABLE(f(t.c)) AS u (x), FROM t CROSS JOIN "
+      "LATERAL TABLE(f(t.c)), or FROM t [INNER | LEFT] JOIN LATERAL TABLE(f(t.c)) AS u (x) ON "
+      "TRUE";
+  if (type == ast::JoinType::kRight || type == ast::JoinType::kFull) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("{} JOIN LATERAL TABLE is not supported: {}", ast::JoinTypeName(type),
+                      kForms),
+          span);
+    return std::nullopt;
+  }
+  bool on_true =
+      condition != nullptr && condition->Is<ast::LiteralExpression>() &&
+      condition->Cast<ast::LiteralExpression>().literal_kind == ast::LiteralKind::kBoolean &&
+      condition->Cast<ast::LiteralExpression>().boolean_value;
+  if (type != ast::JoinType::kCross && !on_true) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("a JOIN with LATERAL TABLE takes ON TRUE (filter its rows in WHERE): {}",
+                      kForms),
+          condition != nullptr ? condition->span : span);
+    return std::nullopt;
+  }
+  if (left.window) {
+    Error(base::ErrorCode::kPlan,
+          "LATERAL TABLE after a window table function is not supported: call it before the "
+          "window",
+          span);
+    return std::nullopt;
+  }
+  lateral_table_call_ = true;
+  ExprPtr call = BindExpression(*ref.call, left.scope);
+  lateral_table_call_ = false;
+  if (call == nullptr) return std::nullopt;
+  if (call->kind != ExprKind::kCall || call->user_function == nullptr ||
+      !call->user_function->table_function()) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("LATERAL TABLE needs a table function (CREATE FUNCTION of a library's "
+                      "table function, udf/README.md); {} is not one",
+                      ref.call->name.Last().name),
+          ref.call->span);
+    return std::nullopt;
+  }
+  if (ref.with_ordinality) {
+    Error(base::ErrorCode::kPlan, "WITH ORDINALITY is for UNNEST, not LATERAL TABLE", ref.span);
+    return std::nullopt;
+  }
+  return UnnestCollection(std::move(left), std::move(call), ref, type == ast::JoinType::kLeft,
+                          ref.call->span, span);
 }
 
 }  // namespace sluice::compiler::binder

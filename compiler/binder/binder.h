@@ -266,6 +266,22 @@ class Binder {
   std::optional<BoundRelation> BindUnnest(BoundRelation left, const ast::TableFunctionRef& ref,
                                           ast::JoinType type, const ast::Expression* condition,
                                           base::SourceSpan span);
+  /// Whether `ref` calls a user-defined table function (`TABLE(f(...))`, LATERAL or not).
+  bool IsTableFunctionCall(const ast::TableFunctionRef& ref) const;
+  /// `left [CROSS | LEFT] JOIN LATERAL TABLE(f(...)) [AS t (a, b)] [ON TRUE]` (and the comma
+  /// form) of a user-defined table function: its rows per left row (bind_unnest.cpp).
+  std::optional<BoundRelation> BindLateralTable(BoundRelation left,
+                                                const ast::TableFunctionRef& ref,
+                                                ast::JoinType type,
+                                                const ast::Expression* condition,
+                                                base::SourceSpan span);
+  /// The Unnest node of `collection` (bound over `left`'s scope) joined to `left`: its element
+  /// columns named by `ref`'s aliases, LEFT-joined when `outer`.
+  std::optional<BoundRelation> UnnestCollection(BoundRelation left,
+                                                runtime::plan::ExprPtr collection,
+                                                const ast::TableFunctionRef& ref, bool outer,
+                                                base::SourceSpan argument_span,
+                                                base::SourceSpan span);
   std::optional<BoundRelation> BindLookupJoin(BoundRelation left, const ast::BaseTableRef& ref,
                                               ast::JoinType type, const ast::Expression* condition,
                                               const std::vector<ast::Identifier>& using_columns,
@@ -452,6 +468,7 @@ class Binder {
 
   Catalog* catalog_;
   std::string local_time_zone_ = "UTC";
+  bool lateral_table_call_ = false;  // binding LATERAL TABLE(f(...)): f may be a table function
   std::vector<base::Diagnostic> diagnostics_;
   /// CTEs of the queries being bound, innermost last.
   std::vector<std::map<std::string, const ast::CommonTableExpression*>> ctes_;

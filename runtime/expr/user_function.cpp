@@ -1,5 +1,7 @@
 #include "runtime/expr/user_function.h"
 
+#include "runtime/expr/collection_value.h"
+
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <link.h>
@@ -9,6 +11,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "catalog/types/schema.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/plan/plan_graph.h"
 
@@ -39,9 +42,66 @@ Loaded& Registry() {
 
 /// The state of one call, reached from SluiceUdfContext::engine.
 struct CallState {
-  SluiceKernelContext* kernel;
+  SluiceKernelContext* kernel = nullptr;
   std::string message;
+  // A table function's call: the rows emitted so far.
+  const SluiceUdf* descriptor = nullptr;
+  CollectionWriter rows;
+  uint32_t row_count = 0;
 };
+
+/// context->emit of a table function's call: appends one row (a ROW element) to the call's
+/// collection.
+int32_t EmitUdfRow(SluiceUdfContext* context, const SluiceUdfValue* columns) {
+  auto* state = static_cast<CallState*>(context->engine);
+  if (columns == nullptr) {
+    state->message = "emitted a row without columns";
+    return 1;
+  }
+  CollectionWriter row;
+  for (int32_t i = 0; i < state->descriptor->column_count; ++i) {
+    const SluiceUdfValue& value = columns[i];
+    Item item;
+    if (value.is_null != 0) {
+      row.Add(item);
+      continue;
+    }
+    switch (state->descriptor->column_types[i]) {
+      case SLUICE_UDF_BOOLEAN:
+        item.tag = ItemTag::kInteger;
+        item.integer = value.integer != 0 ? 1 : 0;
+        break;
+      case SLUICE_UDF_INT:
+        item.tag = ItemTag::kInteger;
+        item.integer = static_cast<int32_t>(static_cast<uint32_t>(value.integer));
+        break;
+      case SLUICE_UDF_DOUBLE:
+        item.tag = ItemTag::kReal;
+        item.real = value.real;
+        break;
+      case SLUICE_UDF_VARCHAR:
+        if (value.data == nullptr && value.length != 0) {
+          state->message = fmt::format("emitted a VARCHAR without data in column {}", i + 1);
+          return 1;
+        }
+        item.tag = ItemTag::kBytes;
+        item.bytes = std::string_view(value.data != nullptr ? value.data : "", value.length);
+        break;
+      default:  // BIGINT, TIMESTAMP
+        item.tag = ItemTag::kInteger;
+        item.integer = value.integer;
+        break;
+    }
+    row.Add(item);
+  }
+  std::string encoded = row.Finish(static_cast<uint32_t>(state->descriptor->column_count));
+  Item element;
+  element.tag = ItemTag::kBytes;
+  element.bytes = encoded;
+  state->rows.Add(element);
+  ++state->row_count;
+  return 0;
+}
 
 char* AllocateForUdf(SluiceUdfContext* context, int64_t size) {
   if (size < 0) return nullptr;
@@ -81,7 +141,14 @@ std::string UserFunction::Signature() const {
     if (i > 0) out += ", ";
     out += argument_types[i].ToString();
   }
-  return out + ") RETURNS " + return_type.ToString();
+  if (!table_function()) return out + ") RETURNS " + return_type.ToString();
+  out += ") RETURNS TABLE (";
+  const auto& columns = return_type.element_type().fields();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += columns[i].name + " " + columns[i].type.ToString();
+  }
+  return out + ")";
 }
 
 base::Result<std::shared_ptr<const UserFunction>> LoadUserFunction(const std::string& name,
@@ -121,10 +188,10 @@ base::Result<std::shared_ptr<const UserFunction>> LoadUserFunction(const std::st
   if (descriptor == nullptr) {
     return LoadError(fmt::format("'{}' returned no descriptor", symbol));
   }
-  if (descriptor->abi_version != SLUICE_UDF_ABI_VERSION) {
+  if (descriptor->abi_version != 1 && descriptor->abi_version != SLUICE_UDF_ABI_VERSION) {
     return LoadError(
         fmt::format("'{}' is built for UDF ABI version {}; this Sluice reads "
-                    "version {} (udf/sluice_udf.h)",
+                    "versions 1 and {} (udf/sluice_udf.h)",
                     symbol, descriptor->abi_version, SLUICE_UDF_ABI_VERSION));
   }
   auto function = std::make_shared<UserFunction>();
@@ -132,7 +199,35 @@ base::Result<std::shared_ptr<const UserFunction>> LoadUserFunction(const std::st
   function->library = library;
   function->symbol = symbol;
   function->descriptor = descriptor;
-  if (!UserFunctionType(descriptor->return_type, &function->return_type)) {
+  // A version 1 descriptor ends at `call`: the table function fields are not read.
+  if (descriptor->abi_version >= 2 && descriptor->table_function != 0) {
+    if (descriptor->column_count < 1 || descriptor->column_count > SLUICE_UDF_MAX_ARGUMENTS) {
+      return LoadError(fmt::format("table function '{}' declares {} columns; 1 to {} are allowed",
+                                   symbol, descriptor->column_count, SLUICE_UDF_MAX_ARGUMENTS));
+    }
+    std::vector<types::RowField> columns;
+    for (int32_t i = 0; i < descriptor->column_count; ++i) {
+      LogicalType type;
+      if (!UserFunctionType(descriptor->column_types[i], &type)) {
+        return LoadError(
+            fmt::format("column {} of table function '{}' has type code {}, which is not a "
+                        "SLUICE_UDF_* type",
+                        i + 1, symbol, descriptor->column_types[i]));
+      }
+      const char* given = descriptor->column_names[i];
+      std::string column_name = given != nullptr ? std::string(given, strnlen(given, 256))
+                                                 : "f" + std::to_string(i);
+      if (column_name.empty()) column_name = "f" + std::to_string(i);
+      for (const types::RowField& earlier : columns) {
+        if (types::IdentifierEquals(earlier.name, column_name)) {
+          return LoadError(fmt::format("table function '{}' names two columns '{}'", symbol,
+                                       column_name));
+        }
+      }
+      columns.push_back({std::move(column_name), type});
+    }
+    function->return_type = LogicalType::Array(LogicalType::Row(std::move(columns)));
+  } else if (!UserFunctionType(descriptor->return_type, &function->return_type)) {
     return LoadError(fmt::format("'{}' returns type code {}, which is not a SLUICE_UDF_* type",
                                  symbol, descriptor->return_type));
   }
@@ -260,9 +355,13 @@ extern "C" uint8_t sluice_call_udf(SluiceKernelContext* context, const void* fun
     sluice::runtime::expr::Fail(context, udf, "its library was not loaded");
     return 0;
   }
-  sluice::runtime::expr::CallState state{context, {}};
+  sluice::runtime::expr::CallState state;
+  state.kernel = context;
+  const bool table_function = udf.table_function();
+  if (table_function) state.descriptor = udf.descriptor;
   SluiceUdfContext udf_context{&sluice::runtime::expr::AllocateForUdf,
-                               &sluice::runtime::expr::SetUdfError, &state};
+                               &sluice::runtime::expr::SetUdfError, &state,
+                               table_function ? &sluice::runtime::expr::EmitUdfRow : nullptr};
   int32_t code = udf.descriptor->call(arguments, result, &udf_context);
   if (code != 0) {
     sluice::runtime::expr::Fail(context, udf,
@@ -271,6 +370,16 @@ extern "C" uint8_t sluice_call_udf(SluiceKernelContext* context, const void* fun
                                     : fmt::format("{} (error code {})", state.message, code));
     *result = SluiceUdfValue{};
     return 0;
+  }
+  if (table_function) {
+    // Every row emitted, as one ARRAY of ROWs in the batch's arena (none: an empty array).
+    std::string encoded = state.rows.Finish(state.row_count);
+    char* copy = context->arena->Allocate(encoded.size());
+    std::memcpy(copy, encoded.data(), encoded.size());
+    *result = SluiceUdfValue{};
+    result->data = copy;
+    result->length = static_cast<uint32_t>(encoded.size());
+    return 1;
   }
   if (result->is_null != 0) {
     *result = SluiceUdfValue{};

@@ -26,7 +26,17 @@ struct UserFunction {
   std::string symbol;   // the exported descriptor function
   const SluiceUdf* descriptor = nullptr;
   std::vector<types::LogicalType> argument_types;
+  /// A scalar function's result type; a table function's is ARRAY<ROW<its columns>>: a call
+  /// gives every row it emits as one collection, which LATERAL TABLE unnests
+  /// (compiler/binder/bind_unnest.cpp).
   types::LogicalType return_type;
+
+  /// Whether this is a table function (its return type says so: ARRAY of ROW, which no scalar
+  /// UDF can return).
+  bool table_function() const {
+    return return_type.id() == types::TypeId::kArray &&
+           return_type.element_type().id() == types::TypeId::kRow;
+  }
 
   bool linked() const { return descriptor != nullptr; }
   /// A reference is treated as not deterministic and as seeing NULLs: nothing is assumed of a
@@ -35,7 +45,8 @@ struct UserFunction {
   bool null_on_null_input() const { return linked() && descriptor->null_on_null_input != 0; }
   /// Whether `other` names the same function: name, library, symbol and signature.
   bool SameReference(const UserFunction& other) const;
-  /// `name(TYPE, ...) RETURNS TYPE`, for messages.
+  /// `name(TYPE, ...) RETURNS TYPE` (a table function: `RETURNS TABLE (a TYPE, ...)`), for
+  /// messages.
   std::string Signature() const;
 };
 

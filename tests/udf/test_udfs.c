@@ -140,3 +140,50 @@ static int32_t FailOnce(const SluiceUdfValue* arguments, SluiceUdfValue* result,
 DESCRIBE(fail_once, .return_type = SLUICE_UDF_BIGINT, .argument_count = 2,
          .argument_types = {SLUICE_UDF_VARCHAR, SLUICE_UDF_BIGINT}, .deterministic = 0,
          .null_on_null_input = 1, .call = FailOnce)
+
+/* A library built against version 1 of the header: its descriptor ends at `call`, so the
+ * engine must read none of the table function fields. */
+typedef struct {
+  uint32_t abi_version;
+  int32_t return_type;
+  int32_t argument_count;
+  int32_t argument_types[SLUICE_UDF_MAX_ARGUMENTS];
+  uint8_t deterministic;
+  uint8_t null_on_null_input;
+  SluiceUdfCall call;
+} SluiceUdfVersion1;
+
+SLUICE_UDF_EXPORT const SluiceUdf* version_one(void) {
+  static const SluiceUdfVersion1 descriptor = {
+      .abi_version = 1, .return_type = SLUICE_UDF_BIGINT, .null_on_null_input = 1,
+      .call = NextNumber};
+  return (const SluiceUdf*)&descriptor;
+}
+
+/* Table functions the engine refuses, and one that fails after emitting. */
+DESCRIBE(no_table_columns, .argument_count = 0, .call = NextNumber, .table_function = 1,
+         .column_count = 0)
+DESCRIBE(bad_column_type, .argument_count = 0, .call = NextNumber, .table_function = 1,
+         .column_count = 1, .column_types = {42})
+
+/* count_down(n BIGINT) -> TABLE (f0 BIGINT, f1 VARCHAR): n, n - 1, ..., 1 with a NULL second
+ * column; fails (after emitting) for n above 3. */
+static int32_t CountDown(const SluiceUdfValue* arguments, SluiceUdfValue* result,
+                         SluiceUdfContext* context) {
+  (void)result;
+  for (int64_t i = arguments[0].integer; i > 0; --i) {
+    SluiceUdfValue row[2] = {{0}};
+    row[0].integer = i;
+    row[1].is_null = 1;
+    int32_t code = context->emit(context, row);
+    if (code != 0) return code;
+  }
+  if (arguments[0].integer > 3) {
+    context->set_error(context, "too far to count");
+    return 7;
+  }
+  return 0;
+}
+DESCRIBE(count_down, .argument_count = 1, .argument_types = {SLUICE_UDF_BIGINT},
+         .deterministic = 1, .null_on_null_input = 1, .call = CountDown, .table_function = 1,
+         .column_count = 2, .column_types = {SLUICE_UDF_BIGINT, SLUICE_UDF_VARCHAR})
