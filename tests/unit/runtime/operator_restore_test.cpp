@@ -818,6 +818,40 @@ TEST(OperatorRestoreTest, MatchRecognize) {
   }
 }
 
+Scenario TimeSortScenario(bool event_time) {
+  Scenario scenario;
+  // Rows of equal time ordered by v DESC (their sort keys wait in state with them).
+  scenario.node = testing::TimeSortNode(event_time);
+  scenario.routing = {{}};  // keyless: every row to the key group of the empty key
+  scenario.processing_time = !event_time;
+  scenario.steps = MakeSteps(1, 40);
+  scenario.cuts = Cuts(scenario.steps);
+  return scenario;
+}
+
+TEST(OperatorRestoreTest, TimeSort) {
+  // Rows wait for the watermark across the cuts; late rows are dropped as before the cut.
+  CheckRestores(TimeSortScenario(true));
+}
+
+TEST(OperatorRestoreTest, ProcessingTimeSort) {
+  // The clock moves between batches; the rows of the last batch wait at the cut, so the
+  // restored instance emits them only if it registered a timer again.
+  Scenario scenario = TimeSortScenario(false);
+  std::vector<Step> steps;
+  int64_t now = 10'000;
+  for (const Step& step : MakeSteps(1, 16)) {
+    if (step.kind != Step::kBatch) continue;
+    steps.push_back(Step{Step::kClock, 0, {}, now});
+    steps.push_back(step);
+    now += 7;
+  }
+  scenario.cuts = {steps.size() - 2, steps.size()};
+  for (int i = 0; i < 3; ++i) steps.push_back(Step{Step::kClock, 0, {}, now += 10});
+  scenario.steps = steps;
+  CheckRestores(scenario);
+}
+
 TEST(OperatorRestoreTest, WindowRank) {
   // Rows keyed by (k, window end = ts rounded up to 10 ms), the top 2 by v per window.
   for (auto function : {plan::RankFunction::kRowNumber, plan::RankFunction::kDenseRank}) {
