@@ -61,6 +61,8 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
   for (const auto& cte : query.with) ctes[cte.name.name] = &cte;
   ctes_.push_back(std::move(ctes));
   std::optional<BoundRelation> result;
+  const bool nested = query_depth_ > 0;
+  ++query_depth_;
   if (!RejectUnsupportedQueryParts(query)) {
     switch (query.kind()) {
       case ast::QueryKind::kSelect: result = BindSelect(query.Cast<ast::SelectQuery>()); break;
@@ -72,7 +74,11 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
       case ast::QueryKind::kValues: result = BindValues(query.Cast<ast::ValuesQuery>()); break;
     }
   }
-  if (result && (!query.order_by.empty() || query.limit)) {
+  --query_depth_;
+  // As Calcite does for Flink, a subquery's (or view's) ORDER BY without a LIMIT is dropped:
+  // the enclosing query does not keep its order.
+  const bool drop_order = nested && query.limit == nullptr;
+  if (result && (!query.order_by.empty() || query.limit) && !drop_order) {
     if (result->window) result = MaterializeWindow(std::move(*result));
     if (result) {
       result = BindOrderByLimit(std::move(*result), query.order_by, query.limit.get(), query.span);
@@ -335,7 +341,10 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
 }
 
 std::optional<BoundRelation> Binder::BindPipe(const ast::PipeQuery& pipe) {
+  // The input is the pipe's first step, not a subquery: its ORDER BY sorts the pipe.
+  --query_depth_;
   auto current = BindQuery(*pipe.input);
+  ++query_depth_;
   for (const auto& op : pipe.operators) {
     if (!current) return std::nullopt;
     current = BindPipeOperator(*op, std::move(*current));

@@ -122,31 +122,7 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
                                                       const std::vector<ast::OrderItem>& order_by,
                                                       const ast::Expression* limit,
                                                       base::SourceSpan span) {
-  if (limit == nullptr) {
-    // Flink sorts a stream by an ascending time attribute (then other keys); Sluice not yet.
-    const ScopeColumn* time = nullptr;
-    if (!order_by.empty() && order_by.front().expression->Is<ast::ColumnRefExpression>()) {
-      // By name, without binding (which would report a column the selection dropped).
-      const auto& ref = order_by.front().expression->Cast<ast::ColumnRefExpression>();
-      for (const ScopeColumn& column : input.scope.columns) {
-        if (!ref.parts.empty() && types::IdentifierEquals(column.name, ref.parts.back().name) &&
-            (column.time_attribute || column.processing_time)) {
-          time = &column;
-        }
-      }
-    }
-    if (time != nullptr) {
-      Error(base::ErrorCode::kPlan,
-            fmt::format("ORDER BY the time attribute '{}' without a LIMIT (a streaming sort) is "
-                        "not supported yet; add a LIMIT for a Top-N",
-                        time->name),
-            span);
-    } else {
-      Error(base::ErrorCode::kPlan,
-            "ORDER BY on a stream needs a LIMIT (a Top-N); a full sort never finishes", span);
-    }
-    return std::nullopt;
-  }
+  if (limit == nullptr) return BindTimeSort(std::move(input), order_by, span);
   ExprPtr bound_limit = BindExpression(*limit, Scope{});
   if (bound_limit == nullptr) return std::nullopt;
   if (bound_limit->kind != ExprKind::kLiteral || !bound_limit->type.IsInteger() ||
@@ -172,19 +148,21 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
   node->sorted_by_time_attribute = by_time;
   node->span = span;
   ranked->node = node;
-  // Drop the computed sort keys again so the result has the input's columns only.
-  if (node->schema.columns.size() != scope.columns.size()) {
-    std::vector<std::string> names;
-    std::vector<ExprPtr> expressions;
-    std::vector<base::SourceSpan> spans;
-    for (const ScopeColumn& column : scope.columns) {
-      names.push_back(column.name);
-      expressions.push_back(Expr::Column(column.slot, column.type));
-      spans.push_back(span);
-    }
-    return MakeProject(std::move(*ranked), names, expressions, spans);
+  return DropComputedSortKeys(std::move(*ranked), scope, span);
+}
+
+std::optional<BoundRelation> Binder::DropComputedSortKeys(BoundRelation sorted, const Scope& scope,
+                                                          base::SourceSpan span) {
+  if (sorted.node->schema.columns.size() == scope.columns.size()) return sorted;
+  std::vector<std::string> names;
+  std::vector<ExprPtr> expressions;
+  std::vector<base::SourceSpan> spans;
+  for (const ScopeColumn& column : scope.columns) {
+    names.push_back(column.name);
+    expressions.push_back(Expr::Column(column.slot, column.type));
+    spans.push_back(span);
   }
-  return ranked;
+  return MakeProject(std::move(sorted), names, expressions, spans);
 }
 
 }  // namespace sluice::compiler::binder

@@ -390,6 +390,15 @@ class Binder {
                                                 const std::vector<ast::OrderItem>& order_by,
                                                 const ast::Expression* limit,
                                                 base::SourceSpan span);
+  /// Sorts a stream by an ascending time attribute, then other keys, without a LIMIT (Flink's
+  /// temporal sort): a TimeSort node, or `input` itself for a processing-time attribute alone.
+  std::optional<BoundRelation> BindTimeSort(BoundRelation input,
+                                            const std::vector<ast::OrderItem>& order_by,
+                                            base::SourceSpan span);
+  /// Projects `sorted` (whose slots start with those of `scope`) back to `scope`'s columns,
+  /// dropping the sort keys BindRanking computed.
+  std::optional<BoundRelation> DropComputedSortKeys(BoundRelation sorted, const Scope& scope,
+                                                    base::SourceSpan span);
   /// Binds sort keys and partition keys over `input`, adding a projection for keys that are
   /// not plain columns; fills `spec` and returns the (possibly projected) input.
   std::optional<BoundRelation> BindRanking(BoundRelation input,
@@ -472,6 +481,9 @@ class Binder {
   std::vector<base::Diagnostic> diagnostics_;
   /// CTEs of the queries being bound, innermost last.
   std::vector<std::map<std::string, const ast::CommonTableExpression*>> ctes_;
+  /// How many queries enclose the one being bound (a pipe's input counts as its pipe): an
+  /// ORDER BY without LIMIT of a nested query is dropped (BindQuery).
+  int32_t query_depth_ = 0;
   /// Views being expanded, to report a view that refers to itself.
   std::vector<std::string> expanding_views_;
   /// While binding after an aggregation: AST nodes (aggregate calls, grouped expressions)

@@ -23,6 +23,7 @@ const char* LogicalKindName(LogicalKind kind) {
     case LogicalKind::kExpand: return "Expand";
     case LogicalKind::kUnnest: return "Unnest";
     case LogicalKind::kMatchRecognize: return "MatchRecognize";
+    case LogicalKind::kTimeSort: return "TimeSort";
   }
   return "?";
 }
@@ -160,6 +161,9 @@ std::string LogicalNode::ToString(int depth) const {
              match_recognize->pattern + ")";
       break;
     }
+    case LogicalKind::kTimeSort:
+      out += "(" + runtime::plan::TimeSortText(*time_sort, input_names) + ")";
+      break;
     case LogicalKind::kExpand:
       out += "(" + runtime::plan::GroupingSetsText(*expand, input_names) + ")";
       break;

@@ -34,6 +34,8 @@ enum class LogicalKind {
   kUnnest,
   // MATCH_RECOGNIZE: the partition columns + the measures, one row per match
   kMatchRecognize,
+  // ORDER BY an ascending time attribute (then other keys): the input rows, in that order
+  kTimeSort,
 };
 
 const char* LogicalKindName(LogicalKind kind);
@@ -105,6 +107,8 @@ struct LogicalNode {
   std::optional<runtime::plan::TemporalJoinSpec> temporal_join;
   /// kMatchRecognize: slots refer to the input.
   std::optional<runtime::plan::MatchRecognizeSpec> match_recognize;
+  /// kTimeSort: slots refer to the input.
+  std::optional<runtime::plan::TimeSortSpec> time_sort;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
   /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);

@@ -16,6 +16,7 @@
 #include "compiler/physical/plan_over.h"
 #include "compiler/physical/plan_set_operation.h"
 #include "compiler/physical/plan_temporal_join.h"
+#include "compiler/physical/plan_time_sort.h"
 #include "compiler/physical/plan_window_rows.h"
 #include "compiler/physical/state_signature.h"
 #include "runtime/connectors/connector.h"
@@ -295,6 +296,10 @@ class Planner {
       }
       case LogicalKind::kMatchRecognize: {
         SLUICE_ASSIGN_OR_RETURN(below, PlanMatchRecognize(*current));
+        break;
+      }
+      case LogicalKind::kTimeSort: {
+        SLUICE_ASSIGN_OR_RETURN(below, PlanTimeSort(*current));
         break;
       }
       default:
@@ -793,6 +798,18 @@ class Planner {
     std::vector<int32_t> keys = node.match_recognize->partition_slots;
     int32_t id = AddNode(std::move(node));
     plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, keys});
+    return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
+  }
+
+  base::Result<Planned> PlanTimeSort(const LogicalNode& sort) {
+    SLUICE_ASSIGN_OR_RETURN(Planned input, PlanChain(*sort.inputs[0], nullptr, {}));
+    SLUICE_ASSIGN_OR_RETURN(PlanNode node, PlanTimeSortNode(sort, input.schema, input.mode));
+    node.uid = UidFor(sort.uid_hint, "sort");
+    SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, sort.span));
+    node.parallelism = options_.parallelism;
+    // Keyless: one key group, hence one subtask, holds every row (Flink's singleton sort).
+    int32_t id = AddNode(std::move(node));
+    plan_.edges.push_back(PlanEdge{input.node, id, 0, runtime::plan::ExchangeKind::kHash, {}});
     return Planned{id, plan_.nodes[id].output_schema, plan_.nodes[id].changelog_mode, {}};
   }
 

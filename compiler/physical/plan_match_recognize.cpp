@@ -4,16 +4,22 @@
 
 namespace sluice::compiler::physical {
 
+base::Status RequireInsertOnlyInput(const char* construct, runtime::plan::ChangelogMode input_mode,
+                                    base::SourceSpan span) {
+  if (input_mode != runtime::plan::ChangelogMode::kUpdating) return base::Status::Ok();
+  return base::Status::Error(
+      base::ErrorCode::kPlan,
+      fmt::format("{} needs an insert-only input (as in Flink), but it is an "
+                  "updating result (from an unbounded aggregation, a join "
+                  "or a changelog source)",
+                  construct),
+      span);
+}
+
 base::Result<runtime::plan::PlanNode> PlanMatchRecognizeNode(
     const logical::LogicalNode& match, const types::Schema& input_schema,
     runtime::plan::ChangelogMode input_mode) {
-  if (input_mode == runtime::plan::ChangelogMode::kUpdating) {
-    return base::Status::Error(base::ErrorCode::kPlan,
-                               "MATCH_RECOGNIZE needs an insert-only input (as in Flink), but it "
-                               "is an updating result (from an unbounded aggregation, a join or "
-                               "a changelog source)",
-                               match.span);
-  }
+  SLUICE_RETURN_IF_ERROR(RequireInsertOnlyInput("MATCH_RECOGNIZE", input_mode, match.span));
   const runtime::plan::MatchRecognizeSpec& spec = *match.match_recognize;
   runtime::plan::PlanNode node;
   node.kind = runtime::plan::OperatorKind::kMatchRecognize;

@@ -245,7 +245,8 @@ std::vector<std::string> Lineage::Compute(const PlanNode& node) {
       if (node.top_n->emit_row_number) out.push_back("ROW_NUMBER()");
       return out;
     }
-    case OperatorKind::kChangelogNormalize: return OfInput(node.id, 0);
+    case OperatorKind::kChangelogNormalize:
+    case OperatorKind::kTimeSort: return OfInput(node.id, 0);
     case OperatorKind::kWindowTableFunction: {
       out = OfInput(node.id, 0);
       const auto& window = *node.window_table_function;
@@ -559,6 +560,16 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
                    MatchExpressionText(spec, spec.defines.at(i), input);
       }
       components.push_back(Single("pattern", pattern));
+      components.push_back(Fields("rows", false, input, types, AllSlots(types.size())));
+      break;
+    }
+    case OperatorKind::kTimeSort: {
+      const auto& input = lineage->OfInput(id, 0);
+      auto types = SlotTypes(plan, id, 0);
+      // Buffered rows carry their sort key by the keys after the time: another order (or
+      // another time attribute, or the other kind of time) is another layout, and the rows
+      // are kept whole, so a changed input is another state too (as MATCH_RECOGNIZE's rows).
+      components.push_back(Single("order", runtime::plan::TimeSortText(*node.time_sort, input)));
       components.push_back(Fields("rows", false, input, types, AllSlots(types.size())));
       break;
     }

@@ -23,20 +23,6 @@ base::Status Malformed(const plan::PlanNode& node, const std::string& problem) {
                              "MATCH_RECOGNIZE '" + node.uid + "' is malformed: " + problem);
 }
 
-// The namespace of a row: its event time, 8 bytes big-endian (ordered as the times are).
-std::string TimeNamespace(int64_t time) {
-  std::string ns;
-  auto bits = static_cast<uint64_t>(time);
-  for (int shift = 56; shift >= 0; shift -= 8) ns.push_back(static_cast<char>(bits >> shift));
-  return ns;
-}
-
-int64_t ReadTimeNamespace(std::string_view bytes) {
-  uint64_t bits = 0;
-  for (size_t i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<uint8_t>(bytes[i]);
-  return static_cast<int64_t>(bits);
-}
-
 // Little-endian fields of the "rows" and "matches" values (see the header).
 void PutFixed(uint64_t value, int bytes, std::string* out) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(value >> (8 * i)));
@@ -271,13 +257,8 @@ base::Status MatchRecognizeOperator::Open(const OperatorContext& context) {
         });
   }
   if (spec_.event_time) {
-    SLUICE_ASSIGN_OR_RETURN(rows_table_, context.state_backend->GetTable(node_->uid, "rows"));
-    ForEachOwnedEntry(
-        context, *rows_table_,
-        [&](int32_t key_group, std::string_view key, std::string_view ns, std::string_view) {
-          if (ns.size() != 8) return;
-          due_[ReadTimeNamespace(ns)].emplace(key_group, std::string(key));
-        });
+    SLUICE_ASSIGN_OR_RETURN(auto* rows_table, context.state_backend->GetTable(node_->uid, "rows"));
+    rows_.Open(context, rows_table);
     SLUICE_ASSIGN_OR_RETURN(watermark_, watermark_state_.Open(context));
   }
   return base::Status::Ok();
@@ -313,19 +294,9 @@ base::Status MatchRecognizeOperator::ProcessBatch(int32_t input, BatchPtr batch,
       ++late;
       continue;
     }
-    const std::string ns = TimeNamespace(time);
-    std::string entry, sort_key;
+    std::string sort_key;
     if (!spec_.order_keys.empty()) AppendSortKey(*batch, row, spec_.order_keys, &sort_key);
-    PutFixed(sort_key.size(), 4, &entry);
-    entry += sort_key;
-    PutFixed(row_bytes.size(), 4, &entry);
-    entry += row_bytes;
-    bool appended =
-        rows_table_->Update(key_group, key, ns, [&](std::string* stored) { *stored += entry; });
-    if (!appended) {
-      rows_table_->Put(key_group, key, ns, entry);
-      due_[time].emplace(key_group, key);
-    }
+    rows_.Add(key_group, key, time, sort_key, row_bytes);
   }
   for (auto& [key_ref, rows] : arrived) {
     SLUICE_RETURN_IF_ERROR(ProcessKey(key_ref, std::move(rows), out));
@@ -342,36 +313,10 @@ base::Status MatchRecognizeOperator::ProcessWatermark(int64_t watermark, Output*
   if (watermark <= watermark_) return base::Status::Ok();
   watermark_ = watermark;
   watermark_state_.Store(watermark);
-  // Each key's due rows, in time order.
-  std::map<KeyRef, std::vector<int64_t>> due_times;
-  while (!due_.empty() && due_.begin()->first <= watermark) {
-    for (const KeyRef& key : due_.begin()->second) due_times[key].push_back(due_.begin()->first);
-    due_.erase(due_.begin());
-  }
-  std::string value;
-  for (auto& [key, key_times] : due_times) {
-    std::vector<NewRow> rows;
-    for (int64_t time : key_times) {
-      const std::string ns = TimeNamespace(time);
-      if (!rows_table_->Get(key.first, key.second, ns, &value)) continue;
-      rows_table_->Delete(key.first, key.second, ns);
-      Reader reader(value);
-      const size_t first = rows.size();
-      while (!reader.done()) {
-        uint64_t key_length = 0, length = 0;
-        std::string_view sort_key, bytes;
-        if (!reader.Fixed(4, &key_length) || !reader.Bytes(key_length, &sort_key) ||
-            !reader.Fixed(4, &length) || !reader.Bytes(length, &bytes)) {
-          return Malformed(*node_, "a \"rows\" value is damaged");
-        }
-        rows.push_back(NewRow{time, std::string(bytes), std::string(sort_key)});
-      }
-      std::stable_sort(
-          rows.begin() + static_cast<std::ptrdiff_t>(first), rows.end(),
-          [](const NewRow& left, const NewRow& right) { return left.sort_key < right.sort_key; });
-    }
-    SLUICE_RETURN_IF_ERROR(ProcessKey(key, std::move(rows), out));
-  }
+  SLUICE_RETURN_IF_ERROR(
+      rows_.TakeUntil(watermark, [&](const KeyRef& key, std::vector<NewRow> rows) -> base::Status {
+        return ProcessKey(key, std::move(rows), out);
+      }));
   // Partial matches that no row after the watermark can complete within WITHIN.
   if (spec_.within_millis >= 0) {
     std::set<KeyRef> expiring;

@@ -11,6 +11,7 @@
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/time_row_buffer.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 
@@ -29,11 +30,9 @@ namespace sluice::runtime::operators {
 /// too. WITHIN t discards partial matches whose first row is more than t older than the next row.
 ///
 /// State tables (keys: the RowCodec-encoded partition columns):
-/// * "rows" (event time only): namespace = an event time (8 bytes big-endian), value = the
-///   rows of that key and time waiting for the watermark, in arrival order, each a 4-byte
-///   little-endian length and its sort key by the ORDER BY keys after the time (AppendSortKey;
-///   empty without them), then a 4-byte little-endian length and the FullRowCodec-encoded row.
-///   Rows of one time are matched in sort key order, ties in arrival order.
+/// * "rows" (event time only): the rows waiting for the watermark, a TimeRowBuffer (its
+///   layout there), sort keys by the ORDER BY keys after the time. Rows of one time are
+///   matched in sort key order, ties in arrival order.
 /// * "matches": empty namespace, value = the key's partial matches and the rows they hold,
 ///   all little-endian: u64 next row number, i64 earliest partial-match start time, u32 row
 ///   count, per row {u64 number, i64 time, u32 length, FullRowCodec bytes}; then the partial
@@ -48,7 +47,7 @@ namespace sluice::runtime::operators {
 /// rows it completes (MATCH_ROWTIME() stays an event-time attribute).
 ///
 /// Restore (what is state, what is rebuilt at Open): all of the above is state. `Open` rebuilds
-/// which keys have rows due at which time from the "rows" namespaces, and (with WITHIN) when
+/// which keys have rows due at which time (TimeRowBuffer::Open), and (with WITHIN) when
 /// each key's oldest partial match expires from the "matches" values, in its owned key groups.
 class MatchRecognizeOperator : public Operator {
  public:
@@ -60,7 +59,7 @@ class MatchRecognizeOperator : public Operator {
   base::Status ProcessWatermark(int64_t watermark, Output* out) override;
 
  private:
-  using KeyRef = std::pair<int32_t, std::string>;  // (key group, encoded key)
+  using KeyRef = TimeRowBuffer::KeyRef;
   struct Partition;
   struct Thread;
   struct Candidate {
@@ -72,11 +71,7 @@ class MatchRecognizeOperator : public Operator {
     std::vector<Candidate> candidates;
     bool matches = false;
   };
-  struct NewRow {
-    int64_t time = 0;
-    std::string bytes;
-    std::string sort_key;
-  };
+  using NewRow = TimeRowBuffer::Row;
 
   void BuildClosure(int32_t pc, std::vector<size_t> blockers, std::set<int32_t>* visited,
                     Closure* closure) const;
@@ -111,7 +106,7 @@ class MatchRecognizeOperator : public Operator {
   std::unique_ptr<ChainEvaluator> row_expressions_;  // null without row expressions
   std::unique_ptr<state::RowCodec> key_codec_;
   std::unique_ptr<state::FullRowCodec> row_codec_;
-  state::StateTable* rows_table_ = nullptr;
+  TimeRowBuffer rows_;  // event time: rows waiting for the watermark
   state::StateTable* matches_table_ = nullptr;
   std::vector<Closure> closures_;                         // per instruction
   std::vector<std::unique_ptr<ChainEvaluator>> defines_;  // per variable; null: always true
@@ -121,8 +116,6 @@ class MatchRecognizeOperator : public Operator {
   std::unique_ptr<Batch> pending_matches_;
   int64_t watermark_ = kMinWatermark;
   WatermarkState watermark_state_;
-  /// Rows' time → the keys that hold rows of that time (event time).
-  std::map<int64_t, std::set<KeyRef>> due_;
   /// With WITHIN: the time from which a key's oldest partial match is expired → the keys.
   std::map<int64_t, std::set<KeyRef>> expiries_;
 };

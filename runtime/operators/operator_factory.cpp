@@ -13,6 +13,7 @@
 #include "runtime/operators/sink_operator.h"
 #include "runtime/operators/table_source_operator.h"
 #include "runtime/operators/temporal_join_operator.h"
+#include "runtime/operators/time_sort_operator.h"
 #include "runtime/operators/top_n_operator.h"
 #include "runtime/operators/union_operator.h"
 #include "runtime/operators/unnest_operator.h"
@@ -61,6 +62,9 @@ base::Result<std::unique_ptr<Operator>> CreateOperator(const plan::PlanNode& nod
     case plan::OperatorKind::kMatchRecognize:
       if (!node.match_recognize) break;
       return std::unique_ptr<Operator>(new MatchRecognizeOperator());
+    case plan::OperatorKind::kTimeSort:
+      if (!node.time_sort) break;
+      return std::unique_ptr<Operator>(new TimeSortOperator());
     case plan::OperatorKind::kTemporalJoin:
       if (!node.join || !node.temporal_join) break;
       return std::unique_ptr<Operator>(new TemporalJoinOperator());

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "runtime/operators/join_output.h"
+#include "runtime/operators/time_row_buffer.h"
 #include "runtime/scheduler/key_group.h"
 
 namespace sluice::runtime::operators {
@@ -12,20 +13,6 @@ namespace {
 base::Status Malformed(const plan::PlanNode& node, const std::string& problem) {
   return base::Status::Error(base::ErrorCode::kData,
                              "temporal join '" + node.uid + "' is malformed: " + problem);
-}
-
-// The namespace of a row: its event time, 8 bytes big-endian (ordered as the times are).
-std::string TimeNamespace(int64_t time) {
-  std::string ns;
-  auto bits = static_cast<uint64_t>(time);
-  for (int shift = 56; shift >= 0; shift -= 8) ns.push_back(static_cast<char>(bits >> shift));
-  return ns;
-}
-
-int64_t ReadTimeNamespace(std::string_view bytes) {
-  uint64_t bits = 0;
-  for (size_t i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<uint8_t>(bytes[i]);
-  return static_cast<int64_t>(bits);
 }
 
 // A value's rows: per row a flag byte, a 4-byte little-endian length and the row (the interval

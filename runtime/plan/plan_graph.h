@@ -35,6 +35,7 @@ enum class OperatorKind : uint8_t {
   kUnnest,               // CROSS / LEFT JOIN UNNEST(collection): a row per element, no state
   kTemporalJoin,         // JOIN v FOR SYSTEM_TIME AS OF rowtime: a versioned table's versions
   kMatchRecognize,       // MATCH_RECOGNIZE: row pattern matching per partition key
+  kTimeSort,             // ORDER BY an ascending time attribute: rows released in time order
 };
 
 enum class ExchangeKind : uint8_t { kForward, kHash, kBroadcast, kRebalance };
@@ -344,6 +345,15 @@ struct MatchRecognizeSpec {
   std::string pattern;         // as written, normalized (EXPLAIN, state signature)
 };
 
+/// ORDER BY an ascending time attribute, then `order_keys` (Flink's temporal sort), over an
+/// insert-only input, keyless (every row in one key group; see TimeSortOperator). Output: the
+/// input rows unchanged, in (time, order keys) order, ties in arrival order.
+struct TimeSortSpec {
+  int32_t time_slot = -1;
+  bool event_time = true;  // false: processing time, rows released at the next tick
+  std::vector<SortKey> order_keys;
+};
+
 enum class SetOperationKind : uint8_t { kIntersect, kExcept };
 
 /// `left INTERSECT [ALL] right` or `left EXCEPT [ALL] right` over inputs of equal slot types,
@@ -459,6 +469,8 @@ struct PlanNode {
   std::optional<TemporalJoinSpec> temporal_join;
   // kMatchRecognize
   std::optional<MatchRecognizeSpec> match_recognize;
+  // kTimeSort
+  std::optional<TimeSortSpec> time_sort;
   // kTopN and kWindowRank
   std::optional<TopNSpec> top_n;
   // kLookupJoin
@@ -513,6 +525,9 @@ const char* ExchangeKindName(ExchangeKind kind);
 /// Renders an Expand's sets as `GROUPING SETS ((a, b), (a), ())`, naming each input slot by
 /// `input_names` (its name, or its lineage).
 std::string GroupingSetsText(const ExpandSpec& spec, const std::vector<std::string>& input_names);
+/// Renders a time sort as `ORDER BY ts (event time), price DESC NULLS LAST`, naming each input
+/// slot by `input_names`.
+std::string TimeSortText(const TimeSortSpec& spec, const std::vector<std::string>& input_names);
 
 /// Serializes the plan as pretty JSON (stable key order, so diffs and tests are meaningful).
 std::string PlanToJson(const PlanGraph& plan);

@@ -417,7 +417,8 @@ constexpr std::pair<OperatorKind, const char*> kOperatorKinds[] = {
     {OperatorKind::kExpand, "expand"},
     {OperatorKind::kUnnest, "unnest"},
     {OperatorKind::kTemporalJoin, "temporal-join"},
-    {OperatorKind::kMatchRecognize, "match-recognize"}};
+    {OperatorKind::kMatchRecognize, "match-recognize"},
+    {OperatorKind::kTimeSort, "time-sort"}};
 constexpr std::pair<SetOperationKind, const char*> kSetOperationKinds[] = {
     {SetOperationKind::kIntersect, "INTERSECT"}, {SetOperationKind::kExcept, "EXCEPT"}};
 constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
@@ -529,6 +530,26 @@ WindowSpec WindowFromJson(const ordered_json& window, const std::string& window_
   return parsed;
 }
 
+ordered_json SortKeysToJson(const std::vector<SortKey>& keys) {
+  ordered_json out = ordered_json::array();
+  for (const SortKey& key : keys) {
+    out.push_back(
+        {{"slot", key.slot}, {"ascending", key.ascending}, {"nulls_first", key.nulls_first}});
+  }
+  return out;
+}
+
+std::vector<SortKey> SortKeysFromJson(const ordered_json& json, const std::string& path) {
+  std::vector<SortKey> keys;
+  for (size_t i = 0; i < json.size(); ++i) {
+    std::string key_path = path + "[" + std::to_string(i) + "]";
+    keys.push_back(SortKey{Get<int32_t>(json[i], "slot", key_path),
+                           Get<bool>(json[i], "ascending", key_path),
+                           Get<bool>(json[i], "nulls_first", key_path)});
+  }
+  return keys;
+}
+
 ordered_json MatchAccessorsToJson(const std::vector<MatchAccessor>& accessors) {
   ordered_json out = ordered_json::array();
   for (const MatchAccessor& accessor : accessors) {
@@ -579,15 +600,10 @@ ordered_json MatchRecognizeToJson(const MatchRecognizeSpec& spec) {
   for (const ExprPtr& expression : spec.row_expressions) {
     row_expressions.push_back(ExprToJson(expression));
   }
-  ordered_json order_keys = ordered_json::array();
-  for (const SortKey& key : spec.order_keys) {
-    order_keys.push_back(
-        {{"slot", key.slot}, {"ascending", key.ascending}, {"nulls_first", key.nulls_first}});
-  }
   return {{"partition_slots", spec.partition_slots},
           {"order_slot", spec.order_slot},
           {"event_time", spec.event_time},
-          {"order_keys", order_keys},
+          {"order_keys", SortKeysToJson(spec.order_keys)},
           {"variables", spec.variables},
           {"pattern", spec.pattern},
           {"program", program},
@@ -605,13 +621,7 @@ MatchRecognizeSpec MatchRecognizeFromJson(const ordered_json& json, const std::s
   spec.partition_slots = Get<std::vector<int32_t>>(json, "partition_slots", path);
   spec.order_slot = Get<int32_t>(json, "order_slot", path);
   spec.event_time = Get<bool>(json, "event_time", path);
-  const ordered_json& order_keys = Field(json, "order_keys", path);
-  for (size_t i = 0; i < order_keys.size(); ++i) {
-    std::string key_path = path + ".order_keys[" + std::to_string(i) + "]";
-    spec.order_keys.push_back(SortKey{Get<int32_t>(order_keys[i], "slot", key_path),
-                                      Get<bool>(order_keys[i], "ascending", key_path),
-                                      Get<bool>(order_keys[i], "nulls_first", key_path)});
-  }
+  spec.order_keys = SortKeysFromJson(Field(json, "order_keys", path), path + ".order_keys");
   spec.variables = Get<std::vector<std::string>>(json, "variables", path);
   spec.pattern = Get<std::string>(json, "pattern", path);
   const ordered_json& program = Field(json, "program", path);
@@ -798,13 +808,8 @@ ordered_json NodeToJson(const PlanNode& node) {
   if (node.filter_as_last_projection) out["filter_as_last_projection"] = true;
   if (node.aggregate) out["aggregate"] = AggregateToJson(*node.aggregate);
   if (node.top_n) {
-    ordered_json sort = ordered_json::array();
-    for (const SortKey& key : node.top_n->sort) {
-      sort.push_back(
-          {{"slot", key.slot}, {"ascending", key.ascending}, {"nulls_first", key.nulls_first}});
-    }
     out["top_n"] = {{"partition_slots", node.top_n->partition_slots},
-                    {"sort", sort},
+                    {"sort", SortKeysToJson(node.top_n->sort)},
                     {"limit", node.top_n->limit},
                     {"emit_row_number", node.top_n->emit_row_number},
                     {"keep_first_only", node.top_n->keep_first_only}};
@@ -868,6 +873,11 @@ ordered_json NodeToJson(const PlanNode& node) {
                             {"upper_ms", node.interval_join->upper}};
   }
   if (node.match_recognize) out["match_recognize"] = MatchRecognizeToJson(*node.match_recognize);
+  if (node.time_sort) {
+    out["time_sort"] = {{"time_slot", node.time_sort->time_slot},
+                        {"event_time", node.time_sort->event_time},
+                        {"order_keys", SortKeysToJson(node.time_sort->order_keys)}};
+  }
   if (node.temporal_join) {
     out["temporal_join"] = {{"left_time_slot", node.temporal_join->left_time_slot},
                             {"right_time_slot", node.temporal_join->right_time_slot}};
@@ -936,13 +946,7 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     std::string top_path = path + ".top_n";
     TopNSpec spec;
     spec.partition_slots = Get<std::vector<int32_t>>(top_n, "partition_slots", top_path);
-    const auto& sort = Field(top_n, "sort", top_path);
-    for (size_t i = 0; i < sort.size(); ++i) {
-      std::string key_path = top_path + ".sort[" + std::to_string(i) + "]";
-      spec.sort.push_back(SortKey{Get<int32_t>(sort[i], "slot", key_path),
-                                  Get<bool>(sort[i], "ascending", key_path),
-                                  Get<bool>(sort[i], "nulls_first", key_path)});
-    }
+    spec.sort = SortKeysFromJson(Field(top_n, "sort", top_path), top_path + ".sort");
     spec.limit = Get<int64_t>(top_n, "limit", top_path);
     spec.emit_row_number = Get<bool>(top_n, "emit_row_number", top_path);
     spec.keep_first_only = Get<bool>(top_n, "keep_first_only", top_path);
@@ -1057,6 +1061,16 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     node.match_recognize =
         MatchRecognizeFromJson(json.at("match_recognize"), path + ".match_recognize");
   }
+  if (json.contains("time_sort")) {
+    const auto& sort = json.at("time_sort");
+    std::string sort_path = path + ".time_sort";
+    TimeSortSpec spec;
+    spec.time_slot = Get<int32_t>(sort, "time_slot", sort_path);
+    spec.event_time = Get<bool>(sort, "event_time", sort_path);
+    spec.order_keys =
+        SortKeysFromJson(Field(sort, "order_keys", sort_path), sort_path + ".order_keys");
+    node.time_sort = spec;
+  }
   if (json.contains("temporal_join")) {
     const auto& temporal = json.at("temporal_join");
     std::string temporal_path = path + ".temporal_join";
@@ -1106,6 +1120,19 @@ std::string GroupingSetsText(const ExpandSpec& spec, const std::vector<std::stri
     out += ")";
   }
   return out + ")";
+}
+
+std::string TimeSortText(const TimeSortSpec& spec, const std::vector<std::string>& input_names) {
+  auto name = [&](int32_t slot) {
+    return slot >= 0 && static_cast<size_t>(slot) < input_names.size() ? input_names[slot] : "?";
+  };
+  std::string out = "ORDER BY " + name(spec.time_slot) +
+                    (spec.event_time ? " (event time)" : " (processing time)");
+  for (const SortKey& key : spec.order_keys) {
+    out += ", " + name(key.slot) + (key.ascending ? " ASC" : " DESC") +
+           (key.nulls_first ? " NULLS FIRST" : " NULLS LAST");
+  }
+  return out;
 }
 
 const char* OperatorKindName(OperatorKind kind) {

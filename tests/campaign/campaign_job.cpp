@@ -222,6 +222,22 @@ std::vector<CampaignJob> MakeJobs() {
            "  PATTERN (A B+ C) WITHIN INTERVAL '0.5' SECOND\n"
            "  DEFINE A AS A.amount > 50, B AS B.amount <= A.amount, C AS C.amount > A.amount);\n",
        {{"match_out", SinkFormat::kInsertOnly}}});
+  // ORDER BY an event-time attribute: every row waits in the sort's one key group until the
+  // watermark passes it, so rows are in state across the restores; ties by amount DESC.
+  jobs.push_back(
+      {"time_sort",
+       "aggregates",
+       "CREATE TABLE ticks (id BIGINT, account BIGINT, amount BIGINT, ts TIMESTAMP(3),\n"
+       "  WATERMARK FOR ts AS ts - INTERVAL '0.05' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '3000', 'rows-per-second' = '1000',\n"
+       "      'seed' = '19', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '3000', 'fields.account.min' = '1', 'fields.account.max' = "
+       "'20',\n"
+       "      'fields.amount.min' = '1', 'fields.amount.max' = '100');\n" +
+           Sink("sort_out", "id BIGINT, account BIGINT, amount BIGINT, ts TIMESTAMP(3)", "json") +
+           "INSERT INTO sort_out SELECT id, account, amount, ts FROM ticks ORDER BY ts, amount "
+           "DESC;\n",
+       {{"sort_out", SinkFormat::kInsertOnly}}});
 
   // ---- joins
   // Items arrive slowly (50 over 2 s) while bids keep coming: both sides keep state.

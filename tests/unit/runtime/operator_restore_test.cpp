@@ -459,18 +459,25 @@ TEST(OperatorRestoreTest, SessionWindowAggregate) {
   CheckRestores(WindowScenario(session));
 }
 
+/// MakeSteps' batches without its watermarks, the clock moving to `*now` before each, then 7 ms
+/// on (left in `*now`).
+std::vector<Step> ClockedBatches(int32_t batches, int64_t* now) {
+  std::vector<Step> steps;
+  for (const Step& step : MakeSteps(1, batches)) {
+    if (step.kind != Step::kBatch) continue;
+    steps.push_back(Step{Step::kClock, 0, {}, *now});
+    steps.push_back(step);
+    *now += 7;
+  }
+  return steps;
+}
+
 TEST(OperatorRestoreTest, ProcessingTimeWindowAggregate) {
   Scenario scenario = WindowScenario({WindowKind::kTumble, 2, 10, 0, 0, 0}, true);
   // Batches with the clock moving between them; after the cut only the clock moves, so the
   // restored windows fire only if their timers were registered again.
-  std::vector<Step> steps;
   int64_t now = 10'000;
-  for (const Step& step : MakeSteps(1, 16)) {
-    if (step.kind != Step::kBatch) continue;
-    steps.push_back(Step{Step::kClock, 0, {}, now});
-    steps.push_back(step);
-    now += 7;
-  }
+  std::vector<Step> steps = ClockedBatches(16, &now);
   scenario.cuts = {steps.size()};
   for (int i = 0; i < 6; ++i) steps.push_back(Step{Step::kClock, 0, {}, now += 10});
   scenario.steps = steps;
@@ -826,6 +833,34 @@ TEST(OperatorRestoreTest, MatchRecognize) {
     SCOPED_TRACE(event_time ? "event time" : "processing time");
     CheckRestores(scenario);
   }
+}
+
+Scenario TimeSortScenario(bool event_time) {
+  Scenario scenario;
+  // Rows of equal time ordered by v DESC (their sort keys wait in state with them).
+  scenario.node = testing::TimeSortNode(event_time);
+  scenario.routing = {{}};  // keyless: every row to the key group of the empty key
+  scenario.processing_time = !event_time;
+  scenario.steps = MakeSteps(1, 40);
+  scenario.cuts = Cuts(scenario.steps);
+  return scenario;
+}
+
+TEST(OperatorRestoreTest, TimeSort) {
+  // Rows wait for the watermark across the cuts; late rows are dropped as before the cut.
+  CheckRestores(TimeSortScenario(true));
+}
+
+TEST(OperatorRestoreTest, ProcessingTimeSort) {
+  // The clock moves between batches; the rows of the last batch wait at the cut, so the
+  // restored instance emits them only if it registered a timer again.
+  Scenario scenario = TimeSortScenario(false);
+  int64_t now = 10'000;
+  std::vector<Step> steps = ClockedBatches(16, &now);
+  scenario.cuts = {steps.size() - 2, steps.size()};
+  for (int i = 0; i < 3; ++i) steps.push_back(Step{Step::kClock, 0, {}, now += 10});
+  scenario.steps = steps;
+  CheckRestores(scenario);
 }
 
 TEST(OperatorRestoreTest, WindowRank) {

@@ -168,6 +168,23 @@ inline plan::ExprPtr CompareCall(functions::FunctionId function, plan::ExprPtr l
                           {std::move(left), std::move(right)});
 }
 
+/// Over (k BIGINT, v BIGINT, ts TIMESTAMP): `ORDER BY ts, v DESC` in event or processing time
+/// (Flink's temporal sort, keyless).
+inline plan::PlanNode TimeSortNode(bool event_time) {
+  using types::LogicalType;
+  const types::Schema kSchema{{{"k", LogicalType::Bigint()},
+                               {"v", LogicalType::Bigint()},
+                               {"ts", LogicalType::Timestamp()}}};
+  plan::PlanNode node;
+  node.uid = "out/sort1";
+  node.kind = plan::OperatorKind::kTimeSort;
+  node.output_schema = kSchema;
+  node.state.push_back({"rows", {}, plan::StateNamespace::kTime, kSchema, 0});
+  if (event_time) node.state.push_back(plan::WatermarkStateSpec());
+  node.time_sort = plan::TimeSortSpec{2, event_time, {plan::SortKey{1, false, false}}};
+  return node;
+}
+
 /// Over (k BIGINT, v BIGINT, ts TIMESTAMP): `PARTITION BY k ORDER BY ts MEASURES k, FIRST(A.v),
 /// COUNT(*), MATCH_ROWTIME() PATTERN (A B* C) DEFINE A AS v < 60, B AS B.v >= A.v, C AS C.v <
 /// 30` (B greedy), with `skip` and WITHIN `within` ms (-1: none).
