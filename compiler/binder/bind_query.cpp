@@ -295,6 +295,14 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
   std::vector<const ast::Expression*> replaced;
   auto windowed = BindWindowCalls(std::move(input), items, &replaced);
   if (!windowed) return std::nullopt;
+  // Then scalar subqueries join the rows (their values, too, are read through replacements_).
+  std::vector<const ast::Expression*> roots;
+  for (const ast::SelectItem& item : items) roots.push_back(item.expression.get());
+  windowed = BindScalarSubqueries(std::move(*windowed), roots, &replaced);
+  if (!windowed) {
+    for (const ast::Expression* call : replaced) replacements_.erase(call);
+    return std::nullopt;
+  }
   input = std::move(*windowed);
   std::vector<std::string> names;
   std::vector<ExprPtr> expressions;
@@ -383,6 +391,15 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       auto windowed =
           BindWindowCalls(std::move(input), op.Cast<ast::PipeExtend>().items, &replaced);
       if (!windowed) return std::nullopt;
+      std::vector<const ast::Expression*> roots;
+      for (const ast::SelectItem& item : op.Cast<ast::PipeExtend>().items) {
+        roots.push_back(item.expression.get());
+      }
+      windowed = BindScalarSubqueries(std::move(*windowed), roots, &replaced);
+      if (!windowed) {
+        for (const ast::Expression* call : replaced) replacements_.erase(call);
+        return std::nullopt;
+      }
       input = std::move(*windowed);
       std::vector<std::string> names;
       std::vector<ExprPtr> expressions;

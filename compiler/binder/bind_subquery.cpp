@@ -70,11 +70,33 @@ std::optional<BoundRelation> Binder::BindWhere(BoundRelation input,
       plain.push_back(conjunct);
     }
   }
-  if (subqueries.empty()) return BindFilter(std::move(input), condition, "WHERE");
-  // The plain conditions filter first (less state in the joins).
-  std::optional<BoundRelation> current = std::move(input);
+  bool scalar_subqueries = false;
   for (const ast::Expression* conjunct : plain) {
+    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
+      scalar_subqueries |= node.Is<ast::SubqueryExpression>();
+    });
+  }
+  if (subqueries.empty() && !scalar_subqueries) {
+    return BindFilter(std::move(input), condition, "WHERE");
+  }
+  // The plain conditions filter first (less state in the joins); those with scalar subqueries
+  // after the joins that compute their values.
+  std::optional<BoundRelation> current = std::move(input);
+  std::vector<const ast::Expression*> with_scalar_subqueries;
+  for (const ast::Expression* conjunct : plain) {
+    bool scalar = false;
+    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
+      scalar |= node.Is<ast::SubqueryExpression>();
+    });
+    if (scalar) {
+      with_scalar_subqueries.push_back(conjunct);
+      continue;
+    }
     current = BindFilter(std::move(*current), *conjunct, "WHERE");
+    if (!current) return std::nullopt;
+  }
+  if (!with_scalar_subqueries.empty()) {
+    current = BindScalarFilter(std::move(*current), with_scalar_subqueries);
     if (!current) return std::nullopt;
   }
   for (const auto& [conjunct, predicate] : subqueries) {
@@ -83,6 +105,34 @@ std::optional<BoundRelation> Binder::BindWhere(BoundRelation input,
     if (!current) return std::nullopt;
   }
   return current;
+}
+
+std::optional<BoundRelation> Binder::BindScalarFilter(
+    BoundRelation input, const std::vector<const ast::Expression*>& conjuncts) {
+  if (input.window) {
+    auto rows = MaterializeWindow(std::move(input));
+    if (!rows) return std::nullopt;
+    input = std::move(*rows);
+  }
+  const types::Schema schema = input.node->schema;
+  std::vector<const ast::Expression*> replaced;
+  auto current = BindScalarSubqueries(std::move(input), conjuncts, &replaced);
+  for (size_t i = 0; current && i < conjuncts.size(); ++i) {
+    current = BindFilter(std::move(*current), *conjuncts[i], "WHERE");
+  }
+  for (const ast::Expression* subquery : replaced) replacements_.erase(subquery);
+  if (!current) return std::nullopt;
+  // The joined subquery columns go again: the rows are the input's.
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kProject;
+  node->schema = schema;
+  node->span = conjuncts.front()->span;
+  node->inputs.push_back(current->node);
+  const auto types = logical::SlotTypes(schema);
+  for (size_t slot = 0; slot < types.size(); ++slot) {
+    node->projections.push_back(Expr::Column(static_cast<int32_t>(slot), types[slot]));
+  }
+  return BoundRelation{node, current->scope, std::nullopt};
 }
 
 std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const ast::Query& query,

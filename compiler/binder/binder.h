@@ -224,6 +224,25 @@ class Binder {
                                                 const ast::Expression* in_value, bool negated,
                                                 base::SourceSpan span);
 
+  // Scalar subqueries (bind_scalar_subquery.cpp)
+  /// Joins `input` with each scalar subquery among `roots` (not yet replaced), whose values the
+  /// expressions then read through replacements_; lists them in `replaced`. The scope is
+  /// `input`'s (the joined columns are hidden), without time attributes.
+  std::optional<BoundRelation> BindScalarSubqueries(
+      BoundRelation input, const std::vector<const ast::Expression*>& roots,
+      std::vector<const ast::Expression*>* replaced);
+  /// Filters `input` by WHERE conjuncts that contain scalar subqueries, joined first and
+  /// projected away after.
+  std::optional<BoundRelation> BindScalarFilter(
+      BoundRelation input, const std::vector<const ast::Expression*>& conjuncts);
+  /// LEFT-joins `input` with the rows of `subquery` (at most one per key, or the job fails):
+  /// uncorrelated, all rows meet its one row; correlated by `inner = outer` conjuncts of its
+  /// WHERE, each row meets the subquery's row of its key (an aggregate grouped by the inner
+  /// keys). Sets `value` to the subquery's value over the joined slots.
+  std::optional<BoundRelation> BindScalarSubquery(BoundRelation input,
+                                                  const ast::SubqueryExpression& subquery,
+                                                  runtime::plan::ExprPtr* value);
+
   std::optional<BoundRelation> BindJoin(BoundRelation left, BoundRelation right, ast::JoinType type,
                                         const ast::Expression* condition,
                                         const std::vector<ast::Identifier>& using_columns,
@@ -437,6 +456,9 @@ class Binder {
   std::map<const ast::Expression*, runtime::plan::ExprPtr> replacements_;
   /// While binding after an aggregation: the scope before it, to explain a missing column.
   const Scope* pre_aggregation_scope_ = nullptr;
+  /// While binding a scalar subquery: the outer query's scope, whose names the subquery may
+  /// use in `inner = outer` conditions of its WHERE only (a reference elsewhere is refused).
+  const Scope* correlation_scope_ = nullptr;
   /// While binding a SELECT's items: its WINDOW clause (`OVER name`).
   const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
   /// While binding a SELECT's items: its UID('name') hint, for its OVER or Top-N operator.
