@@ -304,11 +304,11 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
                          types::IdentifierEquals(candidate.name, parts[1].name);
         if (qualified || types::IdentifierEquals(candidate.name, parts[0].name)) {
           Error(base::ErrorCode::kPlan,
-                fmt::format("scalar subquery correlated here is not supported: '{}' refers to "
-                            "the outer query; only `inner column = outer column` conditions in "
-                            "the WHERE of a plain SELECT ... FROM ... WHERE (no GROUP BY, HAVING, "
+                fmt::format("{} correlated here is not supported: '{}' refers to the outer "
+                            "query; only `inner column = outer column` conditions in the WHERE "
+                            "of a plain SELECT ... FROM ... WHERE (no GROUP BY, HAVING, "
                             "DISTINCT, ORDER BY or LIMIT) may",
-                            ref.ToString()),
+                            correlation_construct_, ref.ToString()),
                 ref.span);
           return nullptr;
         }

@@ -505,7 +505,11 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     case ast::PipeOperatorKind::kJoin: {
       const auto& join = op.Cast<ast::PipeJoin>();
       std::optional<BoundRelation> joined;
-      if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
+      if (join.right->kind() == ast::TableRefKind::kSubquery &&
+          join.right->Cast<ast::SubqueryRef>().lateral) {
+        joined = BindLateral(std::move(input), join.right->Cast<ast::SubqueryRef>(), join.join_type,
+                             join.condition.get(), op.span);
+      } else if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
         joined = BindLookupJoin(std::move(input), *lookup, join.join_type, join.condition.get(),
                                 join.using_columns, op.span);
       } else {
@@ -547,7 +551,10 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     case ast::TableRefKind::kSubquery: {
       const auto& subquery = ref.Cast<ast::SubqueryRef>();
       if (subquery.lateral) {
-        Error(base::ErrorCode::kPlan, "LATERAL subqueries are not supported", ref.span);
+        Error(base::ErrorCode::kPlan,
+              "a LATERAL subquery must be the right side of a join: FROM t, LATERAL (SELECT … "
+              "FROM u WHERE u.k = t.k)",
+              ref.span);
         return std::nullopt;
       }
       bound = BindQuery(*subquery.query);
@@ -582,6 +589,22 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
         if (!left) return std::nullopt;
         bound = BindUnnest(std::move(*left), join.right->Cast<ast::TableFunctionRef>(),
                            join.join_type, join.condition.get(), join.span);
+        break;
+      }
+      if (join.right->kind() == ast::TableRefKind::kSubquery &&
+          join.right->Cast<ast::SubqueryRef>().lateral) {
+        auto left = BindTableRef(*join.left);
+        if (!left) return std::nullopt;
+        bound = BindLateral(std::move(*left), join.right->Cast<ast::SubqueryRef>(), join.join_type,
+                            join.condition.get(), join.span);
+        break;
+      }
+      if (join.right->kind() == ast::TableRefKind::kSubquery &&
+          join.right->Cast<ast::SubqueryRef>().lateral) {
+        auto left = BindTableRef(*join.left);
+        if (!left) return std::nullopt;
+        bound = BindLateral(std::move(*left), join.right->Cast<ast::SubqueryRef>(), join.join_type,
+                            join.condition.get(), join.span);
         break;
       }
       if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {

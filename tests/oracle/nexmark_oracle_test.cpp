@@ -415,6 +415,9 @@ std::vector<OracleCase> Cases() {
        "SELECT P.id, P.name, (SELECT COUNT(*) FROM auction A WHERE A.seller = P.id), "
        "(SELECT COALESCE(MAX(reserve), 0) FROM auction A WHERE A.seller = P.id) FROM person P "
        "WHERE P.id % 10 < (SELECT MAX(category) FROM auction) - 5"},
+      {"lateral_subquery", "lateral_subquery.pipe",
+       "SELECT A.id, A.seller, (SELECT COUNT(*) FROM bid B WHERE B.auction = A.id), "
+       "(SELECT COALESCE(MAX(price), 0) FROM bid B WHERE B.auction = A.id) FROM auction A"},
       {"session", "session.pipe",
        "WITH o AS (SELECT bidder, date_time AS t, LAG(date_time) OVER (PARTITION BY bidder "
        "ORDER BY date_time) AS prev FROM bid), s AS (SELECT bidder, t, SUM(CASE WHEN prev IS "
