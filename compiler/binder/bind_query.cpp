@@ -599,14 +599,6 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
                             join.condition.get(), join.span);
         break;
       }
-      if (join.right->kind() == ast::TableRefKind::kSubquery &&
-          join.right->Cast<ast::SubqueryRef>().lateral) {
-        auto left = BindTableRef(*join.left);
-        if (!left) return std::nullopt;
-        bound = BindLateral(std::move(*left), join.right->Cast<ast::SubqueryRef>(), join.join_type,
-                            join.condition.get(), join.span);
-        break;
-      }
       if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
         auto left = BindTableRef(*join.left);
         if (!left) return std::nullopt;

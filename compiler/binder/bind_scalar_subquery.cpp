@@ -2,7 +2,6 @@
 // LATERAL subqueries in FROM, as joins with theirs.
 #include <fmt/format.h>
 
-#include "catalog/base/check.h"
 #include "compiler/binder/binder.h"
 #include "compiler/optimizer/optimizer.h"
 
@@ -39,10 +38,20 @@ bool ContainsOverCall(const ast::Expression& expression) {
   return found;
 }
 
-/// What an aggregation's output `expression` is when its group has no rows (a correlated
-/// subquery without matches): COUNT is 0, every other aggregate NULL (Calcite's rule), keys
-/// NULL. `aggregate` is the aggregation whose output slots `expression` reads.
-ExprPtr ValueOverNoRows(const ExprPtr& expression, const LogicalNode& aggregate) {
+/// What output slot `slot` of an aggregating subquery (`output`: the projection of its items
+/// over the aggregation, maybe through more projections) is when its group has no rows (a
+/// correlated subquery without matches): COUNT is 0, every other aggregate NULL (Calcite's
+/// rule), keys NULL. Null when the aggregation is not found below the projections.
+ExprPtr ValueOverNoRows(const LogicalNode& output, int32_t slot) {
+  if (output.kind != LogicalKind::kProject) return nullptr;
+  ExprPtr expression = output.projections[slot];
+  const LogicalNode* node = output.inputs[0].get();
+  while (node->kind == LogicalKind::kProject) {
+    expression = optimizer::Substitute(expression, node->projections);
+    node = node->inputs[0].get();
+  }
+  if (node->kind != LogicalKind::kAggregate || !node->aggregate) return nullptr;
+  const LogicalNode& aggregate = *node;
   const auto& spec = *aggregate.aggregate;
   const auto types = logical::SlotTypes(aggregate.schema);
   const auto keys = static_cast<int32_t>(spec.key_slots.size());
@@ -99,6 +108,16 @@ std::optional<Binder::CorrelatedInput> Binder::DecorrelateWhere(const BoundRelat
     combined.columns.push_back(column);
   }
   for (const ast::Expression* conjunct : conjuncts) {
+    bool nested = false;
+    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
+      nested |= node.Is<ast::SubqueryExpression>();
+    });
+    if (nested) {
+      // A scalar subquery of the subquery's own rows: joined to them first.
+      right = BindScalarFilter(std::move(*right), {conjunct});
+      if (!right) return std::nullopt;
+      continue;
+    }
     // A name resolves in the subquery first, then in the outer query: a conjunct that binds
     // over the subquery alone filters it, any other one correlates the two.
     correlation_scope_ = nullptr;
@@ -222,14 +241,13 @@ std::optional<BoundRelation> Binder::BindScalarSubquery(BoundRelation input,
       outputs.push_back({item.expression.get(), nullptr, item.span});
       right = BindAggregation(std::move(*right), inner_keys, outputs, nullptr, "", select->span);
       if (!right) return std::nullopt;
-      const LogicalNode& projection = *right->node;
-      SLUICE_CHECK(projection.kind == LogicalKind::kProject &&
-                       projection.inputs[0]->kind == LogicalKind::kAggregate,
-                   "an aggregation binds to a projection over the aggregate, not {}",
-                   logical::LogicalKindName(projection.kind));
       if (!inner_keys.empty()) {
-        value_over_no_rows =
-            ValueOverNoRows(projection.projections[inner_keys.size()], *projection.inputs[0]);
+        value_over_no_rows = ValueOverNoRows(*right->node, static_cast<int32_t>(inner_keys.size()));
+        if (value_over_no_rows == nullptr) {
+          Error(base::ErrorCode::kPlan,
+                "scalar subquery correlated over this aggregation is not supported", query.span);
+          return std::nullopt;
+        }
         if (IsNullLiteral(value_over_no_rows)) value_over_no_rows = nullptr;
       }
     } else {
@@ -446,13 +464,12 @@ std::optional<BoundRelation> Binder::BindLateral(BoundRelation left, const ast::
     const ScopeColumn& column = right->scope.columns[i];
     ExprPtr value = Expr::Column(left_slots + column.slot, column.type);
     if (aggregated) {
-      const LogicalNode& aggregation = *right->node;
-      SLUICE_CHECK(aggregation.kind == LogicalKind::kProject &&
-                       aggregation.inputs[0]->kind == LogicalKind::kAggregate,
-                   "an aggregation binds to a projection over the aggregate, not {}",
-                   logical::LogicalKindName(aggregation.kind));
-      ExprPtr over_no_rows =
-          ValueOverNoRows(aggregation.projections[column.slot], *aggregation.inputs[0]);
+      ExprPtr over_no_rows = ValueOverNoRows(*right->node, column.slot);
+      if (over_no_rows == nullptr) {
+        Error(base::ErrorCode::kPlan, "LATERAL subquery over this aggregation is not supported",
+              ref.span);
+        return std::nullopt;
+      }
       if (!IsNullLiteral(over_no_rows)) {
         value = Expr::Case({unmatched, CastTo(over_no_rows, column.type), value}, column.type);
       }

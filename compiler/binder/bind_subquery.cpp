@@ -1,4 +1,5 @@
-// IN / EXISTS subqueries of WHERE as semi and anti joins.
+// IN / EXISTS subqueries of WHERE as semi and anti joins; its conditions with scalar
+// subqueries after their joins (bind_scalar_subquery.cpp).
 #include <fmt/format.h>
 
 #include "compiler/binder/binder.h"
@@ -70,28 +71,21 @@ std::optional<BoundRelation> Binder::BindWhere(BoundRelation input,
       plain.push_back(conjunct);
     }
   }
-  bool scalar_subqueries = false;
-  for (const ast::Expression* conjunct : plain) {
-    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
-      scalar_subqueries |= node.Is<ast::SubqueryExpression>();
-    });
-  }
-  if (subqueries.empty() && !scalar_subqueries) {
-    return BindFilter(std::move(input), condition, "WHERE");
-  }
   // The plain conditions filter first (less state in the joins); those with scalar subqueries
   // after the joins that compute their values.
-  std::optional<BoundRelation> current = std::move(input);
-  std::vector<const ast::Expression*> with_scalar_subqueries;
+  std::vector<const ast::Expression*> without_scalar_subqueries, with_scalar_subqueries;
   for (const ast::Expression* conjunct : plain) {
     bool scalar = false;
     VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
       scalar |= node.Is<ast::SubqueryExpression>();
     });
-    if (scalar) {
-      with_scalar_subqueries.push_back(conjunct);
-      continue;
-    }
+    (scalar ? with_scalar_subqueries : without_scalar_subqueries).push_back(conjunct);
+  }
+  if (subqueries.empty() && with_scalar_subqueries.empty()) {
+    return BindFilter(std::move(input), condition, "WHERE");
+  }
+  std::optional<BoundRelation> current = std::move(input);
+  for (const ast::Expression* conjunct : without_scalar_subqueries) {
     current = BindFilter(std::move(*current), *conjunct, "WHERE");
     if (!current) return std::nullopt;
   }
