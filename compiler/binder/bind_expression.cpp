@@ -339,6 +339,23 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
         return BindCall(upper, {}, ref.span);
       }
     }
+    if (matches.empty() && correlation_scope_ != nullptr) {
+      for (const ScopeColumn& candidate : correlation_scope_->columns) {
+        bool qualified = parts.size() >= 2 &&
+                         types::IdentifierEquals(candidate.qualifier, parts[0].name) &&
+                         types::IdentifierEquals(candidate.name, parts[1].name);
+        if (qualified || types::IdentifierEquals(candidate.name, parts[0].name)) {
+          Error(base::ErrorCode::kPlan,
+                fmt::format("{} correlated here is not supported: '{}' refers to the outer "
+                            "query; only `inner column = outer column` conditions in the WHERE "
+                            "of a plain SELECT ... FROM ... WHERE (no GROUP BY, HAVING, "
+                            "DISTINCT, ORDER BY or LIMIT) may",
+                            correlation_construct_, ref.ToString()),
+                ref.span);
+          return nullptr;
+        }
+      }
+    }
     if (matches.empty()) {
       bool is_qualifier = false;
       for (const ScopeColumn& candidate : scope.columns) {
@@ -999,7 +1016,12 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     case ast::ExpressionKind::kFieldAccess:
       return BindFieldAccess(expression.Cast<ast::FieldAccessExpression>(), scope);
     case ast::ExpressionKind::kSubquery:
-      Error(base::ErrorCode::kPlan, fmt::format("'{}' is not supported yet", expression.ToString()),
+      // BindScalarSubqueries joins those of a SELECT list and a WHERE (replacements_).
+      Error(base::ErrorCode::kPlan,
+            fmt::format("scalar subquery '{}' is not supported here: only in the SELECT list "
+                        "(without GROUP BY, HAVING, aggregates or DISTINCT) and the WHERE of a "
+                        "query",
+                        expression.ToString()),
             expression.span);
       return nullptr;
     case ast::ExpressionKind::kDescriptor:

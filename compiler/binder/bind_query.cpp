@@ -301,6 +301,14 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
   std::vector<const ast::Expression*> replaced;
   auto windowed = BindWindowCalls(std::move(input), items, &replaced);
   if (!windowed) return std::nullopt;
+  // Then scalar subqueries join the rows (their values, too, are read through replacements_).
+  std::vector<const ast::Expression*> roots;
+  for (const ast::SelectItem& item : items) roots.push_back(item.expression.get());
+  windowed = BindScalarSubqueries(std::move(*windowed), roots, &replaced);
+  if (!windowed) {
+    for (const ast::Expression* call : replaced) replacements_.erase(call);
+    return std::nullopt;
+  }
   input = std::move(*windowed);
   std::vector<std::string> names;
   std::vector<ExprPtr> expressions;
@@ -392,6 +400,15 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       auto windowed =
           BindWindowCalls(std::move(input), op.Cast<ast::PipeExtend>().items, &replaced);
       if (!windowed) return std::nullopt;
+      std::vector<const ast::Expression*> roots;
+      for (const ast::SelectItem& item : op.Cast<ast::PipeExtend>().items) {
+        roots.push_back(item.expression.get());
+      }
+      windowed = BindScalarSubqueries(std::move(*windowed), roots, &replaced);
+      if (!windowed) {
+        for (const ast::Expression* call : replaced) replacements_.erase(call);
+        return std::nullopt;
+      }
       input = std::move(*windowed);
       std::vector<std::string> names;
       std::vector<ExprPtr> expressions;
@@ -497,7 +514,11 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     case ast::PipeOperatorKind::kJoin: {
       const auto& join = op.Cast<ast::PipeJoin>();
       std::optional<BoundRelation> joined;
-      if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
+      if (join.right->kind() == ast::TableRefKind::kSubquery &&
+          join.right->Cast<ast::SubqueryRef>().lateral) {
+        joined = BindLateral(std::move(input), join.right->Cast<ast::SubqueryRef>(), join.join_type,
+                             join.condition.get(), op.span);
+      } else if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {
         joined = BindLookupJoin(std::move(input), *lookup, join.join_type, join.condition.get(),
                                 join.using_columns, op.span);
       } else {
@@ -545,7 +566,10 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
     case ast::TableRefKind::kSubquery: {
       const auto& subquery = ref.Cast<ast::SubqueryRef>();
       if (subquery.lateral) {
-        Error(base::ErrorCode::kPlan, "LATERAL subqueries are not supported", ref.span);
+        Error(base::ErrorCode::kPlan,
+              "a LATERAL subquery must be the right side of a join: FROM t, LATERAL (SELECT … "
+              "FROM u WHERE u.k = t.k)",
+              ref.span);
         return std::nullopt;
       }
       bound = BindQuery(*subquery.query);
@@ -593,6 +617,14 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
         if (!left) return std::nullopt;
         bound = BindLateralTable(std::move(*left), join.right->Cast<ast::TableFunctionRef>(),
                                  join.join_type, join.condition.get(), join.span);
+        break;
+      }
+      if (join.right->kind() == ast::TableRefKind::kSubquery &&
+          join.right->Cast<ast::SubqueryRef>().lateral) {
+        auto left = BindTableRef(*join.left);
+        if (!left) return std::nullopt;
+        bound = BindLateral(std::move(*left), join.right->Cast<ast::SubqueryRef>(), join.join_type,
+                            join.condition.get(), join.span);
         break;
       }
       if (const ast::BaseTableRef* lookup = LookupTableOf(*join.right)) {

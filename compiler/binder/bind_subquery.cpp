@@ -1,4 +1,5 @@
-// IN / EXISTS subqueries of WHERE as semi and anti joins.
+// IN / EXISTS subqueries of WHERE as semi and anti joins; its conditions with scalar
+// subqueries after their joins (bind_scalar_subquery.cpp).
 #include <fmt/format.h>
 
 #include "compiler/binder/binder.h"
@@ -70,11 +71,26 @@ std::optional<BoundRelation> Binder::BindWhere(BoundRelation input,
       plain.push_back(conjunct);
     }
   }
-  if (subqueries.empty()) return BindFilter(std::move(input), condition, "WHERE");
-  // The plain conditions filter first (less state in the joins).
-  std::optional<BoundRelation> current = std::move(input);
+  // The plain conditions filter first (less state in the joins); those with scalar subqueries
+  // after the joins that compute their values.
+  std::vector<const ast::Expression*> without_scalar_subqueries, with_scalar_subqueries;
   for (const ast::Expression* conjunct : plain) {
+    bool scalar = false;
+    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
+      scalar |= node.Is<ast::SubqueryExpression>();
+    });
+    (scalar ? with_scalar_subqueries : without_scalar_subqueries).push_back(conjunct);
+  }
+  if (subqueries.empty() && with_scalar_subqueries.empty()) {
+    return BindFilter(std::move(input), condition, "WHERE");
+  }
+  std::optional<BoundRelation> current = std::move(input);
+  for (const ast::Expression* conjunct : without_scalar_subqueries) {
     current = BindFilter(std::move(*current), *conjunct, "WHERE");
+    if (!current) return std::nullopt;
+  }
+  if (!with_scalar_subqueries.empty()) {
+    current = BindScalarFilter(std::move(*current), with_scalar_subqueries);
     if (!current) return std::nullopt;
   }
   for (const auto& [conjunct, predicate] : subqueries) {
@@ -83,6 +99,34 @@ std::optional<BoundRelation> Binder::BindWhere(BoundRelation input,
     if (!current) return std::nullopt;
   }
   return current;
+}
+
+std::optional<BoundRelation> Binder::BindScalarFilter(
+    BoundRelation input, const std::vector<const ast::Expression*>& conjuncts) {
+  if (input.window) {
+    auto rows = MaterializeWindow(std::move(input));
+    if (!rows) return std::nullopt;
+    input = std::move(*rows);
+  }
+  const types::Schema schema = input.node->schema;
+  std::vector<const ast::Expression*> replaced;
+  auto current = BindScalarSubqueries(std::move(input), conjuncts, &replaced);
+  for (size_t i = 0; current && i < conjuncts.size(); ++i) {
+    current = BindFilter(std::move(*current), *conjuncts[i], "WHERE");
+  }
+  for (const ast::Expression* subquery : replaced) replacements_.erase(subquery);
+  if (!current) return std::nullopt;
+  // The joined subquery columns go again: the rows are the input's.
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kProject;
+  node->schema = schema;
+  node->span = conjuncts.front()->span;
+  node->inputs.push_back(current->node);
+  const auto types = logical::SlotTypes(schema);
+  for (size_t slot = 0; slot < types.size(); ++slot) {
+    node->projections.push_back(Expr::Column(static_cast<int32_t>(slot), types[slot]));
+  }
+  return BoundRelation{node, current->scope, std::nullopt};
 }
 
 std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const ast::Query& query,

@@ -248,6 +248,54 @@ class Binder {
                                                 const ast::Expression* in_value, bool negated,
                                                 base::SourceSpan span);
 
+  // Scalar and LATERAL subqueries (bind_scalar_subquery.cpp)
+  /// Makes the outer query's scope visible to a subquery's binding (BindColumnRef refuses its
+  /// names but where DecorrelateWhere reads them) until it goes.
+  struct CorrelationGuard {
+    CorrelationGuard(Binder* binder_in, const Scope* outer, const char* construct);
+    ~CorrelationGuard();
+    Binder* binder;
+    const Scope* saved_outer;
+    const char* saved_construct;
+    const Scope* saved_pre_aggregation;
+  };
+  /// A subquery's FROM filtered by the conditions of its WHERE on itself, and the keys its
+  /// other conditions, `inner = outer` equalities, correlate it with the outer query by.
+  struct CorrelatedInput {
+    BoundRelation inner;
+    std::vector<runtime::plan::ExprPtr> outer_keys;  // over the outer query's slots
+    std::vector<const ast::Expression*> inner_keys;  // over `inner`'s scope
+  };
+  /// Binds the FROM and WHERE of `select` (a subquery of `outer`, under a CorrelationGuard);
+  /// refuses, naming `construct`, a condition on both that is not such an equality.
+  std::optional<CorrelatedInput> DecorrelateWhere(const BoundRelation& outer,
+                                                  const ast::SelectQuery& select,
+                                                  const char* construct);
+  /// Joins `input` with each scalar subquery among `roots` (not yet replaced), whose values the
+  /// expressions then read through replacements_; lists them in `replaced`. The scope is
+  /// `input`'s (the joined columns are hidden), without time attributes.
+  std::optional<BoundRelation> BindScalarSubqueries(
+      BoundRelation input, const std::vector<const ast::Expression*>& roots,
+      std::vector<const ast::Expression*>* replaced);
+  /// `left, LATERAL (SELECT … FROM … WHERE inner = left…) AS t (…)` (and CROSS JOIN / [INNER |
+  /// LEFT] JOIN … ON TRUE): joins each row of `left` with the subquery's rows for it, decorrelated
+  /// into a join on the correlation keys (an aggregate subquery: a LEFT join with its
+  /// aggregation grouped by them, one row per left row).
+  std::optional<BoundRelation> BindLateral(BoundRelation left, const ast::SubqueryRef& ref,
+                                           ast::JoinType type, const ast::Expression* condition,
+                                           base::SourceSpan span);
+  /// Filters `input` by WHERE conjuncts that contain scalar subqueries, joined first and
+  /// projected away after.
+  std::optional<BoundRelation> BindScalarFilter(
+      BoundRelation input, const std::vector<const ast::Expression*>& conjuncts);
+  /// LEFT-joins `input` with the rows of `subquery` (at most one per key, or the job fails):
+  /// uncorrelated, all rows meet its one row; correlated by `inner = outer` conjuncts of its
+  /// WHERE, each row meets the subquery's row of its key (an aggregate grouped by the inner
+  /// keys). Sets `value` to the subquery's value over the joined slots.
+  std::optional<BoundRelation> BindScalarSubquery(BoundRelation input,
+                                                  const ast::SubqueryExpression& subquery,
+                                                  runtime::plan::ExprPtr* value);
+
   std::optional<BoundRelation> BindJoin(BoundRelation left, BoundRelation right, ast::JoinType type,
                                         const ast::Expression* condition,
                                         const std::vector<ast::Identifier>& using_columns,
@@ -491,6 +539,11 @@ class Binder {
   std::map<const ast::Expression*, runtime::plan::ExprPtr> replacements_;
   /// While binding after an aggregation: the scope before it, to explain a missing column.
   const Scope* pre_aggregation_scope_ = nullptr;
+  /// While binding a scalar subquery: the outer query's scope, whose names the subquery may
+  /// use in `inner = outer` conditions of its WHERE only (a reference elsewhere is refused).
+  const Scope* correlation_scope_ = nullptr;
+  /// What the subquery is, for messages: "scalar subquery", "LATERAL subquery".
+  const char* correlation_construct_ = "subquery";
   /// While binding a SELECT's items: its WINDOW clause (`OVER name`).
   const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
   /// While binding a SELECT's items: its UID('name') hint, for its OVER or Top-N operator.

@@ -90,6 +90,9 @@ struct LogicalNode {
   /// state can be dropped when windows end; -1 when the condition has no such equality.
   int32_t left_window_end_slot = -1;
   int32_t right_window_end_slot = -1;
+  /// kJoin (LEFT) of a scalar subquery: at most one right row per key (one in all without
+  /// keys), or the job fails (see JoinSpec::single_right_row).
+  bool single_right_row = false;
   /// kJoin: the event-time attribute slots of each side (within that side's input): bounds
   /// between them in the condition make an interval join (see FindIntervalBounds).
   std::vector<int32_t> left_time_attributes;

@@ -513,10 +513,11 @@ class Planner {
       residual.push_back(conjunct);
     }
     // A semi or anti join without keys (NOT IN's null-aware condition, an uncorrelated
-    // EXISTS) runs in one key group, as Flink's does.
+    // EXISTS) runs in one key group, as Flink's does; so does the LEFT join of an uncorrelated
+    // scalar subquery with its one row.
     const bool semi_anti = join.join_type == runtime::plan::JoinType::kSemi ||
                            join.join_type == runtime::plan::JoinType::kAnti;
-    if (left_keys.empty() && !semi_anti) {
+    if (left_keys.empty() && !semi_anti && !join.single_right_row) {
       return base::Status::Error(
           base::ErrorCode::kPlan,
           window_join ? "this window join has no equality condition between its two sides "
@@ -556,6 +557,7 @@ class Planner {
     spec.type = join.join_type;
     spec.left_key_slots = left_key_slots;
     spec.right_key_slots = right_key_slots;
+    spec.single_right_row = join.single_right_row;
     std::vector<LogicalType> all_types = left_types;
     for (int32_t i = 0; i < window_columns; ++i) all_types.push_back(LogicalType::Timestamp());
     all_types.insert(all_types.end(), right_types.begin(), right_types.end());
@@ -648,6 +650,7 @@ class Planner {
       description += (left_key_slots.empty() ? "" : " AND ") + spec.residual->ToString(&names);
     }
     if (left_key_slots.empty()) description += " (no keys: one key group)";
+    if (spec.single_right_row) description += " (scalar subquery: at most one right row)";
     if (spec.left_window_end_slot >= 0) description += " (state freed as windows end)";
     node.description = description;
     node.join = spec;

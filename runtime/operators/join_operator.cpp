@@ -398,6 +398,10 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
       }
     }
 
+    if (input == 1 && spec_.single_right_row && !retract) {
+      SLUICE_RETURN_IF_ERROR(CheckSingleRightRow(pending.key_group));
+    }
+
     pending.first_candidate = candidates_.size();
     base::Status status = base::Status::Ok();
     other.table->ForEachOfKey(
@@ -426,6 +430,26 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
   }
   SLUICE_RETURN_IF_ERROR(Resolve(input, *batch, &writer));
   return writer.Flush();
+}
+
+base::Status JoinOperator::CheckSingleRightRow(int32_t key_group) {
+  int64_t rows = 0;
+  base::Status status = base::Status::Ok();
+  sides_[1]->table->ForEachOfKey(
+      key_group, key_, [&](int32_t, std::string_view, std::string_view, std::string_view value) {
+        if (!status.ok()) return;
+        StoredValue stored;
+        status = ParseValue(value, false, &stored);
+        if (status.ok() && !Expired(stored)) rows += stored.count;
+      });
+  SLUICE_RETURN_IF_ERROR(status);
+  if (rows <= 1) return base::Status::Ok();
+  // Flink fails the job the same way: "SingleValueAggFunction received more than one element."
+  return base::Status::Error(
+      base::ErrorCode::kRuntime,
+      fmt::format("a scalar subquery returned more than one row{} (join '{}'); a subquery used as "
+                  "a value must return at most one",
+                  spec_.right_key_slots.empty() ? "" : " for one key", node_->uid));
 }
 
 base::Status JoinOperator::AddCandidate(const Batch& batch, int32_t row, int32_t input,

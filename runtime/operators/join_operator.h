@@ -42,6 +42,9 @@ namespace sluice::runtime::operators {
 /// has none (the reverse); a left row's own +I/-D emits it when it (semi) has or (anti) has no
 /// matches. A left row with a NULL key is emitted by an anti join, never by a semi join.
 ///
+/// The LEFT join of a scalar subquery (`JoinSpec::single_right_row`) fails the job when a right
+/// row makes its key hold more than one (Flink's SINGLE_VALUE aggregate fails the same way).
+///
 /// State TTL (`JoinSpec::state_ttl` > 0) is enforced lazily, as Flink's OnCreateAndWrite /
 /// NeverReturnExpired: an entry not written for `state_ttl` ms of processing time is ignored and
 /// deleted when a lookup meets it. Entries never met again are not reclaimed (no background
@@ -79,6 +82,8 @@ class JoinOperator : public Operator {
   base::Status ParseValue(std::string_view bytes, bool with_associations, StoredValue* value) const;
   void EncodeValue(const StoredValue& value, bool with_associations, std::string* out) const;
   bool Expired(const StoredValue& value) const;
+  /// With `single_right_row`: fails when the right side holds more than one row for key_.
+  base::Status CheckSingleRightRow(int32_t key_group);
   /// Restore: fills `side->keys_by_window_end` from the rows stored in the owned key groups.
   base::Status RebuildWindowIndex(Side* side);
 

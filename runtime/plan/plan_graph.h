@@ -157,6 +157,10 @@ struct JoinSpec {
   /// rows of that window can arrive, so its state is dropped. -1 = no such keys.
   int32_t left_window_end_slot = -1;
   int32_t right_window_end_slot = -1;
+  /// The LEFT join of a scalar subquery: the right side may hold at most one row per key (all
+  /// rows without keys), and a second one fails the job, as Flink's SINGLE_VALUE aggregate
+  /// does. Its state is a regular join's.
+  bool single_right_row = false;
 };
 
 /// A processing-time lookup join (`JOIN t FOR SYSTEM_TIME AS OF s.p_time`): every subtask

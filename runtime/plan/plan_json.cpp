@@ -864,6 +864,7 @@ ordered_json NodeToJson(const PlanNode& node) {
       out["join"]["window_end_slots"] = {node.join->left_window_end_slot,
                                          node.join->right_window_end_slot};
     }
+    if (node.join->single_right_row) out["join"]["single_right_row"] = true;
   }
   if (node.lookup_join) out["lookup_join"] = LookupJoinToJson(*node.lookup_join);
   if (node.interval_join) {
@@ -1041,6 +1042,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
       if (slots.size() != 2) throw JsonError{"window_end_slots needs two slots at " + join_path};
       spec.left_window_end_slot = slots[0];
       spec.right_window_end_slot = slots[1];
+    }
+    if (join.contains("single_right_row")) {
+      spec.single_right_row = Get<bool>(join, "single_right_row", join_path);
     }
     node.join = spec;
   }

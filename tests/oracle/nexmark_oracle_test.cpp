@@ -409,6 +409,15 @@ std::vector<OracleCase> Cases() {
            Ts("(P.date_time / 10000) * 10000 + 10000") +
            " FROM person P JOIN auction A ON P.id = A.seller AND P.date_time / 10000 = "
            "A.date_time / 10000"},
+      // Scalar subqueries: correlated ones decorrelated into aggregations by seller (LEFT
+      // joins; COUNT is 0 without auctions), an uncorrelated one in WHERE.
+      {"scalar_subquery", "scalar_subquery.pipe",
+       "SELECT P.id, P.name, (SELECT COUNT(*) FROM auction A WHERE A.seller = P.id), "
+       "(SELECT COALESCE(MAX(reserve), 0) FROM auction A WHERE A.seller = P.id) FROM person P "
+       "WHERE P.id % 10 < (SELECT MAX(category) FROM auction) - 5"},
+      {"lateral_subquery", "lateral_subquery.pipe",
+       "SELECT A.id, A.seller, (SELECT COUNT(*) FROM bid B WHERE B.auction = A.id), "
+       "(SELECT COALESCE(MAX(price), 0) FROM bid B WHERE B.auction = A.id) FROM auction A"},
       {"session", "session.pipe",
        "WITH o AS (SELECT bidder, date_time AS t, LAG(date_time) OVER (PARTITION BY bidder "
        "ORDER BY date_time) AS prev FROM bid), s AS (SELECT bidder, t, SUM(CASE WHEN prev IS "

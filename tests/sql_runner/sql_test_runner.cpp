@@ -259,6 +259,21 @@ TEST_P(SqlTest, MatchesGolden) {
       continue;
     }
     ASSERT_EQ(block.kind, "query") << "unknown block kind";
+    if (std::find(block.flags.begin(), block.flags.end(), "error") != block.flags.end()) {
+      // The job compiles but fails while running: each expected line is part of its error.
+      for (bool jit : {true, false}) {
+        SCOPED_TRACE(jit ? "jit" : "interpreter");
+        std::string error;
+        RunQuery(script, jit, 1, &error);
+        ASSERT_FALSE(error.empty()) << "expected the job to fail:\n" << block.sql;
+        for (const std::string& expected : block.expected) {
+          EXPECT_NE(error.find(Trim(expected)), std::string::npos)
+              << "expected in the error: " << Trim(expected) << "\nin:\n"
+              << error;
+        }
+      }
+      continue;
+    }
     bool rowsort =
         std::find(block.flags.begin(), block.flags.end(), "rowsort") != block.flags.end();
     bool materialize =

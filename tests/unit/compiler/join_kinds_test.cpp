@@ -181,5 +181,39 @@ TEST(JoinKindsTest, ForSystemTimeAsOfAnEventTimeAttributeMakesATemporalJoin) {
   EXPECT_EQ(reparsed->temporal_join->right_time_slot, 2);
 }
 
+TEST(JoinKindsTest, ScalarSubqueriesAreLeftJoinsWithAtMostOneRightRow) {
+  // Uncorrelated: no keys (one key group); correlated: keyed by the correlation, its
+  // aggregation grouped by the inner key.
+  auto compiled = Compile(
+      "INSERT INTO out SELECT a.id, (SELECT MAX(price) FROM bids) FROM auctions a "
+      "WHERE a.seller < (SELECT COUNT(*) FROM bids b WHERE b.auction = a.id);");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::vector<const runtime::plan::PlanNode*> joins;
+  for (const auto& node : compiled->plan.nodes) {
+    if (node.join) joins.push_back(&node);
+  }
+  ASSERT_EQ(joins.size(), 2u);
+  for (const auto* join : joins) {
+    EXPECT_EQ(join->kind, OperatorKind::kJoin);
+    EXPECT_EQ(join->join->type, runtime::plan::JoinType::kLeft);
+    EXPECT_TRUE(join->join->single_right_row);
+    EXPECT_EQ(join->changelog_mode, runtime::plan::ChangelogMode::kUpdating);
+  }
+  // The WHERE's subquery joins first (the filter comes before the projection).
+  EXPECT_EQ(joins[0]->uid, "out/join1");
+  EXPECT_EQ(joins[0]->join->left_key_slots.size(), 1u);
+  EXPECT_EQ(joins[1]->uid, "out/join2");
+  EXPECT_TRUE(joins[1]->join->left_key_slots.empty());
+  const std::string explain = physical::ExplainText(compiled->plan);
+  EXPECT_NE(explain.find("out/group-aggregate1"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("(scalar subquery: at most one right row)"), std::string::npos) << explain;
+  // The plan's JSON form keeps the check.
+  auto parsed = runtime::plan::PlanFromJson(runtime::plan::PlanToJson(compiled->plan));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const auto* reparsed = FindJoin(*parsed);
+  ASSERT_NE(reparsed, nullptr);
+  EXPECT_TRUE(reparsed->join->single_right_row);
+}
+
 }  // namespace
 }  // namespace sluice::compiler

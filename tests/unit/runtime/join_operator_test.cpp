@@ -195,6 +195,26 @@ TEST_F(JoinOperatorTest, LeftJoinPadsWithdrawsAndRestoresUnmatchedRows) {
   EXPECT_EQ(Bytes("left"), 0);
 }
 
+TEST_F(JoinOperatorTest, ScalarSubqueryJoinUpdatesItsValueAndFailsOnASecondRow) {
+  harness_.node = JoinNode(JoinType::kLeft);
+  harness_.node.join->single_right_row = true;
+  ASSERT_TRUE(operator_.Open(harness_.Context()).ok());
+  EXPECT_EQ(Left({{1, "a"}}), (Rows{"+I[1, a, NULL, NULL]"}));
+  EXPECT_EQ(Right({{1, 10}}), (Rows{"-D[1, a, NULL, NULL]", "+I[1, a, 1, 10]"}));
+  // An update of the subquery's one row (-U then +U) is never two rows at once.
+  EXPECT_EQ(
+      Right({{1, 10}, {1, 11}}, {kUB, kUA}),
+      (Rows{"-D[1, a, 1, 10]", "+I[1, a, NULL, NULL]", "-D[1, a, NULL, NULL]", "+I[1, a, 1, 11]"}));
+  EXPECT_EQ(Right({{2, 20}}), Rows{}) << "one row per key";
+  base::Status status = operator_.ProcessBatch(1, MakeBatch(kRightTypes, {{1, 12}}), &out_);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), base::ErrorCode::kRuntime);
+  EXPECT_NE(status.ToString().find("a scalar subquery returned more than one row for one key "
+                                   "(join 'out/join1')"),
+            std::string::npos)
+      << status.ToString();
+}
+
 TEST_F(JoinOperatorTest, ResidualConditionFiltersMatches) {
   Start(JoinType::kInner, AmountAboveId());
   EXPECT_EQ(Left({{5, "e"}}), Rows{});
