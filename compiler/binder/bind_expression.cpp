@@ -151,6 +151,7 @@ bool IsUtc(const std::string& zone) {
 ExprPtr Relabeled(ExprPtr expression, const LogicalType& type) {
   auto copy = std::make_shared<Expr>(*expression);
   copy->type = type;
+  if (copy->kind == ExprKind::kLiteral) copy->literal.type = type;
   return copy;
 }
 
