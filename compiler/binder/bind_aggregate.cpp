@@ -479,10 +479,10 @@ std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallE
   for (auto [column_name, property] : {std::pair{"window_start", WindowProperty::kStart},
                                        std::pair{"window_end", WindowProperty::kEnd},
                                        std::pair{"window_time", WindowProperty::kTime}}) {
-    ScopeColumn column{qualifier, column_name,
-                       property == WindowProperty::kTime ? WindowTimeType(spec)
-                                                         : LogicalType::Timestamp(),
-                       slot++};
+    ScopeColumn column{
+        qualifier, column_name,
+        property == WindowProperty::kTime ? WindowTimeType(spec) : LogicalType::Timestamp(),
+        slot++};
     column.window_property = property;
     result.scope.columns.push_back(column);
   }

@@ -61,8 +61,8 @@ ExprPtr Binder::JsonText(ExprPtr value, const ast::Expression& written) {
       // Jackson quotes the non-numbers ("NaN", "Infinity"), which are not JSON numbers.
       ExprPtr text = CastTo(std::move(value), LogicalType::Varchar());
       auto is = [&](const char* spelled) { return BindCall("=", {text, Text(spelled)}, span); };
-      return Expr::Case({is("nan"), Text("\"NaN\""), is("inf"), Text("\"Infinity\""), is("-inf"),
-                         Text("\"-Infinity\""), text},
+      return Expr::Case({is("NaN"), Text("\"NaN\""), is("Infinity"), Text("\"Infinity\""),
+                         is("-Infinity"), Text("\"-Infinity\""), text},
                         LogicalType::Varchar());
     }
     case TypeId::kTimestamp:

@@ -490,9 +490,9 @@ ExprPtr Binder::WithSessionTimeZone(const functions::ResolvedFunction& resolved,
     case FunctionId::kCurrentTime:
     case FunctionId::kLocalTime:
       if (utc) break;
-      return CastTo(LtzToWallTime(Expr::Call(FunctionId::kCurrentTimestamp,
-                                             LogicalType::TimestampLtz(), {})),
-                    resolved.return_type);
+      return CastTo(
+          LtzToWallTime(Expr::Call(FunctionId::kCurrentTimestamp, LogicalType::TimestampLtz(), {})),
+          resolved.return_type);
     // A TIMESTAMP_LTZ moved or rounded on the session zone's clock stays one (Flink's types).
     case FunctionId::kFloorTimestamp:
     case FunctionId::kCeilTimestamp:
@@ -508,9 +508,8 @@ ExprPtr Binder::WithSessionTimeZone(const functions::ResolvedFunction& resolved,
     // Epoch seconds written as the session zone's wall time.
     case FunctionId::kFromUnixtime: {
       if (utc || arguments.empty()) break;
-      ExprPtr millis =
-          Expr::Call(FunctionId::kMultiply, LogicalType::Bigint(),
-                     {arguments[0], Expr::Literal(Value::Bigint(1000))});
+      ExprPtr millis = Expr::Call(FunctionId::kMultiply, LogicalType::Bigint(),
+                                  {arguments[0], Expr::Literal(Value::Bigint(1000))});
       ExprPtr pattern = arguments.size() > 1 ? arguments[1]
                                              : Expr::Literal(Value::Varchar("yyyy-MM-dd HH:mm:ss"));
       return Expr::Call(FunctionId::kDateFormat, LogicalType::Varchar(),

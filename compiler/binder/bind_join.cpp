@@ -4,8 +4,8 @@
 #include <functional>
 
 #include "compiler/binder/binder.h"
-#include "runtime/operators/window_clock.h"
 #include "compiler/logical/interval_bounds.h"
+#include "runtime/operators/window_clock.h"
 
 namespace sluice::compiler::binder {
 

@@ -589,8 +589,8 @@ std::optional<BoundRelation> Binder::BindTableRef(const ast::TableRef& ref) {
         // FROM LATERAL TABLE(f('constant')): the rows of one call.
         auto row = BindSingleRow(ref.span);
         if (!row) return std::nullopt;
-        bound = BindLateralTable(std::move(*row), function, ast::JoinType::kCross, nullptr,
-                                 ref.span);
+        bound =
+            BindLateralTable(std::move(*row), function, ast::JoinType::kCross, nullptr, ref.span);
         break;
       }
       bound = BindWindowFunction(*function.call, std::nullopt);

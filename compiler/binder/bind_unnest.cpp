@@ -66,13 +66,12 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
 }
 
 std::optional<BoundRelation> Binder::UnnestCollection(BoundRelation left, ExprPtr collection,
-                                                      const ast::TableFunctionRef& ref,
-                                                      bool outer, base::SourceSpan argument_span,
+                                                      const ast::TableFunctionRef& ref, bool outer,
+                                                      base::SourceSpan argument_span,
                                                       base::SourceSpan span) {
   const LogicalType collection_type = collection->type;
-  const std::string construct =
-      ref.unnest ? "UNNEST of a " + collection_type.ToString() : "table function " +
-                                                                     ref.call->name.Last().name;
+  const std::string construct = ref.unnest ? "UNNEST of a " + collection_type.ToString()
+                                           : "table function " + ref.call->name.Last().name;
   // The collection as an input slot: a column, or one appended by a projection.
   logical::LogicalNodePtr input = left.node;
   int32_t slot = -1;
@@ -124,8 +123,8 @@ std::optional<BoundRelation> Binder::UnnestCollection(BoundRelation left, ExprPt
   if (!ref.column_aliases.empty()) {
     if (ref.column_aliases.size() != added.size()) {
       Error(base::ErrorCode::kBind,
-            fmt::format("{} gives {} column{}{}, but {} names are given", construct,
-                        added.size(), added.size() == 1 ? "" : "s",
+            fmt::format("{} gives {} column{}{}, but {} names are given", construct, added.size(),
+                        added.size() == 1 ? "" : "s",
                         ref.with_ordinality ? " (with the ordinality)" : "",
                         ref.column_aliases.size()),
             ref.span);
@@ -166,10 +165,10 @@ std::optional<BoundRelation> Binder::BindLateralTable(BoundRelation left,
       "LATERAL TABLE(f(t.c)), or FROM t [INNER | LEFT] JOIN LATERAL TABLE(f(t.c)) AS u (x) ON "
       "TRUE";
   if (type == ast::JoinType::kRight || type == ast::JoinType::kFull) {
-    Error(base::ErrorCode::kPlan,
-          fmt::format("{} JOIN LATERAL TABLE is not supported: {}", ast::JoinTypeName(type),
-                      kForms),
-          span);
+    Error(
+        base::ErrorCode::kPlan,
+        fmt::format("{} JOIN LATERAL TABLE is not supported: {}", ast::JoinTypeName(type), kForms),
+        span);
     return std::nullopt;
   }
   bool on_true =

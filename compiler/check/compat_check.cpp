@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -313,6 +314,30 @@ std::string NewReason(const PlanNode& node) {
   }
 }
 
+/// Whether two VALUES cells hold the same value: the same text, or the same number written
+/// by another type (`100` as a BIGINT, `100.0` as a DOUBLE).
+bool SameCell(const std::optional<std::string>& left, const std::optional<std::string>& right) {
+  if (left == right) return true;
+  if (!left || !right || left->empty() || right->empty()) return false;
+  char* left_end = nullptr;
+  char* right_end = nullptr;
+  const double a = std::strtod(left->c_str(), &left_end);
+  const double b = std::strtod(right->c_str(), &right_end);
+  return *left_end == '\0' && *right_end == '\0' && a == b;
+}
+
+bool SameRows(const std::vector<std::vector<std::optional<std::string>>>& left,
+              const std::vector<std::vector<std::optional<std::string>>>& right) {
+  if (left.size() != right.size()) return false;
+  for (size_t row = 0; row < left.size(); ++row) {
+    if (left[row].size() != right[row].size()) return false;
+    for (size_t cell = 0; cell < left[row].size(); ++cell) {
+      if (!SameCell(left[row][cell], right[row][cell])) return false;
+    }
+  }
+  return true;
+}
+
 std::vector<std::string> OptionChanges(const PlanNode& before, const PlanNode& after) {
   std::vector<std::string> keys;
   if (!before.table || !after.table) return keys;
@@ -325,7 +350,9 @@ std::vector<std::string> OptionChanges(const PlanNode& before, const PlanNode& a
   for (const auto& [key, value] : old_options) {
     if (!new_options.count(key)) keys.push_back("'" + key + "'");
   }
-  if (before.table->inline_rows != after.table->inline_rows) keys.push_back("its VALUES rows");
+  if (!SameRows(before.table->inline_rows, after.table->inline_rows)) {
+    keys.push_back("its VALUES rows");
+  }
   return keys;
 }
 

@@ -643,11 +643,11 @@ class ScriptCompiler {
           break;
         }
         // A TIMESTAMP_LTZ column takes its instant's UTC text, as the values connector reads it.
-        ExprPtr text = want.IsTimestampLtz()
-                           ? runtime::plan::Expr::Cast(binder_.CastTo(bound, want),
-                                                       types::LogicalType::Varchar())
-                           : binder_.CastTo(binder_.CastTo(bound, want),
-                                            types::LogicalType::Varchar());
+        ExprPtr text =
+            want.IsTimestampLtz()
+                ? runtime::plan::Expr::Cast(binder_.CastTo(bound, want),
+                                            types::LogicalType::Varchar())
+                : binder_.CastTo(binder_.CastTo(bound, want), types::LogicalType::Varchar());
         auto value = optimizer::EvaluateConstant(text);
         if (!value.ok()) {
           Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),

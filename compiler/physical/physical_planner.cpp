@@ -730,8 +730,7 @@ class Planner {
     bool insert_only = input.mode == runtime::plan::ChangelogMode::kInsertOnly;
     // Window Top-N: partitioned by an event-time window's start and end, over an insert-only
     // input, each window is ranked once when it ends.
-    spec.window_end_slot =
-        insert_only ? WindowEndPartitionSlot(top_n, &spec.window_time_zone) : -1;
+    spec.window_end_slot = insert_only ? WindowEndPartitionSlot(top_n, &spec.window_time_zone) : -1;
     const bool window_rank = spec.window_end_slot >= 0;
     spec.keep_first_only = !window_rank && spec.limit == 1 && top_n.sorted_by_time_attribute &&
                            insert_only && spec.function == runtime::plan::RankFunction::kRowNumber;

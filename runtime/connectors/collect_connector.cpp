@@ -75,8 +75,8 @@ base::Result<std::unique_ptr<SinkWriter>> CollectConnector::CreateWriter(
     return base::Status::Error(base::ErrorCode::kOption,
                                "no receiver is registered for collect table '" + name + "'");
   }
-  return std::unique_ptr<SinkWriter>(new CollectWriter(table.schema, subtask.index, found->second,
-                                                      expr::TimeZone::Find(subtask.local_time_zone)));
+  return std::unique_ptr<SinkWriter>(new CollectWriter(
+      table.schema, subtask.index, found->second, expr::TimeZone::Find(subtask.local_time_zone)));
 }
 
 void CollectConnector::Register(const std::string& name, RowCallback callback) {

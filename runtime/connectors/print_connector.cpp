@@ -109,8 +109,8 @@ class PrintWriter final : public SinkWriter {
 
 }  // namespace
 
-std::string PrintConnector::FormatRow(const types::Schema& schema, const Batch& batch,
-                                      int32_t row, const expr::TimeZone* zone) {
+std::string PrintConnector::FormatRow(const types::Schema& schema, const Batch& batch, int32_t row,
+                                      const expr::TimeZone* zone) {
   std::string out = RowKindName(batch.row_kind(row));
   out.push_back('[');
   size_t slot = 0;

@@ -1,7 +1,5 @@
 #include "runtime/expr/user_function.h"
 
-#include "runtime/expr/collection_value.h"
-
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <link.h>
@@ -12,6 +10,7 @@
 #include <tuple>
 
 #include "catalog/types/schema.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/plan/plan_graph.h"
 
@@ -215,13 +214,13 @@ base::Result<std::shared_ptr<const UserFunction>> LoadUserFunction(const std::st
                         i + 1, symbol, descriptor->column_types[i]));
       }
       const char* given = descriptor->column_names[i];
-      std::string column_name = given != nullptr ? std::string(given, strnlen(given, 256))
-                                                 : "f" + std::to_string(i);
+      std::string column_name =
+          given != nullptr ? std::string(given, strnlen(given, 256)) : "f" + std::to_string(i);
       if (column_name.empty()) column_name = "f" + std::to_string(i);
       for (const types::RowField& earlier : columns) {
         if (types::IdentifierEquals(earlier.name, column_name)) {
-          return LoadError(fmt::format("table function '{}' names two columns '{}'", symbol,
-                                       column_name));
+          return LoadError(
+              fmt::format("table function '{}' names two columns '{}'", symbol, column_name));
         }
       }
       columns.push_back({std::move(column_name), type});

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 
 namespace sluice::runtime::expr {
@@ -187,16 +188,77 @@ int WriteTimestamp(int64_t millis, char* buffer) {
 }
 
 int WriteDouble(double value, char* buffer) {
-  // The sign of a NaN depends on how it was produced (0/0 gives -nan on x86), so every NaN
-  // prints as `nan` to keep the text independent of the code path.
+  // Java's Double.toString, as Flink writes a DOUBLE (CAST to STRING, print, JSON, CSV): the
+  // shortest digits that read back to the value, in plain notation with at least one digit
+  // after the point for 10^-3 <= |value| < 10^7 (`5.0`, `0.001`), else as `d.dddE<n>`
+  // (`1.0E7`, `1.5E-4`); `NaN` (whatever its sign bits: 0/0 gives -nan on x86), `Infinity`.
+  char* out = buffer;
+  auto put = [&](const char* text) {
+    while (*text != '\0') *out++ = *text++;
+  };
   if (std::isnan(value)) {
-    buffer[0] = 'n';
-    buffer[1] = 'a';
-    buffer[2] = 'n';
-    return 3;
+    put("NaN");
+    return static_cast<int>(out - buffer);
   }
-  char* end = fmt::format_to(buffer, "{}", value);
-  return static_cast<int>(end - buffer);
+  if (std::signbit(value)) *out++ = '-';
+  if (std::isinf(value)) {
+    put("Infinity");
+    return static_cast<int>(out - buffer);
+  }
+  if (value == 0) {
+    put("0.0");
+    return static_cast<int>(out - buffer);
+  }
+  // The shortest round-trip digits and the decimal exponent: `d[.ddd]e<sign><exp>`.
+  char scientific[32];
+  auto result = std::to_chars(scientific, scientific + sizeof(scientific), std::fabs(value),
+                              std::chars_format::scientific);
+  char digits[24];
+  int count = 0;
+  const char* p = scientific;
+  for (; p < result.ptr && *p != 'e'; ++p) {
+    if (*p != '.') digits[count++] = *p;
+  }
+  int exponent = 0;
+  std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), result.ptr, exponent);
+  if (count == 1 && (exponent < -3 || exponent >= 7)) {
+    // `d.dE<n>` needs two digits: Java takes the two closest to the exact value (4.9E-324 for
+    // the smallest double, whose shortest text is 5e-324).
+    result = std::to_chars(scientific, scientific + sizeof(scientific), std::fabs(value),
+                           std::chars_format::scientific, 1);
+    count = 0;
+    for (p = scientific; p < result.ptr && *p != 'e'; ++p) {
+      if (*p != '.') digits[count++] = *p;
+    }
+    std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), result.ptr, exponent);
+    while (count > 1 && digits[count - 1] == '0') --count;
+  }
+  if (exponent >= -3 && exponent < 7) {
+    if (exponent < 0) {
+      put("0.");
+      for (int i = -1; i > exponent; --i) *out++ = '0';
+      for (int i = 0; i < count; ++i) *out++ = digits[i];
+    } else {
+      for (int i = 0; i <= exponent; ++i) *out++ = i < count ? digits[i] : '0';
+      *out++ = '.';
+      if (count > exponent + 1) {
+        for (int i = exponent + 1; i < count; ++i) *out++ = digits[i];
+      } else {
+        *out++ = '0';
+      }
+    }
+  } else {
+    *out++ = digits[0];
+    *out++ = '.';
+    if (count > 1) {
+      for (int i = 1; i < count; ++i) *out++ = digits[i];
+    } else {
+      *out++ = '0';
+    }
+    *out++ = 'E';
+    out = std::to_chars(out, out + 8, exponent).ptr;
+  }
+  return static_cast<int>(out - buffer);
 }
 
 int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer) {

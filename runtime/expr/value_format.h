@@ -24,7 +24,8 @@ std::string FormatTime(int32_t millis);
 /// Parses `H:MM[:SS[.f{1,9}]]` (digits past the milliseconds are dropped), surrounding blanks
 /// ignored; nullopt when invalid.
 std::optional<int32_t> ParseTime(std::string_view text);
-/// Shortest text that reads back to the same double (`0.1`, `1e+20`, `inf`, `nan`).
+/// Java's Double.toString, as Flink writes a DOUBLE: the shortest digits that read back to the
+/// same double, `5.0`, `0.1`, `1.0E20`, `1.5E-4`, `-0.0`, `Infinity`, `NaN`.
 std::string FormatDouble(double value);
 /// A DECIMAL's unscaled value with exactly `scale` decimals (`-1.50`).
 std::string FormatDecimal(int64_t unscaled, int32_t scale);

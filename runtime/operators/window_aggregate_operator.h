@@ -11,10 +11,10 @@
 #include "runtime/operators/aggregate/accumulator_migration.h"
 #include "runtime/operators/aggregate/aggregator.h"
 #include "runtime/operators/operator.h"
-#include "runtime/operators/window_clock.h"
 #include "runtime/operators/operator_state.h"
 #include "runtime/operators/record_migration.h"
 #include "runtime/operators/row_writer.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/state/row_codec.h"
 
 namespace sluice::runtime::operators {

@@ -8,10 +8,10 @@
 
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator.h"
-#include "runtime/operators/window_clock.h"
 #include "runtime/operators/operator_state.h"
 #include "runtime/operators/record_migration.h"
 #include "runtime/operators/row_migration.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 

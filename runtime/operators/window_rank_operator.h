@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
-#include "runtime/operators/window_clock.h"
 #include "runtime/operators/operator_state.h"
+#include "runtime/operators/window_clock.h"
 #include "runtime/state/full_row_codec.h"
 #include "runtime/state/row_codec.h"
 

@@ -76,8 +76,7 @@ base::Status WindowTableFunctionOperator::ProcessBatch(int32_t, BatchPtr batch, 
       }
       JoinOutput::SetInt64(target.get(), input_columns_, target_row, assigner_->StartOf(end));
       JoinOutput::SetInt64(target.get(), input_columns_ + 1, target_row, end);
-      JoinOutput::SetInt64(target.get(), input_columns_ + 2, target_row,
-                           clock_.ToInstant(end) - 1);
+      JoinOutput::SetInt64(target.get(), input_columns_ + 2, target_row, clock_.ToInstant(end) - 1);
       if (batch->has_row_kinds()) target->row_kinds()[target_row] = batch->row_kinds()[row];
       target->set_row_count(target_row + 1);
     }

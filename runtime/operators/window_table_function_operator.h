@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "runtime/operators/operator.h"
-#include "runtime/operators/window_clock.h"
 #include "runtime/operators/window_assigner.h"
+#include "runtime/operators/window_clock.h"
 
 namespace sluice::runtime::operators {
 

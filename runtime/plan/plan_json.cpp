@@ -1,8 +1,8 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/expr/collection_value.h"
-#include "runtime/expr/user_function.h"
 #include "runtime/expr/time_zone.h"
+#include "runtime/expr/user_function.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::plan {

@@ -20,8 +20,8 @@
 #include "catalog/base/crash_point.h"
 #include "catalog/base/duration.h"
 #include "runtime/connectors/connector.h"
-#include "runtime/expr/user_function.h"
 #include "runtime/expr/time_zone.h"
+#include "runtime/expr/user_function.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/chain_evaluator.h"
 #include "runtime/operators/operator_factory.h"
@@ -256,9 +256,8 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   if (auto zone = plan_.options.find("table.local-time-zone"); zone != plan_.options.end()) {
     auto resolved = expr::SessionTimeZoneId(zone->second);
     if (!resolved) {
-      return base::Status::Error(base::ErrorCode::kOption,
-                                 "no such time zone '" + zone->second +
-                                     "' for 'table.local-time-zone'");
+      return base::Status::Error(base::ErrorCode::kOption, "no such time zone '" + zone->second +
+                                                               "' for 'table.local-time-zone'");
     }
     local_time_zone = *resolved;
   }

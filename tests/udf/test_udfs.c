@@ -154,9 +154,10 @@ typedef struct {
 } SluiceUdfVersion1;
 
 SLUICE_UDF_EXPORT const SluiceUdf* version_one(void) {
-  static const SluiceUdfVersion1 descriptor = {
-      .abi_version = 1, .return_type = SLUICE_UDF_BIGINT, .null_on_null_input = 1,
-      .call = NextNumber};
+  static const SluiceUdfVersion1 descriptor = {.abi_version = 1,
+                                               .return_type = SLUICE_UDF_BIGINT,
+                                               .null_on_null_input = 1,
+                                               .call = NextNumber};
   return (const SluiceUdf*)&descriptor;
 }
 
@@ -184,6 +185,6 @@ static int32_t CountDown(const SluiceUdfValue* arguments, SluiceUdfValue* result
   }
   return 0;
 }
-DESCRIBE(count_down, .argument_count = 1, .argument_types = {SLUICE_UDF_BIGINT},
-         .deterministic = 1, .null_on_null_input = 1, .call = CountDown, .table_function = 1,
-         .column_count = 2, .column_types = {SLUICE_UDF_BIGINT, SLUICE_UDF_VARCHAR})
+DESCRIBE(count_down, .argument_count = 1, .argument_types = {SLUICE_UDF_BIGINT}, .deterministic = 1,
+         .null_on_null_input = 1, .call = CountDown, .table_function = 1, .column_count = 2,
+         .column_types = {SLUICE_UDF_BIGINT, SLUICE_UDF_VARCHAR})

@@ -377,7 +377,7 @@ TEST(ExprCodegenTest, CastsToStrings) {
   EXPECT_EQ(CastColumn(kBigint, kVarchar, {Value::Bigint(kBigMin), Null(kBigint)}),
             Strings({"-9223372036854775808", nullptr}));
   EXPECT_EQ(CastColumn(kDouble, kVarchar, Doubles({0.1, 1e20, kNaN})),
-            Strings({"0.1", "1e+20", "nan"}));
+            Strings({"0.1", "1.0E20", "NaN"}));
   EXPECT_EQ(CastColumn(kBoolean, kVarchar, Booleans({1, 0})), Strings({"TRUE", "FALSE"}));
   EXPECT_EQ(CastColumn(LogicalType::Timestamp(), kVarchar, {Value::Timestamp(1500)}),
             Strings({"1970-01-01 00:00:01.500"}));

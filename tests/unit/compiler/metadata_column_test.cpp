@@ -327,10 +327,11 @@ TEST_F(MetadataColumnTest, AnInsertGivesTheNonVirtualColumnsAndTheSinkGetsNullFo
   auto too_many = Compile(std::string(kOrders) +
                           "INSERT INTO orders SELECT id, `offset`, ts, part FROM orders;\n");
   ASSERT_FALSE(too_many.ok());
-  EXPECT_EQ(too_many.status().message(),
-            "INSERT INTO orders expects 2 columns (id BIGINT, ts TIMESTAMP_LTZ(3)) but the query "
-            "produces 4 (id BIGINT, offset BIGINT, ts TIMESTAMP_LTZ(3), part INT) (VIRTUAL metadata "
-            "columns are read-only and not written: offset, part)");
+  EXPECT_EQ(
+      too_many.status().message(),
+      "INSERT INTO orders expects 2 columns (id BIGINT, ts TIMESTAMP_LTZ(3)) but the query "
+      "produces 4 (id BIGINT, offset BIGINT, ts TIMESTAMP_LTZ(3), part INT) (VIRTUAL metadata "
+      "columns are read-only and not written: offset, part)");
 }
 
 TEST_F(MetadataColumnTest, AJobReadsFiltersWindowsAndWritesMetadata) {

@@ -124,7 +124,7 @@ TEST(AccumulatorMigrationTest, BigintToDoubleConvertsSumsKeysAndDistinctSets) {
   Fold(new_calls, {LogicalType::Double()}, {{-7.0}, {2.5}}, &converted);
   Fold(new_calls, {LogicalType::Double()}, {{-7.0}, {2.5}}, &reference);
   EXPECT_EQ(Results(new_calls, converted), Results(new_calls, reference));
-  EXPECT_EQ(Results(new_calls, converted), "+I[44.5, 5.5625, 40, -7, 48.5, 6]");
+  EXPECT_EQ(Results(new_calls, converted), "+I[44.5, 5.5625, 40.0, -7.0, 48.5, 6]");
 }
 
 TEST(AccumulatorMigrationTest, DecimalScaleWidensByRescaling) {
@@ -175,7 +175,7 @@ TEST(RowMigrationTest, ConvertsContinuedSlotsAndNullsNewOnes) {
   Batch decoded(new_types);
   decoded.set_row_count(1);
   ASSERT_TRUE(state::FullRowCodec(new_types).Decode(new_bytes, &decoded, 0, 0).ok());
-  EXPECT_EQ(testing::RenderRow(decoded, 0), "+I[kiwi, 7, NULL, 12.500]");
+  EXPECT_EQ(testing::RenderRow(decoded, 0), "+I[kiwi, 7.0, NULL, 12.500]");
 
   EXPECT_FALSE(RowMigration::Create({LogicalType::Bigint()}, {LogicalType::Int()}, {0}).ok());
   EXPECT_FALSE(RowMigration::Create({LogicalType::Double()}, {LogicalType::Bigint()}, {0}).ok());

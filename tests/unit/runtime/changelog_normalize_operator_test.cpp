@@ -66,7 +66,7 @@ TEST_F(ChangelogNormalizeTest, UpsertsBecomeAFullChangelog) {
   // A later row of a key retracts the previous one; one batch may touch a key twice.
   EXPECT_EQ(
       Process({{"eu", 1, "ann", 3.0}, {"us", 1, "ann", 4.0}}, {kUA, kI}),
-      (Rows{"-U[eu, 1, ann, 1.5]", "+U[eu, 1, ann, 3]", "-U[eu, 1, ann, 3]", "+U[us, 1, ann, 4]"}));
+      (Rows{"-U[eu, 1, ann, 1.5]", "+U[eu, 1, ann, 3.0]", "-U[eu, 1, ann, 3.0]", "+U[us, 1, ann, 4.0]"}));
   // The same row again changes nothing.
   EXPECT_EQ(Process({{"us", 1, "ann", 4.0}}, {kUA}), Rows{});
   EXPECT_EQ(Entries(), 2);
@@ -75,16 +75,16 @@ TEST_F(ChangelogNormalizeTest, UpsertsBecomeAFullChangelog) {
             (Rows{"-D[eu, 2, bob, 2.5]"}));
   EXPECT_EQ(Entries(), 1);
   // A deleted key starts again with +I.
-  EXPECT_EQ(Process({{"eu", 2, "bo", 5.0}}, {kUA}), (Rows{"+I[eu, 2, bo, 5]"}));
+  EXPECT_EQ(Process({{"eu", 2, "bo", 5.0}}, {kUA}), (Rows{"+I[eu, 2, bo, 5.0]"}));
   EXPECT_EQ(Entries(), 2);
 }
 
 TEST_F(ChangelogNormalizeTest, CompositeKeysAndNullKeys) {
   Start({0, 1});
   EXPECT_EQ(Process({{"eu", 1, "a", 1.0}, {"us", 1, "b", 2.0}, {nullptr, 1, "c", 3.0}}),
-            (Rows{"+I[eu, 1, a, 1]", "+I[us, 1, b, 2]", "+I[NULL, 1, c, 3]"}));
+            (Rows{"+I[eu, 1, a, 1.0]", "+I[us, 1, b, 2.0]", "+I[NULL, 1, c, 3.0]"}));
   EXPECT_EQ(Process({{"us", 1, nullptr, nullptr}, {nullptr, 1, "d", 4.0}}, {kD, kUA}),
-            (Rows{"-D[us, 1, b, 2]", "-U[NULL, 1, c, 3]", "+U[NULL, 1, d, 4]"}));
+            (Rows{"-D[us, 1, b, 2.0]", "-U[NULL, 1, c, 3.0]", "+U[NULL, 1, d, 4.0]"}));
   EXPECT_EQ(Entries(), 2);
 }
 

@@ -190,7 +190,7 @@ TEST_F(FilesystemConnectorTest, CsvRoundTripKeepsEveryValueWithAndWithoutHeader)
       EXPECT_NE(
           content.find("1001,1.500,2015-07-15 00:00:01.000,\"comma, \"\"quote\"\"\nnewline\""),
           std::string::npos);
-      EXPECT_NE(content.find("1002,,,\"\",-inf,\n"), std::string::npos);  // NULL vs ''
+      EXPECT_NE(content.find("1002,,,\"\",-Infinity,\n"), std::string::npos);  // NULL vs ''
     }
     EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink),
               ReadAll(ValuesConnectorInstance(), input))

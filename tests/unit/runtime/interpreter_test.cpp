@@ -437,7 +437,7 @@ TEST(Interpreter, NumericCasts) {
 TEST(Interpreter, CastsToAndFromStrings) {
   EXPECT_EQ(EvaluateConstant(Cast(Value::Int(-42), kVarchar)), Value::Varchar("-42"));
   EXPECT_EQ(EvaluateConstant(Cast(Value::Double(0.1), kVarchar)), Value::Varchar("0.1"));
-  EXPECT_EQ(EvaluateConstant(Cast(Value::Double(1e20), kVarchar)), Value::Varchar("1e+20"));
+  EXPECT_EQ(EvaluateConstant(Cast(Value::Double(1e20), kVarchar)), Value::Varchar("1.0E20"));
   EXPECT_EQ(EvaluateConstant(Cast(Value::Boolean(false), kVarchar)), Value::Varchar("FALSE"));
   EXPECT_EQ(EvaluateConstant(Cast(Value::Timestamp(-1), kVarchar)),
             Value::Varchar("1969-12-31 23:59:59.999"));

@@ -157,10 +157,10 @@ TEST(JsonFormatTest, ReadsBackWhatItWrites) {
   }
   ASSERT_EQ(batch.row_count(), 2);
   EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 0),
-            "+I[1, +I[9999999999999999.99, a\"bé], 2015-07-15 00:00:00.100, nan, true, "
+            "+I[1, +I[9999999999999999.99, a\"bé], 2015-07-15 00:00:00.100, NaN, true, "
             "+1 00:00:00.000]");
   EXPECT_EQ(PrintConnector::FormatRow(schema, batch, 1),
-            "+I[-2, <NULL>, <NULL>, -1e+20, false, <NULL>]");
+            "+I[-2, <NULL>, <NULL>, -1.0E20, false, <NULL>]");
 
   EXPECT_EQ(EncodeLines(format, batch, 1),
             "{\"id\":1,\"bid\":{\"price\":9999999999999999.99,\"url\":\"a\\\"bé\"},"

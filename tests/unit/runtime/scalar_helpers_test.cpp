@@ -430,11 +430,11 @@ TEST_F(ScalarHelpersTest, ValuesToText) {
   EXPECT_EQ(BigintText(0), "0");
   EXPECT_EQ(BigintText(INT64_MIN), "-9223372036854775808");
   EXPECT_EQ(DoubleText(0.1), "0.1");
-  EXPECT_EQ(DoubleText(1e20), "1e+20");
-  EXPECT_EQ(DoubleText(1.0), "1");
-  EXPECT_EQ(DoubleText(-0.0), "-0");
-  EXPECT_EQ(DoubleText(-INFINITY), "-inf");
-  EXPECT_EQ(DoubleText(-NAN), "nan");
+  EXPECT_EQ(DoubleText(1e20), "1.0E20");
+  EXPECT_EQ(DoubleText(1.0), "1.0");
+  EXPECT_EQ(DoubleText(-0.0), "-0.0");
+  EXPECT_EQ(DoubleText(-INFINITY), "-Infinity");
+  EXPECT_EQ(DoubleText(-NAN), "NaN");
   EXPECT_EQ(DecimalText(-150, 2), "-1.50");
   EXPECT_EQ(DecimalText(5, 3), "0.005");
   EXPECT_EQ(DecimalText(-5, 3), "-0.005");

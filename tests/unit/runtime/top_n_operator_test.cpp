@@ -130,12 +130,12 @@ class TopNOperatorTest : public ::testing::Test {
 TEST_F(TopNOperatorTest, InsertOnlyTopThreeWithoutRowNumber) {
   Start({});
   EXPECT_EQ(Process({{"x", 5, "e", 0.0}, {"x", 3, "c", 0.0}, {"x", 7, "g", 0.0}}),
-            (Rows{"+I[x, 5, e, 0]", "+I[x, 3, c, 0]", "+I[x, 7, g, 0]"}));
-  EXPECT_EQ(Process({{"x", 4, "d", 0.0}}), (Rows{"-D[x, 7, g, 0]", "+I[x, 4, d, 0]"}));
+            (Rows{"+I[x, 5, e, 0.0]", "+I[x, 3, c, 0.0]", "+I[x, 7, g, 0.0]"}));
+  EXPECT_EQ(Process({{"x", 4, "d", 0.0}}), (Rows{"-D[x, 7, g, 0.0]", "+I[x, 4, d, 0.0]"}));
   // 9 is beyond the top 3; 1 pushes 5 out. A shift inside the top 3 emits nothing.
   EXPECT_EQ(Process({{"x", 9, "i", 0.0}, {"x", 1, "a", 0.0}}),
-            (Rows{"-D[x, 5, e, 0]", "+I[x, 1, a, 0]"}));
-  EXPECT_EQ(view_, (Multiset{{"[x, 1, a, 0]", 1}, {"[x, 3, c, 0]", 1}, {"[x, 4, d, 0]", 1}}));
+            (Rows{"-D[x, 5, e, 0.0]", "+I[x, 1, a, 0.0]"}));
+  EXPECT_EQ(view_, (Multiset{{"[x, 1, a, 0.0]", 1}, {"[x, 3, c, 0.0]", 1}, {"[x, 4, d, 0.0]", 1}}));
   EXPECT_EQ(Entries(), 1);
   ASSERT_FALSE(out_.batches.empty());
   EXPECT_TRUE(out_.batches.back()->has_row_kinds());
@@ -144,15 +144,15 @@ TEST_F(TopNOperatorTest, InsertOnlyTopThreeWithoutRowNumber) {
 TEST_F(TopNOperatorTest, InsertOnlyTopThreeWithRowNumber) {
   Start({.row_number = true});
   EXPECT_EQ(Process({{"x", 5, "e", 0.0}, {"x", 3, "c", 0.0}, {"x", 7, "g", 0.0}}),
-            (Rows{"+I[x, 5, e, 0, 1]", "-U[x, 5, e, 0, 1]", "+U[x, 5, e, 0, 2]",
-                  "+I[x, 3, c, 0, 1]", "+I[x, 7, g, 0, 3]"}));
-  EXPECT_EQ(Process({{"x", 4, "d", 0.0}}), (Rows{"-D[x, 7, g, 0, 3]", "-U[x, 5, e, 0, 2]",
-                                                 "+U[x, 5, e, 0, 3]", "+I[x, 4, d, 0, 2]"}));
+            (Rows{"+I[x, 5, e, 0.0, 1]", "-U[x, 5, e, 0.0, 1]", "+U[x, 5, e, 0.0, 2]",
+                  "+I[x, 3, c, 0.0, 1]", "+I[x, 7, g, 0.0, 3]"}));
+  EXPECT_EQ(Process({{"x", 4, "d", 0.0}}), (Rows{"-D[x, 7, g, 0.0, 3]", "-U[x, 5, e, 0.0, 2]",
+                                                 "+U[x, 5, e, 0.0, 3]", "+I[x, 4, d, 0.0, 2]"}));
   EXPECT_EQ(Process({{"x", 9, "i", 0.0}, {"x", 1, "a", 0.0}}),
-            (Rows{"-D[x, 5, e, 0, 3]", "-U[x, 4, d, 0, 2]", "+U[x, 4, d, 0, 3]",
-                  "-U[x, 3, c, 0, 1]", "+U[x, 3, c, 0, 2]", "+I[x, 1, a, 0, 1]"}));
+            (Rows{"-D[x, 5, e, 0.0, 3]", "-U[x, 4, d, 0.0, 2]", "+U[x, 4, d, 0.0, 3]",
+                  "-U[x, 3, c, 0.0, 1]", "+U[x, 3, c, 0.0, 2]", "+I[x, 1, a, 0.0, 1]"}));
   EXPECT_EQ(view_,
-            (Multiset{{"[x, 1, a, 0, 1]", 1}, {"[x, 3, c, 0, 2]", 1}, {"[x, 4, d, 0, 3]", 1}}));
+            (Multiset{{"[x, 1, a, 0.0, 1]", 1}, {"[x, 3, c, 0.0, 2]", 1}, {"[x, 4, d, 0.0, 3]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, TiesRankInArrivalOrder) {
@@ -161,13 +161,13 @@ TEST_F(TopNOperatorTest, TiesRankInArrivalOrder) {
                      {"x", 5, "second", 0.0},
                      {"x", 4, "zero", 0.0},
                      {"x", 5, "third", 0.0}}),
-            (Rows{"+I[x, 5, first, 0, 1]", "+I[x, 5, second, 0, 2]", "-U[x, 5, second, 0, 2]",
-                  "+U[x, 5, second, 0, 3]", "-U[x, 5, first, 0, 1]", "+U[x, 5, first, 0, 2]",
-                  "+I[x, 4, zero, 0, 1]"}));
+            (Rows{"+I[x, 5, first, 0.0, 1]", "+I[x, 5, second, 0.0, 2]", "-U[x, 5, second, 0.0, 2]",
+                  "+U[x, 5, second, 0.0, 3]", "-U[x, 5, first, 0.0, 1]", "+U[x, 5, first, 0.0, 2]",
+                  "+I[x, 4, zero, 0.0, 1]"}));
   EXPECT_EQ(Process({{"x", 5, "fourth", 0.0}}), Rows{}) << "a later tie ranks after the others";
   EXPECT_EQ(Process({{"x", 4, "zero2", 0.0}}),
-            (Rows{"-D[x, 5, second, 0, 3]", "-U[x, 5, first, 0, 2]", "+U[x, 5, first, 0, 3]",
-                  "+I[x, 4, zero2, 0, 2]"}));
+            (Rows{"-D[x, 5, second, 0.0, 3]", "-U[x, 5, first, 0.0, 2]", "+U[x, 5, first, 0.0, 3]",
+                  "+I[x, 4, zero2, 0.0, 2]"}));
 }
 
 TEST_F(TopNOperatorTest, DescendingWithNullsLast) {
@@ -175,8 +175,8 @@ TEST_F(TopNOperatorTest, DescendingWithNullsLast) {
   EXPECT_EQ(
       Process(
           {{"x", 5, "a", 0.0}, {"x", nullptr, "n", 0.0}, {"x", 9, "b", 0.0}, {"x", 7, "c", 0.0}}),
-      (Rows{"+I[x, 5, a, 0]", "+I[x, NULL, n, 0]", "-D[x, NULL, n, 0]", "+I[x, 9, b, 0]",
-            "-D[x, 5, a, 0]", "+I[x, 7, c, 0]"}));
+      (Rows{"+I[x, 5, a, 0.0]", "+I[x, NULL, n, 0.0]", "-D[x, NULL, n, 0.0]", "+I[x, 9, b, 0.0]",
+            "-D[x, 5, a, 0.0]", "+I[x, 7, c, 0.0]"}));
 }
 
 TEST_F(TopNOperatorTest, DescendingWithNullsFirst) {
@@ -184,8 +184,8 @@ TEST_F(TopNOperatorTest, DescendingWithNullsFirst) {
   EXPECT_EQ(
       Process(
           {{"x", 5, "a", 0.0}, {"x", nullptr, "n", 0.0}, {"x", 9, "b", 0.0}, {"x", 7, "c", 0.0}}),
-      (Rows{"+I[x, 5, a, 0]", "+I[x, NULL, n, 0]", "-D[x, 5, a, 0]", "+I[x, 9, b, 0]"}));
-  EXPECT_EQ(view_, (Multiset{{"[x, NULL, n, 0]", 1}, {"[x, 9, b, 0]", 1}}));
+      (Rows{"+I[x, 5, a, 0.0]", "+I[x, NULL, n, 0.0]", "-D[x, 5, a, 0.0]", "+I[x, 9, b, 0.0]"}));
+  EXPECT_EQ(view_, (Multiset{{"[x, NULL, n, 0.0]", 1}, {"[x, 9, b, 0.0]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, AscendingWithNullsLastAndNegativeNumbers) {
@@ -195,11 +195,11 @@ TEST_F(TopNOperatorTest, AscendingWithNullsLastAndNegativeNumbers) {
            {"x", -4, "m", 0.0},
            {"x", std::numeric_limits<int64_t>::min(), "min", 0.0},
            {"x", 0, "z", 0.0}});
-  EXPECT_EQ(view_, (Multiset{{"[x, -9223372036854775808, min, 0, 1]", 1},
-                             {"[x, -4, m, 0, 2]", 1},
-                             {"[x, 0, z, 0, 3]", 1},
-                             {"[x, 3, p, 0, 4]", 1},
-                             {"[x, NULL, n, 0, 5]", 1}}));
+  EXPECT_EQ(view_, (Multiset{{"[x, -9223372036854775808, min, 0.0, 1]", 1},
+                             {"[x, -4, m, 0.0, 2]", 1},
+                             {"[x, 0, z, 0.0, 3]", 1},
+                             {"[x, 3, p, 0.0, 4]", 1},
+                             {"[x, NULL, n, 0.0, 5]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, DoublesOrderAsJavaWithNegativeZeroEqualToZero) {
@@ -242,9 +242,9 @@ TEST_F(TopNOperatorTest, StringsOrderBytewiseShorterFirst) {
     int rank = std::stoi(row.substr(row.rfind(", ") + 2));
     order[rank - 1] = row;
   }
-  EXPECT_EQ(order, (Rows{"[x, 0, , 0, 1]", "[x, 0, B, 0, 2]", "[x, 0, a, 0, 3]",
-                         "[x, 0, " + std::string("a\0", 2) + ", 0, 4]", "[x, 0, ab, 0, 5]",
-                         "[x, 0, b, 0, 6]", "[x, 0, \xc3\xa9, 0, 7]"}));
+  EXPECT_EQ(order, (Rows{"[x, 0, , 0.0, 1]", "[x, 0, B, 0.0, 2]", "[x, 0, a, 0.0, 3]",
+                         "[x, 0, " + std::string("a\0", 2) + ", 0.0, 4]", "[x, 0, ab, 0.0, 5]",
+                         "[x, 0, b, 0.0, 6]", "[x, 0, \xc3\xa9, 0.0, 7]"}));
 }
 
 TEST_F(TopNOperatorTest, SortsBySeveralKeys) {
@@ -252,29 +252,29 @@ TEST_F(TopNOperatorTest, SortsBySeveralKeys) {
   Start({.sort = {Descending(1), Ascending(2)}, .limit = 3, .row_number = true});
   Process({{"x", 5, "b", 0.0}, {"x", 5, "a", 0.0}, {"x", 7, "c", 0.0}, {"x", 5, "c", 0.0}});
   EXPECT_EQ(view_,
-            (Multiset{{"[x, 7, c, 0, 1]", 1}, {"[x, 5, a, 0, 2]", 1}, {"[x, 5, b, 0, 3]", 1}}));
+            (Multiset{{"[x, 7, c, 0.0, 1]", 1}, {"[x, 5, a, 0.0, 2]", 1}, {"[x, 5, b, 0.0, 3]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, RetractingATopRowPromotesTheNext) {
   Start({.limit = 2, .row_number = true});
   EXPECT_EQ(
       Updating({{"x", 1, "a", 0.0}, {"x", 2, "b", 0.0}, {"x", 3, "c", 0.0}, {"x", 4, "d", 0.0}}),
-      (Rows{"+I[x, 1, a, 0, 1]", "+I[x, 2, b, 0, 2]"}));
-  EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kD}), (Rows{"-D[x, 1, a, 0, 1]", "-U[x, 2, b, 0, 2]",
-                                                       "+U[x, 2, b, 0, 1]", "+I[x, 3, c, 0, 2]"}));
+      (Rows{"+I[x, 1, a, 0.0, 1]", "+I[x, 2, b, 0.0, 2]"}));
+  EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kD}), (Rows{"-D[x, 1, a, 0.0, 1]", "-U[x, 2, b, 0.0, 2]",
+                                                       "+U[x, 2, b, 0.0, 1]", "+I[x, 3, c, 0.0, 2]"}));
   // An update of the first row moves it below the second.
   EXPECT_EQ(
       Process({{"x", 2, "b", 0.0}, {"x", 9, "b", 0.0}}, {kUB, kUA}),
-      (Rows{"-D[x, 2, b, 0, 1]", "-U[x, 3, c, 0, 2]", "+U[x, 3, c, 0, 1]", "+I[x, 4, d, 0, 2]"}));
-  EXPECT_EQ(view_, (Multiset{{"[x, 3, c, 0, 1]", 1}, {"[x, 4, d, 0, 2]", 1}}));
+      (Rows{"-D[x, 2, b, 0.0, 1]", "-U[x, 3, c, 0.0, 2]", "+U[x, 3, c, 0.0, 1]", "+I[x, 4, d, 0.0, 2]"}));
+  EXPECT_EQ(view_, (Multiset{{"[x, 3, c, 0.0, 1]", 1}, {"[x, 4, d, 0.0, 2]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, RetractingATopRowWithoutRowNumber) {
   Start({.limit = 2});
   Updating({{"x", 1, "a", 0.0}, {"x", 2, "b", 0.0}, {"x", 3, "c", 0.0}});
-  EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kUB}), (Rows{"-D[x, 1, a, 0]", "+I[x, 3, c, 0]"}));
-  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0]"})) << "nothing to promote";
-  EXPECT_EQ(Process({{"x", 3, "c", 0.0}}, {kD}), (Rows{"-D[x, 3, c, 0]"}));
+  EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kUB}), (Rows{"-D[x, 1, a, 0.0]", "+I[x, 3, c, 0.0]"}));
+  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0.0]"})) << "nothing to promote";
+  EXPECT_EQ(Process({{"x", 3, "c", 0.0}}, {kD}), (Rows{"-D[x, 3, c, 0.0]"}));
   EXPECT_EQ(Entries(), 0) << "an empty partition's state is deleted";
   EXPECT_TRUE(view_.empty());
 }
@@ -289,38 +289,38 @@ TEST_F(TopNOperatorTest, RetractingARowOutsideTheTopOrNotStoredEmitsNothing) {
       << "retractions of rows that are not stored are ignored";
   EXPECT_EQ(Entries(), 1);
   // 3 is still stored: retracting 2 promotes it.
-  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0, 2]", "+I[x, 3, c, 0, 2]"}));
+  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0.0, 2]", "+I[x, 3, c, 0.0, 2]"}));
 }
 
 TEST_F(TopNOperatorTest, DuplicateRowsCountAsSeparateRanks) {
   Start({.limit = 3, .row_number = true});
   EXPECT_EQ(
       Updating({{"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 6, "b", 0.0}}),
-      (Rows{"+I[x, 5, a, 0, 1]", "+I[x, 5, a, 0, 2]", "+I[x, 5, a, 0, 3]"}));
-  EXPECT_EQ(Process({{"x", 5, "a", 0.0}}, {kD}), (Rows{"-D[x, 5, a, 0, 3]", "+I[x, 6, b, 0, 3]"}));
+      (Rows{"+I[x, 5, a, 0.0, 1]", "+I[x, 5, a, 0.0, 2]", "+I[x, 5, a, 0.0, 3]"}));
+  EXPECT_EQ(Process({{"x", 5, "a", 0.0}}, {kD}), (Rows{"-D[x, 5, a, 0.0, 3]", "+I[x, 6, b, 0.0, 3]"}));
   EXPECT_EQ(Process({{"x", 4, "c", 0.0}}),
-            (Rows{"-D[x, 6, b, 0, 3]", "-U[x, 5, a, 0, 2]", "+U[x, 5, a, 0, 3]",
-                  "-U[x, 5, a, 0, 1]", "+U[x, 5, a, 0, 2]", "+I[x, 4, c, 0, 1]"}));
+            (Rows{"-D[x, 6, b, 0.0, 3]", "-U[x, 5, a, 0.0, 2]", "+U[x, 5, a, 0.0, 3]",
+                  "-U[x, 5, a, 0.0, 1]", "+U[x, 5, a, 0.0, 2]", "+I[x, 4, c, 0.0, 1]"}));
   EXPECT_EQ(view_,
-            (Multiset{{"[x, 4, c, 0, 1]", 1}, {"[x, 5, a, 0, 2]", 1}, {"[x, 5, a, 0, 3]", 1}}));
+            (Multiset{{"[x, 4, c, 0.0, 1]", 1}, {"[x, 5, a, 0.0, 2]", 1}, {"[x, 5, a, 0.0, 3]", 1}}));
   // Retract both copies of a, then c: b comes back.
   Process({{"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 4, "c", 0.0}}, {kD, kD, kD});
-  EXPECT_EQ(view_, (Multiset{{"[x, 6, b, 0, 1]", 1}}));
+  EXPECT_EQ(view_, (Multiset{{"[x, 6, b, 0.0, 1]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, InsertOnlyDuplicatesBeyondTheLimitAreDropped) {
   Start({.limit = 2});
   EXPECT_EQ(Process({{"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}}),
-            (Rows{"+I[x, 5, a, 0]", "+I[x, 5, a, 0]"}));
-  EXPECT_EQ(Process({{"x", 4, "b", 0.0}}), (Rows{"-D[x, 5, a, 0]", "+I[x, 4, b, 0]"}));
-  EXPECT_EQ(view_, (Multiset{{"[x, 4, b, 0]", 1}, {"[x, 5, a, 0]", 1}}));
+            (Rows{"+I[x, 5, a, 0.0]", "+I[x, 5, a, 0.0]"}));
+  EXPECT_EQ(Process({{"x", 4, "b", 0.0}}), (Rows{"-D[x, 5, a, 0.0]", "+I[x, 4, b, 0.0]"}));
+  EXPECT_EQ(view_, (Multiset{{"[x, 4, b, 0.0]", 1}, {"[x, 5, a, 0.0]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, KeepFirstEmitsTheFirstRowOfEachPartitionOnly) {
   Start({.limit = 1, .keep_first = true});
   EXPECT_EQ(Process({{"x", 5, "a", 0.0}, {"y", 9, "b", 0.0}, {"x", 1, "c", 0.0}}),
-            (Rows{"+I[x, 5, a, 0]", "+I[y, 9, b, 0]"}));
-  EXPECT_EQ(Process({{"y", 0, "d", 0.0}, {"z", 3, "e", 0.0}}), (Rows{"+I[z, 3, e, 0]"}));
+            (Rows{"+I[x, 5, a, 0.0]", "+I[y, 9, b, 0.0]"}));
+  EXPECT_EQ(Process({{"y", 0, "d", 0.0}, {"z", 3, "e", 0.0}}), (Rows{"+I[z, 3, e, 0.0]"}));
   ASSERT_FALSE(out_.batches.empty());
   EXPECT_FALSE(out_.batches.back()->has_row_kinds()) << "keep-first output is insert-only";
   EXPECT_EQ(Entries(), 3);
@@ -333,7 +333,7 @@ TEST_F(TopNOperatorTest, KeepFirstEmitsTheFirstRowOfEachPartitionOnly) {
 
 TEST_F(TopNOperatorTest, KeepFirstWithRowNumberAppendsOne) {
   Start({.limit = 1, .row_number = true, .keep_first = true});
-  EXPECT_EQ(Process({{"x", 5, "a", 0.0}, {"x", 1, "c", 0.0}}), (Rows{"+I[x, 5, a, 0, 1]"}));
+  EXPECT_EQ(Process({{"x", 5, "a", 0.0}, {"x", 1, "c", 0.0}}), (Rows{"+I[x, 5, a, 0.0, 1]"}));
 }
 
 TEST_F(TopNOperatorTest, SeveralPartitionsPerBatchInInputOrder) {
@@ -345,15 +345,15 @@ TEST_F(TopNOperatorTest, SeveralPartitionsPerBatchInInputOrder) {
                {nullptr, 1, "n", 0.0},
                {"y", 6, "d", 0.0},
                {"y", 3, "e", 0.0}}),
-      (Rows{"+I[x, 5, a, 0, 1]", "+I[y, 5, b, 0, 1]", "-D[x, 5, a, 0, 1]", "+I[x, 4, c, 0, 1]",
-            "+I[NULL, 1, n, 0, 1]", "-D[y, 5, b, 0, 1]", "+I[y, 3, e, 0, 1]"}));
+      (Rows{"+I[x, 5, a, 0.0, 1]", "+I[y, 5, b, 0.0, 1]", "-D[x, 5, a, 0.0, 1]", "+I[x, 4, c, 0.0, 1]",
+            "+I[NULL, 1, n, 0.0, 1]", "-D[y, 5, b, 0.0, 1]", "+I[y, 3, e, 0.0, 1]"}));
   EXPECT_EQ(Entries(), 3) << "a NULL partition key is a partition of its own";
 }
 
 TEST_F(TopNOperatorTest, GlobalTopNWithoutPartitionKeys) {
   Start({.partition_slots = {}, .sort = {Descending(1)}, .limit = 2});
   Process({{"x", 5, "a", 0.0}, {"y", 7, "b", 0.0}, {"z", 6, "c", 0.0}});
-  EXPECT_EQ(view_, (Multiset{{"[y, 7, b, 0]", 1}, {"[z, 6, c, 0]", 1}}));
+  EXPECT_EQ(view_, (Multiset{{"[y, 7, b, 0.0]", 1}, {"[z, 6, c, 0.0]", 1}}));
   EXPECT_EQ(Entries(), 1);
 }
 
@@ -385,17 +385,17 @@ TEST_F(TopNOperatorTest, UpdatingInputKeepsEveryRow) {
     return rows;
   };
   Updating(rows("first"));
-  EXPECT_EQ(view_, (Multiset{{"[x, 1, first, 1]", 1}}));
+  EXPECT_EQ(view_, (Multiset{{"[x, 1, first, 1.0]", 1}}));
   int64_t bytes = Bytes();
   EXPECT_EQ(Updating(rows("second")), Rows{}) << "ties rank after the earlier rows";
   EXPECT_GT(Bytes(), bytes) << "retractions may need any row, so every row is kept";
   EXPECT_EQ(Process({{"x", 1, "first", 1.0}}, {kD}),
-            (Rows{"-D[x, 1, first, 1]", "+I[x, 1, second, 1]"}));
+            (Rows{"-D[x, 1, first, 1.0]", "+I[x, 1, second, 1.0]"}));
   // A second identical copy of the top row: retracting one copy leaves the top unchanged.
   EXPECT_EQ(Updating({{"x", 1, "second", 1.0}}), Rows{});
   EXPECT_EQ(Process({{"x", 1, "second", 1.0}}, {kD}), Rows{});
   EXPECT_EQ(Process({{"x", 1, "second", 1.0}}, {kD}),
-            (Rows{"-D[x, 1, second, 1]", "+I[x, 2, first, 1]"}));
+            (Rows{"-D[x, 1, second, 1.0]", "+I[x, 2, first, 1.0]"}));
 }
 
 TEST_F(TopNOperatorTest, SplitsALargeChangelogIntoFullBatches) {
@@ -473,7 +473,7 @@ TEST_P(RandomTopNTest, MaterializedOutputEqualsBruteForce) {
       for (size_t rank = 0; rank < std::min<size_t>(3, ranked.size()); ++rank) {
         const Row& row = ranked[rank];
         std::string key = row.key ? std::to_string(*row.key) : "NULL";
-        std::string text = fmt::format("[{}, {}, {}, 0", partition, key, row.payload);
+        std::string text = fmt::format("[{}, {}, {}, 0.0", partition, key, row.payload);
         text += row_number ? fmt::format(", {}]", rank + 1) : "]";
         ++expected[text];
       }
@@ -543,7 +543,7 @@ TEST_P(RandomRankTest, MaterializedOutputEqualsBruteForce) {
                          : static_cast<int64_t>(distinct.size()) + 1;
       if (rank > 3) continue;
       std::string key = row.key ? std::to_string(*row.key) : "NULL";
-      std::string text = fmt::format("[{}, {}, {}, 0", row.partition, key, row.payload);
+      std::string text = fmt::format("[{}, {}, {}, 0.0", row.partition, key, row.payload);
       text += row_number ? fmt::format(", {}]", rank) : "]";
       ++expected[text];
     }

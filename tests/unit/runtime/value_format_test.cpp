@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace sluice::runtime::expr {
@@ -63,19 +64,34 @@ TEST(ValueFormat, TimestampsRoundTrip) {
   }
 }
 
-TEST(ValueFormat, FormatsDoublesShortest) {
+// Java's Double.toString (Flink's text of a DOUBLE): shortest round-trip digits, plain with a
+// decimal for 10^-3 <= |x| < 10^7, else d.dddE<n>.
+TEST(ValueFormat, FormatsDoublesAsJava) {
   EXPECT_EQ(FormatDouble(0.1), "0.1");
-  EXPECT_EQ(FormatDouble(1e20), "1e+20");
-  EXPECT_EQ(FormatDouble(1.0), "1");
+  EXPECT_EQ(FormatDouble(1e20), "1.0E20");
+  EXPECT_EQ(FormatDouble(1.5e20), "1.5E20");
+  EXPECT_EQ(FormatDouble(1.0), "1.0");
   EXPECT_EQ(FormatDouble(-2.5), "-2.5");
-  EXPECT_EQ(FormatDouble(0.0), "0");
-  EXPECT_EQ(FormatDouble(-0.0), "-0");
-  EXPECT_EQ(FormatDouble(INFINITY), "inf");
-  EXPECT_EQ(FormatDouble(-INFINITY), "-inf");
-  EXPECT_EQ(FormatDouble(NAN), "nan");
-  EXPECT_EQ(FormatDouble(-NAN), "nan");  // the NaN's sign is not shown
+  EXPECT_EQ(FormatDouble(0.0), "0.0");
+  EXPECT_EQ(FormatDouble(-0.0), "-0.0");
+  EXPECT_EQ(FormatDouble(INFINITY), "Infinity");
+  EXPECT_EQ(FormatDouble(-INFINITY), "-Infinity");
+  EXPECT_EQ(FormatDouble(NAN), "NaN");
+  EXPECT_EQ(FormatDouble(-NAN), "NaN");  // the NaN's sign is not shown
   EXPECT_EQ(FormatDouble(1.0 / 3), "0.3333333333333333");
-  EXPECT_EQ(FormatDouble(5e-324), "5e-324");
+  EXPECT_EQ(FormatDouble(5e-324), "4.9E-324");
+  EXPECT_EQ(FormatDouble(0.001), "0.001");
+  EXPECT_EQ(FormatDouble(0.0001), "1.0E-4");
+  EXPECT_EQ(FormatDouble(1234567.0), "1234567.0");
+  EXPECT_EQ(FormatDouble(9999999.0), "9999999.0");
+  EXPECT_EQ(FormatDouble(10000000.0), "1.0E7");
+  EXPECT_EQ(FormatDouble(12345678.9), "1.23456789E7");
+  EXPECT_EQ(FormatDouble(123.456), "123.456");
+  EXPECT_EQ(FormatDouble(-1.7976931348623157e308), "-1.7976931348623157E308");
+  // Every double reads back from its text.
+  for (double value : {0.1, 1e-5, 123.456, 1e300, 3.3554432e7, -7.0e-3}) {
+    EXPECT_EQ(std::strtod(FormatDouble(value).c_str(), nullptr), value) << value;
+  }
 }
 
 TEST(ValueFormat, FormatsDecimals) {
