@@ -94,6 +94,29 @@ std::vector<CampaignJob> MakeJobs() {
                       "SUM(price), MAX(price) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), "
                       "INTERVAL '0.25' SECOND)) GROUP BY auction, window_start, window_end;\n",
                   {{"tumble_out", SinkFormat::kInsertOnly}}});
+  // A window over a TIMESTAMP_LTZ attribute in a zone with daylight time: its windows lie on
+  // the zone's clock (operators/window_clock.h), its watermark is kept as a wall time, and
+  // window_time is written as a UTC instant.
+  jobs.push_back(
+      {"ltz_tumble",
+       "windows",
+       "SET 'table.local-time-zone' = 'America/Los_Angeles';\n"
+       "CREATE TABLE bids (id BIGINT, auction BIGINT, price BIGINT, ts TIMESTAMP(3),\n"
+       "  ts_ltz AS CAST(ts AS TIMESTAMP_LTZ(3)),\n"
+       "  WATERMARK FOR ts_ltz AS ts_ltz - INTERVAL '0.1' SECOND)\n"
+       "WITH ('connector' = 'datagen', 'number-of-rows' = '12000', 'rows-per-second' = '4000',\n"
+       "      'seed' = '23', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+       "      'fields.id.end' = '12000', 'fields.auction.min' = '1', 'fields.auction.max' = "
+       "'40',\n"
+       "      'fields.price.min' = '1', 'fields.price.max' = '1000');\n" +
+           Sink("ltz_out",
+                "auction BIGINT, window_start TIMESTAMP(3), window_end TIMESTAMP(3), "
+                "window_time TIMESTAMP_LTZ(3), bids BIGINT, total BIGINT",
+                "json") +
+           "INSERT INTO ltz_out SELECT auction, window_start, window_end, window_time, "
+           "COUNT(*), SUM(price) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts_ltz), INTERVAL "
+           "'0.25' SECOND)) GROUP BY auction, window_start, window_end, window_time;\n",
+       {{"ltz_out", SinkFormat::kInsertOnly}}});
   jobs.push_back(
       {"hop",
        "windows",
