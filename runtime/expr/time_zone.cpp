@@ -375,7 +375,12 @@ int64_t TimeZone::OffsetAt(int64_t utc_millis) const {
   size_t index =
       static_cast<size_t>(std::upper_bound(transitions_.begin(), transitions_.end(), utc_millis) -
                           transitions_.begin());
-  if (index == transitions_.size() && rule_) return RuleOffset(*rule_, utc_millis);
+  if (index == transitions_.size() && rule_) {
+    // Past about 285,000 years the rule's dates would overflow: such instants take the offset
+    // of that year (every int64 has an offset).
+    constexpr int64_t kRuleLimit = int64_t{1} << 53;
+    return RuleOffset(*rule_, std::clamp(utc_millis, -kRuleLimit, kRuleLimit));
+  }
   return offsets_[index];
 }
 

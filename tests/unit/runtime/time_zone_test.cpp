@@ -67,5 +67,17 @@ TEST(TimeZoneTest, PlacesLocalTimesInGapsAndOverlapsAsJavaTime) {
   EXPECT_EQ(zone->OffsetAt(2524608000000), -8 * kHour);  // 2050-01-01: PST
 }
 
+// Every int64 instant has an offset (windows and casts of TIMESTAMP_LTZ values ask for any),
+// without overflowing the rule's date arithmetic far past the zone's last transition.
+TEST(TimeZoneTest, EveryInstantHasAnOffset) {
+  auto zone = TimeZone::Find("America/Los_Angeles");
+  ASSERT_NE(zone, nullptr);
+  for (int64_t instant :
+       {INT64_MIN, INT64_MIN + 1, int64_t{-1} << 60, int64_t{1} << 60, INT64_MAX - 1, INT64_MAX}) {
+    const int64_t offset = zone->OffsetAt(instant);
+    EXPECT_LE(offset < 0 ? -offset : offset, 18 * kHour) << instant;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::runtime::expr
