@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -505,6 +506,35 @@ ExprPtr Binder::WithSessionTimeZone(const functions::ResolvedFunction& resolved,
         return WallTimeToLtz(call(resolved.return_type));
       }
       break;
+    // Text read as the session zone's wall time: the seconds of that instant, Long.MIN_VALUE
+    // for text that does not parse (a format with an offset letter reads its own offset).
+    case FunctionId::kUnixTimestamp: {
+      if (utc || arguments.empty()) break;
+      if (arguments.size() > 1 && arguments[1]->kind == ExprKind::kLiteral &&
+          !arguments[1]->literal.is_null &&
+          arguments[1]->literal.text.find_first_of("XxZ") != std::string::npos) {
+        break;
+      }
+      std::vector<ExprPtr> parse_arguments = arguments;
+      ExprPtr wall = Expr::Call(FunctionId::kToTimestamp, LogicalType::Timestamp(),
+                                std::move(parse_arguments));
+      // The instant's UTC text, read back by UNIX_TIMESTAMP as UTC: its floored seconds.
+      ExprPtr instant_text = Expr::Cast(Relabeled(WallTimeToLtz(wall), LogicalType::Timestamp()),
+                                        LogicalType::Varchar());
+      ExprPtr seconds =
+          Expr::Call(FunctionId::kUnixTimestamp, LogicalType::Bigint(), {instant_text});
+      ExprPtr any_null = Expr::Literal(Value::Boolean(false));
+      for (const ExprPtr& argument : arguments) {
+        any_null = Expr::Call(
+            FunctionId::kOr, LogicalType::Boolean(),
+            {any_null, Expr::Call(FunctionId::kIsNull, LogicalType::Boolean(), {argument})});
+      }
+      return Expr::Case(
+          {any_null, Expr::Literal(Value::Null(LogicalType::Bigint())),
+           Expr::Call(FunctionId::kIsNull, LogicalType::Boolean(), {wall}),
+           Expr::Literal(Value::Bigint(std::numeric_limits<int64_t>::min())), seconds},
+          LogicalType::Bigint());
+    }
     // Epoch seconds written as the session zone's wall time.
     case FunctionId::kFromUnixtime: {
       if (utc || arguments.empty()) break;
