@@ -97,8 +97,30 @@ std::optional<Scope> Binder::CastToCommonTypes(std::vector<BoundRelation>* input
 
 std::optional<BoundRelation> Binder::MakeUnion(std::vector<BoundRelation> inputs,
                                                base::SourceSpan span) {
+  // A column that is the same kind of time attribute, of one type, in every input stays one
+  // (Flink's): the union's watermark is the least of its inputs'.
+  std::vector<bool> event_time, processing_time;
+  if (!inputs.empty()) {
+    for (const ScopeColumn& column : inputs.front().scope.columns) {
+      event_time.push_back(column.time_attribute);
+      processing_time.push_back(column.processing_time);
+    }
+    for (const BoundRelation& input : inputs) {
+      const auto& columns = input.scope.columns;
+      for (size_t c = 0; c < event_time.size(); ++c) {
+        const bool same =
+            c < columns.size() && columns[c].type == inputs.front().scope.columns[c].type;
+        event_time[c] = event_time[c] && same && columns[c].time_attribute;
+        processing_time[c] = processing_time[c] && same && columns[c].processing_time;
+      }
+    }
+  }
   auto scope = CastToCommonTypes(&inputs, "UNION ALL", span);
   if (!scope) return std::nullopt;
+  for (size_t c = 0; c < scope->columns.size() && c < event_time.size(); ++c) {
+    scope->columns[c].time_attribute = event_time[c];
+    scope->columns[c].processing_time = processing_time[c] && !event_time[c];
+  }
   auto node = std::make_shared<LogicalNode>();
   node->kind = LogicalKind::kUnion;
   node->span = span;
