@@ -17,17 +17,6 @@ using types::LogicalType;
 
 namespace {
 
-void SplitConjuncts(const ast::Expression& expression,
-                    std::vector<const ast::Expression*>* conjuncts) {
-  if (const auto* binary = expression.As<ast::BinaryExpression>();
-      binary != nullptr && binary->op == ast::BinaryOperator::kAnd) {
-    SplitConjuncts(*binary->left, conjuncts);
-    SplitConjuncts(*binary->right, conjuncts);
-    return;
-  }
-  conjuncts->push_back(&expression);
-}
-
 bool ContainsOverCall(const ast::Expression& expression) {
   bool found = false;
   VisitExpressionTree(expression, [&](const ast::Expression& node) {
@@ -331,11 +320,7 @@ std::optional<BoundRelation> Binder::BindLateral(BoundRelation left, const ast::
           span);
     return std::nullopt;
   }
-  const bool on_true =
-      condition != nullptr && condition->Is<ast::LiteralExpression>() &&
-      condition->Cast<ast::LiteralExpression>().literal_kind == ast::LiteralKind::kBoolean &&
-      condition->Cast<ast::LiteralExpression>().boolean_value;
-  if (type != ast::JoinType::kCross && !on_true) {
+  if (type != ast::JoinType::kCross && !IsOnTrue(condition)) {
     Error(base::ErrorCode::kPlan,
           fmt::format("a JOIN with a LATERAL subquery takes ON TRUE (correlate in its WHERE): {}",
                       kForms),

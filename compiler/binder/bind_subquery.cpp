@@ -11,8 +11,6 @@ using logical::LogicalNode;
 using runtime::plan::Expr;
 using runtime::plan::ExprPtr;
 
-namespace {
-
 void SplitConjuncts(const ast::Expression& expression,
                     std::vector<const ast::Expression*>* conjuncts) {
   if (const auto* binary = expression.As<ast::BinaryExpression>();
@@ -23,6 +21,8 @@ void SplitConjuncts(const ast::Expression& expression,
   }
   conjuncts->push_back(&expression);
 }
+
+namespace {
 
 /// A conjunct that is a subquery predicate: its query, its IN operand (null for EXISTS) and
 /// whether it is negated.

@@ -18,6 +18,12 @@ using runtime::plan::ExprPtr;
 using types::LogicalType;
 using types::TypeId;
 
+bool IsOnTrue(const ast::Expression* condition) {
+  return condition != nullptr && condition->Is<ast::LiteralExpression>() &&
+         condition->Cast<ast::LiteralExpression>().literal_kind == ast::LiteralKind::kBoolean &&
+         condition->Cast<ast::LiteralExpression>().boolean_value;
+}
+
 std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
                                                 const ast::TableFunctionRef& ref,
                                                 ast::JoinType type,
@@ -31,11 +37,7 @@ std::optional<BoundRelation> Binder::BindUnnest(BoundRelation left,
           fmt::format("{} UNNEST is not supported: {}", ast::JoinTypeName(type), kForms), span);
     return std::nullopt;
   }
-  bool on_true =
-      condition != nullptr && condition->Is<ast::LiteralExpression>() &&
-      condition->Cast<ast::LiteralExpression>().literal_kind == ast::LiteralKind::kBoolean &&
-      condition->Cast<ast::LiteralExpression>().boolean_value;
-  if (type != ast::JoinType::kCross && !on_true) {
+  if (type != ast::JoinType::kCross && !IsOnTrue(condition)) {
     Error(
         base::ErrorCode::kPlan,
         fmt::format("a JOIN with UNNEST takes ON TRUE (filter the elements in WHERE): {}", kForms),
@@ -171,11 +173,7 @@ std::optional<BoundRelation> Binder::BindLateralTable(BoundRelation left,
         span);
     return std::nullopt;
   }
-  bool on_true =
-      condition != nullptr && condition->Is<ast::LiteralExpression>() &&
-      condition->Cast<ast::LiteralExpression>().literal_kind == ast::LiteralKind::kBoolean &&
-      condition->Cast<ast::LiteralExpression>().boolean_value;
-  if (type != ast::JoinType::kCross && !on_true) {
+  if (type != ast::JoinType::kCross && !IsOnTrue(condition)) {
     Error(base::ErrorCode::kPlan,
           fmt::format("a JOIN with LATERAL TABLE takes ON TRUE (filter its rows in WHERE): {}",
                       kForms),

@@ -125,6 +125,15 @@ struct BoundRelation {
   std::optional<PendingWindow> window;
 };
 
+/// Appends the AND-ed parts of `expression` (itself when it is no AND) to `conjuncts`
+/// (bind_subquery.cpp).
+void SplitConjuncts(const ast::Expression& expression,
+                    std::vector<const ast::Expression*>* conjuncts);
+
+/// Whether a join's ON condition is the literal TRUE, the one a correlate (UNNEST, LATERAL
+/// TABLE, a LATERAL subquery) takes (bind_unnest.cpp).
+bool IsOnTrue(const ast::Expression* condition);
+
 /// The type of a window's window_time column: a TIMESTAMP_LTZ when the window is over one
 /// (its spec names a time zone), else a TIMESTAMP. window_start and window_end are TIMESTAMPs,
 /// wall times of the window's clock (Flink's types).

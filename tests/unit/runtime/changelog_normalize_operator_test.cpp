@@ -64,9 +64,9 @@ TEST_F(ChangelogNormalizeTest, UpsertsBecomeAFullChangelog) {
   EXPECT_EQ(Process({{"eu", 1, "ann", 1.5}, {"eu", 2, "bob", 2.5}}),
             (Rows{"+I[eu, 1, ann, 1.5]", "+I[eu, 2, bob, 2.5]"}));
   // A later row of a key retracts the previous one; one batch may touch a key twice.
-  EXPECT_EQ(
-      Process({{"eu", 1, "ann", 3.0}, {"us", 1, "ann", 4.0}}, {kUA, kI}),
-      (Rows{"-U[eu, 1, ann, 1.5]", "+U[eu, 1, ann, 3.0]", "-U[eu, 1, ann, 3.0]", "+U[us, 1, ann, 4.0]"}));
+  EXPECT_EQ(Process({{"eu", 1, "ann", 3.0}, {"us", 1, "ann", 4.0}}, {kUA, kI}),
+            (Rows{"-U[eu, 1, ann, 1.5]", "+U[eu, 1, ann, 3.0]", "-U[eu, 1, ann, 3.0]",
+                  "+U[us, 1, ann, 4.0]"}));
   // The same row again changes nothing.
   EXPECT_EQ(Process({{"us", 1, "ann", 4.0}}, {kUA}), Rows{});
   EXPECT_EQ(Entries(), 2);

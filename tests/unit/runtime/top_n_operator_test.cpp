@@ -151,8 +151,9 @@ TEST_F(TopNOperatorTest, InsertOnlyTopThreeWithRowNumber) {
   EXPECT_EQ(Process({{"x", 9, "i", 0.0}, {"x", 1, "a", 0.0}}),
             (Rows{"-D[x, 5, e, 0.0, 3]", "-U[x, 4, d, 0.0, 2]", "+U[x, 4, d, 0.0, 3]",
                   "-U[x, 3, c, 0.0, 1]", "+U[x, 3, c, 0.0, 2]", "+I[x, 1, a, 0.0, 1]"}));
-  EXPECT_EQ(view_,
-            (Multiset{{"[x, 1, a, 0.0, 1]", 1}, {"[x, 3, c, 0.0, 2]", 1}, {"[x, 4, d, 0.0, 3]", 1}}));
+  EXPECT_EQ(
+      view_,
+      (Multiset{{"[x, 1, a, 0.0, 1]", 1}, {"[x, 3, c, 0.0, 2]", 1}, {"[x, 4, d, 0.0, 3]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, TiesRankInArrivalOrder) {
@@ -251,8 +252,9 @@ TEST_F(TopNOperatorTest, SortsBySeveralKeys) {
   // ORDER BY a DESC, b ASC
   Start({.sort = {Descending(1), Ascending(2)}, .limit = 3, .row_number = true});
   Process({{"x", 5, "b", 0.0}, {"x", 5, "a", 0.0}, {"x", 7, "c", 0.0}, {"x", 5, "c", 0.0}});
-  EXPECT_EQ(view_,
-            (Multiset{{"[x, 7, c, 0.0, 1]", 1}, {"[x, 5, a, 0.0, 2]", 1}, {"[x, 5, b, 0.0, 3]", 1}}));
+  EXPECT_EQ(
+      view_,
+      (Multiset{{"[x, 7, c, 0.0, 1]", 1}, {"[x, 5, a, 0.0, 2]", 1}, {"[x, 5, b, 0.0, 3]", 1}}));
 }
 
 TEST_F(TopNOperatorTest, RetractingATopRowPromotesTheNext) {
@@ -260,12 +262,13 @@ TEST_F(TopNOperatorTest, RetractingATopRowPromotesTheNext) {
   EXPECT_EQ(
       Updating({{"x", 1, "a", 0.0}, {"x", 2, "b", 0.0}, {"x", 3, "c", 0.0}, {"x", 4, "d", 0.0}}),
       (Rows{"+I[x, 1, a, 0.0, 1]", "+I[x, 2, b, 0.0, 2]"}));
-  EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kD}), (Rows{"-D[x, 1, a, 0.0, 1]", "-U[x, 2, b, 0.0, 2]",
-                                                       "+U[x, 2, b, 0.0, 1]", "+I[x, 3, c, 0.0, 2]"}));
+  EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kD}),
+            (Rows{"-D[x, 1, a, 0.0, 1]", "-U[x, 2, b, 0.0, 2]", "+U[x, 2, b, 0.0, 1]",
+                  "+I[x, 3, c, 0.0, 2]"}));
   // An update of the first row moves it below the second.
-  EXPECT_EQ(
-      Process({{"x", 2, "b", 0.0}, {"x", 9, "b", 0.0}}, {kUB, kUA}),
-      (Rows{"-D[x, 2, b, 0.0, 1]", "-U[x, 3, c, 0.0, 2]", "+U[x, 3, c, 0.0, 1]", "+I[x, 4, d, 0.0, 2]"}));
+  EXPECT_EQ(Process({{"x", 2, "b", 0.0}, {"x", 9, "b", 0.0}}, {kUB, kUA}),
+            (Rows{"-D[x, 2, b, 0.0, 1]", "-U[x, 3, c, 0.0, 2]", "+U[x, 3, c, 0.0, 1]",
+                  "+I[x, 4, d, 0.0, 2]"}));
   EXPECT_EQ(view_, (Multiset{{"[x, 3, c, 0.0, 1]", 1}, {"[x, 4, d, 0.0, 2]", 1}}));
 }
 
@@ -273,7 +276,8 @@ TEST_F(TopNOperatorTest, RetractingATopRowWithoutRowNumber) {
   Start({.limit = 2});
   Updating({{"x", 1, "a", 0.0}, {"x", 2, "b", 0.0}, {"x", 3, "c", 0.0}});
   EXPECT_EQ(Process({{"x", 1, "a", 0.0}}, {kUB}), (Rows{"-D[x, 1, a, 0.0]", "+I[x, 3, c, 0.0]"}));
-  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0.0]"})) << "nothing to promote";
+  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0.0]"}))
+      << "nothing to promote";
   EXPECT_EQ(Process({{"x", 3, "c", 0.0}}, {kD}), (Rows{"-D[x, 3, c, 0.0]"}));
   EXPECT_EQ(Entries(), 0) << "an empty partition's state is deleted";
   EXPECT_TRUE(view_.empty());
@@ -289,7 +293,8 @@ TEST_F(TopNOperatorTest, RetractingARowOutsideTheTopOrNotStoredEmitsNothing) {
       << "retractions of rows that are not stored are ignored";
   EXPECT_EQ(Entries(), 1);
   // 3 is still stored: retracting 2 promotes it.
-  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}), (Rows{"-D[x, 2, b, 0.0, 2]", "+I[x, 3, c, 0.0, 2]"}));
+  EXPECT_EQ(Process({{"x", 2, "b", 0.0}}, {kD}),
+            (Rows{"-D[x, 2, b, 0.0, 2]", "+I[x, 3, c, 0.0, 2]"}));
 }
 
 TEST_F(TopNOperatorTest, DuplicateRowsCountAsSeparateRanks) {
@@ -297,12 +302,14 @@ TEST_F(TopNOperatorTest, DuplicateRowsCountAsSeparateRanks) {
   EXPECT_EQ(
       Updating({{"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 6, "b", 0.0}}),
       (Rows{"+I[x, 5, a, 0.0, 1]", "+I[x, 5, a, 0.0, 2]", "+I[x, 5, a, 0.0, 3]"}));
-  EXPECT_EQ(Process({{"x", 5, "a", 0.0}}, {kD}), (Rows{"-D[x, 5, a, 0.0, 3]", "+I[x, 6, b, 0.0, 3]"}));
+  EXPECT_EQ(Process({{"x", 5, "a", 0.0}}, {kD}),
+            (Rows{"-D[x, 5, a, 0.0, 3]", "+I[x, 6, b, 0.0, 3]"}));
   EXPECT_EQ(Process({{"x", 4, "c", 0.0}}),
             (Rows{"-D[x, 6, b, 0.0, 3]", "-U[x, 5, a, 0.0, 2]", "+U[x, 5, a, 0.0, 3]",
                   "-U[x, 5, a, 0.0, 1]", "+U[x, 5, a, 0.0, 2]", "+I[x, 4, c, 0.0, 1]"}));
-  EXPECT_EQ(view_,
-            (Multiset{{"[x, 4, c, 0.0, 1]", 1}, {"[x, 5, a, 0.0, 2]", 1}, {"[x, 5, a, 0.0, 3]", 1}}));
+  EXPECT_EQ(
+      view_,
+      (Multiset{{"[x, 4, c, 0.0, 1]", 1}, {"[x, 5, a, 0.0, 2]", 1}, {"[x, 5, a, 0.0, 3]", 1}}));
   // Retract both copies of a, then c: b comes back.
   Process({{"x", 5, "a", 0.0}, {"x", 5, "a", 0.0}, {"x", 4, "c", 0.0}}, {kD, kD, kD});
   EXPECT_EQ(view_, (Multiset{{"[x, 6, b, 0.0, 1]", 1}}));
@@ -338,15 +345,15 @@ TEST_F(TopNOperatorTest, KeepFirstWithRowNumberAppendsOne) {
 
 TEST_F(TopNOperatorTest, SeveralPartitionsPerBatchInInputOrder) {
   Start({.limit = 1, .row_number = true});
-  EXPECT_EQ(
-      Process({{"x", 5, "a", 0.0},
-               {"y", 5, "b", 0.0},
-               {"x", 4, "c", 0.0},
-               {nullptr, 1, "n", 0.0},
-               {"y", 6, "d", 0.0},
-               {"y", 3, "e", 0.0}}),
-      (Rows{"+I[x, 5, a, 0.0, 1]", "+I[y, 5, b, 0.0, 1]", "-D[x, 5, a, 0.0, 1]", "+I[x, 4, c, 0.0, 1]",
-            "+I[NULL, 1, n, 0.0, 1]", "-D[y, 5, b, 0.0, 1]", "+I[y, 3, e, 0.0, 1]"}));
+  EXPECT_EQ(Process({{"x", 5, "a", 0.0},
+                     {"y", 5, "b", 0.0},
+                     {"x", 4, "c", 0.0},
+                     {nullptr, 1, "n", 0.0},
+                     {"y", 6, "d", 0.0},
+                     {"y", 3, "e", 0.0}}),
+            (Rows{"+I[x, 5, a, 0.0, 1]", "+I[y, 5, b, 0.0, 1]", "-D[x, 5, a, 0.0, 1]",
+                  "+I[x, 4, c, 0.0, 1]", "+I[NULL, 1, n, 0.0, 1]", "-D[y, 5, b, 0.0, 1]",
+                  "+I[y, 3, e, 0.0, 1]"}));
   EXPECT_EQ(Entries(), 3) << "a NULL partition key is a partition of its own";
 }
 
