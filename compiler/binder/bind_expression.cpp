@@ -618,6 +618,27 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
   ExprPtr operand = BindExpression(*expression.operand, scope);
   auto target = BindDataType(expression.target);
   if (operand == nullptr || !target) return nullptr;
+  // Flink (since 1.14) refuses casts between the timestamps and the numbers, whose unit (seconds
+  // before 1.14, milliseconds in Java) is ambiguous; Sluice does the same, with Flink's advice.
+  if (operand->type.id() == TypeId::kTimestamp && target->IsNumeric()) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("the cast from {} to {} is not allowed (as in Flink): use "
+                      "UNIX_TIMESTAMP(CAST(ts AS STRING)) for epoch seconds",
+                      operand->type.ToString(), target->ToString()),
+          expression.span);
+    return nullptr;
+  }
+  if (operand->type.IsNumeric() && target->id() == TypeId::kTimestamp) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("the cast from {} to {} is not allowed (as in Flink): use {}",
+                      operand->type.ToString(), target->ToString(),
+                      target->IsTimestampLtz()
+                          ? "TO_TIMESTAMP_LTZ(n, 0) for epoch seconds, TO_TIMESTAMP_LTZ(n, 3) "
+                            "for milliseconds"
+                          : "TO_TIMESTAMP(FROM_UNIXTIME(n)) for epoch seconds"),
+          expression.span);
+    return nullptr;
+  }
   if (operand->type.id() != TypeId::kNull && !types::IsExplicitlyCastable(operand->type, *target)) {
     Error(base::ErrorCode::kBind,
           fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
