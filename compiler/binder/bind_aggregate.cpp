@@ -938,15 +938,41 @@ std::optional<BoundRelation> Binder::BindAggregation(
   replacements_ = std::move(replacements);
   pre_aggregation_scope_ = &input.scope;
   std::optional<BoundRelation> result;
-  if (having) {
-    auto filtered = BindFilter(after, *having, "HAVING");
-    if (filtered) result = BindAggregationOutputs(std::move(*filtered), outputs);
+  // Scalar subqueries of the outputs and HAVING (not those in an aggregate's argument) join the
+  // aggregated rows, which keep their slots; a correlated one equates its rows with the keys.
+  std::vector<const ast::Expression*> subquery_roots;
+  for (const OutputItem& item : outputs) {
+    ForEachScalarSubqueryOutsideReplacements(*item.expression, &subquery_roots);
+  }
+  if (having) ForEachScalarSubqueryOutsideReplacements(*having, &subquery_roots);
+  std::vector<const ast::Expression*> replaced;
+  std::optional<BoundRelation> joined;
+  if (!subquery_roots.empty()) {
+    joined = BindScalarSubqueries(std::move(after), subquery_roots, &replaced);
   } else {
-    result = BindAggregationOutputs(std::move(after), outputs);
+    joined = std::move(after);
+  }
+  if (joined && having) {
+    auto filtered = BindFilter(std::move(*joined), *having, "HAVING");
+    if (filtered) result = BindAggregationOutputs(std::move(*filtered), outputs);
+  } else if (joined) {
+    result = BindAggregationOutputs(std::move(*joined), outputs);
   }
   replacements_ = std::move(saved_replacements);
   pre_aggregation_scope_ = saved_scope;
   return result;
+}
+
+void Binder::ForEachScalarSubqueryOutsideReplacements(
+    const ast::Expression& expression, std::vector<const ast::Expression*>* subqueries) {
+  if (replacements_.count(&expression)) return;
+  if (expression.Is<ast::SubqueryExpression>()) {
+    subqueries->push_back(&expression);
+    return;
+  }
+  ForEachChild(expression, [&](const ast::Expression& child) {
+    ForEachScalarSubqueryOutsideReplacements(child, subqueries);
+  });
 }
 
 std::optional<BoundRelation> Binder::BindAggregationOutputs(

@@ -17,6 +17,7 @@ namespace sluice::compiler::binder {
 
 using runtime::plan::Expr;
 using runtime::plan::ExprKind;
+using functions::FunctionId;
 using runtime::plan::ExprPtr;
 using runtime::plan::Value;
 using types::LogicalType;
@@ -167,38 +168,105 @@ ExprPtr Binder::BindOverlay(const ast::FunctionCallExpression& call,
   return BindCall("||", {BindCall("||", {head, replacement}, span), tail}, span);
 }
 
-ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, ExprPtr value) {
+ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, ExprPtr value,
+                                     const Scope& scope) {
+  LogicalType type = LogicalType::Varchar();
+  if (call.returning) {
+    std::optional<LogicalType> returning = BindDataType(*call.returning);
+    if (!returning) return nullptr;
+    switch (returning->id()) {
+      case TypeId::kVarchar:
+      case TypeId::kBoolean:
+      case TypeId::kInt:
+      case TypeId::kBigint:
+      case TypeId::kDouble:
+      case TypeId::kDecimal:
+      case TypeId::kDate:
+      case TypeId::kTime:
+      case TypeId::kTimestamp: type = *returning; break;
+      default:
+        Error(base::ErrorCode::kBind,
+              fmt::format("JSON_VALUE cannot return {}", returning->ToString()),
+              call.returning->span);
+        return nullptr;
+    }
+  }
+  // The scalar's text converted to the RETURNING type; a text that does not convert is an
+  // error (the cast's NULL under the default NULL ON ERROR).
+  ExprPtr converted = CastTo(value, type);
+  const ast::JsonBehavior* on_empty = nullptr;
+  const ast::JsonBehavior* on_error = nullptr;
   for (const ast::JsonBehavior& behavior : call.json_behaviors) {
-    if (behavior.kind != ast::JsonBehavior::Kind::kNull) {
-      Error(base::ErrorCode::kPlan,
-            fmt::format("JSON_VALUE's {} ON {} is not supported yet (NULL ON EMPTY and NULL ON "
-                        "ERROR are: wrap the call in COALESCE for a default)",
-                        behavior.kind == ast::JsonBehavior::Kind::kError ? "ERROR" : "DEFAULT",
-                        behavior.on_empty ? "EMPTY" : "ERROR"),
+    const ast::JsonBehavior*& slot = behavior.on_empty ? on_empty : on_error;
+    if (slot != nullptr) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("JSON_VALUE has two ON {} clauses", behavior.on_empty ? "EMPTY" : "ERROR"),
             behavior.span);
       return nullptr;
     }
+    slot = &behavior;
   }
-  if (!call.returning) return value;
-  std::optional<LogicalType> type = BindDataType(*call.returning);
-  if (!type) return nullptr;
-  switch (type->id()) {
-    case TypeId::kVarchar:
-    case TypeId::kBoolean:
-    case TypeId::kInt:
-    case TypeId::kBigint:
-    case TypeId::kDouble:
-    case TypeId::kDecimal:
-    case TypeId::kDate:
-    case TypeId::kTime:
-    case TypeId::kTimestamp:
-      // A text that does not convert is an error, which is NULL ON ERROR: the cast's NULL.
-      return CastTo(std::move(value), *type);
-    default: break;
+  auto is_null = [](const ast::JsonBehavior* behavior) {
+    return behavior == nullptr || behavior->kind == ast::JsonBehavior::Kind::kNull;
+  };
+  if (is_null(on_empty) && is_null(on_error)) return converted;
+
+  // Calcite's JsonFunctions.jsonValue (Flink's): the outcome picks the value, the ON EMPTY
+  // result or the ON ERROR result; NULL arguments give NULL whatever the clauses say.
+  std::string path_text = "the path";
+  if (value->arguments.size() > 1 && value->arguments[1]->kind == ExprKind::kLiteral &&
+      !value->arguments[1]->literal.is_null) {
+    path_text = fmt::format("path '{}'", value->arguments[1]->literal.text);
   }
-  Error(base::ErrorCode::kBind, fmt::format("JSON_VALUE cannot return {}", type->ToString()),
-        call.returning->span);
-  return nullptr;
+  auto result_of = [&](const ast::JsonBehavior* behavior, const char* what) -> ExprPtr {
+    if (is_null(behavior)) return Expr::Literal(Value::Null(type));
+    if (behavior->kind == ast::JsonBehavior::Kind::kError) {
+      std::string message =
+          fmt::format("JSON_VALUE: {} at {} (ERROR ON {})",
+                      behavior->on_empty ? "no scalar value" : "an error", path_text, what);
+      return CastTo(Expr::Call(FunctionId::kRaiseError, LogicalType::Varchar(),
+                               {Expr::Literal(Value::Varchar(message))}),
+                    type);
+    }
+    ExprPtr fallback = BindExpression(*behavior->default_value, scope);
+    if (fallback == nullptr) return nullptr;
+    if (fallback->type.id() != TypeId::kNull && !types::IsExplicitlyCastable(fallback->type, type)) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("JSON_VALUE's DEFAULT ON {} is {}, which does not convert to {}", what,
+                        fallback->type.ToString(), type.ToString()),
+            behavior->default_value->span);
+      return nullptr;
+    }
+    if (fallback->type.id() == TypeId::kBoolean && type.id() == TypeId::kVarchar) {
+      // Flink returns the default object's Java text: `false`, not CAST's `FALSE`.
+      return Expr::Case({fallback, Expr::Literal(Value::Varchar("true")),
+                         Expr::Call(FunctionId::kIsFalse, LogicalType::Boolean(), {fallback}),
+                         Expr::Literal(Value::Varchar("false")), Expr::Literal(Value::Null(type))},
+                        type);
+    }
+    return CastTo(fallback, type);
+  };
+  ExprPtr empty_result = result_of(on_empty, "EMPTY");
+  ExprPtr error_result = result_of(on_error, "ERROR");
+  if (empty_result == nullptr || error_result == nullptr) return nullptr;
+  ExprPtr outcome = Expr::Call(FunctionId::kJsonValueOutcome, LogicalType::Bigint(),
+                               {value->arguments[0], value->arguments[1]});
+  auto outcome_is = [&](int64_t code) {
+    return Expr::Call(FunctionId::kEqual, LogicalType::Boolean(),
+                      {outcome, Expr::Literal(Value::Bigint(code))});
+  };
+  std::vector<ExprPtr> branches = {outcome_is(1), empty_result, outcome_is(2), error_result};
+  if (type.id() != TypeId::kVarchar) {
+    // A scalar whose text does not convert to the RETURNING type is an error too.
+    ExprPtr not_converted = Expr::Call(
+        FunctionId::kAnd, LogicalType::Boolean(),
+        {Expr::Call(FunctionId::kIsNotNull, LogicalType::Boolean(), {value}),
+         Expr::Call(FunctionId::kIsNull, LogicalType::Boolean(), {converted})});
+    branches.push_back(not_converted);
+    branches.push_back(error_result);
+  }
+  branches.push_back(converted);
+  return Expr::Case(std::move(branches), type);
 }
 
 }  // namespace sluice::compiler::binder

@@ -889,7 +889,7 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
       return nullptr;
     }
   }
-  if (bound != nullptr && upper == "JSON_VALUE") return BindJsonValueClauses(call, bound);
+  if (bound != nullptr && upper == "JSON_VALUE") return BindJsonValueClauses(call, bound, scope);
   return bound;
 }
 
@@ -1069,9 +1069,9 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     case ast::ExpressionKind::kSubquery:
       // BindScalarSubqueries joins those of a SELECT list and a WHERE (replacements_).
       Error(base::ErrorCode::kPlan,
-            fmt::format("scalar subquery '{}' is not supported here: only in the SELECT list "
-                        "(without GROUP BY, HAVING, aggregates or DISTINCT) and the WHERE of a "
-                        "query",
+            fmt::format("scalar subquery '{}' is not supported here: only in the SELECT list, "
+                        "the WHERE and the HAVING of a query (not in a GROUP BY key, an "
+                        "aggregate's argument, a SELECT DISTINCT item or a join's ON)",
                         expression.ToString()),
             expression.span);
       return nullptr;

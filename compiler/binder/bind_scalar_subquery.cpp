@@ -68,9 +68,11 @@ Binder::CorrelationGuard::CorrelationGuard(Binder* binder_in, const Scope* outer
     : binder(binder_in),
       saved_outer(binder_in->correlation_scope_),
       saved_construct(binder_in->correlation_construct_),
-      saved_pre_aggregation(binder_in->pre_aggregation_scope_) {
+      saved_pre_aggregation(binder_in->pre_aggregation_scope_),
+      saved_correlation_pre_aggregation(binder_in->correlation_pre_aggregation_scope_) {
   binder->correlation_scope_ = outer;
   binder->correlation_construct_ = construct;
+  binder->correlation_pre_aggregation_scope_ = binder->pre_aggregation_scope_;
   binder->pre_aggregation_scope_ = nullptr;
 }
 
@@ -78,6 +80,7 @@ Binder::CorrelationGuard::~CorrelationGuard() {
   binder->correlation_scope_ = saved_outer;
   binder->correlation_construct_ = saved_construct;
   binder->pre_aggregation_scope_ = saved_pre_aggregation;
+  binder->correlation_pre_aggregation_scope_ = saved_correlation_pre_aggregation;
 }
 
 std::optional<Binder::CorrelatedInput> Binder::DecorrelateWhere(const BoundRelation& outer,
@@ -119,7 +122,10 @@ std::optional<Binder::CorrelatedInput> Binder::DecorrelateWhere(const BoundRelat
       if (!right) return std::nullopt;
       continue;
     }
+    // Over an aggregation, an outer name that is not a grouping key is explained as such.
+    pre_aggregation_scope_ = correlation_pre_aggregation_scope_;
     ExprPtr correlated = BindPredicate(*conjunct, combined, "WHERE");
+    pre_aggregation_scope_ = nullptr;
     if (correlated == nullptr) return std::nullopt;
     // Only `inner = outer` decorrelates into a join key.
     const auto* equality = conjunct->As<ast::BinaryExpression>();

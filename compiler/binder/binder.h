@@ -267,6 +267,7 @@ class Binder {
     const Scope* saved_outer;
     const char* saved_construct;
     const Scope* saved_pre_aggregation;
+    const Scope* saved_correlation_pre_aggregation;
   };
   /// A subquery's FROM filtered by the conditions of its WHERE on itself, and the keys its
   /// other conditions, `inner = outer` equalities, correlate it with the outer query by.
@@ -429,6 +430,10 @@ class Binder {
                          std::map<const ast::Expression*, runtime::plan::ExprPtr>* replacements);
   /// The name of a UID('name') hint among `hints`, or "" (a malformed one is reported).
   std::string UidHint(const std::vector<ast::Hint>& hints);
+  /// Adds the scalar subqueries of `expression` that no replacement (an aggregate call, a key)
+  /// covers to `subqueries`.
+  void ForEachScalarSubqueryOutsideReplacements(const ast::Expression& expression,
+                                                std::vector<const ast::Expression*>* subqueries);
   std::optional<BoundRelation> BindAggregationOutputs(BoundRelation input,
                                                       const std::vector<OutputItem>& outputs);
   /// Binds a table or view by name, its columns qualified by `qualifier`.
@@ -521,7 +526,7 @@ class Binder {
                                      std::vector<runtime::plan::ExprPtr> arguments);
   /// JSON_VALUE's RETURNING type and ON EMPTY / ON ERROR clauses applied to its value.
   runtime::plan::ExprPtr BindJsonValueClauses(const ast::FunctionCallExpression& call,
-                                              runtime::plan::ExprPtr value);
+                                              runtime::plan::ExprPtr value, const Scope& scope);
   runtime::plan::ExprPtr BindFunctionCall(const ast::FunctionCallExpression& call,
                                           const Scope& scope);
   runtime::plan::ExprPtr BindCase(const ast::CaseExpression& expression, const Scope& scope);
@@ -553,6 +558,9 @@ class Binder {
   const Scope* correlation_scope_ = nullptr;
   /// What the subquery is, for messages: "scalar subquery", "LATERAL subquery".
   const char* correlation_construct_ = "subquery";
+  /// While binding a scalar subquery over an aggregation: the outer query's scope before its
+  /// aggregation, to explain an outer column that is not a grouping key.
+  const Scope* correlation_pre_aggregation_scope_ = nullptr;
   /// While binding a SELECT's items: its WINDOW clause (`OVER name`).
   const std::vector<ast::NamedWindow>* named_windows_ = nullptr;
   /// While binding a SELECT's items: its UID('name') hint, for its OVER or Top-N operator.

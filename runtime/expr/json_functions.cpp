@@ -234,6 +234,47 @@ uint8_t sluice_json_value(SluiceKernelContext* context, const SluiceUdfValue* ar
   return 1;
 }
 
+uint8_t sluice_json_value_outcome(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                                  SluiceUdfValue* out) {
+  enum : int64_t { kScalar = 0, kEmpty = 1, kError = 2 };
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  if (!Prepare(arguments, &document, &path)) {
+    out->integer = kError;
+    return 1;
+  }
+  switch (Evaluate(document, path, &items)) {
+    case Outcome::kError: out->integer = kError; return 1;
+    case Outcome::kEmpty: out->integer = kEmpty; return 1;
+    case Outcome::kItems: break;
+  }
+  // Calcite: a null value is empty in either mode; a value that is not a scalar (several items
+  // are a list) is empty in lax mode and an error in strict mode.
+  const bool scalar = !path.wildcard && items.size() == 1 && !items.front()->is_object() &&
+                      !items.front()->is_array();
+  if (!path.wildcard && items.size() == 1 && items.front()->is_null()) {
+    out->integer = kEmpty;
+  } else if (!scalar) {
+    out->integer = path.strict ? kError : kEmpty;
+  } else {
+    out->integer = kScalar;
+  }
+  return 1;
+}
+
+uint8_t sluice_raise_error(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                           SluiceUdfValue*) {
+  if (context->error == nullptr) {
+    std::string_view message = TextOf(arguments[0]);
+    char* copy = context->arena->Allocate(message.size() + 1);
+    if (!message.empty()) std::memcpy(copy, message.data(), message.size());
+    copy[message.size()] = '\0';
+    context->error = copy;
+  }
+  return 0;
+}
+
 uint8_t sluice_json_query(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
                           SluiceUdfValue* out) {
   Json document;
