@@ -614,6 +614,62 @@ ExprPtr Binder::BindCase(const ast::CaseExpression& expression, const Scope& sco
   return Expr::Case(std::move(arguments), common);
 }
 
+ExprPtr Binder::BindLikeEscape(const ast::LikeExpression& like, ExprPtr value, ExprPtr pattern,
+                               const Scope& scope) {
+  ExprPtr escape = BindExpression(*like.escape, scope);
+  if (escape == nullptr) return nullptr;
+  auto literal_text = [](const ExprPtr& expression) -> const std::string* {
+    if (expression->kind != ExprKind::kLiteral || expression->literal.is_null ||
+        expression->type.id() != TypeId::kVarchar) {
+      return nullptr;
+    }
+    return &expression->literal.text;
+  };
+  const std::string* pattern_text = literal_text(pattern);
+  const std::string* escape_text = literal_text(escape);
+  if (pattern_text == nullptr || escape_text == nullptr) {
+    Error(base::ErrorCode::kPlan,
+          "LIKE ... ESCAPE needs a string literal pattern and escape character",
+          pattern_text == nullptr ? like.pattern->span : like.escape->span);
+    return nullptr;
+  }
+  if (escape_text->size() != 1) {
+    // Calcite's Like.sqlToRegexLike (Flink's): "Invalid escape character".
+    Error(base::ErrorCode::kBind,
+          fmt::format("invalid LIKE escape character '{}': it must be one character",
+                      *escape_text),
+          like.escape->span);
+    return nullptr;
+  }
+  // The same pattern as SIMILAR TO with the same escape: `%`, `_` and escaped characters keep
+  // their meaning; SIMILAR TO's own operators are escaped to stay literal.
+  const char escape_char = (*escape_text)[0];
+  std::string similar;
+  for (size_t i = 0; i < pattern_text->size(); ++i) {
+    const char c = (*pattern_text)[i];
+    if (c == escape_char) {
+      const char next = i + 1 < pattern_text->size() ? (*pattern_text)[i + 1] : '\0';
+      if (i + 1 >= pattern_text->size() || (next != '%' && next != '_' && next != escape_char)) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("invalid LIKE pattern '{}': the escape character '{}' must precede "
+                          "'%', '_' or itself (at character {})",
+                          *pattern_text, escape_char, i + 1),
+              like.pattern->span);
+        return nullptr;
+      }
+      similar += escape_char;
+      similar += next;
+      ++i;
+    } else if (std::string_view("|*+?{}()[]").find(c) != std::string_view::npos) {
+      similar += escape_char;
+      similar += c;
+    } else {
+      similar += c;
+    }
+  }
+  return BindCall("$SIMILAR", {value, Expr::Literal(Value::Varchar(similar)), escape}, like.span);
+}
+
 ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& scope) {
   ExprPtr operand = BindExpression(*expression.operand, scope);
   auto target = BindDataType(expression.target);
@@ -971,13 +1027,14 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     }
     case ast::ExpressionKind::kLike: {
       const auto& like = expression.Cast<ast::LikeExpression>();
-      if (like.escape) {
-        Error(base::ErrorCode::kBind, "LIKE ... ESCAPE is not supported", like.escape->span);
-        return nullptr;
-      }
       ExprPtr value = BindExpression(*like.value, scope);
       ExprPtr pattern = BindExpression(*like.pattern, scope);
-      ExprPtr matched = value && pattern ? BindCall("LIKE", {value, pattern}, like.span) : nullptr;
+      ExprPtr matched;
+      if (like.escape && value && pattern) {
+        matched = BindLikeEscape(like, value, pattern, scope);
+      } else if (value && pattern) {
+        matched = BindCall("LIKE", {value, pattern}, like.span);
+      }
       if (matched && like.negated) return BindCall("NOT", {matched}, like.span);
       return matched;
     }

@@ -531,6 +531,10 @@ class Binder {
                                           const Scope& scope);
   runtime::plan::ExprPtr BindCase(const ast::CaseExpression& expression, const Scope& scope);
   runtime::plan::ExprPtr BindCast(const ast::CastExpression& expression, const Scope& scope);
+  /// `value LIKE pattern ESCAPE e` (literal pattern and escape) as the equivalent SIMILAR TO.
+  runtime::plan::ExprPtr BindLikeEscape(const ast::LikeExpression& like,
+                                        runtime::plan::ExprPtr value,
+                                        runtime::plan::ExprPtr pattern, const Scope& scope);
   /// Binds a predicate and checks it is BOOLEAN.
   runtime::plan::ExprPtr BindPredicate(const ast::Expression& expression, const Scope& scope,
                                        const char* clause);
