@@ -352,7 +352,7 @@ primaryExpression
     : literal                                                            #literalExpression
     | CASE operand=expression? whenClause+ (ELSE elseValue=expression)? END #caseExpression
     | (CAST | TRY_CAST) LPAREN expression AS dataType RPAREN             #castExpression
-    | EXTRACT LPAREN timeUnit FROM expression RPAREN                     #extractExpression
+    | EXTRACT LPAREN extractUnit FROM expression RPAREN                  #extractExpression
     | SUBSTRING LPAREN expression
         (FROM expression (FOR expression)? | COMMA expression (COMMA expression)?) RPAREN
                                                                          #substringExpression
@@ -463,6 +463,13 @@ timeUnit
     | YEARS | MONTHS | DAYS | HOURS | MINUTES | SECONDS
     ;
 
+// EXTRACT also takes Calcite's derived fields.
+extractUnit
+    : timeUnit
+    | DOW | DOY | ISODOW | ISOYEAR | DECADE | CENTURY | MILLENNIUM | EPOCH | MICROSECOND
+    | NANOSECOND
+    ;
+
 qualifiedName
     : identifier (DOT identifier)*
     ;
@@ -476,11 +483,14 @@ identifier
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
     : ABSENT | AFTER | AGGREGATE | ARRAY | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
-    | CUBE | CURRENT | DATE | DAY | DAYS | DEFAULT | DEFINE | DESC | DESCRIBE | DESCRIPTOR | DRAIN | DROP
-    | EMPTY | ENFORCED | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
-    | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | JOB | JOBS | JSON | KEY
-    | LANGUAGE | LAST | LEADING | MATCH | MEASURES | METADATA | MILLISECOND | MINUTE | MINUTES | MONTH | MONTHS
-    | NEXT | NULLS | OBJECT | OF | OFFSET | ONE | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
+    | CENTURY | CUBE | CURRENT | DATE | DAY | DAYS | DECADE | DEFAULT | DEFINE | DESC | DESCRIBE
+    | DESCRIPTOR | DOW | DOY | DRAIN | DROP
+    | EMPTY | ENFORCED | EPOCH | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
+    | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | ISODOW | ISOYEAR | JOB | JOBS
+    | JSON | KEY
+    | LANGUAGE | LAST | LEADING | MATCH | MEASURES | METADATA | MICROSECOND | MILLENNIUM | MILLISECOND
+    | MINUTE | MINUTES | MONTH | MONTHS
+    | NANOSECOND | NEXT | NULLS | OBJECT | OF | OFFSET | ONE | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
     | PARTITIONED | PARTITIONS | PAST | PATTERN | PER | PLACING | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | RETURNING | ROLLUP | ROWS | SAVEPOINT | SCALAR | SECOND
     | SECONDS | SETS | SHOW | SIMILAR | SKIP_ | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES
@@ -517,6 +527,16 @@ CURRENT: C U R R E N T;
 DATE: D A T E;
 DAY: D A Y;
 DAYS: D A Y S;
+DECADE: D E C A D E;
+DOW: D O W;
+DOY: D O Y;
+CENTURY: C E N T U R Y;
+EPOCH: E P O C H;
+ISODOW: I S O D O W;
+ISOYEAR: I S O Y E A R;
+MICROSECOND: M I C R O S E C O N D;
+MILLENNIUM: M I L L E N N I U M;
+NANOSECOND: N A N O S E C O N D;
 DEFAULT: D E F A U L T;
 DEFINE: D E F I N E;
 DESC: D E S C;

@@ -18,6 +18,16 @@ const char* TimeUnitName(TimeUnit unit) {
     case TimeUnit::kMinute: return "MINUTE";
     case TimeUnit::kSecond: return "SECOND";
     case TimeUnit::kMillisecond: return "MILLISECOND";
+    case TimeUnit::kDayOfWeek: return "DOW";
+    case TimeUnit::kDayOfYear: return "DOY";
+    case TimeUnit::kIsoDayOfWeek: return "ISODOW";
+    case TimeUnit::kIsoYear: return "ISOYEAR";
+    case TimeUnit::kDecade: return "DECADE";
+    case TimeUnit::kCentury: return "CENTURY";
+    case TimeUnit::kMillennium: return "MILLENNIUM";
+    case TimeUnit::kEpoch: return "EPOCH";
+    case TimeUnit::kMicrosecond: return "MICROSECOND";
+    case TimeUnit::kNanosecond: return "NANOSECOND";
   }
   return "?";
 }

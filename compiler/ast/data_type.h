@@ -12,7 +12,28 @@ namespace sluice::ast {
 
 /// A unit of an interval literal, an interval type or EXTRACT. Plural spellings (`SECONDS`) map
 /// to the singular unit.
-enum class TimeUnit { kYear, kQuarter, kMonth, kWeek, kDay, kHour, kMinute, kSecond, kMillisecond };
+enum class TimeUnit {
+  kYear,
+  kQuarter,
+  kMonth,
+  kWeek,
+  kDay,
+  kHour,
+  kMinute,
+  kSecond,
+  kMillisecond,
+  // EXTRACT's derived fields only (Calcite's TimeUnit)
+  kDayOfWeek,
+  kDayOfYear,
+  kIsoDayOfWeek,
+  kIsoYear,
+  kDecade,
+  kCentury,
+  kMillennium,
+  kEpoch,
+  kMicrosecond,
+  kNanosecond,
+};
 
 const char* TimeUnitName(TimeUnit unit);
 

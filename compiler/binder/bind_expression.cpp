@@ -614,6 +614,90 @@ ExprPtr Binder::BindCase(const ast::CaseExpression& expression, const Scope& sco
   return Expr::Case(std::move(arguments), common);
 }
 
+ExprPtr Binder::BindExtract(const ast::ExtractExpression& extract, const Scope& scope) {
+  using Unit = ast::TimeUnit;
+  const Unit unit = extract.unit;
+  if (unit == Unit::kMicrosecond || unit == Unit::kNanosecond) {
+    Error(base::ErrorCode::kPlan,
+          fmt::format("EXTRACT({} FROM ...) is not supported: Sluice's timestamps have "
+                      "millisecond precision; use MILLISECOND",
+                      ast::TimeUnitName(unit)),
+          extract.unit_span);
+    return nullptr;
+  }
+  ExprPtr operand = BindExpression(*extract.operand, scope);
+  if (operand == nullptr) return nullptr;
+  if (operand->type.id() == TypeId::kDate || operand->type.id() == TypeId::kTime) {
+    // A DATE's midnight; a TIME on 1970-01-01 (its hour, minute and second).
+    operand = CastTo(std::move(operand), LogicalType::Timestamp());
+  }
+  if (operand->type.id() != TypeId::kTimestamp && operand->type.id() != TypeId::kNull) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("EXTRACT({} FROM ...) needs a TIMESTAMP, DATE or TIME, got {}",
+                      ast::TimeUnitName(unit), operand->type.ToString()),
+          extract.operand->span);
+    return nullptr;
+  }
+  if (operand->type.id() == TypeId::kNull) operand = CastTo(operand, LogicalType::Timestamp());
+  // The calendar fields are their functions: HOUR(ts), DAYOFWEEK(ts), ...; the derived ones
+  // are composed from them as Calcite's DateTimeUtils computes them (Flink's).
+  const base::SourceSpan span = extract.span;
+  auto field = [&](const char* function) { return BindCall(function, {operand}, span); };
+  auto number = [](int64_t value) { return Expr::Literal(Value::Bigint(value)); };
+  auto apply = [&](const char* op, ExprPtr left, ExprPtr right) {
+    return left && right ? BindCall(op, {left, right}, span) : nullptr;
+  };
+  switch (unit) {
+    case Unit::kYear: return field("YEAR");
+    case Unit::kQuarter: return field("QUARTER");
+    case Unit::kMonth: return field("MONTH");
+    case Unit::kWeek: return field("WEEK");
+    case Unit::kDay: return field("DAYOFMONTH");
+    case Unit::kHour: return field("HOUR");
+    case Unit::kMinute: return field("MINUTE");
+    case Unit::kSecond: return field("SECOND");
+    case Unit::kMillisecond: return field("MILLISECOND");
+    case Unit::kDayOfWeek: return field("DAYOFWEEK");  // Sunday 1 … Saturday 7
+    case Unit::kDayOfYear: return field("DAYOFYEAR");
+    case Unit::kIsoDayOfWeek:  // Monday 1 … Sunday 7
+      return apply("+", apply("MOD", apply("+", field("DAYOFWEEK"), number(5)), number(7)),
+                   number(1));
+    case Unit::kIsoYear: {
+      // The year of the ISO week: a late-December day of week 1 belongs to the next year, an
+      // early-January day of week 52 or 53 to the one before.
+      ExprPtr year = field("YEAR");
+      ExprPtr week = field("WEEK");
+      ExprPtr month = field("MONTH");
+      ExprPtr next = apply("AND", apply("=", week, number(1)), apply("=", month, number(12)));
+      ExprPtr previous = apply("AND", apply(">", week, number(50)), apply("=", month, number(1)));
+      if (!next || !previous || !year) return nullptr;
+      return Expr::Case({next, apply("+", year, number(1)), previous,
+                         apply("-", year, number(1)), year},
+                        LogicalType::Bigint());
+    }
+    case Unit::kDecade: return apply("/", field("YEAR"), number(10));
+    case Unit::kCentury:
+    case Unit::kMillennium: {
+      const int64_t size = unit == Unit::kCentury ? 100 : 1000;
+      ExprPtr year = field("YEAR");
+      ExprPtr positive = apply(">", year, number(0));
+      if (!positive) return nullptr;
+      return Expr::Case({positive, apply("/", apply("+", year, number(size - 1)), number(size)),
+                         apply("/", apply("-", year, number(size - 1)), number(size))},
+                        LogicalType::Bigint());
+    }
+    case Unit::kEpoch:
+      // Seconds since the epoch, truncated (Java's long division): of the wall time read as
+      // UTC for a TIMESTAMP, of the instant for a TIMESTAMP_LTZ.
+      return apply("/",
+                   Expr::Cast(Relabeled(operand, LogicalType::Timestamp()), LogicalType::Bigint()),
+                   number(1000));
+    case Unit::kMicrosecond:
+    case Unit::kNanosecond: break;
+  }
+  return nullptr;
+}
+
 ExprPtr Binder::BindLikeEscape(const ast::LikeExpression& like, ExprPtr value, ExprPtr pattern,
                                const Scope& scope) {
   ExprPtr escape = BindExpression(*like.escape, scope);
@@ -1071,45 +1155,8 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
       Error(base::ErrorCode::kBind, "'*' is only allowed in a select list or COUNT(*)",
             expression.span);
       return nullptr;
-    case ast::ExpressionKind::kExtract: {
-      // EXTRACT(unit FROM ts) is the calendar-field function of that unit: HOUR(ts), ...
-      const auto& extract = expression.Cast<ast::ExtractExpression>();
-      const char* function = nullptr;
-      switch (extract.unit) {
-        case ast::TimeUnit::kYear: function = "YEAR"; break;
-        case ast::TimeUnit::kMonth: function = "MONTH"; break;
-        case ast::TimeUnit::kDay: function = "DAYOFMONTH"; break;
-        case ast::TimeUnit::kHour: function = "HOUR"; break;
-        case ast::TimeUnit::kMinute: function = "MINUTE"; break;
-        case ast::TimeUnit::kSecond: function = "SECOND"; break;
-        case ast::TimeUnit::kMillisecond: function = "MILLISECOND"; break;
-        case ast::TimeUnit::kQuarter: function = "QUARTER"; break;
-        case ast::TimeUnit::kWeek: function = "WEEK"; break;
-        default: break;
-      }
-      if (function == nullptr) {
-        Error(base::ErrorCode::kPlan,
-              fmt::format("EXTRACT({} FROM ...) is not supported yet; use YEAR, MONTH, DAY, HOUR, "
-                          "MINUTE, SECOND or MILLISECOND",
-                          ast::TimeUnitName(extract.unit)),
-              extract.unit_span);
-        return nullptr;
-      }
-      ExprPtr operand = BindExpression(*extract.operand, scope);
-      if (operand == nullptr) return nullptr;
-      if (operand->type.id() == TypeId::kDate || operand->type.id() == TypeId::kTime) {
-        // A DATE's midnight; a TIME on 1970-01-01 (its hour, minute and second).
-        operand = CastTo(std::move(operand), LogicalType::Timestamp());
-      }
-      if (operand->type.id() != TypeId::kTimestamp && operand->type.id() != TypeId::kNull) {
-        Error(base::ErrorCode::kBind,
-              fmt::format("EXTRACT({} FROM ...) needs a TIMESTAMP, DATE or TIME, got {}",
-                          ast::TimeUnitName(extract.unit), operand->type.ToString()),
-              extract.operand->span);
-        return nullptr;
-      }
-      return BindCall(function, {operand}, expression.span);
-    }
+    case ast::ExpressionKind::kExtract:
+      return BindExtract(expression.Cast<ast::ExtractExpression>(), scope);
     case ast::ExpressionKind::kInSubquery:
     case ast::ExpressionKind::kExists:
       // BindWhere turns these into semi / anti joins; anywhere else they are not supported.

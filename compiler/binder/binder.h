@@ -531,6 +531,9 @@ class Binder {
                                           const Scope& scope);
   runtime::plan::ExprPtr BindCase(const ast::CaseExpression& expression, const Scope& scope);
   runtime::plan::ExprPtr BindCast(const ast::CastExpression& expression, const Scope& scope);
+  /// EXTRACT(unit FROM ts): the calendar field's function, or Calcite's derived fields (DOW,
+  /// DOY, ISODOW, ISOYEAR, DECADE, CENTURY, MILLENNIUM, EPOCH) composed from them.
+  runtime::plan::ExprPtr BindExtract(const ast::ExtractExpression& extract, const Scope& scope);
   /// `value LIKE pattern ESCAPE e` (literal pattern and escape) as the equivalent SIMILAR TO.
   runtime::plan::ExprPtr BindLikeEscape(const ast::LikeExpression& like,
                                         runtime::plan::ExprPtr value,

@@ -83,6 +83,7 @@ class AstBuilder {
   ast::FrameBound BuildFrameBound(P::FrameBoundContext* context);
   ast::IntervalQualifier BuildIntervalQualifier(P::IntervalQualifierContext* context);
   ast::TimeUnit BuildTimeUnit(P::TimeUnitContext* context);
+  ast::TimeUnit BuildExtractUnit(P::ExtractUnitContext* context);
 
   const SourceText& source_;
   std::vector<base::Diagnostic>* errors_;

@@ -264,8 +264,8 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     result = std::move(expression);
   } else if (auto* extract = dynamic_cast<P::ExtractExpressionContext*>(current)) {
     auto expression = std::make_unique<ast::ExtractExpression>(span);
-    expression->unit = BuildTimeUnit(extract->timeUnit());
-    expression->unit_span = Span(extract->timeUnit());
+    expression->unit = BuildExtractUnit(extract->extractUnit());
+    expression->unit_span = Span(extract->extractUnit());
     expression->operand = BuildExpression(extract->expression());
     result = std::move(expression);
   } else if (auto* substring = dynamic_cast<P::SubstringExpressionContext*>(current)) {
@@ -557,6 +557,22 @@ ast::IntervalQualifier AstBuilder::BuildIntervalQualifier(P::IntervalQualifierCo
     }
   }
   return qualifier;
+}
+
+ast::TimeUnit AstBuilder::BuildExtractUnit(P::ExtractUnitContext* context) {
+  if (context->timeUnit() != nullptr) return BuildTimeUnit(context->timeUnit());
+  switch (context->getStart()->getType()) {
+    case P::DOW: return ast::TimeUnit::kDayOfWeek;
+    case P::DOY: return ast::TimeUnit::kDayOfYear;
+    case P::ISODOW: return ast::TimeUnit::kIsoDayOfWeek;
+    case P::ISOYEAR: return ast::TimeUnit::kIsoYear;
+    case P::DECADE: return ast::TimeUnit::kDecade;
+    case P::CENTURY: return ast::TimeUnit::kCentury;
+    case P::MILLENNIUM: return ast::TimeUnit::kMillennium;
+    case P::EPOCH: return ast::TimeUnit::kEpoch;
+    case P::MICROSECOND: return ast::TimeUnit::kMicrosecond;
+    default: return ast::TimeUnit::kNanosecond;
+  }
 }
 
 ast::TimeUnit AstBuilder::BuildTimeUnit(P::TimeUnitContext* context) {
