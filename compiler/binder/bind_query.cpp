@@ -113,14 +113,18 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   }
   // SELECT DISTINCT of plain expressions is GROUP BY them; over an aggregation, stars or
   // window functions, a distinct of the projected rows.
-  bool has_star = false, has_over = false;
+  bool has_star = false, has_over = false, has_subquery = false;
   for (const ast::SelectItem& item : select.items) {
     std::vector<const ast::FunctionCallExpression*> over_calls;
     FindOverCalls(*item.expression, &over_calls);
     has_over |= !over_calls.empty();
     has_star |= item.expression->As<ast::StarExpression>() != nullptr;
+    VisitExpressionTree(*item.expression, [&](const ast::Expression& node) {
+      has_subquery |= node.Is<ast::SubqueryExpression>();
+    });
   }
-  const bool distinct_items = select.distinct && !aggregated && !has_star && !has_over;
+  const bool distinct_items =
+      select.distinct && !aggregated && !has_star && !has_over && !has_subquery;
   const bool grouped = aggregated || select.distinct;
   // A RIGHT join is a projection over the swapped LEFT join.
   const bool right_join = select.from != nullptr &&
