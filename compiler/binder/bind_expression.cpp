@@ -1175,7 +1175,7 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
       Error(base::ErrorCode::kPlan,
             fmt::format("scalar subquery '{}' is not supported here: only in the SELECT list, "
                         "the WHERE and the HAVING of a query (not in a GROUP BY key, an "
-                        "aggregate's argument or a join's ON)",
+                        "aggregate's argument or an outer join's ON)",
                         expression.ToString()),
             expression.span);
       return nullptr;

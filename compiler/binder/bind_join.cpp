@@ -81,7 +81,30 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
     column.slot += left_slots;
     scope.columns.push_back(column);
   }
-  if (condition) {
+  // The conjuncts of an INNER join's ON that hold a scalar subquery filter the joined rows
+  // (ON and WHERE agree for an inner join); an outer join's would decide which rows match, so
+  // BindPredicate refuses them there.
+  auto has_subquery = [](const ast::Expression& expression) {
+    bool found = false;
+    VisitExpressionTree(expression, [&](const ast::Expression& node_in) {
+      found |= node_in.Is<ast::SubqueryExpression>();
+    });
+    return found;
+  };
+  std::vector<const ast::Expression*> scalar_conjuncts;
+  if (condition && type == ast::JoinType::kInner && has_subquery(*condition)) {
+    std::vector<const ast::Expression*> conjuncts;
+    SplitConjuncts(*condition, &conjuncts);
+    for (const ast::Expression* conjunct : conjuncts) {
+      if (has_subquery(*conjunct)) {
+        scalar_conjuncts.push_back(conjunct);
+        continue;
+      }
+      ExprPtr bound = BindPredicate(*conjunct, scope, "ON");
+      if (bound == nullptr) return std::nullopt;
+      node->predicate = node->predicate ? BindCall("AND", {node->predicate, bound}, span) : bound;
+    }
+  } else if (condition) {
     node->predicate = BindPredicate(*condition, scope, "ON");
     if (node->predicate == nullptr) return std::nullopt;
     // An equality of the two sides' window_end columns (both from window aggregations) lets
@@ -139,7 +162,9 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
   if (!interval) {
     for (ScopeColumn& column : scope.columns) column.time_attribute = false;
   }
-  return BoundRelation{node, scope, std::nullopt};
+  BoundRelation joined{node, scope, std::nullopt};
+  if (!scalar_conjuncts.empty()) return BindScalarFilter(std::move(joined), scalar_conjuncts);
+  return joined;
 }
 
 }  // namespace sluice::compiler::binder
