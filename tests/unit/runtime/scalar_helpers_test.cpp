@@ -234,7 +234,7 @@ TEST(ScalarHelpers, EncodeAndDecodeAsJavaStrings) {
   for (const char* charset : {"UTF-8", "UTF-16BE", "UTF-16LE", "UTF-16"}) {
     EXPECT_EQ(Charset(false, *Charset(true, text, charset), charset), text) << charset;
   }
-  EXPECT_EQ(Charset(false, "\xff\xfeh\0", "UTF-16"), "h");          // a little-endian mark
+  EXPECT_EQ(Charset(false, std::string("\xff\xfeh\0", 4), "UTF-16"), "h");  // a little-endian mark
   EXPECT_EQ(Charset(false, "h\xff", "US-ASCII"), "h\xef\xbf\xbd");  // U+FFFD
   EXPECT_EQ(Charset(false, "h\xe9", "ISO-8859-1"), "h\xc3\xa9");
   // One U+FFFD per maximal ill-formed part: a truncated 3-byte sequence, then a stray byte.
@@ -244,7 +244,8 @@ TEST(ScalarHelpers, EncodeAndDecodeAsJavaStrings) {
                     "UTF-8"),
             "\xef\xbf\xbd"
             "a\xef\xbf\xbd");
-  EXPECT_EQ(Charset(false, "\0h\xd8", "UTF-16BE"), "h\xef\xbf\xbd");  // an odd last byte
+  EXPECT_EQ(Charset(false, std::string("\0h\xd8", 3), "UTF-16BE"),
+            "h\xef\xbf\xbd");  // an odd last byte
   EXPECT_EQ(Charset(true, text, "EBCDIC"), std::nullopt);
   EXPECT_EQ(Charset(false, text, "UTF-32"), std::nullopt);
 }
