@@ -447,6 +447,7 @@ literal
     | DECIMAL_VALUE                                                      #decimalLiteral
     | DOUBLE_VALUE                                                       #approximateLiteral
     | STRING                                                             #stringLiteral
+    | BINARY_STRING                                                      #binaryLiteral
     | (TRUE | FALSE)                                                     #booleanLiteral
     | NULL_                                                               #nullLiteral
     | (TIMESTAMP | DATE | TIME | TIMESTAMP_LTZ) STRING                   #typedLiteral
@@ -721,6 +722,9 @@ QUESTION: '?';
 BAR: '|';
 
 STRING: '\'' ( ~'\'' | '\'\'' )* '\'';
+// X'0A0b': any text between the quotes, so that the AST builder names a bad digit or an odd
+// count instead of the lexer splitting the literal.
+BINARY_STRING: X '\'' ~'\''* '\'';
 // Reaches the end of the text without a closing quote; the driver reports it.
 UNTERMINATED_STRING: '\'' ( ~'\'' | '\'\'' )* EOF;
 

@@ -167,6 +167,7 @@ LogicalType TypeOf(TypeId id) {
     case TypeId::kTimestamp: return LogicalType::Timestamp();
     case TypeId::kDate: return LogicalType::Date();
     case TypeId::kTime: return LogicalType::Time();
+    case TypeId::kBinary: return LogicalType::Binary();
     default: return LogicalType::Varchar();
   }
 }
@@ -218,6 +219,8 @@ ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
     case HelperShape::kValueStringStringStringToBoolean:
       return {{kString, kString, kString}, TypeId::kBoolean};
     case HelperShape::kValueStringStringToString: return {{kString, kString}, kString};
+    case HelperShape::kValueStringStringToBinary: return {{kString, kString}, TypeId::kBinary};
+    case HelperShape::kValueBinaryStringToString: return {{TypeId::kBinary, kString}, kString};
     case HelperShape::kNone:
     case HelperShape::kStringToString:
     case HelperShape::kStringStringIndexToString:
@@ -242,6 +245,9 @@ bool ValueShaped(FunctionId id, const std::vector<LogicalType>& arguments, Resol
       case TypeId::kBigint: fits = IsIntegerLike(argument); break;
       case TypeId::kDouble: fits = argument.IsNumeric() || argument.id() == TypeId::kNull; break;
       case TypeId::kTimestamp: fits = IsTimestampLike(argument); break;
+      case TypeId::kBinary:
+        fits = argument.id() == TypeId::kBinary || argument.id() == TypeId::kNull;
+        break;
       default: fits = IsStringLike(argument); break;
     }
     if (!fits) return false;

@@ -73,7 +73,8 @@ int32_t LogicalType::PhysicalWidth() const {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
-    case TypeId::kMultiset: return 16;
+    case TypeId::kMultiset:
+    case TypeId::kBinary: return 16;
     case TypeId::kRow: return 0;
   }
   return 0;
@@ -104,6 +105,7 @@ std::string LogicalType::ToString() const {
     case TypeId::kMap:
       return "MAP<" + element_type().ToString() + ", " + value_type().ToString() + ">";
     case TypeId::kMultiset: return "MULTISET<" + element_type().ToString() + ">";
+    case TypeId::kBinary: return "BYTES";
   }
   return "?";
 }
@@ -195,6 +197,10 @@ bool IsExplicitlyCastable(const LogicalType& from, const LogicalType& to) {
     return from.IsCollection() && to.id() == TypeId::kVarchar;
   }
   if (from.IsNumeric() && to.IsNumeric()) return true;
+  // BYTES casts only to and from VARCHAR (its UTF-8 bytes), as Flink's binary-string family.
+  if (from.id() == TypeId::kBinary || to.id() == TypeId::kBinary) {
+    return from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar;
+  }
   if (from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar) return true;
   if (from.id() == TypeId::kBoolean && to.IsInteger()) return true;
   if (from.IsInteger() && to.id() == TypeId::kBoolean) return true;

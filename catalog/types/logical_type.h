@@ -27,6 +27,9 @@ enum class TypeId : uint8_t {
   kArray,     // ARRAY<T>
   kMap,       // MAP<K, V>
   kMultiset,  // MULTISET<T>: each distinct element with its count, as Flink's MAP<T, INT>
+  // BYTES, VARBINARY(n), BINARY(n): a byte string, stored like a VARCHAR (a StringRef into the
+  // batch's arena); the declared length is not kept, as CHAR(n)/VARCHAR(n)'s is not.
+  kBinary,
 };
 
 struct RowField;
@@ -43,6 +46,7 @@ class LogicalType {
   static LogicalType Bigint() { return LogicalType(TypeId::kBigint); }
   static LogicalType Double() { return LogicalType(TypeId::kDouble); }
   static LogicalType Varchar() { return LogicalType(TypeId::kVarchar); }
+  static LogicalType Binary() { return LogicalType(TypeId::kBinary); }
   static LogicalType Timestamp() { return LogicalType(TypeId::kTimestamp); }
   /// TIMESTAMP_LTZ(3): an instant, stored as a TIMESTAMP (milliseconds since the epoch, UTC)
   /// is, so that every physical path treats the two alike; it differs where a wall time is
@@ -74,8 +78,11 @@ class LogicalType {
   bool IsCollection() const {
     return id_ == TypeId::kArray || id_ == TypeId::kMap || id_ == TypeId::kMultiset;
   }
-  /// Whether a value is stored as a StringRef in a batch column (VARCHAR and the collections).
-  bool IsStringStored() const { return id_ == TypeId::kVarchar || IsCollection(); }
+  /// Whether a value is stored as a StringRef in a batch column (VARCHAR, BYTES and the
+  /// collections).
+  bool IsStringStored() const {
+    return id_ == TypeId::kVarchar || id_ == TypeId::kBinary || IsCollection();
+  }
 
   bool IsNumeric() const;
   /// Whether this is a TIMESTAMP_LTZ (an instant shown in the session time zone).

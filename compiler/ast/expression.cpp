@@ -1,5 +1,7 @@
 #include "compiler/ast/expression.h"
 
+#include <fmt/format.h>
+
 #include "compiler/ast/query.h"
 
 // GCC 12 reports a false -Wrestrict on `"literal" + std::string` at -O3 (GCC bug 105329).
@@ -57,6 +59,11 @@ std::string LiteralExpression::ToString() const {
     case LiteralKind::kDecimal:
     case LiteralKind::kApproximate: return value;
     case LiteralKind::kString: return QuoteString(value);
+    case LiteralKind::kBinary: {
+      std::string out = "X'";
+      for (char c : value) out += fmt::format("{:02X}", static_cast<unsigned char>(c));
+      return out + "'";
+    }
     case LiteralKind::kTimestamp: return "TIMESTAMP " + QuoteString(value);
     case LiteralKind::kTimestampLtz: return "TIMESTAMP_LTZ " + QuoteString(value);
     case LiteralKind::kDate: return "DATE " + QuoteString(value);

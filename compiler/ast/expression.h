@@ -56,6 +56,7 @@ enum class LiteralKind {
   kDecimal,
   kApproximate,
   kString,
+  kBinary,        // X'0A0B': `value` holds the bytes
   kTimestamp,     // TIMESTAMP '2024-01-01 00:00:00'
   kTimestampLtz,  // TIMESTAMP_LTZ '...'
   kDate,          // DATE '2024-01-01'

@@ -76,7 +76,8 @@ ExprPtr Binder::JsonText(ExprPtr value, const ast::Expression& written) {
     case TypeId::kMultiset:
       return Expr::Call(functions::FunctionId::kCollectionToJson, LogicalType::Varchar(),
                         {Text(runtime::expr::TypeDescriptor(value->type)), std::move(value)});
-    case TypeId::kRow: break;
+    case TypeId::kRow:
+    case TypeId::kBinary: break;
   }
   Error(base::ErrorCode::kBind,
         fmt::format("a {} value cannot be written as JSON yet", value->type.ToString()), span);

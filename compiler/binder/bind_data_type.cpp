@@ -35,6 +35,18 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
   if (name == "VARCHAR" || name == "STRING" || name == "CHAR") {
     return LogicalType::Varchar();
   }
+  // BINARY(n) and VARBINARY(n) are BYTES, as CHAR(n) and VARCHAR(n) are VARCHAR: the length is
+  // not kept (runtime/expr/SEMANTICS.md "Binary strings").
+  if (name == "BYTES" || name == "VARBINARY" || name == "BINARY") {
+    if (name == "BYTES" && !no_parameters()) return std::nullopt;
+    if (type.parameters.size() > 1 || (!type.parameters.empty() && type.parameters[0] < 1)) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("invalid {}: the length must be one positive integer", type.ToString()),
+            type.span);
+      return std::nullopt;
+    }
+    return LogicalType::Binary();
+  }
   if (name == "DECIMAL" || name == "NUMERIC" || name == "DEC") {
     int64_t precision = type.parameters.size() > 0 ? type.parameters[0] : 10;
     int64_t scale = type.parameters.size() > 1 ? type.parameters[1] : 0;
@@ -127,10 +139,11 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
   }
   Error(
       base::ErrorCode::kBind,
-      fmt::format("type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
-                  "DECIMAL(p, s), VARCHAR, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>, ARRAY<T>, "
-                  "MAP<K, V>, MULTISET<T>)",
-                  type.ToString()),
+      fmt::format(
+          "type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
+          "DECIMAL(p, s), VARCHAR, BYTES, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>, ARRAY<T>, "
+          "MAP<K, V>, MULTISET<T>)",
+          type.ToString()),
       type.span);
   return std::nullopt;
 }

@@ -225,6 +225,7 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
       return Expr::Literal(Value::Double(value));
     }
     case ast::LiteralKind::kString: return Expr::Literal(Value::Varchar(literal.value));
+    case ast::LiteralKind::kBinary: return Expr::Literal(Value::Binary(literal.value));
     case ast::LiteralKind::kTimestamp:
     case ast::LiteralKind::kTimestampLtz: {
       auto millis = runtime::expr::ParseTimestamp(literal.value);

@@ -93,10 +93,11 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
   for (size_t r = 0; r < bound_rows.size(); ++r) {
     std::vector<std::optional<std::string>> fields;
     for (size_t c = 0; c < width; ++c) {
-      // A collection has no text form to read back: its encoding, in hexadecimal.
-      ExprPtr text = types[c].IsCollection()
-                         ? CastTo(bound_rows[r][c], types[c])
-                         : CastTo(CastTo(bound_rows[r][c], types[c]), LogicalType::Varchar());
+      // A collection has no text form to read back: its encoding, in hexadecimal; so are BYTES
+      // (whose bytes need not be UTF-8).
+      bool as_hex = types[c].IsCollection() || types[c].id() == TypeId::kBinary;
+      ExprPtr text = as_hex ? CastTo(bound_rows[r][c], types[c])
+                            : CastTo(CastTo(bound_rows[r][c], types[c]), LogicalType::Varchar());
       auto value = optimizer::EvaluateConstant(text);
       if (!value.ok()) {
         Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
@@ -105,7 +106,7 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
       }
       if (value->is_null) {
         fields.push_back(std::nullopt);
-      } else if (types[c].IsCollection()) {
+      } else if (as_hex) {
         fields.push_back(runtime::expr::EncodeHex(value->text));
       } else {
         fields.push_back(value->text);

@@ -117,6 +117,7 @@ llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
     case TypeId::kDouble: return builder_.getDoubleTy();
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar: return builder_.getPtrTy();
     case TypeId::kNull:
@@ -232,6 +233,7 @@ IrValue ExprCodegen::Load(const LogicalType& type, const IrColumn& column, llvm:
     }
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar: {
       llvm::Value* address = builder_.CreateInBoundsGEP(string_type_, column.data, row);
@@ -268,6 +270,7 @@ void ExprCodegen::Store(const LogicalType& type, const IrValue& value, const IrC
       return;
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar: {
       llvm::Value* address = builder_.CreateInBoundsGEP(string_type_, column.data, row);
@@ -350,6 +353,7 @@ base::Result<IrValue> ExprCodegen::EmitLiteral(const runtime::plan::Value& liter
       break;
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar:
       // Lives as long as the compiled chain: a projected literal points into the chain's code.
@@ -491,6 +495,7 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
         case TypeId::kDouble: real = value.value; break;
         case TypeId::kArray:
         case TypeId::kMap:
+        case TypeId::kBinary:
         case TypeId::kMultiset:
         case TypeId::kVarchar:
           data = value.value;
@@ -537,6 +542,7 @@ base::Result<IrValue> ExprCodegen::EmitUserCall(const Expr& expr,
       case TypeId::kDouble: result.value = field(1, builder_.getDoubleTy()); break;
       case TypeId::kArray:
       case TypeId::kMap:
+      case TypeId::kBinary:
       case TypeId::kMultiset:
       case TypeId::kVarchar:
         result.value = field(2, pointer);
@@ -971,6 +977,7 @@ base::Result<llvm::Value*> ExprCodegen::EmitComparison(FunctionId function, cons
     }
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar: {
       llvm::Value* both_valid = builder_.CreateAnd(left.valid, right.valid);

@@ -209,6 +209,19 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
     });
   };
 
+  // VARCHAR → BYTES keeps the UTF-8 bytes; BYTES → VARCHAR checks them (NULL when malformed).
+  if (source == TypeId::kVarchar && target == TypeId::kBinary) return operand;
+  if (source == TypeId::kBinary && target == TypeId::kVarchar) {
+    return Guarded(operand.valid, to, [&] {
+      llvm::Value* out = EntryAlloca(string_type_);
+      llvm::Value* ok =
+          builder_.CreateCall(Helper("sluice_cast_binary_to_string", int8, {pointer, pointer}),
+                              {StringArgument(operand), out});
+      IrValue result = LoadStringResult(out);
+      result.valid = builder_.CreateICmpNE(ok, builder_.getInt8(0));
+      return result;
+    });
+  }
   if (target == TypeId::kVarchar) {
     const char* name = nullptr;
     llvm::Value* value = operand.value;
@@ -419,7 +432,7 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
              id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp ||
              id == TypeId::kDate || id == TypeId::kTime || id == TypeId::kArray ||
              id == TypeId::kMap || id == TypeId::kMultiset || id == TypeId::kDecimal ||
-             id == TypeId::kInterval;
+             id == TypeId::kInterval || id == TypeId::kBinary;
     };
     bool well_typed = is_value_type(expr.type.id());
     for (const auto& argument : expr.arguments) well_typed &= is_value_type(argument->type.id());
@@ -454,6 +467,7 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
           case TypeId::kDouble: builder_.CreateStore(value.value, field(1)); break;
           case TypeId::kArray:
           case TypeId::kMap:
+          case TypeId::kBinary:
           case TypeId::kMultiset:
           case TypeId::kVarchar:
             builder_.CreateStore(value.value, field(2));
@@ -487,6 +501,7 @@ base::Result<IrValue> ExprCodegen::EmitHelperFunction(const Expr& expr,
         case TypeId::kDouble: result.value = result_field(1, builder_.getDoubleTy()); break;
         case TypeId::kArray:
         case TypeId::kMap:
+        case TypeId::kBinary:
         case TypeId::kMultiset:
         case TypeId::kVarchar:
           result.value = result_field(2, pointer);

@@ -466,6 +466,7 @@ base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
     case types::TypeId::kVarchar:
     case types::TypeId::kArray:
     case types::TypeId::kMap:
+    case types::TypeId::kBinary:
     case types::TypeId::kMultiset:
       value.text = std::string(column.values<runtime::StringRef>()[0].view());
       break;

@@ -41,6 +41,8 @@ class AstBuilder {
   std::string Text(antlr4::tree::TerminalNode* node) const { return Text(node->getSymbol()); }
   /// Returns the contents of a quoted token ('it''s' → it's, `a``b` → a`b).
   std::string Unquote(antlr4::tree::TerminalNode* node) const;
+  /// Returns the bytes of an X'0A0B' literal, or "" after reporting a bad digit or odd count.
+  std::string HexLiteralBytes(antlr4::tree::TerminalNode* node);
   ast::Identifier BuildIdentifier(P::IdentifierContext* context) const;
   ast::QualifiedName BuildQualifiedName(P::QualifiedNameContext* context) const;
   std::vector<ast::Identifier> BuildColumnList(P::ColumnListContext* context) const;

@@ -1,4 +1,6 @@
 // Builds expressions, function calls, window specifications and literals.
+#include <fmt/format.h>
+
 #include <cctype>
 
 #include "compiler/parser/ast_builder.h"
@@ -390,6 +392,39 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
   return result;
 }
 
+std::string AstBuilder::HexLiteralBytes(antlr4::tree::TerminalNode* node) {
+  std::string text = Text(node);  // X'...'
+  std::string_view digits(text.data() + 2, text.size() - 3);
+  auto digit_value = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (digit_value(digits[i]) < 0) {
+      AddError(
+          fmt::format("invalid binary literal {}: '{}' at offset {} is not a hexadecimal digit",
+                      text, digits[i], i),
+          Span(node));
+      return "";
+    }
+  }
+  if (digits.size() % 2 != 0) {
+    AddError(fmt::format("invalid binary literal {}: an odd number of hexadecimal digits ({}); "
+                         "each byte takes two",
+                         text, digits.size()),
+             Span(node));
+    return "";
+  }
+  std::string bytes;
+  bytes.reserve(digits.size() / 2);
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    bytes += static_cast<char>(digit_value(digits[i]) * 16 + digit_value(digits[i + 1]));
+  }
+  return bytes;
+}
+
 ast::ExpressionPtr AstBuilder::BuildLiteral(P::LiteralContext* context) {
   auto literal = std::make_unique<ast::LiteralExpression>(Span(context));
   if (dynamic_cast<P::IntegerLiteralContext*>(context) != nullptr) {
@@ -404,6 +439,9 @@ ast::ExpressionPtr AstBuilder::BuildLiteral(P::LiteralContext* context) {
   } else if (auto* string = dynamic_cast<P::StringLiteralContext*>(context)) {
     literal->literal_kind = ast::LiteralKind::kString;
     literal->value = Unquote(string->STRING());
+  } else if (auto* binary = dynamic_cast<P::BinaryLiteralContext*>(context)) {
+    literal->literal_kind = ast::LiteralKind::kBinary;
+    literal->value = HexLiteralBytes(binary->BINARY_STRING());
   } else if (auto* boolean = dynamic_cast<P::BooleanLiteralContext*>(context)) {
     literal->literal_kind = ast::LiteralKind::kBoolean;
     literal->boolean_value = boolean->TRUE() != nullptr;

@@ -15,6 +15,7 @@
 #include "compiler/optimizer/optimizer.h"
 #include "compiler/parser/parser.h"
 #include "compiler/physical/physical_planner.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/time_zone.h"
 #include "runtime/scheduler/restart_strategy.h"
 #include "runtime/state/snapshot.h"
@@ -642,9 +643,12 @@ class ScriptCompiler {
                 row[i]->span);
           break;
         }
-        // A TIMESTAMP_LTZ column takes its instant's UTC text, as the values connector reads it.
+        // A TIMESTAMP_LTZ column takes its instant's UTC text, as the values connector reads it;
+        // a BYTES column its bytes, in hexadecimal below.
+        const bool binary = want.id() == types::TypeId::kBinary;
         ExprPtr text =
-            want.IsTimestampLtz()
+            binary ? binder_.CastTo(bound, want)
+            : want.IsTimestampLtz()
                 ? runtime::plan::Expr::Cast(binder_.CastTo(bound, want),
                                             types::LogicalType::Varchar())
                 : binder_.CastTo(binder_.CastTo(bound, want), types::LogicalType::Varchar());
@@ -657,7 +661,7 @@ class ScriptCompiler {
         if (value->is_null) {
           fields.push_back(std::nullopt);
         } else {
-          fields.push_back(value->text);
+          fields.push_back(binary ? runtime::expr::EncodeHex(value->text) : value->text);
         }
       }
       if (fields.size() == columns.size()) descriptor.inline_rows.push_back(std::move(fields));

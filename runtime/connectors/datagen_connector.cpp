@@ -50,7 +50,8 @@ bool Generatable(types::TypeId id) {
     case types::TypeId::kTime:
     case types::TypeId::kArray:
     case types::TypeId::kMap:
-    case types::TypeId::kMultiset: return true;
+    case types::TypeId::kMultiset:
+    case types::TypeId::kBinary: return true;
     default: return false;
   }
 }
@@ -68,7 +69,7 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     return options.TableError("datagen cannot generate column '" + column.name + "' of type " +
                               column.type.ToString() +
                               " (supported: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, "
-                              "TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET of them)");
+                              "BYTES, TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET of them)");
   }
   if (column.type.IsCollection()) {
     // Flink's: 'length' elements (default 3), each from 'fields.<c>.element.*' (a MAP's from
@@ -149,9 +150,10 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
   }
   SLUICE_ASSIGN_OR_RETURN(field->null_rate, options.GetDouble(key("null-rate"), 0, 0));
   if (field->null_rate > 1) return options.InvalidValue(key("null-rate"), "must be at most 1");
-  if (id != types::TypeId::kVarchar) {
-    SLUICE_RETURN_IF_ERROR(reject("length", "'length' applies to VARCHAR columns"));
+  if (id != types::TypeId::kVarchar && id != types::TypeId::kBinary) {
+    SLUICE_RETURN_IF_ERROR(reject("length", "'length' applies to VARCHAR and BYTES columns"));
   } else {
+    // Flink's: `length` characters or bytes, 100 by default.
     SLUICE_ASSIGN_OR_RETURN(field->length, options.GetInt(key("length"), 100, 0, 1 << 20));
   }
   const bool ranged = is_integer || id == types::TypeId::kDouble || id == types::TypeId::kDecimal;
@@ -434,6 +436,18 @@ void DatagenReader::RandomScalar(const DatagenField& field, int64_t row_number, 
       }
       return;
     }
+    case types::TypeId::kBinary: {
+      // `length` random bytes (Flink's RandomGenerator for BYTES).
+      text->resize(static_cast<size_t>(field.length));
+      SplitMix bytes(draw);
+      uint64_t bits = 0;
+      for (int64_t i = 0; i < field.length; ++i) {
+        if (i % 8 == 0) bits = bytes.Next();
+        (*text)[i] = static_cast<char>(bits & 0xFF);
+        bits >>= 8;
+      }
+      return;
+    }
     default: SLUICE_CHECK(false, "datagen value of type {}", field.type.ToString());
   }
 }
@@ -535,6 +549,7 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
         break;
       case types::TypeId::kDouble: reinterpret_cast<double*>(data)[row] = real; break;
       case types::TypeId::kVarchar:
+      case types::TypeId::kBinary:
         reinterpret_cast<StringRef*>(data)[row] = batch->arena().Copy(text);
         break;
       default: reinterpret_cast<int64_t*>(data)[row] = integer; break;

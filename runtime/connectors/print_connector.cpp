@@ -8,6 +8,7 @@
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/formats/csv_format.h"
 #include "runtime/connectors/option_reader.h"
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/value_format.h"
 
 namespace sluice::runtime::connectors {
@@ -49,6 +50,11 @@ void AppendValue(const Batch& batch, int32_t row, const types::LogicalType& type
         wall = value;
       }
       out->append(expr::FormatTimestamp(wall));
+    } else if (type.id() == types::TypeId::kBinary) {
+      // x'68656c6c6f', as Flink prints a binary string (BinaryToStringCastRule when printing).
+      out->append("x'")
+          .append(expr::EncodeHex(column.values<StringRef>()[row].view()))
+          .push_back('\'');
     } else {
       formats::CsvFormat::AppendValue(column, row, out);
     }

@@ -51,6 +51,18 @@ base::Status ParseInlineRow(const TableDescriptor& table,
       column->validity()[row] = 1;
       continue;
     }
+    if (column->type().id() == types::TypeId::kBinary) {
+      // The binder writes BYTES in hexadecimal too (bind_values.cpp).
+      std::string bytes;
+      if (!expr::DecodeHex(*fields[index], &bytes)) {
+        return RowError(table, row_index,
+                        "column '" + table.schema.columns[index].name +
+                            "': not hexadecimal BYTES: '" + *fields[index] + "'");
+      }
+      column->values<StringRef>()[row] = batch->arena().Copy(bytes);
+      column->validity()[row] = 1;
+      continue;
+    }
     if (!formats::CsvFormat::ParseValue(*fields[index], column, row, &batch->arena())) {
       return RowError(table, row_index,
                       "column '" + table.schema.columns[index].name + "': cannot read '" +

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "runtime/batch/batch.h"
+#include "runtime/expr/base64.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/value_format.h"
 
@@ -237,6 +238,16 @@ bool AppendItem(const Item& item, std::string_view descriptor, bool json, std::s
       text = std::string(item.bytes);
       quoted = true;
       break;
+    case 'b':
+      // BYTES: base64 in JSON (Flink's JSON format), x'0a0b' as text (Flink's printed form).
+      if (item.tag != ItemTag::kBytes) return false;
+      if (json) {
+        text = EncodeBase64(item.bytes);
+        quoted = true;
+      } else {
+        text = "x'" + EncodeHex(item.bytes) + "'";
+      }
+      break;
     case 'd':
       if (item.tag != ItemTag::kReal) return false;
       if (json && !std::isfinite(item.real)) {
@@ -429,6 +440,7 @@ bool ParseItem(std::string_view text, const LogicalType& type, Item* out) {
   uint8_t valid = 0;
   switch (type.id()) {
     case TypeId::kVarchar: out->bytes = text; return true;
+    case TypeId::kBinary: out->bytes = text; return true;  // already the bytes
     case TypeId::kBoolean: {
       uint8_t value = 0;
       valid = sluice_cast_string_to_boolean(&in, &value);
@@ -480,6 +492,7 @@ std::string TypeDescriptor(const LogicalType& type) {
     case TypeId::kInterval: return "v";
     case TypeId::kDate: return "D";
     case TypeId::kTime: return "t";
+    case TypeId::kBinary: return "b";
     case TypeId::kRow: {
       std::string out = "R" + std::to_string(type.fields().size()) + ";";
       for (const types::RowField& field : type.fields()) {

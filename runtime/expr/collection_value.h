@@ -74,7 +74,8 @@ bool DecodeHex(std::string_view hex, std::string* bytes);
 ItemTag TagOf(const types::LogicalType& type);
 
 /// Reads the text form of a scalar of `type` (not a collection) as an item (`12`, `1.5`,
-/// `2024-01-01 10:00:00`, `true`); a VARCHAR item views `text`. False when it does not parse.
+/// `2024-01-01 10:00:00`, `true`); a VARCHAR item views `text`, and so does a BYTES item, whose
+/// text the caller has decoded to its bytes already. False when it does not parse.
 bool ParseItem(std::string_view text, const types::LogicalType& type, Item* out);
 
 /// A compact text naming a type, for helpers that need the element types at run time

@@ -391,6 +391,7 @@ Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset: CompareTyped<StringRef>(function, a, b, rows, &out); break;
     default: return Malformed(expr, "type is not comparable");
   }
@@ -765,6 +766,7 @@ Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& argume
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset: pick(StringRef{}); break;
     default: return Malformed(expr, "type is not comparable");
   }
@@ -861,6 +863,7 @@ void StoreValue(const SluiceUdfValue& value, int32_t row, Vector* out) {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
       out->mutable_values<StringRef>()[row] = StringRef{value.data, value.length, 0};
       break;
@@ -884,6 +887,7 @@ SluiceUdfValue UdfArgument(const Vector& vector, int32_t row) {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset: {
       const StringRef& text = vector.values<StringRef>()[row];
       value.data = text.data;
@@ -945,7 +949,7 @@ Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& 
            id == TypeId::kDouble || id == TypeId::kVarchar || id == TypeId::kTimestamp ||
            id == TypeId::kDate || id == TypeId::kTime || id == TypeId::kArray ||
            id == TypeId::kMap || id == TypeId::kMultiset || id == TypeId::kDecimal ||
-           id == TypeId::kInterval;
+           id == TypeId::kInterval || id == TypeId::kBinary;
   };
   for (size_t i = 0; i < arguments.size(); ++i) {
     if (!is_value_type(arguments[i].type.id())) {
@@ -1224,6 +1228,17 @@ Result<Vector> EvaluateCast(const Expr& expr, Context& context) {
   if (in.type.id() == TypeId::kNull || expr.type.id() == TypeId::kNull) {
     return Allocate(expr.type, context.rows);
   }
+  if (in.type.id() == TypeId::kVarchar && expr.type.id() == TypeId::kBinary) {
+    in.type = expr.type;  // a string's UTF-8 bytes (Flink's StringToBinaryCastRule)
+    return in;
+  }
+  if (in.type.id() == TypeId::kBinary && expr.type.id() == TypeId::kVarchar) {
+    Vector out = Allocate(expr.type, context.rows);
+    MapUnary<StringRef, StringRef>(in, context.rows, &out, [](StringRef x, StringRef* r) {
+      return sluice_cast_binary_to_string(&x, r) != 0;
+    });
+    return out;
+  }
   if (expr.type.id() == TypeId::kVarchar) return CastToVarchar(expr, in, context);
   if (in.type.id() == TypeId::kVarchar) return CastFromVarchar(expr, in, context.rows);
   return CastScalar(expr, in, context.rows);
@@ -1256,6 +1271,7 @@ Result<Vector> EvaluateLiteral(const Expr& expr, Context& context) {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset: fill(context.kernel.arena->Copy(value.text)); break;
     default: return Malformed(expr, "no literal of this type");
   }

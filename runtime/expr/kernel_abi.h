@@ -109,6 +109,10 @@ uint8_t sluice_round_decimal(int64_t unscaled, int32_t scale, int32_t digits, in
 double sluice_sign_double(double value);
 
 uint8_t sluice_cast_string_to_int(const sluice::runtime::StringRef* in, int32_t* out);
+/// BYTES → VARCHAR: the same bytes when they are well-formed UTF-8 (no overlong forms, no
+/// surrogates, nothing past U+10FFFF); 0 (NULL) otherwise, where Flink's strict cast fails.
+uint8_t sluice_cast_binary_to_string(const sluice::runtime::StringRef* in,
+                                     sluice::runtime::StringRef* out);
 uint8_t sluice_cast_string_to_bigint(const sluice::runtime::StringRef* in, int64_t* out);
 uint8_t sluice_cast_string_to_double(const sluice::runtime::StringRef* in, double* out);
 uint8_t sluice_cast_string_to_boolean(const sluice::runtime::StringRef* in, uint8_t* out);
@@ -214,6 +218,8 @@ uint8_t sluice_call_udf(SluiceKernelContext* context, const void* function,
 #define SLUICE_HELPER_DECLARATION_kValueDoubleIntToTimestamp SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueTimestampToTimestamp SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_HELPER_DECLARATION_kValueStringStringStringToBoolean SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueStringStringToBinary SLUICE_VALUE_HELPER_DECLARATION
+#define SLUICE_HELPER_DECLARATION_kValueBinaryStringToString SLUICE_VALUE_HELPER_DECLARATION
 #define SLUICE_FUNCTION(id, name, null_propagating, deterministic)
 #define SLUICE_HELPER_FUNCTION(id, name, shape, helper, min_arguments) \
   SLUICE_HELPER_DECLARATION_##shape(helper)

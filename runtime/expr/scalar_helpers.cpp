@@ -327,6 +327,43 @@ uint8_t sluice_string_split_index(const StringRef* text, const StringRef* delimi
   }
 }
 
+uint8_t sluice_cast_binary_to_string(const StringRef* in, StringRef* out) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(in->data);
+  uint32_t length = in->length;
+  for (uint32_t i = 0; i < length;) {
+    unsigned char lead = bytes[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    uint32_t extra;
+    uint32_t code_point;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      extra = 1;
+      code_point = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      extra = 2;
+      code_point = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      extra = 3;
+      code_point = lead & 0x07;
+    } else {
+      return 0;  // a continuation byte, an overlong two-byte lead (C0, C1) or past F4
+    }
+    if (length - i <= extra) return 0;
+    for (uint32_t k = 1; k <= extra; ++k) {
+      if ((bytes[i + k] & 0xC0) != 0x80) return 0;
+      code_point = (code_point << 6) | (bytes[i + k] & 0x3F);
+    }
+    bool overlong = (extra == 2 && code_point < 0x800) || (extra == 3 && code_point < 0x10000);
+    bool surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
+    if (overlong || surrogate || code_point > 0x10FFFF) return 0;
+    i += extra + 1;
+  }
+  *out = *in;
+  return 1;
+}
+
 uint8_t sluice_cast_string_to_int(const StringRef* in, int32_t* out) {
   int64_t value;
   if (!ParseInteger(in, INT32_MIN, INT32_MAX, &value)) return 0;

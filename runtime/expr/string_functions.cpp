@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "runtime/expr/base64.h"
 #include "runtime/expr/kernel_abi.h"
 
 using sluice::runtime::StringRef;
+using sluice::runtime::expr::DecodeBase64;
+using sluice::runtime::expr::EncodeBase64;
 
 namespace {
 
@@ -137,17 +140,6 @@ std::string Digest(const EVP_MD* digest, const char* data, uint32_t length) {
   unsigned int size = 0;
   EVP_Digest(data != nullptr ? data : "", length, hash, &size, digest, nullptr);
   return HexOf(hash, size, "0123456789abcdef");
-}
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
 }
 
 bool IsAsciiDigit(char c) {
@@ -394,44 +386,14 @@ uint8_t sluice_hash_sha2(SluiceKernelContext* context, const SluiceUdfValue* arg
 }
 
 void sluice_to_base64(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
-  std::string result;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(in->data);
-  for (uint32_t i = 0; i < in->length; i += 3) {
-    uint32_t chunk = static_cast<uint32_t>(bytes[i]) << 16;
-    if (i + 1 < in->length) chunk |= static_cast<uint32_t>(bytes[i + 1]) << 8;
-    if (i + 2 < in->length) chunk |= bytes[i + 2];
-    result += kBase64[(chunk >> 18) & 0x3F];
-    result += kBase64[(chunk >> 12) & 0x3F];
-    result += i + 1 < in->length ? kBase64[(chunk >> 6) & 0x3F] : '=';
-    result += i + 2 < in->length ? kBase64[chunk & 0x3F] : '=';
-  }
-  StoreString(context, result, out);
+  StoreString(context, EncodeBase64(in->view()), out);
 }
 
 uint8_t sluice_from_base64(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
                            SluiceUdfValue* out) {
-  // java.util.Base64's basic decoder: padding optional at the end, nothing else allowed.
-  std::string_view text(DataOf(arguments[0]), arguments[0].length);
-  while (!text.empty() && text.back() == '=' && text.size() % 4 != 1) {
-    size_t padding = 0;
-    while (padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
-    if (padding > 2 || (text.size() % 4 != 0)) return 0;
-    text.remove_suffix(padding);
-    break;
-  }
-  if (text.size() % 4 == 1) return 0;
   std::string result;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int value = Base64Value(c);
-    if (value < 0) return 0;
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      result += static_cast<char>((buffer >> bits) & 0xFF);
-    }
+  if (!DecodeBase64(std::string_view(DataOf(arguments[0]), arguments[0].length), &result)) {
+    return 0;
   }
   StoreString(context, result, out);
   return 1;

@@ -82,6 +82,7 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"sluice_current_millis", AddressOf(&sluice_current_millis)},
       {"sluice_timestamp_format", AddressOf(&sluice_timestamp_format)},
       {"sluice_cast_string_to_int", AddressOf(&sluice_cast_string_to_int)},
+      {"sluice_cast_binary_to_string", AddressOf(&sluice_cast_binary_to_string)},
       {"sluice_cast_string_to_bigint", AddressOf(&sluice_cast_string_to_bigint)},
       {"sluice_cast_string_to_double", AddressOf(&sluice_cast_string_to_double)},
       {"sluice_cast_string_to_boolean", AddressOf(&sluice_cast_string_to_boolean)},

@@ -61,6 +61,7 @@ void AppendSortKey(const Batch& batch, int32_t row, const std::vector<plan::Sort
       }
       case types::TypeId::kArray:
       case types::TypeId::kMap:
+      case types::TypeId::kBinary:
       case types::TypeId::kMultiset:
       case types::TypeId::kVarchar: {
         // Bytewise, shorter first: 0x00 is escaped as 00 FF and the string ends with 00 01.

@@ -41,6 +41,14 @@ Value Value::Int(int32_t value) {
 Value Value::Bigint(int64_t value) {
   return MakeInteger(LogicalType::Bigint(), value);
 }
+Value Value::Binary(std::string bytes) {
+  Value value;
+  value.type = LogicalType::Binary();
+  value.is_null = false;
+  value.text = std::move(bytes);
+  return value;
+}
+
 Value Value::Timestamp(int64_t millis) {
   return MakeInteger(LogicalType::Timestamp(), millis);
 }
@@ -83,7 +91,8 @@ bool Value::operator==(const Value& other) const {
     case TypeId::kVarchar:
     case TypeId::kArray:
     case TypeId::kMap:
-    case TypeId::kMultiset: return text == other.text;
+    case TypeId::kMultiset:
+    case TypeId::kBinary: return text == other.text;
     default: return integer == other.integer;
   }
 }
@@ -106,6 +115,7 @@ std::string Value::ToSql() const {
       out += '\'';
       return out;
     }
+    case TypeId::kBinary: return "X'" + expr::EncodeHex(text) + "'";
     case TypeId::kTimestamp: return "TIMESTAMP '" + expr::FormatTimestamp(integer) + "'";
     case TypeId::kInterval: return "INTERVAL '" + expr::FormatInterval(integer) + "' DAY TO SECOND";
     case TypeId::kDate: return "DATE '" + expr::FormatDate(static_cast<int32_t>(integer)) + "'";

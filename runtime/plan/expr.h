@@ -29,6 +29,7 @@ struct Value {
   static Value Bigint(int64_t value);
   static Value Double(double value);
   static Value Varchar(std::string value);
+  static Value Binary(std::string bytes);
   static Value Timestamp(int64_t millis);
   static Value Interval(int64_t millis);
   static Value Date(int32_t days);

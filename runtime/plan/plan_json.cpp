@@ -35,6 +35,7 @@ const char* TypeIdName(TypeId id) {
     case TypeId::kArray: return "ARRAY";
     case TypeId::kMap: return "MAP";
     case TypeId::kMultiset: return "MULTISET";
+    case TypeId::kBinary: return "BYTES";
   }
   return "?";
 }
@@ -79,9 +80,9 @@ ordered_json TypeToJson(const LogicalType& type) {
 
 LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
   std::string name = Get<std::string>(json, "type", path);
-  for (TypeId id :
-       {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint, TypeId::kDouble,
-        TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval, TypeId::kDate, TypeId::kTime}) {
+  for (TypeId id : {TypeId::kNull, TypeId::kBoolean, TypeId::kInt, TypeId::kBigint, TypeId::kDouble,
+                    TypeId::kVarchar, TypeId::kTimestamp, TypeId::kInterval, TypeId::kDate,
+                    TypeId::kTime, TypeId::kBinary}) {
     if (name == TypeIdName(id)) return LogicalType(id);
   }
   if (name == "TIMESTAMP_LTZ") return LogicalType::TimestampLtz();
@@ -138,8 +139,8 @@ ordered_json ValueToJson(const Value& value) {
     out["real"] = fmt::format("{}", value.real);
   } else if (value.type.id() == TypeId::kVarchar) {
     out["text"] = value.text;
-  } else if (value.type.IsCollection()) {
-    // An encoded collection is bytes, not text: hexadecimal.
+  } else if (value.type.IsCollection() || value.type.id() == TypeId::kBinary) {
+    // BYTES and an encoded collection are bytes, not text: hexadecimal.
     out["bytes"] = expr::EncodeHex(value.text);
   } else {
     out["integer"] = value.integer;
@@ -159,7 +160,7 @@ Value ValueFromJson(const ordered_json& json, const std::string& path) {
     if (end == text.c_str()) throw JsonError{"bad double '" + text + "' at " + path};
   } else if (value.type.id() == TypeId::kVarchar) {
     value.text = Get<std::string>(json, "text", path);
-  } else if (value.type.IsCollection()) {
+  } else if (value.type.IsCollection() || value.type.id() == TypeId::kBinary) {
     if (!expr::DecodeHex(Get<std::string>(json, "bytes", path), &value.text)) {
       throw JsonError{"bad hexadecimal bytes at " + path};
     }

@@ -101,6 +101,7 @@ void RowCodec::Encode(const Batch& batch, const std::vector<int32_t>& slots, int
       }
       case TypeId::kArray:
       case TypeId::kMap:
+      case TypeId::kBinary:
       case TypeId::kMultiset:
       case TypeId::kVarchar: {
         std::string_view text = column.values<StringRef>()[row].view();
@@ -148,6 +149,7 @@ base::Status RowCodec::Decode(std::string_view bytes, Batch* out, int32_t row,
       case TypeId::kDouble: width = 8; break;
       case TypeId::kArray:
       case TypeId::kMap:
+      case TypeId::kBinary:
       case TypeId::kMultiset:
       case TypeId::kVarchar: {
         uint32_t length = 0;

@@ -88,6 +88,16 @@ const Job kJoin = {
     "INSERT INTO out SELECT b.auction, b.price, i.weight FROM bids AS b JOIN items AS i ON "
     "b.auction = i.item;"};
 
+// Windows keyed by BYTES (two bytes per digit, half of them zero): the keys go through the
+// state codec, the savepoint and the key-group hash as bytes.
+const Job kBytesKeys = {
+    "bytes_keys", "json",
+    "CREATE VIEW keyed AS SELECT ENCODE(CAST(auction AS STRING), 'UTF-16BE') AS k, price, ts "
+    "FROM bids;\n"
+    "CREATE TABLE out (k BYTES, window_end TIMESTAMP(3), n BIGINT, total BIGINT)",
+    "INSERT INTO out SELECT k, window_end, COUNT(*), SUM(price) FROM TABLE(TUMBLE(TABLE keyed, "
+    "DESCRIPTOR(ts), INTERVAL '0.1' SECOND)) GROUP BY k, window_start, window_end;"};
+
 class RecoveryTest : public sluice::testing_support::ScratchDirectoryTest {
  protected:
   RecoveryTest() : ScratchDirectoryTest("sluice-recovery-") {}
@@ -242,7 +252,8 @@ INSTANTIATE_TEST_SUITE_P(
                     RescaleCase{"memory", "3", "rocksdb", "1"},
                     RescaleCase{"memory", "2", "rocksdb", "4", "256", "canonical", &kJoin},
                     RescaleCase{"rocksdb", "3", "memory", "2", "64", "native", &kJoin},
-                    RescaleCase{"memory", "2", "memory", "3", "200"}),
+                    RescaleCase{"memory", "2", "memory", "3", "200"},
+                    RescaleCase{"memory", "2", "rocksdb", "3", "", "canonical", &kBytesKeys}),
     [](const testing::TestParamInfo<RescaleCase>& info) {
       std::string max = info.param.to_max_parallelism;
       return std::string(info.param.job->name) + "_" + info.param.from_backend + "_p" +

@@ -7,6 +7,7 @@
 #include "runtime/connectors/formats/decoded_rows.h"
 #include "runtime/connectors/formats/field_slots.h"
 #include "runtime/connectors/formats/format_option_reader.h"
+#include "runtime/expr/base64.h"
 #include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/value_format.h"
@@ -340,7 +341,8 @@ base::Status CsvFormat::DecodeFields(std::string_view record, Batch* batch, int3
     Column* column = &batch->column(slots_[index]);
     // An empty field is NULL; quoted ("") it is an empty string, where the type has one.
     if (!fields[index] ||
-        (fields[index]->empty() && column->type().id() != types::TypeId::kVarchar)) {
+        (fields[index]->empty() && column->type().id() != types::TypeId::kVarchar &&
+         column->type().id() != types::TypeId::kBinary)) {
       SetNull(column, row);
       continue;
     }
@@ -404,6 +406,9 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out,
       out->append(expr::FormatDecimal(column.values<int64_t>()[row], type.scale()));
       return;
     case types::TypeId::kVarchar: out->append(column.values<StringRef>()[row].view()); return;
+    case types::TypeId::kBinary:  // base64 (Flink's CSV and JSON formats)
+      out->append(expr::EncodeBase64(column.values<StringRef>()[row].view()));
+      return;
     case types::TypeId::kTimestamp:
       out->append(expr::FormatTimestamp(column.values<int64_t>()[row]));
       if (instant) out->push_back('Z');  // an instant, in UTC (Flink's form)
@@ -452,6 +457,12 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
       column->values<StringRef>()[row] = arena->Copy(text);
       valid = 1;
       break;
+    case types::TypeId::kBinary: {
+      std::string bytes;
+      valid = expr::DecodeBase64(text, &bytes) ? 1 : 0;
+      if (valid) column->values<StringRef>()[row] = arena->Copy(bytes);
+      break;
+    }
     case types::TypeId::kTimestamp:
       // A TIMESTAMP_LTZ is written in UTC with a `Z` (Flink's form); read it with or without.
       if (type.IsTimestampLtz() && !text.empty() && (text.back() == 'Z' || text.back() == 'z')) {

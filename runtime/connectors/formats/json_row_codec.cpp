@@ -8,6 +8,7 @@
 #include "runtime/connectors/formats/csv_format.h"
 #include "runtime/connectors/formats/field_slots.h"
 #include "runtime/connectors/formats/json_format.h"
+#include "runtime/expr/base64.h"
 #include "runtime/expr/collection_value.h"
 #include "runtime/expr/value_format.h"
 
@@ -114,6 +115,18 @@ base::Status EncodeItem(const JsonNode& node, const types::LogicalType& type,
       return DataError(path, node.text + " is out of range for " + type.ToString());
     }
     text = expr::FormatTimestamp(millis);
+  }
+  if (scalar && type.id() == types::TypeId::kBinary) {
+    // BYTES are a base64 string (Flink's JSON format).
+    std::string bytes;
+    if (node.kind != JsonNode::Kind::kString || !expr::DecodeBase64(text, &bytes)) {
+      return DataError(
+          path, "cannot read " +
+                    (node.kind == JsonNode::Kind::kString ? "'" + text + "'"
+                                                          : std::string(JsonKindName(node.kind))) +
+                    " as BYTES (expected a base64 string)");
+    }
+    text = std::move(bytes);
   }
   if (!scalar || type.id() == types::TypeId::kRow || !expr::ParseItem(text, type, &item)) {
     return DataError(path, std::string("cannot read ") +
@@ -351,6 +364,9 @@ void JsonRowCodec::AppendValue(const Batch& batch, int32_t row, const types::Log
       return;
     case types::TypeId::kVarchar:
       JsonFormat::AppendString(column.values<StringRef>()[row].view(), out);
+      return;
+    case types::TypeId::kBinary:  // a base64 string (Flink's JSON format)
+      JsonFormat::AppendString(expr::EncodeBase64(column.values<StringRef>()[row].view()), out);
       return;
     case types::TypeId::kTimestamp: {
       std::string text = expr::FormatTimestamp(column.values<int64_t>()[row]);

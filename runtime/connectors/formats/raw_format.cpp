@@ -39,6 +39,13 @@ base::Result<std::unique_ptr<Format>> RawFormat::Create(const FormatFields& fiel
       return reader.InvalidValue("endianness", "expected 'big-endian' or 'little-endian'");
     }
   }
+  // The option that chose this format (`format`, `value.format`, `key.format`): errors about
+  // the columns point at it.
+  const std::string chosen_by =
+      (prefix.size() >= 4 && prefix.compare(prefix.size() - 4, 4, "raw.") == 0
+           ? prefix.substr(0, prefix.size() - 4)
+           : std::string()) +
+      "format";
   const std::vector<types::RowField>& columns = fields.fields.columns;
   if (columns.size() != 1) {
     std::string names;
@@ -48,14 +55,18 @@ base::Result<std::unique_ptr<Format>> RawFormat::Create(const FormatFields& fiel
     return base::Status::Error(base::ErrorCode::kOption,
                                "format 'raw' reads and writes exactly one column, but there are " +
                                    std::to_string(columns.size()) +
-                                   (names.empty() ? "" : " (" + names + ")"));
+                                   (names.empty() ? "" : " (" + names + ")"))
+        .WithSubject(chosen_by);
   }
-  if (columns[0].type.id() != types::TypeId::kVarchar) {
+  // A message's bytes are the value: a BYTES column's as they are, a STRING's as UTF-8 text.
+  if (columns[0].type.id() != types::TypeId::kVarchar &&
+      columns[0].type.id() != types::TypeId::kBinary) {
     return base::Status::Error(
-        base::ErrorCode::kOption,
-        "format 'raw' supports only a VARCHAR (STRING) column, but '" + columns[0].name + "' is " +
-            columns[0].type.ToString() +
-            " (numeric raw values, which 'raw.endianness' is about, are not supported)");
+               base::ErrorCode::kOption,
+               "format 'raw' supports only a VARCHAR (STRING) or BYTES column, but '" +
+                   columns[0].name + "' is " + columns[0].type.ToString() +
+                   " (numeric raw values, which 'raw.endianness' is about, are not supported)")
+        .WithSubject(chosen_by);
   }
   return std::unique_ptr<Format>(new RawFormat(FieldSlots(fields)[0]));
 }

@@ -588,11 +588,15 @@ ClientConfig ProducerConfig(const KafkaSettings& settings) {
 }
 
 std::vector<MetadataKey> KafkaMetadataKeys() {
-  return {{"topic", types::LogicalType::Varchar(), false},
-          {"partition", types::LogicalType::Int(), false},
-          {"offset", types::LogicalType::Bigint(), false},
-          {"timestamp", types::LogicalType::TimestampLtz(), true},
-          {"timestamp-type", types::LogicalType::Varchar(), false}};
+  return {
+      {"topic", types::LogicalType::Varchar(), false},
+      {"partition", types::LogicalType::Int(), false},
+      // Flink's: the record's headers, readable and writable, a header's value as BYTES.
+      {"headers",
+       types::LogicalType::Map(types::LogicalType::Varchar(), types::LogicalType::Binary()), true},
+      {"offset", types::LogicalType::Bigint(), false},
+      {"timestamp", types::LogicalType::TimestampLtz(), true},
+      {"timestamp-type", types::LogicalType::Varchar(), false}};
 }
 
 int32_t JavaStringHash(const std::string& text) {

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "catalog/base/crash_point.h"
+#include "runtime/expr/collection_value.h"
 
 namespace sluice::runtime::connectors::kafka {
 
@@ -270,8 +271,11 @@ base::Status KafkaSinkWriter::Open() {
   first_slots_ = types::FirstSlots(table_.schema);
   slot_types_ = types::SlotTypes(table_.schema);
   for (const MetadataColumn& meta : table_.metadata_columns) {
-    if (meta.key != "timestamp" || meta.is_virtual) continue;
-    if (auto column = table_.schema.Find(meta.column)) timestamp_slot_ = first_slots_[*column];
+    if (meta.is_virtual) continue;
+    auto column = table_.schema.Find(meta.column);
+    if (!column) continue;
+    if (meta.key == "timestamp") timestamp_slot_ = first_slots_[*column];
+    if (meta.key == "headers") headers_slot_ = first_slots_[*column];
   }
   SLUICE_ASSIGN_OR_RETURN(value_format_, CreateSideFormat(table_, settings_.value));
   if (!settings_.key.format.empty()) {
@@ -361,6 +365,22 @@ base::Result<bool> KafkaSinkWriter::EncodeRow(const Batch& batch, int32_t row,
   }
   if (timestamp_slot_ && !batch.column(*timestamp_slot_).IsNull(row)) {
     record->timestamp = batch.column(*timestamp_slot_).values<int64_t>()[row];
+  }
+  if (headers_slot_ && !batch.column(*headers_slot_).IsNull(row)) {
+    // The MAP<STRING, BYTES>'s entries, in its order; a NULL value is a null header value.
+    std::vector<expr::Item> items;
+    if (!expr::DecodeCollection(batch.column(*headers_slot_).values<StringRef>()[row].view(), 2,
+                                &items)) {
+      return TableError("the 'headers' metadata column holds a malformed MAP");
+    }
+    for (size_t i = 0; i + 1 < items.size(); i += 2) {
+      if (items[i].tag != expr::ItemTag::kBytes) {
+        return TableError("the 'headers' metadata column has a NULL header key");
+      }
+      Header header{std::string(items[i].bytes), std::nullopt};
+      if (items[i + 1].tag == expr::ItemTag::kBytes) header.value = std::string(items[i + 1].bytes);
+      record->headers.push_back(std::move(header));
+    }
   }
   switch (settings_.partitioner) {
     case SinkPartitioner::kDefault: record->partition = -1; break;  // murmur2 of the key

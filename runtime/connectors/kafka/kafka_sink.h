@@ -92,6 +92,7 @@ class KafkaSinkWriter : public SinkWriter {
   std::vector<size_t> first_slots_;
   std::vector<types::LogicalType> slot_types_;
   std::optional<size_t> timestamp_slot_;  // a writable `timestamp` metadata column
+  std::optional<size_t> headers_slot_;    // a writable `headers` metadata column
   std::unique_ptr<Producer> producer_;    // plain, or this subtask's transactional one
   int32_t partition_count_ = 1;
   int64_t round_robin_ = 0;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <set>
 
+#include "runtime/expr/collection_value.h"
+
 namespace sluice::runtime::connectors::kafka {
 
 namespace {
@@ -18,6 +20,35 @@ int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+/// A record's headers as a MAP<STRING, BYTES> (runtime/expr/collection_value.h): one entry per
+/// key in the order first seen, the last value winning, as Flink's map of them.
+std::string HeadersMap(const std::vector<Header>& headers) {
+  std::vector<const Header*> entries;
+  for (const Header& header : headers) {
+    auto same = std::find_if(entries.begin(), entries.end(),
+                             [&](const Header* entry) { return entry->key == header.key; });
+    if (same == entries.end()) {
+      entries.push_back(&header);
+    } else {
+      *same = &header;
+    }
+  }
+  expr::CollectionWriter writer;
+  for (const Header* header : entries) {
+    expr::Item key;
+    key.tag = expr::ItemTag::kBytes;
+    key.bytes = header->key;
+    writer.Add(key);
+    expr::Item value;  // NULL for a null header value
+    if (header->value) {
+      value.tag = expr::ItemTag::kBytes;
+      value.bytes = *header->value;
+    }
+    writer.Add(value);
+  }
+  return writer.Finish(static_cast<uint32_t>(entries.size()));
 }
 
 const char* TimestampTypeName(TimestampType type) {
@@ -385,6 +416,8 @@ base::Status KafkaSourceReader::AppendRecord(const ConsumedRecord& record, Batch
       } else if (meta.key == "timestamp") {
         valid = record.timestamp >= 0;
         column.values<int64_t>()[row] = valid ? record.timestamp : 0;
+      } else if (meta.key == "headers") {
+        column.values<StringRef>()[row] = batch->arena().Copy(HeadersMap(record.headers));
       } else if (meta.key == "timestamp-type") {
         column.values<StringRef>()[row] =
             batch->arena().Copy(TimestampTypeName(record.timestamp_type));

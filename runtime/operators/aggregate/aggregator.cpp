@@ -75,6 +75,7 @@ void WriteInteger(Column* column, int32_t row, int64_t value) {
     case TypeId::kNull:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar:
     case TypeId::kRow: WriteNull(column, row); return;

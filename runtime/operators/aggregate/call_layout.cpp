@@ -30,6 +30,7 @@ bool IsFixedWidthKey(TypeId type) {
     case TypeId::kNull:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar:
     case TypeId::kRow: return false;
@@ -121,7 +122,8 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.filter_slot = call.filter_slot;
     layout.argument_type = counts_rows ? TypeId::kNull : type;
     layout.string_values = !counts_rows && (type == TypeId::kVarchar || type == TypeId::kArray ||
-                                            type == TypeId::kMap || type == TypeId::kMultiset);
+                                            type == TypeId::kMap || type == TypeId::kMultiset ||
+                                            type == TypeId::kBinary);
     layout.double_values = !counts_rows && type == TypeId::kDouble;
     layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
     layout.is_min = call.kind == AggregateKind::kMin;

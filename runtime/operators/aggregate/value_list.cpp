@@ -30,6 +30,7 @@ void ValueList::AppendEntry(const Column& column, int32_t row, std::string* out)
     case TypeId::kNull:
     case TypeId::kArray:
     case TypeId::kMap:
+    case TypeId::kBinary:
     case TypeId::kMultiset:
     case TypeId::kVarchar:
     case TypeId::kRow: break;

@@ -56,7 +56,8 @@ const std::vector<LogicalType>& GeneratedTypes() {
       LogicalType::Boolean(),     LogicalType::Int(),          LogicalType::Bigint(),
       LogicalType::Double(),      LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4),
       LogicalType::Decimal(5, 0), LogicalType::Varchar(),      LogicalType::Timestamp(),
-      LogicalType::Interval(),    LogicalType::Date(),         LogicalType::Time()};
+      LogicalType::Interval(),    LogicalType::Date(),         LogicalType::Time(),
+      LogicalType::Binary()};
   return kTypes;
 }
 
@@ -248,6 +249,17 @@ Value RandomValue(Random& random, const LogicalType& type) {
     case TypeId::kVarchar:
       return Value::Varchar(special || random.Chance(0.3) ? random.Pick(StringPool())
                                                           : RandomString(random));
+    case TypeId::kBinary: {
+      // UTF-8 text (which casts to VARCHAR) or any bytes (which do not, or not all).
+      if (special || random.Chance(0.4)) return Value::Binary(random.Pick(StringPool()));
+      std::string bytes;
+      int64_t length = random.Between(0, 6);
+      for (int64_t i = 0; i < length; ++i) {
+        bytes += static_cast<char>(
+            random.Pick(std::vector<int64_t>{0, 1, 0x7f, 0x80, 0xc3, 0xa9, 0xed, 0xff, 'a', 'z'}));
+      }
+      return Value::Binary(bytes);
+    }
     case TypeId::kTimestamp: {
       static const std::vector<int64_t> kSpecial = {0,
                                                     -1,
@@ -309,7 +321,8 @@ void SetCell(Batch& batch, size_t column_index, int32_t row, const Value& value)
     case TypeId::kDate:
     case TypeId::kTime: column.values<int32_t>()[row] = static_cast<int32_t>(value.integer); break;
     case TypeId::kDouble: column.values<double>()[row] = value.real; break;
-    case TypeId::kVarchar: column.values<StringRef>()[row] = batch.arena().Copy(value.text); break;
+    case TypeId::kVarchar:
+    case TypeId::kBinary: column.values<StringRef>()[row] = batch.arena().Copy(value.text); break;
     default: column.values<int64_t>()[row] = value.integer; break;
   }
 }
@@ -347,6 +360,8 @@ std::string CellText(const runtime::Column& column, int32_t row) {
       return fmt::format("{} (0x{:016x})", runtime::expr::FormatDouble(value), bits);
     }
     case TypeId::kVarchar: return fmt::format("'{}'", column.values<StringRef>()[row].view());
+    case TypeId::kBinary:
+      return "X'" + runtime::expr::EncodeHex(column.values<StringRef>()[row].view()) + "'";
     case TypeId::kDecimal:
       return runtime::expr::FormatDecimal(column.values<int64_t>()[row], column.type().scale());
     case TypeId::kTimestamp:
@@ -455,7 +470,8 @@ class ExprGenerator {
     kJsonKind,
     kTimeZone,
     kTimestampText,
-    kEscape
+    kEscape,
+    kCharset
   };
 
   /// A built-in function of fixed signature (functions.def) and what its arguments take.
@@ -572,6 +588,14 @@ class ExprGenerator {
           {FunctionId::kChr, kVarchar, {{kInt, kAny}}, 1},
           {FunctionId::kHexNumber, kVarchar, {{kBigint, kAny}}, 1},
           {FunctionId::kBin, kVarchar, {{kBigint, kAny}}, 1},
+          {FunctionId::kEncode,
+           TypeId::kBinary,
+           {{kVarchar, kAny}, {kVarchar, Values::kCharset}},
+           2},
+          {FunctionId::kDecode,
+           kVarchar,
+           {{TypeId::kBinary, kAny}, {kVarchar, Values::kCharset}},
+           2},
       };
       for (FunctionId id : {FunctionId::kDayOfWeek, FunctionId::kDayOfYear, FunctionId::kWeek,
                             FunctionId::kQuarter}) {
@@ -633,6 +657,10 @@ class ExprGenerator {
                                 "2050-07-01 12:00:00", "nope"},
                                depth);
       case Values::kEscape: return PatternArgument({"!", "\\", "%", "ab"}, depth);
+      case Values::kCharset:
+        // Literal charsets only: another one fails the chain, which is not a difference to find.
+        return Expr::Literal(Value::Varchar(random_.Pick(std::vector<std::string>{
+            "UTF-8", "utf-8", "US-ASCII", "ISO-8859-1", "UTF-16BE", "UTF-16LE", "UTF-16"})));
       case Values::kJsonKind:
         return PatternArgument({"VALUE", "SCALAR", "ARRAY", "OBJECT", "value", "X"}, depth);
       case Values::kUnit: return PatternArgument(kUnits, depth);
@@ -655,6 +683,7 @@ class ExprGenerator {
                                 : type == TypeId::kBigint    ? LogicalType::Bigint()
                                 : type == TypeId::kDouble    ? LogicalType::Double()
                                 : type == TypeId::kTimestamp ? LogicalType::Timestamp()
+                                : type == TypeId::kBinary    ? LogicalType::Binary()
                                                              : LogicalType::Varchar();
     return Argument(argument_type, depth - 1);
   }
@@ -1126,6 +1155,7 @@ bool SameValue(const runtime::Column& left, const runtime::Column& right, int32_
       return std::memcmp(&a, &b, sizeof(double)) == 0;
     }
     case TypeId::kVarchar:
+    case TypeId::kBinary:
       return left.values<StringRef>()[row].view() == right.values<StringRef>()[row].view();
     case TypeId::kRow:
     case TypeId::kNull: return true;

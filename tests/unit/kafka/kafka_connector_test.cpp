@@ -17,6 +17,8 @@
 #include "runtime/connectors/kafka/kafka_options.h"
 #include "runtime/connectors/kafka/kafka_sink.h"
 #include "runtime/connectors/kafka/kafka_source.h"
+#include "runtime/connectors/print_connector.h"
+#include "runtime/expr/collection_value.h"
 #include "tests/kafka/committed_topic.h"
 
 namespace sluice::runtime::connectors::kafka {
@@ -347,6 +349,65 @@ TEST_F(KafkaConnectorTest, MetadataColumnsAndMalformedRecords) {
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("topic 'bad' partition 0 offset 0"), std::string::npos)
       << result.status().message();
+}
+
+// Flink's `headers` metadata (MAP<STRING, BYTES>, readable and writable): the sink sets each
+// record's headers from the column, the source reads them back; a raw BYTES value is the
+// record's bytes.
+TEST_F(KafkaConnectorTest, HeadersMetadataRoundTripsWithRawBytesValues) {
+  cluster_->CreateTopic("frames", 1);
+  TableDescriptor table = Table({{"topic", "frames"},
+                                 {"scan.startup.mode", "earliest-offset"},
+                                 {"scan.bounded.mode", "latest-offset"}});
+  table.options["format"] = "raw";
+  const types::LogicalType headers_type =
+      types::LogicalType::Map(types::LogicalType::Varchar(), types::LogicalType::Binary());
+  table.schema.columns = {{"payload", types::LogicalType::Binary()}, {"hs", headers_type}};
+  table.metadata_columns = {{"hs", "headers", false}};
+
+  // Row 0: two headers, one with a null value and one of non-UTF-8 bytes; row 1: none (NULL).
+  Batch batch(SlotTypes(table));
+  const std::string payload("\x00\xff\x80", 3);
+  batch.column(0).values<StringRef>()[0] = batch.arena().Copy(payload);
+  batch.column(0).validity()[0] = 1;
+  batch.column(0).values<StringRef>()[1] = batch.arena().Copy("plain");
+  batch.column(0).validity()[1] = 1;
+  expr::CollectionWriter map;
+  expr::Item item;
+  item.tag = expr::ItemTag::kBytes;
+  item.bytes = "trace";
+  map.Add(item);
+  const std::string trace("\x01\x00\xfe", 3);
+  item.bytes = trace;
+  map.Add(item);
+  item.bytes = "empty";
+  map.Add(item);
+  map.Add(expr::Item{});  // a null header value
+  batch.column(1).values<StringRef>()[0] = batch.arena().Copy(map.Finish(2));
+  batch.column(1).validity()[0] = 1;
+  batch.set_row_count(2);
+  KafkaSinkWriter* writer = NewWriter(table);
+  ASSERT_TRUE(writer->Write(batch).ok());
+  ASSERT_TRUE(writer->Finish().ok());
+
+  std::vector<ConsumedRecord> records = cluster_->ReadCommitted({"frames", 0});
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].value, std::optional<std::string>(payload));
+  ASSERT_EQ(records[0].headers.size(), 2u);
+  EXPECT_EQ(records[0].headers[0].key, "trace");
+  EXPECT_EQ(records[0].headers[0].value, std::optional<std::string>(trace));
+  EXPECT_EQ(records[0].headers[1].key, "empty");
+  EXPECT_EQ(records[0].headers[1].value, std::nullopt);
+  EXPECT_TRUE(records[1].headers.empty());
+
+  table.metadata_columns = {{"hs", "headers", true}};
+  auto reader = Reader(table, 0, 1);
+  Batch read(SlotTypes(table));
+  ASSERT_TRUE(reader->Next(&read).ok());
+  ASSERT_EQ(read.row_count(), 2);
+  EXPECT_EQ(PrintConnector::FormatRow(table.schema, read, 0),
+            "+I[x'00ff80', {trace=x'0100fe', empty=NULL}]");
+  EXPECT_EQ(PrintConnector::FormatRow(table.schema, read, 1), "+I[x'706c61696e', {}]");
 }
 
 TEST_F(KafkaConnectorTest, MissingTopicAndUnreachableClusterFailTheSetup) {

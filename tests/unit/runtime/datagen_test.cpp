@@ -310,7 +310,8 @@ TEST(DatagenTest, RejectsBadOptions) {
   EXPECT_EQ(
       ErrorOf({{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}, {}),
       "table 'gen': datagen cannot generate column 'r' of type ROW<x INT> (supported: BOOLEAN, "
-      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET of "
+      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, BYTES, TIMESTAMP, DATE, TIME and ARRAY, MAP, "
+      "MULTISET of "
       "them)");
   // A collection's own min/max are refused, naming where they belong.
   EXPECT_NE(ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}}, {{"fields.a.max", "3"}})

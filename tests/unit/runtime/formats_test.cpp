@@ -306,8 +306,55 @@ TEST(FormatsTest, RawOptionAndSchemaErrors) {
   EXPECT_EQ(CreateError("raw", kKeyValue, {}),
             "format 'raw' reads and writes exactly one column, but there are 2 (k, n)");
   EXPECT_EQ(CreateError("raw", types::Schema{{{"n", LogicalType::Bigint()}}}, {}),
-            "format 'raw' supports only a VARCHAR (STRING) column, but 'n' is BIGINT (numeric "
-            "raw values, which 'raw.endianness' is about, are not supported)");
+            "format 'raw' supports only a VARCHAR (STRING) or BYTES column, but 'n' is BIGINT "
+            "(numeric raw values, which 'raw.endianness' is about, are not supported)");
+}
+
+TEST(FormatsTest, RawBytesAreTheRecordsBytesUnchanged) {
+  types::Schema schema{{{"payload", LogicalType::Binary()}}};
+  auto format = Make("raw", schema);
+  const std::string binary("\xff\x00\x80", 3);  // not UTF-8
+  EXPECT_EQ(DecodeAll(*format, schema, {binary, "", std::nullopt}),
+            (std::vector<std::string>{"+I[x'ff0080']", "+I[x'']", "+I[<NULL>]"}));
+  Batch batch(SlotTypes(schema));
+  ASSERT_TRUE(format->Decode(binary, &batch).ok());
+  std::string out;
+  ASSERT_TRUE(format->Encode(batch, 0, &out).ok());
+  EXPECT_EQ(out, binary);
+}
+
+// Flink's JSON and CSV formats write BYTES as base64 and read them back; text that is not
+// base64 is a bad record like any other.
+TEST(FormatsTest, JsonAndCsvCarryBytesAsBase64) {
+  types::Schema schema{{{"id", LogicalType::Int()}, {"b", LogicalType::Binary()}}};
+  auto json = Make("json", schema);
+  std::vector<std::optional<std::string>> records = {R"({"id":1,"b":"aGVsbG8="})",
+                                                     R"({"id":2,"b":"/wCA"})", R"({"id":3,"b":""})",
+                                                     R"({"id":4,"b":null})"};
+  EXPECT_EQ(DecodeAll(*json, schema, records),
+            (std::vector<std::string>{"+I[1, x'68656c6c6f']", "+I[2, x'ff0080']", "+I[3, x'']",
+                                      "+I[4, <NULL>]"}));
+  Batch batch(SlotTypes(schema));
+  for (const auto& record : records) ASSERT_TRUE(json->Decode(*record, &batch).ok());
+  std::vector<std::string> encoded = EncodeAll(*json, batch);
+  EXPECT_EQ(encoded,
+            (std::vector<std::string>{R"({"id":1,"b":"aGVsbG8="})", R"({"id":2,"b":"/wCA"})",
+                                      R"({"id":3,"b":""})", R"({"id":4,"b":null})"}));
+  EXPECT_EQ(DecodeError(*json, schema, R"({"id":5,"b":"no base64!"})"),
+            "column 'b': cannot read 'no base64!' as BYTES");
+  EXPECT_EQ(DecodeError(*json, schema, R"({"id":5,"b":"abcde"})"),
+            "column 'b': cannot read 'abcde' as BYTES");
+
+  auto csv = Make("csv", schema);
+  EXPECT_EQ(DecodeAll(*csv, schema, {"1,aGVsbG8=", "2,/wCA", "3,\"\"", "4,"}),
+            (std::vector<std::string>{"+I[1, x'68656c6c6f']", "+I[2, x'ff0080']", "+I[3, x'']",
+                                      "+I[4, <NULL>]"}));
+  Batch csv_batch(SlotTypes(schema));
+  for (const char* record : {"1,aGVsbG8=", "2,/wCA"}) {
+    ASSERT_TRUE(csv->Decode(std::string_view(record), &csv_batch).ok());
+  }
+  EXPECT_EQ(EncodeAll(*csv, csv_batch), (std::vector<std::string>{"1,aGVsbG8=", "2,/wCA"}));
+  EXPECT_EQ(DecodeError(*csv, schema, "5,*"), "column 'b': cannot read '*' as BYTES");
 }
 
 // ---- changelog-json ---------------------------------------------------------------------------

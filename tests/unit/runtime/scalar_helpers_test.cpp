@@ -188,6 +188,68 @@ TEST(ScalarHelpers, LikeMatchesWholeString) {
   EXPECT_FALSE(Like("ABC", "abc"));  // case-sensitive
 }
 
+/// CAST(BYTES AS VARCHAR): the bytes when they are UTF-8, nullopt (NULL) otherwise.
+std::optional<std::string> BinaryToString(const std::string& bytes) {
+  StringRef in = Ref(bytes), out;
+  if (sluice_cast_binary_to_string(&in, &out) == 0) return std::nullopt;
+  return std::string(out.view());
+}
+
+TEST(ScalarHelpers, BinaryToStringTakesWellFormedUtf8Only) {
+  EXPECT_EQ(BinaryToString(""), "");
+  EXPECT_EQ(BinaryToString("h\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80"),
+            "h\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80");
+  EXPECT_EQ(BinaryToString(std::string("a\0b", 3)), std::string("a\0b", 3));
+  for (const char* bad : {"\xff", "\x80", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                          "\xf4\x90\x80\x80", "\xf0\x9f\x98", "a\xc3("}) {
+    EXPECT_EQ(BinaryToString(bad), std::nullopt) << bad;
+  }
+}
+
+/// ENCODE / DECODE through their value-shaped helpers; nullopt when the helper fails.
+std::optional<std::string> Charset(bool encode, const std::string& input,
+                                   const std::string& charset) {
+  Arena arena;
+  SluiceKernelContext context{&arena};
+  SluiceUdfValue arguments[2] = {};
+  arguments[0].data = input.data();
+  arguments[0].length = static_cast<uint32_t>(input.size());
+  arguments[1].data = charset.data();
+  arguments[1].length = static_cast<uint32_t>(charset.size());
+  SluiceUdfValue out{};
+  uint8_t valid = encode ? sluice_encode(&context, arguments, 2, &out)
+                         : sluice_decode(&context, arguments, 2, &out);
+  if (valid == 0) return std::nullopt;
+  return std::string(out.data, out.length);
+}
+
+TEST(ScalarHelpers, EncodeAndDecodeAsJavaStrings) {
+  const std::string text = "h\xc3\xa9\xf0\x9f\x98\x80";  // hé😀
+  EXPECT_EQ(Charset(true, text, "UTF-16BE"), std::string("\0h\0\xe9\xd8\x3d\xde\x00", 8));
+  EXPECT_EQ(Charset(true, text, "utf-16le"), std::string("h\0\xe9\0\x3d\xd8\x00\xde", 8));
+  EXPECT_EQ(Charset(true, text, "UTF-16"), std::string("\xfe\xff\0h\0\xe9\xd8\x3d\xde\x00", 10));
+  EXPECT_EQ(Charset(true, text, "US-ASCII"), "h??");
+  EXPECT_EQ(Charset(true, text, "ISO-8859-1"), "h\xe9?");
+  EXPECT_EQ(Charset(true, text, "UTF-8"), text);
+  for (const char* charset : {"UTF-8", "UTF-16BE", "UTF-16LE", "UTF-16"}) {
+    EXPECT_EQ(Charset(false, *Charset(true, text, charset), charset), text) << charset;
+  }
+  EXPECT_EQ(Charset(false, std::string("\xff\xfeh\0", 4), "UTF-16"), "h");  // a little-endian mark
+  EXPECT_EQ(Charset(false, "h\xff", "US-ASCII"), "h\xef\xbf\xbd");  // U+FFFD
+  EXPECT_EQ(Charset(false, "h\xe9", "ISO-8859-1"), "h\xc3\xa9");
+  // One U+FFFD per maximal ill-formed part: a truncated 3-byte sequence, then a stray byte.
+  EXPECT_EQ(Charset(false,
+                    "\xe6\x97"
+                    "a\x80",
+                    "UTF-8"),
+            "\xef\xbf\xbd"
+            "a\xef\xbf\xbd");
+  EXPECT_EQ(Charset(false, std::string("\0h\xd8", 3), "UTF-16BE"),
+            "h\xef\xbf\xbd");  // an odd last byte
+  EXPECT_EQ(Charset(true, text, "EBCDIC"), std::nullopt);
+  EXPECT_EQ(Charset(false, text, "UTF-32"), std::nullopt);
+}
+
 TEST(ScalarHelpers, StringToIntegers) {
   int32_t i = 0;
   int64_t b = 0;
