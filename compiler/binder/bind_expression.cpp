@@ -172,6 +172,7 @@ ExprPtr Binder::WallTimeToLtz(ExprPtr wall_time) const {
 
 ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) const {
   if (expression == nullptr || expression->type == type) return expression;
+  if (type.id() == TypeId::kRow) return CastRow(std::move(expression), type);
   if (expression->kind == ExprKind::kLiteral && expression->literal.is_null) {
     return Expr::Literal(Value::Null(type));
   }
@@ -439,6 +440,12 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
       return Expr::Cast(std::move(moved), LogicalType::Date());
     }
   }
+  bool comparison = name == "=" || name == "<>" || name == "<" || name == "<=" || name == ">" ||
+                    name == ">=";
+  if (comparison && arguments.size() == 2 &&
+      (arguments[0]->type.id() == TypeId::kRow || arguments[1]->type.id() == TypeId::kRow)) {
+    return CompareRows(name, std::move(arguments[0]), std::move(arguments[1]), span);
+  }
   if (name == "<" || name == "<=" || name == ">" || name == ">=") {
     for (const auto& argument : arguments) {
       if (argument->type.IsCollection()) {
@@ -618,6 +625,24 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
   ExprPtr operand = BindExpression(*expression.operand, scope);
   auto target = BindDataType(expression.target);
   if (operand == nullptr || !target) return nullptr;
+  if (operand->type.id() == TypeId::kRow && target->id() == TypeId::kVarchar &&
+      IsSlotRow(operand)) {
+    // Flink's text of a row: `(1, a)`.
+    return Expr::Call(functions::FunctionId::kCollectionToString, *target,
+                      {Expr::Literal(Value::Varchar(runtime::expr::TypeDescriptor(operand->type))),
+                       EncodeRow(operand)});
+  }
+  if (operand->type.id() == TypeId::kRow || target->id() == TypeId::kRow) {
+    // Field by field (Flink): as many fields, each castable; the target's names.
+    if (!RowCastable(operand->type, *target, RowCast::kExplicit) ||
+        (operand->type.id() == TypeId::kRow && !IsSlotRow(operand))) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
+            expression.span);
+      return nullptr;
+    }
+    return CastTo(operand, *target);
+  }
   if (operand->type.id() != TypeId::kNull && !types::IsExplicitlyCastable(operand->type, *target)) {
     Error(base::ErrorCode::kBind,
           fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
@@ -791,6 +816,9 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     return nullptr;
   }
   if (IsJsonFunctionName(upper)) return BindJsonFunction(call, std::move(arguments), upper);
+  if (upper == "ROW" && call.name.parts.size() == 1) {
+    return BindRowConstructor(call, std::move(arguments));
+  }
   if (IsCollectionFunctionName(upper)) {
     return BindCollectionFunction(call, std::move(arguments), upper);
   }

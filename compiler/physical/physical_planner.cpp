@@ -53,8 +53,39 @@ bool IsIdentity(const ChainSpec& chain) {
 /// Whether INSERT may write a value of type `from` into a column of type `to`.
 bool IsAssignable(const LogicalType& from, const LogicalType& to) {
   if (from == to || from.id() == TypeId::kNull) return true;
+  if (from.id() == TypeId::kRow || to.id() == TypeId::kRow) {
+    // Field by field, names ignored (Flink's INSERT of ROW(1, 'a') into ROW<a INT, b STRING>).
+    if (from.id() != to.id() || from.fields().size() != to.fields().size()) return false;
+    for (size_t i = 0; i < from.fields().size(); ++i) {
+      if (!IsAssignable(from.fields()[i].type, to.fields()[i].type)) return false;
+    }
+    return true;
+  }
   if (from.IsNumeric() && to.IsNumeric()) return true;  // assignment casts between numbers
   return types::IsImplicitlyCastable(from, to);
+}
+
+/// The slots of a ROW `have` starting at `slot`, as the sink's ROW `want`: its validity
+/// retyped, fields cast where their types differ.
+void AppendRowAssignment(const LogicalType& have, const LogicalType& want, int32_t* slot,
+                         std::vector<ExprPtr>* out) {
+  ExprPtr validity = Expr::Column((*slot)++, have);
+  if (have != want) {
+    validity = Expr::Call(functions::FunctionId::kRow, want,
+                          {Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(),
+                                      {validity})});
+  }
+  out->push_back(validity);
+  for (size_t i = 0; i < want.fields().size(); ++i) {
+    const LogicalType& from = have.fields()[i].type;
+    const LogicalType& to = want.fields()[i].type;
+    if (to.id() == TypeId::kRow) {
+      AppendRowAssignment(from, to, slot, out);
+      continue;
+    }
+    ExprPtr value = Expr::Column((*slot)++, from);
+    out->push_back(from == to ? value : Expr::Cast(value, to));
+  }
 }
 
 std::vector<std::string> SlotNames(const types::Schema& schema) {
@@ -173,6 +204,10 @@ class Planner {
                         sink_table.name, sink_table.schema.columns[i].name, want.ToString(),
                         have.ToString()),
             sink_spans ? sink_spans->use : base::SourceSpan{});
+      }
+      if (want.id() == TypeId::kRow && have.id() == TypeId::kRow) {
+        AppendRowAssignment(have, want, &slot, &casts);
+        continue;
       }
       if (want.id() == TypeId::kRow) {
         for (int32_t k = 0; k < count; ++k) {
