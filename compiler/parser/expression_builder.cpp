@@ -338,6 +338,13 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     for (P::ExpressionContext* argument : row->expression())
       call->arguments.push_back(BuildExpression(argument));
     result = std::move(call);
+  } else if (auto* implicit = dynamic_cast<P::ImplicitRowConstructorContext*>(current)) {
+    // (e1, e2, ...): Flink's implicit row constructor, ROW(e1, e2, ...) with two or more fields.
+    auto call = std::make_unique<ast::FunctionCallExpression>(span);
+    call->name = SingleName("ROW", Span(implicit->LPAREN()));
+    for (P::ExpressionContext* argument : implicit->expression())
+      call->arguments.push_back(BuildExpression(argument));
+    result = std::move(call);
   } else if (auto* array = dynamic_cast<P::ArrayConstructorContext*>(current)) {
     auto call = std::make_unique<ast::FunctionCallExpression>(span);
     call->name = SingleName("ARRAY", Span(array->ARRAY()));
