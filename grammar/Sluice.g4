@@ -370,8 +370,7 @@ primaryExpression
     | JSON_ARRAY LPAREN (expression (COMMA expression)*)? jsonNullClause? RPAREN
                                                                          #jsonArrayConstructor
     | LPAREN query RPAREN                                                #subqueryExpression
-    | LPAREN expression RPAREN                                           #parenthesizedExpression
-    | LPAREN expression (COMMA expression)+ RPAREN                       #implicitRowConstructor
+    | LPAREN expression (COMMA expression)* RPAREN                       #parenthesizedExpression
     | functionCall                                                       #functionCallExpression
     | identifier                                                         #columnReference
     | base=primaryExpression DOT fieldName=identifier                    #dereference
