@@ -463,8 +463,8 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
         Expr::Call(functions::FunctionId::kCoalesce, LogicalType::Varchar(), std::move(encoded)),
         common);
   }
-  bool comparison = name == "=" || name == "<>" || name == "<" || name == "<=" || name == ">" ||
-                    name == ">=";
+  bool comparison =
+      name == "=" || name == "<>" || name == "<" || name == "<=" || name == ">" || name == ">=";
   if (comparison && arguments.size() == 2 &&
       (arguments[0]->type.id() == TypeId::kRow || arguments[1]->type.id() == TypeId::kRow)) {
     return CompareRows(name, std::move(arguments[0]), std::move(arguments[1]), span);

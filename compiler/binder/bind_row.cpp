@@ -198,10 +198,10 @@ ExprPtr Binder::BindRowConstructor(const ast::FunctionCallExpression& call,
   std::vector<types::RowField> fields;
   for (size_t i = 0; i < arguments.size(); ++i) {
     if (arguments[i]->type.id() == TypeId::kNull) {
-      Error(base::ErrorCode::kBind,
-            fmt::format("ROW(...): field {} is an untyped NULL; CAST it to the field's type",
-                        i + 1),
-            call.arguments[i]->span);
+      Error(
+          base::ErrorCode::kBind,
+          fmt::format("ROW(...): field {} is an untyped NULL; CAST it to the field's type", i + 1),
+          call.arguments[i]->span);
       return nullptr;
     }
     if (arguments[i]->type.id() == TypeId::kRow && !IsSlotRow(arguments[i])) {

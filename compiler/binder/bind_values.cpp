@@ -101,9 +101,12 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
     for (size_t c = 0; c < width; ++c) {
       // A collection has no text form to read back: its encoding, in hexadecimal.
       const bool encoded = types[c].IsCollection() || types[c].id() == TypeId::kRow;
-      ExprPtr text = types[c].id() == TypeId::kRow ? EncodeRow(CastTo(bound_rows[r][c], types[c]))
-                     : encoded ? CastTo(bound_rows[r][c], types[c])
-                               : CastTo(CastTo(bound_rows[r][c], types[c]), LogicalType::Varchar());
+      ExprPtr text = CastTo(bound_rows[r][c], types[c]);
+      if (types[c].id() == TypeId::kRow) {
+        text = EncodeRow(text);
+      } else if (!encoded) {
+        text = CastTo(text, LogicalType::Varchar());
+      }
       auto value = optimizer::EvaluateConstant(text);
       if (!value.ok()) {
         Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),

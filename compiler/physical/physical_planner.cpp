@@ -88,9 +88,9 @@ void AppendRowAssignment(const LogicalType& have, const LogicalType& want, int32
                          std::vector<ExprPtr>* out) {
   ExprPtr validity = Expr::Column((*slot)++, have);
   if (have != want) {
-    validity = Expr::Call(functions::FunctionId::kRow, want,
-                          {Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(),
-                                      {validity})});
+    validity = Expr::Call(
+        functions::FunctionId::kRow, want,
+        {Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(), {validity})});
   }
   out->push_back(validity);
   for (size_t i = 0; i < want.fields().size(); ++i) {

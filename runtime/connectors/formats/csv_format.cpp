@@ -360,9 +360,9 @@ base::Status CsvFormat::DecodeFields(std::string_view record, Batch* batch, int3
                           types_[index].id() == types::TypeId::kRow)) {
       // Unquoted empty: NULL (below); quoted "": an empty array, a row of one NULL field.
       if (!ParseNested(*fields[index], index, batch, row)) {
-        return base::Status::Error(base::ErrorCode::kData,
-                                   "column '" + names_[index] + "': cannot read '" +
-                                       *fields[index] + "' as " + types_[index].ToString());
+        return base::Status::Error(base::ErrorCode::kData, "column '" + names_[index] +
+                                                               "': cannot read '" + *fields[index] +
+                                                               "' as " + types_[index].ToString());
       }
       continue;
     }
@@ -446,7 +446,8 @@ bool CsvFormat::ParseNested(std::string_view text, size_t index, Batch* batch, i
     Column* validity = &batch->column(slots_[index]);
     for (size_t i = 0; i < fields.size(); ++i) {
       Column* column = &batch->column(slots_[index] + 1 + i);
-      bool null = pieces[i].empty() || (dialect_.null_literal && pieces[i] == *dialect_.null_literal);
+      bool null =
+          pieces[i].empty() || (dialect_.null_literal && pieces[i] == *dialect_.null_literal);
       if (null) {
         SetNull(column, row);
       } else if (!ParseValue(pieces[i], column, row, &batch->arena())) {
@@ -483,14 +484,20 @@ void CsvFormat::AppendItem(const expr::Item& item, const types::LogicalType& typ
   switch (type.id()) {
     case types::TypeId::kBoolean: out->append(item.integer != 0 ? "true" : "false"); return;
     case types::TypeId::kDouble: out->append(expr::FormatDouble(item.real)); return;
-    case types::TypeId::kDecimal: out->append(expr::FormatDecimal(item.integer, type.scale())); return;
+    case types::TypeId::kDecimal:
+      out->append(expr::FormatDecimal(item.integer, type.scale()));
+      return;
     case types::TypeId::kVarchar: out->append(item.bytes); return;
     case types::TypeId::kTimestamp:
       out->append(expr::FormatTimestamp(item.integer));
       if (type.IsTimestampLtz()) out->push_back('Z');
       return;
-    case types::TypeId::kDate: out->append(expr::FormatDate(static_cast<int32_t>(item.integer))); return;
-    case types::TypeId::kTime: out->append(expr::FormatTime(static_cast<int32_t>(item.integer))); return;
+    case types::TypeId::kDate:
+      out->append(expr::FormatDate(static_cast<int32_t>(item.integer)));
+      return;
+    case types::TypeId::kTime:
+      out->append(expr::FormatTime(static_cast<int32_t>(item.integer)));
+      return;
     default: out->append(std::to_string(item.integer)); return;
   }
 }

@@ -160,8 +160,7 @@ TEST(CsvFormatTest, ArraysAndRowsAreOneFieldJoinedByTheArrayDelimiter) {
   }
   // Row 0: [1, NULL, 3], (7, 'x y'), an empty array. Row 1: NULL, NULL row, ['a', 'b,c'] (the
   // field delimiter inside an element quotes the whole field). Row 2: [], (NULL, NULL), ['z'].
-  EXPECT_EQ(written,
-            (std::vector<std::string>{"1;;3,7;x y,\"\"", ",,\"a;b,c\"", "\"\",;,z"}));
+  EXPECT_EQ(written, (std::vector<std::string>{"1;;3,7;x y,\"\"", ",,\"a;b,c\"", "\"\",;,z"}));
   EXPECT_TRUE(batch.column(1).IsNull(1));
   EXPECT_TRUE(batch.column(2).IsNull(2));
   EXPECT_TRUE(batch.column(3).IsNull(2));

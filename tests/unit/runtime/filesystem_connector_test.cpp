@@ -632,8 +632,7 @@ TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
   EXPECT_TRUE(
       FilesystemConnectorInstance().Validate(FileTable("changelog-json", root_), true).ok());
 
-  types::Schema nested{
-      {{"r", LogicalType::Row({{"x", LogicalType::Array(LogicalType::Int())}})}}};
+  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Array(LogicalType::Int())}})}}};
   EXPECT_TRUE(contains(message_of(FileTable("csv", root_, nested)),
                        "cannot hold column 'r' of type ROW<x ARRAY<INT>>"));
   EXPECT_TRUE(FilesystemConnectorInstance().Validate(FileTable("json", root_, nested), false).ok());

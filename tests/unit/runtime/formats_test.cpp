@@ -271,8 +271,7 @@ TEST(FormatsTest, CsvOptionErrors) {
             "options 'csv.quote-character' and 'csv.disable-quote-character' = 'true' "
             "contradict each other: a format cannot define a quote character and disable it");
   // Flink's CSV: an ARRAY or ROW of scalars only; no MAP.
-  types::Schema nested{
-      {{"r", LogicalType::Row({{"x", LogicalType::Array(LogicalType::Int())}})}}};
+  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Array(LogicalType::Int())}})}}};
   EXPECT_EQ(CreateError("csv", nested, {}),
             "format 'csv' cannot hold column 'r' of type ROW<x ARRAY<INT>>: as Flink's, it takes "
             "an ARRAY or a ROW of scalars (joined by 'csv.array-element-delimiter'), no MAP or "
