@@ -163,8 +163,8 @@ groupItem
 
 // One set of a GROUPING SETS list: `()`, `(a, b)`, `a`, or a nested ROLLUP / CUBE / GROUPING SETS.
 groupingSet
-    : groupItem                                                          #nestedGroupingSet
-    | LPAREN expression (COMMA expression)+ RPAREN                       #listGroupingSet
+    : LPAREN expression (COMMA expression)+ RPAREN                       #listGroupingSet
+    | groupItem                                                          #nestedGroupingSet
     ;
 
 // One element of ROLLUP / CUBE: a column (or expression), or a parenthesized composite.
@@ -370,7 +370,7 @@ primaryExpression
     | JSON_ARRAY LPAREN (expression (COMMA expression)*)? jsonNullClause? RPAREN
                                                                          #jsonArrayConstructor
     | LPAREN query RPAREN                                                #subqueryExpression
-    | LPAREN expression RPAREN                                           #parenthesizedExpression
+    | LPAREN expression (COMMA expression)* RPAREN                       #parenthesizedExpression
     | functionCall                                                       #functionCallExpression
     | identifier                                                         #columnReference
     | base=primaryExpression DOT fieldName=identifier                    #dereference

@@ -73,7 +73,11 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
   // Casts argument `index` to `type` when it converts implicitly.
   auto assignable = [&](size_t index, const LogicalType& type) -> bool {
     const LogicalType& from = arguments[index]->type;
-    LogicalType common;
+    if (type.id() == TypeId::kRow && RowCastable(from, type, RowCast::kImplicit) &&
+        (from.id() == TypeId::kNull || IsSlotRow(arguments[index]))) {
+      arguments[index] = EncodeRow(CastTo(arguments[index], type));
+      return true;
+    }
     if (from.id() == TypeId::kNull || types::IsImplicitlyCastable(from, type)) {
       arguments[index] = CastTo(arguments[index], type);
       return true;
@@ -89,7 +93,8 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     LogicalType common = LogicalType::Null();
     for (size_t i = first; i < last; i += step) {
       LogicalType next;
-      if (!types::CommonSupertype(common, arguments[i]->type, &next) || next.id() == TypeId::kRow) {
+      if (!CommonValueType(common, arguments[i]->type, &next) ||
+          (arguments[i]->type.id() == TypeId::kRow && !IsSlotRow(arguments[i]))) {
         Error(base::ErrorCode::kBind,
               fmt::format("{}[...]: the element {} of type {} has no common type with {}", upper,
                           call.arguments[i]->ToString(), arguments[i]->type.ToString(),
@@ -105,7 +110,11 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
             span);
       return false;
     }
-    for (size_t i = first; i < last; i += step) arguments[i] = CastTo(arguments[i], common);
+    for (size_t i = first; i < last; i += step) {
+      arguments[i] = CastTo(arguments[i], common);
+      // A ROW element travels as its bytes.
+      if (common.id() == TypeId::kRow) arguments[i] = EncodeRow(arguments[i]);
+    }
     *out = common;
     return true;
   };
@@ -205,15 +214,13 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
   }
   if (!collection(0, TypeId::kArray, "an ARRAY")) return nullptr;
   const LogicalType element = type.element_type();
-  bool takes_element = upper == "ELEMENT" || upper == "ARRAY_MAX" || upper == "ARRAY_MIN" ||
-                       upper == "ARRAY_CONTAINS" || upper == "ARRAY_POSITION" ||
-                       upper == "ARRAY_REMOVE" || upper == "ARRAY_APPEND" ||
-                       upper == "ARRAY_PREPEND";
-  if (takes_element && element.id() == TypeId::kRow) {
-    return fail(
-        fmt::format("{} over an array of ROWs is not supported yet; read a field with "
-                    "a[i].field or UNNEST the array",
-                    upper));
+  if ((upper == "ARRAY_MAX" || upper == "ARRAY_MIN") && element.id() == TypeId::kRow) {
+    return fail(upper + " needs an array of comparable elements, got " + type.ToString());
+  }
+  if (upper == "ELEMENT" && element.id() == TypeId::kRow) {
+    if (!arity(1, 1, "one ARRAY")) return nullptr;
+    return DecodeRow(call_of(FunctionId::kElement, LogicalType::Varchar(), std::move(arguments)),
+                     element);
   }
   if (upper == "ELEMENT" || upper == "ARRAY_DISTINCT" || upper == "ARRAY_REVERSE" ||
       upper == "ARRAY_MAX" || upper == "ARRAY_MIN") {
@@ -280,11 +287,10 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
         type.id() == TypeId::kMap ? type.value_type() : type.element_type();
     if (element.id() == TypeId::kRow) {
       if (row_out == nullptr) {
-        Error(base::ErrorCode::kBind,
-              fmt::format("'{}' is a ROW: select its fields ({}.field)", subscript.ToString(),
-                          subscript.ToString()),
-              subscript.span);
-        return nullptr;
+        // The element as a whole row: its fields read from its bytes.
+        LogicalType row;
+        ExprPtr encoding = BindSubscript(subscript, scope, &row);
+        return encoding == nullptr ? nullptr : DecodeRow(encoding, row);
       }
       *row_out = element;
     }
@@ -325,38 +331,28 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
 }
 
 ExprPtr Binder::BindFieldAccess(const ast::FieldAccessExpression& access, const Scope& scope) {
-  if (!access.base->Is<ast::SubscriptExpression>()) {
+  ExprPtr base = BindExpression(*access.base, scope);
+  if (base == nullptr) return nullptr;
+  if (base->type.id() != TypeId::kRow) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("'{}' is a {}, not a ROW: it has no field '{}'", access.base->ToString(),
+                      base->type.ToString(), access.field.name),
+          access.span);
+    return nullptr;
+  }
+  if (!IsSlotRow(base)) {
     Error(base::ErrorCode::kPlan,
-          fmt::format("'{}' is not supported: fields are read from a ROW column (t.r.field) or "
-                      "a ROW element of an array or map (a[i].field)",
+          fmt::format("'{}' is not supported: fields are read from a ROW column (t.r.field), a "
+                      "ROW element of an array or map (a[i].field) or a ROW(...)",
                       access.ToString()),
           access.span);
     return nullptr;
   }
-  LogicalType row;
-  ExprPtr element = BindSubscript(access.base->Cast<ast::SubscriptExpression>(), scope, &row);
-  if (element == nullptr) return nullptr;
-  if (row.id() != TypeId::kRow) {
-    Error(base::ErrorCode::kBind,
-          fmt::format("'{}' is a {}, not a ROW: it has no field '{}'", access.base->ToString(),
-                      element->type.ToString(), access.field.name),
-          access.span);
-    return nullptr;
-  }
+  const LogicalType& row = base->type;
   const auto& fields = row.fields();
   for (size_t i = 0; i < fields.size(); ++i) {
     if (!types::IdentifierEquals(fields[i].name, access.field.name)) continue;
-    if (fields[i].type.id() == TypeId::kRow) {
-      Error(base::ErrorCode::kPlan,
-            fmt::format("'{}' is a nested ROW; reading it from an array element is not supported "
-                        "yet",
-                        access.ToString()),
-            access.span);
-      return nullptr;
-    }
-    return Expr::Call(FunctionId::kRowField, fields[i].type,
-                      {Descriptor(fields[i].type), element,
-                       Expr::Literal(Value::Bigint(static_cast<int64_t>(i)))});
+    return AsRowValue(base)->arguments[i + 1];
   }
   std::vector<std::string> names;
   for (const auto& field : fields) names.push_back(field.name);

@@ -172,6 +172,7 @@ ExprPtr Binder::WallTimeToLtz(ExprPtr wall_time) const {
 
 ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) const {
   if (expression == nullptr || expression->type == type) return expression;
+  if (type.id() == TypeId::kRow) return CastRow(std::move(expression), type);
   if (expression->kind == ExprKind::kLiteral && expression->literal.is_null) {
     return Expr::Literal(Value::Null(type));
   }
@@ -440,6 +441,35 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
       return Expr::Cast(std::move(moved), LogicalType::Date());
     }
   }
+  if (name == "COALESCE" &&
+      std::any_of(arguments.begin(), arguments.end(),
+                  [](const ExprPtr& argument) { return argument->type.id() == TypeId::kRow; })) {
+    // Rows: the first non-NULL one's bytes, read back as a row.
+    LogicalType common = LogicalType::Null();
+    for (const auto& argument : arguments) {
+      LogicalType next;
+      if ((argument->type.id() == TypeId::kRow && !IsSlotRow(argument)) ||
+          !CommonValueType(common, argument->type, &next)) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("COALESCE cannot be applied to {} and {}", common.ToString(),
+                          argument->type.ToString()),
+              span);
+        return nullptr;
+      }
+      common = next;
+    }
+    std::vector<ExprPtr> encoded;
+    for (const auto& argument : arguments) encoded.push_back(EncodeRow(CastTo(argument, common)));
+    return DecodeRow(
+        Expr::Call(functions::FunctionId::kCoalesce, LogicalType::Varchar(), std::move(encoded)),
+        common);
+  }
+  bool comparison =
+      name == "=" || name == "<>" || name == "<" || name == "<=" || name == ">" || name == ">=";
+  if (comparison && arguments.size() == 2 &&
+      (arguments[0]->type.id() == TypeId::kRow || arguments[1]->type.id() == TypeId::kRow)) {
+    return CompareRows(name, std::move(arguments[0]), std::move(arguments[1]), span);
+  }
   if (name == "<" || name == "<=" || name == ">" || name == ">=") {
     for (const auto& argument : arguments) {
       if (argument->type.IsCollection()) {
@@ -595,7 +625,8 @@ ExprPtr Binder::BindCase(const ast::CaseExpression& expression, const Scope& sco
   LogicalType common = else_result ? else_result->type : LogicalType::Null();
   for (size_t i = 0; i < results.size(); ++i) {
     LogicalType next;
-    if (!types::CommonSupertype(common, results[i]->type, &next) || next.id() == TypeId::kRow) {
+    bool row_value = results[i]->type.id() != TypeId::kRow || IsSlotRow(results[i]);
+    if (!CommonValueType(common, results[i]->type, &next) || !row_value) {
       Error(base::ErrorCode::kBind,
             fmt::format("CASE branches have incompatible types {} and {}", common.ToString(),
                         results[i]->type.ToString()),
@@ -605,13 +636,24 @@ ExprPtr Binder::BindCase(const ast::CaseExpression& expression, const Scope& sco
     common = next;
   }
   if (common.id() == TypeId::kNull) common = LogicalType::Int();
+  if (else_result && else_result->type.id() == TypeId::kRow && !IsSlotRow(else_result)) {
+    Error(base::ErrorCode::kBind, "this ROW value cannot be a CASE result",
+          expression.else_result->span);
+    return nullptr;
+  }
+  // Rows are chosen as their bytes and read back as a row.
+  const bool rows = common.id() == TypeId::kRow;
+  auto branch = [&](const ExprPtr& result) {
+    return rows ? EncodeRow(CastTo(result, common)) : CastTo(result, common);
+  };
+  const LogicalType chosen = rows ? LogicalType::Varchar() : common;
   std::vector<ExprPtr> arguments;
   for (size_t i = 0; i < results.size(); ++i) {
     arguments.push_back(conditions[i]);
-    arguments.push_back(CastTo(results[i], common));
+    arguments.push_back(branch(results[i]));
   }
-  arguments.push_back(else_result ? CastTo(else_result, common)
-                                  : Expr::Literal(Value::Null(common)));
+  arguments.push_back(else_result ? branch(else_result) : Expr::Literal(Value::Null(chosen)));
+  if (rows) return DecodeRow(Expr::Case(std::move(arguments), chosen), common);
   return Expr::Case(std::move(arguments), common);
 }
 
@@ -780,6 +822,24 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
           expression.span);
     return nullptr;
   }
+  if (operand->type.id() == TypeId::kRow && target->id() == TypeId::kVarchar &&
+      IsSlotRow(operand)) {
+    // Flink's text of a row: `(1, a)`.
+    return Expr::Call(functions::FunctionId::kCollectionToString, *target,
+                      {Expr::Literal(Value::Varchar(runtime::expr::TypeDescriptor(operand->type))),
+                       EncodeRow(operand)});
+  }
+  if (operand->type.id() == TypeId::kRow || target->id() == TypeId::kRow) {
+    // Field by field (Flink): as many fields, each castable; the target's names.
+    if (!RowCastable(operand->type, *target, RowCast::kExplicit) ||
+        (operand->type.id() == TypeId::kRow && !IsSlotRow(operand))) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
+            expression.span);
+      return nullptr;
+    }
+    return CastTo(operand, *target);
+  }
   if (operand->type.id() != TypeId::kNull && !types::IsExplicitlyCastable(operand->type, *target)) {
     Error(base::ErrorCode::kBind,
           fmt::format("cannot cast {} to {}", operand->type.ToString(), target->ToString()),
@@ -908,8 +968,7 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   if (upper == "IFNULL") {
     // IFNULL(a, b) = COALESCE(a, b), the result of their common type.
     LogicalType common;
-    if (!types::CommonSupertype(arguments[0]->type, arguments[1]->type, &common) ||
-        common.id() == TypeId::kRow) {
+    if (!CommonValueType(arguments[0]->type, arguments[1]->type, &common)) {
       Error(base::ErrorCode::kBind,
             fmt::format("IFNULL cannot be applied to ({}, {})", arguments[0]->type.ToString(),
                         arguments[1]->type.ToString()),
@@ -953,6 +1012,9 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     return nullptr;
   }
   if (IsJsonFunctionName(upper)) return BindJsonFunction(call, std::move(arguments), upper);
+  if (upper == "ROW" && call.name.parts.size() == 1) {
+    return BindRowConstructor(call, std::move(arguments));
+  }
   if (IsCollectionFunctionName(upper)) {
     return BindCollectionFunction(call, std::move(arguments), upper);
   }

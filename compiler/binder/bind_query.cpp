@@ -249,18 +249,13 @@ std::optional<BoundRelation> Binder::MakeProject(BoundRelation input,
       for (int suffix = 0; taken(names[i]); ++suffix) names[i] = base + std::to_string(suffix);
     }
     if (expression->type.id() == TypeId::kRow) {
-      if (expression->kind != ExprKind::kColumn) {
-        Error(base::ErrorCode::kPlan, "only a ROW column itself can be selected as a ROW",
-              spans[i]);
+      if (!IsSlotRow(expression)) {
+        Error(base::ErrorCode::kPlan, "this ROW value cannot be selected", spans[i]);
         return std::nullopt;
       }
-      // A ROW occupies its validity slot and every nested slot; copy them all.
-      int32_t count = SlotCount(expression->type);
-      const auto input_types = logical::SlotTypes(input.node->schema);
-      for (int32_t k = 0; k < count; ++k) {
-        int32_t source = expression->column_index + k;
-        node->projections.push_back(Expr::Column(source, input_types[source]));
-      }
+      // A ROW occupies its validity slot and every nested slot: a column copies them all, a
+      // constructed row computes each.
+      for (auto& projection : RowSlots(expression)) node->projections.push_back(projection);
     } else {
       node->projections.push_back(expression);
     }

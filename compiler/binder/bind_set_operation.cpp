@@ -45,8 +45,14 @@ std::optional<Scope> Binder::CastToCommonTypes(std::vector<BoundRelation>* input
     }
     for (size_t c = 0; c < types.size(); ++c) {
       LogicalType common;
-      if (!types::CommonSupertype(types[c], scope.columns[c].type, &common) ||
-          common.id() == TypeId::kRow) {
+      if (types[c].id() == TypeId::kRow || scope.columns[c].type.id() == TypeId::kRow) {
+        Error(base::ErrorCode::kPlan,
+              fmt::format("{} of ROW columns is not supported yet (column {}, '{}')", operation,
+                          c + 1, first.columns[c].name),
+              span);
+        return std::nullopt;
+      }
+      if (!types::CommonSupertype(types[c], scope.columns[c].type, &common)) {
         Error(base::ErrorCode::kBind,
               fmt::format("{} column {} ('{}') is {} in one input and {} in another", operation,
                           c + 1, first.columns[c].name, types[c].ToString(),

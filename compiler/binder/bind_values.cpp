@@ -56,8 +56,8 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
         continue;
       }
       LogicalType common;
-      if (bound->type.id() == TypeId::kRow ||
-          !types::CommonSupertype(types[c], bound->type, &common)) {
+      if ((bound->type.id() == TypeId::kRow && !IsSlotRow(bound)) ||
+          !CommonValueType(types[c], bound->type, &common)) {
         Error(base::ErrorCode::kBind,
               fmt::format("VALUES column {} is {} in one row and {} in another", c + 1,
                           types[c].ToString(), bound->type.ToString()),
@@ -84,20 +84,31 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
       }
     }
   }
+  // A ROW column is read as its bytes (those of a ROW element, which read as an array of its
+  // fields) and made a row again by a projection.
+  const LogicalType row_bytes = LogicalType::Array(LogicalType::Varchar());
+  bool has_rows = false;
   auto table = std::make_shared<logical::ScanTable>();
   for (size_t c = 0; c < width; ++c) {
     if (types[c].id() == TypeId::kNull) types[c] = LogicalType::Int();
-    table->descriptor.schema.columns.push_back({fmt::format("EXPR${}", c), types[c]});
+    has_rows |= types[c].id() == TypeId::kRow;
+    table->descriptor.schema.columns.push_back(
+        {fmt::format("EXPR${}", c), types[c].id() == TypeId::kRow ? row_bytes : types[c]});
   }
   // The values connector reads each field as CAST(text AS column type).
   for (size_t r = 0; r < bound_rows.size(); ++r) {
     std::vector<std::optional<std::string>> fields;
     for (size_t c = 0; c < width; ++c) {
-      // A collection has no text form to read back: its encoding, in hexadecimal; so are BYTES
-      // (whose bytes need not be UTF-8).
-      bool as_hex = types[c].IsCollection() || types[c].id() == TypeId::kBinary;
-      ExprPtr text = as_hex ? CastTo(bound_rows[r][c], types[c])
-                            : CastTo(CastTo(bound_rows[r][c], types[c]), LogicalType::Varchar());
+      // A collection or a ROW has no text form to read back: its encoding, in hexadecimal; so
+      // are BYTES (whose bytes need not be UTF-8).
+      const bool encoded = types[c].IsCollection() || types[c].id() == TypeId::kRow ||
+                           types[c].id() == TypeId::kBinary;
+      ExprPtr text = CastTo(bound_rows[r][c], types[c]);
+      if (types[c].id() == TypeId::kRow) {
+        text = EncodeRow(text);
+      } else if (!encoded) {
+        text = CastTo(text, LogicalType::Varchar());
+      }
       auto value = optimizer::EvaluateConstant(text);
       if (!value.ok()) {
         Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
@@ -106,7 +117,7 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
       }
       if (value->is_null) {
         fields.push_back(std::nullopt);
-      } else if (as_hex) {
+      } else if (encoded) {
         fields.push_back(runtime::expr::EncodeHex(value->text));
       } else {
         fields.push_back(value->text);
@@ -123,7 +134,19 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
   node->table = table;
   node->schema = table->full_schema;
   node->span = values.span;
-  return BoundRelation{node, Scope::FromSchema(node->schema, ""), std::nullopt};
+  BoundRelation scan{node, Scope::FromSchema(node->schema, ""), std::nullopt};
+  if (!has_rows) return scan;
+  std::vector<std::string> names;
+  std::vector<ExprPtr> columns;
+  std::vector<base::SourceSpan> spans;
+  for (size_t c = 0; c < width; ++c) {
+    names.push_back(fmt::format("EXPR${}", c));
+    const LogicalType& stored = table->descriptor.schema.columns[c].type;
+    ExprPtr column = runtime::plan::Expr::Column(static_cast<int32_t>(c), stored);
+    columns.push_back(types[c].id() == TypeId::kRow ? DecodeRow(column, types[c]) : column);
+    spans.push_back(values.span);
+  }
+  return MakeProject(std::move(scan), std::move(names), std::move(columns), std::move(spans));
 }
 
 }  // namespace sluice::compiler::binder

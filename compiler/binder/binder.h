@@ -518,6 +518,15 @@ class Binder {
   /// encoding comes back as a VARCHAR-typed call and its type in `*row_out`.
   runtime::plan::ExprPtr BindSubscript(const ast::SubscriptExpression& subscript,
                                        const Scope& scope, types::LogicalType* row_out = nullptr);
+  /// ROW(e1, ...): a row with fields EXPR$0, EXPR$1, ... (Flink's names) (bind_row.cpp).
+  runtime::plan::ExprPtr BindRowConstructor(const ast::FunctionCallExpression& call,
+                                            std::vector<runtime::plan::ExprPtr> arguments);
+  /// `left = right`, `left <> right` of two rows: equal when every field is (NULL fields equal).
+  runtime::plan::ExprPtr CompareRows(const std::string& name, runtime::plan::ExprPtr left,
+                                     runtime::plan::ExprPtr right, base::SourceSpan span);
+  /// A row cast to the ROW `type` field by field (a NULL to a NULL row).
+  runtime::plan::ExprPtr CastRow(runtime::plan::ExprPtr expression,
+                                 const types::LogicalType& type) const;
   /// `array[i].field`, `map[k].field`: a field of a ROW element.
   runtime::plan::ExprPtr BindFieldAccess(const ast::FieldAccessExpression& access,
                                          const Scope& scope);
@@ -579,5 +588,32 @@ class Binder {
 
 /// Counts the slots a value of `type` takes in a batch (1, plus its fields' slots for ROW).
 int32_t SlotCount(const types::LogicalType& type);
+
+// ROW values in expressions (bind_row.cpp): a ROW-typed expression is a ROW column or a call
+// ROW(present, field, ...) of the row's type.
+
+/// ROW(present, field, ...): a row of `type`, NULL unless `present` (BOOLEAN) is TRUE.
+runtime::plan::ExprPtr RowValue(runtime::plan::ExprPtr present, const types::LogicalType& type,
+                                std::vector<runtime::plan::ExprPtr> fields);
+/// A NULL row of `type` (its fields NULL too).
+runtime::plan::ExprPtr NullRow(const types::LogicalType& type);
+/// A ROW column as ROW(column IS NOT NULL, field columns...); a ROW call unchanged.
+runtime::plan::ExprPtr AsRowValue(const runtime::plan::ExprPtr& row);
+/// Whether `row` is a ROW column or a ROW(...) call (RowSlots and EncodeRow take it).
+bool IsSlotRow(const runtime::plan::ExprPtr& row);
+/// The expressions of the slots `row` takes in a batch: its validity, then its fields'.
+std::vector<runtime::plan::ExprPtr> RowSlots(const runtime::plan::ExprPtr& row);
+/// `row` as the bytes of a ROW element of a collection (VARCHAR-typed; NULL for a NULL row).
+runtime::plan::ExprPtr EncodeRow(const runtime::plan::ExprPtr& row);
+/// The ROW of `type` whose element bytes `encoding` holds (NULL bytes: a NULL row).
+runtime::plan::ExprPtr DecodeRow(const runtime::plan::ExprPtr& encoding,
+                                 const types::LogicalType& type);
+/// How a value converts: implicitly, on assignment (INSERT: also between numbers), by CAST.
+enum class RowCast { kImplicit, kAssignment, kExplicit };
+/// Whether `from` converts to `to`, rows field by field (same number of fields, names ignored).
+bool RowCastable(const types::LogicalType& from, const types::LogicalType& to, RowCast kind);
+/// CommonSupertype, also of two rows with as many fields (field by field, the left's names).
+bool CommonValueType(const types::LogicalType& left, const types::LogicalType& right,
+                     types::LogicalType* out);
 
 }  // namespace sluice::compiler::binder

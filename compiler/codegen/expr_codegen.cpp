@@ -639,6 +639,14 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
     case FunctionId::kIsNotNull:
       SLUICE_RETURN_IF_ERROR(expect_arguments(1));
       return IrValue{arguments[0].valid, nullptr, builder_.getTrue()};
+    case FunctionId::kRow:
+      // A ROW slot: validity only, valid where the first argument is TRUE.
+      if (arguments.empty() || expr.type.id() != TypeId::kRow ||
+          expr.arguments[0]->type.id() != TypeId::kBoolean) {
+        return Unsupported("ROW takes a BOOLEAN first and gives a ROW");
+      }
+      return IrValue{builder_.getFalse(), nullptr,
+                     builder_.CreateAnd(arguments[0].valid, arguments[0].value)};
     case FunctionId::kIsTrue:
       SLUICE_RETURN_IF_ERROR(expect_arguments(1));
       return IrValue{builder_.CreateAnd(arguments[0].valid, arguments[0].value), nullptr,

@@ -477,6 +477,35 @@ base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
   return value;
 }
 
+namespace {
+
+/// Whether `call` gives the bytes of a ROW element as a VARCHAR: bytes, not text, that must not
+/// become a VARCHAR literal of the plan.
+bool GivesRowBytes(const Expr& call) {
+  if (call.kind != ExprKind::kCall || call.type.id() != types::TypeId::kVarchar) return false;
+  auto row_element = [](const types::LogicalType& collection) {
+    if (!collection.IsCollection()) return false;
+    const types::LogicalType& element = collection.id() == types::TypeId::kMap
+                                            ? collection.value_type()
+                                            : collection.element_type();
+    return element.id() == types::TypeId::kRow;
+  };
+  switch (call.function) {
+    case functions::FunctionId::kRowEncode: return true;
+    case functions::FunctionId::kElement:
+      return !call.arguments.empty() && row_element(call.arguments[0]->type);
+    case functions::FunctionId::kCollectionElementAt:
+    case functions::FunctionId::kCollectionMapGet:
+      return call.arguments.size() > 1 && row_element(call.arguments[1]->type);
+    case functions::FunctionId::kRowField:
+      return !call.arguments.empty() && call.arguments[0]->kind == ExprKind::kLiteral &&
+             call.arguments[0]->literal.text.rfind('R', 0) == 0;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 ExprPtr FoldConstants(const ExprPtr& expression) {
   if (expression->kind == ExprKind::kColumn || expression->kind == ExprKind::kLiteral) {
     return expression;
@@ -487,7 +516,7 @@ ExprPtr FoldConstants(const ExprPtr& expression) {
     argument = FoldConstants(argument);
     all_literal &= IsLiteral(argument);
   }
-  if (!all_literal || copy->type.id() == types::TypeId::kRow) return copy;
+  if (!all_literal || copy->type.id() == types::TypeId::kRow || GivesRowBytes(*copy)) return copy;
   // A user-defined function that is not deterministic runs for every row.
   if (copy->user_function != nullptr && !copy->user_function->deterministic()) return copy;
   if (copy->kind == ExprKind::kCall && !functions::IsDeterministic(copy->function)) return copy;

@@ -359,7 +359,17 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     expression->query = BuildQuery(subquery->query());
     result = std::move(expression);
   } else if (auto* parenthesized = dynamic_cast<P::ParenthesizedExpressionContext*>(current)) {
-    result = BuildExpression(parenthesized->expression());
+    std::vector<P::ExpressionContext*> items = parenthesized->expression();
+    if (items.size() == 1) {
+      result = BuildExpression(items[0]);
+    } else {
+      // (e1, e2, ...): Flink's implicit row constructor, ROW(e1, e2, ...) with two or more
+      // fields.
+      auto call = std::make_unique<ast::FunctionCallExpression>(span);
+      call->name = SingleName("ROW", Span(parenthesized->LPAREN()));
+      for (P::ExpressionContext* item : items) call->arguments.push_back(BuildExpression(item));
+      result = std::move(call);
+    }
   } else if (auto* function = dynamic_cast<P::FunctionCallExpressionContext*>(current)) {
     result = BuildFunctionCall(function->functionCall());
   } else {

@@ -51,10 +51,58 @@ bool IsIdentity(const ChainSpec& chain) {
 }
 
 /// Whether INSERT may write a value of type `from` into a column of type `to`.
+/// Whether two types are the same but for the names of ROW fields (the same slots and bytes).
+bool SameButFieldNames(const LogicalType& a, const LogicalType& b) {
+  if (a.id() != b.id()) return false;
+  if (a.IsCollection()) {
+    return SameButFieldNames(a.element_type(), b.element_type()) &&
+           (a.id() != TypeId::kMap || SameButFieldNames(a.value_type(), b.value_type()));
+  }
+  if (a.id() != TypeId::kRow) return a == b;
+  if (a.fields().size() != b.fields().size()) return false;
+  for (size_t i = 0; i < a.fields().size(); ++i) {
+    if (!SameButFieldNames(a.fields()[i].type, b.fields()[i].type)) return false;
+  }
+  return true;
+}
+
 bool IsAssignable(const LogicalType& from, const LogicalType& to) {
   if (from == to || from.id() == TypeId::kNull) return true;
+  // ARRAY[ROW(1, 'a')] into ARRAY<ROW<x INT, y STRING>>: the names are not part of the bytes.
+  if (from.IsCollection() && SameButFieldNames(from, to)) return true;
+  if (from.id() == TypeId::kRow || to.id() == TypeId::kRow) {
+    // Field by field, names ignored (Flink's INSERT of ROW(1, 'a') into ROW<a INT, b STRING>).
+    if (from.id() != to.id() || from.fields().size() != to.fields().size()) return false;
+    for (size_t i = 0; i < from.fields().size(); ++i) {
+      if (!IsAssignable(from.fields()[i].type, to.fields()[i].type)) return false;
+    }
+    return true;
+  }
   if (from.IsNumeric() && to.IsNumeric()) return true;  // assignment casts between numbers
   return types::IsImplicitlyCastable(from, to);
+}
+
+/// The slots of a ROW `have` starting at `slot`, as the sink's ROW `want`: its validity
+/// retyped, fields cast where their types differ.
+void AppendRowAssignment(const LogicalType& have, const LogicalType& want, int32_t* slot,
+                         std::vector<ExprPtr>* out) {
+  ExprPtr validity = Expr::Column((*slot)++, have);
+  if (have != want) {
+    validity = Expr::Call(
+        functions::FunctionId::kRow, want,
+        {Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(), {validity})});
+  }
+  out->push_back(validity);
+  for (size_t i = 0; i < want.fields().size(); ++i) {
+    const LogicalType& from = have.fields()[i].type;
+    const LogicalType& to = want.fields()[i].type;
+    if (to.id() == TypeId::kRow) {
+      AppendRowAssignment(from, to, slot, out);
+      continue;
+    }
+    ExprPtr value = Expr::Column((*slot)++, from);
+    out->push_back(from == to || SameButFieldNames(from, to) ? value : Expr::Cast(value, to));
+  }
 }
 
 std::vector<std::string> SlotNames(const types::Schema& schema) {
@@ -174,6 +222,10 @@ class Planner {
                         have.ToString()),
             sink_spans ? sink_spans->use : base::SourceSpan{});
       }
+      if (want.id() == TypeId::kRow && have.id() == TypeId::kRow) {
+        AppendRowAssignment(have, want, &slot, &casts);
+        continue;
+      }
       if (want.id() == TypeId::kRow) {
         for (int32_t k = 0; k < count; ++k) {
           casts.push_back(Expr::Column(slot + k, query_types[slot + k]));
@@ -182,7 +234,7 @@ class Planner {
         continue;
       }
       ExprPtr value = Expr::Column(slot++, have);
-      if (have != want) value = Expr::Cast(value, want);
+      if (have != want && !SameButFieldNames(have, want)) value = Expr::Cast(value, want);
       casts.push_back(value);
     }
     SLUICE_ASSIGN_OR_RETURN(Planned upstream, PlanChain(top, &casts, sink_table.schema));

@@ -177,6 +177,24 @@ uint8_t sluice_collection_row_field(SluiceKernelContext* context, const SluiceUd
   return StoreItem(fields[static_cast<size_t>(index)], out);
 }
 
+// $ROW_ENCODE(row_descriptor, present, field, ...): the fields as the items of a ROW element;
+// NULL when `present` is not TRUE.
+uint8_t sluice_row_encode(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                          int32_t count, SluiceUdfValue* out) {
+  if (arguments[1].is_null != 0 || arguments[1].integer == 0) return 0;
+  std::vector<std::string_view> fields;
+  if (!sluice::runtime::expr::RowFieldDescriptors(TextOf(arguments[0]), &fields) ||
+      fields.size() != static_cast<size_t>(count - 2)) {
+    context->error = "$ROW_ENCODE: the row descriptor does not match the fields";
+    return 0;
+  }
+  CollectionWriter writer;
+  for (int32_t i = 2; i < count; ++i) {
+    writer.Add(ItemOf(arguments[i], TagOfDescriptor(fields[static_cast<size_t>(i - 2)])));
+  }
+  return StoreBytes(context, writer.Finish(static_cast<uint32_t>(count - 2)), out);
+}
+
 // CARDINALITY(collection): the elements of an ARRAY, the entries of a MAP or MULTISET.
 uint8_t sluice_collection_cardinality(SluiceKernelContext* context, const SluiceUdfValue* arguments,
                                       int32_t, SluiceUdfValue* out) {

@@ -283,6 +283,12 @@ bool AppendCollection(std::string_view encoded, std::string_view descriptor, boo
                       std::string* out) {
   DescribedType type;
   if (!Describe(descriptor, &type)) return false;
+  if (type.letter == 'R') {  // a ROW value's bytes, as a ROW element's
+    Item row;
+    row.tag = ItemTag::kBytes;
+    row.bytes = encoded;
+    return AppendItem(row, descriptor, json, out);
+  }
   std::vector<Item> items;
   if (!DecodeCollection(encoded, type.letter == 'A' ? 1 : 2, &items)) return false;
   if (type.letter == 'A') {
@@ -475,6 +481,14 @@ bool ParseItem(std::string_view text, const LogicalType& type, Item* out) {
     default: return false;
   }
   return valid != 0;
+}
+
+bool RowFieldDescriptors(std::string_view descriptor, std::vector<std::string_view>* fields) {
+  DescribedType described;
+  if (!Describe(descriptor, &described) || described.letter != 'R') return false;
+  fields->clear();
+  for (const auto& field : described.fields) fields->push_back(field.second);
+  return true;
 }
 
 std::string TypeDescriptor(const LogicalType& type) {

@@ -84,6 +84,10 @@ bool ParseItem(std::string_view text, const types::LogicalType& type, Item* out)
 /// scalar type (`n<scale>;` for DECIMAL).
 std::string TypeDescriptor(const types::LogicalType& type);
 
+/// The descriptors of a ROW descriptor's fields, in order; false when `descriptor` is not a
+/// well-formed ROW descriptor.
+bool RowFieldDescriptors(std::string_view descriptor, std::vector<std::string_view>* fields);
+
 /// Appends the text form of an encoded collection of the type `descriptor` names, as Flink
 /// casts it to STRING: `[1, 2, NULL]`, `{a=1, b=2}`; false when malformed.
 bool AppendCollectionText(std::string_view encoded, std::string_view descriptor, std::string* out);

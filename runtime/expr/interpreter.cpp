@@ -1451,6 +1451,18 @@ Result<Vector> EvaluateCall(const Expr& expr, Context& context) {
     case FunctionId::kLike:
       if (arguments.empty()) return Malformed(expr, "needs arguments");
       return StringFunction(expr, arguments, context);
+    case FunctionId::kRow: {
+      // A ROW slot: validity only, valid where the first argument is TRUE.
+      if (arguments.empty() || expr.type.id() != TypeId::kRow ||
+          arguments[0].type.id() != TypeId::kBoolean) {
+        return Malformed(expr, "ROW takes a BOOLEAN first and gives a ROW");
+      }
+      Vector out = Allocate(expr.type, rows);
+      for (int32_t row = 0; row < rows; ++row) {
+        out.mutable_validity()[row] = IsTrue(arguments[0], row) ? 1 : 0;
+      }
+      return out;
+    }
     case FunctionId::kCoalesce: return Coalesce(expr, arguments, rows);
     case FunctionId::kGreatest:
     case FunctionId::kLeast: return GreatestLeast(expr, arguments, rows);

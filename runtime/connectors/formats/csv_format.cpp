@@ -286,17 +286,34 @@ base::Result<std::unique_ptr<CsvFormat>> CsvFormat::Create(const FormatFields& f
   }
   SLUICE_ASSIGN_OR_RETURN(dialect.allow_comments, reader.GetBool("allow-comments", false));
   dialect.null_literal = reader.GetString("null-literal");
-  if (auto delimiter_text = reader.GetString("array-element-delimiter");
-      delimiter_text && delimiter_text->empty()) {
-    return reader.InvalidValue("array-element-delimiter", "the delimiter is empty");
+  if (auto delimiter_text = reader.GetString("array-element-delimiter")) {
+    if (delimiter_text->empty()) {
+      return reader.InvalidValue("array-element-delimiter", "the delimiter is empty");
+    }
+    dialect.array_element_delimiter = *delimiter_text;
   }
   SLUICE_RETURN_IF_ERROR(reader.GetBool("write-bigdecimal-in-scientific-notation", false).status());
   SLUICE_ASSIGN_OR_RETURN(bool ignore_parse_errors, reader.GetBool("ignore-parse-errors", false));
+  // Flink's CsvRowSchemaConverter: an ARRAY or a ROW holds scalars only ("only simple types
+  // are supported in the second level nesting"); MAP and MULTISET have no CSV form.
   for (const types::RowField& field : fields.fields.columns) {
-    if (field.type.id() == types::TypeId::kRow) {
+    const types::LogicalType& type = field.type;
+    std::vector<types::LogicalType> nested;
+    if (type.id() == types::TypeId::kArray) nested.push_back(type.element_type());
+    if (type.id() == types::TypeId::kRow) {
+      for (const types::RowField& row_field : type.fields()) nested.push_back(row_field.type);
+    }
+    bool simple = type.id() != types::TypeId::kMap && type.id() != types::TypeId::kMultiset;
+    for (const types::LogicalType& inner : nested) {
+      simple = simple && !inner.IsCollection() && inner.id() != types::TypeId::kRow;
+    }
+    if (!simple) {
       return base::Status::Error(
           base::ErrorCode::kOption,
-          "format 'csv' cannot hold ROW column '" + field.name + "'; use 'format' = 'json'");
+          "format 'csv' cannot hold column '" + field.name + "' of type " + type.ToString() +
+              ": as Flink's, it takes an ARRAY or a ROW of scalars (joined by "
+              "'csv.array-element-delimiter'), no MAP or MULTISET and no deeper nesting; use "
+              "'format' = 'json'");
     }
   }
   return std::make_unique<CsvFormat>(fields, std::move(dialect), ignore_parse_errors);
@@ -309,6 +326,7 @@ CsvFormat::CsvFormat(const FormatFields& fields, CsvDialect dialect, bool ignore
   for (const types::RowField& field : fields.fields.columns) {
     names_.push_back(field.name);
     instants_.push_back(field.type.IsTimestampLtz());
+    types_.push_back(field.type);
   }
 }
 
@@ -339,6 +357,22 @@ base::Status CsvFormat::DecodeFields(std::string_view record, Batch* batch, int3
   }
   for (size_t index = 0; index < fields.size(); ++index) {
     Column* column = &batch->column(slots_[index]);
+    if (fields[index] && (types_[index].id() == types::TypeId::kArray ||
+                          types_[index].id() == types::TypeId::kRow)) {
+      // Unquoted empty: NULL (below); quoted "": an empty array, a row of one NULL field.
+      if (!ParseNested(*fields[index], index, batch, row)) {
+        return base::Status::Error(base::ErrorCode::kData, "column '" + names_[index] +
+                                                               "': cannot read '" + *fields[index] +
+                                                               "' as " + types_[index].ToString());
+      }
+      continue;
+    }
+    if (!fields[index] && types_[index].id() == types::TypeId::kRow) {
+      for (size_t k = 0; k < SlotCount(types_[index]); ++k) {
+        SetNull(&batch->column(slots_[index] + k), row);
+      }
+      continue;
+    }
     // An empty field is NULL; quoted ("") it is an empty string, where the type has one.
     if (!fields[index] ||
         (fields[index]->empty() && column->type().id() != types::TypeId::kVarchar &&
@@ -371,7 +405,11 @@ base::Status CsvFormat::Encode(const Batch& batch, int32_t row, std::string* out
       continue;
     }
     text.clear();
-    AppendValue(column, row, &text, index < instants_.size() && instants_[index]);
+    if (types_[index].id() == types::TypeId::kArray || types_[index].id() == types::TypeId::kRow) {
+      AppendNested(batch, index, row, &text);
+    } else {
+      AppendValue(column, row, &text, index < instants_.size() && instants_[index]);
+    }
     if (index == 0 && dialect_.allow_comments && dialect_.quote && !text.empty() &&
         text.front() == '#') {
       AppendQuoted(text, *dialect_.quote, dialect_.escape, out);  // not a comment
@@ -386,6 +424,118 @@ void CsvFormat::AppendHeader(std::string* out) const {
   for (size_t index = 0; index < names_.size(); ++index) {
     if (index > 0) out->push_back(dialect_.field_delimiter);
     dialect_.AppendField(names_[index], out);
+  }
+}
+
+// ---- ARRAY and ROW fields ------------------------------------------------------------------
+
+bool CsvFormat::ParseNested(std::string_view text, size_t index, Batch* batch, int32_t row) const {
+  const types::LogicalType& type = types_[index];
+  const std::string& delimiter = dialect_.array_element_delimiter;
+  std::vector<std::string_view> pieces;
+  for (size_t start = 0;;) {
+    size_t end = text.find(delimiter, start);
+    if (end == std::string_view::npos) {
+      pieces.push_back(text.substr(start));
+      break;
+    }
+    pieces.push_back(text.substr(start, end - start));
+    start = end + delimiter.size();
+  }
+  if (type.id() == types::TypeId::kRow) {
+    const auto& fields = type.fields();
+    if (pieces.size() != fields.size()) return false;
+    Column* validity = &batch->column(slots_[index]);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      Column* column = &batch->column(slots_[index] + 1 + i);
+      bool null =
+          pieces[i].empty() || (dialect_.null_literal && pieces[i] == *dialect_.null_literal);
+      if (null) {
+        SetNull(column, row);
+      } else if (!ParseValue(pieces[i], column, row, &batch->arena())) {
+        return false;
+      }
+    }
+    validity->validity()[row] = 1;
+    return true;
+  }
+  // An empty text is an array without elements (written so); otherwise one element per piece.
+  if (text.empty()) pieces.clear();
+  const types::LogicalType& element = type.element_type();
+  expr::CollectionWriter writer;
+  for (std::string_view piece : pieces) {
+    expr::Item item;
+    bool null = piece.empty() || (dialect_.null_literal && piece == *dialect_.null_literal);
+    if (!null) {
+      if (element.IsTimestampLtz() && (piece.back() == 'Z' || piece.back() == 'z')) {
+        piece.remove_suffix(1);
+      }
+      if (!expr::ParseItem(piece, element, &item)) return false;
+    }
+    writer.Add(item);
+  }
+  Column* column = &batch->column(slots_[index]);
+  column->values<StringRef>()[row] =
+      batch->arena().Copy(writer.Finish(static_cast<uint32_t>(pieces.size())));
+  column->validity()[row] = 1;
+  return true;
+}
+
+void CsvFormat::AppendItem(const expr::Item& item, const types::LogicalType& type,
+                           std::string* out) const {
+  switch (type.id()) {
+    case types::TypeId::kBoolean: out->append(item.integer != 0 ? "true" : "false"); return;
+    case types::TypeId::kDouble: out->append(expr::FormatDouble(item.real)); return;
+    case types::TypeId::kDecimal:
+      out->append(expr::FormatDecimal(item.integer, type.scale()));
+      return;
+    case types::TypeId::kVarchar: out->append(item.bytes); return;
+    case types::TypeId::kTimestamp:
+      out->append(expr::FormatTimestamp(item.integer));
+      if (type.IsTimestampLtz()) out->push_back('Z');
+      return;
+    case types::TypeId::kDate:
+      out->append(expr::FormatDate(static_cast<int32_t>(item.integer)));
+      return;
+    case types::TypeId::kTime:
+      out->append(expr::FormatTime(static_cast<int32_t>(item.integer)));
+      return;
+    default: out->append(std::to_string(item.integer)); return;
+  }
+}
+
+void CsvFormat::AppendNested(const Batch& batch, size_t index, int32_t row,
+                             std::string* out) const {
+  const types::LogicalType& type = types_[index];
+  const std::string& delimiter = dialect_.array_element_delimiter;
+  auto append_null = [&]() {
+    if (dialect_.null_literal) out->append(*dialect_.null_literal);
+  };
+  if (type.id() == types::TypeId::kRow) {
+    for (size_t i = 0; i < type.fields().size(); ++i) {
+      if (i > 0) out->append(delimiter);
+      const Column& column = batch.column(slots_[index] + 1 + i);
+      if (column.IsNull(row)) {
+        append_null();
+      } else {
+        AppendValue(column, row, out, type.fields()[i].type.IsTimestampLtz());
+      }
+    }
+    return;
+  }
+  std::vector<expr::Item> items;
+  const Column& column = batch.column(slots_[index]);
+  if (!expr::DecodeCollection(column.values<StringRef>()[row].view(), 1, &items)) {
+    out->append("<malformed ").append(type.ToString()).append(">");
+    return;
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out->append(delimiter);
+    if (items[i].tag == expr::ItemTag::kNull) {
+      append_null();
+    } else {
+      AppendItem(items[i], type.element_type(), out);
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "catalog/base/result.h"
 #include "runtime/connectors/formats/format.h"
+#include "runtime/expr/collection_value.h"
 
 namespace sluice::runtime::connectors::formats {
 
@@ -26,6 +27,9 @@ struct CsvDialect {
   /// `null-literal` (none): a field of this text is NULL, and NULL is written as it. Without
   /// it, an empty unquoted field is NULL and an empty string is written as `""`.
   std::optional<std::string> null_literal;
+  /// `array-element-delimiter` (`;`): separates the elements of an ARRAY column and the fields
+  /// of a ROW column inside one field (Flink's; elements are not quoted or escaped).
+  std::string array_element_delimiter = ";";
 
   /// Tells whether `record` ends inside a quoted field, so that the next line continues it.
   bool EndsInsideQuotes(std::string_view record) const;
@@ -37,15 +41,17 @@ struct CsvDialect {
 };
 
 /// `'format' = 'csv'`: RFC 4180 records (by default) whose fields are the text forms of the
-/// values, in the order of the format's fields (SEMANTICS.md casts to and from VARCHAR). ROW
-/// columns are not allowed. The same text forms serve the `values` connector, the `print`
-/// sink and the JSON formats, so they live here too.
+/// values, in the order of the format's fields (SEMANTICS.md casts to and from VARCHAR). As
+/// Flink's CSV format, an ARRAY of scalars and a ROW of scalar fields are one field, their
+/// elements (fields) joined by `array-element-delimiter`, an empty element being NULL; MAP,
+/// MULTISET and deeper nesting (ARRAY<ROW>, ROW<ARRAY>) are refused. The same text forms serve
+/// the `values` connector, the `print` sink and the JSON formats, so they live here too.
 ///
 /// Options: those of CsvDialect, `ignore-parse-errors` (false: a record that does not split
 /// into one field per column, or a field that does not convert, fails the job; with it the
 /// record is skipped and counted), `array-element-delimiter` (`;`) and
-/// `write-bigdecimal-in-scientific-notation` (checked, no effect: there are no arrays, and
-/// DECIMAL is written as a plain number).
+/// `write-bigdecimal-in-scientific-notation` (checked, no effect: DECIMAL is written as a plain
+/// number).
 class CsvFormat final : public Format {
  public:
   static std::vector<std::string> OptionKeys();
@@ -78,10 +84,17 @@ class CsvFormat final : public Format {
 
  private:
   base::Status DecodeFields(std::string_view record, Batch* batch, int32_t row) const;
+  /// Reads an ARRAY or ROW field's text into its slot(s); false when an element does not parse.
+  bool ParseNested(std::string_view text, size_t index, Batch* batch, int32_t row) const;
+  /// Appends an ARRAY or ROW field's text, its elements joined by the array delimiter.
+  void AppendNested(const Batch& batch, size_t index, int32_t row, std::string* out) const;
+  /// Appends the text of one non-NULL element of a collection.
+  void AppendItem(const expr::Item& item, const types::LogicalType& type, std::string* out) const;
 
   std::vector<std::string> names_;
   std::vector<size_t> slots_;
   std::vector<bool> instants_;  // per field: a TIMESTAMP_LTZ
+  std::vector<types::LogicalType> types_;  // per field
   CsvDialect dialect_;
   bool ignore_parse_errors_;
   mutable std::atomic<int64_t> skipped_records_{0};

@@ -392,6 +392,10 @@ class ExprGenerator {
   }
 
   const std::set<FunctionId>& functions_seen() const { return functions_seen_; }
+  /// A ROW slot computed as the binder gives a constructed row's validity: ROW(present).
+  ExprPtr RowSlot(int depth) {
+    return Call(FunctionId::kRow, RowType(), {Generate(LogicalType::Boolean(), depth)});
+  }
   const std::set<std::pair<std::string, std::string>>& casts_seen() const { return casts_seen_; }
 
  private:
@@ -922,9 +926,18 @@ class ExprGenerator {
       row.Add(random_.Chance(0.2) ? runtime::expr::Item{} : number);
       row.Add(string);
       bool first = type.id() == TypeId::kBigint;
+      ExprPtr encoded = Expr::Literal(Value::Varchar(row.Finish(2)));
+      if (random_.Chance(0.5)) {
+        // A row built from values (ROW(...) inside a collection, a ROW column's bytes).
+        LogicalType row_type = LogicalType::Row({types::RowField{"a", LogicalType::Bigint()},
+                                                 types::RowField{"b", LogicalType::Varchar()}});
+        encoded = Call(FunctionId::kRowEncode, LogicalType::Varchar(),
+                       {Descriptor(row_type), Generate(LogicalType::Boolean(), depth - 1),
+                        Generate(LogicalType::Bigint(), depth - 1),
+                        Generate(LogicalType::Varchar(), depth - 1)});
+      }
       return Call(FunctionId::kRowField, type,
-                  {Descriptor(type), Expr::Literal(Value::Varchar(row.Finish(2))),
-                   Expr::Literal(Value::Bigint(first ? 0 : 1))});
+                  {Descriptor(type), encoded, Expr::Literal(Value::Bigint(first ? 0 : 1))});
     }
     switch (random_.Between(0, 2)) {
       case 0:
@@ -1347,6 +1360,7 @@ TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
     if (random.Chance(0.05))
       spec.projections.push_back(
           Expr::Column(static_cast<int32_t>(input_types_.size()) - 1, RowType()));
+    if (random.Chance(0.05)) spec.projections.push_back(generator.RowSlot(depth));
     for (int64_t p = 0; p < projections; ++p) {
       const LogicalType& type = random.Pick(GeneratedTypes());
       spec.projections.push_back(

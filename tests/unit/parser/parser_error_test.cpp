@@ -30,7 +30,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"SELECT a FROM t WHRE x > 1", "1:17: unexpected 'WHRE' (did you mean WHERE?)\n"},
         ErrorCase{"INSERT INTO t SELEC * FROM x",
                   "1:15: unexpected 'SELEC' (did you mean SELECT?)\n"},
-        ErrorCase{"SELECT (a FROM t", "1:11: missing ')' before 'FROM'\n"},
+        // '(a' may go on as a row (a, b) or end with ')'.
+        ErrorCase{"SELECT (a FROM t", "1:11: unexpected 'FROM': expected ',' or ')'\n"},
         ErrorCase{
             "SELECT a FROM",
             "1:14: unexpected end of input: expected LATERAL, TABLE, UNNEST, '(' or identifier\n"},

@@ -139,6 +139,42 @@ TEST(CsvFormatTest, IntervalsRoundTripAtTheExtremes) {
   }
 }
 
+TEST(CsvFormatTest, ArraysAndRowsAreOneFieldJoinedByTheArrayDelimiter) {
+  // Flink's CSV: ARRAY and ROW of scalars, elements joined by 'csv.array-element-delimiter'.
+  LogicalType row = LogicalType::Row({{"x", LogicalType::Int()}, {"y", LogicalType::Varchar()}});
+  types::Schema schema{{{"a", LogicalType::Array(LogicalType::Bigint())},
+                        {"r", row},
+                        {"s", LogicalType::Array(LogicalType::Varchar())}}};
+  // Slots: a, r (validity), r.x, r.y, s.
+  Batch batch({LogicalType::Array(LogicalType::Bigint()), row, LogicalType::Int(),
+               LogicalType::Varchar(), LogicalType::Array(LogicalType::Varchar())});
+  auto format = DefaultCsv(schema);
+  const char* records[] = {"1;;3,7;x y,\"\"", ",,\"a;b,c\"", "\"\",;,z"};
+  for (const char* record : records) ASSERT_TRUE(format->Decode(record, &batch).ok()) << record;
+  ASSERT_EQ(batch.row_count(), 3);
+  std::vector<std::string> written;
+  for (int32_t row_index = 0; row_index < batch.row_count(); ++row_index) {
+    std::string out;
+    ASSERT_TRUE(format->Encode(batch, row_index, &out).ok());
+    written.push_back(out);
+  }
+  // Row 0: [1, NULL, 3], (7, 'x y'), an empty array. Row 1: NULL, NULL row, ['a', 'b,c'] (the
+  // field delimiter inside an element quotes the whole field). Row 2: [], (NULL, NULL), ['z'].
+  EXPECT_EQ(written, (std::vector<std::string>{"1;;3,7;x y,\"\"", ",,\"a;b,c\"", "\"\",;,z"}));
+  EXPECT_TRUE(batch.column(1).IsNull(1));
+  EXPECT_TRUE(batch.column(2).IsNull(2));
+  EXPECT_TRUE(batch.column(3).IsNull(2));
+
+  auto bad = CsvFormat::Create(AllColumns(schema), {}, "csv.");
+  ASSERT_TRUE(bad.ok());
+  Batch other({LogicalType::Array(LogicalType::Bigint()), row, LogicalType::Int(),
+               LogicalType::Varchar(), LogicalType::Array(LogicalType::Varchar())});
+  base::Status status = (*bad)->Decode(std::string_view("1;x,1;a,b"), &other);
+  EXPECT_EQ(status.message(), "column 'a': cannot read '1;x' as ARRAY<BIGINT>");
+  status = (*bad)->Decode(std::string_view("1,1;a;b,b"), &other);
+  EXPECT_EQ(status.message(), "column 'r': cannot read '1;a;b' as ROW<x INT, y VARCHAR>");
+}
+
 TEST(CsvFormatTest, WritesAHeaderOfColumnNames) {
   types::Schema schema{{{"id", LogicalType::Bigint()}, {"a,b", LogicalType::Varchar()}}};
   std::string out;

@@ -13,6 +13,7 @@
 
 #include "runtime/connectors/builtin_connectors.h"
 #include "runtime/connectors/print_connector.h"
+#include "runtime/expr/collection_value.h"
 
 namespace sluice::runtime::connectors {
 namespace {
@@ -196,6 +197,30 @@ TEST_F(FilesystemConnectorTest, CsvRoundTripKeepsEveryValueWithAndWithoutHeader)
               ReadAll(ValuesConnectorInstance(), input))
         << "header " << header;
   }
+}
+
+TEST_F(FilesystemConnectorTest, CsvRoundTripKeepsArrays) {
+  // Flink's CSV: an ARRAY of scalars is one field, its elements joined by ';'.
+  TableDescriptor input;
+  input.name = "arrays";
+  input.schema = types::Schema{{{"id", LogicalType::Bigint()},
+                                {"tags", LogicalType::Array(LogicalType::Varchar())},
+                                {"nums", LogicalType::Array(LogicalType::Double())}}};
+  input.options = {{"connector", "values"}};
+  auto encoded = [](std::vector<expr::Item> items) {
+    expr::CollectionWriter writer;
+    for (const expr::Item& item : items) writer.Add(item);
+    return expr::EncodeHex(writer.Finish(static_cast<uint32_t>(items.size())));
+  };
+  expr::Item a{expr::ItemTag::kBytes, 0, 0, "a b"}, null_item{};
+  expr::Item half{expr::ItemTag::kReal, 0, 0.5, {}};
+  input.inline_rows.push_back({"1", encoded({a, null_item}), encoded({half, half})});
+  input.inline_rows.push_back({"2", encoded({}), std::nullopt});
+  TableDescriptor sink = FileTable("csv", root_, input.schema);
+  WriteThrough(input, sink);
+  EXPECT_EQ(ReadFile(root_ / "part-0-0.csv"), "1,a b;,0.5;0.5\n2,\"\",\n");
+  EXPECT_EQ(ReadAll(FilesystemConnectorInstance(), sink),
+            ReadAll(ValuesConnectorInstance(), input));
 }
 
 TEST_F(FilesystemConnectorTest, PartFilesAreHiddenUntilFinish) {
@@ -607,8 +632,9 @@ TEST_F(FilesystemConnectorTest, OptionErrorsNameOptionAndTable) {
   EXPECT_TRUE(
       FilesystemConnectorInstance().Validate(FileTable("changelog-json", root_), true).ok());
 
-  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}};
-  EXPECT_TRUE(contains(message_of(FileTable("csv", root_, nested)), "ROW column 'r'"));
+  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Array(LogicalType::Int())}})}}};
+  EXPECT_TRUE(contains(message_of(FileTable("csv", root_, nested)),
+                       "cannot hold column 'r' of type ROW<x ARRAY<INT>>"));
   EXPECT_TRUE(FilesystemConnectorInstance().Validate(FileTable("json", root_, nested), false).ok());
 
   // Validate has no side effects: the directory of a sink is made by CreateWriter.

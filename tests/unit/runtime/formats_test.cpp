@@ -270,9 +270,15 @@ TEST(FormatsTest, CsvOptionErrors) {
                         {{"quote-character", "'"}, {"disable-quote-character", "true"}}),
             "options 'csv.quote-character' and 'csv.disable-quote-character' = 'true' "
             "contradict each other: a format cannot define a quote character and disable it");
-  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}};
+  // Flink's CSV: an ARRAY or ROW of scalars only; no MAP.
+  types::Schema nested{{{"r", LogicalType::Row({{"x", LogicalType::Array(LogicalType::Int())}})}}};
   EXPECT_EQ(CreateError("csv", nested, {}),
-            "format 'csv' cannot hold ROW column 'r'; use 'format' = 'json'");
+            "format 'csv' cannot hold column 'r' of type ROW<x ARRAY<INT>>: as Flink's, it takes "
+            "an ARRAY or a ROW of scalars (joined by 'csv.array-element-delimiter'), no MAP or "
+            "MULTISET and no deeper nesting; use 'format' = 'json'");
+  types::Schema map{{{"m", LogicalType::Map(LogicalType::Varchar(), LogicalType::Int())}}};
+  EXPECT_NE(CreateError("csv", map, {}).find("cannot hold column 'm' of type MAP<VARCHAR, INT>"),
+            std::string::npos);
   EXPECT_TRUE(Make("csv", kKeyValue,
                    {{"array-element-delimiter", "|"},
                     {"write-bigdecimal-in-scientific-notation", "false"}}) != nullptr);
