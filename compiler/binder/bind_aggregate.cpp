@@ -162,6 +162,9 @@ std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
   return std::nullopt;
 }
 
+const char* const kWideDecimalAggregates =
+    " yet (over a DECIMAL of precision above 18 only SUM, AVG and COUNT are supported so far)";
+
 std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
   // A DECIMAL above precision 18 is summed, averaged and counted; the accumulators that keep
   // the values themselves (MIN, MAX, DISTINCT, COLLECT, ...) hold 64-bit values only so far.
@@ -746,7 +749,9 @@ std::optional<BoundRelation> Binder::BindAggregation(
     auto result = AggregateResultType(bound_call.kind, argument_type);
     if (!result) {
       Error(base::ErrorCode::kBind,
-            fmt::format("{} cannot be applied to {}", name, argument_type.ToString()), call.span);
+            fmt::format("{} cannot be applied to {}{}", name, argument_type.ToString(),
+                        argument_type.IsWideDecimal() ? kWideDecimalAggregates : ""),
+            call.span);
       return;
     }
     if (call.distinct && argument_type.IsWideDecimal()) {

@@ -160,7 +160,8 @@ uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t 
 /// Rounds half up to `scale`; NULL (0) when the result needs more than `precision` digits.
 uint8_t sluice_cast_decimal_to_decimal(__int128 unscaled, int32_t from_scale, int32_t precision,
                                        int32_t scale, __int128* out);
-/// Truncates toward zero; NULL (0) when the integral part does not fit in int64.
+/// Truncates toward zero; keeps the low 64 bits of an integral part past int64 (Java's
+/// BigDecimal.longValue(), as Flink).
 uint8_t sluice_cast_decimal_to_bigint(__int128 unscaled, int32_t scale, int64_t* out);
 /// `(double) unscaled / 10^scale`, both as doubles.
 double sluice_cast_decimal_to_double(__int128 unscaled, int32_t scale);

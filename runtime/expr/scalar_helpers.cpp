@@ -538,9 +538,9 @@ uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t 
 
 uint8_t sluice_cast_decimal_to_bigint(Int128 unscaled, int32_t scale, int64_t* out) {
   if (scale < 0 || scale > kMaxPow10) return 0;
+  // Past BIGINT the low 64 bits, as Java's BigDecimal.longValue() (Flink's castToIntegral).
   Int128 integral = unscaled / Pow10(scale);
-  if (integral > INT64_MAX || integral < INT64_MIN) return 0;
-  *out = static_cast<int64_t>(integral);
+  *out = static_cast<int64_t>(static_cast<uint64_t>(static_cast<unsigned __int128>(integral)));
   return 1;
 }
 
