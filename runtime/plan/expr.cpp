@@ -55,7 +55,7 @@ Value Value::Time(int32_t millis) {
 }
 Value Value::Decimal(__int128 unscaled, int32_t precision, int32_t scale) {
   Value value = MakeInteger(LogicalType::Decimal(precision, scale), static_cast<int64_t>(unscaled));
-  value.integer_high = static_cast<int64_t>(unscaled >> 64);
+  if (value.type.IsWideDecimal()) value.integer_high = static_cast<int64_t>(unscaled >> 64);
   return value;
 }
 

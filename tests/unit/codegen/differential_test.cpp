@@ -812,7 +812,9 @@ class ExprGenerator {
         case 3:
           if (element.id() == TypeId::kVarchar || element.id() == TypeId::kBigint) {
             LogicalType map = MapType(element);
-            return Call(random_.Chance(0.5) ? FunctionId::kMapKeys : FunctionId::kMapValues, type,
+            // Alternating, so that both are generated however rarely this branch is taken.
+            map_keys_next_ = !map_keys_next_;
+            return Call(map_keys_next_ ? FunctionId::kMapKeys : FunctionId::kMapValues, type,
                         {MapExpression(map, depth - 1)});
           }
           break;
@@ -1123,6 +1125,7 @@ class ExprGenerator {
   }
 
   Random& random_;
+  bool map_keys_next_ = false;  // which of MAP_KEYS and MAP_VALUES comes next
   std::vector<LogicalType> input_types_;
   std::set<FunctionId> functions_seen_;
   std::set<std::pair<std::string, std::string>> casts_seen_;
