@@ -129,7 +129,8 @@ bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, Resolv
       default: break;
     }
     if (left_exact && right_exact && op != 0) {
-      *out = {id, types::DecimalArithmeticType(op, left_decimal, right_decimal),
+      *out = {id,
+              types::DecimalArithmeticType(op, left_decimal, right_decimal),
               {left_decimal, right_decimal}};
       return true;
     }

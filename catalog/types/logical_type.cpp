@@ -159,8 +159,7 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
       int32_t scale = std::max(left_decimal.scale(), right_decimal.scale());
       int32_t integer_digits = std::max(left_decimal.precision() - left_decimal.scale(),
                                         right_decimal.precision() - right_decimal.scale());
-      int32_t precision =
-          std::min(LogicalType::kMaxDecimalPrecision, integer_digits + scale);
+      int32_t precision = std::min(LogicalType::kMaxDecimalPrecision, integer_digits + scale);
       *out = LogicalType::Decimal(precision, std::min(scale, precision));
       return true;
     }

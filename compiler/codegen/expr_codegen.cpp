@@ -941,7 +941,8 @@ base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
       case FunctionId::kMultiply: name = "sluice_decimal_multiply"; break;
       case FunctionId::kDivide: name = "sluice_decimal_divide"; break;
       case FunctionId::kModulo: name = "sluice_decimal_modulo"; break;
-      default: return Unsupported(fmt::format("{} over DECIMAL", functions::FunctionName(function)));
+      default:
+        return Unsupported(fmt::format("{} over DECIMAL", functions::FunctionName(function)));
     }
     llvm::Value* valid = builder_.CreateAnd(arguments[0].valid, arguments[1].valid);
     return Guarded(valid, expr.type, [&] {

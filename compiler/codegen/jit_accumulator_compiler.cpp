@@ -192,8 +192,8 @@ AccumulatorCodegen::RowInputs AccumulatorCodegen::LoadRowInputs(const CallLayout
       if (layout.wide_decimal_argument) {
         // 16-byte values at 8-byte aligned rows (a batch column promises no more).
         llvm::Type* i128 = builder_.getInt128Ty();
-        inputs.value = builder_.CreateAlignedLoad(
-            i128, builder_.CreateInBoundsGEP(i128, data, row), llvm::Align(8));
+        inputs.value = builder_.CreateAlignedLoad(i128, builder_.CreateInBoundsGEP(i128, data, row),
+                                                  llvm::Align(8));
       } else {
         inputs.value = builder_.CreateSExt(LoadValue(i64, data, row), builder_.getInt128Ty());
       }

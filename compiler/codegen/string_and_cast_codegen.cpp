@@ -316,10 +316,9 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
       case TypeId::kInt:
       case TypeId::kBigint: {
         LogicalType bigint = LogicalType::Bigint();
-        IrValue result =
-            call_with_out("sluice_cast_decimal_to_bigint", {int128, int32},
-                          {WidenDecimal(from, operand.value), builder_.getInt32(from.scale())},
-                          int64, &bigint);
+        IrValue result = call_with_out(
+            "sluice_cast_decimal_to_bigint", {int128, int32},
+            {WidenDecimal(from, operand.value), builder_.getInt32(from.scale())}, int64, &bigint);
         // BIGINT → INT keeps the low 32 bits, as Java does; DECIMAL → INT goes the same way.
         if (target == TypeId::kInt) result.value = builder_.CreateTrunc(result.value, int32);
         return result;

@@ -1,8 +1,7 @@
 #include "compiler/optimizer/optimizer.h"
 
-#include <cstring>
-
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "runtime/expr/interpreter.h"

@@ -371,7 +371,6 @@ std::string StateTypeText(const types::LogicalType& type) {
   return text;
 }
 
-
 SignatureComponent Fields(const std::string& name, bool evolvable,
                           const std::vector<std::string>& lineage,
                           const std::vector<types::LogicalType>& types,
@@ -513,8 +512,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
         order.fields.push_back(
             {At(input, key.slot) + (key.ascending ? " ASC" : " DESC") +
                  (key.nulls_first ? " NULLS FIRST" : " NULLS LAST"),
-             key.slot < static_cast<int32_t>(types.size()) ? StateTypeText(types[key.slot])
-                                                            : ""});
+             key.slot < static_cast<int32_t>(types.size()) ? StateTypeText(types[key.slot]) : ""});
       }
       components.push_back(order);
       components.push_back(Single("limit", std::to_string(spec.limit)));

@@ -133,8 +133,8 @@ bool Upscale(const Wide& magnitude, int shift, Wide* out) {
 
 /// Rounds a signed magnitude at `from_scale` half up to `scale` and stores it when it has at
 /// most `precision` digits.
-uint8_t Finish(bool negative, Wide magnitude, int32_t from_scale, int32_t precision,
-               int32_t scale, Int128* out) {
+uint8_t Finish(bool negative, Wide magnitude, int32_t from_scale, int32_t precision, int32_t scale,
+               Int128* out) {
   if (precision < 1 || precision > 38 || scale < 0 || scale > precision) return 0;
   if (from_scale > scale) {
     int drop = from_scale - scale;
@@ -143,7 +143,8 @@ uint8_t Finish(bool negative, Wide magnitude, int32_t from_scale, int32_t precis
     } else {
       Wide quotient, remainder;
       Divide(magnitude, Pow10(drop), &quotient, &remainder);
-      if (Compare(Add(remainder, remainder), Pow10(drop)) >= 0) quotient = Add(quotient, Wide{0, 1});
+      if (Compare(Add(remainder, remainder), Pow10(drop)) >= 0)
+        quotient = Add(quotient, Wide{0, 1});
       magnitude = quotient;
     }
   } else if (from_scale < scale) {
@@ -174,20 +175,20 @@ uint8_t sluice_decimal_add(Int128 left, int32_t left_scale, Int128 right, int32_
   // Operands have at most 38 digits, so aligned ones have at most 76.
   if (!Align(left, left_scale, right, right_scale, &x, &y, &common_scale)) return 0;
   bool x_negative = left < 0, y_negative = right < 0;
-  if (x_negative == y_negative) return Finish(x_negative, Add(x, y), common_scale, precision, scale, out);
-  if (Compare(x, y) >= 0) return Finish(x_negative, Subtract(x, y), common_scale, precision, scale, out);
+  if (x_negative == y_negative)
+    return Finish(x_negative, Add(x, y), common_scale, precision, scale, out);
+  if (Compare(x, y) >= 0)
+    return Finish(x_negative, Subtract(x, y), common_scale, precision, scale, out);
   return Finish(y_negative, Subtract(y, x), common_scale, precision, scale, out);
 }
 
-uint8_t sluice_decimal_subtract(Int128 left, int32_t left_scale, Int128 right,
-                                int32_t right_scale, int32_t precision, int32_t scale,
-                                Int128* out) {
+uint8_t sluice_decimal_subtract(Int128 left, int32_t left_scale, Int128 right, int32_t right_scale,
+                                int32_t precision, int32_t scale, Int128* out) {
   return sluice_decimal_add(left, left_scale, -right, right_scale, precision, scale, out);
 }
 
-uint8_t sluice_decimal_multiply(Int128 left, int32_t left_scale, Int128 right,
-                                int32_t right_scale, int32_t precision, int32_t scale,
-                                Int128* out) {
+uint8_t sluice_decimal_multiply(Int128 left, int32_t left_scale, Int128 right, int32_t right_scale,
+                                int32_t precision, int32_t scale, Int128* out) {
   Wide product = Multiply(Magnitude(left).low, Magnitude(right).low);
   return Finish((left < 0) != (right < 0), product, left_scale + right_scale, precision, scale,
                 out);
@@ -223,8 +224,7 @@ uint8_t sluice_decimal_modulo(Int128 left, int32_t left_scale, Int128 right, int
   return Finish(left < 0, remainder, common_scale, precision, scale, out);
 }
 
-int32_t sluice_decimal_compare(Int128 left, int32_t left_scale, Int128 right,
-                               int32_t right_scale) {
+int32_t sluice_decimal_compare(Int128 left, int32_t left_scale, Int128 right, int32_t right_scale) {
   if (left_scale == right_scale) return left < right ? -1 : (left > right ? 1 : 0);
   if ((left < 0) != (right < 0)) return left < 0 ? -1 : 1;
   Wide x, y;

@@ -295,7 +295,8 @@ Result<Vector> Arithmetic(const Expr& expr, const Vector& a, const Vector& b, in
     return out;
   }
   if (left == TypeId::kDecimal && right == TypeId::kDecimal && result == TypeId::kDecimal) {
-    using DecimalFunction = uint8_t (*)(Int128, int32_t, Int128, int32_t, int32_t, int32_t, Int128*);
+    using DecimalFunction =
+        uint8_t (*)(Int128, int32_t, Int128, int32_t, int32_t, int32_t, Int128*);
     DecimalFunction decimal_function = nullptr;
     switch (function) {
       case FunctionId::kAdd: decimal_function = sluice_decimal_add; break;

@@ -178,11 +178,9 @@ uint8_t sluice_decimal_multiply(__int128 left, int32_t left_scale, __int128 righ
                                 int32_t right_scale, int32_t precision, int32_t scale,
                                 __int128* out);
 uint8_t sluice_decimal_divide(__int128 left, int32_t left_scale, __int128 right,
-                              int32_t right_scale, int32_t precision, int32_t scale,
-                              __int128* out);
+                              int32_t right_scale, int32_t precision, int32_t scale, __int128* out);
 uint8_t sluice_decimal_modulo(__int128 left, int32_t left_scale, __int128 right,
-                              int32_t right_scale, int32_t precision, int32_t scale,
-                              __int128* out);
+                              int32_t right_scale, int32_t precision, int32_t scale, __int128* out);
 /// Orders two DECIMALs by value: -1, 0 or 1.
 int32_t sluice_decimal_compare(__int128 left, int32_t left_scale, __int128 right,
                                int32_t right_scale);

@@ -514,8 +514,7 @@ uint8_t sluice_cast_double_to_bigint(double value, int64_t* out) {
   return 1;
 }
 
-uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale,
-                                      Int128* out) {
+uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale, Int128* out) {
   // Rounds the shortest decimal text of the double (as Java's BigDecimal.valueOf), so 1.005
   // becomes 1.01 at scale 2 although the binary value lies just below 1.005.
   if (!std::isfinite(value)) return 0;

@@ -19,7 +19,7 @@ namespace sluice::runtime::plan {
 struct Value {
   types::LogicalType type;
   bool is_null = true;
-  int64_t integer = 0;  // also the low 64 bits of a DECIMAL's unscaled value
+  int64_t integer = 0;       // also the low 64 bits of a DECIMAL's unscaled value
   int64_t integer_high = 0;  // a DECIMAL(p > 18)'s unscaled value's high 64 bits (see Unscaled)
   double real = 0;
   std::string text;

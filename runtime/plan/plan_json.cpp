@@ -2,9 +2,9 @@
 
 #include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
-#include "runtime/expr/value_format.h"
 #include "runtime/expr/time_zone.h"
 #include "runtime/expr/user_function.h"
+#include "runtime/expr/value_format.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::plan {

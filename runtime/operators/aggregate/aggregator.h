@@ -19,10 +19,11 @@ namespace sluice::runtime::operators::aggregate {
 /// Semantics (Flink's): COUNT(*) and COUNT(x) → BIGINT, counting rows / non-NULL x;
 /// SUM → the argument type for INT, BIGINT, DOUBLE (DECIMAL(p, s) → DECIMAL(38, s)), NULL
 /// when no non-NULL value was summed; AVG → the argument type (integer AVG truncates toward
-/// zero; DECIMAL(p, s) → DECIMAL(38, max(6, s)), rounded half up), NULL when empty; MIN/MAX → the argument type (any comparable type, strings bytewise),
-/// NULL when empty; DISTINCT counts/sums each value once; FILTER (WHERE f) skips rows where the
-/// filter slot is not TRUE. With `retractable`, MIN, MAX and DISTINCT keep a count per value so
-/// a retraction (-U/-D) can take a value out again.
+/// zero; DECIMAL(p, s) → DECIMAL(38, max(6, s)), rounded half up), NULL when empty; MIN/MAX → the
+/// argument type (any comparable type, strings bytewise), NULL when empty; DISTINCT counts/sums
+/// each value once; FILTER (WHERE f) skips rows where the filter slot is not TRUE. With
+/// `retractable`, MIN, MAX and DISTINCT keep a count per value so a retraction (-U/-D) can take a
+/// value out again.
 ///
 /// Choices the contract left open:
 /// * MIN/MAX ignore DISTINCT. DISTINCT keeps a value → count map whether or not the call is

@@ -44,9 +44,9 @@ enum Slot : int32_t {
 };
 
 std::vector<LogicalType> InputTypes() {
-  return {LogicalType::Boolean(),   LogicalType::Boolean(), LogicalType::Int(),
-          LogicalType::Bigint(),    LogicalType::Double(),  LogicalType::Decimal(12, 2),
-          LogicalType::Timestamp(), LogicalType::Varchar(), LogicalType::Interval(),
+  return {LogicalType::Boolean(),   LogicalType::Boolean(),      LogicalType::Int(),
+          LogicalType::Bigint(),    LogicalType::Double(),       LogicalType::Decimal(12, 2),
+          LogicalType::Timestamp(), LogicalType::Varchar(),      LogicalType::Interval(),
           LogicalType::Boolean(),   LogicalType::Decimal(30, 4), LogicalType::Null()};
 }
 
@@ -82,8 +82,8 @@ class RandomCases {
         AggregateKind::kStddevPop, AggregateKind::kStddevSamp, AggregateKind::kVarPop,
         AggregateKind::kVarSamp,   AggregateKind::kBoolAnd,    AggregateKind::kBoolOr};
     static const int32_t kNumbers[] = {kIntSlot, kBigintSlot, kDoubleSlot, kDecimalSlot};
-    static const int32_t kSummable[] = {kIntSlot,      kBigintSlot,     kDoubleSlot,
-                                        kDecimalSlot,  kIntervalSlot,   kWideDecimalSlot};
+    static const int32_t kSummable[] = {kIntSlot,     kBigintSlot,   kDoubleSlot,
+                                        kDecimalSlot, kIntervalSlot, kWideDecimalSlot};
     static const int32_t kComparable[] = {kIntSlot,      kBigintSlot,    kDoubleSlot,
                                           kDecimalSlot,  kTimestampSlot, kVarcharSlot,
                                           kIntervalSlot, kBooleanSlot};

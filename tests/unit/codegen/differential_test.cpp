@@ -53,10 +53,10 @@ constexpr int kMaxReportedMismatches = 15;
 /// The value types expressions are generated over (every TypeId but NULL and ROW).
 const std::vector<LogicalType>& GeneratedTypes() {
   static const std::vector<LogicalType> kTypes = {
-      LogicalType::Boolean(),     LogicalType::Int(),          LogicalType::Bigint(),
-      LogicalType::Double(),      LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4),
-      LogicalType::Decimal(5, 0), LogicalType::Varchar(),      LogicalType::Timestamp(),
-      LogicalType::Interval(),    LogicalType::Date(),         LogicalType::Time(),
+      LogicalType::Boolean(), LogicalType::Int(), LogicalType::Bigint(), LogicalType::Double(),
+      LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4), LogicalType::Decimal(5, 0),
+      LogicalType::Varchar(), LogicalType::Timestamp(), LogicalType::Interval(),
+      LogicalType::Date(), LogicalType::Time(),
       // 128-bit decimals: 38 digits with a scale, and 25 integer digits.
       LogicalType::Decimal(38, 10), LogicalType::Decimal(25, 0)};
   return kTypes;
@@ -252,9 +252,9 @@ Value RandomValue(Random& random, const LogicalType& type) {
         for (int64_t digits = random.Between(1, type.precision()); digits > 0; --digits) {
           bound *= 10;
         }
-        unscaled = static_cast<__int128>((static_cast<unsigned __int128>(random.Bits()) << 64 |
-                                          random.Bits()) %
-                                         static_cast<unsigned __int128>(bound));
+        unscaled = static_cast<__int128>(
+            (static_cast<unsigned __int128>(random.Bits()) << 64 | random.Bits()) %
+            static_cast<unsigned __int128>(bound));
         if (random.Chance(0.5)) unscaled = -unscaled;
       }
       if (unscaled > limit || unscaled < -limit) unscaled = 0;
@@ -472,8 +472,7 @@ class ExprGenerator {
     LogicalType left = random_.Chance(0.5) ? type : RandomDecimalType();
     LogicalType right = RandomDecimalType();
     LogicalType result = types::DecimalArithmeticType(op, left, right);
-    ExprPtr call =
-        Call(function, result, {Argument(left, depth - 1), Argument(right, depth - 1)});
+    ExprPtr call = Call(function, result, {Argument(left, depth - 1), Argument(right, depth - 1)});
     return result == type ? call : Expr::Cast(call, type);
   }
 

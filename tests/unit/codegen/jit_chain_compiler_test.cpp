@@ -221,10 +221,10 @@ TEST(JitChainCompilerTest, MalformedExpressionsAreInternalErrors) {
 
   // DECIMAL arithmetic takes two DECIMALs (the binder casts an integer operand first).
   LogicalType money = LogicalType::Decimal(10, 2);
-  ChainSpec decimal_product{{money, kBigint},
-                            nullptr,
-                            {Fn(FunctionId::kMultiply, LogicalType::Decimal(30, 2),
-                                {Col(0, money), Col(1, kBigint)})}};
+  ChainSpec decimal_product{
+      {money, kBigint},
+      nullptr,
+      {Fn(FunctionId::kMultiply, LogicalType::Decimal(30, 2), {Col(0, money), Col(1, kBigint)})}};
   compiled = SharedCompiler().Compile(decimal_product);
   ASSERT_FALSE(compiled.ok());
   EXPECT_EQ(compiled.status().code(), base::ErrorCode::kInternal);

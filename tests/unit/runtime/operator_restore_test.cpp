@@ -509,9 +509,8 @@ TEST(OperatorRestoreTest, GroupAggregateOfWideDecimals) {
   scenario.node.uid = "out/group_aggregate0";
   scenario.node.kind = plan::OperatorKind::kGroupAggregate;
   scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
-  scenario.node.output_schema = types::Schema{{{"k", LogicalType::Bigint()},
-                                               {"total", wide},
-                                               {"mean", LogicalType::Decimal(38, 6)}}};
+  scenario.node.output_schema = types::Schema{
+      {{"k", LogicalType::Bigint()}, {"total", wide}, {"mean", LogicalType::Decimal(38, 6)}}};
   AggregateCall sum = Call(AggregateKind::kSum, 1);
   sum.argument_type = wide;
   sum.result_type = wide;
@@ -526,7 +525,8 @@ TEST(OperatorRestoreTest, GroupAggregateOfWideDecimals) {
   for (Step& step : scenario.steps) {
     for (auto& row : step.rows) {
       // v * 10^31 + 0.25 as an unscaled DECIMAL(38, 2): past int64 and past 10^30.
-      if (!row[1].is_null) row[1] = Cell(std::to_string(row[1].integer) + std::string(31, '0') + "25");
+      if (!row[1].is_null)
+        row[1] = Cell(std::to_string(row[1].integer) + std::string(31, '0') + "25");
     }
   }
   scenario.cuts = Cuts(scenario.steps);

@@ -65,9 +65,9 @@ inline BatchPtr MakeBatch(const std::vector<types::LogicalType>& types,
           __int128 unscaled = cell.integer;
           if (!cell.text.empty()) {
             StringRef text{cell.text.data(), static_cast<uint32_t>(cell.text.size()), 0};
-            SLUICE_CHECK(sluice_cast_string_to_decimal(&text, types[column].precision(), 0,
-                                                       &unscaled) != 0,
-                         "bad unscaled DECIMAL {}", cell.text);
+            SLUICE_CHECK(
+                sluice_cast_string_to_decimal(&text, types[column].precision(), 0, &unscaled) != 0,
+                "bad unscaled DECIMAL {}", cell.text);
           }
           target.SetDecimal(static_cast<int32_t>(row), unscaled);
           break;

@@ -446,7 +446,7 @@ TEST(ScalarHelpers, NumericToDecimal) {
   EXPECT_EQ(sluice_cast_decimal_to_decimal(12345, 3, 5, 1, &unscaled), 1);
   EXPECT_TRUE(unscaled == 123);  // 12.345 → 12.3
   EXPECT_EQ(sluice_cast_decimal_to_decimal(-12350, 3, 5, 1, &unscaled), 1);
-  EXPECT_TRUE(unscaled == -124);                                                // -12.350 → -12.4
+  EXPECT_TRUE(unscaled == -124);                                            // -12.350 → -12.4
   EXPECT_EQ(sluice_cast_decimal_to_decimal(12345, 3, 5, 4, &unscaled), 0);  // 12.3450 is 6 digits
   EXPECT_EQ(sluice_cast_decimal_to_bigint(-1999, 3, &integral), 1);
   EXPECT_EQ(integral, -1);
