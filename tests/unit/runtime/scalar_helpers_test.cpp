@@ -371,7 +371,8 @@ TEST(ScalarHelpers, StringToDecimalRoundsHalfAwayFromZero) {
   EXPECT_EQ(to_decimal(".", 5, 2), 0);
   EXPECT_EQ(to_decimal("", 5, 2), 0);
   EXPECT_EQ(to_decimal("1.2.3", 5, 2), 0);
-  EXPECT_EQ(to_decimal("99999999999999999999", 38, 0), 0);  // beyond int64
+  EXPECT_EQ(to_decimal("99999999999999999999", 38, 0), 1);  // beyond int64: 20 digits fit 38
+  EXPECT_EQ(to_decimal("99999999999999999999", 19, 0), 0);
   EXPECT_EQ(to_decimal("9223372036854775807", 38, 0), 1);
   EXPECT_TRUE(unscaled == INT64_MAX);
   // 38 digits, past int64; 39 do not fit.
