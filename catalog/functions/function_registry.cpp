@@ -68,7 +68,7 @@ bool CommonTyped(FunctionId id, const std::vector<LogicalType>& arguments, Resol
 
 /// ROUND, TRUNCATE, FLOOR, CEIL, SIGN: the operand's type (Flink). A DECIMAL(p, s) rounded to
 /// d digits is DECIMAL(1 + p - s + d, d) for 0 <= d < s, DECIMAL(1 + p - s, 0) for d < 0 (Flink's
-/// LogicalTypeMerging.findRoundDecimalType, precision at most 18); the binder reads d from the
+/// LogicalTypeMerging.findRoundDecimalType, precision at most 38); the binder reads d from the
 /// literal, here d = 0. FLOOR and CEIL of a DECIMAL(p, s) are DECIMAL(p, 0).
 bool Rounding(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
   LogicalType type = Settle(arguments[0], LogicalType::Int());
@@ -111,6 +111,30 @@ bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, Resolv
   bool numeric_left = left.IsNumeric() || left.id() == TypeId::kNull;
   bool numeric_right = right.IsNumeric() || right.id() == TypeId::kNull;
   if (!numeric_left || !numeric_right) return false;
+  // DECIMAL with an exact operand: exact, in Flink's result type (LogicalTypeMerging); an INT
+  // operand counts as DECIMAL(10, 0), a BIGINT as DECIMAL(19, 0), a NULL as the other side.
+  if (left.id() == TypeId::kDecimal || right.id() == TypeId::kDecimal) {
+    LogicalType left_decimal, right_decimal;
+    bool left_exact =
+        types::DecimalOperandType(left.id() == TypeId::kNull ? right : left, &left_decimal);
+    bool right_exact =
+        types::DecimalOperandType(right.id() == TypeId::kNull ? left : right, &right_decimal);
+    char op = 0;
+    switch (id) {
+      case FunctionId::kAdd: op = '+'; break;
+      case FunctionId::kSubtract: op = '-'; break;
+      case FunctionId::kMultiply: op = '*'; break;
+      case FunctionId::kDivide: op = '/'; break;
+      case FunctionId::kModulo: op = '%'; break;
+      default: break;
+    }
+    if (left_exact && right_exact && op != 0) {
+      *out = {id,
+              types::DecimalArithmeticType(op, left_decimal, right_decimal),
+              {left_decimal, right_decimal}};
+      return true;
+    }
+  }
   LogicalType common;
   if (!types::CommonSupertype(left, right, &common)) return false;
   if (common.id() == TypeId::kNull) common = LogicalType::Int();
@@ -119,6 +143,15 @@ bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, Resolv
 }
 
 bool Comparison(FunctionId id, const std::vector<LogicalType>& arguments, ResolvedFunction* out) {
+  // DECIMALs of different precision or scale (an integer counting as DECIMAL(10, 0) or
+  // DECIMAL(19, 0)) compare by value, exactly, without a common type that could overflow.
+  LogicalType left_decimal, right_decimal;
+  if ((arguments[0].id() == TypeId::kDecimal || arguments[1].id() == TypeId::kDecimal) &&
+      types::DecimalOperandType(arguments[0], &left_decimal) &&
+      types::DecimalOperandType(arguments[1], &right_decimal)) {
+    *out = {id, LogicalType::Boolean(), {left_decimal, right_decimal}};
+    return true;
+  }
   LogicalType common;
   if (!types::CommonSupertype(arguments[0], arguments[1], &common)) return false;
   if (common.id() == TypeId::kRow) return false;
@@ -310,7 +343,6 @@ const std::vector<Signature> kSignatures = {
      [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
        LogicalType type = Settle(a[0], LogicalType::Int());
        if (!type.IsNumeric() && type.id() != TypeId::kInterval) return false;
-       if (type.id() == TypeId::kDecimal) type = LogicalType::Double();
        *out = {id, type, {type}};
        return true;
      },
@@ -319,7 +351,6 @@ const std::vector<Signature> kSignatures = {
      [](FunctionId id, const std::vector<LogicalType>& a, ResolvedFunction* out) {
        LogicalType type = Settle(a[0], LogicalType::Int());
        if (!type.IsNumeric()) return false;
-       if (type.id() == TypeId::kDecimal) type = LogicalType::Double();
        *out = {id, type, {type}};
        return true;
      },
@@ -487,8 +518,8 @@ const std::vector<Signature> kSignatures = {
 LogicalType RoundedDecimal(const LogicalType& type, int32_t digits) {
   int32_t precision = type.precision(), scale = type.scale();
   if (digits >= scale) return type;
-  if (digits < 0) return LogicalType::Decimal(std::min(18, 1 + precision - scale), 0);
-  return LogicalType::Decimal(std::min(18, 1 + precision - scale + digits), digits);
+  if (digits < 0) return LogicalType::Decimal(std::min(38, 1 + precision - scale), 0);
+  return LogicalType::Decimal(std::min(38, 1 + precision - scale + digits), digits);
 }
 
 bool ResolveScalarFunction(const std::string& name, const std::vector<LogicalType>& arguments,

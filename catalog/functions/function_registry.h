@@ -24,7 +24,7 @@ bool ResolveScalarFunction(const std::string& name,
                            std::string* error);
 
 /// The type of a DECIMAL `type` rounded to `digits` decimal places by ROUND or TRUNCATE (Flink's
-/// LogicalTypeMerging.findRoundDecimalType, the precision at most 18).
+/// LogicalTypeMerging.findRoundDecimalType, the precision at most 38).
 types::LogicalType RoundedDecimal(const types::LogicalType& type, int32_t digits);
 
 /// Tells whether `name` is a known scalar function (for "did you mean" and SHOW FUNCTIONS).

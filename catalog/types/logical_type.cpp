@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sluice::types {
 
 LogicalType LogicalType::Decimal(int32_t precision, int32_t scale) {
@@ -65,9 +67,9 @@ int32_t LogicalType::PhysicalWidth() const {
     case TypeId::kInt:
     case TypeId::kDate:
     case TypeId::kTime: return 4;
+    case TypeId::kDecimal: return IsWideDecimal() ? 16 : 8;
     case TypeId::kBigint:
     case TypeId::kDouble:
-    case TypeId::kDecimal:
     case TypeId::kTimestamp:
     case TypeId::kInterval: return 8;
     case TypeId::kVarchar:
@@ -151,9 +153,16 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
     return true;
   }
   if (left.IsNumeric() && right.IsNumeric()) {
-    // Arithmetic and comparison over DECIMAL run in DOUBLE (runtime/expr/SEMANTICS.md).
-    if (left.id() == TypeId::kDecimal || right.id() == TypeId::kDecimal) {
-      *out = LogicalType::Double();
+    // DECIMAL meets DOUBLE as DOUBLE; a DECIMAL meets a DECIMAL or an integer as the DECIMAL with
+    // the most integer digits and the largest scale, at most 38 digits (Flink's findCommonType).
+    LogicalType left_decimal, right_decimal;
+    if ((left.id() == TypeId::kDecimal || right.id() == TypeId::kDecimal) &&
+        DecimalOperandType(left, &left_decimal) && DecimalOperandType(right, &right_decimal)) {
+      int32_t scale = std::max(left_decimal.scale(), right_decimal.scale());
+      int32_t integer_digits = std::max(left_decimal.precision() - left_decimal.scale(),
+                                        right_decimal.precision() - right_decimal.scale());
+      int32_t precision = std::min(LogicalType::kMaxDecimalPrecision, integer_digits + scale);
+      *out = LogicalType::Decimal(precision, std::min(scale, precision));
       return true;
     }
     *out = NumericRank(left.id()) >= NumericRank(right.id()) ? left : right;
@@ -175,6 +184,43 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
     return true;
   }
   return false;
+}
+
+bool DecimalOperandType(const LogicalType& type, LogicalType* out) {
+  switch (type.id()) {
+    case TypeId::kInt: *out = LogicalType::Decimal(10, 0); return true;
+    case TypeId::kBigint: *out = LogicalType::Decimal(19, 0); return true;
+    case TypeId::kDecimal: *out = type; return true;
+    default: return false;
+  }
+}
+
+LogicalType AdjustedDecimal(int32_t precision, int32_t scale) {
+  constexpr int32_t kMax = LogicalType::kMaxDecimalPrecision;
+  if (precision <= kMax) return LogicalType::Decimal(precision, scale);
+  int32_t integer_digits = precision - scale;
+  int32_t kept_scale = std::max(kMax - integer_digits, std::min(scale, 6));
+  return LogicalType::Decimal(kMax, std::min(kept_scale, kMax));
+}
+
+LogicalType DecimalArithmeticType(char op, const LogicalType& left, const LogicalType& right) {
+  int32_t p1 = left.precision(), s1 = left.scale();
+  int32_t p2 = right.precision(), s2 = right.scale();
+  switch (op) {
+    case '*': return AdjustedDecimal(p1 + p2, s1 + s2);
+    case '/': {
+      int32_t scale = std::max(6, s1 + p2 + 1);
+      return AdjustedDecimal(p1 - s1 + s2 + scale, scale);
+    }
+    case '%': {
+      int32_t scale = std::max(s1, s2);
+      return AdjustedDecimal(std::min(p1 - s1, p2 - s2) + scale, scale);
+    }
+    default: {  // '+', '-'
+      int32_t scale = std::max(s1, s2);
+      return AdjustedDecimal(std::max(p1 - s1, p2 - s2) + scale + 1, scale);
+    }
+  }
 }
 
 bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to) {

@@ -8,14 +8,16 @@
 namespace sluice::types {
 
 /// Identifies a SQL type. Physical width in a batch: 1 byte (BOOLEAN), 4 (INT), 8 (BIGINT,
-/// DOUBLE, TIMESTAMP, INTERVAL, DECIMAL as a scaled int64), 16 (VARCHAR as a StringRef).
+/// DOUBLE, TIMESTAMP, INTERVAL, DECIMAL(p <= 18) as a scaled int64), 16 (VARCHAR as a StringRef,
+/// DECIMAL(19 <= p <= 38) as a scaled __int128).
 enum class TypeId : uint8_t {
   kNull,  // the type of a bare NULL literal before coercion
   kBoolean,
   kInt,
   kBigint,
   kDouble,
-  kDecimal,  // precision <= 18, stored as int64 scaled by 10^scale
+  kDecimal,  // precision 1..38, scale 0..precision; the value scaled by 10^scale, stored as an
+             // int64 up to precision 18 and as an __int128 above (IsWideDecimal)
   kVarchar,
   kTimestamp,  // TIMESTAMP(3): int64 milliseconds since the epoch, UTC; also TIMESTAMP_LTZ(3)
   kInterval,   // INTERVAL DAY TO SECOND: int64 milliseconds
@@ -88,6 +90,12 @@ class LogicalType {
   /// Whether this is a TIMESTAMP_LTZ (an instant shown in the session time zone).
   bool IsTimestampLtz() const { return local_time_zone_; }
   bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
+  /// Whether this is a DECIMAL of precision above 18, stored as an __int128 (16 bytes).
+  bool IsWideDecimal() const { return id_ == TypeId::kDecimal && precision_ > kMaxNarrowDecimal; }
+  /// The widest DECIMAL precision stored as an int64.
+  static constexpr int32_t kMaxNarrowDecimal = 18;
+  /// The widest DECIMAL precision (Flink's DecimalType.MAX_PRECISION).
+  static constexpr int32_t kMaxDecimalPrecision = 38;
   /// Whether a value is stored as an int32 in a batch column (INT, DATE, TIME).
   bool IsInt32Stored() const {
     return id_ == TypeId::kInt || id_ == TypeId::kDate || id_ == TypeId::kTime;
@@ -118,6 +126,18 @@ struct RowField {
 /// Finds the common type two operands are widened to for arithmetic and comparison, or
 /// returns false when there is none (e.g. VARCHAR and BIGINT).
 bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalType* out);
+
+/// The DECIMAL an exact numeric operand counts as in DECIMAL arithmetic (Flink's): INT is
+/// DECIMAL(10, 0), BIGINT DECIMAL(19, 0), a DECIMAL itself; false for any other type.
+bool DecimalOperandType(const LogicalType& type, LogicalType* out);
+
+/// Flink's LogicalTypeMerging.adjustPrecisionScale: a DECIMAL(precision, scale) whose precision
+/// exceeds 38 keeps its integer digits and gives up scale down to min(scale, 6).
+LogicalType AdjustedDecimal(int32_t precision, int32_t scale);
+
+/// The result type of `left op right` over two DECIMALs (Flink's LogicalTypeMerging): `op` is
+/// '+', '-', '*', '/' or '%'.
+LogicalType DecimalArithmeticType(char op, const LogicalType& left, const LogicalType& right);
 
 /// Tells whether `from` converts to `to` implicitly (widening only: INT → BIGINT → DOUBLE).
 bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to);

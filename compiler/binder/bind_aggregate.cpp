@@ -162,7 +162,16 @@ std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
   return std::nullopt;
 }
 
+const char* const kWideDecimalAggregates =
+    " yet (over a DECIMAL of precision above 18 only SUM, AVG and COUNT are supported so far)";
+
 std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
+  // A DECIMAL above precision 18 is summed, averaged and counted; the accumulators that keep
+  // the values themselves (MIN, MAX, DISTINCT, COLLECT, ...) hold 64-bit values only so far.
+  if (argument.IsWideDecimal() && kind != AggregateKind::kSum && kind != AggregateKind::kAvg &&
+      kind != AggregateKind::kCount && kind != AggregateKind::kCountStar) {
+    return std::nullopt;
+  }
   switch (kind) {
     case AggregateKind::kStddevPop:
     case AggregateKind::kStddevSamp:
@@ -195,9 +204,13 @@ std::optional<LogicalType> AggregateResultType(AggregateKind kind, const Logical
     case AggregateKind::kCountStar:
     case AggregateKind::kCount: return LogicalType::Bigint();
     case AggregateKind::kSum:
+      // Flink's findSumAggType and findAvgAggType.
       if (argument.id() == TypeId::kDecimal) return LogicalType::Decimal(38, argument.scale());
       [[fallthrough]];
     case AggregateKind::kAvg:
+      if (argument.id() == TypeId::kDecimal) {
+        return LogicalType::Decimal(38, std::max<int32_t>(6, argument.scale()));
+      }
       if (argument.IsNumeric()) return argument;
       return std::nullopt;
     case AggregateKind::kMin:
@@ -736,7 +749,17 @@ std::optional<BoundRelation> Binder::BindAggregation(
     auto result = AggregateResultType(bound_call.kind, argument_type);
     if (!result) {
       Error(base::ErrorCode::kBind,
-            fmt::format("{} cannot be applied to {}", name, argument_type.ToString()), call.span);
+            fmt::format("{} cannot be applied to {}{}", name, argument_type.ToString(),
+                        argument_type.IsWideDecimal() ? kWideDecimalAggregates : ""),
+            call.span);
+      return;
+    }
+    if (call.distinct && argument_type.IsWideDecimal()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{}(DISTINCT ...) cannot be applied to {} yet (DISTINCT keeps DECIMAL "
+                        "values of precision up to 18)",
+                        name, argument_type.ToString()),
+            call.span);
       return;
     }
     bound_call.argument_type = argument_type;

@@ -110,6 +110,14 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
             span);
       return false;
     }
+    if (common.IsWideDecimal()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{}[...] of {} is not supported yet (collection elements hold DECIMALs "
+                        "of precision up to 18)",
+                        upper, common.ToString()),
+            span);
+      return false;
+    }
     for (size_t i = first; i < last; i += step) {
       arguments[i] = CastTo(arguments[i], common);
       // A ROW element travels as its bytes.

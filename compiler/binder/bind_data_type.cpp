@@ -58,14 +58,6 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
             type.span);
       return std::nullopt;
     }
-    if (scale > 18) {
-      Error(base::ErrorCode::kBind,
-            fmt::format("{}: Sluice stores decimals as 64-bit integers, so the scale must be "
-                        "at most 18",
-                        type.ToString()),
-            type.span);
-      return std::nullopt;
-    }
     return LogicalType::Decimal(static_cast<int32_t>(precision), static_cast<int32_t>(scale));
   }
   if (name == "TIMESTAMP" || name == "TIMESTAMP_LTZ") {
@@ -112,6 +104,14 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
               fmt::format(
                   "{} of {} is not supported yet (elements may be scalars, ROWs or collections)",
                   name, bound->ToString()),
+              argument.span);
+        return std::nullopt;
+      }
+      if (bound->IsWideDecimal()) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("{} of {} is not supported yet (collection elements hold DECIMALs of "
+                          "precision up to 18)",
+                          name, bound->ToString()),
               argument.span);
         return std::nullopt;
       }

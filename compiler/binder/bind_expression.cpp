@@ -10,6 +10,7 @@
 #include "catalog/functions/function_registry.h"
 #include "compiler/binder/binder.h"
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
 #include "runtime/expr/time_zone.h"
 #include "runtime/expr/value_format.h"
@@ -121,7 +122,24 @@ ExprPtr BindUserFunctionCall(Binder* binder,
         call.span);
     return nullptr;
   }
-  for (size_t i = 0; i < arguments.size(); ++i) {
+  for (size_t i = 0; i <= arguments.size(); ++i) {
+    if (i == arguments.size()) {
+      if (!function->return_type.IsWideDecimal()) break;
+      binder->Error(base::ErrorCode::kBind,
+                    fmt::format("{} returns {}: a DECIMAL of precision above 18 does not cross "
+                                "the function ABI yet (SluiceUdfValue holds an int64)",
+                                function->name, function->return_type.ToString()),
+                    call.span);
+      return nullptr;
+    }
+    if (arguments[i]->type.IsWideDecimal() || expected[i].IsWideDecimal()) {
+      binder->Error(base::ErrorCode::kBind,
+                    fmt::format("argument {} of {}: a DECIMAL of precision above 18 does not "
+                                "cross the function ABI yet (SluiceUdfValue holds an int64)",
+                                i + 1, function->name),
+                    call.arguments[i]->span);
+      return nullptr;
+    }
     if (!types::IsImplicitlyCastable(arguments[i]->type, expected[i])) {
       binder->Error(base::ErrorCode::kBind,
                     fmt::format("argument {} of {} must be {}, got {}", i + 1, function->name,
@@ -203,6 +221,17 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
       errno = 0;
       char* end = nullptr;
       long long value = std::strtoll(literal.value.c_str(), &end, 10);
+      if (errno == ERANGE && literal.value.size() <= 38 &&
+          literal.value.find_first_not_of("0123456789") == std::string::npos) {
+        // Past BIGINT: an exact DECIMAL(digits, 0), as Flink types such a literal.
+        runtime::StringRef text{literal.value.data(), static_cast<uint32_t>(literal.value.size()),
+                                0};
+        __int128 unscaled = 0;
+        auto digits = static_cast<int32_t>(literal.value.size());
+        if (sluice_cast_string_to_decimal(&text, digits, 0, &unscaled) != 0) {
+          return Expr::Literal(Value::Decimal(unscaled, digits, 0));
+        }
+      }
       if (errno == ERANGE || end == literal.value.c_str() || *end != '\0') {
         Error(base::ErrorCode::kBind, "integer literal out of range: " + literal.value,
               literal.span);
@@ -932,6 +961,16 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
       return nullptr;
     }
     return BindUserFunctionCall(this, std::move(function), std::move(arguments), call);
+  }
+  // TYPEOF(x): the type of x as text, a constant (Flink's TYPEOF; all Sluice types are nullable,
+  // so there is no NOT NULL suffix).
+  if (upper == "TYPEOF" && !catalog_->FindFunction(name.name)) {
+    if (arguments.size() != 1) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("TYPEOF takes 1 argument, got {}", arguments.size()), call.span);
+      return nullptr;
+    }
+    return Expr::Literal(Value::Varchar(arguments[0]->type.ToString()));
   }
   if ((upper == "IF" && arguments.size() != 3) || (upper == "IFNULL" && arguments.size() != 2)) {
     Error(base::ErrorCode::kBind,

@@ -326,7 +326,8 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
                       : AggregateResultType(bound_call.kind, bound_call.argument_type);
     if (!result) {
       Error(base::ErrorCode::kBind,
-            fmt::format("{} does not apply to {}", name, bound_call.argument_type.ToString()),
+            fmt::format("{} does not apply to {}{}", name, bound_call.argument_type.ToString(),
+                        bound_call.argument_type.IsWideDecimal() ? kWideDecimalAggregates : ""),
             call->span);
       return std::nullopt;
     }

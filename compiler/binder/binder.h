@@ -51,6 +51,8 @@ std::optional<runtime::plan::AggregateKind> AggregateKindOf(const std::string& u
 /// nullopt when it does not apply.
 std::optional<types::LogicalType> AggregateResultType(runtime::plan::AggregateKind kind,
                                                       const types::LogicalType& argument);
+/// Why AggregateResultType refuses a DECIMAL of precision above 18 (appended to the error).
+extern const char* const kWideDecimalAggregates;
 
 /// Tells whether `upper` names a JSON function the binder composes (JSON_OBJECT, JSON_ARRAY,
 /// JSON_STRING, and IS JSON's `$IS_JSON`).

@@ -46,8 +46,13 @@ bool IsStringFunction(FunctionId function) {
 bool CastUsesHelper(const LogicalType& from, const LogicalType& to) {
   if (from.id() == TypeId::kNull || from == to) return false;
   if (from.id() == TypeId::kVarchar || to.id() == TypeId::kVarchar) return true;
-  if (to.id() == TypeId::kDecimal) return true;
-  return from.id() == TypeId::kDecimal && to.id() != TypeId::kDouble;
+  return to.id() == TypeId::kDecimal || from.id() == TypeId::kDecimal;
+}
+
+/// An arbitrary-width integer constant from a 128-bit value.
+llvm::APInt Int128Constant(unsigned bits, __int128 value) {
+  uint64_t words[2] = {static_cast<uint64_t>(value), static_cast<uint64_t>(value >> 64)};
+  return llvm::APInt(128, words).sextOrTrunc(bits);
 }
 
 }  // namespace
@@ -95,6 +100,12 @@ bool ExprCodegen::UsesHelper(const Expr& expr) {
       }
       for (const auto& argument : expr.arguments) {
         if (argument->type.IsStringStored()) return true;  // string comparisons
+        // DECIMAL arithmetic and comparison: sluice_decimal_* (SIGN and NEGATE are inline).
+        if (argument->type.id() == TypeId::kDecimal && expr.function != FunctionId::kNegate &&
+            expr.function != FunctionId::kAbs && expr.function != FunctionId::kSign &&
+            expr.function != FunctionId::kCoalesce) {
+          return true;
+        }
       }
       break;
     case ExprKind::kCase: break;
@@ -110,8 +121,9 @@ llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
     case TypeId::kInt:
     case TypeId::kDate:
     case TypeId::kTime: return builder_.getInt32Ty();
-    case TypeId::kBigint:
     case TypeId::kDecimal:
+      return type.IsWideDecimal() ? builder_.getInt128Ty() : builder_.getInt64Ty();
+    case TypeId::kBigint:
     case TypeId::kTimestamp:
     case TypeId::kInterval: return builder_.getInt64Ty();
     case TypeId::kDouble: return builder_.getDoubleTy();
@@ -125,6 +137,14 @@ llvm::Type* ExprCodegen::ValueType(const LogicalType& type) {
     case TypeId::kRow: return builder_.getInt1Ty();
   }
   return builder_.getInt1Ty();
+}
+
+llvm::Value* ExprCodegen::WidenDecimal(const LogicalType& type, llvm::Value* value) {
+  return type.IsWideDecimal() ? value : builder_.CreateSExt(value, builder_.getInt128Ty());
+}
+
+llvm::Value* ExprCodegen::NarrowDecimal(const LogicalType& type, llvm::Value* value) {
+  return type.IsWideDecimal() ? value : builder_.CreateTrunc(value, builder_.getInt64Ty());
 }
 
 IrValue ExprCodegen::Null(const LogicalType& type) {
@@ -245,8 +265,11 @@ IrValue ExprCodegen::Load(const LogicalType& type, const IrColumn& column, llvm:
     }
     default: {
       llvm::Type* value_type = ValueType(type);
-      result.value =
-          builder_.CreateLoad(value_type, builder_.CreateInBoundsGEP(value_type, column.data, row));
+      llvm::Value* address = builder_.CreateInBoundsGEP(value_type, column.data, row);
+      // An i128 (a wide DECIMAL) sits at 8-byte alignment in a batch column, not LLVM's 16.
+      result.value = value_type->isIntegerTy(128)
+                         ? builder_.CreateAlignedLoad(value_type, address, llvm::Align(8))
+                         : builder_.CreateLoad(value_type, address);
       break;
     }
   }
@@ -286,9 +309,14 @@ void ExprCodegen::Store(const LogicalType& type, const IrValue& value, const IrC
     }
     default: {
       llvm::Type* value_type = ValueType(type);
-      builder_.CreateStore(
-          builder_.CreateSelect(value.valid, value.value, llvm::Constant::getNullValue(value_type)),
-          builder_.CreateInBoundsGEP(value_type, column.data, row));
+      llvm::Value* stored =
+          builder_.CreateSelect(value.valid, value.value, llvm::Constant::getNullValue(value_type));
+      llvm::Value* address = builder_.CreateInBoundsGEP(value_type, column.data, row);
+      if (value_type->isIntegerTy(128)) {
+        builder_.CreateAlignedStore(stored, address, llvm::Align(8));
+      } else {
+        builder_.CreateStore(stored, address);
+      }
       return;
     }
   }
@@ -343,10 +371,13 @@ base::Result<IrValue> ExprCodegen::EmitLiteral(const runtime::plan::Value& liter
       result.value = builder_.getInt32(static_cast<uint32_t>(literal.integer));
       break;
     case TypeId::kBigint:
-    case TypeId::kDecimal:
     case TypeId::kTimestamp:
     case TypeId::kInterval:
       result.value = builder_.getInt64(static_cast<uint64_t>(literal.integer));
+      break;
+    case TypeId::kDecimal:
+      result.value = llvm::ConstantInt::get(
+          llvm_context_, Int128Constant(ValueType(type)->getIntegerBitWidth(), literal.Unscaled()));
       break;
     case TypeId::kDouble:
       result.value = llvm::ConstantFP::get(builder_.getDoubleTy(), literal.real);
@@ -597,11 +628,22 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
       SLUICE_RETURN_IF_ERROR(expect_arguments(2));
       const LogicalType& left_type = expr.arguments[0]->type;
       const LogicalType& right_type = expr.arguments[1]->type;
-      // DECIMALs of one scale compare as unscaled integers whatever their precision.
-      bool same_decimal_scale = left_type.id() == TypeId::kDecimal &&
-                                right_type.id() == TypeId::kDecimal &&
-                                left_type.scale() == right_type.scale();
-      if (left_type != right_type && !same_decimal_scale) {
+      if (left_type.id() == TypeId::kDecimal && right_type.id() == TypeId::kDecimal) {
+        // By value, whatever the precisions and scales (sluice_decimal_compare).
+        llvm::Type* int32 = builder_.getInt32Ty();
+        llvm::Type* int128 = builder_.getInt128Ty();
+        llvm::Value* order = builder_.CreateCall(
+            Helper("sluice_decimal_compare", int32, {int128, int32, int128, int32}, true),
+            {WidenDecimal(left_type, arguments[0].value), builder_.getInt32(left_type.scale()),
+             WidenDecimal(right_type, arguments[1].value), builder_.getInt32(right_type.scale())});
+        IrValue zero{builder_.getInt32(0), nullptr, builder_.getTrue()};
+        IrValue ordered{order, nullptr, builder_.getTrue()};
+        SLUICE_ASSIGN_OR_RETURN(llvm::Value * compared,
+                                EmitComparison(function, LogicalType::Int(), ordered, zero));
+        return IrValue{compared, nullptr,
+                       builder_.CreateAnd(arguments[0].valid, arguments[1].valid)};
+      }
+      if (left_type != right_type) {
         return Unsupported(fmt::format("comparison of {} with {}",
                                        expr.arguments[0]->type.ToString(),
                                        expr.arguments[1]->type.ToString()));
@@ -743,10 +785,7 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
       if (arguments.empty()) return Unsupported("GREATEST/LEAST without arguments");
       for (const auto& argument : expr.arguments) {
         const LogicalType& type = argument->type;
-        bool same = type == expr.type ||
-                    (type.id() == TypeId::kDecimal && expr.type.id() == TypeId::kDecimal &&
-                     type.scale() == expr.type.scale());
-        if (!same) {
+        if (type != expr.type) {
           return Unsupported(fmt::format("{} of {} giving {}", functions::FunctionName(function),
                                          type.ToString(), expr.type.ToString()));
         }
@@ -828,15 +867,19 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
           });
         case TypeId::kDecimal: {
           int32_t scale = type.scale();
+          llvm::Type* value_type = x->getType();
+          unsigned bits = value_type->getIntegerBitWidth();
           if (sign) {
             if (expr.type.scale() != scale) return Unsupported("SIGN changing the scale");
-            int64_t one = 1;
+            __int128 one = 1;
             for (int32_t i = 0; i < scale; ++i) one *= 10;
-            llvm::Value* zero = builder_.getInt64(0);
-            llvm::Value* result =
-                builder_.CreateSelect(builder_.CreateICmpSGT(x, zero), builder_.getInt64(one),
-                                      builder_.CreateSelect(builder_.CreateICmpSLT(x, zero),
-                                                            builder_.getInt64(-one), zero));
+            llvm::Value* zero = llvm::ConstantInt::get(value_type, 0);
+            llvm::Value* result = builder_.CreateSelect(
+                builder_.CreateICmpSGT(x, zero),
+                llvm::ConstantInt::get(llvm_context_, Int128Constant(bits, one)),
+                builder_.CreateSelect(
+                    builder_.CreateICmpSLT(x, zero),
+                    llvm::ConstantInt::get(llvm_context_, Int128Constant(bits, -one)), zero));
             return IrValue{result, nullptr, valid};
           }
           // The result's scale is fixed by the plan: a row whose digits give another is NULL
@@ -849,13 +892,14 @@ base::Result<IrValue> ExprCodegen::EmitCall(const Expr& expr, llvm::Value* row) 
           valid = builder_.CreateAnd(
               valid, builder_.CreateICmpEQ(result_scale, builder_.getInt32(expr.type.scale())));
           return Guarded(valid, expr.type, [&] {
-            llvm::AllocaInst* out = EntryAlloca(int64);
+            llvm::Type* int128 = builder_.getInt128Ty();
+            llvm::AllocaInst* out = EntryAlloca(int128);
             llvm::Value* ok = builder_.CreateCall(
                 Helper("sluice_round_decimal", builder_.getInt8Ty(),
-                       {int64, int32, int32, int32, int32, builder_.getPtrTy()}),
-                {x, builder_.getInt32(scale), digits, mode,
+                       {int128, int32, int32, int32, int32, builder_.getPtrTy()}),
+                {WidenDecimal(type, x), builder_.getInt32(scale), digits, mode,
                  builder_.getInt32(expr.type.precision()), out});
-            return IrValue{builder_.CreateLoad(int64, out), nullptr,
+            return IrValue{NarrowDecimal(expr.type, builder_.CreateLoad(int128, out)), nullptr,
                            builder_.CreateICmpNE(ok, builder_.getInt8(0))};
           });
         }
@@ -879,13 +923,55 @@ base::Result<IrValue> ExprCodegen::EmitArithmetic(const Expr& expr,
     return Unsupported(
         fmt::format("{} with {} arguments", functions::FunctionName(function), arguments.size()));
   }
-  // Like the interpreter: DECIMAL only for NEGATE and ABS; the binder computes +, -, *, /
-  // and MOD over DECIMAL in DOUBLE. TIMESTAMP/INTERVAL operands are int64 milliseconds.
+  // DECIMAL: NEGATE and ABS inline (a negation keeps the digits), the others through the
+  // helpers the interpreter calls. TIMESTAMP/INTERVAL operands are int64 milliseconds.
+  bool decimal = false;
   for (const auto& argument : expr.arguments) {
-    if (argument->type.id() == TypeId::kDecimal && (!unary || argument->type != expr.type)) {
-      return Unsupported(fmt::format("{} over {} (the binder should compute in DOUBLE)",
-                                     functions::FunctionName(function), argument->type.ToString()));
+    if (argument->type.id() != TypeId::kDecimal) continue;
+    decimal = true;
+    if (expr.type.id() != TypeId::kDecimal || (unary && argument->type != expr.type)) {
+      return Unsupported(fmt::format("{} over {} giving {}", functions::FunctionName(function),
+                                     argument->type.ToString(), expr.type.ToString()));
     }
+  }
+  if (decimal && unary) {
+    llvm::Value* x = arguments[0].value;
+    llvm::Value* negated = builder_.CreateNeg(x);
+    if (function == FunctionId::kNegate) return IrValue{negated, nullptr, arguments[0].valid};
+    llvm::Value* negative = builder_.CreateICmpSLT(x, llvm::ConstantInt::get(x->getType(), 0));
+    return IrValue{builder_.CreateSelect(negative, negated, x), nullptr, arguments[0].valid};
+  }
+  if (decimal) {
+    const LogicalType& left_type = expr.arguments[0]->type;
+    const LogicalType& right_type = expr.arguments[1]->type;
+    if (right_type.id() != TypeId::kDecimal || left_type.id() != TypeId::kDecimal) {
+      return Unsupported(fmt::format("{} over {} and {}", functions::FunctionName(function),
+                                     left_type.ToString(), right_type.ToString()));
+    }
+    const char* name = nullptr;
+    switch (function) {
+      case FunctionId::kAdd: name = "sluice_decimal_add"; break;
+      case FunctionId::kSubtract: name = "sluice_decimal_subtract"; break;
+      case FunctionId::kMultiply: name = "sluice_decimal_multiply"; break;
+      case FunctionId::kDivide: name = "sluice_decimal_divide"; break;
+      case FunctionId::kModulo: name = "sluice_decimal_modulo"; break;
+      default:
+        return Unsupported(fmt::format("{} over DECIMAL", functions::FunctionName(function)));
+    }
+    llvm::Value* valid = builder_.CreateAnd(arguments[0].valid, arguments[1].valid);
+    return Guarded(valid, expr.type, [&] {
+      llvm::Type* int32 = builder_.getInt32Ty();
+      llvm::Type* int128 = builder_.getInt128Ty();
+      llvm::AllocaInst* out = EntryAlloca(int128);
+      llvm::Value* ok = builder_.CreateCall(
+          Helper(name, builder_.getInt8Ty(),
+                 {int128, int32, int128, int32, int32, int32, builder_.getPtrTy()}),
+          {WidenDecimal(left_type, arguments[0].value), builder_.getInt32(left_type.scale()),
+           WidenDecimal(right_type, arguments[1].value), builder_.getInt32(right_type.scale()),
+           builder_.getInt32(expr.type.precision()), builder_.getInt32(expr.type.scale()), out});
+      return IrValue{NarrowDecimal(expr.type, builder_.CreateLoad(int128, out)), nullptr,
+                     builder_.CreateICmpNE(ok, builder_.getInt8(0))};
+    });
   }
   llvm::Type* type = arguments[0].value->getType();
   if (!unary && arguments[1].value->getType() != type) {

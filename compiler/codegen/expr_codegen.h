@@ -16,7 +16,8 @@
 namespace sluice::compiler::codegen {
 
 /// One SQL value in IR: `value` is an i1 (BOOLEAN, and the placeholder of NULL-typed and ROW
-/// values), i32 (INT), i64 (BIGINT, DECIMAL, TIMESTAMP, INTERVAL), double, or a string's data
+/// values), i32 (INT), i64 (BIGINT, DECIMAL(p <= 18), TIMESTAMP, INTERVAL), i128 (DECIMAL(p > 18)),
+/// double, or a string's data
 /// pointer; `length` is a string's i32 byte length; `valid` is an i1, false for NULL. The value
 /// of a NULL is unspecified: consumers mask it with `valid`.
 struct IrValue {
@@ -94,6 +95,10 @@ class ExprCodegen {
   IrValue LoadStringResult(llvm::Value* address);
 
   llvm::Type* ValueType(const types::LogicalType& type);
+  /// A DECIMAL value of `type` as the i128 the decimal helpers take (sign-extends an i64).
+  llvm::Value* WidenDecimal(const types::LogicalType& type, llvm::Value* value);
+  /// An i128 DECIMAL result in the value type of `type` (an i64 up to precision 18).
+  llvm::Value* NarrowDecimal(const types::LogicalType& type, llvm::Value* value);
 
   llvm::IRBuilder<>& builder_;
   llvm::LLVMContext& llvm_context_;

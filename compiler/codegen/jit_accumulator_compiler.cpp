@@ -189,7 +189,14 @@ AccumulatorCodegen::RowInputs AccumulatorCodegen::LoadRowInputs(const CallLayout
                          : LoadValue(i64, data, row);
       break;
     case AccumulatorKind::kSumDecimal:
-      inputs.value = builder_.CreateSExt(LoadValue(i64, data, row), builder_.getInt128Ty());
+      if (layout.wide_decimal_argument) {
+        // 16-byte values at 8-byte aligned rows (a batch column promises no more).
+        llvm::Type* i128 = builder_.getInt128Ty();
+        inputs.value = builder_.CreateAlignedLoad(i128, builder_.CreateInBoundsGEP(i128, data, row),
+                                                  llvm::Align(8));
+      } else {
+        inputs.value = builder_.CreateSExt(LoadValue(i64, data, row), builder_.getInt128Ty());
+      }
       break;
     case AccumulatorKind::kSumDouble:
       inputs.value = LoadValue(builder_.getDoubleTy(), data, row);

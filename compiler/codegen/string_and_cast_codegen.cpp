@@ -39,12 +39,6 @@ std::optional<SluiceTimeField> TimeFieldOf(FunctionId function) {
   }
 }
 
-double PowerOfTen(int32_t exponent) {
-  double result = 1;
-  for (int32_t i = 0; i < exponent; ++i) result *= 10;  // exact up to 10^22
-  return result;
-}
-
 }  // namespace
 
 /// DATE_FORMAT, the calendar fields and the string functions of hand-written shape.
@@ -222,6 +216,20 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
       return result;
     });
   }
+  llvm::Type* int128 = builder_.getInt128Ty();
+  // Calls a helper `uint8_t name(arguments..., __int128* out)` giving a DECIMAL of type `to`.
+  auto call_to_decimal = [&](const char* name, std::vector<llvm::Type*> parameters,
+                             std::vector<llvm::Value*> values) {
+    return Guarded(operand.valid, to, [&] {
+      llvm::AllocaInst* out = EntryAlloca(int128);
+      parameters.push_back(pointer);
+      values.push_back(out);
+      llvm::Value* ok = builder_.CreateCall(Helper(name, int8, parameters), values);
+      return IrValue{NarrowDecimal(to, builder_.CreateLoad(int128, out)), nullptr,
+                     builder_.CreateICmpNE(ok, builder_.getInt8(0))};
+    });
+  };
+
   if (target == TypeId::kVarchar) {
     const char* name = nullptr;
     llvm::Value* value = operand.value;
@@ -243,6 +251,7 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
       case TypeId::kInterval: name = "sluice_cast_interval_to_string"; break;
       case TypeId::kDecimal:
         name = "sluice_cast_decimal_to_string";
+        value = WidenDecimal(from, value);
         extra.push_back(builder_.getInt32(from.scale()));
         break;
       default: return unsupported();
@@ -280,9 +289,9 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
       case TypeId::kInterval:
         return call_with_out("sluice_cast_string_to_interval", {pointer}, {input}, int64);
       case TypeId::kDecimal:
-        return call_with_out(
+        return call_to_decimal(
             "sluice_cast_string_to_decimal", {pointer, int32, int32},
-            {input, builder_.getInt32(to.precision()), builder_.getInt32(to.scale())}, int64);
+            {input, builder_.getInt32(to.precision()), builder_.getInt32(to.scale())});
       default: return unsupported();
     }
   }
@@ -293,16 +302,16 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
     switch (source) {
       case TypeId::kInt:
       case TypeId::kBigint:
-        return call_with_out("sluice_cast_bigint_to_decimal", {int64, int32, int32},
-                             {as_int64(operand.value), precision, scale}, int64);
+        return call_to_decimal("sluice_cast_bigint_to_decimal", {int64, int32, int32},
+                               {as_int64(operand.value), precision, scale});
       case TypeId::kDouble:
-        return call_with_out("sluice_cast_double_to_decimal",
-                             {builder_.getDoubleTy(), int32, int32},
-                             {operand.value, precision, scale}, int64);
+        return call_to_decimal("sluice_cast_double_to_decimal",
+                               {builder_.getDoubleTy(), int32, int32},
+                               {operand.value, precision, scale});
       case TypeId::kDecimal:
-        return call_with_out("sluice_cast_decimal_to_decimal", {int64, int32, int32, int32},
-                             {operand.value, builder_.getInt32(from.scale()), precision, scale},
-                             int64);
+        return call_to_decimal(
+            "sluice_cast_decimal_to_decimal", {int128, int32, int32, int32},
+            {WidenDecimal(from, operand.value), builder_.getInt32(from.scale()), precision, scale});
       default: return unsupported();
     }
   }
@@ -310,17 +319,19 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
   if (source == TypeId::kDecimal) {
     switch (target) {
       case TypeId::kDouble: {
-        llvm::Value* unscaled = builder_.CreateSIToFP(operand.value, builder_.getDoubleTy());
-        llvm::Value* divisor =
-            llvm::ConstantFP::get(builder_.getDoubleTy(), PowerOfTen(from.scale()));
-        return IrValue{builder_.CreateFDiv(unscaled, divisor), nullptr, operand.valid};
+        // Through the helper: LLVM lowers an i128 → double conversion to a runtime library call.
+        llvm::Type* real = builder_.getDoubleTy();
+        llvm::Value* converted = builder_.CreateCall(
+            Helper("sluice_cast_decimal_to_double", real, {int128, int32}, true),
+            {WidenDecimal(from, operand.value), builder_.getInt32(from.scale())});
+        return IrValue{converted, nullptr, operand.valid};
       }
       case TypeId::kInt:
       case TypeId::kBigint: {
         LogicalType bigint = LogicalType::Bigint();
-        IrValue result =
-            call_with_out("sluice_cast_decimal_to_bigint", {int64, int32},
-                          {operand.value, builder_.getInt32(from.scale())}, int64, &bigint);
+        IrValue result = call_with_out(
+            "sluice_cast_decimal_to_bigint", {int128, int32},
+            {WidenDecimal(from, operand.value), builder_.getInt32(from.scale())}, int64, &bigint);
         // BIGINT → INT keeps the low 32 bits, as Java does; DECIMAL → INT goes the same way.
         if (target == TypeId::kInt) result.value = builder_.CreateTrunc(result.value, int32);
         return result;

@@ -1,6 +1,7 @@
 #include "compiler/optimizer/optimizer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "runtime/expr/interpreter.h"
@@ -472,6 +473,11 @@ base::Result<Value> EvaluateConstant(const ExprPtr& expression) {
       break;
     case types::TypeId::kRow:
     case types::TypeId::kNull: return Value::Null(expression->type);
+    case types::TypeId::kDecimal: {
+      __int128 unscaled = column.values<int64_t>()[0];
+      if (expression->type.IsWideDecimal()) std::memcpy(&unscaled, column.data(), sizeof(unscaled));
+      return Value::Decimal(unscaled, expression->type.precision(), expression->type.scale());
+    }
     default: value.integer = column.values<int64_t>()[0]; break;
   }
   return value;

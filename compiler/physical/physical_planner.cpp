@@ -579,6 +579,17 @@ class Planner {
                         "rows forever",
           join.span);
     }
+    // Keys are hashed and compared by their encoding: DECIMALs of two types (compared by value
+    // in SQL) are cast to their common type first.
+    for (size_t i = 0; i < left_keys.size(); ++i) {
+      types::LogicalType common;
+      if (left_keys[i]->type != right_keys[i]->type &&
+          left_keys[i]->type.id() == types::TypeId::kDecimal &&
+          types::CommonSupertype(left_keys[i]->type, right_keys[i]->type, &common)) {
+        if (left_keys[i]->type != common) left_keys[i] = Expr::Cast(left_keys[i], common);
+        if (right_keys[i]->type != common) right_keys[i] = Expr::Cast(right_keys[i], common);
+      }
+    }
     std::vector<int32_t> left_key_slots, right_key_slots;
     int32_t left_extras = 0, right_extras = 0;
     SLUICE_ASSIGN_OR_RETURN(

@@ -363,6 +363,14 @@ std::vector<std::string> Lineage::UpstreamGroupingSets(int32_t node) {
 
 namespace {
 
+/// A slot type as state holds it. A DECIMAL above precision 18 is marked: its values are 16
+/// bytes, and before 128-bit decimals the same type was kept as 8, so such state is not reused.
+std::string StateTypeText(const types::LogicalType& type) {
+  std::string text = type.ToString();
+  if (type.IsWideDecimal()) text += " as 128-bit";
+  return text;
+}
+
 SignatureComponent Fields(const std::string& name, bool evolvable,
                           const std::vector<std::string>& lineage,
                           const std::vector<types::LogicalType>& types,
@@ -370,7 +378,7 @@ SignatureComponent Fields(const std::string& name, bool evolvable,
   SignatureComponent component{name, evolvable, {}};
   for (int32_t slot : slots) {
     std::string type =
-        slot >= 0 && static_cast<size_t>(slot) < types.size() ? types[slot].ToString() : "";
+        slot >= 0 && static_cast<size_t>(slot) < types.size() ? StateTypeText(types[slot]) : "";
     component.fields.push_back({At(lineage, slot), type});
   }
   return component;
@@ -413,7 +421,7 @@ SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>&
                         call.kind == runtime::plan::AggregateKind::kLag;
     if (keeps_values && call.argument_slot >= 0 &&
         static_cast<size_t>(call.argument_slot) < types.size()) {
-      type += " keeping " + types[call.argument_slot].ToString() + " values";
+      type += " keeping " + StateTypeText(types[call.argument_slot]) + " values";
     }
     component.fields.push_back({CallText(call, input), type});
   }
@@ -504,7 +512,7 @@ std::optional<StateSignature> SignatureOf(const PlanGraph& plan, int32_t id, Lin
         order.fields.push_back(
             {At(input, key.slot) + (key.ascending ? " ASC" : " DESC") +
                  (key.nulls_first ? " NULLS FIRST" : " NULLS LAST"),
-             key.slot < static_cast<int32_t>(types.size()) ? types[key.slot].ToString() : ""});
+             key.slot < static_cast<int32_t>(types.size()) ? StateTypeText(types[key.slot]) : ""});
       }
       components.push_back(order);
       components.push_back(Single("limit", std::to_string(spec.limit)));

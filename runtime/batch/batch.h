@@ -63,6 +63,22 @@ class Column {
 
   bool IsNull(int32_t row) const { return validity_.get()[row] == 0; }
 
+  /// Reads a DECIMAL's unscaled value: an int64 for precision <= 18, else an __int128.
+  __int128 DecimalAt(int32_t row) const {
+    if (!type_.IsWideDecimal()) return values<int64_t>()[row];
+    __int128 value;
+    std::memcpy(&value, data() + static_cast<size_t>(row) * sizeof(value), sizeof(value));
+    return value;
+  }
+  /// Writes a DECIMAL's unscaled value, which has at most the column's precision.
+  void SetDecimal(int32_t row, __int128 value) {
+    if (!type_.IsWideDecimal()) {
+      values<int64_t>()[row] = static_cast<int64_t>(value);
+      return;
+    }
+    std::memcpy(data() + static_cast<size_t>(row) * sizeof(value), &value, sizeof(value));
+  }
+
  private:
   struct FreeDeleter {
     void operator()(uint8_t* pointer) const;

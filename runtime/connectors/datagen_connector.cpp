@@ -56,7 +56,9 @@ bool Generatable(types::TypeId id) {
   }
 }
 
-constexpr int32_t kMaxDecimalDigits = 18;  // an unscaled DECIMAL is an int64
+// Random DECIMALs are drawn as int64 unscaled values: a wider precision gets values of at most
+// 18 digits.
+constexpr int32_t kMaxDecimalDigits = 18;
 
 // Reads the `fields.<column>.*` options of one column into `field`.
 base::Status ReadField(const OptionReader& options, const types::RowField& column,
@@ -551,6 +553,15 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
       case types::TypeId::kVarchar:
       case types::TypeId::kBinary:
         reinterpret_cast<StringRef*>(data)[row] = batch->arena().Copy(text);
+        break;
+      case types::TypeId::kDecimal:
+        if (field.type.IsWideDecimal()) {
+          // Drawn like a DECIMAL(18) (kMaxDecimalDigits), stored as the column's __int128.
+          __int128 wide = integer;
+          std::memcpy(data + static_cast<size_t>(row) * sizeof(wide), &wide, sizeof(wide));
+        } else {
+          reinterpret_cast<int64_t*>(data)[row] = integer;
+        }
         break;
       default: reinterpret_cast<int64_t*>(data)[row] = integer; break;
     }

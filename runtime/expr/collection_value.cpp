@@ -461,9 +461,14 @@ bool ParseItem(std::string_view text, const LogicalType& type, Item* out) {
     }
     case TypeId::kBigint: valid = sluice_cast_string_to_bigint(&in, &out->integer); break;
     case TypeId::kDouble: valid = sluice_cast_string_to_double(&in, &out->real); break;
-    case TypeId::kDecimal:
-      valid = sluice_cast_string_to_decimal(&in, type.precision(), type.scale(), &out->integer);
+    case TypeId::kDecimal: {
+      // Collections hold DECIMAL(p <= 18) only (the binder refuses wider elements).
+      __int128 value = 0;
+      valid = !type.IsWideDecimal() &&
+              sluice_cast_string_to_decimal(&in, type.precision(), type.scale(), &value) != 0;
+      out->integer = static_cast<int64_t>(value);
       break;
+    }
     case TypeId::kTimestamp: valid = sluice_cast_string_to_timestamp(&in, &out->integer); break;
     case TypeId::kInterval: valid = sluice_cast_string_to_interval(&in, &out->integer); break;
     case TypeId::kDate: {

@@ -29,6 +29,7 @@ using plan::Expr;
 using plan::ExprKind;
 using types::LogicalType;
 using types::TypeId;
+using Int128 = __int128;
 
 /// One expression evaluated over every row of a batch: either a view of an input column or
 /// buffers it owns. Move-only, because the views point into the owned buffers.
@@ -119,51 +120,67 @@ bool IsValidType(const LogicalType& type) {
 
 // ---- element-wise loops ---------------------------------------------------------------------
 
+/// Reads row `row` of `vector` as a T. A DECIMAL is read as an Int128 (`Int128`) whatever its
+/// precision: a DECIMAL(p <= 18) column holds int64s, a wider one __int128s.
+template <typename T>
+T Load(const Vector& vector, int32_t row) {
+  if constexpr (std::is_same_v<T, Int128>) {
+    if (!vector.type.IsWideDecimal()) return vector.values<int64_t>()[row];
+    Int128 value;
+    std::memcpy(&value, vector.data + static_cast<size_t>(row) * sizeof(Int128), sizeof(value));
+    return value;
+  } else {
+    return vector.values<T>()[row];
+  }
+}
+
+/// Writes a T into row `row` of `out`; an Int128 into a DECIMAL column of either width (the
+/// value has at most the column's precision, so it fits).
+template <typename T>
+void StoreAt(Vector* out, int32_t row, const T& value) {
+  if constexpr (std::is_same_v<T, Int128>) {
+    if (!out->type.IsWideDecimal()) {
+      out->mutable_values<int64_t>()[row] = static_cast<int64_t>(value);
+      return;
+    }
+    std::memcpy(reinterpret_cast<uint8_t*>(out->owned_data.data()) +
+                    static_cast<size_t>(row) * sizeof(Int128),
+                &value, sizeof(value));
+  } else {
+    out->mutable_values<T>()[row] = value;
+  }
+}
+
 /// Applies `fn(in, &out) -> bool valid` to every non-NULL row; NULL in, NULL out.
 template <typename In, typename Out, typename Fn>
 void MapUnary(const Vector& a, int32_t rows, Vector* out, Fn fn) {
-  const In* in = a.values<In>();
-  Out* values = out->mutable_values<Out>();
   uint8_t* validity = out->mutable_validity();
   for (int32_t row = 0; row < rows; ++row) {
     if (a.validity[row] == 0) continue;
     Out value{};
-    bool valid = fn(in[row], &value);
+    bool valid = fn(Load<In>(a, row), &value);
     validity[row] = valid ? 1 : 0;
-    values[row] = valid ? value : Out{};
-  }
-}
-
-/// Applies `fn(left, right, &out) -> bool valid` where both are non-NULL; otherwise NULL.
-template <typename In, typename Out, typename Fn>
-void MapBinary(const Vector& a, const Vector& b, int32_t rows, Vector* out, Fn fn) {
-  const In* left = a.values<In>();
-  const In* right = b.values<In>();
-  Out* values = out->mutable_values<Out>();
-  uint8_t* validity = out->mutable_validity();
-  for (int32_t row = 0; row < rows; ++row) {
-    if ((a.validity[row] & b.validity[row]) == 0) continue;
-    Out value{};
-    bool valid = fn(left[row], right[row], &value);
-    validity[row] = valid ? 1 : 0;
-    values[row] = valid ? value : Out{};
+    StoreAt<Out>(out, row, valid ? value : Out{});
   }
 }
 
 /// MapBinary over operands of two physical types.
 template <typename Left, typename Right, typename Out, typename Fn>
 void MapBinaryMixedTyped(const Vector& a, const Vector& b, int32_t rows, Vector* out, Fn fn) {
-  const Left* left = a.values<Left>();
-  const Right* right = b.values<Right>();
-  Out* values = out->mutable_values<Out>();
   uint8_t* validity = out->mutable_validity();
   for (int32_t row = 0; row < rows; ++row) {
     if ((a.validity[row] & b.validity[row]) == 0) continue;
     Out value{};
-    bool valid = fn(left[row], right[row], &value);
+    bool valid = fn(Load<Left>(a, row), Load<Right>(b, row), &value);
     validity[row] = valid ? 1 : 0;
-    values[row] = valid ? value : Out{};
+    StoreAt<Out>(out, row, valid ? value : Out{});
   }
+}
+
+/// Applies `fn(left, right, &out) -> bool valid` where both are non-NULL; otherwise NULL.
+template <typename In, typename Out, typename Fn>
+void MapBinary(const Vector& a, const Vector& b, int32_t rows, Vector* out, Fn fn) {
+  MapBinaryMixedTyped<In, In, Out>(a, b, rows, out, fn);
 }
 
 template <typename T>
@@ -277,6 +294,25 @@ Result<Vector> Arithmetic(const Expr& expr, const Vector& a, const Vector& b, in
     if (left == TypeId::kDouble) DoubleArithmetic(function, a, b, rows, &out);
     return out;
   }
+  if (left == TypeId::kDecimal && right == TypeId::kDecimal && result == TypeId::kDecimal) {
+    using DecimalFunction =
+        uint8_t (*)(Int128, int32_t, Int128, int32_t, int32_t, int32_t, Int128*);
+    DecimalFunction decimal_function = nullptr;
+    switch (function) {
+      case FunctionId::kAdd: decimal_function = sluice_decimal_add; break;
+      case FunctionId::kSubtract: decimal_function = sluice_decimal_subtract; break;
+      case FunctionId::kMultiply: decimal_function = sluice_decimal_multiply; break;
+      case FunctionId::kDivide: decimal_function = sluice_decimal_divide; break;
+      case FunctionId::kModulo: decimal_function = sluice_decimal_modulo; break;
+      default: return Malformed(expr, "not a DECIMAL operation");
+    }
+    int32_t left_scale = a.type.scale(), right_scale = b.type.scale();
+    int32_t precision = expr.type.precision(), scale = expr.type.scale();
+    MapBinary<Int128, Int128>(a, b, rows, &out, [&](Int128 x, Int128 y, Int128* r) {
+      return decimal_function(x, left_scale, y, right_scale, precision, scale, r) != 0;
+    });
+    return out;
+  }
   // TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP and INTERVAL ± INTERVAL add milliseconds.
   bool temporal =
       additive &&
@@ -307,8 +343,14 @@ Result<Vector> NegateOrAbs(const Expr& expr, const Vector& a, int32_t rows) {
   switch (a.type.id()) {
     case TypeId::kInt: integer(int32_t{}); break;
     case TypeId::kBigint:
-    case TypeId::kDecimal:
     case TypeId::kInterval: integer(int64_t{}); break;
+    case TypeId::kDecimal:
+      // A DECIMAL's negation has its digits, so it never overflows.
+      MapUnary<Int128, Int128>(a, rows, &out, [negate](Int128 x, Int128* r) {
+        *r = (negate || x < 0) ? -x : x;
+        return true;
+      });
+      break;
     case TypeId::kDouble:
       MapUnary<double, double>(a, rows, &out, [negate](double x, double* r) {
         *r = negate ? -x : std::fabs(x);
@@ -363,11 +405,16 @@ void CompareTyped(FunctionId function, const Vector& a, const Vector& b, int32_t
   });
 }
 
+/// Whether two operand types compare directly: equal types, or two DECIMALs (by value).
 bool SameComparableType(const LogicalType& left, const LogicalType& right) {
-  if (left.id() == TypeId::kDecimal && right.id() == TypeId::kDecimal) {
-    return left.scale() == right.scale();
-  }
+  if (left.id() == TypeId::kDecimal && right.id() == TypeId::kDecimal) return true;
   return left == right;
+}
+
+/// Orders row `row` of two DECIMAL vectors by value, whatever their scales.
+int CompareDecimals(const Vector& a, const Vector& b, int32_t row) {
+  return sluice_decimal_compare(Load<Int128>(a, row), a.type.scale(), Load<Int128>(b, row),
+                                b.type.scale());
 }
 
 Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32_t rows) {
@@ -384,9 +431,17 @@ Result<Vector> Compare(const Expr& expr, const Vector& a, const Vector& b, int32
     case TypeId::kDate:
     case TypeId::kTime: CompareTyped<int32_t>(function, a, b, rows, &out); break;
     case TypeId::kBigint:
-    case TypeId::kDecimal:
     case TypeId::kTimestamp:
     case TypeId::kInterval: CompareTyped<int64_t>(function, a, b, rows, &out); break;
+    case TypeId::kDecimal: {
+      uint8_t* validity = out.mutable_validity();
+      for (int32_t row = 0; row < rows; ++row) {
+        if ((a.validity[row] & b.validity[row]) == 0) continue;
+        validity[row] = 1;
+        out.mutable_values<uint8_t>()[row] = Holds(function, CompareDecimals(a, b, row)) ? 1 : 0;
+      }
+      break;
+    }
     case TypeId::kDouble: CompareTyped<double>(function, a, b, rows, &out); break;
     case TypeId::kVarchar:
     case TypeId::kArray:
@@ -748,7 +803,12 @@ Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& argume
       if (!AllValid(arguments, row)) continue;
       size_t best = 0;
       for (size_t i = 1; i < arguments.size(); ++i) {
-        int order = CompareValues(arguments[i].values<T>()[row], arguments[best].values<T>()[row]);
+        int order = 0;
+        if constexpr (std::is_same_v<T, Int128>) {
+          order = CompareDecimals(arguments[i], arguments[best], row);
+        } else {
+          order = CompareValues(arguments[i].values<T>()[row], arguments[best].values<T>()[row]);
+        }
         if (greatest ? order > 0 : order < 0) best = i;
       }
       CopyRow(arguments[best], row, width, &out);
@@ -760,8 +820,13 @@ Result<Vector> GreatestLeast(const Expr& expr, const std::vector<Vector>& argume
     case TypeId::kDate:
     case TypeId::kTime: pick(int32_t{}); break;
     case TypeId::kBigint:
-    case TypeId::kDecimal:
     case TypeId::kTimestamp: pick(int64_t{}); break;
+    case TypeId::kDecimal:
+      for (const Vector& argument : arguments) {
+        if (argument.type != expr.type) return Malformed(expr, "argument type differs from result");
+      }
+      pick(Int128{});
+      break;
     case TypeId::kDouble: pick(double{}); break;
     case TypeId::kVarchar:
     case TypeId::kArray:
@@ -823,22 +888,22 @@ Result<Vector> Rounding(const Expr& expr, const std::vector<Vector>& arguments, 
         break;
       }
       case TypeId::kDecimal: {
-        int64_t x = a.values<int64_t>()[row];
+        Int128 x = Load<Int128>(a, row);
         int32_t scale = a.type.scale();
         if (sign) {
           if (expr.type.scale() != scale) return Malformed(expr, "SIGN changes the scale");
-          int64_t one = 1;
+          Int128 one = 1;
           for (int32_t i = 0; i < scale; ++i) one *= 10;
-          out.mutable_values<int64_t>()[row] = x > 0 ? one : (x < 0 ? -one : 0);
+          StoreAt<Int128>(&out, row, x > 0 ? one : (x < 0 ? -one : 0));
           break;
         }
         if (std::max(std::min(digits, scale), 0) != expr.type.scale()) {
           return Malformed(expr, "the digits do not give the result's scale");
         }
-        int64_t result = 0;
+        Int128 result = 0;
         validity[row] =
             sluice_round_decimal(x, scale, digits, mode, expr.type.precision(), &result);
-        out.mutable_values<int64_t>()[row] = result;
+        StoreAt<Int128>(&out, row, result);
         break;
       }
       default: return Malformed(expr, "operand is not numeric");
@@ -983,14 +1048,6 @@ Result<Vector> ValueHelperFunction(const Expr& expr, const std::vector<Vector>& 
 
 // ---- casts ----------------------------------------------------------------------------------
 
-double Pow10Double(int32_t exponent) {
-  static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
-                                       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-                                       1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29,
-                                       1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38};
-  return kPowers[exponent];
-}
-
 Result<Vector> CastToVarchar(const Expr& expr, const Vector& in, Context& context) {
   int32_t rows = context.rows;
   SluiceKernelContext* kernel = &context.kernel;
@@ -1015,7 +1072,7 @@ Result<Vector> CastToVarchar(const Expr& expr, const Vector& in, Context& contex
         sluice_cast_double_to_string(kernel, in.values<double>()[row], &values[row]);
         break;
       case TypeId::kDecimal:
-        sluice_cast_decimal_to_string(kernel, in.values<int64_t>()[row], scale, &values[row]);
+        sluice_cast_decimal_to_string(kernel, Load<Int128>(in, row), scale, &values[row]);
         break;
       case TypeId::kTimestamp:
         sluice_cast_timestamp_to_string(kernel, in.values<int64_t>()[row], &values[row]);
@@ -1060,7 +1117,7 @@ Result<Vector> CastFromVarchar(const Expr& expr, const Vector& in, int32_t rows)
       });
       break;
     case TypeId::kDecimal:
-      MapUnary<StringRef, int64_t>(in, rows, &out, [precision, scale](StringRef x, int64_t* r) {
+      MapUnary<StringRef, Int128>(in, rows, &out, [precision, scale](StringRef x, Int128* r) {
         return sluice_cast_string_to_decimal(&x, precision, scale, r) != 0;
       });
       break;
@@ -1120,7 +1177,7 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
       return true;
     });
   } else if (from_integer && to == TypeId::kDecimal) {
-    from_integers(int64_t{}, [precision, scale](int64_t x, int64_t* r) {
+    from_integers(Int128{}, [precision, scale](int64_t x, Int128* r) {
       return sluice_cast_bigint_to_decimal(x, precision, scale, r) != 0;
     });
   } else if (from_integer && to == TypeId::kBoolean) {
@@ -1178,28 +1235,27 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
       return sluice_cast_double_to_bigint(x, r) != 0;
     });
   } else if (from == TypeId::kDouble && to == TypeId::kDecimal) {
-    MapUnary<double, int64_t>(in, rows, &out, [precision, scale](double x, int64_t* r) {
+    MapUnary<double, Int128>(in, rows, &out, [precision, scale](double x, Int128* r) {
       return sluice_cast_double_to_decimal(x, precision, scale, r) != 0;
     });
   } else if (from == TypeId::kDecimal && to == TypeId::kDecimal) {
-    MapUnary<int64_t, int64_t>(in, rows, &out, [=](int64_t x, int64_t* r) {
+    MapUnary<Int128, Int128>(in, rows, &out, [=](Int128 x, Int128* r) {
       return sluice_cast_decimal_to_decimal(x, from_scale, precision, scale, r) != 0;
     });
   } else if (from == TypeId::kDecimal && to == TypeId::kBigint) {
-    MapUnary<int64_t, int64_t>(in, rows, &out, [from_scale](int64_t x, int64_t* r) {
+    MapUnary<Int128, int64_t>(in, rows, &out, [from_scale](Int128 x, int64_t* r) {
       return sluice_cast_decimal_to_bigint(x, from_scale, r) != 0;
     });
   } else if (from == TypeId::kDecimal && to == TypeId::kInt) {
-    MapUnary<int64_t, int32_t>(in, rows, &out, [from_scale](int64_t x, int32_t* r) {
+    MapUnary<Int128, int32_t>(in, rows, &out, [from_scale](Int128 x, int32_t* r) {
       int64_t integral;
       if (sluice_cast_decimal_to_bigint(x, from_scale, &integral) == 0) return false;
       *r = static_cast<int32_t>(integral);  // wraps, as BIGINT → INT does
       return true;
     });
   } else if (from == TypeId::kDecimal && to == TypeId::kDouble) {
-    double divisor = Pow10Double(from_scale);
-    MapUnary<int64_t, double>(in, rows, &out, [divisor](int64_t x, double* r) {
-      *r = static_cast<double>(x) / divisor;
+    MapUnary<Int128, double>(in, rows, &out, [from_scale](Int128 x, double* r) {
+      *r = sluice_cast_decimal_to_double(x, from_scale);
       return true;
     });
   } else {
@@ -1263,9 +1319,11 @@ Result<Vector> EvaluateLiteral(const Expr& expr, Context& context) {
     case TypeId::kDate:
     case TypeId::kTime: fill(static_cast<int32_t>(value.integer)); break;
     case TypeId::kBigint:
-    case TypeId::kDecimal:
     case TypeId::kTimestamp:
     case TypeId::kInterval: fill(value.integer); break;
+    case TypeId::kDecimal:
+      for (int32_t row = 0; row < rows; ++row) StoreAt<Int128>(&out, row, value.Unscaled());
+      break;
     case TypeId::kDouble: fill(value.real); break;
     // One copy per batch in the output arena, so results never point into the plan.
     case TypeId::kVarchar:

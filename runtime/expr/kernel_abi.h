@@ -103,8 +103,8 @@ int64_t sluice_round_integer(int64_t value, int32_t digits, int32_t mode);
 double sluice_round_double(double value, int32_t digits, int32_t mode);
 /// Rounds a DECIMAL of scale `scale` to `digits` places by `mode`; writes the unscaled result at
 /// scale max(min(digits, scale), 0). 0 (NULL) when it needs more than `precision` digits.
-uint8_t sluice_round_decimal(int64_t unscaled, int32_t scale, int32_t digits, int32_t mode,
-                             int32_t precision, int64_t* out);
+uint8_t sluice_round_decimal(__int128 unscaled, int32_t scale, int32_t digits, int32_t mode,
+                             int32_t precision, __int128* out);
 /// SIGN of a DOUBLE: Math.signum (-1.0, 1.0, or the zero or NaN itself).
 double sluice_sign_double(double value);
 
@@ -140,7 +140,7 @@ void sluice_cast_date_to_string(SluiceKernelContext* context, int32_t days,
 void sluice_cast_time_to_string(SluiceKernelContext* context, int32_t millis,
                                 sluice::runtime::StringRef* out);
 uint8_t sluice_cast_string_to_decimal(const sluice::runtime::StringRef* in, int32_t precision,
-                                      int32_t scale, int64_t* out);
+                                      int32_t scale, __int128* out);
 void sluice_cast_bigint_to_string(SluiceKernelContext* context, int64_t value,
                                   sluice::runtime::StringRef* out);
 void sluice_cast_double_to_string(SluiceKernelContext* context, double value,
@@ -149,19 +149,45 @@ void sluice_cast_boolean_to_string(SluiceKernelContext* context, uint8_t value,
                                    sluice::runtime::StringRef* out);
 void sluice_cast_timestamp_to_string(SluiceKernelContext* context, int64_t millis,
                                      sluice::runtime::StringRef* out);
-void sluice_cast_decimal_to_string(SluiceKernelContext* context, int64_t unscaled, int32_t scale,
+void sluice_cast_decimal_to_string(SluiceKernelContext* context, __int128 unscaled, int32_t scale,
                                    sluice::runtime::StringRef* out);
 void sluice_cast_interval_to_string(SluiceKernelContext* context, int64_t millis,
                                     sluice::runtime::StringRef* out);
 uint8_t sluice_cast_double_to_int(double value, int32_t* out);
 uint8_t sluice_cast_double_to_bigint(double value, int64_t* out);
-uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale, int64_t* out);
+// DECIMAL values cross this ABI as 128-bit unscaled integers whatever their precision (a column
+// of DECIMAL(p <= 18) holds int64s, widened and narrowed around the call).
+uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale,
+                                      __int128* out);
 uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t scale,
-                                      int64_t* out);
-uint8_t sluice_cast_decimal_to_decimal(int64_t unscaled, int32_t from_scale, int32_t precision,
-                                       int32_t scale, int64_t* out);
-/// Truncates toward zero; NULL (0) when the integral part does not fit in int64.
-uint8_t sluice_cast_decimal_to_bigint(int64_t unscaled, int32_t scale, int64_t* out);
+                                      __int128* out);
+/// Rounds half up to `scale`; NULL (0) when the result needs more than `precision` digits.
+uint8_t sluice_cast_decimal_to_decimal(__int128 unscaled, int32_t from_scale, int32_t precision,
+                                       int32_t scale, __int128* out);
+/// Truncates toward zero; keeps the low 64 bits of an integral part past int64 (Java's
+/// BigDecimal.longValue(), as Flink).
+uint8_t sluice_cast_decimal_to_bigint(__int128 unscaled, int32_t scale, int64_t* out);
+/// `(double) unscaled / 10^scale`, both as doubles.
+double sluice_cast_decimal_to_double(__int128 unscaled, int32_t scale);
+
+// DECIMAL arithmetic (decimal_functions.cpp): exact over operands of any scale, rounded half up
+// to the result's (precision, scale); 0 (NULL) when the result does not fit, or for a zero
+// divisor of `/` and MOD.
+uint8_t sluice_decimal_add(__int128 left, int32_t left_scale, __int128 right, int32_t right_scale,
+                           int32_t precision, int32_t scale, __int128* out);
+uint8_t sluice_decimal_subtract(__int128 left, int32_t left_scale, __int128 right,
+                                int32_t right_scale, int32_t precision, int32_t scale,
+                                __int128* out);
+uint8_t sluice_decimal_multiply(__int128 left, int32_t left_scale, __int128 right,
+                                int32_t right_scale, int32_t precision, int32_t scale,
+                                __int128* out);
+uint8_t sluice_decimal_divide(__int128 left, int32_t left_scale, __int128 right,
+                              int32_t right_scale, int32_t precision, int32_t scale, __int128* out);
+uint8_t sluice_decimal_modulo(__int128 left, int32_t left_scale, __int128 right,
+                              int32_t right_scale, int32_t precision, int32_t scale, __int128* out);
+/// Orders two DECIMALs by value: -1, 0 or 1.
+int32_t sluice_decimal_compare(__int128 left, int32_t left_scale, __int128 right,
+                               int32_t right_scale);
 
 /// Calls the user-defined function `function` (a `const sluice::runtime::expr::UserFunction*`)
 /// on one row of `arguments` and writes `result`, normalized (a BOOLEAN is 0/1, an INT

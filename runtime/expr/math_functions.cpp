@@ -181,14 +181,14 @@ double sluice_round_double(double value, int32_t digits, int32_t mode) {
   return std::strtod(result.c_str(), nullptr);
 }
 
-uint8_t sluice_round_decimal(int64_t unscaled, int32_t scale, int32_t digits, int32_t mode,
-                             int32_t precision, int64_t* out) {
+uint8_t sluice_round_decimal(Int128 unscaled, int32_t scale, int32_t digits, int32_t mode,
+                             int32_t precision, Int128* out) {
   Int128 result = unscaled;
   if (digits < scale) {
     int32_t drop = scale - digits;
-    if (drop > 36) {
-      // A place far above any DECIMAL(18) value: it rounds to 0 unless FLOOR/CEIL move it a
-      // whole unit of that place, which no result type holds.
+    if (drop > 38) {
+      // A place above any DECIMAL(38) value: it rounds to 0 unless FLOOR/CEIL move it a whole
+      // unit of that place, which no result type holds.
       bool moved = (mode == static_cast<int32_t>(SluiceRounding::kFloor) && unscaled < 0) ||
                    (mode == static_cast<int32_t>(SluiceRounding::kCeiling) && unscaled > 0);
       if (moved) return 0;
@@ -197,12 +197,14 @@ uint8_t sluice_round_decimal(int64_t unscaled, int32_t scale, int32_t digits, in
     }
     result = DivideRounded(unscaled, PowerOfTen(drop), mode);
     if (digits < 0) {
-      if (result != 0 && -digits > 18) return 0;
+      Int128 magnitude = result < 0 ? -result : result;
+      if (result != 0 && (-digits > 38 || magnitude >= PowerOfTen(38 + digits))) return 0;
       result *= PowerOfTen(-digits);  // the result's scale is 0
     }
   }
+  if (precision < 1 || precision > 38) return 0;
   if ((result < 0 ? -result : result) >= PowerOfTen(precision)) return 0;
-  *out = static_cast<int64_t>(result);
+  *out = result;
   return 1;
 }
 

@@ -12,7 +12,7 @@
 namespace sluice::runtime::expr::detail {
 int WriteTimestamp(int64_t millis, char* buffer);
 int WriteDouble(double value, char* buffer);
-int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer);
+int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer);
 int WriteInterval(int64_t millis, char* buffer);
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
 int WriteDate(int32_t days, char* buffer);
@@ -94,20 +94,18 @@ Int128 Pow10(int exponent) {
   return kTable.values[exponent];
 }
 
-/// Stores `value` as DECIMAL(precision, _) when it has at most `precision` digits and fits.
-uint8_t StoreDecimal(Int128 value, int32_t precision, int64_t* out) {
+/// Stores `value` as DECIMAL(precision, _) when it has at most `precision` digits.
+uint8_t StoreDecimal(Int128 value, int32_t precision, Int128* out) {
   Int128 magnitude = value < 0 ? -value : value;
-  if (precision >= 1 && precision <= kMaxPow10 && magnitude >= Pow10(precision)) return 0;
-  if (precision < 1) return 0;
-  if (value > INT64_MAX || value < INT64_MIN) return 0;
-  *out = static_cast<int64_t>(value);
+  if (precision < 1 || precision > kMaxPow10 || magnitude >= Pow10(precision)) return 0;
+  *out = value;
   return 1;
 }
 
 /// Converts decimal text `[+-]digits[.digits][(e|E)[+-]digits]` to DECIMAL(precision, scale),
 /// rounding half away from zero. Two passes over the text, no buffer.
 uint8_t ParseDecimal(const char* begin, const char* end, int32_t precision, int32_t scale,
-                     int64_t* out) {
+                     Int128* out) {
   if (scale < 0 || scale > kMaxPow10) return 0;
   bool negative = false;
   if (begin < end && (*begin == '+' || *begin == '-')) {
@@ -478,7 +476,7 @@ uint8_t sluice_cast_string_to_interval(const StringRef* in, int64_t* out) {
 }
 
 uint8_t sluice_cast_string_to_decimal(const StringRef* in, int32_t precision, int32_t scale,
-                                      int64_t* out) {
+                                      Int128* out) {
   const char* begin;
   const char* end;
   TrimSpaces(in, &begin, &end);
@@ -527,7 +525,7 @@ uint8_t sluice_cast_string_to_time(const StringRef* in, int32_t* out) {
   return detail::ParseTime(in->data, in->length, out) ? 1 : 0;
 }
 
-void sluice_cast_decimal_to_string(SluiceKernelContext* context, int64_t unscaled, int32_t scale,
+void sluice_cast_decimal_to_string(SluiceKernelContext* context, Int128 unscaled, int32_t scale,
                                    StringRef* out) {
   char buffer[96];
   StoreCopy(context, buffer, detail::WriteDecimal(unscaled, scale, buffer), out);
@@ -553,8 +551,7 @@ uint8_t sluice_cast_double_to_bigint(double value, int64_t* out) {
   return 1;
 }
 
-uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale,
-                                      int64_t* out) {
+uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t scale, Int128* out) {
   // Rounds the shortest decimal text of the double (as Java's BigDecimal.valueOf), so 1.005
   // becomes 1.01 at scale 2 although the binary value lies just below 1.005.
   if (!std::isfinite(value)) return 0;
@@ -564,7 +561,7 @@ uint8_t sluice_cast_double_to_decimal(double value, int32_t precision, int32_t s
 }
 
 uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t scale,
-                                      int64_t* out) {
+                                      Int128* out) {
   if (scale < 0 || scale > kMaxPow10) return 0;
   Int128 scaled = static_cast<Int128>(value);
   if (value != 0) {
@@ -575,33 +572,21 @@ uint8_t sluice_cast_bigint_to_decimal(int64_t value, int32_t precision, int32_t 
   return StoreDecimal(scaled, precision, out);
 }
 
-uint8_t sluice_cast_decimal_to_decimal(int64_t unscaled, int32_t from_scale, int32_t precision,
-                                       int32_t scale, int64_t* out) {
-  if (scale < 0 || scale > kMaxPow10 || from_scale < 0 || from_scale > kMaxPow10) return 0;
-  Int128 value = unscaled;
-  if (scale >= from_scale) {
-    if (value != 0) {
-      if (scale - from_scale > 19) return 0;
-      value *= Pow10(scale - from_scale);
-    }
-  } else {
-    Int128 divisor = Pow10(from_scale - scale);
-    Int128 quotient = value / divisor;
-    Int128 remainder = value % divisor;
-    if (remainder < 0) remainder = -remainder;
-    if (remainder * 2 >= divisor) quotient += value < 0 ? -1 : 1;
-    value = quotient;
-  }
-  return StoreDecimal(value, precision, out);
+uint8_t sluice_cast_decimal_to_bigint(Int128 unscaled, int32_t scale, int64_t* out) {
+  if (scale < 0 || scale > kMaxPow10) return 0;
+  // Past BIGINT the low 64 bits, as Java's BigDecimal.longValue() (Flink's castToIntegral).
+  Int128 integral = unscaled / Pow10(scale);
+  *out = static_cast<int64_t>(static_cast<uint64_t>(static_cast<unsigned __int128>(integral)));
+  return 1;
 }
 
-uint8_t sluice_cast_decimal_to_bigint(int64_t unscaled, int32_t scale, int64_t* out) {
-  if (scale <= 0) {
-    *out = unscaled;
-    return 1;
-  }
-  *out = scale > 18 ? 0 : static_cast<int64_t>(unscaled / static_cast<int64_t>(Pow10(scale)));
-  return 1;
+double sluice_cast_decimal_to_double(Int128 unscaled, int32_t scale) {
+  static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                                       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+                                       1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29,
+                                       1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38};
+  if (scale < 0 || scale > 38) return 0.0;
+  return static_cast<double>(unscaled) / kPowers[scale];
 }
 
 }  // extern "C"

@@ -15,7 +15,7 @@ inline constexpr int64_t kMillisPerDay = 86'400'000;
 
 int WriteTimestamp(int64_t millis, char* buffer);                 // buffer >= 48
 int WriteDouble(double value, char* buffer);                      // buffer >= 40
-int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer);  // buffer >= 96
+int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer);  // buffer >= 96
 int WriteInterval(int64_t millis, char* buffer);                  // buffer >= 48
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
 int WriteDate(int32_t days, char* buffer);    // buffer >= 16
@@ -261,12 +261,13 @@ int WriteDouble(double value, char* buffer) {
   return static_cast<int>(out - buffer);
 }
 
-int WriteDecimal(int64_t unscaled, int32_t scale, char* buffer) {
+int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer) {
   if (scale < 0) scale = 0;
-  if (scale > 60) scale = 60;
-  uint64_t magnitude =
-      unscaled < 0 ? 0 - static_cast<uint64_t>(unscaled) : static_cast<uint64_t>(unscaled);
-  char digits[24];
+  if (scale > 40) scale = 40;
+  using UInt128 = unsigned __int128;
+  UInt128 magnitude =
+      unscaled < 0 ? 0 - static_cast<UInt128>(unscaled) : static_cast<UInt128>(unscaled);
+  char digits[48];
   int digit_count = 0;
   do {
     digits[digit_count++] = static_cast<char>('0' + magnitude % 10);
@@ -364,7 +365,7 @@ std::string FormatDouble(double value) {
   return std::string(buffer, detail::WriteDouble(value, buffer));
 }
 
-std::string FormatDecimal(int64_t unscaled, int32_t scale) {
+std::string FormatDecimal(__int128 unscaled, int32_t scale) {
   char buffer[96];
   return std::string(buffer, detail::WriteDecimal(unscaled, scale, buffer));
 }

@@ -28,7 +28,7 @@ std::optional<int32_t> ParseTime(std::string_view text);
 /// same double, `5.0`, `0.1`, `1.0E20`, `1.5E-4`, `-0.0`, `Infinity`, `NaN`.
 std::string FormatDouble(double value);
 /// A DECIMAL's unscaled value with exactly `scale` decimals (`-1.50`).
-std::string FormatDecimal(int64_t unscaled, int32_t scale);
+std::string FormatDecimal(__int128 unscaled, int32_t scale);
 /// An INTERVAL in milliseconds as `+D HH:MM:SS.mmm`.
 std::string FormatInterval(int64_t millis);
 

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "runtime/expr/kernel_abi.h"
+
 namespace sluice::runtime::operators {
 
 namespace {
@@ -116,6 +118,20 @@ base::Status RowMigration::Convert(std::string_view old_row, std::string* out) {
     }
     if (from_id == to_id && !(from_id == TypeId::kDecimal && !(from.type() == to.type()))) {
       CopyCell(from, 0, &to, 0);
+      continue;
+    }
+    if (from_id == TypeId::kDecimal && to_id == TypeId::kDecimal) {
+      // Rescaled exactly (the scale only grows); NULL-free: a value that does not fit fails.
+      __int128 converted = 0;
+      if (sluice_cast_decimal_to_decimal(from.DecimalAt(0), from.type().scale(),
+                                         to.type().precision(), to.type().scale(),
+                                         &converted) == 0) {
+        return base::Status::Error(base::ErrorCode::kData,
+                                   fmt::format("a kept {} value does not fit {}",
+                                               from.type().ToString(), to.type().ToString()));
+      }
+      to.SetDecimal(0, converted);
+      to.validity()[0] = 1;
       continue;
     }
     int64_t value = from_id == TypeId::kInt ? from.values<int32_t>()[0] : from.values<int64_t>()[0];

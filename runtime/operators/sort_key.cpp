@@ -73,6 +73,16 @@ void AppendSortKey(const Batch& batch, int32_t row, const std::vector<plan::Sort
         AppendOrdered(0x0001, 2, descending, out);
         break;
       }
+      case types::TypeId::kDecimal:
+        if (column.type().IsWideDecimal()) {
+          // High word with its sign flipped, then the low word: two's complement in order.
+          auto value = static_cast<unsigned __int128>(column.DecimalAt(row));
+          AppendOrdered(static_cast<uint64_t>(value >> 64) ^ 0x8000000000000000ULL, 8, descending,
+                        out);
+          AppendOrdered(static_cast<uint64_t>(value), 8, descending, out);
+          break;
+        }
+        [[fallthrough]];
       default:  // BIGINT, DECIMAL (one scale per column), TIMESTAMP, INTERVAL
         AppendOrdered(static_cast<uint64_t>(column.values<int64_t>()[row]) ^ 0x8000000000000000ULL,
                       8, descending, out);

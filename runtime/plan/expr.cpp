@@ -61,8 +61,10 @@ Value Value::Date(int32_t days) {
 Value Value::Time(int32_t millis) {
   return MakeInteger(LogicalType::Time(), millis);
 }
-Value Value::Decimal(int64_t unscaled, int32_t precision, int32_t scale) {
-  return MakeInteger(LogicalType::Decimal(precision, scale), unscaled);
+Value Value::Decimal(__int128 unscaled, int32_t precision, int32_t scale) {
+  Value value = MakeInteger(LogicalType::Decimal(precision, scale), static_cast<int64_t>(unscaled));
+  if (value.type.IsWideDecimal()) value.integer_high = static_cast<int64_t>(unscaled >> 64);
+  return value;
 }
 
 Value Value::Double(double real) {
@@ -93,7 +95,7 @@ bool Value::operator==(const Value& other) const {
     case TypeId::kMap:
     case TypeId::kMultiset:
     case TypeId::kBinary: return text == other.text;
-    default: return integer == other.integer;
+    default: return integer == other.integer && integer_high == other.integer_high;
   }
 }
 
@@ -105,7 +107,7 @@ std::string Value::ToSql() const {
     case TypeId::kInt:
     case TypeId::kBigint: return fmt::format("{}", integer);
     case TypeId::kDouble: return expr::FormatDouble(real);
-    case TypeId::kDecimal: return expr::FormatDecimal(integer, type.scale());
+    case TypeId::kDecimal: return expr::FormatDecimal(Unscaled(), type.scale());
     case TypeId::kVarchar: {
       std::string out = "'";
       for (char c : text) {

@@ -19,7 +19,8 @@ namespace sluice::runtime::plan {
 struct Value {
   types::LogicalType type;
   bool is_null = true;
-  int64_t integer = 0;
+  int64_t integer = 0;       // also the low 64 bits of a DECIMAL's unscaled value
+  int64_t integer_high = 0;  // a DECIMAL(p > 18)'s unscaled value's high 64 bits (see Unscaled)
   double real = 0;
   std::string text;
 
@@ -34,7 +35,14 @@ struct Value {
   static Value Interval(int64_t millis);
   static Value Date(int32_t days);
   static Value Time(int32_t millis);
-  static Value Decimal(int64_t unscaled, int32_t precision, int32_t scale);
+  static Value Decimal(__int128 unscaled, int32_t precision, int32_t scale);
+
+  /// A DECIMAL's unscaled value (a DECIMAL(p <= 18) keeps it all in `integer`).
+  __int128 Unscaled() const {
+    if (!type.IsWideDecimal()) return integer;
+    return static_cast<__int128>((static_cast<unsigned __int128>(integer_high) << 64) |
+                                 static_cast<uint64_t>(integer));
+  }
 
   bool operator==(const Value& other) const;
   /// Renders the value as SQL text for EXPLAIN: `42`, `'abc'`, `NULL`, `TIMESTAMP '…'`.

@@ -1,8 +1,10 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/time_zone.h"
 #include "runtime/expr/user_function.h"
+#include "runtime/expr/value_format.h"
 #include "runtime/plan/plan_graph.h"
 
 namespace sluice::runtime::plan {
@@ -142,6 +144,8 @@ ordered_json ValueToJson(const Value& value) {
   } else if (value.type.IsCollection() || value.type.id() == TypeId::kBinary) {
     // BYTES and an encoded collection are bytes, not text: hexadecimal.
     out["bytes"] = expr::EncodeHex(value.text);
+  } else if (value.type.IsWideDecimal()) {
+    out["unscaled"] = expr::FormatDecimal(value.Unscaled(), 0);  // beyond int64: as text
   } else {
     out["integer"] = value.integer;
   }
@@ -164,6 +168,14 @@ Value ValueFromJson(const ordered_json& json, const std::string& path) {
     if (!expr::DecodeHex(Get<std::string>(json, "bytes", path), &value.text)) {
       throw JsonError{"bad hexadecimal bytes at " + path};
     }
+  } else if (value.type.IsWideDecimal()) {
+    std::string text = Get<std::string>(json, "unscaled", path);
+    runtime::StringRef ref{text.data(), static_cast<uint32_t>(text.size()), 0};
+    __int128 unscaled = 0;
+    if (sluice_cast_string_to_decimal(&ref, 38, 0, &unscaled) == 0) {
+      throw JsonError{"bad DECIMAL '" + text + "' at " + path};
+    }
+    value = Value::Decimal(unscaled, value.type.precision(), value.type.scale());
   } else {
     value.integer = Get<int64_t>(json, "integer", path);
   }

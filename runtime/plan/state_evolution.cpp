@@ -140,6 +140,10 @@ bool TypeWidens(const std::string& from, const std::string& to) {
   auto p = Parameters(from), q = Parameters(to);
   if (a == "VARCHAR" && b == "VARCHAR") return !q || (p && q->first >= p->first);
   if (a == "DECIMAL" && b == "DECIMAL" && p && q) {
+    // A DECIMAL above precision 18 written before 128-bit decimals (no " as 128-bit" mark) was
+    // kept as 8 bytes: it cannot be read as the 16 bytes such a type has now.
+    bool old_narrow_encoding = p->first > 18 && from.find(" as 128-bit") == std::string::npos;
+    if (old_narrow_encoding) return false;
     return q->second >= p->second && q->first - q->second >= p->first - p->second;
   }
   return false;

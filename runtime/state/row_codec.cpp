@@ -84,9 +84,16 @@ void RowCodec::Encode(const Batch& batch, const std::vector<int32_t>& slots, int
       case TypeId::kDate:
       case TypeId::kTime: AppendLittleEndian(column.values<int32_t>()[row], out); break;
       case TypeId::kBigint:
-      case TypeId::kDecimal:
       case TypeId::kTimestamp:
       case TypeId::kInterval: AppendLittleEndian(column.values<int64_t>()[row], out); break;
+      case TypeId::kDecimal:
+        // 8 bytes up to precision 18 (as before 128-bit decimals), 16 above.
+        if (types_[index].IsWideDecimal()) {
+          AppendLittleEndian(column.DecimalAt(row), out);
+        } else {
+          AppendLittleEndian(column.values<int64_t>()[row], out);
+        }
+        break;
       case TypeId::kDouble: {
         double value = column.values<double>()[row];
         uint64_t bits;
@@ -143,10 +150,10 @@ base::Status RowCodec::Decode(std::string_view bytes, Batch* out, int32_t row,
       case TypeId::kDate:
       case TypeId::kTime: width = 4; break;
       case TypeId::kBigint:
-      case TypeId::kDecimal:
       case TypeId::kTimestamp:
       case TypeId::kInterval:
       case TypeId::kDouble: width = 8; break;
+      case TypeId::kDecimal: width = types_[index].IsWideDecimal() ? 16 : 8; break;
       case TypeId::kArray:
       case TypeId::kMap:
       case TypeId::kBinary:

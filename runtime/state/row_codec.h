@@ -17,8 +17,9 @@ namespace sluice::runtime::state {
 /// Strings are copied in, so encoded rows never point into a batch.
 ///
 /// Format, per slot in order: one marker byte (0 = NULL, then nothing; 1 = a value), then the
-/// value: BOOLEAN one byte 0/1, INT 4 bytes, BIGINT/DECIMAL/TIMESTAMP/INTERVAL 8 bytes, DOUBLE
-/// its 8 IEEE bytes (normalized as above), all little-endian; VARCHAR a LEB128 varint length
+/// value: BOOLEAN one byte 0/1, INT 4 bytes, BIGINT/DECIMAL(p <= 18)/TIMESTAMP/INTERVAL 8 bytes,
+/// DECIMAL(p > 18) 16 bytes (the __int128 unscaled value), DOUBLE its 8 IEEE bytes (normalized
+/// as above), all little-endian; VARCHAR a LEB128 varint length
 /// then the bytes. The bytes are NOT order-preserving: compare decoded values, not encodings.
 /// Decode rejects (kData) truncated input, bad markers, a BOOLEAN byte other than 0/1 and
 /// trailing bytes after the last slot: `bytes` must be exactly one encoded row.

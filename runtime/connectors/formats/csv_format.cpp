@@ -553,7 +553,7 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out,
       out->append(expr::FormatDouble(column.values<double>()[row]));
       return;
     case types::TypeId::kDecimal:
-      out->append(expr::FormatDecimal(column.values<int64_t>()[row], type.scale()));
+      out->append(expr::FormatDecimal(column.DecimalAt(row), type.scale()));
       return;
     case types::TypeId::kVarchar: out->append(column.values<StringRef>()[row].view()); return;
     case types::TypeId::kBinary:  // base64 (Flink's CSV and JSON formats)
@@ -599,10 +599,12 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
     case types::TypeId::kDouble:
       valid = sluice_cast_string_to_double(&input, &column->values<double>()[row]);
       break;
-    case types::TypeId::kDecimal:
-      valid = sluice_cast_string_to_decimal(&input, type.precision(), type.scale(),
-                                            &column->values<int64_t>()[row]);
+    case types::TypeId::kDecimal: {
+      __int128 value = 0;
+      valid = sluice_cast_string_to_decimal(&input, type.precision(), type.scale(), &value);
+      column->SetDecimal(row, value);
       break;
+    }
     case types::TypeId::kVarchar:
       column->values<StringRef>()[row] = arena->Copy(text);
       valid = 1;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/kernel_abi.h"
 #include "runtime/operators/aggregate/moments.h"
 #include "runtime/operators/aggregate/slot_bytes.h"
 #include "runtime/operators/aggregate/value_counts.h"
@@ -68,8 +69,8 @@ void WriteInteger(Column* column, int32_t row, int64_t value) {
       column->values<int32_t>()[row] = static_cast<int32_t>(static_cast<uint32_t>(value));
       break;
     case TypeId::kDouble: column->values<double>()[row] = static_cast<double>(value); break;
+    case TypeId::kDecimal: column->SetDecimal(row, value); break;
     case TypeId::kBigint:
-    case TypeId::kDecimal:
     case TypeId::kTimestamp:
     case TypeId::kInterval: column->values<int64_t>()[row] = value; break;
     case TypeId::kNull:
@@ -117,12 +118,18 @@ void WriteKey(Batch* out, Column* column, int32_t row, const ValueKey& key,
   }
 }
 
-void WriteDecimal(Column* column, int32_t row, Int128 value) {
-  if (value < std::numeric_limits<int64_t>::min() || value > std::numeric_limits<int64_t>::max()) {
-    WriteNull(column, row);  // SEMANTICS.md: a DECIMAL past int64 is NULL
+/// Writes a SUM of unscaled values at `scale`, or their AVG over `count` rows (rounded half
+/// up), in the column's DECIMAL type; NULL when it does not fit (Flink's overflow).
+void WriteDecimal(Column* column, int32_t row, Int128 sum, int32_t scale, int64_t count = 1) {
+  const types::LogicalType& type = column->type();
+  Int128 result = 0;
+  if (type.id() != TypeId::kDecimal ||
+      sluice_decimal_divide(sum, scale, count, 0, type.precision(), type.scale(), &result) == 0) {
+    WriteNull(column, row);
     return;
   }
-  WriteInteger(column, row, static_cast<int64_t>(value));
+  column->SetDecimal(row, result);
+  column->validity()[row] = 1;
 }
 
 // Writes a ValueList value (see value_list.h) of the column's type; NULL when absent.
@@ -277,7 +284,7 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
       case AccumulatorKind::kSumDecimal: {
         int64_t count = Load<int64_t>(slot + 16);
         if (retract && count <= 0) break;
-        Int128 value = argument->values<int64_t>()[row];
+        Int128 value = argument->DecimalAt(row);
         Int128 sum = Load<Int128>(slot);
         Store<Int128>(slot, retract ? sum - value : sum + value);
         Store<int64_t>(slot + 16, count + delta);
@@ -568,7 +575,8 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
         if (count <= 0) {
           WriteNull(column, row);
         } else {
-          WriteDecimal(column, row, kind == AggregateKind::kAvg ? sum / count : sum);
+          WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
+                       kind == AggregateKind::kAvg ? count : 1);
         }
         break;
       }
@@ -688,7 +696,8 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
             sum += value.fixed;
             ++distinct;
           });
-          WriteDecimal(column, row, kind == AggregateKind::kAvg ? sum / distinct : sum);
+          WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
+                       kind == AggregateKind::kAvg ? distinct : 1);
         } else {
           int64_t sum = 0;
           counts.ForEach(payload, [&](const ValueKey& value, int64_t) {

@@ -19,10 +19,11 @@ namespace sluice::runtime::operators::aggregate {
 /// Semantics (Flink's): COUNT(*) and COUNT(x) → BIGINT, counting rows / non-NULL x;
 /// SUM → the argument type for INT, BIGINT, DOUBLE (DECIMAL(p, s) → DECIMAL(38, s)), NULL
 /// when no non-NULL value was summed; AVG → the argument type (integer AVG truncates toward
-/// zero), NULL when empty; MIN/MAX → the argument type (any comparable type, strings bytewise),
-/// NULL when empty; DISTINCT counts/sums each value once; FILTER (WHERE f) skips rows where the
-/// filter slot is not TRUE. With `retractable`, MIN, MAX and DISTINCT keep a count per value so
-/// a retraction (-U/-D) can take a value out again.
+/// zero; DECIMAL(p, s) → DECIMAL(38, max(6, s)), rounded half up), NULL when empty; MIN/MAX → the
+/// argument type (any comparable type, strings bytewise), NULL when empty; DISTINCT counts/sums
+/// each value once; FILTER (WHERE f) skips rows where the filter slot is not TRUE. With
+/// `retractable`, MIN, MAX and DISTINCT keep a count per value so a retraction (-U/-D) can take a
+/// value out again.
 ///
 /// Choices the contract left open:
 /// * MIN/MAX ignore DISTINCT. DISTINCT keeps a value → count map whether or not the call is
@@ -31,9 +32,9 @@ namespace sluice::runtime::operators::aggregate {
 ///   count is already 0, or a value that is not in a value → count map, changes nothing for
 ///   that call. A retraction reaching a non-retractable MIN/MAX is a planner bug: Accumulate
 ///   returns kInternal and leaves the accumulator unchanged.
-/// * SUM/AVG over DECIMAL keep an exact int128 sum; a SUM that does not fit the int64
-///   unscaled result is NULL (SEMANTICS.md: DECIMAL overflows to NULL). The result keeps the
-///   argument's scale. Integer SUM/AVG wrap (int64 sum; SUM(INT) keeps the low 32 bits).
+/// * SUM/AVG over DECIMAL keep an exact int128 sum; a result that does not fit its DECIMAL(38, _)
+///   is NULL (SEMANTICS.md: DECIMAL overflows to NULL). Integer SUM/AVG wrap (int64 sum;
+///   SUM(INT) keeps the low 32 bits).
 /// * DOUBLE MIN/MAX/DISTINCT compare as Java's Double.compare and normalize -0.0 to 0.0 and
 ///   every NaN to one NaN, so MIN(-0.0) is 0.0. A DOUBLE SUM/AVG that becomes NaN stores the
 ///   same canonical NaN: IEEE leaves a NaN's sign and payload to the order of the operands,

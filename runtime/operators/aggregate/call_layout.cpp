@@ -126,6 +126,7 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
                                             type == TypeId::kBinary);
     layout.double_values = !counts_rows && type == TypeId::kDouble;
     layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
+    layout.wide_decimal_argument = !counts_rows && call.argument_type.IsWideDecimal();
     layout.is_min = call.kind == AggregateKind::kMin;
     layout.retractable = call.retractable;
     std::string problem;

@@ -34,6 +34,7 @@ struct CallLayout {
   bool string_values = false;   // VARCHAR keys in a value → count section
   bool double_values = false;   // keys are DOUBLEs mapped to order-preserving int64
   bool decimal_values = false;  // keys are DECIMAL unscaled values (sum as int128)
+  bool wide_decimal_argument = false;  // a DECIMAL(p > 18) argument: __int128 values
   bool retractable = false;     // kValueList: keeps every value (else FIRST/LAST keep one)
   int32_t argument_slot = -1;   // -1: COUNT(*)
   int32_t default_slot = -1;    // kLag: the default's slot, -1: NULL

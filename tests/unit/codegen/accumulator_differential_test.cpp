@@ -38,15 +38,16 @@ enum Slot : int32_t {
   kVarcharSlot,
   kIntervalSlot,
   kBooleanSlot,
-  kNullFilterSlot,  // a NULL-typed filter column: FILTER (WHERE NULL)
+  kWideDecimalSlot,  // a DECIMAL(30, 4): __int128 values (SUM, AVG and COUNT take it)
+  kNullFilterSlot,   // a NULL-typed filter column: FILTER (WHERE NULL)
   kSlotCount,
 };
 
 std::vector<LogicalType> InputTypes() {
-  return {LogicalType::Boolean(),   LogicalType::Boolean(), LogicalType::Int(),
-          LogicalType::Bigint(),    LogicalType::Double(),  LogicalType::Decimal(12, 2),
-          LogicalType::Timestamp(), LogicalType::Varchar(), LogicalType::Interval(),
-          LogicalType::Boolean(),   LogicalType::Null()};
+  return {LogicalType::Boolean(),   LogicalType::Boolean(),      LogicalType::Int(),
+          LogicalType::Bigint(),    LogicalType::Double(),       LogicalType::Decimal(12, 2),
+          LogicalType::Timestamp(), LogicalType::Varchar(),      LogicalType::Interval(),
+          LogicalType::Boolean(),   LogicalType::Decimal(30, 4), LogicalType::Null()};
 }
 
 AccumulatorCompiler& Compiler() {
@@ -81,8 +82,8 @@ class RandomCases {
         AggregateKind::kStddevPop, AggregateKind::kStddevSamp, AggregateKind::kVarPop,
         AggregateKind::kVarSamp,   AggregateKind::kBoolAnd,    AggregateKind::kBoolOr};
     static const int32_t kNumbers[] = {kIntSlot, kBigintSlot, kDoubleSlot, kDecimalSlot};
-    static const int32_t kSummable[] = {kIntSlot, kBigintSlot, kDoubleSlot, kDecimalSlot,
-                                        kIntervalSlot};
+    static const int32_t kSummable[] = {kIntSlot,     kBigintSlot,   kDoubleSlot,
+                                        kDecimalSlot, kIntervalSlot, kWideDecimalSlot};
     static const int32_t kComparable[] = {kIntSlot,      kBigintSlot,    kDoubleSlot,
                                           kDecimalSlot,  kTimestampSlot, kVarcharSlot,
                                           kIntervalSlot, kBooleanSlot};
@@ -94,7 +95,7 @@ class RandomCases {
       case AggregateKind::kCountStar: break;
       case AggregateKind::kCount: call.argument_slot = Below(kNullFilterSlot + 1); break;
       case AggregateKind::kSum:
-      case AggregateKind::kAvg: call.argument_slot = kSummable[Below(5)]; break;
+      case AggregateKind::kAvg: call.argument_slot = kSummable[Below(6)]; break;
       case AggregateKind::kMin:
       case AggregateKind::kMax: call.argument_slot = kComparable[Below(8)]; break;
       case AggregateKind::kStddevPop:
@@ -115,11 +116,15 @@ class RandomCases {
     if (call.kind == AggregateKind::kSum && call.argument_type.id() == TypeId::kDecimal) {
       call.result_type = LogicalType::Decimal(38, call.argument_type.scale());
     }
+    if (call.kind == AggregateKind::kAvg && call.argument_type.id() == TypeId::kDecimal) {
+      call.result_type = LogicalType::Decimal(38, std::max(6, call.argument_type.scale()));
+    }
     if (moments && call.argument_type.id() == TypeId::kDecimal) {
       call.result_type = LogicalType::Decimal(38, std::max(6, call.argument_type.scale()));
     }
-    // DISTINCT is planned for the first six kinds only.
-    call.distinct = call.argument_slot >= 0 && call.kind <= AggregateKind::kAvg && Chance(0.15);
+    // DISTINCT is planned for the first six kinds only, and not over DECIMAL(p > 18).
+    call.distinct = call.argument_slot >= 0 && call.kind <= AggregateKind::kAvg &&
+                    call.argument_slot != kWideDecimalSlot && Chance(0.15);
     if (Chance(0.4)) {
       static const int32_t kFilters[] = {kFilterA, kFilterB, kNullFilterSlot};
       call.filter_slot = kFilters[Below(3)];
@@ -178,6 +183,13 @@ class RandomCases {
           }
           case TypeId::kDouble: column.values<double>()[row] = Double(); break;
           case TypeId::kDecimal:
+            if (column.type().IsWideDecimal()) {
+              // Up to 30 digits, beyond int64; sums of many overflow 38 digits rarely.
+              __int128 value = static_cast<__int128>(Bigint()) * 100000000000 +
+                               Integer(-99999999999, 99999999999);
+              column.SetDecimal(row, narrow_ ? Integer(-2, 2) : value);
+              break;
+            }
             column.values<int64_t>()[row] =
                 narrow_ || Chance(0.1) ? Bigint() : Integer(-99999999999, 99999999999);
             break;

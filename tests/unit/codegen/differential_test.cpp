@@ -53,11 +53,12 @@ constexpr int kMaxReportedMismatches = 15;
 /// The value types expressions are generated over (every TypeId but NULL and ROW).
 const std::vector<LogicalType>& GeneratedTypes() {
   static const std::vector<LogicalType> kTypes = {
-      LogicalType::Boolean(),     LogicalType::Int(),          LogicalType::Bigint(),
-      LogicalType::Double(),      LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4),
-      LogicalType::Decimal(5, 0), LogicalType::Varchar(),      LogicalType::Timestamp(),
-      LogicalType::Interval(),    LogicalType::Date(),         LogicalType::Time(),
-      LogicalType::Binary()};
+      LogicalType::Boolean(), LogicalType::Int(), LogicalType::Bigint(), LogicalType::Double(),
+      LogicalType::Decimal(10, 2), LogicalType::Decimal(18, 4), LogicalType::Decimal(5, 0),
+      LogicalType::Varchar(), LogicalType::Timestamp(), LogicalType::Interval(),
+      LogicalType::Date(), LogicalType::Time(), LogicalType::Binary(),
+      // 128-bit decimals: 38 digits with a scale, and 25 integer digits.
+      LogicalType::Decimal(38, 10), LogicalType::Decimal(25, 0)};
   return kTypes;
 }
 
@@ -156,8 +157,8 @@ std::string RandomString(Random& random) {
   return text;
 }
 
-int64_t DecimalLimit(const LogicalType& type) {
-  int64_t limit = 1;
+__int128 DecimalLimit(const LogicalType& type) {
+  __int128 limit = 1;
   for (int i = 0; i < type.precision(); ++i) limit *= 10;
   return limit - 1;
 }
@@ -240,9 +241,22 @@ Value RandomValue(Random& random, const LogicalType& type) {
       return Value::Double(value);
     }
     case TypeId::kDecimal: {
-      int64_t limit = DecimalLimit(type);
-      std::vector<int64_t> special_values = {0, 1, -1, 5, -5, 150, -150, limit, -limit};
-      int64_t unscaled = special ? random.Pick(special_values) : random.Between(-limit, limit);
+      __int128 limit = DecimalLimit(type);
+      std::vector<__int128> special_values = {0, 1, -1, 5, -5, 150, -150, limit, -limit, limit / 2};
+      __int128 unscaled = 0;
+      if (special) {
+        unscaled = random.Pick(special_values);
+      } else {
+        // Any number of digits up to the precision, so that wide values are not all huge.
+        __int128 bound = 1;
+        for (int64_t digits = random.Between(1, type.precision()); digits > 0; --digits) {
+          bound *= 10;
+        }
+        unscaled = static_cast<__int128>(
+            (static_cast<unsigned __int128>(random.Bits()) << 64 | random.Bits()) %
+            static_cast<unsigned __int128>(bound));
+        if (random.Chance(0.5)) unscaled = -unscaled;
+      }
       if (unscaled > limit || unscaled < -limit) unscaled = 0;
       return Value::Decimal(unscaled, type.precision(), type.scale());
     }
@@ -363,7 +377,7 @@ std::string CellText(const runtime::Column& column, int32_t row) {
     case TypeId::kBinary:
       return "X'" + runtime::expr::EncodeHex(column.values<StringRef>()[row].view()) + "'";
     case TypeId::kDecimal:
-      return runtime::expr::FormatDecimal(column.values<int64_t>()[row], column.type().scale());
+      return runtime::expr::FormatDecimal(column.DecimalAt(row), column.type().scale());
     case TypeId::kTimestamp:
       return fmt::format("{} [{}]", column.values<int64_t>()[row],
                          runtime::expr::FormatTimestamp(column.values<int64_t>()[row]));
@@ -453,6 +467,31 @@ class ExprGenerator {
     const LogicalType& from = random_.Pick(sources);
     casts_seen_.insert({from.ToString(), type.ToString()});
     return Expr::Cast(Generate(from, depth - 1), type);
+  }
+
+  LogicalType RandomDecimalType() {
+    std::vector<LogicalType> decimals;
+    for (const LogicalType& type : GeneratedTypes()) {
+      if (type.id() == TypeId::kDecimal) decimals.push_back(type);
+    }
+    return random_.Pick(decimals);
+  }
+
+  /// `left op right` over two DECIMALs in Flink's result type, cast to `type` when that
+  /// differs (the casts round half up and overflow to NULL too).
+  ExprPtr DecimalArithmetic(const LogicalType& type, int depth) {
+    static const std::vector<std::pair<FunctionId, char>> kOperators = {
+        {FunctionId::kAdd, '+'},
+        {FunctionId::kSubtract, '-'},
+        {FunctionId::kMultiply, '*'},
+        {FunctionId::kDivide, '/'},
+        {FunctionId::kModulo, '%'}};
+    auto [function, op] = random_.Pick(kOperators);
+    LogicalType left = random_.Chance(0.5) ? type : RandomDecimalType();
+    LogicalType right = RandomDecimalType();
+    LogicalType result = types::DecimalArithmeticType(op, left, right);
+    ExprPtr call = Call(function, result, {Argument(left, depth - 1), Argument(right, depth - 1)});
+    return result == type ? call : Expr::Cast(call, type);
   }
 
   ExprPtr Binary(FunctionId function, const LogicalType& type, const LogicalType& operand,
@@ -808,7 +847,9 @@ class ExprGenerator {
         case 3:
           if (element.id() == TypeId::kVarchar || element.id() == TypeId::kBigint) {
             LogicalType map = MapType(element);
-            return Call(random_.Chance(0.5) ? FunctionId::kMapKeys : FunctionId::kMapValues, type,
+            // Alternating, so that both are generated however rarely this branch is taken.
+            map_keys_next_ = !map_keys_next_;
+            return Call(map_keys_next_ ? FunctionId::kMapKeys : FunctionId::kMapValues, type,
                         {MapExpression(map, depth - 1)});
           }
           break;
@@ -992,6 +1033,8 @@ class ExprGenerator {
         return Binary(function, type, type, depth);
       }
       case TypeId::kDecimal:
+        if (random_.Chance(0.6)) return DecimalArithmetic(type, depth);
+        [[fallthrough]];
       case TypeId::kInterval:
         if (type.id() == TypeId::kInterval && random_.Chance(0.6)) {
           return Binary(random_.Chance(0.5) ? FunctionId::kAdd : FunctionId::kSubtract, type, type,
@@ -1022,6 +1065,11 @@ class ExprGenerator {
             FunctionId::kEqual,     FunctionId::kNotEqual, FunctionId::kLess,
             FunctionId::kLessEqual, FunctionId::kGreater,  FunctionId::kGreaterEqual};
         const LogicalType& operand = random_.Pick(GeneratedTypes());
+        if (operand.id() == TypeId::kDecimal) {
+          // DECIMALs of any two precisions and scales compare by value.
+          return Call(random_.Pick(kComparisons), boolean,
+                      {Argument(operand, depth - 1), Argument(RandomDecimalType(), depth - 1)});
+        }
         return Binary(random_.Pick(kComparisons), boolean, operand, depth);
       }
       case 2: {
@@ -1121,6 +1169,7 @@ class ExprGenerator {
   }
 
   Random& random_;
+  bool map_keys_next_ = false;  // which of MAP_KEYS and MAP_VALUES comes next
   std::vector<LogicalType> input_types_;
   std::set<FunctionId> functions_seen_;
   std::set<std::pair<std::string, std::string>> casts_seen_;

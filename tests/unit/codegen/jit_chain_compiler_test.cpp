@@ -219,9 +219,12 @@ TEST(JitChainCompilerTest, MalformedExpressionsAreInternalErrors) {
   ASSERT_FALSE(compiled.ok());
   EXPECT_EQ(compiled.status().code(), base::ErrorCode::kInternal);
 
+  // DECIMAL arithmetic takes two DECIMALs (the binder casts an integer operand first).
   LogicalType money = LogicalType::Decimal(10, 2);
   ChainSpec decimal_product{
-      {money}, nullptr, {Fn(FunctionId::kMultiply, money, {Col(0, money), Col(0, money)})}};
+      {money, kBigint},
+      nullptr,
+      {Fn(FunctionId::kMultiply, LogicalType::Decimal(30, 2), {Col(0, money), Col(1, kBigint)})}};
   compiled = SharedCompiler().Compile(decimal_product);
   ASSERT_FALSE(compiled.ok());
   EXPECT_EQ(compiled.status().code(), base::ErrorCode::kInternal);

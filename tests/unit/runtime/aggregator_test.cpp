@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -9,6 +10,7 @@
 #include <set>
 #include <variant>
 
+#include "runtime/expr/value_format.h"
 #include "runtime/operators/aggregate/value_counts.h"
 
 namespace sluice::runtime::operators::aggregate {
@@ -61,6 +63,12 @@ Value GetValue(const Batch& batch, size_t column_index, int32_t row) {
     case TypeId::kInt: return I(column.values<int32_t>()[row]);
     case TypeId::kDouble: return D(column.values<double>()[row]);
     case TypeId::kVarchar: return S(std::string(column.values<StringRef>()[row].view()));
+    case TypeId::kDecimal:
+      // A DECIMAL(38, s) result (SUM, AVG) as its text; a narrower one as its unscaled value.
+      if (column.type().IsWideDecimal()) {
+        return S(expr::FormatDecimal(column.DecimalAt(row), column.type().scale()));
+      }
+      return I(column.values<int64_t>()[row]);
     default: return I(column.values<int64_t>()[row]);
   }
 }
@@ -109,6 +117,9 @@ AggregateCall Same(AggregateKind kind, int32_t slot, const LogicalType& type, bo
   LogicalType result = type;
   if (kind == AggregateKind::kSum && type.id() == TypeId::kDecimal) {
     result = LogicalType::Decimal(38, type.scale());
+  }
+  if (kind == AggregateKind::kAvg && type.id() == TypeId::kDecimal) {
+    result = LogicalType::Decimal(38, std::max(6, type.scale()));
   }
   return Call(kind, slot, type, result, distinct, -1, retractable);
 }
@@ -264,24 +275,25 @@ TEST(Aggregator, DecimalSumsAndAverages) {
   harness.Add({I(125)});  // 1.25
   harness.Add({I(250)});  // 2.50
   harness.Add({I(100)});  // 1.00
-  // SUM 4.75; AVG 475 / 3 = 158.33 → 1.58 (truncated)
-  EXPECT_RESULTS(harness, I(475), I(158), I(100), I(250));
+  // SUM 4.75 as DECIMAL(38, 2); AVG 4.75 / 3 as DECIMAL(38, 6), rounded half up
+  EXPECT_RESULTS(harness, S("4.75"), S("1.583333"), I(100), I(250));
 
   Harness negative({type}, {Same(AggregateKind::kAvg, 0, type)});
   negative.Add({I(-125)});
   negative.Add({I(-250)});
-  EXPECT_RESULTS(negative, I(-187));  // -1.875 → -1.87
+  EXPECT_RESULTS(negative, S("-1.875000"));
 }
 
-TEST(Aggregator, DecimalSumPastInt64IsNullAndRecoversExactly) {
+TEST(Aggregator, DecimalSumPastInt64IsExactAndRecovers) {
   LogicalType type = LogicalType::Decimal(18, 0);
   Harness harness({type}, {Same(AggregateKind::kSum, 0, type), Same(AggregateKind::kAvg, 0, type)});
   int64_t max = std::numeric_limits<int64_t>::max();
   harness.Add({I(max)});
   harness.Add({I(max)});
-  EXPECT_RESULTS(harness, kNull, I(max));  // the sum overflows DECIMAL; the average does not
+  // DECIMAL(38, 0) holds the sum past int64 exactly
+  EXPECT_RESULTS(harness, S("18446744073709551614"), S("9223372036854775807.000000"));
   harness.Retract({I(max)});
-  EXPECT_RESULTS(harness, I(max), I(max));
+  EXPECT_RESULTS(harness, S("9223372036854775807"), S("9223372036854775807.000000"));
 }
 
 TEST(Aggregator, VarcharMinMaxCount) {
@@ -391,8 +403,8 @@ TEST(Aggregator, DistinctOverDoublesDecimalsAndStrings) {
   harness.Add({D(0.5), I(15), S("x")});
   harness.Add({D(-0.0), I(-20), S("y")});
   harness.Add({D(0.0), I(10), S("x")});
-  // doubles {0, 0.5}; decimals {-2.0, 1.0, 1.5}: SUM 0.5, AVG 5 / 3 = 0.1; strings {x, y}
-  EXPECT_RESULTS(harness, D(0.5), D(0.25), I(5), I(1), I(2));
+  // doubles {0, 0.5}; decimals {-2.0, 1.0, 1.5}: SUM 0.5, AVG 0.5 / 3; strings {x, y}
+  EXPECT_RESULTS(harness, D(0.5), D(0.25), S("0.5"), S("0.166667"), I(2));
 }
 
 TEST(Aggregator, FilterOnlyFeedsRowsWhoseFilterIsTrue) {
@@ -459,7 +471,7 @@ TEST(Aggregator, FixedWidthCallsUpdateInPlace) {
   for (int64_t value = 0; value < 100; ++value) harness.Add({I(value), D(value * 0.5)});
   EXPECT_EQ(harness.accumulator().data(), data);  // no reallocation
   EXPECT_EQ(harness.accumulator().size(), size);
-  EXPECT_RESULTS(harness, I(100), I(100), I(4950), D(24.75), I(0), D(49.5), I(4950));
+  EXPECT_RESULTS(harness, I(100), I(100), I(4950), D(24.75), I(0), D(49.5), S("4950"));
 }
 
 TEST(Aggregator, MergesSlices) {

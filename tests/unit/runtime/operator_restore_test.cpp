@@ -501,6 +501,38 @@ TEST(OperatorRestoreTest, GroupAggregate) {
   CheckRestores(scenario);
 }
 
+// SUM and AVG of DECIMAL(38, 2) values of about 34 digits: an int128 accumulator and 16-byte
+// DECIMAL(38, 2) results (also the kept output of the operator) survive the restore.
+TEST(OperatorRestoreTest, GroupAggregateOfWideDecimals) {
+  LogicalType wide = LogicalType::Decimal(38, 2);
+  Scenario scenario;
+  scenario.node.uid = "out/group_aggregate0";
+  scenario.node.kind = plan::OperatorKind::kGroupAggregate;
+  scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
+  scenario.node.output_schema = types::Schema{
+      {{"k", LogicalType::Bigint()}, {"total", wide}, {"mean", LogicalType::Decimal(38, 6)}}};
+  AggregateCall sum = Call(AggregateKind::kSum, 1);
+  sum.argument_type = wide;
+  sum.result_type = wide;
+  AggregateCall average = Call(AggregateKind::kAvg, 1);
+  average.argument_type = wide;
+  average.result_type = LogicalType::Decimal(38, 6);
+  scenario.node.aggregate = plan::AggregateSpec{{0}, {sum, average}, std::nullopt};
+  scenario.routing = {{0}};
+  Declare(&scenario.node, {"groups"});
+  scenario.types = {LogicalType::Bigint(), wide, LogicalType::Timestamp()};
+  scenario.steps = MakeSteps(1, 20);
+  for (Step& step : scenario.steps) {
+    for (auto& row : step.rows) {
+      // v * 10^31 + 0.25 as an unscaled DECIMAL(38, 2): past int64 and past 10^30.
+      if (!row[1].is_null)
+        row[1] = Cell(std::to_string(row[1].integer) + std::string(31, '0') + "25");
+    }
+  }
+  scenario.cuts = Cuts(scenario.steps);
+  CheckRestores(scenario);
+}
+
 TEST(OperatorRestoreTest, GroupAggregateOverRetractions) {
   Scenario scenario;
   scenario.node.uid = "out/group_aggregate0";

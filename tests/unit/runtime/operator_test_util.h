@@ -13,6 +13,7 @@
 
 #include "catalog/base/check.h"
 #include "runtime/connectors/collect_connector.h"
+#include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/value_format.h"
 #include "runtime/operators/operator.h"
 #include "runtime/scheduler/job.h"
@@ -59,6 +60,18 @@ inline BatchPtr MakeBatch(const std::vector<types::LogicalType>& types,
         case types::TypeId::kVarchar:
           target.values<StringRef>()[row] = batch->arena().Copy(cell.text);
           break;
+        case types::TypeId::kDecimal: {
+          // The unscaled value: `integer`, or decimal text for one past int64.
+          __int128 unscaled = cell.integer;
+          if (!cell.text.empty()) {
+            StringRef text{cell.text.data(), static_cast<uint32_t>(cell.text.size()), 0};
+            SLUICE_CHECK(
+                sluice_cast_string_to_decimal(&text, types[column].precision(), 0, &unscaled) != 0,
+                "bad unscaled DECIMAL {}", cell.text);
+          }
+          target.SetDecimal(static_cast<int32_t>(row), unscaled);
+          break;
+        }
         default: target.values<int64_t>()[row] = cell.integer; break;
       }
     }
@@ -89,7 +102,7 @@ inline std::string RenderRow(const Batch& batch, int32_t row) {
         out.append(expr::FormatDouble(source.values<double>()[row]));
         break;
       case types::TypeId::kDecimal:
-        out.append(expr::FormatDecimal(source.values<int64_t>()[row], source.type().scale()));
+        out.append(expr::FormatDecimal(source.DecimalAt(row), source.type().scale()));
         break;
       case types::TypeId::kVarchar: out.append(source.values<StringRef>()[row].view()); break;
       default: out.append(std::to_string(source.values<int64_t>()[row])); break;

@@ -408,65 +408,116 @@ TEST(ScalarHelpers, DateAndTimeOfATimestampSplitAtMidnight) {
 }
 
 TEST(ScalarHelpers, StringToDecimalRoundsHalfAwayFromZero) {
-  int64_t unscaled = 0;
+  __int128 unscaled = 0;
   auto to_decimal = [&](const std::string& s, int32_t precision, int32_t scale) {
     StringRef r = Ref(s);
     return sluice_cast_string_to_decimal(&r, precision, scale, &unscaled);
   };
   EXPECT_EQ(to_decimal("1.5", 5, 2), 1);
-  EXPECT_EQ(unscaled, 150);
+  EXPECT_TRUE(unscaled == 150);
   EXPECT_EQ(to_decimal("-1.005", 5, 2), 1);
-  EXPECT_EQ(unscaled, -101);
+  EXPECT_TRUE(unscaled == -101);
   EXPECT_EQ(to_decimal("1.004", 5, 2), 1);
-  EXPECT_EQ(unscaled, 100);
+  EXPECT_TRUE(unscaled == 100);
   EXPECT_EQ(to_decimal("0.5", 3, 0), 1);
-  EXPECT_EQ(unscaled, 1);
+  EXPECT_TRUE(unscaled == 1);
   EXPECT_EQ(to_decimal("-0.5", 3, 0), 1);
-  EXPECT_EQ(unscaled, -1);
+  EXPECT_TRUE(unscaled == -1);
   EXPECT_EQ(to_decimal("999.995", 5, 2), 0);  // rounds to 1000.00: 6 digits
   EXPECT_EQ(to_decimal("999.994", 5, 2), 1);
-  EXPECT_EQ(unscaled, 99999);
+  EXPECT_TRUE(unscaled == 99999);
   EXPECT_EQ(to_decimal("1e2", 5, 2), 1);
-  EXPECT_EQ(unscaled, 10000);
+  EXPECT_TRUE(unscaled == 10000);
   EXPECT_EQ(to_decimal("12", 2, 0), 1);
   EXPECT_EQ(to_decimal("123", 2, 0), 0);
   EXPECT_EQ(to_decimal(".", 5, 2), 0);
   EXPECT_EQ(to_decimal("", 5, 2), 0);
   EXPECT_EQ(to_decimal("1.2.3", 5, 2), 0);
-  EXPECT_EQ(to_decimal("99999999999999999999", 38, 0), 0);  // beyond int64
+  EXPECT_EQ(to_decimal("99999999999999999999", 38, 0), 1);  // beyond int64: 20 digits fit 38
+  EXPECT_EQ(to_decimal("99999999999999999999", 19, 0), 0);
   EXPECT_EQ(to_decimal("9223372036854775807", 38, 0), 1);
-  EXPECT_EQ(unscaled, INT64_MAX);
+  EXPECT_TRUE(unscaled == INT64_MAX);
+  // 38 digits, past int64; 39 do not fit.
+  EXPECT_EQ(to_decimal("-1234567890123456789012345678.01234567895", 38, 10), 1);
+  EXPECT_EQ(sluice::runtime::expr::FormatDecimal(unscaled, 10),
+            "-1234567890123456789012345678.0123456790");
+  EXPECT_EQ(to_decimal("99999999999999999999999999999", 38, 10), 0);
+}
+
+TEST(ScalarHelpers, DecimalArithmeticIsExactAndRoundsHalfUp) {
+  auto parse = [](const std::string& text, int32_t scale) {
+    __int128 unscaled = 0;
+    StringRef r = Ref(text);
+    EXPECT_EQ(sluice_cast_string_to_decimal(&r, 38, scale, &unscaled), 1) << text;
+    return unscaled;
+  };
+  auto text = [](__int128 unscaled, int32_t scale) {
+    return sluice::runtime::expr::FormatDecimal(unscaled, scale);
+  };
+  __int128 out = 0;
+  // DECIMAL(10, 2) * DECIMAL(10, 2) → DECIMAL(20, 4).
+  EXPECT_EQ(sluice_decimal_multiply(1234567891, 2, 1234567891, 2, 20, 4, &out), 1);
+  EXPECT_EQ(text(out, 4), "152415787748818.7881");
+  // A product past 128 bits rounded to 6 places: 10^19.5-ish squared.
+  __int128 big = parse("1234567890123456789012345678.0123456789", 10);
+  EXPECT_EQ(sluice_decimal_multiply(big, 10, parse("0.000000001", 10), 10, 38, 6, &out), 1);
+  EXPECT_EQ(text(out, 6), "1234567890123456789.012346");
+  EXPECT_EQ(sluice_decimal_multiply(big, 10, big, 10, 38, 6, &out), 0);  // overflow: NULL
+  // 1 / 3 at scale 13, and 2 / 3 rounding half up; by zero NULL.
+  EXPECT_EQ(sluice_decimal_divide(100, 2, 3, 0, 21, 13, &out), 1);
+  EXPECT_EQ(text(out, 13), "0.3333333333333");
+  EXPECT_EQ(sluice_decimal_divide(-200, 2, 3, 0, 21, 13, &out), 1);
+  EXPECT_EQ(text(out, 13), "-0.6666666666667");
+  EXPECT_EQ(sluice_decimal_divide(1, 0, 0, 0, 21, 13, &out), 0);
+  // + and - across scales; 38 nines + 1 overflows.
+  EXPECT_EQ(sluice_decimal_add(big, 10, 1234567891, 2, 38, 9, &out), 1);
+  EXPECT_EQ(text(out, 9), "1234567890123456789024691356.922345679");
+  __int128 nines = parse("99999999999999999999999999999999999999", 0);
+  EXPECT_EQ(sluice_decimal_add(nines, 0, 1, 0, 38, 0, &out), 0);
+  EXPECT_EQ(sluice_decimal_subtract(nines, 0, 1, 0, 38, 0, &out), 1);
+  // MOD has the dividend's sign.
+  EXPECT_EQ(sluice_decimal_modulo(-750, 2, 200, 2, 10, 2, &out), 1);
+  EXPECT_EQ(text(out, 2), "-1.50");
+  // Comparison by value across scales, beyond 64 bits.
+  EXPECT_EQ(sluice_decimal_compare(150, 2, 15, 1), 0);
+  EXPECT_EQ(sluice_decimal_compare(nines, 0, big, 10), 1);
+  EXPECT_EQ(sluice_decimal_compare(-nines, 0, -big, 10), -1);
 }
 
 TEST(ScalarHelpers, NumericToDecimal) {
-  int64_t unscaled = 0;
+  __int128 unscaled = 0;
+  int64_t integral = 0;
   EXPECT_EQ(sluice_cast_bigint_to_decimal(-12, 4, 2, &unscaled), 1);
-  EXPECT_EQ(unscaled, -1200);
+  EXPECT_TRUE(unscaled == -1200);
   EXPECT_EQ(sluice_cast_bigint_to_decimal(100, 4, 2, &unscaled), 0);
-  EXPECT_EQ(sluice_cast_bigint_to_decimal(INT64_MAX, 38, 1, &unscaled), 0);
+  EXPECT_EQ(sluice_cast_bigint_to_decimal(INT64_MAX, 38, 1, &unscaled), 1);  // 20 digits fit
   EXPECT_EQ(sluice_cast_double_to_decimal(1.005, 5, 2, &unscaled), 1);
-  EXPECT_EQ(unscaled, 101);  // rounds the shortest text 1.005, not the binary 1.00499...
+  EXPECT_TRUE(unscaled == 101);  // rounds the shortest text 1.005, not the binary 1.00499...
   EXPECT_EQ(sluice_cast_double_to_decimal(-2.5, 5, 0, &unscaled), 1);
-  EXPECT_EQ(unscaled, -3);
-  EXPECT_EQ(sluice_cast_double_to_decimal(1e20, 38, 0, &unscaled), 0);
+  EXPECT_TRUE(unscaled == -3);
+  EXPECT_EQ(sluice_cast_double_to_decimal(1e20, 38, 0, &unscaled), 1);  // 21 digits fit 38
+  EXPECT_EQ(sluice::runtime::expr::FormatDecimal(unscaled, 0), "100000000000000000000");
   // Past 10^38 unscaled, in digits or in the shift, without overflowing 128 bits on the way.
   EXPECT_EQ(sluice_cast_double_to_decimal(5e37, 38, 1, &unscaled), 0);
   EXPECT_EQ(sluice_cast_double_to_decimal(1.2345678901234567e37, 38, 2, &unscaled), 0);
   EXPECT_EQ(sluice_cast_double_to_decimal(9e17, 18, 0, &unscaled), 1);
-  EXPECT_EQ(unscaled, 900'000'000'000'000'000);
+  EXPECT_TRUE(unscaled == 900'000'000'000'000'000);
   EXPECT_EQ(sluice_cast_double_to_decimal(1.5e-7, 10, 7, &unscaled), 1);
-  EXPECT_EQ(unscaled, 2);
+  EXPECT_TRUE(unscaled == 2);
   EXPECT_EQ(sluice_cast_double_to_decimal(NAN, 10, 2, &unscaled), 0);
   EXPECT_EQ(sluice_cast_double_to_decimal(INFINITY, 10, 2, &unscaled), 0);
   EXPECT_EQ(sluice_cast_decimal_to_decimal(12345, 3, 5, 1, &unscaled), 1);
-  EXPECT_EQ(unscaled, 123);  // 12.345 → 12.3
+  EXPECT_TRUE(unscaled == 123);  // 12.345 → 12.3
   EXPECT_EQ(sluice_cast_decimal_to_decimal(-12350, 3, 5, 1, &unscaled), 1);
-  EXPECT_EQ(unscaled, -124);                                                // -12.350 → -12.4
+  EXPECT_TRUE(unscaled == -124);                                            // -12.350 → -12.4
   EXPECT_EQ(sluice_cast_decimal_to_decimal(12345, 3, 5, 4, &unscaled), 0);  // 12.3450 is 6 digits
-  EXPECT_EQ(sluice_cast_decimal_to_bigint(-1999, 3, &unscaled), 1);
-  EXPECT_EQ(unscaled, -1);
-  EXPECT_EQ(sluice_cast_decimal_to_bigint(INT64_MIN, 0, &unscaled), 1);
-  EXPECT_EQ(unscaled, INT64_MIN);
+  EXPECT_EQ(sluice_cast_decimal_to_bigint(-1999, 3, &integral), 1);
+  EXPECT_EQ(integral, -1);
+  EXPECT_EQ(sluice_cast_decimal_to_bigint(INT64_MIN, 0, &integral), 1);
+  EXPECT_EQ(integral, INT64_MIN);
+  // Past BIGINT: the low 64 bits (Java's BigDecimal.longValue()).
+  EXPECT_EQ(sluice_cast_decimal_to_bigint(static_cast<__int128>(1) << 64 | 5, 0, &integral), 1);
+  EXPECT_EQ(integral, 5);
 }
 
 TEST(ScalarHelpers, DoubleToIntegers) {
@@ -859,13 +910,13 @@ TEST(Rounding, DoublesRoundTheirShortestDecimal) {
   EXPECT_EQ(sluice_round_integer(15, -1, half_up), 20);
   EXPECT_EQ(sluice_round_integer(-15, -1, half_up), -20);
   EXPECT_EQ(sluice_round_integer(-19, -1, down), -10);
-  int64_t out = 0;
+  __int128 out = 0;
   // 123.455 (scale 3) to 2 digits: 123.46 at scale 2; 999.999 needs a fourth integer digit.
   EXPECT_EQ(sluice_round_decimal(123455, 3, 2, half_up, 5, &out), 1);
-  EXPECT_EQ(out, 12346);
+  EXPECT_TRUE(out == 12346);
   EXPECT_EQ(sluice_round_decimal(999999, 3, 2, half_up, 5, &out), 0);
   EXPECT_EQ(sluice_round_decimal(-1250, 2, -1, half_up, 18, &out), 1);
-  EXPECT_EQ(out, -10);
+  EXPECT_TRUE(out == -10);
 }
 
 }  // namespace
