@@ -342,6 +342,7 @@ struct FunctionCallExpression final : Expression {
   std::optional<DataType> returning;           // JSON_VALUE(... RETURNING type)
   std::vector<JsonBehavior> json_behaviors;    // JSON_VALUE(... NULL ON EMPTY ...)
   JsonOnNull json_on_null = JsonOnNull::kDefault;
+  bool implicit_row = false;  // `(e1, e2, …)`: a ROW(…) written without the keyword
 };
 
 /// A scalar subquery `(SELECT ...)`.

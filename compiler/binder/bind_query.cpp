@@ -167,7 +167,15 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   }
   if (aggregated) {
     std::vector<const ast::Expression*> keys;
-    for (const auto& key : select.group_by) keys.push_back(key.get());
+    for (const auto& key : select.group_by) {
+      // GROUP BY (a, b) groups by a and b (SQL's parenthesized list), not by a ROW.
+      const auto* row = key->As<ast::FunctionCallExpression>();
+      if (row != nullptr && row->implicit_row) {
+        for (const auto& field : row->arguments) keys.push_back(field.get());
+      } else {
+        keys.push_back(key.get());
+      }
+    }
     std::vector<OutputItem> outputs;
     for (const ast::SelectItem& item : select.items) {
       outputs.push_back({item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});

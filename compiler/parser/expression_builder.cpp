@@ -367,6 +367,7 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
       // fields.
       auto call = std::make_unique<ast::FunctionCallExpression>(span);
       call->name = SingleName("ROW", Span(parenthesized->LPAREN()));
+      call->implicit_row = true;
       for (P::ExpressionContext* item : items) call->arguments.push_back(BuildExpression(item));
       result = std::move(call);
     }
