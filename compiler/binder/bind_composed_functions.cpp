@@ -15,9 +15,9 @@
 
 namespace sluice::compiler::binder {
 
+using functions::FunctionId;
 using runtime::plan::Expr;
 using runtime::plan::ExprKind;
-using functions::FunctionId;
 using runtime::plan::ExprPtr;
 using runtime::plan::Value;
 using types::LogicalType;
@@ -231,7 +231,8 @@ ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, Ex
     }
     ExprPtr fallback = BindExpression(*behavior->default_value, scope);
     if (fallback == nullptr) return nullptr;
-    if (fallback->type.id() != TypeId::kNull && !types::IsExplicitlyCastable(fallback->type, type)) {
+    if (fallback->type.id() != TypeId::kNull &&
+        !types::IsExplicitlyCastable(fallback->type, type)) {
       Error(base::ErrorCode::kBind,
             fmt::format("JSON_VALUE's DEFAULT ON {} is {}, which does not convert to {}", what,
                         fallback->type.ToString(), type.ToString()),
@@ -259,10 +260,10 @@ ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, Ex
   std::vector<ExprPtr> branches = {outcome_is(1), empty_result, outcome_is(2), error_result};
   if (type.id() != TypeId::kVarchar) {
     // A scalar whose text does not convert to the RETURNING type is an error too.
-    ExprPtr not_converted = Expr::Call(
-        FunctionId::kAnd, LogicalType::Boolean(),
-        {Expr::Call(FunctionId::kIsNotNull, LogicalType::Boolean(), {value}),
-         Expr::Call(FunctionId::kIsNull, LogicalType::Boolean(), {converted})});
+    ExprPtr not_converted =
+        Expr::Call(FunctionId::kAnd, LogicalType::Boolean(),
+                   {Expr::Call(FunctionId::kIsNotNull, LogicalType::Boolean(), {value}),
+                    Expr::Call(FunctionId::kIsNull, LogicalType::Boolean(), {converted})});
     branches.push_back(not_converted);
     branches.push_back(error_result);
   }

@@ -743,9 +743,9 @@ ExprPtr Binder::BindExtract(const ast::ExtractExpression& extract, const Scope& 
       ExprPtr next = apply("AND", apply("=", week, number(1)), apply("=", month, number(12)));
       ExprPtr previous = apply("AND", apply(">", week, number(50)), apply("=", month, number(1)));
       if (!next || !previous || !year) return nullptr;
-      return Expr::Case({next, apply("+", year, number(1)), previous,
-                         apply("-", year, number(1)), year},
-                        LogicalType::Bigint());
+      return Expr::Case(
+          {next, apply("+", year, number(1)), previous, apply("-", year, number(1)), year},
+          LogicalType::Bigint());
     }
     case Unit::kDecade: return apply("/", field("YEAR"), number(10));
     case Unit::kCentury:
@@ -792,8 +792,7 @@ ExprPtr Binder::BindLikeEscape(const ast::LikeExpression& like, ExprPtr value, E
   if (escape_text->size() != 1) {
     // Calcite's Like.sqlToRegexLike (Flink's): "Invalid escape character".
     Error(base::ErrorCode::kBind,
-          fmt::format("invalid LIKE escape character '{}': it must be one character",
-                      *escape_text),
+          fmt::format("invalid LIKE escape character '{}': it must be one character", *escape_text),
           like.escape->span);
     return nullptr;
   }

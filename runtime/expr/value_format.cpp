@@ -13,10 +13,10 @@ namespace detail {
 
 inline constexpr int64_t kMillisPerDay = 86'400'000;
 
-int WriteTimestamp(int64_t millis, char* buffer);                 // buffer >= 48
-int WriteDouble(double value, char* buffer);                      // buffer >= 40
+int WriteTimestamp(int64_t millis, char* buffer);                  // buffer >= 48
+int WriteDouble(double value, char* buffer);                       // buffer >= 40
 int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer);  // buffer >= 96
-int WriteInterval(int64_t millis, char* buffer);                  // buffer >= 48
+int WriteInterval(int64_t millis, char* buffer);                   // buffer >= 48
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
 int WriteDate(int32_t days, char* buffer);    // buffer >= 16
 int WriteTime(int32_t millis, char* buffer);  // buffer >= 16

@@ -156,6 +156,22 @@ std::vector<CampaignJob> MakeJobs() {
                       "INSERT INTO totals_out SELECT auction, COUNT(*), SUM(price), MAX(price) "
                       "FROM bids GROUP BY auction;\n",
                   {{"totals_out", SinkFormat::kChangelog}}});
+  // DECIMALs past 18 digits (128-bit): a grouping key and SUM / AVG accumulators of 23-digit
+  // values, in state and in the changelog.
+  jobs.push_back(
+      {"wide_decimal",
+       "aggregates",
+       std::string(kBids) +
+           Sink("wide_out",
+                "k DECIMAL(38, 2), bids BIGINT, total DECIMAL(38, 4), mean DECIMAL(38, 6)",
+                "changelog-json") +
+           "INSERT INTO wide_out SELECT k, COUNT(*), SUM(v), AVG(v) FROM (SELECT "
+           "CAST(auction AS DECIMAL(30, 2)) * 100000000000000000000 AS k, "
+           "CAST(price AS DECIMAL(38, 4)) * 100000000000000000000 + CAST('0.5' AS DECIMAL(2, 1)) "
+           "AS v "
+           "FROM bids) "
+           "GROUP BY k;\n",
+       {{"wide_out", SinkFormat::kChangelog}}});
   // Prices are distinct (id * 7919 mod a prime larger than every id), so the top 3 per auction
   // and their row numbers are one answer whatever order the rows arrive in.
   jobs.push_back(

@@ -93,7 +93,7 @@ class CsvFormat final : public Format {
 
   std::vector<std::string> names_;
   std::vector<size_t> slots_;
-  std::vector<bool> instants_;  // per field: a TIMESTAMP_LTZ
+  std::vector<bool> instants_;             // per field: a TIMESTAMP_LTZ
   std::vector<types::LogicalType> types_;  // per field
   CsvDialect dialect_;
   bool ignore_parse_errors_;

@@ -30,14 +30,14 @@ enum class AccumulatorKind : uint8_t {
 /// Where and how one call's accumulator lives inside an accumulator string.
 struct CallLayout {
   AccumulatorKind kind = AccumulatorKind::kCount;
-  bool is_min = false;          // kMin (vs kMax) for the extreme kinds and value counts
-  bool string_values = false;   // VARCHAR keys in a value → count section
-  bool double_values = false;   // keys are DOUBLEs mapped to order-preserving int64
-  bool decimal_values = false;  // keys are DECIMAL unscaled values (sum as int128)
+  bool is_min = false;                 // kMin (vs kMax) for the extreme kinds and value counts
+  bool string_values = false;          // VARCHAR keys in a value → count section
+  bool double_values = false;          // keys are DOUBLEs mapped to order-preserving int64
+  bool decimal_values = false;         // keys are DECIMAL unscaled values (sum as int128)
   bool wide_decimal_argument = false;  // a DECIMAL(p > 18) argument: __int128 values
-  bool retractable = false;     // kValueList: keeps every value (else FIRST/LAST keep one)
-  int32_t argument_slot = -1;   // -1: COUNT(*)
-  int32_t default_slot = -1;    // kLag: the default's slot, -1: NULL
+  bool retractable = false;            // kValueList: keeps every value (else FIRST/LAST keep one)
+  int32_t argument_slot = -1;          // -1: COUNT(*)
+  int32_t default_slot = -1;           // kLag: the default's slot, -1: NULL
   int32_t filter_slot = -1;
   types::TypeId argument_type = types::TypeId::kNull;
   uint32_t fixed_offset = 0;   // offset of the call's fixed slot in the accumulator

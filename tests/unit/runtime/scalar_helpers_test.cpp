@@ -235,7 +235,7 @@ TEST(ScalarHelpers, EncodeAndDecodeAsJavaStrings) {
     EXPECT_EQ(Charset(false, *Charset(true, text, charset), charset), text) << charset;
   }
   EXPECT_EQ(Charset(false, std::string("\xff\xfeh\0", 4), "UTF-16"), "h");  // a little-endian mark
-  EXPECT_EQ(Charset(false, "h\xff", "US-ASCII"), "h\xef\xbf\xbd");  // U+FFFD
+  EXPECT_EQ(Charset(false, "h\xff", "US-ASCII"), "h\xef\xbf\xbd");          // U+FFFD
   EXPECT_EQ(Charset(false, "h\xe9", "ISO-8859-1"), "h\xc3\xa9");
   // One U+FFFD per maximal ill-formed part: a truncated 3-byte sequence, then a stray byte.
   EXPECT_EQ(Charset(false,
