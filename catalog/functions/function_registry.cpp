@@ -108,6 +108,20 @@ bool Arithmetic(FunctionId id, const std::vector<LogicalType>& arguments, Resolv
       return true;
     }
   }
+  // INTERVAL * integer and integer * INTERVAL (Calcite's, Flink's): the milliseconds times n.
+  if (id == FunctionId::kMultiply) {
+    auto integer = [](const LogicalType& type) {
+      return type.IsInteger() || type.id() == TypeId::kNull;
+    };
+    if (left.id() == TypeId::kInterval && integer(right)) {
+      *out = {id, LogicalType::Interval(), {left, LogicalType::Bigint()}};
+      return true;
+    }
+    if (integer(left) && right.id() == TypeId::kInterval) {
+      *out = {id, LogicalType::Interval(), {LogicalType::Bigint(), right}};
+      return true;
+    }
+  }
   bool numeric_left = left.IsNumeric() || left.id() == TypeId::kNull;
   bool numeric_right = right.IsNumeric() || right.id() == TypeId::kNull;
   if (!numeric_left || !numeric_right) return false;
