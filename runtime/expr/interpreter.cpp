@@ -313,18 +313,18 @@ Result<Vector> Arithmetic(const Expr& expr, const Vector& a, const Vector& b, in
     });
     return out;
   }
-  // TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP and INTERVAL ± INTERVAL add milliseconds.
-  bool temporal =
-      (additive &&
-       ((left == TypeId::kTimestamp && right == TypeId::kInterval && result == TypeId::kTimestamp) ||
-        (function == FunctionId::kAdd && left == TypeId::kInterval &&
-         right == TypeId::kTimestamp && result == TypeId::kTimestamp) ||
-        (left == TypeId::kInterval && right == TypeId::kInterval &&
-         result == TypeId::kInterval))) ||
-      // INTERVAL * BIGINT, BIGINT * INTERVAL: the milliseconds times n (wrapping).
-      (function == FunctionId::kMultiply && result == TypeId::kInterval &&
-       ((left == TypeId::kInterval && right == TypeId::kBigint) ||
-        (left == TypeId::kBigint && right == TypeId::kInterval)));
+  // TIMESTAMP ± INTERVAL, INTERVAL + TIMESTAMP and INTERVAL ± INTERVAL add milliseconds;
+  // INTERVAL * BIGINT and BIGINT * INTERVAL multiply them (wrapping).
+  const bool moves =
+      additive &&
+      ((left == TypeId::kTimestamp && right == TypeId::kInterval && result == TypeId::kTimestamp) ||
+       (function == FunctionId::kAdd && left == TypeId::kInterval && right == TypeId::kTimestamp &&
+        result == TypeId::kTimestamp) ||
+       (left == TypeId::kInterval && right == TypeId::kInterval && result == TypeId::kInterval));
+  const bool scales = function == FunctionId::kMultiply && result == TypeId::kInterval &&
+                      ((left == TypeId::kInterval && right == TypeId::kBigint) ||
+                       (left == TypeId::kBigint && right == TypeId::kInterval));
+  const bool temporal = moves || scales;
   if (!temporal) {
     return Malformed(
         expr, fmt::format("no {} over {} and {} giving {}", functions::FunctionName(function),
