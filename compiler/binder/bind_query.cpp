@@ -123,6 +123,28 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
       has_subquery |= node.Is<ast::SubqueryExpression>();
     });
   }
+  if (aggregated && has_over) {
+    // A ranking over the aggregated rows is a Top-N (bind_top_n.cpp); an OVER aggregation of
+    // them has no time attribute to order by.
+    for (const ast::SelectItem& item : select.items) {
+      std::vector<const ast::FunctionCallExpression*> over_calls;
+      FindOverCalls(*item.expression, &over_calls);
+      for (const ast::FunctionCallExpression* call : over_calls) {
+        const std::string& name = call->name.Last().name;
+        if (types::IdentifierEquals(name, "ROW_NUMBER") || types::IdentifierEquals(name, "RANK") ||
+            types::IdentifierEquals(name, "DENSE_RANK")) {
+          continue;
+        }
+        Error(base::ErrorCode::kPlan,
+              fmt::format("{}(...) OVER over the rows of a GROUP BY or aggregate in the same "
+                          "SELECT is not supported (they have no time attribute to order by); "
+                          "aggregate in a subquery",
+                          name),
+              call->span);
+        return std::nullopt;
+      }
+    }
+  }
   const bool distinct_items =
       select.distinct && !aggregated && !has_star && !has_over && !has_subquery;
   const bool grouped = aggregated || select.distinct;
