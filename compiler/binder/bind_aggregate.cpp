@@ -965,16 +965,12 @@ std::optional<BoundRelation> Binder::BindAggregation(
   // aggregated rows, which keep their slots; a correlated one equates its rows with the keys.
   std::vector<const ast::Expression*> subquery_roots;
   for (const OutputItem& item : outputs) {
-    ForEachScalarSubqueryOutsideReplacements(*item.expression, &subquery_roots);
+    CollectScalarSubqueries(*item.expression, &subquery_roots);
   }
-  if (having) ForEachScalarSubqueryOutsideReplacements(*having, &subquery_roots);
+  if (having) CollectScalarSubqueries(*having, &subquery_roots);
   std::vector<const ast::Expression*> replaced;
-  std::optional<BoundRelation> joined;
-  if (!subquery_roots.empty()) {
-    joined = BindScalarSubqueries(std::move(after), subquery_roots, &replaced);
-  } else {
-    joined = std::move(after);
-  }
+  std::optional<BoundRelation> joined =
+      BindScalarSubqueries(std::move(after), subquery_roots, &replaced);
   if (joined && having) {
     auto filtered = BindFilter(std::move(*joined), *having, "HAVING");
     if (filtered) result = BindAggregationOutputs(std::move(*filtered), outputs);
@@ -986,16 +982,15 @@ std::optional<BoundRelation> Binder::BindAggregation(
   return result;
 }
 
-void Binder::ForEachScalarSubqueryOutsideReplacements(
-    const ast::Expression& expression, std::vector<const ast::Expression*>* subqueries) {
+void Binder::CollectScalarSubqueries(const ast::Expression& expression,
+                                     std::vector<const ast::Expression*>* subqueries) {
   if (replacements_.count(&expression)) return;
   if (expression.Is<ast::SubqueryExpression>()) {
     subqueries->push_back(&expression);
     return;
   }
-  ForEachChild(expression, [&](const ast::Expression& child) {
-    ForEachScalarSubqueryOutsideReplacements(child, subqueries);
-  });
+  ForEachChild(expression,
+               [&](const ast::Expression& child) { CollectScalarSubqueries(child, subqueries); });
 }
 
 std::optional<BoundRelation> Binder::BindAggregationOutputs(

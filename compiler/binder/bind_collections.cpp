@@ -20,13 +20,9 @@ using runtime::plan::Value;
 using types::LogicalType;
 using types::TypeId;
 
-namespace {
-
-ExprPtr Descriptor(const LogicalType& type) {
+ExprPtr TypeDescriptorLiteral(const LogicalType& type) {
   return Expr::Literal(Value::Varchar(runtime::expr::TypeDescriptor(type)));
 }
-
-}  // namespace
 
 bool IsCollectionFunctionName(const std::string& upper) {
   static const char* const kNames[] = {"ARRAY",          "MAP",
@@ -134,7 +130,7 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     if (arguments.empty()) return fail("ARRAY[] needs at least one element");
     LogicalType element;
     if (!common_type(0, arguments.size(), 1, &element)) return nullptr;
-    std::vector<ExprPtr> args{Descriptor(element)};
+    std::vector<ExprPtr> args{TypeDescriptorLiteral(element)};
     for (auto& argument : arguments) args.push_back(std::move(argument));
     return call_of(FunctionId::kCollectionArray, LogicalType::Array(element), std::move(args));
   }
@@ -145,7 +141,7 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     LogicalType key, value;
     if (!common_type(0, arguments.size(), 2, &key) || !common_type(1, arguments.size(), 2, &value))
       return nullptr;
-    std::vector<ExprPtr> args{Descriptor(key), Descriptor(value)};
+    std::vector<ExprPtr> args{TypeDescriptorLiteral(key), TypeDescriptorLiteral(value)};
     for (auto& argument : arguments) args.push_back(std::move(argument));
     return call_of(FunctionId::kCollectionMap, LogicalType::Map(key, value), std::move(args));
   }
@@ -272,7 +268,7 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
   // (array, element): ARRAY_CONTAINS, ARRAY_POSITION, ARRAY_REMOVE, ARRAY_APPEND, ARRAY_PREPEND.
   if (!arity(2, 2, "(array, element)")) return nullptr;
   if (!assignable(1, element)) return nullptr;
-  std::vector<ExprPtr> args{Descriptor(element), arguments[0], arguments[1]};
+  std::vector<ExprPtr> args{TypeDescriptorLiteral(element), arguments[0], arguments[1]};
   if (upper == "ARRAY_CONTAINS") {
     return call_of(FunctionId::kArrayContains, LogicalType::Boolean(), std::move(args));
   }
@@ -317,7 +313,7 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
     }
     return Expr::Call(
         FunctionId::kCollectionElementAt, result_type(type.element_type()),
-        {Descriptor(type.element_type()), base, CastTo(index, LogicalType::Bigint())});
+        {TypeDescriptorLiteral(type.element_type()), base, CastTo(index, LogicalType::Bigint())});
   }
   if (type.id() == TypeId::kMap) {
     const LogicalType& key = type.element_type();
@@ -329,7 +325,7 @@ ExprPtr Binder::BindSubscript(const ast::SubscriptExpression& subscript, const S
       return nullptr;
     }
     return Expr::Call(FunctionId::kCollectionMapGet, result_type(type.value_type()),
-                      {Descriptor(key), base, CastTo(index, key)});
+                      {TypeDescriptorLiteral(key), base, CastTo(index, key)});
   }
   Error(base::ErrorCode::kBind,
         fmt::format("'{}' is not an ARRAY or a MAP (it is {}): only they take [...]",

@@ -854,8 +854,7 @@ ExprPtr Binder::BindCast(const ast::CastExpression& expression, const Scope& sco
       IsSlotRow(operand)) {
     // Flink's text of a row: `(1, a)`.
     return Expr::Call(functions::FunctionId::kCollectionToString, *target,
-                      {Expr::Literal(Value::Varchar(runtime::expr::TypeDescriptor(operand->type))),
-                       EncodeRow(operand)});
+                      {TypeDescriptorLiteral(operand->type), EncodeRow(operand)});
   }
   if (operand->type.id() == TypeId::kRow || target->id() == TypeId::kRow) {
     // Field by field (Flink): as many fields, each castable; the target's names.

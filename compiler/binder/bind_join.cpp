@@ -84,19 +84,12 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
   // The conjuncts of an INNER join's ON that hold a scalar subquery filter the joined rows
   // (ON and WHERE agree for an inner join); an outer join's would decide which rows match, so
   // BindPredicate refuses them there.
-  auto has_subquery = [](const ast::Expression& expression) {
-    bool found = false;
-    VisitExpressionTree(expression, [&](const ast::Expression& node_in) {
-      found |= node_in.Is<ast::SubqueryExpression>();
-    });
-    return found;
-  };
   std::vector<const ast::Expression*> scalar_conjuncts;
-  if (condition && type == ast::JoinType::kInner && has_subquery(*condition)) {
+  if (condition && type == ast::JoinType::kInner && ContainsScalarSubquery(*condition)) {
     std::vector<const ast::Expression*> conjuncts;
     SplitConjuncts(*condition, &conjuncts);
     for (const ast::Expression* conjunct : conjuncts) {
-      if (has_subquery(*conjunct)) {
+      if (ContainsScalarSubquery(*conjunct)) {
         scalar_conjuncts.push_back(conjunct);
         continue;
       }

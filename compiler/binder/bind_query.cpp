@@ -119,9 +119,7 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     FindOverCalls(*item.expression, &over_calls);
     has_over |= !over_calls.empty();
     has_star |= item.expression->As<ast::StarExpression>() != nullptr;
-    VisitExpressionTree(*item.expression, [&](const ast::Expression& node) {
-      has_subquery |= node.Is<ast::SubqueryExpression>();
-    });
+    has_subquery |= ContainsScalarSubquery(*item.expression);
   }
   if (aggregated && has_over) {
     // A ranking over the aggregated rows is a Top-N (bind_top_n.cpp); an OVER aggregation of

@@ -26,17 +26,6 @@ using types::TypeId;
 
 namespace {
 
-ExprPtr DescriptorOf(const LogicalType& type) {
-  return Expr::Literal(Value::Varchar(runtime::expr::TypeDescriptor(type)));
-}
-
-ExprPtr BooleanLiteral(bool value) {
-  Value literal = Value::Null(LogicalType::Boolean());
-  literal.is_null = false;
-  literal.integer = value ? 1 : 0;
-  return Expr::Literal(literal);
-}
-
 bool IsRowCall(const ExprPtr& expression) {
   return expression->kind == ExprKind::kCall && expression->function == FunctionId::kRow &&
          expression->type.id() == TypeId::kRow &&
@@ -64,7 +53,7 @@ ExprPtr NullRow(const LogicalType& type) {
     fields.push_back(field.type.id() == TypeId::kRow ? NullRow(field.type)
                                                      : Expr::Literal(Value::Null(field.type)));
   }
-  return RowValue(BooleanLiteral(false), type, std::move(fields));
+  return RowValue(Expr::Literal(Value::Boolean(false)), type, std::move(fields));
 }
 
 ExprPtr AsRowValue(const ExprPtr& row) {
@@ -110,7 +99,7 @@ std::vector<ExprPtr> RowSlots(const ExprPtr& row) {
 ExprPtr EncodeRow(const ExprPtr& row) {
   ExprPtr value = AsRowValue(row);
   SLUICE_CHECK(IsRowCall(value), "EncodeRow of {}", row->ToString());
-  std::vector<ExprPtr> arguments{DescriptorOf(value->type), value->arguments[0]};
+  std::vector<ExprPtr> arguments{TypeDescriptorLiteral(value->type), value->arguments[0]};
   for (size_t i = 1; i < value->arguments.size(); ++i) {
     const ExprPtr& field = value->arguments[i];
     arguments.push_back(field->type.id() == TypeId::kRow ? EncodeRow(field) : field);
@@ -125,7 +114,7 @@ ExprPtr DecodeRow(const ExprPtr& encoding, const LogicalType& type) {
     const LogicalType& field_type = row_fields[i].type;
     bool nested = field_type.id() == TypeId::kRow;
     ExprPtr field = Expr::Call(FunctionId::kRowField, nested ? LogicalType::Varchar() : field_type,
-                               {DescriptorOf(field_type), encoding,
+                               {TypeDescriptorLiteral(field_type), encoding,
                                 Expr::Literal(Value::Bigint(static_cast<int64_t>(i)))});
     fields.push_back(nested ? DecodeRow(field, field_type) : field);
   }
@@ -212,7 +201,8 @@ ExprPtr Binder::BindRowConstructor(const ast::FunctionCallExpression& call,
     }
     fields.push_back(types::RowField{fmt::format("EXPR${}", i), arguments[i]->type});
   }
-  return RowValue(BooleanLiteral(true), LogicalType::Row(std::move(fields)), std::move(arguments));
+  return RowValue(Expr::Literal(Value::Boolean(true)), LogicalType::Row(std::move(fields)),
+                  std::move(arguments));
 }
 
 ExprPtr Binder::CompareRows(const std::string& name, ExprPtr left, ExprPtr right,

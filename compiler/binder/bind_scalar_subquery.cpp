@@ -100,11 +100,7 @@ std::optional<Binder::CorrelatedInput> Binder::DecorrelateWhere(const BoundRelat
     combined.columns.push_back(column);
   }
   for (const ast::Expression* conjunct : conjuncts) {
-    bool nested = false;
-    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
-      nested |= node.Is<ast::SubqueryExpression>();
-    });
-    if (nested) {
+    if (ContainsScalarSubquery(*conjunct)) {
       // A scalar subquery of the subquery's own rows: joined to them first.
       right = BindScalarFilter(std::move(*right), {conjunct});
       if (!right) return std::nullopt;

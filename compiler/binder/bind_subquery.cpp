@@ -11,6 +11,14 @@ using logical::LogicalNode;
 using runtime::plan::Expr;
 using runtime::plan::ExprPtr;
 
+bool ContainsScalarSubquery(const ast::Expression& expression) {
+  bool found = false;
+  VisitExpressionTree(expression, [&](const ast::Expression& node) {
+    found |= node.Is<ast::SubqueryExpression>();
+  });
+  return found;
+}
+
 void SplitConjuncts(const ast::Expression& expression,
                     std::vector<const ast::Expression*>* conjuncts) {
   if (const auto* binary = expression.As<ast::BinaryExpression>();
@@ -75,11 +83,8 @@ std::optional<BoundRelation> Binder::BindWhere(BoundRelation input,
   // after the joins that compute their values.
   std::vector<const ast::Expression*> without_scalar_subqueries, with_scalar_subqueries;
   for (const ast::Expression* conjunct : plain) {
-    bool scalar = false;
-    VisitExpressionTree(*conjunct, [&](const ast::Expression& node) {
-      scalar |= node.Is<ast::SubqueryExpression>();
-    });
-    (scalar ? with_scalar_subqueries : without_scalar_subqueries).push_back(conjunct);
+    (ContainsScalarSubquery(*conjunct) ? with_scalar_subqueries : without_scalar_subqueries)
+        .push_back(conjunct);
   }
   if (subqueries.empty() && with_scalar_subqueries.empty()) {
     return BindFilter(std::move(input), condition, "WHERE");

@@ -132,6 +132,13 @@ struct BoundRelation {
 void SplitConjuncts(const ast::Expression& expression,
                     std::vector<const ast::Expression*>* conjuncts);
 
+/// Whether `expression` holds a scalar subquery `(SELECT …)` (bind_subquery.cpp).
+bool ContainsScalarSubquery(const ast::Expression& expression);
+
+/// A type descriptor (runtime/expr/collection_value.h) as the VARCHAR literal the collection
+/// and row helpers take (bind_collections.cpp).
+runtime::plan::ExprPtr TypeDescriptorLiteral(const types::LogicalType& type);
+
 /// Whether a join's ON condition is the literal TRUE, the one a correlate (UNNEST, LATERAL
 /// TABLE, a LATERAL subquery) takes (bind_unnest.cpp).
 bool IsOnTrue(const ast::Expression* condition);
@@ -434,8 +441,8 @@ class Binder {
   std::string UidHint(const std::vector<ast::Hint>& hints);
   /// Adds the scalar subqueries of `expression` that no replacement (an aggregate call, a key)
   /// covers to `subqueries`.
-  void ForEachScalarSubqueryOutsideReplacements(const ast::Expression& expression,
-                                                std::vector<const ast::Expression*>* subqueries);
+  void CollectScalarSubqueries(const ast::Expression& expression,
+                               std::vector<const ast::Expression*>* subqueries);
   std::optional<BoundRelation> BindAggregationOutputs(BoundRelation input,
                                                       const std::vector<OutputItem>& outputs);
   /// Binds a table or view by name, its columns qualified by `qualifier`.
