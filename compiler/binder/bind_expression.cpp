@@ -132,7 +132,8 @@ ExprPtr BindUserFunctionCall(Binder* binder,
                     call.span);
       return nullptr;
     }
-    if (arguments[i]->type.IsWideDecimal() || expected[i].IsWideDecimal()) {
+    // A wide argument is cast to the declared type before it crosses (to a DOUBLE, say).
+    if (expected[i].IsWideDecimal()) {
       binder->Error(base::ErrorCode::kBind,
                     fmt::format("argument {} of {}: a DECIMAL of precision above 18 does not "
                                 "cross the function ABI yet (SluiceUdfValue holds an int64)",
@@ -213,6 +214,38 @@ ExprPtr Binder::CastTo(ExprPtr expression, const LogicalType& type) const {
   return Expr::Cast(std::move(expression), type);
 }
 
+ExprPtr Binder::BindDecimalLiteral(const ast::LiteralExpression& literal) {
+  // Calcite's typing, which Flink's is: the literal's characters but the point are its
+  // precision (leading zeros count: 0.908 is DECIMAL(4, 3)), those after the point its scale;
+  // `5.` has none after it and is an INT (or a BIGINT) as `5` is.
+  const std::string& text = literal.value;
+  size_t point = text.find('.');
+  if (point == std::string::npos || point + 1 == text.size()) {
+    ast::LiteralExpression integer(literal.span);
+    integer.literal_kind = ast::LiteralKind::kInteger;
+    integer.value = text.substr(0, point);
+    if (integer.value.empty()) integer.value = "0";
+    return BindLiteral(integer);
+  }
+  auto precision = static_cast<int32_t>(text.size() - 1);
+  auto scale = static_cast<int32_t>(text.size() - point - 1);
+  if (precision > LogicalType::kMaxDecimalPrecision) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("decimal literal {} has {} digits, more than DECIMAL's 38; write it as an "
+                      "approximate number (DOUBLE), e.g. {}E0",
+                      text, precision, text),
+          literal.span);
+    return nullptr;
+  }
+  runtime::StringRef ref{text.data(), static_cast<uint32_t>(text.size()), 0};
+  __int128 unscaled = 0;
+  if (sluice_cast_string_to_decimal(&ref, precision, scale, &unscaled) == 0) {
+    Error(base::ErrorCode::kBind, "invalid number: " + text, literal.span);
+    return nullptr;
+  }
+  return Expr::Literal(Value::Decimal(unscaled, precision, scale));
+}
+
 ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
   switch (literal.literal_kind) {
     case ast::LiteralKind::kNull: return Expr::Literal(Value::Null(LogicalType::Null()));
@@ -242,10 +275,8 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
       }
       return Expr::Literal(Value::Bigint(value));
     }
-    case ast::LiteralKind::kDecimal:
+    case ast::LiteralKind::kDecimal: return BindDecimalLiteral(literal);
     case ast::LiteralKind::kApproximate: {
-      // Sluice types exact numeric literals such as 0.908 as DOUBLE (Flink: DECIMAL); see
-      // runtime/expr/SEMANTICS.md.
       char* end = nullptr;
       double value = std::strtod(literal.value.c_str(), &end);
       if (end == literal.value.c_str()) {

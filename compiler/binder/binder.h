@@ -506,6 +506,8 @@ class Binder {
 
   // Expressions
   runtime::plan::ExprPtr BindLiteral(const ast::LiteralExpression& literal);
+  /// An exact numeric literal with a point (1.5): a DECIMAL typed as Calcite types it.
+  runtime::plan::ExprPtr BindDecimalLiteral(const ast::LiteralExpression& literal);
   runtime::plan::ExprPtr BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& scope);
   runtime::plan::ExprPtr BindCall(const std::string& name,
                                   std::vector<runtime::plan::ExprPtr> arguments,
