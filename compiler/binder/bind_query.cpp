@@ -570,10 +570,14 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
       }
       return BindOrderByLimit(std::move(input), order.order_by, order.limit.get(), op.span);
     }
-    case ast::PipeOperatorKind::kLimit:
-      Error(base::ErrorCode::kPlan,
-            "LIMIT on a stream needs an ORDER BY: write |> ORDER BY … LIMIT n (a Top-N)", op.span);
-      return std::nullopt;
+    case ast::PipeOperatorKind::kLimit: {
+      const auto& limit = op.Cast<ast::PipeLimit>();
+      if (limit.offset) {
+        Error(base::ErrorCode::kPlan, "OFFSET is not supported on streams", limit.offset->span);
+        return std::nullopt;
+      }
+      return BindOrderByLimit(std::move(input), {}, limit.limit.get(), op.span);
+    }
   }
   return std::nullopt;
 }

@@ -130,10 +130,6 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
     Error(base::ErrorCode::kBind, "LIMIT needs a positive whole number", limit->span);
     return std::nullopt;
   }
-  if (order_by.empty()) {
-    Error(base::ErrorCode::kPlan, "LIMIT on a stream needs an ORDER BY (a Top-N)", limit->span);
-    return std::nullopt;
-  }
   runtime::plan::TopNSpec spec;
   spec.limit = bound_limit->literal.integer;
   bool by_time = false;

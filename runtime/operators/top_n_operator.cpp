@@ -73,9 +73,6 @@ base::Status TopNOperator::Open(const OperatorContext& context) {
   if (!node_->top_n) return Malformed(*node_, "no top-n spec");
   spec_ = *node_->top_n;
   if (spec_.limit < 1) return Malformed(*node_, fmt::format("limit {}", spec_.limit));
-  if (spec_.keep_first_only && spec_.limit != 1) {
-    return Malformed(*node_, fmt::format("keep-first with limit {}", spec_.limit));
-  }
   for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
     output_types_.push_back(slot.type);
   }
@@ -114,15 +111,30 @@ base::Status TopNOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
 base::Status TopNOperator::ProcessKeepFirst(const Batch& batch, Output* out) {
   RowWriter writer(&output_types_, /*row_kinds=*/false, out);
   std::string key;
-  std::string ignored;
+  std::string value;
   for (int32_t row = 0; row < batch.row_count(); ++row) {
     if (IsRetraction(batch.row_kind(row))) continue;
     key.clear();
     partition_codec_->Encode(batch, spec_.partition_slots, row, &key);
     int32_t key_group =
         scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_);
-    if (table_->Get(key_group, key, {}, &ignored)) continue;
-    table_->Put(key_group, key, {}, {});
+    // The value counts the partition's rows so far: empty for one (so a keep-first-row
+    // dedup's state is an empty marker), else the count's 8 bytes.
+    int64_t count = 0;
+    if (table_->Get(key_group, key, {}, &value)) {
+      if (value.empty()) {
+        count = 1;
+      } else if (value.size() == sizeof(count)) {
+        std::memcpy(&count, value.data(), sizeof(count));
+      } else {
+        return Malformed(*node_, fmt::format("a kept-rows count of {} bytes", value.size()));
+      }
+    }
+    if (count >= spec_.limit) continue;
+    ++count;
+    value.clear();
+    if (count > 1) value.assign(reinterpret_cast<const char*>(&count), sizeof(count));
+    table_->Put(key_group, key, {}, value);
     SLUICE_ASSIGN_OR_RETURN(auto target, writer.NextRow(RowKind::kInsert));
     auto [target_batch, target_row] = target;
     // Strings keep pointing into the input's arenas.
@@ -133,7 +145,7 @@ base::Status TopNOperator::ProcessKeepFirst(const Batch& batch, Output* out) {
     if (spec_.emit_row_number) {
       Column& rank = target_batch->column(input_width_);
       rank.validity()[target_row] = 1;
-      rank.values<int64_t>()[target_row] = 1;
+      rank.values<int64_t>()[target_row] = count;
     }
   }
   return writer.Flush();

@@ -51,9 +51,10 @@ namespace sluice::runtime::operators {
 /// entered. While the input is insert-only, rows ranked beyond `limit` are dropped (ranks only
 /// grow on inserts).
 ///
-/// `keep_first_only` (limit 1 over an insert-only input): emits +I for the first row of each
-/// partition and drops every later one; the state is an empty marker per partition and the
-/// output carries no row kinds. Retractions are ignored there. Watermarks are forwarded.
+/// `keep_first_only` (over an insert-only input): emits +I for the first `limit` rows of each
+/// partition as they arrive and drops every later one; the state is a count per partition (an
+/// empty marker for one row) and the output carries no row kinds. Retractions are ignored
+/// there. Watermarks are forwarded.
 ///
 /// Restore (what is state, what is rebuilt at Open): everything is state ("ranks"); nothing is
 /// cached across batches. Whether the input has carried row kinds is not stored: it is set

@@ -237,8 +237,9 @@ struct TopNSpec {
   std::vector<SortKey> sort;
   int64_t limit = 1;
   bool emit_row_number = false;
-  /// limit 1 ordered by a time attribute ascending over an insert-only input: the first row
-  /// of a partition never changes, so the output is insert-only (Flink's keep-first dedup).
+  /// Over an insert-only input, limit 1 ordered by a time attribute ascending (Flink's
+  /// keep-first dedup) or any limit in arrival order (no sort keys: a LIMIT without ORDER BY):
+  /// the first rows of a partition never change, so the output is insert-only.
   bool keep_first_only = false;
   RankFunction function = RankFunction::kRowNumber;
   /// kWindowRank: the input slot of the window_end the partition includes. Each window's rows

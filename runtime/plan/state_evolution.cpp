@@ -305,9 +305,17 @@ std::optional<CarriedChange> CarryChange(const SignatureComponent& before_compon
   }
   if (name == "limit" && before.kind == OperatorKind::kTopN && before.top_n && after.top_n) {
     int64_t from = before.top_n->limit, to = after.top_n->limit;
-    if (from == to || before.top_n->keep_first_only || after.top_n->keep_first_only) {
-      return std::nullopt;
+    if (from == to) return std::nullopt;
+    if (before.top_n->keep_first_only && after.top_n->keep_first_only) {
+      // Only a count of the rows written is kept per partition: it goes on to the new N.
+      change.migrated = false;
+      change.reason = fmt::format(
+          "N {} -> {}: each partition's count of rows written is kept; {}", from, to,
+          to > from ? "a partition writes new rows until it has written the new N"
+                    : "a partition that has written the new N writes no more");
+      return change;
     }
+    if (before.top_n->keep_first_only || after.top_n->keep_first_only) return std::nullopt;
     if (to > from) {
       change.reason = fmt::format("N {} -> {}: the kept rows are used as they are", from, to);
       change.warning = fmt::format(

@@ -947,6 +947,20 @@ TEST(OperatorRestoreTest, TopNRowNumber) {
   CheckRestores(TopNScenario(plan::RankFunction::kRowNumber, 3));
 }
 
+TEST(OperatorRestoreTest, TopNKeepFirstRows) {
+  // A LIMIT without ORDER BY: a count per partition, keyed and keyless.
+  for (std::vector<int32_t> partition : {std::vector<int32_t>{0}, std::vector<int32_t>{}}) {
+    Scenario scenario = TopNScenario(plan::RankFunction::kRowNumber, 4);
+    scenario.node.changelog_mode = plan::ChangelogMode::kInsertOnly;
+    scenario.node.top_n->partition_slots = partition;
+    scenario.node.top_n->sort.clear();
+    scenario.node.top_n->keep_first_only = true;
+    if (partition.empty()) scenario.node.state[0].key_schema.columns.clear();
+    scenario.routing = {partition};
+    CheckRestores(scenario);
+  }
+}
+
 TEST(OperatorRestoreTest, TopNOverRetractions) {
   for (auto function : {plan::RankFunction::kRowNumber, plan::RankFunction::kRank}) {
     Scenario scenario = TopNScenario(function, 2);

@@ -343,6 +343,34 @@ TEST_F(TopNOperatorTest, KeepFirstWithRowNumberAppendsOne) {
   EXPECT_EQ(Process({{"x", 5, "a", 0.0}, {"x", 1, "c", 0.0}}), (Rows{"+I[x, 5, a, 0.0, 1]"}));
 }
 
+TEST_F(TopNOperatorTest, KeepFirstNKeepsACountPerPartition) {
+  // A LIMIT without ORDER BY: the first `limit` rows of each partition as they arrive.
+  Start({.limit = 2, .row_number = true, .keep_first = true});
+  EXPECT_EQ(Process({{"x", 5, "a", 0.0}, {"y", 9, "b", 0.0}, {"x", 1, "c", 0.0}}),
+            (Rows{"+I[x, 5, a, 0.0, 1]", "+I[y, 9, b, 0.0, 1]", "+I[x, 1, c, 0.0, 2]"}));
+  EXPECT_EQ(Process({{"x", 0, "d", 0.0}, {"y", 3, "e", 0.0}, {"y", 4, "f", 0.0}}),
+            (Rows{"+I[y, 3, e, 0.0, 2]"}));
+  EXPECT_FALSE(out_.batches.back()->has_row_kinds()) << "keep-first output is insert-only";
+  EXPECT_EQ(Entries(), 2);
+}
+
+TEST_F(TopNOperatorTest, KeepFirstNReadsAKeepFirstRowMarkerAsOneRow) {
+  // A keep-first-row dedup's state (an empty marker) restored under a larger N counts as one.
+  Start({.limit = 1, .keep_first = true});
+  Process({{"x", 5, "a", 0.0}});
+  out_.TakeRows();
+  harness_.node = TopNNode({.limit = 3, .row_number = true, .keep_first = true});
+  TopNOperator wider;
+  ASSERT_TRUE(wider.Open(harness_.Context()).ok());
+  ASSERT_TRUE(wider
+                  .ProcessBatch(0,
+                                MakeBatch(kInputTypes,
+                                          {{"x", 6, "b", 0.0}, {"x", 7, "c", 0.0}, {"x", 8, "d", 0.0}}),
+                                &out_)
+                  .ok());
+  EXPECT_EQ(out_.TakeRows(), (Rows{"+I[x, 6, b, 0.0, 2]", "+I[x, 7, c, 0.0, 3]"}));
+}
+
 TEST_F(TopNOperatorTest, SeveralPartitionsPerBatchInInputOrder) {
   Start({.limit = 1, .row_number = true});
   EXPECT_EQ(Process({{"x", 5, "a", 0.0},
