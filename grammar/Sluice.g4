@@ -324,7 +324,8 @@ booleanExpression
     ;
 
 predicate
-    : NOT? BETWEEN lower=valueExpression AND upper=valueExpression       #betweenPredicate
+    : NOT? BETWEEN symmetry=(SYMMETRIC | ASYMMETRIC)?
+        lower=valueExpression AND upper=valueExpression                  #betweenPredicate
     | NOT? IN LPAREN query RPAREN                                        #inSubqueryPredicate
     | NOT? IN LPAREN expression (COMMA expression)* RPAREN               #inListPredicate
     | NOT? LIKE pattern=valueExpression (ESCAPE escape=valueExpression)? #likePredicate
@@ -386,9 +387,16 @@ jsonNullClause
     : (NULL_ | ABSENT) ON NULL_
     ;
 
-// JSON_VALUE(s, path [RETURNING type] [(NULL | ERROR | DEFAULT x) ON EMPTY] [... ON ERROR])
+// JSON_VALUE(s, path [RETURNING type] [(NULL | ERROR | DEFAULT x) ON EMPTY] [... ON ERROR]);
+// JSON_QUERY(s, path [wrapper] [(NULL | ERROR | EMPTY ARRAY | EMPTY OBJECT) ON EMPTY] [...])
 jsonBehavior
-    : (NULL_ | ERROR | DEFAULT expression) ON (EMPTY | ERROR)
+    : (NULL_ | ERROR | DEFAULT expression | EMPTY emptyValue=(ARRAY | OBJECT))
+      ON target=(EMPTY | ERROR)
+    ;
+
+// JSON_QUERY(... {WITHOUT | WITH [CONDITIONAL | UNCONDITIONAL]} [ARRAY] WRAPPER)
+jsonWrapper
+    : (WITHOUT | WITH wrapperKind=(CONDITIONAL | UNCONDITIONAL)?) ARRAY? WRAPPER
     ;
 
 whenClause
@@ -398,7 +406,7 @@ whenClause
 functionCall
     : functionName LPAREN
         (STAR | setQuantifier? functionArgument (COMMA functionArgument)*)?
-        (RETURNING returning=dataType)? jsonBehavior*
+        (RETURNING returning=dataType)? jsonWrapper? jsonBehavior*
       RPAREN filterClause? overClause?
     ;
 
@@ -483,7 +491,7 @@ identifier
 
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
-    : ABSENT | AFTER | AGGREGATE | ARRAY | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
+    : ABSENT | AFTER | AGGREGATE | ARRAY | ASYMMETRIC | CONDITIONAL | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
     | CENTURY | CUBE | CURRENT | DATE | DAY | DAYS | DECADE | DEFAULT | DEFINE | DESC | DESCRIBE
     | DESCRIPTOR | DOW | DOY | DRAIN | DROP
     | EMPTY | ENFORCED | EPOCH | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
@@ -495,8 +503,10 @@ nonReserved
     | PARTITIONED | PARTITIONS | PAST | PATTERN | PER | PLACING | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | RETURNING | ROLLUP | ROWS | SAVEPOINT | SCALAR | SECOND
     | SECONDS | SETS | SHOW | SIMILAR | SKIP_ | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES
-    | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING | UNBOUNDED | UNKNOWN | UPGRADE
-    | VALUE | VIEW | VIEWS | VIRTUAL | WATERMARK | WATERMARKS | WEEK | WINDOW | WITHIN | YEAR
+    | SYMMETRIC | TEMPORARY | TIME | TIMESTAMP | TIMESTAMP_LTZ | TRAILING | UNBOUNDED
+    | UNCONDITIONAL | UNKNOWN | UPGRADE
+    | VALUE | VIEW | VIEWS | VIRTUAL | WATERMARK | WATERMARKS | WEEK | WINDOW | WITHIN | WITHOUT
+    | WRAPPER | YEAR
     | YEARS
     ;
 
@@ -508,6 +518,7 @@ AGGREGATE: A G G R E G A T E;
 ALL: A L L;
 AND: A N D;
 ARRAY: A R R A Y;
+ASYMMETRIC: A S Y M M E T R I C;
 MAP: M A P;
 AS: A S;
 ASC: A S C;
@@ -548,6 +559,7 @@ DRAIN: D R A I N;
 DROP: D R O P;
 ELSE: E L S E;
 EMPTY: E M P T Y;
+CONDITIONAL: C O N D I T I O N A L;
 END: E N D;
 ENFORCED: E N F O R C E D;
 ERROR: E R R O R;
@@ -687,6 +699,10 @@ WHEN: W H E N;
 WHERE: W H E R E;
 WINDOW: W I N D O W;
 WITH: W I T H;
+WITHOUT: W I T H O U T;
+WRAPPER: W R A P P E R;
+SYMMETRIC: S Y M M E T R I C;
+UNCONDITIONAL: U N C O N D I T I O N A L;
 UNNEST: U N N E S T;
 ORDINALITY: O R D I N A L I T Y;
 WITHIN: W I T H I N;

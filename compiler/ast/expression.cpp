@@ -127,7 +127,8 @@ std::string BinaryExpression::ToString() const {
 }
 
 std::string BetweenExpression::ToString() const {
-  return "(" + value->ToString() + (negated ? " NOT" : "") + " BETWEEN " + lower->ToString() +
+  return "(" + value->ToString() + (negated ? " NOT" : "") + " BETWEEN " +
+         (symmetric ? "SYMMETRIC " : "") + lower->ToString() +
          " AND " + upper->ToString() + ")";
 }
 
@@ -222,11 +223,21 @@ std::string FunctionCallExpression::ToString() const {
     inner += json_on_null == JsonOnNull::kNull ? " NULL ON NULL" : " ABSENT ON NULL";
   }
   if (returning) inner += " RETURNING " + returning->ToString();
+  if (json_wrapper) {
+    inner += *json_wrapper == JsonWrapper::kWithout       ? " WITHOUT ARRAY WRAPPER"
+             : *json_wrapper == JsonWrapper::kConditional ? " WITH CONDITIONAL ARRAY WRAPPER"
+                                                          : " WITH UNCONDITIONAL ARRAY WRAPPER";
+  }
   for (const JsonBehavior& behavior : json_behaviors) {
-    inner += behavior.kind == JsonBehavior::Kind::kNull ? " NULL"
-             : behavior.kind == JsonBehavior::Kind::kError
-                 ? " ERROR"
-                 : " DEFAULT " + behavior.default_value->ToString();
+    switch (behavior.kind) {
+      case JsonBehavior::Kind::kNull: inner += " NULL"; break;
+      case JsonBehavior::Kind::kError: inner += " ERROR"; break;
+      case JsonBehavior::Kind::kEmptyArray: inner += " EMPTY ARRAY"; break;
+      case JsonBehavior::Kind::kEmptyObject: inner += " EMPTY OBJECT"; break;
+      case JsonBehavior::Kind::kDefault:
+        inner += " DEFAULT " + behavior.default_value->ToString();
+        break;
+    }
     inner += behavior.on_empty ? " ON EMPTY" : " ON ERROR";
   }
   std::string out = function + "(" + inner + ")";

@@ -169,6 +169,7 @@ struct BetweenExpression final : Expression {
   std::string ToString() const override;
 
   bool negated = false;
+  bool symmetric = false;  // BETWEEN SYMMETRIC: the bounds in either order
   ExpressionPtr value;
   ExpressionPtr lower;
   ExpressionPtr upper;
@@ -314,12 +315,15 @@ struct WindowSpecification {
 /// TableArgumentExpression, DescriptorExpression and NamedArgumentExpression.
 /// `NULL | ERROR | DEFAULT x` `ON EMPTY | ON ERROR` of a JSON_VALUE call.
 struct JsonBehavior {
-  enum class Kind { kNull, kError, kDefault };
+  enum class Kind { kNull, kError, kDefault, kEmptyArray, kEmptyObject };
   Kind kind = Kind::kNull;
   bool on_empty = false;  // ON EMPTY, else ON ERROR
   std::shared_ptr<Expression> default_value;
   base::SourceSpan span;
 };
+
+/// JSON_QUERY's `{WITHOUT | WITH [CONDITIONAL | UNCONDITIONAL]} [ARRAY] WRAPPER` (unset: WITHOUT).
+enum class JsonWrapper { kWithout, kConditional, kUnconditional };
 
 /// `NULL ON NULL` / `ABSENT ON NULL` of JSON_OBJECT and JSON_ARRAY (unset: the function's
 /// default).
@@ -341,6 +345,7 @@ struct FunctionCallExpression final : Expression {
   std::optional<Identifier> over_window_name;  // OVER w
   std::optional<DataType> returning;           // JSON_VALUE(... RETURNING type)
   std::vector<JsonBehavior> json_behaviors;    // JSON_VALUE(... NULL ON EMPTY ...)
+  std::optional<JsonWrapper> json_wrapper;     // JSON_QUERY(... WITH WRAPPER)
   JsonOnNull json_on_null = JsonOnNull::kDefault;
   bool implicit_row = false;  // `(e1, e2, …)`: a ROW(…) written without the keyword
 };

@@ -198,6 +198,14 @@ ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, Ex
   const ast::JsonBehavior* on_empty = nullptr;
   const ast::JsonBehavior* on_error = nullptr;
   for (const ast::JsonBehavior& behavior : call.json_behaviors) {
+    if (behavior.kind == ast::JsonBehavior::Kind::kEmptyArray ||
+        behavior.kind == ast::JsonBehavior::Kind::kEmptyObject) {
+      Error(base::ErrorCode::kBind,
+            "JSON_VALUE takes NULL, ERROR or DEFAULT ... ON EMPTY / ON ERROR (EMPTY ARRAY and "
+            "EMPTY OBJECT are JSON_QUERY's)",
+            behavior.span);
+      return nullptr;
+    }
     const ast::JsonBehavior*& slot = behavior.on_empty ? on_empty : on_error;
     if (slot != nullptr) {
       Error(base::ErrorCode::kBind,
@@ -269,6 +277,77 @@ ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, Ex
   }
   branches.push_back(converted);
   return Expr::Case(std::move(branches), type);
+}
+
+}  // namespace sluice::compiler::binder
+
+namespace sluice::compiler::binder {
+
+bool IsComposedStringCall(const std::string& upper, size_t count) {
+  return ((upper == "TRIM" || upper == "LTRIM" || upper == "RTRIM") && count == 2) ||
+         upper == "BTRIM" || (upper == "INSTR" && count == 2);
+}
+
+ExprPtr Binder::BindComposedStringCall(const ast::FunctionCallExpression& call,
+                                       std::vector<ExprPtr> arguments, const std::string& upper) {
+  if (upper == "INSTR") {
+    // Flink's INSTR(s, sub): LOCATE(sub, s), the first position of sub in s (0 when none).
+    return BindCall("LOCATE", {arguments[1], arguments[0]}, call.span);
+  }
+  if (upper == "BTRIM" && arguments.size() == 1) return BindCall("TRIM", arguments, call.span);
+  if (upper == "BTRIM" && arguments.size() != 2) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("BTRIM takes 1 or 2 arguments, got {}", arguments.size()), call.span);
+    return nullptr;
+  }
+  // TRIM([BOTH | LEADING | TRAILING] characters FROM s) and BTRIM(s, characters): every one of
+  // the characters is trimmed (Flink's), not the string as a whole.
+  int32_t mode = upper == "LTRIM" ? 1 : upper == "RTRIM" ? 2 : 0;
+  return BindCall("$TRIM_CHARACTERS",
+                  {arguments[0], Expr::Literal(Value::Int(mode)), arguments[1]}, call.span);
+}
+
+ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,
+                                     std::vector<ExprPtr> arguments) {
+  if (call.returning) {
+    auto returning = BindDataType(*call.returning);
+    if (!returning) return nullptr;
+    if (returning->id() != TypeId::kVarchar) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("JSON_QUERY cannot return {} (only STRING)", returning->ToString()),
+            call.returning->span);
+      return nullptr;
+    }
+  }
+  char clauses[4] = {'W', 'N', 'N', '\0'};
+  if (call.json_wrapper == ast::JsonWrapper::kConditional) clauses[0] = 'C';
+  if (call.json_wrapper == ast::JsonWrapper::kUnconditional) clauses[0] = 'U';
+  bool seen[2] = {false, false};
+  for (const ast::JsonBehavior& behavior : call.json_behaviors) {
+    const int index = behavior.on_empty ? 1 : 2;
+    const char* what = behavior.on_empty ? "EMPTY" : "ERROR";
+    if (seen[index - 1]) {
+      Error(base::ErrorCode::kBind, fmt::format("JSON_QUERY has two ON {} clauses", what),
+            behavior.span);
+      return nullptr;
+    }
+    seen[index - 1] = true;
+    switch (behavior.kind) {
+      case ast::JsonBehavior::Kind::kNull: clauses[index] = 'N'; break;
+      case ast::JsonBehavior::Kind::kError: clauses[index] = 'E'; break;
+      case ast::JsonBehavior::Kind::kEmptyArray: clauses[index] = 'A'; break;
+      case ast::JsonBehavior::Kind::kEmptyObject: clauses[index] = 'O'; break;
+      case ast::JsonBehavior::Kind::kDefault:
+        Error(base::ErrorCode::kBind,
+              fmt::format("JSON_QUERY takes NULL, ERROR, EMPTY ARRAY or EMPTY OBJECT ON {}, "
+                          "not DEFAULT",
+                          what),
+              behavior.span);
+        return nullptr;
+    }
+  }
+  arguments.push_back(Text(clauses));
+  return BindCall("$JSON_QUERY", std::move(arguments), call.span);
 }
 
 }  // namespace sluice::compiler::binder

@@ -570,6 +570,7 @@ ExprPtr Binder::WithSessionTimeZone(const functions::ResolvedFunction& resolved,
   switch (resolved.id) {
     // The clock read as an instant (Flink: TIMESTAMP_LTZ(3)).
     case FunctionId::kCurrentTimestamp:
+    case FunctionId::kCurrentRowTimestamp:
     case FunctionId::kNow:
     case FunctionId::kToTimestampLtz: return call(LogicalType::TimestampLtz());
     // The watermark has its attribute's type.
@@ -1072,12 +1073,25 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     }
     return folded;
   }
-  if ((call.returning || !call.json_behaviors.empty()) && upper != "JSON_VALUE") {
-    Error(
-        base::ErrorCode::kBind,
-        fmt::format("{} takes no RETURNING or ON EMPTY / ON ERROR clause (JSON_VALUE does)", upper),
-        call.span);
+  if (upper == "JSON_QUERY" &&
+      (call.returning || call.json_wrapper || !call.json_behaviors.empty())) {
+    return BindJsonQueryClauses(call, std::move(arguments));
+  }
+  if (call.json_wrapper) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("{} takes no WRAPPER clause (JSON_QUERY does)", upper), call.span);
     return nullptr;
+  }
+  if ((call.returning || !call.json_behaviors.empty()) && upper != "JSON_VALUE") {
+    Error(base::ErrorCode::kBind,
+          fmt::format("{} takes no RETURNING or ON EMPTY / ON ERROR clause (JSON_VALUE and "
+                      "JSON_QUERY do)",
+                      upper),
+          call.span);
+    return nullptr;
+  }
+  if (IsComposedStringCall(upper, arguments.size())) {
+    return BindComposedStringCall(call, std::move(arguments), upper);
   }
   if (IsJsonFunctionName(upper)) return BindJsonFunction(call, std::move(arguments), upper);
   if (upper == "ROW" && call.name.parts.size() == 1) {
@@ -1223,6 +1237,15 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
       ExprPtr low = BindCall(">=", {value, lower}, between.span);
       ExprPtr high = BindCall("<=", {value, upper}, between.span);
       ExprPtr both = low && high ? BindCall("AND", {low, high}, between.span) : nullptr;
+      if (both && between.symmetric) {
+        // Calcite's: (value BETWEEN lower AND upper) OR (value BETWEEN upper AND lower).
+        ExprPtr swapped_low = BindCall(">=", {value, upper}, between.span);
+        ExprPtr swapped_high = BindCall("<=", {value, lower}, between.span);
+        ExprPtr swapped = swapped_low && swapped_high
+                              ? BindCall("AND", {swapped_low, swapped_high}, between.span)
+                              : nullptr;
+        both = swapped ? BindCall("OR", {both, swapped}, between.span) : nullptr;
+      }
       if (both && between.negated) return BindCall("NOT", {both}, between.span);
       return both;
     }

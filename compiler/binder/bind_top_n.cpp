@@ -53,9 +53,12 @@ std::optional<BoundRelation> Binder::BindRanking(
     key.nulls_first = item.nulls == ast::NullOrder::kDefault ? key.ascending
                                                              : item.nulls == ast::NullOrder::kFirst;
     spec->sort.push_back(key);
+    // Keep-first dedup (Flink's): ordered by a processing-time attribute ascending, the
+    // first row to arrive is the first for good. By an event-time attribute a later row may
+    // be earlier (Flink's RowTimeDeduplicateFunction updates the row), so that stays a Top-N.
     if (order_by.size() == 1 && key.ascending) {
       for (const ScopeColumn& column : input.scope.columns) {
-        if (column.slot == slot && column.time_attribute) *by_time = true;
+        if (column.slot == slot && column.processing_time) *by_time = true;
       }
     }
   }

@@ -59,6 +59,9 @@ extern const char* const kWideDecimalAggregates;
 bool IsJsonFunctionName(const std::string& upper);
 /// Whether `upper` names a function over ARRAY, MAP or MULTISET values (bind_collections.cpp).
 bool IsCollectionFunctionName(const std::string& upper);
+/// Whether a call of `upper` with `count` arguments is written as another function's call
+/// (bind_composed_functions.cpp: TRIM of given characters, BTRIM, INSTR).
+bool IsComposedStringCall(const std::string& upper, size_t count);
 
 /// Tells whether `expression` is a PROCTIME() call (its column becomes a processing-time
 /// attribute).
@@ -544,6 +547,14 @@ class Binder {
   /// OVERLAY(s PLACING r FROM start [FOR length]) as SUBSTRINGs around r.
   runtime::plan::ExprPtr BindOverlay(const ast::FunctionCallExpression& call,
                                      std::vector<runtime::plan::ExprPtr> arguments);
+  /// TRIM/LTRIM/RTRIM(s, characters), BTRIM(s [, characters]), INSTR(s, sub) as the calls
+  /// they are (IsComposedStringCall).
+  runtime::plan::ExprPtr BindComposedStringCall(const ast::FunctionCallExpression& call,
+                                                std::vector<runtime::plan::ExprPtr> arguments,
+                                                const std::string& upper);
+  /// JSON_QUERY with a RETURNING, wrapper or ON EMPTY / ON ERROR clause ($JSON_QUERY).
+  runtime::plan::ExprPtr BindJsonQueryClauses(const ast::FunctionCallExpression& call,
+                                              std::vector<runtime::plan::ExprPtr> arguments);
   /// JSON_VALUE's RETURNING type and ON EMPTY / ON ERROR clauses applied to its value.
   runtime::plan::ExprPtr BindJsonValueClauses(const ast::FunctionCallExpression& call,
                                               runtime::plan::ExprPtr value, const Scope& scope);

@@ -114,7 +114,8 @@ struct LogicalNode {
   std::optional<runtime::plan::TimeSortSpec> time_sort;
   // kTopN: limit 0 until a filter on the row number (WHERE rn <= N) sets it
   std::optional<runtime::plan::TopNSpec> top_n;
-  /// kTopN ordered by one ascending event-time attribute (a candidate for keep-first dedup);
+  /// kTopN ordered by one ascending processing-time attribute (a candidate for keep-first
+  /// dedup);
   /// kOver ordered by an event-time attribute (event-time OVER).
   bool sorted_by_time_attribute = false;
   // kOver: partition, order and argument slots refer to the input

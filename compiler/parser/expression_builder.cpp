@@ -104,6 +104,8 @@ ast::ExpressionPtr AstBuilder::BuildPredicate(ast::ExpressionPtr value,
   if (auto* between = dynamic_cast<P::BetweenPredicateContext*>(context)) {
     auto expression = std::make_unique<ast::BetweenExpression>(span);
     expression->negated = between->NOT() != nullptr;
+    expression->symmetric =
+        between->symmetry != nullptr && between->symmetry->getType() == P::SYMMETRIC;
     expression->value = std::move(value);
     expression->lower = BuildValue(between->lower);
     expression->upper = BuildValue(between->upper);
@@ -493,6 +495,13 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
     call->arguments.push_back(BuildFunctionArgument(argument));
   }
   if (context->returning != nullptr) call->returning = BuildDataType(context->returning);
+  if (P::JsonWrapperContext* wrapper = context->jsonWrapper()) {
+    call->json_wrapper = wrapper->WITHOUT() != nullptr ? ast::JsonWrapper::kWithout
+                         : wrapper->wrapperKind != nullptr &&
+                                 wrapper->wrapperKind->getType() == P::CONDITIONAL
+                             ? ast::JsonWrapper::kConditional
+                             : ast::JsonWrapper::kUnconditional;
+  }
   for (P::JsonBehaviorContext* behavior : context->jsonBehavior()) {
     ast::JsonBehavior built;
     built.span = Span(behavior);
@@ -501,10 +510,14 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
       built.default_value = BuildExpression(behavior->expression());
     } else if (behavior->NULL_() != nullptr) {
       built.kind = ast::JsonBehavior::Kind::kNull;
+    } else if (behavior->emptyValue != nullptr) {
+      built.kind = behavior->emptyValue->getType() == P::ARRAY
+                       ? ast::JsonBehavior::Kind::kEmptyArray
+                       : ast::JsonBehavior::Kind::kEmptyObject;
     } else {
-      built.kind = ast::JsonBehavior::Kind::kError;  // the first ERROR is the behaviour
+      built.kind = ast::JsonBehavior::Kind::kError;
     }
-    built.on_empty = behavior->EMPTY() != nullptr;
+    built.on_empty = behavior->target->getType() == P::EMPTY;
     call->json_behaviors.push_back(std::move(built));
   }
   if (context->filterClause() != nullptr) {

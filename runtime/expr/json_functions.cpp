@@ -215,6 +215,17 @@ void StoreText(SluiceKernelContext* context, const std::string& text, SluiceUdfV
   out->length = static_cast<uint32_t>(text.size());
 }
 
+/// Fails the evaluation with `message` (the first error of a batch is kept); returns 0.
+uint8_t Raise(SluiceKernelContext* context, std::string_view message) {
+  if (context->error == nullptr) {
+    char* copy = context->arena->Allocate(message.size() + 1);
+    if (!message.empty()) std::memcpy(copy, message.data(), message.size());
+    copy[message.size()] = '\0';
+    context->error = copy;
+  }
+  return 0;
+}
+
 }  // namespace
 
 extern "C" {
@@ -265,14 +276,7 @@ uint8_t sluice_json_value_outcome(SluiceKernelContext*, const SluiceUdfValue* ar
 
 uint8_t sluice_raise_error(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
                            SluiceUdfValue*) {
-  if (context->error == nullptr) {
-    std::string_view message = TextOf(arguments[0]);
-    char* copy = context->arena->Allocate(message.size() + 1);
-    if (!message.empty()) std::memcpy(copy, message.data(), message.size());
-    copy[message.size()] = '\0';
-    context->error = copy;
-  }
-  return 0;
+  return Raise(context, TextOf(arguments[0]));
 }
 
 uint8_t sluice_json_query(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
@@ -293,6 +297,55 @@ uint8_t sluice_json_query(SluiceKernelContext* context, const SluiceUdfValue* ar
   // WITHOUT ARRAY WRAPPER: a scalar is an error, so NULL.
   if (!item.is_object() && !item.is_array()) return 0;
   StoreText(context, item.dump(), out);
+  return 1;
+}
+
+uint8_t sluice_json_query_clauses(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                  int32_t, SluiceUdfValue* out) {
+  // Calcite's JsonFunctions.jsonQuery (Flink's): the wrapper first, then a missing value, JSON
+  // null or (lax) a scalar is EMPTY, and a strict scalar, a document or path that is not
+  // valid, or a strict path that misses is an ERROR.
+  std::string_view clauses = TextOf(arguments[2]);
+  if (clauses.size() != 3) return 0;
+  auto behave = [&](char behavior, const char* what) -> uint8_t {
+    switch (behavior) {
+      case 'A': StoreText(context, "[]", out); return 1;
+      case 'O': StoreText(context, "{}", out); return 1;
+      case 'E': {
+        std::string message = "JSON_QUERY: ";
+        message += std::string_view(what) == "EMPTY" ? "no array or object" : "an error";
+        message += " at path '" + std::string(TextOf(arguments[1])) + "' (ERROR ON " + what + ")";
+        return Raise(context, message);
+      }
+      default: return 0;
+    }
+  };
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  if (!Prepare(arguments, &document, &path)) return behave(clauses[2], "ERROR");
+  switch (Evaluate(document, path, &items)) {
+    case Outcome::kError: return behave(clauses[2], "ERROR");
+    case Outcome::kEmpty: return behave(clauses[1], "EMPTY");
+    case Outcome::kItems: break;
+  }
+  Json value;
+  if (path.wildcard) {
+    value = Json::array();  // the items of a wildcard path are a list: an array
+    for (const Json* item : items) value.push_back(*item);
+  } else {
+    if (items.front()->is_null()) return behave(clauses[1], "EMPTY");
+    value = *items.front();
+  }
+  if (clauses[0] == 'U' || (clauses[0] == 'C' && !value.is_array())) {
+    Json wrapped = Json::array();
+    wrapped.push_back(std::move(value));
+    value = std::move(wrapped);
+  }
+  if (!value.is_array() && !value.is_object()) {
+    return path.strict ? behave(clauses[2], "ERROR") : behave(clauses[1], "EMPTY");
+  }
+  StoreText(context, value.dump(), out);
   return 1;
 }
 

@@ -385,6 +385,18 @@ uint8_t sluice_hash_sha2(SluiceKernelContext* context, const SluiceUdfValue* arg
   return 1;
 }
 
+void sluice_hash_sha224(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
+  StoreString(context, Digest(EVP_sha224(), in->data, in->length), out);
+}
+
+void sluice_hash_sha384(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
+  StoreString(context, Digest(EVP_sha384(), in->data, in->length), out);
+}
+
+void sluice_hash_sha512(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
+  StoreString(context, Digest(EVP_sha512(), in->data, in->length), out);
+}
+
 void sluice_to_base64(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
   StoreString(context, EncodeBase64(in->view()), out);
 }

@@ -73,6 +73,9 @@ base::Status TopNOperator::Open(const OperatorContext& context) {
   if (!node_->top_n) return Malformed(*node_, "no top-n spec");
   spec_ = *node_->top_n;
   if (spec_.limit < 1) return Malformed(*node_, fmt::format("limit {}", spec_.limit));
+  if (spec_.keep_first_only && spec_.function != plan::RankFunction::kRowNumber) {
+    return Malformed(*node_, "keep-first under RANK or DENSE_RANK");
+  }
   for (const auto& slot : types::FlattenSchema(node_->output_schema)) {
     output_types_.push_back(slot.type);
   }

@@ -514,7 +514,11 @@ class ExprGenerator {
     kTimeZone,
     kTimestampText,
     kEscape,
-    kCharset
+    kCharset,
+    kTrimMode,
+    kUrl,
+    kUrlPart,
+    kJsonQueryClauses
   };
 
   /// A built-in function of fixed signature (functions.def) and what its arguments take.
@@ -553,6 +557,28 @@ class ExprGenerator {
            kVarchar,
            {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
            2},
+          {FunctionId::kJsonQueryClauses,
+           kVarchar,
+           {{kVarchar, Values::kJson},
+            {kVarchar, Values::kJsonPath},
+            {kVarchar, Values::kJsonQueryClauses}},
+           3},
+          {FunctionId::kTrimCharacters,
+           kVarchar,
+           {{kVarchar, kAny}, {kInt, Values::kTrimMode}, {kVarchar, kAny}},
+           3},
+          {FunctionId::kStartsWith, kBoolean, {{kVarchar, kAny}, {kVarchar, kAny}}, 2},
+          {FunctionId::kEndsWith, kBoolean, {{kVarchar, kAny}, {kVarchar, kAny}}, 2},
+          {FunctionId::kTranslate,
+           kVarchar,
+           {{kVarchar, kAny}, {kVarchar, kAny}, {kVarchar, kAny}},
+           3},
+          {FunctionId::kParseUrl,
+           kVarchar,
+           {{kVarchar, Values::kUrl}, {kVarchar, Values::kUrlPart}, {kVarchar, kAny}},
+           2},
+          {FunctionId::kUrlEncode, kVarchar, {{kVarchar, kAny}}, 1},
+          {FunctionId::kUrlDecode, kVarchar, {{kVarchar, kAny}}, 1},
           {FunctionId::kJsonExists,
            kBoolean,
            {{kVarchar, Values::kJson}, {kVarchar, Values::kJsonPath}},
@@ -658,7 +684,8 @@ class ExprGenerator {
       for (FunctionId id :
            {FunctionId::kInitcap, FunctionId::kLtrim, FunctionId::kRtrim, FunctionId::kMd5,
             FunctionId::kSha1, FunctionId::kSha256, FunctionId::kToBase64, FunctionId::kFromBase64,
-            FunctionId::kHex, FunctionId::kJsonQuote, FunctionId::kJsonUnquote}) {
+            FunctionId::kHex, FunctionId::kJsonQuote, FunctionId::kJsonUnquote,
+            FunctionId::kSha224, FunctionId::kSha384, FunctionId::kSha512}) {
         builtins.push_back({id, kVarchar, {{kVarchar, kAny}}, 1});
       }
       return builtins;
@@ -700,6 +727,19 @@ class ExprGenerator {
                                 "2050-07-01 12:00:00", "nope"},
                                depth);
       case Values::kEscape: return PatternArgument({"!", "\\", "%", "ab"}, depth);
+      case Values::kUrl:
+        return PatternArgument({"http://u:p@a.com:80/x/y.html?k=v&k2=&k=w#r", "https://b.org",
+                                "file:/tmp/a?q", "ftp://[::1]:21/f", "mailto:x@y", "nope:/a",
+                                " http://c.net/ ", "http://"},
+                               depth);
+      case Values::kUrlPart:
+        return PatternArgument({"HOST", "PATH", "QUERY", "REF", "PROTOCOL", "FILE", "AUTHORITY",
+                                "USERINFO", "host", "X"},
+                               depth);
+      case Values::kJsonQueryClauses:
+        return PatternArgument({"WNN", "CNN", "UNN", "WAO", "COA", "UON", "WNA", "bad"}, depth);
+      case Values::kTrimMode:
+        return Expr::Literal(Value::Int(static_cast<int32_t>(random_.Between(0, 2))));
       case Values::kCharset:
         // Literal charsets only: another one fails the chain, which is not a difference to find.
         return Expr::Literal(Value::Varchar(random_.Pick(std::vector<std::string>{
@@ -908,7 +948,7 @@ class ExprGenerator {
           }
           case 1: {
             LogicalType map = MapType(element);
-            if (random_.Chance(0.3)) {
+            if (random_.Chance(0.5)) {
               // MAP_ENTRIES: an ARRAY<ROW<key, value>>, as text.
               LogicalType entries = LogicalType::Array(
                   LogicalType::Row({types::RowField{"key", LogicalType::Varchar()},

@@ -601,7 +601,8 @@ TEST(TopNOperatorOpenTest, RejectsMalformedSpecs) {
   EXPECT_FALSE(open(TopNNode({.limit = 0})).ok());
   EXPECT_FALSE(open(TopNNode({.sort = {Ascending(4)}})).ok());
   EXPECT_FALSE(open(TopNNode({.partition_slots = {-1}})).ok());
-  EXPECT_FALSE(open(TopNNode({.limit = 2, .keep_first = true})).ok());
+  EXPECT_FALSE(
+      open(TopNNode({.limit = 2, .keep_first = true, .function = plan::RankFunction::kRank})).ok());
   plan::PlanNode text_rank = TopNNode({.row_number = true});
   text_rank.output_schema.columns.back().type = LogicalType::Varchar();
   EXPECT_FALSE(open(text_rank).ok());
