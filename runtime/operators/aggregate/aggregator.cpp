@@ -598,7 +598,8 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
       case AccumulatorKind::kSumDecimal: {
         int64_t count = Load<int64_t>(slot + 16);
         Int128 sum = Load<Int128>(slot);
-        if (count <= 0) {
+        // An overflowed sum is NULL for SUM and AVG alike (divided by the count it could fit).
+        if (count <= 0 || sum == kOverflowedSum) {
           WriteNull(column, row);
         } else {
           WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
@@ -719,15 +720,21 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
           WriteDouble(column, row,
                       kind == AggregateKind::kAvg ? sum / static_cast<double>(distinct) : sum);
         } else if (layout.decimal_values) {
-          // Distinct values of at most 38 digits: their sum overflows 128 bits only past
-          // 10^38 * 1.7 values, far more than any state holds, so the sum is exact.
+          // 38-digit values can pass 128 bits on the way (negatives come first) while the
+          // total fits: count the wraps; a total of any wrap lies past 2^127, outside 38 digits.
           Int128 sum = 0;
+          int64_t wraps = 0;
           counts.ForEach(payload, [&](const ValueKey& value, int64_t) {
-            sum += layout.wide_decimal_argument ? DecodeWideKey(value.text) : value.fixed;
+            Int128 term = layout.wide_decimal_argument ? DecodeWideKey(value.text) : value.fixed;
+            if (__builtin_add_overflow(sum, term, &sum)) wraps += term > 0 ? 1 : -1;
             ++distinct;
           });
-          WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
-                       kind == AggregateKind::kAvg ? distinct : 1);
+          if (wraps != 0) {
+            WriteNull(column, row);
+          } else {
+            WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
+                         kind == AggregateKind::kAvg ? distinct : 1);
+          }
         } else {
           int64_t sum = 0;
           counts.ForEach(payload, [&](const ValueKey& value, int64_t) {
