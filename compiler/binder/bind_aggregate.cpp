@@ -163,13 +163,16 @@ std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
 }
 
 const char* const kWideDecimalAggregates =
-    " yet (over a DECIMAL of precision above 18 only SUM, AVG and COUNT are supported so far)";
+    " (not a DECIMAL of precision above 18: STDDEV/VAR keep 128-bit sums of squares, and a "
+    "MULTISET's elements are DECIMALs of precision up to 18)";
 
 std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
-  // A DECIMAL above precision 18 is summed, averaged and counted; the accumulators that keep
-  // the values themselves (MIN, MAX, DISTINCT, COLLECT, ...) hold 64-bit values only so far.
-  if (argument.IsWideDecimal() && kind != AggregateKind::kSum && kind != AggregateKind::kAvg &&
-      kind != AggregateKind::kCount && kind != AggregateKind::kCountStar) {
+  // A DECIMAL above precision 18 is kept as 128-bit values everywhere but in the exact moments
+  // (whose sums of squares would overflow 128 bits) and in collections (64-bit elements).
+  if (argument.IsWideDecimal() &&
+      (kind == AggregateKind::kStddevPop || kind == AggregateKind::kStddevSamp ||
+       kind == AggregateKind::kVarPop || kind == AggregateKind::kVarSamp ||
+       kind == AggregateKind::kCollect)) {
     return std::nullopt;
   }
   switch (kind) {
@@ -751,14 +754,6 @@ std::optional<BoundRelation> Binder::BindAggregation(
       Error(base::ErrorCode::kBind,
             fmt::format("{} cannot be applied to {}{}", name, argument_type.ToString(),
                         argument_type.IsWideDecimal() ? kWideDecimalAggregates : ""),
-            call.span);
-      return;
-    }
-    if (call.distinct && argument_type.IsWideDecimal()) {
-      Error(base::ErrorCode::kBind,
-            fmt::format("{}(DISTINCT ...) cannot be applied to {} yet (DISTINCT keeps DECIMAL "
-                        "values of precision up to 18)",
-                        name, argument_type.ToString()),
             call.span);
       return;
     }

@@ -291,11 +291,6 @@ ExprPtr Binder::BindMatchCall(const MatchScope& scope, const ast::FunctionCallEx
       break;
     default:
       supported = type != TypeId::kBoolean && type != TypeId::kVarchar && type != TypeId::kNull;
-      // MIN/MAX compare 64-bit values: not yet a DECIMAL of precision above 18.
-      if ((accessor.kind == MatchAccessorKind::kMin || accessor.kind == MatchAccessorKind::kMax) &&
-          accessor.type.IsWideDecimal()) {
-        supported = false;
-      }
       break;
   }
   if (!supported) {

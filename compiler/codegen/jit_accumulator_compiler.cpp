@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
@@ -104,6 +105,25 @@ class AccumulatorCodegen {
         builder_.getDoubleTy(),
         llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, kCanonicalNaNBits)));
     return builder_.CreateSelect(builder_.CreateFCmpUNO(sum, sum), nan, sum);
+  }
+  /// A DECIMAL sum plus (or, where `subtract` holds, minus) `value`: the minimum i128 once
+  /// either is it or the step overflows (decimal_sum.h's AddToDecimalSum).
+  llvm::Value* AddToDecimalSum(llvm::Value* sum, llvm::Value* value, llvm::Value* subtract) {
+    llvm::Value* added =
+        builder_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow, sum, value);
+    llvm::Value* subtracted =
+        builder_.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, sum, value);
+    llvm::Value* result =
+        builder_.CreateSelect(subtract, builder_.CreateExtractValue(subtracted, 0),
+                              builder_.CreateExtractValue(added, 0));
+    llvm::Value* overflow =
+        builder_.CreateSelect(subtract, builder_.CreateExtractValue(subtracted, 1),
+                              builder_.CreateExtractValue(added, 1));
+    llvm::Value* overflowed = llvm::ConstantInt::get(context_, llvm::APInt::getSignedMinValue(128));
+    llvm::Value* poisoned =
+        builder_.CreateOr(overflow, builder_.CreateOr(builder_.CreateICmpEQ(sum, overflowed),
+                                                      builder_.CreateICmpEQ(value, overflowed)));
+    return builder_.CreateSelect(poisoned, overflowed, result);
   }
   /// Loads a column's data and validity pointers from the kernel's input array.
   std::pair<llvm::Value*, llvm::Value*> LoadColumn(llvm::Value* inputs, int32_t slot);
@@ -253,8 +273,7 @@ void AccumulatorCodegen::EmitFold(const CallLayout& layout, const RowInputs& inp
     case AccumulatorKind::kSumDecimal: {
       llvm::Value* apply = fold_count(16);
       llvm::Value* sum = LoadAt(builder_.getInt128Ty(), accumulator, slot);
-      llvm::Value* next = builder_.CreateSelect(retract, builder_.CreateSub(sum, value),
-                                                builder_.CreateAdd(sum, value));
+      llvm::Value* next = AddToDecimalSum(sum, value, retract);
       StoreAt(builder_.CreateSelect(apply, next, sum), accumulator, slot);
       break;
     }
@@ -495,10 +514,14 @@ void AccumulatorCodegen::EmitMergeCall(const CallLayout& layout, llvm::Value* ac
       add(i64, 0);
       add(i64, 8);
       break;
-    case AccumulatorKind::kSumDecimal:
-      add(builder_.getInt128Ty(), 0);
-      add(i64, 16);
+    case AccumulatorKind::kSumDecimal: {
+      llvm::Value* left = LoadAt(builder_.getInt128Ty(), accumulator, slot);
+      llvm::Value* right = LoadAt(builder_.getInt128Ty(), other, slot);
+      llvm::Value* sum = AddToDecimalSum(left, right, builder_.getFalse());
+      add(i64, 16);  // loads both counts before the sum's store (other may be accumulator)
+      StoreAt(sum, accumulator, slot);
       break;
+    }
     case AccumulatorKind::kSumDouble:
       add(builder_.getDoubleTy(), 0);
       add(i64, 8);

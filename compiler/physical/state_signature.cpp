@@ -419,6 +419,12 @@ SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>&
                         call.kind == runtime::plan::AggregateKind::kListAgg ||
                         call.kind == runtime::plan::AggregateKind::kCollect ||
                         call.kind == runtime::plan::AggregateKind::kLag;
+    // MIN/MAX over a DECIMAL above precision 18 keep their 16-byte extreme even when they
+    // are not retractable (another layout than the 8-byte extreme of a narrower DECIMAL).
+    if (call.argument_type.IsWideDecimal() && (call.kind == runtime::plan::AggregateKind::kMin ||
+                                               call.kind == runtime::plan::AggregateKind::kMax)) {
+      keeps_values = true;
+    }
     if (keeps_values && call.argument_slot >= 0 &&
         static_cast<size_t>(call.argument_slot) < types.size()) {
       type += " keeping " + StateTypeText(types[call.argument_slot]) + " values";

@@ -56,8 +56,8 @@ bool Generatable(types::TypeId id) {
   }
 }
 
-// Random DECIMALs are drawn as int64 unscaled values: a wider precision gets values of at most
-// 18 digits.
+// Random DECIMALs up to precision 18 are drawn as int64 unscaled values (wider ones by
+// datagen_decimal.h).
 constexpr int32_t kMaxDecimalDigits = 18;
 
 // Reads the `fields.<column>.*` options of one column into `field`.
@@ -174,10 +174,14 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     }
     return base::Status::Ok();
   }
+  if (column.type.IsWideDecimal()) {
+    SLUICE_ASSIGN_OR_RETURN(field->wide_decimal,
+                            ReadWideDecimalRange(options, key("min"), key("max"), column.type));
+    return base::Status::Ok();
+  }
   // DOUBLE defaults to Flink's [Double.MIN_VALUE, Double.MAX_VALUE]; DECIMAL to its full range.
   double default_min = DBL_MIN, default_max = DBL_MAX;
   if (id == types::TypeId::kDecimal) {
-    // Values are kept as 64-bit unscaled integers: past 18 digits the range is what they hold.
     const double largest =
         static_cast<double>(PowerOfTen(std::min(column.type.precision(), kMaxDecimalDigits)) - 1) /
         static_cast<double>(PowerOfTen(column.type.scale()));
@@ -556,8 +560,11 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
         break;
       case types::TypeId::kDecimal:
         if (field.type.IsWideDecimal()) {
-          // Drawn like a DECIMAL(18) (kMaxDecimalDigits), stored as the column's __int128.
-          __int128 wide = integer;
+          __int128 wide = integer;  // a sequence's number
+          if (field.kind == DatagenField::Kind::kRandom) {
+            SplitMix random(draw);
+            wide = DrawWideDecimal(&random, field.wide_decimal);
+          }
           std::memcpy(data + static_cast<size_t>(row) * sizeof(wide), &wide, sizeof(wide));
         } else {
           reinterpret_cast<int64_t*>(data)[row] = integer;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/datagen_decimal.h"
 #include "runtime/connectors/split_mix.h"
 
 namespace sluice::runtime::connectors {
@@ -22,6 +23,8 @@ struct DatagenField {
   int64_t max_integer = 0;
   double min_double = 0;
   double max_double = 0;
+  /// The unscaled range of a random DECIMAL of precision above 18.
+  WideDecimalRange wide_decimal;
   /// 'length' of random VARCHARs (hex characters). Default 100.
   int64_t length = 100;
   /// 'start'/'end' of a sequence, inclusive; the source ends after `end`.

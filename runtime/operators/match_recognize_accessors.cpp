@@ -115,13 +115,22 @@ void MatchRecognizeOperator::FillAccessors(const std::vector<plan::MatchAccessor
         int64_t extreme_row = -1;
         double extreme_double = 0;
         int64_t extreme_integer = 0;
+        // MIN/MAX of a DECIMAL compare unscaled values, 128-bit ones above precision 18.
+        const bool decimal = accessor.type.id() == TypeId::kDecimal;
+        __int128 extreme_decimal = 0;
         for (size_t i = 0; i < count; ++i) {
           if (!of_variable(i)) continue;
           auto [column, source] = partition.Cell(first_row + i, accessor.slot);
           if (column->IsNull(source)) continue;
           ++values;
           const bool is_min = accessor.kind == MatchAccessorKind::kMin;
-          if (floating) {
+          if (decimal) {
+            __int128 value = column->DecimalAt(source);
+            if (extreme_row < 0 || (is_min ? value < extreme_decimal : value > extreme_decimal)) {
+              extreme_row = static_cast<int64_t>(first_row + i);
+              extreme_decimal = value;
+            }
+          } else if (floating) {
             double value = DoubleAt(*column, source);
             double_total += value;
             if (extreme_row < 0 || (is_min ? value < extreme_double : value > extreme_double)) {

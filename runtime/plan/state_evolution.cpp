@@ -137,6 +137,17 @@ bool TypeWidens(const std::string& from, const std::string& to) {
   std::string a = BaseType(from), b = BaseType(to);
   if (a == "INT" && (b == "BIGINT" || b == "DOUBLE")) return true;
   if (a == "BIGINT" && b == "DOUBLE") return true;
+  // The values an accumulator keeps of a DECIMAL above precision 18 (compiler/physical/
+  // state_signature.cpp marks them) are 16-byte keys at their scale: they carry over only at
+  // the same scale, and values kept as 8 bytes do not turn into them.
+  size_t from_kept = from.find(" keeping "), to_kept = to.find(" keeping ");
+  bool from_wide = from.find(" as 128-bit values") != std::string::npos;
+  bool to_wide = to.find(" as 128-bit values") != std::string::npos;
+  if (from_wide != to_wide) return false;
+  if (from_wide) {
+    auto kept_from = Parameters(from.substr(from_kept)), kept_to = Parameters(to.substr(to_kept));
+    if (!kept_from || !kept_to || kept_from->second != kept_to->second) return false;
+  }
   auto p = Parameters(from), q = Parameters(to);
   if (a == "VARCHAR" && b == "VARCHAR") return !q || (p && q->first >= p->first);
   if (a == "DECIMAL" && b == "DECIMAL" && p && q) {

@@ -156,16 +156,18 @@ std::vector<CampaignJob> MakeJobs() {
                       "INSERT INTO totals_out SELECT auction, COUNT(*), SUM(price), MAX(price) "
                       "FROM bids GROUP BY auction;\n",
                   {{"totals_out", SinkFormat::kChangelog}}});
-  // DECIMALs past 18 digits (128-bit): a grouping key and SUM / AVG accumulators of 23-digit
-  // values, in state and in the changelog.
+  // DECIMALs past 18 digits (128-bit): a grouping key, SUM / AVG accumulators, MIN / MAX
+  // extremes and a COUNT(DISTINCT) set of 23-digit values, in state and in the changelog.
   jobs.push_back(
       {"wide_decimal",
        "aggregates",
        std::string(kBids) +
            Sink("wide_out",
-                "k DECIMAL(38, 2), bids BIGINT, total DECIMAL(38, 4), mean DECIMAL(38, 6)",
+                "k DECIMAL(38, 2), bids BIGINT, total DECIMAL(38, 4), mean DECIMAL(38, 6), "
+                "low DECIMAL(38, 4), high DECIMAL(38, 4), prices BIGINT",
                 "changelog-json") +
-           "INSERT INTO wide_out SELECT k, COUNT(*), SUM(v), AVG(v) FROM (SELECT "
+           "INSERT INTO wide_out SELECT k, COUNT(*), SUM(v), AVG(v), MIN(v), MAX(v), "
+           "COUNT(DISTINCT v) FROM (SELECT "
            "CAST(auction AS DECIMAL(30, 2)) * 100000000000000000000 AS k, "
            "CAST(price AS DECIMAL(38, 4)) * 100000000000000000000 + CAST('0.5' AS DECIMAL(2, 1)) "
            "AS v "

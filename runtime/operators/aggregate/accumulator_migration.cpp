@@ -105,6 +105,15 @@ base::Result<std::unique_ptr<AccumulatorMigration>> AccumulatorMigration::Create
         !CanConvertValue(old_call.argument_type, new_call.argument_type)) {
       return refuse("the argument type does not widen");
     }
+    // Wide DECIMAL values are kept in another encoding than narrow ones (16-byte keys and
+    // list values), and their keys at their own scale: neither converts.
+    bool keeps_values =
+        to.kind != AccumulatorKind::kCount && to.kind != AccumulatorKind::kSumDecimal;
+    if (keeps_values && (from.wide_decimal_argument != to.wide_decimal_argument ||
+                         (to.wide_decimal_argument &&
+                          old_call.argument_type.scale() != new_call.argument_type.scale()))) {
+      return refuse("a DECIMAL of precision above 18 keeps its values in another encoding");
+    }
     Step step = Step::kCopy;
     switch (to.kind) {
       case AccumulatorKind::kCount:

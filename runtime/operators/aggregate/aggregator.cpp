@@ -7,6 +7,7 @@
 
 #include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
+#include "runtime/operators/aggregate/decimal_sum.h"
 #include "runtime/operators/aggregate/moments.h"
 #include "runtime/operators/aggregate/slot_bytes.h"
 #include "runtime/operators/aggregate/value_counts.h"
@@ -42,9 +43,15 @@ int64_t LoadInteger(const Column& column, int32_t row, TypeId type) {
   }
 }
 
-ValueKey LoadKey(const Column& column, int32_t row, const CallLayout& layout) {
+// A wide DECIMAL's key is EncodeWideKey's bytes, written to `wide_bytes`, which `key.text`
+// then views.
+ValueKey LoadKey(const Column& column, int32_t row, const CallLayout& layout,
+                 char (&wide_bytes)[kWideKeySize]) {
   ValueKey key;
-  if (layout.string_values) {
+  if (layout.wide_decimal_argument) {
+    EncodeWideKey(column.DecimalAt(row), wide_bytes);
+    key.text = std::string_view(wide_bytes, kWideKeySize);
+  } else if (layout.string_values) {
     key.text = column.values<StringRef>()[row].view();
   } else if (layout.double_values) {
     key.fixed = DoubleToKey(column.values<double>()[row]);
@@ -107,9 +114,21 @@ void WriteString(Batch* out, Column* column, int32_t row, std::string_view value
   column->validity()[row] = 1;
 }
 
+// Writes a wide DECIMAL key (EncodeWideKey's bytes); NULL when the column is no DECIMAL.
+void WriteWideKey(Column* column, int32_t row, std::string_view bytes) {
+  if (column->type().id() != TypeId::kDecimal || bytes.size() != kWideKeySize) {
+    WriteNull(column, row);
+    return;
+  }
+  column->SetDecimal(row, DecodeWideKey(bytes));
+  column->validity()[row] = 1;
+}
+
 void WriteKey(Batch* out, Column* column, int32_t row, const ValueKey& key,
               const CallLayout& layout) {
-  if (layout.string_values) {
+  if (layout.wide_decimal_argument) {
+    WriteWideKey(column, row, key.text);
+  } else if (layout.string_values) {
     WriteString(out, column, row, key.text);
   } else if (layout.double_values) {
     WriteDouble(column, row, KeyToDouble(key.fixed));
@@ -138,6 +157,10 @@ void WriteListValue(Batch* out, Column* column, int32_t row, bool present, std::
     WriteNull(column, row);
   } else if (column->type().IsStringStored()) {
     WriteString(out, column, row, value);
+  } else if (column->type().id() == TypeId::kDecimal) {
+    // 8 bytes for DECIMAL(p <= 18), 16 above: a state written before a widening reads on.
+    column->SetDecimal(row, ValueList::DecimalValue(value));
+    column->validity()[row] = 1;
   } else if (column->type().id() == TypeId::kDouble) {
     int64_t bits = ValueList::FixedValue(value);
     double number;
@@ -286,7 +309,7 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
         if (retract && count <= 0) break;
         Int128 value = argument->DecimalAt(row);
         Int128 sum = Load<Int128>(slot);
-        Store<Int128>(slot, retract ? sum - value : sum + value);
+        Store<Int128>(slot, AddToDecimalSum(sum, value, retract));
         Store<int64_t>(slot + 16, count + delta);
         break;
       }
@@ -300,7 +323,8 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
         break;
       }
       case AccumulatorKind::kExtremeFixed: {
-        int64_t key = LoadKey(*argument, row, layout).fixed;
+        char wide_bytes[kWideKeySize];
+        int64_t key = LoadKey(*argument, row, layout, wide_bytes).fixed;
         bool has_value = slot[0] != 0;
         int64_t current = Load<int64_t>(slot + 1);
         if (!has_value || (layout.is_min ? key < current : key > current)) {
@@ -310,7 +334,8 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
         break;
       }
       case AccumulatorKind::kExtremeString: {
-        std::string_view value = argument->values<StringRef>()[row].view();
+        char wide_bytes[kWideKeySize];
+        std::string_view value = LoadKey(*argument, row, layout, wide_bytes).text;
         size_t section = 0;
         if (!FindSection(*accumulator, layout.section_index, &section)) return Corrupt();
         uint32_t length = Load<uint32_t>(accumulator->data() + section);
@@ -327,8 +352,9 @@ base::Status Aggregator::AccumulateChecked(std::string* accumulator, const Batch
       case AccumulatorKind::kValueCounts: {
         size_t section = 0;
         if (!FindSection(*accumulator, layout.section_index, &section)) return Corrupt();
+        char wide_bytes[kWideKeySize];
         if (!ValueCounts(layout.string_values)
-                 .Add(accumulator, section, LoadKey(*argument, row, layout), delta)) {
+                 .Add(accumulator, section, LoadKey(*argument, row, layout, wide_bytes), delta)) {
           return Corrupt();
         }
         break;
@@ -503,7 +529,7 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
         Store<int64_t>(slot + 8, WrappingAdd(Load<int64_t>(slot + 8), Load<int64_t>(right + 8)));
         break;
       case AccumulatorKind::kSumDecimal:
-        Store<Int128>(slot, Load<Int128>(slot) + Load<Int128>(right));
+        Store<Int128>(slot, AddToDecimalSum(Load<Int128>(slot), Load<Int128>(right)));
         Store<int64_t>(slot + 16, WrappingAdd(Load<int64_t>(slot + 16), Load<int64_t>(right + 16)));
         break;
       case AccumulatorKind::kSumDouble:
@@ -572,7 +598,8 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
       case AccumulatorKind::kSumDecimal: {
         int64_t count = Load<int64_t>(slot + 16);
         Int128 sum = Load<Int128>(slot);
-        if (count <= 0) {
+        // An overflowed sum is NULL for SUM and AVG alike (divided by the count it could fit).
+        if (count <= 0 || sum == kOverflowedSum) {
           WriteNull(column, row);
         } else {
           WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
@@ -604,6 +631,8 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
       case AccumulatorKind::kExtremeString:
         if (slot[0] == 0) {
           WriteNull(column, row);
+        } else if (layout.wide_decimal_argument) {
+          WriteWideKey(column, row, payload);
         } else {
           WriteString(out, column, row, payload);
         }
@@ -691,13 +720,21 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
           WriteDouble(column, row,
                       kind == AggregateKind::kAvg ? sum / static_cast<double>(distinct) : sum);
         } else if (layout.decimal_values) {
+          // 38-digit values can pass 128 bits on the way (negatives come first) while the
+          // total fits: count the wraps; a total of any wrap lies past 2^127, outside 38 digits.
           Int128 sum = 0;
+          int64_t wraps = 0;
           counts.ForEach(payload, [&](const ValueKey& value, int64_t) {
-            sum += value.fixed;
+            Int128 term = layout.wide_decimal_argument ? DecodeWideKey(value.text) : value.fixed;
+            if (__builtin_add_overflow(sum, term, &sum)) wraps += term > 0 ? 1 : -1;
             ++distinct;
           });
-          WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
-                       kind == AggregateKind::kAvg ? distinct : 1);
+          if (wraps != 0) {
+            WriteNull(column, row);
+          } else {
+            WriteDecimal(column, row, sum, calls_[index].argument_type.scale(),
+                         kind == AggregateKind::kAvg ? distinct : 1);
+          }
         } else {
           int64_t sum = 0;
           counts.ForEach(payload, [&](const ValueKey& value, int64_t) {

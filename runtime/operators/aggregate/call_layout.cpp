@@ -121,12 +121,14 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
     layout.argument_slot = counts_rows ? -1 : call.argument_slot;
     layout.filter_slot = call.filter_slot;
     layout.argument_type = counts_rows ? TypeId::kNull : type;
-    layout.string_values = !counts_rows && (type == TypeId::kVarchar || type == TypeId::kArray ||
-                                            type == TypeId::kMap || type == TypeId::kMultiset ||
-                                            type == TypeId::kBinary);
+    layout.wide_decimal_argument = !counts_rows && call.argument_type.IsWideDecimal();
+    // Wide DECIMAL keys are kept as strings of EncodeWideKey's 16 bytes (value_counts.h).
+    layout.string_values =
+        !counts_rows &&
+        (type == TypeId::kVarchar || type == TypeId::kArray || type == TypeId::kMap ||
+         type == TypeId::kMultiset || type == TypeId::kBinary || layout.wide_decimal_argument);
     layout.double_values = !counts_rows && type == TypeId::kDouble;
     layout.decimal_values = !counts_rows && type == TypeId::kDecimal;
-    layout.wide_decimal_argument = !counts_rows && call.argument_type.IsWideDecimal();
     layout.is_min = call.kind == AggregateKind::kMin;
     layout.retractable = call.retractable;
     std::string problem;
@@ -169,7 +171,10 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
         if (type == TypeId::kDouble) {
           layout.kind = AccumulatorKind::kMomentsDouble;
         } else {
-          if (!IsExactNumber(type)) problem = "does not take " + call.argument_type.ToString();
+          // Squares of 38-digit unscaled values do not fit the 128-bit sums.
+          if (!IsExactNumber(type) || layout.wide_decimal_argument) {
+            problem = "does not take " + call.argument_type.ToString();
+          }
           layout.kind = AccumulatorKind::kMomentsExact;
         }
         if (call.distinct) problem = "does not take DISTINCT";
@@ -189,6 +194,9 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
         if (call.kind == AggregateKind::kListAgg && type != TypeId::kVarchar &&
             type != TypeId::kNull) {
           problem = "does not take " + call.argument_type.ToString();
+        }
+        if (call.kind == AggregateKind::kCollect && layout.wide_decimal_argument) {
+          problem = "does not take " + call.argument_type.ToString();  // 64-bit elements
         }
         if (call.distinct) problem = "does not take DISTINCT";
         layout.kind = AccumulatorKind::kValueList;

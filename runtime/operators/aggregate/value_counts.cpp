@@ -19,6 +19,20 @@ int64_t DoubleToKey(double value) {
   return key ^ ((key >> 63) & std::numeric_limits<int64_t>::max());
 }
 
+void EncodeWideKey(__int128 value, char* bytes) {
+  auto bits = static_cast<unsigned __int128>(value) ^ (static_cast<unsigned __int128>(1) << 127);
+  for (size_t index = 0; index < kWideKeySize; ++index) {
+    bytes[kWideKeySize - 1 - index] = static_cast<char>(static_cast<uint8_t>(bits >> (8 * index)));
+  }
+}
+
+__int128 DecodeWideKey(std::string_view bytes) {
+  if (bytes.size() != kWideKeySize) return 0;
+  unsigned __int128 bits = 0;
+  for (char byte : bytes) bits = (bits << 8) | static_cast<uint8_t>(byte);
+  return static_cast<__int128>(bits ^ (static_cast<unsigned __int128>(1) << 127));
+}
+
 namespace {
 
 constexpr size_t kFixedEntrySize = 16;

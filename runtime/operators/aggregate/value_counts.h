@@ -11,6 +11,16 @@ namespace sluice::runtime::operators::aggregate {
 /// to one key, every NaN to one key above +Infinity (the keys of DOUBLE MIN/MAX and DISTINCT).
 int64_t DoubleToKey(double value);
 
+/// Encodes a DECIMAL(p > 18) unscaled value as 16 bytes whose bytewise order is the values'
+/// order (big-endian, sign bit flipped): the key of its MIN/MAX and DISTINCT sets, which keep
+/// such values the way they keep strings.
+void EncodeWideKey(__int128 value, char* bytes);
+
+/// The value EncodeWideKey encoded; 0 when `bytes` is not 16 bytes long.
+__int128 DecodeWideKey(std::string_view bytes);
+
+inline constexpr size_t kWideKeySize = 16;
+
 /// One value of a value → count multiset: an order-preserving int64 for fixed-width types
 /// (DOUBLEs mapped by DoubleToKey), or the bytes of a string.
 struct ValueKey {

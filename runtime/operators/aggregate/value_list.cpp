@@ -20,6 +20,14 @@ void ValueList::AppendEntry(const Column& column, int32_t row, std::string* out)
     out->append(text);
     return;
   }
+  if (column.type().IsWideDecimal()) {
+    __int128 wide = column.DecimalAt(row);
+    state::AppendVarint(sizeof(wide), out);
+    char bytes[sizeof(wide)];
+    std::memcpy(bytes, &wide, sizeof(wide));
+    out->append(bytes, sizeof(wide));
+    return;
+  }
   int64_t value = 0;
   switch (column.type().id()) {
     case TypeId::kBoolean: value = column.values<uint8_t>()[row] != 0 ? 1 : 0; break;
@@ -88,6 +96,16 @@ int64_t ValueList::Size(std::string_view payload) {
 int64_t ValueList::FixedValue(std::string_view value) {
   int64_t result = 0;
   if (value.size() == 8) std::memcpy(&result, value.data(), 8);
+  return result;
+}
+
+__int128 ValueList::DecimalValue(std::string_view value) {
+  __int128 result = 0;
+  if (value.size() == sizeof(result)) {
+    std::memcpy(&result, value.data(), sizeof(result));
+  } else {
+    result = FixedValue(value);
+  }
   return result;
 }
 

@@ -12,7 +12,8 @@ namespace sluice::runtime::operators::aggregate {
 /// Encodes the values that FIRST_VALUE, LAST_VALUE, LISTAGG and LAG keep in their section:
 /// a list of entries in arrival order, each a u8 flag (0: NULL, 1: a value), then for a value
 /// a varint length and the bytes: a VARCHAR's bytes, or 8 bytes little-endian for every
-/// fixed-width type (BOOLEAN 0/1, INT widened, DOUBLE its bits, DECIMAL its unscaled value).
+/// fixed-width type (BOOLEAN 0/1, INT widened, DOUBLE its bits, DECIMAL its unscaled value),
+/// but 16 bytes little-endian for a DECIMAL of precision above 18.
 class ValueList {
  public:
   /// Appends row `row` of `column` (NULL or a value) as one entry.
@@ -29,6 +30,8 @@ class ValueList {
   static int64_t Size(std::string_view payload);
   /// Reads a fixed-width value's 8 bytes.
   static int64_t FixedValue(std::string_view value);
+  /// Reads a DECIMAL's unscaled value: 8 bytes (sign-extended) or 16.
+  static __int128 DecimalValue(std::string_view value);
 };
 
 }  // namespace sluice::runtime::operators::aggregate

@@ -38,7 +38,7 @@ enum Slot : int32_t {
   kVarcharSlot,
   kIntervalSlot,
   kBooleanSlot,
-  kWideDecimalSlot,  // a DECIMAL(30, 4): __int128 values (SUM, AVG and COUNT take it)
+  kWideDecimalSlot,  // a DECIMAL(38, 4): __int128 values (all but STDDEV/VAR take it)
   kNullFilterSlot,   // a NULL-typed filter column: FILTER (WHERE NULL)
   kSlotCount,
 };
@@ -47,7 +47,7 @@ std::vector<LogicalType> InputTypes() {
   return {LogicalType::Boolean(),   LogicalType::Boolean(),      LogicalType::Int(),
           LogicalType::Bigint(),    LogicalType::Double(),       LogicalType::Decimal(12, 2),
           LogicalType::Timestamp(), LogicalType::Varchar(),      LogicalType::Interval(),
-          LogicalType::Boolean(),   LogicalType::Decimal(30, 4), LogicalType::Null()};
+          LogicalType::Boolean(),   LogicalType::Decimal(38, 4), LogicalType::Null()};
 }
 
 AccumulatorCompiler& Compiler() {
@@ -86,7 +86,7 @@ class RandomCases {
                                         kDecimalSlot, kIntervalSlot, kWideDecimalSlot};
     static const int32_t kComparable[] = {kIntSlot,      kBigintSlot,    kDoubleSlot,
                                           kDecimalSlot,  kTimestampSlot, kVarcharSlot,
-                                          kIntervalSlot, kBooleanSlot};
+                                          kIntervalSlot, kBooleanSlot,   kWideDecimalSlot};
     std::vector<LogicalType> types = InputTypes();
     AggregateCall call;
     call.kind = kKinds[Below(12)];
@@ -97,7 +97,7 @@ class RandomCases {
       case AggregateKind::kSum:
       case AggregateKind::kAvg: call.argument_slot = kSummable[Below(6)]; break;
       case AggregateKind::kMin:
-      case AggregateKind::kMax: call.argument_slot = kComparable[Below(8)]; break;
+      case AggregateKind::kMax: call.argument_slot = kComparable[Below(9)]; break;
       case AggregateKind::kStddevPop:
       case AggregateKind::kStddevSamp:
       case AggregateKind::kVarPop:
@@ -122,9 +122,8 @@ class RandomCases {
     if (moments && call.argument_type.id() == TypeId::kDecimal) {
       call.result_type = LogicalType::Decimal(38, std::max(6, call.argument_type.scale()));
     }
-    // DISTINCT is planned for the first six kinds only, and not over DECIMAL(p > 18).
-    call.distinct = call.argument_slot >= 0 && call.kind <= AggregateKind::kAvg &&
-                    call.argument_slot != kWideDecimalSlot && Chance(0.15);
+    // DISTINCT is planned for the first six kinds only.
+    call.distinct = call.argument_slot >= 0 && call.kind <= AggregateKind::kAvg && Chance(0.15);
     if (Chance(0.4)) {
       static const int32_t kFilters[] = {kFilterA, kFilterB, kNullFilterSlot};
       call.filter_slot = kFilters[Below(3)];
@@ -184,9 +183,15 @@ class RandomCases {
           case TypeId::kDouble: column.values<double>()[row] = Double(); break;
           case TypeId::kDecimal:
             if (column.type().IsWideDecimal()) {
-              // Up to 30 digits, beyond int64; sums of many overflow 38 digits rarely.
+              // Up to 30 digits, beyond int64, and at times ±(10^38 - 1 - k), whose sums leave
+              // 38 digits and, a few more, 128 bits (both paths must turn to NULL alike).
               __int128 value = static_cast<__int128>(Bigint()) * 100000000000 +
                                Integer(-99999999999, 99999999999);
+              if (Chance(0.1)) {
+                constexpr unsigned long long kTenTo19 = 10000000000000000000ULL;
+                __int128 largest = static_cast<__int128>(kTenTo19) * kTenTo19 - 1 - Integer(0, 2);
+                value = Chance(0.5) ? largest : -largest;
+              }
               column.SetDecimal(row, narrow_ ? Integer(-2, 2) : value);
               break;
             }

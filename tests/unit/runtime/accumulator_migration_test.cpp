@@ -139,6 +139,40 @@ TEST(AccumulatorMigrationTest, DecimalScaleWidensByRescaling) {
   EXPECT_EQ(Results(new_calls, converted), "+I[12.500, 9.500]");
 }
 
+TEST(AccumulatorMigrationTest, WideDecimalValuesCarryOverOnlyAtTheSameScale) {
+  // MIN/MAX and DISTINCT over DECIMAL(p > 18) keep 16-byte keys at their scale: a wider
+  // precision at the same scale reads them on (SUM rescales as for narrow decimals); another
+  // scale, or keys kept as 8 bytes before, are refused, as `sluice check` says.
+  LogicalType wide = LogicalType::Decimal(30, 2), wider = LogicalType::Decimal(34, 2);
+  std::vector<AggregateCall> old_calls = {
+      Call(AggregateKind::kMax, 0, wide), Call(AggregateKind::kMin, 0, wide, false, true),
+      Call(AggregateKind::kCount, 0, wide, /*distinct=*/true), Call(AggregateKind::kSum, 0, wide)};
+  std::vector<AggregateCall> new_calls = {
+      Call(AggregateKind::kMax, 0, wider), Call(AggregateKind::kMin, 0, wider, false, true),
+      Call(AggregateKind::kCount, 0, wider, /*distinct=*/true),
+      Call(AggregateKind::kSum, 0, LogicalType::Decimal(34, 3))};
+  new_calls[3].result_type = LogicalType::Decimal(38, 3);
+  std::string accumulator = Aggregator(old_calls).Initial();
+  Fold(old_calls, {wide},
+       {{std::string("-999999999999999999999999999999")}, {std::string("123456789012345678901")}},
+       &accumulator);
+  std::string converted = Migrate(old_calls, new_calls, {0, 1, 2, 3}, accumulator);
+  EXPECT_EQ(Results(new_calls, converted),
+            "+I[1234567890123456789.01, -9999999999999999999999999999.99, 2, "
+            "-9999999998765432109876543210.980]");
+  auto refused = [](AggregateCall from, AggregateCall to) {
+    return !AccumulatorMigration::Create({from}, {to}, {0}).ok();
+  };
+  LogicalType narrow = LogicalType::Decimal(18, 2), rescaled = LogicalType::Decimal(32, 3);
+  EXPECT_TRUE(refused(Call(AggregateKind::kMax, 0, narrow), Call(AggregateKind::kMax, 0, wide)));
+  EXPECT_TRUE(refused(Call(AggregateKind::kMax, 0, wide), Call(AggregateKind::kMax, 0, rescaled)));
+  EXPECT_TRUE(refused(Call(AggregateKind::kSum, 0, narrow, /*distinct=*/true),
+                      Call(AggregateKind::kSum, 0, wide, /*distinct=*/true)));
+  EXPECT_TRUE(refused(Call(AggregateKind::kLastValue, 0, narrow, false, true),
+                      Call(AggregateKind::kLastValue, 0, wide, false, true)));
+  EXPECT_FALSE(refused(Call(AggregateKind::kSum, 0, narrow), Call(AggregateKind::kSum, 0, wide)));
+}
+
 TEST(AccumulatorMigrationTest, RefusesCallsThatCannotContinue) {
   auto refused = [](AggregateCall from, AggregateCall to) {
     return !AccumulatorMigration::Create({from}, {to}, {0}).ok();

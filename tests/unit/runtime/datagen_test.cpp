@@ -210,26 +210,66 @@ TEST(DatagenTest, RandomValuesStayInRangeAndFollowTheSeed) {
 
 // A DECIMAL wider than 18 digits (an __int128 column) gets values of at most 18 digits by
 // default (Flink's DECIMAL(32, 2) columns run as declared), not an error about unset options.
-TEST(DatagenTest, WideDecimalsDefaultToTheRangeTheyHold) {
-  TableDescriptor table = DatagenTable(
-      {{"price", LogicalType::Decimal(32, 2)}, {"ratio", LogicalType::Decimal(38, 10)}},
-      {{"number-of-rows", "500"}, {"seed", "3"}});
+TEST(DatagenTest, WideDecimalsDrawOverTheirWholeRange) {
+  // Flink's default bounds are the type's: a DECIMAL(32, 2) draws 32-digit unscaled values, a
+  // DECIMAL(38, 30) too (no option needed past scale 18), 'min'/'max' narrow at the scale.
+  TableDescriptor table = DatagenTable({{"price", LogicalType::Decimal(32, 2)},
+                                        {"ratio", LogicalType::Decimal(38, 30)},
+                                        {"lon", LogicalType::Decimal(38, 18)}},
+                                       {{"number-of-rows", "500"},
+                                        {"seed", "3"},
+                                        {"fields.lon.min", "116.40"},
+                                        {"fields.lon.max", "116.41"}});
   auto reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  constexpr int64_t kLargest = 999'999'999'999'999'999;
+  auto power_of_ten = [](int32_t exponent) {
+    __int128 value = 1;
+    for (int32_t i = 0; i < exponent; ++i) value *= 10;
+    return value;
+  };
+  const __int128 largest[] = {power_of_ten(32) - 1, power_of_ten(38) - 1};
   int64_t rows = 0;
+  int64_t long_values[2] = {0, 0};  // with the range's leading digit place in use
+  int64_t negative[2] = {0, 0};
+  const __int128 lon_low = 11640 * power_of_ten(16), lon_high = 11641 * power_of_ten(16);
   while (true) {
     Batch batch(SlotTypes(table));
     if (!*(*reader)->Next(&batch)) break;
     for (int32_t row = 0; row < batch.row_count(); ++row, ++rows) {
       for (size_t column = 0; column < 2; ++column) {
         ASSERT_FALSE(batch.column(column).IsNull(row));
-        __int128 unscaled = batch.column(column).DecimalAt(row);  // 16-byte DECIMAL(32+)
-        EXPECT_TRUE(unscaled <= kLargest && unscaled >= -kLargest);
+        __int128 unscaled = batch.column(column).DecimalAt(row);
+        EXPECT_TRUE(unscaled <= largest[column] && unscaled >= -largest[column]);
+        if (unscaled >= largest[column] / 10 || unscaled <= -largest[column] / 10) {
+          ++long_values[column];
+        }
+        if (unscaled < 0) ++negative[column];
       }
+      __int128 lon = batch.column(2).DecimalAt(row);
+      EXPECT_TRUE(lon >= lon_low && lon <= lon_high);
     }
   }
   EXPECT_EQ(rows, 500);
+  for (size_t column = 0; column < 2; ++column) {
+    EXPECT_GT(long_values[column], 420);  // about 90% of uniform draws
+    EXPECT_GT(negative[column], 180);     // about half
+    EXPECT_LT(negative[column], 320);
+  }
+}
+
+TEST(DatagenTest, WideDecimalBoundsOutsideTheTypeNameTheOption) {
+  TableDescriptor table = DatagenTable({{"price", LogicalType::Decimal(30, 2)}},
+                                       {{"number-of-rows", "5"}, {"fields.price.min", "-1e29"}});
+  auto reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
+  ASSERT_FALSE(reader.ok());
+  EXPECT_NE(reader.status().message().find("'fields.price.min' lies outside DECIMAL(30, 2)"),
+            std::string::npos)
+      << reader.status().ToString();
+  table = DatagenTable({{"price", LogicalType::Decimal(30, 2)}},
+                       {{"fields.price.min", "5"}, {"fields.price.max", "4"}});
+  reader = DatagenConnectorInstance().CreateReader(table, SubtaskInfo{});
+  ASSERT_FALSE(reader.ok());
+  EXPECT_NE(reader.status().message().find("fields.price.max"), std::string::npos);
 }
 
 TEST(DatagenTest, UnseededTimestampsAreNowAndRowsAreUnboundedByDefault) {

@@ -501,36 +501,72 @@ TEST(OperatorRestoreTest, GroupAggregate) {
   CheckRestores(scenario);
 }
 
-// SUM and AVG of DECIMAL(38, 2) values of about 34 digits: an int128 accumulator and 16-byte
-// DECIMAL(38, 2) results (also the kept output of the operator) survive the restore.
-TEST(OperatorRestoreTest, GroupAggregateOfWideDecimals) {
+/// `steps` with each value v of column 1 made v * 10^31 + 0.25 as an unscaled DECIMAL(38, 2):
+/// past int64 and past 10^30.
+std::vector<Step> WideDecimalValues(std::vector<Step> steps) {
+  for (Step& step : steps) {
+    for (auto& row : step.rows) {
+      if (!row[1].is_null) {
+        row[1] = Cell(std::to_string(row[1].integer) + std::string(31, '0') + "25");
+      }
+    }
+  }
+  return steps;
+}
+
+/// A group aggregation by column 0 of DECIMAL(38, 2) column 1 with `calls` (argument slot 1).
+Scenario WideDecimalAggregate(std::vector<AggregateCall> calls, std::vector<Step> steps) {
   LogicalType wide = LogicalType::Decimal(38, 2);
   Scenario scenario;
   scenario.node.uid = "out/group_aggregate0";
   scenario.node.kind = plan::OperatorKind::kGroupAggregate;
   scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
-  scenario.node.output_schema = types::Schema{
-      {{"k", LogicalType::Bigint()}, {"total", wide}, {"mean", LogicalType::Decimal(38, 6)}}};
-  AggregateCall sum = Call(AggregateKind::kSum, 1);
-  sum.argument_type = wide;
-  sum.result_type = wide;
-  AggregateCall average = Call(AggregateKind::kAvg, 1);
-  average.argument_type = wide;
-  average.result_type = LogicalType::Decimal(38, 6);
-  scenario.node.aggregate = plan::AggregateSpec{{0}, {sum, average}, std::nullopt};
+  std::vector<types::RowField> fields = {{"k", LogicalType::Bigint()}};
+  for (size_t index = 0; index < calls.size(); ++index) {
+    calls[index].argument_type = wide;
+    fields.push_back({"c" + std::to_string(index), calls[index].result_type});
+  }
+  scenario.node.output_schema = types::Schema{fields};
+  scenario.node.aggregate = plan::AggregateSpec{{0}, calls, std::nullopt};
   scenario.routing = {{0}};
   Declare(&scenario.node, {"groups"});
   scenario.types = {LogicalType::Bigint(), wide, LogicalType::Timestamp()};
-  scenario.steps = MakeSteps(1, 20);
-  for (Step& step : scenario.steps) {
-    for (auto& row : step.rows) {
-      // v * 10^31 + 0.25 as an unscaled DECIMAL(38, 2): past int64 and past 10^30.
-      if (!row[1].is_null)
-        row[1] = Cell(std::to_string(row[1].integer) + std::string(31, '0') + "25");
-    }
-  }
+  scenario.steps = WideDecimalValues(std::move(steps));
   scenario.cuts = Cuts(scenario.steps);
-  CheckRestores(scenario);
+  return scenario;
+}
+
+AggregateCall WideCall(AggregateKind kind, LogicalType result, bool distinct = false) {
+  AggregateCall call = Call(kind, 1);
+  call.result_type = result;
+  call.distinct = distinct;
+  return call;
+}
+
+// SUM, AVG, MIN, MAX, LAST_VALUE and the DISTINCT aggregates of DECIMAL(38, 2) values of about
+// 34 digits: int128 sums, 16-byte extremes, keys and list values, and 16-byte results (also the
+// kept output of the operator) survive the restore, into memory and RocksDB.
+TEST(OperatorRestoreTest, GroupAggregateOfWideDecimals) {
+  LogicalType wide = LogicalType::Decimal(38, 2);
+  CheckRestores(WideDecimalAggregate(
+      {WideCall(AggregateKind::kSum, wide),
+       WideCall(AggregateKind::kAvg, LogicalType::Decimal(38, 6)),
+       WideCall(AggregateKind::kMin, wide), WideCall(AggregateKind::kMax, wide),
+       WideCall(AggregateKind::kLastValue, wide),
+       WideCall(AggregateKind::kCount, LogicalType::Bigint(), /*distinct=*/true),
+       WideCall(AggregateKind::kSum, wide, /*distinct=*/true)},
+      MakeSteps(1, 20)));
+}
+
+// The same over an updating input: retractable MIN/MAX and LAST_VALUE keep every value.
+TEST(OperatorRestoreTest, GroupAggregateOfWideDecimalsOverRetractions) {
+  LogicalType wide = LogicalType::Decimal(38, 2);
+  std::vector<AggregateCall> calls = {
+      WideCall(AggregateKind::kSum, wide), WideCall(AggregateKind::kMin, wide),
+      WideCall(AggregateKind::kMax, wide), WideCall(AggregateKind::kLastValue, wide),
+      WideCall(AggregateKind::kCount, LogicalType::Bigint(), /*distinct=*/true)};
+  for (AggregateCall& call : calls) call.retractable = true;
+  CheckRestores(WideDecimalAggregate(calls, MakeUpdatingSteps(20)));
 }
 
 TEST(OperatorRestoreTest, GroupAggregateOverRetractions) {
