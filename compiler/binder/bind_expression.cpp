@@ -44,18 +44,6 @@ bool IsAggregateName(const std::string& upper) {
   return false;
 }
 
-int64_t UnitMillis(ast::TimeUnit unit) {
-  switch (unit) {
-    case ast::TimeUnit::kWeek: return 7LL * 24 * 3600 * 1000;
-    case ast::TimeUnit::kDay: return 24LL * 3600 * 1000;
-    case ast::TimeUnit::kHour: return 3600LL * 1000;
-    case ast::TimeUnit::kMinute: return 60LL * 1000;
-    case ast::TimeUnit::kSecond: return 1000;
-    case ast::TimeUnit::kMillisecond: return 1;
-    default: return 0;  // YEAR, QUARTER, MONTH: not a fixed number of milliseconds
-  }
-}
-
 /// The unit keyword of TIMESTAMPADD and TIMESTAMPDIFF (parsed as a column name), upper case;
 /// nullopt when `argument` is not one.
 std::optional<std::string> TimeUnitArgument(const ast::Expression& argument) {
@@ -301,33 +289,7 @@ ExprPtr Binder::BindLiteral(const ast::LiteralExpression& literal) {
       if (literal.literal_kind == ast::LiteralKind::kTimestampLtz) return WallTimeToLtz(wall);
       return wall;
     }
-    case ast::LiteralKind::kInterval: {
-      if (literal.interval.end.has_value()) {
-        Error(base::ErrorCode::kBind,
-              "interval ranges such as '" + literal.interval.ToString() +
-                  "' are not supported; write a single unit, e.g. INTERVAL '90' SECOND",
-              literal.span);
-        return nullptr;
-      }
-      int64_t unit = UnitMillis(literal.interval.start);
-      if (unit == 0) {
-        Error(base::ErrorCode::kBind,
-              std::string("year-month intervals (") + ast::TimeUnitName(literal.interval.start) +
-                  ") are not supported; use DAY, HOUR, MINUTE, SECOND or MILLISECOND",
-              literal.span);
-        return nullptr;
-      }
-      char* end = nullptr;
-      double amount = std::strtod(literal.value.c_str(), &end);
-      if (end == literal.value.c_str() || *end != '\0') {
-        Error(base::ErrorCode::kBind, "invalid interval value '" + literal.value + "'",
-              literal.span);
-        return nullptr;
-      }
-      int64_t millis =
-          static_cast<int64_t>(amount * static_cast<double>(unit) + (amount >= 0 ? 0.5 : -0.5));
-      return Expr::Literal(Value::Interval(literal.negative_interval ? -millis : millis));
-    }
+    case ast::LiteralKind::kInterval: return BindIntervalLiteral(literal);
     case ast::LiteralKind::kDate: {
       auto days = runtime::expr::ParseDate(literal.value);
       if (!days) {
@@ -1109,7 +1071,7 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           name.span);
     return nullptr;
   }
-  ExprPtr bound = BindCall(upper, std::move(arguments), call.span);
+  ExprPtr bound = KeepDateOfTimestampAdd(BindCall(upper, std::move(arguments), call.span));
   bool rounds_decimal = bound != nullptr &&
                         (bound->function == functions::FunctionId::kRound ||
                          bound->function == functions::FunctionId::kTruncate) &&
@@ -1207,6 +1169,11 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     }
     case ast::ExpressionKind::kBinary: {
       const auto& binary = expression.Cast<ast::BinaryExpression>();
+      if ((binary.op == ast::BinaryOperator::kAdd ||
+           binary.op == ast::BinaryOperator::kSubtract) &&
+          (YearMonthLiteral(*binary.right) || YearMonthLiteral(*binary.left))) {
+        return BindYearMonthArithmetic(binary, scope);
+      }
       ExprPtr left = BindExpression(*binary.left, scope);
       ExprPtr right = BindExpression(*binary.right, scope);
       if (left == nullptr || right == nullptr) return nullptr;

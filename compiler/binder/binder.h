@@ -511,6 +511,20 @@ class Binder {
   runtime::plan::ExprPtr BindLiteral(const ast::LiteralExpression& literal);
   /// An exact numeric literal with a point (1.5): a DECIMAL typed as Calcite types it.
   runtime::plan::ExprPtr BindDecimalLiteral(const ast::LiteralExpression& literal);
+  /// INTERVAL literals (bind_interval.cpp): one day-time unit or a day-time range, as
+  /// milliseconds; a year-month one is refused here (it is taken by BindYearMonthArithmetic).
+  runtime::plan::ExprPtr BindIntervalLiteral(const ast::LiteralExpression& literal);
+  /// Whether `expression` is a year-month INTERVAL literal (YEAR, QUARTER, MONTH, YEAR TO MONTH).
+  static bool YearMonthLiteral(const ast::Expression& expression);
+  /// The signed months of a year-month INTERVAL literal; nullopt (and an error) when not valid.
+  std::optional<int64_t> YearMonthLiteralMonths(const ast::Expression& expression);
+  /// `x ± INTERVAL '1' MONTH` (also `INTERVAL … + x`): TIMESTAMPADD(MONTH, ±n, x) over a DATE,
+  /// TIMESTAMP or TIMESTAMP_LTZ.
+  runtime::plan::ExprPtr BindYearMonthArithmetic(const ast::BinaryExpression& binary,
+                                                 const Scope& scope);
+  /// TIMESTAMPADD of whole days, weeks, months, quarters or years to a DATE is a DATE
+  /// (Calcite's deduceType); `call` (a bound TIMESTAMPADD) cast back to DATE where so.
+  runtime::plan::ExprPtr KeepDateOfTimestampAdd(runtime::plan::ExprPtr call);
   runtime::plan::ExprPtr BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& scope);
   runtime::plan::ExprPtr BindCall(const std::string& name,
                                   std::vector<runtime::plan::ExprPtr> arguments,
