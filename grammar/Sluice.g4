@@ -370,6 +370,10 @@ primaryExpression
                                                                          #jsonObjectConstructor
     | JSON_ARRAY LPAREN (expression (COMMA expression)*)? jsonNullClause? RPAREN
                                                                          #jsonArrayConstructor
+    | JSON_OBJECTAGG LPAREN jsonObjectEntry jsonNullClause? RPAREN filterClause?
+                                                                         #jsonObjectAggregate
+    | JSON_ARRAYAGG LPAREN expression jsonNullClause? RPAREN filterClause?
+                                                                         #jsonArrayAggregate
     | LPAREN query RPAREN                                                #subqueryExpression
     | LPAREN expression (COMMA expression)* RPAREN                       #parenthesizedExpression
     | functionCall                                                       #functionCallExpression
@@ -496,7 +500,7 @@ nonReserved
     | DESCRIPTOR | DOW | DOY | DRAIN | DROP
     | EMPTY | ENFORCED | EPOCH | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
     | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | ISODOW | ISOYEAR | JOB | JOBS
-    | JSON | KEY
+    | JSON | JSON_ARRAYAGG | JSON_OBJECTAGG | KEY
     | LANGUAGE | LAST | LEADING | MATCH | MEASURES | METADATA | MICROSECOND | MILLENNIUM | MILLISECOND
     | MINUTE | MINUTES | MONTH | MONTHS
     | NANOSECOND | NEXT | NULLS | OBJECT | OF | OFFSET | ONE | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
@@ -600,6 +604,8 @@ JOIN: J O I N;
 JSON: J S O N;
 JSON_ARRAY: J S O N '_' A R R A Y;
 JSON_OBJECT: J S O N '_' O B J E C T;
+JSON_ARRAYAGG: J S O N '_' A R R A Y A G G;
+JSON_OBJECTAGG: J S O N '_' O B J E C T A G G;
 KEY: K E Y;
 LANGUAGE: L A N G U A G E;
 LAST: L A S T;

@@ -81,6 +81,11 @@ class AstBuilder {
   std::unique_ptr<ast::FunctionCallExpression> BuildFunctionCall(P::FunctionCallContext* context);
   ast::ExpressionPtr BuildFunctionArgument(P::FunctionArgumentContext* context);
   static ast::JsonOnNull BuildJsonOnNull(P::JsonNullClauseContext* context);
+  /// JSON_ARRAYAGG(value) (`key` null) and JSON_OBJECTAGG(KEY key VALUE value), written as the
+  /// LISTAGG of each row's JSON text they are.
+  ast::ExpressionPtr BuildJsonAggregate(base::SourceSpan span, base::SourceSpan name_span,
+                                        ast::ExpressionPtr key, ast::ExpressionPtr value,
+                                        ast::JsonOnNull on_null, P::FilterClauseContext* filter);
   std::unique_ptr<ast::WindowSpecification> BuildWindow(P::WindowSpecificationContext* context);
   ast::FrameBound BuildFrameBound(P::FrameBoundContext* context);
   ast::IntervalQualifier BuildIntervalQualifier(P::IntervalQualifierContext* context);

@@ -336,6 +336,17 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     }
     call->json_on_null = BuildJsonOnNull(array->jsonNullClause());
     result = std::move(call);
+  } else if (auto* aggregate = dynamic_cast<P::JsonArrayAggregateContext*>(current)) {
+    result = BuildJsonAggregate(span, Span(aggregate->JSON_ARRAYAGG()), nullptr,
+                                BuildExpression(aggregate->expression()),
+                                BuildJsonOnNull(aggregate->jsonNullClause()),
+                                aggregate->filterClause());
+  } else if (auto* aggregate = dynamic_cast<P::JsonObjectAggregateContext*>(current)) {
+    result = BuildJsonAggregate(span, Span(aggregate->JSON_OBJECTAGG()),
+                                BuildValue(aggregate->jsonObjectEntry()->key),
+                                BuildExpression(aggregate->jsonObjectEntry()->value),
+                                BuildJsonOnNull(aggregate->jsonNullClause()),
+                                aggregate->filterClause());
   } else if (auto* row = dynamic_cast<P::RowConstructorContext*>(current)) {
     auto call = std::make_unique<ast::FunctionCallExpression>(span);
     call->name = SingleName("ROW", Span(row->ROW()));
@@ -475,6 +486,73 @@ ast::ExpressionPtr AstBuilder::BuildLiteral(P::LiteralContext* context) {
     literal->interval = BuildIntervalQualifier(interval->intervalQualifier());
   }
   return literal;  // kNull by default
+}
+
+ast::ExpressionPtr AstBuilder::BuildJsonAggregate(base::SourceSpan span, base::SourceSpan name_span,
+                                              ast::ExpressionPtr key, ast::ExpressionPtr value,
+                                              ast::JsonOnNull on_null,
+                                              P::FilterClauseContext* filter) {
+  // JSON_ARRAYAGG(v) = '[' || COALESCE(LISTAGG(json(v), ','), '') || ']' and JSON_OBJECTAGG(KEY k
+  // VALUE v) = '{' || COALESCE(LISTAGG(JSON_QUOTE(k) || ':' || json(v), ','), '') || '}', with
+  // json(v) = JSON_STRING(v), or v itself when it is a JSON_OBJECT / JSON_ARRAY (inserted as
+  // JSON, Flink's rule). A NULL value is left out (ABSENT ON NULL, JSON_ARRAYAGG's default) or
+  // is `null` (NULL ON NULL, JSON_OBJECTAGG's); LISTAGG skips the NULL texts.
+  auto call = [&](const char* name, std::vector<ast::ExpressionPtr> arguments) {
+    auto built = std::make_unique<ast::FunctionCallExpression>(span);
+    built->name = SingleName(name, name_span);
+    built->arguments = std::move(arguments);
+    return built;
+  };
+  auto text = [&](std::string value) {
+    auto literal = std::make_unique<ast::LiteralExpression>(span);
+    literal->literal_kind = ast::LiteralKind::kString;
+    literal->value = std::move(value);
+    return literal;
+  };
+  auto concat = [&](ast::ExpressionPtr left, ast::ExpressionPtr right) {
+    auto binary = std::make_unique<ast::BinaryExpression>(span);
+    binary->op = ast::BinaryOperator::kConcat;
+    binary->left = std::move(left);
+    binary->right = std::move(right);
+    return binary;
+  };
+  const bool object = key != nullptr;
+  bool nested_json = false;
+  if (value->Is<ast::FunctionCallExpression>()) {
+    const std::string& name = value->Cast<ast::FunctionCallExpression>().name.Last().name;
+    nested_json = name == "JSON_OBJECT" || name == "JSON_ARRAY";
+  }
+  ast::ExpressionPtr item;
+  if (nested_json) {
+    item = std::move(value);
+  } else {
+    std::vector<ast::ExpressionPtr> arguments;
+    arguments.push_back(std::move(value));
+    item = call("JSON_STRING", std::move(arguments));
+  }
+  const bool null_on_null = object ? on_null != ast::JsonOnNull::kAbsent
+                                   : on_null == ast::JsonOnNull::kNull;
+  if (null_on_null) {
+    std::vector<ast::ExpressionPtr> arguments;
+    arguments.push_back(std::move(item));
+    arguments.push_back(text("null"));
+    item = call("COALESCE", std::move(arguments));
+  }
+  if (object) {
+    std::vector<ast::ExpressionPtr> arguments;
+    arguments.push_back(std::move(key));
+    item = concat(concat(call("JSON_QUOTE", std::move(arguments)), text(":")), std::move(item));
+  }
+  std::vector<ast::ExpressionPtr> listagg_arguments;
+  listagg_arguments.push_back(std::move(item));
+  listagg_arguments.push_back(text(","));
+  auto listagg = call("LISTAGG", std::move(listagg_arguments));
+  if (filter != nullptr) listagg->filter = BuildExpression(filter->expression());
+  std::vector<ast::ExpressionPtr> coalesce_arguments;
+  coalesce_arguments.push_back(std::move(listagg));
+  coalesce_arguments.push_back(text(""));
+  return concat(concat(text(object ? "{" : "["), call("COALESCE", std::move(coalesce_arguments))),
+                text(object ? "}" : "]"));
 }
 
 std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
