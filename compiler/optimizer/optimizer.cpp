@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 
+#include "compiler/optimizer/state_column_pruning.h"
 #include "runtime/expr/interpreter.h"
 #include "runtime/expr/user_function.h"
 
@@ -405,7 +406,7 @@ bool ApplyBottomUp(LogicalNodePtr& node, Rule& rule) {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Rule>> DefaultRules() {
+std::vector<std::unique_ptr<Rule>> DefaultRules(const RuleOptions& options) {
   std::vector<std::unique_ptr<Rule>> rules;
   rules.push_back(std::make_unique<ConstantFolding>());
   rules.push_back(std::make_unique<FilterMerge>());
@@ -416,6 +417,7 @@ std::vector<std::unique_ptr<Rule>> DefaultRules() {
   rules.push_back(std::make_unique<ProjectMerge>());
   rules.push_back(std::make_unique<RemoveTrueFilter>());
   rules.push_back(std::make_unique<ProjectionPruning>());
+  if (options.prune_state_columns) rules.push_back(MakeStateColumnPruning());
   return rules;
 }
 

@@ -19,12 +19,19 @@ class Rule {
   virtual bool Apply(logical::LogicalNodePtr& node) = 0;
 };
 
+/// Which of the rules that can be turned off run.
+struct RuleOptions {
+  /// `table.optimizer.prune-state-columns` (default true): StateColumnPruning runs.
+  bool prune_state_columns = true;
+};
+
 /// The rules Sluice applies, in order (shown by `sluice explain`):
 ///   ConstantFolding, FilterMerge, FilterPushdown (through projections), FilterIntoJoin,
 ///   JoinConditionPushdown (one-sided conditions filter that side first), TopNLimit
 ///   (WHERE rn <= N over ROW_NUMBER() makes a Top-N), ProjectMerge,
-///   RemoveTrueFilter, ProjectionPruning (unused computed columns are not computed).
-std::vector<std::unique_ptr<Rule>> DefaultRules();
+///   RemoveTrueFilter, ProjectionPruning (unused computed columns are not computed),
+///   StateColumnPruning (stateful operators keep only the columns read after them).
+std::vector<std::unique_ptr<Rule>> DefaultRules(const RuleOptions& options = {});
 
 /// Applies `rules` bottom-up until nothing changes; returns the names of the rules that fired.
 std::vector<std::string> Optimize(logical::LogicalNodePtr& root,

@@ -31,6 +31,9 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"pipeline.name", "the job name (default: the file name without .pipe)"},
       {"pipeline.max-parallelism", "key groups for keyed state (default 128)"},
       {"table.exec.state.ttl", "how long idle join state is kept, e.g. '1 h' (default: forever)"},
+      {"table.optimizer.prune-state-columns",
+       "true (default): joins, Top-Ns, OVER and group aggregations keep only the columns "
+       "read after them | false: their input rows whole, as before the rule existed"},
       {"table.exec.source.idle-timeout",
        "after how long without records a source split stops holding back watermarks, e.g. "
        "'5 s' (default 0: never)"},
@@ -78,6 +81,7 @@ const std::map<std::string, std::string>& KnownOptions() {
 namespace {
 
 constexpr const char* kLocalTimeZone = "table.local-time-zone";
+constexpr const char* kPruneStateColumns = "table.optimizer.prune-state-columns";
 
 std::string Stem(const std::string& file_name) {
   std::string base = file_name.substr(file_name.find_last_of('/') + 1);
@@ -120,6 +124,7 @@ class ScriptCompiler {
     if (!ReadChoice(job_options, "state.backend.type", {"memory", "hashmap", "rocksdb"}) ||
         !ReadChoice(job_options, "state.savepoints.format", {"canonical", "native"}) ||
         !ReadChoice(job_options, "state.backend.local-recovery", {"true", "false"}) ||
+        !ReadChoice(job_options, kPruneStateColumns, {"true", "false"}) ||
         !ReadInt(job_options, "state.checkpoints.num-retained", 1, 1000, &retained)) {
       return base::Status::FromDiagnostics(errors());
     }
@@ -136,11 +141,14 @@ class ScriptCompiler {
       return base::Status::Error(base::ErrorCode::kOption,
                                  "parallelism.default exceeds pipeline.max-parallelism");
     }
+    if (auto prune = job_options.find(kPruneStateColumns); prune != job_options.end()) {
+      rule_options_.prune_state_columns = prune->second == "true";
+    }
     for (auto& insert : inserts_) OptimizeInsert(&insert);
     SLUICE_ASSIGN_OR_RETURN(result_.plan, physical::PlanJob(inserts_, physical_options, spans_));
     for (auto& explain : explains_) {
       // EXPLAIN shows the plan the statement would run: optimized like an INSERT.
-      auto rules = optimizer::DefaultRules();
+      auto rules = optimizer::DefaultRules(rule_options_);
       optimizer::Optimize(explain.root, rules);
       SLUICE_ASSIGN_OR_RETURN(auto plan, physical::PlanJob({explain}, physical_options, spans_));
       result_.explains.push_back("== Optimized logical plan ==\n" + explain.root->ToString() +
@@ -227,7 +235,7 @@ class ScriptCompiler {
   }
 
   void OptimizeInsert(logical::InsertPlan* insert) {
-    auto rules = optimizer::DefaultRules();
+    auto rules = optimizer::DefaultRules(rule_options_);
     for (const std::string& rule : optimizer::Optimize(insert->root, rules)) {
       if (std::find(result_.rules_fired.begin(), result_.rules_fired.end(), rule) ==
           result_.rules_fired.end()) {
@@ -672,7 +680,8 @@ class ScriptCompiler {
   const CompileOptions& options_;
   binder::Catalog catalog_;
   binder::Binder binder_;
-  bool zone_overridden_ = false;  // table.local-time-zone given as an override
+  bool zone_overridden_ = false;         // table.local-time-zone given as an override
+  optimizer::RuleOptions rule_options_;  // from the job's options (SET and overrides)
   std::vector<ast::StatementPtr> statements_;
   std::vector<logical::InsertPlan> inserts_;
   std::vector<logical::InsertPlan> explains_;

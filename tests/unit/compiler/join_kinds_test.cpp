@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,7 +54,8 @@ TEST(JoinKindsTest, TimeBoundsBetweenTimeAttributesMakeAnIntervalJoin) {
   EXPECT_EQ(join->interval_join->lower, -60000);
   EXPECT_EQ(join->interval_join->upper, 999);
   EXPECT_EQ(join->interval_join->left_time_slot, 2);
-  EXPECT_EQ(join->interval_join->right_time_slot, 2);
+  // The right side keeps id and ts only: seller is read by nothing (StateColumnPruning).
+  EXPECT_EQ(join->interval_join->right_time_slot, 1);
   ASSERT_EQ(join->state.size(), 3u);  // left, right, watermark
   EXPECT_EQ(join->state[2].name, runtime::plan::kWatermarkStateName);
   EXPECT_EQ(join->state[1].name, "right");
@@ -213,6 +215,40 @@ TEST(JoinKindsTest, ScalarSubqueriesAreLeftJoinsWithAtMostOneRightRow) {
   const auto* reparsed = FindJoin(*parsed);
   ASSERT_NE(reparsed, nullptr);
   EXPECT_TRUE(reparsed->join->single_right_row);
+}
+
+/// The names of the columns a join keeps of each left row.
+std::vector<std::string> KeptLeftColumns(const runtime::plan::PlanNode& join) {
+  std::vector<std::string> names;
+  for (const auto& spec : join.state) {
+    if (spec.name != "left") continue;
+    for (const auto& column : spec.value_schema.columns) names.push_back(column.name);
+  }
+  return names;
+}
+
+TEST(JoinKindsTest, AJoinKeepsOnlyTheColumnsReadAfterIt) {
+  const std::string query =
+      "INSERT INTO out SELECT b.auction, a.seller FROM bids b JOIN auctions a ON b.auction = a.id;";
+  auto pruned = Compile(query);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  auto whole = Compile("SET 'table.optimizer.prune-state-columns' = 'false';" + query);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  const auto* pruned_join = FindJoin(pruned->plan);
+  const auto* whole_join = FindJoin(whole->plan);
+  ASSERT_NE(pruned_join, nullptr);
+  ASSERT_NE(whole_join, nullptr);
+  EXPECT_EQ(pruned_join->uid, whole_join->uid);
+  // price, ts and due are read by nothing after the join.
+  EXPECT_LT(KeptLeftColumns(*pruned_join).size(), KeptLeftColumns(*whole_join).size());
+  for (const std::string& name : KeptLeftColumns(*pruned_join)) {
+    EXPECT_TRUE(name.find("price") == std::string::npos && name.find("due") == std::string::npos)
+        << name;
+  }
+  EXPECT_NE(std::find(pruned->rules_fired.begin(), pruned->rules_fired.end(), "StateColumnPruning"),
+            pruned->rules_fired.end());
+  EXPECT_EQ(std::find(whole->rules_fired.begin(), whole->rules_fired.end(), "StateColumnPruning"),
+            whole->rules_fired.end());
 }
 
 }  // namespace

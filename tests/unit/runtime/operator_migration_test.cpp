@@ -822,6 +822,23 @@ TEST(OperatorMigrationTest, JoinColumnsRemovedMergesRowsThatBecameEqual) {
   }
 }
 
+TEST(OperatorMigrationTest, TopNColumnRemovedRanksAsIfItHadNeverBeenKept) {
+  // A column nothing reads any more (StateColumnPruning drops it from a savepoint of the
+  // unpruned layout): the kept rows lose it, and the ranking goes on as v2's from the start.
+  Version v1 = TopN(true);
+  Version v2 = TopN(false);
+  auto steps = MakeSteps(1, 12, [](int64_t v) { return v; });
+  size_t cut = 13;
+  auto reference = Materialize(RunUninterrupted(v2, steps, cut), Drop(0, 0));
+  ASSERT_FALSE(reference.empty());
+  for (bool rocksdb : {false, true}) {
+    SCOPED_TRACE(rocksdb ? "into rocksdb" : "into memory");
+    MigrationRun run = RunMigration(v1, v2, steps, cut, rocksdb);
+    ASSERT_TRUE(run.restore_status.ok()) << run.restore_status.ToString();
+    EXPECT_EQ(Materialize(run, Drop(3, 1)), reference);
+  }
+}
+
 /// An interval, window or temporal join of (k, v, ts) with (k, v, ts) on k; v2 keeps no v.
 std::pair<Version, Version> TimedJoins(plan::OperatorKind kind) {
   bool windows = kind == plan::OperatorKind::kWindowJoin;
