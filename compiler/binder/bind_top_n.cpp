@@ -129,9 +129,19 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
   ExprPtr bound_limit = BindExpression(*limit, Scope{});
   if (bound_limit == nullptr) return std::nullopt;
   if (bound_limit->kind != ExprKind::kLiteral || !bound_limit->type.IsInteger() ||
-      bound_limit->literal.is_null || bound_limit->literal.integer < 1) {
-    Error(base::ErrorCode::kBind, "LIMIT needs a positive whole number", limit->span);
+      bound_limit->literal.is_null || bound_limit->literal.integer < 0) {
+    Error(base::ErrorCode::kBind, "LIMIT needs a whole number of rows, 0 or more", limit->span);
     return std::nullopt;
+  }
+  if (bound_limit->literal.integer == 0) {
+    // LIMIT 0: no row (Flink plans empty values); a filter that is never true.
+    auto node = std::make_shared<LogicalNode>();
+    node->kind = LogicalKind::kFilter;
+    node->schema = input.node->schema;
+    node->predicate = Expr::Literal(runtime::plan::Value::Boolean(false));
+    node->span = limit->span;
+    node->inputs.push_back(input.node);
+    return BoundRelation{node, input.scope, input.window};
   }
   runtime::plan::TopNSpec spec;
   spec.limit = bound_limit->literal.integer;

@@ -55,6 +55,9 @@ Pruning PlanPruning(const types::Schema& schema, const ReadSlots& read) {
     const size_t end = column + 1 < schema.columns.size() ? first[column + 1] : read.size();
     bool keep = schema.columns[column].type.id() == types::TypeId::kRow;
     for (size_t slot = begin; slot < end; ++slot) keep = keep || read[slot];
+    // A row keeps one column even when nothing is read (COUNT(*) over a LIMIT): operators
+    // hold rows of at least one column.
+    keep = keep || (column + 1 == schema.columns.size() && pruning.kept.empty());
     if (!keep) continue;
     pruning.schema.columns.push_back(schema.columns[column]);
     for (size_t slot = begin; slot < end; ++slot) {
