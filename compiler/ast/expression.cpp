@@ -128,8 +128,7 @@ std::string BinaryExpression::ToString() const {
 
 std::string BetweenExpression::ToString() const {
   return "(" + value->ToString() + (negated ? " NOT" : "") + " BETWEEN " +
-         (symmetric ? "SYMMETRIC " : "") + lower->ToString() +
-         " AND " + upper->ToString() + ")";
+         (symmetric ? "SYMMETRIC " : "") + lower->ToString() + " AND " + upper->ToString() + ")";
 }
 
 std::string InListExpression::ToString() const {

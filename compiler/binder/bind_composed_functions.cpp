@@ -303,8 +303,8 @@ ExprPtr Binder::BindComposedStringCall(const ast::FunctionCallExpression& call,
   // TRIM([BOTH | LEADING | TRAILING] characters FROM s) and BTRIM(s, characters): every one of
   // the characters is trimmed (Flink's), not the string as a whole.
   int32_t mode = upper == "LTRIM" ? 1 : upper == "RTRIM" ? 2 : 0;
-  return BindCall("$TRIM_CHARACTERS",
-                  {arguments[0], Expr::Literal(Value::Int(mode)), arguments[1]}, call.span);
+  return BindCall("$TRIM_CHARACTERS", {arguments[0], Expr::Literal(Value::Int(mode)), arguments[1]},
+                  call.span);
 }
 
 ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,

@@ -1169,8 +1169,7 @@ ExprPtr Binder::BindExpression(const ast::Expression& expression, const Scope& s
     }
     case ast::ExpressionKind::kBinary: {
       const auto& binary = expression.Cast<ast::BinaryExpression>();
-      if ((binary.op == ast::BinaryOperator::kAdd ||
-           binary.op == ast::BinaryOperator::kSubtract) &&
+      if ((binary.op == ast::BinaryOperator::kAdd || binary.op == ast::BinaryOperator::kSubtract) &&
           (YearMonthLiteral(*binary.right) || YearMonthLiteral(*binary.left))) {
         return BindYearMonthArithmetic(binary, scope);
       }

@@ -61,8 +61,7 @@ std::optional<int64_t> Whole(std::string_view digits) {
 /// Calcite's day-time range formats: DAY TO HOUR 'd h', DAY TO MINUTE 'd h:m', DAY TO SECOND
 /// 'd h:m:s[.f]', HOUR TO MINUTE 'h:m', HOUR TO SECOND 'h:m:s[.f]', MINUTE TO SECOND 'm:s[.f]';
 /// the fields after the first within their unit's range. Milliseconds, or nullopt.
-std::optional<int64_t> DayTimeRange(std::string_view text, ast::TimeUnit start,
-                                    ast::TimeUnit end) {
+std::optional<int64_t> DayTimeRange(std::string_view text, ast::TimeUnit start, ast::TimeUnit end) {
   static const ast::TimeUnit kUnits[] = {ast::TimeUnit::kDay, ast::TimeUnit::kHour,
                                          ast::TimeUnit::kMinute, ast::TimeUnit::kSecond};
   static const int64_t kLimits[] = {0, 24, 60, 60};
@@ -91,9 +90,9 @@ std::optional<int64_t> DayTimeRange(std::string_view text, ast::TimeUnit start,
         if (digits.empty() || digits.size() > 9) return std::nullopt;
         auto fraction = Whole(digits);
         if (!fraction) return std::nullopt;
-        fraction_millis = static_cast<int64_t>(std::llround(
-            static_cast<double>(*fraction) / std::pow(10.0, static_cast<double>(digits.size())) *
-            1000.0));
+        fraction_millis = static_cast<int64_t>(
+            std::llround(static_cast<double>(*fraction) /
+                         std::pow(10.0, static_cast<double>(digits.size())) * 1000.0));
         field = field.substr(0, point);
       }
     }
@@ -236,8 +235,7 @@ ExprPtr Binder::BindIntervalLiteral(const ast::LiteralExpression& literal) {
     char* end = nullptr;
     double amount = std::strtod(number.c_str(), &end);
     if (number.empty() || end == number.c_str() || *end != '\0') {
-      Error(base::ErrorCode::kBind, "invalid interval value '" + literal.value + "'",
-            literal.span);
+      Error(base::ErrorCode::kBind, "invalid interval value '" + literal.value + "'", literal.span);
       return nullptr;
     }
     auto unit = static_cast<double>(UnitMillis(qualifier.start));

@@ -337,16 +337,14 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     call->json_on_null = BuildJsonOnNull(array->jsonNullClause());
     result = std::move(call);
   } else if (auto* aggregate = dynamic_cast<P::JsonArrayAggregateContext*>(current)) {
-    result = BuildJsonAggregate(span, Span(aggregate->JSON_ARRAYAGG()), nullptr,
-                                BuildExpression(aggregate->expression()),
-                                BuildJsonOnNull(aggregate->jsonNullClause()),
-                                aggregate->filterClause());
+    result = BuildJsonAggregate(
+        span, Span(aggregate->JSON_ARRAYAGG()), nullptr, BuildExpression(aggregate->expression()),
+        BuildJsonOnNull(aggregate->jsonNullClause()), aggregate->filterClause());
   } else if (auto* aggregate = dynamic_cast<P::JsonObjectAggregateContext*>(current)) {
-    result = BuildJsonAggregate(span, Span(aggregate->JSON_OBJECTAGG()),
-                                BuildValue(aggregate->jsonObjectEntry()->key),
-                                BuildExpression(aggregate->jsonObjectEntry()->value),
-                                BuildJsonOnNull(aggregate->jsonNullClause()),
-                                aggregate->filterClause());
+    result = BuildJsonAggregate(
+        span, Span(aggregate->JSON_OBJECTAGG()), BuildValue(aggregate->jsonObjectEntry()->key),
+        BuildExpression(aggregate->jsonObjectEntry()->value),
+        BuildJsonOnNull(aggregate->jsonNullClause()), aggregate->filterClause());
   } else if (auto* row = dynamic_cast<P::RowConstructorContext*>(current)) {
     auto call = std::make_unique<ast::FunctionCallExpression>(span);
     call->name = SingleName("ROW", Span(row->ROW()));
@@ -489,9 +487,9 @@ ast::ExpressionPtr AstBuilder::BuildLiteral(P::LiteralContext* context) {
 }
 
 ast::ExpressionPtr AstBuilder::BuildJsonAggregate(base::SourceSpan span, base::SourceSpan name_span,
-                                              ast::ExpressionPtr key, ast::ExpressionPtr value,
-                                              ast::JsonOnNull on_null,
-                                              P::FilterClauseContext* filter) {
+                                                  ast::ExpressionPtr key, ast::ExpressionPtr value,
+                                                  ast::JsonOnNull on_null,
+                                                  P::FilterClauseContext* filter) {
   // JSON_ARRAYAGG(v) = '[' || COALESCE(LISTAGG(json(v), ','), '') || ']' and JSON_OBJECTAGG(KEY k
   // VALUE v) = '{' || COALESCE(LISTAGG(JSON_QUOTE(k) || ':' || json(v), ','), '') || '}', with
   // json(v) = JSON_STRING(v), or v itself when it is a JSON_OBJECT / JSON_ARRAY (inserted as
@@ -530,8 +528,8 @@ ast::ExpressionPtr AstBuilder::BuildJsonAggregate(base::SourceSpan span, base::S
     arguments.push_back(std::move(value));
     item = call("JSON_STRING", std::move(arguments));
   }
-  const bool null_on_null = object ? on_null != ast::JsonOnNull::kAbsent
-                                   : on_null == ast::JsonOnNull::kNull;
+  const bool null_on_null =
+      object ? on_null != ast::JsonOnNull::kAbsent : on_null == ast::JsonOnNull::kNull;
   if (null_on_null) {
     std::vector<ast::ExpressionPtr> arguments;
     arguments.push_back(std::move(item));
@@ -574,11 +572,11 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
   }
   if (context->returning != nullptr) call->returning = BuildDataType(context->returning);
   if (P::JsonWrapperContext* wrapper = context->jsonWrapper()) {
-    call->json_wrapper = wrapper->WITHOUT() != nullptr ? ast::JsonWrapper::kWithout
-                         : wrapper->wrapperKind != nullptr &&
-                                 wrapper->wrapperKind->getType() == P::CONDITIONAL
-                             ? ast::JsonWrapper::kConditional
-                             : ast::JsonWrapper::kUnconditional;
+    call->json_wrapper =
+        wrapper->WITHOUT() != nullptr ? ast::JsonWrapper::kWithout
+        : wrapper->wrapperKind != nullptr && wrapper->wrapperKind->getType() == P::CONDITIONAL
+            ? ast::JsonWrapper::kConditional
+            : ast::JsonWrapper::kUnconditional;
   }
   for (P::JsonBehaviorContext* behavior : context->jsonBehavior()) {
     ast::JsonBehavior built;

@@ -798,9 +798,9 @@ class Planner {
     // The first rows of a partition never change over an insert-only input when they are the
     // first by an ascending time attribute (limit 1: Flink's keep-first dedup) or the first
     // to arrive (no sort keys: a LIMIT without ORDER BY).
-    spec.keep_first_only = !window_rank && insert_only &&
-                           spec.function == runtime::plan::RankFunction::kRowNumber &&
-                           ((spec.limit == 1 && top_n.sorted_by_time_attribute) || spec.sort.empty());
+    spec.keep_first_only =
+        !window_rank && insert_only && spec.function == runtime::plan::RankFunction::kRowNumber &&
+        ((spec.limit == 1 && top_n.sorted_by_time_attribute) || spec.sort.empty());
     PlanNode node;
     node.uid = UidFor(top_n.uid_hint, window_rank ? "window-rank" : "top-n");
     SLUICE_RETURN_IF_ERROR(CheckUniqueUid(node.uid, top_n.span));

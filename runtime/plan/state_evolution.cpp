@@ -320,10 +320,10 @@ std::optional<CarriedChange> CarryChange(const SignatureComponent& before_compon
     if (before.top_n->keep_first_only && after.top_n->keep_first_only) {
       // Only a count of the rows written is kept per partition: it goes on to the new N.
       change.migrated = false;
-      change.reason = fmt::format(
-          "N {} -> {}: each partition's count of rows written is kept; {}", from, to,
-          to > from ? "a partition writes new rows until it has written the new N"
-                    : "a partition that has written the new N writes no more");
+      change.reason =
+          fmt::format("N {} -> {}: each partition's count of rows written is kept; {}", from, to,
+                      to > from ? "a partition writes new rows until it has written the new N"
+                                : "a partition that has written the new N writes no more");
       return change;
     }
     if (before.top_n->keep_first_only || after.top_n->keep_first_only) return std::nullopt;

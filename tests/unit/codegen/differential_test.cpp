@@ -684,8 +684,8 @@ class ExprGenerator {
       for (FunctionId id :
            {FunctionId::kInitcap, FunctionId::kLtrim, FunctionId::kRtrim, FunctionId::kMd5,
             FunctionId::kSha1, FunctionId::kSha256, FunctionId::kToBase64, FunctionId::kFromBase64,
-            FunctionId::kHex, FunctionId::kJsonQuote, FunctionId::kJsonUnquote,
-            FunctionId::kSha224, FunctionId::kSha384, FunctionId::kSha512}) {
+            FunctionId::kHex, FunctionId::kJsonQuote, FunctionId::kJsonUnquote, FunctionId::kSha224,
+            FunctionId::kSha384, FunctionId::kSha512}) {
         builtins.push_back({id, kVarchar, {{kVarchar, kAny}}, 1});
       }
       return builtins;
@@ -728,10 +728,10 @@ class ExprGenerator {
                                depth);
       case Values::kEscape: return PatternArgument({"!", "\\", "%", "ab"}, depth);
       case Values::kUrl:
-        return PatternArgument({"http://u:p@a.com:80/x/y.html?k=v&k2=&k=w#r", "https://b.org",
-                                "file:/tmp/a?q", "ftp://[::1]:21/f", "mailto:x@y", "nope:/a",
-                                " http://c.net/ ", "http://"},
-                               depth);
+        return PatternArgument(
+            {"http://u:p@a.com:80/x/y.html?k=v&k2=&k=w#r", "https://b.org", "file:/tmp/a?q",
+             "ftp://[::1]:21/f", "mailto:x@y", "nope:/a", " http://c.net/ ", "http://"},
+            depth);
       case Values::kUrlPart:
         return PatternArgument({"HOST", "PATH", "QUERY", "REF", "PROTOCOL", "FILE", "AUTHORITY",
                                 "USERINFO", "host", "X"},

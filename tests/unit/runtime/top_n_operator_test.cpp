@@ -362,12 +362,13 @@ TEST_F(TopNOperatorTest, KeepFirstNReadsAKeepFirstRowMarkerAsOneRow) {
   harness_.node = TopNNode({.limit = 3, .row_number = true, .keep_first = true});
   TopNOperator wider;
   ASSERT_TRUE(wider.Open(harness_.Context()).ok());
-  ASSERT_TRUE(wider
-                  .ProcessBatch(0,
-                                MakeBatch(kInputTypes,
-                                          {{"x", 6, "b", 0.0}, {"x", 7, "c", 0.0}, {"x", 8, "d", 0.0}}),
-                                &out_)
-                  .ok());
+  ASSERT_TRUE(
+      wider
+          .ProcessBatch(
+              0,
+              MakeBatch(kInputTypes, {{"x", 6, "b", 0.0}, {"x", 7, "c", 0.0}, {"x", 8, "d", 0.0}}),
+              &out_)
+          .ok());
   EXPECT_EQ(out_.TakeRows(), (Rows{"+I[x, 6, b, 0.0, 2]", "+I[x, 7, c, 0.0, 3]"}));
 }
 
