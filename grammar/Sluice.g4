@@ -22,6 +22,11 @@ statement
                                                                          #createViewStatement
     | CREATE TEMPORARY? SYSTEM? FUNCTION (IF NOT EXISTS)? qualifiedName AS STRING
         (LANGUAGE identifier)?                                           #createFunctionStatement
+    | DROP TEMPORARY? SYSTEM? dropKind=(TABLE | VIEW | FUNCTION) (IF EXISTS)? qualifiedName
+                                                                         #dropStatement
+    | CREATE createKind=(CATALOG | DATABASE) (IF NOT EXISTS)? qualifiedName
+        (COMMENT STRING)? (WITH properties)?                             #createCatalogStatement
+    | USE CATALOG? qualifiedName                                         #useStatement
     | SET (STRING EQ STRING)?                                            #setStatement
     | RESET STRING?                                                      #resetStatement
     | EXPLAIN UPGRADE FROM STRING                                        #explainUpgradeStatement
@@ -495,7 +500,7 @@ identifier
 
 // Keywords that are also plain identifiers wherever the grammar allows a name.
 nonReserved
-    : ABSENT | AFTER | AGGREGATE | ARRAY | ASYMMETRIC | CONDITIONAL | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
+    : ABSENT | AFTER | AGGREGATE | ARRAY | ASYMMETRIC | CATALOG | CONDITIONAL | DATABASE | MAP | ORDINALITY | ASC | BEGIN | BOTH | CALL | COMMENT | CONSTRAINT | CONSTRAINTS
     | CENTURY | CUBE | CURRENT | DATE | DAY | DAYS | DECADE | DEFAULT | DEFINE | DESC | DESCRIBE
     | DESCRIPTOR | DOW | DOY | DRAIN | DROP
     | EMPTY | ENFORCED | EPOCH | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
@@ -561,6 +566,9 @@ DESCRIPTOR: D E S C R I P T O R;
 DISTINCT: D I S T I N C T;
 DRAIN: D R A I N;
 DROP: D R O P;
+CATALOG: C A T A L O G;
+DATABASE: D A T A B A S E;
+USE: U S E;
 ELSE: E L S E;
 EMPTY: E M P T Y;
 CONDITIONAL: C O N D I T I O N A L;

@@ -1,5 +1,7 @@
 #include "compiler/ast/statement.h"
 
+#include <fmt/format.h>
+
 // GCC 12 reports a false -Wrestrict on `"literal" + std::string` at -O3 (GCC bug 105329).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wrestrict"
@@ -127,6 +129,22 @@ std::string CreateFunctionStatement::ToString() const {
 std::string SetStatement::ToString() const {
   if (!key.has_value()) return "SET";
   return "SET " + QuoteString(*key) + " = " + QuoteString(value.value_or(""));
+}
+
+std::string DropStatement::ToString() const {
+  const char* object = this->object == Object::kTable  ? "TABLE"
+                       : this->object == Object::kView ? "VIEW"
+                                                       : "FUNCTION";
+  return fmt::format("DROP {} {}{}", object, if_exists ? "IF EXISTS " : "", name.ToString());
+}
+
+std::string CreateCatalogStatement::ToString() const {
+  return fmt::format("CREATE {} {}{}", catalog ? "CATALOG" : "DATABASE",
+                     if_not_exists ? "IF NOT EXISTS " : "", name.ToString());
+}
+
+std::string UseStatement::ToString() const {
+  return std::string(catalog ? "USE CATALOG " : "USE ") + name.ToString();
 }
 
 std::string ResetStatement::ToString() const {

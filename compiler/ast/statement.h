@@ -26,6 +26,9 @@ enum class StatementKind {
   kShow,
   kDescribe,
   kStopJob,
+  kDrop,
+  kCreateCatalog,
+  kUse,
 };
 
 /// One statement of a script. `BEGIN STATEMENT SET; ... END;` is flattened by the parser into
@@ -185,6 +188,39 @@ struct SetStatement final : Statement {
   std::optional<std::string> value;
   base::SourceSpan key_span;
   base::SourceSpan value_span;
+};
+
+/// `DROP [TEMPORARY] [SYSTEM] {TABLE | VIEW | FUNCTION} [IF EXISTS] name`.
+struct DropStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kDrop;
+  enum class Object { kTable, kView, kFunction };
+  explicit DropStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  Object object = Object::kTable;
+  bool if_exists = false;
+  QualifiedName name;
+};
+
+/// `CREATE {CATALOG | DATABASE} [IF NOT EXISTS] name [COMMENT '...'] [WITH (...)]`.
+struct CreateCatalogStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kCreateCatalog;
+  explicit CreateCatalogStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  bool catalog = false;  // CATALOG, else DATABASE
+  bool if_not_exists = false;
+  QualifiedName name;
+};
+
+/// `USE CATALOG name` / `USE [catalog.]database`.
+struct UseStatement final : Statement {
+  static constexpr StatementKind kKind = StatementKind::kUse;
+  explicit UseStatement(base::SourceSpan span) : Statement(kKind, span) {}
+  std::string ToString() const override;
+
+  bool catalog = false;
+  QualifiedName name;
 };
 
 /// `RESET ['key']`.

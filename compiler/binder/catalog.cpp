@@ -26,6 +26,22 @@ bool Catalog::AddView(const std::string& name, CatalogView view) {
   return true;
 }
 
+bool Catalog::RemoveTable(const std::string& name) {
+  if (tables_.erase(Key(name)) == 0) return false;
+  spelled_.erase(Key(name));
+  return true;
+}
+
+bool Catalog::RemoveView(const std::string& name) {
+  if (views_.erase(Key(name)) == 0) return false;
+  spelled_.erase(Key(name));
+  return true;
+}
+
+bool Catalog::RemoveFunction(const std::string& name) {
+  return functions_.erase(Key(name)) > 0;
+}
+
 CatalogTable* Catalog::FindTable(const std::string& name) {
   auto found = tables_.find(Key(name));
   return found == tables_.end() ? nullptr : &found->second;

@@ -56,6 +56,10 @@ class Catalog {
   bool AddTable(const std::string& name, CatalogTable table);
   bool AddView(const std::string& name, CatalogView view);
   CatalogTable* FindTable(const std::string& name);
+  /// Removes a table (or view, or function); false when there is none of that name.
+  bool RemoveTable(const std::string& name);
+  bool RemoveView(const std::string& name);
+  bool RemoveFunction(const std::string& name);
   const CatalogView* FindView(const std::string& name) const;
   /// Adds a user-defined function; false when one of that name exists.
   bool AddFunction(const std::string& name,

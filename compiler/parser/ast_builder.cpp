@@ -131,6 +131,28 @@ ast::StatementPtr AstBuilder::BuildStatement(P::StatementContext* context) {
     }
     return statement;
   }
+  if (auto* drop = dynamic_cast<P::DropStatementContext*>(context)) {
+    auto statement = std::make_unique<ast::DropStatement>(span);
+    statement->object = drop->dropKind->getType() == P::TABLE  ? ast::DropStatement::Object::kTable
+                        : drop->dropKind->getType() == P::VIEW ? ast::DropStatement::Object::kView
+                                                               : ast::DropStatement::Object::kFunction;
+    statement->if_exists = drop->EXISTS() != nullptr;
+    statement->name = BuildQualifiedName(drop->qualifiedName());
+    return statement;
+  }
+  if (auto* create = dynamic_cast<P::CreateCatalogStatementContext*>(context)) {
+    auto statement = std::make_unique<ast::CreateCatalogStatement>(span);
+    statement->catalog = create->createKind->getType() == P::CATALOG;
+    statement->if_not_exists = create->EXISTS() != nullptr;
+    statement->name = BuildQualifiedName(create->qualifiedName());
+    return statement;
+  }
+  if (auto* use = dynamic_cast<P::UseStatementContext*>(context)) {
+    auto statement = std::make_unique<ast::UseStatement>(span);
+    statement->catalog = use->CATALOG() != nullptr;
+    statement->name = BuildQualifiedName(use->qualifiedName());
+    return statement;
+  }
   if (auto* reset = dynamic_cast<P::ResetStatementContext*>(context)) {
     auto statement = std::make_unique<ast::ResetStatement>(span);
     if (reset->STRING() != nullptr) statement->key = Unquote(reset->STRING());

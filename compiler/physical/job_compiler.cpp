@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "catalog/base/suggest.h"
@@ -347,12 +348,76 @@ class ScriptCompiler {
       case ast::StatementKind::kCreateFunction:
         CompileCreateFunction(statement.Cast<ast::CreateFunctionStatement>());
         return;
+      case ast::StatementKind::kDrop: CompileDrop(statement.Cast<ast::DropStatement>()); return;
+      case ast::StatementKind::kCreateCatalog: {
+        const auto& create = statement.Cast<ast::CreateCatalogStatement>();
+        if (create.catalog) {
+          Error(base::ErrorCode::kPlan,
+                "CREATE CATALOG is not supported: a script's tables, views and functions live in "
+                "its one catalog, default_catalog",
+                statement.span);
+          return;
+        }
+        // Databases are names only: every table of the script is in one namespace.
+        const std::string name = create.name.Last().name;
+        if (!databases_.insert(Lower(name)).second && !create.if_not_exists) {
+          Error(base::ErrorCode::kBind, "database '" + name + "' already exists",
+                create.name.span);
+        }
+        return;
+      }
+      case ast::StatementKind::kUse: {
+        const auto& use = statement.Cast<ast::UseStatement>();
+        const std::string name = use.name.Last().name;
+        if (use.catalog ? Lower(name) != "default_catalog" : !databases_.count(Lower(name))) {
+          Error(base::ErrorCode::kBind,
+                use.catalog ? fmt::format("catalog '{}' does not exist: a script has one "
+                                          "catalog, default_catalog",
+                                          name)
+                            : fmt::format("database '{}' does not exist (CREATE DATABASE it "
+                                          "first; default_database exists)",
+                                          name),
+                use.name.span);
+        }
+        return;
+      }
       case ast::StatementKind::kShow:
       case ast::StatementKind::kDescribe:
       case ast::StatementKind::kStopJob:
         Error(base::ErrorCode::kPlan, "this statement only works in `sluice repl`", statement.span);
         return;
     }
+  }
+
+  /// `DROP {TABLE | VIEW | FUNCTION} [IF EXISTS] name`: the script's later statements no longer
+  /// see it (jobs already planned keep what they read).
+  void CompileDrop(const ast::DropStatement& drop) {
+    const std::string& name = drop.name.Last().name;
+    bool removed = false;
+    const char* what = "table";
+    switch (drop.object) {
+      case ast::DropStatement::Object::kTable:
+        removed = catalog_.RemoveTable(name);
+        if (removed) spans_.erase(name);
+        break;
+      case ast::DropStatement::Object::kView:
+        what = "view";
+        removed = catalog_.RemoveView(name);
+        break;
+      case ast::DropStatement::Object::kFunction:
+        what = "function";
+        removed = catalog_.RemoveFunction(name);
+        break;
+    }
+    if (!removed && !drop.if_exists) {
+      Error(base::ErrorCode::kBind, fmt::format("{} '{}' does not exist", what, name),
+            drop.name.span);
+    }
+  }
+
+  static std::string Lower(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
   }
 
   /// `CREATE FUNCTION name AS 'library.so:symbol' [LANGUAGE C]` (udf/README.md).
@@ -687,6 +752,8 @@ class ScriptCompiler {
   std::vector<logical::InsertPlan> explains_;
   std::vector<const ast::ExplainUpgradeStatement*> upgrades_;  // borrowed from statements_
   std::map<std::string, physical::TableSpans> spans_;
+  /// CREATE DATABASE names (lower case); default_database always exists.
+  std::set<std::string> databases_{"default_database"};
   std::map<std::string, std::string> set_options_;
   std::map<std::string, base::SourceSpan> set_spans_;
   CompiledScript result_;

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "catalog/types/schema.h"
 #include "compiler/codegen/engine_services.h"
 #include "compiler/parser/parser.h"
 #include "runtime/connectors/collect_connector.h"
@@ -149,6 +150,20 @@ void Session::Accept(const ast::Statement& statement, const std::string& text,
     case ast::StatementKind::kCreateFunction:
       functions_.push_back(statement.Cast<ast::CreateFunctionStatement>().name.Last().name);
       break;
+    case ast::StatementKind::kDrop: {
+      const auto& drop = statement.Cast<ast::DropStatement>();
+      const std::string& name = drop.name.Last().name;
+      auto same = [&](const std::string& other) { return types::IdentifierEquals(other, name); };
+      if (drop.object == ast::DropStatement::Object::kFunction) {
+        functions_.erase(std::remove_if(functions_.begin(), functions_.end(), same),
+                         functions_.end());
+      } else {
+        relations_.erase(std::remove_if(relations_.begin(), relations_.end(),
+                                        [&](const auto& relation) { return same(relation.first); }),
+                         relations_.end());
+      }
+      break;
+    }
     case ast::StatementKind::kSet: {
       const auto& set = statement.Cast<ast::SetStatement>();
       set_options_[*set.key] = *set.value;
