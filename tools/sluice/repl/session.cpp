@@ -241,6 +241,9 @@ bool Session::Execute(const StatementSource& source) {
                         : statement.Is<ast::CreateViewStatement>()     ? "CREATE VIEW"
                         : statement.Is<ast::CreateFunctionStatement>() ? "CREATE FUNCTION"
                         : statement.Is<ast::SetStatement>()            ? "SET"
+                        : statement.Is<ast::DropStatement>()           ? "DROP"
+                        : statement.Is<ast::UseStatement>()            ? "USE"
+                        : statement.Is<ast::CreateCatalogStatement>()  ? "CREATE DATABASE"
                                                                        : "RESET";
       std::puts(tag);
       return true;
