@@ -883,6 +883,21 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           name.span);
     return nullptr;
   }
+  // Flink's aggregates that Sluice lacks are named as such (not as a column outside GROUP BY).
+  static const char* const kUnsupportedAggregates[] = {
+      "ARRAY_AGG", "APPROX_COUNT_DISTINCT", "PERCENTILE", "CUME_DIST", "PERCENT_RANK",
+      "NTILE",     "SINGLE_VALUE"};
+  for (const char* unsupported : kUnsupportedAggregates) {
+    if (upper != unsupported || catalog_->FindFunction(name.name)) continue;
+    Error(base::ErrorCode::kBind,
+          fmt::format("aggregate function {} is not supported (Sluice's aggregates: COUNT, SUM, "
+                      "MIN, MAX, AVG, STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP, COLLECT, "
+                      "LISTAGG, FIRST_VALUE, LAST_VALUE, BOOL_AND, BOOL_OR, JSON_ARRAYAGG, "
+                      "JSON_OBJECTAGG)",
+                      upper),
+          name.span);
+    return nullptr;
+  }
   if (IsAggregateName(upper) || call.distinct || call.filter) {
     Error(base::ErrorCode::kBind,
           fmt::format("aggregate function {} is not allowed here (only in SELECT, HAVING and "
