@@ -97,7 +97,8 @@ void ForEachChild(const ast::Expression& expression,
 const char* kAggregateFunctions[] = {"COUNT",   "SUM",         "MIN",         "MAX",
                                      "AVG",     "STDDEV_POP",  "STDDEV_SAMP", "STDDEV",
                                      "VAR_POP", "VAR_SAMP",    "VARIANCE",    "BOOL_AND",
-                                     "BOOL_OR", "FIRST_VALUE", "LAST_VALUE",  "LISTAGG"};
+                                     "BOOL_OR", "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",
+                                     "ARRAY_AGG"};
 // Aggregate-like names that are refused with a reason when used without OVER.
 const char* kOtherAggregates[] = {"COLLECT", "LAG", "LEAD"};
 
@@ -155,7 +156,8 @@ std::optional<AggregateKind> AggregateKindOf(const std::string& upper) {
       {"FIRST_VALUE", AggregateKind::kFirstValue},
       {"LAST_VALUE", AggregateKind::kLastValue},
       {"LISTAGG", AggregateKind::kListAgg},
-      {"COLLECT", AggregateKind::kCollect}};
+      {"COLLECT", AggregateKind::kCollect},
+      {"ARRAY_AGG", AggregateKind::kArrayAgg}};
   for (const auto& [name, kind] : kNames) {
     if (upper == name) return kind;
   }
@@ -172,7 +174,7 @@ std::optional<LogicalType> AggregateResultType(AggregateKind kind, const Logical
   if (argument.IsWideDecimal() &&
       (kind == AggregateKind::kStddevPop || kind == AggregateKind::kStddevSamp ||
        kind == AggregateKind::kVarPop || kind == AggregateKind::kVarSamp ||
-       kind == AggregateKind::kCollect)) {
+       kind == AggregateKind::kCollect || kind == AggregateKind::kArrayAgg)) {
     return std::nullopt;
   }
   switch (kind) {
@@ -199,6 +201,12 @@ std::optional<LogicalType> AggregateResultType(AggregateKind kind, const Logical
         return std::nullopt;
       }
       return LogicalType::Multiset(argument);
+    case AggregateKind::kArrayAgg:
+      if (argument.id() == TypeId::kRow || argument.id() == TypeId::kNull ||
+          argument.id() == TypeId::kInterval) {
+        return std::nullopt;
+      }
+      return LogicalType::Array(argument);
     case AggregateKind::kFirstValue:
     case AggregateKind::kLastValue:
     case AggregateKind::kLag:

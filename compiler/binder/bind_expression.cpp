@@ -27,7 +27,7 @@ using types::TypeId;
 namespace {
 
 const char* kAggregateNames[] = {"COUNT",       "SUM",         "MIN",      "MAX",     "AVG",
-                                 "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",  "COLLECT", "STDDEV",
+                                 "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",  "COLLECT", "ARRAY_AGG", "STDDEV",
                                  "STDDEV_POP",  "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP",
                                  "BOOL_AND",    "BOOL_OR",     "LAG",      "LEAD",    "ROW_NUMBER",
                                  "RANK",        "DENSE_RANK"};
@@ -885,14 +885,14 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   }
   // Flink's aggregates that Sluice lacks are named as such (not as a column outside GROUP BY).
   static const char* const kUnsupportedAggregates[] = {
-      "ARRAY_AGG", "APPROX_COUNT_DISTINCT", "PERCENTILE", "CUME_DIST", "PERCENT_RANK",
-      "NTILE",     "SINGLE_VALUE"};
+      "APPROX_COUNT_DISTINCT", "PERCENTILE", "CUME_DIST", "PERCENT_RANK", "NTILE",
+      "SINGLE_VALUE"};
   for (const char* unsupported : kUnsupportedAggregates) {
     if (upper != unsupported || catalog_->FindFunction(name.name)) continue;
     Error(base::ErrorCode::kBind,
           fmt::format("aggregate function {} is not supported (Sluice's aggregates: COUNT, SUM, "
                       "MIN, MAX, AVG, STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP, COLLECT, "
-                      "LISTAGG, FIRST_VALUE, LAST_VALUE, BOOL_AND, BOOL_OR, JSON_ARRAYAGG, "
+                      "LISTAGG, ARRAY_AGG, FIRST_VALUE, LAST_VALUE, BOOL_AND, BOOL_OR, JSON_ARRAYAGG, "
                       "JSON_OBJECTAGG)",
                       upper),
           name.span);

@@ -558,6 +558,7 @@ class ScriptCompiler {
                                      "LAST_VALUE",
                                      "LISTAGG",
                                      "COLLECT",
+                                     "ARRAY_AGG",
                                      "STDDEV_POP",
                                      "STDDEV_SAMP",
                                      "STDDEV",

@@ -418,6 +418,7 @@ SignatureComponent Accumulators(const std::vector<runtime::plan::AggregateCall>&
                         call.kind == runtime::plan::AggregateKind::kLastValue ||
                         call.kind == runtime::plan::AggregateKind::kListAgg ||
                         call.kind == runtime::plan::AggregateKind::kCollect ||
+                        call.kind == runtime::plan::AggregateKind::kArrayAgg ||
                         call.kind == runtime::plan::AggregateKind::kLag;
     // MIN/MAX over a DECIMAL above precision 18 keep their 16-byte extreme even when they
     // are not retractable (another layout than the 8-byte extreme of a narrower DECIMAL).

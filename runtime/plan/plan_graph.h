@@ -85,7 +85,8 @@ enum class AggregateKind : uint8_t {
   kLastValue,
   kListAgg,
   kLag,      // OVER only
-  kCollect,  // a MULTISET of the non-NULL values
+  kCollect,   // a MULTISET of the non-NULL values
+  kArrayAgg,  // an ARRAY of the values (NULLs too), in arrival order
 };
 
 /// One aggregate call of an aggregation node. Slots refer to the node's input.

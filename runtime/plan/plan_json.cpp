@@ -462,6 +462,7 @@ constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
     {AggregateKind::kLastValue, "LAST_VALUE"},
     {AggregateKind::kListAgg, "LISTAGG"},
     {AggregateKind::kCollect, "COLLECT"},
+    {AggregateKind::kArrayAgg, "ARRAY_AGG"},
     {AggregateKind::kLag, "LAG"}};
 constexpr std::pair<WindowKind, const char*> kWindowKinds[] = {{WindowKind::kTumble, "TUMBLE"},
                                                                {WindowKind::kHop, "HOP"},

@@ -391,7 +391,7 @@ base::Status Aggregator::AccumulateList(std::string* accumulator, size_t call,
   std::string entry;
   ValueList::AppendEntry(argument, row, &entry);
   AggregateKind kind = calls_[call].kind;
-  if (!layout.retractable && kind != AggregateKind::kListAgg && kind != AggregateKind::kCollect) {
+  if (!layout.retractable && !KeepsEveryValue(kind)) {
     // Insert-only FIRST_VALUE keeps its first value, LAST_VALUE its latest.
     if (retract) return RetractedExtreme();
     if (kind == AggregateKind::kLastValue || payload.empty()) {
@@ -494,7 +494,7 @@ base::Status Aggregator::MergeValid(std::string* accumulator, std::string_view o
             (!left_has || (layout.is_min ? right.compare(left) < 0 : right.compare(left) > 0));
         sections.append(take_right ? right : left);
       } else if (layout.kind == AccumulatorKind::kValueList && !layout.retractable &&
-                 calls_[&layout - layouts_.data()].kind != AggregateKind::kListAgg) {
+                 !KeepsEveryValue(calls_[&layout - layouts_.data()].kind)) {
         // Slices merge in time order: FIRST_VALUE keeps the earlier one, LAST_VALUE the later.
         bool first = calls_[&layout - layouts_.data()].kind == AggregateKind::kFirstValue;
         sections.append(first ? (left.empty() ? right : left) : (right.empty() ? left : right));
@@ -778,6 +778,37 @@ void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
       multiset.Add(item);
     }
     WriteString(out, column, row, multiset.Finish());
+    return;
+  }
+  if (kind == AggregateKind::kArrayAgg) {
+    // An ARRAY of every value, NULLs too (Flink's RESPECT NULLS default), in arrival order;
+    // NULL when there is none.
+    const types::LogicalType& element = column->type().element_type();
+    expr::CollectionWriter array;
+    uint32_t count = 0;
+    while (ValueList::Next(payload, &position, &entry, &value, &present)) {
+      expr::Item item;
+      if (present) {
+        item.tag = expr::TagOf(element);
+        if (item.tag == expr::ItemTag::kBytes) {
+          item.bytes = value;
+        } else {
+          int64_t fixed = ValueList::FixedValue(value);
+          if (item.tag == expr::ItemTag::kReal) {
+            std::memcpy(&item.real, &fixed, sizeof fixed);
+          } else {
+            item.integer = fixed;
+          }
+        }
+      }
+      array.Add(item);
+      ++count;
+    }
+    if (count == 0) {
+      WriteNull(column, row);
+    } else {
+      WriteString(out, column, row, array.Finish(count));
+    }
     return;
   }
   if (kind == AggregateKind::kListAgg) {

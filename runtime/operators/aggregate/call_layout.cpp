@@ -62,6 +62,7 @@ const char* AggregateFunctionName(AggregateKind kind) {
     case AggregateKind::kFirstValue: return "FIRST_VALUE";
     case AggregateKind::kLastValue: return "LAST_VALUE";
     case AggregateKind::kCollect: return "COLLECT";
+    case AggregateKind::kArrayAgg: return "ARRAY_AGG";
     case AggregateKind::kListAgg: return "LISTAGG";
     case AggregateKind::kLag: return "LAG";
   }
@@ -191,18 +192,19 @@ AccumulatorLayout LayOutAccumulators(const std::vector<plan::AggregateCall>& cal
       case AggregateKind::kLastValue:
       case AggregateKind::kListAgg:
       case AggregateKind::kCollect:
+      case AggregateKind::kArrayAgg:
         if (call.kind == AggregateKind::kListAgg && type != TypeId::kVarchar &&
             type != TypeId::kNull) {
           problem = "does not take " + call.argument_type.ToString();
         }
-        if (call.kind == AggregateKind::kCollect && layout.wide_decimal_argument) {
+        if ((call.kind == AggregateKind::kCollect || call.kind == AggregateKind::kArrayAgg) &&
+            layout.wide_decimal_argument) {
           problem = "does not take " + call.argument_type.ToString();  // 64-bit elements
         }
         if (call.distinct) problem = "does not take DISTINCT";
         layout.kind = AccumulatorKind::kValueList;
         // Insert-only FIRST_VALUE/LAST_VALUE keep one value and cannot take a retraction.
-        if (!call.retractable && call.kind != AggregateKind::kListAgg &&
-            call.kind != AggregateKind::kCollect) {
+        if (!call.retractable && !KeepsEveryValue(call.kind)) {
           result.has_non_retractable_extreme = true;
         }
         break;

@@ -10,6 +10,13 @@
 
 namespace sluice::runtime::operators::aggregate {
 
+/// LISTAGG, COLLECT and ARRAY_AGG keep every value they see (in arrival order), where an
+/// insert-only FIRST_VALUE/LAST_VALUE keeps one; window slices of them are concatenated.
+inline bool KeepsEveryValue(plan::AggregateKind kind) {
+  return kind == plan::AggregateKind::kListAgg || kind == plan::AggregateKind::kCollect ||
+         kind == plan::AggregateKind::kArrayAgg;
+}
+
 /// How one aggregate call keeps its accumulator (see the layout in aggregator.h).
 enum class AccumulatorKind : uint8_t {
   kCount,          // COUNT(*), COUNT(x): int64 count
@@ -23,7 +30,8 @@ enum class AccumulatorKind : uint8_t {
                    // sum of squares (of the unscaled values)
   kMomentsDouble,  // STDDEV/VAR over DOUBLE: int64 count, double mean, double M2 (Welford)
   kBoolCounts,     // BOOL_AND/BOOL_OR: int64 count of TRUE, int64 count of FALSE
-  kValueList,      // FIRST_VALUE, LAST_VALUE, LISTAGG: values in arrival order in a section
+  kValueList,      // FIRST_VALUE, LAST_VALUE, LISTAGG, COLLECT, ARRAY_AGG: values in arrival
+                   // order in a section
   kLag,            // LAG: the last offset + 1 values (NULLs too) and the default, in a section
 };
 
