@@ -9,6 +9,7 @@
 
 #include "compiler/binder/binder.h"
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/literal_arguments.h"
 
 namespace sluice::compiler::binder {
 
@@ -25,17 +26,29 @@ ExprPtr TypeDescriptorLiteral(const LogicalType& type) {
 }
 
 bool IsCollectionFunctionName(const std::string& upper) {
-  static const char* const kNames[] = {"ARRAY",          "MAP",
-                                       "CARDINALITY",    "ELEMENT",
-                                       "ARRAY_CONTAINS", "ARRAY_POSITION",
-                                       "ARRAY_DISTINCT", "ARRAY_REVERSE",
-                                       "ARRAY_REMOVE",   "ARRAY_APPEND",
-                                       "ARRAY_PREPEND",  "ARRAY_CONCAT",
-                                       "ARRAY_JOIN",     "ARRAY_MAX",
-                                       "ARRAY_MIN",      "MAP_KEYS",
-                                       "MAP_VALUES",     "MAP_FROM_ARRAYS",
-                                       "STR_TO_MAP",     "ARRAY_SLICE",
-                                       "MAP_ENTRIES",    "SPLIT"};
+  static const char* const kNames[] = {"ARRAY",
+                                       "MAP",
+                                       "CARDINALITY",
+                                       "ELEMENT",
+                                       "ARRAY_CONTAINS",
+                                       "ARRAY_POSITION",
+                                       "ARRAY_DISTINCT",
+                                       "ARRAY_REVERSE",
+                                       "ARRAY_REMOVE",
+                                       "ARRAY_APPEND",
+                                       "ARRAY_PREPEND",
+                                       "ARRAY_CONCAT",
+                                       "ARRAY_JOIN",
+                                       "ARRAY_MAX",
+                                       "ARRAY_MIN",
+                                       "MAP_KEYS",
+                                       "MAP_VALUES",
+                                       "MAP_FROM_ARRAYS",
+                                       "STR_TO_MAP",
+                                       "ARRAY_SLICE",
+                                       "MAP_ENTRIES",
+                                       "SPLIT",
+                                       "REGEXP_EXTRACT_ALL"};
   for (const char* name : kNames) {
     if (upper == name) return true;
   }
@@ -160,6 +173,34 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
       if (!assignable(i, LogicalType::Varchar())) return nullptr;
     }
     return call_of(FunctionId::kSplit, LogicalType::Array(LogicalType::Varchar()),
+                   std::move(arguments));
+  }
+  if (upper == "REGEXP_EXTRACT_ALL") {
+    if (!arity(2, 3, "(text, regex [, group])")) return nullptr;
+    for (size_t i = 0; i < 2; ++i) {
+      if (!assignable(i, LogicalType::Varchar())) return nullptr;
+    }
+    if (arguments.size() == 3) {
+      if (!(arguments[2]->type.IsInteger() || arguments[2]->type.id() == TypeId::kNull)) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("REGEXP_EXTRACT_ALL takes an integer group, got {}",
+                          arguments[2]->type.ToString()),
+              call.arguments[2]->span);
+        return nullptr;
+      }
+      arguments[2] = CastTo(arguments[2], LogicalType::Bigint());
+    }
+    // A literal regex that does not compile would make every row NULL: an error here.
+    const ExprPtr& regex = arguments[1];
+    if (regex->kind == ExprKind::kLiteral && !regex->literal.is_null) {
+      std::string problem = runtime::expr::CheckLiteralArgument(FunctionId::kRegexpExtractAll, 1,
+                                                                regex->literal.text);
+      if (!problem.empty()) {
+        Error(base::ErrorCode::kBind, problem, call.arguments[1]->span);
+        return nullptr;
+      }
+    }
+    return call_of(FunctionId::kRegexpExtractAll, LogicalType::Array(LogicalType::Varchar()),
                    std::move(arguments));
   }
   if (upper == "ARRAY_CONCAT") {

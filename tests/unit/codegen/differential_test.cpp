@@ -636,6 +636,9 @@ class ExprGenerator {
            {{kVarchar, kAny}, {kVarchar, Values::kRegex}, {kVarchar, kAny}},
            3},
           {FunctionId::kRegexp, kBoolean, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kRegexpCount, kInt, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kRegexpInstr, kInt, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kRegexpSubstr, kVarchar, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
           {FunctionId::kLpad,
            kVarchar,
            {{kVarchar, kAny}, {kInt, Values::kCount}, {kVarchar, kAny}},
@@ -880,8 +883,18 @@ class ExprGenerator {
         }
         case 5:
           if (element.id() == TypeId::kVarchar) {
-            return Call(FunctionId::kSplit, type,
-                        {Generate(element, depth - 1), Generate(element, depth - 1)});
+            split_next_ = !split_next_;  // alternating, so that both are generated
+            if (split_next_) {
+              return Call(FunctionId::kSplit, type,
+                          {Generate(element, depth - 1), Generate(element, depth - 1)});
+            }
+            std::vector<ExprPtr> arguments{
+                Generate(element, depth - 1),
+                BuiltinArgument(TypeId::kVarchar, Values::kRegex, depth)};
+            if (random_.Chance(0.5)) {
+              arguments.push_back(Expr::Literal(Value::Bigint(random_.Between(-1, 2))));
+            }
+            return Call(FunctionId::kRegexpExtractAll, type, std::move(arguments));
           }
           break;
         case 3:
@@ -1210,6 +1223,7 @@ class ExprGenerator {
 
   Random& random_;
   bool map_keys_next_ = false;  // which of MAP_KEYS and MAP_VALUES comes next
+  bool split_next_ = false;     // which of SPLIT and REGEXP_EXTRACT_ALL comes next
   std::vector<LogicalType> input_types_;
   std::set<FunctionId> functions_seen_;
   std::set<std::pair<std::string, std::string>> casts_seen_;
