@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -239,6 +240,29 @@ TEST_F(CollectionHelperTest, SetFunctionsAreLinearOnLargeArrays) {
   ASSERT_EQ(sluice_array_union(&context_, arguments.data(), 2, &out), 1);
   ASSERT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
   EXPECT_EQ(items.size(), 100000u);
+}
+
+TEST_F(CollectionHelperTest, RegexpExtractAllRefusesBadGroupsAndSurvivesInvalidUtf8) {
+  std::string text = "a1b22", pattern = "([a-z])(\\d+)", empty = "()";
+  std::string invalid = std::string("a\xFF\xFE") + "b";
+  auto extract = [&](const std::string& in, const std::string& regex,
+                     int64_t group) -> std::optional<std::vector<std::string>> {
+    std::vector<SluiceUdfValue> arguments{Value(in), Value(regex), IntegerValue(group)};
+    SluiceUdfValue out{};
+    if (sluice_regexp_extract_all(&context_, arguments.data(), 3, &out) == 0) return std::nullopt;
+    std::vector<Item> items;
+    EXPECT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
+    std::vector<std::string> texts;
+    for (const Item& item : items) texts.emplace_back(item.bytes);
+    return texts;
+  };
+  EXPECT_EQ(extract(text, pattern, 2), (std::vector<std::string>{"1", "22"}));
+  EXPECT_EQ(extract(text, pattern, 0), (std::vector<std::string>{"a1", "b22"}));
+  // A huge or negative group is NULL (nothing is allocated for it).
+  EXPECT_FALSE(extract(text, pattern, int64_t{1} << 40));
+  EXPECT_FALSE(extract(text, pattern, -1));
+  // Empty matches at each character boundary; stray bytes count as characters.
+  EXPECT_EQ(extract(invalid, empty, 1)->size(), 5u);
 }
 
 }  // namespace

@@ -889,11 +889,8 @@ TEST_F(ValueHelperTest, RegexpReplaceUsesJavaReplacements) {
 TEST_F(ValueHelperTest, RegexpCountInstrAndSubstrFindMatchesLikeJava) {
   std::string players = "Steven Jones and Stephen Smith are the best players",
               lamb = "Mary had a little lamb", steven = "Ste(v|ph)en", empty = "", star = "x*",
-              japanese = "日本語の本", hon = "本", bad = "(ab",
-              invalid =
-                  "a\xFF\xFE"
-                  "b",
-              any = ".";
+              japanese = "日本語の本", hon = "本", bad = "(ab", any = ".";
+  std::string invalid = std::string("a\xFF\xFE") + "b";  // not UTF-8
   auto count = [&](const std::string& text, const std::string& pattern) -> std::optional<int64_t> {
     auto out = Call(sluice_regexp_count, {Text(text), Text(pattern)});
     return out ? std::optional<int64_t>(out->integer) : std::nullopt;
