@@ -74,6 +74,7 @@ enum class HelperShape : uint8_t {
   kValueStringStringStringToBoolean,       // f(VARCHAR, VARCHAR [, VARCHAR]) -> BOOLEAN
   kValueStringStringToBinary,              // f(VARCHAR, VARCHAR) -> BYTES
   kValueBinaryStringToString,              // f(BYTES, VARCHAR) -> VARCHAR
+  kValueStringStringToInt,                 // f(VARCHAR, VARCHAR) -> INT
   // Types chosen by the binder (the collection functions, compiler/binder/bind_collections.cpp):
   // no SQL signature of their own, never called by name. Collections live in `data`/`length`,
   // DECIMAL (unscaled) and INTERVAL in `integer`.

@@ -268,6 +268,7 @@ ValueShapeTypes ValueShapeTypesOf(HelperShape shape) {
     case HelperShape::kValueStringStringToString: return {{kString, kString}, kString};
     case HelperShape::kValueStringStringToBinary: return {{kString, kString}, TypeId::kBinary};
     case HelperShape::kValueBinaryStringToString: return {{TypeId::kBinary, kString}, kString};
+    case HelperShape::kValueStringStringToInt: return {{kString, kString}, TypeId::kInt};
     case HelperShape::kNone:
     case HelperShape::kStringToString:
     case HelperShape::kStringStringIndexToString:

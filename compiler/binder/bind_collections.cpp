@@ -9,6 +9,7 @@
 
 #include "compiler/binder/binder.h"
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/literal_arguments.h"
 
 namespace sluice::compiler::binder {
 
@@ -25,17 +26,34 @@ ExprPtr TypeDescriptorLiteral(const LogicalType& type) {
 }
 
 bool IsCollectionFunctionName(const std::string& upper) {
-  static const char* const kNames[] = {"ARRAY",          "MAP",
-                                       "CARDINALITY",    "ELEMENT",
-                                       "ARRAY_CONTAINS", "ARRAY_POSITION",
-                                       "ARRAY_DISTINCT", "ARRAY_REVERSE",
-                                       "ARRAY_REMOVE",   "ARRAY_APPEND",
-                                       "ARRAY_PREPEND",  "ARRAY_CONCAT",
-                                       "ARRAY_JOIN",     "ARRAY_MAX",
-                                       "ARRAY_MIN",      "MAP_KEYS",
-                                       "MAP_VALUES",     "MAP_FROM_ARRAYS",
-                                       "STR_TO_MAP",     "ARRAY_SLICE",
-                                       "MAP_ENTRIES",    "SPLIT"};
+  static const char* const kNames[] = {"ARRAY",
+                                       "MAP",
+                                       "CARDINALITY",
+                                       "ELEMENT",
+                                       "ARRAY_CONTAINS",
+                                       "ARRAY_POSITION",
+                                       "ARRAY_DISTINCT",
+                                       "ARRAY_REVERSE",
+                                       "ARRAY_REMOVE",
+                                       "ARRAY_APPEND",
+                                       "ARRAY_PREPEND",
+                                       "ARRAY_CONCAT",
+                                       "ARRAY_JOIN",
+                                       "ARRAY_MAX",
+                                       "ARRAY_MIN",
+                                       "MAP_KEYS",
+                                       "MAP_VALUES",
+                                       "MAP_FROM_ARRAYS",
+                                       "STR_TO_MAP",
+                                       "ARRAY_SLICE",
+                                       "MAP_ENTRIES",
+                                       "SPLIT",
+                                       "REGEXP_EXTRACT_ALL",
+                                       "ARRAY_SORT",
+                                       "ARRAY_UNION",
+                                       "ARRAY_EXCEPT",
+                                       "ARRAY_INTERSECT",
+                                       "MAP_UNION"};
   for (const char* name : kNames) {
     if (upper == name) return true;
   }
@@ -162,6 +180,62 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
     return call_of(FunctionId::kSplit, LogicalType::Array(LogicalType::Varchar()),
                    std::move(arguments));
   }
+  if (upper == "REGEXP_EXTRACT_ALL") {
+    if (!arity(2, 3, "(text, regex [, group])")) return nullptr;
+    for (size_t i = 0; i < 2; ++i) {
+      if (!assignable(i, LogicalType::Varchar())) return nullptr;
+    }
+    if (arguments.size() == 3) {
+      if (!(arguments[2]->type.IsInteger() || arguments[2]->type.id() == TypeId::kNull)) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("REGEXP_EXTRACT_ALL takes an integer group, got {}",
+                          arguments[2]->type.ToString()),
+              call.arguments[2]->span);
+        return nullptr;
+      }
+      arguments[2] = CastTo(arguments[2], LogicalType::Bigint());
+    }
+    // A literal regex that does not compile would make every row NULL: an error here.
+    const ExprPtr& regex = arguments[1];
+    if (regex->kind == ExprKind::kLiteral && !regex->literal.is_null) {
+      std::string problem = runtime::expr::CheckLiteralArgument(FunctionId::kRegexpExtractAll, 1,
+                                                                regex->literal.text);
+      if (!problem.empty()) {
+        Error(base::ErrorCode::kBind, problem, call.arguments[1]->span);
+        return nullptr;
+      }
+    }
+    return call_of(FunctionId::kRegexpExtractAll, LogicalType::Array(LogicalType::Varchar()),
+                   std::move(arguments));
+  }
+  if (upper == "ARRAY_UNION" || upper == "ARRAY_EXCEPT" || upper == "ARRAY_INTERSECT" ||
+      upper == "MAP_UNION") {
+    // Collections of one type (a NULL takes it), like ARRAY_CONCAT's.
+    bool map = upper == "MAP_UNION";
+    if (map ? arguments.empty() : !arity(2, 2, "(array1, array2)")) {
+      return fail("MAP_UNION takes one or more maps");
+    }
+    LogicalType type = LogicalType::Null();
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      if (arguments[i]->type.id() == TypeId::kNull) continue;
+      if (!collection(i, map ? TypeId::kMap : TypeId::kArray, map ? "a MAP" : "an ARRAY")) {
+        return nullptr;
+      }
+      if (type.id() == TypeId::kNull) type = arguments[i]->type;
+      if (arguments[i]->type != type) {
+        return fail(fmt::format("{} needs {} of one type, got {} and {}", upper,
+                                map ? "maps" : "arrays", type.ToString(),
+                                arguments[i]->type.ToString()));
+      }
+    }
+    if (type.id() == TypeId::kNull) return fail(upper + " of only NULLs has no type");
+    for (auto& argument : arguments) argument = CastTo(argument, type);
+    FunctionId id = map                       ? FunctionId::kMapUnion
+                    : upper == "ARRAY_UNION"  ? FunctionId::kArrayUnion
+                    : upper == "ARRAY_EXCEPT" ? FunctionId::kArrayExcept
+                                              : FunctionId::kArrayIntersect;
+    return call_of(id, type, std::move(arguments));
+  }
   if (upper == "ARRAY_CONCAT") {
     if (arguments.empty()) return fail("ARRAY_CONCAT takes one or more arrays");
     LogicalType type = LogicalType::Null();
@@ -240,6 +314,24 @@ ExprPtr Binder::BindCollectionFunction(const ast::FunctionCallExpression& call,
       return fail(upper + " needs an array of comparable elements, got " + type.ToString());
     }
     return call_of(id, to_element ? element : type, std::move(arguments));
+  }
+  if (upper == "ARRAY_SORT") {
+    if (!arity(1, 3, "(array [, ascending BOOLEAN [, nulls_first BOOLEAN]])")) return nullptr;
+    if (element.IsCollection() || element.id() == TypeId::kRow) {
+      return fail("ARRAY_SORT needs an array of comparable elements, got " + type.ToString());
+    }
+    for (size_t i = 1; i < arguments.size(); ++i) {
+      TypeId argument = arguments[i]->type.id();
+      if (argument != TypeId::kBoolean && argument != TypeId::kNull) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("ARRAY_SORT takes BOOLEAN ascending and nulls_first, got {}",
+                          arguments[i]->type.ToString()),
+              call.arguments[i]->span);
+        return nullptr;
+      }
+      arguments[i] = CastTo(arguments[i], LogicalType::Boolean());
+    }
+    return call_of(FunctionId::kArraySort, type, std::move(arguments));
   }
   if (upper == "ARRAY_SLICE") {
     if (!arity(2, 3, "(array, start [, end])")) return nullptr;

@@ -285,11 +285,75 @@ namespace sluice::compiler::binder {
 
 bool IsComposedStringCall(const std::string& upper, size_t count) {
   return ((upper == "TRIM" || upper == "LTRIM" || upper == "RTRIM") && count == 2) ||
-         upper == "BTRIM" || (upper == "INSTR" && count == 2);
+         upper == "BTRIM" || (upper == "INSTR" && count == 2) || upper == "ELT";
 }
+
+namespace {
+
+/// Whether `expr` calls a function that is not deterministic (RAND, the clock).
+bool CallsNondeterministic(const ExprPtr& expr) {
+  if (expr->kind == ExprKind::kCall && !functions::IsDeterministic(expr->function)) return true;
+  for (const ExprPtr& argument : expr->arguments) {
+    if (argument != nullptr && CallsNondeterministic(argument)) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 ExprPtr Binder::BindComposedStringCall(const ast::FunctionCallExpression& call,
                                        std::vector<ExprPtr> arguments, const std::string& upper) {
+  if (upper == "ELT") {
+    // Flink's ELT(index, expr1, expr2, ...): expr<index>, NULL when index is NULL or not in
+    // 1..n; the exprs are STRING or BINARY, of their least common type. A CASE on index, so
+    // that only the chosen expression counts (a NULL elsewhere does not make it NULL).
+    if (arguments.size() < 2) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("ELT takes (index, expr1 [, expr2 ...]), got {} argument{}",
+                        arguments.size(), arguments.size() == 1 ? "" : "s"),
+            call.span);
+      return nullptr;
+    }
+    const ExprPtr& index = arguments[0];
+    if (!(index->type.IsInteger() || index->type.id() == TypeId::kNull)) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("ELT takes an integer index, got {}", index->type.ToString()),
+            call.arguments[0]->span);
+      return nullptr;
+    }
+    if (CallsNondeterministic(index)) {
+      Error(base::ErrorCode::kPlan,
+            "ELT's index must be deterministic (it is compared once per expression)",
+            call.arguments[0]->span);
+      return nullptr;
+    }
+    LogicalType common = LogicalType::Null();
+    for (size_t i = 1; i < arguments.size(); ++i) {
+      TypeId kind = arguments[i]->type.id();
+      LogicalType next;
+      bool text = kind == TypeId::kVarchar || kind == TypeId::kBinary || kind == TypeId::kNull;
+      if (!text || !CommonValueType(common, arguments[i]->type, &next)) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("ELT's expressions must be STRING or BINARY of a common type, got {}",
+                          arguments[i]->type.ToString()),
+              call.arguments[i]->span);
+        return nullptr;
+      }
+      common = next;
+    }
+    if (common.id() == TypeId::kNull) common = LogicalType::Varchar();
+    ExprPtr position = CastTo(index, LogicalType::Bigint());
+    std::vector<ExprPtr> branches;
+    for (size_t i = 1; i < arguments.size(); ++i) {
+      ExprPtr condition = BindCall(
+          "=", {position, Expr::Literal(Value::Bigint(static_cast<int64_t>(i)))}, call.span);
+      if (condition == nullptr) return nullptr;
+      branches.push_back(condition);
+      branches.push_back(CastTo(arguments[i], common));
+    }
+    branches.push_back(Expr::Literal(Value::Null(common)));
+    return Expr::Case(std::move(branches), common);
+  }
   if (upper == "INSTR") {
     // Flink's INSTR(s, sub): LOCATE(sub, s), the first position of sub in s (0 when none).
     return BindCall("LOCATE", {arguments[1], arguments[0]}, call.span);

@@ -4,8 +4,12 @@
 // to tell how an element is held (SluiceUdfValue's `integer`, `real` or `data`).
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <functional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "runtime/batch/batch.h"
@@ -108,6 +112,37 @@ bool ItemLess(const Item& a, const Item& b) {
     default: return a.bytes < b.bytes;
   }
 }
+
+/// Orders items of one type for ARRAY_SORT, a total order (std::sort needs one): numbers by
+/// value with -0.0 before 0.0 and NaN after every other double (Java's Double.compare),
+/// strings bytewise; NULLs are placed by the caller.
+bool ItemSortsBefore(const Item& a, const Item& b) {
+  switch (a.tag) {
+    case ItemTag::kInteger: return a.integer < b.integer;
+    case ItemTag::kReal: {
+      if (std::isnan(a.real) || std::isnan(b.real)) return !std::isnan(a.real);
+      if (a.real == b.real) return std::signbit(a.real) && !std::signbit(b.real);
+      return a.real < b.real;
+    }
+    default: return a.bytes < b.bytes;
+  }
+}
+
+/// A hash consistent with Item's ==: all NaNs alike, -0.0 as 0.0.
+struct ItemHash {
+  size_t operator()(const Item& item) const {
+    switch (item.tag) {
+      case ItemTag::kNull: return 0x9e3779b9;
+      case ItemTag::kInteger: return std::hash<int64_t>{}(item.integer);
+      case ItemTag::kReal:
+        if (std::isnan(item.real)) return 0x7ff8;
+        return std::hash<double>{}(item.real == 0 ? 0.0 : item.real);
+      case ItemTag::kBytes: return std::hash<std::string_view>{}(item.bytes);
+    }
+    return 0;
+  }
+};
+using ItemSet = std::unordered_set<Item, ItemHash>;
 
 /// Puts key → value into a map's items (one entry per key: a later value replaces the first).
 void PutEntry(std::vector<Item>* entries, const Item& key, const Item& value) {
@@ -515,4 +550,94 @@ uint8_t sluice_split(SluiceKernelContext* context, const SluiceUdfValue* argumen
     piece(text.substr(start));
   }
   return StoreItems(context, pieces, static_cast<uint32_t>(pieces.size()), out);
+}
+
+// ARRAY_SORT(array [, ascending [, nulls_first]]): ascending by default; NULLs first when
+// ascending and last when descending, unless nulls_first says otherwise. NULL when any
+// argument is NULL (the binder makes the call null-propagating).
+uint8_t sluice_array_sort(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                          int32_t count, SluiceUdfValue* out) {
+  std::vector<Item> items;
+  if (!ReadArray(context, arguments[0], &items)) return 0;
+  bool ascending = count > 1 ? arguments[1].integer != 0 : true;
+  bool nulls_first = count > 2 ? arguments[2].integer != 0 : ascending;
+  std::vector<Item> nulls, values;
+  for (const Item& item : items) (item.tag == ItemTag::kNull ? nulls : values).push_back(item);
+  std::stable_sort(values.begin(), values.end(), [&](const Item& a, const Item& b) {
+    return ascending ? ItemSortsBefore(a, b) : ItemSortsBefore(b, a);
+  });
+  std::vector<Item> sorted;
+  sorted.reserve(items.size());
+  if (nulls_first) sorted.insert(sorted.end(), nulls.begin(), nulls.end());
+  sorted.insert(sorted.end(), values.begin(), values.end());
+  if (!nulls_first) sorted.insert(sorted.end(), nulls.begin(), nulls.end());
+  return StoreItems(context, sorted, static_cast<uint32_t>(sorted.size()), out);
+}
+
+// ARRAY_UNION(a1, a2): the distinct elements of a1 then a2, in the order first seen (one NULL
+// kept); ARRAY_EXCEPT(a1, a2) / ARRAY_INTERSECT(a1, a2): the distinct elements of a1 that are
+// not / also in a2, in a1's order (set semantics, NULL equal to NULL). NULL when an array is.
+uint8_t sluice_array_union(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                           SluiceUdfValue* out) {
+  std::vector<Item> first, second, kept;
+  if (!ReadArray(context, arguments[0], &first) || !ReadArray(context, arguments[1], &second)) {
+    return 0;
+  }
+  ItemSet seen;
+  for (const std::vector<Item>* items : {&first, &second}) {
+    for (const Item& item : *items) {
+      if (seen.insert(item).second) kept.push_back(item);
+    }
+  }
+  return StoreItems(context, kept, static_cast<uint32_t>(kept.size()), out);
+}
+
+namespace {
+
+uint8_t FilterBySecond(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                       bool keep_if_present, SluiceUdfValue* out) {
+  std::vector<Item> first, second, kept;
+  if (!ReadArray(context, arguments[0], &first) || !ReadArray(context, arguments[1], &second)) {
+    return 0;
+  }
+  ItemSet present(second.begin(), second.end()), seen;
+  for (const Item& item : first) {
+    if ((present.count(item) != 0) == keep_if_present && seen.insert(item).second) {
+      kept.push_back(item);
+    }
+  }
+  return StoreItems(context, kept, static_cast<uint32_t>(kept.size()), out);
+}
+
+}  // namespace
+
+uint8_t sluice_array_except(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
+                            SluiceUdfValue* out) {
+  return FilterBySecond(context, arguments, false, out);
+}
+
+uint8_t sluice_array_intersect(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                               int32_t, SluiceUdfValue* out) {
+  return FilterBySecond(context, arguments, true, out);
+}
+
+// MAP_UNION(m1, m2, ...): every entry; a key in several maps takes the value of the last one,
+// at the place it was first put. NULL when any map is NULL.
+uint8_t sluice_map_union(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                         int32_t count, SluiceUdfValue* out) {
+  std::vector<Item> entries, map;
+  std::unordered_map<Item, size_t, ItemHash> index;  // key → its position in `entries`
+  for (int32_t i = 0; i < count; ++i) {
+    if (!ReadEntries(context, arguments[i], &map)) return 0;
+    for (size_t j = 0; j + 1 < map.size(); j += 2) {
+      auto [found, inserted] = index.try_emplace(map[j], entries.size());
+      if (inserted) {
+        entries.push_back(map[j]);
+        entries.push_back(map[j + 1]);
+      } else {
+        entries[found->second + 1] = map[j + 1];
+      }
+    }
+  }
+  return StoreItems(context, entries, static_cast<uint32_t>(entries.size() / 2), out);
 }

@@ -20,7 +20,11 @@ std::string CheckLiteralArgument(functions::FunctionId function, size_t index,
   }
   bool regex = function == functions::FunctionId::kRegexpExtract ||
                function == functions::FunctionId::kRegexp ||
-               function == functions::FunctionId::kRegexpReplace;
+               function == functions::FunctionId::kRegexpReplace ||
+               function == functions::FunctionId::kRegexpCount ||
+               function == functions::FunctionId::kRegexpInstr ||
+               function == functions::FunctionId::kRegexpSubstr ||
+               function == functions::FunctionId::kRegexpExtractAll;
   if (regex && index == 1) {
     std::string problem = detail::CheckRegex(text);
     if (!problem.empty()) {

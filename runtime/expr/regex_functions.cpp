@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
 #include "runtime/expr/regex_split.h"
@@ -328,6 +329,132 @@ uint8_t sluice_regexp_replace(SluiceKernelContext* context, const SluiceUdfValue
     if (!result.empty()) std::memcpy(target, result.data(), result.size());
     out->data = target;
     out->length = static_cast<uint32_t>(result.size());
+    return 1;
+  });
+}
+
+}  // extern "C"
+
+namespace {
+
+/// The byte just past the UTF-8 character at `at` (continuation bytes of invalid text are
+/// skipped as part of it), so that empty matches advance by whole characters.
+size_t NextCharacter(std::string_view text, size_t at) {
+  ++at;
+  while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+  return at;
+}
+
+/// The characters (UTF-8 lead bytes) in text[0, end).
+int64_t CharactersBefore(std::string_view text, size_t end) {
+  int64_t characters = 0;
+  for (size_t i = 0; i < end; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++characters;
+  }
+  return characters;
+}
+
+/// The first match of `regex` in text[from, end); false when there is none.
+bool FindFrom(const RE2& regex, std::string_view text, size_t from, re2::StringPiece* match) {
+  const char* base = text.data() != nullptr ? text.data() : "";
+  re2::StringPiece input(base, text.size());
+  return regex.Match(input, from, input.size(), RE2::UNANCHORED, match, 1);
+}
+
+std::string_view TextOf(const SluiceUdfValue& value) {
+  return std::string_view(value.data != nullptr ? value.data : "", value.length);
+}
+
+}  // namespace
+
+extern "C" {
+
+uint8_t sluice_regexp_count(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                            SluiceUdfValue* out) {
+  // java.util.regex's Matcher.find loop: matches do not overlap; after an empty match the
+  // search goes on one character further.
+  std::string_view text = TextOf(arguments[0]);
+  return WithRegex(arguments[1].data, arguments[1].length, [&](const RE2& regex) -> uint8_t {
+    if (!regex.ok()) return 0;
+    int64_t count = 0;
+    size_t from = 0;
+    re2::StringPiece match;
+    while (from <= text.size() && FindFrom(regex, text, from, &match)) {
+      ++count;
+      size_t end = static_cast<size_t>(match.data() - text.data()) + match.size();
+      from = match.empty() ? NextCharacter(text, end) : end;
+    }
+    out->integer = count;
+    return 1;
+  });
+}
+
+uint8_t sluice_regexp_instr(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                            SluiceUdfValue* out) {
+  std::string_view text = TextOf(arguments[0]);
+  return WithRegex(arguments[1].data, arguments[1].length, [&](const RE2& regex) -> uint8_t {
+    if (!regex.ok()) return 0;
+    re2::StringPiece match;
+    out->integer = 0;
+    if (FindFrom(regex, text, 0, &match)) {
+      auto start = static_cast<size_t>(match.data() - text.data());
+      out->integer = CharactersBefore(text, start) + 1;
+    }
+    return 1;
+  });
+}
+
+uint8_t sluice_regexp_substr(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
+                             SluiceUdfValue* out) {
+  std::string_view text = TextOf(arguments[0]);
+  return WithRegex(arguments[1].data, arguments[1].length, [&](const RE2& regex) -> uint8_t {
+    if (!regex.ok()) return 0;
+    re2::StringPiece match;
+    if (!FindFrom(regex, text, 0, &match)) return 0;
+    out->data = match.data();  // a view into the argument
+    out->length = static_cast<uint32_t>(match.size());
+    return 1;
+  });
+}
+
+}  // extern "C"
+
+extern "C" {
+
+uint8_t sluice_regexp_extract_all(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                  int32_t count, SluiceUdfValue* out) {
+  // Flink's RegexpExtractAllFunction: group `group` of each match of the find loop, a NULL
+  // element for a group that did not take part; NULL for an invalid regex or group.
+  using sluice::runtime::expr::Item;
+  using sluice::runtime::expr::ItemTag;
+  std::string_view text = TextOf(arguments[0]);
+  int64_t group = count > 2 ? arguments[2].integer : 1;
+  return WithRegex(arguments[1].data, arguments[1].length, [&](const RE2& regex) -> uint8_t {
+    if (!regex.ok() || group < 0 || group > regex.NumberOfCapturingGroups()) return 0;
+    const int submatches = static_cast<int>(group) + 1;
+    std::vector<re2::StringPiece> matches(static_cast<size_t>(submatches));
+    re2::StringPiece input(text.data(), text.size());
+    sluice::runtime::expr::CollectionWriter writer;
+    uint32_t elements = 0;
+    size_t from = 0;
+    while (from <= text.size() &&
+           regex.Match(input, from, input.size(), RE2::UNANCHORED, matches.data(), submatches)) {
+      Item item;
+      const re2::StringPiece& extracted = matches[static_cast<size_t>(group)];
+      if (extracted.data() != nullptr) {
+        item.tag = ItemTag::kBytes;
+        item.bytes = std::string_view(extracted.data(), extracted.size());
+      }
+      writer.Add(item);
+      ++elements;
+      size_t end = static_cast<size_t>(matches[0].data() - text.data()) + matches[0].size();
+      from = matches[0].empty() ? NextCharacter(text, end) : end;
+    }
+    std::string encoded = writer.Finish(elements);
+    char* target = context->arena->Allocate(encoded.size());
+    std::memcpy(target, encoded.data(), encoded.size());
+    out->data = target;
+    out->length = static_cast<uint32_t>(encoded.size());
     return 1;
   });
 }

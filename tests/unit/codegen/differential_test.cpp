@@ -636,6 +636,9 @@ class ExprGenerator {
            {{kVarchar, kAny}, {kVarchar, Values::kRegex}, {kVarchar, kAny}},
            3},
           {FunctionId::kRegexp, kBoolean, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kRegexpCount, kInt, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kRegexpInstr, kInt, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
+          {FunctionId::kRegexpSubstr, kVarchar, {{kVarchar, kAny}, {kVarchar, Values::kRegex}}, 2},
           {FunctionId::kLpad,
            kVarchar,
            {{kVarchar, kAny}, {kInt, Values::kCount}, {kVarchar, kAny}},
@@ -858,10 +861,24 @@ class ExprGenerator {
   ExprPtr ArrayExpression(const LogicalType& element, int depth) {
     LogicalType type = LogicalType::Array(element);
     if (depth > 1 && random_.Chance(0.5)) {
-      switch (random_.Between(0, 5)) {
+      switch (random_.Between(0, 7)) {
         case 0:
           return Call(random_.Chance(0.5) ? FunctionId::kArrayDistinct : FunctionId::kArrayReverse,
                       type, {ArrayExpression(element, depth - 1)});
+        case 6: {
+          // ARRAY_SORT, its order and NULL placement given or not.
+          std::vector<ExprPtr> arguments{ArrayExpression(element, depth - 1)};
+          int64_t flags = random_.Between(0, 2);
+          for (int64_t i = 0; i < flags; ++i) {
+            arguments.push_back(Generate(LogicalType::Boolean(), depth - 1));
+          }
+          return Call(FunctionId::kArraySort, type, std::move(arguments));
+        }
+        case 7:
+          return Call(
+              random_.Pick(std::vector<FunctionId>{
+                  FunctionId::kArrayUnion, FunctionId::kArrayExcept, FunctionId::kArrayIntersect}),
+              type, {ArrayExpression(element, depth - 1), ArrayExpression(element, depth - 1)});
         case 1:
           return Call(
               random_.Pick(std::vector<FunctionId>{
@@ -880,8 +897,18 @@ class ExprGenerator {
         }
         case 5:
           if (element.id() == TypeId::kVarchar) {
-            return Call(FunctionId::kSplit, type,
-                        {Generate(element, depth - 1), Generate(element, depth - 1)});
+            split_next_ = !split_next_;  // alternating, so that both are generated
+            if (split_next_) {
+              return Call(FunctionId::kSplit, type,
+                          {Generate(element, depth - 1), Generate(element, depth - 1)});
+            }
+            std::vector<ExprPtr> arguments{
+                Generate(element, depth - 1),
+                BuiltinArgument(TypeId::kVarchar, Values::kRegex, depth)};
+            if (random_.Chance(0.5)) {
+              arguments.push_back(Expr::Literal(Value::Bigint(random_.Between(-1, 2))));
+            }
+            return Call(FunctionId::kRegexpExtractAll, type, std::move(arguments));
           }
           break;
         case 3:
@@ -918,6 +945,13 @@ class ExprGenerator {
                    Expr::Literal(Value::Varchar(random_.Pick(kLists))),
                    Expr::Literal(Value::Varchar(random_.Pick(kPairs)))});
     }
+    if (depth > 1 && random_.Chance(0.15)) {
+      // MAP_UNION of one to three maps: later values replace earlier ones.
+      std::vector<ExprPtr> maps;
+      int64_t count = random_.Between(1, 3);
+      for (int64_t i = 0; i < count; ++i) maps.push_back(MapExpression(type, depth - 1));
+      return Call(FunctionId::kMapUnion, type, std::move(maps));
+    }
     if (random_.Chance(0.3)) {
       // Equal lengths: the keys and their reverse as values when both are VARCHAR.
       ExprPtr keys = ArrayExpression(LogicalType::Varchar(), depth - 1);
@@ -948,7 +982,9 @@ class ExprGenerator {
           }
           case 1: {
             LogicalType map = MapType(element);
-            if (random_.Chance(0.5)) {
+            // In turn, so that each of the three is generated however rarely this is taken.
+            map_text_next_ = (map_text_next_ + 1) % 3;
+            if (map_text_next_ == 0) {
               // MAP_ENTRIES: an ARRAY<ROW<key, value>>, as text.
               LogicalType entries = LogicalType::Array(
                   LogicalType::Row({types::RowField{"key", LogicalType::Varchar()},
@@ -957,7 +993,7 @@ class ExprGenerator {
                           {Descriptor(entries),
                            Call(FunctionId::kMapEntries, entries, {MapExpression(map, depth)})});
             }
-            return Call(random_.Chance(0.5) ? FunctionId::kCollectionToJson
+            return Call(map_text_next_ == 1 ? FunctionId::kCollectionToJson
                                             : FunctionId::kCollectionToString,
                         type, {Descriptor(map), MapExpression(map, depth)});
           }
@@ -1210,6 +1246,8 @@ class ExprGenerator {
 
   Random& random_;
   bool map_keys_next_ = false;  // which of MAP_KEYS and MAP_VALUES comes next
+  int map_text_next_ = 0;       // MAP_ENTRIES, JSON or text of a map comes next
+  bool split_next_ = false;     // which of SPLIT and REGEXP_EXTRACT_ALL comes next
   std::vector<LogicalType> input_types_;
   std::set<FunctionId> functions_seen_;
   std::set<std::pair<std::string, std::string>> casts_seen_;

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -180,6 +183,86 @@ TEST_F(CollectionHelperTest, MapFromArraysOfDifferentLengthsIsAnError) {
   SluiceUdfValue out{};
   EXPECT_EQ(sluice_map_from_arrays(&context_, arguments.data(), 2, &out), 0);
   ASSERT_NE(context_.error, nullptr);
+}
+
+Item Real(double value) {
+  Item item;
+  item.tag = ItemTag::kReal;
+  item.real = value;
+  return item;
+}
+
+TEST_F(CollectionHelperTest, ArraySortOrdersDoublesLikeJavaAndPlacesNulls) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::string array =
+      Encode({Real(nan), Real(1.5), Item{}, Real(0.0), Real(-0.0), Real(-2), Real(nan)}, 7);
+  auto sort = [&](std::vector<SluiceUdfValue> arguments) {
+    SluiceUdfValue out{};
+    EXPECT_EQ(sluice_array_sort(&context_, arguments.data(), static_cast<int32_t>(arguments.size()),
+                                &out),
+              1);
+    std::vector<Item> items;
+    EXPECT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
+    std::string text;
+    for (const Item& item : items) {
+      text += item.tag == ItemTag::kNull ? "NULL"
+              : std::isnan(item.real)    ? "NaN"
+              : std::signbit(item.real) && item.real == 0
+                  ? "-0"
+                  : std::to_string(static_cast<int>(item.real * 10));
+      text += ' ';
+    }
+    return text;
+  };
+  // NaN after everything (a total order: no crash); -0.0 is held as 0.0.
+  EXPECT_EQ(sort({Value(array)}), "NULL -20 0 0 15 NaN NaN ");
+  EXPECT_EQ(sort({Value(array), IntegerValue(0)}), "NaN NaN 15 0 0 -20 NULL ");
+  EXPECT_EQ(sort({Value(array), IntegerValue(0), IntegerValue(1)}), "NULL NaN NaN 15 0 0 -20 ");
+  EXPECT_EQ(sort({Value(array), IntegerValue(1), IntegerValue(0)}), "-20 0 0 15 NaN NaN NULL ");
+}
+
+TEST_F(CollectionHelperTest, SetFunctionsAreLinearOnLargeArrays) {
+  std::vector<Item> many, evens;
+  for (int64_t i = 0; i < 200000; ++i) many.push_back(Integer(i % 100000));
+  for (int64_t i = 0; i < 100000; i += 2) evens.push_back(Integer(i));
+  std::string first = Encode(many, static_cast<uint32_t>(many.size()));
+  std::string second = Encode(evens, static_cast<uint32_t>(evens.size()));
+  std::vector<SluiceUdfValue> arguments{Value(first), Value(second)};
+  SluiceUdfValue out{};
+  std::vector<Item> items;
+  ASSERT_EQ(sluice_array_except(&context_, arguments.data(), 2, &out), 1);
+  ASSERT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
+  ASSERT_EQ(items.size(), 50000u);  // the odd numbers, once each
+  EXPECT_EQ(items[0].integer, 1);
+  ASSERT_EQ(sluice_array_intersect(&context_, arguments.data(), 2, &out), 1);
+  ASSERT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
+  EXPECT_EQ(items.size(), 50000u);
+  ASSERT_EQ(sluice_array_union(&context_, arguments.data(), 2, &out), 1);
+  ASSERT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
+  EXPECT_EQ(items.size(), 100000u);
+}
+
+TEST_F(CollectionHelperTest, RegexpExtractAllRefusesBadGroupsAndSurvivesInvalidUtf8) {
+  std::string text = "a1b22", pattern = "([a-z])(\\d+)", empty = "()";
+  std::string invalid = std::string("a\xFF\xFE") + "b";
+  auto extract = [&](const std::string& in, const std::string& regex,
+                     int64_t group) -> std::optional<std::vector<std::string>> {
+    std::vector<SluiceUdfValue> arguments{Value(in), Value(regex), IntegerValue(group)};
+    SluiceUdfValue out{};
+    if (sluice_regexp_extract_all(&context_, arguments.data(), 3, &out) == 0) return std::nullopt;
+    std::vector<Item> items;
+    EXPECT_TRUE(DecodeCollection(std::string_view(out.data, out.length), 1, &items));
+    std::vector<std::string> texts;
+    for (const Item& item : items) texts.emplace_back(item.bytes);
+    return texts;
+  };
+  EXPECT_EQ(extract(text, pattern, 2), (std::vector<std::string>{"1", "22"}));
+  EXPECT_EQ(extract(text, pattern, 0), (std::vector<std::string>{"a1", "b22"}));
+  // A huge or negative group is NULL (nothing is allocated for it).
+  EXPECT_FALSE(extract(text, pattern, int64_t{1} << 40));
+  EXPECT_FALSE(extract(text, pattern, -1));
+  // Empty matches at each character boundary; stray bytes count as characters.
+  EXPECT_EQ(extract(invalid, empty, 1)->size(), 5u);
 }
 
 }  // namespace

@@ -748,6 +748,9 @@ TEST(LiteralArguments, ReportsPatternsThatCanOnlyGiveNull) {
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 1, "(&|^)channel_id=([^&]*)"), "");
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 1, "(ab"),
             "invalid regular expression '(ab': missing ): (ab");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpCount, 1, "(ab"),
+            "invalid regular expression '(ab': missing ): (ab");
+  EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpSubstr, 1, "[0-9]+"), "");
   // Only the pattern arguments are checked.
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kRegexpExtract, 0, "(ab"), "");
   EXPECT_EQ(CheckLiteralArgument(FunctionId::kUpper, 0, "(ab"), "");
@@ -881,6 +884,44 @@ TEST_F(ValueHelperTest, RegexpReplaceUsesJavaReplacements) {
   EXPECT_EQ(CallText(sluice_regexp_replace, {Text(text), Text(pattern), Text(swap)}), "b-a d-c");
   EXPECT_EQ(CallText(sluice_regexp_replace, {Text(text), Text(pattern), Text(dollar)}), "$ $");
   EXPECT_FALSE(CallText(sluice_regexp_replace, {Text(text), Text(pattern), Text(missing)}));
+}
+
+TEST_F(ValueHelperTest, RegexpCountInstrAndSubstrFindMatchesLikeJava) {
+  std::string players = "Steven Jones and Stephen Smith are the best players",
+              lamb = "Mary had a little lamb", steven = "Ste(v|ph)en", empty = "", star = "x*",
+              japanese = "日本語の本", hon = "本", bad = "(ab", any = ".";
+  std::string invalid = std::string("a\xFF\xFE") + "b";  // not UTF-8
+  auto count = [&](const std::string& text, const std::string& pattern) -> std::optional<int64_t> {
+    auto out = Call(sluice_regexp_count, {Text(text), Text(pattern)});
+    return out ? std::optional<int64_t>(out->integer) : std::nullopt;
+  };
+  auto instr = [&](const std::string& text, const std::string& pattern) -> std::optional<int64_t> {
+    auto out = Call(sluice_regexp_instr, {Text(text), Text(pattern)});
+    return out ? std::optional<int64_t>(out->integer) : std::nullopt;
+  };
+  // Flink's documented examples.
+  EXPECT_EQ(count(players, steven), 2);
+  EXPECT_EQ(count(lamb, steven), 0);
+  EXPECT_EQ(instr(players, steven), 1);
+  EXPECT_EQ(instr(lamb, steven), 0);
+  EXPECT_EQ(CallText(sluice_regexp_substr, {Text(players), Text(steven)}), "Steven");
+  EXPECT_FALSE(CallText(sluice_regexp_substr, {Text(lamb), Text(steven)}));
+  // Empty matches: one per character boundary, as java.util.regex's find loop.
+  EXPECT_EQ(count("abc", star), 4);
+  EXPECT_EQ(count(japanese, empty), 6);
+  EXPECT_EQ(count(empty, empty), 1);
+  EXPECT_EQ(CallText(sluice_regexp_substr, {Text(lamb), Text(star)}), "");
+  // Positions count characters, not bytes.
+  EXPECT_EQ(instr(japanese, hon), 2);
+  EXPECT_EQ(count(japanese, hon), 2);
+  // An invalid pattern is NULL (a literal one is refused by the binder).
+  EXPECT_FALSE(count(players, bad));
+  EXPECT_FALSE(instr(players, bad));
+  EXPECT_FALSE(CallText(sluice_regexp_substr, {Text(players), Text(bad)}));
+  // Invalid UTF-8 neither crashes nor loops.
+  EXPECT_EQ(count(invalid, empty), 5);
+  EXPECT_EQ(instr(invalid, "b"), 4);
+  EXPECT_TRUE(count(invalid, any).has_value());
 }
 
 TEST_F(ValueHelperTest, HashesAndBase64) {
