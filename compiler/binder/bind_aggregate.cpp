@@ -94,11 +94,10 @@ void ForEachChild(const ast::Expression& expression,
   }
 }
 
-const char* kAggregateFunctions[] = {"COUNT",   "SUM",         "MIN",         "MAX",
-                                     "AVG",     "STDDEV_POP",  "STDDEV_SAMP", "STDDEV",
-                                     "VAR_POP", "VAR_SAMP",    "VARIANCE",    "BOOL_AND",
-                                     "BOOL_OR", "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",
-                                     "ARRAY_AGG"};
+const char* kAggregateFunctions[] = {
+    "COUNT",       "SUM",         "MIN",        "MAX",      "AVG",      "STDDEV_POP",
+    "STDDEV_SAMP", "STDDEV",      "VAR_POP",    "VAR_SAMP", "VARIANCE", "BOOL_AND",
+    "BOOL_OR",     "FIRST_VALUE", "LAST_VALUE", "LISTAGG",  "ARRAY_AGG"};
 // Aggregate-like names that are refused with a reason when used without OVER.
 const char* kOtherAggregates[] = {"COLLECT", "LAG", "LEAD"};
 

@@ -26,11 +26,11 @@ using types::TypeId;
 
 namespace {
 
-const char* kAggregateNames[] = {"COUNT",       "SUM",         "MIN",      "MAX",     "AVG",
-                                 "FIRST_VALUE", "LAST_VALUE",  "LISTAGG",  "COLLECT", "ARRAY_AGG", "STDDEV",
-                                 "STDDEV_POP",  "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP",
-                                 "BOOL_AND",    "BOOL_OR",     "LAG",      "LEAD",    "ROW_NUMBER",
-                                 "RANK",        "DENSE_RANK"};
+const char* kAggregateNames[] = {
+    "COUNT",       "SUM",      "MIN",        "MAX",       "AVG",       "FIRST_VALUE",
+    "LAST_VALUE",  "LISTAGG",  "COLLECT",    "ARRAY_AGG", "STDDEV",    "STDDEV_POP",
+    "STDDEV_SAMP", "VARIANCE", "VAR_POP",    "VAR_SAMP",  "BOOL_AND",  "BOOL_OR",
+    "LAG",         "LEAD",     "ROW_NUMBER", "RANK",      "DENSE_RANK"};
 
 std::string Upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -885,16 +885,16 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
   }
   // Flink's aggregates that Sluice lacks are named as such (not as a column outside GROUP BY).
   static const char* const kUnsupportedAggregates[] = {
-      "APPROX_COUNT_DISTINCT", "PERCENTILE", "CUME_DIST", "PERCENT_RANK", "NTILE",
-      "SINGLE_VALUE"};
+      "APPROX_COUNT_DISTINCT", "PERCENTILE", "CUME_DIST", "PERCENT_RANK", "NTILE", "SINGLE_VALUE"};
   for (const char* unsupported : kUnsupportedAggregates) {
     if (upper != unsupported || catalog_->FindFunction(name.name)) continue;
     Error(base::ErrorCode::kBind,
-          fmt::format("aggregate function {} is not supported (Sluice's aggregates: COUNT, SUM, "
-                      "MIN, MAX, AVG, STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP, COLLECT, "
-                      "LISTAGG, ARRAY_AGG, FIRST_VALUE, LAST_VALUE, BOOL_AND, BOOL_OR, JSON_ARRAYAGG, "
-                      "JSON_OBJECTAGG)",
-                      upper),
+          fmt::format(
+              "aggregate function {} is not supported (Sluice's aggregates: COUNT, SUM, "
+              "MIN, MAX, AVG, STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP, COLLECT, "
+              "LISTAGG, ARRAY_AGG, FIRST_VALUE, LAST_VALUE, BOOL_AND, BOOL_OR, JSON_ARRAYAGG, "
+              "JSON_OBJECTAGG)",
+              upper),
           name.span);
     return nullptr;
   }

@@ -133,9 +133,10 @@ ast::StatementPtr AstBuilder::BuildStatement(P::StatementContext* context) {
   }
   if (auto* drop = dynamic_cast<P::DropStatementContext*>(context)) {
     auto statement = std::make_unique<ast::DropStatement>(span);
-    statement->object = drop->dropKind->getType() == P::TABLE  ? ast::DropStatement::Object::kTable
-                        : drop->dropKind->getType() == P::VIEW ? ast::DropStatement::Object::kView
-                                                               : ast::DropStatement::Object::kFunction;
+    statement->object = drop->dropKind->getType() == P::TABLE ? ast::DropStatement::Object::kTable
+                        : drop->dropKind->getType() == P::VIEW
+                            ? ast::DropStatement::Object::kView
+                            : ast::DropStatement::Object::kFunction;
     statement->if_exists = drop->EXISTS() != nullptr;
     statement->name = BuildQualifiedName(drop->qualifiedName());
     return statement;

@@ -361,8 +361,7 @@ class ScriptCompiler {
         // Databases are names only: every table of the script is in one namespace.
         const std::string name = create.name.Last().name;
         if (!databases_.insert(Lower(name)).second && !create.if_not_exists) {
-          Error(base::ErrorCode::kBind, "database '" + name + "' already exists",
-                create.name.span);
+          Error(base::ErrorCode::kBind, "database '" + name + "' already exists", create.name.span);
         }
         return;
       }
@@ -549,44 +548,14 @@ class ScriptCompiler {
   /// Names the binder resolves before user functions or treats specially: scalar built-ins,
   /// aggregates and window functions.
   static bool IsBuiltinFunctionName(const std::string& upper) {
-    static const char* kSpecial[] = {"COUNT",
-                                     "SUM",
-                                     "MIN",
-                                     "MAX",
-                                     "AVG",
-                                     "FIRST_VALUE",
-                                     "LAST_VALUE",
-                                     "LISTAGG",
-                                     "COLLECT",
-                                     "ARRAY_AGG",
-                                     "STDDEV_POP",
-                                     "STDDEV_SAMP",
-                                     "STDDEV",
-                                     "VAR_POP",
-                                     "VAR_SAMP",
-                                     "VARIANCE",
-                                     "BOOL_AND",
-                                     "BOOL_OR",
-                                     "LAG",
-                                     "LEAD",
-                                     "ROW_NUMBER",
-                                     "RANK",
-                                     "DENSE_RANK",
-                                     "TUMBLE",
-                                     "HOP",
-                                     "CUMULATE",
-                                     "SESSION",
-                                     "TUMBLE_START",
-                                     "TUMBLE_END",
-                                     "TUMBLE_ROWTIME",
-                                     "HOP_START",
-                                     "HOP_END",
-                                     "HOP_ROWTIME",
-                                     "SESSION_START",
-                                     "SESSION_END",
-                                     "SESSION_ROWTIME",
-                                     "PROCTIME",
-                                     "CONCAT"};
+    static const char* kSpecial[] = {
+        "COUNT",      "SUM",      "MIN",         "MAX",           "AVG",         "FIRST_VALUE",
+        "LAST_VALUE", "LISTAGG",  "COLLECT",     "ARRAY_AGG",     "STDDEV_POP",  "STDDEV_SAMP",
+        "STDDEV",     "VAR_POP",  "VAR_SAMP",    "VARIANCE",      "BOOL_AND",    "BOOL_OR",
+        "LAG",        "LEAD",     "ROW_NUMBER",  "RANK",          "DENSE_RANK",  "TUMBLE",
+        "HOP",        "CUMULATE", "SESSION",     "TUMBLE_START",  "TUMBLE_END",  "TUMBLE_ROWTIME",
+        "HOP_START",  "HOP_END",  "HOP_ROWTIME", "SESSION_START", "SESSION_END", "SESSION_ROWTIME",
+        "PROCTIME",   "CONCAT"};
     for (const char* name : kSpecial) {
       if (upper == name) return true;
     }

@@ -84,7 +84,7 @@ enum class AggregateKind : uint8_t {
   kFirstValue,
   kLastValue,
   kListAgg,
-  kLag,      // OVER only
+  kLag,       // OVER only
   kCollect,   // a MULTISET of the non-NULL values
   kArrayAgg,  // an ARRAY of the values (NULLs too), in arrival order
 };
