@@ -750,6 +750,27 @@ base::Status Aggregator::WriteResults(std::string_view accumulator, Batch* out, 
   return base::Status::Ok();
 }
 
+namespace {
+
+/// A kept value (ValueList's bytes) as a collection element of type `element`.
+expr::Item CollectionItem(const types::LogicalType& element, std::string_view value) {
+  expr::Item item;
+  item.tag = expr::TagOf(element);
+  if (item.tag == expr::ItemTag::kBytes) {
+    item.bytes = value;
+    return item;
+  }
+  int64_t fixed = ValueList::FixedValue(value);
+  if (item.tag == expr::ItemTag::kReal) {
+    std::memcpy(&item.real, &fixed, sizeof fixed);
+  } else {
+    item.integer = fixed;
+  }
+  return item;
+}
+
+}  // namespace
+
 void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
                            const std::string& separator, Batch* out, Column* column,
                            int32_t row) const {
@@ -762,20 +783,7 @@ void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
     const types::LogicalType& element = column->type().element_type();
     expr::MultisetBuilder multiset;
     while (ValueList::Next(payload, &position, &entry, &value, &present)) {
-      if (!present) continue;
-      expr::Item item;
-      item.tag = expr::TagOf(element);
-      if (item.tag == expr::ItemTag::kBytes) {
-        item.bytes = value;
-      } else {
-        int64_t fixed = ValueList::FixedValue(value);
-        if (item.tag == expr::ItemTag::kReal) {
-          std::memcpy(&item.real, &fixed, sizeof fixed);
-        } else {
-          item.integer = fixed;
-        }
-      }
-      multiset.Add(item);
+      if (present) multiset.Add(CollectionItem(element, value));
     }
     WriteString(out, column, row, multiset.Finish());
     return;
@@ -787,21 +795,7 @@ void Aggregator::WriteList(std::string_view payload, plan::AggregateKind kind,
     expr::CollectionWriter array;
     uint32_t count = 0;
     while (ValueList::Next(payload, &position, &entry, &value, &present)) {
-      expr::Item item;
-      if (present) {
-        item.tag = expr::TagOf(element);
-        if (item.tag == expr::ItemTag::kBytes) {
-          item.bytes = value;
-        } else {
-          int64_t fixed = ValueList::FixedValue(value);
-          if (item.tag == expr::ItemTag::kReal) {
-            std::memcpy(&item.real, &fixed, sizeof fixed);
-          } else {
-            item.integer = fixed;
-          }
-        }
-      }
-      array.Add(item);
+      array.Add(present ? CollectionItem(element, value) : expr::Item{});
       ++count;
     }
     if (count == 0) {
