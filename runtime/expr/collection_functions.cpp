@@ -14,8 +14,11 @@
 
 #include "runtime/batch/batch.h"
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/helper_values.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/regex_split.h"
+
+using sluice::runtime::expr::TextOf;
 
 namespace {
 
@@ -23,10 +26,6 @@ using sluice::runtime::expr::CollectionWriter;
 using sluice::runtime::expr::DecodeCollection;
 using sluice::runtime::expr::Item;
 using sluice::runtime::expr::ItemTag;
-
-std::string_view TextOf(const SluiceUdfValue& value) {
-  return std::string_view(value.data != nullptr ? value.data : "", value.length);
-}
 
 /// How a value of the type `descriptor` names is held in a SluiceUdfValue.
 ItemTag TagOfDescriptor(std::string_view descriptor) {

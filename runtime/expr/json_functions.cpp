@@ -9,7 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/expr/helper_values.h"
 #include "runtime/expr/kernel_abi.h"
+
+using sluice::runtime::expr::StoreText;
+using sluice::runtime::expr::TextOf;
 
 namespace {
 
@@ -162,10 +166,6 @@ Outcome Evaluate(const Json& document, const JsonPath& path, std::vector<const J
   return items->empty() ? Outcome::kEmpty : Outcome::kItems;
 }
 
-std::string_view TextOf(const SluiceUdfValue& value) {
-  return std::string_view(value.data != nullptr ? value.data : "", value.length);
-}
-
 /// Deeper documents are errors: nlohmann's copy and dump recurse once per level, so a hostile
 /// `[[[[…` record must not reach them (the JSON format's reader has the same bound).
 constexpr int kMaxNesting = 512;
@@ -206,13 +206,6 @@ bool Prepare(const SluiceUdfValue* arguments, Json* document, JsonPath* path) {
 /// `text` as a JSON string literal, as Jackson writes one (invalid UTF-8 replaced by U+FFFD).
 std::string QuoteJson(std::string_view text) {
   return Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-void StoreText(SluiceKernelContext* context, const std::string& text, SluiceUdfValue* out) {
-  char* target = context->arena->Allocate(text.size());
-  if (!text.empty()) std::memcpy(target, text.data(), text.size());
-  out->data = target;
-  out->length = static_cast<uint32_t>(text.size());
 }
 
 /// Fails the evaluation with `message` (the first error of a batch is kept); returns 0.

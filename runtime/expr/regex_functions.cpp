@@ -15,11 +15,14 @@
 #include <vector>
 
 #include "runtime/expr/collection_value.h"
+#include "runtime/expr/helper_values.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
 #include "runtime/expr/regex_split.h"
 
 using sluice::runtime::StringRef;
+
+using sluice::runtime::expr::TextOf;
 
 namespace {
 
@@ -359,10 +362,6 @@ bool FindFrom(const RE2& regex, std::string_view text, size_t from, re2::StringP
   const char* base = text.data() != nullptr ? text.data() : "";
   re2::StringPiece input(base, text.size());
   return regex.Match(input, from, input.size(), RE2::UNANCHORED, match, 1);
-}
-
-std::string_view TextOf(const SluiceUdfValue& value) {
-  return std::string_view(value.data != nullptr ? value.data : "", value.length);
 }
 
 }  // namespace

@@ -9,20 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/expr/helper_values.h"
 #include "runtime/expr/kernel_abi.h"
 
+using sluice::runtime::expr::StoreText;
+using sluice::runtime::expr::TextOf;
+
 namespace {
-
-std::string_view TextOf(const SluiceUdfValue& value) {
-  return std::string_view(value.data != nullptr ? value.data : "", value.length);
-}
-
-void StoreString(SluiceKernelContext* context, std::string_view text, SluiceUdfValue* out) {
-  char* target = context->arena->Allocate(text.size());
-  if (!text.empty()) std::memcpy(target, text.data(), text.size());
-  out->data = target;
-  out->length = static_cast<uint32_t>(text.size());
-}
 
 /// The UTF-8 sequences of `text`, one per code point (a stray byte is one on its own).
 std::vector<std::string_view> Characters(std::string_view text) {
@@ -180,7 +173,7 @@ uint8_t sluice_string_translate(SluiceKernelContext* context, const SluiceUdfVal
       result += to[i];
     }
   }
-  StoreString(context, result, out);
+  StoreText(context, result, out);
   return 1;
 }
 
@@ -222,7 +215,7 @@ uint8_t sluice_parse_url(SluiceKernelContext* context, const SluiceUdfValue* arg
       std::string_view parameter =
           query.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
       if (parameter.substr(0, key.size()) == key) {
-        StoreString(context, parameter.substr(key.size()), out);
+        StoreText(context, parameter.substr(key.size()), out);
         return 1;
       }
       if (end == std::string_view::npos) break;
@@ -230,7 +223,7 @@ uint8_t sluice_parse_url(SluiceKernelContext* context, const SluiceUdfValue* arg
     }
     return 0;
   }
-  StoreString(context, *value, out);
+  StoreText(context, *value, out);
   return 1;
 }
 
@@ -254,7 +247,7 @@ uint8_t sluice_url_encode(SluiceKernelContext* context, const SluiceUdfValue* ar
       result += kHex[byte & 0xF];
     }
   }
-  StoreString(context, result, out);
+  StoreText(context, result, out);
   return 1;
 }
 
@@ -277,7 +270,7 @@ uint8_t sluice_url_decode(SluiceKernelContext* context, const SluiceUdfValue* ar
       result += text[i];
     }
   }
-  StoreString(context, result, out);
+  StoreText(context, result, out);
   return 1;
 }
 
