@@ -86,9 +86,9 @@ std::string LogicalType::ToString() const {
   switch (id_) {
     case TypeId::kNull: return "NULL";
     case TypeId::kBoolean: return "BOOLEAN";
-    case TypeId::kInt: return "INT";
+    case TypeId::kInt: return IsTinyint() ? "TINYINT" : IsSmallint() ? "SMALLINT" : "INT";
     case TypeId::kBigint: return "BIGINT";
-    case TypeId::kDouble: return "DOUBLE";
+    case TypeId::kDouble: return IsFloat() ? "FLOAT" : "DOUBLE";
     case TypeId::kDecimal: return fmt::format("DECIMAL({}, {})", precision_, scale_);
     case TypeId::kVarchar: return "VARCHAR";
     case TypeId::kTimestamp: return local_time_zone_ ? "TIMESTAMP_LTZ(3)" : "TIMESTAMP(3)";
@@ -113,7 +113,7 @@ std::string LogicalType::ToString() const {
 }
 
 bool LogicalType::operator==(const LogicalType& other) const {
-  if (id_ != other.id_) return false;
+  if (id_ != other.id_ || width_ != other.width_) return false;
   if (id_ == TypeId::kTimestamp) return local_time_zone_ == other.local_time_zone_;
   if (id_ == TypeId::kDecimal) return precision_ == other.precision_ && scale_ == other.scale_;
   if (IsCollection()) {
@@ -131,12 +131,13 @@ bool LogicalType::operator==(const LogicalType& other) const {
 
 namespace {
 
-int NumericRank(TypeId id) {
-  switch (id) {
-    case TypeId::kInt: return 1;
-    case TypeId::kBigint: return 2;
-    case TypeId::kDecimal: return 3;
-    case TypeId::kDouble: return 4;
+// Flink's implicit widening: TINYINT → SMALLINT → INT → BIGINT → DECIMAL → FLOAT → DOUBLE.
+int NumericRank(const LogicalType& type) {
+  switch (type.id()) {
+    case TypeId::kInt: return type.IsTinyint() ? 1 : type.IsSmallint() ? 2 : 3;
+    case TypeId::kBigint: return 4;
+    case TypeId::kDecimal: return 5;
+    case TypeId::kDouble: return type.IsFloat() ? 6 : 7;
     default: return 0;
   }
 }
@@ -165,7 +166,13 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
       *out = LogicalType::Decimal(precision, std::min(scale, precision));
       return true;
     }
-    *out = NumericRank(left.id()) >= NumericRank(right.id()) ? left : right;
+    // A FLOAT meets a DECIMAL as a DOUBLE (Calcite's leastRestrictive, which Flink uses).
+    if ((left.IsFloat() && right.id() == TypeId::kDecimal) ||
+        (right.IsFloat() && left.id() == TypeId::kDecimal)) {
+      *out = LogicalType::Double();
+      return true;
+    }
+    *out = NumericRank(left) >= NumericRank(right) ? left : right;
     return true;
   }
   if (left.id() == TypeId::kTimestamp && right.id() == TypeId::kTimestamp) {
@@ -188,7 +195,9 @@ bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalT
 
 bool DecimalOperandType(const LogicalType& type, LogicalType* out) {
   switch (type.id()) {
-    case TypeId::kInt: *out = LogicalType::Decimal(10, 0); return true;
+    case TypeId::kInt:
+      *out = LogicalType::Decimal(type.IsTinyint() ? 3 : type.IsSmallint() ? 5 : 10, 0);
+      return true;
     case TypeId::kBigint: *out = LogicalType::Decimal(19, 0); return true;
     case TypeId::kDecimal: *out = type; return true;
     default: return false;
@@ -227,7 +236,7 @@ bool IsImplicitlyCastable(const LogicalType& from, const LogicalType& to) {
   if (from == to || from.id() == TypeId::kNull) return true;
   if (from.IsNumeric() && to.IsNumeric()) {
     if (to.id() == TypeId::kDecimal && from.id() == TypeId::kDouble) return false;
-    return NumericRank(from.id()) <= NumericRank(to.id());
+    return NumericRank(from) <= NumericRank(to);
   }
   if (from.id() == TypeId::kDate && to.id() == TypeId::kTimestamp) return true;
   // TIMESTAMP ↔ TIMESTAMP_LTZ through the session time zone (Flink's implicit conversion).

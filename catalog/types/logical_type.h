@@ -13,9 +13,9 @@ namespace sluice::types {
 enum class TypeId : uint8_t {
   kNull,  // the type of a bare NULL literal before coercion
   kBoolean,
-  kInt,
+  kInt,  // INT; also TINYINT and SMALLINT (LogicalType::Tinyint/Smallint), stored as int32
   kBigint,
-  kDouble,
+  kDouble,   // DOUBLE; also FLOAT (LogicalType::Float), stored as a double that a float holds
   kDecimal,  // precision 1..38, scale 0..precision; the value scaled by 10^scale, stored as an
              // int64 up to precision 18 and as an __int128 above (IsWideDecimal)
   kVarchar,
@@ -47,6 +47,14 @@ class LogicalType {
   static LogicalType Int() { return LogicalType(TypeId::kInt); }
   static LogicalType Bigint() { return LogicalType(TypeId::kBigint); }
   static LogicalType Double() { return LogicalType(TypeId::kDouble); }
+  /// TINYINT, SMALLINT and FLOAT keep their family's storage (an int32, a double) and differ
+  /// in their values' range: every value of one is in range (a float for FLOAT), since a cast
+  /// to it narrows as Java's primitive casts do (wraps, rounds to float) and arithmetic over
+  /// them is computed in the wide type and cast back (runtime/expr/SEMANTICS.md "Narrow
+  /// numeric types").
+  static LogicalType Tinyint() { return Narrow(TypeId::kInt, Width::kTiny); }
+  static LogicalType Smallint() { return Narrow(TypeId::kInt, Width::kSmall); }
+  static LogicalType Float() { return Narrow(TypeId::kDouble, Width::kSingle); }
   static LogicalType Varchar() { return LogicalType(TypeId::kVarchar); }
   static LogicalType Binary() { return LogicalType(TypeId::kBinary); }
   static LogicalType Timestamp() { return LogicalType(TypeId::kTimestamp); }
@@ -90,6 +98,18 @@ class LogicalType {
   /// Whether this is a TIMESTAMP_LTZ (an instant shown in the session time zone).
   bool IsTimestampLtz() const { return local_time_zone_; }
   bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
+  bool IsTinyint() const { return width_ == Width::kTiny; }
+  bool IsSmallint() const { return width_ == Width::kSmall; }
+  bool IsFloat() const { return width_ == Width::kSingle; }
+  /// Whether this is TINYINT, SMALLINT or FLOAT: a narrower type stored as INT or DOUBLE is.
+  bool IsNarrowNumeric() const { return width_ != Width::kFull; }
+  /// The type whose storage this one shares: INT for TINYINT and SMALLINT, DOUBLE for FLOAT,
+  /// this type itself otherwise.
+  LogicalType Widened() const {
+    LogicalType wide = *this;
+    wide.width_ = Width::kFull;
+    return wide;
+  }
   /// Whether this is a DECIMAL of precision above 18, stored as an __int128 (16 bytes).
   bool IsWideDecimal() const { return id_ == TypeId::kDecimal && precision_ > kMaxNarrowDecimal; }
   /// The widest DECIMAL precision stored as an int64.
@@ -109,7 +129,15 @@ class LogicalType {
   bool operator!=(const LogicalType& other) const { return !(*this == other); }
 
  private:
+  enum class Width : uint8_t { kFull, kTiny, kSmall, kSingle };
+  static LogicalType Narrow(TypeId id, Width width) {
+    LogicalType type(id);
+    type.width_ = width;
+    return type;
+  }
+
   TypeId id_ = TypeId::kNull;
+  Width width_ = Width::kFull;  // TINYINT, SMALLINT (kInt), FLOAT (kDouble)
   int32_t precision_ = 0;
   int32_t scale_ = 0;
   bool local_time_zone_ = false;  // a TIMESTAMP_LTZ
@@ -128,7 +156,8 @@ struct RowField {
 bool CommonSupertype(const LogicalType& left, const LogicalType& right, LogicalType* out);
 
 /// The DECIMAL an exact numeric operand counts as in DECIMAL arithmetic (Flink's): INT is
-/// DECIMAL(10, 0), BIGINT DECIMAL(19, 0), a DECIMAL itself; false for any other type.
+/// DECIMAL(10, 0), SMALLINT DECIMAL(5, 0), TINYINT DECIMAL(3, 0), BIGINT DECIMAL(19, 0), a
+/// DECIMAL itself; false for any other type.
 bool DecimalOperandType(const LogicalType& type, LogicalType* out);
 
 /// Flink's LogicalTypeMerging.adjustPrecisionScale: a DECIMAL(precision, scale) whose precision

@@ -167,6 +167,18 @@ const char* const kWideDecimalAggregates =
     " (not a DECIMAL of precision above 18: STDDEV/VAR keep 128-bit sums of squares, and a "
     "MULTISET's elements are DECIMALs of precision up to 18)";
 
+bool ComputedWide(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::kSum:
+    case AggregateKind::kAvg:
+    case AggregateKind::kStddevPop:
+    case AggregateKind::kStddevSamp:
+    case AggregateKind::kVarPop:
+    case AggregateKind::kVarSamp: return true;
+    default: return false;
+  }
+}
+
 std::optional<LogicalType> AggregateResultType(AggregateKind kind, const LogicalType& argument) {
   // A DECIMAL above precision 18 is kept as 128-bit values everywhere but in the exact moments
   // (whose sums of squares would overflow 128 bits) and in collections (64-bit elements).
@@ -676,11 +688,13 @@ std::optional<BoundRelation> Binder::BindAggregation(
 
   // Aggregate calls, in order of appearance; equal calls share one output.
   std::vector<AggregateCall> calls;
+  std::vector<LogicalType> narrowed_results;  // per call: the TINYINT/SMALLINT/FLOAT result
   std::vector<const ast::Expression*> call_sources;
   std::map<const ast::Expression*, size_t> call_of;
   auto bind_call = [&](const ast::FunctionCallExpression& call) {
     std::string name = Upper(call.name.Last().name);
     AggregateCall bound_call;
+    LogicalType narrowed_result;
     if (auto kind = AggregateKindOf(name)) {
       bound_call.kind = *kind;
     } else if (name == "COLLECT") {
@@ -753,6 +767,10 @@ std::optional<BoundRelation> Binder::BindAggregation(
         return;
       }
       if (bound->type.id() == TypeId::kNull) bound = CastTo(bound, LogicalType::Int());
+      if (bound->type.IsNarrowNumeric() && ComputedWide(bound_call.kind)) {
+        narrowed_result = bound->type;
+        bound = CastTo(bound, bound->type.Widened());
+      }
       argument_type = bound->type;
       bound_call.argument_slot = add_pre(bound);
     }
@@ -783,6 +801,7 @@ std::optional<BoundRelation> Binder::BindAggregation(
     }
     call_of[&call] = calls.size();
     calls.push_back(bound_call);
+    narrowed_results.push_back(narrowed_result);
     call_sources.push_back(&call);
   };
   std::vector<const ast::Expression*> roots;
@@ -886,6 +905,9 @@ std::optional<BoundRelation> Binder::BindAggregation(
   for (const auto& [call, index] : call_of) {
     replacements[call] =
         Expr::Column(first_call_slot + static_cast<int32_t>(index), calls[index].result_type);
+    if (narrowed_results[index].IsNarrowNumeric()) {
+      replacements[call] = Expr::Cast(replacements[call], narrowed_results[index]);
+    }
   }
   // Grouped expressions that are not plain columns stand for their key column when repeated.
   for (size_t k = 0; k < grouped.size(); ++k) {

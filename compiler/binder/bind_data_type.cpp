@@ -15,10 +15,13 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
     }
     return true;
   };
-  // TINYINT and SMALLINT widen to INT, FLOAT to DOUBLE: Sluice keeps one width per family.
-  if (name == "INT" || name == "INTEGER" || name == "TINYINT" || name == "SMALLINT") {
+  if (name == "INT" || name == "INTEGER") {
     if (!no_parameters()) return std::nullopt;
     return LogicalType::Int();
+  }
+  if (name == "TINYINT" || name == "SMALLINT") {
+    if (!no_parameters()) return std::nullopt;
+    return name == "TINYINT" ? LogicalType::Tinyint() : LogicalType::Smallint();
   }
   if (name == "BIGINT") {
     if (!no_parameters()) return std::nullopt;
@@ -28,9 +31,13 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
     if (!no_parameters()) return std::nullopt;
     return LogicalType::Boolean();
   }
-  if (name == "DOUBLE" || name == "FLOAT" || name == "REAL") {
+  if (name == "DOUBLE") {
     if (!no_parameters()) return std::nullopt;
     return LogicalType::Double();
+  }
+  if (name == "FLOAT" || name == "REAL") {  // Flink's FLOAT: a 4-byte float (Calcite's REAL)
+    if (!no_parameters()) return std::nullopt;
+    return LogicalType::Float();
   }
   if (name == "VARCHAR" || name == "STRING" || name == "CHAR") {
     return LogicalType::Varchar();
@@ -140,7 +147,8 @@ std::optional<LogicalType> Binder::BindDataType(const ast::DataType& type) {
   Error(
       base::ErrorCode::kBind,
       fmt::format(
-          "type {} is not supported (supported: BOOLEAN, INT, BIGINT, DOUBLE, "
+          "type {} is not supported (supported: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, "
+          "DOUBLE, "
           "DECIMAL(p, s), VARCHAR, BYTES, DATE, TIME, TIMESTAMP(3), INTERVAL, ROW<...>, ARRAY<T>, "
           "MAP<K, V>, MULTISET<T>)",
           type.ToString()),

@@ -515,10 +515,20 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
     Error(base::ErrorCode::kBind, error, span);
     return nullptr;
   }
-  for (size_t i = 0; i < arguments.size(); ++i) {
-    arguments[i] = CastTo(std::move(arguments[i]), resolved.argument_types[i]);
+  // TINYINT, SMALLINT and FLOAT are computed in the type whose storage they share and narrowed
+  // back, as Java's arithmetic is (a TINYINT sum wraps, a FLOAT product rounds to a float):
+  // functions never see them.
+  LogicalType narrow_result;
+  if (resolved.return_type.IsNarrowNumeric()) {
+    narrow_result = resolved.return_type;
+    resolved.return_type = narrow_result.Widened();
   }
-  return WithSessionTimeZone(resolved, types, std::move(arguments));
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    arguments[i] = CastTo(std::move(arguments[i]), resolved.argument_types[i].Widened());
+  }
+  ExprPtr call = WithSessionTimeZone(resolved, types, std::move(arguments));
+  if (call == nullptr || !narrow_result.IsNarrowNumeric()) return call;
+  return Expr::Cast(std::move(call), narrow_result);
 }
 
 ExprPtr Binder::WithSessionTimeZone(const functions::ResolvedFunction& resolved,

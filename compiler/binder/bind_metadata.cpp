@@ -72,9 +72,9 @@ void Binder::CheckMetadataColumns(const TableDefinition& definition,
             column.metadata->key ? column.metadata->key_span : column.name.span);
       continue;
     }
-    // Sluice's types have no NOT NULL and one precision per family (STRING is VARCHAR,
-    // SMALLINT is INT), so equal types are Flink's "the same
-    // type up to nullability and precision"; any other conversion is a computed column's CAST.
+    // Sluice's types have no NOT NULL and one length per string family (STRING is VARCHAR), so
+    // equal types are Flink's "the same type up to nullability and precision"; any other
+    // conversion (a SMALLINT for an INT key too) is a computed column's CAST.
     const types::LogicalType* declared = nullptr;
     for (const types::RowField& field : descriptor.schema.columns) {
       if (field.name == column.name.name) declared = &field.type;

@@ -224,7 +224,10 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
       by_time = true;
     }
   }
-  for (const ast::FunctionCallExpression* call : calls) {
+  // Per call: the TINYINT, SMALLINT or FLOAT its result is narrowed back to (ComputedWide).
+  std::vector<LogicalType> narrowed_results(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const ast::FunctionCallExpression* call = calls[i];
     std::string name = Upper(call->name.Last().name);
     if (name == "LEAD") {
       // Flink: "LEAD Function is not supported in stream mode." (a row's result would wait
@@ -271,6 +274,10 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
     } else {
       ExprPtr argument = BindExpression(*call->arguments[0], input.scope);
       if (argument == nullptr) return std::nullopt;
+      if (argument->type.IsNarrowNumeric() && ComputedWide(bound_call.kind)) {
+        narrowed_results[i] = argument->type;  // computed wide, narrowed back
+        argument = CastTo(argument, argument->type.Widened());
+      }
       bound_call.argument_slot = slot_of(argument);
       bound_call.argument_type = argument->type;
     }
@@ -362,6 +369,9 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
     node->schema.columns.push_back({fmt::format("$over{}", i), spec.calls[i].result_type});
     replacements_[calls[i]] =
         Expr::Column(first_result + static_cast<int32_t>(i), spec.calls[i].result_type);
+    if (narrowed_results[i].IsNarrowNumeric()) {
+      replacements_[calls[i]] = Expr::Cast(replacements_[calls[i]], narrowed_results[i]);
+    }
     replaced->push_back(calls[i]);
   }
   node->over_aggregate = std::move(spec);

@@ -66,6 +66,10 @@ class ExprCodegen {
                                            const std::vector<IrValue>& arguments);
   base::Result<IrValue> EmitCast(const IrValue& operand, const types::LogicalType& from,
                                  const types::LogicalType& to);
+  /// A cast to TINYINT, SMALLINT or FLOAT (or from one to its storage's type): the cast between
+  /// the wide types, then narrowed as Java's primitive casts narrow.
+  base::Result<IrValue> EmitNarrowCast(const IrValue& operand, const types::LogicalType& from,
+                                       const types::LogicalType& to);
   base::Result<IrValue> EmitCase(const runtime::plan::Expr& expr, llvm::Value* row);
   base::Result<IrValue> EmitCoalesce(const runtime::plan::Expr& expr, llvm::Value* row);
   /// Calls a CREATE FUNCTION function through the sluice_call_udf helper.

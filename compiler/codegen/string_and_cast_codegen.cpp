@@ -171,12 +171,38 @@ base::Result<IrValue> ExprCodegen::EmitStringFunction(const Expr& expr,
   return Unsupported(fmt::format("string function {}", functions::FunctionName(function)));
 }
 
+base::Result<IrValue> ExprCodegen::EmitNarrowCast(const IrValue& operand, const LogicalType& from,
+                                                  const LogicalType& to) {
+  IrValue wide = operand;
+  if (from.Widened() != to.Widened()) {
+    SLUICE_ASSIGN_OR_RETURN(wide, EmitCast(operand, from.Widened(), to.Widened()));
+  }
+  if (!to.IsNarrowNumeric()) return wide;
+  if (to.IsFloat()) {
+    llvm::Value* single = builder_.CreateFPTrunc(wide.value, builder_.getFloatTy());
+    wide.value = builder_.CreateFPExt(single, builder_.getDoubleTy());
+    return wide;
+  }
+  llvm::Type* narrow = to.IsTinyint() ? builder_.getInt8Ty() : builder_.getInt16Ty();
+  llvm::Value* narrowed =
+      builder_.CreateSExt(builder_.CreateTrunc(wide.value, narrow), builder_.getInt32Ty());
+  // Text out of the type's range is no value (a number wraps, as Java's cast does).
+  if (from.id() == TypeId::kVarchar) {
+    wide.valid = builder_.CreateAnd(wide.valid, builder_.CreateICmpEQ(narrowed, wide.value));
+  }
+  wide.value = narrowed;
+  return wide;
+}
+
 base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const LogicalType& from,
                                             const LogicalType& to) {
   if (from.id() == TypeId::kNull) return Null(to);
   // TIMESTAMP ↔ TIMESTAMP_LTZ keeps the stored value (the binder converts wall times).
   if (from == to || (from.id() == TypeId::kTimestamp && to.id() == TypeId::kTimestamp)) {
     return operand;
+  }
+  if (to.IsNarrowNumeric() || (from.IsNarrowNumeric() && from.Widened() == to)) {
+    return EmitNarrowCast(operand, from, to);
   }
   TypeId source = from.id();
   TypeId target = to.id();
@@ -240,7 +266,9 @@ base::Result<IrValue> ExprCodegen::EmitCast(const IrValue& operand, const Logica
         name = "sluice_cast_bigint_to_string";
         value = as_int64(value);
         break;
-      case TypeId::kDouble: name = "sluice_cast_double_to_string"; break;
+      case TypeId::kDouble:
+        name = from.IsFloat() ? "sluice_cast_float_to_string" : "sluice_cast_double_to_string";
+        break;
       case TypeId::kBoolean:
         name = "sluice_cast_boolean_to_string";
         value = builder_.CreateZExt(value, int8);

@@ -293,7 +293,9 @@ class ScriptCompiler {
                 statement.span);
           return;
         }
-        if (!KnownOptions().count(*set.key)) {
+        // Flink's older spelling, still in most published examples (deprecated since 1.17).
+        const std::string key = *set.key == "state.backend" ? "state.backend.type" : *set.key;
+        if (!KnownOptions().count(key)) {
           std::vector<std::string> known;
           for (const auto& [key, description] : KnownOptions()) known.push_back(key);
           std::string suggestion = base::ClosestName(*set.key, known);
@@ -302,9 +304,9 @@ class ScriptCompiler {
                           options_.file_name, set.key_span.line, set.key_span.column, *set.key,
                           suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"));
         }
-        if (*set.key == kLocalTimeZone && !ApplyLocalTimeZone(*set.value, set.value_span)) return;
-        set_options_[*set.key] = *set.value;
-        set_spans_[*set.key] = set.value_span;
+        if (key == kLocalTimeZone && !ApplyLocalTimeZone(*set.value, set.value_span)) return;
+        set_options_[key] = *set.value;
+        set_spans_[key] = set.value_span;
         return;
       }
       case ast::StatementKind::kReset: {

@@ -116,8 +116,15 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     return options.InvalidValue(key(name), why);
   };
   const bool is_integer = id == types::TypeId::kInt || id == types::TypeId::kBigint;
-  const int64_t type_min = id == types::TypeId::kInt ? INT32_MIN : INT64_MIN;
-  const int64_t type_max = id == types::TypeId::kInt ? INT32_MAX : INT64_MAX;
+  // TINYINT, SMALLINT: their own range (Flink's Byte/Short.MIN_VALUE..MAX_VALUE).
+  const int64_t type_min = column.type.IsTinyint()     ? INT8_MIN
+                           : column.type.IsSmallint()  ? INT16_MIN
+                           : id == types::TypeId::kInt ? INT32_MIN
+                                                       : INT64_MIN;
+  const int64_t type_max = column.type.IsTinyint()     ? INT8_MAX
+                           : column.type.IsSmallint()  ? INT16_MAX
+                           : id == types::TypeId::kInt ? INT32_MAX
+                                                       : INT64_MAX;
 
   if (field->kind == DatagenField::Kind::kSequence) {
     for (const char* name : {"min", "max", "length", "null-rate"}) {
@@ -179,8 +186,10 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
                             ReadWideDecimalRange(options, key("min"), key("max"), column.type));
     return base::Status::Ok();
   }
-  // DOUBLE defaults to Flink's [Double.MIN_VALUE, Double.MAX_VALUE]; DECIMAL to its full range.
-  double default_min = DBL_MIN, default_max = DBL_MAX;
+  // DOUBLE defaults to Flink's [Double.MIN_VALUE, Double.MAX_VALUE] (FLOAT to Float's);
+  // DECIMAL to its full range.
+  double default_min = column.type.IsFloat() ? FLT_MIN : DBL_MIN;
+  double default_max = column.type.IsFloat() ? FLT_MAX : DBL_MAX;
   if (id == types::TypeId::kDecimal) {
     const double largest =
         static_cast<double>(PowerOfTen(std::min(column.type.precision(), kMaxDecimalDigits)) - 1) /
@@ -553,7 +562,11 @@ void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const
       case types::TypeId::kTime:
         reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(integer);
         break;
-      case types::TypeId::kDouble: reinterpret_cast<double*>(data)[row] = real; break;
+      case types::TypeId::kDouble:
+        // A FLOAT holds the nearest float (a sequence's numbers, a random draw).
+        reinterpret_cast<double*>(data)[row] =
+            field.type.IsFloat() ? static_cast<double>(static_cast<float>(real)) : real;
+        break;
       case types::TypeId::kVarchar:
       case types::TypeId::kBinary:
         reinterpret_cast<StringRef*>(data)[row] = batch->arena().Copy(text);

@@ -31,7 +31,8 @@ using sluice::runtime::expr::ItemTag;
 ItemTag TagOfDescriptor(std::string_view descriptor) {
   if (descriptor.empty()) return ItemTag::kBytes;
   switch (descriptor[0]) {
-    case 'd': return ItemTag::kReal;
+    case 'd':
+    case 'f': return ItemTag::kReal;
     case 's':
     case 'A':
     case 'M':

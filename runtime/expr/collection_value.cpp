@@ -249,12 +249,13 @@ bool AppendItem(const Item& item, std::string_view descriptor, bool json, std::s
       }
       break;
     case 'd':
+    case 'f':
       if (item.tag != ItemTag::kReal) return false;
       if (json && !std::isfinite(item.real)) {
         text = std::isnan(item.real) ? "NaN" : (item.real > 0 ? "Infinity" : "-Infinity");
         quoted = true;
       } else {
-        text = FormatDouble(item.real);
+        text = type.letter == 'f' ? FormatFloat(item.real) : FormatDouble(item.real);
       }
       break;
     default: {
@@ -505,7 +506,7 @@ std::string TypeDescriptor(const LogicalType& type) {
     case TypeId::kBoolean: return "Z";
     case TypeId::kInt: return "i";
     case TypeId::kBigint: return "l";
-    case TypeId::kDouble: return "d";
+    case TypeId::kDouble: return type.IsFloat() ? "f" : "d";
     case TypeId::kDecimal: return "n" + std::to_string(type.scale()) + ";";
     case TypeId::kTimestamp: return "p";
     case TypeId::kInterval: return "v";

@@ -1074,7 +1074,11 @@ Result<Vector> CastToVarchar(const Expr& expr, const Vector& in, Context& contex
         sluice_cast_bigint_to_string(kernel, in.values<int64_t>()[row], &values[row]);
         break;
       case TypeId::kDouble:
-        sluice_cast_double_to_string(kernel, in.values<double>()[row], &values[row]);
+        if (in.type.IsFloat()) {
+          sluice_cast_float_to_string(kernel, in.values<double>()[row], &values[row]);
+        } else {
+          sluice_cast_double_to_string(kernel, in.values<double>()[row], &values[row]);
+        }
         break;
       case TypeId::kDecimal:
         sluice_cast_decimal_to_string(kernel, Load<Int128>(in, row), scale, &values[row]);
@@ -1272,16 +1276,61 @@ Result<Vector> CastScalar(const Expr& expr, const Vector& in, int32_t rows) {
 
 Result<Vector> Evaluate(const Expr& expr, Context& context);
 
+Result<Vector> CastVector(const Expr& expr, Vector in, Context& context);
+
+/// A cast from or to TINYINT, SMALLINT or FLOAT: the cast between the types whose storage they
+/// share, then narrowed as Java's primitive casts narrow (the low 8 or 16 bits, the nearest
+/// float); text that reads as a number out of a TINYINT's or SMALLINT's range is no value.
+Result<Vector> CastNarrow(const Expr& expr, Vector in, Context& context) {
+  if (expr.type.id() == TypeId::kVarchar) return CastToVarchar(expr, in, context);  // FLOAT's
+  const bool from_text = in.type.id() == TypeId::kVarchar;
+  Vector wide;
+  if (in.type.Widened() == expr.type.Widened()) {
+    wide = std::move(in);
+  } else {
+    Expr wide_cast = expr;
+    wide_cast.type = expr.type.Widened();
+    in.type = in.type.Widened();
+    SLUICE_ASSIGN_OR_RETURN(wide, CastVector(wide_cast, std::move(in), context));
+  }
+  if (!expr.type.IsNarrowNumeric()) {
+    wide.type = expr.type;  // a widening: the stored values are the wide type's
+    return wide;
+  }
+  const int32_t rows = context.rows;
+  Vector out = Allocate(expr.type, rows);
+  if (expr.type.IsFloat()) {
+    MapUnary<double, double>(wide, rows, &out, [](double x, double* r) {
+      *r = static_cast<double>(static_cast<float>(x));
+      return true;
+    });
+    return out;
+  }
+  const bool tiny = expr.type.IsTinyint();
+  MapUnary<int32_t, int32_t>(wide, rows, &out, [tiny, from_text](int32_t x, int32_t* r) {
+    *r = tiny ? int32_t{static_cast<int8_t>(x)} : int32_t{static_cast<int16_t>(x)};
+    return !from_text || *r == x;
+  });
+  return out;
+}
+
 Result<Vector> EvaluateCast(const Expr& expr, Context& context) {
   if (expr.arguments.size() != 1 || !expr.arguments[0]) {
     return Malformed(expr, "CAST needs one operand");
   }
   SLUICE_ASSIGN_OR_RETURN(Vector in, Evaluate(*expr.arguments[0], context));
+  return CastVector(expr, std::move(in), context);
+}
+
+Result<Vector> CastVector(const Expr& expr, Vector in, Context& context) {
   if (!types::IsExplicitlyCastable(in.type, expr.type)) {
     return Malformed(
         expr, fmt::format("no cast from {} to {}", in.type.ToString(), expr.type.ToString()));
   }
   if (in.type == expr.type) return in;
+  if ((in.type.IsNarrowNumeric() || expr.type.IsNarrowNumeric()) && in.type.id() != TypeId::kNull) {
+    return CastNarrow(expr, std::move(in), context);
+  }
   if (in.type.id() == TypeId::kTimestamp && expr.type.id() == TypeId::kTimestamp) {
     in.type = expr.type;  // TIMESTAMP ↔ TIMESTAMP_LTZ keeps the stored value
     return in;

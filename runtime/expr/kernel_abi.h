@@ -145,6 +145,9 @@ void sluice_cast_bigint_to_string(SluiceKernelContext* context, int64_t value,
                                   sluice::runtime::StringRef* out);
 void sluice_cast_double_to_string(SluiceKernelContext* context, double value,
                                   sluice::runtime::StringRef* out);
+/// A FLOAT (stored as a double that a float holds) as Java's Float.toString writes it.
+void sluice_cast_float_to_string(SluiceKernelContext* context, double value,
+                                 sluice::runtime::StringRef* out);
 void sluice_cast_boolean_to_string(SluiceKernelContext* context, uint8_t value,
                                    sluice::runtime::StringRef* out);
 void sluice_cast_timestamp_to_string(SluiceKernelContext* context, int64_t millis,

@@ -12,6 +12,7 @@
 namespace sluice::runtime::expr::detail {
 int WriteTimestamp(int64_t millis, char* buffer);
 int WriteDouble(double value, char* buffer);
+int WriteFloat(float value, char* buffer);
 int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer);
 int WriteInterval(int64_t millis, char* buffer);
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
@@ -492,6 +493,11 @@ void sluice_cast_bigint_to_string(SluiceKernelContext* context, int64_t value, S
 void sluice_cast_double_to_string(SluiceKernelContext* context, double value, StringRef* out) {
   char buffer[40];
   StoreCopy(context, buffer, detail::WriteDouble(value, buffer), out);
+}
+
+void sluice_cast_float_to_string(SluiceKernelContext* context, double value, StringRef* out) {
+  char buffer[40];
+  StoreCopy(context, buffer, detail::WriteFloat(static_cast<float>(value), buffer), out);
 }
 
 void sluice_cast_boolean_to_string(SluiceKernelContext* context, uint8_t value, StringRef* out) {

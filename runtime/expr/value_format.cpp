@@ -15,6 +15,7 @@ inline constexpr int64_t kMillisPerDay = 86'400'000;
 
 int WriteTimestamp(int64_t millis, char* buffer);                  // buffer >= 48
 int WriteDouble(double value, char* buffer);                       // buffer >= 40
+int WriteFloat(float value, char* buffer);                         // buffer >= 40
 int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer);  // buffer >= 96
 int WriteInterval(int64_t millis, char* buffer);                   // buffer >= 48
 bool ParseTimestamp(const char* text, size_t length, int64_t* out);
@@ -187,11 +188,15 @@ int WriteTimestamp(int64_t millis, char* buffer) {
   return static_cast<int>(end - buffer);
 }
 
-int WriteDouble(double value, char* buffer) {
-  // Java's Double.toString, as Flink writes a DOUBLE (CAST to STRING, print, JSON, CSV): the
-  // shortest digits that read back to the value, in plain notation with at least one digit
-  // after the point for 10^-3 <= |value| < 10^7 (`5.0`, `0.001`), else as `d.dddE<n>`
-  // (`1.0E7`, `1.5E-4`); `NaN` (whatever its sign bits: 0/0 gives -nan on x86), `Infinity`.
+namespace {
+
+// Java's Double.toString (Float.toString for a float), as Flink writes a DOUBLE (a FLOAT) (CAST to
+// STRING, print, JSON, CSV): the shortest digits that read back to the value, in plain notation
+// with at least one digit after the point for 10^-3 <= |value| < 10^7 (`5.0`, `0.001`), else as
+// `d.dddE<n>`
+// (`1.0E7`, `1.5E-4`); `NaN` (whatever its sign bits: 0/0 gives -nan on x86), `Infinity`.
+template <typename Real>
+int WriteReal(Real value, char* buffer) {
   char* out = buffer;
   auto put = [&](const char* text) {
     while (*text != '\0') *out++ = *text++;
@@ -259,6 +264,16 @@ int WriteDouble(double value, char* buffer) {
     out = std::to_chars(out, out + 8, exponent).ptr;
   }
   return static_cast<int>(out - buffer);
+}
+
+}  // namespace
+
+int WriteDouble(double value, char* buffer) {
+  return WriteReal(value, buffer);
+}
+
+int WriteFloat(float value, char* buffer) {
+  return WriteReal(value, buffer);
 }
 
 int WriteDecimal(__int128 unscaled, int32_t scale, char* buffer) {
@@ -363,6 +378,15 @@ std::optional<int32_t> ParseTime(std::string_view text) {
 std::string FormatDouble(double value) {
   char buffer[40];
   return std::string(buffer, detail::WriteDouble(value, buffer));
+}
+
+std::string FormatFloat(double value) {
+  char buffer[40];
+  return std::string(buffer, detail::WriteFloat(static_cast<float>(value), buffer));
+}
+
+std::string FormatReal(double value, const types::LogicalType& type) {
+  return type.IsFloat() ? FormatFloat(value) : FormatDouble(value);
 }
 
 std::string FormatDecimal(__int128 unscaled, int32_t scale) {

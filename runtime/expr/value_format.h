@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "catalog/types/logical_type.h"
+
 namespace sluice::runtime::expr {
 
 // Text forms of values, shared by casts, sinks, EXPLAIN and tests (see SEMANTICS.md).
@@ -27,6 +29,11 @@ std::optional<int32_t> ParseTime(std::string_view text);
 /// Java's Double.toString, as Flink writes a DOUBLE: the shortest digits that read back to the
 /// same double, `5.0`, `0.1`, `1.0E20`, `1.5E-4`, `-0.0`, `Infinity`, `NaN`.
 std::string FormatDouble(double value);
+/// Java's Float.toString, as Flink writes a FLOAT: the shortest digits that read back to the
+/// same float (`0.1` for the float nearest 0.1, whose double is 0.10000000149011612).
+std::string FormatFloat(double value);
+/// FormatFloat for a FLOAT, FormatDouble for a DOUBLE.
+std::string FormatReal(double value, const types::LogicalType& type);
 /// A DECIMAL's unscaled value with exactly `scale` decimals (`-1.50`).
 std::string FormatDecimal(__int128 unscaled, int32_t scale);
 /// An INTERVAL in milliseconds as `+D HH:MM:SS.mmm`.

@@ -90,6 +90,7 @@ std::vector<HelperSymbol> HelperSymbols() {
       {"sluice_cast_string_to_decimal", AddressOf(&sluice_cast_string_to_decimal)},
       {"sluice_cast_bigint_to_string", AddressOf(&sluice_cast_bigint_to_string)},
       {"sluice_cast_double_to_string", AddressOf(&sluice_cast_double_to_string)},
+      {"sluice_cast_float_to_string", AddressOf(&sluice_cast_float_to_string)},
       {"sluice_cast_boolean_to_string", AddressOf(&sluice_cast_boolean_to_string)},
       {"sluice_cast_timestamp_to_string", AddressOf(&sluice_cast_timestamp_to_string)},
       {"sluice_cast_string_to_date", AddressOf(&sluice_cast_string_to_date)},

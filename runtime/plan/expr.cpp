@@ -106,7 +106,7 @@ std::string Value::ToSql() const {
     case TypeId::kBoolean: return integer != 0 ? "TRUE" : "FALSE";
     case TypeId::kInt:
     case TypeId::kBigint: return fmt::format("{}", integer);
-    case TypeId::kDouble: return expr::FormatDouble(real);
+    case TypeId::kDouble: return expr::FormatReal(real, type);
     case TypeId::kDecimal: return expr::FormatDecimal(Unscaled(), type.scale());
     case TypeId::kVarchar: {
       std::string out = "'";

@@ -61,7 +61,9 @@ T Get(const ordered_json& object, const char* key, const std::string& path) {
 
 ordered_json TypeToJson(const LogicalType& type) {
   ordered_json out;
-  out["type"] = type.IsTimestampLtz() ? "TIMESTAMP_LTZ" : TypeIdName(type.id());
+  out["type"] = type.IsTimestampLtz()    ? "TIMESTAMP_LTZ"
+                : type.IsNarrowNumeric() ? type.ToString()  // TINYINT, SMALLINT, FLOAT
+                                         : TypeIdName(type.id());
   if (type.id() == TypeId::kDecimal) {
     out["precision"] = type.precision();
     out["scale"] = type.scale();
@@ -88,6 +90,9 @@ LogicalType TypeFromJson(const ordered_json& json, const std::string& path) {
     if (name == TypeIdName(id)) return LogicalType(id);
   }
   if (name == "TIMESTAMP_LTZ") return LogicalType::TimestampLtz();
+  if (name == "TINYINT") return LogicalType::Tinyint();
+  if (name == "SMALLINT") return LogicalType::Smallint();
+  if (name == "FLOAT") return LogicalType::Float();
   if (name == "DECIMAL") {
     return LogicalType::Decimal(Get<int32_t>(json, "precision", path),
                                 Get<int32_t>(json, "scale", path));

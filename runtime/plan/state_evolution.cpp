@@ -135,8 +135,20 @@ std::string BaseFieldName(const std::string& name) {
 bool TypeWidens(const std::string& from, const std::string& to) {
   if (from == to) return true;
   std::string a = BaseType(from), b = BaseType(to);
-  if (a == "INT" && (b == "BIGINT" || b == "DOUBLE")) return true;
-  if (a == "BIGINT" && b == "DOUBLE") return true;
+  // Integers widen to a wider integer (TINYINT → SMALLINT → INT → BIGINT, the same int32
+  // storage up to INT) or to a DOUBLE; TINYINT and SMALLINT also to a FLOAT (which holds them
+  // exactly), a FLOAT to a DOUBLE (the same storage).
+  auto integer_rank = [](const std::string& type) {
+    return type == "TINYINT"    ? 1
+           : type == "SMALLINT" ? 2
+           : type == "INT"      ? 3
+           : type == "BIGINT"   ? 4
+                                : 0;
+  };
+  if (integer_rank(a) > 0 && integer_rank(b) >= integer_rank(a)) return true;
+  if (integer_rank(a) > 0 && b == "DOUBLE") return true;
+  if (integer_rank(a) > 0 && integer_rank(a) <= 2 && b == "FLOAT") return true;
+  if (a == "FLOAT" && b == "DOUBLE") return true;
   // The values an accumulator keeps of a DECIMAL above precision 18 (compiler/physical/
   // state_signature.cpp marks them) are 16-byte keys at their scale: they carry over only at
   // the same scale, and values kept as 8 bytes do not turn into them.

@@ -28,10 +28,14 @@ start)
   # No inherited stdout/stderr: ctest waits for those to close.
   "$binary" --brokers 1 --topic fixture:2 --bootstrap-file "$dir/bootstrap" \
     </dev/null >"$dir/log" 2>&1 &
-  echo $! >"$dir/pid"
+  child=$!
+  echo $child >"$dir/pid"
   tries=0
   while [ ! -s "$dir/bootstrap" ]; do
-    if ! running || [ $tries -ge 100 ]; then
+    # Alive as our child: before its exec the pid's cmdline is still this shell's, so `running`
+    # would call a slow start a failed one (a child that died stays a zombie: it fails when the
+    # 10 s run out, with its log).
+    if ! kill -0 "$child" 2>/dev/null || [ $tries -ge 100 ]; then
       echo "sluice-kafka-mock did not start:"
       cat "$dir/log"
       "$0" stop "$dir"

@@ -485,7 +485,7 @@ void CsvFormat::AppendItem(const expr::Item& item, const types::LogicalType& typ
                            std::string* out) const {
   switch (type.id()) {
     case types::TypeId::kBoolean: out->append(item.integer != 0 ? "true" : "false"); return;
-    case types::TypeId::kDouble: out->append(expr::FormatDouble(item.real)); return;
+    case types::TypeId::kDouble: out->append(expr::FormatReal(item.real, type)); return;
     case types::TypeId::kDecimal:
       out->append(expr::FormatDecimal(item.integer, type.scale()));
       return;
@@ -550,7 +550,7 @@ void CsvFormat::AppendValue(const Column& column, int32_t row, std::string* out,
     case types::TypeId::kInt: out->append(std::to_string(column.values<int32_t>()[row])); return;
     case types::TypeId::kBigint: out->append(std::to_string(column.values<int64_t>()[row])); return;
     case types::TypeId::kDouble:
-      out->append(expr::FormatDouble(column.values<double>()[row]));
+      out->append(expr::FormatReal(column.values<double>()[row], type));
       return;
     case types::TypeId::kDecimal:
       out->append(expr::FormatDecimal(column.DecimalAt(row), type.scale()));
@@ -590,15 +590,23 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
     case types::TypeId::kBoolean:
       valid = sluice_cast_string_to_boolean(&input, &column->values<uint8_t>()[row]);
       break;
-    case types::TypeId::kInt:
-      valid = sluice_cast_string_to_int(&input, &column->values<int32_t>()[row]);
+    case types::TypeId::kInt: {
+      int32_t& value = column->values<int32_t>()[row];
+      valid = sluice_cast_string_to_int(&input, &value);
+      // A TINYINT or SMALLINT reads only numbers in its range.
+      if (valid && type.IsTinyint()) valid = value == static_cast<int8_t>(value);
+      if (valid && type.IsSmallint()) valid = value == static_cast<int16_t>(value);
       break;
+    }
     case types::TypeId::kBigint:
       valid = sluice_cast_string_to_bigint(&input, &column->values<int64_t>()[row]);
       break;
-    case types::TypeId::kDouble:
-      valid = sluice_cast_string_to_double(&input, &column->values<double>()[row]);
+    case types::TypeId::kDouble: {
+      double& value = column->values<double>()[row];
+      valid = sluice_cast_string_to_double(&input, &value);
+      if (valid && type.IsFloat()) value = static_cast<float>(value);  // the nearest float
       break;
+    }
     case types::TypeId::kDecimal: {
       __int128 value = 0;
       valid = sluice_cast_string_to_decimal(&input, type.precision(), type.scale(), &value);

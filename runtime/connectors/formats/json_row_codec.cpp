@@ -191,7 +191,7 @@ base::Status EncodeCollection(const JsonNode& node, const types::LogicalType& ty
   return base::Status::Ok();
 }
 
-void AppendDouble(double value, std::string* out) {
+void AppendDouble(double value, const types::LogicalType& type, std::string* out) {
   if (std::isnan(value)) {
     out->append("\"NaN\"");
   } else if (std::isinf(value)) {
@@ -199,7 +199,7 @@ void AppendDouble(double value, std::string* out) {
   } else if (value == 0 && std::signbit(value)) {
     out->append("-0.0");  // "-0" would read back as the integer 0 and lose its sign
   } else {
-    out->append(expr::FormatDouble(value));
+    out->append(expr::FormatReal(value, type));
   }
 }
 
@@ -353,7 +353,7 @@ void JsonRowCodec::AppendValue(const Batch& batch, int32_t row, const types::Log
       out->push_back('}');
       return;
     }
-    case types::TypeId::kDouble: AppendDouble(column.values<double>()[row], out); return;
+    case types::TypeId::kDouble: AppendDouble(column.values<double>()[row], type, out); return;
     case types::TypeId::kArray:
     case types::TypeId::kMap:
     case types::TypeId::kMultiset:

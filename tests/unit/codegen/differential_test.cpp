@@ -62,6 +62,24 @@ const std::vector<LogicalType>& GeneratedTypes() {
   return kTypes;
 }
 
+/// TINYINT, SMALLINT, FLOAT: generated as columns, literals and casts to and from every type,
+/// as plans hold them (the binder computes functions over them in the wide types).
+const std::vector<LogicalType>& NarrowTypes() {
+  static const std::vector<LogicalType> kTypes = {LogicalType::Tinyint(), LogicalType::Smallint(),
+                                                  LogicalType::Float()};
+  return kTypes;
+}
+
+/// GeneratedTypes and NarrowTypes.
+const std::vector<LogicalType>& AllTypes() {
+  static const std::vector<LogicalType> kTypes = [] {
+    std::vector<LogicalType> all = GeneratedTypes();
+    all.insert(all.end(), NarrowTypes().begin(), NarrowTypes().end());
+    return all;
+  }();
+  return kTypes;
+}
+
 LogicalType RowType() {
   return LogicalType::Row({types::RowField{"id", LogicalType::Bigint()}});
 }
@@ -165,6 +183,14 @@ __int128 DecimalLimit(const LogicalType& type) {
 
 /// Draws a non-NULL value of `type`, favouring edge cases.
 Value RandomValue(Random& random, const LogicalType& type) {
+  if (type.IsNarrowNumeric()) {  // a value of the wide type, narrowed as a cast narrows it
+    Value value = RandomValue(random, type.Widened());
+    if (type.IsTinyint()) value.integer = static_cast<int8_t>(value.integer);
+    if (type.IsSmallint()) value.integer = static_cast<int16_t>(value.integer);
+    if (type.IsFloat()) value.real = static_cast<float>(value.real);
+    value.type = type;
+    return value;
+  }
   bool special = random.Chance(0.5);
   switch (type.id()) {
     case TypeId::kBoolean: return Value::Boolean(random.Chance(0.5));
@@ -395,6 +421,13 @@ class ExprGenerator {
 
   ExprPtr Generate(const LogicalType& type, int depth) {
     if (depth <= 0 || random_.Chance(0.25)) return Leaf(type);
+    if (type.IsNarrowNumeric()) {
+      switch (random_.Between(0, 3)) {
+        case 0: return Case(type, depth);
+        case 1: return Leaf(type);
+        default: return Cast(type, depth);
+      }
+    }
     switch (random_.Between(0, 9)) {
       case 0: return Case(type, depth);
       case 1: return Coalesce(type, depth);
@@ -460,7 +493,7 @@ class ExprGenerator {
 
   ExprPtr Cast(const LogicalType& type, int depth) {
     std::vector<LogicalType> sources;
-    for (const LogicalType& from : GeneratedTypes()) {
+    for (const LogicalType& from : AllTypes()) {
       if (from != type && types::IsExplicitlyCastable(from, type)) sources.push_back(from);
     }
     if (sources.empty()) return Specific(type, depth);
@@ -1348,7 +1381,7 @@ class DifferentialTest : public ::testing::Test {
     auto compiler = MakeJitChainCompiler();
     ASSERT_TRUE(compiler.ok()) << compiler.status().ToString();
     compiler_ = std::move(compiler).value();
-    for (const LogicalType& type : GeneratedTypes()) {
+    for (const LogicalType& type : AllTypes()) {
       input_types_.push_back(type);
       input_types_.push_back(type);
     }
@@ -1489,7 +1522,7 @@ TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
           Expr::Column(static_cast<int32_t>(input_types_.size()) - 1, RowType()));
     if (random.Chance(0.05)) spec.projections.push_back(generator.RowSlot(depth));
     for (int64_t p = 0; p < projections; ++p) {
-      const LogicalType& type = random.Pick(GeneratedTypes());
+      const LogicalType& type = random.Pick(random.Chance(0.8) ? GeneratedTypes() : NarrowTypes());
       spec.projections.push_back(
           generator.Generate(type, static_cast<int>(random.Between(1, kMaxDepth))));
     }
@@ -1546,8 +1579,8 @@ TEST_F(DifferentialTest, JitMatchesInterpreterOnRandomChains) {
     EXPECT_TRUE(generator.functions_seen().count(static_cast<FunctionId>(id)))
         << "never generated " << functions::FunctionName(static_cast<FunctionId>(id));
   }
-  for (const LogicalType& from : GeneratedTypes()) {
-    for (const LogicalType& to : GeneratedTypes()) {
+  for (const LogicalType& from : AllTypes()) {
+    for (const LogicalType& to : AllTypes()) {
       if (from == to || !types::IsExplicitlyCastable(from, to)) continue;
       EXPECT_TRUE(generator.casts_seen().count({from.ToString(), to.ToString()}))
           << "never generated CAST " << from.ToString() << " AS " << to.ToString();

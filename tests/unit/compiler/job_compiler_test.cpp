@@ -275,6 +275,12 @@ TEST(JobCompilerTest, StateBackendTypeIsChecked) {
       Compile("SET 'state.backend.type' = 'rocksdb';\nINSERT INTO out2 SELECT auction FROM bids;");
   ASSERT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_EQ(good->plan.options.at("state.backend.type"), "rocksdb");
+  // Flink's older key, which most published examples use, is the same option.
+  auto legacy =
+      Compile("SET 'state.backend' = 'rocksdb';\nINSERT INTO out2 SELECT auction FROM bids;");
+  ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
+  EXPECT_EQ(legacy->plan.options.at("state.backend.type"), "rocksdb");
+  EXPECT_TRUE(legacy->warnings.empty()) << legacy->warnings.front();
   auto bad =
       Compile("SET 'state.backend.type' = 'rocks';\nINSERT INTO out2 SELECT auction FROM bids;");
   ASSERT_FALSE(bad.ok());
@@ -485,6 +491,24 @@ TEST(JobCompilerTest, JoinKeysAndOneSidedConditionsArePlanned) {
     }
   }
   EXPECT_TRUE(right_filtered);
+}
+
+// TINYINT, SMALLINT and FLOAT survive the plan's JSON form (a plan read back from a savepoint
+// or the server narrows as the compiled one does).
+TEST(JobCompilerTest, NarrowNumericTypesSurviveThePlanJson) {
+  auto compiled = Compile(
+      "CREATE TABLE narrow (a TINYINT, b SMALLINT, c FLOAT) WITH ('connector' = 'values');\n"
+      "CREATE TABLE narrow_out (a TINYINT, b SMALLINT, c FLOAT) WITH ('connector' = "
+      "'blackhole');\n"
+      "INSERT INTO narrow_out SELECT a + a, MAX(b), SUM(c) FROM narrow GROUP BY a + a;");
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  std::string json = runtime::plan::PlanToJson(compiled->plan);
+  for (const char* type : {"\"TINYINT\"", "\"SMALLINT\"", "\"FLOAT\""}) {
+    EXPECT_NE(json.find(type), std::string::npos) << type;
+  }
+  auto read = runtime::plan::PlanFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(runtime::plan::PlanToJson(*read), json);
 }
 
 }  // namespace

@@ -230,12 +230,20 @@ TEST_F(MetadataColumnTest, TheDeclaredTypeMustBeTheKeysType) {
             "in a computed column to have another type)\n"
             "  CREATE TABLE t (id BIGINT, part BIGINT METADATA FROM 'partition' VIRTUAL)\n"
             "                                  ^~~~~~\n");
-  // Types equal up to what Sluice does not distinguish: NOT NULL, TIMESTAMP_LTZ, SMALLINT.
+  // Types equal up to what Sluice does not distinguish: NOT NULL, TIMESTAMP_LTZ.
   auto equal = Compile(
       "CREATE TABLE t (id BIGINT, ts TIMESTAMP_LTZ(3) NOT NULL METADATA FROM 'timestamp',\n"
-      "  part SMALLINT METADATA FROM 'partition' VIRTUAL) WITH ('connector' = "
+      "  part INT NOT NULL METADATA FROM 'partition' VIRTUAL) WITH ('connector' = "
       "'metadata-test');\n");
   EXPECT_TRUE(equal.ok()) << equal.status().ToString();
+  // A SMALLINT is not an INT (Flink's types): the key's type or a computed column's CAST.
+  auto narrower = Compile(
+      "CREATE TABLE t (id BIGINT, part SMALLINT METADATA FROM 'partition' VIRTUAL)\n"
+      "  WITH ('connector' = 'metadata-test');\n");
+  ASSERT_FALSE(narrower.ok());
+  EXPECT_NE(narrower.status().ToString().find("is declared SMALLINT, but connector"),
+            std::string::npos)
+      << narrower.status().ToString();
   // Errors of several columns are reported together.
   auto several = Compile(
       "CREATE TABLE t (a STRING METADATA FROM 'offset', b INT METADATA FROM 'nope')\n"
