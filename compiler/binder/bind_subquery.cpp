@@ -142,8 +142,8 @@ std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const
   // A window TVF stays pending until the subquery is bound: a subquery over a window TVF whose
   // WHERE pairs the windows makes a window semi or anti join. Its rows (if it is made into
   // them) keep the slots of the window columns.
-  const int32_t left_slots = input.window ? input.window->input_slots + 3
-                                          : static_cast<int32_t>(input.node->SlotCount());
+  const int32_t left_slots =
+      input.window ? input.window->input_slots + 3 : static_cast<int32_t>(input.node->SlotCount());
   // A plain `SELECT … FROM … [WHERE …]` is bound piece by piece, so that its WHERE may refer to
   // the outer query (correlation); anything else is bound as a query of its own.
   const auto* select = query.As<ast::SelectQuery>();

@@ -158,16 +158,17 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
           condition->span);
     return std::nullopt;
   }
-  runtime::plan::JoinType join_type = type == ast::JoinType::kLeft    ? runtime::plan::JoinType::kLeft
-                                      : type == ast::JoinType::kRight ? runtime::plan::JoinType::kRight
-                                      : type == ast::JoinType::kFull  ? runtime::plan::JoinType::kFull
-                                                                      : runtime::plan::JoinType::kInner;
+  runtime::plan::JoinType join_type =
+      type == ast::JoinType::kLeft    ? runtime::plan::JoinType::kLeft
+      : type == ast::JoinType::kRight ? runtime::plan::JoinType::kRight
+      : type == ast::JoinType::kFull  ? runtime::plan::JoinType::kFull
+                                      : runtime::plan::JoinType::kInner;
   return MakeWindowJoin(std::move(left), std::move(right), join_type, std::move(predicate), span);
 }
 
 std::optional<BoundRelation> Binder::MakeWindowJoin(BoundRelation left, BoundRelation right,
-                                                    runtime::plan::JoinType type,
-                                                    ExprPtr predicate, base::SourceSpan span) {
+                                                    runtime::plan::JoinType type, ExprPtr predicate,
+                                                    base::SourceSpan span) {
   const WindowSpec& window = left.window->spec;
   const bool left_only =
       type == runtime::plan::JoinType::kSemi || type == runtime::plan::JoinType::kAnti;

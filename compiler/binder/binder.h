@@ -416,7 +416,8 @@ class Binder {
   /// over both sides' slots, window columns included (left's input slots + 3, then right's):
   /// INNER, LEFT, RIGHT, FULL, or a SEMI or ANTI join whose output is the left side's.
   std::optional<BoundRelation> MakeWindowJoin(BoundRelation left, BoundRelation right,
-                                              runtime::plan::JoinType type, runtime::plan::ExprPtr predicate,
+                                              runtime::plan::JoinType type,
+                                              runtime::plan::ExprPtr predicate,
                                               base::SourceSpan span);
   /// UNION ALL of bound inputs, casting columns to common types.
   std::optional<BoundRelation> MakeUnion(std::vector<BoundRelation> inputs, base::SourceSpan span);
