@@ -200,5 +200,24 @@ TEST_F(WindowJoinOperatorTest, NullAwareAntiJoinWithoutKeys) {
   EXPECT_EQ(harness_.EntryCount("left"), 0);
 }
 
+TEST_F(WindowJoinOperatorTest, AChangedJoinTypeFindsEveryRowOfTheOpenWindows) {
+  // What `sluice check` promises for a change of join type (restored): an INNER join's state,
+  // reopened as a FULL join, holds every row of its open window, NULL keys included.
+  Start(JoinType::kInner);
+  EXPECT_EQ(Process(0, {{1, 1}, {nullptr, 2}}), Rows{});
+  EXPECT_EQ(Process(1, {{3, 5}, {nullptr, 6}}), Rows{});
+  EXPECT_EQ(Watermark(5), Rows{});
+  harness_.node = WindowJoinNode(JoinType::kFull);
+  WindowJoinOperator full;
+  base::Status status = full.Open(harness_.Context());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_TRUE(full.ProcessWatermark(9, &out_).ok());
+  EXPECT_EQ(Sorted(out_.TakeRows()),
+            Sorted({"+I[1, 1, 0, 10, 9, NULL, NULL, NULL, NULL, NULL]",
+                    "+I[NULL, 2, 0, 10, 9, NULL, NULL, NULL, NULL, NULL]",
+                    "+I[NULL, NULL, NULL, NULL, NULL, 3, 5, 0, 10, 9]",
+                    "+I[NULL, NULL, NULL, NULL, NULL, NULL, 6, 0, 10, 9]"}));
+}
+
 }  // namespace
 }  // namespace sluice::runtime::operators
