@@ -200,7 +200,9 @@ struct IntervalJoinSpec {
 /// A window join (with PlanNode::join for the type, keys and residual): both inputs' rows are
 /// assigned to `window`'s windows by their time slot (`window.time_slot` is unused), joined per
 /// window when it ends. Output columns: the left input's, then its window_start, window_end,
-/// window_time, then the right input's and its three window columns.
+/// window_time, then the right input's and its three window columns (all NULL for the side an
+/// unmatched row of a LEFT, RIGHT or FULL join lacks); a SEMI or ANTI join outputs the left
+/// input's columns and its three window columns only, and may have no keys.
 struct WindowJoinSpec {
   WindowSpec window;
   int32_t left_time_slot = -1;
