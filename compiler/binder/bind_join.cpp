@@ -1,4 +1,5 @@
-// Regular joins: INNER, LEFT, FULL, and RIGHT as the LEFT join of the swapped sides.
+// Regular joins: INNER, LEFT, FULL, and RIGHT as the LEFT join of the swapped sides; window
+// joins in bind_window_join.cpp.
 #include <fmt/format.h>
 
 #include <functional>
@@ -27,13 +28,7 @@ std::optional<BoundRelation> Binder::BindJoin(BoundRelation left, BoundRelation 
     return std::nullopt;
   }
   if (left.window || right.window) {
-    if (type == ast::JoinType::kRight || type == ast::JoinType::kFull) {
-      Error(base::ErrorCode::kPlan,
-            std::string("a window join is INNER or LEFT; ") + ast::JoinTypeName(type) +
-                " is not supported yet",
-            span);
-      return std::nullopt;
-    }
+    // (A window RIGHT join keeps its sides: the window join operator pads either side.)
     return BindWindowJoin(std::move(left), std::move(right), type, condition, span);
   }
   if (type == ast::JoinType::kRight) {

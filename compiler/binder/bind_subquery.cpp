@@ -139,12 +139,11 @@ std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const
                                                       base::SourceSpan span) {
   const char* what =
       in_value != nullptr ? (negated ? "NOT IN" : "IN") : (negated ? "NOT EXISTS" : "EXISTS");
-  if (input.window) {
-    auto rows = MaterializeWindow(std::move(input));
-    if (!rows) return std::nullopt;
-    input = std::move(*rows);
-  }
-  const int32_t left_slots = static_cast<int32_t>(input.node->SlotCount());
+  // A window TVF stays pending until the subquery is bound: a subquery over a window TVF whose
+  // WHERE pairs the windows makes a window semi or anti join. Its rows (if it is made into
+  // them) keep the slots of the window columns.
+  const int32_t left_slots =
+      input.window ? input.window->input_slots + 3 : static_cast<int32_t>(input.node->SlotCount());
   // A plain `SELECT … FROM … [WHERE …]` is bound piece by piece, so that its WHERE may refer to
   // the outer query (correlation); anything else is bound as a query of its own.
   const auto* select = query.As<ast::SelectQuery>();
@@ -164,7 +163,7 @@ std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const
   if (decomposable) {
     right = BindTableRef(*select->from);
     if (!right) return std::nullopt;
-    if (right->window) right = MaterializeWindow(std::move(*right));
+    if (right->window && !input.window) right = MaterializeWindow(std::move(*right));
     if (!right) return std::nullopt;
     if (select->where) {
       Scope combined = input.scope;
@@ -236,16 +235,31 @@ std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const
     }
     conditions.push_back(equal);
   }
+  const runtime::plan::JoinType type =
+      negated ? runtime::plan::JoinType::kAnti : runtime::plan::JoinType::kSemi;
+  ExprPtr predicate;
+  for (const ExprPtr& condition : conditions) {
+    predicate = predicate ? BindCall("AND", {predicate, condition}, span) : condition;
+  }
+  if (PairsJoinedWindows(input, *right, predicate)) {
+    // Flink's window semi / anti join: per window, emitted when the window ends.
+    if (!CheckWindowJoinSides(input, *right)) return std::nullopt;
+    return MakeWindowJoin(std::move(input), std::move(*right), type, predicate, span);
+  }
+  // Otherwise a regular semi or anti join of the window TVFs' rows.
+  for (BoundRelation* side : {&input, &*right}) {
+    if (!side->window) continue;
+    auto rows = MaterializeWindow(std::move(*side));
+    if (!rows) return std::nullopt;
+    *side = std::move(*rows);
+  }
   auto node = std::make_shared<LogicalNode>();
   node->kind = LogicalKind::kJoin;
-  node->join_type = negated ? runtime::plan::JoinType::kAnti : runtime::plan::JoinType::kSemi;
+  node->join_type = type;
   node->span = span;
   node->inputs = {input.node, right->node};
   node->schema = input.node->schema;
-  for (const ExprPtr& condition : conditions) {
-    node->predicate =
-        node->predicate ? BindCall("AND", {node->predicate, condition}, span) : condition;
-  }
+  node->predicate = predicate;
   // Rows leave a regular join in no particular time order (see BindJoin).
   Scope scope = input.scope;
   for (ScopeColumn& column : scope.columns) column.time_attribute = false;

@@ -47,10 +47,7 @@ std::string Qualified(const ScopeColumn& column) {
 
 }  // namespace
 
-std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRelation right,
-                                                    ast::JoinType type,
-                                                    const ast::Expression* condition,
-                                                    base::SourceSpan span) {
+bool Binder::CheckWindowJoinSides(const BoundRelation& left, const BoundRelation& right) {
   for (auto [side, other, name] :
        {std::tuple{&left, &right, "right"}, std::tuple{&right, &left, "left"}}) {
     if (side->window && !other->window) {
@@ -60,7 +57,7 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
                         "(GROUP BY window_start, window_end) before joining",
                         name, WindowText(side->window->spec)),
             side->window->span);
-      return std::nullopt;
+      return false;
     }
   }
   const WindowSpec& window = left.window->spec;
@@ -68,7 +65,7 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
     Error(base::ErrorCode::kPlan,
           "a window join over SESSION windows is not supported yet; use TUMBLE, HOP or CUMULATE",
           (window.kind == WindowKind::kSession ? left : right).window->span);
-    return std::nullopt;
+    return false;
   }
   if (!SameWindows(window, right.window->spec)) {
     Error(base::ErrorCode::kPlan,
@@ -76,37 +73,27 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
                       "{} and the right side is {}",
                       WindowText(window), WindowText(right.window->spec)),
           right.window->span);
-    return std::nullopt;
+    return false;
   }
-  if (condition == nullptr) {
-    Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
-    return std::nullopt;
-  }
+  return true;
+}
 
-  // Each side: its input's columns, then its window_start, window_end, window_time.
-  const int32_t left_slots = left.window->input_slots + 3;
-  auto node = std::make_shared<LogicalNode>();
-  node->kind = LogicalKind::kJoin;
-  node->join_type = type == ast::JoinType::kLeft ? runtime::plan::JoinType::kLeft
-                                                 : runtime::plan::JoinType::kInner;
-  node->span = span;
-  node->inputs = {left.node, right.node};
-  for (const BoundRelation* side : {&left, &right}) {
-    for (const auto& column : side->node->schema.columns) node->schema.columns.push_back(column);
-    node->schema.columns.push_back({"window_start", LogicalType::Timestamp()});
-    node->schema.columns.push_back({"window_end", LogicalType::Timestamp()});
-    node->schema.columns.push_back({"window_time", WindowTimeType(side->window->spec)});
-  }
+namespace {
+
+/// Both sides' scopes as one, the right side's slots after the left side's window columns.
+Scope CombinedScope(const BoundRelation& left, const BoundRelation& right) {
   Scope scope = left.scope;
+  const int32_t left_slots = left.window->input_slots + 3;
   for (ScopeColumn column : right.scope.columns) {
     column.slot += left_slots;
     scope.columns.push_back(column);
   }
-  node->predicate = BindPredicate(*condition, scope, "ON");
-  if (node->predicate == nullptr) return std::nullopt;
+  return scope;
+}
 
-  // The condition must pair the windows: L.window_start = R.window_start AND L.window_end =
-  // R.window_end.
+/// Whether `predicate` (over `scope`, left slots below `left_slots`) has the conjuncts
+/// L.window_start = R.window_start and L.window_end = R.window_end.
+bool PairsWindows(const ExprPtr& predicate, const Scope& scope, int32_t left_slots) {
   auto property_of = [&](const ExprPtr& expression, bool left_side) {
     if (expression->kind != ExprKind::kColumn) return WindowProperty::kNone;
     bool on_left = expression->column_index < left_slots;
@@ -118,7 +105,7 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
   };
   bool starts = false, ends = false;
   std::vector<ExprPtr> conjuncts;
-  logical::ConjunctsOf(node->predicate, &conjuncts);
+  if (predicate) logical::ConjunctsOf(predicate, &conjuncts);
   for (const ExprPtr& conjunct : conjuncts) {
     if (conjunct->kind != ExprKind::kCall || conjunct->function != functions::FunctionId::kEqual) {
       continue;
@@ -130,7 +117,33 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
       ends |= a == WindowProperty::kEnd && b == WindowProperty::kEnd;
     }
   }
-  if (!starts || !ends) {
+  return starts && ends;
+}
+
+}  // namespace
+
+bool Binder::PairsJoinedWindows(const BoundRelation& left, const BoundRelation& right,
+                                const ExprPtr& predicate) {
+  if (!left.window || !right.window) return false;
+  return PairsWindows(predicate, CombinedScope(left, right), left.window->input_slots + 3);
+}
+
+std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRelation right,
+                                                    ast::JoinType type,
+                                                    const ast::Expression* condition,
+                                                    base::SourceSpan span) {
+  if (!CheckWindowJoinSides(left, right)) return std::nullopt;
+  if (condition == nullptr) {
+    Error(base::ErrorCode::kBind, "JOIN needs an ON condition", span);
+    return std::nullopt;
+  }
+  const Scope scope = CombinedScope(left, right);
+  ExprPtr predicate = BindPredicate(*condition, scope, "ON");
+  if (predicate == nullptr) return std::nullopt;
+  // The condition must pair the windows: L.window_start = R.window_start AND L.window_end =
+  // R.window_end.
+  if (!PairsWindows(predicate, scope, left.window->input_slots + 3)) {
+    const int32_t left_slots = left.window->input_slots + 3;
     const ScopeColumn* names[2][2] = {};
     for (const ScopeColumn& column : scope.columns) {
       int side = column.slot < left_slots ? 0 : 1;
@@ -145,6 +158,35 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
           condition->span);
     return std::nullopt;
   }
+  runtime::plan::JoinType join_type =
+      type == ast::JoinType::kLeft    ? runtime::plan::JoinType::kLeft
+      : type == ast::JoinType::kRight ? runtime::plan::JoinType::kRight
+      : type == ast::JoinType::kFull  ? runtime::plan::JoinType::kFull
+                                      : runtime::plan::JoinType::kInner;
+  return MakeWindowJoin(std::move(left), std::move(right), join_type, std::move(predicate), span);
+}
+
+std::optional<BoundRelation> Binder::MakeWindowJoin(BoundRelation left, BoundRelation right,
+                                                    runtime::plan::JoinType type, ExprPtr predicate,
+                                                    base::SourceSpan span) {
+  const WindowSpec& window = left.window->spec;
+  const bool left_only =
+      type == runtime::plan::JoinType::kSemi || type == runtime::plan::JoinType::kAnti;
+  auto node = std::make_shared<LogicalNode>();
+  node->kind = LogicalKind::kJoin;
+  node->join_type = type;
+  node->span = span;
+  node->inputs = {left.node, right.node};
+  // Each side: its input's columns, then its window_start, window_end, window_time (a SEMI or
+  // ANTI join outputs the left side's only).
+  for (const BoundRelation* side : {&left, &right}) {
+    if (left_only && side == &right) break;
+    for (const auto& column : side->node->schema.columns) node->schema.columns.push_back(column);
+    node->schema.columns.push_back({"window_start", LogicalType::Timestamp()});
+    node->schema.columns.push_back({"window_end", LogicalType::Timestamp()});
+    node->schema.columns.push_back({"window_time", WindowTimeType(side->window->spec)});
+  }
+  node->predicate = std::move(predicate);
 
   runtime::plan::WindowJoinSpec spec;
   spec.window = window;
@@ -152,6 +194,7 @@ std::optional<BoundRelation> Binder::BindWindowJoin(BoundRelation left, BoundRel
   spec.right_time_slot = right.window->spec.time_slot;
   spec.window.time_slot = -1;
   node->window_join = spec;
+  Scope scope = left_only ? left.scope : CombinedScope(left, right);
   // The windows' columns describe the window (a later GROUP BY window_start, window_end stays
   // a window aggregation); window_time is the only time attribute left.
   for (ScopeColumn& column : scope.columns) {

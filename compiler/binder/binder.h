@@ -406,6 +406,19 @@ class Binder {
   std::optional<BoundRelation> BindWindowJoin(BoundRelation left, BoundRelation right,
                                               ast::JoinType type, const ast::Expression* condition,
                                               base::SourceSpan span);
+  /// False (with an error) unless both sides are window TVFs of the same window, not SESSION.
+  bool CheckWindowJoinSides(const BoundRelation& left, const BoundRelation& right);
+  /// Whether both sides are window TVFs and `predicate` (over their slots as MakeWindowJoin
+  /// reads them) equates their window_start and window_end.
+  bool PairsJoinedWindows(const BoundRelation& left, const BoundRelation& right,
+                          const runtime::plan::ExprPtr& predicate);
+  /// The window join of `left` and `right` (checked by CheckWindowJoinSides) on `predicate`,
+  /// over both sides' slots, window columns included (left's input slots + 3, then right's):
+  /// INNER, LEFT, RIGHT, FULL, or a SEMI or ANTI join whose output is the left side's.
+  std::optional<BoundRelation> MakeWindowJoin(BoundRelation left, BoundRelation right,
+                                              runtime::plan::JoinType type,
+                                              runtime::plan::ExprPtr predicate,
+                                              base::SourceSpan span);
   /// UNION ALL of bound inputs, casting columns to common types.
   std::optional<BoundRelation> MakeUnion(std::vector<BoundRelation> inputs, base::SourceSpan span);
 

@@ -79,8 +79,9 @@ struct LogicalNode {
   std::optional<LookupCondition> lookup;
   // kFilter, and kJoin's ON condition (null: a cross join)
   runtime::plan::ExprPtr predicate;
-  // kJoin (kSemi / kAnti: the output is the left input's columns; the predicate reads the left
-  // slots, then the right ones)
+  // kJoin (kSemi / kAnti: the output is the left input's columns, with its window columns for
+  // a window join; the predicate reads the left slots, then the right ones; kRight: window
+  // joins only)
   runtime::plan::JoinType join_type = runtime::plan::JoinType::kInner;
   // kSetOperation
   std::optional<runtime::plan::SetOperationSpec> set_operation;

@@ -152,7 +152,7 @@ LogicalNodePtr FilterOver(const LogicalNodePtr& input, const ExprPtr& predicate)
 
 // Filter(Join(l, r, on), c): for an inner join c joins the ON condition; for a LEFT, semi or
 // anti join (whose output is the left rows) the conjuncts of c that read only the left side
-// move below the join. A FULL join keeps the filter above it.
+// move below the join. A FULL or (window) RIGHT join keeps the filter above it.
 class FilterIntoJoin : public Rule {
  public:
   const char* name() const override { return "FilterIntoJoin"; }
@@ -160,7 +160,10 @@ class FilterIntoJoin : public Rule {
     if (node->kind != LogicalKind::kFilter || node->inputs[0]->kind != LogicalKind::kJoin) {
       return false;
     }
-    if (node->inputs[0]->join_type == runtime::plan::JoinType::kFull) return false;
+    if (node->inputs[0]->join_type == runtime::plan::JoinType::kFull ||
+        node->inputs[0]->join_type == runtime::plan::JoinType::kRight) {
+      return false;
+    }
     auto join = std::make_shared<LogicalNode>(*node->inputs[0]);
     if (join->join_type == runtime::plan::JoinType::kInner) {
       join->predicate =
@@ -199,7 +202,10 @@ class JoinConditionPushdown : public Rule {
     if (node->kind != LogicalKind::kJoin || !node->predicate) return false;
     // A window join's condition also reads the window columns it computes: keep it whole.
     if (node->window_join) return false;
-    if (node->join_type == runtime::plan::JoinType::kFull) return false;
+    if (node->join_type == runtime::plan::JoinType::kFull ||
+        node->join_type == runtime::plan::JoinType::kRight) {
+      return false;
+    }
     int32_t left_slots = static_cast<int32_t>(node->inputs[0]->SlotCount());
     bool inner = node->join_type == runtime::plan::JoinType::kInner ||
                  node->join_type == runtime::plan::JoinType::kSemi;

@@ -33,9 +33,10 @@ bool MayUpdate(const LogicalNode& node) {
           !IntervalJoinBounds(node)) {
         return true;
       }
-      // FULL joins withdraw NULL-padded rows, anti joins the rows a new match excludes.
-      if (node.join_type == runtime::plan::JoinType::kFull ||
-          node.join_type == runtime::plan::JoinType::kAnti) {
+      // FULL joins withdraw NULL-padded rows, anti joins the rows a new match excludes (a
+      // window join decides each once, when its window ends).
+      if (!node.window_join && (node.join_type == runtime::plan::JoinType::kFull ||
+                                node.join_type == runtime::plan::JoinType::kAnti)) {
         return true;
       }
       break;

@@ -57,6 +57,10 @@ base::Status IntervalJoinOperator::Open(const OperatorContext& context) {
   if (!node_->join || !node_->interval_join) return Malformed(*node_, "no interval join spec");
   spec_ = *node_->join;
   bounds_ = *node_->interval_join;
+  if (spec_.type != plan::JoinType::kInner && spec_.type != plan::JoinType::kLeft) {
+    return Malformed(*node_, std::string("an interval join is INNER or LEFT, not ") +
+                                 plan::JoinTypeName(spec_.type));
+  }
   left_outer_ = spec_.type == plan::JoinType::kLeft;
   max_parallelism_ = context.max_parallelism;
   metrics_ = context.metrics;

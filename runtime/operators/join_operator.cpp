@@ -148,6 +148,8 @@ base::Status JoinOperator::Open(const OperatorContext& context) {
   node_ = context.node;
   if (!node_->join) return Malformed(*node_, "no join specification");
   spec_ = *node_->join;
+  // A RIGHT join is planned as the LEFT join of the swapped sides (window joins aside).
+  if (spec_.type == plan::JoinType::kRight) return Malformed(*node_, "a regular RIGHT join");
   semi_ = spec_.type == plan::JoinType::kSemi;
   anti_ = spec_.type == plan::JoinType::kAnti;
   // A semi or anti join counts each left row's matches as a LEFT join does.

@@ -2,17 +2,21 @@
 
 #include <fmt/format.h>
 
+#include "catalog/base/check.h"
+
 namespace sluice::runtime::operators {
 
 base::Result<JoinLayout> ReadJoinLayout(const plan::PlanNode& node, const plan::JoinSpec& spec,
-                                        size_t extra_columns) {
+                                        size_t extra_columns, bool keyless) {
   auto malformed = [&](const std::string& problem) {
     return base::Status::Error(base::ErrorCode::kData,
                                fmt::format("{} '{}' is malformed: {}",
                                            plan::OperatorKindName(node.kind), node.uid, problem));
   };
-  if (spec.left_key_slots.size() != spec.right_key_slots.size() || spec.left_key_slots.empty()) {
-    return malformed("the sides need the same number of keys, at least one");
+  if (spec.left_key_slots.size() != spec.right_key_slots.size() ||
+      (spec.left_key_slots.empty() && !keyless)) {
+    return malformed(keyless ? "the sides need the same number of keys"
+                             : "the sides need the same number of keys, at least one");
   }
   JoinLayout layout;
   for (const auto& slot : types::FlattenSchema(node.output_schema)) {
@@ -118,7 +122,7 @@ base::Status JoinOutput::Flush(Output* out, const std::function<void(int64_t tag
       for (int32_t row : passing) matched(tags_[first_tag + row]);
     }
     first_tag += batch->row_count();
-    if (passing.empty()) continue;
+    if (passing.empty() || out == nullptr) continue;
     if (static_cast<int32_t>(passing.size()) == batch->row_count()) {
       SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(batch)));
       continue;
@@ -127,6 +131,7 @@ base::Status JoinOutput::Flush(Output* out, const std::function<void(int64_t tag
     kept->AppendRows(*batch, passing.data(), static_cast<int32_t>(passing.size()));
     SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(kept)));
   }
+  SLUICE_CHECK(out != nullptr || rows_.empty(), "JoinOutput rows flushed to no output");
   for (BatchPtr& batch : rows_) SLUICE_RETURN_IF_ERROR(out->EmitBatch(std::move(batch)));
   candidates_.clear();
   tags_.clear();

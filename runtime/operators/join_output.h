@@ -13,14 +13,14 @@ namespace sluice::runtime::operators {
 
 /// The slot types of a two-sided join's output and how many of them belong to its left side
 /// (read from its "left" state's value schema); `extra_columns` are output columns besides
-/// both sides' rows (a window join's six window columns). kData when the spec and the
-/// schemas do not fit together.
+/// both sides' rows (a window join's six window columns). `keyless` allows a join without
+/// keys (a window SEMI or ANTI join). kData when the spec and the schemas do not fit together.
 struct JoinLayout {
   std::vector<types::LogicalType> output_types;
   size_t left_width = 0;
 };
 base::Result<JoinLayout> ReadJoinLayout(const plan::PlanNode& node, const plan::JoinSpec& spec,
-                                        size_t extra_columns);
+                                        size_t extra_columns, bool keyless = false);
 
 /// Checks that both sides' key columns have equal types and compiles the residual condition
 /// (BOOLEAN over `output_types`; null when the join has none, and then so is the result).
@@ -53,7 +53,8 @@ class JoinOutput {
   /// Rows waiting for Flush.
   int64_t pending_rows() const { return pending_rows_; }
   /// Evaluates the residual over the candidates, emits the passing ones and the plain rows,
-  /// and calls `matched(tag)` for each passing candidate (may be null).
+  /// and calls `matched(tag)` for each passing candidate (may be null). With a null `out`
+  /// nothing is emitted: the candidates are only checked (a semi or anti join's).
   base::Status Flush(Output* out, const std::function<void(int64_t tag)>& matched);
 
   /// Writes a non-NULL BIGINT/TIMESTAMP cell.

@@ -59,16 +59,27 @@ base::Status SplitRows(std::string_view bytes, std::vector<std::string_view>* ro
 
 }  // namespace
 
-/// One side of the join: its columns in the output, its key, time and state.
+/// One side of the join: its columns in the joined row, its key, time and state.
 struct WindowJoinOperator::Side {
   std::vector<int32_t> key_slots;
   int32_t time_slot = -1;
   std::vector<types::LogicalType> types;
-  size_t offset = 0;         // of its first column in the output
-  size_t window_offset = 0;  // of its window_start column in the output
+  size_t offset = 0;         // of its first column in the joined row
+  size_t window_offset = 0;  // of its window_start column in the joined row
   std::unique_ptr<state::RowCodec> key_codec;
   std::unique_ptr<state::FullRowCodec> row_codec;
   state::StateTable* table = nullptr;
+  BatchPtr key_scratch;  // one row: stored keys decoded to see their NULLs (per window)
+
+  /// Whether a stored key has a NULL column (such a key matches nothing).
+  base::Result<bool> KeyHasNull(std::string_view key) {
+    if (key_slots.empty()) return false;
+    SLUICE_RETURN_IF_ERROR(key_codec->Decode(key, key_scratch.get(), 0, 0));
+    for (size_t column = 0; column < key_slots.size(); ++column) {
+      if (key_scratch->column(column).IsNull(0)) return true;
+    }
+    return false;
+  }
 };
 
 WindowJoinOperator::WindowJoinOperator() = default;
@@ -80,7 +91,9 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
   spec_ = *node_->join;
   window_ = node_->window_join->window;
   clock_ = WindowClock(window_.time_zone);
-  left_outer_ = spec_.type == plan::JoinType::kLeft;
+  left_outer_ = spec_.type == plan::JoinType::kLeft || spec_.type == plan::JoinType::kFull;
+  right_outer_ = spec_.type == plan::JoinType::kRight || spec_.type == plan::JoinType::kFull;
+  left_only_ = spec_.type == plan::JoinType::kSemi || spec_.type == plan::JoinType::kAnti;
   max_parallelism_ = context.max_parallelism;
   metrics_ = context.metrics;
   if (context.state_backend == nullptr) return Malformed(*node_, "no state backend");
@@ -97,9 +110,29 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
       break;
     case plan::WindowKind::kSession: return Malformed(*node_, "SESSION windows are not supported");
   }
-  SLUICE_ASSIGN_OR_RETURN(JoinLayout layout, ReadJoinLayout(*node_, spec_, 6));
+  SLUICE_ASSIGN_OR_RETURN(JoinLayout layout,
+                          ReadJoinLayout(*node_, spec_, left_only_ ? 3 : 6, left_only_));
   output_types_ = std::move(layout.output_types);
   const size_t left_width = layout.left_width;
+  joined_types_ = output_types_;
+  if (left_only_) {
+    // The output is the left rows and their windows; the joined row the residual reads also
+    // holds the right row (whose slots only the "right" state spec tells) and its windows.
+    if (output_types_.size() != left_width + 3) {
+      return Malformed(*node_, "a SEMI or ANTI join outputs the left rows and their windows");
+    }
+    const plan::StateSpec* right_state = nullptr;
+    for (const plan::StateSpec& state : node_->state) {
+      if (state.name == "right") right_state = &state;
+    }
+    if (right_state == nullptr) return Malformed(*node_, "no \"right\" state");
+    for (const auto& slot : types::FlattenSchema(right_state->value_schema)) {
+      joined_types_.push_back(slot.type);
+    }
+    for (size_t column = left_width; column < left_width + 3; ++column) {
+      joined_types_.push_back(output_types_[column]);
+    }
+  }
   const std::vector<int32_t>* key_slots[] = {&spec_.left_key_slots, &spec_.right_key_slots};
   const int32_t time_slots[] = {node_->window_join->left_time_slot,
                                 node_->window_join->right_time_slot};
@@ -107,9 +140,9 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
   for (int index = 0; index < 2; ++index) {
     auto side = std::make_unique<Side>();
     side->offset = index == 0 ? 0 : left_width + 3;
-    size_t end = index == 0 ? left_width : output_types_.size() - 3;
+    size_t end = index == 0 ? left_width : joined_types_.size() - 3;
     side->window_offset = end;
-    side->types.assign(output_types_.begin() + side->offset, output_types_.begin() + end);
+    side->types.assign(joined_types_.begin() + side->offset, joined_types_.begin() + end);
     side->key_slots = *key_slots[index];
     side->time_slot = time_slots[index];
     SLUICE_ASSIGN_OR_RETURN(
@@ -132,7 +165,7 @@ base::Status WindowJoinOperator::Open(const OperatorContext& context) {
   SLUICE_ASSIGN_OR_RETURN(
       residual_,
       CompileJoinCondition(*node_, sides_[0]->key_codec->types(), sides_[1]->key_codec->types(),
-                           spec_.residual, output_types_, context.chain_compiler));
+                           spec_.residual, joined_types_, context.chain_compiler));
   return base::Status::Ok();
 }
 
@@ -185,10 +218,7 @@ base::Status WindowJoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Out
           base::ErrorCode::kData,
           fmt::format("window join '{}': event time {} is out of range", node_->uid, time));
     }
-    bool null_key = false;
-    for (int32_t slot : own.key_slots) null_key = null_key || batch->column(slot).IsNull(row);
-    // A right row with a NULL key matches nothing; a left one is kept only to be NULL-padded.
-    if (null_key && (input == 1 || !left_outer_)) continue;
+    // A row with a NULL key matches nothing but is kept all the same (see the class comment).
     key.clear();
     own.key_codec->Encode(*batch, own.key_slots, row, &key);
     int32_t key_group = scheduler::KeyGroupOfRow(*batch, own.key_slots, row, max_parallelism_);
@@ -224,73 +254,129 @@ base::Status WindowJoinOperator::ProcessWatermark(int64_t watermark, Output* out
   }
   watermark_ = wall;
   watermark_state_.Store(wall);
-  JoinOutput output(output_types_, residual_.get());
   while (!pending_window_ends_.empty() && *pending_window_ends_.begin() - 1 <= wall) {
     int64_t window_end = *pending_window_ends_.begin();
     pending_window_ends_.erase(pending_window_ends_.begin());
-    SLUICE_RETURN_IF_ERROR(FireWindow(window_end, &output, out));
+    SLUICE_RETURN_IF_ERROR(FireWindow(window_end, out));
   }
   return out->EmitWatermark(watermark);
 }
 
-base::Status WindowJoinOperator::FireWindow(int64_t window_end, JoinOutput* output, Output* out) {
+namespace {
+
+/// One key's rows of a window on one side.
+struct KeyedRows {
+  std::string key;
+  std::string value;  // the stored row list
+  bool null_key = false;
+  size_t first = 0;  // index of its first row among the side's rows of the window
+  std::vector<std::string_view> rows;
+};
+
+}  // namespace
+
+base::Status WindowJoinOperator::FireWindow(int64_t window_end, Output* out) {
   const std::string ns = WindowNamespace(window_end);
   const int64_t window_start = WindowStartOf(window_end);
-  Side& left = *sides_[0];
-  Side& right = *sides_[1];
-  std::unordered_map<std::string, std::string> right_rows;
-  right.table->ForEachInNamespace(
-      ns, [&](int32_t, std::string_view key, std::string_view, std::string_view value) {
-        right_rows.emplace(key, value);
-      });
-  std::vector<std::pair<std::string, std::string>> left_rows;
-  left.table->ForEachInNamespace(
-      ns, [&](int32_t, std::string_view key, std::string_view, std::string_view value) {
-        left_rows.emplace_back(key, value);
-      });
+  Side* sides[] = {sides_[0].get(), sides_[1].get()};
+  // Each side's rows of the window by key, numbered across the side: row i of a side is
+  // rows[first + i] of its key.
+  std::vector<KeyedRows> keyed[2];
+  size_t totals[2] = {0, 0};
+  for (int index = 0; index < 2; ++index) {
+    // A fresh scratch row per window: decoded strings stay in its arena until then.
+    sides[index]->key_scratch = std::make_shared<Batch>(sides[index]->key_codec->types());
+    sides[index]->key_scratch->set_row_count(1);
+    sides[index]->table->ForEachInNamespace(
+        ns, [&](int32_t, std::string_view key, std::string_view, std::string_view value) {
+          KeyedRows group;
+          group.key = key;
+          group.value = value;
+          keyed[index].push_back(std::move(group));
+        });
+    for (KeyedRows& group : keyed[index]) {
+      SLUICE_RETURN_IF_ERROR(SplitRows(group.value, &group.rows));
+      SLUICE_ASSIGN_OR_RETURN(group.null_key, sides[index]->KeyHasNull(group.key));
+      group.first = totals[index];
+      totals[index] += group.rows.size();
+    }
+  }
+  std::unordered_map<std::string_view, const KeyedRows*> right_by_key;
+  for (const KeyedRows& group : keyed[1]) {
+    if (!group.null_key) right_by_key.emplace(group.key, &group);
+  }
   auto write_window = [&](Batch* batch, int32_t row, size_t column) {
     JoinOutput::SetInt64(batch, column, row, window_start);
     JoinOutput::SetInt64(batch, column + 1, row, window_end);
     JoinOutput::SetInt64(batch, column + 2, row, clock_.ToInstant(window_end) - 1);
   };
-  // Tags are indexes into all_lefts (views into left_rows, stable for the window).
-  std::vector<std::string_view> all_lefts, lefts, rights;
-  std::vector<uint8_t> matched;
-  auto mark = [&](int64_t tag) { matched[tag] = 1; };
-  for (const auto& [key, value] : left_rows) {
-    SLUICE_RETURN_IF_ERROR(SplitRows(value, &lefts));
-    size_t first = all_lefts.size();
-    all_lefts.insert(all_lefts.end(), lefts.begin(), lefts.end());
-    matched.resize(all_lefts.size(), 0);
-    auto found = right_rows.find(key);
-    if (found == right_rows.end()) continue;
-    SLUICE_RETURN_IF_ERROR(SplitRows(found->second, &rights));
-    for (size_t l = 0; l < lefts.size(); ++l) {
-      for (std::string_view right_row : rights) {
-        auto [batch, row] = output->AddCandidate(static_cast<int64_t>(first + l));
-        SLUICE_RETURN_IF_ERROR(left.row_codec->Decode(lefts[l], batch, row, left.offset));
-        write_window(batch, row, left.window_offset);
-        SLUICE_RETURN_IF_ERROR(right.row_codec->Decode(right_row, batch, row, right.offset));
-        write_window(batch, row, right.window_offset);
+  auto write_side = [&](int index, std::string_view row_bytes, Batch* batch,
+                        int32_t row) -> base::Status {
+    const Side& side = *sides[index];
+    SLUICE_RETURN_IF_ERROR(side.row_codec->Decode(row_bytes, batch, row, side.offset));
+    write_window(batch, row, side.window_offset);
+    return base::Status::Ok();
+  };
+
+  // Pairs of equal keys become candidates (the residual decides); a candidate's tag is its
+  // left row's number times the right side's row count plus its right row's number.
+  std::vector<uint8_t> matched[2] = {std::vector<uint8_t>(totals[0], 0),
+                                     std::vector<uint8_t>(totals[1], 0)};
+  const auto right_total = static_cast<int64_t>(totals[1]);
+  auto mark = [&](int64_t tag) {
+    matched[0][tag / right_total] = 1;
+    matched[1][tag % right_total] = 1;
+  };
+  // A SEMI or ANTI join only checks its candidates; its output is the left rows below.
+  Output* candidates_out = left_only_ ? nullptr : out;
+  JoinOutput candidates(joined_types_, residual_.get());
+  for (const KeyedRows& left : keyed[0]) {
+    if (left.null_key) continue;
+    auto found = right_by_key.find(left.key);
+    if (found == right_by_key.end()) continue;
+    const KeyedRows& right = *found->second;
+    if (left_only_ && residual_ == nullptr) {
+      // Without a residual every key match counts: no candidate rows needed.
+      for (size_t l = 0; l < left.rows.size(); ++l) matched[0][left.first + l] = 1;
+      continue;
+    }
+    for (size_t l = 0; l < left.rows.size(); ++l) {
+      for (size_t r = 0; r < right.rows.size(); ++r) {
+        auto [batch, row] =
+            candidates.AddCandidate(static_cast<int64_t>(left.first + l) * right_total +
+                                    static_cast<int64_t>(right.first + r));
+        SLUICE_RETURN_IF_ERROR(write_side(0, left.rows[l], batch, row));
+        SLUICE_RETURN_IF_ERROR(write_side(1, right.rows[r], batch, row));
       }
-      if (output->pending_rows() >= kBatchCapacity)
-        SLUICE_RETURN_IF_ERROR(output->Flush(out, mark));
+      if (candidates.pending_rows() >= kBatchCapacity) {
+        SLUICE_RETURN_IF_ERROR(candidates.Flush(candidates_out, mark));
+      }
     }
   }
-  SLUICE_RETURN_IF_ERROR(output->Flush(out, mark));
-  if (left_outer_) {
-    for (size_t l = 0; l < all_lefts.size(); ++l) {
-      if (matched[l]) continue;
-      auto [batch, row] = output->AddRow();
-      SLUICE_RETURN_IF_ERROR(left.row_codec->Decode(all_lefts[l], batch, row, left.offset));
-      write_window(batch, row, left.window_offset);
-      if (output->pending_rows() >= kBatchCapacity)
-        SLUICE_RETURN_IF_ERROR(output->Flush(out, nullptr));
+  SLUICE_RETURN_IF_ERROR(candidates.Flush(candidates_out, mark));
+
+  // The rows a side emits alone: SEMI's matched and ANTI's unmatched left rows, and the
+  // unmatched rows of an outer side (the other side's columns NULL).
+  JoinOutput alone(output_types_, nullptr);
+  for (int index = 0; index < 2; ++index) {
+    const bool wanted_match = spec_.type == plan::JoinType::kSemi;
+    const bool emits = index == 0 ? left_outer_ || left_only_ : right_outer_;
+    if (!emits) continue;
+    for (const KeyedRows& group : keyed[index]) {
+      for (size_t i = 0; i < group.rows.size(); ++i) {
+        const bool is_matched = matched[index][group.first + i] != 0;
+        if (left_only_ ? is_matched != wanted_match : is_matched) continue;
+        auto [batch, row] = alone.AddRow();
+        SLUICE_RETURN_IF_ERROR(write_side(index, group.rows[i], batch, row));
+        if (alone.pending_rows() >= kBatchCapacity) {
+          SLUICE_RETURN_IF_ERROR(alone.Flush(out, nullptr));
+        }
+      }
     }
-    SLUICE_RETURN_IF_ERROR(output->Flush(out, nullptr));
   }
-  left.table->DeleteNamespace(ns);
-  right.table->DeleteNamespace(ns);
+  SLUICE_RETURN_IF_ERROR(alone.Flush(out, nullptr));
+  sides[0]->table->DeleteNamespace(ns);
+  sides[1]->table->DeleteNamespace(ns);
   return base::Status::Ok();
 }
 

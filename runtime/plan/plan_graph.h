@@ -135,9 +135,11 @@ struct AggregateSpec {
   std::optional<WindowSpec> window;  // set for kWindowAggregate
 };
 
-/// kSemi and kAnti (regular joins only) keep the left rows that have a match (semi: `IN`,
+/// kSemi and kAnti (regular and window joins) keep the left rows that have a match (semi: `IN`,
 /// `EXISTS`) or none (anti: `NOT IN`, `NOT EXISTS`); their output is the left columns only.
-enum class JoinType : uint8_t { kInner, kLeft, kFull, kSemi, kAnti };
+/// kRight is a window join's only: a regular RIGHT join is planned as the LEFT join of the
+/// swapped sides, while a window join keeps its sides (and their state) in place.
+enum class JoinType : uint8_t { kInner, kLeft, kFull, kSemi, kAnti, kRight };
 
 /// A regular join. Input 0 is the left side, input 1 the right side; both are hashed by
 /// their key slots (no key slots: every row goes to one key group). Output columns: every left
@@ -198,7 +200,9 @@ struct IntervalJoinSpec {
 /// A window join (with PlanNode::join for the type, keys and residual): both inputs' rows are
 /// assigned to `window`'s windows by their time slot (`window.time_slot` is unused), joined per
 /// window when it ends. Output columns: the left input's, then its window_start, window_end,
-/// window_time, then the right input's and its three window columns.
+/// window_time, then the right input's and its three window columns (all NULL for the side an
+/// unmatched row of a LEFT, RIGHT or FULL join lacks); a SEMI or ANTI join outputs the left
+/// input's columns and its three window columns only, and may have no keys.
 struct WindowJoinSpec {
   WindowSpec window;
   int32_t left_time_slot = -1;

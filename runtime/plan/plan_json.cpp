@@ -445,11 +445,9 @@ constexpr std::pair<RankFunction, const char*> kRankFunctions[] = {
     {RankFunction::kDenseRank, "DENSE_RANK"}};
 constexpr std::pair<OverFrameUnit, const char*> kFrameUnits[] = {{OverFrameUnit::kRows, "ROWS"},
                                                                  {OverFrameUnit::kRange, "RANGE"}};
-constexpr std::pair<JoinType, const char*> kJoinTypes[] = {{JoinType::kInner, "inner"},
-                                                           {JoinType::kLeft, "left"},
-                                                           {JoinType::kFull, "full"},
-                                                           {JoinType::kSemi, "semi"},
-                                                           {JoinType::kAnti, "anti"}};
+constexpr std::pair<JoinType, const char*> kJoinTypes[] = {
+    {JoinType::kInner, "inner"}, {JoinType::kLeft, "left"}, {JoinType::kFull, "full"},
+    {JoinType::kSemi, "semi"},   {JoinType::kAnti, "anti"}, {JoinType::kRight, "right"}};
 constexpr std::pair<AggregateKind, const char*> kAggregateKinds[] = {
     {AggregateKind::kCountStar, "COUNT(*)"},
     {AggregateKind::kCount, "COUNT"},
@@ -1168,6 +1166,7 @@ const char* JoinTypeName(JoinType type) {
     case JoinType::kFull: return "FULL";
     case JoinType::kSemi: return "SEMI";
     case JoinType::kAnti: return "ANTI";
+    case JoinType::kRight: return "RIGHT";
   }
   return "?";
 }

@@ -252,6 +252,17 @@ std::optional<CarriedChange> CarryChange(const SignatureComponent& before_compon
     }
     return change;
   }
+  if (name == "join type" && before.kind == OperatorKind::kWindowJoin && before.join &&
+      after.join) {
+    // A window join buffers the same rows for every join type (NULL keys included) and finds
+    // a row's matches only when its window ends: the open windows' rows serve the new type.
+    change.migrated = false;
+    change.reason = fmt::format(
+        "join type {} -> {}: a window join keeps the same rows for every join type; the "
+        "windows that end after the restore are joined as {}",
+        old_text, new_text, new_text);
+    return change;
+  }
   if (name == "interval" && before.kind == OperatorKind::kIntervalJoin && before.interval_join &&
       after.interval_join) {
     const IntervalJoinSpec& from = *before.interval_join;

@@ -73,6 +73,9 @@ struct StateEvolution {
   ///   merged at the restore (`migrated`; WindowAggregateOperator's session migration).
   /// * "row expiry" (regular join): `table.exec.state.ttl` switched on or off; the restore
   ///   adds the last-touched time (the restore time) or drops it (`migrated`; MigrateJoinRows).
+  /// * "join type" (window join): any other of INNER, LEFT, RIGHT, FULL, SEMI, ANTI. The
+  ///   operator buffers every row of its open windows alike for each, and decides matches
+  ///   when a window ends: the kept rows are used as they are (`restored`).
   /// * "limit" (Top-N): another N. A larger N shows the kept rows, a prefix of what it needs;
   ///   a smaller one drops the tail (`migrated`; the operator drops rows past N of an
   ///   insert-only input as they are touched, and keeps an updating input's rows, as it does

@@ -144,6 +144,82 @@ TEST(JoinKindsTest, WindowJoinNodeHasBothWindowsAndAPinnedUid) {
   EXPECT_EQ(join->state[2].name, runtime::plan::kWatermarkStateName);
 }
 
+TEST(JoinKindsTest, WindowRightAndFullJoinsKeepTheirSidesAndShowTheirType) {
+  for (const char* type : {"RIGHT", "FULL"}) {
+    SCOPED_TRACE(type);
+    auto compiled = Compile(
+        std::string("INSERT INTO out SELECT B.auction, A.seller "
+                    "FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)) B ") +
+        type +
+        " JOIN TABLE(TUMBLE(TABLE auctions, DESCRIPTOR(ts), INTERVAL '10' SECOND)) A "
+        "ON B.auction = A.id AND B.window_start = A.window_start AND B.window_end = "
+        "A.window_end;");
+    ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+    const auto* join = FindJoin(compiled->plan);
+    ASSERT_NE(join, nullptr);
+    EXPECT_EQ(join->kind, OperatorKind::kWindowJoin);
+    EXPECT_EQ(join->uid, "out/window-join1");
+    // A RIGHT window join is not the LEFT join of the swapped sides: bids stay on the left.
+    EXPECT_EQ(join->join->type, std::string(type) == "RIGHT" ? runtime::plan::JoinType::kRight
+                                                             : runtime::plan::JoinType::kFull);
+    EXPECT_EQ(join->state[0].key_schema.columns[0].name, "auction");
+    EXPECT_EQ(join->changelog_mode, runtime::plan::ChangelogMode::kInsertOnly);
+    const std::string explain = physical::ExplainText(compiled->plan);
+    EXPECT_NE(explain.find(std::string("[window-join, parallelism 1] ") + type +
+                           " TUMBLE(10000 ms) ON auction = id"),
+              std::string::npos)
+        << explain;
+    const std::string json = runtime::plan::PlanToJson(compiled->plan);
+    std::string lower = type;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    EXPECT_NE(json.find("\"type\": \"" + lower + "\""), std::string::npos) << json;
+  }
+}
+
+TEST(JoinKindsTest, InAndExistsOverPairedWindowsMakeWindowSemiAndAntiJoins) {
+  struct Case {
+    const char* predicate;
+    runtime::plan::JoinType type;
+    size_t keys;
+  };
+  const char* windows = "L.window_start = R.window_start AND L.window_end = R.window_end";
+  for (const Case& c :
+       {Case{"L.auction IN (SELECT id FROM", runtime::plan::JoinType::kSemi, 1},
+        Case{"EXISTS (SELECT * FROM", runtime::plan::JoinType::kSemi, 1},
+        Case{"NOT EXISTS (SELECT * FROM", runtime::plan::JoinType::kAnti, 1},
+        // NOT IN's null-aware condition has no keys.
+        Case{"L.auction NOT IN (SELECT id FROM", runtime::plan::JoinType::kAnti, 0}}) {
+    SCOPED_TRACE(c.predicate);
+    const bool exists = std::string(c.predicate).find("EXISTS") != std::string::npos;
+    auto compiled = Compile(
+        std::string("INSERT INTO out SELECT auction, price "
+                    "FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)) L "
+                    "WHERE ") +
+        c.predicate +
+        " TABLE(TUMBLE(TABLE auctions, DESCRIPTOR(ts), INTERVAL '10' SECOND)) R WHERE " +
+        (exists ? "L.auction = R.id AND " : "") + windows + ");");
+    ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+    const auto* join = FindJoin(compiled->plan);
+    ASSERT_NE(join, nullptr);
+    EXPECT_EQ(join->kind, OperatorKind::kWindowJoin);
+    EXPECT_EQ(join->join->type, c.type);
+    EXPECT_EQ(join->join->left_key_slots.size(), c.keys);
+    EXPECT_EQ(join->changelog_mode, runtime::plan::ChangelogMode::kInsertOnly);
+    // The left rows and their windows only.
+    ASSERT_GE(join->output_schema.columns.size(), 3u);
+    EXPECT_EQ(join->output_schema.columns.back().name, "window_time");
+    EXPECT_NE(runtime::plan::PlanToJson(compiled->plan)
+                  .find(std::string("\"type\": \"") +
+                        (c.type == runtime::plan::JoinType::kSemi ? "semi" : "anti") + "\""),
+              std::string::npos);
+    EXPECT_NE(physical::ExplainText(compiled->plan)
+                  .find(std::string("[window-join, parallelism 1] ") +
+                        runtime::plan::JoinTypeName(c.type) + " TUMBLE(10000 ms)"),
+              std::string::npos)
+        << physical::ExplainText(compiled->plan);
+  }
+}
+
 TEST(JoinKindsTest, ForSystemTimeAsOfAnEventTimeAttributeMakesATemporalJoin) {
   // A versioned table (PRIMARY KEY and WATERMARK); a condition on it alone stays in the join.
   auto compiled = Compile(

@@ -815,6 +815,61 @@ TEST(OperatorRestoreTest, WindowJoin) {
   }
 }
 
+TEST(OperatorRestoreTest, WindowOuterSemiAndAntiJoins) {
+  // Some NULL keys (kept in state, never matched), and a residual over the joined row
+  // (left.v < right.v) so that rows with equal keys can still be unmatched.
+  std::vector<Step> steps = MakeSteps(2, 40);
+  int32_t counter = 0;
+  for (Step& step : steps) {
+    for (auto& row : step.rows) {
+      if (++counter % 9 == 0) row[0] = nullptr;
+    }
+  }
+  auto residual = plan::Expr::Call(
+      functions::FunctionId::kLess, LogicalType::Boolean(),
+      {plan::Expr::Column(1, LogicalType::Bigint()), plan::Expr::Column(7, LogicalType::Bigint())});
+  for (JoinType type : {JoinType::kRight, JoinType::kFull, JoinType::kSemi, JoinType::kAnti}) {
+    SCOPED_TRACE(plan::JoinTypeName(type));
+    Scenario scenario;
+    scenario.node = TwoInputNode("out/window-join1", plan::OperatorKind::kWindowJoin, true);
+    if (type == JoinType::kSemi || type == JoinType::kAnti) {
+      scenario.node.output_schema.columns.resize(kSchema.columns.size() + 3);  // the left rows
+    }
+    scenario.node.join = plan::JoinSpec{type, {0}, {0}, residual, 0};
+    plan::WindowSpec window;
+    window.kind = WindowKind::kHop;
+    window.size = 20;
+    window.step = 10;
+    scenario.node.window_join = plan::WindowJoinSpec{window, 2, 2};
+    scenario.routing = {{0}, {0}};
+    scenario.node.state.push_back(plan::WatermarkStateSpec());
+    scenario.steps = steps;
+    scenario.cuts = Cuts(scenario.steps);
+    CheckRestores(scenario);
+  }
+}
+
+TEST(OperatorRestoreTest, WindowAntiJoinWithoutKeys) {
+  // NOT IN over window TVFs: every row in one key group, the condition all residual.
+  Scenario scenario;
+  scenario.node = TwoInputNode("out/window-join1", plan::OperatorKind::kWindowJoin, true);
+  scenario.node.output_schema.columns.resize(kSchema.columns.size() + 3);
+  for (auto& state : scenario.node.state) state.key_schema.columns.clear();
+  auto residual = plan::Expr::Call(
+      functions::FunctionId::kEqual, LogicalType::Boolean(),
+      {plan::Expr::Column(1, LogicalType::Bigint()), plan::Expr::Column(7, LogicalType::Bigint())});
+  scenario.node.join = plan::JoinSpec{JoinType::kAnti, {}, {}, residual, 0};
+  plan::WindowSpec window;
+  window.kind = WindowKind::kTumble;
+  window.size = 10;
+  scenario.node.window_join = plan::WindowJoinSpec{window, 2, 2};
+  scenario.routing = {{}, {}};
+  scenario.node.state.push_back(plan::WatermarkStateSpec());
+  scenario.steps = MakeSteps(2, 30);
+  scenario.cuts = Cuts(scenario.steps);
+  CheckRestores(scenario);
+}
+
 TEST(OperatorRestoreTest, FullSemiAndAntiJoins) {
   for (JoinType type : {JoinType::kFull, JoinType::kSemi, JoinType::kAnti}) {
     Scenario scenario;
