@@ -409,7 +409,7 @@ jsonWrapper
     ;
 
 whenClause
-    : WHEN condition=expression THEN result=expression
+    : WHEN condition=expression (COMMA values+=expression)* THEN result=expression
     ;
 
 functionCall

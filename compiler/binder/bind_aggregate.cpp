@@ -354,6 +354,17 @@ bool Binder::ContainsAggregate(const ast::Expression& expression) {
   return found;
 }
 
+std::vector<std::string> Binder::ReferencedColumnNames(const ast::Expression& expression) {
+  std::vector<std::string> names;
+  Walk(expression, [&](const ast::Expression& node) {
+    if (const auto* column = node.As<ast::ColumnRefExpression>();
+        column && !column->parts.empty()) {
+      names.push_back(column->parts.back().name);
+    }
+  });
+  return names;
+}
+
 std::optional<BoundRelation> Binder::BindWindowFunction(const ast::FunctionCallExpression& call,
                                                         std::optional<BoundRelation> input) {
   std::string name = Upper(call.name.Last().name);
@@ -535,6 +546,23 @@ std::optional<BoundRelation> Binder::BindAggregation(
   if (!grouping_sets) return std::nullopt;
   const std::vector<const ast::Expression*>& key_items = grouping_sets->keys;
   const bool has_sets = !grouping_sets->sets.empty();
+  // A window TVF grouped without both window_start and window_end (GROUP BY window_start, or a
+  // SELECT DISTINCT of it) is no window aggregation: as Flink, a group aggregation of its rows,
+  // whose window columns are plain columns.
+  if (input.window) {
+    bool start = false, end = false;
+    for (const ast::Expression* key : key_items) {
+      const auto* column = key->As<ast::ColumnRefExpression>();
+      if (column == nullptr || column->parts.empty()) continue;
+      start |= types::IdentifierEquals(column->parts.back().name, "window_start");
+      end |= types::IdentifierEquals(column->parts.back().name, "window_end");
+    }
+    if (!start || !end) {
+      auto rows = MaterializeWindow(std::move(input));
+      if (!rows) return std::nullopt;
+      input = std::move(*rows);
+    }
+  }
   // The aggregation's input: a projection of keys, arguments, filters and the time column.
   std::vector<ExprPtr> pre;
   auto add_pre = [&](const ExprPtr& expression) {
@@ -887,6 +915,14 @@ std::optional<BoundRelation> Binder::BindAggregation(
       if (named != nullptr) {
         column.name = named->name;
         column.qualifier = named->qualifier;
+      } else if (input.window) {
+        // The window TVF's alias still names them: `SELECT t.window_start … AS t`.
+        for (const ScopeColumn& tvf_column : input.scope.columns) {
+          if (tvf_column.window_property == property &&
+              tvf_column.slot >= input.window->input_slots) {
+            column.qualifier = tvf_column.qualifier;
+          }
+        }
       }
       column.window_property = property;
       // window_time is a time attribute of the window's kind (Flink).

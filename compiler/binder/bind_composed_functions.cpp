@@ -135,9 +135,9 @@ ExprPtr Binder::BindJsonFunction(const ast::FunctionCallExpression& call,
 
 ExprPtr Binder::BindOverlay(const ast::FunctionCallExpression& call,
                             std::vector<ExprPtr> arguments) {
-  // Calcite's overlay(s, r, start, length) = s.substring(0, start - 1) + r
-  // + s.substring(start - 1 + length), length defaulting to r's: in code points, with
-  // SUBSTRING's clipping (a start before 1 gives NULL where Java throws).
+  // Flink's SqlFunctionUtils.overlay(s, r, start, length), length defaulting to r's, in code
+  // points: s itself for a start before 1 or past its end; else s.substring(0, start - 1) + r,
+  // then s.substring(start - 1 + length) when start + length <= its length and length > 0.
   if (arguments.size() != 3 && arguments.size() != 4) {
     Error(base::ErrorCode::kBind,
           fmt::format("OVERLAY takes (s PLACING r FROM start [FOR length]), got {} arguments",
@@ -162,11 +162,34 @@ ExprPtr Binder::BindOverlay(const ast::FunctionCallExpression& call,
                                          : CastTo(BindCall("CHAR_LENGTH", {replacement}, span),
                                                   LogicalType::Bigint());
   if (length == nullptr) return nullptr;
+  ExprPtr zero = Expr::Literal(Value::Bigint(0));
   ExprPtr one = Expr::Literal(Value::Bigint(1));
+  ExprPtr chars = CastTo(BindCall("CHAR_LENGTH", {target}, span), LogicalType::Bigint());
   ExprPtr head = BindCall("SUBSTRING", {target, one, BindCall("-", {start, one}, span)}, span);
-  ExprPtr tail = BindCall("SUBSTRING", {target, BindCall("+", {start, length}, span)}, span);
-  if (head == nullptr || tail == nullptr) return nullptr;
-  return BindCall("||", {BindCall("||", {head, replacement}, span), tail}, span);
+  ExprPtr rest = BindCall("SUBSTRING", {target, BindCall("+", {start, length}, span)}, span);
+  ExprPtr outside = BindCall(
+      "OR", {BindCall("<=", {start, zero}, span), BindCall(">", {start, chars}, span)}, span);
+  ExprPtr has_rest = BindCall("AND",
+                              {BindCall("<=", {BindCall("+", {start, length}, span), chars}, span),
+                               BindCall(">", {length, zero}, span)},
+                              span);
+  if (head == nullptr || rest == nullptr || outside == nullptr || has_rest == nullptr) {
+    return nullptr;
+  }
+  ExprPtr tail =
+      Expr::Case({has_rest, rest, Expr::Literal(Value::Varchar(""))}, LogicalType::Varchar());
+  ExprPtr replaced = BindCall("||", {BindCall("||", {head, replacement}, span), tail}, span);
+  auto is_null = [](ExprPtr value) {
+    return Expr::Call(functions::FunctionId::kIsNull, LogicalType::Boolean(), {std::move(value)});
+  };
+  // NULL in, NULL out (the CASE would take a NULL condition as false).
+  ExprPtr any_null = BindCall("OR",
+                              {BindCall("OR", {is_null(target), is_null(replacement)}, span),
+                               BindCall("OR", {is_null(start), is_null(length)}, span)},
+                              span);
+  return Expr::Case({any_null, Expr::Literal(Value::Null(LogicalType::Varchar())), outside,
+                     CastTo(target, LogicalType::Varchar()), replaced},
+                    LogicalType::Varchar());
 }
 
 ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, ExprPtr value,

@@ -44,20 +44,6 @@ bool IsAggregateName(const std::string& upper) {
   return false;
 }
 
-/// The unit keyword of TIMESTAMPADD and TIMESTAMPDIFF (parsed as a column name), upper case;
-/// nullopt when `argument` is not one.
-std::optional<std::string> TimeUnitArgument(const ast::Expression& argument) {
-  if (!argument.Is<ast::ColumnRefExpression>()) return std::nullopt;
-  const auto& parts = argument.Cast<ast::ColumnRefExpression>().parts;
-  if (parts.size() != 1 || parts[0].quoted) return std::nullopt;
-  std::string unit = Upper(parts[0].name);
-  for (const char* known :
-       {"SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}) {
-    if (unit == known) return unit;
-  }
-  return std::nullopt;
-}
-
 /// The value of an integer literal, possibly negated or cast (ROUND(x, -1)); nullopt when
 /// `expr` is not one.
 std::optional<int64_t> IntegerConstant(const Expr& expr) {
@@ -142,6 +128,24 @@ ExprPtr BindUserFunctionCall(Binder* binder,
 }
 
 }  // namespace
+
+/// The unit keyword of TIMESTAMPADD and TIMESTAMPDIFF (parsed as a column name), upper case;
+/// nullopt when `argument` is not one.
+std::optional<std::string> TimeUnitArgument(const ast::Expression& argument) {
+  auto upper = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+  };
+  if (!argument.Is<ast::ColumnRefExpression>()) return std::nullopt;
+  const auto& parts = argument.Cast<ast::ColumnRefExpression>().parts;
+  if (parts.size() != 1 || parts[0].quoted) return std::nullopt;
+  std::string unit = upper(parts[0].name);
+  for (const char* known :
+       {"SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}) {
+    if (unit == known) return unit;
+  }
+  return std::nullopt;
+}
 
 void Binder::Error(base::ErrorCode code, std::string message, base::SourceSpan span) {
   diagnostics_.push_back(base::Diagnostic{code, std::move(message), span, {}});
@@ -364,6 +368,7 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
           upper == "CURRENT_TIME" || upper == "LOCALTIME") {
         return BindCall(upper, {}, ref.span);
       }
+      if (upper == "CURRENT_CATALOG") return Expr::Literal(Value::Varchar("default_catalog"));
     }
     if (matches.empty() && correlation_scope_ != nullptr) {
       for (const ScopeColumn& candidate : correlation_scope_->columns) {
@@ -462,6 +467,25 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
       if (moved == nullptr) return nullptr;
       return Expr::Cast(std::move(moved), LogicalType::Date());
     }
+  }
+  // TO_TIMESTAMP_LTZ(text [, format [, zone]]) (Flink 1.20): the text's wall time read in the
+  // given zone, else the session's.
+  if (name == "TO_TIMESTAMP_LTZ" && !arguments.empty() && arguments.size() <= 3 &&
+      arguments[0]->type.id() == TypeId::kVarchar) {
+    std::vector<ExprPtr> parse = {arguments[0]};
+    if (arguments.size() >= 2) parse.push_back(arguments[1]);
+    ExprPtr wall = BindCall("TO_TIMESTAMP", std::move(parse), span);
+    if (wall == nullptr) return nullptr;
+    if (arguments.size() < 3) return WallTimeToLtz(std::move(wall));
+    if (arguments[2]->type.id() != TypeId::kVarchar && arguments[2]->type.id() != TypeId::kNull) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("TO_TIMESTAMP_LTZ's time zone must be a string, got {}",
+                        arguments[2]->type.ToString()),
+            span);
+      return nullptr;
+    }
+    return Expr::Call(functions::FunctionId::kTimestampToLtz, LogicalType::TimestampLtz(),
+                      {std::move(wall), CastTo(arguments[2], LogicalType::Varchar())});
   }
   if (name == "COALESCE" &&
       std::any_of(arguments.begin(), arguments.end(),
@@ -915,6 +939,12 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
                       upper),
           name.span);
     return nullptr;
+  }
+  // The session's catalog and database (a script has one catalog; USE picks the database).
+  if ((upper == "CURRENT_DATABASE" || upper == "CURRENT_CATALOG") && call.arguments.empty() &&
+      !catalog_->FindFunction(name.name)) {
+    return Expr::Literal(
+        Value::Varchar(upper == "CURRENT_DATABASE" ? current_database_ : "default_catalog"));
   }
   if ((upper == "ROLLUP" || upper == "CUBE") && !catalog_->FindFunction(name.name)) {
     Error(base::ErrorCode::kPlan,

@@ -29,6 +29,16 @@ std::string Upper(std::string text) {
   return text;
 }
 
+/// The time unit argument of a TIMESTAMPADD/TIMESTAMPDIFF call (`DAY`, parsed as a column
+/// name), or null.
+const ast::Expression* TimeUnitOf(const ast::FunctionCallExpression& call) {
+  std::string name = Upper(call.name.Last().name);
+  if ((name != "TIMESTAMPADD" && name != "TIMESTAMPDIFF") || call.arguments.empty()) {
+    return nullptr;
+  }
+  return TimeUnitArgument(*call.arguments[0]) ? call.arguments[0].get() : nullptr;
+}
+
 // Navigation offsets above this are refused (a match rarely holds that many rows).
 constexpr int64_t kMaxOffset = 1000000;
 }  // namespace
@@ -116,10 +126,12 @@ bool Binder::ResolveMatchArgument(const MatchScope& scope, const ast::Expression
   std::map<const ast::Expression*, ExprPtr> columns;
   std::optional<int32_t> variable;
   bool ok = true;
+  std::set<const ast::Expression*> units;  // TIMESTAMPDIFF(DAY, …)'s unit: not a column
   VisitExpressionTree(expression, [&](const ast::Expression& node) {
-    if (!ok) return;
+    if (!ok || units.count(&node) > 0) return;
     if (node.kind() == ast::ExpressionKind::kFunctionCall) {
       const auto& call = node.Cast<ast::FunctionCallExpression>();
+      if (const ast::Expression* unit = TimeUnitOf(call)) units.insert(unit);
       if (kNested.count(Upper(call.name.Last().name)) > 0) {
         Error(base::ErrorCode::kPlan,
               "navigation and aggregate functions cannot be nested in MATCH_RECOGNIZE",
@@ -314,6 +326,7 @@ ExprPtr Binder::BindMatchExpression(const MatchScope& scope, const ast::Expressi
     if (!ok || inside.count(&node) > 0) return;
     if (node.kind() == ast::ExpressionKind::kFunctionCall) {
       const auto& call = node.Cast<ast::FunctionCallExpression>();
+      if (const ast::Expression* unit = TimeUnitOf(call)) inside.insert(unit);
       std::string name = Upper(call.name.Last().name);
       if (call.name.parts.size() != 1 || kMatchFunctions.count(name) == 0) return;
       VisitExpressionTree(node, [&](const ast::Expression& child) { inside.insert(&child); });

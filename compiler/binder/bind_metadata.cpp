@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "catalog/base/suggest.h"
 #include "compiler/binder/binder.h"
 
@@ -9,6 +11,8 @@ using runtime::connectors::Connector;
 using runtime::connectors::MetadataColumn;
 using runtime::connectors::MetadataKey;
 using runtime::connectors::TableDescriptor;
+using runtime::plan::Expr;
+using runtime::plan::ExprPtr;
 
 namespace {
 
@@ -146,6 +150,59 @@ bool Binder::CheckInsertTarget(const CatalogTable& table,
     }
   }
   return diagnostics_.size() == errors_before;
+}
+
+std::optional<BoundRelation> Binder::PlaceInsertColumns(BoundRelation query,
+                                                        const types::Schema& written,
+                                                        const std::vector<ast::Identifier>& columns,
+                                                        base::SourceSpan span) {
+  std::vector<int32_t> source(written.columns.size(), -1);  // per written column: the query's
+  bool failed = false;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const ast::Identifier& listed = columns[i];
+    auto found = std::find_if(written.columns.begin(), written.columns.end(),
+                              [&](const types::RowField& column) {
+                                return types::IdentifierEquals(column.name, listed.name);
+                              });
+    if (found == written.columns.end()) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("column '{}' is not a column the INSERT writes (its columns: {})",
+                        listed.name, written.ToString()),
+            listed.span);
+      failed = true;
+      continue;
+    }
+    auto index = static_cast<size_t>(found - written.columns.begin());
+    if (source[index] >= 0) {
+      Error(base::ErrorCode::kBind, fmt::format("column '{}' is listed twice", listed.name),
+            listed.span);
+      failed = true;
+      continue;
+    }
+    source[index] = static_cast<int32_t>(i);
+  }
+  if (failed) return std::nullopt;
+  if (query.scope.columns.size() != columns.size()) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("the INSERT lists {} columns but the query produces {}", columns.size(),
+                      query.scope.columns.size()),
+          span);
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  std::vector<ExprPtr> expressions;
+  std::vector<base::SourceSpan> spans;
+  for (size_t i = 0; i < written.columns.size(); ++i) {
+    names.push_back(written.columns[i].name);
+    spans.push_back(span);
+    if (source[i] < 0) {
+      expressions.push_back(Expr::Literal(runtime::plan::Value::Null(written.columns[i].type)));
+      continue;
+    }
+    const ScopeColumn& column = query.scope.columns[static_cast<size_t>(source[i])];
+    expressions.push_back(Expr::Column(column.slot, column.type));
+  }
+  return MakeProject(std::move(query), names, expressions, spans);
 }
 
 }  // namespace sluice::compiler::binder

@@ -220,8 +220,9 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
   bool by_time = false;
   for (const ScopeColumn& column : input.scope.columns) {
     if (order_key->kind == ExprKind::kColumn && column.slot == spec.order_slot &&
-        column.time_attribute) {
+        (column.time_attribute || column.processing_time)) {
       by_time = true;
+      spec.processing_time = column.processing_time;
     }
   }
   // Per call: the TINYINT, SMALLINT or FLOAT its result is narrowed back to (ComputedWide).
@@ -250,13 +251,23 @@ std::optional<BoundRelation> Binder::BindOverAggregates(
           call->name.span);
       return std::nullopt;
     }
-    if (call->distinct || call->filter) {
-      Error(base::ErrorCode::kPlan,
-            fmt::format("{}(DISTINCT …) and FILTER are not supported with OVER", name), call->span);
+    // DISTINCT (kept values with their counts, so a bounded frame takes them out again) and
+    // FILTER, as in a GROUP BY.
+    if (call->distinct && *kind != AggregateKind::kCount && *kind != AggregateKind::kSum &&
+        *kind != AggregateKind::kAvg && *kind != AggregateKind::kMin &&
+        *kind != AggregateKind::kMax) {
+      Error(base::ErrorCode::kPlan, fmt::format("{}(DISTINCT …) is not supported", name),
+            call->span);
       return std::nullopt;
     }
     runtime::plan::AggregateCall bound_call;
     bound_call.kind = *kind;
+    bound_call.distinct = call->distinct;
+    if (call->filter) {
+      ExprPtr filter = BindPredicate(*call->filter, input.scope, "FILTER (WHERE ...)");
+      if (filter == nullptr) return std::nullopt;
+      bound_call.filter_slot = slot_of(filter);
+    }
     bool star = !call->arguments.empty() && call->arguments[0]->Is<ast::StarExpression>();
     size_t most_arguments = *kind == AggregateKind::kLag       ? 3
                             : *kind == AggregateKind::kListAgg ? 2

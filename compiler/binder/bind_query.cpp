@@ -48,12 +48,28 @@ types::Schema Scope::ToSchema() const {
   return schema;
 }
 
-bool Binder::RejectUnsupportedQueryParts(const ast::Query& query) {
-  if (query.offset) {
-    Error(base::ErrorCode::kPlan, "OFFSET is not supported on streams", query.offset->span);
-    return true;
+std::vector<const ast::Expression*> Binder::HiddenOrderItems(const ast::SelectQuery& select) {
+  std::vector<const ast::Expression*> hidden;
+  if (select.order_by.empty() || select.distinct) return hidden;
+  std::vector<std::string> selected;
+  for (const ast::SelectItem& item : select.items) {
+    if (item.expression->Is<ast::StarExpression>()) return hidden;
+    if (item.alias) {
+      selected.push_back(item.alias->name);
+    } else if (const auto* column = item.expression->As<ast::ColumnRefExpression>()) {
+      if (!column->parts.empty()) selected.push_back(column->parts.back().name);
+    }
   }
-  return false;
+  for (const ast::OrderItem& item : select.order_by) {
+    bool hide = ContainsAggregate(*item.expression);
+    for (const std::string& name : ReferencedColumnNames(*item.expression)) {
+      hide |= std::none_of(selected.begin(), selected.end(), [&](const std::string& output) {
+        return types::IdentifierEquals(output, name);
+      });
+    }
+    if (hide) hidden.push_back(item.expression.get());
+  }
+  return hidden;
 }
 
 std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
@@ -62,27 +78,58 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
   ctes_.push_back(std::move(ctes));
   std::optional<BoundRelation> result;
   const bool nested = query_depth_ > 0;
-  ++query_depth_;
-  if (!RejectUnsupportedQueryParts(query)) {
-    switch (query.kind()) {
-      case ast::QueryKind::kSelect: result = BindSelect(query.Cast<ast::SelectQuery>()); break;
-      case ast::QueryKind::kPipe: result = BindPipe(query.Cast<ast::PipeQuery>()); break;
-      case ast::QueryKind::kFrom: result = BindTableRef(*query.Cast<ast::FromQuery>().from); break;
-      case ast::QueryKind::kSetOperation:
-        result = BindSetOperation(query.Cast<ast::SetOperationQuery>());
-        break;
-      case ast::QueryKind::kValues: result = BindValues(query.Cast<ast::ValuesQuery>()); break;
-    }
-  }
-  --query_depth_;
   // As Calcite does for Flink, a subquery's (or view's) ORDER BY without a LIMIT is dropped:
   // the enclosing query does not keep its order.
-  const bool drop_order = nested && query.limit == nullptr;
-  if (result && (!query.order_by.empty() || query.limit) && !drop_order) {
+  const bool drop_order = nested && query.limit == nullptr && query.offset == nullptr;
+  std::vector<const ast::Expression*> hidden;
+  if (!drop_order && query.kind() == ast::QueryKind::kSelect) {
+    hidden = HiddenOrderItems(query.Cast<ast::SelectQuery>());
+  }
+  hidden_order_items_ = hidden;
+  ++query_depth_;
+  switch (query.kind()) {
+    case ast::QueryKind::kSelect: result = BindSelect(query.Cast<ast::SelectQuery>()); break;
+    case ast::QueryKind::kPipe: result = BindPipe(query.Cast<ast::PipeQuery>()); break;
+    case ast::QueryKind::kFrom: result = BindTableRef(*query.Cast<ast::FromQuery>().from); break;
+    case ast::QueryKind::kSetOperation:
+      result = BindSetOperation(query.Cast<ast::SetOperationQuery>());
+      break;
+    case ast::QueryKind::kValues: result = BindValues(query.Cast<ast::ValuesQuery>()); break;
+  }
+  --query_depth_;
+  hidden_order_items_.clear();
+  // The hidden ORDER BY items are the select's last columns ($order0, …) unless it could not
+  // add them (DISTINCT): the ORDER BY reads them through replacements_, then they are dropped.
+  size_t kept_columns = result ? result->scope.columns.size() : 0;
+  if (result && !hidden.empty() && kept_columns >= hidden.size() &&
+      result->scope.columns[kept_columns - hidden.size()].name == "$order0") {
+    kept_columns -= hidden.size();
+    for (size_t i = 0; i < hidden.size(); ++i) {
+      const ScopeColumn& column = result->scope.columns[kept_columns + i];
+      replacements_[hidden[i]] = Expr::Column(column.slot, column.type);
+    }
+  } else {
+    hidden.clear();
+  }
+  if (result && (!query.order_by.empty() || query.limit || query.offset) && !drop_order) {
     if (result->window) result = MaterializeWindow(std::move(*result));
     if (result) {
-      result = BindOrderByLimit(std::move(*result), query.order_by, query.limit.get(), query.span);
+      result = BindOrderByLimit(std::move(*result), query.order_by, query.limit.get(),
+                                query.offset.get(), query.span);
     }
+  }
+  for (const ast::Expression* item : hidden) replacements_.erase(item);
+  if (result && !hidden.empty()) {
+    std::vector<std::string> names;
+    std::vector<ExprPtr> expressions;
+    std::vector<base::SourceSpan> spans;
+    for (size_t i = 0; i < kept_columns; ++i) {
+      const ScopeColumn& column = result->scope.columns[i];
+      names.push_back(column.name);
+      expressions.push_back(Expr::Column(column.slot, column.type));
+      spans.push_back(query.span);
+    }
+    result = MakeProject(std::move(*result), names, expressions, spans);
   }
   ctes_.pop_back();
   return result;
@@ -101,6 +148,9 @@ std::optional<BoundRelation> Binder::BindSingleRow(base::SourceSpan span) {
 }
 
 std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) {
+  // The ORDER BY items to select as hidden columns (BindQuery), before a subquery takes them.
+  const std::vector<const ast::Expression*> hidden = std::move(hidden_order_items_);
+  hidden_order_items_.clear();
   // Without FROM (SELECT UPPER('a')), a SELECT reads one row without columns (Flink's).
   auto input = select.from != nullptr ? BindTableRef(*select.from) : BindSingleRow(select.span);
   if (!input) return std::nullopt;
@@ -111,6 +161,7 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   for (const ast::SelectItem& item : select.items) {
     aggregated |= ContainsAggregate(*item.expression);
   }
+  for (const ast::Expression* item : hidden) aggregated |= ContainsAggregate(*item);
   // SELECT DISTINCT of plain expressions is GROUP BY them; over an aggregation, stars or
   // window functions, a distinct of the projected rows.
   bool has_star = false, has_over = false, has_subquery = false;
@@ -200,6 +251,11 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
     for (const ast::SelectItem& item : select.items) {
       outputs.push_back({item.expression.get(), item.alias ? &*item.alias : nullptr, item.span});
     }
+    for (size_t i = 0; i < hidden.size(); ++i) {
+      ast::Identifier& alias = hidden_order_aliases_.emplace_back();
+      alias.name = fmt::format("$order{}", i);
+      outputs.push_back({hidden[i], &alias, hidden[i]->span});
+    }
     auto bound =
         BindAggregation(std::move(*input), keys, outputs, select.having.get(), uid, select.span);
     if (!bound || !select.distinct) return bound;
@@ -209,7 +265,7 @@ std::optional<BoundRelation> Binder::BindSelect(const ast::SelectQuery& select) 
   const std::vector<ast::NamedWindow>* outer_windows = named_windows_;
   named_windows_ = &select.windows;
   window_uid_hint_ = input->node->kind == LogicalKind::kJoin ? "" : uid;
-  auto bound = BindSelectItems(std::move(*input), select.items);
+  auto bound = BindSelectItems(std::move(*input), select.items, hidden);
   named_windows_ = outer_windows;
   window_uid_hint_.clear();
   if (!bound || !select.distinct) return bound;
@@ -314,6 +370,12 @@ std::string Binder::DefaultName(const ast::Expression& expression, size_t positi
 
 std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
                                                      const std::vector<ast::SelectItem>& items) {
+  return BindSelectItems(std::move(input), items, {});
+}
+
+std::optional<BoundRelation> Binder::BindSelectItems(
+    BoundRelation input, const std::vector<ast::SelectItem>& items,
+    const std::vector<const ast::Expression*>& hidden) {
   if (input.window) {
     // SELECT * of a window TVF keeps its window pending: a window join's side, or its rows
     // (MaterializeWindow) where nothing consumes the window.
@@ -369,6 +431,16 @@ std::optional<BoundRelation> Binder::BindSelectItems(BoundRelation input,
     names.push_back(item.alias ? item.alias->name : DefaultName(*item.expression, names.size()));
     expressions.push_back(bound);
     spans.push_back(item.span);
+  }
+  for (size_t i = 0; i < hidden.size(); ++i) {  // ORDER BY items not selected (BindQuery)
+    ExprPtr bound = BindExpression(*hidden[i], input.scope);
+    if (bound == nullptr) {
+      failed = true;
+      continue;
+    }
+    names.push_back(fmt::format("$order{}", i));
+    expressions.push_back(bound);
+    spans.push_back(hidden[i]->span);
   }
   for (const ast::Expression* call : replaced) replacements_.erase(call);
   if (failed) return std::nullopt;
@@ -564,19 +636,12 @@ std::optional<BoundRelation> Binder::BindPipeOperator(const ast::PipeOperator& o
     }
     case ast::PipeOperatorKind::kOrderBy: {
       const auto& order = op.Cast<ast::PipeOrderBy>();
-      if (order.offset) {
-        Error(base::ErrorCode::kPlan, "OFFSET is not supported on streams", order.offset->span);
-        return std::nullopt;
-      }
-      return BindOrderByLimit(std::move(input), order.order_by, order.limit.get(), op.span);
+      return BindOrderByLimit(std::move(input), order.order_by, order.limit.get(),
+                              order.offset.get(), op.span);
     }
     case ast::PipeOperatorKind::kLimit: {
       const auto& limit = op.Cast<ast::PipeLimit>();
-      if (limit.offset) {
-        Error(base::ErrorCode::kPlan, "OFFSET is not supported on streams", limit.offset->span);
-        return std::nullopt;
-      }
-      return BindOrderByLimit(std::move(input), {}, limit.limit.get(), op.span);
+      return BindOrderByLimit(std::move(input), {}, limit.limit.get(), limit.offset.get(), op.span);
     }
   }
   return std::nullopt;

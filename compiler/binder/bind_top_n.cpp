@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "compiler/binder/binder.h"
 
 namespace sluice::compiler::binder {
@@ -59,6 +61,13 @@ std::optional<BoundRelation> Binder::BindRanking(
     if (order_by.size() == 1 && key.ascending) {
       for (const ScopeColumn& column : input.scope.columns) {
         if (column.slot == slot && column.processing_time) *by_time = true;
+      }
+    }
+    // Keep-last by processing time: a row ranks above the rows before it, also those of its
+    // own batch, which share its time.
+    if (spec->sort.size() == 1 && !key.ascending) {
+      for (const ScopeColumn& column : input.scope.columns) {
+        if (column.slot == slot && column.processing_time) spec->newest_first_on_ties = true;
       }
     }
   }
@@ -124,16 +133,27 @@ std::optional<BoundRelation> Binder::BindRowNumber(BoundRelation input,
 std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
                                                       const std::vector<ast::OrderItem>& order_by,
                                                       const ast::Expression* limit,
+                                                      const ast::Expression* offset,
                                                       base::SourceSpan span) {
-  if (limit == nullptr) return BindTimeSort(std::move(input), order_by, span);
-  ExprPtr bound_limit = BindExpression(*limit, Scope{});
-  if (bound_limit == nullptr) return std::nullopt;
-  if (bound_limit->kind != ExprKind::kLiteral || !bound_limit->type.IsInteger() ||
-      bound_limit->literal.is_null || bound_limit->literal.integer < 0) {
-    Error(base::ErrorCode::kBind, "LIMIT needs a whole number of rows, 0 or more", limit->span);
-    return std::nullopt;
+  if (limit == nullptr && offset == nullptr) {
+    return BindTimeSort(std::move(input), order_by, span);
   }
-  if (bound_limit->literal.integer == 0) {
+  // A count of rows: a whole number literal, 0 or more.
+  auto rows_of = [&](const ast::Expression& written, const char* clause) -> std::optional<int64_t> {
+    ExprPtr bound = BindExpression(written, Scope{});
+    if (bound == nullptr) return std::nullopt;
+    if (bound->kind != ExprKind::kLiteral || !bound->type.IsInteger() || bound->literal.is_null ||
+        bound->literal.integer < 0) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("{} needs a whole number of rows, 0 or more", clause), written.span);
+      return std::nullopt;
+    }
+    return bound->literal.integer;
+  };
+  std::optional<int64_t> rows, skipped = 0;
+  if (limit != nullptr && !(rows = rows_of(*limit, "LIMIT"))) return std::nullopt;
+  if (offset != nullptr && !(skipped = rows_of(*offset, "OFFSET"))) return std::nullopt;
+  if (rows && *rows == 0) {
     // LIMIT 0: no row (Flink plans empty values); a filter that is never true.
     auto node = std::make_shared<LogicalNode>();
     node->kind = LogicalKind::kFilter;
@@ -143,8 +163,28 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
     node->inputs.push_back(input.node);
     return BoundRelation{node, input.scope, input.window};
   }
+  if (!rows && !order_by.empty()) {
+    // Every row past the offset would stay ranked, and be kept, for good.
+    Error(base::ErrorCode::kPlan,
+          "ORDER BY … OFFSET without a LIMIT is not supported on a stream (it would keep every "
+          "row); add a LIMIT, e.g. LIMIT 10 OFFSET 5",
+          offset->span);
+    return std::nullopt;
+  }
+  // Rows ranked offset + 1 to offset + limit (Flink's rank range): the first offset + limit,
+  // numbered, then those numbered past the offset. Without ORDER BY nor LIMIT, every row
+  // after the first `offset` to arrive (the keep-first count never reaches its limit).
   runtime::plan::TopNSpec spec;
-  spec.limit = bound_limit->literal.integer;
+  constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max() / 2;
+  spec.limit = rows ? *rows : kUnlimited;
+  if (*skipped > 0) {
+    if (spec.limit > kUnlimited - *skipped) {
+      Error(base::ErrorCode::kBind, "LIMIT plus OFFSET is too many rows", offset->span);
+      return std::nullopt;
+    }
+    spec.limit += *skipped;
+    spec.emit_row_number = true;
+  }
   bool by_time = false;
   Scope scope = input.scope;
   auto ranked = BindRanking(std::move(input), {}, order_by, &spec, &by_time);
@@ -153,10 +193,23 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
   node->kind = LogicalKind::kTopN;
   node->inputs.push_back(ranked->node);
   node->schema = ranked->node->schema;
+  if (spec.emit_row_number) node->schema.columns.push_back({"$row_number", LogicalType::Bigint()});
   node->top_n = spec;
   node->sorted_by_time_attribute = by_time;
   node->span = span;
   ranked->node = node;
+  if (spec.emit_row_number) {
+    auto filter = std::make_shared<LogicalNode>();
+    filter->kind = LogicalKind::kFilter;
+    filter->schema = node->schema;
+    const auto row_number = static_cast<int32_t>(node->SlotCount()) - 1;
+    filter->predicate = Expr::Call(functions::FunctionId::kGreater, LogicalType::Boolean(),
+                                   {Expr::Column(row_number, LogicalType::Bigint()),
+                                    Expr::Literal(runtime::plan::Value::Bigint(*skipped))});
+    filter->span = offset->span;
+    filter->inputs.push_back(node);
+    ranked->node = filter;
+  }
   return DropComputedSortKeys(std::move(*ranked), scope, span);
 }
 

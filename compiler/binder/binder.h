@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -51,8 +52,16 @@ std::optional<runtime::plan::AggregateKind> AggregateKindOf(const std::string& u
 /// nullopt when it does not apply.
 std::optional<types::LogicalType> AggregateResultType(runtime::plan::AggregateKind kind,
                                                       const types::LogicalType& argument);
+/// Whether aggregate `kind` over a TINYINT, SMALLINT or FLOAT is computed over the type whose
+/// storage it shares and its result narrowed back (SUM, AVG, STDDEV, VAR: Flink's result is the
+/// argument's type, and a TINYINT sum wraps as Java's byte arithmetic does).
+bool ComputedWide(runtime::plan::AggregateKind kind);
 /// Why AggregateResultType refuses a DECIMAL of precision above 18 (appended to the error).
 extern const char* const kWideDecimalAggregates;
+
+/// The unit keyword of TIMESTAMPADD and TIMESTAMPDIFF (parsed as a column name), upper case;
+/// nullopt when `argument` is not one.
+std::optional<std::string> TimeUnitArgument(const ast::Expression& argument);
 
 /// Tells whether `upper` names a JSON function the binder composes (JSON_OBJECT, JSON_ARRAY,
 /// JSON_STRING, and IS JSON's `$IS_JSON`).
@@ -170,6 +179,12 @@ class Binder {
   /// its connector writes, and the INSERT's column list (`columns`, maybe empty) names no
   /// VIRTUAL one. False after reporting why not.
   bool CheckInsertTarget(const CatalogTable& table, const std::vector<ast::Identifier>& columns);
+  /// `INSERT INTO t (c1, c2) query`: the query's columns placed at those of `written` (the
+  /// columns an INSERT writes) that the list names, in order, every other column NULL (as in
+  /// Flink); nullopt (errors reported) for an unknown or repeated name or a count mismatch.
+  std::optional<BoundRelation> PlaceInsertColumns(BoundRelation query, const types::Schema& written,
+                                                  const std::vector<ast::Identifier>& columns,
+                                                  base::SourceSpan span);
 
   /// Turns a window TVF whose rows are selected (not aggregated, not window-joined) into a
   /// WindowTableFunction node: its rows, once per window, with window_start, window_end and
@@ -197,6 +212,8 @@ class Binder {
   /// The session time zone (`table.local-time-zone`, a zone TimeZone::Find knows; "UTC"
   /// until set): how a TIMESTAMP_LTZ reads as a wall time.
   void SetLocalTimeZone(std::string zone) { local_time_zone_ = std::move(zone); }
+  /// The database `USE db` picked (what CURRENT_DATABASE() gives).
+  void SetCurrentDatabase(std::string name) { current_database_ = std::move(name); }
   const std::string& local_time_zone() const { return local_time_zone_; }
   /// `instant` (a TIMESTAMP_LTZ) as a wall time in the session zone, and back.
   runtime::plan::ExprPtr LtzToWallTime(runtime::plan::ExprPtr instant) const;
@@ -233,13 +250,15 @@ class Binder {
                                           const char* clause);
   /// Projects select items (stars expanded) over `input`.
   std::optional<BoundRelation> BindSelectItems(BoundRelation input,
+                                               const std::vector<ast::SelectItem>& items,
+                                               const std::vector<const ast::Expression*>& hidden);
+  std::optional<BoundRelation> BindSelectItems(BoundRelation input,
                                                const std::vector<ast::SelectItem>& items);
   /// Makes a Project node from named expressions (ROW-typed column references expand to
   /// every slot of the ROW).
   std::optional<BoundRelation> MakeProject(BoundRelation input, std::vector<std::string> names,
                                            std::vector<runtime::plan::ExprPtr> expressions,
                                            std::vector<base::SourceSpan> spans);
-  bool RejectUnsupportedQueryParts(const ast::Query& query);
   // Set operations (bind_set_operation.cpp)
   /// Binds `left UNION|INTERSECT|EXCEPT [ALL|DISTINCT] right`.
   std::optional<BoundRelation> BindSetOperation(const ast::SetOperationQuery& query);
@@ -472,10 +491,12 @@ class Binder {
                                              const ast::FunctionCallExpression& call,
                                              const ast::WindowSpecification& over,
                                              runtime::plan::RankFunction function);
-  /// Keeps the first `limit` rows by `order_by` (the pipe's and the query's ORDER BY … LIMIT).
+  /// Keeps the first `limit` rows by `order_by` after skipping `offset` of them (the pipe's and
+  /// the query's ORDER BY … LIMIT … OFFSET; `limit` and `offset` may be null).
   std::optional<BoundRelation> BindOrderByLimit(BoundRelation input,
                                                 const std::vector<ast::OrderItem>& order_by,
                                                 const ast::Expression* limit,
+                                                const ast::Expression* offset,
                                                 base::SourceSpan span);
   /// Sorts a stream by an ascending time attribute, then other keys, without a LIMIT (Flink's
   /// temporal sort): a TimeSort node, or `input` itself for a processing-time attribute alone.
@@ -498,6 +519,12 @@ class Binder {
                                                             const Scope& scope);
   /// Tells whether an expression contains an aggregate function call.
   static bool ContainsAggregate(const ast::Expression& expression);
+  /// The (last parts of the) column names `expression` refers to, subqueries' included.
+  static std::vector<std::string> ReferencedColumnNames(const ast::Expression& expression);
+  /// The ORDER BY items of `select` that read what its select list does not give (a column
+  /// not selected, an aggregate): Calcite binds them against the FROM clause and sorts by
+  /// them as hidden select items, dropped after the sort.
+  static std::vector<const ast::Expression*> HiddenOrderItems(const ast::SelectQuery& select);
   /// Collects the calls with OVER in `expression` (parents first).
   static void FindOverCalls(const ast::Expression& expression,
                             std::vector<const ast::FunctionCallExpression*>* calls);
@@ -604,6 +631,7 @@ class Binder {
 
   Catalog* catalog_;
   std::string local_time_zone_ = "UTC";
+  std::string current_database_ = "default_database";
   bool lateral_table_call_ = false;  // binding LATERAL TABLE(f(...)): f may be a table function
   std::vector<base::Diagnostic> diagnostics_;
   /// CTEs of the queries being bound, innermost last.
@@ -616,6 +644,11 @@ class Binder {
   /// While binding after an aggregation: AST nodes (aggregate calls, grouped expressions)
   /// that stand for a column of the aggregation's output.
   std::map<const ast::Expression*, runtime::plan::ExprPtr> replacements_;
+  /// The next BindSelect's hidden ORDER BY items (HiddenOrderItems), appended to its select
+  /// list as columns $order0, $order1, …; taken (and cleared) by that BindSelect.
+  std::vector<const ast::Expression*> hidden_order_items_;
+  /// Their aliases, which OutputItems borrow.
+  std::deque<ast::Identifier> hidden_order_aliases_;
   /// While binding after an aggregation: the scope before it, to explain a missing column.
   const Scope* pre_aggregation_scope_ = nullptr;
   /// While binding a scalar subquery: the outer query's scope, whose names the subquery may

@@ -255,6 +255,17 @@ ast::ExpressionPtr AstBuilder::BuildPrimary(P::PrimaryExpressionContext* context
     for (P::WhenClauseContext* when : case_context->whenClause()) {
       expression->whens.push_back(ast::WhenClause{BuildExpression(when->condition),
                                                   BuildExpression(when->result), Span(when)});
+      // `CASE x WHEN 1, 3 THEN r` (Flink's docs): one WHEN per value, with the same result.
+      if (!when->values.empty() && case_context->operand == nullptr) {
+        AddError(
+            "WHEN a, b, … lists values of a simple CASE x WHEN …; a searched CASE takes one "
+            "condition per WHEN (combine them with OR)",
+            Span(when->values.front()));
+      }
+      for (P::ExpressionContext* value : when->values) {
+        expression->whens.push_back(
+            ast::WhenClause{BuildExpression(value), BuildExpression(when->result), Span(when)});
+      }
     }
     if (case_context->elseValue != nullptr) {
       expression->else_result = BuildExpression(case_context->elseValue);

@@ -379,6 +379,8 @@ class ScriptCompiler {
                                           "first; default_database exists)",
                                           name),
                 use.name.span);
+        } else if (!use.catalog) {
+          binder_.SetCurrentDatabase(name);
         }
         return;
       }
@@ -580,18 +582,18 @@ class ScriptCompiler {
       return;
     }
     if (!binder_.CheckInsertTarget(*table, insert.columns)) return;
-    if (!insert.columns.empty()) {
-      Error(base::ErrorCode::kPlan,
-            "INSERT with a column list is not supported yet; select every column in order",
-            insert.columns.front().span);
-      return;
-    }
     auto& descriptor = table->scan->descriptor;
     bool values_table =
         descriptor.options.count("connector") && descriptor.options.at("connector") == "values";
     // INSERT INTO t VALUES fills a values table; into any other table the rows are a query
     // (a bounded source of them).
     if (const auto* values = insert.query->As<ast::ValuesQuery>(); values && values_table) {
+      if (!insert.columns.empty()) {
+        Error(base::ErrorCode::kPlan,
+              "a 'values' table is filled with whole rows: leave out the column list",
+              insert.columns.front().span);
+        return;
+      }
       AddValuesRows(*values, table);
       return;
     }
@@ -603,7 +605,8 @@ class ScriptCompiler {
     }
     std::optional<binder::BoundRelation> bound;
     if (const auto* values = insert.query->As<ast::ValuesQuery>();
-        values != nullptr && values->with.empty() && values->order_by.empty() && !values->limit) {
+        values != nullptr && values->with.empty() && values->order_by.empty() && !values->limit &&
+        insert.columns.empty()) {
       const types::Schema written = logical::WrittenSchema(descriptor);
       bound = binder_.BindValues(*values, &written);
     } else {
@@ -611,6 +614,10 @@ class ScriptCompiler {
     }
     // SELECT * of a window TVF: its rows, with their windows.
     if (bound) bound = binder_.MaterializeWindow(std::move(*bound));
+    if (bound && !insert.columns.empty()) {
+      bound = binder_.PlaceInsertColumns(std::move(*bound), logical::WrittenSchema(descriptor),
+                                         insert.columns, insert.query->span);
+    }
     if (!bound) return;
     spans_[name.name].use = name.span;
     auto sink = std::make_shared<logical::LogicalNode>();
@@ -689,8 +696,9 @@ class ScriptCompiler {
           break;
         }
         // A TIMESTAMP_LTZ column takes its instant's UTC text, as the values connector reads it;
-        // a BYTES column its bytes, in hexadecimal below.
-        const bool binary = want.id() == types::TypeId::kBinary;
+        // a BYTES column its bytes and an ARRAY, MAP or MULTISET column its encoding, in
+        // hexadecimal below (as bind_values.cpp writes them).
+        const bool binary = want.id() == types::TypeId::kBinary || want.IsCollection();
         ExprPtr text =
             binary ? binder_.CastTo(bound, want)
             : want.IsTimestampLtz()

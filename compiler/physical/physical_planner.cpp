@@ -564,20 +564,16 @@ class Planner {
         continue;
       residual.push_back(conjunct);
     }
-    // A semi or anti join without keys (NOT IN's null-aware condition, an uncorrelated
-    // EXISTS) runs in one key group, as Flink's does; so does the LEFT join of an uncorrelated
-    // scalar subquery with its one row.
+    // A join without keys (a CROSS JOIN, `ON a.x < b.y`, NOT IN's null-aware condition, an
+    // uncorrelated EXISTS or scalar subquery) runs in one key group, as Flink's does: every
+    // row in one subtask, each compared with every kept row of the other side.
     const bool semi_anti = join.join_type == runtime::plan::JoinType::kSemi ||
                            join.join_type == runtime::plan::JoinType::kAnti;
-    if (left_keys.empty() && !semi_anti && !join.single_right_row) {
-      return base::Status::Error(
-          base::ErrorCode::kPlan,
-          window_join ? "this window join has no equality condition between its two sides "
-                        "besides the windows (e.g. ON a.id = b.id)"
-                      : "this join has no equality condition between its two sides (e.g. ON a.id "
-                        "= b.id); on unbounded streams that would keep and compare every pair of "
-                        "rows forever",
-          join.span);
+    if (left_keys.empty() && window_join && !semi_anti && !join.single_right_row) {
+      return base::Status::Error(base::ErrorCode::kPlan,
+                                 "this window join has no equality condition between its two "
+                                 "sides besides the windows (e.g. ON a.id = b.id)",
+                                 join.span);
     }
     // Keys are hashed and compared by their encoding: DECIMALs of two types (compared by value
     // in SQL) are cast to their common type first.

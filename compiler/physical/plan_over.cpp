@@ -52,7 +52,7 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
   } else if (!over.sorted_by_time_attribute) {
     return base::Status::Error(base::ErrorCode::kPlan,
                                "OVER windows on a stream must be ordered by a time attribute (a "
-                               "column with a WATERMARK)",
+                               "column with a WATERMARK, or a PROCTIME() column)",
                                over.span);
   }
   runtime::plan::PlanNode node;
@@ -94,6 +94,7 @@ base::Result<runtime::plan::PlanNode> PlanOverAggregateNode(const logical::Logic
     if (call.argument_slot >= 0) description += "(" + names[call.argument_slot] + ")";
   }
   if (spec.changelog) description += " (changelog input)";
+  if (spec.processing_time && !spec.changelog) description += " (processing time)";
   node.description = description;
   node.over_aggregate = spec;
   return node;

@@ -85,6 +85,10 @@ class SourceReader {
   virtual base::Result<bool> Next(Batch* batch) = 0;
   /// Tells whether the source ends by itself (a bounded source gets a final watermark).
   virtual bool IsBounded() const = 0;
+  /// Whether the source holds its watermark back until it has given its last row (a bounded
+  /// sample that comes all at once, as a few rows come to Flink before its first periodic
+  /// watermark): no row of it is late, whatever the order of its rows.
+  virtual bool HoldsWatermarkToTheEnd() const { return false; }
 
   /// Whether `Position` and `Seek` work (the built-in nexmark, datagen, values and filesystem
   /// readers). A source without them restarts from its beginning after a restore.

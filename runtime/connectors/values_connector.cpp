@@ -93,8 +93,9 @@ base::Status ValidateOptions(const TableDescriptor& table, bool as_source) {
 
 class ValuesReader final : public SourceReader {
  public:
-  ValuesReader(const TableDescriptor& table, const SubtaskInfo& subtask, int32_t rows_per_batch)
-      : subtask_(subtask), rows_per_batch_(rows_per_batch) {
+  ValuesReader(const TableDescriptor& table, const SubtaskInfo& subtask, int32_t rows_per_batch,
+               bool hold_watermark)
+      : subtask_(subtask), rows_per_batch_(rows_per_batch), hold_watermark_(hold_watermark) {
     table_.name = table.name;
     table_.schema = table.schema;
     // Keep only this subtask's rows (i, i+p, …) and their numbers in the whole table.
@@ -126,6 +127,9 @@ class ValuesReader final : public SourceReader {
   }
 
   bool IsBounded() const override { return true; }
+  /// Without 'rows-per-batch' the table is a sample whose rows all come before its watermark
+  /// (Flink's periodic watermarks see a few rows so); held at a stop, the watermark moves.
+  bool HoldsWatermarkToTheEnd() const override { return hold_watermark_ && stop_ == kNoStop; }
 
   /// Position: the number of this subtask's rows already read.
   bool SupportsPosition() const override { return true; }
@@ -164,6 +168,7 @@ class ValuesReader final : public SourceReader {
   TableDescriptor table_;  // name, schema and this subtask's rows
   std::vector<size_t> row_indexes_;
   int32_t rows_per_batch_;
+  bool hold_watermark_;
   size_t next_ = 0;
   size_t stop_ = kNoStop;  // StopAt: the first row not to read
 };
@@ -188,8 +193,9 @@ base::Result<std::unique_ptr<SourceReader>> ValuesConnector::CreateReader(
   SLUICE_RETURN_IF_ERROR(ValidateOptions(table, /*as_source=*/true));
   SLUICE_ASSIGN_OR_RETURN(int64_t rows_per_batch,
                           OptionReader(table).GetInt(kRowsPerBatch, 1, 1, kBatchCapacity));
+  const bool hold_watermark = !OptionReader(table).Has(kRowsPerBatch);
   return std::unique_ptr<SourceReader>(
-      new ValuesReader(table, subtask, static_cast<int32_t>(rows_per_batch)));
+      new ValuesReader(table, subtask, static_cast<int32_t>(rows_per_batch), hold_watermark));
 }
 
 const Connector& ValuesConnectorInstance() {

@@ -1,6 +1,9 @@
 // The one implementation of every non-trivial scalar operation (SEMANTICS.md). Generated code
 // calls these by name; the interpreter calls them directly, so both paths agree by construction.
 
+#include <locale.h>
+#include <wctype.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -71,11 +74,20 @@ bool ParseInteger(const StringRef* in, int64_t minimum, int64_t maximum, int64_t
   if (begin == end) return false;
   uint64_t limit = negative ? 0 - static_cast<uint64_t>(minimum) : static_cast<uint64_t>(maximum);
   uint64_t value = 0;
-  for (const char* p = begin; p < end; ++p) {
+  const char* p = begin;
+  for (; p < end && *p != '.'; ++p) {
     if (!IsDigit(*p)) return false;
     uint64_t digit = static_cast<uint64_t>(*p - '0');
     if (value > (limit - digit) / 10) return false;
     value = value * 10 + digit;
+  }
+  // A fraction is dropped, as Flink's BinaryStringDataUtil.toLong drops it ('1.9' is 1), once
+  // it is checked to be digits.
+  if (p < end) {
+    if (end - begin == 1) return false;  // a lone '.'
+    for (++p; p < end; ++p) {
+      if (!IsDigit(*p)) return false;
+    }
   }
   *out = negative ? static_cast<int64_t>(0 - value) : static_cast<int64_t>(value);
   return true;
@@ -208,22 +220,110 @@ void sluice_string_concat(SluiceKernelContext* context, const StringRef* left,
   *out = StringRef{target, length, 0};
 }
 
-void sluice_string_upper(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
-  char* target = context->arena->Allocate(in->length);
-  for (uint32_t i = 0; i < in->length; ++i) {
-    char c = in->data[i];
-    target[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+namespace {
+
+/// The C.UTF-8 locale's character classes and case mappings (Unicode's simple ones), or null
+/// where the C library has none (then only ASCII letters change case).
+locale_t Utf8Locale() {
+  static const locale_t kLocale = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  return kLocale;
+}
+
+/// Reads the UTF-8 character at `text[*at]` (advancing `*at`); a malformed byte reads as
+/// itself with `*valid` false.
+uint32_t ReadUtf8(const char* text, uint32_t length, uint32_t* at, bool* valid) {
+  const auto lead = static_cast<unsigned char>(text[*at]);
+  uint32_t extra = lead >= 0xF0 && lead <= 0xF4 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC2 ? 1 : 0;
+  *valid = lead < 0x80 || extra > 0;
+  if (lead < 0x80 || extra == 0 || length - *at <= extra) {
+    *valid = lead < 0x80;
+    ++*at;
+    return lead;
   }
-  *out = StringRef{target, in->length, 0};
+  uint32_t code_point = lead & (0x3F >> extra);
+  for (uint32_t k = 1; k <= extra; ++k) {
+    const auto byte = static_cast<unsigned char>(text[*at + k]);
+    if ((byte & 0xC0) != 0x80) {
+      *valid = false;
+      ++*at;
+      return lead;
+    }
+    code_point = (code_point << 6) | (byte & 0x3F);
+  }
+  *at += extra + 1;
+  return code_point;
+}
+
+char* WriteUtf8(uint32_t code_point, char* out) {
+  if (code_point < 0x80) {
+    *out++ = static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    *out++ = static_cast<char>(0xC0 | (code_point >> 6));
+    *out++ = static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    *out++ = static_cast<char>(0xE0 | (code_point >> 12));
+    *out++ = static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    *out++ = static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    *out++ = static_cast<char>(0xF0 | (code_point >> 18));
+    *out++ = static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    *out++ = static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    *out++ = static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+  return out;
+}
+
+/// UPPER and LOWER as Java's String.toUpperCase/toLowerCase, which Flink's are: every letter
+/// (not only ASCII) by Unicode's case mapping, `ß` upper-cased as `SS` (Java's special
+/// casing); malformed bytes are kept.
+void ChangeCase(SluiceKernelContext* context, const StringRef* in, StringRef* out, bool upper) {
+  bool ascii = true;
+  for (uint32_t i = 0; i < in->length && ascii; ++i) ascii = (in->data[i] & 0x80) == 0;
+  const locale_t locale = Utf8Locale();
+  if (ascii || locale == static_cast<locale_t>(0)) {
+    char* target = context->arena->Allocate(in->length);
+    for (uint32_t i = 0; i < in->length; ++i) {
+      char c = in->data[i];
+      if (upper) {
+        target[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+      } else {
+        target[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+    }
+    *out = StringRef{target, in->length, 0};
+    return;
+  }
+  // A character's other case takes at most 3 bytes more than its own 1 (ASCII maps to ASCII).
+  char* target = context->arena->Allocate(in->length * 2 + 4);
+  char* end = target;
+  for (uint32_t at = 0; at < in->length;) {
+    bool valid = true;
+    uint32_t code_point = ReadUtf8(in->data, in->length, &at, &valid);
+    if (!valid) {
+      *end++ = static_cast<char>(code_point);
+      continue;
+    }
+    if (upper && code_point == 0xDF) {  // ß
+      *end++ = 'S';
+      *end++ = 'S';
+      continue;
+    }
+    auto mapped =
+        static_cast<uint32_t>(upper ? towupper_l(static_cast<wint_t>(code_point), locale)
+                                    : towlower_l(static_cast<wint_t>(code_point), locale));
+    end = WriteUtf8(mapped, end);
+  }
+  *out = StringRef{target, static_cast<uint32_t>(end - target), 0};
+}
+
+}  // namespace
+
+void sluice_string_upper(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
+  ChangeCase(context, in, out, /*upper=*/true);
 }
 
 void sluice_string_lower(SluiceKernelContext* context, const StringRef* in, StringRef* out) {
-  char* target = context->arena->Allocate(in->length);
-  for (uint32_t i = 0; i < in->length; ++i) {
-    char c = in->data[i];
-    target[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  *out = StringRef{target, in->length, 0};
+  ChangeCase(context, in, out, /*upper=*/false);
 }
 
 int32_t sluice_string_char_length(const StringRef* in) {
@@ -233,11 +333,21 @@ int32_t sluice_string_char_length(const StringRef* in) {
 }
 
 void sluice_string_substring(const StringRef* in, int64_t start, int64_t length, StringRef* out) {
-  // Characters [start, start + length) in 1-based positions, clipped to the string.
+  // Flink's substringSQL: `length` characters (to the end when negative: none given) from
+  // 1-based position `start`; a negative start counts from the end (-1 is the last
+  // character), 0 is the first; a start past either end gives ''.
+  *out = StringRef{in->data, 0, 0};
+  if (start < 0) {
+    int64_t characters = 0;
+    for (uint32_t offset = 0; offset < in->length; ++characters) {
+      offset = NextCharacter(in->data, in->length, offset);
+    }
+    start += characters + 1;
+    if (start < 1) return;
+  }
   int64_t first = start < 1 ? 1 : start;
   int64_t end = INT64_MAX;
-  if (length >= 0) end = start > INT64_MAX - length ? INT64_MAX : start + length;
-  *out = StringRef{in->data, 0, 0};
+  if (length >= 0) end = first > INT64_MAX - length ? INT64_MAX : first + length;
   if (end <= first) return;
   uint32_t offset = 0;
   for (int64_t position = 1; position < first; ++position) {
@@ -414,13 +524,18 @@ uint8_t sluice_cast_string_to_boolean(const StringRef* in, uint8_t* out) {
     }
     return true;
   };
-  if (equals("true", 4)) {
-    *out = 1;
-    return 1;
+  // Flink's BinaryStringDataUtil.toBoolean: t, true, y, yes, 1 and f, false, n, no, 0.
+  for (const char* word : {"t", "true", "y", "yes", "1"}) {
+    if (equals(word, std::strlen(word))) {
+      *out = 1;
+      return 1;
+    }
   }
-  if (equals("false", 5)) {
-    *out = 0;
-    return 1;
+  for (const char* word : {"f", "false", "n", "no", "0"}) {
+    if (equals(word, std::strlen(word))) {
+      *out = 0;
+      return 1;
+    }
   }
   return 0;
 }

@@ -340,10 +340,14 @@ uint8_t sluice_string_ascii(SluiceKernelContext*, const SluiceUdfValue* argument
 
 uint8_t sluice_string_chr(SluiceKernelContext* context, const SluiceUdfValue* arguments, int32_t,
                           SluiceUdfValue* out) {
-  int64_t code = static_cast<int32_t>(arguments[0].integer);
-  if (code < 0) return 0;
-  if (code > 255) code %= 255;  // Flink's rule, modulus 255
-  StoreString(context, EncodeCodePoint(static_cast<uint32_t>(code)), out);
+  // Flink's SqlFunctionUtils.chr: '' below 0, else the character (chr & 0xFF) (the docs say
+  // "modulus 255"; the code keeps the low 8 bits: CHR(353) is 'a').
+  int64_t code = arguments[0].integer;
+  if (code < 0) {
+    StoreString(context, std::string(), out);
+    return 1;
+  }
+  StoreString(context, EncodeCodePoint(static_cast<uint32_t>(code & 0xFF)), out);
   return 1;
 }
 

@@ -316,23 +316,44 @@ int WriteInterval(int64_t millis, char* buffer) {
 }
 
 bool ParseTimestamp(const char* text, size_t length, int64_t* out) {
-  // YYYY-MM-DD HH:MM:SS is 19 characters; a fraction adds '.' and 1 to 3 digits.
-  if (length < 19 || length == 20 || length > 23) return false;
-  int64_t year, month, day, hour, minute, second, fraction = 0;
-  if (!ReadDigits(text, 4, &year) || text[4] != '-' || !ReadDigits(text + 5, 2, &month) ||
-      text[7] != '-' || !ReadDigits(text + 8, 2, &day) || (text[10] != ' ' && text[10] != 'T') ||
-      !ReadDigits(text + 11, 2, &hour) || text[13] != ':' || !ReadDigits(text + 14, 2, &minute) ||
-      text[16] != ':' || !ReadDigits(text + 17, 2, &second)) {
+  // Flink's DateTimeUtils.parseTimestampData: `YYYY-M-D`, then optionally ` ` or `T` and
+  // `H:M[:S[.f{1,9}]]` (one or two digits each; digits past the milliseconds are dropped).
+  size_t at = 0;
+  // Reads from one to `most` digits.
+  auto digits = [&](size_t most, int64_t* value) {
+    size_t count = 0;
+    *value = 0;
+    while (at < length && count < most && text[at] >= '0' && text[at] <= '9') {
+      *value = *value * 10 + (text[at++] - '0');
+      ++count;
+    }
+    return count > 0;
+  };
+  auto expect = [&](char c) { return at < length && text[at++] == c; };
+  int64_t year, month, day, hour = 0, minute = 0, second = 0, fraction = 0;
+  if (!digits(4, &year) || at != 4 || !expect('-') || !digits(2, &month) || !expect('-') ||
+      !digits(2, &day)) {
     return false;
   }
-  if (length > 19) {
-    if (text[19] != '.') return false;
-    size_t fraction_digits = length - 20;
-    if (!ReadDigits(text + 20, fraction_digits, &fraction)) return false;
-    for (size_t i = fraction_digits; i < 3; ++i) fraction *= 10;
+  if (at < length) {
+    if (text[at] != ' ' && text[at] != 'T') return false;
+    ++at;
+    if (!digits(2, &hour) || !expect(':') || !digits(2, &minute)) return false;
+    if (at < length) {
+      if (!expect(':') || !digits(2, &second)) return false;
+      if (at < length) {
+        if (!expect('.')) return false;
+        size_t first = at;
+        int64_t ignored;
+        if (!digits(9, &ignored) || at != length) return false;
+        for (size_t i = 0; i < 3; ++i) {
+          fraction = fraction * 10 + (first + i < length ? text[first + i] - '0' : 0);
+        }
+      }
+    }
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
+  if (at != length || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
+      hour > 23 || minute > 59 || second > 59) {
     return false;
   }
   int64_t days = DaysFromCivil(year, month, day);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -168,7 +169,12 @@ base::Status OverAggregateOperator::Open(const OperatorContext& context) {
 
 base::Status OverAggregateOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* out) {
   if (spec_.changelog) return ProcessChangelog(*batch, out);
-  return BufferRows(*batch);
+  SLUICE_RETURN_IF_ERROR(BufferRows(*batch));
+  if (!spec_.processing_time) return base::Status::Ok();
+  // Processing time: every row is due as it arrives (the rows of one time in arrival order).
+  RowWriter writer(&output_types_, /*row_kinds=*/false, out);
+  SLUICE_RETURN_IF_ERROR(FireDue(std::numeric_limits<int64_t>::max(), &writer));
+  return writer.Flush();
 }
 
 base::Status OverAggregateOperator::Fold(std::string* accumulator, std::string_view row,
@@ -203,8 +209,8 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
                                  "over-aggregate '" + node_->uid + "' got a retraction");
     }
     int64_t timestamp = order.values<int64_t>()[row];
-    if (order.IsNull(row) || timestamp <= watermark_ ||
-        (watermark_state_.AnyAhead(watermark_) &&
+    if (order.IsNull(row) || (!spec_.processing_time && timestamp <= watermark_) ||
+        (!spec_.processing_time && watermark_state_.AnyAhead(watermark_) &&
          timestamp <=
              watermark_state_.KeyGroupWatermark(
                  scheduler::KeyGroupOfRow(batch, spec_.partition_slots, row, max_parallelism_),
@@ -233,22 +239,28 @@ base::Status OverAggregateOperator::BufferRows(const Batch& batch) {
 }
 
 base::Status OverAggregateOperator::ProcessWatermark(int64_t watermark, Output* out) {
-  if (watermark <= watermark_) return out->EmitWatermark(watermark);
+  // Processing time: the rows were processed as they came; event-time watermarks pass by.
+  if (spec_.processing_time || watermark <= watermark_) return out->EmitWatermark(watermark);
   watermark_ = watermark;
   watermark_state_.Store(watermark);
+  RowWriter writer(&output_types_, /*row_kinds=*/false, out);
+  SLUICE_RETURN_IF_ERROR(FireDue(watermark, &writer));
+  SLUICE_RETURN_IF_ERROR(writer.Flush());
+  return out->EmitWatermark(watermark);
+}
+
+base::Status OverAggregateOperator::FireDue(int64_t time, RowWriter* writer) {
   // Partitions in key order, each with its due timestamps in ascending order.
   std::map<std::pair<int32_t, std::string>, std::vector<int64_t>> due;
-  while (!timers_.empty() && std::get<0>(*timers_.begin()) <= watermark) {
+  while (!timers_.empty() && std::get<0>(*timers_.begin()) <= time) {
     auto timer = timers_.extract(timers_.begin());
     auto& [timestamp, key_group, key] = timer.value();
     due[{key_group, std::move(key)}].push_back(timestamp);
   }
-  RowWriter writer(&output_types_, /*row_kinds=*/false, out);
   for (const auto& [partition, timestamps] : due) {
-    SLUICE_RETURN_IF_ERROR(FirePartition(partition.first, partition.second, timestamps, &writer));
+    SLUICE_RETURN_IF_ERROR(FirePartition(partition.first, partition.second, timestamps, writer));
   }
-  SLUICE_RETURN_IF_ERROR(writer.Flush());
-  return out->EmitWatermark(watermark);
+  return base::Status::Ok();
 }
 
 base::Status OverAggregateOperator::FirePartition(int32_t key_group, const std::string& key,

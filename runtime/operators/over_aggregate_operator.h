@@ -35,6 +35,11 @@ namespace sluice::runtime::operators {
 /// the rows of timestamps > t - p after processing timestamp t; unbounded frames keep only
 /// the accumulator. Output is insert-only and emitted before the watermark that released it.
 ///
+/// **Processing time** (`processing_time`, ordered by a PROCTIME() attribute): as event time,
+/// but every row is processed as it arrives (no row is late, nothing waits for a watermark;
+/// rows of one batch share their time, so they are processed in arrival order) and nothing is
+/// pending at a checkpoint.
+///
 /// **Changelog** (`changelog`, an updating input, ROWS BETWEEN n PRECEDING AND CURRENT ROW;
 /// Flink rejects this, FLINK-19059): each partition's rows are kept sorted by the order key
 /// (ties in arrival order). An added row emits +I with its result and -U/+U for each of the
@@ -69,6 +74,8 @@ class OverAggregateOperator : public Operator {
 
   // Event-time mode
   base::Status BufferRows(const Batch& batch);
+  /// Processes the pending rows of every timestamp <= `time`, partition by partition.
+  base::Status FireDue(int64_t time, RowWriter* writer);
   base::Status FirePartition(int32_t key_group, const std::string& key,
                              const std::vector<int64_t>& timestamps, RowWriter* writer);
   base::Status ProcessTimestamp(Frame* frame, int64_t timestamp,

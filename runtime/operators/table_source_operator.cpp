@@ -114,7 +114,9 @@ base::Status TableSourceOperator::EmitWatermark(Output* out) {
         minimum = std::min(minimum.value_or(kMaxWatermark), *held);
       }
     } else {
-      minimum = std::min(minimum.value_or(kMaxWatermark), split.watermark);
+      // A split holding its watermark to its end holds every other's back too.
+      minimum = std::min(minimum.value_or(kMaxWatermark),
+                         split.reader->HoldsWatermarkToTheEnd() ? kMinWatermark : split.watermark);
     }
   }
   if (!minimum || *minimum <= emitted_watermark_) return base::Status::Ok();

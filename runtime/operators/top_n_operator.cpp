@@ -228,10 +228,17 @@ base::Status TopNOperator::Insert(Partition* partition, Entry entry, bool drop_b
                                   RowWriter* writer) {
   std::vector<Entry>& entries = partition->entries;
   const int64_t limit = spec_.limit;
-  // After every row with a lower or equal key: ties rank by arrival.
-  auto place = std::upper_bound(
-      entries.begin(), entries.end(), entry.sort_key,
-      [](const std::string& sort_key, const Entry& other) { return sort_key < other.sort_key; });
+  // After every row with a lower or equal key: ties rank by arrival (newest first when
+  // ordered by a processing time descending: before the equal ones).
+  auto place = spec_.newest_first_on_ties
+                   ? std::lower_bound(entries.begin(), entries.end(), entry.sort_key,
+                                      [](const Entry& other, const std::string& sort_key) {
+                                        return other.sort_key < sort_key;
+                                      })
+                   : std::upper_bound(entries.begin(), entries.end(), entry.sort_key,
+                                      [](const std::string& sort_key, const Entry& other) {
+                                        return sort_key < other.sort_key;
+                                      });
   auto index = static_cast<size_t>(place - entries.begin());
   int64_t rank = RankOf(entries, index, limit);
   if (rank < limit) {
@@ -258,6 +265,9 @@ base::Status TopNOperator::Insert(Partition* partition, Entry entry, bool drop_b
   if (index > 0 && entries[index - 1].sort_key == entry.sort_key &&
       entries[index - 1].row == entry.row) {
     ++entries[index - 1].count;
+  } else if (index < entries.size() && entries[index].sort_key == entry.sort_key &&
+             entries[index].row == entry.row) {
+    ++entries[index].count;
   } else {
     entries.insert(entries.begin() + index, std::move(entry));
   }

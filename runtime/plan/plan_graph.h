@@ -246,6 +246,10 @@ struct TopNSpec {
   /// keep-first dedup) or any limit in arrival order (no sort keys: a LIMIT without ORDER BY):
   /// the first rows of a partition never change, so the output is insert-only.
   bool keep_first_only = false;
+  /// Rows of equal sort keys rank newest first (else in arrival order): ordered by a
+  /// processing-time attribute descending, where rows of one batch share their time, a row
+  /// ranks above every row before it (Flink's keep-last-row deduplication replaces the row).
+  bool newest_first_on_ties = false;
   RankFunction function = RankFunction::kRowNumber;
   /// kWindowRank: the input slot of the window_end the partition includes. Each window's rows
   /// are ranked once, when the watermark passes window_end - 1 (Flink's window Top-N).
@@ -269,6 +273,10 @@ struct OverAggregateSpec {
   /// The input is updating (Flink rejects this): a ROWS frame over rows kept sorted by
   /// `order_slot`, emitting a changelog of every output row whose frame changed.
   bool changelog = false;
+  /// Ordered by a processing-time attribute (PROCTIME()): each row is processed as it arrives,
+  /// in arrival order, with the time it was given (Flink's processing-time OVER); no row is
+  /// late and nothing waits for a watermark.
+  bool processing_time = false;
 };
 /// Turns an upsert stream (an `upsert-kafka` source: +I/+U carry a key's latest row, -D only
 /// its key, no -U) into a full changelog keyed by the table's PRIMARY KEY, as Flink's

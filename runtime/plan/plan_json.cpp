@@ -830,6 +830,7 @@ ordered_json NodeToJson(const PlanNode& node) {
                     {"limit", node.top_n->limit},
                     {"emit_row_number", node.top_n->emit_row_number},
                     {"keep_first_only", node.top_n->keep_first_only}};
+    if (node.top_n->newest_first_on_ties) out["top_n"]["newest_first_on_ties"] = true;
     if (node.top_n->window_end_slot >= 0) {
       out["top_n"]["window_end_slot"] = node.top_n->window_end_slot;
       if (!node.top_n->window_time_zone.empty()) {
@@ -870,6 +871,7 @@ ordered_json NodeToJson(const PlanNode& node) {
                              {"preceding", over.preceding},
                              {"calls", calls.at("calls")},
                              {"changelog", over.changelog}};
+    if (over.processing_time) out["over_aggregate"]["processing_time"] = true;
   }
   if (node.join) {
     out["join"] = {{"type", EnumName(node.join->type, kJoinTypes)},
@@ -968,6 +970,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     spec.limit = Get<int64_t>(top_n, "limit", top_path);
     spec.emit_row_number = Get<bool>(top_n, "emit_row_number", top_path);
     spec.keep_first_only = Get<bool>(top_n, "keep_first_only", top_path);
+    if (top_n.contains("newest_first_on_ties")) {
+      spec.newest_first_on_ties = Get<bool>(top_n, "newest_first_on_ties", top_path);
+    }
     if (top_n.contains("window_end_slot")) {
       spec.window_end_slot = Get<int32_t>(top_n, "window_end_slot", top_path);
       if (top_n.contains("window_time_zone")) {
@@ -1042,6 +1047,9 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
                           {"calls", Field(over, "calls", over_path)}};
     spec.calls = AggregateFromJson(calls, over_path).calls;
     spec.changelog = Get<bool>(over, "changelog", over_path);
+    if (over.contains("processing_time")) {
+      spec.processing_time = Get<bool>(over, "processing_time", over_path);
+    }
     node.over_aggregate = spec;
   }
   if (json.contains("join")) {

@@ -118,8 +118,9 @@ INSERT INTO out SELECT a FROM s;
 }
 
 TEST_F(CliTest, DroppedLateRecordsAreReported) {
+  // 'rows-per-batch' = '1': a watermark after every row, so the third row is late.
   std::string file = Write("late.pipe", R"(CREATE TABLE e (id INT, ts TIMESTAMP(3),
-  WATERMARK FOR ts AS ts) WITH ('connector' = 'values');
+  WATERMARK FOR ts AS ts) WITH ('connector' = 'values', 'rows-per-batch' = '1');
 INSERT INTO e VALUES (1, TIMESTAMP '2024-01-01 00:00:01'), (2, TIMESTAMP '2024-01-01 00:00:15'),
   (3, TIMESTAMP '2024-01-01 00:00:02');
 CREATE TABLE out (n BIGINT) WITH ('connector' = 'print');

@@ -1,5 +1,6 @@
 #include "runtime/connectors/formats/csv_format.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -586,20 +587,33 @@ bool CsvFormat::ParseValue(std::string_view text, Column* column, int32_t row, A
   const types::LogicalType& type = column->type();
   StringRef input = RefOf(text);
   uint8_t valid = 0;
+  // A field is read more strictly than CAST reads text: no integer with a fraction, a BOOLEAN
+  // only `true` or `false` (in any case, blanks around).
+  const bool fraction = text.find('.') != std::string_view::npos;
   switch (type.id()) {
-    case types::TypeId::kBoolean:
-      valid = sluice_cast_string_to_boolean(&input, &column->values<uint8_t>()[row]);
+    case types::TypeId::kBoolean: {
+      std::string_view word = text;
+      while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+      while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+      auto is = [&](std::string_view expected) {
+        return word.size() == expected.size() &&
+               std::equal(word.begin(), word.end(), expected.begin(),
+                          [](char a, char b) { return (a | 0x20) == b; });
+      };
+      valid = (is("true") || is("false")) &&
+              sluice_cast_string_to_boolean(&input, &column->values<uint8_t>()[row]);
       break;
+    }
     case types::TypeId::kInt: {
       int32_t& value = column->values<int32_t>()[row];
-      valid = sluice_cast_string_to_int(&input, &value);
+      valid = !fraction && sluice_cast_string_to_int(&input, &value);
       // A TINYINT or SMALLINT reads only numbers in its range.
       if (valid && type.IsTinyint()) valid = value == static_cast<int8_t>(value);
       if (valid && type.IsSmallint()) valid = value == static_cast<int16_t>(value);
       break;
     }
     case types::TypeId::kBigint:
-      valid = sluice_cast_string_to_bigint(&input, &column->values<int64_t>()[row]);
+      valid = !fraction && sluice_cast_string_to_bigint(&input, &column->values<int64_t>()[row]);
       break;
     case types::TypeId::kDouble: {
       double& value = column->values<double>()[row];

@@ -234,7 +234,7 @@ TEST(ExprCodegenTest, LogicIsThreeValued) {
 TEST(ExprCodegenTest, StringFunctionsCallTheHelpers) {
   std::vector<Value> text = Strings({"  Hello wörld ", "abc", nullptr});
   EXPECT_EQ(Unary(FunctionId::kUpper, kVarchar, kVarchar, text),
-            Strings({"  HELLO WöRLD ", "ABC", nullptr}));
+            Strings({"  HELLO WÖRLD ", "ABC", nullptr}));
   EXPECT_EQ(Unary(FunctionId::kLower, kVarchar, kVarchar, text),
             Strings({"  hello wörld ", "abc", nullptr}));
   EXPECT_EQ(Unary(FunctionId::kTrim, kVarchar, kVarchar, text),
@@ -253,17 +253,18 @@ TEST(ExprCodegenTest, StringFunctionsCallTheHelpers) {
 TEST(ExprCodegenTest, SubstringCountsCodePointsAndRejectsNegativeLength) {
   std::vector<LogicalType> types = {kVarchar, kBigint, kInt};
   std::vector<std::vector<Value>> inputs = {
-      Strings({"abcdef", "abc", "héllo", "abc", "abc", nullptr}),
-      Bigints({2, 0, 2, 1, 5, 1}),
-      Ints({3, 2, 2, -1, 1, 1}),
+      Strings({"abcdef", "abc", "héllo", "abc", "abc", nullptr, "héllo"}),
+      Bigints({2, 0, 2, 1, 5, 1, -4}),
+      Ints({3, 2, 2, -1, 1, 1, 2}),
   };
+  // Flink's substringSQL: 0 is the first character, a negative start counts from the end.
   EXPECT_EQ(Evaluate(Fn(FunctionId::kSubstring, kVarchar,
                         {Col(0, kVarchar), Col(1, kBigint), Col(2, kInt)}),
                      types, inputs),
-            Strings({"bcd", "a", "él", nullptr, "", nullptr}));
+            Strings({"bcd", "ab", "él", nullptr, "", nullptr, "él"}));
   EXPECT_EQ(Evaluate(Fn(FunctionId::kSubstring, kVarchar, {Col(0, kVarchar), Col(1, kBigint)}),
                      types, inputs),
-            Strings({"bcdef", "abc", "éllo", "abc", "", nullptr}));
+            Strings({"bcdef", "abc", "éllo", "abc", "", nullptr, "éllo"}));
 }
 
 TEST(ExprCodegenTest, CoalesceTakesTheFirstNonNull) {
@@ -360,8 +361,12 @@ TEST(ExprCodegenTest, CastsFromStrings) {
             (std::vector<Value>{Value::Bigint(kBigMin), Null(kBigint)}));
   EXPECT_EQ(CastColumn(kVarchar, kDouble, Strings({"0.5", "1e3x"})),
             (std::vector<Value>{Value::Double(0.5), Null(kDouble)}));
-  EXPECT_EQ(CastColumn(kVarchar, kBoolean, Strings({" TRUE", "false", "yes"})),
-            Booleans({1, 0, -1}));
+  // Flink's BinaryStringDataUtil.toBoolean words; anything else is NULL.
+  EXPECT_EQ(CastColumn(kVarchar, kBoolean, Strings({" TRUE", "false", "yes", "maybe"})),
+            Booleans({1, 0, 1, -1}));
+  // An integer drops a fraction of digits (Flink's toLong).
+  EXPECT_EQ(CastColumn(kVarchar, kInt, Strings({"1.9", "-2.5", "1.x"})),
+            (std::vector<Value>{Value::Int(1), Value::Int(-2), Null(kInt)}));
   EXPECT_EQ(CastColumn(kVarchar, LogicalType::Timestamp(),
                        Strings({"1970-01-01 00:00:01.5", "1970-01-02T00:00:00", "soon"})),
             (std::vector<Value>{Value::Timestamp(1500), Value::Timestamp(86'400'000),

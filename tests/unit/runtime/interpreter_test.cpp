@@ -307,7 +307,13 @@ TEST(Interpreter, StringFunctions) {
   };
   EXPECT_EQ(substring("abcdef", 3, std::nullopt), Value::Varchar("cdef"));
   EXPECT_EQ(substring("abcdef", 2, 2), Value::Varchar("bc"));
-  EXPECT_EQ(substring("abc", 0, 2), Value::Varchar("a"));
+  // Flink's substringSQL: 0 starts at the first character, a negative start counts from
+  // the end, one before the start gives ''.
+  EXPECT_EQ(substring("abc", 0, 2), Value::Varchar("ab"));
+  EXPECT_EQ(substring("hello", -3, std::nullopt), Value::Varchar("llo"));
+  EXPECT_EQ(substring("hello", -3, 2), Value::Varchar("ll"));
+  EXPECT_EQ(substring("hello", -6, std::nullopt), Value::Varchar(""));
+  EXPECT_EQ(substring("hello", 9, std::nullopt), Value::Varchar(""));
   EXPECT_EQ(substring("abc", 1, -1), NullOf(kVarchar));  // negative length
   EXPECT_EQ(substring("héllo", 2, 3), Value::Varchar("éll"));
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kSubstring, kVarchar,
@@ -316,7 +322,7 @@ TEST(Interpreter, StringFunctions) {
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kTrim, kVarchar, {Lit(Value::Varchar("  x "))})),
             Value::Varchar("x"));
   EXPECT_EQ(EvaluateConstant(Call(FunctionId::kLower, kVarchar, {Lit(Value::Varchar("AbÉ"))})),
-            Value::Varchar("abÉ"));
+            Value::Varchar("abé"));
   EXPECT_EQ(EvaluateConstant(
                 Binary(FunctionId::kConcat, kVarchar, Value::Varchar("ab"), Value::Varchar(""))),
             Value::Varchar("ab"));

@@ -90,9 +90,13 @@ int32_t Compare(const std::string& left, const std::string& right) {
   return sluice_string_compare(&a, &b);
 }
 
-TEST_F(ScalarHelpersTest, CaseMappingTouchesAsciiOnly) {
-  EXPECT_EQ(Upper("abc Éé xyz1"), "ABC Éé XYZ1");
-  EXPECT_EQ(Lower("ABC Éé XYZ1"), "abc Éé xyz1");
+TEST_F(ScalarHelpersTest, CaseMappingFollowsJava) {
+  // Every letter by Unicode's mapping (Java's toUpperCase/toLowerCase), ß as SS.
+  EXPECT_EQ(Upper("abc Éé xyz1"), "ABC ÉÉ XYZ1");
+  EXPECT_EQ(Lower("ABC Éé XYZ1"), "abc éé xyz1");
+  EXPECT_EQ(Upper("straße"), "STRASSE");
+  EXPECT_EQ(Upper("ɐ"), "Ɐ");                                      // two bytes to three
+  EXPECT_EQ(Upper(std::string("a\xffb")), std::string("A\xffB"));  // malformed bytes kept
   EXPECT_EQ(Upper(""), "");
 }
 
@@ -138,10 +142,14 @@ TEST(ScalarHelpers, SubstringIsOneBasedInCodePoints) {
   EXPECT_EQ(Substring("abcdef", 2, 3), "bcd");
   EXPECT_EQ(Substring("abcdef", 1, -1), "abcdef");
   EXPECT_EQ(Substring("abcdef", 4, -1), "def");
-  EXPECT_EQ(Substring("abc", 0, 2), "a");  // the SQL standard's padded start
-  EXPECT_EQ(Substring("abc", -1, 3), "a");
+  // Flink's substringSQL: 0 is the first character, a negative start counts from the end, a
+  // start before the first character gives ''.
+  EXPECT_EQ(Substring("abc", 0, 2), "ab");
+  EXPECT_EQ(Substring("abc", -1, 3), "c");
+  EXPECT_EQ(Substring("abc", -3, -1), "abc");
+  EXPECT_EQ(Substring("a日本c", -3, 2), "日本");
   EXPECT_EQ(Substring("abc", -5, 3), "");
-  EXPECT_EQ(Substring("abc", -5, -1), "abc");
+  EXPECT_EQ(Substring("abc", -5, -1), "");
   EXPECT_EQ(Substring("abc", 4, 1), "");
   EXPECT_EQ(Substring("abc", 3, 100), "c");
   EXPECT_EQ(Substring("abc", 2, 0), "");
@@ -276,7 +284,13 @@ TEST(ScalarHelpers, StringToIntegers) {
   EXPECT_EQ(to_int(""), 0);
   EXPECT_EQ(to_int("   "), 0);
   EXPECT_EQ(to_int("-"), 0);
-  EXPECT_EQ(to_int("1.5"), 0);
+  // A fraction of digits is dropped (Flink's BinaryStringDataUtil.toLong), others refused.
+  EXPECT_EQ(to_int("1.5"), 1);
+  EXPECT_EQ(i, 1);
+  EXPECT_EQ(to_int("-7.99"), 1);
+  EXPECT_EQ(i, -7);
+  EXPECT_EQ(to_int("1.5x"), 0);
+  EXPECT_EQ(to_int("."), 0);
   EXPECT_EQ(to_int("12a"), 0);
   EXPECT_EQ(to_int("1 2"), 0);
   EXPECT_EQ(to_int("\t1"), 0);
@@ -319,8 +333,14 @@ TEST(ScalarHelpers, StringToDoubleAndBoolean) {
   EXPECT_EQ(flag, 1);
   EXPECT_EQ(to_boolean(" fAlSe "), 1);
   EXPECT_EQ(flag, 0);
-  EXPECT_EQ(to_boolean("1"), 0);
-  EXPECT_EQ(to_boolean("yes"), 0);
+  // Flink's BinaryStringDataUtil.toBoolean words.
+  EXPECT_EQ(to_boolean("1"), 1);
+  EXPECT_EQ(flag, 1);
+  EXPECT_EQ(to_boolean("yes"), 1);
+  EXPECT_EQ(flag, 1);
+  EXPECT_EQ(to_boolean("N"), 1);
+  EXPECT_EQ(flag, 0);
+  EXPECT_EQ(to_boolean("2"), 0);
   EXPECT_EQ(to_boolean("truex"), 0);
 }
 
@@ -875,7 +895,8 @@ TEST_F(ValueHelperTest, StringFunctionsCountCodePoints) {
   std::string needle = "本";
   EXPECT_EQ(Call(sluice_string_locate, {Text(needle), Text(text)})->integer, 8);
   EXPECT_EQ(Call(sluice_string_ascii, {Text(pad)})->integer, 0x65E5);
-  EXPECT_EQ(CallText(sluice_string_chr, {Integer(0x41 + 255)}), "A");
+  EXPECT_EQ(CallText(sluice_string_chr, {Integer(0x41 + 256)}), "A");  // the low 8 bits
+  EXPECT_EQ(CallText(sluice_string_chr, {Integer(-1)}), "");
 }
 
 TEST_F(ValueHelperTest, RegexpReplaceUsesJavaReplacements) {

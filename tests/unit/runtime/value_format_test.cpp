@@ -41,11 +41,18 @@ TEST(ValueFormat, ParsesTimestamps) {
   EXPECT_EQ(ParseTimestamp("2024-01-01 00:60:00"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-01-01 00:00:60"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-01-01 00:00:00."), std::nullopt);
-  EXPECT_EQ(ParseTimestamp("2024-01-01 00:00:00.1234"), std::nullopt);
-  EXPECT_EQ(ParseTimestamp("2024-01-01"), std::nullopt);
+  // Flink's DateTimeUtils.parseTimestampData: up to nine fraction digits (past the
+  // milliseconds dropped), a date alone, one-digit fields.
+  EXPECT_EQ(ParseTimestamp("2024-01-01 00:00:00.1234"), 1'704'067'200'123);
+  EXPECT_EQ(ParseTimestamp("2024-01-01 00:00:00.123456789"), 1'704'067'200'123);
+  EXPECT_EQ(ParseTimestamp("2024-01-01 00:00:00.1234567890"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("2024-01-01"), 1'704'067'200'000);
+  EXPECT_EQ(ParseTimestamp("2024-1-1 1:2"), 1'704'070'920'000);
+  EXPECT_EQ(ParseTimestamp("2024-01-01 00"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("24-01-01"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-01-01x00:00:00"), std::nullopt);
   EXPECT_EQ(ParseTimestamp(" 2024-01-01 00:00:00"), std::nullopt);  // only casts trim
-  EXPECT_EQ(ParseTimestamp("2024-1-01 00:00:00"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("2024-1-01 00:00:00"), 1'704'067'200'000);
   EXPECT_EQ(ParseTimestamp(""), std::nullopt);
 }
 
