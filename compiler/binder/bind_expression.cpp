@@ -342,6 +342,13 @@ ExprPtr Binder::BindColumnRef(const ast::ColumnRefExpression& ref, const Scope& 
     for (const ScopeColumn& candidate : scope.columns) {
       if (types::IdentifierEquals(candidate.name, parts[0].name)) matches.push_back(&candidate);
     }
+    // A subquery's own column hides an enclosing query's of the same name.
+    if (matches.size() > 1 &&
+        std::any_of(matches.begin(), matches.end(), [](const auto* m) { return !m->outer; })) {
+      matches.erase(
+          std::remove_if(matches.begin(), matches.end(), [](const auto* m) { return m->outer; }),
+          matches.end());
+    }
     if (matches.size() > 1) {
       Error(base::ErrorCode::kBind,
             fmt::format("column reference '{}' is ambiguous (it is in '{}' and '{}')",
@@ -467,6 +474,17 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
       if (moved == nullptr) return nullptr;
       return Expr::Cast(std::move(moved), LogicalType::Date());
     }
+  }
+  // FLOOR/CEIL(x TO unit) of a DATE or a TIME keeps its type (Flink's: FLOOR(DATE '2024-01-17'
+  // TO MONTH) is DATE '2024-01-01', FLOOR(TIME '12:44:31' TO MINUTE) is TIME '12:44:00'):
+  // rounded as the TIMESTAMP of that day or of 1970-01-01.
+  if ((name == "FLOOR_TIMESTAMP" || name == "CEIL_TIMESTAMP") && arguments.size() == 2 &&
+      (arguments[0]->type.id() == TypeId::kDate || arguments[0]->type.id() == TypeId::kTime)) {
+    const LogicalType type = arguments[0]->type;
+    arguments[0] = CastTo(std::move(arguments[0]), LogicalType::Timestamp());
+    ExprPtr rounded = BindCall(name, std::move(arguments), span);
+    if (rounded == nullptr) return nullptr;
+    return CastTo(std::move(rounded), type);
   }
   // TO_TIMESTAMP_LTZ(text [, format [, zone]]) (Flink 1.20): the text's wall time read in the
   // given zone, else the session's.

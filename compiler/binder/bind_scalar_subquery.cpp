@@ -95,6 +95,7 @@ std::optional<Binder::CorrelatedInput> Binder::DecorrelateWhere(const BoundRelat
   std::vector<const ast::Expression*> conjuncts;
   if (select.where) SplitConjuncts(*select.where, &conjuncts);
   Scope combined = outer.scope;
+  for (ScopeColumn& column : combined.columns) column.outer = true;
   for (ScopeColumn column : right->scope.columns) {
     column.slot += outer_slots;
     combined.columns.push_back(column);
@@ -338,7 +339,7 @@ std::optional<BoundRelation> Binder::BindLateral(BoundRelation left, const ast::
   const auto* select = query.As<ast::SelectQuery>();
   bool plain = select != nullptr && select->from != nullptr && select->group_by.empty() &&
                select->having == nullptr && !select->distinct && select->windows.empty() &&
-               query.with.empty() && query.order_by.empty() && query.limit == nullptr;
+               query.with.empty() && query.offset == nullptr;
   bool aggregated = false;
   if (plain) {
     for (const ast::SelectItem& item : select->items) {
@@ -346,10 +347,14 @@ std::optional<BoundRelation> Binder::BindLateral(BoundRelation left, const ast::
       aggregated |= ContainsAggregate(*item.expression);
     }
   }
-  if (!plain) {
+  // `ORDER BY … LIMIT n` keeps the first n inner rows of each outer row: a Top-N partitioned
+  // by the correlation keys (as Flink decorrelates it); an ORDER BY alone orders nothing.
+  const bool top_n = query.limit != nullptr;
+  if (!plain || (aggregated && top_n)) {
     Error(base::ErrorCode::kPlan,
-          "LATERAL subquery other than a plain SELECT … FROM … WHERE … (without GROUP BY, "
-          "HAVING, DISTINCT, OVER, ORDER BY or LIMIT) is not supported",
+          "LATERAL subquery other than a plain SELECT … FROM … WHERE … [ORDER BY … LIMIT n] "
+          "(without GROUP BY, HAVING, DISTINCT, OVER or OFFSET; an aggregating one without "
+          "LIMIT) is not supported",
           ref.span);
     return std::nullopt;
   }
@@ -365,6 +370,34 @@ std::optional<BoundRelation> Binder::BindLateral(BoundRelation left, const ast::
     return std::nullopt;
   }
   const std::vector<const ast::Expression*>& inner_keys = correlated->inner_keys;
+  if (top_n) {
+    ExprPtr limit = BindExpression(*query.limit, Scope{});
+    if (limit == nullptr) return std::nullopt;
+    if (limit->kind != ExprKind::kLiteral || !limit->type.IsInteger() || limit->literal.is_null ||
+        limit->literal.integer < 1) {
+      Error(base::ErrorCode::kBind, "LIMIT needs a whole number of rows, 1 or more",
+            query.limit->span);
+      return std::nullopt;
+    }
+    runtime::plan::TopNSpec spec;
+    spec.limit = limit->literal.integer;
+    const Scope inner_scope = correlated->inner.scope;
+    bool by_time = false;
+    auto ranked =
+        BindRanking(std::move(correlated->inner), inner_keys, query.order_by, &spec, &by_time);
+    if (!ranked) return std::nullopt;
+    auto node = std::make_shared<LogicalNode>();
+    node->kind = LogicalKind::kTopN;
+    node->inputs.push_back(ranked->node);
+    node->schema = ranked->node->schema;
+    node->top_n = spec;
+    node->sorted_by_time_attribute = by_time;
+    node->span = query.limit->span;
+    ranked->node = node;
+    auto kept = DropComputedSortKeys(std::move(*ranked), inner_scope, query.limit->span);
+    if (!kept) return std::nullopt;
+    correlated->inner = std::move(*kept);
+  }
   std::vector<ExprPtr> bound_keys;
   for (const ast::Expression* key : inner_keys) {
     bound_keys.push_back(BindExpression(*key, correlated->inner.scope));

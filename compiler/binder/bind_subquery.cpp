@@ -167,6 +167,7 @@ std::optional<BoundRelation> Binder::BindSubqueryJoin(BoundRelation input, const
     if (!right) return std::nullopt;
     if (select->where) {
       Scope combined = input.scope;
+      for (ScopeColumn& column : combined.columns) column.outer = true;
       for (ScopeColumn column : right->scope.columns) {
         column.slot += left_slots;
         combined.columns.push_back(column);

@@ -39,6 +39,9 @@ struct ScopeColumn {
   /// passed through unchanged.
   bool processing_time = false;
   WindowProperty window_property = WindowProperty::kNone;
+  /// A column of an enclosing query, seen by a correlated subquery's WHERE: an unqualified name
+  /// the subquery's own columns have too resolves to theirs (SQL's innermost scope first).
+  bool outer = false;
   /// For a window_start/window_end column of a window aggregation's output: that window, so a
   /// later GROUP BY on both columns can stay a window aggregation (Flink's cascading windows).
   std::optional<runtime::plan::WindowSpec> window_origin;

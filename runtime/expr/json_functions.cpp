@@ -41,7 +41,8 @@ bool StartsWithWord(std::string_view text, std::string_view word) {
   return std::isspace(static_cast<unsigned char>(text[word.size()])) != 0;
 }
 
-/// Parses `[lax|strict] $(.name|.*|['name']|[n]|[*])*`; false for anything else.
+/// Parses `[lax|strict] $(.name|.*|['name']|["name"]|[n]|[*])*` (a `.` before a bracket is
+/// allowed: `$.["a.b"]`, as Jayway's JsonPath, which Flink uses); false for anything else.
 bool ParsePath(std::string_view text, JsonPath* path) {
   auto skip_space = [&] {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
@@ -65,6 +66,7 @@ bool ParsePath(std::string_view text, JsonPath* path) {
     PathStep step;
     if (text.front() == '.') {
       text.remove_prefix(1);
+      if (!text.empty() && text.front() == '[') continue;  // `.[...]` is `[...]`
       if (!text.empty() && text.front() == '*') {
         text.remove_prefix(1);
         step.kind = PathStep::Kind::kAnyMember;
