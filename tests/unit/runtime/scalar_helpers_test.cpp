@@ -95,8 +95,11 @@ TEST_F(ScalarHelpersTest, CaseMappingFollowsJava) {
   EXPECT_EQ(Upper("abc Éé xyz1"), "ABC ÉÉ XYZ1");
   EXPECT_EQ(Lower("ABC Éé XYZ1"), "abc éé xyz1");
   EXPECT_EQ(Upper("straße"), "STRASSE");
-  EXPECT_EQ(Upper("ɐ"), "Ɐ");                                      // two bytes to three
-  EXPECT_EQ(Upper(std::string("a\xffb")), std::string("A\xffB"));  // malformed bytes kept
+  EXPECT_EQ(Upper("ɐ"), "Ɐ");  // two bytes to three
+  EXPECT_EQ(Upper(std::string("a\xff"
+                              "b")),
+            std::string("A\xff"
+                        "B"));  // malformed kept
   EXPECT_EQ(Upper(""), "");
 }
 
