@@ -354,12 +354,14 @@ bool Binder::ContainsAggregate(const ast::Expression& expression) {
   return found;
 }
 
-std::vector<std::string> Binder::ReferencedColumnNames(const ast::Expression& expression) {
+std::vector<std::string> Binder::ReferencedColumnNames(const ast::Expression& expression,
+                                                       bool* qualified) {
   std::vector<std::string> names;
   Walk(expression, [&](const ast::Expression& node) {
     if (const auto* column = node.As<ast::ColumnRefExpression>();
         column && !column->parts.empty()) {
       names.push_back(column->parts.back().name);
+      if (qualified != nullptr && column->parts.size() >= 2) *qualified = true;
     }
   });
   return names;

@@ -61,8 +61,9 @@ std::vector<const ast::Expression*> Binder::HiddenOrderItems(const ast::SelectQu
     }
   }
   for (const ast::OrderItem& item : select.order_by) {
+    // A qualified name (`b.price`) is a FROM column, selected or not: read where it is one.
     bool hide = ContainsAggregate(*item.expression);
-    for (const std::string& name : ReferencedColumnNames(*item.expression)) {
+    for (const std::string& name : ReferencedColumnNames(*item.expression, &hide)) {
       hide |= std::none_of(selected.begin(), selected.end(), [&](const std::string& output) {
         return types::IdentifierEquals(output, name);
       });

@@ -522,8 +522,10 @@ class Binder {
                                                             const Scope& scope);
   /// Tells whether an expression contains an aggregate function call.
   static bool ContainsAggregate(const ast::Expression& expression);
-  /// The (last parts of the) column names `expression` refers to, subqueries' included.
-  static std::vector<std::string> ReferencedColumnNames(const ast::Expression& expression);
+  /// The (last parts of the) column names `expression` refers to, subqueries' included; sets
+  /// `*qualified` when one of them is qualified (`t.c`).
+  static std::vector<std::string> ReferencedColumnNames(const ast::Expression& expression,
+                                                        bool* qualified = nullptr);
   /// The ORDER BY items of `select` that read what its select list does not give (a column
   /// not selected, an aggregate): Calcite binds them against the FROM clause and sorts by
   /// them as hidden select items, dropped after the sort.
