@@ -121,16 +121,9 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
   }
   for (const ast::Expression* item : hidden) replacements_.erase(item);
   if (result && !hidden.empty()) {
-    std::vector<std::string> names;
-    std::vector<ExprPtr> expressions;
-    std::vector<base::SourceSpan> spans;
-    for (size_t i = 0; i < kept_columns; ++i) {
-      const ScopeColumn& column = result->scope.columns[i];
-      names.push_back(column.name);
-      expressions.push_back(Expr::Column(column.slot, column.type));
-      spans.push_back(query.span);
-    }
-    result = MakeProject(std::move(*result), names, expressions, spans);
+    Scope kept = result->scope;
+    kept.columns.resize(kept_columns);
+    result = DropComputedSortKeys(std::move(*result), kept, query.span);
   }
   ctes_.pop_back();
   return result;

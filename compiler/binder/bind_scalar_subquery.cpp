@@ -386,14 +386,7 @@ std::optional<BoundRelation> Binder::BindLateral(BoundRelation left, const ast::
     auto ranked =
         BindRanking(std::move(correlated->inner), inner_keys, query.order_by, &spec, &by_time);
     if (!ranked) return std::nullopt;
-    auto node = std::make_shared<LogicalNode>();
-    node->kind = LogicalKind::kTopN;
-    node->inputs.push_back(ranked->node);
-    node->schema = ranked->node->schema;
-    node->top_n = spec;
-    node->sorted_by_time_attribute = by_time;
-    node->span = query.limit->span;
-    ranked->node = node;
+    AddTopN(&*ranked, spec, by_time, query.limit->span);
     auto kept = DropComputedSortKeys(std::move(*ranked), inner_scope, query.limit->span);
     if (!kept) return std::nullopt;
     correlated->inner = std::move(*kept);

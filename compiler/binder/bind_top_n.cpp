@@ -118,16 +118,21 @@ std::optional<BoundRelation> Binder::BindRowNumber(BoundRelation input,
   bool by_time = false;
   auto ranked = BindRanking(std::move(input), partition, over.order_by, &spec, &by_time);
   if (!ranked) return std::nullopt;
+  AddTopN(&*ranked, spec, by_time, call.span);
+  return ranked;
+}
+
+void Binder::AddTopN(BoundRelation* ranked, const runtime::plan::TopNSpec& spec, bool by_time,
+                     base::SourceSpan span) const {
   auto node = std::make_shared<LogicalNode>();
   node->kind = LogicalKind::kTopN;
   node->inputs.push_back(ranked->node);
   node->schema = ranked->node->schema;
-  node->schema.columns.push_back({"$row_number", LogicalType::Bigint()});
+  if (spec.emit_row_number) node->schema.columns.push_back({"$row_number", LogicalType::Bigint()});
   node->top_n = spec;
   node->sorted_by_time_attribute = by_time;
-  node->span = call.span;
+  node->span = span;
   ranked->node = node;
-  return ranked;
 }
 
 std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
@@ -189,16 +194,9 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
   Scope scope = input.scope;
   auto ranked = BindRanking(std::move(input), {}, order_by, &spec, &by_time);
   if (!ranked) return std::nullopt;
-  auto node = std::make_shared<LogicalNode>();
-  node->kind = LogicalKind::kTopN;
-  node->inputs.push_back(ranked->node);
-  node->schema = ranked->node->schema;
-  if (spec.emit_row_number) node->schema.columns.push_back({"$row_number", LogicalType::Bigint()});
-  node->top_n = spec;
-  node->sorted_by_time_attribute = by_time;
-  node->span = span;
-  ranked->node = node;
+  AddTopN(&*ranked, spec, by_time, span);
   if (spec.emit_row_number) {
+    const logical::LogicalNodePtr node = ranked->node;
     auto filter = std::make_shared<LogicalNode>();
     filter->kind = LogicalKind::kFilter;
     filter->schema = node->schema;

@@ -506,6 +506,10 @@ class Binder {
   std::optional<BoundRelation> BindTimeSort(BoundRelation input,
                                             const std::vector<ast::OrderItem>& order_by,
                                             base::SourceSpan span);
+  /// Puts a TopN node of `spec` over `ranked` (BindRanking's result), with its row number
+  /// column when `spec.emit_row_number`.
+  void AddTopN(BoundRelation* ranked, const runtime::plan::TopNSpec& spec, bool by_time,
+               base::SourceSpan span) const;
   /// Projects `sorted` (whose slots start with those of `scope`) back to `scope`'s columns,
   /// dropping the sort keys BindRanking computed.
   std::optional<BoundRelation> DropComputedSortKeys(BoundRelation sorted, const Scope& scope,

@@ -698,9 +698,9 @@ class ScriptCompiler {
         // A TIMESTAMP_LTZ column takes its instant's UTC text, as the values connector reads it;
         // a BYTES column its bytes and an ARRAY, MAP or MULTISET column its encoding, in
         // hexadecimal below (as bind_values.cpp writes them).
-        const bool binary = want.id() == types::TypeId::kBinary || want.IsCollection();
+        const bool encoded = want.id() == types::TypeId::kBinary || want.IsCollection();
         ExprPtr text =
-            binary ? binder_.CastTo(bound, want)
+            encoded ? binder_.CastTo(bound, want)
             : want.IsTimestampLtz()
                 ? runtime::plan::Expr::Cast(binder_.CastTo(bound, want),
                                             types::LogicalType::Varchar())
@@ -714,7 +714,7 @@ class ScriptCompiler {
         if (value->is_null) {
           fields.push_back(std::nullopt);
         } else {
-          fields.push_back(binary ? runtime::expr::EncodeHex(value->text) : value->text);
+          fields.push_back(encoded ? runtime::expr::EncodeHex(value->text) : value->text);
         }
       }
       if (fields.size() == columns.size()) descriptor.inline_rows.push_back(std::move(fields));

@@ -797,21 +797,30 @@ TEST(OperatorRestoreTest, TemporalJoin) {
   }
 }
 
+/// A window join of `type` keyed by column 0 over HOP windows (size 20, slide 10) of the
+/// rows' time column, with `residual` over the joined row.
+Scenario WindowJoinScenario(JoinType type, plan::ExprPtr residual, std::vector<Step> steps) {
+  Scenario scenario;
+  scenario.node = TwoInputNode("out/window-join1", plan::OperatorKind::kWindowJoin, true);
+  if (type == JoinType::kSemi || type == JoinType::kAnti) {
+    scenario.node.output_schema.columns.resize(kSchema.columns.size() + 3);  // the left rows
+  }
+  scenario.node.join = plan::JoinSpec{type, {0}, {0}, std::move(residual), 0};
+  plan::WindowSpec window;
+  window.kind = WindowKind::kHop;
+  window.size = 20;
+  window.step = 10;
+  scenario.node.window_join = plan::WindowJoinSpec{window, 2, 2};
+  scenario.routing = {{0}, {0}};
+  scenario.node.state.push_back(plan::WatermarkStateSpec());
+  scenario.steps = std::move(steps);
+  scenario.cuts = Cuts(scenario.steps);
+  return scenario;
+}
+
 TEST(OperatorRestoreTest, WindowJoin) {
   for (JoinType type : {JoinType::kInner, JoinType::kLeft}) {
-    Scenario scenario;
-    scenario.node = TwoInputNode("out/window-join1", plan::OperatorKind::kWindowJoin, true);
-    scenario.node.join = plan::JoinSpec{type, {0}, {0}, nullptr, 0};
-    plan::WindowSpec window;
-    window.kind = WindowKind::kHop;
-    window.size = 20;
-    window.step = 10;
-    scenario.node.window_join = plan::WindowJoinSpec{window, 2, 2};
-    scenario.routing = {{0}, {0}};
-    scenario.node.state.push_back(plan::WatermarkStateSpec());
-    scenario.steps = MakeSteps(2, 40);
-    scenario.cuts = Cuts(scenario.steps);
-    CheckRestores(scenario);
+    CheckRestores(WindowJoinScenario(type, nullptr, MakeSteps(2, 40)));
   }
 }
 
@@ -830,22 +839,7 @@ TEST(OperatorRestoreTest, WindowOuterSemiAndAntiJoins) {
       {plan::Expr::Column(1, LogicalType::Bigint()), plan::Expr::Column(7, LogicalType::Bigint())});
   for (JoinType type : {JoinType::kRight, JoinType::kFull, JoinType::kSemi, JoinType::kAnti}) {
     SCOPED_TRACE(plan::JoinTypeName(type));
-    Scenario scenario;
-    scenario.node = TwoInputNode("out/window-join1", plan::OperatorKind::kWindowJoin, true);
-    if (type == JoinType::kSemi || type == JoinType::kAnti) {
-      scenario.node.output_schema.columns.resize(kSchema.columns.size() + 3);  // the left rows
-    }
-    scenario.node.join = plan::JoinSpec{type, {0}, {0}, residual, 0};
-    plan::WindowSpec window;
-    window.kind = WindowKind::kHop;
-    window.size = 20;
-    window.step = 10;
-    scenario.node.window_join = plan::WindowJoinSpec{window, 2, 2};
-    scenario.routing = {{0}, {0}};
-    scenario.node.state.push_back(plan::WatermarkStateSpec());
-    scenario.steps = steps;
-    scenario.cuts = Cuts(scenario.steps);
-    CheckRestores(scenario);
+    CheckRestores(WindowJoinScenario(type, residual, steps));
   }
 }
 
