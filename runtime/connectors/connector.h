@@ -111,6 +111,13 @@ class SourceReader {
   virtual base::Status StopAt(const std::string& position) {
     return base::Status::Error(base::ErrorCode::kPlan, "this source cannot stop at a position");
   }
+  /// Whether the reader is held at its StopAt position (reads nothing more until ClearStop).
+  virtual bool AtStop() const { return false; }
+  /// Lifts a StopAt: the reader reads on as if none had been set, and a rate limit counts again
+  /// from the next poll (the rows read on the way to the stop were not paced). A new version
+  /// of a job catching up in shadow with the running one (`sluice upgrade`) is held at the old
+  /// version's positions so, then released at the cut.
+  virtual void ClearStop() {}
 
   // Readers of several splits at once (Kafka: one consumer reads the topic-partitions dealt to
   // a subtask). Such a reader fills each batch from one split and says which; the source

@@ -399,6 +399,12 @@ base::Status DatagenReader::StopAt(const std::string& position) {
   return base::Status::Ok();
 }
 
+void DatagenReader::ClearStop() {
+  stop_block_.reset();
+  rows_emitted_ = 0;  // a rate limit counts again from the next poll
+  started_.reset();
+}
+
 void DatagenReader::RandomScalar(const DatagenField& field, int64_t row_number, uint64_t draw,
                                  int64_t* integer, double* real, std::string* text) const {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -83,6 +83,8 @@ class DatagenReader : public SourceReader {
   base::Status Seek(const std::string& position) override;
   /// Also takes the position's random key: an unseeded table replays the sequence it drew.
   base::Status StopAt(const std::string& position) override;
+  bool AtStop() const override { return stop_block_ && next_block_ >= *stop_block_; }
+  void ClearStop() override;
 
  private:
   void FillRow(int64_t row_number, int32_t row, Batch* batch) const;

@@ -984,6 +984,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
     stop_ = Stop{static_cast<size_t>(index), offset};
     return base::Status::Ok();
   }
+  void ClearStop() override { stop_.reset(); }
 
  private:
   /// StopAt: the file (index among this subtask's files) and the byte offset in it where
@@ -993,7 +994,7 @@ class FilesystemReaderImpl final : public FilesystemReader {
     int64_t offset = 0;
   };
   /// Whether the reader is at its stop (reads nothing more).
-  bool AtStop() const {
+  bool AtStop() const override {
     if (!stop_) return false;
     if (file_ == nullptr) {
       return next_file_ > stop_->file || (next_file_ == stop_->file && stop_->offset == 0);

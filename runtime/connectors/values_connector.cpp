@@ -161,6 +161,8 @@ class ValuesReader final : public SourceReader {
     stop_ = static_cast<size_t>(next);
     return base::Status::Ok();
   }
+  bool AtStop() const override { return stop_ != kNoStop && next_ >= stop_; }
+  void ClearStop() override { stop_ = kNoStop; }
 
  private:
   static constexpr size_t kNoStop = static_cast<size_t>(-1);

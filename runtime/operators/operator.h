@@ -11,6 +11,7 @@
 #include "runtime/batch/batch.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/expr/chain_compiler.h"
+#include "runtime/operators/shadow_control.h"
 #include "runtime/plan/plan_graph.h"
 #include "runtime/state/state_backend.h"
 
@@ -79,14 +80,25 @@ struct OperatorContext {
   /// subtask's), to pass to connectors::SinkWriter::Recover.
   bool restoring = false;
   std::vector<std::string> restored_transactions;
+  /// The job runs in shadow beside the running version of itself (`sluice upgrade`): until
+  /// the handover barrier sinks write nothing and recover nothing (the old version owns the
+  /// output and its transactions). Null for an ordinary job.
+  ShadowControl* shadow = nullptr;
 };
 
 /// What a barrier asks of the job (DESIGN §12). A checkpoint's sinks commit once it is
 /// complete; a savepoint taken while the job goes on commits nothing by itself (what its sinks
 /// pre-committed is committed by the next checkpoint); at a stop-with-savepoint barrier the
 /// sources stop, every operator snapshots, the sinks commit once it is complete and the job
-/// ends without emitting anything after it.
-enum class BarrierKind { kCheckpoint, kSavepoint, kStopWithSavepoint };
+/// ends without emitting anything after it. A handover is a checkpoint in every respect, taken
+/// by a job in shadow at the cut of an upgrade (ShadowControl): at its barrier the sinks start
+/// owning their output.
+enum class BarrierKind { kCheckpoint, kSavepoint, kStopWithSavepoint, kHandover };
+
+/// Whether a barrier of `kind` makes a checkpoint (`chk-<n>`, retained, committed by the sinks).
+inline bool IsCheckpointKind(BarrierKind kind) {
+  return kind == BarrierKind::kCheckpoint || kind == BarrierKind::kHandover;
+}
 
 /// A barrier as an operator sees it at PrepareSnapshot.
 struct Barrier {
@@ -157,6 +169,18 @@ class SourceOperator {
   /// Whether the source reads no split that could hold time back (a subtask that was dealt no
   /// partition): its subtask declares itself idle at once rather than after the idle timeout.
   virtual bool ReadsNothing() const { return false; }
+  /// Holds every split at its position among `positions` (as a checkpoint records them; a
+  /// split they do not name is held where it is): the source reads up to there and no further
+  /// (connectors::SourceReader::StopAt), without pacing. Called again with positions further
+  /// on, it reads on to those. An error when a split is already past its position or cannot
+  /// be held.
+  virtual base::Status HoldAt(const std::vector<std::string>& positions) {
+    return base::Status::Error(base::ErrorCode::kPlan, "this source cannot be held at a position");
+  }
+  /// Lifts HoldAt: the source reads on as if never held.
+  virtual void ReleaseHold() {}
+  /// Whether every split has read up to its hold (a split held at its end has ended).
+  virtual bool AtHold() const { return false; }
   virtual base::Status Restore(const std::vector<std::string>& positions) {
     if (positions.size() != 1) {
       return base::Status::Error(base::ErrorCode::kPlan,

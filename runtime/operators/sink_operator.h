@@ -8,7 +8,9 @@
 namespace sluice::runtime::operators {
 
 /// Writes batches to a table through its connector, first casting them to the declared
-/// column types when the plan asks for it.
+/// column types when the plan asks for it. In a job run in shadow (OperatorContext::shadow) it
+/// drops every row and leaves the writer untouched until the handover barrier, after which it
+/// owns its output as any sink.
 class SinkOperator : public Operator {
  public:
   base::Status Open(const OperatorContext& context) override;
@@ -22,6 +24,10 @@ class SinkOperator : public Operator {
 
  private:
   bool transactional_ = false;
+  /// Until the handover barrier: rows are counted in `shadow_control_` and dropped.
+  bool shadow_ = false;
+  ShadowControl* shadow_control_ = nullptr;
+  bool can_transact_ = false;  // checkpointing, and the writer supports transactions
   std::unique_ptr<connectors::SinkWriter> writer_;
   std::unique_ptr<ChainEvaluator> cast_;
   OperatorMetrics* metrics_ = nullptr;

@@ -281,6 +281,55 @@ base::Status TableSourceOperator::Restore(const std::vector<std::string>& positi
   return base::Status::Ok();
 }
 
+base::Status TableSourceOperator::HoldAt(const std::vector<std::string>& positions) {
+  // Per split (the first line of a reader's position names it): where to stop, or nothing
+  // when it ended there (then it reads to its end).
+  std::map<std::string, std::optional<std::string>> stops;
+  for (const std::string& position : positions) {
+    std::string_view text = position;
+    const bool finished = text.compare(0, kFinishedSplit.size(), kFinishedSplit) == 0;
+    if (finished) {
+      text.remove_prefix(kFinishedSplit.size());
+    } else if (size_t end = text.find('\n'); end != std::string_view::npos) {
+      text.remove_prefix(end + 1);  // the watermark line
+    }
+    std::string reader_position(text);
+    std::string split = reader_position.substr(0, reader_position.find('\n'));
+    stops[split] = finished ? std::nullopt : std::optional<std::string>(reader_position);
+  }
+  for (Split& split : splits_) {
+    connectors::SourceReader& reader = *split.reader;
+    if (reader.ReadsSeveralSplits() || !reader.SupportsPosition()) {
+      return base::Status::Error(base::ErrorCode::kPlan,
+                                 "source '" + node_->uid + "' cannot be held at a position");
+    }
+    std::string here = reader.Position();
+    auto stop = stops.find(here.substr(0, here.find('\n')));
+    if (stop != stops.end() && !stop->second) {
+      reader.ClearStop();  // it ended there: read it to its end
+      continue;
+    }
+    base::Status held = reader.StopAt(stop == stops.end() ? here : *stop->second);
+    if (!held.ok()) {
+      return base::Status::Error(
+          held.code(),
+          "source '" + node_->uid + "' cannot be held at the position asked: " + held.message());
+    }
+  }
+  return base::Status::Ok();
+}
+
+void TableSourceOperator::ReleaseHold() {
+  for (Split& split : splits_) split.reader->ClearStop();
+}
+
+bool TableSourceOperator::AtHold() const {
+  for (const Split& split : splits_) {
+    if (!split.reader->AtStop()) return false;
+  }
+  return true;
+}
+
 base::Result<bool> TableSourceOperator::Poll(Output* out) {
   if (finished_) return false;
   // One batch from the next split that has one; a split that is exhausted leaves the set.

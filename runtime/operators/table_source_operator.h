@@ -29,6 +29,10 @@ class TableSourceOperator : public SourceOperator {
   std::vector<std::string> SnapshotPositions(int64_t checkpoint) override;
   base::Status NotifyCheckpointComplete(int64_t checkpoint) override;
   bool ReadsNothing() const override;
+  /// Readers of one split only (the ones that can stop at a position).
+  base::Status HoldAt(const std::vector<std::string>& positions) override;
+  void ReleaseHold() override;
+  bool AtHold() const override;
   base::Status Restore(const std::vector<std::string>& positions) override;
 
  private:

@@ -212,11 +212,14 @@ void CheckpointCoordinator::Loop() {
     if (!pending_ && savepoint_request_ != nullptr && !savepoint_request_->triggered) {
       savepoint_request_->triggered = true;
       std::string parent = savepoint_request_->parent;
-      Trigger(lock, savepoint_request_->kind, SavepointDirectoryUnder(parent, next_id_),
+      Kind kind = savepoint_request_->kind;
+      Trigger(lock, kind,
+              kind == Kind::kHandover ? std::string() : SavepointDirectoryUnder(parent, next_id_),
               savepoint_request_->native_if_rocksdb);
       continue;
     }
-    if (!pending_ && settings_.interval_millis > 0 && !stopped_with_savepoint_ &&
+    const bool in_shadow = shadow_ != nullptr && !shadow_->live();
+    if (!pending_ && settings_.interval_millis > 0 && !stopped_with_savepoint_ && !in_shadow &&
         Clock::now() >= next_periodic) {
       next_periodic = Clock::now() + interval;
       Trigger(lock, Kind::kCheckpoint, {});
@@ -237,8 +240,9 @@ base::Result<std::string> CheckpointCoordinator::Write(
   std::map<std::string, std::map<int32_t, std::vector<std::string>>> splits;
   state::SnapshotOptions options;
   options.job_id = job_->job_id();
-  options.id = pending.kind == Kind::kCheckpoint ? fmt::format("chk-{}", pending.id)
-                                                 : fs::path(pending.directory).filename().string();
+  options.id = operators::IsCheckpointKind(pending.kind)
+                   ? fmt::format("chk-{}", pending.id)
+                   : fs::path(pending.directory).filename().string();
   std::vector<state::SubtaskState> subtasks;
   bool any_state = false;
   for (SubtaskSnapshot& ack : pending.acks) {
@@ -262,7 +266,7 @@ base::Result<std::string> CheckpointCoordinator::Write(
     }
   }
   auto write = [&]() -> base::Result<state::SnapshotMetadata> {
-    if (pending.kind == Kind::kCheckpoint && RocksDbState() && any_state) {
+    if (operators::IsCheckpointKind(pending.kind) && RocksDbState() && any_state) {
       // Incremental: only SST files new since the retained checkpoints are copied.
       return state::WriteIncrementalCheckpoint(
           pending.directory, (fs::path(settings_.job_directory) / "shared").string(), plan,
@@ -270,7 +274,7 @@ base::Result<std::string> CheckpointCoordinator::Write(
     }
     const bool native =
         settings_.savepoint_format == "native" || (pending.native_if_rocksdb && RocksDbState());
-    if (pending.kind != Kind::kCheckpoint && native && any_state) {
+    if (!operators::IsCheckpointKind(pending.kind) && native && any_state) {
       return state::WriteNativeSnapshot(pending.directory, plan, subtasks, options);
     }
     return state::WriteCanonicalSnapshot(pending.directory, plan, subtasks, options);
@@ -290,7 +294,7 @@ bool CheckpointCoordinator::RocksDbState() const {
 
 base::Result<std::string> CheckpointCoordinator::Complete(Pending pending) {
   const int64_t id = pending.id;
-  const bool savepoint = pending.kind != Kind::kCheckpoint;
+  const bool savepoint = !operators::IsCheckpointKind(pending.kind);
   const std::string directory = pending.directory;
   CheckpointStats stats;
   stats.id = id;
@@ -410,7 +414,12 @@ base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string
   request.kind = kind;
   request.native_if_rocksdb = native_if_rocksdb;
   request.parent = directory.empty() ? settings_.savepoint_directory : directory;
-  if (request.parent.empty()) {
+  if (kind == Kind::kHandover && settings_.job_directory.empty()) {
+    return base::Status::Error(
+        base::ErrorCode::kOption,
+        "a handover needs checkpoints: set 'execution.checkpointing.interval'");
+  }
+  if (request.parent.empty() && kind != Kind::kHandover) {
     return base::Status::Error(base::ErrorCode::kOption,
                                "no savepoint directory: set 'state.savepoints.dir'");
   }

@@ -114,6 +114,8 @@ class CheckpointCoordinator {
   /// `state.savepoints.dir`), waiting until it is written; returns its path. With
   /// `kStopWithSavepoint` the sources stop at its barrier, the sinks are told to commit once
   /// it is written, and no checkpoint follows it (Job::StopWithSavepoint).
+  /// With `kHandover` it is a checkpoint (`chk-<n>` in the job's directory, `directory`
+  /// ignored) whose barrier hands the sinks of a job in shadow their output.
   /// `native_if_rocksdb` writes it in the native format (RocksDB checkpoints by hard links:
   /// flat in the state's size) when the state lives in RocksDB, whatever
   /// `state.savepoints.format` says: for a handover to the next version of the job on this
@@ -130,6 +132,9 @@ class CheckpointCoordinator {
   /// Receives a kCheckpoint event per completed or failed checkpoint and savepoint, and
   /// warnings. Set before Start.
   void set_listener(JobListener listener) { listener_ = std::move(listener); }
+  /// A job in shadow takes no periodic checkpoint until `shadow` is live (its handover
+  /// checkpoint, TakeSavepoint with kHandover, is its first). Set before Start.
+  void set_shadow(const operators::ShadowControl* shadow) { shadow_ = shadow; }
   /// The latest checkpoints and savepoints (completed or failed), oldest first.
   std::vector<CheckpointStats> History() const;
 
@@ -190,6 +195,7 @@ class CheckpointCoordinator {
   std::atomic<int64_t> completed_{0};
   std::atomic<int64_t> failed_{0};
   JobListener listener_;
+  const operators::ShadowControl* shadow_ = nullptr;
   mutable std::mutex history_mutex_;
   std::deque<CheckpointStats> history_;
   std::atomic<int64_t> last_completed_{0};

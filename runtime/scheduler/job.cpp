@@ -246,6 +246,7 @@ base::Result<std::unique_ptr<Job>> Job::Create(const plan::PlanGraph& plan,
 base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) {
   plan_ = plan;
   options_ = options;
+  if (options_.shadow) options_.shadow->NewAttempt();
   // A job id read from a snapshot is kept only when it has the form this version gives them.
   job_id_ = IsJobId(options.job_id) ? options.job_id : NewJobId();
   // A plan read from JSON names its user functions; they load now, when the job is built, so
@@ -386,6 +387,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
         context.metrics = metrics_[node_id].get();
         context.state_backend = state_backend;
         context.checkpointing = checkpoint_settings_.interval_millis > 0;
+        context.shadow = options_.shadow.get();
         SLUICE_RETURN_IF_ERROR(
             RestoreState(node, subtask, local_copy || restored_natively ? nullptr : state_backend,
                          &context));  // a local copy or a native checkpoint holds the state
@@ -433,6 +435,7 @@ base::Status Job::Build(const plan::PlanGraph& plan, const JobOptions& options) 
   coordinator_ = std::make_unique<CheckpointCoordinator>(this, checkpoint_settings_,
                                                          static_cast<int32_t>(runners_.size()));
   coordinator_->set_listener(options.listener);
+  coordinator_->set_shadow(options_.shadow.get());
   if (checkpoint_settings_.interval_millis > 0) SLUICE_RETURN_IF_ERROR(coordinator_->Prepare());
   return base::Status::Ok();
 }
@@ -534,6 +537,10 @@ base::Status Job::OpenSource(const plan::PlanNode& node, const operators::Operat
   }
   runner->SetSource(std::move(source), node.uid, context.metrics);
   runner->SetIdleTimeout(node.idle_timeout);
+  if (options_.shadow) {
+    runner->SetShadow(options_.shadow.get());
+    options_.shadow->ExpectSource(node.uid, context.subtask.index);
+  }
   return base::Status::Ok();
 }
 
@@ -594,8 +601,19 @@ void Job::NotificationDelivered(int64_t checkpoint) {
   }
 }
 
-base::Result<std::string> Job::TakeSavepoint(const std::string& directory) {
-  return coordinator_->TakeSavepoint(directory, operators::BarrierKind::kSavepoint);
+base::Result<std::string> Job::TakeSavepoint(const std::string& directory, bool native_if_rocksdb) {
+  return coordinator_->TakeSavepoint(directory, operators::BarrierKind::kSavepoint,
+                                     native_if_rocksdb);
+}
+
+base::Result<std::string> Job::TakeHandoverCheckpoint() {
+  if (!options_.shadow || options_.shadow->live()) {
+    return base::Status::Error(base::ErrorCode::kRuntime, "the job does not run in shadow");
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::string path,
+                          coordinator_->TakeSavepoint({}, operators::BarrierKind::kHandover));
+  options_.shadow->SetLive();
+  return path;
 }
 
 base::Result<std::string> Job::StopWithSavepoint(const std::string& directory,

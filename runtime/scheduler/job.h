@@ -61,6 +61,10 @@ struct JobOptions {
   /// `restore_from`. Ignored without `restore_from`.
   const state::Snapshot* backfill_from = nullptr;
   std::set<std::string> backfill_uids;
+  /// Runs the job in shadow beside the running version of itself (`sluice upgrade`,
+  /// operators/shadow_control.h): sources follow its holds, sinks write nothing and no periodic
+  /// checkpoint is taken until TakeHandoverCheckpoint. Shared by every attempt of the job.
+  std::shared_ptr<operators::ShadowControl> shadow;
   /// Where checkpoints go (`--checkpoint-dir`): overrides `state.checkpoints.dir`.
   std::string checkpoint_directory;
   /// A restart in the same process: the previous run's local copies of the checkpoint
@@ -152,7 +156,12 @@ class Job {
   /// Takes a savepoint of the running job into a new directory under `directory` (empty:
   /// `state.savepoints.dir`) and returns its path once written; any thread. The job goes on,
   /// and the savepoint commits nothing by itself (Operator::NotifyCheckpointComplete).
-  base::Result<std::string> TakeSavepoint(const std::string& directory = {});
+  base::Result<std::string> TakeSavepoint(const std::string& directory = {},
+                                          bool native_if_rocksdb = false);
+  /// In shadow (JobOptions::shadow): takes the handover checkpoint — a checkpoint at whose
+  /// barrier the sinks start owning their output — and returns its directory once complete;
+  /// from then on the job is an ordinary one. Call once the sources are at their holds.
+  base::Result<std::string> TakeHandoverCheckpoint();
   /// Stops the job with a savepoint, as Flink's stop-with-savepoint: the sources stop at one
   /// barrier, every operator snapshots, and once the savepoint is written every sink commits
   /// everything up to it; then Run returns Ok (stopped_with_savepoint() is true). Returns the

@@ -184,15 +184,28 @@ base::Result<std::string> JobSupervisor::StopWithSavepoint(const std::string& di
   return path;
 }
 
-base::Result<std::string> JobSupervisor::TriggerSavepoint(const std::string& directory) {
+base::Result<std::string> JobSupervisor::TriggerSavepoint(const std::string& directory,
+                                                          bool native_if_rocksdb) {
   std::shared_ptr<Job> job = CurrentJob();
   if (!job || state() != JobState::kRunning) {
     return base::Status::Error(
         base::ErrorCode::kRuntime,
         fmt::format("the job is {}, not RUNNING: no savepoint was taken", JobStateName(state())));
   }
-  auto path = job->TakeSavepoint(directory);
+  auto path = job->TakeSavepoint(directory, native_if_rocksdb);
   if (path.ok()) Emit(JobEvent::Kind::kNote, "savepoint written: " + *path);
+  return path;
+}
+
+base::Result<std::string> JobSupervisor::TakeHandoverCheckpoint() {
+  std::shared_ptr<Job> job = CurrentJob();
+  if (!job || state() != JobState::kRunning) {
+    return base::Status::Error(
+        base::ErrorCode::kRuntime,
+        fmt::format("the job is {}, not RUNNING: no handover was taken", JobStateName(state())));
+  }
+  auto path = job->TakeHandoverCheckpoint();
+  if (path.ok()) Emit(JobEvent::Kind::kNote, "handover checkpoint written: " + *path);
   return path;
 }
 

@@ -87,7 +87,11 @@ class JobSupervisor {
   base::Result<std::string> StopWithSavepoint(const std::string& directory = {},
                                               bool native_if_rocksdb = false);
   /// Takes a savepoint while the job goes on; returns its path. Any thread.
-  base::Result<std::string> TriggerSavepoint(const std::string& directory = {});
+  /// `native_if_rocksdb`: see CheckpointCoordinator::TakeSavepoint.
+  base::Result<std::string> TriggerSavepoint(const std::string& directory = {},
+                                             bool native_if_rocksdb = false);
+  /// Job::TakeHandoverCheckpoint of the running attempt (a job run in shadow). Any thread.
+  base::Result<std::string> TakeHandoverCheckpoint();
 
   JobState state() const;
   const plan::PlanGraph& plan() const { return plan_; }

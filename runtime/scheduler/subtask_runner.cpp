@@ -215,12 +215,31 @@ bool SubtaskRunner::NextMessage(Message* message) {
   return true;
 }
 
+base::Status SubtaskRunner::FollowShadowHolds() {
+  if (shadow_->version() != shadow_version_) {
+    operators::ShadowControl::Holds holds = shadow_->HoldsOf(source_uid_);
+    shadow_version_ = holds.version;
+    shadow_released_ = holds.released;
+    if (holds.released) {
+      source_->ReleaseHold();
+    } else {
+      SLUICE_RETURN_IF_ERROR(source_->HoldAt(holds.positions));
+    }
+  }
+  if (!shadow_released_) {
+    shadow_->ReportHeld(source_uid_, subtask_index_, shadow_version_, source_->AtHold());
+  }
+  return base::Status::Ok();
+}
+
 base::Status SubtaskRunner::PollSource(bool* made_progress) {
+  if (shadow_ != nullptr) SLUICE_RETURN_IF_ERROR(FollowShadowHolds());
   // With a source, operator 0 (if any) takes its batches; otherwise the router does.
   source_output_->emitted_records = false;
   SLUICE_ASSIGN_OR_RETURN(bool more, source_->Poll(source_output_.get()));
   if (!more) {
     *made_progress = true;
+    if (shadow_ != nullptr) shadow_->ReportFinished(source_uid_, subtask_index_);
     return FinishChain();
   }
   int64_t now = TimerService::NowMillis();
@@ -235,6 +254,7 @@ base::Status SubtaskRunner::PollSource(bool* made_progress) {
     return base::Status::Ok();
   }
   // Nothing to read right now: poll again after a short timer rather than spinning.
+  if (shadow_ != nullptr && !shadow_released_) last_record_time_ = now;  // held: not idle
   if (!idle_ && (source_->ReadsNothing() ||
                  (idle_timeout_ > 0 && now - last_record_time_ >= idle_timeout_))) {
     idle_ = true;

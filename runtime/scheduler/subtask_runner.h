@@ -68,6 +68,9 @@ class SubtaskRunner {
   operators::ProcessingTimeService* NextOperatorTimers();
   /// Milliseconds without a record after which this source subtask declares itself idle.
   void SetIdleTimeout(int64_t millis) { idle_timeout_ = millis; }
+  /// The job runs in shadow (operators::ShadowControl): the source follows its holds, and a
+  /// source held back is never idle (time waits for it, as it did in the running version).
+  void SetShadow(operators::ShadowControl* shadow) { shadow_ = shadow; }
   OutputRouter& router() { return router_; }
   Inbox& inbox() { return inbox_; }
   /// Links the chain's operators to each other and to the router; call once before running.
@@ -209,6 +212,8 @@ class SubtaskRunner {
   /// The next message: a held one first, then the inbox (false when there is none).
   bool NextMessage(Message* message);
   base::Status PollSource(bool* made_progress);
+  /// In shadow: applies the holds when they changed and reports whether the source is at them.
+  base::Status FollowShadowHolds();
   /// Recomputes the minimum watermark over active channels and this subtask's idle status.
   base::Status CombineWatermarks();
   base::Status Step(bool* made_progress);
@@ -240,6 +245,9 @@ class SubtaskRunner {
   int32_t open_channels_ = 0;
   int64_t combined_watermark_ = operators::kMinWatermark;
   int64_t idle_timeout_ = 0;
+  operators::ShadowControl* shadow_ = nullptr;
+  int64_t shadow_version_ = -1;  // the holds the source follows
+  bool shadow_released_ = false;
   int64_t last_record_time_ = 0;  // a source's wall clock at its last record (0: not polled)
   // A source polled nothing; a timer resumes it. Atomic: HasWork may read it after the flag
   // `scheduled_` is cleared, when a timer-woken run may already be writing it.

@@ -147,6 +147,190 @@ TEST_P(WindowUpgradeTest, AWindowedAggregateAtParallelismTwoKeepsItsWindowsAcros
   EXPECT_EQ(metadata.value("format", ""), backend == "rocksdb" ? "native" : "canonical");
 }
 
+TEST_F(UpgradeTest, TheNewVersionCatchesUpInShadowAndTakesOverAtTheCut) {
+  StartServer();
+  const int64_t rows = 40000;
+  const std::string id = Submit(SequenceJob(directory_ / "a", rows, 6000), "seq.pipe");
+  ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+  std::string out, err;
+  const std::string v2 = Write("seq-v2.pipe", SequenceJobV2(directory_ / "a", rows, 6000));
+  ASSERT_EQ(Client({"upgrade", id, v2, "--mode", "shadow", "--dry-run"}, &out, &err), 0) << err;
+  EXPECT_NE(err.find("catching up in shadow"), std::string::npos) << err;
+  ASSERT_EQ(Client({"upgrade", id, v2, "--mode", "shadow"}, &out, &err), 0) << err << server_.Log();
+  EXPECT_NE(err.find("caught up in shadow"), std::string::npos) << err;
+  ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+  const int64_t cut = CheckSequenceCut(directory_ / "a", rows);
+  EXPECT_GT(cut, 0);
+  EXPECT_LT(cut, rows) << "the job ended before the upgrade: nothing was tested";
+  json job = Job(id);
+  EXPECT_EQ(job.value("version", 0), 2);
+  const json& upgrade = job["upgrades"][0];
+  EXPECT_EQ(upgrade.value("mode", ""), "shadow") << upgrade.dump(2);
+  EXPECT_EQ(upgrade.value("phase", ""), "done") << upgrade.dump(2);
+  EXPECT_TRUE(upgrade.value("caught_up", false)) << upgrade.dump(2);
+  EXPECT_GT(upgrade.value("rows_discarded", 0), 0) << "the catch-up wrote nothing visible";
+  EXPECT_TRUE(upgrade.contains("handover_checkpoint")) << upgrade.dump(2);
+  EXPECT_TRUE(upgrade.contains("gap_millis")) << upgrade.dump(2);
+  std::vector<std::string> phases;
+  for (const json& phase : upgrade["phases"]) phases.push_back(phase.value("phase", ""));
+  EXPECT_EQ(phases,
+            (std::vector<std::string>{"shadow", "catching up", "stopping", "cutting", "done"}))
+      << upgrade.dump(2);
+  // The cut the record names is the savepoint's, and the base savepoint is gone.
+  EXPECT_TRUE(upgrade["cut"].contains("source/src")) << upgrade.dump(2);
+  EXPECT_FALSE(fs::exists(upgrade.value("base_savepoint", "/nonexistent"))) << upgrade.dump(2);
+}
+
+TEST_F(UpgradeTest, AJobThatCannotCatchUpInShadowIsRefusedThatModeAndAutoChoosesTheSimpleForm) {
+  StartServer();
+  const int64_t rows = 1000000;
+  // Processing-time windows: what a catch-up computes is not what the running version did.
+  std::string pipe = SequenceJob(directory_ / "a", rows, 2000);
+  pipe.replace(pipe.find("(a BIGINT) WITH ('connector' = 'datagen'"), 10,
+               "(a BIGINT, p AS PROCTIME())");
+  pipe = pipe.substr(0, pipe.find("INSERT INTO")) +
+         "INSERT INTO out SELECT MAX(a), COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(p), "
+         "INTERVAL '1' SECOND)) GROUP BY window_start, window_end;\n";
+  const std::string id = Submit(pipe, "seq.pipe");
+  ASSERT_TRUE(AwaitCheckpoints(id)) << server_.Log();
+  std::string v2 = pipe;
+  v2.replace(v2.find("MAX(a)"), 6, "MIN(a)");
+  std::string out, err;
+  EXPECT_EQ(Client({"upgrade", id, Write("v2.pipe", v2), "--mode", "shadow"}, &out, &err), 1)
+      << err;
+  EXPECT_NE(err.find("processing time"), std::string::npos) << err;
+  json job = Job(id);
+  EXPECT_EQ(job.value("state", ""), "RUNNING");
+  EXPECT_EQ(job.value("version", 0), 1);
+  EXPECT_FALSE(job.contains("upgrades") && !job["upgrades"].empty()) << job.dump(2);
+  ASSERT_EQ(Client({"upgrade", id, Write("v2.pipe", v2), "--dry-run"}, &out, &err), 0) << err;
+  EXPECT_NE(err.find("the simple handover"), std::string::npos) << err;
+  Curl("POST", server_.Url() + "/v1/jobs/" + id + "/cancel");
+}
+
+// The end-to-end case, in shadow: a windowed aggregate and a join (two INSERTs) over a
+// rate-limited nexmark source into exactly-once filesystem sinks; version 2 adds an
+// accumulator (migrated state) and a filter to each. Every window and every joined pair is
+// committed exactly once: by version 1 up to the cut, by version 2 after it.
+class ShadowUpgradeTest : public UpgradeTest, public ::testing::WithParamInterface<const char*> {};
+
+INSTANTIATE_TEST_SUITE_P(Backends, ShadowUpgradeTest, ::testing::Values("memory", "rocksdb"));
+
+TEST_P(ShadowUpgradeTest, AWindowAndAJoinChangedTogetherKeepEveryRowExactlyOnce) {
+  const std::string backend = GetParam();
+  const int64_t events = 40000;
+  auto job = [&](int version, int64_t rate, const fs::path& out) {
+    std::string pipe = WindowJob(out / "w", events, rate);
+    pipe = pipe.substr(0, pipe.find("CREATE TABLE out"));
+    const bool v2 = version == 2;
+    const std::string tag = v2 ? "'v2'" : "'v1'";
+    return "SET 'state.backend.type' = '" + backend + "';\n" + pipe +
+           "CREATE TABLE w (auction BIGINT, window_end TIMESTAMP(3), bids BIGINT, " +
+           (v2 ? "total BIGINT, " : "") +
+           "ver STRING) WITH ('connector' = 'filesystem', 'path' = '" + (out / "w").string() +
+           "', 'format' = 'json');\n"
+           "CREATE TABLE j (auction BIGINT, seller BIGINT, name STRING, ver STRING) WITH "
+           "('connector' = 'filesystem', 'path' = '" +
+           (out / "j").string() +
+           "', 'format' = 'json');\n"
+           "INSERT INTO w SELECT auction, window_end, COUNT(*) AS bids, " +
+           (v2 ? "SUM(price) AS total, " : "") + tag +
+           " AS ver\n"
+           "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND))\n"
+           "GROUP BY auction, window_start, window_end" +
+           (v2 ? " HAVING COUNT(*) > 1" : "") +
+           ";\n"
+           "INSERT INTO j SELECT A.id, A.seller, P.name, " +
+           tag + " FROM auction AS A JOIN person AS P ON A.seller = P.id" +
+           (v2 ? " WHERE MOD(A.id, 3) <> 0" : "") + ";\n";
+  };
+  std::string log;
+  ASSERT_EQ(
+      RunProcess({SLUICE_BINARY, "run", Write("reference.pipe", job(1, 0, directory_ / "ref"))},
+                 nullptr, &log),
+      0)
+      << log;
+  std::map<std::string, int64_t> windows;  // "auction window_end" -> bids
+  for (const std::string& line : Committed(directory_ / "ref" / "w")) {
+    json row = json::parse(line);
+    windows[row["auction"].dump() + " " + row["window_end"].dump()] = row["bids"].get<int64_t>();
+  }
+  std::map<int64_t, std::string> pairs;  // auction -> "seller name"
+  for (const std::string& line : Committed(directory_ / "ref" / "j")) {
+    json row = json::parse(line);
+    pairs[row["auction"].get<int64_t>()] = row["seller"].dump() + " " + row["name"].dump();
+  }
+  ASSERT_GT(windows.size(), 100u);
+  ASSERT_GT(pairs.size(), 100u);
+
+  StartServer();
+  const std::string id = Submit(job(1, 4000, directory_ / "live"), "q.pipe");
+  // Version 1 first commits some windows (they fire once event time is 6 s on: a second or so).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Committed(directory_ / "live" / "w").size() < 20 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(Committed(directory_ / "live" / "w").size(), 20u) << server_.Log();
+  std::string out, err;
+  ASSERT_EQ(Client({"upgrade", id, Write("q-v2.pipe", job(2, 4000, directory_ / "live")), "--mode",
+                    "shadow"},
+                   &out, &err),
+            0)
+      << err << server_.Log();
+  ASSERT_TRUE(AwaitFinished(id)) << server_.Log();
+  const json upgrade = Job(id)["upgrades"].back();
+  EXPECT_EQ(upgrade.value("phase", ""), "done") << upgrade.dump(2);
+  EXPECT_EQ(upgrade.value("mode", ""), "shadow") << upgrade.dump(2);
+  EXPECT_FALSE(upgrade.contains("shadow_fallback")) << upgrade.dump(2);
+
+  std::map<std::string, int> seen_windows;
+  std::string last_v1, first_v2;
+  int v1 = 0, v2 = 0;
+  for (const std::string& line : Committed(directory_ / "live" / "w")) {
+    json row = json::parse(line);
+    std::string key = row["auction"].dump() + " " + row["window_end"].dump();
+    EXPECT_EQ(seen_windows[key]++, 0) << "window written twice: " << line;
+    ASSERT_TRUE(windows.count(key)) << "a window the reference run has not: " << line;
+    EXPECT_EQ(row["bids"].get<int64_t>(), windows[key]) << line;
+    std::string end = row["window_end"].get<std::string>();
+    if (row["ver"] == "v1") {
+      ++v1;
+      last_v1 = std::max(last_v1, end);
+    } else {
+      ++v2;
+      EXPECT_GT(row["bids"].get<int64_t>(), 1) << "version 2 drops single-bid windows: " << line;
+      first_v2 = first_v2.empty() ? end : std::min(first_v2, end);
+    }
+  }
+  EXPECT_GT(v1, 0);
+  EXPECT_GT(v2, 0) << "the job ended before the upgrade: nothing was tested";
+  EXPECT_LT(last_v1, first_v2) << "every window fired by one version: the old before the cut";
+  for (const auto& [key, bids] : windows) {
+    if (!seen_windows.count(key)) EXPECT_EQ(bids, 1) << "window lost: " << key;
+  }
+  std::map<int64_t, int> seen_pairs;
+  int j1 = 0, j2 = 0;
+  for (const std::string& line : Committed(directory_ / "live" / "j")) {
+    json row = json::parse(line);
+    int64_t auction = row["auction"].get<int64_t>();
+    EXPECT_EQ(seen_pairs[auction]++, 0) << "pair written twice: " << line;
+    ASSERT_TRUE(pairs.count(auction)) << "a pair the reference run has not: " << line;
+    EXPECT_EQ(row["seller"].dump() + " " + row["name"].dump(), pairs[auction]) << line;
+    if (row["ver"] == "v2") {
+      ++j2;
+      EXPECT_NE(auction % 3, 0) << "version 2 filters these out: " << line;
+    } else {
+      ++j1;
+    }
+  }
+  EXPECT_GT(j1, 0);
+  EXPECT_GT(j2, 0);
+  for (const auto& [auction, pair] : pairs) {
+    if (!seen_pairs.count(auction)) EXPECT_EQ(auction % 3, 0) << "pair lost: " << auction;
+  }
+}
+
 TEST_F(UpgradeTest, ARefusedUpgradeAndADryRunChangeNothing) {
   StartServer();
   const std::string pipe = WindowJob(directory_ / "w", 1000000, 2000);
@@ -211,11 +395,15 @@ TEST_F(UpgradeTest, KillsOfTheServerDuringAnUpgradeLoseAndDuplicateNothing) {
         Write("v2-" + std::to_string(scenario) + ".pipe", SequenceJobV2(out_dir, rows, 6000));
     // The upgrade from another process; the server dies during it (the first scenario
     // before it can have started, later ones anywhere in the handover or after it).
+    const std::string mode = scenario % 2 == 0 ? "simple" : "shadow";
     std::thread client([&] {
       std::string out, err;
-      Client({"upgrade", id, v2}, &out, &err);
+      Client({"upgrade", id, v2, "--mode", mode}, &out, &err);
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(scenario == 0 ? 0 : random() % 60));
+    // A catch-up in shadow takes about a second here (it waits for a checkpoint of the old
+    // version): kills land anywhere in it.
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(scenario == 0 ? 0 : random() % (mode == "shadow" ? 1500 : 60)));
     server_.Kill();
     client.join();
     StartServer();
@@ -247,16 +435,24 @@ TEST_F(UpgradeTest, AKillInEachPhaseOfAnUpgradeLosesAndDuplicatesNothing) {
     const char* crash_point;
     bool new_version_fails;
     const char* phase_after;  // the upgrade record's phase once the job has finished
+    const char* mode = "simple";
   };
   const Phase phases[] = {{"upgrade-stopping", false, "aborted"},
                           {"upgrade-stopped", false, "done"},
                           {"upgrade-starting", false, "done"},
                           {"upgrade-running", false, "done"},
-                          {"upgrade-rolling-back", true, "rolled back"}};
+                          {"upgrade-rolling-back", true, "rolled back"},
+                          // The new version catching up in shadow (job_upgrade_shadow.cpp).
+                          {"upgrade-shadow", false, "aborted", "shadow"},
+                          {"upgrade-catching-up", false, "aborted", "shadow"},
+                          {"upgrade-stopping", false, "aborted", "shadow"},
+                          {"upgrade-cutting", false, "done", "shadow"},
+                          {"upgrade-handover", false, "done", "shadow"},
+                          {"upgrade-running", false, "done", "shadow"}};
   const int64_t rows = 30000;
   for (const Phase& phase : phases) {
-    SCOPED_TRACE(phase.crash_point);
-    const fs::path out_dir = directory_ / phase.crash_point;
+    SCOPED_TRACE(std::string(phase.crash_point) + " (" + phase.mode + ")");
+    const fs::path out_dir = directory_ / (std::string(phase.crash_point) + "-" + phase.mode);
     StartServer({}, {std::string("SLUICE_TEST_CRASH_AT=") + phase.crash_point});
     const std::string pipe = SequenceJob(out_dir, rows, 6000);
     const std::string id = Submit(pipe, "seq.pipe");
@@ -264,9 +460,11 @@ TEST_F(UpgradeTest, AKillInEachPhaseOfAnUpgradeLosesAndDuplicatesNothing) {
     const std::string next = phase.new_version_fails ? FailingVersion(pipe, directory_ / "missing")
                                                      : SequenceJobV2(out_dir, rows, 6000);
     std::string out, err;
-    EXPECT_NE(
-        Client({"upgrade", id, Write(std::string(phase.crash_point) + ".pipe", next)}, &out, &err),
-        0)
+    EXPECT_NE(Client({"upgrade", id,
+                      Write(std::string(phase.crash_point) + "-" + phase.mode + ".pipe", next),
+                      "--mode", phase.mode},
+                     &out, &err),
+              0)
         << "the server should have died during the upgrade: " << err;
     ASSERT_TRUE(server_.AwaitExit(60)) << "crash point not reached\n" << server_.Log();
     StartServer();
@@ -275,6 +473,7 @@ TEST_F(UpgradeTest, AKillInEachPhaseOfAnUpgradeLosesAndDuplicatesNothing) {
     json job = Job(id);
     ASSERT_FALSE(job["upgrades"].empty()) << job.dump(2);
     EXPECT_EQ(job["upgrades"].back().value("phase", ""), phase.phase_after) << job.dump(2);
+    EXPECT_EQ(job["upgrades"].back().value("mode", ""), phase.mode) << job.dump(2);
     if (std::string(phase.phase_after) == "done") {
       EXPECT_LT(cut, rows) << "the job ended before the upgrade: nothing was tested";
       EXPECT_EQ(job.value("version", 0), 2) << job.dump(2);

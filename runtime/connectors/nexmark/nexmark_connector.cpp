@@ -103,6 +103,12 @@ base::Status NexmarkReader::StopAt(const std::string& position) {
   return base::Status::Ok();
 }
 
+void NexmarkReader::ClearStop() {
+  stop_block_.reset();
+  events_emitted_ = 0;  // a rate limit counts again from the next poll
+  started_.reset();
+}
+
 base::Result<bool> NexmarkReader::Next(Batch* batch) {
   if (stop_block_ && next_block_ >= *stop_block_) {
     batch->set_row_count(0);

@@ -42,6 +42,8 @@ class NexmarkReader : public SourceReader {
   std::string Position() const override;
   base::Status Seek(const std::string& position) override;
   base::Status StopAt(const std::string& position) override;
+  bool AtStop() const override { return stop_block_ && next_block_ >= *stop_block_; }
+  void ClearStop() override;
 
  private:
   std::shared_ptr<const NexmarkGenerator> generator_;

@@ -62,8 +62,9 @@ const char* EventKindName(JobEvent::Kind kind) {
 
 json CheckpointJson(const runtime::scheduler::CheckpointStats& stats) {
   json item = {{"id", stats.id},
-               {"kind", stats.kind == runtime::operators::BarrierKind::kCheckpoint ? "checkpoint"
-                                                                                   : "savepoint"},
+               {"kind", stats.kind == runtime::operators::BarrierKind::kHandover ? "handover"
+                        : runtime::operators::IsCheckpointKind(stats.kind)       ? "checkpoint"
+                                                                                 : "savepoint"},
                {"completed", stats.completed},
                {"triggered_millis", stats.triggered_millis},
                {"duration_millis", stats.duration_millis},
@@ -151,9 +152,16 @@ JobServer::~JobServer() {
       job->detached = true;
     }
     if (job->supervisor) job->supervisor->Cancel();
+    if (job->shadow_supervisor) job->shadow_supervisor->Cancel();
   }
   for (const auto& job : jobs) {
     if (job->thread.joinable()) job->thread.join();
+    std::thread shadow;
+    {
+      std::lock_guard<std::mutex> lock(job->mutex);
+      shadow = std::move(job->shadow_thread);
+    }
+    if (shadow.joinable()) shadow.join();
   }
   if (lock_descriptor_ >= 0) ::close(lock_descriptor_);  // releases the flock
 }
@@ -349,49 +357,7 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
   }
   std::weak_ptr<ServedJob> weak = job;
   options.listener = [this, weak](const JobEvent& event) {
-    std::shared_ptr<ServedJob> job = weak.lock();
-    if (!job) return;
-    std::lock_guard<std::mutex> lock(job->mutex);
-    if (event.kind == JobEvent::Kind::kCheckpoint && event.checkpoint &&
-        event.checkpoint->completed) {
-      if (event.checkpoint->kind == runtime::operators::BarrierKind::kCheckpoint) {
-        NoteUpgradeCheckpoint(job.get());
-        // From now on the job resumes from its own checkpoints.
-        if (!job->resume_from.empty() && !job->detached) {
-          job->resume_from.clear();
-          Persist(job.get());
-        }
-        return;  // in the checkpoint history; not worth an event each
-      }
-      job->savepoint = event.checkpoint->path;
-      if (event.checkpoint->kind == runtime::operators::BarrierKind::kStopWithSavepoint) {
-        // Recorded before the sinks commit what it covers: a crash from here on resumes
-        // from it (its restore commits its transactions), never from an older checkpoint.
-        job->resume_from = event.checkpoint->path;
-      }
-      Persist(job.get());
-    }
-    json item = {
-        {"time_millis", NowMillis()}, {"kind", EventKindName(event.kind)}, {"text", event.text}};
-    job->events.push_back(item);
-    if (job->events.size() > kEventsKept) job->events.pop_front();
-    if (event.kind == JobEvent::Kind::kState) {
-      if (event.state == JobState::kRunning && job->started_millis == 0) {
-        job->started_millis = NowMillis();
-        NoteUpgradeRunning(job.get());
-      }
-      // Set with the state, so that no reader sees a terminal state without it.
-      if (runtime::scheduler::IsTerminal(event.state)) job->ended_millis = NowMillis();
-      if (!job->detached) {
-        job->state = runtime::scheduler::JobStateName(event.state);
-        Persist(job.get());
-      }
-    }
-    if (event.kind == JobEvent::Kind::kRestart) {
-      ++job->restarts;
-      if (!job->detached) Persist(job.get());
-    }
-    Log(fmt::format("job {} ({}): {}", job->id, job->plan.job_name, event.text));
+    if (std::shared_ptr<ServedJob> job = weak.lock()) OnJobEvent(job.get(), event);
   };
   auto supervisor = JobSupervisor::Create(job->plan, std::move(options));
   if (!supervisor.ok()) return DiagnosticsError(supervisor.status(), job->file_name, job->pipe);
@@ -402,8 +368,58 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
   }
   JobSupervisor* raw = job->supervisor.get();
   ServedJob* served = job.get();
-  job->thread = std::thread([this, raw, served] {
-    runtime::scheduler::JobOutcome outcome = raw->Run();
+  job->thread = std::thread([this, raw, served] { RecordOutcome(served, raw->Run()); });
+  return std::nullopt;
+}
+
+void JobServer::OnJobEvent(ServedJob* job, const JobEvent& event) {
+  {
+    std::lock_guard<std::mutex> lock(job->mutex);
+    if (event.kind == JobEvent::Kind::kCheckpoint && event.checkpoint &&
+        event.checkpoint->completed) {
+      if (runtime::operators::IsCheckpointKind(event.checkpoint->kind)) {
+        NoteUpgradeCheckpoint(job);
+        // From now on the job resumes from its own checkpoints.
+        if (!job->resume_from.empty() && !job->detached) {
+          job->resume_from.clear();
+          Persist(job);
+        }
+        return;  // in the checkpoint history; not worth an event each
+      }
+      job->savepoint = event.checkpoint->path;
+      if (event.checkpoint->kind == runtime::operators::BarrierKind::kStopWithSavepoint) {
+        // Recorded before the sinks commit what it covers: a crash from here on resumes
+        // from it (its restore commits its transactions), never from an older checkpoint.
+        job->resume_from = event.checkpoint->path;
+      }
+      Persist(job);
+    }
+    json item = {
+        {"time_millis", NowMillis()}, {"kind", EventKindName(event.kind)}, {"text", event.text}};
+    job->events.push_back(item);
+    if (job->events.size() > kEventsKept) job->events.pop_front();
+    if (event.kind == JobEvent::Kind::kState) {
+      if (event.state == JobState::kRunning && job->started_millis == 0) {
+        job->started_millis = NowMillis();
+        NoteUpgradeRunning(job);
+      }
+      // Set with the state, so that no reader sees a terminal state without it.
+      if (runtime::scheduler::IsTerminal(event.state)) job->ended_millis = NowMillis();
+      if (!job->detached) {
+        job->state = runtime::scheduler::JobStateName(event.state);
+        Persist(job);
+      }
+    }
+    if (event.kind == JobEvent::Kind::kRestart) {
+      ++job->restarts;
+      if (!job->detached) Persist(job);
+    }
+  }
+  Log(fmt::format("job {} ({}): {}", job->id, job->plan.job_name, event.text));
+}
+
+void JobServer::RecordOutcome(ServedJob* served, const runtime::scheduler::JobOutcome& outcome) {
+  {
     std::lock_guard<std::mutex> lock(served->mutex);
     if (served->ended_millis == 0) served->ended_millis = NowMillis();
     if (outcome.state == JobState::kFailed) {
@@ -421,8 +437,7 @@ std::optional<ApiResponse> JobServer::StartJob(const std::shared_ptr<ServedJob>&
       Log(fmt::format("job {} ({}) failed: {}", served->id, served->plan.job_name,
                       served->failure));
     }
-  });
-  return std::nullopt;
+  }
 }
 
 base::Status JobServer::LoadRecords() {

@@ -5,11 +5,17 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "catalog/base/result.h"
 #include "runtime/scheduler/engine_services.h"
+
+namespace sluice::runtime::scheduler {
+struct JobEvent;
+struct JobOutcome;
+}  // namespace sluice::runtime::scheduler
 
 namespace sluice::server {
 
@@ -100,6 +106,8 @@ class JobServer {
 
   /// One job as the server holds it (served_job.h: for the server's own files).
   struct ServedJob;
+  /// A version of a job (upgrade_version.h).
+  struct Version;
 
  private:
   explicit JobServer(ServerOptions options);
@@ -112,6 +120,28 @@ class JobServer {
   /// savepoint its record names) or the submission's `from`.
   std::optional<ApiResponse> StartJob(const std::shared_ptr<ServedJob>& job, bool resume);
   void Persist(ServedJob* job) const;
+  /// What a job's supervisor reports: its record, events and log; and how its run ended.
+  void OnJobEvent(ServedJob* job, const runtime::scheduler::JobEvent& event);
+  void RecordOutcome(ServedJob* job, const runtime::scheduler::JobOutcome& outcome);
+
+  // The upgrade (job_upgrade.cpp, job_upgrade_shadow.cpp).
+  /// The old version's stop at the cut: its savepoint, when it stopped, or the error answer
+  /// (the upgrade's record then says "aborted" and the old version goes on).
+  struct Handover {
+    std::string savepoint;
+    int64_t stopped_millis = 0;
+    std::optional<ApiResponse> error;
+  };
+  Handover StopForHandover(ServedJob* job);
+  /// Starts `next` from the handover savepoint (the simple form's end); rolls back to `old`
+  /// from the same savepoint when it cannot start.
+  ApiResponse StartFromHandover(const std::shared_ptr<ServedJob>& job, const Version& next,
+                                const Version& old, const Handover& handover);
+  /// The upgrade with the new version catching up in shadow first (job_upgrade_shadow.cpp).
+  ApiResponse UpgradeInShadow(const std::shared_ptr<ServedJob>& job, const ServedJob& candidate,
+                              nlohmann::json upgrade);
+  /// Removes what a shadow run of upgrade `upgrade` left (its checkpoints, its base savepoint).
+  void RemoveShadowRun(ServedJob* job, const nlohmann::json& upgrade) const;
   /// Upgrade bookkeeping called by a job's listener (job->mutex held): the new version runs;
   /// it completed a checkpoint (the first one ends the upgrade's output gap).
   void NoteUpgradeRunning(ServedJob* job) const;

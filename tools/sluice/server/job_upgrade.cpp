@@ -30,6 +30,7 @@
 #include "tools/sluice/server/job_server.h"
 #include "tools/sluice/server/served_job.h"
 #include "tools/sluice/server/server_support.h"
+#include "tools/sluice/server/upgrade_version.h"
 
 namespace sluice::server {
 
@@ -43,62 +44,6 @@ namespace {
 /// How long the handover waits for the old version to stop, and for a new one to run.
 constexpr auto kStopTimeout = std::chrono::minutes(10);
 constexpr auto kStartTimeout = std::chrono::minutes(10);
-
-/// What a version is, to switch a job to another and back.
-struct Version {
-  int32_t number = 1;
-  std::string runtime_id;
-  std::string pipe_file;
-  std::string file_name;
-  std::string pipe;
-  std::map<std::string, std::string> settings;
-  int32_t parallelism = 0;
-  bool allow_dropped_state = false;
-  runtime::plan::PlanGraph plan;
-  std::string checkpoint_directory;
-};
-
-Version VersionOf(const JobServer::ServedJob& job) {
-  return Version{job.version,     job.runtime_id,
-                 job.pipe_file,   job.file_name,
-                 job.pipe,        job.settings,
-                 job.parallelism, job.allow_dropped_state,
-                 job.plan,        job.checkpoint_directory};
-}
-
-/// Makes `job` run `version` from `savepoint` on its next start (job->mutex held).
-void Apply(const Version& version, const std::string& savepoint, JobServer::ServedJob* job) {
-  job->version = version.number;
-  job->runtime_id = version.runtime_id;
-  job->pipe_file = version.pipe_file;
-  job->file_name = version.file_name;
-  job->pipe = version.pipe;
-  job->settings = version.settings;
-  job->parallelism = version.parallelism;
-  job->allow_dropped_state = version.allow_dropped_state;
-  job->plan = version.plan;
-  job->checkpoint_directory = version.checkpoint_directory;
-  job->resume_from = savepoint;
-  job->state = "CREATED";
-  job->failure.clear();
-  job->started_millis = 0;
-  job->ended_millis = 0;
-}
-
-void Note(JobServer::ServedJob* job, const std::string& text) {
-  job->events.push_back({{"time_millis", NowMillis()}, {"kind", "upgrade"}, {"text", text}});
-  if (job->events.size() > 100) job->events.pop_front();
-}
-
-/// A run id no version of `job` used.
-std::string NewRunId(const JobServer::ServedJob& job) {
-  for (;;) {
-    std::string id = runtime::scheduler::NewJobId();
-    bool used = id == job.id || id == job.runtime_id;
-    for (const json& upgrade : job.upgrades) used = used || upgrade.value("runtime_id", "") == id;
-    if (!used && !fs::exists(job.directory / ("checkpoints-" + id))) return id;
-  }
-}
 
 }  // namespace
 
@@ -119,12 +64,12 @@ void JobServer::NoteUpgradeRunning(ServedJob* job) const {
   json& upgrade = job->upgrades.back();
   std::string phase = upgrade.value("phase", "");
   if (phase == "starting") {
-    upgrade["phase"] = "done";
+    EndUpgrade(&upgrade, "done");
     upgrade["running_millis"] = NowMillis();
     Note(job, fmt::format("upgrade {}: version {} runs", upgrade.value("number", 0),
                           upgrade.value("to_version", 0)));
   } else if (phase == "rolling back") {
-    upgrade["phase"] = "rolled back";
+    EndUpgrade(&upgrade, "rolled back");
     upgrade["running_millis"] = NowMillis();
   }
 }
@@ -151,16 +96,31 @@ void JobServer::RecoverUpgrade(ServedJob* job) const {
                     upgrade.value("number", 0), upgrade.value("to_version", 0)));
     return;
   }
-  if (phase != "stopping") return;
+  // In shadow, the new version's run left nothing the output depends on: its sinks wrote
+  // nothing before the record said "done" (job_upgrade_shadow.cpp).
+  const bool shadow = upgrade.value("mode", "") == "shadow";
+  if (shadow) RemoveShadowRun(job, upgrade);
+  if (phase == "shadow" || phase == "catching up") {
+    upgrade["error"] = "the server went down while the new version caught up";
+    EndUpgrade(&upgrade, "aborted");
+    Log(fmt::format(
+        "job {}: upgrade {} aborted (the server went down while version {} caught "
+        "up); version {} resumes",
+        job->id, upgrade.value("number", 0), upgrade.value("to_version", 0), job->version));
+    std::lock_guard<std::mutex> lock(job->mutex);
+    Persist(job);
+    return;
+  }
+  if (phase != "stopping" && phase != "cutting") return;
   // The listener records the savepoint as `resume_from` once the stop is complete (before
-  // the sinks commit): from then on only the new version may continue.
+  // the sinks commit): from then on only the new version may continue (in shadow too: it
+  // starts from the stop's savepoint, as in the simple form).
   const std::string savepoint = job->resume_from;
   const bool stopped =
       !savepoint.empty() && savepoint != upgrade.value("resume_from_before", std::string());
   if (!stopped) {
-    upgrade["phase"] = "aborted";
     upgrade["error"] = "the server went down before the old version's savepoint was complete";
-    upgrade["ended_millis"] = NowMillis();
+    EndUpgrade(&upgrade, "aborted");
     if (job->state == "STOPPING") job->state = "RUNNING";  // the stop was the upgrade's
     Log(
         fmt::format("job {}: upgrade {} aborted (the server went down during the handover); "
@@ -172,8 +132,8 @@ void JobServer::RecoverUpgrade(ServedJob* job) const {
   }
   auto pipe = ReadText(job->directory / upgrade.value("to_pipe_file", ""));
   if (!pipe) {
-    upgrade["phase"] = "aborted";
     upgrade["error"] = "the new version's text is missing; the old version resumes";
+    EndUpgrade(&upgrade, "aborted");
     job->state = "RUNNING";
     std::lock_guard<std::mutex> lock(job->mutex);
     Persist(job);
@@ -195,7 +155,7 @@ void JobServer::RecoverUpgrade(ServedJob* job) const {
   std::lock_guard<std::mutex> lock(job->mutex);
   Apply(next, savepoint, job);
   job->state = "RUNNING";  // resumed by the caller from `resume_from`, compiled there
-  upgrade["phase"] = "starting";
+  EnterPhase(&upgrade, "starting");
   upgrade["stopped_millis"] = upgrade.value("stopped_millis", NowMillis());
   upgrade["savepoint"] = savepoint;
   Log(
@@ -230,6 +190,12 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
       !BoolMember(request, "dry_run", &dry_run, &error) ||
       !BoolMember(request, "allow_dropped_state", &candidate->allow_dropped_state, &error)) {
     return error;
+  }
+  // How (README "Upgrading a running job"): auto, the simple handover, or a catch-up in shadow.
+  std::string mode = "auto";
+  if (!StringMember(request, "mode", &mode, &error)) return error;
+  if (mode != "auto" && mode != "simple" && mode != "shadow") {
+    return Error(400, "request", "'mode' must be \"auto\", \"simple\" or \"shadow\"");
   }
   if (!request.contains("pipe"))
     return Error(400, "request", "'pipe' (the new .pipe text) is missing");
@@ -291,6 +257,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   compiler::check::CompatReport report;
   json against;
   std::string latest = job->supervisor->LatestCheckpointDirectory();
+  std::optional<runtime::state::SnapshotMetadata> latest_metadata;
   if (latest.empty()) {
     report = compiler::check::CheckCompatibility(job->plan, candidate->plan);
     against = {{"job", id}, {"plan", "running"}};
@@ -299,6 +266,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
     if (!snapshot.ok()) return Error(500, "snapshot", snapshot.status().message());
     report = compiler::check::CheckCompatibility(*snapshot, candidate->plan);
     against = {{"job", id}, {"checkpoint", latest}};
+    latest_metadata = snapshot->metadata;
   }
   json check = json::parse(compiler::check::ReportJson(report), nullptr, false);
   check["against"] = against;
@@ -318,6 +286,19 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
         "(--allow-dropped-state) to discard it",
         dropped);
   }
+  // How: the simple handover, or the new version catching up in shadow first.
+  const std::string ineligible =
+      ShadowIneligibility(*job, *candidate, latest_metadata ? &*latest_metadata : nullptr);
+  if (mode == "shadow" && !ineligible.empty() && refusal.empty()) {
+    return Error(409, "mode", "the new version cannot catch up in shadow: " + ineligible);
+  }
+  if (mode == "auto") {
+    mode = ineligible.empty() &&
+                   SlowRestore(report, *candidate, latest_metadata ? &*latest_metadata : nullptr)
+               ? "shadow"
+               : "simple";
+  }
+
   if (dry_run) {
     ApiResponse response;
     response.body = {{"id", id},
@@ -325,8 +306,10 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
                      {"from_version", job->version},
                      {"to_version", candidate->version},
                      {"would", refusal.empty() ? "upgrade" : "refuse"},
+                     {"mode", mode},
                      {"check", check}};
     if (!refusal.empty()) response.body["reason"] = refusal;
+    if (mode == "simple" && !ineligible.empty()) response.body["simple_because"] = ineligible;
     return response;
   }
 
@@ -359,12 +342,16 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   candidate->pipe_file = fmt::format("job-v{}.pipe", candidate->version);
   base::Status written = WriteAtomically(job->directory / candidate->pipe_file, candidate->pipe);
   if (!written.ok()) return Error(500, "io", written.message());
-  upgrade["phase"] = "stopping";
+  upgrade["mode"] = mode;
+  if (mode == "simple" && !ineligible.empty()) upgrade["simple_because"] = ineligible;
   upgrade["to_pipe_file"] = candidate->pipe_file;
   upgrade["to_settings"] = candidate->settings;
   upgrade["to_parallelism"] = candidate->parallelism;
   upgrade["allow_dropped_state"] = candidate->allow_dropped_state;
   upgrade["runtime_id"] = candidate->runtime_id;
+  if (mode == "shadow") return UpgradeInShadow(job, *candidate, std::move(upgrade));
+
+  EnterPhase(&upgrade, "stopping");
   const Version old = [&] {
     std::lock_guard<std::mutex> lock(job->mutex);
     upgrade["resume_from_before"] = job->resume_from;
@@ -379,13 +366,19 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   Log(fmt::format("job {}: upgrade {} to version {}: stopping version {} with a savepoint", id,
                   upgrade["number"].get<int64_t>(), candidate->version, old.number));
   base::CrashPoint("upgrade-stopping");
-  auto finish = [&](const std::string& phase, const std::string& failure) {
+  Handover handover = StopForHandover(job.get());
+  if (handover.error) return *handover.error;
+  return StartFromHandover(job, VersionOf(*candidate), old, handover);
+}
+
+JobServer::Handover JobServer::StopForHandover(ServedJob* job) {
+  Handover handover;
+  auto finish = [&](const std::string& failure) {
     std::lock_guard<std::mutex> lock(job->mutex);
     json& record = job->upgrades.back();
-    record["phase"] = phase;
-    if (!failure.empty()) record["error"] = failure;
-    record["ended_millis"] = NowMillis();
-    Persist(job.get());
+    record["error"] = failure;
+    EndUpgrade(&record, "aborted");
+    Persist(job);
     return record;
   };
   // Native when the state is in RocksDB: the new version starts from the old one's files by
@@ -394,11 +387,10 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
                                                       /*native_if_rocksdb=*/true);
   if (!savepoint.ok()) {
     // The job goes on as it was (a stop whose savepoint fails does not stop it).
-    json record =
-        finish("aborted", "the old version's savepoint failed: " + savepoint.status().message());
-    ApiResponse response = Error(409, "savepoint", record["error"].get<std::string>());
-    response.body["upgrade"] = record;
-    return response;
+    json record = finish("the old version's savepoint failed: " + savepoint.status().message());
+    handover.error = Error(409, "savepoint", record["error"].get<std::string>());
+    handover.error->body["upgrade"] = record;
+    return handover;
   }
   auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
   while (!runtime::scheduler::IsTerminal(job->supervisor->state()) &&
@@ -406,31 +398,35 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (job->thread.joinable()) job->thread.join();
-  const int64_t stopped_millis = NowMillis();
+  handover.stopped_millis = NowMillis();
   if (job->supervisor->state() != JobState::kStopped) {
-    json record =
-        finish("aborted", fmt::format("the old version ended {} instead of stopping",
-                                      runtime::scheduler::JobStateName(job->supervisor->state())));
-    ApiResponse response = Error(500, "upgrade", record["error"].get<std::string>());
-    response.body["upgrade"] = record;
-    return response;
+    json record = finish(fmt::format("the old version ended {} instead of stopping",
+                                     runtime::scheduler::JobStateName(job->supervisor->state())));
+    handover.error = Error(500, "upgrade", record["error"].get<std::string>());
+    handover.error->body["upgrade"] = record;
+    return handover;
   }
+  handover.savepoint = *savepoint;
+  return handover;
+}
 
-  // 3. The new version, from the savepoint.
+ApiResponse JobServer::StartFromHandover(const std::shared_ptr<ServedJob>& job, const Version& next,
+                                         const Version& old, const Handover& handover) {
+  const std::string& savepoint = handover.savepoint;
+  const std::string id = job->id;
   base::CrashPoint("upgrade-stopped");
-  Version next = VersionOf(*candidate);
   {
     std::lock_guard<std::mutex> lock(job->mutex);
-    Apply(next, *savepoint, job.get());
-    job->savepoint = *savepoint;
+    Apply(next, savepoint, job.get());
+    job->savepoint = savepoint;
     json& record = job->upgrades.back();
-    record["phase"] = "starting";
-    record["stopped_millis"] = stopped_millis;
-    record["savepoint"] = *savepoint;
+    EnterPhase(&record, "starting");
+    record["stopped_millis"] = handover.stopped_millis;
+    record["savepoint"] = savepoint;
     Note(job.get(),
          fmt::format("upgrade {}: version {} stopped at savepoint {}; version {} starts "
                      "from it",
-                     record["number"].get<int64_t>(), old.number, *savepoint, next.number));
+                     record["number"].get<int64_t>(), old.number, savepoint, next.number));
     Persist(job.get());
   }
   base::CrashPoint("upgrade-starting");
@@ -463,8 +459,8 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
     return response;
   }
 
-  // 4. The new version could not start (it committed nothing): the old one again, from the
-  // same savepoint, under a run id of its own.
+  // The new version could not start (it committed nothing): the old one again, from the same
+  // savepoint, under a run id of its own.
   if (!runtime::scheduler::IsTerminal(job->supervisor->state())) job->supervisor->Cancel();
   if (job->thread.joinable()) job->thread.join();
   Version back = old;
@@ -472,17 +468,17 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   back.checkpoint_directory.clear();
   {
     std::lock_guard<std::mutex> lock(job->mutex);
-    Apply(back, *savepoint, job.get());
+    Apply(back, savepoint, job.get());
     if (job->checkpoint_directory.empty() && !job->plan.options.count("state.checkpoints.dir")) {
       job->checkpoint_directory = (job->directory / job->CheckpointDirectoryName()).string();
     }
     json& record = job->upgrades.back();
-    record["phase"] = "rolling back";
+    EnterPhase(&record, "rolling back");
     record["error"] = "version " + std::to_string(next.number) + " did not start: " + failure;
     record["rollback_runtime_id"] = back.runtime_id;
     Note(job.get(), fmt::format("upgrade {}: {}; version {} runs again from savepoint {}",
                                 record["number"].get<int64_t>(), record["error"].get<std::string>(),
-                                back.number, *savepoint));
+                                back.number, savepoint));
     Persist(job.get());
   }
   Log(fmt::format("job {}: version {} did not start ({}); rolling back to version {}", id,
@@ -499,9 +495,8 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
   {
     std::lock_guard<std::mutex> lock(job->mutex);
     json& last = job->upgrades.back();
-    last["phase"] = rollback_failure.empty() ? "rolled back" : "failed";
     if (!rollback_failure.empty()) last["rollback_error"] = rollback_failure;
-    last["ended_millis"] = NowMillis();
+    EndUpgrade(&last, rollback_failure.empty() ? "rolled back" : "failed");
     Persist(job.get());
     record = last;
   }
@@ -513,7 +508,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
                         next.number, failure, back.number)
           : fmt::format("version {} did not start ({}), and version {} did not either ({}); "
                         "the job can be submitted again from savepoint {}",
-                        next.number, failure, back.number, rollback_failure, *savepoint));
+                        next.number, failure, back.number, rollback_failure, savepoint));
   response.body["upgrade"] = record;
   return response;
 }

@@ -66,6 +66,10 @@ struct JobServer::ServedJob {
   nlohmann::json upgrades = nlohmann::json::array();
   /// An upgrade request is being carried out (one at a time).
   bool upgrading = false;
+  /// The new version catching up in shadow during an upgrade (job_upgrade_shadow.cpp), until
+  /// it takes over `supervisor` and `thread` at the cut.
+  std::unique_ptr<runtime::scheduler::JobSupervisor> shadow_supervisor;
+  std::thread shadow_thread;
 
   const std::string& RunId() const { return runtime_id.empty() ? id : runtime_id; }
   /// The checkpoint directory's name under `directory`: one per run id, so that a resume never

@@ -408,6 +408,7 @@ int RunUpgrade(const ServerCommands& commands) {
   if (commands.parallelism > 0) body["parallelism"] = commands.parallelism;
   if (commands.dry_run) body["dry_run"] = true;
   if (commands.allow_dropped_state) body["allow_dropped_state"] = true;
+  if (!commands.mode.empty()) body["mode"] = commands.mode;
   Call call = Request(commands.client, "POST", "/v1/jobs/" + commands.job_id + "/upgrade", body,
                       /*timeout_seconds=*/1800);
   // A refusal carries the check's table too.
@@ -418,9 +419,12 @@ int RunUpgrade(const ServerCommands& commands) {
   }
   if (call.exit_code != kExitOk) return call.exit_code;
   if (commands.dry_run) {
-    std::fprintf(stderr, "dry run: job %s would %s to version %s\n", commands.job_id.c_str(),
+    std::fprintf(stderr, "dry run: job %s would %s to version %s (%s)\n", commands.job_id.c_str(),
                  call.body.value("would", "").c_str(),
-                 Cell(call.body.value("to_version", json())).c_str());
+                 Cell(call.body.value("to_version", json())).c_str(),
+                 call.body.value("mode", "simple") == "shadow"
+                     ? "the new version catching up in shadow first"
+                     : "the simple handover");
     return call.body.value("would", "") == "upgrade" ? kExitOk : kExitFailed;
   }
   const json upgrade = call.body.value("upgrade", json::object());
@@ -430,6 +434,17 @@ int RunUpgrade(const ServerCommands& commands) {
                commands.job_id.c_str(), Cell(upgrade.value("from_version", json())).c_str(),
                Cell(upgrade.value("to_version", json())).c_str(),
                upgrade.value("savepoint", "").c_str());
+  if (upgrade.value("mode", "") == "shadow" && upgrade.contains("handover_checkpoint")) {
+    std::fprintf(stderr,
+                 "it caught up in shadow in %s ms (%s rows discarded) and took over at its "
+                 "handover checkpoint %s\n",
+                 Cell(upgrade.value("catch_up_millis", json())).c_str(),
+                 Cell(upgrade.value("rows_discarded", json())).c_str(),
+                 upgrade.value("handover_checkpoint", "").c_str());
+  } else if (upgrade.contains("shadow_fallback")) {
+    std::fprintf(stderr, "(the catch-up in shadow gave way to the simple handover: %s)\n",
+                 upgrade.value("shadow_fallback", "").c_str());
+  }
   return kExitOk;
 }
 
@@ -561,6 +576,12 @@ std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
   c->upgrade->add_option("NEW", c->file, "the new .pipe file")->required();
   c->upgrade->add_flag("--dry-run", c->dry_run,
                        "only print the check's verdicts (exit 0 when the upgrade would go ahead)");
+  c->upgrade
+      ->add_option("--mode", c->mode,
+                   "auto (default): shadow when eligible and the restore reads much state; "
+                   "simple: stop, then start the new version from the savepoint; shadow: the new "
+                   "version catches up beside the old one first")
+      ->check(CLI::IsMember({"auto", "simple", "shadow"}));
   c->upgrade->add_flag("--allow-dropped-state", c->allow_dropped_state,
                        "upgrade even when some old state has no operator in the new version");
   c->upgrade->add_option("--set", c->settings,

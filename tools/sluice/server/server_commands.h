@@ -49,6 +49,7 @@ struct ServerCommands {
   bool savepoint = false;
   std::string directory;
   bool dry_run = false;
+  std::string mode;  // upgrade: auto (empty), simple or shadow
 };
 
 /// Adds the commands to `app`.
