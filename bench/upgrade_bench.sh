@@ -12,12 +12,16 @@
 #     filesystem table: the latency (a row's latency is its file's commit, the rename that
 #     makes it visible (ctime), minus `gen`).
 # Once the fill is in (every key in the state, two checkpoints after it), the job is upgraded
-# twice: to version 2, an added filter on `recent` (the aggregate's state restores natively,
-# by hard links), then to version 3, which also adds an accumulator (SUM) to `totals` (its
-# state is migrated: read and rewritten key by key while the job is stopped). Columns: the
-# state (the RocksDB working directory and the handover savepoint, du), the handover: the stop
-# with savepoint (the record's started_millis -> stopped_millis) and the start of the new
-# version (stopped_millis -> running_millis: compile, restore),
+# three times: to version 2, an added filter on `recent` (the aggregate's state restores
+# natively, by hard links), then to version 3, which also adds an accumulator (SUM) to `totals`
+# (its state is migrated: read and rewritten key by key while the job is stopped), both in the
+# simple form; then to version 4, another accumulator (MIN: migrated again), with the new
+# version catching up in shadow (`mode: shadow`: restored and migrated beside the running
+# version, which stops only once the new one has caught up). Columns: the state (the RocksDB
+# working directory and the handover savepoint, du), the handover: the stop with savepoint (the
+# record's started_millis -> stopped_millis; in shadow it includes the new version's restore
+# and catch-up, while the old one runs and commits) and the start of the new version
+# (stopped_millis -> running_millis: compile, restore; in shadow: the cut),
 # the output gap (the old version's last commit to the new version's first, gap_millis), p99
 # latency of the rows made in the 30 s before the upgrade and of those made from the upgrade
 # to 2 intervals after it, and the server's RSS (before, and its peak during the upgrade).
@@ -77,6 +81,10 @@ job() {
     totals_columns+=", s BIGINT"
     totals_select+=", SUM(k)"
   fi
+  if ((version >= 4)); then
+    totals_columns+=", m BIGINT"
+    totals_select+=", MIN(k)"
+  fi
   cat << EOF
 SET 'state.backend.type' = 'rocksdb';
 SET 'state.backend.rocksdb.localdir' = '$rocks';
@@ -124,15 +132,17 @@ echo "| target state | keys | fill s | RocksDB dir MB | upgrade | savepoint MB |
   "gap ms | p99 before ms | p99 during ms | RSS before MB | RSS peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 
-# upgrade VERSION: upgrades job $id to VERSION and prints the columns from "upgrade" on.
+# upgrade VERSION MODE: upgrades job $id to VERSION (simple or shadow) and prints the columns
+# from "upgrade" on.
 upgrade() {
-  local version=$1
+  local version=$1 mode=$2
   local rss_before peak record started stopped running gap savepoint_mb before during sampler
   rss_before=$(rss_mb "$server_pid")
   (while kill -0 "$server_pid" 2> /dev/null; do rss_mb "$server_pid"; sleep 0.1; done) \
     > "$dir/rss.txt" &
   sampler=$!
-  jq -n --rawfile pipe "$dir/v$version.pipe" '{pipe: $pipe, name: "state.pipe"}' \
+  jq -n --rawfile pipe "$dir/v$version.pipe" --arg mode "$mode" \
+    '{pipe: $pipe, name: "state.pipe", mode: $mode}' \
     | curl -s -S -X POST -H 'Content-Type: application/json' --data-binary @- \
       "$server_url/v1/jobs/$id/upgrade" > "$dir/upgrade.json"
   jq -e '.upgrade.phase == "done"' "$dir/upgrade.json" > /dev/null \
@@ -153,6 +163,7 @@ upgrade() {
   during=$(latency "$dir/out" "$started" $((running + 2 * interval_ms)))
   local change="v$((version - 1))→v$version: filter (native)"
   ((version == 3)) && change="v2→v3: + accumulator (migrated)"
+  ((version == 4)) && change="v3→v4: + accumulator (migrated), in shadow"
   printf '%s | %s | %s | %s | %s | %s | %s | %s | %s\n' "$change" "$savepoint_mb" \
     $((stopped - started)) $((running - stopped)) "$gap" "$before" "$during" "$rss_before" "$peak"
 }
@@ -162,7 +173,7 @@ for size in $sizes; do
   dir="$work/$size"
   mkdir -p "$dir"
   start_server "$dir/state" --checkpoint-interval "${interval_ms}ms" --allow-path "$dir"
-  for version in 1 2 3; do job "$version" "$keys" "$dir/rocks" "$dir/out" > "$dir/v$version.pipe"; done
+  for version in 1 2 3 4; do job "$version" "$keys" "$dir/rocks" "$dir/out" > "$dir/v$version.pipe"; done
   id=$(jq -n --rawfile pipe "$dir/v1.pipe" '{pipe: $pipe, name: "state.pipe"}' \
     | curl -s -S -X POST -H 'Content-Type: application/json' --data-binary @- \
       "$server_url/v1/jobs" | jq -r '.id // error("submission refused: \(.)")')
@@ -186,9 +197,11 @@ for size in $sizes; do
   sleep 30  # steady state, for the latency before
   rocks_mb=$(du -sm "$dir/rocks" | cut -f1)
   row=$(printf '| %s MB | %s | %.0f | %s' "$size" "$keys" "$fill_s" "$rocks_mb")
-  echo "$row | $(upgrade 2) |"
+  echo "$row | $(upgrade 2 simple) |"
   sleep 30
-  echo "$row | $(upgrade 3) |"
+  echo "$row | $(upgrade 3 simple) |"
+  sleep 30
+  echo "$row | $(upgrade 4 shadow) |"
   curl -s -S -X POST "$server_url/v1/jobs/$id/cancel" > /dev/null
   stop_server
   rm -rf "$dir"

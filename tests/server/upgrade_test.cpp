@@ -198,7 +198,7 @@ TEST_F(UpgradeTest, AJobThatCannotCatchUpInShadowIsRefusedThatModeAndAutoChooses
   std::string out, err;
   EXPECT_EQ(Client({"upgrade", id, Write("v2.pipe", v2), "--mode", "shadow"}, &out, &err), 1)
       << err;
-  EXPECT_NE(err.find("processing time"), std::string::npos) << err;
+  EXPECT_NE(err.find("processing-time windows"), std::string::npos) << err;
   json job = Job(id);
   EXPECT_EQ(job.value("state", ""), "RUNNING");
   EXPECT_EQ(job.value("version", 0), 1);

@@ -54,9 +54,11 @@ constexpr auto kCutTimeout = std::chrono::minutes(10);
 /// second on this machine class.
 constexpr int64_t kShadowStateBytes = int64_t{32} << 20;
 
-/// Whether any node of `plan` reads the wall clock in a way that decides its results
-/// (PROCTIME(), processing-time windows and OVER, lookup joins): a catch-up would not compute
-/// what the running version did.
+/// Whether the wall clock decides what a stateful node of `plan` keeps or when it emits
+/// (processing-time windows and OVER, MATCH_PROCTIME): a catch-up, which reads faster than
+/// the running version did, would not compute what it did. A PROCTIME() value that merely
+/// flows into rows (or a Top-N by it, which ranks rows by arrival either way) is a value like
+/// NOW()'s: the rows after the cut carry the new version's.
 bool UsesProcessingTime(const runtime::plan::PlanGraph& plan) {
   json tree = json::parse(runtime::plan::PlanToJson(plan), nullptr, false);
   std::vector<const json*> pending = {&tree};
@@ -65,16 +67,13 @@ bool UsesProcessingTime(const runtime::plan::PlanGraph& plan) {
     pending.pop_back();
     if (value->is_object()) {
       auto function = value->find("function");
-      if (function != value->end() && function->is_string() &&
-          (*function == "PROCTIME" || *function == "MATCH_PROCTIME")) {
+      if (function != value->end() && function->is_string() && *function == "MATCH_PROCTIME") {
         return true;
       }
       auto processing = value->find("processing_time");
       if (processing != value->end() && processing->is_boolean() && processing->get<bool>()) {
         return true;
       }
-      auto kind = value->find("kind");
-      if (kind != value->end() && kind->is_string() && *kind == "lookup-join") return true;
     }
     if (value->is_structured()) {
       for (const json& child : *value) pending.push_back(&child);
@@ -168,8 +167,8 @@ std::string ShadowIneligibility(const JobServer::ServedJob& job,
     return "the new version takes no checkpoints";
   }
   if (UsesProcessingTime(job.plan) || UsesProcessingTime(candidate.plan)) {
-    return "the job uses processing time (PROCTIME(), a lookup join), which a catch-up does "
-           "not compute as the running version did";
+    return "the job uses processing-time windows or OVER, which a catch-up does not compute as "
+           "the running version did";
   }
   for (const runtime::plan::PlanNode& node : job.plan.nodes) {
     if (node.kind == runtime::plan::OperatorKind::kSource && node.idle_timeout > 0) {
