@@ -195,11 +195,13 @@ void CheckpointCoordinator::Loop() {
       Pending done = std::move(*pending_);
       pending_.reset();
       Kind kind = done.kind;
+      const int64_t id = done.id;
       lock.unlock();
       base::Result<std::string> result = Complete(std::move(done));
       lock.lock();
       if (kind == Kind::kStopWithSavepoint && result.ok()) stopped_with_savepoint_ = true;
-      if (kind != Kind::kCheckpoint && savepoint_request_ != nullptr) {
+      if (savepoint_request_ != nullptr && savepoint_request_->triggered &&
+          savepoint_request_->id == id) {
         savepoint_request_->result = std::move(result);
         savepoint_request_->done = true;
         savepoint_request_ = nullptr;
@@ -211,10 +213,12 @@ void CheckpointCoordinator::Loop() {
     if (stopping_) return;
     if (!pending_ && savepoint_request_ != nullptr && !savepoint_request_->triggered) {
       savepoint_request_->triggered = true;
+      savepoint_request_->id = next_id_;  // Trigger numbers it so
       std::string parent = savepoint_request_->parent;
       Kind kind = savepoint_request_->kind;
       Trigger(lock, kind,
-              kind == Kind::kHandover ? std::string() : SavepointDirectoryUnder(parent, next_id_),
+              operators::IsCheckpointKind(kind) ? std::string()
+                                                : SavepointDirectoryUnder(parent, next_id_),
               savepoint_request_->native_if_rocksdb);
       continue;
     }
@@ -414,12 +418,11 @@ base::Result<std::string> CheckpointCoordinator::TakeSavepoint(const std::string
   request.kind = kind;
   request.native_if_rocksdb = native_if_rocksdb;
   request.parent = directory.empty() ? settings_.savepoint_directory : directory;
-  if (kind == Kind::kHandover && settings_.job_directory.empty()) {
-    return base::Status::Error(
-        base::ErrorCode::kOption,
-        "a handover needs checkpoints: set 'execution.checkpointing.interval'");
+  if (operators::IsCheckpointKind(kind) && settings_.job_directory.empty()) {
+    return base::Status::Error(base::ErrorCode::kOption,
+                               "a checkpoint needs 'execution.checkpointing.interval'");
   }
-  if (request.parent.empty() && kind != Kind::kHandover) {
+  if (request.parent.empty() && !operators::IsCheckpointKind(kind)) {
     return base::Status::Error(base::ErrorCode::kOption,
                                "no savepoint directory: set 'state.savepoints.dir'");
   }

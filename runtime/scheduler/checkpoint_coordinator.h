@@ -114,8 +114,9 @@ class CheckpointCoordinator {
   /// `state.savepoints.dir`), waiting until it is written; returns its path. With
   /// `kStopWithSavepoint` the sources stop at its barrier, the sinks are told to commit once
   /// it is written, and no checkpoint follows it (Job::StopWithSavepoint).
-  /// With `kHandover` it is a checkpoint (`chk-<n>` in the job's directory, `directory`
-  /// ignored) whose barrier hands the sinks of a job in shadow their output.
+  /// With `kCheckpoint` it is a checkpoint taken now (`chk-<n>` in the job's directory,
+  /// `directory` ignored); with `kHandover` one whose barrier hands the sinks of a job in
+  /// shadow their output.
   /// `native_if_rocksdb` writes it in the native format (RocksDB checkpoints by hard links:
   /// flat in the state's size) when the state lives in RocksDB, whatever
   /// `state.savepoints.format` says: for a handover to the next version of the job on this
@@ -164,6 +165,7 @@ class CheckpointCoordinator {
     Kind kind = Kind::kSavepoint;
     bool native_if_rocksdb = false;
     bool triggered = false;
+    int64_t id = 0;  // once triggered
     bool done = false;
     base::Result<std::string> result = std::string();
   };

@@ -606,6 +606,10 @@ base::Result<std::string> Job::TakeSavepoint(const std::string& directory, bool 
                                      native_if_rocksdb);
 }
 
+base::Result<std::string> Job::TakeCheckpoint() {
+  return coordinator_->TakeSavepoint({}, operators::BarrierKind::kCheckpoint);
+}
+
 base::Result<std::string> Job::TakeHandoverCheckpoint() {
   if (!options_.shadow || options_.shadow->live()) {
     return base::Status::Error(base::ErrorCode::kRuntime, "the job does not run in shadow");

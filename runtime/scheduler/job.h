@@ -158,6 +158,9 @@ class Job {
   /// and the savepoint commits nothing by itself (Operator::NotifyCheckpointComplete).
   base::Result<std::string> TakeSavepoint(const std::string& directory = {},
                                           bool native_if_rocksdb = false);
+  /// Takes a checkpoint now (also in shadow, where no periodic one is taken) and returns its
+  /// directory once complete; any thread.
+  base::Result<std::string> TakeCheckpoint();
   /// In shadow (JobOptions::shadow): takes the handover checkpoint — a checkpoint at whose
   /// barrier the sinks start owning their output — and returns its directory once complete;
   /// from then on the job is an ordinary one. Call once the sources are at their holds.

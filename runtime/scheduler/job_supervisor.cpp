@@ -197,6 +197,16 @@ base::Result<std::string> JobSupervisor::TriggerSavepoint(const std::string& dir
   return path;
 }
 
+base::Result<std::string> JobSupervisor::TakeCheckpoint() {
+  std::shared_ptr<Job> job = CurrentJob();
+  if (!job || state() != JobState::kRunning) {
+    return base::Status::Error(
+        base::ErrorCode::kRuntime,
+        fmt::format("the job is {}, not RUNNING: no checkpoint was taken", JobStateName(state())));
+  }
+  return job->TakeCheckpoint();
+}
+
 base::Result<std::string> JobSupervisor::TakeHandoverCheckpoint() {
   std::shared_ptr<Job> job = CurrentJob();
   if (!job || state() != JobState::kRunning) {

@@ -92,6 +92,8 @@ class JobSupervisor {
                                              bool native_if_rocksdb = false);
   /// Job::TakeHandoverCheckpoint of the running attempt (a job run in shadow). Any thread.
   base::Result<std::string> TakeHandoverCheckpoint();
+  /// Job::TakeCheckpoint of the running attempt. Any thread.
+  base::Result<std::string> TakeCheckpoint();
 
   JobState state() const;
   const plan::PlanGraph& plan() const { return plan_; }

@@ -354,6 +354,12 @@ ApiResponse JobServer::UpgradeInShadow(const std::shared_ptr<ServedJob>& job,
   const auto catch_up_started = std::chrono::steady_clock::now();
   std::string held_at = checkpoint_before;
   bool caught_up = false;
+  // With RocksDB state the new version checkpoints once in shadow, while the old one runs on:
+  // its handover checkpoint then copies only the files written since (incremental), not all
+  // the state its restore wrote, while the output waits.
+  auto backend = candidate.plan.options.find("state.backend.type");
+  bool warmed_up = backend == candidate.plan.options.end() || backend->second != "rocksdb";
+  std::string held_at_warm_up;
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -375,9 +381,19 @@ ApiResponse JobServer::UpgradeInShadow(const std::shared_ptr<ServedJob>& job,
         held_at = latest;
       }
     }
-    if (held_at != checkpoint_before && control->AllHeld()) {
-      caught_up = true;
-      break;
+    if (held_at != checkpoint_before && held_at != held_at_warm_up && control->AllHeld()) {
+      if (warmed_up) {
+        caught_up = true;
+        break;
+      }
+      auto warm_up = job->shadow_supervisor->TakeCheckpoint();
+      if (!warm_up.ok()) {
+        return abort(409, "checkpoint",
+                     fmt::format("version {} could not checkpoint in shadow: {}", to_version,
+                                 warm_up.status().message()));
+      }
+      warmed_up = true;
+      held_at_warm_up = held_at;  // and on to a later checkpoint of the old version
     }
     if (std::chrono::steady_clock::now() - catch_up_started > kCatchUpTimeout) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
