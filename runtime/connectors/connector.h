@@ -145,6 +145,15 @@ class SourceReader {
   virtual base::Status RestoreSplits(const std::vector<std::string>& positions) {
     return base::Status::Error(base::ErrorCode::kPlan, "this source reads one split");
   }
+  /// Holds each split at its position among `positions` (SplitPositions of any subtask; the
+  /// ones of splits this reader does not read are ignored, a split they do not name is held
+  /// where it is, and a split found later is held at its start): the reader reads every split
+  /// up to there and no further, until ClearStop; AtStop says when every split is there.
+  /// Called again with positions further on, it reads on to those. An error for a position
+  /// behind the split's.
+  virtual base::Status StopSplitsAt(const std::vector<std::string>& positions) {
+    return base::Status::Error(base::ErrorCode::kPlan, "this source cannot stop at positions");
+  }
   /// A checkpoint that recorded `positions` (this reader's SplitPositions then) is complete:
   /// Kafka commits the offsets to the consumer group for monitoring. Default: nothing.
   virtual base::Status OnCheckpointComplete(const std::vector<std::string>& positions) {
@@ -230,6 +239,10 @@ class Connector {
   /// the first time and can stop at a position (SourceReader::StopAt): its history can be
   /// replayed to backfill new state (values, filesystem, nexmark, datagen). Default: no.
   virtual bool CanReplay(const TableDescriptor& table) const { return false; }
+  /// Whether a reader of `table` can be held at given positions and released
+  /// (SourceReader::StopAt or StopSplitsAt, ClearStop): a new version of a job catching up in
+  /// shadow with the running one (`sluice upgrade`) reads so. Default: CanReplay.
+  virtual bool CanHold(const TableDescriptor& table) const { return CanReplay(table); }
   /// For a source whose readers read several splits: the subtask (of `parallelism`) that owns
   /// the split `split` names (the first line of its position) — the rule the readers use to
   /// claim the splits they discover, so that a restore at any parallelism deals each split to

@@ -299,7 +299,20 @@ base::Status TableSourceOperator::HoldAt(const std::vector<std::string>& positio
   }
   for (Split& split : splits_) {
     connectors::SourceReader& reader = *split.reader;
-    if (reader.ReadsSeveralSplits() || !reader.SupportsPosition()) {
+    if (reader.ReadsSeveralSplits()) {
+      std::vector<std::string> reader_positions;
+      for (const auto& [name, stop] : stops) {
+        if (stop) reader_positions.push_back(*stop);
+      }
+      base::Status held = reader.StopSplitsAt(reader_positions);
+      if (!held.ok()) {
+        return base::Status::Error(
+            held.code(),
+            "source '" + node_->uid + "' cannot be held at the positions asked: " + held.message());
+      }
+      continue;
+    }
+    if (!reader.SupportsPosition()) {
       return base::Status::Error(base::ErrorCode::kPlan,
                                  "source '" + node_->uid + "' cannot be held at a position");
     }

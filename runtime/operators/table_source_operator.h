@@ -29,7 +29,7 @@ class TableSourceOperator : public SourceOperator {
   std::vector<std::string> SnapshotPositions(int64_t checkpoint) override;
   base::Status NotifyCheckpointComplete(int64_t checkpoint) override;
   bool ReadsNothing() const override;
-  /// Readers of one split only (the ones that can stop at a position).
+  /// Readers that can stop at positions (connectors::Connector::CanHold).
   base::Status HoldAt(const std::vector<std::string>& positions) override;
   void ReleaseHold() override;
   bool AtHold() const override;

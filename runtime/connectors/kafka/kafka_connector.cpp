@@ -60,6 +60,9 @@ class KafkaConnector final : public Connector {
     return kafka::KafkaMetadataKeys();
   }
 
+  /// Its readers hold each partition at an offset (KafkaSourceReader::StopSplitsAt).
+  bool CanHold(const TableDescriptor& table) const override { return true; }
+
   std::optional<int32_t> SplitOwner(const TableDescriptor& table, const std::string& split,
                                     int32_t parallelism) const override {
     auto partition = kafka::KafkaSourceReader::ParseSplitName(split);

@@ -1,5 +1,6 @@
 #include "runtime/connectors/kafka/kafka_source.h"
 
+#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -235,6 +236,7 @@ void KafkaSourceReader::ApplyEnds() {
       // transaction markers (or aborted records): the split's position moves past them.
       int64_t next = end->second;
       if (state.stop_offset >= 0) next = std::min(next, state.stop_offset);
+      if (state.hold_offset >= 0) next = std::min(next, state.hold_offset);
       state.next_offset = std::max(state.next_offset, next);
       if (state.stop_offset >= 0 && state.next_offset >= state.stop_offset) MarkFinished(&state);
     }
@@ -260,6 +262,12 @@ base::Status KafkaSourceReader::Discover(bool initial) {
       PartitionState state;
       SLUICE_ASSIGN_OR_RETURN(state.next_offset, StartOffset(partition, initial));
       SLUICE_ASSIGN_OR_RETURN(state.stop_offset, StopOffset(partition, state.next_offset));
+      if (holding_) {
+        // Held where the hold asked, else where it starts.
+        auto hold = holds_.find(partition);
+        state.hold_offset =
+            hold == holds_.end() ? state.next_offset : std::max(hold->second, state.next_offset);
+      }
       state.finished = state.stop_offset >= 0 && state.next_offset >= state.stop_offset;
       partitions_.emplace(partition, state);
       added = true;
@@ -311,6 +319,68 @@ base::Status KafkaSourceReader::RestoreSplits(const std::vector<std::string>& po
   restored_ = true;
   ++splits_version_;
   return base::Status::Ok();
+}
+
+base::Status KafkaSourceReader::StopSplitsAt(const std::vector<std::string>& positions) {
+  std::map<TopicPartition, int64_t> holds;
+  for (const std::string& position : positions) {
+    // `kafka <topic>/<partition>\noffset=<n>\nstop=<n>`
+    size_t first = position.find('\n');
+    std::optional<TopicPartition> partition =
+        ParseSplitName(position.substr(0, first == std::string::npos ? position.size() : first));
+    int64_t offset = 0;
+    std::string_view rest = first == std::string::npos
+                                ? std::string_view()
+                                : std::string_view(position).substr(first + 1);
+    size_t second = rest.find('\n');
+    if (!partition || rest.substr(0, 7) != "offset=" ||
+        !ParseInt64(rest.substr(7, second == std::string_view::npos ? rest.size() - 7 : second - 7),
+                    &offset)) {
+      return base::Status::Error(base::ErrorCode::kData, "table '" + table_.name +
+                                                             "': a malformed Kafka position '" +
+                                                             position.substr(0, 80) + "'");
+    }
+    holds[*partition] = offset;
+  }
+  for (auto& [partition, state] : partitions_) {
+    auto hold = holds.find(partition);
+    const int64_t offset = hold == holds.end() ? state.next_offset : hold->second;
+    if (!state.finished && offset < state.next_offset) {
+      return base::Status::Error(
+          base::ErrorCode::kData,
+          fmt::format("table '{}': partition {} is at offset {}, past the hold at {}", table_.name,
+                      SplitName(partition), state.next_offset, offset));
+    }
+    state.hold_offset = offset;
+  }
+  holds_ = std::move(holds);
+  holding_ = true;
+  ReleaseHeldRecords();  // each is held again if it is still past its partition's hold
+  return base::Status::Ok();
+}
+
+bool KafkaSourceReader::AtStop() const {
+  if (!holding_) return false;
+  for (const auto& [partition, state] : partitions_) {
+    if (!state.finished && state.next_offset < state.hold_offset) return false;
+  }
+  return true;
+}
+
+void KafkaSourceReader::ClearStop() {
+  holding_ = false;
+  holds_.clear();
+  for (auto& [partition, state] : partitions_) state.hold_offset = -1;
+  ReleaseHeldRecords();
+}
+
+void KafkaSourceReader::ReleaseHeldRecords() {
+  for (auto& [partition, records] : held_) {
+    for (auto record = records.rbegin(); record != records.rend(); ++record) {
+      pending_.push_front(std::move(*record));
+    }
+  }
+  held_.clear();
 }
 
 std::vector<std::string> KafkaSourceReader::LiveSplits() const {
@@ -475,6 +545,16 @@ base::Result<bool> KafkaSourceReader::Next(Batch* batch) {
   TopicPartition current;
   while (!pending_.empty() && batch->row_count() <= room) {
     ConsumedRecord& record = pending_.front();
+    if (auto held = partitions_.find(record.partition);
+        held != partitions_.end() && !held->second.finished && held->second.hold_offset >= 0 &&
+        record.offset >= held->second.hold_offset && record.offset >= held->second.next_offset) {
+      // Past its partition's hold: every offset before it was delivered, so those up to the
+      // hold that came as no record (transaction markers) are behind the split too.
+      held->second.next_offset = std::max(held->second.next_offset, held->second.hold_offset);
+      held_[record.partition].push_back(std::move(record));
+      pending_.pop_front();
+      continue;
+    }
     if (last_split_.empty()) {
       current = record.partition;
       last_split_ = SplitName(current);

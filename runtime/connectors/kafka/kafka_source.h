@@ -41,6 +41,11 @@ class KafkaSourceReader : public SourceReader {
   std::vector<std::string> SplitPositions() const override;
   base::Status RestoreSplits(const std::vector<std::string>& positions) override;
   base::Status OnCheckpointComplete(const std::vector<std::string>& positions) override;
+  /// Holds: a record at or past its partition's hold waits in `held_` (the consumer is not
+  /// re-seeked, so no record is fetched twice or skipped) until the hold moves.
+  base::Status StopSplitsAt(const std::vector<std::string>& positions) override;
+  bool AtStop() const override;
+  void ClearStop() override;
 
   /// The name of a partition's split: `kafka <topic>/<partition>`.
   static std::string SplitName(const TopicPartition& partition);
@@ -51,6 +56,7 @@ class KafkaSourceReader : public SourceReader {
   struct PartitionState {
     int64_t next_offset = 0;
     int64_t stop_offset = -1;  // bounded: read up to (not including) it; -1: unbounded
+    int64_t hold_offset = -1;  // StopSplitsAt: read up to (not including) it until it moves
     bool finished = false;
   };
 
@@ -92,6 +98,14 @@ class KafkaSourceReader : public SourceReader {
   std::map<TopicPartition, int64_t> ends_;  // partitions found at their end, not yet applied
   std::string last_split_;
   int64_t splits_version_ = 0;
+  // StopSplitsAt: holding (partitions found meanwhile are held at their start), and the
+  // records fetched at or past a hold, per partition, in offset order.
+  bool holding_ = false;
+  std::map<TopicPartition, int64_t> holds_;  // as asked, for partitions not found yet
+  std::map<TopicPartition, std::deque<ConsumedRecord>> held_;
+  /// Puts the held records back in front of the pending ones (before any later record of
+  /// their partitions).
+  void ReleaseHeldRecords();
 };
 
 }  // namespace sluice::runtime::connectors::kafka

@@ -62,9 +62,14 @@ std::string UpgradedJob(const std::string& bootstrap, const fs::path& files, int
          select + ";\nINSERT INTO topic_out " + select + ";\n";
 }
 
-class KafkaUpgradeTest : public ServerTest {};
+// In both forms: the simple handover, and the new version catching up in shadow first (its
+// reader held at the old version's offsets, job_upgrade_shadow.cpp).
+class KafkaUpgradeTest : public ServerTest, public ::testing::WithParamInterface<const char*> {};
 
-TEST_F(KafkaUpgradeTest, BothSinksCutOverAtTheSameSourcePosition) {
+INSTANTIATE_TEST_SUITE_P(Modes, KafkaUpgradeTest, ::testing::Values("simple", "shadow"));
+
+TEST_P(KafkaUpgradeTest, BothSinksCutOverAtTheSameSourcePosition) {
+  const std::string mode = GetParam();
   testing_support::MockCluster cluster({.brokers = 1, .topics = {{"in", 1}, {"out", 1}}});
   ASSERT_TRUE(cluster.ok()) << cluster.error();
   const std::string bootstrap = cluster.bootstrap_servers();
@@ -83,7 +88,8 @@ TEST_F(KafkaUpgradeTest, BothSinksCutOverAtTheSameSourcePosition) {
   })) << server_.Log();
   std::string out, err;
   const int upgraded =
-      Client({"upgrade", id, Write("v2.pipe", UpgradedJob(bootstrap, directory_ / "files", 2))},
+      Client({"upgrade", id, Write("v2.pipe", UpgradedJob(bootstrap, directory_ / "files", 2)),
+              "--mode", mode},
              &out, &err);
   fill.join();
   ASSERT_EQ(fill_exit, 0) << fill_log;
@@ -102,6 +108,8 @@ TEST_F(KafkaUpgradeTest, BothSinksCutOverAtTheSameSourcePosition) {
   json job = Job(id);
   EXPECT_EQ(job.value("version", 0), 2);
   EXPECT_EQ(job["upgrades"].back().value("phase", ""), "done") << job.dump(2);
+  EXPECT_EQ(job["upgrades"].back().value("mode", ""), mode) << job.dump(2);
+  EXPECT_FALSE(job["upgrades"].back().contains("shadow_fallback")) << job.dump(2);
 }
 
 }  // namespace

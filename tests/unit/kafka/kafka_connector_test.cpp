@@ -311,6 +311,66 @@ TEST_F(KafkaConnectorTest, BoundedReadEndsPastTransactionMarkers) {
   EXPECT_NE(positions[0].find("offset=6"), std::string::npos) << positions[0];
 }
 
+// A new version of a job catching up in shadow (`sluice upgrade`) holds its Kafka reader at
+// the running version's offsets: it reads each partition up to there, not a record further,
+// until the hold moves; held records are neither lost nor read twice, transaction markers
+// before a hold count as read, and a position behind the reader's is an error.
+TEST_F(KafkaConnectorTest, AHeldReaderReadsUpToItsHoldsAndOnOnceReleased) {
+  cluster_->CreateTopic("in", 2);
+  Fill("in", 0, 0, 60);
+  Fill("in", 1, 1000, 60);
+  TableDescriptor table = Table({{"topic", "in"}, {"scan.startup.mode", "earliest-offset"}});
+  auto reader = Reader(table, 0, 1);
+  auto hold = [](int64_t first, int64_t second) {
+    return std::vector<std::string>{"kafka in/0\noffset=" + std::to_string(first) + "\nstop=-1",
+                                    "kafka in/1\noffset=" + std::to_string(second) + "\nstop=-1"};
+  };
+  ASSERT_TRUE(reader->StopSplitsAt(hold(20, 5)).ok());
+  std::vector<int64_t> ids = ReadIds(reader.get(), table);
+  EXPECT_EQ(ids.size(), 25u);
+  EXPECT_TRUE(reader->AtStop());
+  // Further on: the rest up to the new holds, in order, once each.
+  ASSERT_TRUE(reader->StopSplitsAt(hold(40, 50)).ok());
+  EXPECT_FALSE(reader->AtStop());
+  for (int64_t id : ReadIds(reader.get(), table)) ids.push_back(id);
+  EXPECT_EQ(ids.size(), 90u);
+  EXPECT_TRUE(reader->AtStop());
+  EXPECT_FALSE(reader->StopSplitsAt(hold(30, 50)).ok()) << "behind the reader";
+  reader->ClearStop();
+  EXPECT_FALSE(reader->AtStop());
+  for (int64_t id : ReadIds(reader.get(), table)) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<int64_t> expected;
+  for (int64_t id = 0; id < 60; ++id) expected.push_back(id);
+  for (int64_t id = 1000; id < 1060; ++id) expected.push_back(id);
+  EXPECT_EQ(ids, expected);
+
+  // Markers: a hold right after a committed transaction's marker is reached.
+  cluster_->CreateTopic("tx", 1);
+  ClientConfig config;
+  config.properties["bootstrap.servers"] = "fake-1";
+  auto producer = clients_.NewProducer(config, "writer");
+  ASSERT_TRUE(producer.ok());
+  ASSERT_TRUE((*producer)->InitTransactions().ok());
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_TRUE((*producer)->BeginTransaction().ok());
+    ProducedRecord record;
+    record.topic = "tx";
+    record.partition = 0;
+    record.value = "{\"id\": " + std::to_string(round) + ", \"name\": \"x\"}";
+    ASSERT_TRUE((*producer)->Produce(record).ok());
+    ASSERT_TRUE((*producer)->CommitTransaction().ok());  // record at 2k, marker at 2k + 1
+  }
+  TableDescriptor transactional =
+      Table({{"topic", "tx"}, {"scan.startup.mode", "earliest-offset"}});
+  auto held = Reader(transactional, 0, 1);
+  ASSERT_TRUE(held->StopSplitsAt({"kafka tx/0\noffset=4\nstop=-1"}).ok());
+  EXPECT_EQ(ReadIds(held.get(), transactional), (std::vector<int64_t>{0, 1}));
+  EXPECT_TRUE(held->AtStop()) << "offset 3 is a marker: the reader stands at 4";
+  held->ClearStop();
+  EXPECT_EQ(ReadIds(held.get(), transactional), (std::vector<int64_t>{2, 3}));
+}
+
 TEST_F(KafkaConnectorTest, MetadataColumnsAndMalformedRecords) {
   cluster_->CreateTopic("in", 1);
   Fill("in", 0, 7, 1);

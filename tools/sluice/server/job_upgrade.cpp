@@ -293,8 +293,7 @@ ApiResponse JobServer::Upgrade(const std::string& id, const json& request) {
     return Error(409, "mode", "the new version cannot catch up in shadow: " + ineligible);
   }
   if (mode == "auto") {
-    mode = ineligible.empty() &&
-                   SlowRestore(report, *candidate, latest_metadata ? &*latest_metadata : nullptr)
+    mode = ineligible.empty() && SlowHandover(latest_metadata ? &*latest_metadata : nullptr)
                ? "shadow"
                : "simple";
   }

@@ -49,9 +49,10 @@ namespace {
 /// holds the rest of the catch-up), and to reach the cut once the old version stopped.
 constexpr auto kCatchUpTimeout = std::chrono::minutes(10);
 constexpr auto kCutTimeout = std::chrono::minutes(10);
-/// State past which `mode: auto` catches up in shadow when the restore must read it (state
-/// kept in memory, migrated operators): below it the simple form restores within about a
-/// second on this machine class.
+/// State past which `mode: auto` catches up in shadow: the simple form's gap grows with the
+/// state (a restore reads all of it in memory and the migrated operators' in RocksDB, and the
+/// new version's first RocksDB checkpoint, in a directory of its own, copies all of it), by
+/// about a second per 32 MB on this machine class (BENCHMARKS.md).
 constexpr int64_t kShadowStateBytes = int64_t{32} << 20;
 
 /// Whether the wall clock decides what a stateful node of `plan` keeps or when it emits
@@ -126,10 +127,10 @@ std::string SourceIneligibility(const runtime::plan::PlanGraph& plan,
     const std::string connector_name = name == node.table->options.end() ? "" : name->second;
     const runtime::connectors::Connector* connector =
         runtime::connectors::FindConnector(connector_name);
-    if (connector == nullptr || !connector->CanReplay(*node.table)) {
+    if (connector == nullptr || !connector->CanHold(*node.table)) {
       return fmt::format(
           "source '{}' (connector '{}') cannot be held at a position (values, filesystem, "
-          "nexmark and datagen can)",
+          "nexmark, datagen and kafka can)",
           node.uid, connector_name);
     }
     if (node.idle_timeout > 0) {
@@ -143,7 +144,16 @@ std::string SourceIneligibility(const runtime::plan::PlanGraph& plan,
       return fmt::format("source '{}' is new: the running version has no position for it",
                          node.uid);
     }
-    if (static_cast<int32_t>(offsets->second.size()) != node.parallelism) {
+    // A reader of several splits (Kafka's partitions) deals them to any parallelism; a
+    // reader of one split per subtask continues only its own.
+    const std::string& first = offsets->second.front();
+    const std::string reader_position = first.substr(first.find('\n') + 1);
+    const bool dealt =
+        connector
+            ->SplitOwner(*node.table, reader_position.substr(0, reader_position.find('\n')),
+                         node.parallelism)
+            .has_value();
+    if (!dealt && static_cast<int32_t>(offsets->second.size()) != node.parallelism) {
       return fmt::format("source '{}' changes its parallelism ({} splits, now {})", node.uid,
                          offsets->second.size(), node.parallelism);
     }
@@ -181,22 +191,11 @@ std::string ShadowIneligibility(const JobServer::ServedJob& job,
   return SourceIneligibility(candidate.plan, *latest);
 }
 
-bool SlowRestore(const compiler::check::CompatReport& report, const JobServer::ServedJob& candidate,
-                 const runtime::state::SnapshotMetadata* latest) {
+bool SlowHandover(const runtime::state::SnapshotMetadata* latest) {
   if (latest == nullptr) return false;
-  auto backend = candidate.plan.options.find("state.backend.type");
-  const bool memory = backend == candidate.plan.options.end() || backend->second != "rocksdb";
-  std::set<std::string> migrated;
-  for (const auto& verdict : report.operators) {
-    if (verdict.verdict == compiler::check::Verdict::kMigrated) migrated.insert(verdict.uid);
-  }
-  // Restored by reading every record: all of it in memory, migrated operators' in RocksDB
-  // (unchanged RocksDB state starts from the checkpoint's files by hard links).
-  int64_t read_bytes = 0;
-  for (const runtime::state::StateHandle& handle : latest->handles) {
-    if (memory || migrated.count(handle.uid)) read_bytes += handle.bytes;
-  }
-  return read_bytes >= kShadowStateBytes;
+  int64_t bytes = 0;
+  for (const runtime::state::StateHandle& handle : latest->handles) bytes += handle.bytes;
+  return bytes >= kShadowStateBytes;
 }
 
 void JobServer::RemoveShadowRun(ServedJob* job, const json& upgrade) const {

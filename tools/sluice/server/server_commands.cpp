@@ -577,10 +577,11 @@ std::unique_ptr<ServerCommands> AddServerCommands(CLI::App* app) {
   c->upgrade->add_flag("--dry-run", c->dry_run,
                        "only print the check's verdicts (exit 0 when the upgrade would go ahead)");
   c->upgrade
-      ->add_option("--mode", c->mode,
-                   "auto (default): shadow when eligible and the restore reads much state; "
-                   "simple: stop, then start the new version from the savepoint; shadow: the new "
-                   "version catches up beside the old one first")
+      ->add_option(
+          "--mode", c->mode,
+          "auto (default): shadow when the job can catch up and holds 32 MB of state or more; "
+          "simple: stop, then start the new version from the savepoint; shadow: the new "
+          "version catches up beside the old one first")
       ->check(CLI::IsMember({"auto", "simple", "shadow"}));
   c->upgrade->add_flag("--allow-dropped-state", c->allow_dropped_state,
                        "upgrade even when some old state has no operator in the new version");

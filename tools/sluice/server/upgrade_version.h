@@ -83,10 +83,9 @@ inline std::string NewRunId(const JobServer::ServedJob& job) {
 std::string ShadowIneligibility(const JobServer::ServedJob& job,
                                 const JobServer::ServedJob& candidate,
                                 const runtime::state::SnapshotMetadata* latest);
-/// Whether restoring `candidate` from `latest` reads enough state (all of it in memory, the
-/// migrated operators' in RocksDB) for `mode: auto` to catch up in shadow instead.
-bool SlowRestore(const compiler::check::CompatReport& report, const JobServer::ServedJob& candidate,
-                 const runtime::state::SnapshotMetadata* latest);
+/// Whether the job's latest checkpoint `latest` holds enough state for the simple form's gap
+/// to grow with it, so that `mode: auto` catches up in shadow instead.
+bool SlowHandover(const runtime::state::SnapshotMetadata* latest);
 
 /// Records that the upgrade `record` entered phase `name` (its `phase`, and an entry in its
 /// `phases` list with the time), ending the phase before it.
