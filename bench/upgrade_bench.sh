@@ -17,7 +17,8 @@
 # (its state is migrated: read and rewritten key by key while the job is stopped), both in the
 # simple form; then to version 4, another accumulator (MIN: migrated again), with the new
 # version catching up in shadow (`mode: shadow`: restored and migrated beside the running
-# version, which stops only once the new one has caught up). Columns: the state (the RocksDB
+# version, which stops only once the new one has caught up); then to version 5, another
+# filter (native again), with `mode: auto` (the form the server takes is printed). Columns: the state (the RocksDB
 # working directory and the handover savepoint, du), the handover: the stop with savepoint (the
 # record's started_millis -> stopped_millis; in shadow it includes the new version's restore
 # and catch-up, while the old one runs and commits) and the start of the new version
@@ -77,6 +78,7 @@ job() {
   local totals_columns="k BIGINT, top STRING, n BIGINT" totals_select="MAX(pad), COUNT(*)"
   local filter=""
   if ((version >= 2)); then filter="WHERE MOD(k, 10) <> 0"; fi
+  if ((version >= 5)); then filter+=" AND MOD(k, 3) <> 0"; fi
   if ((version >= 3)); then
     totals_columns+=", s BIGINT"
     totals_select+=", SUM(k)"
@@ -163,7 +165,9 @@ upgrade() {
   during=$(latency "$dir/out" "$started" $((running + 2 * interval_ms)))
   local change="v$((version - 1))→v$version: filter (native)"
   ((version == 3)) && change="v2→v3: + accumulator (migrated)"
-  ((version == 4)) && change="v3→v4: + accumulator (migrated), in shadow"
+  ((version == 4)) && change="v3→v4: + accumulator (migrated)"
+  change+=", $(jq -r '.mode // "simple"' <<< "$record")"
+  [[ $mode == auto ]] && change+=" (auto)"
   printf '%s | %s | %s | %s | %s | %s | %s | %s | %s\n' "$change" "$savepoint_mb" \
     $((stopped - started)) $((running - stopped)) "$gap" "$before" "$during" "$rss_before" "$peak"
 }
@@ -173,7 +177,7 @@ for size in $sizes; do
   dir="$work/$size"
   mkdir -p "$dir"
   start_server "$dir/state" --checkpoint-interval "${interval_ms}ms" --allow-path "$dir"
-  for version in 1 2 3 4; do job "$version" "$keys" "$dir/rocks" "$dir/out" > "$dir/v$version.pipe"; done
+  for version in 1 2 3 4 5; do job "$version" "$keys" "$dir/rocks" "$dir/out" > "$dir/v$version.pipe"; done
   id=$(jq -n --rawfile pipe "$dir/v1.pipe" '{pipe: $pipe, name: "state.pipe"}' \
     | curl -s -S -X POST -H 'Content-Type: application/json' --data-binary @- \
       "$server_url/v1/jobs" | jq -r '.id // error("submission refused: \(.)")')
@@ -202,6 +206,8 @@ for size in $sizes; do
   echo "$row | $(upgrade 3 simple) |"
   sleep 30
   echo "$row | $(upgrade 4 shadow) |"
+  sleep 30
+  echo "$row | $(upgrade 5 auto) |"
   curl -s -S -X POST "$server_url/v1/jobs/$id/cancel" > /dev/null
   stop_server
   rm -rf "$dir"

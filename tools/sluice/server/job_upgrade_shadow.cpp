@@ -198,6 +198,7 @@ bool SlowHandover(const runtime::state::SnapshotMetadata* latest) {
   return bytes >= kShadowStateBytes;
 }
 
+// Called with job->mutex held, or before the job runs.
 void JobServer::RemoveShadowRun(ServedJob* job, const json& upgrade) const {
   std::error_code ignored;
   const std::string run_id = upgrade.value("runtime_id", std::string());
@@ -208,6 +209,8 @@ void JobServer::RemoveShadowRun(ServedJob* job, const json& upgrade) const {
   const std::string base = upgrade.value("base_savepoint", std::string());
   if (!base.empty() && fs::path(base).parent_path() == job->directory / "savepoints") {
     fs::remove_all(base, ignored);
+    // The job's latest savepoint is the one it had before (the base was the upgrade's own).
+    if (job->savepoint == base) job->savepoint = upgrade.value("savepoint_before", std::string());
   }
 }
 
@@ -236,6 +239,7 @@ ApiResponse JobServer::UpgradeInShadow(const std::shared_ptr<ServedJob>& job,
   const Version old = [&] {
     std::lock_guard<std::mutex> lock(job->mutex);
     upgrade["resume_from_before"] = job->resume_from;
+    upgrade["savepoint_before"] = job->savepoint;
     job->upgrades.push_back(upgrade);
     Note(job.get(), fmt::format("upgrade {}: version {} -> {}: version {} starts beside it, in "
                                 "shadow, from a savepoint",
