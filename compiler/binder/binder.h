@@ -175,8 +175,10 @@ class Binder {
   std::optional<types::LogicalType> BindDataType(const ast::DataType& type);
 
   /// Binds CREATE TABLE into a catalog entry (options unvalidated: a connector checks them
-  /// when the table is used as a source or a sink).
-  std::optional<CatalogTable> BindCreateTable(const ast::CreateTableStatement& statement);
+  /// when the table is used as a source or a sink). For CREATE TABLE … AS query,
+  /// `query_schema` is the bound query's: the table's columns (bind_create_table_as.cpp).
+  std::optional<CatalogTable> BindCreateTable(const ast::CreateTableStatement& statement,
+                                              const types::Schema* query_schema = nullptr);
 
   /// Checks that an INSERT may write `table`: every non-VIRTUAL metadata column takes a key
   /// its connector writes, and the INSERT's column list (`columns`, maybe empty) names no
@@ -242,6 +244,10 @@ class Binder {
   /// with Flink's merging strategies (bind_create_table_like.cpp). False after reporting why
   /// not.
   bool MergeLikeSource(const ast::LikeClause& like, TableDefinition* definition);
+  /// CREATE TABLE … AS query: checks what may be declared before AS and adds the query's
+  /// columns to `definition` (bind_create_table_as.cpp). False after reporting why not.
+  bool AddQueryColumns(const ast::CreateTableStatement& statement, const types::Schema& schema,
+                       TableDefinition* definition);
 
   // Queries
   std::optional<BoundRelation> BindSelect(const ast::SelectQuery& select);
