@@ -246,6 +246,10 @@ class Binder {
   bool MergeLikeSource(const ast::LikeClause& like, TableDefinition* definition);
   /// CREATE TABLE … AS query: checks what may be declared before AS and adds the query's
   /// columns to `definition` (bind_create_table_as.cpp). False after reporting why not.
+  /// COUNT(DISTINCT a, b, …)'s one argument: the combination's bytes, NULL when any of
+  /// a, b, … is NULL (bind_aggregate.cpp).
+  runtime::plan::ExprPtr BindDistinctCombination(const ast::FunctionCallExpression& call,
+                                                 const Scope& scope);
   bool AddQueryColumns(const ast::CreateTableStatement& statement, const types::Schema& schema,
                        TableDefinition* definition);
 
