@@ -807,6 +807,25 @@ std::optional<BoundRelation> Binder::BindAggregation(
         return;
       }
       if (bound->type.id() == TypeId::kNull) bound = CastTo(bound, LogicalType::Int());
+      if (bound->type.id() == TypeId::kRow && bound_call.kind == AggregateKind::kCount) {
+        // A row takes several slots; COUNT needs one value, NULL for a NULL row: its element
+        // bytes for DISTINCT (an injective encoding), else TRUE.
+        if (call.distinct && (!IsSlotRow(bound) || RowHoldsWideDecimal(bound->type))) {
+          Error(
+              base::ErrorCode::kPlan,
+              fmt::format("COUNT(DISTINCT …) of a {} is not supported yet", bound->type.ToString()),
+              argument.span);
+          return;
+        }
+        ExprPtr is_row =
+            Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(), {bound});
+        bound =
+            call.distinct
+                ? EncodeRow(bound)
+                : Expr::Case({is_row, Expr::Literal(runtime::plan::Value::Boolean(true)),
+                              Expr::Literal(runtime::plan::Value::Null(LogicalType::Boolean()))},
+                             LogicalType::Boolean());
+      }
       if (bound->type.IsNarrowNumeric() && ComputedWide(bound_call.kind)) {
         narrowed_result = bound->type;
         bound = CastTo(bound, bound->type.Widened());

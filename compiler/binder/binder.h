@@ -704,6 +704,9 @@ runtime::plan::ExprPtr AsRowValue(const runtime::plan::ExprPtr& row);
 bool IsSlotRow(const runtime::plan::ExprPtr& row);
 /// The expressions of the slots `row` takes in a batch: its validity, then its fields'.
 std::vector<runtime::plan::ExprPtr> RowSlots(const runtime::plan::ExprPtr& row);
+/// Whether a ROW of `type` has a DECIMAL above precision 18 among its fields (at any depth),
+/// which a ROW element's bytes do not hold yet.
+bool RowHoldsWideDecimal(const types::LogicalType& type);
 /// `row` as the bytes of a ROW element of a collection (VARCHAR-typed; NULL for a NULL row).
 runtime::plan::ExprPtr EncodeRow(const runtime::plan::ExprPtr& row);
 /// The ROW of `type` whose element bytes `encoding` holds (NULL bytes: a NULL row).

@@ -760,8 +760,33 @@ class ScriptCompiler {
         if (bound == nullptr) break;
         const types::LogicalType& want = columns[i].type;
         if (want.id() == types::TypeId::kRow) {
-          Error(base::ErrorCode::kPlan, "values tables cannot have ROW columns", row[i]->span);
-          break;
+          // A ROW column takes a row of as many fields, each assigned as a column is; the
+          // connector reads its element bytes (hexadecimal, below).
+          if (!binder::RowCastable(bound->type, want, binder::RowCast::kAssignment) ||
+              (bound->type.id() == types::TypeId::kRow && !binder::IsSlotRow(bound))) {
+            Error(base::ErrorCode::kBind,
+                  fmt::format("column '{}' is {}, but the value is {}", columns[i].name,
+                              want.ToString(), bound->type.ToString()),
+                  row[i]->span);
+            break;
+          }
+          if (binder::RowHoldsWideDecimal(want)) {
+            Error(base::ErrorCode::kPlan,
+                  fmt::format("values table column '{}': a ROW with a DECIMAL field of precision "
+                              "above 18 is not supported yet",
+                              columns[i].name),
+                  row[i]->span);
+            break;
+          }
+          auto value = optimizer::EvaluateConstant(binder::EncodeRow(binder_.CastTo(bound, want)));
+          if (!value.ok()) {
+            Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
+                  row[i]->span);
+            break;
+          }
+          fields.push_back(value->is_null ? std::nullopt
+                                          : std::optional(runtime::expr::EncodeHex(value->text)));
+          continue;
         }
         if (bound->type.id() != types::TypeId::kNull && bound->type != want &&
             !(bound->type.IsNumeric() && want.IsNumeric()) &&
