@@ -406,8 +406,10 @@ jsonNullClause
 
 // JSON_VALUE(s, path [RETURNING type] [(NULL | ERROR | DEFAULT x) ON EMPTY] [... ON ERROR]);
 // JSON_QUERY(s, path [wrapper] [(NULL | ERROR | EMPTY ARRAY | EMPTY OBJECT) ON EMPTY] [...])
+// JSON_EXISTS(s, path [{TRUE | FALSE | UNKNOWN | ERROR} ON ERROR])
 jsonBehavior
-    : (NULL_ | ERROR | DEFAULT expression | EMPTY emptyValue=(ARRAY | OBJECT))
+    : (NULL_ | ERROR | TRUE | FALSE | UNKNOWN | DEFAULT expression
+        | EMPTY emptyValue=(ARRAY | OBJECT))
       ON target=(EMPTY | ERROR)
     ;
 

@@ -1134,6 +1134,9 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           fmt::format("{} takes no WRAPPER clause (JSON_QUERY does)", upper), call.span);
     return nullptr;
   }
+  if (upper == "JSON_EXISTS" && !call.returning && !call.json_behaviors.empty()) {
+    return BindJsonExistsOnError(call, std::move(arguments));
+  }
   if ((call.returning || !call.json_behaviors.empty()) && upper != "JSON_VALUE") {
     Error(base::ErrorCode::kBind,
           fmt::format("{} takes no RETURNING or ON EMPTY / ON ERROR clause (JSON_VALUE and "

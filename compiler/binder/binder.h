@@ -626,6 +626,9 @@ class Binder {
                                                 std::vector<runtime::plan::ExprPtr> arguments,
                                                 const std::string& upper);
   /// JSON_QUERY with a RETURNING, wrapper or ON EMPTY / ON ERROR clause ($JSON_QUERY).
+  /// JSON_EXISTS(s, path {TRUE | FALSE | UNKNOWN | ERROR} ON ERROR).
+  runtime::plan::ExprPtr BindJsonExistsOnError(const ast::FunctionCallExpression& call,
+                                               std::vector<runtime::plan::ExprPtr> arguments);
   runtime::plan::ExprPtr BindJsonQueryClauses(const ast::FunctionCallExpression& call,
                                               std::vector<runtime::plan::ExprPtr> arguments);
   /// JSON_VALUE's RETURNING type and ON EMPTY / ON ERROR clauses applied to its value.

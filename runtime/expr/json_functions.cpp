@@ -344,6 +344,33 @@ uint8_t sluice_json_query_clauses(SluiceKernelContext* context, const SluiceUdfV
   return 1;
 }
 
+uint8_t sluice_json_exists_on_error(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                    int32_t, SluiceUdfValue* out) {
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  const bool error =
+      !Prepare(arguments, &document, &path) || Evaluate(document, path, &items) == Outcome::kError;
+  if (!error) {
+    out->integer = !items.empty() && (path.wildcard || !items.front()->is_null()) ? 1 : 0;
+    return 1;
+  }
+  std::string_view behavior = TextOf(arguments[2]);
+  if (behavior == "T") {
+    out->integer = 1;
+    return 1;
+  }
+  if (behavior == "E") {
+    return Raise(context, "JSON_EXISTS: an error at path '" + std::string(TextOf(arguments[1])) +
+                              "' (ERROR ON ERROR)");
+  }
+  if (behavior == "F") {
+    out->integer = 0;
+    return 1;
+  }
+  return 0;  // UNKNOWN ON ERROR
+}
+
 uint8_t sluice_json_exists(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,
                            SluiceUdfValue* out) {
   Json document;

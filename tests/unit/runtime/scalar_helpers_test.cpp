@@ -833,6 +833,26 @@ TEST_F(ValueHelperTest, TimestampAddClampsTheDayOfTheMonth) {
   EXPECT_FALSE(Call(sluice_timestamp_add, {Text(day), Integer(INT64_MAX / 1000), Integer(0)}));
 }
 
+TEST_F(ValueHelperTest, JsonExistsOnErrorGivesTheClauseResultOnlyOnErrors) {
+  std::string document = R"({"a": true, "n": null})", broken = "{bad";
+  std::string strict_miss = "strict $.b", lax_miss = "lax $.b", member = "$.a", null = "$.n";
+  std::string on_true = "T", on_unknown = "U", on_error = "E";
+  auto exists = [&](const std::string& text, const std::string& path, const std::string& on) {
+    return Call(sluice_json_exists_on_error, {Text(text), Text(path), Text(on)});
+  };
+  EXPECT_EQ(exists(document, strict_miss, on_true)->integer, 1);  // an error: the clause's
+  EXPECT_FALSE(exists(document, strict_miss, on_unknown));        // UNKNOWN is NULL
+  EXPECT_EQ(exists(broken, member, on_true)->integer, 1);
+  EXPECT_EQ(exists(document, lax_miss, on_true)->integer, 0);  // no error: FALSE
+  EXPECT_EQ(exists(document, null, on_true)->integer, 0);      // JSON null does not exist
+  EXPECT_EQ(exists(document, member, on_unknown)->integer, 1);
+  EXPECT_EQ(context_.error, nullptr);
+  EXPECT_FALSE(exists(document, strict_miss, on_error));  // ERROR fails the evaluation
+  ASSERT_NE(context_.error, nullptr);
+  EXPECT_EQ(std::string(context_.error),
+            "JSON_EXISTS: an error at path 'strict $.b' (ERROR ON ERROR)");
+}
+
 TEST_F(ValueHelperTest, TimestampDiffTruncatesTowardZero) {
   std::string day = "DAY", month = "MONTH";
   EXPECT_EQ(Call(sluice_timestamp_diff, {Text(day), Integer(0), Integer(-86'399'999)})->integer, 0);
