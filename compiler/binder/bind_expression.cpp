@@ -989,12 +989,12 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           call.span);
     return nullptr;
   }
-  if (upper == "GROUPING" || upper == "GROUPING_ID") {
+  if (upper == "GROUPING" || upper == "GROUPING_ID" || upper == "GROUP_ID") {
     // An aggregation replaces the calls of its SELECT list and HAVING (bind_grouping_sets.cpp).
     Error(base::ErrorCode::kBind,
           fmt::format("{}(...) is only allowed in the SELECT list or HAVING of a query with GROUP "
-                      "BY, its arguments grouping columns",
-                      upper),
+                      "BY{}",
+                      upper, upper == "GROUP_ID" ? "" : ", its arguments grouping columns"),
           name.span);
     return nullptr;
   }
