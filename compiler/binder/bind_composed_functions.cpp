@@ -426,12 +426,16 @@ ExprPtr Binder::BindJsonExistsOnError(const ast::FunctionCallExpression& call,
 
 ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,
                                      std::vector<ExprPtr> arguments) {
+  bool as_array = false;  // RETURNING ARRAY<STRING>
   if (call.returning) {
     auto returning = BindDataType(*call.returning);
     if (!returning) return nullptr;
-    if (returning->id() != TypeId::kVarchar) {
+    as_array =
+        returning->id() == TypeId::kArray && returning->element_type().id() == TypeId::kVarchar;
+    if (returning->id() != TypeId::kVarchar && !as_array) {
       Error(base::ErrorCode::kBind,
-            fmt::format("JSON_QUERY cannot return {} (only STRING)", returning->ToString()),
+            fmt::format("JSON_QUERY cannot return {} (only STRING or ARRAY<STRING>)",
+                        returning->ToString()),
             call.returning->span);
       return nullptr;
     }
@@ -453,7 +457,17 @@ ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,
       case ast::JsonBehavior::Kind::kNull: clauses[index] = 'N'; break;
       case ast::JsonBehavior::Kind::kError: clauses[index] = 'E'; break;
       case ast::JsonBehavior::Kind::kEmptyArray: clauses[index] = 'A'; break;
-      case ast::JsonBehavior::Kind::kEmptyObject: clauses[index] = 'O'; break;
+      case ast::JsonBehavior::Kind::kEmptyObject:
+        if (as_array) {
+          Error(base::ErrorCode::kBind,
+                fmt::format("JSON_QUERY … RETURNING ARRAY<STRING> cannot give an EMPTY OBJECT ON "
+                            "{} (as Flink's)",
+                            what),
+                behavior.span);
+          return nullptr;
+        }
+        clauses[index] = 'O';
+        break;
       case ast::JsonBehavior::Kind::kDefault:
       case ast::JsonBehavior::Kind::kTrue:
       case ast::JsonBehavior::Kind::kFalse:
@@ -465,6 +479,26 @@ ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,
     }
   }
   arguments.push_back(Text(clauses));
+  if (as_array) {
+    if (arguments.size() != 3) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("JSON_QUERY takes 2 arguments, got {}", arguments.size() - 1), call.span);
+      return nullptr;
+    }
+    for (size_t i = 0; i < 2; ++i) {
+      const TypeId id = arguments[i]->type.id();
+      if (id != TypeId::kVarchar && id != TypeId::kNull) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("JSON_QUERY needs a STRING as argument {}, got {}", i + 1,
+                          arguments[i]->type.ToString()),
+              call.arguments[i]->span);
+        return nullptr;
+      }
+      arguments[i] = CastTo(arguments[i], LogicalType::Varchar());
+    }
+    return Expr::Call(FunctionId::kJsonQueryArray, LogicalType::Array(LogicalType::Varchar()),
+                      std::move(arguments));
+  }
   return BindCall("$JSON_QUERY", std::move(arguments), call.span);
 }
 
