@@ -186,8 +186,16 @@ orderItem
     : expression ordering=(ASC | DESC)? (NULLS nulls=(FIRST | LAST))?
     ;
 
+// LIMIT n [OFFSET m], and the standard's OFFSET m ROWS FETCH FIRST n ROWS ONLY (Calcite's);
+// FETCH without a count fetches one row.
 limitClause
-    : LIMIT limit=expression (OFFSET offset=expression)?
+    : LIMIT limit=expression (OFFSET offset=expression (ROW | ROWS)?)?
+    | OFFSET offset=expression (ROW | ROWS)? fetchClause?
+    | fetchClause
+    ;
+
+fetchClause
+    : FETCH (FIRST | NEXT) fetchCount=expression? (ROW | ROWS) ONLY
     ;
 
 fromClause
@@ -398,8 +406,10 @@ jsonNullClause
 
 // JSON_VALUE(s, path [RETURNING type] [(NULL | ERROR | DEFAULT x) ON EMPTY] [... ON ERROR]);
 // JSON_QUERY(s, path [wrapper] [(NULL | ERROR | EMPTY ARRAY | EMPTY OBJECT) ON EMPTY] [...])
+// JSON_EXISTS(s, path [{TRUE | FALSE | UNKNOWN | ERROR} ON ERROR])
 jsonBehavior
-    : (NULL_ | ERROR | DEFAULT expression | EMPTY emptyValue=(ARRAY | OBJECT))
+    : (NULL_ | ERROR | TRUE | FALSE | UNKNOWN | DEFAULT expression
+        | EMPTY emptyValue=(ARRAY | OBJECT))
       ON target=(EMPTY | ERROR)
     ;
 
@@ -506,9 +516,9 @@ nonReserved
     | EMPTY | ENFORCED | EPOCH | ERROR | EXCLUDING | EXPLAIN | EXTEND | FIRST | FOLLOWING | FUNCTION
     | FUNCTIONS | GENERATED | GROUPING | HOUR | HOURS | IF | INCLUDING | ISODOW | ISOYEAR | JOB | JOBS
     | JSON | JSON_ARRAYAGG | JSON_OBJECTAGG | KEY
-    | LANGUAGE | LAST | LEADING | MATCH | MEASURES | METADATA | MICROSECOND | MILLENNIUM | MILLISECOND
+    | FETCH | LANGUAGE | LAST | LEADING | MATCH | MEASURES | METADATA | MICROSECOND | MILLENNIUM | MILLISECOND
     | MINUTE | MINUTES | MONTH | MONTHS
-    | NANOSECOND | NEXT | NULLS | OBJECT | OF | OFFSET | ONE | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
+    | NANOSECOND | NEXT | NULLS | OBJECT | OF | OFFSET | ONE | ONLY | OPTIONS | OVERLAY | OVERWRITE | OVERWRITING | PARTITION
     | PARTITIONED | PARTITIONS | PAST | PATTERN | PER | PLACING | PLAN | POSITION | PRECEDING | PRECISION | PRIMARY
     | QUARTER | RANGE | RENAME | RESET | RETURNING | ROLLUP | ROWS | SAVEPOINT | SCALAR | SECOND
     | SECONDS | SETS | SHOW | SIMILAR | SKIP_ | STATEMENT | STOP | SYSTEM | SYSTEM_TIME | TABLES
@@ -583,6 +593,7 @@ EXPLAIN: E X P L A I N;
 EXTEND: E X T E N D;
 EXTRACT: E X T R A C T;
 FALSE: F A L S E;
+FETCH: F E T C H;
 FILTER: F I L T E R;
 FIRST: F I R S T;
 FOLLOWING: F O L L O W I N G;
@@ -640,6 +651,7 @@ OF: O F;
 OFFSET: O F F S E T;
 ON: O N;
 ONE: O N E;
+ONLY: O N L Y;
 OPTIONS: O P T I O N S;
 OR: O R;
 ORDER: O R D E R;

@@ -55,6 +55,13 @@ std::vector<LogicalType> SlotTypes(const Schema& schema) {
   return types;
 }
 
+size_t SlotCountOf(const LogicalType& type) {
+  if (type.id() != TypeId::kRow) return 1;
+  size_t slots = 1;
+  for (const RowField& field : type.fields()) slots += SlotCountOf(field.type);
+  return slots;
+}
+
 std::vector<size_t> FirstSlots(const Schema& schema) {
   std::vector<size_t> firsts;
   size_t slot = 0;

@@ -29,6 +29,8 @@ struct Slot {
 std::vector<Slot> FlattenSchema(const Schema& schema);
 /// The types of FlattenSchema's slots: what a batch of the schema is built with.
 std::vector<LogicalType> SlotTypes(const Schema& schema);
+/// The slots a value of `type` takes: one, plus its fields' for a ROW.
+size_t SlotCountOf(const LogicalType& type);
 /// For each top-level column, the index of its first flattened slot.
 std::vector<size_t> FirstSlots(const Schema& schema);
 

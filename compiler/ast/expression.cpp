@@ -233,6 +233,9 @@ std::string FunctionCallExpression::ToString() const {
       case JsonBehavior::Kind::kError: inner += " ERROR"; break;
       case JsonBehavior::Kind::kEmptyArray: inner += " EMPTY ARRAY"; break;
       case JsonBehavior::Kind::kEmptyObject: inner += " EMPTY OBJECT"; break;
+      case JsonBehavior::Kind::kTrue: inner += " TRUE"; break;
+      case JsonBehavior::Kind::kFalse: inner += " FALSE"; break;
+      case JsonBehavior::Kind::kUnknown: inner += " UNKNOWN"; break;
       case JsonBehavior::Kind::kDefault:
         inner += " DEFAULT " + behavior.default_value->ToString();
         break;

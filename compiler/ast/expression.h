@@ -315,7 +315,7 @@ struct WindowSpecification {
 /// TableArgumentExpression, DescriptorExpression and NamedArgumentExpression.
 /// `NULL | ERROR | DEFAULT x` `ON EMPTY | ON ERROR` of a JSON_VALUE call.
 struct JsonBehavior {
-  enum class Kind { kNull, kError, kDefault, kEmptyArray, kEmptyObject };
+  enum class Kind { kNull, kError, kDefault, kEmptyArray, kEmptyObject, kTrue, kFalse, kUnknown };
   Kind kind = Kind::kNull;
   bool on_empty = false;  // ON EMPTY, else ON ERROR
   std::shared_ptr<Expression> default_value;

@@ -744,6 +744,9 @@ std::optional<BoundRelation> Binder::BindAggregation(
             call.name.span);
       return;
     }
+    // COUNT(DISTINCT a, b, …): the distinct combinations of non-NULL values (Flink's).
+    const bool distinct_combination =
+        bound_call.kind == AggregateKind::kCount && call.distinct && call.arguments.size() > 1;
     if (bound_call.kind == AggregateKind::kListAgg) {
       if (call.arguments.empty() || call.arguments.size() > 2) {
         Error(base::ErrorCode::kBind, "LISTAGG takes an expression and an optional separator",
@@ -764,8 +767,12 @@ std::optional<BoundRelation> Binder::BindAggregation(
         }
         bound_call.separator = separator->literal.text;
       }
-    } else if (call.arguments.size() != 1) {
-      Error(base::ErrorCode::kBind, name + " takes one argument", call.span);
+    } else if (call.arguments.size() != 1 && !distinct_combination) {
+      Error(base::ErrorCode::kBind,
+            name == "COUNT" ? std::string("COUNT takes one argument (COUNT(DISTINCT a, b, …) "
+                                          "counts distinct combinations)")
+                            : name + " takes one argument",
+            call.span);
       return;
     }
     if (call.distinct && bound_call.kind != AggregateKind::kCount &&
@@ -784,12 +791,15 @@ std::optional<BoundRelation> Binder::BindAggregation(
       bound_call.kind = AggregateKind::kCountStar;
     } else {
       bool nested = false;
-      Walk(argument, [&](const ast::Expression& node) { nested |= IsAggregateCall(node); });
+      for (const ast::ExpressionPtr& each : call.arguments) {
+        Walk(*each, [&](const ast::Expression& node) { nested |= IsAggregateCall(node); });
+      }
       if (nested) {
         Error(base::ErrorCode::kBind, "aggregate calls cannot be nested", argument.span);
         return;
       }
-      ExprPtr bound = BindExpression(argument, input.scope);
+      ExprPtr bound = distinct_combination ? BindDistinctCombination(call, input.scope)
+                                           : BindExpression(argument, input.scope);
       if (bound == nullptr) return;
       if (uses_window_column(bound)) {
         Error(base::ErrorCode::kPlan, "cannot aggregate window_start, window_end or window_time",
@@ -797,6 +807,25 @@ std::optional<BoundRelation> Binder::BindAggregation(
         return;
       }
       if (bound->type.id() == TypeId::kNull) bound = CastTo(bound, LogicalType::Int());
+      if (bound->type.id() == TypeId::kRow && bound_call.kind == AggregateKind::kCount) {
+        // A row takes several slots; COUNT needs one value, NULL for a NULL row: its element
+        // bytes for DISTINCT (an injective encoding), else TRUE.
+        if (call.distinct && (!IsSlotRow(bound) || RowHoldsWideDecimal(bound->type))) {
+          Error(
+              base::ErrorCode::kPlan,
+              fmt::format("COUNT(DISTINCT …) of a {} is not supported yet", bound->type.ToString()),
+              argument.span);
+          return;
+        }
+        ExprPtr is_row =
+            Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(), {bound});
+        bound =
+            call.distinct
+                ? EncodeRow(bound)
+                : Expr::Case({is_row, Expr::Literal(runtime::plan::Value::Boolean(true)),
+                              Expr::Literal(runtime::plan::Value::Null(LogicalType::Boolean()))},
+                             LogicalType::Boolean());
+      }
       if (bound->type.IsNarrowNumeric() && ComputedWide(bound_call.kind)) {
         narrowed_result = bound->type;
         bound = CastTo(bound, bound->type.Widened());
@@ -1079,6 +1108,36 @@ std::optional<BoundRelation> Binder::BindAggregationOutputs(
   }
   if (failed) return std::nullopt;
   return MakeProject(std::move(input), std::move(names), std::move(expressions), std::move(spans));
+}
+
+ExprPtr Binder::BindDistinctCombination(const ast::FunctionCallExpression& call,
+                                        const Scope& scope) {
+  // One value per combination: the bytes of ROW(a, b, …) as a collection element holds them
+  // (an injective encoding of the fields, -0.0 apart from 0.0 as Java's Double.equals keeps
+  // them), NULL when any argument is NULL, so that the row is not counted.
+  std::vector<ExprPtr> fields;
+  std::vector<types::RowField> field_types;
+  ExprPtr present;
+  for (const ast::ExpressionPtr& argument : call.arguments) {
+    ExprPtr bound = BindExpression(*argument, scope);
+    if (bound == nullptr) return nullptr;
+    if (bound->type.id() == TypeId::kNull) bound = CastTo(bound, LogicalType::Int());
+    if (bound->type.id() == TypeId::kRow || bound->type.IsWideDecimal()) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("COUNT(DISTINCT a, b, …) of a {} is not supported yet",
+                        bound->type.ToString()),
+            argument->span);
+      return nullptr;
+    }
+    ExprPtr not_null =
+        Expr::Call(functions::FunctionId::kIsNotNull, LogicalType::Boolean(), {bound});
+    present = present == nullptr ? not_null
+                                 : Expr::Call(functions::FunctionId::kAnd, LogicalType::Boolean(),
+                                              {present, not_null});
+    field_types.push_back({fmt::format("EXPR${}", fields.size()), bound->type});
+    fields.push_back(std::move(bound));
+  }
+  return EncodeRow(RowValue(present, LogicalType::Row(std::move(field_types)), std::move(fields)));
 }
 
 }  // namespace sluice::compiler::binder

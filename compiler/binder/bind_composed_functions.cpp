@@ -221,11 +221,12 @@ ExprPtr Binder::BindJsonValueClauses(const ast::FunctionCallExpression& call, Ex
   const ast::JsonBehavior* on_empty = nullptr;
   const ast::JsonBehavior* on_error = nullptr;
   for (const ast::JsonBehavior& behavior : call.json_behaviors) {
-    if (behavior.kind == ast::JsonBehavior::Kind::kEmptyArray ||
-        behavior.kind == ast::JsonBehavior::Kind::kEmptyObject) {
+    if (behavior.kind != ast::JsonBehavior::Kind::kNull &&
+        behavior.kind != ast::JsonBehavior::Kind::kError &&
+        behavior.kind != ast::JsonBehavior::Kind::kDefault) {
       Error(base::ErrorCode::kBind,
             "JSON_VALUE takes NULL, ERROR or DEFAULT ... ON EMPTY / ON ERROR (EMPTY ARRAY and "
-            "EMPTY OBJECT are JSON_QUERY's)",
+            "EMPTY OBJECT are JSON_QUERY's, TRUE, FALSE and UNKNOWN JSON_EXISTS')",
             behavior.span);
       return nullptr;
     }
@@ -394,14 +395,47 @@ ExprPtr Binder::BindComposedStringCall(const ast::FunctionCallExpression& call,
                   call.span);
 }
 
+ExprPtr Binder::BindJsonExistsOnError(const ast::FunctionCallExpression& call,
+                                      std::vector<ExprPtr> arguments) {
+  const ast::JsonBehavior& behavior = call.json_behaviors.front();
+  const bool supported = behavior.kind == ast::JsonBehavior::Kind::kTrue ||
+                         behavior.kind == ast::JsonBehavior::Kind::kFalse ||
+                         behavior.kind == ast::JsonBehavior::Kind::kUnknown ||
+                         behavior.kind == ast::JsonBehavior::Kind::kError;
+  if (call.json_behaviors.size() > 1 || behavior.on_empty || !supported) {
+    Error(base::ErrorCode::kBind,
+          "JSON_EXISTS takes one {TRUE | FALSE | UNKNOWN | ERROR} ON ERROR clause",
+          call.json_behaviors.size() > 1 ? call.json_behaviors[1].span : behavior.span);
+    return nullptr;
+  }
+  if (arguments.size() != 2) {
+    Error(base::ErrorCode::kBind,
+          fmt::format("JSON_EXISTS takes 2 arguments, got {}", arguments.size()), call.span);
+    return nullptr;
+  }
+  // FALSE ON ERROR is the default (JSON_EXISTS itself).
+  if (behavior.kind == ast::JsonBehavior::Kind::kFalse) {
+    return BindCall("JSON_EXISTS", std::move(arguments), call.span);
+  }
+  const char* code = behavior.kind == ast::JsonBehavior::Kind::kTrue      ? "T"
+                     : behavior.kind == ast::JsonBehavior::Kind::kUnknown ? "U"
+                                                                          : "E";
+  arguments.push_back(Text(code));
+  return BindCall("$JSON_EXISTS", std::move(arguments), call.span);
+}
+
 ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,
                                      std::vector<ExprPtr> arguments) {
+  bool as_array = false;  // RETURNING ARRAY<STRING>
   if (call.returning) {
     auto returning = BindDataType(*call.returning);
     if (!returning) return nullptr;
-    if (returning->id() != TypeId::kVarchar) {
+    as_array =
+        returning->id() == TypeId::kArray && returning->element_type().id() == TypeId::kVarchar;
+    if (returning->id() != TypeId::kVarchar && !as_array) {
       Error(base::ErrorCode::kBind,
-            fmt::format("JSON_QUERY cannot return {} (only STRING)", returning->ToString()),
+            fmt::format("JSON_QUERY cannot return {} (only STRING or ARRAY<STRING>)",
+                        returning->ToString()),
             call.returning->span);
       return nullptr;
     }
@@ -423,17 +457,48 @@ ExprPtr Binder::BindJsonQueryClauses(const ast::FunctionCallExpression& call,
       case ast::JsonBehavior::Kind::kNull: clauses[index] = 'N'; break;
       case ast::JsonBehavior::Kind::kError: clauses[index] = 'E'; break;
       case ast::JsonBehavior::Kind::kEmptyArray: clauses[index] = 'A'; break;
-      case ast::JsonBehavior::Kind::kEmptyObject: clauses[index] = 'O'; break;
+      case ast::JsonBehavior::Kind::kEmptyObject:
+        if (as_array) {
+          Error(base::ErrorCode::kBind,
+                fmt::format("JSON_QUERY … RETURNING ARRAY<STRING> cannot give an EMPTY OBJECT ON "
+                            "{} (as Flink's)",
+                            what),
+                behavior.span);
+          return nullptr;
+        }
+        clauses[index] = 'O';
+        break;
       case ast::JsonBehavior::Kind::kDefault:
+      case ast::JsonBehavior::Kind::kTrue:
+      case ast::JsonBehavior::Kind::kFalse:
+      case ast::JsonBehavior::Kind::kUnknown:
         Error(base::ErrorCode::kBind,
-              fmt::format("JSON_QUERY takes NULL, ERROR, EMPTY ARRAY or EMPTY OBJECT ON {}, "
-                          "not DEFAULT",
-                          what),
+              fmt::format("JSON_QUERY takes NULL, ERROR, EMPTY ARRAY or EMPTY OBJECT ON {}", what),
               behavior.span);
         return nullptr;
     }
   }
   arguments.push_back(Text(clauses));
+  if (as_array) {
+    if (arguments.size() != 3) {
+      Error(base::ErrorCode::kBind,
+            fmt::format("JSON_QUERY takes 2 arguments, got {}", arguments.size() - 1), call.span);
+      return nullptr;
+    }
+    for (size_t i = 0; i < 2; ++i) {
+      const TypeId id = arguments[i]->type.id();
+      if (id != TypeId::kVarchar && id != TypeId::kNull) {
+        Error(base::ErrorCode::kBind,
+              fmt::format("JSON_QUERY needs a STRING as argument {}, got {}", i + 1,
+                          arguments[i]->type.ToString()),
+              call.arguments[i]->span);
+        return nullptr;
+      }
+      arguments[i] = CastTo(arguments[i], LogicalType::Varchar());
+    }
+    return Expr::Call(FunctionId::kJsonQueryArray, LogicalType::Array(LogicalType::Varchar()),
+                      std::move(arguments));
+  }
   return BindCall("$JSON_QUERY", std::move(arguments), call.span);
 }
 

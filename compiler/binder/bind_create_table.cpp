@@ -112,18 +112,16 @@ void BindPartitionKeys(Binder* binder, const TableDefinition& definition,
 
 }  // namespace
 
-std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatement& statement) {
+std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatement& statement,
+                                                    const types::Schema* query_schema) {
   const size_t errors_before = diagnostics_.size();
   auto scan = std::make_shared<logical::ScanTable>();
   CatalogTable table;
   table.span = statement.name.span;
   scan->descriptor.name = statement.name.Last().name;
 
-  if (statement.as_query) {
-    Error(base::ErrorCode::kPlan, "CREATE TABLE ... AS query is not supported",
-          statement.as_query->span);
-    return std::nullopt;
-  }
+  SLUICE_CHECK((statement.as_query != nullptr) == (query_schema != nullptr),
+               "CREATE TABLE … AS binds with its query's schema, and only it");
   // The definition: the statement's own elements, merged with a LIKE source's.
   auto merged = std::make_shared<TableDefinition>();
   TableDefinition& definition = *merged;
@@ -147,6 +145,9 @@ std::optional<CatalogTable> Binder::BindCreateTable(const ast::CreateTableStatem
   definition.partitioned_by = statement.partitioned_by;
   definition.options = statement.options;
   if (statement.like && !MergeLikeSource(*statement.like, &definition)) return std::nullopt;
+  if (query_schema != nullptr && !AddQueryColumns(statement, *query_schema, &definition)) {
+    return std::nullopt;
+  }
   if (definition.columns.empty()) {
     Error(base::ErrorCode::kBind,
           fmt::format("table '{}' has no columns: list them, or copy another table's with "

@@ -475,6 +475,23 @@ ExprPtr Binder::BindCall(const std::string& name, std::vector<ExprPtr> arguments
       return Expr::Cast(std::move(moved), LogicalType::Date());
     }
   }
+  if ((name == "+" || name == "-") && arguments.size() == 2) {
+    // TIME ± INTERVAL is a TIME: the time of day moved by the interval, around midnight
+    // (Flink's: ((time + a day) ± interval % a day) % a day), here as the time of day of
+    // 1970-01-01's TIMESTAMP moved by it.
+    TypeId left = arguments[0]->type.id(), right = arguments[1]->type.id();
+    if ((left == TypeId::kTime && right == TypeId::kInterval) ||
+        (name == "+" && left == TypeId::kInterval && right == TypeId::kTime)) {
+      for (auto& argument : arguments) {
+        if (argument->type.id() == TypeId::kTime) {
+          argument = CastTo(std::move(argument), LogicalType::Timestamp());
+        }
+      }
+      ExprPtr moved = BindCall(name, std::move(arguments), span);
+      if (moved == nullptr) return nullptr;
+      return CastTo(std::move(moved), LogicalType::Time());
+    }
+  }
   // FLOOR/CEIL(x TO unit) of a DATE or a TIME keeps its type (Flink's: FLOOR(DATE '2024-01-17'
   // TO MONTH) is DATE '2024-01-01', FLOOR(TIME '12:44:31' TO MINUTE) is TIME '12:44:00'):
   // rounded as the TIMESTAMP of that day or of 1970-01-01.
@@ -972,12 +989,12 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
           call.span);
     return nullptr;
   }
-  if (upper == "GROUPING" || upper == "GROUPING_ID") {
+  if (upper == "GROUPING" || upper == "GROUPING_ID" || upper == "GROUP_ID") {
     // An aggregation replaces the calls of its SELECT list and HAVING (bind_grouping_sets.cpp).
     Error(base::ErrorCode::kBind,
           fmt::format("{}(...) is only allowed in the SELECT list or HAVING of a query with GROUP "
-                      "BY, its arguments grouping columns",
-                      upper),
+                      "BY{}",
+                      upper, upper == "GROUP_ID" ? "" : ", its arguments grouping columns"),
           name.span);
     return nullptr;
   }
@@ -1116,6 +1133,9 @@ ExprPtr Binder::BindFunctionCall(const ast::FunctionCallExpression& call, const 
     Error(base::ErrorCode::kBind,
           fmt::format("{} takes no WRAPPER clause (JSON_QUERY does)", upper), call.span);
     return nullptr;
+  }
+  if (upper == "JSON_EXISTS" && !call.returning && !call.json_behaviors.empty()) {
+    return BindJsonExistsOnError(call, std::move(arguments));
   }
   if ((call.returning || !call.json_behaviors.empty()) && upper != "JSON_VALUE") {
     Error(base::ErrorCode::kBind,

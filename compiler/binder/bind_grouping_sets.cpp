@@ -318,6 +318,21 @@ bool Binder::BindGroupingCalls(const std::vector<const ast::Expression*>& roots,
       const auto* grouping = node.As<ast::FunctionCallExpression>();
       if (grouping == nullptr || grouping->over || grouping->over_window_name) return;
       std::string name = Upper(grouping->name.Last().name);
+      if (name == "GROUP_ID" && grouping->name.parts.size() == 1) {
+        // GROUP_ID(): which copy of a repeated grouping set the row's set is, 0 for the first
+        // (Flink's DecomposeGroupingSetsRule); the set id's bits past the key bits count them.
+        if (!grouping->arguments.empty() || grouping->distinct || grouping->filter) {
+          Error(base::ErrorCode::kBind, "GROUP_ID() takes no arguments", grouping->span);
+          return;
+        }
+        ExprPtr id = Expr::Column(id_slot, LogicalType::Bigint());
+        const int64_t columns =
+            layout == nullptr ? 0 : static_cast<int64_t>(layout->expand.grouping_slots.size());
+        (*replacements)[&node] = layout == nullptr ? bigint(0)
+                                                   : call(functions::FunctionId::kDivide, id,
+                                                          bigint(int64_t{1} << columns));
+        return;
+      }
       if (name != "GROUPING" && name != "GROUPING_ID") return;
       if (grouping->arguments.empty() || grouping->arguments.size() > 63 || grouping->distinct ||
           grouping->filter) {

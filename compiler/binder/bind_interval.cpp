@@ -156,11 +156,13 @@ ExprPtr Binder::BindYearMonthArithmetic(const ast::BinaryExpression& binary, con
   ExprPtr value = BindExpression(moved, scope);
   if (value == nullptr) return nullptr;
   const TypeId id = value->type.id();
+  // A TIME has no months: Flink's TIME ± a year-month interval is the TIME itself.
+  if (id == TypeId::kTime) return value;
   if (id != TypeId::kDate && id != TypeId::kTimestamp && id != TypeId::kNull &&
       !value->type.IsTimestampLtz()) {
     Error(base::ErrorCode::kBind,
-          fmt::format("a year-month interval can be added to or subtracted from a DATE or a "
-                      "TIMESTAMP, not {}",
+          fmt::format("a year-month interval can be added to or subtracted from a DATE, a "
+                      "TIMESTAMP or a TIME, not {}",
                       value->type.ToString()),
           binary.span);
     return nullptr;

@@ -112,6 +112,49 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
   } else {
     hidden.clear();
   }
+  // SELECT DISTINCT … ORDER BY: an item written as a selected expression (`b.x`, `a + 1`)
+  // reads that output column, as Calcite matches it (the FROM clause is gone after DISTINCT).
+  std::vector<const ast::Expression*> distinct_matches;
+  if (result && !drop_order && query.kind() == ast::QueryKind::kSelect &&
+      query.Cast<ast::SelectQuery>().distinct) {
+    const auto& select = query.Cast<ast::SelectQuery>();
+    const bool one_column_per_item =
+        select.items.size() == result->scope.columns.size() &&
+        std::none_of(select.items.begin(), select.items.end(), [](const ast::SelectItem& item) {
+          return item.expression->Is<ast::StarExpression>();
+        });
+    for (const ast::OrderItem& order : select.order_by) {
+      if (!one_column_per_item) break;
+      const std::string written = order.expression->ToString();
+      bool matched = false;
+      for (size_t i = 0; i < select.items.size() && !matched; ++i) {
+        const ScopeColumn& column = result->scope.columns[i];
+        if (column.type.id() == TypeId::kRow || select.items[i].expression->ToString() != written) {
+          continue;
+        }
+        replacements_[order.expression.get()] = Expr::Column(column.slot, column.type);
+        distinct_matches.push_back(order.expression.get());
+        matched = true;
+      }
+      // A qualified name that is no selected expression names a FROM table that DISTINCT
+      // hides (unless it reads a field of a selected ROW column).
+      const auto* reference = order.expression->As<ast::ColumnRefExpression>();
+      if (matched || reference == nullptr || reference->parts.size() < 2) continue;
+      const bool selected_row =
+          std::any_of(result->scope.columns.begin(), result->scope.columns.end(),
+                      [&](const ScopeColumn& column) {
+                        return types::IdentifierEquals(column.name, reference->parts[0].name);
+                      });
+      if (selected_row) continue;
+      Error(base::ErrorCode::kBind,
+            fmt::format("ORDER BY {} of a SELECT DISTINCT must be one of the selected "
+                        "expressions (Calcite's rule): select it, or sort by a selected column",
+                        written),
+            order.expression->span);
+      result = std::nullopt;
+      break;
+    }
+  }
   if (result && (!query.order_by.empty() || query.limit || query.offset) && !drop_order) {
     if (result->window) result = MaterializeWindow(std::move(*result));
     if (result) {
@@ -120,6 +163,7 @@ std::optional<BoundRelation> Binder::BindQuery(const ast::Query& query) {
     }
   }
   for (const ast::Expression* item : hidden) replacements_.erase(item);
+  for (const ast::Expression* item : distinct_matches) replacements_.erase(item);
   if (result && !hidden.empty()) {
     Scope kept = result->scope;
     kept.columns.resize(kept_columns);

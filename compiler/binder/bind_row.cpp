@@ -96,6 +96,14 @@ std::vector<ExprPtr> RowSlots(const ExprPtr& row) {
   return slots;
 }
 
+bool RowHoldsWideDecimal(const LogicalType& type) {
+  if (type.id() != TypeId::kRow) return type.IsWideDecimal();
+  for (const types::RowField& field : type.fields()) {
+    if (RowHoldsWideDecimal(field.type)) return true;
+  }
+  return false;
+}
+
 ExprPtr EncodeRow(const ExprPtr& row) {
   ExprPtr value = AsRowValue(row);
   SLUICE_CHECK(IsRowCall(value), "EncodeRow of {}", row->ToString());

@@ -183,11 +183,11 @@ std::optional<BoundRelation> Binder::BindOrderByLimit(BoundRelation input,
   constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max() / 2;
   spec.limit = rows ? *rows : kUnlimited;
   if (*skipped > 0) {
-    if (spec.limit > kUnlimited - *skipped) {
+    if (rows && spec.limit > kUnlimited - *skipped) {
       Error(base::ErrorCode::kBind, "LIMIT plus OFFSET is too many rows", offset->span);
       return std::nullopt;
     }
-    spec.limit += *skipped;
+    if (rows) spec.limit += *skipped;
     spec.emit_row_number = true;
   }
   bool by_time = false;

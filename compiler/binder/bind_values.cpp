@@ -91,6 +91,14 @@ std::optional<BoundRelation> Binder::BindValues(const ast::ValuesQuery& values,
   auto table = std::make_shared<logical::ScanTable>();
   for (size_t c = 0; c < width; ++c) {
     if (types[c].id() == TypeId::kNull) types[c] = LogicalType::Int();
+    if (types[c].id() == TypeId::kRow && RowHoldsWideDecimal(types[c])) {
+      Error(base::ErrorCode::kPlan,
+            fmt::format("VALUES column {}: a ROW with a DECIMAL field of precision above 18 is "
+                        "not supported yet",
+                        c + 1),
+            values.span);
+      return std::nullopt;
+    }
     has_rows |= types[c].id() == TypeId::kRow;
     table->descriptor.schema.columns.push_back(
         {fmt::format("EXPR${}", c), types[c].id() == TypeId::kRow ? row_bytes : types[c]});

@@ -175,8 +175,10 @@ class Binder {
   std::optional<types::LogicalType> BindDataType(const ast::DataType& type);
 
   /// Binds CREATE TABLE into a catalog entry (options unvalidated: a connector checks them
-  /// when the table is used as a source or a sink).
-  std::optional<CatalogTable> BindCreateTable(const ast::CreateTableStatement& statement);
+  /// when the table is used as a source or a sink). For CREATE TABLE … AS query,
+  /// `query_schema` is the bound query's: the table's columns (bind_create_table_as.cpp).
+  std::optional<CatalogTable> BindCreateTable(const ast::CreateTableStatement& statement,
+                                              const types::Schema* query_schema = nullptr);
 
   /// Checks that an INSERT may write `table`: every non-VIRTUAL metadata column takes a key
   /// its connector writes, and the INSERT's column list (`columns`, maybe empty) names no
@@ -242,6 +244,14 @@ class Binder {
   /// with Flink's merging strategies (bind_create_table_like.cpp). False after reporting why
   /// not.
   bool MergeLikeSource(const ast::LikeClause& like, TableDefinition* definition);
+  /// CREATE TABLE … AS query: checks what may be declared before AS and adds the query's
+  /// columns to `definition` (bind_create_table_as.cpp). False after reporting why not.
+  /// COUNT(DISTINCT a, b, …)'s one argument: the combination's bytes, NULL when any of
+  /// a, b, … is NULL (bind_aggregate.cpp).
+  runtime::plan::ExprPtr BindDistinctCombination(const ast::FunctionCallExpression& call,
+                                                 const Scope& scope);
+  bool AddQueryColumns(const ast::CreateTableStatement& statement, const types::Schema& schema,
+                       TableDefinition* definition);
 
   // Queries
   std::optional<BoundRelation> BindSelect(const ast::SelectQuery& select);
@@ -616,6 +626,9 @@ class Binder {
                                                 std::vector<runtime::plan::ExprPtr> arguments,
                                                 const std::string& upper);
   /// JSON_QUERY with a RETURNING, wrapper or ON EMPTY / ON ERROR clause ($JSON_QUERY).
+  /// JSON_EXISTS(s, path {TRUE | FALSE | UNKNOWN | ERROR} ON ERROR).
+  runtime::plan::ExprPtr BindJsonExistsOnError(const ast::FunctionCallExpression& call,
+                                               std::vector<runtime::plan::ExprPtr> arguments);
   runtime::plan::ExprPtr BindJsonQueryClauses(const ast::FunctionCallExpression& call,
                                               std::vector<runtime::plan::ExprPtr> arguments);
   /// JSON_VALUE's RETURNING type and ON EMPTY / ON ERROR clauses applied to its value.
@@ -694,6 +707,9 @@ runtime::plan::ExprPtr AsRowValue(const runtime::plan::ExprPtr& row);
 bool IsSlotRow(const runtime::plan::ExprPtr& row);
 /// The expressions of the slots `row` takes in a batch: its validity, then its fields'.
 std::vector<runtime::plan::ExprPtr> RowSlots(const runtime::plan::ExprPtr& row);
+/// Whether a ROW of `type` has a DECIMAL above precision 18 among its fields (at any depth),
+/// which a ROW element's bytes do not hold yet.
+bool RowHoldsWideDecimal(const types::LogicalType& type);
 /// `row` as the bytes of a ROW element of a collection (VARCHAR-typed; NULL for a NULL row).
 runtime::plan::ExprPtr EncodeRow(const runtime::plan::ExprPtr& row);
 /// The ROW of `type` whose element bytes `encoding` holds (NULL bytes: a NULL row).

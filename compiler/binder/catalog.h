@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,9 @@ struct TableDefinition {
   base::SourceSpan primary_key_span;
   std::vector<ast::Identifier> partitioned_by;
   std::vector<ast::TableOption> options;
+  /// CREATE TABLE … AS query: the query's columns as written definitions, owned here
+  /// (`columns` points at them).
+  std::deque<ast::ColumnDefinition> query_columns;
 };
 
 /// A table created by CREATE TABLE. `scan` is filled in place as `INSERT INTO t VALUES`

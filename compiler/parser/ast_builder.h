@@ -57,6 +57,10 @@ class AstBuilder {
   ast::SelectItem BuildSelectItem(P::SelectItemContext* context);
   std::vector<ast::SelectItem> BuildSelectItems(const std::vector<P::SelectItemContext*>& items);
   std::vector<ast::OrderItem> BuildOrderBy(P::OrderByClauseContext* context);
+  /// `LIMIT n [OFFSET m]`, `[OFFSET m ROWS] [FETCH FIRST [n] ROWS ONLY]`: the row count (null
+  /// without one; 1 for a FETCH without a count) and the offset (null without one).
+  void BuildLimit(P::LimitClauseContext* context, ast::ExpressionPtr* limit,
+                  ast::ExpressionPtr* offset);
   ast::OrderItem BuildOrderItem(P::OrderItemContext* context);
   ast::TableRefPtr BuildFrom(P::FromClauseContext* context);
   ast::TableRefPtr BuildRelation(P::RelationContext* context);

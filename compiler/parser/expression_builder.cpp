@@ -597,6 +597,12 @@ std::unique_ptr<ast::FunctionCallExpression> AstBuilder::BuildFunctionCall(
       built.default_value = BuildExpression(behavior->expression());
     } else if (behavior->NULL_() != nullptr) {
       built.kind = ast::JsonBehavior::Kind::kNull;
+    } else if (behavior->TRUE() != nullptr) {
+      built.kind = ast::JsonBehavior::Kind::kTrue;
+    } else if (behavior->FALSE() != nullptr) {
+      built.kind = ast::JsonBehavior::Kind::kFalse;
+    } else if (behavior->UNKNOWN() != nullptr) {
+      built.kind = ast::JsonBehavior::Kind::kUnknown;
     } else if (behavior->emptyValue != nullptr) {
       built.kind = behavior->emptyValue->getType() == P::ARRAY
                        ? ast::JsonBehavior::Kind::kEmptyArray

@@ -15,6 +15,22 @@ base::SourceSpan Cover(const base::SourceSpan& first, const base::SourceSpan& la
 
 }  // namespace
 
+void AstBuilder::BuildLimit(P::LimitClauseContext* context, ast::ExpressionPtr* limit,
+                            ast::ExpressionPtr* offset) {
+  if (context->limit != nullptr) *limit = BuildExpression(context->limit);
+  if (context->offset != nullptr) *offset = BuildExpression(context->offset);
+  P::FetchClauseContext* fetch = context->fetchClause();
+  if (fetch == nullptr) return;
+  if (fetch->fetchCount != nullptr) {
+    *limit = BuildExpression(fetch->fetchCount);
+    return;
+  }
+  auto one = std::make_unique<ast::LiteralExpression>(Span(fetch));
+  one->literal_kind = ast::LiteralKind::kInteger;
+  one->value = "1";
+  *limit = std::move(one);
+}
+
 ast::QueryPtr AstBuilder::BuildQuery(P::QueryContext* context) {
   ast::QueryPtr query = BuildQueryTerm(context->queryTerm());
   if (context->orderByClause() != nullptr || context->limitClause() != nullptr) {
@@ -23,8 +39,7 @@ ast::QueryPtr AstBuilder::BuildQuery(P::QueryContext* context) {
     }
     query->order_by = BuildOrderBy(context->orderByClause());
     if (P::LimitClauseContext* limit = context->limitClause()) {
-      query->limit = BuildExpression(limit->limit);
-      if (limit->offset != nullptr) query->offset = BuildExpression(limit->offset);
+      BuildLimit(limit, &query->limit, &query->offset);
       query->span = Cover(query->span, Span(limit));
     } else {
       query->span = Cover(query->span, Span(context->orderByClause()));
@@ -433,8 +448,7 @@ ast::PipeOperatorPtr AstBuilder::BuildPipeOperator(P::PipeOperationContext* cont
     for (P::OrderItemContext* item : order->orderItem())
       op->order_by.push_back(BuildOrderItem(item));
     if (P::LimitClauseContext* limit = order->limitClause()) {
-      op->limit = BuildExpression(limit->limit);
-      if (limit->offset != nullptr) op->offset = BuildExpression(limit->offset);
+      BuildLimit(limit, &op->limit, &op->offset);
     }
     return op;
   }

@@ -250,6 +250,10 @@ class ScriptCompiler {
     switch (statement.kind()) {
       case ast::StatementKind::kCreateTable: {
         const auto& create = statement.Cast<ast::CreateTableStatement>();
+        if (create.as_query) {
+          CompileCreateTableAs(create, explain);
+          return;
+        }
         auto table = binder_.BindCreateTable(create);
         if (!table) return;
         ResolveRelativePath(&*table);
@@ -581,17 +585,24 @@ class ScriptCompiler {
       Error(base::ErrorCode::kPlan, "INSERT OVERWRITE is not supported on streams", insert.span);
       return;
     }
-    if (!binder_.CheckInsertTarget(*table, insert.columns)) return;
+    InsertInto(name, table, *insert.query, insert.columns, insert.hints, insert.span, explain);
+  }
+
+  /// `INSERT INTO table [(columns)] [hints] query`, also the insert of a CREATE TABLE … AS.
+  void InsertInto(const ast::Identifier& name, binder::CatalogTable* table, const ast::Query& query,
+                  const std::vector<ast::Identifier>& columns, const std::vector<ast::Hint>& hints,
+                  base::SourceSpan span, bool explain) {
+    if (!binder_.CheckInsertTarget(*table, columns)) return;
     auto& descriptor = table->scan->descriptor;
     bool values_table =
         descriptor.options.count("connector") && descriptor.options.at("connector") == "values";
     // INSERT INTO t VALUES fills a values table; into any other table the rows are a query
     // (a bounded source of them).
-    if (const auto* values = insert.query->As<ast::ValuesQuery>(); values && values_table) {
-      if (!insert.columns.empty()) {
+    if (const auto* values = query.As<ast::ValuesQuery>(); values && values_table) {
+      if (!columns.empty()) {
         Error(base::ErrorCode::kPlan,
               "a 'values' table is filled with whole rows: leave out the column list",
-              insert.columns.front().span);
+              columns.front().span);
         return;
       }
       AddValuesRows(*values, table);
@@ -600,38 +611,104 @@ class ScriptCompiler {
     if (values_table) {
       Error(base::ErrorCode::kPlan,
             "a 'values' table is filled with INSERT INTO " + name.name + " VALUES (...)",
-            insert.query->span);
+            query.span);
       return;
     }
     std::optional<binder::BoundRelation> bound;
-    if (const auto* values = insert.query->As<ast::ValuesQuery>();
+    if (const auto* values = query.As<ast::ValuesQuery>();
         values != nullptr && values->with.empty() && values->order_by.empty() && !values->limit &&
-        insert.columns.empty()) {
+        columns.empty()) {
       const types::Schema written = logical::WrittenSchema(descriptor);
       bound = binder_.BindValues(*values, &written);
     } else {
-      bound = binder_.BindQuery(*insert.query);
+      bound = binder_.BindQuery(query);
     }
     // SELECT * of a window TVF: its rows, with their windows.
     if (bound) bound = binder_.MaterializeWindow(std::move(*bound));
-    if (bound && !insert.columns.empty()) {
+    if (bound && !columns.empty()) {
       bound = binder_.PlaceInsertColumns(std::move(*bound), logical::WrittenSchema(descriptor),
-                                         insert.columns, insert.query->span);
+                                         columns, query.span);
     }
     if (!bound) return;
+    AddSink(name, *table, bound->node, hints, span, explain);
+  }
+
+  /// The sink node that writes `input` into `table`.
+  void AddSink(const ast::Identifier& name, const binder::CatalogTable& table,
+               logical::LogicalNodePtr input, const std::vector<ast::Hint>& hints,
+               base::SourceSpan span, bool explain) {
     spans_[name.name].use = name.span;
     auto sink = std::make_shared<logical::LogicalNode>();
     sink->kind = logical::LogicalKind::kSink;
-    sink->table = table->scan;
-    if (!insert.hints.empty()) {
+    sink->table = table.scan;
+    if (!hints.empty()) {
       // INSERT INTO t /*+ OPTIONS(...) */: this INSERT writes t with those options.
-      sink->table = binder_.HintedTable(table->scan, insert.hints);
+      sink->table = binder_.HintedTable(table.scan, hints);
       if (sink->table == nullptr) return;
     }
-    sink->schema = descriptor.schema;
-    sink->span = insert.span;
-    sink->inputs.push_back(bound->node);
+    const auto& options = sink->table->descriptor.options;
+    auto connector = options.find("connector");
+    auto collect_name = options.find("collect.name");
+    if (options_.collect_selects && !explain && connector != options.end() &&
+        connector->second == "collect" && collect_name != options.end() &&
+        std::find(result_.collect_names.begin(), result_.collect_names.end(),
+                  collect_name->second) == result_.collect_names.end()) {
+      // The caller collects what a job writes into a collect table, as a SELECT's rows.
+      result_.collect_names.push_back(collect_name->second);
+    }
+    sink->schema = table.scan->descriptor.schema;
+    sink->span = span;
+    sink->inputs.push_back(std::move(input));
     (explain ? explains_ : inserts_).push_back(logical::InsertPlan{name.name, sink});
+  }
+
+  /// `CREATE TABLE t [(PRIMARY KEY …, WATERMARK …)] [PARTITIONED BY …] WITH (…) AS query`,
+  /// Flink's CTAS: t's columns are the query's, and the query's rows go into t as an
+  /// `INSERT INTO t query` sends them. With IF NOT EXISTS and an existing t, the rows go into
+  /// that t, as in Flink (whose CTAS creates the table, ignoring an existing one, then inserts).
+  void CompileCreateTableAs(const ast::CreateTableStatement& create, bool explain) {
+    const ast::Identifier& name = create.name.Last();
+    const bool exists =
+        catalog_.FindTable(name.name) != nullptr || catalog_.FindView(name.name) != nullptr;
+    if (exists && !create.if_not_exists) {
+      Error(base::ErrorCode::kBind, "table or view '" + name.name + "' already exists",
+            create.name.span);
+      return;
+    }
+    if (exists) {
+      binder::CatalogTable* table = catalog_.FindTable(name.name);
+      if (table == nullptr) {
+        Error(base::ErrorCode::kBind,
+              "'" + name.name + "' is a view; CREATE TABLE IF NOT EXISTS … AS cannot write it",
+              create.name.span);
+        return;
+      }
+      InsertInto(name, table, *create.as_query, {}, {}, create.span, explain);
+      return;
+    }
+    auto bound = binder_.BindQuery(*create.as_query);
+    // SELECT * of a window TVF: its rows, with their windows.
+    if (bound) bound = binder_.MaterializeWindow(std::move(*bound));
+    if (!bound) return;
+    const types::Schema schema = bound->scope.ToSchema();
+    auto table = binder_.BindCreateTable(create, &schema);
+    if (!table) return;
+    ResolveRelativePath(&*table);
+    const auto& options = table->scan->descriptor.options;
+    if (options.count("connector") && options.at("connector") == "values") {
+      Error(base::ErrorCode::kPlan,
+            "CREATE TABLE … AS query cannot write a 'values' table (its rows are those INSERT "
+            "INTO " +
+                name.name + " VALUES gives it); use a sink connector",
+            create.name.span);
+      return;
+    }
+    physical::TableSpans spans{create.name.span, table->option_spans};
+    catalog_.AddTable(name.name, *table);
+    spans_[name.name] = spans;
+    binder::CatalogTable* added = catalog_.FindTable(name.name);
+    if (!binder_.CheckInsertTarget(*added, {})) return;
+    AddSink(name, *added, bound->node, {}, create.span, explain);
   }
 
   void CompileSelect(const ast::QueryStatement& select, bool explain) {
@@ -683,8 +760,33 @@ class ScriptCompiler {
         if (bound == nullptr) break;
         const types::LogicalType& want = columns[i].type;
         if (want.id() == types::TypeId::kRow) {
-          Error(base::ErrorCode::kPlan, "values tables cannot have ROW columns", row[i]->span);
-          break;
+          // A ROW column takes a row of as many fields, each assigned as a column is; the
+          // connector reads its element bytes (hexadecimal, below).
+          if (!binder::RowCastable(bound->type, want, binder::RowCast::kAssignment) ||
+              (bound->type.id() == types::TypeId::kRow && !binder::IsSlotRow(bound))) {
+            Error(base::ErrorCode::kBind,
+                  fmt::format("column '{}' is {}, but the value is {}", columns[i].name,
+                              want.ToString(), bound->type.ToString()),
+                  row[i]->span);
+            break;
+          }
+          if (binder::RowHoldsWideDecimal(want)) {
+            Error(base::ErrorCode::kPlan,
+                  fmt::format("values table column '{}': a ROW with a DECIMAL field of precision "
+                              "above 18 is not supported yet",
+                              columns[i].name),
+                  row[i]->span);
+            break;
+          }
+          auto value = optimizer::EvaluateConstant(binder::EncodeRow(binder_.CastTo(bound, want)));
+          if (!value.ok()) {
+            Error(base::ErrorCode::kBind, "not a constant: " + value.status().message(),
+                  row[i]->span);
+            break;
+          }
+          fields.push_back(value->is_null ? std::nullopt
+                                          : std::optional(runtime::expr::EncodeHex(value->text)));
+          continue;
         }
         if (bound->type.id() != types::TypeId::kNull && bound->type != want &&
             !(bound->type.IsNumeric() && want.IsNumeric()) &&

@@ -51,6 +51,7 @@ bool Generatable(types::TypeId id) {
     case types::TypeId::kArray:
     case types::TypeId::kMap:
     case types::TypeId::kMultiset:
+    case types::TypeId::kRow:
     case types::TypeId::kBinary: return true;
     default: return false;
   }
@@ -71,7 +72,33 @@ base::Status ReadField(const OptionReader& options, const types::RowField& colum
     return options.TableError("datagen cannot generate column '" + column.name + "' of type " +
                               column.type.ToString() +
                               " (supported: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, "
-                              "BYTES, TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET of them)");
+                              "BYTES, TIMESTAMP, DATE, TIME and ARRAY, MAP, MULTISET, ROW of "
+                              "them)");
+  }
+  if (id == types::TypeId::kRow) {
+    // Flink's: each field drawn at random by its own options, 'fields.<c>.<field>.*'; the row
+    // is NULL at 'fields.<c>.null-rate'.
+    for (const char* name : {"kind", "min", "max", "length", "start", "end"}) {
+      if (options.Has(key(name))) {
+        return options.InvalidValue(key(name), std::string("'") + name +
+                                                   "' does not apply to a ROW; set it "
+                                                   "on its fields, '" +
+                                                   prefix + "<field>." + name + "'");
+      }
+    }
+    SLUICE_ASSIGN_OR_RETURN(field->null_rate, options.GetDouble(key("null-rate"), 0, 0));
+    if (field->null_rate > 1) return options.InvalidValue(key("null-rate"), "must be at most 1");
+    for (const types::RowField& row_field : column.type.fields()) {
+      DatagenField element;
+      SLUICE_RETURN_IF_ERROR(ReadField(
+          options, types::RowField{column.name + "." + row_field.name, row_field.type}, &element));
+      if (element.kind == DatagenField::Kind::kSequence) {
+        return options.InvalidValue("fields." + Lower(column.name + "." + row_field.name) + ".kind",
+                                    "a ROW's fields are generated at random");
+      }
+      field->elements.push_back(std::move(element));
+    }
+    return base::Status::Ok();
   }
   if (column.type.IsCollection()) {
     // Flink's: 'length' elements (default 3), each from 'fields.<c>.element.*' (a MAP's from
@@ -239,7 +266,11 @@ base::Result<DatagenConfig> DatagenConfig::FromTable(const TableDescriptor& orig
         for (const char* option : kFieldOptions) {
           known.push_back("fields." + Lower(name) + "." + option);
         }
-        if (type.id() == types::TypeId::kMap) {
+        if (type.id() == types::TypeId::kRow) {
+          for (const types::RowField& field : type.fields()) {
+            add_known(name + "." + field.name, field.type);
+          }
+        } else if (type.id() == types::TypeId::kMap) {
           add_known(name + ".key", type.element_type());
           add_known(name + ".value", type.value_type());
         } else if (type.IsCollection()) {
@@ -304,6 +335,7 @@ DatagenReader::DatagenReader(DatagenConfig config, const SubtaskInfo& subtask)
   // Without a seed each subtask draws its own random key, as Flink's datagen is unseeded.
   const uint64_t seed = config_.seed ? *config_.seed : std::random_device{}() * 0x100000001ULL;
   key_ = Mix(seed ^ 0x6461746167656EULL);
+  for (const DatagenField& field : config_.fields) slot_count_ += types::SlotCountOf(field.type);
   block_size_ = kBatchCapacity;
   if (config_.rows_per_second > 0) {
     block_size_ = static_cast<int32_t>(std::clamp<double>(
@@ -312,9 +344,8 @@ DatagenReader::DatagenReader(DatagenConfig config, const SubtaskInfo& subtask)
 }
 
 base::Result<bool> DatagenReader::Next(Batch* batch) {
-  SLUICE_CHECK(batch->column_count() == config_.fields.size(),
-               "a datagen batch needs {} columns, got {}", config_.fields.size(),
-               batch->column_count());
+  SLUICE_CHECK(batch->column_count() == slot_count_, "a datagen batch needs {} columns, got {}",
+               slot_count_, batch->column_count());
   if (stop_block_ && next_block_ >= *stop_block_) {
     batch->set_row_count(0);
     return true;  // held at the stop: nothing more to read
@@ -529,69 +560,89 @@ std::string DatagenReader::RandomCollection(const DatagenField& field, int64_t r
 
 void DatagenReader::FillRow(int64_t row_number, int32_t row, Batch* batch) const {
   SplitMix random(Mix(key_ ^ (static_cast<uint64_t>(row_number) * 0xD1B54A32D192ED03ULL)));
-  for (size_t index = 0; index < config_.fields.size(); ++index) {
-    const DatagenField& field = config_.fields[index];
-    Column& column = batch->column(index);
-    uint8_t* data = column.data();
-    const int32_t width = column.type().PhysicalWidth();
-    // Every column takes its draws even when NULL, so one column's options never shift another's.
-    const bool is_null =
-        field.kind == DatagenField::Kind::kRandom && random.NextDouble() < field.null_rate;
-    const uint64_t draw = random.Next();
-    if (is_null) {
-      column.validity()[row] = 0;
-      std::memset(data + static_cast<size_t>(row) * width, 0, width);
-      continue;
-    }
-    column.validity()[row] = 1;
-    if (field.type.IsCollection()) {
-      SplitMix elements(draw);
-      reinterpret_cast<StringRef*>(data)[row] =
-          batch->arena().Copy(RandomCollection(field, row_number, &elements));
-      continue;
-    }
-    int64_t integer = 0;
-    double real = 0;
-    std::string text;
-    if (field.kind == DatagenField::Kind::kSequence) {
-      const int64_t sequence_value = field.start + row_number;
-      integer = sequence_value;
-      real = static_cast<double>(sequence_value);
-      text = std::to_string(sequence_value);
-    } else {
-      RandomScalar(field, row_number, draw, &integer, &real, &text);
-    }
-    switch (field.type.id()) {
-      case types::TypeId::kBoolean: data[row] = static_cast<uint8_t>(integer); break;
-      case types::TypeId::kInt:
-      case types::TypeId::kDate:
-      case types::TypeId::kTime:
-        reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(integer);
-        break;
-      case types::TypeId::kDouble:
-        // A FLOAT holds the nearest float (a sequence's numbers, a random draw).
-        reinterpret_cast<double*>(data)[row] =
-            field.type.IsFloat() ? static_cast<double>(static_cast<float>(real)) : real;
-        break;
-      case types::TypeId::kVarchar:
-      case types::TypeId::kBinary:
-        reinterpret_cast<StringRef*>(data)[row] = batch->arena().Copy(text);
-        break;
-      case types::TypeId::kDecimal:
-        if (field.type.IsWideDecimal()) {
-          __int128 wide = integer;  // a sequence's number
-          if (field.kind == DatagenField::Kind::kRandom) {
-            SplitMix random(draw);
-            wide = DrawWideDecimal(&random, field.wide_decimal);
-          }
-          std::memcpy(data + static_cast<size_t>(row) * sizeof(wide), &wide, sizeof(wide));
-        } else {
-          reinterpret_cast<int64_t*>(data)[row] = integer;
-        }
-        break;
-      default: reinterpret_cast<int64_t*>(data)[row] = integer; break;
-    }
+  size_t slot = 0;
+  for (const DatagenField& field : config_.fields) {
+    slot = FillField(field, row_number, row, &random, batch, slot);
   }
+}
+
+size_t DatagenReader::FillField(const DatagenField& field, int64_t row_number, int32_t row,
+                                SplitMix* random, Batch* batch, size_t slot) const {
+  Column& column = batch->column(slot);
+  uint8_t* data = column.data();
+  // Every column takes its draws even when NULL, so one column's options never shift another's.
+  const bool is_null =
+      field.kind == DatagenField::Kind::kRandom && random->NextDouble() < field.null_rate;
+  const uint64_t draw = random->Next();
+  const size_t slots = types::SlotCountOf(field.type);
+  if (is_null) {
+    for (size_t k = 0; k < slots; ++k) {
+      Column& nulled = batch->column(slot + k);
+      const int32_t nulled_width = nulled.type().PhysicalWidth();
+      nulled.validity()[row] = 0;
+      std::memset(nulled.data() + static_cast<size_t>(row) * nulled_width, 0, nulled_width);
+    }
+    return slot + slots;
+  }
+  column.validity()[row] = 1;
+  if (field.type.id() == types::TypeId::kRow) {
+    // The fields draw from a generator of the row's own draw, so that a ROW column takes one
+    // draw of the row's generator as any other column does.
+    SplitMix fields(draw);
+    size_t next = slot + 1;
+    for (const DatagenField& element : field.elements) {
+      next = FillField(element, row_number, row, &fields, batch, next);
+    }
+    return next;
+  }
+  if (field.type.IsCollection()) {
+    SplitMix elements(draw);
+    reinterpret_cast<StringRef*>(data)[row] =
+        batch->arena().Copy(RandomCollection(field, row_number, &elements));
+    return slot + 1;
+  }
+  int64_t integer = 0;
+  double real = 0;
+  std::string text;
+  if (field.kind == DatagenField::Kind::kSequence) {
+    const int64_t sequence_value = field.start + row_number;
+    integer = sequence_value;
+    real = static_cast<double>(sequence_value);
+    text = std::to_string(sequence_value);
+  } else {
+    RandomScalar(field, row_number, draw, &integer, &real, &text);
+  }
+  switch (field.type.id()) {
+    case types::TypeId::kBoolean: data[row] = static_cast<uint8_t>(integer); break;
+    case types::TypeId::kInt:
+    case types::TypeId::kDate:
+    case types::TypeId::kTime:
+      reinterpret_cast<int32_t*>(data)[row] = static_cast<int32_t>(integer);
+      break;
+    case types::TypeId::kDouble:
+      // A FLOAT holds the nearest float (a sequence's numbers, a random draw).
+      reinterpret_cast<double*>(data)[row] =
+          field.type.IsFloat() ? static_cast<double>(static_cast<float>(real)) : real;
+      break;
+    case types::TypeId::kVarchar:
+    case types::TypeId::kBinary:
+      reinterpret_cast<StringRef*>(data)[row] = batch->arena().Copy(text);
+      break;
+    case types::TypeId::kDecimal:
+      if (field.type.IsWideDecimal()) {
+        __int128 wide = integer;  // a sequence's number
+        if (field.kind == DatagenField::Kind::kRandom) {
+          SplitMix wide_random(draw);
+          wide = DrawWideDecimal(&wide_random, field.wide_decimal);
+        }
+        std::memcpy(data + static_cast<size_t>(row) * sizeof(wide), &wide, sizeof(wide));
+      } else {
+        reinterpret_cast<int64_t*>(data)[row] = integer;
+      }
+      break;
+    default: reinterpret_cast<int64_t*>(data)[row] = integer; break;
+  }
+  return slot + 1;
 }
 
 const Connector& DatagenConnectorInstance() {

@@ -34,7 +34,7 @@ struct DatagenField {
   double null_rate = 0;
   /// ARRAY, MULTISET: the element ('fields.<c>.element.*'); MAP: the key and the value
   /// ('fields.<c>.key.*', 'fields.<c>.value.*'). 'length' is then the number of elements
-  /// (Flink's default 3).
+  /// (Flink's default 3). ROW: one per field ('fields.<c>.<field>.*', as Flink names them).
   std::vector<DatagenField> elements;
 };
 
@@ -55,7 +55,7 @@ struct DatagenConfig {
 };
 
 /// `'connector' = 'datagen'`: random or sequence values for BOOLEAN, INT, BIGINT, DOUBLE,
-/// DECIMAL, VARCHAR and TIMESTAMP columns.
+/// DECIMAL, VARCHAR and TIMESTAMP columns; random collections and ROWs of them.
 class DatagenConnector : public Connector {
  public:
   std::string name() const override { return "datagen"; }
@@ -88,6 +88,10 @@ class DatagenReader : public SourceReader {
 
  private:
   void FillRow(int64_t row_number, int32_t row, Batch* batch) const;
+  /// Fills the slots of `field` from `slot` on in row `row` (a ROW's validity, then its
+  /// fields', each drawn from `random` in turn); returns the slot after them.
+  size_t FillField(const DatagenField& field, int64_t row_number, int32_t row, SplitMix* random,
+                   Batch* batch, size_t slot) const;
   /// The encoding of a random collection of `field`'s type (runtime/expr/collection_value.h).
   std::string RandomCollection(const DatagenField& field, int64_t row_number,
                                SplitMix* random) const;
@@ -105,6 +109,7 @@ class DatagenReader : public SourceReader {
   std::optional<int64_t> stop_block_;  // StopAt: the first block not to emit
   int64_t rows_emitted_ = 0;
   std::optional<std::chrono::steady_clock::time_point> started_;  // set by the first poll
+  size_t slot_count_ = 0;  // the batch's columns: a ROW column takes several
 };
 
 }  // namespace sluice::runtime::connectors

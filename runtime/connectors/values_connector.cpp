@@ -21,6 +21,57 @@ base::Status RowError(const TableDescriptor& table, size_t row_index, const std:
       "table '" + table.name + "': row " + std::to_string(row_index + 1) + ": " + what);
 }
 
+/// Sets the slots of a value of `type` from `slot` on NULL in row `row`.
+void SetNullSlots(const types::LogicalType& type, Batch* batch, size_t slot, int32_t row) {
+  for (size_t k = 0; k < types::SlotCountOf(type); ++k)
+    formats::CsvFormat::SetNull(&batch->column(slot + k), row);
+}
+
+/// Writes the ROW of `type` whose element bytes (runtime/expr/collection_value.h) are `bytes`
+/// into the slots from `slot` on: its validity, then each field (a nested ROW's slots in turn).
+/// False when the bytes are not such a row.
+bool WriteRowElement(std::string_view bytes, const types::LogicalType& type, Batch* batch,
+                     size_t slot, int32_t row) {
+  std::vector<expr::Item> items;
+  const auto& fields = type.fields();
+  if (!expr::DecodeCollection(bytes, 1, &items) || items.size() != fields.size()) return false;
+  batch->column(slot).validity()[row] = 1;
+  size_t next = slot + 1;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const types::LogicalType& field_type = fields[i].type;
+    const expr::Item& item = items[i];
+    if (item.tag == expr::ItemTag::kNull) {
+      SetNullSlots(field_type, batch, next, row);
+    } else if (field_type.id() == types::TypeId::kRow) {
+      if (item.tag != expr::ItemTag::kBytes ||
+          !WriteRowElement(item.bytes, field_type, batch, next, row)) {
+        return false;
+      }
+    } else {
+      if (item.tag != expr::TagOf(field_type)) return false;
+      Column* column = &batch->column(next);
+      switch (item.tag) {
+        case expr::ItemTag::kReal: column->values<double>()[row] = item.real; break;
+        case expr::ItemTag::kBytes:
+          column->values<StringRef>()[row] = batch->arena().Copy(item.bytes);
+          break;
+        default:
+          if (field_type.id() == types::TypeId::kBoolean) {
+            column->values<uint8_t>()[row] = item.integer != 0 ? 1 : 0;
+          } else if (field_type.IsInt32Stored()) {
+            column->values<int32_t>()[row] = static_cast<int32_t>(item.integer);
+          } else {
+            column->values<int64_t>()[row] = item.integer;
+          }
+          break;
+      }
+      column->validity()[row] = 1;
+    }
+    next += types::SlotCountOf(field_type);
+  }
+  return true;
+}
+
 /// Parses `fields`, row `row_index` of `table`, into row `row` of `batch`.
 base::Status ParseInlineRow(const TableDescriptor& table,
                             const std::vector<std::optional<std::string>>& fields, size_t row_index,
@@ -30,10 +81,27 @@ base::Status ParseInlineRow(const TableDescriptor& table,
                     "has " + std::to_string(fields.size()) + " values, expected " +
                         std::to_string(table.schema.columns.size()));
   }
-  for (size_t index = 0; index < fields.size(); ++index) {
-    Column* column = &batch->column(index);
+  auto column_type = [&](size_t index) -> const types::LogicalType& {
+    return table.schema.columns[index].type;
+  };
+  size_t slot = 0;  // the column's first slot: a ROW column takes several
+  for (size_t index = 0; index < fields.size();
+       slot += types::SlotCountOf(column_type(index)), ++index) {
+    Column* column = &batch->column(slot);
     if (!fields[index]) {
-      formats::CsvFormat::SetNull(column, row);
+      SetNullSlots(column_type(index), batch, slot, row);
+      continue;
+    }
+    if (column_type(index).id() == types::TypeId::kRow) {
+      // The binder writes a ROW as its element bytes in hexadecimal (job_compiler.cpp).
+      std::string bytes;
+      if (!expr::DecodeHex(*fields[index], &bytes) ||
+          !WriteRowElement(bytes, column_type(index), batch, slot, row)) {
+        return RowError(table, row_index,
+                        "column '" + table.schema.columns[index].name + "': not an encoded " +
+                            column_type(index).ToString());
+      }
+      // The fields' bytes live in the batch's arena (copied).
       continue;
     }
     if (column->type().IsCollection()) {
@@ -82,12 +150,6 @@ base::Status ValidateOptions(const TableDescriptor& table, bool as_source) {
   }
   SLUICE_RETURN_IF_ERROR(options.CheckKnown({kRowsPerBatch}));
   SLUICE_RETURN_IF_ERROR(options.GetInt(kRowsPerBatch, 1, 1, kBatchCapacity).status());
-  for (const types::RowField& column : table.schema.columns) {
-    if (column.type.id() == types::TypeId::kRow) {
-      return options.TableError("connector 'values' does not support ROW column '" + column.name +
-                                "'");
-    }
-  }
   return base::Status::Ok();
 }
 
@@ -107,8 +169,8 @@ class ValuesReader final : public SourceReader {
   }
 
   base::Result<bool> Next(Batch* batch) override {
-    SLUICE_CHECK(batch->column_count() == table_.schema.columns.size(),
-                 "values table '{}' read into a batch of {} columns", table_.name,
+    SLUICE_CHECK(batch->column_count() == SlotTypes(table_.schema).size(),
+                 "values table '{}' read into a batch of {} slots", table_.name,
                  batch->column_count());
     int32_t count = 0;
     const size_t end = std::min(stop_, table_.inline_rows.size());

@@ -9,9 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/helper_values.h"
 #include "runtime/expr/kernel_abi.h"
 
+using sluice::runtime::StringRef;
+using sluice::runtime::expr::CollectionWriter;
+using sluice::runtime::expr::Item;
+using sluice::runtime::expr::ItemTag;
 using sluice::runtime::expr::StoreText;
 using sluice::runtime::expr::TextOf;
 
@@ -342,6 +347,108 @@ uint8_t sluice_json_query_clauses(SluiceKernelContext* context, const SluiceUdfV
   }
   StoreText(context, value.dump(), out);
   return 1;
+}
+
+uint8_t sluice_json_query_array(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                int32_t, SluiceUdfValue* out) {
+  std::string_view clauses = TextOf(arguments[2]);
+  if (clauses.size() != 3) return 0;
+  auto behave = [&](char behavior, const char* what) -> uint8_t {
+    switch (behavior) {
+      case 'A': {
+        const std::string empty = CollectionWriter().Finish(0);
+        StoreText(context, empty, out);
+        return 1;
+      }
+      case 'E': {
+        std::string message = "JSON_QUERY: ";
+        message += std::string_view(what) == "EMPTY" ? "no array" : "an error";
+        message += " at path '" + std::string(TextOf(arguments[1])) + "' (ERROR ON " + what + ")";
+        return Raise(context, message);
+      }
+      default: return 0;
+    }
+  };
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  if (!Prepare(arguments, &document, &path)) return behave(clauses[2], "ERROR");
+  switch (Evaluate(document, path, &items)) {
+    case Outcome::kError: return behave(clauses[2], "ERROR");
+    case Outcome::kEmpty: return behave(clauses[1], "EMPTY");
+    case Outcome::kItems: break;
+  }
+  Json value;
+  if (path.wildcard) {
+    value = Json::array();
+    for (const Json* item : items) value.push_back(*item);
+  } else {
+    if (items.front()->is_null()) return behave(clauses[1], "EMPTY");
+    value = *items.front();
+  }
+  if (clauses[0] == 'U' || (clauses[0] == 'C' && !value.is_array())) {
+    Json wrapped = Json::array();
+    wrapped.push_back(std::move(value));
+    value = std::move(wrapped);
+  }
+  if (!value.is_array() && !value.is_object()) {
+    return path.strict ? behave(clauses[2], "ERROR") : behave(clauses[1], "EMPTY");
+  }
+  // Flink casts the value to a list: an object is an ERROR.
+  if (!value.is_array()) return behave(clauses[2], "ERROR");
+  CollectionWriter writer;
+  std::vector<std::string> texts;  // the items view them
+  texts.reserve(value.size());
+  for (const Json& element : value) {
+    if (element.is_string()) {
+      texts.push_back(element.get_ref<const std::string&>());
+    } else if (element.is_number_float()) {
+      StringRef text;
+      sluice_cast_double_to_string(context, element.get<double>(), &text);
+      texts.emplace_back(text.view());
+    } else {
+      texts.push_back(element.dump());  // integers, booleans, objects and arrays
+    }
+  }
+  size_t next = 0;
+  for (const Json& element : value) {
+    Item item;
+    if (!element.is_null()) {
+      item.tag = ItemTag::kBytes;
+      item.bytes = texts[next];
+    }
+    ++next;
+    writer.Add(item);
+  }
+  StoreText(context, writer.Finish(static_cast<uint32_t>(value.size())), out);
+  return 1;
+}
+
+uint8_t sluice_json_exists_on_error(SluiceKernelContext* context, const SluiceUdfValue* arguments,
+                                    int32_t, SluiceUdfValue* out) {
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  const bool error =
+      !Prepare(arguments, &document, &path) || Evaluate(document, path, &items) == Outcome::kError;
+  if (!error) {
+    out->integer = !items.empty() && (path.wildcard || !items.front()->is_null()) ? 1 : 0;
+    return 1;
+  }
+  std::string_view behavior = TextOf(arguments[2]);
+  if (behavior == "T") {
+    out->integer = 1;
+    return 1;
+  }
+  if (behavior == "E") {
+    return Raise(context, "JSON_EXISTS: an error at path '" + std::string(TextOf(arguments[1])) +
+                              "' (ERROR ON ERROR)");
+  }
+  if (behavior == "F") {
+    out->integer = 0;
+    return 1;
+  }
+  return 0;  // UNKNOWN ON ERROR
 }
 
 uint8_t sluice_json_exists(SluiceKernelContext*, const SluiceUdfValue* arguments, int32_t,

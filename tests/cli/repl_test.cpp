@@ -384,6 +384,23 @@ SELECT 3;
             "(1 row)\n");
 }
 
+TEST_F(ReplTest, RefusesCreateTableAsWithTheWayAround) {
+  // The session compiles its statements again with each new one, which would insert a CTAS's
+  // rows again: the REPL says so, and the table is not created.
+  fs::path script = directory_ / "ctas.pipe";
+  std::ofstream(script) << R"(CREATE TABLE t (x INT) WITH ('connector' = 'values');
+CREATE TABLE copy WITH ('connector' = 'blackhole') AS SELECT x FROM t;
+SHOW TABLES;
+)";
+  Outcome outcome = RunWithInput(script.string());
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_NE(outcome.output.find("error: CREATE TABLE … AS query runs in .pipe files; in the REPL, "
+                                "CREATE TABLE the table, then INSERT INTO it"),
+            std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find(" t    | table\n(1 row)\n"), std::string::npos) << outcome.output;
+}
+
 TEST_F(ReplTest, SplitsStatementsOnlyAtSemicolonsOutsideQuotesAndComments) {
   fs::path script = directory_ / "script.pipe";
   std::ofstream(script) << R"(CREATE TABLE t (x INT) WITH ('connector' = 'values'); -- a; comment

@@ -346,12 +346,15 @@ TEST(DatagenTest, RejectsBadOptions) {
               {{"fields.ts.kind", "sequence"}, {"fields.ts.start", "1"}, {"fields.ts.end", "2"}})
           .find("a sequence needs an INT, BIGINT, DOUBLE or VARCHAR column"),
       std::string::npos);
+  EXPECT_EQ(ErrorOf({{"i", LogicalType::Interval()}}, {}),
+            "table 'gen': datagen cannot generate column 'i' of type INTERVAL "
+            "(supported: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, BYTES, TIMESTAMP, DATE, "
+            "TIME and ARRAY, MAP, MULTISET, ROW of them)");
+  // A ROW's own min/max are refused, naming where they belong: on its fields.
   EXPECT_EQ(
-      ErrorOf({{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}, {}),
-      "table 'gen': datagen cannot generate column 'r' of type ROW<x INT> (supported: BOOLEAN, "
-      "INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, BYTES, TIMESTAMP, DATE, TIME and ARRAY, MAP, "
-      "MULTISET of "
-      "them)");
+      ErrorOf({{"r", LogicalType::Row({{"x", LogicalType::Int()}})}}, {{"fields.r.max", "3"}}),
+      "invalid value '3' for option 'fields.r.max' of table 'gen': 'max' does not apply to "
+      "a ROW; set it on its fields, 'fields.r.<field>.max'");
   // A collection's own min/max are refused, naming where they belong.
   EXPECT_NE(ErrorOf({{"a", LogicalType::Array(LogicalType::Int())}}, {{"fields.a.max", "3"}})
                 .find("set it on 'fields.a.element.max'"),

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/expr/collection_value.h"
 #include "runtime/expr/kernel_abi.h"
 #include "runtime/expr/literal_arguments.h"
 #include "runtime/expr/value_format.h"
@@ -831,6 +832,48 @@ TEST_F(ValueHelperTest, TimestampAddClampsTheDayOfTheMonth) {
   // Overflow is NULL, not a wrapped timestamp.
   std::string day = "DAY";
   EXPECT_FALSE(Call(sluice_timestamp_add, {Text(day), Integer(INT64_MAX / 1000), Integer(0)}));
+}
+
+TEST_F(ValueHelperTest, JsonExistsOnErrorGivesTheClauseResultOnlyOnErrors) {
+  std::string document = R"({"a": true, "n": null})", broken = "{bad";
+  std::string strict_miss = "strict $.b", lax_miss = "lax $.b", member = "$.a", null = "$.n";
+  std::string on_true = "T", on_unknown = "U", on_error = "E";
+  auto exists = [&](const std::string& text, const std::string& path, const std::string& on) {
+    return Call(sluice_json_exists_on_error, {Text(text), Text(path), Text(on)});
+  };
+  EXPECT_EQ(exists(document, strict_miss, on_true)->integer, 1);  // an error: the clause's
+  EXPECT_FALSE(exists(document, strict_miss, on_unknown));        // UNKNOWN is NULL
+  EXPECT_EQ(exists(broken, member, on_true)->integer, 1);
+  EXPECT_EQ(exists(document, lax_miss, on_true)->integer, 0);  // no error: FALSE
+  EXPECT_EQ(exists(document, null, on_true)->integer, 0);      // JSON null does not exist
+  EXPECT_EQ(exists(document, member, on_unknown)->integer, 1);
+  EXPECT_EQ(context_.error, nullptr);
+  EXPECT_FALSE(exists(document, strict_miss, on_error));  // ERROR fails the evaluation
+  ASSERT_NE(context_.error, nullptr);
+  EXPECT_EQ(std::string(context_.error),
+            "JSON_EXISTS: an error at path 'strict $.b' (ERROR ON ERROR)");
+}
+
+TEST_F(ValueHelperTest, JsonQueryArrayGivesTheElementsAsText) {
+  std::string document = R"({"a": ["x", 1, 1.5, true, null, {"k": [1, 2]}], "o": {"k": 1}})";
+  std::string elements = "$.a", object = "$.o", plain = "WNN", empty_on_error = "WNA";
+  auto out = Call(sluice_json_query_array, {Text(document), Text(elements), Text(plain)});
+  ASSERT_TRUE(out);
+  std::vector<Item> items;
+  ASSERT_TRUE(DecodeCollection(std::string_view(out->data, out->length), 1, &items));
+  ASSERT_EQ(items.size(), 6u);
+  EXPECT_EQ(items[0].bytes, "x");
+  EXPECT_EQ(items[1].bytes, "1");
+  EXPECT_EQ(items[2].bytes, "1.5");  // Java's Double.toString
+  EXPECT_EQ(items[3].bytes, "true");
+  EXPECT_EQ(items[4].tag, ItemTag::kNull);
+  EXPECT_EQ(items[5].bytes, R"({"k":[1,2]})");
+  // An object is an error: NULL ON ERROR, or the EMPTY ARRAY the clause asks for.
+  EXPECT_FALSE(Call(sluice_json_query_array, {Text(document), Text(object), Text(plain)}));
+  out = Call(sluice_json_query_array, {Text(document), Text(object), Text(empty_on_error)});
+  ASSERT_TRUE(out);
+  ASSERT_TRUE(DecodeCollection(std::string_view(out->data, out->length), 1, &items));
+  EXPECT_TRUE(items.empty());
 }
 
 TEST_F(ValueHelperTest, TimestampDiffTruncatesTowardZero) {

@@ -203,6 +203,17 @@ bool Session::Execute(const StatementSource& source) {
       return Describe(statement.Cast<ast::DescribeStatement>(), source);
     case ast::StatementKind::kStopJob:
       return StopJob(statement.Cast<ast::StopJobStatement>(), source);
+    case ast::StatementKind::kCreateTable:
+      // The session's text is compiled again with each statement, which would insert the
+      // query's rows again.
+      if (statement.Cast<ast::CreateTableStatement>().as_query) {
+        Error(
+            "CREATE TABLE … AS query runs in .pipe files; in the REPL, CREATE TABLE the "
+            "table, then INSERT INTO it",
+            statement.span, source);
+        return false;
+      }
+      break;
     case ast::StatementKind::kSet:
       if (!statement.Cast<ast::SetStatement>().key) return ListOptions();
       if (*statement.Cast<ast::SetStatement>().key == kResultModeKey) {
