@@ -976,9 +976,12 @@ std::optional<BoundRelation> Binder::BindAggregation(
       replacements[call] = Expr::Cast(replacements[call], narrowed_results[index]);
     }
   }
-  // Grouped expressions that are not plain columns stand for their key column when repeated.
+  // Grouped expressions that are not plain columns stand for their key column when repeated
+  // (a qualified name too: `GROUP BY r.b` names a ROW field, which the aggregate's output
+  // scope knows only as `b`).
   for (size_t k = 0; k < grouped.size(); ++k) {
-    if (grouped[k].expression->Is<ast::ColumnRefExpression>()) continue;
+    const auto* reference = grouped[k].expression->As<ast::ColumnRefExpression>();
+    if (reference != nullptr && reference->parts.size() == 1) continue;
     std::string text = grouped[k].expression->ToString();
     for (const ast::Expression* root : roots) {
       Walk(*root, [&](const ast::Expression& node) {
