@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -226,6 +227,42 @@ uint8_t Raise(SluiceKernelContext* context, std::string_view message) {
   return 0;
 }
 
+/// The value JSON_QUERY returns before it is rendered (Calcite's JsonFunctions.jsonQuery, as
+/// Flink's): the wrapper (`clauses[0]`) first, then a missing value, JSON null or (lax) a scalar
+/// is EMPTY, and a strict scalar, a document or path that is not valid, or a strict path that
+/// misses is an ERROR. nullopt with `*failure` ("EMPTY" or "ERROR") when a clause decides.
+std::optional<Json> QueriedValue(const SluiceUdfValue* arguments, std::string_view clauses,
+                                 const char** failure) {
+  Json document;
+  JsonPath path;
+  std::vector<const Json*> items;
+  auto fail = [&](const char* what) {
+    *failure = what;
+    return std::nullopt;
+  };
+  if (!Prepare(arguments, &document, &path)) return fail("ERROR");
+  switch (Evaluate(document, path, &items)) {
+    case Outcome::kError: return fail("ERROR");
+    case Outcome::kEmpty: return fail("EMPTY");
+    case Outcome::kItems: break;
+  }
+  Json value;
+  if (path.wildcard) {
+    value = Json::array();  // the items of a wildcard path are a list: an array
+    for (const Json* item : items) value.push_back(*item);
+  } else {
+    if (items.front()->is_null()) return fail("EMPTY");
+    value = *items.front();
+  }
+  if (clauses[0] == 'U' || (clauses[0] == 'C' && !value.is_array())) {
+    Json wrapped = Json::array();
+    wrapped.push_back(std::move(value));
+    value = std::move(wrapped);
+  }
+  if (!value.is_array() && !value.is_object()) return fail(path.strict ? "ERROR" : "EMPTY");
+  return value;
+}
+
 }  // namespace
 
 extern "C" {
@@ -302,9 +339,6 @@ uint8_t sluice_json_query(SluiceKernelContext* context, const SluiceUdfValue* ar
 
 uint8_t sluice_json_query_clauses(SluiceKernelContext* context, const SluiceUdfValue* arguments,
                                   int32_t, SluiceUdfValue* out) {
-  // Calcite's JsonFunctions.jsonQuery (Flink's): the wrapper first, then a missing value, JSON
-  // null or (lax) a scalar is EMPTY, and a strict scalar, a document or path that is not
-  // valid, or a strict path that misses is an ERROR.
   std::string_view clauses = TextOf(arguments[2]);
   if (clauses.size() != 3) return 0;
   auto behave = [&](char behavior, const char* what) -> uint8_t {
@@ -320,31 +354,11 @@ uint8_t sluice_json_query_clauses(SluiceKernelContext* context, const SluiceUdfV
       default: return 0;
     }
   };
-  Json document;
-  JsonPath path;
-  std::vector<const Json*> items;
-  if (!Prepare(arguments, &document, &path)) return behave(clauses[2], "ERROR");
-  switch (Evaluate(document, path, &items)) {
-    case Outcome::kError: return behave(clauses[2], "ERROR");
-    case Outcome::kEmpty: return behave(clauses[1], "EMPTY");
-    case Outcome::kItems: break;
-  }
-  Json value;
-  if (path.wildcard) {
-    value = Json::array();  // the items of a wildcard path are a list: an array
-    for (const Json* item : items) value.push_back(*item);
-  } else {
-    if (items.front()->is_null()) return behave(clauses[1], "EMPTY");
-    value = *items.front();
-  }
-  if (clauses[0] == 'U' || (clauses[0] == 'C' && !value.is_array())) {
-    Json wrapped = Json::array();
-    wrapped.push_back(std::move(value));
-    value = std::move(wrapped);
-  }
-  if (!value.is_array() && !value.is_object()) {
-    return path.strict ? behave(clauses[2], "ERROR") : behave(clauses[1], "EMPTY");
-  }
+  const char* failure = nullptr;
+  std::optional<Json> queried = QueriedValue(arguments, clauses, &failure);
+  if (!queried)
+    return behave(std::string_view(failure) == "EMPTY" ? clauses[1] : clauses[2], failure);
+  Json& value = *queried;
   StoreText(context, value.dump(), out);
   return 1;
 }
@@ -369,31 +383,11 @@ uint8_t sluice_json_query_array(SluiceKernelContext* context, const SluiceUdfVal
       default: return 0;
     }
   };
-  Json document;
-  JsonPath path;
-  std::vector<const Json*> items;
-  if (!Prepare(arguments, &document, &path)) return behave(clauses[2], "ERROR");
-  switch (Evaluate(document, path, &items)) {
-    case Outcome::kError: return behave(clauses[2], "ERROR");
-    case Outcome::kEmpty: return behave(clauses[1], "EMPTY");
-    case Outcome::kItems: break;
-  }
-  Json value;
-  if (path.wildcard) {
-    value = Json::array();
-    for (const Json* item : items) value.push_back(*item);
-  } else {
-    if (items.front()->is_null()) return behave(clauses[1], "EMPTY");
-    value = *items.front();
-  }
-  if (clauses[0] == 'U' || (clauses[0] == 'C' && !value.is_array())) {
-    Json wrapped = Json::array();
-    wrapped.push_back(std::move(value));
-    value = std::move(wrapped);
-  }
-  if (!value.is_array() && !value.is_object()) {
-    return path.strict ? behave(clauses[2], "ERROR") : behave(clauses[1], "EMPTY");
-  }
+  const char* failure = nullptr;
+  std::optional<Json> queried = QueriedValue(arguments, clauses, &failure);
+  if (!queried)
+    return behave(std::string_view(failure) == "EMPTY" ? clauses[1] : clauses[2], failure);
+  Json& value = *queried;
   // Flink casts the value to a list: an object is an ERROR.
   if (!value.is_array()) return behave(clauses[2], "ERROR");
   CollectionWriter writer;

@@ -104,15 +104,29 @@ class ShadowJobTest : public testing::Test {
     return true;
   }
 
+  /// The running job: the sequence at 4,000 rows/s, checkpointing under `directory_/old`.
+  base::Result<std::unique_ptr<Job>> RunningJob() {
+    JobOptions options;
+    options.threads = 2;
+    options.checkpoint_directory = (directory_ / "old").string();
+    return Job::Create(SequenceJob(4000, "200 ms"), options);
+  }
+  /// The same job in shadow, restored from `base` and following `control`.
+  base::Result<std::unique_ptr<Job>> ShadowJob(const state::Snapshot& base,
+                                               std::shared_ptr<operators::ShadowControl> control) {
+    JobOptions options;
+    options.threads = 2;
+    options.checkpoint_directory = (directory_ / "new").string();
+    options.restore_from = &base;
+    options.shadow = std::move(control);
+    return Job::Create(SequenceJob(4000, "200 ms"), options);
+  }
+
   fs::path directory_;
 };
 
 TEST_F(ShadowJobTest, AShadowJobWritesNothingUntilItsHandoverAndEveryRowOnceAfter) {
-  // The running job.
-  JobOptions old_options;
-  old_options.threads = 2;
-  old_options.checkpoint_directory = (directory_ / "old").string();
-  auto old_job = Job::Create(SequenceJob(4000, "200 ms"), old_options);
+  auto old_job = RunningJob();
   ASSERT_TRUE(old_job.ok()) << old_job.status().ToString();
   auto old_run = std::async(std::launch::async, [&] { return (*old_job)->Run(); });
   ASSERT_TRUE(Await([&] { return (*old_job)->progress().rows_in >= 2000; }));
@@ -124,12 +138,7 @@ TEST_F(ShadowJobTest, AShadowJobWritesNothingUntilItsHandoverAndEveryRowOnceAfte
   ASSERT_TRUE(base_snapshot.ok()) << base_snapshot.status().ToString();
   auto control = std::make_shared<operators::ShadowControl>();
   control->Hold(base_snapshot->metadata.source_offsets);
-  JobOptions options;
-  options.threads = 2;
-  options.checkpoint_directory = (directory_ / "new").string();
-  options.restore_from = &*base_snapshot;
-  options.shadow = control;
-  auto new_job = Job::Create(SequenceJob(4000, "200 ms"), options);
+  auto new_job = ShadowJob(*base_snapshot, control);
   ASSERT_TRUE(new_job.ok()) << new_job.status().ToString();
   auto new_run = std::async(std::launch::async, [&] { return (*new_job)->Run(); });
   ASSERT_TRUE(Await([&] { return control->AllHeld(); }));
@@ -172,10 +181,7 @@ TEST_F(ShadowJobTest, AShadowJobWritesNothingUntilItsHandoverAndEveryRowOnceAfte
 }
 
 TEST_F(ShadowJobTest, AHoldBehindTheSourceIsAnError) {
-  JobOptions old_options;
-  old_options.threads = 2;
-  old_options.checkpoint_directory = (directory_ / "old").string();
-  auto old_job = Job::Create(SequenceJob(4000, "200 ms"), old_options);
+  auto old_job = RunningJob();
   ASSERT_TRUE(old_job.ok()) << old_job.status().ToString();
   auto old_run = std::async(std::launch::async, [&] { return (*old_job)->Run(); });
   ASSERT_TRUE(Await([&] { return (*old_job)->progress().rows_in >= 1000; }));
@@ -191,12 +197,7 @@ TEST_F(ShadowJobTest, AHoldBehindTheSourceIsAnError) {
   ASSERT_TRUE(base_snapshot.ok()) << base_snapshot.status().ToString();
   auto control = std::make_shared<operators::ShadowControl>();
   control->Hold(OffsetsOf(*early));  // behind where the restored source stands
-  JobOptions options;
-  options.threads = 2;
-  options.checkpoint_directory = (directory_ / "new").string();
-  options.restore_from = &*base_snapshot;
-  options.shadow = control;
-  auto new_job = Job::Create(SequenceJob(4000, "200 ms"), options);
+  auto new_job = ShadowJob(*base_snapshot, control);
   ASSERT_TRUE(new_job.ok()) << new_job.status().ToString();
   base::Status status = (*new_job)->Run();
   EXPECT_FALSE(status.ok());
