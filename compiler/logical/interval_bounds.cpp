@@ -160,4 +160,45 @@ std::optional<IntervalBounds> FindIntervalBounds(const ExprPtr& condition, int32
   return bounds;
 }
 
+RowExpiries FindRowExpiries(const ExprPtr& condition, int32_t left_slots,
+                            const std::vector<int32_t>& left_times,
+                            const std::vector<int32_t>& right_times) {
+  RowExpiries expiries;
+  std::vector<ExprPtr> conjuncts;
+  ConjunctsOf(condition, &conjuncts);
+  // `low + low_offset <= high + high_offset`, one term of each side: when `low` is an event time
+  // of its side, a row of the other side expires at high + high_offset - low_offset.
+  auto bound = [&](const TimeTerm& low, const TimeTerm& high) {
+    bool low_left = low.slot < left_slots;
+    const std::vector<int32_t>& times = low_left ? left_times : right_times;
+    int32_t low_slot = low_left ? low.slot : low.slot - left_slots;
+    if (!Contains(times, low_slot)) return;
+    auto& list = low_left ? expiries.right : expiries.left;
+    runtime::plan::RowExpiry expiry{low_left ? high.slot - left_slots : high.slot,
+                                    high.offset - low.offset};
+    for (const auto& existing : list) {
+      if (existing.slot == expiry.slot && existing.offset == expiry.offset) return;
+    }
+    list.push_back(expiry);
+  };
+  for (const ExprPtr& conjunct : conjuncts) {
+    if (conjunct->kind != ExprKind::kCall || conjunct->arguments.size() != 2) continue;
+    auto a = ParseTerm(conjunct->arguments[0]);
+    auto b = ParseTerm(conjunct->arguments[1]);
+    if (!a || !b || (a->slot < left_slots) == (b->slot < left_slots)) continue;
+    switch (conjunct->function) {
+      case FunctionId::kEqual:
+        bound(*a, *b);
+        bound(*b, *a);
+        break;
+      case FunctionId::kLess:
+      case FunctionId::kLessEqual: bound(*a, *b); break;
+      case FunctionId::kGreater:
+      case FunctionId::kGreaterEqual: bound(*b, *a); break;
+      default: break;
+    }
+  }
+  return expiries;
+}
+
 }  // namespace sluice::compiler::logical

@@ -29,6 +29,23 @@ std::optional<IntervalBounds> FindIntervalBounds(const runtime::plan::ExprPtr& c
                                                  const std::vector<int32_t>& left_time_slots,
                                                  const std::vector<int32_t>& right_time_slots);
 
+/// When each side's kept rows of a regular join can no longer match (JoinSpec::left_expiry and
+/// right_expiry, slots within each side's input).
+struct RowExpiries {
+  std::vector<runtime::plan::RowExpiry> left;
+  std::vector<runtime::plan::RowExpiry> right;
+};
+
+/// Finds, among the conjuncts of `condition` (over left slots, then right slots from
+/// `left_slots` on), the comparisons that bound an event time of one side (a slot of
+/// `left_times` / `right_times`, each never behind the watermark when its row arrives) from
+/// above by a TIMESTAMP column of the other side, each `column [± INTERVAL]`: `x <= y + d`
+/// (also `<`, `=`, and mirrored) with x such a time makes the other side's row expire at
+/// y + d. `b.t BETWEEN a.t AND a.expires` frees a's rows at a.expires and b's at b.t.
+RowExpiries FindRowExpiries(const runtime::plan::ExprPtr& condition, int32_t left_slots,
+                            const std::vector<int32_t>& left_times,
+                            const std::vector<int32_t>& right_times);
+
 /// Splits a condition into its AND-ed conjuncts.
 void ConjunctsOf(const runtime::plan::ExprPtr& condition, std::vector<runtime::plan::ExprPtr>* out);
 

@@ -35,6 +35,11 @@ const std::map<std::string, std::string>& KnownOptions() {
       {"table.optimizer.prune-state-columns",
        "true (default): joins, Top-Ns, OVER and group aggregations keep only the columns "
        "read after them | false: their input rows whole, as before the rule existed"},
+      {"table.exec.join.free-state-by-watermark",
+       "true (default): a regular join of insert-only inputs whose condition bounds one side's "
+       "event time by the other side's columns (b.t BETWEEN a.t AND a.expires) frees each kept "
+       "row once the watermark shows no row still to come can match it | false: keeps every "
+       "row, as Flink's regular join"},
       {"table.exec.source.idle-timeout",
        "after how long without records a source split stops holding back watermarks, e.g. "
        "'5 s' (default 0: never)"},
@@ -126,6 +131,7 @@ class ScriptCompiler {
         !ReadChoice(job_options, "state.savepoints.format", {"canonical", "native"}) ||
         !ReadChoice(job_options, "state.backend.local-recovery", {"true", "false"}) ||
         !ReadChoice(job_options, kPruneStateColumns, {"true", "false"}) ||
+        !ReadChoice(job_options, "table.exec.join.free-state-by-watermark", {"true", "false"}) ||
         !ReadInt(job_options, "state.checkpoints.num-retained", 1, 1000, &retained)) {
       return base::Status::FromDiagnostics(errors());
     }

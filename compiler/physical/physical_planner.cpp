@@ -146,9 +146,11 @@ class Planner {
   }
 
   /// Reads Sluice's job options that change plans ('table.exec.state.ttl',
-  /// 'table.exec.source.idle-timeout').
+  /// 'table.exec.source.idle-timeout', 'table.exec.join.free-state-by-watermark').
   base::Status ReadOptions() {
     SLUICE_RETURN_IF_ERROR(ReadDuration("table.exec.state.ttl", &state_ttl_));
+    auto free_state = options_.options.find("table.exec.join.free-state-by-watermark");
+    free_join_state_ = free_state == options_.options.end() || free_state->second == "true";
     int64_t checkpoint_interval = 0;  // read by the runtime; checked here
     SLUICE_RETURN_IF_ERROR(ReadDuration("execution.checkpointing.interval", &checkpoint_interval));
     return ReadDuration("table.exec.source.idle-timeout", &source_idle_timeout_);
@@ -637,6 +639,11 @@ class Planner {
       spec.state_ttl = state_ttl_;
       spec.left_window_end_slot = join.left_window_end_slot;
       spec.right_window_end_slot = join.right_window_end_slot;
+      if (free_join_state_ && !join.temporal_join && join.left_window_end_slot < 0) {
+        logical::RowExpiries expiries = JoinRowExpiries(join);
+        spec.left_expiry = std::move(expiries.left);
+        spec.right_expiry = std::move(expiries.right);
+      }
     }
 
     PlanNode node;
@@ -711,6 +718,16 @@ class Planner {
     if (left_key_slots.empty()) description += " (no keys: one key group)";
     if (spec.single_right_row) description += " (scalar subquery: at most one right row)";
     if (spec.left_window_end_slot >= 0) description += " (state freed as windows end)";
+    if (!spec.left_expiry.empty() || !spec.right_expiry.empty()) {
+      std::string freed;
+      if (!spec.left_expiry.empty())
+        freed = "left rows at " + DescribeRowExpiry(spec.left_expiry, left_names);
+      if (!spec.right_expiry.empty()) {
+        freed += (freed.empty() ? "" : "; ") + std::string("right rows at ") +
+                 DescribeRowExpiry(spec.right_expiry, right_names);
+      }
+      description += " (state freed by the watermark: " + freed + ")";
+    }
     node.description = description;
     node.join = spec;
     if (interval) node.interval_join = interval->spec;
@@ -1399,6 +1416,9 @@ class Planner {
   std::string query_;
   std::map<std::string, int32_t> ordinals_;
   int64_t state_ttl_ = 0;
+  /// 'table.exec.join.free-state-by-watermark' (default true): regular joins free the rows
+  /// their condition bounds by time (JoinRowExpiries).
+  bool free_join_state_ = true;
   int64_t source_idle_timeout_ = 0;
   bool updating_sink_ = false;
 };

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "runtime/connectors/connector.h"
+#include "runtime/operators/window_clock.h"
 
 namespace sluice::compiler::physical {
 
@@ -67,6 +70,80 @@ std::optional<logical::IntervalBounds> IntervalJoinBounds(const LogicalNode& joi
   if (!bounds->keyed || MayUpdate(*join.inputs[0]) || MayUpdate(*join.inputs[1]))
     return std::nullopt;
   return bounds;
+}
+
+namespace {
+
+/// Whether `slot` of `node`'s output is the window_end or window_time of an event-time window
+/// aggregation or window TVF (on the UTC wall clock), passed on by projections and filters.
+bool WindowTimeNeverLate(const LogicalNode& node, int32_t slot) {
+  auto event_time = [](const runtime::plan::WindowSpec& window) {
+    return !window.processing_time &&
+           runtime::operators::WindowClock(window.time_zone).identity();
+  };
+  switch (node.kind) {
+    case LogicalKind::kProject: {
+      if (slot < 0 || static_cast<size_t>(slot) >= node.projections.size()) return false;
+      const ExprPtr& projection = node.projections[slot];
+      return projection->kind == ExprKind::kColumn &&
+             WindowTimeNeverLate(*node.inputs[0], projection->column_index);
+    }
+    case LogicalKind::kFilter: return WindowTimeNeverLate(*node.inputs[0], slot);
+    case LogicalKind::kAggregate: {
+      if (!node.aggregate->window || !event_time(*node.aggregate->window)) return false;
+      auto offset = slot - static_cast<int32_t>(node.aggregate->key_slots.size());
+      return offset == 1 || offset == 2;
+    }
+    case LogicalKind::kWindowTableFunction: {
+      // Each row's windows end after its time; a session's are known only when it closes.
+      if (!event_time(*node.window) || node.window->kind == runtime::plan::WindowKind::kSession)
+        return false;
+      auto offset = slot - static_cast<int32_t>(node.inputs[0]->SlotCount());
+      return offset == 1 || offset == 2;
+    }
+    default: return false;
+  }
+}
+
+std::vector<int32_t> EventTimes(const LogicalNode& side, const std::vector<int32_t>& attributes) {
+  std::vector<int32_t> times = attributes;
+  auto slots = static_cast<int32_t>(side.SlotCount());
+  for (int32_t slot = 0; slot < slots; ++slot) {
+    if (std::find(times.begin(), times.end(), slot) == times.end() &&
+        WindowTimeNeverLate(side, slot)) {
+      times.push_back(slot);
+    }
+  }
+  return times;
+}
+
+}  // namespace
+
+logical::RowExpiries JoinRowExpiries(const LogicalNode& join) {
+  if (join.kind != LogicalKind::kJoin || join.window_join || join.temporal_join ||
+      !join.predicate || join.join_type == runtime::plan::JoinType::kRight ||
+      MayUpdate(*join.inputs[0]) || MayUpdate(*join.inputs[1])) {
+    return {};
+  }
+  const auto left_slots = static_cast<int32_t>(join.inputs[0]->SlotCount());
+  return logical::FindRowExpiries(join.predicate, left_slots,
+                                  EventTimes(*join.inputs[0], join.left_time_attributes),
+                                  EventTimes(*join.inputs[1], join.right_time_attributes));
+}
+
+std::string DescribeRowExpiry(const std::vector<runtime::plan::RowExpiry>& expiries,
+                              const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < expiries.size(); ++i) {
+    const auto& expiry = expiries[i];
+    out += i == 0 ? "" : ", ";
+    out += names[expiry.slot];
+    if (expiry.offset != 0) {
+      out += fmt::format(" {} {} ms", expiry.offset < 0 ? "-" : "+",
+                         expiry.offset < 0 ? -expiry.offset : expiry.offset);
+    }
+  }
+  return expiries.size() > 1 ? "the earliest of " + out : out;
 }
 
 std::vector<types::RowField> WindowJoinColumns() {

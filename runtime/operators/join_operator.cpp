@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -65,7 +67,44 @@ struct JoinOperator::Side {
   /// With window cleanup: the slot of window_end, and the stored keys by window end.
   int32_t window_end_slot = -1;
   std::map<int64_t, std::set<std::pair<int32_t, std::string>>> keys_by_window_end;
+  /// With row expiry (JoinSpec::left/right_expiry): when its rows can no longer match, and the
+  /// stored rows by the watermark at which they expire: per expiry, records of a 4-byte key
+  /// group, then the key and the row, each after its 4-byte length.
+  std::vector<plan::RowExpiry> expiry;
+  std::map<int64_t, std::string> rows_by_expiry;
+
+  void RememberExpiry(int64_t at, int32_t key_group, std::string_view key, std::string_view row) {
+    std::string& records = rows_by_expiry[at];
+    for (uint32_t number : {static_cast<uint32_t>(key_group), static_cast<uint32_t>(key.size())}) {
+      records.append(reinterpret_cast<const char*>(&number), 4);
+    }
+    records.append(key);
+    auto size = static_cast<uint32_t>(row.size());
+    records.append(reinterpret_cast<const char*>(&size), 4);
+    records.append(row);
+  }
 };
+
+namespace {
+
+/// The watermark at which row `row` of `batch` expires: the earliest of its expiry columns
+/// plus their offsets; nullopt when every one is NULL.
+std::optional<int64_t> ExpiryOfRow(const Batch& batch, int32_t row,
+                                   const std::vector<plan::RowExpiry>& expiries) {
+  std::optional<int64_t> earliest;
+  for (const plan::RowExpiry& expiry : expiries) {
+    const Column& column = batch.column(expiry.slot);
+    if (column.IsNull(row)) continue;
+    __int128 value = __int128{column.values<int64_t>()[row]} + expiry.offset;
+    value = std::clamp<__int128>(value, std::numeric_limits<int64_t>::min(),
+                                 std::numeric_limits<int64_t>::max());
+    auto at = static_cast<int64_t>(value);
+    if (!earliest || at < *earliest) earliest = at;
+  }
+  return earliest;
+}
+
+}  // namespace
 
 /// An input row whose matches are being collected; its key and encoded row are in
 /// pending_bytes_, its candidates are candidates_[first_candidate, end_candidate).
@@ -213,6 +252,14 @@ base::Status JoinOperator::Configure(size_t left_width) {
       return Malformed(*node_, fmt::format("{} window_end slot {} is not a TIMESTAMP column",
                                            names[side_index], side->window_end_slot));
     }
+    side->expiry = side_index == 0 ? spec_.left_expiry : spec_.right_expiry;
+    for (const plan::RowExpiry& expiry : side->expiry) {
+      if (expiry.slot < 0 || static_cast<size_t>(expiry.slot) >= side->types.size() ||
+          side->types[expiry.slot].id() != types::TypeId::kTimestamp) {
+        return Malformed(*node_, fmt::format("{} expiry slot {} is not a TIMESTAMP column",
+                                             names[side_index], expiry.slot));
+      }
+    }
     std::vector<types::LogicalType> key_types;
     for (int32_t slot : side->key_slots) {
       if (slot < 0 || static_cast<size_t>(slot) >= side->types.size() ||
@@ -249,10 +296,11 @@ base::Status JoinOperator::Configure(size_t left_width) {
 }
 
 base::Status JoinOperator::RebuildWindowIndex(Side* side) {
-  if (side->window_end_slot < 0 || owned_key_groups_.first > owned_key_groups_.last) {
+  if ((side->window_end_slot < 0 && side->expiry.empty()) ||
+      owned_key_groups_.first > owned_key_groups_.last) {
     return base::Status::Ok();
   }
-  // Restore: the stored rows of the owned key groups, by their window_end.
+  // Restore: the stored rows of the owned key groups, by their window_end or their expiry.
   std::vector<std::tuple<int32_t, std::string, std::string>> entries;
   side->table->ForEachInKeyGroups(
       owned_key_groups_.first, owned_key_groups_.last,
@@ -262,11 +310,51 @@ base::Status JoinOperator::RebuildWindowIndex(Side* side) {
   if (entries.empty()) return base::Status::Ok();
   Batch scratch(side->types);
   scratch.set_row_count(1);
-  const Column& ends = scratch.column(side->window_end_slot);
   for (const auto& [key_group, key, row] : entries) {
     SLUICE_RETURN_IF_ERROR(side->row_codec->Decode(row, &scratch, 0, 0));
-    if (ends.IsNull(0)) continue;
-    side->keys_by_window_end[ends.values<int64_t>()[0]].emplace(key_group, key);
+    if (side->window_end_slot >= 0) {
+      const Column& ends = scratch.column(side->window_end_slot);
+      if (!ends.IsNull(0)) {
+        side->keys_by_window_end[ends.values<int64_t>()[0]].emplace(key_group, key);
+      }
+    }
+    if (auto expiry = ExpiryOfRow(scratch, 0, side->expiry)) {
+      side->RememberExpiry(*expiry, key_group, key, row);
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Status JoinOperator::ExpireRows(Side* side, int64_t watermark) {
+  auto& index = side->rows_by_expiry;
+  if (watermark == kMaxWatermark) {
+    // Every input has ended: no row will come to match the kept ones, nor need them deleted.
+    index.clear();
+    return base::Status::Ok();
+  }
+  while (!index.empty() && index.begin()->first <= watermark) {
+    std::string_view records = index.begin()->second;
+    auto read_number = [&](uint32_t* out) {
+      if (records.size() < 4) return false;
+      std::memcpy(out, records.data(), 4);
+      records.remove_prefix(4);
+      return true;
+    };
+    while (!records.empty()) {
+      uint32_t key_group = 0, key_size = 0, row_size = 0;
+      if (!read_number(&key_group) || !read_number(&key_size) || records.size() < key_size) {
+        return Malformed(*node_, "a damaged expiry record");
+      }
+      std::string_view key = records.substr(0, key_size);
+      records.remove_prefix(key_size);
+      if (!read_number(&row_size) || records.size() < row_size) {
+        return Malformed(*node_, "a damaged expiry record");
+      }
+      // A row retracted since (or expired with an identical one) is no longer there.
+      side->table->Delete(static_cast<int32_t>(key_group), key, records.substr(0, row_size));
+      records.remove_prefix(row_size);
+    }
+    index.erase(index.begin());
   }
   return base::Status::Ok();
 }
@@ -318,6 +406,7 @@ base::Status JoinOperator::ProcessWatermark(int64_t watermark, Output* out) {
       }
       windows.erase(windows.begin());
     }
+    SLUICE_RETURN_IF_ERROR(ExpireRows(side.get(), watermark));
   }
   return out->EmitWatermark(watermark);
 }
@@ -397,6 +486,12 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
       if (own.window_end_slot >= 0 && !batch->column(own.window_end_slot).IsNull(row)) {
         int64_t end = batch->column(own.window_end_slot).values<int64_t>()[row];
         own.keys_by_window_end[end].emplace(pending.key_group, key_);
+      }
+      // One record per stored row: its expiry deletes it whatever its count.
+      if (!own.expiry.empty() && stored.count == 1) {
+        if (auto expiry = ExpiryOfRow(*batch, row, own.expiry)) {
+          own.RememberExpiry(*expiry, pending.key_group, key_, row_);
+        }
       }
     }
 

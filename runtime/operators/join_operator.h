@@ -52,10 +52,18 @@ namespace sluice::runtime::operators {
 ///
 /// Restore (what is state, what is rebuilt at Open): the rows and their counts, association
 /// counts and write times are state (the TTL clock is the processing time, read per batch).
-/// With window cleanup (`left/right_window_end_slot`), the index of stored keys by window end
-/// is rebuilt from the rows stored in the owned key groups when the sides are configured
-/// (at Open, or at the first batch when the plan carries no state schema). The watermark is
-/// not kept: it only drops ended windows, which the next watermark after a restore does.
+/// Row expiry (`left/right_expiry`, insert-only inputs whose condition bounds each side's
+/// event time by the other side's columns, as `b.t BETWEEN a.t AND a.expires`): a kept row is
+/// deleted once the watermark reaches its expiry, when no on-time row of the other side can
+/// match it any more; nothing is emitted then (its NULL-padded row, if any, was emitted when it
+/// came). A row behind the watermark (late) still joins with the rows kept; rows it would have
+/// matched may be gone, as in Flink's interval join.
+///
+/// With window cleanup (`left/right_window_end_slot`) or row expiry, the index of stored keys
+/// by window end or expiry is rebuilt from the rows stored in the owned key groups when the
+/// sides are configured (at Open, or at the first batch when the plan carries no state
+/// schema). The watermark is not kept: it only drops ended windows and expired rows, which the
+/// next watermark after a restore does.
 class JoinOperator : public Operator {
  public:
   JoinOperator();
@@ -84,8 +92,11 @@ class JoinOperator : public Operator {
   bool Expired(const StoredValue& value) const;
   /// With `single_right_row`: fails when the right side holds more than one row for key_.
   base::Status CheckSingleRightRow(int32_t key_group);
-  /// Restore: fills `side->keys_by_window_end` from the rows stored in the owned key groups.
+  /// Restore: fills `side->keys_by_window_end` and `side->keys_by_expiry` from the rows stored
+  /// in the owned key groups.
   base::Status RebuildWindowIndex(Side* side);
+  /// Deletes the rows of `side` that expire at or before `watermark` (row expiry).
+  base::Status ExpireRows(Side* side, int64_t watermark);
 
   const plan::PlanNode* node_ = nullptr;
   plan::JoinSpec spec_;

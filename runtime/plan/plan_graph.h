@@ -146,6 +146,16 @@ enum class JoinType : uint8_t { kInner, kLeft, kFull, kSemi, kAnti, kRight };
 /// column, then every right column (right columns NULL for an unmatched left row of a LEFT or
 /// FULL join, left columns NULL for an unmatched right row of a FULL join); a semi or anti
 /// join outputs the left columns only.
+/// When a kept row of a regular join can no longer match: once the watermark reaches the
+/// row's TIMESTAMP `slot` plus `offset` milliseconds. The join's condition bounds an event time
+/// of the other side (a time attribute, or the window_end of a window aggregation, never behind
+/// the watermark when its row arrives) by that value, so no row still to come can match. With
+/// several, the earliest; a NULL one is ignored.
+struct RowExpiry {
+  int32_t slot = -1;
+  int64_t offset = 0;
+};
+
 struct JoinSpec {
   JoinType type = JoinType::kInner;
   std::vector<int32_t> left_key_slots;
@@ -164,6 +174,11 @@ struct JoinSpec {
   /// rows without keys), and a second one fails the job, as Flink's SINGLE_VALUE aggregate
   /// does. Its state is a regular join's.
   bool single_right_row = false;
+  /// A regular join of insert-only inputs whose condition bounds one side's event time by a
+  /// column of the other side's row (`b.t BETWEEN a.t AND a.expires`): when a kept row of a
+  /// side can no longer match (see RowExpiry), it is freed. Empty: kept for ever.
+  std::vector<RowExpiry> left_expiry;
+  std::vector<RowExpiry> right_expiry;
 };
 
 /// A processing-time lookup join (`JOIN t FOR SYSTEM_TIME AS OF s.p_time`): every subtask

@@ -884,6 +884,15 @@ ordered_json NodeToJson(const PlanNode& node) {
                                          node.join->right_window_end_slot};
     }
     if (node.join->single_right_row) out["join"]["single_right_row"] = true;
+    for (const auto& [name, expiries] : {std::pair{"left_expiry", &node.join->left_expiry},
+                                         std::pair{"right_expiry", &node.join->right_expiry}}) {
+      if (expiries->empty()) continue;
+      ordered_json list = ordered_json::array();
+      for (const RowExpiry& expiry : *expiries) {
+        list.push_back({{"slot", expiry.slot}, {"offset_ms", expiry.offset}});
+      }
+      out["join"][name] = std::move(list);
+    }
   }
   if (node.lookup_join) out["lookup_join"] = LookupJoinToJson(*node.lookup_join);
   if (node.interval_join) {
@@ -1070,6 +1079,18 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     }
     if (join.contains("single_right_row")) {
       spec.single_right_row = Get<bool>(join, "single_right_row", join_path);
+    }
+    for (const auto& [name, expiries] :
+         {std::pair{"left_expiry", &spec.left_expiry}, std::pair{"right_expiry", &spec.right_expiry}}) {
+      if (!join.contains(name)) continue;
+      std::string list_path = join_path + "." + name;
+      const auto& list = join.at(name);
+      if (!list.is_array()) throw JsonError{"an array is needed at " + list_path};
+      for (size_t i = 0; i < list.size(); ++i) {
+        std::string item_path = list_path + "[" + std::to_string(i) + "]";
+        expiries->push_back({Get<int32_t>(list[i], "slot", item_path),
+                             Get<int64_t>(list[i], "offset_ms", item_path)});
+      }
     }
     node.join = spec;
   }

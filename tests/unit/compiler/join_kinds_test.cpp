@@ -113,6 +113,94 @@ TEST(JoinKindsTest, NexmarkJoinsOnExpiresStayRegularJoins) {
   }
 }
 
+base::Result<CompiledScript> CompileExample(const std::string& name,
+                                            const std::string& options = "") {
+  std::ifstream in(fs::path(SLUICE_SOURCE_DIR) / "examples" / "nexmark" / name);
+  std::stringstream text;
+  text << in.rdbuf();
+  CompileOptions compile_options;
+  compile_options.file_name = name;
+  return CompileScript(options + text.str(), compile_options);
+}
+
+TEST(JoinKindsTest, RegularJoinsBoundedByTheOtherSidesTimeFreeTheirRows) {
+  // q4 and q9: auction A JOIN bid B ON B.dateTime BETWEEN A.dateTime AND A.expires: no auction
+  // still to come starts before the watermark, and no bid still to come is older than it.
+  for (const char* name : {"q4.pipe", "q9.pipe"}) {
+    auto compiled = CompileExample(name);
+    ASSERT_TRUE(compiled.ok()) << name << ": " << compiled.status().ToString();
+    const auto* join = FindJoin(compiled->plan);
+    ASSERT_NE(join, nullptr);
+    ASSERT_EQ(join->join->left_expiry.size(), 1u) << name;
+    ASSERT_EQ(join->join->right_expiry.size(), 1u) << name;
+    EXPECT_EQ(join->join->left_expiry[0].offset, 0);
+    EXPECT_NE(join->description.find(
+                  "(state freed by the watermark: left rows at expires; right rows at dateTime)"),
+              std::string::npos)
+        << join->description;
+  }
+  // q7: bids B JOIN the 10 s windows' maxima B1 ON B.dateTime BETWEEN B1.window_end - 10 s AND
+  // B1.window_end; a window's row comes out as the watermark passes its end.
+  auto q7 = CompileExample("q7.pipe");
+  ASSERT_TRUE(q7.ok()) << q7.status().ToString();
+  const auto* join = FindJoin(q7->plan);
+  ASSERT_NE(join, nullptr);
+  EXPECT_NE(join->description.find("(state freed by the watermark: left rows at dateTime + "
+                                   "10000 ms; right rows at dateTime)"),
+            std::string::npos)
+      << join->description;
+  // q20 bounds nothing by time; the option turns it off.
+  auto q20 = CompileExample("q20.pipe");
+  ASSERT_TRUE(q20.ok()) << q20.status().ToString();
+  EXPECT_TRUE(FindJoin(q20->plan)->join->left_expiry.empty());
+  EXPECT_TRUE(FindJoin(q20->plan)->join->right_expiry.empty());
+  auto off =
+      CompileExample("q4.pipe", "SET 'table.exec.join.free-state-by-watermark' = 'false';\n");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_TRUE(FindJoin(off->plan)->join->left_expiry.empty());
+  EXPECT_TRUE(FindJoin(off->plan)->join->right_expiry.empty());
+  auto bad = CompileExample("q4.pipe", "SET 'table.exec.join.free-state-by-watermark' = 'yes';\n");
+  EXPECT_FALSE(bad.ok());
+}
+
+TEST(JoinKindsTest, OnlyTimesNeverBehindTheWatermarkBoundAJoinsRows) {
+  struct Case {
+    const char* query;
+    bool left;
+    bool right;
+  };
+  const Case cases[] = {
+      // due is no time attribute: only the bids (left) are bounded, by a.ts <= b.ts.
+      {"SELECT b.auction, b.price FROM bids b JOIN auctions a ON b.auction = a.id AND b.ts "
+       "BETWEEN a.ts AND b.due",
+       true, false},
+      // An updating input (an unbounded aggregation) may retract rows: nothing is freed.
+      {"SELECT b.auction, b.price FROM bids b JOIN (SELECT id, MAX(ts) AS ts FROM auctions "
+       "GROUP BY id) a ON b.auction = a.id AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' SECOND",
+       false, false},
+      // An event-time window's end bounds the bids; a processing-time window's does not.
+      {"SELECT b.auction, b.price FROM bids b JOIN (SELECT MAX(price) AS m, window_end AS we "
+       "FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY "
+       "window_start, window_end) w ON b.price = w.m AND b.ts BETWEEN w.we - INTERVAL '10' "
+       "SECOND AND w.we",
+       true, true},
+      {"SELECT b.auction, b.price FROM bids b JOIN (SELECT MAX(price) AS m, window_start AS ws "
+       "FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY "
+       "window_start, window_end) w ON b.price = w.m AND b.ts BETWEEN w.ws AND w.ws + INTERVAL "
+       "'10' SECOND",
+       false, true},
+  };
+  for (const Case& test : cases) {
+    auto compiled = Compile(std::string("INSERT INTO out ") + test.query + ";");
+    ASSERT_TRUE(compiled.ok()) << test.query << ": " << compiled.status().ToString();
+    const auto* join = FindJoin(compiled->plan);
+    ASSERT_NE(join, nullptr);
+    EXPECT_EQ(join->kind, OperatorKind::kJoin) << test.query;
+    EXPECT_EQ(!join->join->left_expiry.empty(), test.left) << test.query;
+    EXPECT_EQ(!join->join->right_expiry.empty(), test.right) << test.query;
+  }
+}
+
 TEST(JoinKindsTest, WindowJoinNodeHasBothWindowsAndAPinnedUid) {
   auto compiled = Compile(
       "INSERT INTO out SELECT /*+ UID('pairs') */ B.auction, A.seller "

@@ -379,6 +379,102 @@ TEST_F(JoinOperatorTest, TheFactoryBuildsAJoin) {
   EXPECT_TRUE(created.ok());
 }
 
+// ---- row expiry: rows freed once the watermark shows nothing still to come can match -------
+
+/// auctions (id, ts, expires) JOIN bids (auction, ts) ON id = auction AND bids.ts BETWEEN
+/// auctions.ts AND auctions.expires, as Nexmark q4: an auction expires at its expires, a bid at
+/// its ts (no auction still to come starts before the watermark).
+class JoinRowExpiryTest : public ::testing::Test {
+ protected:
+  const std::vector<LogicalType> left_types_ = {LogicalType::Bigint(), LogicalType::Timestamp(),
+                                                LogicalType::Timestamp()};
+  const std::vector<LogicalType> right_types_ = {LogicalType::Bigint(), LogicalType::Timestamp()};
+
+  void Start(JoinType type) {
+    plan::PlanNode& node = harness_.node;
+    node.uid = "out/join1";
+    node.kind = plan::OperatorKind::kJoin;
+    node.changelog_mode = plan::ChangelogMode::kUpdating;
+    types::Schema left{{{"id", LogicalType::Bigint()},
+                        {"ts", LogicalType::Timestamp()},
+                        {"expires", LogicalType::Timestamp()}}};
+    types::Schema right{{{"auction", LogicalType::Bigint()}, {"bid_ts", LogicalType::Timestamp()}}};
+    node.output_schema = left;
+    for (const auto& column : right.columns) node.output_schema.columns.push_back(column);
+    for (const auto& [name, schema] : {std::pair{"left", left}, {"right", right}}) {
+      plan::StateSpec state;
+      state.name = name;
+      state.key_schema.columns.push_back({"id", LogicalType::Bigint()});
+      state.value_schema = schema;
+      node.state.push_back(state);
+    }
+    auto ts = [](int32_t slot) { return Expr::Column(slot, LogicalType::Timestamp()); };
+    plan::ExprPtr residual = Expr::Call(
+        functions::FunctionId::kAnd, LogicalType::Boolean(),
+        {Expr::Call(functions::FunctionId::kGreaterEqual, LogicalType::Boolean(), {ts(4), ts(1)}),
+         Expr::Call(functions::FunctionId::kLessEqual, LogicalType::Boolean(), {ts(4), ts(2)})});
+    node.join = plan::JoinSpec{type, {0}, {0}, residual, 0};
+    node.join->left_expiry = {{2, 0}};
+    node.join->right_expiry = {{1, 0}};
+    base::Status status = operator_.Open(harness_.Context());
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+  size_t Auctions(const std::vector<std::vector<Cell>>& rows) {
+    return Process(0, MakeBatch(left_types_, rows));
+  }
+  size_t Bids(const std::vector<std::vector<Cell>>& rows) {
+    return Process(1, MakeBatch(right_types_, rows));
+  }
+  size_t Process(int32_t input, BatchPtr batch) {
+    base::Status status = operator_.ProcessBatch(input, std::move(batch), &out_);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return out_.TakeRows().size();
+  }
+  void Watermark(int64_t watermark) {
+    base::Status status = operator_.ProcessWatermark(watermark, &out_);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+  int64_t Entries(const std::string& side) { return harness_.EntryCount(side); }
+
+  OperatorHarness harness_;
+  JoinOperator operator_;
+  CollectingOutput out_;
+};
+
+TEST_F(JoinRowExpiryTest, RowsAreFreedOnceTheWatermarkPassesTheirExpiry) {
+  Start(JoinType::kInner);
+  EXPECT_EQ(Auctions({{1, int64_t{1000}, int64_t{5000}}, {2, int64_t{1000}, int64_t{2000}}}), 0u);
+  EXPECT_EQ(Bids({{1, int64_t{1500}}, {2, int64_t{1800}}, {2, int64_t{2500}}}), 2u);
+  EXPECT_EQ(Entries("right"), 3);
+  Watermark(1800);
+  EXPECT_EQ(Entries("right"), 1) << "the bids at 1500 and 1800 can meet no auction still to come";
+  EXPECT_EQ(Entries("left"), 2);
+  Watermark(2000);
+  EXPECT_EQ(Entries("left"), 1) << "auction 2 expired at 2000";
+  EXPECT_EQ(Bids({{1, int64_t{4000}}, {2, int64_t{4000}}}), 1u) << "auction 1 is still kept";
+  // An auction may still arrive after a bid: the bid at 4000 is kept until the watermark passes.
+  EXPECT_EQ(Auctions({{1, int64_t{3000}, int64_t{9000}}}), 1u);
+  Watermark(6000);
+  EXPECT_EQ(Entries("right"), 0);
+  EXPECT_EQ(Entries("left"), 1) << "the second auction 1 expires at 9000";
+  // A late bid still joins with what is kept.
+  EXPECT_EQ(Bids({{1, int64_t{3500}}}), 1u);
+  Watermark(9000);
+  EXPECT_EQ(Entries("left"), 0);
+  EXPECT_EQ(Entries("right"), 0);
+  EXPECT_EQ(out_.watermarks, (std::vector<int64_t>{1800, 2000, 6000, 9000}));
+}
+
+TEST_F(JoinRowExpiryTest, ALeftJoinKeepsItsChangelogAndFreesRowsAlike) {
+  Start(JoinType::kLeft);
+  EXPECT_EQ(Auctions({{1, int64_t{1000}, int64_t{5000}}}), 1u) << "+I(auction, NULLs)";
+  EXPECT_EQ(Bids({{1, int64_t{1500}}}), 2u) << "-D(auction, NULLs), +I(auction, bid)";
+  Watermark(5000);
+  EXPECT_EQ(Entries("left"), 0);
+  EXPECT_EQ(Entries("right"), 0);
+  EXPECT_TRUE(out_.TakeRows().empty()) << "freeing a row emits nothing";
+}
+
 // ---- randomized, against a brute-force join ------------------------------------------------
 
 using Multiset = std::map<std::string, int64_t>;

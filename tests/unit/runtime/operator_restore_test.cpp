@@ -756,6 +756,22 @@ TEST(OperatorRestoreTest, JoinWithWindowCleanup) {
   CheckRestores(scenario);
 }
 
+TEST(OperatorRestoreTest, JoinWithRowExpiry) {
+  // Rows freed by the watermark: a left row at ts + 10, a right one at ts + 5.
+  for (JoinType type : {JoinType::kInner, JoinType::kLeft}) {
+    Scenario scenario;
+    scenario.node = TwoInputNode("out/join1", plan::OperatorKind::kJoin, false);
+    scenario.node.changelog_mode = plan::ChangelogMode::kUpdating;
+    scenario.node.join = plan::JoinSpec{type, {0}, {0}, nullptr, 0};
+    scenario.node.join->left_expiry = {{2, 10}};
+    scenario.node.join->right_expiry = {{2, 5}};
+    scenario.routing = {{0}, {0}};
+    scenario.steps = MakeSteps(2, 40);
+    scenario.cuts = Cuts(scenario.steps);
+    CheckRestores(scenario);
+  }
+}
+
 TEST(OperatorRestoreTest, IntervalJoin) {
   for (JoinType type : {JoinType::kInner, JoinType::kLeft}) {
     Scenario scenario;
