@@ -147,9 +147,12 @@ class RocksDbTable final : public StateTable {
   int64_t BytesUsed() const override;
 
  private:
-  /// Visits the entries whose encoded keys lie in [begin, end) (end empty: to the last).
+  /// Visits the entries whose encoded keys lie in [begin, end) (end empty: to the last);
+  /// `one_key`: all of them share one key's prefix (KeyPrefix), so prefix filters may skip
+  /// files.
   void Scan(const std::string& begin, const std::string& end,
-            const std::function<bool(std::string_view, std::string_view)>& visit) const;
+            const std::function<bool(std::string_view, std::string_view)>& visit,
+            bool one_key = false) const;
   /// Visits the namespace index entries of `ns` as (key group, key).
   void ScanNamespace(std::string_view ns,
                      const std::function<void(int32_t, std::string_view)>& visit) const;
@@ -223,7 +226,9 @@ class RocksDbBackend final : public StateBackend {
   base::Status RetainTables(const std::set<std::string>& uids);
 
  private:
-  rocksdb::ColumnFamilyOptions TableOptions() const;
+  /// A column family's options; `entries`: a table's entries (not its namespace index),
+  /// with the key-prefix extractor.
+  rocksdb::ColumnFamilyOptions TableOptions(bool entries) const;
   /// Makes a table of every (entries, namespace index) column family pair the instance has.
   base::Status AdoptFamilies(const std::vector<std::string>& names);
 

@@ -4,7 +4,9 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/unique_id.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -45,8 +47,45 @@ void MissingTable::Refuse() const {
 // * block-based tables with 16 KB blocks, a 10-bit Bloom filter per SST (point lookups of
 //   absent keys — a new group, a join key without partner — skip the read), filter and index
 //   partitioned, their blocks in the shared block cache, pinned for level 0.
-rocksdb::ColumnFamilyOptions RocksDbBackend::TableOptions() const {
+namespace {
+
+/// The prefix of an entry key every namespace of one key shares, `[key group][key length][key]`
+/// (KeyPrefix): a join probe or a group's lookup reads one such prefix.
+class KeyPrefixTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "sluice.KeyPrefix.v1"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), PrefixSize(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return PrefixSize(key) > 0; }
+
+ private:
+  /// The prefix's length, 0 when `key` holds no whole one.
+  static size_t PrefixSize(const rocksdb::Slice& key) {
+    std::string_view bytes(key.data(), key.size());
+    if (bytes.size() < 2) return 0;
+    size_t position = 2;
+    uint64_t length = 0;
+    if (!ReadVarint(bytes, &position, &length) || length > bytes.size() - position) return 0;
+    return position + length;
+  }
+};
+
+}  // namespace
+
+rocksdb::ColumnFamilyOptions RocksDbBackend::TableOptions(bool entries) const {
   rocksdb::ColumnFamilyOptions options;
+  if (entries) {
+    // A Bloom filter of key prefixes (and whole keys) in each memtable and SST: a Get of an
+    // absent entry or the scan of an absent key skips them. Scans across keys read in total
+    // order (RocksDbTable::Scan).
+    static const std::shared_ptr<const rocksdb::SliceTransform> kKeyPrefix =
+        std::make_shared<KeyPrefixTransform>();
+    options.prefix_extractor = kKeyPrefix;
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+    options.memtable_whole_key_filtering = true;
+    options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 16, 12, 4));
+  }
   options.write_buffer_size = static_cast<size_t>(options_.write_buffer_bytes);
   options.max_write_buffer_number = 4;
   options.level_compaction_dynamic_level_bytes = true;
@@ -97,6 +136,7 @@ base::Status RocksDbBackend::Open() {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  db_options.allow_concurrent_memtable_write = false;  // the hash-skiplist memtable's need
   db_options.max_open_files = -1;  // keep every SST open: no table-cache misses
   db_options.bytes_per_sync = 1 << 20;
   db_options.avoid_flush_during_shutdown = true;  // working state is dropped on close
@@ -112,9 +152,12 @@ base::Status RocksDbBackend::Open() {
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, TableOptions()}};
+      {rocksdb::kDefaultColumnFamilyName, TableOptions(false)}};
   for (const std::string& name : names) {
-    if (name != rocksdb::kDefaultColumnFamilyName) families.emplace_back(name, TableOptions());
+    if (name == rocksdb::kDefaultColumnFamilyName) continue;
+    bool index = name.size() > kIndexSuffix.size() &&
+                 std::string_view(name).substr(name.size() - kIndexSuffix.size()) == kIndexSuffix;
+    families.emplace_back(name, TableOptions(!index));
   }
   rocksdb::Status status =
       read_only_
@@ -162,7 +205,7 @@ base::Status RocksDbBackend::AdoptFamilies(const std::vector<std::string>& names
                                              options_.directory, name));
     } else {
       rocksdb::Status status =
-          db_->CreateColumnFamily(TableOptions(), name + std::string(kIndexSuffix), &namespaces);
+          db_->CreateColumnFamily(TableOptions(false), name + std::string(kIndexSuffix), &namespaces);
       if (!status.ok()) {
         return base::Status::Error(base::ErrorCode::kIo,
                                    fmt::format("cannot open RocksDB state in '{}': {}",
@@ -234,10 +277,10 @@ base::Result<StateTable*> RocksDbBackend::GetTable(const std::string& uid,
   std::string family = FamilyName(uid, state_name);
   rocksdb::ColumnFamilyHandle* entries = nullptr;
   rocksdb::ColumnFamilyHandle* namespaces = nullptr;
-  rocksdb::Status status = db_->CreateColumnFamily(TableOptions(), family, &entries);
+  rocksdb::Status status = db_->CreateColumnFamily(TableOptions(true), family, &entries);
   if (status.ok()) {
     handles_.push_back(entries);
-    status = db_->CreateColumnFamily(TableOptions(), family + "#ns", &namespaces);
+    status = db_->CreateColumnFamily(TableOptions(false), family + "#ns", &namespaces);
     if (status.ok()) handles_.push_back(namespaces);
   }
   if (!status.ok()) {

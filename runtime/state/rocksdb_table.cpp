@@ -192,12 +192,16 @@ void RocksDbTable::Delete(int32_t key_group, std::string_view key, std::string_v
   backend_->Check(backend_->db()->Write(backend_->write_options(), &batch), "Delete");
 }
 
-void RocksDbTable::Scan(
-    const std::string& begin, const std::string& end,
-    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+void RocksDbTable::Scan(const std::string& begin, const std::string& end,
+                        const std::function<bool(std::string_view, std::string_view)>& visit,
+                        bool one_key) const {
   rocksdb::ReadOptions options = backend_->read_options();
   rocksdb::Slice upper(end);
   if (!end.empty()) options.iterate_upper_bound = &upper;
+  // A scan of one key's entries may skip files by their prefix filters; any other reads in
+  // total order.
+  options.total_order_seek = !one_key;
+  options.prefix_same_as_start = one_key;
   std::unique_ptr<rocksdb::Iterator> it(backend_->db()->NewIterator(options, entries_));
   for (it->Seek(begin); it->Valid(); it->Next()) {
     if (!visit(View(it->key()), View(it->value()))) break;
@@ -286,10 +290,13 @@ void RocksDbTable::DeleteNamespace(std::string_view ns) {
 void RocksDbTable::ForEachOfKey(int32_t key_group, std::string_view key,
                                 const EntryVisitor& visitor) const {
   std::string prefix = KeyPrefix(key_group, key);
-  Scan(prefix, PrefixEnd(prefix), [&](std::string_view encoded, std::string_view value) {
-    visitor(key_group, key, encoded.substr(prefix.size()), value);
-    return true;
-  });
+  Scan(
+      prefix, PrefixEnd(prefix),
+      [&](std::string_view encoded, std::string_view value) {
+        visitor(key_group, key, encoded.substr(prefix.size()), value);
+        return true;
+      },
+      /*one_key=*/true);
 }
 
 void RocksDbTable::ForEachInKeyGroups(int32_t first, int32_t last,
