@@ -30,6 +30,7 @@ check=${CHECK:-0}
 duckdb_version=1.5.6-r.1
 root=$(cd "$(dirname "$0")/.." && pwd)
 here="$root/bench/duckdb"
+[ -d "$build" ] || { echo "duckdb_ratio: no build directory $build" >&2; exit 1; }
 build=$(cd "$build" && pwd)
 sluice="$build/sluice"
 [ -x "$sluice" ] || { echo "duckdb_ratio: no $sluice (build first)" >&2; exit 1; }
