@@ -34,8 +34,10 @@ here="$root/bench/duckdb"
 build=$(cd "$build" && pwd)
 sluice="$build/sluice"
 [ -x "$sluice" ] || { echo "duckdb_ratio: no $sluice (build first)" >&2; exit 1; }
-command -v node > /dev/null && command -v npm > /dev/null ||
-  { echo "duckdb_ratio: needs node and npm" >&2; exit 1; }
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  echo "duckdb_ratio: needs node and npm" >&2
+  exit 1
+fi
 
 export DUCKDB_TOOLS="$build/bench-tools/duckdb"
 if [ ! -f "$DUCKDB_TOOLS/node_modules/@duckdb/node-api/package.json" ]; then
@@ -105,8 +107,8 @@ best() { sort -g | head -1; }
 
 # One Sluice job RUNS times; appends "name cpu wall rss_mb" per run to $work/sluice.txt.
 time_sluice() {
-  local name=$1 pipe=$2 run wall user sys rss_kb
-  for run in $(seq 1 "$runs"); do
+  local name=$1 pipe=$2 wall user sys rss_kb _
+  for _ in $(seq 1 "$runs"); do
     /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$sluice" run "$pipe" --parallelism 1 > /dev/null
     read -r wall user sys rss_kb < "$work/time"
     echo "$name $(echo "$user + $sys" | bc -l) $wall $((rss_kb / 1024))" >> "$work/sluice.txt"
