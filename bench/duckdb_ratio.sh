@@ -35,7 +35,7 @@ build=$(cd "$build" && pwd)
 sluice="$build/sluice"
 [ -x "$sluice" ] || { echo "duckdb_ratio: no $sluice (build first)" >&2; exit 1; }
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
-  echo "duckdb_ratio: needs node and npm" >&2
+  echo "duckdb_ratio: needs node (18 or later) and npm: on Debian 12 apt-get install nodejs npm (not in scripts/install-deps: no test needs them)" >&2
   exit 1
 fi
 
