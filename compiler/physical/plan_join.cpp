@@ -78,8 +78,7 @@ namespace {
 /// aggregation or window TVF (on the UTC wall clock), passed on by projections and filters.
 bool WindowTimeNeverLate(const LogicalNode& node, int32_t slot) {
   auto event_time = [](const runtime::plan::WindowSpec& window) {
-    return !window.processing_time &&
-           runtime::operators::WindowClock(window.time_zone).identity();
+    return !window.processing_time && runtime::operators::WindowClock(window.time_zone).identity();
   };
   switch (node.kind) {
     case LogicalKind::kProject: {

@@ -1080,8 +1080,8 @@ PlanNode NodeFromJson(const ordered_json& json, const std::string& path) {
     if (join.contains("single_right_row")) {
       spec.single_right_row = Get<bool>(join, "single_right_row", join_path);
     }
-    for (const auto& [name, expiries] :
-         {std::pair{"left_expiry", &spec.left_expiry}, std::pair{"right_expiry", &spec.right_expiry}}) {
+    for (const auto& [name, expiries] : {std::pair{"left_expiry", &spec.left_expiry},
+                                         std::pair{"right_expiry", &spec.right_expiry}}) {
       if (!join.contains(name)) continue;
       std::string list_path = join_path + "." + name;
       const auto& list = join.at(name);

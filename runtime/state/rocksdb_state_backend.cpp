@@ -137,7 +137,7 @@ base::Status RocksDbBackend::Open() {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.allow_concurrent_memtable_write = false;  // the hash-skiplist memtable's need
-  db_options.max_open_files = -1;  // keep every SST open: no table-cache misses
+  db_options.max_open_files = -1;                      // keep every SST open: no table-cache misses
   db_options.bytes_per_sync = 1 << 20;
   db_options.avoid_flush_during_shutdown = true;  // working state is dropped on close
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
@@ -204,8 +204,8 @@ base::Status RocksDbBackend::AdoptFamilies(const std::vector<std::string>& names
                                  fmt::format("RocksDB state in '{}' has no namespace index of '{}'",
                                              options_.directory, name));
     } else {
-      rocksdb::Status status =
-          db_->CreateColumnFamily(TableOptions(false), name + std::string(kIndexSuffix), &namespaces);
+      rocksdb::Status status = db_->CreateColumnFamily(
+          TableOptions(false), name + std::string(kIndexSuffix), &namespaces);
       if (!status.ok()) {
         return base::Status::Error(base::ErrorCode::kIo,
                                    fmt::format("cannot open RocksDB state in '{}': {}",
