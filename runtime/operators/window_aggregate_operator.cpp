@@ -409,33 +409,37 @@ base::Status WindowAggregateOperator::FireSlicedWindows(RowWriter* writer) {
     int64_t window_end = *pending_window_ends_.begin();
     pending_window_ends_.erase(pending_window_ends_.begin());
     int64_t window_start = WindowStartOf(window_end);
-    // Merge the window's slices per key, in slice order; std::map orders the output by key.
-    std::map<std::string, std::pair<int32_t, std::string>> merged;
-    std::vector<std::tuple<int32_t, std::string, std::string>> entries;
+    // The window's slices' entries, sorted by key (the output's order) and, per key, in slice
+    // order (the order they merge in): one vector, no node per key.
+    struct SliceEntry {
+      std::string key;
+      std::string accumulator;
+    };
+    std::vector<SliceEntry> entries;
     for (auto slice = slices_.upper_bound(window_start);
          slice != slices_.end() && slice->first <= window_end; ++slice) {
-      entries.clear();
       table_->ForEachInNamespace(
           SliceNamespace(slice->first),
           [&](int32_t key_group, std::string_view key, std::string_view, std::string_view value) {
-            entries.emplace_back(key_group, key, value);
+            // After a restore that merged key groups: this key group's window fired before.
+            if (processing_time_ == nullptr &&
+                window_end - 1 <= watermark_state_.RestoredWatermark(key_group)) {
+              return;
+            }
+            entries.push_back({std::string(key), std::string(value)});
           });
-      for (auto& [key_group, key, value] : entries) {
-        // After a restore that merged key groups: this key group's window fired before.
-        if (processing_time_ == nullptr &&
-            window_end - 1 <= watermark_state_.RestoredWatermark(key_group)) {
-          continue;
-        }
-        auto [found, inserted] = merged.try_emplace(std::move(key), key_group, std::string());
-        if (inserted) {
-          found->second.second = std::move(value);
-        } else {
-          SLUICE_RETURN_IF_ERROR(aggregator_->Merge(&found->second.second, value));
-        }
-      }
     }
-    for (const auto& [key, group] : merged) {
-      SLUICE_RETURN_IF_ERROR(WriteRow(writer, key, window_start, window_end, group.second));
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const SliceEntry& a, const SliceEntry& b) { return a.key < b.key; });
+    for (size_t first = 0; first < entries.size();) {
+      size_t end = first + 1;
+      std::string& accumulator = entries[first].accumulator;
+      for (; end < entries.size() && entries[end].key == entries[first].key; ++end) {
+        SLUICE_RETURN_IF_ERROR(aggregator_->Merge(&accumulator, entries[end].accumulator));
+      }
+      SLUICE_RETURN_IF_ERROR(
+          WriteRow(writer, entries[first].key, window_start, window_end, accumulator));
+      first = end;
     }
     // Slices are freed in end order: a later slice is never needed by fewer windows.
     while (!slices_.empty() && slices_.begin()->second <= window_end) {

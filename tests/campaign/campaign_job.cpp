@@ -343,6 +343,30 @@ std::vector<CampaignJob> MakeJobs() {
            "A.`dateTime` AND A.`dateTime` + INTERVAL '0.5' SECOND;\n",
        {{"early_bids", SinkFormat::kInsertOnly}}});
 
+  // Regular joins whose condition bounds one side's time by the other's (Nexmark q4's and q7's
+  // shapes): kept rows are freed by the watermark while the job runs, and the rows a restore
+  // brings back are freed at its first watermark.
+  jobs.push_back(
+      {"bounded_joins",
+       "joins",
+       std::string(kNexmark) +
+           Sink("open_bids",
+                "auction BIGINT, bidder BIGINT, price BIGINT, bid_time TIMESTAMP(3), expires "
+                "TIMESTAMP(3)",
+                "json") +
+           Sink("top_bids", "auction BIGINT, price BIGINT, bid_time TIMESTAMP(3)", "json") +
+           "CREATE VIEW open_auction AS SELECT auction.id AS id, auction.expires AS expires, "
+           "`dateTime` FROM events WHERE event_type = 1;\n"
+           "INSERT INTO open_bids SELECT B.auction, B.bidder, B.price, B.`dateTime`, A.expires "
+           "FROM open_auction A JOIN bid B ON A.id = B.auction AND B.`dateTime` BETWEEN "
+           "A.`dateTime` AND A.expires;\n"
+           "INSERT INTO top_bids SELECT B.auction, B.price, B.`dateTime` FROM bid B JOIN (SELECT "
+           "MAX(price) AS maxprice, window_end AS we FROM TABLE(TUMBLE(TABLE bid, "
+           "DESCRIPTOR(`dateTime`), INTERVAL '0.5' SECOND)) GROUP BY window_start, window_end) W "
+           "ON B.price = W.maxprice WHERE B.`dateTime` BETWEEN W.we - INTERVAL '0.5' SECOND AND "
+           "W.we;\n",
+       {{"open_bids", SinkFormat::kInsertOnly}, {"top_bids", SinkFormat::kInsertOnly}}});
+
   // ---- several sources and sinks
   // A bounded source of 10 rows that finishes at once, beside a slower one of 9,000 rows.
   jobs.push_back(
