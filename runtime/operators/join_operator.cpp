@@ -72,6 +72,16 @@ struct JoinOperator::Side {
   /// group, then the key and the row, each after its 4-byte length.
   std::vector<plan::RowExpiry> expiry;
   std::map<int64_t, std::string> rows_by_expiry;
+  /// Rows are indexed by expiry only from the first watermark that some stored row's expiry
+  /// has reached (a scan of the stored rows then); until then only the earliest expiry is
+  /// kept. A run whose watermark never reaches one (all its rows within the bounds of each
+  /// other) pays nothing for the index.
+  bool indexing = false;
+  std::optional<int64_t> earliest_unindexed;
+
+  void NoteUnindexed(int64_t at) {
+    if (!earliest_unindexed || at < *earliest_unindexed) earliest_unindexed = at;
+  }
 
   void RememberExpiry(int64_t at, int32_t key_group, std::string_view key, std::string_view row) {
     std::string& records = rows_by_expiry[at];
@@ -272,7 +282,7 @@ base::Status JoinOperator::Configure(size_t left_width) {
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
     side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, state_backend_->GetTable(node_->uid, names[side_index]));
-    SLUICE_RETURN_IF_ERROR(RebuildWindowIndex(side.get()));
+    SLUICE_RETURN_IF_ERROR(RebuildWindowIndex(side.get(), /*windows=*/true, /*expiries=*/false));
     sides_.push_back(std::move(side));
   }
   // Equal values must give equal key bytes and equal key groups on both sides.
@@ -295,34 +305,37 @@ base::Status JoinOperator::Configure(size_t left_width) {
   return base::Status::Ok();
 }
 
-base::Status JoinOperator::RebuildWindowIndex(Side* side) {
-  if ((side->window_end_slot < 0 && side->expiry.empty()) ||
-      owned_key_groups_.first > owned_key_groups_.last) {
+base::Status JoinOperator::RebuildWindowIndex(Side* side, bool windows, bool expiries) {
+  windows = windows && side->window_end_slot >= 0;
+  if ((!windows && side->expiry.empty()) || owned_key_groups_.first > owned_key_groups_.last) {
     return base::Status::Ok();
   }
-  // Restore: the stored rows of the owned key groups, by their window_end or their expiry.
-  std::vector<std::tuple<int32_t, std::string, std::string>> entries;
+  // The stored rows of the owned key groups, by their window_end or their expiry, read in
+  // place (no copy of the table; the visitor only reads it).
+  Batch scratch(side->types);
+  scratch.set_row_count(1);
+  base::Status status = base::Status::Ok();
   side->table->ForEachInKeyGroups(
       owned_key_groups_.first, owned_key_groups_.last,
       [&](int32_t key_group, std::string_view key, std::string_view row, std::string_view) {
-        entries.emplace_back(key_group, key, row);
+        if (!status.ok()) return;
+        status = side->row_codec->Decode(row, &scratch, 0, 0);
+        if (!status.ok()) return;
+        if (windows) {
+          const Column& ends = scratch.column(side->window_end_slot);
+          if (!ends.IsNull(0)) {
+            side->keys_by_window_end[ends.values<int64_t>()[0]].emplace(key_group, key);
+          }
+        }
+        if (auto expiry = ExpiryOfRow(scratch, 0, side->expiry)) {
+          if (expiries) {
+            side->RememberExpiry(*expiry, key_group, key, row);
+          } else {
+            side->NoteUnindexed(*expiry);
+          }
+        }
       });
-  if (entries.empty()) return base::Status::Ok();
-  Batch scratch(side->types);
-  scratch.set_row_count(1);
-  for (const auto& [key_group, key, row] : entries) {
-    SLUICE_RETURN_IF_ERROR(side->row_codec->Decode(row, &scratch, 0, 0));
-    if (side->window_end_slot >= 0) {
-      const Column& ends = scratch.column(side->window_end_slot);
-      if (!ends.IsNull(0)) {
-        side->keys_by_window_end[ends.values<int64_t>()[0]].emplace(key_group, key);
-      }
-    }
-    if (auto expiry = ExpiryOfRow(scratch, 0, side->expiry)) {
-      side->RememberExpiry(*expiry, key_group, key, row);
-    }
-  }
-  return base::Status::Ok();
+  return status;
 }
 
 base::Status JoinOperator::ExpireRows(Side* side, int64_t watermark) {
@@ -331,6 +344,15 @@ base::Status JoinOperator::ExpireRows(Side* side, int64_t watermark) {
     // Every input has ended: no row will come to match the kept ones, nor need them deleted.
     index.clear();
     return base::Status::Ok();
+  }
+  if (!side->indexing) {
+    if (!side->earliest_unindexed || *side->earliest_unindexed > watermark) {
+      return base::Status::Ok();
+    }
+    // The first row is due: index every stored row by its expiry once, then each as it comes.
+    side->indexing = true;
+    side->earliest_unindexed.reset();
+    SLUICE_RETURN_IF_ERROR(RebuildWindowIndex(side, /*windows=*/false, /*expiries=*/true));
   }
   while (!index.empty() && index.begin()->first <= watermark) {
     std::string_view records = index.begin()->second;
@@ -467,22 +489,26 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
 
     // Count the row in (or out of) its own side first, so later rows of the batch see it.
     // The association count of a new outer row is set once its matches are known (Resolve).
-    bool present = own.table->Get(pending.key_group, key_, row_, &value_);
+    // One lookup: the stored count is read and rewritten (or the entry deleted) in place.
+    base::Status parsed = base::Status::Ok();
     stored = StoredValue{};
-    if (present) {
-      SLUICE_RETURN_IF_ERROR(ParseValue(value_, own.outer, &stored));
-      if (Expired(stored)) stored = StoredValue{};
-    }
-    if (retract)
-      stored.count = std::max<int64_t>(stored.count - 1, 0);
-    else
-      stored.count += 1;
-    if (stored.count == 0) {
-      if (present) own.table->Delete(pending.key_group, key_, row_);
-    } else {
+    own.table->Upsert(pending.key_group, key_, row_, [&](std::string* value, bool existed) {
+      if (existed) {
+        parsed = ParseValue(*value, own.outer, &stored);
+        if (!parsed.ok()) return true;  // left as it was
+        if (Expired(stored)) stored = StoredValue{};
+      }
+      if (retract)
+        stored.count = std::max<int64_t>(stored.count - 1, 0);
+      else
+        stored.count += 1;
+      if (stored.count == 0) return false;
       stored.written = now_;
-      EncodeValue(stored, own.outer, &encoded_);
-      own.table->Put(pending.key_group, key_, row_, encoded_);
+      EncodeValue(stored, own.outer, value);
+      return true;
+    });
+    SLUICE_RETURN_IF_ERROR(parsed);
+    if (stored.count > 0) {
       if (own.window_end_slot >= 0 && !batch->column(own.window_end_slot).IsNull(row)) {
         int64_t end = batch->column(own.window_end_slot).values<int64_t>()[row];
         own.keys_by_window_end[end].emplace(pending.key_group, key_);
@@ -490,7 +516,11 @@ base::Status JoinOperator::ProcessBatch(int32_t input, BatchPtr batch, Output* o
       // One record per stored row: its expiry deletes it whatever its count.
       if (!own.expiry.empty() && stored.count == 1) {
         if (auto expiry = ExpiryOfRow(*batch, row, own.expiry)) {
-          own.RememberExpiry(*expiry, pending.key_group, key_, row_);
+          if (own.indexing) {
+            own.RememberExpiry(*expiry, pending.key_group, key_, row_);
+          } else {
+            own.NoteUnindexed(*expiry);
+          }
         }
       }
     }

@@ -56,8 +56,10 @@ namespace sluice::runtime::operators {
 /// event time by the other side's columns, as `b.t BETWEEN a.t AND a.expires`): a kept row is
 /// deleted once the watermark reaches its expiry, when no on-time row of the other side can
 /// match it any more; nothing is emitted then (its NULL-padded row, if any, was emitted when it
-/// came). A row behind the watermark (late) still joins with the rows kept; rows it would have
-/// matched may be gone, as in Flink's interval join.
+/// came). An in-memory index of the kept rows by expiry (their keys and rows) is built from
+/// the stored rows at the first watermark that reaches one, and kept from then on. A row behind the
+/// watermark (late) still joins with the rows kept; rows it would have matched may be gone, as in
+/// Flink's interval join.
 ///
 /// With window cleanup (`left/right_window_end_slot`) or row expiry, the index of stored keys
 /// by window end or expiry is rebuilt from the rows stored in the owned key groups when the
@@ -92,9 +94,10 @@ class JoinOperator : public Operator {
   bool Expired(const StoredValue& value) const;
   /// With `single_right_row`: fails when the right side holds more than one row for key_.
   base::Status CheckSingleRightRow(int32_t key_group);
-  /// Restore: fills `side->keys_by_window_end` and `side->keys_by_expiry` from the rows stored
-  /// in the owned key groups.
-  base::Status RebuildWindowIndex(Side* side);
+  /// Reads the rows stored in the owned key groups: indexes them by window end (`windows`,
+  /// at restore) and by expiry (`expiries`, at the first expiry due), or else notes the
+  /// earliest expiry among them.
+  base::Status RebuildWindowIndex(Side* side, bool windows, bool expiries);
   /// Deletes the rows of `side` that expire at or before `watermark` (row expiry).
   base::Status ExpireRows(Side* side, int64_t watermark);
 

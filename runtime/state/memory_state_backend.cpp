@@ -186,6 +186,31 @@ class MemoryStateTable final : public StateTable {
     bytes_ += EntryBytes(key.size(), ns.size(), value.size());
   }
 
+  void Upsert(int32_t key_group, std::string_view key, std::string_view ns,
+              const std::function<bool(std::string* value, bool existed)>& upsert) override {
+    auto key_slot = keys_.find(KeyView{key_group, key});
+    Entry* entry = key_slot == keys_.end() ? nullptr : key_slot->second.Find(ns);
+    if (entry != nullptr) {
+      const int64_t size_before = static_cast<int64_t>(entry->value.size());
+      bool keep = upsert(&entry->value, true);
+      bytes_ += static_cast<int64_t>(entry->value.size()) - size_before;
+      if (!keep) Delete(key_group, key, ns);
+      return;
+    }
+    std::string value;
+    if (!upsert(&value, false)) return;
+    if (key_slot == keys_.end()) {
+      key_slot = keys_.emplace(StoredKey{key_group, std::string(key)}, KeySlot{}).first;
+      key_slot->second.id = &key_slot->first;
+    }
+    KeySlot& slot = key_slot->second;
+    Entry* added = slot.Add(ns).second;
+    added->value = std::move(value);
+    if (indexed_) Index(ns, &slot, added);
+    ++entries_;
+    bytes_ += EntryBytes(key.size(), ns.size(), added->value.size());
+  }
+
   void Delete(int32_t key_group, std::string_view key, std::string_view ns) override {
     auto key_slot = keys_.find(KeyView{key_group, key});
     if (key_slot == keys_.end()) return;

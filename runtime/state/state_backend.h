@@ -37,6 +37,20 @@ class StateTable {
     Put(key_group, key, ns, value);
     return true;
   }
+  /// Calls `upsert` on the value stored under (key_group, key, ns) with `existed` true, or on
+  /// an empty value with `existed` false when there is none. The entry then holds what
+  /// `upsert` left, or is deleted (or never made) when it returns false. One lookup where the
+  /// backend can (a join counting a row in or out of its side).
+  virtual void Upsert(int32_t key_group, std::string_view key, std::string_view ns,
+                      const std::function<bool(std::string* value, bool existed)>& upsert) {
+    std::string value;
+    bool existed = Get(key_group, key, ns, &value);
+    if (upsert(&value, existed)) {
+      Put(key_group, key, ns, value);
+    } else if (existed) {
+      Delete(key_group, key, ns);
+    }
+  }
   /// Visits every entry whose namespace is `ns`, in any order. The visitor must not modify
   /// the table; collect what to change and change it afterwards.
   virtual void ForEachInNamespace(std::string_view ns, const EntryVisitor& visitor) const = 0;
