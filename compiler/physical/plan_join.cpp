@@ -119,8 +119,11 @@ std::vector<int32_t> EventTimes(const LogicalNode& side, const std::vector<int32
 }  // namespace
 
 logical::RowExpiries JoinRowExpiries(const LogicalNode& join) {
+  // INNER and LEFT joins (tested); FULL, semi and anti joins keep every row for now.
   if (join.kind != LogicalKind::kJoin || join.window_join || join.temporal_join ||
-      !join.predicate || join.join_type == runtime::plan::JoinType::kRight ||
+      !join.predicate ||
+      (join.join_type != runtime::plan::JoinType::kInner &&
+       join.join_type != runtime::plan::JoinType::kLeft) ||
       MayUpdate(*join.inputs[0]) || MayUpdate(*join.inputs[1])) {
     return {};
   }

@@ -19,12 +19,12 @@ bool MayUpdate(const logical::LogicalNode& node);
 /// other (FindIntervalBounds) and also equates the sides. nullopt: a regular or window join.
 std::optional<logical::IntervalBounds> IntervalJoinBounds(const logical::LogicalNode& join);
 
-/// When a regular join (neither interval, window nor temporal) of insert-only inputs can free
-/// its kept rows (JoinSpec::left/right_expiry): FindRowExpiries over its condition, with each
-/// side's event times: its time attributes, and the window_end and window_time of an
-/// event-time window aggregation or window TVF passed on by projections and filters (a
-/// window's rows come out as the watermark passes its end, never behind it). Empty lists when
-/// nothing bounds either side.
+/// When a regular INNER or LEFT join (neither interval, window nor temporal) of insert-only
+/// inputs can free its kept rows (JoinSpec::left/right_expiry): FindRowExpiries over its
+/// condition, with each side's event times: its time attributes, and the window_end and
+/// window_time of an event-time window aggregation or window TVF passed on by projections and
+/// filters (a window's rows come out as the watermark passes its end, never behind it). Empty
+/// lists when nothing bounds either side.
 logical::RowExpiries JoinRowExpiries(const logical::LogicalNode& join);
 
 /// EXPLAIN text of a side's row expiry over its column names, e.g. `dateTime + 10000 ms`

@@ -174,6 +174,10 @@ TEST(JoinKindsTest, OnlyTimesNeverBehindTheWatermarkBoundAJoinsRows) {
       {"SELECT b.auction, b.price FROM bids b JOIN auctions a ON b.auction = a.id AND b.ts "
        "BETWEEN a.ts AND b.due",
        true, false},
+      // FULL (and semi and anti) joins keep every row.
+      {"SELECT b.auction, b.price FROM bids b FULL JOIN auctions a ON b.auction = a.id AND b.ts "
+       "BETWEEN a.ts AND a.ts + INTERVAL '1' SECOND",
+       false, false},
       // An updating input (an unbounded aggregation) may retract rows: nothing is freed.
       {"SELECT b.auction, b.price FROM bids b JOIN (SELECT id, MAX(ts) AS ts FROM auctions "
        "GROUP BY id) a ON b.auction = a.id AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' SECOND",
