@@ -282,7 +282,7 @@ base::Status JoinOperator::Configure(size_t left_width) {
     side->key_codec = std::make_unique<state::RowCodec>(std::move(key_types));
     side->row_codec = std::make_unique<state::FullRowCodec>(side->types);
     SLUICE_ASSIGN_OR_RETURN(side->table, state_backend_->GetTable(node_->uid, names[side_index]));
-    SLUICE_RETURN_IF_ERROR(RebuildWindowIndex(side.get(), /*windows=*/true, /*expiries=*/false));
+    SLUICE_RETURN_IF_ERROR(ScanStoredRows(side.get(), /*windows=*/true, /*expiries=*/false));
     sides_.push_back(std::move(side));
   }
   // Equal values must give equal key bytes and equal key groups on both sides.
@@ -305,7 +305,7 @@ base::Status JoinOperator::Configure(size_t left_width) {
   return base::Status::Ok();
 }
 
-base::Status JoinOperator::RebuildWindowIndex(Side* side, bool windows, bool expiries) {
+base::Status JoinOperator::ScanStoredRows(Side* side, bool windows, bool expiries) {
   windows = windows && side->window_end_slot >= 0;
   if ((!windows && side->expiry.empty()) || owned_key_groups_.first > owned_key_groups_.last) {
     return base::Status::Ok();
@@ -352,7 +352,7 @@ base::Status JoinOperator::ExpireRows(Side* side, int64_t watermark) {
     // The first row is due: index every stored row by its expiry once, then each as it comes.
     side->indexing = true;
     side->earliest_unindexed.reset();
-    SLUICE_RETURN_IF_ERROR(RebuildWindowIndex(side, /*windows=*/false, /*expiries=*/true));
+    SLUICE_RETURN_IF_ERROR(ScanStoredRows(side, /*windows=*/false, /*expiries=*/true));
   }
   while (!index.empty() && index.begin()->first <= watermark) {
     std::string_view records = index.begin()->second;

@@ -97,7 +97,7 @@ class JoinOperator : public Operator {
   /// Reads the rows stored in the owned key groups: indexes them by window end (`windows`,
   /// at restore) and by expiry (`expiries`, at the first expiry due), or else notes the
   /// earliest expiry among them.
-  base::Status RebuildWindowIndex(Side* side, bool windows, bool expiries);
+  base::Status ScanStoredRows(Side* side, bool windows, bool expiries);
   /// Deletes the rows of `side` that expire at or before `watermark` (row expiry).
   base::Status ExpireRows(Side* side, int64_t watermark);
 

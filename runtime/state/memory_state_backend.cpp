@@ -169,21 +169,14 @@ class MemoryStateTable final : public StateTable {
   void Put(int32_t key_group, std::string_view key, std::string_view ns,
            std::string_view value) override {
     auto key_slot = keys_.find(KeyView{key_group, key});
-    if (key_slot == keys_.end()) {
-      key_slot = keys_.emplace(StoredKey{key_group, std::string(key)}, KeySlot{}).first;
-      key_slot->second.id = &key_slot->first;
+    if (key_slot != keys_.end()) {
+      if (Entry* entry = key_slot->second.Find(ns)) {
+        bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(entry->value.size());
+        entry->value.assign(value.data(), value.size());
+        return;
+      }
     }
-    KeySlot& slot = key_slot->second;
-    if (Entry* entry = slot.Find(ns)) {
-      bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(entry->value.size());
-      entry->value.assign(value.data(), value.size());
-      return;
-    }
-    Entry* entry = slot.Add(ns).second;
-    entry->value.assign(value.data(), value.size());
-    if (indexed_) Index(ns, &slot, entry);
-    ++entries_;
-    bytes_ += EntryBytes(key.size(), ns.size(), value.size());
+    AddEntry(key_slot, key_group, key, ns, std::string(value));
   }
 
   void Upsert(int32_t key_group, std::string_view key, std::string_view ns,
@@ -198,17 +191,7 @@ class MemoryStateTable final : public StateTable {
       return;
     }
     std::string value;
-    if (!upsert(&value, false)) return;
-    if (key_slot == keys_.end()) {
-      key_slot = keys_.emplace(StoredKey{key_group, std::string(key)}, KeySlot{}).first;
-      key_slot->second.id = &key_slot->first;
-    }
-    KeySlot& slot = key_slot->second;
-    Entry* added = slot.Add(ns).second;
-    added->value = std::move(value);
-    if (indexed_) Index(ns, &slot, added);
-    ++entries_;
-    bytes_ += EntryBytes(key.size(), ns.size(), added->value.size());
+    if (upsert(&value, false)) AddEntry(key_slot, key_group, key, ns, std::move(value));
   }
 
   void Delete(int32_t key_group, std::string_view key, std::string_view ns) override {
@@ -287,6 +270,24 @@ class MemoryStateTable final : public StateTable {
   int64_t BytesUsed() const override { return bytes_; }
 
  private:
+  using KeyMap = std::unordered_map<StoredKey, KeySlot, KeyHash, KeyEqual>;
+
+  /// Adds the entry (key_group, key, ns), absent from the table, holding `value`; `key_slot` is
+  /// the key's slot, or end() when the key has none yet.
+  void AddEntry(KeyMap::iterator key_slot, int32_t key_group, std::string_view key,
+                std::string_view ns, std::string value) {
+    if (key_slot == keys_.end()) {
+      key_slot = keys_.emplace(StoredKey{key_group, std::string(key)}, KeySlot{}).first;
+      key_slot->second.id = &key_slot->first;
+    }
+    KeySlot& slot = key_slot->second;
+    Entry* entry = slot.Add(ns).second;
+    entry->value = std::move(value);
+    if (indexed_) Index(ns, &slot, entry);
+    ++entries_;
+    bytes_ += EntryBytes(key.size(), ns.size(), entry->value.size());
+  }
+
   // Per-entry cost of the containers and string headers, roughly; keys shared by several
   // entries are counted once per entry, which keeps the sum exact under any order of puts and
   // deletes.
@@ -318,7 +319,7 @@ class MemoryStateTable final : public StateTable {
     }
   }
 
-  std::unordered_map<StoredKey, KeySlot, KeyHash, KeyEqual> keys_;
+  KeyMap keys_;
   mutable std::unordered_map<std::string, NamespaceSlot, BytesHash, std::equal_to<>> namespaces_;
   mutable bool indexed_ = false;
   int64_t entries_ = 0;

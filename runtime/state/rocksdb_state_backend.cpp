@@ -60,14 +60,12 @@ class KeyPrefixTransform final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override { return PrefixSize(key) > 0; }
 
  private:
-  /// The prefix's length, 0 when `key` holds no whole one.
+  /// The prefix's length (through the key, before the namespace), 0 when `key` holds no whole
+  /// one.
   static size_t PrefixSize(const rocksdb::Slice& key) {
-    std::string_view bytes(key.data(), key.size());
-    if (bytes.size() < 2) return 0;
-    size_t position = 2;
-    uint64_t length = 0;
-    if (!ReadVarint(bytes, &position, &length) || length > bytes.size() - position) return 0;
-    return position + length;
+    DecodedKey decoded;
+    if (!DecodeEntryKey(std::string_view(key.data(), key.size()), &decoded)) return 0;
+    return static_cast<size_t>(decoded.key.data() - key.data()) + decoded.key.size();
   }
 };
 
