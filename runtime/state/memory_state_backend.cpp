@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -326,8 +328,19 @@ class MemoryStateTable final : public StateTable {
   int64_t bytes_ = 0;
 };
 
+std::atomic<bool> leave_to_process_exit{false};
+
 class MemoryStateBackend final : public StateBackend {
  public:
+  ~MemoryStateBackend() override {
+    if (!leave_to_process_exit.load(std::memory_order_relaxed)) return;
+    // Still reachable from here, so leak checkers do not report it.
+    static auto* left = new std::vector<std::unique_ptr<MemoryStateTable>>();
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& [name, table] : tables_) left->push_back(std::move(table));
+  }
+
   base::Result<StateTable*> GetTable(const std::string& uid,
                                      const std::string& state_name) override {
     auto& table = tables_[uid + '\0' + state_name];
@@ -364,6 +377,10 @@ base::Status StateBackend::LoadSorted(const std::string& uid, const std::string&
 
 std::unique_ptr<StateBackend> MakeMemoryStateBackend() {
   return std::make_unique<MemoryStateBackend>();
+}
+
+void LeaveMemoryStateToProcessExit() {
+  leave_to_process_exit.store(true, std::memory_order_relaxed);
 }
 
 }  // namespace sluice::runtime::state

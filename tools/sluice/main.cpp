@@ -31,7 +31,9 @@
 // arenas. Kept state grows by hundreds of megabytes, and with 4 KB pages the page faults of
 // that growth were a sixth of q4's CPU time (BENCHMARKS.md, "The allocator"). MALLOC_CONF in
 // the environment still overrides it.
-extern "C" const char* malloc_conf = "thp:always";
+extern "C" {
+const char* malloc_conf = "thp:always";
+}
 #endif
 
 namespace {

@@ -16,6 +16,7 @@
 #include "runtime/expr/value_format.h"
 #include "runtime/scheduler/backfill.h"
 #include "runtime/scheduler/job_supervisor.h"
+#include "runtime/state/state_backend.h"
 #include "tools/sluice/savepoint_command.h"
 
 namespace sluice::cli {
@@ -273,11 +274,16 @@ int RunJob(const runtime::plan::PlanGraph& plan, runtime::scheduler::JobOptions 
   supervised.gate = compiler::check::MakeRestoreGate(
       std::set<std::string>(supervised.backfill.begin(), supervised.backfill.end()));
   supervised.listener = [&renderer](const JobEvent& event) { renderer.Render(event); };
-  if (!flags.savepoint_at_end.empty()) {
-    supervised.on_finished = [&plan, &flags](const runtime::scheduler::Job& job) {
-      return WriteSavepointAtEnd(job, plan, flags.savepoint_at_end, flags.savepoint_format);
-    };
-  }
+  supervised.on_finished = [&plan, &flags](const runtime::scheduler::Job& job) {
+    if (!flags.savepoint_at_end.empty()) {
+      base::Status written =
+          WriteSavepointAtEnd(job, plan, flags.savepoint_at_end, flags.savepoint_format);
+      if (!written.ok()) return written;
+    }
+    // The process exits once the job is reported: its in-memory state need not be freed.
+    runtime::state::LeaveMemoryStateToProcessExit();
+    return base::Status::Ok();
+  };
   auto supervisor = JobSupervisor::Create(plan, std::move(supervised));
   if (!supervisor.ok()) {
     std::fprintf(stderr, "sluice: error: %s\n", supervisor.status().message().c_str());
