@@ -26,16 +26,6 @@
 #include "tools/sluice/savepoint_command.h"
 #include "tools/sluice/server/server_commands.h"
 
-#ifdef SLUICE_JEMALLOC
-// jemalloc's options (CMakeLists.txt, SLUICE_ALLOCATOR): transparent huge pages for its
-// arenas. Kept state grows by hundreds of megabytes, and with 4 KB pages the page faults of
-// that growth were a sixth of q4's CPU time (BENCHMARKS.md, "The allocator"). MALLOC_CONF in
-// the environment still overrides it.
-extern "C" {
-const char* malloc_conf = "thp:always";
-}
-#endif
-
 namespace {
 
 using sluice::base::Status;
